@@ -1,0 +1,3 @@
+module vpcd
+
+go 1.26

@@ -1,0 +1,3 @@
+package ec2
+
+//go:generate go run ./gen -out shapes.go
