@@ -1,0 +1,47 @@
+package control
+
+import "vpcd/internal/ec2"
+
+// notFoundCodes are AWS's error code and noun for a missing resource of each kind.
+var notFoundCodes = map[string][2]string{
+	"vpc":      {"InvalidVpcID.NotFound", "The vpc ID '%s' does not exist"},
+	"subnet":   {"InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist"},
+	"rtb":      {"InvalidRouteTableID.NotFound", "The routeTable ID '%s' does not exist"},
+	"rtbassoc": {"InvalidAssociationID.NotFound", "The association ID '%s' does not exist"},
+	"igw":      {"InvalidInternetGatewayID.NotFound", "The internetGateway ID '%s' does not exist"},
+	"eigw":     {"InvalidGatewayID.NotFound", "The eigw ID '%s' does not exist"},
+	"acl":      {"InvalidNetworkAclID.NotFound", "The networkAcl ID '%s' does not exist"},
+	"sg":       {"InvalidGroup.NotFound", "The security group '%s' does not exist"},
+	"dopt":     {"InvalidDhcpOptionID.NotFound", "The dhcpOption ID '%s' does not exist"},
+}
+
+// notFound is AWS's error for a well-formed ID that names nothing the caller has.
+func notFound(id string) error {
+	if c, ok := notFoundCodes[kindOf(id)]; ok {
+		return ec2.Errorf(c[0], c[1], id)
+	}
+	return ec2.Errorf("InvalidID", "The ID '%s' is not valid", id)
+}
+
+// malformedCodes are AWS's codes for an ID that is not of the expected form.
+var malformedCodes = map[string]string{
+	"vpc":    "InvalidVpcID.Malformed",
+	"subnet": "InvalidSubnetID.Malformed",
+	"rtb":    "InvalidRouteTableID.Malformed",
+	"igw":    "InvalidInternetGatewayID.Malformed",
+	"eigw":   "InvalidEgressOnlyInternetGatewayId.Malformed",
+	"acl":    "InvalidNetworkAclID.Malformed",
+	"sg":     "InvalidGroupId.Malformed",
+}
+
+// checkID returns AWS's Malformed error unless id is a well-formed ID of the kind.
+func checkID(id, kind string) error {
+	if validID(id, kind) {
+		return nil
+	}
+	code := malformedCodes[kind]
+	if code == "" {
+		code = "InvalidID"
+	}
+	return ec2.Errorf(code, "Invalid id: \"%s\" (expecting \"%s-...\")", id, kind)
+}

@@ -1,0 +1,43 @@
+// Package control is vpcd's control plane: one file per resource family, each validating
+// requests exactly as AWS does, allocating IDs and addresses, and keeping its resources in
+// the store through optimistic transactions. It takes and returns the generated EC2 shapes
+// of internal/ec2; the protocol layer (internal/api) turns them into HTTP.
+package control
+
+import (
+	"time"
+
+	"vpcd/internal/store"
+)
+
+// Caller is who sends a request and where: the account picked by the access key and the
+// region the request was signed for.
+type Caller struct {
+	Account string
+	Region  string
+}
+
+// Config is the control plane's configuration, read from flags in main.
+type Config struct {
+	// Regions served; the first is the default.
+	Regions []string
+}
+
+// DefaultRegions are the regions served when none are configured.
+var DefaultRegions = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"}
+
+// Service answers the EC2 actions. It holds no resource state of its own: the store does.
+type Service struct {
+	st      store.Store
+	regions []string
+	now     func() time.Time
+}
+
+// New returns a control plane over st.
+func New(st store.Store, cfg Config) *Service {
+	regions := cfg.Regions
+	if len(regions) == 0 {
+		regions = DefaultRegions
+	}
+	return &Service{st: st, regions: regions, now: time.Now}
+}

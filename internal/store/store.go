@@ -1,0 +1,63 @@
+// Package store is vpcd's source of truth: a small transactional key-value store with
+// revisions and watch. Resource code in internal/control reads keys with their revisions and
+// commits writes that succeed only if those revisions are unchanged (optimistic
+// transactions), which is what etcd offers too, so an etcd store can replace the embedded
+// one without touching resource code.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrConflict is returned by Commit when a compared key changed since it was read.
+var ErrConflict = errors.New("store: conflict")
+
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("store: closed")
+
+// KV is a key with its value and the revision of the commit that last wrote it.
+type KV struct {
+	Key    string
+	Value  []byte
+	ModRev int64
+}
+
+// Cmp requires that Key was last written at ModRev; ModRev 0 requires that Key is absent.
+type Cmp struct {
+	Key    string
+	ModRev int64
+}
+
+// Op writes Value at Key, or deletes Key when Delete is set.
+type Op struct {
+	Key    string
+	Value  []byte
+	Delete bool
+}
+
+// Event is one change seen by a watcher.
+type Event struct {
+	Rev    int64
+	Key    string
+	Value  []byte // nil for a delete
+	Delete bool
+}
+
+// Store is the boundary between resource code and storage. Every method is safe for
+// concurrent use. Commit is atomic and durable: when it returns nil, the write survives a
+// crash of the process or the machine.
+type Store interface {
+	// Get returns the key, or ok false when it is absent.
+	Get(ctx context.Context, key string) (kv KV, ok bool, err error)
+	// List returns every key with the prefix, in key order, and the store's revision.
+	List(ctx context.Context, prefix string) ([]KV, int64, error)
+	// Commit applies ops atomically if every Cmp holds, else returns ErrConflict.
+	// It returns the new revision.
+	Commit(ctx context.Context, cmps []Cmp, ops []Op) (int64, error)
+	// Watch sends every change under prefix committed after the call, in order, until
+	// ctx ends; then the channel is closed. A watcher that falls far behind is closed
+	// early and must List again.
+	Watch(ctx context.Context, prefix string) <-chan Event
+	Close() error
+}
