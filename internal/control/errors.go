@@ -45,3 +45,7 @@ func checkID(id, kind string) error {
 	}
 	return ec2.Errorf(code, "Invalid id: \"%s\" (expecting \"%s-...\")", id, kind)
 }
+
+func errInvalidParameterCombination(format string, args ...any) error {
+	return ec2.Errorf("InvalidParameterCombination", format, args...)
+}

@@ -1,0 +1,135 @@
+package control
+
+import "net/netip"
+
+// The stored form of each resource. Records are JSON in the store under Caller.key(ID);
+// the Describe actions turn them into the EC2 shapes. A child record names its parent by
+// ID; a transaction that adds or removes a child also writes the parent, so that checks
+// like "no overlapping subnet" or "no dependency left" cannot race (see txn).
+
+type vpcRecord struct {
+	meta
+	CidrBlocks      []cidrAssociation `json:"cidrBlocks"` // the primary first
+	Ipv6Blocks      []cidrAssociation `json:"ipv6Blocks,omitempty"`
+	DhcpOptionsID   string            `json:"dhcpOptionsId"`
+	InstanceTenancy string            `json:"instanceTenancy"`
+	IsDefault       bool              `json:"isDefault,omitempty"`
+	DNSSupport      bool              `json:"dnsSupport"`
+	DNSHostnames    bool              `json:"dnsHostnames"`
+	NAUMetrics      bool              `json:"nauMetrics,omitempty"`
+	MainRouteTable  string            `json:"mainRouteTable"`
+	DefaultACL      string            `json:"defaultAcl"`
+	DefaultGroup    string            `json:"defaultGroup"`
+	// Children counts writes of child resources; bumping it makes concurrent
+	// creations and deletions of children conflict (see records.go).
+	Children int64 `json:"children"`
+}
+
+// cidrAssociation is one IPv4 or IPv6 block of a VPC or subnet.
+type cidrAssociation struct {
+	ID                 string       `json:"id"`
+	Cidr               netip.Prefix `json:"cidr"`
+	State              string       `json:"state"`
+	Ipv6Pool           string       `json:"ipv6Pool,omitempty"`
+	NetworkBorderGroup string       `json:"networkBorderGroup,omitempty"`
+}
+
+type subnetRecord struct {
+	meta
+	VpcID                string            `json:"vpcId"`
+	Cidr                 netip.Prefix      `json:"cidr"`
+	Ipv6Blocks           []cidrAssociation `json:"ipv6Blocks,omitempty"`
+	AvailabilityZone     string            `json:"availabilityZone"`
+	AvailabilityZoneID   string            `json:"availabilityZoneId"`
+	DefaultForAz         bool              `json:"defaultForAz,omitempty"`
+	MapPublicIPOnLaunch  bool              `json:"mapPublicIpOnLaunch,omitempty"`
+	AssignIpv6OnCreation bool              `json:"assignIpv6OnCreation,omitempty"`
+	EnableDns64          bool              `json:"enableDns64,omitempty"`
+	HostnameType         string            `json:"hostnameType"`
+	ResourceNameDnsA     bool              `json:"resourceNameDnsA,omitempty"`
+	ResourceNameDnsAAAA  bool              `json:"resourceNameDnsAaaa,omitempty"`
+	Ipv6Native           bool              `json:"ipv6Native,omitempty"`
+	UsedAddresses        int               `json:"usedAddresses,omitempty"` // by interfaces, later
+	Children             int64             `json:"children"`
+}
+
+type routeTableRecord struct {
+	meta
+	VpcID        string             `json:"vpcId"`
+	Routes       []route            `json:"routes"`
+	Associations []routeAssociation `json:"associations,omitempty"`
+}
+
+// route is one route; Target is the ID of what it points at ("local", igw-, nat-, pcx-,
+// eni-, i-, eigw-, tgw-, vgw-, vpce-, lgw-, cagw-, or a core network ARN), and its kind
+// says which member of the EC2 Route shape carries it.
+type route struct {
+	Destination           netip.Prefix `json:"destination,omitzero"`
+	DestinationPrefixList string       `json:"destinationPrefixList,omitempty"`
+	Target                string       `json:"target"`
+	InstanceOwner         string       `json:"instanceOwner,omitempty"`
+	Origin                string       `json:"origin"` // CreateRouteTable, CreateRoute, EnableVgwRoutePropagation
+}
+
+type routeAssociation struct {
+	ID        string `json:"id"`
+	Main      bool   `json:"main,omitempty"`
+	SubnetID  string `json:"subnetId,omitempty"`
+	GatewayID string `json:"gatewayId,omitempty"`
+}
+
+type internetGatewayRecord struct {
+	meta
+	VpcID string `json:"vpcId,omitempty"` // attached VPC, or none
+}
+
+type egressOnlyInternetGatewayRecord struct {
+	meta
+	VpcID string `json:"vpcId,omitempty"`
+}
+
+type networkACLRecord struct {
+	meta
+	VpcID        string           `json:"vpcId"`
+	IsDefault    bool             `json:"isDefault,omitempty"`
+	Entries      []aclEntry       `json:"entries"`
+	Associations []aclAssociation `json:"associations,omitempty"`
+}
+
+type aclEntry struct {
+	RuleNumber int32        `json:"ruleNumber"`
+	Egress     bool         `json:"egress"`
+	Protocol   string       `json:"protocol"` // "-1" or a number
+	Allow      bool         `json:"allow"`
+	Cidr       netip.Prefix `json:"cidr"`
+	IcmpType   *int32       `json:"icmpType,omitempty"`
+	IcmpCode   *int32       `json:"icmpCode,omitempty"`
+	FromPort   *int32       `json:"fromPort,omitempty"`
+	ToPort     *int32       `json:"toPort,omitempty"`
+}
+
+type aclAssociation struct {
+	ID       string `json:"id"`
+	SubnetID string `json:"subnetId"`
+}
+
+type securityGroupRecord struct {
+	meta
+	VpcID       string   `json:"vpcId"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Rules       []sgRule `json:"rules"`
+}
+
+type sgRule struct {
+	ID           string       `json:"id"`
+	Egress       bool         `json:"egress"`
+	Protocol     string       `json:"protocol"` // "-1", "tcp", "udp", "icmp", "icmpv6" or a number
+	FromPort     int32        `json:"fromPort"`
+	ToPort       int32        `json:"toPort"`
+	Cidr         netip.Prefix `json:"cidr,omitzero"`
+	PrefixListID string       `json:"prefixListId,omitempty"`
+	GroupID      string       `json:"groupId,omitempty"`
+	GroupOwner   string       `json:"groupOwner,omitempty"`
+	Description  string       `json:"description,omitempty"`
+}
