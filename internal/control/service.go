@@ -31,6 +31,8 @@ type Service struct {
 	st      store.Store
 	regions []string
 	now     func() time.Time
+
+	defaults defaultsSeen // (account, region) pairs with their default VPC; see defaultvpc.go
 }
 
 // New returns a control plane over st.

@@ -1,0 +1,216 @@
+package control
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+
+	"vpcd/internal/ec2"
+)
+
+// defaultVpcCidr is the block of every default VPC; each default subnet is a /20 of it.
+var defaultVpcCidr = netip.MustParsePrefix("172.31.0.0/16")
+
+const defaultSubnetBits = 20
+
+// defaultsSeen remembers the (account, region) pairs whose defaults are known to be in the
+// store, so that EnsureDefaultVpc costs one map lookup after the first request.
+type defaultsSeen struct{ m sync.Map }
+
+// defaultsKey marks in the store that an (account, region) got its default VPC. It stays
+// when the user deletes that VPC, which is then not created again, as in AWS.
+func defaultsKey(c Caller) string { return c.Account + "/" + c.Region + "/account/defaults" }
+
+// EnsureDefaultVpc gives the caller's account its default VPC in the region the first
+// time the pair is seen; exactly once, even under concurrent calls.
+func (s *Service) EnsureDefaultVpc(ctx context.Context, c Caller) error {
+	key := defaultsKey(c)
+	if _, ok := s.defaults.m.Load(key); ok {
+		return nil
+	}
+	err := s.update(ctx, func(t *txn) error {
+		var marker struct{}
+		done, err := t.get(key, &marker)
+		if err != nil || done {
+			return err
+		}
+		if _, err := addDefaultVpc(t, c); err != nil {
+			return err
+		}
+		return t.put(key, marker)
+	})
+	if err != nil {
+		return err
+	}
+	s.defaults.m.Store(key, true)
+	return nil
+}
+
+// addDefaultVpc stores a default VPC as AWS lays it out: 172.31.0.0/16 with DNS hostnames,
+// a public /20 default subnet in each zone, an attached internet gateway and a default
+// route to it in the main route table.
+func addDefaultVpc(t *txn, c Caller) (*vpcRecord, error) {
+	vpc := &vpcRecord{
+		meta:            meta{ID: newID("vpc"), Owner: c.Account},
+		CidrBlocks:      []cidrAssociation{{ID: newID("vpc-cidr-assoc"), Cidr: defaultVpcCidr, State: "associated"}},
+		DhcpOptionsID:   "default",
+		InstanceTenancy: "default",
+		IsDefault:       true,
+		DNSSupport:      true,
+		DNSHostnames:    true,
+	}
+	if err := addVpc(t, c, vpc); err != nil {
+		return nil, err
+	}
+	igw := &internetGatewayRecord{meta: meta{ID: newID("igw"), Owner: c.Account}, VpcID: vpc.ID}
+	if err := t.put(c.key(igw.ID), igw); err != nil {
+		return nil, err
+	}
+	rtb, err := get[routeTableRecord](t, c, "rtb", vpc.MainRouteTable)
+	if err != nil {
+		return nil, err
+	}
+	rtb.Routes = append(rtb.Routes, route{Destination: anyIPv4, Target: igw.ID, Origin: "CreateRoute"})
+	if err := t.put(c.key(rtb.ID), rtb); err != nil {
+		return nil, err
+	}
+	for i, z := range zonesOf(c.Region) {
+		cidr, ok := defaultSubnetCidr(vpc.CidrBlocks[0].Cidr, i)
+		if !ok {
+			break
+		}
+		if err := addSubnet(t, c, vpc, newDefaultSubnet(c, vpc, z, cidr)); err != nil {
+			return nil, err
+		}
+	}
+	return vpc, nil
+}
+
+// defaultSubnetCidr is the i-th /20 of the block: 172.31.0.0/20, 172.31.16.0/20, ...
+func defaultSubnetCidr(block netip.Prefix, i int) (netip.Prefix, bool) {
+	if block.Bits() > defaultSubnetBits || i >= 1<<(defaultSubnetBits-block.Bits()) {
+		return netip.Prefix{}, false
+	}
+	a := block.Masked().Addr().As4()
+	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	n += uint32(i) << (32 - defaultSubnetBits)
+	addr := netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	return netip.PrefixFrom(addr, defaultSubnetBits), true
+}
+
+func newDefaultSubnet(c Caller, vpc *vpcRecord, z zone, cidr netip.Prefix) *subnetRecord {
+	return &subnetRecord{
+		meta:                meta{ID: newID("subnet"), Owner: c.Account},
+		VpcID:               vpc.ID,
+		Cidr:                cidr,
+		AvailabilityZone:    z.Name,
+		AvailabilityZoneID:  z.ID,
+		DefaultForAz:        true,
+		MapPublicIPOnLaunch: true,
+		HostnameType:        "ip-name",
+	}
+}
+
+// findDefaultVpc returns the caller's default VPC in the region, or nil.
+func findDefaultVpc(t *txn, c Caller) (*vpcRecord, error) {
+	vpcs, err := listAll[vpcRecord](t, c.prefix("vpc"))
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vpcs {
+		if v.IsDefault {
+			return v, nil
+		}
+	}
+	return nil, nil
+}
+
+// CreateDefaultVpc creates a default VPC when the region has none (the user deleted it).
+// A non-default VPC that uses 172.31.0.0/16 does not stand in the way.
+func (s *Service) CreateDefaultVpc(ctx context.Context, c Caller, in *ec2.CreateDefaultVpcRequest) (*ec2.CreateDefaultVpcResult, error) {
+	var vpc *vpcRecord
+	err := s.update(ctx, func(t *txn) error {
+		// Reading and writing the marker makes concurrent creations conflict: a list does
+		// not see another transaction's new VPC.
+		key := defaultsKey(c)
+		var marker struct{}
+		if _, err := t.get(key, &marker); err != nil {
+			return err
+		}
+		existing, err := findDefaultVpc(t, c)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			return ec2.Errorf("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+		}
+		if vpc, err = addDefaultVpc(t, c); err != nil {
+			return err
+		}
+		return t.put(key, marker)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.defaults.m.Store(defaultsKey(c), true)
+	return &ec2.CreateDefaultVpcResult{Vpc: vpc.ec2()}, nil
+}
+
+// CreateDefaultSubnet creates the default subnet of a zone in the default VPC, in the
+// first /20 of its block that no subnet uses.
+func (s *Service) CreateDefaultSubnet(ctx context.Context, c Caller, in *ec2.CreateDefaultSubnetRequest) (*ec2.CreateDefaultSubnetResult, error) {
+	if in.AvailabilityZone != nil && in.AvailabilityZoneId != nil {
+		return nil, errInvalidParameterCombination("The parameters 'availabilityZone' and 'availabilityZoneId' may not be used together.")
+	}
+	if in.AvailabilityZone == nil && in.AvailabilityZoneId == nil {
+		return nil, ec2.ErrMissingParameter("AvailabilityZone")
+	}
+	if deref(in.Ipv6Native) {
+		return nil, ec2.ErrInvalidParameterValue("IPv6-only default subnets are not supported")
+	}
+	zn, zid, err := zoneByNameOrID(c.Region, deref(in.AvailabilityZone), deref(in.AvailabilityZoneId))
+	if err != nil {
+		return nil, err
+	}
+	var sn *subnetRecord
+	err = s.update(ctx, func(t *txn) error {
+		vpc, err := findDefaultVpc(t, c)
+		if err != nil {
+			return err
+		}
+		if vpc == nil {
+			return ec2.Errorf("DefaultVpcDoesNotExist", "No default VPC for this user")
+		}
+		// Reread the VPC: its revision is what makes concurrent subnet creations conflict.
+		if vpc, err = getVpc(t, c, vpc.ID); err != nil {
+			return err
+		}
+		siblings, err := vpcSubnets(t, c, vpc.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range siblings {
+			if o.DefaultForAz && o.AvailabilityZone == zn {
+				return ec2.Errorf("DefaultSubnetAlreadyExistsInAvailabilityZone", "%s is already the default subnet for %s.", o.ID, zn)
+			}
+		}
+		for i := 0; ; i++ {
+			cidr, ok := defaultSubnetCidr(vpc.CidrBlocks[0].Cidr, i)
+			if !ok {
+				return ec2.Errorf("InsufficientFreeAddressesInSubnet", "The default VPC '%s' has no free /%d for a default subnet.", vpc.ID, defaultSubnetBits)
+			}
+			free := true
+			for _, o := range siblings {
+				free = free && !(o.Cidr.IsValid() && o.Cidr.Overlaps(cidr))
+			}
+			if free {
+				sn = newDefaultSubnet(c, vpc, zone{Name: zn, ID: zid}, cidr)
+				return addSubnet(t, c, vpc, sn)
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.CreateDefaultSubnetResult{Subnet: sn.ec2(c.Region)}, nil
+}

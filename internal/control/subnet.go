@@ -1,0 +1,598 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"vpcd/internal/ec2"
+)
+
+// reservedSubnetAddresses is how many addresses AWS keeps in every IPv4 subnet: the
+// network address, the VPC router, DNS, one for future use and the broadcast address.
+const reservedSubnetAddresses = 5
+
+// CreateSubnet creates a subnet in a VPC, associated with the VPC's default network ACL.
+func (s *Service) CreateSubnet(ctx context.Context, c Caller, in *ec2.CreateSubnetRequest) (*ec2.CreateSubnetResult, error) {
+	if deref(in.VpcId) == "" {
+		return nil, ec2.ErrMissingParameter("VpcId")
+	}
+	if in.Ipv4IpamPoolId != nil || in.Ipv6IpamPoolId != nil || in.Ipv4NetmaskLength != nil || in.Ipv6NetmaskLength != nil {
+		return nil, ec2.ErrInvalidParameterValue("IPAM pools are not supported")
+	}
+	if in.OutpostArn != nil {
+		return nil, ec2.ErrInvalidParameterValue("Outposts are not supported")
+	}
+	native := deref(in.Ipv6Native)
+	if native && in.CidrBlock != nil {
+		return nil, errInvalidParameterCombination("The parameter 'cidrBlock' may not be used in combination with 'ipv6Native'.")
+	}
+	if native && in.Ipv6CidrBlock == nil {
+		return nil, ec2.ErrMissingParameter("Ipv6CidrBlock")
+	}
+	if !native && in.CidrBlock == nil {
+		return nil, ec2.ErrMissingParameter("CidrBlock")
+	}
+	var cidr netip.Prefix
+	if !native {
+		var err error
+		if cidr, err = parseSubnetCidr(*in.CidrBlock); err != nil {
+			return nil, err
+		}
+	}
+	var v6 netip.Prefix
+	if in.Ipv6CidrBlock != nil {
+		var err error
+		if v6, err = parseSubnetIpv6(*in.Ipv6CidrBlock); err != nil {
+			return nil, err
+		}
+	}
+	if in.AvailabilityZone != nil && in.AvailabilityZoneId != nil {
+		return nil, errInvalidParameterCombination("The parameters 'availabilityZone' and 'availabilityZoneId' may not be used together.")
+	}
+	zoneName, zoneID, err := subnetZone(c.Region, in.AvailabilityZone, in.AvailabilityZoneId)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := tagsOnCreate(in.TagSpecifications, "subnet")
+	if err != nil {
+		return nil, err
+	}
+	var sn *subnetRecord
+	err = s.update(ctx, func(t *txn) error {
+		vpc, err := getVpc(t, c, *in.VpcId)
+		if err != nil {
+			return err
+		}
+		siblings, err := vpcSubnets(t, c, vpc.ID)
+		if err != nil {
+			return err
+		}
+		if !native {
+			if !insideAny(cidr, vpc.CidrBlocks) {
+				return ec2.Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", *in.CidrBlock)
+			}
+			for _, o := range siblings {
+				if o.Cidr.IsValid() && o.Cidr.Overlaps(cidr) {
+					return ec2.Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", *in.CidrBlock)
+				}
+			}
+		}
+		if v6.IsValid() {
+			if err := checkSubnetIpv6(vpc, siblings, v6, *in.Ipv6CidrBlock); err != nil {
+				return err
+			}
+		}
+		zn, zid := zoneName, zoneID
+		if zn == "" {
+			zn, zid = leastUsedZone(c.Region, siblings)
+		}
+		sn = &subnetRecord{
+			meta:               meta{ID: newID("subnet"), Owner: c.Account, Tags: tags},
+			VpcID:              vpc.ID,
+			Cidr:               cidr,
+			AvailabilityZone:   zn,
+			AvailabilityZoneID: zid,
+			HostnameType:       "ip-name",
+			Ipv6Native:         native,
+		}
+		if native {
+			// An IPv6-only subnet has no IPv4 address to name instances after.
+			sn.HostnameType = "resource-name"
+			sn.AssignIpv6OnCreation = true
+		}
+		if v6.IsValid() {
+			sn.Ipv6Blocks = []cidrAssociation{{ID: newID("subnet-cidr-assoc"), Cidr: v6, State: "associated"}}
+		}
+		return addSubnet(t, c, vpc, sn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.CreateSubnetResult{Subnet: sn.ec2(c.Region)}, nil
+}
+
+// addSubnet stores a new subnet in its VPC's default ACL and writes the VPC, so that a
+// concurrent subnet creation in the same VPC conflicts and sees this one.
+func addSubnet(t *txn, c Caller, vpc *vpcRecord, sn *subnetRecord) error {
+	if err := associateDefaultACL(t, c, vpc, sn.ID); err != nil {
+		return err
+	}
+	vpc.Children++
+	if err := t.put(c.key(vpc.ID), vpc); err != nil {
+		return err
+	}
+	return t.put(c.key(sn.ID), sn)
+}
+
+// parseSubnetCidr parses a subnet's IPv4 block, in canonical form, /16 to /28.
+func parseSubnetCidr(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is4() {
+		return netip.Prefix{}, ec2.ErrInvalidParameterValue("Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", s)
+	}
+	p = p.Masked()
+	if p.Bits() < 16 || p.Bits() > 28 {
+		return netip.Prefix{}, ec2.Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", s)
+	}
+	return p, nil
+}
+
+// parseSubnetIpv6 parses a subnet's IPv6 block, which AWS requires to be a /64.
+func parseSubnetIpv6(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+		return netip.Prefix{}, ec2.ErrInvalidParameterValue("Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", s)
+	}
+	p = p.Masked()
+	if p.Bits() != 64 {
+		return netip.Prefix{}, ec2.Errorf("InvalidSubnet.Range", "The IPv6 CIDR '%s' is invalid. Subnet IPv6 CIDR blocks must be /64.", s)
+	}
+	return p, nil
+}
+
+// checkSubnetIpv6 requires an IPv6 /64 inside one of the VPC's IPv6 blocks and apart from
+// the other subnets' blocks.
+func checkSubnetIpv6(vpc *vpcRecord, siblings []*subnetRecord, v6 netip.Prefix, given string) error {
+	if !insideAny(v6, vpc.Ipv6Blocks) {
+		return ec2.Errorf("InvalidSubnet.Range", "The IPv6 CIDR '%s' is invalid.", given)
+	}
+	for _, o := range siblings {
+		for _, b := range o.Ipv6Blocks {
+			if b.Cidr.Overlaps(v6) {
+				return ec2.Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", given)
+			}
+		}
+	}
+	return nil
+}
+
+// insideAny reports whether p lies within one of the blocks.
+func insideAny(p netip.Prefix, blocks []cidrAssociation) bool {
+	for _, b := range blocks {
+		if b.Cidr.Bits() <= p.Bits() && b.Cidr.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+// subnetZone resolves CreateSubnet's zone, with the message AWS gives for a zone where
+// subnets cannot be created. No zone at all is "", "": the caller picks one.
+func subnetZone(region string, name, id *string) (string, string, error) {
+	if name == nil && id == nil {
+		return "", "", nil
+	}
+	zn, zid, err := zoneByNameOrID(region, deref(name), deref(id))
+	if err == nil {
+		return zn, zid, nil
+	}
+	param, given, list := "availabilityZone", deref(name), []string{}
+	if name == nil {
+		param, given = "availabilityZoneId", deref(id)
+	}
+	for _, z := range zonesOf(region) {
+		if name == nil {
+			list = append(list, z.ID)
+		} else {
+			list = append(list, z.Name)
+		}
+	}
+	return "", "", ec2.ErrInvalidParameterValue("Value (%s) for parameter %s is invalid. Subnets can currently only be created in the following availability zones: %s.", given, param, strings.Join(list, ", "))
+}
+
+// leastUsedZone is where a subnet goes when the request names no zone: the zone of the
+// region with the fewest of the VPC's subnets, the first of those.
+func leastUsedZone(region string, siblings []*subnetRecord) (string, string) {
+	count := map[string]int{}
+	for _, o := range siblings {
+		count[o.AvailabilityZone]++
+	}
+	zones := zonesOf(region)
+	best := zones[0]
+	for _, z := range zones[1:] {
+		if count[z.Name] < count[best.Name] {
+			best = z
+		}
+	}
+	return best.Name, best.ID
+}
+
+// vpcSubnets lists the subnets of one VPC.
+func vpcSubnets(t *txn, c Caller, vpcID string) ([]*subnetRecord, error) {
+	all, err := listAll[subnetRecord](t, c.prefix("subnet"))
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, sn := range all {
+		if sn.VpcID == vpcID {
+			out = append(out, sn)
+		}
+	}
+	return out, nil
+}
+
+// subnetUserKinds are the kinds of resource that live in a subnet and keep it from being
+// deleted. A route table association does not: it goes with the subnet.
+var subnetUserKinds = []string{"eni", "nat", "vpce", "i"}
+
+// subnetInUse reports whether a resource of another kind is in the subnet.
+func subnetInUse(t *txn, c Caller, sn *subnetRecord) (bool, error) {
+	if sn.UsedAddresses > 0 {
+		return true, nil
+	}
+	found := false
+	for _, kind := range subnetUserKinds {
+		err := t.list(c.prefix(kind), func(key string, raw []byte) error {
+			var r struct {
+				SubnetID  string   `json:"subnetId"`
+				SubnetIDs []string `json:"subnetIds"`
+			}
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return err
+			}
+			found = found || r.SubnetID == sn.ID
+			for _, id := range r.SubnetIDs {
+				found = found || id == sn.ID
+			}
+			return nil
+		})
+		if err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
+}
+
+// DeleteSubnet deletes a subnet with nothing in it. Its route table association and its
+// network ACL association go with it, as in AWS.
+func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in *ec2.DeleteSubnetRequest) error {
+	id := deref(in.SubnetId)
+	if id == "" {
+		return ec2.ErrMissingParameter("SubnetId")
+	}
+	return s.update(ctx, func(t *txn) error {
+		sn, err := get[subnetRecord](t, c, "subnet", id)
+		if err != nil {
+			return err
+		}
+		used, err := subnetInUse(t, c, sn)
+		if err != nil {
+			return err
+		}
+		if used {
+			return ec2.Errorf("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
+		}
+		if err := dissociateRouteTables(t, c, sn); err != nil {
+			return err
+		}
+		if err := dissociateACL(t, c, sn.VpcID, sn.ID); err != nil {
+			return err
+		}
+		vpc, err := getVpc(t, c, sn.VpcID)
+		if err != nil {
+			return err
+		}
+		vpc.Children++
+		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+			return err
+		}
+		t.del(c.key(sn.ID))
+		return nil
+	})
+}
+
+// dissociateRouteTables removes a deleted subnet's explicit route table association.
+func dissociateRouteTables(t *txn, c Caller, sn *subnetRecord) error {
+	return editVpcRouteTables(t, c, sn.VpcID, func(rtb *routeTableRecord) {
+		kept := rtb.Associations[:0]
+		for _, a := range rtb.Associations {
+			if a.SubnetID != sn.ID {
+				kept = append(kept, a)
+			}
+		}
+		rtb.Associations = kept
+	})
+}
+
+// availableAddresses is the subnet's free IPv4 address count as AWS reports it.
+func (sn *subnetRecord) availableAddresses() int32 {
+	if !sn.Cidr.IsValid() {
+		return 0
+	}
+	n := 1<<(32-sn.Cidr.Bits()) - reservedSubnetAddresses - sn.UsedAddresses
+	return int32(max(n, 0))
+}
+
+func (sn *subnetRecord) cidrString() string {
+	if !sn.Cidr.IsValid() {
+		return ""
+	}
+	return sn.Cidr.String()
+}
+
+func subnetArn(region, account, id string) string {
+	return "arn:aws:ec2:" + region + ":" + account + ":subnet/" + id
+}
+
+// subnetFilters gives, for each filter DescribeSubnets documents, the subnet's values.
+// The region is not in the record, so subnet-arn is matched on its own (see DescribeSubnets).
+func subnetFilters(region string) map[string]func(*subnetRecord) []string {
+	one := func(f func(*subnetRecord) string) func(*subnetRecord) []string {
+		return func(sn *subnetRecord) []string { return []string{f(sn)} }
+	}
+	flag := func(f func(*subnetRecord) bool) func(*subnetRecord) []string {
+		return one(func(sn *subnetRecord) string { return boolString(f(sn)) })
+	}
+	zone := one(func(sn *subnetRecord) string { return sn.AvailabilityZone })
+	cidr := one((*subnetRecord).cidrString)
+	defaultForAz := flag(func(sn *subnetRecord) bool { return sn.DefaultForAz })
+	return map[string]func(*subnetRecord) []string{
+		"availability-zone":          zone,
+		"availabilityZone":           zone,
+		"availability-zone-id":       one(func(sn *subnetRecord) string { return sn.AvailabilityZoneID }),
+		"available-ip-address-count": one(func(sn *subnetRecord) string { return strconv.Itoa(int(sn.availableAddresses())) }),
+		"cidr-block":                 cidr,
+		"cidr":                       cidr,
+		"cidrBlock":                  cidr,
+		"default-for-az":             defaultForAz,
+		"defaultForAz":               defaultForAz,
+		"enable-dns64":               flag(func(sn *subnetRecord) bool { return sn.EnableDns64 }),
+		"ipv6-cidr-block-association.ipv6-cidr-block": func(sn *subnetRecord) []string {
+			return collect(sn.Ipv6Blocks, func(a cidrAssociation) string { return a.Cidr.String() })
+		},
+		"ipv6-cidr-block-association.association-id": func(sn *subnetRecord) []string {
+			return collect(sn.Ipv6Blocks, func(a cidrAssociation) string { return a.ID })
+		},
+		"ipv6-cidr-block-association.state": func(sn *subnetRecord) []string {
+			return collect(sn.Ipv6Blocks, func(a cidrAssociation) string { return a.State })
+		},
+		"ipv6-native":                     flag(func(sn *subnetRecord) bool { return sn.Ipv6Native }),
+		"map-customer-owned-ip-on-launch": flag(func(sn *subnetRecord) bool { return false }),
+		"map-public-ip-on-launch":         flag(func(sn *subnetRecord) bool { return sn.MapPublicIPOnLaunch }),
+		"owner-id":                        one(func(sn *subnetRecord) string { return sn.Owner }),
+		"private-dns-name-options-on-launch.hostname-type": one(func(sn *subnetRecord) string { return sn.HostnameType }),
+		"private-dns-name-options-on-launch.enable-resource-name-dns-a-record": flag(func(sn *subnetRecord) bool {
+			return sn.ResourceNameDnsA
+		}),
+		"private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record": flag(func(sn *subnetRecord) bool {
+			return sn.ResourceNameDnsAAAA
+		}),
+		"state":      one(func(sn *subnetRecord) string { return "available" }),
+		"subnet-arn": one(func(sn *subnetRecord) string { return subnetArn(region, sn.Owner, sn.ID) }),
+		"subnet-id":  one(func(sn *subnetRecord) string { return sn.ID }),
+		"vpc-id":     one(func(sn *subnetRecord) string { return sn.VpcID }),
+	}
+}
+
+// DescribeSubnets lists the caller's subnets.
+func (s *Service) DescribeSubnets(ctx context.Context, c Caller, in *ec2.DescribeSubnetsRequest) (*ec2.DescribeSubnetsResult, error) {
+	subnets, next, err := describe(ctx, s, c, describeQuery{Kind: "subnet", IDs: in.SubnetIds, Filters: in.Filters, MaxResults: in.MaxResults, NextToken: in.NextToken, MinResults: 5}, subnetFilters(c.Region))
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeSubnetsResult{NextToken: next, Subnets: []ec2.Subnet{}}
+	for _, sn := range subnets {
+		out.Subnets = append(out.Subnets, *sn.ec2(c.Region))
+	}
+	return out, nil
+}
+
+func (sn *subnetRecord) ec2(region string) *ec2.Subnet {
+	out := &ec2.Subnet{
+		SubnetId:                    ptr(sn.ID),
+		SubnetArn:                   ptr(subnetArn(region, sn.Owner, sn.ID)),
+		VpcId:                       ptr(sn.VpcID),
+		OwnerId:                     ptr(sn.Owner),
+		State:                       ptr("available"),
+		AvailabilityZone:            ptr(sn.AvailabilityZone),
+		AvailabilityZoneId:          ptr(sn.AvailabilityZoneID),
+		AvailableIpAddressCount:     ptr(sn.availableAddresses()),
+		DefaultForAz:                ptr(sn.DefaultForAz),
+		MapPublicIpOnLaunch:         ptr(sn.MapPublicIPOnLaunch),
+		MapCustomerOwnedIpOnLaunch:  ptr(false),
+		AssignIpv6AddressOnCreation: ptr(sn.AssignIpv6OnCreation),
+		Ipv6Native:                  ptr(sn.Ipv6Native),
+		EnableDns64:                 ptr(sn.EnableDns64),
+		Ipv6CidrBlockAssociationSet: []ec2.SubnetIpv6CidrBlockAssociation{},
+		PrivateDnsNameOptionsOnLaunch: &ec2.PrivateDnsNameOptionsOnLaunch{
+			HostnameType:                    ptr(sn.HostnameType),
+			EnableResourceNameDnsARecord:    ptr(sn.ResourceNameDnsA),
+			EnableResourceNameDnsAAAARecord: ptr(sn.ResourceNameDnsAAAA),
+		},
+		Tags:                    sn.ec2Tags(),
+		BlockPublicAccessStates: &ec2.BlockPublicAccessStates{InternetGatewayBlockMode: ptr("off")},
+	}
+	if sn.Cidr.IsValid() {
+		out.CidrBlock = ptr(sn.Cidr.String())
+	}
+	for _, b := range sn.Ipv6Blocks {
+		out.Ipv6CidrBlockAssociationSet = append(out.Ipv6CidrBlockAssociationSet, b.subnetIpv6(b.State))
+	}
+	return out
+}
+
+func (a cidrAssociation) subnetIpv6(state string) ec2.SubnetIpv6CidrBlockAssociation {
+	return ec2.SubnetIpv6CidrBlockAssociation{
+		AssociationId:        ptr(a.ID),
+		Ipv6CidrBlock:        ptr(a.Cidr.String()),
+		Ipv6CidrBlockState:   &ec2.SubnetCidrBlockState{State: ptr(state)},
+		IpSource:             ptr("amazon"),
+		Ipv6AddressAttribute: ptr("public"),
+	}
+}
+
+// ModifySubnetAttribute changes exactly one attribute of a subnet per request.
+func (s *Service) ModifySubnetAttribute(ctx context.Context, c Caller, in *ec2.ModifySubnetAttributeRequest) error {
+	id := deref(in.SubnetId)
+	if id == "" {
+		return ec2.ErrMissingParameter("SubnetId")
+	}
+	type change struct {
+		name string
+		val  *ec2.AttributeBooleanValue
+		set  func(sn *subnetRecord, v bool) error
+	}
+	var changes []change
+	for _, ch := range []change{
+		{"MapPublicIpOnLaunch", in.MapPublicIpOnLaunch, func(sn *subnetRecord, v bool) error { sn.MapPublicIPOnLaunch = v; return nil }},
+		{"AssignIpv6AddressOnCreation", in.AssignIpv6AddressOnCreation, func(sn *subnetRecord, v bool) error { sn.AssignIpv6OnCreation = v; return nil }},
+		{"EnableDns64", in.EnableDns64, func(sn *subnetRecord, v bool) error { sn.EnableDns64 = v; return nil }},
+		{"EnableResourceNameDnsARecordOnLaunch", in.EnableResourceNameDnsARecordOnLaunch, func(sn *subnetRecord, v bool) error { sn.ResourceNameDnsA = v; return nil }},
+		{"EnableResourceNameDnsAAAARecordOnLaunch", in.EnableResourceNameDnsAAAARecordOnLaunch, func(sn *subnetRecord, v bool) error { sn.ResourceNameDnsAAAA = v; return nil }},
+		{"MapCustomerOwnedIpOnLaunch", in.MapCustomerOwnedIpOnLaunch, nil},
+		{"DisableLniAtDeviceIndex", in.DisableLniAtDeviceIndex, nil},
+	} {
+		if ch.val != nil {
+			changes = append(changes, ch)
+		}
+	}
+	n := len(changes)
+	if in.PrivateDnsHostnameTypeOnLaunch != nil {
+		n++
+	}
+	if in.CustomerOwnedIpv4Pool != nil {
+		n++
+	}
+	if in.EnableLniAtDeviceIndex != nil {
+		n++
+	}
+	if n != 1 {
+		return errInvalidParameterCombination("Only one attribute may be modified per request.")
+	}
+	if in.CustomerOwnedIpv4Pool != nil || in.EnableLniAtDeviceIndex != nil || len(changes) == 1 && changes[0].set == nil {
+		return ec2.Errorf("InvalidParameterCombination", "Customer-owned IP addresses and local network interfaces are only supported on Outpost subnets.")
+	}
+	hostnameType := deref(in.PrivateDnsHostnameTypeOnLaunch)
+	if in.PrivateDnsHostnameTypeOnLaunch != nil && hostnameType != "ip-name" && hostnameType != "resource-name" {
+		return ec2.ErrInvalidParameterValue("Value (%s) for parameter PrivateDnsHostnameTypeOnLaunch is invalid. Valid values are ip-name and resource-name.", hostnameType)
+	}
+	if len(changes) == 1 && changes[0].val.Value == nil {
+		return ec2.ErrMissingParameter(changes[0].name + ".Value")
+	}
+	return s.update(ctx, func(t *txn) error {
+		sn, err := get[subnetRecord](t, c, "subnet", id)
+		if err != nil {
+			return err
+		}
+		if in.PrivateDnsHostnameTypeOnLaunch != nil {
+			if sn.Ipv6Native && hostnameType == "ip-name" {
+				return ec2.ErrInvalidParameterValue("The hostname type ip-name is not supported for IPv6-only subnets.")
+			}
+			sn.HostnameType = hostnameType
+		} else if err := changes[0].set(sn, *changes[0].val.Value); err != nil {
+			return err
+		}
+		return t.put(c.key(sn.ID), sn)
+	})
+}
+
+// AssociateSubnetCidrBlock gives a subnet an IPv6 /64 from its VPC's IPv6 blocks; a
+// subnet has at most one.
+func (s *Service) AssociateSubnetCidrBlock(ctx context.Context, c Caller, in *ec2.AssociateSubnetCidrBlockRequest) (*ec2.AssociateSubnetCidrBlockResult, error) {
+	id := deref(in.SubnetId)
+	if id == "" {
+		return nil, ec2.ErrMissingParameter("SubnetId")
+	}
+	if in.Ipv6IpamPoolId != nil || in.Ipv6NetmaskLength != nil {
+		return nil, ec2.ErrInvalidParameterValue("IPAM pools are not supported")
+	}
+	if in.Ipv6CidrBlock == nil {
+		return nil, ec2.ErrMissingParameter("Ipv6CidrBlock")
+	}
+	v6, err := parseSubnetIpv6(*in.Ipv6CidrBlock)
+	if err != nil {
+		return nil, err
+	}
+	var assoc cidrAssociation
+	err = s.update(ctx, func(t *txn) error {
+		sn, err := get[subnetRecord](t, c, "subnet", id)
+		if err != nil {
+			return err
+		}
+		if len(sn.Ipv6Blocks) > 0 {
+			return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: 1", sn.ID)
+		}
+		vpc, err := getVpc(t, c, sn.VpcID)
+		if err != nil {
+			return err
+		}
+		siblings, err := vpcSubnets(t, c, vpc.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkSubnetIpv6(vpc, siblings, v6, *in.Ipv6CidrBlock); err != nil {
+			return err
+		}
+		assoc = cidrAssociation{ID: newID("subnet-cidr-assoc"), Cidr: v6, State: "associated"}
+		sn.Ipv6Blocks = append(sn.Ipv6Blocks, assoc)
+		vpc.Children++
+		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+			return err
+		}
+		return t.put(c.key(sn.ID), sn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := assoc.subnetIpv6("associating")
+	return &ec2.AssociateSubnetCidrBlockResult{SubnetId: ptr(id), Ipv6CidrBlockAssociation: &a}, nil
+}
+
+// DisassociateSubnetCidrBlock removes a subnet's IPv6 block; an IPv6-only subnet keeps
+// its only block.
+func (s *Service) DisassociateSubnetCidrBlock(ctx context.Context, c Caller, in *ec2.DisassociateSubnetCidrBlockRequest) (*ec2.DisassociateSubnetCidrBlockResult, error) {
+	assocID := deref(in.AssociationId)
+	if assocID == "" {
+		return nil, ec2.ErrMissingParameter("AssociationId")
+	}
+	out := &ec2.DisassociateSubnetCidrBlockResult{}
+	err := s.update(ctx, func(t *txn) error {
+		subnets, err := listAll[subnetRecord](t, c.prefix("subnet"))
+		if err != nil {
+			return err
+		}
+		for _, sn := range subnets {
+			for i, b := range sn.Ipv6Blocks {
+				if b.ID != assocID {
+					continue
+				}
+				if sn.Ipv6Native {
+					return ec2.Errorf("OperationNotPermitted", "The IPv6 CIDR block of the IPv6-only subnet '%s' may not be disassociated.", sn.ID)
+				}
+				sn.Ipv6Blocks = append(sn.Ipv6Blocks[:i], sn.Ipv6Blocks[i+1:]...)
+				a := b.subnetIpv6("disassociating")
+				out.SubnetId, out.Ipv6CidrBlockAssociation = ptr(sn.ID), &a
+				return t.put(c.key(sn.ID), sn)
+			}
+		}
+		return ec2.Errorf("InvalidSubnetCidrBlockAssociationID.NotFound", "The subnet CIDR block with association ID '%s' does not exist", assocID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
