@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -29,11 +31,20 @@ type Embedded struct {
 	mu       sync.Mutex
 	watchers map[*watcher]struct{}
 	closed   bool
+	// Commits return from bbolt in any order (those batched into one transaction, and
+	// those of back-to-back transactions), but watchers must see revisions in order.
+	// delivered is the last revision handed to watchers; pending holds the events of
+	// durable commits that wait for an earlier revision's caller to deliver it first.
+	delivered int64
+	pending   map[int64][]Event
 }
 
 type watcher struct {
 	prefix string
 	ch     chan Event
+	// stop is closed with ch, so that the goroutine waiting on the watcher's context
+	// ends when the watcher is dropped or the store closes, not only when ctx ends.
+	stop chan struct{}
 }
 
 // watchBuffer is how many events a watcher may lag before it is dropped.
@@ -58,7 +69,25 @@ func OpenEmbedded(dir string) (*Embedded, error) {
 		db.Close()
 		return nil, fmt.Errorf("init store: %w", err)
 	}
-	return &Embedded{db: db, watchers: map[*watcher]struct{}{}}, nil
+	var rev int64
+	if err := db.View(func(tx *bolt.Tx) error { rev = readRev(tx); return nil }); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("init store: %w", err)
+	}
+	return &Embedded{
+		db:        db,
+		watchers:  map[*watcher]struct{}{},
+		delivered: rev,
+		pending:   map[int64][]Event{},
+	}, nil
+}
+
+// closedErr reports bbolt's error for a closed database as ErrClosed.
+func closedErr(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
 }
 
 func decodeValue(key string, raw []byte) KV {
@@ -68,6 +97,9 @@ func decodeValue(key string, raw []byte) KV {
 }
 
 func (s *Embedded) Get(ctx context.Context, key string) (kv KV, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return KV{}, false, err
+	}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketKV).Get([]byte(key))
 		if raw != nil {
@@ -75,10 +107,13 @@ func (s *Embedded) Get(ctx context.Context, key string) (kv KV, ok bool, err err
 		}
 		return nil
 	})
-	return kv, ok, err
+	return kv, ok, closedErr(err)
 }
 
 func (s *Embedded) List(ctx context.Context, prefix string) (kvs []KV, rev int64, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		rev = readRev(tx)
 		c := tx.Bucket(bucketKV).Cursor()
@@ -88,7 +123,7 @@ func (s *Embedded) List(ctx context.Context, prefix string) (kvs []KV, rev int64
 		}
 		return nil
 	})
-	return kvs, rev, err
+	return kvs, rev, closedErr(err)
 }
 
 func readRev(tx *bolt.Tx) int64 {
@@ -105,9 +140,11 @@ func (s *Embedded) Commit(ctx context.Context, cmps []Cmp, ops []Op) (int64, err
 	}
 	var rev int64
 	var events []Event
-	// Batch may run the function twice when a batched neighbour fails, so it must not
-	// keep state from a previous run.
+	var conflict bool
+	// Batch may run the function more than once (when a batched neighbour fails, the
+	// batch is rolled back and run again), so each run starts from scratch.
 	err := s.db.Batch(func(tx *bolt.Tx) error {
+		rev, events, conflict = 0, events[:0], false
 		kv := tx.Bucket(bucketKV)
 		for _, c := range cmps {
 			raw := kv.Get([]byte(c.Key))
@@ -116,11 +153,15 @@ func (s *Embedded) Commit(ctx context.Context, cmps []Cmp, ops []Op) (int64, err
 				have = int64(binary.BigEndian.Uint64(raw[:8]))
 			}
 			if have != c.ModRev {
-				return ErrConflict
+				// Nothing is written yet, so report the conflict without failing the
+				// transaction: an error would roll back every commit batched with this
+				// one and make bbolt run them all again, costing a sync per conflict
+				// under contention.
+				conflict = true
+				return nil
 			}
 		}
 		rev = readRev(tx) + 1
-		events = events[:0]
 		var revBytes [8]byte
 		binary.BigEndian.PutUint64(revBytes[:], uint64(rev))
 		for _, op := range ops {
@@ -137,26 +178,47 @@ func (s *Embedded) Commit(ctx context.Context, cmps []Cmp, ops []Op) (int64, err
 			if err := kv.Put([]byte(op.Key), val); err != nil {
 				return err
 			}
-			events = append(events, Event{Rev: rev, Key: op.Key, Value: op.Value})
+			// The event shares val rather than op.Value, which the caller may reuse;
+			// bbolt drops its reference to val when the transaction ends.
+			events = append(events, Event{Rev: rev, Key: op.Key, Value: val[8:len(val):len(val)]})
 		}
 		return tx.Bucket(bucketMeta).Put(keyRev, revBytes[:])
 	})
 	if err != nil {
-		if err == ErrConflict {
+		if err = closedErr(err); err == ErrClosed {
 			return 0, err
 		}
 		return 0, fmt.Errorf("commit: %w", err)
 	}
-	s.notify(events)
+	if conflict {
+		return 0, ErrConflict
+	}
+	s.notify(rev, events)
 	return rev, nil
 }
 
-// notify runs after the commit is durable. Commits batched together notify in any order
-// among themselves, but each watcher sees revisions of one key in order because a key's
-// writers conflict with each other.
-func (s *Embedded) notify(events []Event) {
+// notify runs after the commit of rev is durable. It delivers the events of rev and of
+// every later revision already waiting, once all earlier revisions are delivered: each
+// committed revision has a caller that reaches notify, so none waits forever. A watcher
+// registered while a revision waits may receive that revision although it was committed
+// before the Watch call; a watcher that listed first skips events at or below the List
+// revision.
+func (s *Embedded) notify(rev int64, events []Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.pending[rev] = events
+	for {
+		events, ok := s.pending[s.delivered+1]
+		if !ok {
+			return
+		}
+		delete(s.pending, s.delivered+1)
+		s.delivered++
+		s.fanOutLocked(events)
+	}
+}
+
+func (s *Embedded) fanOutLocked(events []Event) {
 watchers:
 	for w := range s.watchers {
 		for _, e := range events {
@@ -167,16 +229,22 @@ watchers:
 			case w.ch <- e:
 			default:
 				// Too far behind: close it so that its owner lists again.
-				delete(s.watchers, w)
-				close(w.ch)
+				s.dropLocked(w)
 				continue watchers
 			}
 		}
 	}
 }
 
+// dropLocked removes w and closes its channel; s.mu is held, so no send can follow.
+func (s *Embedded) dropLocked(w *watcher) {
+	delete(s.watchers, w)
+	close(w.ch)
+	close(w.stop)
+}
+
 func (s *Embedded) Watch(ctx context.Context, prefix string) <-chan Event {
-	w := &watcher{prefix: prefix, ch: make(chan Event, watchBuffer)}
+	w := &watcher{prefix: prefix, ch: make(chan Event, watchBuffer), stop: make(chan struct{})}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -186,12 +254,15 @@ func (s *Embedded) Watch(ctx context.Context, prefix string) <-chan Event {
 	s.watchers[w] = struct{}{}
 	s.mu.Unlock()
 	go func() {
-		<-ctx.Done()
+		select {
+		case <-ctx.Done():
+		case <-w.stop:
+			return
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if _, ok := s.watchers[w]; ok {
-			delete(s.watchers, w)
-			close(w.ch)
+			s.dropLocked(w)
 		}
 	}()
 	return w.ch
@@ -201,8 +272,7 @@ func (s *Embedded) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	for w := range s.watchers {
-		delete(s.watchers, w)
-		close(w.ch)
+		s.dropLocked(w)
 	}
 	s.mu.Unlock()
 	return s.db.Close()
