@@ -38,11 +38,22 @@ func describe[R any, P interface {
 		return nil, nil, err
 	}
 	var items []*R
-	err = s.view(ctx, func(t *txn) error {
-		if len(q.IDs) == 0 {
-			items, err = listAll[R](t, c.prefix(q.Kind))
-			return err
+	if len(q.IDs) == 0 {
+		k, err := loadKind[R, P](ctx, s, c.prefix(q.Kind), filters)
+		if err != nil {
+			return nil, nil, err
 		}
+		recs := k.query(q.Filters, func(r record) bool {
+			values := func(name string) []string { return filters[name](r.(P)) }
+			return match(values, r.base().Tags)
+		})
+		items = make([]*R, len(recs))
+		for i, r := range recs {
+			items[i] = r.(P)
+		}
+		return paginate(items, q.MaxResults, q.NextToken, func(r *R) string { return P(r).base().ID })
+	}
+	err = s.view(ctx, func(t *txn) error {
 		seen := map[string]bool{}
 		for _, id := range q.IDs {
 			if seen[id] {

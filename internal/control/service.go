@@ -26,12 +26,14 @@ type Config struct {
 // DefaultRegions are the regions served when none are configured.
 var DefaultRegions = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"}
 
-// Service answers the EC2 actions. It holds no resource state of its own: the store does.
+// Service answers the EC2 actions. The store holds every resource; the Service keeps only
+// derived state (a read cache) that it can rebuild from the store.
 type Service struct {
 	st      store.Store
 	regions []string
 	now     func() time.Time
 
+	cache    cache        // decoded records for Describe; see cache.go
 	defaults defaultsSeen // (account, region) pairs with their default VPC; see defaultvpc.go
 }
 

@@ -19,6 +19,7 @@ import (
 type txn struct {
 	ctx    context.Context
 	st     store.Store
+	cache  *cache
 	reads  map[string]int64
 	writes map[string][]byte // nil value: delete
 }
@@ -29,7 +30,7 @@ const maxAttempts = 50
 // update runs fn in a transaction and commits it, running fn again on a conflict.
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		t := &txn{ctx: ctx, st: s.st, reads: map[string]int64{}, writes: map[string][]byte{}}
+		t := &txn{ctx: ctx, st: s.st, cache: &s.cache, reads: map[string]int64{}, writes: map[string][]byte{}}
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -44,7 +45,7 @@ func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 
 // view runs fn over a read-only transaction.
 func (s *Service) view(ctx context.Context, fn func(t *txn) error) error {
-	t := &txn{ctx: ctx, st: s.st, reads: map[string]int64{}, writes: map[string][]byte{}}
+	t := &txn{ctx: ctx, st: s.st, cache: &s.cache, reads: map[string]int64{}, writes: map[string][]byte{}}
 	return fn(t)
 }
 
@@ -142,6 +143,10 @@ func (t *txn) commit() error {
 	for k, v := range t.writes {
 		ops = append(ops, store.Op{Key: k, Value: v, Delete: v == nil})
 	}
-	_, err := t.st.Commit(t.ctx, cmps, ops)
-	return err
+	rev, err := t.st.Commit(t.ctx, cmps, ops)
+	if err != nil {
+		return err
+	}
+	t.cache.apply(rev, t.writes)
+	return nil
 }

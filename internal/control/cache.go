@@ -1,0 +1,251 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"vpcd/internal/ec2"
+)
+
+// cache keeps the decoded records of each (account, region, kind) that has been described,
+// with an index of the filters that pick few records, so that a Describe with a filter
+// costs the same among 100 or 100,000 resources. It is derived state: loaded from the
+// store on first use, and updated by every commit of this process after the store has
+// accepted it (see txn.commit). Records in it are shared and never modified.
+type cache struct {
+	mu    sync.Mutex
+	kinds map[string]*cachedKind // by store prefix: "account/region/kind/"
+}
+
+type cachedKind struct {
+	mu      sync.RWMutex
+	decode  func([]byte) (record, error)
+	indexed map[string]func(record) []string
+	recs    map[string]cachedRecord // by ID
+	deleted map[string]int64        // ID → revision of its delete, so a late older write cannot revive it
+	index   map[string]map[string]map[string]struct{}
+}
+
+type cachedRecord struct {
+	rev int64
+	rec record
+}
+
+// indexedFilter reports whether a filter is worth an index: the IDs of the resource and of
+// its relations, which pick one or a few records. Names like owner-id or state would hold
+// every record under one value and are left to the scan.
+func indexedFilter(name string) bool {
+	return strings.HasSuffix(name, "-id") && name != "owner-id"
+}
+
+// kindOfPrefix is "subnet" for "123456789012/us-east-1/subnet/".
+func kindOfPrefix(prefix string) string {
+	parts := strings.Split(prefix, "/")
+	return parts[len(parts)-2]
+}
+
+// load returns the cached kind of prefix, reading it from the store the first time.
+func loadKind[R any, P interface {
+	*R
+	record
+}](ctx context.Context, s *Service, prefix string, filters map[string]func(*R) []string) (*cachedKind, error) {
+	s.cache.mu.Lock()
+	if s.cache.kinds == nil {
+		s.cache.kinds = map[string]*cachedKind{}
+	}
+	k := s.cache.kinds[prefix]
+	if k == nil {
+		k = &cachedKind{
+			decode: func(raw []byte) (record, error) {
+				r := P(new(R))
+				return r, json.Unmarshal(raw, r)
+			},
+			indexed: map[string]func(record) []string{},
+		}
+		for name, f := range filters {
+			if indexedFilter(name) {
+				k.indexed[name] = func(r record) []string { return f(r.(P)) }
+			}
+		}
+		s.cache.kinds[prefix] = k
+	}
+	s.cache.mu.Unlock()
+
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.recs != nil {
+		return k, nil
+	}
+	// Holding k.mu while listing orders the load with commits that apply to this kind:
+	// a commit the list missed applies after it.
+	kvs, _, err := s.st.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	k.recs = make(map[string]cachedRecord, len(kvs))
+	k.deleted = map[string]int64{}
+	k.index = map[string]map[string]map[string]struct{}{}
+	for _, kv := range kvs {
+		rec, err := k.decode(kv.Value)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", kv.Key, err)
+		}
+		k.put(cachedRecord{rev: kv.ModRev, rec: rec})
+	}
+	return k, nil
+}
+
+// put adds or replaces a record; k.mu is held.
+func (k *cachedKind) put(cr cachedRecord) {
+	id := cr.rec.base().ID
+	if old, ok := k.recs[id]; ok {
+		k.unindex(old.rec)
+	}
+	k.recs[id] = cr
+	k.walkIndex(cr.rec, func(name, value string) {
+		byValue := k.index[name]
+		if byValue == nil {
+			byValue = map[string]map[string]struct{}{}
+			k.index[name] = byValue
+		}
+		ids := byValue[value]
+		if ids == nil {
+			ids = map[string]struct{}{}
+			byValue[value] = ids
+		}
+		ids[id] = struct{}{}
+	})
+}
+
+func (k *cachedKind) unindex(rec record) {
+	id := rec.base().ID
+	k.walkIndex(rec, func(name, value string) {
+		if ids := k.index[name][value]; ids != nil {
+			delete(ids, id)
+			if len(ids) == 0 {
+				delete(k.index[name], value)
+			}
+		}
+	})
+}
+
+func (k *cachedKind) walkIndex(rec record, fn func(name, value string)) {
+	for name, f := range k.indexed {
+		for _, v := range f(rec) {
+			fn(name, v)
+		}
+	}
+	for key, v := range rec.base().Tags {
+		fn("tag:"+key, v)
+	}
+}
+
+// apply brings the cache up to a commit of this process.
+func (c *cache) apply(rev int64, writes map[string][]byte) {
+	c.mu.Lock()
+	kinds := c.kinds
+	c.mu.Unlock()
+	if kinds == nil {
+		return
+	}
+	for key, raw := range writes {
+		i := strings.LastIndexByte(key, '/')
+		c.mu.Lock()
+		k := kinds[key[:i+1]]
+		c.mu.Unlock()
+		if k == nil {
+			continue
+		}
+		k.apply(rev, key[i+1:], raw)
+	}
+}
+
+func (k *cachedKind) apply(rev int64, id string, raw []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.recs == nil {
+		return // not loaded yet: the load will read it from the store
+	}
+	if old, ok := k.recs[id]; ok && old.rev >= rev {
+		return
+	}
+	if del, ok := k.deleted[id]; ok && del >= rev {
+		return
+	}
+	if raw == nil {
+		if old, ok := k.recs[id]; ok {
+			k.unindex(old.rec)
+			delete(k.recs, id)
+		}
+		k.deleted[id] = rev
+		return
+	}
+	rec, err := k.decode(raw)
+	if err != nil {
+		// The store holds what we just encoded; a decode failure is a bug. Drop the
+		// record so that readers do not see a stale one.
+		if old, ok := k.recs[id]; ok {
+			k.unindex(old.rec)
+			delete(k.recs, id)
+		}
+		return
+	}
+	k.put(cachedRecord{rev: rev, rec: rec})
+}
+
+// query returns the records that pass the filters, in ID order. When a filter on an
+// indexed name has no wildcard, only the records the index gives for its values are
+// checked; otherwise every record is.
+func (k *cachedKind) query(filters []ec2.Filter, pass func(record) bool) []record {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	var candidates map[string]struct{}
+	narrowed := false
+	for _, f := range filters {
+		name := deref(f.Name)
+		if _, ok := k.indexed[name]; !ok && !strings.HasPrefix(name, "tag:") {
+			continue
+		}
+		if hasWildcard(f.Values) {
+			continue
+		}
+		set := map[string]struct{}{}
+		for _, v := range f.Values {
+			for id := range k.index[name][v] {
+				set[id] = struct{}{}
+			}
+		}
+		if !narrowed || len(set) < len(candidates) {
+			candidates, narrowed = set, true
+		}
+	}
+	var out []record
+	if narrowed {
+		for id := range candidates {
+			if r := k.recs[id].rec; pass(r) {
+				out = append(out, r)
+			}
+		}
+	} else {
+		for _, cr := range k.recs {
+			if pass(cr.rec) {
+				out = append(out, cr.rec)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].base().ID < out[j].base().ID })
+	return out
+}
+
+func hasWildcard(values []string) bool {
+	for _, v := range values {
+		if strings.ContainsAny(v, `*?\`) {
+			return true
+		}
+	}
+	return false
+}
