@@ -13,6 +13,17 @@ var notFoundCodes = map[string][2]string{
 	"acl":      {"InvalidNetworkAclID.NotFound", "The networkAcl ID '%s' does not exist"},
 	"sg":       {"InvalidGroup.NotFound", "The security group '%s' does not exist"},
 	"dopt":     {"InvalidDhcpOptionID.NotFound", "The dhcpOption ID '%s' does not exist"},
+	// Route targets and destinations (see route.go).
+	"nat":  {"InvalidNatGatewayID.NotFound", "The natGateway ID '%s' does not exist"},
+	"i":    {"InvalidInstanceID.NotFound", "The instance ID '%s' does not exist"},
+	"eni":  {"InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist"},
+	"pcx":  {"InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID '%s' does not exist"},
+	"tgw":  {"InvalidTransitGatewayID.NotFound", "Transit Gateway %s was deleted or does not exist."},
+	"vgw":  {"InvalidVpnGatewayID.NotFound", "The vpnGateway ID '%s' does not exist"},
+	"lgw":  {"InvalidLocalGatewayID.NotFound", "The localGateway ID '%s' does not exist"},
+	"cagw": {"InvalidCarrierGatewayID.NotFound", "The carrierGateway ID '%s' does not exist"},
+	"vpce": {"InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist"},
+	"pl":   {"InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist"},
 }
 
 // notFound is AWS's error for a well-formed ID that names nothing the caller has.
@@ -25,13 +36,15 @@ func notFound(id string) error {
 
 // malformedCodes are AWS's codes for an ID that is not of the expected form.
 var malformedCodes = map[string]string{
-	"vpc":    "InvalidVpcID.Malformed",
-	"subnet": "InvalidSubnetID.Malformed",
-	"rtb":    "InvalidRouteTableID.Malformed",
-	"igw":    "InvalidInternetGatewayID.Malformed",
-	"eigw":   "InvalidEgressOnlyInternetGatewayId.Malformed",
-	"acl":    "InvalidNetworkAclID.Malformed",
-	"sg":     "InvalidGroupId.Malformed",
+	"vpc":      "InvalidVpcID.Malformed",
+	"subnet":   "InvalidSubnetID.Malformed",
+	"rtb":      "InvalidRouteTableID.Malformed",
+	"igw":      "InvalidInternetGatewayID.Malformed",
+	"eigw":     "InvalidEgressOnlyInternetGatewayId.Malformed",
+	"acl":      "InvalidNetworkAclID.Malformed",
+	"sg":       "InvalidGroupId.Malformed",
+	"rtbassoc": "InvalidAssociationID.Malformed",
+	"pl":       "InvalidPrefixListID.Malformed",
 }
 
 // checkID returns AWS's Malformed error unless id is a well-formed ID of the kind.

@@ -85,7 +85,8 @@ type internetGatewayRecord struct {
 
 type egressOnlyInternetGatewayRecord struct {
 	meta
-	VpcID string `json:"vpcId,omitempty"`
+	VpcID       string `json:"vpcId,omitempty"`
+	ClientToken string `json:"clientToken,omitempty"` // CreateEgressOnlyInternetGateway's idempotency token
 }
 
 type networkACLRecord struct {

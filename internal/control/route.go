@@ -1,0 +1,446 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+
+	"vpcd/internal/ec2"
+)
+
+// targetArg is one request member that may name a route's target.
+type targetArg struct {
+	param string // AWS's name for it in messages: "gatewayId"
+	value *string
+}
+
+// targetParamKinds are the ID prefixes each target member accepts; an ID of another kind
+// is reported as not found, in the words of the member's own kind.
+var targetParamKinds = map[string][]string{
+	"gatewayId":                   {"igw", "vgw", "vpce"},
+	"localGatewayId":              {"lgw"},
+	"carrierGatewayId":            {"cagw"},
+	"natGatewayId":                {"nat"},
+	"networkInterfaceId":          {"eni"},
+	"vpcPeeringConnectionId":      {"pcx"},
+	"egressOnlyInternetGatewayId": {"eigw"},
+	"transitGatewayId":            {"tgw"},
+	"vpcEndpointId":               {"vpce"},
+	"coreNetworkArn":              {"arn"},
+	"instanceId":                  {"i"},
+}
+
+// errTargetCount is AWS's answer when a request names no target or several: a missing
+// parameter when there is none, a bad combination when there are more.
+func errTargetCount(n int, replace bool) error {
+	msg := "The request must contain exactly one of gatewayId, localGatewayId, carrierGatewayId, natGatewayId, networkInterfaceId, vpcPeeringConnectionId, egressOnlyInternetGatewayId, transitGatewayId, vpcEndpointId, coreNetworkArn or instanceId"
+	if replace {
+		msg += ", or must have localTarget set to true"
+	}
+	if n == 0 {
+		return ec2.Errorf("MissingParameter", "%s", msg)
+	}
+	return errInvalidParameterCombination("%s", msg)
+}
+
+// pickTarget returns the one target the request names and how many it names.
+func pickTarget(args []targetArg) (string, int, error) {
+	var target string
+	var bad error
+	n := 0
+	for _, a := range args {
+		if a.value == nil {
+			continue
+		}
+		n++
+		target = *a.value
+		if !acceptsKind(a.param, target) && bad == nil {
+			bad = errTargetNotFound(a.param, target)
+		}
+	}
+	return target, n, bad
+}
+
+func acceptsKind(param, id string) bool {
+	for _, k := range targetParamKinds[param] {
+		if targetKind(id) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// errTargetNotFound is the NotFound error for an ID given in a member that does not take
+// its kind: the gateway member answers with its generic code, the others with their own.
+func errTargetNotFound(param, id string) error {
+	switch param {
+	case "gatewayId":
+		return ec2.Errorf("InvalidGatewayID.NotFound", "The gateway ID '%s' does not exist", id)
+	case "coreNetworkArn":
+		return ec2.ErrInvalidParameterValue("The core network ARN '%s' is not valid", id)
+	}
+	c := notFoundCodes[targetParamKinds[param][0]]
+	return ec2.Errorf(c[0], c[1], id)
+}
+
+// targetKind is the kind of a route target: its ID prefix, "local" or "arn".
+func targetKind(target string) string {
+	switch {
+	case target == "local":
+		return "local"
+	case strings.HasPrefix(target, "arn:"):
+		return "arn"
+	}
+	return kindOf(target)
+}
+
+// middleboxKinds are the targets a route may have when its destination is equal to or
+// more specific than a VPC block (AWS's middlebox routing): a NAT gateway, a network
+// interface, an instance, or a Gateway Load Balancer endpoint.
+var middleboxKinds = map[string]bool{"nat": true, "eni": true, "i": true, "vpce": true}
+
+// checkRouteTarget returns AWS's error when a route of rtb cannot point at target now: it
+// does not exist, or it serves another network. Nil means a route to it is active; the
+// same check decides, at describe time, whether a stored route is a blackhole. Each kind
+// vpcd stores gets its lookup here; the others have no resources yet, so any ID of them
+// is not found.
+func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) error {
+	switch targetKind(target) {
+	case "local":
+		return nil
+	case "igw":
+		igw, err := get[internetGatewayRecord](t, c, "igw", target)
+		if err != nil {
+			return err
+		}
+		if igw.VpcID != rtb.VpcID {
+			return errDifferentNetworks(rtb.ID, target)
+		}
+		return nil
+	case "eigw":
+		eigw, err := get[egressOnlyInternetGatewayRecord](t, c, "eigw", target)
+		if err != nil {
+			return err
+		}
+		if eigw.VpcID != rtb.VpcID {
+			return errDifferentNetworks(rtb.ID, target)
+		}
+		return nil
+	case "arn":
+		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
+	}
+	return notFound(target)
+}
+
+func errDifferentNetworks(rtbID, gatewayID string) error {
+	return ec2.ErrInvalidParameterValue("route table %s and network gateway %s belong to different networks", rtbID, gatewayID)
+}
+
+// checkPrefixList returns AWS's error unless the prefix list exists. vpcd keeps no prefix
+// lists yet.
+func checkPrefixList(t *txn, c Caller, id string) error {
+	if err := checkID(id, "pl"); err != nil {
+		return err
+	}
+	return notFound(id)
+}
+
+// routeStates answers, for routes of stored tables, whether each is active or a
+// blackhole, reading each target once.
+type routeStates struct {
+	t     *txn
+	c     Caller
+	known map[string]string // table's VPC + target → state
+}
+
+func newRouteStates(t *txn, c Caller) *routeStates {
+	return &routeStates{t: t, c: c, known: map[string]string{}}
+}
+
+func (rs *routeStates) of(rtb *routeTableRecord, r route) (string, error) {
+	key := rtb.VpcID + "\x00" + r.Target
+	if st, ok := rs.known[key]; ok {
+		return st, nil
+	}
+	st := "active"
+	if err := checkRouteTarget(rs.t, rs.c, rtb, r.Target); err != nil {
+		var e *ec2.Error
+		if !errors.As(err, &e) {
+			return "", err
+		}
+		st = "blackhole"
+	}
+	rs.known[key] = st
+	return st, nil
+}
+
+// parseRouteDestination reads the one destination of a route request.
+func parseRouteDestination(cidr, ipv6, prefixList *string) (route, error) {
+	n := 0
+	for _, p := range []*string{cidr, ipv6, prefixList} {
+		if p != nil {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return route{}, ec2.ErrMissingParameter("destinationCidrBlock or destinationIpv6CidrBlock or destinationPrefixListId")
+	case n > 1:
+		return route{}, errInvalidParameterCombination("Only one of destinationCidrBlock, destinationIpv6CidrBlock and destinationPrefixListId may be specified")
+	case cidr != nil:
+		p, err := netip.ParsePrefix(*cidr)
+		if err != nil || !p.Addr().Is4() {
+			return route{}, ec2.ErrInvalidParameterValue("Value (%s) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.", *cidr)
+		}
+		return route{Destination: p.Masked()}, nil
+	case ipv6 != nil:
+		p, err := netip.ParsePrefix(*ipv6)
+		if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+			return route{}, ec2.ErrInvalidParameterValue("Value (%s) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", *ipv6)
+		}
+		return route{Destination: p.Masked()}, nil
+	}
+	return route{DestinationPrefixList: *prefixList}, nil
+}
+
+// destination is how AWS names the route in messages.
+func (r route) destination() string {
+	if r.DestinationPrefixList != "" {
+		return r.DestinationPrefixList
+	}
+	return r.Destination.String()
+}
+
+func (r route) sameDestination(o route) bool {
+	return r.Destination == o.Destination && r.DestinationPrefixList == o.DestinationPrefixList
+}
+
+// findRoute returns the index of the table's route to the destination, or -1.
+func (rtb *routeTableRecord) findRoute(dest route) int {
+	for i, r := range rtb.Routes {
+		if r.sameDestination(dest) {
+			return i
+		}
+	}
+	return -1
+}
+
+// withinVpc reports whether dest is equal to or more specific than one of the VPC's blocks.
+func withinVpc(vpc *vpcRecord, dest route) bool {
+	if !dest.Destination.IsValid() {
+		return false
+	}
+	for _, b := range vpc.cidrs() {
+		if b.Bits() <= dest.Destination.Bits() && b.Contains(dest.Destination.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLocalDestination reports whether dest is exactly one of the VPC's blocks: the
+// destination of a local route, whatever its target now.
+func isLocalDestination(vpc *vpcRecord, dest route) bool {
+	for _, b := range vpc.cidrs() {
+		if dest.Destination == b {
+			return true
+		}
+	}
+	return false
+}
+
+// checkNewRoute applies AWS's rules to a route of rtb toward target: the destination must
+// exist (a prefix list), the target must be usable from the table's VPC, an egress-only
+// gateway takes IPv6 destinations only, and only a middlebox may take traffic for the
+// VPC's own blocks.
+func checkNewRoute(t *txn, c Caller, rtb *routeTableRecord, vpc *vpcRecord, dest route, target string) error {
+	if dest.DestinationPrefixList != "" {
+		if err := checkPrefixList(t, c, dest.DestinationPrefixList); err != nil {
+			return err
+		}
+	}
+	if err := checkRouteTarget(t, c, rtb, target); err != nil {
+		return err
+	}
+	kind := targetKind(target)
+	if kind == "eigw" && dest.Destination.IsValid() && dest.Destination.Addr().Is4() {
+		return ec2.ErrInvalidParameterValue("Egress-only internet gateway %s can only be a target for IPv6 destinations", target)
+	}
+	if withinVpc(vpc, dest) && !middleboxKinds[kind] {
+		return ec2.ErrInvalidParameterValue("The destination CIDR block %s is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.", dest.Destination)
+	}
+	return nil
+}
+
+// routeTableAndVpc reads a route table and its VPC for a route change.
+func routeTableAndVpc(t *txn, c Caller, id *string) (*routeTableRecord, *vpcRecord, error) {
+	if deref(id) == "" {
+		return nil, nil, ec2.ErrMissingParameter("RouteTableId")
+	}
+	rtb, err := get[routeTableRecord](t, c, "rtb", *id)
+	if err != nil {
+		return nil, nil, err
+	}
+	vpc, err := getVpc(t, c, rtb.VpcID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rtb, vpc, nil
+}
+
+// CreateRoute adds a route to a route table.
+func (s *Service) CreateRoute(ctx context.Context, c Caller, in *ec2.CreateRouteRequest) (*ec2.CreateRouteResult, error) {
+	dest, err := parseRouteDestination(in.DestinationCidrBlock, in.DestinationIpv6CidrBlock, in.DestinationPrefixListId)
+	if err != nil {
+		return nil, err
+	}
+	target, n, err := pickTarget([]targetArg{
+		{"gatewayId", in.GatewayId}, {"localGatewayId", in.LocalGatewayId}, {"carrierGatewayId", in.CarrierGatewayId},
+		{"natGatewayId", in.NatGatewayId}, {"networkInterfaceId", in.NetworkInterfaceId},
+		{"vpcPeeringConnectionId", in.VpcPeeringConnectionId}, {"egressOnlyInternetGatewayId", in.EgressOnlyInternetGatewayId},
+		{"transitGatewayId", in.TransitGatewayId}, {"vpcEndpointId", in.VpcEndpointId},
+		{"coreNetworkArn", in.CoreNetworkArn}, {"instanceId", in.InstanceId},
+	})
+	if n != 1 {
+		return nil, errTargetCount(n, false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = s.update(ctx, func(t *txn) error {
+		rtb, vpc, err := routeTableAndVpc(t, c, in.RouteTableId)
+		if err != nil {
+			return err
+		}
+		if err := checkNewRoute(t, c, rtb, vpc, dest, target); err != nil {
+			return err
+		}
+		if rtb.findRoute(dest) >= 0 {
+			return ec2.Errorf("RouteAlreadyExists", "The route identified by %s already exists.", dest.destination())
+		}
+		r := dest
+		r.Target, r.Origin = target, "CreateRoute"
+		if targetKind(target) == "i" {
+			r.InstanceOwner = c.Account
+		}
+		rtb.Routes = append(rtb.Routes, r)
+		return t.put(c.key(rtb.ID), rtb)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.CreateRouteResult{Return: ptr(true)}, nil
+}
+
+// ReplaceRoute changes the target of an existing route. A local route's target may become
+// a middlebox, and LocalTarget restores it.
+func (s *Service) ReplaceRoute(ctx context.Context, c Caller, in *ec2.ReplaceRouteRequest) error {
+	dest, err := parseRouteDestination(in.DestinationCidrBlock, in.DestinationIpv6CidrBlock, in.DestinationPrefixListId)
+	if err != nil {
+		return err
+	}
+	target, n, err := pickTarget([]targetArg{
+		{"gatewayId", in.GatewayId}, {"localGatewayId", in.LocalGatewayId}, {"carrierGatewayId", in.CarrierGatewayId},
+		{"natGatewayId", in.NatGatewayId}, {"networkInterfaceId", in.NetworkInterfaceId},
+		{"vpcPeeringConnectionId", in.VpcPeeringConnectionId}, {"egressOnlyInternetGatewayId", in.EgressOnlyInternetGatewayId},
+		{"transitGatewayId", in.TransitGatewayId}, {"vpcEndpointId", in.VpcEndpointId},
+		{"coreNetworkArn", in.CoreNetworkArn}, {"instanceId", in.InstanceId},
+	})
+	local := deref(in.LocalTarget)
+	if local {
+		n++
+	}
+	if n != 1 {
+		return errTargetCount(n, true)
+	}
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(t *txn) error {
+		rtb, vpc, err := routeTableAndVpc(t, c, in.RouteTableId)
+		if err != nil {
+			return err
+		}
+		i := rtb.findRoute(dest)
+		if i < 0 {
+			return ec2.ErrInvalidParameterValue("There is no route defined for '%s' in the route table. Use CreateRoute instead.", dest.destination())
+		}
+		r := &rtb.Routes[i]
+		if local {
+			if !isLocalDestination(vpc, dest) {
+				return ec2.ErrInvalidParameterValue("The route %s in route table %s is not a local route; only a local route can have a local target.", dest.destination(), rtb.ID)
+			}
+			r.Target, r.Origin, r.InstanceOwner = "local", "CreateRouteTable", ""
+			return t.put(c.key(rtb.ID), rtb)
+		}
+		if err := checkNewRoute(t, c, rtb, vpc, dest, target); err != nil {
+			return err
+		}
+		r.Target, r.Origin, r.InstanceOwner = target, "CreateRoute", ""
+		if targetKind(target) == "i" {
+			r.InstanceOwner = c.Account
+		}
+		return t.put(c.key(rtb.ID), rtb)
+	})
+}
+
+// DeleteRoute removes a route; the local routes stay.
+func (s *Service) DeleteRoute(ctx context.Context, c Caller, in *ec2.DeleteRouteRequest) error {
+	dest, err := parseRouteDestination(in.DestinationCidrBlock, in.DestinationIpv6CidrBlock, in.DestinationPrefixListId)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(t *txn) error {
+		rtb, vpc, err := routeTableAndVpc(t, c, in.RouteTableId)
+		if err != nil {
+			return err
+		}
+		i := rtb.findRoute(dest)
+		if i < 0 {
+			return ec2.Errorf("InvalidRoute.NotFound", "no route with destination-cidr-block %s in route table %s", dest.destination(), rtb.ID)
+		}
+		if isLocalDestination(vpc, dest) {
+			return ec2.ErrInvalidParameterValue("cannot remove local route %s in route table %s", dest.destination(), rtb.ID)
+		}
+		rtb.Routes = append(rtb.Routes[:i], rtb.Routes[i+1:]...)
+		return t.put(c.key(rtb.ID), rtb)
+	})
+}
+
+// ec2 is the route as DescribeRouteTables shows it: the target in the member of its kind.
+func (r route) ec2(state string) ec2.Route {
+	out := ec2.Route{Origin: ptr(r.Origin), State: ptr(state)}
+	switch {
+	case r.DestinationPrefixList != "":
+		out.DestinationPrefixListId = ptr(r.DestinationPrefixList)
+	case r.Destination.Addr().Is4():
+		out.DestinationCidrBlock = ptr(r.Destination.String())
+	default:
+		out.DestinationIpv6CidrBlock = ptr(r.Destination.String())
+	}
+	id := ptr(r.Target)
+	switch targetKind(r.Target) {
+	case "local", "igw", "vgw", "vpce":
+		out.GatewayId = id
+	case "nat":
+		out.NatGatewayId = id
+	case "i":
+		out.InstanceId, out.InstanceOwnerId = id, ptr(r.InstanceOwner)
+	case "eni":
+		out.NetworkInterfaceId = id
+	case "pcx":
+		out.VpcPeeringConnectionId = id
+	case "tgw":
+		out.TransitGatewayId = id
+	case "eigw":
+		out.EgressOnlyInternetGatewayId = id
+	case "lgw":
+		out.LocalGatewayId = id
+	case "cagw":
+		out.CarrierGatewayId = id
+	case "arn":
+		out.CoreNetworkArn = id
+	}
+	return out
+}
