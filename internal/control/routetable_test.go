@@ -112,7 +112,9 @@ func TestDeleteRouteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	del := func(id string) func() error {
-		return func() error { return s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: ptr(id)}) }
+		return func() error {
+			return s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: ptr(id)})
+		}
 	}
 	for _, tc := range []struct {
 		name string
@@ -376,7 +378,9 @@ func TestDescribeRouteTablesFilters(t *testing.T) {
 	}
 	other := *createVpc(t, s, "10.9.0.0/16").VpcId
 	otherMain := *mainRouteTable(t, s, other).RouteTableId
-	f := func(name string, values ...string) []ec2.Filter { return []ec2.Filter{{Name: ptr(name), Values: values}} }
+	f := func(name string, values ...string) []ec2.Filter {
+		return []ec2.Filter{{Name: ptr(name), Values: values}}
+	}
 	for _, tc := range []struct {
 		name    string
 		filters []ec2.Filter
