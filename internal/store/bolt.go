@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,7 +27,8 @@ var (
 // a transaction returns, so an acknowledged Commit survives kill -9; concurrent commits are
 // batched into one sync.
 type Embedded struct {
-	db *bolt.DB
+	db       *bolt.DB
+	inflight atomic.Int64 // commits between entry and return
 
 	mu       sync.Mutex
 	watchers map[*watcher]struct{}
@@ -126,6 +128,22 @@ func (s *Embedded) List(ctx context.Context, prefix string) (kvs []KV, rev int64
 	return kvs, rev, closedErr(err)
 }
 
+// cmpsHold reports whether every compared key is at its expected revision.
+func cmpsHold(tx *bolt.Tx, cmps []Cmp) bool {
+	kv := tx.Bucket(bucketKV)
+	for _, c := range cmps {
+		raw := kv.Get([]byte(c.Key))
+		var have int64
+		if raw != nil {
+			have = int64(binary.BigEndian.Uint64(raw[:8]))
+		}
+		if have != c.ModRev {
+			return false
+		}
+	}
+	return true
+}
+
 func readRev(tx *bolt.Tx) int64 {
 	raw := tx.Bucket(bucketMeta).Get(keyRev)
 	if raw == nil {
@@ -138,29 +156,36 @@ func (s *Embedded) Commit(ctx context.Context, cmps []Cmp, ops []Op) (int64, err
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	// A stale read fails here, in a read transaction, without taking a place in a batch
+	// or a sync; the write transaction compares again.
+	if len(cmps) > 0 {
+		var ok bool
+		err := s.db.View(func(tx *bolt.Tx) error { ok = cmpsHold(tx, cmps); return nil })
+		if err != nil {
+			return 0, closedErr(err)
+		}
+		if !ok {
+			return 0, ErrConflict
+		}
+	}
 	var rev int64
 	var events []Event
-	var conflict bool
+	var conflict, solo bool
 	// Batch may run the function more than once (when a batched neighbour fails, the
 	// batch is rolled back and run again), so each run starts from scratch.
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	apply := func(tx *bolt.Tx) error {
 		rev, events, conflict = 0, events[:0], false
-		kv := tx.Bucket(bucketKV)
-		for _, c := range cmps {
-			raw := kv.Get([]byte(c.Key))
-			var have int64
-			if raw != nil {
-				have = int64(binary.BigEndian.Uint64(raw[:8]))
+		if !cmpsHold(tx, cmps) {
+			if solo {
+				return ErrConflict // rolls back: no sync
 			}
-			if have != c.ModRev {
-				// Nothing is written yet, so report the conflict without failing the
-				// transaction: an error would roll back every commit batched with this
-				// one and make bbolt run them all again, costing a sync per conflict
-				// under contention.
-				conflict = true
-				return nil
-			}
+			// Inside a batch, report the conflict without failing the transaction: an
+			// error would roll back every commit batched with this one and make bbolt
+			// run them again. Nothing is written yet.
+			conflict = true
+			return nil
 		}
+		kv := tx.Bucket(bucketKV)
 		rev = readRev(tx) + 1
 		var revBytes [8]byte
 		binary.BigEndian.PutUint64(revBytes[:], uint64(rev))
@@ -183,7 +208,21 @@ func (s *Embedded) Commit(ctx context.Context, cmps []Cmp, ops []Op) (int64, err
 			events = append(events, Event{Rev: rev, Key: op.Key, Value: val[8:len(val):len(val)]})
 		}
 		return tx.Bucket(bucketMeta).Put(keyRev, revBytes[:])
-	})
+	}
+	// A lone commit runs at once: bbolt's Batch would first wait MaxBatchDelay for
+	// neighbours that are not coming, which is most of a serial commit's latency. Commits
+	// that overlap another in flight batch, so that one sync acknowledges many.
+	var err error
+	if s.inflight.Add(1) == 1 {
+		solo = true
+		err = s.db.Update(apply)
+	} else {
+		err = s.db.Batch(apply)
+	}
+	s.inflight.Add(-1)
+	if err == ErrConflict {
+		return 0, err
+	}
 	if err != nil {
 		if err = closedErr(err); err == ErrClosed {
 			return 0, err
