@@ -1,0 +1,285 @@
+package control
+
+import (
+	"context"
+	"testing"
+
+	"vpcd/internal/ec2"
+)
+
+// routeTo finds the route to a destination in a described table.
+func routeTo(rt ec2.RouteTable, dest string) *ec2.Route {
+	for i, r := range rt.Routes {
+		if deref(r.DestinationCidrBlock) == dest || deref(r.DestinationIpv6CidrBlock) == dest || deref(r.DestinationPrefixListId) == dest {
+			return &rt.Routes[i]
+		}
+	}
+	return nil
+}
+
+func TestCreateRoute(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpc, v6 := createIpv6Vpc(t, s)
+	vpcID := *vpc.VpcId
+	rtb := createRouteTable(t, s, vpcID)
+	other := *createVpc(t, s, "10.1.0.0/16").VpcId
+	igw, otherIgw, detached := createIgw(t, s), createIgw(t, s), createIgw(t, s)
+	attachIgw(t, s, igw, vpcID)
+	attachIgw(t, s, otherIgw, other)
+	eigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpcID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eigw := *eigwOut.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId
+	otherEigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(other)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherEigw := *otherEigwOut.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId
+	const unknown = "0123456789abcdef0"
+	r := func(in ec2.CreateRouteRequest) ec2.CreateRouteRequest {
+		if in.RouteTableId == nil {
+			in.RouteTableId = ptr(rtb)
+		}
+		return in
+	}
+	for _, tc := range []struct {
+		name string
+		in   ec2.CreateRouteRequest
+		code string
+	}{
+		{"route table required", ec2.CreateRouteRequest{RouteTableId: ptr(""), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}, "MissingParameter"},
+		{"unknown route table", r(ec2.CreateRouteRequest{RouteTableId: ptr("rtb-" + unknown), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), "InvalidRouteTableID.NotFound"},
+		{"destination required", r(ec2.CreateRouteRequest{GatewayId: ptr(igw)}), "MissingParameter"},
+		{"one destination only", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), DestinationIpv6CidrBlock: ptr("::/0"), GatewayId: ptr(igw)}), "InvalidParameterCombination"},
+		{"ipv4 destination must be a cidr", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.0.1"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"ipv4 destination must be ipv4", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("::/0"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"ipv6 destination must be ipv6", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"target required", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), "MissingParameter"},
+		{"one target only", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw), NatGatewayId: ptr("nat-" + unknown)}), "InvalidParameterCombination"},
+		{"unknown igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr("igw-" + unknown)}), "InvalidInternetGatewayID.NotFound"},
+		{"gateway member with another kind", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr("nat-" + unknown)}), "InvalidGatewayID.NotFound"},
+		{"igw of another vpc", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(otherIgw)}), "InvalidParameterValue"},
+		{"detached igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(detached)}), "InvalidParameterValue"},
+		{"unknown nat gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), NatGatewayId: ptr("nat-" + unknown)}), "InvalidNatGatewayID.NotFound"},
+		{"unknown instance", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), InstanceId: ptr("i-" + unknown)}), "InvalidInstanceID.NotFound"},
+		{"unknown network interface", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), NetworkInterfaceId: ptr("eni-" + unknown)}), "InvalidNetworkInterfaceID.NotFound"},
+		{"unknown peering connection", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), VpcPeeringConnectionId: ptr("pcx-" + unknown)}), "InvalidVpcPeeringConnectionID.NotFound"},
+		{"unknown transit gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), TransitGatewayId: ptr("tgw-" + unknown)}), "InvalidTransitGatewayID.NotFound"},
+		{"unknown virtual private gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr("vgw-" + unknown)}), "InvalidVpnGatewayID.NotFound"},
+		{"unknown local gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), LocalGatewayId: ptr("lgw-" + unknown)}), "InvalidLocalGatewayID.NotFound"},
+		{"unknown carrier gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), CarrierGatewayId: ptr("cagw-" + unknown)}), "InvalidCarrierGatewayID.NotFound"},
+		{"unknown vpc endpoint", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), VpcEndpointId: ptr("vpce-" + unknown)}), "InvalidVpcEndpointId.NotFound"},
+		{"unknown core network", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), CoreNetworkArn: ptr("arn:aws:networkmanager::123456789012:core-network/core-network-" + unknown)}), "InvalidParameterValue"},
+		{"unknown prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: ptr("pl-" + unknown), GatewayId: ptr(igw)}), "InvalidPrefixListID.NotFound"},
+		{"malformed prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: ptr("pl-zz"), GatewayId: ptr(igw)}), "InvalidPrefixListID.Malformed"},
+		{"eigw takes ipv6 destinations only", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), EgressOnlyInternetGatewayId: ptr(eigw)}), "InvalidParameterValue"},
+		{"eigw of another vpc", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr(otherEigw)}), "InvalidParameterValue"},
+		{"unknown eigw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr("eigw-" + unknown)}), "InvalidGatewayID.NotFound"},
+		{"igw for a vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"igw for part of a vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.1.0/24"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"igw for part of the ipv6 block", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr(nth64(v6, 1)), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"default route to the igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), ""},
+		{"duplicate destination", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), "RouteAlreadyExists"},
+		{"host bits are cleared", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.1/0"), GatewayId: ptr(igw)}), "RouteAlreadyExists"},
+		{"less specific than the vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/8"), GatewayId: ptr(igw)}), ""},
+		{"ipv6 default route to the eigw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr(eigw)}), ""},
+		{"ipv6 route to the igw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("2001:db8::/32"), GatewayId: ptr(igw)}), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.CreateRoute(ctx, testCaller, &tc.in)
+			wantCode(t, err, tc.code)
+		})
+	}
+	t.Run("routes in describe", func(t *testing.T) {
+		rt := describeRouteTable(t, s, rtb)
+		igwRoute := routeTo(rt, "0.0.0.0/0")
+		if igwRoute == nil || *igwRoute.GatewayId != igw || *igwRoute.State != "active" || *igwRoute.Origin != "CreateRoute" {
+			t.Fatalf("igw route %+v", igwRoute)
+		}
+		eigwRoute := routeTo(rt, "::/0")
+		if eigwRoute == nil || *eigwRoute.EgressOnlyInternetGatewayId != eigw || eigwRoute.GatewayId != nil || *eigwRoute.State != "active" {
+			t.Fatalf("eigw route %+v", eigwRoute)
+		}
+	})
+}
+
+func TestRouteStates(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpc, _ := createIpv6Vpc(t, s)
+	vpcID := *vpc.VpcId
+	rtb := createRouteTable(t, s, vpcID)
+	igw := createIgw(t, s)
+	attachIgw(t, s, igw, vpcID)
+	eigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpcID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eigw := eigwOut.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId
+	for _, in := range []ec2.CreateRouteRequest{
+		{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)},
+		{RouteTableId: ptr(rtb), DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: eigw},
+	} {
+		if _, err := s.CreateRoute(ctx, testCaller, &in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := func(dest string) string { return deref(routeTo(describeRouteTable(t, s, rtb), dest).State) }
+	for _, tc := range []struct {
+		name  string
+		do    func() error
+		dest  string
+		state string
+	}{
+		{"attached igw is active", func() error { return nil }, "0.0.0.0/0", "active"},
+		{"detached igw is a blackhole", func() error {
+			return s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)})
+		}, "0.0.0.0/0", "blackhole"},
+		{"reattached igw is active again", func() error {
+			return s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)})
+		}, "0.0.0.0/0", "active"},
+		{"deleted igw is a blackhole", func() error {
+			err := s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)})
+			if err != nil {
+				return err
+			}
+			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: ptr(igw)})
+		}, "0.0.0.0/0", "blackhole"},
+		{"eigw is active", func() error { return nil }, "::/0", "active"},
+		{"deleted eigw is a blackhole", func() error {
+			_, err := s.DeleteEgressOnlyInternetGateway(ctx, testCaller, &ec2.DeleteEgressOnlyInternetGatewayRequest{EgressOnlyInternetGatewayId: eigw})
+			return err
+		}, "::/0", "blackhole"},
+		{"local route stays active", func() error { return nil }, "10.0.0.0/16", "active"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCode(t, tc.do(), "")
+			if got := state(tc.dest); got != tc.state {
+				t.Fatalf("state %s, want %s", got, tc.state)
+			}
+		})
+	}
+	t.Run("a blackhole route can be deleted", func(t *testing.T) {
+		err := s.DeleteRoute(ctx, testCaller, &ec2.DeleteRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0")})
+		wantCode(t, err, "")
+	})
+}
+
+func TestReplaceRoute(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpcID := *createVpc(t, s, "10.0.0.0/16").VpcId
+	rtb := createRouteTable(t, s, vpcID)
+	igw, igw2 := createIgw(t, s), createIgw(t, s)
+	attachIgw(t, s, igw, vpcID)
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}); err != nil {
+		t.Fatal(err)
+	}
+	r := func(in ec2.ReplaceRouteRequest) ec2.ReplaceRouteRequest {
+		in.RouteTableId = ptr(rtb)
+		return in
+	}
+	for _, tc := range []struct {
+		name string
+		in   ec2.ReplaceRouteRequest
+		code string
+	}{
+		{"destination required", r(ec2.ReplaceRouteRequest{GatewayId: ptr(igw)}), "MissingParameter"},
+		{"target required", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), "MissingParameter"},
+		{"local target and another target", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), LocalTarget: ptr(true), GatewayId: ptr(igw)}), "InvalidParameterCombination"},
+		{"missing route", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("192.168.0.0/16"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"detached igw", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw2)}), "InvalidParameterValue"},
+		{"unknown nat gateway", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), NatGatewayId: ptr("nat-0123456789abcdef0")}), "InvalidNatGatewayID.NotFound"},
+		{"local route to an igw", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
+		{"local route to an unknown interface", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), NetworkInterfaceId: ptr("eni-0123456789abcdef0")}), "InvalidNetworkInterfaceID.NotFound"},
+		{"local target for a non-local route", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), LocalTarget: ptr(true)}), "InvalidParameterValue"},
+		{"restore the local target", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), LocalTarget: ptr(true)}), ""},
+		{"same target again", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCode(t, s.ReplaceRoute(ctx, testCaller, &tc.in), tc.code)
+		})
+	}
+	t.Run("replace moves the route to the new target", func(t *testing.T) {
+		wantCode(t, s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)}), "")
+		attachIgw(t, s, igw2, vpcID)
+		wantCode(t, s.ReplaceRoute(ctx, testCaller, &ec2.ReplaceRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw2)}), "")
+		got := routeTo(describeRouteTable(t, s, rtb), "0.0.0.0/0")
+		if *got.GatewayId != igw2 || *got.State != "active" {
+			t.Fatalf("route %+v", got)
+		}
+		local := routeTo(describeRouteTable(t, s, rtb), "10.0.0.0/16")
+		if *local.GatewayId != "local" || *local.Origin != "CreateRouteTable" {
+			t.Fatalf("local route %+v", local)
+		}
+	})
+}
+
+func TestDeleteRoute(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpc, v6 := createIpv6Vpc(t, s)
+	vpcID := *vpc.VpcId
+	rtb := createRouteTable(t, s, vpcID)
+	igw := createIgw(t, s)
+	attachIgw(t, s, igw, vpcID)
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}); err != nil {
+		t.Fatal(err)
+	}
+	r := func(in ec2.DeleteRouteRequest) ec2.DeleteRouteRequest {
+		if in.RouteTableId == nil {
+			in.RouteTableId = ptr(rtb)
+		}
+		return in
+	}
+	for _, tc := range []struct {
+		name string
+		in   ec2.DeleteRouteRequest
+		code string
+	}{
+		{"destination required", r(ec2.DeleteRouteRequest{}), "MissingParameter"},
+		{"unknown route table", r(ec2.DeleteRouteRequest{RouteTableId: ptr("rtb-0123456789abcdef0"), DestinationCidrBlock: ptr("0.0.0.0/0")}), "InvalidRouteTableID.NotFound"},
+		{"missing route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("192.168.0.0/16")}), "InvalidRoute.NotFound"},
+		{"local route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16")}), "InvalidParameterValue"},
+		{"ipv6 local route", r(ec2.DeleteRouteRequest{DestinationIpv6CidrBlock: ptr(v6.String())}), "InvalidParameterValue"},
+		{"route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), ""},
+		{"deleted route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), "InvalidRoute.NotFound"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantCode(t, s.DeleteRoute(ctx, testCaller, &tc.in), tc.code)
+		})
+	}
+	if got := describeRouteTable(t, s, rtb).Routes; len(got) != 2 {
+		t.Fatalf("routes left %+v", got)
+	}
+}
+
+func TestRouteTargetMember(t *testing.T) {
+	for _, tc := range []struct {
+		target string
+		member func(ec2.Route) *string
+	}{
+		{"local", func(r ec2.Route) *string { return r.GatewayId }},
+		{"igw-0123456789abcdef0", func(r ec2.Route) *string { return r.GatewayId }},
+		{"vgw-0123456789abcdef0", func(r ec2.Route) *string { return r.GatewayId }},
+		{"vpce-0123456789abcdef0", func(r ec2.Route) *string { return r.GatewayId }},
+		{"nat-0123456789abcdef0", func(r ec2.Route) *string { return r.NatGatewayId }},
+		{"i-0123456789abcdef0", func(r ec2.Route) *string { return r.InstanceId }},
+		{"eni-0123456789abcdef0", func(r ec2.Route) *string { return r.NetworkInterfaceId }},
+		{"pcx-0123456789abcdef0", func(r ec2.Route) *string { return r.VpcPeeringConnectionId }},
+		{"tgw-0123456789abcdef0", func(r ec2.Route) *string { return r.TransitGatewayId }},
+		{"eigw-0123456789abcdef0", func(r ec2.Route) *string { return r.EgressOnlyInternetGatewayId }},
+		{"lgw-0123456789abcdef0", func(r ec2.Route) *string { return r.LocalGatewayId }},
+		{"cagw-0123456789abcdef0", func(r ec2.Route) *string { return r.CarrierGatewayId }},
+		{"arn:aws:networkmanager::123456789012:core-network/core-network-0123", func(r ec2.Route) *string { return r.CoreNetworkArn }},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			got := route{Target: tc.target, Origin: "CreateRoute"}.ec2("active")
+			if deref(tc.member(got)) != tc.target {
+				t.Fatalf("route %+v", got)
+			}
+		})
+	}
+}
