@@ -224,7 +224,16 @@ func (s *Service) DescribeRouteTables(ctx context.Context, c Caller, in *ec2.Des
 		if st, ok := states[rtb.VpcID+"\x00"+r.Target]; ok {
 			return st
 		}
-		return "blackhole"
+		// A route added since: read its target now; if the store fails, say blackhole.
+		st := "blackhole"
+		_ = s.view(ctx, func(t *txn) error {
+			got, err := newRouteStates(t, c).of(rtb, r)
+			if err == nil {
+				st = got
+			}
+			return err
+		})
+		return st
 	}
 	tables, next, err := describe(ctx, s, c, describeQuery{Kind: "rtb", IDs: in.RouteTableIds, Filters: in.Filters, MaxResults: in.MaxResults, NextToken: in.NextToken, MinResults: 5}, routeTableFilters(state))
 	if err != nil {
