@@ -1,0 +1,104 @@
+// Package plan computes, as a pure function of the store's records, the kernel state that
+// vpcd wants on this host: network namespaces with their links, addresses, routes and
+// policy rules, and the firewall of each VPC router. internal/linux makes the kernel match
+// it. Sitting between internal/model (the VPC's semantics) and internal/linux in the
+// picture of DESIGN.md, it decides nothing about packets itself: it only lays out what the
+// model says.
+package plan
+
+import "net/netip"
+
+// State is everything vpcd wants in the kernel of one host. Namespaces are sorted by name.
+type State struct {
+	Namespaces []Namespace
+}
+
+// Namespace is one network namespace that vpcd owns: an instance ("i-0123..."), the router
+// of a VPC ("vpcd-vpc-0123..."), or the simulated internet ("vpcd-internet").
+type Namespace struct {
+	Name    string
+	Sysctls map[string]string // "net.ipv4.ip_forward": "1"; keys as under /proc/sys, dotted
+	Links   []Link
+	Routes  []Route
+	Rules   []Rule
+	// Firewall is the nftables ruleset of the namespace, nil for none.
+	Firewall *Firewall
+}
+
+// Link is a network interface in the namespace. A veth is declared on both sides, each
+// with its own addresses; the realizer creates the pair once.
+type Link struct {
+	Name    string
+	Kind    string // "veth"
+	Peer    LinkEnd
+	MAC     string // "0a:..."; empty lets the kernel choose
+	MTU     int    // 0 for the default
+	Addrs   []netip.Prefix
+	Sysctls map[string]string // per interface: "proxy_arp": "1", "rp_filter": "0"
+}
+
+// LinkEnd names an interface in a namespace.
+type LinkEnd struct {
+	Namespace string
+	Name      string
+}
+
+// RouteType is what a route does with a packet.
+type RouteType string
+
+const (
+	RouteUnicast   RouteType = "unicast"
+	RouteBlackhole RouteType = "blackhole" // dropped silently, as AWS drops
+)
+
+// Route is one route in one routing table of the namespace.
+type Route struct {
+	Table   int // 0 or 254 is main
+	Dst     netip.Prefix
+	Type    RouteType
+	Dev     string     // for unicast
+	Gateway netip.Addr // optional; the route is on-link when set
+}
+
+// Rule is a policy routing rule: packets arriving on IIF look up Table.
+type Rule struct {
+	Priority int
+	IIF      string
+	Table    int
+}
+
+// Firewall is the filtering and address translation of a VPC router, in the VPC's own
+// terms; internal/linux compiles it into one nftables table with sets and verdict maps, so
+// that the cost per packet does not grow with the number of rules.
+type Firewall struct {
+	Interfaces []FirewallInterface
+	NAT        []NAT
+}
+
+// FirewallInterface is the router's side of one ENI: its security group gates and its
+// source/destination check.
+type FirewallInterface struct {
+	Link            string       // the router-side veth
+	Addrs           []netip.Addr // the ENI's own addresses
+	SourceDestCheck bool
+	// Egress is checked on new flows coming from the ENI, Ingress on new flows going to
+	// it; packets of tracked flows pass both.
+	Egress, Ingress []Permission
+}
+
+// Permission lets new flows of one protocol and port range to or from a set of peers.
+type Permission struct {
+	Protocol int // IANA number; -1 for all
+	// FromPort and ToPort bound the destination port for TCP and UDP; for ICMP they are
+	// the type and code, -1 for any.
+	FromPort, ToPort int
+	Peers            []netip.Prefix
+}
+
+// NAT is one 1:1 translation at an internet gateway: Private is seen as Public beyond
+// Link, and Public is delivered to Private.
+type NAT struct {
+	Link    string
+	Private netip.Addr
+	Public  netip.Addr
+}
