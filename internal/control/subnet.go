@@ -286,7 +286,7 @@ func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in *ec2.DeleteSubn
 		if used {
 			return ec2.Errorf("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
 		}
-		if err := dissociateRouteTables(t, c, sn); err != nil {
+		if err := dissociateSubnetRouteTable(t, c, sn.VpcID, sn.ID); err != nil {
 			return err
 		}
 		if err := dissociateACL(t, c, sn.VpcID, sn.ID); err != nil {
@@ -302,19 +302,6 @@ func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in *ec2.DeleteSubn
 		}
 		t.del(c.key(sn.ID))
 		return nil
-	})
-}
-
-// dissociateRouteTables removes a deleted subnet's explicit route table association.
-func dissociateRouteTables(t *txn, c Caller, sn *subnetRecord) error {
-	return editVpcRouteTables(t, c, sn.VpcID, func(rtb *routeTableRecord) {
-		kept := rtb.Associations[:0]
-		for _, a := range rtb.Associations {
-			if a.SubnetID != sn.ID {
-				kept = append(kept, a)
-			}
-		}
-		rtb.Associations = kept
 	})
 }
 
