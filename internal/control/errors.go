@@ -45,6 +45,8 @@ var malformedCodes = map[string]string{
 	"sg":       "InvalidGroupId.Malformed",
 	"rtbassoc": "InvalidAssociationID.Malformed",
 	"pl":       "InvalidPrefixListID.Malformed",
+	"i":        "InvalidInstanceID.Malformed",
+	"eni":      "InvalidNetworkInterfaceID.Malformed",
 }
 
 // checkID returns AWS's Malformed error unless id is a well-formed ID of the kind.

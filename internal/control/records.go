@@ -1,6 +1,9 @@
 package control
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // The stored form of each resource. Records are JSON in the store under Caller.key(ID);
 // the Describe actions turn them into the EC2 shapes. A child record names its parent by
@@ -133,4 +136,94 @@ type sgRule struct {
 	GroupID      string       `json:"groupId,omitempty"`
 	GroupOwner   string       `json:"groupOwner,omitempty"`
 	Description  string       `json:"description,omitempty"`
+}
+
+// networkInterfaceRecord is an elastic network interface (kind "eni"). Its "subnetId"
+// keeps the subnet from being deleted, its "groups" keep security groups from being
+// deleted, and its addresses are the subnet's used addresses (see address.go).
+type networkInterfaceRecord struct {
+	meta
+	SubnetID           string         `json:"subnetId"`
+	VpcID              string         `json:"vpcId"`
+	AvailabilityZone   string         `json:"availabilityZone"`
+	AvailabilityZoneID string         `json:"availabilityZoneId"`
+	Groups             []string       `json:"groups"` // security group IDs
+	MacAddress         string         `json:"macAddress"`
+	PrivateIPs         []privateIP    `json:"privateIps"` // the primary first
+	Ipv6Addresses      []netip.Addr   `json:"ipv6Addresses,omitempty"`
+	Description        string         `json:"description"`
+	SourceDestCheck    bool           `json:"sourceDestCheck"`
+	InterfaceType      string         `json:"interfaceType"` // "interface"
+	RequesterManaged   bool           `json:"requesterManaged"`
+	RequesterID        string         `json:"requesterId,omitempty"`
+	Attachment         *eniAttachment `json:"attachment,omitempty"`
+	// AutoPublicIP asks for a public IPv4 address from Amazon's pool whenever the
+	// instance it is the primary interface of runs (RunInstances' AssociatePublicIpAddress
+	// or the subnet's MapPublicIpOnLaunch).
+	AutoPublicIP bool `json:"autoPublicIp,omitempty"`
+}
+
+// privateIP is one private IPv4 address of an interface and the public address
+// associated with it, if any.
+type privateIP struct {
+	Addr        netip.Addr     `json:"addr"`
+	Primary     bool           `json:"primary,omitempty"`
+	Association *ipAssociation `json:"association,omitempty"`
+}
+
+// ipAssociation is a public IPv4 address mapped 1:1 to a private one. Owner is "amazon"
+// for an address from the public pool (released when the instance stops), or the
+// account of an Elastic IP.
+type ipAssociation struct {
+	PublicIP      netip.Addr `json:"publicIp"`
+	Owner         string     `json:"owner"`
+	AllocationID  string     `json:"allocationId,omitempty"`
+	AssociationID string     `json:"associationId,omitempty"`
+}
+
+type eniAttachment struct {
+	ID                  string    `json:"id"` // eni-attach-...
+	InstanceID          string    `json:"instanceId"`
+	InstanceOwner       string    `json:"instanceOwner"`
+	DeviceIndex         int32     `json:"deviceIndex"`
+	Status              string    `json:"status"` // attached
+	DeleteOnTermination bool      `json:"deleteOnTermination"`
+	AttachTime          time.Time `json:"attachTime"`
+}
+
+// instanceRecord is an instance (kind "i"). State is the state AWS converges to (running,
+// stopped, terminated): the transitions in between are what the actions answer, and the
+// data plane realizes the stored state. A terminated instance has no subnet, VPC or
+// interfaces and is hidden an hour after TerminatedAt.
+type instanceRecord struct {
+	meta
+	SubnetID              string    `json:"subnetId,omitempty"`
+	VpcID                 string    `json:"vpcId,omitempty"`
+	ImageID               string    `json:"imageId"`
+	InstanceType          string    `json:"instanceType"`
+	State                 string    `json:"state"`
+	StateReason           string    `json:"stateReason,omitempty"` // Client.UserInitiatedShutdown
+	StateTransitionReason string    `json:"stateTransitionReason,omitempty"`
+	LaunchTime            time.Time `json:"launchTime"`
+	TerminatedAt          time.Time `json:"terminatedAt,omitzero"`
+	RebootedAt            time.Time `json:"rebootedAt,omitzero"`
+	// ENIs are the attached interfaces in device order; ENIs[0] is the primary one.
+	ENIs                    []string   `json:"enis,omitempty"`
+	PrivateIP               netip.Addr `json:"privateIp,omitzero"` // the primary interface's primary address
+	UserData                string     `json:"userData,omitempty"` // base64, as given
+	KeyName                 string     `json:"keyName,omitempty"`
+	AmiLaunchIndex          int32      `json:"amiLaunchIndex"`
+	ReservationID           string     `json:"reservationId"`
+	ClientToken             string     `json:"clientToken,omitempty"`
+	AvailabilityZone        string     `json:"availabilityZone"`
+	AvailabilityZoneID      string     `json:"availabilityZoneId"`
+	Tenancy                 string     `json:"tenancy"`
+	HostnameType            string     `json:"hostnameType"` // ip-name or resource-name
+	Monitoring              bool       `json:"monitoring,omitempty"`
+	EbsOptimized            bool       `json:"ebsOptimized,omitempty"`
+	DisableAPITermination   bool       `json:"disableApiTermination,omitempty"`
+	DisableAPIStop          bool       `json:"disableApiStop,omitempty"`
+	ShutdownBehavior        string     `json:"shutdownBehavior"` // stop or terminate
+	HTTPTokens              string     `json:"httpTokens"`       // optional or required
+	HTTPPutResponseHopLimit int32      `json:"httpPutResponseHopLimit"`
 }

@@ -5,6 +5,7 @@
 package control
 
 import (
+	"net/netip"
 	"time"
 
 	"vpcd/internal/store"
@@ -21,7 +22,14 @@ type Caller struct {
 type Config struct {
 	// Regions served; the first is the default.
 	Regions []string
+	// PublicIPv4Pool is where instances' public IPv4 addresses come from, unique per
+	// region across accounts. Default: the documentation ranges 198.51.100.0/24 and
+	// 203.0.113.0/24.
+	PublicIPv4Pool []netip.Prefix
 }
+
+// DefaultPublicIPv4Pool is the public pool when none is configured.
+var DefaultPublicIPv4Pool = []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}
 
 // DefaultRegions are the regions served when none are configured.
 var DefaultRegions = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"}
@@ -32,6 +40,7 @@ type Service struct {
 	st      store.Store
 	regions []string
 	now     func() time.Time
+	pool    []netip.Prefix // public IPv4 addresses; see address.go
 
 	cache    cache        // decoded records for Describe; see cache.go
 	defaults defaultsSeen // (account, region) pairs with their default VPC; see defaultvpc.go
@@ -43,5 +52,9 @@ func New(st store.Store, cfg Config) *Service {
 	if len(regions) == 0 {
 		regions = DefaultRegions
 	}
-	return &Service{st: st, regions: regions, now: time.Now}
+	pool := cfg.PublicIPv4Pool
+	if len(pool) == 0 {
+		pool = DefaultPublicIPv4Pool
+	}
+	return &Service{st: st, regions: regions, now: time.Now, pool: pool}
 }
