@@ -245,20 +245,24 @@ func (r *runRequest) resolveInterfaces(t *txn, c Caller) ([]*launchInterface, *v
 	allocs := map[string]*subnetAllocator{}
 	var vpc *vpcRecord
 	var out []*launchInterface
+	zone := r.zone
 	for i, ni := range r.interfaces {
 		sn, err := r.subnetOf(t, c, ni)
 		if err != nil {
 			return nil, nil, err
 		}
-		if r.zone != "" && sn.AvailabilityZone != r.zone {
-			return nil, nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter availabilityZone is invalid. Subnet '%s' is in the availability zone %s", r.zone, sn.ID, sn.AvailabilityZone)
+		if zone != "" && sn.AvailabilityZone != zone {
+			if i > 0 {
+				return nil, nil, ec2.ErrInvalidParameterValue("The network interfaces of an instance must be in subnets of the same VPC and availability zone.")
+			}
+			return nil, nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter availabilityZone is invalid. Subnet '%s' is in the availability zone %s", zone, sn.ID, sn.AvailabilityZone)
 		}
 		if i == 0 {
-			r.zone = sn.AvailabilityZone
+			zone = sn.AvailabilityZone
 			if vpc, err = getVpc(t, c, sn.VpcID); err != nil {
 				return nil, nil, err
 			}
-		} else if sn.VpcID != vpc.ID || sn.AvailabilityZone != r.zone {
+		} else if sn.VpcID != vpc.ID {
 			return nil, nil, ec2.ErrInvalidParameterValue("The network interfaces of an instance must be in subnets of the same VPC and availability zone.")
 		}
 		if !sn.Cidr.IsValid() {
