@@ -247,6 +247,7 @@ var vpcFilters = map[string]func(v *vpcRecord) []string{
 		return collect(v.Ipv6Blocks, func(a cidrAssociation) string { return a.State })
 	},
 	"is-default": func(v *vpcRecord) []string { return []string{boolString(v.IsDefault)} },
+	"isDefault":  func(v *vpcRecord) []string { return []string{boolString(v.IsDefault)} }, // the older name, still accepted
 	"owner-id":   func(v *vpcRecord) []string { return []string{v.Owner} },
 	"state":      func(v *vpcRecord) []string { return []string{"available"} },
 	"vpc-id":     func(v *vpcRecord) []string { return []string{v.ID} },

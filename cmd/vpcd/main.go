@@ -1,0 +1,145 @@
+// Command vpcd is Amazon VPC that you run yourself: the EC2 networking API on loopback,
+// with its state in an embedded store under a data directory.
+//
+//	vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...]
+//	           [--auth lenient|strict --credentials FILE]
+//	vpcd version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"vpcd/internal/api"
+	"vpcd/internal/control"
+	"vpcd/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "version":
+		fmt.Println("vpcd", version)
+	case "help", "-h", "--help":
+		usage()
+	default:
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vpcd:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage:
+  vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...] [--auth lenient|strict --credentials FILE]
+  vpcd version`)
+}
+
+// defaultDataDir is $XDG_DATA_HOME/vpcd, else ~/.local/share/vpcd.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "vpcd")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "vpcd-data"
+	}
+	return filepath.Join(home, ".local", "share", "vpcd")
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8787", "address to serve the EC2 API on")
+	dataDir := fs.String("data-dir", defaultDataDir(), "directory of the embedded store")
+	regions := fs.String("regions", strings.Join(control.DefaultRegions, ","), "regions served, comma-separated; the first is the default")
+	auth := fs.String("auth", "lenient", "lenient: any well-formed signature, the access key picks the account; strict: verify signatures against --credentials")
+	credsFile := fs.String("credentials", "", "credentials file for --auth strict: lines of ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	cfg := api.Config{Regions: strings.Split(*regions, ","), Logger: log}
+	switch *auth {
+	case "lenient":
+		if *credsFile != "" {
+			return errors.New("--credentials needs --auth strict")
+		}
+	case "strict":
+		if *credsFile == "" {
+			return errors.New("--auth strict needs --credentials FILE")
+		}
+		creds, err := api.LoadCredentials(*credsFile)
+		if err != nil {
+			return err
+		}
+		cfg.Credentials = creds
+	default:
+		return fmt.Errorf("--auth must be lenient or strict, not %q", *auth)
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", *listen, err)
+	}
+	if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" && *auth != "strict" {
+		return fmt.Errorf("refusing to listen on %s without --auth strict: lenient auth accepts any signature", *listen)
+	}
+
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return err
+	}
+	st, err := store.OpenEmbedded(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := control.New(st, control.Config{Regions: cfg.Regions})
+	if os.Geteuid() != 0 {
+		log.Warn("data plane off: not running as root; the API works, no packets are carried")
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.New(svc, cfg), ReadHeaderTimeout: 10 * time.Second}
+	// Tests start vpcd on port 0 and read the bound address from this line.
+	fmt.Printf("listening on %s\n", ln.Addr())
+	log.Info("vpcd serving the EC2 API", "version", version, "addr", ln.Addr().String(), "data-dir", *dataDir, "auth", *auth)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}

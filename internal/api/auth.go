@@ -1,0 +1,250 @@
+package api
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"vpcd/internal/control"
+	"vpcd/internal/ec2"
+)
+
+// Credential is one access key of strict mode: its secret and the account it acts for.
+type Credential struct {
+	Secret  string
+	Account string
+}
+
+// LoadCredentials reads a credentials file: one "ACCESS_KEY_ID SECRET_ACCESS_KEY
+// ACCOUNT_ID" per line; blank lines and lines starting with '#' are ignored.
+func LoadCredentials(path string) (map[string]Credential, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	creds := map[string]Credential{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) != 3 || !isAccountID(fields[2]) {
+			return nil, fmt.Errorf("%s:%d: want ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID (12 digits)", path, n)
+		}
+		creds[fields[0]] = Credential{Secret: fields[1], Account: fields[2]}
+	}
+	return creds, sc.Err()
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// maxClockSkew is how far a request's X-Amz-Date may be from now, as AWS allows.
+const maxClockSkew = 15 * time.Minute
+
+// sigV4 is what a request's signature says about itself.
+type sigV4 struct {
+	accessKey, date, region, service string
+	signedHeaders                    []string
+	signature                        string
+	amzDate                          string
+	presigned                        bool
+}
+
+func authFailure(format string, args ...any) *ec2.Error {
+	return &ec2.Error{Code: "AuthFailure", Message: fmt.Sprintf(format, args...), Status: http.StatusUnauthorized}
+}
+
+// parseSigV4 reads the signature from the Authorization header or, for a presigned
+// request, from the query.
+func parseSigV4(r *http.Request, params url.Values) (*sigV4, *ec2.Error) {
+	var sig sigV4
+	var credential, signed string
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		rest, ok := strings.CutPrefix(auth, "AWS4-HMAC-SHA256 ")
+		if !ok {
+			return nil, authFailure("AWS was not able to validate the provided access credentials")
+		}
+		for _, part := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			switch k {
+			case "Credential":
+				credential = v
+			case "SignedHeaders":
+				signed = v
+			case "Signature":
+				sig.signature = v
+			}
+		}
+		sig.amzDate = r.Header.Get("X-Amz-Date")
+		if sig.amzDate == "" {
+			sig.amzDate = r.Header.Get("Date")
+		}
+	} else if params.Get("X-Amz-Signature") != "" {
+		credential, signed, sig.signature = params.Get("X-Amz-Credential"), params.Get("X-Amz-SignedHeaders"), params.Get("X-Amz-Signature")
+		sig.amzDate = params.Get("X-Amz-Date")
+		sig.presigned = true
+	} else {
+		return nil, &ec2.Error{Code: "MissingAuthenticationToken", Message: "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.", Status: http.StatusUnauthorized}
+	}
+	parts := strings.Split(credential, "/")
+	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" || signed == "" || sig.signature == "" {
+		return nil, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	sig.accessKey, sig.date, sig.region, sig.service = parts[0], parts[1], parts[2], parts[3]
+	sig.signedHeaders = strings.Split(signed, ";")
+	return &sig, nil
+}
+
+// authenticate works out the caller. Without credentials (the default on loopback) any
+// well-formed signature is accepted and the access key picks the account; with them, the
+// signature is verified.
+func (s *Server) authenticate(r *http.Request, params url.Values, body []byte) (control.Caller, *ec2.Error) {
+	sig, err := parseSigV4(r, params)
+	if err != nil {
+		return control.Caller{}, err
+	}
+	if sig.service != "ec2" {
+		return control.Caller{}, authFailure("Credential should be scoped to correct service: 'ec2'.")
+	}
+	if !s.regionAllowed(sig.region) {
+		return control.Caller{}, authFailure("Credential should be scoped to a valid region, not '%s'.", sig.region)
+	}
+	caller := control.Caller{Account: s.cfg.DefaultAccount, Region: sig.region}
+	if s.cfg.Credentials == nil {
+		if isAccountID(sig.accessKey) {
+			caller.Account = sig.accessKey
+		}
+		return caller, nil
+	}
+	cred, ok := s.cfg.Credentials[sig.accessKey]
+	if !ok {
+		return control.Caller{}, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	when, perr := time.Parse("20060102T150405Z", sig.amzDate)
+	if perr != nil {
+		return control.Caller{}, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	if d := time.Since(when); d > maxClockSkew || d < -maxClockSkew {
+		return control.Caller{}, ec2.Errorf("RequestExpired", "Request has expired.")
+	}
+	want := signature(cred.Secret, sig, canonicalRequest(r, params, body, sig))
+	if subtle.ConstantTimeCompare([]byte(want), []byte(sig.signature)) != 1 {
+		return control.Caller{}, &ec2.Error{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}
+	}
+	caller.Account = cred.Account
+	return caller, nil
+}
+
+// canonicalRequest is SigV4's canonical form of the request.
+func canonicalRequest(r *http.Request, params url.Values, body []byte, sig *sigV4) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte('\n')
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	b.WriteString(path)
+	b.WriteByte('\n')
+	query := r.URL.Query()
+	if sig.presigned {
+		query.Del("X-Amz-Signature")
+	}
+	b.WriteString(canonicalQuery(query))
+	b.WriteByte('\n')
+	for _, h := range sig.signedHeaders {
+		var v string
+		if h == "host" {
+			v = r.Host
+		} else {
+			v = strings.Join(r.Header.Values(h), ",")
+		}
+		b.WriteString(h)
+		b.WriteByte(':')
+		b.WriteString(strings.Join(strings.Fields(v), " "))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(sig.signedHeaders, ";"))
+	b.WriteByte('\n')
+	switch payload := r.Header.Get("X-Amz-Content-Sha256"); {
+	case payload != "":
+		b.WriteString(payload)
+	case sig.presigned:
+		b.WriteString("UNSIGNED-PAYLOAD")
+	default:
+		sum := sha256.Sum256(body)
+		b.WriteString(hex.EncodeToString(sum[:]))
+	}
+	return b.String()
+}
+
+func canonicalQuery(q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		vals := append([]string(nil), q[k]...)
+		sort.Strings(vals)
+		for _, v := range vals {
+			parts = append(parts, uriEncode(k)+"="+uriEncode(v))
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// uriEncode is SigV4's encoding: every byte but unreserved characters as %XX.
+func uriEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(data))
+	return h.Sum(nil)
+}
+
+func signature(secret string, sig *sigV4, canonical string) string {
+	sum := sha256.Sum256([]byte(canonical))
+	scope := sig.date + "/" + sig.region + "/" + sig.service + "/aws4_request"
+	toSign := "AWS4-HMAC-SHA256\n" + sig.amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+	key := hmacSHA256([]byte("AWS4"+secret), sig.date)
+	key = hmacSHA256(key, sig.region)
+	key = hmacSHA256(key, sig.service)
+	key = hmacSHA256(key, "aws4_request")
+	return hex.EncodeToString(hmacSHA256(key, toSign))
+}
