@@ -115,3 +115,34 @@ func TestAllocatorSkipsReservedAddresses(t *testing.T) {
 		})
 	}
 }
+
+func TestPublicAddressesUniqueAcrossAccounts(t *testing.T) {
+	st := newTestService(t).st
+	s := New(st, Config{PublicIPv4Pool: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/30")}})
+	ctx := context.Background()
+	seen := map[string]bool{}
+	for i, account := range []string{"111111111111", "222222222222", "333333333333"} {
+		c := Caller{Account: account, Region: "us-east-1"}
+		if err := s.EnsureDefaultVpc(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.RunInstances(ctx, c, &ec2.RunInstancesRequest{ImageId: ptr("ami-1"), MinCount: ptr(int32(1)), MaxCount: ptr(int32(1))})
+		if i == 2 {
+			// The /30 has two addresses besides its network and broadcast addresses.
+			wantCode(t, err, "InsufficientAddressCapacity")
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.DescribeInstances(ctx, c, &ec2.DescribeInstancesRequest{InstanceIds: []string{*res.Instances[0].InstanceId}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ip := out.Reservations[0].Instances[0].PublicIpAddress
+		if ip == nil || seen[*ip] || (*ip != "198.51.100.1" && *ip != "198.51.100.2") {
+			t.Fatalf("account %s got public address %v (seen %v)", account, ip, seen)
+		}
+		seen[*ip] = true
+	}
+}
