@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -121,14 +120,13 @@ func TestRunInstancesShape(t *testing.T) {
 
 func TestRunInstancesValidation(t *testing.T) {
 	s := newTestService(t)
-	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
+	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	other := createVpc(t, s, "10.1.0.0/16")
 	otherGroups, err := s.DescribeSecurityGroups(context.Background(), testCaller, &ec2.DescribeSecurityGroupsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*other.VpcId}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	foreignGroup := *otherGroups.SecurityGroups[0].GroupId
-	_ = vpcID
 	big := base64.StdEncoding.EncodeToString(make([]byte, 16*1024+1))
 	for _, tc := range []struct {
 		name string
@@ -547,13 +545,12 @@ func TestDescribeInstancesFilters(t *testing.T) {
 func TestModifyInstanceAttribute(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
-	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
+	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	other := createVpc(t, s, "10.9.0.0/16")
 	groups, err := s.DescribeSecurityGroups(ctx, testCaller, &ec2.DescribeSecurityGroupsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*other.VpcId}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = vpcID
 	id := mustRun(t, s, subnetID).InstanceId
 	for _, tc := range []struct {
 		name string
@@ -641,5 +638,4 @@ func TestRunInstancesClientToken(t *testing.T) {
 	if err != nil || len(out.Reservations) != 1 {
 		t.Errorf("reservations = %v %d", err, len(out.Reservations))
 	}
-	_ = fmt.Sprint
 }
