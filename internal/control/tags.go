@@ -52,6 +52,8 @@ var taggableKinds = map[string]string{
 	"acl":    "network-acl",
 	"sg":     "security-group",
 	"dopt":   "dhcp-options",
+	"i":      "instance",
+	"eni":    "network-interface",
 }
 
 func validateTag(key, value string) error {
