@@ -136,6 +136,8 @@ type sgRule struct {
 	GroupID      string       `json:"groupId,omitempty"`
 	GroupOwner   string       `json:"groupOwner,omitempty"`
 	Description  string       `json:"description,omitempty"`
+	// Tags are the rule's own tags (TagSpecifications of type security-group-rule).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // networkInterfaceRecord is an elastic network interface (kind "eni"). Its "subnetId"

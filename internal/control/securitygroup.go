@@ -2,10 +2,51 @@ package control
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strconv"
+	"strings"
 
 	"vpcd/internal/ec2"
 )
+
+// maxSecurityGroups is AWS's default quota of VPC security groups per region.
+const maxSecurityGroups = 2500
+
+// sgTextChars are the characters AWS allows in the names and descriptions of VPC security
+// groups and in rule descriptions, as its error messages list them.
+const sgTextChars = "a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*"
+
+// validSGText reports whether s is at most 255 characters of sgTextChars.
+func validSGText(s string) bool {
+	if len(s) > 255 {
+		return false
+	}
+	for _, r := range s {
+		ok := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune(". _-:/()#,@[]+=&;{}!$*", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func checkGroupName(name string) error {
+	switch {
+	case strings.HasPrefix(name, "sg-"):
+		return ec2.ErrInvalidParameterValue("Value (%s) for parameter GroupName is invalid. Group names may not be in the format sg-*.", name)
+	case !validSGText(name):
+		return ec2.ErrInvalidParameterValue("Invalid security group name. Valid names are strings less than 256 characters from the following set:  %s", sgTextChars)
+	}
+	return nil
+}
+
+func checkGroupDescription(desc string) error {
+	if !validSGText(desc) {
+		return ec2.ErrInvalidParameterValue("Invalid security group description. Valid descriptions are strings less than 256 characters from the following set:  %s", sgTextChars)
+	}
+	return nil
+}
 
 // newDefaultSecurityGroup is the group AWS creates with a VPC: named "default", allowing
 // all traffic from members of itself and all traffic out.
@@ -25,6 +66,184 @@ func newDefaultSecurityGroup(c Caller, vpc *vpcRecord) *securityGroupRecord {
 		sg.Rules = append(sg.Rules, sgRule{ID: newID("sgr"), Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, Cidr: anyIPv6})
 	}
 	return sg
+}
+
+// CreateSecurityGroup creates a group in a VPC (the default VPC when none is named) with
+// one rule: all IPv4 traffic out.
+func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.CreateSecurityGroupRequest) (*ec2.CreateSecurityGroupResult, error) {
+	name, desc := deref(in.GroupName), deref(in.Description)
+	if name == "" {
+		return nil, ec2.ErrMissingParameter("GroupName")
+	}
+	if desc == "" {
+		return nil, ec2.ErrMissingParameter("GroupDescription")
+	}
+	if err := checkGroupName(name); err != nil {
+		return nil, err
+	}
+	if err := checkGroupDescription(desc); err != nil {
+		return nil, err
+	}
+	tags, err := tagsOnCreate(in.TagSpecifications, "security-group")
+	if err != nil {
+		return nil, err
+	}
+	var g *securityGroupRecord
+	err = s.update(ctx, func(t *txn) error {
+		vpcID := deref(in.VpcId)
+		if vpcID == "" {
+			d, err := findDefaultVpc(t, c)
+			if err != nil {
+				return err
+			}
+			if d == nil {
+				return ec2.Errorf("VPCIdNotSpecified", "No default VPC for this user")
+			}
+			vpcID = d.ID
+		}
+		vpc, err := getVpc(t, c, vpcID)
+		if err != nil {
+			return err
+		}
+		groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
+		if err != nil {
+			return err
+		}
+		if len(groups) >= maxSecurityGroups {
+			return ec2.Errorf("SecurityGroupLimitExceeded", "The maximum number of security groups has been reached.")
+		}
+		for _, o := range groups {
+			if o.VpcID == vpc.ID && o.Name == name {
+				return ec2.Errorf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", name, vpc.ID)
+			}
+		}
+		g = &securityGroupRecord{
+			meta:        meta{ID: newID("sg"), Owner: c.Account, Tags: tags},
+			VpcID:       vpc.ID,
+			Name:        name,
+			Description: desc,
+			Rules:       []sgRule{{ID: newID("sgr"), Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, Cidr: anyIPv4}},
+		}
+		// Writing the VPC makes a concurrent creation of a same-named group, or the
+		// VPC's deletion, conflict with this one.
+		vpc.Children++
+		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+			return err
+		}
+		return t.put(c.key(g.ID), g)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.CreateSecurityGroupResult{GroupId: ptr(g.ID), SecurityGroupArn: ptr(g.arn(c.Region)), Tags: g.ec2Tags()}, nil
+}
+
+func (g *securityGroupRecord) arn(region string) string {
+	return "arn:aws:ec2:" + region + ":" + g.Owner + ":security-group/" + g.ID
+}
+
+// DeleteSecurityGroup deletes a group that is neither its VPC's default group, nor named
+// by a rule of another group, nor in use.
+func (s *Service) DeleteSecurityGroup(ctx context.Context, c Caller, in *ec2.DeleteSecurityGroupRequest) (*ec2.DeleteSecurityGroupResult, error) {
+	if deref(in.GroupId) == "" && deref(in.GroupName) == "" {
+		return nil, ec2.ErrMissingParameter("GroupId")
+	}
+	var id string
+	err := s.update(ctx, func(t *txn) error {
+		g, err := targetGroup(t, c, in.GroupId, in.GroupName)
+		if err != nil {
+			return err
+		}
+		id = g.ID
+		vpc, err := getVpc(t, c, g.VpcID)
+		if err != nil {
+			return err
+		}
+		if g.ID == vpc.DefaultGroup {
+			return ec2.Errorf("CannotDelete", "the specified group: \"%s\" name: \"%s\" cannot be deleted by a user", g.ID, g.Name)
+		}
+		groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
+		if err != nil {
+			return err
+		}
+		for _, o := range groups {
+			if o.ID != g.ID && slices.ContainsFunc(o.Rules, func(r sgRule) bool { return r.GroupID == g.ID }) {
+				return errGroupDependency(g.ID)
+			}
+		}
+		inUse, err := groupInUse(t, c, g.ID)
+		if err != nil {
+			return err
+		}
+		if inUse {
+			return errGroupDependency(g.ID)
+		}
+		vpc.Children++
+		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+			return err
+		}
+		t.del(c.key(g.ID))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.DeleteSecurityGroupResult{Return: ptr(true), GroupId: ptr(id)}, nil
+}
+
+func errGroupDependency(id string) error {
+	return ec2.Errorf("DependencyViolation", "resource %s has a dependent object", id)
+}
+
+// groupInUse reports whether anything that carries security groups is in the group. It
+// is the hook for every such resource; today network interfaces (kind "eni", their
+// "groups" member) are the only one. An interface that joins a group rewrites the group,
+// so a concurrent deletion conflicts.
+func groupInUse(t *txn, c Caller, groupID string) (bool, error) {
+	found := false
+	err := t.list(c.prefix("eni"), func(key string, raw []byte) error {
+		var r struct {
+			Groups []string `json:"groups"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		found = found || slices.Contains(r.Groups, groupID)
+		return nil
+	})
+	return found, err
+}
+
+// targetGroup is the group an action names by ID or, in the default VPC, by name.
+func targetGroup(t *txn, c Caller, id, name *string) (*securityGroupRecord, error) {
+	if deref(id) != "" {
+		return get[securityGroupRecord](t, c, "sg", *id)
+	}
+	if deref(name) == "" {
+		return nil, ec2.ErrMissingParameter("GroupId")
+	}
+	return groupByName(t, c, *name)
+}
+
+// groupByName finds a group of the default VPC by name: AWS resolves names only there.
+func groupByName(t *txn, c Caller, name string) (*securityGroupRecord, error) {
+	vpc, err := findDefaultVpc(t, c)
+	if err != nil {
+		return nil, err
+	}
+	if vpc == nil {
+		return nil, ec2.Errorf("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
+	}
+	groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		if g.VpcID == vpc.ID && g.Name == name {
+			return g, nil
+		}
+	}
+	return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, vpc.ID)
 }
 
 var securityGroupFilters = map[string]func(g *securityGroupRecord) []string{
@@ -63,11 +282,29 @@ func sgRuleValues(egress bool, f func(sgRule) string) func(*securityGroupRecord)
 	}
 }
 
-// DescribeSecurityGroups lists the caller's security groups, by ID or by name.
+// DescribeSecurityGroups lists the caller's security groups, by ID or, in the default
+// VPC, by name.
 func (s *Service) DescribeSecurityGroups(ctx context.Context, c Caller, in *ec2.DescribeSecurityGroupsRequest) (*ec2.DescribeSecurityGroupsResult, error) {
 	filters := in.Filters
+	defaultVpc := ""
 	if len(in.GroupNames) > 0 {
-		filters = append(filters, ec2.Filter{Name: ptr("group-name"), Values: in.GroupNames})
+		err := s.view(ctx, func(t *txn) error {
+			vpc, err := findDefaultVpc(t, c)
+			if err != nil {
+				return err
+			}
+			if vpc == nil {
+				return ec2.Errorf("VPCIdNotSpecified", "No default VPC for this user")
+			}
+			defaultVpc = vpc.ID
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		filters = append(slices.Clip(filters),
+			ec2.Filter{Name: ptr("group-name"), Values: in.GroupNames},
+			ec2.Filter{Name: ptr("vpc-id"), Values: []string{defaultVpc}})
 	}
 	groups, next, err := describe(ctx, s, c, describeQuery{Kind: "sg", IDs: in.GroupIds, Filters: filters, MaxResults: in.MaxResults, NextToken: in.NextToken}, securityGroupFilters)
 	if err != nil {
@@ -80,7 +317,7 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, c Caller, in *ec2.
 		}
 		for _, name := range in.GroupNames {
 			if !found[name] {
-				return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, "none")
+				return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, defaultVpc)
 			}
 		}
 	}
@@ -92,125 +329,60 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, c Caller, in *ec2.
 }
 
 func (g *securityGroupRecord) ec2(region string) ec2.SecurityGroup {
-	out := ec2.SecurityGroup{
-		GroupId:          ptr(g.ID),
-		GroupName:        ptr(g.Name),
-		Description:      ptr(g.Description),
-		OwnerId:          ptr(g.Owner),
-		VpcId:            ptr(g.VpcID),
-		Tags:             g.ec2Tags(),
-		SecurityGroupArn: ptr("arn:aws:ec2:" + region + ":" + g.Owner + ":security-group/" + g.ID),
-	}
-	for _, r := range g.Rules {
-		perm := r.ipPermission()
-		if r.Egress {
-			out.IpPermissionsEgress = append(out.IpPermissionsEgress, perm)
-		} else {
-			out.IpPermissions = append(out.IpPermissions, perm)
-		}
-	}
-	return out
-}
-
-// ipPermission is the rule as one IpPermission of DescribeSecurityGroups. AWS merges rules
-// of the same protocol and ports into one permission; one per rule is equivalent for
-// every client and keeps rule IDs one-to-one.
-func (r sgRule) ipPermission() ec2.IpPermission {
-	p := ec2.IpPermission{IpProtocol: ptr(r.Protocol)}
-	if r.Protocol != "-1" {
-		p.FromPort, p.ToPort = ptr(r.FromPort), ptr(r.ToPort)
-	}
-	desc := func() *string {
-		if r.Description == "" {
-			return nil
-		}
-		return ptr(r.Description)
-	}
-	switch {
-	case r.GroupID != "":
-		p.UserIdGroupPairs = []ec2.UserIdGroupPair{{GroupId: ptr(r.GroupID), UserId: ptr(r.GroupOwner), Description: desc()}}
-	case r.PrefixListID != "":
-		p.PrefixListIds = []ec2.PrefixListId{{PrefixListId: ptr(r.PrefixListID), Description: desc()}}
-	case r.Cidr.Addr().Is4():
-		p.IpRanges = []ec2.IpRange{{CidrIp: ptr(r.Cidr.String()), Description: desc()}}
-	default:
-		p.Ipv6Ranges = []ec2.Ipv6Range{{CidrIpv6: ptr(r.Cidr.String()), Description: desc()}}
-	}
-	return p
-}
-
-var securityGroupRuleFilters = map[string]bool{"group-id": true, "security-group-rule-id": true}
-
-// DescribeSecurityGroupRules lists rules by rule ID or by the group-id filter.
-func (s *Service) DescribeSecurityGroupRules(ctx context.Context, c Caller, in *ec2.DescribeSecurityGroupRulesRequest) (*ec2.DescribeSecurityGroupRulesResult, error) {
-	if err := checkMaxResults(in.MaxResults, 5, 1000); err != nil {
-		return nil, err
-	}
-	match, err := compileFilters(in.Filters, func(name string) bool { return securityGroupRuleFilters[name] })
-	if err != nil {
-		return nil, err
-	}
-	wantIDs := map[string]bool{}
-	for _, id := range in.SecurityGroupRuleIds {
-		wantIDs[id] = true
-	}
-	var rules []ec2.SecurityGroupRule
-	err = s.view(ctx, func(t *txn) error {
-		groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			for _, r := range g.Rules {
-				if len(wantIDs) > 0 && !wantIDs[r.ID] {
-					continue
-				}
-				vals := map[string][]string{"group-id": {g.ID}, "security-group-rule-id": {r.ID}}
-				if !match(func(n string) []string { return vals[n] }, nil) {
-					continue
-				}
-				rules = append(rules, r.ec2(g))
-				delete(wantIDs, r.ID)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for id := range wantIDs {
-		return nil, ec2.Errorf("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
-	}
-	page, next, err := paginate(rules, in.MaxResults, in.NextToken, func(r ec2.SecurityGroupRule) string { return *r.SecurityGroupRuleId })
-	if err != nil {
-		return nil, err
-	}
-	return &ec2.DescribeSecurityGroupRulesResult{SecurityGroupRules: page, NextToken: next}, nil
-}
-
-func (r sgRule) ec2(g *securityGroupRecord) ec2.SecurityGroupRule {
-	out := ec2.SecurityGroupRule{
-		SecurityGroupRuleId: ptr(r.ID),
+	return ec2.SecurityGroup{
 		GroupId:             ptr(g.ID),
-		GroupOwnerId:        ptr(g.Owner),
-		IsEgress:            ptr(r.Egress),
-		IpProtocol:          ptr(r.Protocol),
-		FromPort:            ptr(r.FromPort),
-		ToPort:              ptr(r.ToPort),
-		Tags:                []ec2.Tag{},
+		GroupName:           ptr(g.Name),
+		Description:         ptr(g.Description),
+		OwnerId:             ptr(g.Owner),
+		VpcId:               ptr(g.VpcID),
+		Tags:                g.ec2Tags(),
+		SecurityGroupArn:    ptr(g.arn(region)),
+		IpPermissions:       ipPermissions(g.Rules, false),
+		IpPermissionsEgress: ipPermissions(g.Rules, true),
 	}
+}
+
+// ipPermissions are the rules of one direction as DescribeSecurityGroups shows them: as
+// AWS does, the rules of one protocol and port range make one IpPermission that lists
+// every source (clients such as Terraform compare these sets). Permissions come in the
+// order of their first rule.
+func ipPermissions(rules []sgRule, egress bool) []ec2.IpPermission {
+	var out []ec2.IpPermission
+	index := map[[3]string]int{}
+	for _, r := range rules {
+		if r.Egress != egress {
+			continue
+		}
+		k := [3]string{r.Protocol, strconv.Itoa(int(r.FromPort)), strconv.Itoa(int(r.ToPort))}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			p := ec2.IpPermission{IpProtocol: ptr(r.Protocol)}
+			if r.Protocol != "-1" {
+				p.FromPort, p.ToPort = ptr(r.FromPort), ptr(r.ToPort)
+			}
+			out = append(out, p)
+		}
+		r.addSource(&out[i])
+	}
+	return out
+}
+
+// addSource adds the rule's source, with its description, to a permission.
+func (r sgRule) addSource(p *ec2.IpPermission) {
+	var desc *string
 	if r.Description != "" {
-		out.Description = ptr(r.Description)
+		desc = ptr(r.Description)
 	}
 	switch {
 	case r.GroupID != "":
-		out.ReferencedGroupInfo = &ec2.ReferencedSecurityGroup{GroupId: ptr(r.GroupID), UserId: ptr(r.GroupOwner)}
+		p.UserIdGroupPairs = append(p.UserIdGroupPairs, ec2.UserIdGroupPair{GroupId: ptr(r.GroupID), UserId: ptr(r.GroupOwner), Description: desc})
 	case r.PrefixListID != "":
-		out.PrefixListId = ptr(r.PrefixListID)
+		p.PrefixListIds = append(p.PrefixListIds, ec2.PrefixListId{PrefixListId: ptr(r.PrefixListID), Description: desc})
 	case r.Cidr.Addr().Is4():
-		out.CidrIpv4 = ptr(r.Cidr.String())
+		p.IpRanges = append(p.IpRanges, ec2.IpRange{CidrIp: ptr(r.Cidr.String()), Description: desc})
 	default:
-		out.CidrIpv6 = ptr(r.Cidr.String())
+		p.Ipv6Ranges = append(p.Ipv6Ranges, ec2.Ipv6Range{CidrIpv6: ptr(r.Cidr.String()), Description: desc})
 	}
-	return out
 }
