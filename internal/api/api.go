@@ -122,9 +122,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, reqID, ec2.ErrInternal())
 		}
 	}()
-	params, body, err := readParams(r)
-	if err != nil {
-		s.writeError(w, reqID, err.(*ec2.Error))
+	params, body, perr := readParams(r)
+	if perr != nil {
+		s.writeError(w, reqID, perr)
 		return
 	}
 	action = params.Get("Action")
@@ -148,7 +148,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readParams gathers the query parameters and, for a form POST, the body's.
-func readParams(r *http.Request) (url.Values, []byte, error) {
+// The body is bounded by maxBody; a larger one is refused with 413, as AWS's front end
+// refuses oversized requests.
+func readParams(r *http.Request) (url.Values, []byte, *ec2.Error) {
 	params := r.URL.Query()
 	var body []byte
 	if r.Body != nil {
@@ -176,19 +178,28 @@ func readParams(r *http.Request) (url.Values, []byte, error) {
 // call decodes the parameters into the action's request shape and runs it. DryRun is
 // answered here for every action, after the request has been decoded and authorized.
 func (s *Server) call(ctx context.Context, caller control.Caller, action string, params url.Values) (any, error) {
+	// The protocol errors follow "Error codes for the Amazon EC2 API" (common client
+	// errors), all HTTP 400:
+	//   - no Action: MissingAction;
+	//   - no Version: MissingParameter; a Version other than 2016-11-15: NoSuchVersion with
+	//     the wording EC2 uses ("The requested version (V) of service AmazonEC2 does not
+	//     exist"). Real EC2 still serves older versions; vpcd only has this one's shapes.
+	//   - an action EC2 does not have: InvalidAction;
+	//   - an action EC2 has but vpcd does not serve yet: UnsupportedOperation ("The
+	//     specified request includes an unsupported operation"), so that a client can tell
+	//     a typo from a gap in vpcd.
 	if action == "" {
-		return nil, ec2.Errorf("MissingAction", "The request must contain the parameter Action.")
+		return nil, ec2.Errorf("MissingAction", "The request must contain the parameter Action")
 	}
 	if v := params.Get("Version"); v == "" {
 		return nil, ec2.ErrMissingParameter("Version")
 	} else if v != ec2.APIVersion {
-		return nil, ec2.Errorf("InvalidParameterValue", "The Version %s is not supported by this endpoint.", v)
+		return nil, ec2.Errorf("NoSuchVersion", "The requested version (%s) of service AmazonEC2 does not exist", v)
 	}
 	a, ok := s.actions[action]
 	if !ok {
 		if ec2.Operations[action] {
-			// An action of the EC2 API that vpcd does not serve yet.
-			return nil, ec2.Errorf("UnsupportedOperation", "The action %s is not supported by vpcd.", action)
+			return nil, ec2.Errorf("UnsupportedOperation", "The action %s is not supported by vpcd yet.", action)
 		}
 		return nil, ec2.ErrInvalidAction(action)
 	}

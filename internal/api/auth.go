@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -106,6 +107,8 @@ func parseSigV4(r *http.Request, params url.Values) (*sigV4, *ec2.Error) {
 		sig.amzDate = params.Get("X-Amz-Date")
 		sig.presigned = true
 	} else {
+		// EC2 lists MissingAuthenticationToken among its common client errors; it comes
+		// with 401 like EC2's other authentication failures (AuthFailure).
 		return nil, &ec2.Error{Code: "MissingAuthenticationToken", Message: "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.", Status: http.StatusUnauthorized}
 	}
 	parts := strings.Split(credential, "/")
@@ -146,19 +149,52 @@ func (s *Server) authenticate(r *http.Request, params url.Values, body []byte) (
 	if perr != nil {
 		return control.Caller{}, authFailure("AWS was not able to validate the provided access credentials")
 	}
-	if d := time.Since(when); d > maxClockSkew || d < -maxClockSkew {
+	// A signed request may be 15 minutes off either way; a presigned URL lives for its
+	// X-Amz-Expires seconds instead.
+	limit := maxClockSkew
+	if sig.presigned {
+		exp, err := strconv.Atoi(params.Get("X-Amz-Expires"))
+		if err != nil || exp < 0 {
+			return control.Caller{}, authFailure("AWS was not able to validate the provided access credentials")
+		}
+		limit = time.Duration(exp) * time.Second
+	}
+	if age := time.Since(when); age > limit || age < -maxClockSkew {
 		return control.Caller{}, ec2.Errorf("RequestExpired", "Request has expired.")
 	}
-	want := signature(cred.Secret, sig, canonicalRequest(r, params, body, sig))
-	if subtle.ConstantTimeCompare([]byte(want), []byte(sig.signature)) != 1 {
+	if !signatureMatches(cred.Secret, sig, r, body) {
 		return control.Caller{}, &ec2.Error{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}
 	}
 	caller.Account = cred.Account
 	return caller, nil
 }
 
+// signatureMatches computes the signature the request should carry. The payload hash is
+// X-Amz-Content-Sha256 when the client sent it, else the body's; a presigned URL may also
+// leave the payload unsigned (the SDKs differ on which they use).
+func signatureMatches(secret string, sig *sigV4, r *http.Request, body []byte) bool {
+	var hashes []string
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
+		hashes = append(hashes, h)
+	} else {
+		sum := sha256.Sum256(body)
+		hashes = append(hashes, hex.EncodeToString(sum[:]))
+		if sig.presigned {
+			hashes = append(hashes, "UNSIGNED-PAYLOAD")
+		}
+	}
+	ok := false
+	for _, h := range hashes {
+		want := signature(secret, sig, canonicalRequest(r, sig, h))
+		if subtle.ConstantTimeCompare([]byte(want), []byte(sig.signature)) == 1 {
+			ok = true
+		}
+	}
+	return ok
+}
+
 // canonicalRequest is SigV4's canonical form of the request.
-func canonicalRequest(r *http.Request, params url.Values, body []byte, sig *sigV4) string {
+func canonicalRequest(r *http.Request, sig *sigV4, payloadHash string) string {
 	var b strings.Builder
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
@@ -175,29 +211,30 @@ func canonicalRequest(r *http.Request, params url.Values, body []byte, sig *sigV
 	b.WriteString(canonicalQuery(query))
 	b.WriteByte('\n')
 	for _, h := range sig.signedHeaders {
-		var v string
-		if h == "host" {
-			v = r.Host
-		} else {
-			v = strings.Join(r.Header.Values(h), ",")
+		var vals []string
+		switch h {
+		case "host":
+			vals = []string{r.Host}
+		case "content-length":
+			// net/http moves Content-Length out of the header map.
+			vals = []string{strconv.FormatInt(r.ContentLength, 10)}
+		default:
+			vals = r.Header.Values(h)
 		}
 		b.WriteString(h)
 		b.WriteByte(':')
-		b.WriteString(strings.Join(strings.Fields(v), " "))
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strings.Join(strings.Fields(v), " "))
+		}
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
 	b.WriteString(strings.Join(sig.signedHeaders, ";"))
 	b.WriteByte('\n')
-	switch payload := r.Header.Get("X-Amz-Content-Sha256"); {
-	case payload != "":
-		b.WriteString(payload)
-	case sig.presigned:
-		b.WriteString("UNSIGNED-PAYLOAD")
-	default:
-		sum := sha256.Sum256(body)
-		b.WriteString(hex.EncodeToString(sum[:]))
-	}
+	b.WriteString(payloadHash)
 	return b.String()
 }
 
