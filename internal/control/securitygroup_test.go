@@ -3,6 +3,8 @@ package control
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"vpcd/internal/ec2"
@@ -576,5 +578,26 @@ func TestAuthorizeLegacyParameters(t *testing.T) {
 	out, err := s.DescribeSecurityGroups(ctx, testCaller, &ec2.DescribeSecurityGroupsRequest{GroupNames: []string{"web"}})
 	if err != nil || len(out.SecurityGroups) != 1 || len(out.SecurityGroups[0].IpPermissions) != 4 {
 		t.Fatalf("%v %+v", err, out)
+	}
+}
+
+func TestConcurrentCreateOfOneNameMakesOneGroup(t *testing.T) {
+	s := newTestService(t)
+	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.CreateSecurityGroup(context.Background(), testCaller, &ec2.CreateSecurityGroupRequest{VpcId: ptr(vpc), GroupName: ptr("web"), Description: ptr("d")})
+			if err == nil {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := ok.Load(); n != 1 {
+		t.Fatalf("%d creations succeeded, want 1", n)
 	}
 }
