@@ -28,13 +28,16 @@ type Namespace struct {
 // Link is a network interface in the namespace. A veth is declared on both sides, each
 // with its own addresses; the realizer creates the pair once.
 type Link struct {
-	Name    string
-	Kind    string // "veth"
-	Peer    LinkEnd
-	MAC     string // "0a:..."; empty lets the kernel choose
-	MTU     int    // 0 for the default
-	Addrs   []netip.Prefix
-	Sysctls map[string]string // per interface: "proxy_arp": "1", "rp_filter": "0"
+	Name  string
+	Kind  string // "veth"
+	Peer  LinkEnd
+	MAC   string // "0a:..."; empty lets the kernel choose
+	MTU   int    // 0 for the default
+	Addrs []netip.Prefix
+	// Sysctls per interface: "proxy_arp": "1", "rp_filter": "0" are under
+	// net.ipv4.conf.NAME; a key with a family prefix ("ipv6.disable_ipv6",
+	// "ipv4.forwarding") goes under that family's conf.NAME.
+	Sysctls map[string]string
 }
 
 // LinkEnd names an interface in a namespace.
@@ -60,12 +63,20 @@ type Route struct {
 	Gateway netip.Addr // optional; the route is on-link when set
 }
 
-// Rule is a policy routing rule: packets arriving on IIF look up Table.
+// Rule is a policy routing rule: packets arriving on IIF look up Table. internal/linux
+// installs it for IPv4 and IPv6 and owns every rule whose priority is between
+// RulePriorityMin and RulePriorityMax: the kernel's defaults (0, 32766, 32767) stay.
 type Rule struct {
 	Priority int
 	IIF      string
 	Table    int
 }
+
+// The priorities of the policy rules that vpcd owns in its namespaces.
+const (
+	RulePriorityMin = 1
+	RulePriorityMax = 32765
+)
 
 // Firewall is the filtering and address translation of a VPC router, in the VPC's own
 // terms; internal/linux compiles it into one nftables table with sets and verdict maps, so

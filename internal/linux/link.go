@@ -1,0 +1,267 @@
+package linux
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"vpcd/internal/plan"
+)
+
+// end names one side of a veth.
+type end struct{ ns, name string }
+
+func (e end) String() string { return e.ns + "/" + e.name }
+
+func endCmp(a, b end) int {
+	return cmp.Or(cmp.Compare(a.ns, b.ns), cmp.Compare(a.name, b.name))
+}
+
+func isNotFound(err error) bool {
+	var nf netlink.LinkNotFoundError
+	return errors.As(err, &nf) || errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENOENT)
+}
+
+// links deletes the veths that the plan does not declare and creates the pairs that are
+// missing or broken (one side gone, or paired with something else). A pair is created
+// once, from the side whose namespace (then name) sorts first.
+func (a *apply) links(live []plan.Namespace) {
+	declared := map[end]plan.Link{}
+	for _, ns := range live {
+		for _, l := range ns.Links {
+			if l.Kind != "veth" {
+				a.fail(ns.Name, fmt.Errorf("link %s: kind %q is not supported", l.Name, l.Kind))
+				continue
+			}
+			declared[end{ns.Name, l.Name}] = l
+		}
+	}
+	for _, ns := range live {
+		c := a.ns[ns.Name]
+		all, err := c.nl.LinkList()
+		if err != nil {
+			a.fail(ns.Name, fmt.Errorf("list links: %w", err))
+			continue
+		}
+		for _, l := range all {
+			if l.Type() != "veth" || hasKey(declared, end{ns.Name, l.Attrs().Name}) {
+				continue
+			}
+			if err := c.nl.LinkDel(l); err != nil && !isNotFound(err) {
+				a.fail(ns.Name, fmt.Errorf("delete link %s: %w", l.Attrs().Name, err))
+				continue
+			}
+			a.changed(ns.Name, "link deleted", "link", l.Attrs().Name)
+		}
+	}
+	for _, ns := range live {
+		for _, l := range ns.Links {
+			me, peer := end{ns.Name, l.Name}, end{l.Peer.Namespace, l.Peer.Name}
+			pl, ok := declared[peer]
+			if !ok || (end{pl.Peer.Namespace, pl.Peer.Name}) != me {
+				a.fail(ns.Name, fmt.Errorf("veth %s: peer %s does not declare it back", me, peer))
+				continue
+			}
+			if endCmp(peer, me) < 0 {
+				continue // the peer's side creates the pair
+			}
+			a.fail(ns.Name, a.pair(me, peer))
+		}
+	}
+}
+
+func hasKey[K comparable, V any](m map[K]V, k K) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// pair makes sure that the veths me and peer exist and are each other's peer.
+func (a *apply) pair(me, peer end) error {
+	c, pc := a.ns[me.ns], a.ns[peer.ns]
+	la, errA := c.nl.LinkByName(me.name)
+	lb, errB := pc.nl.LinkByName(peer.name)
+	for _, err := range []error{errA, errB} {
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("veth %s: %w", me, err)
+		}
+	}
+	if errA == nil && errB == nil && la.Type() == "veth" && lb.Type() == "veth" &&
+		la.Attrs().ParentIndex == lb.Attrs().Index && lb.Attrs().ParentIndex == la.Attrs().Index {
+		return nil
+	}
+	// Leftovers: one side of a broken pair, or a link of another kind under that name.
+	if errA == nil {
+		if err := c.nl.LinkDel(la); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete broken link %s: %w", me, err)
+		}
+		a.changed(me.ns, "link deleted", "link", me.name, "reason", "broken pair")
+	}
+	if errB == nil {
+		if err := pc.nl.LinkDel(lb); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete broken link %s: %w", peer, err)
+		}
+		a.changed(peer.ns, "link deleted", "link", peer.name, "reason", "broken pair")
+	}
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: me.name}, PeerName: peer.name}
+	if peer.ns != me.ns {
+		veth.PeerNamespace = netlink.NsFd(pc.fd)
+	}
+	if err := c.nl.LinkAdd(veth); err != nil {
+		return fmt.Errorf("create veth %s - %s: %w", me, peer, err)
+	}
+	a.changed(me.ns, "veth created", "link", me.name, "peer", peer.String())
+	return nil
+}
+
+// linkState brings lo and every planned link to its MAC, MTU, up state, sysctls and
+// addresses.
+func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
+	var errs []error
+	if lo, err := c.nl.LinkByName("lo"); err == nil && lo.Attrs().Flags&net.FlagUp == 0 {
+		if err := c.nl.LinkSetUp(lo); err != nil {
+			errs = append(errs, fmt.Errorf("set lo up: %w", err))
+		} else {
+			a.changed(ns.Name, "link up", "link", "lo")
+		}
+	}
+	for _, l := range ns.Links {
+		if err := a.link(c, l); err != nil {
+			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (a *apply) link(c *nsConn, l plan.Link) error {
+	link, err := c.nl.LinkByName(l.Name)
+	if err != nil {
+		return err // the pair could not be created; reported there
+	}
+	attrs := link.Attrs()
+	if l.MAC != "" {
+		mac, err := net.ParseMAC(l.MAC)
+		if err != nil {
+			return fmt.Errorf("MAC %q: %w", l.MAC, err)
+		}
+		if !bytes.Equal(attrs.HardwareAddr, mac) {
+			// Not every driver changes its address while up.
+			if attrs.Flags&net.FlagUp != 0 {
+				if err := c.nl.LinkSetDown(link); err != nil {
+					return fmt.Errorf("set down: %w", err)
+				}
+				attrs.Flags &^= net.FlagUp
+			}
+			if err := c.nl.LinkSetHardwareAddr(link, mac); err != nil {
+				return fmt.Errorf("set MAC %s: %w", mac, err)
+			}
+			a.changed(c.name, "link MAC set", "link", l.Name, "mac", mac.String())
+		}
+	}
+	if l.MTU != 0 && attrs.MTU != l.MTU {
+		if err := c.nl.LinkSetMTU(link, l.MTU); err != nil {
+			return fmt.Errorf("set MTU %d: %w", l.MTU, err)
+		}
+		a.changed(c.name, "link MTU set", "link", l.Name, "mtu", l.MTU)
+	}
+	if len(l.Sysctls) > 0 {
+		values := map[string]string{}
+		for k, v := range l.Sysctls {
+			key, err := linkSysctlKey(l.Name, k)
+			if err != nil {
+				return err
+			}
+			values[key] = v
+		}
+		err := inNamespace(c.fd, func() error {
+			changed, err := setSysctls(values)
+			for _, kv := range changed {
+				a.changed(c.name, "sysctl set", "sysctl", kv)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := a.addrs(c, link, l.Addrs); err != nil {
+		return err
+	}
+	if attrs.Flags&net.FlagUp == 0 {
+		if err := c.nl.LinkSetUp(link); err != nil {
+			return fmt.Errorf("set up: %w", err)
+		}
+		a.changed(c.name, "link up", "link", l.Name)
+	}
+	return nil
+}
+
+// addrs adds the missing addresses and removes the others, except IPv6 link-local ones,
+// which the kernel manages.
+func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix) error {
+	have, err := c.nl.AddrList(link, netlink.FAMILY_ALL)
+	if err != nil {
+		return fmt.Errorf("list addresses: %w", err)
+	}
+	wanted := map[netip.Prefix]bool{}
+	for _, p := range want {
+		wanted[netip.PrefixFrom(p.Addr().Unmap(), p.Bits())] = true
+	}
+	present := map[netip.Prefix]bool{}
+	for _, ad := range have {
+		p, ok := ipNetPrefix(ad.IPNet)
+		if !ok || p.Addr().Is6() && p.Addr().IsLinkLocalUnicast() {
+			continue
+		}
+		if wanted[p] {
+			present[p] = true
+			continue
+		}
+		if err := c.nl.AddrDel(link, &ad); err != nil {
+			return fmt.Errorf("delete address %s: %w", p, err)
+		}
+		a.changed(c.name, "address deleted", "link", link.Attrs().Name, "addr", p.String())
+	}
+	for _, p := range want {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits())
+		if present[p] {
+			continue
+		}
+		ad := &netlink.Addr{IPNet: prefixIPNet(p)}
+		if p.Addr().Is6() {
+			ad.Flags = unix.IFA_F_NODAD // usable at once: the plan owns every address
+		}
+		if err := c.nl.AddrAdd(link, ad); err != nil {
+			return fmt.Errorf("add address %s: %w", p, err)
+		}
+		present[p] = true
+		a.changed(c.name, "address added", "link", link.Attrs().Name, "addr", p.String())
+	}
+	return nil
+}
+
+// ipNetPrefix converts an address with its mask, keeping the host bits.
+func ipNetPrefix(n *net.IPNet) (netip.Prefix, bool) {
+	if n == nil {
+		return netip.Prefix{}, false
+	}
+	addr, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(addr.Unmap(), ones), true
+}
+
+func prefixIPNet(p netip.Prefix) *net.IPNet {
+	bits := 32
+	if p.Addr().Is6() {
+		bits = 128
+	}
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), bits)}
+}

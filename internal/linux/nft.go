@@ -1,0 +1,100 @@
+package linux
+
+import (
+	"fmt"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/userdata"
+
+	"vpcd/internal/plan"
+)
+
+// firewall makes table inet vpcd of the namespace hold the compiled firewall, or removes
+// it when the plan has none. The table is replaced whole in one batch (add, delete, add
+// again with everything in it), so the kernel swaps rulesets atomically: there is no
+// moment without rules, and no moment with half of them.
+func (a *apply) firewall(c *nsConn, f *plan.Firewall) error {
+	conn, err := nftables.New(nftables.WithNetNSFd(int(c.fd)))
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	tables, err := conn.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return fmt.Errorf("list nftables tables: %w", err)
+	}
+	exists := false
+	for _, t := range tables {
+		exists = exists || t.Name == tableName
+	}
+	if f == nil {
+		if !exists {
+			return nil
+		}
+		conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
+		if err := conn.Flush(); err != nil {
+			return fmt.Errorf("delete table inet %s: %w", tableName, err)
+		}
+		a.changed(c.name, "firewall deleted")
+		return nil
+	}
+	rs, err := compileFirewall(f)
+	if err != nil {
+		return err
+	}
+	fp := rs.fingerprint()
+	if exists && installed(conn, rs, fp) {
+		return nil
+	}
+	// Adding an existing table is a no-op, so the delete that follows never fails.
+	conn.AddTable(rs.table)
+	conn.DelTable(rs.table)
+	conn.AddTable(rs.table)
+	for _, ch := range rs.chains {
+		conn.AddChain(ch)
+	}
+	for _, s := range rs.sets {
+		if err := conn.AddSet(s.set, s.elems); err != nil {
+			return fmt.Errorf("set %s: %w", s.set.Name, err)
+		}
+	}
+	for i, rule := range rs.rules {
+		nr := &nftables.Rule{Table: rs.table, Chain: rule.chain, Exprs: rule.exprs}
+		if i == 0 {
+			nr.UserData = userdata.AppendString(nil, userdata.TypeComment, fp)
+		}
+		conn.AddRule(nr)
+	}
+	if err := conn.Flush(); err != nil {
+		return fmt.Errorf("replace table inet %s: %w", tableName, err)
+	}
+	a.changed(c.name, "firewall replaced", "ruleset", fp, "rules", len(rs.rules), "sets", len(rs.sets))
+	return nil
+}
+
+// installed reports whether the kernel's table has the compiled ruleset: the same
+// fingerprint on its first rule, and the same chains with as many rules each. It does not
+// read set elements back: those change only by hand, and then the fingerprint stays.
+func installed(conn *nftables.Conn, rs *ruleset, fp string) bool {
+	chains, err := conn.ListChainsOfTableFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return false
+	}
+	n := 0
+	for _, ch := range chains {
+		if ch.Table.Name != tableName {
+			continue
+		}
+		n++
+		rules, err := conn.GetRules(rs.table, ch)
+		if err != nil || len(rules) != rs.rulesIn(ch.Name) {
+			return false
+		}
+		if ch.Name == rs.rules[0].chain.Name {
+			got, _ := userdata.GetString(rules[0].UserData, userdata.TypeComment)
+			if got != fp {
+				return false
+			}
+		}
+	}
+	return n == len(rs.chains)
+}
