@@ -48,7 +48,9 @@ func kindOfPrefix(prefix string) string {
 	return parts[len(parts)-2]
 }
 
-// load returns the cached kind of prefix, reading it from the store the first time.
+// loadKind returns the cached kind of prefix, reading it from the store the first time.
+// The index keeps the filter functions of the first call: those of indexed names must be
+// pure functions of the record.
 func loadKind[R any, P interface {
 	*R
 	record

@@ -197,42 +197,15 @@ func (s *Service) DescribeRouteTables(ctx context.Context, c Caller, in *ec2.Des
 	if err := checkMaxResults(in.MaxResults, 5, 100); err != nil {
 		return nil, err
 	}
-	// The states of every route, read before the tables: a route whose target went away
-	// meanwhile is shown as it was a moment earlier, as in AWS's eventually consistent view.
-	states := map[string]string{}
-	err := s.view(ctx, func(t *txn) error {
-		tables, err := listAll[routeTableRecord](t, c.prefix("rtb"))
-		if err != nil {
-			return err
-		}
-		rs := newRouteStates(t, c)
-		for _, rtb := range tables {
-			for _, r := range rtb.Routes {
-				st, err := rs.of(rtb, r)
-				if err != nil {
-					return err
-				}
-				states[rtb.VpcID+"\x00"+r.Target] = st
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
+	// A route's state depends on its target (a detached gateway makes it a blackhole):
+	// read each target once, when a route to it is shown or filtered on.
+	var rs *routeStates
+	_ = s.view(ctx, func(t *txn) error { rs = newRouteStates(t, c); return nil })
 	state := func(rtb *routeTableRecord, r route) string {
-		if st, ok := states[rtb.VpcID+"\x00"+r.Target]; ok {
-			return st
+		st, err := rs.of(rtb, r)
+		if err != nil {
+			return "blackhole"
 		}
-		// A route added since: read its target now; if the store fails, say blackhole.
-		st := "blackhole"
-		_ = s.view(ctx, func(t *txn) error {
-			got, err := newRouteStates(t, c).of(rtb, r)
-			if err == nil {
-				st = got
-			}
-			return err
-		})
 		return st
 	}
 	tables, next, err := describe(ctx, s, c, describeQuery{Kind: "rtb", IDs: in.RouteTableIds, Filters: in.Filters, MaxResults: in.MaxResults, NextToken: in.NextToken, MinResults: 5}, routeTableFilters(state))

@@ -104,7 +104,7 @@ func TestCreateVpcDefaults(t *testing.T) {
 		t.Fatalf("default group: %v %+v", err, groups)
 	}
 	g := groups.SecurityGroups[0]
-	if len(g.IpPermissions) != 1 || *g.IpPermissions[0].UserIdGroupPairs[0].GroupId != *g.GroupId || len(g.IpPermissionsEgress) != 2 {
+	if len(g.IpPermissions) != 1 || *g.IpPermissions[0].UserIdGroupPairs[0].GroupId != *g.GroupId || len(g.IpPermissionsEgress) != 1 || len(g.IpPermissionsEgress[0].Ipv6Ranges) != 1 {
 		t.Fatalf("default group rules: %+v", g)
 	}
 	rules, err := s.DescribeSecurityGroupRules(ctx, testCaller, &ec2.DescribeSecurityGroupRulesRequest{Filters: []ec2.Filter{{Name: ptr("group-id"), Values: []string{*g.GroupId}}}})
