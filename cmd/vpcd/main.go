@@ -82,7 +82,16 @@ func serve(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	cfg := api.Config{Regions: strings.Split(*regions, ","), Logger: log}
+	var served []string
+	for _, r := range strings.Split(*regions, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			served = append(served, r)
+		}
+	}
+	if len(served) == 0 {
+		return errors.New("--regions names no region")
+	}
+	cfg := api.Config{Regions: served, Logger: log}
 	switch *auth {
 	case "lenient":
 		if *credsFile != "" {
@@ -117,8 +126,10 @@ func serve(args []string) error {
 	}
 	defer st.Close()
 	svc := control.New(st, control.Config{Regions: cfg.Regions})
-	if os.Geteuid() != 0 {
-		log.Warn("data plane off: not running as root; the API works, no packets are carried")
+	// The data plane needs root (network namespaces, nftables); without it the API still
+	// answers, and vpcd says so once.
+	if dataPlane := os.Geteuid() == 0; !dataPlane {
+		log.Warn("data plane off: not running as root")
 	}
 
 	ln, err := net.Listen("tcp", *listen)
@@ -141,5 +152,9 @@ func serve(args []string) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	log.Info("vpcd stopped")
+	return nil
 }

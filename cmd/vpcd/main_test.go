@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"vpcd/internal/vpcdtest"
+)
+
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(vpcdtest.BuildBinary(t), "version").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "vpcd dev" {
+		t.Fatalf("vpcd version: %q, %v", out, err)
+	}
+}
+
+// Bad invocations stop before listening, with a message that says what to do.
+func TestServeRefuses(t *testing.T) {
+	bin := vpcdtest.BuildBinary(t)
+	creds := filepath.Join(t.TempDir(), "credentials")
+	os.WriteFile(creds, []byte("AKID secret 111122223333\n"), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"non-loopback without strict auth", []string{"--listen", "0.0.0.0:8787"}, "without --auth strict"},
+		{"all interfaces without strict auth", []string{"--listen", ":8787"}, "without --auth strict"},
+		{"strict without credentials", []string{"--auth", "strict"}, "needs --credentials"},
+		{"credentials without strict", []string{"--credentials", creds}, "needs --auth strict"},
+		{"unknown auth", []string{"--auth", "none"}, "lenient or strict"},
+		{"no region", []string{"--regions", ","}, "no region"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, append([]string{"serve", "--data-dir", t.TempDir()}, tt.args...)...)
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tt.want) {
+				t.Fatalf("got %v\n%s\nwant an error containing %q", err, out, tt.want)
+			}
+		})
+	}
+}
+
+// SIGTERM shuts vpcd down cleanly, and what it acknowledged is there after a restart.
+func TestServeShutdownAndRestart(t *testing.T) {
+	bin := vpcdtest.BuildBinary(t)
+	data := t.TempDir()
+	ctx := context.Background()
+
+	url, cmd := vpcdtest.StartBinary(t, bin, data)
+	vpc, err := vpcdtest.Client(url, "123456789012", "us-east-1").CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("vpcd after SIGTERM: %v", err)
+	}
+
+	url, _ = vpcdtest.StartBinary(t, bin, data)
+	out, err := vpcdtest.Client(url, "123456789012", "us-east-1").DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{VpcIds: []string{*vpc.Vpc.VpcId}})
+	if err != nil || len(out.Vpcs) != 1 {
+		t.Fatalf("after restart: %v, %+v", err, out)
+	}
+}
