@@ -195,9 +195,9 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 
 	for _, fi := range ifaces {
 		for _, g := range []struct {
-			dir   string
-			vmap  *compiledSet
-			perms []plan.Permission
+			dir       string
+			vmap      *compiledSet
+			perms     []plan.Permission
 			peerIsDst bool
 		}{{"egress", egress, fi.Egress, true}, {"ingress", ingress, fi.Ingress, false}} {
 			name := fi.Link + "-" + g.dir

@@ -201,7 +201,7 @@ func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 // ruleIsPlain reports whether a listed rule selects on nothing but its input interface,
 // the only kind vpcd makes.
 func ruleIsPlain(r netlink.Rule) bool {
-	return r.Src == nil && r.Dst == nil && r.OifName == "" && r.Mark == 0 && r.Mask == nil &&
+	return r.Src == nil && r.Dst == nil && r.OifName == "" && r.Mark == 0 && (r.Mask == nil || *r.Mask == 0) &&
 		!r.Invert && r.Dport == nil && r.Sport == nil && r.IPProto == 0 && r.UIDRange == nil &&
-		r.Tos == 0 && (r.Goto == -1 || r.Goto == 0) && r.Type == unix.FR_ACT_TO_TBL
+		r.Tos == 0 && (r.Goto == -1 || r.Goto == 0)
 }
