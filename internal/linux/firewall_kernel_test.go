@@ -1,0 +1,134 @@
+package linux
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/google/nftables"
+	"github.com/vishvananda/netns"
+
+	"vpcd/internal/plan"
+)
+
+func perm(proto, from, to int, peers ...string) plan.Permission {
+	p := plan.Permission{Protocol: proto, FromPort: from, ToPort: to}
+	for _, s := range peers {
+		p.Peers = append(p.Peers, pfx(s))
+	}
+	return p
+}
+
+// testFirewall: i1 may send TCP 8080, 8081, UDP 9000, 9001 and ICMP echo to subnet 2 and TCP
+// 7000 anywhere; i2 accepts TCP 8080, 8082, UDP 9000 and ICMP echo from the VPC and sends
+// nothing of its own. i1 accepts TCP 8080 from anywhere and is 198.51.100.10 beyond igw.
+func testFirewall() *plan.Firewall {
+	return &plan.Firewall{
+		Interfaces: []plan.FirewallInterface{
+			{
+				Link: "r-i1", Addrs: []netip.Addr{addr("10.0.1.10")}, SourceDestCheck: true,
+				Egress: []plan.Permission{
+					perm(6, 8080, 8081, "10.0.2.0/24"),
+					perm(17, 9000, 9001, "10.0.2.0/24"),
+					perm(1, 8, -1, "10.0.2.0/24"),
+					perm(6, 7000, 7000, "0.0.0.0/0"),
+				},
+				Ingress: []plan.Permission{perm(6, 8080, 8080, "0.0.0.0/0")},
+			},
+			{
+				Link: "r-i2", Addrs: []netip.Addr{addr("10.0.2.20")}, SourceDestCheck: true,
+				Ingress: []plan.Permission{
+					perm(6, 8080, 8080, "10.0.1.0/24"),
+					perm(6, 8082, 8082, "10.0.1.0/24"),
+					perm(17, 9000, 9000, "10.0.0.0/16"),
+					perm(1, 8, -1, "10.0.1.0/24"),
+				},
+			},
+		},
+		NAT: []plan.NAT{{Link: "igw", Private: addr("10.0.1.10"), Public: addr("198.51.100.10")}},
+	}
+}
+
+func TestFirewallTraffic(t *testing.T) {
+	tb := newTestbed(t)
+	v := newVPC(tb)
+	v.internet = tb.ns("internet")
+	v.i1Extra = true
+	v.firewall = testFirewall()
+	tb.converge(v.state(), "first apply")
+
+	tb.serve(v.i2, "tcp-serve", "10.0.2.20", "8080")
+	tb.serve(v.i2, "tcp-serve", "10.0.2.20", "8081")
+	tb.serve(v.i2, "tcp-serve", "10.0.2.20", "8082")
+	tb.serve(v.i2, "udp-serve", "10.0.2.20", "9000")
+	tb.serve(v.i2, "udp-serve", "10.0.2.20", "9001")
+	tb.serve(v.i1, "tcp-serve", "10.0.1.10", "8080")
+	tb.serve(v.internet, "tcp-serve", "203.0.113.1", "7000")
+
+	check := func(name string, want bool, ns string, args ...string) string {
+		t.Helper()
+		out, ok := tb.probe(ns, args...)
+		if ok != want {
+			t.Errorf("%s: got through %v, want %v (%s)", name, ok, want, out)
+		}
+		return out
+	}
+	check("tcp allowed by egress and ingress, reply by state", true, v.i1, "tcp-connect", "10.0.2.20", "8080", "2")
+	check("tcp denied by ingress only", false, v.i1, "tcp-connect", "10.0.2.20", "8081", "1")
+	check("tcp denied by egress only", false, v.i1, "tcp-connect", "10.0.2.20", "8082", "1")
+	check("tcp from a sender without egress permissions", false, v.i2, "tcp-connect", "10.0.1.10", "8080", "1")
+	check("udp allowed", true, v.i1, "udp-send", "10.0.2.20", "9000", "2")
+	check("udp denied by ingress", false, v.i1, "udp-send", "10.0.2.20", "9001", "1")
+	if !tb.ping(v.i1, "10.0.2.20") {
+		t.Errorf("icmp echo allowed by type 8: no reply")
+	}
+	if tb.ping(v.i2, "10.0.1.10") {
+		t.Errorf("icmp echo from i2, which may send nothing, got a reply")
+	}
+	check("spoofed source with source/dest check", false, v.i1, "udp-send", "10.0.2.20", "9000", "1", "10.0.1.99")
+
+	// 1:1 NAT: the internet sees the public address, and the public address reaches i1.
+	if out := check("to the internet", true, v.i1, "tcp-connect", "203.0.113.1", "7000", "2"); out != "198.51.100.10" {
+		t.Errorf("the internet saw %q, want 198.51.100.10", out)
+	}
+	if out := check("from the internet to the public address", true, v.internet, "tcp-connect", "198.51.100.10", "8080", "2"); out != "203.0.113.1" {
+		t.Errorf("i1 saw %q, want 203.0.113.1", out)
+	}
+
+	// Source/dest check off: the same spoofed datagram goes through.
+	v.firewall.Interfaces[0].SourceDestCheck = false
+	tb.converge(v.state(), "source/dest check off")
+	check("spoofed source without source/dest check", true, v.i1, "udp-send", "10.0.2.20", "9000", "2", "10.0.1.99")
+
+	// A permission goes: new connections stop.
+	v.firewall.Interfaces[1].Ingress = v.firewall.Interfaces[1].Ingress[1:]
+	tb.converge(v.state(), "permission removed")
+	check("tcp after its ingress permission went", false, v.i1, "tcp-connect", "10.0.2.20", "8080", "1")
+
+	// Someone deletes the table: the next apply puts it back.
+	deleteTable(t, v.router)
+	check("tcp without a firewall", true, v.i1, "tcp-connect", "10.0.2.20", "8080", "2")
+	tb.converge(v.state(), "table deleted")
+	check("tcp after the firewall came back", false, v.i1, "tcp-connect", "10.0.2.20", "8080", "1")
+
+	// The firewall leaves the plan: the table goes.
+	v.firewall = nil
+	tb.converge(v.state(), "firewall removed")
+	check("tcp with no firewall in the plan", true, v.i1, "tcp-connect", "10.0.2.20", "8081", "2")
+}
+
+func deleteTable(t *testing.T, ns string) {
+	t.Helper()
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	conn, err := nftables.New(nftables.WithNetNSFd(int(h)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
+	if err := conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
