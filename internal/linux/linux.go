@@ -184,7 +184,9 @@ func (a *apply) run(want plan.State) {
 		}
 		live = append(live, ns)
 	}
-	// The firewall goes in before links come up, so no packet passes unfiltered.
+	// The firewall goes in before links come up, so no packet passes unfiltered; the links
+	// of a namespace whose firewall failed are left as they are.
+	unfiltered := map[string]bool{}
 	for _, ns := range live {
 		c := a.ns[ns.Name]
 		a.fail(ns.Name, inNamespace(c.fd, func() error {
@@ -194,13 +196,19 @@ func (a *apply) run(want plan.State) {
 			}
 			return err
 		}))
-		a.fail(ns.Name, a.firewall(c, ns.Firewall))
+		if err := a.firewall(c, ns.Firewall); err != nil {
+			a.fail(ns.Name, err)
+			unfiltered[ns.Name] = true
+		}
 	}
 	a.links(live)
 	for _, ns := range live {
 		if err := a.ctx.Err(); err != nil {
 			a.errs = append(a.errs, err)
 			return
+		}
+		if unfiltered[ns.Name] {
+			continue
 		}
 		c := a.ns[ns.Name]
 		a.fail(ns.Name, a.linkState(c, ns))

@@ -72,8 +72,9 @@ func (a *apply) firewall(c *nsConn, f *plan.Firewall) error {
 }
 
 // installed reports whether the kernel's table has the compiled ruleset: the same
-// fingerprint on its first rule, and the same chains with as many rules each. It does not
-// read set elements back: those change only by hand, and then the fingerprint stays.
+// fingerprint on its first rule, the same chains with as many rules each, as many sets. It
+// does not read set elements back (one dump per set on every apply): an element removed
+// by hand stays missing until the plan changes.
 func installed(conn *nftables.Conn, rs *ruleset, fp string) bool {
 	chains, err := conn.ListChainsOfTableFamily(nftables.TableFamilyINet)
 	if err != nil {
@@ -96,5 +97,9 @@ func installed(conn *nftables.Conn, rs *ruleset, fp string) bool {
 			}
 		}
 	}
-	return n == len(rs.chains)
+	if n != len(rs.chains) {
+		return false
+	}
+	sets, err := conn.GetSets(rs.table)
+	return err == nil && len(sets) == len(rs.sets)
 }
