@@ -1,0 +1,140 @@
+package control
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"vpcd/internal/model"
+)
+
+// Network reads every account's and region's resources that the data plane carries into
+// one model.Network, as of one store revision.
+func (s *Service) Network(ctx context.Context) (*model.Network, int64, error) {
+	kvs, rev, err := s.st.List(ctx, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	n := model.NewNetwork()
+	for _, kv := range kvs {
+		parts := strings.Split(kv.Key, "/")
+		if len(parts) != 4 {
+			continue // not a resource (public address registry, markers, tokens)
+		}
+		region := parts[1]
+		if err := addToNetwork(n, region, parts[2], kv.Value); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", kv.Key, err)
+		}
+	}
+	return n, rev, nil
+}
+
+func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
+	switch kind {
+	case "vpc":
+		var v vpcRecord
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		n.VPCs[v.ID] = &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.cidrs(), MainRouteTable: v.MainRouteTable}
+	case "subnet":
+		var sn subnetRecord
+		if err := json.Unmarshal(raw, &sn); err != nil {
+			return err
+		}
+		if existing := n.Subnets[sn.ID]; existing != nil {
+			existing.VPC, existing.CIDR = sn.VpcID, sn.Cidr // association seen first
+		} else {
+			n.Subnets[sn.ID] = &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr}
+		}
+	case "rtb":
+		var rt routeTableRecord
+		if err := json.Unmarshal(raw, &rt); err != nil {
+			return err
+		}
+		m := &model.RouteTable{ID: rt.ID, VPC: rt.VpcID}
+		for _, r := range rt.Routes {
+			if r.Destination.IsValid() {
+				m.Routes = append(m.Routes, model.Route{Destination: r.Destination, Target: r.Target})
+			}
+		}
+		n.RouteTables[rt.ID] = m
+		for _, a := range rt.Associations {
+			if a.SubnetID == "" {
+				continue
+			}
+			if sn := n.Subnets[a.SubnetID]; sn != nil {
+				sn.RouteTable = rt.ID
+			} else {
+				n.Subnets[a.SubnetID] = &model.Subnet{ID: a.SubnetID, RouteTable: rt.ID}
+			}
+		}
+	case "igw":
+		var g internetGatewayRecord
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return err
+		}
+		n.InternetGateways[g.ID] = &model.InternetGateway{ID: g.ID, VPC: g.VpcID}
+	case "eni":
+		var e networkInterfaceRecord
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return err
+		}
+		m := &model.Interface{ID: e.ID, Subnet: e.SubnetID, VPC: e.VpcID, MAC: e.MacAddress, Groups: e.Groups, SourceDestCheck: e.SourceDestCheck}
+		for _, ip := range e.PrivateIPs {
+			m.PrivateIPs = append(m.PrivateIPs, ip.Addr)
+			if ip.Primary && ip.Association != nil {
+				m.PublicIP = ip.Association.PublicIP
+			}
+		}
+		if e.Attachment != nil {
+			m.Instance, m.DeviceIndex = e.Attachment.InstanceID, int(e.Attachment.DeviceIndex)
+		}
+		n.Interfaces[e.ID] = m
+	case "i":
+		var in instanceRecord
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return err
+		}
+		userData, _ := base64.StdEncoding.DecodeString(in.UserData)
+		n.Instances[in.ID] = &model.Instance{ID: in.ID, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData}
+	case "sg":
+		var g securityGroupRecord
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return err
+		}
+		m := &model.SecurityGroup{ID: g.ID, VPC: g.VpcID}
+		for _, r := range g.Rules {
+			m.Rules = append(m.Rules, model.SecurityGroupRule{
+				Egress: r.Egress, Protocol: protocolNumber(r.Protocol),
+				FromPort: int(r.FromPort), ToPort: int(r.ToPort), CIDR: r.Cidr, Group: r.GroupID,
+			})
+		}
+		n.SecurityGroups[g.ID] = m
+	}
+	return nil
+}
+
+// protocolNumber is the IANA number of a stored rule protocol; -1 for all.
+func protocolNumber(p string) int {
+	switch p {
+	case "tcp":
+		return 6
+	case "udp":
+		return 17
+	case "icmp":
+		return 1
+	case "icmpv6":
+		return 58
+	case "-1", "all":
+		return -1
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return -1
+	}
+	return n
+}

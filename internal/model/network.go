@@ -1,0 +1,156 @@
+// Package model is the VPC's packet semantics as pure functions over a snapshot of the
+// network: which route table a subnet uses, which route a destination takes (longest
+// prefix), what a security group lets through. Both the planner (internal/plan), which
+// lays the data plane out in the kernel, and the analyzer follow it, so that they cannot
+// disagree about what a VPC does (DESIGN.md, "one semantics").
+package model
+
+import "net/netip"
+
+// Network is everything of every account and region that the data plane of this host
+// carries, as plain values keyed by resource ID (IDs are unique across accounts).
+type Network struct {
+	VPCs             map[string]*VPC
+	Subnets          map[string]*Subnet
+	RouteTables      map[string]*RouteTable
+	InternetGateways map[string]*InternetGateway
+	Interfaces       map[string]*Interface
+	Instances        map[string]*Instance
+	SecurityGroups   map[string]*SecurityGroup
+}
+
+// NewNetwork returns an empty network.
+func NewNetwork() *Network {
+	return &Network{
+		VPCs:             map[string]*VPC{},
+		Subnets:          map[string]*Subnet{},
+		RouteTables:      map[string]*RouteTable{},
+		InternetGateways: map[string]*InternetGateway{},
+		Interfaces:       map[string]*Interface{},
+		Instances:        map[string]*Instance{},
+		SecurityGroups:   map[string]*SecurityGroup{},
+	}
+}
+
+type VPC struct {
+	ID, Owner, Region string
+	CIDRs             []netip.Prefix // IPv4 then IPv6
+	MainRouteTable    string
+	InternetGateway   string // the attached one, or ""
+}
+
+type Subnet struct {
+	ID, VPC    string
+	CIDR       netip.Prefix // IPv4; invalid for an IPv6-only subnet
+	RouteTable string       // explicitly associated table, or "" for the VPC's main one
+}
+
+// Router is the subnet router's address: the subnet's first address + 1.
+func (s *Subnet) Router() netip.Addr { return s.CIDR.Addr().Next() }
+
+type RouteTable struct {
+	ID, VPC string
+	Routes  []Route
+}
+
+// Route sends Destination to Target: "local", or the ID of a gateway, interface,
+// instance, NAT gateway or peering. Blackhole is set when the target is gone.
+type Route struct {
+	Destination netip.Prefix
+	Target      string
+	Blackhole   bool
+}
+
+type InternetGateway struct {
+	ID, VPC string // VPC is "" when detached
+}
+
+// Interface is an ENI. Its addresses are private; PublicIP, when valid, is its public
+// IPv4 address (auto-assigned or Elastic) that an internet gateway maps to PrivateIPs[0].
+type Interface struct {
+	ID, Subnet, VPC string
+	MAC             string
+	PrivateIPs      []netip.Addr // the primary first
+	PublicIP        netip.Addr
+	Groups          []string
+	SourceDestCheck bool
+	Instance        string // attached instance, or ""
+	DeviceIndex     int
+}
+
+// Instance is an EC2 instance; Running says whether the data plane should carry it.
+type Instance struct {
+	ID, VPC, Subnet string
+	Running         bool
+	Interfaces      []string // by device index
+	UserData        []byte   // decoded
+}
+
+type SecurityGroup struct {
+	ID, VPC string
+	Rules   []SecurityGroupRule
+}
+
+// SecurityGroupRule allows new flows of Protocol (IANA number, -1 for all) with ports
+// FromPort..ToPort (ICMP: type and code; -1 any) to (egress) or from (ingress) a peer:
+// a CIDR or the members of a group.
+type SecurityGroupRule struct {
+	Egress           bool
+	Protocol         int
+	FromPort, ToPort int
+	CIDR             netip.Prefix
+	Group            string
+}
+
+// RouteTableOf is the route table that decides for a subnet: its associated one, else
+// its VPC's main table.
+func (n *Network) RouteTableOf(s *Subnet) *RouteTable {
+	if s.RouteTable != "" {
+		if rt := n.RouteTables[s.RouteTable]; rt != nil {
+			return rt
+		}
+	}
+	if v := n.VPCs[s.VPC]; v != nil {
+		return n.RouteTables[v.MainRouteTable]
+	}
+	return nil
+}
+
+// Lookup is the route a destination takes: the longest prefix that contains it.
+func (rt *RouteTable) Lookup(dst netip.Addr) (Route, bool) {
+	best, found := Route{}, false
+	for _, r := range rt.Routes {
+		if r.Destination.Contains(dst) && (!found || r.Destination.Bits() > best.Destination.Bits()) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// Members are the private addresses of every interface in the group.
+func (n *Network) Members(group string) []netip.Addr {
+	var out []netip.Addr
+	for _, id := range SortedKeys(n.Interfaces) {
+		eni := n.Interfaces[id]
+		for _, g := range eni.Groups {
+			if g == group {
+				out = append(out, eni.PrivateIPs...)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Peers are the prefixes a rule lets through: its CIDR, or one host prefix per member of
+// its group, resolved now so that a change of membership takes effect at once.
+func (n *Network) Peers(r SecurityGroupRule) []netip.Prefix {
+	if r.Group == "" {
+		return []netip.Prefix{r.CIDR}
+	}
+	var out []netip.Prefix
+	for _, a := range n.Members(r.Group) {
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out
+}

@@ -1,0 +1,291 @@
+package plan
+
+import (
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"vpcd/internal/model"
+)
+
+// Names and addresses of the data plane's own parts. Everything lives in namespaces named
+// here or after an instance ID; the host's root namespace is never used.
+const (
+	// Internet is the namespace of the simulated internet, a dead end: it routes only to
+	// the public addresses of the VPCs on this host.
+	Internet = "vpcd-internet"
+	// routerPrefix + VPC ID names the namespace of a VPC's router.
+	routerPrefix = "vpcd-"
+	// igwLink is the router's link to the internet namespace.
+	igwLink = "igw"
+	// firstTable is the kernel routing table of a VPC's first route table (by ID order).
+	firstTable = 100
+	// localTable holds the host route of every interface of the VPC: the VPC's local
+	// routes, for traffic that comes in from its internet gateway.
+	localTable = 99
+	// eniRulePriority is where the per-interface policy rules start.
+	eniRulePriority = 1000
+)
+
+var (
+	// The two ends of each internet gateway link: link-local addresses, which no VPC can
+	// use (AWS reserves 169.254.0.0/16).
+	igwRouterAddr   = netip.MustParsePrefix("169.254.0.1/30")
+	igwInternetAddr = netip.MustParsePrefix("169.254.0.2/30")
+	// InternetHost is the address of the simulated internet itself (TEST-NET-1): a server
+	// started with `vpcd exec internet -- ...` answers there.
+	InternetHost = netip.MustParseAddr("192.0.2.1")
+	anyIPv4      = netip.MustParsePrefix("0.0.0.0/0")
+)
+
+// RouterNamespace is the namespace of a VPC's router.
+func RouterNamespace(vpc string) string { return routerPrefix + vpc }
+
+// Owned reports whether a namespace name is one the data plane makes: an instance ID, a
+// VPC router or the internet.
+func Owned(name string) bool {
+	return name == Internet || strings.HasPrefix(name, routerPrefix+"vpc-") || isInstanceID(name)
+}
+
+func isInstanceID(s string) bool {
+	rest, ok := strings.CutPrefix(s, "i-")
+	if !ok || (len(rest) != 8 && len(rest) != 17) {
+		return false
+	}
+	for _, c := range rest {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// eniLink is the router's side of an interface: "v" and the last 14 hex digits of its ID,
+// within the kernel's 15-character limit.
+func eniLink(eni string) string { return "v" + eni[len(eni)-14:] }
+
+// gatewayLink is the internet's side of a VPC's internet gateway link.
+func gatewayLink(igw string) string { return "g" + igw[len(igw)-14:] }
+
+// Compute lays out the data plane for a network: one namespace per running instance, one
+// router per VPC that has one, and the internet when a VPC has an attached gateway.
+func Compute(n *model.Network) State {
+	var st State
+	internet := Namespace{Name: Internet, Sysctls: map[string]string{"net.ipv4.ip_forward": "0"}}
+	for _, vpcID := range model.SortedKeys(n.VPCs) {
+		vpc := n.VPCs[vpcID]
+		enis := runningInterfaces(n, vpcID)
+		if len(enis) == 0 {
+			continue
+		}
+		router, instances := computeVPC(n, vpc, enis)
+		st.Namespaces = append(st.Namespaces, instances...)
+		if igw := attachedGateway(n, vpcID); igw != "" {
+			addGateway(n, &router, &internet, igw, enis)
+		}
+		st.Namespaces = append(st.Namespaces, router)
+	}
+	if len(internet.Links) > 0 {
+		st.Namespaces = append(st.Namespaces, internet)
+	}
+	sort.Slice(st.Namespaces, func(i, j int) bool { return st.Namespaces[i].Name < st.Namespaces[j].Name })
+	return st
+}
+
+// runningInterfaces are the interfaces of running instances in a VPC, in ID order.
+func runningInterfaces(n *model.Network, vpc string) []*model.Interface {
+	var out []*model.Interface
+	for _, id := range model.SortedKeys(n.Interfaces) {
+		eni := n.Interfaces[id]
+		inst := n.Instances[eni.Instance]
+		if eni.VPC == vpc && inst != nil && inst.Running && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
+			out = append(out, eni)
+		}
+	}
+	return out
+}
+
+func attachedGateway(n *model.Network, vpc string) string {
+	for _, id := range model.SortedKeys(n.InternetGateways) {
+		if n.InternetGateways[id].VPC == vpc {
+			return id
+		}
+	}
+	return ""
+}
+
+// computeVPC lays out a VPC's router and its instances. Each interface is a veth pair
+// between the instance and the router, so that all traffic, even inside a subnet, passes
+// the router as in AWS: the instance sees its subnet on eth0, the router answers ARP for
+// every address of the subnet (proxy ARP) and routes by the subnet's route table.
+func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface) (Namespace, []Namespace) {
+	routerName := RouterNamespace(vpc.ID)
+	router := Namespace{
+		Name: routerName,
+		Sysctls: map[string]string{
+			"net.ipv4.ip_forward":             "1",
+			"net.ipv4.conf.all.rp_filter":     "0",
+			"net.ipv4.conf.default.rp_filter": "0",
+		},
+		Firewall: &Firewall{},
+	}
+	tables := routeTableNumbers(n, vpc.ID)
+	instances := map[string]*Namespace{}
+	for i, eni := range enis {
+		subnet := n.Subnets[eni.Subnet]
+		inst := instances[eni.Instance]
+		if inst == nil {
+			inst = &Namespace{Name: eni.Instance}
+			instances[eni.Instance] = inst
+		}
+		dev := "eth" + strconv.Itoa(eni.DeviceIndex)
+		link := eniLink(eni.ID)
+		var addrs []netip.Prefix
+		for _, a := range eni.PrivateIPs {
+			addrs = append(addrs, netip.PrefixFrom(a, subnet.CIDR.Bits()))
+		}
+		inst.Links = append(inst.Links, Link{Name: dev, Kind: "veth", Peer: LinkEnd{Namespace: routerName, Name: link}, MAC: eni.MAC, Addrs: addrs})
+		if eni.DeviceIndex == 0 {
+			inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
+		}
+		router.Links = append(router.Links, Link{
+			Name: link, Kind: "veth", Peer: LinkEnd{Namespace: eni.Instance, Name: dev},
+			Addrs:   []netip.Prefix{netip.PrefixFrom(subnet.Router(), 32)},
+			Sysctls: map[string]string{"proxy_arp": "1", "rp_filter": "0"},
+		})
+		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority + i, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
+		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link))
+	}
+	for _, rtID := range model.SortedKeys(tables) {
+		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis)...)
+	}
+	var out []Namespace
+	for _, id := range model.SortedKeys(instances) {
+		out = append(out, *instances[id])
+	}
+	return router, out
+}
+
+// routeTableNumbers gives each route table of the VPC its kernel table, in ID order.
+func routeTableNumbers(n *model.Network, vpc string) map[string]int {
+	tables := map[string]int{}
+	for _, id := range model.SortedKeys(n.RouteTables) {
+		if n.RouteTables[id].VPC == vpc {
+			tables[id] = firstTable + len(tables)
+		}
+	}
+	return tables
+}
+
+// tableRoutes turns a VPC route table into a kernel table. The local route becomes one
+// host route per interface address that the table sends to local (a more specific route
+// to a middlebox wins over local, as in AWS), and the rest of the VPC's block is dropped.
+// A destination with no route is dropped too: without a default the kernel would go on
+// to the next policy rule.
+func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*model.Interface) []Route {
+	var out []Route
+	hasDefault := false
+	for _, r := range rt.Routes {
+		if !r.Destination.Addr().Is4() {
+			continue // IPv6 is not carried yet
+		}
+		if r.Destination.Bits() == 0 {
+			hasDefault = true
+		}
+		out = append(out, targetRoute(n, rt, r, table))
+	}
+	for _, eni := range enis {
+		for _, a := range eni.PrivateIPs {
+			if best, ok := rt.Lookup(a); ok && best.Target == "local" {
+				out = append(out, Route{Table: table, Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: eniLink(eni.ID)})
+			}
+		}
+	}
+	if !hasDefault {
+		out = append(out, Route{Table: table, Dst: anyIPv4, Type: RouteBlackhole})
+	}
+	return out
+}
+
+// targetRoute is the kernel route for one VPC route: to the internet gateway link, to an
+// interface, or dropped when the target is gone or not carried by the data plane.
+func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table int) Route {
+	drop := Route{Table: table, Dst: r.Destination, Type: RouteBlackhole}
+	switch {
+	case r.Target == "local":
+		return drop // addresses of the block that no interface has
+	case strings.HasPrefix(r.Target, "igw-"):
+		if g := n.InternetGateways[r.Target]; g != nil && g.VPC == rt.VPC {
+			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: igwLink, Gateway: igwInternetAddr.Addr()}
+		}
+	case strings.HasPrefix(r.Target, "eni-"):
+		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && len(eni.PrivateIPs) > 0 && instanceRunning(n, eni) {
+			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+		}
+	case strings.HasPrefix(r.Target, "i-"):
+		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {
+			if eni := n.Interfaces[inst.Interfaces[0]]; eni != nil && len(eni.PrivateIPs) > 0 {
+				return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+			}
+		}
+	}
+	return drop
+}
+
+func instanceRunning(n *model.Network, eni *model.Interface) bool {
+	inst := n.Instances[eni.Instance]
+	return inst != nil && inst.Running
+}
+
+// firewallInterface is an interface's security group gates: the union of its groups'
+// rules, each group reference resolved to the current members' addresses.
+func firewallInterface(n *model.Network, eni *model.Interface, link string) FirewallInterface {
+	fi := FirewallInterface{Link: link, Addrs: eni.PrivateIPs, SourceDestCheck: eni.SourceDestCheck}
+	for _, gid := range eni.Groups {
+		g := n.SecurityGroups[gid]
+		if g == nil {
+			continue
+		}
+		for _, r := range g.Rules {
+			var peers []netip.Prefix
+			for _, p := range n.Peers(r) {
+				if p.IsValid() && p.Addr().Is4() {
+					peers = append(peers, p)
+				}
+			}
+			if len(peers) == 0 {
+				continue
+			}
+			p := Permission{Protocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort, Peers: peers}
+			if r.Egress {
+				fi.Egress = append(fi.Egress, p)
+			} else {
+				fi.Ingress = append(fi.Ingress, p)
+			}
+		}
+	}
+	return fi
+}
+
+// addGateway links the router to the internet through an attached internet gateway and
+// maps each public address 1:1 to its interface's primary private address.
+func addGateway(n *model.Network, router, internet *Namespace, igw string, enis []*model.Interface) {
+	g := gatewayLink(igw)
+	router.Links = append(router.Links, Link{Name: igwLink, Kind: "veth", Peer: LinkEnd{Namespace: Internet, Name: g}, Addrs: []netip.Prefix{igwRouterAddr}})
+	internet.Links = append(internet.Links, Link{Name: g, Kind: "veth", Peer: LinkEnd{Namespace: router.Name, Name: igwLink},
+		Addrs: []netip.Prefix{igwInternetAddr, netip.PrefixFrom(InternetHost, 32)}})
+	// Traffic from the internet, once translated, is delivered by the VPC's local routes.
+	local := localTable
+	router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: igwLink, Table: local})
+	for _, eni := range enis {
+		for _, a := range eni.PrivateIPs {
+			router.Routes = append(router.Routes, Route{Table: local, Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: eniLink(eni.ID)})
+		}
+		if eni.PublicIP.IsValid() {
+			router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: eni.PrivateIPs[0], Public: eni.PublicIP})
+			internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(eni.PublicIP, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr()})
+		}
+	}
+	router.Routes = append(router.Routes, Route{Table: local, Dst: anyIPv4, Type: RouteBlackhole})
+}

@@ -1,0 +1,80 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// String prints the state as `ip`-style lines, one object each, so that tests can compare
+// a plan with golden text and people can read what the data plane wants.
+func (s State) String() string {
+	var b strings.Builder
+	for _, ns := range s.Namespaces {
+		fmt.Fprintf(&b, "netns %s\n", ns.Name)
+		for _, k := range sortedKeys(ns.Sysctls) {
+			fmt.Fprintf(&b, "  sysctl %s=%s\n", k, ns.Sysctls[k])
+		}
+		for _, l := range ns.Links {
+			fmt.Fprintf(&b, "  link %s %s peer %s/%s", l.Name, l.Kind, l.Peer.Namespace, l.Peer.Name)
+			if l.MAC != "" {
+				fmt.Fprintf(&b, " address %s", l.MAC)
+			}
+			b.WriteString("\n")
+			for _, a := range l.Addrs {
+				fmt.Fprintf(&b, "  addr %s dev %s\n", a, l.Name)
+			}
+			for _, k := range sortedKeys(l.Sysctls) {
+				fmt.Fprintf(&b, "  sysctl %s.%s=%s\n", l.Name, k, l.Sysctls[k])
+			}
+		}
+		for _, r := range ns.Rules {
+			fmt.Fprintf(&b, "  rule pref %d iif %s lookup %d\n", r.Priority, r.IIF, r.Table)
+		}
+		for _, r := range ns.Routes {
+			b.WriteString("  route")
+			if r.Type == RouteBlackhole {
+				b.WriteString(" blackhole")
+			}
+			fmt.Fprintf(&b, " %s", r.Dst)
+			if r.Gateway.IsValid() {
+				fmt.Fprintf(&b, " via %s", r.Gateway)
+			}
+			if r.Dev != "" {
+				fmt.Fprintf(&b, " dev %s", r.Dev)
+			}
+			if r.Table != 0 {
+				fmt.Fprintf(&b, " table %d", r.Table)
+			}
+			b.WriteString("\n")
+		}
+		if f := ns.Firewall; f != nil {
+			for _, fi := range f.Interfaces {
+				fmt.Fprintf(&b, "  gate %s addrs %v source-dest-check %t\n", fi.Link, fi.Addrs, fi.SourceDestCheck)
+				for _, p := range fi.Egress {
+					fmt.Fprintf(&b, "    egress %s\n", p)
+				}
+				for _, p := range fi.Ingress {
+					fmt.Fprintf(&b, "    ingress %s\n", p)
+				}
+			}
+			for _, n := range f.NAT {
+				fmt.Fprintf(&b, "  nat %s %s <-> %s\n", n.Link, n.Private, n.Public)
+			}
+		}
+	}
+	return b.String()
+}
+
+func (p Permission) String() string {
+	return fmt.Sprintf("proto %d ports %d-%d peers %v", p.Protocol, p.FromPort, p.ToPort, p.Peers)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
