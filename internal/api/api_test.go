@@ -58,7 +58,7 @@ type errorEnvelope struct {
 	RequestID string `xml:"RequestID"`
 }
 
-var requestIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+var requestIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // checkError checks the whole error envelope: status, code, content type, and the same
 // request ID in the body and the header.
