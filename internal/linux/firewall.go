@@ -209,7 +209,7 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 			}
 		}
 	}
-	if err := r.nat(f.NAT); err != nil {
+	if err := r.nat(forward, f.NAT); err != nil {
 		return nil, err
 	}
 	return r, nil

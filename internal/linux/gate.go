@@ -194,9 +194,20 @@ func beValue(b []byte) uint64 {
 // nat adds the 1:1 translations of internet gateways: maps from interface . address to
 // address, looked up by one dnat rule in prerouting and one snat rule in postrouting per
 // family.
-func (r *ruleset) nat(nats []plan.NAT) error {
+func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT) error {
 	if len(nats) == 0 {
 		return nil
+	}
+	// An internet gateway translates only addresses that have a public one: anything else
+	// leaving through its link is dropped, as AWS drops it, rather than leaking out with a
+	// private source.
+	natLinks := r.addSet("nat-links", "type ifname", &nftables.Set{KeyType: nftables.TypeIFName})
+	seenLink := map[string]bool{}
+	for _, n := range nats {
+		if !seenLink[n.Link] {
+			seenLink[n.Link] = true
+			natLinks.add(nftables.SetElement{Key: ifname(n.Link)}, quote(n.Link))
+		}
 	}
 	pre := r.baseChain("prerouting", nftables.ChainTypeNAT, nftables.ChainHookPrerouting,
 		nftables.ChainPriorityNATDest, "type nat hook prerouting priority dstnat; policy accept;")
@@ -233,6 +244,10 @@ func (r *ruleset) nat(nats []plan.NAT) error {
 			snat.add(nftables.SetElement{Key: concat(ifname(n.Link), priv.AsSlice()), Val: pub.AsSlice()},
 				quote(n.Link)+" . "+priv.String()+" : "+pub.String())
 		}
+		r.addRule(forward, fmt.Sprintf("meta nfproto %s oifname @nat-links oifname . %s saddr != @%s drop", fam.name, fam.name, snat.set.Name),
+			nfproto(fam), meta(expr.MetaKeyOIFNAME, reg1), lookup(natLinks, reg1, false),
+			meta(expr.MetaKeyOIFNAME, reg32(0)), fam.addr(false, reg32(4)), lookup(snat, reg32(0), true),
+			verdict(expr.VerdictDrop))
 		r.addRule(pre, fmt.Sprintf("meta nfproto %s dnat %s to iifname . %s daddr map @%s", fam.name, fam.name, fam.name, dnat.set.Name),
 			nfproto(fam), meta(expr.MetaKeyIIFNAME, reg32(0)), fam.addr(true, reg32(4)),
 			&expr.Lookup{SourceRegister: reg32(0), DestRegister: reg1, IsDestRegSet: true, SetName: dnat.set.Name, SetID: dnat.set.ID},
