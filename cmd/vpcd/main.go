@@ -23,6 +23,8 @@ import (
 
 	"vpcd/internal/api"
 	"vpcd/internal/control"
+	"vpcd/internal/dataplane"
+	"vpcd/internal/plan"
 	"vpcd/internal/store"
 )
 
@@ -38,6 +40,10 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "exec":
+		err = execIn(os.Args[2:])
+	case "cleanup":
+		err = cleanup(os.Args[2:])
 	case "version":
 		fmt.Println("vpcd", version)
 	case "help", "-h", "--help":
@@ -55,6 +61,8 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...] [--auth lenient|strict --credentials FILE]
+  vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
+  vpcd cleanup [--data-dir DIR]
   vpcd version`)
 }
 
@@ -77,6 +85,8 @@ func serve(args []string) error {
 	regions := fs.String("regions", strings.Join(control.DefaultRegions, ","), "regions served, comma-separated; the first is the default")
 	auth := fs.String("auth", "lenient", "lenient: any well-formed signature, the access key picks the account; strict: verify signatures against --credentials")
 	credsFile := fs.String("credentials", "", "credentials file for --auth strict: lines of ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID")
+	dataPlaneMode := fs.String("data-plane", "auto", "auto: carry packets when running as root; off: the API only")
+	internetNS := fs.String("internet-netns", plan.Internet, "name of the simulated internet's namespace (two vpcd on one host need two)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -128,8 +138,23 @@ func serve(args []string) error {
 	svc := control.New(st, control.Config{Regions: cfg.Regions})
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
-	if dataPlane := os.Geteuid() == 0; !dataPlane {
+	var dp *dataplane.Dataplane
+	switch {
+	case *dataPlaneMode == "off":
+		log.Info("data plane off: --data-plane off")
+	case *dataPlaneMode != "auto":
+		return fmt.Errorf("--data-plane must be auto or off, not %q", *dataPlaneMode)
+	case os.Geteuid() != 0:
 		log.Warn("data plane off: not running as root")
+	default:
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		dp, err = dataplane.New(svc, st, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log})
+		if err != nil {
+			return err
+		}
 	}
 
 	ln, err := net.Listen("tcp", *listen)
@@ -143,6 +168,17 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if dp != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			dp.Run(ctx)
+		}()
+		// The kernel state stays when vpcd stops: instances keep talking (static
+		// stability). Wait only for the reconcile loop to end.
+		defer func() { <-done }()
+		log.Info("data plane on", "internet-netns", *internetNS)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vpcd/internal/ec2"
+	"vpcd/internal/store"
 )
 
 const (
@@ -1520,4 +1521,15 @@ func (s *Service) GetConsoleOutput(ctx context.Context, c Caller, in *ec2.GetCon
 		out.Output = ptr(base64.StdEncoding.EncodeToString(kv.Value))
 	}
 	return out, nil
+}
+
+// SetConsoleOutput records what an instance printed, as the data plane sees it; AWS keeps
+// the last 64 KiB.
+func (s *Service) SetConsoleOutput(ctx context.Context, c Caller, instanceID string, out []byte) error {
+	const keep = 64 << 10
+	if len(out) > keep {
+		out = out[len(out)-keep:]
+	}
+	_, err := s.st.Commit(ctx, nil, []store.Op{{Key: consoleKey(c, instanceID), Value: out}})
+	return err
 }

@@ -100,7 +100,7 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 			return err
 		}
 		userData, _ := base64.StdEncoding.DecodeString(in.UserData)
-		n.Instances[in.ID] = &model.Instance{ID: in.ID, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData}
+		n.Instances[in.ID] = &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData}
 	case "sg":
 		var g securityGroupRecord
 		if err := json.Unmarshal(raw, &g); err != nil {

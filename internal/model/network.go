@@ -81,6 +81,7 @@ type Interface struct {
 // Instance is an EC2 instance; Running says whether the data plane should carry it.
 type Instance struct {
 	ID, VPC, Subnet string
+	Owner, Region   string
 	Running         bool
 	Interfaces      []string // by device index
 	UserData        []byte   // decoded

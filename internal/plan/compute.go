@@ -12,8 +12,8 @@ import (
 // Names and addresses of the data plane's own parts. Everything lives in namespaces named
 // here or after an instance ID; the host's root namespace is never used.
 const (
-	// Internet is the namespace of the simulated internet, a dead end: it routes only to
-	// the public addresses of the VPCs on this host.
+	// Internet is the default namespace of the simulated internet, a dead end: it routes
+	// only to the public addresses of the VPCs on this host.
 	Internet = "vpcd-internet"
 	// routerPrefix + VPC ID names the namespace of a VPC's router.
 	routerPrefix = "vpcd-"
@@ -42,10 +42,10 @@ var (
 // RouterNamespace is the namespace of a VPC's router.
 func RouterNamespace(vpc string) string { return routerPrefix + vpc }
 
-// Owned reports whether a namespace name is one the data plane makes: an instance ID, a
-// VPC router or the internet.
+// Owned reports whether a namespace name is of a kind the data plane makes: an instance
+// ID, a VPC router or an internet.
 func Owned(name string) bool {
-	return name == Internet || strings.HasPrefix(name, routerPrefix+"vpc-") || isInstanceID(name)
+	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") || isInstanceID(name)
 }
 
 func isInstanceID(s string) bool {
@@ -69,10 +69,11 @@ func eniLink(eni string) string { return "v" + eni[len(eni)-14:] }
 func gatewayLink(igw string) string { return "g" + igw[len(igw)-14:] }
 
 // Compute lays out the data plane for a network: one namespace per running instance, one
-// router per VPC that has one, and the internet when a VPC has an attached gateway.
-func Compute(n *model.Network) State {
+// router per VPC that has one, and the internet (the namespace named internetNS) when a
+// VPC has an attached gateway.
+func Compute(n *model.Network, internetNS string) State {
 	var st State
-	internet := Namespace{Name: Internet, Sysctls: map[string]string{"net.ipv4.ip_forward": "0"}}
+	internet := Namespace{Name: internetNS, Sysctls: map[string]string{"net.ipv4.ip_forward": "0"}}
 	for _, vpcID := range model.SortedKeys(n.VPCs) {
 		vpc := n.VPCs[vpcID]
 		enis := runningInterfaces(n, vpcID)
@@ -272,7 +273,7 @@ func firewallInterface(n *model.Network, eni *model.Interface, link string) Fire
 // maps each public address 1:1 to its interface's primary private address.
 func addGateway(n *model.Network, router, internet *Namespace, igw string, enis []*model.Interface) {
 	g := gatewayLink(igw)
-	router.Links = append(router.Links, Link{Name: igwLink, Kind: "veth", Peer: LinkEnd{Namespace: Internet, Name: g}, Addrs: []netip.Prefix{igwRouterAddr}})
+	router.Links = append(router.Links, Link{Name: igwLink, Kind: "veth", Peer: LinkEnd{Namespace: internet.Name, Name: g}, Addrs: []netip.Prefix{igwRouterAddr}})
 	internet.Links = append(internet.Links, Link{Name: g, Kind: "veth", Peer: LinkEnd{Namespace: router.Name, Name: igwLink},
 		Addrs: []netip.Prefix{igwInternetAddr, netip.PrefixFrom(InternetHost, 32)}})
 	// Traffic from the internet, once translated, is delivered by the VPC's local routes.

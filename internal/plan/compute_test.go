@@ -46,7 +46,7 @@ func twoTierNetwork() *model.Network {
 }
 
 func TestComputeGolden(t *testing.T) {
-	got := Compute(twoTierNetwork()).String()
+	got := Compute(twoTierNetwork(), Internet).String()
 	const golden = "testdata/two-tier.golden"
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {

@@ -5,11 +5,14 @@ package vpcdtest
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -90,16 +93,29 @@ func BuildBinary(tb testing.TB) string {
 	return build.bin
 }
 
+// InternetNamespace is the simulated internet's namespace of the vpcd that StartBinary runs
+// on dataDir: "vpcd-internet-" and a hash of the directory.
+func InternetNamespace(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return "vpcd-internet-" + hex.EncodeToString(sum[:4])
+}
+
 func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // StartBinary runs `vpcd serve` on a free loopback port with dataDir and extra args, waits
-// until it listens, and returns its URL. The process is killed when the test ends.
+// until it listens, and returns its URL. Unless args name one, the simulated internet gets
+// a namespace of its own (InternetNamespace(dataDir)), so that tests never share one. The
+// process is killed when the test ends and, as root, `vpcd cleanup` then removes every
+// namespace and process its data plane made, also when the test failed.
 func StartBinary(tb testing.TB, bin, dataDir string, args ...string) (string, *exec.Cmd) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
+	if !slices.Contains(args, "--internet-netns") {
+		args = append(args, "--internet-netns", InternetNamespace(dataDir))
+	}
 	cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -112,6 +128,11 @@ func StartBinary(tb testing.TB, bin, dataDir string, args ...string) (string, *e
 	tb.Cleanup(func() {
 		cancel()
 		cmd.Wait()
+		if os.Geteuid() == 0 {
+			if out, err := exec.Command(bin, "cleanup", "--data-dir", dataDir).CombinedOutput(); err != nil {
+				tb.Errorf("vpcd cleanup: %v\n%s", err, out)
+			}
+		}
 	})
 	addr := make(chan string, 1)
 	go func() {

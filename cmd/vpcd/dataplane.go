@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"vpcd/internal/control"
+	"vpcd/internal/dataplane"
+	"vpcd/internal/plan"
+	"vpcd/internal/store"
+)
+
+// execIn runs a command inside an instance's network namespace (or the simulated
+// internet's) and exits with its status: `vpcd exec i-0123... -- curl 10.0.1.10`.
+func execIn(args []string) error {
+	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
+	internetNS := fs.String("internet-netns", plan.Internet, "name of the simulated internet's namespace")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) < 3 || rest[1] != "--" {
+		return errors.New("usage: vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]")
+	}
+	name, argv := rest[0], rest[2:]
+	if name == "internet" {
+		name = *internetNS
+	}
+	if !plan.Owned(name) {
+		return fmt.Errorf("%s is not an instance of vpcd", name)
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return err
+	}
+	// setns changes the calling thread only, and execve keeps that thread's namespace:
+	// lock the thread, enter, and replace the process.
+	runtime.LockOSThread()
+	f, err := os.Open(filepath.Join("/run/netns", name))
+	if err != nil {
+		return fmt.Errorf("%s is not running here: %w", name, err)
+	}
+	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("enter %s: %w", name, err)
+	}
+	return syscall.Exec(path, argv, os.Environ())
+}
+
+// cleanup removes everything vpcd made on this host for a data directory: the processes
+// it started and its namespaces (with every link, route and rule in them).
+func cleanup(args []string) error {
+	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", defaultDataDir(), "the data directory of the vpcd to clean up after")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := store.OpenEmbedded(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	dp, err := dataplane.New(control.New(st, control.Config{}), st, dataplane.Config{DataDir: *dataDir})
+	if err != nil {
+		return err
+	}
+	return dp.Cleanup(context.Background())
+}
