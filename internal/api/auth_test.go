@@ -1,9 +1,10 @@
-package api
+package api_test
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,146 +16,168 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"vpcd/internal/api"
+	"vpcd/internal/control"
+	"vpcd/internal/store"
+	"vpcd/internal/vpcdtest"
 )
 
-var strictCredentials = map[string]Credential{
-	"AKIDEXAMPLE":  {Secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", Account: "111122223333"},
-	"123456789012": {Secret: "other", Account: "444455556666"},
+var strictKeys = map[string]api.Credential{
+	"AKIDEXAMPLE":  {Secret: "s3cret", Account: "123456789012"},
+	"210987654321": {Secret: "other", Account: "444455556666"},
 }
 
-// signedPost is a form POST signed by the AWS SDK for Go v2 signer, as the SDKs send it.
-func signedPost(t *testing.T, key, secret, region string, when time.Time, body string) *http.Request {
+// startStrict serves the API in strict mode over a store in a temporary directory.
+func startStrict(t *testing.T) string {
 	t.Helper()
-	r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8787/", strings.NewReader(body))
+	st, err := store.OpenEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(api.New(control.New(st, control.Config{}), api.Config{Credentials: strictKeys}))
+	t.Cleanup(func() {
+		ts.Close()
+		st.Close()
+	})
+	return ts.URL
+}
+
+func sdkClient(base, key, secret string) *ec2sdk.Client {
+	c := vpcdtest.Client(base, key, "us-east-1")
+	return ec2sdk.New(c.Options(), func(o *ec2sdk.Options) {
+		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, nil
+		})
+	})
+}
+
+// In strict mode the SDK's own signatures verify and the key's account acts.
+func TestStrictSDK(t *testing.T) {
+	ctx := context.Background()
+	base := startStrict(t)
+	c := sdkClient(base, "AKIDEXAMPLE", "s3cret")
+	vpc, err := c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatalf("signed by the SDK: %v", err)
+	}
+	if got := aws.ToString(vpc.Vpc.OwnerId); got != "123456789012" {
+		t.Errorf("OwnerId %s, want the key's account 123456789012", got)
+	}
+	// A 12-digit key is looked up like any other, not taken as the account.
+	d, err := sdkClient(base, "210987654321", "other").DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range d.Vpcs {
+		if aws.ToString(v.OwnerId) != "444455556666" {
+			t.Errorf("key 210987654321 sees %s's VPC %s", aws.ToString(v.OwnerId), aws.ToString(v.VpcId))
+		}
+	}
+
+	for _, tt := range []struct {
+		name, key, secret, code string
+	}{
+		{"wrong secret", "AKIDEXAMPLE", "wrong", "SignatureDoesNotMatch"},
+		{"unknown key", "AKIDUNKNOWN", "s3cret", "AuthFailure"},
+		{"12-digit key not in the file", "123456789012", "secret", "AuthFailure"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sdkClient(base, tt.key, tt.secret).DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{})
+			wantCode(t, tt.name, err, tt.code)
+		})
+	}
+}
+
+// signedAt is a form POST signed by the SDK's signer at when.
+func signedAt(t *testing.T, base, key, secret, region, body string, when time.Time) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest(http.MethodPost, base+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	r.Header.Set("User-Agent", "aws-sdk-go-v2/test")
 	sum := sha256.Sum256([]byte(body))
-	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, hex.EncodeToString(sum[:]), "ec2", region, when); err != nil {
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, r, hex.EncodeToString(sum[:]), "ec2", region, when); err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
 func TestStrictSigV4(t *testing.T) {
-	const body = "Action=DescribeRegions&Version=2016-11-15"
+	base := startStrict(t)
+	const body = "Action=DescribeVpcs&Version=2016-11-15"
 	now := time.Now()
 	tests := []struct {
-		name        string
-		req         func(t *testing.T) *http.Request
-		status      int
-		code        string
-		wantAccount string
+		name   string
+		req    func() *http.Request
+		status int
+		code   string
 	}{
-		{
-			name: "valid signature picks the key's account",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "AKIDEXAMPLE", strictCredentials["AKIDEXAMPLE"].Secret, "us-east-1", now, body)
-			},
-			status:      200,
-			wantAccount: "111122223333",
-		},
-		{
-			name: "12-digit key maps through the file, not to itself",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "123456789012", "other", "us-east-1", now, body)
-			},
-			status:      200,
-			wantAccount: "444455556666",
-		},
-		{
-			name: "clock 10 minutes behind is within the skew",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "AKIDEXAMPLE", strictCredentials["AKIDEXAMPLE"].Secret, "us-east-1", now.Add(-10*time.Minute), body)
-			},
-			status:      200,
-			wantAccount: "111122223333",
-		},
-		{
-			name: "wrong secret",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "AKIDEXAMPLE", "not-the-secret", "us-east-1", now, body)
-			},
-			status: 403, code: "SignatureDoesNotMatch",
-		},
-		{
-			name: "body changed after signing",
-			req: func(t *testing.T) *http.Request {
-				r := signedPost(t, "AKIDEXAMPLE", strictCredentials["AKIDEXAMPLE"].Secret, "us-east-1", now, "Action=DescribeRegions&Version=2016-11-15&DryRun=false")
-				r.Body = http.NoBody
-				r.ContentLength = 0
-				return r
-			},
-			status: 403, code: "SignatureDoesNotMatch",
-		},
-		{
-			name: "date 20 minutes old",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "AKIDEXAMPLE", strictCredentials["AKIDEXAMPLE"].Secret, "us-east-1", now.Add(-20*time.Minute), body)
-			},
-			status: 400, code: "RequestExpired",
-		},
-		{
-			name: "date 20 minutes ahead",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "AKIDEXAMPLE", strictCredentials["AKIDEXAMPLE"].Secret, "us-east-1", now.Add(20*time.Minute), body)
-			},
-			status: 400, code: "RequestExpired",
-		},
-		{
-			name: "unknown access key",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "AKIDUNKNOWN", "whatever", "us-east-1", now, body)
-			},
-			status: 401, code: "AuthFailure",
-		},
-		{
-			name: "unsigned",
-			req: func(t *testing.T) *http.Request {
-				return httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8787/", strings.NewReader(body))
-			},
-			status: 401, code: "MissingAuthenticationToken",
-		},
-		{
-			name: "region not served",
-			req: func(t *testing.T) *http.Request {
-				return signedPost(t, "AKIDEXAMPLE", strictCredentials["AKIDEXAMPLE"].Secret, "mars-north-1", now, body)
-			},
-			status: 401, code: "AuthFailure",
-		},
+		{"valid", func() *http.Request { return signedAt(t, base, "AKIDEXAMPLE", "s3cret", "us-east-1", body, now) }, 200, ""},
+		{"clock 10 minutes behind", func() *http.Request {
+			return signedAt(t, base, "AKIDEXAMPLE", "s3cret", "us-east-1", body, now.Add(-10*time.Minute))
+		}, 200, ""},
+		{"signed 20 minutes ago", func() *http.Request {
+			return signedAt(t, base, "AKIDEXAMPLE", "s3cret", "us-east-1", body, now.Add(-20*time.Minute))
+		}, 400, "RequestExpired"},
+		{"signed 20 minutes ahead", func() *http.Request {
+			return signedAt(t, base, "AKIDEXAMPLE", "s3cret", "us-east-1", body, now.Add(20*time.Minute))
+		}, 400, "RequestExpired"},
+		{"wrong secret", func() *http.Request { return signedAt(t, base, "AKIDEXAMPLE", "nope", "us-east-1", body, now) }, 403, "SignatureDoesNotMatch"},
+		{"body changed after signing", func() *http.Request {
+			r := signedAt(t, base, "AKIDEXAMPLE", "s3cret", "us-east-1", body, now)
+			changed := body + "&DryRun=false"
+			r.Body, r.ContentLength = io.NopCloser(strings.NewReader(changed)), int64(len(changed))
+			return r
+		}, 403, "SignatureDoesNotMatch"},
+		{"unknown key", func() *http.Request { return signedAt(t, base, "AKIDUNKNOWN", "s3cret", "us-east-1", body, now) }, 401, "AuthFailure"},
+		{"region not served", func() *http.Request {
+			return signedAt(t, base, "AKIDEXAMPLE", "s3cret", "mars-north-1", body, now)
+		}, 401, "AuthFailure"},
+		{"unsigned", func() *http.Request {
+			r, _ := http.NewRequest(http.MethodPost, base+"/", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}, 401, "MissingAuthenticationToken"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testServer(t, Config{Credentials: strictCredentials})
-			got := recordCaller(s)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, tt.req(t))
-			if tt.code != "" {
-				checkError(t, w, tt.status, tt.code)
+			a := send(t, tt.req(), "", "", "", nil)
+			if tt.code == "" {
+				checkSuccess(t, a, "DescribeVpcs")
+				if !strings.Contains(a.body, "<ownerId>123456789012</ownerId>") {
+					t.Errorf("not answered as 123456789012:\n%s", a.body)
+				}
 				return
 			}
-			if w.Code != tt.status {
-				t.Fatalf("status %d\n%s", w.Code, w.Body)
-			}
-			if got.Account != tt.wantAccount || got.Region != "us-east-1" {
-				t.Errorf("caller %+v, want account %s in us-east-1", *got, tt.wantAccount)
-			}
+			checkError(t, a, tt.status, tt.code)
 		})
 	}
 }
 
-func TestStrictPresigned(t *testing.T) {
-	secret := strictCredentials["AKIDEXAMPLE"].Secret
-	presign := func(t *testing.T, secret, payloadHash string, when time.Time, expires string) *http.Request {
-		q := url.Values{"Action": {"DescribeRegions"}, "Version": {"2016-11-15"}, "X-Amz-Expires": {expires}}
-		r := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8787/?"+q.Encode(), nil)
-		creds := aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: secret}
-		signed, _, err := v4.NewSigner().PresignHTTP(context.Background(), creds, r, payloadHash, "ec2", "us-east-1", when)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return httptest.NewRequest(http.MethodGet, signed, nil)
+// presigned is a GET URL presigned by the SDK's signer.
+func presigned(t *testing.T, base, secret, payloadHash string, when time.Time, expires string) *http.Request {
+	t.Helper()
+	q := url.Values{"Action": {"DescribeVpcs"}, "Version": {"2016-11-15"}, "X-Amz-Expires": {expires}}
+	r, err := http.NewRequest(http.MethodGet, base+"/?"+q.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	signed, _, err := v4.NewSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: secret}, r, payloadHash, "ec2", "us-east-1", when)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := http.NewRequest(http.MethodGet, signed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestStrictPresigned(t *testing.T) {
+	base := startStrict(t)
 	empty := sha256.Sum256(nil)
 	tests := []struct {
 		name   string
@@ -162,48 +185,75 @@ func TestStrictPresigned(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"unsigned payload", presign(t, secret, "UNSIGNED-PAYLOAD", time.Now(), "300"), 200, ""},
-		{"empty payload hash", presign(t, secret, hex.EncodeToString(empty[:]), time.Now(), "300"), 200, ""},
-		{"long-lived URL older than the skew", presign(t, secret, "UNSIGNED-PAYLOAD", time.Now().Add(-time.Hour), "7200"), 200, ""},
-		{"expired", presign(t, secret, "UNSIGNED-PAYLOAD", time.Now().Add(-10*time.Minute), "60"), 400, "RequestExpired"},
-		{"wrong secret", presign(t, "nope", "UNSIGNED-PAYLOAD", time.Now(), "300"), 403, "SignatureDoesNotMatch"},
+		{"unsigned payload", presigned(t, base, "s3cret", "UNSIGNED-PAYLOAD", time.Now(), "300"), 200, ""},
+		{"empty payload hash", presigned(t, base, "s3cret", hex.EncodeToString(empty[:]), time.Now(), "300"), 200, ""},
+		{"long-lived URL older than the skew", presigned(t, base, "s3cret", "UNSIGNED-PAYLOAD", time.Now().Add(-time.Hour), "7200"), 200, ""},
+		{"expired", presigned(t, base, "s3cret", "UNSIGNED-PAYLOAD", time.Now().Add(-10*time.Minute), "60"), 400, "RequestExpired"},
+		{"wrong secret", presigned(t, base, "nope", "UNSIGNED-PAYLOAD", time.Now(), "300"), 403, "SignatureDoesNotMatch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := testServer(t, Config{Credentials: strictCredentials})
-			got := recordCaller(s)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, tt.req)
-			if tt.code != "" {
-				checkError(t, w, tt.status, tt.code)
+			a := send(t, tt.req, "", "", "", nil)
+			if tt.code == "" {
+				checkSuccess(t, a, "DescribeVpcs")
+				if !strings.Contains(a.body, "<ownerId>123456789012</ownerId>") {
+					t.Errorf("not answered as 123456789012:\n%s", a.body)
+				}
 				return
 			}
-			if w.Code != tt.status || got.Account != "111122223333" {
-				t.Fatalf("status %d, caller %+v\n%s", w.Code, *got, w.Body)
-			}
+			checkError(t, a, tt.status, tt.code)
 		})
 	}
+	// A presigned URL's parameters are signed: changing one breaks the signature.
+	r := presigned(t, base, "s3cret", "UNSIGNED-PAYLOAD", time.Now(), "300")
+	q := r.URL.Query()
+	q.Set("Action", "DescribeSubnets")
+	r.URL.RawQuery = q.Encode()
+	checkError(t, send(t, r, "", "", "", nil), 403, "SignatureDoesNotMatch")
 }
 
 func TestLoadCredentials(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
-	os.WriteFile(good, []byte("# key secret account\n\nAKIDEXAMPLE s3cr3t 111122223333\n  AKID2 x/y+z 444455556666  \n"), 0o600)
-	creds, err := LoadCredentials(good)
+	content := "# key secret account\n\n   # indented comment\nAKIDEXAMPLE s3cr3t 111122223333\n  AKID2\tx/y+z   444455556666  \n"
+	if err := os.WriteFile(good, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := api.LoadCredentials(good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(creds) != 2 || creds["AKID2"] != (Credential{Secret: "x/y+z", Account: "444455556666"}) {
-		t.Errorf("got %+v", creds)
+	want := map[string]api.Credential{
+		"AKIDEXAMPLE": {Secret: "s3cr3t", Account: "111122223333"},
+		"AKID2":       {Secret: "x/y+z", Account: "444455556666"},
 	}
+	if len(creds) != len(want) || creds["AKIDEXAMPLE"] != want["AKIDEXAMPLE"] || creds["AKID2"] != want["AKID2"] {
+		t.Errorf("got %+v, want %+v", creds, want)
+	}
+
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, []byte("# nothing yet\n"), 0o600)
+	if creds, err := api.LoadCredentials(empty); err != nil || len(creds) != 0 {
+		t.Errorf("comments only: %v, %v", creds, err)
+	}
+
 	for name, content := range map[string]string{
-		"two fields":      "AKID s3cr3t\n",
-		"account letters": "AKID s3cr3t 11112222333x\n",
+		"two fields":          "AKID s3cr3t\n",
+		"four fields":         "AKID s3cr3t 111122223333 extra\n",
+		"account letters":     "AKID s3cr3t 11112222333x\n",
+		"account too short":   "AKID s3cr3t 11112222333\n",
+		"bad line after good": "AKIDEXAMPLE s3cr3t 111122223333\nbroken\n",
 	} {
 		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
 		os.WriteFile(p, []byte(content), 0o600)
-		if _, err := LoadCredentials(p); err == nil {
+		_, err := api.LoadCredentials(p)
+		if err == nil {
 			t.Errorf("%s: no error", name)
+		} else if !strings.Contains(err.Error(), p+":") {
+			t.Errorf("%s: error %q does not say where", name, err)
 		}
+	}
+	if _, err := api.LoadCredentials(filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing file: no error")
 	}
 }
