@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+	"vpcd/internal/model"
 )
 
 // newID returns an AWS-style resource ID: the prefix, a dash and 17 hex digits.
@@ -13,20 +14,8 @@ func newID(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b[:])[:17]
 }
 
-// validID reports whether id has the prefix and 8 or 17 hex digits, the two lengths AWS
-// has issued.
-func validID(id, prefix string) bool {
-	rest, ok := strings.CutPrefix(id, prefix+"-")
-	if !ok || (len(rest) != 8 && len(rest) != 17) {
-		return false
-	}
-	for _, c := range rest {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+// validID reports whether id has the prefix and 8 or 17 hex digits.
+func validID(id, prefix string) bool { return model.ValidID(id, prefix) }
 
 // kindOf is the resource kind of an ID: the part before the first dash ("vpc", "subnet").
 func kindOf(id string) string {

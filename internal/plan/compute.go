@@ -45,20 +45,7 @@ func RouterNamespace(vpc string) string { return routerPrefix + vpc }
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
 // ID, a VPC router or an internet.
 func Owned(name string) bool {
-	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") || isInstanceID(name)
-}
-
-func isInstanceID(s string) bool {
-	rest, ok := strings.CutPrefix(s, "i-")
-	if !ok || (len(rest) != 8 && len(rest) != 17) {
-		return false
-	}
-	for _, c := range rest {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") || model.ValidID(name, "i")
 }
 
 // eniLink is the router's side of an interface: "v" and the last 14 hex digits of its ID,
