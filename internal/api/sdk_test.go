@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -486,7 +487,7 @@ func TestSDKEveryAction(t *testing.T) {
 		if aws.ToBool(r.IsEgress) {
 			key = "out"
 		}
-		descs[key+":"+aws.ToString(r.IpProtocol)+":"+aws.ToString(r.CidrIpv4)+":"+itoa(aws.ToInt32(r.FromPort))] = aws.ToString(r.Description)
+		descs[key+":"+aws.ToString(r.IpProtocol)+":"+aws.ToString(r.CidrIpv4)+":"+strconv.Itoa(int(aws.ToInt32(r.FromPort)))] = aws.ToString(r.Description)
 	}
 	for key, want := range map[string]string{
 		"in:tcp:0.0.0.0/0:443":     "public https",
@@ -672,7 +673,7 @@ func TestSDKEveryAction(t *testing.T) {
 		var batch []string
 		for i := range 7 {
 			v := must[*ec2sdk.CreateVpcOutput](t, "CreateVpc")(c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{
-				CidrBlock: aws.String("10.10" + itoa(int32(i)) + ".0.0/16"), TagSpecifications: tagSpec(types.ResourceTypeVpc, "batch", "pages"),
+				CidrBlock: aws.String("10.10" + strconv.Itoa(i) + ".0.0/16"), TagSpecifications: tagSpec(types.ResourceTypeVpc, "batch", "pages"),
 			}))
 			batch = append(batch, aws.ToString(v.Vpc.VpcId))
 		}
@@ -836,16 +837,6 @@ func TestSDKEveryAction(t *testing.T) {
 	}
 }
 
-func itoa(n int32) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
-
 // TestSDKErrors checks, through the SDK, the error codes of representative validations.
 func TestSDKErrors(t *testing.T) {
 	ctx := context.Background()
@@ -956,51 +947,4 @@ func TestSDKErrors(t *testing.T) {
 			wantCode(t, tt.name, tt.call(), tt.code)
 		})
 	}
-}
-
-// TestSDKAccountIsolation checks that an account sees and changes only its own resources.
-func TestSDKAccountIsolation(t *testing.T) {
-	ctx := context.Background()
-	srv := vpcdtest.Start(t)
-	a, b := srv.EC2(t, "111111111111"), srv.EC2(t, "222222222222")
-	vb := must[*ec2sdk.CreateVpcOutput](t, "CreateVpc")(b.CreateVpc(ctx, &ec2sdk.CreateVpcInput{
-		CidrBlock: aws.String("10.0.0.0/16"), TagSpecifications: tagSpec(types.ResourceTypeVpc, "owner", "b"),
-	})).Vpc
-	if aws.ToString(vb.OwnerId) != "222222222222" {
-		t.Errorf("OwnerId %q", aws.ToString(vb.OwnerId))
-	}
-	id := aws.ToString(vb.VpcId)
-
-	_, err := a.DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{VpcIds: []string{id}})
-	wantCode(t, "describe another account's VPC", err, "InvalidVpcID.NotFound")
-	_, err = a.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: aws.String(id)})
-	wantCode(t, "delete another account's VPC", err, "InvalidVpcID.NotFound")
-	_, err = a.CreateSubnet(ctx, &ec2sdk.CreateSubnetInput{VpcId: aws.String(id), CidrBlock: aws.String("10.0.0.0/24")})
-	wantCode(t, "subnet in another account's VPC", err, "InvalidVpcID.NotFound")
-	_, err = a.CreateTags(ctx, &ec2sdk.CreateTagsInput{Resources: []string{id}, Tags: []types.Tag{{Key: aws.String("x"), Value: aws.String("y")}}})
-	wantCode(t, "tag another account's VPC", err, "InvalidVpcID.NotFound")
-
-	all := must[*ec2sdk.DescribeVpcsOutput](t, "DescribeVpcs")(a.DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{}))
-	for _, v := range all.Vpcs {
-		if aws.ToString(v.OwnerId) != "111111111111" || aws.ToString(v.VpcId) == id {
-			t.Errorf("account 111111111111 sees %+v", v)
-		}
-	}
-	if len(all.Vpcs) != 1 || !aws.ToBool(all.Vpcs[0].IsDefault) {
-		t.Errorf("account 111111111111 sees %d VPCs, want only its default VPC", len(all.Vpcs))
-	}
-	tags := must[*ec2sdk.DescribeTagsOutput](t, "DescribeTags")(a.DescribeTags(ctx, &ec2sdk.DescribeTagsInput{Filters: []types.Filter{filter("key", "owner")}}))
-	if len(tags.Tags) != 0 {
-		t.Errorf("account 111111111111 sees tags %+v", tags.Tags)
-	}
-
-	// Still there for its owner; each region of an account has its own default VPC.
-	must[*ec2sdk.DescribeVpcsOutput](t, "DescribeVpcs")(b.DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{VpcIds: []string{id}}))
-	west := vpcdtest.Client(srv.URL, "222222222222", "us-west-2")
-	wv := must[*ec2sdk.DescribeVpcsOutput](t, "DescribeVpcs us-west-2")(west.DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{}))
-	if len(wv.Vpcs) != 1 || !aws.ToBool(wv.Vpcs[0].IsDefault) {
-		t.Errorf("us-west-2 of 222222222222: %+v, want only its default VPC", wv.Vpcs)
-	}
-	_, err = west.DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{VpcIds: []string{id}})
-	wantCode(t, "a us-east-1 VPC from us-west-2", err, "InvalidVpcID.NotFound")
 }
