@@ -3,9 +3,12 @@ package control
 import (
 	"context"
 	"net/netip"
+	"sort"
 	"strconv"
+	"strings"
 
 	"vpcd/internal/ec2"
+	"vpcd/internal/model"
 )
 
 var (
@@ -188,4 +191,362 @@ func dissociateACL(t *txn, c Caller, vpcID, subnetID string) error {
 		}
 	}
 	return nil
+}
+
+// model is the ACL as the data plane and the analyzer see it.
+func (a *networkACLRecord) model() *model.NetworkACL {
+	m := &model.NetworkACL{ID: a.ID, VPC: a.VpcID}
+	for _, e := range a.Entries {
+		me := model.ACLEntry{Number: int(e.RuleNumber), Egress: e.Egress, Allow: e.Allow,
+			Protocol: protocolNumber(e.Protocol), CIDR: e.Cidr, FromPort: -1, ToPort: -1}
+		if e.FromPort != nil && e.ToPort != nil {
+			me.FromPort, me.ToPort = int(*e.FromPort), int(*e.ToPort)
+		}
+		if e.IcmpType != nil && e.IcmpCode != nil {
+			me.FromPort, me.ToPort = int(*e.IcmpType), int(*e.IcmpCode)
+		}
+		m.Entries = append(m.Entries, me)
+	}
+	for _, as := range a.Associations {
+		m.Subnets = append(m.Subnets, as.SubnetID)
+	}
+	return m
+}
+
+// maxACLRules is AWS's default quota of rules per direction of an ACL, not counting the
+// final "*" rules.
+const maxACLRules = 20
+
+// The numbers of the final rules, which deny what nothing else matched and cannot be
+// changed.
+const (
+	aclDefaultRule   = 32767
+	aclDefaultRuleV6 = 32768
+)
+
+// CreateNetworkAcl creates a custom ACL in a VPC. It denies everything until rules are
+// added: it has only the final "*" rules, both ways.
+func (s *Service) CreateNetworkAcl(ctx context.Context, c Caller, in *ec2.CreateNetworkAclRequest) (*ec2.CreateNetworkAclResult, error) {
+	if deref(in.VpcId) == "" {
+		return nil, ec2.ErrMissingParameter("VpcId")
+	}
+	tags, err := tagsOnCreate(in.TagSpecifications, "network-acl")
+	if err != nil {
+		return nil, err
+	}
+	var acl *networkACLRecord
+	err = s.update(ctx, func(t *txn) error {
+		vpc, err := getVpc(t, c, *in.VpcId)
+		if err != nil {
+			return err
+		}
+		acl = &networkACLRecord{meta: meta{ID: newID("acl"), Owner: c.Account, Tags: tags}, VpcID: vpc.ID, Entries: []aclEntry{}}
+		for _, egress := range []bool{false, true} {
+			acl.Entries = append(acl.Entries, aclEntry{RuleNumber: aclDefaultRule, Egress: egress, Protocol: "-1", Cidr: anyIPv4})
+			if len(vpc.Ipv6Blocks) > 0 {
+				acl.Entries = append(acl.Entries, aclEntry{RuleNumber: aclDefaultRuleV6, Egress: egress, Protocol: "-1", Cidr: anyIPv6})
+			}
+		}
+		vpc.Children++
+		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+			return err
+		}
+		return t.put(c.key(acl.ID), acl)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := acl.ec2()
+	return &ec2.CreateNetworkAclResult{NetworkAcl: &out, ClientToken: in.ClientToken}, nil
+}
+
+// DeleteNetworkAcl deletes a custom ACL that no subnet is in.
+func (s *Service) DeleteNetworkAcl(ctx context.Context, c Caller, in *ec2.DeleteNetworkAclRequest) error {
+	if deref(in.NetworkAclId) == "" {
+		return ec2.ErrMissingParameter("NetworkAclId")
+	}
+	return s.update(ctx, func(t *txn) error {
+		acl, err := get[networkACLRecord](t, c, "acl", *in.NetworkAclId)
+		if err != nil {
+			return err
+		}
+		if acl.IsDefault {
+			return ec2.ErrInvalidParameterValue("cannot delete default network ACL %s", acl.ID)
+		}
+		if len(acl.Associations) > 0 {
+			return ec2.Errorf("DependencyViolation", "The networkAcl '%s' has dependencies and cannot be deleted.", acl.ID)
+		}
+		vpc, err := getVpc(t, c, acl.VpcID)
+		if err != nil {
+			return err
+		}
+		vpc.Children++
+		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+			return err
+		}
+		t.del(c.key(acl.ID))
+		return nil
+	})
+}
+
+// aclEntryInput is the part that CreateNetworkAclEntry and ReplaceNetworkAclEntry share.
+type aclEntryInput struct {
+	NetworkAclID, CidrBlock, Ipv6CidrBlock, Protocol, RuleAction *string
+	Egress                                                       *bool
+	RuleNumber                                                   *int32
+	Icmp                                                         *ec2.IcmpTypeCode
+	PortRange                                                    *ec2.PortRange
+}
+
+// entry validates the rule as AWS does and returns its stored form: the protocol as a
+// number, the ports only for TCP and UDP, the type and code only for ICMP.
+func (in aclEntryInput) entry() (aclEntry, error) {
+	for name, p := range map[string]*string{"NetworkAclId": in.NetworkAclID, "Protocol": in.Protocol, "RuleAction": in.RuleAction} {
+		if p == nil || *p == "" {
+			return aclEntry{}, ec2.ErrMissingParameter(name)
+		}
+	}
+	if in.RuleNumber == nil {
+		return aclEntry{}, ec2.ErrMissingParameter("RuleNumber")
+	}
+	if in.Egress == nil {
+		return aclEntry{}, ec2.ErrMissingParameter("Egress")
+	}
+	e := aclEntry{RuleNumber: *in.RuleNumber, Egress: *in.Egress}
+	if err := checkRuleNumber(e.RuleNumber); err != nil {
+		return aclEntry{}, err
+	}
+	switch *in.RuleAction {
+	case "allow":
+		e.Allow = true
+	case "deny":
+	default:
+		return aclEntry{}, ec2.ErrInvalidParameterValue("Invalid value '%s' for ruleAction. It must be 'allow' or 'deny'.", *in.RuleAction)
+	}
+	proto, ok := aclProtocol(*in.Protocol)
+	if !ok {
+		return aclEntry{}, ec2.ErrInvalidParameterValue("Invalid value '%s' for protocol. It must be a protocol number between 0 and 255 or -1.", *in.Protocol)
+	}
+	e.Protocol = strconv.Itoa(proto)
+	v4, v6 := deref(in.CidrBlock), deref(in.Ipv6CidrBlock)
+	switch {
+	case v4 != "" && v6 != "":
+		return aclEntry{}, errInvalidParameterCombination("You may specify either an IPv4 CIDR block or an IPv6 CIDR block, but not both.")
+	case v4 == "" && v6 == "":
+		return aclEntry{}, ec2.ErrMissingParameter("CidrBlock or Ipv6CidrBlock")
+	case v4 != "":
+		p, err := netip.ParsePrefix(v4)
+		if err != nil || !p.Addr().Is4() {
+			return aclEntry{}, ec2.ErrInvalidParameterValue("Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", v4)
+		}
+		e.Cidr = p.Masked()
+	default:
+		p, err := netip.ParsePrefix(v6)
+		if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+			return aclEntry{}, ec2.ErrInvalidParameterValue("Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", v6)
+		}
+		e.Cidr = p.Masked()
+	}
+	switch {
+	case proto == 6 || proto == 17:
+		if in.PortRange == nil || in.PortRange.From == nil || in.PortRange.To == nil {
+			return aclEntry{}, ec2.ErrMissingParameter("portRange")
+		}
+		from, to := *in.PortRange.From, *in.PortRange.To
+		if from < 0 || to > 65535 || from > to {
+			return aclEntry{}, ec2.ErrInvalidParameterValue("Invalid value for portRange. Must specify a valid fromPort and toPort between 0 and 65535, fromPort no greater than toPort (got %d-%d).", from, to)
+		}
+		e.FromPort, e.ToPort = &from, &to
+	case proto == 1 || proto == 58 && e.Cidr.Addr().Is6():
+		if in.Icmp == nil || in.Icmp.Type == nil || in.Icmp.Code == nil {
+			return aclEntry{}, ec2.ErrMissingParameter("icmpTypeCode")
+		}
+		typ, code := *in.Icmp.Type, *in.Icmp.Code
+		if typ < -1 || typ > 255 || code < -1 || code > 255 {
+			return aclEntry{}, ec2.ErrInvalidParameterValue("Invalid value for icmpTypeCode: type %d, code %d. Each must be between -1 and 255.", typ, code)
+		}
+		e.IcmpType, e.IcmpCode = &typ, &code
+	}
+	return e, nil
+}
+
+// checkRuleNumber refuses the numbers that users cannot use: the final rules' and beyond.
+func checkRuleNumber(n int32) error {
+	if n < 1 || n > aclDefaultRule-1 {
+		return ec2.ErrInvalidParameterValue("Invalid value '%d' for ruleNumber. It must be between 1 and 32766.", n)
+	}
+	return nil
+}
+
+// aclProtocol reads an entry's protocol: -1, a number from 0 to 255, or a name the CLI
+// and the API accept (tcp, udp, icmp, icmpv6, all).
+func aclProtocol(p string) (int, bool) {
+	switch strings.ToLower(p) {
+	case "tcp":
+		return 6, true
+	case "udp":
+		return 17, true
+	case "icmp":
+		return 1, true
+	case "icmpv6":
+		return 58, true
+	case "all", "-1":
+		return -1, true
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 255 {
+		return 0, false
+	}
+	return n, true
+}
+
+// findEntry is the index of an entry of one direction, or -1.
+func (a *networkACLRecord) findEntry(number int32, egress bool) int {
+	for i, e := range a.Entries {
+		if e.RuleNumber == number && e.Egress == egress {
+			return i
+		}
+	}
+	return -1
+}
+
+func errACLEntryNotFound() error {
+	return ec2.Errorf("InvalidNetworkAclEntry.NotFound", "The specified network ACL entry does not exist.")
+}
+
+// CreateNetworkAclEntry adds a numbered rule to one direction of an ACL.
+func (s *Service) CreateNetworkAclEntry(ctx context.Context, c Caller, in *ec2.CreateNetworkAclEntryRequest) error {
+	e, err := aclEntryInput{in.NetworkAclId, in.CidrBlock, in.Ipv6CidrBlock, in.Protocol, in.RuleAction, in.Egress, in.RuleNumber, in.IcmpTypeCode, in.PortRange}.entry()
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(t *txn) error {
+		acl, err := get[networkACLRecord](t, c, "acl", *in.NetworkAclId)
+		if err != nil {
+			return err
+		}
+		if acl.findEntry(e.RuleNumber, e.Egress) >= 0 {
+			return ec2.Errorf("NetworkAclEntryAlreadyExists", "The network acl entry identified by %d already exists.", e.RuleNumber)
+		}
+		n := 0
+		for _, x := range acl.Entries {
+			if x.Egress == e.Egress && x.RuleNumber < aclDefaultRule {
+				n++
+			}
+		}
+		if n >= maxACLRules {
+			return ec2.Errorf("NetworkAclEntryLimitExceeded", "The maximum number of entries for the network acl '%s' has been reached.", acl.ID)
+		}
+		acl.Entries = append(acl.Entries, e)
+		sortACLEntries(acl.Entries)
+		return t.put(c.key(acl.ID), acl)
+	})
+}
+
+// sortACLEntries keeps the ingress rules first, then egress, each by number, as AWS lists
+// them.
+func sortACLEntries(es []aclEntry) {
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].Egress != es[j].Egress {
+			return !es[i].Egress
+		}
+		return es[i].RuleNumber < es[j].RuleNumber
+	})
+}
+
+// ReplaceNetworkAclEntry replaces an existing rule, keeping its number and direction.
+func (s *Service) ReplaceNetworkAclEntry(ctx context.Context, c Caller, in *ec2.ReplaceNetworkAclEntryRequest) error {
+	e, err := aclEntryInput{in.NetworkAclId, in.CidrBlock, in.Ipv6CidrBlock, in.Protocol, in.RuleAction, in.Egress, in.RuleNumber, in.IcmpTypeCode, in.PortRange}.entry()
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(t *txn) error {
+		acl, err := get[networkACLRecord](t, c, "acl", *in.NetworkAclId)
+		if err != nil {
+			return err
+		}
+		i := acl.findEntry(e.RuleNumber, e.Egress)
+		if i < 0 {
+			return errACLEntryNotFound()
+		}
+		acl.Entries[i] = e
+		return t.put(c.key(acl.ID), acl)
+	})
+}
+
+// DeleteNetworkAclEntry removes a rule; the final "*" rules stay.
+func (s *Service) DeleteNetworkAclEntry(ctx context.Context, c Caller, in *ec2.DeleteNetworkAclEntryRequest) error {
+	if deref(in.NetworkAclId) == "" {
+		return ec2.ErrMissingParameter("NetworkAclId")
+	}
+	if in.RuleNumber == nil {
+		return ec2.ErrMissingParameter("RuleNumber")
+	}
+	if in.Egress == nil {
+		return ec2.ErrMissingParameter("Egress")
+	}
+	if err := checkRuleNumber(*in.RuleNumber); err != nil {
+		return err
+	}
+	return s.update(ctx, func(t *txn) error {
+		acl, err := get[networkACLRecord](t, c, "acl", *in.NetworkAclId)
+		if err != nil {
+			return err
+		}
+		i := acl.findEntry(*in.RuleNumber, *in.Egress)
+		if i < 0 {
+			return errACLEntryNotFound()
+		}
+		acl.Entries = append(acl.Entries[:i], acl.Entries[i+1:]...)
+		return t.put(c.key(acl.ID), acl)
+	})
+}
+
+// ReplaceNetworkAclAssociation moves a subnet to another ACL of its VPC; the association
+// gets a new ID. A subnet is always in exactly one ACL, so there is no disassociation.
+func (s *Service) ReplaceNetworkAclAssociation(ctx context.Context, c Caller, in *ec2.ReplaceNetworkAclAssociationRequest) (*ec2.ReplaceNetworkAclAssociationResult, error) {
+	assocID := deref(in.AssociationId)
+	if assocID == "" {
+		return nil, ec2.ErrMissingParameter("AssociationId")
+	}
+	if deref(in.NetworkAclId) == "" {
+		return nil, ec2.ErrMissingParameter("NetworkAclId")
+	}
+	if !validID(assocID, "aclassoc") {
+		return nil, ec2.Errorf("InvalidAssociationID.Malformed", "Invalid id: \"%s\" (expecting \"aclassoc-...\")", assocID)
+	}
+	newAssoc := newID("aclassoc")
+	err := s.update(ctx, func(t *txn) error {
+		to, err := get[networkACLRecord](t, c, "acl", *in.NetworkAclId)
+		if err != nil {
+			return err
+		}
+		acls, err := listAll[networkACLRecord](t, c.prefix("acl"))
+		if err != nil {
+			return err
+		}
+		for _, from := range acls {
+			for i, as := range from.Associations {
+				if as.ID != assocID {
+					continue
+				}
+				if from.VpcID != to.VpcID {
+					return ec2.ErrInvalidParameterValue("Network ACL %s and subnet %s belong to different networks", to.ID, as.SubnetID)
+				}
+				from.Associations = append(from.Associations[:i], from.Associations[i+1:]...)
+				if from.ID == to.ID {
+					to = from
+				} else if err := t.put(c.key(from.ID), from); err != nil {
+					return err
+				}
+				to.Associations = append(to.Associations, aclAssociation{ID: newAssoc, SubnetID: as.SubnetID})
+				return t.put(c.key(to.ID), to)
+			}
+		}
+		return ec2.Errorf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", assocID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.ReplaceNetworkAclAssociationResult{NewAssociationId: ptr(newAssoc)}, nil
 }

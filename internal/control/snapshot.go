@@ -114,6 +114,12 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 			})
 		}
 		n.SecurityGroups[g.ID] = m
+	case "acl":
+		var a networkACLRecord
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return err
+		}
+		n.NetworkACLs[a.ID] = a.model()
 	}
 	return nil
 }

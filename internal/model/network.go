@@ -17,6 +17,7 @@ type Network struct {
 	Interfaces       map[string]*Interface
 	Instances        map[string]*Instance
 	SecurityGroups   map[string]*SecurityGroup
+	NetworkACLs      map[string]*NetworkACL
 }
 
 // NewNetwork returns an empty network.
@@ -29,6 +30,7 @@ func NewNetwork() *Network {
 		Interfaces:       map[string]*Interface{},
 		Instances:        map[string]*Instance{},
 		SecurityGroups:   map[string]*SecurityGroup{},
+		NetworkACLs:      map[string]*NetworkACL{},
 	}
 }
 
