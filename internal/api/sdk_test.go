@@ -413,6 +413,40 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 	}
 
+	// A custom ACL denies everything until entries allow; the subnet moves to it and back.
+	custom := must[*ec2sdk.CreateNetworkAclOutput](t, "CreateNetworkAcl")(c.CreateNetworkAcl(ctx, &ec2sdk.CreateNetworkAclInput{VpcId: aws.String(vpcID)}))
+	customID := checkID(t, "acl", custom.NetworkAcl.NetworkAclId)
+	if aws.ToBool(custom.NetworkAcl.IsDefault) || len(custom.NetworkAcl.Entries) == 0 {
+		t.Errorf("new custom ACL %+v: want only its deny-all entries", custom.NetworkAcl)
+	}
+	must[*ec2sdk.CreateNetworkAclEntryOutput](t, "CreateNetworkAclEntry")(c.CreateNetworkAclEntry(ctx, &ec2sdk.CreateNetworkAclEntryInput{
+		NetworkAclId: aws.String(customID), RuleNumber: aws.Int32(100), Egress: aws.Bool(false), Protocol: aws.String("6"),
+		RuleAction: types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0"), PortRange: &types.PortRange{From: aws.Int32(443), To: aws.Int32(443)},
+	}))
+	must[*ec2sdk.ReplaceNetworkAclEntryOutput](t, "ReplaceNetworkAclEntry")(c.ReplaceNetworkAclEntry(ctx, &ec2sdk.ReplaceNetworkAclEntryInput{
+		NetworkAclId: aws.String(customID), RuleNumber: aws.Int32(100), Egress: aws.Bool(false), Protocol: aws.String("6"),
+		RuleAction: types.RuleActionAllow, CidrBlock: aws.String("10.0.0.0/8"), PortRange: &types.PortRange{From: aws.Int32(80), To: aws.Int32(80)},
+	}))
+	if len(acls.NetworkAcls) == 1 {
+		var assocID string
+		for _, a := range acls.NetworkAcls[0].Associations {
+			if aws.ToString(a.SubnetId) == subnetID {
+				assocID = aws.ToString(a.NetworkAclAssociationId)
+			}
+		}
+		moved := must[*ec2sdk.ReplaceNetworkAclAssociationOutput](t, "ReplaceNetworkAclAssociation")(c.ReplaceNetworkAclAssociation(ctx, &ec2sdk.ReplaceNetworkAclAssociationInput{
+			AssociationId: aws.String(assocID), NetworkAclId: aws.String(customID),
+		}))
+		back := must[*ec2sdk.ReplaceNetworkAclAssociationOutput](t, "ReplaceNetworkAclAssociation")(c.ReplaceNetworkAclAssociation(ctx, &ec2sdk.ReplaceNetworkAclAssociationInput{
+			AssociationId: moved.NewAssociationId, NetworkAclId: acls.NetworkAcls[0].NetworkAclId,
+		}))
+		checkID(t, "aclassoc", back.NewAssociationId)
+	}
+	must[*ec2sdk.DeleteNetworkAclEntryOutput](t, "DeleteNetworkAclEntry")(c.DeleteNetworkAclEntry(ctx, &ec2sdk.DeleteNetworkAclEntryInput{
+		NetworkAclId: aws.String(customID), RuleNumber: aws.Int32(100), Egress: aws.Bool(false),
+	}))
+	must[*ec2sdk.DeleteNetworkAclOutput](t, "DeleteNetworkAcl")(c.DeleteNetworkAcl(ctx, &ec2sdk.DeleteNetworkAclInput{NetworkAclId: aws.String(customID)}))
+
 	// Security groups and their rules.
 	sg := must[*ec2sdk.CreateSecurityGroupOutput](t, "CreateSecurityGroup")(c.CreateSecurityGroup(ctx, &ec2sdk.CreateSecurityGroupInput{
 		GroupName: aws.String("web"), Description: aws.String("web servers"), VpcId: aws.String(vpcID),

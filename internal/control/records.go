@@ -70,6 +70,7 @@ type route struct {
 	Destination           netip.Prefix `json:"destination,omitzero"`
 	DestinationPrefixList string       `json:"destinationPrefixList,omitempty"`
 	Target                string       `json:"target"`
+	Instance              string       `json:"instance,omitempty"` // the instance of an interface target
 	InstanceOwner         string       `json:"instanceOwner,omitempty"`
 	Origin                string       `json:"origin"` // CreateRouteTable, CreateRoute, EnableVgwRoutePropagation
 }

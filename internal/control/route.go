@@ -127,10 +127,55 @@ func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) er
 			return errDifferentNetworks(rtb.ID, target)
 		}
 		return nil
+	case "eni":
+		eni, err := get[networkInterfaceRecord](t, c, "eni", target)
+		if err != nil {
+			return err
+		}
+		if eni.VpcID != rtb.VpcID {
+			return ec2.ErrInvalidParameterValue("route table %s and interface %s belong to different networks", rtb.ID, target)
+		}
+		return nil
+	case "i":
+		inst, err := get[instanceRecord](t, c, "i", target)
+		if err != nil {
+			return err
+		}
+		if inst.VpcID != rtb.VpcID {
+			return ec2.ErrInvalidParameterValue("route table %s and instance %s belong to different networks", rtb.ID, target)
+		}
+		if len(inst.ENIs) != 1 {
+			return ec2.Errorf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", target)
+		}
+		return nil
 	case "arn":
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
 	}
 	return notFound(target)
+}
+
+// setRouteTarget points a checked route at its target. As AWS does, a route to an
+// instance is a route to its network interface, and a route to an interface attached to an
+// instance also names the instance.
+func setRouteTarget(t *txn, c Caller, r *route, target string) error {
+	r.Target, r.Instance, r.InstanceOwner = target, "", ""
+	switch targetKind(target) {
+	case "i":
+		inst, err := get[instanceRecord](t, c, "i", target)
+		if err != nil {
+			return err
+		}
+		r.Target, r.Instance, r.InstanceOwner = inst.ENIs[0], inst.ID, inst.Owner
+	case "eni":
+		eni, err := get[networkInterfaceRecord](t, c, "eni", target)
+		if err != nil {
+			return err
+		}
+		if eni.Attachment != nil {
+			r.Instance, r.InstanceOwner = eni.Attachment.InstanceID, eni.Attachment.InstanceOwner
+		}
+	}
+	return nil
 }
 
 func errDifferentNetworks(rtbID, gatewayID string) error {
@@ -320,9 +365,9 @@ func (s *Service) CreateRoute(ctx context.Context, c Caller, in *ec2.CreateRoute
 			return ec2.Errorf("RouteAlreadyExists", "The route identified by %s already exists.", dest.destination())
 		}
 		r := dest
-		r.Target, r.Origin = target, "CreateRoute"
-		if targetKind(target) == "i" {
-			r.InstanceOwner = c.Account
+		r.Origin = "CreateRoute"
+		if err := setRouteTarget(t, c, &r, target); err != nil {
+			return err
 		}
 		rtb.Routes = append(rtb.Routes, r)
 		return t.put(c.key(rtb.ID), rtb)
@@ -371,15 +416,15 @@ func (s *Service) ReplaceRoute(ctx context.Context, c Caller, in *ec2.ReplaceRou
 			if !isLocalDestination(vpc, dest) {
 				return ec2.ErrInvalidParameterValue("The route %s in route table %s is not a local route; only a local route can have a local target.", dest.destination(), rtb.ID)
 			}
-			r.Target, r.Origin, r.InstanceOwner = "local", "CreateRouteTable", ""
+			r.Target, r.Origin, r.Instance, r.InstanceOwner = "local", "CreateRouteTable", "", ""
 			return t.put(c.key(rtb.ID), rtb)
 		}
 		if err := checkNewRoute(t, c, rtb, vpc, dest, target); err != nil {
 			return err
 		}
-		r.Target, r.Origin, r.InstanceOwner = target, "CreateRoute", ""
-		if targetKind(target) == "i" {
-			r.InstanceOwner = c.Account
+		r.Origin = "CreateRoute"
+		if err := setRouteTarget(t, c, r, target); err != nil {
+			return err
 		}
 		return t.put(c.key(rtb.ID), rtb)
 	})
@@ -425,10 +470,11 @@ func (r route) ec2(state string) ec2.Route {
 		out.GatewayId = id
 	case "nat":
 		out.NatGatewayId = id
-	case "i":
-		out.InstanceId, out.InstanceOwnerId = id, ptr(r.InstanceOwner)
 	case "eni":
 		out.NetworkInterfaceId = id
+		if r.Instance != "" {
+			out.InstanceId, out.InstanceOwnerId = ptr(r.Instance), ptr(r.InstanceOwner)
+		}
 	case "pcx":
 		out.VpcPeeringConnectionId = id
 	case "tgw":

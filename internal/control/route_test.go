@@ -266,7 +266,6 @@ func TestRouteTargetMember(t *testing.T) {
 		{"vgw-0123456789abcdef0", func(r ec2.Route) *string { return r.GatewayId }},
 		{"vpce-0123456789abcdef0", func(r ec2.Route) *string { return r.GatewayId }},
 		{"nat-0123456789abcdef0", func(r ec2.Route) *string { return r.NatGatewayId }},
-		{"i-0123456789abcdef0", func(r ec2.Route) *string { return r.InstanceId }},
 		{"eni-0123456789abcdef0", func(r ec2.Route) *string { return r.NetworkInterfaceId }},
 		{"pcx-0123456789abcdef0", func(r ec2.Route) *string { return r.VpcPeeringConnectionId }},
 		{"tgw-0123456789abcdef0", func(r ec2.Route) *string { return r.TransitGatewayId }},
@@ -281,5 +280,14 @@ func TestRouteTargetMember(t *testing.T) {
 				t.Fatalf("route %+v", got)
 			}
 		})
+	}
+}
+
+// TestRouteToAttachedInterfaceNamesInstance: a route to an instance is stored as a route to
+// its interface, and shows both, as AWS does.
+func TestRouteToAttachedInterfaceNamesInstance(t *testing.T) {
+	got := route{Target: "eni-0123456789abcdef0", Instance: "i-0123456789abcdef0", InstanceOwner: "123456789012", Origin: "CreateRoute"}.ec2("active")
+	if deref(got.NetworkInterfaceId) != "eni-0123456789abcdef0" || deref(got.InstanceId) != "i-0123456789abcdef0" || deref(got.InstanceOwnerId) != "123456789012" {
+		t.Fatalf("route %+v", got)
 	}
 }
