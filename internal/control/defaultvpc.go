@@ -53,7 +53,6 @@ func addDefaultVpc(t *txn, c Caller) (*vpcRecord, error) {
 	vpc := &vpcRecord{
 		meta:            meta{ID: newID("vpc"), Owner: c.Account},
 		CidrBlocks:      []cidrAssociation{{ID: newID("vpc-cidr-assoc"), Cidr: defaultVpcCidr, State: "associated"}},
-		DhcpOptionsID:   "default",
 		InstanceTenancy: "default",
 		IsDefault:       true,
 		DNSSupport:      true,

@@ -47,7 +47,6 @@ func (s *Service) CreateVpc(ctx context.Context, c Caller, in *ec2.CreateVpcRequ
 	vpc := &vpcRecord{
 		meta:            meta{ID: newID("vpc"), Owner: c.Account, Tags: tags},
 		CidrBlocks:      []cidrAssociation{{ID: newID("vpc-cidr-assoc"), Cidr: cidr, State: "associated"}},
-		DhcpOptionsID:   "default",
 		InstanceTenancy: tenancy,
 		DNSSupport:      true,
 	}
@@ -69,6 +68,11 @@ func (s *Service) CreateVpc(ctx context.Context, c Caller, in *ec2.CreateVpcRequ
 
 // addVpc stores a new VPC with its main route table, default ACL and default group.
 func addVpc(t *txn, c Caller, vpc *vpcRecord) error {
+	dopt, err := defaultDhcpOptions(t, c)
+	if err != nil {
+		return err
+	}
+	vpc.DhcpOptionsID = dopt
 	rtb := newMainRouteTable(c, vpc)
 	acl := newDefaultNetworkACL(c, vpc)
 	sg := newDefaultSecurityGroup(c, vpc)
