@@ -22,6 +22,8 @@ import (
 //	  ct state invalid drop
 //	  source/destination check: for links in @sdc-links, iifname . saddr and
 //	  oifname . daddr must be in @sdc4 / @sdc6, else drop (tracked flows too)
+//	  network ACLs, stateless: iifname vmap @acl-egress, oifname vmap @acl-ingress
+//	  (see acl.go)
 //	  ct state established,related accept
 //	  iifname vmap @egress    jumps to LINK-egress, the gate of the sending ENI
 //	  oifname vmap @ingress   jumps to LINK-ingress, the gate of the receiving ENI
@@ -188,6 +190,7 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 			meta(expr.MetaKeyOIFNAME, reg32(0)), fam.addr(true, reg32(4)), lookup(set, reg32(0), true),
 			verdict(expr.VerdictDrop))
 	}
+	aclEgress, aclIngress := r.aclJumps(forward, f)
 	r.addRule(forward, "ct state established,related accept",
 		ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
 	r.addRule(forward, "iifname vmap @egress", meta(expr.MetaKeyIIFNAME, reg1), vmap(egress, reg1))
@@ -208,6 +211,9 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 				return nil, fmt.Errorf("firewall: %s of %s: %w", g.dir, fi.Link, err)
 			}
 		}
+	}
+	if err := r.acls(f, aclEgress, aclIngress); err != nil {
+		return nil, err
 	}
 	if err := r.nat(forward, f.NAT); err != nil {
 		return nil, err

@@ -60,7 +60,28 @@ func exampleFirewall() *plan.Firewall {
 				Ingress: []plan.Permission{{Protocol: 6, FromPort: 5432, ToPort: 5432, Peers: []netip.Prefix{pfx("10.0.1.10/32")}}},
 			},
 		},
-		NAT: []plan.NAT{{Link: "igw", Private: addr("10.0.1.10"), Public: addr("198.51.100.10")}},
+		Subnets: []plan.FirewallSubnet{
+			{Name: "subnet-web", Links: []string{"eni-web"},
+				Ingress: []plan.ACLRule{
+					{Number: 100, Protocol: 6, FromPort: 22, ToPort: 22, CIDR: pfx("203.0.113.0/24")},
+					{Number: 110, Allow: true, Protocol: 6, FromPort: 443, ToPort: 443, CIDR: pfx("0.0.0.0/0")},
+					{Number: 120, Allow: true, Protocol: 6, FromPort: 1024, ToPort: 65535, CIDR: pfx("10.0.0.0/16")},
+					{Number: 130, Allow: true, Protocol: 1, FromPort: 8, ToPort: -1, CIDR: pfx("10.0.0.0/16")},
+					{Number: 140, Allow: true, Protocol: 58, FromPort: 128, ToPort: 0, CIDR: pfx("2600:1f18::/56")},
+					{Number: 150, Allow: true, Protocol: 47, FromPort: 1, ToPort: 1, CIDR: pfx("10.0.3.7/32")},
+					{Number: 32767, Protocol: -1, CIDR: pfx("0.0.0.0/0")},
+					{Number: 32768, Protocol: -1, CIDR: pfx("::/0")},
+				},
+				Egress: []plan.ACLRule{
+					{Number: 100, Allow: true, Protocol: -1, CIDR: pfx("0.0.0.0/0")},
+					{Number: 32767, Protocol: -1, CIDR: pfx("0.0.0.0/0")},
+				}},
+			{Name: "subnet-db", Links: []string{"eni-db"},
+				Ingress: []plan.ACLRule{{Number: 100, Allow: true, Protocol: 6, FromPort: 5432, ToPort: 5432, CIDR: pfx("10.0.1.0/24")}},
+				Egress:  []plan.ACLRule{{Number: 100, Allow: true, Protocol: 6, FromPort: 1024, ToPort: 65535, CIDR: pfx("10.0.1.0/24")}}},
+		},
+		ACLExempt: []netip.Addr{addr("10.0.0.2"), addr("169.254.169.254")},
+		NAT:       []plan.NAT{{Link: "igw", Private: addr("10.0.1.10"), Public: addr("198.51.100.10")}},
 	}
 }
 
@@ -111,6 +132,11 @@ func TestCompileFirewallRefuses(t *testing.T) {
 			{Protocol: 6, FromPort: 80, ToPort: 22, Peers: []netip.Prefix{pfx("0.0.0.0/0")}}}}}},
 		"bad protocol": {Interfaces: []plan.FirewallInterface{{Link: "a", Egress: []plan.Permission{
 			{Protocol: 256, Peers: []netip.Prefix{pfx("0.0.0.0/0")}}}}}},
+		"link in two subnets": {Subnets: []plan.FirewallSubnet{{Name: "s1", Links: []string{"a"}}, {Name: "s2", Links: []string{"a"}}}},
+		"acl bad ports": {Subnets: []plan.FirewallSubnet{{Name: "s1", Links: []string{"a"}, Egress: []plan.ACLRule{
+			{Number: 1, Protocol: 6, FromPort: 9, ToPort: 8, CIDR: pfx("0.0.0.0/0")}}}}},
+		"acl bad protocol": {Subnets: []plan.FirewallSubnet{{Name: "s1", Links: []string{"a"}, Ingress: []plan.ACLRule{
+			{Number: 1, Protocol: 300, CIDR: pfx("0.0.0.0/0")}}}}},
 		"nat twice": {NAT: []plan.NAT{{Link: "igw", Private: addr("10.0.0.1"), Public: addr("1.1.1.1")},
 			{Link: "igw", Private: addr("10.0.0.2"), Public: addr("1.1.1.1")}}},
 	} {

@@ -145,6 +145,10 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface) (Name
 		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority + i, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link))
 	}
+	router.Firewall.Subnets = firewallSubnets(n, enis)
+	if len(router.Firewall.Subnets) > 0 {
+		router.Firewall.ACLExempt = vpc.ACLExempt()
+	}
 	for _, rtID := range model.SortedKeys(tables) {
 		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis)...)
 	}
@@ -276,4 +280,30 @@ func addGateway(n *model.Network, router, internet *Namespace, igw string, enis 
 		}
 	}
 	router.Routes = append(router.Routes, Route{Table: local, Dst: anyIPv4, Type: RouteBlackhole})
+}
+
+// firewallSubnets is the network ACL of each subnet that has interfaces here, in subnet
+// ID order. A subnet whose ACL the network does not know is not filtered.
+func firewallSubnets(n *model.Network, enis []*model.Interface) []FirewallSubnet {
+	links := map[string][]string{}
+	for _, eni := range enis {
+		links[eni.Subnet] = append(links[eni.Subnet], eniLink(eni.ID))
+	}
+	var out []FirewallSubnet
+	for _, id := range model.SortedKeys(links) {
+		acl := n.ACLOf(id)
+		if acl == nil {
+			continue
+		}
+		out = append(out, FirewallSubnet{Name: id, Links: links[id], Ingress: aclRules(acl, false), Egress: aclRules(acl, true)})
+	}
+	return out
+}
+
+func aclRules(acl *model.NetworkACL, egress bool) []ACLRule {
+	var out []ACLRule
+	for _, e := range acl.Ordered(egress) {
+		out = append(out, ACLRule{Number: e.Number, Allow: e.Allow, Protocol: e.Protocol, FromPort: e.FromPort, ToPort: e.ToPort, CIDR: e.CIDR})
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package plan
 
 import (
 	"flag"
+	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 
 	"vpcd/internal/model"
@@ -42,11 +44,57 @@ func twoTierNetwork() *model.Network {
 		MAC: "0a:00:00:00:00:02", PrivateIPs: []netip.Addr{addr("10.0.2.20")}, Groups: []string{"sg-0000000000000db"}, SourceDestCheck: true, Instance: "i-00000000000000db"}
 	n.Interfaces["eni-000000000stopped"] = &model.Interface{ID: "eni-000000000stopped", Subnet: "subnet-000000000private", VPC: "vpc-00000000000000001",
 		PrivateIPs: []netip.Addr{addr("10.0.2.30")}, Groups: []string{"sg-0000000000000db"}, Instance: "i-000000000stopped"}
+	// The public subnet keeps the default ACL; the private one admits PostgreSQL from the
+	// public subnet and answers on its ephemeral ports, with a deny numbered first.
+	n.NetworkACLs["acl-00000000000default"] = &model.NetworkACL{ID: "acl-00000000000default", VPC: "vpc-00000000000000001",
+		Subnets: []string{"subnet-0000000000public"}, Entries: []model.ACLEntry{
+			{Number: 100, Allow: true, Protocol: -1, CIDR: pfx("0.0.0.0/0"), FromPort: -1, ToPort: -1},
+			{Number: 32767, Protocol: -1, CIDR: pfx("0.0.0.0/0"), FromPort: -1, ToPort: -1},
+			{Number: 100, Egress: true, Allow: true, Protocol: -1, CIDR: pfx("0.0.0.0/0"), FromPort: -1, ToPort: -1},
+			{Number: 32767, Egress: true, Protocol: -1, CIDR: pfx("0.0.0.0/0"), FromPort: -1, ToPort: -1},
+		}}
+	n.NetworkACLs["acl-00000000000private"] = &model.NetworkACL{ID: "acl-00000000000private", VPC: "vpc-00000000000000001",
+		Subnets: []string{"subnet-000000000private"}, Entries: []model.ACLEntry{
+			{Number: 32767, Protocol: -1, CIDR: pfx("0.0.0.0/0"), FromPort: -1, ToPort: -1},
+			{Number: 110, Allow: true, Protocol: 6, CIDR: pfx("10.0.1.0/24"), FromPort: 5432, ToPort: 5432},
+			{Number: 100, Protocol: 6, CIDR: pfx("10.0.1.66/32"), FromPort: 0, ToPort: 65535},
+			{Number: 120, Allow: true, Protocol: 1, CIDR: pfx("10.0.0.0/16"), FromPort: 8, ToPort: -1},
+			{Number: 100, Egress: true, Allow: true, Protocol: 6, CIDR: pfx("10.0.1.0/24"), FromPort: 1024, ToPort: 65535},
+			{Number: 32767, Egress: true, Protocol: -1, CIDR: pfx("0.0.0.0/0"), FromPort: -1, ToPort: -1},
+		}}
 	return n
 }
 
+// aclText prints the ACLs of every firewall of the plan, in the order of the golden file.
+func aclText(s State) string {
+	var b strings.Builder
+	for _, ns := range s.Namespaces {
+		if ns.Firewall == nil || len(ns.Firewall.Subnets) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "acls of %s exempt %v\n", ns.Name, ns.Firewall.ACLExempt)
+		for _, sn := range ns.Firewall.Subnets {
+			fmt.Fprintf(&b, "  acl %s links %v\n", sn.Name, sn.Links)
+			for _, dir := range []struct {
+				name  string
+				rules []ACLRule
+			}{{"ingress", sn.Ingress}, {"egress", sn.Egress}} {
+				for _, r := range dir.rules {
+					action := "deny"
+					if r.Allow {
+						action = "allow"
+					}
+					fmt.Fprintf(&b, "    %s %d %s proto %d ports %d-%d %s\n", dir.name, r.Number, action, r.Protocol, r.FromPort, r.ToPort, r.CIDR)
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
 func TestComputeGolden(t *testing.T) {
-	got := Compute(twoTierNetwork(), Internet).String()
+	st := Compute(twoTierNetwork(), Internet)
+	got := st.String() + aclText(st)
 	const golden = "testdata/two-tier.golden"
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {

@@ -83,7 +83,38 @@ const (
 // that the cost per packet does not grow with the number of rules.
 type Firewall struct {
 	Interfaces []FirewallInterface
-	NAT        []NAT
+	// Subnets are the network ACLs, one per subnet that has interfaces here. A link that
+	// is in no subnet (the internet gateway's) is outside every subnet: traffic from it
+	// meets only the ingress ACL of the subnet it enters, traffic to it only the egress
+	// ACL of the subnet it leaves.
+	Subnets []FirewallSubnet
+	// ACLExempt are addresses that ACLs never filter (the Amazon DNS server, the
+	// instance metadata service), neither as destination nor as source.
+	ACLExempt []netip.Addr
+	NAT       []NAT
+}
+
+// FirewallSubnet is the network ACL of one subnet: stateless rules checked in order,
+// Egress on traffic that leaves the subnet, Ingress on traffic that enters it, neither on
+// traffic between two of its own links.
+type FirewallSubnet struct {
+	Name  string   // the subnet ID
+	Links []string // the router-side veth of each interface in the subnet
+	// Ingress and Egress are in evaluation order (by rule number), the final "*" denies
+	// included; what matches no rule is dropped.
+	Ingress, Egress []ACLRule
+}
+
+// ACLRule is one numbered ACL rule. CIDR is the peer: the source on ingress, the
+// destination on egress. Protocol is the IANA number, -1 for all; for TCP and UDP,
+// FromPort..ToPort bound the destination port; for ICMP and ICMPv6 they are the type and
+// the code, -1 for any; other protocols ignore them.
+type ACLRule struct {
+	Number           int
+	Allow            bool
+	Protocol         int
+	FromPort, ToPort int
+	CIDR             netip.Prefix
 }
 
 // FirewallInterface is the router's side of one ENI: its security group gates and its
