@@ -106,52 +106,38 @@ var middleboxKinds = map[string]bool{"nat": true, "eni": true, "i": true, "vpce"
 // vpcd stores gets its lookup here; the others have no resources yet, so any ID of them
 // is not found.
 func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) error {
-	switch targetKind(target) {
+	kind := targetKind(target)
+	switch kind {
 	case "local":
-		return nil
-	case "igw":
-		igw, err := get[internetGatewayRecord](t, c, "igw", target)
-		if err != nil {
-			return err
-		}
-		if igw.VpcID != rtb.VpcID {
-			return errDifferentNetworks(rtb.ID, target)
-		}
-		return nil
-	case "eigw":
-		eigw, err := get[egressOnlyInternetGatewayRecord](t, c, "eigw", target)
-		if err != nil {
-			return err
-		}
-		if eigw.VpcID != rtb.VpcID {
-			return errDifferentNetworks(rtb.ID, target)
-		}
-		return nil
-	case "eni":
-		eni, err := get[networkInterfaceRecord](t, c, "eni", target)
-		if err != nil {
-			return err
-		}
-		if eni.VpcID != rtb.VpcID {
-			return ec2.ErrInvalidParameterValue("route table %s and interface %s belong to different networks", rtb.ID, target)
-		}
-		return nil
-	case "i":
-		inst, err := get[instanceRecord](t, c, "i", target)
-		if err != nil {
-			return err
-		}
-		if inst.VpcID != rtb.VpcID {
-			return ec2.ErrInvalidParameterValue("route table %s and instance %s belong to different networks", rtb.ID, target)
-		}
-		if len(inst.ENIs) != 1 {
-			return ec2.Errorf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", target)
-		}
 		return nil
 	case "arn":
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
+	case "igw", "eigw", "eni", "i":
+	default:
+		return notFound(target)
 	}
-	return notFound(target)
+	// Every stored target names its VPC (for a gateway, the VPC it is attached to).
+	var r struct {
+		VpcID string   `json:"vpcId"`
+		ENIs  []string `json:"enis"`
+	}
+	if err := checkID(target, kind); err != nil {
+		return err
+	}
+	ok, err := t.get(c.key(target), &r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound(target)
+	}
+	if r.VpcID != rtb.VpcID {
+		return errDifferentNetworks(rtb.ID, target)
+	}
+	if kind == "i" && len(r.ENIs) != 1 {
+		return ec2.Errorf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", target)
+	}
+	return nil
 }
 
 // setRouteTarget points a checked route at its target. As AWS does, a route to an
@@ -178,8 +164,12 @@ func setRouteTarget(t *txn, c Caller, r *route, target string) error {
 	return nil
 }
 
-func errDifferentNetworks(rtbID, gatewayID string) error {
-	return ec2.ErrInvalidParameterValue("route table %s and network gateway %s belong to different networks", rtbID, gatewayID)
+func errDifferentNetworks(rtbID, targetID string) error {
+	noun := map[string]string{"eni": "interface", "i": "instance"}[targetKind(targetID)]
+	if noun == "" {
+		noun = "network gateway"
+	}
+	return ec2.ErrInvalidParameterValue("route table %s and %s %s belong to different networks", rtbID, noun, targetID)
 }
 
 // checkPrefixList returns AWS's error unless the prefix list exists. vpcd keeps no prefix
