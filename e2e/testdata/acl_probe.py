@@ -1,0 +1,108 @@
+# acl_probe.py: the traffic of the network ACL tests (e2e/acl_test.go, bench/acl_test.go), with
+# python3 (the machine may have no ping or nc). Exit 0 when the exchange succeeded.
+#
+#   probe.py tcp-serve ADDR PORT            accept forever, answer each peer with its address
+#   probe.py tcp-connect DST PORT TIMEOUT [SRC]   print the answer
+#   probe.py udp-serve ADDR PORT            answer each datagram with the sender's address
+#   probe.py udp-send DST PORT TIMEOUT [SRC]      print the answer
+#   probe.py ping DST TIMEOUT               one ICMP echo request, wait for the reply
+import os
+import socket
+import struct
+import sys
+import time
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def serve(kind, addr, port):
+    s = socket.socket(family(addr), kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    if kind == socket.SOCK_STREAM:
+        s.listen(64)
+    print("ready", flush=True)
+    while True:
+        if kind == socket.SOCK_STREAM:
+            c, peer = s.accept()
+            try:
+                c.sendall(peer[0].encode())
+            finally:
+                c.close()
+        else:
+            _, peer = s.recvfrom(2048)
+            s.sendto(peer[0].encode(), peer)
+
+
+def client(kind, dst, port, timeout, src):
+    s = socket.socket(family(dst), kind)
+    s.settimeout(timeout)
+    if src:
+        s.bind((src, 0))
+    try:
+        if kind == socket.SOCK_STREAM:
+            s.connect((dst, port))
+            data = s.recv(256)
+        else:
+            s.sendto(b"probe", (dst, port))
+            data, _ = s.recvfrom(256)
+    except OSError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(data.decode())
+    return 0
+
+
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def ping(dst, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    ident = os.getpid() & 0xFFFF
+    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"vpcd"
+    pkt = struct.pack("!BBHHH", 8, 0, checksum(hdr), ident, 1) + b"vpcd"
+    s.sendto(pkt, (dst, 0))
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return 1
+        s.settimeout(left)
+        try:
+            data, peer = s.recvfrom(2048)
+        except OSError:
+            return 1
+        ihl = (data[0] & 0x0F) * 4
+        typ, _, _, rid, _ = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+        if typ == 0 and rid == ident and peer[0] == dst:
+            return 0
+
+
+def main():
+    mode, args = sys.argv[1], sys.argv[2:]
+    if mode == "tcp-serve":
+        serve(socket.SOCK_STREAM, args[0], int(args[1]))
+    elif mode == "udp-serve":
+        serve(socket.SOCK_DGRAM, args[0], int(args[1]))
+    elif mode in ("tcp-connect", "udp-send"):
+        kind = socket.SOCK_STREAM if mode == "tcp-connect" else socket.SOCK_DGRAM
+        src = args[3] if len(args) > 3 else None
+        return client(kind, args[0], int(args[1]), float(args[2]), src)
+    elif mode == "ping":
+        return ping(args[0], float(args[1]))
+    else:
+        print("unknown mode", mode, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
