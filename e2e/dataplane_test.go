@@ -59,6 +59,7 @@ type plane struct {
 	dataDir  string
 	internet string
 	probe    string
+	url      string
 	cmd      *exec.Cmd
 	ec2      *ec2sdk.Client
 }
@@ -79,8 +80,8 @@ func startPlane(t *testing.T) *plane {
 // start runs vpcd on the plane's data directory, naming the internet namespace
 // explicitly so that a restart finds the same one.
 func (p *plane) start() {
-	url, cmd := vpcdtest.StartBinary(p.t, p.bin, p.dataDir, "--internet-netns", p.internet)
-	p.cmd, p.ec2 = cmd, vpcdtest.Client(url, "123456789012", "us-east-1")
+	p.url, p.cmd = vpcdtest.StartBinary(p.t, p.bin, p.dataDir, "--internet-netns", p.internet)
+	p.ec2 = vpcdtest.Client(p.url, "123456789012", "us-east-1")
 }
 
 // instance is a launched instance's addresses.
