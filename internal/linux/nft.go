@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/userdata"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
 
 	"vpcd/internal/plan"
 )
@@ -14,7 +16,7 @@ import (
 // again with everything in it), so the kernel swaps rulesets atomically: there is no
 // moment without rules, and no moment with half of them.
 func (a *apply) firewall(c *nsConn, f *plan.Firewall) error {
-	conn, err := nftables.New(nftables.WithNetNSFd(int(c.fd)))
+	conn, err := nftables.New(nftables.WithNetNSFd(int(c.fd)), nftables.WithSockOptions(largeReceiveBuffer))
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
@@ -102,4 +104,23 @@ func installed(conn *nftables.Conn, rs *ruleset, fp string) bool {
 	}
 	sets, err := conn.GetSets(rs.table)
 	return err == nil && len(sets) == len(rs.sets)
+}
+
+// largeReceiveBuffer lets one batch carry a whole ruleset: google/nftables has the kernel
+// echo every rule it adds, and with the default buffer (~200 KB) a ruleset of a few
+// hundred rules overflows it ("no buffer space available") and is not applied. As root,
+// SO_RCVBUFFORCE goes past net.core.rmem_max.
+func largeReceiveBuffer(c *netlink.Conn) error {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var sockErr error
+	err = raw.Control(func(fd uintptr) {
+		sockErr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 64<<20)
+	})
+	if err != nil {
+		return err
+	}
+	return sockErr
 }
