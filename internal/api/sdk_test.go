@@ -629,6 +629,13 @@ func TestSDKEveryAction(t *testing.T) {
 				t.Errorf("0.0.0.0/0 after ReplaceRoute: %+v", tb.RouteTables[0].Routes)
 			}
 		}
+		itypes := must[*ec2sdk.DescribeInstanceTypesOutput](t, "DescribeInstanceTypes")(c.DescribeInstanceTypes(ctx, &ec2sdk.DescribeInstanceTypesInput{
+			InstanceTypes: []types.InstanceType{types.InstanceTypeT3Small},
+		}))
+		if len(itypes.InstanceTypes) != 1 || aws.ToInt32(itypes.InstanceTypes[0].NetworkInfo.MaximumNetworkInterfaces) != 3 ||
+			aws.ToInt32(itypes.InstanceTypes[0].NetworkInfo.Ipv4AddressesPerInterface) != 4 {
+			t.Errorf("DescribeInstanceTypes t3.small: %+v", itypes.InstanceTypes)
+		}
 		out := must[*ec2sdk.GetConsoleOutputOutput](t, "GetConsoleOutput")(c.GetConsoleOutput(ctx, &ec2sdk.GetConsoleOutputInput{InstanceId: aws.String(instID)}))
 		if aws.ToString(out.InstanceId) != instID {
 			t.Errorf("GetConsoleOutput %+v", out)

@@ -101,7 +101,8 @@ func parseRunInstances(c Caller, in *ec2.RunInstancesRequest) (*runRequest, erro
 		r.userData = *in.UserData
 	}
 	if p := in.Placement; p != nil {
-		if p.AvailabilityZone != nil || p.AvailabilityZoneId != nil {
+		// An empty zone is no zone: the Terraform provider sends one when none is set.
+		if deref(p.AvailabilityZone) != "" || deref(p.AvailabilityZoneId) != "" {
 			if r.zone, _, err = zoneByNameOrID(c.Region, deref(p.AvailabilityZone), deref(p.AvailabilityZoneId)); err != nil {
 				return nil, err
 			}

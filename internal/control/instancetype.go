@@ -1,6 +1,12 @@
 package control
 
-import "vpcd/internal/ec2"
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"vpcd/internal/ec2"
+)
 
 // instanceType is one instance type vpcd accepts, with the limits AWS documents for it
 // (DescribeInstanceTypes; "Maximum IP addresses per network interface and instance
@@ -204,4 +210,87 @@ func lookupInstanceType(name string) (instanceType, error) {
 		return instanceType{}, ec2.ErrInvalidParameterValue("Invalid value '%s' for InstanceType.", name)
 	}
 	return t, nil
+}
+
+// instanceTypeFilters are the DescribeInstanceTypes filters vpcd can answer.
+var instanceTypeFilters = map[string]func(t instanceType) []string{
+	"instance-type":                           func(t instanceType) []string { return []string{t.Name} },
+	"processor-info.supported-architecture":   func(t instanceType) []string { return []string{t.Architecture} },
+	"vcpu-info.default-vcpus":                 func(t instanceType) []string { return []string{strconv.Itoa(int(t.VCpus))} },
+	"network-info.maximum-network-interfaces": func(t instanceType) []string { return []string{strconv.Itoa(t.MaxInterfaces)} },
+	"network-info.ipv4-addresses-per-interface": func(t instanceType) []string {
+		return []string{strconv.Itoa(t.IPv4PerENI)}
+	},
+	"burstable-performance-supported": func(t instanceType) []string { return []string{boolString(burstable(t.Name))} },
+	"current-generation":              func(t instanceType) []string { return []string{"true"} },
+}
+
+func burstable(name string) bool { return strings.HasPrefix(name, "t") }
+
+// DescribeInstanceTypes answers the types vpcd accepts, with their CPU and network limits.
+func (s *Service) DescribeInstanceTypes(ctx context.Context, c Caller, in *ec2.DescribeInstanceTypesRequest) (*ec2.DescribeInstanceTypesResult, error) {
+	if err := checkMaxResults(in.MaxResults, 5, 100); err != nil {
+		return nil, err
+	}
+	match, err := compileFilters(in.Filters, func(name string) bool { return instanceTypeFilters[name] != nil })
+	if err != nil {
+		return nil, err
+	}
+	var types []instanceType
+	if len(in.InstanceTypes) > 0 {
+		for _, name := range in.InstanceTypes {
+			t, err := lookupInstanceType(name)
+			if err != nil {
+				return nil, ec2.Errorf("InvalidInstanceType", "The following supplied instance types do not exist: [%s]", name)
+			}
+			types = append(types, t)
+		}
+	} else {
+		types = append(types, instanceTypeList...)
+	}
+	var kept []instanceType
+	for _, t := range types {
+		if match(func(name string) []string { return instanceTypeFilters[name](t) }, nil) {
+			kept = append(kept, t)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].Name < kept[j].Name })
+	page, next, err := paginate(kept, in.MaxResults, in.NextToken, func(t instanceType) string { return t.Name })
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeInstanceTypesResult{NextToken: next, InstanceTypes: []ec2.InstanceTypeInfo{}}
+	for _, t := range page {
+		out.InstanceTypes = append(out.InstanceTypes, t.ec2())
+	}
+	return out, nil
+}
+
+func (t instanceType) ec2() ec2.InstanceTypeInfo {
+	return ec2.InstanceTypeInfo{
+		InstanceType:                  ptr(t.Name),
+		CurrentGeneration:             ptr(true),
+		BareMetal:                     ptr(false),
+		Hypervisor:                    ptr("nitro"),
+		BurstablePerformanceSupported: ptr(burstable(t.Name)),
+		HibernationSupported:          ptr(false),
+		DedicatedHostsSupported:       ptr(false),
+		SupportedUsageClasses:         []string{"on-demand"},
+		SupportedRootDeviceTypes:      []string{"ebs"},
+		SupportedVirtualizationTypes:  []string{"hvm"},
+		ProcessorInfo:                 &ec2.ProcessorInfo{SupportedArchitectures: []string{t.Architecture}},
+		VCpuInfo: &ec2.VCpuInfo{
+			DefaultVCpus: ptr(t.VCpus), DefaultCores: ptr(t.Cores), DefaultThreadsPerCore: ptr(t.ThreadsPerCore),
+		},
+		NetworkInfo: &ec2.NetworkInfo{
+			MaximumNetworkInterfaces:  ptr(int32(t.MaxInterfaces)),
+			MaximumNetworkCards:       ptr(int32(1)),
+			DefaultNetworkCardIndex:   ptr(int32(0)),
+			Ipv4AddressesPerInterface: ptr(int32(t.IPv4PerENI)),
+			Ipv6AddressesPerInterface: ptr(int32(t.IPv6PerENI)),
+			Ipv6Supported:             ptr(t.IPv6PerENI > 0),
+			EnaSupport:                ptr("required"),
+		},
+		SupportedInRegion: ptr(true),
+	}
 }
