@@ -47,6 +47,7 @@ var malformedCodes = map[string]string{
 	"pl":       "InvalidPrefixListID.Malformed",
 	"i":        "InvalidInstanceID.Malformed",
 	"eni":      "InvalidNetworkInterfaceID.Malformed",
+	"pcx":      "InvalidVpcPeeringConnectionId.Malformed",
 }
 
 // checkID returns AWS's Malformed error unless id is a well-formed ID of the kind.

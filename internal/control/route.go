@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"time"
 
 	"vpcd/internal/ec2"
 )
@@ -112,6 +113,8 @@ func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) er
 		return nil
 	case "arn":
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
+	case "pcx":
+		return checkPeeringRoute(t, c, rtb, target, time.Now())
 	case "igw", "eigw", "eni", "i":
 	default:
 		return notFound(target)

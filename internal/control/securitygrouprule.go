@@ -251,12 +251,13 @@ func (x *ruleParser) permission(p ec2.IpPermission, egress bool) ([]sgRule, erro
 	return out, nil
 }
 
-// referencedGroup is the group a rule names. It must be the caller's and in the same VPC:
-// peered VPCs and other accounts come with peering.
+// referencedGroup is the group a rule names: the caller's in the same VPC, or one in a VPC
+// peered with it, possibly another account's (see peeredGroup).
 func (x *ruleParser) referencedGroup(pair ec2.UserIdGroupPair) (*securityGroupRecord, error) {
 	id, name := deref(pair.GroupId), deref(pair.GroupName)
 	if owner := deref(pair.UserId); owner != "" && owner != x.c.Account {
-		return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", cmpOr(id, name))
+		// Another account's group, by ID, in a VPC peered with this one.
+		return peeredGroup(x.t, x.c, x.g.VpcID, Caller{Account: owner, Region: x.c.Region}, id, name)
 	}
 	var ref *securityGroupRecord
 	var err error
@@ -274,7 +275,7 @@ func (x *ruleParser) referencedGroup(pair ec2.UserIdGroupPair) (*securityGroupRe
 		return nil, err
 	}
 	if ref.VpcID != x.g.VpcID {
-		return nil, ec2.Errorf("InvalidGroup.NotFound", "You have specified two resources that belong to different networks.")
+		return peeredGroup(x.t, x.c, x.g.VpcID, x.c, ref.ID, "")
 	}
 	return ref, nil
 }

@@ -114,6 +114,15 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 			})
 		}
 		n.SecurityGroups[g.ID] = m
+	case "pcx":
+		// Both accounts of a connection hold a copy; either gives the same peering.
+		var p peeringRecord
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		if p.State == "active" {
+			n.Peerings[p.ID] = &model.Peering{ID: p.ID, Requester: p.Requester.VpcID, Accepter: p.Accepter.VpcID}
+		}
 	case "acl":
 		var a networkACLRecord
 		if err := json.Unmarshal(raw, &a); err != nil {

@@ -54,6 +54,7 @@ var taggableKinds = map[string]string{
 	"dopt":   "dhcp-options",
 	"i":      "instance",
 	"eni":    "network-interface",
+	"pcx":    "vpc-peering-connection",
 }
 
 func validateTag(key, value string) error {

@@ -192,6 +192,9 @@ func (s *Service) DeleteVpc(ctx context.Context, c Caller, in *ec2.DeleteVpcRequ
 		if deps {
 			return ec2.Errorf("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)
 		}
+		if err := s.deleteVpcPeerings(t, c, id); err != nil {
+			return err
+		}
 		for _, child := range []string{vpc.MainRouteTable, vpc.DefaultACL, vpc.DefaultGroup, vpc.ID} {
 			t.del(c.key(child))
 		}

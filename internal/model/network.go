@@ -18,6 +18,7 @@ type Network struct {
 	Instances        map[string]*Instance
 	SecurityGroups   map[string]*SecurityGroup
 	NetworkACLs      map[string]*NetworkACL
+	Peerings         map[string]*Peering // active VPC peering connections only
 }
 
 // NewNetwork returns an empty network.
@@ -31,6 +32,7 @@ func NewNetwork() *Network {
 		Instances:        map[string]*Instance{},
 		SecurityGroups:   map[string]*SecurityGroup{},
 		NetworkACLs:      map[string]*NetworkACL{},
+		Peerings:         map[string]*Peering{},
 	}
 }
 
@@ -39,6 +41,24 @@ type VPC struct {
 	CIDRs             []netip.Prefix // IPv4 then IPv6
 	MainRouteTable    string
 	InternetGateway   string // the attached one, or ""
+}
+
+// Peering is an active VPC peering connection between two VPCs, of one account or two.
+// It carries traffic between them and never transits: what comes in over it is delivered
+// only to the receiving VPC's own interfaces.
+type Peering struct {
+	ID, Requester, Accepter string // the VPC IDs of its sides
+}
+
+// Other is the VPC across the connection from vpc, or "" when vpc is no side of it.
+func (p *Peering) Other(vpc string) string {
+	switch vpc {
+	case p.Requester:
+		return p.Accepter
+	case p.Accepter:
+		return p.Requester
+	}
+	return ""
 }
 
 type Subnet struct {

@@ -26,6 +26,9 @@ const (
 	localTable = 99
 	// eniRulePriority is where the per-interface policy rules start.
 	eniRulePriority = 1000
+	// peeringRulePriority is where the rules of the peering links start, before the
+	// interfaces'.
+	peeringRulePriority = 500
 )
 
 var (
@@ -37,6 +40,9 @@ var (
 	// started with `vpcd exec internet -- ...` answers there.
 	InternetHost = netip.MustParseAddr("192.0.2.1")
 	anyIPv4      = netip.MustParsePrefix("0.0.0.0/0")
+	// peeringAddrs is where the /30 of each peering link comes from, one after the other
+	// in peering ID order: link-local like the internet gateway's, and apart from it.
+	peeringAddrs = netip.MustParseAddr("169.254.1.0")
 )
 
 // RouterNamespace is the namespace of a VPC's router.
@@ -61,17 +67,19 @@ func gatewayLink(igw string) string { return "g" + igw[len(igw)-14:] }
 func Compute(n *model.Network, internetNS string) State {
 	var st State
 	internet := Namespace{Name: internetNS, Sysctls: map[string]string{"net.ipv4.ip_forward": "0"}}
+	peerings := peeringLinks(n)
 	for _, vpcID := range model.SortedKeys(n.VPCs) {
 		vpc := n.VPCs[vpcID]
 		enis := runningInterfaces(n, vpcID)
 		if len(enis) == 0 {
 			continue
 		}
-		router, instances := computeVPC(n, vpc, enis)
+		router, instances := computeVPC(n, vpc, enis, peerings)
 		st.Namespaces = append(st.Namespaces, instances...)
 		if igw := attachedGateway(n, vpcID); igw != "" {
 			addGateway(n, &router, &internet, igw, enis)
 		}
+		addPeerings(n, &router, vpcID, enis, peerings)
 		st.Namespaces = append(st.Namespaces, router)
 	}
 	if len(internet.Links) > 0 {
@@ -107,7 +115,7 @@ func attachedGateway(n *model.Network, vpc string) string {
 // between the instance and the router, so that all traffic, even inside a subnet, passes
 // the router as in AWS: the instance sees its subnet on eth0, the router answers ARP for
 // every address of the subnet (proxy ARP) and routes by the subnet's route table.
-func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface) (Namespace, []Namespace) {
+func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peerings map[string]peeringLink) (Namespace, []Namespace) {
 	routerName := RouterNamespace(vpc.ID)
 	router := Namespace{
 		Name: routerName,
@@ -150,7 +158,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface) (Name
 		router.Firewall.ACLExempt = vpc.ACLExempt()
 	}
 	for _, rtID := range model.SortedKeys(tables) {
-		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis)...)
+		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis, peerings)...)
 	}
 	var out []Namespace
 	for _, id := range model.SortedKeys(instances) {
@@ -175,7 +183,7 @@ func routeTableNumbers(n *model.Network, vpc string) map[string]int {
 // to a middlebox wins over local, as in AWS), and the rest of the VPC's block is dropped.
 // A destination with no route is dropped too: without a default the kernel would go on
 // to the next policy rule.
-func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*model.Interface) []Route {
+func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*model.Interface, peerings map[string]peeringLink) []Route {
 	var out []Route
 	hasDefault := false
 	for _, r := range rt.Routes {
@@ -185,7 +193,7 @@ func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*mode
 		if r.Destination.Bits() == 0 {
 			hasDefault = true
 		}
-		out = append(out, targetRoute(n, rt, r, table))
+		out = append(out, targetRoute(n, rt, r, table, peerings))
 	}
 	for _, eni := range enis {
 		for _, a := range eni.PrivateIPs {
@@ -201,8 +209,9 @@ func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*mode
 }
 
 // targetRoute is the kernel route for one VPC route: to the internet gateway link, to an
-// interface, or dropped when the target is gone or not carried by the data plane.
-func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table int) Route {
+// interface, over a peering link, or dropped when the target is gone or not carried by the
+// data plane.
+func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table int, peerings map[string]peeringLink) Route {
 	drop := Route{Table: table, Dst: r.Destination, Type: RouteBlackhole}
 	switch {
 	case r.Target == "local":
@@ -214,6 +223,12 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 	case strings.HasPrefix(r.Target, "eni-"):
 		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && len(eni.PrivateIPs) > 0 && instanceRunning(n, eni) {
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+		}
+	case strings.HasPrefix(r.Target, "pcx-"):
+		if l, ok := peerings[r.Target]; ok {
+			if _, remote, ok := l.ends(rt.VPC); ok {
+				return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: l.name, Gateway: remote.Addr()}
+			}
 		}
 	case strings.HasPrefix(r.Target, "i-"):
 		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {
@@ -268,18 +283,31 @@ func addGateway(n *model.Network, router, internet *Namespace, igw string, enis 
 	internet.Links = append(internet.Links, Link{Name: g, Kind: "veth", Peer: LinkEnd{Namespace: router.Name, Name: igwLink},
 		Addrs: []netip.Prefix{igwInternetAddr, netip.PrefixFrom(InternetHost, 32)}})
 	// Traffic from the internet, once translated, is delivered by the VPC's local routes.
-	local := localTable
-	router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: igwLink, Table: local})
+	router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: igwLink, Table: localTable})
+	addLocalTable(router, enis)
 	for _, eni := range enis {
-		for _, a := range eni.PrivateIPs {
-			router.Routes = append(router.Routes, Route{Table: local, Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: eniLink(eni.ID)})
-		}
 		if eni.PublicIP.IsValid() {
 			router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: eni.PrivateIPs[0], Public: eni.PublicIP})
 			internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(eni.PublicIP, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr()})
 		}
 	}
-	router.Routes = append(router.Routes, Route{Table: local, Dst: anyIPv4, Type: RouteBlackhole})
+}
+
+// addLocalTable fills the local table, once: the host route of every interface of the
+// VPC and a blackhole for everything else, so that what comes in from a gateway or a
+// peering can reach the VPC's interfaces and nothing beyond.
+func addLocalTable(router *Namespace, enis []*model.Interface) {
+	for _, r := range router.Routes {
+		if r.Table == localTable {
+			return
+		}
+	}
+	for _, eni := range enis {
+		for _, a := range eni.PrivateIPs {
+			router.Routes = append(router.Routes, Route{Table: localTable, Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: eniLink(eni.ID)})
+		}
+	}
+	router.Routes = append(router.Routes, Route{Table: localTable, Dst: anyIPv4, Type: RouteBlackhole})
 }
 
 // firewallSubnets is the network ACL of each subnet that has interfaces here, in subnet
