@@ -136,6 +136,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, reqID, aerr)
 		return
 	}
+	if isCallerIdentity(params) {
+		writeCallerIdentity(w, reqID, caller)
+		return
+	}
 	out, err := s.call(r.Context(), caller, action, params)
 	if err != nil {
 		var e *ec2.Error

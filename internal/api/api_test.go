@@ -19,6 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"vpcd/internal/api"
 	"vpcd/internal/control"
@@ -353,5 +355,22 @@ func TestInternalErrorHidesTheCause(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), env.RequestID) {
 		t.Errorf("the request ID %s is not logged:\n%s", env.RequestID, log.String())
+	}
+}
+
+// TestCallerIdentity: STS's GetCallerIdentity answers the account of the access key.
+func TestCallerIdentity(t *testing.T) {
+	srv := vpcdtest.Start(t)
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("123456789012", "secret", ""),
+		BaseEndpoint: aws.String(srv.URL),
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.Account) != "123456789012" || aws.ToString(out.Arn) != "arn:aws:iam::123456789012:root" {
+		t.Fatalf("identity %+v", out)
 	}
 }

@@ -128,7 +128,7 @@ func (s *Server) authenticate(r *http.Request, params url.Values, body []byte) (
 	if err != nil {
 		return control.Caller{}, err
 	}
-	if sig.service != "ec2" {
+	if sig.service != "ec2" && !(sig.service == "sts" && isCallerIdentity(params)) {
 		return control.Caller{}, authFailure("Credential should be scoped to correct service: 'ec2'.")
 	}
 	if !s.regionAllowed(sig.region) {

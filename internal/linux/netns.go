@@ -62,8 +62,36 @@ func openNamespace(name string) (netns.NsHandle, error) {
 	return h, nil
 }
 
+// shareNetnsDir makes /run/netns a mount point with shared propagation, as `ip netns add`
+// does before its first namespace. Were vpcd to bind namespaces on a plain directory, the
+// first `ip netns add` or `ip netns exec` run afterwards would mount the directory over
+// itself and hide them.
+func shareNetnsDir() error {
+	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
+		return err
+	}
+	err := unix.Mount("", netnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("share %s: %w", netnsDir, err)
+	}
+	// Not a mount point yet: bind it over itself, then share it.
+	if err := unix.Mount(netnsDir, netnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", netnsDir, err)
+	}
+	if err := unix.Mount("", netnsDir, "none", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("share %s: %w", netnsDir, err)
+	}
+	return nil
+}
+
 // addNamespace creates the named namespace as `ip netns add` does, replacing a stale file.
 func addNamespace(name string) error {
+	if err := shareNetnsDir(); err != nil {
+		return err
+	}
 	path := filepath.Join(netnsDir, name)
 	if _, err := os.Lstat(path); err == nil {
 		_ = unix.Unmount(path, unix.MNT_DETACH)

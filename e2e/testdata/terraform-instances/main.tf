@@ -22,11 +22,11 @@ provider "aws" {
   access_key                  = "123456789012"
   secret_key                  = "test"
   skip_credentials_validation = true
-  skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   skip_region_validation      = true
   endpoints {
     ec2 = var.endpoint
+    sts = var.endpoint
   }
 }
 
