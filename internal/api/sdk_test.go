@@ -815,6 +815,51 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 	})
 
+	t.Run("vpc peering across accounts", func(t *testing.T) {
+		req, acc := rec.client(srv.EC2(t, "111111111111")), rec.client(srv.EC2(t, "222222222222"))
+		mk := func(cl *ec2sdk.Client, cidr string) string {
+			return aws.ToString(must[*ec2sdk.CreateVpcOutput](t, "CreateVpc")(cl.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String(cidr)})).Vpc.VpcId)
+		}
+		a, b, b2 := mk(req, "10.50.0.0/16"), mk(acc, "10.60.0.0/16"), mk(acc, "10.70.0.0/16")
+		created := must[*ec2sdk.CreateVpcPeeringConnectionOutput](t, "CreateVpcPeeringConnection")(req.CreateVpcPeeringConnection(ctx, &ec2sdk.CreateVpcPeeringConnectionInput{
+			VpcId: aws.String(a), PeerVpcId: aws.String(b), PeerOwnerId: aws.String("222222222222"),
+			TagSpecifications: tagSpec(types.ResourceTypeVpcPeeringConnection, "Name", "ab"),
+		})).VpcPeeringConnection
+		pcx := checkID(t, "pcx", created.VpcPeeringConnectionId)
+		if created.Status.Code != types.VpcPeeringConnectionStateReasonCodeInitiatingRequest || aws.ToString(created.AccepterVpcInfo.OwnerId) != "222222222222" {
+			t.Errorf("CreateVpcPeeringConnection %+v", created)
+		}
+		seen := must[*ec2sdk.DescribeVpcPeeringConnectionsOutput](t, "DescribeVpcPeeringConnections")(acc.DescribeVpcPeeringConnections(ctx, &ec2sdk.DescribeVpcPeeringConnectionsInput{
+			Filters: []types.Filter{filter("status-code", "pending-acceptance"), filter("requester-vpc-info.vpc-id", a)},
+		}))
+		if len(seen.VpcPeeringConnections) != 1 || seen.VpcPeeringConnections[0].ExpirationTime == nil {
+			t.Errorf("accepter sees %+v", seen.VpcPeeringConnections)
+		}
+		_, err := req.AcceptVpcPeeringConnection(ctx, &ec2sdk.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String(pcx)})
+		wantCode(t, "the requester accepting", err, "OperationNotPermitted")
+		accepted := must[*ec2sdk.AcceptVpcPeeringConnectionOutput](t, "AcceptVpcPeeringConnection")(acc.AcceptVpcPeeringConnection(ctx, &ec2sdk.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String(pcx)})).VpcPeeringConnection
+		if accepted.Status.Code != types.VpcPeeringConnectionStateReasonCodeActive || aws.ToString(accepted.AccepterVpcInfo.CidrBlock) != "10.60.0.0/16" {
+			t.Errorf("AcceptVpcPeeringConnection %+v", accepted)
+		}
+		opts := must[*ec2sdk.ModifyVpcPeeringConnectionOptionsOutput](t, "ModifyVpcPeeringConnectionOptions")(acc.ModifyVpcPeeringConnectionOptions(ctx, &ec2sdk.ModifyVpcPeeringConnectionOptionsInput{
+			VpcPeeringConnectionId: aws.String(pcx), AccepterPeeringConnectionOptions: &types.PeeringConnectionOptionsRequest{AllowDnsResolutionFromRemoteVpc: aws.Bool(true)},
+		}))
+		if opts.AccepterPeeringConnectionOptions == nil || !aws.ToBool(opts.AccepterPeeringConnectionOptions.AllowDnsResolutionFromRemoteVpc) {
+			t.Errorf("ModifyVpcPeeringConnectionOptions %+v", opts)
+		}
+		rtb := must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(req.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", a)}})).RouteTables[0].RouteTableId
+		must[*ec2sdk.CreateRouteOutput](t, "CreateRoute")(req.CreateRoute(ctx, &ec2sdk.CreateRouteInput{RouteTableId: rtb, DestinationCidrBlock: aws.String("10.60.0.0/16"), VpcPeeringConnectionId: aws.String(pcx)}))
+		second := must[*ec2sdk.CreateVpcPeeringConnectionOutput](t, "CreateVpcPeeringConnection")(req.CreateVpcPeeringConnection(ctx, &ec2sdk.CreateVpcPeeringConnectionInput{
+			VpcId: aws.String(a), PeerVpcId: aws.String(b2), PeerOwnerId: aws.String("222222222222"),
+		})).VpcPeeringConnection.VpcPeeringConnectionId
+		must[*ec2sdk.RejectVpcPeeringConnectionOutput](t, "RejectVpcPeeringConnection")(acc.RejectVpcPeeringConnection(ctx, &ec2sdk.RejectVpcPeeringConnectionInput{VpcPeeringConnectionId: second}))
+		must[*ec2sdk.DeleteVpcPeeringConnectionOutput](t, "DeleteVpcPeeringConnection")(acc.DeleteVpcPeeringConnection(ctx, &ec2sdk.DeleteVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String(pcx)}))
+		gone := must[*ec2sdk.DescribeVpcPeeringConnectionsOutput](t, "DescribeVpcPeeringConnections")(req.DescribeVpcPeeringConnections(ctx, &ec2sdk.DescribeVpcPeeringConnectionsInput{VpcPeeringConnectionIds: []string{pcx}}))
+		if len(gone.VpcPeeringConnections) != 1 || gone.VpcPeeringConnections[0].Status.Code != types.VpcPeeringConnectionStateReasonCodeDeleted {
+			t.Errorf("after DeleteVpcPeeringConnection %+v", gone.VpcPeeringConnections)
+		}
+	})
+
 	t.Run("teardown", func(t *testing.T) {
 		_, err := c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: aws.String(vpcID)})
 		wantCode(t, "DeleteVpc with subnets and gateways", err, "DependencyViolation")
