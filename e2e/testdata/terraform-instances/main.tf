@@ -102,21 +102,17 @@ resource "aws_vpc_security_group_egress_rule" "db_all" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
-# The instances name their subnet's zone: vpcd refuses the empty
-# Placement.AvailabilityZone the provider sends when availability_zone is unset.
 resource "aws_instance" "web" {
   ami                    = "ami-12345678"
   instance_type          = "t3.micro"
-  availability_zone      = aws_subnet.public.availability_zone
   subnet_id              = aws_subnet.public.id
   vpc_security_group_ids = [aws_security_group.web.id]
-  user_data              = "#!/bin/sh\nexec python3 -m http.server 80\n"
+  user_data              = "#!/bin/sh\nexec python3 ${var.probe} tcp-serve 0.0.0.0 80 web\n"
 }
 
 resource "aws_instance" "db" {
   ami                    = "ami-12345678"
   instance_type          = "t3.micro"
-  availability_zone      = aws_subnet.private.availability_zone
   subnet_id              = aws_subnet.private.id
   vpc_security_group_ids = [aws_security_group.db.id]
   user_data              = "#!/bin/sh\nexec python3 ${var.probe} tcp-serve 0.0.0.0 5432 db\n"
