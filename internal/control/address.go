@@ -146,6 +146,7 @@ func recountSubnet(t *txn, c Caller, subnetID string) error {
 type publicIPHolder struct {
 	Account            string `json:"account"`
 	NetworkInterfaceID string `json:"networkInterfaceId"`
+	AllocationID       string `json:"allocationId,omitempty"` // an Elastic IP's
 }
 
 func publicIPKey(region string, a netip.Addr) string { return "public/" + region + "/" + a.String() }

@@ -24,6 +24,9 @@ var notFoundCodes = map[string][2]string{
 	"cagw": {"InvalidCarrierGatewayID.NotFound", "The carrierGateway ID '%s' does not exist"},
 	"vpce": {"InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist"},
 	"pl":   {"InvalidPrefixListID.NotFound", "The prefix list ID '%s' does not exist"},
+	// Elastic IPs (see elasticip.go).
+	"eipalloc": {"InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist"},
+	"eipassoc": {"InvalidAssociationID.NotFound", "The association ID '%s' does not exist"},
 }
 
 // notFound is AWS's error for a well-formed ID that names nothing the caller has.
@@ -47,6 +50,8 @@ var malformedCodes = map[string]string{
 	"pl":       "InvalidPrefixListID.Malformed",
 	"i":        "InvalidInstanceID.Malformed",
 	"eni":      "InvalidNetworkInterfaceID.Malformed",
+	"eipalloc": "InvalidAllocationID.Malformed",
+	"eipassoc": "InvalidAssociationID.Malformed",
 	"pcx":      "InvalidVpcPeeringConnectionId.Malformed",
 }
 

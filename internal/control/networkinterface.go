@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -368,4 +369,224 @@ func (s *Service) DescribeNetworkInterfaces(ctx context.Context, c Caller, in *e
 		return nil, err
 	}
 	return out, nil
+}
+
+// CreateNetworkInterface creates a detached interface in a subnet, in the VPC's default
+// security group unless groups are named.
+func (s *Service) CreateNetworkInterface(ctx context.Context, c Caller, in *ec2.CreateNetworkInterfaceRequest) (*ec2.CreateNetworkInterfaceResult, error) {
+	if in.SubnetId == nil {
+		return nil, ec2.ErrMissingParameter("SubnetId")
+	}
+	if it := deref(in.InterfaceType); it != "" && it != "interface" {
+		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter InterfaceType is invalid.", it)
+	}
+	tags, err := tagsOnCreate(in.TagSpecifications, "network-interface")
+	if err != nil {
+		return nil, err
+	}
+	sp := &interfaceSpec{description: deref(in.Description), primaryIP: deref(in.PrivateIpAddress), tags: tags}
+	for _, p := range in.PrivateIpAddresses {
+		a := deref(p.PrivateIpAddress)
+		switch {
+		case a == "":
+			return nil, ec2.ErrMissingParameter("PrivateIpAddresses.PrivateIpAddress")
+		case !deref(p.Primary):
+			sp.secondaryIPs = append(sp.secondaryIPs, a)
+		case sp.primaryIP != "" && sp.primaryIP != a:
+			return nil, ec2.ErrInvalidParameterValue("Multiple primary IPs specified.")
+		default:
+			sp.primaryIP = a
+		}
+	}
+	if n := deref(in.SecondaryPrivateIpAddressCount); n < 0 {
+		return nil, ec2.ErrInvalidParameterValue("Invalid value '%d' for SecondaryPrivateIpAddressCount.", n)
+	} else {
+		sp.secondaryCount = int(n)
+	}
+	if sp.addresses() > maxIPv4PerInterface {
+		return nil, errPrivateIPLimit()
+	}
+	var e *networkInterfaceRecord
+	err = s.update(ctx, func(t *txn) error {
+		sn, err := get[subnetRecord](t, c, "subnet", *in.SubnetId)
+		if err != nil {
+			return err
+		}
+		vpc, err := get[vpcRecord](t, c, "vpc", sn.VpcID)
+		if err != nil {
+			return err
+		}
+		sp.subnet = sn
+		if sp.groups, err = resolveGroups(t, c, vpc, sn.ID, in.Groups, nil); err != nil {
+			return err
+		}
+		alloc, err := newSubnetAllocator(t, c, sn)
+		if err != nil {
+			return err
+		}
+		if alloc.free() < sp.addresses() {
+			return ec2.Errorf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of addresses.", sn.ID)
+		}
+		if e, err = s.addInterface(t, c, alloc, sp, "", s.now()); err != nil {
+			return err
+		}
+		return recountSubnet(t, c, sn.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.CreateNetworkInterfaceResult{ClientToken: in.ClientToken}
+	err = s.view(ctx, func(t *txn) error {
+		ni := e.ec2(newRenderer(t, c))
+		ni.Status = ptr("pending")
+		out.NetworkInterface = &ni
+		return nil
+	})
+	return out, err
+}
+
+// DeleteNetworkInterface deletes a detached interface; its Elastic IPs are disassociated
+// and its addresses return to the subnet.
+func (s *Service) DeleteNetworkInterface(ctx context.Context, c Caller, in *ec2.DeleteNetworkInterfaceRequest) error {
+	return s.update(ctx, func(t *txn) error {
+		e, err := get[networkInterfaceRecord](t, c, "eni", deref(in.NetworkInterfaceId))
+		if err != nil {
+			return err
+		}
+		if e.Attachment != nil {
+			return ec2.Errorf("InvalidNetworkInterface.InUse", "The network interface '%s' is currently in use.", e.ID)
+		}
+		if e.RequesterManaged {
+			return ec2.Errorf("OperationNotPermitted", "You are not allowed to manage '%s' attachments.", e.ID)
+		}
+		e.releasePublicIPs(t, c)
+		t.del(c.key(e.ID))
+		return recountSubnet(t, c, e.SubnetID)
+	})
+}
+
+// AttachNetworkInterface attaches a detached interface to an instance of its zone and VPC
+// at a free device index, within the instance type's interface limit. The interface keeps
+// its addresses, MAC and Elastic IPs.
+func (s *Service) AttachNetworkInterface(ctx context.Context, c Caller, in *ec2.AttachNetworkInterfaceRequest) (*ec2.AttachNetworkInterfaceResult, error) {
+	if in.DeviceIndex == nil {
+		return nil, ec2.ErrMissingParameter("DeviceIndex")
+	}
+	if in.InstanceId == nil {
+		return nil, ec2.ErrMissingParameter("InstanceId")
+	}
+	if nc := deref(in.NetworkCardIndex); nc != 0 {
+		return nil, ec2.ErrInvalidParameterValue("Invalid value '%d' for NetworkCardIndex. The instance type supports 1 network card.", nc)
+	}
+	index := *in.DeviceIndex
+	attachmentID := newID("eni-attach")
+	err := s.update(ctx, func(t *txn) error {
+		e, err := get[networkInterfaceRecord](t, c, "eni", deref(in.NetworkInterfaceId))
+		if err != nil {
+			return err
+		}
+		inst, err := get[instanceRecord](t, c, "i", *in.InstanceId)
+		if err != nil {
+			return err
+		}
+		if inst.State == "terminated" {
+			return ec2.Errorf("IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", inst.ID)
+		}
+		if e.Attachment != nil {
+			return ec2.Errorf("InvalidNetworkInterface.InUse", "Interface: [%s] in use.", e.ID)
+		}
+		if e.AvailabilityZone != inst.AvailabilityZone {
+			return errInvalidParameterCombination("You may not attach a network interface to an instance if they are not in the same availability zone")
+		}
+		if e.VpcID != inst.VpcID {
+			return ec2.ErrInvalidParameterValue("The network interface %s and the instance %s belong to different networks.", e.ID, inst.ID)
+		}
+		if index < 0 {
+			return ec2.ErrInvalidParameterValue("Invalid value '%d' for DeviceIndex.", index)
+		}
+		indexes := make([]int32, 0, len(inst.ENIs))
+		for _, id := range inst.ENIs {
+			other, err := get[networkInterfaceRecord](t, c, "eni", id)
+			if err != nil {
+				return err
+			}
+			idx := other.Attachment.DeviceIndex
+			if idx == index {
+				return ec2.ErrInvalidParameterValue("Instance '%s' already has an interface attached at device index '%d'.", inst.ID, index)
+			}
+			indexes = append(indexes, idx)
+		}
+		typ, err := lookupInstanceType(inst.InstanceType)
+		if err != nil {
+			return err
+		}
+		if len(inst.ENIs)+1 > typ.MaxInterfaces {
+			return ec2.Errorf("AttachmentLimitExceeded", "Interface count %d exceeds the limit for %s", len(inst.ENIs)+1, inst.InstanceType)
+		}
+		if len(e.PrivateIPs) > typ.IPv4PerENI {
+			return errPrivateIPLimit()
+		}
+		// The instance lists its interfaces in device order.
+		at := 0
+		for at < len(indexes) && indexes[at] < index {
+			at++
+		}
+		inst.ENIs = slices.Insert(inst.ENIs, at, e.ID)
+		e.Attachment = &eniAttachment{ID: attachmentID, InstanceID: inst.ID, InstanceOwner: c.Account, DeviceIndex: index, Status: "attached", AttachTime: s.now()}
+		if err := t.put(c.key(e.ID), e); err != nil {
+			return err
+		}
+		return t.put(c.key(inst.ID), inst)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.AttachNetworkInterfaceResult{AttachmentId: ptr(attachmentID), NetworkCardIndex: ptr(int32(0))}, nil
+}
+
+// interfaceByAttachment finds the caller's interface with the attachment.
+func interfaceByAttachment(t *txn, c Caller, attachmentID string) (*networkInterfaceRecord, error) {
+	if !validID(attachmentID, "eni-attach") {
+		return nil, ec2.Errorf("InvalidAttachmentID.Malformed", "Invalid id: \"%s\" (expecting \"eni-attach-...\")", attachmentID)
+	}
+	all, err := listAll[networkInterfaceRecord](t, c.prefix("eni"))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range all {
+		if e.Attachment != nil && e.Attachment.ID == attachmentID {
+			return e, nil
+		}
+	}
+	return nil, ec2.Errorf("InvalidAttachmentID.NotFound", "The attachment ID '%s' does not exist", attachmentID)
+}
+
+// DetachNetworkInterface detaches a secondary interface from its instance; the primary
+// one (device index 0) stays until the instance terminates.
+func (s *Service) DetachNetworkInterface(ctx context.Context, c Caller, in *ec2.DetachNetworkInterfaceRequest) error {
+	if in.AttachmentId == nil {
+		return ec2.ErrMissingParameter("AttachmentId")
+	}
+	return s.update(ctx, func(t *txn) error {
+		e, err := interfaceByAttachment(t, c, *in.AttachmentId)
+		if err != nil {
+			return err
+		}
+		if e.Attachment.DeviceIndex == 0 {
+			return ec2.Errorf("OperationNotPermitted", "The network interface at device index 0 cannot be detached.")
+		}
+		inst := new(instanceRecord)
+		found, err := t.get(c.key(e.Attachment.InstanceID), inst)
+		if err != nil {
+			return err
+		}
+		if found {
+			inst.ENIs = slices.DeleteFunc(inst.ENIs, func(id string) bool { return id == e.ID })
+			if err := t.put(c.key(inst.ID), inst); err != nil {
+				return err
+			}
+		}
+		e.Attachment = nil
+		return t.put(c.key(e.ID), e)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -86,9 +87,16 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 		m := &model.Interface{ID: e.ID, Subnet: e.SubnetID, VPC: e.VpcID, MAC: e.MacAddress, Groups: e.Groups, SourceDestCheck: e.SourceDestCheck}
 		for _, ip := range e.PrivateIPs {
 			m.PrivateIPs = append(m.PrivateIPs, ip.Addr)
-			if ip.Primary && ip.Association != nil {
+			if ip.Association == nil {
+				continue
+			}
+			if ip.Primary {
 				m.PublicIP = ip.Association.PublicIP
 			}
+			if m.PublicIPs == nil {
+				m.PublicIPs = map[netip.Addr]netip.Addr{}
+			}
+			m.PublicIPs[ip.Addr] = ip.Association.PublicIP
 		}
 		if e.Attachment != nil {
 			m.Instance, m.DeviceIndex = e.Attachment.InstanceID, int(e.Attachment.DeviceIndex)

@@ -44,17 +44,18 @@ const maxTags = 50
 // taggableKinds maps the ID prefix of every resource that CreateTags accepts to its
 // resource type, as DescribeTags names it.
 var taggableKinds = map[string]string{
-	"vpc":    "vpc",
-	"subnet": "subnet",
-	"rtb":    "route-table",
-	"igw":    "internet-gateway",
-	"eigw":   "egress-only-internet-gateway",
-	"acl":    "network-acl",
-	"sg":     "security-group",
-	"dopt":   "dhcp-options",
-	"i":      "instance",
-	"eni":    "network-interface",
-	"pcx":    "vpc-peering-connection",
+	"vpc":      "vpc",
+	"subnet":   "subnet",
+	"rtb":      "route-table",
+	"igw":      "internet-gateway",
+	"eigw":     "egress-only-internet-gateway",
+	"acl":      "network-acl",
+	"sg":       "security-group",
+	"dopt":     "dhcp-options",
+	"i":        "instance",
+	"eni":      "network-interface",
+	"eipalloc": "elastic-ip",
+	"pcx":      "vpc-peering-connection",
 }
 
 func validateTag(key, value string) error {

@@ -88,16 +88,37 @@ type InternetGateway struct {
 }
 
 // Interface is an ENI. Its addresses are private; PublicIP, when valid, is its public
-// IPv4 address (auto-assigned or Elastic) that an internet gateway maps to PrivateIPs[0].
+// IPv4 address (auto-assigned or Elastic) that an internet gateway maps to PrivateIPs[0];
+// PublicIPs maps any of its private addresses, the primary included, to an Elastic IP.
 type Interface struct {
 	ID, Subnet, VPC string
 	MAC             string
 	PrivateIPs      []netip.Addr // the primary first
 	PublicIP        netip.Addr
+	PublicIPs       map[netip.Addr]netip.Addr // private → public
 	Groups          []string
 	SourceDestCheck bool
 	Instance        string // attached instance, or ""
 	DeviceIndex     int
+}
+
+// PublicMapping is one 1:1 NAT of an internet gateway: a private address and its public one.
+type PublicMapping struct{ Private, Public netip.Addr }
+
+// PublicMappings are the interface's private addresses that have a public one, in the
+// order of PrivateIPs.
+func (i *Interface) PublicMappings() []PublicMapping {
+	var out []PublicMapping
+	for k, a := range i.PrivateIPs {
+		pub, ok := i.PublicIPs[a]
+		if !ok && k == 0 {
+			pub = i.PublicIP
+		}
+		if pub.IsValid() {
+			out = append(out, PublicMapping{Private: a, Public: pub})
+		}
+	}
+	return out
 }
 
 // Instance is an EC2 instance; Running says whether the data plane should carry it.

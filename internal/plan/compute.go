@@ -276,7 +276,7 @@ func firewallInterface(n *model.Network, eni *model.Interface, link string) Fire
 }
 
 // addGateway links the router to the internet through an attached internet gateway and
-// maps each public address 1:1 to its interface's primary private address.
+// maps each public address 1:1 to its interface's private address.
 func addGateway(n *model.Network, router, internet *Namespace, igw string, enis []*model.Interface) {
 	g := gatewayLink(igw)
 	router.Links = append(router.Links, Link{Name: igwLink, Kind: "veth", Peer: LinkEnd{Namespace: internet.Name, Name: g}, Addrs: []netip.Prefix{igwRouterAddr}})
@@ -286,9 +286,9 @@ func addGateway(n *model.Network, router, internet *Namespace, igw string, enis 
 	router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: igwLink, Table: localTable})
 	addLocalTable(router, enis)
 	for _, eni := range enis {
-		if eni.PublicIP.IsValid() {
-			router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: eni.PrivateIPs[0], Public: eni.PublicIP})
-			internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(eni.PublicIP, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr()})
+		for _, m := range eni.PublicMappings() {
+			router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: m.Private, Public: m.Public})
+			internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(m.Public, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr()})
 		}
 	}
 }

@@ -39,7 +39,8 @@ func twoTierNetwork() *model.Network {
 	n.Instances["i-00000000000000db"] = &model.Instance{ID: "i-00000000000000db", VPC: "vpc-00000000000000001", Running: true, Interfaces: []string{"eni-00000000000000db"}}
 	n.Instances["i-000000000stopped"] = &model.Instance{ID: "i-000000000stopped", VPC: "vpc-00000000000000001", Running: false, Interfaces: []string{"eni-000000000stopped"}}
 	n.Interfaces["eni-0000000000000web"] = &model.Interface{ID: "eni-0000000000000web", Subnet: "subnet-0000000000public", VPC: "vpc-00000000000000001",
-		MAC: "0a:00:00:00:00:01", PrivateIPs: []netip.Addr{addr("10.0.1.10")}, PublicIP: addr("198.51.100.10"), Groups: []string{"sg-00000000000000web"}, SourceDestCheck: true, Instance: "i-0000000000000web"}
+		MAC: "0a:00:00:00:00:01", PrivateIPs: []netip.Addr{addr("10.0.1.10"), addr("10.0.1.11")}, PublicIP: addr("198.51.100.10"),
+		PublicIPs: map[netip.Addr]netip.Addr{addr("10.0.1.10"): addr("198.51.100.10"), addr("10.0.1.11"): addr("203.0.113.11")}, Groups: []string{"sg-00000000000000web"}, SourceDestCheck: true, Instance: "i-0000000000000web"}
 	n.Interfaces["eni-00000000000000db"] = &model.Interface{ID: "eni-00000000000000db", Subnet: "subnet-000000000private", VPC: "vpc-00000000000000001",
 		MAC: "0a:00:00:00:00:02", PrivateIPs: []netip.Addr{addr("10.0.2.20")}, Groups: []string{"sg-0000000000000db"}, SourceDestCheck: true, Instance: "i-00000000000000db"}
 	n.Interfaces["eni-000000000stopped"] = &model.Interface{ID: "eni-000000000stopped", Subnet: "subnet-000000000private", VPC: "vpc-00000000000000001",

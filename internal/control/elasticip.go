@@ -1,0 +1,520 @@
+package control
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+
+	"vpcd/internal/ec2"
+)
+
+// Elastic IPs (kind "eipalloc"). An Elastic IP is a public address of the pool that an
+// account keeps until it releases it; its address is registered under "public/REGION/ADDR"
+// like an auto-assigned one, so that no two accounts hold it. While it is associated, the
+// interface's private address carries the association (owner = the account, with the
+// allocation and association IDs): the interface is the truth, and the record only names
+// the interface it was last associated with. An association whose interface has gone
+// (deleted with its instance) or has moved on is no association.
+
+// maxElasticIPs is AWS's default quota of Elastic IPs per region.
+const maxElasticIPs = 5
+
+type elasticIPRecord struct {
+	meta
+	PublicIP           netip.Addr `json:"publicIp"`
+	Domain             string     `json:"domain"` // vpc
+	NetworkInterfaceID string     `json:"networkInterfaceId,omitempty"`
+}
+
+// addressesKey is rewritten by every allocation and release, so that two concurrent
+// allocations cannot both take the last place under the quota.
+func addressesKey(c Caller) string { return c.Account + "/" + c.Region + "/account/addresses" }
+
+// eipBinding is where an Elastic IP is associated now: its interface and private address.
+type eipBinding struct {
+	eni *networkInterfaceRecord
+	ip  *privateIP
+}
+
+// binding reads the interface an Elastic IP names and returns the private address that
+// carries its association, or nil when it is not associated.
+func (r *elasticIPRecord) binding(t *txn, c Caller) (*eipBinding, error) {
+	if r.NetworkInterfaceID == "" {
+		return nil, nil
+	}
+	e := new(networkInterfaceRecord)
+	found, err := t.get(c.key(r.NetworkInterfaceID), e)
+	if err != nil || !found {
+		return nil, err
+	}
+	for i := range e.PrivateIPs {
+		if as := e.PrivateIPs[i].Association; as != nil && as.AllocationID == r.ID {
+			return &eipBinding{eni: e, ip: &e.PrivateIPs[i]}, nil
+		}
+	}
+	return nil, nil
+}
+
+// elasticIPByPublicIP finds the caller's Elastic IP with the address.
+func elasticIPByPublicIP(t *txn, c Caller, ip string) (*elasticIPRecord, error) {
+	all, err := listAll[elasticIPRecord](t, c.prefix("eipalloc"))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range all {
+		if r.PublicIP.String() == ip {
+			return r, nil
+		}
+	}
+	return nil, errAddressNotFound(ip)
+}
+
+func errAddressNotFound(ip string) error {
+	return ec2.Errorf("InvalidAddress.NotFound", "Address '%s' not found.", ip)
+}
+
+// elasticIPOf resolves an action's AllocationId, or its PublicIp when it names none.
+func elasticIPOf(t *txn, c Caller, allocationID, publicIP *string) (*elasticIPRecord, error) {
+	switch {
+	case allocationID != nil:
+		return get[elasticIPRecord](t, c, "eipalloc", *allocationID)
+	case publicIP != nil:
+		return elasticIPByPublicIP(t, c, *publicIP)
+	}
+	return nil, ec2.ErrMissingParameter("AllocationId")
+}
+
+// AllocateAddress takes an address of the pool for the account (AWS: VPC only, so a
+// "standard" domain is refused).
+func (s *Service) AllocateAddress(ctx context.Context, c Caller, in *ec2.AllocateAddressRequest) (*ec2.AllocateAddressResult, error) {
+	switch deref(in.Domain) {
+	case "", "vpc":
+	case "standard":
+		return nil, ec2.ErrInvalidParameterValue("The parameter Domain with value standard is not supported; EC2-Classic has been retired.")
+	default:
+		return nil, ec2.ErrInvalidParameterValue("Invalid value '%s' for domain.", deref(in.Domain))
+	}
+	if p := deref(in.PublicIpv4Pool); p != "" && p != "amazon" {
+		return nil, ec2.Errorf("InvalidPublicIpv4PoolID.NotFound", "The pool ID '%s' does not exist", p)
+	}
+	if g := deref(in.NetworkBorderGroup); g != "" && g != c.Region {
+		return nil, ec2.ErrInvalidParameterValue("Invalid value '%s' for NetworkBorderGroup.", g)
+	}
+	tags, err := tagsOnCreate(in.TagSpecifications, "elastic-ip")
+	if err != nil {
+		return nil, err
+	}
+	var want netip.Addr
+	if in.Address != nil {
+		want, err = netip.ParseAddr(*in.Address)
+		if err != nil || !want.Is4() {
+			return nil, ec2.ErrInvalidParameterValue("Invalid value '%s' for Address. Not a valid IPv4 address.", *in.Address)
+		}
+		if !s.inPool(want) {
+			return nil, errAddressNotFound(*in.Address)
+		}
+	}
+	rec := &elasticIPRecord{meta: meta{ID: newID("eipalloc"), Owner: c.Account, Tags: tags}, Domain: "vpc"}
+	err = s.update(ctx, func(t *txn) error {
+		all, err := listAll[elasticIPRecord](t, c.prefix("eipalloc"))
+		if err != nil {
+			return err
+		}
+		if len(all) >= maxElasticIPs {
+			return ec2.Errorf("AddressLimitExceeded", "The maximum number of addresses has been reached.")
+		}
+		var marker struct{}
+		if _, err := t.get(addressesKey(c), &marker); err != nil {
+			return err
+		}
+		if err := t.put(addressesKey(c), marker); err != nil {
+			return err
+		}
+		a := want
+		if a.IsValid() {
+			var holder publicIPHolder
+			taken, err := t.get(publicIPKey(c.Region, a), &holder)
+			if err != nil {
+				return err
+			}
+			if taken {
+				return errAddressNotFound(a.String())
+			}
+		} else if a, err = s.allocatePublicIP(t, c, ""); err != nil {
+			return err
+		}
+		if err := t.put(publicIPKey(c.Region, a), publicIPHolder{Account: c.Account, AllocationID: rec.ID}); err != nil {
+			return err
+		}
+		rec.PublicIP = a
+		return t.put(c.key(rec.ID), rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.AllocateAddressResult{
+		AllocationId:       ptr(rec.ID),
+		PublicIp:           ptr(rec.PublicIP.String()),
+		Domain:             ptr("vpc"),
+		PublicIpv4Pool:     ptr("amazon"),
+		NetworkBorderGroup: ptr(c.Region),
+	}, nil
+}
+
+// inPool reports whether an address is one the pool hands out.
+func (s *Service) inPool(a netip.Addr) bool {
+	for _, p := range s.pool {
+		p = p.Masked()
+		if p.Contains(a) && a != p.Addr() && a != lastAddr(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReleaseAddress gives an Elastic IP back to the pool; it must not be associated.
+func (s *Service) ReleaseAddress(ctx context.Context, c Caller, in *ec2.ReleaseAddressRequest) error {
+	if in.AllocationId == nil && in.PublicIp == nil {
+		return ec2.ErrMissingParameter("AllocationId")
+	}
+	return s.update(ctx, func(t *txn) error {
+		r, err := elasticIPOf(t, c, in.AllocationId, in.PublicIp)
+		if err != nil {
+			return err
+		}
+		b, err := r.binding(t, c)
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			return ec2.Errorf("InvalidIPAddress.InUse", "Address %s is in use.", r.PublicIP)
+		}
+		var marker struct{}
+		if _, err := t.get(addressesKey(c), &marker); err != nil {
+			return err
+		}
+		if err := t.put(addressesKey(c), marker); err != nil {
+			return err
+		}
+		releasePublicIP(t, c, r.PublicIP)
+		t.del(c.key(r.ID))
+		return nil
+	})
+}
+
+// AssociateAddress maps an Elastic IP to a private address of an interface: the primary
+// address of an instance's only interface, or an interface's named (or primary) address.
+func (s *Service) AssociateAddress(ctx context.Context, c Caller, in *ec2.AssociateAddressRequest) (*ec2.AssociateAddressResult, error) {
+	if in.InstanceId == nil && in.NetworkInterfaceId == nil {
+		return nil, ec2.ErrMissingParameter("InstanceId")
+	}
+	associationID := newID("eipassoc")
+	err := s.update(ctx, func(t *txn) error {
+		r, err := elasticIPOf(t, c, in.AllocationId, in.PublicIp)
+		if err != nil {
+			return err
+		}
+		e, err := associationTarget(t, c, in)
+		if err != nil {
+			return err
+		}
+		p, err := targetAddress(e, deref(in.PrivateIpAddress))
+		if err != nil {
+			return err
+		}
+		if err := checkGatewayAttached(t, c, e.VpcID); err != nil {
+			return err
+		}
+		reassociate := deref(in.AllowReassociation)
+		old, err := r.binding(t, c)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			if !reassociate {
+				return ec2.Errorf("Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s", r.ID, old.ip.Association.AssociationID)
+			}
+			if old.eni.ID == e.ID {
+				e.privateIP(old.ip.Addr).Association = nil
+			} else {
+				old.ip.Association = nil
+				if err := t.put(c.key(old.eni.ID), old.eni); err != nil {
+					return err
+				}
+			}
+		}
+		if as := p.Association; as != nil {
+			switch {
+			case as.Owner == "amazon":
+				// An Elastic IP replaces the address from Amazon's pool, which is released.
+				releasePublicIP(t, c, as.PublicIP)
+			case !reassociate:
+				return ec2.Errorf("Resource.AlreadyAssociated", "resource %s and %s is already associated with public address %s", e.ID, p.Addr, as.PublicIP)
+			}
+			// The Elastic IP that held the address is disassociated with it.
+		}
+		p.Association = &ipAssociation{PublicIP: r.PublicIP, Owner: c.Account, AllocationID: r.ID, AssociationID: associationID}
+		r.NetworkInterfaceID = e.ID
+		if err := t.put(c.key(e.ID), e); err != nil {
+			return err
+		}
+		return t.put(c.key(r.ID), r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.AssociateAddressResult{AssociationId: ptr(associationID)}, nil
+}
+
+// associationTarget is the interface AssociateAddress names, directly or as the only
+// interface of an instance.
+func associationTarget(t *txn, c Caller, in *ec2.AssociateAddressRequest) (*networkInterfaceRecord, error) {
+	if in.NetworkInterfaceId != nil {
+		e, err := get[networkInterfaceRecord](t, c, "eni", *in.NetworkInterfaceId)
+		if err != nil {
+			return nil, err
+		}
+		if in.InstanceId != nil && (e.Attachment == nil || e.Attachment.InstanceID != *in.InstanceId) {
+			return nil, errInvalidParameterCombination("The network interface %s is not attached to instance %s", e.ID, *in.InstanceId)
+		}
+		return e, nil
+	}
+	inst, err := get[instanceRecord](t, c, "i", *in.InstanceId)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case inst.State == "terminated" || len(inst.ENIs) == 0:
+		return nil, ec2.Errorf("InvalidInstanceID", "The pending instance '%s' is not in a valid state for this operation.", inst.ID)
+	case len(inst.ENIs) > 1:
+		return nil, ec2.Errorf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", inst.ID)
+	}
+	return get[networkInterfaceRecord](t, c, "eni", inst.ENIs[0])
+}
+
+// targetAddress is the private address of e that an association goes to: the named one,
+// or the primary.
+func targetAddress(e *networkInterfaceRecord, want string) (*privateIP, error) {
+	if want == "" {
+		if p := e.primaryIP(); p != nil {
+			return p, nil
+		}
+		return nil, ec2.ErrInvalidParameterValue("The network interface %s has no private IPv4 address", e.ID)
+	}
+	a, err := netip.ParseAddr(want)
+	if err != nil || !a.Is4() {
+		return nil, ec2.ErrInvalidParameterValue("Invalid value '%s' for PrivateIpAddress.", want)
+	}
+	if p := e.privateIP(a); p != nil {
+		return p, nil
+	}
+	return nil, ec2.ErrInvalidParameterValue("The specified private IP address %s is not assigned to network interface %s.", want, e.ID)
+}
+
+// privateIP is the interface's private address a, or nil.
+func (e *networkInterfaceRecord) privateIP(a netip.Addr) *privateIP {
+	for i := range e.PrivateIPs {
+		if e.PrivateIPs[i].Addr == a {
+			return &e.PrivateIPs[i]
+		}
+	}
+	return nil
+}
+
+// checkGatewayAttached fails as AWS does when no internet gateway is attached to the VPC:
+// an Elastic IP would be unreachable.
+func checkGatewayAttached(t *txn, c Caller, vpcID string) error {
+	igws, err := listAll[internetGatewayRecord](t, c.prefix("igw"))
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(igws, func(g *internetGatewayRecord) bool { return g.VpcID == vpcID }) {
+		return nil
+	}
+	return ec2.Errorf("Gateway.NotAttached", "Network %s is not attached to any internet gateway", vpcID)
+}
+
+// DisassociateAddress ends an Elastic IP's association. The primary address of a running
+// instance's primary interface that asked for a public address gets a new one from the pool.
+func (s *Service) DisassociateAddress(ctx context.Context, c Caller, in *ec2.DisassociateAddressRequest) error {
+	if in.AssociationId == nil && in.PublicIp == nil {
+		return ec2.ErrMissingParameter("AssociationId")
+	}
+	return s.update(ctx, func(t *txn) error {
+		var b *eipBinding
+		if in.AssociationId != nil {
+			if err := checkID(*in.AssociationId, "eipassoc"); err != nil {
+				return err
+			}
+			all, err := listAll[elasticIPRecord](t, c.prefix("eipalloc"))
+			if err != nil {
+				return err
+			}
+			for _, r := range all {
+				rb, err := r.binding(t, c)
+				if err != nil {
+					return err
+				}
+				if rb != nil && rb.ip.Association.AssociationID == *in.AssociationId {
+					b = rb
+					break
+				}
+			}
+			if b == nil {
+				return notFound(*in.AssociationId)
+			}
+		} else {
+			r, err := elasticIPByPublicIP(t, c, *in.PublicIp)
+			if err != nil {
+				return err
+			}
+			if b, err = r.binding(t, c); err != nil {
+				return err
+			}
+			if b == nil {
+				return nil
+			}
+		}
+		b.ip.Association = nil
+		if err := s.restorePublicIP(t, c, b.eni, b.ip); err != nil {
+			return err
+		}
+		return t.put(c.key(b.eni.ID), b.eni)
+	})
+}
+
+// restorePublicIP gives the primary address of a running instance's primary interface a
+// public address from the pool again, when the interface asked for one.
+func (s *Service) restorePublicIP(t *txn, c Caller, e *networkInterfaceRecord, p *privateIP) error {
+	if !e.AutoPublicIP || !p.Primary || e.Attachment == nil || e.Attachment.DeviceIndex != 0 {
+		return nil
+	}
+	inst := new(instanceRecord)
+	found, err := t.get(c.key(e.Attachment.InstanceID), inst)
+	if err != nil || !found || inst.State != "running" {
+		return err
+	}
+	a, err := s.allocatePublicIP(t, c, e.ID)
+	if err != nil {
+		return err
+	}
+	p.Association = &ipAssociation{PublicIP: a, Owner: "amazon"}
+	return nil
+}
+
+// addressView is an Elastic IP as DescribeAddresses shows it.
+type addressView struct {
+	rec    *elasticIPRecord
+	b      *eipBinding
+	region string
+}
+
+func (v addressView) ec2(c Caller) ec2.Address {
+	out := ec2.Address{
+		AllocationId:       ptr(v.rec.ID),
+		Domain:             ptr(v.rec.Domain),
+		PublicIp:           ptr(v.rec.PublicIP.String()),
+		PublicIpv4Pool:     ptr("amazon"),
+		NetworkBorderGroup: ptr(c.Region),
+		Tags:               v.rec.ec2Tags(),
+	}
+	if b := v.b; b != nil {
+		out.AssociationId = ptr(b.ip.Association.AssociationID)
+		out.NetworkInterfaceId = ptr(b.eni.ID)
+		out.NetworkInterfaceOwnerId = ptr(b.eni.Owner)
+		out.PrivateIpAddress = ptr(b.ip.Addr.String())
+		if b.eni.Attachment != nil {
+			out.InstanceId = ptr(b.eni.Attachment.InstanceID)
+		}
+	}
+	return out
+}
+
+var addressFilters = map[string]func(v addressView) []string{
+	"allocation-id": func(v addressView) []string { return []string{v.rec.ID} },
+	"domain":        func(v addressView) []string { return []string{v.rec.Domain} },
+	"public-ip":     func(v addressView) []string { return []string{v.rec.PublicIP.String()} },
+	"network-border-group": func(v addressView) []string {
+		return []string{v.region}
+	},
+	"association-id": func(v addressView) []string {
+		if v.b == nil {
+			return nil
+		}
+		return []string{v.b.ip.Association.AssociationID}
+	},
+	"instance-id": func(v addressView) []string {
+		if v.b == nil || v.b.eni.Attachment == nil {
+			return nil
+		}
+		return []string{v.b.eni.Attachment.InstanceID}
+	},
+	"network-interface-id": func(v addressView) []string {
+		if v.b == nil {
+			return nil
+		}
+		return []string{v.b.eni.ID}
+	},
+	"network-interface-owner-id": func(v addressView) []string {
+		if v.b == nil {
+			return nil
+		}
+		return []string{v.b.eni.Owner}
+	},
+	"private-ip-address": func(v addressView) []string {
+		if v.b == nil {
+			return nil
+		}
+		return []string{v.b.ip.Addr.String()}
+	},
+}
+
+// DescribeAddresses lists the caller's Elastic IPs. The quota keeps them few, so each
+// describe reads them and their interfaces from the store.
+func (s *Service) DescribeAddresses(ctx context.Context, c Caller, in *ec2.DescribeAddressesRequest) (*ec2.DescribeAddressesResult, error) {
+	match, err := compileFilters(in.Filters, func(name string) bool { return addressFilters[name] != nil })
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range in.AllocationIds {
+		if err := checkID(id, "eipalloc"); err != nil {
+			return nil, err
+		}
+	}
+	out := &ec2.DescribeAddressesResult{Addresses: []ec2.Address{}}
+	err = s.view(ctx, func(t *txn) error {
+		all, err := listAll[elasticIPRecord](t, c.prefix("eipalloc"))
+		if err != nil {
+			return err
+		}
+		for _, id := range in.AllocationIds {
+			if !slices.ContainsFunc(all, func(r *elasticIPRecord) bool { return r.ID == id }) {
+				return notFound(id)
+			}
+		}
+		for _, ip := range in.PublicIps {
+			if !slices.ContainsFunc(all, func(r *elasticIPRecord) bool { return r.PublicIP.String() == ip }) {
+				return errAddressNotFound(ip)
+			}
+		}
+		for _, r := range all {
+			if len(in.AllocationIds) > 0 && !slices.Contains(in.AllocationIds, r.ID) ||
+				len(in.PublicIps) > 0 && !slices.Contains(in.PublicIps, r.PublicIP.String()) {
+				continue
+			}
+			b, err := r.binding(t, c)
+			if err != nil {
+				return err
+			}
+			v := addressView{rec: r, b: b, region: c.Region}
+			if match(func(name string) []string { return addressFilters[name](v) }, r.Tags) {
+				out.Addresses = append(out.Addresses, v.ec2(c))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
