@@ -860,6 +860,66 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 	})
 
+	t.Run("elastic IPs and network interfaces", func(t *testing.T) {
+		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{
+			Domain: types.DomainTypeVpc, TagSpecifications: tagSpec(types.ResourceTypeElasticIp, "Name", "web"),
+		}))
+		allocID := checkID(t, "eipalloc", eip.AllocationId)
+		assoc := must[*ec2sdk.AssociateAddressOutput](t, "AssociateAddress")(c.AssociateAddress(ctx, &ec2sdk.AssociateAddressInput{AllocationId: aws.String(allocID), InstanceId: aws.String(instID)}))
+		assocID := checkID(t, "eipassoc", assoc.AssociationId)
+		addrs := must[*ec2sdk.DescribeAddressesOutput](t, "DescribeAddresses")(c.DescribeAddresses(ctx, &ec2sdk.DescribeAddressesInput{Filters: []types.Filter{filter("instance-id", instID)}}))
+		if len(addrs.Addresses) != 1 || aws.ToString(addrs.Addresses[0].AssociationId) != assocID || aws.ToString(addrs.Addresses[0].NetworkInterfaceId) != eniID ||
+			aws.ToString(addrs.Addresses[0].PublicIp) != aws.ToString(eip.PublicIp) || tagMap(addrs.Addresses[0].Tags)["Name"] != "web" {
+			t.Errorf("DescribeAddresses by instance-id %+v", addrs.Addresses)
+		}
+		d := must[*ec2sdk.DescribeInstancesOutput](t, "DescribeInstances")(c.DescribeInstances(ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{instID}}))
+		if got := aws.ToString(d.Reservations[0].Instances[0].PublicIpAddress); got != aws.ToString(eip.PublicIp) {
+			t.Errorf("instance public address %q, want the Elastic IP %s", got, aws.ToString(eip.PublicIp))
+		}
+		_, err := c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: aws.String(allocID)})
+		wantCode(t, "ReleaseAddress while associated", err, "InvalidIPAddress.InUse")
+
+		eni := must[*ec2sdk.CreateNetworkInterfaceOutput](t, "CreateNetworkInterface")(c.CreateNetworkInterface(ctx, &ec2sdk.CreateNetworkInterfaceInput{
+			SubnetId: aws.String(subnetID), Groups: []string{sgID}, Description: aws.String("second"),
+			TagSpecifications: tagSpec(types.ResourceTypeNetworkInterface, "Name", "second"),
+		})).NetworkInterface
+		second := checkID(t, "eni", eni.NetworkInterfaceId)
+		att := must[*ec2sdk.AttachNetworkInterfaceOutput](t, "AttachNetworkInterface")(c.AttachNetworkInterface(ctx, &ec2sdk.AttachNetworkInterfaceInput{
+			NetworkInterfaceId: aws.String(second), InstanceId: aws.String(instID), DeviceIndex: aws.Int32(1),
+		}))
+		attachmentID := checkID(t, "eni-attach", att.AttachmentId)
+		must[*ec2sdk.ModifyNetworkInterfaceAttributeOutput](t, "ModifyNetworkInterfaceAttribute")(c.ModifyNetworkInterfaceAttribute(ctx, &ec2sdk.ModifyNetworkInterfaceAttributeInput{
+			NetworkInterfaceId: aws.String(second), SourceDestCheck: &types.AttributeBooleanValue{Value: aws.Bool(false)},
+		}))
+		must[*ec2sdk.ResetNetworkInterfaceAttributeOutput](t, "ResetNetworkInterfaceAttribute")(c.ResetNetworkInterfaceAttribute(ctx, &ec2sdk.ResetNetworkInterfaceAttributeInput{
+			NetworkInterfaceId: aws.String(second), SourceDestCheck: aws.String("true"),
+		}))
+		attr := must[*ec2sdk.DescribeNetworkInterfaceAttributeOutput](t, "DescribeNetworkInterfaceAttribute")(c.DescribeNetworkInterfaceAttribute(ctx, &ec2sdk.DescribeNetworkInterfaceAttributeInput{
+			NetworkInterfaceId: aws.String(second), Attribute: types.NetworkInterfaceAttributeAttachment,
+		}))
+		if attr.Attachment == nil || aws.ToString(attr.Attachment.AttachmentId) != attachmentID || aws.ToInt32(attr.Attachment.DeviceIndex) != 1 {
+			t.Errorf("attachment attribute %+v", attr.Attachment)
+		}
+		assigned := must[*ec2sdk.AssignPrivateIpAddressesOutput](t, "AssignPrivateIpAddresses")(c.AssignPrivateIpAddresses(ctx, &ec2sdk.AssignPrivateIpAddressesInput{
+			NetworkInterfaceId: aws.String(second), SecondaryPrivateIpAddressCount: aws.Int32(1),
+		}))
+		if len(assigned.AssignedPrivateIpAddresses) != 1 {
+			t.Fatalf("AssignPrivateIpAddresses %+v", assigned.AssignedPrivateIpAddresses)
+		}
+		_, err = c.AssignPrivateIpAddresses(ctx, &ec2sdk.AssignPrivateIpAddressesInput{NetworkInterfaceId: aws.String(second), SecondaryPrivateIpAddressCount: aws.Int32(1)})
+		wantCode(t, "a third address on a t3.micro interface", err, "PrivateIpAddressLimitExceeded")
+		must[*ec2sdk.UnassignPrivateIpAddressesOutput](t, "UnassignPrivateIpAddresses")(c.UnassignPrivateIpAddresses(ctx, &ec2sdk.UnassignPrivateIpAddressesInput{
+			NetworkInterfaceId: aws.String(second), PrivateIpAddresses: []string{aws.ToString(assigned.AssignedPrivateIpAddresses[0].PrivateIpAddress)},
+		}))
+		_, err = c.DeleteNetworkInterface(ctx, &ec2sdk.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(second)})
+		wantCode(t, "DeleteNetworkInterface while attached", err, "InvalidNetworkInterface.InUse")
+		must[*ec2sdk.DetachNetworkInterfaceOutput](t, "DetachNetworkInterface")(c.DetachNetworkInterface(ctx, &ec2sdk.DetachNetworkInterfaceInput{AttachmentId: aws.String(attachmentID)}))
+		must[*ec2sdk.DeleteNetworkInterfaceOutput](t, "DeleteNetworkInterface")(c.DeleteNetworkInterface(ctx, &ec2sdk.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(second)}))
+
+		must[*ec2sdk.DisassociateAddressOutput](t, "DisassociateAddress")(c.DisassociateAddress(ctx, &ec2sdk.DisassociateAddressInput{AssociationId: aws.String(assocID)}))
+		must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: aws.String(allocID)}))
+	})
+
 	t.Run("teardown", func(t *testing.T) {
 		_, err := c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: aws.String(vpcID)})
 		wantCode(t, "DeleteVpc with subnets and gateways", err, "DependencyViolation")
