@@ -131,14 +131,14 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 		}
 	}
 	for _, l := range ns.Links {
-		if err := a.link(c, l); err != nil {
+		if err := a.link(c, l, ns.Guest); err != nil {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (a *apply) link(c *nsConn, l plan.Link) error {
+func (a *apply) link(c *nsConn, l plan.Link, guest bool) error {
 	link, err := c.nl.LinkByName(l.Name)
 	if err != nil {
 		return err // the pair could not be created; reported there
@@ -189,7 +189,7 @@ func (a *apply) link(c *nsConn, l plan.Link) error {
 			return err
 		}
 	}
-	if err := a.addrs(c, link, l.Addrs); err != nil {
+	if err := a.addrs(c, link, l.Addrs, guest); err != nil {
 		return err
 	}
 	if attrs.Flags&net.FlagUp == 0 {
@@ -202,8 +202,8 @@ func (a *apply) link(c *nsConn, l plan.Link) error {
 }
 
 // addrs adds the missing addresses and removes the others, except IPv6 link-local ones,
-// which the kernel manages.
-func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix) error {
+// which the kernel manages, and except in a guest, whose own addresses stay.
+func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix, guest bool) error {
 	have, err := c.nl.AddrList(link, netlink.FAMILY_ALL)
 	if err != nil {
 		return fmt.Errorf("list addresses: %w", err)
@@ -220,6 +220,9 @@ func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix) error {
 		}
 		if wanted[p] {
 			present[p] = true
+			continue
+		}
+		if guest {
 			continue
 		}
 		if err := c.nl.AddrDel(link, &ad); err != nil {

@@ -69,6 +69,9 @@ func (a *apply) routes(c *nsConn, ns plan.Namespace) error {
 				if ok && !seen[key] {
 					continue // replaced below
 				}
+				if ns.Guest {
+					continue // the instance's own route
+				}
 				if err := c.nl.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
 					errs = append(errs, fmt.Errorf("delete route %s table %d: %w", key.dst, t, err))
 					continue
@@ -119,6 +122,9 @@ func routeMatches(r netlink.Route, w plan.Route, index map[string]int) bool {
 		if r.Type != unix.RTN_UNICAST || r.LinkIndex != index[w.Dev] || len(r.MultiPath) > 0 {
 			return false
 		}
+		if src, _ := netip.AddrFromSlice(r.Src); w.Src.IsValid() != (r.Src != nil) || w.Src.IsValid() && src.Unmap() != w.Src {
+			return false
+		}
 		if !w.Gateway.IsValid() {
 			return r.Gw == nil
 		}
@@ -140,6 +146,9 @@ func kernelRoute(w plan.Route, index map[string]int) (*netlink.Route, error) {
 			return nil, fmt.Errorf("no link %q", w.Dev)
 		}
 		r.Type, r.LinkIndex = unix.RTN_UNICAST, idx
+		if w.Src.IsValid() {
+			r.Src = net.IP(w.Src.AsSlice())
+		}
 		if w.Gateway.IsValid() {
 			r.Gw = net.IP(w.Gateway.AsSlice())
 			r.Flags = int(netlink.FLAG_ONLINK)

@@ -132,7 +132,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		subnet := n.Subnets[eni.Subnet]
 		inst := instances[eni.Instance]
 		if inst == nil {
-			inst = &Namespace{Name: eni.Instance}
+			inst = &Namespace{Name: eni.Instance, Guest: true}
 			instances[eni.Instance] = inst
 		}
 		dev := "eth" + strconv.Itoa(eni.DeviceIndex)
@@ -288,7 +288,7 @@ func addGateway(n *model.Network, router, internet *Namespace, igw string, enis 
 	for _, eni := range enis {
 		for _, m := range eni.PublicMappings() {
 			router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: m.Private, Public: m.Public})
-			internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(m.Public, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr()})
+			internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(m.Public, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr(), Src: InternetHost})
 		}
 	}
 }

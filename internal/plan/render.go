@@ -11,7 +11,11 @@ import (
 func (s State) String() string {
 	var b strings.Builder
 	for _, ns := range s.Namespaces {
-		fmt.Fprintf(&b, "netns %s\n", ns.Name)
+		fmt.Fprintf(&b, "netns %s", ns.Name)
+		if ns.Guest {
+			b.WriteString(" guest")
+		}
+		b.WriteString("\n")
 		for _, k := range sortedKeys(ns.Sysctls) {
 			fmt.Fprintf(&b, "  sysctl %s=%s\n", k, ns.Sysctls[k])
 		}
@@ -42,6 +46,9 @@ func (s State) String() string {
 			}
 			if r.Dev != "" {
 				fmt.Fprintf(&b, " dev %s", r.Dev)
+			}
+			if r.Src.IsValid() {
+				fmt.Fprintf(&b, " src %s", r.Src)
 			}
 			if r.Table != 0 {
 				fmt.Fprintf(&b, " table %d", r.Table)

@@ -21,6 +21,10 @@ type Namespace struct {
 	Links   []Link
 	Routes  []Route
 	Rules   []Rule
+	// Guest marks an instance: its operating system may add addresses and routes of its
+	// own, as on AWS, so the realizer adds and repairs what the plan says and deletes
+	// nothing else there.
+	Guest bool
 	// Firewall is the nftables ruleset of the namespace, nil for none.
 	Firewall *Firewall
 }
@@ -61,6 +65,7 @@ type Route struct {
 	Type    RouteType
 	Dev     string     // for unicast
 	Gateway netip.Addr // optional; the route is on-link when set
+	Src     netip.Addr // optional preferred source address
 }
 
 // Rule is a policy routing rule: packets arriving on IIF look up Table. internal/linux
