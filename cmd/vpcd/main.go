@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -87,6 +88,7 @@ func serve(args []string) error {
 	credsFile := fs.String("credentials", "", "credentials file for --auth strict: lines of ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID")
 	dataPlaneMode := fs.String("data-plane", "auto", "auto: carry packets when running as root; off: the API only")
 	internetNS := fs.String("internet-netns", plan.Internet, "name of the simulated internet's namespace (two vpcd on one host need two)")
+	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -135,7 +137,15 @@ func serve(args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc := control.New(st, control.Config{Regions: cfg.Regions})
+	var pool []netip.Prefix
+	for _, p := range strings.Split(*publicPool, ",") {
+		pfx, err := netip.ParsePrefix(strings.TrimSpace(p))
+		if err != nil || !pfx.Addr().Is4() || pfx.Bits() > 30 {
+			return fmt.Errorf("--public-pool: %q is not an IPv4 range of at least 4 addresses", p)
+		}
+		pool = append(pool, pfx.Masked())
+	}
+	svc := control.New(st, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool})
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
 	var dp *dataplane.Dataplane
