@@ -146,3 +146,172 @@ func TestPublicAddressesUniqueAcrossAccounts(t *testing.T) {
 		seen[*ip] = true
 	}
 }
+
+func availableAddresses(t *testing.T, s *Service, subnetID string) int32 {
+	t.Helper()
+	sn, err := s.DescribeSubnets(context.Background(), testCaller, &ec2.DescribeSubnetsRequest{SubnetIds: []string{subnetID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *sn.Subnets[0].AvailableIpAddressCount
+}
+
+func TestNetworkInterfaceLifecycle(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
+	free := availableAddresses(t, s, subnetID)
+	created, err := s.CreateNetworkInterface(ctx, testCaller, &ec2.CreateNetworkInterfaceRequest{
+		SubnetId: &subnetID, Description: ptr("spare"), PrivateIpAddress: ptr("10.0.1.50"), SecondaryPrivateIpAddressCount: ptr(int32(2)),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("network-interface"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("spare")}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ni := created.NetworkInterface
+	eniID := *ni.NetworkInterfaceId
+	if *ni.PrivateIpAddress != "10.0.1.50" || len(ni.PrivateIpAddresses) != 3 || len(ni.Groups) != 1 || *ni.Groups[0].GroupName != "default" ||
+		*ni.VpcId != vpcID || ni.Attachment != nil || *ni.Description != "spare" || len(ni.TagSet) != 1 {
+		t.Errorf("CreateNetworkInterface = %+v", ni)
+	}
+	if got := availableAddresses(t, s, subnetID); got != free-3 {
+		t.Errorf("available %d, want %d", got, free-3)
+	}
+	for _, tc := range []struct {
+		name string
+		in   ec2.CreateNetworkInterfaceRequest
+		code string
+	}{
+		{"address in use", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddress: ptr("10.0.1.50")}, "InvalidIPAddress.InUse"},
+		{"address outside the subnet", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddress: ptr("10.0.2.5")}, "InvalidParameterValue"},
+		{"unknown subnet", ec2.CreateNetworkInterfaceRequest{SubnetId: ptr("subnet-0123456789abcdef0")}, "InvalidSubnetID.NotFound"},
+		{"unknown group", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, Groups: []string{"sg-0123456789abcdef0"}}, "InvalidGroup.NotFound"},
+		{"two primaries", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddresses: []ec2.PrivateIpAddressSpecification{
+			{PrivateIpAddress: ptr("10.0.1.60"), Primary: ptr(true)}, {PrivateIpAddress: ptr("10.0.1.61"), Primary: ptr(true)}}}, "InvalidParameterValue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.CreateNetworkInterface(ctx, testCaller, &tc.in)
+			wantCode(t, err, tc.code)
+		})
+	}
+
+	small := func(in *ec2.RunInstancesRequest) { in.InstanceType = ptr("m1.small") } // two interfaces, four addresses each
+	a := mustRun(t, s, subnetID, small)
+	b := mustRun(t, s, subnetID, small)
+	mac := *ni.MacAddress
+	att, err := s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: a.InstanceId, DeviceIndex: ptr(int32(1))})
+	if err != nil || !validID(*att.AttachmentId, "eni-attach") {
+		t.Fatalf("AttachNetworkInterface = %+v, %v", att, err)
+	}
+	inst := describeInstance(t, s, *a.InstanceId)
+	if len(inst.NetworkInterfaces) != 2 || *inst.NetworkInterfaces[1].NetworkInterfaceId != eniID || *inst.NetworkInterfaces[1].Attachment.DeviceIndex != 1 {
+		t.Errorf("instance interfaces %+v", inst.NetworkInterfaces)
+	}
+	err = s.DeleteNetworkInterface(ctx, testCaller, &ec2.DeleteNetworkInterfaceRequest{NetworkInterfaceId: &eniID})
+	wantCode(t, err, "InvalidNetworkInterface.InUse")
+	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: b.InstanceId, DeviceIndex: ptr(int32(1))})
+	wantCode(t, err, "InvalidNetworkInterface.InUse")
+
+	other, err := s.CreateNetworkInterface(ctx, testCaller, &ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherID := *other.NetworkInterface.NetworkInterfaceId
+	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &otherID, InstanceId: a.InstanceId, DeviceIndex: ptr(int32(1))})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &otherID, InstanceId: a.InstanceId, DeviceIndex: ptr(int32(2))})
+	wantCode(t, err, "AttachmentLimitExceeded")
+
+	// Four addresses per m1.small interface: the spare has three.
+	_, err = s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, SecondaryPrivateIpAddressCount: ptr(int32(2))})
+	wantCode(t, err, "PrivateIpAddressLimitExceeded")
+	// Reassignment takes a secondary address of another interface.
+	if _, err := s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &otherID, SecondaryPrivateIpAddressCount: ptr(int32(1))}); err != nil {
+		t.Fatal(err)
+	}
+	desc, _ := s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{NetworkInterfaceIds: []string{otherID}})
+	moving := *desc.NetworkInterfaces[0].PrivateIpAddresses[1].PrivateIpAddress
+	_, err = s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{moving}})
+	wantCode(t, err, "InvalidIPAddress.InUse")
+	assigned, err := s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{moving}, AllowReassignment: ptr(true)})
+	if err != nil || len(assigned.AssignedPrivateIpAddresses) != 1 || *assigned.AssignedPrivateIpAddresses[0].PrivateIpAddress != moving {
+		t.Fatalf("AssignPrivateIpAddresses with reassignment = %+v, %v", assigned, err)
+	}
+	desc, _ = s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{NetworkInterfaceIds: []string{otherID}})
+	if len(desc.NetworkInterfaces[0].PrivateIpAddresses) != 1 {
+		t.Errorf("the other interface keeps %+v", desc.NetworkInterfaces[0].PrivateIpAddresses)
+	}
+	err = s.UnassignPrivateIpAddresses(ctx, testCaller, &ec2.UnassignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{"10.0.1.50"}})
+	wantCode(t, err, "InvalidParameterValue")
+	err = s.UnassignPrivateIpAddresses(ctx, testCaller, &ec2.UnassignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{"10.0.1.99"}})
+	wantCode(t, err, "InvalidParameterValue")
+	if err := s.UnassignPrivateIpAddresses(ctx, testCaller, &ec2.UnassignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{moving}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Attributes.
+	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Description: &ec2.AttributeValue{Value: ptr("moved")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, SourceDestCheck: &ec2.AttributeBooleanValue{Value: ptr(false)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID,
+		Attachment: &ec2.NetworkInterfaceAttachmentChanges{AttachmentId: att.AttachmentId, DeleteOnTermination: ptr(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Groups: []string{"sg-0123456789abcdef0"}})
+	wantCode(t, err, "InvalidGroup.NotFound")
+	for attr, check := range map[string]func(*ec2.DescribeNetworkInterfaceAttributeResult) bool{
+		"description":     func(r *ec2.DescribeNetworkInterfaceAttributeResult) bool { return *r.Description.Value == "moved" },
+		"sourceDestCheck": func(r *ec2.DescribeNetworkInterfaceAttributeResult) bool { return !*r.SourceDestCheck.Value },
+		"attachment":      func(r *ec2.DescribeNetworkInterfaceAttributeResult) bool { return *r.Attachment.DeleteOnTermination },
+		"groupSet":        func(r *ec2.DescribeNetworkInterfaceAttributeResult) bool { return len(r.Groups) == 1 },
+	} {
+		r, err := s.DescribeNetworkInterfaceAttribute(ctx, testCaller, &ec2.DescribeNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Attribute: ptr(attr)})
+		if err != nil || !check(r) {
+			t.Errorf("attribute %s = %+v, %v", attr, r, err)
+		}
+	}
+	_, err = s.DescribeNetworkInterfaceAttribute(ctx, testCaller, &ec2.DescribeNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Attribute: ptr("nope")})
+	wantCode(t, err, "InvalidParameterValue")
+	if err := s.ResetNetworkInterfaceAttribute(ctx, testCaller, &ec2.ResetNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, SourceDestCheck: ptr("true")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Detach and move to b: same addresses and MAC.
+	err = s.DetachNetworkInterface(ctx, testCaller, &ec2.DetachNetworkInterfaceRequest{AttachmentId: a.NetworkInterfaces[0].Attachment.AttachmentId})
+	wantCode(t, err, "OperationNotPermitted")
+	err = s.DetachNetworkInterface(ctx, testCaller, &ec2.DetachNetworkInterfaceRequest{AttachmentId: ptr("eni-attach-0123456789abcdef0")})
+	wantCode(t, err, "InvalidAttachmentID.NotFound")
+	if err := s.DetachNetworkInterface(ctx, testCaller, &ec2.DetachNetworkInterfaceRequest{AttachmentId: att.AttachmentId}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describeInstance(t, s, *a.InstanceId); len(got.NetworkInterfaces) != 1 {
+		t.Errorf("a after detach %+v", got.NetworkInterfaces)
+	}
+	if _, err := s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: b.InstanceId, DeviceIndex: ptr(int32(1))}); err != nil {
+		t.Fatal(err)
+	}
+	moved := describeInstance(t, s, *b.InstanceId).NetworkInterfaces[1]
+	if *moved.NetworkInterfaceId != eniID || *moved.MacAddress != mac || *moved.PrivateIpAddress != "10.0.1.50" || len(moved.PrivateIpAddresses) != 3 || *moved.SourceDestCheck != true {
+		t.Errorf("moved interface %+v", moved)
+	}
+	n, _, err := s.Network(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := n.Interfaces[eniID]; m.Instance != *b.InstanceId || m.DeviceIndex != 1 {
+		t.Errorf("model interface %+v", m)
+	}
+
+	// Delete once detached: its addresses go back to the subnet.
+	if err := s.DeleteNetworkInterface(ctx, testCaller, &ec2.DeleteNetworkInterfaceRequest{NetworkInterfaceId: &otherID}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.DeleteNetworkInterface(ctx, testCaller, &ec2.DeleteNetworkInterfaceRequest{NetworkInterfaceId: &otherID})
+	wantCode(t, err, "InvalidNetworkInterfaceID.NotFound")
+	if got := availableAddresses(t, s, subnetID); got != free-3-2 {
+		t.Errorf("available %d, want %d (the spare's three and the instances' two)", got, free-5)
+	}
+}
