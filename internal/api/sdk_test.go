@@ -279,6 +279,55 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 	})
 
+	t.Run("dhcp options and prefix lists", func(t *testing.T) {
+		dopt := must[*ec2sdk.CreateDhcpOptionsOutput](t, "CreateDhcpOptions")(c.CreateDhcpOptions(ctx, &ec2sdk.CreateDhcpOptionsInput{
+			DhcpConfigurations: []types.NewDhcpConfiguration{{Key: aws.String("domain-name"), Values: []string{"corp.example"}}, {Key: aws.String("domain-name-servers"), Values: []string{"AmazonProvidedDNS"}}},
+			TagSpecifications:  tagSpec(types.ResourceTypeDhcpOptions, "Name", "corp"),
+		})).DhcpOptions
+		doptID := checkID(t, "dopt", dopt.DhcpOptionsId)
+		must[*ec2sdk.AssociateDhcpOptionsOutput](t, "AssociateDhcpOptions")(c.AssociateDhcpOptions(ctx, &ec2sdk.AssociateDhcpOptionsInput{DhcpOptionsId: aws.String(doptID), VpcId: aws.String(vpcID)}))
+		sets := must[*ec2sdk.DescribeDhcpOptionsOutput](t, "DescribeDhcpOptions")(c.DescribeDhcpOptions(ctx, &ec2sdk.DescribeDhcpOptionsInput{Filters: []types.Filter{filter("value", "corp.example")}}))
+		if len(sets.DhcpOptions) != 1 || len(sets.DhcpOptions[0].DhcpConfigurations) != 2 || aws.ToString(sets.DhcpOptions[0].DhcpConfigurations[0].Values[0].Value) != "corp.example" {
+			t.Errorf("DescribeDhcpOptions %+v", sets.DhcpOptions)
+		}
+		_, err := c.DeleteDhcpOptions(ctx, &ec2sdk.DeleteDhcpOptionsInput{DhcpOptionsId: aws.String(doptID)})
+		wantCode(t, "DeleteDhcpOptions in use", err, "DependencyViolation")
+		must[*ec2sdk.AssociateDhcpOptionsOutput](t, "AssociateDhcpOptions")(c.AssociateDhcpOptions(ctx, &ec2sdk.AssociateDhcpOptionsInput{DhcpOptionsId: vpc.DhcpOptionsId, VpcId: aws.String(vpcID)}))
+		must[*ec2sdk.DeleteDhcpOptionsOutput](t, "DeleteDhcpOptions")(c.DeleteDhcpOptions(ctx, &ec2sdk.DeleteDhcpOptionsInput{DhcpOptionsId: aws.String(doptID)}))
+
+		pl := must[*ec2sdk.CreateManagedPrefixListOutput](t, "CreateManagedPrefixList")(c.CreateManagedPrefixList(ctx, &ec2sdk.CreateManagedPrefixListInput{
+			PrefixListName: aws.String("corp"), MaxEntries: aws.Int32(5), AddressFamily: aws.String("IPv4"),
+			Entries:           []types.AddPrefixListEntry{{Cidr: aws.String("192.0.2.0/24"), Description: aws.String("office")}},
+			TagSpecifications: tagSpec(types.ResourceTypePrefixList, "Name", "corp"),
+		})).PrefixList
+		plID := checkID(t, "pl", pl.PrefixListId)
+		if aws.ToInt64(pl.Version) != 1 || string(pl.State) != "create-complete" || tagMap(pl.Tags)["Name"] != "corp" {
+			t.Errorf("new prefix list %+v", pl)
+		}
+		mod := must[*ec2sdk.ModifyManagedPrefixListOutput](t, "ModifyManagedPrefixList")(c.ModifyManagedPrefixList(ctx, &ec2sdk.ModifyManagedPrefixListInput{
+			PrefixListId: aws.String(plID), CurrentVersion: aws.Int64(1), AddEntries: []types.AddPrefixListEntry{{Cidr: aws.String("198.51.100.0/24")}},
+		})).PrefixList
+		if aws.ToInt64(mod.Version) != 2 {
+			t.Errorf("modified prefix list %+v", mod)
+		}
+		entries := must[*ec2sdk.GetManagedPrefixListEntriesOutput](t, "GetManagedPrefixListEntries")(c.GetManagedPrefixListEntries(ctx, &ec2sdk.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(plID)}))
+		if len(entries.Entries) != 2 {
+			t.Errorf("entries %+v", entries.Entries)
+		}
+		lists := must[*ec2sdk.DescribeManagedPrefixListsOutput](t, "DescribeManagedPrefixLists")(c.DescribeManagedPrefixLists(ctx, &ec2sdk.DescribeManagedPrefixListsInput{Filters: []types.Filter{filter("owner-id", "AWS")}}))
+		if len(lists.PrefixLists) != 2 {
+			t.Errorf("AWS-managed prefix lists %+v", lists.PrefixLists)
+		}
+		assoc := must[*ec2sdk.GetManagedPrefixListAssociationsOutput](t, "GetManagedPrefixListAssociations")(c.GetManagedPrefixListAssociations(ctx, &ec2sdk.GetManagedPrefixListAssociationsInput{PrefixListId: aws.String(plID)}))
+		if len(assoc.PrefixListAssociations) != 0 {
+			t.Errorf("associations %+v", assoc.PrefixListAssociations)
+		}
+		del := must[*ec2sdk.DeleteManagedPrefixListOutput](t, "DeleteManagedPrefixList")(c.DeleteManagedPrefixList(ctx, &ec2sdk.DeleteManagedPrefixListInput{PrefixListId: aws.String(plID)}))
+		if aws.ToString(del.PrefixList.PrefixListId) != plID {
+			t.Errorf("deleted %+v", del.PrefixList)
+		}
+	})
+
 	// An internet gateway attached to the VPC, an egress-only one for IPv6.
 	igw := must[*ec2sdk.CreateInternetGatewayOutput](t, "CreateInternetGateway")(c.CreateInternetGateway(ctx, &ec2sdk.CreateInternetGatewayInput{
 		TagSpecifications: tagSpec(types.ResourceTypeInternetGateway, "Name", "gw"),

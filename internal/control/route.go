@@ -175,13 +175,10 @@ func errDifferentNetworks(rtbID, targetID string) error {
 	return ec2.ErrInvalidParameterValue("route table %s and %s %s belong to different networks", rtbID, noun, targetID)
 }
 
-// checkPrefixList returns AWS's error unless the prefix list exists. vpcd keeps no prefix
-// lists yet.
+// checkPrefixList returns AWS's error unless the prefix list exists (see prefixlist.go).
 func checkPrefixList(t *txn, c Caller, id string) error {
-	if err := checkID(id, "pl"); err != nil {
-		return err
-	}
-	return notFound(id)
+	_, err := getPrefixList(t, c, id)
+	return err
 }
 
 // routeStates answers, for routes of stored tables, whether each is active or a

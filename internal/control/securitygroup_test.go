@@ -170,7 +170,8 @@ func TestAuthorizeValidation(t *testing.T) {
 		{"protocol by number", proto("50", 1, 2), ""},
 		{"referenced group in the same vpc", fromGroup("tcp", 5432, 5432, peer), ""},
 		{"the group itself", fromGroup("tcp", 5433, 5433, g), ""},
-		{"prefix list", ec2.IpPermission{IpProtocol: ptr("-1"), PrefixListIds: []ec2.PrefixListId{{PrefixListId: ptr("pl-0123456789abcdef0"), Description: ptr("s3")}}}, ""},
+		{"unknown prefix list", ec2.IpPermission{IpProtocol: ptr("-1"), PrefixListIds: []ec2.PrefixListId{{PrefixListId: ptr("pl-0123456789abcdef0")}}}, "InvalidPrefixListID.NotFound"},
+		{"prefix list", ec2.IpPermission{IpProtocol: ptr("-1"), PrefixListIds: []ec2.PrefixListId{{PrefixListId: ptr(awsManagedPrefixLists(testCaller.Region)[1].ID), Description: ptr("s3")}}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ingress(s, g, tc.perm)

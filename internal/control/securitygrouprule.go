@@ -131,9 +131,10 @@ func errRuleIDNotFound(id string) error {
 	return ec2.Errorf("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
 }
 
-// checkRuleQuota applies the rules-per-group quota. A rule that names a group or a
-// prefix list counts once for IPv4 and once for IPv6, as AWS counts it.
-func checkRuleQuota(rules []sgRule) error {
+// checkRuleQuota applies the rules-per-group quota. A rule that names a group counts
+// once for IPv4 and once for IPv6, one that names a prefix list as many times as the
+// list's MaxEntries in its family, as AWS counts them.
+func checkRuleQuota(t *txn, c Caller, rules []sgRule) error {
 	var count [2][2]int // [egress][ipv6]
 	for _, r := range rules {
 		e := 0
@@ -145,6 +146,12 @@ func checkRuleQuota(rules []sgRule) error {
 			count[e][0]++
 		case r.Cidr.IsValid():
 			count[e][1]++
+		case r.PrefixListID != "":
+			n, family, err := prefixListRuleWeight(t, c, r.PrefixListID)
+			if err != nil {
+				return err
+			}
+			count[e][family] += n
 		default:
 			count[e][0]++
 			count[e][1]++
@@ -230,7 +237,7 @@ func (x *ruleParser) permission(p ec2.IpPermission, egress bool) ([]sgRule, erro
 	for _, pl := range p.PrefixListIds {
 		r := base
 		r.PrefixListID = deref(pl.PrefixListId)
-		if err := checkID(r.PrefixListID, "pl"); err != nil {
+		if _, err := getPrefixList(x.t, x.c, r.PrefixListID); err != nil {
 			return nil, err
 		}
 		if err := add(r, pl.Description); err != nil {
@@ -379,7 +386,7 @@ func (s *Service) authorize(ctx context.Context, c Caller, groupID, groupName *s
 			added[i].Tags = maps.Clone(tags)
 		}
 		g.Rules = append(g.Rules, added...)
-		if err := checkRuleQuota(g.Rules); err != nil {
+		if err := checkRuleQuota(t, c, g.Rules); err != nil {
 			return err
 		}
 		for _, r := range added {
@@ -520,7 +527,7 @@ func (s *Service) ModifySecurityGroupRules(ctx context.Context, c Caller, in *ec
 			}
 			seen[r.identity()] = true
 		}
-		if err := checkRuleQuota(g.Rules); err != nil {
+		if err := checkRuleQuota(t, c, g.Rules); err != nil {
 			return err
 		}
 		return t.put(c.key(g.ID), g)

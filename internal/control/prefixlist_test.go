@@ -1,0 +1,160 @@
+package control
+
+import (
+	"context"
+	"testing"
+
+	"vpcd/internal/ec2"
+)
+
+func createPrefixList(t *testing.T, s *Service, max int32, cidrs ...string) *ec2.ManagedPrefixList {
+	t.Helper()
+	req := &ec2.CreateManagedPrefixListRequest{PrefixListName: ptr("corp"), MaxEntries: ptr(max), AddressFamily: ptr("IPv4")}
+	for _, c := range cidrs {
+		req.Entries = append(req.Entries, ec2.AddPrefixListEntry{Cidr: ptr(c)})
+	}
+	out, err := s.CreateManagedPrefixList(context.Background(), testCaller, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.PrefixList
+}
+
+func prefixListEntries(t *testing.T, s *Service, id string, version *int64) []string {
+	t.Helper()
+	out, err := s.GetManagedPrefixListEntries(context.Background(), testCaller, &ec2.GetManagedPrefixListEntriesRequest{PrefixListId: ptr(id), TargetVersion: version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cidrs []string
+	for _, e := range out.Entries {
+		cidrs = append(cidrs, *e.Cidr)
+	}
+	return cidrs
+}
+
+func TestCreateManagedPrefixListValidation(t *testing.T) {
+	s := newTestService(t)
+	req := func(name, family string, max int32, cidrs ...string) *ec2.CreateManagedPrefixListRequest {
+		r := &ec2.CreateManagedPrefixListRequest{PrefixListName: ptr(name), AddressFamily: ptr(family), MaxEntries: ptr(max)}
+		for _, c := range cidrs {
+			r.Entries = append(r.Entries, ec2.AddPrefixListEntry{Cidr: ptr(c)})
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		req  *ec2.CreateManagedPrefixListRequest
+		code string
+	}{
+		{"no name", req("", "IPv4", 5), "MissingParameter"},
+		{"reserved name", req("com.amazonaws.mine", "IPv4", 5), "InvalidParameterValue"},
+		{"max entries 0", req("a", "IPv4", 0), "InvalidParameterValue"},
+		{"max entries 1001", req("a", "IPv4", 1001), "InvalidParameterValue"},
+		{"unknown family", req("a", "IPv5", 5), "InvalidParameterValue"},
+		{"more entries than max", req("a", "IPv4", 1, "10.0.0.0/8", "10.1.0.0/16"), "InvalidParameterValue"},
+		{"entry of the other family", req("a", "IPv4", 5, "2001:db8::/32"), "InvalidParameterValue"},
+		{"entry with host bits", req("a", "IPv4", 5, "10.0.0.1/8"), "InvalidParameterValue"},
+		{"same entry twice", req("a", "IPv4", 5, "10.0.0.0/8", "10.0.0.0/8"), "InvalidParameterValue"},
+		{"ipv6 list", req("a", "IPv6", 5, "2001:db8::/32"), ""},
+		{"max entries 1000", req("a", "IPv4", 1000, "10.0.0.0/8"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.CreateManagedPrefixList(context.Background(), testCaller, tc.req)
+			wantCode(t, err, tc.code)
+		})
+	}
+}
+
+func TestModifyManagedPrefixList(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	pl := createPrefixList(t, s, 2, "10.1.0.0/16")
+	if *pl.Version != 1 || *pl.State != "create-complete" || *pl.PrefixListArn != "arn:aws:ec2:us-east-1:"+testCaller.Account+":prefix-list/"+*pl.PrefixListId {
+		t.Fatalf("created %+v", pl)
+	}
+	id := *pl.PrefixListId
+	modify := func(r ec2.ModifyManagedPrefixListRequest) (*ec2.ManagedPrefixList, error) {
+		r.PrefixListId = ptr(id)
+		out, err := s.ModifyManagedPrefixList(ctx, testCaller, &r)
+		if err != nil {
+			return nil, err
+		}
+		return out.PrefixList, nil
+	}
+	add := []ec2.AddPrefixListEntry{{Cidr: ptr("10.2.0.0/16")}}
+	_, err := modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, CurrentVersion: ptr(int64(7))})
+	wantCode(t, err, "PrefixListVersionMismatch")
+	_, err = modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, MaxEntries: ptr(int32(5)), CurrentVersion: ptr(int64(1))})
+	wantCode(t, err, "InvalidParameterCombination")
+	got, err := modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, CurrentVersion: ptr(int64(1))})
+	if err != nil || *got.Version != 2 {
+		t.Fatalf("add: %+v, %v", got, err)
+	}
+	_, err = modify(ec2.ModifyManagedPrefixListRequest{AddEntries: []ec2.AddPrefixListEntry{{Cidr: ptr("10.3.0.0/16")}}, CurrentVersion: ptr(int64(2))})
+	wantCode(t, err, "InvalidParameterValue") // beyond MaxEntries
+	_, err = modify(ec2.ModifyManagedPrefixListRequest{MaxEntries: ptr(int32(1))})
+	wantCode(t, err, "InvalidParameterValue") // fewer than its entries
+	got, err = modify(ec2.ModifyManagedPrefixListRequest{RemoveEntries: []ec2.RemovePrefixListEntry{{Cidr: ptr("10.1.0.0/16")}}, CurrentVersion: ptr(int64(2)), PrefixListName: ptr("renamed")})
+	if err != nil || *got.Version != 3 || *got.PrefixListName != "renamed" {
+		t.Fatalf("remove: %+v, %v", got, err)
+	}
+	if e := prefixListEntries(t, s, id, nil); len(e) != 1 || e[0] != "10.2.0.0/16" {
+		t.Fatalf("current entries %v", e)
+	}
+	if e := prefixListEntries(t, s, id, ptr(int64(2))); len(e) != 2 {
+		t.Fatalf("version 2 entries %v", e)
+	}
+	_, err = s.GetManagedPrefixListEntries(ctx, testCaller, &ec2.GetManagedPrefixListEntriesRequest{PrefixListId: ptr(id), TargetVersion: ptr(int64(4))})
+	wantCode(t, err, "InvalidParameterValue")
+}
+
+func TestDescribeManagedPrefixListsShowsAWSManaged(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	own := *createPrefixList(t, s, 3).PrefixListId
+	out, err := s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{})
+	if err != nil || len(out.PrefixLists) != 3 {
+		t.Fatalf("got %+v, %v; want s3, dynamodb and own", out, err)
+	}
+	out, err = s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{Filters: []ec2.Filter{{Name: ptr("prefix-list-name"), Values: []string{"com.amazonaws.us-east-1.s3"}}}})
+	if err != nil || len(out.PrefixLists) != 1 || *out.PrefixLists[0].OwnerId != "AWS" {
+		t.Fatalf("s3 list: %+v, %v", out, err)
+	}
+	s3 := *out.PrefixLists[0].PrefixListId
+	if e := prefixListEntries(t, s, s3, nil); len(e) == 0 {
+		t.Fatal("the s3 list has no entries")
+	}
+	_, err = s.DeleteManagedPrefixList(ctx, testCaller, &ec2.DeleteManagedPrefixListRequest{PrefixListId: ptr(s3)})
+	wantCode(t, err, "UnauthorizedOperation")
+	_, err = s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{PrefixListIds: []string{own, "pl-0123456789abcdef0"}})
+	wantCode(t, err, "InvalidPrefixListID.NotFound")
+}
+
+func TestPrefixListReferences(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
+	g := createGroup(t, s, vpc, "a")
+	pl := *createPrefixList(t, s, 40, "192.0.2.0/24").PrefixListId
+	perm := func(port int32) ec2.IpPermission {
+		return ec2.IpPermission{IpProtocol: ptr("tcp"), FromPort: ptr(port), ToPort: ptr(port), PrefixListIds: []ec2.PrefixListId{{PrefixListId: ptr(pl)}}}
+	}
+	_, err := ingress(s, g, perm(22))
+	wantCode(t, err, "")
+	_, err = ingress(s, g, perm(23)) // 80 rules of the quota of 60
+	wantCode(t, err, "RulesPerSecurityGroupLimitExceeded")
+	rtb := createRouteTable(t, s, vpc)
+	igw := createIgw(t, s)
+	attachIgw(t, s, igw, vpc)
+	_, err = s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationPrefixListId: ptr(pl), GatewayId: ptr(igw)})
+	wantCode(t, err, "")
+	assoc, err := s.GetManagedPrefixListAssociations(ctx, testCaller, &ec2.GetManagedPrefixListAssociationsRequest{PrefixListId: ptr(pl)})
+	if err != nil || len(assoc.PrefixListAssociations) != 2 {
+		t.Fatalf("associations %+v, %v", assoc, err)
+	}
+	_, err = s.ModifyManagedPrefixList(ctx, testCaller, &ec2.ModifyManagedPrefixListRequest{PrefixListId: ptr(pl), MaxEntries: ptr(int32(61))})
+	wantCode(t, err, "RulesPerSecurityGroupLimitExceeded")
+	_, err = s.DeleteManagedPrefixList(ctx, testCaller, &ec2.DeleteManagedPrefixListRequest{PrefixListId: ptr(pl)})
+	wantCode(t, err, "DependencyViolation")
+}
