@@ -52,7 +52,34 @@ func execIn(args []string) error {
 	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
 		return fmt.Errorf("enter %s: %w", name, err)
 	}
+	if err := bindEtcNetns(name); err != nil {
+		return err
+	}
 	return syscall.Exec(path, argv, os.Environ())
+}
+
+// bindEtcNetns shows the namespace its own files of /etc/netns/NAME (its resolv.conf) in
+// place of those of /etc, as `ip netns exec` does: in a mount namespace of its own that
+// receives no mount back from the host's, so the host's /etc is never touched.
+func bindEtcNetns(name string) error {
+	dir := filepath.Join("/etc/netns", name)
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return nil // nothing to show
+	}
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("unshare the mount namespace: %w", err)
+	}
+	if err := unix.Mount("", "/", "none", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make / a slave mount: %w", err)
+	}
+	for _, e := range entries {
+		src, dst := filepath.Join(dir, e.Name()), filepath.Join("/etc", e.Name())
+		if err := unix.Mount(src, dst, "none", unix.MS_BIND, ""); err != nil {
+			fmt.Fprintf(os.Stderr, "vpcd exec: bind %s -> %s: %v\n", src, dst, err)
+		}
+	}
+	return nil
 }
 
 // cleanup removes everything vpcd made on this host for a data directory: the processes

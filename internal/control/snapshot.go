@@ -40,7 +40,22 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return err
 		}
-		n.VPCs[v.ID] = &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.cidrs(), MainRouteTable: v.MainRouteTable}
+		n.VPCs[v.ID] = &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID}
+		for id, cidrs := range AWSManagedPrefixLists(region) {
+			n.PrefixLists[id] = cidrs
+		}
+	case "dopt":
+		var d dhcpOptionsRecord
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return err
+		}
+		n.DhcpOptions[d.ID] = &model.DhcpOptions{ID: d.ID, DomainName: d.Options["domain-name"], DomainNameServers: d.Options["domain-name-servers"]}
+	case "pl":
+		var p prefixListRecord
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		n.PrefixLists[p.ID] = p.CIDRs()
 	case "subnet":
 		var sn subnetRecord
 		if err := json.Unmarshal(raw, &sn); err != nil {
@@ -58,8 +73,8 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 		}
 		m := &model.RouteTable{ID: rt.ID, VPC: rt.VpcID}
 		for _, r := range rt.Routes {
-			if r.Destination.IsValid() {
-				m.Routes = append(m.Routes, model.Route{Destination: r.Destination, Target: r.Target})
+			if r.Destination.IsValid() || r.DestinationPrefixList != "" {
+				m.Routes = append(m.Routes, model.Route{Destination: r.Destination, DestinationPrefixList: r.DestinationPrefixList, Target: r.Target})
 			}
 		}
 		n.RouteTables[rt.ID] = m
@@ -118,7 +133,7 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 		for _, r := range g.Rules {
 			m.Rules = append(m.Rules, model.SecurityGroupRule{
 				Egress: r.Egress, Protocol: protocolNumber(r.Protocol),
-				FromPort: int(r.FromPort), ToPort: int(r.ToPort), CIDR: r.Cidr, Group: r.GroupID,
+				FromPort: int(r.FromPort), ToPort: int(r.ToPort), CIDR: r.Cidr, Group: r.GroupID, PrefixList: r.PrefixListID,
 			})
 		}
 		n.SecurityGroups[g.ID] = m

@@ -44,6 +44,7 @@ type Dataplane struct {
 	kernel    *linux.Kernel
 	registry  *registry
 	processes *processes
+	resolv    *resolvConfs
 }
 
 // New returns the data plane of svc, whose store is st.
@@ -64,6 +65,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d := &Dataplane{cfg: cfg, svc: svc, st: st, registry: reg}
 	d.kernel = linux.New(linux.Config{Owned: reg.has, Logger: cfg.Logger})
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
+	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	return d, nil
 }
 
@@ -153,6 +155,7 @@ func (d *Dataplane) Reconcile(ctx context.Context) error {
 		}
 	}
 	d.processes.sync(ctx, n, d.svc)
+	d.resolv.sync(n)
 	return applyErr
 }
 
@@ -160,6 +163,7 @@ func (d *Dataplane) Reconcile(ctx context.Context) error {
 // and the namespaces in its registry.
 func (d *Dataplane) Cleanup(ctx context.Context) error {
 	d.processes.stopAll()
+	d.resolv.removeAll()
 	names := d.registry.list()
 	if len(names) == 0 {
 		return nil

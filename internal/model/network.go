@@ -19,6 +19,8 @@ type Network struct {
 	SecurityGroups   map[string]*SecurityGroup
 	NetworkACLs      map[string]*NetworkACL
 	Peerings         map[string]*Peering // active VPC peering connections only
+	DhcpOptions      map[string]*DhcpOptions
+	PrefixLists      map[string][]netip.Prefix // managed prefix lists' current CIDRs, by ID
 }
 
 // NewNetwork returns an empty network.
@@ -33,6 +35,8 @@ func NewNetwork() *Network {
 		SecurityGroups:   map[string]*SecurityGroup{},
 		NetworkACLs:      map[string]*NetworkACL{},
 		Peerings:         map[string]*Peering{},
+		DhcpOptions:      map[string]*DhcpOptions{},
+		PrefixLists:      map[string][]netip.Prefix{},
 	}
 }
 
@@ -41,6 +45,15 @@ type VPC struct {
 	CIDRs             []netip.Prefix // IPv4 then IPv6
 	MainRouteTable    string
 	InternetGateway   string // the attached one, or ""
+	DhcpOptions       string // the option set's ID, or "default" for none
+}
+
+// DhcpOptions is a DHCP option set: what a VPC's instances learn from DHCP (domain name,
+// name servers).
+type DhcpOptions struct {
+	ID                string
+	DomainName        []string
+	DomainNameServers []string // addresses, or AmazonProvidedDNS
 }
 
 // Peering is an active VPC peering connection between two VPCs, of one account or two.
@@ -79,8 +92,11 @@ type RouteTable struct {
 // instance, NAT gateway or peering. Blackhole is set when the target is gone.
 type Route struct {
 	Destination netip.Prefix
-	Target      string
-	Blackhole   bool
+	// DestinationPrefixList, when set instead of Destination, names a managed prefix list:
+	// the route stands for one route per CIDR of the list.
+	DestinationPrefixList string
+	Target                string
+	Blackhole             bool
 }
 
 type InternetGateway struct {
@@ -137,13 +153,14 @@ type SecurityGroup struct {
 
 // SecurityGroupRule allows new flows of Protocol (IANA number, -1 for all) with ports
 // FromPort..ToPort (ICMP: type and code; -1 any) to (egress) or from (ingress) a peer:
-// a CIDR or the members of a group.
+// a CIDR, the members of a group or the CIDRs of a managed prefix list.
 type SecurityGroupRule struct {
 	Egress           bool
 	Protocol         int
 	FromPort, ToPort int
 	CIDR             netip.Prefix
 	Group            string
+	PrefixList       string
 }
 
 // RouteTableOf is the route table that decides for a subnet: its associated one, else
@@ -186,9 +203,13 @@ func (n *Network) Members(group string) []netip.Addr {
 	return out
 }
 
-// Peers are the prefixes a rule lets through: its CIDR, or one host prefix per member of
-// its group, resolved now so that a change of membership takes effect at once.
+// Peers are the prefixes a rule lets through: its CIDR, the CIDRs of its prefix list, or
+// one host prefix per member of its group, resolved now so that a change of membership or
+// of the list takes effect at once.
 func (n *Network) Peers(r SecurityGroupRule) []netip.Prefix {
+	if r.PrefixList != "" {
+		return n.PrefixLists[r.PrefixList]
+	}
 	if r.Group == "" {
 		return []netip.Prefix{r.CIDR}
 	}

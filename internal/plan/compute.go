@@ -186,7 +186,7 @@ func routeTableNumbers(n *model.Network, vpc string) map[string]int {
 func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*model.Interface, peerings map[string]peeringLink) []Route {
 	var out []Route
 	hasDefault := false
-	for _, r := range rt.Routes {
+	for _, r := range prefixListRoutes(n, rt) {
 		if !r.Destination.Addr().Is4() {
 			continue // IPv6 is not carried yet
 		}
@@ -204,6 +204,34 @@ func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*mode
 	}
 	if !hasDefault {
 		out = append(out, Route{Table: table, Dst: anyIPv4, Type: RouteBlackhole})
+	}
+	return out
+}
+
+// prefixListRoutes are a table's routes with each route to a prefix list replaced by one
+// route per CIDR of the list. A CIDR that another route names already stays with that
+// route, as AWS prefers a CIDR route over a prefix list route of the same destination.
+func prefixListRoutes(n *model.Network, rt *model.RouteTable) []model.Route {
+	seen := map[netip.Prefix]bool{}
+	for _, r := range rt.Routes {
+		if r.DestinationPrefixList == "" {
+			seen[r.Destination] = true
+		}
+	}
+	out := make([]model.Route, 0, len(rt.Routes))
+	for _, r := range rt.Routes {
+		if r.DestinationPrefixList == "" {
+			out = append(out, r)
+			continue
+		}
+		for _, cidr := range n.PrefixLists[r.DestinationPrefixList] {
+			if !seen[cidr] {
+				seen[cidr] = true
+				e := r
+				e.Destination, e.DestinationPrefixList = cidr, ""
+				out = append(out, e)
+			}
+		}
 	}
 	return out
 }

@@ -1,0 +1,119 @@
+package dataplane
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"vpcd/internal/model"
+)
+
+// resolvConfs gives each running instance the DNS settings of its VPC's DHCP option set,
+// as /etc/netns/INSTANCE_ID/resolv.conf: the file that `ip netns exec` and `vpcd exec`
+// show the instance as /etc/resolv.conf. A file per instance under DATA_DIR/resolv marks
+// the ones this vpcd wrote, so that it removes only its own when an instance stops.
+type resolvConfs struct {
+	etc   string // /etc/netns
+	marks string // DATA_DIR/resolv
+	log   *slog.Logger
+}
+
+func newResolvConfs(etcNetns, dataDir string, log *slog.Logger) *resolvConfs {
+	return &resolvConfs{etc: etcNetns, marks: filepath.Join(dataDir, "resolv"), log: log}
+}
+
+// resolvConf is what an instance of the VPC reads from DHCP, written as resolv.conf: the
+// search domains of domain-name and the name servers of domain-name-servers, where
+// AmazonProvidedDNS is the VPC's base address + 2. A VPC without options gets nothing.
+func resolvConf(n *model.Network, vpc *model.VPC) []byte {
+	opts := n.DhcpOptions[vpc.DhcpOptions]
+	if opts == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# DHCP options %s of %s\n", opts.ID, vpc.ID)
+	var domains []string
+	for _, d := range opts.DomainName {
+		domains = append(domains, strings.Fields(d)...)
+	}
+	if len(domains) > 0 {
+		fmt.Fprintf(&b, "search %s\n", strings.Join(domains, " "))
+	}
+	for _, ns := range opts.DomainNameServers {
+		if ns == "AmazonProvidedDNS" {
+			if len(vpc.CIDRs) == 0 || !vpc.CIDRs[0].Addr().Is4() {
+				continue
+			}
+			ns = vpc.CIDRs[0].Masked().Addr().Next().Next().String()
+		}
+		fmt.Fprintf(&b, "nameserver %s\n", ns)
+	}
+	return b.Bytes()
+}
+
+// sync writes the resolv.conf of every running instance whose file is missing or stale and
+// removes those of instances that no longer run.
+func (r *resolvConfs) sync(n *model.Network) {
+	running := map[string]bool{}
+	for _, id := range model.SortedKeys(n.Instances) {
+		inst := n.Instances[id]
+		vpc := n.VPCs[inst.VPC]
+		if !inst.Running || vpc == nil {
+			continue
+		}
+		running[id] = true
+		if err := r.write(id, resolvConf(n, vpc)); err != nil {
+			r.log.Error("write resolv.conf", "instance", id, "err", err)
+		}
+	}
+	entries, _ := os.ReadDir(r.marks)
+	for _, e := range entries {
+		if !running[e.Name()] {
+			r.remove(e.Name())
+		}
+	}
+}
+
+func (r *resolvConfs) write(id string, content []byte) error {
+	dir := filepath.Join(r.etc, id)
+	path := filepath.Join(dir, "resolv.conf")
+	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, content) {
+		return nil
+	}
+	// Mark before writing: a crash in between leaves a mark, never an orphan file.
+	if err := os.MkdirAll(r.marks, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(r.marks, id), nil, 0o600); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	// Replace, never truncate: a reader in the instance sees the old file or the new one.
+	tmp := path + ".vpcd"
+	if err := os.WriteFile(tmp, content, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// remove deletes an instance's resolv.conf and its directory if nothing else is there.
+func (r *resolvConfs) remove(id string) {
+	dir := filepath.Join(r.etc, id)
+	os.Remove(filepath.Join(dir, "resolv.conf"))
+	os.Remove(filepath.Join(dir, "resolv.conf.vpcd"))
+	os.Remove(dir) // fails, and so stays, when someone else put files there
+	os.Remove(filepath.Join(r.marks, id))
+}
+
+// removeAll deletes every resolv.conf this vpcd wrote.
+func (r *resolvConfs) removeAll() {
+	entries, _ := os.ReadDir(r.marks)
+	for _, e := range entries {
+		r.remove(e.Name())
+	}
+}

@@ -1,0 +1,45 @@
+package dataplane
+
+import (
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"vpcd/internal/model"
+)
+
+func TestResolvConf(t *testing.T) {
+	n := model.NewNetwork()
+	n.VPCs["vpc-1"] = &model.VPC{ID: "vpc-1", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}, DhcpOptions: "dopt-1"}
+	n.DhcpOptions["dopt-1"] = &model.DhcpOptions{ID: "dopt-1", DomainName: []string{"corp.example lab.example"}, DomainNameServers: []string{"AmazonProvidedDNS", "192.0.2.53"}}
+	n.Instances["i-1"] = &model.Instance{ID: "i-1", VPC: "vpc-1", Running: true}
+	etc, data := t.TempDir(), t.TempDir()
+	r := newResolvConfs(etc, data, slog.New(slog.DiscardHandler))
+	path := filepath.Join(etc, "i-1", "resolv.conf")
+	read := func() string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	r.sync(n)
+	want := "# DHCP options dopt-1 of vpc-1\nsearch corp.example lab.example\nnameserver 10.1.0.2\nnameserver 192.0.2.53\n"
+	if got := read(); got != want {
+		t.Errorf("resolv.conf\n%s\nwant\n%s", got, want)
+	}
+	n.VPCs["vpc-1"].DhcpOptions = "default"
+	r.sync(n)
+	if got := read(); got != "" {
+		t.Errorf("resolv.conf without options is %q, want empty", got)
+	}
+	n.Instances["i-1"].Running = false
+	r.sync(n)
+	if _, err := os.Stat(filepath.Join(etc, "i-1")); !os.IsNotExist(err) {
+		t.Errorf("the directory of a stopped instance is still there: %v", err)
+	}
+}
