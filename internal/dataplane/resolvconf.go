@@ -108,6 +108,7 @@ func (r *resolvConfs) remove(id string) {
 	os.Remove(filepath.Join(dir, "resolv.conf.vpcd"))
 	os.Remove(dir) // fails, and so stays, when someone else put files there
 	os.Remove(filepath.Join(r.marks, id))
+	os.Remove(r.etc) // /etc/netns itself, when this vpcd made it and nothing is left
 }
 
 // removeAll deletes every resolv.conf this vpcd wrote.
