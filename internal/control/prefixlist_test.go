@@ -158,3 +158,15 @@ func TestPrefixListReferences(t *testing.T) {
 	_, err = s.DeleteManagedPrefixList(ctx, testCaller, &ec2.DeleteManagedPrefixListRequest{PrefixListId: ptr(pl)})
 	wantCode(t, err, "DependencyViolation")
 }
+
+func TestPrefixListTags(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	id := *createPrefixList(t, s, 3).PrefixListId
+	err := s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{id}, Tags: []ec2.Tag{{Key: ptr("team"), Value: ptr("net")}}})
+	wantCode(t, err, "")
+	out, err := s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{Filters: []ec2.Filter{{Name: ptr("tag:team"), Values: []string{"net"}}}})
+	if err != nil || len(out.PrefixLists) != 1 || *out.PrefixLists[0].PrefixListId != id {
+		t.Fatalf("by tag: %+v, %v", out, err)
+	}
+}

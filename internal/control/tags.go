@@ -56,6 +56,7 @@ var taggableKinds = map[string]string{
 	"eni":      "network-interface",
 	"eipalloc": "elastic-ip",
 	"pcx":      "vpc-peering-connection",
+	"pl":       "prefix-list",
 }
 
 func validateTag(key, value string) error {
