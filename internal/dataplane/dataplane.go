@@ -154,8 +154,8 @@ func (d *Dataplane) Reconcile(ctx context.Context) error {
 			return err
 		}
 	}
+	d.resolv.sync(n) // before user data starts, so that it sees its resolv.conf
 	d.processes.sync(ctx, n, d.svc)
-	d.resolv.sync(n)
 	return applyErr
 }
 
