@@ -558,8 +558,18 @@ func TestDataplaneRouting(t *testing.T) {
 		w := p.launch(sub3, nil, withPublicIP(true))
 		p.serve("internet", "tcp-serve", 80)
 		p.passes(tcp(w.ID, internetHost, 80))
-		_, err := p.ec2.DetachInternetGateway(p.ctx, &ec2sdk.DetachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String(vpc)})
+		// AWS refuses to detach while public addresses are mapped: stop the instance
+		// (which releases its public address), detach, and start it again.
+		detach := &ec2sdk.DetachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String(vpc)}
+		if _, err := p.ec2.DetachInternetGateway(p.ctx, detach); err == nil {
+			t.Fatal("DetachInternetGateway succeeded with a public address mapped; AWS answers DependencyViolation")
+		}
+		_, err := p.ec2.StopInstances(p.ctx, &ec2sdk.StopInstancesInput{InstanceIds: []string{w.ID}})
+		p.check("StopInstances", err)
+		_, err = p.ec2.DetachInternetGateway(p.ctx, detach)
 		p.check("DetachInternetGateway", err)
+		_, err = p.ec2.StartInstances(p.ctx, &ec2sdk.StartInstancesInput{InstanceIds: []string{w.ID}})
+		p.check("StartInstances", err)
 		out, err := p.ec2.DescribeRouteTables(p.ctx, &ec2sdk.DescribeRouteTablesInput{RouteTableIds: []string{rt}})
 		p.check("DescribeRouteTables", err)
 		for _, r := range out.RouteTables[0].Routes {

@@ -104,9 +104,36 @@ func (s *Service) DetachInternetGateway(ctx context.Context, c Caller, in *ec2.D
 		if igw.VpcID != vpc.ID {
 			return ec2.Errorf("Gateway.NotAttached", "resource %s is not attached to network %s", igw.ID, vpc.ID)
 		}
+		mapped, err := vpcHasPublicAddresses(t, c, vpc.ID)
+		if err != nil {
+			return err
+		}
+		if mapped {
+			return ec2.Errorf("DependencyViolation", "Network %s has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.", vpc.ID)
+		}
 		igw.VpcID = ""
 		return putGatewayAndVpc(t, c, igw, vpc)
 	})
+}
+
+// vpcHasPublicAddresses reports whether an interface of the VPC has a public address
+// (its own or an Elastic IP), which AWS maps through the internet gateway.
+func vpcHasPublicAddresses(t *txn, c Caller, vpcID string) (bool, error) {
+	enis, err := listAll[networkInterfaceRecord](t, c.prefix("eni"))
+	if err != nil {
+		return false, err
+	}
+	for _, e := range enis {
+		if e.VpcID != vpcID {
+			continue
+		}
+		for _, ip := range e.PrivateIPs {
+			if ip.Association != nil {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // internetGatewayFilters gives, for each filter DescribeInternetGateways documents, the

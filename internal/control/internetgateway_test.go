@@ -299,3 +299,32 @@ func TestEgressOnlyInternetGateway(t *testing.T) {
 		wantCode(t, err, "InvalidGatewayID.NotFound")
 	})
 }
+
+// TestDetachRefusedWhilePublicAddressesMapped: AWS refuses to detach the gateway of a VPC
+// whose interfaces still have public addresses.
+func TestDetachRefusedWhilePublicAddressesMapped(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpc := createVpc(t, s, "10.0.0.0/16")
+	sub, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, CidrBlock: ptr("10.0.1.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	igw, err := s.CreateInternetGateway(ctx, testCaller, &ec2.CreateInternetGatewayRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	igwID := igw.InternetGateway.InternetGatewayId
+	wantCode(t, s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: igwID, VpcId: vpc.VpcId}), "")
+	run, err := s.RunInstances(ctx, testCaller, &ec2.RunInstancesRequest{ImageId: ptr("ami-1"), MinCount: ptr(int32(1)), MaxCount: ptr(int32(1)),
+		NetworkInterfaces: []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int32(0)), SubnetId: sub.Subnet.SubnetId, AssociatePublicIpAddress: ptr(true)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detach := &ec2.DetachInternetGatewayRequest{InternetGatewayId: igwID, VpcId: vpc.VpcId}
+	wantCode(t, s.DetachInternetGateway(ctx, testCaller, detach), "DependencyViolation")
+	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*run.Instances[0].InstanceId}}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.DetachInternetGateway(ctx, testCaller, detach), "")
+}
