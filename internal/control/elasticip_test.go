@@ -110,9 +110,15 @@ func TestAssociateAddress(t *testing.T) {
 	attachIgw(t, s, createIgw(t, s), vpcID)
 	_, err = associate(func(in *ec2.AssociateAddressRequest) {})
 	wantCode(t, err, "MissingParameter")
-	_, err = associate(func(in *ec2.AssociateAddressRequest) { in.AllocationId = ptr("eipalloc-0123456789abcdef0"); in.InstanceId = a.InstanceId })
+	_, err = associate(func(in *ec2.AssociateAddressRequest) {
+		in.AllocationId = ptr("eipalloc-0123456789abcdef0")
+		in.InstanceId = a.InstanceId
+	})
 	wantCode(t, err, "InvalidAllocationID.NotFound")
-	_, err = associate(func(in *ec2.AssociateAddressRequest) { in.InstanceId = a.InstanceId; in.PrivateIpAddress = ptr("10.0.1.200") })
+	_, err = associate(func(in *ec2.AssociateAddressRequest) {
+		in.InstanceId = a.InstanceId
+		in.PrivateIpAddress = ptr("10.0.1.200")
+	})
 	wantCode(t, err, "InvalidParameterValue")
 
 	autoIP := *describeInstance(t, s, *a.InstanceId).PublicIpAddress
