@@ -1,11 +1,15 @@
-# probe.py: the traffic the realizer tests send between namespaces, with nothing but
+# probe.py: the traffic the data plane tests (internal/linux, e2e) send between namespaces, with nothing but
 # python3 (the machine may have no ping or nc). Exit 0 when the exchange succeeded.
 #
-#   probe.py tcp-serve ADDR PORT            accept forever, answer each peer with its address
+#   probe.py tcp-serve ADDR PORT [TAG]      accept forever, answer each peer with its address
+#                                           (and TAG, to tell servers with one address apart)
 #   probe.py tcp-connect DST PORT TIMEOUT [SRC]   print the answer
-#   probe.py udp-serve ADDR PORT            answer each datagram with the sender's address
+#   probe.py udp-serve ADDR PORT [TAG]      answer each datagram with the sender's address
 #   probe.py udp-send DST PORT TIMEOUT [SRC]      print the answer
 #   probe.py ping DST TIMEOUT               one ICMP echo request, wait for the reply
+#
+# A client that hears nothing back prints "timed out" on stderr: the tests tell a packet
+# that was dropped from a probe that could not run.
 import os
 import socket
 import struct
@@ -17,7 +21,7 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def serve(kind, addr, port):
+def serve(kind, addr, port, tag):
     s = socket.socket(family(addr), kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
@@ -28,12 +32,16 @@ def serve(kind, addr, port):
         if kind == socket.SOCK_STREAM:
             c, peer = s.accept()
             try:
-                c.sendall(peer[0].encode())
+                c.sendall(answer(peer, tag))
             finally:
                 c.close()
         else:
             _, peer = s.recvfrom(2048)
-            s.sendto(peer[0].encode(), peer)
+            s.sendto(answer(peer, tag), peer)
+
+
+def answer(peer, tag):
+    return (peer[0] + (" " + tag if tag else "")).encode()
 
 
 def client(kind, dst, port, timeout, src):
@@ -74,11 +82,13 @@ def ping(dst, timeout):
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
+            print("timed out", file=sys.stderr)
             return 1
         s.settimeout(left)
         try:
             data, peer = s.recvfrom(2048)
-        except OSError:
+        except OSError as e:
+            print(e, file=sys.stderr)
             return 1
         ihl = (data[0] & 0x0F) * 4
         typ, _, _, rid, _ = struct.unpack("!BBHHH", data[ihl:ihl + 8])
@@ -89,9 +99,9 @@ def ping(dst, timeout):
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "tcp-serve":
-        serve(socket.SOCK_STREAM, args[0], int(args[1]))
+        serve(socket.SOCK_STREAM, args[0], int(args[1]), args[2] if len(args) > 2 else "")
     elif mode == "udp-serve":
-        serve(socket.SOCK_DGRAM, args[0], int(args[1]))
+        serve(socket.SOCK_DGRAM, args[0], int(args[1]), args[2] if len(args) > 2 else "")
     elif mode in ("tcp-connect", "udp-send"):
         kind = socket.SOCK_STREAM if mode == "tcp-connect" else socket.SOCK_DGRAM
         src = args[3] if len(args) > 3 else None
