@@ -44,7 +44,7 @@ func startACLPlane(t *testing.T) *aclPlane {
 			t.Skipf("%s not installed: the traffic probes need it", tool)
 		}
 	}
-	probe, err := filepath.Abs("testdata/probe.py")
+	probe, err := filepath.Abs(probeScript)
 	if err != nil {
 		t.Fatal(err)
 	}

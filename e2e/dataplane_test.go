@@ -1,7 +1,7 @@
 package e2e
 
 // The data plane end to end: a vpcd binary as root, driven through the AWS SDK, and real
-// packets between the instance namespaces it makes, sent with testdata/probe.py through
+// packets between the instance namespaces it makes, sent with the probe script (probeScript) through
 // `vpcd exec`. Every check is a packet that gets through or is dropped; a drop counts only
 // when the probe ran and timed out, so that a namespace that is not there yet never passes
 // for a rule that denies.
@@ -66,7 +66,7 @@ type plane struct {
 
 func startPlane(t *testing.T) *plane {
 	requireDataplane(t)
-	probe, err := filepath.Abs("testdata/probe.py")
+	probe, err := filepath.Abs(probeScript)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,3 +112,7 @@ func TestTerraformVpcLayout(t *testing.T) {
 		t.Fatalf("after destroy, VPCs left (IsDefault of each): %q", got)
 	}
 }
+
+// probeScript sends and answers the test traffic inside namespaces (python3 only); the
+// realizer's tests use the same one.
+const probeScript = "../internal/linux/testdata/probe.py"

@@ -23,7 +23,7 @@ func TestTerraformInstancesTraffic(t *testing.T) {
 	if mirror == "" {
 		t.Skip("the AWS provider 5.100.0 filesystem mirror is not on this machine")
 	}
-	probe, err := filepath.Abs("testdata/probe.py")
+	probe, err := filepath.Abs(probeScript)
 	if err != nil {
 		t.Fatal(err)
 	}
