@@ -251,6 +251,7 @@ type flow struct {
 	dst   string
 	port  int
 	src   string // source address to bind, or ""
+	sport int    // source port to bind, or 0
 }
 
 func tcp(from, dst string, port int) flow {
@@ -273,14 +274,17 @@ func (f flow) String() string {
 }
 
 func (p *plane) try(f flow) (string, error) {
-	switch f.proto {
-	case "icmp":
+	if f.proto == "icmp" {
 		return p.send(f.from, "ping", f.dst, dropWait)
-	case "udp":
-		return p.send(f.from, "udp-send", f.dst, strconv.Itoa(f.port), dropWait, f.src)
-	default:
-		return p.send(f.from, "tcp-connect", f.dst, strconv.Itoa(f.port), dropWait, f.src)
 	}
+	args := []string{f.proto + "-connect", f.dst, strconv.Itoa(f.port), dropWait, f.src}
+	if f.proto == "udp" {
+		args[0] = "udp-send"
+	}
+	if f.sport != 0 {
+		args = append(args, strconv.Itoa(f.sport))
+	}
+	return p.send(f.from, args...)
 }
 
 // passes waits until the flow gets its answer and returns it (the server's view of the

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -967,6 +968,53 @@ func TestSDKEveryAction(t *testing.T) {
 
 		must[*ec2sdk.DisassociateAddressOutput](t, "DisassociateAddress")(c.DisassociateAddress(ctx, &ec2sdk.DisassociateAddressInput{AssociationId: aws.String(assocID)}))
 		must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: aws.String(allocID)}))
+	})
+
+	t.Run("nat gateways", func(t *testing.T) {
+		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
+		in := &ec2sdk.CreateNatGatewayInput{SubnetId: aws.String(subnetID), AllocationId: eip.AllocationId, ClientToken: aws.String("nat-token-1"),
+			TagSpecifications: tagSpec(types.ResourceTypeNatgateway, "Name", "egress")}
+		created := must[*ec2sdk.CreateNatGatewayOutput](t, "CreateNatGateway")(c.CreateNatGateway(ctx, in)).NatGateway
+		natID := checkID(t, "nat", created.NatGatewayId)
+		if created.State != types.NatGatewayStatePending || created.ConnectivityType != types.ConnectivityTypePublic ||
+			aws.ToString(created.VpcId) != vpcID || tagMap(created.Tags)["Name"] != "egress" || len(created.NatGatewayAddresses) != 1 ||
+			aws.ToString(created.NatGatewayAddresses[0].PublicIp) != aws.ToString(eip.PublicIp) || !aws.ToBool(created.NatGatewayAddresses[0].IsPrimary) {
+			t.Errorf("CreateNatGateway %+v", created)
+		}
+		again := must[*ec2sdk.CreateNatGatewayOutput](t, "CreateNatGateway")(c.CreateNatGateway(ctx, in)).NatGateway
+		if aws.ToString(again.NatGatewayId) != natID {
+			t.Errorf("the same ClientToken made %s, want %s", aws.ToString(again.NatGatewayId), natID)
+		}
+		w := ec2sdk.NewNatGatewayAvailableWaiter(c, func(o *ec2sdk.NatGatewayAvailableWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+		if err := w.Wait(ctx, &ec2sdk.DescribeNatGatewaysInput{NatGatewayIds: []string{natID}}, time.Minute); err != nil {
+			t.Fatalf("NatGatewayAvailable: %v", err)
+		}
+		found := must[*ec2sdk.DescribeNatGatewaysOutput](t, "DescribeNatGateways")(c.DescribeNatGateways(ctx, &ec2sdk.DescribeNatGatewaysInput{
+			Filter: []types.Filter{filter("subnet-id", subnetID), filter("state", "available"), filter("tag:Name", "egress")},
+		}))
+		if len(found.NatGateways) != 1 || aws.ToString(found.NatGateways[0].NatGatewayId) != natID {
+			t.Errorf("DescribeNatGateways by subnet, state and tag %+v", found.NatGateways)
+		}
+		_, err := c.DescribeNatGateways(ctx, &ec2sdk.DescribeNatGatewaysInput{NatGatewayIds: []string{"nat-0123456789abcdef0"}})
+		wantCode(t, "DescribeNatGateways of a missing gateway", err, "NatGatewayNotFound")
+		rtb := must[*ec2sdk.CreateRouteTableOutput](t, "CreateRouteTable")(c.CreateRouteTable(ctx, &ec2sdk.CreateRouteTableInput{VpcId: aws.String(vpcID)})).RouteTable
+		must[*ec2sdk.CreateRouteOutput](t, "CreateRoute")(c.CreateRoute(ctx, &ec2sdk.CreateRouteInput{RouteTableId: rtb.RouteTableId, DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: aws.String(natID)}))
+		del := must[*ec2sdk.DeleteNatGatewayOutput](t, "DeleteNatGateway")(c.DeleteNatGateway(ctx, &ec2sdk.DeleteNatGatewayInput{NatGatewayId: aws.String(natID)}))
+		if aws.ToString(del.NatGatewayId) != natID {
+			t.Errorf("DeleteNatGateway answered %q", aws.ToString(del.NatGatewayId))
+		}
+		dw := ec2sdk.NewNatGatewayDeletedWaiter(c, func(o *ec2sdk.NatGatewayDeletedWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+		if err := dw.Wait(ctx, &ec2sdk.DescribeNatGatewaysInput{NatGatewayIds: []string{natID}}, time.Minute); err != nil {
+			t.Fatalf("NatGatewayDeleted: %v", err)
+		}
+		routes := must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(c.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{RouteTableIds: []string{aws.ToString(rtb.RouteTableId)}}))
+		for _, r := range routes.RouteTables[0].Routes {
+			if aws.ToString(r.NatGatewayId) == natID && r.State != types.RouteStateBlackhole {
+				t.Errorf("route to a deleted NAT gateway is %s", r.State)
+			}
+		}
+		must[*ec2sdk.DeleteRouteTableOutput](t, "DeleteRouteTable")(c.DeleteRouteTable(ctx, &ec2sdk.DeleteRouteTableInput{RouteTableId: rtb.RouteTableId}))
+		must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: eip.AllocationId}))
 	})
 
 	t.Run("teardown", func(t *testing.T) {

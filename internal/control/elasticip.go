@@ -270,7 +270,7 @@ func (s *Service) AssociateAddress(ctx context.Context, c Caller, in *ec2.Associ
 // interface of an instance.
 func associationTarget(t *txn, c Caller, in *ec2.AssociateAddressRequest) (*networkInterfaceRecord, error) {
 	if in.NetworkInterfaceId != nil {
-		e, err := get[networkInterfaceRecord](t, c, "eni", *in.NetworkInterfaceId)
+		e, err := getManagedByCaller(t, c, *in.NetworkInterfaceId)
 		if err != nil {
 			return nil, err
 		}
@@ -374,6 +374,9 @@ func (s *Service) DisassociateAddress(ctx context.Context, c Caller, in *ec2.Dis
 			if b == nil {
 				return nil
 			}
+		}
+		if b.eni.RequesterManaged {
+			return ec2.Errorf("OperationNotPermitted", "The Elastic IP address %s is in use by a NAT gateway; delete the NAT gateway to release it.", b.ip.Association.PublicIP)
 		}
 		b.ip.Association = nil
 		if err := s.restorePublicIP(t, c, b.eni, b.ip); err != nil {

@@ -14,10 +14,20 @@ import (
 const maxGroupsPerInterface = 5
 
 func (e *networkInterfaceRecord) status() string {
-	if e.Attachment != nil {
+	if e.Attachment != nil || e.RequesterManaged {
 		return "in-use"
 	}
 	return "available"
+}
+
+// getManagedByCaller reads an interface that the caller may change: not one that AWS
+// manages for a service, such as a NAT gateway's.
+func getManagedByCaller(t *txn, c Caller, id string) (*networkInterfaceRecord, error) {
+	e, err := get[networkInterfaceRecord](t, c, "eni", id)
+	if err == nil && e.RequesterManaged {
+		return nil, ec2.Errorf("OperationNotPermitted", "You are not allowed to manage '%s' attachments.", e.ID)
+	}
+	return e, err
 }
 
 // primaryIP is the interface's primary private address.
@@ -481,7 +491,7 @@ func (s *Service) AttachNetworkInterface(ctx context.Context, c Caller, in *ec2.
 	index := *in.DeviceIndex
 	attachmentID := newID("eni-attach")
 	err := s.update(ctx, func(t *txn) error {
-		e, err := get[networkInterfaceRecord](t, c, "eni", deref(in.NetworkInterfaceId))
+		e, err := getManagedByCaller(t, c, deref(in.NetworkInterfaceId))
 		if err != nil {
 			return err
 		}

@@ -41,7 +41,7 @@ func (s *Service) ModifyNetworkInterfaceAttribute(ctx context.Context, c Caller,
 		return ec2.ErrMissingParameter("an attribute (description, groupSet, sourceDestCheck or attachment)")
 	}
 	return s.update(ctx, func(t *txn) error {
-		e, err := get[networkInterfaceRecord](t, c, "eni", deref(in.NetworkInterfaceId))
+		e, err := getManagedByCaller(t, c, deref(in.NetworkInterfaceId))
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Service) DescribeNetworkInterfaceAttribute(ctx context.Context, c Calle
 // ResetNetworkInterfaceAttribute turns source/destination checking back on.
 func (s *Service) ResetNetworkInterfaceAttribute(ctx context.Context, c Caller, in *ec2.ResetNetworkInterfaceAttributeRequest) error {
 	return s.update(ctx, func(t *txn) error {
-		e, err := get[networkInterfaceRecord](t, c, "eni", deref(in.NetworkInterfaceId))
+		e, err := getManagedByCaller(t, c, deref(in.NetworkInterfaceId))
 		if err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Service) AssignPrivateIpAddresses(ctx context.Context, c Caller, in *ec
 	out := &ec2.AssignPrivateIpAddressesResult{AssignedPrivateIpAddresses: []ec2.AssignedPrivateIpAddress{}}
 	err := s.update(ctx, func(t *txn) error {
 		out.AssignedPrivateIpAddresses = out.AssignedPrivateIpAddresses[:0]
-		e, err := get[networkInterfaceRecord](t, c, "eni", deref(in.NetworkInterfaceId))
+		e, err := getManagedByCaller(t, c, deref(in.NetworkInterfaceId))
 		if err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func (s *Service) UnassignPrivateIpAddresses(ctx context.Context, c Caller, in *
 		return ec2.ErrMissingParameter("PrivateIpAddress")
 	}
 	return s.update(ctx, func(t *txn) error {
-		e, err := get[networkInterfaceRecord](t, c, "eni", deref(in.NetworkInterfaceId))
+		e, err := getManagedByCaller(t, c, deref(in.NetworkInterfaceId))
 		if err != nil {
 			return err
 		}

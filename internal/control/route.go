@@ -115,7 +115,7 @@ func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) er
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
 	case "pcx":
 		return checkPeeringRoute(t, c, rtb, target, time.Now())
-	case "igw", "eigw", "eni", "i":
+	case "igw", "eigw", "eni", "i", "nat":
 	default:
 		return notFound(target)
 	}
@@ -123,6 +123,7 @@ func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) er
 	var r struct {
 		VpcID string   `json:"vpcId"`
 		ENIs  []string `json:"enis"`
+		State string   `json:"state"` // of a NAT gateway
 	}
 	if err := checkID(target, kind); err != nil {
 		return err
@@ -131,7 +132,7 @@ func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) er
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !ok || (kind == "nat" && r.State != "available") {
 		return notFound(target)
 	}
 	if r.VpcID != rtb.VpcID {

@@ -30,6 +30,11 @@ func (s *Service) Network(ctx context.Context) (*model.Network, int64, error) {
 			return nil, 0, fmt.Errorf("%s: %w", kv.Key, err)
 		}
 	}
+	for _, g := range n.NatGateways {
+		if eni := n.Interfaces[g.Interface]; eni != nil {
+			eni.NatGateway = g.ID
+		}
+	}
 	return n, rev, nil
 }
 
@@ -87,6 +92,14 @@ func addToNetwork(n *model.Network, region, kind string, raw []byte) error {
 			} else {
 				n.Subnets[a.SubnetID] = &model.Subnet{ID: a.SubnetID, RouteTable: rt.ID}
 			}
+		}
+	case "nat":
+		var g natGatewayRecord
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return err
+		}
+		if g.live() {
+			n.NatGateways[g.ID] = &model.NatGateway{ID: g.ID, VPC: g.VpcID, Subnet: g.Subnet, Interface: g.ENI, Public: g.ConnectivityType == "public"}
 		}
 	case "igw":
 		var g internetGatewayRecord

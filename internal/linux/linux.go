@@ -196,7 +196,7 @@ func (a *apply) run(want plan.State) {
 			}
 			return err
 		}))
-		if err := a.firewall(c, ns.Firewall); err != nil {
+		if err := a.firewall(c, ns); err != nil {
 			a.fail(ns.Name, err)
 			unfiltered[ns.Name] = true
 		}

@@ -11,11 +11,29 @@ import (
 	"vpcd/internal/plan"
 )
 
-// firewall makes table inet vpcd of the namespace hold the compiled firewall, or removes
+// compileNamespace is the ruleset of a namespace's table inet vpcd: its firewall, or its
+// NAT gateway's translation; nil for none.
+func compileNamespace(ns plan.Namespace) (*ruleset, error) {
+	switch {
+	case ns.NatGateway != nil && ns.Firewall != nil:
+		return nil, fmt.Errorf("netns %s: a NAT gateway has no firewall of its own", ns.Name)
+	case ns.NatGateway != nil:
+		return compileNatGateway(ns.NatGateway)
+	case ns.Firewall != nil:
+		return compileFirewall(ns.Firewall)
+	}
+	return nil, nil
+}
+
+// firewall makes table inet vpcd of the namespace hold the compiled ruleset, or removes
 // it when the plan has none. The table is replaced whole in one batch (add, delete, add
 // again with everything in it), so the kernel swaps rulesets atomically: there is no
 // moment without rules, and no moment with half of them.
-func (a *apply) firewall(c *nsConn, f *plan.Firewall) error {
+func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
+	rs, err := compileNamespace(ns)
+	if err != nil {
+		return err
+	}
 	conn, err := nftables.New(nftables.WithNetNSFd(int(c.fd)), nftables.WithSockOptions(largeReceiveBuffer))
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
@@ -28,7 +46,7 @@ func (a *apply) firewall(c *nsConn, f *plan.Firewall) error {
 	for _, t := range tables {
 		exists = exists || t.Name == tableName
 	}
-	if f == nil {
+	if rs == nil {
 		if !exists {
 			return nil
 		}
@@ -38,10 +56,6 @@ func (a *apply) firewall(c *nsConn, f *plan.Firewall) error {
 		}
 		a.changed(c.name, "firewall deleted")
 		return nil
-	}
-	rs, err := compileFirewall(f)
-	if err != nil {
-		return err
 	}
 	fp := rs.fingerprint()
 	if exists && installed(conn, rs, fp) {

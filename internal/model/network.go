@@ -21,6 +21,7 @@ type Network struct {
 	Peerings         map[string]*Peering // active VPC peering connections only
 	DhcpOptions      map[string]*DhcpOptions
 	PrefixLists      map[string][]netip.Prefix // managed prefix lists' current CIDRs, by ID
+	NatGateways      map[string]*NatGateway    // available NAT gateways only
 }
 
 // NewNetwork returns an empty network.
@@ -37,6 +38,7 @@ func NewNetwork() *Network {
 		Peerings:         map[string]*Peering{},
 		DhcpOptions:      map[string]*DhcpOptions{},
 		PrefixLists:      map[string][]netip.Prefix{},
+		NatGateways:      map[string]*NatGateway{},
 	}
 }
 
@@ -72,6 +74,16 @@ func (p *Peering) Other(vpc string) string {
 		return p.Requester
 	}
 	return ""
+}
+
+// NatGateway is an available NAT gateway: a gateway with an interface in its subnet that
+// translates the source of every flow that other subnets route to it to its own private
+// address (ports 1024-65535), and lets in only the replies. A public one's private address
+// has its Elastic IP at the internet gateway, so that the internet sees that.
+type NatGateway struct {
+	ID, VPC, Subnet string
+	Interface       string // its network interface, in Interfaces
+	Public          bool
 }
 
 type Subnet struct {
@@ -116,6 +128,7 @@ type Interface struct {
 	SourceDestCheck bool
 	Instance        string // attached instance, or ""
 	DeviceIndex     int
+	NatGateway      string // the NAT gateway the interface is of, or ""
 }
 
 // PublicMapping is one 1:1 NAT of an internet gateway: a private address and its public one.

@@ -48,11 +48,25 @@ var (
 // RouterNamespace is the namespace of a VPC's router.
 func RouterNamespace(vpc string) string { return routerPrefix + vpc }
 
+// NatGatewayNamespace is the namespace of a NAT gateway.
+func NatGatewayNamespace(nat string) string { return routerPrefix + nat }
+
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
-// ID, a VPC router or an internet.
+// ID, a VPC router, a NAT gateway or an internet.
 func Owned(name string) bool {
-	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") || model.ValidID(name, "i")
+	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
+		strings.HasPrefix(name, routerPrefix+"nat-") || model.ValidID(name, "i")
 }
+
+// What AWS documents of a NAT gateway's translation: source ports 1024-65535, 55,000
+// simultaneous connections to each destination, and a connection idle for 350 seconds
+// times out.
+const (
+	natPortMin           = 1024
+	natPortMax           = 65535
+	natMaxPerDestination = 55000
+	natIdleTimeout       = "350"
+)
 
 // eniLink is the router's side of an interface: "v" and the last 14 hex digits of its ID,
 // within the kernel's 15-character limit.
@@ -89,17 +103,27 @@ func Compute(n *model.Network, internetNS string) State {
 	return st
 }
 
-// runningInterfaces are the interfaces of running instances in a VPC, in ID order.
+// runningInterfaces are the interfaces in a VPC that carry traffic now, those of running
+// instances and of available NAT gateways, in ID order.
 func runningInterfaces(n *model.Network, vpc string) []*model.Interface {
 	var out []*model.Interface
 	for _, id := range model.SortedKeys(n.Interfaces) {
 		eni := n.Interfaces[id]
-		inst := n.Instances[eni.Instance]
-		if eni.VPC == vpc && inst != nil && inst.Running && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
+		if eni.VPC == vpc && carried(n, eni) && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
 			out = append(out, eni)
 		}
 	}
 	return out
+}
+
+// carried reports whether the data plane carries an interface: it is attached to a
+// running instance or is an available NAT gateway's.
+func carried(n *model.Network, eni *model.Interface) bool {
+	if eni.NatGateway != "" {
+		return n.NatGateways[eni.NatGateway] != nil
+	}
+	inst := n.Instances[eni.Instance]
+	return inst != nil && inst.Running
 }
 
 func attachedGateway(n *model.Network, vpc string) string {
@@ -130,10 +154,17 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 	instances := map[string]*Namespace{}
 	for i, eni := range enis {
 		subnet := n.Subnets[eni.Subnet]
-		inst := instances[eni.Instance]
+		owner := eni.Instance
+		if eni.NatGateway != "" {
+			owner = NatGatewayNamespace(eni.NatGateway)
+		}
+		inst := instances[owner]
 		if inst == nil {
-			inst = &Namespace{Name: eni.Instance, Guest: true}
-			instances[eni.Instance] = inst
+			inst = &Namespace{Name: owner, Guest: true}
+			if eni.NatGateway != "" {
+				inst = natGatewayNamespace(eni)
+			}
+			instances[owner] = inst
 		}
 		dev := "eth" + strconv.Itoa(eni.DeviceIndex)
 		link := eniLink(eni.ID)
@@ -141,12 +172,12 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		for _, a := range eni.PrivateIPs {
 			addrs = append(addrs, netip.PrefixFrom(a, subnet.CIDR.Bits()))
 		}
-		inst.Links = append(inst.Links, Link{Name: dev, Kind: "veth", Peer: LinkEnd{Namespace: routerName, Name: link}, MAC: eni.MAC, Addrs: addrs})
+		inst.Links = append(inst.Links, Link{Name: dev, Kind: "veth", Peer: LinkEnd{Namespace: routerName, Name: link}, MAC: eni.MAC, Addrs: addrs, Sysctls: inst.linkSysctls()})
 		if eni.DeviceIndex == 0 {
 			inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
 		}
 		router.Links = append(router.Links, Link{
-			Name: link, Kind: "veth", Peer: LinkEnd{Namespace: eni.Instance, Name: dev},
+			Name: link, Kind: "veth", Peer: LinkEnd{Namespace: owner, Name: dev},
 			Addrs:   []netip.Prefix{netip.PrefixFrom(subnet.Router(), 32)},
 			Sysctls: map[string]string{"proxy_arp": "1", "rp_filter": "0"},
 		})
@@ -165,6 +196,32 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		out = append(out, *instances[id])
 	}
 	return router, out
+}
+
+// natGatewayNamespace is the namespace of a NAT gateway, but for its link: forwarding on,
+// no ICMP redirects (its flows come in and go out on the same link, through the VPC
+// router, which must keep routing them), AWS's idle timeout and translation.
+func natGatewayNamespace(eni *model.Interface) *Namespace {
+	return &Namespace{
+		Name: NatGatewayNamespace(eni.NatGateway),
+		Sysctls: map[string]string{
+			"net.ipv4.ip_forward":                                "1",
+			"net.ipv4.conf.all.send_redirects":                   "0",
+			"net.ipv4.conf.default.send_redirects":               "0",
+			"net.netfilter.nf_conntrack_tcp_timeout_established": natIdleTimeout,
+			"net.netfilter.nf_conntrack_udp_timeout_stream":      natIdleTimeout,
+		},
+		NatGateway: &NatGateway{Link: "eth0", Addr: eni.PrivateIPs[0], PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination},
+	}
+}
+
+// linkSysctls are the sysctls of the namespace's side of an interface: none for an
+// instance, whose OS owns them.
+func (ns *Namespace) linkSysctls() map[string]string {
+	if ns.NatGateway == nil {
+		return nil
+	}
+	return map[string]string{"send_redirects": "0"}
 }
 
 // routeTableNumbers gives each route table of the VPC its kernel table, in ID order.
@@ -249,8 +306,14 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: igwLink, Gateway: igwInternetAddr.Addr()}
 		}
 	case strings.HasPrefix(r.Target, "eni-"):
-		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && len(eni.PrivateIPs) > 0 && instanceRunning(n, eni) {
+		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && len(eni.PrivateIPs) > 0 && carried(n, eni) {
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+		}
+	case strings.HasPrefix(r.Target, "nat-"):
+		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC {
+			if eni := n.Interfaces[g.Interface]; eni != nil && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
+				return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+			}
 		}
 	case strings.HasPrefix(r.Target, "pcx-"):
 		if l, ok := peerings[r.Target]; ok {
@@ -268,15 +331,16 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 	return drop
 }
 
-func instanceRunning(n *model.Network, eni *model.Interface) bool {
-	inst := n.Instances[eni.Instance]
-	return inst != nil && inst.Running
-}
-
 // firewallInterface is an interface's security group gates: the union of its groups'
 // rules, each group reference resolved to the current members' addresses.
 func firewallInterface(n *model.Network, eni *model.Interface, link string) FirewallInterface {
 	fi := FirewallInterface{Link: link, Addrs: eni.PrivateIPs, SourceDestCheck: eni.SourceDestCheck}
+	if eni.NatGateway != "" {
+		// A NAT gateway has no security groups: the gates of the instances behind it
+		// decide.
+		fi.Egress, fi.Ingress = allowAll(), allowAll()
+		return fi
+	}
 	for _, gid := range eni.Groups {
 		g := n.SecurityGroups[gid]
 		if g == nil {
@@ -301,6 +365,11 @@ func firewallInterface(n *model.Network, eni *model.Interface, link string) Fire
 		}
 	}
 	return fi
+}
+
+// allowAll is a gate that lets every new flow through.
+func allowAll() []Permission {
+	return []Permission{{Protocol: -1, FromPort: -1, ToPort: -1, Peers: []netip.Prefix{anyIPv4}}}
 }
 
 // addGateway links the router to the internet through an attached internet gateway and

@@ -14,15 +14,21 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 // twoTierNetwork is a VPC with a public subnet (route to an attached internet gateway)
-// and a private one, a web instance with a public address and a database instance that
-// admits the web group on 5432.
+// and a private one that goes out through a NAT gateway, a web instance with a public
+// address and a database instance that admits the web group on 5432.
 func twoTierNetwork() *model.Network {
 	n := model.NewNetwork()
 	pfx := netip.MustParsePrefix
 	addr := netip.MustParseAddr
 	n.VPCs["vpc-00000000000000001"] = &model.VPC{ID: "vpc-00000000000000001", CIDRs: []netip.Prefix{pfx("10.0.0.0/16")}, MainRouteTable: "rtb-0000000000000main"}
 	n.RouteTables["rtb-0000000000000main"] = &model.RouteTable{ID: "rtb-0000000000000main", VPC: "vpc-00000000000000001",
-		Routes: []model.Route{{Destination: pfx("10.0.0.0/16"), Target: "local"}}}
+		Routes: []model.Route{{Destination: pfx("10.0.0.0/16"), Target: "local"}, {Destination: pfx("0.0.0.0/0"), Target: "nat-00000000000000001"}}}
+	// The private subnet goes out through a NAT gateway in the public one.
+	n.NatGateways["nat-00000000000000001"] = &model.NatGateway{ID: "nat-00000000000000001", VPC: "vpc-00000000000000001",
+		Subnet: "subnet-0000000000public", Interface: "eni-0000000000000nat", Public: true}
+	n.Interfaces["eni-0000000000000nat"] = &model.Interface{ID: "eni-0000000000000nat", Subnet: "subnet-0000000000public", VPC: "vpc-00000000000000001",
+		MAC: "0a:00:00:00:00:03", PrivateIPs: []netip.Addr{addr("10.0.1.5")}, PublicIP: addr("198.51.100.5"),
+		PublicIPs: map[netip.Addr]netip.Addr{addr("10.0.1.5"): addr("198.51.100.5")}, NatGateway: "nat-00000000000000001"}
 	n.RouteTables["rtb-000000000000public"] = &model.RouteTable{ID: "rtb-000000000000public", VPC: "vpc-00000000000000001",
 		Routes: []model.Route{{Destination: pfx("10.0.0.0/16"), Target: "local"}, {Destination: pfx("0.0.0.0/0"), Target: "igw-00000000000000001"}}}
 	n.InternetGateways["igw-00000000000000001"] = &model.InternetGateway{ID: "igw-00000000000000001", VPC: "vpc-00000000000000001"}
@@ -119,6 +125,7 @@ func TestOwned(t *testing.T) {
 		"i-0123456789abcdef0":        true,
 		"i-01234567":                 true,
 		"vpcd-vpc-0123456789abcdef0": true,
+		"vpcd-nat-0123456789abcdef0": true,
 		"vpcd-internet":              true,
 		"i-xyz":                      false,
 		"docker0":                    false,

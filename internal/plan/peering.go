@@ -81,9 +81,8 @@ func addPeerings(n *model.Network, router *Namespace, vpc string, enis []*model.
 		for _, eni := range runningInterfaces(n, other) {
 			remote = append(remote, eni.PrivateIPs...)
 		}
-		all := []Permission{{Protocol: -1, FromPort: -1, ToPort: -1, Peers: []netip.Prefix{anyIPv4}}}
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, FirewallInterface{
-			Link: l.name, Addrs: remote, SourceDestCheck: true, Egress: all, Ingress: all,
+			Link: l.name, Addrs: remote, SourceDestCheck: true, Egress: allowAll(), Ingress: allowAll(),
 		})
 	}
 }

@@ -69,6 +69,9 @@ func (s State) String() string {
 				fmt.Fprintf(&b, "  nat %s %s <-> %s\n", n.Link, n.Private, n.Public)
 			}
 		}
+		if g := ns.NatGateway; g != nil {
+			fmt.Fprintf(&b, "  nat-gateway %s snat %s:%d-%d max-per-destination %d\n", g.Link, g.Addr, g.PortMin, g.PortMax, g.MaxPerDestination)
+		}
 	}
 	return b.String()
 }

@@ -27,6 +27,21 @@ type Namespace struct {
 	Guest bool
 	// Firewall is the nftables ruleset of the namespace, nil for none.
 	Firewall *Firewall
+	// NatGateway, set instead of Firewall, makes the namespace a NAT gateway.
+	NatGateway *NatGateway
+}
+
+// NatGateway is the address translation of a NAT gateway's namespace. A flow that comes in
+// on Link from another address and is routed out again leaves with its source translated
+// to Addr and a source port in PortMin..PortMax; nothing else is let in but the replies.
+// A TCP flow must open with a SYN (a packet of a flow the gateway does not know is
+// answered with a reset, as AWS's gateway answers one that has timed out), and at most
+// MaxPerDestination flows go to one destination address, protocol and port at a time.
+type NatGateway struct {
+	Link              string
+	Addr              netip.Addr
+	PortMin, PortMax  int
+	MaxPerDestination int
 }
 
 // Link is a network interface in the namespace. A veth is declared on both sides, each

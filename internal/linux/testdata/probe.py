@@ -2,10 +2,11 @@
 # python3 (the machine may have no ping or nc). Exit 0 when the exchange succeeded.
 #
 #   probe.py tcp-serve ADDR PORT [TAG]      accept forever, answer each peer with its address
-#                                           (and TAG, to tell servers with one address apart)
-#   probe.py tcp-connect DST PORT TIMEOUT [SRC]   print the answer
+#                                           (and TAG, to tell servers with one address apart;
+#                                           the TAG "+port" answers with the peer's port instead)
+#   probe.py tcp-connect DST PORT TIMEOUT [SRC [SPORT]]   print the answer
 #   probe.py udp-serve ADDR PORT [TAG]      answer each datagram with the sender's address
-#   probe.py udp-send DST PORT TIMEOUT [SRC]      print the answer
+#   probe.py udp-send DST PORT TIMEOUT [SRC [SPORT]]      print the answer
 #   probe.py ping DST TIMEOUT               one ICMP echo request, wait for the reply
 #
 # A client that hears nothing back prints "timed out" on stderr: the tests tell a packet
@@ -41,14 +42,16 @@ def serve(kind, addr, port, tag):
 
 
 def answer(peer, tag):
+    if tag == "+port":
+        return ("%s %d" % (peer[0], peer[1])).encode()
     return (peer[0] + (" " + tag if tag else "")).encode()
 
 
-def client(kind, dst, port, timeout, src):
+def client(kind, dst, port, timeout, src, sport):
     s = socket.socket(family(dst), kind)
     s.settimeout(timeout)
-    if src:
-        s.bind((src, 0))
+    if src or sport:
+        s.bind((src or "", sport))
     try:
         if kind == socket.SOCK_STREAM:
             s.connect((dst, port))
@@ -105,7 +108,8 @@ def main():
     elif mode in ("tcp-connect", "udp-send"):
         kind = socket.SOCK_STREAM if mode == "tcp-connect" else socket.SOCK_DGRAM
         src = args[3] if len(args) > 3 else None
-        return client(kind, args[0], int(args[1]), float(args[2]), src)
+        sport = int(args[4]) if len(args) > 4 else 0
+        return client(kind, args[0], int(args[1]), float(args[2]), src, sport)
     elif mode == "ping":
         return ping(args[0], float(args[1]))
     else:

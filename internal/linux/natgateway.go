@@ -1,0 +1,103 @@
+package linux
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+
+	"vpcd/internal/plan"
+)
+
+// The ruleset of a NAT gateway's namespace, table inet vpcd:
+//
+//	set conns: ipv4_addr . inet_proto . inet_service, dynamic, a connection count per
+//	  destination
+//	chain forward (hook forward, policy drop)
+//	  ct state invalid drop; ct state established,related accept
+//	  only new flows that come in on the link from another address and go out on it again:
+//	  a TCP one must open with a SYN, else it is reset; past the limit per destination, dropped
+//	chain input (hook input, policy drop): replies only
+//	chain postrouting (nat): snat to the gateway's address with a port in the range
+func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
+	if err := checkIfname(g.Link); err != nil {
+		return nil, err
+	}
+	if !g.Addr.Is4() {
+		return nil, fmt.Errorf("nat gateway: address %s is not IPv4", g.Addr)
+	}
+	if g.PortMin < 1 || g.PortMax > 65535 || g.PortMin > g.PortMax {
+		return nil, fmt.Errorf("nat gateway: bad port range %d-%d", g.PortMin, g.PortMax)
+	}
+	if g.MaxPerDestination < 1 {
+		return nil, fmt.Errorf("nat gateway: bad connection limit %d", g.MaxPerDestination)
+	}
+	r := &ruleset{table: &nftables.Table{Name: tableName, Family: nftables.TableFamilyINet}, heads: map[string]string{}}
+	conns := r.addSet("conns", "type ipv4_addr . inet_proto . inet_service; flags dynamic", &nftables.Set{
+		KeyType:       nftables.MustConcatSetType(nftables.TypeIPAddr, nftables.TypeInetProto, nftables.TypeInetService),
+		Concatenation: true, Dynamic: true,
+	})
+	forward := r.baseChain("forward", nftables.ChainTypeFilter, nftables.ChainHookForward,
+		nftables.ChainPriorityFilter, "type filter hook forward priority filter; policy drop;")
+	input := r.baseChain("input", nftables.ChainTypeFilter, nftables.ChainHookInput,
+		nftables.ChainPriorityFilter, "type filter hook input priority filter; policy drop;")
+	post := r.baseChain("postrouting", nftables.ChainTypeNAT, nftables.ChainHookPostrouting,
+		nftables.ChainPriorityNATSource, "type nat hook postrouting priority srcnat; policy accept;")
+	drop := nftables.ChainPolicyDrop
+	forward.Policy, input.Policy = &drop, &drop
+
+	link := quote(g.Link)
+	addr := g.Addr.AsSlice()
+	for _, c := range []*nftables.Chain{forward, input} {
+		r.addRule(c, "ct state invalid drop", ctState(expr.CtStateBitINVALID), verdict(expr.VerdictDrop))
+		r.addRule(c, "ct state established,related accept",
+			ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
+	}
+	// What is left in forward is a new flow.
+	fromOthers := []expr.Any{
+		nfproto(ipv4)[0], nfproto(ipv4)[1],
+		meta(expr.MetaKeyIIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
+		meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
+		ipv4.addr(false, reg1), &expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: addr},
+	}
+	through := fmt.Sprintf("meta nfproto ipv4 iifname %s oifname %s ip saddr != %s", link, link, g.Addr)
+	const synMask = 0x01 | 0x02 | 0x04 | 0x10 // fin, syn, rst, ack
+	r.addRule(forward, through+" meta l4proto tcp tcp flags & (fin|syn|rst|ack) != syn reject with tcp reset",
+		fromOthers, l4proto(unix.IPPROTO_TCP),
+		transport(13, 1, reg1),
+		&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 1, Mask: []byte{synMask}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: []byte{0x02}},
+		&expr.Reject{Type: unix.NFT_REJECT_TCP_RST})
+	for _, proto := range []struct {
+		name string
+		num  byte
+	}{{"tcp", unix.IPPROTO_TCP}, {"udp", unix.IPPROTO_UDP}} {
+		r.addRule(forward, fmt.Sprintf("%s meta l4proto %s add @conns { ip daddr . meta l4proto . th dport ct count over %d } drop", through, proto.name, g.MaxPerDestination),
+			fromOthers, l4proto(proto.num),
+			ipv4.addr(true, reg32(0)), meta(expr.MetaKeyL4PROTO, reg32(1)), transport(2, 2, reg32(2)),
+			&expr.Dynset{SrcRegKey: reg32(0), SetName: conns.set.Name, SetID: conns.set.ID, Operation: unix.NFT_DYNSET_OP_ADD,
+				Exprs: []expr.Any{&expr.Connlimit{Count: uint32(g.MaxPerDestination), Flags: expr.NFT_CONNLIMIT_F_INV}}},
+			verdict(expr.VerdictDrop))
+	}
+	r.addRule(forward, through+" accept", fromOthers, verdict(expr.VerdictAccept))
+
+	ports := func(p int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(p)) }
+	r.addRule(post, fmt.Sprintf("meta nfproto ipv4 oifname %s ip saddr != %s snat ip to %s:%d-%d", link, g.Addr, g.Addr, g.PortMin, g.PortMax),
+		nfproto(ipv4), meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
+		ipv4.addr(false, reg1), &expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: addr},
+		&expr.Immediate{Register: reg32(0), Data: addr},
+		&expr.Immediate{Register: reg32(1), Data: ports(g.PortMin)},
+		&expr.Immediate{Register: reg32(2), Data: ports(g.PortMax)},
+		&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg32(0), RegAddrMax: reg32(0),
+			RegProtoMin: reg32(1), RegProtoMax: reg32(2), Specified: true})
+	return r, nil
+}
+
+func l4proto(p byte) []expr.Any {
+	return []expr.Any{
+		meta(expr.MetaKeyL4PROTO, reg1),
+		&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{p}},
+	}
+}

@@ -1,0 +1,111 @@
+package linux
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+
+	"vpcd/internal/plan"
+)
+
+func testNatGateway(limit int) *plan.NatGateway {
+	return &plan.NatGateway{Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: limit}
+}
+
+func TestCompileNatGatewayGolden(t *testing.T) {
+	rs, err := compileNatGateway(testNatGateway(55000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "natgateway.golden", rs.String())
+}
+
+func TestCompileNatGatewayRefuses(t *testing.T) {
+	for name, g := range map[string]plan.NatGateway{
+		"IPv6 address":  {Link: "eth0", Addr: addr("fd00::5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1},
+		"no link":       {Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1},
+		"ports upside":  {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 2000, PortMax: 1024, MaxPerDestination: 1},
+		"no connection": {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535},
+	} {
+		if _, err := compileNatGateway(&g); err == nil {
+			t.Errorf("%s: compiled", name)
+		}
+	}
+	if _, err := compileNamespace(plan.Namespace{Name: "x", NatGateway: testNatGateway(1), Firewall: &plan.Firewall{}}); err == nil {
+		t.Error("a namespace with both a NAT gateway and a firewall compiled")
+	}
+}
+
+// TestNatGatewayTraffic runs a NAT gateway namespace behind a router, between a client and
+// a server: the client's flows leave from the gateway's address with a port in the range,
+// nothing opens a flow toward the gateway, and past the limit per destination new flows
+// are dropped while known ones go on.
+func TestNatGatewayTraffic(t *testing.T) {
+	tb := newTestbed(t)
+	client, nat, server, router := tb.ns("c"), tb.ns("n"), tb.ns("s"), tb.ns("r")
+	eni := map[string]string{"proxy_arp": "1", "rp_filter": "0"}
+	host := func(ns, link, cidr, gw string) plan.Namespace {
+		return plan.Namespace{Name: ns,
+			Links:  []plan.Link{{Name: "eth0", Kind: "veth", Peer: plan.LinkEnd{Namespace: router, Name: link}, Addrs: []netip.Prefix{pfx(cidr)}}},
+			Routes: []plan.Route{{Dst: pfx("0.0.0.0/0"), Type: plan.RouteUnicast, Dev: "eth0", Gateway: addr(gw)}}}
+	}
+	gw := host(nat, "r-n", "10.0.2.5/24", "10.0.2.1")
+	gw.Sysctls = map[string]string{"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.send_redirects": "0", "net.ipv4.conf.default.send_redirects": "0"}
+	gw.NatGateway = testNatGateway(2)
+	st := plan.State{Namespaces: []plan.Namespace{
+		host(client, "r-c", "10.0.1.10/24", "10.0.1.1"),
+		gw,
+		host(server, "r-s", "10.0.3.30/24", "10.0.3.1"),
+		{
+			Name:    router,
+			Sysctls: map[string]string{"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"},
+			Links: []plan.Link{
+				{Name: "r-c", Kind: "veth", Peer: plan.LinkEnd{Namespace: client, Name: "eth0"}, Addrs: []netip.Prefix{pfx("10.0.1.1/32")}, Sysctls: eni},
+				{Name: "r-n", Kind: "veth", Peer: plan.LinkEnd{Namespace: nat, Name: "eth0"}, Addrs: []netip.Prefix{pfx("10.0.2.1/32")}, Sysctls: eni},
+				{Name: "r-s", Kind: "veth", Peer: plan.LinkEnd{Namespace: server, Name: "eth0"}, Addrs: []netip.Prefix{pfx("10.0.3.1/32")}, Sysctls: eni},
+			},
+			// The client's subnet goes everywhere through the gateway; the gateway's
+			// subnet reaches everyone directly.
+			Routes: []plan.Route{
+				{Table: 100, Dst: pfx("0.0.0.0/0"), Type: plan.RouteUnicast, Dev: "r-n", Gateway: addr("10.0.2.5")},
+				{Table: 101, Dst: pfx("10.0.1.10/32"), Type: plan.RouteUnicast, Dev: "r-c"},
+				{Table: 101, Dst: pfx("10.0.2.5/32"), Type: plan.RouteUnicast, Dev: "r-n"},
+				{Table: 101, Dst: pfx("10.0.3.30/32"), Type: plan.RouteUnicast, Dev: "r-s"},
+			},
+			Rules: []plan.Rule{{Priority: 1000, IIF: "r-c", Table: 100}, {Priority: 1001, IIF: "r-n", Table: 101}, {Priority: 1002, IIF: "r-s", Table: 101}},
+		},
+	}}
+	tb.converge(st, "first apply")
+	tb.serve(server, "tcp-serve", "10.0.3.30", "8080", "+port")
+	tb.serve(server, "udp-serve", "10.0.3.30", "9000")
+	tb.serve(nat, "tcp-serve", "10.0.2.5", "22")
+
+	out, ok := tb.probe(client, "tcp-connect", "10.0.3.30", "8080", "2", "", "999")
+	f := strings.Fields(out)
+	if !ok || len(f) != 2 || f[0] != "10.0.2.5" {
+		t.Fatalf("client to server through the gateway: %q, %v; want seen from 10.0.2.5", out, ok)
+	}
+	if p, _ := strconv.Atoi(f[1]); p < 1024 {
+		t.Errorf("a flow from port 999 left from port %d, want 1024-65535", p)
+	}
+	if out, ok := tb.probe(server, "tcp-connect", "10.0.2.5", "22", "1"); ok {
+		t.Errorf("the server opened a connection to the gateway itself: %q", out)
+	}
+	if out, ok := tb.probe(server, "tcp-connect", "10.0.1.10", "8080", "1"); ok {
+		t.Errorf("the server reached the client: %q", out)
+	}
+	// Two UDP flows to one destination fit under the limit of 2; a third is dropped, the
+	// first goes on.
+	for _, sport := range []string{"2001", "2002"} {
+		if out, ok := tb.probe(client, "udp-send", "10.0.3.30", "9000", "2", "", sport); !ok || out != "10.0.2.5" {
+			t.Errorf("UDP from port %s: %q, %v", sport, out, ok)
+		}
+	}
+	if out, ok := tb.probe(client, "udp-send", "10.0.3.30", "9000", "1", "", "2003"); ok {
+		t.Errorf("a third flow to one destination got through a limit of 2: %q", out)
+	}
+	if out, ok := tb.probe(client, "udp-send", "10.0.3.30", "9000", "2", "", "2001"); !ok {
+		t.Errorf("a known flow was dropped at the limit: %q", out)
+	}
+}
