@@ -232,3 +232,73 @@ func (n *Network) Peers(r SecurityGroupRule) []netip.Prefix {
 	}
 	return out
 }
+
+// Carried reports whether the data plane carries an interface: it is attached to a
+// running instance or is an available NAT gateway's.
+func (n *Network) Carried(eni *Interface) bool {
+	if eni.NatGateway != "" {
+		return n.NatGateways[eni.NatGateway] != nil
+	}
+	inst := n.Instances[eni.Instance]
+	return inst != nil && inst.Running
+}
+
+// EffectiveRoutes are a table's routes with each route to a prefix list replaced by one
+// route per CIDR of the list. A CIDR that another route names already stays with that
+// route, as AWS prefers a CIDR route over a prefix list route of the same destination.
+func (n *Network) EffectiveRoutes(rt *RouteTable) []Route {
+	seen := map[netip.Prefix]bool{}
+	for _, r := range rt.Routes {
+		if r.DestinationPrefixList == "" {
+			seen[r.Destination] = true
+		}
+	}
+	out := make([]Route, 0, len(rt.Routes))
+	for _, r := range rt.Routes {
+		if r.DestinationPrefixList == "" {
+			out = append(out, r)
+			continue
+		}
+		for _, cidr := range n.PrefixLists[r.DestinationPrefixList] {
+			if !seen[cidr] {
+				seen[cidr] = true
+				e := r
+				e.Destination = cidr
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// Matches reports whether a security group rule lets a new flow through, the peer being
+// the destination of egress traffic and the source of ingress traffic: protocol -1 is
+// every protocol; TCP and UDP match the destination port in FromPort..ToPort (-1..-1 is
+// every port); ICMP matches the type (FromPort) and code (ToPort), -1 for any, and
+// only toward IPv4 peers (ICMPv6 toward IPv6); any other protocol matches whatever its
+// ports. The peers are the rule's, resolved in n (group members, prefix lists).
+func (n *Network) Matches(r SecurityGroupRule, p Packet) bool {
+	peer := p.Peer.Unmap()
+	in := false
+	for _, pfx := range n.Peers(r) {
+		if pfx.IsValid() && pfx.Addr().Is4() == peer.Is4() && pfx.Contains(peer) {
+			in = true
+			break
+		}
+	}
+	if !in {
+		return false
+	}
+	switch r.Protocol {
+	case -1:
+		return true
+	case 6, 17:
+		return p.Protocol == r.Protocol && inRange(p.Port, r.FromPort, r.ToPort)
+	case 1, 58:
+		if p.Protocol != r.Protocol || (r.Protocol == 1) != peer.Is4() {
+			return false
+		}
+		return (r.FromPort == -1 || r.FromPort == p.ICMPType) && (r.ToPort == -1 || r.ToPort == p.ICMPCode)
+	}
+	return p.Protocol == r.Protocol
+}

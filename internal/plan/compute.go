@@ -109,21 +109,11 @@ func runningInterfaces(n *model.Network, vpc string) []*model.Interface {
 	var out []*model.Interface
 	for _, id := range model.SortedKeys(n.Interfaces) {
 		eni := n.Interfaces[id]
-		if eni.VPC == vpc && carried(n, eni) && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
+		if eni.VPC == vpc && n.Carried(eni) && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
 			out = append(out, eni)
 		}
 	}
 	return out
-}
-
-// carried reports whether the data plane carries an interface: it is attached to a
-// running instance or is an available NAT gateway's.
-func carried(n *model.Network, eni *model.Interface) bool {
-	if eni.NatGateway != "" {
-		return n.NatGateways[eni.NatGateway] != nil
-	}
-	inst := n.Instances[eni.Instance]
-	return inst != nil && inst.Running
 }
 
 func attachedGateway(n *model.Network, vpc string) string {
@@ -243,7 +233,7 @@ func routeTableNumbers(n *model.Network, vpc string) map[string]int {
 func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*model.Interface, peerings map[string]peeringLink) []Route {
 	var out []Route
 	hasDefault := false
-	for _, r := range prefixListRoutes(n, rt) {
+	for _, r := range n.EffectiveRoutes(rt) {
 		if !r.Destination.Addr().Is4() {
 			continue // IPv6 is not carried yet
 		}
@@ -265,34 +255,6 @@ func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*mode
 	return out
 }
 
-// prefixListRoutes are a table's routes with each route to a prefix list replaced by one
-// route per CIDR of the list. A CIDR that another route names already stays with that
-// route, as AWS prefers a CIDR route over a prefix list route of the same destination.
-func prefixListRoutes(n *model.Network, rt *model.RouteTable) []model.Route {
-	seen := map[netip.Prefix]bool{}
-	for _, r := range rt.Routes {
-		if r.DestinationPrefixList == "" {
-			seen[r.Destination] = true
-		}
-	}
-	out := make([]model.Route, 0, len(rt.Routes))
-	for _, r := range rt.Routes {
-		if r.DestinationPrefixList == "" {
-			out = append(out, r)
-			continue
-		}
-		for _, cidr := range n.PrefixLists[r.DestinationPrefixList] {
-			if !seen[cidr] {
-				seen[cidr] = true
-				e := r
-				e.Destination, e.DestinationPrefixList = cidr, ""
-				out = append(out, e)
-			}
-		}
-	}
-	return out
-}
-
 // targetRoute is the kernel route for one VPC route: to the internet gateway link, to an
 // interface, over a peering link, or dropped when the target is gone or not carried by the
 // data plane.
@@ -306,7 +268,7 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: igwLink, Gateway: igwInternetAddr.Addr()}
 		}
 	case strings.HasPrefix(r.Target, "eni-"):
-		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && len(eni.PrivateIPs) > 0 && carried(n, eni) {
+		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && len(eni.PrivateIPs) > 0 && n.Carried(eni) {
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
 		}
 	case strings.HasPrefix(r.Target, "nat-"):

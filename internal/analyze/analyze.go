@@ -1,0 +1,435 @@
+// Package analyze answers "can this packet get from A to B, and if not, which rule stops
+// it?" over a model.Network, the way the data plane would carry it: the analyzer box of
+// DESIGN.md. It walks a packet hop by hop through the VPC routers that internal/plan lays
+// out (route table of the entry link, longest prefix, local host routes, network ACLs at
+// subnet edges, security groups as two stateful gates, source/destination check, the
+// internet gateway's 1:1 NAT, NAT gateways, peering without transit), then walks the
+// reply back the same way as the kernel's connection tracking lets it (no security
+// groups, but ACLs and routes again). A differential test (see diff_test.go) checks each
+// verdict against real packets.
+//
+// A blocker that leaves the packet somewhere to go on (a security group, an ACL, a
+// source/destination check) is recorded and the walk goes on as if it had passed, so that
+// an analysis names every component that blocks the path, not just the first. A blocker
+// with nowhere to go (no route, a blackhole, a stopped instance) ends the walk.
+package analyze
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"vpcd/internal/model"
+)
+
+// Explanation codes, AWS's where AWS documents one for the reason.
+const (
+	CodeBadState        = "BAD_STATE"               // an instance or gateway not running or available
+	CodeNoRoute         = "NO_ROUTE_TO_DESTINATION" // no route (or no interface) for the destination
+	CodeBlackhole       = "BLACKHOLE_ROUTE"         // the route's target is gone or not usable
+	CodeIGWNotAttached  = "IGW_NOT_ATTACHED"        // a route to an internet gateway of another VPC or none
+	CodeSecurityGroup   = "ENI_SG_RULES_MISMATCH"   // no rule of the interface's groups allows the flow
+	CodeACL             = "SUBNET_ACL_RESTRICTION"  // the subnet's network ACL denies the packet
+	CodeSourceDestCheck = "SOURCE_DEST_CHECK"       // an interface with the check on sends or receives for others
+	CodeNoPublicAddress = "NO_PUBLIC_ADDRESS"       // the internet gateway has no public address for the source
+	CodeNatInbound      = "NAT_GATEWAY_INBOUND"     // a NAT gateway admits only replies
+	CodeRoutingLoop     = "ROUTING_LOOP"            // the packet went round more than maxHops routers
+	CodeNoTransit       = "NO_TRANSIT"              // what came over a gateway or peering may only reach the VPC's own interfaces
+)
+
+// Ephemeral ports: a client of unknown port is taken to use Linux's default range, the
+// one the instances of the data plane use.
+const (
+	EphemeralMin = 32768
+	EphemeralMax = 60999
+	maxHops      = 32
+)
+
+// Endpoint kinds of a Query: what Source and Destination name.
+const (
+	KindInterface = "network-interface"
+	KindInstance  = "instance"
+	KindInternet  = "internet-gateway"
+)
+
+// Query is one question: a packet of Protocol from Source to Destination.
+type Query struct {
+	// Source and Destination are resource IDs: an instance (its primary interface), a
+	// network interface, or an internet gateway (the internet beyond it). A Destination of
+	// "" is the DestinationIP wherever it is.
+	Source, Destination string
+	// SourceIP and DestinationIP narrow or name the addresses; invalid for the defaults
+	// (the interface's primary address; the internet host; the destination's public
+	// address when the source is the internet).
+	SourceIP, DestinationIP netip.Addr
+	Protocol                int // 6, 17 or 1
+	// DestinationPort for TCP and UDP. SourcePortMin..Max is the client's port range,
+	// 0 for the ephemeral range; replies must get through for every port of it.
+	DestinationPort            int
+	SourcePortMin, SourcePortMax int
+}
+
+// Packet is an IPv4 header as the analyzer follows it.
+type Packet struct {
+	Protocol           int
+	Src, Dst           netip.Addr
+	SrcPorts, DstPorts [2]int // TCP and UDP; ranges, the client's side of a reply may span many
+	ICMPType, ICMPCode int
+}
+
+func (p Packet) String() string {
+	switch p.Protocol {
+	case 6, 17:
+		return fmt.Sprintf("%s %s:%s -> %s:%s", protoName(p.Protocol), p.Src, ports(p.SrcPorts), p.Dst, ports(p.DstPorts))
+	case 1:
+		return fmt.Sprintf("icmp %s -> %s type %d code %d", p.Src, p.Dst, p.ICMPType, p.ICMPCode)
+	}
+	return fmt.Sprintf("proto %d %s -> %s", p.Protocol, p.Src, p.Dst)
+}
+
+func ports(r [2]int) string {
+	if r[0] == r[1] {
+		return fmt.Sprint(r[0])
+	}
+	return fmt.Sprintf("%d-%d", r[0], r[1])
+}
+
+func protoName(p int) string {
+	switch p {
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 1:
+		return "icmp"
+	}
+	return fmt.Sprint(p)
+}
+
+// Hop is one component a packet passed, in order: what it is, and what of it decided.
+type Hop struct {
+	Kind string // instance, network-interface, security-group, network-acl, route-table, internet-gateway, nat-gateway, vpc-peering-connection
+	ID   string
+	VPC  string
+	// Subnet of an interface, a route table's or an ACL's.
+	Subnet string
+	// Direction of an ACL or security group check: ingress or egress.
+	Direction string
+	// The rule or route that decided, when one did.
+	ACLRule    *model.ACLEntry
+	SGRule     *model.SecurityGroupRule
+	Route      *model.Route
+	Translated *Packet // the header after a translation (NAT)
+	Header     Packet  // the header as the component saw it
+}
+
+// Explanation is one component that blocks the path and why.
+type Explanation struct {
+	Code      string
+	Kind, ID  string
+	VPC       string
+	Subnet    string
+	Direction string
+	ACLRule   *model.ACLEntry
+	Groups    []string // of an interface whose security groups block
+	Route     *model.Route
+	Address   netip.Addr
+	Message   string
+	Return    bool // found on the return path
+}
+
+// Result is the verdict: reachable only when nothing blocks either way.
+type Result struct {
+	Reachable      bool
+	Forward        []Hop
+	Return         []Hop
+	Explanations   []Explanation
+	Source, Target Packet // the packet as sent and as delivered
+}
+
+// Analyze answers a query over a network.
+func Analyze(n *model.Network, q Query) (*Result, error) {
+	ix := index(n)
+	return ix.analyze(q)
+}
+
+// Index is a network with the lookups an analysis needs built once, for many queries.
+type Index struct {
+	n *model.Network
+	// live are the carried interfaces of each VPC and their addresses.
+	live     map[string][]*model.Interface
+	byAddr   map[string]map[netip.Addr]*model.Interface // VPC → private address → interface
+	public   map[netip.Addr]*model.Interface            // public address → interface
+	peerings map[string]*model.Peering                  // active peerings that carry traffic
+	igw      map[string]string                          // VPC → attached internet gateway
+}
+
+// NewIndex builds the lookups of a network; the network must not change while it is used.
+func NewIndex(n *model.Network) *Index { return index(n) }
+
+// Analyze answers a query.
+func (ix *Index) Analyze(q Query) (*Result, error) { return ix.analyze(q) }
+
+func index(n *model.Network) *Index {
+	ix := &Index{n: n, live: map[string][]*model.Interface{}, byAddr: map[string]map[netip.Addr]*model.Interface{},
+		public: map[netip.Addr]*model.Interface{}, peerings: map[string]*model.Peering{}, igw: map[string]string{}}
+	for _, id := range model.SortedKeys(n.Interfaces) {
+		e := n.Interfaces[id]
+		if !n.Carried(e) || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {
+			continue
+		}
+		ix.live[e.VPC] = append(ix.live[e.VPC], e)
+		if ix.byAddr[e.VPC] == nil {
+			ix.byAddr[e.VPC] = map[netip.Addr]*model.Interface{}
+		}
+		for _, a := range e.PrivateIPs {
+			ix.byAddr[e.VPC][a] = e
+		}
+	}
+	for _, id := range model.SortedKeys(n.InternetGateways) {
+		if g := n.InternetGateways[id]; g.VPC != "" && ix.igw[g.VPC] == "" {
+			ix.igw[g.VPC] = id
+		}
+	}
+	for vpc, enis := range ix.live {
+		if ix.igw[vpc] == "" {
+			continue
+		}
+		for _, e := range enis {
+			for _, m := range e.PublicMappings() {
+				ix.public[m.Public] = e
+			}
+		}
+	}
+	for _, id := range model.SortedKeys(n.Peerings) {
+		p := n.Peerings[id]
+		if p.Requester != p.Accepter && len(ix.live[p.Requester]) > 0 && len(ix.live[p.Accepter]) > 0 {
+			ix.peerings[id] = p
+		}
+	}
+	return ix
+}
+
+// errQuery is a question that cannot be asked: an unknown source, an IPv6 address.
+type errQuery string
+
+func (e errQuery) Error() string { return string(e) }
+
+// endpoint is a resolved source or destination.
+type endpoint struct {
+	eni      *model.Interface // an interface, or nil for the internet
+	instance string
+	igw      string
+	addr     netip.Addr
+}
+
+func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error) {
+	n := ix.n
+	switch {
+	case id == "":
+		return endpoint{addr: ip}, nil
+	case model.ValidID(id, "igw"):
+		g := n.InternetGateways[id]
+		if g == nil {
+			return endpoint{}, errQuery("internet gateway " + id + " not found")
+		}
+		ep := endpoint{igw: id, addr: ip}
+		if !ip.IsValid() && source {
+			ep.addr = internetHost
+		}
+		return ep, nil
+	case model.ValidID(id, "i"):
+		inst := n.Instances[id]
+		if inst == nil {
+			return endpoint{}, errQuery("instance " + id + " not found")
+		}
+		ep := endpoint{instance: id, addr: ip}
+		for _, eniID := range inst.Interfaces {
+			e := n.Interfaces[eniID]
+			if e == nil {
+				continue
+			}
+			if ep.eni == nil || (ip.IsValid() && slices.Contains(e.PrivateIPs, ip)) {
+				ep.eni = e
+			}
+		}
+		if ep.eni == nil {
+			return endpoint{}, errQuery("instance " + id + " has no network interface")
+		}
+		if !ep.addr.IsValid() && len(ep.eni.PrivateIPs) > 0 {
+			ep.addr = ep.eni.PrivateIPs[0]
+		}
+		return ep, nil
+	case model.ValidID(id, "eni"):
+		e := n.Interfaces[id]
+		if e == nil {
+			return endpoint{}, errQuery("network interface " + id + " not found")
+		}
+		ep := endpoint{eni: e, instance: e.Instance, addr: ip}
+		if !ep.addr.IsValid() && len(e.PrivateIPs) > 0 {
+			ep.addr = e.PrivateIPs[0]
+		}
+		return ep, nil
+	}
+	return endpoint{}, errQuery("unsupported endpoint " + id)
+}
+
+// internetHost is where the simulated internet answers (plan.InternetHost).
+var internetHost = netip.MustParseAddr("192.0.2.1")
+
+func (ix *Index) analyze(q Query) (*Result, error) {
+	src, err := ix.resolve(q.Source, q.SourceIP, true)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := ix.resolve(q.Destination, q.DestinationIP, false)
+	if err != nil {
+		return nil, err
+	}
+	if src.eni == nil && src.igw == "" {
+		return nil, errQuery("the source must be an instance, a network interface or an internet gateway")
+	}
+	switch q.Protocol {
+	case 6, 17:
+		if q.DestinationPort < 0 || q.DestinationPort > 65535 {
+			return nil, errQuery("destination port out of range")
+		}
+	case 1:
+	default:
+		return nil, errQuery(fmt.Sprintf("protocol %d is not analyzed (tcp, udp, icmp)", q.Protocol))
+	}
+	sp := [2]int{q.SourcePortMin, q.SourcePortMax}
+	if sp[0] == 0 && sp[1] == 0 {
+		sp = [2]int{EphemeralMin, EphemeralMax}
+	}
+	pkt := Packet{Protocol: q.Protocol, Src: src.addr, Dst: dst.addr, SrcPorts: sp, DstPorts: [2]int{q.DestinationPort, q.DestinationPort}}
+	if q.Protocol == 1 {
+		pkt.SrcPorts, pkt.DstPorts, pkt.ICMPType = [2]int{}, [2]int{}, 8
+	}
+	if dst.igw != "" && !pkt.Dst.IsValid() {
+		pkt.Dst = internetHost
+	}
+	if src.igw != "" && dst.eni != nil {
+		// From the internet, an interface is reached at its public address.
+		pkt.Dst = publicOf(dst.eni, dst.addr)
+		if !pkt.Dst.IsValid() {
+			t := &tracer{ix: ix, res: &Result{Source: pkt}}
+			t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInterface, ID: dst.eni.ID, VPC: dst.eni.VPC, Address: dst.addr,
+				Message: fmt.Sprintf("%s has no public address: nothing on the internet can reach it", dst.eni.ID)})
+			return t.done(), nil
+		}
+	}
+	if !pkt.Src.Is4() || !pkt.Dst.Is4() {
+		return nil, errQuery("the analysis needs IPv4 source and destination addresses")
+	}
+	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}}
+	t.hops = &t.res.Forward
+	if dst.eni != nil && !ix.n.Carried(dst.eni) {
+		t.block(ix.notRunning(dst.eni, "destination"))
+		return t.done(), nil
+	}
+	var end arrival
+	if src.igw != "" {
+		end = t.fromInternet(pkt, src.igw)
+	} else {
+		if !ix.n.Carried(src.eni) {
+			t.block(ix.notRunning(src.eni, "source"))
+			return t.done(), nil
+		}
+		t.hop(Hop{Kind: KindInterface, ID: src.eni.ID, VPC: src.eni.VPC, Subnet: src.eni.Subnet, Header: pkt})
+		end = t.fromInterface(pkt, src.eni)
+	}
+	if end.kind == "" {
+		return t.done(), nil
+	}
+	if !dst.matches(end) {
+		t.block(Explanation{Code: CodeNoRoute, Kind: end.kind, ID: end.id, Address: end.pkt.Dst,
+			Message: fmt.Sprintf("the packet reaches %s %s, not the destination", end.kind, end.id)})
+		return t.done(), nil
+	}
+	t.res.Target = end.pkt
+	// The reply, back the way the kernel's connection tracking lets it.
+	t.hops, t.reply = &t.res.Return, true
+	back := end.pkt.reversed()
+	var home arrival
+	if end.kind == KindInternet {
+		home = t.fromInternet(back, end.id)
+	} else {
+		home = t.fromInterface(back, end.eni)
+	}
+	if home.kind != "" && !(src.eni != nil && home.eni == src.eni && home.pkt.Dst == pkt.Src) && !(src.igw != "" && home.kind == KindInternet) {
+		t.block(Explanation{Code: CodeNoRoute, Kind: home.kind, ID: home.id, Address: home.pkt.Dst, Return: true,
+			Message: "the reply does not get back to the source"})
+	}
+	return t.done(), nil
+}
+
+// notRunning is why a stopped instance's interface, or a detached one, carries nothing.
+func (ix *Index) notRunning(e *model.Interface, role string) Explanation {
+	if e.Instance == "" {
+		return Explanation{Code: CodeBadState, Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Message: "the " + role + " interface is not attached to an instance"}
+	}
+	return Explanation{Code: CodeBadState, Kind: KindInstance, ID: e.Instance, VPC: e.VPC, Subnet: e.Subnet, Message: "the " + role + " instance is not running"}
+}
+
+// reversed is the header of the reply to p.
+func (p Packet) reversed() Packet {
+	r := Packet{Protocol: p.Protocol, Src: p.Dst, Dst: p.Src, SrcPorts: p.DstPorts, DstPorts: p.SrcPorts}
+	if p.Protocol == 1 {
+		r.ICMPType = 0
+	}
+	return r
+}
+
+// arrival is where a walk ended: delivered to an interface, or out to the internet.
+type arrival struct {
+	kind string // KindInterface or KindInternet; "" when the packet was dropped
+	id   string
+	eni  *model.Interface
+	pkt  Packet
+}
+
+func (ep endpoint) matches(a arrival) bool {
+	switch {
+	case ep.igw != "":
+		return a.kind == KindInternet && a.id == ep.igw && (a.pkt.Dst == ep.addr || !ep.addr.IsValid())
+	case ep.eni != nil && ep.instance != "" && a.eni != nil && a.eni.Instance == ep.instance:
+		return a.pkt.Dst == ep.addr || !ep.addr.IsValid()
+	case ep.eni != nil:
+		return a.eni == ep.eni && a.pkt.Dst == ep.addr
+	}
+	return a.pkt.Dst == ep.addr
+}
+
+// natEntry is a NAT gateway's translation of one flow: the client's address and ports.
+type natEntry struct {
+	src   netip.Addr
+	ports [2]int
+}
+
+type tracer struct {
+	ix    *Index
+	res   *Result
+	hops  *[]Hop
+	reply bool
+	nat   map[string]natEntry // NAT gateway → the flow it translated on the way out
+}
+
+func (t *tracer) hop(h Hop) { *t.hops = append(*t.hops, h) }
+
+func (t *tracer) block(e Explanation) {
+	e.Return = t.reply
+	t.res.Explanations = append(t.res.Explanations, e)
+}
+
+func (t *tracer) done() *Result {
+	t.res.Reachable = len(t.res.Explanations) == 0
+	return t.res
+}
+
+func direction(egress bool) string {
+	if egress {
+		return "egress"
+	}
+	return "ingress"
+}

@@ -1,0 +1,449 @@
+package analyze
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"vpcd/internal/model"
+)
+
+// entry is how a packet comes into a VPC's router: sent by an interface, in from the
+// internet through the VPC's gateway, or over a peering.
+type entry struct {
+	vpc string
+	eni *model.Interface
+	igw string
+	pcx string
+}
+
+// target is where the router sends a packet: an interface (an instance's, an appliance's
+// or a NAT gateway's), the internet gateway, or a peering.
+type target struct {
+	kind string // "eni", "igw", "pcx"
+	id   string
+	eni  *model.Interface
+}
+
+func (t *tracer) fromInterface(p Packet, e *model.Interface) arrival {
+	return t.walk(p, entry{vpc: e.VPC, eni: e})
+}
+
+// fromInternet follows a packet from the internet: the internet routes a public address
+// to the VPC whose interface has it, through that VPC's gateway.
+func (t *tracer) fromInternet(p Packet, igw string) arrival {
+	e := t.ix.public[p.Dst]
+	g := t.ix.n.InternetGateways[igw]
+	if e == nil || g == nil || g.VPC != e.VPC {
+		t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: igw, Address: p.Dst,
+			Message: fmt.Sprintf("no interface behind %s has the public address %s", igw, p.Dst)})
+		return arrival{}
+	}
+	return t.walk(p, entry{vpc: g.VPC, igw: igw})
+}
+
+// walk follows a packet through VPC routers until it is delivered to an interface that
+// has its destination, leaves for the internet, or is dropped.
+func (t *tracer) walk(p Packet, in entry) arrival {
+	n := t.ix.n
+	for range maxHops {
+		vpc := n.VPCs[in.vpc]
+		if vpc == nil {
+			t.block(Explanation{Code: CodeBadState, Kind: "vpc", ID: in.vpc, Message: "the VPC does not exist"})
+			return arrival{}
+		}
+		var out target
+		switch {
+		case in.eni != nil:
+			e := in.eni
+			if e.SourceDestCheck && !slices.Contains(e.PrivateIPs, p.Src) {
+				t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Direction: "egress", Address: p.Src,
+					Message: fmt.Sprintf("%s sends from %s, which is not its own, with source/destination check on", e.ID, p.Src)})
+			}
+			out = t.route(p, e)
+		case in.igw != "":
+			e := t.ix.public[p.Dst]
+			priv := privateOf(e, p.Dst)
+			if e == nil || e.VPC != in.vpc || !priv.IsValid() {
+				t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: in.igw, VPC: in.vpc, Address: p.Dst,
+					Message: fmt.Sprintf("%s has no interface with the public address %s", in.igw, p.Dst)})
+				return arrival{}
+			}
+			q := p
+			q.Dst = priv
+			t.hop(Hop{Kind: KindInternet, ID: in.igw, VPC: in.vpc, Header: p, Translated: &q})
+			p = q
+			out = t.local(p, in)
+		case in.pcx != "":
+			other := t.ix.peerings[in.pcx].Other(in.vpc)
+			if t.ix.byAddr[other][p.Src] == nil {
+				t.block(Explanation{Code: CodeNoTransit, Kind: "vpc-peering-connection", ID: in.pcx, VPC: in.vpc, Address: p.Src,
+					Message: fmt.Sprintf("%s carries only addresses of %s's interfaces, not %s", in.pcx, other, p.Src)})
+				return arrival{}
+			}
+			out = t.local(p, in)
+		}
+		if out.kind == "" {
+			return arrival{}
+		}
+		t.acls(p, vpc, in, out)
+		if !t.reply {
+			t.gates(p, in, out)
+		}
+		switch out.kind {
+		case "igw":
+			e := t.ix.byAddr[in.vpc][p.Src]
+			pub := publicOf(e, p.Src)
+			if !pub.IsValid() || t.ix.public[pub] != e {
+				t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: out.id, VPC: in.vpc, Address: p.Src,
+					Message: fmt.Sprintf("%s has no public address for %s: the internet gateway drops what it sends", out.id, p.Src)})
+				return arrival{}
+			}
+			q := p
+			q.Src = pub
+			t.hop(Hop{Kind: KindInternet, ID: out.id, VPC: in.vpc, Header: p, Translated: &q})
+			return arrival{kind: KindInternet, id: out.id, pkt: q}
+		case "pcx":
+			other := t.ix.peerings[out.id].Other(in.vpc)
+			if t.ix.byAddr[other][p.Dst] == nil {
+				t.block(Explanation{Code: CodeNoTransit, Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Address: p.Dst,
+					Message: fmt.Sprintf("%s reaches only the interfaces of %s, and %s is none of them", out.id, other, p.Dst)})
+				return arrival{}
+			}
+			t.hop(Hop{Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Header: p})
+			in = entry{vpc: other, pcx: out.id}
+			continue
+		}
+		o := out.eni
+		if o.SourceDestCheck && !slices.Contains(o.PrivateIPs, p.Dst) {
+			t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: o.ID, VPC: o.VPC, Subnet: o.Subnet, Direction: "ingress", Address: p.Dst,
+				Message: fmt.Sprintf("%s receives for %s, which is not its own, with source/destination check on", o.ID, p.Dst)})
+		}
+		if o.NatGateway != "" {
+			q, ok := t.natGateway(p, o)
+			if !ok {
+				return arrival{}
+			}
+			p, in = q, entry{vpc: o.VPC, eni: o}
+			continue
+		}
+		t.hop(Hop{Kind: KindInterface, ID: o.ID, VPC: o.VPC, Subnet: o.Subnet, Header: p})
+		if slices.Contains(o.PrivateIPs, p.Dst) {
+			return arrival{kind: KindInterface, id: o.ID, eni: o, pkt: p}
+		}
+		// An appliance (a firewall, a NAT instance) forwards what it receives for others,
+		// by its own routes: out of the interface on the destination's subnet, else the
+		// primary one.
+		in = entry{vpc: o.VPC, eni: t.applianceInterface(o, p.Dst)}
+	}
+	t.block(Explanation{Code: CodeRoutingLoop, Kind: "vpc", ID: in.vpc, Address: p.Dst,
+		Message: fmt.Sprintf("the packet passed %d routers without arriving", maxHops)})
+	return arrival{}
+}
+
+// natGateway follows a packet through a NAT gateway: a new flow from another address
+// leaves from the gateway's address (its port kept when in 1024-65535), a reply to one
+// of its flows goes back to the client; nothing else gets through.
+func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
+	addr := o.PrivateIPs[0]
+	q := p
+	switch {
+	case p.Dst == addr:
+		ent, ok := t.nat[o.NatGateway]
+		if !t.reply || !ok {
+			t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Src,
+				Message: fmt.Sprintf("%s admits only the replies of flows it translated", o.NatGateway)})
+			return p, false
+		}
+		q.Dst, q.DstPorts = ent.src, ent.ports
+	case t.reply || slices.Contains(o.PrivateIPs, p.Src):
+		t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Src,
+			Message: fmt.Sprintf("%s has no flow this packet belongs to", o.NatGateway)})
+		return p, false
+	default:
+		t.nat[o.NatGateway] = natEntry{src: p.Src, ports: p.SrcPorts}
+		q.Src = addr
+		if p.Protocol == 6 || p.Protocol == 17 {
+			if p.SrcPorts[0] < 1024 {
+				q.SrcPorts = [2]int{1024, 65535}
+			}
+		}
+	}
+	t.hop(Hop{Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Header: p, Translated: &q})
+	return q, true
+}
+
+// applianceInterface is the interface an instance forwards a packet out of.
+func (t *tracer) applianceInterface(o *model.Interface, dst netip.Addr) *model.Interface {
+	inst := t.ix.n.Instances[o.Instance]
+	if inst == nil {
+		return o
+	}
+	var primary *model.Interface
+	for _, id := range inst.Interfaces {
+		e := t.ix.n.Interfaces[id]
+		if e == nil || !t.ix.n.Carried(e) {
+			continue
+		}
+		if sn := t.ix.n.Subnets[e.Subnet]; sn != nil && sn.CIDR.Contains(dst) {
+			return e
+		}
+		if e.DeviceIndex == 0 {
+			primary = e
+		}
+	}
+	if primary == nil {
+		return o
+	}
+	return primary
+}
+
+// route is where the route table of the sender's subnet sends a packet. An address of
+// an interface of the VPC that the table sends to local is delivered to it (a more
+// specific route to a middlebox wins over local); anything else takes the longest prefix.
+func (t *tracer) route(p Packet, e *model.Interface) target {
+	n := t.ix.n
+	sn := n.Subnets[e.Subnet]
+	rt := n.RouteTableOf(sn)
+	if rt == nil {
+		t.block(Explanation{Code: CodeNoRoute, Kind: "subnet", ID: e.Subnet, VPC: e.VPC, Address: p.Dst, Message: "the subnet has no route table"})
+		return target{}
+	}
+	if d := t.ix.byAddr[e.VPC][p.Dst]; d != nil {
+		if best, ok := rt.Lookup(p.Dst); ok && best.Target == "local" {
+			t.hop(Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p})
+			return target{kind: "eni", id: d.ID, eni: d}
+		}
+	}
+	var best model.Route
+	found := false
+	for _, r := range n.EffectiveRoutes(rt) {
+		if r.Destination.IsValid() && r.Destination.Addr().Is4() && r.Destination.Contains(p.Dst) && (!found || r.Destination.Bits() > best.Destination.Bits()) {
+			best, found = r, true
+		}
+	}
+	if !found {
+		t.block(Explanation{Code: CodeNoRoute, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Address: p.Dst,
+			Message: fmt.Sprintf("%s has no route to %s", rt.ID, p.Dst)})
+		return target{}
+	}
+	t.hop(Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p})
+	out, code, why := t.resolveTarget(rt, best)
+	if out.kind == "" {
+		t.block(Explanation{Code: code, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Address: p.Dst, Message: why})
+	}
+	return out
+}
+
+// resolveTarget is what a route's target is now, as plan.targetRoute lays it out, or the
+// code and reason it drops the packet.
+func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, string, string) {
+	n := t.ix.n
+	switch id := r.Target; {
+	case id == "local":
+		return target{}, CodeNoRoute, fmt.Sprintf("no interface of %s has the address", rt.VPC)
+	case strings.HasPrefix(id, "igw-"):
+		g := n.InternetGateways[id]
+		if g == nil {
+			return target{}, CodeBlackhole, id + " does not exist"
+		}
+		if g.VPC != rt.VPC {
+			return target{}, CodeIGWNotAttached, id + " is not attached to " + rt.VPC
+		}
+		return target{kind: "igw", id: id}, "", ""
+	case strings.HasPrefix(id, "eni-"):
+		e := n.Interfaces[id]
+		if e == nil || e.VPC != rt.VPC || len(e.PrivateIPs) == 0 {
+			return target{}, CodeBlackhole, id + " does not exist in " + rt.VPC
+		}
+		if !n.Carried(e) {
+			return target{}, CodeBadState, id + " is not attached to a running instance"
+		}
+		return target{kind: "eni", id: id, eni: e}, "", ""
+	case strings.HasPrefix(id, "i-"):
+		inst := n.Instances[id]
+		if inst == nil || len(inst.Interfaces) == 0 {
+			return target{}, CodeBlackhole, id + " does not exist"
+		}
+		if !inst.Running {
+			return target{}, CodeBadState, id + " is not running"
+		}
+		if e := n.Interfaces[inst.Interfaces[0]]; e != nil && len(e.PrivateIPs) > 0 {
+			return target{kind: "eni", id: e.ID, eni: e}, "", ""
+		}
+		return target{}, CodeBlackhole, id + " has no interface"
+	case strings.HasPrefix(id, "nat-"):
+		g := n.NatGateways[id]
+		if g == nil {
+			return target{}, CodeBadState, id + " is not available"
+		}
+		if e := n.Interfaces[g.Interface]; g.VPC == rt.VPC && e != nil && len(e.PrivateIPs) > 0 && n.Subnets[e.Subnet] != nil {
+			return target{kind: "eni", id: e.ID, eni: e}, "", ""
+		}
+		return target{}, CodeBlackhole, id + " is not in " + rt.VPC
+	case strings.HasPrefix(id, "pcx-"):
+		if p := t.ix.peerings[id]; p != nil && p.Other(rt.VPC) != "" {
+			return target{kind: "pcx", id: id}, "", ""
+		}
+		return target{}, CodeBlackhole, id + " is not an active peering of " + rt.VPC + " with running interfaces on both sides"
+	}
+	return target{}, CodeBlackhole, r.Target + " does not carry traffic here"
+}
+
+// local is where what comes in from a gateway or a peering goes: only to the VPC's own
+// interfaces, never on (no transit).
+func (t *tracer) local(p Packet, in entry) target {
+	d := t.ix.byAddr[in.vpc][p.Dst]
+	if d == nil {
+		id, kind := in.igw, KindInternet
+		if in.pcx != "" {
+			id, kind = in.pcx, "vpc-peering-connection"
+		}
+		t.block(Explanation{Code: CodeNoTransit, Kind: kind, ID: id, VPC: in.vpc, Address: p.Dst,
+			Message: fmt.Sprintf("what comes in through %s reaches only the interfaces of %s, and %s is none of them", id, in.vpc, p.Dst)})
+		return target{}
+	}
+	return target{kind: "eni", id: d.ID, eni: d}
+}
+
+// acls checks the network ACLs a packet crosses in a router: the egress ACL of the subnet
+// it leaves and the ingress ACL of the subnet it enters, none between two links of one
+// subnet, none for the VPC's DNS server or the metadata service.
+func (t *tracer) acls(p Packet, vpc *model.VPC, in entry, out target) {
+	var from, to string
+	if in.eni != nil {
+		from = in.eni.Subnet
+	}
+	if out.eni != nil {
+		to = out.eni.Subnet
+	}
+	if from == to {
+		return
+	}
+	for _, a := range vpc.ACLExempt() {
+		if p.Src == a || p.Dst == a {
+			return
+		}
+	}
+	if from != "" {
+		t.acl(p, from, true, p.Dst)
+	}
+	if to != "" {
+		t.acl(p, to, false, p.Src)
+	}
+}
+
+func (t *tracer) acl(p Packet, subnet string, egress bool, peer netip.Addr) {
+	acl := t.ix.n.ACLOf(subnet)
+	if acl == nil {
+		return
+	}
+	allow, rule := aclVerdict(acl, egress, p, peer)
+	h := Hop{Kind: "network-acl", ID: acl.ID, VPC: acl.VPC, Subnet: subnet, Direction: direction(egress), ACLRule: rule, Header: p}
+	t.hop(h)
+	if !allow {
+		t.block(Explanation{Code: CodeACL, Kind: "network-acl", ID: acl.ID, VPC: acl.VPC, Subnet: subnet, Direction: direction(egress), ACLRule: rule, Address: peer,
+			Message: fmt.Sprintf("%s of %s denies %s %s", acl.ID, subnet, direction(egress), p)})
+	}
+}
+
+// aclVerdict evaluates an ACL for a packet whose destination ports may be a range (the
+// client's side of a reply): it allows only when it allows every port of the range, and
+// names the rule that decided (the denying one, if any). The verdict changes only where a
+// rule's range begins or ends, so those ports are enough to try.
+func aclVerdict(acl *model.NetworkACL, egress bool, p Packet, peer netip.Addr) (bool, *model.ACLEntry) {
+	mp := model.Packet{Protocol: p.Protocol, ICMPType: p.ICMPType, ICMPCode: p.ICMPCode, Peer: peer}
+	ports := []int{0}
+	rules := acl.Ordered(egress)
+	if p.Protocol == 6 || p.Protocol == 17 {
+		lo, hi := p.DstPorts[0], p.DstPorts[1]
+		ports = []int{lo}
+		for _, e := range rules {
+			for _, b := range []int{e.FromPort, e.ToPort + 1} {
+				if b > lo && b <= hi {
+					ports = append(ports, b)
+				}
+			}
+		}
+	}
+	var decided *model.ACLEntry
+	for _, port := range ports {
+		mp.Port = port
+		var rule *model.ACLEntry
+		for i := range rules {
+			if rules[i].Matches(mp) {
+				rule = &rules[i]
+				break
+			}
+		}
+		if rule == nil {
+			return false, &model.ACLEntry{Number: model.ACLDefaultRule, Egress: egress, Protocol: -1, FromPort: -1, ToPort: -1}
+		}
+		if !rule.Allow {
+			return false, rule
+		}
+		if decided == nil {
+			decided = rule
+		}
+	}
+	return true, decided
+}
+
+// gates checks the security groups of a new flow: the egress gate of the interface that
+// sends it and the ingress gate of the one that receives it. A NAT gateway, the internet
+// gateway and a peering have none.
+func (t *tracer) gates(p Packet, in entry, out target) {
+	if e := in.eni; e != nil && e.NatGateway == "" {
+		t.gate(p, e, true, p.Dst)
+	}
+	if o := out.eni; o != nil && o.NatGateway == "" {
+		t.gate(p, o, false, p.Src)
+	}
+}
+
+func (t *tracer) gate(p Packet, e *model.Interface, egress bool, peer netip.Addr) {
+	n := t.ix.n
+	mp := model.Packet{Protocol: p.Protocol, Port: p.DstPorts[0], ICMPType: p.ICMPType, ICMPCode: p.ICMPCode, Peer: peer}
+	for _, gid := range e.Groups {
+		g := n.SecurityGroups[gid]
+		if g == nil {
+			continue
+		}
+		for i := range g.Rules {
+			r := g.Rules[i]
+			if r.Egress == egress && n.Matches(r, mp) {
+				t.hop(Hop{Kind: "security-group", ID: gid, VPC: e.VPC, Subnet: e.Subnet, Direction: direction(egress), SGRule: &r, Header: p})
+				return
+			}
+		}
+	}
+	t.block(Explanation{Code: CodeSecurityGroup, Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Direction: direction(egress),
+		Groups: e.Groups, Address: peer, Message: fmt.Sprintf("no %s rule of %v on %s allows %s", direction(egress), e.Groups, e.ID, p)})
+}
+
+// privateOf is the private address an interface maps a public one to.
+func privateOf(e *model.Interface, pub netip.Addr) netip.Addr {
+	if e == nil {
+		return netip.Addr{}
+	}
+	for _, m := range e.PublicMappings() {
+		if m.Public == pub {
+			return m.Private
+		}
+	}
+	return netip.Addr{}
+}
+
+// publicOf is the public address of an interface's private one.
+func publicOf(e *model.Interface, priv netip.Addr) netip.Addr {
+	if e == nil {
+		return netip.Addr{}
+	}
+	for _, m := range e.PublicMappings() {
+		if m.Private == priv {
+			return m.Public
+		}
+	}
+	return netip.Addr{}
+}
