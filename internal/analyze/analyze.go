@@ -65,7 +65,7 @@ type Query struct {
 	Protocol                int // 6, 17 or 1
 	// DestinationPort for TCP and UDP. SourcePortMin..Max is the client's port range,
 	// 0 for the ephemeral range; replies must get through for every port of it.
-	DestinationPort            int
+	DestinationPort              int
 	SourcePortMin, SourcePortMax int
 }
 
