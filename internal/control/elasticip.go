@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"vpcd/internal/ec2"
 )
@@ -518,6 +519,57 @@ func (s *Service) DescribeAddresses(ctx context.Context, c Caller, in *ec2.Descr
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// DescribeAddressesAttribute answers the one attribute AWS has for Elastic IPs,
+// domain-name: the reverse DNS (PTR) record set with ModifyAddressAttribute. vpcd sets no
+// such record, so each address is listed with its public IP and allocation ID and no
+// PtrRecord, which is how AWS shows an address without a custom reverse DNS record (the
+// AWS provider for Terraform reads it on every aws_eip and expects ptr_record ""). Named
+// allocation IDs must exist; without any, every Elastic IP of the caller is listed.
+func (s *Service) DescribeAddressesAttribute(ctx context.Context, c Caller, in *ec2.DescribeAddressesAttributeRequest) (*ec2.DescribeAddressesAttributeResult, error) {
+	if a := deref(in.Attribute); a != "" && a != "domain-name" {
+		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter attribute is invalid. Valid values: domain-name", a)
+	}
+	if err := checkMaxResults(in.MaxResults, 1, 1000); err != nil {
+		return nil, err
+	}
+	for _, id := range in.AllocationIds {
+		if err := checkID(id, "eipalloc"); err != nil {
+			return nil, err
+		}
+	}
+	var kept []*elasticIPRecord
+	err := s.view(ctx, func(t *txn) error {
+		all, err := listAll[elasticIPRecord](t, c.prefix("eipalloc"))
+		if err != nil {
+			return err
+		}
+		for _, id := range in.AllocationIds {
+			if !slices.ContainsFunc(all, func(r *elasticIPRecord) bool { return r.ID == id }) {
+				return notFound(id)
+			}
+		}
+		for _, r := range all {
+			if len(in.AllocationIds) == 0 || slices.Contains(in.AllocationIds, r.ID) {
+				kept = append(kept, r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(kept, func(a, b *elasticIPRecord) int { return strings.Compare(a.ID, b.ID) })
+	page, next, err := paginate(kept, in.MaxResults, in.NextToken, func(r *elasticIPRecord) string { return r.ID })
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeAddressesAttributeResult{Addresses: []ec2.AddressAttribute{}, NextToken: next}
+	for _, r := range page {
+		out.Addresses = append(out.Addresses, ec2.AddressAttribute{AllocationId: ptr(r.ID), PublicIp: ptr(r.PublicIP.String())})
 	}
 	return out, nil
 }

@@ -248,3 +248,40 @@ func TestAssociateAddressSecondaryAddress(t *testing.T) {
 		t.Errorf("after unassign %+v", got)
 	}
 }
+
+// TestDescribeAddressesAttribute: the domain-name attribute of each Elastic IP, with no
+// reverse DNS record (vpcd sets none), as the AWS provider reads it for every aws_eip.
+func TestDescribeAddressesAttribute(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	a, b := allocate(t, s), allocate(t, s)
+	out, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{*b.AllocationId}, Attribute: ptr("domain-name")})
+	if err != nil || len(out.Addresses) != 1 {
+		t.Fatalf("DescribeAddressesAttribute %s = %+v, %v", *b.AllocationId, out, err)
+	}
+	if got := out.Addresses[0]; deref(got.AllocationId) != *b.AllocationId || deref(got.PublicIp) != *b.PublicIp || got.PtrRecord != nil || got.PtrRecordUpdate != nil {
+		t.Errorf("DescribeAddressesAttribute = %+v, want %s %s without a PTR record", got, *b.AllocationId, *b.PublicIp)
+	}
+	all, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{Attribute: ptr("domain-name")})
+	if err != nil || len(all.Addresses) != 2 || all.NextToken != nil {
+		t.Fatalf("DescribeAddressesAttribute of all = %+v, %v", all, err)
+	}
+	page, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{MaxResults: ptr(int32(1))})
+	if err != nil || len(page.Addresses) != 1 || page.NextToken == nil {
+		t.Fatalf("first page = %+v, %v", page, err)
+	}
+	rest, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{MaxResults: ptr(int32(1)), NextToken: page.NextToken})
+	if err != nil || len(rest.Addresses) != 1 || deref(rest.Addresses[0].AllocationId) == deref(page.Addresses[0].AllocationId) {
+		t.Fatalf("second page = %+v, %v", rest, err)
+	}
+	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{"eipalloc-0123456789abcdef0"}})
+	wantCode(t, err, "InvalidAllocationID.NotFound")
+	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{"eipalloc-x"}})
+	wantCode(t, err, "InvalidAllocationID.Malformed")
+	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{Attribute: ptr("ptr-record")})
+	wantCode(t, err, "InvalidParameterValue")
+	// Another account's addresses are not the caller's.
+	other := Caller{Account: "210987654321", Region: "us-east-1"}
+	_, err = s.DescribeAddressesAttribute(ctx, other, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{*a.AllocationId}})
+	wantCode(t, err, "InvalidAllocationID.NotFound")
+}
