@@ -337,6 +337,11 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 			return t.done(), nil
 		}
 		t.hop(Hop{Kind: KindInterface, ID: src.eni.ID, VPC: src.eni.VPC, Subnet: src.eni.Subnet, Header: pkt})
+		if own := ix.ownAddress(src.eni, pkt.Dst); own != nil {
+			// An instance's traffic to its own address never leaves it.
+			t.res.Target = pkt
+			return t.done(), nil
+		}
 		end = t.fromInterface(pkt, src.eni)
 	}
 	if end.kind == "" {
@@ -362,6 +367,21 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 			Message: "the reply does not get back to the source"})
 	}
 	return t.done(), nil
+}
+
+// ownAddress is the interface of e's instance (or e itself) that has the address, or nil.
+func (ix *Index) ownAddress(e *model.Interface, a netip.Addr) *model.Interface {
+	if slices.Contains(e.PrivateIPs, a) {
+		return e
+	}
+	if inst := ix.n.Instances[e.Instance]; inst != nil {
+		for _, id := range inst.Interfaces {
+			if o := ix.n.Interfaces[id]; o != nil && ix.n.Carried(o) && slices.Contains(o.PrivateIPs, a) {
+				return o
+			}
+		}
+	}
+	return nil
 }
 
 // notRunning is why a stopped instance's interface, or a detached one, carries nothing.
