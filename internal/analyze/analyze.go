@@ -310,7 +310,11 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		pkt.Dst = internetHost
 	}
 	if src.igw != "" && dst.eni != nil {
-		// From the internet, an interface is reached at its public address.
+		// From the internet, an interface is reached at its public address, which the
+		// destination may name instead of the private one.
+		if priv := privateOf(dst.eni, dst.addr); priv.IsValid() {
+			dst.addr = priv
+		}
 		pkt.Dst = publicOf(dst.eni, dst.addr)
 		if !pkt.Dst.IsValid() {
 			t := &tracer{ix: ix, res: &Result{Source: pkt}}

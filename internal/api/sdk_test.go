@@ -928,6 +928,12 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 		_, err := c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: aws.String(allocID)})
 		wantCode(t, "ReleaseAddress while associated", err, "InvalidIPAddress.InUse")
+		ptr := must[*ec2sdk.DescribeAddressesAttributeOutput](t, "DescribeAddressesAttribute")(c.DescribeAddressesAttribute(ctx, &ec2sdk.DescribeAddressesAttributeInput{
+			AllocationIds: []string{allocID}, Attribute: types.AddressAttributeNameDomainName,
+		}))
+		if len(ptr.Addresses) != 1 || aws.ToString(ptr.Addresses[0].AllocationId) != allocID || aws.ToString(ptr.Addresses[0].PublicIp) != aws.ToString(eip.PublicIp) {
+			t.Errorf("DescribeAddressesAttribute %+v", ptr.Addresses)
+		}
 
 		eni := must[*ec2sdk.CreateNetworkInterfaceOutput](t, "CreateNetworkInterface")(c.CreateNetworkInterface(ctx, &ec2sdk.CreateNetworkInterfaceInput{
 			SubnetId: aws.String(subnetID), Groups: []string{sgID}, Description: aws.String("second"),
