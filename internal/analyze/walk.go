@@ -61,7 +61,21 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 				t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Direction: "egress", Address: p.Src,
 					Message: fmt.Sprintf("%s sends from %s, which is not its own, with source/destination check on", e.ID, p.Src)})
 			}
-			out = t.route(p, e)
+			var rh *Hop
+			out, rh = t.route(p, e)
+			if out.kind == "" {
+				if rh != nil {
+					t.hop(*rh)
+				}
+				return arrival{}
+			}
+			// In the order AWS lists a path: the sender's group, its subnet's ACL, the
+			// route, then the receiving side.
+			if !t.reply {
+				t.gates(p, in, target{})
+			}
+			t.acls(p, vpc, in, out, true)
+			t.hop(*rh)
 		case in.igw != "":
 			e := t.ix.public[p.Dst]
 			priv := privateOf(e, p.Dst)
@@ -87,9 +101,9 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 		if out.kind == "" {
 			return arrival{}
 		}
-		t.acls(p, vpc, in, out)
+		t.acls(p, vpc, in, out, false)
 		if !t.reply {
-			t.gates(p, in, out)
+			t.gates(p, entry{}, out)
 		}
 		switch out.kind {
 		case "igw":
@@ -202,18 +216,17 @@ func (t *tracer) applianceInterface(o *model.Interface, dst netip.Addr) *model.I
 // route is where the route table of the sender's subnet sends a packet. An address of
 // an interface of the VPC that the table sends to local is delivered to it (a more
 // specific route to a middlebox wins over local); anything else takes the longest prefix.
-func (t *tracer) route(p Packet, e *model.Interface) target {
+func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
 	n := t.ix.n
 	sn := n.Subnets[e.Subnet]
 	rt := n.RouteTableOf(sn)
 	if rt == nil {
 		t.block(Explanation{Code: CodeNoRoute, Kind: "subnet", ID: e.Subnet, VPC: e.VPC, Address: p.Dst, Message: "the subnet has no route table"})
-		return target{}
+		return target{}, nil
 	}
 	if d := t.ix.byAddr[e.VPC][p.Dst]; d != nil {
 		if best, ok := rt.Lookup(p.Dst); ok && best.Target == "local" {
-			t.hop(Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p})
-			return target{kind: "eni", id: d.ID, eni: d}
+			return target{kind: "eni", id: d.ID, eni: d}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p}
 		}
 	}
 	var best model.Route
@@ -226,14 +239,14 @@ func (t *tracer) route(p Packet, e *model.Interface) target {
 	if !found {
 		t.block(Explanation{Code: CodeNoRoute, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Address: p.Dst,
 			Message: fmt.Sprintf("%s has no route to %s", rt.ID, p.Dst)})
-		return target{}
+		return target{}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Header: p}
 	}
-	t.hop(Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p})
+	h := &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p}
 	out, code, why := t.resolveTarget(rt, best)
 	if out.kind == "" {
 		t.block(Explanation{Code: code, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Address: p.Dst, Message: why})
 	}
-	return out
+	return out, h
 }
 
 // resolveTarget is what a route's target is now, as plan.targetRoute lays it out, or the
@@ -310,7 +323,11 @@ func (t *tracer) local(p Packet, in entry) target {
 // acls checks the network ACLs a packet crosses in a router: the egress ACL of the subnet
 // it leaves and the ingress ACL of the subnet it enters, none between two links of one
 // subnet, none for the VPC's DNS server or the metadata service.
-func (t *tracer) acls(p Packet, vpc *model.VPC, in entry, out target) {
+//
+// The two halves are checked apart so that the path lists them on each side of the route:
+// egress says which half this call checks, with out only telling whether the packet
+// stays in the subnet.
+func (t *tracer) acls(p Packet, vpc *model.VPC, in entry, out target, egress bool) {
 	var from, to string
 	if in.eni != nil {
 		from = in.eni.Subnet
@@ -326,10 +343,10 @@ func (t *tracer) acls(p Packet, vpc *model.VPC, in entry, out target) {
 			return
 		}
 	}
-	if from != "" {
+	if egress && from != "" {
 		t.acl(p, from, true, p.Dst)
 	}
-	if to != "" {
+	if !egress && to != "" {
 		t.acl(p, to, false, p.Src)
 	}
 }

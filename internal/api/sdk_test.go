@@ -976,6 +976,53 @@ func TestSDKEveryAction(t *testing.T) {
 		must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: aws.String(allocID)}))
 	})
 
+	t.Run("reachability analyzer", func(t *testing.T) {
+		path := must[*ec2sdk.CreateNetworkInsightsPathOutput](t, "CreateNetworkInsightsPath")(c.CreateNetworkInsightsPath(ctx, &ec2sdk.CreateNetworkInsightsPathInput{
+			Source: aws.String(instID), Destination: aws.String(igwID), Protocol: types.ProtocolTcp, DestinationPort: aws.Int32(443),
+			TagSpecifications: tagSpec(types.ResourceTypeNetworkInsightsPath, "Name", "web-out"),
+		})).NetworkInsightsPath
+		nip := checkID(t, "nip", path.NetworkInsightsPathId)
+		if aws.ToString(path.Source) != instID || aws.ToString(path.Destination) != igwID || !strings.HasSuffix(aws.ToString(path.SourceArn), ":instance/"+instID) {
+			t.Errorf("CreateNetworkInsightsPath %+v", path)
+		}
+		paths := must[*ec2sdk.DescribeNetworkInsightsPathsOutput](t, "DescribeNetworkInsightsPaths")(c.DescribeNetworkInsightsPaths(ctx, &ec2sdk.DescribeNetworkInsightsPathsInput{
+			Filters: []types.Filter{filter("source", instID)},
+		}))
+		if len(paths.NetworkInsightsPaths) != 1 || tagMap(paths.NetworkInsightsPaths[0].Tags)["Name"] != "web-out" {
+			t.Errorf("DescribeNetworkInsightsPaths %+v", paths.NetworkInsightsPaths)
+		}
+		started := must[*ec2sdk.StartNetworkInsightsAnalysisOutput](t, "StartNetworkInsightsAnalysis")(c.StartNetworkInsightsAnalysis(ctx, &ec2sdk.StartNetworkInsightsAnalysisInput{
+			NetworkInsightsPathId: aws.String(nip),
+		})).NetworkInsightsAnalysis
+		nia := checkID(t, "nia", started.NetworkInsightsAnalysisId)
+		if started.Status != types.AnalysisStatusRunning {
+			t.Errorf("StartNetworkInsightsAnalysis status %s, want running", started.Status)
+		}
+		done := must[*ec2sdk.DescribeNetworkInsightsAnalysesOutput](t, "DescribeNetworkInsightsAnalyses")(c.DescribeNetworkInsightsAnalyses(ctx, &ec2sdk.DescribeNetworkInsightsAnalysesInput{
+			NetworkInsightsAnalysisIds: []string{nia},
+		}))
+		if len(done.NetworkInsightsAnalyses) != 1 || done.NetworkInsightsAnalyses[0].Status != types.AnalysisStatusSucceeded {
+			t.Fatalf("DescribeNetworkInsightsAnalyses %+v, want one that succeeded", done.NetworkInsightsAnalyses)
+		}
+		a := done.NetworkInsightsAnalyses[0]
+		if a.NetworkPathFound == nil || len(a.ForwardPathComponents) == 0 || aws.ToInt32(a.ForwardPathComponents[0].SequenceNumber) != 1 {
+			t.Errorf("analysis %+v", a)
+		}
+		if !aws.ToBool(a.NetworkPathFound) && len(a.Explanations) == 0 {
+			t.Errorf("a path not found without explanations: %+v", a)
+		}
+		byPath := must[*ec2sdk.DescribeNetworkInsightsAnalysesOutput](t, "DescribeNetworkInsightsAnalyses")(c.DescribeNetworkInsightsAnalyses(ctx, &ec2sdk.DescribeNetworkInsightsAnalysesInput{
+			NetworkInsightsPathId: aws.String(nip),
+		}))
+		if len(byPath.NetworkInsightsAnalyses) != 1 {
+			t.Errorf("analyses of the path: %+v", byPath.NetworkInsightsAnalyses)
+		}
+		must[*ec2sdk.DeleteNetworkInsightsAnalysisOutput](t, "DeleteNetworkInsightsAnalysis")(c.DeleteNetworkInsightsAnalysis(ctx, &ec2sdk.DeleteNetworkInsightsAnalysisInput{NetworkInsightsAnalysisId: aws.String(nia)}))
+		must[*ec2sdk.DeleteNetworkInsightsPathOutput](t, "DeleteNetworkInsightsPath")(c.DeleteNetworkInsightsPath(ctx, &ec2sdk.DeleteNetworkInsightsPathInput{NetworkInsightsPathId: aws.String(nip)}))
+		_, err := c.StartNetworkInsightsAnalysis(ctx, &ec2sdk.StartNetworkInsightsAnalysisInput{NetworkInsightsPathId: aws.String(nip)})
+		wantCode(t, "StartNetworkInsightsAnalysis of a deleted path", err, "InvalidNetworkInsightsPathId.NotFound")
+	})
+
 	t.Run("nat gateways", func(t *testing.T) {
 		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
 		in := &ec2sdk.CreateNatGatewayInput{SubnetId: aws.String(subnetID), AllocationId: eip.AllocationId, ClientToken: aws.String("nat-token-1"),

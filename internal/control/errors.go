@@ -27,6 +27,9 @@ var notFoundCodes = map[string][2]string{
 	// Elastic IPs (see elasticip.go).
 	"eipalloc": {"InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist"},
 	"eipassoc": {"InvalidAssociationID.NotFound", "The association ID '%s' does not exist"},
+	// Reachability Analyzer (see networkinsights.go).
+	"nip": {"InvalidNetworkInsightsPathId.NotFound", "The NetworkInsightsPath ID '%s' does not exist"},
+	"nia": {"InvalidNetworkInsightsAnalysisId.NotFound", "The NetworkInsightsAnalysis ID '%s' does not exist"},
 }
 
 // notFound is AWS's error for a well-formed ID that names nothing the caller has.
@@ -53,6 +56,8 @@ var malformedCodes = map[string]string{
 	"eipalloc": "InvalidAllocationID.Malformed",
 	"eipassoc": "InvalidAssociationID.Malformed",
 	"pcx":      "InvalidVpcPeeringConnectionId.Malformed",
+	"nip":      "InvalidNetworkInsightsPathId.Malformed",
+	"nia":      "InvalidNetworkInsightsAnalysisId.Malformed",
 }
 
 // checkID returns AWS's Malformed error unless id is a well-formed ID of the kind.

@@ -1,0 +1,668 @@
+package control
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"vpcd/internal/analyze"
+	"vpcd/internal/ec2"
+	"vpcd/internal/model"
+)
+
+// Network Insights paths (kind "nip") and analyses (kind "nia"): Reachability Analyzer.
+// A path is a question (source, destination, protocol, port); an analysis answers it
+// against the network as it is when the analysis starts, with internal/analyze, and keeps
+// the answer: the components of the forward and return paths and, when the path is not
+// found, every component that blocks it.
+
+type insightsPathRecord struct {
+	meta
+	Source              string          `json:"source"`
+	Destination         string          `json:"destination,omitempty"`
+	SourceIP            string          `json:"sourceIp,omitempty"`
+	DestinationIP       string          `json:"destinationIp,omitempty"`
+	Protocol            string          `json:"protocol"`
+	DestinationPort     *int32          `json:"destinationPort,omitempty"`
+	FilterAtSource      *ec2.PathFilter `json:"filterAtSource,omitempty"`
+	FilterAtDestination *ec2.PathFilter `json:"filterAtDestination,omitempty"`
+	CreatedDate         time.Time       `json:"createdDate"`
+	ClientToken         string          `json:"clientToken,omitempty"`
+}
+
+type insightsAnalysisRecord struct {
+	meta
+	PathID             string              `json:"pathId"`
+	StartDate          time.Time           `json:"startDate"`
+	Status             string              `json:"status"`
+	StatusMessage      string              `json:"statusMessage,omitempty"`
+	PathFound          bool                `json:"pathFound"`
+	Forward            []ec2.PathComponent `json:"forward,omitempty"`
+	Return             []ec2.PathComponent `json:"return,omitempty"`
+	Explanations       []ec2.Explanation   `json:"explanations,omitempty"`
+	AdditionalAccounts []string            `json:"additionalAccounts,omitempty"`
+	SuggestedAccounts  []string            `json:"suggestedAccounts,omitempty"`
+	FilterInArns       []string            `json:"filterInArns,omitempty"`
+	ClientToken        string              `json:"clientToken,omitempty"`
+}
+
+// arn is the ARN of a resource of the caller.
+func (c Caller) arn(id string) string {
+	kind := map[string]string{
+		"i": "instance", "eni": "network-interface", "igw": "internet-gateway", "sg": "security-group", "acl": "network-acl",
+		"rtb": "route-table", "nat": "natgateway", "pcx": "vpc-peering-connection", "subnet": "subnet", "vpc": "vpc",
+		"nip": "network-insights-path", "nia": "network-insights-analysis",
+	}[kindOf(id)]
+	if kind == "" {
+		kind = kindOf(id)
+	}
+	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", c.Region, c.Account, kind, id)
+}
+
+// resourceID is the ID an endpoint names: the ID itself, or the last part of its ARN.
+func resourceID(s string) string {
+	if strings.HasPrefix(s, "arn:") {
+		if i := strings.LastIndex(s, "/"); i >= 0 {
+			return s[i+1:]
+		}
+	}
+	return s
+}
+
+// insightsEndpointKinds are the resources a path may start or end at.
+var insightsEndpointKinds = []string{"i", "eni", "igw"}
+
+func checkInsightsEndpoint(t *txn, c Caller, param, id string) error {
+	kind := kindOf(id)
+	if !slices.Contains(insightsEndpointKinds, kind) {
+		return ec2.ErrInvalidParameterValue("The %s '%s' is not a supported resource: an instance, a network interface or an internet gateway.", param, id)
+	}
+	if err := checkID(id, kind); err != nil {
+		return err
+	}
+	var r struct{}
+	ok, err := t.get(c.key(id), &r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound(id)
+	}
+	return nil
+}
+
+func checkIPv4(param string, v *string) error {
+	if v == nil {
+		return nil
+	}
+	if a, err := netip.ParseAddr(*v); err != nil || !a.Is4() {
+		return ec2.ErrInvalidParameterValue("The %s '%s' is not a valid IPv4 address.", param, *v)
+	}
+	return nil
+}
+
+func checkFilter(name string, f *ec2.PathRequestFilter) (*ec2.PathFilter, error) {
+	if f == nil {
+		return nil, nil
+	}
+	if err := checkIPv4(name+".SourceAddress", f.SourceAddress); err != nil {
+		return nil, err
+	}
+	if err := checkIPv4(name+".DestinationAddress", f.DestinationAddress); err != nil {
+		return nil, err
+	}
+	out := &ec2.PathFilter{SourceAddress: f.SourceAddress, DestinationAddress: f.DestinationAddress}
+	for _, r := range []struct {
+		in  *ec2.RequestFilterPortRange
+		out **ec2.FilterPortRange
+		arg string
+	}{{f.SourcePortRange, &out.SourcePortRange, "SourcePortRange"}, {f.DestinationPortRange, &out.DestinationPortRange, "DestinationPortRange"}} {
+		if r.in == nil {
+			continue
+		}
+		from, to := deref(r.in.FromPort), deref(r.in.ToPort)
+		if r.in.ToPort == nil {
+			to = from
+		}
+		if from < 0 || to > 65535 || from > to {
+			return nil, ec2.ErrInvalidParameterValue("The %s.%s %d-%d is not a valid port range.", name, r.arg, from, to)
+		}
+		*r.out = &ec2.FilterPortRange{FromPort: ptr(from), ToPort: ptr(to)}
+	}
+	return out, nil
+}
+
+// CreateNetworkInsightsPath stores a question for Reachability Analyzer.
+func (s *Service) CreateNetworkInsightsPath(ctx context.Context, c Caller, in *ec2.CreateNetworkInsightsPathRequest) (*ec2.CreateNetworkInsightsPathResult, error) {
+	switch {
+	case deref(in.Source) == "":
+		return nil, ec2.ErrMissingParameter("Source")
+	case deref(in.Protocol) == "":
+		return nil, ec2.ErrMissingParameter("Protocol")
+	case *in.Protocol != "tcp" && *in.Protocol != "udp":
+		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter Protocol is invalid. Expected: 'tcp', 'udp'.", *in.Protocol)
+	case deref(in.Destination) == "" && in.DestinationIp == nil:
+		return nil, ec2.ErrMissingParameter("Destination or DestinationIp")
+	}
+	if p := in.DestinationPort; p != nil && (*p < 0 || *p > 65535) {
+		return nil, ec2.ErrInvalidParameterValue("Value (%d) for parameter DestinationPort is invalid.", *p)
+	}
+	if err := checkIPv4("SourceIp", in.SourceIp); err != nil {
+		return nil, err
+	}
+	if err := checkIPv4("DestinationIp", in.DestinationIp); err != nil {
+		return nil, err
+	}
+	atSource, err := checkFilter("FilterAtSource", in.FilterAtSource)
+	if err != nil {
+		return nil, err
+	}
+	atDestination, err := checkFilter("FilterAtDestination", in.FilterAtDestination)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := tagsOnCreate(in.TagSpecifications, "network-insights-path")
+	if err != nil {
+		return nil, err
+	}
+	rec := &insightsPathRecord{
+		meta: meta{ID: newID("nip"), Owner: c.Account, Tags: tags}, Source: resourceID(*in.Source), Destination: resourceID(deref(in.Destination)),
+		SourceIP: deref(in.SourceIp), DestinationIP: deref(in.DestinationIp), Protocol: *in.Protocol, DestinationPort: in.DestinationPort,
+		FilterAtSource: atSource, FilterAtDestination: atDestination, CreatedDate: s.now().UTC().Truncate(time.Second), ClientToken: deref(in.ClientToken),
+	}
+	err = s.update(ctx, func(t *txn) error {
+		if rec.ClientToken != "" {
+			all, err := listAll[insightsPathRecord](t, c.prefix("nip"))
+			if err != nil {
+				return err
+			}
+			for _, p := range all {
+				if p.ClientToken == rec.ClientToken {
+					rec = p
+					return nil
+				}
+			}
+		}
+		if err := checkInsightsEndpoint(t, c, "Source", rec.Source); err != nil {
+			return err
+		}
+		if rec.Destination != "" {
+			if err := checkInsightsEndpoint(t, c, "Destination", rec.Destination); err != nil {
+				return err
+			}
+		}
+		return t.put(c.key(rec.ID), rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.CreateNetworkInsightsPathResult{NetworkInsightsPath: rec.ec2(c)}, nil
+}
+
+func (p *insightsPathRecord) ec2(c Caller) *ec2.NetworkInsightsPath {
+	out := &ec2.NetworkInsightsPath{
+		NetworkInsightsPathId: ptr(p.ID), NetworkInsightsPathArn: ptr(c.arn(p.ID)), CreatedDate: ptr(p.CreatedDate),
+		Source: ptr(p.Source), SourceArn: ptr(c.arn(p.Source)), Protocol: ptr(p.Protocol), DestinationPort: p.DestinationPort,
+		FilterAtSource: p.FilterAtSource, FilterAtDestination: p.FilterAtDestination, Tags: p.ec2Tags(),
+	}
+	if p.Destination != "" {
+		out.Destination, out.DestinationArn = ptr(p.Destination), ptr(c.arn(p.Destination))
+	}
+	if p.SourceIP != "" {
+		out.SourceIp = ptr(p.SourceIP)
+	}
+	if p.DestinationIP != "" {
+		out.DestinationIp = ptr(p.DestinationIP)
+	}
+	return out
+}
+
+var insightsPathFilters = map[string]func(*insightsPathRecord) []string{
+	"destination":      func(p *insightsPathRecord) []string { return []string{p.Destination} },
+	"destination-ip":   func(p *insightsPathRecord) []string { return []string{p.DestinationIP} },
+	"destination-port": func(p *insightsPathRecord) []string { return []string{portString(p.DestinationPort)} },
+	"protocol":         func(p *insightsPathRecord) []string { return []string{p.Protocol} },
+	"source":           func(p *insightsPathRecord) []string { return []string{p.Source} },
+	"source-ip":        func(p *insightsPathRecord) []string { return []string{p.SourceIP} },
+}
+
+func portString(p *int32) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprint(*p)
+}
+
+// DescribeNetworkInsightsPaths lists the caller's paths.
+func (s *Service) DescribeNetworkInsightsPaths(ctx context.Context, c Caller, in *ec2.DescribeNetworkInsightsPathsRequest) (*ec2.DescribeNetworkInsightsPathsResult, error) {
+	ps, next, err := describe(ctx, s, c, describeQuery{Kind: "nip", IDs: in.NetworkInsightsPathIds, Filters: in.Filters, MaxResults: in.MaxResults, NextToken: in.NextToken, MinResults: 1}, insightsPathFilters)
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeNetworkInsightsPathsResult{NextToken: next, NetworkInsightsPaths: []ec2.NetworkInsightsPath{}}
+	for _, p := range ps {
+		out.NetworkInsightsPaths = append(out.NetworkInsightsPaths, *p.ec2(c))
+	}
+	return out, nil
+}
+
+// DeleteNetworkInsightsPath deletes a path and its analyses.
+func (s *Service) DeleteNetworkInsightsPath(ctx context.Context, c Caller, in *ec2.DeleteNetworkInsightsPathRequest) (*ec2.DeleteNetworkInsightsPathResult, error) {
+	id := deref(in.NetworkInsightsPathId)
+	if id == "" {
+		return nil, ec2.ErrMissingParameter("NetworkInsightsPathId")
+	}
+	err := s.update(ctx, func(t *txn) error {
+		if _, err := get[insightsPathRecord](t, c, "nip", id); err != nil {
+			return err
+		}
+		all, err := listAll[insightsAnalysisRecord](t, c.prefix("nia"))
+		if err != nil {
+			return err
+		}
+		for _, a := range all {
+			if a.PathID == id {
+				t.del(c.key(a.ID))
+			}
+		}
+		t.del(c.key(id))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.DeleteNetworkInsightsPathResult{NetworkInsightsPathId: ptr(id)}, nil
+}
+
+// StartNetworkInsightsAnalysis analyzes a path against the network as it is now. The
+// analysis takes milliseconds, so it is done before the call returns; the answer says
+// running, as AWS's does, and Describe shows it succeeded.
+func (s *Service) StartNetworkInsightsAnalysis(ctx context.Context, c Caller, in *ec2.StartNetworkInsightsAnalysisRequest) (*ec2.StartNetworkInsightsAnalysisResult, error) {
+	id := deref(in.NetworkInsightsPathId)
+	if id == "" {
+		return nil, ec2.ErrMissingParameter("NetworkInsightsPathId")
+	}
+	for _, a := range in.AdditionalAccounts {
+		if !isAccountID(a) {
+			return nil, ec2.ErrInvalidParameterValue("The account ID '%s' is not valid.", a)
+		}
+	}
+	if len(in.FilterOutArns) > 0 {
+		return nil, ec2.Errorf("UnsupportedOperation", "FilterOutArns is not supported: vpcd finds the one path that the data plane takes.")
+	}
+	tags, err := tagsOnCreate(in.TagSpecifications, "network-insights-analysis")
+	if err != nil {
+		return nil, err
+	}
+	var path *insightsPathRecord
+	if err := s.view(ctx, func(t *txn) error {
+		path, err = get[insightsPathRecord](t, c, "nip", id)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	n, _, err := s.Network(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec := &insightsAnalysisRecord{
+		meta: meta{ID: newID("nia"), Owner: c.Account, Tags: tags}, PathID: id, StartDate: s.now().UTC().Truncate(time.Second),
+		Status: "succeeded", AdditionalAccounts: in.AdditionalAccounts, FilterInArns: in.FilterInArns, ClientToken: deref(in.ClientToken),
+	}
+	res, err := analyzePath(n, path)
+	if err != nil {
+		rec.Status, rec.StatusMessage = "failed", err.Error()
+	} else {
+		rec.fill(c, n, res)
+		rec.checkFilterIn(c)
+	}
+	err = s.update(ctx, func(t *txn) error {
+		if rec.ClientToken != "" {
+			all, err := listAll[insightsAnalysisRecord](t, c.prefix("nia"))
+			if err != nil {
+				return err
+			}
+			for _, a := range all {
+				if a.ClientToken == rec.ClientToken {
+					rec = a
+					return nil
+				}
+			}
+		}
+		if _, err := get[insightsPathRecord](t, c, "nip", id); err != nil {
+			return err
+		}
+		return t.put(c.key(rec.ID), rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := rec.ec2(c)
+	out.Status = ptr("running")
+	out.NetworkPathFound, out.ForwardPathComponents, out.ReturnPathComponents, out.Explanations = nil, nil, nil, nil
+	return &ec2.StartNetworkInsightsAnalysisResult{NetworkInsightsAnalysis: out}, nil
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// analyzePath answers a path. Without a destination port, every port at which a rule of
+// the network begins or ends is tried, and the first that gets through answers (the
+// verdicts change only there).
+func analyzePath(n *model.Network, p *insightsPathRecord) (*analyze.Result, error) {
+	q := analyze.Query{Source: p.Source, Destination: p.Destination, Protocol: 6}
+	if p.Protocol == "udp" {
+		q.Protocol = 17
+	}
+	q.SourceIP, _ = netip.ParseAddr(p.SourceIP)
+	q.DestinationIP, _ = netip.ParseAddr(p.DestinationIP)
+	if f := p.FilterAtSource; f != nil {
+		if a, err := netip.ParseAddr(deref(f.SourceAddress)); err == nil && !q.SourceIP.IsValid() {
+			q.SourceIP = a
+		}
+		if a, err := netip.ParseAddr(deref(f.DestinationAddress)); err == nil && !q.DestinationIP.IsValid() {
+			q.DestinationIP = a
+		}
+		if r := f.SourcePortRange; r != nil {
+			q.SourcePortMin, q.SourcePortMax = int(deref(r.FromPort)), int(deref(r.ToPort))
+		}
+	}
+	ix := analyze.NewIndex(n)
+	ports := []int{}
+	switch {
+	case p.DestinationPort != nil:
+		ports = []int{int(*p.DestinationPort)}
+	case p.FilterAtDestination != nil && p.FilterAtDestination.DestinationPortRange != nil:
+		r := p.FilterAtDestination.DestinationPortRange
+		ports = candidatePorts(n, int(deref(r.FromPort)), int(deref(r.ToPort)))
+	default:
+		ports = candidatePorts(n, 0, 65535)
+	}
+	var first *analyze.Result
+	for _, port := range ports {
+		q.DestinationPort = port
+		r, err := ix.Analyze(q)
+		if err != nil {
+			return nil, err
+		}
+		if r.Reachable {
+			return r, nil
+		}
+		if first == nil {
+			first = r
+		}
+	}
+	return first, nil
+}
+
+// candidatePorts are the ports of lo..hi where some security group or ACL rule begins or
+// ends, and lo.
+func candidatePorts(n *model.Network, lo, hi int) []int {
+	seen := map[int]bool{lo: true}
+	out := []int{lo}
+	add := func(p int) {
+		if p >= lo && p <= hi && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, g := range n.SecurityGroups {
+		for _, r := range g.Rules {
+			add(r.FromPort)
+			add(r.ToPort + 1)
+		}
+	}
+	for _, a := range n.NetworkACLs {
+		for _, e := range a.Entries {
+			add(e.FromPort)
+			add(e.ToPort + 1)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fill turns an analysis result into AWS's shapes, and names the accounts of the
+// components the path crosses that the caller did not list.
+func (a *insightsAnalysisRecord) fill(c Caller, n *model.Network, r *analyze.Result) {
+	a.PathFound = r.Reachable
+	accounts := map[string]bool{}
+	comps := func(hops []analyze.Hop) []ec2.PathComponent {
+		out := []ec2.PathComponent{}
+		for i, h := range hops {
+			out = append(out, pathComponent(c, i+1, h))
+			if v := n.VPCs[h.VPC]; v != nil && v.Owner != "" && v.Owner != c.Account {
+				accounts[v.Owner] = true
+			}
+		}
+		return out
+	}
+	a.Forward, a.Return = comps(r.Forward), comps(r.Return)
+	for _, e := range r.Explanations {
+		a.Explanations = append(a.Explanations, explanation(c, e))
+	}
+	for acct := range accounts {
+		if !slices.Contains(a.AdditionalAccounts, acct) {
+			a.SuggestedAccounts = append(a.SuggestedAccounts, acct)
+		}
+	}
+	slices.Sort(a.SuggestedAccounts)
+}
+
+// checkFilterIn keeps a found path only when it passes every component FilterInArns
+// names, as AWS's analysis looks only for such paths.
+func (a *insightsAnalysisRecord) checkFilterIn(c Caller) {
+	for _, arn := range a.FilterInArns {
+		id := resourceID(arn)
+		found := false
+		for _, pc := range a.Forward {
+			found = found || (pc.Component != nil && deref(pc.Component.Id) == id)
+		}
+		if !found && a.PathFound {
+			a.PathFound = false
+			a.Explanations = append(a.Explanations, ec2.Explanation{ExplanationCode: ptr("COMPONENT_FILTER_RESTRICTION"),
+				Component: &ec2.AnalysisComponent{Id: ptr(id), Arn: ptr(c.arn(id))}})
+		}
+	}
+}
+
+func component(c Caller, id string) *ec2.AnalysisComponent {
+	if id == "" {
+		return nil
+	}
+	return &ec2.AnalysisComponent{Id: ptr(id), Arn: ptr(c.arn(id))}
+}
+
+func header(p analyze.Packet) *ec2.AnalysisPacketHeader {
+	h := &ec2.AnalysisPacketHeader{Protocol: ptr(fmt.Sprint(p.Protocol)), SourceAddresses: []string{p.Src.String()}, DestinationAddresses: []string{p.Dst.String()}}
+	if p.Protocol == 6 || p.Protocol == 17 {
+		h.SourcePortRanges = []ec2.PortRange{{From: ptr(int32(p.SrcPorts[0])), To: ptr(int32(p.SrcPorts[1]))}}
+		h.DestinationPortRanges = []ec2.PortRange{{From: ptr(int32(p.DstPorts[0])), To: ptr(int32(p.DstPorts[1]))}}
+	}
+	return h
+}
+
+func pathComponent(c Caller, seq int, h analyze.Hop) ec2.PathComponent {
+	pc := ec2.PathComponent{SequenceNumber: ptr(int32(seq)), Component: component(c, h.ID), Vpc: component(c, h.VPC), Subnet: component(c, h.Subnet),
+		InboundHeader: header(h.Header), OutboundHeader: header(h.Header)}
+	if h.Translated != nil {
+		pc.OutboundHeader = header(*h.Translated)
+	}
+	if r := h.ACLRule; r != nil {
+		pc.AclRule = analysisACLRule(*r)
+	}
+	if r := h.SGRule; r != nil {
+		pc.SecurityGroupRule = analysisSGRule(h.ID, *r)
+	}
+	if r := h.Route; r != nil {
+		pc.RouteTableRoute = routeTableRoute(*r)
+	}
+	return pc
+}
+
+func analysisACLRule(r model.ACLEntry) *ec2.AnalysisAclRule {
+	action := "deny"
+	if r.Allow {
+		action = "allow"
+	}
+	out := &ec2.AnalysisAclRule{RuleNumber: ptr(int32(r.Number)), Egress: ptr(r.Egress), RuleAction: ptr(action), Protocol: ptr(fmt.Sprint(r.Protocol))}
+	if r.CIDR.IsValid() {
+		out.Cidr = ptr(r.CIDR.String())
+	}
+	if r.FromPort != -1 || r.ToPort != -1 {
+		out.PortRange = &ec2.PortRange{From: ptr(int32(r.FromPort)), To: ptr(int32(r.ToPort))}
+	}
+	return out
+}
+
+func analysisSGRule(group string, r model.SecurityGroupRule) *ec2.AnalysisSecurityGroupRule {
+	out := &ec2.AnalysisSecurityGroupRule{SecurityGroupId: ptr(group), Direction: ptr(map[bool]string{true: "egress", false: "ingress"}[r.Egress]), Protocol: ptr(fmt.Sprint(r.Protocol))}
+	if r.CIDR.IsValid() {
+		out.Cidr = ptr(r.CIDR.String())
+	}
+	if r.PrefixList != "" {
+		out.PrefixListId = ptr(r.PrefixList)
+	}
+	if r.FromPort != -1 || r.ToPort != -1 {
+		out.PortRange = &ec2.PortRange{From: ptr(int32(r.FromPort)), To: ptr(int32(r.ToPort))}
+	}
+	return out
+}
+
+func routeTableRoute(r model.Route) *ec2.AnalysisRouteTableRoute {
+	out := &ec2.AnalysisRouteTableRoute{Origin: ptr("CreateRoute"), State: ptr("active")}
+	if r.DestinationPrefixList != "" {
+		out.DestinationPrefixListId = ptr(r.DestinationPrefixList)
+	} else {
+		out.DestinationCidr = ptr(r.Destination.String())
+	}
+	switch kindOf(r.Target) {
+	case "local":
+		out.GatewayId, out.Origin = ptr("local"), ptr("CreateRouteTable")
+	case "igw", "vgw":
+		out.GatewayId = ptr(r.Target)
+	case "nat":
+		out.NatGatewayId = ptr(r.Target)
+	case "eni":
+		out.NetworkInterfaceId = ptr(r.Target)
+	case "i":
+		out.InstanceId = ptr(r.Target)
+	case "pcx":
+		out.VpcPeeringConnectionId = ptr(r.Target)
+	case "eigw":
+		out.EgressOnlyInternetGatewayId = ptr(r.Target)
+	case "tgw":
+		out.TransitGatewayId = ptr(r.Target)
+	default:
+		out.GatewayId = ptr(r.Target)
+	}
+	return out
+}
+
+func explanation(c Caller, e analyze.Explanation) ec2.Explanation {
+	out := ec2.Explanation{ExplanationCode: ptr(e.Code), Component: component(c, e.ID), Vpc: component(c, e.VPC), Subnet: component(c, e.Subnet)}
+	if e.Direction != "" {
+		out.Direction = ptr(e.Direction)
+	}
+	if e.Address.IsValid() {
+		out.Address = ptr(e.Address.String())
+	}
+	switch kindOf(e.ID) {
+	case "acl":
+		out.Acl = component(c, e.ID)
+	case "eni":
+		out.NetworkInterface = component(c, e.ID)
+	case "rtb":
+		out.RouteTable = component(c, e.ID)
+	case "igw":
+		out.InternetGateway = component(c, e.ID)
+	case "nat":
+		out.NatGateway = component(c, e.ID)
+	case "pcx":
+		out.VpcPeeringConnection = component(c, e.ID)
+	}
+	if e.ACLRule != nil {
+		out.AclRule = analysisACLRule(*e.ACLRule)
+	}
+	if e.Route != nil {
+		out.RouteTableRoute = routeTableRoute(*e.Route)
+	}
+	for _, g := range e.Groups {
+		out.SecurityGroups = append(out.SecurityGroups, *component(c, g))
+	}
+	return out
+}
+
+func (a *insightsAnalysisRecord) ec2(c Caller) *ec2.NetworkInsightsAnalysis {
+	out := &ec2.NetworkInsightsAnalysis{
+		NetworkInsightsAnalysisId: ptr(a.ID), NetworkInsightsAnalysisArn: ptr(c.arn(a.ID)), NetworkInsightsPathId: ptr(a.PathID),
+		StartDate: ptr(a.StartDate), Status: ptr(a.Status), Tags: a.ec2Tags(), AdditionalAccounts: a.AdditionalAccounts,
+		SuggestedAccounts: a.SuggestedAccounts, FilterInArns: a.FilterInArns,
+	}
+	if a.StatusMessage != "" {
+		out.StatusMessage = ptr(a.StatusMessage)
+	}
+	if a.Status == "succeeded" {
+		out.NetworkPathFound = ptr(a.PathFound)
+		out.ForwardPathComponents, out.ReturnPathComponents, out.Explanations = a.Forward, a.Return, a.Explanations
+	}
+	return out
+}
+
+func insightsAnalysisFilters() map[string]func(*insightsAnalysisRecord) []string {
+	return map[string]func(*insightsAnalysisRecord) []string{
+		"path-found": func(a *insightsAnalysisRecord) []string { return []string{boolString(a.PathFound)} },
+		"status":     func(a *insightsAnalysisRecord) []string { return []string{a.Status} },
+	}
+}
+
+// DescribeNetworkInsightsAnalyses lists the caller's analyses, of one path or all, started
+// in a time window.
+func (s *Service) DescribeNetworkInsightsAnalyses(ctx context.Context, c Caller, in *ec2.DescribeNetworkInsightsAnalysesRequest) (*ec2.DescribeNetworkInsightsAnalysesResult, error) {
+	as, next, err := describe(ctx, s, c, describeQuery{Kind: "nia", IDs: in.NetworkInsightsAnalysisIds, Filters: in.Filters, MaxResults: in.MaxResults, NextToken: in.NextToken, MinResults: 1}, insightsAnalysisFilters())
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeNetworkInsightsAnalysesResult{NextToken: next, NetworkInsightsAnalyses: []ec2.NetworkInsightsAnalysis{}}
+	for _, a := range as {
+		switch {
+		case in.NetworkInsightsPathId != nil && a.PathID != *in.NetworkInsightsPathId:
+		case in.AnalysisStartTime != nil && a.StartDate.Before(*in.AnalysisStartTime):
+		case in.AnalysisEndTime != nil && a.StartDate.After(*in.AnalysisEndTime):
+		default:
+			out.NetworkInsightsAnalyses = append(out.NetworkInsightsAnalyses, *a.ec2(c))
+		}
+	}
+	return out, nil
+}
+
+// DeleteNetworkInsightsAnalysis deletes an analysis.
+func (s *Service) DeleteNetworkInsightsAnalysis(ctx context.Context, c Caller, in *ec2.DeleteNetworkInsightsAnalysisRequest) (*ec2.DeleteNetworkInsightsAnalysisResult, error) {
+	id := deref(in.NetworkInsightsAnalysisId)
+	if id == "" {
+		return nil, ec2.ErrMissingParameter("NetworkInsightsAnalysisId")
+	}
+	err := s.update(ctx, func(t *txn) error {
+		if _, err := get[insightsAnalysisRecord](t, c, "nia", id); err != nil {
+			return err
+		}
+		t.del(c.key(id))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.DeleteNetworkInsightsAnalysisResult{NetworkInsightsAnalysisId: ptr(id)}, nil
+}
