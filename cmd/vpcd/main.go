@@ -3,6 +3,7 @@
 //
 //	vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...]
 //	           [--auth lenient|strict --credentials FILE]
+//	vpcd explain SOURCE DESTINATION tcp/PORT
 //	vpcd version
 package main
 
@@ -45,6 +46,11 @@ func main() {
 		err = execIn(os.Args[2:])
 	case "cleanup":
 		err = cleanup(os.Args[2:])
+	case "explain":
+		err = explain(os.Args[2:], os.Stdout)
+		if errors.Is(err, errUnreachable) {
+			os.Exit(3)
+		}
 	case "version":
 		fmt.Println("vpcd", version)
 	case "help", "-h", "--help":
@@ -64,8 +70,12 @@ func usage() {
   vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...] [--auth lenient|strict --credentials FILE]
   vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
   vpcd cleanup [--data-dir DIR]
+  vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT   (exit 3: not reachable)
   vpcd version`)
 }
+
+// defaultWait bounds how long explain waits for an analysis.
+const defaultWait = time.Minute
 
 // defaultDataDir is $XDG_DATA_HOME/vpcd, else ~/.local/share/vpcd.
 func defaultDataDir() string {
