@@ -441,8 +441,15 @@ type tracer struct {
 
 func (t *tracer) hop(h Hop) { *t.hops = append(*t.hops, h) }
 
+// block records a blocker once: a packet that goes round in a loop meets the same ones
+// again.
 func (t *tracer) block(e Explanation) {
 	e.Return = t.reply
+	for _, o := range t.res.Explanations {
+		if o.Code == e.Code && o.ID == e.ID && o.Direction == e.Direction && o.Return == e.Return {
+			return
+		}
+	}
 	t.res.Explanations = append(t.res.Explanations, e)
 }
 

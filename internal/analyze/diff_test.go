@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -98,6 +99,14 @@ func runNetwork(t *testing.T, seed uint64, questions int) (asked, agreed int) {
 	for _, ns := range append(append([]string(nil), w.instances...), w.internet) {
 		if owned[ns] {
 			startServer(t, ns)
+		}
+	}
+	// Every instance forwards what is routed through it, as an appliance's OS would; the
+	// analyzer assumes as much (and source/destination check decides).
+	for _, inst := range w.instances {
+		err := inNamespace(inst, func() error { return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1"), 0o644) })
+		if err != nil {
+			t.Fatalf("forwarding in %s: %v", inst, err)
 		}
 	}
 	laidOut := time.Now()
@@ -465,6 +474,9 @@ func generate(seed uint64) *world {
 	cidrs := []string{"0.0.0.0/0", "0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/8", "10.0.0.0/16", "10.1.0.0/16", "10.0.1.0/24", "10.1.1.0/24", "192.0.2.0/24"}
 	randomCIDR := func() netip.Prefix { return pfx(cidrs[rng.IntN(len(cidrs))]) }
 	protos := []int{-1, -1, 6, 6, 17, 1}
+	// A managed prefix list that security groups and routes may use.
+	pl := id("pl")
+	n.PrefixLists[pl] = []netip.Prefix{pfx("192.0.2.0/24"), pfx(fmt.Sprintf("10.%d.0.0/16", rng.IntN(3)))}
 	var groups []string
 	newGroup := func(vpc string) string {
 		g := id("sg")
@@ -473,6 +485,9 @@ func generate(seed uint64) *world {
 			sg.Rules = append(sg.Rules, model.SecurityGroupRule{Egress: true, Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("0.0.0.0/0")})
 		} else {
 			sg.Rules = append(sg.Rules, model.SecurityGroupRule{Egress: true, Protocol: 6, FromPort: 0, ToPort: 1023, CIDR: randomCIDR()})
+		}
+		if rng.IntN(2) == 0 {
+			sg.Rules = append(sg.Rules, model.SecurityGroupRule{Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("10.0.0.0/8")})
 		}
 		for range 1 + rng.IntN(4) {
 			r := model.SecurityGroupRule{Protocol: protos[rng.IntN(len(protos))], FromPort: -1, ToPort: -1}
@@ -489,6 +504,8 @@ func generate(seed uint64) *world {
 			}
 			if len(groups) > 0 && rng.IntN(4) == 0 {
 				r.Group = groups[rng.IntN(len(groups))]
+			} else if rng.IntN(6) == 0 {
+				r.PrefixList = pl
 			} else {
 				r.CIDR = randomCIDR()
 			}
@@ -598,6 +615,32 @@ func generate(seed uint64) *world {
 					rt.Routes = append(rt.Routes, model.Route{Destination: pfx("0.0.0.0/0"), Target: nat})
 				}
 			}
+		}
+		// An appliance: a table sends another subnet's block (more specific than local) or
+		// the prefix list through an instance, whose check is off or not.
+		var vpcInstances []*model.Interface
+		for _, e := range n.Interfaces {
+			if e.VPC == vpc && e.Instance != "" {
+				vpcInstances = append(vpcInstances, e)
+			}
+		}
+		slices.SortFunc(vpcInstances, func(a, b *model.Interface) int { return strings.Compare(a.ID, b.ID) })
+		if len(vpcInstances) > 1 && rng.IntN(2) == 0 {
+			fw := vpcInstances[rng.IntN(len(vpcInstances))]
+			fw.SourceDestCheck = rng.IntN(2) == 0
+			target := fw.ID
+			if rng.IntN(2) == 0 {
+				target = fw.Instance
+			}
+			rt := info.tables[rng.IntN(len(info.tables))]
+			other := vpcInstances[rng.IntN(len(vpcInstances))]
+			if sn := n.Subnets[other.Subnet]; other.Subnet != fw.Subnet {
+				rt.Routes = append(rt.Routes, model.Route{Destination: sn.CIDR, Target: target})
+			}
+		}
+		if info.igw != "" && rng.IntN(4) == 0 {
+			rt := info.tables[rng.IntN(len(info.tables))]
+			rt.Routes = append(rt.Routes, model.Route{DestinationPrefixList: pl, Target: info.igw})
 		}
 		vpcs = append(vpcs, info)
 	}
