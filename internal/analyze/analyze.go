@@ -309,12 +309,15 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if dst.igw != "" && !pkt.Dst.IsValid() {
 		pkt.Dst = internetHost
 	}
-	if src.igw != "" && dst.eni != nil {
-		// From the internet, an interface is reached at its public address, which the
-		// destination may name instead of the private one.
+	if dst.eni != nil {
+		// An interface named by one of its public addresses is reached there, through the
+		// internet; it receives the packet at the private one.
 		if priv := privateOf(dst.eni, dst.addr); priv.IsValid() {
 			dst.addr = priv
 		}
+	}
+	if src.igw != "" && dst.eni != nil {
+		// From the internet, an interface is reached at its public address.
 		pkt.Dst = publicOf(dst.eni, dst.addr)
 		if !pkt.Dst.IsValid() {
 			t := &tracer{ix: ix, res: &Result{Source: pkt}}
@@ -422,7 +425,7 @@ func (ep endpoint) matches(a arrival) bool {
 	case ep.eni != nil:
 		return a.eni == ep.eni && a.pkt.Dst == ep.addr
 	}
-	return a.pkt.Dst == ep.addr
+	return a.pkt.Dst == ep.addr || (a.eni != nil && publicOf(a.eni, a.pkt.Dst) == ep.addr)
 }
 
 // natEntry is a NAT gateway's translation of one flow: the client's address and ports.

@@ -326,3 +326,28 @@ func TestNatGatewaySeenFrom(t *testing.T) {
 		t.Errorf("the internet opened a flow through the NAT gateway")
 	}
 }
+
+// TestAcrossTheInternet checks that two VPCs reach each other's public addresses through
+// their internet gateways, seen from the sender's public address, and that an instance
+// without one is not answered.
+func TestAcrossTheInternet(t *testing.T) {
+	b := newNet()
+	var insts [2]string
+	for i, cidr := range []string{"10.0.0.0/16", "10.1.0.0/16"} {
+		vpc := b.vpc(cidr)
+		sn, rt, _ := b.subnet(vpc, strings.Replace(cidr, "0.0/16", "1.0/24", 1))
+		b.route(rt, "0.0.0.0/0", b.gateway(vpc))
+		inst, eni := b.instance(sn, strings.Replace(cidr, "0.0/16", "1.10", 1))
+		b.n.Interfaces[eni].PublicIP = addr(fmt.Sprintf("198.51.100.%d", 10+i))
+		insts[i] = inst
+	}
+	r := analyze(t, b.n, Query{Source: insts[0], Destination: insts[1], DestinationIP: addr("198.51.100.11"), Protocol: 6, DestinationPort: 443})
+	if !r.Reachable || r.Target.Src != addr("198.51.100.10") || r.Target.Dst != addr("10.1.1.10") {
+		t.Errorf("A to B's public address: reachable %v, delivered %v; want seen from 198.51.100.10 at 10.1.1.10 (%v)", r.Reachable, r.Target, codes(r))
+	}
+	b.n.Interfaces[b.n.Instances[insts[0]].Interfaces[0]].PublicIP = netip.Addr{}
+	r = analyze(t, b.n, Query{Source: insts[0], DestinationIP: addr("198.51.100.11"), Protocol: 6, DestinationPort: 443})
+	if r.Reachable || !slices.Equal(codes(r), []string{"NO_PUBLIC_ADDRESS"}) {
+		t.Errorf("A without a public address: reachable %v, codes %v", r.Reachable, codes(r))
+	}
+}

@@ -446,7 +446,12 @@ func (w *world) question(rng *rand.Rand) (analyze.Query, string) {
 			dst = w.instances[rng.IntN(len(w.instances))]
 		}
 		q.Destination = dst
-		q.DestinationIP = n.Interfaces[n.Instances[dst].Interfaces[0]].PrivateIPs[0]
+		e := n.Interfaces[n.Instances[dst].Interfaces[0]]
+		q.DestinationIP = e.PrivateIPs[0]
+		if e.PublicIP.IsValid() && rng.IntN(3) == 0 {
+			// At its public address, through the internet gateways.
+			q.DestinationIP = e.PublicIP
+		}
 	}
 	return q, from
 }

@@ -117,6 +117,11 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			q := p
 			q.Src = pub
 			t.hop(Hop{Kind: KindInternet, ID: out.id, VPC: in.vpc, Header: p, Translated: &q})
+			// The internet delivers a public address of this host to its VPC's gateway.
+			if d := t.ix.public[q.Dst]; d != nil {
+				p, in = q, entry{vpc: d.VPC, igw: t.ix.igw[d.VPC]}
+				continue
+			}
 			return arrival{kind: KindInternet, id: out.id, pkt: q}
 		case "pcx":
 			other := t.ix.peerings[out.id].Other(in.vpc)

@@ -215,7 +215,7 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	if err := r.acls(f, aclEgress, aclIngress); err != nil {
 		return nil, err
 	}
-	if err := r.nat(forward, f.NAT); err != nil {
+	if err := r.nat(forward, f.NAT, f.GatewayLinks); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -3,6 +3,7 @@ package linux
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -194,8 +195,8 @@ func beValue(b []byte) uint64 {
 // nat adds the 1:1 translations of internet gateways: maps from interface . address to
 // address, looked up by one dnat rule in prerouting and one snat rule in postrouting per
 // family.
-func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT) error {
-	if len(nats) == 0 {
+func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT, gateways []string) error {
+	if len(nats) == 0 && len(gateways) == 0 {
 		return nil
 	}
 	// An internet gateway translates only addresses that have a public one: anything else
@@ -203,10 +204,17 @@ func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT) error {
 	// private source.
 	natLinks := r.addSet("nat-links", "type ifname", &nftables.Set{KeyType: nftables.TypeIFName})
 	seenLink := map[string]bool{}
+	links := slices.Clone(gateways)
 	for _, n := range nats {
-		if !seenLink[n.Link] {
-			seenLink[n.Link] = true
-			natLinks.add(nftables.SetElement{Key: ifname(n.Link)}, quote(n.Link))
+		links = append(links, n.Link)
+	}
+	for _, l := range links {
+		if err := checkIfname(l); err != nil {
+			return err
+		}
+		if !seenLink[l] {
+			seenLink[l] = true
+			natLinks.add(nftables.SetElement{Key: ifname(l)}, quote(l))
 		}
 	}
 	pre := r.baseChain("prerouting", nftables.ChainTypeNAT, nftables.ChainHookPrerouting,

@@ -13,7 +13,7 @@ import (
 // here or after an instance ID; the host's root namespace is never used.
 const (
 	// Internet is the default namespace of the simulated internet, a dead end: it routes
-	// only to the public addresses of the VPCs on this host.
+	// only to the public addresses of the VPCs on this host, and between them.
 	Internet = "vpcd-internet"
 	// routerPrefix + VPC ID names the namespace of a VPC's router.
 	routerPrefix = "vpcd-"
@@ -80,7 +80,9 @@ func gatewayLink(igw string) string { return "g" + igw[len(igw)-14:] }
 // VPC has an attached gateway.
 func Compute(n *model.Network, internetNS string) State {
 	var st State
-	internet := Namespace{Name: internetNS, Sysctls: map[string]string{"net.ipv4.ip_forward": "0"}}
+	// The internet forwards between the public addresses of the VPCs on this host, as the
+	// real one would; it has no other route, so nothing leaves the machine.
+	internet := Namespace{Name: internetNS, Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}}
 	peerings := peeringLinks(n)
 	for _, vpcID := range model.SortedKeys(n.VPCs) {
 		vpc := n.VPCs[vpcID]
@@ -339,6 +341,7 @@ func allowAll() []Permission {
 func addGateway(n *model.Network, router, internet *Namespace, igw string, enis []*model.Interface) {
 	g := gatewayLink(igw)
 	router.Links = append(router.Links, Link{Name: igwLink, Kind: "veth", Peer: LinkEnd{Namespace: internet.Name, Name: g}, Addrs: []netip.Prefix{igwRouterAddr}})
+	router.Firewall.GatewayLinks = append(router.Firewall.GatewayLinks, igwLink)
 	internet.Links = append(internet.Links, Link{Name: g, Kind: "veth", Peer: LinkEnd{Namespace: router.Name, Name: igwLink},
 		Addrs: []netip.Prefix{igwInternetAddr, netip.PrefixFrom(InternetHost, 32)}})
 	// Traffic from the internet, once translated, is delivered by the VPC's local routes.

@@ -68,6 +68,9 @@ func (s State) String() string {
 			for _, n := range f.NAT {
 				fmt.Fprintf(&b, "  nat %s %s <-> %s\n", n.Link, n.Private, n.Public)
 			}
+			for _, l := range f.GatewayLinks {
+				fmt.Fprintf(&b, "  gateway %s: unmapped sources dropped\n", l)
+			}
 		}
 		if g := ns.NatGateway; g != nil {
 			fmt.Fprintf(&b, "  nat-gateway %s snat %s:%d-%d max-per-destination %d\n", g.Link, g.Addr, g.PortMin, g.PortMax, g.MaxPerDestination)

@@ -112,6 +112,9 @@ type Firewall struct {
 	// instance metadata service), neither as destination nor as source.
 	ACLExempt []netip.Addr
 	NAT       []NAT
+	// GatewayLinks lead to internet gateways: only the addresses that NAT maps to a public
+	// one leave through them, as an internet gateway drops the others.
+	GatewayLinks []string
 }
 
 // FirewallSubnet is the network ACL of one subnet: stateless rules checked in order,
