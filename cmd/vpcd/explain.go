@@ -37,7 +37,7 @@ func explain(args []string, stdout io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 3 {
-		return fmt.Errorf("usage: vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT (SOURCE: instance, interface or internet gateway ID; DESTINATION: the same or an IPv4 address; PROTOCOL: tcp or udp)")
+		return fmt.Errorf("usage: vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT (SOURCE: an instance, interface, internet gateway, NAT gateway or peering ID; DESTINATION: the same or an IPv4 address; PROTOCOL: tcp or udp)")
 	}
 	src, dst, proto := fs.Arg(0), fs.Arg(1), fs.Arg(2)
 	protocol, portText, _ := strings.Cut(proto, "/")

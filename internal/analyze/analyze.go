@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"vpcd/internal/model"
 )
@@ -220,7 +221,10 @@ type endpoint struct {
 	eni      *model.Interface // an interface, or nil for the internet
 	instance string
 	igw      string
-	addr     netip.Addr
+	// gateway is a NAT gateway or a peering where the path begins or ends: a packet
+	// arrives at it, or comes from it.
+	gateway string
+	addr    netip.Addr
 }
 
 func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error) {
@@ -260,6 +264,27 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 			ep.addr = ep.eni.PrivateIPs[0]
 		}
 		return ep, nil
+	case model.ValidID(id, "nat"):
+		g := n.NatGateways[id]
+		if g == nil {
+			return endpoint{}, errQuery("NAT gateway " + id + " is not available")
+		}
+		ep := endpoint{gateway: id, addr: ip}
+		if source {
+			ep.eni = n.Interfaces[g.Interface]
+			if ep.eni == nil || len(ep.eni.PrivateIPs) == 0 {
+				return endpoint{}, errQuery("NAT gateway " + id + " has no interface")
+			}
+			if !ep.addr.IsValid() {
+				ep.addr = ep.eni.PrivateIPs[0]
+			}
+		}
+		return ep, nil
+	case model.ValidID(id, "pcx"):
+		if n.Peerings[id] == nil {
+			return endpoint{}, errQuery("VPC peering connection " + id + " is not active")
+		}
+		return endpoint{gateway: id, addr: ip}, nil
 	case model.ValidID(id, "eni"):
 		e := n.Interfaces[id]
 		if e == nil {
@@ -286,8 +311,8 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if src.eni == nil && src.igw == "" {
-		return nil, errQuery("the source must be an instance, a network interface or an internet gateway")
+	if src.eni == nil && src.igw == "" && src.gateway == "" {
+		return nil, errQuery("the source must be an instance, a network interface, an internet gateway, a NAT gateway or a peering")
 	}
 	switch q.Protocol {
 	case 6, 17:
@@ -326,19 +351,44 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 			return t.done(), nil
 		}
 	}
+	var pcxSide string
+	if kindOf(src.gateway) == "pcx" {
+		// From a peering: into the destination's VPC, from an address of the other side.
+		p := ix.n.Peerings[src.gateway]
+		if dst.eni == nil || p.Other(dst.eni.VPC) == "" {
+			return nil, errQuery("a path from " + src.gateway + " must end at an interface of one of its VPCs")
+		}
+		pcxSide = dst.eni.VPC
+		if !pkt.Src.IsValid() {
+			if others := ix.live[p.Other(pcxSide)]; len(others) > 0 {
+				pkt.Src = others[0].PrivateIPs[0]
+			}
+		}
+	}
+	if !pkt.Dst.IsValid() && dst.gateway != "" {
+		return nil, errQuery("a path to " + dst.gateway + " needs a destination address beyond it")
+	}
 	if !pkt.Src.Is4() || !pkt.Dst.Is4() {
 		return nil, errQuery("the analysis needs IPv4 source and destination addresses")
 	}
-	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}}
+	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}, stopAt: dst.gateway}
 	t.hops = &t.res.Forward
 	if dst.eni != nil && !ix.n.Carried(dst.eni) {
 		t.block(ix.notRunning(dst.eni, "destination"))
 		return t.done(), nil
 	}
 	var end arrival
-	if src.igw != "" {
+	switch {
+	case pcxSide != "":
+		if ix.peerings[src.gateway] == nil {
+			t.block(Explanation{Code: CodeBadState, Kind: "vpc-peering-connection", ID: src.gateway, Message: "the peering carries nothing: one of its VPCs has no running interface"})
+			return t.done(), nil
+		}
+		t.hop(Hop{Kind: "vpc-peering-connection", ID: src.gateway, VPC: pcxSide, Header: pkt})
+		end = t.walk(pkt, entry{vpc: pcxSide, pcx: src.gateway})
+	case src.igw != "":
 		end = t.fromInternet(pkt, src.igw)
-	} else {
+	default:
 		if !ix.n.Carried(src.eni) {
 			t.block(ix.notRunning(src.eni, "source"))
 			return t.done(), nil
@@ -361,15 +411,27 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	}
 	t.res.Target = end.pkt
 	// The reply, back the way the kernel's connection tracking lets it.
-	t.hops, t.reply = &t.res.Return, true
+	t.hops, t.reply, t.stopAt = &t.res.Return, true, src.gateway
 	back := end.pkt.reversed()
 	var home arrival
-	if end.kind == KindInternet {
+	switch end.kind {
+	case KindInternet:
 		home = t.fromInternet(back, end.id)
-	} else {
+	case "vpc-peering-connection":
+		home = t.walk(back, entry{vpc: end.vpc, pcx: end.id})
+	default:
 		home = t.fromInterface(back, end.eni)
 	}
-	if home.kind != "" && !(src.eni != nil && home.eni == src.eni && home.pkt.Dst == pkt.Src) && !(src.igw != "" && home.kind == KindInternet) {
+	var home_ok bool
+	switch {
+	case src.gateway != "":
+		home_ok = home.id == src.gateway
+	case src.igw != "":
+		home_ok = home.kind == KindInternet
+	default:
+		home_ok = home.eni == src.eni && home.pkt.Dst == pkt.Src
+	}
+	if home.kind != "" && !home_ok {
 		t.block(Explanation{Code: CodeNoRoute, Kind: home.kind, ID: home.id, Address: home.pkt.Dst, Return: true,
 			Message: "the reply does not get back to the source"})
 	}
@@ -391,6 +453,11 @@ func (ix *Index) ownAddress(e *model.Interface, a netip.Addr) *model.Interface {
 	return nil
 }
 
+func kindOf(id string) string {
+	k, _, _ := strings.Cut(id, "-")
+	return k
+}
+
 // notRunning is why a stopped instance's interface, or a detached one, carries nothing.
 func (ix *Index) notRunning(e *model.Interface, role string) Explanation {
 	if e.Instance == "" {
@@ -408,16 +475,20 @@ func (p Packet) reversed() Packet {
 	return r
 }
 
-// arrival is where a walk ended: delivered to an interface, or out to the internet.
+// arrival is where a walk ended: delivered to an interface, out to the internet, or at
+// the NAT gateway or peering the path ends at.
 type arrival struct {
-	kind string // KindInterface or KindInternet; "" when the packet was dropped
+	kind string // KindInterface, KindInternet, nat-gateway, vpc-peering-connection; "" when dropped
 	id   string
 	eni  *model.Interface
+	vpc  string // the VPC a peering was left from
 	pkt  Packet
 }
 
 func (ep endpoint) matches(a arrival) bool {
 	switch {
+	case ep.gateway != "":
+		return a.id == ep.gateway
 	case ep.igw != "":
 		return a.kind == KindInternet && a.id == ep.igw && (a.pkt.Dst == ep.addr || !ep.addr.IsValid())
 	case ep.eni != nil && ep.instance != "" && a.eni != nil && a.eni.Instance == ep.instance:
@@ -440,6 +511,8 @@ type tracer struct {
 	hops  *[]Hop
 	reply bool
 	nat   map[string]natEntry // NAT gateway → the flow it translated on the way out
+	// stopAt is the NAT gateway or peering where this direction's walk ends, if any.
+	stopAt string
 }
 
 func (t *tracer) hop(h Hop) { *t.hops = append(*t.hops, h) }

@@ -351,3 +351,45 @@ func TestAcrossTheInternet(t *testing.T) {
 		t.Errorf("A without a public address: reachable %v, codes %v", r.Reachable, codes(r))
 	}
 }
+
+// TestGatewayEndpoints checks paths that begin or end at a NAT gateway or a peering.
+func TestGatewayEndpoints(t *testing.T) {
+	b := newNet()
+	va, vb := b.vpc("10.0.0.0/16"), b.vpc("10.1.0.0/16")
+	pub, rtPub, _ := b.subnet(va, "10.0.1.0/24")
+	priv, rtPriv, _ := b.subnet(va, "10.0.2.0/24")
+	snB, rtB, _ := b.subnet(vb, "10.1.1.0/24")
+	b.route(rtPub, "0.0.0.0/0", b.gateway(va))
+	nat, natENI := b.id("nat"), b.id("eni")
+	b.n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: va, Subnet: pub, Interface: natENI, Public: true}
+	b.n.Interfaces[natENI] = &model.Interface{ID: natENI, Subnet: pub, VPC: va, PrivateIPs: []netip.Addr{addr("10.0.1.5")}, PublicIP: addr("198.51.100.5"), NatGateway: nat}
+	b.route(rtPriv, "0.0.0.0/0", nat)
+	pcx := b.id("pcx")
+	b.n.Peerings[pcx] = &model.Peering{ID: pcx, Requester: va, Accepter: vb}
+	b.route(rtPriv, "10.1.0.0/16", pcx)
+	b.route(rtB, "10.0.0.0/16", pcx)
+	a, _ := b.instance(priv, "10.0.2.10")
+	peer, _ := b.instance(snB, "10.1.1.10")
+	for _, tc := range []struct {
+		name string
+		q    Query
+		want bool
+	}{
+		{"to the NAT gateway", Query{Source: a, Destination: nat, DestinationIP: addr("192.0.2.1"), Protocol: 6, DestinationPort: 443}, true},
+		{"to the peering", Query{Source: a, Destination: pcx, DestinationIP: addr("10.1.1.10"), Protocol: 6, DestinationPort: 22}, true},
+		{"to the peering, nobody beyond", Query{Source: a, Destination: pcx, DestinationIP: addr("10.1.9.9"), Protocol: 6, DestinationPort: 22}, false},
+		{"from the peering", Query{Source: pcx, Destination: a, Protocol: 6, DestinationPort: 22}, true},
+		{"from the peering to the other side", Query{Source: pcx, Destination: peer, Protocol: 6, DestinationPort: 22}, true},
+		{"from the NAT gateway", Query{Source: nat, Destination: a, Protocol: 6, DestinationPort: 22}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := analyze(t, b.n, tc.q)
+			if r.Reachable != tc.want {
+				t.Errorf("reachable %v, want %v: %v", r.Reachable, tc.want, codes(r))
+				for _, e := range r.Explanations {
+					t.Logf("  %s %s: %s", e.Code, e.ID, e.Message)
+				}
+			}
+		})
+	}
+}

@@ -124,6 +124,10 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			}
 			return arrival{kind: KindInternet, id: out.id, pkt: q}
 		case "pcx":
+			if out.id == t.stopAt {
+				t.hop(Hop{Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Header: p})
+				return arrival{kind: "vpc-peering-connection", id: out.id, vpc: in.vpc, pkt: p}
+			}
 			other := t.ix.peerings[out.id].Other(in.vpc)
 			if t.ix.byAddr[other][p.Dst] == nil {
 				t.block(Explanation{Code: CodeNoTransit, Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Address: p.Dst,
@@ -138,6 +142,10 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 		if o.SourceDestCheck && !slices.Contains(o.PrivateIPs, p.Dst) {
 			t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: o.ID, VPC: o.VPC, Subnet: o.Subnet, Direction: "ingress", Address: p.Dst,
 				Message: fmt.Sprintf("%s receives for %s, which is not its own, with source/destination check on", o.ID, p.Dst)})
+		}
+		if o.NatGateway != "" && o.NatGateway == t.stopAt {
+			t.hop(Hop{Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Header: p})
+			return arrival{kind: "nat-gateway", id: o.NatGateway, eni: o, pkt: p}
 		}
 		if o.NatGateway != "" {
 			q, ok := t.natGateway(p, o)

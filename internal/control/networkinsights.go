@@ -73,12 +73,12 @@ func resourceID(s string) string {
 }
 
 // insightsEndpointKinds are the resources a path may start or end at.
-var insightsEndpointKinds = []string{"i", "eni", "igw"}
+var insightsEndpointKinds = []string{"i", "eni", "igw", "nat", "pcx"}
 
 func checkInsightsEndpoint(t *txn, c Caller, param, id string) error {
 	kind := kindOf(id)
 	if !slices.Contains(insightsEndpointKinds, kind) {
-		return ec2.ErrInvalidParameterValue("The %s '%s' is not a supported resource: an instance, a network interface or an internet gateway.", param, id)
+		return ec2.ErrInvalidParameterValue("The %s '%s' is not a supported resource: an instance, a network interface, an internet gateway, a NAT gateway or a VPC peering connection.", param, id)
 	}
 	if err := checkID(id, kind); err != nil {
 		return err
