@@ -30,6 +30,9 @@ var notFoundCodes = map[string][2]string{
 	// Reachability Analyzer (see networkinsights.go).
 	"nip": {"InvalidNetworkInsightsPathId.NotFound", "The NetworkInsightsPath ID '%s' does not exist"},
 	"nia": {"InvalidNetworkInsightsAnalysisId.NotFound", "The NetworkInsightsAnalysis ID '%s' does not exist"},
+	// Network Access Analyzer (see networkaccess.go).
+	"nis":  {"InvalidNetworkInsightsAccessScopeId.NotFound", "The NetworkInsightsAccessScope ID '%s' does not exist"},
+	"nisa": {"InvalidNetworkInsightsAccessScopeAnalysisId.NotFound", "The NetworkInsightsAccessScopeAnalysis ID '%s' does not exist"},
 }
 
 // notFound is AWS's error for a well-formed ID that names nothing the caller has.
@@ -58,6 +61,8 @@ var malformedCodes = map[string]string{
 	"pcx":      "InvalidVpcPeeringConnectionId.Malformed",
 	"nip":      "InvalidNetworkInsightsPathId.Malformed",
 	"nia":      "InvalidNetworkInsightsAnalysisId.Malformed",
+	"nis":      "InvalidNetworkInsightsAccessScopeId.Malformed",
+	"nisa":     "InvalidNetworkInsightsAccessScopeAnalysisId.Malformed",
 }
 
 // checkID returns AWS's Malformed error unless id is a well-formed ID of the kind.
