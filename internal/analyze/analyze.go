@@ -327,6 +327,14 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if sp[0] == 0 && sp[1] == 0 {
 		sp = [2]int{EphemeralMin, EphemeralMax}
 	}
+	if src.instance != "" && !q.SourceIP.IsValid() && dst.addr.IsValid() && q.Source == src.instance {
+		// An instance sends from the interface its own routes pick: the one on the
+		// destination's subnet, else the primary.
+		t := &tracer{ix: ix}
+		if e := t.applianceInterface(src.eni, dst.addr); e != src.eni && len(e.PrivateIPs) > 0 {
+			src.eni, src.addr = e, e.PrivateIPs[0]
+		}
+	}
 	pkt := Packet{Protocol: q.Protocol, Src: src.addr, Dst: dst.addr, SrcPorts: sp, DstPorts: [2]int{q.DestinationPort, q.DestinationPort}}
 	if q.Protocol == 1 {
 		pkt.SrcPorts, pkt.DstPorts, pkt.ICMPType = [2]int{}, [2]int{}, 8
@@ -420,7 +428,9 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	case "vpc-peering-connection":
 		home = t.walk(back, entry{vpc: end.vpc, pcx: end.id})
 	default:
-		home = t.fromInterface(back, end.eni)
+		// The destination answers out of the interface its routes pick, which need not be
+		// the one the request came in on.
+		home = t.fromInterface(back, t.applianceInterface(end.eni, back.Dst))
 	}
 	var home_ok bool
 	switch {

@@ -621,6 +621,36 @@ func generate(seed uint64) *world {
 				}
 			}
 		}
+		// A second interface (eth1) on an instance, in another subnet of the VPC: it
+		// answers from eth1's address out of eth0 unless the peer is on eth1's subnet.
+		var subnets []string
+		for _, sn := range n.Subnets {
+			if sn.VPC == vpc {
+				subnets = append(subnets, sn.ID)
+			}
+		}
+		slices.Sort(subnets)
+		if len(subnets) > 1 && rng.IntN(3) == 0 {
+			var owners []*model.Interface
+			for _, e := range n.Interfaces {
+				if e.VPC == vpc && e.Instance != "" && n.Instances[e.Instance].Running {
+					owners = append(owners, e)
+				}
+			}
+			slices.SortFunc(owners, func(a, b *model.Interface) int { return strings.Compare(a.ID, b.ID) })
+			if len(owners) > 0 {
+				e0 := owners[rng.IntN(len(owners))]
+				sn := n.Subnets[subnets[rng.IntN(len(subnets))]]
+				if sn.ID != e0.Subnet {
+					eni := id("eni")
+					n.Interfaces[eni] = &model.Interface{ID: eni, Subnet: sn.ID, VPC: vpc, Instance: e0.Instance, DeviceIndex: 1, SourceDestCheck: true,
+						PrivateIPs: []netip.Addr{sn.CIDR.Addr().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next().Next()},
+						Groups:     e0.Groups}
+					inst := n.Instances[e0.Instance]
+					inst.Interfaces = append(inst.Interfaces, eni)
+				}
+			}
+		}
 		// An appliance: a table sends another subnet's block (more specific than local) or
 		// the prefix list through an instance, whose check is off or not.
 		var vpcInstances []*model.Interface
