@@ -1023,6 +1023,88 @@ func TestSDKEveryAction(t *testing.T) {
 		wantCode(t, "StartNetworkInsightsAnalysis of a deleted path", err, "InvalidNetworkInsightsPathId.NotFound")
 	})
 
+	t.Run("network access analyzer", func(t *testing.T) {
+		in := &ec2sdk.CreateNetworkInsightsAccessScopeInput{
+			MatchPaths: []types.AccessScopePathRequest{{
+				Source: &types.PathStatementRequest{ResourceStatement: &types.ResourceStatementRequest{ResourceTypes: []string{"AWS::EC2::InternetGateway"}}},
+				Destination: &types.PathStatementRequest{
+					ResourceStatement:     &types.ResourceStatementRequest{Resources: []string{subnetID}},
+					PacketHeaderStatement: &types.PacketHeaderStatementRequest{DestinationPorts: []string{"0-65535"}, Protocols: []types.Protocol{types.ProtocolTcp, types.ProtocolUdp}},
+				},
+			}},
+			ExcludePaths: []types.AccessScopePathRequest{{
+				ThroughResources: []types.ThroughResourcesStatementRequest{{ResourceStatement: &types.ResourceStatementRequest{ResourceTypes: []string{"AWS::EC2::NatGateway"}}}},
+			}},
+			ClientToken:       aws.String("scope-token-1"),
+			TagSpecifications: tagSpec(types.ResourceTypeNetworkInsightsAccessScope, "Name", "internet-in"),
+		}
+		created := must[*ec2sdk.CreateNetworkInsightsAccessScopeOutput](t, "CreateNetworkInsightsAccessScope")(c.CreateNetworkInsightsAccessScope(ctx, in))
+		nis := checkID(t, "nis", created.NetworkInsightsAccessScope.NetworkInsightsAccessScopeId)
+		if !strings.HasSuffix(aws.ToString(created.NetworkInsightsAccessScope.NetworkInsightsAccessScopeArn), ":network-insights-access-scope/"+nis) ||
+			tagMap(created.NetworkInsightsAccessScope.Tags)["Name"] != "internet-in" || created.NetworkInsightsAccessScopeContent == nil ||
+			len(created.NetworkInsightsAccessScopeContent.MatchPaths) != 1 {
+			t.Errorf("CreateNetworkInsightsAccessScope %+v", created)
+		}
+		again := must[*ec2sdk.CreateNetworkInsightsAccessScopeOutput](t, "CreateNetworkInsightsAccessScope")(c.CreateNetworkInsightsAccessScope(ctx, in))
+		if aws.ToString(again.NetworkInsightsAccessScope.NetworkInsightsAccessScopeId) != nis {
+			t.Errorf("the same ClientToken made %s, want %s", aws.ToString(again.NetworkInsightsAccessScope.NetworkInsightsAccessScopeId), nis)
+		}
+		scopes := must[*ec2sdk.DescribeNetworkInsightsAccessScopesOutput](t, "DescribeNetworkInsightsAccessScopes")(c.DescribeNetworkInsightsAccessScopes(ctx, &ec2sdk.DescribeNetworkInsightsAccessScopesInput{
+			NetworkInsightsAccessScopeIds: []string{nis},
+		}))
+		if len(scopes.NetworkInsightsAccessScopes) != 1 || scopes.NetworkInsightsAccessScopes[0].CreatedDate == nil {
+			t.Errorf("DescribeNetworkInsightsAccessScopes %+v", scopes.NetworkInsightsAccessScopes)
+		}
+		content := must[*ec2sdk.GetNetworkInsightsAccessScopeContentOutput](t, "GetNetworkInsightsAccessScopeContent")(c.GetNetworkInsightsAccessScopeContent(ctx, &ec2sdk.GetNetworkInsightsAccessScopeContentInput{
+			NetworkInsightsAccessScopeId: aws.String(nis),
+		})).NetworkInsightsAccessScopeContent
+		if mp := content.MatchPaths; len(mp) != 1 || mp[0].Destination == nil || !slices.Equal(mp[0].Destination.ResourceStatement.Resources, []string{subnetID}) ||
+			!slices.Equal(mp[0].Destination.PacketHeaderStatement.Protocols, []types.Protocol{types.ProtocolTcp, types.ProtocolUdp}) ||
+			len(content.ExcludePaths) != 1 || len(content.ExcludePaths[0].ThroughResources) != 1 {
+			t.Errorf("GetNetworkInsightsAccessScopeContent %+v", content)
+		}
+		started := must[*ec2sdk.StartNetworkInsightsAccessScopeAnalysisOutput](t, "StartNetworkInsightsAccessScopeAnalysis")(c.StartNetworkInsightsAccessScopeAnalysis(ctx, &ec2sdk.StartNetworkInsightsAccessScopeAnalysisInput{
+			NetworkInsightsAccessScopeId: aws.String(nis),
+			TagSpecifications:            tagSpec(types.ResourceTypeNetworkInsightsAccessScopeAnalysis, "Name", "run-1"),
+		})).NetworkInsightsAccessScopeAnalysis
+		nisa := checkID(t, "nisa", started.NetworkInsightsAccessScopeAnalysisId)
+		if started.Status != types.AnalysisStatusRunning || started.FindingsFound != types.FindingsFoundUnknown {
+			t.Errorf("StartNetworkInsightsAccessScopeAnalysis status %s, findings %s; want running, unknown", started.Status, started.FindingsFound)
+		}
+		analyses := must[*ec2sdk.DescribeNetworkInsightsAccessScopeAnalysesOutput](t, "DescribeNetworkInsightsAccessScopeAnalyses")(c.DescribeNetworkInsightsAccessScopeAnalyses(ctx, &ec2sdk.DescribeNetworkInsightsAccessScopeAnalysesInput{
+			NetworkInsightsAccessScopeId: aws.String(nis),
+		})).NetworkInsightsAccessScopeAnalyses
+		if len(analyses) != 1 || aws.ToString(analyses[0].NetworkInsightsAccessScopeAnalysisId) != nisa || analyses[0].Status != types.AnalysisStatusSucceeded ||
+			analyses[0].FindingsFound == types.FindingsFoundUnknown || aws.ToInt32(analyses[0].AnalyzedEniCount) < 1 || analyses[0].EndDate == nil ||
+			tagMap(analyses[0].Tags)["Name"] != "run-1" {
+			t.Fatalf("DescribeNetworkInsightsAccessScopeAnalyses %+v, want one that succeeded", analyses)
+		}
+		findings := must[*ec2sdk.GetNetworkInsightsAccessScopeAnalysisFindingsOutput](t, "GetNetworkInsightsAccessScopeAnalysisFindings")(c.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, &ec2sdk.GetNetworkInsightsAccessScopeAnalysisFindingsInput{
+			NetworkInsightsAccessScopeAnalysisId: aws.String(nisa), MaxResults: aws.Int32(10),
+		}))
+		if findings.AnalysisStatus != types.AnalysisStatusSucceeded || (len(findings.AnalysisFindings) > 0) != (analyses[0].FindingsFound == types.FindingsFoundTrue) {
+			t.Errorf("GetNetworkInsightsAccessScopeAnalysisFindings status %s, %d findings, FindingsFound %s", findings.AnalysisStatus, len(findings.AnalysisFindings), analyses[0].FindingsFound)
+		}
+		for _, f := range findings.AnalysisFindings {
+			first := f.FindingComponents[0]
+			if aws.ToString(f.NetworkInsightsAccessScopeId) != nis || aws.ToString(f.FindingId) == "" || aws.ToInt32(first.SequenceNumber) != 1 || aws.ToString(first.Component.Id) != igwID {
+				t.Errorf("finding %+v, want one from %s", f, igwID)
+			}
+		}
+		must[*ec2sdk.DeleteNetworkInsightsAccessScopeAnalysisOutput](t, "DeleteNetworkInsightsAccessScopeAnalysis")(c.DeleteNetworkInsightsAccessScopeAnalysis(ctx, &ec2sdk.DeleteNetworkInsightsAccessScopeAnalysisInput{
+			NetworkInsightsAccessScopeAnalysisId: aws.String(nisa),
+		}))
+		_, err := c.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, &ec2sdk.GetNetworkInsightsAccessScopeAnalysisFindingsInput{NetworkInsightsAccessScopeAnalysisId: aws.String(nisa)})
+		wantCode(t, "GetNetworkInsightsAccessScopeAnalysisFindings of a deleted analysis", err, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound")
+		must[*ec2sdk.DeleteNetworkInsightsAccessScopeOutput](t, "DeleteNetworkInsightsAccessScope")(c.DeleteNetworkInsightsAccessScope(ctx, &ec2sdk.DeleteNetworkInsightsAccessScopeInput{
+			NetworkInsightsAccessScopeId: aws.String(nis),
+		}))
+		_, err = c.StartNetworkInsightsAccessScopeAnalysis(ctx, &ec2sdk.StartNetworkInsightsAccessScopeAnalysisInput{NetworkInsightsAccessScopeId: aws.String(nis)})
+		wantCode(t, "StartNetworkInsightsAccessScopeAnalysis of a deleted scope", err, "InvalidNetworkInsightsAccessScopeId.NotFound")
+		_, err = c.CreateNetworkInsightsAccessScope(ctx, &ec2sdk.CreateNetworkInsightsAccessScopeInput{})
+		wantCode(t, "CreateNetworkInsightsAccessScope without MatchPaths", err, "MissingParameter")
+	})
+
 	t.Run("nat gateways", func(t *testing.T) {
 		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
 		in := &ec2sdk.CreateNatGatewayInput{SubnetId: aws.String(subnetID), AllocationId: eip.AllocationId, ClientToken: aws.String("nat-token-1"),

@@ -67,6 +67,11 @@ func TestNatGatewayStates(t *testing.T) {
 		t.Errorf("the Elastic IP's association %+v, want the gateway's interface", a)
 	}
 
+	if err := tb.s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{id}, Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("egress")}}}); err != nil {
+		t.Errorf("CreateTags on a NAT gateway: %v", err)
+	} else if d := tb.describe(t, id); len(d.Tags) != 1 || *d.Tags[0].Value != "egress" {
+		t.Errorf("tags after CreateTags: %+v", d.Tags)
+	}
 	eni := *d.NatGatewayAddresses[0].NetworkInterfaceId
 	wantCode(t, tb.s.DeleteNetworkInterface(ctx, testCaller, &ec2.DeleteNetworkInterfaceRequest{NetworkInterfaceId: ptr(eni)}), "OperationNotPermitted")
 	wantCode(t, tb.s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: ptr(eni), Description: &ec2.AttributeValue{Value: ptr("x")}}), "OperationNotPermitted")

@@ -57,6 +57,11 @@ var taggableKinds = map[string]string{
 	"eipalloc": "elastic-ip",
 	"pcx":      "vpc-peering-connection",
 	"pl":       "prefix-list",
+	"nat":      "natgateway",
+	"nip":      "network-insights-path",
+	"nia":      "network-insights-analysis",
+	"nis":      "network-insights-access-scope",
+	"nisa":     "network-insights-access-scope-analysis",
 }
 
 func validateTag(key, value string) error {
