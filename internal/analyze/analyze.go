@@ -163,6 +163,8 @@ type Index struct {
 	public   map[netip.Addr]*model.Interface            // public address → interface
 	peerings map[string]*model.Peering                  // active peerings that carry traffic
 	igw      map[string]string                          // VPC → attached internet gateway
+	groups   map[string][]netip.Addr                    // security group → its members' addresses
+	aclOf    map[string]*model.NetworkACL               // subnet → its network ACL
 }
 
 // NewIndex builds the lookups of a network; the network must not change while it is used.
@@ -173,7 +175,15 @@ func (ix *Index) Analyze(q Query) (*Result, error) { return ix.analyze(q) }
 
 func index(n *model.Network) *Index {
 	ix := &Index{n: n, live: map[string][]*model.Interface{}, byAddr: map[string]map[netip.Addr]*model.Interface{},
-		public: map[netip.Addr]*model.Interface{}, peerings: map[string]*model.Peering{}, igw: map[string]string{}}
+		public: map[netip.Addr]*model.Interface{}, peerings: map[string]*model.Peering{}, igw: map[string]string{},
+		groups: n.GroupAddresses(), aclOf: map[string]*model.NetworkACL{}}
+	for _, id := range model.SortedKeys(n.NetworkACLs) {
+		for _, s := range n.NetworkACLs[id].Subnets {
+			if ix.aclOf[s] == nil {
+				ix.aclOf[s] = n.NetworkACLs[id]
+			}
+		}
+	}
 	for _, id := range model.SortedKeys(n.Interfaces) {
 		e := n.Interfaces[id]
 		if !n.Carried(e) || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {

@@ -372,7 +372,7 @@ func (ix *Index) addressesOf(ep, other scopeEndpoint, source bool, hdrs []*Packe
 				if r.Egress == source || r.Group != "" {
 					continue
 				}
-				for _, p := range ix.n.Peers(r) {
+				for _, p := range ix.n.PeersIn(r, ix.groups) {
 					cands = append(cands, representative(p))
 				}
 			}

@@ -365,7 +365,7 @@ func (t *tracer) acls(p Packet, vpc *model.VPC, in entry, out target, egress boo
 }
 
 func (t *tracer) acl(p Packet, subnet string, egress bool, peer netip.Addr) {
-	acl := t.ix.n.ACLOf(subnet)
+	acl := t.ix.aclOf[subnet]
 	if acl == nil {
 		return
 	}
@@ -442,7 +442,7 @@ func (t *tracer) gate(p Packet, e *model.Interface, egress bool, peer netip.Addr
 		}
 		for i := range g.Rules {
 			r := g.Rules[i]
-			if r.Egress == egress && n.Matches(r, mp) {
+			if r.Egress == egress && n.MatchesIn(r, mp, t.ix.groups) {
 				t.hop(Hop{Kind: "security-group", ID: gid, VPC: e.VPC, Subnet: e.Subnet, Direction: direction(egress), SGRule: &r, Header: p})
 				return
 			}

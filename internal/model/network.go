@@ -5,7 +5,10 @@
 // disagree about what a VPC does (DESIGN.md, "one semantics").
 package model
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // Network is everything of every account and region that the data plane of this host
 // carries, as plain values keyed by resource ID (IDs are unique across accounts).
@@ -277,28 +280,64 @@ func (n *Network) EffectiveRoutes(rt *RouteTable) []Route {
 // every port); ICMP matches the type (FromPort) and code (ToPort), -1 for any, and
 // only toward IPv4 peers (ICMPv6 toward IPv6); any other protocol matches whatever its
 // ports. The peers are the rule's, resolved in n (group members, prefix lists).
-func (n *Network) Matches(r SecurityGroupRule, p Packet) bool {
+func (n *Network) Matches(r SecurityGroupRule, p Packet) bool { return n.MatchesIn(r, p, nil) }
+
+// MatchesIn is Matches with the groups' members taken from groups (GroupAddresses, built
+// once for many questions) instead of a scan of every interface; nil scans.
+func (n *Network) MatchesIn(r SecurityGroupRule, p Packet, groups map[string][]netip.Addr) bool {
 	peer := p.Peer.Unmap()
-	in := false
-	for _, pfx := range n.Peers(r) {
-		if pfx.IsValid() && pfx.Addr().Is4() == peer.Is4() && pfx.Contains(peer) {
-			in = true
-			break
-		}
-	}
-	if !in {
-		return false
-	}
 	switch r.Protocol {
 	case -1:
-		return true
 	case 6, 17:
-		return p.Protocol == r.Protocol && inRange(p.Port, r.FromPort, r.ToPort)
+		if p.Protocol != r.Protocol || !inRange(p.Port, r.FromPort, r.ToPort) {
+			return false
+		}
 	case 1, 58:
 		if p.Protocol != r.Protocol || (r.Protocol == 1) != peer.Is4() {
 			return false
 		}
-		return (r.FromPort == -1 || r.FromPort == p.ICMPType) && (r.ToPort == -1 || r.ToPort == p.ICMPCode)
+		if (r.FromPort != -1 && r.FromPort != p.ICMPType) || (r.ToPort != -1 && r.ToPort != p.ICMPCode) {
+			return false
+		}
+	default:
+		if p.Protocol != r.Protocol {
+			return false
+		}
 	}
-	return p.Protocol == r.Protocol
+	if r.Group != "" && r.PrefixList == "" && groups != nil {
+		return slices.Contains(groups[r.Group], peer)
+	}
+	for _, pfx := range n.Peers(r) {
+		if pfx.IsValid() && pfx.Addr().Is4() == peer.Is4() && pfx.Contains(peer) {
+			return true
+		}
+	}
+	return false
+}
+
+// GroupAddresses is, for every security group, the private addresses of its members in
+// interface ID order: Members of every group, in one pass.
+func (n *Network) GroupAddresses() map[string][]netip.Addr {
+	out := map[string][]netip.Addr{}
+	for _, id := range SortedKeys(n.Interfaces) {
+		eni := n.Interfaces[id]
+		for i, g := range eni.Groups {
+			if !slices.Contains(eni.Groups[:i], g) {
+				out[g] = append(out[g], eni.PrivateIPs...)
+			}
+		}
+	}
+	return out
+}
+
+// PeersIn is Peers with the groups' members taken from groups (GroupAddresses).
+func (n *Network) PeersIn(r SecurityGroupRule, groups map[string][]netip.Addr) []netip.Prefix {
+	if r.PrefixList != "" || r.Group == "" {
+		return n.Peers(r)
+	}
+	var out []netip.Prefix
+	for _, a := range groups[r.Group] {
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out
 }

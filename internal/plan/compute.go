@@ -84,13 +84,14 @@ func Compute(n *model.Network, internetNS string) State {
 	// real one would; it has no other route, so nothing leaves the machine.
 	internet := Namespace{Name: internetNS, Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}}
 	peerings := peeringLinks(n)
+	groups := n.GroupAddresses()
 	for _, vpcID := range model.SortedKeys(n.VPCs) {
 		vpc := n.VPCs[vpcID]
 		enis := runningInterfaces(n, vpcID)
 		if len(enis) == 0 {
 			continue
 		}
-		router, instances := computeVPC(n, vpc, enis, peerings)
+		router, instances := computeVPC(n, vpc, enis, peerings, groups)
 		st.Namespaces = append(st.Namespaces, instances...)
 		if igw := attachedGateway(n, vpcID); igw != "" {
 			addGateway(n, &router, &internet, igw, enis)
@@ -131,7 +132,7 @@ func attachedGateway(n *model.Network, vpc string) string {
 // between the instance and the router, so that all traffic, even inside a subnet, passes
 // the router as in AWS: the instance sees its subnet on eth0, the router answers ARP for
 // every address of the subnet (proxy ARP) and routes by the subnet's route table.
-func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peerings map[string]peeringLink) (Namespace, []Namespace) {
+func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peerings map[string]peeringLink, groups map[string][]netip.Addr) (Namespace, []Namespace) {
 	routerName := RouterNamespace(vpc.ID)
 	router := Namespace{
 		Name: routerName,
@@ -174,7 +175,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 			Sysctls: map[string]string{"proxy_arp": "1", "rp_filter": "0"},
 		})
 		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority + i, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
-		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link))
+		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link, groups))
 	}
 	router.Firewall.Subnets = firewallSubnets(n, enis)
 	if len(router.Firewall.Subnets) > 0 {
@@ -297,7 +298,7 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 
 // firewallInterface is an interface's security group gates: the union of its groups'
 // rules, each group reference resolved to the current members' addresses.
-func firewallInterface(n *model.Network, eni *model.Interface, link string) FirewallInterface {
+func firewallInterface(n *model.Network, eni *model.Interface, link string, groups map[string][]netip.Addr) FirewallInterface {
 	fi := FirewallInterface{Link: link, Addrs: eni.PrivateIPs, SourceDestCheck: eni.SourceDestCheck}
 	if eni.NatGateway != "" {
 		// A NAT gateway has no security groups: the gates of the instances behind it
@@ -312,7 +313,7 @@ func firewallInterface(n *model.Network, eni *model.Interface, link string) Fire
 		}
 		for _, r := range g.Rules {
 			var peers []netip.Prefix
-			for _, p := range n.Peers(r) {
+			for _, p := range n.PeersIn(r, groups) {
 				if p.IsValid() && p.Addr().Is4() {
 					peers = append(peers, p)
 				}
