@@ -176,7 +176,9 @@ func (ix *Index) Analyze(q Query) (*Result, error) { return ix.analyze(q) }
 func index(n *model.Network) *Index {
 	ix := &Index{n: n, live: map[string][]*model.Interface{}, byAddr: map[string]map[netip.Addr]*model.Interface{},
 		public: map[netip.Addr]*model.Interface{}, peerings: map[string]*model.Peering{}, igw: map[string]string{},
-		groups: n.GroupAddresses(), aclOf: map[string]*model.NetworkACL{}}
+		aclOf: map[string]*model.NetworkACL{}}
+	ids := model.SortedKeys(n.Interfaces)
+	ix.groups = n.GroupAddresses(ids...)
 	for _, id := range model.SortedKeys(n.NetworkACLs) {
 		for _, s := range n.NetworkACLs[id].Subnets {
 			if ix.aclOf[s] == nil {
@@ -184,7 +186,7 @@ func index(n *model.Network) *Index {
 			}
 		}
 	}
-	for _, id := range model.SortedKeys(n.Interfaces) {
+	for _, id := range ids {
 		e := n.Interfaces[id]
 		if !n.Carried(e) || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {
 			continue

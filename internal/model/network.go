@@ -316,10 +316,14 @@ func (n *Network) MatchesIn(r SecurityGroupRule, p Packet, groups map[string][]n
 }
 
 // GroupAddresses is, for every security group, the private addresses of its members in
-// interface ID order: Members of every group, in one pass.
-func (n *Network) GroupAddresses() map[string][]netip.Addr {
+// interface ID order: Members of every group, in one pass. ids, when given, are the
+// interface IDs already sorted, so that a caller that has them does not sort again.
+func (n *Network) GroupAddresses(ids ...string) map[string][]netip.Addr {
+	if ids == nil {
+		ids = SortedKeys(n.Interfaces)
+	}
 	out := map[string][]netip.Addr{}
-	for _, id := range SortedKeys(n.Interfaces) {
+	for _, id := range ids {
 		eni := n.Interfaces[id]
 		for i, g := range eni.Groups {
 			if !slices.Contains(eni.Groups[:i], g) {
