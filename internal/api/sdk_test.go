@@ -1105,6 +1105,18 @@ func TestSDKEveryAction(t *testing.T) {
 		wantCode(t, "CreateNetworkInsightsAccessScope without MatchPaths", err, "MissingParameter")
 	})
 
+	t.Run("cpu credits", func(t *testing.T) {
+		must[*ec2sdk.ModifyInstanceCreditSpecificationOutput](t, "ModifyInstanceCreditSpecification")(c.ModifyInstanceCreditSpecification(ctx, &ec2sdk.ModifyInstanceCreditSpecificationInput{
+			InstanceCreditSpecifications: []types.InstanceCreditSpecificationRequest{{InstanceId: aws.String(instID), CpuCredits: aws.String("standard")}},
+		}))
+		cs := must[*ec2sdk.DescribeInstanceCreditSpecificationsOutput](t, "DescribeInstanceCreditSpecifications")(c.DescribeInstanceCreditSpecifications(ctx, &ec2sdk.DescribeInstanceCreditSpecificationsInput{
+			InstanceIds: []string{instID},
+		}))
+		if len(cs.InstanceCreditSpecifications) != 1 || aws.ToString(cs.InstanceCreditSpecifications[0].CpuCredits) != "standard" {
+			t.Errorf("DescribeInstanceCreditSpecifications %+v", cs.InstanceCreditSpecifications)
+		}
+	})
+
 	t.Run("nat gateways", func(t *testing.T) {
 		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
 		in := &ec2sdk.CreateNatGatewayInput{SubnetId: aws.String(subnetID), AllocationId: eip.AllocationId, ClientToken: aws.String("nat-token-1"),

@@ -131,6 +131,11 @@ func parseRunInstances(c Caller, in *ec2.RunInstancesRequest) (*runRequest, erro
 			r.hopLimit = *h
 		}
 	}
+	if cs := in.CreditSpecification; cs != nil {
+		if err := checkCPUCredits(r.typ.Name, deref(cs.CpuCredits)); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.parseTags(); err != nil {
 		return nil, err
 	}
@@ -555,6 +560,9 @@ func (s *Service) launchOne(t *txn, c Caller, r *runRequest, ifaces []*launchInt
 		ShutdownBehavior:        r.shutdown,
 		HTTPTokens:              r.httpTokens,
 		HTTPPutResponseHopLimit: r.hopLimit,
+	}
+	if cs := r.in.CreditSpecification; cs != nil {
+		inst.CPUCredits = deref(cs.CpuCredits)
 	}
 	if inst.HostnameType == "" {
 		inst.HostnameType = "ip-name"

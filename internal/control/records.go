@@ -229,4 +229,5 @@ type instanceRecord struct {
 	ShutdownBehavior        string     `json:"shutdownBehavior"` // stop or terminate
 	HTTPTokens              string     `json:"httpTokens"`       // optional or required
 	HTTPPutResponseHopLimit int32      `json:"httpPutResponseHopLimit"`
+	CPUCredits              string     `json:"cpuCredits,omitempty"` // standard or unlimited; "" for the type's default
 }
