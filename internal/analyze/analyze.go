@@ -342,8 +342,7 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if src.instance != "" && !q.SourceIP.IsValid() && dst.addr.IsValid() && q.Source == src.instance {
 		// An instance sends from the interface its own routes pick: the one on the
 		// destination's subnet, else the primary.
-		t := &tracer{ix: ix}
-		if e := t.applianceInterface(src.eni, dst.addr); e != src.eni && len(e.PrivateIPs) > 0 {
+		if e := ix.applianceInterface(src.eni, dst.addr); e != src.eni && len(e.PrivateIPs) > 0 {
 			src.eni, src.addr = e, e.PrivateIPs[0]
 		}
 	}
@@ -442,18 +441,18 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	default:
 		// The destination answers out of the interface its routes pick, which need not be
 		// the one the request came in on.
-		home = t.fromInterface(back, t.applianceInterface(end.eni, back.Dst))
+		home = t.fromInterface(back, t.ix.applianceInterface(end.eni, back.Dst))
 	}
-	var home_ok bool
+	var returned bool
 	switch {
 	case src.gateway != "":
-		home_ok = home.id == src.gateway
+		returned = home.id == src.gateway
 	case src.igw != "":
-		home_ok = home.kind == KindInternet
+		returned = home.kind == KindInternet
 	default:
-		home_ok = home.eni == src.eni && home.pkt.Dst == pkt.Src
+		returned = home.eni == src.eni && home.pkt.Dst == pkt.Src
 	}
-	if home.kind != "" && !home_ok {
+	if home.kind != "" && !returned {
 		t.block(Explanation{Code: CodeNoRoute, Kind: home.kind, ID: home.id, Address: home.pkt.Dst, Return: true,
 			Message: "the reply does not get back to the source"})
 	}

@@ -162,7 +162,7 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 		// An appliance (a firewall, a NAT instance) forwards what it receives for others,
 		// by its own routes: out of the interface on the destination's subnet, else the
 		// primary one.
-		in = entry{vpc: o.VPC, eni: t.applianceInterface(o, p.Dst)}
+		in = entry{vpc: o.VPC, eni: t.ix.applianceInterface(o, p.Dst)}
 	}
 	t.block(Explanation{Code: CodeRoutingLoop, Kind: "vpc", ID: in.vpc, Address: p.Dst,
 		Message: fmt.Sprintf("the packet passed %d routers without arriving", maxHops)})
@@ -202,18 +202,18 @@ func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 }
 
 // applianceInterface is the interface an instance forwards a packet out of.
-func (t *tracer) applianceInterface(o *model.Interface, dst netip.Addr) *model.Interface {
-	inst := t.ix.n.Instances[o.Instance]
+func (ix *Index) applianceInterface(o *model.Interface, dst netip.Addr) *model.Interface {
+	inst := ix.n.Instances[o.Instance]
 	if inst == nil {
 		return o
 	}
 	var primary *model.Interface
 	for _, id := range inst.Interfaces {
-		e := t.ix.n.Interfaces[id]
-		if e == nil || !t.ix.n.Carried(e) {
+		e := ix.n.Interfaces[id]
+		if e == nil || !ix.n.Carried(e) {
 			continue
 		}
-		if sn := t.ix.n.Subnets[e.Subnet]; sn != nil && sn.CIDR.Contains(dst) {
+		if sn := ix.n.Subnets[e.Subnet]; sn != nil && sn.CIDR.Contains(dst) {
 			return e
 		}
 		if e.DeviceIndex == 0 {

@@ -380,7 +380,7 @@ func analyzePath(n *model.Network, p *insightsPathRecord) (*analyze.Result, erro
 		}
 	}
 	ix := analyze.NewIndex(n)
-	ports := []int{}
+	var ports []int
 	switch {
 	case p.DestinationPort != nil:
 		ports = []int{int(*p.DestinationPort)}
