@@ -386,9 +386,9 @@ func analyzePath(n *model.Network, p *insightsPathRecord) (*analyze.Result, erro
 		ports = []int{int(*p.DestinationPort)}
 	case p.FilterAtDestination != nil && p.FilterAtDestination.DestinationPortRange != nil:
 		r := p.FilterAtDestination.DestinationPortRange
-		ports = candidatePorts(n, int(deref(r.FromPort)), int(deref(r.ToPort)))
+		ports = analyze.CandidatePorts(n, int(deref(r.FromPort)), int(deref(r.ToPort)))
 	default:
-		ports = candidatePorts(n, 0, 65535)
+		ports = analyze.CandidatePorts(n, 0, 65535)
 	}
 	var first *analyze.Result
 	for _, port := range ports {
@@ -405,33 +405,6 @@ func analyzePath(n *model.Network, p *insightsPathRecord) (*analyze.Result, erro
 		}
 	}
 	return first, nil
-}
-
-// candidatePorts are the ports of lo..hi where some security group or ACL rule begins or
-// ends, and lo.
-func candidatePorts(n *model.Network, lo, hi int) []int {
-	seen := map[int]bool{lo: true}
-	out := []int{lo}
-	add := func(p int) {
-		if p >= lo && p <= hi && !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, g := range n.SecurityGroups {
-		for _, r := range g.Rules {
-			add(r.FromPort)
-			add(r.ToPort + 1)
-		}
-	}
-	for _, a := range n.NetworkACLs {
-		for _, e := range a.Entries {
-			add(e.FromPort)
-			add(e.ToPort + 1)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // fill turns an analysis result into AWS's shapes, and names the accounts of the
