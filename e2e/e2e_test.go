@@ -81,7 +81,10 @@ func copyDir(t *testing.T, src string) string {
 	return dst
 }
 
-func TestTerraformVpcLayout(t *testing.T) {
+// requireTerraform skips the test, saying why, unless terraform and the AWS provider's
+// filesystem mirror are on this machine; it returns the mirror.
+func requireTerraform(t *testing.T) string {
+	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Skip("terraform not installed")
 	}
@@ -89,6 +92,11 @@ func TestTerraformVpcLayout(t *testing.T) {
 	if mirror == "" {
 		t.Skip("the AWS provider 5.100.0 filesystem mirror is not on this machine")
 	}
+	return mirror
+}
+
+func TestTerraformVpcLayout(t *testing.T) {
+	mirror := requireTerraform(t)
 	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir())
 	dir := copyDir(t, "testdata/terraform")
 	vars := []string{"-var", "endpoint=" + url}

@@ -16,13 +16,7 @@ import (
 // leaves no instance namespace behind.
 func TestTerraformInstancesTraffic(t *testing.T) {
 	requireDataplane(t)
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Skip("terraform not installed")
-	}
-	mirror := providerMirror(t)
-	if mirror == "" {
-		t.Skip("the AWS provider 5.100.0 filesystem mirror is not on this machine")
-	}
+	mirror := requireTerraform(t)
 	probe, err := filepath.Abs(probeScript)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,13 +20,7 @@ import (
 // Destroy leaves no NAT gateway, address, VPC or namespace behind.
 func TestTerraformTwoTier(t *testing.T) {
 	requireDataplane(t)
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Skip("terraform not installed")
-	}
-	mirror := providerMirror(t)
-	if mirror == "" {
-		t.Skip("the AWS provider 5.100.0 filesystem mirror is not on this machine")
-	}
+	mirror := requireTerraform(t)
 	p := startPlane(t)
 	dir := copyDir(t, "testdata/terraform-twotier")
 	vars := []string{"-var", "endpoint=" + p.url, "-var", "probe=" + p.probe}

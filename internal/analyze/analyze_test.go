@@ -83,6 +83,14 @@ func (b *net) gateway(vpc string) string {
 	return igw
 }
 
+// natGateway adds an available public NAT gateway with its interface in subnet.
+func (b *net) natGateway(vpc, subnet, ip, public string) string {
+	nat, eni := b.id("nat"), b.id("eni")
+	b.n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: vpc, Subnet: subnet, Interface: eni, Public: true}
+	b.n.Interfaces[eni] = &model.Interface{ID: eni, Subnet: subnet, VPC: vpc, PrivateIPs: []netip.Addr{addr(ip)}, PublicIP: addr(public), NatGateway: nat}
+	return nat
+}
+
 func (b *net) group(rules ...model.SecurityGroupRule) string {
 	id := b.id("sg")
 	b.n.SecurityGroups[id] = &model.SecurityGroup{ID: id, Rules: rules}
@@ -267,9 +275,7 @@ func TestExplanationCodes(t *testing.T) {
 			priv, rtPriv, _ := b.subnet(vpc, "10.0.2.0/24")
 			igw := b.gateway(vpc)
 			b.route(rtPub, "0.0.0.0/0", igw)
-			nat, natENI := b.id("nat"), b.id("eni")
-			b.n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: vpc, Subnet: pub, Interface: natENI, Public: true}
-			b.n.Interfaces[natENI] = &model.Interface{ID: natENI, Subnet: pub, VPC: vpc, PrivateIPs: []netip.Addr{addr("10.0.1.5")}, PublicIP: addr("198.51.100.5"), NatGateway: nat}
+			nat := b.natGateway(vpc, pub, "10.0.1.5", "198.51.100.5")
 			b.route(rtPriv, "0.0.0.0/0", nat)
 			a, _ := b.instance(priv, "10.0.2.10")
 			return Query{Source: a, Destination: igw, Protocol: 6, DestinationPort: 443}
@@ -304,9 +310,7 @@ func TestNatGatewaySeenFrom(t *testing.T) {
 	priv, rtPriv, _ := b.subnet(vpc, "10.0.2.0/24")
 	igw := b.gateway(vpc)
 	b.route(rtPub, "0.0.0.0/0", igw)
-	nat, natENI := b.id("nat"), b.id("eni")
-	b.n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: vpc, Subnet: pub, Interface: natENI, Public: true}
-	b.n.Interfaces[natENI] = &model.Interface{ID: natENI, Subnet: pub, VPC: vpc, PrivateIPs: []netip.Addr{addr("10.0.1.5")}, PublicIP: addr("198.51.100.5"), NatGateway: nat}
+	nat := b.natGateway(vpc, pub, "10.0.1.5", "198.51.100.5")
 	b.route(rtPriv, "0.0.0.0/0", nat)
 	a, _ := b.instance(priv, "10.0.2.10")
 	r := analyze(t, b.n, Query{Source: a, Destination: igw, Protocol: 17, DestinationPort: 53})
@@ -360,9 +364,7 @@ func TestGatewayEndpoints(t *testing.T) {
 	priv, rtPriv, _ := b.subnet(va, "10.0.2.0/24")
 	snB, rtB, _ := b.subnet(vb, "10.1.1.0/24")
 	b.route(rtPub, "0.0.0.0/0", b.gateway(va))
-	nat, natENI := b.id("nat"), b.id("eni")
-	b.n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: va, Subnet: pub, Interface: natENI, Public: true}
-	b.n.Interfaces[natENI] = &model.Interface{ID: natENI, Subnet: pub, VPC: va, PrivateIPs: []netip.Addr{addr("10.0.1.5")}, PublicIP: addr("198.51.100.5"), NatGateway: nat}
+	nat := b.natGateway(va, pub, "10.0.1.5", "198.51.100.5")
 	b.route(rtPriv, "0.0.0.0/0", nat)
 	pcx := b.id("pcx")
 	b.n.Peerings[pcx] = &model.Peering{ID: pcx, Requester: va, Accepter: vb}
