@@ -104,7 +104,10 @@ func convergence(b *testing.B, running int) {
 		if _, err := c.TerminateInstances(ctx, &ec2sdk.TerminateInstancesInput{InstanceIds: []string{inst.id}}); err != nil {
 			b.Fatal(err)
 		}
+		// Gone means gone from the network too, so that the next sample cannot be
+		// answered by this one.
 		waitNamespace(b, inst.id, false, time.Minute)
+		waitProbe(b, client.id, netip.AddrPortFrom(inst.ip, 22), probeDropped, time.Now())
 	}
 	b.Logf("launch    (%d running): %s", running, summary(launch))
 

@@ -24,10 +24,15 @@ const (
 	// localTable holds the host route of every interface of the VPC: the VPC's local
 	// routes, for traffic that comes in from its internet gateway.
 	localTable = 99
-	// eniRulePriority is where the per-interface policy rules start.
+	// eniRulePriority is the priority of every per-interface policy rule. Each rule
+	// selects on its own input interface, so no two can match one packet and they need
+	// no order among themselves: one priority for all keeps each rule's identity stable,
+	// so adding or removing an interface adds or removes its rule alone. (Numbering them
+	// by position renumbered every later interface's rule on each launch, and the
+	// delete-then-add left those interfaces without a rule for a moment.)
 	eniRulePriority = 1000
-	// peeringRulePriority is where the rules of the peering links start, before the
-	// interfaces'.
+	// peeringRulePriority is the priority of the peering links' rules, before the
+	// interfaces' (the same reasoning: one iif each).
 	peeringRulePriority = 500
 )
 
@@ -145,7 +150,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 	}
 	tables := routeTableNumbers(n, vpc.ID)
 	instances := map[string]*Namespace{}
-	for i, eni := range enis {
+	for _, eni := range enis {
 		subnet := n.Subnets[eni.Subnet]
 		owner := eni.Instance
 		if eni.NatGateway != "" {
@@ -174,7 +179,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 			Addrs:   []netip.Prefix{netip.PrefixFrom(subnet.Router(), 32)},
 			Sysctls: map[string]string{"proxy_arp": "1", "rp_filter": "0"},
 		})
-		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority + i, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
+		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link, groups))
 	}
 	router.Firewall.Subnets = firewallSubnets(n, enis)

@@ -59,7 +59,6 @@ func peeringLinks(n *model.Network) map[string]peeringLink {
 // addresses of the peer VPC's interfaces, in and out, and whose gates let everything
 // through: the security groups are the interfaces' own, at both ends.
 func addPeerings(n *model.Network, router *Namespace, vpc string, enis []*model.Interface, peerings map[string]peeringLink) {
-	k := 0
 	for _, id := range model.SortedKeys(peerings) {
 		l := peerings[id]
 		local, _, ok := l.ends(vpc)
@@ -74,8 +73,7 @@ func addPeerings(n *model.Network, router *Namespace, vpc string, enis []*model.
 			Name: l.name, Kind: "veth", Peer: LinkEnd{Namespace: RouterNamespace(other), Name: l.name},
 			Addrs: []netip.Prefix{local}, Sysctls: map[string]string{"rp_filter": "0"},
 		})
-		router.Rules = append(router.Rules, Rule{Priority: peeringRulePriority + k, IIF: l.name, Table: localTable})
-		k++
+		router.Rules = append(router.Rules, Rule{Priority: peeringRulePriority, IIF: l.name, Table: localTable})
 		addLocalTable(router, enis)
 		var remote []netip.Addr
 		for _, eni := range runningInterfaces(n, other) {
