@@ -106,11 +106,13 @@ func (s *Supervisor) run(d *daemon, adopted bool) {
 		s.setState(d, Restarting, code)
 		s.cfg.Logger.Warn("daemon ended; restarting", "daemon", d.spec.Name, "code", code, "in", delay)
 		// What the ended process left behind (children it forked) goes before the next
-		// one starts, as a service manager does.
+		// one starts, as a service manager does, and so does the cgroup: start makes a
+		// new one. A process cloned into a cgroup that was once killed through
+		// cgroup.kill is killed at birth on some kernels (6.18 here), so a cgroup is
+		// never reused after a kill.
 		if d.cg != "" {
-			killCgroup(d.cg)
-			if err := waitEmpty(d.ctx, d.cg); err != nil {
-				return
+			if err := removeCgroup(d.cg); err != nil {
+				s.cfg.Logger.Error("daemon: clear cgroup", "daemon", d.spec.Name, "err", err)
 			}
 		}
 		select {
