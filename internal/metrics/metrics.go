@@ -75,6 +75,16 @@ func New() *Metrics {
 	m.daemonStateDesc = prometheus.NewDesc("vpcd_daemons",
 		"Daemons the data plane supervises on this host, by state (starting, running, restarting, exited).",
 		[]string{"state"}, nil)
+	// The known label values start at zero, so that a rate over them is defined before
+	// the first event.
+	for _, result := range []string{"ok", "conflict", "error"} {
+		m.commitSeconds.WithLabelValues(result)
+	}
+	for _, kind := range []string{Full, Partial} {
+		for _, result := range []string{"ok", "error"} {
+			m.syncSeconds.WithLabelValues(kind, result)
+		}
+	}
 	m.reg.MustRegister(m.requests, m.requestSeconds, m.commitSeconds, m.syncSeconds, m.namespaces, m.rules,
 		daemonCollector{m},
 		collectors.NewGoCollector(),
@@ -85,6 +95,20 @@ func New() *Metrics {
 // Handler serves the registry in the Prometheus text format, for GET /metrics.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Beside serves GET /metrics and hands every other request to next as it came. Not a
+// ServeMux: a mux cleans paths and redirects ("//a" to "/a"), which an API whose paths
+// carry names (S3 object keys) must not see.
+func (m *Metrics) Beside(next http.Handler) http.Handler {
+	metrics := m.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/metrics" {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Registry is the registry, for a part that defines metrics of its own.

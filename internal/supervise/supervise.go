@@ -159,6 +159,9 @@ func New(cfg Config) (*Supervisor, error) {
 // Cgroups reports whether the daemons run in cgroups (else with pidfds only).
 func (s *Supervisor) Cgroups() bool { return s.tree != "" }
 
+// Tree is the cgroup subtree of the daemons; empty without cgroups.
+func (s *Supervisor) Tree() string { return s.tree }
+
 // Ensure makes the daemons those of specs: it starts those that are missing, restarts
 // those whose spec changed and stops those not in specs. A daemon that is there with the
 // same spec is left as it is, also one that ended and is not to be started again.
