@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -293,4 +294,34 @@ func alive(pid int) bool {
 	s := string(raw)
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+// Without cgroups, a vpcd that starts again cannot prove which processes are its own:
+// it leaves those of the previous one alone rather than signal a PID it guessed.
+func TestWithoutCgroupsRestartLeavesOldProcessesAlone(t *testing.T) {
+	owner, mount := t.TempDir(), t.TempDir()
+	old, err := New(Config{Owner: owner, CgroupMount: mount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Ensure([]Spec{{Name: "sleeper", Argv: []string{"sleep", "1000"}, Restart: RestartAlways}}); err != nil {
+		t.Fatal(err)
+	}
+	pid := waitStatus(t, old, "sleeper", func(st Status) bool { return st.State == Running }).PID
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	old.Close()
+
+	s, err := New(Config{Owner: owner, CgroupMount: mount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Has("sleeper") {
+		t.Error("a supervisor without cgroups claims a process of the previous one")
+	}
+	if err := s.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if !alive(pid) {
+		t.Errorf("process %d of the previous vpcd was signalled", pid)
+	}
 }
