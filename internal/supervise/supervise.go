@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -112,6 +113,8 @@ type Supervisor struct {
 	cfg  Config
 	tree string // the cgroup subtree; empty without cgroups
 
+	ensuring sync.Mutex // one Ensure at a time: each acts on a consistent view
+
 	mu      sync.Mutex
 	daemons map[string]*daemon
 	closed  bool
@@ -166,6 +169,8 @@ func (s *Supervisor) Tree() string { return s.tree }
 // those whose spec changed and stops those not in specs. A daemon that is there with the
 // same spec is left as it is, also one that ended and is not to be started again.
 func (s *Supervisor) Ensure(specs []Spec) error {
+	s.ensuring.Lock()
+	defer s.ensuring.Unlock()
 	var errs []error
 	want := map[string]Spec{}
 	for _, sp := range specs {
@@ -189,7 +194,7 @@ func (s *Supervisor) Ensure(specs []Spec) error {
 			errs = append(errs, err)
 		}
 	}
-	for _, name := range sortedKeys(want) {
+	for _, name := range slices.Sorted(maps.Keys(want)) {
 		if err := s.ensure(want[name]); err != nil {
 			errs = append(errs, err)
 		}
@@ -271,19 +276,10 @@ func (s *Supervisor) Status() []Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Status, 0, len(s.daemons))
-	for _, name := range sortedKeys(s.daemons) {
+	for _, name := range slices.Sorted(maps.Keys(s.daemons)) {
 		out = append(out, s.daemons[name].status)
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // stopTimeout bounds how long a stop waits for the processes to end.
