@@ -102,6 +102,9 @@ func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Ser
 	for _, e := range entries {
 		if _, ok := n.Instances[e.Name()]; !ok {
 			os.RemoveAll(p.instanceDir(e.Name()))
+			p.mu.Lock()
+			delete(p.console, e.Name())
+			p.mu.Unlock()
 		}
 	}
 }
