@@ -8,8 +8,10 @@
 // directory). A vpcd that starts again finds them there, proves them its own by the
 // cgroup they are in, and stops them with cgroup.kill; it never signals a PID it read
 // from a file, which may belong to someone else by then. Processes this vpcd started are
-// waited on and signalled through a pidfd. Without a writable cgroup v2 the supervisor
-// works with pidfds only, and after a restart leaves the old processes alone.
+// signalled through a pidfd (SysProcAttr.PidFD) and waited on by os/exec, which on Linux
+// waits on a pidfd of its own: a PID that was reused can never be hit. Without a
+// writable cgroup v2 the supervisor works with pidfds only (the main process, not what
+// it forked), and after a restart leaves the old processes alone.
 package supervise
 
 import (
