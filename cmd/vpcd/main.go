@@ -26,6 +26,7 @@ import (
 	"vpcd/internal/api"
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
+	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
 	"vpcd/internal/store"
 )
@@ -147,6 +148,8 @@ func serve(args []string) error {
 		return err
 	}
 	defer st.Close()
+	m := metrics.New()
+	timed := m.Store(st) // commit latency; every other call is the store's own
 	var pool []netip.Prefix
 	for _, p := range strings.Split(*publicPool, ",") {
 		pfx, err := netip.ParsePrefix(strings.TrimSpace(p))
@@ -155,7 +158,7 @@ func serve(args []string) error {
 		}
 		pool = append(pool, pfx.Masked())
 	}
-	svc := control.New(st, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool})
+	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool})
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
 	var dp *dataplane.Dataplane
@@ -171,7 +174,7 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		dp, err = dataplane.New(svc, st, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log})
+		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -181,7 +184,11 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.New(svc, cfg), ReadHeaderTimeout: 10 * time.Second}
+	if dp != nil {
+		m.WatchDaemons(dp.Daemons)
+	}
+	// GET /metrics beside the API on the same listener; everything else is the API's.
+	srv := &http.Server{Handler: m.Beside(api.New(svc, cfg)), ReadHeaderTimeout: 10 * time.Second}
 	// Tests start vpcd on port 0 and read the bound address from this line.
 	fmt.Printf("listening on %s\n", ln.Addr())
 	log.Info("vpcd serving the EC2 API", "version", version, "addr", ln.Addr().String(), "data-dir", *dataDir, "auth", *auth)

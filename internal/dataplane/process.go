@@ -7,129 +7,176 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
-	"syscall"
 
 	"vpcd/internal/control"
 	"vpcd/internal/model"
+	"vpcd/internal/supervise"
 )
 
 // processes runs user data: a script (user data starting with "#!") runs once per
-// instance, at its first launch, inside the instance's namespace, in its own session so
-// that it outlives vpcd (static stability) and can be stopped as a group. Its output is
-// the instance's console. What it needs to survive a restart of vpcd lives under
-// DATA_DIR/instances/ID: the script, "ran" once started, "pid" while it may run, and
-// "console.log".
+// instance, at its first launch, inside the instance's namespace, as a run-once daemon of
+// internal/supervise. The daemon's cgroup outlives vpcd with the script (static
+// stability), and proves to the next vpcd which processes are the instance's, so that
+// they can be stopped with the instance. Its output is the instance's console, recorded
+// in the store through the reporter. What it needs to survive a restart of vpcd lives
+// under DATA_DIR/instances/ID: the script, "ran" once started, and "console.log".
 type processes struct {
-	dir  string
-	exec string
-	log  *slog.Logger
+	dataDir string
+	dir     string
+	exec    string
+	log     *slog.Logger
 
 	mu      sync.Mutex
-	console map[string]int64 // instance → console size last recorded in the store
+	rep     *reporter             // made at the first sync, which has the control plane
+	sup     *supervise.Supervisor // nil until made; see supervisor
+	console map[string]int64      // instance → console size last recorded in the store
 }
 
 func newProcesses(dataDir, execPath string, log *slog.Logger) *processes {
-	return &processes{dir: filepath.Join(dataDir, "instances"), exec: execPath, log: log, console: map[string]int64{}}
+	p := &processes{dataDir: dataDir, dir: filepath.Join(dataDir, "instances"), exec: execPath, log: log, console: map[string]int64{}}
+	p.supervisor()
+	return p
+}
+
+// supervisor returns the supervisor of the data directory's daemons, making it if an
+// earlier attempt failed (it then logged why); nil if it cannot be made.
+func (p *processes) supervisor() *supervise.Supervisor {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sup != nil {
+		return p.sup
+	}
+	sup, err := supervise.New(supervise.Config{Owner: p.dataDir, Enter: p.enter, Logger: p.log})
+	if err != nil {
+		p.log.Error("daemon supervisor", "err", err)
+		return nil
+	}
+	p.sup = sup
+	return sup
+}
+
+// enter runs argv in an instance's namespace through `vpcd exec`, which also shows it
+// the instance's /etc/netns files (its resolv.conf) and execs argv in the same process.
+func (p *processes) enter(ns string, argv []string) []string {
+	return append([]string{p.exec, "exec", ns, "--"}, argv...)
 }
 
 func (p *processes) instanceDir(id string) string { return filepath.Join(p.dir, id) }
 
-// sync starts the user data of running instances that have not run it, stops the
+func userDataDaemon(id string) string { return "user-data." + id }
+
+// sync runs the user data of running instances that have not run it, stops the
 // processes of instances that no longer run, and records console output that grew.
 func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Service) {
+	sup := p.supervisor()
+	if sup == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.rep == nil {
+		p.rep = newReporter(svc, p.log)
+	}
+	p.mu.Unlock()
+	var specs []supervise.Spec
 	for _, id := range model.SortedKeys(n.Instances) {
 		inst := n.Instances[id]
-		if inst.Running {
-			if err := p.start(inst); err != nil {
-				p.log.Error("start user data", "instance", id, "err", err)
-			}
-			p.recordConsole(ctx, inst, svc)
-		} else {
-			p.stop(id)
+		if !inst.Running {
+			continue
 		}
+		wanted, err := p.prepare(sup, inst)
+		if err != nil {
+			p.log.Error("start user data", "instance", id, "err", err)
+		}
+		if wanted {
+			specs = append(specs, p.spec(inst.ID))
+		}
+		p.recordConsole(ctx, inst)
 	}
-	// Instances gone from the store altogether.
+	if err := sup.Ensure(specs); err != nil {
+		p.log.Error("user data", "err", err)
+	}
+	// Instances gone from the store altogether: their processes are stopped above.
 	entries, _ := os.ReadDir(p.dir)
 	for _, e := range entries {
 		if _, ok := n.Instances[e.Name()]; !ok {
-			p.stop(e.Name())
 			os.RemoveAll(p.instanceDir(e.Name()))
+			p.mu.Lock()
+			delete(p.console, e.Name())
+			p.mu.Unlock()
 		}
 	}
 }
 
-func (p *processes) start(inst *model.Instance) error {
+// spec is the run-once daemon of an instance's user data.
+func (p *processes) spec(id string) supervise.Spec {
+	dir := p.instanceDir(id)
+	return supervise.Spec{
+		Name:      userDataDaemon(id),
+		Namespace: id,
+		Argv:      []string{filepath.Join(dir, "user-data")},
+		Dir:       dir,
+		Output:    filepath.Join(dir, "console.log"),
+		Restart:   supervise.RestartNever,
+	}
+}
+
+// prepare writes a running instance's script and reports whether its daemon is wanted:
+// user data that has not run, or that runs (or ran) under the supervisor. User data that
+// ran where the supervisor cannot tell (before a restart, without cgroups) is left alone.
+func (p *processes) prepare(sup *supervise.Supervisor, inst *model.Instance) (bool, error) {
 	if !bytes.HasPrefix(inst.UserData, []byte("#!")) {
-		return nil
+		return false, nil
 	}
 	dir := p.instanceDir(inst.ID)
 	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
-		return nil
+		return sup.Has(userDataDaemon(inst.ID)), nil
 	}
 	if _, err := os.Stat(filepath.Join("/run/netns", inst.ID)); err != nil {
-		return nil // the namespace is not there yet; the next reconcile starts it
+		return false, nil // the namespace is not there yet; the next reconcile starts it
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+		return false, err
 	}
-	script := filepath.Join(dir, "user-data")
-	if err := os.WriteFile(script, inst.UserData, 0o700); err != nil {
-		return err
+	if err := os.WriteFile(filepath.Join(dir, "user-data"), inst.UserData, 0o700); err != nil {
+		return false, err
 	}
-	console, err := os.OpenFile(filepath.Join(dir, "console.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	defer console.Close()
-	cmd := exec.Command(p.exec, "exec", inst.ID, "--", script)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = console, console
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	// Mark it as run before it runs: a crash now must not run it twice.
 	if err := os.WriteFile(filepath.Join(dir, "ran"), nil, 0o600); err != nil {
-		return err
+		return false, err
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
-		return err
-	}
-	p.log.Info("user data started", "instance", inst.ID, "pid", cmd.Process.Pid)
-	// Reap it when it ends; vpcd does not wait for it otherwise.
-	go cmd.Wait()
-	return nil
+	return true, nil
 }
 
-// stop ends the process group of an instance's user data, if any.
-func (p *processes) stop(id string) {
-	pidFile := filepath.Join(p.instanceDir(id), "pid")
-	raw, err := os.ReadFile(pidFile)
-	if errors.Is(err, fs.ErrNotExist) {
+// stopAll ends every process the data plane started and removes their cgroups.
+func (p *processes) stopAll() {
+	sup := p.supervisor()
+	if sup == nil {
 		return
 	}
-	if pid, err := strconv.Atoi(string(raw)); err == nil && pid > 1 {
-		syscall.Kill(-pid, syscall.SIGKILL)
-	}
-	os.Remove(pidFile)
-}
-
-// stopAll ends every process the data plane started.
-func (p *processes) stopAll() {
-	entries, _ := os.ReadDir(p.dir)
-	for _, e := range entries {
-		p.stop(e.Name())
+	if err := sup.Destroy(); err != nil {
+		p.log.Error("stop user data", "err", err)
 	}
 }
 
-func (p *processes) recordConsole(ctx context.Context, inst *model.Instance, svc *control.Service) {
+// Daemons is the state of the daemons the data plane runs on this host, for metrics.
+func (d *Dataplane) Daemons() []supervise.Status {
+	sup := d.processes.supervisor()
+	if sup == nil {
+		return nil
+	}
+	return sup.Status()
+}
+
+// recordConsole reports an instance's console output to the store when it grew.
+func (p *processes) recordConsole(ctx context.Context, inst *model.Instance) {
 	path := filepath.Join(p.instanceDir(inst.ID), "console.log")
 	fi, err := os.Stat(path)
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			p.log.Error("console output", "instance", inst.ID, "err", err)
+		}
 		return
 	}
 	p.mu.Lock()
@@ -138,15 +185,18 @@ func (p *processes) recordConsole(ctx context.Context, inst *model.Instance, svc
 	if same {
 		return
 	}
-	out, err := os.ReadFile(path)
-	if err != nil {
-		return
-	}
-	if err := svc.SetConsoleOutput(ctx, control.Caller{Account: inst.Owner, Region: inst.Region}, inst.ID, out); err != nil {
-		p.log.Error("record console output", "instance", inst.ID, "err", err)
-		return
-	}
-	p.mu.Lock()
-	p.console[inst.ID] = int64(len(out))
-	p.mu.Unlock()
+	id, caller := inst.ID, control.Caller{Account: inst.Owner, Region: inst.Region}
+	p.rep.report(ctx, record{key: "console/" + id, write: func(ctx context.Context, svc *control.Service) error {
+		out, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := svc.SetConsoleOutput(ctx, caller, id, out); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.console[id] = int64(len(out))
+		p.mu.Unlock()
+		return nil
+	}})
 }
