@@ -14,15 +14,27 @@ import (
 )
 
 // Start runs a one-member etcd cluster on loopback with a temporary data directory,
-// stopped and removed when the test ends, and returns its client URL.
+// stopped and removed when the test ends, and returns its client URL. It does not fsync:
+// tests do not survive crashes, and fsync would make every commit wait for a shared disk.
 func Start(tb testing.TB) string {
+	tb.Helper()
+	return startRetrying(tb, false)
+}
+
+// StartDurable is Start with fsync as in production, for benchmarks.
+func StartDurable(tb testing.TB) string {
+	tb.Helper()
+	return startRetrying(tb, true)
+}
+
+func startRetrying(tb testing.TB, fsync bool) string {
 	tb.Helper()
 	// The free ports are found by binding and releasing them, so another process may
 	// take one in between: try a few times.
 	var err error
 	for range 3 {
 		var e *embed.Etcd
-		if e, err = start(tb); err == nil {
+		if e, err = start(tb, fsync); err == nil {
 			tb.Cleanup(e.Close) // before TempDir's removal, which was registered first
 			return "http://" + e.Clients[0].Addr().String()
 		}
@@ -31,14 +43,13 @@ func Start(tb testing.TB) string {
 	return ""
 }
 
-func start(tb testing.TB) (*embed.Etcd, error) {
+func start(tb testing.TB, fsync bool) (*embed.Etcd, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "vpcdtest"
 	cfg.Dir = tb.TempDir()
 	// Its shutdown logs errors about closed listeners; a failure to start is returned.
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	// Tests do not survive crashes; fsync would make every commit wait for a shared disk.
-	cfg.UnsafeNoFsync = true
+	cfg.UnsafeNoFsync = !fsync
 	client, peer, err := freeURLs()
 	if err != nil {
 		return nil, err
