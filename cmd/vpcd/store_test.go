@@ -1,9 +1,17 @@
 package main
 
 import (
+	"context"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"vpcd/internal/store/etcdtest"
+	"vpcd/internal/vpcdtest"
 )
 
 func TestEtcdConfig(t *testing.T) {
@@ -46,5 +54,33 @@ func TestEtcdConfig(t *testing.T) {
 				t.Errorf("endpoints %q, TLS %v; want %q, %v", cfg.Endpoints, cfg.TLS != nil, tc.wantEndpoints, tc.wantTLS)
 			}
 		})
+	}
+}
+
+// Two vpcd processes given the same --store etcd:// serve the same resources.
+func TestServeOnEtcd(t *testing.T) {
+	bin := vpcdtest.BuildBinary(t)
+	store := "etcd://" + strings.TrimPrefix(etcdtest.Start(t), "http://")
+	ctx := context.Background()
+	urlA, _ := vpcdtest.StartBinary(t, bin, t.TempDir(), "--store", store, "--data-plane", "off")
+	urlB, _ := vpcdtest.StartBinary(t, bin, t.TempDir(), "--store", store, "--data-plane", "off")
+	vpc, err := vpcdtest.Client(urlA, "123456789012", "us-east-1").CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := vpcdtest.Client(urlB, "123456789012", "us-east-1").DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{VpcIds: []string{*vpc.Vpc.VpcId}})
+	if err != nil || len(out.Vpcs) != 1 {
+		t.Fatalf("the second vpcd describes the first one's VPC: %v, %+v", err, out)
+	}
+
+	// A store that does not answer stops vpcd before it listens.
+	for _, tc := range []struct{ store, want string }{
+		{"etcd://127.0.0.1:1", "open etcd store"},
+		{"redis://127.0.0.1:1", "scheme must be"},
+	} {
+		cmd := exec.Command(bin, "serve", "--data-dir", t.TempDir(), "--data-plane", "off", "--store", tc.store)
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("--store %s: got %v\n%s\nwant an error containing %q", tc.store, err, out, tc.want)
+		}
 	}
 }
