@@ -1,8 +1,9 @@
 // Package store is vpcd's source of truth: a small transactional key-value store with
 // revisions and watch. Resource code in internal/control reads keys with their revisions and
 // commits writes that succeed only if those revisions are unchanged (optimistic
-// transactions), which is what etcd offers too, so an etcd store can replace the embedded
-// one without touching resource code.
+// transactions), which is what etcd offers too. Two stores implement it: Embedded, one
+// bbolt file for a single vpcd, and Etcd, a cluster that several vpcd API servers share.
+// The conformance suite in store_test.go (testStore) runs against both.
 package store
 
 import (
