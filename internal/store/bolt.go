@@ -285,8 +285,9 @@ func (s *Embedded) rememberLocked(events []Event) {
 		drop++
 	}
 	s.histFloor = floor
-	// Copy rather than reslice, so that the array does not grow forever.
-	s.history = append(make([]Event, 0, historySize+len(events)), s.history[drop:]...)
+	// Reslicing is amortized O(1): when append runs out of capacity, it moves the kept
+	// events to a new array and the old one, with the dropped events, is freed.
+	s.history = s.history[drop:]
 }
 
 func (s *Embedded) fanOutLocked(events []Event) {

@@ -56,8 +56,11 @@ func TestWatchHistoryBound(t *testing.T) {
 	}
 	// The history drops whole revisions: the oldest one kept is complete.
 	s.mu.Lock()
-	n, floor := len(s.history), s.histFloor
+	n, floor, capacity := len(s.history), s.histFloor, cap(s.history)
 	s.mu.Unlock()
+	if capacity > 3*historySize {
+		t.Errorf("history's array holds %d events, want at most %d", capacity, 3*historySize)
+	}
 	ch := s.Watch(ctx, "h/", floor)
 	if n > historySize || n < historySize-100 {
 		t.Errorf("history holds %d events, want between %d and %d", n, historySize-100, historySize)
