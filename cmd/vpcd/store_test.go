@@ -84,3 +84,31 @@ func TestServeOnEtcd(t *testing.T) {
 		}
 	}
 }
+
+// vpcd reaches an etcd that requires TLS client certificates with the --etcd-* files.
+func TestServeOnEtcdTLS(t *testing.T) {
+	bin := vpcdtest.BuildBinary(t)
+	url, files := etcdtest.StartTLS(t)
+	store := "etcds://" + strings.TrimPrefix(url, "https://")
+	u, _ := vpcdtest.StartBinary(t, bin, t.TempDir(), "--store", store, "--data-plane", "off",
+		"--etcd-cacert", files.CA, "--etcd-cert", files.Cert, "--etcd-key", files.Key)
+	if _, err := vpcdtest.Client(u, "123456789012", "us-east-1").CreateVpc(context.Background(), &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"without a client certificate", []string{"--store", store, "--etcd-cacert", files.CA}, "open etcd store"},
+		{"without TLS", []string{"--store", "etcd://" + strings.TrimPrefix(url, "https://")}, "open etcd store"},
+		{"certificates for the embedded store", []string{"--etcd-cacert", files.CA}, "need --store etcds://"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(bin, append([]string{"serve", "--data-dir", t.TempDir(), "--data-plane", "off"}, tc.args...)...)
+			if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), tc.want) {
+				t.Errorf("got %v\n%s\nwant an error containing %q", err, out, tc.want)
+			}
+		})
+	}
+}

@@ -18,41 +18,51 @@ import (
 // tests do not survive crashes, and fsync would make every commit wait for a shared disk.
 func Start(tb testing.TB) string {
 	tb.Helper()
-	return startRetrying(tb, false)
+	return startRetrying(tb, options{})
 }
 
 // StartDurable is Start with fsync as in production, for benchmarks.
 func StartDurable(tb testing.TB) string {
 	tb.Helper()
-	return startRetrying(tb, true)
+	return startRetrying(tb, options{fsync: true})
 }
 
-func startRetrying(tb testing.TB, fsync bool) string {
+type options struct {
+	fsync                     bool
+	certFile, keyFile, caFile string // TLS on the client port when set
+}
+
+func startRetrying(tb testing.TB, opts options) string {
 	tb.Helper()
 	// The free ports are found by binding and releasing them, so another process may
 	// take one in between: try a few times.
 	var err error
 	for range 3 {
 		var e *embed.Etcd
-		if e, err = start(tb, fsync); err == nil {
+		if e, err = start(tb, opts); err == nil {
 			tb.Cleanup(e.Close) // before TempDir's removal, which was registered first
-			return "http://" + e.Clients[0].Addr().String()
+			return e.Config().AdvertiseClientUrls[0].String()
 		}
 	}
 	tb.Fatalf("start etcd: %v", err)
 	return ""
 }
 
-func start(tb testing.TB, fsync bool) (*embed.Etcd, error) {
+func start(tb testing.TB, opts options) (*embed.Etcd, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "vpcdtest"
 	cfg.Dir = tb.TempDir()
 	// Its shutdown logs errors about closed listeners; a failure to start is returned.
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.UnsafeNoFsync = !fsync
+	cfg.UnsafeNoFsync = !opts.fsync
 	client, peer, err := freeURLs()
 	if err != nil {
 		return nil, err
+	}
+	if opts.certFile != "" {
+		client.Scheme = "https"
+		cfg.ClientTLSInfo.CertFile, cfg.ClientTLSInfo.KeyFile = opts.certFile, opts.keyFile
+		cfg.ClientTLSInfo.TrustedCAFile, cfg.ClientTLSInfo.ClientCertAuth = opts.caFile, true
 	}
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
