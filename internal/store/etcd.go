@@ -74,6 +74,11 @@ func OpenEtcd(ctx context.Context, cfg EtcdConfig) (*Etcd, error) {
 	defer cancel()
 	if _, err := s.revision(pingCtx); err != nil {
 		cli.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// What failed (refused connection, TLS handshake) stays inside the client.
+			return nil, fmt.Errorf("open etcd store %v: no answer within %v (is it running, and does it take this scheme and these certificates?): %w",
+				cfg.Endpoints, cfg.DialTimeout, err)
+		}
 		return nil, fmt.Errorf("open etcd store %v: %w", cfg.Endpoints, err)
 	}
 	return s, nil
