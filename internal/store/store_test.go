@@ -37,6 +37,7 @@ func testStore(t *testing.T, open opener) {
 		{"WatchLagging", testWatchLagging},
 		{"WatchOrderUnderConcurrency", testWatchOrderUnderConcurrency},
 		{"WatchValueIsACopy", testWatchValueIsACopy},
+		{"ListThenWatch", testListThenWatch},
 		{"NoLostUpdate", testNoLostUpdate},
 		{"ConflictAmongConcurrentWriters", testConflictAmongConcurrentWriters},
 	}

@@ -404,3 +404,71 @@ func testWatchCompacted(t *testing.T, open opener) {
 		t.Errorf("watch from now got %q, want 5 put c/e=5", got[0])
 	}
 }
+
+// testListThenWatch is how a cache follows the store: List at revision R, then watch from
+// R, while writers keep committing. Applying the events to the listed keys must give what
+// the store holds, with nothing missed and nothing applied twice out of order.
+func testListThenWatch(t *testing.T, open opener) {
+	s := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const writers, each = 4, 50
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	listNow := sync.OnceFunc(func() { close(start) })
+	for g := range writers {
+		wg.Go(func() {
+			defer listNow() // also when a commit fails
+			for i := range each {
+				if i == each/5 {
+					listNow() // the reader lists while commits go on
+				}
+				ops := []Op{put(fmt.Sprintf("lw/%d", i%7), fmt.Sprintf("%d-%d", g, i))}
+				if i%3 == 0 {
+					ops = append(ops, del(fmt.Sprintf("lw/%d", (i+g)%7)))
+				}
+				if _, err := s.Commit(ctx, nil, lastWrites(ops)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	<-start
+	kvs, rev, err := s.List(ctx, "lw/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := map[string]string{}
+	for _, kv := range kvs {
+		cache[kv.Key] = string(kv.Value)
+	}
+	ch := s.Watch(ctx, "lw/", rev)
+	wg.Wait()
+	want, final, err := s.List(ctx, "lw/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rev < final {
+		e, ok := next(t, ch)
+		if !ok || e.Err != nil {
+			t.Fatalf("watch ended at revision %d of %d: %v", rev, final, e.Err)
+		}
+		if e.Rev < rev {
+			t.Fatalf("event rev %d after rev %d", e.Rev, rev)
+		}
+		rev = e.Rev
+		if e.Delete {
+			delete(cache, e.Key)
+		} else {
+			cache[e.Key] = string(e.Value)
+		}
+	}
+	wantMap := map[string]string{}
+	for _, kv := range want {
+		wantMap[kv.Key] = string(kv.Value)
+	}
+	if !mapsEqual(cache, wantMap) {
+		t.Errorf("list + watch = %v, store has %v", cache, wantMap)
+	}
+}
