@@ -2,7 +2,7 @@
 // with its state in an embedded store under a data directory.
 //
 //	vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...]
-//	           [--auth lenient|strict --credentials FILE]
+//	           [--auth lenient|strict --credentials FILE] [--store etcd://HOST:2379,...]
 //	vpcd explain SOURCE DESTINATION tcp/PORT
 //	vpcd version
 package main
@@ -28,7 +28,6 @@ import (
 	"vpcd/internal/dataplane"
 	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
-	"vpcd/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -69,6 +68,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...] [--auth lenient|strict --credentials FILE]
+             [--store bolt|etcd://HOST:2379,... [--etcd-prefix vpcd/] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE]]
   vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
   vpcd cleanup [--data-dir DIR]
   vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT   (exit 3: not reachable)
@@ -99,6 +99,12 @@ func serve(args []string) error {
 	credsFile := fs.String("credentials", "", "credentials file for --auth strict: lines of ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID")
 	dataPlaneMode := fs.String("data-plane", "auto", "auto: carry packets when running as root; off: the API only")
 	internetNS := fs.String("internet-netns", plan.Internet, "name of the simulated internet's namespace (two vpcd on one host need two)")
+	var sf storeFlags
+	fs.StringVar(&sf.spec, "store", "bolt", "bolt: the embedded store in --data-dir; etcd://HOST:2379[,HOST:2379...] (etcds:// for TLS): an etcd cluster that several vpcd can share")
+	fs.StringVar(&sf.prefix, "etcd-prefix", "vpcd/", "prefix of vpcd's keys in etcd: deployments sharing one etcd need different prefixes")
+	fs.StringVar(&sf.caFile, "etcd-cacert", "", "CA bundle that verifies the etcd servers' certificates")
+	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
+	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -143,7 +149,7 @@ func serve(args []string) error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return err
 	}
-	st, err := store.OpenEmbedded(*dataDir)
+	st, err := openStore(context.Background(), sf, *dataDir)
 	if err != nil {
 		return err
 	}
@@ -191,7 +197,7 @@ func serve(args []string) error {
 	srv := &http.Server{Handler: m.Beside(api.New(svc, cfg)), ReadHeaderTimeout: 10 * time.Second}
 	// Tests start vpcd on port 0 and read the bound address from this line.
 	fmt.Printf("listening on %s\n", ln.Addr())
-	log.Info("vpcd serving the EC2 API", "version", version, "addr", ln.Addr().String(), "data-dir", *dataDir, "auth", *auth)
+	log.Info("vpcd serving the EC2 API", "version", version, "addr", ln.Addr().String(), "data-dir", *dataDir, "store", sf.spec, "auth", *auth)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -73,7 +73,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 // Resync.
 func (d *Dataplane) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
-		watch := d.st.Watch(ctx, "")
+		watch := d.st.Watch(ctx, "", 0)
 		if err := d.Reconcile(ctx); err != nil {
 			d.cfg.Logger.Error("data plane reconcile", "err", err)
 		}

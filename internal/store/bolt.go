@@ -39,18 +39,31 @@ type Embedded struct {
 	// durable commits that wait for an earlier revision's caller to deliver it first.
 	delivered int64
 	pending   map[int64][]Event
+	// history holds the events of the latest delivered revisions, oldest first, so that a
+	// watcher can resume from a revision: every event with Rev > histFloor is in it. It
+	// lives in memory only: a restart ends every watcher with its process, and what
+	// starts again lists first, so history from before the restart would never be asked
+	// for; persisting it would add a write to every commit for nothing. At open,
+	// histFloor is the stored revision: a watch from earlier gets ErrCompacted.
+	history   []Event
+	histFloor int64
 }
 
 type watcher struct {
 	prefix string
+	after  int64 // events at or below are not sent: they came before the watch began
 	ch     chan Event
 	// stop is closed with ch, so that the goroutine waiting on the watcher's context
 	// ends when the watcher is dropped or the store closes, not only when ctx ends.
 	stop chan struct{}
 }
 
-// watchBuffer is how many events a watcher may lag before it is dropped.
-const watchBuffer = 4096
+// watchBuffer is how many events a watcher may lag before it is dropped. The history
+// keeps as many, so that the events a resuming watcher replays always fit in its buffer.
+const (
+	watchBuffer = 4096
+	historySize = watchBuffer
+)
 
 // OpenEmbedded opens (creating if needed) the store file in dir.
 func OpenEmbedded(dir string) (*Embedded, error) {
@@ -81,6 +94,7 @@ func OpenEmbedded(dir string) (*Embedded, error) {
 		watchers:  map[*watcher]struct{}{},
 		delivered: rev,
 		pending:   map[int64][]Event{},
+		histFloor: rev,
 	}, nil
 }
 
@@ -254,14 +268,33 @@ func (s *Embedded) notify(rev int64, events []Event) {
 		delete(s.pending, s.delivered+1)
 		s.delivered++
 		s.fanOutLocked(events)
+		s.rememberLocked(events)
 	}
+}
+
+// rememberLocked appends a delivered revision's events to the history and forgets the
+// oldest revisions, whole, beyond historySize events.
+func (s *Embedded) rememberLocked(events []Event) {
+	s.history = append(s.history, events...)
+	if len(s.history) <= historySize {
+		return
+	}
+	drop := len(s.history) - historySize
+	floor := s.history[drop-1].Rev
+	for drop < len(s.history) && s.history[drop].Rev == floor {
+		drop++
+	}
+	s.histFloor = floor
+	// Reslicing is amortized O(1): when append runs out of capacity, it moves the kept
+	// events to a new array and the old one, with the dropped events, is freed.
+	s.history = s.history[drop:]
 }
 
 func (s *Embedded) fanOutLocked(events []Event) {
 watchers:
 	for w := range s.watchers {
 		for _, e := range events {
-			if !strings.HasPrefix(e.Key, w.prefix) {
+			if e.Rev <= w.after || !strings.HasPrefix(e.Key, w.prefix) {
 				continue
 			}
 			select {
@@ -282,13 +315,29 @@ func (s *Embedded) dropLocked(w *watcher) {
 	close(w.stop)
 }
 
-func (s *Embedded) Watch(ctx context.Context, prefix string) <-chan Event {
-	w := &watcher{prefix: prefix, ch: make(chan Event, watchBuffer), stop: make(chan struct{})}
+func (s *Embedded) Watch(ctx context.Context, prefix string, afterRev int64) <-chan Event {
+	w := &watcher{prefix: prefix, after: afterRev, ch: make(chan Event, watchBuffer), stop: make(chan struct{})}
 	s.mu.Lock()
-	if s.closed {
+	switch {
+	case s.closed:
 		s.mu.Unlock()
 		close(w.ch)
 		return w.ch
+	case afterRev > 0 && afterRev < s.histFloor:
+		s.mu.Unlock()
+		w.ch <- Event{Err: ErrCompacted}
+		close(w.ch)
+		return w.ch
+	case afterRev == 0:
+		w.after = s.delivered
+	}
+	// Replay the delivered events after afterRev; those not yet delivered (afterRev can
+	// be ahead: List reads revisions that notify has not reached) follow live. The
+	// history is no longer than the buffer, so the replay cannot block.
+	for _, e := range s.history {
+		if e.Rev > w.after && strings.HasPrefix(e.Key, prefix) {
+			w.ch <- e
+		}
 	}
 	s.watchers[w] = struct{}{}
 	s.mu.Unlock()

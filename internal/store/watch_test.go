@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -39,25 +40,28 @@ func waitClosed(t *testing.T, ch <-chan Event) []Event {
 	}
 }
 
-func eventString(e Event) string {
-	if e.Delete {
-		return fmt.Sprintf("%d del %s", e.Rev, e.Key)
+// eventString prints e with its revision relative to base.
+func eventString(base int64, e Event) string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("err %v", e.Err)
+	case e.Delete:
+		return fmt.Sprintf("%d del %s", e.Rev-base, e.Key)
 	}
-	return fmt.Sprintf("%d put %s=%s", e.Rev, e.Key, e.Value)
+	return fmt.Sprintf("%d put %s=%s", e.Rev-base, e.Key, e.Value)
 }
 
-func TestWatch(t *testing.T) {
+func testWatch(t *testing.T, open opener) {
 	type commit struct {
 		cmps []Cmp
 		ops  []Op
 	}
 	cases := []struct {
-		name    string
-		prefix  string
-		before  []commit // committed before Watch: never delivered
-		after   []commit
-		want    []string
-		wantLen int // events expected; defaults to len(want)
+		name   string
+		prefix string
+		before []commit // committed before Watch: never delivered
+		after  []commit
+		want   []string // revisions relative to the store's when the case starts
 	}{
 		{
 			name:   "later commits in order",
@@ -117,17 +121,24 @@ func TestWatch(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := openTest(t)
+			s := open(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			base := baseRev(t, s)
 			for _, c := range tc.before {
 				if _, err := s.Commit(ctx, c.cmps, c.ops); err != nil {
 					t.Fatal(err)
 				}
 			}
-			ch := s.Watch(ctx, tc.prefix)
+			ch := s.Watch(ctx, tc.prefix, 0)
 			for _, c := range tc.after {
-				s.Commit(ctx, c.cmps, c.ops) // conflicts are part of some cases
+				cmps := slices.Clone(c.cmps)
+				for i := range cmps {
+					if cmps[i].ModRev != 0 {
+						cmps[i].ModRev += base
+					}
+				}
+				s.Commit(ctx, cmps, c.ops) // conflicts are part of some cases
 			}
 			var got []string
 			for range tc.want {
@@ -135,12 +146,12 @@ func TestWatch(t *testing.T) {
 				if !ok {
 					t.Fatalf("channel closed after %q", got)
 				}
-				got = append(got, eventString(e))
+				got = append(got, eventString(base, e))
 			}
 			cancel()
 			rest := waitClosed(t, ch)
 			for _, e := range rest {
-				got = append(got, eventString(e))
+				got = append(got, eventString(base, e))
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("events = %q, want %q", got, tc.want)
@@ -149,10 +160,10 @@ func TestWatch(t *testing.T) {
 	}
 }
 
-func TestWatchClosesWhenContextEnds(t *testing.T) {
-	s := openTest(t)
+func testWatchClosesWhenContextEnds(t *testing.T, open opener) {
+	s := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	ch := s.Watch(ctx, "")
+	ch := s.Watch(ctx, "", 0)
 	cancel()
 	waitClosed(t, ch)
 	// Commits after the watcher ended must not panic on its closed channel.
@@ -161,9 +172,9 @@ func TestWatchClosesWhenContextEnds(t *testing.T) {
 	}
 }
 
-func TestWatchClosesOnClose(t *testing.T) {
-	s := openTest(t)
-	chs := []<-chan Event{s.Watch(context.Background(), ""), s.Watch(context.Background(), "x")}
+func testWatchClosesOnClose(t *testing.T, open opener) {
+	s := open(t)
+	chs := []<-chan Event{s.Watch(context.Background(), "", 0), s.Watch(context.Background(), "x", 0)}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -172,45 +183,56 @@ func TestWatchClosesOnClose(t *testing.T) {
 	}
 }
 
-// TestWatchLagging checks that a watcher that stops reading is closed, not waited for: a
+// testWatchLagging checks that a watcher that stops reading is closed, not waited for: a
 // commit must never block on a slow watcher.
-func TestWatchLagging(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	slow := s.Watch(ctx, "")
-	fast := s.Watch(ctx, "")
-	ops := make([]Op, watchBuffer+1)
+func testWatchLagging(t *testing.T, open opener) {
+	s := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	slow := s.Watch(ctx, "", 0)
+	fast := s.Watch(ctx, "", 0)
+	ops := make([]Op, 2*watchBuffer)
 	for i := range ops {
 		ops[i] = put(fmt.Sprintf("k%05d", i), "v")
 	}
-	if _, err := s.Commit(ctx, nil, ops[:watchBuffer/2]); err != nil {
-		t.Fatal(err)
-	}
-	for range watchBuffer / 2 {
-		next(t, fast)
-	}
-	if _, err := s.Commit(ctx, nil, ops[watchBuffer/2:]); err != nil {
-		t.Fatal(err)
-	}
-	if got := waitClosed(t, slow); len(got) > watchBuffer {
-		t.Errorf("lagging watcher got %d events, more than its buffer of %d", len(got), watchBuffer)
-	}
-	for range len(ops) - watchBuffer/2 {
-		if _, ok := next(t, fast); !ok {
-			t.Fatal("watcher that kept up was closed")
+	// The fast watcher reads while the commits go on: a store may deliver events after
+	// Commit returns.
+	fastGot := make(chan int)
+	go func() {
+		n := 0
+		defer func() { fastGot <- n }()
+		timeout := time.After(30 * time.Second)
+		for n < len(ops) {
+			select {
+			case _, ok := <-fast:
+				if !ok {
+					return
+				}
+				n++
+			case <-timeout:
+				return
+			}
 		}
+	}()
+	commitChunks(t, s, ops)
+	if n := <-fastGot; n != len(ops) {
+		t.Errorf("watcher that kept up got %d events of %d", n, len(ops))
+	}
+	if got := waitClosed(t, slow); len(got) >= len(ops) {
+		t.Errorf("lagging watcher got all %d events, want it closed early", len(got))
 	}
 }
 
-// TestWatchOrderUnderConcurrency checks that a watcher sees revisions in increasing order
+// testWatchOrderUnderConcurrency checks that a watcher sees revisions in increasing order
 // when many goroutines commit at once. Commits that bbolt batches into one transaction, or
 // that finish back to back, return to their callers in any order; delivering events from
 // the callers in that order once let a watcher see a key's older value after its newer one.
-func TestWatchOrderUnderConcurrency(t *testing.T) {
-	s := openTest(t)
+func testWatchOrderUnderConcurrency(t *testing.T, open opener) {
+	s := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ch := s.Watch(ctx, "o/")
+	base := baseRev(t, s)
+	ch := s.Watch(ctx, "o/", 0)
 	const writers, each = 8, 40
 	var wg sync.WaitGroup
 	for g := range writers {
@@ -239,25 +261,25 @@ func TestWatchOrderUnderConcurrency(t *testing.T) {
 		prev = e.Rev
 		last[e.Key] = e
 	}
-	if prev != writers*each {
-		t.Errorf("last event rev = %d, want %d", prev, writers*each)
+	if prev != base+writers*each {
+		t.Errorf("last event rev = base+%d, want base+%d", prev-base, writers*each)
 	}
 	// A cache built from the events must agree with the store.
 	for key, e := range last {
 		kv, _, _ := s.Get(ctx, key)
 		if string(kv.Value) != string(e.Value) || kv.ModRev != e.Rev {
-			t.Errorf("%s: last event %s, store has %q at %d", key, eventString(e), kv.Value, kv.ModRev)
+			t.Errorf("%s: last event %s, store has %q at %d", key, eventString(0, e), kv.Value, kv.ModRev)
 		}
 	}
 }
 
-// TestWatchValueIsACopy checks that an event does not share memory with the caller's Op:
+// testWatchValueIsACopy checks that an event does not share memory with the caller's Op:
 // resource code reuses its buffers after Commit returns.
-func TestWatchValueIsACopy(t *testing.T) {
-	s := openTest(t)
+func testWatchValueIsACopy(t *testing.T, open opener) {
+	s := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ch := s.Watch(ctx, "")
+	ch := s.Watch(ctx, "", 0)
 	buf := []byte("original")
 	if _, err := s.Commit(ctx, nil, []Op{{Key: "a", Value: buf}}); err != nil {
 		t.Fatal(err)
@@ -268,35 +290,185 @@ func TestWatchValueIsACopy(t *testing.T) {
 	}
 }
 
-// TestWatchGoroutinesEnd checks that a watcher's goroutine ends when the store closes or
-// the watcher is dropped, even if its context never ends.
-func TestWatchGoroutinesEnd(t *testing.T) {
-	before := runtime.NumGoroutine()
-	s, err := OpenEmbedded(t.TempDir())
+// commitChunks commits ops in commits of up to 100, which etcd accepts (it takes at most
+// 128 writes per transaction by default).
+func commitChunks(t *testing.T, s Store, ops []Op) {
+	t.Helper()
+	for len(ops) > 0 {
+		n := min(len(ops), 100)
+		if _, err := s.Commit(context.Background(), nil, ops[:n]); err != nil {
+			t.Fatal(err)
+		}
+		ops = ops[n:]
+	}
+}
+
+// commitEach commits each op alone and returns the revisions.
+func commitEach(t *testing.T, s Store, ops ...Op) []int64 {
+	t.Helper()
+	var revs []int64
+	for _, op := range ops {
+		rev, err := s.Commit(context.Background(), nil, []Op{op})
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs = append(revs, rev)
+	}
+	return revs
+}
+
+// receive reads n events and fails the test if the channel closes first.
+func receive(t *testing.T, base int64, ch <-chan Event, n int) []string {
+	t.Helper()
+	var got []string
+	for range n {
+		e, ok := next(t, ch)
+		if !ok {
+			t.Fatalf("channel closed after %q", got)
+		}
+		got = append(got, eventString(base, e))
+	}
+	return got
+}
+
+// testWatchFromRevision checks that a watch from a revision replays every later change
+// under its prefix, then continues with live ones: a reader that lists at revision R and
+// watches from R misses nothing and sees nothing twice.
+func testWatchFromRevision(t *testing.T, open opener) {
+	s := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base := baseRev(t, s)
+	commitEach(t, s, put("r/a", "1"), put("x/a", "1"), put("r/b", "2"), del("r/a"))
+	_, listRev, err := s.List(ctx, "r/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 50 {
-		s.Watch(context.Background(), "")
+	cases := []struct {
+		name  string
+		after int64 // relative to base
+		want  []string
+	}{
+		{"from the first commit", 1, []string{"3 put r/b=2", "4 del r/a", "6 put r/c=live"}},
+		{"from the middle", 3, []string{"4 del r/a", "6 put r/c=live"}},
+		{"from the List revision", listRev - base, []string{"6 put r/c=live"}},
 	}
-	// Fill a lagging watcher until it is dropped.
-	lag := s.Watch(context.Background(), "lag/")
-	ops := make([]Op, watchBuffer+1)
-	for i := range ops {
-		ops[i] = put(fmt.Sprintf("lag/%05d", i), "v")
+	var chs []<-chan Event
+	for _, tc := range cases {
+		chs = append(chs, s.Watch(ctx, "r/", base+tc.after))
 	}
-	if _, err := s.Commit(context.Background(), nil, ops); err != nil {
+	commitEach(t, s, put("x/b", "live"), put("r/c", "live"))
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := receive(t, base, chs[i], len(tc.want))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("events = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// A watch from a revision not reached yet waits for it.
+	ahead := s.Watch(ctx, "r/", base+7)
+	commitEach(t, s, put("r/d", "7"), put("r/e", "8"))
+	if got := receive(t, base, ahead, 1); got[0] != "8 put r/e=8" {
+		t.Errorf("watch after base+7 got %q first, want 8 put r/e=8", got[0])
+	}
+}
+
+// compacter is implemented, in the tests, by every store: compact forgets the history up
+// to rev, as etcd's compaction does, so that watches from before rev fail.
+type compacter interface {
+	compact(t *testing.T, rev int64)
+}
+
+// testWatchCompacted checks that a watch from a forgotten revision ends with ErrCompacted
+// and that one from a remembered revision works.
+func testWatchCompacted(t *testing.T, open opener) {
+	s := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base := baseRev(t, s)
+	revs := commitEach(t, s, put("c/a", "1"), put("c/b", "2"), put("c/c", "3"), put("c/d", "4"))
+	s.(compacter).compact(t, revs[2])
+	got := waitClosed(t, s.Watch(ctx, "c/", revs[0]))
+	if len(got) != 1 || !errors.Is(got[0].Err, ErrCompacted) {
+		t.Errorf("watch from a compacted revision got %v, want one event with ErrCompacted", got)
+	}
+	kept := s.Watch(ctx, "c/", revs[2])
+	if got := receive(t, base, kept, 1); got[0] != "4 put c/d=4" {
+		t.Errorf("watch from the compaction revision got %q, want 4 put c/d=4", got[0])
+	}
+	// Watches from now are not affected.
+	now := s.Watch(ctx, "c/", 0)
+	commitEach(t, s, put("c/e", "5"))
+	if got := receive(t, base, now, 1); got[0] != "5 put c/e=5" {
+		t.Errorf("watch from now got %q, want 5 put c/e=5", got[0])
+	}
+}
+
+// testListThenWatch is how a cache follows the store: List at revision R, then watch from
+// R, while writers keep committing. Applying the events to the listed keys must give what
+// the store holds, with nothing missed and nothing applied twice out of order.
+func testListThenWatch(t *testing.T, open opener) {
+	s := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const writers, each = 4, 50
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	listNow := sync.OnceFunc(func() { close(start) })
+	for g := range writers {
+		wg.Go(func() {
+			defer listNow() // also when a commit fails
+			for i := range each {
+				if i == each/5 {
+					listNow() // the reader lists while commits go on
+				}
+				ops := []Op{put(fmt.Sprintf("lw/%d", i%7), fmt.Sprintf("%d-%d", g, i))}
+				if i%3 == 0 {
+					ops = append(ops, del(fmt.Sprintf("lw/%d", (i+g)%7)))
+				}
+				if _, err := s.Commit(ctx, nil, lastWrites(ops)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	<-start
+	kvs, rev, err := s.List(ctx, "lw/")
+	if err != nil {
 		t.Fatal(err)
 	}
-	waitClosed(t, lag)
-	if err := s.Close(); err != nil {
+	cache := map[string]string{}
+	for _, kv := range kvs {
+		cache[kv.Key] = string(kv.Value)
+	}
+	ch := s.Watch(ctx, "lw/", rev)
+	wg.Wait()
+	want, final, err := s.List(ctx, "lw/")
+	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines after Close, %d before Open", runtime.NumGoroutine(), before)
+	for rev < final {
+		e, ok := next(t, ch)
+		if !ok || e.Err != nil {
+			t.Fatalf("watch ended at revision %d of %d: %v", rev, final, e.Err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if e.Rev < rev {
+			t.Fatalf("event rev %d after rev %d", e.Rev, rev)
+		}
+		rev = e.Rev
+		if e.Delete {
+			delete(cache, e.Key)
+		} else {
+			cache[e.Key] = string(e.Value)
+		}
+	}
+	wantMap := map[string]string{}
+	for _, kv := range want {
+		wantMap[kv.Key] = string(kv.Value)
+	}
+	if !mapsEqual(cache, wantMap) {
+		t.Errorf("list + watch = %v, store has %v", cache, wantMap)
 	}
 }
