@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"vpcd/internal/ec2"
-	"vpcd/internal/model"
+	"vpcd/internal/plan"
 	"vpcd/internal/store"
 )
 
@@ -137,60 +137,18 @@ func mergeKeys(a, b map[string]string) map[string]bool {
 	return out
 }
 
-// checkParts checks that the parts hold exactly the network's values of each VPC.
+// checkParts checks that the parts hold exactly the network's values of each VPC, as
+// plan.Index finds them by a look at the whole network.
 func checkParts(t *testing.T, step string, b *NetworkBuilder) {
 	t.Helper()
 	n := b.Network()
-	want := map[string]*model.Network{}
-	part := func(vpc string) *model.Network {
-		if vpc == "" {
-			return model.NewNetwork() // of no VPC: in no part
-		}
-		if want[vpc] == nil {
-			want[vpc] = model.NewNetwork()
-		}
-		return want[vpc]
-	}
-	for id, v := range n.VPCs {
-		part(id).VPCs[id] = v
-	}
-	for id, v := range n.Subnets {
-		if v.VPC != "" {
-			part(v.VPC).Subnets[id] = v
-		}
-	}
-	for id, v := range n.RouteTables {
-		part(v.VPC).RouteTables[id] = v
-	}
-	for id, v := range n.InternetGateways {
-		if v.VPC != "" {
-			part(v.VPC).InternetGateways[id] = v
-		}
-	}
-	for id, v := range n.Interfaces {
-		part(v.VPC).Interfaces[id] = v
-	}
-	for id, v := range n.Instances {
-		part(v.VPC).Instances[id] = v
-	}
-	for id, v := range n.SecurityGroups {
-		part(v.VPC).SecurityGroups[id] = v
-	}
-	for id, v := range n.NetworkACLs {
-		part(v.VPC).NetworkACLs[id] = v
-	}
-	for id, v := range n.NatGateways {
-		part(v.VPC).NatGateways[id] = v
-	}
+	want := plan.Index(n)
 	for vpc, p := range b.parts {
-		if partEmpty(p) {
-			p = nil
-		}
-		if !reflect.DeepEqual(p, want[vpc]) {
+		if !reflect.DeepEqual(p, want.VPC(vpc)) && !(partEmpty(p) && want.VPC(vpc) == nil) {
 			t.Errorf("%s: part of %s differs", step, vpc)
 		}
 	}
-	for vpc := range want {
+	for vpc := range n.VPCs {
 		if b.parts[vpc] == nil {
 			t.Errorf("%s: no part of %s", step, vpc)
 		}
