@@ -25,6 +25,7 @@ import (
 //     re-plans what it reaches (no root needed);
 //   - BenchmarkChangeFullPlan: what the data plane did before, for each change: read the
 //     whole network from the store and plan.Compute all of it;
+//   - BenchmarkResyncPlan: the planning of a full resync, planner against plan.Compute;
 //   - BenchmarkChangeApply (root): plan and reconcile the changed namespaces alone, against
 //     a full plan and a full reconcile of every namespace, among 100 and 300 instances.
 //
@@ -80,6 +81,27 @@ func BenchmarkChangeFullPlan(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkResyncPlan is the planning of a full resync (every 5 s, and after a failure):
+// the planner plans every VPC of the informer's model again, against plan.Compute of the
+// same model.
+func BenchmarkResyncPlan(b *testing.B) {
+	for _, n := range []int{100, 1_000, 10_000} {
+		w := newFleet(b, n)
+		inf, p := w.follow(b)
+		b.Run(fmt.Sprintf("planner/instances=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				p.PlanAll(inf)
+				p.State()
+			}
+		})
+		b.Run(fmt.Sprintf("compute/instances=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				plan.Compute(inf.Network(), "vpcd-internet-bench")
+			}
+		})
 	}
 }
 
