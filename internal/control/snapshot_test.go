@@ -7,11 +7,91 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"vpcd/internal/ec2"
 	"vpcd/internal/plan"
 	"vpcd/internal/store"
 )
+
+// follower follows a service's store with a NetworkBuilder, as the informer does.
+type follower struct {
+	t      *testing.T
+	s      *Service
+	events <-chan store.Event
+	listed int64
+	b      *NetworkBuilder
+}
+
+func newFollower(t *testing.T, s *Service) *follower {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f := &follower{t: t, s: s, events: s.st.Watch(ctx, ""), b: NewNetworkBuilder()}
+	kvs, rev, err := s.st.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range kvs {
+		if _, err := f.b.Put(kv.Key, kv.Value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.listed = rev
+	return f
+}
+
+// check applies the events of the writes done so far (the store has sent them all when
+// a write returns) one at a time, checks that each reports every VPC whose part it
+// changed (none at all when reportNothing), then checks the model against a full read,
+// and against the records applied in a random order.
+func (f *follower) check(step string, reportNothing bool) {
+	t, b := f.t, f.b
+	t.Helper()
+	ctx := context.Background()
+	for len(f.events) > 0 {
+		ev := <-f.events
+		if ev.Rev <= f.listed {
+			continue
+		}
+		before := partDigests(b)
+		var c NetworkChange
+		if ev.Delete {
+			c = b.Delete(ev.Key)
+		} else {
+			var err error
+			if c, err = b.Put(ev.Key, ev.Value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after := partDigests(b)
+		for vpc := range mergeKeys(before, after) {
+			if before[vpc] != after[vpc] && !slices.Contains(c.VPCs, vpc) {
+				t.Errorf("%s: %s changed %s unreported", step, ev.Key, vpc)
+			}
+		}
+		if reportNothing && len(c.VPCs)+len(c.Groups) > 0 {
+			t.Errorf("%s: %s reported %+v", step, ev.Key, c)
+		}
+	}
+	want, _, err := f.s.Network(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(b.Network(), want) {
+		t.Fatalf("%s: followed network differs from a full read", step)
+	}
+	kvs, _, _ := f.s.st.List(ctx, "")
+	shuffled := NewNetworkBuilder()
+	for _, i := range rand.Perm(len(kvs)) {
+		if _, err := shuffled.Put(kvs[i].Key, kvs[i].Value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(shuffled.Network(), want) {
+		t.Fatalf("%s: records in another order build another network", step)
+	}
+	checkParts(t, step, b)
+}
 
 // TestNetworkBuilderFollowsTheStore follows a store through a life of VPCs, instances,
 // groups, route tables, peerings and tags with a NetworkBuilder, one event at a time, and
@@ -20,60 +100,7 @@ import (
 func TestNetworkBuilderFollowsTheStore(t *testing.T) {
 	ctx := context.Background()
 	s := newTestService(t)
-	watchCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	events := s.st.Watch(watchCtx, "")
-	b := NewNetworkBuilder()
-	check := func(step string, reportNothing bool) {
-		t.Helper()
-		for {
-			var ev store.Event
-			select {
-			case ev = <-events:
-			default:
-				goto drained
-			}
-			before := partDigests(b)
-			var c NetworkChange
-			if ev.Delete {
-				c = b.Delete(ev.Key)
-			} else {
-				var err error
-				if c, err = b.Put(ev.Key, ev.Value); err != nil {
-					t.Fatal(err)
-				}
-			}
-			after := partDigests(b)
-			for vpc := range mergeKeys(before, after) {
-				if before[vpc] != after[vpc] && !slices.Contains(c.VPCs, vpc) {
-					t.Errorf("%s: %s changed %s unreported", step, ev.Key, vpc)
-				}
-			}
-			if reportNothing && len(c.VPCs)+len(c.Groups) > 0 {
-				t.Errorf("%s: %s reported %+v", step, ev.Key, c)
-			}
-		}
-	drained:
-		want, _, err := s.Network(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(b.Network(), want) {
-			t.Fatalf("%s: followed network differs from a full read", step)
-		}
-		kvs, _, _ := s.st.List(ctx, "")
-		shuffled := NewNetworkBuilder()
-		for _, i := range rand.Perm(len(kvs)) {
-			if _, err := shuffled.Put(kvs[i].Key, kvs[i].Value); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if !reflect.DeepEqual(shuffled.Network(), want) {
-			t.Fatalf("%s: records in another order build another network", step)
-		}
-		checkParts(t, step, b)
-	}
-
+	check := newFollower(t, s).check
 	vpcA, subnetA := vpcWithSubnet(t, s, "10.0.1.0/24")
 	vpcB := vpcAs(t, s, testCaller, "10.9.0.0/16")
 	subnetB := *createSubnet(t, s, vpcB, "10.9.1.0/24").SubnetId
@@ -111,6 +138,26 @@ func TestNetworkBuilderFollowsTheStore(t *testing.T) {
 	_, err = s.DeleteVpcPeeringConnection(ctx, testCaller, &ec2.DeleteVpcPeeringConnectionRequest{VpcPeeringConnectionId: pcx.VpcPeeringConnection.VpcPeeringConnectionId})
 	wantCode(t, err, "")
 	check("peering deleted", false)
+}
+
+// TestNetworkBuilderNatGateway follows a NAT gateway's life: its interface is the
+// gateway's while it is available.
+func TestNetworkBuilderNatGateway(t *testing.T) {
+	tb := newNatTestbed(t)
+	f := newFollower(t, tb.s)
+	eip := allocate(t, tb.s)
+	f.check("address", false)
+	g, err := tb.create(&ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId})
+	wantCode(t, err, "")
+	f.check("gateway", false)
+	m := f.b.Network().NatGateways[*g.NatGatewayId]
+	if m == nil || f.b.Network().Interfaces[m.Interface].NatGateway != m.ID {
+		t.Fatalf("gateway %+v not in the model with its interface", m)
+	}
+	_, err = tb.s.DeleteNatGateway(context.Background(), testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: g.NatGatewayId})
+	wantCode(t, err, "")
+	tb.clock = tb.clock.Add(time.Hour)
+	f.check("gateway deleted", false)
 }
 
 // partDigests is each VPC's part as text, to see which changed.

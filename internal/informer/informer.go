@@ -32,16 +32,16 @@ func New(st store.Store) *Informer {
 	return &Informer{st: st, b: control.NewNetworkBuilder()}
 }
 
-// Changes is what events did to the model since the caller last emptied it.
+// Changes is what events did to the model since the caller last emptied it: the VPCs
+// whose part changed and the security groups whose members changed. After List, anything
+// may have changed: the caller plans everything.
 type Changes struct {
-	// All is set when the model was read again from scratch: anything may have changed.
-	All    bool
 	VPCs   map[string]bool
 	Groups map[string]bool
 }
 
 // Empty reports whether nothing changed.
-func (c *Changes) Empty() bool { return !c.All && len(c.VPCs) == 0 && len(c.Groups) == 0 }
+func (c *Changes) Empty() bool { return len(c.VPCs) == 0 && len(c.Groups) == 0 }
 
 func (c *Changes) add(nc control.NetworkChange) {
 	for _, v := range nc.VPCs {
