@@ -11,7 +11,7 @@ type runner struct {
 	settle      time.Duration // after the first change, for the rest of its burst
 	minInterval time.Duration // between two syncs
 	resync      time.Duration // between two full syncs
-	retry       time.Duration // from a failed sync to a full one
+	retry       time.Duration // from a failed partial sync to a full one
 
 	last     time.Time // of the last sync
 	nextFull time.Time
@@ -44,15 +44,16 @@ func (r *runner) next(now time.Time) (full, partial bool, wait time.Duration) {
 	return false, false, wait
 }
 
-// ran notes a sync that ended at now: a full one takes the partial one's place too, and a
-// failed one of either kind calls for a full one soon.
+// ran notes a sync that ended at now: a full one takes the partial one's place too; a
+// failed partial one calls for a full one soon, a failed full one for the next in resync,
+// as a success does (what failed would most likely fail again at once).
 func (r *runner) ran(now time.Time, full bool, err error) {
 	r.last, r.due = now, time.Time{}
 	switch {
-	case err != nil:
-		r.nextFull = now.Add(r.retry)
 	case full:
 		r.nextFull = now.Add(r.resync)
+	case err != nil:
+		r.nextFull = now.Add(r.retry)
 	}
 }
 

@@ -35,8 +35,8 @@ func TestRunner(t *testing.T) {
 	r.ran(at(320), false, errors.New("boom"))
 	check(320, want{wait: time.Second}) // a failure: a full sync after retry
 	check(1320, want{full: true})
-	r.ran(at(1320), true, nil)
-	check(1320, want{wait: 5 * time.Second})
+	r.ran(at(1320), true, errors.New("boom again"))
+	check(1320, want{wait: 5 * time.Second}) // a failed full one waits for the next resync
 	check(6320, want{full: true})
 	r.fullNow()
 	check(6000, want{full: true})
