@@ -1,10 +1,10 @@
 // Package dataplane keeps this host's kernel in step with the store. An informer follows
 // the store into the model; after each change the planner (internal/plan) re-plans only
 // the VPCs the change reaches and internal/linux reconciles only the namespaces whose plan
-// changed; every few seconds, and soon after a partial sync failed, everything is planned and
-// reconciled again, which repairs what someone changed behind vpcd's back. It also runs
-// each instance's user data in the instance's namespace, as cloud-init would, and records
-// its console output.
+// changed; every few seconds, and soon after a partial sync failed, everything is planned
+// and reconciled again, which repairs what someone changed behind vpcd's back. It also
+// runs each instance's user data in the instance's namespace, as cloud-init would, and
+// records its console output.
 //
 // The kernel state it makes outlives vpcd: instances keep talking while vpcd is stopped or
 // restarting, and on start the reconcile picks up where the kernel is.
