@@ -118,44 +118,53 @@ func BenchmarkChangeApply(b *testing.B) {
 			b.Fatal(err)
 		}
 		cancel()
-		launch := w.changes()[0]
-		b.Run(fmt.Sprintf("partial/instances=%d", n), func(b *testing.B) {
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				undo := launch.do(b, i)
-				b.StartTimer()
-				u := follow(b, inf, p)
-				if _, err := k.ApplyNamespaces(w.ctx, p.Namespaces(u.Changed), append(u.Changed, u.Deleted...)); err != nil {
+		for _, change := range w.changes() {
+			b.Run(fmt.Sprintf("partial/%s/instances=%d", change.name, n), func(b *testing.B) {
+				apply := func() {
+					u := follow(b, inf, p)
+					if _, err := k.ApplyNamespaces(w.ctx, p.Namespaces(u.Changed), append(u.Changed, u.Deleted...)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				for i := 0; b.Loop(); i++ {
+					b.StopTimer()
+					undo := change.do(b, i)
+					b.StartTimer()
+					apply()
+					b.StopTimer()
+					if undo != nil {
+						undo()
+						apply()
+					}
+					b.StartTimer()
+				}
+			})
+			b.Run(fmt.Sprintf("full/%s/instances=%d", change.name, n), func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					b.StopTimer()
+					undo := change.do(b, 1000+i) // not the partial runs' rules again
+					follow(b, inf, p)            // for the realizer's ownership test
+					b.StartTimer()
+					net, _, err := w.svc.Network(w.ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := k.Apply(w.ctx, plan.Compute(net, "vpcd-internet-bench")); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					if undo != nil {
+						undo()
+					}
+					b.StartTimer()
+				}
+				follow(b, inf, p)
+				// Leave the kernel as the planner has it.
+				if _, err := k.Apply(w.ctx, p.State()); err != nil {
 					b.Fatal(err)
 				}
-				b.StopTimer()
-				undo()
-				u = follow(b, inf, p)
-				if _, err := k.ApplyNamespaces(w.ctx, p.Namespaces(u.Changed), append(u.Changed, u.Deleted...)); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-			}
-		})
-		b.Run(fmt.Sprintf("full/instances=%d", n), func(b *testing.B) {
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				undo := launch.do(b, i)
-				follow(b, inf, p) // for the realizer's ownership test
-				b.StartTimer()
-				net, _, err := w.svc.Network(w.ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := k.Apply(w.ctx, plan.Compute(net, "vpcd-internet-bench")); err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				undo()
-				b.StartTimer()
-			}
-			follow(b, inf, p)
-		})
+			})
+		}
 	}
 }
 
