@@ -147,15 +147,6 @@ func (d *Dataplane) follow(ctx context.Context, r *runner) {
 	}
 }
 
-// Reconcile reads the store again and makes the whole kernel match it once, then starts
-// and stops instance processes and records their console output.
-func (d *Dataplane) Reconcile(ctx context.Context) error {
-	if err := d.informer.List(ctx); err != nil {
-		return err
-	}
-	return d.syncAll(ctx)
-}
-
 // syncAll plans every VPC again and reconciles every namespace: what changed behind
 // vpcd's back is repaired, what the plan no longer has is deleted.
 func (d *Dataplane) syncAll(ctx context.Context) error {
