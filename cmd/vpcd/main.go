@@ -180,7 +180,7 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log})
+		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m})
 		if err != nil {
 			return err
 		}

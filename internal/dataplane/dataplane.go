@@ -1,8 +1,10 @@
-// Package dataplane keeps this host's kernel in step with the store: on every change (and
-// every few seconds, to repair what someone changed behind vpcd's back) it reads the
-// network from the control plane, lays it out with internal/plan and has internal/linux
-// make the kernel match. It also runs each instance's user data in the instance's
-// namespace, as cloud-init would, and records its console output.
+// Package dataplane keeps this host's kernel in step with the store. An informer follows
+// the store into the model; after each change the planner (internal/plan) re-plans only
+// the VPCs the change reaches and internal/linux reconciles only the namespaces whose plan
+// changed; every few seconds, and soon after a partial sync failed, everything is planned
+// and reconciled again, which repairs what someone changed behind vpcd's back. It also
+// runs each instance's user data in the instance's namespace, as cloud-init would, and
+// records its console output.
 //
 // The kernel state it makes outlives vpcd: instances keep talking while vpcd is stopped or
 // restarting, and on start the reconcile picks up where the kernel is.
@@ -10,13 +12,15 @@ package dataplane
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
+	"slices"
 	"time"
 
 	"vpcd/internal/control"
+	"vpcd/internal/informer"
 	"vpcd/internal/linux"
+	"vpcd/internal/metrics"
+	"vpcd/internal/model"
 	"vpcd/internal/plan"
 	"vpcd/internal/store"
 )
@@ -31,9 +35,14 @@ type Config struct {
 	InternetNamespace string
 	// Exec is the vpcd binary, run as `vpcd exec INSTANCE -- SCRIPT` to start user data.
 	Exec string
-	// Resync is how often the kernel is reconciled without a change in the store.
+	// Resync is how often the whole kernel is reconciled without a change in the store.
 	Resync time.Duration
-	Logger *slog.Logger
+	// MinInterval is the least time between two syncs: the changes of a burst wait and
+	// go together.
+	MinInterval time.Duration
+	Logger      *slog.Logger
+	// Metrics records syncs and what is realized; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Dataplane reconciles the kernel to the store.
@@ -45,6 +54,8 @@ type Dataplane struct {
 	registry  *registry
 	processes *processes
 	resolv    *resolvConfs
+	informer  *informer.Informer
+	planner   *plan.Planner
 }
 
 // New returns the data plane of svc, whose store is st.
@@ -55,6 +66,9 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	if cfg.Resync == 0 {
 		cfg.Resync = 5 * time.Second
 	}
+	if cfg.MinInterval == 0 {
+		cfg.MinInterval = 100 * time.Millisecond
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -62,80 +76,91 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dataplane{cfg: cfg, svc: svc, st: st, registry: reg}
+	d := &Dataplane{cfg: cfg, svc: svc, st: st, registry: reg, informer: informer.New(st),
+		planner: plan.NewPlanner(plan.Host{ID: plan.LocalHost, Internet: cfg.InternetNamespace})}
 	d.kernel = linux.New(linux.Config{Owned: reg.has, Logger: cfg.Logger})
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	return d, nil
 }
 
-// Run reconciles until ctx ends: at once, after each change in the store, and every
-// Resync.
+// settle is how long the first change of a burst (a RunInstances of many) waits for the
+// rest before they are planned together.
+const settle = 20 * time.Millisecond
+
+// Run reconciles until ctx ends: everything at once, the VPCs that a change reaches after
+// each change, and everything again every Resync and after a failure.
 func (d *Dataplane) Run(ctx context.Context) error {
+	r := &runner{settle: settle, minInterval: d.cfg.MinInterval, resync: d.cfg.Resync, retry: min(time.Second, d.cfg.Resync)}
 	for ctx.Err() == nil {
-		watch := d.st.Watch(ctx, "", 0)
-		if err := d.Reconcile(ctx); err != nil {
-			d.cfg.Logger.Error("data plane reconcile", "err", err)
+		if err := d.informer.List(ctx); err != nil {
+			d.cfg.Logger.Error("data plane: read the store", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(r.retry):
+			}
+			continue
 		}
-		if !d.wait(ctx, watch) {
-			continue // the watcher fell behind: watch again and reconcile everything
-		}
+		r.fullNow()
+		d.follow(ctx, r) // until the watch ends: the watcher fell behind, list again
 	}
 	return nil
 }
 
-// wait returns after a change that matters, a resync period or the end of ctx; false
-// when the watch ended and must be started again.
-func (d *Dataplane) wait(ctx context.Context, watch <-chan store.Event) bool {
-	timer := time.NewTimer(d.cfg.Resync)
+// follow applies the store's changes to the model and syncs when r says, until ctx ends or
+// the watch closes.
+func (d *Dataplane) follow(ctx context.Context, r *runner) {
+	var pending informer.Changes
+	timer := time.NewTimer(0) // Reset drops a stale tick (Go 1.23 timers)
 	defer timer.Stop()
 	for {
+		full, partial, wait := r.next(time.Now())
+		started := time.Now()
+		var err error
+		switch {
+		case full:
+			err = d.syncAll(ctx)
+			pending = informer.Changes{}
+		case partial:
+			err = d.syncChanges(ctx, pending)
+			pending = informer.Changes{}
+		}
+		if full || partial {
+			kind := metrics.Partial
+			if full {
+				kind = metrics.Full
+			}
+			d.cfg.Metrics.ObserveSync(kind, time.Since(started), err)
+			if err != nil {
+				d.cfg.Logger.Error("data plane reconcile", "err", err, "full", full)
+			}
+			r.ran(time.Now(), full, err)
+			continue
+		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
-			return true
+			return
 		case <-timer.C:
-			d.reconcileOrLog(ctx)
-			timer.Reset(d.cfg.Resync)
-		case ev, ok := <-watch:
+		case ev, ok := <-d.informer.Events():
 			if !ok {
-				return false
+				return
 			}
-			if strings.Contains(ev.Key, "/console/") {
-				continue // our own console writes change nothing in the kernel
+			if err := d.informer.Apply(ev, &pending); err != nil {
+				d.cfg.Logger.Error("data plane: follow the store", "key", ev.Key, "err", err)
 			}
-			// Let a burst of writes (a RunInstances of many) settle into one reconcile.
-			settle := time.After(20 * time.Millisecond)
-		drain:
-			for {
-				select {
-				case _, ok := <-watch:
-					if !ok {
-						return false
-					}
-				case <-settle:
-					break drain
-				}
+			if !pending.Empty() {
+				r.changed(time.Now())
 			}
-			d.reconcileOrLog(ctx)
-			timer.Reset(d.cfg.Resync)
 		}
 	}
 }
 
-func (d *Dataplane) reconcileOrLog(ctx context.Context) {
-	if err := d.Reconcile(ctx); err != nil {
-		d.cfg.Logger.Error("data plane reconcile", "err", err)
-	}
-}
-
-// Reconcile makes the kernel match the store once, then starts and stops instance
-// processes and records their console output.
-func (d *Dataplane) Reconcile(ctx context.Context) error {
-	n, _, err := d.svc.Network(ctx)
-	if err != nil {
-		return fmt.Errorf("read network: %w", err)
-	}
-	want := plan.Compute(n, d.cfg.InternetNamespace)
+// syncAll plans every VPC again and reconciles every namespace: what changed behind
+// vpcd's back is repaired, what the plan no longer has is deleted.
+func (d *Dataplane) syncAll(ctx context.Context) error {
+	d.planner.PlanAll(d.informer)
+	want := d.planner.State()
 	names := make([]string, 0, len(want.Namespaces))
 	for _, ns := range want.Namespaces {
 		names = append(names, ns.Name)
@@ -154,9 +179,56 @@ func (d *Dataplane) Reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	d.resolv.sync(n) // before user data starts, so that it sees its resolv.conf
-	d.processes.sync(ctx, n, d.svc)
+	d.syncInstances(ctx)
+	d.cfg.Metrics.SetRealized(len(want.Namespaces), plannedRules(want))
 	return applyErr
+}
+
+// plannedRules counts the security group permissions and ACL entries of a plan: the
+// rules the kernel carries, whatever nftables statements they compile to.
+func plannedRules(s plan.State) int {
+	n := 0
+	for _, ns := range s.Namespaces {
+		for _, i := range ns.Firewall.Interfaces {
+			n += len(i.Ingress) + len(i.Egress)
+		}
+		for _, sub := range ns.Firewall.Subnets {
+			n += len(sub.Ingress) + len(sub.Egress)
+		}
+	}
+	return n
+}
+
+// syncChanges re-plans the VPCs that the changes reach and reconciles the namespaces whose
+// plan changed, and them alone.
+func (d *Dataplane) syncChanges(ctx context.Context, c informer.Changes) error {
+	u := d.planner.Plan(d.informer, model.SortedKeys(c.VPCs), model.SortedKeys(c.Groups))
+	var applyErr error
+	if !u.Empty() {
+		if err := d.registry.add(u.Changed...); err != nil {
+			return err
+		}
+		var changes int
+		changes, applyErr = d.kernel.ApplyNamespaces(ctx, d.planner.Namespaces(u.Changed), slices.Concat(u.Changed, u.Deleted))
+		if changes > 0 {
+			d.cfg.Logger.Info("data plane reconciled", "changes", changes, "namespaces", len(u.Changed)+len(u.Deleted))
+		}
+		if applyErr == nil {
+			if err := d.registry.remove(u.Deleted...); err != nil {
+				return err
+			}
+		}
+	}
+	d.syncInstances(ctx)
+	return applyErr
+}
+
+// syncInstances writes the instances' resolv.conf before their user data starts, so that
+// it sees it, starts and stops user data, and records console output that grew.
+func (d *Dataplane) syncInstances(ctx context.Context) {
+	n := d.informer.Network()
+	d.resolv.sync(n)
+	d.processes.sync(ctx, n, d.svc)
 }
 
 // Cleanup removes everything the data plane made on this host: the processes it started

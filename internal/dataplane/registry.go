@@ -77,11 +77,32 @@ func (r *registry) add(names ...string) error {
 
 // keepOnly forgets the names not in keep: the realizer has removed them.
 func (r *registry) keepOnly(keep []string) error {
+	kept := make(map[string]bool, len(keep))
+	for _, n := range keep {
+		kept[n] = true
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	changed := false
 	for n := range r.names {
-		if !slices.Contains(keep, n) {
+		if !kept[n] {
+			delete(r.names, n)
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return r.save()
+}
+
+// remove forgets the names: the realizer has removed them.
+func (r *registry) remove(names ...string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	changed := false
+	for _, n := range names {
+		if r.names[n] {
 			delete(r.names, n)
 			changed = true
 		}

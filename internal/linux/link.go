@@ -29,14 +29,18 @@ func isNotFound(err error) bool {
 }
 
 // links deletes the veths that the plan does not declare and creates the pairs that are
-// missing or broken (one side gone, or paired with something else). A pair is created
-// once, from the side whose namespace (then name) sorts first.
-func (a *apply) links(live []plan.Namespace) {
+// missing or broken (one side gone, or paired with something else), in the namespaces of
+// live. A pair is created once, from the side whose namespace (then name) sorts first,
+// or from live's side when the other is in linked (there for its links only): that one
+// is opened then, and marked relinked.
+func (a *apply) links(live, linked []plan.Namespace) {
 	declared := map[end]plan.Link{}
-	for _, ns := range live {
+	for _, ns := range append(live, linked...) {
 		for _, l := range ns.Links {
 			if l.Kind != "veth" {
-				a.fail(ns.Name, fmt.Errorf("link %s: kind %q is not supported", l.Name, l.Kind))
+				if a.reconciles(ns.Name) {
+					a.fail(ns.Name, fmt.Errorf("link %s: kind %q is not supported", l.Name, l.Kind))
+				}
 				continue
 			}
 			declared[end{ns.Name, l.Name}] = l
@@ -68,10 +72,26 @@ func (a *apply) links(live []plan.Namespace) {
 				a.fail(ns.Name, fmt.Errorf("veth %s: peer %s does not declare it back", me, peer))
 				continue
 			}
-			if endCmp(peer, me) < 0 {
-				continue // the peer's side creates the pair
+			if a.reconciles(peer.ns) {
+				if endCmp(peer, me) < 0 {
+					continue // the peer's side creates the pair
+				}
+			} else if a.ns[peer.ns] == nil {
+				// Never made here: a namespace made outside a full reconcile would have
+				// links up before its firewall.
+				if err := a.openExisting(peer.ns); err != nil {
+					a.fail(peer.ns, err)
+					continue
+				}
 			}
+			n := a.changes
 			a.fail(ns.Name, a.pair(me, peer))
+			if n != a.changes && !a.reconciles(peer.ns) {
+				if a.relinked == nil {
+					a.relinked = map[string]bool{}
+				}
+				a.relinked[peer.ns] = true
+			}
 		}
 	}
 }

@@ -14,6 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
 	"sync"
 
 	"github.com/vishvananda/netlink"
@@ -62,6 +65,29 @@ func (k *Kernel) Apply(ctx context.Context, want plan.State) (int, error) {
 		return 0, err
 	}
 	a := &apply{k: k, ctx: ctx, ns: map[string]*nsConn{}}
+	defer a.close()
+	a.run(want)
+	return a.changes, errors.Join(a.errs...)
+}
+
+// ApplyNamespaces makes only the named namespaces match want and leaves the others as they
+// are: a named namespace that want holds is created or reconciled, one it does not hold is
+// deleted (when owned). want must also hold the namespaces at the other end of the named
+// ones' links, which declare those links back; such a namespace is changed only when a
+// link to it had to be made again, and then only its side of that link (addresses,
+// routes and rules that lean on it). It returns the number of changes and every error, as
+// Apply does.
+func (k *Kernel) ApplyNamespaces(ctx context.Context, want plan.State, names []string) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.check(want); err != nil {
+		return 0, err
+	}
+	only := map[string]bool{}
+	for _, n := range names {
+		only[n] = true
+	}
+	a := &apply{k: k, ctx: ctx, ns: map[string]*nsConn{}, only: only}
 	defer a.close()
 	a.run(want)
 	return a.changes, errors.Join(a.errs...)
@@ -123,7 +149,16 @@ type apply struct {
 	ns      map[string]*nsConn
 	changes int
 	errs    []error
+	// only, when set, are the namespaces to reconcile (ApplyNamespaces); the others in
+	// the plan are there for their links.
+	only map[string]bool
+	// relinked are the namespaces outside only where a veth was made again: their side
+	// of it is reconciled too.
+	relinked map[string]bool
 }
+
+// reconciles reports whether this run reconciles the namespace.
+func (a *apply) reconciles(name string) bool { return a.only == nil || a.only[name] }
 
 // nsConn is an open namespace with a netlink handle inside it.
 type nsConn struct {
@@ -157,13 +192,13 @@ func (a *apply) run(want plan.State) {
 		wanted[ns.Name] = true
 	}
 	// Namespaces first: deleting one also deletes the peers of its veths elsewhere.
-	existing, err := listNamespaces()
+	existing, err := a.existing()
 	if err != nil {
 		a.errs = append(a.errs, err)
 		return
 	}
 	for _, name := range existing {
-		if wanted[name] || !a.k.owned(name) {
+		if wanted[name] || !a.k.owned(name) || !a.reconciles(name) {
 			continue
 		}
 		if err := delNamespace(name); err != nil {
@@ -172,11 +207,15 @@ func (a *apply) run(want plan.State) {
 		}
 		a.changed(name, "netns deleted")
 	}
-	var live []plan.Namespace
+	var live, linked []plan.Namespace
 	for _, ns := range want.Namespaces {
 		if err := a.ctx.Err(); err != nil {
 			a.errs = append(a.errs, err)
 			return
+		}
+		if !a.reconciles(ns.Name) {
+			linked = append(linked, ns)
+			continue
 		}
 		if err := a.open(ns.Name); err != nil {
 			a.fail(ns.Name, err)
@@ -201,13 +240,13 @@ func (a *apply) run(want plan.State) {
 			unfiltered[ns.Name] = true
 		}
 	}
-	a.links(live)
-	for _, ns := range live {
+	a.links(live, linked)
+	for _, ns := range append(live, linked...) {
 		if err := a.ctx.Err(); err != nil {
 			a.errs = append(a.errs, err)
 			return
 		}
-		if unfiltered[ns.Name] {
+		if unfiltered[ns.Name] || !a.reconciles(ns.Name) && !a.relinked[ns.Name] {
 			continue
 		}
 		c := a.ns[ns.Name]
@@ -217,17 +256,38 @@ func (a *apply) run(want plan.State) {
 	}
 }
 
+// existing are the namespaces that this run may delete: all of them, or those named.
+func (a *apply) existing() ([]string, error) {
+	if a.only == nil {
+		return listNamespaces()
+	}
+	var out []string
+	for name := range a.only {
+		if _, err := os.Stat(filepath.Join(netnsDir, name)); err == nil {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // open opens the namespace, creating it when it is missing.
 func (a *apply) open(name string) error {
+	if a.openExisting(name) == nil {
+		return nil
+	}
+	if err := addNamespace(name); err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	a.changed(name, "netns created")
+	return a.openExisting(name)
+}
+
+// openExisting opens the namespace, an error when it is missing.
+func (a *apply) openExisting(name string) error {
 	fd, err := openNamespace(name)
 	if err != nil {
-		if err := addNamespace(name); err != nil {
-			return fmt.Errorf("create: %w", err)
-		}
-		a.changed(name, "netns created")
-		if fd, err = openNamespace(name); err != nil {
-			return err
-		}
+		return err
 	}
 	h, err := netlink.NewHandleAt(fd)
 	if err != nil {

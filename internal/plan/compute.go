@@ -88,7 +88,7 @@ func Compute(n *model.Network, internetNS string) State {
 	// The internet forwards between the public addresses of the VPCs on this host, as the
 	// real one would; it has no other route, so nothing leaves the machine.
 	internet := Namespace{Name: internetNS, Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}}
-	peerings := peeringLinks(n)
+	peerings := peeringLinks(n, model.SortedKeys(n.Peerings), peeringNumbers(n.Peerings))
 	groups := n.GroupAddresses()
 	for _, vpcID := range model.SortedKeys(n.VPCs) {
 		vpc := n.VPCs[vpcID]

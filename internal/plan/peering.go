@@ -30,24 +30,34 @@ func (l peeringLink) ends(vpc string) (local, remote netip.Prefix, ok bool) {
 	return netip.Prefix{}, netip.Prefix{}, false
 }
 
-// peeringLinks gives each active peering between two VPCs with running interfaces its
-// link, by connection ID. A peering whose other side has no router here carries nothing:
-// routes to it are dropped.
-func peeringLinks(n *model.Network) map[string]peeringLink {
+// peeringLinks gives each of the active peerings ids, between two VPCs with running
+// interfaces, its link, by connection ID. A peering whose other side has no router here
+// carries nothing: routes to it are dropped. number is each active peering's place in ID
+// order (peeringNumbers), which picks its link's /30.
+func peeringLinks(n *model.Network, ids []string, number map[string]int) map[string]peeringLink {
 	out := map[string]peeringLink{}
 	base := peeringAddrs.As4()
 	first := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-	for i, id := range model.SortedKeys(n.Peerings) {
+	for _, id := range ids {
 		p := n.Peerings[id]
-		if p.Requester == p.Accepter || len(runningInterfaces(n, p.Requester)) == 0 || len(runningInterfaces(n, p.Accepter)) == 0 {
+		if p == nil || p.Requester == p.Accepter || len(runningInterfaces(n, p.Requester)) == 0 || len(runningInterfaces(n, p.Accepter)) == 0 {
 			continue
 		}
-		net := first + 4*uint32(i)
+		net := first + 4*uint32(number[id])
 		addr := func(host uint32) netip.Prefix {
 			a := net + host
 			return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), 30)
 		}
 		out[id] = peeringLink{name: peeringLinkName(id), requester: p.Requester, accepter: p.Accepter, requesterAddr: addr(1), accepterAddr: addr(2)}
+	}
+	return out
+}
+
+// peeringNumbers is each active peering's place in ID order.
+func peeringNumbers(peerings map[string]*model.Peering) map[string]int {
+	out := make(map[string]int, len(peerings))
+	for i, id := range model.SortedKeys(peerings) {
+		out[id] = i
 	}
 	return out
 }

@@ -1,0 +1,437 @@
+package plan
+
+import (
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"vpcd/internal/model"
+)
+
+// LocalHost is the ID of the one host vpcd runs on today.
+const LocalHost = "local"
+
+// Host is the host a Planner plans for. Every VPC is on the local host today; with several
+// hosts, each plans only the namespaces it carries.
+type Host struct {
+	ID string
+	// Internet names the namespace of the simulated internet (Internet by default).
+	Internet string
+}
+
+// Source is the network a Planner reads: the whole of it, and what lets a change be
+// planned without a look at the rest. The informer keeps one current from the store
+// (control.NetworkBuilder); Index makes one of a model.Network.
+type Source interface {
+	Network() *model.Network
+	// VPC is the VPC's own part of the network: the VPC and its subnets, route tables,
+	// attached internet gateways, interfaces, instances, security groups, network ACLs
+	// and NAT gateways; nil when nothing of it is known.
+	VPC(id string) *model.Network
+	// Members are the IDs of the interfaces in a security group, in any order.
+	Members(group string) []string
+	// Peerings are the IDs of a VPC's active peering connections, in any order.
+	Peerings(vpc string) []string
+}
+
+// Planner plans one host VPC by VPC and keeps the plan, so that a change re-plans only
+// the VPCs it reaches: a VPC's namespaces (its router, instances and NAT gateways) read
+// the VPC's own part of the network, the VPCs peered with it and the members of the
+// groups its rules name, and nothing else. The simulated internet is put together from
+// each VPC's part of it. What Plan and PlanAll lay out is what Compute lays out.
+type Planner struct {
+	host       Host
+	vpcs       map[string]*vpcPlan  // by VPC ID
+	namespaces map[string]Namespace // every planned namespace, by name
+	numbers    map[string]int       // each peering's number (peeringNumbers), as planned
+	// Which VPCs' plans read a VPC as a peer, or a group's members.
+	readsPeer, readsGroup map[string]map[string]bool
+}
+
+// vpcPlan is one VPC's part of the plan and what it read beyond the VPC's own part.
+type vpcPlan struct {
+	namespaces []Namespace
+	internet   *Namespace // its links and routes in the internet, nil for none
+	peers      []string
+	groups     []string
+}
+
+// NewPlanner returns a planner of an empty host.
+func NewPlanner(h Host) *Planner {
+	if h.ID == "" {
+		h.ID = LocalHost
+	}
+	if h.Internet == "" {
+		h.Internet = Internet
+	}
+	p := &Planner{host: h}
+	p.reset()
+	return p
+}
+
+func (p *Planner) reset() {
+	p.vpcs, p.namespaces, p.numbers = map[string]*vpcPlan{}, map[string]Namespace{}, map[string]int{}
+	p.readsPeer, p.readsGroup = map[string]map[string]bool{}, map[string]map[string]bool{}
+}
+
+// Update is what a plan changed: the namespaces to create or reconcile and those to
+// delete, each sorted.
+type Update struct {
+	Changed, Deleted []string
+}
+
+// Empty reports whether the update changes nothing.
+func (u Update) Empty() bool { return len(u.Changed)+len(u.Deleted) == 0 }
+
+// PlanAll forgets the plan and plans every VPC of src again. Changed names every planned
+// namespace.
+func (p *Planner) PlanAll(src Source) Update {
+	before := p.namespaces
+	p.reset()
+	u := p.Plan(src, model.SortedKeys(src.Network().VPCs), nil)
+	u.Changed = model.SortedKeys(p.namespaces)
+	for name := range before {
+		if _, ok := p.namespaces[name]; !ok {
+			u.Deleted = append(u.Deleted, name)
+		}
+	}
+	sort.Strings(u.Deleted)
+	return u
+}
+
+// Plan re-plans the VPCs whose part of the network changed, those that read them (their
+// peers, the VPCs whose rules name the groups whose members changed) and the peers of
+// peerings whose link moved, and returns the namespaces whose plan changed.
+func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
+	whole := src.Network()
+	dirty := map[string]bool{}
+	for _, v := range vpcs {
+		dirty[v] = true
+		for r := range p.readsPeer[v] {
+			dirty[r] = true
+		}
+	}
+	for _, g := range groups {
+		for r := range p.readsGroup[g] {
+			dirty[r] = true
+		}
+	}
+	// A new or gone peering renumbers those after it: their links get other addresses.
+	numbers := peeringNumbers(whole.Peerings)
+	for id, k := range numbers {
+		if old, ok := p.numbers[id]; ok && old != k {
+			dirty[whole.Peerings[id].Requester], dirty[whole.Peerings[id].Accepter] = true, true
+		}
+	}
+	p.numbers = numbers
+	var u Update
+	internet := false
+	for _, v := range model.SortedKeys(dirty) {
+		old := p.vpcs[v]
+		now := p.planVPC(src, v)
+		p.forget(v, old)
+		if now != nil {
+			p.vpcs[v] = now
+			p.remember(v, now)
+		}
+		if !reflect.DeepEqual(old.internetPart(), now.internetPart()) {
+			internet = true
+		}
+		p.diff(&u, old.names(), now.all())
+	}
+	if internet {
+		p.diff(&u, []string{p.host.Internet}, p.internet())
+	}
+	sort.Strings(u.Changed)
+	sort.Strings(u.Deleted)
+	return u
+}
+
+// diff puts the namespaces now in place of those named before, and notes what changed.
+func (p *Planner) diff(u *Update, before []string, now []Namespace) {
+	planned := map[string]bool{}
+	for _, ns := range now {
+		planned[ns.Name] = true
+		if old, ok := p.namespaces[ns.Name]; !ok || !reflect.DeepEqual(old, ns) {
+			u.Changed = append(u.Changed, ns.Name)
+			p.namespaces[ns.Name] = ns
+		}
+	}
+	for _, name := range before {
+		if !planned[name] {
+			delete(p.namespaces, name)
+			u.Deleted = append(u.Deleted, name)
+		}
+	}
+}
+
+func (vp *vpcPlan) internetPart() *Namespace {
+	if vp == nil {
+		return nil
+	}
+	return vp.internet
+}
+
+func (vp *vpcPlan) all() []Namespace {
+	if vp == nil {
+		return nil
+	}
+	return vp.namespaces
+}
+
+func (vp *vpcPlan) names() []string {
+	var out []string
+	for _, ns := range vp.all() {
+		out = append(out, ns.Name)
+	}
+	return out
+}
+
+func (p *Planner) forget(vpc string, vp *vpcPlan) {
+	delete(p.vpcs, vpc)
+	if vp == nil {
+		return
+	}
+	for _, o := range vp.peers {
+		delete(p.readsPeer[o], vpc)
+	}
+	for _, g := range vp.groups {
+		delete(p.readsGroup[g], vpc)
+		if len(p.readsGroup[g]) == 0 {
+			delete(p.readsGroup, g)
+		}
+	}
+}
+
+func (p *Planner) remember(vpc string, vp *vpcPlan) {
+	add := func(m map[string]map[string]bool, k string) {
+		if m[k] == nil {
+			m[k] = map[string]bool{}
+		}
+		m[k][vpc] = true
+	}
+	for _, o := range vp.peers {
+		add(p.readsPeer, o)
+	}
+	for _, g := range vp.groups {
+		add(p.readsGroup, g)
+	}
+}
+
+// internet is the simulated internet put together from each VPC's part, in VPC ID order
+// as Compute puts it; nothing when no VPC has an internet gateway.
+func (p *Planner) internet() []Namespace {
+	ns := Namespace{Name: p.host.Internet, Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}}
+	for _, v := range model.SortedKeys(p.vpcs) {
+		if part := p.vpcs[v].internet; part != nil {
+			ns.Links = append(ns.Links, part.Links...)
+			ns.Routes = append(ns.Routes, part.Routes...)
+		}
+	}
+	if len(ns.Links) == 0 {
+		return nil
+	}
+	return []Namespace{ns}
+}
+
+// State is the whole plan, as Compute would give it.
+func (p *Planner) State() State {
+	return p.Namespaces(model.SortedKeys(p.namespaces))
+}
+
+// Namespaces are the planned namespaces of the names, and those at the other end of
+// their links, sorted: what the realizer needs to reconcile the named ones alone.
+func (p *Planner) Namespaces(names []string) State {
+	seen := map[string]bool{}
+	var st State
+	add := func(name string) {
+		if ns, ok := p.namespaces[name]; ok && !seen[name] {
+			seen[name] = true
+			st.Namespaces = append(st.Namespaces, ns)
+		}
+	}
+	for _, name := range names {
+		add(name)
+		for _, l := range p.namespaces[name].Links {
+			add(l.Peer.Namespace)
+		}
+	}
+	sort.Slice(st.Namespaces, func(i, j int) bool { return st.Namespaces[i].Name < st.Namespaces[j].Name })
+	return st
+}
+
+// planVPC lays out one VPC from what its plan reads, nil when the VPC is gone.
+func (p *Planner) planVPC(src Source, id string) *vpcPlan {
+	whole, own := src.Network(), src.VPC(id)
+	vpc := whole.VPCs[id]
+	if vpc == nil || own == nil {
+		return nil
+	}
+	n := p.inputs(src, id, own)
+	vp := &vpcPlan{}
+	for _, pcx := range n.peeringIDs {
+		vp.peers = append(vp.peers, whole.Peerings[pcx].Other(id))
+	}
+	vp.groups = n.groups
+	enis := runningInterfaces(n.Network, id)
+	if len(enis) == 0 {
+		return vp
+	}
+	peerings := peeringLinks(n.Network, n.peeringIDs, p.numbers)
+	router, instances := computeVPC(n.Network, vpc, enis, peerings, n.GroupAddresses())
+	if igw := attachedGateway(n.Network, id); igw != "" {
+		vp.internet = &Namespace{Name: p.host.Internet}
+		addGateway(n.Network, &router, vp.internet, igw, enis)
+	}
+	addPeerings(n.Network, &router, id, enis, peerings)
+	vp.namespaces = append(instances, router)
+	return vp
+}
+
+// inputs is the part of the network a VPC's plan reads.
+type inputs struct {
+	*model.Network
+	peeringIDs []string // the VPC's, sorted
+	groups     []string // whose members its rules name, sorted
+}
+
+// inputs gathers what the VPC's plan reads: its own part, the parts of its peers (their
+// running interfaces are the far ends of its peering links), the members of the groups
+// its rules name and the instances its routes name; the prefix lists and peerings of the
+// whole network.
+func (p *Planner) inputs(src Source, id string, own *model.Network) inputs {
+	whole := src.Network()
+	in := inputs{Network: model.NewNetwork()}
+	in.PrefixLists, in.Peerings = whole.PrefixLists, whole.Peerings
+	merge(in.Network, own)
+	in.peeringIDs = src.Peerings(id)
+	sort.Strings(in.peeringIDs)
+	for _, pcx := range in.peeringIDs {
+		if other := src.VPC(whole.Peerings[pcx].Other(id)); other != nil {
+			merge(in.Network, other)
+		}
+	}
+	groups := map[string]bool{}
+	for _, eni := range own.Interfaces {
+		for _, g := range eni.Groups {
+			sg := whole.SecurityGroups[g]
+			if sg == nil {
+				continue
+			}
+			in.SecurityGroups[g] = sg
+			for _, r := range sg.Rules {
+				if r.Group != "" && r.PrefixList == "" {
+					groups[r.Group] = true
+				}
+			}
+		}
+	}
+	in.groups = model.SortedKeys(groups)
+	for _, g := range in.groups {
+		for _, e := range src.Members(g) {
+			if eni := whole.Interfaces[e]; eni != nil {
+				in.Interfaces[e] = eni
+			}
+		}
+	}
+	for _, rt := range own.RouteTables {
+		for _, r := range rt.Routes {
+			if !strings.HasPrefix(r.Target, "i-") {
+				continue
+			}
+			if inst := whole.Instances[r.Target]; inst != nil {
+				in.Instances[inst.ID] = inst
+				if len(inst.Interfaces) > 0 && whole.Interfaces[inst.Interfaces[0]] != nil {
+					in.Interfaces[inst.Interfaces[0]] = whole.Interfaces[inst.Interfaces[0]]
+				}
+			}
+		}
+	}
+	return in
+}
+
+// merge adds the values of a VPC's part to n.
+func merge(n, part *model.Network) {
+	copyInto(n.VPCs, part.VPCs)
+	copyInto(n.Subnets, part.Subnets)
+	copyInto(n.RouteTables, part.RouteTables)
+	copyInto(n.InternetGateways, part.InternetGateways)
+	copyInto(n.Interfaces, part.Interfaces)
+	copyInto(n.Instances, part.Instances)
+	copyInto(n.SecurityGroups, part.SecurityGroups)
+	copyInto(n.NetworkACLs, part.NetworkACLs)
+	copyInto(n.NatGateways, part.NatGateways)
+}
+
+func copyInto[V any](dst, src map[string]V) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+// Index is a Source over a network that does not change: its parts and indexes are
+// found once, by a look at all of it.
+func Index(n *model.Network) Source {
+	x := &index{n: n, parts: map[string]*model.Network{}, members: map[string][]string{}, peerings: map[string][]string{}}
+	part := func(vpc string) *model.Network {
+		if x.parts[vpc] == nil {
+			x.parts[vpc] = model.NewNetwork()
+		}
+		return x.parts[vpc]
+	}
+	for id, v := range n.VPCs {
+		part(id).VPCs[id] = v
+	}
+	for id, v := range n.Subnets {
+		if v.VPC != "" {
+			part(v.VPC).Subnets[id] = v
+		}
+	}
+	for id, v := range n.RouteTables {
+		part(v.VPC).RouteTables[id] = v
+	}
+	for id, v := range n.InternetGateways {
+		if v.VPC != "" {
+			part(v.VPC).InternetGateways[id] = v
+		}
+	}
+	for id, v := range n.Interfaces {
+		part(v.VPC).Interfaces[id] = v
+		for _, g := range v.Groups {
+			if !slices.Contains(x.members[g], id) {
+				x.members[g] = append(x.members[g], id)
+			}
+		}
+	}
+	for id, v := range n.Instances {
+		part(v.VPC).Instances[id] = v
+	}
+	for id, v := range n.SecurityGroups {
+		part(v.VPC).SecurityGroups[id] = v
+	}
+	for id, v := range n.NetworkACLs {
+		part(v.VPC).NetworkACLs[id] = v
+	}
+	for id, v := range n.NatGateways {
+		part(v.VPC).NatGateways[id] = v
+	}
+	for id, pcx := range n.Peerings {
+		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)
+		if pcx.Accepter != pcx.Requester {
+			x.peerings[pcx.Accepter] = append(x.peerings[pcx.Accepter], id)
+		}
+	}
+	return x
+}
+
+type index struct {
+	n                 *model.Network
+	parts             map[string]*model.Network
+	members, peerings map[string][]string
+}
+
+func (x *index) Network() *model.Network       { return x.n }
+func (x *index) VPC(id string) *model.Network  { return x.parts[id] }
+func (x *index) Members(group string) []string { return x.members[group] }
+func (x *index) Peerings(vpc string) []string  { return x.peerings[vpc] }
