@@ -7,6 +7,15 @@
 // EC2 keeps its own package (internal/ec2): its protocol and codec predate this one.
 package aws
 
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+)
+
 //go:generate go run ./gen
 
 // Protocol is a service's wire protocol, in botocore's words.
@@ -45,3 +54,35 @@ type ErrorShape struct {
 	Status int  // the HTTP status it comes with
 	Fault  bool // the server's fault (Type Receiver) rather than the caller's (Sender)
 }
+
+// Time is a timestamp of an awsJson shape. On the wire it is epoch seconds (the Smithy
+// default for the JSON protocols; the SDKs refuse anything else), where encoding/json
+// would write RFC 3339.
+type Time struct{ time.Time }
+
+func (t Time) MarshalJSON() ([]byte, error) {
+	ms := t.UnixMilli()
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+}
+
+// UnmarshalJSON reads epoch seconds, and RFC 3339 text as botocore also accepts it.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if bytes.HasPrefix(b, []byte(`"`)) {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		v, err := time.Parse(time.RFC3339Nano, s)
+		t.Time = v
+		return err
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e12 {
+		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: timeType}
+	}
+	sec, frac := math.Modf(f)
+	t.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	return nil
+}
+
+var timeType = reflect.TypeOf(time.Time{})

@@ -269,7 +269,11 @@ func (g *generator) goType(name string, inContainer bool) string {
 	case "double", "float":
 		t = "float64"
 	case "timestamp":
+		// awsJson sends epoch seconds, which encoding/json cannot read into a time.Time.
 		t = "time.Time"
+		if g.m.Metadata.Protocol == "json" {
+			t = "aws.Time"
+		}
 	default:
 		panic("gen: shape " + name + " has a type the codecs do not know: " + s.Type)
 	}
@@ -279,10 +283,12 @@ func (g *generator) goType(name string, inContainer bool) string {
 	return "*" + t
 }
 
-// tags says how a member is named on the wire: json:"..." for awsJson (botocore's JSON
-// serializer uses locationName, else the member's name), xml:"..." for the query and XML
-// protocols (the same name; a list's items are wrapped in Name>item, "member" by default,
-// unless the list is flattened), and aws:"..." for what the protocols share: required,
+// tags says how a member is named on the wire, in the syntax of encoding/json and
+// encoding/xml: json:"..." for awsJson (botocore's JSON serializer uses locationName,
+// else the member's name), xml:"..." for the query and XML protocols (the same name; a
+// list's items are wrapped in Name>item, "member" by default, unless the list is
+// flattened: ",flat", which encoding/xml ignores and repeats the element as the model
+// wants), and aws:"..." for what the protocols share: required,
 // where a restXml member travels (uri=, querystring=, header=, headers=, statuscode) and
 // a timestamp format other than the protocol's default (ts=).
 func (g *generator) tags(member string, r *ref, required bool) string {
@@ -307,9 +313,12 @@ func (g *generator) tags(member string, r *ref, required bool) string {
 		wire = r.LocationName
 	}
 	var tag string
-	if g.m.Metadata.Protocol == "json" {
-		tag = fmt.Sprintf(`json:"%s"`, wire)
-	} else {
+	switch {
+	case g.m.Metadata.Protocol == "json":
+		tag = fmt.Sprintf(`json:"%s,omitempty"`, wire)
+	case r.Location != "":
+		tag = `xml:"-"` // in the URI or a header, not in the body
+	default:
 		if s.Type == "list" {
 			item := cmp(s.Member.LocationName, "member")
 			if s.Flattened || r.Flattened {
@@ -318,7 +327,7 @@ func (g *generator) tags(member string, r *ref, required bool) string {
 				wire += ">" + item
 			}
 		}
-		tag = fmt.Sprintf(`xml:"%s"`, wire)
+		tag = fmt.Sprintf(`xml:"%s,omitempty"`, wire)
 	}
 	if len(opts) > 0 {
 		tag += fmt.Sprintf(` aws:"%s"`, strings.Join(opts, ","))

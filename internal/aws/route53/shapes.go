@@ -166,1332 +166,1332 @@ var API = aws.Service{
 }
 
 type AccountLimit struct {
-	Type  *string `xml:"Type" aws:"required"`
-	Value *int64  `xml:"Value" aws:"required"`
+	Type  *string `xml:"Type,omitempty" aws:"required"`
+	Value *int64  `xml:"Value,omitempty" aws:"required"`
 }
 
 type ActivateKeySigningKeyRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=HostedZoneId"`
-	Name         *string `xml:"Name" aws:"required,uri=Name"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=HostedZoneId"`
+	Name         *string `xml:"-" aws:"required,uri=Name"`
 }
 
 type ActivateKeySigningKeyResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type AlarmIdentifier struct {
-	Name   *string `xml:"Name" aws:"required"`
-	Region *string `xml:"Region" aws:"required"`
+	Name   *string `xml:"Name,omitempty" aws:"required"`
+	Region *string `xml:"Region,omitempty" aws:"required"`
 }
 
 type AliasTarget struct {
-	DNSName              *string `xml:"DNSName" aws:"required"`
-	EvaluateTargetHealth *bool   `xml:"EvaluateTargetHealth" aws:"required"`
-	HostedZoneId         *string `xml:"HostedZoneId" aws:"required"`
+	DNSName              *string `xml:"DNSName,omitempty" aws:"required"`
+	EvaluateTargetHealth *bool   `xml:"EvaluateTargetHealth,omitempty" aws:"required"`
+	HostedZoneId         *string `xml:"HostedZoneId,omitempty" aws:"required"`
 }
 
 type AssociateVPCWithHostedZoneRequest struct {
-	Comment      *string `xml:"Comment"`
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
-	VPC          *VPC    `xml:"VPC" aws:"required"`
+	Comment      *string `xml:"Comment,omitempty"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
+	VPC          *VPC    `xml:"VPC,omitempty" aws:"required"`
 }
 
 type AssociateVPCWithHostedZoneResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type Change struct {
-	Action            *string            `xml:"Action" aws:"required"`
-	ResourceRecordSet *ResourceRecordSet `xml:"ResourceRecordSet" aws:"required"`
+	Action            *string            `xml:"Action,omitempty" aws:"required"`
+	ResourceRecordSet *ResourceRecordSet `xml:"ResourceRecordSet,omitempty" aws:"required"`
 }
 
 type ChangeBatch struct {
-	Changes []Change `xml:"Changes>Change" aws:"required"`
-	Comment *string  `xml:"Comment"`
+	Changes []Change `xml:"Changes>Change,omitempty" aws:"required"`
+	Comment *string  `xml:"Comment,omitempty"`
 }
 
 type ChangeCidrCollectionRequest struct {
-	Changes           []CidrCollectionChange `xml:"Changes>member" aws:"required"`
-	CollectionVersion *int64                 `xml:"CollectionVersion"`
-	Id                *string                `xml:"Id" aws:"required,uri=CidrCollectionId"`
+	Changes           []CidrCollectionChange `xml:"Changes>member,omitempty" aws:"required"`
+	CollectionVersion *int64                 `xml:"CollectionVersion,omitempty"`
+	Id                *string                `xml:"-" aws:"required,uri=CidrCollectionId"`
 }
 
 type ChangeCidrCollectionResponse struct {
-	Id *string `xml:"Id" aws:"required"`
+	Id *string `xml:"Id,omitempty" aws:"required"`
 }
 
 type ChangeInfo struct {
-	Comment     *string    `xml:"Comment"`
-	Id          *string    `xml:"Id" aws:"required"`
-	Status      *string    `xml:"Status" aws:"required"`
-	SubmittedAt *time.Time `xml:"SubmittedAt" aws:"required"`
+	Comment     *string    `xml:"Comment,omitempty"`
+	Id          *string    `xml:"Id,omitempty" aws:"required"`
+	Status      *string    `xml:"Status,omitempty" aws:"required"`
+	SubmittedAt *time.Time `xml:"SubmittedAt,omitempty" aws:"required"`
 }
 
 type ChangeResourceRecordSetsRequest struct {
-	ChangeBatch  *ChangeBatch `xml:"ChangeBatch" aws:"required"`
-	HostedZoneId *string      `xml:"HostedZoneId" aws:"required,uri=Id"`
+	ChangeBatch  *ChangeBatch `xml:"ChangeBatch,omitempty" aws:"required"`
+	HostedZoneId *string      `xml:"-" aws:"required,uri=Id"`
 }
 
 type ChangeResourceRecordSetsResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type ChangeTagsForResourceRequest struct {
-	AddTags       []Tag    `xml:"AddTags>Tag"`
-	RemoveTagKeys []string `xml:"RemoveTagKeys>Key"`
-	ResourceId    *string  `xml:"ResourceId" aws:"required,uri=ResourceId"`
-	ResourceType  *string  `xml:"ResourceType" aws:"required,uri=ResourceType"`
+	AddTags       []Tag    `xml:"AddTags>Tag,omitempty"`
+	RemoveTagKeys []string `xml:"RemoveTagKeys>Key,omitempty"`
+	ResourceId    *string  `xml:"-" aws:"required,uri=ResourceId"`
+	ResourceType  *string  `xml:"-" aws:"required,uri=ResourceType"`
 }
 
 type ChangeTagsForResourceResponse struct {
 }
 
 type CidrBlockInUseException struct {
-	Message *string `xml:"Message"`
+	Message *string `xml:"Message,omitempty"`
 }
 
 type CidrBlockSummary struct {
-	CidrBlock    *string `xml:"CidrBlock"`
-	LocationName *string `xml:"LocationName"`
+	CidrBlock    *string `xml:"CidrBlock,omitempty"`
+	LocationName *string `xml:"LocationName,omitempty"`
 }
 
 type CidrCollection struct {
-	Arn     *string `xml:"Arn"`
-	Id      *string `xml:"Id"`
-	Name    *string `xml:"Name"`
-	Version *int64  `xml:"Version"`
+	Arn     *string `xml:"Arn,omitempty"`
+	Id      *string `xml:"Id,omitempty"`
+	Name    *string `xml:"Name,omitempty"`
+	Version *int64  `xml:"Version,omitempty"`
 }
 
 type CidrCollectionAlreadyExistsException struct {
-	Message *string `xml:"Message"`
+	Message *string `xml:"Message,omitempty"`
 }
 
 type CidrCollectionChange struct {
-	Action       *string  `xml:"Action" aws:"required"`
-	CidrList     []string `xml:"CidrList>Cidr" aws:"required"`
-	LocationName *string  `xml:"LocationName" aws:"required"`
+	Action       *string  `xml:"Action,omitempty" aws:"required"`
+	CidrList     []string `xml:"CidrList>Cidr,omitempty" aws:"required"`
+	LocationName *string  `xml:"LocationName,omitempty" aws:"required"`
 }
 
 type CidrCollectionInUseException struct {
-	Message *string `xml:"Message"`
+	Message *string `xml:"Message,omitempty"`
 }
 
 type CidrCollectionVersionMismatchException struct {
-	Message *string `xml:"Message"`
+	Message *string `xml:"Message,omitempty"`
 }
 
 type CidrRoutingConfig struct {
-	CollectionId *string `xml:"CollectionId" aws:"required"`
-	LocationName *string `xml:"LocationName" aws:"required"`
+	CollectionId *string `xml:"CollectionId,omitempty" aws:"required"`
+	LocationName *string `xml:"LocationName,omitempty" aws:"required"`
 }
 
 type CloudWatchAlarmConfiguration struct {
-	ComparisonOperator *string     `xml:"ComparisonOperator" aws:"required"`
-	Dimensions         []Dimension `xml:"Dimensions>Dimension"`
-	EvaluationPeriods  *int32      `xml:"EvaluationPeriods" aws:"required"`
-	MetricName         *string     `xml:"MetricName" aws:"required"`
-	Namespace          *string     `xml:"Namespace" aws:"required"`
-	Period             *int32      `xml:"Period" aws:"required"`
-	Statistic          *string     `xml:"Statistic" aws:"required"`
-	Threshold          *float64    `xml:"Threshold" aws:"required"`
+	ComparisonOperator *string     `xml:"ComparisonOperator,omitempty" aws:"required"`
+	Dimensions         []Dimension `xml:"Dimensions>Dimension,omitempty"`
+	EvaluationPeriods  *int32      `xml:"EvaluationPeriods,omitempty" aws:"required"`
+	MetricName         *string     `xml:"MetricName,omitempty" aws:"required"`
+	Namespace          *string     `xml:"Namespace,omitempty" aws:"required"`
+	Period             *int32      `xml:"Period,omitempty" aws:"required"`
+	Statistic          *string     `xml:"Statistic,omitempty" aws:"required"`
+	Threshold          *float64    `xml:"Threshold,omitempty" aws:"required"`
 }
 
 type CollectionSummary struct {
-	Arn     *string `xml:"Arn"`
-	Id      *string `xml:"Id"`
-	Name    *string `xml:"Name"`
-	Version *int64  `xml:"Version"`
+	Arn     *string `xml:"Arn,omitempty"`
+	Id      *string `xml:"Id,omitempty"`
+	Name    *string `xml:"Name,omitempty"`
+	Version *int64  `xml:"Version,omitempty"`
 }
 
 type ConcurrentModification struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type ConflictingDomainExists struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type ConflictingTypes struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type Coordinates struct {
-	Latitude  *string `xml:"Latitude" aws:"required"`
-	Longitude *string `xml:"Longitude" aws:"required"`
+	Latitude  *string `xml:"Latitude,omitempty" aws:"required"`
+	Longitude *string `xml:"Longitude,omitempty" aws:"required"`
 }
 
 type CreateCidrCollectionRequest struct {
-	CallerReference *string `xml:"CallerReference" aws:"required"`
-	Name            *string `xml:"Name" aws:"required"`
+	CallerReference *string `xml:"CallerReference,omitempty" aws:"required"`
+	Name            *string `xml:"Name,omitempty" aws:"required"`
 }
 
 type CreateCidrCollectionResponse struct {
-	Collection *CidrCollection `xml:"Collection"`
-	Location   *string         `xml:"Location" aws:"header=Location"`
+	Collection *CidrCollection `xml:"Collection,omitempty"`
+	Location   *string         `xml:"-" aws:"header=Location"`
 }
 
 type CreateHealthCheckRequest struct {
-	CallerReference   *string            `xml:"CallerReference" aws:"required"`
-	HealthCheckConfig *HealthCheckConfig `xml:"HealthCheckConfig" aws:"required"`
+	CallerReference   *string            `xml:"CallerReference,omitempty" aws:"required"`
+	HealthCheckConfig *HealthCheckConfig `xml:"HealthCheckConfig,omitempty" aws:"required"`
 }
 
 type CreateHealthCheckResponse struct {
-	HealthCheck *HealthCheck `xml:"HealthCheck" aws:"required"`
-	Location    *string      `xml:"Location" aws:"required,header=Location"`
+	HealthCheck *HealthCheck `xml:"HealthCheck,omitempty" aws:"required"`
+	Location    *string      `xml:"-" aws:"required,header=Location"`
 }
 
 type CreateHostedZoneRequest struct {
-	CallerReference  *string           `xml:"CallerReference" aws:"required"`
-	DelegationSetId  *string           `xml:"DelegationSetId"`
-	HostedZoneConfig *HostedZoneConfig `xml:"HostedZoneConfig"`
-	Name             *string           `xml:"Name" aws:"required"`
-	VPC              *VPC              `xml:"VPC"`
+	CallerReference  *string           `xml:"CallerReference,omitempty" aws:"required"`
+	DelegationSetId  *string           `xml:"DelegationSetId,omitempty"`
+	HostedZoneConfig *HostedZoneConfig `xml:"HostedZoneConfig,omitempty"`
+	Name             *string           `xml:"Name,omitempty" aws:"required"`
+	VPC              *VPC              `xml:"VPC,omitempty"`
 }
 
 type CreateHostedZoneResponse struct {
-	ChangeInfo    *ChangeInfo    `xml:"ChangeInfo" aws:"required"`
-	DelegationSet *DelegationSet `xml:"DelegationSet" aws:"required"`
-	HostedZone    *HostedZone    `xml:"HostedZone" aws:"required"`
-	Location      *string        `xml:"Location" aws:"required,header=Location"`
-	VPC           *VPC           `xml:"VPC"`
+	ChangeInfo    *ChangeInfo    `xml:"ChangeInfo,omitempty" aws:"required"`
+	DelegationSet *DelegationSet `xml:"DelegationSet,omitempty" aws:"required"`
+	HostedZone    *HostedZone    `xml:"HostedZone,omitempty" aws:"required"`
+	Location      *string        `xml:"-" aws:"required,header=Location"`
+	VPC           *VPC           `xml:"VPC,omitempty"`
 }
 
 type CreateKeySigningKeyRequest struct {
-	CallerReference         *string `xml:"CallerReference" aws:"required"`
-	HostedZoneId            *string `xml:"HostedZoneId" aws:"required"`
-	KeyManagementServiceArn *string `xml:"KeyManagementServiceArn" aws:"required"`
-	Name                    *string `xml:"Name" aws:"required"`
-	Status                  *string `xml:"Status" aws:"required"`
+	CallerReference         *string `xml:"CallerReference,omitempty" aws:"required"`
+	HostedZoneId            *string `xml:"HostedZoneId,omitempty" aws:"required"`
+	KeyManagementServiceArn *string `xml:"KeyManagementServiceArn,omitempty" aws:"required"`
+	Name                    *string `xml:"Name,omitempty" aws:"required"`
+	Status                  *string `xml:"Status,omitempty" aws:"required"`
 }
 
 type CreateKeySigningKeyResponse struct {
-	ChangeInfo    *ChangeInfo    `xml:"ChangeInfo" aws:"required"`
-	KeySigningKey *KeySigningKey `xml:"KeySigningKey" aws:"required"`
-	Location      *string        `xml:"Location" aws:"required,header=Location"`
+	ChangeInfo    *ChangeInfo    `xml:"ChangeInfo,omitempty" aws:"required"`
+	KeySigningKey *KeySigningKey `xml:"KeySigningKey,omitempty" aws:"required"`
+	Location      *string        `xml:"-" aws:"required,header=Location"`
 }
 
 type CreateQueryLoggingConfigRequest struct {
-	CloudWatchLogsLogGroupArn *string `xml:"CloudWatchLogsLogGroupArn" aws:"required"`
-	HostedZoneId              *string `xml:"HostedZoneId" aws:"required"`
+	CloudWatchLogsLogGroupArn *string `xml:"CloudWatchLogsLogGroupArn,omitempty" aws:"required"`
+	HostedZoneId              *string `xml:"HostedZoneId,omitempty" aws:"required"`
 }
 
 type CreateQueryLoggingConfigResponse struct {
-	Location           *string             `xml:"Location" aws:"required,header=Location"`
-	QueryLoggingConfig *QueryLoggingConfig `xml:"QueryLoggingConfig" aws:"required"`
+	Location           *string             `xml:"-" aws:"required,header=Location"`
+	QueryLoggingConfig *QueryLoggingConfig `xml:"QueryLoggingConfig,omitempty" aws:"required"`
 }
 
 type CreateReusableDelegationSetRequest struct {
-	CallerReference *string `xml:"CallerReference" aws:"required"`
-	HostedZoneId    *string `xml:"HostedZoneId"`
+	CallerReference *string `xml:"CallerReference,omitempty" aws:"required"`
+	HostedZoneId    *string `xml:"HostedZoneId,omitempty"`
 }
 
 type CreateReusableDelegationSetResponse struct {
-	DelegationSet *DelegationSet `xml:"DelegationSet" aws:"required"`
-	Location      *string        `xml:"Location" aws:"required,header=Location"`
+	DelegationSet *DelegationSet `xml:"DelegationSet,omitempty" aws:"required"`
+	Location      *string        `xml:"-" aws:"required,header=Location"`
 }
 
 type CreateTrafficPolicyInstanceRequest struct {
-	HostedZoneId         *string `xml:"HostedZoneId" aws:"required"`
-	Name                 *string `xml:"Name" aws:"required"`
-	TTL                  *int64  `xml:"TTL" aws:"required"`
-	TrafficPolicyId      *string `xml:"TrafficPolicyId" aws:"required"`
-	TrafficPolicyVersion *int32  `xml:"TrafficPolicyVersion" aws:"required"`
+	HostedZoneId         *string `xml:"HostedZoneId,omitempty" aws:"required"`
+	Name                 *string `xml:"Name,omitempty" aws:"required"`
+	TTL                  *int64  `xml:"TTL,omitempty" aws:"required"`
+	TrafficPolicyId      *string `xml:"TrafficPolicyId,omitempty" aws:"required"`
+	TrafficPolicyVersion *int32  `xml:"TrafficPolicyVersion,omitempty" aws:"required"`
 }
 
 type CreateTrafficPolicyInstanceResponse struct {
-	Location              *string                `xml:"Location" aws:"required,header=Location"`
-	TrafficPolicyInstance *TrafficPolicyInstance `xml:"TrafficPolicyInstance" aws:"required"`
+	Location              *string                `xml:"-" aws:"required,header=Location"`
+	TrafficPolicyInstance *TrafficPolicyInstance `xml:"TrafficPolicyInstance,omitempty" aws:"required"`
 }
 
 type CreateTrafficPolicyRequest struct {
-	Comment  *string `xml:"Comment"`
-	Document *string `xml:"Document" aws:"required"`
-	Name     *string `xml:"Name" aws:"required"`
+	Comment  *string `xml:"Comment,omitempty"`
+	Document *string `xml:"Document,omitempty" aws:"required"`
+	Name     *string `xml:"Name,omitempty" aws:"required"`
 }
 
 type CreateTrafficPolicyResponse struct {
-	Location      *string        `xml:"Location" aws:"required,header=Location"`
-	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy" aws:"required"`
+	Location      *string        `xml:"-" aws:"required,header=Location"`
+	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy,omitempty" aws:"required"`
 }
 
 type CreateTrafficPolicyVersionRequest struct {
-	Comment  *string `xml:"Comment"`
-	Document *string `xml:"Document" aws:"required"`
-	Id       *string `xml:"Id" aws:"required,uri=Id"`
+	Comment  *string `xml:"Comment,omitempty"`
+	Document *string `xml:"Document,omitempty" aws:"required"`
+	Id       *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type CreateTrafficPolicyVersionResponse struct {
-	Location      *string        `xml:"Location" aws:"required,header=Location"`
-	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy" aws:"required"`
+	Location      *string        `xml:"-" aws:"required,header=Location"`
+	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy,omitempty" aws:"required"`
 }
 
 type CreateVPCAssociationAuthorizationRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
-	VPC          *VPC    `xml:"VPC" aws:"required"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
+	VPC          *VPC    `xml:"VPC,omitempty" aws:"required"`
 }
 
 type CreateVPCAssociationAuthorizationResponse struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required"`
-	VPC          *VPC    `xml:"VPC" aws:"required"`
+	HostedZoneId *string `xml:"HostedZoneId,omitempty" aws:"required"`
+	VPC          *VPC    `xml:"VPC,omitempty" aws:"required"`
 }
 
 type DNSSECNotFound struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type DNSSECStatus struct {
-	ServeSignature *string `xml:"ServeSignature"`
-	StatusMessage  *string `xml:"StatusMessage"`
+	ServeSignature *string `xml:"ServeSignature,omitempty"`
+	StatusMessage  *string `xml:"StatusMessage,omitempty"`
 }
 
 type DeactivateKeySigningKeyRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=HostedZoneId"`
-	Name         *string `xml:"Name" aws:"required,uri=Name"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=HostedZoneId"`
+	Name         *string `xml:"-" aws:"required,uri=Name"`
 }
 
 type DeactivateKeySigningKeyResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type DelegationSet struct {
-	CallerReference *string  `xml:"CallerReference"`
-	Id              *string  `xml:"Id"`
-	NameServers     []string `xml:"NameServers>NameServer" aws:"required"`
+	CallerReference *string  `xml:"CallerReference,omitempty"`
+	Id              *string  `xml:"Id,omitempty"`
+	NameServers     []string `xml:"NameServers>NameServer,omitempty" aws:"required"`
 }
 
 type DelegationSetAlreadyCreated struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type DelegationSetAlreadyReusable struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type DelegationSetInUse struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type DelegationSetNotAvailable struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type DelegationSetNotReusable struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type DeleteCidrCollectionRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=CidrCollectionId"`
+	Id *string `xml:"-" aws:"required,uri=CidrCollectionId"`
 }
 
 type DeleteCidrCollectionResponse struct {
 }
 
 type DeleteHealthCheckRequest struct {
-	HealthCheckId *string `xml:"HealthCheckId" aws:"required,uri=HealthCheckId"`
+	HealthCheckId *string `xml:"-" aws:"required,uri=HealthCheckId"`
 }
 
 type DeleteHealthCheckResponse struct {
 }
 
 type DeleteHostedZoneRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type DeleteHostedZoneResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type DeleteKeySigningKeyRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=HostedZoneId"`
-	Name         *string `xml:"Name" aws:"required,uri=Name"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=HostedZoneId"`
+	Name         *string `xml:"-" aws:"required,uri=Name"`
 }
 
 type DeleteKeySigningKeyResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type DeleteQueryLoggingConfigRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type DeleteQueryLoggingConfigResponse struct {
 }
 
 type DeleteReusableDelegationSetRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type DeleteReusableDelegationSetResponse struct {
 }
 
 type DeleteTrafficPolicyInstanceRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type DeleteTrafficPolicyInstanceResponse struct {
 }
 
 type DeleteTrafficPolicyRequest struct {
-	Id      *string `xml:"Id" aws:"required,uri=Id"`
-	Version *int32  `xml:"Version" aws:"required,uri=Version"`
+	Id      *string `xml:"-" aws:"required,uri=Id"`
+	Version *int32  `xml:"-" aws:"required,uri=Version"`
 }
 
 type DeleteTrafficPolicyResponse struct {
 }
 
 type DeleteVPCAssociationAuthorizationRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
-	VPC          *VPC    `xml:"VPC" aws:"required"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
+	VPC          *VPC    `xml:"VPC,omitempty" aws:"required"`
 }
 
 type DeleteVPCAssociationAuthorizationResponse struct {
 }
 
 type Dimension struct {
-	Name  *string `xml:"Name" aws:"required"`
-	Value *string `xml:"Value" aws:"required"`
+	Name  *string `xml:"Name,omitempty" aws:"required"`
+	Value *string `xml:"Value,omitempty" aws:"required"`
 }
 
 type DisableHostedZoneDNSSECRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type DisableHostedZoneDNSSECResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type DisassociateVPCFromHostedZoneRequest struct {
-	Comment      *string `xml:"Comment"`
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
-	VPC          *VPC    `xml:"VPC" aws:"required"`
+	Comment      *string `xml:"Comment,omitempty"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
+	VPC          *VPC    `xml:"VPC,omitempty" aws:"required"`
 }
 
 type DisassociateVPCFromHostedZoneResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type EnableHostedZoneDNSSECRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type EnableHostedZoneDNSSECResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type GeoLocation struct {
-	ContinentCode   *string `xml:"ContinentCode"`
-	CountryCode     *string `xml:"CountryCode"`
-	SubdivisionCode *string `xml:"SubdivisionCode"`
+	ContinentCode   *string `xml:"ContinentCode,omitempty"`
+	CountryCode     *string `xml:"CountryCode,omitempty"`
+	SubdivisionCode *string `xml:"SubdivisionCode,omitempty"`
 }
 
 type GeoLocationDetails struct {
-	ContinentCode   *string `xml:"ContinentCode"`
-	ContinentName   *string `xml:"ContinentName"`
-	CountryCode     *string `xml:"CountryCode"`
-	CountryName     *string `xml:"CountryName"`
-	SubdivisionCode *string `xml:"SubdivisionCode"`
-	SubdivisionName *string `xml:"SubdivisionName"`
+	ContinentCode   *string `xml:"ContinentCode,omitempty"`
+	ContinentName   *string `xml:"ContinentName,omitempty"`
+	CountryCode     *string `xml:"CountryCode,omitempty"`
+	CountryName     *string `xml:"CountryName,omitempty"`
+	SubdivisionCode *string `xml:"SubdivisionCode,omitempty"`
+	SubdivisionName *string `xml:"SubdivisionName,omitempty"`
 }
 
 type GeoProximityLocation struct {
-	AWSRegion      *string      `xml:"AWSRegion"`
-	Bias           *int32       `xml:"Bias"`
-	Coordinates    *Coordinates `xml:"Coordinates"`
-	LocalZoneGroup *string      `xml:"LocalZoneGroup"`
+	AWSRegion      *string      `xml:"AWSRegion,omitempty"`
+	Bias           *int32       `xml:"Bias,omitempty"`
+	Coordinates    *Coordinates `xml:"Coordinates,omitempty"`
+	LocalZoneGroup *string      `xml:"LocalZoneGroup,omitempty"`
 }
 
 type GetAccountLimitRequest struct {
-	Type *string `xml:"Type" aws:"required,uri=Type"`
+	Type *string `xml:"-" aws:"required,uri=Type"`
 }
 
 type GetAccountLimitResponse struct {
-	Count *int64        `xml:"Count" aws:"required"`
-	Limit *AccountLimit `xml:"Limit" aws:"required"`
+	Count *int64        `xml:"Count,omitempty" aws:"required"`
+	Limit *AccountLimit `xml:"Limit,omitempty" aws:"required"`
 }
 
 type GetChangeRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type GetChangeResponse struct {
-	ChangeInfo *ChangeInfo `xml:"ChangeInfo" aws:"required"`
+	ChangeInfo *ChangeInfo `xml:"ChangeInfo,omitempty" aws:"required"`
 }
 
 type GetCheckerIpRangesRequest struct {
 }
 
 type GetCheckerIpRangesResponse struct {
-	CheckerIpRanges []string `xml:"CheckerIpRanges>member" aws:"required"`
+	CheckerIpRanges []string `xml:"CheckerIpRanges>member,omitempty" aws:"required"`
 }
 
 type GetDNSSECRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type GetDNSSECResponse struct {
-	KeySigningKeys []KeySigningKey `xml:"KeySigningKeys>member" aws:"required"`
-	Status         *DNSSECStatus   `xml:"Status" aws:"required"`
+	KeySigningKeys []KeySigningKey `xml:"KeySigningKeys>member,omitempty" aws:"required"`
+	Status         *DNSSECStatus   `xml:"Status,omitempty" aws:"required"`
 }
 
 type GetGeoLocationRequest struct {
-	ContinentCode   *string `xml:"ContinentCode" aws:"querystring=continentcode"`
-	CountryCode     *string `xml:"CountryCode" aws:"querystring=countrycode"`
-	SubdivisionCode *string `xml:"SubdivisionCode" aws:"querystring=subdivisioncode"`
+	ContinentCode   *string `xml:"-" aws:"querystring=continentcode"`
+	CountryCode     *string `xml:"-" aws:"querystring=countrycode"`
+	SubdivisionCode *string `xml:"-" aws:"querystring=subdivisioncode"`
 }
 
 type GetGeoLocationResponse struct {
-	GeoLocationDetails *GeoLocationDetails `xml:"GeoLocationDetails" aws:"required"`
+	GeoLocationDetails *GeoLocationDetails `xml:"GeoLocationDetails,omitempty" aws:"required"`
 }
 
 type GetHealthCheckCountRequest struct {
 }
 
 type GetHealthCheckCountResponse struct {
-	HealthCheckCount *int64 `xml:"HealthCheckCount" aws:"required"`
+	HealthCheckCount *int64 `xml:"HealthCheckCount,omitempty" aws:"required"`
 }
 
 type GetHealthCheckLastFailureReasonRequest struct {
-	HealthCheckId *string `xml:"HealthCheckId" aws:"required,uri=HealthCheckId"`
+	HealthCheckId *string `xml:"-" aws:"required,uri=HealthCheckId"`
 }
 
 type GetHealthCheckLastFailureReasonResponse struct {
-	HealthCheckObservations []HealthCheckObservation `xml:"HealthCheckObservations>HealthCheckObservation" aws:"required"`
+	HealthCheckObservations []HealthCheckObservation `xml:"HealthCheckObservations>HealthCheckObservation,omitempty" aws:"required"`
 }
 
 type GetHealthCheckRequest struct {
-	HealthCheckId *string `xml:"HealthCheckId" aws:"required,uri=HealthCheckId"`
+	HealthCheckId *string `xml:"-" aws:"required,uri=HealthCheckId"`
 }
 
 type GetHealthCheckResponse struct {
-	HealthCheck *HealthCheck `xml:"HealthCheck" aws:"required"`
+	HealthCheck *HealthCheck `xml:"HealthCheck,omitempty" aws:"required"`
 }
 
 type GetHealthCheckStatusRequest struct {
-	HealthCheckId *string `xml:"HealthCheckId" aws:"required,uri=HealthCheckId"`
+	HealthCheckId *string `xml:"-" aws:"required,uri=HealthCheckId"`
 }
 
 type GetHealthCheckStatusResponse struct {
-	HealthCheckObservations []HealthCheckObservation `xml:"HealthCheckObservations>HealthCheckObservation" aws:"required"`
+	HealthCheckObservations []HealthCheckObservation `xml:"HealthCheckObservations>HealthCheckObservation,omitempty" aws:"required"`
 }
 
 type GetHostedZoneCountRequest struct {
 }
 
 type GetHostedZoneCountResponse struct {
-	HostedZoneCount *int64 `xml:"HostedZoneCount" aws:"required"`
+	HostedZoneCount *int64 `xml:"HostedZoneCount,omitempty" aws:"required"`
 }
 
 type GetHostedZoneLimitRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
-	Type         *string `xml:"Type" aws:"required,uri=Type"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
+	Type         *string `xml:"-" aws:"required,uri=Type"`
 }
 
 type GetHostedZoneLimitResponse struct {
-	Count *int64           `xml:"Count" aws:"required"`
-	Limit *HostedZoneLimit `xml:"Limit" aws:"required"`
+	Count *int64           `xml:"Count,omitempty" aws:"required"`
+	Limit *HostedZoneLimit `xml:"Limit,omitempty" aws:"required"`
 }
 
 type GetHostedZoneRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type GetHostedZoneResponse struct {
-	DelegationSet *DelegationSet `xml:"DelegationSet"`
-	HostedZone    *HostedZone    `xml:"HostedZone" aws:"required"`
-	VPCs          []VPC          `xml:"VPCs>VPC"`
+	DelegationSet *DelegationSet `xml:"DelegationSet,omitempty"`
+	HostedZone    *HostedZone    `xml:"HostedZone,omitempty" aws:"required"`
+	VPCs          []VPC          `xml:"VPCs>VPC,omitempty"`
 }
 
 type GetQueryLoggingConfigRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type GetQueryLoggingConfigResponse struct {
-	QueryLoggingConfig *QueryLoggingConfig `xml:"QueryLoggingConfig" aws:"required"`
+	QueryLoggingConfig *QueryLoggingConfig `xml:"QueryLoggingConfig,omitempty" aws:"required"`
 }
 
 type GetReusableDelegationSetLimitRequest struct {
-	DelegationSetId *string `xml:"DelegationSetId" aws:"required,uri=Id"`
-	Type            *string `xml:"Type" aws:"required,uri=Type"`
+	DelegationSetId *string `xml:"-" aws:"required,uri=Id"`
+	Type            *string `xml:"-" aws:"required,uri=Type"`
 }
 
 type GetReusableDelegationSetLimitResponse struct {
-	Count *int64                      `xml:"Count" aws:"required"`
-	Limit *ReusableDelegationSetLimit `xml:"Limit" aws:"required"`
+	Count *int64                      `xml:"Count,omitempty" aws:"required"`
+	Limit *ReusableDelegationSetLimit `xml:"Limit,omitempty" aws:"required"`
 }
 
 type GetReusableDelegationSetRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type GetReusableDelegationSetResponse struct {
-	DelegationSet *DelegationSet `xml:"DelegationSet" aws:"required"`
+	DelegationSet *DelegationSet `xml:"DelegationSet,omitempty" aws:"required"`
 }
 
 type GetTrafficPolicyInstanceCountRequest struct {
 }
 
 type GetTrafficPolicyInstanceCountResponse struct {
-	TrafficPolicyInstanceCount *int32 `xml:"TrafficPolicyInstanceCount" aws:"required"`
+	TrafficPolicyInstanceCount *int32 `xml:"TrafficPolicyInstanceCount,omitempty" aws:"required"`
 }
 
 type GetTrafficPolicyInstanceRequest struct {
-	Id *string `xml:"Id" aws:"required,uri=Id"`
+	Id *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type GetTrafficPolicyInstanceResponse struct {
-	TrafficPolicyInstance *TrafficPolicyInstance `xml:"TrafficPolicyInstance" aws:"required"`
+	TrafficPolicyInstance *TrafficPolicyInstance `xml:"TrafficPolicyInstance,omitempty" aws:"required"`
 }
 
 type GetTrafficPolicyRequest struct {
-	Id      *string `xml:"Id" aws:"required,uri=Id"`
-	Version *int32  `xml:"Version" aws:"required,uri=Version"`
+	Id      *string `xml:"-" aws:"required,uri=Id"`
+	Version *int32  `xml:"-" aws:"required,uri=Version"`
 }
 
 type GetTrafficPolicyResponse struct {
-	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy" aws:"required"`
+	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy,omitempty" aws:"required"`
 }
 
 type HealthCheck struct {
-	CallerReference              *string                       `xml:"CallerReference" aws:"required"`
-	CloudWatchAlarmConfiguration *CloudWatchAlarmConfiguration `xml:"CloudWatchAlarmConfiguration"`
-	HealthCheckConfig            *HealthCheckConfig            `xml:"HealthCheckConfig" aws:"required"`
-	HealthCheckVersion           *int64                        `xml:"HealthCheckVersion" aws:"required"`
-	Id                           *string                       `xml:"Id" aws:"required"`
-	LinkedService                *LinkedService                `xml:"LinkedService"`
+	CallerReference              *string                       `xml:"CallerReference,omitempty" aws:"required"`
+	CloudWatchAlarmConfiguration *CloudWatchAlarmConfiguration `xml:"CloudWatchAlarmConfiguration,omitempty"`
+	HealthCheckConfig            *HealthCheckConfig            `xml:"HealthCheckConfig,omitempty" aws:"required"`
+	HealthCheckVersion           *int64                        `xml:"HealthCheckVersion,omitempty" aws:"required"`
+	Id                           *string                       `xml:"Id,omitempty" aws:"required"`
+	LinkedService                *LinkedService                `xml:"LinkedService,omitempty"`
 }
 
 type HealthCheckAlreadyExists struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HealthCheckConfig struct {
-	AlarmIdentifier              *AlarmIdentifier `xml:"AlarmIdentifier"`
-	ChildHealthChecks            []string         `xml:"ChildHealthChecks>ChildHealthCheck"`
-	Disabled                     *bool            `xml:"Disabled"`
-	EnableSNI                    *bool            `xml:"EnableSNI"`
-	FailureThreshold             *int32           `xml:"FailureThreshold"`
-	FullyQualifiedDomainName     *string          `xml:"FullyQualifiedDomainName"`
-	HealthThreshold              *int32           `xml:"HealthThreshold"`
-	IPAddress                    *string          `xml:"IPAddress"`
-	InsufficientDataHealthStatus *string          `xml:"InsufficientDataHealthStatus"`
-	Inverted                     *bool            `xml:"Inverted"`
-	MeasureLatency               *bool            `xml:"MeasureLatency"`
-	Port                         *int32           `xml:"Port"`
-	Regions                      []string         `xml:"Regions>Region"`
-	RequestInterval              *int32           `xml:"RequestInterval"`
-	ResourcePath                 *string          `xml:"ResourcePath"`
-	RoutingControlArn            *string          `xml:"RoutingControlArn"`
-	SearchString                 *string          `xml:"SearchString"`
-	Type                         *string          `xml:"Type" aws:"required"`
+	AlarmIdentifier              *AlarmIdentifier `xml:"AlarmIdentifier,omitempty"`
+	ChildHealthChecks            []string         `xml:"ChildHealthChecks>ChildHealthCheck,omitempty"`
+	Disabled                     *bool            `xml:"Disabled,omitempty"`
+	EnableSNI                    *bool            `xml:"EnableSNI,omitempty"`
+	FailureThreshold             *int32           `xml:"FailureThreshold,omitempty"`
+	FullyQualifiedDomainName     *string          `xml:"FullyQualifiedDomainName,omitempty"`
+	HealthThreshold              *int32           `xml:"HealthThreshold,omitempty"`
+	IPAddress                    *string          `xml:"IPAddress,omitempty"`
+	InsufficientDataHealthStatus *string          `xml:"InsufficientDataHealthStatus,omitempty"`
+	Inverted                     *bool            `xml:"Inverted,omitempty"`
+	MeasureLatency               *bool            `xml:"MeasureLatency,omitempty"`
+	Port                         *int32           `xml:"Port,omitempty"`
+	Regions                      []string         `xml:"Regions>Region,omitempty"`
+	RequestInterval              *int32           `xml:"RequestInterval,omitempty"`
+	ResourcePath                 *string          `xml:"ResourcePath,omitempty"`
+	RoutingControlArn            *string          `xml:"RoutingControlArn,omitempty"`
+	SearchString                 *string          `xml:"SearchString,omitempty"`
+	Type                         *string          `xml:"Type,omitempty" aws:"required"`
 }
 
 type HealthCheckInUse struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HealthCheckObservation struct {
-	IPAddress    *string       `xml:"IPAddress"`
-	Region       *string       `xml:"Region"`
-	StatusReport *StatusReport `xml:"StatusReport"`
+	IPAddress    *string       `xml:"IPAddress,omitempty"`
+	Region       *string       `xml:"Region,omitempty"`
+	StatusReport *StatusReport `xml:"StatusReport,omitempty"`
 }
 
 type HealthCheckVersionMismatch struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HostedZone struct {
-	CallerReference        *string             `xml:"CallerReference" aws:"required"`
-	Config                 *HostedZoneConfig   `xml:"Config"`
-	Features               *HostedZoneFeatures `xml:"Features"`
-	Id                     *string             `xml:"Id" aws:"required"`
-	LinkedService          *LinkedService      `xml:"LinkedService"`
-	Name                   *string             `xml:"Name" aws:"required"`
-	ResourceRecordSetCount *int64              `xml:"ResourceRecordSetCount"`
+	CallerReference        *string             `xml:"CallerReference,omitempty" aws:"required"`
+	Config                 *HostedZoneConfig   `xml:"Config,omitempty"`
+	Features               *HostedZoneFeatures `xml:"Features,omitempty"`
+	Id                     *string             `xml:"Id,omitempty" aws:"required"`
+	LinkedService          *LinkedService      `xml:"LinkedService,omitempty"`
+	Name                   *string             `xml:"Name,omitempty" aws:"required"`
+	ResourceRecordSetCount *int64              `xml:"ResourceRecordSetCount,omitempty"`
 }
 
 type HostedZoneAlreadyExists struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HostedZoneConfig struct {
-	Comment     *string `xml:"Comment"`
-	PrivateZone *bool   `xml:"PrivateZone"`
+	Comment     *string `xml:"Comment,omitempty"`
+	PrivateZone *bool   `xml:"PrivateZone,omitempty"`
 }
 
 type HostedZoneFailureReasons struct {
-	AcceleratedRecovery *string `xml:"AcceleratedRecovery"`
+	AcceleratedRecovery *string `xml:"AcceleratedRecovery,omitempty"`
 }
 
 type HostedZoneFeatures struct {
-	AcceleratedRecoveryStatus *string                   `xml:"AcceleratedRecoveryStatus"`
-	FailureReasons            *HostedZoneFailureReasons `xml:"FailureReasons"`
+	AcceleratedRecoveryStatus *string                   `xml:"AcceleratedRecoveryStatus,omitempty"`
+	FailureReasons            *HostedZoneFailureReasons `xml:"FailureReasons,omitempty"`
 }
 
 type HostedZoneLimit struct {
-	Type  *string `xml:"Type" aws:"required"`
-	Value *int64  `xml:"Value" aws:"required"`
+	Type  *string `xml:"Type,omitempty" aws:"required"`
+	Value *int64  `xml:"Value,omitempty" aws:"required"`
 }
 
 type HostedZoneNotEmpty struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HostedZoneNotFound struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HostedZoneNotPrivate struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HostedZoneOwner struct {
-	OwningAccount *string `xml:"OwningAccount"`
-	OwningService *string `xml:"OwningService"`
+	OwningAccount *string `xml:"OwningAccount,omitempty"`
+	OwningService *string `xml:"OwningService,omitempty"`
 }
 
 type HostedZonePartiallyDelegated struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type HostedZoneSummary struct {
-	HostedZoneId *string          `xml:"HostedZoneId" aws:"required"`
-	Name         *string          `xml:"Name" aws:"required"`
-	Owner        *HostedZoneOwner `xml:"Owner" aws:"required"`
+	HostedZoneId *string          `xml:"HostedZoneId,omitempty" aws:"required"`
+	Name         *string          `xml:"Name,omitempty" aws:"required"`
+	Owner        *HostedZoneOwner `xml:"Owner,omitempty" aws:"required"`
 }
 
 type IncompatibleVersion struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InsufficientCloudWatchLogsResourcePolicy struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidArgument struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidChangeBatch struct {
-	Message  *string  `xml:"message"`
-	Messages []string `xml:"messages>Message"`
+	Message  *string  `xml:"message,omitempty"`
+	Messages []string `xml:"messages>Message,omitempty"`
 }
 
 type InvalidDomainName struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidInput struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidKMSArn struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidKeySigningKeyName struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidKeySigningKeyStatus struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidPaginationToken struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidSigningStatus struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidTrafficPolicyDocument struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidVPCId struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type KeySigningKey struct {
-	CreatedDate              *time.Time `xml:"CreatedDate"`
-	DNSKEYRecord             *string    `xml:"DNSKEYRecord"`
-	DSRecord                 *string    `xml:"DSRecord"`
-	DigestAlgorithmMnemonic  *string    `xml:"DigestAlgorithmMnemonic"`
-	DigestAlgorithmType      *int32     `xml:"DigestAlgorithmType"`
-	DigestValue              *string    `xml:"DigestValue"`
-	Flag                     *int32     `xml:"Flag"`
-	KeyTag                   *int32     `xml:"KeyTag"`
-	KmsArn                   *string    `xml:"KmsArn"`
-	LastModifiedDate         *time.Time `xml:"LastModifiedDate"`
-	Name                     *string    `xml:"Name"`
-	PublicKey                *string    `xml:"PublicKey"`
-	SigningAlgorithmMnemonic *string    `xml:"SigningAlgorithmMnemonic"`
-	SigningAlgorithmType     *int32     `xml:"SigningAlgorithmType"`
-	Status                   *string    `xml:"Status"`
-	StatusMessage            *string    `xml:"StatusMessage"`
+	CreatedDate              *time.Time `xml:"CreatedDate,omitempty"`
+	DNSKEYRecord             *string    `xml:"DNSKEYRecord,omitempty"`
+	DSRecord                 *string    `xml:"DSRecord,omitempty"`
+	DigestAlgorithmMnemonic  *string    `xml:"DigestAlgorithmMnemonic,omitempty"`
+	DigestAlgorithmType      *int32     `xml:"DigestAlgorithmType,omitempty"`
+	DigestValue              *string    `xml:"DigestValue,omitempty"`
+	Flag                     *int32     `xml:"Flag,omitempty"`
+	KeyTag                   *int32     `xml:"KeyTag,omitempty"`
+	KmsArn                   *string    `xml:"KmsArn,omitempty"`
+	LastModifiedDate         *time.Time `xml:"LastModifiedDate,omitempty"`
+	Name                     *string    `xml:"Name,omitempty"`
+	PublicKey                *string    `xml:"PublicKey,omitempty"`
+	SigningAlgorithmMnemonic *string    `xml:"SigningAlgorithmMnemonic,omitempty"`
+	SigningAlgorithmType     *int32     `xml:"SigningAlgorithmType,omitempty"`
+	Status                   *string    `xml:"Status,omitempty"`
+	StatusMessage            *string    `xml:"StatusMessage,omitempty"`
 }
 
 type KeySigningKeyAlreadyExists struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type KeySigningKeyInParentDSRecord struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type KeySigningKeyInUse struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type KeySigningKeyWithActiveStatusNotFound struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type LastVPCAssociation struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type LimitsExceeded struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type LinkedService struct {
-	Description      *string `xml:"Description"`
-	ServicePrincipal *string `xml:"ServicePrincipal"`
+	Description      *string `xml:"Description,omitempty"`
+	ServicePrincipal *string `xml:"ServicePrincipal,omitempty"`
 }
 
 type ListCidrBlocksRequest struct {
-	CollectionId *string `xml:"CollectionId" aws:"required,uri=CidrCollectionId"`
-	LocationName *string `xml:"LocationName" aws:"querystring=location"`
-	MaxResults   *string `xml:"MaxResults" aws:"querystring=maxresults"`
-	NextToken    *string `xml:"NextToken" aws:"querystring=nexttoken"`
+	CollectionId *string `xml:"-" aws:"required,uri=CidrCollectionId"`
+	LocationName *string `xml:"-" aws:"querystring=location"`
+	MaxResults   *string `xml:"-" aws:"querystring=maxresults"`
+	NextToken    *string `xml:"-" aws:"querystring=nexttoken"`
 }
 
 type ListCidrBlocksResponse struct {
-	CidrBlocks []CidrBlockSummary `xml:"CidrBlocks>member"`
-	NextToken  *string            `xml:"NextToken"`
+	CidrBlocks []CidrBlockSummary `xml:"CidrBlocks>member,omitempty"`
+	NextToken  *string            `xml:"NextToken,omitempty"`
 }
 
 type ListCidrCollectionsRequest struct {
-	MaxResults *string `xml:"MaxResults" aws:"querystring=maxresults"`
-	NextToken  *string `xml:"NextToken" aws:"querystring=nexttoken"`
+	MaxResults *string `xml:"-" aws:"querystring=maxresults"`
+	NextToken  *string `xml:"-" aws:"querystring=nexttoken"`
 }
 
 type ListCidrCollectionsResponse struct {
-	CidrCollections []CollectionSummary `xml:"CidrCollections>member"`
-	NextToken       *string             `xml:"NextToken"`
+	CidrCollections []CollectionSummary `xml:"CidrCollections>member,omitempty"`
+	NextToken       *string             `xml:"NextToken,omitempty"`
 }
 
 type ListCidrLocationsRequest struct {
-	CollectionId *string `xml:"CollectionId" aws:"required,uri=CidrCollectionId"`
-	MaxResults   *string `xml:"MaxResults" aws:"querystring=maxresults"`
-	NextToken    *string `xml:"NextToken" aws:"querystring=nexttoken"`
+	CollectionId *string `xml:"-" aws:"required,uri=CidrCollectionId"`
+	MaxResults   *string `xml:"-" aws:"querystring=maxresults"`
+	NextToken    *string `xml:"-" aws:"querystring=nexttoken"`
 }
 
 type ListCidrLocationsResponse struct {
-	CidrLocations []LocationSummary `xml:"CidrLocations>member"`
-	NextToken     *string           `xml:"NextToken"`
+	CidrLocations []LocationSummary `xml:"CidrLocations>member,omitempty"`
+	NextToken     *string           `xml:"NextToken,omitempty"`
 }
 
 type ListGeoLocationsRequest struct {
-	MaxItems             *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	StartContinentCode   *string `xml:"StartContinentCode" aws:"querystring=startcontinentcode"`
-	StartCountryCode     *string `xml:"StartCountryCode" aws:"querystring=startcountrycode"`
-	StartSubdivisionCode *string `xml:"StartSubdivisionCode" aws:"querystring=startsubdivisioncode"`
+	MaxItems             *string `xml:"-" aws:"querystring=maxitems"`
+	StartContinentCode   *string `xml:"-" aws:"querystring=startcontinentcode"`
+	StartCountryCode     *string `xml:"-" aws:"querystring=startcountrycode"`
+	StartSubdivisionCode *string `xml:"-" aws:"querystring=startsubdivisioncode"`
 }
 
 type ListGeoLocationsResponse struct {
-	GeoLocationDetailsList []GeoLocationDetails `xml:"GeoLocationDetailsList>GeoLocationDetails" aws:"required"`
-	IsTruncated            *bool                `xml:"IsTruncated" aws:"required"`
-	MaxItems               *string              `xml:"MaxItems" aws:"required"`
-	NextContinentCode      *string              `xml:"NextContinentCode"`
-	NextCountryCode        *string              `xml:"NextCountryCode"`
-	NextSubdivisionCode    *string              `xml:"NextSubdivisionCode"`
+	GeoLocationDetailsList []GeoLocationDetails `xml:"GeoLocationDetailsList>GeoLocationDetails,omitempty" aws:"required"`
+	IsTruncated            *bool                `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems               *string              `xml:"MaxItems,omitempty" aws:"required"`
+	NextContinentCode      *string              `xml:"NextContinentCode,omitempty"`
+	NextCountryCode        *string              `xml:"NextCountryCode,omitempty"`
+	NextSubdivisionCode    *string              `xml:"NextSubdivisionCode,omitempty"`
 }
 
 type ListHealthChecksRequest struct {
-	Marker   *string `xml:"Marker" aws:"querystring=marker"`
-	MaxItems *string `xml:"MaxItems" aws:"querystring=maxitems"`
+	Marker   *string `xml:"-" aws:"querystring=marker"`
+	MaxItems *string `xml:"-" aws:"querystring=maxitems"`
 }
 
 type ListHealthChecksResponse struct {
-	HealthChecks []HealthCheck `xml:"HealthChecks>HealthCheck" aws:"required"`
-	IsTruncated  *bool         `xml:"IsTruncated" aws:"required"`
-	Marker       *string       `xml:"Marker" aws:"required"`
-	MaxItems     *string       `xml:"MaxItems" aws:"required"`
-	NextMarker   *string       `xml:"NextMarker"`
+	HealthChecks []HealthCheck `xml:"HealthChecks>HealthCheck,omitempty" aws:"required"`
+	IsTruncated  *bool         `xml:"IsTruncated,omitempty" aws:"required"`
+	Marker       *string       `xml:"Marker,omitempty" aws:"required"`
+	MaxItems     *string       `xml:"MaxItems,omitempty" aws:"required"`
+	NextMarker   *string       `xml:"NextMarker,omitempty"`
 }
 
 type ListHostedZonesByNameRequest struct {
-	DNSName      *string `xml:"DNSName" aws:"querystring=dnsname"`
-	HostedZoneId *string `xml:"HostedZoneId" aws:"querystring=hostedzoneid"`
-	MaxItems     *string `xml:"MaxItems" aws:"querystring=maxitems"`
+	DNSName      *string `xml:"-" aws:"querystring=dnsname"`
+	HostedZoneId *string `xml:"-" aws:"querystring=hostedzoneid"`
+	MaxItems     *string `xml:"-" aws:"querystring=maxitems"`
 }
 
 type ListHostedZonesByNameResponse struct {
-	DNSName          *string      `xml:"DNSName"`
-	HostedZoneId     *string      `xml:"HostedZoneId"`
-	HostedZones      []HostedZone `xml:"HostedZones>HostedZone" aws:"required"`
-	IsTruncated      *bool        `xml:"IsTruncated" aws:"required"`
-	MaxItems         *string      `xml:"MaxItems" aws:"required"`
-	NextDNSName      *string      `xml:"NextDNSName"`
-	NextHostedZoneId *string      `xml:"NextHostedZoneId"`
+	DNSName          *string      `xml:"DNSName,omitempty"`
+	HostedZoneId     *string      `xml:"HostedZoneId,omitempty"`
+	HostedZones      []HostedZone `xml:"HostedZones>HostedZone,omitempty" aws:"required"`
+	IsTruncated      *bool        `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems         *string      `xml:"MaxItems,omitempty" aws:"required"`
+	NextDNSName      *string      `xml:"NextDNSName,omitempty"`
+	NextHostedZoneId *string      `xml:"NextHostedZoneId,omitempty"`
 }
 
 type ListHostedZonesByVPCRequest struct {
-	MaxItems  *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	NextToken *string `xml:"NextToken" aws:"querystring=nexttoken"`
-	VPCId     *string `xml:"VPCId" aws:"required,querystring=vpcid"`
-	VPCRegion *string `xml:"VPCRegion" aws:"required,querystring=vpcregion"`
+	MaxItems  *string `xml:"-" aws:"querystring=maxitems"`
+	NextToken *string `xml:"-" aws:"querystring=nexttoken"`
+	VPCId     *string `xml:"-" aws:"required,querystring=vpcid"`
+	VPCRegion *string `xml:"-" aws:"required,querystring=vpcregion"`
 }
 
 type ListHostedZonesByVPCResponse struct {
-	HostedZoneSummaries []HostedZoneSummary `xml:"HostedZoneSummaries>HostedZoneSummary" aws:"required"`
-	MaxItems            *string             `xml:"MaxItems" aws:"required"`
-	NextToken           *string             `xml:"NextToken"`
+	HostedZoneSummaries []HostedZoneSummary `xml:"HostedZoneSummaries>HostedZoneSummary,omitempty" aws:"required"`
+	MaxItems            *string             `xml:"MaxItems,omitempty" aws:"required"`
+	NextToken           *string             `xml:"NextToken,omitempty"`
 }
 
 type ListHostedZonesRequest struct {
-	DelegationSetId *string `xml:"DelegationSetId" aws:"querystring=delegationsetid"`
-	HostedZoneType  *string `xml:"HostedZoneType" aws:"querystring=hostedzonetype"`
-	Marker          *string `xml:"Marker" aws:"querystring=marker"`
-	MaxItems        *string `xml:"MaxItems" aws:"querystring=maxitems"`
+	DelegationSetId *string `xml:"-" aws:"querystring=delegationsetid"`
+	HostedZoneType  *string `xml:"-" aws:"querystring=hostedzonetype"`
+	Marker          *string `xml:"-" aws:"querystring=marker"`
+	MaxItems        *string `xml:"-" aws:"querystring=maxitems"`
 }
 
 type ListHostedZonesResponse struct {
-	HostedZones []HostedZone `xml:"HostedZones>HostedZone" aws:"required"`
-	IsTruncated *bool        `xml:"IsTruncated" aws:"required"`
-	Marker      *string      `xml:"Marker" aws:"required"`
-	MaxItems    *string      `xml:"MaxItems" aws:"required"`
-	NextMarker  *string      `xml:"NextMarker"`
+	HostedZones []HostedZone `xml:"HostedZones>HostedZone,omitempty" aws:"required"`
+	IsTruncated *bool        `xml:"IsTruncated,omitempty" aws:"required"`
+	Marker      *string      `xml:"Marker,omitempty" aws:"required"`
+	MaxItems    *string      `xml:"MaxItems,omitempty" aws:"required"`
+	NextMarker  *string      `xml:"NextMarker,omitempty"`
 }
 
 type ListQueryLoggingConfigsRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"querystring=hostedzoneid"`
-	MaxResults   *string `xml:"MaxResults" aws:"querystring=maxresults"`
-	NextToken    *string `xml:"NextToken" aws:"querystring=nexttoken"`
+	HostedZoneId *string `xml:"-" aws:"querystring=hostedzoneid"`
+	MaxResults   *string `xml:"-" aws:"querystring=maxresults"`
+	NextToken    *string `xml:"-" aws:"querystring=nexttoken"`
 }
 
 type ListQueryLoggingConfigsResponse struct {
-	NextToken           *string              `xml:"NextToken"`
-	QueryLoggingConfigs []QueryLoggingConfig `xml:"QueryLoggingConfigs>QueryLoggingConfig" aws:"required"`
+	NextToken           *string              `xml:"NextToken,omitempty"`
+	QueryLoggingConfigs []QueryLoggingConfig `xml:"QueryLoggingConfigs>QueryLoggingConfig,omitempty" aws:"required"`
 }
 
 type ListResourceRecordSetsRequest struct {
-	HostedZoneId          *string `xml:"HostedZoneId" aws:"required,uri=Id"`
-	MaxItems              *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	StartRecordIdentifier *string `xml:"StartRecordIdentifier" aws:"querystring=identifier"`
-	StartRecordName       *string `xml:"StartRecordName" aws:"querystring=name"`
-	StartRecordType       *string `xml:"StartRecordType" aws:"querystring=type"`
+	HostedZoneId          *string `xml:"-" aws:"required,uri=Id"`
+	MaxItems              *string `xml:"-" aws:"querystring=maxitems"`
+	StartRecordIdentifier *string `xml:"-" aws:"querystring=identifier"`
+	StartRecordName       *string `xml:"-" aws:"querystring=name"`
+	StartRecordType       *string `xml:"-" aws:"querystring=type"`
 }
 
 type ListResourceRecordSetsResponse struct {
-	IsTruncated          *bool               `xml:"IsTruncated" aws:"required"`
-	MaxItems             *string             `xml:"MaxItems" aws:"required"`
-	NextRecordIdentifier *string             `xml:"NextRecordIdentifier"`
-	NextRecordName       *string             `xml:"NextRecordName"`
-	NextRecordType       *string             `xml:"NextRecordType"`
-	ResourceRecordSets   []ResourceRecordSet `xml:"ResourceRecordSets>ResourceRecordSet" aws:"required"`
+	IsTruncated          *bool               `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems             *string             `xml:"MaxItems,omitempty" aws:"required"`
+	NextRecordIdentifier *string             `xml:"NextRecordIdentifier,omitempty"`
+	NextRecordName       *string             `xml:"NextRecordName,omitempty"`
+	NextRecordType       *string             `xml:"NextRecordType,omitempty"`
+	ResourceRecordSets   []ResourceRecordSet `xml:"ResourceRecordSets>ResourceRecordSet,omitempty" aws:"required"`
 }
 
 type ListReusableDelegationSetsRequest struct {
-	Marker   *string `xml:"Marker" aws:"querystring=marker"`
-	MaxItems *string `xml:"MaxItems" aws:"querystring=maxitems"`
+	Marker   *string `xml:"-" aws:"querystring=marker"`
+	MaxItems *string `xml:"-" aws:"querystring=maxitems"`
 }
 
 type ListReusableDelegationSetsResponse struct {
-	DelegationSets []DelegationSet `xml:"DelegationSets>DelegationSet" aws:"required"`
-	IsTruncated    *bool           `xml:"IsTruncated" aws:"required"`
-	Marker         *string         `xml:"Marker" aws:"required"`
-	MaxItems       *string         `xml:"MaxItems" aws:"required"`
-	NextMarker     *string         `xml:"NextMarker"`
+	DelegationSets []DelegationSet `xml:"DelegationSets>DelegationSet,omitempty" aws:"required"`
+	IsTruncated    *bool           `xml:"IsTruncated,omitempty" aws:"required"`
+	Marker         *string         `xml:"Marker,omitempty" aws:"required"`
+	MaxItems       *string         `xml:"MaxItems,omitempty" aws:"required"`
+	NextMarker     *string         `xml:"NextMarker,omitempty"`
 }
 
 type ListTagsForResourceRequest struct {
-	ResourceId   *string `xml:"ResourceId" aws:"required,uri=ResourceId"`
-	ResourceType *string `xml:"ResourceType" aws:"required,uri=ResourceType"`
+	ResourceId   *string `xml:"-" aws:"required,uri=ResourceId"`
+	ResourceType *string `xml:"-" aws:"required,uri=ResourceType"`
 }
 
 type ListTagsForResourceResponse struct {
-	ResourceTagSet *ResourceTagSet `xml:"ResourceTagSet" aws:"required"`
+	ResourceTagSet *ResourceTagSet `xml:"ResourceTagSet,omitempty" aws:"required"`
 }
 
 type ListTagsForResourcesRequest struct {
-	ResourceIds  []string `xml:"ResourceIds>ResourceId" aws:"required"`
-	ResourceType *string  `xml:"ResourceType" aws:"required,uri=ResourceType"`
+	ResourceIds  []string `xml:"ResourceIds>ResourceId,omitempty" aws:"required"`
+	ResourceType *string  `xml:"-" aws:"required,uri=ResourceType"`
 }
 
 type ListTagsForResourcesResponse struct {
-	ResourceTagSets []ResourceTagSet `xml:"ResourceTagSets>ResourceTagSet" aws:"required"`
+	ResourceTagSets []ResourceTagSet `xml:"ResourceTagSets>ResourceTagSet,omitempty" aws:"required"`
 }
 
 type ListTrafficPoliciesRequest struct {
-	MaxItems              *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	TrafficPolicyIdMarker *string `xml:"TrafficPolicyIdMarker" aws:"querystring=trafficpolicyid"`
+	MaxItems              *string `xml:"-" aws:"querystring=maxitems"`
+	TrafficPolicyIdMarker *string `xml:"-" aws:"querystring=trafficpolicyid"`
 }
 
 type ListTrafficPoliciesResponse struct {
-	IsTruncated            *bool                  `xml:"IsTruncated" aws:"required"`
-	MaxItems               *string                `xml:"MaxItems" aws:"required"`
-	TrafficPolicyIdMarker  *string                `xml:"TrafficPolicyIdMarker" aws:"required"`
-	TrafficPolicySummaries []TrafficPolicySummary `xml:"TrafficPolicySummaries>TrafficPolicySummary" aws:"required"`
+	IsTruncated            *bool                  `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems               *string                `xml:"MaxItems,omitempty" aws:"required"`
+	TrafficPolicyIdMarker  *string                `xml:"TrafficPolicyIdMarker,omitempty" aws:"required"`
+	TrafficPolicySummaries []TrafficPolicySummary `xml:"TrafficPolicySummaries>TrafficPolicySummary,omitempty" aws:"required"`
 }
 
 type ListTrafficPolicyInstancesByHostedZoneRequest struct {
-	HostedZoneId                    *string `xml:"HostedZoneId" aws:"required,querystring=id"`
-	MaxItems                        *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	TrafficPolicyInstanceNameMarker *string `xml:"TrafficPolicyInstanceNameMarker" aws:"querystring=trafficpolicyinstancename"`
-	TrafficPolicyInstanceTypeMarker *string `xml:"TrafficPolicyInstanceTypeMarker" aws:"querystring=trafficpolicyinstancetype"`
+	HostedZoneId                    *string `xml:"-" aws:"required,querystring=id"`
+	MaxItems                        *string `xml:"-" aws:"querystring=maxitems"`
+	TrafficPolicyInstanceNameMarker *string `xml:"-" aws:"querystring=trafficpolicyinstancename"`
+	TrafficPolicyInstanceTypeMarker *string `xml:"-" aws:"querystring=trafficpolicyinstancetype"`
 }
 
 type ListTrafficPolicyInstancesByHostedZoneResponse struct {
-	IsTruncated                     *bool                   `xml:"IsTruncated" aws:"required"`
-	MaxItems                        *string                 `xml:"MaxItems" aws:"required"`
-	TrafficPolicyInstanceNameMarker *string                 `xml:"TrafficPolicyInstanceNameMarker"`
-	TrafficPolicyInstanceTypeMarker *string                 `xml:"TrafficPolicyInstanceTypeMarker"`
-	TrafficPolicyInstances          []TrafficPolicyInstance `xml:"TrafficPolicyInstances>TrafficPolicyInstance" aws:"required"`
+	IsTruncated                     *bool                   `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems                        *string                 `xml:"MaxItems,omitempty" aws:"required"`
+	TrafficPolicyInstanceNameMarker *string                 `xml:"TrafficPolicyInstanceNameMarker,omitempty"`
+	TrafficPolicyInstanceTypeMarker *string                 `xml:"TrafficPolicyInstanceTypeMarker,omitempty"`
+	TrafficPolicyInstances          []TrafficPolicyInstance `xml:"TrafficPolicyInstances>TrafficPolicyInstance,omitempty" aws:"required"`
 }
 
 type ListTrafficPolicyInstancesByPolicyRequest struct {
-	HostedZoneIdMarker              *string `xml:"HostedZoneIdMarker" aws:"querystring=hostedzoneid"`
-	MaxItems                        *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	TrafficPolicyId                 *string `xml:"TrafficPolicyId" aws:"required,querystring=id"`
-	TrafficPolicyInstanceNameMarker *string `xml:"TrafficPolicyInstanceNameMarker" aws:"querystring=trafficpolicyinstancename"`
-	TrafficPolicyInstanceTypeMarker *string `xml:"TrafficPolicyInstanceTypeMarker" aws:"querystring=trafficpolicyinstancetype"`
-	TrafficPolicyVersion            *int32  `xml:"TrafficPolicyVersion" aws:"required,querystring=version"`
+	HostedZoneIdMarker              *string `xml:"-" aws:"querystring=hostedzoneid"`
+	MaxItems                        *string `xml:"-" aws:"querystring=maxitems"`
+	TrafficPolicyId                 *string `xml:"-" aws:"required,querystring=id"`
+	TrafficPolicyInstanceNameMarker *string `xml:"-" aws:"querystring=trafficpolicyinstancename"`
+	TrafficPolicyInstanceTypeMarker *string `xml:"-" aws:"querystring=trafficpolicyinstancetype"`
+	TrafficPolicyVersion            *int32  `xml:"-" aws:"required,querystring=version"`
 }
 
 type ListTrafficPolicyInstancesByPolicyResponse struct {
-	HostedZoneIdMarker              *string                 `xml:"HostedZoneIdMarker"`
-	IsTruncated                     *bool                   `xml:"IsTruncated" aws:"required"`
-	MaxItems                        *string                 `xml:"MaxItems" aws:"required"`
-	TrafficPolicyInstanceNameMarker *string                 `xml:"TrafficPolicyInstanceNameMarker"`
-	TrafficPolicyInstanceTypeMarker *string                 `xml:"TrafficPolicyInstanceTypeMarker"`
-	TrafficPolicyInstances          []TrafficPolicyInstance `xml:"TrafficPolicyInstances>TrafficPolicyInstance" aws:"required"`
+	HostedZoneIdMarker              *string                 `xml:"HostedZoneIdMarker,omitempty"`
+	IsTruncated                     *bool                   `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems                        *string                 `xml:"MaxItems,omitempty" aws:"required"`
+	TrafficPolicyInstanceNameMarker *string                 `xml:"TrafficPolicyInstanceNameMarker,omitempty"`
+	TrafficPolicyInstanceTypeMarker *string                 `xml:"TrafficPolicyInstanceTypeMarker,omitempty"`
+	TrafficPolicyInstances          []TrafficPolicyInstance `xml:"TrafficPolicyInstances>TrafficPolicyInstance,omitempty" aws:"required"`
 }
 
 type ListTrafficPolicyInstancesRequest struct {
-	HostedZoneIdMarker              *string `xml:"HostedZoneIdMarker" aws:"querystring=hostedzoneid"`
-	MaxItems                        *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	TrafficPolicyInstanceNameMarker *string `xml:"TrafficPolicyInstanceNameMarker" aws:"querystring=trafficpolicyinstancename"`
-	TrafficPolicyInstanceTypeMarker *string `xml:"TrafficPolicyInstanceTypeMarker" aws:"querystring=trafficpolicyinstancetype"`
+	HostedZoneIdMarker              *string `xml:"-" aws:"querystring=hostedzoneid"`
+	MaxItems                        *string `xml:"-" aws:"querystring=maxitems"`
+	TrafficPolicyInstanceNameMarker *string `xml:"-" aws:"querystring=trafficpolicyinstancename"`
+	TrafficPolicyInstanceTypeMarker *string `xml:"-" aws:"querystring=trafficpolicyinstancetype"`
 }
 
 type ListTrafficPolicyInstancesResponse struct {
-	HostedZoneIdMarker              *string                 `xml:"HostedZoneIdMarker"`
-	IsTruncated                     *bool                   `xml:"IsTruncated" aws:"required"`
-	MaxItems                        *string                 `xml:"MaxItems" aws:"required"`
-	TrafficPolicyInstanceNameMarker *string                 `xml:"TrafficPolicyInstanceNameMarker"`
-	TrafficPolicyInstanceTypeMarker *string                 `xml:"TrafficPolicyInstanceTypeMarker"`
-	TrafficPolicyInstances          []TrafficPolicyInstance `xml:"TrafficPolicyInstances>TrafficPolicyInstance" aws:"required"`
+	HostedZoneIdMarker              *string                 `xml:"HostedZoneIdMarker,omitempty"`
+	IsTruncated                     *bool                   `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems                        *string                 `xml:"MaxItems,omitempty" aws:"required"`
+	TrafficPolicyInstanceNameMarker *string                 `xml:"TrafficPolicyInstanceNameMarker,omitempty"`
+	TrafficPolicyInstanceTypeMarker *string                 `xml:"TrafficPolicyInstanceTypeMarker,omitempty"`
+	TrafficPolicyInstances          []TrafficPolicyInstance `xml:"TrafficPolicyInstances>TrafficPolicyInstance,omitempty" aws:"required"`
 }
 
 type ListTrafficPolicyVersionsRequest struct {
-	Id                         *string `xml:"Id" aws:"required,uri=Id"`
-	MaxItems                   *string `xml:"MaxItems" aws:"querystring=maxitems"`
-	TrafficPolicyVersionMarker *string `xml:"TrafficPolicyVersionMarker" aws:"querystring=trafficpolicyversion"`
+	Id                         *string `xml:"-" aws:"required,uri=Id"`
+	MaxItems                   *string `xml:"-" aws:"querystring=maxitems"`
+	TrafficPolicyVersionMarker *string `xml:"-" aws:"querystring=trafficpolicyversion"`
 }
 
 type ListTrafficPolicyVersionsResponse struct {
-	IsTruncated                *bool           `xml:"IsTruncated" aws:"required"`
-	MaxItems                   *string         `xml:"MaxItems" aws:"required"`
-	TrafficPolicies            []TrafficPolicy `xml:"TrafficPolicies>TrafficPolicy" aws:"required"`
-	TrafficPolicyVersionMarker *string         `xml:"TrafficPolicyVersionMarker" aws:"required"`
+	IsTruncated                *bool           `xml:"IsTruncated,omitempty" aws:"required"`
+	MaxItems                   *string         `xml:"MaxItems,omitempty" aws:"required"`
+	TrafficPolicies            []TrafficPolicy `xml:"TrafficPolicies>TrafficPolicy,omitempty" aws:"required"`
+	TrafficPolicyVersionMarker *string         `xml:"TrafficPolicyVersionMarker,omitempty" aws:"required"`
 }
 
 type ListVPCAssociationAuthorizationsRequest struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required,uri=Id"`
-	MaxResults   *string `xml:"MaxResults" aws:"querystring=maxresults"`
-	NextToken    *string `xml:"NextToken" aws:"querystring=nexttoken"`
+	HostedZoneId *string `xml:"-" aws:"required,uri=Id"`
+	MaxResults   *string `xml:"-" aws:"querystring=maxresults"`
+	NextToken    *string `xml:"-" aws:"querystring=nexttoken"`
 }
 
 type ListVPCAssociationAuthorizationsResponse struct {
-	HostedZoneId *string `xml:"HostedZoneId" aws:"required"`
-	NextToken    *string `xml:"NextToken"`
-	VPCs         []VPC   `xml:"VPCs>VPC" aws:"required"`
+	HostedZoneId *string `xml:"HostedZoneId,omitempty" aws:"required"`
+	NextToken    *string `xml:"NextToken,omitempty"`
+	VPCs         []VPC   `xml:"VPCs>VPC,omitempty" aws:"required"`
 }
 
 type LocationSummary struct {
-	LocationName *string `xml:"LocationName"`
+	LocationName *string `xml:"LocationName,omitempty"`
 }
 
 type NoSuchChange struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchCidrCollectionException struct {
-	Message *string `xml:"Message"`
+	Message *string `xml:"Message,omitempty"`
 }
 
 type NoSuchCidrLocationException struct {
-	Message *string `xml:"Message"`
+	Message *string `xml:"Message,omitempty"`
 }
 
 type NoSuchCloudWatchLogsLogGroup struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchDelegationSet struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchGeoLocation struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchHealthCheck struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchHostedZone struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchKeySigningKey struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchQueryLoggingConfig struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchTrafficPolicy struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NoSuchTrafficPolicyInstance struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type NotAuthorizedException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type PriorRequestNotComplete struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type PublicZoneVPCAssociation struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type QueryLoggingConfig struct {
-	CloudWatchLogsLogGroupArn *string `xml:"CloudWatchLogsLogGroupArn" aws:"required"`
-	HostedZoneId              *string `xml:"HostedZoneId" aws:"required"`
-	Id                        *string `xml:"Id" aws:"required"`
+	CloudWatchLogsLogGroupArn *string `xml:"CloudWatchLogsLogGroupArn,omitempty" aws:"required"`
+	HostedZoneId              *string `xml:"HostedZoneId,omitempty" aws:"required"`
+	Id                        *string `xml:"Id,omitempty" aws:"required"`
 }
 
 type QueryLoggingConfigAlreadyExists struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type ResourceRecord struct {
-	Value *string `xml:"Value" aws:"required"`
+	Value *string `xml:"Value,omitempty" aws:"required"`
 }
 
 type ResourceRecordSet struct {
-	AliasTarget             *AliasTarget          `xml:"AliasTarget"`
-	CidrRoutingConfig       *CidrRoutingConfig    `xml:"CidrRoutingConfig"`
-	Failover                *string               `xml:"Failover"`
-	GeoLocation             *GeoLocation          `xml:"GeoLocation"`
-	GeoProximityLocation    *GeoProximityLocation `xml:"GeoProximityLocation"`
-	HealthCheckId           *string               `xml:"HealthCheckId"`
-	MultiValueAnswer        *bool                 `xml:"MultiValueAnswer"`
-	Name                    *string               `xml:"Name" aws:"required"`
-	Region                  *string               `xml:"Region"`
-	ResourceRecords         []ResourceRecord      `xml:"ResourceRecords>ResourceRecord"`
-	SetIdentifier           *string               `xml:"SetIdentifier"`
-	TTL                     *int64                `xml:"TTL"`
-	TrafficPolicyInstanceId *string               `xml:"TrafficPolicyInstanceId"`
-	Type                    *string               `xml:"Type" aws:"required"`
-	Weight                  *int64                `xml:"Weight"`
+	AliasTarget             *AliasTarget          `xml:"AliasTarget,omitempty"`
+	CidrRoutingConfig       *CidrRoutingConfig    `xml:"CidrRoutingConfig,omitempty"`
+	Failover                *string               `xml:"Failover,omitempty"`
+	GeoLocation             *GeoLocation          `xml:"GeoLocation,omitempty"`
+	GeoProximityLocation    *GeoProximityLocation `xml:"GeoProximityLocation,omitempty"`
+	HealthCheckId           *string               `xml:"HealthCheckId,omitempty"`
+	MultiValueAnswer        *bool                 `xml:"MultiValueAnswer,omitempty"`
+	Name                    *string               `xml:"Name,omitempty" aws:"required"`
+	Region                  *string               `xml:"Region,omitempty"`
+	ResourceRecords         []ResourceRecord      `xml:"ResourceRecords>ResourceRecord,omitempty"`
+	SetIdentifier           *string               `xml:"SetIdentifier,omitempty"`
+	TTL                     *int64                `xml:"TTL,omitempty"`
+	TrafficPolicyInstanceId *string               `xml:"TrafficPolicyInstanceId,omitempty"`
+	Type                    *string               `xml:"Type,omitempty" aws:"required"`
+	Weight                  *int64                `xml:"Weight,omitempty"`
 }
 
 type ResourceTagSet struct {
-	ResourceId   *string `xml:"ResourceId"`
-	ResourceType *string `xml:"ResourceType"`
-	Tags         []Tag   `xml:"Tags>Tag"`
+	ResourceId   *string `xml:"ResourceId,omitempty"`
+	ResourceType *string `xml:"ResourceType,omitempty"`
+	Tags         []Tag   `xml:"Tags>Tag,omitempty"`
 }
 
 type ReusableDelegationSetLimit struct {
-	Type  *string `xml:"Type" aws:"required"`
-	Value *int64  `xml:"Value" aws:"required"`
+	Type  *string `xml:"Type,omitempty" aws:"required"`
+	Value *int64  `xml:"Value,omitempty" aws:"required"`
 }
 
 type StatusReport struct {
-	CheckedTime *time.Time `xml:"CheckedTime"`
-	Status      *string    `xml:"Status"`
+	CheckedTime *time.Time `xml:"CheckedTime,omitempty"`
+	Status      *string    `xml:"Status,omitempty"`
 }
 
 type Tag struct {
-	Key   *string `xml:"Key"`
-	Value *string `xml:"Value"`
+	Key   *string `xml:"Key,omitempty"`
+	Value *string `xml:"Value,omitempty"`
 }
 
 type TestDNSAnswerRequest struct {
-	EDNS0ClientSubnetIP   *string `xml:"EDNS0ClientSubnetIP" aws:"querystring=edns0clientsubnetip"`
-	EDNS0ClientSubnetMask *string `xml:"EDNS0ClientSubnetMask" aws:"querystring=edns0clientsubnetmask"`
-	HostedZoneId          *string `xml:"HostedZoneId" aws:"required,querystring=hostedzoneid"`
-	RecordName            *string `xml:"RecordName" aws:"required,querystring=recordname"`
-	RecordType            *string `xml:"RecordType" aws:"required,querystring=recordtype"`
-	ResolverIP            *string `xml:"ResolverIP" aws:"querystring=resolverip"`
+	EDNS0ClientSubnetIP   *string `xml:"-" aws:"querystring=edns0clientsubnetip"`
+	EDNS0ClientSubnetMask *string `xml:"-" aws:"querystring=edns0clientsubnetmask"`
+	HostedZoneId          *string `xml:"-" aws:"required,querystring=hostedzoneid"`
+	RecordName            *string `xml:"-" aws:"required,querystring=recordname"`
+	RecordType            *string `xml:"-" aws:"required,querystring=recordtype"`
+	ResolverIP            *string `xml:"-" aws:"querystring=resolverip"`
 }
 
 type TestDNSAnswerResponse struct {
-	Nameserver   *string  `xml:"Nameserver" aws:"required"`
-	Protocol     *string  `xml:"Protocol" aws:"required"`
-	RecordData   []string `xml:"RecordData>RecordDataEntry" aws:"required"`
-	RecordName   *string  `xml:"RecordName" aws:"required"`
-	RecordType   *string  `xml:"RecordType" aws:"required"`
-	ResponseCode *string  `xml:"ResponseCode" aws:"required"`
+	Nameserver   *string  `xml:"Nameserver,omitempty" aws:"required"`
+	Protocol     *string  `xml:"Protocol,omitempty" aws:"required"`
+	RecordData   []string `xml:"RecordData>RecordDataEntry,omitempty" aws:"required"`
+	RecordName   *string  `xml:"RecordName,omitempty" aws:"required"`
+	RecordType   *string  `xml:"RecordType,omitempty" aws:"required"`
+	ResponseCode *string  `xml:"ResponseCode,omitempty" aws:"required"`
 }
 
 type ThrottlingException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TooManyHealthChecks struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TooManyHostedZones struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TooManyKeySigningKeys struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TooManyTrafficPolicies struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TooManyTrafficPolicyInstances struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TooManyTrafficPolicyVersionsForCurrentPolicy struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TooManyVPCAssociationAuthorizations struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TrafficPolicy struct {
-	Comment  *string `xml:"Comment"`
-	Document *string `xml:"Document" aws:"required"`
-	Id       *string `xml:"Id" aws:"required"`
-	Name     *string `xml:"Name" aws:"required"`
-	Type     *string `xml:"Type" aws:"required"`
-	Version  *int32  `xml:"Version" aws:"required"`
+	Comment  *string `xml:"Comment,omitempty"`
+	Document *string `xml:"Document,omitempty" aws:"required"`
+	Id       *string `xml:"Id,omitempty" aws:"required"`
+	Name     *string `xml:"Name,omitempty" aws:"required"`
+	Type     *string `xml:"Type,omitempty" aws:"required"`
+	Version  *int32  `xml:"Version,omitempty" aws:"required"`
 }
 
 type TrafficPolicyAlreadyExists struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TrafficPolicyInUse struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TrafficPolicyInstance struct {
-	HostedZoneId         *string `xml:"HostedZoneId" aws:"required"`
-	Id                   *string `xml:"Id" aws:"required"`
-	Message              *string `xml:"Message" aws:"required"`
-	Name                 *string `xml:"Name" aws:"required"`
-	State                *string `xml:"State" aws:"required"`
-	TTL                  *int64  `xml:"TTL" aws:"required"`
-	TrafficPolicyId      *string `xml:"TrafficPolicyId" aws:"required"`
-	TrafficPolicyType    *string `xml:"TrafficPolicyType" aws:"required"`
-	TrafficPolicyVersion *int32  `xml:"TrafficPolicyVersion" aws:"required"`
+	HostedZoneId         *string `xml:"HostedZoneId,omitempty" aws:"required"`
+	Id                   *string `xml:"Id,omitempty" aws:"required"`
+	Message              *string `xml:"Message,omitempty" aws:"required"`
+	Name                 *string `xml:"Name,omitempty" aws:"required"`
+	State                *string `xml:"State,omitempty" aws:"required"`
+	TTL                  *int64  `xml:"TTL,omitempty" aws:"required"`
+	TrafficPolicyId      *string `xml:"TrafficPolicyId,omitempty" aws:"required"`
+	TrafficPolicyType    *string `xml:"TrafficPolicyType,omitempty" aws:"required"`
+	TrafficPolicyVersion *int32  `xml:"TrafficPolicyVersion,omitempty" aws:"required"`
 }
 
 type TrafficPolicyInstanceAlreadyExists struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type TrafficPolicySummary struct {
-	Id                 *string `xml:"Id" aws:"required"`
-	LatestVersion      *int32  `xml:"LatestVersion" aws:"required"`
-	Name               *string `xml:"Name" aws:"required"`
-	TrafficPolicyCount *int32  `xml:"TrafficPolicyCount" aws:"required"`
-	Type               *string `xml:"Type" aws:"required"`
+	Id                 *string `xml:"Id,omitempty" aws:"required"`
+	LatestVersion      *int32  `xml:"LatestVersion,omitempty" aws:"required"`
+	Name               *string `xml:"Name,omitempty" aws:"required"`
+	TrafficPolicyCount *int32  `xml:"TrafficPolicyCount,omitempty" aws:"required"`
+	Type               *string `xml:"Type,omitempty" aws:"required"`
 }
 
 type UpdateHealthCheckRequest struct {
-	AlarmIdentifier              *AlarmIdentifier `xml:"AlarmIdentifier"`
-	ChildHealthChecks            []string         `xml:"ChildHealthChecks>ChildHealthCheck"`
-	Disabled                     *bool            `xml:"Disabled"`
-	EnableSNI                    *bool            `xml:"EnableSNI"`
-	FailureThreshold             *int32           `xml:"FailureThreshold"`
-	FullyQualifiedDomainName     *string          `xml:"FullyQualifiedDomainName"`
-	HealthCheckId                *string          `xml:"HealthCheckId" aws:"required,uri=HealthCheckId"`
-	HealthCheckVersion           *int64           `xml:"HealthCheckVersion"`
-	HealthThreshold              *int32           `xml:"HealthThreshold"`
-	IPAddress                    *string          `xml:"IPAddress"`
-	InsufficientDataHealthStatus *string          `xml:"InsufficientDataHealthStatus"`
-	Inverted                     *bool            `xml:"Inverted"`
-	Port                         *int32           `xml:"Port"`
-	Regions                      []string         `xml:"Regions>Region"`
-	ResetElements                []string         `xml:"ResetElements>ResettableElementName"`
-	ResourcePath                 *string          `xml:"ResourcePath"`
-	SearchString                 *string          `xml:"SearchString"`
+	AlarmIdentifier              *AlarmIdentifier `xml:"AlarmIdentifier,omitempty"`
+	ChildHealthChecks            []string         `xml:"ChildHealthChecks>ChildHealthCheck,omitempty"`
+	Disabled                     *bool            `xml:"Disabled,omitempty"`
+	EnableSNI                    *bool            `xml:"EnableSNI,omitempty"`
+	FailureThreshold             *int32           `xml:"FailureThreshold,omitempty"`
+	FullyQualifiedDomainName     *string          `xml:"FullyQualifiedDomainName,omitempty"`
+	HealthCheckId                *string          `xml:"-" aws:"required,uri=HealthCheckId"`
+	HealthCheckVersion           *int64           `xml:"HealthCheckVersion,omitempty"`
+	HealthThreshold              *int32           `xml:"HealthThreshold,omitempty"`
+	IPAddress                    *string          `xml:"IPAddress,omitempty"`
+	InsufficientDataHealthStatus *string          `xml:"InsufficientDataHealthStatus,omitempty"`
+	Inverted                     *bool            `xml:"Inverted,omitempty"`
+	Port                         *int32           `xml:"Port,omitempty"`
+	Regions                      []string         `xml:"Regions>Region,omitempty"`
+	ResetElements                []string         `xml:"ResetElements>ResettableElementName,omitempty"`
+	ResourcePath                 *string          `xml:"ResourcePath,omitempty"`
+	SearchString                 *string          `xml:"SearchString,omitempty"`
 }
 
 type UpdateHealthCheckResponse struct {
-	HealthCheck *HealthCheck `xml:"HealthCheck" aws:"required"`
+	HealthCheck *HealthCheck `xml:"HealthCheck,omitempty" aws:"required"`
 }
 
 type UpdateHostedZoneCommentRequest struct {
-	Comment *string `xml:"Comment"`
-	Id      *string `xml:"Id" aws:"required,uri=Id"`
+	Comment *string `xml:"Comment,omitempty"`
+	Id      *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type UpdateHostedZoneCommentResponse struct {
-	HostedZone *HostedZone `xml:"HostedZone" aws:"required"`
+	HostedZone *HostedZone `xml:"HostedZone,omitempty" aws:"required"`
 }
 
 type UpdateHostedZoneFeaturesRequest struct {
-	EnableAcceleratedRecovery *bool   `xml:"EnableAcceleratedRecovery"`
-	HostedZoneId              *string `xml:"HostedZoneId" aws:"required,uri=Id"`
+	EnableAcceleratedRecovery *bool   `xml:"EnableAcceleratedRecovery,omitempty"`
+	HostedZoneId              *string `xml:"-" aws:"required,uri=Id"`
 }
 
 type UpdateHostedZoneFeaturesResponse struct {
 }
 
 type UpdateTrafficPolicyCommentRequest struct {
-	Comment *string `xml:"Comment" aws:"required"`
-	Id      *string `xml:"Id" aws:"required,uri=Id"`
-	Version *int32  `xml:"Version" aws:"required,uri=Version"`
+	Comment *string `xml:"Comment,omitempty" aws:"required"`
+	Id      *string `xml:"-" aws:"required,uri=Id"`
+	Version *int32  `xml:"-" aws:"required,uri=Version"`
 }
 
 type UpdateTrafficPolicyCommentResponse struct {
-	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy" aws:"required"`
+	TrafficPolicy *TrafficPolicy `xml:"TrafficPolicy,omitempty" aws:"required"`
 }
 
 type UpdateTrafficPolicyInstanceRequest struct {
-	Id                   *string `xml:"Id" aws:"required,uri=Id"`
-	TTL                  *int64  `xml:"TTL" aws:"required"`
-	TrafficPolicyId      *string `xml:"TrafficPolicyId" aws:"required"`
-	TrafficPolicyVersion *int32  `xml:"TrafficPolicyVersion" aws:"required"`
+	Id                   *string `xml:"-" aws:"required,uri=Id"`
+	TTL                  *int64  `xml:"TTL,omitempty" aws:"required"`
+	TrafficPolicyId      *string `xml:"TrafficPolicyId,omitempty" aws:"required"`
+	TrafficPolicyVersion *int32  `xml:"TrafficPolicyVersion,omitempty" aws:"required"`
 }
 
 type UpdateTrafficPolicyInstanceResponse struct {
-	TrafficPolicyInstance *TrafficPolicyInstance `xml:"TrafficPolicyInstance" aws:"required"`
+	TrafficPolicyInstance *TrafficPolicyInstance `xml:"TrafficPolicyInstance,omitempty" aws:"required"`
 }
 
 type VPC struct {
-	VPCId     *string `xml:"VPCId"`
-	VPCRegion *string `xml:"VPCRegion"`
+	VPCId     *string `xml:"VPCId,omitempty"`
+	VPCRegion *string `xml:"VPCRegion,omitempty"`
 }
 
 type VPCAssociationAuthorizationNotFound struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type VPCAssociationNotFound struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 var _ time.Time

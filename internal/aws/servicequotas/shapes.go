@@ -71,11 +71,11 @@ var API = aws.Service{
 }
 
 type AWSServiceAccessNotEnabledException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type AccessDeniedException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type AssociateServiceQuotaTemplateRequest struct {
@@ -85,23 +85,23 @@ type AssociateServiceQuotaTemplateResponse struct {
 }
 
 type CreateSupportCaseRequest struct {
-	RequestId *string `json:"RequestId" aws:"required"`
+	RequestId *string `json:"RequestId,omitempty" aws:"required"`
 }
 
 type CreateSupportCaseResponse struct {
 }
 
 type DeleteServiceQuotaIncreaseRequestFromTemplateRequest struct {
-	AwsRegion   *string `json:"AwsRegion" aws:"required"`
-	QuotaCode   *string `json:"QuotaCode" aws:"required"`
-	ServiceCode *string `json:"ServiceCode" aws:"required"`
+	AwsRegion   *string `json:"AwsRegion,omitempty" aws:"required"`
+	QuotaCode   *string `json:"QuotaCode,omitempty" aws:"required"`
+	ServiceCode *string `json:"ServiceCode,omitempty" aws:"required"`
 }
 
 type DeleteServiceQuotaIncreaseRequestFromTemplateResponse struct {
 }
 
 type DependencyAccessDeniedException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type DisassociateServiceQuotaTemplateRequest struct {
@@ -111,320 +111,320 @@ type DisassociateServiceQuotaTemplateResponse struct {
 }
 
 type ErrorReason struct {
-	ErrorCode    *string `json:"ErrorCode"`
-	ErrorMessage *string `json:"ErrorMessage"`
+	ErrorCode    *string `json:"ErrorCode,omitempty"`
+	ErrorMessage *string `json:"ErrorMessage,omitempty"`
 }
 
 type GetAWSDefaultServiceQuotaRequest struct {
-	QuotaCode   *string `json:"QuotaCode" aws:"required"`
-	ServiceCode *string `json:"ServiceCode" aws:"required"`
+	QuotaCode   *string `json:"QuotaCode,omitempty" aws:"required"`
+	ServiceCode *string `json:"ServiceCode,omitempty" aws:"required"`
 }
 
 type GetAWSDefaultServiceQuotaResponse struct {
-	Quota *ServiceQuota `json:"Quota"`
+	Quota *ServiceQuota `json:"Quota,omitempty"`
 }
 
 type GetAssociationForServiceQuotaTemplateRequest struct {
 }
 
 type GetAssociationForServiceQuotaTemplateResponse struct {
-	ServiceQuotaTemplateAssociationStatus *string `json:"ServiceQuotaTemplateAssociationStatus"`
+	ServiceQuotaTemplateAssociationStatus *string `json:"ServiceQuotaTemplateAssociationStatus,omitempty"`
 }
 
 type GetAutoManagementConfigurationRequest struct {
 }
 
 type GetAutoManagementConfigurationResponse struct {
-	ExclusionList   map[string][]QuotaInfo `json:"ExclusionList"`
-	NotificationArn *string                `json:"NotificationArn"`
-	OptInLevel      *string                `json:"OptInLevel"`
-	OptInStatus     *string                `json:"OptInStatus"`
-	OptInType       *string                `json:"OptInType"`
+	ExclusionList   map[string][]QuotaInfo `json:"ExclusionList,omitempty"`
+	NotificationArn *string                `json:"NotificationArn,omitempty"`
+	OptInLevel      *string                `json:"OptInLevel,omitempty"`
+	OptInStatus     *string                `json:"OptInStatus,omitempty"`
+	OptInType       *string                `json:"OptInType,omitempty"`
 }
 
 type GetQuotaUtilizationReportRequest struct {
-	MaxResults *int32  `json:"MaxResults"`
-	NextToken  *string `json:"NextToken"`
-	ReportId   *string `json:"ReportId" aws:"required"`
+	MaxResults *int32  `json:"MaxResults,omitempty"`
+	NextToken  *string `json:"NextToken,omitempty"`
+	ReportId   *string `json:"ReportId,omitempty" aws:"required"`
 }
 
 type GetQuotaUtilizationReportResponse struct {
-	ErrorCode    *string                `json:"ErrorCode"`
-	ErrorMessage *string                `json:"ErrorMessage"`
-	GeneratedAt  *time.Time             `json:"GeneratedAt"`
-	NextToken    *string                `json:"NextToken"`
-	Quotas       []QuotaUtilizationInfo `json:"Quotas"`
-	ReportId     *string                `json:"ReportId"`
-	Status       *string                `json:"Status"`
-	TotalCount   *int32                 `json:"TotalCount"`
+	ErrorCode    *string                `json:"ErrorCode,omitempty"`
+	ErrorMessage *string                `json:"ErrorMessage,omitempty"`
+	GeneratedAt  *aws.Time              `json:"GeneratedAt,omitempty"`
+	NextToken    *string                `json:"NextToken,omitempty"`
+	Quotas       []QuotaUtilizationInfo `json:"Quotas,omitempty"`
+	ReportId     *string                `json:"ReportId,omitempty"`
+	Status       *string                `json:"Status,omitempty"`
+	TotalCount   *int32                 `json:"TotalCount,omitempty"`
 }
 
 type GetRequestedServiceQuotaChangeRequest struct {
-	RequestId *string `json:"RequestId" aws:"required"`
+	RequestId *string `json:"RequestId,omitempty" aws:"required"`
 }
 
 type GetRequestedServiceQuotaChangeResponse struct {
-	RequestedQuota *RequestedServiceQuotaChange `json:"RequestedQuota"`
+	RequestedQuota *RequestedServiceQuotaChange `json:"RequestedQuota,omitempty"`
 }
 
 type GetServiceQuotaIncreaseRequestFromTemplateRequest struct {
-	AwsRegion   *string `json:"AwsRegion" aws:"required"`
-	QuotaCode   *string `json:"QuotaCode" aws:"required"`
-	ServiceCode *string `json:"ServiceCode" aws:"required"`
+	AwsRegion   *string `json:"AwsRegion,omitempty" aws:"required"`
+	QuotaCode   *string `json:"QuotaCode,omitempty" aws:"required"`
+	ServiceCode *string `json:"ServiceCode,omitempty" aws:"required"`
 }
 
 type GetServiceQuotaIncreaseRequestFromTemplateResponse struct {
-	ServiceQuotaIncreaseRequestInTemplate *ServiceQuotaIncreaseRequestInTemplate `json:"ServiceQuotaIncreaseRequestInTemplate"`
+	ServiceQuotaIncreaseRequestInTemplate *ServiceQuotaIncreaseRequestInTemplate `json:"ServiceQuotaIncreaseRequestInTemplate,omitempty"`
 }
 
 type GetServiceQuotaRequest struct {
-	ContextId   *string `json:"ContextId"`
-	QuotaCode   *string `json:"QuotaCode" aws:"required"`
-	ServiceCode *string `json:"ServiceCode" aws:"required"`
+	ContextId   *string `json:"ContextId,omitempty"`
+	QuotaCode   *string `json:"QuotaCode,omitempty" aws:"required"`
+	ServiceCode *string `json:"ServiceCode,omitempty" aws:"required"`
 }
 
 type GetServiceQuotaResponse struct {
-	Quota *ServiceQuota `json:"Quota"`
+	Quota *ServiceQuota `json:"Quota,omitempty"`
 }
 
 type IllegalArgumentException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type InvalidPaginationTokenException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type InvalidResourceStateException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type ListAWSDefaultServiceQuotasRequest struct {
-	MaxResults  *int32  `json:"MaxResults"`
-	NextToken   *string `json:"NextToken"`
-	ServiceCode *string `json:"ServiceCode" aws:"required"`
+	MaxResults  *int32  `json:"MaxResults,omitempty"`
+	NextToken   *string `json:"NextToken,omitempty"`
+	ServiceCode *string `json:"ServiceCode,omitempty" aws:"required"`
 }
 
 type ListAWSDefaultServiceQuotasResponse struct {
-	NextToken *string        `json:"NextToken"`
-	Quotas    []ServiceQuota `json:"Quotas"`
+	NextToken *string        `json:"NextToken,omitempty"`
+	Quotas    []ServiceQuota `json:"Quotas,omitempty"`
 }
 
 type ListRequestedServiceQuotaChangeHistoryByQuotaRequest struct {
-	MaxResults            *int32  `json:"MaxResults"`
-	NextToken             *string `json:"NextToken"`
-	QuotaCode             *string `json:"QuotaCode" aws:"required"`
-	QuotaRequestedAtLevel *string `json:"QuotaRequestedAtLevel"`
-	ServiceCode           *string `json:"ServiceCode" aws:"required"`
-	Status                *string `json:"Status"`
+	MaxResults            *int32  `json:"MaxResults,omitempty"`
+	NextToken             *string `json:"NextToken,omitempty"`
+	QuotaCode             *string `json:"QuotaCode,omitempty" aws:"required"`
+	QuotaRequestedAtLevel *string `json:"QuotaRequestedAtLevel,omitempty"`
+	ServiceCode           *string `json:"ServiceCode,omitempty" aws:"required"`
+	Status                *string `json:"Status,omitempty"`
 }
 
 type ListRequestedServiceQuotaChangeHistoryByQuotaResponse struct {
-	NextToken       *string                       `json:"NextToken"`
-	RequestedQuotas []RequestedServiceQuotaChange `json:"RequestedQuotas"`
+	NextToken       *string                       `json:"NextToken,omitempty"`
+	RequestedQuotas []RequestedServiceQuotaChange `json:"RequestedQuotas,omitempty"`
 }
 
 type ListRequestedServiceQuotaChangeHistoryRequest struct {
-	MaxResults            *int32  `json:"MaxResults"`
-	NextToken             *string `json:"NextToken"`
-	QuotaRequestedAtLevel *string `json:"QuotaRequestedAtLevel"`
-	ServiceCode           *string `json:"ServiceCode"`
-	Status                *string `json:"Status"`
+	MaxResults            *int32  `json:"MaxResults,omitempty"`
+	NextToken             *string `json:"NextToken,omitempty"`
+	QuotaRequestedAtLevel *string `json:"QuotaRequestedAtLevel,omitempty"`
+	ServiceCode           *string `json:"ServiceCode,omitempty"`
+	Status                *string `json:"Status,omitempty"`
 }
 
 type ListRequestedServiceQuotaChangeHistoryResponse struct {
-	NextToken       *string                       `json:"NextToken"`
-	RequestedQuotas []RequestedServiceQuotaChange `json:"RequestedQuotas"`
+	NextToken       *string                       `json:"NextToken,omitempty"`
+	RequestedQuotas []RequestedServiceQuotaChange `json:"RequestedQuotas,omitempty"`
 }
 
 type ListServiceQuotaIncreaseRequestsInTemplateRequest struct {
-	AwsRegion   *string `json:"AwsRegion"`
-	MaxResults  *int32  `json:"MaxResults"`
-	NextToken   *string `json:"NextToken"`
-	ServiceCode *string `json:"ServiceCode"`
+	AwsRegion   *string `json:"AwsRegion,omitempty"`
+	MaxResults  *int32  `json:"MaxResults,omitempty"`
+	NextToken   *string `json:"NextToken,omitempty"`
+	ServiceCode *string `json:"ServiceCode,omitempty"`
 }
 
 type ListServiceQuotaIncreaseRequestsInTemplateResponse struct {
-	NextToken                                 *string                                 `json:"NextToken"`
-	ServiceQuotaIncreaseRequestInTemplateList []ServiceQuotaIncreaseRequestInTemplate `json:"ServiceQuotaIncreaseRequestInTemplateList"`
+	NextToken                                 *string                                 `json:"NextToken,omitempty"`
+	ServiceQuotaIncreaseRequestInTemplateList []ServiceQuotaIncreaseRequestInTemplate `json:"ServiceQuotaIncreaseRequestInTemplateList,omitempty"`
 }
 
 type ListServiceQuotasRequest struct {
-	MaxResults          *int32  `json:"MaxResults"`
-	NextToken           *string `json:"NextToken"`
-	QuotaAppliedAtLevel *string `json:"QuotaAppliedAtLevel"`
-	QuotaCode           *string `json:"QuotaCode"`
-	ServiceCode         *string `json:"ServiceCode" aws:"required"`
+	MaxResults          *int32  `json:"MaxResults,omitempty"`
+	NextToken           *string `json:"NextToken,omitempty"`
+	QuotaAppliedAtLevel *string `json:"QuotaAppliedAtLevel,omitempty"`
+	QuotaCode           *string `json:"QuotaCode,omitempty"`
+	ServiceCode         *string `json:"ServiceCode,omitempty" aws:"required"`
 }
 
 type ListServiceQuotasResponse struct {
-	NextToken *string        `json:"NextToken"`
-	Quotas    []ServiceQuota `json:"Quotas"`
+	NextToken *string        `json:"NextToken,omitempty"`
+	Quotas    []ServiceQuota `json:"Quotas,omitempty"`
 }
 
 type ListServicesRequest struct {
-	MaxResults *int32  `json:"MaxResults"`
-	NextToken  *string `json:"NextToken"`
+	MaxResults *int32  `json:"MaxResults,omitempty"`
+	NextToken  *string `json:"NextToken,omitempty"`
 }
 
 type ListServicesResponse struct {
-	NextToken *string       `json:"NextToken"`
-	Services  []ServiceInfo `json:"Services"`
+	NextToken *string       `json:"NextToken,omitempty"`
+	Services  []ServiceInfo `json:"Services,omitempty"`
 }
 
 type ListTagsForResourceRequest struct {
-	ResourceARN *string `json:"ResourceARN" aws:"required"`
+	ResourceARN *string `json:"ResourceARN,omitempty" aws:"required"`
 }
 
 type ListTagsForResourceResponse struct {
-	Tags []Tag `json:"Tags"`
+	Tags []Tag `json:"Tags,omitempty"`
 }
 
 type MetricInfo struct {
-	MetricDimensions              map[string]string `json:"MetricDimensions"`
-	MetricName                    *string           `json:"MetricName"`
-	MetricNamespace               *string           `json:"MetricNamespace"`
-	MetricStatisticRecommendation *string           `json:"MetricStatisticRecommendation"`
+	MetricDimensions              map[string]string `json:"MetricDimensions,omitempty"`
+	MetricName                    *string           `json:"MetricName,omitempty"`
+	MetricNamespace               *string           `json:"MetricNamespace,omitempty"`
+	MetricStatisticRecommendation *string           `json:"MetricStatisticRecommendation,omitempty"`
 }
 
 type NoAvailableOrganizationException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type NoSuchResourceException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type OrganizationNotInAllFeaturesModeException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type PutServiceQuotaIncreaseRequestIntoTemplateRequest struct {
-	AwsRegion    *string  `json:"AwsRegion" aws:"required"`
-	DesiredValue *float64 `json:"DesiredValue" aws:"required"`
-	QuotaCode    *string  `json:"QuotaCode" aws:"required"`
-	ServiceCode  *string  `json:"ServiceCode" aws:"required"`
+	AwsRegion    *string  `json:"AwsRegion,omitempty" aws:"required"`
+	DesiredValue *float64 `json:"DesiredValue,omitempty" aws:"required"`
+	QuotaCode    *string  `json:"QuotaCode,omitempty" aws:"required"`
+	ServiceCode  *string  `json:"ServiceCode,omitempty" aws:"required"`
 }
 
 type PutServiceQuotaIncreaseRequestIntoTemplateResponse struct {
-	ServiceQuotaIncreaseRequestInTemplate *ServiceQuotaIncreaseRequestInTemplate `json:"ServiceQuotaIncreaseRequestInTemplate"`
+	ServiceQuotaIncreaseRequestInTemplate *ServiceQuotaIncreaseRequestInTemplate `json:"ServiceQuotaIncreaseRequestInTemplate,omitempty"`
 }
 
 type QuotaContextInfo struct {
-	ContextId        *string `json:"ContextId"`
-	ContextScope     *string `json:"ContextScope"`
-	ContextScopeType *string `json:"ContextScopeType"`
+	ContextId        *string `json:"ContextId,omitempty"`
+	ContextScope     *string `json:"ContextScope,omitempty"`
+	ContextScopeType *string `json:"ContextScopeType,omitempty"`
 }
 
 type QuotaExceededException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type QuotaInfo struct {
-	QuotaCode *string `json:"QuotaCode"`
-	QuotaName *string `json:"QuotaName"`
+	QuotaCode *string `json:"QuotaCode,omitempty"`
+	QuotaName *string `json:"QuotaName,omitempty"`
 }
 
 type QuotaPeriod struct {
-	PeriodUnit  *string `json:"PeriodUnit"`
-	PeriodValue *int32  `json:"PeriodValue"`
+	PeriodUnit  *string `json:"PeriodUnit,omitempty"`
+	PeriodValue *int32  `json:"PeriodValue,omitempty"`
 }
 
 type QuotaUtilizationInfo struct {
-	Adjustable   *bool    `json:"Adjustable"`
-	AppliedValue *float64 `json:"AppliedValue"`
-	DefaultValue *float64 `json:"DefaultValue"`
-	Namespace    *string  `json:"Namespace"`
-	QuotaCode    *string  `json:"QuotaCode"`
-	QuotaName    *string  `json:"QuotaName"`
-	ServiceCode  *string  `json:"ServiceCode"`
-	ServiceName  *string  `json:"ServiceName"`
-	Utilization  *float64 `json:"Utilization"`
+	Adjustable   *bool    `json:"Adjustable,omitempty"`
+	AppliedValue *float64 `json:"AppliedValue,omitempty"`
+	DefaultValue *float64 `json:"DefaultValue,omitempty"`
+	Namespace    *string  `json:"Namespace,omitempty"`
+	QuotaCode    *string  `json:"QuotaCode,omitempty"`
+	QuotaName    *string  `json:"QuotaName,omitempty"`
+	ServiceCode  *string  `json:"ServiceCode,omitempty"`
+	ServiceName  *string  `json:"ServiceName,omitempty"`
+	Utilization  *float64 `json:"Utilization,omitempty"`
 }
 
 type RequestServiceQuotaIncreaseRequest struct {
-	ContextId          *string  `json:"ContextId"`
-	DesiredValue       *float64 `json:"DesiredValue" aws:"required"`
-	QuotaCode          *string  `json:"QuotaCode" aws:"required"`
-	ServiceCode        *string  `json:"ServiceCode" aws:"required"`
-	SupportCaseAllowed *bool    `json:"SupportCaseAllowed"`
+	ContextId          *string  `json:"ContextId,omitempty"`
+	DesiredValue       *float64 `json:"DesiredValue,omitempty" aws:"required"`
+	QuotaCode          *string  `json:"QuotaCode,omitempty" aws:"required"`
+	ServiceCode        *string  `json:"ServiceCode,omitempty" aws:"required"`
+	SupportCaseAllowed *bool    `json:"SupportCaseAllowed,omitempty"`
 }
 
 type RequestServiceQuotaIncreaseResponse struct {
-	RequestedQuota *RequestedServiceQuotaChange `json:"RequestedQuota"`
+	RequestedQuota *RequestedServiceQuotaChange `json:"RequestedQuota,omitempty"`
 }
 
 type RequestedServiceQuotaChange struct {
-	CaseId                *string           `json:"CaseId"`
-	Created               *time.Time        `json:"Created"`
-	DesiredValue          *float64          `json:"DesiredValue"`
-	GlobalQuota           *bool             `json:"GlobalQuota"`
-	Id                    *string           `json:"Id"`
-	LastUpdated           *time.Time        `json:"LastUpdated"`
-	QuotaArn              *string           `json:"QuotaArn"`
-	QuotaCode             *string           `json:"QuotaCode"`
-	QuotaContext          *QuotaContextInfo `json:"QuotaContext"`
-	QuotaName             *string           `json:"QuotaName"`
-	QuotaRequestedAtLevel *string           `json:"QuotaRequestedAtLevel"`
-	RequestType           *string           `json:"RequestType"`
-	Requester             *string           `json:"Requester"`
-	ServiceCode           *string           `json:"ServiceCode"`
-	ServiceName           *string           `json:"ServiceName"`
-	Status                *string           `json:"Status"`
-	Unit                  *string           `json:"Unit"`
+	CaseId                *string           `json:"CaseId,omitempty"`
+	Created               *aws.Time         `json:"Created,omitempty"`
+	DesiredValue          *float64          `json:"DesiredValue,omitempty"`
+	GlobalQuota           *bool             `json:"GlobalQuota,omitempty"`
+	Id                    *string           `json:"Id,omitempty"`
+	LastUpdated           *aws.Time         `json:"LastUpdated,omitempty"`
+	QuotaArn              *string           `json:"QuotaArn,omitempty"`
+	QuotaCode             *string           `json:"QuotaCode,omitempty"`
+	QuotaContext          *QuotaContextInfo `json:"QuotaContext,omitempty"`
+	QuotaName             *string           `json:"QuotaName,omitempty"`
+	QuotaRequestedAtLevel *string           `json:"QuotaRequestedAtLevel,omitempty"`
+	RequestType           *string           `json:"RequestType,omitempty"`
+	Requester             *string           `json:"Requester,omitempty"`
+	ServiceCode           *string           `json:"ServiceCode,omitempty"`
+	ServiceName           *string           `json:"ServiceName,omitempty"`
+	Status                *string           `json:"Status,omitempty"`
+	Unit                  *string           `json:"Unit,omitempty"`
 }
 
 type ResourceAlreadyExistsException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type ServiceException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type ServiceInfo struct {
-	ServiceCode *string `json:"ServiceCode"`
-	ServiceName *string `json:"ServiceName"`
+	ServiceCode *string `json:"ServiceCode,omitempty"`
+	ServiceName *string `json:"ServiceName,omitempty"`
 }
 
 type ServiceQuota struct {
-	Adjustable          *bool             `json:"Adjustable"`
-	Description         *string           `json:"Description"`
-	ErrorReason         *ErrorReason      `json:"ErrorReason"`
-	GlobalQuota         *bool             `json:"GlobalQuota"`
-	Period              *QuotaPeriod      `json:"Period"`
-	QuotaAppliedAtLevel *string           `json:"QuotaAppliedAtLevel"`
-	QuotaArn            *string           `json:"QuotaArn"`
-	QuotaCode           *string           `json:"QuotaCode"`
-	QuotaContext        *QuotaContextInfo `json:"QuotaContext"`
-	QuotaName           *string           `json:"QuotaName"`
-	ServiceCode         *string           `json:"ServiceCode"`
-	ServiceName         *string           `json:"ServiceName"`
-	Unit                *string           `json:"Unit"`
-	UsageMetric         *MetricInfo       `json:"UsageMetric"`
-	Value               *float64          `json:"Value"`
+	Adjustable          *bool             `json:"Adjustable,omitempty"`
+	Description         *string           `json:"Description,omitempty"`
+	ErrorReason         *ErrorReason      `json:"ErrorReason,omitempty"`
+	GlobalQuota         *bool             `json:"GlobalQuota,omitempty"`
+	Period              *QuotaPeriod      `json:"Period,omitempty"`
+	QuotaAppliedAtLevel *string           `json:"QuotaAppliedAtLevel,omitempty"`
+	QuotaArn            *string           `json:"QuotaArn,omitempty"`
+	QuotaCode           *string           `json:"QuotaCode,omitempty"`
+	QuotaContext        *QuotaContextInfo `json:"QuotaContext,omitempty"`
+	QuotaName           *string           `json:"QuotaName,omitempty"`
+	ServiceCode         *string           `json:"ServiceCode,omitempty"`
+	ServiceName         *string           `json:"ServiceName,omitempty"`
+	Unit                *string           `json:"Unit,omitempty"`
+	UsageMetric         *MetricInfo       `json:"UsageMetric,omitempty"`
+	Value               *float64          `json:"Value,omitempty"`
 }
 
 type ServiceQuotaIncreaseRequestInTemplate struct {
-	AwsRegion    *string  `json:"AwsRegion"`
-	DesiredValue *float64 `json:"DesiredValue"`
-	GlobalQuota  *bool    `json:"GlobalQuota"`
-	QuotaCode    *string  `json:"QuotaCode"`
-	QuotaName    *string  `json:"QuotaName"`
-	ServiceCode  *string  `json:"ServiceCode"`
-	ServiceName  *string  `json:"ServiceName"`
-	Unit         *string  `json:"Unit"`
+	AwsRegion    *string  `json:"AwsRegion,omitempty"`
+	DesiredValue *float64 `json:"DesiredValue,omitempty"`
+	GlobalQuota  *bool    `json:"GlobalQuota,omitempty"`
+	QuotaCode    *string  `json:"QuotaCode,omitempty"`
+	QuotaName    *string  `json:"QuotaName,omitempty"`
+	ServiceCode  *string  `json:"ServiceCode,omitempty"`
+	ServiceName  *string  `json:"ServiceName,omitempty"`
+	Unit         *string  `json:"Unit,omitempty"`
 }
 
 type ServiceQuotaTemplateNotInUseException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type StartAutoManagementRequest struct {
-	ExclusionList   map[string][]string `json:"ExclusionList"`
-	NotificationArn *string             `json:"NotificationArn"`
-	OptInLevel      *string             `json:"OptInLevel" aws:"required"`
-	OptInType       *string             `json:"OptInType" aws:"required"`
+	ExclusionList   map[string][]string `json:"ExclusionList,omitempty"`
+	NotificationArn *string             `json:"NotificationArn,omitempty"`
+	OptInLevel      *string             `json:"OptInLevel,omitempty" aws:"required"`
+	OptInType       *string             `json:"OptInType,omitempty" aws:"required"`
 }
 
 type StartAutoManagementResponse struct {
@@ -434,9 +434,9 @@ type StartQuotaUtilizationReportRequest struct {
 }
 
 type StartQuotaUtilizationReportResponse struct {
-	Message  *string `json:"Message"`
-	ReportId *string `json:"ReportId"`
-	Status   *string `json:"Status"`
+	Message  *string `json:"Message,omitempty"`
+	ReportId *string `json:"ReportId,omitempty"`
+	Status   *string `json:"Status,omitempty"`
 }
 
 type StopAutoManagementRequest struct {
@@ -446,46 +446,46 @@ type StopAutoManagementResponse struct {
 }
 
 type Tag struct {
-	Key   *string `json:"Key" aws:"required"`
-	Value *string `json:"Value" aws:"required"`
+	Key   *string `json:"Key,omitempty" aws:"required"`
+	Value *string `json:"Value,omitempty" aws:"required"`
 }
 
 type TagPolicyViolationException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type TagResourceRequest struct {
-	ResourceARN *string `json:"ResourceARN" aws:"required"`
-	Tags        []Tag   `json:"Tags" aws:"required"`
+	ResourceARN *string `json:"ResourceARN,omitempty" aws:"required"`
+	Tags        []Tag   `json:"Tags,omitempty" aws:"required"`
 }
 
 type TagResourceResponse struct {
 }
 
 type TemplatesNotAvailableInRegionException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type TooManyRequestsException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type TooManyTagsException struct {
-	Message *string `json:"Message"`
+	Message *string `json:"Message,omitempty"`
 }
 
 type UntagResourceRequest struct {
-	ResourceARN *string  `json:"ResourceARN" aws:"required"`
-	TagKeys     []string `json:"TagKeys" aws:"required"`
+	ResourceARN *string  `json:"ResourceARN,omitempty" aws:"required"`
+	TagKeys     []string `json:"TagKeys,omitempty" aws:"required"`
 }
 
 type UntagResourceResponse struct {
 }
 
 type UpdateAutoManagementRequest struct {
-	ExclusionList   map[string][]string `json:"ExclusionList"`
-	NotificationArn *string             `json:"NotificationArn"`
-	OptInType       *string             `json:"OptInType"`
+	ExclusionList   map[string][]string `json:"ExclusionList,omitempty"`
+	NotificationArn *string             `json:"NotificationArn,omitempty"`
+	OptInType       *string             `json:"OptInType,omitempty"`
 }
 
 type UpdateAutoManagementResponse struct {

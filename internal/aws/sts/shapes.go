@@ -50,227 +50,227 @@ var API = aws.Service{
 }
 
 type AssumeRoleRequest struct {
-	DurationSeconds   *int32                 `xml:"DurationSeconds"`
-	ExternalId        *string                `xml:"ExternalId"`
-	Policy            *string                `xml:"Policy"`
-	PolicyArns        []PolicyDescriptorType `xml:"PolicyArns>member"`
-	ProvidedContexts  []ProvidedContext      `xml:"ProvidedContexts>member"`
-	RoleArn           *string                `xml:"RoleArn" aws:"required"`
-	RoleSessionName   *string                `xml:"RoleSessionName" aws:"required"`
-	SerialNumber      *string                `xml:"SerialNumber"`
-	SourceIdentity    *string                `xml:"SourceIdentity"`
-	Tags              []Tag                  `xml:"Tags>member"`
-	TokenCode         *string                `xml:"TokenCode"`
-	TransitiveTagKeys []string               `xml:"TransitiveTagKeys>member"`
+	DurationSeconds   *int32                 `xml:"DurationSeconds,omitempty"`
+	ExternalId        *string                `xml:"ExternalId,omitempty"`
+	Policy            *string                `xml:"Policy,omitempty"`
+	PolicyArns        []PolicyDescriptorType `xml:"PolicyArns>member,omitempty"`
+	ProvidedContexts  []ProvidedContext      `xml:"ProvidedContexts>member,omitempty"`
+	RoleArn           *string                `xml:"RoleArn,omitempty" aws:"required"`
+	RoleSessionName   *string                `xml:"RoleSessionName,omitempty" aws:"required"`
+	SerialNumber      *string                `xml:"SerialNumber,omitempty"`
+	SourceIdentity    *string                `xml:"SourceIdentity,omitempty"`
+	Tags              []Tag                  `xml:"Tags>member,omitempty"`
+	TokenCode         *string                `xml:"TokenCode,omitempty"`
+	TransitiveTagKeys []string               `xml:"TransitiveTagKeys>member,omitempty"`
 }
 
 type AssumeRoleResponse struct {
-	AssumedRoleUser  *AssumedRoleUser `xml:"AssumedRoleUser"`
-	Credentials      *Credentials     `xml:"Credentials"`
-	PackedPolicySize *int32           `xml:"PackedPolicySize"`
-	SourceIdentity   *string          `xml:"SourceIdentity"`
+	AssumedRoleUser  *AssumedRoleUser `xml:"AssumedRoleUser,omitempty"`
+	Credentials      *Credentials     `xml:"Credentials,omitempty"`
+	PackedPolicySize *int32           `xml:"PackedPolicySize,omitempty"`
+	SourceIdentity   *string          `xml:"SourceIdentity,omitempty"`
 }
 
 type AssumeRoleWithSAMLRequest struct {
-	DurationSeconds *int32                 `xml:"DurationSeconds"`
-	Policy          *string                `xml:"Policy"`
-	PolicyArns      []PolicyDescriptorType `xml:"PolicyArns>member"`
-	PrincipalArn    *string                `xml:"PrincipalArn" aws:"required"`
-	RoleArn         *string                `xml:"RoleArn" aws:"required"`
-	SAMLAssertion   *string                `xml:"SAMLAssertion" aws:"required"`
+	DurationSeconds *int32                 `xml:"DurationSeconds,omitempty"`
+	Policy          *string                `xml:"Policy,omitempty"`
+	PolicyArns      []PolicyDescriptorType `xml:"PolicyArns>member,omitempty"`
+	PrincipalArn    *string                `xml:"PrincipalArn,omitempty" aws:"required"`
+	RoleArn         *string                `xml:"RoleArn,omitempty" aws:"required"`
+	SAMLAssertion   *string                `xml:"SAMLAssertion,omitempty" aws:"required"`
 }
 
 type AssumeRoleWithSAMLResponse struct {
-	AssumedRoleUser  *AssumedRoleUser `xml:"AssumedRoleUser"`
-	Audience         *string          `xml:"Audience"`
-	Credentials      *Credentials     `xml:"Credentials"`
-	Issuer           *string          `xml:"Issuer"`
-	NameQualifier    *string          `xml:"NameQualifier"`
-	PackedPolicySize *int32           `xml:"PackedPolicySize"`
-	SourceIdentity   *string          `xml:"SourceIdentity"`
-	Subject          *string          `xml:"Subject"`
-	SubjectType      *string          `xml:"SubjectType"`
+	AssumedRoleUser  *AssumedRoleUser `xml:"AssumedRoleUser,omitempty"`
+	Audience         *string          `xml:"Audience,omitempty"`
+	Credentials      *Credentials     `xml:"Credentials,omitempty"`
+	Issuer           *string          `xml:"Issuer,omitempty"`
+	NameQualifier    *string          `xml:"NameQualifier,omitempty"`
+	PackedPolicySize *int32           `xml:"PackedPolicySize,omitempty"`
+	SourceIdentity   *string          `xml:"SourceIdentity,omitempty"`
+	Subject          *string          `xml:"Subject,omitempty"`
+	SubjectType      *string          `xml:"SubjectType,omitempty"`
 }
 
 type AssumeRoleWithWebIdentityRequest struct {
-	DurationSeconds  *int32                 `xml:"DurationSeconds"`
-	Policy           *string                `xml:"Policy"`
-	PolicyArns       []PolicyDescriptorType `xml:"PolicyArns>member"`
-	ProviderId       *string                `xml:"ProviderId"`
-	RoleArn          *string                `xml:"RoleArn" aws:"required"`
-	RoleSessionName  *string                `xml:"RoleSessionName" aws:"required"`
-	WebIdentityToken *string                `xml:"WebIdentityToken" aws:"required"`
+	DurationSeconds  *int32                 `xml:"DurationSeconds,omitempty"`
+	Policy           *string                `xml:"Policy,omitempty"`
+	PolicyArns       []PolicyDescriptorType `xml:"PolicyArns>member,omitempty"`
+	ProviderId       *string                `xml:"ProviderId,omitempty"`
+	RoleArn          *string                `xml:"RoleArn,omitempty" aws:"required"`
+	RoleSessionName  *string                `xml:"RoleSessionName,omitempty" aws:"required"`
+	WebIdentityToken *string                `xml:"WebIdentityToken,omitempty" aws:"required"`
 }
 
 type AssumeRoleWithWebIdentityResponse struct {
-	AssumedRoleUser             *AssumedRoleUser `xml:"AssumedRoleUser"`
-	Audience                    *string          `xml:"Audience"`
-	Credentials                 *Credentials     `xml:"Credentials"`
-	PackedPolicySize            *int32           `xml:"PackedPolicySize"`
-	Provider                    *string          `xml:"Provider"`
-	SourceIdentity              *string          `xml:"SourceIdentity"`
-	SubjectFromWebIdentityToken *string          `xml:"SubjectFromWebIdentityToken"`
+	AssumedRoleUser             *AssumedRoleUser `xml:"AssumedRoleUser,omitempty"`
+	Audience                    *string          `xml:"Audience,omitempty"`
+	Credentials                 *Credentials     `xml:"Credentials,omitempty"`
+	PackedPolicySize            *int32           `xml:"PackedPolicySize,omitempty"`
+	Provider                    *string          `xml:"Provider,omitempty"`
+	SourceIdentity              *string          `xml:"SourceIdentity,omitempty"`
+	SubjectFromWebIdentityToken *string          `xml:"SubjectFromWebIdentityToken,omitempty"`
 }
 
 type AssumeRootRequest struct {
-	DurationSeconds *int32                `xml:"DurationSeconds"`
-	TargetPrincipal *string               `xml:"TargetPrincipal" aws:"required"`
-	TaskPolicyArn   *PolicyDescriptorType `xml:"TaskPolicyArn" aws:"required"`
+	DurationSeconds *int32                `xml:"DurationSeconds,omitempty"`
+	TargetPrincipal *string               `xml:"TargetPrincipal,omitempty" aws:"required"`
+	TaskPolicyArn   *PolicyDescriptorType `xml:"TaskPolicyArn,omitempty" aws:"required"`
 }
 
 type AssumeRootResponse struct {
-	Credentials    *Credentials `xml:"Credentials"`
-	SourceIdentity *string      `xml:"SourceIdentity"`
+	Credentials    *Credentials `xml:"Credentials,omitempty"`
+	SourceIdentity *string      `xml:"SourceIdentity,omitempty"`
 }
 
 type AssumedRoleUser struct {
-	Arn           *string `xml:"Arn" aws:"required"`
-	AssumedRoleId *string `xml:"AssumedRoleId" aws:"required"`
+	Arn           *string `xml:"Arn,omitempty" aws:"required"`
+	AssumedRoleId *string `xml:"AssumedRoleId,omitempty" aws:"required"`
 }
 
 type Credentials struct {
-	AccessKeyId     *string    `xml:"AccessKeyId" aws:"required"`
-	Expiration      *time.Time `xml:"Expiration" aws:"required"`
-	SecretAccessKey *string    `xml:"SecretAccessKey" aws:"required"`
-	SessionToken    *string    `xml:"SessionToken" aws:"required"`
+	AccessKeyId     *string    `xml:"AccessKeyId,omitempty" aws:"required"`
+	Expiration      *time.Time `xml:"Expiration,omitempty" aws:"required"`
+	SecretAccessKey *string    `xml:"SecretAccessKey,omitempty" aws:"required"`
+	SessionToken    *string    `xml:"SessionToken,omitempty" aws:"required"`
 }
 
 type DecodeAuthorizationMessageRequest struct {
-	EncodedMessage *string `xml:"EncodedMessage" aws:"required"`
+	EncodedMessage *string `xml:"EncodedMessage,omitempty" aws:"required"`
 }
 
 type DecodeAuthorizationMessageResponse struct {
-	DecodedMessage *string `xml:"DecodedMessage"`
+	DecodedMessage *string `xml:"DecodedMessage,omitempty"`
 }
 
 type ExpiredTokenException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type ExpiredTradeInTokenException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type FederatedUser struct {
-	Arn             *string `xml:"Arn" aws:"required"`
-	FederatedUserId *string `xml:"FederatedUserId" aws:"required"`
+	Arn             *string `xml:"Arn,omitempty" aws:"required"`
+	FederatedUserId *string `xml:"FederatedUserId,omitempty" aws:"required"`
 }
 
 type GetAccessKeyInfoRequest struct {
-	AccessKeyId *string `xml:"AccessKeyId" aws:"required"`
+	AccessKeyId *string `xml:"AccessKeyId,omitempty" aws:"required"`
 }
 
 type GetAccessKeyInfoResponse struct {
-	Account *string `xml:"Account"`
+	Account *string `xml:"Account,omitempty"`
 }
 
 type GetCallerIdentityRequest struct {
 }
 
 type GetCallerIdentityResponse struct {
-	Account *string `xml:"Account"`
-	Arn     *string `xml:"Arn"`
-	UserId  *string `xml:"UserId"`
+	Account *string `xml:"Account,omitempty"`
+	Arn     *string `xml:"Arn,omitempty"`
+	UserId  *string `xml:"UserId,omitempty"`
 }
 
 type GetDelegatedAccessTokenRequest struct {
-	TradeInToken *string `xml:"TradeInToken" aws:"required"`
+	TradeInToken *string `xml:"TradeInToken,omitempty" aws:"required"`
 }
 
 type GetDelegatedAccessTokenResponse struct {
-	AssumedPrincipal *string      `xml:"AssumedPrincipal"`
-	Credentials      *Credentials `xml:"Credentials"`
-	PackedPolicySize *int32       `xml:"PackedPolicySize"`
+	AssumedPrincipal *string      `xml:"AssumedPrincipal,omitempty"`
+	Credentials      *Credentials `xml:"Credentials,omitempty"`
+	PackedPolicySize *int32       `xml:"PackedPolicySize,omitempty"`
 }
 
 type GetFederationTokenRequest struct {
-	DurationSeconds *int32                 `xml:"DurationSeconds"`
-	Name            *string                `xml:"Name" aws:"required"`
-	Policy          *string                `xml:"Policy"`
-	PolicyArns      []PolicyDescriptorType `xml:"PolicyArns>member"`
-	Tags            []Tag                  `xml:"Tags>member"`
+	DurationSeconds *int32                 `xml:"DurationSeconds,omitempty"`
+	Name            *string                `xml:"Name,omitempty" aws:"required"`
+	Policy          *string                `xml:"Policy,omitempty"`
+	PolicyArns      []PolicyDescriptorType `xml:"PolicyArns>member,omitempty"`
+	Tags            []Tag                  `xml:"Tags>member,omitempty"`
 }
 
 type GetFederationTokenResponse struct {
-	Credentials      *Credentials   `xml:"Credentials"`
-	FederatedUser    *FederatedUser `xml:"FederatedUser"`
-	PackedPolicySize *int32         `xml:"PackedPolicySize"`
+	Credentials      *Credentials   `xml:"Credentials,omitempty"`
+	FederatedUser    *FederatedUser `xml:"FederatedUser,omitempty"`
+	PackedPolicySize *int32         `xml:"PackedPolicySize,omitempty"`
 }
 
 type GetSessionTokenRequest struct {
-	DurationSeconds *int32  `xml:"DurationSeconds"`
-	SerialNumber    *string `xml:"SerialNumber"`
-	TokenCode       *string `xml:"TokenCode"`
+	DurationSeconds *int32  `xml:"DurationSeconds,omitempty"`
+	SerialNumber    *string `xml:"SerialNumber,omitempty"`
+	TokenCode       *string `xml:"TokenCode,omitempty"`
 }
 
 type GetSessionTokenResponse struct {
-	Credentials *Credentials `xml:"Credentials"`
+	Credentials *Credentials `xml:"Credentials,omitempty"`
 }
 
 type GetWebIdentityTokenRequest struct {
-	Audience         []string `xml:"Audience>member" aws:"required"`
-	DurationSeconds  *int32   `xml:"DurationSeconds"`
-	SigningAlgorithm *string  `xml:"SigningAlgorithm" aws:"required"`
-	Tags             []Tag    `xml:"Tags>member"`
+	Audience         []string `xml:"Audience>member,omitempty" aws:"required"`
+	DurationSeconds  *int32   `xml:"DurationSeconds,omitempty"`
+	SigningAlgorithm *string  `xml:"SigningAlgorithm,omitempty" aws:"required"`
+	Tags             []Tag    `xml:"Tags>member,omitempty"`
 }
 
 type GetWebIdentityTokenResponse struct {
-	Expiration       *time.Time `xml:"Expiration"`
-	WebIdentityToken *string    `xml:"WebIdentityToken"`
+	Expiration       *time.Time `xml:"Expiration,omitempty"`
+	WebIdentityToken *string    `xml:"WebIdentityToken,omitempty"`
 }
 
 type IDPCommunicationErrorException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type IDPRejectedClaimException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidAuthorizationMessageException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type InvalidIdentityTokenException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type JWTPayloadSizeExceededException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type MalformedPolicyDocumentException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type OutboundWebIdentityFederationDisabledException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type PackedPolicyTooLargeException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type PolicyDescriptorType struct {
-	Arn *string `xml:"arn"`
+	Arn *string `xml:"arn,omitempty"`
 }
 
 type ProvidedContext struct {
-	ContextAssertion *string `xml:"ContextAssertion"`
-	ProviderArn      *string `xml:"ProviderArn"`
+	ContextAssertion *string `xml:"ContextAssertion,omitempty"`
+	ProviderArn      *string `xml:"ProviderArn,omitempty"`
 }
 
 type RegionDisabledException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type SessionDurationEscalationException struct {
-	Message *string `xml:"message"`
+	Message *string `xml:"message,omitempty"`
 }
 
 type Tag struct {
-	Key   *string `xml:"Key" aws:"required"`
-	Value *string `xml:"Value" aws:"required"`
+	Key   *string `xml:"Key,omitempty" aws:"required"`
+	Value *string `xml:"Value,omitempty" aws:"required"`
 }
 
 var _ time.Time
