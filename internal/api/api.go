@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"vpcd/internal/aws/servicequotas"
 	"vpcd/internal/control"
 	"vpcd/internal/ec2"
 )
@@ -36,7 +37,8 @@ type Config struct {
 const maxBody = 1 << 20
 
 // New returns the handler, serving the EC2 actions of svc (ec2.go) and STS's
-// GetCallerIdentity (sts.go).
+// GetCallerIdentity (sts.go). More operations, of these services or others, are added
+// with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
 		cfg.DefaultAccount = "000000000000"
@@ -50,6 +52,9 @@ func New(svc *control.Service, cfg Config) *Server {
 	s := newServer(cfg)
 	registerEC2(s, svc)
 	registerSTS(s)
+	// Services whose model vpcd knows but which serve no operation yet answer in their
+	// own protocol (an unknown operation) rather than as a service vpcd does not speak.
+	s.addService(servicequotas.API, jsonProtocol{desc: &servicequotas.API})
 	return s
 }
 

@@ -303,3 +303,23 @@ func signature(secret string, sig *sigV4, canonical string) string {
 	key = hmacSHA256(key, "aws4_request")
 	return hex.EncodeToString(hmacSHA256(key, toSign))
 }
+
+// commonAuthError is an authentication failure as the services other than EC2 answer it,
+// in the codes of AWS's common errors (all 403): EC2's AuthFailure is
+// InvalidClientTokenId for a key that does not check out, and SignatureDoesNotMatch for
+// a scope that does not fit; MissingAuthenticationToken keeps its code with 403.
+func commonAuthError(err error) error {
+	e, ok := err.(*ec2.Error)
+	if !ok {
+		return err
+	}
+	switch {
+	case e.Code == "MissingAuthenticationToken":
+		return &ec2.Error{Code: e.Code, Message: e.Message, Status: http.StatusForbidden}
+	case e.Code == "AuthFailure" && strings.HasPrefix(e.Message, "Credential should be scoped"):
+		return &ec2.Error{Code: "SignatureDoesNotMatch", Message: e.Message, Status: http.StatusForbidden}
+	case e.Code == "AuthFailure":
+		return &ec2.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	}
+	return e
+}

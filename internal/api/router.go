@@ -171,7 +171,9 @@ func (s *Server) serve(svc *service, req *request) (any, error) {
 		return nil, err
 	}
 	caller, err := s.authenticate(req.http, req.params, req.body, svc.desc.SigningName)
-	if err != nil {
+	if _, isEC2 := svc.protocol.(ec2Protocol); err != nil && !isEC2 {
+		return nil, commonAuthError(err)
+	} else if err != nil {
 		return nil, err
 	}
 	if req.op, err = svc.protocol.operation(req); err != nil {
