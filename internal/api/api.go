@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"vpcd/internal/aws/route53"
 	"vpcd/internal/aws/servicequotas"
 	"vpcd/internal/control"
 	"vpcd/internal/ec2"
@@ -55,6 +56,7 @@ func New(svc *control.Service, cfg Config) *Server {
 	// Services whose model vpcd knows but which serve no operation yet answer in their
 	// own protocol (an unknown operation) rather than as a service vpcd does not speak.
 	s.addService(servicequotas.API, jsonProtocol{desc: &servicequotas.API})
+	s.addService(route53.API, newRestXMLProtocol(&route53.API, "InvalidInput"))
 	return s
 }
 

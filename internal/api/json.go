@@ -72,10 +72,7 @@ func (p jsonProtocol) writeResult(w http.ResponseWriter, _ *request, out any) er
 // writeError answers with the status the model gives the error (its httpStatusCode; 400
 // for a client error without one, 500 for a fault), else the error's own.
 func (p jsonProtocol) writeError(w http.ResponseWriter, _ *request, e *ec2.Error) {
-	status := e.Status
-	if shape, ok := p.desc.Errors[e.Code]; ok {
-		status = shape.Status
-	}
+	status := modelStatus(p.desc, e)
 	body, _ := json.Marshal(jsonError{Type: e.Code, Message: e.Message})
 	w.Header().Set("Content-Type", "application/x-amz-json-"+p.desc.JSONVersion)
 	w.Header().Set("X-Amzn-ErrorType", e.Code)

@@ -76,20 +76,31 @@ func (p queryProtocol) writeResult(w http.ResponseWriter, req *request, out any)
 }
 
 func (p queryProtocol) writeError(w http.ResponseWriter, req *request, e *ec2.Error) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(e.Status)
-	w.Write(xmlErrorResponse(p.desc.XMLNamespace, e, req.id))
+	writeXMLError(w, p.desc, req, e)
 }
 
-// xmlErrorResponse is the error envelope of the query and restXml protocols. Type says
-// whose fault it is: Receiver for the server's (5xx), Sender for the caller's.
-func xmlErrorResponse(namespace string, e *ec2.Error, requestID string) []byte {
-	env := xmlError{Namespace: namespace, Type: "Sender", Code: e.Code, Message: e.Message, RequestID: requestID}
-	if e.Status >= 500 {
+// writeXMLError writes the error envelope of the query and restXml protocols, with the
+// status the model gives the error. Type says whose fault it is: Receiver for the
+// server's (5xx), Sender for the caller's.
+func writeXMLError(w http.ResponseWriter, desc *aws.Service, req *request, e *ec2.Error) {
+	status := modelStatus(desc, e)
+	env := xmlError{Namespace: desc.XMLNamespace, Type: "Sender", Code: e.Code, Message: e.Message, RequestID: req.id}
+	if status >= 500 {
 		env.Type = "Receiver"
 	}
 	b, _ := xml.Marshal(env) // strings only: it cannot fail
-	return b
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// modelStatus is the HTTP status of an error: the one the service's model gives its code,
+// else the error's own.
+func modelStatus(desc *aws.Service, e *ec2.Error) int {
+	if shape, ok := desc.Errors[e.Code]; ok {
+		return shape.Status
+	}
+	return e.Status
 }
 
 type xmlError struct {

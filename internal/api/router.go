@@ -62,6 +62,7 @@ type request struct {
 	body   []byte
 	params url.Values
 	op     string
+	labels map[string]string // restXml: the path's {Label} values
 }
 
 func newServer(cfg Config) *Server {

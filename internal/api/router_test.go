@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"vpcd/internal/api"
 	"vpcd/internal/aws/servicequotas"
@@ -22,7 +23,7 @@ import (
 	"vpcd/internal/vpcdtest"
 )
 
-// signedFor is a POST of body signed by account for service in us-east-1.
+// signedFor is a POST of body signed by account 123456789012 for service in us-east-1.
 func signedFor(t *testing.T, base, service, contentType, body string, header map[string]string) *http.Request {
 	t.Helper()
 	r, err := http.NewRequest(http.MethodPost, base+"/", strings.NewReader(body))
@@ -33,21 +34,18 @@ func signedFor(t *testing.T, base, service, contentType, body string, header map
 	for k, v := range header {
 		r.Header.Set(k, v)
 	}
+	return sign(t, r, service, body)
+}
+
+// sign signs r, whose body is body, as account 123456789012 for service in us-east-1.
+func sign(t *testing.T, r *http.Request, service, body string) *http.Request {
+	t.Helper()
 	sum := sha256.Sum256([]byte(body))
 	creds := aws.Credentials{AccessKeyID: "123456789012", SecretAccessKey: "secret"}
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, r, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// queryError is the error envelope of the query protocol.
-type queryError struct {
-	XMLName   xml.Name `xml:"ErrorResponse"`
-	Type      string   `xml:"Error>Type"`
-	Code      string   `xml:"Error>Code"`
-	Message   string   `xml:"Error>Message"`
-	RequestID string   `xml:"RequestId"`
 }
 
 func TestSTSQueryProtocol(t *testing.T) {
@@ -71,15 +69,10 @@ func TestSTSQueryProtocol(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a := send(t, signedFor(t, srv.URL, "sts", form, tt.body, nil), "", "", "", nil)
-			var env queryError
-			if err := xml.Unmarshal([]byte(a.body), &env); err != nil {
-				t.Fatalf("not the query error envelope: %v\n%s", err, a.body)
-			}
-			if a.status != 400 || env.Type != "Sender" || env.Code != tt.code || env.Message != tt.message {
-				t.Errorf("got %d %+v, want 400 Sender %s %q", a.status, env, tt.code, tt.message)
-			}
-			if env.RequestID != a.header.Get("x-amzn-RequestId") || !strings.HasPrefix(a.header.Get("Content-Type"), "text/xml") {
-				t.Errorf("request ID %q, header %q, content type %q", env.RequestID, a.header.Get("x-amzn-RequestId"), a.header.Get("Content-Type"))
+			want := `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>` + tt.code +
+				`</Code><Message>` + tt.message + `</Message></Error><RequestId>` + a.header.Get("x-amzn-RequestId") + `</RequestId></ErrorResponse>`
+			if a.status != 400 || a.body != want || !strings.HasPrefix(a.header.Get("Content-Type"), "text/xml") {
+				t.Errorf("got %d %s\n%s\nwant 400\n%s", a.status, a.header.Get("Content-Type"), a.body, want)
 			}
 		})
 	}
@@ -174,4 +167,24 @@ func TestServiceNotServed(t *testing.T) {
 	if a.status != 403 || !strings.Contains(a.body, `"__type":"MissingAuthenticationToken"`) {
 		t.Errorf("unsigned JSON request: %d %s", a.status, a.body)
 	}
+}
+
+// In strict mode STS checks the signature like EC2 and answers failures with the common
+// error codes of the query services.
+func TestSTSStrict(t *testing.T) {
+	base := startStrict(t)
+	client := func(key, secret string) *sts.Client {
+		return sts.New(sts.Options{
+			Region: "us-east-1", BaseEndpoint: aws.String(base), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
+		})
+	}
+	out, err := client("AKIDEXAMPLE", "s3cret").GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(out.Account) != "123456789012" {
+		t.Fatalf("identity %+v, %v", out, err)
+	}
+	_, err = client("AKIDEXAMPLE", "wrong").GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	wantCode(t, "wrong secret", err, "SignatureDoesNotMatch")
+	_, err = client("AKIDUNKNOWN", "s3cret").GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	wantCode(t, "unknown key", err, "InvalidClientTokenId")
 }

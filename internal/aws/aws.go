@@ -46,6 +46,7 @@ type Operation struct {
 	InputElement  string // restXml: the root element of a request body
 	Method        string // restXml: the HTTP method
 	RequestURI    string // restXml: the path pattern, e.g. /2013-04-01/hostedzone/{Id}
+	ResponseCode  int    // restXml: the status of a success when it is not 200
 	ResultWrapper string // query: the element around the output in the answer
 }
 

@@ -78,8 +78,9 @@ type model struct {
 	} `json:"metadata"`
 	Operations map[string]struct {
 		HTTP struct {
-			Method     string `json:"method"`
-			RequestURI string `json:"requestUri"`
+			Method       string `json:"method"`
+			RequestURI   string `json:"requestUri"`
+			ResponseCode int    `json:"responseCode"`
 		} `json:"http"`
 		Input  *ref `json:"input"`
 		Output *ref `json:"output"`
@@ -94,6 +95,9 @@ type ref struct {
 	Flattened       bool   `json:"flattened"`
 	ResultWrapper   string `json:"resultWrapper"`
 	TimestampFormat string `json:"timestampFormat"`
+	XMLNamespace    struct {
+		URI string `json:"uri"`
+	} `json:"xmlNamespace"`
 }
 
 type shape struct {
@@ -183,8 +187,17 @@ func (g *generator) service(b *bytes.Buffer, name string) {
 	if md.JSONVersion != "" {
 		fmt.Fprintf(b, "JSONVersion: %q,\nTargetPrefix: %q,\n", md.JSONVersion, md.TargetPrefix)
 	}
-	if md.XMLNamespace != "" {
-		fmt.Fprintf(b, "XMLNamespace: %q,\n", md.XMLNamespace)
+	ns := md.XMLNamespace
+	if ns == "" && md.Protocol == "rest-xml" {
+		// restXml models name it on each request body instead; it is the service's.
+		for _, op := range g.m.Operations {
+			if op.Input != nil && op.Input.XMLNamespace.URI != "" {
+				ns = op.Input.XMLNamespace.URI
+			}
+		}
+	}
+	if ns != "" {
+		fmt.Fprintf(b, "XMLNamespace: %q,\n", ns)
 	}
 	b.WriteString("Operations: map[string]aws.Operation{\n")
 	for _, name := range sortedKeys(g.m.Operations) {
@@ -204,6 +217,9 @@ func (g *generator) service(b *bytes.Buffer, name string) {
 		}
 		if md.Protocol == "rest-xml" {
 			fmt.Fprintf(b, "Method: %q, RequestURI: %q", op.HTTP.Method, op.HTTP.RequestURI)
+			if op.HTTP.ResponseCode != 0 {
+				fmt.Fprintf(b, ", ResponseCode: %d", op.HTTP.ResponseCode)
+			}
 		}
 		b.WriteString("},\n")
 	}
