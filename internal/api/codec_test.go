@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"vpcd/internal/aws/route53"
 	"vpcd/internal/aws/servicequotas"
 	"vpcd/internal/aws/sts"
 	"vpcd/internal/ec2"
@@ -111,4 +112,41 @@ func FuzzJSONDecode(f *testing.F) {
 			decodeErrorIsAWS(t, p.decode(&request{body: body}, "", reflect.New(typ).Interface()))
 		}
 	})
+}
+
+func FuzzRestXMLDecode(f *testing.F) {
+	f.Add("GET", "/2013-04-01/hostedzone/Z1", "")
+	f.Add("GET", "/2013-04-01/hostedzone?maxitems=x&marker=m", "")
+	f.Add("POST", "/2013-04-01/hostedzone/Z1/rrset/", `<ChangeResourceRecordSetsRequest><ChangeBatch><Changes><Change><Action>UPSERT</Action><ResourceRecordSet><Name>a</Name><TTL>-1</TTL></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`)
+	p := newRestXMLProtocol(&route53.API, "InvalidInput")
+	f.Fuzz(func(t *testing.T, method, target, body string) {
+		r, err := http.NewRequest(method, "http://vpcd"+target, nil)
+		if err != nil {
+			return
+		}
+		req := &request{http: r, body: []byte(body), params: r.URL.Query()}
+		op, err := p.operation(req)
+		if err != nil {
+			return
+		}
+		o := p.desc.Operations[op]
+		if o.Method != method {
+			t.Fatalf("%s %s routed to %s, a %s", method, target, op, o.Method)
+		}
+		in, ok := route53Inputs[o.Input]
+		if !ok {
+			return
+		}
+		decodeErrorIsAWS(t, p.decode(req, op, reflect.New(in).Interface()))
+	})
+}
+
+// route53Inputs are the inputs FuzzRestXMLDecode decodes into: labels, query strings,
+// and a deep body.
+var route53Inputs = map[string]reflect.Type{
+	"GetHostedZoneRequest":            reflect.TypeFor[route53.GetHostedZoneRequest](),
+	"ListHostedZonesRequest":          reflect.TypeFor[route53.ListHostedZonesRequest](),
+	"ChangeResourceRecordSetsRequest": reflect.TypeFor[route53.ChangeResourceRecordSetsRequest](),
+	"CreateHostedZoneRequest":         reflect.TypeFor[route53.CreateHostedZoneRequest](),
+	"ListResourceRecordSetsRequest":   reflect.TypeFor[route53.ListResourceRecordSetsRequest](),
 }
