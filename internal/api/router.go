@@ -82,9 +82,10 @@ func (s *Server) addService(desc aws.Service, p protocol) *service {
 
 // Handle registers fn as the operation op of service (the name of its credential scope,
 // e.g. "ec2", "sts"). In and Out are the generated shapes of the operation's input and
-// output; a mismatch with the model panics, at start.
+// output; a mismatch with the model panics, at start. Register before the server serves:
+// the tables are read without a lock.
 func Handle[In, Out any](s *Server, service, op string, fn func(context.Context, control.Caller, *In) (*Out, error)) {
-	s.register(service, op, reflect.TypeFor[In](), func(ctx context.Context, c control.Caller, in any) (any, error) {
+	s.register(service, op, reflect.TypeFor[In](), reflect.TypeFor[Out](), func(ctx context.Context, c control.Caller, in any) (any, error) {
 		out, err := fn(ctx, c, in.(*In))
 		if err != nil || out == nil {
 			// A nil *Out in an interface would not be nil: the codecs want nil.
@@ -97,12 +98,14 @@ func Handle[In, Out any](s *Server, service, op string, fn func(context.Context,
 // HandleNoOutput registers fn as an operation whose model has no output (EC2 answers
 // those with <return>true</return>).
 func HandleNoOutput[In any](s *Server, service, op string, fn func(context.Context, control.Caller, *In) error) {
-	s.register(service, op, reflect.TypeFor[In](), func(ctx context.Context, c control.Caller, in any) (any, error) {
+	s.register(service, op, reflect.TypeFor[In](), nil, func(ctx context.Context, c control.Caller, in any) (any, error) {
 		return nil, fn(ctx, c, in.(*In))
 	})
 }
 
-func (s *Server) register(service, op string, in reflect.Type, call func(context.Context, control.Caller, any) (any, error)) {
+// register checks the types against the model (the shapes' names; EC2's description
+// names only the inputs) and keeps the handler.
+func (s *Server) register(service, op string, in, out reflect.Type, call func(context.Context, control.Caller, any) (any, error)) {
 	svc := s.services[service]
 	if svc == nil {
 		panic("api: register " + op + ": no service " + service)
@@ -113,6 +116,9 @@ func (s *Server) register(service, op string, in reflect.Type, call func(context
 	}
 	if o.Input != "" && in.Name() != o.Input {
 		panic(fmt.Sprintf("api: %s %s takes %s, not %s", service, op, o.Input, in.Name()))
+	}
+	if o.Output != "" && (out == nil || out.Name() != o.Output) {
+		panic(fmt.Sprintf("api: %s %s gives %s", service, op, o.Output))
 	}
 	svc.handlers[op] = handler{input: in, call: call}
 }

@@ -188,3 +188,43 @@ func TestSTSStrict(t *testing.T) {
 	_, err = client("AKIDUNKNOWN", "s3cret").GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	wantCode(t, "unknown key", err, "InvalidClientTokenId")
 }
+
+// Registering a handler whose types are not the operation's shapes fails at start.
+func TestHandleChecksTheModel(t *testing.T) {
+	s := api.New(vpcdtest.Start(t).Service, api.Config{})
+	for name, register := range map[string]func(){
+		"no such service": func() {
+			api.Handle(s, "ssm", "GetParameter", func(context.Context, control.Caller, *sts.GetCallerIdentityInput) (*sts.GetCallerIdentityOutput, error) { return nil, nil })
+		},
+		"no such operation": func() {
+			api.Handle(s, "servicequotas", "Frobnicate", func(context.Context, control.Caller, *servicequotas.GetServiceQuotaRequest) (*servicequotas.GetServiceQuotaResponse, error) {
+				return nil, nil
+			})
+		},
+		"another operation's input": func() {
+			api.Handle(s, "servicequotas", "ListServices", func(context.Context, control.Caller, *servicequotas.GetServiceQuotaRequest) (*servicequotas.ListServicesResponse, error) {
+				return nil, nil
+			})
+		},
+		"another operation's output": func() {
+			api.Handle(s, "servicequotas", "GetServiceQuota", func(context.Context, control.Caller, *servicequotas.GetServiceQuotaRequest) (*servicequotas.ListServicesResponse, error) {
+				return nil, nil
+			})
+		},
+		"no output where the model has one": func() {
+			api.HandleNoOutput(s, "servicequotas", "GetServiceQuota", func(context.Context, control.Caller, *servicequotas.GetServiceQuotaRequest) error { return nil })
+		},
+		"an EC2 action's input": func() {
+			api.HandleNoOutput(s, "ec2", "DeleteVpc", func(context.Context, control.Caller, *ec2.DeleteSubnetRequest) error { return nil })
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: registered", name)
+				}
+			}()
+			register()
+		}()
+	}
+}
