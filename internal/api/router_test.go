@@ -194,7 +194,9 @@ func TestHandleChecksTheModel(t *testing.T) {
 	s := api.New(vpcdtest.Start(t).Service, api.Config{})
 	for name, register := range map[string]func(){
 		"no such service": func() {
-			api.Handle(s, "ssm", "GetParameter", func(context.Context, control.Caller, *sts.GetCallerIdentityInput) (*sts.GetCallerIdentityOutput, error) { return nil, nil })
+			api.Handle(s, "ssm", "GetParameter", func(context.Context, control.Caller, *sts.GetCallerIdentityInput) (*sts.GetCallerIdentityOutput, error) {
+				return nil, nil
+			})
 		},
 		"no such operation": func() {
 			api.Handle(s, "servicequotas", "Frobnicate", func(context.Context, control.Caller, *servicequotas.GetServiceQuotaRequest) (*servicequotas.GetServiceQuotaResponse, error) {
