@@ -4,6 +4,11 @@
 // carries them (ec2.go, query.go, json.go), calls the handler registered for it with its
 // generated types, and writes the answer or that service's error envelope. It is the top
 // box of DESIGN.md's picture; it knows nothing about resources.
+//
+// Adding a service: list it in internal/aws/gen and `go generate ./internal/aws`; make it
+// known in New with addService and its protocol (queryProtocol, jsonProtocol or
+// newRestXMLProtocol); register each operation it serves with Handle. Its errors are
+// *ec2.Error values with the model's codes; the codec gives them the model's status.
 package api
 
 import (
