@@ -230,3 +230,12 @@ func TestHandleChecksTheModel(t *testing.T) {
 		}()
 	}
 }
+
+// In strict mode an awsJson request from an unknown key is refused in the JSON envelope.
+func TestJSONStrict(t *testing.T) {
+	base := startStrict(t)
+	a := send(t, signedFor(t, base, "servicequotas", "application/x-amz-json-1.1", `{}`, map[string]string{"X-Amz-Target": "ServiceQuotasV20190624.ListServices"}), "", "", "", nil)
+	if a.status != 403 || a.body != `{"__type":"InvalidClientTokenId","message":"The security token included in the request is invalid."}` {
+		t.Errorf("got %d %s", a.status, a.body)
+	}
+}
