@@ -120,16 +120,34 @@ func parseSigV4(r *http.Request, params url.Values) (*sigV4, *ec2.Error) {
 	return &sig, nil
 }
 
-// authenticate works out the caller. Without credentials (the default on loopback) any
-// well-formed signature is accepted and the access key picks the account; with them, the
-// signature is verified.
-func (s *Server) authenticate(r *http.Request, params url.Values, body []byte) (control.Caller, *ec2.Error) {
+// scopeService is the service of the request's SigV4 credential scope, "" when it has
+// none that parses; the router picks the service with it before anything is read.
+func scopeService(r *http.Request) string {
+	credential := r.URL.Query().Get("X-Amz-Credential")
+	if rest, ok := strings.CutPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 "); ok {
+		for _, part := range strings.Split(rest, ",") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
+				credential = v
+			}
+		}
+	}
+	parts := strings.Split(credential, "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[3]
+}
+
+// authenticate works out the caller of service. Without credentials (the default on
+// loopback) any well-formed signature is accepted and the access key picks the account;
+// with them, the signature is verified.
+func (s *Server) authenticate(r *http.Request, params url.Values, body []byte, service string) (control.Caller, error) {
 	sig, err := parseSigV4(r, params)
 	if err != nil {
 		return control.Caller{}, err
 	}
-	if sig.service != "ec2" && !(sig.service == "sts" && isCallerIdentity(params)) {
-		return control.Caller{}, authFailure("Credential should be scoped to correct service: 'ec2'.")
+	if sig.service != service {
+		return control.Caller{}, authFailure("Credential should be scoped to correct service: '%s'.", service)
 	}
 	if !s.regionAllowed(sig.region) {
 		return control.Caller{}, authFailure("Credential should be scoped to a valid region, not '%s'.", sig.region)
@@ -284,4 +302,24 @@ func signature(secret string, sig *sigV4, canonical string) string {
 	key = hmacSHA256(key, sig.service)
 	key = hmacSHA256(key, "aws4_request")
 	return hex.EncodeToString(hmacSHA256(key, toSign))
+}
+
+// commonAuthError is an authentication failure as the services other than EC2 answer it,
+// in the codes of AWS's common errors (all 403): EC2's AuthFailure is
+// InvalidClientTokenId for a key that does not check out, and SignatureDoesNotMatch for
+// a scope that does not fit; MissingAuthenticationToken keeps its code with 403.
+func commonAuthError(err error) error {
+	e, ok := err.(*ec2.Error)
+	if !ok {
+		return err
+	}
+	switch {
+	case e.Code == "MissingAuthenticationToken":
+		return &ec2.Error{Code: e.Code, Message: e.Message, Status: http.StatusForbidden}
+	case e.Code == "AuthFailure" && strings.HasPrefix(e.Message, "Credential should be scoped"):
+		return &ec2.Error{Code: "SignatureDoesNotMatch", Message: e.Message, Status: http.StatusForbidden}
+	case e.Code == "AuthFailure":
+		return &ec2.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	}
+	return e
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -28,7 +27,7 @@ func TestPanicIsInternalError(t *testing.T) {
 	boom := func(context.Context, control.Caller, *ec2.DescribeVpcsRequest) (*ec2.DescribeVpcsResult, error) {
 		panic("secret cause")
 	}
-	s.actions["DescribeVpcs"] = action{method: reflect.ValueOf(boom), input: reflect.TypeOf(ec2.DescribeVpcsRequest{}), output: true}
+	Handle(s, "ec2", "DescribeVpcs", boom)
 
 	req := httptest.NewRequest("POST", "/", strings.NewReader("Action=DescribeVpcs&Version=2016-11-15"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -1,0 +1,86 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"vpcd/internal/aws"
+	"vpcd/internal/ec2"
+)
+
+// jsonProtocol is awsJson 1.0 and 1.1 (SSM, Service Quotas, CloudWatch Logs, ...): a POST
+// whose X-Amz-Target header names the operation, the input as a JSON object, the output
+// as one, and errors as {"__type": code, "message": ...} with the status the model gives
+// the error.
+type jsonProtocol struct{ desc *aws.Service }
+
+func (jsonProtocol) params(r *http.Request, _ []byte) (url.Values, error) {
+	return r.URL.Query(), nil
+}
+
+// operation reads X-Amz-Target. A target that is missing or names another service is an
+// unknown operation, as AWS's JSON front end answers it (400 UnknownOperationException).
+func (p jsonProtocol) operation(req *request) (string, error) {
+	prefix, op, ok := strings.Cut(req.http.Header.Get("X-Amz-Target"), ".")
+	if !ok || prefix != p.desc.TargetPrefix || op == "" {
+		return "", ec2.Errorf("UnknownOperationException", "")
+	}
+	return op, nil
+}
+
+func (jsonProtocol) unknownOperation(_ *request, op string, inModel bool) error {
+	if inModel {
+		return ec2.Errorf("UnknownOperationException", "The operation %s is not supported by vpcd yet.", op)
+	}
+	return ec2.Errorf("UnknownOperationException", "")
+}
+
+// decode reads the body into in. An empty body is an empty input (the SDKs send "{}").
+// A body that is not JSON, or a member of the wrong type, is a SerializationException;
+// a required member left out a ValidationException.
+func (jsonProtocol) decode(req *request, _ string, in any) error {
+	if len(bytes.TrimSpace(req.body)) > 0 {
+		if err := json.Unmarshal(req.body, in); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) && typeErr.Field != "" {
+				return ec2.Errorf("SerializationException", "Unexpected value for member %s.", typeErr.Field)
+			}
+			return ec2.Errorf("SerializationException", "The request body is not a valid JSON object of the operation's input.")
+		}
+	}
+	return checkRequired(reflect.ValueOf(in).Elem(), "", "ValidationException")
+}
+
+func (p jsonProtocol) writeResult(w http.ResponseWriter, _ *request, out any) error {
+	body := []byte("{}")
+	if out != nil {
+		var err error
+		if body, err = json.Marshal(out); err != nil {
+			return err
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-"+p.desc.JSONVersion)
+	w.Write(body)
+	return nil
+}
+
+// writeError answers with the status the model gives the error (its httpStatusCode; 400
+// for a client error without one, 500 for a fault), else the error's own.
+func (p jsonProtocol) writeError(w http.ResponseWriter, _ *request, e *ec2.Error) {
+	status := modelStatus(p.desc, e)
+	body, _ := json.Marshal(jsonError{Type: e.Code, Message: e.Message})
+	w.Header().Set("Content-Type", "application/x-amz-json-"+p.desc.JSONVersion)
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+type jsonError struct {
+	Type    string `json:"__type"`
+	Message string `json:"message,omitempty"`
+}
