@@ -222,16 +222,16 @@ func newFleet(b *testing.B, n int) *fleet {
 	b.Cleanup(func() { st.Close() })
 	w := &fleet{ctx: ctx, st: st, svc: control.New(st, control.Config{})}
 	c := control.Caller{Account: templateAccount, Region: "us-east-1"}
-	vpc, err := w.svc.CreateVpc(ctx, c, &ec2.CreateVpcRequest{CidrBlock: aws("10.0.0.0/16")})
+	vpc, err := w.svc.CreateVpc(ctx, c, &ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16")})
 	if err != nil {
 		b.Fatal(err)
 	}
-	sn, err := w.svc.CreateSubnet(ctx, c, &ec2.CreateSubnetRequest{VpcId: vpc.Vpc.VpcId, CidrBlock: aws("10.0.1.0/24")})
+	sn, err := w.svc.CreateSubnet(ctx, c, &ec2.CreateSubnetRequest{VpcId: vpc.Vpc.VpcId, CidrBlock: ptr("10.0.1.0/24")})
 	if err != nil {
 		b.Fatal(err)
 	}
-	run, err := w.svc.RunInstances(ctx, c, &ec2.RunInstancesRequest{ImageId: aws("ami-12345678"), InstanceType: aws("t2.micro"),
-		MinCount: aws(int32(10)), MaxCount: aws(int32(10)), SubnetId: sn.Subnet.SubnetId})
+	run, err := w.svc.RunInstances(ctx, c, &ec2.RunInstancesRequest{ImageId: ptr("ami-12345678"), InstanceType: ptr("t2.micro"),
+		MinCount: ptr(int32(10)), MaxCount: ptr(int32(10)), SubnetId: sn.Subnet.SubnetId})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func newFleet(b *testing.B, n int) *fleet {
 	return w
 }
 
-func aws[T any](v T) *T { return &v }
+func ptr[T any](v T) *T { return &v }
 
 // fleetChange is one change the benchmarks time: do makes it in the i-th op and returns
 // how to undo it (untimed), or nil.
@@ -285,8 +285,8 @@ func (w *fleet) changes() []fleetChange {
 	return []fleetChange{
 		{"launch", func(b *testing.B, i int) func() {
 			v := pick(i)
-			run, err := w.svc.RunInstances(w.ctx, v.caller, &ec2.RunInstancesRequest{ImageId: aws("ami-12345678"), InstanceType: aws("t2.micro"),
-				MinCount: aws(int32(1)), MaxCount: aws(int32(1)), SubnetId: aws(v.subnet)})
+			run, err := w.svc.RunInstances(w.ctx, v.caller, &ec2.RunInstancesRequest{ImageId: ptr("ami-12345678"), InstanceType: ptr("t2.micro"),
+				MinCount: ptr(int32(1)), MaxCount: ptr(int32(1)), SubnetId: ptr(v.subnet)})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -298,9 +298,9 @@ func (w *fleet) changes() []fleetChange {
 		}},
 		{"rule", func(b *testing.B, i int) func() {
 			v := pick(i)
-			_, err := w.svc.AuthorizeSecurityGroupIngress(w.ctx, v.caller, &ec2.AuthorizeSecurityGroupIngressRequest{GroupId: aws(v.group),
-				IpPermissions: []ec2.IpPermission{{IpProtocol: aws("tcp"), FromPort: aws(int32(1000 + i)), ToPort: aws(int32(1000 + i)),
-					IpRanges: []ec2.IpRange{{CidrIp: aws("192.0.2.0/24")}}}}})
+			_, err := w.svc.AuthorizeSecurityGroupIngress(w.ctx, v.caller, &ec2.AuthorizeSecurityGroupIngressRequest{GroupId: ptr(v.group),
+				IpPermissions: []ec2.IpPermission{{IpProtocol: ptr("tcp"), FromPort: ptr(int32(1000 + i)), ToPort: ptr(int32(1000 + i)),
+					IpRanges: []ec2.IpRange{{CidrIp: ptr("192.0.2.0/24")}}}}})
 			if err != nil {
 				b.Fatal(err)
 			}
