@@ -194,6 +194,7 @@ func serve(args []string) error {
 		m.WatchDaemons(dp.Daemons)
 	}
 	// GET /metrics beside the API on the same listener; everything else is the API's.
+	cfg.Metrics = m
 	srv := &http.Server{Handler: m.Beside(api.New(svc, cfg)), ReadHeaderTimeout: 10 * time.Second}
 	// Tests start vpcd on port 0 and read the bound address from this line.
 	fmt.Printf("listening on %s\n", ln.Addr())

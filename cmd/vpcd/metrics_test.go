@@ -31,8 +31,9 @@ func TestServeMetrics(t *testing.T) {
 		t.Fatalf("GET /metrics: %s %s\n%s", resp.Status, resp.Header.Get("Content-Type"), body)
 	}
 	text := string(body)
-	// The API's request families appear once the router calls ObserveRequest.
 	for _, family := range []string{
+		"vpcd_api_requests_total",
+		"vpcd_api_request_duration_seconds",
 		"vpcd_store_commit_duration_seconds",
 		"vpcd_dataplane_sync_duration_seconds",
 		"vpcd_dataplane_namespaces",
@@ -48,6 +49,9 @@ func TestServeMetrics(t *testing.T) {
 	// CreateVpc (and the default VPC before it) committed.
 	if !strings.Contains(text, `vpcd_store_commit_duration_seconds_count{result="ok"}`) {
 		t.Error("no commit timed")
+	}
+	if !strings.Contains(text, `vpcd_api_requests_total{action="CreateVpc",code="OK",service="ec2"} 1`) {
+		t.Error("CreateVpc not counted")
 	}
 	if t.Failed() {
 		t.Log(text)

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"vpcd/internal/metrics"
 
 	"vpcd/internal/aws/route53"
 	"vpcd/internal/aws/servicequotas"
@@ -37,6 +38,8 @@ type Config struct {
 	// signed with one of these keys (see auth.go).
 	Credentials map[string]Credential
 	Logger      *slog.Logger
+	// Metrics counts requests by service, action and error code; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // maxBody bounds a request body; EC2 requests are small (user data is at most 16 KB).

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"vpcd/internal/aws"
 	"vpcd/internal/control"
@@ -145,11 +146,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{http: r, id: newRequestID()}
 	w.Header().Set("x-amzn-RequestId", req.id)
 	svc := s.route(r)
+	start := time.Now()
+	code := ""
 	defer func() {
 		if p := recover(); p != nil {
 			s.cfg.Logger.Error("panic in action", "service", svc.desc.SigningName, "action", req.op, "requestId", req.id, "panic", p, "stack", string(debug.Stack()))
+			code = ec2.ErrInternal().Code
 			svc.protocol.writeError(w, req, ec2.ErrInternal())
 		}
+		action := req.op
+		if _, served := svc.handlers[action]; !served {
+			action = "" // a name the client made up is no label
+		}
+		s.cfg.Metrics.ObserveRequest(svc.desc.SigningName, action, code, time.Since(start))
 	}()
 	out, err := s.serve(svc, req)
 	if err != nil {
@@ -158,11 +167,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.cfg.Logger.Error("action failed", "service", svc.desc.SigningName, "action", req.op, "requestId", req.id, "err", err)
 			e = ec2.ErrInternal()
 		}
+		code = e.Code
 		svc.protocol.writeError(w, req, e)
 		return
 	}
 	if err := svc.protocol.writeResult(w, req, out); err != nil {
 		s.cfg.Logger.Error("encode failed", "service", svc.desc.SigningName, "action", req.op, "requestId", req.id, "err", err)
+		code = ec2.ErrInternal().Code
 		svc.protocol.writeError(w, req, ec2.ErrInternal())
 	}
 }
