@@ -179,17 +179,34 @@ func generate(m *model) ([]byte, error) {
 		for _, mn := range members {
 			r := s.Members[mn]
 			field := strings.ToUpper(mn[:1]) + mn[1:]
-			fmt.Fprintf(&b, "\t%s %s `%s`\n", field, goType(m, r.Shape, false), tags(m, mn, r, required[mn]))
+			fmt.Fprintf(&b, "\t%s %s `%s`\n", field, goType(m, r.Shape, false), tags(m, name+"."+mn, mn, r, required[mn]))
 		}
 		fmt.Fprintf(&b, "}\n\n")
 	}
 	return format.Source(b.Bytes())
 }
 
+// omittedWhenEmpty are the list members that AWS leaves out of an answer when they have no
+// item. Every other list member of an answer is written, as an empty element when it has
+// no item (<vpcSet/>, <associationSet/>): EC2 builds its answers from Java-style beans
+// whose lists are never null, so that boto3 gives "Vpcs": [] and never a missing key. The
+// exceptions are the tags of the resources of EC2's first API (instances, VPCs, subnets,
+// Elastic IPs: an untagged one has no "Tags" key in boto3, a KeyError users know well) and
+// the IPv6 blocks of a VPC without any, as DescribeVpcs answers them.
+var omittedWhenEmpty = map[string]bool{
+	"Instance.Tags":                   true,
+	"Vpc.Tags":                        true,
+	"Subnet.Tags":                     true,
+	"Address.Tags":                    true,
+	"Vpc.Ipv6CidrBlockAssociationSet": true,
+}
+
 // tags gives the request name (botocore's EC2 serializer: queryName, else the capitalized
 // locationName, else the member name) and the answer name (locationName, else the member
 // name; a list wraps its items in the list member's locationName, "member" by default).
-func tags(m *model, member string, r *ref, required bool) string {
+// The answer name carries omitempty unless the member is a list that AWS always writes;
+// see omittedWhenEmpty. Shapes that only requests use carry answer names too, unused.
+func tags(m *model, qualified, member string, r *ref, required bool) string {
 	query := member
 	switch {
 	case r.QueryName != "":
@@ -204,12 +221,16 @@ func tags(m *model, member string, r *ref, required bool) string {
 	if r.LocationName != "" {
 		x = r.LocationName
 	}
+	omit := ",omitempty"
 	if s := m.Shapes[r.Shape]; s.Type == "list" {
 		item := s.Member.LocationName
 		if item == "" {
 			item = "member"
 		}
 		x += ">" + item
+		if !omittedWhenEmpty[qualified] {
+			omit = ""
+		}
 	}
-	return fmt.Sprintf(`ec2:"%s" xml:"%s,omitempty"`, query, x)
+	return fmt.Sprintf(`ec2:"%s" xml:"%s%s"`, query, x, omit)
 }
