@@ -10337,8 +10337,8 @@ type Instance struct {
 	CpuOptions                              *CpuOptions                               `ec2:"CpuOptions" xml:"cpuOptions,omitempty"`
 	CurrentInstanceBootMode                 *string                                   `ec2:"CurrentInstanceBootMode" xml:"currentInstanceBootMode,omitempty"`
 	EbsOptimized                            *bool                                     `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
-	ElasticGpuAssociations                  []ElasticGpuAssociation                   `ec2:"ElasticGpuAssociationSet" xml:"elasticGpuAssociationSet>item"`
-	ElasticInferenceAcceleratorAssociations []ElasticInferenceAcceleratorAssociation  `ec2:"ElasticInferenceAcceleratorAssociationSet" xml:"elasticInferenceAcceleratorAssociationSet>item"`
+	ElasticGpuAssociations                  []ElasticGpuAssociation                   `ec2:"ElasticGpuAssociationSet" xml:"elasticGpuAssociationSet>item,omitempty"`
+	ElasticInferenceAcceleratorAssociations []ElasticInferenceAcceleratorAssociation  `ec2:"ElasticInferenceAcceleratorAssociationSet" xml:"elasticInferenceAcceleratorAssociationSet>item,omitempty"`
 	EnaSupport                              *bool                                     `ec2:"EnaSupport" xml:"enaSupport,omitempty"`
 	EnclaveOptions                          *EnclaveOptions                           `ec2:"EnclaveOptions" xml:"enclaveOptions,omitempty"`
 	HibernationOptions                      *HibernationOptions                       `ec2:"HibernationOptions" xml:"hibernationOptions,omitempty"`
@@ -10352,7 +10352,7 @@ type Instance struct {
 	KernelId                                *string                                   `ec2:"KernelId" xml:"kernelId,omitempty"`
 	KeyName                                 *string                                   `ec2:"KeyName" xml:"keyName,omitempty"`
 	LaunchTime                              *time.Time                                `ec2:"LaunchTime" xml:"launchTime,omitempty"`
-	Licenses                                []LicenseConfiguration                    `ec2:"LicenseSet" xml:"licenseSet>item"`
+	Licenses                                []LicenseConfiguration                    `ec2:"LicenseSet" xml:"licenseSet>item,omitempty"`
 	MaintenanceOptions                      *InstanceMaintenanceOptions               `ec2:"MaintenanceOptions" xml:"maintenanceOptions,omitempty"`
 	MetadataOptions                         *InstanceMetadataOptionsResponse          `ec2:"MetadataOptions" xml:"metadataOptions,omitempty"`
 	Monitoring                              *Monitoring                               `ec2:"Monitoring" xml:"monitoring,omitempty"`
@@ -10372,7 +10372,7 @@ type Instance struct {
 	RamdiskId                               *string                                   `ec2:"RamdiskId" xml:"ramdiskId,omitempty"`
 	RootDeviceName                          *string                                   `ec2:"RootDeviceName" xml:"rootDeviceName,omitempty"`
 	RootDeviceType                          *string                                   `ec2:"RootDeviceType" xml:"rootDeviceType,omitempty"`
-	SecondaryInterfaces                     []InstanceSecondaryInterface              `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item"`
+	SecondaryInterfaces                     []InstanceSecondaryInterface              `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item,omitempty"`
 	SecurityGroups                          []GroupIdentifier                         `ec2:"GroupSet" xml:"groupSet>item"`
 	SourceDestCheck                         *bool                                     `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
 	SpotInstanceRequestId                   *string                                   `ec2:"SpotInstanceRequestId" xml:"spotInstanceRequestId,omitempty"`
@@ -10601,9 +10601,9 @@ type InstanceNetworkInterface struct {
 	Description                     *string                                  `ec2:"Description" xml:"description,omitempty"`
 	Groups                          []GroupIdentifier                        `ec2:"GroupSet" xml:"groupSet>item"`
 	InterfaceType                   *string                                  `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
-	Ipv4Prefixes                    []InstanceIpv4Prefix                     `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item"`
+	Ipv4Prefixes                    []InstanceIpv4Prefix                     `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item,omitempty"`
 	Ipv6Addresses                   []InstanceIpv6Address                    `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item"`
-	Ipv6Prefixes                    []InstanceIpv6Prefix                     `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item"`
+	Ipv6Prefixes                    []InstanceIpv6Prefix                     `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item,omitempty"`
 	MacAddress                      *string                                  `ec2:"MacAddress" xml:"macAddress,omitempty"`
 	NetworkInterfaceId              *string                                  `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	Operator                        *OperatorResponse                        `ec2:"Operator" xml:"operator,omitempty"`
@@ -13221,7 +13221,7 @@ type MovingAddressStatus struct {
 }
 
 type NatGateway struct {
-	AttachedAppliances   []NatGatewayAttachedAppliance `ec2:"AttachedApplianceSet" xml:"attachedApplianceSet>item"`
+	AttachedAppliances   []NatGatewayAttachedAppliance `ec2:"AttachedApplianceSet" xml:"attachedApplianceSet>item,omitempty"`
 	AutoProvisionZones   *string                       `ec2:"AutoProvisionZones" xml:"autoProvisionZones,omitempty"`
 	AutoScalingIps       *string                       `ec2:"AutoScalingIps" xml:"autoScalingIps,omitempty"`
 	AvailabilityMode     *string                       `ec2:"AvailabilityMode" xml:"availabilityMode,omitempty"`
@@ -13410,7 +13410,7 @@ type NetworkInsightsPath struct {
 }
 
 type NetworkInterface struct {
-	AssociatedSubnets               []string                           `ec2:"AssociatedSubnetSet" xml:"associatedSubnetSet>item"`
+	AssociatedSubnets               []string                           `ec2:"AssociatedSubnetSet" xml:"associatedSubnetSet>item,omitempty"`
 	Association                     *NetworkInterfaceAssociation       `ec2:"Association" xml:"association,omitempty"`
 	Attachment                      *NetworkInterfaceAttachment        `ec2:"Attachment" xml:"attachment,omitempty"`
 	AvailabilityZone                *string                            `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
@@ -13420,11 +13420,11 @@ type NetworkInterface struct {
 	Description                     *string                            `ec2:"Description" xml:"description,omitempty"`
 	Groups                          []GroupIdentifier                  `ec2:"GroupSet" xml:"groupSet>item"`
 	InterfaceType                   *string                            `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
-	Ipv4Prefixes                    []Ipv4PrefixSpecification          `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item"`
+	Ipv4Prefixes                    []Ipv4PrefixSpecification          `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item,omitempty"`
 	Ipv6Address                     *string                            `ec2:"Ipv6Address" xml:"ipv6Address,omitempty"`
 	Ipv6Addresses                   []NetworkInterfaceIpv6Address      `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item"`
 	Ipv6Native                      *bool                              `ec2:"Ipv6Native" xml:"ipv6Native,omitempty"`
-	Ipv6Prefixes                    []Ipv6PrefixSpecification          `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item"`
+	Ipv6Prefixes                    []Ipv6PrefixSpecification          `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item,omitempty"`
 	MacAddress                      *string                            `ec2:"MacAddress" xml:"macAddress,omitempty"`
 	NetworkInterfaceId              *string                            `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	Operator                        *OperatorResponse                  `ec2:"Operator" xml:"operator,omitempty"`
@@ -15323,7 +15323,7 @@ type SecurityGroup struct {
 	IpPermissionsEgress []IpPermission `ec2:"IpPermissionsEgress" xml:"ipPermissionsEgress>item"`
 	OwnerId             *string        `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	SecurityGroupArn    *string        `ec2:"SecurityGroupArn" xml:"securityGroupArn,omitempty"`
-	Tags                []Tag          `ec2:"TagSet" xml:"tagSet>item"`
+	Tags                []Tag          `ec2:"TagSet" xml:"tagSet>item,omitempty"`
 	VpcId               *string        `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -17266,7 +17266,7 @@ type VpcPeeringConnectionStateReason struct {
 type VpcPeeringConnectionVpcInfo struct {
 	CidrBlock        *string                                 `ec2:"CidrBlock" xml:"cidrBlock,omitempty"`
 	CidrBlockSet     []CidrBlock                             `ec2:"CidrBlockSet" xml:"cidrBlockSet>item"`
-	Ipv6CidrBlockSet []Ipv6CidrBlock                         `ec2:"Ipv6CidrBlockSet" xml:"ipv6CidrBlockSet>item"`
+	Ipv6CidrBlockSet []Ipv6CidrBlock                         `ec2:"Ipv6CidrBlockSet" xml:"ipv6CidrBlockSet>item,omitempty"`
 	OwnerId          *string                                 `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PeeringOptions   *VpcPeeringConnectionOptionsDescription `ec2:"PeeringOptions" xml:"peeringOptions,omitempty"`
 	Region           *string                                 `ec2:"Region" xml:"region,omitempty"`

@@ -37,12 +37,15 @@ func TestEncodeResponseLists(t *testing.T) {
 		{"detached internet gateway: empty attachmentSet", "CreateInternetGateway",
 			&CreateInternetGatewayResult{InternetGateway: &InternetGateway{InternetGatewayId: str("igw-1")}},
 			"<internetGateway><attachmentSet/><internetGatewayId>igw-1</internetGatewayId><tagSet/></internetGateway>"},
-		{"security group rule: every range list written", "DescribeSecurityGroups",
+		{"security group rule: every range list written; an untagged group has no tagSet", "DescribeSecurityGroups",
 			&DescribeSecurityGroupsResult{SecurityGroups: []SecurityGroup{{GroupId: str("sg-1"), IpPermissions: []IpPermission{{IpProtocol: str("-1"), IpRanges: []IpRange{{CidrIp: str("0.0.0.0/0")}}}}}}},
-			"<securityGroupInfo><item><groupId>sg-1</groupId><ipPermissions><item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges/><prefixListIds/><groups/></item></ipPermissions><ipPermissionsEgress/><tagSet/></item></securityGroupInfo>"},
+			"<securityGroupInfo><item><groupId>sg-1</groupId><ipPermissions><item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges/><prefixListIds/><groups/></item></ipPermissions><ipPermissionsEgress/></item></securityGroupInfo>"},
 		{"untagged instance has no tagSet; its other lists are written", "DescribeInstances",
 			&DescribeInstancesResult{Reservations: []Reservation{{ReservationId: str("r-1"), Instances: []Instance{{InstanceId: str("i-1")}}}}},
 			"<reservationSet><item><groupSet/><instancesSet><item>"},
+		{"instance lists AWS sends only once used are left out", "RunInstances",
+			&Reservation{Instances: []Instance{{InstanceId: str("i-1"), NetworkInterfaces: []InstanceNetworkInterface{{NetworkInterfaceId: str("eni-1")}}}}},
+			"<groupSet/><instancesSet><item><blockDeviceMapping/><instanceId>i-1</instanceId><networkInterfaceSet><item><groupSet/><ipv6AddressesSet/><networkInterfaceId>eni-1</networkInterfaceId><privateIpAddressesSet/></item></networkInterfaceSet><productCodes/><groupSet/></item></instancesSet>"},
 		{"no output: return true", "DeleteVpc", nil, "<return>true</return>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

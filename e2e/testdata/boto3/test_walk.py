@@ -71,6 +71,7 @@ class Walk(unittest.TestCase):
         gid = self.ec2.create_security_group(VpcId=self.vpc["VpcId"], GroupName="web", Description="web")["GroupId"]
         self.addCleanup(self.ec2.delete_security_group, GroupId=gid)
         sg = self.ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
+        self.assertNotIn("Tags", sg, "an untagged security group has no Tags key on AWS")
         self.assertEqual(sg["IpPermissions"], [])
         self.assertEqual(len(sg["IpPermissionsEgress"]), 1)
         egress = sg["IpPermissionsEgress"][0]
@@ -115,8 +116,12 @@ class Walk(unittest.TestCase):
         self.assertEqual(len(got["NetworkInterfaces"]), 1)
         self.assertEqual(got["Placement"]["AvailabilityZone"], "us-east-1a")
         self.assertNotIn("Tags", got, "an untagged instance has no Tags key on AWS")
+        for gone in ("ElasticGpuAssociations", "Licenses", "SecondaryInterfaces"):
+            self.assertNotIn(gone, got)
+        self.assertEqual(reservations[0]["Groups"], [])
         eni = got["NetworkInterfaces"][0]
-        self.assertIsInstance(eni["Ipv6Addresses"], list)
+        self.assertEqual(eni["Ipv6Addresses"], [])
+        self.assertNotIn("Ipv4Prefixes", eni)
         self.assertEqual(len(eni["PrivateIpAddresses"]), 1)
 
 
