@@ -20,7 +20,7 @@ type region struct {
 	Name     string
 	LongName string // US East (N. Virginia)
 	OptIn    bool
-	Zones    []zone
+	Zones    string // "a1 b2 c3": each zone's letter and the number of its ID
 }
 
 // commercialRegions are the regions of the "aws" partition, as botocore's endpoints.json
@@ -30,40 +30,40 @@ type region struct {
 // of a region's zone IDs (us-west-1, ap-northeast-1, ca-central-1). Regions launched
 // since March 2019 need opting in.
 var commercialRegions = []region{
-	{"af-south-1", "Africa (Cape Town)", true, zones("af-south-1", "a1 b2 c3")},
-	{"ap-east-1", "Asia Pacific (Hong Kong)", true, zones("ap-east-1", "a1 b2 c3")},
-	{"ap-east-2", "Asia Pacific (Taipei)", true, zones("ap-east-2", "a1 b2 c3")},
-	{"ap-northeast-1", "Asia Pacific (Tokyo)", false, zones("ap-northeast-1", "a4 c1 d2")},
-	{"ap-northeast-2", "Asia Pacific (Seoul)", false, zones("ap-northeast-2", "a1 b2 c3 d4")},
-	{"ap-northeast-3", "Asia Pacific (Osaka)", false, zones("ap-northeast-3", "a1 b2 c3")},
-	{"ap-south-1", "Asia Pacific (Mumbai)", false, zones("ap-south-1", "a1 b2 c3")},
-	{"ap-south-2", "Asia Pacific (Hyderabad)", true, zones("ap-south-2", "a1 b2 c3")},
-	{"ap-southeast-1", "Asia Pacific (Singapore)", false, zones("ap-southeast-1", "a1 b2 c3")},
-	{"ap-southeast-2", "Asia Pacific (Sydney)", false, zones("ap-southeast-2", "a1 b2 c3")},
-	{"ap-southeast-3", "Asia Pacific (Jakarta)", true, zones("ap-southeast-3", "a1 b2 c3")},
-	{"ap-southeast-4", "Asia Pacific (Melbourne)", true, zones("ap-southeast-4", "a1 b2 c3")},
-	{"ap-southeast-5", "Asia Pacific (Malaysia)", true, zones("ap-southeast-5", "a1 b2 c3")},
-	{"ap-southeast-6", "Asia Pacific (New Zealand)", true, zones("ap-southeast-6", "a1 b2 c3")},
-	{"ap-southeast-7", "Asia Pacific (Thailand)", true, zones("ap-southeast-7", "a1 b2 c3")},
-	{"ca-central-1", "Canada (Central)", false, zones("ca-central-1", "a1 b2 d4")},
-	{"ca-west-1", "Canada West (Calgary)", true, zones("ca-west-1", "a1 b2 c3")},
-	{"eu-central-1", "Europe (Frankfurt)", false, zones("eu-central-1", "a1 b2 c3")},
-	{"eu-central-2", "Europe (Zurich)", true, zones("eu-central-2", "a1 b2 c3")},
-	{"eu-north-1", "Europe (Stockholm)", false, zones("eu-north-1", "a1 b2 c3")},
-	{"eu-south-1", "Europe (Milan)", true, zones("eu-south-1", "a1 b2 c3")},
-	{"eu-south-2", "Europe (Spain)", true, zones("eu-south-2", "a1 b2 c3")},
-	{"eu-west-1", "Europe (Ireland)", false, zones("eu-west-1", "a1 b2 c3")},
-	{"eu-west-2", "Europe (London)", false, zones("eu-west-2", "a1 b2 c3")},
-	{"eu-west-3", "Europe (Paris)", false, zones("eu-west-3", "a1 b2 c3")},
-	{"il-central-1", "Israel (Tel Aviv)", true, zones("il-central-1", "a1 b2 c3")},
-	{"me-central-1", "Middle East (UAE)", true, zones("me-central-1", "a1 b2 c3")},
-	{"me-south-1", "Middle East (Bahrain)", true, zones("me-south-1", "a1 b2 c3")},
-	{"mx-central-1", "Mexico (Central)", true, zones("mx-central-1", "a1 b2 c3")},
-	{"sa-east-1", "South America (Sao Paulo)", false, zones("sa-east-1", "a1 b2 c3")},
-	{"us-east-1", "US East (N. Virginia)", false, zones("us-east-1", "a1 b2 c3 d4 e5 f6")},
-	{"us-east-2", "US East (Ohio)", false, zones("us-east-2", "a1 b2 c3")},
-	{"us-west-1", "US West (N. California)", false, zones("us-west-1", "a1 c3")},
-	{"us-west-2", "US West (Oregon)", false, zones("us-west-2", "a1 b2 c3 d4")},
+	{"af-south-1", "Africa (Cape Town)", true, "a1 b2 c3"},
+	{"ap-east-1", "Asia Pacific (Hong Kong)", true, "a1 b2 c3"},
+	{"ap-east-2", "Asia Pacific (Taipei)", true, "a1 b2 c3"},
+	{"ap-northeast-1", "Asia Pacific (Tokyo)", false, "a4 c1 d2"},
+	{"ap-northeast-2", "Asia Pacific (Seoul)", false, "a1 b2 c3 d4"},
+	{"ap-northeast-3", "Asia Pacific (Osaka)", false, "a1 b2 c3"},
+	{"ap-south-1", "Asia Pacific (Mumbai)", false, "a1 b2 c3"},
+	{"ap-south-2", "Asia Pacific (Hyderabad)", true, "a1 b2 c3"},
+	{"ap-southeast-1", "Asia Pacific (Singapore)", false, "a1 b2 c3"},
+	{"ap-southeast-2", "Asia Pacific (Sydney)", false, "a1 b2 c3"},
+	{"ap-southeast-3", "Asia Pacific (Jakarta)", true, "a1 b2 c3"},
+	{"ap-southeast-4", "Asia Pacific (Melbourne)", true, "a1 b2 c3"},
+	{"ap-southeast-5", "Asia Pacific (Malaysia)", true, "a1 b2 c3"},
+	{"ap-southeast-6", "Asia Pacific (New Zealand)", true, "a1 b2 c3"},
+	{"ap-southeast-7", "Asia Pacific (Thailand)", true, "a1 b2 c3"},
+	{"ca-central-1", "Canada (Central)", false, "a1 b2 d4"},
+	{"ca-west-1", "Canada West (Calgary)", true, "a1 b2 c3"},
+	{"eu-central-1", "Europe (Frankfurt)", false, "a1 b2 c3"},
+	{"eu-central-2", "Europe (Zurich)", true, "a1 b2 c3"},
+	{"eu-north-1", "Europe (Stockholm)", false, "a1 b2 c3"},
+	{"eu-south-1", "Europe (Milan)", true, "a1 b2 c3"},
+	{"eu-south-2", "Europe (Spain)", true, "a1 b2 c3"},
+	{"eu-west-1", "Europe (Ireland)", false, "a1 b2 c3"},
+	{"eu-west-2", "Europe (London)", false, "a1 b2 c3"},
+	{"eu-west-3", "Europe (Paris)", false, "a1 b2 c3"},
+	{"il-central-1", "Israel (Tel Aviv)", true, "a1 b2 c3"},
+	{"me-central-1", "Middle East (UAE)", true, "a1 b2 c3"},
+	{"me-south-1", "Middle East (Bahrain)", true, "a1 b2 c3"},
+	{"mx-central-1", "Mexico (Central)", true, "a1 b2 c3"},
+	{"sa-east-1", "South America (Sao Paulo)", false, "a1 b2 c3"},
+	{"us-east-1", "US East (N. Virginia)", false, "a1 b2 c3 d4 e5 f6"},
+	{"us-east-2", "US East (Ohio)", false, "a1 b2 c3"},
+	{"us-west-1", "US West (N. California)", false, "a1 c3"},
+	{"us-west-2", "US West (Oregon)", false, "a1 b2 c3 d4"},
 }
 
 // DefaultRegions are the regions served when none are configured: every commercial
@@ -78,7 +78,8 @@ var DefaultRegions = func() []string {
 	return out
 }()
 
-// zones reads a region's zones from "a1 b2": the zone's letter and its ID's number.
+// zones reads a region's zones from its spec, "a1 b2": us-east-1a is use1-az1, us-east-1b
+// is use1-az2.
 func zones(region, spec string) []zone {
 	abbr := regionAbbreviation(region)
 	var out []zone
@@ -102,7 +103,7 @@ func lookupRegion(name string) (region, bool) {
 // to --regions) has three, a to c.
 func zonesOf(name string) []zone {
 	if r, ok := lookupRegion(name); ok {
-		return r.Zones
+		return zones(name, r.Zones)
 	}
 	return zones(name, "a1 b2 c3")
 }

@@ -83,10 +83,11 @@ func TestCommercialRegions(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, r := range commercialRegions {
-		if len(r.Zones) < 2 {
-			t.Errorf("%s has %d zones", r.Name, len(r.Zones))
+		zs := zonesOf(r.Name)
+		if len(zs) < 2 {
+			t.Errorf("%s has %d zones", r.Name, len(zs))
 		}
-		for _, z := range r.Zones {
+		for _, z := range zs {
 			if seen[z.ID] || !strings.HasPrefix(z.Name, r.Name) || len(z.Name) != len(r.Name)+1 || !strings.HasPrefix(z.ID, regionAbbreviation(r.Name)+"-az") {
 				t.Errorf("%s: zone %+v", r.Name, z)
 			}
