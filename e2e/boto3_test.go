@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"vpcd/internal/vpcdtest"
 )
@@ -24,7 +26,9 @@ func TestBoto3(t *testing.T) {
 		t.Skip("boto3 is not installed for python3 (Debian: apt-get install python3-boto3)")
 	}
 	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
-	cmd := exec.Command(python, "testdata/boto3/run.py", "-v")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "testdata/boto3/run.py", "-v")
 	cmd.Env = append(os.Environ(), "VPCD_URL="+url, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	out, err := cmd.CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
