@@ -29,7 +29,7 @@ var errUnreachable = errors.New("not reachable")
 //	vpcd explain [--endpoint URL] [--region R] [--access-key K] SOURCE DESTINATION tcp/5432
 func explain(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	endpoint := fs.String("endpoint", envOr("VPCD_ENDPOINT", "http://127.0.0.1:8787"), "vpcd's API endpoint")
+	endpoint := fs.String("endpoint", defaultEndpoint(os.Getenv), "vpcd's API endpoint (default: $VPCD_ENDPOINT, $AWS_ENDPOINT_URL_EC2, $AWS_ENDPOINT_URL, http://127.0.0.1:8787)")
 	region := fs.String("region", envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", "us-east-1")), "region")
 	accessKey := fs.String("access-key", envOr("AWS_ACCESS_KEY_ID", "vpcd"), "access key (a 12-digit account ID picks the account in lenient mode)")
 	secretKey := fs.String("secret-key", envOr("AWS_SECRET_ACCESS_KEY", "vpcd"), "secret key")
@@ -108,6 +108,23 @@ func explain(args []string, stdout io.Writer) error {
 		return errUnreachable
 	}
 	return nil
+}
+
+// defaultEndpoint is where explain finds vpcd without --endpoint: VPCD_ENDPOINT, then the
+// variables the AWS CLI and SDKs read (AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), then vpcd's own default address.
+func defaultEndpoint(getenv func(string) string) string {
+	if v := getenv("VPCD_ENDPOINT"); v != "" {
+		return v
+	}
+	if !strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		for _, key := range []string{"AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"} {
+			if v := getenv(key); v != "" {
+				return v
+			}
+		}
+	}
+	return "http://127.0.0.1:8787"
 }
 
 func envOr(key, def string) string {

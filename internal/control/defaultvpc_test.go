@@ -27,6 +27,9 @@ func TestDefaultVpcLayout(t *testing.T) {
 	}{
 		{"us-east-1 has six default subnets", "us-east-1", []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"}},
 		{"other regions have three", "eu-west-1", []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
+		{"eu-north-1 too", "eu-north-1", []string{"eu-north-1a", "eu-north-1b", "eu-north-1c"}},
+		{"an opt-in region", "me-south-1", []string{"me-south-1a", "me-south-1b", "me-south-1c"}},
+		{"us-west-1 has two", "us-west-1", []string{"us-west-1a", "us-west-1c"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTestService(t)
@@ -61,6 +64,9 @@ func TestDefaultVpcLayout(t *testing.T) {
 			for i, z := range tc.zones {
 				sn := byZone[z]
 				want := fmt.Sprintf("172.31.%d.0/20", 16*i)
+				if wantID := zonesOf(tc.region)[i].ID; deref(sn.AvailabilityZoneId) != wantID {
+					t.Errorf("zone %s: zone ID %s, want %s", z, deref(sn.AvailabilityZoneId), wantID)
+				}
 				if sn.CidrBlock == nil || *sn.CidrBlock != want || !*sn.DefaultForAz || !*sn.MapPublicIpOnLaunch || *sn.AvailableIpAddressCount != 4091 {
 					t.Errorf("zone %s: subnet %s default %v public %v, want %s default and public", z, deref(sn.CidrBlock), deref(sn.DefaultForAz), deref(sn.MapPublicIpOnLaunch), want)
 				}

@@ -2,7 +2,7 @@ package control
 
 import (
 	"context"
-	"strconv"
+	"sort"
 	"strings"
 
 	"vpcd/internal/ec2"
@@ -14,22 +14,98 @@ type zone struct {
 	ID   string // use1-az1
 }
 
-// zoneCount is how many zones a region has: us-east-1 has six (a to f), the others three.
-func zoneCount(region string) int {
-	if region == "us-east-1" {
-		return 6
-	}
-	return 3
+// region is an AWS region that vpcd knows: its long name, whether accounts must opt in
+// to it, and its availability zones (Local and Wavelength Zones left out).
+type region struct {
+	Name     string
+	LongName string // US East (N. Virginia)
+	OptIn    bool
+	Zones    string // "a1 b2 c3": each zone's letter and the number of its ID
 }
 
-// zonesOf lists a region's zones in name order.
-func zonesOf(region string) []zone {
-	abbr := regionAbbreviation(region)
-	out := make([]zone, zoneCount(region))
-	for i := range out {
-		out[i] = zone{Name: region + string(rune('a'+i)), ID: abbr + "-az" + strconv.Itoa(i+1)}
+// commercialRegions are the regions of the "aws" partition, as botocore's endpoints.json
+// lists them, with the zones a new account sees. Which zone name is which zone ID differs
+// per account on AWS; vpcd fixes one mapping for every account: the letters in order take
+// the IDs in order (us-east-1a is use1-az1), except where AWS offers an account only some
+// of a region's zone IDs (us-west-1, ap-northeast-1, ca-central-1). Regions launched
+// since March 2019 need opting in.
+var commercialRegions = []region{
+	{"af-south-1", "Africa (Cape Town)", true, "a1 b2 c3"},
+	{"ap-east-1", "Asia Pacific (Hong Kong)", true, "a1 b2 c3"},
+	{"ap-east-2", "Asia Pacific (Taipei)", true, "a1 b2 c3"},
+	{"ap-northeast-1", "Asia Pacific (Tokyo)", false, "a4 c1 d2"},
+	{"ap-northeast-2", "Asia Pacific (Seoul)", false, "a1 b2 c3 d4"},
+	{"ap-northeast-3", "Asia Pacific (Osaka)", false, "a1 b2 c3"},
+	{"ap-south-1", "Asia Pacific (Mumbai)", false, "a1 b2 c3"},
+	{"ap-south-2", "Asia Pacific (Hyderabad)", true, "a1 b2 c3"},
+	{"ap-southeast-1", "Asia Pacific (Singapore)", false, "a1 b2 c3"},
+	{"ap-southeast-2", "Asia Pacific (Sydney)", false, "a1 b2 c3"},
+	{"ap-southeast-3", "Asia Pacific (Jakarta)", true, "a1 b2 c3"},
+	{"ap-southeast-4", "Asia Pacific (Melbourne)", true, "a1 b2 c3"},
+	{"ap-southeast-5", "Asia Pacific (Malaysia)", true, "a1 b2 c3"},
+	{"ap-southeast-6", "Asia Pacific (New Zealand)", true, "a1 b2 c3"},
+	{"ap-southeast-7", "Asia Pacific (Thailand)", true, "a1 b2 c3"},
+	{"ca-central-1", "Canada (Central)", false, "a1 b2 d4"},
+	{"ca-west-1", "Canada West (Calgary)", true, "a1 b2 c3"},
+	{"eu-central-1", "Europe (Frankfurt)", false, "a1 b2 c3"},
+	{"eu-central-2", "Europe (Zurich)", true, "a1 b2 c3"},
+	{"eu-north-1", "Europe (Stockholm)", false, "a1 b2 c3"},
+	{"eu-south-1", "Europe (Milan)", true, "a1 b2 c3"},
+	{"eu-south-2", "Europe (Spain)", true, "a1 b2 c3"},
+	{"eu-west-1", "Europe (Ireland)", false, "a1 b2 c3"},
+	{"eu-west-2", "Europe (London)", false, "a1 b2 c3"},
+	{"eu-west-3", "Europe (Paris)", false, "a1 b2 c3"},
+	{"il-central-1", "Israel (Tel Aviv)", true, "a1 b2 c3"},
+	{"me-central-1", "Middle East (UAE)", true, "a1 b2 c3"},
+	{"me-south-1", "Middle East (Bahrain)", true, "a1 b2 c3"},
+	{"mx-central-1", "Mexico (Central)", true, "a1 b2 c3"},
+	{"sa-east-1", "South America (Sao Paulo)", false, "a1 b2 c3"},
+	{"us-east-1", "US East (N. Virginia)", false, "a1 b2 c3 d4 e5 f6"},
+	{"us-east-2", "US East (Ohio)", false, "a1 b2 c3"},
+	{"us-west-1", "US West (N. California)", false, "a1 c3"},
+	{"us-west-2", "US West (Oregon)", false, "a1 b2 c3 d4"},
+}
+
+// DefaultRegions are the regions served when none are configured: every commercial
+// region, us-east-1 first as the default. Opt-in regions are served as opted in.
+var DefaultRegions = func() []string {
+	out := []string{"us-east-1"}
+	for _, r := range commercialRegions {
+		if r.Name != out[0] {
+			out = append(out, r.Name)
+		}
 	}
 	return out
+}()
+
+// zones reads a region's zones from its spec, "a1 b2": us-east-1a is use1-az1, us-east-1b
+// is use1-az2.
+func zones(region, spec string) []zone {
+	abbr := regionAbbreviation(region)
+	var out []zone
+	for _, z := range strings.Fields(spec) {
+		out = append(out, zone{Name: region + z[:1], ID: abbr + "-az" + z[1:]})
+	}
+	return out
+}
+
+// lookupRegion finds a commercial region by name.
+func lookupRegion(name string) (region, bool) {
+	for _, r := range commercialRegions {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return region{}, false
+}
+
+// zonesOf lists a region's zones in name order. A region vpcd does not know (a name given
+// to --regions) has three, a to c.
+func zonesOf(name string) []zone {
+	if r, ok := lookupRegion(name); ok {
+		return zones(name, r.Zones)
+	}
+	return zones(name, "a1 b2 c3")
 }
 
 // directionAbbreviations are the short forms AWS uses in zone IDs (use1, apse1, euc1).
@@ -79,35 +155,48 @@ var regionFilters = map[string]func(r ec2.Region) []string{
 	"opt-in-status": func(r ec2.Region) []string { return []string{*r.OptInStatus} },
 }
 
-// DescribeRegions lists the regions this vpcd serves. None of them needs opting in, so
-// AllRegions changes nothing.
+// DescribeRegions lists the regions enabled for the account: those this vpcd serves, the
+// opt-in ones as opted in. With AllRegions, or when named, the commercial regions it does
+// not serve (--regions) are listed too, as not opted in: requests there are refused.
 func (s *Service) DescribeRegions(ctx context.Context, c Caller, in *ec2.DescribeRegionsRequest) (*ec2.DescribeRegionsResult, error) {
 	match, err := compileFilters(in.Filters, func(name string) bool { return regionFilters[name] != nil })
 	if err != nil {
 		return nil, err
 	}
-	served := map[string]bool{}
-	for _, r := range s.regions {
-		served[r] = true
+	status := map[string]string{}
+	for _, r := range commercialRegions {
+		status[r.Name] = "not-opted-in"
 	}
-	for _, name := range in.RegionNames {
-		if !served[name] {
-			return nil, ec2.ErrInvalidParameterValue("Invalid region: [%s]", name)
+	for _, name := range s.regions {
+		status[name] = "opt-in-not-required"
+		if r, ok := lookupRegion(name); ok && r.OptIn {
+			status[name] = "opted-in"
 		}
 	}
 	named := map[string]bool{}
 	for _, name := range in.RegionNames {
+		if status[name] == "" {
+			return nil, ec2.ErrInvalidParameterValue("Invalid region: [%s]", name)
+		}
 		named[name] = true
 	}
+	names := make([]string, 0, len(status))
+	for name := range status {
+		names = append(names, name)
+	}
+	sort.Strings(names)
 	out := &ec2.DescribeRegionsResult{Regions: []ec2.Region{}}
-	for _, name := range s.regions {
-		if len(named) > 0 && !named[name] {
+	for _, name := range names {
+		switch {
+		case len(named) > 0 && !named[name]:
+			continue
+		case len(named) == 0 && status[name] == "not-opted-in" && !deref(in.AllRegions):
 			continue
 		}
 		r := ec2.Region{
 			RegionName:  ptr(name),
 			Endpoint:    ptr("ec2." + name + ".amazonaws.com"),
-			OptInStatus: ptr("opt-in-not-required"),
+			OptInStatus: ptr(status[name]),
 		}
 		if match(func(f string) []string { return regionFilters[f](r) }, nil) {
 			out.Regions = append(out.Regions, r)
@@ -161,7 +250,8 @@ func (s *Service) DescribeAvailabilityZones(ctx context.Context, c Caller, in *e
 			State:              ptr("available"),
 			RegionName:         ptr(c.Region),
 			ZoneType:           ptr("availability-zone"),
-			GroupName:          ptr(c.Region),
+			GroupName:          ptr(c.Region + "-zg-1"),
+			GroupLongName:      groupLongName(c.Region),
 			NetworkBorderGroup: ptr(c.Region),
 			OptInStatus:        ptr("opt-in-not-required"),
 			Messages:           []ec2.AvailabilityZoneMessage{},
@@ -171,6 +261,14 @@ func (s *Service) DescribeAvailabilityZones(ctx context.Context, c Caller, in *e
 		}
 	}
 	return out, nil
+}
+
+// groupLongName is the long name of a region's zone group: "US East (N. Virginia) 1".
+func groupLongName(name string) *string {
+	if r, ok := lookupRegion(name); ok {
+		return ptr(r.LongName + " 1")
+	}
+	return nil
 }
 
 // accountAttributeNames are the attributes DescribeAccountAttributes answers, in the

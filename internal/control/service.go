@@ -31,9 +31,6 @@ type Config struct {
 // DefaultPublicIPv4Pool is the public pool when none is configured.
 var DefaultPublicIPv4Pool = []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}
 
-// DefaultRegions are the regions served when none are configured.
-var DefaultRegions = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"}
-
 // Service answers the EC2 actions. The store holds every resource; the Service keeps only
 // derived state (a read cache) that it can rebuild from the store.
 type Service struct {

@@ -50,7 +50,7 @@ func TestDecodeErrors(t *testing.T) {
 func TestEncodeResponse(t *testing.T) {
 	id := "vpc-1"
 	out := EncodeResponse("CreateVpc", "req-1", &CreateVpcResult{Vpc: &Vpc{VpcId: &id, Tags: []Tag{{Key: &id, Value: &id}}}})
-	want := `<CreateVpcResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-1</requestId><vpc><tagSet><item><key>vpc-1</key><value>vpc-1</value></item></tagSet><vpcId>vpc-1</vpcId></vpc></CreateVpcResponse>`
+	want := `<CreateVpcResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-1</requestId><vpc><cidrBlockAssociationSet/><tagSet><item><key>vpc-1</key><value>vpc-1</value></item></tagSet><vpcId>vpc-1</vpcId></vpc></CreateVpcResponse>`
 	if !strings.HasSuffix(string(out), want) {
 		t.Fatalf("got %s", out)
 	}

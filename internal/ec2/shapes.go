@@ -802,7 +802,7 @@ type AcceleratorTotalMemoryMiBRequest struct {
 type AcceptAddressTransferRequest struct {
 	Address           *string            `ec2:"Address,required" xml:"Address,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type AcceptAddressTransferResult struct {
@@ -820,8 +820,8 @@ type AcceptCapacityReservationBillingOwnershipResult struct {
 
 type AcceptReservedInstancesExchangeQuoteRequest struct {
 	DryRun               *bool                        `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ReservedInstanceIds  []string                     `ec2:"ReservedInstanceId,required" xml:"ReservedInstanceId>ReservedInstanceId,omitempty"`
-	TargetConfigurations []TargetConfigurationRequest `ec2:"TargetConfiguration" xml:"TargetConfiguration>TargetConfigurationRequest,omitempty"`
+	ReservedInstanceIds  []string                     `ec2:"ReservedInstanceId,required" xml:"ReservedInstanceId>ReservedInstanceId"`
+	TargetConfigurations []TargetConfigurationRequest `ec2:"TargetConfiguration" xml:"TargetConfiguration>TargetConfigurationRequest"`
 }
 
 type AcceptReservedInstancesExchangeQuoteResult struct {
@@ -839,7 +839,7 @@ type AcceptTransitGatewayClientVpnAttachmentResult struct {
 
 type AcceptTransitGatewayMulticastDomainAssociationsRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SubnetIds                       []string `ec2:"SubnetIds" xml:"SubnetIds>item,omitempty"`
+	SubnetIds                       []string `ec2:"SubnetIds" xml:"SubnetIds>item"`
 	TransitGatewayAttachmentId      *string  `ec2:"TransitGatewayAttachmentId" xml:"TransitGatewayAttachmentId,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
@@ -869,11 +869,11 @@ type AcceptTransitGatewayVpcAttachmentResult struct {
 type AcceptVpcEndpointConnectionsRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ServiceId      *string  `ec2:"ServiceId,required" xml:"ServiceId,omitempty"`
-	VpcEndpointIds []string `ec2:"VpcEndpointId,required" xml:"VpcEndpointId>item,omitempty"`
+	VpcEndpointIds []string `ec2:"VpcEndpointId,required" xml:"VpcEndpointId>item"`
 }
 
 type AcceptVpcEndpointConnectionsResult struct {
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type AcceptVpcPeeringConnectionRequest struct {
@@ -886,7 +886,7 @@ type AcceptVpcPeeringConnectionResult struct {
 }
 
 type AccessScopeAnalysisFinding struct {
-	FindingComponents                    []PathComponent `ec2:"FindingComponentSet" xml:"findingComponentSet>item,omitempty"`
+	FindingComponents                    []PathComponent `ec2:"FindingComponentSet" xml:"findingComponentSet>item"`
 	FindingId                            *string         `ec2:"FindingId" xml:"findingId,omitempty"`
 	NetworkInsightsAccessScopeAnalysisId *string         `ec2:"NetworkInsightsAccessScopeAnalysisId" xml:"networkInsightsAccessScopeAnalysisId,omitempty"`
 	NetworkInsightsAccessScopeId         *string         `ec2:"NetworkInsightsAccessScopeId" xml:"networkInsightsAccessScopeId,omitempty"`
@@ -895,18 +895,18 @@ type AccessScopeAnalysisFinding struct {
 type AccessScopePath struct {
 	Destination      *PathStatement              `ec2:"Destination" xml:"destination,omitempty"`
 	Source           *PathStatement              `ec2:"Source" xml:"source,omitempty"`
-	ThroughResources []ThroughResourcesStatement `ec2:"ThroughResourceSet" xml:"throughResourceSet>item,omitempty"`
+	ThroughResources []ThroughResourcesStatement `ec2:"ThroughResourceSet" xml:"throughResourceSet>item"`
 }
 
 type AccessScopePathRequest struct {
 	Destination      *PathStatementRequest              `ec2:"Destination" xml:"Destination,omitempty"`
 	Source           *PathStatementRequest              `ec2:"Source" xml:"Source,omitempty"`
-	ThroughResources []ThroughResourcesStatementRequest `ec2:"ThroughResource" xml:"ThroughResource>item,omitempty"`
+	ThroughResources []ThroughResourcesStatementRequest `ec2:"ThroughResource" xml:"ThroughResource>item"`
 }
 
 type AccountAttribute struct {
 	AttributeName   *string                 `ec2:"AttributeName" xml:"attributeName,omitempty"`
-	AttributeValues []AccountAttributeValue `ec2:"AttributeValueSet" xml:"attributeValueSet>item,omitempty"`
+	AttributeValues []AccountAttributeValue `ec2:"AttributeValueSet" xml:"attributeValueSet>item"`
 }
 
 type AccountAttributeValue struct {
@@ -955,10 +955,10 @@ type AddedPrincipal struct {
 type AdditionalDetail struct {
 	AdditionalDetailType      *string                    `ec2:"AdditionalDetailType" xml:"additionalDetailType,omitempty"`
 	Component                 *AnalysisComponent         `ec2:"Component" xml:"component,omitempty"`
-	LoadBalancers             []AnalysisComponent        `ec2:"LoadBalancerSet" xml:"loadBalancerSet>item,omitempty"`
-	RuleGroupRuleOptionsPairs []RuleGroupRuleOptionsPair `ec2:"RuleGroupRuleOptionsPairSet" xml:"ruleGroupRuleOptionsPairSet>item,omitempty"`
-	RuleGroupTypePairs        []RuleGroupTypePair        `ec2:"RuleGroupTypePairSet" xml:"ruleGroupTypePairSet>item,omitempty"`
-	RuleOptions               []RuleOption               `ec2:"RuleOptionSet" xml:"ruleOptionSet>item,omitempty"`
+	LoadBalancers             []AnalysisComponent        `ec2:"LoadBalancerSet" xml:"loadBalancerSet>item"`
+	RuleGroupRuleOptionsPairs []RuleGroupRuleOptionsPair `ec2:"RuleGroupRuleOptionsPairSet" xml:"ruleGroupRuleOptionsPairSet>item"`
+	RuleGroupTypePairs        []RuleGroupTypePair        `ec2:"RuleGroupTypePairSet" xml:"ruleGroupTypePairSet>item"`
+	RuleOptions               []RuleOption               `ec2:"RuleOptionSet" xml:"ruleOptionSet>item"`
 	ServiceName               *string                    `ec2:"ServiceName" xml:"serviceName,omitempty"`
 	VpcEndpointService        *AnalysisComponent         `ec2:"VpcEndpointService" xml:"vpcEndpointService,omitempty"`
 }
@@ -1017,7 +1017,7 @@ type AllocateAddressRequest struct {
 	IpamPoolId            *string            `ec2:"IpamPoolId" xml:"IpamPoolId,omitempty"`
 	NetworkBorderGroup    *string            `ec2:"NetworkBorderGroup" xml:"NetworkBorderGroup,omitempty"`
 	PublicIpv4Pool        *string            `ec2:"PublicIpv4Pool" xml:"PublicIpv4Pool,omitempty"`
-	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type AllocateAddressResult struct {
@@ -1032,7 +1032,7 @@ type AllocateAddressResult struct {
 }
 
 type AllocateHostsRequest struct {
-	AssetIds           []string           `ec2:"AssetId" xml:"AssetId>member,omitempty"`
+	AssetIds           []string           `ec2:"AssetId" xml:"AssetId>member"`
 	AutoPlacement      *string            `ec2:"AutoPlacement" xml:"autoPlacement,omitempty"`
 	AvailabilityZone   *string            `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId *string            `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
@@ -1043,24 +1043,24 @@ type AllocateHostsRequest struct {
 	InstanceType       *string            `ec2:"InstanceType" xml:"instanceType,omitempty"`
 	OutpostArn         *string            `ec2:"OutpostArn" xml:"OutpostArn,omitempty"`
 	Quantity           *int32             `ec2:"Quantity" xml:"quantity,omitempty"`
-	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type AllocateHostsResult struct {
-	HostIds []string `ec2:"HostIdSet" xml:"hostIdSet>item,omitempty"`
+	HostIds []string `ec2:"HostIdSet" xml:"hostIdSet>item"`
 }
 
 type AllocateIpamPoolCidrRequest struct {
-	AllowedCidrs      []string           `ec2:"AllowedCidr" xml:"AllowedCidr>item,omitempty"`
+	AllowedCidrs      []string           `ec2:"AllowedCidr" xml:"AllowedCidr>item"`
 	Cidr              *string            `ec2:"Cidr" xml:"Cidr,omitempty"`
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	Description       *string            `ec2:"Description" xml:"Description,omitempty"`
-	DisallowedCidrs   []string           `ec2:"DisallowedCidr" xml:"DisallowedCidr>item,omitempty"`
+	DisallowedCidrs   []string           `ec2:"DisallowedCidr" xml:"DisallowedCidr>item"`
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamPoolId        *string            `ec2:"IpamPoolId,required" xml:"IpamPoolId,omitempty"`
 	NetmaskLength     *int32             `ec2:"NetmaskLength" xml:"NetmaskLength,omitempty"`
 	PreviewNextCidr   *bool              `ec2:"PreviewNextCidr" xml:"PreviewNextCidr,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type AllocateIpamPoolCidrResult struct {
@@ -1072,7 +1072,7 @@ type AllowedPrincipal struct {
 	PrincipalType       *string `ec2:"PrincipalType" xml:"principalType,omitempty"`
 	ServiceId           *string `ec2:"ServiceId" xml:"serviceId,omitempty"`
 	ServicePermissionId *string `ec2:"ServicePermissionId" xml:"servicePermissionId,omitempty"`
-	Tags                []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type AlternatePathHint struct {
@@ -1109,11 +1109,11 @@ type AnalysisLoadBalancerTarget struct {
 }
 
 type AnalysisPacketHeader struct {
-	DestinationAddresses  []string    `ec2:"DestinationAddressSet" xml:"destinationAddressSet>item,omitempty"`
-	DestinationPortRanges []PortRange `ec2:"DestinationPortRangeSet" xml:"destinationPortRangeSet>item,omitempty"`
+	DestinationAddresses  []string    `ec2:"DestinationAddressSet" xml:"destinationAddressSet>item"`
+	DestinationPortRanges []PortRange `ec2:"DestinationPortRangeSet" xml:"destinationPortRangeSet>item"`
 	Protocol              *string     `ec2:"Protocol" xml:"protocol,omitempty"`
-	SourceAddresses       []string    `ec2:"SourceAddressSet" xml:"sourceAddressSet>item,omitempty"`
-	SourcePortRanges      []PortRange `ec2:"SourcePortRangeSet" xml:"sourcePortRangeSet>item,omitempty"`
+	SourceAddresses       []string    `ec2:"SourceAddressSet" xml:"sourceAddressSet>item"`
+	SourcePortRanges      []PortRange `ec2:"SourcePortRangeSet" xml:"sourcePortRangeSet>item"`
 }
 
 type AnalysisRouteTableRoute struct {
@@ -1145,12 +1145,12 @@ type AnalysisSecurityGroupRule struct {
 type ApplySecurityGroupsToClientVpnTargetNetworkRequest struct {
 	ClientVpnEndpointId *string  `ec2:"ClientVpnEndpointId,required" xml:"ClientVpnEndpointId,omitempty"`
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SecurityGroupIds    []string `ec2:"SecurityGroupId,required" xml:"SecurityGroupId>item,omitempty"`
+	SecurityGroupIds    []string `ec2:"SecurityGroupId,required" xml:"SecurityGroupId>item"`
 	VpcId               *string  `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
 
 type ApplySecurityGroupsToClientVpnTargetNetworkResult struct {
-	SecurityGroupIds []string `ec2:"SecurityGroupIds" xml:"securityGroupIds>item,omitempty"`
+	SecurityGroupIds []string `ec2:"SecurityGroupIds" xml:"securityGroupIds>item"`
 }
 
 type AsnAssociation struct {
@@ -1167,30 +1167,30 @@ type AsnAuthorizationContext struct {
 
 type AssignIpv6AddressesRequest struct {
 	Ipv6AddressCount   *int32   `ec2:"Ipv6AddressCount" xml:"ipv6AddressCount,omitempty"`
-	Ipv6Addresses      []string `ec2:"Ipv6Addresses" xml:"ipv6Addresses>item,omitempty"`
+	Ipv6Addresses      []string `ec2:"Ipv6Addresses" xml:"ipv6Addresses>item"`
 	Ipv6PrefixCount    *int32   `ec2:"Ipv6PrefixCount" xml:"Ipv6PrefixCount,omitempty"`
-	Ipv6Prefixes       []string `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item,omitempty"`
+	Ipv6Prefixes       []string `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item"`
 	NetworkInterfaceId *string  `ec2:"NetworkInterfaceId,required" xml:"networkInterfaceId,omitempty"`
 }
 
 type AssignIpv6AddressesResult struct {
-	AssignedIpv6Addresses []string `ec2:"AssignedIpv6Addresses" xml:"assignedIpv6Addresses>item,omitempty"`
-	AssignedIpv6Prefixes  []string `ec2:"AssignedIpv6PrefixSet" xml:"assignedIpv6PrefixSet>item,omitempty"`
+	AssignedIpv6Addresses []string `ec2:"AssignedIpv6Addresses" xml:"assignedIpv6Addresses>item"`
+	AssignedIpv6Prefixes  []string `ec2:"AssignedIpv6PrefixSet" xml:"assignedIpv6PrefixSet>item"`
 	NetworkInterfaceId    *string  `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 }
 
 type AssignPrivateIpAddressesRequest struct {
 	AllowReassignment              *bool    `ec2:"AllowReassignment" xml:"allowReassignment,omitempty"`
 	Ipv4PrefixCount                *int32   `ec2:"Ipv4PrefixCount" xml:"Ipv4PrefixCount,omitempty"`
-	Ipv4Prefixes                   []string `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item,omitempty"`
+	Ipv4Prefixes                   []string `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item"`
 	NetworkInterfaceId             *string  `ec2:"NetworkInterfaceId,required" xml:"networkInterfaceId,omitempty"`
-	PrivateIpAddresses             []string `ec2:"PrivateIpAddress" xml:"privateIpAddress>PrivateIpAddress,omitempty"`
+	PrivateIpAddresses             []string `ec2:"PrivateIpAddress" xml:"privateIpAddress>PrivateIpAddress"`
 	SecondaryPrivateIpAddressCount *int32   `ec2:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount,omitempty"`
 }
 
 type AssignPrivateIpAddressesResult struct {
-	AssignedIpv4Prefixes       []Ipv4PrefixSpecification  `ec2:"AssignedIpv4PrefixSet" xml:"assignedIpv4PrefixSet>item,omitempty"`
-	AssignedPrivateIpAddresses []AssignedPrivateIpAddress `ec2:"AssignedPrivateIpAddressesSet" xml:"assignedPrivateIpAddressesSet>item,omitempty"`
+	AssignedIpv4Prefixes       []Ipv4PrefixSpecification  `ec2:"AssignedIpv4PrefixSet" xml:"assignedIpv4PrefixSet>item"`
+	AssignedPrivateIpAddresses []AssignedPrivateIpAddress `ec2:"AssignedPrivateIpAddressesSet" xml:"assignedPrivateIpAddressesSet>item"`
 	NetworkInterfaceId         *string                    `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 }
 
@@ -1198,11 +1198,11 @@ type AssignPrivateNatGatewayAddressRequest struct {
 	DryRun                *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	NatGatewayId          *string  `ec2:"NatGatewayId,required" xml:"NatGatewayId,omitempty"`
 	PrivateIpAddressCount *int32   `ec2:"PrivateIpAddressCount" xml:"PrivateIpAddressCount,omitempty"`
-	PrivateIpAddresses    []string `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>item,omitempty"`
+	PrivateIpAddresses    []string `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>item"`
 }
 
 type AssignPrivateNatGatewayAddressResult struct {
-	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item,omitempty"`
+	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item"`
 	NatGatewayId        *string             `ec2:"NatGatewayId" xml:"natGatewayId,omitempty"`
 }
 
@@ -1300,7 +1300,7 @@ type AssociateIpamResourceDiscoveryRequest struct {
 	DryRun                  *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamId                  *string            `ec2:"IpamId,required" xml:"IpamId,omitempty"`
 	IpamResourceDiscoveryId *string            `ec2:"IpamResourceDiscoveryId,required" xml:"IpamResourceDiscoveryId,omitempty"`
-	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type AssociateIpamResourceDiscoveryResult struct {
@@ -1308,16 +1308,16 @@ type AssociateIpamResourceDiscoveryResult struct {
 }
 
 type AssociateNatGatewayAddressRequest struct {
-	AllocationIds      []string `ec2:"AllocationId,required" xml:"AllocationId>AllocationId,omitempty"`
+	AllocationIds      []string `ec2:"AllocationId,required" xml:"AllocationId>AllocationId"`
 	AvailabilityZone   *string  `ec2:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId *string  `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
 	DryRun             *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	NatGatewayId       *string  `ec2:"NatGatewayId,required" xml:"NatGatewayId,omitempty"`
-	PrivateIpAddresses []string `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>item,omitempty"`
+	PrivateIpAddresses []string `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>item"`
 }
 
 type AssociateNatGatewayAddressResult struct {
-	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item,omitempty"`
+	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item"`
 	NatGatewayId        *string             `ec2:"NatGatewayId" xml:"natGatewayId,omitempty"`
 }
 
@@ -1368,7 +1368,7 @@ type AssociateSubnetCidrBlockResult struct {
 
 type AssociateTransitGatewayMulticastDomainRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SubnetIds                       []string `ec2:"SubnetIds,required" xml:"SubnetIds>item,omitempty"`
+	SubnetIds                       []string `ec2:"SubnetIds,required" xml:"SubnetIds>item"`
 	TransitGatewayAttachmentId      *string  `ec2:"TransitGatewayAttachmentId,required" xml:"TransitGatewayAttachmentId,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId,required" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
@@ -1456,7 +1456,7 @@ type AthenaIntegration struct {
 
 type AttachClassicLinkVpcRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Groups     []string `ec2:"SecurityGroupId,required" xml:"SecurityGroupId>groupId,omitempty"`
+	Groups     []string `ec2:"SecurityGroupId,required" xml:"SecurityGroupId>groupId"`
 	InstanceId *string  `ec2:"InstanceId,required" xml:"instanceId,omitempty"`
 	VpcId      *string  `ec2:"VpcId,required" xml:"vpcId,omitempty"`
 }
@@ -1534,7 +1534,7 @@ type AttributeSummary struct {
 	MostFrequentValue         *string           `ec2:"MostFrequentValue" xml:"mostFrequentValue,omitempty"`
 	NumberOfMatchedAccounts   *int32            `ec2:"NumberOfMatchedAccounts" xml:"numberOfMatchedAccounts,omitempty"`
 	NumberOfUnmatchedAccounts *int32            `ec2:"NumberOfUnmatchedAccounts" xml:"numberOfUnmatchedAccounts,omitempty"`
-	RegionalSummaries         []RegionalSummary `ec2:"RegionalSummarySet" xml:"regionalSummarySet>item,omitempty"`
+	RegionalSummaries         []RegionalSummary `ec2:"RegionalSummarySet" xml:"regionalSummarySet>item"`
 }
 
 type AttributeValue struct {
@@ -1569,17 +1569,17 @@ type AuthorizeSecurityGroupEgressRequest struct {
 	DryRun                     *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
 	FromPort                   *int32             `ec2:"FromPort" xml:"fromPort,omitempty"`
 	GroupId                    *string            `ec2:"GroupId,required" xml:"groupId,omitempty"`
-	IpPermissions              []IpPermission     `ec2:"IpPermissions" xml:"ipPermissions>item,omitempty"`
+	IpPermissions              []IpPermission     `ec2:"IpPermissions" xml:"ipPermissions>item"`
 	IpProtocol                 *string            `ec2:"IpProtocol" xml:"ipProtocol,omitempty"`
 	SourceSecurityGroupName    *string            `ec2:"SourceSecurityGroupName" xml:"sourceSecurityGroupName,omitempty"`
 	SourceSecurityGroupOwnerId *string            `ec2:"SourceSecurityGroupOwnerId" xml:"sourceSecurityGroupOwnerId,omitempty"`
-	TagSpecifications          []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications          []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	ToPort                     *int32             `ec2:"ToPort" xml:"toPort,omitempty"`
 }
 
 type AuthorizeSecurityGroupEgressResult struct {
 	Return             *bool               `ec2:"Return" xml:"return,omitempty"`
-	SecurityGroupRules []SecurityGroupRule `ec2:"SecurityGroupRuleSet" xml:"securityGroupRuleSet>item,omitempty"`
+	SecurityGroupRules []SecurityGroupRule `ec2:"SecurityGroupRuleSet" xml:"securityGroupRuleSet>item"`
 }
 
 type AuthorizeSecurityGroupIngressRequest struct {
@@ -1588,38 +1588,38 @@ type AuthorizeSecurityGroupIngressRequest struct {
 	FromPort                   *int32             `ec2:"FromPort" xml:"FromPort,omitempty"`
 	GroupId                    *string            `ec2:"GroupId" xml:"GroupId,omitempty"`
 	GroupName                  *string            `ec2:"GroupName" xml:"GroupName,omitempty"`
-	IpPermissions              []IpPermission     `ec2:"IpPermissions" xml:"IpPermissions>item,omitempty"`
+	IpPermissions              []IpPermission     `ec2:"IpPermissions" xml:"IpPermissions>item"`
 	IpProtocol                 *string            `ec2:"IpProtocol" xml:"IpProtocol,omitempty"`
 	SourceSecurityGroupName    *string            `ec2:"SourceSecurityGroupName" xml:"SourceSecurityGroupName,omitempty"`
 	SourceSecurityGroupOwnerId *string            `ec2:"SourceSecurityGroupOwnerId" xml:"SourceSecurityGroupOwnerId,omitempty"`
-	TagSpecifications          []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications          []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	ToPort                     *int32             `ec2:"ToPort" xml:"ToPort,omitempty"`
 }
 
 type AuthorizeSecurityGroupIngressResult struct {
 	Return             *bool               `ec2:"Return" xml:"return,omitempty"`
-	SecurityGroupRules []SecurityGroupRule `ec2:"SecurityGroupRuleSet" xml:"securityGroupRuleSet>item,omitempty"`
+	SecurityGroupRules []SecurityGroupRule `ec2:"SecurityGroupRuleSet" xml:"securityGroupRuleSet>item"`
 }
 
 type AvailabilityZone struct {
-	Geography          []AvailabilityZoneGeography    `ec2:"GeographySet" xml:"geographySet>item,omitempty"`
+	Geography          []AvailabilityZoneGeography    `ec2:"GeographySet" xml:"geographySet>item"`
 	GroupLongName      *string                        `ec2:"GroupLongName" xml:"groupLongName,omitempty"`
 	GroupName          *string                        `ec2:"GroupName" xml:"groupName,omitempty"`
-	Messages           []AvailabilityZoneMessage      `ec2:"MessageSet" xml:"messageSet>item,omitempty"`
+	Messages           []AvailabilityZoneMessage      `ec2:"MessageSet" xml:"messageSet>item"`
 	NetworkBorderGroup *string                        `ec2:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
 	OptInStatus        *string                        `ec2:"OptInStatus" xml:"optInStatus,omitempty"`
 	ParentZoneId       *string                        `ec2:"ParentZoneId" xml:"parentZoneId,omitempty"`
 	ParentZoneName     *string                        `ec2:"ParentZoneName" xml:"parentZoneName,omitempty"`
 	RegionName         *string                        `ec2:"RegionName" xml:"regionName,omitempty"`
 	State              *string                        `ec2:"ZoneState" xml:"zoneState,omitempty"`
-	SubGeography       []AvailabilityZoneSubGeography `ec2:"SubGeographySet" xml:"subGeographySet>item,omitempty"`
+	SubGeography       []AvailabilityZoneSubGeography `ec2:"SubGeographySet" xml:"subGeographySet>item"`
 	ZoneId             *string                        `ec2:"ZoneId" xml:"zoneId,omitempty"`
 	ZoneName           *string                        `ec2:"ZoneName" xml:"zoneName,omitempty"`
 	ZoneType           *string                        `ec2:"ZoneType" xml:"zoneType,omitempty"`
 }
 
 type AvailabilityZoneAddress struct {
-	AllocationIds      []string `ec2:"AllocationId" xml:"AllocationId>AllocationId,omitempty"`
+	AllocationIds      []string `ec2:"AllocationId" xml:"AllocationId>AllocationId"`
 	AvailabilityZone   *string  `ec2:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId *string  `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
 }
@@ -1637,7 +1637,7 @@ type AvailabilityZoneSubGeography struct {
 }
 
 type AvailableCapacity struct {
-	AvailableInstanceCapacity []InstanceCapacity `ec2:"AvailableInstanceCapacity" xml:"availableInstanceCapacity>item,omitempty"`
+	AvailableInstanceCapacity []InstanceCapacity `ec2:"AvailableInstanceCapacity" xml:"availableInstanceCapacity>item"`
 	AvailableVCpus            *int32             `ec2:"AvailableVCpus" xml:"availableVCpus,omitempty"`
 }
 
@@ -1716,7 +1716,7 @@ type Byoasn struct {
 
 type ByoipCidr struct {
 	AdvertisementType  *string          `ec2:"AdvertisementType" xml:"advertisementType,omitempty"`
-	AsnAssociations    []AsnAssociation `ec2:"AsnAssociationSet" xml:"asnAssociationSet>item,omitempty"`
+	AsnAssociations    []AsnAssociation `ec2:"AsnAssociationSet" xml:"asnAssociationSet>item"`
 	Cidr               *string          `ec2:"Cidr" xml:"cidr,omitempty"`
 	Description        *string          `ec2:"Description" xml:"description,omitempty"`
 	NetworkBorderGroup *string          `ec2:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
@@ -1739,13 +1739,13 @@ type CancelCapacityReservationFleetError struct {
 }
 
 type CancelCapacityReservationFleetsRequest struct {
-	CapacityReservationFleetIds []string `ec2:"CapacityReservationFleetId,required" xml:"CapacityReservationFleetId>item,omitempty"`
+	CapacityReservationFleetIds []string `ec2:"CapacityReservationFleetId,required" xml:"CapacityReservationFleetId>item"`
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 }
 
 type CancelCapacityReservationFleetsResult struct {
-	FailedFleetCancellations     []FailedCapacityReservationFleetCancellationResult `ec2:"FailedFleetCancellationSet" xml:"failedFleetCancellationSet>item,omitempty"`
-	SuccessfulFleetCancellations []CapacityReservationFleetCancellationState        `ec2:"SuccessfulFleetCancellationSet" xml:"successfulFleetCancellationSet>item,omitempty"`
+	FailedFleetCancellations     []FailedCapacityReservationFleetCancellationResult `ec2:"FailedFleetCancellationSet" xml:"failedFleetCancellationSet>item"`
+	SuccessfulFleetCancellations []CapacityReservationFleetCancellationState        `ec2:"SuccessfulFleetCancellationSet" xml:"successfulFleetCancellationSet>item"`
 }
 
 type CancelCapacityReservationRequest struct {
@@ -1802,7 +1802,7 @@ type CancelReservedInstancesListingRequest struct {
 }
 
 type CancelReservedInstancesListingResult struct {
-	ReservedInstancesListings []ReservedInstancesListing `ec2:"ReservedInstancesListingsSet" xml:"reservedInstancesListingsSet>item,omitempty"`
+	ReservedInstancesListings []ReservedInstancesListing `ec2:"ReservedInstancesListingsSet" xml:"reservedInstancesListingsSet>item"`
 }
 
 type CancelSpotFleetRequestsError struct {
@@ -1817,13 +1817,13 @@ type CancelSpotFleetRequestsErrorItem struct {
 
 type CancelSpotFleetRequestsRequest struct {
 	DryRun              *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	SpotFleetRequestIds []string `ec2:"SpotFleetRequestId,required" xml:"spotFleetRequestId>item,omitempty"`
+	SpotFleetRequestIds []string `ec2:"SpotFleetRequestId,required" xml:"spotFleetRequestId>item"`
 	TerminateInstances  *bool    `ec2:"TerminateInstances,required" xml:"terminateInstances,omitempty"`
 }
 
 type CancelSpotFleetRequestsResponse struct {
-	SuccessfulFleetRequests   []CancelSpotFleetRequestsSuccessItem `ec2:"SuccessfulFleetRequestSet" xml:"successfulFleetRequestSet>item,omitempty"`
-	UnsuccessfulFleetRequests []CancelSpotFleetRequestsErrorItem   `ec2:"UnsuccessfulFleetRequestSet" xml:"unsuccessfulFleetRequestSet>item,omitempty"`
+	SuccessfulFleetRequests   []CancelSpotFleetRequestsSuccessItem `ec2:"SuccessfulFleetRequestSet" xml:"successfulFleetRequestSet>item"`
+	UnsuccessfulFleetRequests []CancelSpotFleetRequestsErrorItem   `ec2:"UnsuccessfulFleetRequestSet" xml:"unsuccessfulFleetRequestSet>item"`
 }
 
 type CancelSpotFleetRequestsSuccessItem struct {
@@ -1834,11 +1834,11 @@ type CancelSpotFleetRequestsSuccessItem struct {
 
 type CancelSpotInstanceRequestsRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	SpotInstanceRequestIds []string `ec2:"SpotInstanceRequestId,required" xml:"SpotInstanceRequestId>SpotInstanceRequestId,omitempty"`
+	SpotInstanceRequestIds []string `ec2:"SpotInstanceRequestId,required" xml:"SpotInstanceRequestId>SpotInstanceRequestId"`
 }
 
 type CancelSpotInstanceRequestsResult struct {
-	CancelledSpotInstanceRequests []CancelledSpotInstanceRequest `ec2:"SpotInstanceRequestSet" xml:"spotInstanceRequestSet>item,omitempty"`
+	CancelledSpotInstanceRequests []CancelledSpotInstanceRequest `ec2:"SpotInstanceRequestSet" xml:"spotInstanceRequestSet>item"`
 }
 
 type CancelledSpotInstanceRequest struct {
@@ -1847,7 +1847,7 @@ type CancelledSpotInstanceRequest struct {
 }
 
 type CapacityAllocation struct {
-	AllocationMetadata []CapacityAllocationMetadataEntry `ec2:"AllocationMetadataList" xml:"allocationMetadataList>item,omitempty"`
+	AllocationMetadata []CapacityAllocationMetadataEntry `ec2:"AllocationMetadataList" xml:"allocationMetadataList>item"`
 	AllocationType     *string                           `ec2:"AllocationType" xml:"allocationType,omitempty"`
 	Count              *int32                            `ec2:"Count" xml:"count,omitempty"`
 }
@@ -1861,12 +1861,12 @@ type CapacityBlock struct {
 	AvailabilityZone       *string    `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId     *string    `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
 	CapacityBlockId        *string    `ec2:"CapacityBlockId" xml:"capacityBlockId,omitempty"`
-	CapacityReservationIds []string   `ec2:"CapacityReservationIdSet" xml:"capacityReservationIdSet>item,omitempty"`
+	CapacityReservationIds []string   `ec2:"CapacityReservationIdSet" xml:"capacityReservationIdSet>item"`
 	CreateDate             *time.Time `ec2:"CreateDate" xml:"createDate,omitempty"`
 	EndDate                *time.Time `ec2:"EndDate" xml:"endDate,omitempty"`
 	StartDate              *time.Time `ec2:"StartDate" xml:"startDate,omitempty"`
 	State                  *string    `ec2:"State" xml:"state,omitempty"`
-	Tags                   []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                   []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	UltraserverType        *string    `ec2:"UltraserverType" xml:"ultraserverType,omitempty"`
 }
 
@@ -1922,7 +1922,7 @@ type CapacityBlockOffering struct {
 
 type CapacityBlockStatus struct {
 	CapacityBlockId             *string                     `ec2:"CapacityBlockId" xml:"capacityBlockId,omitempty"`
-	CapacityReservationStatuses []CapacityReservationStatus `ec2:"CapacityReservationStatusSet" xml:"capacityReservationStatusSet>item,omitempty"`
+	CapacityReservationStatuses []CapacityReservationStatus `ec2:"CapacityReservationStatusSet" xml:"capacityReservationStatusSet>item"`
 	InterconnectStatus          *string                     `ec2:"InterconnectStatus" xml:"interconnectStatus,omitempty"`
 	TotalAvailableCapacity      *int32                      `ec2:"TotalAvailableCapacity" xml:"totalAvailableCapacity,omitempty"`
 	TotalCapacity               *int32                      `ec2:"TotalCapacity" xml:"totalCapacity,omitempty"`
@@ -1944,7 +1944,7 @@ type CapacityManagerDataExportResponse struct {
 	S3BucketName                *string    `ec2:"S3BucketName" xml:"s3BucketName,omitempty"`
 	S3BucketPrefix              *string    `ec2:"S3BucketPrefix" xml:"s3BucketPrefix,omitempty"`
 	Schedule                    *string    `ec2:"Schedule" xml:"schedule,omitempty"`
-	Tags                        []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                        []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type CapacityManagerDimension struct {
@@ -1965,7 +1965,7 @@ type CapacityManagerDimension struct {
 	ReservationType                  *string                       `ec2:"ReservationType" xml:"reservationType,omitempty"`
 	ReservationUnusedFinancialOwner  *string                       `ec2:"ReservationUnusedFinancialOwner" xml:"reservationUnusedFinancialOwner,omitempty"`
 	ResourceRegion                   *string                       `ec2:"ResourceRegion" xml:"resourceRegion,omitempty"`
-	Tags                             []CapacityManagerTagDimension `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                             []CapacityManagerTagDimension `ec2:"TagSet" xml:"tagSet>item"`
 	Tenancy                          *string                       `ec2:"Tenancy" xml:"tenancy,omitempty"`
 }
 
@@ -1986,7 +1986,7 @@ type CapacityReservation struct {
 	AvailabilityZone                *string                            `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId              *string                            `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
 	AvailableInstanceCount          *int32                             `ec2:"AvailableInstanceCount" xml:"availableInstanceCount,omitempty"`
-	CapacityAllocations             []CapacityAllocation               `ec2:"CapacityAllocationSet" xml:"capacityAllocationSet>item,omitempty"`
+	CapacityAllocations             []CapacityAllocation               `ec2:"CapacityAllocationSet" xml:"capacityAllocationSet>item"`
 	CapacityBlockId                 *string                            `ec2:"CapacityBlockId" xml:"capacityBlockId,omitempty"`
 	CapacityReservationArn          *string                            `ec2:"CapacityReservationArn" xml:"capacityReservationArn,omitempty"`
 	CapacityReservationFleetId      *string                            `ec2:"CapacityReservationFleetId" xml:"capacityReservationFleetId,omitempty"`
@@ -2010,7 +2010,7 @@ type CapacityReservation struct {
 	ReservationType                 *string                            `ec2:"ReservationType" xml:"reservationType,omitempty"`
 	StartDate                       *time.Time                         `ec2:"StartDate" xml:"startDate,omitempty"`
 	State                           *string                            `ec2:"State" xml:"state,omitempty"`
-	Tags                            []Tag                              `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                            []Tag                              `ec2:"TagSet" xml:"tagSet>item"`
 	Tenancy                         *string                            `ec2:"Tenancy" xml:"tenancy,omitempty"`
 	TotalInstanceCount              *int32                             `ec2:"TotalInstanceCount" xml:"totalInstanceCount,omitempty"`
 	UnusedReservationBillingOwnerId *string                            `ec2:"UnusedReservationBillingOwnerId" xml:"unusedReservationBillingOwnerId,omitempty"`
@@ -2038,9 +2038,9 @@ type CapacityReservationFleet struct {
 	CreateTime                  *time.Time                 `ec2:"CreateTime" xml:"createTime,omitempty"`
 	EndDate                     *time.Time                 `ec2:"EndDate" xml:"endDate,omitempty"`
 	InstanceMatchCriteria       *string                    `ec2:"InstanceMatchCriteria" xml:"instanceMatchCriteria,omitempty"`
-	InstanceTypeSpecifications  []FleetCapacityReservation `ec2:"InstanceTypeSpecificationSet" xml:"instanceTypeSpecificationSet>item,omitempty"`
+	InstanceTypeSpecifications  []FleetCapacityReservation `ec2:"InstanceTypeSpecificationSet" xml:"instanceTypeSpecificationSet>item"`
 	State                       *string                    `ec2:"State" xml:"state,omitempty"`
-	Tags                        []Tag                      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                        []Tag                      `ec2:"TagSet" xml:"tagSet>item"`
 	Tenancy                     *string                    `ec2:"Tenancy" xml:"tenancy,omitempty"`
 	TotalFulfilledCapacity      *float64                   `ec2:"TotalFulfilledCapacity" xml:"totalFulfilledCapacity,omitempty"`
 	TotalTargetCapacity         *int32                     `ec2:"TotalTargetCapacity" xml:"totalTargetCapacity,omitempty"`
@@ -2106,7 +2106,7 @@ type CapacityReservationTopology struct {
 	CapacityReservationId *string  `ec2:"CapacityReservationId" xml:"capacityReservationId,omitempty"`
 	GroupName             *string  `ec2:"GroupName" xml:"groupName,omitempty"`
 	InstanceType          *string  `ec2:"InstanceType" xml:"instanceType,omitempty"`
-	NetworkNodes          []string `ec2:"NetworkNodeSet" xml:"networkNodeSet>item,omitempty"`
+	NetworkNodes          []string `ec2:"NetworkNodeSet" xml:"networkNodeSet>item"`
 	State                 *string  `ec2:"State" xml:"state,omitempty"`
 }
 
@@ -2114,7 +2114,7 @@ type CarrierGateway struct {
 	CarrierGatewayId *string `ec2:"CarrierGatewayId" xml:"carrierGatewayId,omitempty"`
 	OwnerId          *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State            *string `ec2:"State" xml:"state,omitempty"`
-	Tags             []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId            *string `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -2141,9 +2141,9 @@ type ClassicLinkDnsSupport struct {
 }
 
 type ClassicLinkInstance struct {
-	Groups     []GroupIdentifier `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	Groups     []GroupIdentifier `ec2:"GroupSet" xml:"groupSet>item"`
 	InstanceId *string           `ec2:"InstanceId" xml:"instanceId,omitempty"`
-	Tags       []Tag             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags       []Tag             `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId      *string           `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -2152,7 +2152,7 @@ type ClassicLoadBalancer struct {
 }
 
 type ClassicLoadBalancersConfig struct {
-	ClassicLoadBalancers []ClassicLoadBalancer `ec2:"ClassicLoadBalancers" xml:"classicLoadBalancers>item,omitempty"`
+	ClassicLoadBalancers []ClassicLoadBalancer `ec2:"ClassicLoadBalancers" xml:"classicLoadBalancers>item"`
 }
 
 type ClientCertificateRevocationListStatus struct {
@@ -2227,7 +2227,7 @@ type ClientVpnConnection struct {
 	EgressPackets             *string                    `ec2:"EgressPackets" xml:"egressPackets,omitempty"`
 	IngressBytes              *string                    `ec2:"IngressBytes" xml:"ingressBytes,omitempty"`
 	IngressPackets            *string                    `ec2:"IngressPackets" xml:"ingressPackets,omitempty"`
-	PostureComplianceStatuses []string                   `ec2:"PostureComplianceStatusSet" xml:"postureComplianceStatusSet>item,omitempty"`
+	PostureComplianceStatuses []string                   `ec2:"PostureComplianceStatusSet" xml:"postureComplianceStatusSet>item"`
 	Status                    *ClientVpnConnectionStatus `ec2:"Status" xml:"status,omitempty"`
 	Timestamp                 *string                    `ec2:"Timestamp" xml:"timestamp,omitempty"`
 	Username                  *string                    `ec2:"Username" xml:"username,omitempty"`
@@ -2239,8 +2239,8 @@ type ClientVpnConnectionStatus struct {
 }
 
 type ClientVpnEndpoint struct {
-	AssociatedTargetNetworks      []AssociatedTargetNetwork                             `ec2:"AssociatedTargetNetwork" xml:"associatedTargetNetwork>item,omitempty"`
-	AuthenticationOptions         []ClientVpnAuthentication                             `ec2:"AuthenticationOptions" xml:"authenticationOptions>item,omitempty"`
+	AssociatedTargetNetworks      []AssociatedTargetNetwork                             `ec2:"AssociatedTargetNetwork" xml:"associatedTargetNetwork>item"`
+	AuthenticationOptions         []ClientVpnAuthentication                             `ec2:"AuthenticationOptions" xml:"authenticationOptions>item"`
 	ClientCidrBlock               *string                                               `ec2:"ClientCidrBlock" xml:"clientCidrBlock,omitempty"`
 	ClientConnectOptions          *ClientConnectResponseOptions                         `ec2:"ClientConnectOptions" xml:"clientConnectOptions,omitempty"`
 	ClientLoginBannerOptions      *ClientLoginBannerResponseOptions                     `ec2:"ClientLoginBannerOptions" xml:"clientLoginBannerOptions,omitempty"`
@@ -2252,15 +2252,15 @@ type ClientVpnEndpoint struct {
 	Description                   *string                                               `ec2:"Description" xml:"description,omitempty"`
 	DisconnectOnSessionTimeout    *bool                                                 `ec2:"DisconnectOnSessionTimeout" xml:"disconnectOnSessionTimeout,omitempty"`
 	DnsName                       *string                                               `ec2:"DnsName" xml:"dnsName,omitempty"`
-	DnsServers                    []string                                              `ec2:"DnsServer" xml:"dnsServer>item,omitempty"`
+	DnsServers                    []string                                              `ec2:"DnsServer" xml:"dnsServer>item"`
 	EndpointIpAddressType         *string                                               `ec2:"EndpointIpAddressType" xml:"endpointIpAddressType,omitempty"`
-	SecurityGroupIds              []string                                              `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item,omitempty"`
+	SecurityGroupIds              []string                                              `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item"`
 	SelfServicePortalUrl          *string                                               `ec2:"SelfServicePortalUrl" xml:"selfServicePortalUrl,omitempty"`
 	ServerCertificateArn          *string                                               `ec2:"ServerCertificateArn" xml:"serverCertificateArn,omitempty"`
 	SessionTimeoutHours           *int32                                                `ec2:"SessionTimeoutHours" xml:"sessionTimeoutHours,omitempty"`
 	SplitTunnel                   *bool                                                 `ec2:"SplitTunnel" xml:"splitTunnel,omitempty"`
 	Status                        *ClientVpnEndpointStatus                              `ec2:"Status" xml:"status,omitempty"`
-	Tags                          []Tag                                                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                          []Tag                                                 `ec2:"TagSet" xml:"tagSet>item"`
 	TrafficIpAddressType          *string                                               `ec2:"TrafficIpAddressType" xml:"trafficIpAddressType,omitempty"`
 	TransitGatewayConfiguration   *TransitGatewayConfigurationDescribeEndpointStructure `ec2:"TransitGatewayConfiguration" xml:"transitGatewayConfiguration,omitempty"`
 	TransportProtocol             *string                                               `ec2:"TransportProtocol" xml:"transportProtocol,omitempty"`
@@ -2329,9 +2329,9 @@ type CoipCidr struct {
 type CoipPool struct {
 	LocalGatewayRouteTableId *string  `ec2:"LocalGatewayRouteTableId" xml:"localGatewayRouteTableId,omitempty"`
 	PoolArn                  *string  `ec2:"PoolArn" xml:"poolArn,omitempty"`
-	PoolCidrs                []string `ec2:"PoolCidrSet" xml:"poolCidrSet>item,omitempty"`
+	PoolCidrs                []string `ec2:"PoolCidrSet" xml:"poolCidrSet>item"`
 	PoolId                   *string  `ec2:"PoolId" xml:"poolId,omitempty"`
-	Tags                     []Tag    `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                     []Tag    `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ConfirmProductInstanceRequest struct {
@@ -2358,7 +2358,7 @@ type ConnectionLogResponseOptions struct {
 }
 
 type ConnectionNotification struct {
-	ConnectionEvents            []string `ec2:"ConnectionEvents" xml:"connectionEvents>item,omitempty"`
+	ConnectionEvents            []string `ec2:"ConnectionEvents" xml:"connectionEvents>item"`
 	ConnectionNotificationArn   *string  `ec2:"ConnectionNotificationArn" xml:"connectionNotificationArn,omitempty"`
 	ConnectionNotificationId    *string  `ec2:"ConnectionNotificationId" xml:"connectionNotificationId,omitempty"`
 	ConnectionNotificationState *string  `ec2:"ConnectionNotificationState" xml:"connectionNotificationState,omitempty"`
@@ -2399,7 +2399,7 @@ type ConversionTask struct {
 	ImportVolume     *ImportVolumeTaskDetails   `ec2:"ImportVolume" xml:"importVolume,omitempty"`
 	State            *string                    `ec2:"State" xml:"state,omitempty"`
 	StatusMessage    *string                    `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags             []Tag                      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag                      `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type CopyFpgaImageRequest struct {
@@ -2429,7 +2429,7 @@ type CopyImageRequest struct {
 	SnapshotCopyCompletionDurationMinutes *int64             `ec2:"SnapshotCopyCompletionDurationMinutes" xml:"SnapshotCopyCompletionDurationMinutes,omitempty"`
 	SourceImageId                         *string            `ec2:"SourceImageId,required" xml:"SourceImageId,omitempty"`
 	SourceRegion                          *string            `ec2:"SourceRegion,required" xml:"SourceRegion,omitempty"`
-	TagSpecifications                     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CopyImageResult struct {
@@ -2448,12 +2448,12 @@ type CopySnapshotRequest struct {
 	PresignedUrl                *string            `ec2:"PresignedUrl" xml:"presignedUrl,omitempty"`
 	SourceRegion                *string            `ec2:"SourceRegion,required" xml:"SourceRegion,omitempty"`
 	SourceSnapshotId            *string            `ec2:"SourceSnapshotId,required" xml:"SourceSnapshotId,omitempty"`
-	TagSpecifications           []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications           []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CopySnapshotResult struct {
 	SnapshotId *string `ec2:"SnapshotId" xml:"snapshotId,omitempty"`
-	Tags       []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags       []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type CopyVolumesRequest struct {
@@ -2463,13 +2463,13 @@ type CopyVolumesRequest struct {
 	MultiAttachEnabled *bool              `ec2:"MultiAttachEnabled" xml:"MultiAttachEnabled,omitempty"`
 	Size               *int32             `ec2:"Size" xml:"Size,omitempty"`
 	SourceVolumeId     *string            `ec2:"SourceVolumeId,required" xml:"SourceVolumeId,omitempty"`
-	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Throughput         *int32             `ec2:"Throughput" xml:"Throughput,omitempty"`
 	VolumeType         *string            `ec2:"VolumeType" xml:"VolumeType,omitempty"`
 }
 
 type CopyVolumesResult struct {
-	Volumes []Volume `ec2:"VolumeSet" xml:"volumeSet>item,omitempty"`
+	Volumes []Volume `ec2:"VolumeSet" xml:"volumeSet>item"`
 }
 
 type CpuOptions struct {
@@ -2487,11 +2487,11 @@ type CpuOptionsRequest struct {
 }
 
 type CpuPerformanceFactor struct {
-	References []PerformanceFactorReference `ec2:"ReferenceSet" xml:"referenceSet>item,omitempty"`
+	References []PerformanceFactorReference `ec2:"ReferenceSet" xml:"referenceSet>item"`
 }
 
 type CpuPerformanceFactorRequest struct {
-	References []PerformanceFactorReferenceRequest `ec2:"Reference" xml:"Reference>item,omitempty"`
+	References []PerformanceFactorReferenceRequest `ec2:"Reference" xml:"Reference>item"`
 }
 
 type CreateCapacityManagerDataExportRequest struct {
@@ -2501,7 +2501,7 @@ type CreateCapacityManagerDataExportRequest struct {
 	S3BucketName      *string            `ec2:"S3BucketName,required" xml:"S3BucketName,omitempty"`
 	S3BucketPrefix    *string            `ec2:"S3BucketPrefix" xml:"S3BucketPrefix,omitempty"`
 	Schedule          *string            `ec2:"Schedule,required" xml:"Schedule,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateCapacityManagerDataExportResult struct {
@@ -2513,7 +2513,7 @@ type CreateCapacityReservationBySplittingRequest struct {
 	DryRun                      *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InstanceCount               *int32             `ec2:"InstanceCount,required" xml:"InstanceCount,omitempty"`
 	SourceCapacityReservationId *string            `ec2:"SourceCapacityReservationId,required" xml:"SourceCapacityReservationId,omitempty"`
-	TagSpecifications           []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications           []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateCapacityReservationBySplittingResult struct {
@@ -2528,8 +2528,8 @@ type CreateCapacityReservationFleetRequest struct {
 	DryRun                     *bool                                   `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EndDate                    *time.Time                              `ec2:"EndDate" xml:"EndDate,omitempty"`
 	InstanceMatchCriteria      *string                                 `ec2:"InstanceMatchCriteria" xml:"InstanceMatchCriteria,omitempty"`
-	InstanceTypeSpecifications []ReservationFleetInstanceSpecification `ec2:"InstanceTypeSpecification,required" xml:"InstanceTypeSpecification>member,omitempty"`
-	TagSpecifications          []TagSpecification                      `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	InstanceTypeSpecifications []ReservationFleetInstanceSpecification `ec2:"InstanceTypeSpecification,required" xml:"InstanceTypeSpecification>member"`
+	TagSpecifications          []TagSpecification                      `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Tenancy                    *string                                 `ec2:"Tenancy" xml:"Tenancy,omitempty"`
 	TotalTargetCapacity        *int32                                  `ec2:"TotalTargetCapacity,required" xml:"TotalTargetCapacity,omitempty"`
 }
@@ -2539,10 +2539,10 @@ type CreateCapacityReservationFleetResult struct {
 	CapacityReservationFleetId *string                    `ec2:"CapacityReservationFleetId" xml:"capacityReservationFleetId,omitempty"`
 	CreateTime                 *time.Time                 `ec2:"CreateTime" xml:"createTime,omitempty"`
 	EndDate                    *time.Time                 `ec2:"EndDate" xml:"endDate,omitempty"`
-	FleetCapacityReservations  []FleetCapacityReservation `ec2:"FleetCapacityReservationSet" xml:"fleetCapacityReservationSet>item,omitempty"`
+	FleetCapacityReservations  []FleetCapacityReservation `ec2:"FleetCapacityReservationSet" xml:"fleetCapacityReservationSet>item"`
 	InstanceMatchCriteria      *string                    `ec2:"InstanceMatchCriteria" xml:"instanceMatchCriteria,omitempty"`
 	State                      *string                    `ec2:"State" xml:"state,omitempty"`
-	Tags                       []Tag                      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                       []Tag                      `ec2:"TagSet" xml:"tagSet>item"`
 	Tenancy                    *string                    `ec2:"Tenancy" xml:"tenancy,omitempty"`
 	TotalFulfilledCapacity     *float64                   `ec2:"TotalFulfilledCapacity" xml:"totalFulfilledCapacity,omitempty"`
 	TotalTargetCapacity        *int32                     `ec2:"TotalTargetCapacity" xml:"totalTargetCapacity,omitempty"`
@@ -2566,7 +2566,7 @@ type CreateCapacityReservationRequest struct {
 	OutpostArn            *string            `ec2:"OutpostArn" xml:"OutpostArn,omitempty"`
 	PlacementGroupArn     *string            `ec2:"PlacementGroupArn" xml:"PlacementGroupArn,omitempty"`
 	StartDate             *time.Time         `ec2:"StartDate" xml:"StartDate,omitempty"`
-	TagSpecifications     []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item,omitempty"`
+	TagSpecifications     []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item"`
 	Tenancy               *string            `ec2:"Tenancy" xml:"Tenancy,omitempty"`
 }
 
@@ -2577,7 +2577,7 @@ type CreateCapacityReservationResult struct {
 type CreateCarrierGatewayRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId             *string            `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
 
@@ -2586,7 +2586,7 @@ type CreateCarrierGatewayResult struct {
 }
 
 type CreateClientVpnEndpointRequest struct {
-	AuthenticationOptions         []ClientVpnAuthenticationRequest           `ec2:"Authentication,required" xml:"Authentication>member,omitempty"`
+	AuthenticationOptions         []ClientVpnAuthenticationRequest           `ec2:"Authentication,required" xml:"Authentication>member"`
 	ClientCidrBlock               *string                                    `ec2:"ClientCidrBlock" xml:"ClientCidrBlock,omitempty"`
 	ClientConnectOptions          *ClientConnectOptions                      `ec2:"ClientConnectOptions" xml:"ClientConnectOptions,omitempty"`
 	ClientLoginBannerOptions      *ClientLoginBannerOptions                  `ec2:"ClientLoginBannerOptions" xml:"ClientLoginBannerOptions,omitempty"`
@@ -2595,15 +2595,15 @@ type CreateClientVpnEndpointRequest struct {
 	ConnectionLogOptions          *ConnectionLogOptions                      `ec2:"ConnectionLogOptions,required" xml:"ConnectionLogOptions,omitempty"`
 	Description                   *string                                    `ec2:"Description" xml:"Description,omitempty"`
 	DisconnectOnSessionTimeout    *bool                                      `ec2:"DisconnectOnSessionTimeout" xml:"DisconnectOnSessionTimeout,omitempty"`
-	DnsServers                    []string                                   `ec2:"DnsServers" xml:"DnsServers>item,omitempty"`
+	DnsServers                    []string                                   `ec2:"DnsServers" xml:"DnsServers>item"`
 	DryRun                        *bool                                      `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EndpointIpAddressType         *string                                    `ec2:"EndpointIpAddressType" xml:"EndpointIpAddressType,omitempty"`
-	SecurityGroupIds              []string                                   `ec2:"SecurityGroupId" xml:"SecurityGroupId>item,omitempty"`
+	SecurityGroupIds              []string                                   `ec2:"SecurityGroupId" xml:"SecurityGroupId>item"`
 	SelfServicePortal             *string                                    `ec2:"SelfServicePortal" xml:"SelfServicePortal,omitempty"`
 	ServerCertificateArn          *string                                    `ec2:"ServerCertificateArn,required" xml:"ServerCertificateArn,omitempty"`
 	SessionTimeoutHours           *int32                                     `ec2:"SessionTimeoutHours" xml:"SessionTimeoutHours,omitempty"`
 	SplitTunnel                   *bool                                      `ec2:"SplitTunnel" xml:"SplitTunnel,omitempty"`
-	TagSpecifications             []TagSpecification                         `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications             []TagSpecification                         `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TrafficIpAddressType          *string                                    `ec2:"TrafficIpAddressType" xml:"TrafficIpAddressType,omitempty"`
 	TransitGatewayConfiguration   *TransitGatewayConfigurationInputStructure `ec2:"TransitGatewayConfiguration" xml:"TransitGatewayConfiguration,omitempty"`
 	TransportProtocol             *string                                    `ec2:"TransportProtocol" xml:"TransportProtocol,omitempty"`
@@ -2643,7 +2643,7 @@ type CreateCoipCidrResult struct {
 type CreateCoipPoolRequest struct {
 	DryRun                   *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	LocalGatewayRouteTableId *string            `ec2:"LocalGatewayRouteTableId,required" xml:"LocalGatewayRouteTableId,omitempty"`
-	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateCoipPoolResult struct {
@@ -2658,7 +2658,7 @@ type CreateCustomerGatewayRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
 	IpAddress         *string            `ec2:"IpAddress" xml:"IpAddress,omitempty"`
 	PublicIp          *string            `ec2:"PublicIp" xml:"PublicIp,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Type              *string            `ec2:"Type,required" xml:"Type,omitempty"`
 }
 
@@ -2690,7 +2690,7 @@ type CreateDelegateMacVolumeOwnershipTaskRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InstanceId        *string            `ec2:"InstanceId,required" xml:"InstanceId,omitempty"`
 	MacCredentials    *string            `ec2:"MacCredentials,required" xml:"MacCredentials,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateDelegateMacVolumeOwnershipTaskResult struct {
@@ -2698,9 +2698,9 @@ type CreateDelegateMacVolumeOwnershipTaskResult struct {
 }
 
 type CreateDhcpOptionsRequest struct {
-	DhcpConfigurations []NewDhcpConfiguration `ec2:"DhcpConfiguration,required" xml:"dhcpConfiguration>item,omitempty"`
+	DhcpConfigurations []NewDhcpConfiguration `ec2:"DhcpConfiguration,required" xml:"dhcpConfiguration>item"`
 	DryRun             *bool                  `ec2:"DryRun" xml:"dryRun,omitempty"`
-	TagSpecifications  []TagSpecification     `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications  []TagSpecification     `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateDhcpOptionsResult struct {
@@ -2710,7 +2710,7 @@ type CreateDhcpOptionsResult struct {
 type CreateEgressOnlyInternetGatewayRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId             *string            `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
 
@@ -2727,7 +2727,7 @@ type CreateFleetError struct {
 }
 
 type CreateFleetInstance struct {
-	InstanceIds                []string                            `ec2:"InstanceIds" xml:"instanceIds>item,omitempty"`
+	InstanceIds                []string                            `ec2:"InstanceIds" xml:"instanceIds>item"`
 	InstanceType               *string                             `ec2:"InstanceType" xml:"instanceType,omitempty"`
 	LaunchTemplateAndOverrides *LaunchTemplateAndOverridesResponse `ec2:"LaunchTemplateAndOverrides" xml:"launchTemplateAndOverrides,omitempty"`
 	Lifecycle                  *string                             `ec2:"Lifecycle" xml:"lifecycle,omitempty"`
@@ -2739,12 +2739,12 @@ type CreateFleetRequest struct {
 	Context                          *string                             `ec2:"Context" xml:"Context,omitempty"`
 	DryRun                           *bool                               `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ExcessCapacityTerminationPolicy  *string                             `ec2:"ExcessCapacityTerminationPolicy" xml:"ExcessCapacityTerminationPolicy,omitempty"`
-	LaunchTemplateConfigs            []FleetLaunchTemplateConfigRequest  `ec2:"LaunchTemplateConfigs,required" xml:"LaunchTemplateConfigs>item,omitempty"`
+	LaunchTemplateConfigs            []FleetLaunchTemplateConfigRequest  `ec2:"LaunchTemplateConfigs,required" xml:"LaunchTemplateConfigs>item"`
 	OnDemandOptions                  *OnDemandOptionsRequest             `ec2:"OnDemandOptions" xml:"OnDemandOptions,omitempty"`
 	ReplaceUnhealthyInstances        *bool                               `ec2:"ReplaceUnhealthyInstances" xml:"ReplaceUnhealthyInstances,omitempty"`
 	ReservedCapacityOptions          *ReservedCapacityOptionsRequest     `ec2:"ReservedCapacityOptions" xml:"ReservedCapacityOptions,omitempty"`
 	SpotOptions                      *SpotOptionsRequest                 `ec2:"SpotOptions" xml:"SpotOptions,omitempty"`
-	TagSpecifications                []TagSpecification                  `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                []TagSpecification                  `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TargetCapacitySpecification      *TargetCapacitySpecificationRequest `ec2:"TargetCapacitySpecification,required" xml:"TargetCapacitySpecification,omitempty"`
 	TerminateInstancesWithExpiration *bool                               `ec2:"TerminateInstancesWithExpiration" xml:"TerminateInstancesWithExpiration,omitempty"`
 	Type                             *string                             `ec2:"Type" xml:"Type,omitempty"`
@@ -2753,9 +2753,9 @@ type CreateFleetRequest struct {
 }
 
 type CreateFleetResult struct {
-	Errors    []CreateFleetError    `ec2:"ErrorSet" xml:"errorSet>item,omitempty"`
+	Errors    []CreateFleetError    `ec2:"ErrorSet" xml:"errorSet>item"`
 	FleetId   *string               `ec2:"FleetId" xml:"fleetId,omitempty"`
-	Instances []CreateFleetInstance `ec2:"FleetInstanceSet" xml:"fleetInstanceSet>item,omitempty"`
+	Instances []CreateFleetInstance `ec2:"FleetInstanceSet" xml:"fleetInstanceSet>item"`
 }
 
 type CreateFlowLogsRequest struct {
@@ -2769,16 +2769,16 @@ type CreateFlowLogsRequest struct {
 	LogFormat                *string                    `ec2:"LogFormat" xml:"LogFormat,omitempty"`
 	LogGroupName             *string                    `ec2:"LogGroupName" xml:"LogGroupName,omitempty"`
 	MaxAggregationInterval   *int32                     `ec2:"MaxAggregationInterval" xml:"MaxAggregationInterval,omitempty"`
-	ResourceIds              []string                   `ec2:"ResourceId,required" xml:"ResourceId>item,omitempty"`
+	ResourceIds              []string                   `ec2:"ResourceId,required" xml:"ResourceId>item"`
 	ResourceType             *string                    `ec2:"ResourceType,required" xml:"ResourceType,omitempty"`
-	TagSpecifications        []TagSpecification         `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications        []TagSpecification         `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TrafficType              *string                    `ec2:"TrafficType" xml:"TrafficType,omitempty"`
 }
 
 type CreateFlowLogsResult struct {
 	ClientToken  *string            `ec2:"ClientToken" xml:"clientToken,omitempty"`
-	FlowLogIds   []string           `ec2:"FlowLogIdSet" xml:"flowLogIdSet>item,omitempty"`
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	FlowLogIds   []string           `ec2:"FlowLogIdSet" xml:"flowLogIdSet>item"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type CreateFpgaImageRequest struct {
@@ -2788,7 +2788,7 @@ type CreateFpgaImageRequest struct {
 	InputStorageLocation *StorageLocation   `ec2:"InputStorageLocation,required" xml:"InputStorageLocation,omitempty"`
 	LogsStorageLocation  *StorageLocation   `ec2:"LogsStorageLocation" xml:"LogsStorageLocation,omitempty"`
 	Name                 *string            `ec2:"Name" xml:"Name,omitempty"`
-	TagSpecifications    []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications    []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateFpgaImageResult struct {
@@ -2797,14 +2797,14 @@ type CreateFpgaImageResult struct {
 }
 
 type CreateImageRequest struct {
-	BlockDeviceMappings []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>BlockDeviceMapping,omitempty"`
+	BlockDeviceMappings []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>BlockDeviceMapping"`
 	Description         *string              `ec2:"Description" xml:"description,omitempty"`
 	DryRun              *bool                `ec2:"DryRun" xml:"dryRun,omitempty"`
 	InstanceId          *string              `ec2:"InstanceId,required" xml:"instanceId,omitempty"`
 	Name                *string              `ec2:"Name,required" xml:"name,omitempty"`
 	NoReboot            *bool                `ec2:"NoReboot" xml:"noReboot,omitempty"`
 	SnapshotLocation    *string              `ec2:"SnapshotLocation" xml:"SnapshotLocation,omitempty"`
-	TagSpecifications   []TagSpecification   `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications   []TagSpecification   `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateImageResult struct {
@@ -2812,12 +2812,12 @@ type CreateImageResult struct {
 }
 
 type CreateImageUsageReportRequest struct {
-	AccountIds        []string                        `ec2:"AccountId" xml:"AccountId>UserId,omitempty"`
+	AccountIds        []string                        `ec2:"AccountId" xml:"AccountId>UserId"`
 	ClientToken       *string                         `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool                           `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ImageId           *string                         `ec2:"ImageId,required" xml:"ImageId,omitempty"`
-	ResourceTypes     []ImageUsageResourceTypeRequest `ec2:"ResourceType,required" xml:"ResourceType>member,omitempty"`
-	TagSpecifications []TagSpecification              `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	ResourceTypes     []ImageUsageResourceTypeRequest `ec2:"ResourceType,required" xml:"ResourceType>member"`
+	TagSpecifications []TagSpecification              `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateImageUsageReportResult struct {
@@ -2829,9 +2829,9 @@ type CreateInstanceConnectEndpointRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpAddressType     *string            `ec2:"IpAddressType" xml:"IpAddressType,omitempty"`
 	PreserveClientIp  *bool              `ec2:"PreserveClientIp" xml:"PreserveClientIp,omitempty"`
-	SecurityGroupIds  []string           `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
+	SecurityGroupIds  []string           `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
 	SubnetId          *string            `ec2:"SubnetId,required" xml:"SubnetId,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateInstanceConnectEndpointResult struct {
@@ -2843,8 +2843,8 @@ type CreateInstanceEventWindowRequest struct {
 	CronExpression    *string                               `ec2:"CronExpression" xml:"CronExpression,omitempty"`
 	DryRun            *bool                                 `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Name              *string                               `ec2:"Name" xml:"Name,omitempty"`
-	TagSpecifications []TagSpecification                    `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
-	TimeRanges        []InstanceEventWindowTimeRangeRequest `ec2:"TimeRange" xml:"TimeRange>member,omitempty"`
+	TagSpecifications []TagSpecification                    `ec2:"TagSpecification" xml:"TagSpecification>item"`
+	TimeRanges        []InstanceEventWindowTimeRangeRequest `ec2:"TimeRange" xml:"TimeRange>member"`
 }
 
 type CreateInstanceEventWindowResult struct {
@@ -2855,7 +2855,7 @@ type CreateInstanceExportTaskRequest struct {
 	Description       *string                      `ec2:"Description" xml:"description,omitempty"`
 	ExportToS3Task    *ExportToS3TaskSpecification `ec2:"ExportToS3,required" xml:"exportToS3,omitempty"`
 	InstanceId        *string                      `ec2:"InstanceId,required" xml:"instanceId,omitempty"`
-	TagSpecifications []TagSpecification           `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification           `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TargetEnvironment *string                      `ec2:"TargetEnvironment,required" xml:"targetEnvironment,omitempty"`
 }
 
@@ -2865,7 +2865,7 @@ type CreateInstanceExportTaskResult struct {
 
 type CreateInternetGatewayRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateInternetGatewayResult struct {
@@ -2877,7 +2877,7 @@ type CreateInterruptibleCapacityReservationAllocationRequest struct {
 	ClientToken           *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun                *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InstanceCount         *int32             `ec2:"InstanceCount,required" xml:"InstanceCount,omitempty"`
-	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateInterruptibleCapacityReservationAllocationResult struct {
@@ -2891,7 +2891,7 @@ type CreateIpamExternalResourceVerificationTokenRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamId            *string            `ec2:"IpamId,required" xml:"IpamId,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateIpamExternalResourceVerificationTokenResult struct {
@@ -2902,7 +2902,7 @@ type CreateIpamPolicyRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamId            *string            `ec2:"IpamId,required" xml:"IpamId,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateIpamPolicyResult struct {
@@ -2914,7 +2914,7 @@ type CreateIpamPoolRequest struct {
 	AllocationDefaultNetmaskLength *int32                         `ec2:"AllocationDefaultNetmaskLength" xml:"AllocationDefaultNetmaskLength,omitempty"`
 	AllocationMaxNetmaskLength     *int32                         `ec2:"AllocationMaxNetmaskLength" xml:"AllocationMaxNetmaskLength,omitempty"`
 	AllocationMinNetmaskLength     *int32                         `ec2:"AllocationMinNetmaskLength" xml:"AllocationMinNetmaskLength,omitempty"`
-	AllocationResourceTags         []RequestIpamResourceTag       `ec2:"AllocationResourceTag" xml:"AllocationResourceTag>item,omitempty"`
+	AllocationResourceTags         []RequestIpamResourceTag       `ec2:"AllocationResourceTag" xml:"AllocationResourceTag>item"`
 	AutoImport                     *bool                          `ec2:"AutoImport" xml:"AutoImport,omitempty"`
 	AwsService                     *string                        `ec2:"AwsService" xml:"AwsService,omitempty"`
 	ClientToken                    *string                        `ec2:"ClientToken" xml:"ClientToken,omitempty"`
@@ -2926,7 +2926,7 @@ type CreateIpamPoolRequest struct {
 	PubliclyAdvertisable           *bool                          `ec2:"PubliclyAdvertisable" xml:"PubliclyAdvertisable,omitempty"`
 	SourceIpamPoolId               *string                        `ec2:"SourceIpamPoolId" xml:"SourceIpamPoolId,omitempty"`
 	SourceResource                 *IpamPoolSourceResourceRequest `ec2:"SourceResource" xml:"SourceResource,omitempty"`
-	TagSpecifications              []TagSpecification             `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications              []TagSpecification             `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateIpamPoolResult struct {
@@ -2939,8 +2939,8 @@ type CreateIpamPrefixListResolverRequest struct {
 	Description       *string                             `ec2:"Description" xml:"Description,omitempty"`
 	DryRun            *bool                               `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamId            *string                             `ec2:"IpamId,required" xml:"IpamId,omitempty"`
-	Rules             []IpamPrefixListResolverRuleRequest `ec2:"Rule" xml:"Rule>Rule,omitempty"`
-	TagSpecifications []TagSpecification                  `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	Rules             []IpamPrefixListResolverRuleRequest `ec2:"Rule" xml:"Rule>Rule"`
+	TagSpecifications []TagSpecification                  `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateIpamPrefixListResolverResult struct {
@@ -2954,7 +2954,7 @@ type CreateIpamPrefixListResolverTargetRequest struct {
 	IpamPrefixListResolverId *string            `ec2:"IpamPrefixListResolverId,required" xml:"IpamPrefixListResolverId,omitempty"`
 	PrefixListId             *string            `ec2:"PrefixListId,required" xml:"PrefixListId,omitempty"`
 	PrefixListRegion         *string            `ec2:"PrefixListRegion,required" xml:"PrefixListRegion,omitempty"`
-	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TrackLatestVersion       *bool              `ec2:"TrackLatestVersion,required" xml:"TrackLatestVersion,omitempty"`
 }
 
@@ -2968,8 +2968,8 @@ type CreateIpamRequest struct {
 	DryRun            *bool                    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EnablePrivateGua  *bool                    `ec2:"EnablePrivateGua" xml:"EnablePrivateGua,omitempty"`
 	MeteredAccount    *string                  `ec2:"MeteredAccount" xml:"MeteredAccount,omitempty"`
-	OperatingRegions  []AddIpamOperatingRegion `ec2:"OperatingRegion" xml:"OperatingRegion>member,omitempty"`
-	TagSpecifications []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	OperatingRegions  []AddIpamOperatingRegion `ec2:"OperatingRegion" xml:"OperatingRegion>member"`
+	TagSpecifications []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Tier              *string                  `ec2:"Tier" xml:"Tier,omitempty"`
 }
 
@@ -2977,8 +2977,8 @@ type CreateIpamResourceDiscoveryRequest struct {
 	ClientToken       *string                  `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	Description       *string                  `ec2:"Description" xml:"Description,omitempty"`
 	DryRun            *bool                    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	OperatingRegions  []AddIpamOperatingRegion `ec2:"OperatingRegion" xml:"OperatingRegion>member,omitempty"`
-	TagSpecifications []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	OperatingRegions  []AddIpamOperatingRegion `ec2:"OperatingRegion" xml:"OperatingRegion>member"`
+	TagSpecifications []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateIpamResourceDiscoveryResult struct {
@@ -2995,7 +2995,7 @@ type CreateIpamScopeRequest struct {
 	DryRun                         *bool                           `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ExternalAuthorityConfiguration *ExternalAuthorityConfiguration `ec2:"ExternalAuthorityConfiguration" xml:"ExternalAuthorityConfiguration,omitempty"`
 	IpamId                         *string                         `ec2:"IpamId,required" xml:"IpamId,omitempty"`
-	TagSpecifications              []TagSpecification              `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications              []TagSpecification              `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateIpamScopeResult struct {
@@ -3007,7 +3007,7 @@ type CreateKeyPairRequest struct {
 	KeyFormat         *string            `ec2:"KeyFormat" xml:"KeyFormat,omitempty"`
 	KeyName           *string            `ec2:"KeyName,required" xml:"KeyName,omitempty"`
 	KeyType           *string            `ec2:"KeyType" xml:"KeyType,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateLaunchTemplateRequest struct {
@@ -3016,7 +3016,7 @@ type CreateLaunchTemplateRequest struct {
 	LaunchTemplateData *RequestLaunchTemplateData `ec2:"LaunchTemplateData,required" xml:"LaunchTemplateData,omitempty"`
 	LaunchTemplateName *string                    `ec2:"LaunchTemplateName,required" xml:"LaunchTemplateName,omitempty"`
 	Operator           *OperatorRequest           `ec2:"Operator" xml:"Operator,omitempty"`
-	TagSpecifications  []TagSpecification         `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications  []TagSpecification         `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VersionDescription *string                    `ec2:"VersionDescription" xml:"VersionDescription,omitempty"`
 }
 
@@ -3058,7 +3058,7 @@ type CreateLocalGatewayRouteTableRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	LocalGatewayId    *string            `ec2:"LocalGatewayId,required" xml:"LocalGatewayId,omitempty"`
 	Mode              *string            `ec2:"Mode" xml:"Mode,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateLocalGatewayRouteTableResult struct {
@@ -3069,7 +3069,7 @@ type CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequest struct 
 	DryRun                              *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	LocalGatewayRouteTableId            *string            `ec2:"LocalGatewayRouteTableId,required" xml:"LocalGatewayRouteTableId,omitempty"`
 	LocalGatewayVirtualInterfaceGroupId *string            `ec2:"LocalGatewayVirtualInterfaceGroupId,required" xml:"LocalGatewayVirtualInterfaceGroupId,omitempty"`
-	TagSpecifications                   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult struct {
@@ -3079,7 +3079,7 @@ type CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult struct {
 type CreateLocalGatewayRouteTableVpcAssociationRequest struct {
 	DryRun                   *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	LocalGatewayRouteTableId *string            `ec2:"LocalGatewayRouteTableId,required" xml:"LocalGatewayRouteTableId,omitempty"`
-	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId                    *string            `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
 
@@ -3092,7 +3092,7 @@ type CreateLocalGatewayVirtualInterfaceGroupRequest struct {
 	LocalBgpAsn         *int32             `ec2:"LocalBgpAsn" xml:"LocalBgpAsn,omitempty"`
 	LocalBgpAsnExtended *int64             `ec2:"LocalBgpAsnExtended" xml:"LocalBgpAsnExtended,omitempty"`
 	LocalGatewayId      *string            `ec2:"LocalGatewayId,required" xml:"LocalGatewayId,omitempty"`
-	TagSpecifications   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateLocalGatewayVirtualInterfaceGroupResult struct {
@@ -3107,7 +3107,7 @@ type CreateLocalGatewayVirtualInterfaceRequest struct {
 	PeerAddress                         *string            `ec2:"PeerAddress,required" xml:"PeerAddress,omitempty"`
 	PeerBgpAsn                          *int32             `ec2:"PeerBgpAsn" xml:"PeerBgpAsn,omitempty"`
 	PeerBgpAsnExtended                  *int64             `ec2:"PeerBgpAsnExtended" xml:"PeerBgpAsnExtended,omitempty"`
-	TagSpecifications                   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Vlan                                *int32             `ec2:"Vlan,required" xml:"Vlan,omitempty"`
 }
 
@@ -3122,7 +3122,7 @@ type CreateMacSystemIntegrityProtectionModificationTaskRequest struct {
 	MacCredentials                            *string                                           `ec2:"MacCredentials" xml:"MacCredentials,omitempty"`
 	MacSystemIntegrityProtectionConfiguration *MacSystemIntegrityProtectionConfigurationRequest `ec2:"MacSystemIntegrityProtectionConfiguration" xml:"MacSystemIntegrityProtectionConfiguration,omitempty"`
 	MacSystemIntegrityProtectionStatus        *string                                           `ec2:"MacSystemIntegrityProtectionStatus,required" xml:"MacSystemIntegrityProtectionStatus,omitempty"`
-	TagSpecifications                         []TagSpecification                                `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                         []TagSpecification                                `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateMacSystemIntegrityProtectionModificationTaskResult struct {
@@ -3133,10 +3133,10 @@ type CreateManagedPrefixListRequest struct {
 	AddressFamily     *string              `ec2:"AddressFamily,required" xml:"AddressFamily,omitempty"`
 	ClientToken       *string              `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool                `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Entries           []AddPrefixListEntry `ec2:"Entry" xml:"Entry>member,omitempty"`
+	Entries           []AddPrefixListEntry `ec2:"Entry" xml:"Entry>member"`
 	MaxEntries        *int32               `ec2:"MaxEntries,required" xml:"MaxEntries,omitempty"`
 	PrefixListName    *string              `ec2:"PrefixListName,required" xml:"PrefixListName,omitempty"`
-	TagSpecifications []TagSpecification   `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification   `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateManagedPrefixListResult struct {
@@ -3146,16 +3146,16 @@ type CreateManagedPrefixListResult struct {
 type CreateNatGatewayRequest struct {
 	AllocationId                   *string                   `ec2:"AllocationId" xml:"AllocationId,omitempty"`
 	AvailabilityMode               *string                   `ec2:"AvailabilityMode" xml:"AvailabilityMode,omitempty"`
-	AvailabilityZoneAddresses      []AvailabilityZoneAddress `ec2:"AvailabilityZoneAddress" xml:"AvailabilityZoneAddress>AvailabilityZoneAddress,omitempty"`
+	AvailabilityZoneAddresses      []AvailabilityZoneAddress `ec2:"AvailabilityZoneAddress" xml:"AvailabilityZoneAddress>AvailabilityZoneAddress"`
 	ClientToken                    *string                   `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	ConnectivityType               *string                   `ec2:"ConnectivityType" xml:"ConnectivityType,omitempty"`
 	DryRun                         *bool                     `ec2:"DryRun" xml:"DryRun,omitempty"`
 	PrivateIpAddress               *string                   `ec2:"PrivateIpAddress" xml:"PrivateIpAddress,omitempty"`
-	SecondaryAllocationIds         []string                  `ec2:"SecondaryAllocationId" xml:"SecondaryAllocationId>AllocationId,omitempty"`
+	SecondaryAllocationIds         []string                  `ec2:"SecondaryAllocationId" xml:"SecondaryAllocationId>AllocationId"`
 	SecondaryPrivateIpAddressCount *int32                    `ec2:"SecondaryPrivateIpAddressCount" xml:"SecondaryPrivateIpAddressCount,omitempty"`
-	SecondaryPrivateIpAddresses    []string                  `ec2:"SecondaryPrivateIpAddress" xml:"SecondaryPrivateIpAddress>item,omitempty"`
+	SecondaryPrivateIpAddresses    []string                  `ec2:"SecondaryPrivateIpAddress" xml:"SecondaryPrivateIpAddress>item"`
 	SubnetId                       *string                   `ec2:"SubnetId" xml:"SubnetId,omitempty"`
-	TagSpecifications              []TagSpecification        `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications              []TagSpecification        `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId                          *string                   `ec2:"VpcId" xml:"VpcId,omitempty"`
 }
 
@@ -3180,7 +3180,7 @@ type CreateNetworkAclEntryRequest struct {
 type CreateNetworkAclRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId             *string            `ec2:"VpcId,required" xml:"vpcId,omitempty"`
 }
 
@@ -3192,9 +3192,9 @@ type CreateNetworkAclResult struct {
 type CreateNetworkInsightsAccessScopeRequest struct {
 	ClientToken       *string                  `ec2:"ClientToken,required" xml:"ClientToken,omitempty"`
 	DryRun            *bool                    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ExcludePaths      []AccessScopePathRequest `ec2:"ExcludePath" xml:"ExcludePath>item,omitempty"`
-	MatchPaths        []AccessScopePathRequest `ec2:"MatchPath" xml:"MatchPath>item,omitempty"`
-	TagSpecifications []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	ExcludePaths      []AccessScopePathRequest `ec2:"ExcludePath" xml:"ExcludePath>item"`
+	MatchPaths        []AccessScopePathRequest `ec2:"MatchPath" xml:"MatchPath>item"`
+	TagSpecifications []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateNetworkInsightsAccessScopeResult struct {
@@ -3213,7 +3213,7 @@ type CreateNetworkInsightsPathRequest struct {
 	Protocol            *string            `ec2:"Protocol,required" xml:"Protocol,omitempty"`
 	Source              *string            `ec2:"Source,required" xml:"Source,omitempty"`
 	SourceIp            *string            `ec2:"SourceIp" xml:"SourceIp,omitempty"`
-	TagSpecifications   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications   []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateNetworkInsightsPathResult struct {
@@ -3238,20 +3238,20 @@ type CreateNetworkInterfaceRequest struct {
 	Description                     *string                                 `ec2:"Description" xml:"description,omitempty"`
 	DryRun                          *bool                                   `ec2:"DryRun" xml:"dryRun,omitempty"`
 	EnablePrimaryIpv6               *bool                                   `ec2:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6,omitempty"`
-	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
+	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
 	InterfaceType                   *string                                 `ec2:"InterfaceType" xml:"InterfaceType,omitempty"`
 	Ipv4PrefixCount                 *int32                                  `ec2:"Ipv4PrefixCount" xml:"Ipv4PrefixCount,omitempty"`
-	Ipv4Prefixes                    []Ipv4PrefixSpecificationRequest        `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item,omitempty"`
+	Ipv4Prefixes                    []Ipv4PrefixSpecificationRequest        `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item"`
 	Ipv6AddressCount                *int32                                  `ec2:"Ipv6AddressCount" xml:"ipv6AddressCount,omitempty"`
-	Ipv6Addresses                   []InstanceIpv6Address                   `ec2:"Ipv6Addresses" xml:"ipv6Addresses>item,omitempty"`
+	Ipv6Addresses                   []InstanceIpv6Address                   `ec2:"Ipv6Addresses" xml:"ipv6Addresses>item"`
 	Ipv6PrefixCount                 *int32                                  `ec2:"Ipv6PrefixCount" xml:"Ipv6PrefixCount,omitempty"`
-	Ipv6Prefixes                    []Ipv6PrefixSpecificationRequest        `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item,omitempty"`
+	Ipv6Prefixes                    []Ipv6PrefixSpecificationRequest        `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item"`
 	Operator                        *OperatorRequest                        `ec2:"Operator" xml:"Operator,omitempty"`
 	PrivateIpAddress                *string                                 `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
-	PrivateIpAddresses              []PrivateIpAddressSpecification         `ec2:"PrivateIpAddresses" xml:"privateIpAddresses>item,omitempty"`
+	PrivateIpAddresses              []PrivateIpAddressSpecification         `ec2:"PrivateIpAddresses" xml:"privateIpAddresses>item"`
 	SecondaryPrivateIpAddressCount  *int32                                  `ec2:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount,omitempty"`
 	SubnetId                        *string                                 `ec2:"SubnetId,required" xml:"subnetId,omitempty"`
-	TagSpecifications               []TagSpecification                      `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications               []TagSpecification                      `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateNetworkInterfaceResult struct {
@@ -3267,7 +3267,7 @@ type CreatePlacementGroupRequest struct {
 	PartitionCount    *int32             `ec2:"PartitionCount" xml:"PartitionCount,omitempty"`
 	SpreadLevel       *string            `ec2:"SpreadLevel" xml:"SpreadLevel,omitempty"`
 	Strategy          *string            `ec2:"Strategy" xml:"strategy,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreatePlacementGroupResult struct {
@@ -3277,7 +3277,7 @@ type CreatePlacementGroupResult struct {
 type CreatePublicIpv4PoolRequest struct {
 	DryRun             *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	NetworkBorderGroup *string            `ec2:"NetworkBorderGroup" xml:"NetworkBorderGroup,omitempty"`
-	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreatePublicIpv4PoolResult struct {
@@ -3291,7 +3291,7 @@ type CreateReplaceRootVolumeTaskRequest struct {
 	ImageId                  *string            `ec2:"ImageId" xml:"ImageId,omitempty"`
 	InstanceId               *string            `ec2:"InstanceId,required" xml:"InstanceId,omitempty"`
 	SnapshotId               *string            `ec2:"SnapshotId" xml:"SnapshotId,omitempty"`
-	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VolumeInitializationRate *int64             `ec2:"VolumeInitializationRate" xml:"VolumeInitializationRate,omitempty"`
 }
 
@@ -3302,12 +3302,12 @@ type CreateReplaceRootVolumeTaskResult struct {
 type CreateReservedInstancesListingRequest struct {
 	ClientToken         *string                      `ec2:"ClientToken,required" xml:"clientToken,omitempty"`
 	InstanceCount       *int32                       `ec2:"InstanceCount,required" xml:"instanceCount,omitempty"`
-	PriceSchedules      []PriceScheduleSpecification `ec2:"PriceSchedules,required" xml:"priceSchedules>item,omitempty"`
+	PriceSchedules      []PriceScheduleSpecification `ec2:"PriceSchedules,required" xml:"priceSchedules>item"`
 	ReservedInstancesId *string                      `ec2:"ReservedInstancesId,required" xml:"reservedInstancesId,omitempty"`
 }
 
 type CreateReservedInstancesListingResult struct {
-	ReservedInstancesListings []ReservedInstancesListing `ec2:"ReservedInstancesListingsSet" xml:"reservedInstancesListingsSet>item,omitempty"`
+	ReservedInstancesListings []ReservedInstancesListing `ec2:"ReservedInstancesListingsSet" xml:"reservedInstancesListingsSet>item"`
 }
 
 type CreateRestoreImageTaskRequest struct {
@@ -3315,7 +3315,7 @@ type CreateRestoreImageTaskRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Name              *string            `ec2:"Name" xml:"Name,omitempty"`
 	ObjectKey         *string            `ec2:"ObjectKey,required" xml:"ObjectKey,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateRestoreImageTaskResult struct {
@@ -3351,7 +3351,7 @@ type CreateRouteServerEndpointRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	RouteServerId     *string            `ec2:"RouteServerId,required" xml:"RouteServerId,omitempty"`
 	SubnetId          *string            `ec2:"SubnetId,required" xml:"SubnetId,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateRouteServerEndpointResult struct {
@@ -3363,7 +3363,7 @@ type CreateRouteServerPeerRequest struct {
 	DryRun                *bool                         `ec2:"DryRun" xml:"DryRun,omitempty"`
 	PeerAddress           *string                       `ec2:"PeerAddress,required" xml:"PeerAddress,omitempty"`
 	RouteServerEndpointId *string                       `ec2:"RouteServerEndpointId,required" xml:"RouteServerEndpointId,omitempty"`
-	TagSpecifications     []TagSpecification            `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification            `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateRouteServerPeerResult struct {
@@ -3377,7 +3377,7 @@ type CreateRouteServerRequest struct {
 	PersistRoutes           *string            `ec2:"PersistRoutes" xml:"PersistRoutes,omitempty"`
 	PersistRoutesDuration   *int64             `ec2:"PersistRoutesDuration" xml:"PersistRoutesDuration,omitempty"`
 	SnsNotificationsEnabled *bool              `ec2:"SnsNotificationsEnabled" xml:"SnsNotificationsEnabled,omitempty"`
-	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateRouteServerResult struct {
@@ -3387,7 +3387,7 @@ type CreateRouteServerResult struct {
 type CreateRouteTableRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId             *string            `ec2:"VpcId,required" xml:"vpcId,omitempty"`
 }
 
@@ -3401,7 +3401,7 @@ type CreateSecondaryNetworkRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Ipv4CidrBlock     *string            `ec2:"Ipv4CidrBlock,required" xml:"Ipv4CidrBlock,omitempty"`
 	NetworkType       *string            `ec2:"NetworkType,required" xml:"NetworkType,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateSecondaryNetworkResult struct {
@@ -3416,7 +3416,7 @@ type CreateSecondarySubnetRequest struct {
 	DryRun             *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Ipv4CidrBlock      *string            `ec2:"Ipv4CidrBlock,required" xml:"Ipv4CidrBlock,omitempty"`
 	SecondaryNetworkId *string            `ec2:"SecondaryNetworkId,required" xml:"SecondaryNetworkId,omitempty"`
-	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateSecondarySubnetResult struct {
@@ -3428,14 +3428,14 @@ type CreateSecurityGroupRequest struct {
 	Description       *string            `ec2:"GroupDescription,required" xml:"GroupDescription,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
 	GroupName         *string            `ec2:"GroupName,required" xml:"GroupName,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId             *string            `ec2:"VpcId" xml:"VpcId,omitempty"`
 }
 
 type CreateSecurityGroupResult struct {
 	GroupId          *string `ec2:"GroupId" xml:"groupId,omitempty"`
 	SecurityGroupArn *string `ec2:"SecurityGroupArn" xml:"securityGroupArn,omitempty"`
-	Tags             []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type CreateSnapshotRequest struct {
@@ -3443,7 +3443,7 @@ type CreateSnapshotRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
 	Location          *string            `ec2:"Location" xml:"Location,omitempty"`
 	OutpostArn        *string            `ec2:"OutpostArn" xml:"OutpostArn,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VolumeId          *string            `ec2:"VolumeId,required" xml:"VolumeId,omitempty"`
 }
 
@@ -3454,11 +3454,11 @@ type CreateSnapshotsRequest struct {
 	InstanceSpecification *InstanceSpecification `ec2:"InstanceSpecification,required" xml:"InstanceSpecification,omitempty"`
 	Location              *string                `ec2:"Location" xml:"Location,omitempty"`
 	OutpostArn            *string                `ec2:"OutpostArn" xml:"OutpostArn,omitempty"`
-	TagSpecifications     []TagSpecification     `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification     `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateSnapshotsResult struct {
-	Snapshots []SnapshotInfo `ec2:"SnapshotSet" xml:"snapshotSet>item,omitempty"`
+	Snapshots []SnapshotInfo `ec2:"SnapshotSet" xml:"snapshotSet>item"`
 }
 
 type CreateSpotDatafeedSubscriptionRequest struct {
@@ -3475,7 +3475,7 @@ type CreateStoreImageTaskRequest struct {
 	Bucket       *string       `ec2:"Bucket,required" xml:"Bucket,omitempty"`
 	DryRun       *bool         `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ImageId      *string       `ec2:"ImageId,required" xml:"ImageId,omitempty"`
-	S3ObjectTags []S3ObjectTag `ec2:"S3ObjectTag" xml:"S3ObjectTag>item,omitempty"`
+	S3ObjectTags []S3ObjectTag `ec2:"S3ObjectTag" xml:"S3ObjectTag>item"`
 }
 
 type CreateStoreImageTaskResult struct {
@@ -3488,7 +3488,7 @@ type CreateSubnetCidrReservationRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ReservationType   *string            `ec2:"ReservationType,required" xml:"ReservationType,omitempty"`
 	SubnetId          *string            `ec2:"SubnetId,required" xml:"SubnetId,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateSubnetCidrReservationResult struct {
@@ -3507,7 +3507,7 @@ type CreateSubnetRequest struct {
 	Ipv6Native         *bool              `ec2:"Ipv6Native" xml:"Ipv6Native,omitempty"`
 	Ipv6NetmaskLength  *int32             `ec2:"Ipv6NetmaskLength" xml:"Ipv6NetmaskLength,omitempty"`
 	OutpostArn         *string            `ec2:"OutpostArn" xml:"OutpostArn,omitempty"`
-	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications  []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId              *string            `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
 
@@ -3517,15 +3517,15 @@ type CreateSubnetResult struct {
 
 type CreateTagsRequest struct {
 	DryRun    *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Resources []string `ec2:"ResourceId,required" xml:"ResourceId>member,omitempty"`
-	Tags      []Tag    `ec2:"Tag,required" xml:"Tag>item,omitempty"`
+	Resources []string `ec2:"ResourceId,required" xml:"ResourceId>member"`
+	Tags      []Tag    `ec2:"Tag,required" xml:"Tag>item"`
 }
 
 type CreateTrafficMirrorFilterRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	Description       *string            `ec2:"Description" xml:"Description,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateTrafficMirrorFilterResult struct {
@@ -3544,7 +3544,7 @@ type CreateTrafficMirrorFilterRuleRequest struct {
 	RuleNumber            *int32                         `ec2:"RuleNumber,required" xml:"RuleNumber,omitempty"`
 	SourceCidrBlock       *string                        `ec2:"SourceCidrBlock,required" xml:"SourceCidrBlock,omitempty"`
 	SourcePortRange       *TrafficMirrorPortRangeRequest `ec2:"SourcePortRange" xml:"SourcePortRange,omitempty"`
-	TagSpecifications     []TagSpecification             `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification             `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TrafficDirection      *string                        `ec2:"TrafficDirection,required" xml:"TrafficDirection,omitempty"`
 	TrafficMirrorFilterId *string                        `ec2:"TrafficMirrorFilterId,required" xml:"TrafficMirrorFilterId,omitempty"`
 }
@@ -3561,7 +3561,7 @@ type CreateTrafficMirrorSessionRequest struct {
 	NetworkInterfaceId    *string            `ec2:"NetworkInterfaceId,required" xml:"NetworkInterfaceId,omitempty"`
 	PacketLength          *int32             `ec2:"PacketLength" xml:"PacketLength,omitempty"`
 	SessionNumber         *int32             `ec2:"SessionNumber,required" xml:"SessionNumber,omitempty"`
-	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TrafficMirrorFilterId *string            `ec2:"TrafficMirrorFilterId,required" xml:"TrafficMirrorFilterId,omitempty"`
 	TrafficMirrorTargetId *string            `ec2:"TrafficMirrorTargetId,required" xml:"TrafficMirrorTargetId,omitempty"`
 	VirtualNetworkId      *int32             `ec2:"VirtualNetworkId" xml:"VirtualNetworkId,omitempty"`
@@ -3579,7 +3579,7 @@ type CreateTrafficMirrorTargetRequest struct {
 	GatewayLoadBalancerEndpointId *string            `ec2:"GatewayLoadBalancerEndpointId" xml:"GatewayLoadBalancerEndpointId,omitempty"`
 	NetworkInterfaceId            *string            `ec2:"NetworkInterfaceId" xml:"NetworkInterfaceId,omitempty"`
 	NetworkLoadBalancerArn        *string            `ec2:"NetworkLoadBalancerArn" xml:"NetworkLoadBalancerArn,omitempty"`
-	TagSpecifications             []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications             []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateTrafficMirrorTargetResult struct {
@@ -3590,9 +3590,9 @@ type CreateTrafficMirrorTargetResult struct {
 type CreateTransitGatewayConnectPeerRequest struct {
 	BgpOptions                 *TransitGatewayConnectRequestBgpOptions `ec2:"BgpOptions" xml:"BgpOptions,omitempty"`
 	DryRun                     *bool                                   `ec2:"DryRun" xml:"DryRun,omitempty"`
-	InsideCidrBlocks           []string                                `ec2:"InsideCidrBlocks,required" xml:"InsideCidrBlocks>item,omitempty"`
+	InsideCidrBlocks           []string                                `ec2:"InsideCidrBlocks,required" xml:"InsideCidrBlocks>item"`
 	PeerAddress                *string                                 `ec2:"PeerAddress,required" xml:"PeerAddress,omitempty"`
-	TagSpecifications          []TagSpecification                      `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications          []TagSpecification                      `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TransitGatewayAddress      *string                                 `ec2:"TransitGatewayAddress" xml:"TransitGatewayAddress,omitempty"`
 	TransitGatewayAttachmentId *string                                 `ec2:"TransitGatewayAttachmentId,required" xml:"TransitGatewayAttachmentId,omitempty"`
 }
@@ -3604,7 +3604,7 @@ type CreateTransitGatewayConnectPeerResult struct {
 type CreateTransitGatewayConnectRequest struct {
 	DryRun                              *bool                                      `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Options                             *CreateTransitGatewayConnectRequestOptions `ec2:"Options,required" xml:"Options,omitempty"`
-	TagSpecifications                   []TagSpecification                         `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                   []TagSpecification                         `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TransportTransitGatewayAttachmentId *string                                    `ec2:"TransportTransitGatewayAttachmentId,required" xml:"TransportTransitGatewayAttachmentId,omitempty"`
 }
 
@@ -3638,8 +3638,8 @@ type CreateTransitGatewayMeteringPolicyEntryResult struct {
 
 type CreateTransitGatewayMeteringPolicyRequest struct {
 	DryRun                 *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	MiddleboxAttachmentIds []string           `ec2:"MiddleboxAttachmentId" xml:"MiddleboxAttachmentId>member,omitempty"`
-	TagSpecifications      []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item,omitempty"`
+	MiddleboxAttachmentIds []string           `ec2:"MiddleboxAttachmentId" xml:"MiddleboxAttachmentId>member"`
+	TagSpecifications      []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item"`
 	TransitGatewayId       *string            `ec2:"TransitGatewayId,required" xml:"TransitGatewayId,omitempty"`
 }
 
@@ -3650,7 +3650,7 @@ type CreateTransitGatewayMeteringPolicyResult struct {
 type CreateTransitGatewayMulticastDomainRequest struct {
 	DryRun            *bool                                              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Options           *CreateTransitGatewayMulticastDomainRequestOptions `ec2:"Options" xml:"Options,omitempty"`
-	TagSpecifications []TagSpecification                                 `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification                                 `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TransitGatewayId  *string                                            `ec2:"TransitGatewayId,required" xml:"TransitGatewayId,omitempty"`
 }
 
@@ -3670,7 +3670,7 @@ type CreateTransitGatewayPeeringAttachmentRequest struct {
 	PeerAccountId        *string                                              `ec2:"PeerAccountId,required" xml:"PeerAccountId,omitempty"`
 	PeerRegion           *string                                              `ec2:"PeerRegion,required" xml:"PeerRegion,omitempty"`
 	PeerTransitGatewayId *string                                              `ec2:"PeerTransitGatewayId,required" xml:"PeerTransitGatewayId,omitempty"`
-	TagSpecifications    []TagSpecification                                   `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications    []TagSpecification                                   `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TransitGatewayId     *string                                              `ec2:"TransitGatewayId,required" xml:"TransitGatewayId,omitempty"`
 }
 
@@ -3684,7 +3684,7 @@ type CreateTransitGatewayPeeringAttachmentResult struct {
 
 type CreateTransitGatewayPolicyTableRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item"`
 	TransitGatewayId  *string            `ec2:"TransitGatewayId,required" xml:"TransitGatewayId,omitempty"`
 }
 
@@ -3708,7 +3708,7 @@ type CreateTransitGatewayRequest struct {
 	Description       *string                       `ec2:"Description" xml:"Description,omitempty"`
 	DryRun            *bool                         `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Options           *TransitGatewayRequestOptions `ec2:"Options" xml:"Options,omitempty"`
-	TagSpecifications []TagSpecification            `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification            `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateTransitGatewayResult struct {
@@ -3730,7 +3730,7 @@ type CreateTransitGatewayRouteResult struct {
 type CreateTransitGatewayRouteTableAnnouncementRequest struct {
 	DryRun                     *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	PeeringAttachmentId        *string            `ec2:"PeeringAttachmentId,required" xml:"PeeringAttachmentId,omitempty"`
-	TagSpecifications          []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications          []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TransitGatewayRouteTableId *string            `ec2:"TransitGatewayRouteTableId,required" xml:"TransitGatewayRouteTableId,omitempty"`
 }
 
@@ -3740,7 +3740,7 @@ type CreateTransitGatewayRouteTableAnnouncementResult struct {
 
 type CreateTransitGatewayRouteTableRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecifications" xml:"TagSpecifications>item"`
 	TransitGatewayId  *string            `ec2:"TransitGatewayId,required" xml:"TransitGatewayId,omitempty"`
 }
 
@@ -3751,8 +3751,8 @@ type CreateTransitGatewayRouteTableResult struct {
 type CreateTransitGatewayVpcAttachmentRequest struct {
 	DryRun            *bool                                            `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Options           *CreateTransitGatewayVpcAttachmentRequestOptions `ec2:"Options" xml:"Options,omitempty"`
-	SubnetIds         []string                                         `ec2:"SubnetIds,required" xml:"SubnetIds>item,omitempty"`
-	TagSpecifications []TagSpecification                               `ec2:"TagSpecifications" xml:"TagSpecifications>item,omitempty"`
+	SubnetIds         []string                                         `ec2:"SubnetIds,required" xml:"SubnetIds>item"`
+	TagSpecifications []TagSpecification                               `ec2:"TagSpecifications" xml:"TagSpecifications>item"`
 	TransitGatewayId  *string                                          `ec2:"TransitGatewayId,required" xml:"TransitGatewayId,omitempty"`
 	VpcId             *string                                          `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
@@ -3770,24 +3770,24 @@ type CreateTransitGatewayVpcAttachmentResult struct {
 
 type CreateVerifiedAccessEndpointCidrOptions struct {
 	Cidr       *string                                 `ec2:"Cidr" xml:"Cidr,omitempty"`
-	PortRanges []CreateVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item,omitempty"`
+	PortRanges []CreateVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item"`
 	Protocol   *string                                 `ec2:"Protocol" xml:"Protocol,omitempty"`
-	SubnetIds  []string                                `ec2:"SubnetId" xml:"SubnetId>item,omitempty"`
+	SubnetIds  []string                                `ec2:"SubnetId" xml:"SubnetId>item"`
 }
 
 type CreateVerifiedAccessEndpointEniOptions struct {
 	NetworkInterfaceId *string                                 `ec2:"NetworkInterfaceId" xml:"NetworkInterfaceId,omitempty"`
 	Port               *int32                                  `ec2:"Port" xml:"Port,omitempty"`
-	PortRanges         []CreateVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item,omitempty"`
+	PortRanges         []CreateVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item"`
 	Protocol           *string                                 `ec2:"Protocol" xml:"Protocol,omitempty"`
 }
 
 type CreateVerifiedAccessEndpointLoadBalancerOptions struct {
 	LoadBalancerArn *string                                 `ec2:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
 	Port            *int32                                  `ec2:"Port" xml:"Port,omitempty"`
-	PortRanges      []CreateVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item,omitempty"`
+	PortRanges      []CreateVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item"`
 	Protocol        *string                                 `ec2:"Protocol" xml:"Protocol,omitempty"`
-	SubnetIds       []string                                `ec2:"SubnetId" xml:"SubnetId>item,omitempty"`
+	SubnetIds       []string                                `ec2:"SubnetId" xml:"SubnetId>item"`
 }
 
 type CreateVerifiedAccessEndpointPortRange struct {
@@ -3802,7 +3802,7 @@ type CreateVerifiedAccessEndpointRdsOptions struct {
 	RdsDbInstanceArn *string  `ec2:"RdsDbInstanceArn" xml:"RdsDbInstanceArn,omitempty"`
 	RdsDbProxyArn    *string  `ec2:"RdsDbProxyArn" xml:"RdsDbProxyArn,omitempty"`
 	RdsEndpoint      *string  `ec2:"RdsEndpoint" xml:"RdsEndpoint,omitempty"`
-	SubnetIds        []string `ec2:"SubnetId" xml:"SubnetId>item,omitempty"`
+	SubnetIds        []string `ec2:"SubnetId" xml:"SubnetId>item"`
 }
 
 type CreateVerifiedAccessEndpointRequest struct {
@@ -3819,9 +3819,9 @@ type CreateVerifiedAccessEndpointRequest struct {
 	NetworkInterfaceOptions *CreateVerifiedAccessEndpointEniOptions          `ec2:"NetworkInterfaceOptions" xml:"NetworkInterfaceOptions,omitempty"`
 	PolicyDocument          *string                                          `ec2:"PolicyDocument" xml:"PolicyDocument,omitempty"`
 	RdsOptions              *CreateVerifiedAccessEndpointRdsOptions          `ec2:"RdsOptions" xml:"RdsOptions,omitempty"`
-	SecurityGroupIds        []string                                         `ec2:"SecurityGroupId" xml:"SecurityGroupId>item,omitempty"`
+	SecurityGroupIds        []string                                         `ec2:"SecurityGroupId" xml:"SecurityGroupId>item"`
 	SseSpecification        *VerifiedAccessSseSpecificationRequest           `ec2:"SseSpecification" xml:"SseSpecification,omitempty"`
-	TagSpecifications       []TagSpecification                               `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications       []TagSpecification                               `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VerifiedAccessGroupId   *string                                          `ec2:"VerifiedAccessGroupId,required" xml:"VerifiedAccessGroupId,omitempty"`
 }
 
@@ -3835,7 +3835,7 @@ type CreateVerifiedAccessGroupRequest struct {
 	DryRun                   *bool                                  `ec2:"DryRun" xml:"DryRun,omitempty"`
 	PolicyDocument           *string                                `ec2:"PolicyDocument" xml:"PolicyDocument,omitempty"`
 	SseSpecification         *VerifiedAccessSseSpecificationRequest `ec2:"SseSpecification" xml:"SseSpecification,omitempty"`
-	TagSpecifications        []TagSpecification                     `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications        []TagSpecification                     `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VerifiedAccessInstanceId *string                                `ec2:"VerifiedAccessInstanceId,required" xml:"VerifiedAccessInstanceId,omitempty"`
 }
 
@@ -3849,7 +3849,7 @@ type CreateVerifiedAccessInstanceRequest struct {
 	Description                  *string            `ec2:"Description" xml:"Description,omitempty"`
 	DryRun                       *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	FIPSEnabled                  *bool              `ec2:"FIPSEnabled" xml:"FIPSEnabled,omitempty"`
-	TagSpecifications            []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications            []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateVerifiedAccessInstanceResult struct {
@@ -3892,7 +3892,7 @@ type CreateVerifiedAccessTrustProviderRequest struct {
 	OidcOptions                  *CreateVerifiedAccessTrustProviderOidcOptions     `ec2:"OidcOptions" xml:"OidcOptions,omitempty"`
 	PolicyReferenceName          *string                                           `ec2:"PolicyReferenceName,required" xml:"PolicyReferenceName,omitempty"`
 	SseSpecification             *VerifiedAccessSseSpecificationRequest            `ec2:"SseSpecification" xml:"SseSpecification,omitempty"`
-	TagSpecifications            []TagSpecification                                `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications            []TagSpecification                                `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TrustProviderType            *string                                           `ec2:"TrustProviderType,required" xml:"TrustProviderType,omitempty"`
 	UserTrustProviderType        *string                                           `ec2:"UserTrustProviderType" xml:"UserTrustProviderType,omitempty"`
 }
@@ -3907,8 +3907,8 @@ type CreateVolumePermission struct {
 }
 
 type CreateVolumePermissionModifications struct {
-	Add    []CreateVolumePermission `ec2:"Add" xml:"Add>item,omitempty"`
-	Remove []CreateVolumePermission `ec2:"Remove" xml:"Remove>item,omitempty"`
+	Add    []CreateVolumePermission `ec2:"Add" xml:"Add>item"`
+	Remove []CreateVolumePermission `ec2:"Remove" xml:"Remove>item"`
 }
 
 type CreateVolumeRequest struct {
@@ -3924,7 +3924,7 @@ type CreateVolumeRequest struct {
 	OutpostArn               *string            `ec2:"OutpostArn" xml:"OutpostArn,omitempty"`
 	Size                     *int32             `ec2:"Size" xml:"Size,omitempty"`
 	SnapshotId               *string            `ec2:"SnapshotId" xml:"SnapshotId,omitempty"`
-	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications        []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Throughput               *int32             `ec2:"Throughput" xml:"Throughput,omitempty"`
 	VolumeInitializationRate *int32             `ec2:"VolumeInitializationRate" xml:"VolumeInitializationRate,omitempty"`
 	VolumeType               *string            `ec2:"VolumeType" xml:"VolumeType,omitempty"`
@@ -3934,7 +3934,7 @@ type CreateVpcBlockPublicAccessExclusionRequest struct {
 	DryRun                       *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InternetGatewayExclusionMode *string            `ec2:"InternetGatewayExclusionMode,required" xml:"InternetGatewayExclusionMode,omitempty"`
 	SubnetId                     *string            `ec2:"SubnetId" xml:"SubnetId,omitempty"`
-	TagSpecifications            []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications            []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId                        *string            `ec2:"VpcId" xml:"VpcId,omitempty"`
 }
 
@@ -3944,7 +3944,7 @@ type CreateVpcBlockPublicAccessExclusionResult struct {
 
 type CreateVpcEncryptionControlRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId             *string            `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
 
@@ -3954,7 +3954,7 @@ type CreateVpcEncryptionControlResult struct {
 
 type CreateVpcEndpointConnectionNotificationRequest struct {
 	ClientToken               *string  `ec2:"ClientToken" xml:"ClientToken,omitempty"`
-	ConnectionEvents          []string `ec2:"ConnectionEvents,required" xml:"ConnectionEvents>item,omitempty"`
+	ConnectionEvents          []string `ec2:"ConnectionEvents,required" xml:"ConnectionEvents>item"`
 	ConnectionNotificationArn *string  `ec2:"ConnectionNotificationArn,required" xml:"ConnectionNotificationArn,omitempty"`
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ServiceId                 *string  `ec2:"ServiceId" xml:"ServiceId,omitempty"`
@@ -3974,14 +3974,14 @@ type CreateVpcEndpointRequest struct {
 	PolicyDocument           *string                  `ec2:"PolicyDocument" xml:"PolicyDocument,omitempty"`
 	PrivateDnsEnabled        *bool                    `ec2:"PrivateDnsEnabled" xml:"PrivateDnsEnabled,omitempty"`
 	ResourceConfigurationArn *string                  `ec2:"ResourceConfigurationArn" xml:"ResourceConfigurationArn,omitempty"`
-	RouteTableIds            []string                 `ec2:"RouteTableId" xml:"RouteTableId>item,omitempty"`
-	SecurityGroupIds         []string                 `ec2:"SecurityGroupId" xml:"SecurityGroupId>item,omitempty"`
+	RouteTableIds            []string                 `ec2:"RouteTableId" xml:"RouteTableId>item"`
+	SecurityGroupIds         []string                 `ec2:"SecurityGroupId" xml:"SecurityGroupId>item"`
 	ServiceName              *string                  `ec2:"ServiceName" xml:"ServiceName,omitempty"`
 	ServiceNetworkArn        *string                  `ec2:"ServiceNetworkArn" xml:"ServiceNetworkArn,omitempty"`
 	ServiceRegion            *string                  `ec2:"ServiceRegion" xml:"ServiceRegion,omitempty"`
-	SubnetConfigurations     []SubnetConfiguration    `ec2:"SubnetConfiguration" xml:"SubnetConfiguration>item,omitempty"`
-	SubnetIds                []string                 `ec2:"SubnetId" xml:"SubnetId>item,omitempty"`
-	TagSpecifications        []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	SubnetConfigurations     []SubnetConfiguration    `ec2:"SubnetConfiguration" xml:"SubnetConfiguration>item"`
+	SubnetIds                []string                 `ec2:"SubnetId" xml:"SubnetId>item"`
+	TagSpecifications        []TagSpecification       `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcEndpointType          *string                  `ec2:"VpcEndpointType" xml:"VpcEndpointType,omitempty"`
 	VpcId                    *string                  `ec2:"VpcId,required" xml:"VpcId,omitempty"`
 }
@@ -3995,12 +3995,12 @@ type CreateVpcEndpointServiceConfigurationRequest struct {
 	AcceptanceRequired      *bool              `ec2:"AcceptanceRequired" xml:"AcceptanceRequired,omitempty"`
 	ClientToken             *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun                  *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	GatewayLoadBalancerArns []string           `ec2:"GatewayLoadBalancerArn" xml:"GatewayLoadBalancerArn>item,omitempty"`
-	NetworkLoadBalancerArns []string           `ec2:"NetworkLoadBalancerArn" xml:"NetworkLoadBalancerArn>item,omitempty"`
+	GatewayLoadBalancerArns []string           `ec2:"GatewayLoadBalancerArn" xml:"GatewayLoadBalancerArn>item"`
+	NetworkLoadBalancerArns []string           `ec2:"NetworkLoadBalancerArn" xml:"NetworkLoadBalancerArn>item"`
 	PrivateDnsName          *string            `ec2:"PrivateDnsName" xml:"PrivateDnsName,omitempty"`
-	SupportedIpAddressTypes []string           `ec2:"SupportedIpAddressType" xml:"SupportedIpAddressType>item,omitempty"`
-	SupportedRegions        []string           `ec2:"SupportedRegion" xml:"SupportedRegion>item,omitempty"`
-	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	SupportedIpAddressTypes []string           `ec2:"SupportedIpAddressType" xml:"SupportedIpAddressType>item"`
+	SupportedRegions        []string           `ec2:"SupportedRegion" xml:"SupportedRegion>item"`
+	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type CreateVpcEndpointServiceConfigurationResult struct {
@@ -4013,7 +4013,7 @@ type CreateVpcPeeringConnectionRequest struct {
 	PeerOwnerId       *string            `ec2:"PeerOwnerId" xml:"peerOwnerId,omitempty"`
 	PeerRegion        *string            `ec2:"PeerRegion" xml:"PeerRegion,omitempty"`
 	PeerVpcId         *string            `ec2:"PeerVpcId" xml:"peerVpcId,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcId             *string            `ec2:"VpcId,required" xml:"vpcId,omitempty"`
 }
 
@@ -4033,7 +4033,7 @@ type CreateVpcRequest struct {
 	Ipv6IpamPoolId                  *string                            `ec2:"Ipv6IpamPoolId" xml:"Ipv6IpamPoolId,omitempty"`
 	Ipv6NetmaskLength               *int32                             `ec2:"Ipv6NetmaskLength" xml:"Ipv6NetmaskLength,omitempty"`
 	Ipv6Pool                        *string                            `ec2:"Ipv6Pool" xml:"Ipv6Pool,omitempty"`
-	TagSpecifications               []TagSpecification                 `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications               []TagSpecification                 `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	VpcEncryptionControl            *VpcEncryptionControlConfiguration `ec2:"VpcEncryptionControl" xml:"VpcEncryptionControl,omitempty"`
 }
 
@@ -4043,7 +4043,7 @@ type CreateVpcResult struct {
 
 type CreateVpnConcentratorRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TransitGatewayId  *string            `ec2:"TransitGatewayId" xml:"TransitGatewayId,omitempty"`
 	Type              *string            `ec2:"Type,required" xml:"Type,omitempty"`
 }
@@ -4057,7 +4057,7 @@ type CreateVpnConnectionRequest struct {
 	DryRun              *bool                              `ec2:"DryRun" xml:"dryRun,omitempty"`
 	Options             *VpnConnectionOptionsSpecification `ec2:"Options" xml:"options,omitempty"`
 	PreSharedKeyStorage *string                            `ec2:"PreSharedKeyStorage" xml:"PreSharedKeyStorage,omitempty"`
-	TagSpecifications   []TagSpecification                 `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications   []TagSpecification                 `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TransitGatewayId    *string                            `ec2:"TransitGatewayId" xml:"TransitGatewayId,omitempty"`
 	Type                *string                            `ec2:"Type,required" xml:"Type,omitempty"`
 	VpnConcentratorId   *string                            `ec2:"VpnConcentratorId" xml:"VpnConcentratorId,omitempty"`
@@ -4077,7 +4077,7 @@ type CreateVpnGatewayRequest struct {
 	AmazonSideAsn     *int64             `ec2:"AmazonSideAsn" xml:"AmazonSideAsn,omitempty"`
 	AvailabilityZone  *string            `ec2:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Type              *string            `ec2:"Type,required" xml:"Type,omitempty"`
 }
 
@@ -4109,7 +4109,7 @@ type CustomerGateway struct {
 	DeviceName        *string `ec2:"DeviceName" xml:"deviceName,omitempty"`
 	IpAddress         *string `ec2:"IpAddress" xml:"ipAddress,omitempty"`
 	State             *string `ec2:"State" xml:"state,omitempty"`
-	Tags              []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags              []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	Type              *string `ec2:"Type" xml:"type,omitempty"`
 }
 
@@ -4126,7 +4126,7 @@ type DataResponse struct {
 	Destination  *string       `ec2:"Destination" xml:"destination,omitempty"`
 	Id           *string       `ec2:"Id" xml:"id,omitempty"`
 	Metric       *string       `ec2:"Metric" xml:"metric,omitempty"`
-	MetricPoints []MetricPoint `ec2:"MetricPointSet" xml:"metricPointSet>item,omitempty"`
+	MetricPoints []MetricPoint `ec2:"MetricPointSet" xml:"metricPointSet>item"`
 	Period       *string       `ec2:"Period" xml:"period,omitempty"`
 	Source       *string       `ec2:"Source" xml:"source,omitempty"`
 	Statistic    *string       `ec2:"Statistic" xml:"statistic,omitempty"`
@@ -4139,7 +4139,7 @@ type DeclarativePoliciesReport struct {
 	S3Prefix  *string    `ec2:"S3Prefix" xml:"s3Prefix,omitempty"`
 	StartTime *time.Time `ec2:"StartTime" xml:"startTime,omitempty"`
 	Status    *string    `ec2:"Status" xml:"status,omitempty"`
-	Tags      []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags      []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	TargetId  *string    `ec2:"TargetId" xml:"targetId,omitempty"`
 }
 
@@ -4243,22 +4243,22 @@ type DeleteFleetSuccessItem struct {
 
 type DeleteFleetsRequest struct {
 	DryRun             *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	FleetIds           []string `ec2:"FleetId,required" xml:"FleetId>member,omitempty"`
+	FleetIds           []string `ec2:"FleetId,required" xml:"FleetId>member"`
 	TerminateInstances *bool    `ec2:"TerminateInstances,required" xml:"TerminateInstances,omitempty"`
 }
 
 type DeleteFleetsResult struct {
-	SuccessfulFleetDeletions   []DeleteFleetSuccessItem `ec2:"SuccessfulFleetDeletionSet" xml:"successfulFleetDeletionSet>item,omitempty"`
-	UnsuccessfulFleetDeletions []DeleteFleetErrorItem   `ec2:"UnsuccessfulFleetDeletionSet" xml:"unsuccessfulFleetDeletionSet>item,omitempty"`
+	SuccessfulFleetDeletions   []DeleteFleetSuccessItem `ec2:"SuccessfulFleetDeletionSet" xml:"successfulFleetDeletionSet>item"`
+	UnsuccessfulFleetDeletions []DeleteFleetErrorItem   `ec2:"UnsuccessfulFleetDeletionSet" xml:"unsuccessfulFleetDeletionSet>item"`
 }
 
 type DeleteFlowLogsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	FlowLogIds []string `ec2:"FlowLogId,required" xml:"FlowLogId>item,omitempty"`
+	FlowLogIds []string `ec2:"FlowLogId,required" xml:"FlowLogId>item"`
 }
 
 type DeleteFlowLogsResult struct {
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type DeleteFpgaImageRequest struct {
@@ -4402,7 +4402,7 @@ type DeleteLaunchTemplateVersionsRequest struct {
 	DryRun             *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	LaunchTemplateId   *string  `ec2:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
 	LaunchTemplateName *string  `ec2:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
-	Versions           []string `ec2:"LaunchTemplateVersion,required" xml:"LaunchTemplateVersion>item,omitempty"`
+	Versions           []string `ec2:"LaunchTemplateVersion,required" xml:"LaunchTemplateVersion>item"`
 }
 
 type DeleteLaunchTemplateVersionsResponseErrorItem struct {
@@ -4419,8 +4419,8 @@ type DeleteLaunchTemplateVersionsResponseSuccessItem struct {
 }
 
 type DeleteLaunchTemplateVersionsResult struct {
-	SuccessfullyDeletedLaunchTemplateVersions   []DeleteLaunchTemplateVersionsResponseSuccessItem `ec2:"SuccessfullyDeletedLaunchTemplateVersionSet" xml:"successfullyDeletedLaunchTemplateVersionSet>item,omitempty"`
-	UnsuccessfullyDeletedLaunchTemplateVersions []DeleteLaunchTemplateVersionsResponseErrorItem   `ec2:"UnsuccessfullyDeletedLaunchTemplateVersionSet" xml:"unsuccessfullyDeletedLaunchTemplateVersionSet>item,omitempty"`
+	SuccessfullyDeletedLaunchTemplateVersions   []DeleteLaunchTemplateVersionsResponseSuccessItem `ec2:"SuccessfullyDeletedLaunchTemplateVersionSet" xml:"successfullyDeletedLaunchTemplateVersionSet>item"`
+	UnsuccessfullyDeletedLaunchTemplateVersions []DeleteLaunchTemplateVersionsResponseErrorItem   `ec2:"UnsuccessfullyDeletedLaunchTemplateVersionSet" xml:"unsuccessfullyDeletedLaunchTemplateVersionSet>item"`
 }
 
 type DeleteLocalGatewayRouteRequest struct {
@@ -4582,12 +4582,12 @@ type DeleteQueuedReservedInstancesError struct {
 
 type DeleteQueuedReservedInstancesRequest struct {
 	DryRun               *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ReservedInstancesIds []string `ec2:"ReservedInstancesId,required" xml:"ReservedInstancesId>item,omitempty"`
+	ReservedInstancesIds []string `ec2:"ReservedInstancesId,required" xml:"ReservedInstancesId>item"`
 }
 
 type DeleteQueuedReservedInstancesResult struct {
-	FailedQueuedPurchaseDeletions     []FailedQueuedPurchaseDeletion     `ec2:"FailedQueuedPurchaseDeletionSet" xml:"failedQueuedPurchaseDeletionSet>item,omitempty"`
-	SuccessfulQueuedPurchaseDeletions []SuccessfulQueuedPurchaseDeletion `ec2:"SuccessfulQueuedPurchaseDeletionSet" xml:"successfulQueuedPurchaseDeletionSet>item,omitempty"`
+	FailedQueuedPurchaseDeletions     []FailedQueuedPurchaseDeletion     `ec2:"FailedQueuedPurchaseDeletionSet" xml:"failedQueuedPurchaseDeletionSet>item"`
+	SuccessfulQueuedPurchaseDeletions []SuccessfulQueuedPurchaseDeletion `ec2:"SuccessfulQueuedPurchaseDeletionSet" xml:"successfulQueuedPurchaseDeletionSet>item"`
 }
 
 type DeleteRouteRequest struct {
@@ -4693,8 +4693,8 @@ type DeleteSubnetRequest struct {
 
 type DeleteTagsRequest struct {
 	DryRun    *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Resources []string `ec2:"ResourceId,required" xml:"resourceId>member,omitempty"`
-	Tags      []Tag    `ec2:"Tag" xml:"tag>item,omitempty"`
+	Resources []string `ec2:"ResourceId,required" xml:"resourceId>member"`
+	Tags      []Tag    `ec2:"Tag" xml:"tag>item"`
 }
 
 type DeleteTrafficMirrorFilterRequest struct {
@@ -4926,30 +4926,30 @@ type DeleteVpcEncryptionControlResult struct {
 }
 
 type DeleteVpcEndpointConnectionNotificationsRequest struct {
-	ConnectionNotificationIds []string `ec2:"ConnectionNotificationId,required" xml:"ConnectionNotificationId>item,omitempty"`
+	ConnectionNotificationIds []string `ec2:"ConnectionNotificationId,required" xml:"ConnectionNotificationId>item"`
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 }
 
 type DeleteVpcEndpointConnectionNotificationsResult struct {
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type DeleteVpcEndpointServiceConfigurationsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ServiceIds []string `ec2:"ServiceId,required" xml:"ServiceId>item,omitempty"`
+	ServiceIds []string `ec2:"ServiceId,required" xml:"ServiceId>item"`
 }
 
 type DeleteVpcEndpointServiceConfigurationsResult struct {
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type DeleteVpcEndpointsRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	VpcEndpointIds []string `ec2:"VpcEndpointId,required" xml:"VpcEndpointId>item,omitempty"`
+	VpcEndpointIds []string `ec2:"VpcEndpointId,required" xml:"VpcEndpointId>item"`
 }
 
 type DeleteVpcEndpointsResult struct {
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type DeleteVpcPeeringConnectionRequest struct {
@@ -5034,7 +5034,7 @@ type DeprovisionPublicIpv4PoolCidrRequest struct {
 }
 
 type DeprovisionPublicIpv4PoolCidrResult struct {
-	DeprovisionedAddresses []string `ec2:"DeprovisionedAddressSet" xml:"deprovisionedAddressSet>item,omitempty"`
+	DeprovisionedAddresses []string `ec2:"DeprovisionedAddressSet" xml:"deprovisionedAddressSet>item"`
 	PoolId                 *string  `ec2:"PoolId" xml:"poolId,omitempty"`
 }
 
@@ -5045,7 +5045,7 @@ type DeregisterImageRequest struct {
 }
 
 type DeregisterImageResult struct {
-	DeleteSnapshotResults []DeleteSnapshotReturnCode `ec2:"DeleteSnapshotResultSet" xml:"deleteSnapshotResultSet>item,omitempty"`
+	DeleteSnapshotResults []DeleteSnapshotReturnCode `ec2:"DeleteSnapshotResultSet" xml:"deleteSnapshotResultSet>item"`
 	Return                *bool                      `ec2:"Return" xml:"return,omitempty"`
 }
 
@@ -5060,13 +5060,13 @@ type DeregisterInstanceEventNotificationAttributesResult struct {
 
 type DeregisterInstanceTagAttributeRequest struct {
 	IncludeAllTagsOfInstance *bool    `ec2:"IncludeAllTagsOfInstance" xml:"IncludeAllTagsOfInstance,omitempty"`
-	InstanceTagKeys          []string `ec2:"InstanceTagKey" xml:"InstanceTagKey>item,omitempty"`
+	InstanceTagKeys          []string `ec2:"InstanceTagKey" xml:"InstanceTagKey>item"`
 }
 
 type DeregisterTransitGatewayMulticastGroupMembersRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"GroupIpAddress,omitempty"`
-	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds" xml:"NetworkInterfaceIds>item,omitempty"`
+	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds" xml:"NetworkInterfaceIds>item"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
 
@@ -5077,7 +5077,7 @@ type DeregisterTransitGatewayMulticastGroupMembersResult struct {
 type DeregisterTransitGatewayMulticastGroupSourcesRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"GroupIpAddress,omitempty"`
-	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds" xml:"NetworkInterfaceIds>item,omitempty"`
+	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds" xml:"NetworkInterfaceIds>item"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
 
@@ -5086,28 +5086,28 @@ type DeregisterTransitGatewayMulticastGroupSourcesResult struct {
 }
 
 type DescribeAccountAttributesRequest struct {
-	AttributeNames []string `ec2:"AttributeName" xml:"attributeName>attributeName,omitempty"`
+	AttributeNames []string `ec2:"AttributeName" xml:"attributeName>attributeName"`
 	DryRun         *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
 }
 
 type DescribeAccountAttributesResult struct {
-	AccountAttributes []AccountAttribute `ec2:"AccountAttributeSet" xml:"accountAttributeSet>item,omitempty"`
+	AccountAttributes []AccountAttribute `ec2:"AccountAttributeSet" xml:"accountAttributeSet>item"`
 }
 
 type DescribeAddressTransfersRequest struct {
-	AllocationIds []string `ec2:"AllocationId" xml:"AllocationId>AllocationId,omitempty"`
+	AllocationIds []string `ec2:"AllocationId" xml:"AllocationId>AllocationId"`
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeAddressTransfersResult struct {
-	AddressTransfers []AddressTransfer `ec2:"AddressTransferSet" xml:"addressTransferSet>item,omitempty"`
+	AddressTransfers []AddressTransfer `ec2:"AddressTransferSet" xml:"addressTransferSet>item"`
 	NextToken        *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeAddressesAttributeRequest struct {
-	AllocationIds []string `ec2:"AllocationId" xml:"AllocationId>item,omitempty"`
+	AllocationIds []string `ec2:"AllocationId" xml:"AllocationId>item"`
 	Attribute     *string  `ec2:"Attribute" xml:"Attribute,omitempty"`
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
@@ -5115,19 +5115,19 @@ type DescribeAddressesAttributeRequest struct {
 }
 
 type DescribeAddressesAttributeResult struct {
-	Addresses []AddressAttribute `ec2:"AddressSet" xml:"addressSet>item,omitempty"`
+	Addresses []AddressAttribute `ec2:"AddressSet" xml:"addressSet>item"`
 	NextToken *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeAddressesRequest struct {
-	AllocationIds []string `ec2:"AllocationId" xml:"AllocationId>AllocationId,omitempty"`
+	AllocationIds []string `ec2:"AllocationId" xml:"AllocationId>AllocationId"`
 	DryRun        *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	PublicIps     []string `ec2:"PublicIp" xml:"PublicIp>PublicIp,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	PublicIps     []string `ec2:"PublicIp" xml:"PublicIp>PublicIp"`
 }
 
 type DescribeAddressesResult struct {
-	Addresses []Address `ec2:"AddressesSet" xml:"addressesSet>item,omitempty"`
+	Addresses []Address `ec2:"AddressesSet" xml:"addressesSet>item"`
 }
 
 type DescribeAggregateIdFormatRequest struct {
@@ -5135,42 +5135,42 @@ type DescribeAggregateIdFormatRequest struct {
 }
 
 type DescribeAggregateIdFormatResult struct {
-	Statuses             []IdFormat `ec2:"StatusSet" xml:"statusSet>item,omitempty"`
+	Statuses             []IdFormat `ec2:"StatusSet" xml:"statusSet>item"`
 	UseLongIdsAggregated *bool      `ec2:"UseLongIdsAggregated" xml:"useLongIdsAggregated,omitempty"`
 }
 
 type DescribeAvailabilityZonesRequest struct {
 	AllAvailabilityZones *bool    `ec2:"AllAvailabilityZones" xml:"AllAvailabilityZones,omitempty"`
 	DryRun               *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	ZoneIds              []string `ec2:"ZoneId" xml:"ZoneId>ZoneId,omitempty"`
-	ZoneNames            []string `ec2:"ZoneName" xml:"ZoneName>ZoneName,omitempty"`
+	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	ZoneIds              []string `ec2:"ZoneId" xml:"ZoneId>ZoneId"`
+	ZoneNames            []string `ec2:"ZoneName" xml:"ZoneName>ZoneName"`
 }
 
 type DescribeAvailabilityZonesResult struct {
-	AvailabilityZones []AvailabilityZone `ec2:"AvailabilityZoneInfo" xml:"availabilityZoneInfo>item,omitempty"`
+	AvailabilityZones []AvailabilityZone `ec2:"AvailabilityZoneInfo" xml:"availabilityZoneInfo>item"`
 }
 
 type DescribeAwsNetworkPerformanceMetricSubscriptionsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeAwsNetworkPerformanceMetricSubscriptionsResult struct {
 	NextToken     *string        `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Subscriptions []Subscription `ec2:"SubscriptionSet" xml:"subscriptionSet>item,omitempty"`
+	Subscriptions []Subscription `ec2:"SubscriptionSet" xml:"subscriptionSet>item"`
 }
 
 type DescribeBundleTasksRequest struct {
-	BundleIds []string `ec2:"BundleId" xml:"BundleId>BundleId,omitempty"`
+	BundleIds []string `ec2:"BundleId" xml:"BundleId>BundleId"`
 	DryRun    *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters   []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters   []Filter `ec2:"Filter" xml:"Filter>Filter"`
 }
 
 type DescribeBundleTasksResult struct {
-	BundleTasks []BundleTask `ec2:"BundleInstanceTasksSet" xml:"bundleInstanceTasksSet>item,omitempty"`
+	BundleTasks []BundleTask `ec2:"BundleInstanceTasksSet" xml:"bundleInstanceTasksSet>item"`
 }
 
 type DescribeByoipCidrsRequest struct {
@@ -5180,20 +5180,20 @@ type DescribeByoipCidrsRequest struct {
 }
 
 type DescribeByoipCidrsResult struct {
-	ByoipCidrs []ByoipCidr `ec2:"ByoipCidrSet" xml:"byoipCidrSet>item,omitempty"`
+	ByoipCidrs []ByoipCidr `ec2:"ByoipCidrSet" xml:"byoipCidrSet>item"`
 	NextToken  *string     `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityBlockExtensionHistoryRequest struct {
-	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item,omitempty"`
+	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item"`
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCapacityBlockExtensionHistoryResult struct {
-	CapacityBlockExtensions []CapacityBlockExtension `ec2:"CapacityBlockExtensionSet" xml:"capacityBlockExtensionSet>item,omitempty"`
+	CapacityBlockExtensions []CapacityBlockExtension `ec2:"CapacityBlockExtensionSet" xml:"capacityBlockExtensionSet>item"`
 	NextToken               *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5206,7 +5206,7 @@ type DescribeCapacityBlockExtensionOfferingsRequest struct {
 }
 
 type DescribeCapacityBlockExtensionOfferingsResult struct {
-	CapacityBlockExtensionOfferings []CapacityBlockExtensionOffering `ec2:"CapacityBlockExtensionOfferingSet" xml:"capacityBlockExtensionOfferingSet>item,omitempty"`
+	CapacityBlockExtensionOfferings []CapacityBlockExtensionOffering `ec2:"CapacityBlockExtensionOfferingSet" xml:"capacityBlockExtensionOfferingSet>item"`
 	NextToken                       *string                          `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5225,310 +5225,310 @@ type DescribeCapacityBlockOfferingsRequest struct {
 }
 
 type DescribeCapacityBlockOfferingsResult struct {
-	CapacityBlockOfferings []CapacityBlockOffering `ec2:"CapacityBlockOfferingSet" xml:"capacityBlockOfferingSet>item,omitempty"`
+	CapacityBlockOfferings []CapacityBlockOffering `ec2:"CapacityBlockOfferingSet" xml:"capacityBlockOfferingSet>item"`
 	NextToken              *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityBlockStatusRequest struct {
-	CapacityBlockIds []string `ec2:"CapacityBlockId" xml:"CapacityBlockId>item,omitempty"`
+	CapacityBlockIds []string `ec2:"CapacityBlockId" xml:"CapacityBlockId>item"`
 	DryRun           *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults       *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken        *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCapacityBlockStatusResult struct {
-	CapacityBlockStatuses []CapacityBlockStatus `ec2:"CapacityBlockStatusSet" xml:"capacityBlockStatusSet>item,omitempty"`
+	CapacityBlockStatuses []CapacityBlockStatus `ec2:"CapacityBlockStatusSet" xml:"capacityBlockStatusSet>item"`
 	NextToken             *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityBlocksRequest struct {
-	CapacityBlockIds []string `ec2:"CapacityBlockId" xml:"CapacityBlockId>item,omitempty"`
+	CapacityBlockIds []string `ec2:"CapacityBlockId" xml:"CapacityBlockId>item"`
 	DryRun           *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults       *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken        *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCapacityBlocksResult struct {
-	CapacityBlocks []CapacityBlock `ec2:"CapacityBlockSet" xml:"capacityBlockSet>item,omitempty"`
+	CapacityBlocks []CapacityBlock `ec2:"CapacityBlockSet" xml:"capacityBlockSet>item"`
 	NextToken      *string         `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityManagerDataExportsRequest struct {
-	CapacityManagerDataExportIds []string `ec2:"CapacityManagerDataExportId" xml:"CapacityManagerDataExportId>item,omitempty"`
+	CapacityManagerDataExportIds []string `ec2:"CapacityManagerDataExportId" xml:"CapacityManagerDataExportId>item"`
 	DryRun                       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCapacityManagerDataExportsResult struct {
-	CapacityManagerDataExports []CapacityManagerDataExportResponse `ec2:"CapacityManagerDataExportSet" xml:"capacityManagerDataExportSet>item,omitempty"`
+	CapacityManagerDataExports []CapacityManagerDataExportResponse `ec2:"CapacityManagerDataExportSet" xml:"capacityManagerDataExportSet>item"`
 	NextToken                  *string                             `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityReservationBillingRequestsRequest struct {
-	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item,omitempty"`
+	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item"`
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	Role                   *string  `ec2:"Role,required" xml:"Role,omitempty"`
 }
 
 type DescribeCapacityReservationBillingRequestsResult struct {
-	CapacityReservationBillingRequests []CapacityReservationBillingRequest `ec2:"CapacityReservationBillingRequestSet" xml:"capacityReservationBillingRequestSet>item,omitempty"`
+	CapacityReservationBillingRequests []CapacityReservationBillingRequest `ec2:"CapacityReservationBillingRequestSet" xml:"capacityReservationBillingRequestSet>item"`
 	NextToken                          *string                             `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityReservationFleetsRequest struct {
-	CapacityReservationFleetIds []string `ec2:"CapacityReservationFleetId" xml:"CapacityReservationFleetId>item,omitempty"`
+	CapacityReservationFleetIds []string `ec2:"CapacityReservationFleetId" xml:"CapacityReservationFleetId>item"`
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCapacityReservationFleetsResult struct {
-	CapacityReservationFleets []CapacityReservationFleet `ec2:"CapacityReservationFleetSet" xml:"capacityReservationFleetSet>item,omitempty"`
+	CapacityReservationFleets []CapacityReservationFleet `ec2:"CapacityReservationFleetSet" xml:"capacityReservationFleetSet>item"`
 	NextToken                 *string                    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityReservationTopologyRequest struct {
-	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item,omitempty"`
+	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item"`
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCapacityReservationTopologyResult struct {
-	CapacityReservations []CapacityReservationTopology `ec2:"CapacityReservationSet" xml:"capacityReservationSet>item,omitempty"`
+	CapacityReservations []CapacityReservationTopology `ec2:"CapacityReservationSet" xml:"capacityReservationSet>item"`
 	NextToken            *string                       `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCapacityReservationsRequest struct {
-	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item,omitempty"`
+	CapacityReservationIds []string `ec2:"CapacityReservationId" xml:"CapacityReservationId>item"`
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCapacityReservationsResult struct {
-	CapacityReservations []CapacityReservation `ec2:"CapacityReservationSet" xml:"capacityReservationSet>item,omitempty"`
+	CapacityReservations []CapacityReservation `ec2:"CapacityReservationSet" xml:"capacityReservationSet>item"`
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCarrierGatewaysRequest struct {
-	CarrierGatewayIds []string `ec2:"CarrierGatewayId" xml:"CarrierGatewayId>member,omitempty"`
+	CarrierGatewayIds []string `ec2:"CarrierGatewayId" xml:"CarrierGatewayId>member"`
 	DryRun            *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters           []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters           []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults        *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken         *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeCarrierGatewaysResult struct {
-	CarrierGateways []CarrierGateway `ec2:"CarrierGatewaySet" xml:"carrierGatewaySet>item,omitempty"`
+	CarrierGateways []CarrierGateway `ec2:"CarrierGatewaySet" xml:"carrierGatewaySet>item"`
 	NextToken       *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeClassicLinkInstancesRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeClassicLinkInstancesResult struct {
-	Instances []ClassicLinkInstance `ec2:"InstancesSet" xml:"instancesSet>item,omitempty"`
+	Instances []ClassicLinkInstance `ec2:"InstancesSet" xml:"instancesSet>item"`
 	NextToken *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeClientVpnAuthorizationRulesRequest struct {
 	ClientVpnEndpointId *string  `ec2:"ClientVpnEndpointId,required" xml:"ClientVpnEndpointId,omitempty"`
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults          *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken           *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeClientVpnAuthorizationRulesResult struct {
-	AuthorizationRules []AuthorizationRule `ec2:"AuthorizationRule" xml:"authorizationRule>item,omitempty"`
+	AuthorizationRules []AuthorizationRule `ec2:"AuthorizationRule" xml:"authorizationRule>item"`
 	NextToken          *string             `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeClientVpnConnectionsRequest struct {
 	ClientVpnEndpointId *string  `ec2:"ClientVpnEndpointId,required" xml:"ClientVpnEndpointId,omitempty"`
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults          *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken           *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeClientVpnConnectionsResult struct {
-	Connections []ClientVpnConnection `ec2:"Connections" xml:"connections>item,omitempty"`
+	Connections []ClientVpnConnection `ec2:"Connections" xml:"connections>item"`
 	NextToken   *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeClientVpnEndpointsRequest struct {
-	ClientVpnEndpointIds []string `ec2:"ClientVpnEndpointId" xml:"ClientVpnEndpointId>item,omitempty"`
+	ClientVpnEndpointIds []string `ec2:"ClientVpnEndpointId" xml:"ClientVpnEndpointId>item"`
 	DryRun               *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults           *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken            *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeClientVpnEndpointsResult struct {
-	ClientVpnEndpoints []ClientVpnEndpoint `ec2:"ClientVpnEndpoint" xml:"clientVpnEndpoint>item,omitempty"`
+	ClientVpnEndpoints []ClientVpnEndpoint `ec2:"ClientVpnEndpoint" xml:"clientVpnEndpoint>item"`
 	NextToken          *string             `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeClientVpnRoutesRequest struct {
 	ClientVpnEndpointId *string  `ec2:"ClientVpnEndpointId,required" xml:"ClientVpnEndpointId,omitempty"`
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults          *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken           *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeClientVpnRoutesResult struct {
 	NextToken *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Routes    []ClientVpnRoute `ec2:"Routes" xml:"routes>item,omitempty"`
+	Routes    []ClientVpnRoute `ec2:"Routes" xml:"routes>item"`
 }
 
 type DescribeClientVpnTargetNetworksRequest struct {
-	AssociationIds      []string `ec2:"AssociationIds" xml:"AssociationIds>item,omitempty"`
+	AssociationIds      []string `ec2:"AssociationIds" xml:"AssociationIds>item"`
 	ClientVpnEndpointId *string  `ec2:"ClientVpnEndpointId,required" xml:"ClientVpnEndpointId,omitempty"`
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults          *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken           *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeClientVpnTargetNetworksResult struct {
-	ClientVpnTargetNetworks []TargetNetwork `ec2:"ClientVpnTargetNetworks" xml:"clientVpnTargetNetworks>item,omitempty"`
+	ClientVpnTargetNetworks []TargetNetwork `ec2:"ClientVpnTargetNetworks" xml:"clientVpnTargetNetworks>item"`
 	NextToken               *string         `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeCoipPoolsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	PoolIds    []string `ec2:"PoolId" xml:"PoolId>item,omitempty"`
+	PoolIds    []string `ec2:"PoolId" xml:"PoolId>item"`
 }
 
 type DescribeCoipPoolsResult struct {
-	CoipPools []CoipPool `ec2:"CoipPoolSet" xml:"coipPoolSet>item,omitempty"`
+	CoipPools []CoipPool `ec2:"CoipPoolSet" xml:"coipPoolSet>item"`
 	NextToken *string    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeConversionTasksRequest struct {
-	ConversionTaskIds []string `ec2:"ConversionTaskId" xml:"conversionTaskId>item,omitempty"`
+	ConversionTaskIds []string `ec2:"ConversionTaskId" xml:"conversionTaskId>item"`
 	DryRun            *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
 }
 
 type DescribeConversionTasksResult struct {
-	ConversionTasks []ConversionTask `ec2:"ConversionTasks" xml:"conversionTasks>item,omitempty"`
+	ConversionTasks []ConversionTask `ec2:"ConversionTasks" xml:"conversionTasks>item"`
 }
 
 type DescribeCustomerGatewaysRequest struct {
-	CustomerGatewayIds []string `ec2:"CustomerGatewayId" xml:"CustomerGatewayId>CustomerGatewayId,omitempty"`
+	CustomerGatewayIds []string `ec2:"CustomerGatewayId" xml:"CustomerGatewayId>CustomerGatewayId"`
 	DryRun             *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter"`
 }
 
 type DescribeCustomerGatewaysResult struct {
-	CustomerGateways []CustomerGateway `ec2:"CustomerGatewaySet" xml:"customerGatewaySet>item,omitempty"`
+	CustomerGateways []CustomerGateway `ec2:"CustomerGatewaySet" xml:"customerGatewaySet>item"`
 }
 
 type DescribeDeclarativePoliciesReportsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ReportIds  []string `ec2:"ReportId" xml:"ReportId>item,omitempty"`
+	ReportIds  []string `ec2:"ReportId" xml:"ReportId>item"`
 }
 
 type DescribeDeclarativePoliciesReportsResult struct {
 	NextToken *string                     `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Reports   []DeclarativePoliciesReport `ec2:"ReportSet" xml:"reportSet>item,omitempty"`
+	Reports   []DeclarativePoliciesReport `ec2:"ReportSet" xml:"reportSet>item"`
 }
 
 type DescribeDhcpOptionsRequest struct {
-	DhcpOptionsIds []string `ec2:"DhcpOptionsId" xml:"DhcpOptionsId>DhcpOptionsId,omitempty"`
+	DhcpOptionsIds []string `ec2:"DhcpOptionsId" xml:"DhcpOptionsId>DhcpOptionsId"`
 	DryRun         *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeDhcpOptionsResult struct {
-	DhcpOptions []DhcpOptions `ec2:"DhcpOptionsSet" xml:"dhcpOptionsSet>item,omitempty"`
+	DhcpOptions []DhcpOptions `ec2:"DhcpOptionsSet" xml:"dhcpOptionsSet>item"`
 	NextToken   *string       `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeEgressOnlyInternetGatewaysRequest struct {
 	DryRun                       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	EgressOnlyInternetGatewayIds []string `ec2:"EgressOnlyInternetGatewayId" xml:"EgressOnlyInternetGatewayId>item,omitempty"`
-	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	EgressOnlyInternetGatewayIds []string `ec2:"EgressOnlyInternetGatewayId" xml:"EgressOnlyInternetGatewayId>item"`
+	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeEgressOnlyInternetGatewaysResult struct {
-	EgressOnlyInternetGateways []EgressOnlyInternetGateway `ec2:"EgressOnlyInternetGatewaySet" xml:"egressOnlyInternetGatewaySet>item,omitempty"`
+	EgressOnlyInternetGateways []EgressOnlyInternetGateway `ec2:"EgressOnlyInternetGatewaySet" xml:"egressOnlyInternetGatewaySet>item"`
 	NextToken                  *string                     `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeElasticGpusRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ElasticGpuIds []string `ec2:"ElasticGpuId" xml:"ElasticGpuId>item,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	ElasticGpuIds []string `ec2:"ElasticGpuId" xml:"ElasticGpuId>item"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeElasticGpusResult struct {
-	ElasticGpuSet []ElasticGpus `ec2:"ElasticGpuSet" xml:"elasticGpuSet>item,omitempty"`
+	ElasticGpuSet []ElasticGpus `ec2:"ElasticGpuSet" xml:"elasticGpuSet>item"`
 	MaxResults    *int32        `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken     *string       `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeExportImageTasksRequest struct {
 	DryRun             *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ExportImageTaskIds []string `ec2:"ExportImageTaskId" xml:"ExportImageTaskId>ExportImageTaskId,omitempty"`
-	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	ExportImageTaskIds []string `ec2:"ExportImageTaskId" xml:"ExportImageTaskId>ExportImageTaskId"`
+	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults         *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken          *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeExportImageTasksResult struct {
-	ExportImageTasks []ExportImageTask `ec2:"ExportImageTaskSet" xml:"exportImageTaskSet>item,omitempty"`
+	ExportImageTasks []ExportImageTask `ec2:"ExportImageTaskSet" xml:"exportImageTaskSet>item"`
 	NextToken        *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeExportTasksRequest struct {
-	ExportTaskIds []string `ec2:"ExportTaskId" xml:"exportTaskId>ExportTaskId,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	ExportTaskIds []string `ec2:"ExportTaskId" xml:"exportTaskId>ExportTaskId"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 }
 
 type DescribeExportTasksResult struct {
-	ExportTasks []ExportTask `ec2:"ExportTaskSet" xml:"exportTaskSet>item,omitempty"`
+	ExportTasks []ExportTask `ec2:"ExportTaskSet" xml:"exportTaskSet>item"`
 }
 
 type DescribeFastLaunchImagesRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	ImageIds   []string `ec2:"ImageId" xml:"ImageId>ImageId,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	ImageIds   []string `ec2:"ImageId" xml:"ImageId>ImageId"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeFastLaunchImagesResult struct {
-	FastLaunchImages []DescribeFastLaunchImagesSuccessItem `ec2:"FastLaunchImageSet" xml:"fastLaunchImageSet>item,omitempty"`
+	FastLaunchImages []DescribeFastLaunchImagesSuccessItem `ec2:"FastLaunchImageSet" xml:"fastLaunchImageSet>item"`
 	NextToken        *string                               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5561,13 +5561,13 @@ type DescribeFastSnapshotRestoreSuccessItem struct {
 
 type DescribeFastSnapshotRestoresRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeFastSnapshotRestoresResult struct {
-	FastSnapshotRestores []DescribeFastSnapshotRestoreSuccessItem `ec2:"FastSnapshotRestoreSet" xml:"fastSnapshotRestoreSet>item,omitempty"`
+	FastSnapshotRestores []DescribeFastSnapshotRestoreSuccessItem `ec2:"FastSnapshotRestoreSet" xml:"fastSnapshotRestoreSet>item"`
 	NextToken            *string                                  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5589,7 +5589,7 @@ type DescribeFleetHistoryRequest struct {
 
 type DescribeFleetHistoryResult struct {
 	FleetId           *string              `ec2:"FleetId" xml:"fleetId,omitempty"`
-	HistoryRecords    []HistoryRecordEntry `ec2:"HistoryRecordSet" xml:"historyRecordSet>item,omitempty"`
+	HistoryRecords    []HistoryRecordEntry `ec2:"HistoryRecordSet" xml:"historyRecordSet>item"`
 	LastEvaluatedTime *time.Time           `ec2:"LastEvaluatedTime" xml:"lastEvaluatedTime,omitempty"`
 	NextToken         *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
 	StartTime         *time.Time           `ec2:"StartTime" xml:"startTime,omitempty"`
@@ -5597,20 +5597,20 @@ type DescribeFleetHistoryResult struct {
 
 type DescribeFleetInstancesRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	FleetId    *string  `ec2:"FleetId,required" xml:"FleetId,omitempty"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeFleetInstancesResult struct {
-	ActiveInstances []ActiveInstance `ec2:"ActiveInstanceSet" xml:"activeInstanceSet>item,omitempty"`
+	ActiveInstances []ActiveInstance `ec2:"ActiveInstanceSet" xml:"activeInstanceSet>item"`
 	FleetId         *string          `ec2:"FleetId" xml:"fleetId,omitempty"`
 	NextToken       *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeFleetsInstances struct {
-	InstanceIds                []string                            `ec2:"InstanceIds" xml:"instanceIds>item,omitempty"`
+	InstanceIds                []string                            `ec2:"InstanceIds" xml:"instanceIds>item"`
 	InstanceType               *string                             `ec2:"InstanceType" xml:"instanceType,omitempty"`
 	LaunchTemplateAndOverrides *LaunchTemplateAndOverridesResponse `ec2:"LaunchTemplateAndOverrides" xml:"launchTemplateAndOverrides,omitempty"`
 	Lifecycle                  *string                             `ec2:"Lifecycle" xml:"lifecycle,omitempty"`
@@ -5619,27 +5619,27 @@ type DescribeFleetsInstances struct {
 
 type DescribeFleetsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	FleetIds   []string `ec2:"FleetId" xml:"FleetId>member,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	FleetIds   []string `ec2:"FleetId" xml:"FleetId>member"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeFleetsResult struct {
-	Fleets    []FleetData `ec2:"FleetSet" xml:"fleetSet>item,omitempty"`
+	Fleets    []FleetData `ec2:"FleetSet" xml:"fleetSet>item"`
 	NextToken *string     `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeFlowLogsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filter     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	FlowLogIds []string `ec2:"FlowLogId" xml:"FlowLogId>item,omitempty"`
+	Filter     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	FlowLogIds []string `ec2:"FlowLogId" xml:"FlowLogId>item"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeFlowLogsResult struct {
-	FlowLogs  []FlowLog `ec2:"FlowLogSet" xml:"flowLogSet>item,omitempty"`
+	FlowLogs  []FlowLog `ec2:"FlowLogSet" xml:"flowLogSet>item"`
 	NextToken *string   `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5655,20 +5655,20 @@ type DescribeFpgaImageAttributeResult struct {
 
 type DescribeFpgaImagesRequest struct {
 	DryRun       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	FpgaImageIds []string `ec2:"FpgaImageId" xml:"FpgaImageId>item,omitempty"`
+	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	FpgaImageIds []string `ec2:"FpgaImageId" xml:"FpgaImageId>item"`
 	MaxResults   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	Owners       []string `ec2:"Owner" xml:"Owner>Owner,omitempty"`
+	Owners       []string `ec2:"Owner" xml:"Owner>Owner"`
 }
 
 type DescribeFpgaImagesResult struct {
-	FpgaImages []FpgaImage `ec2:"FpgaImageSet" xml:"fpgaImageSet>item,omitempty"`
+	FpgaImages []FpgaImage `ec2:"FpgaImageSet" xml:"fpgaImageSet>item"`
 	NextToken  *string     `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeHostReservationOfferingsRequest struct {
-	Filter      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filter      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxDuration *int32   `ec2:"MaxDuration" xml:"MaxDuration,omitempty"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	MinDuration *int32   `ec2:"MinDuration" xml:"MinDuration,omitempty"`
@@ -5678,42 +5678,42 @@ type DescribeHostReservationOfferingsRequest struct {
 
 type DescribeHostReservationOfferingsResult struct {
 	NextToken   *string        `ec2:"NextToken" xml:"nextToken,omitempty"`
-	OfferingSet []HostOffering `ec2:"OfferingSet" xml:"offeringSet>item,omitempty"`
+	OfferingSet []HostOffering `ec2:"OfferingSet" xml:"offeringSet>item"`
 }
 
 type DescribeHostReservationsRequest struct {
-	Filter               []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	HostReservationIdSet []string `ec2:"HostReservationIdSet" xml:"HostReservationIdSet>item,omitempty"`
+	Filter               []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	HostReservationIdSet []string `ec2:"HostReservationIdSet" xml:"HostReservationIdSet>item"`
 	MaxResults           *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken            *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeHostReservationsResult struct {
-	HostReservationSet []HostReservation `ec2:"HostReservationSet" xml:"hostReservationSet>item,omitempty"`
+	HostReservationSet []HostReservation `ec2:"HostReservationSet" xml:"hostReservationSet>item"`
 	NextToken          *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeHostsRequest struct {
-	Filter     []Filter `ec2:"Filter" xml:"filter>Filter,omitempty"`
-	HostIds    []string `ec2:"HostId" xml:"hostId>item,omitempty"`
+	Filter     []Filter `ec2:"Filter" xml:"filter>Filter"`
+	HostIds    []string `ec2:"HostId" xml:"hostId>item"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeHostsResult struct {
-	Hosts     []Host  `ec2:"HostSet" xml:"hostSet>item,omitempty"`
+	Hosts     []Host  `ec2:"HostSet" xml:"hostSet>item"`
 	NextToken *string `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIamInstanceProfileAssociationsRequest struct {
-	AssociationIds []string `ec2:"AssociationId" xml:"AssociationId>AssociationId,omitempty"`
-	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	AssociationIds []string `ec2:"AssociationId" xml:"AssociationId>AssociationId"`
+	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIamInstanceProfileAssociationsResult struct {
-	IamInstanceProfileAssociations []IamInstanceProfileAssociation `ec2:"IamInstanceProfileAssociationSet" xml:"iamInstanceProfileAssociationSet>item,omitempty"`
+	IamInstanceProfileAssociations []IamInstanceProfileAssociation `ec2:"IamInstanceProfileAssociationSet" xml:"iamInstanceProfileAssociationSet>item"`
 	NextToken                      *string                         `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5722,7 +5722,7 @@ type DescribeIdFormatRequest struct {
 }
 
 type DescribeIdFormatResult struct {
-	Statuses []IdFormat `ec2:"StatusSet" xml:"statusSet>item,omitempty"`
+	Statuses []IdFormat `ec2:"StatusSet" xml:"statusSet>item"`
 }
 
 type DescribeIdentityIdFormatRequest struct {
@@ -5731,7 +5731,7 @@ type DescribeIdentityIdFormatRequest struct {
 }
 
 type DescribeIdentityIdFormatResult struct {
-	Statuses []IdFormat `ec2:"StatusSet" xml:"statusSet>item,omitempty"`
+	Statuses []IdFormat `ec2:"StatusSet" xml:"statusSet>item"`
 }
 
 type DescribeImageAttributeRequest struct {
@@ -5742,86 +5742,86 @@ type DescribeImageAttributeRequest struct {
 
 type DescribeImageReferencesRequest struct {
 	DryRun                  *bool                 `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ImageIds                []string              `ec2:"ImageId,required" xml:"ImageId>member,omitempty"`
+	ImageIds                []string              `ec2:"ImageId,required" xml:"ImageId>member"`
 	IncludeAllResourceTypes *bool                 `ec2:"IncludeAllResourceTypes" xml:"IncludeAllResourceTypes,omitempty"`
 	MaxResults              *int32                `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string               `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ResourceTypes           []ResourceTypeRequest `ec2:"ResourceType" xml:"ResourceType>member,omitempty"`
+	ResourceTypes           []ResourceTypeRequest `ec2:"ResourceType" xml:"ResourceType>member"`
 }
 
 type DescribeImageReferencesResult struct {
-	ImageReferences []ImageReference `ec2:"ImageReferenceSet" xml:"imageReferenceSet>item,omitempty"`
+	ImageReferences []ImageReference `ec2:"ImageReferenceSet" xml:"imageReferenceSet>item"`
 	NextToken       *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeImageUsageReportEntriesRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	ImageIds   []string `ec2:"ImageId" xml:"ImageId>member,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	ImageIds   []string `ec2:"ImageId" xml:"ImageId>member"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ReportIds  []string `ec2:"ReportId" xml:"ReportId>member,omitempty"`
+	ReportIds  []string `ec2:"ReportId" xml:"ReportId>member"`
 }
 
 type DescribeImageUsageReportEntriesResult struct {
-	ImageUsageReportEntries []ImageUsageReportEntry `ec2:"ImageUsageReportEntrySet" xml:"imageUsageReportEntrySet>item,omitempty"`
+	ImageUsageReportEntries []ImageUsageReportEntry `ec2:"ImageUsageReportEntrySet" xml:"imageUsageReportEntrySet>item"`
 	NextToken               *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeImageUsageReportsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	ImageIds   []string `ec2:"ImageId" xml:"ImageId>member,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	ImageIds   []string `ec2:"ImageId" xml:"ImageId>member"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ReportIds  []string `ec2:"ReportId" xml:"ReportId>member,omitempty"`
+	ReportIds  []string `ec2:"ReportId" xml:"ReportId>member"`
 }
 
 type DescribeImageUsageReportsResult struct {
-	ImageUsageReports []ImageUsageReport `ec2:"ImageUsageReportSet" xml:"imageUsageReportSet>item,omitempty"`
+	ImageUsageReports []ImageUsageReport `ec2:"ImageUsageReportSet" xml:"imageUsageReportSet>item"`
 	NextToken         *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeImagesRequest struct {
 	DryRun            *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	ExecutableUsers   []string `ec2:"ExecutableBy" xml:"ExecutableBy>ExecutableBy,omitempty"`
-	Filters           []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	ImageIds          []string `ec2:"ImageId" xml:"ImageId>ImageId,omitempty"`
+	ExecutableUsers   []string `ec2:"ExecutableBy" xml:"ExecutableBy>ExecutableBy"`
+	Filters           []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	ImageIds          []string `ec2:"ImageId" xml:"ImageId>ImageId"`
 	IncludeDeprecated *bool    `ec2:"IncludeDeprecated" xml:"IncludeDeprecated,omitempty"`
 	IncludeDisabled   *bool    `ec2:"IncludeDisabled" xml:"IncludeDisabled,omitempty"`
 	MaxResults        *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken         *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	Owners            []string `ec2:"Owner" xml:"Owner>Owner,omitempty"`
+	Owners            []string `ec2:"Owner" xml:"Owner>Owner"`
 }
 
 type DescribeImagesResult struct {
-	Images    []Image `ec2:"ImagesSet" xml:"imagesSet>item,omitempty"`
+	Images    []Image `ec2:"ImagesSet" xml:"imagesSet>item"`
 	NextToken *string `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeImportImageTasksRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter `ec2:"Filters" xml:"Filters>Filter,omitempty"`
-	ImportTaskIds []string `ec2:"ImportTaskId" xml:"ImportTaskId>ImportTaskId,omitempty"`
+	Filters       []Filter `ec2:"Filters" xml:"Filters>Filter"`
+	ImportTaskIds []string `ec2:"ImportTaskId" xml:"ImportTaskId>ImportTaskId"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeImportImageTasksResult struct {
-	ImportImageTasks []ImportImageTask `ec2:"ImportImageTaskSet" xml:"importImageTaskSet>item,omitempty"`
+	ImportImageTasks []ImportImageTask `ec2:"ImportImageTaskSet" xml:"importImageTaskSet>item"`
 	NextToken        *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeImportSnapshotTasksRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter `ec2:"Filters" xml:"Filters>Filter,omitempty"`
-	ImportTaskIds []string `ec2:"ImportTaskId" xml:"ImportTaskId>ImportTaskId,omitempty"`
+	Filters       []Filter `ec2:"Filters" xml:"Filters>Filter"`
+	ImportTaskIds []string `ec2:"ImportTaskId" xml:"ImportTaskId>ImportTaskId"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeImportSnapshotTasksResult struct {
-	ImportSnapshotTasks []ImportSnapshotTask `ec2:"ImportSnapshotTaskSet" xml:"importSnapshotTaskSet>item,omitempty"`
+	ImportSnapshotTasks []ImportSnapshotTask `ec2:"ImportSnapshotTaskSet" xml:"importSnapshotTaskSet>item"`
 	NextToken           *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5833,27 +5833,27 @@ type DescribeInstanceAttributeRequest struct {
 
 type DescribeInstanceConnectEndpointsRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceConnectEndpointIds []string `ec2:"InstanceConnectEndpointId" xml:"InstanceConnectEndpointId>item,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceConnectEndpointIds []string `ec2:"InstanceConnectEndpointId" xml:"InstanceConnectEndpointId>item"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceConnectEndpointsResult struct {
-	InstanceConnectEndpoints []Ec2InstanceConnectEndpoint `ec2:"InstanceConnectEndpointSet" xml:"instanceConnectEndpointSet>item,omitempty"`
+	InstanceConnectEndpoints []Ec2InstanceConnectEndpoint `ec2:"InstanceConnectEndpointSet" xml:"instanceConnectEndpointSet>item"`
 	NextToken                *string                      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceCreditSpecificationsRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceCreditSpecificationsResult struct {
-	InstanceCreditSpecifications []InstanceCreditSpecification `ec2:"InstanceCreditSpecificationSet" xml:"instanceCreditSpecificationSet>item,omitempty"`
+	InstanceCreditSpecifications []InstanceCreditSpecification `ec2:"InstanceCreditSpecificationSet" xml:"instanceCreditSpecificationSet>item"`
 	NextToken                    *string                       `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -5867,138 +5867,138 @@ type DescribeInstanceEventNotificationAttributesResult struct {
 
 type DescribeInstanceEventWindowsRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceEventWindowIds []string `ec2:"InstanceEventWindowId" xml:"InstanceEventWindowId>InstanceEventWindowId,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceEventWindowIds []string `ec2:"InstanceEventWindowId" xml:"InstanceEventWindowId>InstanceEventWindowId"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceEventWindowsResult struct {
-	InstanceEventWindows []InstanceEventWindow `ec2:"InstanceEventWindowSet" xml:"instanceEventWindowSet>item,omitempty"`
+	InstanceEventWindows []InstanceEventWindow `ec2:"InstanceEventWindowSet" xml:"instanceEventWindowSet>item"`
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceImageMetadataRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceImageMetadataResult struct {
-	InstanceImageMetadata []InstanceImageMetadata `ec2:"InstanceImageMetadataSet" xml:"instanceImageMetadataSet>item,omitempty"`
+	InstanceImageMetadata []InstanceImageMetadata `ec2:"InstanceImageMetadataSet" xml:"instanceImageMetadataSet>item"`
 	NextToken             *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceSqlHaHistoryStatesRequest struct {
 	DryRun      *bool      `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EndTime     *time.Time `ec2:"EndTime" xml:"EndTime,omitempty"`
-	Filters     []Filter   `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceIds []string   `ec2:"InstanceId" xml:"InstanceId>InstanceId,omitempty"`
+	Filters     []Filter   `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceIds []string   `ec2:"InstanceId" xml:"InstanceId>InstanceId"`
 	MaxResults  *int32     `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string    `ec2:"NextToken" xml:"NextToken,omitempty"`
 	StartTime   *time.Time `ec2:"StartTime" xml:"StartTime,omitempty"`
 }
 
 type DescribeInstanceSqlHaHistoryStatesResult struct {
-	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item,omitempty"`
+	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item"`
 	NextToken *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceSqlHaStatesRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>InstanceId"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceSqlHaStatesResult struct {
-	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item,omitempty"`
+	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item"`
 	NextToken *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceStatusRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeAllInstances     *bool    `ec2:"IncludeAllInstances" xml:"includeAllInstances,omitempty"`
 	IncludeManagedResources *bool    `ec2:"IncludeManagedResources" xml:"IncludeManagedResources,omitempty"`
-	InstanceIds             []string `ec2:"InstanceId" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds             []string `ec2:"InstanceId" xml:"InstanceId>InstanceId"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceStatusResult struct {
-	InstanceStatuses []InstanceStatus `ec2:"InstanceStatusSet" xml:"instanceStatusSet>item,omitempty"`
+	InstanceStatuses []InstanceStatus `ec2:"InstanceStatusSet" xml:"instanceStatusSet>item"`
 	NextToken        *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceTopologyRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	GroupNames  []string `ec2:"GroupName" xml:"GroupName>member,omitempty"`
-	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>member,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	GroupNames  []string `ec2:"GroupName" xml:"GroupName>member"`
+	InstanceIds []string `ec2:"InstanceId" xml:"InstanceId>member"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceTopologyResult struct {
-	Instances []InstanceTopology `ec2:"InstanceSet" xml:"instanceSet>item,omitempty"`
+	Instances []InstanceTopology `ec2:"InstanceSet" xml:"instanceSet>item"`
 	NextToken *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceTypeOfferingsRequest struct {
 	DryRun       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	LocationType *string  `ec2:"LocationType" xml:"LocationType,omitempty"`
 	MaxResults   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceTypeOfferingsResult struct {
-	InstanceTypeOfferings []InstanceTypeOffering `ec2:"InstanceTypeOfferingSet" xml:"instanceTypeOfferingSet>item,omitempty"`
+	InstanceTypeOfferings []InstanceTypeOffering `ec2:"InstanceTypeOfferingSet" xml:"instanceTypeOfferingSet>item"`
 	NextToken             *string                `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstanceTypesRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeUnsupportedInRegion *bool    `ec2:"IncludeUnsupportedInRegion" xml:"IncludeUnsupportedInRegion,omitempty"`
-	InstanceTypes              []string `ec2:"InstanceType" xml:"InstanceType>member,omitempty"`
+	InstanceTypes              []string `ec2:"InstanceType" xml:"InstanceType>member"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInstanceTypesResult struct {
-	InstanceTypes []InstanceTypeInfo `ec2:"InstanceTypeSet" xml:"instanceTypeSet>item,omitempty"`
+	InstanceTypes []InstanceTypeInfo `ec2:"InstanceTypeSet" xml:"instanceTypeSet>item"`
 	NextToken     *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstancesRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeManagedResources *bool    `ec2:"IncludeManagedResources" xml:"IncludeManagedResources,omitempty"`
-	InstanceIds             []string `ec2:"InstanceId" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds             []string `ec2:"InstanceId" xml:"InstanceId>InstanceId"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInstancesResult struct {
 	NextToken    *string       `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Reservations []Reservation `ec2:"ReservationSet" xml:"reservationSet>item,omitempty"`
+	Reservations []Reservation `ec2:"ReservationSet" xml:"reservationSet>item"`
 }
 
 type DescribeInternetGatewaysRequest struct {
 	DryRun             *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InternetGatewayIds []string `ec2:"InternetGatewayId" xml:"internetGatewayId>item,omitempty"`
+	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	InternetGatewayIds []string `ec2:"InternetGatewayId" xml:"internetGatewayId>item"`
 	MaxResults         *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken          *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeInternetGatewaysResult struct {
-	InternetGateways []InternetGateway `ec2:"InternetGatewaySet" xml:"internetGatewaySet>item,omitempty"`
+	InternetGateways []InternetGateway `ec2:"InternetGatewaySet" xml:"internetGatewaySet>item"`
 	NextToken        *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -6009,169 +6009,169 @@ type DescribeIpamByoasnRequest struct {
 }
 
 type DescribeIpamByoasnResult struct {
-	Byoasns   []Byoasn `ec2:"ByoasnSet" xml:"byoasnSet>item,omitempty"`
+	Byoasns   []Byoasn `ec2:"ByoasnSet" xml:"byoasnSet>item"`
 	NextToken *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamExternalResourceVerificationTokensRequest struct {
 	DryRun                                   *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                                  []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamExternalResourceVerificationTokenIds []string `ec2:"IpamExternalResourceVerificationTokenId" xml:"IpamExternalResourceVerificationTokenId>item,omitempty"`
+	Filters                                  []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamExternalResourceVerificationTokenIds []string `ec2:"IpamExternalResourceVerificationTokenId" xml:"IpamExternalResourceVerificationTokenId>item"`
 	MaxResults                               *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                                *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamExternalResourceVerificationTokensResult struct {
-	IpamExternalResourceVerificationTokens []IpamExternalResourceVerificationToken `ec2:"IpamExternalResourceVerificationTokenSet" xml:"ipamExternalResourceVerificationTokenSet>item,omitempty"`
+	IpamExternalResourceVerificationTokens []IpamExternalResourceVerificationToken `ec2:"IpamExternalResourceVerificationTokenSet" xml:"ipamExternalResourceVerificationTokenSet>item"`
 	NextToken                              *string                                 `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamPoliciesRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamPolicyIds []string `ec2:"IpamPolicyId" xml:"IpamPolicyId>item,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamPolicyIds []string `ec2:"IpamPolicyId" xml:"IpamPolicyId>item"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamPoliciesResult struct {
-	IpamPolicies []IpamPolicy `ec2:"IpamPolicySet" xml:"ipamPolicySet>item,omitempty"`
+	IpamPolicies []IpamPolicy `ec2:"IpamPolicySet" xml:"ipamPolicySet>item"`
 	NextToken    *string      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamPoolAllocationsRequest struct {
 	DryRun                *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters               []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamPoolAllocationIds []string `ec2:"IpamPoolAllocationId" xml:"IpamPoolAllocationId>item,omitempty"`
+	Filters               []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamPoolAllocationIds []string `ec2:"IpamPoolAllocationId" xml:"IpamPoolAllocationId>item"`
 	MaxResults            *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken             *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamPoolAllocationsResult struct {
-	IpamPoolAllocations []IpamPoolAllocation `ec2:"IpamPoolAllocationSet" xml:"ipamPoolAllocationSet>item,omitempty"`
+	IpamPoolAllocations []IpamPoolAllocation `ec2:"IpamPoolAllocationSet" xml:"ipamPoolAllocationSet>item"`
 	NextToken           *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamPoolsRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamPoolIds []string `ec2:"IpamPoolId" xml:"IpamPoolId>item,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamPoolIds []string `ec2:"IpamPoolId" xml:"IpamPoolId>item"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamPoolsResult struct {
-	IpamPools []IpamPool `ec2:"IpamPoolSet" xml:"ipamPoolSet>item,omitempty"`
+	IpamPools []IpamPool `ec2:"IpamPoolSet" xml:"ipamPoolSet>item"`
 	NextToken *string    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamPrefixListResolverTargetsRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPrefixListResolverId        *string  `ec2:"IpamPrefixListResolverId" xml:"IpamPrefixListResolverId,omitempty"`
-	IpamPrefixListResolverTargetIds []string `ec2:"IpamPrefixListResolverTargetId" xml:"IpamPrefixListResolverTargetId>item,omitempty"`
+	IpamPrefixListResolverTargetIds []string `ec2:"IpamPrefixListResolverTargetId" xml:"IpamPrefixListResolverTargetId>item"`
 	MaxResults                      *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                       *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamPrefixListResolverTargetsResult struct {
-	IpamPrefixListResolverTargets []IpamPrefixListResolverTarget `ec2:"IpamPrefixListResolverTargetSet" xml:"ipamPrefixListResolverTargetSet>item,omitempty"`
+	IpamPrefixListResolverTargets []IpamPrefixListResolverTarget `ec2:"IpamPrefixListResolverTargetSet" xml:"ipamPrefixListResolverTargetSet>item"`
 	NextToken                     *string                        `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamPrefixListResolversRequest struct {
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamPrefixListResolverIds []string `ec2:"IpamPrefixListResolverId" xml:"IpamPrefixListResolverId>item,omitempty"`
+	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamPrefixListResolverIds []string `ec2:"IpamPrefixListResolverId" xml:"IpamPrefixListResolverId>item"`
 	MaxResults                *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                 *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamPrefixListResolversResult struct {
-	IpamPrefixListResolvers []IpamPrefixListResolver `ec2:"IpamPrefixListResolverSet" xml:"ipamPrefixListResolverSet>item,omitempty"`
+	IpamPrefixListResolvers []IpamPrefixListResolver `ec2:"IpamPrefixListResolverSet" xml:"ipamPrefixListResolverSet>item"`
 	NextToken               *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamResourceDiscoveriesRequest struct {
 	DryRun                   *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamResourceDiscoveryIds []string `ec2:"IpamResourceDiscoveryId" xml:"IpamResourceDiscoveryId>item,omitempty"`
+	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamResourceDiscoveryIds []string `ec2:"IpamResourceDiscoveryId" xml:"IpamResourceDiscoveryId>item"`
 	MaxResults               *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamResourceDiscoveriesResult struct {
-	IpamResourceDiscoveries []IpamResourceDiscovery `ec2:"IpamResourceDiscoverySet" xml:"ipamResourceDiscoverySet>item,omitempty"`
+	IpamResourceDiscoveries []IpamResourceDiscovery `ec2:"IpamResourceDiscoverySet" xml:"ipamResourceDiscoverySet>item"`
 	NextToken               *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamResourceDiscoveryAssociationsRequest struct {
 	DryRun                              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                             []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamResourceDiscoveryAssociationIds []string `ec2:"IpamResourceDiscoveryAssociationId" xml:"IpamResourceDiscoveryAssociationId>item,omitempty"`
+	Filters                             []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamResourceDiscoveryAssociationIds []string `ec2:"IpamResourceDiscoveryAssociationId" xml:"IpamResourceDiscoveryAssociationId>item"`
 	MaxResults                          *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                           *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamResourceDiscoveryAssociationsResult struct {
-	IpamResourceDiscoveryAssociations []IpamResourceDiscoveryAssociation `ec2:"IpamResourceDiscoveryAssociationSet" xml:"ipamResourceDiscoveryAssociationSet>item,omitempty"`
+	IpamResourceDiscoveryAssociations []IpamResourceDiscoveryAssociation `ec2:"IpamResourceDiscoveryAssociationSet" xml:"ipamResourceDiscoveryAssociationSet>item"`
 	NextToken                         *string                            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamScopesRequest struct {
 	DryRun       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamScopeIds []string `ec2:"IpamScopeId" xml:"IpamScopeId>item,omitempty"`
+	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamScopeIds []string `ec2:"IpamScopeId" xml:"IpamScopeId>item"`
 	MaxResults   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamScopesResult struct {
-	IpamScopes []IpamScope `ec2:"IpamScopeSet" xml:"ipamScopeSet>item,omitempty"`
+	IpamScopes []IpamScope `ec2:"IpamScopeSet" xml:"ipamScopeSet>item"`
 	NextToken  *string     `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpamsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	IpamIds    []string `ec2:"IpamId" xml:"IpamId>item,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	IpamIds    []string `ec2:"IpamId" xml:"IpamId>item"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeIpamsResult struct {
-	Ipams     []Ipam  `ec2:"IpamSet" xml:"ipamSet>item,omitempty"`
+	Ipams     []Ipam  `ec2:"IpamSet" xml:"ipamSet>item"`
 	NextToken *string `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeIpv6PoolsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	PoolIds    []string `ec2:"PoolId" xml:"PoolId>item,omitempty"`
+	PoolIds    []string `ec2:"PoolId" xml:"PoolId>item"`
 }
 
 type DescribeIpv6PoolsResult struct {
-	Ipv6Pools []Ipv6Pool `ec2:"Ipv6PoolSet" xml:"ipv6PoolSet>item,omitempty"`
+	Ipv6Pools []Ipv6Pool `ec2:"Ipv6PoolSet" xml:"ipv6PoolSet>item"`
 	NextToken *string    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeKeyPairsRequest struct {
 	DryRun           *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludePublicKey *bool    `ec2:"IncludePublicKey" xml:"IncludePublicKey,omitempty"`
-	KeyNames         []string `ec2:"KeyName" xml:"KeyName>KeyName,omitempty"`
-	KeyPairIds       []string `ec2:"KeyPairId" xml:"KeyPairId>KeyPairId,omitempty"`
+	KeyNames         []string `ec2:"KeyName" xml:"KeyName>KeyName"`
+	KeyPairIds       []string `ec2:"KeyPairId" xml:"KeyPairId>KeyPairId"`
 }
 
 type DescribeKeyPairsResult struct {
-	KeyPairs []KeyPairInfo `ec2:"KeySet" xml:"keySet>item,omitempty"`
+	KeyPairs []KeyPairInfo `ec2:"KeySet" xml:"keySet>item"`
 }
 
 type DescribeLaunchTemplateVersionsRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeManagedResources *bool    `ec2:"IncludeManagedResources" xml:"IncludeManagedResources,omitempty"`
 	LaunchTemplateId        *string  `ec2:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
 	LaunchTemplateName      *string  `ec2:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
@@ -6180,194 +6180,194 @@ type DescribeLaunchTemplateVersionsRequest struct {
 	MinVersion              *string  `ec2:"MinVersion" xml:"MinVersion,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	ResolveAlias            *bool    `ec2:"ResolveAlias" xml:"ResolveAlias,omitempty"`
-	Versions                []string `ec2:"LaunchTemplateVersion" xml:"LaunchTemplateVersion>item,omitempty"`
+	Versions                []string `ec2:"LaunchTemplateVersion" xml:"LaunchTemplateVersion>item"`
 }
 
 type DescribeLaunchTemplateVersionsResult struct {
-	LaunchTemplateVersions []LaunchTemplateVersion `ec2:"LaunchTemplateVersionSet" xml:"launchTemplateVersionSet>item,omitempty"`
+	LaunchTemplateVersions []LaunchTemplateVersion `ec2:"LaunchTemplateVersionSet" xml:"launchTemplateVersionSet>item"`
 	NextToken              *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLaunchTemplatesRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeManagedResources *bool    `ec2:"IncludeManagedResources" xml:"IncludeManagedResources,omitempty"`
-	LaunchTemplateIds       []string `ec2:"LaunchTemplateId" xml:"LaunchTemplateId>item,omitempty"`
-	LaunchTemplateNames     []string `ec2:"LaunchTemplateName" xml:"LaunchTemplateName>item,omitempty"`
+	LaunchTemplateIds       []string `ec2:"LaunchTemplateId" xml:"LaunchTemplateId>item"`
+	LaunchTemplateNames     []string `ec2:"LaunchTemplateName" xml:"LaunchTemplateName>item"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeLaunchTemplatesResult struct {
-	LaunchTemplates []LaunchTemplate `ec2:"LaunchTemplates" xml:"launchTemplates>item,omitempty"`
+	LaunchTemplates []LaunchTemplate `ec2:"LaunchTemplates" xml:"launchTemplates>item"`
 	NextToken       *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequest struct {
 	DryRun                                                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                                                   []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	LocalGatewayRouteTableVirtualInterfaceGroupAssociationIds []string `ec2:"LocalGatewayRouteTableVirtualInterfaceGroupAssociationId" xml:"LocalGatewayRouteTableVirtualInterfaceGroupAssociationId>item,omitempty"`
+	Filters                                                   []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	LocalGatewayRouteTableVirtualInterfaceGroupAssociationIds []string `ec2:"LocalGatewayRouteTableVirtualInterfaceGroupAssociationId" xml:"LocalGatewayRouteTableVirtualInterfaceGroupAssociationId>item"`
 	MaxResults                                                *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                                                 *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResult struct {
-	LocalGatewayRouteTableVirtualInterfaceGroupAssociations []LocalGatewayRouteTableVirtualInterfaceGroupAssociation `ec2:"LocalGatewayRouteTableVirtualInterfaceGroupAssociationSet" xml:"localGatewayRouteTableVirtualInterfaceGroupAssociationSet>item,omitempty"`
+	LocalGatewayRouteTableVirtualInterfaceGroupAssociations []LocalGatewayRouteTableVirtualInterfaceGroupAssociation `ec2:"LocalGatewayRouteTableVirtualInterfaceGroupAssociationSet" xml:"localGatewayRouteTableVirtualInterfaceGroupAssociationSet>item"`
 	NextToken                                               *string                                                  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLocalGatewayRouteTableVpcAssociationsRequest struct {
 	DryRun                                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	LocalGatewayRouteTableVpcAssociationIds []string `ec2:"LocalGatewayRouteTableVpcAssociationId" xml:"LocalGatewayRouteTableVpcAssociationId>item,omitempty"`
+	Filters                                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	LocalGatewayRouteTableVpcAssociationIds []string `ec2:"LocalGatewayRouteTableVpcAssociationId" xml:"LocalGatewayRouteTableVpcAssociationId>item"`
 	MaxResults                              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeLocalGatewayRouteTableVpcAssociationsResult struct {
-	LocalGatewayRouteTableVpcAssociations []LocalGatewayRouteTableVpcAssociation `ec2:"LocalGatewayRouteTableVpcAssociationSet" xml:"localGatewayRouteTableVpcAssociationSet>item,omitempty"`
+	LocalGatewayRouteTableVpcAssociations []LocalGatewayRouteTableVpcAssociation `ec2:"LocalGatewayRouteTableVpcAssociationSet" xml:"localGatewayRouteTableVpcAssociationSet>item"`
 	NextToken                             *string                                `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLocalGatewayRouteTablesRequest struct {
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	LocalGatewayRouteTableIds []string `ec2:"LocalGatewayRouteTableId" xml:"LocalGatewayRouteTableId>item,omitempty"`
+	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	LocalGatewayRouteTableIds []string `ec2:"LocalGatewayRouteTableId" xml:"LocalGatewayRouteTableId>item"`
 	MaxResults                *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                 *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeLocalGatewayRouteTablesResult struct {
-	LocalGatewayRouteTables []LocalGatewayRouteTable `ec2:"LocalGatewayRouteTableSet" xml:"localGatewayRouteTableSet>item,omitempty"`
+	LocalGatewayRouteTables []LocalGatewayRouteTable `ec2:"LocalGatewayRouteTableSet" xml:"localGatewayRouteTableSet>item"`
 	NextToken               *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLocalGatewayVirtualInterfaceGroupsRequest struct {
 	DryRun                               *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                              []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	LocalGatewayVirtualInterfaceGroupIds []string `ec2:"LocalGatewayVirtualInterfaceGroupId" xml:"LocalGatewayVirtualInterfaceGroupId>item,omitempty"`
+	Filters                              []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	LocalGatewayVirtualInterfaceGroupIds []string `ec2:"LocalGatewayVirtualInterfaceGroupId" xml:"LocalGatewayVirtualInterfaceGroupId>item"`
 	MaxResults                           *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                            *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeLocalGatewayVirtualInterfaceGroupsResult struct {
-	LocalGatewayVirtualInterfaceGroups []LocalGatewayVirtualInterfaceGroup `ec2:"LocalGatewayVirtualInterfaceGroupSet" xml:"localGatewayVirtualInterfaceGroupSet>item,omitempty"`
+	LocalGatewayVirtualInterfaceGroups []LocalGatewayVirtualInterfaceGroup `ec2:"LocalGatewayVirtualInterfaceGroupSet" xml:"localGatewayVirtualInterfaceGroupSet>item"`
 	NextToken                          *string                             `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLocalGatewayVirtualInterfacesRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	LocalGatewayVirtualInterfaceIds []string `ec2:"LocalGatewayVirtualInterfaceId" xml:"LocalGatewayVirtualInterfaceId>item,omitempty"`
+	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	LocalGatewayVirtualInterfaceIds []string `ec2:"LocalGatewayVirtualInterfaceId" xml:"LocalGatewayVirtualInterfaceId>item"`
 	MaxResults                      *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                       *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeLocalGatewayVirtualInterfacesResult struct {
-	LocalGatewayVirtualInterfaces []LocalGatewayVirtualInterface `ec2:"LocalGatewayVirtualInterfaceSet" xml:"localGatewayVirtualInterfaceSet>item,omitempty"`
+	LocalGatewayVirtualInterfaces []LocalGatewayVirtualInterface `ec2:"LocalGatewayVirtualInterfaceSet" xml:"localGatewayVirtualInterfaceSet>item"`
 	NextToken                     *string                        `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLocalGatewaysRequest struct {
 	DryRun          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters         []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	LocalGatewayIds []string `ec2:"LocalGatewayId" xml:"LocalGatewayId>item,omitempty"`
+	Filters         []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	LocalGatewayIds []string `ec2:"LocalGatewayId" xml:"LocalGatewayId>item"`
 	MaxResults      *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken       *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeLocalGatewaysResult struct {
-	LocalGateways []LocalGateway `ec2:"LocalGatewaySet" xml:"localGatewaySet>item,omitempty"`
+	LocalGateways []LocalGateway `ec2:"LocalGatewaySet" xml:"localGatewaySet>item"`
 	NextToken     *string        `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeLockedSnapshotsRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SnapshotIds []string `ec2:"SnapshotId" xml:"SnapshotId>SnapshotId,omitempty"`
+	SnapshotIds []string `ec2:"SnapshotId" xml:"SnapshotId>SnapshotId"`
 }
 
 type DescribeLockedSnapshotsResult struct {
 	NextToken *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Snapshots []LockedSnapshotsInfo `ec2:"SnapshotSet" xml:"snapshotSet>item,omitempty"`
+	Snapshots []LockedSnapshotsInfo `ec2:"SnapshotSet" xml:"snapshotSet>item"`
 }
 
 type DescribeMacHostsRequest struct {
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	HostIds    []string `ec2:"HostId" xml:"HostId>item,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	HostIds    []string `ec2:"HostId" xml:"HostId>item"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeMacHostsResult struct {
-	MacHosts  []MacHost `ec2:"MacHostSet" xml:"macHostSet>item,omitempty"`
+	MacHosts  []MacHost `ec2:"MacHostSet" xml:"macHostSet>item"`
 	NextToken *string   `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeMacModificationTasksRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	MacModificationTaskIds []string `ec2:"MacModificationTaskId" xml:"MacModificationTaskId>item,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	MacModificationTaskIds []string `ec2:"MacModificationTaskId" xml:"MacModificationTaskId>item"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeMacModificationTasksResult struct {
-	MacModificationTasks []MacModificationTask `ec2:"MacModificationTaskSet" xml:"macModificationTaskSet>item,omitempty"`
+	MacModificationTasks []MacModificationTask `ec2:"MacModificationTaskSet" xml:"macModificationTaskSet>item"`
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeManagedPrefixListsRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	PrefixListIds []string `ec2:"PrefixListId" xml:"PrefixListId>item,omitempty"`
+	PrefixListIds []string `ec2:"PrefixListId" xml:"PrefixListId>item"`
 }
 
 type DescribeManagedPrefixListsResult struct {
 	NextToken   *string             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	PrefixLists []ManagedPrefixList `ec2:"PrefixListSet" xml:"prefixListSet>item,omitempty"`
+	PrefixLists []ManagedPrefixList `ec2:"PrefixListSet" xml:"prefixListSet>item"`
 }
 
 type DescribeMovingAddressesRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	PublicIps  []string `ec2:"PublicIp" xml:"publicIp>item,omitempty"`
+	PublicIps  []string `ec2:"PublicIp" xml:"publicIp>item"`
 }
 
 type DescribeMovingAddressesResult struct {
-	MovingAddressStatuses []MovingAddressStatus `ec2:"MovingAddressStatusSet" xml:"movingAddressStatusSet>item,omitempty"`
+	MovingAddressStatuses []MovingAddressStatus `ec2:"MovingAddressStatusSet" xml:"movingAddressStatusSet>item"`
 	NextToken             *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeNatGatewaysRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filter        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filter        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NatGatewayIds []string `ec2:"NatGatewayId" xml:"NatGatewayId>item,omitempty"`
+	NatGatewayIds []string `ec2:"NatGatewayId" xml:"NatGatewayId>item"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNatGatewaysResult struct {
-	NatGateways []NatGateway `ec2:"NatGatewaySet" xml:"natGatewaySet>item,omitempty"`
+	NatGateways []NatGateway `ec2:"NatGatewaySet" xml:"natGatewaySet>item"`
 	NextToken   *string      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeNetworkAclsRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NetworkAclIds []string `ec2:"NetworkAclId" xml:"NetworkAclId>item,omitempty"`
+	NetworkAclIds []string `ec2:"NetworkAclId" xml:"NetworkAclId>item"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNetworkAclsResult struct {
-	NetworkAcls []NetworkAcl `ec2:"NetworkAclSet" xml:"networkAclSet>item,omitempty"`
+	NetworkAcls []NetworkAcl `ec2:"NetworkAclSet" xml:"networkAclSet>item"`
 	NextToken   *string      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -6375,28 +6375,28 @@ type DescribeNetworkInsightsAccessScopeAnalysesRequest struct {
 	AnalysisStartTimeBegin                *time.Time `ec2:"AnalysisStartTimeBegin" xml:"AnalysisStartTimeBegin,omitempty"`
 	AnalysisStartTimeEnd                  *time.Time `ec2:"AnalysisStartTimeEnd" xml:"AnalysisStartTimeEnd,omitempty"`
 	DryRun                                *bool      `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                               []Filter   `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                               []Filter   `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                            *int32     `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NetworkInsightsAccessScopeAnalysisIds []string   `ec2:"NetworkInsightsAccessScopeAnalysisId" xml:"NetworkInsightsAccessScopeAnalysisId>item,omitempty"`
+	NetworkInsightsAccessScopeAnalysisIds []string   `ec2:"NetworkInsightsAccessScopeAnalysisId" xml:"NetworkInsightsAccessScopeAnalysisId>item"`
 	NetworkInsightsAccessScopeId          *string    `ec2:"NetworkInsightsAccessScopeId" xml:"NetworkInsightsAccessScopeId,omitempty"`
 	NextToken                             *string    `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNetworkInsightsAccessScopeAnalysesResult struct {
-	NetworkInsightsAccessScopeAnalyses []NetworkInsightsAccessScopeAnalysis `ec2:"NetworkInsightsAccessScopeAnalysisSet" xml:"networkInsightsAccessScopeAnalysisSet>item,omitempty"`
+	NetworkInsightsAccessScopeAnalyses []NetworkInsightsAccessScopeAnalysis `ec2:"NetworkInsightsAccessScopeAnalysisSet" xml:"networkInsightsAccessScopeAnalysisSet>item"`
 	NextToken                          *string                              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeNetworkInsightsAccessScopesRequest struct {
 	DryRun                        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NetworkInsightsAccessScopeIds []string `ec2:"NetworkInsightsAccessScopeId" xml:"NetworkInsightsAccessScopeId>item,omitempty"`
+	NetworkInsightsAccessScopeIds []string `ec2:"NetworkInsightsAccessScopeId" xml:"NetworkInsightsAccessScopeId>item"`
 	NextToken                     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNetworkInsightsAccessScopesResult struct {
-	NetworkInsightsAccessScopes []NetworkInsightsAccessScope `ec2:"NetworkInsightsAccessScopeSet" xml:"networkInsightsAccessScopeSet>item,omitempty"`
+	NetworkInsightsAccessScopes []NetworkInsightsAccessScope `ec2:"NetworkInsightsAccessScopeSet" xml:"networkInsightsAccessScopeSet>item"`
 	NextToken                   *string                      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -6404,28 +6404,28 @@ type DescribeNetworkInsightsAnalysesRequest struct {
 	AnalysisEndTime            *time.Time `ec2:"AnalysisEndTime" xml:"AnalysisEndTime,omitempty"`
 	AnalysisStartTime          *time.Time `ec2:"AnalysisStartTime" xml:"AnalysisStartTime,omitempty"`
 	DryRun                     *bool      `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter   `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter   `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                 *int32     `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NetworkInsightsAnalysisIds []string   `ec2:"NetworkInsightsAnalysisId" xml:"NetworkInsightsAnalysisId>item,omitempty"`
+	NetworkInsightsAnalysisIds []string   `ec2:"NetworkInsightsAnalysisId" xml:"NetworkInsightsAnalysisId>item"`
 	NetworkInsightsPathId      *string    `ec2:"NetworkInsightsPathId" xml:"NetworkInsightsPathId,omitempty"`
 	NextToken                  *string    `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNetworkInsightsAnalysesResult struct {
-	NetworkInsightsAnalyses []NetworkInsightsAnalysis `ec2:"NetworkInsightsAnalysisSet" xml:"networkInsightsAnalysisSet>item,omitempty"`
+	NetworkInsightsAnalyses []NetworkInsightsAnalysis `ec2:"NetworkInsightsAnalysisSet" xml:"networkInsightsAnalysisSet>item"`
 	NextToken               *string                   `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeNetworkInsightsPathsRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NetworkInsightsPathIds []string `ec2:"NetworkInsightsPathId" xml:"NetworkInsightsPathId>item,omitempty"`
+	NetworkInsightsPathIds []string `ec2:"NetworkInsightsPathId" xml:"NetworkInsightsPathId>item"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNetworkInsightsPathsResult struct {
-	NetworkInsightsPaths []NetworkInsightsPath `ec2:"NetworkInsightsPathSet" xml:"networkInsightsPathSet>item,omitempty"`
+	NetworkInsightsPaths []NetworkInsightsPath `ec2:"NetworkInsightsPathSet" xml:"networkInsightsPathSet>item"`
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -6439,148 +6439,148 @@ type DescribeNetworkInterfaceAttributeResult struct {
 	AssociatePublicIpAddress *bool                       `ec2:"AssociatePublicIpAddress" xml:"associatePublicIpAddress,omitempty"`
 	Attachment               *NetworkInterfaceAttachment `ec2:"Attachment" xml:"attachment,omitempty"`
 	Description              *AttributeValue             `ec2:"Description" xml:"description,omitempty"`
-	Groups                   []GroupIdentifier           `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	Groups                   []GroupIdentifier           `ec2:"GroupSet" xml:"groupSet>item"`
 	NetworkInterfaceId       *string                     `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	SourceDestCheck          *AttributeBooleanValue      `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
 }
 
 type DescribeNetworkInterfacePermissionsRequest struct {
-	Filters                       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NetworkInterfacePermissionIds []string `ec2:"NetworkInterfacePermissionId" xml:"NetworkInterfacePermissionId>member,omitempty"`
+	NetworkInterfacePermissionIds []string `ec2:"NetworkInterfacePermissionId" xml:"NetworkInterfacePermissionId>member"`
 	NextToken                     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNetworkInterfacePermissionsResult struct {
-	NetworkInterfacePermissions []NetworkInterfacePermission `ec2:"NetworkInterfacePermissions" xml:"networkInterfacePermissions>item,omitempty"`
+	NetworkInterfacePermissions []NetworkInterfacePermission `ec2:"NetworkInterfacePermissions" xml:"networkInterfacePermissions>item"`
 	NextToken                   *string                      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeNetworkInterfacesRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"filter>Filter"`
 	IncludeManagedResources *bool    `ec2:"IncludeManagedResources" xml:"IncludeManagedResources,omitempty"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	NetworkInterfaceIds     []string `ec2:"NetworkInterfaceId" xml:"NetworkInterfaceId>item,omitempty"`
+	NetworkInterfaceIds     []string `ec2:"NetworkInterfaceId" xml:"NetworkInterfaceId>item"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeNetworkInterfacesResult struct {
-	NetworkInterfaces []NetworkInterface `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item,omitempty"`
+	NetworkInterfaces []NetworkInterface `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item"`
 	NextToken         *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeOutpostLagsRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	OutpostLagIds []string `ec2:"OutpostLagId" xml:"OutpostLagId>item,omitempty"`
+	OutpostLagIds []string `ec2:"OutpostLagId" xml:"OutpostLagId>item"`
 }
 
 type DescribeOutpostLagsResult struct {
 	NextToken   *string      `ec2:"NextToken" xml:"nextToken,omitempty"`
-	OutpostLags []OutpostLag `ec2:"OutpostLagSet" xml:"outpostLagSet>item,omitempty"`
+	OutpostLags []OutpostLag `ec2:"OutpostLagSet" xml:"outpostLagSet>item"`
 }
 
 type DescribePlacementGroupsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	GroupIds   []string `ec2:"GroupId" xml:"GroupId>GroupId,omitempty"`
-	GroupNames []string `ec2:"GroupName" xml:"groupName>member,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	GroupIds   []string `ec2:"GroupId" xml:"GroupId>GroupId"`
+	GroupNames []string `ec2:"GroupName" xml:"groupName>member"`
 }
 
 type DescribePlacementGroupsResult struct {
-	PlacementGroups []PlacementGroup `ec2:"PlacementGroupSet" xml:"placementGroupSet>item,omitempty"`
+	PlacementGroups []PlacementGroup `ec2:"PlacementGroupSet" xml:"placementGroupSet>item"`
 }
 
 type DescribePrefixListsRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	PrefixListIds []string `ec2:"PrefixListId" xml:"PrefixListId>item,omitempty"`
+	PrefixListIds []string `ec2:"PrefixListId" xml:"PrefixListId>item"`
 }
 
 type DescribePrefixListsResult struct {
 	NextToken   *string      `ec2:"NextToken" xml:"nextToken,omitempty"`
-	PrefixLists []PrefixList `ec2:"PrefixListSet" xml:"prefixListSet>item,omitempty"`
+	PrefixLists []PrefixList `ec2:"PrefixListSet" xml:"prefixListSet>item"`
 }
 
 type DescribePrincipalIdFormatRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	Resources  []string `ec2:"Resource" xml:"Resource>item,omitempty"`
+	Resources  []string `ec2:"Resource" xml:"Resource>item"`
 }
 
 type DescribePrincipalIdFormatResult struct {
 	NextToken  *string             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Principals []PrincipalIdFormat `ec2:"PrincipalSet" xml:"principalSet>item,omitempty"`
+	Principals []PrincipalIdFormat `ec2:"PrincipalSet" xml:"principalSet>item"`
 }
 
 type DescribePublicIpv4PoolsRequest struct {
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	PoolIds    []string `ec2:"PoolId" xml:"PoolId>item,omitempty"`
+	PoolIds    []string `ec2:"PoolId" xml:"PoolId>item"`
 }
 
 type DescribePublicIpv4PoolsResult struct {
 	NextToken       *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
-	PublicIpv4Pools []PublicIpv4Pool `ec2:"PublicIpv4PoolSet" xml:"publicIpv4PoolSet>item,omitempty"`
+	PublicIpv4Pools []PublicIpv4Pool `ec2:"PublicIpv4PoolSet" xml:"publicIpv4PoolSet>item"`
 }
 
 type DescribeRegionsRequest struct {
 	AllRegions  *bool    `ec2:"AllRegions" xml:"AllRegions,omitempty"`
 	DryRun      *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	RegionNames []string `ec2:"RegionName" xml:"RegionName>RegionName,omitempty"`
+	Filters     []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	RegionNames []string `ec2:"RegionName" xml:"RegionName>RegionName"`
 }
 
 type DescribeRegionsResult struct {
-	Regions []Region `ec2:"RegionInfo" xml:"regionInfo>item,omitempty"`
+	Regions []Region `ec2:"RegionInfo" xml:"regionInfo>item"`
 }
 
 type DescribeReplaceRootVolumeTasksRequest struct {
 	DryRun                   *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults               *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ReplaceRootVolumeTaskIds []string `ec2:"ReplaceRootVolumeTaskId" xml:"ReplaceRootVolumeTaskId>ReplaceRootVolumeTaskId,omitempty"`
+	ReplaceRootVolumeTaskIds []string `ec2:"ReplaceRootVolumeTaskId" xml:"ReplaceRootVolumeTaskId>ReplaceRootVolumeTaskId"`
 }
 
 type DescribeReplaceRootVolumeTasksResult struct {
 	NextToken              *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ReplaceRootVolumeTasks []ReplaceRootVolumeTask `ec2:"ReplaceRootVolumeTaskSet" xml:"replaceRootVolumeTaskSet>item,omitempty"`
+	ReplaceRootVolumeTasks []ReplaceRootVolumeTask `ec2:"ReplaceRootVolumeTaskSet" xml:"replaceRootVolumeTaskSet>item"`
 }
 
 type DescribeReservedInstancesListingsRequest struct {
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	ReservedInstancesId        *string  `ec2:"ReservedInstancesId" xml:"reservedInstancesId,omitempty"`
 	ReservedInstancesListingId *string  `ec2:"ReservedInstancesListingId" xml:"reservedInstancesListingId,omitempty"`
 }
 
 type DescribeReservedInstancesListingsResult struct {
-	ReservedInstancesListings []ReservedInstancesListing `ec2:"ReservedInstancesListingsSet" xml:"reservedInstancesListingsSet>item,omitempty"`
+	ReservedInstancesListings []ReservedInstancesListing `ec2:"ReservedInstancesListingsSet" xml:"reservedInstancesListingsSet>item"`
 }
 
 type DescribeReservedInstancesModificationsRequest struct {
-	Filters                          []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                          []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	NextToken                        *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ReservedInstancesModificationIds []string `ec2:"ReservedInstancesModificationId" xml:"ReservedInstancesModificationId>ReservedInstancesModificationId,omitempty"`
+	ReservedInstancesModificationIds []string `ec2:"ReservedInstancesModificationId" xml:"ReservedInstancesModificationId>ReservedInstancesModificationId"`
 }
 
 type DescribeReservedInstancesModificationsResult struct {
 	NextToken                      *string                         `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ReservedInstancesModifications []ReservedInstancesModification `ec2:"ReservedInstancesModificationsSet" xml:"reservedInstancesModificationsSet>item,omitempty"`
+	ReservedInstancesModifications []ReservedInstancesModification `ec2:"ReservedInstancesModificationsSet" xml:"reservedInstancesModificationsSet>item"`
 }
 
 type DescribeReservedInstancesOfferingsRequest struct {
 	AvailabilityZone             *string  `ec2:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId           *string  `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
 	DryRun                       *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeMarketplace           *bool    `ec2:"IncludeMarketplace" xml:"IncludeMarketplace,omitempty"`
 	InstanceTenancy              *string  `ec2:"InstanceTenancy" xml:"instanceTenancy,omitempty"`
 	InstanceType                 *string  `ec2:"InstanceType" xml:"InstanceType,omitempty"`
@@ -6592,81 +6592,81 @@ type DescribeReservedInstancesOfferingsRequest struct {
 	OfferingClass                *string  `ec2:"OfferingClass" xml:"OfferingClass,omitempty"`
 	OfferingType                 *string  `ec2:"OfferingType" xml:"offeringType,omitempty"`
 	ProductDescription           *string  `ec2:"ProductDescription" xml:"ProductDescription,omitempty"`
-	ReservedInstancesOfferingIds []string `ec2:"ReservedInstancesOfferingId" xml:"ReservedInstancesOfferingId>member,omitempty"`
+	ReservedInstancesOfferingIds []string `ec2:"ReservedInstancesOfferingId" xml:"ReservedInstancesOfferingId>member"`
 }
 
 type DescribeReservedInstancesOfferingsResult struct {
 	NextToken                  *string                     `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ReservedInstancesOfferings []ReservedInstancesOffering `ec2:"ReservedInstancesOfferingsSet" xml:"reservedInstancesOfferingsSet>item,omitempty"`
+	ReservedInstancesOfferings []ReservedInstancesOffering `ec2:"ReservedInstancesOfferingsSet" xml:"reservedInstancesOfferingsSet>item"`
 }
 
 type DescribeReservedInstancesRequest struct {
 	DryRun               *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	OfferingClass        *string  `ec2:"OfferingClass" xml:"OfferingClass,omitempty"`
 	OfferingType         *string  `ec2:"OfferingType" xml:"offeringType,omitempty"`
-	ReservedInstancesIds []string `ec2:"ReservedInstancesId" xml:"ReservedInstancesId>ReservedInstancesId,omitempty"`
+	ReservedInstancesIds []string `ec2:"ReservedInstancesId" xml:"ReservedInstancesId>ReservedInstancesId"`
 }
 
 type DescribeReservedInstancesResult struct {
-	ReservedInstances []ReservedInstances `ec2:"ReservedInstancesSet" xml:"reservedInstancesSet>item,omitempty"`
+	ReservedInstances []ReservedInstances `ec2:"ReservedInstancesSet" xml:"reservedInstancesSet>item"`
 }
 
 type DescribeRouteServerEndpointsRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	RouteServerEndpointIds []string `ec2:"RouteServerEndpointId" xml:"RouteServerEndpointId>member,omitempty"`
+	RouteServerEndpointIds []string `ec2:"RouteServerEndpointId" xml:"RouteServerEndpointId>member"`
 }
 
 type DescribeRouteServerEndpointsResult struct {
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	RouteServerEndpoints []RouteServerEndpoint `ec2:"RouteServerEndpointSet" xml:"routeServerEndpointSet>item,omitempty"`
+	RouteServerEndpoints []RouteServerEndpoint `ec2:"RouteServerEndpointSet" xml:"routeServerEndpointSet>item"`
 }
 
 type DescribeRouteServerPeersRequest struct {
 	DryRun             *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults         *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken          *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	RouteServerPeerIds []string `ec2:"RouteServerPeerId" xml:"RouteServerPeerId>member,omitempty"`
+	RouteServerPeerIds []string `ec2:"RouteServerPeerId" xml:"RouteServerPeerId>member"`
 }
 
 type DescribeRouteServerPeersResult struct {
 	NextToken        *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
-	RouteServerPeers []RouteServerPeer `ec2:"RouteServerPeerSet" xml:"routeServerPeerSet>item,omitempty"`
+	RouteServerPeers []RouteServerPeer `ec2:"RouteServerPeerSet" xml:"routeServerPeerSet>item"`
 }
 
 type DescribeRouteServersRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	RouteServerIds []string `ec2:"RouteServerId" xml:"RouteServerId>member,omitempty"`
+	RouteServerIds []string `ec2:"RouteServerId" xml:"RouteServerId>member"`
 }
 
 type DescribeRouteServersResult struct {
 	NextToken    *string       `ec2:"NextToken" xml:"nextToken,omitempty"`
-	RouteServers []RouteServer `ec2:"RouteServerSet" xml:"routeServerSet>item,omitempty"`
+	RouteServers []RouteServer `ec2:"RouteServerSet" xml:"routeServerSet>item"`
 }
 
 type DescribeRouteTablesRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	RouteTableIds []string `ec2:"RouteTableId" xml:"RouteTableId>item,omitempty"`
+	RouteTableIds []string `ec2:"RouteTableId" xml:"RouteTableId>item"`
 }
 
 type DescribeRouteTablesResult struct {
 	NextToken   *string      `ec2:"NextToken" xml:"nextToken,omitempty"`
-	RouteTables []RouteTable `ec2:"RouteTableSet" xml:"routeTableSet>item,omitempty"`
+	RouteTables []RouteTable `ec2:"RouteTableSet" xml:"routeTableSet>item"`
 }
 
 type DescribeScheduledInstanceAvailabilityRequest struct {
 	DryRun                  *bool                               `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter                            `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter                            `ec2:"Filter" xml:"Filter>Filter"`
 	FirstSlotStartTimeRange *SlotDateTimeRangeRequest           `ec2:"FirstSlotStartTimeRange,required" xml:"FirstSlotStartTimeRange,omitempty"`
 	MaxResults              *int32                              `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	MaxSlotDurationInHours  *int32                              `ec2:"MaxSlotDurationInHours" xml:"MaxSlotDurationInHours,omitempty"`
@@ -6677,121 +6677,121 @@ type DescribeScheduledInstanceAvailabilityRequest struct {
 
 type DescribeScheduledInstanceAvailabilityResult struct {
 	NextToken                        *string                         `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ScheduledInstanceAvailabilitySet []ScheduledInstanceAvailability `ec2:"ScheduledInstanceAvailabilitySet" xml:"scheduledInstanceAvailabilitySet>item,omitempty"`
+	ScheduledInstanceAvailabilitySet []ScheduledInstanceAvailability `ec2:"ScheduledInstanceAvailabilitySet" xml:"scheduledInstanceAvailabilitySet>item"`
 }
 
 type DescribeScheduledInstancesRequest struct {
 	DryRun               *bool                      `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters              []Filter                   `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters              []Filter                   `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults           *int32                     `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken            *string                    `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ScheduledInstanceIds []string                   `ec2:"ScheduledInstanceId" xml:"ScheduledInstanceId>ScheduledInstanceId,omitempty"`
+	ScheduledInstanceIds []string                   `ec2:"ScheduledInstanceId" xml:"ScheduledInstanceId>ScheduledInstanceId"`
 	SlotStartTimeRange   *SlotStartTimeRangeRequest `ec2:"SlotStartTimeRange" xml:"SlotStartTimeRange,omitempty"`
 }
 
 type DescribeScheduledInstancesResult struct {
 	NextToken            *string             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ScheduledInstanceSet []ScheduledInstance `ec2:"ScheduledInstanceSet" xml:"scheduledInstanceSet>item,omitempty"`
+	ScheduledInstanceSet []ScheduledInstance `ec2:"ScheduledInstanceSet" xml:"scheduledInstanceSet>item"`
 }
 
 type DescribeSecondaryInterfacesRequest struct {
 	DryRun                *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters               []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters               []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults            *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken             *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SecondaryInterfaceIds []string `ec2:"SecondaryInterfaceId" xml:"SecondaryInterfaceId>item,omitempty"`
+	SecondaryInterfaceIds []string `ec2:"SecondaryInterfaceId" xml:"SecondaryInterfaceId>item"`
 }
 
 type DescribeSecondaryInterfacesResult struct {
 	NextToken           *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SecondaryInterfaces []SecondaryInterface `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item,omitempty"`
+	SecondaryInterfaces []SecondaryInterface `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item"`
 }
 
 type DescribeSecondaryNetworksRequest struct {
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults          *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken           *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SecondaryNetworkIds []string `ec2:"SecondaryNetworkId" xml:"SecondaryNetworkId>item,omitempty"`
+	SecondaryNetworkIds []string `ec2:"SecondaryNetworkId" xml:"SecondaryNetworkId>item"`
 }
 
 type DescribeSecondaryNetworksResult struct {
 	NextToken         *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SecondaryNetworks []SecondaryNetwork `ec2:"SecondaryNetworkSet" xml:"secondaryNetworkSet>item,omitempty"`
+	SecondaryNetworks []SecondaryNetwork `ec2:"SecondaryNetworkSet" xml:"secondaryNetworkSet>item"`
 }
 
 type DescribeSecondarySubnetsRequest struct {
 	DryRun             *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults         *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken          *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SecondarySubnetIds []string `ec2:"SecondarySubnetId" xml:"SecondarySubnetId>item,omitempty"`
+	SecondarySubnetIds []string `ec2:"SecondarySubnetId" xml:"SecondarySubnetId>item"`
 }
 
 type DescribeSecondarySubnetsResult struct {
 	NextToken        *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SecondarySubnets []SecondarySubnet `ec2:"SecondarySubnetSet" xml:"secondarySubnetSet>item,omitempty"`
+	SecondarySubnets []SecondarySubnet `ec2:"SecondarySubnetSet" xml:"secondarySubnetSet>item"`
 }
 
 type DescribeSecurityGroupReferencesRequest struct {
 	DryRun  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	GroupId []string `ec2:"GroupId,required" xml:"GroupId>item,omitempty"`
+	GroupId []string `ec2:"GroupId,required" xml:"GroupId>item"`
 }
 
 type DescribeSecurityGroupReferencesResult struct {
-	SecurityGroupReferenceSet []SecurityGroupReference `ec2:"SecurityGroupReferenceSet" xml:"securityGroupReferenceSet>item,omitempty"`
+	SecurityGroupReferenceSet []SecurityGroupReference `ec2:"SecurityGroupReferenceSet" xml:"securityGroupReferenceSet>item"`
 }
 
 type DescribeSecurityGroupRulesRequest struct {
 	DryRun               *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults           *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken            *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SecurityGroupRuleIds []string `ec2:"SecurityGroupRuleId" xml:"SecurityGroupRuleId>item,omitempty"`
+	SecurityGroupRuleIds []string `ec2:"SecurityGroupRuleId" xml:"SecurityGroupRuleId>item"`
 }
 
 type DescribeSecurityGroupRulesResult struct {
 	NextToken          *string             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SecurityGroupRules []SecurityGroupRule `ec2:"SecurityGroupRuleSet" xml:"securityGroupRuleSet>item,omitempty"`
+	SecurityGroupRules []SecurityGroupRule `ec2:"SecurityGroupRuleSet" xml:"securityGroupRuleSet>item"`
 }
 
 type DescribeSecurityGroupVpcAssociationsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeSecurityGroupVpcAssociationsResult struct {
 	NextToken                    *string                       `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SecurityGroupVpcAssociations []SecurityGroupVpcAssociation `ec2:"SecurityGroupVpcAssociationSet" xml:"securityGroupVpcAssociationSet>item,omitempty"`
+	SecurityGroupVpcAssociations []SecurityGroupVpcAssociation `ec2:"SecurityGroupVpcAssociationSet" xml:"securityGroupVpcAssociationSet>item"`
 }
 
 type DescribeSecurityGroupsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	GroupIds   []string `ec2:"GroupId" xml:"GroupId>groupId,omitempty"`
-	GroupNames []string `ec2:"GroupName" xml:"GroupName>GroupName,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	GroupIds   []string `ec2:"GroupId" xml:"GroupId>groupId"`
+	GroupNames []string `ec2:"GroupName" xml:"GroupName>GroupName"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeSecurityGroupsResult struct {
 	NextToken      *string         `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SecurityGroups []SecurityGroup `ec2:"SecurityGroupInfo" xml:"securityGroupInfo>item,omitempty"`
+	SecurityGroups []SecurityGroup `ec2:"SecurityGroupInfo" xml:"securityGroupInfo>item"`
 }
 
 type DescribeServiceLinkVirtualInterfacesRequest struct {
 	DryRun                         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ServiceLinkVirtualInterfaceIds []string `ec2:"ServiceLinkVirtualInterfaceId" xml:"ServiceLinkVirtualInterfaceId>item,omitempty"`
+	ServiceLinkVirtualInterfaceIds []string `ec2:"ServiceLinkVirtualInterfaceId" xml:"ServiceLinkVirtualInterfaceId>item"`
 }
 
 type DescribeServiceLinkVirtualInterfacesResult struct {
 	NextToken                    *string                       `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ServiceLinkVirtualInterfaces []ServiceLinkVirtualInterface `ec2:"ServiceLinkVirtualInterfaceSet" xml:"serviceLinkVirtualInterfaceSet>item,omitempty"`
+	ServiceLinkVirtualInterfaces []ServiceLinkVirtualInterface `ec2:"ServiceLinkVirtualInterfaceSet" xml:"serviceLinkVirtualInterfaceSet>item"`
 }
 
 type DescribeSnapshotAttributeRequest struct {
@@ -6801,36 +6801,36 @@ type DescribeSnapshotAttributeRequest struct {
 }
 
 type DescribeSnapshotAttributeResult struct {
-	CreateVolumePermissions []CreateVolumePermission `ec2:"CreateVolumePermission" xml:"createVolumePermission>item,omitempty"`
-	ProductCodes            []ProductCode            `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	CreateVolumePermissions []CreateVolumePermission `ec2:"CreateVolumePermission" xml:"createVolumePermission>item"`
+	ProductCodes            []ProductCode            `ec2:"ProductCodes" xml:"productCodes>item"`
 	SnapshotId              *string                  `ec2:"SnapshotId" xml:"snapshotId,omitempty"`
 }
 
 type DescribeSnapshotTierStatusRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeSnapshotTierStatusResult struct {
 	NextToken            *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SnapshotTierStatuses []SnapshotTierStatus `ec2:"SnapshotTierStatusSet" xml:"snapshotTierStatusSet>item,omitempty"`
+	SnapshotTierStatuses []SnapshotTierStatus `ec2:"SnapshotTierStatusSet" xml:"snapshotTierStatusSet>item"`
 }
 
 type DescribeSnapshotsRequest struct {
 	DryRun              *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters             []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults          *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken           *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	OwnerIds            []string `ec2:"Owner" xml:"Owner>Owner,omitempty"`
-	RestorableByUserIds []string `ec2:"RestorableBy" xml:"RestorableBy>member,omitempty"`
-	SnapshotIds         []string `ec2:"SnapshotId" xml:"SnapshotId>SnapshotId,omitempty"`
+	OwnerIds            []string `ec2:"Owner" xml:"Owner>Owner"`
+	RestorableByUserIds []string `ec2:"RestorableBy" xml:"RestorableBy>member"`
+	SnapshotIds         []string `ec2:"SnapshotId" xml:"SnapshotId>SnapshotId"`
 }
 
 type DescribeSnapshotsResult struct {
 	NextToken *string    `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Snapshots []Snapshot `ec2:"SnapshotSet" xml:"snapshotSet>item,omitempty"`
+	Snapshots []Snapshot `ec2:"SnapshotSet" xml:"snapshotSet>item"`
 }
 
 type DescribeSpotDatafeedSubscriptionRequest struct {
@@ -6849,7 +6849,7 @@ type DescribeSpotFleetInstancesRequest struct {
 }
 
 type DescribeSpotFleetInstancesResponse struct {
-	ActiveInstances    []ActiveInstance `ec2:"ActiveInstanceSet" xml:"activeInstanceSet>item,omitempty"`
+	ActiveInstances    []ActiveInstance `ec2:"ActiveInstanceSet" xml:"activeInstanceSet>item"`
 	NextToken          *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
 	SpotFleetRequestId *string          `ec2:"SpotFleetRequestId" xml:"spotFleetRequestId,omitempty"`
 }
@@ -6864,7 +6864,7 @@ type DescribeSpotFleetRequestHistoryRequest struct {
 }
 
 type DescribeSpotFleetRequestHistoryResponse struct {
-	HistoryRecords     []HistoryRecord `ec2:"HistoryRecordSet" xml:"historyRecordSet>item,omitempty"`
+	HistoryRecords     []HistoryRecord `ec2:"HistoryRecordSet" xml:"historyRecordSet>item"`
 	LastEvaluatedTime  *time.Time      `ec2:"LastEvaluatedTime" xml:"lastEvaluatedTime,omitempty"`
 	NextToken          *string         `ec2:"NextToken" xml:"nextToken,omitempty"`
 	SpotFleetRequestId *string         `ec2:"SpotFleetRequestId" xml:"spotFleetRequestId,omitempty"`
@@ -6875,25 +6875,25 @@ type DescribeSpotFleetRequestsRequest struct {
 	DryRun              *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
 	MaxResults          *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken           *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SpotFleetRequestIds []string `ec2:"SpotFleetRequestId" xml:"spotFleetRequestId>item,omitempty"`
+	SpotFleetRequestIds []string `ec2:"SpotFleetRequestId" xml:"spotFleetRequestId>item"`
 }
 
 type DescribeSpotFleetRequestsResponse struct {
 	NextToken               *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SpotFleetRequestConfigs []SpotFleetRequestConfig `ec2:"SpotFleetRequestConfigSet" xml:"spotFleetRequestConfigSet>item,omitempty"`
+	SpotFleetRequestConfigs []SpotFleetRequestConfig `ec2:"SpotFleetRequestConfigSet" xml:"spotFleetRequestConfigSet>item"`
 }
 
 type DescribeSpotInstanceRequestsRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SpotInstanceRequestIds []string `ec2:"SpotInstanceRequestId" xml:"SpotInstanceRequestId>SpotInstanceRequestId,omitempty"`
+	SpotInstanceRequestIds []string `ec2:"SpotInstanceRequestId" xml:"SpotInstanceRequestId>SpotInstanceRequestId"`
 }
 
 type DescribeSpotInstanceRequestsResult struct {
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SpotInstanceRequests []SpotInstanceRequest `ec2:"SpotInstanceRequestSet" xml:"spotInstanceRequestSet>item,omitempty"`
+	SpotInstanceRequests []SpotInstanceRequest `ec2:"SpotInstanceRequestSet" xml:"spotInstanceRequestSet>item"`
 }
 
 type DescribeSpotPriceHistoryRequest struct {
@@ -6901,17 +6901,17 @@ type DescribeSpotPriceHistoryRequest struct {
 	AvailabilityZoneId  *string    `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
 	DryRun              *bool      `ec2:"DryRun" xml:"dryRun,omitempty"`
 	EndTime             *time.Time `ec2:"EndTime" xml:"endTime,omitempty"`
-	Filters             []Filter   `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	InstanceTypes       []string   `ec2:"InstanceType" xml:"InstanceType>member,omitempty"`
+	Filters             []Filter   `ec2:"Filter" xml:"Filter>Filter"`
+	InstanceTypes       []string   `ec2:"InstanceType" xml:"InstanceType>member"`
 	MaxResults          *int32     `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken           *string    `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ProductDescriptions []string   `ec2:"ProductDescription" xml:"ProductDescription>member,omitempty"`
+	ProductDescriptions []string   `ec2:"ProductDescription" xml:"ProductDescription>member"`
 	StartTime           *time.Time `ec2:"StartTime" xml:"startTime,omitempty"`
 }
 
 type DescribeSpotPriceHistoryResult struct {
 	NextToken        *string     `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SpotPriceHistory []SpotPrice `ec2:"SpotPriceHistorySet" xml:"spotPriceHistorySet>item,omitempty"`
+	SpotPriceHistory []SpotPrice `ec2:"SpotPriceHistorySet" xml:"spotPriceHistorySet>item"`
 }
 
 type DescribeStaleSecurityGroupsRequest struct {
@@ -6923,322 +6923,322 @@ type DescribeStaleSecurityGroupsRequest struct {
 
 type DescribeStaleSecurityGroupsResult struct {
 	NextToken             *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
-	StaleSecurityGroupSet []StaleSecurityGroup `ec2:"StaleSecurityGroupSet" xml:"staleSecurityGroupSet>item,omitempty"`
+	StaleSecurityGroupSet []StaleSecurityGroup `ec2:"StaleSecurityGroupSet" xml:"staleSecurityGroupSet>item"`
 }
 
 type DescribeStoreImageTasksRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	ImageIds   []string `ec2:"ImageId" xml:"ImageId>item,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	ImageIds   []string `ec2:"ImageId" xml:"ImageId>item"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeStoreImageTasksResult struct {
 	NextToken             *string                `ec2:"NextToken" xml:"nextToken,omitempty"`
-	StoreImageTaskResults []StoreImageTaskResult `ec2:"StoreImageTaskResultSet" xml:"storeImageTaskResultSet>item,omitempty"`
+	StoreImageTaskResults []StoreImageTaskResult `ec2:"StoreImageTaskResultSet" xml:"storeImageTaskResultSet>item"`
 }
 
 type DescribeSubnetsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SubnetIds  []string `ec2:"SubnetId" xml:"SubnetId>SubnetId,omitempty"`
+	SubnetIds  []string `ec2:"SubnetId" xml:"SubnetId>SubnetId"`
 }
 
 type DescribeSubnetsResult struct {
 	NextToken *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Subnets   []Subnet `ec2:"SubnetSet" xml:"subnetSet>item,omitempty"`
+	Subnets   []Subnet `ec2:"SubnetSet" xml:"subnetSet>item"`
 }
 
 type DescribeTagsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeTagsResult struct {
 	NextToken *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Tags      []TagDescription `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags      []TagDescription `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type DescribeTrafficMirrorFilterRulesRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TrafficMirrorFilterId      *string  `ec2:"TrafficMirrorFilterId" xml:"TrafficMirrorFilterId,omitempty"`
-	TrafficMirrorFilterRuleIds []string `ec2:"TrafficMirrorFilterRuleId" xml:"TrafficMirrorFilterRuleId>item,omitempty"`
+	TrafficMirrorFilterRuleIds []string `ec2:"TrafficMirrorFilterRuleId" xml:"TrafficMirrorFilterRuleId>item"`
 }
 
 type DescribeTrafficMirrorFilterRulesResult struct {
 	NextToken                *string                   `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TrafficMirrorFilterRules []TrafficMirrorFilterRule `ec2:"TrafficMirrorFilterRuleSet" xml:"trafficMirrorFilterRuleSet>item,omitempty"`
+	TrafficMirrorFilterRules []TrafficMirrorFilterRule `ec2:"TrafficMirrorFilterRuleSet" xml:"trafficMirrorFilterRuleSet>item"`
 }
 
 type DescribeTrafficMirrorFiltersRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TrafficMirrorFilterIds []string `ec2:"TrafficMirrorFilterId" xml:"TrafficMirrorFilterId>item,omitempty"`
+	TrafficMirrorFilterIds []string `ec2:"TrafficMirrorFilterId" xml:"TrafficMirrorFilterId>item"`
 }
 
 type DescribeTrafficMirrorFiltersResult struct {
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TrafficMirrorFilters []TrafficMirrorFilter `ec2:"TrafficMirrorFilterSet" xml:"trafficMirrorFilterSet>item,omitempty"`
+	TrafficMirrorFilters []TrafficMirrorFilter `ec2:"TrafficMirrorFilterSet" xml:"trafficMirrorFilterSet>item"`
 }
 
 type DescribeTrafficMirrorSessionsRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TrafficMirrorSessionIds []string `ec2:"TrafficMirrorSessionId" xml:"TrafficMirrorSessionId>item,omitempty"`
+	TrafficMirrorSessionIds []string `ec2:"TrafficMirrorSessionId" xml:"TrafficMirrorSessionId>item"`
 }
 
 type DescribeTrafficMirrorSessionsResult struct {
 	NextToken             *string                `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TrafficMirrorSessions []TrafficMirrorSession `ec2:"TrafficMirrorSessionSet" xml:"trafficMirrorSessionSet>item,omitempty"`
+	TrafficMirrorSessions []TrafficMirrorSession `ec2:"TrafficMirrorSessionSet" xml:"trafficMirrorSessionSet>item"`
 }
 
 type DescribeTrafficMirrorTargetsRequest struct {
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults             *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken              *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TrafficMirrorTargetIds []string `ec2:"TrafficMirrorTargetId" xml:"TrafficMirrorTargetId>item,omitempty"`
+	TrafficMirrorTargetIds []string `ec2:"TrafficMirrorTargetId" xml:"TrafficMirrorTargetId>item"`
 }
 
 type DescribeTrafficMirrorTargetsResult struct {
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TrafficMirrorTargets []TrafficMirrorTarget `ec2:"TrafficMirrorTargetSet" xml:"trafficMirrorTargetSet>item,omitempty"`
+	TrafficMirrorTargets []TrafficMirrorTarget `ec2:"TrafficMirrorTargetSet" xml:"trafficMirrorTargetSet>item"`
 }
 
 type DescribeTransitGatewayAttachmentsRequest struct {
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member,omitempty"`
+	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member"`
 }
 
 type DescribeTransitGatewayAttachmentsResult struct {
 	NextToken                 *string                    `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayAttachments []TransitGatewayAttachment `ec2:"TransitGatewayAttachments" xml:"transitGatewayAttachments>item,omitempty"`
+	TransitGatewayAttachments []TransitGatewayAttachment `ec2:"TransitGatewayAttachments" xml:"transitGatewayAttachments>item"`
 }
 
 type DescribeTransitGatewayConnectPeersRequest struct {
 	DryRun                       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayConnectPeerIds []string `ec2:"TransitGatewayConnectPeerIds" xml:"TransitGatewayConnectPeerIds>item,omitempty"`
+	TransitGatewayConnectPeerIds []string `ec2:"TransitGatewayConnectPeerIds" xml:"TransitGatewayConnectPeerIds>item"`
 }
 
 type DescribeTransitGatewayConnectPeersResult struct {
 	NextToken                  *string                     `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayConnectPeers []TransitGatewayConnectPeer `ec2:"TransitGatewayConnectPeerSet" xml:"transitGatewayConnectPeerSet>item,omitempty"`
+	TransitGatewayConnectPeers []TransitGatewayConnectPeer `ec2:"TransitGatewayConnectPeerSet" xml:"transitGatewayConnectPeerSet>item"`
 }
 
 type DescribeTransitGatewayConnectsRequest struct {
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member,omitempty"`
+	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member"`
 }
 
 type DescribeTransitGatewayConnectsResult struct {
 	NextToken              *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayConnects []TransitGatewayConnect `ec2:"TransitGatewayConnectSet" xml:"transitGatewayConnectSet>item,omitempty"`
+	TransitGatewayConnects []TransitGatewayConnect `ec2:"TransitGatewayConnectSet" xml:"transitGatewayConnectSet>item"`
 }
 
 type DescribeTransitGatewayMeteringPoliciesRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                      *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                       *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayMeteringPolicyIds []string `ec2:"TransitGatewayMeteringPolicyIds" xml:"TransitGatewayMeteringPolicyIds>item,omitempty"`
+	TransitGatewayMeteringPolicyIds []string `ec2:"TransitGatewayMeteringPolicyIds" xml:"TransitGatewayMeteringPolicyIds>item"`
 }
 
 type DescribeTransitGatewayMeteringPoliciesResult struct {
 	NextToken                      *string                        `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayMeteringPolicies []TransitGatewayMeteringPolicy `ec2:"TransitGatewayMeteringPolicies" xml:"transitGatewayMeteringPolicies>item,omitempty"`
+	TransitGatewayMeteringPolicies []TransitGatewayMeteringPolicy `ec2:"TransitGatewayMeteringPolicies" xml:"transitGatewayMeteringPolicies>item"`
 }
 
 type DescribeTransitGatewayMulticastDomainsRequest struct {
 	DryRun                           *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                          []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                          []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                       *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                        *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayMulticastDomainIds []string `ec2:"TransitGatewayMulticastDomainIds" xml:"TransitGatewayMulticastDomainIds>item,omitempty"`
+	TransitGatewayMulticastDomainIds []string `ec2:"TransitGatewayMulticastDomainIds" xml:"TransitGatewayMulticastDomainIds>item"`
 }
 
 type DescribeTransitGatewayMulticastDomainsResult struct {
 	NextToken                      *string                         `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayMulticastDomains []TransitGatewayMulticastDomain `ec2:"TransitGatewayMulticastDomains" xml:"transitGatewayMulticastDomains>item,omitempty"`
+	TransitGatewayMulticastDomains []TransitGatewayMulticastDomain `ec2:"TransitGatewayMulticastDomains" xml:"transitGatewayMulticastDomains>item"`
 }
 
 type DescribeTransitGatewayPeeringAttachmentsRequest struct {
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member,omitempty"`
+	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member"`
 }
 
 type DescribeTransitGatewayPeeringAttachmentsResult struct {
 	NextToken                        *string                           `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayPeeringAttachments []TransitGatewayPeeringAttachment `ec2:"TransitGatewayPeeringAttachments" xml:"transitGatewayPeeringAttachments>item,omitempty"`
+	TransitGatewayPeeringAttachments []TransitGatewayPeeringAttachment `ec2:"TransitGatewayPeeringAttachments" xml:"transitGatewayPeeringAttachments>item"`
 }
 
 type DescribeTransitGatewayPolicyTablesRequest struct {
 	DryRun                       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayPolicyTableIds []string `ec2:"TransitGatewayPolicyTableIds" xml:"TransitGatewayPolicyTableIds>item,omitempty"`
+	TransitGatewayPolicyTableIds []string `ec2:"TransitGatewayPolicyTableIds" xml:"TransitGatewayPolicyTableIds>item"`
 }
 
 type DescribeTransitGatewayPolicyTablesResult struct {
 	NextToken                  *string                     `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayPolicyTables []TransitGatewayPolicyTable `ec2:"TransitGatewayPolicyTables" xml:"transitGatewayPolicyTables>item,omitempty"`
+	TransitGatewayPolicyTables []TransitGatewayPolicyTable `ec2:"TransitGatewayPolicyTables" xml:"transitGatewayPolicyTables>item"`
 }
 
 type DescribeTransitGatewayRouteTableAnnouncementsRequest struct {
 	DryRun                                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayRouteTableAnnouncementIds []string `ec2:"TransitGatewayRouteTableAnnouncementIds" xml:"TransitGatewayRouteTableAnnouncementIds>item,omitempty"`
+	TransitGatewayRouteTableAnnouncementIds []string `ec2:"TransitGatewayRouteTableAnnouncementIds" xml:"TransitGatewayRouteTableAnnouncementIds>item"`
 }
 
 type DescribeTransitGatewayRouteTableAnnouncementsResult struct {
 	NextToken                             *string                                `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayRouteTableAnnouncements []TransitGatewayRouteTableAnnouncement `ec2:"TransitGatewayRouteTableAnnouncements" xml:"transitGatewayRouteTableAnnouncements>item,omitempty"`
+	TransitGatewayRouteTableAnnouncements []TransitGatewayRouteTableAnnouncement `ec2:"TransitGatewayRouteTableAnnouncements" xml:"transitGatewayRouteTableAnnouncements>item"`
 }
 
 type DescribeTransitGatewayRouteTablesRequest struct {
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayRouteTableIds []string `ec2:"TransitGatewayRouteTableIds" xml:"TransitGatewayRouteTableIds>item,omitempty"`
+	TransitGatewayRouteTableIds []string `ec2:"TransitGatewayRouteTableIds" xml:"TransitGatewayRouteTableIds>item"`
 }
 
 type DescribeTransitGatewayRouteTablesResult struct {
 	NextToken                 *string                    `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayRouteTables []TransitGatewayRouteTable `ec2:"TransitGatewayRouteTables" xml:"transitGatewayRouteTables>item,omitempty"`
+	TransitGatewayRouteTables []TransitGatewayRouteTable `ec2:"TransitGatewayRouteTables" xml:"transitGatewayRouteTables>item"`
 }
 
 type DescribeTransitGatewayVpcAttachmentsRequest struct {
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member,omitempty"`
+	TransitGatewayAttachmentIds []string `ec2:"TransitGatewayAttachmentIds" xml:"TransitGatewayAttachmentIds>member"`
 }
 
 type DescribeTransitGatewayVpcAttachmentsResult struct {
 	NextToken                    *string                       `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayVpcAttachments []TransitGatewayVpcAttachment `ec2:"TransitGatewayVpcAttachments" xml:"transitGatewayVpcAttachments>item,omitempty"`
+	TransitGatewayVpcAttachments []TransitGatewayVpcAttachment `ec2:"TransitGatewayVpcAttachments" xml:"transitGatewayVpcAttachments>item"`
 }
 
 type DescribeTransitGatewaysRequest struct {
 	DryRun            *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters           []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters           []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults        *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken         *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	TransitGatewayIds []string `ec2:"TransitGatewayIds" xml:"TransitGatewayIds>item,omitempty"`
+	TransitGatewayIds []string `ec2:"TransitGatewayIds" xml:"TransitGatewayIds>item"`
 }
 
 type DescribeTransitGatewaysResult struct {
 	NextToken       *string          `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGateways []TransitGateway `ec2:"TransitGatewaySet" xml:"transitGatewaySet>item,omitempty"`
+	TransitGateways []TransitGateway `ec2:"TransitGatewaySet" xml:"transitGatewaySet>item"`
 }
 
 type DescribeTrunkInterfaceAssociationsRequest struct {
-	AssociationIds []string `ec2:"AssociationId" xml:"AssociationId>item,omitempty"`
+	AssociationIds []string `ec2:"AssociationId" xml:"AssociationId>item"`
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeTrunkInterfaceAssociationsResult struct {
-	InterfaceAssociations []TrunkInterfaceAssociation `ec2:"InterfaceAssociationSet" xml:"interfaceAssociationSet>item,omitempty"`
+	InterfaceAssociations []TrunkInterfaceAssociation `ec2:"InterfaceAssociationSet" xml:"interfaceAssociationSet>item"`
 	NextToken             *string                     `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeVerifiedAccessEndpointsRequest struct {
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                 *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VerifiedAccessEndpointIds []string `ec2:"VerifiedAccessEndpointId" xml:"VerifiedAccessEndpointId>item,omitempty"`
+	VerifiedAccessEndpointIds []string `ec2:"VerifiedAccessEndpointId" xml:"VerifiedAccessEndpointId>item"`
 	VerifiedAccessGroupId     *string  `ec2:"VerifiedAccessGroupId" xml:"VerifiedAccessGroupId,omitempty"`
 	VerifiedAccessInstanceId  *string  `ec2:"VerifiedAccessInstanceId" xml:"VerifiedAccessInstanceId,omitempty"`
 }
 
 type DescribeVerifiedAccessEndpointsResult struct {
 	NextToken               *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VerifiedAccessEndpoints []VerifiedAccessEndpoint `ec2:"VerifiedAccessEndpointSet" xml:"verifiedAccessEndpointSet>item,omitempty"`
+	VerifiedAccessEndpoints []VerifiedAccessEndpoint `ec2:"VerifiedAccessEndpointSet" xml:"verifiedAccessEndpointSet>item"`
 }
 
 type DescribeVerifiedAccessGroupsRequest struct {
 	DryRun                   *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults               *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VerifiedAccessGroupIds   []string `ec2:"VerifiedAccessGroupId" xml:"VerifiedAccessGroupId>item,omitempty"`
+	VerifiedAccessGroupIds   []string `ec2:"VerifiedAccessGroupId" xml:"VerifiedAccessGroupId>item"`
 	VerifiedAccessInstanceId *string  `ec2:"VerifiedAccessInstanceId" xml:"VerifiedAccessInstanceId,omitempty"`
 }
 
 type DescribeVerifiedAccessGroupsResult struct {
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VerifiedAccessGroups []VerifiedAccessGroup `ec2:"VerifiedAccessGroupSet" xml:"verifiedAccessGroupSet>item,omitempty"`
+	VerifiedAccessGroups []VerifiedAccessGroup `ec2:"VerifiedAccessGroupSet" xml:"verifiedAccessGroupSet>item"`
 }
 
 type DescribeVerifiedAccessInstanceLoggingConfigurationsRequest struct {
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                 *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VerifiedAccessInstanceIds []string `ec2:"VerifiedAccessInstanceId" xml:"VerifiedAccessInstanceId>item,omitempty"`
+	VerifiedAccessInstanceIds []string `ec2:"VerifiedAccessInstanceId" xml:"VerifiedAccessInstanceId>item"`
 }
 
 type DescribeVerifiedAccessInstanceLoggingConfigurationsResult struct {
-	LoggingConfigurations []VerifiedAccessInstanceLoggingConfiguration `ec2:"LoggingConfigurationSet" xml:"loggingConfigurationSet>item,omitempty"`
+	LoggingConfigurations []VerifiedAccessInstanceLoggingConfiguration `ec2:"LoggingConfigurationSet" xml:"loggingConfigurationSet>item"`
 	NextToken             *string                                      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeVerifiedAccessInstancesRequest struct {
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                   []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                 *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VerifiedAccessInstanceIds []string `ec2:"VerifiedAccessInstanceId" xml:"VerifiedAccessInstanceId>item,omitempty"`
+	VerifiedAccessInstanceIds []string `ec2:"VerifiedAccessInstanceId" xml:"VerifiedAccessInstanceId>item"`
 }
 
 type DescribeVerifiedAccessInstancesResult struct {
 	NextToken               *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VerifiedAccessInstances []VerifiedAccessInstance `ec2:"VerifiedAccessInstanceSet" xml:"verifiedAccessInstanceSet>item,omitempty"`
+	VerifiedAccessInstances []VerifiedAccessInstance `ec2:"VerifiedAccessInstanceSet" xml:"verifiedAccessInstanceSet>item"`
 }
 
 type DescribeVerifiedAccessTrustProvidersRequest struct {
 	DryRun                         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VerifiedAccessTrustProviderIds []string `ec2:"VerifiedAccessTrustProviderId" xml:"VerifiedAccessTrustProviderId>item,omitempty"`
+	VerifiedAccessTrustProviderIds []string `ec2:"VerifiedAccessTrustProviderId" xml:"VerifiedAccessTrustProviderId>item"`
 }
 
 type DescribeVerifiedAccessTrustProvidersResult struct {
 	NextToken                    *string                       `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VerifiedAccessTrustProviders []VerifiedAccessTrustProvider `ec2:"VerifiedAccessTrustProviderSet" xml:"verifiedAccessTrustProviderSet>item,omitempty"`
+	VerifiedAccessTrustProviders []VerifiedAccessTrustProvider `ec2:"VerifiedAccessTrustProviderSet" xml:"verifiedAccessTrustProviderSet>item"`
 }
 
 type DescribeVolumeAttributeRequest struct {
@@ -7249,49 +7249,49 @@ type DescribeVolumeAttributeRequest struct {
 
 type DescribeVolumeAttributeResult struct {
 	AutoEnableIO *AttributeBooleanValue `ec2:"AutoEnableIO" xml:"autoEnableIO,omitempty"`
-	ProductCodes []ProductCode          `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	ProductCodes []ProductCode          `ec2:"ProductCodes" xml:"productCodes>item"`
 	VolumeId     *string                `ec2:"VolumeId" xml:"volumeId,omitempty"`
 }
 
 type DescribeVolumeStatusRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeManagedResources *bool    `ec2:"IncludeManagedResources" xml:"IncludeManagedResources,omitempty"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VolumeIds               []string `ec2:"VolumeId" xml:"VolumeId>VolumeId,omitempty"`
+	VolumeIds               []string `ec2:"VolumeId" xml:"VolumeId>VolumeId"`
 }
 
 type DescribeVolumeStatusResult struct {
 	NextToken      *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VolumeStatuses []VolumeStatusItem `ec2:"VolumeStatusSet" xml:"volumeStatusSet>item,omitempty"`
+	VolumeStatuses []VolumeStatusItem `ec2:"VolumeStatusSet" xml:"volumeStatusSet>item"`
 }
 
 type DescribeVolumesModificationsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VolumeIds  []string `ec2:"VolumeId" xml:"VolumeId>VolumeId,omitempty"`
+	VolumeIds  []string `ec2:"VolumeId" xml:"VolumeId>VolumeId"`
 }
 
 type DescribeVolumesModificationsResult struct {
 	NextToken            *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VolumesModifications []VolumeModification `ec2:"VolumeModificationSet" xml:"volumeModificationSet>item,omitempty"`
+	VolumesModifications []VolumeModification `ec2:"VolumeModificationSet" xml:"volumeModificationSet>item"`
 }
 
 type DescribeVolumesRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IncludeManagedResources *bool    `ec2:"IncludeManagedResources" xml:"IncludeManagedResources,omitempty"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VolumeIds               []string `ec2:"VolumeId" xml:"VolumeId>VolumeId,omitempty"`
+	VolumeIds               []string `ec2:"VolumeId" xml:"VolumeId>VolumeId"`
 }
 
 type DescribeVolumesResult struct {
 	NextToken *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Volumes   []Volume `ec2:"VolumeSet" xml:"volumeSet>item,omitempty"`
+	Volumes   []Volume `ec2:"VolumeSet" xml:"volumeSet>item"`
 }
 
 type DescribeVpcAttributeRequest struct {
@@ -7309,15 +7309,15 @@ type DescribeVpcAttributeResult struct {
 
 type DescribeVpcBlockPublicAccessExclusionsRequest struct {
 	DryRun       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ExclusionIds []string `ec2:"ExclusionId" xml:"ExclusionId>item,omitempty"`
-	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	ExclusionIds []string `ec2:"ExclusionId" xml:"ExclusionId>item"`
+	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeVpcBlockPublicAccessExclusionsResult struct {
 	NextToken                      *string                         `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpcBlockPublicAccessExclusions []VpcBlockPublicAccessExclusion `ec2:"VpcBlockPublicAccessExclusionSet" xml:"vpcBlockPublicAccessExclusionSet>item,omitempty"`
+	VpcBlockPublicAccessExclusions []VpcBlockPublicAccessExclusion `ec2:"VpcBlockPublicAccessExclusionSet" xml:"vpcBlockPublicAccessExclusionSet>item"`
 }
 
 type DescribeVpcBlockPublicAccessOptionsRequest struct {
@@ -7331,187 +7331,187 @@ type DescribeVpcBlockPublicAccessOptionsResult struct {
 type DescribeVpcClassicLinkDnsSupportRequest struct {
 	MaxResults *int32   `ec2:"MaxResults" xml:"maxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpcIds     []string `ec2:"VpcIds" xml:"VpcIds>VpcId,omitempty"`
+	VpcIds     []string `ec2:"VpcIds" xml:"VpcIds>VpcId"`
 }
 
 type DescribeVpcClassicLinkDnsSupportResult struct {
 	NextToken *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Vpcs      []ClassicLinkDnsSupport `ec2:"Vpcs" xml:"vpcs>item,omitempty"`
+	Vpcs      []ClassicLinkDnsSupport `ec2:"Vpcs" xml:"vpcs>item"`
 }
 
 type DescribeVpcClassicLinkRequest struct {
 	DryRun  *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	VpcIds  []string `ec2:"VpcId" xml:"VpcId>VpcId,omitempty"`
+	Filters []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	VpcIds  []string `ec2:"VpcId" xml:"VpcId>VpcId"`
 }
 
 type DescribeVpcClassicLinkResult struct {
-	Vpcs []VpcClassicLink `ec2:"VpcSet" xml:"vpcSet>item,omitempty"`
+	Vpcs []VpcClassicLink `ec2:"VpcSet" xml:"vpcSet>item"`
 }
 
 type DescribeVpcEncryptionControlsRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VpcEncryptionControlIds []string `ec2:"VpcEncryptionControlId" xml:"VpcEncryptionControlId>item,omitempty"`
-	VpcIds                  []string `ec2:"VpcId" xml:"VpcId>VpcId,omitempty"`
+	VpcEncryptionControlIds []string `ec2:"VpcEncryptionControlId" xml:"VpcEncryptionControlId>item"`
+	VpcIds                  []string `ec2:"VpcId" xml:"VpcId>VpcId"`
 }
 
 type DescribeVpcEncryptionControlsResult struct {
 	NextToken             *string                `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpcEncryptionControls []VpcEncryptionControl `ec2:"VpcEncryptionControlSet" xml:"vpcEncryptionControlSet>item,omitempty"`
+	VpcEncryptionControls []VpcEncryptionControl `ec2:"VpcEncryptionControlSet" xml:"vpcEncryptionControlSet>item"`
 }
 
 type DescribeVpcEndpointAssociationsRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VpcEndpointIds []string `ec2:"VpcEndpointId" xml:"VpcEndpointId>item,omitempty"`
+	VpcEndpointIds []string `ec2:"VpcEndpointId" xml:"VpcEndpointId>item"`
 }
 
 type DescribeVpcEndpointAssociationsResult struct {
 	NextToken               *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpcEndpointAssociations []VpcEndpointAssociation `ec2:"VpcEndpointAssociationSet" xml:"vpcEndpointAssociationSet>item,omitempty"`
+	VpcEndpointAssociations []VpcEndpointAssociation `ec2:"VpcEndpointAssociationSet" xml:"vpcEndpointAssociationSet>item"`
 }
 
 type DescribeVpcEndpointConnectionNotificationsRequest struct {
 	ConnectionNotificationId *string  `ec2:"ConnectionNotificationId" xml:"ConnectionNotificationId,omitempty"`
 	DryRun                   *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults               *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeVpcEndpointConnectionNotificationsResult struct {
-	ConnectionNotificationSet []ConnectionNotification `ec2:"ConnectionNotificationSet" xml:"connectionNotificationSet>item,omitempty"`
+	ConnectionNotificationSet []ConnectionNotification `ec2:"ConnectionNotificationSet" xml:"connectionNotificationSet>item"`
 	NextToken                 *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeVpcEndpointConnectionsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type DescribeVpcEndpointConnectionsResult struct {
 	NextToken              *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpcEndpointConnections []VpcEndpointConnection `ec2:"VpcEndpointConnectionSet" xml:"vpcEndpointConnectionSet>item,omitempty"`
+	VpcEndpointConnections []VpcEndpointConnection `ec2:"VpcEndpointConnectionSet" xml:"vpcEndpointConnectionSet>item"`
 }
 
 type DescribeVpcEndpointServiceConfigurationsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ServiceIds []string `ec2:"ServiceId" xml:"ServiceId>item,omitempty"`
+	ServiceIds []string `ec2:"ServiceId" xml:"ServiceId>item"`
 }
 
 type DescribeVpcEndpointServiceConfigurationsResult struct {
 	NextToken             *string                `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ServiceConfigurations []ServiceConfiguration `ec2:"ServiceConfigurationSet" xml:"serviceConfigurationSet>item,omitempty"`
+	ServiceConfigurations []ServiceConfiguration `ec2:"ServiceConfigurationSet" xml:"serviceConfigurationSet>item"`
 }
 
 type DescribeVpcEndpointServicePermissionsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	ServiceId  *string  `ec2:"ServiceId,required" xml:"ServiceId,omitempty"`
 }
 
 type DescribeVpcEndpointServicePermissionsResult struct {
-	AllowedPrincipals []AllowedPrincipal `ec2:"AllowedPrincipals" xml:"allowedPrincipals>item,omitempty"`
+	AllowedPrincipals []AllowedPrincipal `ec2:"AllowedPrincipals" xml:"allowedPrincipals>item"`
 	NextToken         *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeVpcEndpointServicesRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	ServiceNames   []string `ec2:"ServiceName" xml:"ServiceName>item,omitempty"`
-	ServiceRegions []string `ec2:"ServiceRegion" xml:"ServiceRegion>item,omitempty"`
+	ServiceNames   []string `ec2:"ServiceName" xml:"ServiceName>item"`
+	ServiceRegions []string `ec2:"ServiceRegion" xml:"ServiceRegion>item"`
 }
 
 type DescribeVpcEndpointServicesResult struct {
 	NextToken      *string         `ec2:"NextToken" xml:"nextToken,omitempty"`
-	ServiceDetails []ServiceDetail `ec2:"ServiceDetailSet" xml:"serviceDetailSet>item,omitempty"`
-	ServiceNames   []string        `ec2:"ServiceNameSet" xml:"serviceNameSet>item,omitempty"`
+	ServiceDetails []ServiceDetail `ec2:"ServiceDetailSet" xml:"serviceDetailSet>item"`
+	ServiceNames   []string        `ec2:"ServiceNameSet" xml:"serviceNameSet>item"`
 }
 
 type DescribeVpcEndpointsRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VpcEndpointIds []string `ec2:"VpcEndpointId" xml:"VpcEndpointId>item,omitempty"`
+	VpcEndpointIds []string `ec2:"VpcEndpointId" xml:"VpcEndpointId>item"`
 }
 
 type DescribeVpcEndpointsResult struct {
 	NextToken    *string       `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpcEndpoints []VpcEndpoint `ec2:"VpcEndpointSet" xml:"vpcEndpointSet>item,omitempty"`
+	VpcEndpoints []VpcEndpoint `ec2:"VpcEndpointSet" xml:"vpcEndpointSet>item"`
 }
 
 type DescribeVpcPeeringConnectionsRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VpcPeeringConnectionIds []string `ec2:"VpcPeeringConnectionId" xml:"VpcPeeringConnectionId>item,omitempty"`
+	VpcPeeringConnectionIds []string `ec2:"VpcPeeringConnectionId" xml:"VpcPeeringConnectionId>item"`
 }
 
 type DescribeVpcPeeringConnectionsResult struct {
 	NextToken             *string                `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpcPeeringConnections []VpcPeeringConnection `ec2:"VpcPeeringConnectionSet" xml:"vpcPeeringConnectionSet>item,omitempty"`
+	VpcPeeringConnections []VpcPeeringConnection `ec2:"VpcPeeringConnectionSet" xml:"vpcPeeringConnectionSet>item"`
 }
 
 type DescribeVpcsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VpcIds     []string `ec2:"VpcId" xml:"VpcId>VpcId,omitempty"`
+	VpcIds     []string `ec2:"VpcId" xml:"VpcId>VpcId"`
 }
 
 type DescribeVpcsResult struct {
 	NextToken *string `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Vpcs      []Vpc   `ec2:"VpcSet" xml:"vpcSet>item,omitempty"`
+	Vpcs      []Vpc   `ec2:"VpcSet" xml:"vpcSet>item"`
 }
 
 type DescribeVpnConcentratorsRequest struct {
 	DryRun             *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters            []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults         *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken          *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VpnConcentratorIds []string `ec2:"VpnConcentratorId" xml:"VpnConcentratorId>VpnConcentratorId,omitempty"`
+	VpnConcentratorIds []string `ec2:"VpnConcentratorId" xml:"VpnConcentratorId>VpnConcentratorId"`
 }
 
 type DescribeVpnConcentratorsResult struct {
 	NextToken        *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpnConcentrators []VpnConcentrator `ec2:"VpnConcentratorSet" xml:"vpnConcentratorSet>item,omitempty"`
+	VpnConcentrators []VpnConcentrator `ec2:"VpnConcentratorSet" xml:"vpnConcentratorSet>item"`
 }
 
 type DescribeVpnConnectionsRequest struct {
 	DryRun           *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	VpnConnectionIds []string `ec2:"VpnConnectionId" xml:"VpnConnectionId>VpnConnectionId,omitempty"`
+	Filters          []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	VpnConnectionIds []string `ec2:"VpnConnectionId" xml:"VpnConnectionId>VpnConnectionId"`
 }
 
 type DescribeVpnConnectionsResult struct {
-	VpnConnections []VpnConnection `ec2:"VpnConnectionSet" xml:"vpnConnectionSet>item,omitempty"`
+	VpnConnections []VpnConnection `ec2:"VpnConnectionSet" xml:"vpnConnectionSet>item"`
 }
 
 type DescribeVpnGatewaysRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
-	VpnGatewayIds []string `ec2:"VpnGatewayId" xml:"VpnGatewayId>VpnGatewayId,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
+	VpnGatewayIds []string `ec2:"VpnGatewayId" xml:"VpnGatewayId>VpnGatewayId"`
 }
 
 type DescribeVpnGatewaysResult struct {
-	VpnGateways []VpnGateway `ec2:"VpnGatewaySet" xml:"vpnGatewaySet>item,omitempty"`
+	VpnGateways []VpnGateway `ec2:"VpnGatewaySet" xml:"vpnGatewaySet>item"`
 }
 
 type DestinationOptionsRequest struct {
@@ -7581,20 +7581,20 @@ type DeviceOptions struct {
 
 type DhcpConfiguration struct {
 	Key    *string          `ec2:"Key" xml:"key,omitempty"`
-	Values []AttributeValue `ec2:"ValueSet" xml:"valueSet>item,omitempty"`
+	Values []AttributeValue `ec2:"ValueSet" xml:"valueSet>item"`
 }
 
 type DhcpOptions struct {
-	DhcpConfigurations []DhcpConfiguration `ec2:"DhcpConfigurationSet" xml:"dhcpConfigurationSet>item,omitempty"`
+	DhcpConfigurations []DhcpConfiguration `ec2:"DhcpConfigurationSet" xml:"dhcpConfigurationSet>item"`
 	DhcpOptionsId      *string             `ec2:"DhcpOptionsId" xml:"dhcpOptionsId,omitempty"`
 	OwnerId            *string             `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	Tags               []Tag               `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags               []Tag               `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type DimensionCondition struct {
 	Comparison *string  `ec2:"Comparison" xml:"Comparison,omitempty"`
 	Dimension  *string  `ec2:"Dimension" xml:"Dimension,omitempty"`
-	Values     []string `ec2:"Value" xml:"Value>item,omitempty"`
+	Values     []string `ec2:"Value" xml:"Value>item"`
 }
 
 type DirectoryServiceAuthentication struct {
@@ -7671,7 +7671,7 @@ type DisableFastLaunchResult struct {
 }
 
 type DisableFastSnapshotRestoreErrorItem struct {
-	FastSnapshotRestoreStateErrors []DisableFastSnapshotRestoreStateErrorItem `ec2:"FastSnapshotRestoreStateErrorSet" xml:"fastSnapshotRestoreStateErrorSet>item,omitempty"`
+	FastSnapshotRestoreStateErrors []DisableFastSnapshotRestoreStateErrorItem `ec2:"FastSnapshotRestoreStateErrorSet" xml:"fastSnapshotRestoreStateErrorSet>item"`
 	SnapshotId                     *string                                    `ec2:"SnapshotId" xml:"snapshotId,omitempty"`
 }
 
@@ -7702,15 +7702,15 @@ type DisableFastSnapshotRestoreSuccessItem struct {
 }
 
 type DisableFastSnapshotRestoresRequest struct {
-	AvailabilityZoneIds []string `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId>AvailabilityZoneId,omitempty"`
-	AvailabilityZones   []string `ec2:"AvailabilityZone" xml:"AvailabilityZone>AvailabilityZone,omitempty"`
+	AvailabilityZoneIds []string `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId>AvailabilityZoneId"`
+	AvailabilityZones   []string `ec2:"AvailabilityZone" xml:"AvailabilityZone>AvailabilityZone"`
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SourceSnapshotIds   []string `ec2:"SourceSnapshotId,required" xml:"SourceSnapshotId>SnapshotId,omitempty"`
+	SourceSnapshotIds   []string `ec2:"SourceSnapshotId,required" xml:"SourceSnapshotId>SnapshotId"`
 }
 
 type DisableFastSnapshotRestoresResult struct {
-	Successful   []DisableFastSnapshotRestoreSuccessItem `ec2:"Successful" xml:"successful>item,omitempty"`
-	Unsuccessful []DisableFastSnapshotRestoreErrorItem   `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Successful   []DisableFastSnapshotRestoreSuccessItem `ec2:"Successful" xml:"successful>item"`
+	Unsuccessful []DisableFastSnapshotRestoreErrorItem   `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type DisableImageBlockPublicAccessRequest struct {
@@ -7750,11 +7750,11 @@ type DisableImageResult struct {
 
 type DisableInstanceSqlHaStandbyDetectionsRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>item,omitempty"`
+	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>item"`
 }
 
 type DisableInstanceSqlHaStandbyDetectionsResult struct {
-	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item,omitempty"`
+	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item"`
 }
 
 type DisableIpamOrganizationAdminAccountRequest struct {
@@ -7911,14 +7911,14 @@ type DisassociateIpamResourceDiscoveryResult struct {
 }
 
 type DisassociateNatGatewayAddressRequest struct {
-	AssociationIds          []string `ec2:"AssociationId,required" xml:"AssociationId>item,omitempty"`
+	AssociationIds          []string `ec2:"AssociationId,required" xml:"AssociationId>item"`
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxDrainDurationSeconds *int32   `ec2:"MaxDrainDurationSeconds" xml:"MaxDrainDurationSeconds,omitempty"`
 	NatGatewayId            *string  `ec2:"NatGatewayId,required" xml:"NatGatewayId,omitempty"`
 }
 
 type DisassociateNatGatewayAddressResult struct {
-	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item,omitempty"`
+	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item"`
 	NatGatewayId        *string             `ec2:"NatGatewayId" xml:"natGatewayId,omitempty"`
 }
 
@@ -7958,7 +7958,7 @@ type DisassociateSubnetCidrBlockResult struct {
 
 type DisassociateTransitGatewayMulticastDomainRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SubnetIds                       []string `ec2:"SubnetIds,required" xml:"SubnetIds>item,omitempty"`
+	SubnetIds                       []string `ec2:"SubnetIds,required" xml:"SubnetIds>item"`
 	TransitGatewayAttachmentId      *string  `ec2:"TransitGatewayAttachmentId,required" xml:"TransitGatewayAttachmentId,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId,required" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
@@ -8047,18 +8047,18 @@ type DnsOptions struct {
 	DnsRecordIpType                          *string  `ec2:"DnsRecordIpType" xml:"dnsRecordIpType,omitempty"`
 	PrivateDnsOnlyForInboundResolverEndpoint *bool    `ec2:"PrivateDnsOnlyForInboundResolverEndpoint" xml:"privateDnsOnlyForInboundResolverEndpoint,omitempty"`
 	PrivateDnsPreference                     *string  `ec2:"PrivateDnsPreference" xml:"privateDnsPreference,omitempty"`
-	PrivateDnsSpecifiedDomains               []string `ec2:"PrivateDnsSpecifiedDomainSet" xml:"privateDnsSpecifiedDomainSet>item,omitempty"`
+	PrivateDnsSpecifiedDomains               []string `ec2:"PrivateDnsSpecifiedDomainSet" xml:"privateDnsSpecifiedDomainSet>item"`
 }
 
 type DnsOptionsSpecification struct {
 	DnsRecordIpType                          *string  `ec2:"DnsRecordIpType" xml:"DnsRecordIpType,omitempty"`
 	PrivateDnsOnlyForInboundResolverEndpoint *bool    `ec2:"PrivateDnsOnlyForInboundResolverEndpoint" xml:"PrivateDnsOnlyForInboundResolverEndpoint,omitempty"`
 	PrivateDnsPreference                     *string  `ec2:"PrivateDnsPreference" xml:"PrivateDnsPreference,omitempty"`
-	PrivateDnsSpecifiedDomains               []string `ec2:"PrivateDnsSpecifiedDomain" xml:"PrivateDnsSpecifiedDomain>item,omitempty"`
+	PrivateDnsSpecifiedDomains               []string `ec2:"PrivateDnsSpecifiedDomain" xml:"PrivateDnsSpecifiedDomain>item"`
 }
 
 type DnsServersOptionsModifyStructure struct {
-	CustomDnsServers []string `ec2:"CustomDnsServers" xml:"CustomDnsServers>item,omitempty"`
+	CustomDnsServers []string `ec2:"CustomDnsServers" xml:"CustomDnsServers>item"`
 	Enabled          *bool    `ec2:"Enabled" xml:"Enabled,omitempty"`
 }
 
@@ -8101,7 +8101,7 @@ type EbsCardInfo struct {
 
 type EbsInfo struct {
 	AttachmentLimitType   *string           `ec2:"AttachmentLimitType" xml:"attachmentLimitType,omitempty"`
-	EbsCards              []EbsCardInfo     `ec2:"EbsCardSet" xml:"ebsCardSet>item,omitempty"`
+	EbsCards              []EbsCardInfo     `ec2:"EbsCardSet" xml:"ebsCardSet>item"`
 	EbsOptimizedInfo      *EbsOptimizedInfo `ec2:"EbsOptimizedInfo" xml:"ebsOptimizedInfo,omitempty"`
 	EbsOptimizedSupport   *string           `ec2:"EbsOptimizedSupport" xml:"ebsOptimizedSupport,omitempty"`
 	EncryptionSupport     *string           `ec2:"EncryptionSupport" xml:"encryptionSupport,omitempty"`
@@ -8142,7 +8142,7 @@ type EbsStatusDetails struct {
 }
 
 type EbsStatusSummary struct {
-	Details []EbsStatusDetails `ec2:"Details" xml:"details>item,omitempty"`
+	Details []EbsStatusDetails `ec2:"Details" xml:"details>item"`
 	Status  *string            `ec2:"Status" xml:"status,omitempty"`
 }
 
@@ -8155,15 +8155,15 @@ type Ec2InstanceConnectEndpoint struct {
 	InstanceConnectEndpointArn *string                                `ec2:"InstanceConnectEndpointArn" xml:"instanceConnectEndpointArn,omitempty"`
 	InstanceConnectEndpointId  *string                                `ec2:"InstanceConnectEndpointId" xml:"instanceConnectEndpointId,omitempty"`
 	IpAddressType              *string                                `ec2:"IpAddressType" xml:"ipAddressType,omitempty"`
-	NetworkInterfaceIds        []string                               `ec2:"NetworkInterfaceIdSet" xml:"networkInterfaceIdSet>item,omitempty"`
+	NetworkInterfaceIds        []string                               `ec2:"NetworkInterfaceIdSet" xml:"networkInterfaceIdSet>item"`
 	OwnerId                    *string                                `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PreserveClientIp           *bool                                  `ec2:"PreserveClientIp" xml:"preserveClientIp,omitempty"`
 	PublicDnsNames             *InstanceConnectEndpointPublicDnsNames `ec2:"PublicDnsNames" xml:"publicDnsNames,omitempty"`
-	SecurityGroupIds           []string                               `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item,omitempty"`
+	SecurityGroupIds           []string                               `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item"`
 	State                      *string                                `ec2:"State" xml:"state,omitempty"`
 	StateMessage               *string                                `ec2:"StateMessage" xml:"stateMessage,omitempty"`
 	SubnetId                   *string                                `ec2:"SubnetId" xml:"subnetId,omitempty"`
-	Tags                       []Tag                                  `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                       []Tag                                  `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId                      *string                                `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -8172,9 +8172,9 @@ type EfaInfo struct {
 }
 
 type EgressOnlyInternetGateway struct {
-	Attachments                 []InternetGatewayAttachment `ec2:"AttachmentSet" xml:"attachmentSet>item,omitempty"`
+	Attachments                 []InternetGatewayAttachment `ec2:"AttachmentSet" xml:"attachmentSet>item"`
 	EgressOnlyInternetGatewayId *string                     `ec2:"EgressOnlyInternetGatewayId" xml:"egressOnlyInternetGatewayId,omitempty"`
-	Tags                        []Tag                       `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                        []Tag                       `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ElasticGpuAssociation struct {
@@ -8203,7 +8203,7 @@ type ElasticGpus struct {
 	ElasticGpuState  *string           `ec2:"ElasticGpuState" xml:"elasticGpuState,omitempty"`
 	ElasticGpuType   *string           `ec2:"ElasticGpuType" xml:"elasticGpuType,omitempty"`
 	InstanceId       *string           `ec2:"InstanceId" xml:"instanceId,omitempty"`
-	Tags             []Tag             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag             `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ElasticInferenceAccelerator struct {
@@ -8308,7 +8308,7 @@ type EnableFastLaunchResult struct {
 }
 
 type EnableFastSnapshotRestoreErrorItem struct {
-	FastSnapshotRestoreStateErrors []EnableFastSnapshotRestoreStateErrorItem `ec2:"FastSnapshotRestoreStateErrorSet" xml:"fastSnapshotRestoreStateErrorSet>item,omitempty"`
+	FastSnapshotRestoreStateErrors []EnableFastSnapshotRestoreStateErrorItem `ec2:"FastSnapshotRestoreStateErrorSet" xml:"fastSnapshotRestoreStateErrorSet>item"`
 	SnapshotId                     *string                                   `ec2:"SnapshotId" xml:"snapshotId,omitempty"`
 }
 
@@ -8339,15 +8339,15 @@ type EnableFastSnapshotRestoreSuccessItem struct {
 }
 
 type EnableFastSnapshotRestoresRequest struct {
-	AvailabilityZoneIds []string `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId>AvailabilityZoneId,omitempty"`
-	AvailabilityZones   []string `ec2:"AvailabilityZone" xml:"AvailabilityZone>AvailabilityZone,omitempty"`
+	AvailabilityZoneIds []string `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId>AvailabilityZoneId"`
+	AvailabilityZones   []string `ec2:"AvailabilityZone" xml:"AvailabilityZone>AvailabilityZone"`
 	DryRun              *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SourceSnapshotIds   []string `ec2:"SourceSnapshotId,required" xml:"SourceSnapshotId>SnapshotId,omitempty"`
+	SourceSnapshotIds   []string `ec2:"SourceSnapshotId,required" xml:"SourceSnapshotId>SnapshotId"`
 }
 
 type EnableFastSnapshotRestoresResult struct {
-	Successful   []EnableFastSnapshotRestoreSuccessItem `ec2:"Successful" xml:"successful>item,omitempty"`
-	Unsuccessful []EnableFastSnapshotRestoreErrorItem   `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Successful   []EnableFastSnapshotRestoreSuccessItem `ec2:"Successful" xml:"successful>item"`
+	Unsuccessful []EnableFastSnapshotRestoreErrorItem   `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type EnableImageBlockPublicAccessRequest struct {
@@ -8390,12 +8390,12 @@ type EnableImageResult struct {
 
 type EnableInstanceSqlHaStandbyDetectionsRequest struct {
 	DryRun               *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	InstanceIds          []string `ec2:"InstanceId,required" xml:"InstanceId>item,omitempty"`
+	InstanceIds          []string `ec2:"InstanceId,required" xml:"InstanceId>item"`
 	SqlServerCredentials *string  `ec2:"SqlServerCredentials" xml:"SqlServerCredentials,omitempty"`
 }
 
 type EnableInstanceSqlHaStandbyDetectionsResult struct {
-	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item,omitempty"`
+	Instances []RegisteredInstance `ec2:"InstanceSet" xml:"instanceSet>item"`
 }
 
 type EnableIpamOrganizationAdminAccountRequest struct {
@@ -8514,11 +8514,11 @@ type Explanation struct {
 	Acl                           *AnalysisComponent             `ec2:"Acl" xml:"acl,omitempty"`
 	AclRule                       *AnalysisAclRule               `ec2:"AclRule" xml:"aclRule,omitempty"`
 	Address                       *string                        `ec2:"Address" xml:"address,omitempty"`
-	Addresses                     []string                       `ec2:"AddressSet" xml:"addressSet>item,omitempty"`
+	Addresses                     []string                       `ec2:"AddressSet" xml:"addressSet>item"`
 	AttachedTo                    *AnalysisComponent             `ec2:"AttachedTo" xml:"attachedTo,omitempty"`
-	AvailabilityZoneIds           []string                       `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item,omitempty"`
-	AvailabilityZones             []string                       `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item,omitempty"`
-	Cidrs                         []string                       `ec2:"CidrSet" xml:"cidrSet>item,omitempty"`
+	AvailabilityZoneIds           []string                       `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item"`
+	AvailabilityZones             []string                       `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item"`
+	Cidrs                         []string                       `ec2:"CidrSet" xml:"cidrSet>item"`
 	ClassicLoadBalancerListener   *AnalysisLoadBalancerListener  `ec2:"ClassicLoadBalancerListener" xml:"classicLoadBalancerListener,omitempty"`
 	Component                     *AnalysisComponent             `ec2:"Component" xml:"component,omitempty"`
 	ComponentAccount              *string                        `ec2:"ComponentAccount" xml:"componentAccount,omitempty"`
@@ -8537,21 +8537,21 @@ type Explanation struct {
 	LoadBalancerListenerPort      *int32                         `ec2:"LoadBalancerListenerPort" xml:"loadBalancerListenerPort,omitempty"`
 	LoadBalancerTarget            *AnalysisLoadBalancerTarget    `ec2:"LoadBalancerTarget" xml:"loadBalancerTarget,omitempty"`
 	LoadBalancerTargetGroup       *AnalysisComponent             `ec2:"LoadBalancerTargetGroup" xml:"loadBalancerTargetGroup,omitempty"`
-	LoadBalancerTargetGroups      []AnalysisComponent            `ec2:"LoadBalancerTargetGroupSet" xml:"loadBalancerTargetGroupSet>item,omitempty"`
+	LoadBalancerTargetGroups      []AnalysisComponent            `ec2:"LoadBalancerTargetGroupSet" xml:"loadBalancerTargetGroupSet>item"`
 	LoadBalancerTargetPort        *int32                         `ec2:"LoadBalancerTargetPort" xml:"loadBalancerTargetPort,omitempty"`
 	MissingComponent              *string                        `ec2:"MissingComponent" xml:"missingComponent,omitempty"`
 	NatGateway                    *AnalysisComponent             `ec2:"NatGateway" xml:"natGateway,omitempty"`
 	NetworkInterface              *AnalysisComponent             `ec2:"NetworkInterface" xml:"networkInterface,omitempty"`
 	PacketField                   *string                        `ec2:"PacketField" xml:"packetField,omitempty"`
 	Port                          *int32                         `ec2:"Port" xml:"port,omitempty"`
-	PortRanges                    []PortRange                    `ec2:"PortRangeSet" xml:"portRangeSet>item,omitempty"`
+	PortRanges                    []PortRange                    `ec2:"PortRangeSet" xml:"portRangeSet>item"`
 	PrefixList                    *AnalysisComponent             `ec2:"PrefixList" xml:"prefixList,omitempty"`
-	Protocols                     []string                       `ec2:"ProtocolSet" xml:"protocolSet>item,omitempty"`
+	Protocols                     []string                       `ec2:"ProtocolSet" xml:"protocolSet>item"`
 	RouteTable                    *AnalysisComponent             `ec2:"RouteTable" xml:"routeTable,omitempty"`
 	RouteTableRoute               *AnalysisRouteTableRoute       `ec2:"RouteTableRoute" xml:"routeTableRoute,omitempty"`
 	SecurityGroup                 *AnalysisComponent             `ec2:"SecurityGroup" xml:"securityGroup,omitempty"`
 	SecurityGroupRule             *AnalysisSecurityGroupRule     `ec2:"SecurityGroupRule" xml:"securityGroupRule,omitempty"`
-	SecurityGroups                []AnalysisComponent            `ec2:"SecurityGroupSet" xml:"securityGroupSet>item,omitempty"`
+	SecurityGroups                []AnalysisComponent            `ec2:"SecurityGroupSet" xml:"securityGroupSet>item"`
 	SourceVpc                     *AnalysisComponent             `ec2:"SourceVpc" xml:"sourceVpc,omitempty"`
 	State                         *string                        `ec2:"State" xml:"state,omitempty"`
 	Subnet                        *AnalysisComponent             `ec2:"Subnet" xml:"subnet,omitempty"`
@@ -8594,7 +8594,7 @@ type ExportImageRequest struct {
 	ImageId           *string                      `ec2:"ImageId,required" xml:"ImageId,omitempty"`
 	RoleName          *string                      `ec2:"RoleName" xml:"RoleName,omitempty"`
 	S3ExportLocation  *ExportTaskS3LocationRequest `ec2:"S3ExportLocation,required" xml:"S3ExportLocation,omitempty"`
-	TagSpecifications []TagSpecification           `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification           `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type ExportImageResult struct {
@@ -8607,7 +8607,7 @@ type ExportImageResult struct {
 	S3ExportLocation  *ExportTaskS3Location `ec2:"S3ExportLocation" xml:"s3ExportLocation,omitempty"`
 	Status            *string               `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage     *string               `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags              []Tag                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags              []Tag                 `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ExportImageTask struct {
@@ -8618,7 +8618,7 @@ type ExportImageTask struct {
 	S3ExportLocation  *ExportTaskS3Location `ec2:"S3ExportLocation" xml:"s3ExportLocation,omitempty"`
 	Status            *string               `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage     *string               `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags              []Tag                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags              []Tag                 `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ExportTask struct {
@@ -8628,7 +8628,7 @@ type ExportTask struct {
 	InstanceExportDetails *InstanceExportDetails `ec2:"InstanceExport" xml:"instanceExport,omitempty"`
 	State                 *string                `ec2:"State" xml:"state,omitempty"`
 	StatusMessage         *string                `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags                  []Tag                  `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                  []Tag                  `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ExportTaskS3Location struct {
@@ -8657,7 +8657,7 @@ type ExportToS3TaskSpecification struct {
 
 type ExportTransitGatewayRoutesRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	S3Bucket                   *string  `ec2:"S3Bucket,required" xml:"S3Bucket,omitempty"`
 	TransitGatewayRouteTableId *string  `ec2:"TransitGatewayRouteTableId,required" xml:"TransitGatewayRouteTableId,omitempty"`
 }
@@ -8672,8 +8672,8 @@ type ExportVerifiedAccessInstanceClientConfigurationRequest struct {
 }
 
 type ExportVerifiedAccessInstanceClientConfigurationResult struct {
-	DeviceTrustProviders     []string                                                    `ec2:"DeviceTrustProviderSet" xml:"deviceTrustProviderSet>item,omitempty"`
-	OpenVpnConfigurations    []VerifiedAccessInstanceOpenVpnClientConfiguration          `ec2:"OpenVpnConfigurationSet" xml:"openVpnConfigurationSet>item,omitempty"`
+	DeviceTrustProviders     []string                                                    `ec2:"DeviceTrustProviderSet" xml:"deviceTrustProviderSet>item"`
+	OpenVpnConfigurations    []VerifiedAccessInstanceOpenVpnClientConfiguration          `ec2:"OpenVpnConfigurationSet" xml:"openVpnConfigurationSet>item"`
 	Region                   *string                                                     `ec2:"Region" xml:"region,omitempty"`
 	UserTrustProvider        *VerifiedAccessInstanceUserTrustProviderClientConfiguration `ec2:"UserTrustProvider" xml:"userTrustProvider,omitempty"`
 	VerifiedAccessInstanceId *string                                                     `ec2:"VerifiedAccessInstanceId" xml:"verifiedAccessInstanceId,omitempty"`
@@ -8727,7 +8727,7 @@ type FederatedAuthenticationRequest struct {
 
 type Filter struct {
 	Name   *string  `ec2:"Name" xml:"Name,omitempty"`
-	Values []string `ec2:"Value" xml:"Value>item,omitempty"`
+	Values []string `ec2:"Value" xml:"Value>item"`
 }
 
 type FilterPortRange struct {
@@ -8736,25 +8736,25 @@ type FilterPortRange struct {
 }
 
 type FirewallStatefulRule struct {
-	DestinationPorts []PortRange `ec2:"DestinationPortSet" xml:"destinationPortSet>item,omitempty"`
-	Destinations     []string    `ec2:"DestinationSet" xml:"destinationSet>item,omitempty"`
+	DestinationPorts []PortRange `ec2:"DestinationPortSet" xml:"destinationPortSet>item"`
+	Destinations     []string    `ec2:"DestinationSet" xml:"destinationSet>item"`
 	Direction        *string     `ec2:"Direction" xml:"direction,omitempty"`
 	Protocol         *string     `ec2:"Protocol" xml:"protocol,omitempty"`
 	RuleAction       *string     `ec2:"RuleAction" xml:"ruleAction,omitempty"`
 	RuleGroupArn     *string     `ec2:"RuleGroupArn" xml:"ruleGroupArn,omitempty"`
-	SourcePorts      []PortRange `ec2:"SourcePortSet" xml:"sourcePortSet>item,omitempty"`
-	Sources          []string    `ec2:"SourceSet" xml:"sourceSet>item,omitempty"`
+	SourcePorts      []PortRange `ec2:"SourcePortSet" xml:"sourcePortSet>item"`
+	Sources          []string    `ec2:"SourceSet" xml:"sourceSet>item"`
 }
 
 type FirewallStatelessRule struct {
-	DestinationPorts []PortRange `ec2:"DestinationPortSet" xml:"destinationPortSet>item,omitempty"`
-	Destinations     []string    `ec2:"DestinationSet" xml:"destinationSet>item,omitempty"`
+	DestinationPorts []PortRange `ec2:"DestinationPortSet" xml:"destinationPortSet>item"`
+	Destinations     []string    `ec2:"DestinationSet" xml:"destinationSet>item"`
 	Priority         *int32      `ec2:"Priority" xml:"priority,omitempty"`
-	Protocols        []int32     `ec2:"ProtocolSet" xml:"protocolSet>item,omitempty"`
+	Protocols        []int32     `ec2:"ProtocolSet" xml:"protocolSet>item"`
 	RuleAction       *string     `ec2:"RuleAction" xml:"ruleAction,omitempty"`
 	RuleGroupArn     *string     `ec2:"RuleGroupArn" xml:"ruleGroupArn,omitempty"`
-	SourcePorts      []PortRange `ec2:"SourcePortSet" xml:"sourcePortSet>item,omitempty"`
-	Sources          []string    `ec2:"SourceSet" xml:"sourceSet>item,omitempty"`
+	SourcePorts      []PortRange `ec2:"SourcePortSet" xml:"sourcePortSet>item"`
+	Sources          []string    `ec2:"SourceSet" xml:"sourceSet>item"`
 }
 
 type FleetBlockDeviceMappingRequest struct {
@@ -8783,19 +8783,19 @@ type FleetData struct {
 	ClientToken                      *string                      `ec2:"ClientToken" xml:"clientToken,omitempty"`
 	Context                          *string                      `ec2:"Context" xml:"context,omitempty"`
 	CreateTime                       *time.Time                   `ec2:"CreateTime" xml:"createTime,omitempty"`
-	Errors                           []DescribeFleetError         `ec2:"ErrorSet" xml:"errorSet>item,omitempty"`
+	Errors                           []DescribeFleetError         `ec2:"ErrorSet" xml:"errorSet>item"`
 	ExcessCapacityTerminationPolicy  *string                      `ec2:"ExcessCapacityTerminationPolicy" xml:"excessCapacityTerminationPolicy,omitempty"`
 	FleetId                          *string                      `ec2:"FleetId" xml:"fleetId,omitempty"`
 	FleetState                       *string                      `ec2:"FleetState" xml:"fleetState,omitempty"`
 	FulfilledCapacity                *float64                     `ec2:"FulfilledCapacity" xml:"fulfilledCapacity,omitempty"`
 	FulfilledOnDemandCapacity        *float64                     `ec2:"FulfilledOnDemandCapacity" xml:"fulfilledOnDemandCapacity,omitempty"`
-	Instances                        []DescribeFleetsInstances    `ec2:"FleetInstanceSet" xml:"fleetInstanceSet>item,omitempty"`
-	LaunchTemplateConfigs            []FleetLaunchTemplateConfig  `ec2:"LaunchTemplateConfigs" xml:"launchTemplateConfigs>item,omitempty"`
+	Instances                        []DescribeFleetsInstances    `ec2:"FleetInstanceSet" xml:"fleetInstanceSet>item"`
+	LaunchTemplateConfigs            []FleetLaunchTemplateConfig  `ec2:"LaunchTemplateConfigs" xml:"launchTemplateConfigs>item"`
 	OnDemandOptions                  *OnDemandOptions             `ec2:"OnDemandOptions" xml:"onDemandOptions,omitempty"`
 	ReplaceUnhealthyInstances        *bool                        `ec2:"ReplaceUnhealthyInstances" xml:"replaceUnhealthyInstances,omitempty"`
 	ReservedCapacityOptions          *ReservedCapacityOptions     `ec2:"ReservedCapacityOptions" xml:"reservedCapacityOptions,omitempty"`
 	SpotOptions                      *SpotOptions                 `ec2:"SpotOptions" xml:"spotOptions,omitempty"`
-	Tags                             []Tag                        `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                             []Tag                        `ec2:"TagSet" xml:"tagSet>item"`
 	TargetCapacitySpecification      *TargetCapacitySpecification `ec2:"TargetCapacitySpecification" xml:"targetCapacitySpecification,omitempty"`
 	TerminateInstancesWithExpiration *bool                        `ec2:"TerminateInstancesWithExpiration" xml:"terminateInstancesWithExpiration,omitempty"`
 	Type                             *string                      `ec2:"Type" xml:"type,omitempty"`
@@ -8816,18 +8816,18 @@ type FleetEbsBlockDeviceRequest struct {
 
 type FleetLaunchTemplateConfig struct {
 	LaunchTemplateSpecification *FleetLaunchTemplateSpecification `ec2:"LaunchTemplateSpecification" xml:"launchTemplateSpecification,omitempty"`
-	Overrides                   []FleetLaunchTemplateOverrides    `ec2:"Overrides" xml:"overrides>item,omitempty"`
+	Overrides                   []FleetLaunchTemplateOverrides    `ec2:"Overrides" xml:"overrides>item"`
 }
 
 type FleetLaunchTemplateConfigRequest struct {
 	LaunchTemplateSpecification *FleetLaunchTemplateSpecificationRequest `ec2:"LaunchTemplateSpecification" xml:"LaunchTemplateSpecification,omitempty"`
-	Overrides                   []FleetLaunchTemplateOverridesRequest    `ec2:"Overrides" xml:"Overrides>item,omitempty"`
+	Overrides                   []FleetLaunchTemplateOverridesRequest    `ec2:"Overrides" xml:"Overrides>item"`
 }
 
 type FleetLaunchTemplateOverrides struct {
 	AvailabilityZone     *string                      `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId   *string                      `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
-	BlockDeviceMappings  []BlockDeviceMappingResponse `ec2:"BlockDeviceMappingSet" xml:"blockDeviceMappingSet>item,omitempty"`
+	BlockDeviceMappings  []BlockDeviceMappingResponse `ec2:"BlockDeviceMappingSet" xml:"blockDeviceMappingSet>item"`
 	ImageId              *string                      `ec2:"ImageId" xml:"imageId,omitempty"`
 	InstanceRequirements *InstanceRequirements        `ec2:"InstanceRequirements" xml:"instanceRequirements,omitempty"`
 	InstanceType         *string                      `ec2:"InstanceType" xml:"instanceType,omitempty"`
@@ -8841,7 +8841,7 @@ type FleetLaunchTemplateOverrides struct {
 type FleetLaunchTemplateOverridesRequest struct {
 	AvailabilityZone     *string                          `ec2:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId   *string                          `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
-	BlockDeviceMappings  []FleetBlockDeviceMappingRequest `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping,omitempty"`
+	BlockDeviceMappings  []FleetBlockDeviceMappingRequest `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
 	ImageId              *string                          `ec2:"ImageId" xml:"ImageId,omitempty"`
 	InstanceRequirements *InstanceRequirementsRequest     `ec2:"InstanceRequirements" xml:"InstanceRequirements,omitempty"`
 	InstanceType         *string                          `ec2:"InstanceType" xml:"InstanceType,omitempty"`
@@ -8897,7 +8897,7 @@ type FlowLog struct {
 	LogGroupName             *string                     `ec2:"LogGroupName" xml:"logGroupName,omitempty"`
 	MaxAggregationInterval   *int32                      `ec2:"MaxAggregationInterval" xml:"maxAggregationInterval,omitempty"`
 	ResourceId               *string                     `ec2:"ResourceId" xml:"resourceId,omitempty"`
-	Tags                     []Tag                       `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                     []Tag                       `ec2:"TagSet" xml:"tagSet>item"`
 	TrafficType              *string                     `ec2:"TrafficType" xml:"trafficType,omitempty"`
 }
 
@@ -8918,25 +8918,25 @@ type FpgaImage struct {
 	Description          *string         `ec2:"Description" xml:"description,omitempty"`
 	FpgaImageGlobalId    *string         `ec2:"FpgaImageGlobalId" xml:"fpgaImageGlobalId,omitempty"`
 	FpgaImageId          *string         `ec2:"FpgaImageId" xml:"fpgaImageId,omitempty"`
-	InstanceTypes        []string        `ec2:"InstanceTypes" xml:"instanceTypes>item,omitempty"`
+	InstanceTypes        []string        `ec2:"InstanceTypes" xml:"instanceTypes>item"`
 	Name                 *string         `ec2:"Name" xml:"name,omitempty"`
 	OwnerAlias           *string         `ec2:"OwnerAlias" xml:"ownerAlias,omitempty"`
 	OwnerId              *string         `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PciId                *PciId          `ec2:"PciId" xml:"pciId,omitempty"`
-	ProductCodes         []ProductCode   `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	ProductCodes         []ProductCode   `ec2:"ProductCodes" xml:"productCodes>item"`
 	Public               *bool           `ec2:"Public" xml:"public,omitempty"`
 	ShellVersion         *string         `ec2:"ShellVersion" xml:"shellVersion,omitempty"`
 	State                *FpgaImageState `ec2:"State" xml:"state,omitempty"`
-	Tags                 []Tag           `ec2:"Tags" xml:"tags>item,omitempty"`
+	Tags                 []Tag           `ec2:"Tags" xml:"tags>item"`
 	UpdateTime           *time.Time      `ec2:"UpdateTime" xml:"updateTime,omitempty"`
 }
 
 type FpgaImageAttribute struct {
 	Description     *string          `ec2:"Description" xml:"description,omitempty"`
 	FpgaImageId     *string          `ec2:"FpgaImageId" xml:"fpgaImageId,omitempty"`
-	LoadPermissions []LoadPermission `ec2:"LoadPermissions" xml:"loadPermissions>item,omitempty"`
+	LoadPermissions []LoadPermission `ec2:"LoadPermissions" xml:"loadPermissions>item"`
 	Name            *string          `ec2:"Name" xml:"name,omitempty"`
-	ProductCodes    []ProductCode    `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	ProductCodes    []ProductCode    `ec2:"ProductCodes" xml:"productCodes>item"`
 }
 
 type FpgaImageState struct {
@@ -8945,7 +8945,7 @@ type FpgaImageState struct {
 }
 
 type FpgaInfo struct {
-	Fpgas                []FpgaDeviceInfo `ec2:"Fpgas" xml:"fpgas>item,omitempty"`
+	Fpgas                []FpgaDeviceInfo `ec2:"Fpgas" xml:"fpgas>item"`
 	TotalFpgaMemoryInMiB *int32           `ec2:"TotalFpgaMemoryInMiB" xml:"totalFpgaMemoryInMiB,omitempty"`
 }
 
@@ -8964,7 +8964,7 @@ type GetAllowedImagesSettingsRequest struct {
 }
 
 type GetAllowedImagesSettingsResult struct {
-	ImageCriteria []ImageCriterion `ec2:"ImageCriterionSet" xml:"imageCriterionSet>item,omitempty"`
+	ImageCriteria []ImageCriterion `ec2:"ImageCriterionSet" xml:"imageCriterionSet>item"`
 	ManagedBy     *string          `ec2:"ManagedBy" xml:"managedBy,omitempty"`
 	State         *string          `ec2:"State" xml:"state,omitempty"`
 }
@@ -8975,7 +8975,7 @@ type GetAssociatedEnclaveCertificateIamRolesRequest struct {
 }
 
 type GetAssociatedEnclaveCertificateIamRolesResult struct {
-	AssociatedRoles []AssociatedRole `ec2:"AssociatedRoleSet" xml:"associatedRoleSet>item,omitempty"`
+	AssociatedRoles []AssociatedRole `ec2:"AssociatedRoleSet" xml:"associatedRoleSet>item"`
 }
 
 type GetAssociatedIpv6PoolCidrsRequest struct {
@@ -8986,12 +8986,12 @@ type GetAssociatedIpv6PoolCidrsRequest struct {
 }
 
 type GetAssociatedIpv6PoolCidrsResult struct {
-	Ipv6CidrAssociations []Ipv6CidrAssociation `ec2:"Ipv6CidrAssociationSet" xml:"ipv6CidrAssociationSet>item,omitempty"`
+	Ipv6CidrAssociations []Ipv6CidrAssociation `ec2:"Ipv6CidrAssociationSet" xml:"ipv6CidrAssociationSet>item"`
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetAwsNetworkPerformanceDataRequest struct {
-	DataQueries []DataQuery `ec2:"DataQuery" xml:"DataQuery>member,omitempty"`
+	DataQueries []DataQuery `ec2:"DataQuery" xml:"DataQuery>member"`
 	DryRun      *bool       `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EndTime     *time.Time  `ec2:"EndTime" xml:"EndTime,omitempty"`
 	MaxResults  *int32      `ec2:"MaxResults" xml:"MaxResults,omitempty"`
@@ -9000,7 +9000,7 @@ type GetAwsNetworkPerformanceDataRequest struct {
 }
 
 type GetAwsNetworkPerformanceDataResult struct {
-	DataResponses []DataResponse `ec2:"DataResponseSet" xml:"dataResponseSet>item,omitempty"`
+	DataResponses []DataResponse `ec2:"DataResponseSet" xml:"dataResponseSet>item"`
 	NextToken     *string        `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -9021,33 +9021,33 @@ type GetCapacityManagerAttributesResult struct {
 type GetCapacityManagerMetricDataRequest struct {
 	DryRun      *bool                      `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EndTime     *time.Time                 `ec2:"EndTime,required" xml:"EndTime,omitempty"`
-	FilterBy    []CapacityManagerCondition `ec2:"FilterBy" xml:"FilterBy>item,omitempty"`
-	GroupBy     []string                   `ec2:"GroupBy" xml:"GroupBy>item,omitempty"`
+	FilterBy    []CapacityManagerCondition `ec2:"FilterBy" xml:"FilterBy>item"`
+	GroupBy     []string                   `ec2:"GroupBy" xml:"GroupBy>item"`
 	MaxResults  *int32                     `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	MetricNames []string                   `ec2:"MetricName,required" xml:"MetricName>item,omitempty"`
+	MetricNames []string                   `ec2:"MetricName,required" xml:"MetricName>item"`
 	NextToken   *string                    `ec2:"NextToken" xml:"NextToken,omitempty"`
 	Period      *int32                     `ec2:"Period,required" xml:"Period,omitempty"`
 	StartTime   *time.Time                 `ec2:"StartTime,required" xml:"StartTime,omitempty"`
 }
 
 type GetCapacityManagerMetricDataResult struct {
-	MetricDataResults []MetricDataResult `ec2:"MetricDataResultSet" xml:"metricDataResultSet>item,omitempty"`
+	MetricDataResults []MetricDataResult `ec2:"MetricDataResultSet" xml:"metricDataResultSet>item"`
 	NextToken         *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetCapacityManagerMetricDimensionsRequest struct {
 	DryRun      *bool                      `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EndTime     *time.Time                 `ec2:"EndTime,required" xml:"EndTime,omitempty"`
-	FilterBy    []CapacityManagerCondition `ec2:"FilterBy" xml:"FilterBy>item,omitempty"`
-	GroupBy     []string                   `ec2:"GroupBy,required" xml:"GroupBy>item,omitempty"`
+	FilterBy    []CapacityManagerCondition `ec2:"FilterBy" xml:"FilterBy>item"`
+	GroupBy     []string                   `ec2:"GroupBy,required" xml:"GroupBy>item"`
 	MaxResults  *int32                     `ec2:"MaxResults" xml:"MaxResults,omitempty"`
-	MetricNames []string                   `ec2:"MetricName,required" xml:"MetricName>item,omitempty"`
+	MetricNames []string                   `ec2:"MetricName,required" xml:"MetricName>item"`
 	NextToken   *string                    `ec2:"NextToken" xml:"NextToken,omitempty"`
 	StartTime   *time.Time                 `ec2:"StartTime,required" xml:"StartTime,omitempty"`
 }
 
 type GetCapacityManagerMetricDimensionsResult struct {
-	MetricDimensionResults []CapacityManagerDimension `ec2:"MetricDimensionResultSet" xml:"metricDimensionResultSet>item,omitempty"`
+	MetricDimensionResults []CapacityManagerDimension `ec2:"MetricDimensionResultSet" xml:"metricDimensionResultSet>item"`
 	NextToken              *string                    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -9058,7 +9058,7 @@ type GetCapacityManagerMonitoredTagKeysRequest struct {
 }
 
 type GetCapacityManagerMonitoredTagKeysResult struct {
-	CapacityManagerTagKeys []CapacityManagerMonitoredTagKey `ec2:"CapacityManagerTagKeySet" xml:"capacityManagerTagKeySet>item,omitempty"`
+	CapacityManagerTagKeys []CapacityManagerMonitoredTagKey `ec2:"CapacityManagerTagKeySet" xml:"capacityManagerTagKeySet>item"`
 	NextToken              *string                          `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -9073,7 +9073,7 @@ type GetCapacityReservationUsageResult struct {
 	AvailableInstanceCount          *int32                           `ec2:"AvailableInstanceCount" xml:"availableInstanceCount,omitempty"`
 	CapacityReservationId           *string                          `ec2:"CapacityReservationId" xml:"capacityReservationId,omitempty"`
 	InstanceType                    *string                          `ec2:"InstanceType" xml:"instanceType,omitempty"`
-	InstanceUsages                  []InstanceUsage                  `ec2:"InstanceUsageSet" xml:"instanceUsageSet>item,omitempty"`
+	InstanceUsages                  []InstanceUsage                  `ec2:"InstanceUsageSet" xml:"instanceUsageSet>item"`
 	Interruptible                   *bool                            `ec2:"Interruptible" xml:"interruptible,omitempty"`
 	InterruptibleCapacityAllocation *InterruptibleCapacityAllocation `ec2:"InterruptibleCapacityAllocation" xml:"interruptibleCapacityAllocation,omitempty"`
 	InterruptionInfo                *InterruptionInfo                `ec2:"InterruptionInfo" xml:"interruptionInfo,omitempty"`
@@ -9084,14 +9084,14 @@ type GetCapacityReservationUsageResult struct {
 
 type GetCoipPoolUsageRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	PoolId     *string  `ec2:"PoolId,required" xml:"PoolId,omitempty"`
 }
 
 type GetCoipPoolUsageResult struct {
-	CoipAddressUsages        []CoipAddressUsage `ec2:"CoipAddressUsageSet" xml:"coipAddressUsageSet>item,omitempty"`
+	CoipAddressUsages        []CoipAddressUsage `ec2:"CoipAddressUsageSet" xml:"coipAddressUsageSet>item"`
 	CoipPoolId               *string            `ec2:"CoipPoolId" xml:"coipPoolId,omitempty"`
 	LocalGatewayRouteTableId *string            `ec2:"LocalGatewayRouteTableId" xml:"localGatewayRouteTableId,omitempty"`
 	NextToken                *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
@@ -9126,7 +9126,7 @@ type GetDeclarativePoliciesReportSummaryRequest struct {
 }
 
 type GetDeclarativePoliciesReportSummaryResult struct {
-	AttributeSummaries     []AttributeSummary `ec2:"AttributeSummarySet" xml:"attributeSummarySet>item,omitempty"`
+	AttributeSummaries     []AttributeSummary `ec2:"AttributeSummarySet" xml:"attributeSummarySet>item"`
 	EndTime                *time.Time         `ec2:"EndTime" xml:"endTime,omitempty"`
 	NumberOfAccounts       *int32             `ec2:"NumberOfAccounts" xml:"numberOfAccounts,omitempty"`
 	NumberOfFailedAccounts *int32             `ec2:"NumberOfFailedAccounts" xml:"numberOfFailedAccounts,omitempty"`
@@ -9192,18 +9192,18 @@ type GetGroupsForCapacityReservationRequest struct {
 }
 
 type GetGroupsForCapacityReservationResult struct {
-	CapacityReservationGroups []CapacityReservationGroup `ec2:"CapacityReservationGroupSet" xml:"capacityReservationGroupSet>item,omitempty"`
+	CapacityReservationGroups []CapacityReservationGroup `ec2:"CapacityReservationGroupSet" xml:"capacityReservationGroupSet>item"`
 	NextToken                 *string                    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetHostReservationPurchasePreviewRequest struct {
-	HostIdSet  []string `ec2:"HostIdSet,required" xml:"HostIdSet>item,omitempty"`
+	HostIdSet  []string `ec2:"HostIdSet,required" xml:"HostIdSet>item"`
 	OfferingId *string  `ec2:"OfferingId,required" xml:"OfferingId,omitempty"`
 }
 
 type GetHostReservationPurchasePreviewResult struct {
 	CurrencyCode      *string    `ec2:"CurrencyCode" xml:"currencyCode,omitempty"`
-	Purchase          []Purchase `ec2:"Purchase" xml:"purchase>item,omitempty"`
+	Purchase          []Purchase `ec2:"Purchase" xml:"purchase>item"`
 	TotalHourlyPrice  *string    `ec2:"TotalHourlyPrice" xml:"totalHourlyPrice,omitempty"`
 	TotalUpfrontPrice *string    `ec2:"TotalUpfrontPrice" xml:"totalUpfrontPrice,omitempty"`
 }
@@ -9214,7 +9214,7 @@ type GetImageAncestryRequest struct {
 }
 
 type GetImageAncestryResult struct {
-	ImageAncestryEntries []ImageAncestryEntry `ec2:"ImageAncestryEntrySet" xml:"imageAncestryEntrySet>item,omitempty"`
+	ImageAncestryEntries []ImageAncestryEntry `ec2:"ImageAncestryEntrySet" xml:"imageAncestryEntrySet>item"`
 }
 
 type GetImageBlockPublicAccessStateRequest struct {
@@ -9249,17 +9249,17 @@ type GetInstanceTpmEkPubResult struct {
 }
 
 type GetInstanceTypesFromInstanceRequirementsRequest struct {
-	ArchitectureTypes    []string                     `ec2:"ArchitectureType,required" xml:"ArchitectureType>item,omitempty"`
+	ArchitectureTypes    []string                     `ec2:"ArchitectureType,required" xml:"ArchitectureType>item"`
 	Context              *string                      `ec2:"Context" xml:"Context,omitempty"`
 	DryRun               *bool                        `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InstanceRequirements *InstanceRequirementsRequest `ec2:"InstanceRequirements,required" xml:"InstanceRequirements,omitempty"`
 	MaxResults           *int32                       `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken            *string                      `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VirtualizationTypes  []string                     `ec2:"VirtualizationType,required" xml:"VirtualizationType>item,omitempty"`
+	VirtualizationTypes  []string                     `ec2:"VirtualizationType,required" xml:"VirtualizationType>item"`
 }
 
 type GetInstanceTypesFromInstanceRequirementsResult struct {
-	InstanceTypes []InstanceTypeInfoFromInstanceRequirements `ec2:"InstanceTypeSet" xml:"instanceTypeSet>item,omitempty"`
+	InstanceTypes []InstanceTypeInfoFromInstanceRequirements `ec2:"InstanceTypeSet" xml:"instanceTypeSet>item"`
 	NextToken     *string                                    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -9285,42 +9285,42 @@ type GetIpamAddressHistoryRequest struct {
 }
 
 type GetIpamAddressHistoryResult struct {
-	HistoryRecords []IpamAddressHistoryRecord `ec2:"HistoryRecordSet" xml:"historyRecordSet>item,omitempty"`
+	HistoryRecords []IpamAddressHistoryRecord `ec2:"HistoryRecordSet" xml:"historyRecordSet>item"`
 	NextToken      *string                    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamDiscoveredAccountsRequest struct {
 	DiscoveryRegion         *string  `ec2:"DiscoveryRegion,required" xml:"DiscoveryRegion,omitempty"`
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamResourceDiscoveryId *string  `ec2:"IpamResourceDiscoveryId,required" xml:"IpamResourceDiscoveryId,omitempty"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type GetIpamDiscoveredAccountsResult struct {
-	IpamDiscoveredAccounts []IpamDiscoveredAccount `ec2:"IpamDiscoveredAccountSet" xml:"ipamDiscoveredAccountSet>item,omitempty"`
+	IpamDiscoveredAccounts []IpamDiscoveredAccount `ec2:"IpamDiscoveredAccountSet" xml:"ipamDiscoveredAccountSet>item"`
 	NextToken              *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamDiscoveredPublicAddressesRequest struct {
 	AddressRegion           *string  `ec2:"AddressRegion,required" xml:"AddressRegion,omitempty"`
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamResourceDiscoveryId *string  `ec2:"IpamResourceDiscoveryId,required" xml:"IpamResourceDiscoveryId,omitempty"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type GetIpamDiscoveredPublicAddressesResult struct {
-	IpamDiscoveredPublicAddresses []IpamDiscoveredPublicAddress `ec2:"IpamDiscoveredPublicAddressSet" xml:"ipamDiscoveredPublicAddressSet>item,omitempty"`
+	IpamDiscoveredPublicAddresses []IpamDiscoveredPublicAddress `ec2:"IpamDiscoveredPublicAddressSet" xml:"ipamDiscoveredPublicAddressSet>item"`
 	NextToken                     *string                       `ec2:"NextToken" xml:"nextToken,omitempty"`
 	OldestSampleTime              *time.Time                    `ec2:"OldestSampleTime" xml:"oldestSampleTime,omitempty"`
 }
 
 type GetIpamDiscoveredResourceCidrsRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                 []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamResourceDiscoveryId *string  `ec2:"IpamResourceDiscoveryId,required" xml:"IpamResourceDiscoveryId,omitempty"`
 	MaxResults              *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken               *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
@@ -9328,13 +9328,13 @@ type GetIpamDiscoveredResourceCidrsRequest struct {
 }
 
 type GetIpamDiscoveredResourceCidrsResult struct {
-	IpamDiscoveredResourceCidrs []IpamDiscoveredResourceCidr `ec2:"IpamDiscoveredResourceCidrSet" xml:"ipamDiscoveredResourceCidrSet>item,omitempty"`
+	IpamDiscoveredResourceCidrs []IpamDiscoveredResourceCidr `ec2:"IpamDiscoveredResourceCidrSet" xml:"ipamDiscoveredResourceCidrSet>item"`
 	NextToken                   *string                      `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamPolicyAllocationRulesRequest struct {
 	DryRun       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPolicyId *string  `ec2:"IpamPolicyId,required" xml:"IpamPolicyId,omitempty"`
 	Locale       *string  `ec2:"Locale" xml:"Locale,omitempty"`
 	MaxResults   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
@@ -9343,13 +9343,13 @@ type GetIpamPolicyAllocationRulesRequest struct {
 }
 
 type GetIpamPolicyAllocationRulesResult struct {
-	IpamPolicyDocuments []IpamPolicyDocument `ec2:"IpamPolicyDocumentSet" xml:"ipamPolicyDocumentSet>item,omitempty"`
+	IpamPolicyDocuments []IpamPolicyDocument `ec2:"IpamPolicyDocumentSet" xml:"ipamPolicyDocumentSet>item"`
 	NextToken           *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamPolicyOrganizationTargetsRequest struct {
 	DryRun       *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters      []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPolicyId *string  `ec2:"IpamPolicyId,required" xml:"IpamPolicyId,omitempty"`
 	MaxResults   *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken    *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
@@ -9357,12 +9357,12 @@ type GetIpamPolicyOrganizationTargetsRequest struct {
 
 type GetIpamPolicyOrganizationTargetsResult struct {
 	NextToken           *string                        `ec2:"NextToken" xml:"nextToken,omitempty"`
-	OrganizationTargets []IpamPolicyOrganizationTarget `ec2:"OrganizationTargetSet" xml:"organizationTargetSet>item,omitempty"`
+	OrganizationTargets []IpamPolicyOrganizationTarget `ec2:"OrganizationTargetSet" xml:"organizationTargetSet>item"`
 }
 
 type GetIpamPoolAllocationsRequest struct {
 	DryRun               *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters              []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPoolAllocationId *string  `ec2:"IpamPoolAllocationId" xml:"IpamPoolAllocationId,omitempty"`
 	IpamPoolId           *string  `ec2:"IpamPoolId,required" xml:"IpamPoolId,omitempty"`
 	MaxResults           *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
@@ -9370,26 +9370,26 @@ type GetIpamPoolAllocationsRequest struct {
 }
 
 type GetIpamPoolAllocationsResult struct {
-	IpamPoolAllocations []IpamPoolAllocation `ec2:"IpamPoolAllocationSet" xml:"ipamPoolAllocationSet>item,omitempty"`
+	IpamPoolAllocations []IpamPoolAllocation `ec2:"IpamPoolAllocationSet" xml:"ipamPoolAllocationSet>item"`
 	NextToken           *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamPoolCidrsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPoolId *string  `ec2:"IpamPoolId,required" xml:"IpamPoolId,omitempty"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type GetIpamPoolCidrsResult struct {
-	IpamPoolCidrs []IpamPoolCidr `ec2:"IpamPoolCidrSet" xml:"ipamPoolCidrSet>item,omitempty"`
+	IpamPoolCidrs []IpamPoolCidr `ec2:"IpamPoolCidrSet" xml:"ipamPoolCidrSet>item"`
 	NextToken     *string        `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamPrefixListResolverRulesRequest struct {
 	DryRun                   *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPrefixListResolverId *string  `ec2:"IpamPrefixListResolverId,required" xml:"IpamPrefixListResolverId,omitempty"`
 	MaxResults               *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
@@ -9397,7 +9397,7 @@ type GetIpamPrefixListResolverRulesRequest struct {
 
 type GetIpamPrefixListResolverRulesResult struct {
 	NextToken *string                      `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Rules     []IpamPrefixListResolverRule `ec2:"RuleSet" xml:"ruleSet>item,omitempty"`
+	Rules     []IpamPrefixListResolverRule `ec2:"RuleSet" xml:"ruleSet>item"`
 }
 
 type GetIpamPrefixListResolverVersionEntriesRequest struct {
@@ -9409,27 +9409,27 @@ type GetIpamPrefixListResolverVersionEntriesRequest struct {
 }
 
 type GetIpamPrefixListResolverVersionEntriesResult struct {
-	Entries   []IpamPrefixListResolverVersionEntry `ec2:"EntrySet" xml:"entrySet>item,omitempty"`
+	Entries   []IpamPrefixListResolverVersionEntry `ec2:"EntrySet" xml:"entrySet>item"`
 	NextToken *string                              `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamPrefixListResolverVersionsRequest struct {
 	DryRun                         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPrefixListResolverId       *string  `ec2:"IpamPrefixListResolverId,required" xml:"IpamPrefixListResolverId,omitempty"`
-	IpamPrefixListResolverVersions []int64  `ec2:"IpamPrefixListResolverVersion" xml:"IpamPrefixListResolverVersion>item,omitempty"`
+	IpamPrefixListResolverVersions []int64  `ec2:"IpamPrefixListResolverVersion" xml:"IpamPrefixListResolverVersion>item"`
 	MaxResults                     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type GetIpamPrefixListResolverVersionsResult struct {
-	IpamPrefixListResolverVersions []IpamPrefixListResolverVersion `ec2:"IpamPrefixListResolverVersionSet" xml:"ipamPrefixListResolverVersionSet>item,omitempty"`
+	IpamPrefixListResolverVersions []IpamPrefixListResolverVersion `ec2:"IpamPrefixListResolverVersionSet" xml:"ipamPrefixListResolverVersionSet>item"`
 	NextToken                      *string                         `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetIpamResourceCidrsRequest struct {
 	DryRun        *bool                   `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter                `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters       []Filter                `ec2:"Filter" xml:"Filter>Filter"`
 	IpamPoolId    *string                 `ec2:"IpamPoolId" xml:"IpamPoolId,omitempty"`
 	IpamScopeId   *string                 `ec2:"IpamScopeId,required" xml:"IpamScopeId,omitempty"`
 	MaxResults    *int32                  `ec2:"MaxResults" xml:"MaxResults,omitempty"`
@@ -9441,7 +9441,7 @@ type GetIpamResourceCidrsRequest struct {
 }
 
 type GetIpamResourceCidrsResult struct {
-	IpamResourceCidrs []IpamResourceCidr `ec2:"IpamResourceCidrSet" xml:"ipamResourceCidrSet>item,omitempty"`
+	IpamResourceCidrs []IpamResourceCidr `ec2:"IpamResourceCidrSet" xml:"ipamResourceCidrSet>item"`
 	NextToken         *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -9463,7 +9463,7 @@ type GetManagedPrefixListAssociationsRequest struct {
 
 type GetManagedPrefixListAssociationsResult struct {
 	NextToken              *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
-	PrefixListAssociations []PrefixListAssociation `ec2:"PrefixListAssociationSet" xml:"prefixListAssociationSet>item,omitempty"`
+	PrefixListAssociations []PrefixListAssociation `ec2:"PrefixListAssociationSet" xml:"prefixListAssociationSet>item"`
 }
 
 type GetManagedPrefixListEntriesRequest struct {
@@ -9475,7 +9475,7 @@ type GetManagedPrefixListEntriesRequest struct {
 }
 
 type GetManagedPrefixListEntriesResult struct {
-	Entries   []PrefixListEntry `ec2:"EntrySet" xml:"entrySet>item,omitempty"`
+	Entries   []PrefixListEntry `ec2:"EntrySet" xml:"entrySet>item"`
 	NextToken *string           `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -9495,7 +9495,7 @@ type GetNetworkInsightsAccessScopeAnalysisFindingsRequest struct {
 }
 
 type GetNetworkInsightsAccessScopeAnalysisFindingsResult struct {
-	AnalysisFindings                     []AccessScopeAnalysisFinding `ec2:"AnalysisFindingSet" xml:"analysisFindingSet>item,omitempty"`
+	AnalysisFindings                     []AccessScopeAnalysisFinding `ec2:"AnalysisFindingSet" xml:"analysisFindingSet>item"`
 	AnalysisStatus                       *string                      `ec2:"AnalysisStatus" xml:"analysisStatus,omitempty"`
 	NetworkInsightsAccessScopeAnalysisId *string                      `ec2:"NetworkInsightsAccessScopeAnalysisId" xml:"networkInsightsAccessScopeAnalysisId,omitempty"`
 	NextToken                            *string                      `ec2:"NextToken" xml:"nextToken,omitempty"`
@@ -9523,8 +9523,8 @@ type GetPasswordDataResult struct {
 
 type GetReservedInstancesExchangeQuoteRequest struct {
 	DryRun               *bool                        `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ReservedInstanceIds  []string                     `ec2:"ReservedInstanceId,required" xml:"ReservedInstanceId>ReservedInstanceId,omitempty"`
-	TargetConfigurations []TargetConfigurationRequest `ec2:"TargetConfiguration" xml:"TargetConfiguration>TargetConfigurationRequest,omitempty"`
+	ReservedInstanceIds  []string                     `ec2:"ReservedInstanceId,required" xml:"ReservedInstanceId>ReservedInstanceId"`
+	TargetConfigurations []TargetConfigurationRequest `ec2:"TargetConfiguration" xml:"TargetConfiguration>TargetConfigurationRequest"`
 }
 
 type GetReservedInstancesExchangeQuoteResult struct {
@@ -9533,9 +9533,9 @@ type GetReservedInstancesExchangeQuoteResult struct {
 	OutputReservedInstancesWillExpireAt *time.Time                         `ec2:"OutputReservedInstancesWillExpireAt" xml:"outputReservedInstancesWillExpireAt,omitempty"`
 	PaymentDue                          *string                            `ec2:"PaymentDue" xml:"paymentDue,omitempty"`
 	ReservedInstanceValueRollup         *ReservationValue                  `ec2:"ReservedInstanceValueRollup" xml:"reservedInstanceValueRollup,omitempty"`
-	ReservedInstanceValueSet            []ReservedInstanceReservationValue `ec2:"ReservedInstanceValueSet" xml:"reservedInstanceValueSet>item,omitempty"`
+	ReservedInstanceValueSet            []ReservedInstanceReservationValue `ec2:"ReservedInstanceValueSet" xml:"reservedInstanceValueSet>item"`
 	TargetConfigurationValueRollup      *ReservationValue                  `ec2:"TargetConfigurationValueRollup" xml:"targetConfigurationValueRollup,omitempty"`
-	TargetConfigurationValueSet         []TargetReservationValue           `ec2:"TargetConfigurationValueSet" xml:"targetConfigurationValueSet>item,omitempty"`
+	TargetConfigurationValueSet         []TargetReservationValue           `ec2:"TargetConfigurationValueSet" xml:"targetConfigurationValueSet>item"`
 	ValidationFailureReason             *string                            `ec2:"ValidationFailureReason" xml:"validationFailureReason,omitempty"`
 }
 
@@ -9545,7 +9545,7 @@ type GetRouteServerAssociationsRequest struct {
 }
 
 type GetRouteServerAssociationsResult struct {
-	RouteServerAssociations []RouteServerAssociation `ec2:"RouteServerAssociationSet" xml:"routeServerAssociationSet>item,omitempty"`
+	RouteServerAssociations []RouteServerAssociation `ec2:"RouteServerAssociationSet" xml:"routeServerAssociationSet>item"`
 }
 
 type GetRouteServerPropagationsRequest struct {
@@ -9555,12 +9555,12 @@ type GetRouteServerPropagationsRequest struct {
 }
 
 type GetRouteServerPropagationsResult struct {
-	RouteServerPropagations []RouteServerPropagation `ec2:"RouteServerPropagationSet" xml:"routeServerPropagationSet>item,omitempty"`
+	RouteServerPropagations []RouteServerPropagation `ec2:"RouteServerPropagationSet" xml:"routeServerPropagationSet>item"`
 }
 
 type GetRouteServerRoutingDatabaseRequest struct {
 	DryRun        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters       []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults    *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken     *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	RouteServerId *string  `ec2:"RouteServerId,required" xml:"RouteServerId,omitempty"`
@@ -9569,12 +9569,12 @@ type GetRouteServerRoutingDatabaseRequest struct {
 type GetRouteServerRoutingDatabaseResult struct {
 	AreRoutesPersisted *bool              `ec2:"AreRoutesPersisted" xml:"areRoutesPersisted,omitempty"`
 	NextToken          *string            `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Routes             []RouteServerRoute `ec2:"RouteSet" xml:"routeSet>item,omitempty"`
+	Routes             []RouteServerRoute `ec2:"RouteSet" xml:"routeSet>item"`
 }
 
 type GetSecurityGroupsForVpcRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	VpcId      *string  `ec2:"VpcId,required" xml:"VpcId,omitempty"`
@@ -9582,7 +9582,7 @@ type GetSecurityGroupsForVpcRequest struct {
 
 type GetSecurityGroupsForVpcResult struct {
 	NextToken            *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SecurityGroupForVpcs []SecurityGroupForVpc `ec2:"SecurityGroupForVpcSet" xml:"securityGroupForVpcSet>item,omitempty"`
+	SecurityGroupForVpcs []SecurityGroupForVpc `ec2:"SecurityGroupForVpcSet" xml:"securityGroupForVpcSet>item"`
 }
 
 type GetSerialConsoleAccessStatusRequest struct {
@@ -9606,10 +9606,10 @@ type GetSnapshotBlockPublicAccessStateResult struct {
 type GetSpotPlacementScoresRequest struct {
 	DryRun                           *bool                                    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InstanceRequirementsWithMetadata *InstanceRequirementsWithMetadataRequest `ec2:"InstanceRequirementsWithMetadata" xml:"InstanceRequirementsWithMetadata,omitempty"`
-	InstanceTypes                    []string                                 `ec2:"InstanceType" xml:"InstanceType>member,omitempty"`
+	InstanceTypes                    []string                                 `ec2:"InstanceType" xml:"InstanceType>member"`
 	MaxResults                       *int32                                   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                        *string                                  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	RegionNames                      []string                                 `ec2:"RegionName" xml:"RegionName>member,omitempty"`
+	RegionNames                      []string                                 `ec2:"RegionName" xml:"RegionName>member"`
 	SingleAvailabilityZone           *bool                                    `ec2:"SingleAvailabilityZone" xml:"SingleAvailabilityZone,omitempty"`
 	TargetCapacity                   *int32                                   `ec2:"TargetCapacity,required" xml:"TargetCapacity,omitempty"`
 	TargetCapacityUnitType           *string                                  `ec2:"TargetCapacityUnitType" xml:"TargetCapacityUnitType,omitempty"`
@@ -9617,12 +9617,12 @@ type GetSpotPlacementScoresRequest struct {
 
 type GetSpotPlacementScoresResult struct {
 	NextToken           *string              `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SpotPlacementScores []SpotPlacementScore `ec2:"SpotPlacementScoreSet" xml:"spotPlacementScoreSet>item,omitempty"`
+	SpotPlacementScores []SpotPlacementScore `ec2:"SpotPlacementScoreSet" xml:"spotPlacementScoreSet>item"`
 }
 
 type GetSubnetCidrReservationsRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	SubnetId   *string  `ec2:"SubnetId,required" xml:"SubnetId,omitempty"`
@@ -9630,13 +9630,13 @@ type GetSubnetCidrReservationsRequest struct {
 
 type GetSubnetCidrReservationsResult struct {
 	NextToken                  *string                 `ec2:"NextToken" xml:"nextToken,omitempty"`
-	SubnetIpv4CidrReservations []SubnetCidrReservation `ec2:"SubnetIpv4CidrReservationSet" xml:"subnetIpv4CidrReservationSet>item,omitempty"`
-	SubnetIpv6CidrReservations []SubnetCidrReservation `ec2:"SubnetIpv6CidrReservationSet" xml:"subnetIpv6CidrReservationSet>item,omitempty"`
+	SubnetIpv4CidrReservations []SubnetCidrReservation `ec2:"SubnetIpv4CidrReservationSet" xml:"subnetIpv4CidrReservationSet>item"`
+	SubnetIpv6CidrReservations []SubnetCidrReservation `ec2:"SubnetIpv6CidrReservationSet" xml:"subnetIpv6CidrReservationSet>item"`
 }
 
 type GetTransitGatewayAttachmentPropagationsRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayAttachmentId *string  `ec2:"TransitGatewayAttachmentId,required" xml:"TransitGatewayAttachmentId,omitempty"`
@@ -9644,12 +9644,12 @@ type GetTransitGatewayAttachmentPropagationsRequest struct {
 
 type GetTransitGatewayAttachmentPropagationsResult struct {
 	NextToken                            *string                               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayAttachmentPropagations []TransitGatewayAttachmentPropagation `ec2:"TransitGatewayAttachmentPropagations" xml:"transitGatewayAttachmentPropagations>item,omitempty"`
+	TransitGatewayAttachmentPropagations []TransitGatewayAttachmentPropagation `ec2:"TransitGatewayAttachmentPropagations" xml:"transitGatewayAttachmentPropagations>item"`
 }
 
 type GetTransitGatewayMeteringPolicyEntriesRequest struct {
 	DryRun                         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                        []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                     *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                      *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayMeteringPolicyId *string  `ec2:"TransitGatewayMeteringPolicyId,required" xml:"TransitGatewayMeteringPolicyId,omitempty"`
@@ -9657,50 +9657,50 @@ type GetTransitGatewayMeteringPolicyEntriesRequest struct {
 
 type GetTransitGatewayMeteringPolicyEntriesResult struct {
 	NextToken                           *string                             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayMeteringPolicyEntries []TransitGatewayMeteringPolicyEntry `ec2:"TransitGatewayMeteringPolicyEntries" xml:"transitGatewayMeteringPolicyEntries>item,omitempty"`
+	TransitGatewayMeteringPolicyEntries []TransitGatewayMeteringPolicyEntry `ec2:"TransitGatewayMeteringPolicyEntries" xml:"transitGatewayMeteringPolicyEntries>item"`
 }
 
 type GetTransitGatewayMulticastDomainAssociationsRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                      *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                       *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId,required" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
 
 type GetTransitGatewayMulticastDomainAssociationsResult struct {
-	MulticastDomainAssociations []TransitGatewayMulticastDomainAssociation `ec2:"MulticastDomainAssociations" xml:"multicastDomainAssociations>item,omitempty"`
+	MulticastDomainAssociations []TransitGatewayMulticastDomainAssociation `ec2:"MulticastDomainAssociations" xml:"multicastDomainAssociations>item"`
 	NextToken                   *string                                    `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetTransitGatewayPolicyTableAssociationsRequest struct {
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayPolicyTableId *string  `ec2:"TransitGatewayPolicyTableId,required" xml:"TransitGatewayPolicyTableId,omitempty"`
 }
 
 type GetTransitGatewayPolicyTableAssociationsResult struct {
-	Associations []TransitGatewayPolicyTableAssociation `ec2:"Associations" xml:"associations>item,omitempty"`
+	Associations []TransitGatewayPolicyTableAssociation `ec2:"Associations" xml:"associations>item"`
 	NextToken    *string                                `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetTransitGatewayPolicyTableEntriesRequest struct {
 	DryRun                      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                     []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayPolicyTableId *string  `ec2:"TransitGatewayPolicyTableId,required" xml:"TransitGatewayPolicyTableId,omitempty"`
 }
 
 type GetTransitGatewayPolicyTableEntriesResult struct {
-	TransitGatewayPolicyTableEntries []TransitGatewayPolicyTableEntry `ec2:"TransitGatewayPolicyTableEntries" xml:"transitGatewayPolicyTableEntries>item,omitempty"`
+	TransitGatewayPolicyTableEntries []TransitGatewayPolicyTableEntry `ec2:"TransitGatewayPolicyTableEntries" xml:"transitGatewayPolicyTableEntries>item"`
 }
 
 type GetTransitGatewayPrefixListReferencesRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayRouteTableId *string  `ec2:"TransitGatewayRouteTableId,required" xml:"TransitGatewayRouteTableId,omitempty"`
@@ -9708,25 +9708,25 @@ type GetTransitGatewayPrefixListReferencesRequest struct {
 
 type GetTransitGatewayPrefixListReferencesResult struct {
 	NextToken                          *string                             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayPrefixListReferences []TransitGatewayPrefixListReference `ec2:"TransitGatewayPrefixListReferenceSet" xml:"transitGatewayPrefixListReferenceSet>item,omitempty"`
+	TransitGatewayPrefixListReferences []TransitGatewayPrefixListReference `ec2:"TransitGatewayPrefixListReferenceSet" xml:"transitGatewayPrefixListReferenceSet>item"`
 }
 
 type GetTransitGatewayRouteTableAssociationsRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayRouteTableId *string  `ec2:"TransitGatewayRouteTableId,required" xml:"TransitGatewayRouteTableId,omitempty"`
 }
 
 type GetTransitGatewayRouteTableAssociationsResult struct {
-	Associations []TransitGatewayRouteTableAssociation `ec2:"Associations" xml:"associations>item,omitempty"`
+	Associations []TransitGatewayRouteTableAssociation `ec2:"Associations" xml:"associations>item"`
 	NextToken    *string                               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type GetTransitGatewayRouteTablePropagationsRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayRouteTableId *string  `ec2:"TransitGatewayRouteTableId,required" xml:"TransitGatewayRouteTableId,omitempty"`
@@ -9734,7 +9734,7 @@ type GetTransitGatewayRouteTablePropagationsRequest struct {
 
 type GetTransitGatewayRouteTablePropagationsResult struct {
 	NextToken                            *string                               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	TransitGatewayRouteTablePropagations []TransitGatewayRouteTablePropagation `ec2:"TransitGatewayRouteTablePropagations" xml:"transitGatewayRouteTablePropagations>item,omitempty"`
+	TransitGatewayRouteTablePropagations []TransitGatewayRouteTablePropagation `ec2:"TransitGatewayRouteTablePropagations" xml:"transitGatewayRouteTablePropagations>item"`
 }
 
 type GetVerifiedAccessEndpointPolicyRequest struct {
@@ -9756,7 +9756,7 @@ type GetVerifiedAccessEndpointTargetsRequest struct {
 
 type GetVerifiedAccessEndpointTargetsResult struct {
 	NextToken                     *string                        `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VerifiedAccessEndpointTargets []VerifiedAccessEndpointTarget `ec2:"VerifiedAccessEndpointTargetSet" xml:"verifiedAccessEndpointTargetSet>item,omitempty"`
+	VerifiedAccessEndpointTargets []VerifiedAccessEndpointTarget `ec2:"VerifiedAccessEndpointTargetSet" xml:"verifiedAccessEndpointTargetSet>item"`
 }
 
 type GetVerifiedAccessGroupPolicyRequest struct {
@@ -9778,7 +9778,7 @@ type GetVpcResourcesBlockingEncryptionEnforcementRequest struct {
 
 type GetVpcResourcesBlockingEncryptionEnforcementResult struct {
 	NextToken             *string                             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	NonCompliantResources []VpcEncryptionNonCompliantResource `ec2:"NonCompliantResourceSet" xml:"nonCompliantResourceSet>item,omitempty"`
+	NonCompliantResources []VpcEncryptionNonCompliantResource `ec2:"NonCompliantResourceSet" xml:"nonCompliantResourceSet>item"`
 }
 
 type GetVpnConnectionDeviceSampleConfigurationRequest struct {
@@ -9801,7 +9801,7 @@ type GetVpnConnectionDeviceTypesRequest struct {
 
 type GetVpnConnectionDeviceTypesResult struct {
 	NextToken                *string                   `ec2:"NextToken" xml:"nextToken,omitempty"`
-	VpnConnectionDeviceTypes []VpnConnectionDeviceType `ec2:"VpnConnectionDeviceTypeSet" xml:"vpnConnectionDeviceTypeSet>item,omitempty"`
+	VpnConnectionDeviceTypes []VpnConnectionDeviceType `ec2:"VpnConnectionDeviceTypeSet" xml:"vpnConnectionDeviceTypeSet>item"`
 }
 
 type GetVpnTunnelReplacementStatusRequest struct {
@@ -9826,7 +9826,7 @@ type GpuDeviceInfo struct {
 	Manufacturer     *string              `ec2:"Manufacturer" xml:"manufacturer,omitempty"`
 	MemoryInfo       *GpuDeviceMemoryInfo `ec2:"MemoryInfo" xml:"memoryInfo,omitempty"`
 	Name             *string              `ec2:"Name" xml:"name,omitempty"`
-	Workloads        []string             `ec2:"WorkloadSet" xml:"workloadSet>item,omitempty"`
+	Workloads        []string             `ec2:"WorkloadSet" xml:"workloadSet>item"`
 }
 
 type GpuDeviceMemoryInfo struct {
@@ -9834,7 +9834,7 @@ type GpuDeviceMemoryInfo struct {
 }
 
 type GpuInfo struct {
-	Gpus                []GpuDeviceInfo `ec2:"Gpus" xml:"gpus>item,omitempty"`
+	Gpus                []GpuDeviceInfo `ec2:"Gpus" xml:"gpus>item"`
 	TotalGpuMemoryInMiB *int32          `ec2:"TotalGpuMemoryInMiB" xml:"totalGpuMemoryInMiB,omitempty"`
 }
 
@@ -9877,13 +9877,13 @@ type Host struct {
 	HostProperties                     *HostProperties    `ec2:"HostProperties" xml:"hostProperties,omitempty"`
 	HostRecovery                       *string            `ec2:"HostRecovery" xml:"hostRecovery,omitempty"`
 	HostReservationId                  *string            `ec2:"HostReservationId" xml:"hostReservationId,omitempty"`
-	Instances                          []HostInstance     `ec2:"Instances" xml:"instances>item,omitempty"`
+	Instances                          []HostInstance     `ec2:"Instances" xml:"instances>item"`
 	MemberOfServiceLinkedResourceGroup *bool              `ec2:"MemberOfServiceLinkedResourceGroup" xml:"memberOfServiceLinkedResourceGroup,omitempty"`
 	OutpostArn                         *string            `ec2:"OutpostArn" xml:"outpostArn,omitempty"`
 	OwnerId                            *string            `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	ReleaseTime                        *time.Time         `ec2:"ReleaseTime" xml:"releaseTime,omitempty"`
 	State                              *string            `ec2:"State" xml:"state,omitempty"`
-	Tags                               []Tag              `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                               []Tag              `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type HostInstance struct {
@@ -9915,7 +9915,7 @@ type HostReservation struct {
 	CurrencyCode      *string    `ec2:"CurrencyCode" xml:"currencyCode,omitempty"`
 	Duration          *int32     `ec2:"Duration" xml:"duration,omitempty"`
 	End               *time.Time `ec2:"End" xml:"end,omitempty"`
-	HostIdSet         []string   `ec2:"HostIdSet" xml:"hostIdSet>item,omitempty"`
+	HostIdSet         []string   `ec2:"HostIdSet" xml:"hostIdSet>item"`
 	HostReservationId *string    `ec2:"HostReservationId" xml:"hostReservationId,omitempty"`
 	HourlyPrice       *string    `ec2:"HourlyPrice" xml:"hourlyPrice,omitempty"`
 	InstanceFamily    *string    `ec2:"InstanceFamily" xml:"instanceFamily,omitempty"`
@@ -9923,7 +9923,7 @@ type HostReservation struct {
 	PaymentOption     *string    `ec2:"PaymentOption" xml:"paymentOption,omitempty"`
 	Start             *time.Time `ec2:"Start" xml:"start,omitempty"`
 	State             *string    `ec2:"State" xml:"state,omitempty"`
-	Tags              []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags              []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	UpfrontPrice      *string    `ec2:"UpfrontPrice" xml:"upfrontPrice,omitempty"`
 }
 
@@ -9966,7 +9966,7 @@ type IdFormat struct {
 
 type Image struct {
 	Architecture             *string              `ec2:"Architecture" xml:"architecture,omitempty"`
-	BlockDeviceMappings      []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings      []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	BootMode                 *string              `ec2:"BootMode" xml:"bootMode,omitempty"`
 	CreationDate             *string              `ec2:"CreationDate" xml:"creationDate,omitempty"`
 	DeprecationTime          *string              `ec2:"DeprecationTime" xml:"deprecationTime,omitempty"`
@@ -9987,7 +9987,7 @@ type Image struct {
 	OwnerId                  *string              `ec2:"ImageOwnerId" xml:"imageOwnerId,omitempty"`
 	Platform                 *string              `ec2:"Platform" xml:"platform,omitempty"`
 	PlatformDetails          *string              `ec2:"PlatformDetails" xml:"platformDetails,omitempty"`
-	ProductCodes             []ProductCode        `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	ProductCodes             []ProductCode        `ec2:"ProductCodes" xml:"productCodes>item"`
 	Public                   *bool                `ec2:"IsPublic" xml:"isPublic,omitempty"`
 	RamdiskId                *string              `ec2:"RamdiskId" xml:"ramdiskId,omitempty"`
 	RootDeviceName           *string              `ec2:"RootDeviceName" xml:"rootDeviceName,omitempty"`
@@ -9998,7 +9998,7 @@ type Image struct {
 	SriovNetSupport          *string              `ec2:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
 	State                    *string              `ec2:"ImageState" xml:"imageState,omitempty"`
 	StateReason              *StateReason         `ec2:"StateReason" xml:"stateReason,omitempty"`
-	Tags                     []Tag                `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                     []Tag                `ec2:"TagSet" xml:"tagSet>item"`
 	TpmSupport               *string              `ec2:"TpmSupport" xml:"tpmSupport,omitempty"`
 	UsageOperation           *string              `ec2:"UsageOperation" xml:"usageOperation,omitempty"`
 	VirtualizationType       *string              `ec2:"VirtualizationType" xml:"virtualizationType,omitempty"`
@@ -10013,7 +10013,7 @@ type ImageAncestryEntry struct {
 }
 
 type ImageAttribute struct {
-	BlockDeviceMappings      []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings      []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	BootMode                 *AttributeValue      `ec2:"BootMode" xml:"bootMode,omitempty"`
 	DeregistrationProtection *AttributeValue      `ec2:"DeregistrationProtection" xml:"deregistrationProtection,omitempty"`
 	Description              *AttributeValue      `ec2:"Description" xml:"description,omitempty"`
@@ -10021,8 +10021,8 @@ type ImageAttribute struct {
 	ImdsSupport              *AttributeValue      `ec2:"ImdsSupport" xml:"imdsSupport,omitempty"`
 	KernelId                 *AttributeValue      `ec2:"Kernel" xml:"kernel,omitempty"`
 	LastLaunchedTime         *AttributeValue      `ec2:"LastLaunchedTime" xml:"lastLaunchedTime,omitempty"`
-	LaunchPermissions        []LaunchPermission   `ec2:"LaunchPermission" xml:"launchPermission>item,omitempty"`
-	ProductCodes             []ProductCode        `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	LaunchPermissions        []LaunchPermission   `ec2:"LaunchPermission" xml:"launchPermission>item"`
+	ProductCodes             []ProductCode        `ec2:"ProductCodes" xml:"productCodes>item"`
 	RamdiskId                *AttributeValue      `ec2:"Ramdisk" xml:"ramdisk,omitempty"`
 	SriovNetSupport          *AttributeValue      `ec2:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
 	TpmSupport               *AttributeValue      `ec2:"TpmSupport" xml:"tpmSupport,omitempty"`
@@ -10032,17 +10032,17 @@ type ImageAttribute struct {
 type ImageCriterion struct {
 	CreationDateCondition    *CreationDateCondition    `ec2:"CreationDateCondition" xml:"creationDateCondition,omitempty"`
 	DeprecationTimeCondition *DeprecationTimeCondition `ec2:"DeprecationTimeCondition" xml:"deprecationTimeCondition,omitempty"`
-	ImageNames               []string                  `ec2:"ImageNameSet" xml:"imageNameSet>item,omitempty"`
-	ImageProviders           []string                  `ec2:"ImageProviderSet" xml:"imageProviderSet>item,omitempty"`
-	MarketplaceProductCodes  []string                  `ec2:"MarketplaceProductCodeSet" xml:"marketplaceProductCodeSet>item,omitempty"`
+	ImageNames               []string                  `ec2:"ImageNameSet" xml:"imageNameSet>item"`
+	ImageProviders           []string                  `ec2:"ImageProviderSet" xml:"imageProviderSet>item"`
+	MarketplaceProductCodes  []string                  `ec2:"MarketplaceProductCodeSet" xml:"marketplaceProductCodeSet>item"`
 }
 
 type ImageCriterionRequest struct {
 	CreationDateCondition    *CreationDateConditionRequest    `ec2:"CreationDateCondition" xml:"CreationDateCondition,omitempty"`
 	DeprecationTimeCondition *DeprecationTimeConditionRequest `ec2:"DeprecationTimeCondition" xml:"DeprecationTimeCondition,omitempty"`
-	ImageNames               []string                         `ec2:"ImageName" xml:"ImageName>item,omitempty"`
-	ImageProviders           []string                         `ec2:"ImageProvider" xml:"ImageProvider>item,omitempty"`
-	MarketplaceProductCodes  []string                         `ec2:"MarketplaceProductCode" xml:"MarketplaceProductCode>item,omitempty"`
+	ImageNames               []string                         `ec2:"ImageName" xml:"ImageName>item"`
+	ImageProviders           []string                         `ec2:"ImageProvider" xml:"ImageProvider>item"`
+	MarketplaceProductCodes  []string                         `ec2:"MarketplaceProductCode" xml:"MarketplaceProductCode>item"`
 }
 
 type ImageDiskContainer struct {
@@ -10081,15 +10081,15 @@ type ImageReference struct {
 }
 
 type ImageUsageReport struct {
-	AccountIds     []string                 `ec2:"AccountIdSet" xml:"accountIdSet>item,omitempty"`
+	AccountIds     []string                 `ec2:"AccountIdSet" xml:"accountIdSet>item"`
 	CreationTime   *time.Time               `ec2:"CreationTime" xml:"creationTime,omitempty"`
 	ExpirationTime *time.Time               `ec2:"ExpirationTime" xml:"expirationTime,omitempty"`
 	ImageId        *string                  `ec2:"ImageId" xml:"imageId,omitempty"`
 	ReportId       *string                  `ec2:"ReportId" xml:"reportId,omitempty"`
-	ResourceTypes  []ImageUsageResourceType `ec2:"ResourceTypeSet" xml:"resourceTypeSet>item,omitempty"`
+	ResourceTypes  []ImageUsageResourceType `ec2:"ResourceTypeSet" xml:"resourceTypeSet>item"`
 	State          *string                  `ec2:"State" xml:"state,omitempty"`
 	StateReason    *string                  `ec2:"StateReason" xml:"stateReason,omitempty"`
-	Tags           []Tag                    `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags           []Tag                    `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ImageUsageReportEntry struct {
@@ -10103,22 +10103,22 @@ type ImageUsageReportEntry struct {
 
 type ImageUsageResourceType struct {
 	ResourceType        *string                        `ec2:"ResourceType" xml:"resourceType,omitempty"`
-	ResourceTypeOptions []ImageUsageResourceTypeOption `ec2:"ResourceTypeOptionSet" xml:"resourceTypeOptionSet>item,omitempty"`
+	ResourceTypeOptions []ImageUsageResourceTypeOption `ec2:"ResourceTypeOptionSet" xml:"resourceTypeOptionSet>item"`
 }
 
 type ImageUsageResourceTypeOption struct {
 	OptionName   *string  `ec2:"OptionName" xml:"optionName,omitempty"`
-	OptionValues []string `ec2:"OptionValueSet" xml:"optionValueSet>item,omitempty"`
+	OptionValues []string `ec2:"OptionValueSet" xml:"optionValueSet>item"`
 }
 
 type ImageUsageResourceTypeOptionRequest struct {
 	OptionName   *string  `ec2:"OptionName" xml:"OptionName,omitempty"`
-	OptionValues []string `ec2:"OptionValue" xml:"OptionValue>item,omitempty"`
+	OptionValues []string `ec2:"OptionValue" xml:"OptionValue>item"`
 }
 
 type ImageUsageResourceTypeRequest struct {
 	ResourceType        *string                               `ec2:"ResourceType" xml:"ResourceType,omitempty"`
-	ResourceTypeOptions []ImageUsageResourceTypeOptionRequest `ec2:"ResourceTypeOption" xml:"ResourceTypeOption>member,omitempty"`
+	ResourceTypeOptions []ImageUsageResourceTypeOptionRequest `ec2:"ResourceTypeOption" xml:"ResourceTypeOption>member"`
 }
 
 type ImportClientVpnClientCertificateRevocationListRequest struct {
@@ -10145,16 +10145,16 @@ type ImportImageRequest struct {
 	ClientData            *ClientData                              `ec2:"ClientData" xml:"ClientData,omitempty"`
 	ClientToken           *string                                  `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	Description           *string                                  `ec2:"Description" xml:"Description,omitempty"`
-	DiskContainers        []ImageDiskContainer                     `ec2:"DiskContainer" xml:"DiskContainer>item,omitempty"`
+	DiskContainers        []ImageDiskContainer                     `ec2:"DiskContainer" xml:"DiskContainer>item"`
 	DryRun                *bool                                    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Encrypted             *bool                                    `ec2:"Encrypted" xml:"Encrypted,omitempty"`
 	Hypervisor            *string                                  `ec2:"Hypervisor" xml:"Hypervisor,omitempty"`
 	KmsKeyId              *string                                  `ec2:"KmsKeyId" xml:"KmsKeyId,omitempty"`
-	LicenseSpecifications []ImportImageLicenseConfigurationRequest `ec2:"LicenseSpecifications" xml:"LicenseSpecifications>item,omitempty"`
+	LicenseSpecifications []ImportImageLicenseConfigurationRequest `ec2:"LicenseSpecifications" xml:"LicenseSpecifications>item"`
 	LicenseType           *string                                  `ec2:"LicenseType" xml:"LicenseType,omitempty"`
 	Platform              *string                                  `ec2:"Platform" xml:"Platform,omitempty"`
 	RoleName              *string                                  `ec2:"RoleName" xml:"RoleName,omitempty"`
-	TagSpecifications     []TagSpecification                       `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification                       `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	UsageOperation        *string                                  `ec2:"UsageOperation" xml:"UsageOperation,omitempty"`
 }
 
@@ -10166,14 +10166,14 @@ type ImportImageResult struct {
 	ImageId               *string                                   `ec2:"ImageId" xml:"imageId,omitempty"`
 	ImportTaskId          *string                                   `ec2:"ImportTaskId" xml:"importTaskId,omitempty"`
 	KmsKeyId              *string                                   `ec2:"KmsKeyId" xml:"kmsKeyId,omitempty"`
-	LicenseSpecifications []ImportImageLicenseConfigurationResponse `ec2:"LicenseSpecifications" xml:"licenseSpecifications>item,omitempty"`
+	LicenseSpecifications []ImportImageLicenseConfigurationResponse `ec2:"LicenseSpecifications" xml:"licenseSpecifications>item"`
 	LicenseType           *string                                   `ec2:"LicenseType" xml:"licenseType,omitempty"`
 	Platform              *string                                   `ec2:"Platform" xml:"platform,omitempty"`
 	Progress              *string                                   `ec2:"Progress" xml:"progress,omitempty"`
-	SnapshotDetails       []SnapshotDetail                          `ec2:"SnapshotDetailSet" xml:"snapshotDetailSet>item,omitempty"`
+	SnapshotDetails       []SnapshotDetail                          `ec2:"SnapshotDetailSet" xml:"snapshotDetailSet>item"`
 	Status                *string                                   `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage         *string                                   `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags                  []Tag                                     `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                  []Tag                                     `ec2:"TagSet" xml:"tagSet>item"`
 	UsageOperation        *string                                   `ec2:"UsageOperation" xml:"usageOperation,omitempty"`
 }
 
@@ -10186,22 +10186,22 @@ type ImportImageTask struct {
 	ImageId               *string                                   `ec2:"ImageId" xml:"imageId,omitempty"`
 	ImportTaskId          *string                                   `ec2:"ImportTaskId" xml:"importTaskId,omitempty"`
 	KmsKeyId              *string                                   `ec2:"KmsKeyId" xml:"kmsKeyId,omitempty"`
-	LicenseSpecifications []ImportImageLicenseConfigurationResponse `ec2:"LicenseSpecifications" xml:"licenseSpecifications>item,omitempty"`
+	LicenseSpecifications []ImportImageLicenseConfigurationResponse `ec2:"LicenseSpecifications" xml:"licenseSpecifications>item"`
 	LicenseType           *string                                   `ec2:"LicenseType" xml:"licenseType,omitempty"`
 	Platform              *string                                   `ec2:"Platform" xml:"platform,omitempty"`
 	Progress              *string                                   `ec2:"Progress" xml:"progress,omitempty"`
-	SnapshotDetails       []SnapshotDetail                          `ec2:"SnapshotDetailSet" xml:"snapshotDetailSet>item,omitempty"`
+	SnapshotDetails       []SnapshotDetail                          `ec2:"SnapshotDetailSet" xml:"snapshotDetailSet>item"`
 	Status                *string                                   `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage         *string                                   `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags                  []Tag                                     `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                  []Tag                                     `ec2:"TagSet" xml:"tagSet>item"`
 	UsageOperation        *string                                   `ec2:"UsageOperation" xml:"usageOperation,omitempty"`
 }
 
 type ImportInstanceLaunchSpecification struct {
 	AdditionalInfo                    *string    `ec2:"AdditionalInfo" xml:"additionalInfo,omitempty"`
 	Architecture                      *string    `ec2:"Architecture" xml:"architecture,omitempty"`
-	GroupIds                          []string   `ec2:"GroupId" xml:"GroupId>SecurityGroupId,omitempty"`
-	GroupNames                        []string   `ec2:"GroupName" xml:"GroupName>SecurityGroup,omitempty"`
+	GroupIds                          []string   `ec2:"GroupId" xml:"GroupId>SecurityGroupId"`
+	GroupNames                        []string   `ec2:"GroupName" xml:"GroupName>SecurityGroup"`
 	InstanceInitiatedShutdownBehavior *string    `ec2:"InstanceInitiatedShutdownBehavior" xml:"instanceInitiatedShutdownBehavior,omitempty"`
 	InstanceType                      *string    `ec2:"InstanceType" xml:"instanceType,omitempty"`
 	Monitoring                        *bool      `ec2:"Monitoring" xml:"monitoring,omitempty"`
@@ -10213,7 +10213,7 @@ type ImportInstanceLaunchSpecification struct {
 
 type ImportInstanceRequest struct {
 	Description         *string                            `ec2:"Description" xml:"description,omitempty"`
-	DiskImages          []DiskImage                        `ec2:"DiskImage" xml:"diskImage>member,omitempty"`
+	DiskImages          []DiskImage                        `ec2:"DiskImage" xml:"diskImage>member"`
 	DryRun              *bool                              `ec2:"DryRun" xml:"dryRun,omitempty"`
 	LaunchSpecification *ImportInstanceLaunchSpecification `ec2:"LaunchSpecification" xml:"launchSpecification,omitempty"`
 	Platform            *string                            `ec2:"Platform,required" xml:"platform,omitempty"`
@@ -10227,7 +10227,7 @@ type ImportInstanceTaskDetails struct {
 	Description *string                          `ec2:"Description" xml:"description,omitempty"`
 	InstanceId  *string                          `ec2:"InstanceId" xml:"instanceId,omitempty"`
 	Platform    *string                          `ec2:"Platform" xml:"platform,omitempty"`
-	Volumes     []ImportInstanceVolumeDetailItem `ec2:"Volumes" xml:"volumes>item,omitempty"`
+	Volumes     []ImportInstanceVolumeDetailItem `ec2:"Volumes" xml:"volumes>item"`
 }
 
 type ImportInstanceVolumeDetailItem struct {
@@ -10245,14 +10245,14 @@ type ImportKeyPairRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"dryRun,omitempty"`
 	KeyName           *string            `ec2:"KeyName,required" xml:"keyName,omitempty"`
 	PublicKeyMaterial []byte             `ec2:"PublicKeyMaterial,required" xml:"publicKeyMaterial,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type ImportKeyPairResult struct {
 	KeyFingerprint *string `ec2:"KeyFingerprint" xml:"keyFingerprint,omitempty"`
 	KeyName        *string `ec2:"KeyName" xml:"keyName,omitempty"`
 	KeyPairId      *string `ec2:"KeyPairId" xml:"keyPairId,omitempty"`
-	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ImportSnapshotRequest struct {
@@ -10264,21 +10264,21 @@ type ImportSnapshotRequest struct {
 	Encrypted         *bool                  `ec2:"Encrypted" xml:"Encrypted,omitempty"`
 	KmsKeyId          *string                `ec2:"KmsKeyId" xml:"KmsKeyId,omitempty"`
 	RoleName          *string                `ec2:"RoleName" xml:"RoleName,omitempty"`
-	TagSpecifications []TagSpecification     `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification     `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type ImportSnapshotResult struct {
 	Description        *string             `ec2:"Description" xml:"description,omitempty"`
 	ImportTaskId       *string             `ec2:"ImportTaskId" xml:"importTaskId,omitempty"`
 	SnapshotTaskDetail *SnapshotTaskDetail `ec2:"SnapshotTaskDetail" xml:"snapshotTaskDetail,omitempty"`
-	Tags               []Tag               `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags               []Tag               `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ImportSnapshotTask struct {
 	Description        *string             `ec2:"Description" xml:"description,omitempty"`
 	ImportTaskId       *string             `ec2:"ImportTaskId" xml:"importTaskId,omitempty"`
 	SnapshotTaskDetail *SnapshotTaskDetail `ec2:"SnapshotTaskDetail" xml:"snapshotTaskDetail,omitempty"`
-	Tags               []Tag               `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags               []Tag               `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ImportVolumeRequest struct {
@@ -10304,7 +10304,7 @@ type ImportVolumeTaskDetails struct {
 }
 
 type InferenceAcceleratorInfo struct {
-	Accelerators              []InferenceDeviceInfo `ec2:"Accelerators" xml:"accelerators>member,omitempty"`
+	Accelerators              []InferenceDeviceInfo `ec2:"Accelerators" xml:"accelerators>member"`
 	TotalInferenceMemoryInMiB *int32                `ec2:"TotalInferenceMemoryInMiB" xml:"totalInferenceMemoryInMiB,omitempty"`
 }
 
@@ -10328,7 +10328,7 @@ type InitializationStatusDetails struct {
 type Instance struct {
 	AmiLaunchIndex                          *int32                                    `ec2:"AmiLaunchIndex" xml:"amiLaunchIndex,omitempty"`
 	Architecture                            *string                                   `ec2:"Architecture" xml:"architecture,omitempty"`
-	BlockDeviceMappings                     []InstanceBlockDeviceMapping              `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings                     []InstanceBlockDeviceMapping              `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	BootMode                                *string                                   `ec2:"BootMode" xml:"bootMode,omitempty"`
 	CapacityBlockId                         *string                                   `ec2:"CapacityBlockId" xml:"capacityBlockId,omitempty"`
 	CapacityReservationId                   *string                                   `ec2:"CapacityReservationId" xml:"capacityReservationId,omitempty"`
@@ -10356,7 +10356,7 @@ type Instance struct {
 	MaintenanceOptions                      *InstanceMaintenanceOptions               `ec2:"MaintenanceOptions" xml:"maintenanceOptions,omitempty"`
 	MetadataOptions                         *InstanceMetadataOptionsResponse          `ec2:"MetadataOptions" xml:"metadataOptions,omitempty"`
 	Monitoring                              *Monitoring                               `ec2:"Monitoring" xml:"monitoring,omitempty"`
-	NetworkInterfaces                       []InstanceNetworkInterface                `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item,omitempty"`
+	NetworkInterfaces                       []InstanceNetworkInterface                `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item"`
 	NetworkPerformanceOptions               *InstanceNetworkPerformanceOptions        `ec2:"NetworkPerformanceOptions" xml:"networkPerformanceOptions,omitempty"`
 	Operator                                *OperatorResponse                         `ec2:"Operator" xml:"operator,omitempty"`
 	OutpostArn                              *string                                   `ec2:"OutpostArn" xml:"outpostArn,omitempty"`
@@ -10366,14 +10366,14 @@ type Instance struct {
 	PrivateDnsName                          *string                                   `ec2:"PrivateDnsName" xml:"privateDnsName,omitempty"`
 	PrivateDnsNameOptions                   *PrivateDnsNameOptionsResponse            `ec2:"PrivateDnsNameOptions" xml:"privateDnsNameOptions,omitempty"`
 	PrivateIpAddress                        *string                                   `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
-	ProductCodes                            []ProductCode                             `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	ProductCodes                            []ProductCode                             `ec2:"ProductCodes" xml:"productCodes>item"`
 	PublicDnsName                           *string                                   `ec2:"DnsName" xml:"dnsName,omitempty"`
 	PublicIpAddress                         *string                                   `ec2:"IpAddress" xml:"ipAddress,omitempty"`
 	RamdiskId                               *string                                   `ec2:"RamdiskId" xml:"ramdiskId,omitempty"`
 	RootDeviceName                          *string                                   `ec2:"RootDeviceName" xml:"rootDeviceName,omitempty"`
 	RootDeviceType                          *string                                   `ec2:"RootDeviceType" xml:"rootDeviceType,omitempty"`
 	SecondaryInterfaces                     []InstanceSecondaryInterface              `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item,omitempty"`
-	SecurityGroups                          []GroupIdentifier                         `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	SecurityGroups                          []GroupIdentifier                         `ec2:"GroupSet" xml:"groupSet>item"`
 	SourceDestCheck                         *bool                                     `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
 	SpotInstanceRequestId                   *string                                   `ec2:"SpotInstanceRequestId" xml:"spotInstanceRequestId,omitempty"`
 	SriovNetSupport                         *string                                   `ec2:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
@@ -10399,18 +10399,18 @@ type InstanceAttachmentEnaSrdUdpSpecification struct {
 }
 
 type InstanceAttribute struct {
-	BlockDeviceMappings               []InstanceBlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings               []InstanceBlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	DisableApiStop                    *AttributeBooleanValue       `ec2:"DisableApiStop" xml:"disableApiStop,omitempty"`
 	DisableApiTermination             *AttributeBooleanValue       `ec2:"DisableApiTermination" xml:"disableApiTermination,omitempty"`
 	EbsOptimized                      *AttributeBooleanValue       `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
 	EnaSupport                        *AttributeBooleanValue       `ec2:"EnaSupport" xml:"enaSupport,omitempty"`
 	EnclaveOptions                    *EnclaveOptions              `ec2:"EnclaveOptions" xml:"enclaveOptions,omitempty"`
-	Groups                            []GroupIdentifier            `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	Groups                            []GroupIdentifier            `ec2:"GroupSet" xml:"groupSet>item"`
 	InstanceId                        *string                      `ec2:"InstanceId" xml:"instanceId,omitempty"`
 	InstanceInitiatedShutdownBehavior *AttributeValue              `ec2:"InstanceInitiatedShutdownBehavior" xml:"instanceInitiatedShutdownBehavior,omitempty"`
 	InstanceType                      *AttributeValue              `ec2:"InstanceType" xml:"instanceType,omitempty"`
 	KernelId                          *AttributeValue              `ec2:"Kernel" xml:"kernel,omitempty"`
-	ProductCodes                      []ProductCode                `ec2:"ProductCodes" xml:"productCodes>item,omitempty"`
+	ProductCodes                      []ProductCode                `ec2:"ProductCodes" xml:"productCodes>item"`
 	RamdiskId                         *AttributeValue              `ec2:"Ramdisk" xml:"ramdisk,omitempty"`
 	RootDeviceName                    *AttributeValue              `ec2:"RootDeviceName" xml:"rootDeviceName,omitempty"`
 	SourceDestCheck                   *AttributeBooleanValue       `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
@@ -10467,26 +10467,26 @@ type InstanceEventWindow struct {
 	InstanceEventWindowId *string                               `ec2:"InstanceEventWindowId" xml:"instanceEventWindowId,omitempty"`
 	Name                  *string                               `ec2:"Name" xml:"name,omitempty"`
 	State                 *string                               `ec2:"State" xml:"state,omitempty"`
-	Tags                  []Tag                                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
-	TimeRanges            []InstanceEventWindowTimeRange        `ec2:"TimeRangeSet" xml:"timeRangeSet>item,omitempty"`
+	Tags                  []Tag                                 `ec2:"TagSet" xml:"tagSet>item"`
+	TimeRanges            []InstanceEventWindowTimeRange        `ec2:"TimeRangeSet" xml:"timeRangeSet>item"`
 }
 
 type InstanceEventWindowAssociationRequest struct {
-	DedicatedHostIds []string `ec2:"DedicatedHostId" xml:"DedicatedHostId>item,omitempty"`
-	InstanceIds      []string `ec2:"InstanceId" xml:"InstanceId>item,omitempty"`
-	InstanceTags     []Tag    `ec2:"InstanceTag" xml:"InstanceTag>item,omitempty"`
+	DedicatedHostIds []string `ec2:"DedicatedHostId" xml:"DedicatedHostId>item"`
+	InstanceIds      []string `ec2:"InstanceId" xml:"InstanceId>item"`
+	InstanceTags     []Tag    `ec2:"InstanceTag" xml:"InstanceTag>item"`
 }
 
 type InstanceEventWindowAssociationTarget struct {
-	DedicatedHostIds []string `ec2:"DedicatedHostIdSet" xml:"dedicatedHostIdSet>item,omitempty"`
-	InstanceIds      []string `ec2:"InstanceIdSet" xml:"instanceIdSet>item,omitempty"`
-	Tags             []Tag    `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	DedicatedHostIds []string `ec2:"DedicatedHostIdSet" xml:"dedicatedHostIdSet>item"`
+	InstanceIds      []string `ec2:"InstanceIdSet" xml:"instanceIdSet>item"`
+	Tags             []Tag    `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type InstanceEventWindowDisassociationRequest struct {
-	DedicatedHostIds []string `ec2:"DedicatedHostId" xml:"DedicatedHostId>item,omitempty"`
-	InstanceIds      []string `ec2:"InstanceId" xml:"InstanceId>item,omitempty"`
-	InstanceTags     []Tag    `ec2:"InstanceTag" xml:"InstanceTag>item,omitempty"`
+	DedicatedHostIds []string `ec2:"DedicatedHostId" xml:"DedicatedHostId>item"`
+	InstanceIds      []string `ec2:"InstanceId" xml:"InstanceId>item"`
+	InstanceTags     []Tag    `ec2:"InstanceTag" xml:"InstanceTag>item"`
 }
 
 type InstanceEventWindowStateChange struct {
@@ -10527,7 +10527,7 @@ type InstanceImageMetadata struct {
 	Operator         *OperatorResponse `ec2:"Operator" xml:"operator,omitempty"`
 	OwnerId          *string           `ec2:"InstanceOwnerId" xml:"instanceOwnerId,omitempty"`
 	State            *InstanceState    `ec2:"InstanceState" xml:"instanceState,omitempty"`
-	Tags             []Tag             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag             `ec2:"TagSet" xml:"tagSet>item"`
 	ZoneId           *string           `ec2:"ZoneId" xml:"zoneId,omitempty"`
 }
 
@@ -10599,10 +10599,10 @@ type InstanceNetworkInterface struct {
 	Attachment                      *InstanceNetworkInterfaceAttachment      `ec2:"Attachment" xml:"attachment,omitempty"`
 	ConnectionTrackingConfiguration *ConnectionTrackingSpecificationResponse `ec2:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration,omitempty"`
 	Description                     *string                                  `ec2:"Description" xml:"description,omitempty"`
-	Groups                          []GroupIdentifier                        `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	Groups                          []GroupIdentifier                        `ec2:"GroupSet" xml:"groupSet>item"`
 	InterfaceType                   *string                                  `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
 	Ipv4Prefixes                    []InstanceIpv4Prefix                     `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item,omitempty"`
-	Ipv6Addresses                   []InstanceIpv6Address                    `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item,omitempty"`
+	Ipv6Addresses                   []InstanceIpv6Address                    `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item"`
 	Ipv6Prefixes                    []InstanceIpv6Prefix                     `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item,omitempty"`
 	MacAddress                      *string                                  `ec2:"MacAddress" xml:"macAddress,omitempty"`
 	NetworkInterfaceId              *string                                  `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
@@ -10610,7 +10610,7 @@ type InstanceNetworkInterface struct {
 	OwnerId                         *string                                  `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PrivateDnsName                  *string                                  `ec2:"PrivateDnsName" xml:"privateDnsName,omitempty"`
 	PrivateIpAddress                *string                                  `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
-	PrivateIpAddresses              []InstancePrivateIpAddress               `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item,omitempty"`
+	PrivateIpAddresses              []InstancePrivateIpAddress               `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item"`
 	SourceDestCheck                 *bool                                    `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
 	Status                          *string                                  `ec2:"Status" xml:"status,omitempty"`
 	SubnetId                        *string                                  `ec2:"SubnetId" xml:"subnetId,omitempty"`
@@ -10645,19 +10645,19 @@ type InstanceNetworkInterfaceSpecification struct {
 	DeviceIndex                     *int32                                  `ec2:"DeviceIndex" xml:"deviceIndex,omitempty"`
 	EnaQueueCount                   *int32                                  `ec2:"EnaQueueCount" xml:"EnaQueueCount,omitempty"`
 	EnaSrdSpecification             *EnaSrdSpecificationRequest             `ec2:"EnaSrdSpecification" xml:"EnaSrdSpecification,omitempty"`
-	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
+	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
 	InterfaceType                   *string                                 `ec2:"InterfaceType" xml:"InterfaceType,omitempty"`
 	Ipv4PrefixCount                 *int32                                  `ec2:"Ipv4PrefixCount" xml:"Ipv4PrefixCount,omitempty"`
-	Ipv4Prefixes                    []Ipv4PrefixSpecificationRequest        `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item,omitempty"`
+	Ipv4Prefixes                    []Ipv4PrefixSpecificationRequest        `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item"`
 	Ipv6AddressCount                *int32                                  `ec2:"Ipv6AddressCount" xml:"ipv6AddressCount,omitempty"`
-	Ipv6Addresses                   []InstanceIpv6Address                   `ec2:"Ipv6Addresses" xml:"ipv6AddressesSet>item,omitempty"`
+	Ipv6Addresses                   []InstanceIpv6Address                   `ec2:"Ipv6Addresses" xml:"ipv6AddressesSet>item"`
 	Ipv6PrefixCount                 *int32                                  `ec2:"Ipv6PrefixCount" xml:"Ipv6PrefixCount,omitempty"`
-	Ipv6Prefixes                    []Ipv6PrefixSpecificationRequest        `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item,omitempty"`
+	Ipv6Prefixes                    []Ipv6PrefixSpecificationRequest        `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item"`
 	NetworkCardIndex                *int32                                  `ec2:"NetworkCardIndex" xml:"NetworkCardIndex,omitempty"`
 	NetworkInterfaceId              *string                                 `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	PrimaryIpv6                     *bool                                   `ec2:"PrimaryIpv6" xml:"PrimaryIpv6,omitempty"`
 	PrivateIpAddress                *string                                 `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
-	PrivateIpAddresses              []PrivateIpAddressSpecification         `ec2:"PrivateIpAddresses" xml:"privateIpAddressesSet>item,omitempty"`
+	PrivateIpAddresses              []PrivateIpAddressSpecification         `ec2:"PrivateIpAddresses" xml:"privateIpAddressesSet>item"`
 	SecondaryPrivateIpAddressCount  *int32                                  `ec2:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount,omitempty"`
 	SubnetId                        *string                                 `ec2:"SubnetId" xml:"subnetId,omitempty"`
 }
@@ -10679,20 +10679,20 @@ type InstancePrivateIpAddress struct {
 
 type InstanceRequirements struct {
 	AcceleratorCount                               *AcceleratorCount           `ec2:"AcceleratorCount" xml:"acceleratorCount,omitempty"`
-	AcceleratorManufacturers                       []string                    `ec2:"AcceleratorManufacturerSet" xml:"acceleratorManufacturerSet>item,omitempty"`
-	AcceleratorNames                               []string                    `ec2:"AcceleratorNameSet" xml:"acceleratorNameSet>item,omitempty"`
+	AcceleratorManufacturers                       []string                    `ec2:"AcceleratorManufacturerSet" xml:"acceleratorManufacturerSet>item"`
+	AcceleratorNames                               []string                    `ec2:"AcceleratorNameSet" xml:"acceleratorNameSet>item"`
 	AcceleratorTotalMemoryMiB                      *AcceleratorTotalMemoryMiB  `ec2:"AcceleratorTotalMemoryMiB" xml:"acceleratorTotalMemoryMiB,omitempty"`
-	AcceleratorTypes                               []string                    `ec2:"AcceleratorTypeSet" xml:"acceleratorTypeSet>item,omitempty"`
-	AllowedInstanceTypes                           []string                    `ec2:"AllowedInstanceTypeSet" xml:"allowedInstanceTypeSet>item,omitempty"`
+	AcceleratorTypes                               []string                    `ec2:"AcceleratorTypeSet" xml:"acceleratorTypeSet>item"`
+	AllowedInstanceTypes                           []string                    `ec2:"AllowedInstanceTypeSet" xml:"allowedInstanceTypeSet>item"`
 	BareMetal                                      *string                     `ec2:"BareMetal" xml:"bareMetal,omitempty"`
 	BaselineEbsBandwidthMbps                       *BaselineEbsBandwidthMbps   `ec2:"BaselineEbsBandwidthMbps" xml:"baselineEbsBandwidthMbps,omitempty"`
 	BaselinePerformanceFactors                     *BaselinePerformanceFactors `ec2:"BaselinePerformanceFactors" xml:"baselinePerformanceFactors,omitempty"`
 	BurstablePerformance                           *string                     `ec2:"BurstablePerformance" xml:"burstablePerformance,omitempty"`
-	CpuManufacturers                               []string                    `ec2:"CpuManufacturerSet" xml:"cpuManufacturerSet>item,omitempty"`
-	ExcludedInstanceTypes                          []string                    `ec2:"ExcludedInstanceTypeSet" xml:"excludedInstanceTypeSet>item,omitempty"`
-	InstanceGenerations                            []string                    `ec2:"InstanceGenerationSet" xml:"instanceGenerationSet>item,omitempty"`
+	CpuManufacturers                               []string                    `ec2:"CpuManufacturerSet" xml:"cpuManufacturerSet>item"`
+	ExcludedInstanceTypes                          []string                    `ec2:"ExcludedInstanceTypeSet" xml:"excludedInstanceTypeSet>item"`
+	InstanceGenerations                            []string                    `ec2:"InstanceGenerationSet" xml:"instanceGenerationSet>item"`
 	LocalStorage                                   *string                     `ec2:"LocalStorage" xml:"localStorage,omitempty"`
-	LocalStorageTypes                              []string                    `ec2:"LocalStorageTypeSet" xml:"localStorageTypeSet>item,omitempty"`
+	LocalStorageTypes                              []string                    `ec2:"LocalStorageTypeSet" xml:"localStorageTypeSet>item"`
 	MaxSpotPriceAsPercentageOfOptimalOnDemandPrice *int32                      `ec2:"MaxSpotPriceAsPercentageOfOptimalOnDemandPrice" xml:"maxSpotPriceAsPercentageOfOptimalOnDemandPrice,omitempty"`
 	MemoryGiBPerVCpu                               *MemoryGiBPerVCpu           `ec2:"MemoryGiBPerVCpu" xml:"memoryGiBPerVCpu,omitempty"`
 	MemoryMiB                                      *MemoryMiB                  `ec2:"MemoryMiB" xml:"memoryMiB,omitempty"`
@@ -10708,20 +10708,20 @@ type InstanceRequirements struct {
 
 type InstanceRequirementsRequest struct {
 	AcceleratorCount                               *AcceleratorCountRequest           `ec2:"AcceleratorCount" xml:"AcceleratorCount,omitempty"`
-	AcceleratorManufacturers                       []string                           `ec2:"AcceleratorManufacturer" xml:"AcceleratorManufacturer>item,omitempty"`
-	AcceleratorNames                               []string                           `ec2:"AcceleratorName" xml:"AcceleratorName>item,omitempty"`
+	AcceleratorManufacturers                       []string                           `ec2:"AcceleratorManufacturer" xml:"AcceleratorManufacturer>item"`
+	AcceleratorNames                               []string                           `ec2:"AcceleratorName" xml:"AcceleratorName>item"`
 	AcceleratorTotalMemoryMiB                      *AcceleratorTotalMemoryMiBRequest  `ec2:"AcceleratorTotalMemoryMiB" xml:"AcceleratorTotalMemoryMiB,omitempty"`
-	AcceleratorTypes                               []string                           `ec2:"AcceleratorType" xml:"AcceleratorType>item,omitempty"`
-	AllowedInstanceTypes                           []string                           `ec2:"AllowedInstanceType" xml:"AllowedInstanceType>item,omitempty"`
+	AcceleratorTypes                               []string                           `ec2:"AcceleratorType" xml:"AcceleratorType>item"`
+	AllowedInstanceTypes                           []string                           `ec2:"AllowedInstanceType" xml:"AllowedInstanceType>item"`
 	BareMetal                                      *string                            `ec2:"BareMetal" xml:"BareMetal,omitempty"`
 	BaselineEbsBandwidthMbps                       *BaselineEbsBandwidthMbpsRequest   `ec2:"BaselineEbsBandwidthMbps" xml:"BaselineEbsBandwidthMbps,omitempty"`
 	BaselinePerformanceFactors                     *BaselinePerformanceFactorsRequest `ec2:"BaselinePerformanceFactors" xml:"BaselinePerformanceFactors,omitempty"`
 	BurstablePerformance                           *string                            `ec2:"BurstablePerformance" xml:"BurstablePerformance,omitempty"`
-	CpuManufacturers                               []string                           `ec2:"CpuManufacturer" xml:"CpuManufacturer>item,omitempty"`
-	ExcludedInstanceTypes                          []string                           `ec2:"ExcludedInstanceType" xml:"ExcludedInstanceType>item,omitempty"`
-	InstanceGenerations                            []string                           `ec2:"InstanceGeneration" xml:"InstanceGeneration>item,omitempty"`
+	CpuManufacturers                               []string                           `ec2:"CpuManufacturer" xml:"CpuManufacturer>item"`
+	ExcludedInstanceTypes                          []string                           `ec2:"ExcludedInstanceType" xml:"ExcludedInstanceType>item"`
+	InstanceGenerations                            []string                           `ec2:"InstanceGeneration" xml:"InstanceGeneration>item"`
 	LocalStorage                                   *string                            `ec2:"LocalStorage" xml:"LocalStorage,omitempty"`
-	LocalStorageTypes                              []string                           `ec2:"LocalStorageType" xml:"LocalStorageType>item,omitempty"`
+	LocalStorageTypes                              []string                           `ec2:"LocalStorageType" xml:"LocalStorageType>item"`
 	MaxSpotPriceAsPercentageOfOptimalOnDemandPrice *int32                             `ec2:"MaxSpotPriceAsPercentageOfOptimalOnDemandPrice" xml:"MaxSpotPriceAsPercentageOfOptimalOnDemandPrice,omitempty"`
 	MemoryGiBPerVCpu                               *MemoryGiBPerVCpuRequest           `ec2:"MemoryGiBPerVCpu" xml:"MemoryGiBPerVCpu,omitempty"`
 	MemoryMiB                                      *MemoryMiBRequest                  `ec2:"MemoryMiB,required" xml:"MemoryMiB,omitempty"`
@@ -10736,9 +10736,9 @@ type InstanceRequirementsRequest struct {
 }
 
 type InstanceRequirementsWithMetadataRequest struct {
-	ArchitectureTypes    []string                     `ec2:"ArchitectureType" xml:"ArchitectureType>item,omitempty"`
+	ArchitectureTypes    []string                     `ec2:"ArchitectureType" xml:"ArchitectureType>item"`
 	InstanceRequirements *InstanceRequirementsRequest `ec2:"InstanceRequirements" xml:"InstanceRequirements,omitempty"`
-	VirtualizationTypes  []string                     `ec2:"VirtualizationType" xml:"VirtualizationType>item,omitempty"`
+	VirtualizationTypes  []string                     `ec2:"VirtualizationType" xml:"VirtualizationType>item"`
 }
 
 type InstanceSecondaryInterface struct {
@@ -10746,7 +10746,7 @@ type InstanceSecondaryInterface struct {
 	InterfaceType        *string                                      `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
 	MacAddress           *string                                      `ec2:"MacAddress" xml:"macAddress,omitempty"`
 	OwnerId              *string                                      `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	PrivateIpAddresses   []InstanceSecondaryInterfacePrivateIpAddress `ec2:"PrivateIpAddressSet" xml:"privateIpAddressSet>item,omitempty"`
+	PrivateIpAddresses   []InstanceSecondaryInterfacePrivateIpAddress `ec2:"PrivateIpAddressSet" xml:"privateIpAddressSet>item"`
 	SecondaryInterfaceId *string                                      `ec2:"SecondaryInterfaceId" xml:"secondaryInterfaceId,omitempty"`
 	SecondaryNetworkId   *string                                      `ec2:"SecondaryNetworkId" xml:"secondaryNetworkId,omitempty"`
 	SecondarySubnetId    *string                                      `ec2:"SecondarySubnetId" xml:"secondarySubnetId,omitempty"`
@@ -10777,13 +10777,13 @@ type InstanceSecondaryInterfaceSpecificationRequest struct {
 	InterfaceType         *string                                             `ec2:"InterfaceType" xml:"InterfaceType,omitempty"`
 	NetworkCardIndex      *int32                                              `ec2:"NetworkCardIndex" xml:"NetworkCardIndex,omitempty"`
 	PrivateIpAddressCount *int32                                              `ec2:"PrivateIpAddressCount" xml:"PrivateIpAddressCount,omitempty"`
-	PrivateIpAddresses    []InstanceSecondaryInterfacePrivateIpAddressRequest `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>item,omitempty"`
+	PrivateIpAddresses    []InstanceSecondaryInterfacePrivateIpAddressRequest `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>item"`
 	SecondarySubnetId     *string                                             `ec2:"SecondarySubnetId" xml:"SecondarySubnetId,omitempty"`
 }
 
 type InstanceSpecification struct {
 	ExcludeBootVolume    *bool    `ec2:"ExcludeBootVolume" xml:"ExcludeBootVolume,omitempty"`
-	ExcludeDataVolumeIds []string `ec2:"ExcludeDataVolumeId" xml:"ExcludeDataVolumeId>VolumeId,omitempty"`
+	ExcludeDataVolumeIds []string `ec2:"ExcludeDataVolumeId" xml:"ExcludeDataVolumeId>VolumeId"`
 	InstanceId           *string  `ec2:"InstanceId,required" xml:"InstanceId,omitempty"`
 }
 
@@ -10802,7 +10802,7 @@ type InstanceStatus struct {
 	AttachedEbsStatus  *EbsStatusSummary      `ec2:"AttachedEbsStatus" xml:"attachedEbsStatus,omitempty"`
 	AvailabilityZone   *string                `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId *string                `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
-	Events             []InstanceStatusEvent  `ec2:"EventsSet" xml:"eventsSet>item,omitempty"`
+	Events             []InstanceStatusEvent  `ec2:"EventsSet" xml:"eventsSet>item"`
 	InstanceId         *string                `ec2:"InstanceId" xml:"instanceId,omitempty"`
 	InstanceState      *InstanceState         `ec2:"InstanceState" xml:"instanceState,omitempty"`
 	InstanceStatus     *InstanceStatusSummary `ec2:"InstanceStatus" xml:"instanceStatus,omitempty"`
@@ -10827,12 +10827,12 @@ type InstanceStatusEvent struct {
 }
 
 type InstanceStatusSummary struct {
-	Details []InstanceStatusDetails `ec2:"Details" xml:"details>item,omitempty"`
+	Details []InstanceStatusDetails `ec2:"Details" xml:"details>item"`
 	Status  *string                 `ec2:"Status" xml:"status,omitempty"`
 }
 
 type InstanceStorageInfo struct {
-	Disks             []DiskInfo `ec2:"Disks" xml:"disks>item,omitempty"`
+	Disks             []DiskInfo `ec2:"Disks" xml:"disks>item"`
 	EncryptionSupport *string    `ec2:"EncryptionSupport" xml:"encryptionSupport,omitempty"`
 	NvmeSupport       *string    `ec2:"NvmeSupport" xml:"nvmeSupport,omitempty"`
 	TotalSizeInGB     *int64     `ec2:"TotalSizeInGB" xml:"totalSizeInGB,omitempty"`
@@ -10840,7 +10840,7 @@ type InstanceStorageInfo struct {
 
 type InstanceTagNotificationAttribute struct {
 	IncludeAllTagsOfInstance *bool    `ec2:"IncludeAllTagsOfInstance" xml:"includeAllTagsOfInstance,omitempty"`
-	InstanceTagKeys          []string `ec2:"InstanceTagKeySet" xml:"instanceTagKeySet>item,omitempty"`
+	InstanceTagKeys          []string `ec2:"InstanceTagKeySet" xml:"instanceTagKeySet>item"`
 }
 
 type InstanceTopology struct {
@@ -10849,7 +10849,7 @@ type InstanceTopology struct {
 	GroupName        *string  `ec2:"GroupName" xml:"groupName,omitempty"`
 	InstanceId       *string  `ec2:"InstanceId" xml:"instanceId,omitempty"`
 	InstanceType     *string  `ec2:"InstanceType" xml:"instanceType,omitempty"`
-	NetworkNodes     []string `ec2:"NetworkNodeSet" xml:"networkNodeSet>item,omitempty"`
+	NetworkNodes     []string `ec2:"NetworkNodeSet" xml:"networkNodeSet>item"`
 	ZoneId           *string  `ec2:"ZoneId" xml:"zoneId,omitempty"`
 }
 
@@ -10880,11 +10880,11 @@ type InstanceTypeInfo struct {
 	PlacementGroupInfo            *PlacementGroupInfo       `ec2:"PlacementGroupInfo" xml:"placementGroupInfo,omitempty"`
 	ProcessorInfo                 *ProcessorInfo            `ec2:"ProcessorInfo" xml:"processorInfo,omitempty"`
 	RebootMigrationSupport        *string                   `ec2:"RebootMigrationSupport" xml:"rebootMigrationSupport,omitempty"`
-	SupportedBootModes            []string                  `ec2:"SupportedBootModes" xml:"supportedBootModes>item,omitempty"`
+	SupportedBootModes            []string                  `ec2:"SupportedBootModes" xml:"supportedBootModes>item"`
 	SupportedInRegion             *bool                     `ec2:"SupportedInRegion" xml:"supportedInRegion,omitempty"`
-	SupportedRootDeviceTypes      []string                  `ec2:"SupportedRootDeviceTypes" xml:"supportedRootDeviceTypes>item,omitempty"`
-	SupportedUsageClasses         []string                  `ec2:"SupportedUsageClasses" xml:"supportedUsageClasses>item,omitempty"`
-	SupportedVirtualizationTypes  []string                  `ec2:"SupportedVirtualizationTypes" xml:"supportedVirtualizationTypes>item,omitempty"`
+	SupportedRootDeviceTypes      []string                  `ec2:"SupportedRootDeviceTypes" xml:"supportedRootDeviceTypes>item"`
+	SupportedUsageClasses         []string                  `ec2:"SupportedUsageClasses" xml:"supportedUsageClasses>item"`
+	SupportedVirtualizationTypes  []string                  `ec2:"SupportedVirtualizationTypes" xml:"supportedVirtualizationTypes>item"`
 	VCpuInfo                      *VCpuInfo                 `ec2:"VCpuInfo" xml:"vCpuInfo,omitempty"`
 }
 
@@ -10904,14 +10904,14 @@ type InstanceUsage struct {
 }
 
 type IntegrateServices struct {
-	AthenaIntegrations []AthenaIntegration `ec2:"AthenaIntegration" xml:"AthenaIntegration>item,omitempty"`
+	AthenaIntegrations []AthenaIntegration `ec2:"AthenaIntegration" xml:"AthenaIntegration>item"`
 }
 
 type InternetGateway struct {
-	Attachments       []InternetGatewayAttachment `ec2:"AttachmentSet" xml:"attachmentSet>item,omitempty"`
+	Attachments       []InternetGatewayAttachment `ec2:"AttachmentSet" xml:"attachmentSet>item"`
 	InternetGatewayId *string                     `ec2:"InternetGatewayId" xml:"internetGatewayId,omitempty"`
 	OwnerId           *string                     `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	Tags              []Tag                       `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags              []Tag                       `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type InternetGatewayAttachment struct {
@@ -10935,11 +10935,11 @@ type InterruptionInfo struct {
 type IpPermission struct {
 	FromPort         *int32            `ec2:"FromPort" xml:"fromPort,omitempty"`
 	IpProtocol       *string           `ec2:"IpProtocol" xml:"ipProtocol,omitempty"`
-	IpRanges         []IpRange         `ec2:"IpRanges" xml:"ipRanges>item,omitempty"`
-	Ipv6Ranges       []Ipv6Range       `ec2:"Ipv6Ranges" xml:"ipv6Ranges>item,omitempty"`
-	PrefixListIds    []PrefixListId    `ec2:"PrefixListIds" xml:"prefixListIds>item,omitempty"`
+	IpRanges         []IpRange         `ec2:"IpRanges" xml:"ipRanges>item"`
+	Ipv6Ranges       []Ipv6Range       `ec2:"Ipv6Ranges" xml:"ipv6Ranges>item"`
+	PrefixListIds    []PrefixListId    `ec2:"PrefixListIds" xml:"prefixListIds>item"`
 	ToPort           *int32            `ec2:"ToPort" xml:"toPort,omitempty"`
-	UserIdGroupPairs []UserIdGroupPair `ec2:"Groups" xml:"groups>item,omitempty"`
+	UserIdGroupPairs []UserIdGroupPair `ec2:"Groups" xml:"groups>item"`
 }
 
 type IpRange struct {
@@ -10956,7 +10956,7 @@ type Ipam struct {
 	IpamId                                *string               `ec2:"IpamId" xml:"ipamId,omitempty"`
 	IpamRegion                            *string               `ec2:"IpamRegion" xml:"ipamRegion,omitempty"`
 	MeteredAccount                        *string               `ec2:"MeteredAccount" xml:"meteredAccount,omitempty"`
-	OperatingRegions                      []IpamOperatingRegion `ec2:"OperatingRegionSet" xml:"operatingRegionSet>item,omitempty"`
+	OperatingRegions                      []IpamOperatingRegion `ec2:"OperatingRegionSet" xml:"operatingRegionSet>item"`
 	OwnerId                               *string               `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PrivateDefaultScopeId                 *string               `ec2:"PrivateDefaultScopeId" xml:"privateDefaultScopeId,omitempty"`
 	PublicDefaultScopeId                  *string               `ec2:"PublicDefaultScopeId" xml:"publicDefaultScopeId,omitempty"`
@@ -10964,7 +10964,7 @@ type Ipam struct {
 	ScopeCount                            *int32                `ec2:"ScopeCount" xml:"scopeCount,omitempty"`
 	State                                 *string               `ec2:"State" xml:"state,omitempty"`
 	StateMessage                          *string               `ec2:"StateMessage" xml:"stateMessage,omitempty"`
-	Tags                                  []Tag                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                  []Tag                 `ec2:"TagSet" xml:"tagSet>item"`
 	Tier                                  *string               `ec2:"Tier" xml:"tier,omitempty"`
 }
 
@@ -11010,7 +11010,7 @@ type IpamDiscoveredPublicAddress struct {
 	NetworkInterfaceId          *string                          `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	PublicIpv4PoolId            *string                          `ec2:"PublicIpv4PoolId" xml:"publicIpv4PoolId,omitempty"`
 	SampleTime                  *time.Time                       `ec2:"SampleTime" xml:"sampleTime,omitempty"`
-	SecurityGroups              []IpamPublicAddressSecurityGroup `ec2:"SecurityGroupSet" xml:"securityGroupSet>item,omitempty"`
+	SecurityGroups              []IpamPublicAddressSecurityGroup `ec2:"SecurityGroupSet" xml:"securityGroupSet>item"`
 	Service                     *string                          `ec2:"Service" xml:"service,omitempty"`
 	ServiceResource             *string                          `ec2:"ServiceResource" xml:"serviceResource,omitempty"`
 	SubnetId                    *string                          `ec2:"SubnetId" xml:"subnetId,omitempty"`
@@ -11028,7 +11028,7 @@ type IpamDiscoveredResourceCidr struct {
 	ResourceId                       *string           `ec2:"ResourceId" xml:"resourceId,omitempty"`
 	ResourceOwnerId                  *string           `ec2:"ResourceOwnerId" xml:"resourceOwnerId,omitempty"`
 	ResourceRegion                   *string           `ec2:"ResourceRegion" xml:"resourceRegion,omitempty"`
-	ResourceTags                     []IpamResourceTag `ec2:"ResourceTagSet" xml:"resourceTagSet>item,omitempty"`
+	ResourceTags                     []IpamResourceTag `ec2:"ResourceTagSet" xml:"resourceTagSet>item"`
 	ResourceType                     *string           `ec2:"ResourceType" xml:"resourceType,omitempty"`
 	SampleTime                       *time.Time        `ec2:"SampleTime" xml:"sampleTime,omitempty"`
 	SubnetId                         *string           `ec2:"SubnetId" xml:"subnetId,omitempty"`
@@ -11049,7 +11049,7 @@ type IpamExternalResourceVerificationToken struct {
 	NotAfter                                 *time.Time `ec2:"NotAfter" xml:"notAfter,omitempty"`
 	State                                    *string    `ec2:"State" xml:"state,omitempty"`
 	Status                                   *string    `ec2:"Status" xml:"status,omitempty"`
-	Tags                                     []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                     []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	TokenName                                *string    `ec2:"TokenName" xml:"tokenName,omitempty"`
 	TokenValue                               *string    `ec2:"TokenValue" xml:"tokenValue,omitempty"`
 }
@@ -11070,7 +11070,7 @@ type IpamPolicy struct {
 	OwnerId          *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State            *string `ec2:"State" xml:"state,omitempty"`
 	StateMessage     *string `ec2:"StateMessage" xml:"stateMessage,omitempty"`
-	Tags             []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type IpamPolicyAllocationRule struct {
@@ -11082,7 +11082,7 @@ type IpamPolicyAllocationRuleRequest struct {
 }
 
 type IpamPolicyDocument struct {
-	AllocationRules []IpamPolicyAllocationRule `ec2:"AllocationRuleSet" xml:"allocationRuleSet>item,omitempty"`
+	AllocationRules []IpamPolicyAllocationRule `ec2:"AllocationRuleSet" xml:"allocationRuleSet>item"`
 	IpamPolicyId    *string                    `ec2:"IpamPolicyId" xml:"ipamPolicyId,omitempty"`
 	Locale          *string                    `ec2:"Locale" xml:"locale,omitempty"`
 	ResourceType    *string                    `ec2:"ResourceType" xml:"resourceType,omitempty"`
@@ -11097,7 +11097,7 @@ type IpamPool struct {
 	AllocationDefaultNetmaskLength *int32                  `ec2:"AllocationDefaultNetmaskLength" xml:"allocationDefaultNetmaskLength,omitempty"`
 	AllocationMaxNetmaskLength     *int32                  `ec2:"AllocationMaxNetmaskLength" xml:"allocationMaxNetmaskLength,omitempty"`
 	AllocationMinNetmaskLength     *int32                  `ec2:"AllocationMinNetmaskLength" xml:"allocationMinNetmaskLength,omitempty"`
-	AllocationResourceTags         []IpamResourceTag       `ec2:"AllocationResourceTagSet" xml:"allocationResourceTagSet>item,omitempty"`
+	AllocationResourceTags         []IpamResourceTag       `ec2:"AllocationResourceTagSet" xml:"allocationResourceTagSet>item"`
 	AutoImport                     *bool                   `ec2:"AutoImport" xml:"autoImport,omitempty"`
 	AwsService                     *string                 `ec2:"AwsService" xml:"awsService,omitempty"`
 	Description                    *string                 `ec2:"Description" xml:"description,omitempty"`
@@ -11116,7 +11116,7 @@ type IpamPool struct {
 	SourceResource                 *IpamPoolSourceResource `ec2:"SourceResource" xml:"sourceResource,omitempty"`
 	State                          *string                 `ec2:"State" xml:"state,omitempty"`
 	StateMessage                   *string                 `ec2:"StateMessage" xml:"stateMessage,omitempty"`
-	Tags                           []Tag                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                           []Tag                   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type IpamPoolAllocation struct {
@@ -11127,7 +11127,7 @@ type IpamPoolAllocation struct {
 	ResourceOwner        *string `ec2:"ResourceOwner" xml:"resourceOwner,omitempty"`
 	ResourceRegion       *string `ec2:"ResourceRegion" xml:"resourceRegion,omitempty"`
 	ResourceType         *string `ec2:"ResourceType" xml:"resourceType,omitempty"`
-	Tags                 []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                 []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type IpamPoolCidr struct {
@@ -11168,11 +11168,11 @@ type IpamPrefixListResolver struct {
 	LastVersionCreationStatusMessage *string `ec2:"LastVersionCreationStatusMessage" xml:"lastVersionCreationStatusMessage,omitempty"`
 	OwnerId                          *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State                            *string `ec2:"State" xml:"state,omitempty"`
-	Tags                             []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                             []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type IpamPrefixListResolverRule struct {
-	Conditions   []IpamPrefixListResolverRuleCondition `ec2:"ConditionSet" xml:"conditionSet>item,omitempty"`
+	Conditions   []IpamPrefixListResolverRuleCondition `ec2:"ConditionSet" xml:"conditionSet>item"`
 	IpamScopeId  *string                               `ec2:"IpamScopeId" xml:"ipamScopeId,omitempty"`
 	ResourceType *string                               `ec2:"ResourceType" xml:"resourceType,omitempty"`
 	RuleType     *string                               `ec2:"RuleType" xml:"ruleType,omitempty"`
@@ -11200,7 +11200,7 @@ type IpamPrefixListResolverRuleConditionRequest struct {
 }
 
 type IpamPrefixListResolverRuleRequest struct {
-	Conditions   []IpamPrefixListResolverRuleConditionRequest `ec2:"Condition" xml:"Condition>Condition,omitempty"`
+	Conditions   []IpamPrefixListResolverRuleConditionRequest `ec2:"Condition" xml:"Condition>Condition"`
 	IpamScopeId  *string                                      `ec2:"IpamScopeId" xml:"IpamScopeId,omitempty"`
 	ResourceType *string                                      `ec2:"ResourceType" xml:"ResourceType,omitempty"`
 	RuleType     *string                                      `ec2:"RuleType,required" xml:"RuleType,omitempty"`
@@ -11218,7 +11218,7 @@ type IpamPrefixListResolverTarget struct {
 	PrefixListRegion                *string `ec2:"PrefixListRegion" xml:"prefixListRegion,omitempty"`
 	State                           *string `ec2:"State" xml:"state,omitempty"`
 	StateMessage                    *string `ec2:"StateMessage" xml:"stateMessage,omitempty"`
-	Tags                            []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                            []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	TrackLatestVersion              *bool   `ec2:"TrackLatestVersion" xml:"trackLatestVersion,omitempty"`
 }
 
@@ -11241,7 +11241,7 @@ type IpamPublicAddressTag struct {
 }
 
 type IpamPublicAddressTags struct {
-	EipTags []IpamPublicAddressTag `ec2:"EipTagSet" xml:"eipTagSet>item,omitempty"`
+	EipTags []IpamPublicAddressTag `ec2:"EipTagSet" xml:"eipTagSet>item"`
 }
 
 type IpamResourceCidr struct {
@@ -11258,7 +11258,7 @@ type IpamResourceCidr struct {
 	ResourceName       *string           `ec2:"ResourceName" xml:"resourceName,omitempty"`
 	ResourceOwnerId    *string           `ec2:"ResourceOwnerId" xml:"resourceOwnerId,omitempty"`
 	ResourceRegion     *string           `ec2:"ResourceRegion" xml:"resourceRegion,omitempty"`
-	ResourceTags       []IpamResourceTag `ec2:"ResourceTagSet" xml:"resourceTagSet>item,omitempty"`
+	ResourceTags       []IpamResourceTag `ec2:"ResourceTagSet" xml:"resourceTagSet>item"`
 	ResourceType       *string           `ec2:"ResourceType" xml:"resourceType,omitempty"`
 	VpcId              *string           `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
@@ -11269,11 +11269,11 @@ type IpamResourceDiscovery struct {
 	IpamResourceDiscoveryId      *string                           `ec2:"IpamResourceDiscoveryId" xml:"ipamResourceDiscoveryId,omitempty"`
 	IpamResourceDiscoveryRegion  *string                           `ec2:"IpamResourceDiscoveryRegion" xml:"ipamResourceDiscoveryRegion,omitempty"`
 	IsDefault                    *bool                             `ec2:"IsDefault" xml:"isDefault,omitempty"`
-	OperatingRegions             []IpamOperatingRegion             `ec2:"OperatingRegionSet" xml:"operatingRegionSet>item,omitempty"`
-	OrganizationalUnitExclusions []IpamOrganizationalUnitExclusion `ec2:"OrganizationalUnitExclusionSet" xml:"organizationalUnitExclusionSet>item,omitempty"`
+	OperatingRegions             []IpamOperatingRegion             `ec2:"OperatingRegionSet" xml:"operatingRegionSet>item"`
+	OrganizationalUnitExclusions []IpamOrganizationalUnitExclusion `ec2:"OrganizationalUnitExclusionSet" xml:"organizationalUnitExclusionSet>item"`
 	OwnerId                      *string                           `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State                        *string                           `ec2:"State" xml:"state,omitempty"`
-	Tags                         []Tag                             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                         []Tag                             `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type IpamResourceDiscoveryAssociation struct {
@@ -11287,7 +11287,7 @@ type IpamResourceDiscoveryAssociation struct {
 	OwnerId                             *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	ResourceDiscoveryStatus             *string `ec2:"ResourceDiscoveryStatus" xml:"resourceDiscoveryStatus,omitempty"`
 	State                               *string `ec2:"State" xml:"state,omitempty"`
-	Tags                                []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type IpamResourceTag struct {
@@ -11307,7 +11307,7 @@ type IpamScope struct {
 	OwnerId                        *string                                  `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PoolCount                      *int32                                   `ec2:"PoolCount" xml:"poolCount,omitempty"`
 	State                          *string                                  `ec2:"State" xml:"state,omitempty"`
-	Tags                           []Tag                                    `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                           []Tag                                    `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type IpamScopeExternalAuthorityConfiguration struct {
@@ -11338,9 +11338,9 @@ type Ipv6CidrBlock struct {
 
 type Ipv6Pool struct {
 	Description    *string         `ec2:"Description" xml:"description,omitempty"`
-	PoolCidrBlocks []PoolCidrBlock `ec2:"PoolCidrBlockSet" xml:"poolCidrBlockSet>item,omitempty"`
+	PoolCidrBlocks []PoolCidrBlock `ec2:"PoolCidrBlockSet" xml:"poolCidrBlockSet>item"`
 	PoolId         *string         `ec2:"PoolId" xml:"poolId,omitempty"`
-	Tags           []Tag           `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags           []Tag           `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type Ipv6PrefixSpecification struct {
@@ -11365,7 +11365,7 @@ type KeyPair struct {
 	KeyMaterial    *string `ec2:"KeyMaterial" xml:"keyMaterial,omitempty"`
 	KeyName        *string `ec2:"KeyName" xml:"keyName,omitempty"`
 	KeyPairId      *string `ec2:"KeyPairId" xml:"keyPairId,omitempty"`
-	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type KeyPairInfo struct {
@@ -11375,7 +11375,7 @@ type KeyPairInfo struct {
 	KeyPairId      *string    `ec2:"KeyPairId" xml:"keyPairId,omitempty"`
 	KeyType        *string    `ec2:"KeyType" xml:"keyType,omitempty"`
 	PublicKey      *string    `ec2:"PublicKey" xml:"publicKey,omitempty"`
-	Tags           []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags           []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type LastError struct {
@@ -11391,13 +11391,13 @@ type LaunchPermission struct {
 }
 
 type LaunchPermissionModifications struct {
-	Add    []LaunchPermission `ec2:"Add" xml:"Add>item,omitempty"`
-	Remove []LaunchPermission `ec2:"Remove" xml:"Remove>item,omitempty"`
+	Add    []LaunchPermission `ec2:"Add" xml:"Add>item"`
+	Remove []LaunchPermission `ec2:"Remove" xml:"Remove>item"`
 }
 
 type LaunchSpecification struct {
 	AddressingType      *string                                 `ec2:"AddressingType" xml:"addressingType,omitempty"`
-	BlockDeviceMappings []BlockDeviceMapping                    `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings []BlockDeviceMapping                    `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	EbsOptimized        *bool                                   `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
 	IamInstanceProfile  *IamInstanceProfileSpecification        `ec2:"IamInstanceProfile" xml:"iamInstanceProfile,omitempty"`
 	ImageId             *string                                 `ec2:"ImageId" xml:"imageId,omitempty"`
@@ -11405,10 +11405,10 @@ type LaunchSpecification struct {
 	KernelId            *string                                 `ec2:"KernelId" xml:"kernelId,omitempty"`
 	KeyName             *string                                 `ec2:"KeyName" xml:"keyName,omitempty"`
 	Monitoring          *RunInstancesMonitoringEnabled          `ec2:"Monitoring" xml:"monitoring,omitempty"`
-	NetworkInterfaces   []InstanceNetworkInterfaceSpecification `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item,omitempty"`
+	NetworkInterfaces   []InstanceNetworkInterfaceSpecification `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item"`
 	Placement           *SpotPlacement                          `ec2:"Placement" xml:"placement,omitempty"`
 	RamdiskId           *string                                 `ec2:"RamdiskId" xml:"ramdiskId,omitempty"`
-	SecurityGroups      []GroupIdentifier                       `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	SecurityGroups      []GroupIdentifier                       `ec2:"GroupSet" xml:"groupSet>item"`
 	SubnetId            *string                                 `ec2:"SubnetId" xml:"subnetId,omitempty"`
 	UserData            *string                                 `ec2:"UserData" xml:"userData,omitempty"`
 }
@@ -11421,7 +11421,7 @@ type LaunchTemplate struct {
 	LaunchTemplateId     *string           `ec2:"LaunchTemplateId" xml:"launchTemplateId,omitempty"`
 	LaunchTemplateName   *string           `ec2:"LaunchTemplateName" xml:"launchTemplateName,omitempty"`
 	Operator             *OperatorResponse `ec2:"Operator" xml:"operator,omitempty"`
-	Tags                 []Tag             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                 []Tag             `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type LaunchTemplateAndOverridesResponse struct {
@@ -11455,7 +11455,7 @@ type LaunchTemplateCapacityReservationSpecificationResponse struct {
 
 type LaunchTemplateConfig struct {
 	LaunchTemplateSpecification *FleetLaunchTemplateSpecification `ec2:"LaunchTemplateSpecification" xml:"launchTemplateSpecification,omitempty"`
-	Overrides                   []LaunchTemplateOverrides         `ec2:"Overrides" xml:"overrides>item,omitempty"`
+	Overrides                   []LaunchTemplateOverrides         `ec2:"Overrides" xml:"overrides>item"`
 }
 
 type LaunchTemplateCpuOptions struct {
@@ -11587,19 +11587,19 @@ type LaunchTemplateInstanceNetworkInterfaceSpecification struct {
 	DeviceIndex                     *int32                             `ec2:"DeviceIndex" xml:"deviceIndex,omitempty"`
 	EnaQueueCount                   *int32                             `ec2:"EnaQueueCount" xml:"enaQueueCount,omitempty"`
 	EnaSrdSpecification             *LaunchTemplateEnaSrdSpecification `ec2:"EnaSrdSpecification" xml:"enaSrdSpecification,omitempty"`
-	Groups                          []string                           `ec2:"GroupSet" xml:"groupSet>groupId,omitempty"`
+	Groups                          []string                           `ec2:"GroupSet" xml:"groupSet>groupId"`
 	InterfaceType                   *string                            `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
 	Ipv4PrefixCount                 *int32                             `ec2:"Ipv4PrefixCount" xml:"ipv4PrefixCount,omitempty"`
-	Ipv4Prefixes                    []Ipv4PrefixSpecificationResponse  `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item,omitempty"`
+	Ipv4Prefixes                    []Ipv4PrefixSpecificationResponse  `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item"`
 	Ipv6AddressCount                *int32                             `ec2:"Ipv6AddressCount" xml:"ipv6AddressCount,omitempty"`
-	Ipv6Addresses                   []InstanceIpv6Address              `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item,omitempty"`
+	Ipv6Addresses                   []InstanceIpv6Address              `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item"`
 	Ipv6PrefixCount                 *int32                             `ec2:"Ipv6PrefixCount" xml:"ipv6PrefixCount,omitempty"`
-	Ipv6Prefixes                    []Ipv6PrefixSpecificationResponse  `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item,omitempty"`
+	Ipv6Prefixes                    []Ipv6PrefixSpecificationResponse  `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item"`
 	NetworkCardIndex                *int32                             `ec2:"NetworkCardIndex" xml:"networkCardIndex,omitempty"`
 	NetworkInterfaceId              *string                            `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	PrimaryIpv6                     *bool                              `ec2:"PrimaryIpv6" xml:"primaryIpv6,omitempty"`
 	PrivateIpAddress                *string                            `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
-	PrivateIpAddresses              []PrivateIpAddressSpecification    `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item,omitempty"`
+	PrivateIpAddresses              []PrivateIpAddressSpecification    `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item"`
 	SecondaryPrivateIpAddressCount  *int32                             `ec2:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount,omitempty"`
 	SubnetId                        *string                            `ec2:"SubnetId" xml:"subnetId,omitempty"`
 }
@@ -11613,19 +11613,19 @@ type LaunchTemplateInstanceNetworkInterfaceSpecificationRequest struct {
 	DeviceIndex                     *int32                                  `ec2:"DeviceIndex" xml:"DeviceIndex,omitempty"`
 	EnaQueueCount                   *int32                                  `ec2:"EnaQueueCount" xml:"EnaQueueCount,omitempty"`
 	EnaSrdSpecification             *EnaSrdSpecificationRequest             `ec2:"EnaSrdSpecification" xml:"EnaSrdSpecification,omitempty"`
-	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
+	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
 	InterfaceType                   *string                                 `ec2:"InterfaceType" xml:"InterfaceType,omitempty"`
 	Ipv4PrefixCount                 *int32                                  `ec2:"Ipv4PrefixCount" xml:"Ipv4PrefixCount,omitempty"`
-	Ipv4Prefixes                    []Ipv4PrefixSpecificationRequest        `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item,omitempty"`
+	Ipv4Prefixes                    []Ipv4PrefixSpecificationRequest        `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item"`
 	Ipv6AddressCount                *int32                                  `ec2:"Ipv6AddressCount" xml:"Ipv6AddressCount,omitempty"`
-	Ipv6Addresses                   []InstanceIpv6AddressRequest            `ec2:"Ipv6Addresses" xml:"Ipv6Addresses>InstanceIpv6Address,omitempty"`
+	Ipv6Addresses                   []InstanceIpv6AddressRequest            `ec2:"Ipv6Addresses" xml:"Ipv6Addresses>InstanceIpv6Address"`
 	Ipv6PrefixCount                 *int32                                  `ec2:"Ipv6PrefixCount" xml:"Ipv6PrefixCount,omitempty"`
-	Ipv6Prefixes                    []Ipv6PrefixSpecificationRequest        `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item,omitempty"`
+	Ipv6Prefixes                    []Ipv6PrefixSpecificationRequest        `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item"`
 	NetworkCardIndex                *int32                                  `ec2:"NetworkCardIndex" xml:"NetworkCardIndex,omitempty"`
 	NetworkInterfaceId              *string                                 `ec2:"NetworkInterfaceId" xml:"NetworkInterfaceId,omitempty"`
 	PrimaryIpv6                     *bool                                   `ec2:"PrimaryIpv6" xml:"PrimaryIpv6,omitempty"`
 	PrivateIpAddress                *string                                 `ec2:"PrivateIpAddress" xml:"PrivateIpAddress,omitempty"`
-	PrivateIpAddresses              []PrivateIpAddressSpecification         `ec2:"PrivateIpAddresses" xml:"PrivateIpAddresses>item,omitempty"`
+	PrivateIpAddresses              []PrivateIpAddressSpecification         `ec2:"PrivateIpAddresses" xml:"PrivateIpAddresses>item"`
 	SecondaryPrivateIpAddressCount  *int32                                  `ec2:"SecondaryPrivateIpAddressCount" xml:"SecondaryPrivateIpAddressCount,omitempty"`
 	SubnetId                        *string                                 `ec2:"SubnetId" xml:"SubnetId,omitempty"`
 }
@@ -11636,7 +11636,7 @@ type LaunchTemplateInstanceSecondaryInterfaceSpecification struct {
 	InterfaceType         *string                                           `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
 	NetworkCardIndex      *int32                                            `ec2:"NetworkCardIndex" xml:"networkCardIndex,omitempty"`
 	PrivateIpAddressCount *int32                                            `ec2:"PrivateIpAddressCount" xml:"privateIpAddressCount,omitempty"`
-	PrivateIpAddresses    []SecondaryInterfacePrivateIpAddressSpecification `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item,omitempty"`
+	PrivateIpAddresses    []SecondaryInterfacePrivateIpAddressSpecification `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item"`
 	SecondarySubnetId     *string                                           `ec2:"SecondarySubnetId" xml:"secondarySubnetId,omitempty"`
 }
 
@@ -11646,7 +11646,7 @@ type LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest struct {
 	InterfaceType         *string                                                  `ec2:"InterfaceType" xml:"InterfaceType,omitempty"`
 	NetworkCardIndex      *int32                                                   `ec2:"NetworkCardIndex" xml:"NetworkCardIndex,omitempty"`
 	PrivateIpAddressCount *int32                                                   `ec2:"PrivateIpAddressCount" xml:"PrivateIpAddressCount,omitempty"`
-	PrivateIpAddresses    []SecondaryInterfacePrivateIpAddressSpecificationRequest `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>SecondaryInterfacePrivateIpAddressSpecification,omitempty"`
+	PrivateIpAddresses    []SecondaryInterfacePrivateIpAddressSpecificationRequest `ec2:"PrivateIpAddress" xml:"PrivateIpAddress>SecondaryInterfacePrivateIpAddressSpecification"`
 	SecondarySubnetId     *string                                                  `ec2:"SecondarySubnetId" xml:"SecondarySubnetId,omitempty"`
 }
 
@@ -11739,12 +11739,12 @@ type LaunchTemplateSpotMarketOptionsRequest struct {
 
 type LaunchTemplateTagSpecification struct {
 	ResourceType *string `ec2:"ResourceType" xml:"resourceType,omitempty"`
-	Tags         []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags         []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type LaunchTemplateTagSpecificationRequest struct {
 	ResourceType *string `ec2:"ResourceType" xml:"ResourceType,omitempty"`
-	Tags         []Tag   `ec2:"Tag" xml:"Tag>item,omitempty"`
+	Tags         []Tag   `ec2:"Tag" xml:"Tag>item"`
 }
 
 type LaunchTemplateVersion struct {
@@ -11777,13 +11777,13 @@ type LicenseConfigurationRequest struct {
 
 type ListImagesInRecycleBinRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ImageIds   []string `ec2:"ImageId" xml:"ImageId>ImageId,omitempty"`
+	ImageIds   []string `ec2:"ImageId" xml:"ImageId>ImageId"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 }
 
 type ListImagesInRecycleBinResult struct {
-	Images    []ImageRecycleBinInfo `ec2:"ImageSet" xml:"imageSet>item,omitempty"`
+	Images    []ImageRecycleBinInfo `ec2:"ImageSet" xml:"imageSet>item"`
 	NextToken *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -11791,24 +11791,24 @@ type ListSnapshotsInRecycleBinRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxResults  *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken   *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	SnapshotIds []string `ec2:"SnapshotId" xml:"SnapshotId>SnapshotId,omitempty"`
+	SnapshotIds []string `ec2:"SnapshotId" xml:"SnapshotId>SnapshotId"`
 }
 
 type ListSnapshotsInRecycleBinResult struct {
 	NextToken *string                  `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Snapshots []SnapshotRecycleBinInfo `ec2:"SnapshotSet" xml:"snapshotSet>item,omitempty"`
+	Snapshots []SnapshotRecycleBinInfo `ec2:"SnapshotSet" xml:"snapshotSet>item"`
 }
 
 type ListVolumesInRecycleBinRequest struct {
 	DryRun     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxResults *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
-	VolumeIds  []string `ec2:"VolumeId" xml:"VolumeId>VolumeId,omitempty"`
+	VolumeIds  []string `ec2:"VolumeId" xml:"VolumeId>VolumeId"`
 }
 
 type ListVolumesInRecycleBinResult struct {
 	NextToken *string                `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Volumes   []VolumeRecycleBinInfo `ec2:"VolumeSet" xml:"volumeSet>item,omitempty"`
+	Volumes   []VolumeRecycleBinInfo `ec2:"VolumeSet" xml:"volumeSet>item"`
 }
 
 type LoadBalancersConfig struct {
@@ -11822,8 +11822,8 @@ type LoadPermission struct {
 }
 
 type LoadPermissionModifications struct {
-	Add    []LoadPermissionRequest `ec2:"Add" xml:"Add>item,omitempty"`
-	Remove []LoadPermissionRequest `ec2:"Remove" xml:"Remove>item,omitempty"`
+	Add    []LoadPermissionRequest `ec2:"Add" xml:"Add>item"`
+	Remove []LoadPermissionRequest `ec2:"Remove" xml:"Remove>item"`
 }
 
 type LoadPermissionRequest struct {
@@ -11836,7 +11836,7 @@ type LocalGateway struct {
 	OutpostArn     *string `ec2:"OutpostArn" xml:"outpostArn,omitempty"`
 	OwnerId        *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State          *string `ec2:"State" xml:"state,omitempty"`
-	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type LocalGatewayRoute struct {
@@ -11862,7 +11862,7 @@ type LocalGatewayRouteTable struct {
 	OwnerId                   *string      `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State                     *string      `ec2:"State" xml:"state,omitempty"`
 	StateReason               *StateReason `ec2:"StateReason" xml:"stateReason,omitempty"`
-	Tags                      []Tag        `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                      []Tag        `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type LocalGatewayRouteTableVirtualInterfaceGroupAssociation struct {
@@ -11873,7 +11873,7 @@ type LocalGatewayRouteTableVirtualInterfaceGroupAssociation struct {
 	LocalGatewayVirtualInterfaceGroupId                      *string `ec2:"LocalGatewayVirtualInterfaceGroupId" xml:"localGatewayVirtualInterfaceGroupId,omitempty"`
 	OwnerId                                                  *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State                                                    *string `ec2:"State" xml:"state,omitempty"`
-	Tags                                                     []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                                     []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type LocalGatewayRouteTableVpcAssociation struct {
@@ -11883,7 +11883,7 @@ type LocalGatewayRouteTableVpcAssociation struct {
 	LocalGatewayRouteTableVpcAssociationId *string `ec2:"LocalGatewayRouteTableVpcAssociationId" xml:"localGatewayRouteTableVpcAssociationId,omitempty"`
 	OwnerId                                *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State                                  *string `ec2:"State" xml:"state,omitempty"`
-	Tags                                   []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                   []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId                                  *string `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -11900,7 +11900,7 @@ type LocalGatewayVirtualInterface struct {
 	PeerAddress                         *string `ec2:"PeerAddress" xml:"peerAddress,omitempty"`
 	PeerBgpAsn                          *int32  `ec2:"PeerBgpAsn" xml:"peerBgpAsn,omitempty"`
 	PeerBgpAsnExtended                  *int64  `ec2:"PeerBgpAsnExtended" xml:"peerBgpAsnExtended,omitempty"`
-	Tags                                []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	Vlan                                *int32  `ec2:"Vlan" xml:"vlan,omitempty"`
 }
 
@@ -11911,9 +11911,9 @@ type LocalGatewayVirtualInterfaceGroup struct {
 	LocalGatewayId                       *string  `ec2:"LocalGatewayId" xml:"localGatewayId,omitempty"`
 	LocalGatewayVirtualInterfaceGroupArn *string  `ec2:"LocalGatewayVirtualInterfaceGroupArn" xml:"localGatewayVirtualInterfaceGroupArn,omitempty"`
 	LocalGatewayVirtualInterfaceGroupId  *string  `ec2:"LocalGatewayVirtualInterfaceGroupId" xml:"localGatewayVirtualInterfaceGroupId,omitempty"`
-	LocalGatewayVirtualInterfaceIds      []string `ec2:"LocalGatewayVirtualInterfaceIdSet" xml:"localGatewayVirtualInterfaceIdSet>item,omitempty"`
+	LocalGatewayVirtualInterfaceIds      []string `ec2:"LocalGatewayVirtualInterfaceIdSet" xml:"localGatewayVirtualInterfaceIdSet>item"`
 	OwnerId                              *string  `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	Tags                                 []Tag    `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                 []Tag    `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type LockSnapshotRequest struct {
@@ -11950,7 +11950,7 @@ type LockedSnapshotsInfo struct {
 
 type MacHost struct {
 	HostId                       *string  `ec2:"HostId" xml:"hostId,omitempty"`
-	MacOSLatestSupportedVersions []string `ec2:"MacOSLatestSupportedVersionSet" xml:"macOSLatestSupportedVersionSet>item,omitempty"`
+	MacOSLatestSupportedVersions []string `ec2:"MacOSLatestSupportedVersionSet" xml:"macOSLatestSupportedVersionSet>item"`
 }
 
 type MacModificationTask struct {
@@ -11958,7 +11958,7 @@ type MacModificationTask struct {
 	MacModificationTaskId              *string                                    `ec2:"MacModificationTaskId" xml:"macModificationTaskId,omitempty"`
 	MacSystemIntegrityProtectionConfig *MacSystemIntegrityProtectionConfiguration `ec2:"MacSystemIntegrityProtectionConfig" xml:"macSystemIntegrityProtectionConfig,omitempty"`
 	StartTime                          *time.Time                                 `ec2:"StartTime" xml:"startTime,omitempty"`
-	Tags                               []Tag                                      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                               []Tag                                      `ec2:"TagSet" xml:"tagSet>item"`
 	TaskState                          *string                                    `ec2:"TaskState" xml:"taskState,omitempty"`
 	TaskType                           *string                                    `ec2:"TaskType" xml:"taskType,omitempty"`
 }
@@ -12001,7 +12001,7 @@ type ManagedPrefixList struct {
 	PrefixListName                    *string `ec2:"PrefixListName" xml:"prefixListName,omitempty"`
 	State                             *string `ec2:"State" xml:"state,omitempty"`
 	StateMessage                      *string `ec2:"StateMessage" xml:"stateMessage,omitempty"`
-	Tags                              []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                              []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	Version                           *int64  `ec2:"Version" xml:"version,omitempty"`
 }
 
@@ -12010,7 +12010,7 @@ type ManagedResourceVisibilitySettings struct {
 }
 
 type MediaAcceleratorInfo struct {
-	Accelerators          []MediaDeviceInfo `ec2:"Accelerators" xml:"accelerators>item,omitempty"`
+	Accelerators          []MediaDeviceInfo `ec2:"Accelerators" xml:"accelerators>item"`
 	TotalMediaMemoryInMiB *int32            `ec2:"TotalMediaMemoryInMiB" xml:"totalMediaMemoryInMiB,omitempty"`
 }
 
@@ -12051,7 +12051,7 @@ type MemoryMiBRequest struct {
 
 type MetricDataResult struct {
 	Dimension    *CapacityManagerDimension `ec2:"Dimension" xml:"dimension,omitempty"`
-	MetricValues []MetricValue             `ec2:"MetricValueSet" xml:"metricValueSet>item,omitempty"`
+	MetricValues []MetricValue             `ec2:"MetricValueSet" xml:"metricValueSet>item"`
 	Timestamp    *time.Time                `ec2:"Timestamp" xml:"timestamp,omitempty"`
 }
 
@@ -12124,7 +12124,7 @@ type ModifyClientVpnEndpointRequest struct {
 	DisconnectOnSessionTimeout    *bool                                      `ec2:"DisconnectOnSessionTimeout" xml:"DisconnectOnSessionTimeout,omitempty"`
 	DnsServers                    *DnsServersOptionsModifyStructure          `ec2:"DnsServers" xml:"DnsServers,omitempty"`
 	DryRun                        *bool                                      `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SecurityGroupIds              []string                                   `ec2:"SecurityGroupId" xml:"SecurityGroupId>item,omitempty"`
+	SecurityGroupIds              []string                                   `ec2:"SecurityGroupId" xml:"SecurityGroupId>item"`
 	SelfServicePortal             *string                                    `ec2:"SelfServicePortal" xml:"SelfServicePortal,omitempty"`
 	ServerCertificateArn          *string                                    `ec2:"ServerCertificateArn" xml:"ServerCertificateArn,omitempty"`
 	SessionTimeoutHours           *int32                                     `ec2:"SessionTimeoutHours" xml:"SessionTimeoutHours,omitempty"`
@@ -12162,7 +12162,7 @@ type ModifyFleetRequest struct {
 	DryRun                          *bool                               `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ExcessCapacityTerminationPolicy *string                             `ec2:"ExcessCapacityTerminationPolicy" xml:"ExcessCapacityTerminationPolicy,omitempty"`
 	FleetId                         *string                             `ec2:"FleetId,required" xml:"FleetId,omitempty"`
-	LaunchTemplateConfigs           []FleetLaunchTemplateConfigRequest  `ec2:"LaunchTemplateConfig" xml:"LaunchTemplateConfig>item,omitempty"`
+	LaunchTemplateConfigs           []FleetLaunchTemplateConfigRequest  `ec2:"LaunchTemplateConfig" xml:"LaunchTemplateConfig>item"`
 	TargetCapacitySpecification     *TargetCapacitySpecificationRequest `ec2:"TargetCapacitySpecification" xml:"TargetCapacitySpecification,omitempty"`
 }
 
@@ -12178,9 +12178,9 @@ type ModifyFpgaImageAttributeRequest struct {
 	LoadPermission *LoadPermissionModifications `ec2:"LoadPermission" xml:"LoadPermission,omitempty"`
 	Name           *string                      `ec2:"Name" xml:"Name,omitempty"`
 	OperationType  *string                      `ec2:"OperationType" xml:"OperationType,omitempty"`
-	ProductCodes   []string                     `ec2:"ProductCode" xml:"ProductCode>ProductCode,omitempty"`
-	UserGroups     []string                     `ec2:"UserGroup" xml:"UserGroup>UserGroup,omitempty"`
-	UserIds        []string                     `ec2:"UserId" xml:"UserId>UserId,omitempty"`
+	ProductCodes   []string                     `ec2:"ProductCode" xml:"ProductCode>ProductCode"`
+	UserGroups     []string                     `ec2:"UserGroup" xml:"UserGroup>UserGroup"`
+	UserIds        []string                     `ec2:"UserId" xml:"UserId>UserId"`
 }
 
 type ModifyFpgaImageAttributeResult struct {
@@ -12189,7 +12189,7 @@ type ModifyFpgaImageAttributeResult struct {
 
 type ModifyHostsRequest struct {
 	AutoPlacement   *string  `ec2:"AutoPlacement" xml:"autoPlacement,omitempty"`
-	HostIds         []string `ec2:"HostId,required" xml:"hostId>item,omitempty"`
+	HostIds         []string `ec2:"HostId,required" xml:"hostId>item"`
 	HostMaintenance *string  `ec2:"HostMaintenance" xml:"HostMaintenance,omitempty"`
 	HostRecovery    *string  `ec2:"HostRecovery" xml:"HostRecovery,omitempty"`
 	InstanceFamily  *string  `ec2:"InstanceFamily" xml:"InstanceFamily,omitempty"`
@@ -12197,8 +12197,8 @@ type ModifyHostsRequest struct {
 }
 
 type ModifyHostsResult struct {
-	Successful   []string           `ec2:"Successful" xml:"successful>item,omitempty"`
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Successful   []string           `ec2:"Successful" xml:"successful>item"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type ModifyIdFormatRequest struct {
@@ -12220,23 +12220,23 @@ type ModifyImageAttributeRequest struct {
 	ImdsSupport            *AttributeValue                `ec2:"ImdsSupport" xml:"ImdsSupport,omitempty"`
 	LaunchPermission       *LaunchPermissionModifications `ec2:"LaunchPermission" xml:"LaunchPermission,omitempty"`
 	OperationType          *string                        `ec2:"OperationType" xml:"OperationType,omitempty"`
-	OrganizationArns       []string                       `ec2:"OrganizationArn" xml:"OrganizationArn>OrganizationArn,omitempty"`
-	OrganizationalUnitArns []string                       `ec2:"OrganizationalUnitArn" xml:"OrganizationalUnitArn>OrganizationalUnitArn,omitempty"`
-	ProductCodes           []string                       `ec2:"ProductCode" xml:"ProductCode>ProductCode,omitempty"`
-	UserGroups             []string                       `ec2:"UserGroup" xml:"UserGroup>UserGroup,omitempty"`
-	UserIds                []string                       `ec2:"UserId" xml:"UserId>UserId,omitempty"`
+	OrganizationArns       []string                       `ec2:"OrganizationArn" xml:"OrganizationArn>OrganizationArn"`
+	OrganizationalUnitArns []string                       `ec2:"OrganizationalUnitArn" xml:"OrganizationalUnitArn>OrganizationalUnitArn"`
+	ProductCodes           []string                       `ec2:"ProductCode" xml:"ProductCode>ProductCode"`
+	UserGroups             []string                       `ec2:"UserGroup" xml:"UserGroup>UserGroup"`
+	UserIds                []string                       `ec2:"UserId" xml:"UserId>UserId"`
 	Value                  *string                        `ec2:"Value" xml:"Value,omitempty"`
 }
 
 type ModifyInstanceAttributeRequest struct {
 	Attribute                         *string                                   `ec2:"Attribute" xml:"attribute,omitempty"`
-	BlockDeviceMappings               []InstanceBlockDeviceMappingSpecification `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings               []InstanceBlockDeviceMappingSpecification `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	DisableApiStop                    *AttributeBooleanValue                    `ec2:"DisableApiStop" xml:"DisableApiStop,omitempty"`
 	DisableApiTermination             *AttributeBooleanValue                    `ec2:"DisableApiTermination" xml:"disableApiTermination,omitempty"`
 	DryRun                            *bool                                     `ec2:"DryRun" xml:"dryRun,omitempty"`
 	EbsOptimized                      *AttributeBooleanValue                    `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
 	EnaSupport                        *AttributeBooleanValue                    `ec2:"EnaSupport" xml:"enaSupport,omitempty"`
-	Groups                            []string                                  `ec2:"GroupId" xml:"GroupId>groupId,omitempty"`
+	Groups                            []string                                  `ec2:"GroupId" xml:"GroupId>groupId"`
 	InstanceId                        *string                                   `ec2:"InstanceId,required" xml:"instanceId,omitempty"`
 	InstanceInitiatedShutdownBehavior *AttributeValue                           `ec2:"InstanceInitiatedShutdownBehavior" xml:"instanceInitiatedShutdownBehavior,omitempty"`
 	InstanceType                      *AttributeValue                           `ec2:"InstanceType" xml:"instanceType,omitempty"`
@@ -12267,7 +12267,7 @@ type ModifyInstanceConnectEndpointRequest struct {
 	InstanceConnectEndpointId *string  `ec2:"InstanceConnectEndpointId,required" xml:"InstanceConnectEndpointId,omitempty"`
 	IpAddressType             *string  `ec2:"IpAddressType" xml:"IpAddressType,omitempty"`
 	PreserveClientIp          *bool    `ec2:"PreserveClientIp" xml:"PreserveClientIp,omitempty"`
-	SecurityGroupIds          []string `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
+	SecurityGroupIds          []string `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
 }
 
 type ModifyInstanceConnectEndpointResult struct {
@@ -12292,12 +12292,12 @@ type ModifyInstanceCpuOptionsResult struct {
 type ModifyInstanceCreditSpecificationRequest struct {
 	ClientToken                  *string                              `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun                       *bool                                `ec2:"DryRun" xml:"DryRun,omitempty"`
-	InstanceCreditSpecifications []InstanceCreditSpecificationRequest `ec2:"InstanceCreditSpecification,required" xml:"InstanceCreditSpecification>item,omitempty"`
+	InstanceCreditSpecifications []InstanceCreditSpecificationRequest `ec2:"InstanceCreditSpecification,required" xml:"InstanceCreditSpecification>item"`
 }
 
 type ModifyInstanceCreditSpecificationResult struct {
-	SuccessfulInstanceCreditSpecifications   []SuccessfulInstanceCreditSpecificationItem   `ec2:"SuccessfulInstanceCreditSpecificationSet" xml:"successfulInstanceCreditSpecificationSet>item,omitempty"`
-	UnsuccessfulInstanceCreditSpecifications []UnsuccessfulInstanceCreditSpecificationItem `ec2:"UnsuccessfulInstanceCreditSpecificationSet" xml:"unsuccessfulInstanceCreditSpecificationSet>item,omitempty"`
+	SuccessfulInstanceCreditSpecifications   []SuccessfulInstanceCreditSpecificationItem   `ec2:"SuccessfulInstanceCreditSpecificationSet" xml:"successfulInstanceCreditSpecificationSet>item"`
+	UnsuccessfulInstanceCreditSpecifications []UnsuccessfulInstanceCreditSpecificationItem `ec2:"UnsuccessfulInstanceCreditSpecificationSet" xml:"unsuccessfulInstanceCreditSpecificationSet>item"`
 }
 
 type ModifyInstanceEventStartTimeRequest struct {
@@ -12316,7 +12316,7 @@ type ModifyInstanceEventWindowRequest struct {
 	DryRun                *bool                                 `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InstanceEventWindowId *string                               `ec2:"InstanceEventWindowId,required" xml:"InstanceEventWindowId,omitempty"`
 	Name                  *string                               `ec2:"Name" xml:"Name,omitempty"`
-	TimeRanges            []InstanceEventWindowTimeRangeRequest `ec2:"TimeRange" xml:"TimeRange>member,omitempty"`
+	TimeRanges            []InstanceEventWindowTimeRangeRequest `ec2:"TimeRange" xml:"TimeRange>member"`
 }
 
 type ModifyInstanceEventWindowResult struct {
@@ -12391,7 +12391,7 @@ type ModifyInstancePlacementResult struct {
 }
 
 type ModifyIpamPolicyAllocationRulesRequest struct {
-	AllocationRules []IpamPolicyAllocationRuleRequest `ec2:"AllocationRule" xml:"AllocationRule>item,omitempty"`
+	AllocationRules []IpamPolicyAllocationRuleRequest `ec2:"AllocationRule" xml:"AllocationRule>item"`
 	DryRun          *bool                             `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamPolicyId    *string                           `ec2:"IpamPolicyId,required" xml:"IpamPolicyId,omitempty"`
 	Locale          *string                           `ec2:"Locale,required" xml:"Locale,omitempty"`
@@ -12413,7 +12413,7 @@ type ModifyIpamPoolAllocationResult struct {
 }
 
 type ModifyIpamPoolRequest struct {
-	AddAllocationResourceTags           []RequestIpamResourceTag `ec2:"AddAllocationResourceTag" xml:"AddAllocationResourceTag>item,omitempty"`
+	AddAllocationResourceTags           []RequestIpamResourceTag `ec2:"AddAllocationResourceTag" xml:"AddAllocationResourceTag>item"`
 	AllocationDefaultNetmaskLength      *int32                   `ec2:"AllocationDefaultNetmaskLength" xml:"AllocationDefaultNetmaskLength,omitempty"`
 	AllocationMaxNetmaskLength          *int32                   `ec2:"AllocationMaxNetmaskLength" xml:"AllocationMaxNetmaskLength,omitempty"`
 	AllocationMinNetmaskLength          *int32                   `ec2:"AllocationMinNetmaskLength" xml:"AllocationMinNetmaskLength,omitempty"`
@@ -12422,7 +12422,7 @@ type ModifyIpamPoolRequest struct {
 	Description                         *string                  `ec2:"Description" xml:"Description,omitempty"`
 	DryRun                              *bool                    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamPoolId                          *string                  `ec2:"IpamPoolId,required" xml:"IpamPoolId,omitempty"`
-	RemoveAllocationResourceTags        []RequestIpamResourceTag `ec2:"RemoveAllocationResourceTag" xml:"RemoveAllocationResourceTag>item,omitempty"`
+	RemoveAllocationResourceTags        []RequestIpamResourceTag `ec2:"RemoveAllocationResourceTag" xml:"RemoveAllocationResourceTag>item"`
 }
 
 type ModifyIpamPoolResult struct {
@@ -12433,7 +12433,7 @@ type ModifyIpamPrefixListResolverRequest struct {
 	Description              *string                             `ec2:"Description" xml:"Description,omitempty"`
 	DryRun                   *bool                               `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamPrefixListResolverId *string                             `ec2:"IpamPrefixListResolverId,required" xml:"IpamPrefixListResolverId,omitempty"`
-	Rules                    []IpamPrefixListResolverRuleRequest `ec2:"Rule" xml:"Rule>Rule,omitempty"`
+	Rules                    []IpamPrefixListResolverRuleRequest `ec2:"Rule" xml:"Rule>Rule"`
 }
 
 type ModifyIpamPrefixListResolverResult struct {
@@ -12453,13 +12453,13 @@ type ModifyIpamPrefixListResolverTargetResult struct {
 }
 
 type ModifyIpamRequest struct {
-	AddOperatingRegions    []AddIpamOperatingRegion    `ec2:"AddOperatingRegion" xml:"AddOperatingRegion>member,omitempty"`
+	AddOperatingRegions    []AddIpamOperatingRegion    `ec2:"AddOperatingRegion" xml:"AddOperatingRegion>member"`
 	Description            *string                     `ec2:"Description" xml:"Description,omitempty"`
 	DryRun                 *bool                       `ec2:"DryRun" xml:"DryRun,omitempty"`
 	EnablePrivateGua       *bool                       `ec2:"EnablePrivateGua" xml:"EnablePrivateGua,omitempty"`
 	IpamId                 *string                     `ec2:"IpamId,required" xml:"IpamId,omitempty"`
 	MeteredAccount         *string                     `ec2:"MeteredAccount" xml:"MeteredAccount,omitempty"`
-	RemoveOperatingRegions []RemoveIpamOperatingRegion `ec2:"RemoveOperatingRegion" xml:"RemoveOperatingRegion>member,omitempty"`
+	RemoveOperatingRegions []RemoveIpamOperatingRegion `ec2:"RemoveOperatingRegion" xml:"RemoveOperatingRegion>member"`
 	Tier                   *string                     `ec2:"Tier" xml:"Tier,omitempty"`
 }
 
@@ -12478,13 +12478,13 @@ type ModifyIpamResourceCidrResult struct {
 }
 
 type ModifyIpamResourceDiscoveryRequest struct {
-	AddOperatingRegions                []AddIpamOperatingRegion                `ec2:"AddOperatingRegion" xml:"AddOperatingRegion>member,omitempty"`
-	AddOrganizationalUnitExclusions    []AddIpamOrganizationalUnitExclusion    `ec2:"AddOrganizationalUnitExclusion" xml:"AddOrganizationalUnitExclusion>member,omitempty"`
+	AddOperatingRegions                []AddIpamOperatingRegion                `ec2:"AddOperatingRegion" xml:"AddOperatingRegion>member"`
+	AddOrganizationalUnitExclusions    []AddIpamOrganizationalUnitExclusion    `ec2:"AddOrganizationalUnitExclusion" xml:"AddOrganizationalUnitExclusion>member"`
 	Description                        *string                                 `ec2:"Description" xml:"Description,omitempty"`
 	DryRun                             *bool                                   `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamResourceDiscoveryId            *string                                 `ec2:"IpamResourceDiscoveryId,required" xml:"IpamResourceDiscoveryId,omitempty"`
-	RemoveOperatingRegions             []RemoveIpamOperatingRegion             `ec2:"RemoveOperatingRegion" xml:"RemoveOperatingRegion>member,omitempty"`
-	RemoveOrganizationalUnitExclusions []RemoveIpamOrganizationalUnitExclusion `ec2:"RemoveOrganizationalUnitExclusion" xml:"RemoveOrganizationalUnitExclusion>member,omitempty"`
+	RemoveOperatingRegions             []RemoveIpamOperatingRegion             `ec2:"RemoveOperatingRegion" xml:"RemoveOperatingRegion>member"`
+	RemoveOrganizationalUnitExclusions []RemoveIpamOrganizationalUnitExclusion `ec2:"RemoveOrganizationalUnitExclusion" xml:"RemoveOrganizationalUnitExclusion>member"`
 }
 
 type ModifyIpamResourceDiscoveryResult struct {
@@ -12533,14 +12533,14 @@ type ModifyLocalGatewayRouteResult struct {
 }
 
 type ModifyManagedPrefixListRequest struct {
-	AddEntries                        []AddPrefixListEntry    `ec2:"AddEntry" xml:"AddEntry>member,omitempty"`
+	AddEntries                        []AddPrefixListEntry    `ec2:"AddEntry" xml:"AddEntry>member"`
 	CurrentVersion                    *int64                  `ec2:"CurrentVersion" xml:"CurrentVersion,omitempty"`
 	DryRun                            *bool                   `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpamPrefixListResolverSyncEnabled *bool                   `ec2:"IpamPrefixListResolverSyncEnabled" xml:"IpamPrefixListResolverSyncEnabled,omitempty"`
 	MaxEntries                        *int32                  `ec2:"MaxEntries" xml:"MaxEntries,omitempty"`
 	PrefixListId                      *string                 `ec2:"PrefixListId,required" xml:"PrefixListId,omitempty"`
 	PrefixListName                    *string                 `ec2:"PrefixListName" xml:"PrefixListName,omitempty"`
-	RemoveEntries                     []RemovePrefixListEntry `ec2:"RemoveEntry" xml:"RemoveEntry>member,omitempty"`
+	RemoveEntries                     []RemovePrefixListEntry `ec2:"RemoveEntry" xml:"RemoveEntry>member"`
 }
 
 type ModifyManagedPrefixListResult struct {
@@ -12558,14 +12558,14 @@ type ModifyManagedResourceVisibilityResult struct {
 
 type ModifyNetworkInterfaceAttributeRequest struct {
 	AssociatePublicIpAddress        *bool                                   `ec2:"AssociatePublicIpAddress" xml:"AssociatePublicIpAddress,omitempty"`
-	AssociatedSubnetIds             []string                                `ec2:"AssociatedSubnetId" xml:"AssociatedSubnetId>AssociatedSubnetId,omitempty"`
+	AssociatedSubnetIds             []string                                `ec2:"AssociatedSubnetId" xml:"AssociatedSubnetId>AssociatedSubnetId"`
 	Attachment                      *NetworkInterfaceAttachmentChanges      `ec2:"Attachment" xml:"attachment,omitempty"`
 	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest `ec2:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification,omitempty"`
 	Description                     *AttributeValue                         `ec2:"Description" xml:"description,omitempty"`
 	DryRun                          *bool                                   `ec2:"DryRun" xml:"dryRun,omitempty"`
 	EnaSrdSpecification             *EnaSrdSpecification                    `ec2:"EnaSrdSpecification" xml:"EnaSrdSpecification,omitempty"`
 	EnablePrimaryIpv6               *bool                                   `ec2:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6,omitempty"`
-	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
+	Groups                          []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
 	NetworkInterfaceId              *string                                 `ec2:"NetworkInterfaceId,required" xml:"networkInterfaceId,omitempty"`
 	SourceDestCheck                 *AttributeBooleanValue                  `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
 }
@@ -12594,8 +12594,8 @@ type ModifyPublicIpDnsNameOptionsResult struct {
 
 type ModifyReservedInstancesRequest struct {
 	ClientToken          *string                          `ec2:"ClientToken" xml:"clientToken,omitempty"`
-	ReservedInstancesIds []string                         `ec2:"ReservedInstancesId,required" xml:"ReservedInstancesId>ReservedInstancesId,omitempty"`
-	TargetConfigurations []ReservedInstancesConfiguration `ec2:"ReservedInstancesConfigurationSetItemType,required" xml:"ReservedInstancesConfigurationSetItemType>item,omitempty"`
+	ReservedInstancesIds []string                         `ec2:"ReservedInstancesId,required" xml:"ReservedInstancesId>ReservedInstancesId"`
+	TargetConfigurations []ReservedInstancesConfiguration `ec2:"ReservedInstancesConfigurationSetItemType,required" xml:"ReservedInstancesConfigurationSetItemType>item"`
 }
 
 type ModifyReservedInstancesResult struct {
@@ -12617,7 +12617,7 @@ type ModifyRouteServerResult struct {
 type ModifySecurityGroupRulesRequest struct {
 	DryRun             *bool                     `ec2:"DryRun" xml:"DryRun,omitempty"`
 	GroupId            *string                   `ec2:"GroupId,required" xml:"GroupId,omitempty"`
-	SecurityGroupRules []SecurityGroupRuleUpdate `ec2:"SecurityGroupRule,required" xml:"SecurityGroupRule>item,omitempty"`
+	SecurityGroupRules []SecurityGroupRuleUpdate `ec2:"SecurityGroupRule,required" xml:"SecurityGroupRule>item"`
 }
 
 type ModifySecurityGroupRulesResult struct {
@@ -12628,10 +12628,10 @@ type ModifySnapshotAttributeRequest struct {
 	Attribute              *string                              `ec2:"Attribute" xml:"Attribute,omitempty"`
 	CreateVolumePermission *CreateVolumePermissionModifications `ec2:"CreateVolumePermission" xml:"CreateVolumePermission,omitempty"`
 	DryRun                 *bool                                `ec2:"DryRun" xml:"dryRun,omitempty"`
-	GroupNames             []string                             `ec2:"UserGroup" xml:"UserGroup>GroupName,omitempty"`
+	GroupNames             []string                             `ec2:"UserGroup" xml:"UserGroup>GroupName"`
 	OperationType          *string                              `ec2:"OperationType" xml:"OperationType,omitempty"`
 	SnapshotId             *string                              `ec2:"SnapshotId,required" xml:"SnapshotId,omitempty"`
-	UserIds                []string                             `ec2:"UserId" xml:"UserId>UserId,omitempty"`
+	UserIds                []string                             `ec2:"UserId" xml:"UserId>UserId"`
 }
 
 type ModifySnapshotTierRequest struct {
@@ -12648,7 +12648,7 @@ type ModifySnapshotTierResult struct {
 type ModifySpotFleetRequestRequest struct {
 	Context                         *string                `ec2:"Context" xml:"Context,omitempty"`
 	ExcessCapacityTerminationPolicy *string                `ec2:"ExcessCapacityTerminationPolicy" xml:"excessCapacityTerminationPolicy,omitempty"`
-	LaunchTemplateConfigs           []LaunchTemplateConfig `ec2:"LaunchTemplateConfig" xml:"LaunchTemplateConfig>item,omitempty"`
+	LaunchTemplateConfigs           []LaunchTemplateConfig `ec2:"LaunchTemplateConfig" xml:"LaunchTemplateConfig>item"`
 	OnDemandTargetCapacity          *int32                 `ec2:"OnDemandTargetCapacity" xml:"OnDemandTargetCapacity,omitempty"`
 	SpotFleetRequestId              *string                `ec2:"SpotFleetRequestId,required" xml:"spotFleetRequestId,omitempty"`
 	TargetCapacity                  *int32                 `ec2:"TargetCapacity" xml:"targetCapacity,omitempty"`
@@ -12673,9 +12673,9 @@ type ModifySubnetAttributeRequest struct {
 }
 
 type ModifyTrafficMirrorFilterNetworkServicesRequest struct {
-	AddNetworkServices    []string `ec2:"AddNetworkService" xml:"AddNetworkService>item,omitempty"`
+	AddNetworkServices    []string `ec2:"AddNetworkService" xml:"AddNetworkService>item"`
 	DryRun                *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	RemoveNetworkServices []string `ec2:"RemoveNetworkService" xml:"RemoveNetworkService>item,omitempty"`
+	RemoveNetworkServices []string `ec2:"RemoveNetworkService" xml:"RemoveNetworkService>item"`
 	TrafficMirrorFilterId *string  `ec2:"TrafficMirrorFilterId,required" xml:"TrafficMirrorFilterId,omitempty"`
 }
 
@@ -12689,7 +12689,7 @@ type ModifyTrafficMirrorFilterRuleRequest struct {
 	DestinationPortRange      *TrafficMirrorPortRangeRequest `ec2:"DestinationPortRange" xml:"DestinationPortRange,omitempty"`
 	DryRun                    *bool                          `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Protocol                  *int32                         `ec2:"Protocol" xml:"Protocol,omitempty"`
-	RemoveFields              []string                       `ec2:"RemoveField" xml:"RemoveField>member,omitempty"`
+	RemoveFields              []string                       `ec2:"RemoveField" xml:"RemoveField>member"`
 	RuleAction                *string                        `ec2:"RuleAction" xml:"RuleAction,omitempty"`
 	RuleNumber                *int32                         `ec2:"RuleNumber" xml:"RuleNumber,omitempty"`
 	SourceCidrBlock           *string                        `ec2:"SourceCidrBlock" xml:"SourceCidrBlock,omitempty"`
@@ -12706,7 +12706,7 @@ type ModifyTrafficMirrorSessionRequest struct {
 	Description            *string  `ec2:"Description" xml:"Description,omitempty"`
 	DryRun                 *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	PacketLength           *int32   `ec2:"PacketLength" xml:"PacketLength,omitempty"`
-	RemoveFields           []string `ec2:"RemoveField" xml:"RemoveField>member,omitempty"`
+	RemoveFields           []string `ec2:"RemoveField" xml:"RemoveField>member"`
 	SessionNumber          *int32   `ec2:"SessionNumber" xml:"SessionNumber,omitempty"`
 	TrafficMirrorFilterId  *string  `ec2:"TrafficMirrorFilterId" xml:"TrafficMirrorFilterId,omitempty"`
 	TrafficMirrorSessionId *string  `ec2:"TrafficMirrorSessionId,required" xml:"TrafficMirrorSessionId,omitempty"`
@@ -12719,9 +12719,9 @@ type ModifyTrafficMirrorSessionResult struct {
 }
 
 type ModifyTransitGatewayMeteringPolicyRequest struct {
-	AddMiddleboxAttachmentIds      []string `ec2:"AddMiddleboxAttachmentId" xml:"AddMiddleboxAttachmentId>member,omitempty"`
+	AddMiddleboxAttachmentIds      []string `ec2:"AddMiddleboxAttachmentId" xml:"AddMiddleboxAttachmentId>member"`
 	DryRun                         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	RemoveMiddleboxAttachmentIds   []string `ec2:"RemoveMiddleboxAttachmentId" xml:"RemoveMiddleboxAttachmentId>member,omitempty"`
+	RemoveMiddleboxAttachmentIds   []string `ec2:"RemoveMiddleboxAttachmentId" xml:"RemoveMiddleboxAttachmentId>member"`
 	TransitGatewayMeteringPolicyId *string  `ec2:"TransitGatewayMeteringPolicyId,required" xml:"TransitGatewayMeteringPolicyId,omitempty"`
 }
 
@@ -12730,7 +12730,7 @@ type ModifyTransitGatewayMeteringPolicyResult struct {
 }
 
 type ModifyTransitGatewayOptions struct {
-	AddTransitGatewayCidrBlocks     []string `ec2:"AddTransitGatewayCidrBlocks" xml:"AddTransitGatewayCidrBlocks>item,omitempty"`
+	AddTransitGatewayCidrBlocks     []string `ec2:"AddTransitGatewayCidrBlocks" xml:"AddTransitGatewayCidrBlocks>item"`
 	AmazonSideAsn                   *int64   `ec2:"AmazonSideAsn" xml:"AmazonSideAsn,omitempty"`
 	AssociationDefaultRouteTableId  *string  `ec2:"AssociationDefaultRouteTableId" xml:"AssociationDefaultRouteTableId,omitempty"`
 	AutoAcceptSharedAttachments     *string  `ec2:"AutoAcceptSharedAttachments" xml:"AutoAcceptSharedAttachments,omitempty"`
@@ -12739,7 +12739,7 @@ type ModifyTransitGatewayOptions struct {
 	DnsSupport                      *string  `ec2:"DnsSupport" xml:"DnsSupport,omitempty"`
 	EncryptionSupport               *string  `ec2:"EncryptionSupport" xml:"EncryptionSupport,omitempty"`
 	PropagationDefaultRouteTableId  *string  `ec2:"PropagationDefaultRouteTableId" xml:"PropagationDefaultRouteTableId,omitempty"`
-	RemoveTransitGatewayCidrBlocks  []string `ec2:"RemoveTransitGatewayCidrBlocks" xml:"RemoveTransitGatewayCidrBlocks>item,omitempty"`
+	RemoveTransitGatewayCidrBlocks  []string `ec2:"RemoveTransitGatewayCidrBlocks" xml:"RemoveTransitGatewayCidrBlocks>item"`
 	SecurityGroupReferencingSupport *string  `ec2:"SecurityGroupReferencingSupport" xml:"SecurityGroupReferencingSupport,omitempty"`
 	VpnEcmpSupport                  *string  `ec2:"VpnEcmpSupport" xml:"VpnEcmpSupport,omitempty"`
 }
@@ -12768,10 +12768,10 @@ type ModifyTransitGatewayResult struct {
 }
 
 type ModifyTransitGatewayVpcAttachmentRequest struct {
-	AddSubnetIds               []string                                         `ec2:"AddSubnetIds" xml:"AddSubnetIds>item,omitempty"`
+	AddSubnetIds               []string                                         `ec2:"AddSubnetIds" xml:"AddSubnetIds>item"`
 	DryRun                     *bool                                            `ec2:"DryRun" xml:"DryRun,omitempty"`
 	Options                    *ModifyTransitGatewayVpcAttachmentRequestOptions `ec2:"Options" xml:"Options,omitempty"`
-	RemoveSubnetIds            []string                                         `ec2:"RemoveSubnetIds" xml:"RemoveSubnetIds>item,omitempty"`
+	RemoveSubnetIds            []string                                         `ec2:"RemoveSubnetIds" xml:"RemoveSubnetIds>item"`
 	TransitGatewayAttachmentId *string                                          `ec2:"TransitGatewayAttachmentId,required" xml:"TransitGatewayAttachmentId,omitempty"`
 }
 
@@ -12787,20 +12787,20 @@ type ModifyTransitGatewayVpcAttachmentResult struct {
 }
 
 type ModifyVerifiedAccessEndpointCidrOptions struct {
-	PortRanges []ModifyVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item,omitempty"`
+	PortRanges []ModifyVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item"`
 }
 
 type ModifyVerifiedAccessEndpointEniOptions struct {
 	Port       *int32                                  `ec2:"Port" xml:"Port,omitempty"`
-	PortRanges []ModifyVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item,omitempty"`
+	PortRanges []ModifyVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item"`
 	Protocol   *string                                 `ec2:"Protocol" xml:"Protocol,omitempty"`
 }
 
 type ModifyVerifiedAccessEndpointLoadBalancerOptions struct {
 	Port       *int32                                  `ec2:"Port" xml:"Port,omitempty"`
-	PortRanges []ModifyVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item,omitempty"`
+	PortRanges []ModifyVerifiedAccessEndpointPortRange `ec2:"PortRange" xml:"PortRange>item"`
 	Protocol   *string                                 `ec2:"Protocol" xml:"Protocol,omitempty"`
-	SubnetIds  []string                                `ec2:"SubnetId" xml:"SubnetId>item,omitempty"`
+	SubnetIds  []string                                `ec2:"SubnetId" xml:"SubnetId>item"`
 }
 
 type ModifyVerifiedAccessEndpointPolicyRequest struct {
@@ -12826,7 +12826,7 @@ type ModifyVerifiedAccessEndpointPortRange struct {
 type ModifyVerifiedAccessEndpointRdsOptions struct {
 	Port        *int32   `ec2:"Port" xml:"Port,omitempty"`
 	RdsEndpoint *string  `ec2:"RdsEndpoint" xml:"RdsEndpoint,omitempty"`
-	SubnetIds   []string `ec2:"SubnetId" xml:"SubnetId>item,omitempty"`
+	SubnetIds   []string `ec2:"SubnetId" xml:"SubnetId>item"`
 }
 
 type ModifyVerifiedAccessEndpointRequest struct {
@@ -13000,7 +13000,7 @@ type ModifyVpcEncryptionControlResult struct {
 }
 
 type ModifyVpcEndpointConnectionNotificationRequest struct {
-	ConnectionEvents          []string `ec2:"ConnectionEvents" xml:"ConnectionEvents>item,omitempty"`
+	ConnectionEvents          []string `ec2:"ConnectionEvents" xml:"ConnectionEvents>item"`
 	ConnectionNotificationArn *string  `ec2:"ConnectionNotificationArn" xml:"ConnectionNotificationArn,omitempty"`
 	ConnectionNotificationId  *string  `ec2:"ConnectionNotificationId,required" xml:"ConnectionNotificationId,omitempty"`
 	DryRun                    *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
@@ -13011,19 +13011,19 @@ type ModifyVpcEndpointConnectionNotificationResult struct {
 }
 
 type ModifyVpcEndpointRequest struct {
-	AddRouteTableIds       []string                 `ec2:"AddRouteTableId" xml:"AddRouteTableId>item,omitempty"`
-	AddSecurityGroupIds    []string                 `ec2:"AddSecurityGroupId" xml:"AddSecurityGroupId>item,omitempty"`
-	AddSubnetIds           []string                 `ec2:"AddSubnetId" xml:"AddSubnetId>item,omitempty"`
+	AddRouteTableIds       []string                 `ec2:"AddRouteTableId" xml:"AddRouteTableId>item"`
+	AddSecurityGroupIds    []string                 `ec2:"AddSecurityGroupId" xml:"AddSecurityGroupId>item"`
+	AddSubnetIds           []string                 `ec2:"AddSubnetId" xml:"AddSubnetId>item"`
 	DnsOptions             *DnsOptionsSpecification `ec2:"DnsOptions" xml:"DnsOptions,omitempty"`
 	DryRun                 *bool                    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	IpAddressType          *string                  `ec2:"IpAddressType" xml:"IpAddressType,omitempty"`
 	PolicyDocument         *string                  `ec2:"PolicyDocument" xml:"PolicyDocument,omitempty"`
 	PrivateDnsEnabled      *bool                    `ec2:"PrivateDnsEnabled" xml:"PrivateDnsEnabled,omitempty"`
-	RemoveRouteTableIds    []string                 `ec2:"RemoveRouteTableId" xml:"RemoveRouteTableId>item,omitempty"`
-	RemoveSecurityGroupIds []string                 `ec2:"RemoveSecurityGroupId" xml:"RemoveSecurityGroupId>item,omitempty"`
-	RemoveSubnetIds        []string                 `ec2:"RemoveSubnetId" xml:"RemoveSubnetId>item,omitempty"`
+	RemoveRouteTableIds    []string                 `ec2:"RemoveRouteTableId" xml:"RemoveRouteTableId>item"`
+	RemoveSecurityGroupIds []string                 `ec2:"RemoveSecurityGroupId" xml:"RemoveSecurityGroupId>item"`
+	RemoveSubnetIds        []string                 `ec2:"RemoveSubnetId" xml:"RemoveSubnetId>item"`
 	ResetPolicy            *bool                    `ec2:"ResetPolicy" xml:"ResetPolicy,omitempty"`
-	SubnetConfigurations   []SubnetConfiguration    `ec2:"SubnetConfiguration" xml:"SubnetConfiguration>item,omitempty"`
+	SubnetConfigurations   []SubnetConfiguration    `ec2:"SubnetConfiguration" xml:"SubnetConfiguration>item"`
 	VpcEndpointId          *string                  `ec2:"VpcEndpointId,required" xml:"VpcEndpointId,omitempty"`
 }
 
@@ -13033,17 +13033,17 @@ type ModifyVpcEndpointResult struct {
 
 type ModifyVpcEndpointServiceConfigurationRequest struct {
 	AcceptanceRequired            *bool    `ec2:"AcceptanceRequired" xml:"AcceptanceRequired,omitempty"`
-	AddGatewayLoadBalancerArns    []string `ec2:"AddGatewayLoadBalancerArn" xml:"AddGatewayLoadBalancerArn>item,omitempty"`
-	AddNetworkLoadBalancerArns    []string `ec2:"AddNetworkLoadBalancerArn" xml:"AddNetworkLoadBalancerArn>item,omitempty"`
-	AddSupportedIpAddressTypes    []string `ec2:"AddSupportedIpAddressType" xml:"AddSupportedIpAddressType>item,omitempty"`
-	AddSupportedRegions           []string `ec2:"AddSupportedRegion" xml:"AddSupportedRegion>item,omitempty"`
+	AddGatewayLoadBalancerArns    []string `ec2:"AddGatewayLoadBalancerArn" xml:"AddGatewayLoadBalancerArn>item"`
+	AddNetworkLoadBalancerArns    []string `ec2:"AddNetworkLoadBalancerArn" xml:"AddNetworkLoadBalancerArn>item"`
+	AddSupportedIpAddressTypes    []string `ec2:"AddSupportedIpAddressType" xml:"AddSupportedIpAddressType>item"`
+	AddSupportedRegions           []string `ec2:"AddSupportedRegion" xml:"AddSupportedRegion>item"`
 	DryRun                        *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	PrivateDnsName                *string  `ec2:"PrivateDnsName" xml:"PrivateDnsName,omitempty"`
-	RemoveGatewayLoadBalancerArns []string `ec2:"RemoveGatewayLoadBalancerArn" xml:"RemoveGatewayLoadBalancerArn>item,omitempty"`
-	RemoveNetworkLoadBalancerArns []string `ec2:"RemoveNetworkLoadBalancerArn" xml:"RemoveNetworkLoadBalancerArn>item,omitempty"`
+	RemoveGatewayLoadBalancerArns []string `ec2:"RemoveGatewayLoadBalancerArn" xml:"RemoveGatewayLoadBalancerArn>item"`
+	RemoveNetworkLoadBalancerArns []string `ec2:"RemoveNetworkLoadBalancerArn" xml:"RemoveNetworkLoadBalancerArn>item"`
 	RemovePrivateDnsName          *bool    `ec2:"RemovePrivateDnsName" xml:"RemovePrivateDnsName,omitempty"`
-	RemoveSupportedIpAddressTypes []string `ec2:"RemoveSupportedIpAddressType" xml:"RemoveSupportedIpAddressType>item,omitempty"`
-	RemoveSupportedRegions        []string `ec2:"RemoveSupportedRegion" xml:"RemoveSupportedRegion>item,omitempty"`
+	RemoveSupportedIpAddressTypes []string `ec2:"RemoveSupportedIpAddressType" xml:"RemoveSupportedIpAddressType>item"`
+	RemoveSupportedRegions        []string `ec2:"RemoveSupportedRegion" xml:"RemoveSupportedRegion>item"`
 	ServiceId                     *string  `ec2:"ServiceId,required" xml:"ServiceId,omitempty"`
 }
 
@@ -13062,14 +13062,14 @@ type ModifyVpcEndpointServicePayerResponsibilityResult struct {
 }
 
 type ModifyVpcEndpointServicePermissionsRequest struct {
-	AddAllowedPrincipals    []string `ec2:"AddAllowedPrincipals" xml:"AddAllowedPrincipals>item,omitempty"`
+	AddAllowedPrincipals    []string `ec2:"AddAllowedPrincipals" xml:"AddAllowedPrincipals>item"`
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	RemoveAllowedPrincipals []string `ec2:"RemoveAllowedPrincipals" xml:"RemoveAllowedPrincipals>item,omitempty"`
+	RemoveAllowedPrincipals []string `ec2:"RemoveAllowedPrincipals" xml:"RemoveAllowedPrincipals>item"`
 	ServiceId               *string  `ec2:"ServiceId,required" xml:"ServiceId,omitempty"`
 }
 
 type ModifyVpcEndpointServicePermissionsResult struct {
-	AddedPrincipals []AddedPrincipal `ec2:"AddedPrincipalSet" xml:"addedPrincipalSet>item,omitempty"`
+	AddedPrincipals []AddedPrincipal `ec2:"AddedPrincipalSet" xml:"addedPrincipalSet>item"`
 	ReturnValue     *bool            `ec2:"Return" xml:"return,omitempty"`
 }
 
@@ -13148,15 +13148,15 @@ type ModifyVpnTunnelOptionsSpecification struct {
 	DPDTimeoutAction             *string                                      `ec2:"DPDTimeoutAction" xml:"DPDTimeoutAction,omitempty"`
 	DPDTimeoutSeconds            *int32                                       `ec2:"DPDTimeoutSeconds" xml:"DPDTimeoutSeconds,omitempty"`
 	EnableTunnelLifecycleControl *bool                                        `ec2:"EnableTunnelLifecycleControl" xml:"EnableTunnelLifecycleControl,omitempty"`
-	IKEVersions                  []IKEVersionsRequestListValue                `ec2:"IKEVersion" xml:"IKEVersion>item,omitempty"`
+	IKEVersions                  []IKEVersionsRequestListValue                `ec2:"IKEVersion" xml:"IKEVersion>item"`
 	LogOptions                   *VpnTunnelLogOptionsSpecification            `ec2:"LogOptions" xml:"LogOptions,omitempty"`
-	Phase1DHGroupNumbers         []Phase1DHGroupNumbersRequestListValue       `ec2:"Phase1DHGroupNumber" xml:"Phase1DHGroupNumber>item,omitempty"`
-	Phase1EncryptionAlgorithms   []Phase1EncryptionAlgorithmsRequestListValue `ec2:"Phase1EncryptionAlgorithm" xml:"Phase1EncryptionAlgorithm>item,omitempty"`
-	Phase1IntegrityAlgorithms    []Phase1IntegrityAlgorithmsRequestListValue  `ec2:"Phase1IntegrityAlgorithm" xml:"Phase1IntegrityAlgorithm>item,omitempty"`
+	Phase1DHGroupNumbers         []Phase1DHGroupNumbersRequestListValue       `ec2:"Phase1DHGroupNumber" xml:"Phase1DHGroupNumber>item"`
+	Phase1EncryptionAlgorithms   []Phase1EncryptionAlgorithmsRequestListValue `ec2:"Phase1EncryptionAlgorithm" xml:"Phase1EncryptionAlgorithm>item"`
+	Phase1IntegrityAlgorithms    []Phase1IntegrityAlgorithmsRequestListValue  `ec2:"Phase1IntegrityAlgorithm" xml:"Phase1IntegrityAlgorithm>item"`
 	Phase1LifetimeSeconds        *int32                                       `ec2:"Phase1LifetimeSeconds" xml:"Phase1LifetimeSeconds,omitempty"`
-	Phase2DHGroupNumbers         []Phase2DHGroupNumbersRequestListValue       `ec2:"Phase2DHGroupNumber" xml:"Phase2DHGroupNumber>item,omitempty"`
-	Phase2EncryptionAlgorithms   []Phase2EncryptionAlgorithmsRequestListValue `ec2:"Phase2EncryptionAlgorithm" xml:"Phase2EncryptionAlgorithm>item,omitempty"`
-	Phase2IntegrityAlgorithms    []Phase2IntegrityAlgorithmsRequestListValue  `ec2:"Phase2IntegrityAlgorithm" xml:"Phase2IntegrityAlgorithm>item,omitempty"`
+	Phase2DHGroupNumbers         []Phase2DHGroupNumbersRequestListValue       `ec2:"Phase2DHGroupNumber" xml:"Phase2DHGroupNumber>item"`
+	Phase2EncryptionAlgorithms   []Phase2EncryptionAlgorithmsRequestListValue `ec2:"Phase2EncryptionAlgorithm" xml:"Phase2EncryptionAlgorithm>item"`
+	Phase2IntegrityAlgorithms    []Phase2IntegrityAlgorithmsRequestListValue  `ec2:"Phase2IntegrityAlgorithm" xml:"Phase2IntegrityAlgorithm>item"`
 	Phase2LifetimeSeconds        *int32                                       `ec2:"Phase2LifetimeSeconds" xml:"Phase2LifetimeSeconds,omitempty"`
 	PreSharedKey                 *string                                      `ec2:"PreSharedKey" xml:"PreSharedKey,omitempty"`
 	RekeyFuzzPercentage          *int32                                       `ec2:"RekeyFuzzPercentage" xml:"RekeyFuzzPercentage,omitempty"`
@@ -13169,11 +13169,11 @@ type ModifyVpnTunnelOptionsSpecification struct {
 
 type MonitorInstancesRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId"`
 }
 
 type MonitorInstancesResult struct {
-	InstanceMonitorings []InstanceMonitoring `ec2:"InstancesSet" xml:"instancesSet>item,omitempty"`
+	InstanceMonitorings []InstanceMonitoring `ec2:"InstancesSet" xml:"instancesSet>item"`
 }
 
 type Monitoring struct {
@@ -13230,13 +13230,13 @@ type NatGateway struct {
 	DeleteTime           *time.Time                    `ec2:"DeleteTime" xml:"deleteTime,omitempty"`
 	FailureCode          *string                       `ec2:"FailureCode" xml:"failureCode,omitempty"`
 	FailureMessage       *string                       `ec2:"FailureMessage" xml:"failureMessage,omitempty"`
-	NatGatewayAddresses  []NatGatewayAddress           `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item,omitempty"`
+	NatGatewayAddresses  []NatGatewayAddress           `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item"`
 	NatGatewayId         *string                       `ec2:"NatGatewayId" xml:"natGatewayId,omitempty"`
 	ProvisionedBandwidth *ProvisionedBandwidth         `ec2:"ProvisionedBandwidth" xml:"provisionedBandwidth,omitempty"`
 	RouteTableId         *string                       `ec2:"RouteTableId" xml:"routeTableId,omitempty"`
 	State                *string                       `ec2:"State" xml:"state,omitempty"`
 	SubnetId             *string                       `ec2:"SubnetId" xml:"subnetId,omitempty"`
-	Tags                 []Tag                         `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                 []Tag                         `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId                *string                       `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -13274,12 +13274,12 @@ type NativeApplicationOidcOptions struct {
 }
 
 type NetworkAcl struct {
-	Associations []NetworkAclAssociation `ec2:"AssociationSet" xml:"associationSet>item,omitempty"`
-	Entries      []NetworkAclEntry       `ec2:"EntrySet" xml:"entrySet>item,omitempty"`
+	Associations []NetworkAclAssociation `ec2:"AssociationSet" xml:"associationSet>item"`
+	Entries      []NetworkAclEntry       `ec2:"EntrySet" xml:"entrySet>item"`
 	IsDefault    *bool                   `ec2:"Default" xml:"default,omitempty"`
 	NetworkAclId *string                 `ec2:"NetworkAclId" xml:"networkAclId,omitempty"`
 	OwnerId      *string                 `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	Tags         []Tag                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags         []Tag                   `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId        *string                 `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -13323,7 +13323,7 @@ type NetworkCardInfo struct {
 }
 
 type NetworkInfo struct {
-	BandwidthWeightings                []string                                `ec2:"BandwidthWeightings" xml:"bandwidthWeightings>item,omitempty"`
+	BandwidthWeightings                []string                                `ec2:"BandwidthWeightings" xml:"bandwidthWeightings>item"`
 	ConnectionTrackingConfiguration    *DefaultConnectionTrackingConfiguration `ec2:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration,omitempty"`
 	DefaultNetworkCardIndex            *int32                                  `ec2:"DefaultNetworkCardIndex" xml:"defaultNetworkCardIndex,omitempty"`
 	EfaInfo                            *EfaInfo                                `ec2:"EfaInfo" xml:"efaInfo,omitempty"`
@@ -13339,7 +13339,7 @@ type NetworkInfo struct {
 	MaximumNetworkCards                *int32                                  `ec2:"MaximumNetworkCards" xml:"maximumNetworkCards,omitempty"`
 	MaximumNetworkInterfaces           *int32                                  `ec2:"MaximumNetworkInterfaces" xml:"maximumNetworkInterfaces,omitempty"`
 	MaximumSecondaryNetworkInterfaces  *int32                                  `ec2:"MaximumSecondaryNetworkInterfaces" xml:"maximumSecondaryNetworkInterfaces,omitempty"`
-	NetworkCards                       []NetworkCardInfo                       `ec2:"NetworkCards" xml:"networkCards>item,omitempty"`
+	NetworkCards                       []NetworkCardInfo                       `ec2:"NetworkCards" xml:"networkCards>item"`
 	NetworkPerformance                 *string                                 `ec2:"NetworkPerformance" xml:"networkPerformance,omitempty"`
 	SecondaryNetworkSupported          *bool                                   `ec2:"SecondaryNetworkSupported" xml:"secondaryNetworkSupported,omitempty"`
 }
@@ -13348,7 +13348,7 @@ type NetworkInsightsAccessScope struct {
 	CreatedDate                   *time.Time `ec2:"CreatedDate" xml:"createdDate,omitempty"`
 	NetworkInsightsAccessScopeArn *string    `ec2:"NetworkInsightsAccessScopeArn" xml:"networkInsightsAccessScopeArn,omitempty"`
 	NetworkInsightsAccessScopeId  *string    `ec2:"NetworkInsightsAccessScopeId" xml:"networkInsightsAccessScopeId,omitempty"`
-	Tags                          []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                          []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	UpdatedDate                   *time.Time `ec2:"UpdatedDate" xml:"updatedDate,omitempty"`
 }
 
@@ -13362,33 +13362,33 @@ type NetworkInsightsAccessScopeAnalysis struct {
 	StartDate                             *time.Time `ec2:"StartDate" xml:"startDate,omitempty"`
 	Status                                *string    `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage                         *string    `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags                                  []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                  []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	WarningMessage                        *string    `ec2:"WarningMessage" xml:"warningMessage,omitempty"`
 }
 
 type NetworkInsightsAccessScopeContent struct {
-	ExcludePaths                 []AccessScopePath `ec2:"ExcludePathSet" xml:"excludePathSet>item,omitempty"`
-	MatchPaths                   []AccessScopePath `ec2:"MatchPathSet" xml:"matchPathSet>item,omitempty"`
+	ExcludePaths                 []AccessScopePath `ec2:"ExcludePathSet" xml:"excludePathSet>item"`
+	MatchPaths                   []AccessScopePath `ec2:"MatchPathSet" xml:"matchPathSet>item"`
 	NetworkInsightsAccessScopeId *string           `ec2:"NetworkInsightsAccessScopeId" xml:"networkInsightsAccessScopeId,omitempty"`
 }
 
 type NetworkInsightsAnalysis struct {
-	AdditionalAccounts         []string            `ec2:"AdditionalAccountSet" xml:"additionalAccountSet>item,omitempty"`
-	AlternatePathHints         []AlternatePathHint `ec2:"AlternatePathHintSet" xml:"alternatePathHintSet>item,omitempty"`
-	Explanations               []Explanation       `ec2:"ExplanationSet" xml:"explanationSet>item,omitempty"`
-	FilterInArns               []string            `ec2:"FilterInArnSet" xml:"filterInArnSet>item,omitempty"`
-	FilterOutArns              []string            `ec2:"FilterOutArnSet" xml:"filterOutArnSet>item,omitempty"`
-	ForwardPathComponents      []PathComponent     `ec2:"ForwardPathComponentSet" xml:"forwardPathComponentSet>item,omitempty"`
+	AdditionalAccounts         []string            `ec2:"AdditionalAccountSet" xml:"additionalAccountSet>item"`
+	AlternatePathHints         []AlternatePathHint `ec2:"AlternatePathHintSet" xml:"alternatePathHintSet>item"`
+	Explanations               []Explanation       `ec2:"ExplanationSet" xml:"explanationSet>item"`
+	FilterInArns               []string            `ec2:"FilterInArnSet" xml:"filterInArnSet>item"`
+	FilterOutArns              []string            `ec2:"FilterOutArnSet" xml:"filterOutArnSet>item"`
+	ForwardPathComponents      []PathComponent     `ec2:"ForwardPathComponentSet" xml:"forwardPathComponentSet>item"`
 	NetworkInsightsAnalysisArn *string             `ec2:"NetworkInsightsAnalysisArn" xml:"networkInsightsAnalysisArn,omitempty"`
 	NetworkInsightsAnalysisId  *string             `ec2:"NetworkInsightsAnalysisId" xml:"networkInsightsAnalysisId,omitempty"`
 	NetworkInsightsPathId      *string             `ec2:"NetworkInsightsPathId" xml:"networkInsightsPathId,omitempty"`
 	NetworkPathFound           *bool               `ec2:"NetworkPathFound" xml:"networkPathFound,omitempty"`
-	ReturnPathComponents       []PathComponent     `ec2:"ReturnPathComponentSet" xml:"returnPathComponentSet>item,omitempty"`
+	ReturnPathComponents       []PathComponent     `ec2:"ReturnPathComponentSet" xml:"returnPathComponentSet>item"`
 	StartDate                  *time.Time          `ec2:"StartDate" xml:"startDate,omitempty"`
 	Status                     *string             `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage              *string             `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	SuggestedAccounts          []string            `ec2:"SuggestedAccountSet" xml:"suggestedAccountSet>item,omitempty"`
-	Tags                       []Tag               `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	SuggestedAccounts          []string            `ec2:"SuggestedAccountSet" xml:"suggestedAccountSet>item"`
+	Tags                       []Tag               `ec2:"TagSet" xml:"tagSet>item"`
 	WarningMessage             *string             `ec2:"WarningMessage" xml:"warningMessage,omitempty"`
 }
 
@@ -13406,7 +13406,7 @@ type NetworkInsightsPath struct {
 	Source                 *string     `ec2:"Source" xml:"source,omitempty"`
 	SourceArn              *string     `ec2:"SourceArn" xml:"sourceArn,omitempty"`
 	SourceIp               *string     `ec2:"SourceIp" xml:"sourceIp,omitempty"`
-	Tags                   []Tag       `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                   []Tag       `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type NetworkInterface struct {
@@ -13418,11 +13418,11 @@ type NetworkInterface struct {
 	ConnectionTrackingConfiguration *ConnectionTrackingConfiguration   `ec2:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration,omitempty"`
 	DenyAllIgwTraffic               *bool                              `ec2:"DenyAllIgwTraffic" xml:"denyAllIgwTraffic,omitempty"`
 	Description                     *string                            `ec2:"Description" xml:"description,omitempty"`
-	Groups                          []GroupIdentifier                  `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	Groups                          []GroupIdentifier                  `ec2:"GroupSet" xml:"groupSet>item"`
 	InterfaceType                   *string                            `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
 	Ipv4Prefixes                    []Ipv4PrefixSpecification          `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item,omitempty"`
 	Ipv6Address                     *string                            `ec2:"Ipv6Address" xml:"ipv6Address,omitempty"`
-	Ipv6Addresses                   []NetworkInterfaceIpv6Address      `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item,omitempty"`
+	Ipv6Addresses                   []NetworkInterfaceIpv6Address      `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item"`
 	Ipv6Native                      *bool                              `ec2:"Ipv6Native" xml:"ipv6Native,omitempty"`
 	Ipv6Prefixes                    []Ipv6PrefixSpecification          `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item,omitempty"`
 	MacAddress                      *string                            `ec2:"MacAddress" xml:"macAddress,omitempty"`
@@ -13432,7 +13432,7 @@ type NetworkInterface struct {
 	OwnerId                         *string                            `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PrivateDnsName                  *string                            `ec2:"PrivateDnsName" xml:"privateDnsName,omitempty"`
 	PrivateIpAddress                *string                            `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
-	PrivateIpAddresses              []NetworkInterfacePrivateIpAddress `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item,omitempty"`
+	PrivateIpAddresses              []NetworkInterfacePrivateIpAddress `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item"`
 	PublicDnsName                   *string                            `ec2:"PublicDnsName" xml:"publicDnsName,omitempty"`
 	PublicIpDnsNameOptions          *PublicIpDnsNameOptions            `ec2:"PublicIpDnsNameOptions" xml:"publicIpDnsNameOptions,omitempty"`
 	RequesterId                     *string                            `ec2:"RequesterId" xml:"requesterId,omitempty"`
@@ -13440,7 +13440,7 @@ type NetworkInterface struct {
 	SourceDestCheck                 *bool                              `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
 	Status                          *string                            `ec2:"Status" xml:"status,omitempty"`
 	SubnetId                        *string                            `ec2:"SubnetId" xml:"subnetId,omitempty"`
-	TagSet                          []Tag                              `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	TagSet                          []Tag                              `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId                           *string                            `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -13528,17 +13528,17 @@ type NeuronDeviceMemoryInfo struct {
 }
 
 type NeuronInfo struct {
-	NeuronDevices                []NeuronDeviceInfo `ec2:"NeuronDevices" xml:"neuronDevices>item,omitempty"`
+	NeuronDevices                []NeuronDeviceInfo `ec2:"NeuronDevices" xml:"neuronDevices>item"`
 	TotalNeuronDeviceMemoryInMiB *int32             `ec2:"TotalNeuronDeviceMemoryInMiB" xml:"totalNeuronDeviceMemoryInMiB,omitempty"`
 }
 
 type NewDhcpConfiguration struct {
 	Key    *string  `ec2:"Key" xml:"Key,omitempty"`
-	Values []string `ec2:"Value" xml:"Value>item,omitempty"`
+	Values []string `ec2:"Value" xml:"Value>item"`
 }
 
 type NitroTpmInfo struct {
-	SupportedVersions []string `ec2:"SupportedVersions" xml:"supportedVersions>item,omitempty"`
+	SupportedVersions []string `ec2:"SupportedVersions" xml:"supportedVersions>item"`
 }
 
 type OidcOptions struct {
@@ -13580,43 +13580,43 @@ type OperatorResponse struct {
 }
 
 type OutpostLag struct {
-	LocalGatewayVirtualInterfaceIds []string `ec2:"LocalGatewayVirtualInterfaceIdSet" xml:"localGatewayVirtualInterfaceIdSet>item,omitempty"`
+	LocalGatewayVirtualInterfaceIds []string `ec2:"LocalGatewayVirtualInterfaceIdSet" xml:"localGatewayVirtualInterfaceIdSet>item"`
 	OutpostArn                      *string  `ec2:"OutpostArn" xml:"outpostArn,omitempty"`
 	OutpostLagId                    *string  `ec2:"OutpostLagId" xml:"outpostLagId,omitempty"`
 	OwnerId                         *string  `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	ServiceLinkVirtualInterfaceIds  []string `ec2:"ServiceLinkVirtualInterfaceIdSet" xml:"serviceLinkVirtualInterfaceIdSet>item,omitempty"`
+	ServiceLinkVirtualInterfaceIds  []string `ec2:"ServiceLinkVirtualInterfaceIdSet" xml:"serviceLinkVirtualInterfaceIdSet>item"`
 	State                           *string  `ec2:"State" xml:"state,omitempty"`
-	Tags                            []Tag    `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                            []Tag    `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type PacketHeaderStatement struct {
-	DestinationAddresses   []string `ec2:"DestinationAddressSet" xml:"destinationAddressSet>item,omitempty"`
-	DestinationPorts       []string `ec2:"DestinationPortSet" xml:"destinationPortSet>item,omitempty"`
-	DestinationPrefixLists []string `ec2:"DestinationPrefixListSet" xml:"destinationPrefixListSet>item,omitempty"`
-	Protocols              []string `ec2:"ProtocolSet" xml:"protocolSet>item,omitempty"`
-	SourceAddresses        []string `ec2:"SourceAddressSet" xml:"sourceAddressSet>item,omitempty"`
-	SourcePorts            []string `ec2:"SourcePortSet" xml:"sourcePortSet>item,omitempty"`
-	SourcePrefixLists      []string `ec2:"SourcePrefixListSet" xml:"sourcePrefixListSet>item,omitempty"`
+	DestinationAddresses   []string `ec2:"DestinationAddressSet" xml:"destinationAddressSet>item"`
+	DestinationPorts       []string `ec2:"DestinationPortSet" xml:"destinationPortSet>item"`
+	DestinationPrefixLists []string `ec2:"DestinationPrefixListSet" xml:"destinationPrefixListSet>item"`
+	Protocols              []string `ec2:"ProtocolSet" xml:"protocolSet>item"`
+	SourceAddresses        []string `ec2:"SourceAddressSet" xml:"sourceAddressSet>item"`
+	SourcePorts            []string `ec2:"SourcePortSet" xml:"sourcePortSet>item"`
+	SourcePrefixLists      []string `ec2:"SourcePrefixListSet" xml:"sourcePrefixListSet>item"`
 }
 
 type PacketHeaderStatementRequest struct {
-	DestinationAddresses   []string `ec2:"DestinationAddress" xml:"DestinationAddress>item,omitempty"`
-	DestinationPorts       []string `ec2:"DestinationPort" xml:"DestinationPort>item,omitempty"`
-	DestinationPrefixLists []string `ec2:"DestinationPrefixList" xml:"DestinationPrefixList>item,omitempty"`
-	Protocols              []string `ec2:"Protocol" xml:"Protocol>item,omitempty"`
-	SourceAddresses        []string `ec2:"SourceAddress" xml:"SourceAddress>item,omitempty"`
-	SourcePorts            []string `ec2:"SourcePort" xml:"SourcePort>item,omitempty"`
-	SourcePrefixLists      []string `ec2:"SourcePrefixList" xml:"SourcePrefixList>item,omitempty"`
+	DestinationAddresses   []string `ec2:"DestinationAddress" xml:"DestinationAddress>item"`
+	DestinationPorts       []string `ec2:"DestinationPort" xml:"DestinationPort>item"`
+	DestinationPrefixLists []string `ec2:"DestinationPrefixList" xml:"DestinationPrefixList>item"`
+	Protocols              []string `ec2:"Protocol" xml:"Protocol>item"`
+	SourceAddresses        []string `ec2:"SourceAddress" xml:"SourceAddress>item"`
+	SourcePorts            []string `ec2:"SourcePort" xml:"SourcePort>item"`
+	SourcePrefixLists      []string `ec2:"SourcePrefixList" xml:"SourcePrefixList>item"`
 }
 
 type PathComponent struct {
 	AclRule                       *AnalysisAclRule               `ec2:"AclRule" xml:"aclRule,omitempty"`
-	AdditionalDetails             []AdditionalDetail             `ec2:"AdditionalDetailSet" xml:"additionalDetailSet>item,omitempty"`
+	AdditionalDetails             []AdditionalDetail             `ec2:"AdditionalDetailSet" xml:"additionalDetailSet>item"`
 	AttachedTo                    *AnalysisComponent             `ec2:"AttachedTo" xml:"attachedTo,omitempty"`
 	Component                     *AnalysisComponent             `ec2:"Component" xml:"component,omitempty"`
 	DestinationVpc                *AnalysisComponent             `ec2:"DestinationVpc" xml:"destinationVpc,omitempty"`
 	ElasticLoadBalancerListener   *AnalysisComponent             `ec2:"ElasticLoadBalancerListener" xml:"elasticLoadBalancerListener,omitempty"`
-	Explanations                  []Explanation                  `ec2:"ExplanationSet" xml:"explanationSet>item,omitempty"`
+	Explanations                  []Explanation                  `ec2:"ExplanationSet" xml:"explanationSet>item"`
 	FirewallStatefulRule          *FirewallStatefulRule          `ec2:"FirewallStatefulRule" xml:"firewallStatefulRule,omitempty"`
 	FirewallStatelessRule         *FirewallStatelessRule         `ec2:"FirewallStatelessRule" xml:"firewallStatelessRule,omitempty"`
 	InboundHeader                 *AnalysisPacketHeader          `ec2:"InboundHeader" xml:"inboundHeader,omitempty"`
@@ -13766,11 +13766,11 @@ type PlacementGroup struct {
 	SpreadLevel    *string           `ec2:"SpreadLevel" xml:"spreadLevel,omitempty"`
 	State          *string           `ec2:"State" xml:"state,omitempty"`
 	Strategy       *string           `ec2:"Strategy" xml:"strategy,omitempty"`
-	Tags           []Tag             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags           []Tag             `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type PlacementGroupInfo struct {
-	SupportedStrategies []string `ec2:"SupportedStrategies" xml:"supportedStrategies>item,omitempty"`
+	SupportedStrategies []string `ec2:"SupportedStrategies" xml:"supportedStrategies>item"`
 }
 
 type PlacementResponse struct {
@@ -13787,7 +13787,7 @@ type PortRange struct {
 }
 
 type PrefixList struct {
-	Cidrs          []string `ec2:"CidrSet" xml:"cidrSet>item,omitempty"`
+	Cidrs          []string `ec2:"CidrSet" xml:"cidrSet>item"`
 	PrefixListId   *string  `ec2:"PrefixListId" xml:"prefixListId,omitempty"`
 	PrefixListName *string  `ec2:"PrefixListName" xml:"prefixListName,omitempty"`
 }
@@ -13827,7 +13827,7 @@ type PricingDetail struct {
 
 type PrincipalIdFormat struct {
 	Arn      *string    `ec2:"Arn" xml:"arn,omitempty"`
-	Statuses []IdFormat `ec2:"StatusSet" xml:"statusSet>item,omitempty"`
+	Statuses []IdFormat `ec2:"StatusSet" xml:"statusSet>item"`
 }
 
 type PrivateDnsDetails struct {
@@ -13866,8 +13866,8 @@ type PrivateIpAddressSpecification struct {
 
 type ProcessorInfo struct {
 	Manufacturer             *string  `ec2:"Manufacturer" xml:"manufacturer,omitempty"`
-	SupportedArchitectures   []string `ec2:"SupportedArchitectures" xml:"supportedArchitectures>item,omitempty"`
-	SupportedFeatures        []string `ec2:"SupportedFeatures" xml:"supportedFeatures>item,omitempty"`
+	SupportedArchitectures   []string `ec2:"SupportedArchitectures" xml:"supportedArchitectures>item"`
+	SupportedFeatures        []string `ec2:"SupportedFeatures" xml:"supportedFeatures>item"`
 	SustainedClockSpeedInGhz *float64 `ec2:"SustainedClockSpeedInGhz" xml:"sustainedClockSpeedInGhz,omitempty"`
 }
 
@@ -13887,7 +13887,7 @@ type ProvisionByoipCidrRequest struct {
 	DryRun                   *bool                     `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MultiRegion              *bool                     `ec2:"MultiRegion" xml:"MultiRegion,omitempty"`
 	NetworkBorderGroup       *string                   `ec2:"NetworkBorderGroup" xml:"NetworkBorderGroup,omitempty"`
-	PoolTagSpecifications    []TagSpecification        `ec2:"PoolTagSpecification" xml:"PoolTagSpecification>item,omitempty"`
+	PoolTagSpecifications    []TagSpecification        `ec2:"PoolTagSpecification" xml:"PoolTagSpecification>item"`
 	PubliclyAdvertisable     *bool                     `ec2:"PubliclyAdvertisable" xml:"PubliclyAdvertisable,omitempty"`
 }
 
@@ -13958,9 +13958,9 @@ type PublicIpDnsNameOptions struct {
 type PublicIpv4Pool struct {
 	Description                *string               `ec2:"Description" xml:"description,omitempty"`
 	NetworkBorderGroup         *string               `ec2:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
-	PoolAddressRanges          []PublicIpv4PoolRange `ec2:"PoolAddressRangeSet" xml:"poolAddressRangeSet>item,omitempty"`
+	PoolAddressRanges          []PublicIpv4PoolRange `ec2:"PoolAddressRangeSet" xml:"poolAddressRangeSet>item"`
 	PoolId                     *string               `ec2:"PoolId" xml:"poolId,omitempty"`
-	Tags                       []Tag                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                       []Tag                 `ec2:"TagSet" xml:"tagSet>item"`
 	TotalAddressCount          *int32                `ec2:"TotalAddressCount" xml:"totalAddressCount,omitempty"`
 	TotalAvailableAddressCount *int32                `ec2:"TotalAvailableAddressCount" xml:"totalAvailableAddressCount,omitempty"`
 }
@@ -13975,7 +13975,7 @@ type PublicIpv4PoolRange struct {
 type Purchase struct {
 	CurrencyCode      *string  `ec2:"CurrencyCode" xml:"currencyCode,omitempty"`
 	Duration          *int32   `ec2:"Duration" xml:"duration,omitempty"`
-	HostIdSet         []string `ec2:"HostIdSet" xml:"hostIdSet>item,omitempty"`
+	HostIdSet         []string `ec2:"HostIdSet" xml:"hostIdSet>item"`
 	HostReservationId *string  `ec2:"HostReservationId" xml:"hostReservationId,omitempty"`
 	HourlyPrice       *string  `ec2:"HourlyPrice" xml:"hourlyPrice,omitempty"`
 	InstanceFamily    *string  `ec2:"InstanceFamily" xml:"instanceFamily,omitempty"`
@@ -13990,34 +13990,34 @@ type PurchaseCapacityBlockExtensionRequest struct {
 }
 
 type PurchaseCapacityBlockExtensionResult struct {
-	CapacityBlockExtensions []CapacityBlockExtension `ec2:"CapacityBlockExtensionSet" xml:"capacityBlockExtensionSet>item,omitempty"`
+	CapacityBlockExtensions []CapacityBlockExtension `ec2:"CapacityBlockExtensionSet" xml:"capacityBlockExtensionSet>item"`
 }
 
 type PurchaseCapacityBlockRequest struct {
 	CapacityBlockOfferingId *string            `ec2:"CapacityBlockOfferingId,required" xml:"CapacityBlockOfferingId,omitempty"`
 	DryRun                  *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	InstancePlatform        *string            `ec2:"InstancePlatform,required" xml:"InstancePlatform,omitempty"`
-	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications       []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type PurchaseCapacityBlockResult struct {
-	CapacityBlocks      []CapacityBlock      `ec2:"CapacityBlockSet" xml:"capacityBlockSet>item,omitempty"`
+	CapacityBlocks      []CapacityBlock      `ec2:"CapacityBlockSet" xml:"capacityBlockSet>item"`
 	CapacityReservation *CapacityReservation `ec2:"CapacityReservation" xml:"capacityReservation,omitempty"`
 }
 
 type PurchaseHostReservationRequest struct {
 	ClientToken       *string            `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	CurrencyCode      *string            `ec2:"CurrencyCode" xml:"CurrencyCode,omitempty"`
-	HostIdSet         []string           `ec2:"HostIdSet,required" xml:"HostIdSet>item,omitempty"`
+	HostIdSet         []string           `ec2:"HostIdSet,required" xml:"HostIdSet>item"`
 	LimitPrice        *string            `ec2:"LimitPrice" xml:"LimitPrice,omitempty"`
 	OfferingId        *string            `ec2:"OfferingId,required" xml:"OfferingId,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type PurchaseHostReservationResult struct {
 	ClientToken       *string    `ec2:"ClientToken" xml:"clientToken,omitempty"`
 	CurrencyCode      *string    `ec2:"CurrencyCode" xml:"currencyCode,omitempty"`
-	Purchase          []Purchase `ec2:"Purchase" xml:"purchase>item,omitempty"`
+	Purchase          []Purchase `ec2:"Purchase" xml:"purchase>item"`
 	TotalHourlyPrice  *string    `ec2:"TotalHourlyPrice" xml:"totalHourlyPrice,omitempty"`
 	TotalUpfrontPrice *string    `ec2:"TotalUpfrontPrice" xml:"totalUpfrontPrice,omitempty"`
 }
@@ -14042,16 +14042,16 @@ type PurchaseReservedInstancesOfferingResult struct {
 type PurchaseScheduledInstancesRequest struct {
 	ClientToken      *string           `ec2:"ClientToken" xml:"ClientToken,omitempty"`
 	DryRun           *bool             `ec2:"DryRun" xml:"DryRun,omitempty"`
-	PurchaseRequests []PurchaseRequest `ec2:"PurchaseRequest,required" xml:"PurchaseRequest>PurchaseRequest,omitempty"`
+	PurchaseRequests []PurchaseRequest `ec2:"PurchaseRequest,required" xml:"PurchaseRequest>PurchaseRequest"`
 }
 
 type PurchaseScheduledInstancesResult struct {
-	ScheduledInstanceSet []ScheduledInstance `ec2:"ScheduledInstanceSet" xml:"scheduledInstanceSet>item,omitempty"`
+	ScheduledInstanceSet []ScheduledInstance `ec2:"ScheduledInstanceSet" xml:"scheduledInstanceSet>item"`
 }
 
 type RebootInstancesRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId"`
 }
 
 type RecurringCharge struct {
@@ -14069,7 +14069,7 @@ type ReferencedSecurityGroup struct {
 
 type Region struct {
 	Endpoint    *string           `ec2:"RegionEndpoint" xml:"regionEndpoint,omitempty"`
-	Geography   []RegionGeography `ec2:"GeographySet" xml:"geographySet>item,omitempty"`
+	Geography   []RegionGeography `ec2:"GeographySet" xml:"geographySet>item"`
 	OptInStatus *string           `ec2:"OptInStatus" xml:"optInStatus,omitempty"`
 	RegionName  *string           `ec2:"RegionName" xml:"regionName,omitempty"`
 }
@@ -14086,8 +14086,8 @@ type RegionalSummary struct {
 
 type RegisterImageRequest struct {
 	Architecture        *string              `ec2:"Architecture" xml:"architecture,omitempty"`
-	BillingProducts     []string             `ec2:"BillingProduct" xml:"BillingProduct>item,omitempty"`
-	BlockDeviceMappings []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping,omitempty"`
+	BillingProducts     []string             `ec2:"BillingProduct" xml:"BillingProduct>item"`
+	BlockDeviceMappings []BlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
 	BootMode            *string              `ec2:"BootMode" xml:"BootMode,omitempty"`
 	Description         *string              `ec2:"Description" xml:"description,omitempty"`
 	DryRun              *bool                `ec2:"DryRun" xml:"dryRun,omitempty"`
@@ -14099,7 +14099,7 @@ type RegisterImageRequest struct {
 	RamdiskId           *string              `ec2:"RamdiskId" xml:"ramdiskId,omitempty"`
 	RootDeviceName      *string              `ec2:"RootDeviceName" xml:"rootDeviceName,omitempty"`
 	SriovNetSupport     *string              `ec2:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
-	TagSpecifications   []TagSpecification   `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications   []TagSpecification   `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TpmSupport          *string              `ec2:"TpmSupport" xml:"TpmSupport,omitempty"`
 	UefiData            *string              `ec2:"UefiData" xml:"UefiData,omitempty"`
 	VirtualizationType  *string              `ec2:"VirtualizationType" xml:"virtualizationType,omitempty"`
@@ -14120,13 +14120,13 @@ type RegisterInstanceEventNotificationAttributesResult struct {
 
 type RegisterInstanceTagAttributeRequest struct {
 	IncludeAllTagsOfInstance *bool    `ec2:"IncludeAllTagsOfInstance" xml:"IncludeAllTagsOfInstance,omitempty"`
-	InstanceTagKeys          []string `ec2:"InstanceTagKey" xml:"InstanceTagKey>item,omitempty"`
+	InstanceTagKeys          []string `ec2:"InstanceTagKey" xml:"InstanceTagKey>item"`
 }
 
 type RegisterTransitGatewayMulticastGroupMembersRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"GroupIpAddress,omitempty"`
-	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds,required" xml:"NetworkInterfaceIds>item,omitempty"`
+	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds,required" xml:"NetworkInterfaceIds>item"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId,required" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
 
@@ -14137,7 +14137,7 @@ type RegisterTransitGatewayMulticastGroupMembersResult struct {
 type RegisterTransitGatewayMulticastGroupSourcesRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"GroupIpAddress,omitempty"`
-	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds,required" xml:"NetworkInterfaceIds>item,omitempty"`
+	NetworkInterfaceIds             []string `ec2:"NetworkInterfaceIds,required" xml:"NetworkInterfaceIds>item"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId,required" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
 
@@ -14152,7 +14152,7 @@ type RegisteredInstance struct {
 	ProcessingStatus      *string    `ec2:"ProcessingStatus" xml:"processingStatus,omitempty"`
 	SqlServerCredentials  *string    `ec2:"SqlServerCredentials" xml:"sqlServerCredentials,omitempty"`
 	SqlServerLicenseUsage *string    `ec2:"SqlServerLicenseUsage" xml:"sqlServerLicenseUsage,omitempty"`
-	Tags                  []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                  []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type RejectCapacityReservationBillingOwnershipRequest struct {
@@ -14175,7 +14175,7 @@ type RejectTransitGatewayClientVpnAttachmentResult struct {
 
 type RejectTransitGatewayMulticastDomainAssociationsRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	SubnetIds                       []string `ec2:"SubnetIds" xml:"SubnetIds>item,omitempty"`
+	SubnetIds                       []string `ec2:"SubnetIds" xml:"SubnetIds>item"`
 	TransitGatewayAttachmentId      *string  `ec2:"TransitGatewayAttachmentId" xml:"TransitGatewayAttachmentId,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
@@ -14205,11 +14205,11 @@ type RejectTransitGatewayVpcAttachmentResult struct {
 type RejectVpcEndpointConnectionsRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	ServiceId      *string  `ec2:"ServiceId,required" xml:"ServiceId,omitempty"`
-	VpcEndpointIds []string `ec2:"VpcEndpointId,required" xml:"VpcEndpointId>item,omitempty"`
+	VpcEndpointIds []string `ec2:"VpcEndpointId,required" xml:"VpcEndpointId>item"`
 }
 
 type RejectVpcEndpointConnectionsResult struct {
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type RejectVpcPeeringConnectionRequest struct {
@@ -14229,12 +14229,12 @@ type ReleaseAddressRequest struct {
 }
 
 type ReleaseHostsRequest struct {
-	HostIds []string `ec2:"HostId,required" xml:"hostId>item,omitempty"`
+	HostIds []string `ec2:"HostId,required" xml:"hostId>item"`
 }
 
 type ReleaseHostsResult struct {
-	Successful   []string           `ec2:"Successful" xml:"successful>item,omitempty"`
-	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item,omitempty"`
+	Successful   []string           `ec2:"Successful" xml:"successful>item"`
+	Unsuccessful []UnsuccessfulItem `ec2:"Unsuccessful" xml:"unsuccessful>item"`
 }
 
 type ReleaseIpamPoolAllocationRequest struct {
@@ -14271,7 +14271,7 @@ type ReplaceIamInstanceProfileAssociationResult struct {
 
 type ReplaceImageCriteriaInAllowedImagesSettingsRequest struct {
 	DryRun        *bool                   `ec2:"DryRun" xml:"DryRun,omitempty"`
-	ImageCriteria []ImageCriterionRequest `ec2:"ImageCriterion" xml:"ImageCriterion>ImageCriterion,omitempty"`
+	ImageCriteria []ImageCriterionRequest `ec2:"ImageCriterion" xml:"ImageCriterion>ImageCriterion"`
 }
 
 type ReplaceImageCriteriaInAllowedImagesSettingsResult struct {
@@ -14309,7 +14309,7 @@ type ReplaceRootVolumeTask struct {
 	ReplaceRootVolumeTaskId  *string `ec2:"ReplaceRootVolumeTaskId" xml:"replaceRootVolumeTaskId,omitempty"`
 	SnapshotId               *string `ec2:"SnapshotId" xml:"snapshotId,omitempty"`
 	StartTime                *string `ec2:"StartTime" xml:"startTime,omitempty"`
-	Tags                     []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                     []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	TaskState                *string `ec2:"TaskState" xml:"taskState,omitempty"`
 }
 
@@ -14372,8 +14372,8 @@ type ReportInstanceStatusRequest struct {
 	Description *string    `ec2:"Description" xml:"description,omitempty"`
 	DryRun      *bool      `ec2:"DryRun" xml:"dryRun,omitempty"`
 	EndTime     *time.Time `ec2:"EndTime" xml:"endTime,omitempty"`
-	Instances   []string   `ec2:"InstanceId,required" xml:"instanceId>InstanceId,omitempty"`
-	ReasonCodes []string   `ec2:"ReasonCode,required" xml:"reasonCode>item,omitempty"`
+	Instances   []string   `ec2:"InstanceId,required" xml:"instanceId>InstanceId"`
+	ReasonCodes []string   `ec2:"ReasonCode,required" xml:"reasonCode>item"`
 	StartTime   *time.Time `ec2:"StartTime" xml:"startTime,omitempty"`
 	Status      *string    `ec2:"Status,required" xml:"status,omitempty"`
 }
@@ -14389,15 +14389,15 @@ type RequestIpamResourceTag struct {
 }
 
 type RequestLaunchTemplateData struct {
-	BlockDeviceMappings               []LaunchTemplateBlockDeviceMappingRequest                      `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping,omitempty"`
+	BlockDeviceMappings               []LaunchTemplateBlockDeviceMappingRequest                      `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
 	CapacityReservationSpecification  *LaunchTemplateCapacityReservationSpecificationRequest         `ec2:"CapacityReservationSpecification" xml:"CapacityReservationSpecification,omitempty"`
 	CpuOptions                        *LaunchTemplateCpuOptionsRequest                               `ec2:"CpuOptions" xml:"CpuOptions,omitempty"`
 	CreditSpecification               *CreditSpecificationRequest                                    `ec2:"CreditSpecification" xml:"CreditSpecification,omitempty"`
 	DisableApiStop                    *bool                                                          `ec2:"DisableApiStop" xml:"DisableApiStop,omitempty"`
 	DisableApiTermination             *bool                                                          `ec2:"DisableApiTermination" xml:"DisableApiTermination,omitempty"`
 	EbsOptimized                      *bool                                                          `ec2:"EbsOptimized" xml:"EbsOptimized,omitempty"`
-	ElasticGpuSpecifications          []ElasticGpuSpecification                                      `ec2:"ElasticGpuSpecification" xml:"ElasticGpuSpecification>ElasticGpuSpecification,omitempty"`
-	ElasticInferenceAccelerators      []LaunchTemplateElasticInferenceAccelerator                    `ec2:"ElasticInferenceAccelerator" xml:"ElasticInferenceAccelerator>item,omitempty"`
+	ElasticGpuSpecifications          []ElasticGpuSpecification                                      `ec2:"ElasticGpuSpecification" xml:"ElasticGpuSpecification>ElasticGpuSpecification"`
+	ElasticInferenceAccelerators      []LaunchTemplateElasticInferenceAccelerator                    `ec2:"ElasticInferenceAccelerator" xml:"ElasticInferenceAccelerator>item"`
 	EnclaveOptions                    *LaunchTemplateEnclaveOptionsRequest                           `ec2:"EnclaveOptions" xml:"EnclaveOptions,omitempty"`
 	HibernationOptions                *LaunchTemplateHibernationOptionsRequest                       `ec2:"HibernationOptions" xml:"HibernationOptions,omitempty"`
 	IamInstanceProfile                *LaunchTemplateIamInstanceProfileSpecificationRequest          `ec2:"IamInstanceProfile" xml:"IamInstanceProfile,omitempty"`
@@ -14408,20 +14408,20 @@ type RequestLaunchTemplateData struct {
 	InstanceType                      *string                                                        `ec2:"InstanceType" xml:"InstanceType,omitempty"`
 	KernelId                          *string                                                        `ec2:"KernelId" xml:"KernelId,omitempty"`
 	KeyName                           *string                                                        `ec2:"KeyName" xml:"KeyName,omitempty"`
-	LicenseSpecifications             []LaunchTemplateLicenseConfigurationRequest                    `ec2:"LicenseSpecification" xml:"LicenseSpecification>item,omitempty"`
+	LicenseSpecifications             []LaunchTemplateLicenseConfigurationRequest                    `ec2:"LicenseSpecification" xml:"LicenseSpecification>item"`
 	MaintenanceOptions                *LaunchTemplateInstanceMaintenanceOptionsRequest               `ec2:"MaintenanceOptions" xml:"MaintenanceOptions,omitempty"`
 	MetadataOptions                   *LaunchTemplateInstanceMetadataOptionsRequest                  `ec2:"MetadataOptions" xml:"MetadataOptions,omitempty"`
 	Monitoring                        *LaunchTemplatesMonitoringRequest                              `ec2:"Monitoring" xml:"Monitoring,omitempty"`
-	NetworkInterfaces                 []LaunchTemplateInstanceNetworkInterfaceSpecificationRequest   `ec2:"NetworkInterface" xml:"NetworkInterface>InstanceNetworkInterfaceSpecification,omitempty"`
+	NetworkInterfaces                 []LaunchTemplateInstanceNetworkInterfaceSpecificationRequest   `ec2:"NetworkInterface" xml:"NetworkInterface>InstanceNetworkInterfaceSpecification"`
 	NetworkPerformanceOptions         *LaunchTemplateNetworkPerformanceOptionsRequest                `ec2:"NetworkPerformanceOptions" xml:"NetworkPerformanceOptions,omitempty"`
 	Operator                          *OperatorRequest                                               `ec2:"Operator" xml:"Operator,omitempty"`
 	Placement                         *LaunchTemplatePlacementRequest                                `ec2:"Placement" xml:"Placement,omitempty"`
 	PrivateDnsNameOptions             *LaunchTemplatePrivateDnsNameOptionsRequest                    `ec2:"PrivateDnsNameOptions" xml:"PrivateDnsNameOptions,omitempty"`
 	RamDiskId                         *string                                                        `ec2:"RamDiskId" xml:"RamDiskId,omitempty"`
-	SecondaryInterfaces               []LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest `ec2:"SecondaryInterface" xml:"SecondaryInterface>InstanceSecondaryInterfaceSpecification,omitempty"`
-	SecurityGroupIds                  []string                                                       `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
-	SecurityGroups                    []string                                                       `ec2:"SecurityGroup" xml:"SecurityGroup>SecurityGroup,omitempty"`
-	TagSpecifications                 []LaunchTemplateTagSpecificationRequest                        `ec2:"TagSpecification" xml:"TagSpecification>LaunchTemplateTagSpecificationRequest,omitempty"`
+	SecondaryInterfaces               []LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest `ec2:"SecondaryInterface" xml:"SecondaryInterface>InstanceSecondaryInterfaceSpecification"`
+	SecurityGroupIds                  []string                                                       `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	SecurityGroups                    []string                                                       `ec2:"SecurityGroup" xml:"SecurityGroup>SecurityGroup"`
+	TagSpecifications                 []LaunchTemplateTagSpecificationRequest                        `ec2:"TagSpecification" xml:"TagSpecification>LaunchTemplateTagSpecificationRequest"`
 	UserData                          *string                                                        `ec2:"UserData" xml:"UserData,omitempty"`
 }
 
@@ -14444,19 +14444,19 @@ type RequestSpotInstancesRequest struct {
 	LaunchGroup                  *string                         `ec2:"LaunchGroup" xml:"launchGroup,omitempty"`
 	LaunchSpecification          *RequestSpotLaunchSpecification `ec2:"LaunchSpecification" xml:"LaunchSpecification,omitempty"`
 	SpotPrice                    *string                         `ec2:"SpotPrice" xml:"spotPrice,omitempty"`
-	TagSpecifications            []TagSpecification              `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications            []TagSpecification              `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	Type                         *string                         `ec2:"Type" xml:"type,omitempty"`
 	ValidFrom                    *time.Time                      `ec2:"ValidFrom" xml:"validFrom,omitempty"`
 	ValidUntil                   *time.Time                      `ec2:"ValidUntil" xml:"validUntil,omitempty"`
 }
 
 type RequestSpotInstancesResult struct {
-	SpotInstanceRequests []SpotInstanceRequest `ec2:"SpotInstanceRequestSet" xml:"spotInstanceRequestSet>item,omitempty"`
+	SpotInstanceRequests []SpotInstanceRequest `ec2:"SpotInstanceRequestSet" xml:"spotInstanceRequestSet>item"`
 }
 
 type RequestSpotLaunchSpecification struct {
 	AddressingType      *string                                 `ec2:"AddressingType" xml:"addressingType,omitempty"`
-	BlockDeviceMappings []BlockDeviceMapping                    `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings []BlockDeviceMapping                    `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	EbsOptimized        *bool                                   `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
 	IamInstanceProfile  *IamInstanceProfileSpecification        `ec2:"IamInstanceProfile" xml:"iamInstanceProfile,omitempty"`
 	ImageId             *string                                 `ec2:"ImageId" xml:"imageId,omitempty"`
@@ -14464,18 +14464,18 @@ type RequestSpotLaunchSpecification struct {
 	KernelId            *string                                 `ec2:"KernelId" xml:"kernelId,omitempty"`
 	KeyName             *string                                 `ec2:"KeyName" xml:"keyName,omitempty"`
 	Monitoring          *RunInstancesMonitoringEnabled          `ec2:"Monitoring" xml:"monitoring,omitempty"`
-	NetworkInterfaces   []InstanceNetworkInterfaceSpecification `ec2:"NetworkInterface" xml:"NetworkInterface>item,omitempty"`
+	NetworkInterfaces   []InstanceNetworkInterfaceSpecification `ec2:"NetworkInterface" xml:"NetworkInterface>item"`
 	Placement           *SpotPlacement                          `ec2:"Placement" xml:"placement,omitempty"`
 	RamdiskId           *string                                 `ec2:"RamdiskId" xml:"ramdiskId,omitempty"`
-	SecurityGroupIds    []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>item,omitempty"`
-	SecurityGroups      []string                                `ec2:"SecurityGroup" xml:"SecurityGroup>item,omitempty"`
+	SecurityGroupIds    []string                                `ec2:"SecurityGroupId" xml:"SecurityGroupId>item"`
+	SecurityGroups      []string                                `ec2:"SecurityGroup" xml:"SecurityGroup>item"`
 	SubnetId            *string                                 `ec2:"SubnetId" xml:"subnetId,omitempty"`
 	UserData            *string                                 `ec2:"UserData" xml:"userData,omitempty"`
 }
 
 type Reservation struct {
-	Groups        []GroupIdentifier `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
-	Instances     []Instance        `ec2:"InstancesSet" xml:"instancesSet>item,omitempty"`
+	Groups        []GroupIdentifier `ec2:"GroupSet" xml:"groupSet>item"`
+	Instances     []Instance        `ec2:"InstancesSet" xml:"instancesSet>item"`
 	OwnerId       *string           `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	RequesterId   *string           `ec2:"RequesterId" xml:"requesterId,omitempty"`
 	ReservationId *string           `ec2:"ReservationId" xml:"reservationId,omitempty"`
@@ -14498,11 +14498,11 @@ type ReservationValue struct {
 }
 
 type ReservedCapacityOptions struct {
-	ReservationTypes []string `ec2:"ReservationTypeSet" xml:"reservationTypeSet>item,omitempty"`
+	ReservationTypes []string `ec2:"ReservationTypeSet" xml:"reservationTypeSet>item"`
 }
 
 type ReservedCapacityOptionsRequest struct {
-	ReservationTypes []string `ec2:"ReservationType" xml:"ReservationType>ReservationType,omitempty"`
+	ReservationTypes []string `ec2:"ReservationType" xml:"ReservationType>ReservationType"`
 }
 
 type ReservedInstanceLimitPrice struct {
@@ -14528,12 +14528,12 @@ type ReservedInstances struct {
 	OfferingClass       *string           `ec2:"OfferingClass" xml:"offeringClass,omitempty"`
 	OfferingType        *string           `ec2:"OfferingType" xml:"offeringType,omitempty"`
 	ProductDescription  *string           `ec2:"ProductDescription" xml:"productDescription,omitempty"`
-	RecurringCharges    []RecurringCharge `ec2:"RecurringCharges" xml:"recurringCharges>item,omitempty"`
+	RecurringCharges    []RecurringCharge `ec2:"RecurringCharges" xml:"recurringCharges>item"`
 	ReservedInstancesId *string           `ec2:"ReservedInstancesId" xml:"reservedInstancesId,omitempty"`
 	Scope               *string           `ec2:"Scope" xml:"scope,omitempty"`
 	Start               *time.Time        `ec2:"Start" xml:"start,omitempty"`
 	State               *string           `ec2:"State" xml:"state,omitempty"`
-	Tags                []Tag             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                []Tag             `ec2:"TagSet" xml:"tagSet>item"`
 	UsagePrice          *float64          `ec2:"UsagePrice" xml:"usagePrice,omitempty"`
 }
 
@@ -14553,13 +14553,13 @@ type ReservedInstancesId struct {
 type ReservedInstancesListing struct {
 	ClientToken                *string         `ec2:"ClientToken" xml:"clientToken,omitempty"`
 	CreateDate                 *time.Time      `ec2:"CreateDate" xml:"createDate,omitempty"`
-	InstanceCounts             []InstanceCount `ec2:"InstanceCounts" xml:"instanceCounts>item,omitempty"`
-	PriceSchedules             []PriceSchedule `ec2:"PriceSchedules" xml:"priceSchedules>item,omitempty"`
+	InstanceCounts             []InstanceCount `ec2:"InstanceCounts" xml:"instanceCounts>item"`
+	PriceSchedules             []PriceSchedule `ec2:"PriceSchedules" xml:"priceSchedules>item"`
 	ReservedInstancesId        *string         `ec2:"ReservedInstancesId" xml:"reservedInstancesId,omitempty"`
 	ReservedInstancesListingId *string         `ec2:"ReservedInstancesListingId" xml:"reservedInstancesListingId,omitempty"`
 	Status                     *string         `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage              *string         `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
-	Tags                       []Tag           `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                       []Tag           `ec2:"TagSet" xml:"tagSet>item"`
 	UpdateDate                 *time.Time      `ec2:"UpdateDate" xml:"updateDate,omitempty"`
 }
 
@@ -14567,8 +14567,8 @@ type ReservedInstancesModification struct {
 	ClientToken                     *string                               `ec2:"ClientToken" xml:"clientToken,omitempty"`
 	CreateDate                      *time.Time                            `ec2:"CreateDate" xml:"createDate,omitempty"`
 	EffectiveDate                   *time.Time                            `ec2:"EffectiveDate" xml:"effectiveDate,omitempty"`
-	ModificationResults             []ReservedInstancesModificationResult `ec2:"ModificationResultSet" xml:"modificationResultSet>item,omitempty"`
-	ReservedInstancesIds            []ReservedInstancesId                 `ec2:"ReservedInstancesSet" xml:"reservedInstancesSet>item,omitempty"`
+	ModificationResults             []ReservedInstancesModificationResult `ec2:"ModificationResultSet" xml:"modificationResultSet>item"`
+	ReservedInstancesIds            []ReservedInstancesId                 `ec2:"ReservedInstancesSet" xml:"reservedInstancesSet>item"`
 	ReservedInstancesModificationId *string                               `ec2:"ReservedInstancesModificationId" xml:"reservedInstancesModificationId,omitempty"`
 	Status                          *string                               `ec2:"Status" xml:"status,omitempty"`
 	StatusMessage                   *string                               `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
@@ -14591,9 +14591,9 @@ type ReservedInstancesOffering struct {
 	Marketplace                 *bool             `ec2:"Marketplace" xml:"marketplace,omitempty"`
 	OfferingClass               *string           `ec2:"OfferingClass" xml:"offeringClass,omitempty"`
 	OfferingType                *string           `ec2:"OfferingType" xml:"offeringType,omitempty"`
-	PricingDetails              []PricingDetail   `ec2:"PricingDetailsSet" xml:"pricingDetailsSet>item,omitempty"`
+	PricingDetails              []PricingDetail   `ec2:"PricingDetailsSet" xml:"pricingDetailsSet>item"`
 	ProductDescription          *string           `ec2:"ProductDescription" xml:"productDescription,omitempty"`
-	RecurringCharges            []RecurringCharge `ec2:"RecurringCharges" xml:"recurringCharges>item,omitempty"`
+	RecurringCharges            []RecurringCharge `ec2:"RecurringCharges" xml:"recurringCharges>item"`
 	ReservedInstancesOfferingId *string           `ec2:"ReservedInstancesOfferingId" xml:"reservedInstancesOfferingId,omitempty"`
 	Scope                       *string           `ec2:"Scope" xml:"scope,omitempty"`
 	UsagePrice                  *float64          `ec2:"UsagePrice" xml:"usagePrice,omitempty"`
@@ -14652,23 +14652,23 @@ type ResetSnapshotAttributeRequest struct {
 }
 
 type ResourceStatement struct {
-	ResourceTypes []string `ec2:"ResourceTypeSet" xml:"resourceTypeSet>item,omitempty"`
-	Resources     []string `ec2:"ResourceSet" xml:"resourceSet>item,omitempty"`
+	ResourceTypes []string `ec2:"ResourceTypeSet" xml:"resourceTypeSet>item"`
+	Resources     []string `ec2:"ResourceSet" xml:"resourceSet>item"`
 }
 
 type ResourceStatementRequest struct {
-	ResourceTypes []string `ec2:"ResourceType" xml:"ResourceType>item,omitempty"`
-	Resources     []string `ec2:"Resource" xml:"Resource>item,omitempty"`
+	ResourceTypes []string `ec2:"ResourceType" xml:"ResourceType>item"`
+	Resources     []string `ec2:"Resource" xml:"Resource>item"`
 }
 
 type ResourceTypeOption struct {
 	OptionName   *string  `ec2:"OptionName" xml:"OptionName,omitempty"`
-	OptionValues []string `ec2:"OptionValue" xml:"OptionValue>member,omitempty"`
+	OptionValues []string `ec2:"OptionValue" xml:"OptionValue>member"`
 }
 
 type ResourceTypeRequest struct {
 	ResourceType        *string              `ec2:"ResourceType" xml:"ResourceType,omitempty"`
-	ResourceTypeOptions []ResourceTypeOption `ec2:"ResourceTypeOption" xml:"ResourceTypeOption>member,omitempty"`
+	ResourceTypeOptions []ResourceTypeOption `ec2:"ResourceTypeOption" xml:"ResourceTypeOption>member"`
 }
 
 type ResponseError struct {
@@ -14677,15 +14677,15 @@ type ResponseError struct {
 }
 
 type ResponseLaunchTemplateData struct {
-	BlockDeviceMappings               []LaunchTemplateBlockDeviceMapping                      `ec2:"BlockDeviceMappingSet" xml:"blockDeviceMappingSet>item,omitempty"`
+	BlockDeviceMappings               []LaunchTemplateBlockDeviceMapping                      `ec2:"BlockDeviceMappingSet" xml:"blockDeviceMappingSet>item"`
 	CapacityReservationSpecification  *LaunchTemplateCapacityReservationSpecificationResponse `ec2:"CapacityReservationSpecification" xml:"capacityReservationSpecification,omitempty"`
 	CpuOptions                        *LaunchTemplateCpuOptions                               `ec2:"CpuOptions" xml:"cpuOptions,omitempty"`
 	CreditSpecification               *CreditSpecification                                    `ec2:"CreditSpecification" xml:"creditSpecification,omitempty"`
 	DisableApiStop                    *bool                                                   `ec2:"DisableApiStop" xml:"disableApiStop,omitempty"`
 	DisableApiTermination             *bool                                                   `ec2:"DisableApiTermination" xml:"disableApiTermination,omitempty"`
 	EbsOptimized                      *bool                                                   `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
-	ElasticGpuSpecifications          []ElasticGpuSpecificationResponse                       `ec2:"ElasticGpuSpecificationSet" xml:"elasticGpuSpecificationSet>item,omitempty"`
-	ElasticInferenceAccelerators      []LaunchTemplateElasticInferenceAcceleratorResponse     `ec2:"ElasticInferenceAcceleratorSet" xml:"elasticInferenceAcceleratorSet>item,omitempty"`
+	ElasticGpuSpecifications          []ElasticGpuSpecificationResponse                       `ec2:"ElasticGpuSpecificationSet" xml:"elasticGpuSpecificationSet>item"`
+	ElasticInferenceAccelerators      []LaunchTemplateElasticInferenceAcceleratorResponse     `ec2:"ElasticInferenceAcceleratorSet" xml:"elasticInferenceAcceleratorSet>item"`
 	EnclaveOptions                    *LaunchTemplateEnclaveOptions                           `ec2:"EnclaveOptions" xml:"enclaveOptions,omitempty"`
 	HibernationOptions                *LaunchTemplateHibernationOptions                       `ec2:"HibernationOptions" xml:"hibernationOptions,omitempty"`
 	IamInstanceProfile                *LaunchTemplateIamInstanceProfileSpecification          `ec2:"IamInstanceProfile" xml:"iamInstanceProfile,omitempty"`
@@ -14696,20 +14696,20 @@ type ResponseLaunchTemplateData struct {
 	InstanceType                      *string                                                 `ec2:"InstanceType" xml:"instanceType,omitempty"`
 	KernelId                          *string                                                 `ec2:"KernelId" xml:"kernelId,omitempty"`
 	KeyName                           *string                                                 `ec2:"KeyName" xml:"keyName,omitempty"`
-	LicenseSpecifications             []LaunchTemplateLicenseConfiguration                    `ec2:"LicenseSet" xml:"licenseSet>item,omitempty"`
+	LicenseSpecifications             []LaunchTemplateLicenseConfiguration                    `ec2:"LicenseSet" xml:"licenseSet>item"`
 	MaintenanceOptions                *LaunchTemplateInstanceMaintenanceOptions               `ec2:"MaintenanceOptions" xml:"maintenanceOptions,omitempty"`
 	MetadataOptions                   *LaunchTemplateInstanceMetadataOptions                  `ec2:"MetadataOptions" xml:"metadataOptions,omitempty"`
 	Monitoring                        *LaunchTemplatesMonitoring                              `ec2:"Monitoring" xml:"monitoring,omitempty"`
-	NetworkInterfaces                 []LaunchTemplateInstanceNetworkInterfaceSpecification   `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item,omitempty"`
+	NetworkInterfaces                 []LaunchTemplateInstanceNetworkInterfaceSpecification   `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item"`
 	NetworkPerformanceOptions         *LaunchTemplateNetworkPerformanceOptions                `ec2:"NetworkPerformanceOptions" xml:"networkPerformanceOptions,omitempty"`
 	Operator                          *OperatorResponse                                       `ec2:"Operator" xml:"operator,omitempty"`
 	Placement                         *LaunchTemplatePlacement                                `ec2:"Placement" xml:"placement,omitempty"`
 	PrivateDnsNameOptions             *LaunchTemplatePrivateDnsNameOptions                    `ec2:"PrivateDnsNameOptions" xml:"privateDnsNameOptions,omitempty"`
 	RamDiskId                         *string                                                 `ec2:"RamDiskId" xml:"ramDiskId,omitempty"`
-	SecondaryInterfaces               []LaunchTemplateInstanceSecondaryInterfaceSpecification `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item,omitempty"`
-	SecurityGroupIds                  []string                                                `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item,omitempty"`
-	SecurityGroups                    []string                                                `ec2:"SecurityGroupSet" xml:"securityGroupSet>item,omitempty"`
-	TagSpecifications                 []LaunchTemplateTagSpecification                        `ec2:"TagSpecificationSet" xml:"tagSpecificationSet>item,omitempty"`
+	SecondaryInterfaces               []LaunchTemplateInstanceSecondaryInterfaceSpecification `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item"`
+	SecurityGroupIds                  []string                                                `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item"`
+	SecurityGroups                    []string                                                `ec2:"SecurityGroupSet" xml:"securityGroupSet>item"`
+	TagSpecifications                 []LaunchTemplateTagSpecification                        `ec2:"TagSpecificationSet" xml:"tagSpecificationSet>item"`
 	UserData                          *string                                                 `ec2:"UserData" xml:"userData,omitempty"`
 }
 
@@ -14802,9 +14802,9 @@ type RevokeSecurityGroupEgressRequest struct {
 	DryRun                     *bool          `ec2:"DryRun" xml:"dryRun,omitempty"`
 	FromPort                   *int32         `ec2:"FromPort" xml:"fromPort,omitempty"`
 	GroupId                    *string        `ec2:"GroupId,required" xml:"groupId,omitempty"`
-	IpPermissions              []IpPermission `ec2:"IpPermissions" xml:"ipPermissions>item,omitempty"`
+	IpPermissions              []IpPermission `ec2:"IpPermissions" xml:"ipPermissions>item"`
 	IpProtocol                 *string        `ec2:"IpProtocol" xml:"ipProtocol,omitempty"`
-	SecurityGroupRuleIds       []string       `ec2:"SecurityGroupRuleId" xml:"SecurityGroupRuleId>item,omitempty"`
+	SecurityGroupRuleIds       []string       `ec2:"SecurityGroupRuleId" xml:"SecurityGroupRuleId>item"`
 	SourceSecurityGroupName    *string        `ec2:"SourceSecurityGroupName" xml:"sourceSecurityGroupName,omitempty"`
 	SourceSecurityGroupOwnerId *string        `ec2:"SourceSecurityGroupOwnerId" xml:"sourceSecurityGroupOwnerId,omitempty"`
 	ToPort                     *int32         `ec2:"ToPort" xml:"toPort,omitempty"`
@@ -14812,8 +14812,8 @@ type RevokeSecurityGroupEgressRequest struct {
 
 type RevokeSecurityGroupEgressResult struct {
 	Return                    *bool                      `ec2:"Return" xml:"return,omitempty"`
-	RevokedSecurityGroupRules []RevokedSecurityGroupRule `ec2:"RevokedSecurityGroupRuleSet" xml:"revokedSecurityGroupRuleSet>item,omitempty"`
-	UnknownIpPermissions      []IpPermission             `ec2:"UnknownIpPermissionSet" xml:"unknownIpPermissionSet>item,omitempty"`
+	RevokedSecurityGroupRules []RevokedSecurityGroupRule `ec2:"RevokedSecurityGroupRuleSet" xml:"revokedSecurityGroupRuleSet>item"`
+	UnknownIpPermissions      []IpPermission             `ec2:"UnknownIpPermissionSet" xml:"unknownIpPermissionSet>item"`
 }
 
 type RevokeSecurityGroupIngressRequest struct {
@@ -14822,9 +14822,9 @@ type RevokeSecurityGroupIngressRequest struct {
 	FromPort                   *int32         `ec2:"FromPort" xml:"FromPort,omitempty"`
 	GroupId                    *string        `ec2:"GroupId" xml:"GroupId,omitempty"`
 	GroupName                  *string        `ec2:"GroupName" xml:"GroupName,omitempty"`
-	IpPermissions              []IpPermission `ec2:"IpPermissions" xml:"IpPermissions>item,omitempty"`
+	IpPermissions              []IpPermission `ec2:"IpPermissions" xml:"IpPermissions>item"`
 	IpProtocol                 *string        `ec2:"IpProtocol" xml:"IpProtocol,omitempty"`
-	SecurityGroupRuleIds       []string       `ec2:"SecurityGroupRuleId" xml:"SecurityGroupRuleId>item,omitempty"`
+	SecurityGroupRuleIds       []string       `ec2:"SecurityGroupRuleId" xml:"SecurityGroupRuleId>item"`
 	SourceSecurityGroupName    *string        `ec2:"SourceSecurityGroupName" xml:"SourceSecurityGroupName,omitempty"`
 	SourceSecurityGroupOwnerId *string        `ec2:"SourceSecurityGroupOwnerId" xml:"SourceSecurityGroupOwnerId,omitempty"`
 	ToPort                     *int32         `ec2:"ToPort" xml:"ToPort,omitempty"`
@@ -14832,8 +14832,8 @@ type RevokeSecurityGroupIngressRequest struct {
 
 type RevokeSecurityGroupIngressResult struct {
 	Return                    *bool                      `ec2:"Return" xml:"return,omitempty"`
-	RevokedSecurityGroupRules []RevokedSecurityGroupRule `ec2:"RevokedSecurityGroupRuleSet" xml:"revokedSecurityGroupRuleSet>item,omitempty"`
-	UnknownIpPermissions      []IpPermission             `ec2:"UnknownIpPermissionSet" xml:"unknownIpPermissionSet>item,omitempty"`
+	RevokedSecurityGroupRules []RevokedSecurityGroupRule `ec2:"RevokedSecurityGroupRuleSet" xml:"revokedSecurityGroupRuleSet>item"`
+	UnknownIpPermissions      []IpPermission             `ec2:"UnknownIpPermissionSet" xml:"unknownIpPermissionSet>item"`
 }
 
 type RevokedSecurityGroupRule struct {
@@ -14879,7 +14879,7 @@ type RouteServer struct {
 	SnsNotificationsEnabled *bool   `ec2:"SnsNotificationsEnabled" xml:"snsNotificationsEnabled,omitempty"`
 	SnsTopicArn             *string `ec2:"SnsTopicArn" xml:"snsTopicArn,omitempty"`
 	State                   *string `ec2:"State" xml:"state,omitempty"`
-	Tags                    []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                    []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type RouteServerAssociation struct {
@@ -14914,7 +14914,7 @@ type RouteServerEndpoint struct {
 	RouteServerId         *string `ec2:"RouteServerId" xml:"routeServerId,omitempty"`
 	State                 *string `ec2:"State" xml:"state,omitempty"`
 	SubnetId              *string `ec2:"SubnetId" xml:"subnetId,omitempty"`
-	Tags                  []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                  []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId                 *string `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -14931,7 +14931,7 @@ type RouteServerPeer struct {
 	RouteServerPeerId     *string                `ec2:"RouteServerPeerId" xml:"routeServerPeerId,omitempty"`
 	State                 *string                `ec2:"State" xml:"state,omitempty"`
 	SubnetId              *string                `ec2:"SubnetId" xml:"subnetId,omitempty"`
-	Tags                  []Tag                  `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                  []Tag                  `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId                 *string                `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -14942,11 +14942,11 @@ type RouteServerPropagation struct {
 }
 
 type RouteServerRoute struct {
-	AsPaths                  []string                             `ec2:"AsPathSet" xml:"asPathSet>item,omitempty"`
+	AsPaths                  []string                             `ec2:"AsPathSet" xml:"asPathSet>item"`
 	Med                      *int32                               `ec2:"Med" xml:"med,omitempty"`
 	NextHopIp                *string                              `ec2:"NextHopIp" xml:"nextHopIp,omitempty"`
 	Prefix                   *string                              `ec2:"Prefix" xml:"prefix,omitempty"`
-	RouteInstallationDetails []RouteServerRouteInstallationDetail `ec2:"RouteInstallationDetailSet" xml:"routeInstallationDetailSet>item,omitempty"`
+	RouteInstallationDetails []RouteServerRouteInstallationDetail `ec2:"RouteInstallationDetailSet" xml:"routeInstallationDetailSet>item"`
 	RouteServerEndpointId    *string                              `ec2:"RouteServerEndpointId" xml:"routeServerEndpointId,omitempty"`
 	RouteServerPeerId        *string                              `ec2:"RouteServerPeerId" xml:"routeServerPeerId,omitempty"`
 	RouteStatus              *string                              `ec2:"RouteStatus" xml:"routeStatus,omitempty"`
@@ -14959,12 +14959,12 @@ type RouteServerRouteInstallationDetail struct {
 }
 
 type RouteTable struct {
-	Associations    []RouteTableAssociation `ec2:"AssociationSet" xml:"associationSet>item,omitempty"`
+	Associations    []RouteTableAssociation `ec2:"AssociationSet" xml:"associationSet>item"`
 	OwnerId         *string                 `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	PropagatingVgws []PropagatingVgw        `ec2:"PropagatingVgwSet" xml:"propagatingVgwSet>item,omitempty"`
+	PropagatingVgws []PropagatingVgw        `ec2:"PropagatingVgwSet" xml:"propagatingVgwSet>item"`
 	RouteTableId    *string                 `ec2:"RouteTableId" xml:"routeTableId,omitempty"`
-	Routes          []Route                 `ec2:"RouteSet" xml:"routeSet>item,omitempty"`
-	Tags            []Tag                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Routes          []Route                 `ec2:"RouteSet" xml:"routeSet>item"`
+	Tags            []Tag                   `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId           *string                 `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -14985,7 +14985,7 @@ type RouteTableAssociationState struct {
 
 type RuleGroupRuleOptionsPair struct {
 	RuleGroupArn *string      `ec2:"RuleGroupArn" xml:"ruleGroupArn,omitempty"`
-	RuleOptions  []RuleOption `ec2:"RuleOptionSet" xml:"ruleOptionSet>item,omitempty"`
+	RuleOptions  []RuleOption `ec2:"RuleOptionSet" xml:"ruleOptionSet>item"`
 }
 
 type RuleGroupTypePair struct {
@@ -14995,7 +14995,7 @@ type RuleGroupTypePair struct {
 
 type RuleOption struct {
 	Keyword  *string  `ec2:"Keyword" xml:"keyword,omitempty"`
-	Settings []string `ec2:"SettingSet" xml:"settingSet>item,omitempty"`
+	Settings []string `ec2:"SettingSet" xml:"settingSet>item"`
 }
 
 type RunInstancesMonitoringEnabled struct {
@@ -15004,7 +15004,7 @@ type RunInstancesMonitoringEnabled struct {
 
 type RunInstancesRequest struct {
 	AdditionalInfo                    *string                                          `ec2:"AdditionalInfo" xml:"additionalInfo,omitempty"`
-	BlockDeviceMappings               []BlockDeviceMapping                             `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping,omitempty"`
+	BlockDeviceMappings               []BlockDeviceMapping                             `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
 	CapacityReservationSpecification  *CapacityReservationSpecification                `ec2:"CapacityReservationSpecification" xml:"CapacityReservationSpecification,omitempty"`
 	ClientToken                       *string                                          `ec2:"ClientToken" xml:"clientToken,omitempty"`
 	CpuOptions                        *CpuOptionsRequest                               `ec2:"CpuOptions" xml:"CpuOptions,omitempty"`
@@ -15013,8 +15013,8 @@ type RunInstancesRequest struct {
 	DisableApiTermination             *bool                                            `ec2:"DisableApiTermination" xml:"disableApiTermination,omitempty"`
 	DryRun                            *bool                                            `ec2:"DryRun" xml:"dryRun,omitempty"`
 	EbsOptimized                      *bool                                            `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
-	ElasticGpuSpecification           []ElasticGpuSpecification                        `ec2:"ElasticGpuSpecification" xml:"ElasticGpuSpecification>item,omitempty"`
-	ElasticInferenceAccelerators      []ElasticInferenceAccelerator                    `ec2:"ElasticInferenceAccelerator" xml:"ElasticInferenceAccelerator>item,omitempty"`
+	ElasticGpuSpecification           []ElasticGpuSpecification                        `ec2:"ElasticGpuSpecification" xml:"ElasticGpuSpecification>item"`
+	ElasticInferenceAccelerators      []ElasticInferenceAccelerator                    `ec2:"ElasticInferenceAccelerator" xml:"ElasticInferenceAccelerator>item"`
 	EnablePrimaryIpv6                 *bool                                            `ec2:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6,omitempty"`
 	EnclaveOptions                    *EnclaveOptionsRequest                           `ec2:"EnclaveOptions" xml:"EnclaveOptions,omitempty"`
 	HibernationOptions                *HibernationOptionsRequest                       `ec2:"HibernationOptions" xml:"HibernationOptions,omitempty"`
@@ -15024,28 +15024,28 @@ type RunInstancesRequest struct {
 	InstanceMarketOptions             *InstanceMarketOptionsRequest                    `ec2:"InstanceMarketOptions" xml:"InstanceMarketOptions,omitempty"`
 	InstanceType                      *string                                          `ec2:"InstanceType" xml:"InstanceType,omitempty"`
 	Ipv6AddressCount                  *int32                                           `ec2:"Ipv6AddressCount" xml:"Ipv6AddressCount,omitempty"`
-	Ipv6Addresses                     []InstanceIpv6Address                            `ec2:"Ipv6Address" xml:"Ipv6Address>item,omitempty"`
+	Ipv6Addresses                     []InstanceIpv6Address                            `ec2:"Ipv6Address" xml:"Ipv6Address>item"`
 	KernelId                          *string                                          `ec2:"KernelId" xml:"KernelId,omitempty"`
 	KeyName                           *string                                          `ec2:"KeyName" xml:"KeyName,omitempty"`
 	LaunchTemplate                    *LaunchTemplateSpecification                     `ec2:"LaunchTemplate" xml:"LaunchTemplate,omitempty"`
-	LicenseSpecifications             []LicenseConfigurationRequest                    `ec2:"LicenseSpecification" xml:"LicenseSpecification>item,omitempty"`
+	LicenseSpecifications             []LicenseConfigurationRequest                    `ec2:"LicenseSpecification" xml:"LicenseSpecification>item"`
 	MaintenanceOptions                *InstanceMaintenanceOptionsRequest               `ec2:"MaintenanceOptions" xml:"MaintenanceOptions,omitempty"`
 	MaxCount                          *int32                                           `ec2:"MaxCount,required" xml:"MaxCount,omitempty"`
 	MetadataOptions                   *InstanceMetadataOptionsRequest                  `ec2:"MetadataOptions" xml:"MetadataOptions,omitempty"`
 	MinCount                          *int32                                           `ec2:"MinCount,required" xml:"MinCount,omitempty"`
 	Monitoring                        *RunInstancesMonitoringEnabled                   `ec2:"Monitoring" xml:"Monitoring,omitempty"`
-	NetworkInterfaces                 []InstanceNetworkInterfaceSpecification          `ec2:"NetworkInterface" xml:"networkInterface>item,omitempty"`
+	NetworkInterfaces                 []InstanceNetworkInterfaceSpecification          `ec2:"NetworkInterface" xml:"networkInterface>item"`
 	NetworkPerformanceOptions         *InstanceNetworkPerformanceOptionsRequest        `ec2:"NetworkPerformanceOptions" xml:"NetworkPerformanceOptions,omitempty"`
 	Operator                          *OperatorRequest                                 `ec2:"Operator" xml:"Operator,omitempty"`
 	Placement                         *Placement                                       `ec2:"Placement" xml:"Placement,omitempty"`
 	PrivateDnsNameOptions             *PrivateDnsNameOptionsRequest                    `ec2:"PrivateDnsNameOptions" xml:"PrivateDnsNameOptions,omitempty"`
 	PrivateIpAddress                  *string                                          `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
 	RamdiskId                         *string                                          `ec2:"RamdiskId" xml:"RamdiskId,omitempty"`
-	SecondaryInterfaces               []InstanceSecondaryInterfaceSpecificationRequest `ec2:"SecondaryInterface" xml:"SecondaryInterface>item,omitempty"`
-	SecurityGroupIds                  []string                                         `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
-	SecurityGroups                    []string                                         `ec2:"SecurityGroup" xml:"SecurityGroup>SecurityGroup,omitempty"`
+	SecondaryInterfaces               []InstanceSecondaryInterfaceSpecificationRequest `ec2:"SecondaryInterface" xml:"SecondaryInterface>item"`
+	SecurityGroupIds                  []string                                         `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	SecurityGroups                    []string                                         `ec2:"SecurityGroup" xml:"SecurityGroup>SecurityGroup"`
 	SubnetId                          *string                                          `ec2:"SubnetId" xml:"SubnetId,omitempty"`
-	TagSpecifications                 []TagSpecification                               `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                 []TagSpecification                               `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	UserData                          *string                                          `ec2:"UserData" xml:"UserData,omitempty"`
 }
 
@@ -15058,7 +15058,7 @@ type RunScheduledInstancesRequest struct {
 }
 
 type RunScheduledInstancesResult struct {
-	InstanceIdSet []string `ec2:"InstanceIdSet" xml:"instanceIdSet>item,omitempty"`
+	InstanceIdSet []string `ec2:"InstanceIdSet" xml:"instanceIdSet>item"`
 }
 
 type S3ObjectTag struct {
@@ -15111,7 +15111,7 @@ type ScheduledInstanceAvailability struct {
 type ScheduledInstanceRecurrence struct {
 	Frequency               *string `ec2:"Frequency" xml:"frequency,omitempty"`
 	Interval                *int32  `ec2:"Interval" xml:"interval,omitempty"`
-	OccurrenceDaySet        []int32 `ec2:"OccurrenceDaySet" xml:"occurrenceDaySet>item,omitempty"`
+	OccurrenceDaySet        []int32 `ec2:"OccurrenceDaySet" xml:"occurrenceDaySet>item"`
 	OccurrenceRelativeToEnd *bool   `ec2:"OccurrenceRelativeToEnd" xml:"occurrenceRelativeToEnd,omitempty"`
 	OccurrenceUnit          *string `ec2:"OccurrenceUnit" xml:"occurrenceUnit,omitempty"`
 }
@@ -15119,7 +15119,7 @@ type ScheduledInstanceRecurrence struct {
 type ScheduledInstanceRecurrenceRequest struct {
 	Frequency               *string `ec2:"Frequency" xml:"Frequency,omitempty"`
 	Interval                *int32  `ec2:"Interval" xml:"Interval,omitempty"`
-	OccurrenceDays          []int32 `ec2:"OccurrenceDay" xml:"OccurrenceDay>OccurenceDay,omitempty"`
+	OccurrenceDays          []int32 `ec2:"OccurrenceDay" xml:"OccurrenceDay>OccurenceDay"`
 	OccurrenceRelativeToEnd *bool   `ec2:"OccurrenceRelativeToEnd" xml:"OccurrenceRelativeToEnd,omitempty"`
 	OccurrenceUnit          *string `ec2:"OccurrenceUnit" xml:"OccurrenceUnit,omitempty"`
 }
@@ -15150,7 +15150,7 @@ type ScheduledInstancesIpv6Address struct {
 }
 
 type ScheduledInstancesLaunchSpecification struct {
-	BlockDeviceMappings []ScheduledInstancesBlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping,omitempty"`
+	BlockDeviceMappings []ScheduledInstancesBlockDeviceMapping `ec2:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
 	EbsOptimized        *bool                                  `ec2:"EbsOptimized" xml:"EbsOptimized,omitempty"`
 	IamInstanceProfile  *ScheduledInstancesIamInstanceProfile  `ec2:"IamInstanceProfile" xml:"IamInstanceProfile,omitempty"`
 	ImageId             *string                                `ec2:"ImageId,required" xml:"ImageId,omitempty"`
@@ -15158,10 +15158,10 @@ type ScheduledInstancesLaunchSpecification struct {
 	KernelId            *string                                `ec2:"KernelId" xml:"KernelId,omitempty"`
 	KeyName             *string                                `ec2:"KeyName" xml:"KeyName,omitempty"`
 	Monitoring          *ScheduledInstancesMonitoring          `ec2:"Monitoring" xml:"Monitoring,omitempty"`
-	NetworkInterfaces   []ScheduledInstancesNetworkInterface   `ec2:"NetworkInterface" xml:"NetworkInterface>NetworkInterface,omitempty"`
+	NetworkInterfaces   []ScheduledInstancesNetworkInterface   `ec2:"NetworkInterface" xml:"NetworkInterface>NetworkInterface"`
 	Placement           *ScheduledInstancesPlacement           `ec2:"Placement" xml:"Placement,omitempty"`
 	RamdiskId           *string                                `ec2:"RamdiskId" xml:"RamdiskId,omitempty"`
-	SecurityGroupIds    []string                               `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId,omitempty"`
+	SecurityGroupIds    []string                               `ec2:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
 	SubnetId            *string                                `ec2:"SubnetId" xml:"SubnetId,omitempty"`
 	UserData            *string                                `ec2:"UserData" xml:"UserData,omitempty"`
 }
@@ -15175,12 +15175,12 @@ type ScheduledInstancesNetworkInterface struct {
 	DeleteOnTermination            *bool                                      `ec2:"DeleteOnTermination" xml:"DeleteOnTermination,omitempty"`
 	Description                    *string                                    `ec2:"Description" xml:"Description,omitempty"`
 	DeviceIndex                    *int32                                     `ec2:"DeviceIndex" xml:"DeviceIndex,omitempty"`
-	Groups                         []string                                   `ec2:"Group" xml:"Group>SecurityGroupId,omitempty"`
+	Groups                         []string                                   `ec2:"Group" xml:"Group>SecurityGroupId"`
 	Ipv6AddressCount               *int32                                     `ec2:"Ipv6AddressCount" xml:"Ipv6AddressCount,omitempty"`
-	Ipv6Addresses                  []ScheduledInstancesIpv6Address            `ec2:"Ipv6Address" xml:"Ipv6Address>Ipv6Address,omitempty"`
+	Ipv6Addresses                  []ScheduledInstancesIpv6Address            `ec2:"Ipv6Address" xml:"Ipv6Address>Ipv6Address"`
 	NetworkInterfaceId             *string                                    `ec2:"NetworkInterfaceId" xml:"NetworkInterfaceId,omitempty"`
 	PrivateIpAddress               *string                                    `ec2:"PrivateIpAddress" xml:"PrivateIpAddress,omitempty"`
-	PrivateIpAddressConfigs        []ScheduledInstancesPrivateIpAddressConfig `ec2:"PrivateIpAddressConfig" xml:"PrivateIpAddressConfig>PrivateIpAddressConfigSet,omitempty"`
+	PrivateIpAddressConfigs        []ScheduledInstancesPrivateIpAddressConfig `ec2:"PrivateIpAddressConfig" xml:"PrivateIpAddressConfig>PrivateIpAddressConfigSet"`
 	SecondaryPrivateIpAddressCount *int32                                     `ec2:"SecondaryPrivateIpAddressCount" xml:"SecondaryPrivateIpAddressCount,omitempty"`
 	SubnetId                       *string                                    `ec2:"SubnetId" xml:"SubnetId,omitempty"`
 }
@@ -15197,7 +15197,7 @@ type ScheduledInstancesPrivateIpAddressConfig struct {
 
 type SearchLocalGatewayRoutesRequest struct {
 	DryRun                   *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                  []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	LocalGatewayRouteTableId *string  `ec2:"LocalGatewayRouteTableId,required" xml:"LocalGatewayRouteTableId,omitempty"`
 	MaxResults               *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
@@ -15205,25 +15205,25 @@ type SearchLocalGatewayRoutesRequest struct {
 
 type SearchLocalGatewayRoutesResult struct {
 	NextToken *string             `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Routes    []LocalGatewayRoute `ec2:"RouteSet" xml:"routeSet>item,omitempty"`
+	Routes    []LocalGatewayRoute `ec2:"RouteSet" xml:"routeSet>item"`
 }
 
 type SearchTransitGatewayMulticastGroupsRequest struct {
 	DryRun                          *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter,omitempty"`
+	Filters                         []Filter `ec2:"Filter" xml:"Filter>Filter"`
 	MaxResults                      *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                       *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId,required" xml:"TransitGatewayMulticastDomainId,omitempty"`
 }
 
 type SearchTransitGatewayMulticastGroupsResult struct {
-	MulticastGroups []TransitGatewayMulticastGroup `ec2:"MulticastGroups" xml:"multicastGroups>item,omitempty"`
+	MulticastGroups []TransitGatewayMulticastGroup `ec2:"MulticastGroups" xml:"multicastGroups>item"`
 	NextToken       *string                        `ec2:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type SearchTransitGatewayRoutesRequest struct {
 	DryRun                     *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
-	Filters                    []Filter `ec2:"Filter,required" xml:"Filter>Filter,omitempty"`
+	Filters                    []Filter `ec2:"Filter,required" xml:"Filter>Filter"`
 	MaxResults                 *int32   `ec2:"MaxResults" xml:"MaxResults,omitempty"`
 	NextToken                  *string  `ec2:"NextToken" xml:"NextToken,omitempty"`
 	TransitGatewayRouteTableId *string  `ec2:"TransitGatewayRouteTableId,required" xml:"TransitGatewayRouteTableId,omitempty"`
@@ -15232,7 +15232,7 @@ type SearchTransitGatewayRoutesRequest struct {
 type SearchTransitGatewayRoutesResult struct {
 	AdditionalRoutesAvailable *bool                 `ec2:"AdditionalRoutesAvailable" xml:"additionalRoutesAvailable,omitempty"`
 	NextToken                 *string               `ec2:"NextToken" xml:"nextToken,omitempty"`
-	Routes                    []TransitGatewayRoute `ec2:"RouteSet" xml:"routeSet>item,omitempty"`
+	Routes                    []TransitGatewayRoute `ec2:"RouteSet" xml:"routeSet>item"`
 }
 
 type SecondaryInterface struct {
@@ -15241,7 +15241,7 @@ type SecondaryInterface struct {
 	AvailabilityZoneId     *string                         `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
 	MacAddress             *string                         `ec2:"MacAddress" xml:"macAddress,omitempty"`
 	OwnerId                *string                         `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	PrivateIpv4Addresses   []SecondaryInterfaceIpv4Address `ec2:"PrivateIpv4AddressSet" xml:"privateIpv4AddressSet>item,omitempty"`
+	PrivateIpv4Addresses   []SecondaryInterfaceIpv4Address `ec2:"PrivateIpv4AddressSet" xml:"privateIpv4AddressSet>item"`
 	SecondaryInterfaceArn  *string                         `ec2:"SecondaryInterfaceArn" xml:"secondaryInterfaceArn,omitempty"`
 	SecondaryInterfaceId   *string                         `ec2:"SecondaryInterfaceId" xml:"secondaryInterfaceId,omitempty"`
 	SecondaryInterfaceType *string                         `ec2:"SecondaryInterfaceType" xml:"secondaryInterfaceType,omitempty"`
@@ -15250,7 +15250,7 @@ type SecondaryInterface struct {
 	SecondarySubnetId      *string                         `ec2:"SecondarySubnetId" xml:"secondarySubnetId,omitempty"`
 	SourceDestCheck        *bool                           `ec2:"SourceDestCheck" xml:"sourceDestCheck,omitempty"`
 	Status                 *string                         `ec2:"Status" xml:"status,omitempty"`
-	Tags                   []Tag                           `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                   []Tag                           `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type SecondaryInterfaceAttachment struct {
@@ -15277,13 +15277,13 @@ type SecondaryInterfacePrivateIpAddressSpecificationRequest struct {
 }
 
 type SecondaryNetwork struct {
-	Ipv4CidrBlockAssociations []SecondaryNetworkIpv4CidrBlockAssociation `ec2:"Ipv4CidrBlockAssociationSet" xml:"ipv4CidrBlockAssociationSet>item,omitempty"`
+	Ipv4CidrBlockAssociations []SecondaryNetworkIpv4CidrBlockAssociation `ec2:"Ipv4CidrBlockAssociationSet" xml:"ipv4CidrBlockAssociationSet>item"`
 	OwnerId                   *string                                    `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	SecondaryNetworkArn       *string                                    `ec2:"SecondaryNetworkArn" xml:"secondaryNetworkArn,omitempty"`
 	SecondaryNetworkId        *string                                    `ec2:"SecondaryNetworkId" xml:"secondaryNetworkId,omitempty"`
 	State                     *string                                    `ec2:"State" xml:"state,omitempty"`
 	StateReason               *string                                    `ec2:"StateReason" xml:"stateReason,omitempty"`
-	Tags                      []Tag                                      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                      []Tag                                      `ec2:"TagSet" xml:"tagSet>item"`
 	Type                      *string                                    `ec2:"Type" xml:"type,omitempty"`
 }
 
@@ -15297,7 +15297,7 @@ type SecondaryNetworkIpv4CidrBlockAssociation struct {
 type SecondarySubnet struct {
 	AvailabilityZone          *string                                   `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId        *string                                   `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
-	Ipv4CidrBlockAssociations []SecondarySubnetIpv4CidrBlockAssociation `ec2:"Ipv4CidrBlockAssociationSet" xml:"ipv4CidrBlockAssociationSet>item,omitempty"`
+	Ipv4CidrBlockAssociations []SecondarySubnetIpv4CidrBlockAssociation `ec2:"Ipv4CidrBlockAssociationSet" xml:"ipv4CidrBlockAssociationSet>item"`
 	OwnerId                   *string                                   `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	SecondaryNetworkId        *string                                   `ec2:"SecondaryNetworkId" xml:"secondaryNetworkId,omitempty"`
 	SecondaryNetworkType      *string                                   `ec2:"SecondaryNetworkType" xml:"secondaryNetworkType,omitempty"`
@@ -15305,7 +15305,7 @@ type SecondarySubnet struct {
 	SecondarySubnetId         *string                                   `ec2:"SecondarySubnetId" xml:"secondarySubnetId,omitempty"`
 	State                     *string                                   `ec2:"State" xml:"state,omitempty"`
 	StateReason               *string                                   `ec2:"StateReason" xml:"stateReason,omitempty"`
-	Tags                      []Tag                                     `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                      []Tag                                     `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type SecondarySubnetIpv4CidrBlockAssociation struct {
@@ -15319,8 +15319,8 @@ type SecurityGroup struct {
 	Description         *string        `ec2:"GroupDescription" xml:"groupDescription,omitempty"`
 	GroupId             *string        `ec2:"GroupId" xml:"groupId,omitempty"`
 	GroupName           *string        `ec2:"GroupName" xml:"groupName,omitempty"`
-	IpPermissions       []IpPermission `ec2:"IpPermissions" xml:"ipPermissions>item,omitempty"`
-	IpPermissionsEgress []IpPermission `ec2:"IpPermissionsEgress" xml:"ipPermissionsEgress>item,omitempty"`
+	IpPermissions       []IpPermission `ec2:"IpPermissions" xml:"ipPermissions>item"`
+	IpPermissionsEgress []IpPermission `ec2:"IpPermissionsEgress" xml:"ipPermissionsEgress>item"`
 	OwnerId             *string        `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	SecurityGroupArn    *string        `ec2:"SecurityGroupArn" xml:"securityGroupArn,omitempty"`
 	Tags                []Tag          `ec2:"TagSet" xml:"tagSet>item,omitempty"`
@@ -15333,7 +15333,7 @@ type SecurityGroupForVpc struct {
 	GroupName    *string `ec2:"GroupName" xml:"groupName,omitempty"`
 	OwnerId      *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PrimaryVpcId *string `ec2:"PrimaryVpcId" xml:"primaryVpcId,omitempty"`
-	Tags         []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags         []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type SecurityGroupIdentifier struct {
@@ -15361,7 +15361,7 @@ type SecurityGroupRule struct {
 	ReferencedGroupInfo  *ReferencedSecurityGroup `ec2:"ReferencedGroupInfo" xml:"referencedGroupInfo,omitempty"`
 	SecurityGroupRuleArn *string                  `ec2:"SecurityGroupRuleArn" xml:"securityGroupRuleArn,omitempty"`
 	SecurityGroupRuleId  *string                  `ec2:"SecurityGroupRuleId" xml:"securityGroupRuleId,omitempty"`
-	Tags                 []Tag                    `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                 []Tag                    `ec2:"TagSet" xml:"tagSet>item"`
 	ToPort               *int32                   `ec2:"ToPort" xml:"toPort,omitempty"`
 }
 
@@ -15402,12 +15402,12 @@ type SendDiagnosticInterruptRequest struct {
 
 type ServiceConfiguration struct {
 	AcceptanceRequired          *bool                        `ec2:"AcceptanceRequired" xml:"acceptanceRequired,omitempty"`
-	AvailabilityZoneIds         []string                     `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item,omitempty"`
-	AvailabilityZones           []string                     `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item,omitempty"`
-	BaseEndpointDnsNames        []string                     `ec2:"BaseEndpointDnsNameSet" xml:"baseEndpointDnsNameSet>item,omitempty"`
-	GatewayLoadBalancerArns     []string                     `ec2:"GatewayLoadBalancerArnSet" xml:"gatewayLoadBalancerArnSet>item,omitempty"`
+	AvailabilityZoneIds         []string                     `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item"`
+	AvailabilityZones           []string                     `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item"`
+	BaseEndpointDnsNames        []string                     `ec2:"BaseEndpointDnsNameSet" xml:"baseEndpointDnsNameSet>item"`
+	GatewayLoadBalancerArns     []string                     `ec2:"GatewayLoadBalancerArnSet" xml:"gatewayLoadBalancerArnSet>item"`
 	ManagesVpcEndpoints         *bool                        `ec2:"ManagesVpcEndpoints" xml:"managesVpcEndpoints,omitempty"`
-	NetworkLoadBalancerArns     []string                     `ec2:"NetworkLoadBalancerArnSet" xml:"networkLoadBalancerArnSet>item,omitempty"`
+	NetworkLoadBalancerArns     []string                     `ec2:"NetworkLoadBalancerArnSet" xml:"networkLoadBalancerArnSet>item"`
 	PayerResponsibility         *string                      `ec2:"PayerResponsibility" xml:"payerResponsibility,omitempty"`
 	PrivateDnsName              *string                      `ec2:"PrivateDnsName" xml:"privateDnsName,omitempty"`
 	PrivateDnsNameConfiguration *PrivateDnsNameConfiguration `ec2:"PrivateDnsNameConfiguration" xml:"privateDnsNameConfiguration,omitempty"`
@@ -15415,29 +15415,29 @@ type ServiceConfiguration struct {
 	ServiceId                   *string                      `ec2:"ServiceId" xml:"serviceId,omitempty"`
 	ServiceName                 *string                      `ec2:"ServiceName" xml:"serviceName,omitempty"`
 	ServiceState                *string                      `ec2:"ServiceState" xml:"serviceState,omitempty"`
-	ServiceType                 []ServiceTypeDetail          `ec2:"ServiceType" xml:"serviceType>item,omitempty"`
-	SupportedIpAddressTypes     []string                     `ec2:"SupportedIpAddressTypeSet" xml:"supportedIpAddressTypeSet>item,omitempty"`
-	SupportedRegions            []SupportedRegionDetail      `ec2:"SupportedRegionSet" xml:"supportedRegionSet>item,omitempty"`
-	Tags                        []Tag                        `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	ServiceType                 []ServiceTypeDetail          `ec2:"ServiceType" xml:"serviceType>item"`
+	SupportedIpAddressTypes     []string                     `ec2:"SupportedIpAddressTypeSet" xml:"supportedIpAddressTypeSet>item"`
+	SupportedRegions            []SupportedRegionDetail      `ec2:"SupportedRegionSet" xml:"supportedRegionSet>item"`
+	Tags                        []Tag                        `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type ServiceDetail struct {
 	AcceptanceRequired              *bool               `ec2:"AcceptanceRequired" xml:"acceptanceRequired,omitempty"`
-	AvailabilityZoneIds             []string            `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item,omitempty"`
-	AvailabilityZones               []string            `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item,omitempty"`
-	BaseEndpointDnsNames            []string            `ec2:"BaseEndpointDnsNameSet" xml:"baseEndpointDnsNameSet>item,omitempty"`
+	AvailabilityZoneIds             []string            `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item"`
+	AvailabilityZones               []string            `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item"`
+	BaseEndpointDnsNames            []string            `ec2:"BaseEndpointDnsNameSet" xml:"baseEndpointDnsNameSet>item"`
 	ManagesVpcEndpoints             *bool               `ec2:"ManagesVpcEndpoints" xml:"managesVpcEndpoints,omitempty"`
 	Owner                           *string             `ec2:"Owner" xml:"owner,omitempty"`
 	PayerResponsibility             *string             `ec2:"PayerResponsibility" xml:"payerResponsibility,omitempty"`
 	PrivateDnsName                  *string             `ec2:"PrivateDnsName" xml:"privateDnsName,omitempty"`
 	PrivateDnsNameVerificationState *string             `ec2:"PrivateDnsNameVerificationState" xml:"privateDnsNameVerificationState,omitempty"`
-	PrivateDnsNames                 []PrivateDnsDetails `ec2:"PrivateDnsNameSet" xml:"privateDnsNameSet>item,omitempty"`
+	PrivateDnsNames                 []PrivateDnsDetails `ec2:"PrivateDnsNameSet" xml:"privateDnsNameSet>item"`
 	ServiceId                       *string             `ec2:"ServiceId" xml:"serviceId,omitempty"`
 	ServiceName                     *string             `ec2:"ServiceName" xml:"serviceName,omitempty"`
 	ServiceRegion                   *string             `ec2:"ServiceRegion" xml:"serviceRegion,omitempty"`
-	ServiceType                     []ServiceTypeDetail `ec2:"ServiceType" xml:"serviceType>item,omitempty"`
-	SupportedIpAddressTypes         []string            `ec2:"SupportedIpAddressTypeSet" xml:"supportedIpAddressTypeSet>item,omitempty"`
-	Tags                            []Tag               `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	ServiceType                     []ServiceTypeDetail `ec2:"ServiceType" xml:"serviceType>item"`
+	SupportedIpAddressTypes         []string            `ec2:"SupportedIpAddressTypeSet" xml:"supportedIpAddressTypeSet>item"`
+	Tags                            []Tag               `ec2:"TagSet" xml:"tagSet>item"`
 	VpcEndpointPolicySupported      *bool               `ec2:"VpcEndpointPolicySupported" xml:"vpcEndpointPolicySupported,omitempty"`
 }
 
@@ -15452,7 +15452,7 @@ type ServiceLinkVirtualInterface struct {
 	PeerBgpAsn                     *int64  `ec2:"PeerBgpAsn" xml:"peerBgpAsn,omitempty"`
 	ServiceLinkVirtualInterfaceArn *string `ec2:"ServiceLinkVirtualInterfaceArn" xml:"serviceLinkVirtualInterfaceArn,omitempty"`
 	ServiceLinkVirtualInterfaceId  *string `ec2:"ServiceLinkVirtualInterfaceId" xml:"serviceLinkVirtualInterfaceId,omitempty"`
-	Tags                           []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                           []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	Vlan                           *int32  `ec2:"Vlan" xml:"vlan,omitempty"`
 }
 
@@ -15490,7 +15490,7 @@ type Snapshot struct {
 	State                     *string    `ec2:"Status" xml:"status,omitempty"`
 	StateMessage              *string    `ec2:"StatusMessage" xml:"statusMessage,omitempty"`
 	StorageTier               *string    `ec2:"StorageTier" xml:"storageTier,omitempty"`
-	Tags                      []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                      []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	TransferType              *string    `ec2:"TransferType" xml:"transferType,omitempty"`
 	VolumeId                  *string    `ec2:"VolumeId" xml:"volumeId,omitempty"`
 	VolumeSize                *int32     `ec2:"VolumeSize" xml:"volumeSize,omitempty"`
@@ -15527,7 +15527,7 @@ type SnapshotInfo struct {
 	SseType          *string    `ec2:"SseType" xml:"sseType,omitempty"`
 	StartTime        *time.Time `ec2:"StartTime" xml:"startTime,omitempty"`
 	State            *string    `ec2:"State" xml:"state,omitempty"`
-	Tags             []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	VolumeId         *string    `ec2:"VolumeId" xml:"volumeId,omitempty"`
 	VolumeSize       *int32     `ec2:"VolumeSize" xml:"volumeSize,omitempty"`
 }
@@ -15565,7 +15565,7 @@ type SnapshotTierStatus struct {
 	SnapshotId                       *string    `ec2:"SnapshotId" xml:"snapshotId,omitempty"`
 	Status                           *string    `ec2:"Status" xml:"status,omitempty"`
 	StorageTier                      *string    `ec2:"StorageTier" xml:"storageTier,omitempty"`
-	Tags                             []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                             []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	VolumeId                         *string    `ec2:"VolumeId" xml:"volumeId,omitempty"`
 }
 
@@ -15584,7 +15584,7 @@ type SpotDatafeedSubscription struct {
 
 type SpotFleetLaunchSpecification struct {
 	AddressingType       *string                                 `ec2:"AddressingType" xml:"addressingType,omitempty"`
-	BlockDeviceMappings  []BlockDeviceMapping                    `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item,omitempty"`
+	BlockDeviceMappings  []BlockDeviceMapping                    `ec2:"BlockDeviceMapping" xml:"blockDeviceMapping>item"`
 	EbsOptimized         *bool                                   `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
 	IamInstanceProfile   *IamInstanceProfileSpecification        `ec2:"IamInstanceProfile" xml:"iamInstanceProfile,omitempty"`
 	ImageId              *string                                 `ec2:"ImageId" xml:"imageId,omitempty"`
@@ -15593,13 +15593,13 @@ type SpotFleetLaunchSpecification struct {
 	KernelId             *string                                 `ec2:"KernelId" xml:"kernelId,omitempty"`
 	KeyName              *string                                 `ec2:"KeyName" xml:"keyName,omitempty"`
 	Monitoring           *SpotFleetMonitoring                    `ec2:"Monitoring" xml:"monitoring,omitempty"`
-	NetworkInterfaces    []InstanceNetworkInterfaceSpecification `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item,omitempty"`
+	NetworkInterfaces    []InstanceNetworkInterfaceSpecification `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item"`
 	Placement            *SpotPlacement                          `ec2:"Placement" xml:"placement,omitempty"`
 	RamdiskId            *string                                 `ec2:"RamdiskId" xml:"ramdiskId,omitempty"`
-	SecurityGroups       []GroupIdentifier                       `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	SecurityGroups       []GroupIdentifier                       `ec2:"GroupSet" xml:"groupSet>item"`
 	SpotPrice            *string                                 `ec2:"SpotPrice" xml:"spotPrice,omitempty"`
 	SubnetId             *string                                 `ec2:"SubnetId" xml:"subnetId,omitempty"`
-	TagSpecifications    []SpotFleetTagSpecification             `ec2:"TagSpecificationSet" xml:"tagSpecificationSet>item,omitempty"`
+	TagSpecifications    []SpotFleetTagSpecification             `ec2:"TagSpecificationSet" xml:"tagSpecificationSet>item"`
 	UserData             *string                                 `ec2:"UserData" xml:"userData,omitempty"`
 	WeightedCapacity     *float64                                `ec2:"WeightedCapacity" xml:"weightedCapacity,omitempty"`
 }
@@ -15614,7 +15614,7 @@ type SpotFleetRequestConfig struct {
 	SpotFleetRequestConfig *SpotFleetRequestConfigData `ec2:"SpotFleetRequestConfig" xml:"spotFleetRequestConfig,omitempty"`
 	SpotFleetRequestId     *string                     `ec2:"SpotFleetRequestId" xml:"spotFleetRequestId,omitempty"`
 	SpotFleetRequestState  *string                     `ec2:"SpotFleetRequestState" xml:"spotFleetRequestState,omitempty"`
-	Tags                   []Tag                       `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                   []Tag                       `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type SpotFleetRequestConfigData struct {
@@ -15626,8 +15626,8 @@ type SpotFleetRequestConfigData struct {
 	IamFleetRole                     *string                        `ec2:"IamFleetRole,required" xml:"iamFleetRole,omitempty"`
 	InstanceInterruptionBehavior     *string                        `ec2:"InstanceInterruptionBehavior" xml:"instanceInterruptionBehavior,omitempty"`
 	InstancePoolsToUseCount          *int32                         `ec2:"InstancePoolsToUseCount" xml:"instancePoolsToUseCount,omitempty"`
-	LaunchSpecifications             []SpotFleetLaunchSpecification `ec2:"LaunchSpecifications" xml:"launchSpecifications>item,omitempty"`
-	LaunchTemplateConfigs            []LaunchTemplateConfig         `ec2:"LaunchTemplateConfigs" xml:"launchTemplateConfigs>item,omitempty"`
+	LaunchSpecifications             []SpotFleetLaunchSpecification `ec2:"LaunchSpecifications" xml:"launchSpecifications>item"`
+	LaunchTemplateConfigs            []LaunchTemplateConfig         `ec2:"LaunchTemplateConfigs" xml:"launchTemplateConfigs>item"`
 	LoadBalancersConfig              *LoadBalancersConfig           `ec2:"LoadBalancersConfig" xml:"loadBalancersConfig,omitempty"`
 	OnDemandAllocationStrategy       *string                        `ec2:"OnDemandAllocationStrategy" xml:"onDemandAllocationStrategy,omitempty"`
 	OnDemandFulfilledCapacity        *float64                       `ec2:"OnDemandFulfilledCapacity" xml:"onDemandFulfilledCapacity,omitempty"`
@@ -15637,7 +15637,7 @@ type SpotFleetRequestConfigData struct {
 	SpotMaintenanceStrategies        *SpotMaintenanceStrategies     `ec2:"SpotMaintenanceStrategies" xml:"spotMaintenanceStrategies,omitempty"`
 	SpotMaxTotalPrice                *string                        `ec2:"SpotMaxTotalPrice" xml:"spotMaxTotalPrice,omitempty"`
 	SpotPrice                        *string                        `ec2:"SpotPrice" xml:"spotPrice,omitempty"`
-	TagSpecifications                []TagSpecification             `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications                []TagSpecification             `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TargetCapacity                   *int32                         `ec2:"TargetCapacity,required" xml:"targetCapacity,omitempty"`
 	TargetCapacityUnitType           *string                        `ec2:"TargetCapacityUnitType" xml:"targetCapacityUnitType,omitempty"`
 	TerminateInstancesWithExpiration *bool                          `ec2:"TerminateInstancesWithExpiration" xml:"terminateInstancesWithExpiration,omitempty"`
@@ -15648,7 +15648,7 @@ type SpotFleetRequestConfigData struct {
 
 type SpotFleetTagSpecification struct {
 	ResourceType *string `ec2:"ResourceType" xml:"resourceType,omitempty"`
-	Tags         []Tag   `ec2:"Tag" xml:"tag>item,omitempty"`
+	Tags         []Tag   `ec2:"Tag" xml:"tag>item"`
 }
 
 type SpotInstanceRequest struct {
@@ -15668,7 +15668,7 @@ type SpotInstanceRequest struct {
 	SpotPrice                    *string                 `ec2:"SpotPrice" xml:"spotPrice,omitempty"`
 	State                        *string                 `ec2:"State" xml:"state,omitempty"`
 	Status                       *SpotInstanceStatus     `ec2:"Status" xml:"status,omitempty"`
-	Tags                         []Tag                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                         []Tag                   `ec2:"TagSet" xml:"tagSet>item"`
 	Type                         *string                 `ec2:"Type" xml:"type,omitempty"`
 	ValidFrom                    *time.Time              `ec2:"ValidFrom" xml:"validFrom,omitempty"`
 	ValidUntil                   *time.Time              `ec2:"ValidUntil" xml:"validUntil,omitempty"`
@@ -15744,18 +15744,18 @@ type SpotPrice struct {
 type StaleIpPermission struct {
 	FromPort         *int32            `ec2:"FromPort" xml:"fromPort,omitempty"`
 	IpProtocol       *string           `ec2:"IpProtocol" xml:"ipProtocol,omitempty"`
-	IpRanges         []string          `ec2:"IpRanges" xml:"ipRanges>item,omitempty"`
-	PrefixListIds    []string          `ec2:"PrefixListIds" xml:"prefixListIds>item,omitempty"`
+	IpRanges         []string          `ec2:"IpRanges" xml:"ipRanges>item"`
+	PrefixListIds    []string          `ec2:"PrefixListIds" xml:"prefixListIds>item"`
 	ToPort           *int32            `ec2:"ToPort" xml:"toPort,omitempty"`
-	UserIdGroupPairs []UserIdGroupPair `ec2:"Groups" xml:"groups>item,omitempty"`
+	UserIdGroupPairs []UserIdGroupPair `ec2:"Groups" xml:"groups>item"`
 }
 
 type StaleSecurityGroup struct {
 	Description              *string             `ec2:"Description" xml:"description,omitempty"`
 	GroupId                  *string             `ec2:"GroupId" xml:"groupId,omitempty"`
 	GroupName                *string             `ec2:"GroupName" xml:"groupName,omitempty"`
-	StaleIpPermissions       []StaleIpPermission `ec2:"StaleIpPermissions" xml:"staleIpPermissions>item,omitempty"`
-	StaleIpPermissionsEgress []StaleIpPermission `ec2:"StaleIpPermissionsEgress" xml:"staleIpPermissionsEgress>item,omitempty"`
+	StaleIpPermissions       []StaleIpPermission `ec2:"StaleIpPermissions" xml:"staleIpPermissions>item"`
+	StaleIpPermissionsEgress []StaleIpPermission `ec2:"StaleIpPermissionsEgress" xml:"staleIpPermissionsEgress>item"`
 	VpcId                    *string             `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -15763,7 +15763,7 @@ type StartDeclarativePoliciesReportRequest struct {
 	DryRun            *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	S3Bucket          *string            `ec2:"S3Bucket,required" xml:"S3Bucket,omitempty"`
 	S3Prefix          *string            `ec2:"S3Prefix" xml:"S3Prefix,omitempty"`
-	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 	TargetId          *string            `ec2:"TargetId,required" xml:"TargetId,omitempty"`
 }
 
@@ -15774,18 +15774,18 @@ type StartDeclarativePoliciesReportResult struct {
 type StartInstancesRequest struct {
 	AdditionalInfo *string  `ec2:"AdditionalInfo" xml:"additionalInfo,omitempty"`
 	DryRun         *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	InstanceIds    []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds    []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId"`
 }
 
 type StartInstancesResult struct {
-	StartingInstances []InstanceStateChange `ec2:"InstancesSet" xml:"instancesSet>item,omitempty"`
+	StartingInstances []InstanceStateChange `ec2:"InstancesSet" xml:"instancesSet>item"`
 }
 
 type StartNetworkInsightsAccessScopeAnalysisRequest struct {
 	ClientToken                  *string            `ec2:"ClientToken,required" xml:"ClientToken,omitempty"`
 	DryRun                       *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
 	NetworkInsightsAccessScopeId *string            `ec2:"NetworkInsightsAccessScopeId,required" xml:"NetworkInsightsAccessScopeId,omitempty"`
-	TagSpecifications            []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications            []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type StartNetworkInsightsAccessScopeAnalysisResult struct {
@@ -15793,13 +15793,13 @@ type StartNetworkInsightsAccessScopeAnalysisResult struct {
 }
 
 type StartNetworkInsightsAnalysisRequest struct {
-	AdditionalAccounts    []string           `ec2:"AdditionalAccount" xml:"AdditionalAccount>item,omitempty"`
+	AdditionalAccounts    []string           `ec2:"AdditionalAccount" xml:"AdditionalAccount>item"`
 	ClientToken           *string            `ec2:"ClientToken,required" xml:"ClientToken,omitempty"`
 	DryRun                *bool              `ec2:"DryRun" xml:"DryRun,omitempty"`
-	FilterInArns          []string           `ec2:"FilterInArn" xml:"FilterInArn>item,omitempty"`
-	FilterOutArns         []string           `ec2:"FilterOutArn" xml:"FilterOutArn>item,omitempty"`
+	FilterInArns          []string           `ec2:"FilterInArn" xml:"FilterInArn>item"`
+	FilterOutArns         []string           `ec2:"FilterOutArn" xml:"FilterOutArn>item"`
 	NetworkInsightsPathId *string            `ec2:"NetworkInsightsPathId,required" xml:"NetworkInsightsPathId,omitempty"`
-	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item,omitempty"`
+	TagSpecifications     []TagSpecification `ec2:"TagSpecification" xml:"TagSpecification>item"`
 }
 
 type StartNetworkInsightsAnalysisResult struct {
@@ -15824,12 +15824,12 @@ type StopInstancesRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
 	Force          *bool    `ec2:"Force" xml:"force,omitempty"`
 	Hibernate      *bool    `ec2:"Hibernate" xml:"Hibernate,omitempty"`
-	InstanceIds    []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds    []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId"`
 	SkipOsShutdown *bool    `ec2:"SkipOsShutdown" xml:"SkipOsShutdown,omitempty"`
 }
 
 type StopInstancesResult struct {
-	StoppingInstances []InstanceStateChange `ec2:"InstancesSet" xml:"instancesSet>item,omitempty"`
+	StoppingInstances []InstanceStateChange `ec2:"InstancesSet" xml:"instancesSet>item"`
 }
 
 type Storage struct {
@@ -15862,7 +15862,7 @@ type Subnet struct {
 	DefaultForAz                  *bool                            `ec2:"DefaultForAz" xml:"defaultForAz,omitempty"`
 	EnableDns64                   *bool                            `ec2:"EnableDns64" xml:"enableDns64,omitempty"`
 	EnableLniAtDeviceIndex        *int32                           `ec2:"EnableLniAtDeviceIndex" xml:"enableLniAtDeviceIndex,omitempty"`
-	Ipv6CidrBlockAssociationSet   []SubnetIpv6CidrBlockAssociation `ec2:"Ipv6CidrBlockAssociationSet" xml:"ipv6CidrBlockAssociationSet>item,omitempty"`
+	Ipv6CidrBlockAssociationSet   []SubnetIpv6CidrBlockAssociation `ec2:"Ipv6CidrBlockAssociationSet" xml:"ipv6CidrBlockAssociationSet>item"`
 	Ipv6Native                    *bool                            `ec2:"Ipv6Native" xml:"ipv6Native,omitempty"`
 	MapCustomerOwnedIpOnLaunch    *bool                            `ec2:"MapCustomerOwnedIpOnLaunch" xml:"mapCustomerOwnedIpOnLaunch,omitempty"`
 	MapPublicIpOnLaunch           *bool                            `ec2:"MapPublicIpOnLaunch" xml:"mapPublicIpOnLaunch,omitempty"`
@@ -15894,7 +15894,7 @@ type SubnetCidrReservation struct {
 	ReservationType         *string `ec2:"ReservationType" xml:"reservationType,omitempty"`
 	SubnetCidrReservationId *string `ec2:"SubnetCidrReservationId" xml:"subnetCidrReservationId,omitempty"`
 	SubnetId                *string `ec2:"SubnetId" xml:"subnetId,omitempty"`
-	Tags                    []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                    []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type SubnetConfiguration struct {
@@ -15904,7 +15904,7 @@ type SubnetConfiguration struct {
 }
 
 type SubnetIpPrefixes struct {
-	IpPrefixes []string `ec2:"IpPrefixSet" xml:"ipPrefixSet>item,omitempty"`
+	IpPrefixes []string `ec2:"IpPrefixSet" xml:"ipPrefixSet>item"`
 	SubnetId   *string  `ec2:"SubnetId" xml:"subnetId,omitempty"`
 }
 
@@ -15951,7 +15951,7 @@ type TagDescription struct {
 
 type TagSpecification struct {
 	ResourceType *string `ec2:"ResourceType" xml:"resourceType,omitempty"`
-	Tags         []Tag   `ec2:"Tag" xml:"Tag>item,omitempty"`
+	Tags         []Tag   `ec2:"Tag" xml:"Tag>item"`
 }
 
 type TargetCapacitySpecification struct {
@@ -15985,15 +15985,15 @@ type TargetGroup struct {
 }
 
 type TargetGroupsConfig struct {
-	TargetGroups []TargetGroup `ec2:"TargetGroups" xml:"targetGroups>item,omitempty"`
+	TargetGroups []TargetGroup `ec2:"TargetGroups" xml:"targetGroups>item"`
 }
 
 type TargetNetwork struct {
 	AssociationId       *string            `ec2:"AssociationId" xml:"associationId,omitempty"`
-	AvailabilityZoneIds []string           `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item,omitempty"`
-	AvailabilityZones   []string           `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item,omitempty"`
+	AvailabilityZoneIds []string           `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item"`
+	AvailabilityZones   []string           `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item"`
 	ClientVpnEndpointId *string            `ec2:"ClientVpnEndpointId" xml:"clientVpnEndpointId,omitempty"`
-	SecurityGroups      []string           `ec2:"SecurityGroups" xml:"securityGroups>item,omitempty"`
+	SecurityGroups      []string           `ec2:"SecurityGroups" xml:"securityGroups>item"`
 	Status              *AssociationStatus `ec2:"Status" xml:"status,omitempty"`
 	TargetNetworkId     *string            `ec2:"TargetNetworkId" xml:"targetNetworkId,omitempty"`
 	VpcId               *string            `ec2:"VpcId" xml:"vpcId,omitempty"`
@@ -16013,7 +16013,7 @@ type TerminateClientVpnConnectionsRequest struct {
 
 type TerminateClientVpnConnectionsResult struct {
 	ClientVpnEndpointId *string                     `ec2:"ClientVpnEndpointId" xml:"clientVpnEndpointId,omitempty"`
-	ConnectionStatuses  []TerminateConnectionStatus `ec2:"ConnectionStatuses" xml:"connectionStatuses>item,omitempty"`
+	ConnectionStatuses  []TerminateConnectionStatus `ec2:"ConnectionStatuses" xml:"connectionStatuses>item"`
 	Username            *string                     `ec2:"Username" xml:"username,omitempty"`
 }
 
@@ -16026,12 +16026,12 @@ type TerminateConnectionStatus struct {
 type TerminateInstancesRequest struct {
 	DryRun         *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
 	Force          *bool    `ec2:"Force" xml:"Force,omitempty"`
-	InstanceIds    []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds    []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId"`
 	SkipOsShutdown *bool    `ec2:"SkipOsShutdown" xml:"SkipOsShutdown,omitempty"`
 }
 
 type TerminateInstancesResult struct {
-	TerminatingInstances []InstanceStateChange `ec2:"InstancesSet" xml:"instancesSet>item,omitempty"`
+	TerminatingInstances []InstanceStateChange `ec2:"InstancesSet" xml:"instancesSet>item"`
 }
 
 type ThroughResourcesStatement struct {
@@ -16054,10 +16054,10 @@ type TotalLocalStorageGBRequest struct {
 
 type TrafficMirrorFilter struct {
 	Description           *string                   `ec2:"Description" xml:"description,omitempty"`
-	EgressFilterRules     []TrafficMirrorFilterRule `ec2:"EgressFilterRuleSet" xml:"egressFilterRuleSet>item,omitempty"`
-	IngressFilterRules    []TrafficMirrorFilterRule `ec2:"IngressFilterRuleSet" xml:"ingressFilterRuleSet>item,omitempty"`
-	NetworkServices       []string                  `ec2:"NetworkServiceSet" xml:"networkServiceSet>item,omitempty"`
-	Tags                  []Tag                     `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	EgressFilterRules     []TrafficMirrorFilterRule `ec2:"EgressFilterRuleSet" xml:"egressFilterRuleSet>item"`
+	IngressFilterRules    []TrafficMirrorFilterRule `ec2:"IngressFilterRuleSet" xml:"ingressFilterRuleSet>item"`
+	NetworkServices       []string                  `ec2:"NetworkServiceSet" xml:"networkServiceSet>item"`
+	Tags                  []Tag                     `ec2:"TagSet" xml:"tagSet>item"`
 	TrafficMirrorFilterId *string                   `ec2:"TrafficMirrorFilterId" xml:"trafficMirrorFilterId,omitempty"`
 }
 
@@ -16070,7 +16070,7 @@ type TrafficMirrorFilterRule struct {
 	RuleNumber                *int32                  `ec2:"RuleNumber" xml:"ruleNumber,omitempty"`
 	SourceCidrBlock           *string                 `ec2:"SourceCidrBlock" xml:"sourceCidrBlock,omitempty"`
 	SourcePortRange           *TrafficMirrorPortRange `ec2:"SourcePortRange" xml:"sourcePortRange,omitempty"`
-	Tags                      []Tag                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                      []Tag                   `ec2:"TagSet" xml:"tagSet>item"`
 	TrafficDirection          *string                 `ec2:"TrafficDirection" xml:"trafficDirection,omitempty"`
 	TrafficMirrorFilterId     *string                 `ec2:"TrafficMirrorFilterId" xml:"trafficMirrorFilterId,omitempty"`
 	TrafficMirrorFilterRuleId *string                 `ec2:"TrafficMirrorFilterRuleId" xml:"trafficMirrorFilterRuleId,omitempty"`
@@ -16092,7 +16092,7 @@ type TrafficMirrorSession struct {
 	OwnerId                *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PacketLength           *int32  `ec2:"PacketLength" xml:"packetLength,omitempty"`
 	SessionNumber          *int32  `ec2:"SessionNumber" xml:"sessionNumber,omitempty"`
-	Tags                   []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                   []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	TrafficMirrorFilterId  *string `ec2:"TrafficMirrorFilterId" xml:"trafficMirrorFilterId,omitempty"`
 	TrafficMirrorSessionId *string `ec2:"TrafficMirrorSessionId" xml:"trafficMirrorSessionId,omitempty"`
 	TrafficMirrorTargetId  *string `ec2:"TrafficMirrorTargetId" xml:"trafficMirrorTargetId,omitempty"`
@@ -16105,7 +16105,7 @@ type TrafficMirrorTarget struct {
 	NetworkInterfaceId            *string `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	NetworkLoadBalancerArn        *string `ec2:"NetworkLoadBalancerArn" xml:"networkLoadBalancerArn,omitempty"`
 	OwnerId                       *string `ec2:"OwnerId" xml:"ownerId,omitempty"`
-	Tags                          []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                          []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	TrafficMirrorTargetId         *string `ec2:"TrafficMirrorTargetId" xml:"trafficMirrorTargetId,omitempty"`
 	Type                          *string `ec2:"Type" xml:"type,omitempty"`
 }
@@ -16116,7 +16116,7 @@ type TransitGateway struct {
 	Options           *TransitGatewayOptions `ec2:"Options" xml:"options,omitempty"`
 	OwnerId           *string                `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State             *string                `ec2:"State" xml:"state,omitempty"`
-	Tags              []Tag                  `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags              []Tag                  `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayArn *string                `ec2:"TransitGatewayArn" xml:"transitGatewayArn,omitempty"`
 	TransitGatewayId  *string                `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 }
@@ -16136,7 +16136,7 @@ type TransitGatewayAttachment struct {
 	ResourceOwnerId            *string                              `ec2:"ResourceOwnerId" xml:"resourceOwnerId,omitempty"`
 	ResourceType               *string                              `ec2:"ResourceType" xml:"resourceType,omitempty"`
 	State                      *string                              `ec2:"State" xml:"state,omitempty"`
-	Tags                       []Tag                                `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                       []Tag                                `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayAttachmentId *string                              `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 	TransitGatewayId           *string                              `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	TransitGatewayOwnerId      *string                              `ec2:"TransitGatewayOwnerId" xml:"transitGatewayOwnerId,omitempty"`
@@ -16170,15 +16170,15 @@ type TransitGatewayClientVpnAttachment struct {
 }
 
 type TransitGatewayConfigurationDescribeEndpointStructure struct {
-	AvailabilityZoneIds        []string `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item,omitempty"`
-	AvailabilityZones          []string `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item,omitempty"`
+	AvailabilityZoneIds        []string `ec2:"AvailabilityZoneIdSet" xml:"availabilityZoneIdSet>item"`
+	AvailabilityZones          []string `ec2:"AvailabilityZoneSet" xml:"availabilityZoneSet>item"`
 	TransitGatewayAttachmentId *string  `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 	TransitGatewayId           *string  `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 }
 
 type TransitGatewayConfigurationInputStructure struct {
-	AvailabilityZoneIds []string `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId>item,omitempty"`
-	AvailabilityZones   []string `ec2:"AvailabilityZone" xml:"AvailabilityZone>item,omitempty"`
+	AvailabilityZoneIds []string `ec2:"AvailabilityZoneId" xml:"AvailabilityZoneId>item"`
+	AvailabilityZones   []string `ec2:"AvailabilityZone" xml:"AvailabilityZone>item"`
 	TransitGatewayId    *string  `ec2:"TransitGatewayId" xml:"TransitGatewayId,omitempty"`
 }
 
@@ -16186,7 +16186,7 @@ type TransitGatewayConnect struct {
 	CreationTime                        *time.Time                    `ec2:"CreationTime" xml:"creationTime,omitempty"`
 	Options                             *TransitGatewayConnectOptions `ec2:"Options" xml:"options,omitempty"`
 	State                               *string                       `ec2:"State" xml:"state,omitempty"`
-	Tags                                []Tag                         `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                []Tag                         `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayAttachmentId          *string                       `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 	TransitGatewayId                    *string                       `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	TransportTransitGatewayAttachmentId *string                       `ec2:"TransportTransitGatewayAttachmentId" xml:"transportTransitGatewayAttachmentId,omitempty"`
@@ -16200,14 +16200,14 @@ type TransitGatewayConnectPeer struct {
 	ConnectPeerConfiguration    *TransitGatewayConnectPeerConfiguration `ec2:"ConnectPeerConfiguration" xml:"connectPeerConfiguration,omitempty"`
 	CreationTime                *time.Time                              `ec2:"CreationTime" xml:"creationTime,omitempty"`
 	State                       *string                                 `ec2:"State" xml:"state,omitempty"`
-	Tags                        []Tag                                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                        []Tag                                   `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayAttachmentId  *string                                 `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 	TransitGatewayConnectPeerId *string                                 `ec2:"TransitGatewayConnectPeerId" xml:"transitGatewayConnectPeerId,omitempty"`
 }
 
 type TransitGatewayConnectPeerConfiguration struct {
-	BgpConfigurations     []TransitGatewayAttachmentBgpConfiguration `ec2:"BgpConfigurations" xml:"bgpConfigurations>item,omitempty"`
-	InsideCidrBlocks      []string                                   `ec2:"InsideCidrBlocks" xml:"insideCidrBlocks>item,omitempty"`
+	BgpConfigurations     []TransitGatewayAttachmentBgpConfiguration `ec2:"BgpConfigurations" xml:"bgpConfigurations>item"`
+	InsideCidrBlocks      []string                                   `ec2:"InsideCidrBlocks" xml:"insideCidrBlocks>item"`
 	PeerAddress           *string                                    `ec2:"PeerAddress" xml:"peerAddress,omitempty"`
 	Protocol              *string                                    `ec2:"Protocol" xml:"protocol,omitempty"`
 	TransitGatewayAddress *string                                    `ec2:"TransitGatewayAddress" xml:"transitGatewayAddress,omitempty"`
@@ -16218,9 +16218,9 @@ type TransitGatewayConnectRequestBgpOptions struct {
 }
 
 type TransitGatewayMeteringPolicy struct {
-	MiddleboxAttachmentIds         []string   `ec2:"MiddleboxAttachmentIdSet" xml:"middleboxAttachmentIdSet>item,omitempty"`
+	MiddleboxAttachmentIds         []string   `ec2:"MiddleboxAttachmentIdSet" xml:"middleboxAttachmentIdSet>item"`
 	State                          *string    `ec2:"State" xml:"state,omitempty"`
-	Tags                           []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                           []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayId               *string    `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	TransitGatewayMeteringPolicyId *string    `ec2:"TransitGatewayMeteringPolicyId" xml:"transitGatewayMeteringPolicyId,omitempty"`
 	UpdateEffectiveAt              *time.Time `ec2:"UpdateEffectiveAt" xml:"updateEffectiveAt,omitempty"`
@@ -16248,13 +16248,13 @@ type TransitGatewayMeteringPolicyRule struct {
 }
 
 type TransitGatewayMulticastDeregisteredGroupMembers struct {
-	DeregisteredNetworkInterfaceIds []string `ec2:"DeregisteredNetworkInterfaceIds" xml:"deregisteredNetworkInterfaceIds>item,omitempty"`
+	DeregisteredNetworkInterfaceIds []string `ec2:"DeregisteredNetworkInterfaceIds" xml:"deregisteredNetworkInterfaceIds>item"`
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"groupIpAddress,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"transitGatewayMulticastDomainId,omitempty"`
 }
 
 type TransitGatewayMulticastDeregisteredGroupSources struct {
-	DeregisteredNetworkInterfaceIds []string `ec2:"DeregisteredNetworkInterfaceIds" xml:"deregisteredNetworkInterfaceIds>item,omitempty"`
+	DeregisteredNetworkInterfaceIds []string `ec2:"DeregisteredNetworkInterfaceIds" xml:"deregisteredNetworkInterfaceIds>item"`
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"groupIpAddress,omitempty"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"transitGatewayMulticastDomainId,omitempty"`
 }
@@ -16264,7 +16264,7 @@ type TransitGatewayMulticastDomain struct {
 	Options                          *TransitGatewayMulticastDomainOptions `ec2:"Options" xml:"options,omitempty"`
 	OwnerId                          *string                               `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	State                            *string                               `ec2:"State" xml:"state,omitempty"`
-	Tags                             []Tag                                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                             []Tag                                 `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayId                 *string                               `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	TransitGatewayMulticastDomainArn *string                               `ec2:"TransitGatewayMulticastDomainArn" xml:"transitGatewayMulticastDomainArn,omitempty"`
 	TransitGatewayMulticastDomainId  *string                               `ec2:"TransitGatewayMulticastDomainId" xml:"transitGatewayMulticastDomainId,omitempty"`
@@ -16282,7 +16282,7 @@ type TransitGatewayMulticastDomainAssociations struct {
 	ResourceId                      *string             `ec2:"ResourceId" xml:"resourceId,omitempty"`
 	ResourceOwnerId                 *string             `ec2:"ResourceOwnerId" xml:"resourceOwnerId,omitempty"`
 	ResourceType                    *string             `ec2:"ResourceType" xml:"resourceType,omitempty"`
-	Subnets                         []SubnetAssociation `ec2:"Subnets" xml:"subnets>item,omitempty"`
+	Subnets                         []SubnetAssociation `ec2:"Subnets" xml:"subnets>item"`
 	TransitGatewayAttachmentId      *string             `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 	TransitGatewayMulticastDomainId *string             `ec2:"TransitGatewayMulticastDomainId" xml:"transitGatewayMulticastDomainId,omitempty"`
 }
@@ -16309,13 +16309,13 @@ type TransitGatewayMulticastGroup struct {
 
 type TransitGatewayMulticastRegisteredGroupMembers struct {
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"groupIpAddress,omitempty"`
-	RegisteredNetworkInterfaceIds   []string `ec2:"RegisteredNetworkInterfaceIds" xml:"registeredNetworkInterfaceIds>item,omitempty"`
+	RegisteredNetworkInterfaceIds   []string `ec2:"RegisteredNetworkInterfaceIds" xml:"registeredNetworkInterfaceIds>item"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"transitGatewayMulticastDomainId,omitempty"`
 }
 
 type TransitGatewayMulticastRegisteredGroupSources struct {
 	GroupIpAddress                  *string  `ec2:"GroupIpAddress" xml:"groupIpAddress,omitempty"`
-	RegisteredNetworkInterfaceIds   []string `ec2:"RegisteredNetworkInterfaceIds" xml:"registeredNetworkInterfaceIds>item,omitempty"`
+	RegisteredNetworkInterfaceIds   []string `ec2:"RegisteredNetworkInterfaceIds" xml:"registeredNetworkInterfaceIds>item"`
 	TransitGatewayMulticastDomainId *string  `ec2:"TransitGatewayMulticastDomainId" xml:"transitGatewayMulticastDomainId,omitempty"`
 }
 
@@ -16330,7 +16330,7 @@ type TransitGatewayOptions struct {
 	MulticastSupport                *string            `ec2:"MulticastSupport" xml:"multicastSupport,omitempty"`
 	PropagationDefaultRouteTableId  *string            `ec2:"PropagationDefaultRouteTableId" xml:"propagationDefaultRouteTableId,omitempty"`
 	SecurityGroupReferencingSupport *string            `ec2:"SecurityGroupReferencingSupport" xml:"securityGroupReferencingSupport,omitempty"`
-	TransitGatewayCidrBlocks        []string           `ec2:"TransitGatewayCidrBlocks" xml:"transitGatewayCidrBlocks>item,omitempty"`
+	TransitGatewayCidrBlocks        []string           `ec2:"TransitGatewayCidrBlocks" xml:"transitGatewayCidrBlocks>item"`
 	VpnEcmpSupport                  *string            `ec2:"VpnEcmpSupport" xml:"vpnEcmpSupport,omitempty"`
 }
 
@@ -16342,7 +16342,7 @@ type TransitGatewayPeeringAttachment struct {
 	RequesterTgwInfo                   *PeeringTgwInfo                         `ec2:"RequesterTgwInfo" xml:"requesterTgwInfo,omitempty"`
 	State                              *string                                 `ec2:"State" xml:"state,omitempty"`
 	Status                             *PeeringAttachmentStatus                `ec2:"Status" xml:"status,omitempty"`
-	Tags                               []Tag                                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                               []Tag                                   `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayAttachmentId         *string                                 `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 }
 
@@ -16367,7 +16367,7 @@ type TransitGatewayPolicyRuleMetaData struct {
 type TransitGatewayPolicyTable struct {
 	CreationTime                *time.Time `ec2:"CreationTime" xml:"creationTime,omitempty"`
 	State                       *string    `ec2:"State" xml:"state,omitempty"`
-	Tags                        []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                        []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayId            *string    `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	TransitGatewayPolicyTableId *string    `ec2:"TransitGatewayPolicyTableId" xml:"transitGatewayPolicyTableId,omitempty"`
 }
@@ -16418,7 +16418,7 @@ type TransitGatewayRequestOptions struct {
 	DnsSupport                      *string  `ec2:"DnsSupport" xml:"DnsSupport,omitempty"`
 	MulticastSupport                *string  `ec2:"MulticastSupport" xml:"MulticastSupport,omitempty"`
 	SecurityGroupReferencingSupport *string  `ec2:"SecurityGroupReferencingSupport" xml:"SecurityGroupReferencingSupport,omitempty"`
-	TransitGatewayCidrBlocks        []string `ec2:"TransitGatewayCidrBlocks" xml:"TransitGatewayCidrBlocks>item,omitempty"`
+	TransitGatewayCidrBlocks        []string `ec2:"TransitGatewayCidrBlocks" xml:"TransitGatewayCidrBlocks>item"`
 	VpnEcmpSupport                  *string  `ec2:"VpnEcmpSupport" xml:"VpnEcmpSupport,omitempty"`
 }
 
@@ -16426,7 +16426,7 @@ type TransitGatewayRoute struct {
 	DestinationCidrBlock                   *string                         `ec2:"DestinationCidrBlock" xml:"destinationCidrBlock,omitempty"`
 	PrefixListId                           *string                         `ec2:"PrefixListId" xml:"prefixListId,omitempty"`
 	State                                  *string                         `ec2:"State" xml:"state,omitempty"`
-	TransitGatewayAttachments              []TransitGatewayRouteAttachment `ec2:"TransitGatewayAttachments" xml:"transitGatewayAttachments>item,omitempty"`
+	TransitGatewayAttachments              []TransitGatewayRouteAttachment `ec2:"TransitGatewayAttachments" xml:"transitGatewayAttachments>item"`
 	TransitGatewayRouteTableAnnouncementId *string                         `ec2:"TransitGatewayRouteTableAnnouncementId" xml:"transitGatewayRouteTableAnnouncementId,omitempty"`
 	Type                                   *string                         `ec2:"Type" xml:"type,omitempty"`
 }
@@ -16442,7 +16442,7 @@ type TransitGatewayRouteTable struct {
 	DefaultAssociationRouteTable *bool      `ec2:"DefaultAssociationRouteTable" xml:"defaultAssociationRouteTable,omitempty"`
 	DefaultPropagationRouteTable *bool      `ec2:"DefaultPropagationRouteTable" xml:"defaultPropagationRouteTable,omitempty"`
 	State                        *string    `ec2:"State" xml:"state,omitempty"`
-	Tags                         []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                         []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayId             *string    `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	TransitGatewayRouteTableId   *string    `ec2:"TransitGatewayRouteTableId" xml:"transitGatewayRouteTableId,omitempty"`
 }
@@ -16455,7 +16455,7 @@ type TransitGatewayRouteTableAnnouncement struct {
 	PeerTransitGatewayId                   *string    `ec2:"PeerTransitGatewayId" xml:"peerTransitGatewayId,omitempty"`
 	PeeringAttachmentId                    *string    `ec2:"PeeringAttachmentId" xml:"peeringAttachmentId,omitempty"`
 	State                                  *string    `ec2:"State" xml:"state,omitempty"`
-	Tags                                   []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                                   []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayId                       *string    `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	TransitGatewayRouteTableAnnouncementId *string    `ec2:"TransitGatewayRouteTableAnnouncementId" xml:"transitGatewayRouteTableAnnouncementId,omitempty"`
 	TransitGatewayRouteTableId             *string    `ec2:"TransitGatewayRouteTableId" xml:"transitGatewayRouteTableId,omitempty"`
@@ -16490,8 +16490,8 @@ type TransitGatewayVpcAttachment struct {
 	CreationTime               *time.Time                          `ec2:"CreationTime" xml:"creationTime,omitempty"`
 	Options                    *TransitGatewayVpcAttachmentOptions `ec2:"Options" xml:"options,omitempty"`
 	State                      *string                             `ec2:"State" xml:"state,omitempty"`
-	SubnetIds                  []string                            `ec2:"SubnetIds" xml:"subnetIds>item,omitempty"`
-	Tags                       []Tag                               `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	SubnetIds                  []string                            `ec2:"SubnetIds" xml:"subnetIds>item"`
+	Tags                       []Tag                               `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayAttachmentId *string                             `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 	TransitGatewayId           *string                             `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	VpcId                      *string                             `ec2:"VpcId" xml:"vpcId,omitempty"`
@@ -16510,7 +16510,7 @@ type TrunkInterfaceAssociation struct {
 	BranchInterfaceId *string `ec2:"BranchInterfaceId" xml:"branchInterfaceId,omitempty"`
 	GreKey            *int32  `ec2:"GreKey" xml:"greKey,omitempty"`
 	InterfaceProtocol *string `ec2:"InterfaceProtocol" xml:"interfaceProtocol,omitempty"`
-	Tags              []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags              []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	TrunkInterfaceId  *string `ec2:"TrunkInterfaceId" xml:"trunkInterfaceId,omitempty"`
 	VlanId            *int32  `ec2:"VlanId" xml:"vlanId,omitempty"`
 }
@@ -16519,16 +16519,16 @@ type TunnelOption struct {
 	DpdTimeoutAction             *string                               `ec2:"DpdTimeoutAction" xml:"dpdTimeoutAction,omitempty"`
 	DpdTimeoutSeconds            *int32                                `ec2:"DpdTimeoutSeconds" xml:"dpdTimeoutSeconds,omitempty"`
 	EnableTunnelLifecycleControl *bool                                 `ec2:"EnableTunnelLifecycleControl" xml:"enableTunnelLifecycleControl,omitempty"`
-	IkeVersions                  []IKEVersionsListValue                `ec2:"IkeVersionSet" xml:"ikeVersionSet>item,omitempty"`
+	IkeVersions                  []IKEVersionsListValue                `ec2:"IkeVersionSet" xml:"ikeVersionSet>item"`
 	LogOptions                   *VpnTunnelLogOptions                  `ec2:"LogOptions" xml:"logOptions,omitempty"`
 	OutsideIpAddress             *string                               `ec2:"OutsideIpAddress" xml:"outsideIpAddress,omitempty"`
-	Phase1DHGroupNumbers         []Phase1DHGroupNumbersListValue       `ec2:"Phase1DHGroupNumberSet" xml:"phase1DHGroupNumberSet>item,omitempty"`
-	Phase1EncryptionAlgorithms   []Phase1EncryptionAlgorithmsListValue `ec2:"Phase1EncryptionAlgorithmSet" xml:"phase1EncryptionAlgorithmSet>item,omitempty"`
-	Phase1IntegrityAlgorithms    []Phase1IntegrityAlgorithmsListValue  `ec2:"Phase1IntegrityAlgorithmSet" xml:"phase1IntegrityAlgorithmSet>item,omitempty"`
+	Phase1DHGroupNumbers         []Phase1DHGroupNumbersListValue       `ec2:"Phase1DHGroupNumberSet" xml:"phase1DHGroupNumberSet>item"`
+	Phase1EncryptionAlgorithms   []Phase1EncryptionAlgorithmsListValue `ec2:"Phase1EncryptionAlgorithmSet" xml:"phase1EncryptionAlgorithmSet>item"`
+	Phase1IntegrityAlgorithms    []Phase1IntegrityAlgorithmsListValue  `ec2:"Phase1IntegrityAlgorithmSet" xml:"phase1IntegrityAlgorithmSet>item"`
 	Phase1LifetimeSeconds        *int32                                `ec2:"Phase1LifetimeSeconds" xml:"phase1LifetimeSeconds,omitempty"`
-	Phase2DHGroupNumbers         []Phase2DHGroupNumbersListValue       `ec2:"Phase2DHGroupNumberSet" xml:"phase2DHGroupNumberSet>item,omitempty"`
-	Phase2EncryptionAlgorithms   []Phase2EncryptionAlgorithmsListValue `ec2:"Phase2EncryptionAlgorithmSet" xml:"phase2EncryptionAlgorithmSet>item,omitempty"`
-	Phase2IntegrityAlgorithms    []Phase2IntegrityAlgorithmsListValue  `ec2:"Phase2IntegrityAlgorithmSet" xml:"phase2IntegrityAlgorithmSet>item,omitempty"`
+	Phase2DHGroupNumbers         []Phase2DHGroupNumbersListValue       `ec2:"Phase2DHGroupNumberSet" xml:"phase2DHGroupNumberSet>item"`
+	Phase2EncryptionAlgorithms   []Phase2EncryptionAlgorithmsListValue `ec2:"Phase2EncryptionAlgorithmSet" xml:"phase2EncryptionAlgorithmSet>item"`
+	Phase2IntegrityAlgorithms    []Phase2IntegrityAlgorithmsListValue  `ec2:"Phase2IntegrityAlgorithmSet" xml:"phase2IntegrityAlgorithmSet>item"`
 	Phase2LifetimeSeconds        *int32                                `ec2:"Phase2LifetimeSeconds" xml:"phase2LifetimeSeconds,omitempty"`
 	PreSharedKey                 *string                               `ec2:"PreSharedKey" xml:"preSharedKey,omitempty"`
 	RekeyFuzzPercentage          *int32                                `ec2:"RekeyFuzzPercentage" xml:"rekeyFuzzPercentage,omitempty"`
@@ -16540,32 +16540,32 @@ type TunnelOption struct {
 }
 
 type UnassignIpv6AddressesRequest struct {
-	Ipv6Addresses      []string `ec2:"Ipv6Addresses" xml:"ipv6Addresses>item,omitempty"`
-	Ipv6Prefixes       []string `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item,omitempty"`
+	Ipv6Addresses      []string `ec2:"Ipv6Addresses" xml:"ipv6Addresses>item"`
+	Ipv6Prefixes       []string `ec2:"Ipv6Prefix" xml:"Ipv6Prefix>item"`
 	NetworkInterfaceId *string  `ec2:"NetworkInterfaceId,required" xml:"networkInterfaceId,omitempty"`
 }
 
 type UnassignIpv6AddressesResult struct {
 	NetworkInterfaceId      *string  `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
-	UnassignedIpv6Addresses []string `ec2:"UnassignedIpv6Addresses" xml:"unassignedIpv6Addresses>item,omitempty"`
-	UnassignedIpv6Prefixes  []string `ec2:"UnassignedIpv6PrefixSet" xml:"unassignedIpv6PrefixSet>item,omitempty"`
+	UnassignedIpv6Addresses []string `ec2:"UnassignedIpv6Addresses" xml:"unassignedIpv6Addresses>item"`
+	UnassignedIpv6Prefixes  []string `ec2:"UnassignedIpv6PrefixSet" xml:"unassignedIpv6PrefixSet>item"`
 }
 
 type UnassignPrivateIpAddressesRequest struct {
-	Ipv4Prefixes       []string `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item,omitempty"`
+	Ipv4Prefixes       []string `ec2:"Ipv4Prefix" xml:"Ipv4Prefix>item"`
 	NetworkInterfaceId *string  `ec2:"NetworkInterfaceId,required" xml:"networkInterfaceId,omitempty"`
-	PrivateIpAddresses []string `ec2:"PrivateIpAddress" xml:"privateIpAddress>PrivateIpAddress,omitempty"`
+	PrivateIpAddresses []string `ec2:"PrivateIpAddress" xml:"privateIpAddress>PrivateIpAddress"`
 }
 
 type UnassignPrivateNatGatewayAddressRequest struct {
 	DryRun                  *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 	MaxDrainDurationSeconds *int32   `ec2:"MaxDrainDurationSeconds" xml:"MaxDrainDurationSeconds,omitempty"`
 	NatGatewayId            *string  `ec2:"NatGatewayId,required" xml:"NatGatewayId,omitempty"`
-	PrivateIpAddresses      []string `ec2:"PrivateIpAddress,required" xml:"PrivateIpAddress>item,omitempty"`
+	PrivateIpAddresses      []string `ec2:"PrivateIpAddress,required" xml:"PrivateIpAddress>item"`
 }
 
 type UnassignPrivateNatGatewayAddressResult struct {
-	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item,omitempty"`
+	NatGatewayAddresses []NatGatewayAddress `ec2:"NatGatewayAddressSet" xml:"natGatewayAddressSet>item"`
 	NatGatewayId        *string             `ec2:"NatGatewayId" xml:"natGatewayId,omitempty"`
 }
 
@@ -16580,11 +16580,11 @@ type UnlockSnapshotResult struct {
 
 type UnmonitorInstancesRequest struct {
 	DryRun      *bool    `ec2:"DryRun" xml:"dryRun,omitempty"`
-	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId,omitempty"`
+	InstanceIds []string `ec2:"InstanceId,required" xml:"InstanceId>InstanceId"`
 }
 
 type UnmonitorInstancesResult struct {
-	InstanceMonitorings []InstanceMonitoring `ec2:"InstancesSet" xml:"instancesSet>item,omitempty"`
+	InstanceMonitorings []InstanceMonitoring `ec2:"InstancesSet" xml:"instancesSet>item"`
 }
 
 type UnsuccessfulInstanceCreditSpecificationItem struct {
@@ -16608,14 +16608,14 @@ type UnsuccessfulItemError struct {
 }
 
 type UpdateCapacityManagerMonitoredTagKeysRequest struct {
-	ActivateTagKeys   []string `ec2:"ActivateTagKey" xml:"ActivateTagKey>item,omitempty"`
+	ActivateTagKeys   []string `ec2:"ActivateTagKey" xml:"ActivateTagKey>item"`
 	ClientToken       *string  `ec2:"ClientToken" xml:"ClientToken,omitempty"`
-	DeactivateTagKeys []string `ec2:"DeactivateTagKey" xml:"DeactivateTagKey>item,omitempty"`
+	DeactivateTagKeys []string `ec2:"DeactivateTagKey" xml:"DeactivateTagKey>item"`
 	DryRun            *bool    `ec2:"DryRun" xml:"DryRun,omitempty"`
 }
 
 type UpdateCapacityManagerMonitoredTagKeysResult struct {
-	CapacityManagerTagKeys []CapacityManagerMonitoredTagKey `ec2:"CapacityManagerTagKeySet" xml:"capacityManagerTagKeySet>item,omitempty"`
+	CapacityManagerTagKeys []CapacityManagerMonitoredTagKey `ec2:"CapacityManagerTagKeySet" xml:"capacityManagerTagKeySet>item"`
 }
 
 type UpdateCapacityManagerOrganizationsAccessRequest struct {
@@ -16648,8 +16648,8 @@ type UpdateSecurityGroupRuleDescriptionsEgressRequest struct {
 	DryRun                        *bool                          `ec2:"DryRun" xml:"DryRun,omitempty"`
 	GroupId                       *string                        `ec2:"GroupId" xml:"GroupId,omitempty"`
 	GroupName                     *string                        `ec2:"GroupName" xml:"GroupName,omitempty"`
-	IpPermissions                 []IpPermission                 `ec2:"IpPermissions" xml:"IpPermissions>item,omitempty"`
-	SecurityGroupRuleDescriptions []SecurityGroupRuleDescription `ec2:"SecurityGroupRuleDescription" xml:"SecurityGroupRuleDescription>item,omitempty"`
+	IpPermissions                 []IpPermission                 `ec2:"IpPermissions" xml:"IpPermissions>item"`
+	SecurityGroupRuleDescriptions []SecurityGroupRuleDescription `ec2:"SecurityGroupRuleDescription" xml:"SecurityGroupRuleDescription>item"`
 }
 
 type UpdateSecurityGroupRuleDescriptionsEgressResult struct {
@@ -16660,8 +16660,8 @@ type UpdateSecurityGroupRuleDescriptionsIngressRequest struct {
 	DryRun                        *bool                          `ec2:"DryRun" xml:"DryRun,omitempty"`
 	GroupId                       *string                        `ec2:"GroupId" xml:"GroupId,omitempty"`
 	GroupName                     *string                        `ec2:"GroupName" xml:"GroupName,omitempty"`
-	IpPermissions                 []IpPermission                 `ec2:"IpPermissions" xml:"IpPermissions>item,omitempty"`
-	SecurityGroupRuleDescriptions []SecurityGroupRuleDescription `ec2:"SecurityGroupRuleDescription" xml:"SecurityGroupRuleDescription>item,omitempty"`
+	IpPermissions                 []IpPermission                 `ec2:"IpPermissions" xml:"IpPermissions>item"`
+	SecurityGroupRuleDescriptions []SecurityGroupRuleDescription `ec2:"SecurityGroupRuleDescription" xml:"SecurityGroupRuleDescription>item"`
 }
 
 type UpdateSecurityGroupRuleDescriptionsIngressResult struct {
@@ -16706,8 +16706,8 @@ type VCpuInfo struct {
 	DefaultCores          *int32  `ec2:"DefaultCores" xml:"defaultCores,omitempty"`
 	DefaultThreadsPerCore *int32  `ec2:"DefaultThreadsPerCore" xml:"defaultThreadsPerCore,omitempty"`
 	DefaultVCpus          *int32  `ec2:"DefaultVCpus" xml:"defaultVCpus,omitempty"`
-	ValidCores            []int32 `ec2:"ValidCores" xml:"validCores>item,omitempty"`
-	ValidThreadsPerCore   []int32 `ec2:"ValidThreadsPerCore" xml:"validThreadsPerCore>item,omitempty"`
+	ValidCores            []int32 `ec2:"ValidCores" xml:"validCores>item"`
+	ValidThreadsPerCore   []int32 `ec2:"ValidThreadsPerCore" xml:"validThreadsPerCore>item"`
 }
 
 type ValidationError struct {
@@ -16716,7 +16716,7 @@ type ValidationError struct {
 }
 
 type ValidationWarning struct {
-	Errors []ValidationError `ec2:"ErrorSet" xml:"errorSet>item,omitempty"`
+	Errors []ValidationError `ec2:"ErrorSet" xml:"errorSet>item"`
 }
 
 type VerifiedAccessEndpoint struct {
@@ -16734,10 +16734,10 @@ type VerifiedAccessEndpoint struct {
 	LoadBalancerOptions      *VerifiedAccessEndpointLoadBalancerOptions `ec2:"LoadBalancerOptions" xml:"loadBalancerOptions,omitempty"`
 	NetworkInterfaceOptions  *VerifiedAccessEndpointEniOptions          `ec2:"NetworkInterfaceOptions" xml:"networkInterfaceOptions,omitempty"`
 	RdsOptions               *VerifiedAccessEndpointRdsOptions          `ec2:"RdsOptions" xml:"rdsOptions,omitempty"`
-	SecurityGroupIds         []string                                   `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item,omitempty"`
+	SecurityGroupIds         []string                                   `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item"`
 	SseSpecification         *VerifiedAccessSseSpecificationResponse    `ec2:"SseSpecification" xml:"sseSpecification,omitempty"`
 	Status                   *VerifiedAccessEndpointStatus              `ec2:"Status" xml:"status,omitempty"`
-	Tags                     []Tag                                      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                     []Tag                                      `ec2:"TagSet" xml:"tagSet>item"`
 	VerifiedAccessEndpointId *string                                    `ec2:"VerifiedAccessEndpointId" xml:"verifiedAccessEndpointId,omitempty"`
 	VerifiedAccessGroupId    *string                                    `ec2:"VerifiedAccessGroupId" xml:"verifiedAccessGroupId,omitempty"`
 	VerifiedAccessInstanceId *string                                    `ec2:"VerifiedAccessInstanceId" xml:"verifiedAccessInstanceId,omitempty"`
@@ -16745,24 +16745,24 @@ type VerifiedAccessEndpoint struct {
 
 type VerifiedAccessEndpointCidrOptions struct {
 	Cidr       *string                           `ec2:"Cidr" xml:"cidr,omitempty"`
-	PortRanges []VerifiedAccessEndpointPortRange `ec2:"PortRangeSet" xml:"portRangeSet>item,omitempty"`
+	PortRanges []VerifiedAccessEndpointPortRange `ec2:"PortRangeSet" xml:"portRangeSet>item"`
 	Protocol   *string                           `ec2:"Protocol" xml:"protocol,omitempty"`
-	SubnetIds  []string                          `ec2:"SubnetIdSet" xml:"subnetIdSet>item,omitempty"`
+	SubnetIds  []string                          `ec2:"SubnetIdSet" xml:"subnetIdSet>item"`
 }
 
 type VerifiedAccessEndpointEniOptions struct {
 	NetworkInterfaceId *string                           `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	Port               *int32                            `ec2:"Port" xml:"port,omitempty"`
-	PortRanges         []VerifiedAccessEndpointPortRange `ec2:"PortRangeSet" xml:"portRangeSet>item,omitempty"`
+	PortRanges         []VerifiedAccessEndpointPortRange `ec2:"PortRangeSet" xml:"portRangeSet>item"`
 	Protocol           *string                           `ec2:"Protocol" xml:"protocol,omitempty"`
 }
 
 type VerifiedAccessEndpointLoadBalancerOptions struct {
 	LoadBalancerArn *string                           `ec2:"LoadBalancerArn" xml:"loadBalancerArn,omitempty"`
 	Port            *int32                            `ec2:"Port" xml:"port,omitempty"`
-	PortRanges      []VerifiedAccessEndpointPortRange `ec2:"PortRangeSet" xml:"portRangeSet>item,omitempty"`
+	PortRanges      []VerifiedAccessEndpointPortRange `ec2:"PortRangeSet" xml:"portRangeSet>item"`
 	Protocol        *string                           `ec2:"Protocol" xml:"protocol,omitempty"`
-	SubnetIds       []string                          `ec2:"SubnetIdSet" xml:"subnetIdSet>item,omitempty"`
+	SubnetIds       []string                          `ec2:"SubnetIdSet" xml:"subnetIdSet>item"`
 }
 
 type VerifiedAccessEndpointPortRange struct {
@@ -16777,7 +16777,7 @@ type VerifiedAccessEndpointRdsOptions struct {
 	RdsDbInstanceArn *string  `ec2:"RdsDbInstanceArn" xml:"rdsDbInstanceArn,omitempty"`
 	RdsDbProxyArn    *string  `ec2:"RdsDbProxyArn" xml:"rdsDbProxyArn,omitempty"`
 	RdsEndpoint      *string  `ec2:"RdsEndpoint" xml:"rdsEndpoint,omitempty"`
-	SubnetIds        []string `ec2:"SubnetIdSet" xml:"subnetIdSet>item,omitempty"`
+	SubnetIds        []string `ec2:"SubnetIdSet" xml:"subnetIdSet>item"`
 }
 
 type VerifiedAccessEndpointStatus struct {
@@ -16798,7 +16798,7 @@ type VerifiedAccessGroup struct {
 	LastUpdatedTime          *string                                 `ec2:"LastUpdatedTime" xml:"lastUpdatedTime,omitempty"`
 	Owner                    *string                                 `ec2:"Owner" xml:"owner,omitempty"`
 	SseSpecification         *VerifiedAccessSseSpecificationResponse `ec2:"SseSpecification" xml:"sseSpecification,omitempty"`
-	Tags                     []Tag                                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                     []Tag                                   `ec2:"TagSet" xml:"tagSet>item"`
 	VerifiedAccessGroupArn   *string                                 `ec2:"VerifiedAccessGroupArn" xml:"verifiedAccessGroupArn,omitempty"`
 	VerifiedAccessGroupId    *string                                 `ec2:"VerifiedAccessGroupId" xml:"verifiedAccessGroupId,omitempty"`
 	VerifiedAccessInstanceId *string                                 `ec2:"VerifiedAccessInstanceId" xml:"verifiedAccessInstanceId,omitempty"`
@@ -16810,13 +16810,13 @@ type VerifiedAccessInstance struct {
 	Description                  *string                                `ec2:"Description" xml:"description,omitempty"`
 	FipsEnabled                  *bool                                  `ec2:"FipsEnabled" xml:"fipsEnabled,omitempty"`
 	LastUpdatedTime              *string                                `ec2:"LastUpdatedTime" xml:"lastUpdatedTime,omitempty"`
-	Tags                         []Tag                                  `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                         []Tag                                  `ec2:"TagSet" xml:"tagSet>item"`
 	VerifiedAccessInstanceId     *string                                `ec2:"VerifiedAccessInstanceId" xml:"verifiedAccessInstanceId,omitempty"`
-	VerifiedAccessTrustProviders []VerifiedAccessTrustProviderCondensed `ec2:"VerifiedAccessTrustProviderSet" xml:"verifiedAccessTrustProviderSet>item,omitempty"`
+	VerifiedAccessTrustProviders []VerifiedAccessTrustProviderCondensed `ec2:"VerifiedAccessTrustProviderSet" xml:"verifiedAccessTrustProviderSet>item"`
 }
 
 type VerifiedAccessInstanceCustomSubDomain struct {
-	Nameservers []string `ec2:"NameserverSet" xml:"nameserverSet>item,omitempty"`
+	Nameservers []string `ec2:"NameserverSet" xml:"nameserverSet>item"`
 	SubDomain   *string  `ec2:"SubDomain" xml:"subDomain,omitempty"`
 }
 
@@ -16827,7 +16827,7 @@ type VerifiedAccessInstanceLoggingConfiguration struct {
 
 type VerifiedAccessInstanceOpenVpnClientConfiguration struct {
 	Config *string                                                 `ec2:"Config" xml:"config,omitempty"`
-	Routes []VerifiedAccessInstanceOpenVpnClientConfigurationRoute `ec2:"RouteSet" xml:"routeSet>item,omitempty"`
+	Routes []VerifiedAccessInstanceOpenVpnClientConfigurationRoute `ec2:"RouteSet" xml:"routeSet>item"`
 }
 
 type VerifiedAccessInstanceOpenVpnClientConfigurationRoute struct {
@@ -16925,7 +16925,7 @@ type VerifiedAccessTrustProvider struct {
 	OidcOptions                   *OidcOptions                            `ec2:"OidcOptions" xml:"oidcOptions,omitempty"`
 	PolicyReferenceName           *string                                 `ec2:"PolicyReferenceName" xml:"policyReferenceName,omitempty"`
 	SseSpecification              *VerifiedAccessSseSpecificationResponse `ec2:"SseSpecification" xml:"sseSpecification,omitempty"`
-	Tags                          []Tag                                   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                          []Tag                                   `ec2:"TagSet" xml:"tagSet>item"`
 	TrustProviderType             *string                                 `ec2:"TrustProviderType" xml:"trustProviderType,omitempty"`
 	UserTrustProviderType         *string                                 `ec2:"UserTrustProviderType" xml:"userTrustProviderType,omitempty"`
 	VerifiedAccessTrustProviderId *string                                 `ec2:"VerifiedAccessTrustProviderId" xml:"verifiedAccessTrustProviderId,omitempty"`
@@ -16949,7 +16949,7 @@ type VgwTelemetry struct {
 }
 
 type Volume struct {
-	Attachments              []VolumeAttachment `ec2:"AttachmentSet" xml:"attachmentSet>item,omitempty"`
+	Attachments              []VolumeAttachment `ec2:"AttachmentSet" xml:"attachmentSet>item"`
 	AvailabilityZone         *string            `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId       *string            `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
 	CreateTime               *time.Time         `ec2:"CreateTime" xml:"createTime,omitempty"`
@@ -16965,7 +16965,7 @@ type Volume struct {
 	SourceVolumeId           *string            `ec2:"SourceVolumeId" xml:"sourceVolumeId,omitempty"`
 	SseType                  *string            `ec2:"SseType" xml:"sseType,omitempty"`
 	State                    *string            `ec2:"Status" xml:"status,omitempty"`
-	Tags                     []Tag              `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                     []Tag              `ec2:"TagSet" xml:"tagSet>item"`
 	Throughput               *int32             `ec2:"Throughput" xml:"throughput,omitempty"`
 	VolumeId                 *string            `ec2:"VolumeId" xml:"volumeId,omitempty"`
 	VolumeInitializationRate *int32             `ec2:"VolumeInitializationRate" xml:"volumeInitializationRate,omitempty"`
@@ -17053,16 +17053,16 @@ type VolumeStatusEvent struct {
 }
 
 type VolumeStatusInfo struct {
-	Details []VolumeStatusDetails `ec2:"Details" xml:"details>item,omitempty"`
+	Details []VolumeStatusDetails `ec2:"Details" xml:"details>item"`
 	Status  *string               `ec2:"Status" xml:"status,omitempty"`
 }
 
 type VolumeStatusItem struct {
-	Actions                     []VolumeStatusAction           `ec2:"ActionsSet" xml:"actionsSet>item,omitempty"`
-	AttachmentStatuses          []VolumeStatusAttachmentStatus `ec2:"AttachmentStatuses" xml:"attachmentStatuses>item,omitempty"`
+	Actions                     []VolumeStatusAction           `ec2:"ActionsSet" xml:"actionsSet>item"`
+	AttachmentStatuses          []VolumeStatusAttachmentStatus `ec2:"AttachmentStatuses" xml:"attachmentStatuses>item"`
 	AvailabilityZone            *string                        `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	AvailabilityZoneId          *string                        `ec2:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
-	Events                      []VolumeStatusEvent            `ec2:"EventsSet" xml:"eventsSet>item,omitempty"`
+	Events                      []VolumeStatusEvent            `ec2:"EventsSet" xml:"eventsSet>item"`
 	InitializationStatusDetails *InitializationStatusDetails   `ec2:"InitializationStatusDetails" xml:"initializationStatusDetails,omitempty"`
 	Operator                    *OperatorResponse              `ec2:"Operator" xml:"operator,omitempty"`
 	OutpostArn                  *string                        `ec2:"OutpostArn" xml:"outpostArn,omitempty"`
@@ -17073,7 +17073,7 @@ type VolumeStatusItem struct {
 type Vpc struct {
 	BlockPublicAccessStates     *BlockPublicAccessStates      `ec2:"BlockPublicAccessStates" xml:"blockPublicAccessStates,omitempty"`
 	CidrBlock                   *string                       `ec2:"CidrBlock" xml:"cidrBlock,omitempty"`
-	CidrBlockAssociationSet     []VpcCidrBlockAssociation     `ec2:"CidrBlockAssociationSet" xml:"cidrBlockAssociationSet>item,omitempty"`
+	CidrBlockAssociationSet     []VpcCidrBlockAssociation     `ec2:"CidrBlockAssociationSet" xml:"cidrBlockAssociationSet>item"`
 	DhcpOptionsId               *string                       `ec2:"DhcpOptionsId" xml:"dhcpOptionsId,omitempty"`
 	EncryptionControl           *VpcEncryptionControl         `ec2:"EncryptionControl" xml:"encryptionControl,omitempty"`
 	InstanceTenancy             *string                       `ec2:"InstanceTenancy" xml:"instanceTenancy,omitempty"`
@@ -17099,7 +17099,7 @@ type VpcBlockPublicAccessExclusion struct {
 	Reason                       *string    `ec2:"Reason" xml:"reason,omitempty"`
 	ResourceArn                  *string    `ec2:"ResourceArn" xml:"resourceArn,omitempty"`
 	State                        *string    `ec2:"State" xml:"state,omitempty"`
-	Tags                         []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                         []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 }
 
 type VpcBlockPublicAccessOptions struct {
@@ -17126,7 +17126,7 @@ type VpcCidrBlockState struct {
 
 type VpcClassicLink struct {
 	ClassicLinkEnabled *bool   `ec2:"ClassicLinkEnabled" xml:"classicLinkEnabled,omitempty"`
-	Tags               []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags               []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	VpcId              *string `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
 
@@ -17135,7 +17135,7 @@ type VpcEncryptionControl struct {
 	ResourceExclusions     *VpcEncryptionControlExclusions `ec2:"ResourceExclusions" xml:"resourceExclusions,omitempty"`
 	State                  *string                         `ec2:"State" xml:"state,omitempty"`
 	StateMessage           *string                         `ec2:"StateMessage" xml:"stateMessage,omitempty"`
-	Tags                   []Tag                           `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                   []Tag                           `ec2:"TagSet" xml:"tagSet>item"`
 	VpcEncryptionControlId *string                         `ec2:"VpcEncryptionControlId" xml:"vpcEncryptionControlId,omitempty"`
 	VpcId                  *string                         `ec2:"VpcId" xml:"vpcId,omitempty"`
 }
@@ -17177,27 +17177,27 @@ type VpcEncryptionNonCompliantResource struct {
 
 type VpcEndpoint struct {
 	CreationTimestamp        *time.Time                `ec2:"CreationTimestamp" xml:"creationTimestamp,omitempty"`
-	DnsEntries               []DnsEntry                `ec2:"DnsEntrySet" xml:"dnsEntrySet>item,omitempty"`
+	DnsEntries               []DnsEntry                `ec2:"DnsEntrySet" xml:"dnsEntrySet>item"`
 	DnsOptions               *DnsOptions               `ec2:"DnsOptions" xml:"dnsOptions,omitempty"`
 	FailureReason            *string                   `ec2:"FailureReason" xml:"failureReason,omitempty"`
-	Groups                   []SecurityGroupIdentifier `ec2:"GroupSet" xml:"groupSet>item,omitempty"`
+	Groups                   []SecurityGroupIdentifier `ec2:"GroupSet" xml:"groupSet>item"`
 	IpAddressType            *string                   `ec2:"IpAddressType" xml:"ipAddressType,omitempty"`
-	Ipv4Prefixes             []SubnetIpPrefixes        `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item,omitempty"`
-	Ipv6Prefixes             []SubnetIpPrefixes        `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item,omitempty"`
+	Ipv4Prefixes             []SubnetIpPrefixes        `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item"`
+	Ipv6Prefixes             []SubnetIpPrefixes        `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item"`
 	LastError                *LastError                `ec2:"LastError" xml:"lastError,omitempty"`
-	NetworkInterfaceIds      []string                  `ec2:"NetworkInterfaceIdSet" xml:"networkInterfaceIdSet>item,omitempty"`
+	NetworkInterfaceIds      []string                  `ec2:"NetworkInterfaceIdSet" xml:"networkInterfaceIdSet>item"`
 	OwnerId                  *string                   `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PolicyDocument           *string                   `ec2:"PolicyDocument" xml:"policyDocument,omitempty"`
 	PrivateDnsEnabled        *bool                     `ec2:"PrivateDnsEnabled" xml:"privateDnsEnabled,omitempty"`
 	RequesterManaged         *bool                     `ec2:"RequesterManaged" xml:"requesterManaged,omitempty"`
 	ResourceConfigurationArn *string                   `ec2:"ResourceConfigurationArn" xml:"resourceConfigurationArn,omitempty"`
-	RouteTableIds            []string                  `ec2:"RouteTableIdSet" xml:"routeTableIdSet>item,omitempty"`
+	RouteTableIds            []string                  `ec2:"RouteTableIdSet" xml:"routeTableIdSet>item"`
 	ServiceName              *string                   `ec2:"ServiceName" xml:"serviceName,omitempty"`
 	ServiceNetworkArn        *string                   `ec2:"ServiceNetworkArn" xml:"serviceNetworkArn,omitempty"`
 	ServiceRegion            *string                   `ec2:"ServiceRegion" xml:"serviceRegion,omitempty"`
 	State                    *string                   `ec2:"State" xml:"state,omitempty"`
-	SubnetIds                []string                  `ec2:"SubnetIdSet" xml:"subnetIdSet>item,omitempty"`
-	Tags                     []Tag                     `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	SubnetIds                []string                  `ec2:"SubnetIdSet" xml:"subnetIdSet>item"`
+	Tags                     []Tag                     `ec2:"TagSet" xml:"tagSet>item"`
 	VpcEndpointId            *string                   `ec2:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
 	VpcEndpointType          *string                   `ec2:"VpcEndpointType" xml:"vpcEndpointType,omitempty"`
 	VpcId                    *string                   `ec2:"VpcId" xml:"vpcId,omitempty"`
@@ -17214,18 +17214,18 @@ type VpcEndpointAssociation struct {
 	ResourceConfigurationGroupArn   *string   `ec2:"ResourceConfigurationGroupArn" xml:"resourceConfigurationGroupArn,omitempty"`
 	ServiceNetworkArn               *string   `ec2:"ServiceNetworkArn" xml:"serviceNetworkArn,omitempty"`
 	ServiceNetworkName              *string   `ec2:"ServiceNetworkName" xml:"serviceNetworkName,omitempty"`
-	Tags                            []Tag     `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                            []Tag     `ec2:"TagSet" xml:"tagSet>item"`
 	VpcEndpointId                   *string   `ec2:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
 }
 
 type VpcEndpointConnection struct {
 	CreationTimestamp       *time.Time `ec2:"CreationTimestamp" xml:"creationTimestamp,omitempty"`
-	DnsEntries              []DnsEntry `ec2:"DnsEntrySet" xml:"dnsEntrySet>item,omitempty"`
-	GatewayLoadBalancerArns []string   `ec2:"GatewayLoadBalancerArnSet" xml:"gatewayLoadBalancerArnSet>item,omitempty"`
+	DnsEntries              []DnsEntry `ec2:"DnsEntrySet" xml:"dnsEntrySet>item"`
+	GatewayLoadBalancerArns []string   `ec2:"GatewayLoadBalancerArnSet" xml:"gatewayLoadBalancerArnSet>item"`
 	IpAddressType           *string    `ec2:"IpAddressType" xml:"ipAddressType,omitempty"`
-	NetworkLoadBalancerArns []string   `ec2:"NetworkLoadBalancerArnSet" xml:"networkLoadBalancerArnSet>item,omitempty"`
+	NetworkLoadBalancerArns []string   `ec2:"NetworkLoadBalancerArnSet" xml:"networkLoadBalancerArnSet>item"`
 	ServiceId               *string    `ec2:"ServiceId" xml:"serviceId,omitempty"`
-	Tags                    []Tag      `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                    []Tag      `ec2:"TagSet" xml:"tagSet>item"`
 	VpcEndpointConnectionId *string    `ec2:"VpcEndpointConnectionId" xml:"vpcEndpointConnectionId,omitempty"`
 	VpcEndpointId           *string    `ec2:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
 	VpcEndpointOwner        *string    `ec2:"VpcEndpointOwner" xml:"vpcEndpointOwner,omitempty"`
@@ -17248,7 +17248,7 @@ type VpcPeeringConnection struct {
 	ExpirationTime         *time.Time                       `ec2:"ExpirationTime" xml:"expirationTime,omitempty"`
 	RequesterVpcInfo       *VpcPeeringConnectionVpcInfo     `ec2:"RequesterVpcInfo" xml:"requesterVpcInfo,omitempty"`
 	Status                 *VpcPeeringConnectionStateReason `ec2:"Status" xml:"status,omitempty"`
-	Tags                   []Tag                            `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                   []Tag                            `ec2:"TagSet" xml:"tagSet>item"`
 	VpcPeeringConnectionId *string                          `ec2:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
 }
 
@@ -17265,7 +17265,7 @@ type VpcPeeringConnectionStateReason struct {
 
 type VpcPeeringConnectionVpcInfo struct {
 	CidrBlock        *string                                 `ec2:"CidrBlock" xml:"cidrBlock,omitempty"`
-	CidrBlockSet     []CidrBlock                             `ec2:"CidrBlockSet" xml:"cidrBlockSet>item,omitempty"`
+	CidrBlockSet     []CidrBlock                             `ec2:"CidrBlockSet" xml:"cidrBlockSet>item"`
 	Ipv6CidrBlockSet []Ipv6CidrBlock                         `ec2:"Ipv6CidrBlockSet" xml:"ipv6CidrBlockSet>item,omitempty"`
 	OwnerId          *string                                 `ec2:"OwnerId" xml:"ownerId,omitempty"`
 	PeeringOptions   *VpcPeeringConnectionOptionsDescription `ec2:"PeeringOptions" xml:"peeringOptions,omitempty"`
@@ -17275,7 +17275,7 @@ type VpcPeeringConnectionVpcInfo struct {
 
 type VpnConcentrator struct {
 	State                      *string `ec2:"State" xml:"state,omitempty"`
-	Tags                       []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                       []Tag   `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayAttachmentId *string `ec2:"TransitGatewayAttachmentId" xml:"transitGatewayAttachmentId,omitempty"`
 	TransitGatewayId           *string `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	Type                       *string `ec2:"Type" xml:"type,omitempty"`
@@ -17291,12 +17291,12 @@ type VpnConnection struct {
 	GatewayAssociationState      *string               `ec2:"GatewayAssociationState" xml:"gatewayAssociationState,omitempty"`
 	Options                      *VpnConnectionOptions `ec2:"Options" xml:"options,omitempty"`
 	PreSharedKeyArn              *string               `ec2:"PreSharedKeyArn" xml:"preSharedKeyArn,omitempty"`
-	Routes                       []VpnStaticRoute      `ec2:"Routes" xml:"routes>item,omitempty"`
+	Routes                       []VpnStaticRoute      `ec2:"Routes" xml:"routes>item"`
 	State                        *string               `ec2:"State" xml:"state,omitempty"`
-	Tags                         []Tag                 `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags                         []Tag                 `ec2:"TagSet" xml:"tagSet>item"`
 	TransitGatewayId             *string               `ec2:"TransitGatewayId" xml:"transitGatewayId,omitempty"`
 	Type                         *string               `ec2:"Type" xml:"type,omitempty"`
-	VgwTelemetry                 []VgwTelemetry        `ec2:"VgwTelemetry" xml:"vgwTelemetry>item,omitempty"`
+	VgwTelemetry                 []VgwTelemetry        `ec2:"VgwTelemetry" xml:"vgwTelemetry>item"`
 	VpnConcentratorId            *string               `ec2:"VpnConcentratorId" xml:"vpnConcentratorId,omitempty"`
 	VpnConnectionId              *string               `ec2:"VpnConnectionId" xml:"vpnConnectionId,omitempty"`
 	VpnGatewayId                 *string               `ec2:"VpnGatewayId" xml:"vpnGatewayId,omitempty"`
@@ -17320,7 +17320,7 @@ type VpnConnectionOptions struct {
 	TransportTransitGatewayAttachmentId *string        `ec2:"TransportTransitGatewayAttachmentId" xml:"transportTransitGatewayAttachmentId,omitempty"`
 	TunnelBandwidth                     *string        `ec2:"TunnelBandwidth" xml:"tunnelBandwidth,omitempty"`
 	TunnelInsideIpVersion               *string        `ec2:"TunnelInsideIpVersion" xml:"tunnelInsideIpVersion,omitempty"`
-	TunnelOptions                       []TunnelOption `ec2:"TunnelOptionSet" xml:"tunnelOptionSet>item,omitempty"`
+	TunnelOptions                       []TunnelOption `ec2:"TunnelOptionSet" xml:"tunnelOptionSet>item"`
 }
 
 type VpnConnectionOptionsSpecification struct {
@@ -17334,16 +17334,16 @@ type VpnConnectionOptionsSpecification struct {
 	TransportTransitGatewayAttachmentId *string                         `ec2:"TransportTransitGatewayAttachmentId" xml:"TransportTransitGatewayAttachmentId,omitempty"`
 	TunnelBandwidth                     *string                         `ec2:"TunnelBandwidth" xml:"TunnelBandwidth,omitempty"`
 	TunnelInsideIpVersion               *string                         `ec2:"TunnelInsideIpVersion" xml:"TunnelInsideIpVersion,omitempty"`
-	TunnelOptions                       []VpnTunnelOptionsSpecification `ec2:"TunnelOptions" xml:"TunnelOptions>member,omitempty"`
+	TunnelOptions                       []VpnTunnelOptionsSpecification `ec2:"TunnelOptions" xml:"TunnelOptions>member"`
 }
 
 type VpnGateway struct {
 	AmazonSideAsn    *int64          `ec2:"AmazonSideAsn" xml:"amazonSideAsn,omitempty"`
 	AvailabilityZone *string         `ec2:"AvailabilityZone" xml:"availabilityZone,omitempty"`
 	State            *string         `ec2:"State" xml:"state,omitempty"`
-	Tags             []Tag           `ec2:"TagSet" xml:"tagSet>item,omitempty"`
+	Tags             []Tag           `ec2:"TagSet" xml:"tagSet>item"`
 	Type             *string         `ec2:"Type" xml:"type,omitempty"`
-	VpcAttachments   []VpcAttachment `ec2:"Attachments" xml:"attachments>item,omitempty"`
+	VpcAttachments   []VpcAttachment `ec2:"Attachments" xml:"attachments>item"`
 	VpnGatewayId     *string         `ec2:"VpnGatewayId" xml:"vpnGatewayId,omitempty"`
 }
 
@@ -17365,15 +17365,15 @@ type VpnTunnelOptionsSpecification struct {
 	DPDTimeoutAction             *string                                      `ec2:"DPDTimeoutAction" xml:"DPDTimeoutAction,omitempty"`
 	DPDTimeoutSeconds            *int32                                       `ec2:"DPDTimeoutSeconds" xml:"DPDTimeoutSeconds,omitempty"`
 	EnableTunnelLifecycleControl *bool                                        `ec2:"EnableTunnelLifecycleControl" xml:"EnableTunnelLifecycleControl,omitempty"`
-	IKEVersions                  []IKEVersionsRequestListValue                `ec2:"IKEVersion" xml:"IKEVersion>item,omitempty"`
+	IKEVersions                  []IKEVersionsRequestListValue                `ec2:"IKEVersion" xml:"IKEVersion>item"`
 	LogOptions                   *VpnTunnelLogOptionsSpecification            `ec2:"LogOptions" xml:"LogOptions,omitempty"`
-	Phase1DHGroupNumbers         []Phase1DHGroupNumbersRequestListValue       `ec2:"Phase1DHGroupNumber" xml:"Phase1DHGroupNumber>item,omitempty"`
-	Phase1EncryptionAlgorithms   []Phase1EncryptionAlgorithmsRequestListValue `ec2:"Phase1EncryptionAlgorithm" xml:"Phase1EncryptionAlgorithm>item,omitempty"`
-	Phase1IntegrityAlgorithms    []Phase1IntegrityAlgorithmsRequestListValue  `ec2:"Phase1IntegrityAlgorithm" xml:"Phase1IntegrityAlgorithm>item,omitempty"`
+	Phase1DHGroupNumbers         []Phase1DHGroupNumbersRequestListValue       `ec2:"Phase1DHGroupNumber" xml:"Phase1DHGroupNumber>item"`
+	Phase1EncryptionAlgorithms   []Phase1EncryptionAlgorithmsRequestListValue `ec2:"Phase1EncryptionAlgorithm" xml:"Phase1EncryptionAlgorithm>item"`
+	Phase1IntegrityAlgorithms    []Phase1IntegrityAlgorithmsRequestListValue  `ec2:"Phase1IntegrityAlgorithm" xml:"Phase1IntegrityAlgorithm>item"`
 	Phase1LifetimeSeconds        *int32                                       `ec2:"Phase1LifetimeSeconds" xml:"Phase1LifetimeSeconds,omitempty"`
-	Phase2DHGroupNumbers         []Phase2DHGroupNumbersRequestListValue       `ec2:"Phase2DHGroupNumber" xml:"Phase2DHGroupNumber>item,omitempty"`
-	Phase2EncryptionAlgorithms   []Phase2EncryptionAlgorithmsRequestListValue `ec2:"Phase2EncryptionAlgorithm" xml:"Phase2EncryptionAlgorithm>item,omitempty"`
-	Phase2IntegrityAlgorithms    []Phase2IntegrityAlgorithmsRequestListValue  `ec2:"Phase2IntegrityAlgorithm" xml:"Phase2IntegrityAlgorithm>item,omitempty"`
+	Phase2DHGroupNumbers         []Phase2DHGroupNumbersRequestListValue       `ec2:"Phase2DHGroupNumber" xml:"Phase2DHGroupNumber>item"`
+	Phase2EncryptionAlgorithms   []Phase2EncryptionAlgorithmsRequestListValue `ec2:"Phase2EncryptionAlgorithm" xml:"Phase2EncryptionAlgorithm>item"`
+	Phase2IntegrityAlgorithms    []Phase2IntegrityAlgorithmsRequestListValue  `ec2:"Phase2IntegrityAlgorithm" xml:"Phase2IntegrityAlgorithm>item"`
 	Phase2LifetimeSeconds        *int32                                       `ec2:"Phase2LifetimeSeconds" xml:"Phase2LifetimeSeconds,omitempty"`
 	PreSharedKey                 *string                                      `ec2:"PreSharedKey" xml:"PreSharedKey,omitempty"`
 	RekeyFuzzPercentage          *int32                                       `ec2:"RekeyFuzzPercentage" xml:"RekeyFuzzPercentage,omitempty"`

@@ -14,7 +14,9 @@ import (
 
 // EncodeResponse writes the answer to action: <ActionResponse xmlns=...> with the request
 // ID first and then the members of out, or <return>true</return> for an action whose model
-// has no output. Absent members (nil pointers, empty lists) are left out, as AWS does.
+// has no output. As AWS does, nil scalars and structures are left out, and a list with no
+// item is an empty element (<vpcSet/>) unless its tag says omitempty (see the generator's
+// omittedWhenEmpty): nil and empty slices are the same answer.
 func EncodeResponse(action, requestID string, out any) []byte {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
@@ -34,6 +36,7 @@ type xmlField struct {
 	index int
 	name  string // element name
 	item  string // for lists: the element of each item
+	omit  bool   // for lists: left out when empty
 }
 
 var xmlFieldCache sync.Map // reflect.Type → []xmlField
@@ -48,9 +51,9 @@ func xmlFields(t reflect.Type) []xmlField {
 		if !ok {
 			continue
 		}
-		tag, _, _ = strings.Cut(tag, ",")
+		tag, opts, _ := strings.Cut(tag, ",")
 		name, item, _ := strings.Cut(tag, ">")
-		fs = append(fs, xmlField{index: i, name: name, item: item})
+		fs = append(fs, xmlField{index: i, name: name, item: item, omit: opts == "omitempty"})
 	}
 	xmlFieldCache.Store(t, fs)
 	return fs
@@ -61,8 +64,17 @@ func encodeStruct(b *bytes.Buffer, v reflect.Value) {
 		fv := v.Field(f.index)
 		switch {
 		case fv.Kind() == reflect.Pointer && fv.IsNil():
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Uint8: // blob
+			if fv.Len() > 0 {
+				encodeElement(b, f.name, fv)
+			}
 		case fv.Kind() == reflect.Slice && fv.Len() == 0:
-		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() != reflect.Uint8:
+			if !f.omit {
+				b.WriteByte('<')
+				b.WriteString(f.name)
+				b.WriteString("/>")
+			}
+		case fv.Kind() == reflect.Slice:
 			open(b, f.name)
 			for i := 0; i < fv.Len(); i++ {
 				encodeElement(b, f.item, fv.Index(i))

@@ -157,6 +157,13 @@ func generate(m *model) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, "}\n\n")
 
+	for key := range omittedWhenEmpty {
+		shape, member, _ := strings.Cut(key, ".")
+		s := m.Shapes[shape]
+		if s == nil || s.Members[member] == nil || m.Shapes[s.Members[member].Shape].Type != "list" {
+			return nil, fmt.Errorf("omittedWhenEmpty: %s is no list member of the model", key)
+		}
+	}
 	names := make([]string, 0, len(m.Shapes))
 	for name, s := range m.Shapes {
 		if s.Type == "structure" {
@@ -179,17 +186,53 @@ func generate(m *model) ([]byte, error) {
 		for _, mn := range members {
 			r := s.Members[mn]
 			field := strings.ToUpper(mn[:1]) + mn[1:]
-			fmt.Fprintf(&b, "\t%s %s `%s`\n", field, goType(m, r.Shape, false), tags(m, mn, r, required[mn]))
+			fmt.Fprintf(&b, "\t%s %s `%s`\n", field, goType(m, r.Shape, false), tags(m, name+"."+mn, mn, r, required[mn]))
 		}
 		fmt.Fprintf(&b, "}\n\n")
 	}
 	return format.Source(b.Bytes())
 }
 
+// omittedWhenEmpty are the list members that AWS leaves out of an answer when they have no
+// item. Every other list member of an answer is written, as an empty element when it has
+// no item (<vpcSet/>, <associationSet/>, <ipv6Ranges/>, <productCodes/>): EC2 builds its
+// answers from Java-style beans whose lists are never null, so that boto3 gives
+// "Vpcs": [] and never a missing key. What AWS answers today (recorded CLI and SDK
+// output) leaves out:
+//   - the tags of untagged instances, VPCs, subnets, security groups and Elastic IPs (a
+//     KeyError on "Tags" that boto3 users know well; route tables, ACLs, gateways,
+//     interfaces and peerings answer "Tags": [] instead);
+//   - the IPv6 blocks of a VPC (DescribeVpcs) or of a peered VPC that has none;
+//   - lists of later features, sent only once used (prefixes delegated to an interface,
+//     secondary interfaces, subnets associated with an interface, NAT gateway
+//     appliances), and those AWS no longer sends (Elastic GPUs, Elastic Inference,
+//     licenses).
+var omittedWhenEmpty = map[string]bool{
+	"Instance.Tags":                   true,
+	"Vpc.Tags":                        true,
+	"Subnet.Tags":                     true,
+	"SecurityGroup.Tags":              true,
+	"Address.Tags":                    true,
+	"Vpc.Ipv6CidrBlockAssociationSet": true,
+	"VpcPeeringConnectionVpcInfo.Ipv6CidrBlockSet":     true,
+	"InstanceNetworkInterface.Ipv4Prefixes":            true,
+	"InstanceNetworkInterface.Ipv6Prefixes":            true,
+	"NetworkInterface.Ipv4Prefixes":                    true,
+	"NetworkInterface.Ipv6Prefixes":                    true,
+	"NetworkInterface.AssociatedSubnets":               true,
+	"Instance.SecondaryInterfaces":                     true,
+	"NatGateway.AttachedAppliances":                    true,
+	"Instance.ElasticGpuAssociations":                  true,
+	"Instance.ElasticInferenceAcceleratorAssociations": true,
+	"Instance.Licenses":                                true,
+}
+
 // tags gives the request name (botocore's EC2 serializer: queryName, else the capitalized
 // locationName, else the member name) and the answer name (locationName, else the member
 // name; a list wraps its items in the list member's locationName, "member" by default).
-func tags(m *model, member string, r *ref, required bool) string {
+// The answer name carries omitempty unless the member is a list that AWS always writes;
+// see omittedWhenEmpty. Shapes that only requests use carry answer names too, unused.
+func tags(m *model, qualified, member string, r *ref, required bool) string {
 	query := member
 	switch {
 	case r.QueryName != "":
@@ -204,12 +247,16 @@ func tags(m *model, member string, r *ref, required bool) string {
 	if r.LocationName != "" {
 		x = r.LocationName
 	}
+	omit := ",omitempty"
 	if s := m.Shapes[r.Shape]; s.Type == "list" {
 		item := s.Member.LocationName
 		if item == "" {
 			item = "member"
 		}
 		x += ">" + item
+		if !omittedWhenEmpty[qualified] {
+			omit = ""
+		}
 	}
-	return fmt.Sprintf(`ec2:"%s" xml:"%s,omitempty"`, query, x)
+	return fmt.Sprintf(`ec2:"%s" xml:"%s%s"`, query, x, omit)
 }
