@@ -26,7 +26,7 @@ type follower struct {
 func newFollower(t *testing.T, s *Service) *follower {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	f := &follower{t: t, s: s, events: s.st.Watch(ctx, ""), b: NewNetworkBuilder()}
+	f := &follower{t: t, s: s, events: s.st.Watch(ctx, "", 0), b: NewNetworkBuilder()}
 	kvs, rev, err := s.st.List(ctx, "")
 	if err != nil {
 		t.Fatal(err)
