@@ -131,13 +131,14 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 			a.changed(ns.Name, "link up", "link", "lo")
 		}
 	}
+	settleBy := time.Now().Add(linkSettle)
 	for _, l := range ns.Links {
 		raised, err := a.link(c, l, ns.Guest)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
 		}
 		if raised {
-			a.settle(c, l)
+			a.settle(c, l, settleBy)
 		}
 	}
 	return errors.Join(errs...)
@@ -208,8 +209,8 @@ func (a *apply) link(c *nsConn, l plan.Link, guest bool) (bool, error) {
 	return true, nil
 }
 
-// linkSettle bounds how long settle waits: past a second, the neighbour retry it spares
-// (retrans_time) would have come anyway.
+// linkSettle bounds how long the links of one namespace wait to settle: past a second,
+// the neighbour retry that settling spares (retrans_time) would have come anyway.
 const linkSettle = time.Second
 
 // settle returns once both ends of a veth that was just raised carry packets, so that the
@@ -221,14 +222,13 @@ const linkSettle = time.Second
 // after a second (retrans_time), so about one launch in eight answered a second late.
 // A RTM_GETLINK of one link runs its pending linkwatch work at once (rtnl_getlink calls
 // linkwatch_sync_dev; a dump does not), so reading both ends settles them; where the
-// kernel does not, the reads poll until both report operstate UP, for at most
-// linkSettle. When the peer is still down there is no carrier: raising it settles both.
-func (a *apply) settle(c *nsConn, l plan.Link) {
+// kernel does not, the reads poll until both report operstate UP, until deadline. When the
+// peer is still down there is no carrier: raising it settles both.
+func (a *apply) settle(c *nsConn, l plan.Link, deadline time.Time) {
 	pc := a.ns[l.Peer.Namespace]
 	if pc == nil {
 		return
 	}
-	deadline := time.Now().Add(linkSettle)
 	for {
 		me, err := c.nl.LinkByName(l.Name)
 		if err != nil {
