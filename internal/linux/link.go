@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -150,42 +151,48 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 			a.changed(ns.Name, "link up", "link", "lo")
 		}
 	}
+	settleBy := time.Now().Add(linkSettle)
 	for _, l := range ns.Links {
-		if err := a.link(c, l, ns.Guest); err != nil {
+		raised, err := a.link(c, l, ns.Guest)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
+		}
+		if raised {
+			a.settle(c, l, settleBy)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (a *apply) link(c *nsConn, l plan.Link, guest bool) error {
+// link brings one link to its plan and reports whether it raised it.
+func (a *apply) link(c *nsConn, l plan.Link, guest bool) (bool, error) {
 	link, err := c.nl.LinkByName(l.Name)
 	if err != nil {
-		return err // the pair could not be created; reported there
+		return false, err // the pair could not be created; reported there
 	}
 	attrs := link.Attrs()
 	if l.MAC != "" {
 		mac, err := net.ParseMAC(l.MAC)
 		if err != nil {
-			return fmt.Errorf("MAC %q: %w", l.MAC, err)
+			return false, fmt.Errorf("MAC %q: %w", l.MAC, err)
 		}
 		if !bytes.Equal(attrs.HardwareAddr, mac) {
 			// Not every driver changes its address while up.
 			if attrs.Flags&net.FlagUp != 0 {
 				if err := c.nl.LinkSetDown(link); err != nil {
-					return fmt.Errorf("set down: %w", err)
+					return false, fmt.Errorf("set down: %w", err)
 				}
 				attrs.Flags &^= net.FlagUp
 			}
 			if err := c.nl.LinkSetHardwareAddr(link, mac); err != nil {
-				return fmt.Errorf("set MAC %s: %w", mac, err)
+				return false, fmt.Errorf("set MAC %s: %w", mac, err)
 			}
 			a.changed(c.name, "link MAC set", "link", l.Name, "mac", mac.String())
 		}
 	}
 	if l.MTU != 0 && attrs.MTU != l.MTU {
 		if err := c.nl.LinkSetMTU(link, l.MTU); err != nil {
-			return fmt.Errorf("set MTU %d: %w", l.MTU, err)
+			return false, fmt.Errorf("set MTU %d: %w", l.MTU, err)
 		}
 		a.changed(c.name, "link MTU set", "link", l.Name, "mtu", l.MTU)
 	}
@@ -194,7 +201,7 @@ func (a *apply) link(c *nsConn, l plan.Link, guest bool) error {
 		for k, v := range l.Sysctls {
 			key, err := linkSysctlKey(l.Name, k)
 			if err != nil {
-				return err
+				return false, err
 			}
 			values[key] = v
 		}
@@ -206,19 +213,66 @@ func (a *apply) link(c *nsConn, l plan.Link, guest bool) error {
 			return err
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := a.addrs(c, link, l.Addrs, guest); err != nil {
-		return err
+		return false, err
 	}
-	if attrs.Flags&net.FlagUp == 0 {
-		if err := c.nl.LinkSetUp(link); err != nil {
-			return fmt.Errorf("set up: %w", err)
+	if attrs.Flags&net.FlagUp != 0 {
+		return false, nil
+	}
+	if err := c.nl.LinkSetUp(link); err != nil {
+		return false, fmt.Errorf("set up: %w", err)
+	}
+	a.changed(c.name, "link up", "link", l.Name)
+	return true, nil
+}
+
+// linkSettle bounds how long the links of one namespace wait to settle: past a second,
+// the neighbour retry that settling spares (retrans_time) would have come anyway.
+const linkSettle = time.Second
+
+// settle returns once both ends of a veth that was just raised carry packets, so that the
+// routes that follow send nothing into a link that drops it. Raising the second end of a
+// pair turns the carrier on at both, but the end raised first transmits only once the
+// kernel's linkwatch work, run asynchronously, has activated its queueing discipline (and
+// set its operstate UP); until then it drops every packet it sends. Here that is the
+// instance's reply to the router's first ARP request for it: the router asks again only
+// after a second (retrans_time), so about one launch in eight answered a second late.
+// A RTM_GETLINK of one link runs its pending linkwatch work at once (rtnl_getlink calls
+// linkwatch_sync_dev; a dump does not), so reading both ends settles them; where the
+// kernel does not, the reads poll until both report operstate UP, until deadline. When the
+// peer is still down there is no carrier: raising it settles both.
+func (a *apply) settle(c *nsConn, l plan.Link, deadline time.Time) {
+	pc := a.ns[l.Peer.Namespace]
+	if pc == nil {
+		return
+	}
+	for {
+		me, err := c.nl.LinkByName(l.Name)
+		if err != nil {
+			return
 		}
-		a.changed(c.name, "link up", "link", l.Name)
+		peer, err := pc.nl.LinkByName(l.Peer.Name)
+		if err != nil || peer.Attrs().Flags&net.FlagUp == 0 {
+			return
+		}
+		if me.Attrs().OperState == netlink.OperUp && peer.Attrs().OperState == netlink.OperUp {
+			return
+		}
+		if time.Now().After(deadline) {
+			a.k.log.Warn("link not up in time", "netns", c.name, "link", l.Name,
+				"operstate", me.Attrs().OperState.String(), "peer", l.Peer.Namespace+"/"+l.Peer.Name,
+				"peer_operstate", peer.Attrs().OperState.String())
+			return
+		}
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-time.After(time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // addrs adds the missing addresses and removes the others, except IPv6 link-local ones,

@@ -241,19 +241,26 @@ func (a *apply) run(want plan.State) {
 		}
 	}
 	a.links(live, linked)
-	for _, ns := range append(live, linked...) {
-		if err := a.ctx.Err(); err != nil {
-			a.errs = append(a.errs, err)
-			return
+	// Every link is up (and settled) before any namespace gets its routes: a packet routed
+	// into a link whose other end is still down starts a neighbour resolution that is
+	// lost, and retried only a second later.
+	all := append(live, linked...)
+	for _, step := range []func(*nsConn, plan.Namespace) error{a.linkState, a.routesAndRules} {
+		for _, ns := range all {
+			if err := a.ctx.Err(); err != nil {
+				a.errs = append(a.errs, err)
+				return
+			}
+			if unfiltered[ns.Name] || !a.reconciles(ns.Name) && !a.relinked[ns.Name] {
+				continue
+			}
+			a.fail(ns.Name, step(a.ns[ns.Name], ns))
 		}
-		if unfiltered[ns.Name] || !a.reconciles(ns.Name) && !a.relinked[ns.Name] {
-			continue
-		}
-		c := a.ns[ns.Name]
-		a.fail(ns.Name, a.linkState(c, ns))
-		a.fail(ns.Name, a.routes(c, ns))
-		a.fail(ns.Name, a.rules(c, ns))
 	}
+}
+
+func (a *apply) routesAndRules(c *nsConn, ns plan.Namespace) error {
+	return errors.Join(a.routes(c, ns), a.rules(c, ns))
 }
 
 // existing are the namespaces that this run may delete: all of them, or those named.
