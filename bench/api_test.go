@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"vpcd/internal/vpcdtest"
 )
 
 // post sends one EC2 Query request with a well-formed SigV4 header, which vpcd's default
@@ -44,59 +42,65 @@ func between(s, open, close string) string {
 
 // BenchmarkAPIMix runs a create/describe mix (one CreateVpc, then four describes: the VPC
 // by ID, VPCs by tag filter, its subnets by filter, its route tables by filter) over HTTP
-// at 1, 16 and 64 concurrent clients, and reports requests per second and the p50 and
-// p99 latency of single requests.
+// at 1, 16 and 64 concurrent clients, on the embedded store and on etcd, and reports
+// requests per second and the p50 and p99 latency of single requests.
 func BenchmarkAPIMix(b *testing.B) {
-	for _, clients := range []int{1, 16, 64} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			srv := vpcdtest.Start(b)
-			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-			var (
-				mu        sync.Mutex
-				latencies []time.Duration
-				next      atomic.Int64
-			)
-			timed := func(params url.Values) string {
-				start := time.Now()
-				body, err := post(hc, srv.URL, params)
-				d := time.Since(start)
-				if err != nil {
-					b.Error(err)
-				}
-				mu.Lock()
-				latencies = append(latencies, d)
-				mu.Unlock()
-				return body
-			}
-			b.ResetTimer()
-			start := time.Now()
-			var wg sync.WaitGroup
-			for w := 0; w < clients; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for next.Add(1) <= int64(b.N) {
-						name := fmt.Sprintf("bench-%d", next.Load())
-						body := timed(url.Values{"Action": {"CreateVpc"}, "CidrBlock": {"10.0.0.0/16"},
-							"TagSpecification.1.ResourceType": {"vpc"}, "TagSpecification.1.Tag.1.Key": {"Name"}, "TagSpecification.1.Tag.1.Value": {name}})
-						vpc := between(body, "<vpcId>", "</vpcId>")
-						timed(url.Values{"Action": {"DescribeVpcs"}, "VpcId.1": {vpc}})
-						timed(url.Values{"Action": {"DescribeVpcs"}, "Filter.1.Name": {"tag:Name"}, "Filter.1.Value.1": {name}})
-						timed(url.Values{"Action": {"DescribeSubnets"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {vpc}})
-						timed(url.Values{"Action": {"DescribeRouteTables"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {vpc}})
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			slices.Sort(latencies)
-			pct := func(p float64) float64 {
-				return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
-			}
-			b.ReportMetric(float64(len(latencies))/elapsed.Seconds(), "req/s")
-			b.ReportMetric(pct(0.50), "p50-ms")
-			b.ReportMetric(pct(0.99), "p99-ms")
-		})
+	for _, bs := range benchStores {
+		for _, clients := range []int{1, 16, 64} {
+			b.Run(fmt.Sprintf("store=%s/clients=%d", bs.name, clients), func(b *testing.B) {
+				apiMix(b, serveOn(b, bs.open(b)), clients)
+			})
+		}
 	}
+}
+
+// apiMix is BenchmarkAPIMix at one store and number of clients.
+func apiMix(b *testing.B, base string, clients int) {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		next      atomic.Int64
+	)
+	timed := func(params url.Values) string {
+		start := time.Now()
+		body, err := post(hc, base, params)
+		d := time.Since(start)
+		if err != nil {
+			b.Error(err)
+		}
+		mu.Lock()
+		latencies = append(latencies, d)
+		mu.Unlock()
+		return body
+	}
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				name := fmt.Sprintf("bench-%d", next.Load())
+				body := timed(url.Values{"Action": {"CreateVpc"}, "CidrBlock": {"10.0.0.0/16"},
+					"TagSpecification.1.ResourceType": {"vpc"}, "TagSpecification.1.Tag.1.Key": {"Name"}, "TagSpecification.1.Tag.1.Value": {name}})
+				vpc := between(body, "<vpcId>", "</vpcId>")
+				timed(url.Values{"Action": {"DescribeVpcs"}, "VpcId.1": {vpc}})
+				timed(url.Values{"Action": {"DescribeVpcs"}, "Filter.1.Name": {"tag:Name"}, "Filter.1.Value.1": {name}})
+				timed(url.Values{"Action": {"DescribeSubnets"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {vpc}})
+				timed(url.Values{"Action": {"DescribeRouteTables"}, "Filter.1.Name": {"vpc-id"}, "Filter.1.Value.1": {vpc}})
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	slices.Sort(latencies)
+	pct := func(p float64) float64 {
+		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(len(latencies))/elapsed.Seconds(), "req/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
 }
