@@ -199,6 +199,13 @@ func (k *cachedKind) apply(rev int64, id string, raw []byte) {
 	k.put(cachedRecord{rev: rev, rec: rec})
 }
 
+// len is how many records the kind holds.
+func (k *cachedKind) len() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return len(k.recs)
+}
+
 // query returns the records that pass the filters, in ID order. When a filter on an
 // indexed name has no wildcard, only the records the index gives for its values are
 // checked; otherwise every record is.
