@@ -31,8 +31,18 @@ import (
 //     reshaping of a VPC's children bumps, so that checks over the siblings (CIDR
 //     overlap, per-VPC quotas, "no child left" for DeleteVpc) conflict with a
 //     concurrent change of the siblings without comparing each of them;
+//   - a guard key (txn.guard) for a set no record holds: the route tables that may hold
+//     a subnet's association, the NAT gateways of a zone (quota), the peerings of a pair
+//     of VPCs;
 //   - the record itself, for references: whoever adds a reference to X reads X by key,
-//     and whoever deletes X writes it, so the two conflict.
+//     and whoever deletes X writes it, so the two conflict;
+//   - a record found by a listing and then written is compared (see list), so that
+//     modifying it is never a lost update.
+//
+// Left as listings without a guard, as they were phantoms before too: the lookups of
+// ClientToken (a client does not send one token twice at once) and the region-wide
+// quotas of security groups and instances (a guard would make every creation in the
+// region conflict; they may be passed by the number of concurrent creators).
 //
 // Writers of the same key are queued in this process (see updateOn) so that they do not
 // even conflict; writers in other processes (another API server on the same store)
