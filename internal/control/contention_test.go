@@ -219,3 +219,22 @@ func TestConflictRetriesUntilDeadline(t *testing.T) {
 		t.Fatalf("gave up after %v, before the deadline", d)
 	}
 }
+
+// TestQueuedWritePanics: a panic in one queued write is that write's error; the writers
+// queued with it still commit.
+func TestQueuedWritePanics(t *testing.T) {
+	s := newTestService(t)
+	errs := concurrently(8, func(i int) error {
+		return s.updateOn(context.Background(), "k", func(tx *txn) error {
+			if i == 3 {
+				panic("boom")
+			}
+			return tx.put(fmt.Sprint("key-", i), i)
+		})
+	})
+	for i, err := range errs {
+		if (err != nil) != (i == 3) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -95,7 +97,15 @@ func (s *Service) leadWrites(key string, wq *writeQueue) {
 	fns := make([]func(t *txn) error, len(round))
 	var deadline time.Time
 	for i, w := range round {
-		fns[i] = func(t *txn) error {
+		fns[i] = func(t *txn) (err error) {
+			// The fn of another request runs on this goroutine: its panic is its
+			// own error (the API turns it into InternalError), not this leader's,
+			// and the round goes on.
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("panic in a queued write: %v\n%s", r, debug.Stack())
+				}
+			}()
 			if err := w.ctx.Err(); err != nil {
 				return err
 			}
