@@ -2,8 +2,10 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -189,5 +191,54 @@ func TestTwoServicesOneStore(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
+	}
+}
+
+// TestCacheRelistsAfterFallingBehind: when the store drops the cache's watch (the cache
+// fell more than the watch buffer behind), the cache watches again and lists every loaded
+// kind again, so that the changes it missed still show.
+func TestCacheRelistsAfterFallingBehind(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	if _, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	s.cache.mu.Lock()
+	k := s.cache.kinds[testCaller.prefix("vpc")]
+	s.cache.mu.Unlock()
+	// Hold the kind: the watch's reader blocks on the first VPC event, and the store
+	// drops its watch when the next commit overflows the buffer.
+	k.mu.Lock()
+	put := func(n int) []string {
+		var ops []store.Op
+		var ids []string
+		for range n {
+			v := vpcRecord{meta: meta{ID: newID("vpc"), Owner: testCaller.Account}, CidrBlocks: []cidrAssociation{{ID: newID("vpc-cidr-assoc"), Cidr: netip.MustParsePrefix("10.0.0.0/16"), State: "associated"}}}
+			raw, _ := json.Marshal(v)
+			ops = append(ops, store.Op{Key: testCaller.key(v.ID), Value: raw})
+			ids = append(ids, v.ID)
+		}
+		if _, err := s.st.Commit(ctx, nil, ops); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	ids := put(1)
+	time.Sleep(20 * time.Millisecond) // let the reader take the first event and block
+	ids = append(ids, put(5000)...)
+	k.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Vpcs) == len(ids) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d VPCs described, want %d", len(out.Vpcs), len(ids))
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
