@@ -1,7 +1,10 @@
 package control
 
 import (
+	"context"
+	"encoding/json"
 	"net/url"
+	"strings"
 )
 
 // vpcChildren is the record kept at a VPC's children key. Every transaction that
@@ -68,4 +71,25 @@ func childOf(t *txn, c Caller, vpcID string) (*vpcRecord, *vpcChildren, error) {
 func bumpChildren(t *txn, c Caller, vpcID string) error {
 	_, _, err := childOf(t, c, vpcID)
 	return err
+}
+
+// parentVpc is the VPC of a child resource, read outside any transaction, for the queue of
+// a deletion (see updateOn): deletions then queue with the creations in the same VPC, which
+// bump the same children key. A child never moves to another VPC, so a stale read cannot
+// be wrong, only absent; "" (no queue) when the resource cannot be read.
+func (s *Service) parentVpc(ctx context.Context, c Caller, id string) string {
+	if id == "" || strings.Contains(id, "/") {
+		return ""
+	}
+	kv, ok, err := s.st.Get(ctx, c.key(id))
+	if err != nil || !ok {
+		return ""
+	}
+	var r struct {
+		VpcID string `json:"vpcId"`
+	}
+	if json.Unmarshal(kv.Value, &r) != nil {
+		return ""
+	}
+	return r.VpcID
 }

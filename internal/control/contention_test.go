@@ -115,6 +115,22 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 			t.Fatalf("%d subnets of two blocks created", won)
 		}
 	})
+	t.Run("deletions and creations in one VPC", func(t *testing.T) {
+		var old []string
+		for i := range n / 2 {
+			old = append(old, *createSubnet(t, s, vpc, fmt.Sprintf("10.0.%d.0/24", 150+i)).SubnetId)
+		}
+		errs := concurrently(n, func(i int) error {
+			if i%2 == 0 {
+				return s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: &old[i/2]})
+			}
+			_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr(fmt.Sprint("mixed-", i)), Description: ptr("d")})
+			return err
+		})
+		for _, err := range errs {
+			wantCode(t, err, "")
+		}
+	})
 	t.Run("DeleteVpc and a creation in it", func(t *testing.T) {
 		for range 10 {
 			v := *createVpc(t, s, "10.1.0.0/16").VpcId

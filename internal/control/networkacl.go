@@ -261,7 +261,7 @@ func (s *Service) DeleteNetworkAcl(ctx context.Context, c Caller, in *ec2.Delete
 	if deref(in.NetworkAclId) == "" {
 		return ec2.ErrMissingParameter("NetworkAclId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, s.parentVpc(ctx, c, *in.NetworkAclId), func(t *txn) error {
 		acl, err := get[networkACLRecord](t, c, "acl", *in.NetworkAclId)
 		if err != nil {
 			return err

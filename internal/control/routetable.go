@@ -111,7 +111,7 @@ func (s *Service) DeleteRouteTable(ctx context.Context, c Caller, in *ec2.Delete
 	if deref(in.RouteTableId) == "" {
 		return ec2.ErrMissingParameter("RouteTableId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, s.parentVpc(ctx, c, *in.RouteTableId), func(t *txn) error {
 		rtb, err := get[routeTableRecord](t, c, "rtb", *in.RouteTableId)
 		if err != nil {
 			return err

@@ -163,7 +163,7 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, c Caller, in *ec2.Del
 		return nil, ec2.ErrMissingParameter("GroupId")
 	}
 	var id string
-	err := s.update(ctx, func(t *txn) error {
+	err := s.updateOn(ctx, s.parentVpc(ctx, c, deref(in.GroupId)), func(t *txn) error {
 		g, err := targetGroup(t, c, in.GroupId, in.GroupName)
 		if err != nil {
 			return err

@@ -275,7 +275,7 @@ func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in *ec2.DeleteSubn
 	if id == "" {
 		return ec2.ErrMissingParameter("SubnetId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, s.parentVpc(ctx, c, id), func(t *txn) error {
 		sn, err := get[subnetRecord](t, c, "subnet", id)
 		if err != nil {
 			return err
