@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"vpcd/internal/ec2"
@@ -105,5 +107,57 @@ func BenchmarkDescribeSubnetsFiltered(b *testing.B) {
 			}
 		})
 		st.Close()
+	}
+}
+
+// BenchmarkWritesOneParent runs 16 writers at once through the Service (no HTTP): security
+// groups created in one VPC, and tags written on one VPC. Every write must succeed.
+func BenchmarkWritesOneParent(b *testing.B) {
+	const writers = 16
+	cases := map[string]func(s *Service, vpc string, i int64) error{
+		"CreateSecurityGroup": func(s *Service, vpc string, i int64) error {
+			_, err := s.CreateSecurityGroup(context.Background(), testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr(fmt.Sprint("g-", i)), Description: ptr("bench")})
+			return err
+		},
+		"CreateTags": func(s *Service, vpc string, i int64) error {
+			return s.CreateTags(context.Background(), testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: ptr(fmt.Sprint("k-", i%40)), Value: ptr(fmt.Sprint(i))}}})
+		},
+	}
+	for name, write := range cases {
+		b.Run(name, func(b *testing.B) {
+			st, err := store.OpenEmbedded(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			if name == "CreateSecurityGroup" && b.N > 2400 {
+				b.Fatalf("%d groups: use -benchtime 2000x or less, AWS's quota is 2,500 per region", b.N)
+			}
+			s := New(st, Config{})
+			out, err := s.CreateVpc(context.Background(), testCaller, &ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var next, failed atomic.Int64
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+						if err := write(s, *out.Vpc.VpcId, i); err != nil {
+							failed.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+			b.ReportMetric(float64(failed.Load()), "errors")
+			if r := s.queues.rounds.Load(); r > 0 {
+				b.ReportMetric(float64(s.queues.written.Load())/float64(r), "writes/commit")
+			}
+		})
 	}
 }

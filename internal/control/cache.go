@@ -3,29 +3,38 @@ package control
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
 
 	"vpcd/internal/ec2"
+	"vpcd/internal/store"
 )
 
 // cache keeps the decoded records of each (account, region, kind) that has been described,
 // with an index of the filters that pick few records, so that a Describe with a filter
 // costs the same among 100 or 100,000 resources. It is derived state: loaded from the
-// store on first use, and updated by every commit of this process after the store has
-// accepted it (see txn.commit). Records in it are shared and never modified.
+// store on first use, then kept current from the store's watch (follow), so that API
+// servers sharing one store agree. A commit of this process is also applied at once,
+// before the commit returns (see txn.commit), so that a client reads its own writes
+// without waiting for the watch; the watch's copy of it, and any event older than what a
+// record already holds, is then ignored by revision. Records in it are shared and never
+// modified.
 type cache struct {
-	mu    sync.Mutex
-	kinds map[string]*cachedKind // by store prefix: "account/region/kind/"
+	mu        sync.Mutex
+	kinds     map[string]*cachedKind // by store prefix: "account/region/kind/"
+	following bool                   // the watch runs (see follow)
 }
 
 type cachedKind struct {
 	mu      sync.RWMutex
 	decode  func([]byte) (record, error)
 	indexed map[string]func(record) []string
-	recs    map[string]cachedRecord // by ID
+	recs    map[string]cachedRecord // by ID; nil until loaded
+	listed  int64                   // the store's revision when the kind was listed: older events are in the listing
 	deleted map[string]int64        // ID → revision of its delete, so a late older write cannot revive it
 	index   map[string]map[string]map[string]struct{}
 }
@@ -59,6 +68,12 @@ func loadKind[R any, P interface {
 	if s.cache.kinds == nil {
 		s.cache.kinds = map[string]*cachedKind{}
 	}
+	if !s.cache.following {
+		// The watch starts before the first listing, so that no change after a
+		// listing is missed.
+		s.cache.following = true
+		go s.cache.follow(s.st, watchStore(s.st))
+	}
 	k := s.cache.kinds[prefix]
 	if k == nil {
 		k = &cachedKind{
@@ -82,23 +97,31 @@ func loadKind[R any, P interface {
 	if k.recs != nil {
 		return k, nil
 	}
-	// Holding k.mu while listing orders the load with commits that apply to this kind:
-	// a commit the list missed applies after it.
-	kvs, _, err := s.st.List(ctx, prefix)
-	if err != nil {
+	if err := k.load(ctx, s.st, prefix); err != nil {
 		return nil, err
 	}
+	return k, nil
+}
+
+// load lists the kind from the store; k.mu is held, which orders the load with commits
+// and events that apply to this kind: one the list missed applies after it.
+func (k *cachedKind) load(ctx context.Context, st store.Store, prefix string) error {
+	kvs, rev, err := st.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	k.listed = rev
 	k.recs = make(map[string]cachedRecord, len(kvs))
 	k.deleted = map[string]int64{}
 	k.index = map[string]map[string]map[string]struct{}{}
 	for _, kv := range kvs {
 		rec, err := k.decode(kv.Value)
 		if err != nil {
-			return nil, fmt.Errorf("decode %s: %w", kv.Key, err)
+			return fmt.Errorf("decode %s: %w", kv.Key, err)
 		}
 		k.put(cachedRecord{rev: kv.ModRev, rec: rec})
 	}
-	return k, nil
+	return nil
 }
 
 // put adds or replaces a record; k.mu is held.
@@ -169,8 +192,8 @@ func (c *cache) apply(rev int64, writes map[string][]byte) {
 func (k *cachedKind) apply(rev int64, id string, raw []byte) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.recs == nil {
-		return // not loaded yet: the load will read it from the store
+	if k.recs == nil || rev <= k.listed {
+		return // not loaded yet, or older than the listing: the listing has it
 	}
 	if old, ok := k.recs[id]; ok && old.rev >= rev {
 		return
@@ -197,6 +220,59 @@ func (k *cachedKind) apply(rev int64, id string, raw []byte) {
 		return
 	}
 	k.put(cachedRecord{rev: rev, rec: rec})
+}
+
+// len is how many records the kind holds.
+func (k *cachedKind) len() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return len(k.recs)
+}
+
+// watchStore is where the cache watches the store: every key, from now on. It is the
+// one call of Watch in the cache.
+func watchStore(st store.Store) <-chan store.Event {
+	return st.Watch(context.Background(), "")
+}
+
+// follow applies the store's changes to the loaded kinds, for as long as the store is
+// open: the store closes the watch when it closes. A watch the store drops (this cache
+// fell too far behind) is started again, and every loaded kind is listed again, since
+// events were lost.
+func (c *cache) follow(st store.Store, events <-chan store.Event) {
+	for {
+		for e := range events {
+			i := strings.LastIndexByte(e.Key, '/')
+			c.mu.Lock()
+			k := c.kinds[e.Key[:i+1]]
+			c.mu.Unlock()
+			if k == nil {
+				continue
+			}
+			var raw []byte
+			if !e.Delete {
+				raw = e.Value
+			}
+			k.apply(e.Rev, e.Key[i+1:], raw)
+		}
+		if _, _, err := st.Get(context.Background(), ""); errors.Is(err, store.ErrClosed) {
+			return
+		}
+		events = watchStore(st)
+		c.mu.Lock()
+		kinds := maps.Clone(c.kinds)
+		c.mu.Unlock()
+		for prefix, k := range kinds {
+			k.mu.Lock()
+			if k.recs != nil {
+				if err := k.load(context.Background(), st, prefix); err != nil {
+					// The store is closing; a later use lists again.
+					k.recs, k.index, k.deleted = nil, nil, nil
+				}
+			}
+			k.mu.Unlock()
+		}
+	}
 }
 
 // query returns the records that pass the filters, in ID order. When a filter on an

@@ -2,12 +2,16 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	"vpcd/internal/ec2"
+	"vpcd/internal/store"
 )
 
 // TestCacheAgreesWithStore checks the cached, indexed describe against the obvious slow
@@ -106,4 +110,135 @@ func describeFilters(fs []ec2.Filter) string {
 		s += fmt.Sprintf("%s=%v ", *f.Name, f.Values)
 	}
 	return s
+}
+
+// TestTwoServicesOneStore: two API servers on one store agree (the cache follows the
+// store's watch, not only its own commits), and each reads its own writes at once.
+func TestTwoServicesOneStore(t *testing.T) {
+	st, err := store.OpenEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a, b := New(st, Config{}), New(st, Config{})
+	ctx := context.Background()
+	// Both load the kinds first, so that what follows reaches them through the cache.
+	for _, s := range []*Service{a, b} {
+		if _, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tagged := func(s *Service, value string) []string {
+		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("tag:Name"), Values: []string{value}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, v := range out.Vpcs {
+			ids = append(ids, *v.VpcId)
+		}
+		return ids
+	}
+	// eventually waits until s describes want for the tag value.
+	eventually := func(s *Service, value string, want []string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !slices.Equal(tagged(s, value), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("tag:Name=%s gives %v, want %v", value, tagged(s, value), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i, pair := range [][2]*Service{{a, b}, {b, a}} {
+		writer, reader := pair[0], pair[1]
+		vpc := *createVpc(t, writer, "10.0.0.0/16").VpcId
+		name := fmt.Sprint("shared-", i)
+		if err := writer.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: ptr("Name"), Value: &name}}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := tagged(writer, name); !slices.Equal(got, []string{vpc}) {
+			t.Fatalf("the writer reads %v after its own write, want %s", got, vpc)
+		}
+		eventually(reader, name, []string{vpc})
+		// The reader writes in turn, and reads its own write at once.
+		if err := reader.DeleteTags(ctx, testCaller, &ec2.DeleteTagsRequest{Resources: []string{vpc}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := tagged(reader, name); len(got) != 0 {
+			t.Fatalf("the reader still reads %v after deleting the tag", got)
+		}
+		eventually(writer, name, nil)
+		if err := reader.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: &vpc}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := writer.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{VpcIds: []string{vpc}})
+		if err == nil && len(out.Vpcs) > 0 {
+			// By ID reads the store: gone at once. The filtered describe follows.
+			t.Fatalf("the deleted VPC is still described by ID")
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			out, err := writer.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{vpc}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Vpcs) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the other server still describes the deleted VPC")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// TestCacheRelistsAfterFallingBehind: when the store drops the cache's watch (the cache
+// fell more than the watch buffer behind), the cache watches again and lists every loaded
+// kind again, so that the changes it missed still show.
+func TestCacheRelistsAfterFallingBehind(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	if _, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	s.cache.mu.Lock()
+	k := s.cache.kinds[testCaller.prefix("vpc")]
+	s.cache.mu.Unlock()
+	// Hold the kind: the watch's reader blocks on the first VPC event, and the store
+	// drops its watch when the next commit overflows the buffer.
+	k.mu.Lock()
+	put := func(n int) []string {
+		var ops []store.Op
+		var ids []string
+		for range n {
+			v := vpcRecord{meta: meta{ID: newID("vpc"), Owner: testCaller.Account}, CidrBlocks: []cidrAssociation{{ID: newID("vpc-cidr-assoc"), Cidr: netip.MustParsePrefix("10.0.0.0/16"), State: "associated"}}}
+			raw, _ := json.Marshal(v)
+			ops = append(ops, store.Op{Key: testCaller.key(v.ID), Value: raw})
+			ids = append(ids, v.ID)
+		}
+		if _, err := s.st.Commit(ctx, nil, ops); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	ids := put(1)
+	time.Sleep(20 * time.Millisecond) // let the reader take the first event and block
+	ids = append(ids, put(5000)...)
+	k.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Vpcs) == len(ids) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d VPCs described, want %d", len(out.Vpcs), len(ids))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

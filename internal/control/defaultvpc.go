@@ -180,8 +180,9 @@ func (s *Service) CreateDefaultSubnet(ctx context.Context, c Caller, in *ec2.Cre
 		if vpc == nil {
 			return ec2.Errorf("DefaultVpcDoesNotExist", "No default VPC for this user")
 		}
-		// Reread the VPC: its revision is what makes concurrent subnet creations conflict.
-		if vpc, err = getVpc(t, c, vpc.ID); err != nil {
+		// Bumping the VPC's children key makes concurrent subnet creations conflict;
+		// the siblings are then listed without a compare each.
+		if vpc, _, err = childOf(t, c, vpc.ID); err != nil {
 			return err
 		}
 		siblings, err := vpcSubnets(t, c, vpc.ID)

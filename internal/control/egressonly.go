@@ -58,13 +58,12 @@ func (s *Service) DeleteEgressOnlyInternetGateway(ctx context.Context, c Caller,
 			return err
 		}
 		var vpc vpcRecord
-		ok, err := t.get(c.key(gw.VpcID), &vpc)
+		ok, err := t.peek(c.key(gw.VpcID), &vpc)
 		if err != nil {
 			return err
 		}
 		if ok {
-			vpc.Children++
-			if err := t.put(c.key(vpc.ID), &vpc); err != nil {
+			if err := bumpChildren(t, c, vpc.ID); err != nil {
 				return err
 			}
 		}

@@ -324,7 +324,14 @@ func (e *networkInterfaceRecord) privateIP(a netip.Addr) *privateIP {
 
 // checkGatewayAttached fails as AWS does when no internet gateway is attached to the VPC:
 // an Elastic IP would be unreachable.
+//
+// The gateways are listed without a compare; attaching and detaching a gateway bumps the
+// VPC's children key (putGatewayAndVpc), which is read here, so that a detachment, which
+// looks for public addresses in the VPC, and this check for a gateway do not both pass.
 func checkGatewayAttached(t *txn, c Caller, vpcID string) error {
+	if _, err := t.get(childrenKey(c, vpcID), &vpcChildren{}); err != nil {
+		return err
+	}
 	igws, err := listAll[internetGatewayRecord](t, c.prefix("igw"))
 	if err != nil {
 		return err

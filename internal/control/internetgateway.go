@@ -73,11 +73,11 @@ func (s *Service) AttachInternetGateway(ctx context.Context, c Caller, in *ec2.A
 	})
 }
 
-// putGatewayAndVpc writes a gateway whose attachment changed and bumps its VPC, so that
-// two attachments to one VPC, or an attachment and DeleteVpc, conflict.
+// putGatewayAndVpc writes a gateway whose attachment changed and bumps its VPC's
+// children key, so that two attachments to one VPC, or an attachment and DeleteVpc,
+// conflict.
 func putGatewayAndVpc(t *txn, c Caller, gw record, vpc *vpcRecord) error {
-	vpc.Children++
-	if err := t.put(c.key(vpc.ID), vpc); err != nil {
+	if err := bumpChildren(t, c, vpc.ID); err != nil {
 		return err
 	}
 	return t.put(c.key(gw.base().ID), gw)

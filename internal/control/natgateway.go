@@ -180,6 +180,11 @@ func (s *Service) CreateNatGateway(ctx context.Context, c Caller, in *ec2.Create
 		if err != nil {
 			return err
 		}
+		// The quota counts a listing: the zone's guard key makes two creations in one
+		// zone conflict, so that they do not both take the last place.
+		if err := t.guard(c.prefix("nat-zone") + sn.AvailabilityZone); err != nil {
+			return err
+		}
 		all, err := listAll[natGatewayRecord](t, c.prefix("nat"))
 		if err != nil {
 			return err

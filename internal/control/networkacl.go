@@ -235,8 +235,8 @@ func (s *Service) CreateNetworkAcl(ctx context.Context, c Caller, in *ec2.Create
 		return nil, err
 	}
 	var acl *networkACLRecord
-	err = s.update(ctx, func(t *txn) error {
-		vpc, err := getVpc(t, c, *in.VpcId)
+	err = s.updateOn(ctx, *in.VpcId, func(t *txn) error {
+		vpc, _, err := childOf(t, c, *in.VpcId)
 		if err != nil {
 			return err
 		}
@@ -246,10 +246,6 @@ func (s *Service) CreateNetworkAcl(ctx context.Context, c Caller, in *ec2.Create
 			if len(vpc.Ipv6Blocks) > 0 {
 				acl.Entries = append(acl.Entries, aclEntry{RuleNumber: aclDefaultRuleV6, Egress: egress, Protocol: "-1", Cidr: anyIPv6})
 			}
-		}
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
-			return err
 		}
 		return t.put(c.key(acl.ID), acl)
 	})
@@ -265,7 +261,7 @@ func (s *Service) DeleteNetworkAcl(ctx context.Context, c Caller, in *ec2.Delete
 	if deref(in.NetworkAclId) == "" {
 		return ec2.ErrMissingParameter("NetworkAclId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, s.parentVpc(ctx, c, *in.NetworkAclId), func(t *txn) error {
 		acl, err := get[networkACLRecord](t, c, "acl", *in.NetworkAclId)
 		if err != nil {
 			return err
@@ -276,12 +272,7 @@ func (s *Service) DeleteNetworkAcl(ctx context.Context, c Caller, in *ec2.Delete
 		if len(acl.Associations) > 0 {
 			return ec2.Errorf("DependencyViolation", "The networkAcl '%s' has dependencies and cannot be deleted.", acl.ID)
 		}
-		vpc, err := getVpc(t, c, acl.VpcID)
-		if err != nil {
-			return err
-		}
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+		if err := bumpChildren(t, c, acl.VpcID); err != nil {
 			return err
 		}
 		t.del(c.key(acl.ID))

@@ -191,6 +191,11 @@ func (s *Service) CreateVpcPeeringConnection(ctx context.Context, c Caller, in *
 		if peer.ID == vpc.ID {
 			return ec2.ErrInvalidParameterValue("Cannot create a VPC peering connection between a VPC and itself: %s", vpc.ID)
 		}
+		// Whether the pair is already peered is a listing: the pair's guard key makes
+		// two requests for one pair conflict.
+		if err := t.guard(c.prefix("pcx-pair") + min(vpc.ID, peer.ID) + "+" + max(vpc.ID, peer.ID)); err != nil {
+			return err
+		}
 		existing, err := listAll[peeringRecord](t, c.prefix("pcx"))
 		if err != nil {
 			return err

@@ -23,9 +23,8 @@ type vpcRecord struct {
 	MainRouteTable  string            `json:"mainRouteTable"`
 	DefaultACL      string            `json:"defaultAcl"`
 	DefaultGroup    string            `json:"defaultGroup"`
-	// Children counts writes of child resources; bumping it makes concurrent
-	// creations and deletions of children conflict (see records.go).
-	Children int64 `json:"children"`
+	// The children counter that was here is the children key now (children.go); the
+	// member of records stored before is ignored.
 }
 
 // cidrAssociation is one IPv4 or IPv6 block of a VPC or subnet.

@@ -88,18 +88,14 @@ func (s *Service) CreateRouteTable(ctx context.Context, c Caller, in *ec2.Create
 		return nil, err
 	}
 	var rtb *routeTableRecord
-	err = s.update(ctx, func(t *txn) error {
-		vpc, err := getVpc(t, c, *in.VpcId)
+	err = s.updateOn(ctx, *in.VpcId, func(t *txn) error {
+		vpc, _, err := childOf(t, c, *in.VpcId)
 		if err != nil {
 			return err
 		}
 		rtb = &routeTableRecord{meta: meta{ID: newID("rtb"), Owner: c.Account, Tags: tags}, VpcID: vpc.ID}
 		for _, cidr := range vpc.cidrs() {
 			rtb.Routes = append(rtb.Routes, route{Destination: cidr, Target: "local", Origin: "CreateRouteTable"})
-		}
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
-			return err
 		}
 		return t.put(c.key(rtb.ID), rtb)
 	})
@@ -115,7 +111,7 @@ func (s *Service) DeleteRouteTable(ctx context.Context, c Caller, in *ec2.Delete
 	if deref(in.RouteTableId) == "" {
 		return ec2.ErrMissingParameter("RouteTableId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, s.parentVpc(ctx, c, *in.RouteTableId), func(t *txn) error {
 		rtb, err := get[routeTableRecord](t, c, "rtb", *in.RouteTableId)
 		if err != nil {
 			return err
@@ -123,16 +119,14 @@ func (s *Service) DeleteRouteTable(ctx context.Context, c Caller, in *ec2.Delete
 		if len(rtb.Associations) > 0 {
 			return ec2.Errorf("DependencyViolation", "The routeTable '%s' has dependencies and cannot be deleted.", rtb.ID)
 		}
-		vpc, err := getVpc(t, c, rtb.VpcID)
+		// The main table changes with a bump of the children key (see
+		// ReplaceRouteTableAssociation), so the peeked VPC is current at commit.
+		vpc, _, err := childOf(t, c, rtb.VpcID)
 		if err != nil {
 			return err
 		}
 		if vpc.MainRouteTable == rtb.ID {
 			return ec2.Errorf("DependencyViolation", "The routeTable '%s' has dependencies and cannot be deleted.", rtb.ID)
-		}
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
-			return err
 		}
 		t.del(c.key(rtb.ID))
 		return nil
@@ -300,6 +294,12 @@ func (s *Service) AssociateRouteTable(ctx context.Context, c Caller, in *ec2.Ass
 		} else if err := checkEdgeGateway(t, c, rtb, assoc.GatewayID); err != nil {
 			return err
 		}
+		// Whether another table holds the subnet or gateway is a listing: the
+		// association key of the subnet or gateway guards it, so that two
+		// associations of one subnet conflict.
+		if err := t.guard(c.prefix("rtb-assoc") + assoc.SubnetID + assoc.GatewayID); err != nil {
+			return err
+		}
 		tables, err := vpcRouteTables(t, c, rtb.VpcID)
 		if err != nil {
 			return err
@@ -429,7 +429,9 @@ func (s *Service) ReplaceRouteTableAssociation(ctx context.Context, c Caller, in
 			return err
 		}
 		vpc.MainRouteTable = to.ID
-		vpc.Children++
+		if err := bumpChildren(t, c, vpc.ID); err != nil {
+			return err
+		}
 		return t.put(c.key(vpc.ID), vpc)
 	})
 	if err != nil {

@@ -88,8 +88,14 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 	if err != nil {
 		return nil, err
 	}
+	// The region's quota counts the cached groups, kept current from the store's watch.
+	sgs, err := loadKind[securityGroupRecord](ctx, s, c.prefix("sg"), securityGroupFilters)
+	if err != nil {
+		return nil, err
+	}
 	var g *securityGroupRecord
-	err = s.update(ctx, func(t *txn) error {
+	// Creations in one VPC queue: they all bump its children key.
+	err = s.updateOn(ctx, deref(in.VpcId), func(t *txn) error {
 		vpcID := deref(in.VpcId)
 		if vpcID == "" {
 			d, err := findDefaultVpc(t, c)
@@ -101,21 +107,32 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 			}
 			vpcID = d.ID
 		}
-		vpc, err := getVpc(t, c, vpcID)
-		if err != nil {
-			return err
-		}
-		groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
-		if err != nil {
-			return err
-		}
-		if len(groups) >= maxSecurityGroups {
+		// The quota is over the region, so a key guarding it would make every
+		// creation in the region conflict. It is checked against the cache, without
+		// a compare: concurrent creations in different VPCs may pass it together, by
+		// as many groups as there are writers at once (a guess at AWS, whose quotas
+		// are not transactional either).
+		if sgs.len()+countNew(t, c.prefix("sg")) >= maxSecurityGroups {
 			return ec2.Errorf("SecurityGroupLimitExceeded", "The maximum number of security groups has been reached.")
 		}
-		for _, o := range groups {
-			if o.VpcID == vpc.ID && o.Name == name {
-				return ec2.Errorf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", name, vpc.ID)
-			}
+		// The children key (children.go) orders this creation with DeleteVpc and
+		// with the other creations in the VPC; the name key makes the duplicate check
+		// one read. Two creations of one name conflict on the name key, as both
+		// compare it absent.
+		vpc, ch, err := childOf(t, c, vpcID)
+		if err != nil {
+			return err
+		}
+		if err := indexGroupNames(t, c, vpc.ID, ch); err != nil {
+			return err
+		}
+		var holder string
+		has, err := t.get(groupNameKey(c, vpc.ID, name), &holder)
+		if err != nil {
+			return err
+		}
+		if has {
+			return ec2.Errorf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", name, vpc.ID)
 		}
 		g = &securityGroupRecord{
 			meta:        meta{ID: newID("sg"), Owner: c.Account, Tags: tags},
@@ -124,10 +141,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 			Description: desc,
 			Rules:       []sgRule{{ID: newID("sgr"), Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, Cidr: anyIPv4}},
 		}
-		// Writing the VPC makes a concurrent creation of a same-named group, or the
-		// VPC's deletion, conflict with this one.
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
+		if err := t.put(groupNameKey(c, vpc.ID, name), g.ID); err != nil {
 			return err
 		}
 		return t.put(c.key(g.ID), g)
@@ -149,13 +163,16 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, c Caller, in *ec2.Del
 		return nil, ec2.ErrMissingParameter("GroupId")
 	}
 	var id string
-	err := s.update(ctx, func(t *txn) error {
+	err := s.updateOn(ctx, s.parentVpc(ctx, c, deref(in.GroupId)), func(t *txn) error {
 		g, err := targetGroup(t, c, in.GroupId, in.GroupName)
 		if err != nil {
 			return err
 		}
 		id = g.ID
-		vpc, err := getVpc(t, c, g.VpcID)
+		// A group's ID names it in the rules of others, and whoever adds such a rule
+		// reads this group by key (so the delete below conflicts with it): the list of
+		// groups below needs no compare.
+		vpc, ch, err := childOf(t, c, g.VpcID)
 		if err != nil {
 			return err
 		}
@@ -178,9 +195,8 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, c Caller, in *ec2.Del
 		if inUse {
 			return errGroupDependency(g.ID)
 		}
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
-			return err
+		if ch.GroupNames {
+			t.del(groupNameKey(c, vpc.ID, g.Name))
 		}
 		t.del(c.key(g.ID))
 		return nil
@@ -385,4 +401,26 @@ func (r sgRule) addSource(p *ec2.IpPermission) {
 	default:
 		p.Ipv6Ranges = append(p.Ipv6Ranges, ec2.Ipv6Range{CidrIpv6: ptr(r.Cidr.String()), Description: desc})
 	}
+}
+
+// indexGroupNames writes the name key of every group of a VPC stored before name keys
+// existed, once: the listing needs no compare, as the caller bumped the VPC's children key,
+// which every creation and deletion of a group in the VPC bumps.
+func indexGroupNames(t *txn, c Caller, vpcID string, ch *vpcChildren) error {
+	if ch.GroupNames {
+		return nil
+	}
+	groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if g.VpcID == vpcID {
+			if err := t.put(groupNameKey(c, vpcID, g.Name), g.ID); err != nil {
+				return err
+			}
+		}
+	}
+	ch.GroupNames = true
+	return t.put(childrenKey(c, vpcID), ch)
 }

@@ -40,6 +40,7 @@ type Service struct {
 	pool    []netip.Prefix // public IPv4 addresses; see address.go
 
 	cache    cache        // decoded records for Describe; see cache.go
+	queues   writeQueues  // writers of one key, serialised; see writequeue.go
 	defaults defaultsSeen // (account, region) pairs with their default VPC; see defaultvpc.go
 }
 

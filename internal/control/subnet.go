@@ -61,8 +61,12 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in *ec2.CreateSubn
 		return nil, err
 	}
 	var sn *subnetRecord
-	err = s.update(ctx, func(t *txn) error {
-		vpc, err := getVpc(t, c, *in.VpcId)
+	// Creations in one VPC queue: they all bump its children key.
+	err = s.updateOn(ctx, *in.VpcId, func(t *txn) error {
+		// The CIDR-overlap check below reads every sibling, without a compare each:
+		// the children key, which every subnet creation, deletion or block change in
+		// the VPC bumps, guards them all (see children.go).
+		vpc, _, err := childOf(t, c, *in.VpcId)
 		if err != nil {
 			return err
 		}
@@ -114,14 +118,11 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in *ec2.CreateSubn
 	return &ec2.CreateSubnetResult{Subnet: sn.ec2(c.Region)}, nil
 }
 
-// addSubnet stores a new subnet in its VPC's default ACL and writes the VPC, so that a
-// concurrent subnet creation in the same VPC conflicts and sees this one.
+// addSubnet stores a new subnet in its VPC's default ACL. The caller has read the VPC
+// with childOf, which bumped its children key: a concurrent subnet creation in the same
+// VPC conflicts, and sees this one when it runs again.
 func addSubnet(t *txn, c Caller, vpc *vpcRecord, sn *subnetRecord) error {
 	if err := associateDefaultACL(t, c, vpc, sn.ID); err != nil {
-		return err
-	}
-	vpc.Children++
-	if err := t.put(c.key(vpc.ID), vpc); err != nil {
 		return err
 	}
 	return t.put(c.key(sn.ID), sn)
@@ -274,7 +275,7 @@ func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in *ec2.DeleteSubn
 	if id == "" {
 		return ec2.ErrMissingParameter("SubnetId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, s.parentVpc(ctx, c, id), func(t *txn) error {
 		sn, err := get[subnetRecord](t, c, "subnet", id)
 		if err != nil {
 			return err
@@ -292,14 +293,10 @@ func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in *ec2.DeleteSubn
 		if err := dissociateACL(t, c, sn.VpcID, sn.ID); err != nil {
 			return err
 		}
-		vpc, err := getVpc(t, c, sn.VpcID)
-		if err != nil {
+		if err := bumpChildren(t, c, sn.VpcID); err != nil {
 			return err
 		}
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
-			return err
-		}
+		t.del(c.prefix("rtb-assoc") + sn.ID) // see AssociateRouteTable
 		t.del(c.key(sn.ID))
 		return nil
 	})
@@ -523,7 +520,7 @@ func (s *Service) AssociateSubnetCidrBlock(ctx context.Context, c Caller, in *ec
 		if len(sn.Ipv6Blocks) > 0 {
 			return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: 1", sn.ID)
 		}
-		vpc, err := getVpc(t, c, sn.VpcID)
+		vpc, _, err := childOf(t, c, sn.VpcID)
 		if err != nil {
 			return err
 		}
@@ -536,10 +533,6 @@ func (s *Service) AssociateSubnetCidrBlock(ctx context.Context, c Caller, in *ec
 		}
 		assoc = cidrAssociation{ID: newID("subnet-cidr-assoc"), Cidr: v6, State: "associated"}
 		sn.Ipv6Blocks = append(sn.Ipv6Blocks, assoc)
-		vpc.Children++
-		if err := t.put(c.key(vpc.ID), vpc); err != nil {
-			return err
-		}
 		return t.put(c.key(sn.ID), sn)
 	})
 	if err != nil {
@@ -569,6 +562,9 @@ func (s *Service) DisassociateSubnetCidrBlock(ctx context.Context, c Caller, in 
 				}
 				if sn.Ipv6Native {
 					return ec2.Errorf("OperationNotPermitted", "The IPv6 CIDR block of the IPv6-only subnet '%s' may not be disassociated.", sn.ID)
+				}
+				if err := bumpChildren(t, c, sn.VpcID); err != nil {
+					return err
 				}
 				sn.Ipv6Blocks = append(sn.Ipv6Blocks[:i], sn.Ipv6Blocks[i+1:]...)
 				a := b.subnetIpv6("disassociating")

@@ -128,7 +128,7 @@ func (s *Service) CreateTags(ctx context.Context, c Caller, in *ec2.CreateTagsRe
 			return err
 		}
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, queueKey(in.Resources), func(t *txn) error {
 		for _, id := range in.Resources {
 			err := editTags(t, c, id, func(tags map[string]string) {
 				for _, tag := range in.Tags {
@@ -149,7 +149,7 @@ func (s *Service) DeleteTags(ctx context.Context, c Caller, in *ec2.DeleteTagsRe
 	if len(in.Resources) == 0 {
 		return ec2.ErrMissingParameter("ResourceId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, queueKey(in.Resources), func(t *txn) error {
 		for _, id := range in.Resources {
 			err := editTags(t, c, id, func(tags map[string]string) {
 				if len(in.Tags) == 0 {

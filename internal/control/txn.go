@@ -5,52 +5,162 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"net/http"
 	"sort"
 	"strings"
+	"time"
 
+	"vpcd/internal/ec2"
 	"vpcd/internal/store"
 )
 
-// txn is one optimistic transaction: it remembers the revision of every key it reads and
-// buffers its writes; commit succeeds only if no read key changed meanwhile. A new key
-// under a prefix is not seen as a conflict by a list, so code that depends on "no sibling
-// was added" (a subnet that must not overlap another) also writes the parent (the VPC),
-// which makes concurrent writers of the same parent conflict.
+// txn is one optimistic transaction: it remembers the revision of every key it reads by
+// key and buffers its writes; commit succeeds only if no read key changed meanwhile.
+//
+// A listing proves nothing at commit time: a key added under the prefix after the list
+// (a phantom) is not among the keys read, and comparing every listed key would make any
+// two writers that list the same kind conflict, and make transactions larger than etcd's
+// 128 operations. So list records no compare, and an invariant over a set of records is
+// guarded by a key that every writer of the set reads and writes:
+//
+//   - a uniqueness key per name (securitygroup.go: one per VPC and group name), which a
+//     second creator of the same name finds present, or conflicts on when both create it;
+//   - a parent's children key (children.go), which every creation, deletion or
+//     reshaping of a VPC's children bumps, so that checks over the siblings (CIDR
+//     overlap, per-VPC quotas, "no child left" for DeleteVpc) conflict with a
+//     concurrent change of the siblings without comparing each of them;
+//   - a guard key (txn.guard) for a set no record holds: the route tables that may hold
+//     a subnet's association, the NAT gateways of a zone (quota), the peerings of a pair
+//     of VPCs;
+//   - the record itself, for references: whoever adds a reference to X reads X by key,
+//     and whoever deletes X writes it, so the two conflict;
+//   - a record found by a listing and then written is compared (see list), so that
+//     modifying it is never a lost update.
+//
+// Left as listings without a guard, as they were phantoms before too: the lookups of
+// ClientToken (a client does not send one token twice at once) and the region-wide
+// quotas of security groups and instances (a guard would make every creation in the
+// region conflict; they may be passed by the number of concurrent creators).
+//
+// Writers of the same key are queued in this process (see updateOn) so that they do not
+// even conflict; writers in other processes (another API server on the same store)
+// conflict, and retry with a jittered backoff until the request's deadline.
 type txn struct {
 	ctx    context.Context
 	st     store.Store
 	cache  *cache
 	reads  map[string]int64
+	listed map[string]int64  // revisions seen by list; compared only for the keys written
 	writes map[string][]byte // nil value: delete
 }
 
-// maxAttempts bounds the retries of a transaction that keeps conflicting.
-const maxAttempts = 50
+func (s *Service) newTxn(ctx context.Context) *txn {
+	return &txn{ctx: ctx, st: s.st, cache: &s.cache, reads: map[string]int64{}, listed: map[string]int64{}, writes: map[string][]byte{}}
+}
 
-// update runs fn in a transaction and commits it, running fn again on a conflict.
+// defaultWriteTimeout bounds the retries of a request that came without a deadline.
+const defaultWriteTimeout = 30 * time.Second
+
+// errStillConflicting is what a client sees when its write kept conflicting until its
+// deadline: AWS's code for a temporary failure (HTTP 503), which the SDKs retry.
+var errStillConflicting = &ec2.Error{Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", Status: http.StatusServiceUnavailable}
+
+// update runs fn in a transaction and commits it, running fn again on a conflict after a
+// jittered backoff, until the request's deadline.
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		t := &txn{ctx: ctx, st: s.st, cache: &s.cache, reads: map[string]int64{}, writes: map[string][]byte{}}
-		if err := fn(t); err != nil {
-			return err
+	errs := s.runBatch(ctx, []func(t *txn) error{fn})
+	return errs[0]
+}
+
+// runBatch runs fns one after the other in one transaction and commits it; each fn sees
+// the writes of those before it, as if they ran in sequence. A fn that fails leaves no
+// write (its writes are rolled back to those before it) and gets its error; the others
+// share the commit. On a conflict every fn runs again, after a backoff, until ctx's
+// deadline (or defaultWriteTimeout).
+func (s *Service) runBatch(ctx context.Context, fns []func(t *txn) error) []error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultWriteTimeout)
+		defer cancel()
+	}
+	errs := make([]error, len(fns))
+	backoff := minBackoff
+	conflicted := false
+	// A deadline met after a conflict (in a read, or in the commit) is the conflict's
+	// doing: the client sees errStillConflicting rather than an internal error.
+	defer func() {
+		for i, err := range errs {
+			if conflicted && errors.Is(err, context.DeadlineExceeded) {
+				errs[i] = errStillConflicting
+			}
+		}
+	}()
+	for {
+		t := s.newTxn(ctx)
+		for i, fn := range fns {
+			saved := maps.Clone(t.writes)
+			errs[i] = fn(t)
+			if errs[i] != nil {
+				t.writes = saved
+			}
 		}
 		err := t.commit()
-		if errors.Is(err, store.ErrConflict) {
-			continue
+		if err == nil {
+			return errs
 		}
-		return err
+		if !errors.Is(err, store.ErrConflict) {
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+			return errs
+		}
+		conflicted = true
+		// Sleep a random time in [backoff/2, backoff): writers that conflicted together
+		// do not come back together.
+		d := backoff/2 + rand.N(backoff/2)
+		select {
+		case <-ctx.Done():
+			for i := range errs {
+				errs[i] = errStillConflicting
+			}
+			return errs
+		case <-time.After(d):
+		}
+		backoff = min(2*backoff, maxBackoff)
 	}
-	return fmt.Errorf("transaction kept conflicting after %d attempts", maxAttempts)
 }
+
+// The backoff between attempts of a conflicting transaction doubles from minBackoff to
+// maxBackoff: a commit takes 0.4-2 ms on the embedded store, so the first retries come
+// after about one commit, and a long queue of writers in other processes is polled every
+// ~10 ms.
+const (
+	minBackoff = 200 * time.Microsecond
+	maxBackoff = 20 * time.Millisecond
+)
 
 // view runs fn over a read-only transaction.
 func (s *Service) view(ctx context.Context, fn func(t *txn) error) error {
-	t := &txn{ctx: ctx, st: s.st, cache: &s.cache, reads: map[string]int64{}, writes: map[string][]byte{}}
-	return fn(t)
+	return fn(s.newTxn(ctx))
 }
 
 // get reads key into v and reports whether it exists; the transaction's own writes win.
-func (t *txn) get(key string, v any) (bool, error) {
+// The commit requires the key unchanged (or still absent).
+func (t *txn) get(key string, v any) (bool, error) { return t.read(key, v, t.reads) }
+
+// peek reads key into v like get, but the commit compares the key only if the
+// transaction writes it (as for a listed key, see list). It is for a record whose changes
+// the caller guards by another key: a child creation peeks at its VPC (whose deletion and
+// CIDR changes bump the children key the creation reads), so that tagging the VPC does
+// not conflict with creating in it.
+func (t *txn) peek(key string, v any) (bool, error) { return t.read(key, v, t.listed) }
+
+// read reads key into v and records its revision in revs, unless already recorded.
+func (t *txn) read(key string, v any, revs map[string]int64) (bool, error) {
 	if raw, ok := t.writes[key]; ok {
 		if raw == nil {
 			return false, nil
@@ -61,8 +171,8 @@ func (t *txn) get(key string, v any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if _, seen := t.reads[key]; !seen {
-		t.reads[key] = kv.ModRev // 0 when absent: commit then requires it still absent
+	if _, seen := revs[key]; !seen {
+		revs[key] = kv.ModRev // 0 when absent: commit then requires it still absent
 	}
 	if !ok {
 		return false, nil
@@ -71,7 +181,10 @@ func (t *txn) get(key string, v any) (bool, error) {
 }
 
 // list calls fn with the raw value of every key under prefix, including this
-// transaction's writes, in key order.
+// transaction's writes, in key order. It records no compare for what it lists (see txn):
+// an invariant that depends on the listing must read a key that guards it. A listed
+// record that the transaction then writes is compared as if read by key, so that a
+// record found by a listing and modified is not a lost update.
 func (t *txn) list(prefix string, fn func(key string, raw []byte) error) error {
 	kvs, _, err := t.st.List(t.ctx, prefix)
 	if err != nil {
@@ -80,8 +193,8 @@ func (t *txn) list(prefix string, fn func(key string, raw []byte) error) error {
 	merged := map[string][]byte{}
 	for _, kv := range kvs {
 		merged[kv.Key] = kv.Value
-		if _, seen := t.reads[kv.Key]; !seen {
-			t.reads[kv.Key] = kv.ModRev
+		if _, seen := t.listed[kv.Key]; !seen {
+			t.listed[kv.Key] = kv.ModRev
 		}
 	}
 	for k, v := range t.writes {
@@ -142,6 +255,11 @@ func (t *txn) commit() error {
 	ops := make([]store.Op, 0, len(t.writes))
 	for k, v := range t.writes {
 		ops = append(ops, store.Op{Key: k, Value: v, Delete: v == nil})
+		if _, read := t.reads[k]; !read {
+			if rev, ok := t.listed[k]; ok {
+				cmps = append(cmps, store.Cmp{Key: k, ModRev: rev})
+			}
+		}
 	}
 	rev, err := t.st.Commit(t.ctx, cmps, ops)
 	if err != nil {
@@ -149,4 +267,29 @@ func (t *txn) commit() error {
 	}
 	t.cache.apply(rev, t.writes)
 	return nil
+}
+
+// countNew is how many keys under prefix the transaction creates or rewrites: the records
+// a count taken outside the transaction (a cache) does not hold yet.
+func countNew(t *txn, prefix string) int {
+	n := 0
+	for k, v := range t.writes {
+		if v != nil && strings.HasPrefix(k, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// guard reads and bumps a version key: two transactions that guard the same key
+// conflict, whatever else they read. It stands for a set that no single key holds (the
+// route tables that may hold a subnet's association), where comparing the set would miss
+// its new members. The key needs no initial value: absent is version 0, so records
+// stored before a guard existed need nothing.
+func (t *txn) guard(key string) error {
+	var version int64
+	if _, err := t.get(key, &version); err != nil {
+		return err
+	}
+	return t.put(key, version+1)
 }

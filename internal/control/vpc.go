@@ -82,7 +82,10 @@ func addVpc(t *txn, c Caller, vpc *vpcRecord) error {
 			return err
 		}
 	}
-	return nil
+	if err := t.put(groupNameKey(c, vpc.ID, sg.Name), sg.ID); err != nil {
+		return err
+	}
+	return t.put(childrenKey(c, vpc.ID), &vpcChildren{Version: 1, GroupNames: true})
 }
 
 func borderGroup(c Caller, given *string) string {
@@ -180,9 +183,15 @@ func (s *Service) DeleteVpc(ctx context.Context, c Caller, in *ec2.DeleteVpcRequ
 	if id == "" {
 		return ec2.ErrMissingParameter("VpcId")
 	}
-	return s.update(ctx, func(t *txn) error {
+	return s.updateOn(ctx, id, func(t *txn) error {
 		vpc, err := getVpc(t, c, id)
 		if err != nil {
+			return err
+		}
+		// The dependencies are listed without a compare each: every creation or
+		// deletion of a child bumps the children key, read here (see children.go).
+		var ch vpcChildren
+		if _, err := t.get(childrenKey(c, id), &ch); err != nil {
 			return err
 		}
 		deps, err := vpcDependencies(t, c, vpc)
@@ -198,6 +207,8 @@ func (s *Service) DeleteVpc(ctx context.Context, c Caller, in *ec2.DeleteVpcRequ
 		for _, child := range []string{vpc.MainRouteTable, vpc.DefaultACL, vpc.DefaultGroup, vpc.ID} {
 			t.del(c.key(child))
 		}
+		t.del(childrenKey(c, id))
+		t.del(groupNameKey(c, id, "default"))
 		return nil
 	})
 }
@@ -438,6 +449,11 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in *ec2.A
 		if err != nil {
 			return err
 		}
+		// Children read the VPC's blocks without a compare (childOf): a route table
+		// created meanwhile must get the new local route, so this conflicts with it.
+		if err := bumpChildren(t, c, vpc.ID); err != nil {
+			return err
+		}
 		if wantV6 {
 			if len(vpc.Ipv6Blocks) >= maxVpcIpv6Blocks {
 				return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: %d", vpc.ID, maxVpcIpv6Blocks)
@@ -517,6 +533,9 @@ func (s *Service) DisassociateVpcCidrBlock(ctx context.Context, c Caller, in *ec
 				if err := checkBlockUnused(t, c, vpc, b.Cidr); err != nil {
 					return err
 				}
+				if err := bumpChildren(t, c, vpc.ID); err != nil {
+					return err
+				}
 				vpc.CidrBlocks = append(vpc.CidrBlocks[:i], vpc.CidrBlocks[i+1:]...)
 				if err := removeLocalRoutes(t, c, vpc, b.Cidr); err != nil {
 					return err
@@ -530,6 +549,9 @@ func (s *Service) DisassociateVpcCidrBlock(ctx context.Context, c Caller, in *ec
 					continue
 				}
 				if err := checkBlockUnused(t, c, vpc, b.Cidr); err != nil {
+					return err
+				}
+				if err := bumpChildren(t, c, vpc.ID); err != nil {
 					return err
 				}
 				vpc.Ipv6Blocks = append(vpc.Ipv6Blocks[:i], vpc.Ipv6Blocks[i+1:]...)
