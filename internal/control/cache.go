@@ -232,7 +232,7 @@ func (k *cachedKind) len() int {
 // watchStore is where the cache watches the store: every key, from now on. It is the
 // one call of Watch in the cache.
 func watchStore(st store.Store) <-chan store.Event {
-	return st.Watch(context.Background(), "")
+	return st.Watch(context.Background(), "", 0)
 }
 
 // follow applies the store's changes to the loaded kinds, for as long as the store is
@@ -242,6 +242,9 @@ func watchStore(st store.Store) <-chan store.Event {
 func (c *cache) follow(st store.Store, events <-chan store.Event) {
 	for {
 		for e := range events {
+			if e.Err != nil {
+				break // the history is gone (compacted): the channel closes, list again
+			}
 			i := strings.LastIndexByte(e.Key, '/')
 			c.mu.Lock()
 			k := c.kinds[e.Key[:i+1]]
