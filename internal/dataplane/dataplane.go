@@ -189,6 +189,9 @@ func (d *Dataplane) syncAll(ctx context.Context) error {
 func plannedRules(s plan.State) int {
 	n := 0
 	for _, ns := range s.Namespaces {
+		if ns.Firewall == nil {
+			continue // an instance's, the internet's: no rules of vpcd's
+		}
 		for _, i := range ns.Firewall.Interfaces {
 			n += len(i.Ingress) + len(i.Egress)
 		}
