@@ -10,9 +10,6 @@ import (
 	"vpcd/internal/ec2"
 )
 
-// maxSecurityGroups is AWS's default quota of VPC security groups per region.
-const maxSecurityGroups = 2500
-
 // sgTextChars are the characters AWS allows in the names and descriptions of VPC security
 // groups and in rule descriptions, as its error messages list them.
 const sgTextChars = "a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*"
@@ -109,7 +106,11 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 		if err != nil {
 			return err
 		}
-		if len(groups) >= maxSecurityGroups {
+		limit, err := s.quotaLimit(t, c, quotaSecurityGroups)
+		if err != nil {
+			return err
+		}
+		if len(groups) >= limit {
 			return ec2.Errorf("SecurityGroupLimitExceeded", "The maximum number of security groups has been reached.")
 		}
 		for _, o := range groups {
