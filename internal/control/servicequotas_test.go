@@ -54,6 +54,10 @@ func TestQuotaIncreaseRaisesTheLimit(t *testing.T) {
 	allocate(t, s)
 	_, err = s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{})
 	wantCode(t, err, "AddressLimitExceeded")
+	attrs, err := s.DescribeAccountAttributes(ctx, testCaller, &ec2.DescribeAccountAttributesRequest{AttributeNames: []string{"vpc-max-elastic-ips"}})
+	if err != nil || *attrs.AccountAttributes[0].AttributeValues[0].AttributeValue != "6" {
+		t.Errorf("DescribeAccountAttributes = %+v, %v", attrs, err)
+	}
 
 	got, err := s.GetServiceQuota(ctx, testCaller, &sq.GetServiceQuotaRequest{ServiceCode: ptr("ec2"), QuotaCode: ptr("L-0263D0A3")})
 	if err != nil || *got.Quota.Value != 6 || *got.Quota.QuotaName != "EC2-VPC Elastic IPs" {
