@@ -400,10 +400,10 @@ func (s *Service) resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID strin
 	return out, nil
 }
 
-// checkInstanceRoom reads the running instances and returns how many more of type typ
+// checkInstanceRoom reads the running instances and returns how many more of vcpus each
 // fit under the caller's quota of running On-Demand Standard instances, which AWS counts
 // in vCPUs (every type vpcd has is of the standard families), and the quota.
-func (s *Service) checkInstanceRoom(t *txn, c Caller, typ instanceType) (room, limit int, err error) {
+func (s *Service) checkInstanceRoom(t *txn, c Caller, vcpus int) (room, limit int, err error) {
 	var marker struct {
 		Writes int64 `json:"writes"`
 	}
@@ -427,7 +427,7 @@ func (s *Service) checkInstanceRoom(t *txn, c Caller, typ instanceType) (room, l
 			used += instanceVcpus(in.InstanceType)
 		}
 	}
-	return max((limit-used)/max(int(typ.VCpus), 1), 0), limit, nil
+	return max((limit-used)/max(vcpus, 1), 0), limit, nil
 }
 
 // instanceVcpus is what an instance of the type counts toward the vCPU quota.
@@ -473,7 +473,7 @@ func (s *Service) RunInstances(ctx context.Context, c Caller, in *ec2.RunInstanc
 		if err != nil {
 			return err
 		}
-		room, limit, err := s.checkInstanceRoom(t, c, r.typ)
+		room, limit, err := s.checkInstanceRoom(t, c, int(r.typ.VCpus))
 		if err != nil {
 			return err
 		}

@@ -121,11 +121,7 @@ func (s *Service) StartInstances(ctx context.Context, c Caller, in *ec2.StartIns
 		case "terminated":
 			return "", errIncorrectState(inst.ID, "started")
 		}
-		typ, err := lookupInstanceType(inst.InstanceType)
-		if err != nil {
-			return "", err
-		}
-		room, limit, err := s.checkInstanceRoom(t, c, typ)
+		room, limit, err := s.checkInstanceRoom(t, c, instanceVcpus(inst.InstanceType))
 		if err != nil {
 			return "", err
 		}

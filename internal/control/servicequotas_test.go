@@ -149,3 +149,37 @@ func TestCheckQuotas(t *testing.T) {
 		}
 	}
 }
+
+// TestVcpuQuota: running instances count their type's vCPUs; a stopped one frees its
+// vCPUs and needs them back to start.
+func TestVcpuQuota(t *testing.T) {
+	s := newTestService(t)
+	s.quotaStart = map[string]float64{quotaStandardVcpus.key(): 5}
+	ctx := context.Background()
+	_, subnetID := vpcWithSubnet(t, s, "10.0.0.0/24")
+	large := func(in *ec2.RunInstancesRequest) { in.InstanceType = ptr("t3.large") } // 2 vCPUs
+	_, err := run(s, subnetID, 3, large)
+	wantCode(t, err, "VcpuLimitExceeded")
+	res, err := run(s, subnetID, 1, large, func(in *ec2.RunInstancesRequest) { in.MaxCount = ptr(int32(3)) })
+	if err != nil || len(res.Instances) != 2 {
+		t.Fatalf("launched %+v, %v; want the 2 that fit", res, err)
+	}
+	if _, err := run(s, subnetID, 1); err != nil { // t2.micro: the fifth vCPU
+		t.Fatal(err)
+	}
+	first := *res.Instances[0].InstanceId
+	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{first}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(s, subnetID, 1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.StartInstances(ctx, testCaller, &ec2.StartInstancesRequest{InstanceIds: []string{first}})
+	wantCode(t, err, "VcpuLimitExceeded")
+	if _, err := s.RequestServiceQuotaIncrease(ctx, testCaller, &sq.RequestServiceQuotaIncreaseRequest{ServiceCode: ptr("ec2"), QuotaCode: ptr("L-1216C47A"), DesiredValue: ptr(8.0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartInstances(ctx, testCaller, &ec2.StartInstancesRequest{InstanceIds: []string{first}}); err != nil {
+		t.Fatal(err)
+	}
+}
