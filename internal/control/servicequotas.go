@@ -77,7 +77,7 @@ func CheckQuotas(start map[string]float64) error {
 			return fmt.Errorf("quota %s: unknown (known: %s)", k, strings.Join(quotaKeys(), ", "))
 		}
 		if v < 0 || v != math.Trunc(v) || v > 1e10 {
-			return fmt.Errorf("quota %s: value %v is not a whole number between 0 and 10000000000", k, v)
+			return fmt.Errorf("quota %s: value %s is not a whole number between 0 and 10000000000", k, number(v))
 		}
 	}
 	return nil
@@ -90,6 +90,9 @@ func quotaKeys() []string {
 	}
 	return out
 }
+
+// number prints a quota value as people write it: 1000000, 2.5.
+func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func errNoSuchResource(msg string) error { return ec2.Errorf("NoSuchResourceException", "%s", msg) }
 
@@ -305,7 +308,7 @@ func (s *Service) RequestServiceQuotaIncrease(ctx context.Context, c Caller, in 
 	}
 	desired := deref(in.DesiredValue)
 	if math.IsNaN(desired) || desired < 0 || desired > 1e10 {
-		return nil, errIllegalArgument("Invalid value for DesiredValue: %v", desired)
+		return nil, errIllegalArgument("Invalid value for DesiredValue: %s", number(desired))
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	rec := &quotaRequestRecord{Service: q.Service, Code: q.Code, Desired: desired, Status: "APPROVED", Created: now, LastUpdated: now}
@@ -320,7 +323,7 @@ func (s *Service) RequestServiceQuotaIncrease(ctx context.Context, c Caller, in 
 			current = s.startQuota(q)
 		}
 		if desired <= current {
-			return errIllegalArgument("The requested value %v is less than or equal to the current value %v of quota %s.", desired, current, q.Code)
+			return errIllegalArgument("The requested value %s is less than or equal to the current value %s of quota %s.", number(desired), number(current), q.Code)
 		}
 		if a.Values == nil {
 			a.Values = map[string]float64{}
