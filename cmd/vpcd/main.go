@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -106,8 +107,15 @@ func serve(args []string) error {
 	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
 	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
+	quotas := map[string]float64{}
+	fs.Func("quota", "starting value of a quota for every account, SERVICE/CODE=VALUE (ec2/L-0263D0A3=10); repeat it or give a comma list", func(v string) error {
+		return parseQuotas(v, quotas)
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if err := control.CheckQuotas(quotas); err != nil {
+		return fmt.Errorf("--quota: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
@@ -164,7 +172,7 @@ func serve(args []string) error {
 		}
 		pool = append(pool, pfx.Masked())
 	}
-	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool})
+	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas})
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
 	var dp *dataplane.Dataplane
@@ -226,5 +234,18 @@ func serve(args []string) error {
 		return err
 	}
 	log.Info("vpcd stopped")
+	return nil
+}
+
+// parseQuotas adds the SERVICE/CODE=VALUE items of a comma list to quotas.
+func parseQuotas(list string, quotas map[string]float64) error {
+	for _, item := range strings.Split(list, ",") {
+		key, value, ok := strings.Cut(strings.TrimSpace(item), "=")
+		v, err := strconv.ParseFloat(value, 64)
+		if !ok || !strings.Contains(key, "/") || err != nil {
+			return fmt.Errorf("%q is not SERVICE/CODE=VALUE", item)
+		}
+		quotas[key] = v
+	}
 	return nil
 }

@@ -38,6 +38,9 @@ func TestServeRefuses(t *testing.T) {
 		{"credentials without strict", []string{"--credentials", creds}, "needs --auth strict"},
 		{"unknown auth", []string{"--auth", "none"}, "lenient or strict"},
 		{"no region", []string{"--regions", ","}, "no region"},
+		{"quota not SERVICE/CODE=VALUE", []string{"--quota", "vpc/L-F678F1CE"}, "SERVICE/CODE=VALUE"},
+		{"unknown quota", []string{"--quota", "ec2/L-F678F1CE=5"}, "quota ec2/L-F678F1CE: unknown"},
+		{"fractional quota", []string{"--quota", "vpc/L-F678F1CE=1,ec2/L-0263D0A3=2.5"}, "not a whole number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,5 +75,21 @@ func TestServeShutdownAndRestart(t *testing.T) {
 	out, err := vpcdtest.Client(url, "123456789012", "us-east-1").DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{VpcIds: []string{*vpc.Vpc.VpcId}})
 	if err != nil || len(out.Vpcs) != 1 {
 		t.Fatalf("after restart: %v, %+v", err, out)
+	}
+}
+
+// --quota sets where every account starts: with two VPCs per Region, the default VPC
+// and one more fit, and the next is refused as AWS refuses it.
+func TestServeQuota(t *testing.T) {
+	bin := vpcdtest.BuildBinary(t)
+	url, _ := vpcdtest.StartBinary(t, bin, t.TempDir(), "--data-plane", "off", "--quota", "vpc/L-F678F1CE=2", "--quota", "ec2/L-0263D0A3=7")
+	ec2c := vpcdtest.Client(url, "123456789012", "us-east-1")
+	ctx := context.Background()
+	if _, err := ec2c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ec2c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.2.0.0/16")})
+	if err == nil || !strings.Contains(err.Error(), "VpcLimitExceeded") {
+		t.Fatalf("third VPC: %v", err)
 	}
 }

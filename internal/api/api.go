@@ -23,7 +23,6 @@ import (
 	"vpcd/internal/metrics"
 
 	"vpcd/internal/aws/route53"
-	"vpcd/internal/aws/servicequotas"
 	"vpcd/internal/control"
 	"vpcd/internal/ec2"
 )
@@ -45,8 +44,8 @@ type Config struct {
 // maxBody bounds a request body; EC2 requests are small (user data is at most 16 KB).
 const maxBody = 1 << 20
 
-// New returns the handler, serving the EC2 actions of svc (ec2.go) and STS's
-// GetCallerIdentity (sts.go). More operations, of these services or others, are added
+// New returns the handler, serving the EC2 actions of svc (ec2.go), STS's
+// GetCallerIdentity (sts.go) and Service Quotas (servicequotas.go). More operations, of these services or others, are added
 // with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
@@ -61,9 +60,9 @@ func New(svc *control.Service, cfg Config) *Server {
 	s := newServer(cfg)
 	registerEC2(s, svc)
 	registerSTS(s)
+	registerServiceQuotas(s, svc)
 	// Services whose model vpcd knows but which serve no operation yet answer in their
 	// own protocol (an unknown operation) rather than as a service vpcd does not speak.
-	s.addService(servicequotas.API, jsonProtocol{desc: &servicequotas.API})
 	s.addService(route53.API, newRestXMLProtocol(&route53.API, "InvalidInput"))
 	return s
 }

@@ -51,7 +51,7 @@ func TestAWSCLIServiceQuotas(t *testing.T) {
 	}
 	for _, tt := range []struct{ args, code string }{
 		{"get-service-quota --service-code vpc --quota-code L-MISSING", "NoSuchResourceException"},
-		{"list-services", "UnknownOperationException"},
+		{"get-association-for-service-quota-template", "UnknownOperationException"},
 	} {
 		out, ok := awsCLI(t, base, append([]string{"service-quotas"}, strings.Fields(tt.args)...)...)
 		if ok || !strings.Contains(out, "("+tt.code+")") {

@@ -17,9 +17,6 @@ import (
 // the interface it was last associated with. An association whose interface has gone
 // (deleted with its instance) or has moved on is no association.
 
-// maxElasticIPs is AWS's default quota of Elastic IPs per region.
-const maxElasticIPs = 5
-
 type elasticIPRecord struct {
 	meta
 	PublicIP           netip.Addr `json:"publicIp"`
@@ -121,7 +118,11 @@ func (s *Service) AllocateAddress(ctx context.Context, c Caller, in *ec2.Allocat
 		if err != nil {
 			return err
 		}
-		if len(all) >= maxElasticIPs {
+		limit, err := s.quotaLimit(t, c, quotaElasticIPs)
+		if err != nil {
+			return err
+		}
+		if len(all) >= limit {
 			return ec2.Errorf("AddressLimitExceeded", "The maximum number of addresses has been reached.")
 		}
 		var marker struct{}

@@ -32,7 +32,7 @@ func TestAllocateAddressQuota(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	seen := map[string]bool{}
-	for range maxElasticIPs {
+	for range int(quotaElasticIPs.Default) {
 		a := allocate(t, s)
 		if !validID(*a.AllocationId, "eipalloc") || *a.Domain != "vpc" || *a.PublicIpv4Pool != "amazon" || seen[*a.PublicIp] {
 			t.Errorf("AllocateAddress = %+v", a)

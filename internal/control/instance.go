@@ -11,9 +11,6 @@ import (
 )
 
 const (
-	// runningInstanceLimit is the quota of running instances per account and region
-	// (AWS's classic On-Demand limit).
-	runningInstanceLimit = 20
 	// terminatedVisibility is how long DescribeInstances keeps showing a terminated
 	// instance.
 	terminatedVisibility = time.Hour
@@ -244,7 +241,7 @@ type launchInterface struct {
 
 // resolveInterfaces finds the subnet and groups of each interface, and the allocator of
 // each subnet.
-func (r *runRequest) resolveInterfaces(t *txn, c Caller) ([]*launchInterface, *vpcRecord, error) {
+func (r *runRequest) resolveInterfaces(s *Service, t *txn, c Caller) ([]*launchInterface, *vpcRecord, error) {
 	allocs := map[string]*subnetAllocator{}
 	var vpc *vpcRecord
 	var out []*launchInterface
@@ -271,7 +268,7 @@ func (r *runRequest) resolveInterfaces(t *txn, c Caller) ([]*launchInterface, *v
 		if !sn.Cidr.IsValid() {
 			return nil, nil, ec2.ErrInvalidParameterValue("Launching into the IPv6-only subnet '%s' is not supported.", sn.ID)
 		}
-		groups, err := resolveGroups(t, c, vpc, sn.ID, ni.Groups, r.groupNames)
+		groups, err := s.resolveGroups(t, c, vpc, sn.ID, ni.Groups, r.groupNames)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -354,7 +351,7 @@ func (r *runRequest) subnetOf(t *txn, c Caller, ni *ec2.InstanceNetworkInterface
 
 // resolveGroups checks an interface's groups, given by ID or (in the default VPC) by
 // name; none is the VPC's default group.
-func resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID string, ids, names []string) ([]string, error) {
+func (s *Service) resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID string, ids, names []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {
 		if !slices.Contains(out, id) {
@@ -379,7 +376,11 @@ func resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID string, ids, names
 	if len(out) == 0 {
 		out = []string{vpc.DefaultGroup}
 	}
-	if len(out) > maxGroupsPerInterface {
+	limit, err := s.quotaLimit(t, c, quotaGroupsPerENI)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > limit {
 		return nil, ec2.Errorf("SecurityGroupsPerInterfaceLimitExceeded", "The maximum number of security groups per interface has been reached.")
 	}
 	for _, id := range out {
@@ -399,34 +400,46 @@ func resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID string, ids, names
 	return out, nil
 }
 
-// checkInstanceRoom reads the running instances and fails unless n more fit under the
-// limit; it returns how many fit.
-func checkInstanceRoom(t *txn, c Caller) (int, error) {
+// checkInstanceRoom reads the running instances and returns how many more of vcpus each
+// fit under the caller's quota of running On-Demand Standard instances, which AWS counts
+// in vCPUs (every type vpcd has is of the standard families), and the quota.
+func (s *Service) checkInstanceRoom(t *txn, c Caller, vcpus int) (room, limit int, err error) {
 	var marker struct {
 		Writes int64 `json:"writes"`
 	}
 	if _, err := t.get(instancesKey(c), &marker); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	marker.Writes++
 	if err := t.put(instancesKey(c), marker); err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	if limit, err = s.quotaLimit(t, c, quotaStandardVcpus); err != nil {
+		return 0, 0, err
 	}
 	all, err := listAll[instanceRecord](t, c.prefix("i"))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	running := 0
+	used := 0
 	for _, in := range all {
 		if in.State == "running" {
-			running++
+			used += instanceVcpus(in.InstanceType)
 		}
 	}
-	return max(runningInstanceLimit-running, 0), nil
+	return max((limit-used)/max(vcpus, 1), 0), limit, nil
 }
 
-func errInstanceLimit(requested int) error {
-	return ec2.Errorf("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", requested, runningInstanceLimit)
+// instanceVcpus is what an instance of the type counts toward the vCPU quota.
+func instanceVcpus(name string) int {
+	if typ, err := lookupInstanceType(name); err == nil && typ.VCpus > 0 {
+		return int(typ.VCpus)
+	}
+	return 1
+}
+
+func errVcpuLimit(limit int) error {
+	return ec2.Errorf("VcpuLimitExceeded", "You have requested more vCPU capacity than your current vCPU limit of %d allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", limit)
 }
 
 // RunInstances launches instances: each gets its interfaces and addresses and is stored
@@ -456,16 +469,16 @@ func (s *Service) RunInstances(ctx context.Context, c Caller, in *ec2.RunInstanc
 				return nil
 			}
 		}
-		ifaces, vpc, err := r.resolveInterfaces(t, c)
+		ifaces, vpc, err := r.resolveInterfaces(s, t, c)
 		if err != nil {
 			return err
 		}
-		room, err := checkInstanceRoom(t, c)
+		room, limit, err := s.checkInstanceRoom(t, c, int(r.typ.VCpus))
 		if err != nil {
 			return err
 		}
 		if room < r.min {
-			return errInstanceLimit(r.min + runningInstanceLimit - room)
+			return errVcpuLimit(limit)
 		}
 		n := min(r.max, room)
 		// The instances that the free addresses of each subnet allow.

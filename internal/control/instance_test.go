@@ -240,14 +240,16 @@ func TestRunInstancesMinMaxCount(t *testing.T) {
 	}
 }
 
+// TestInstanceLimit: the quota counts vCPUs. The default type (m1.small) has one.
 func TestInstanceLimit(t *testing.T) {
 	s := newTestService(t)
+	s.quotaStart = map[string]float64{quotaStandardVcpus.key(): 5}
 	_, subnetID := vpcWithSubnet(t, s, "10.0.0.0/24")
-	if _, err := run(s, subnetID, runningInstanceLimit); err != nil {
+	if _, err := run(s, subnetID, 5); err != nil {
 		t.Fatal(err)
 	}
 	_, err := run(s, subnetID, 1)
-	wantCode(t, err, "InstanceLimitExceeded")
+	wantCode(t, err, "VcpuLimitExceeded")
 }
 
 func TestConcurrentLaunchesNeverShareAnAddress(t *testing.T) {

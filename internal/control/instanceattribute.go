@@ -176,7 +176,7 @@ func (s *Service) modifyPrimaryInterface(t *txn, c Caller, inst *instanceRecord,
 		if err != nil {
 			return err
 		}
-		if e.Groups, err = resolveGroups(t, c, vpc, e.SubnetID, a.groups, nil); err != nil {
+		if e.Groups, err = s.resolveGroups(t, c, vpc, e.SubnetID, a.groups, nil); err != nil {
 			return err
 		}
 	}

@@ -114,7 +114,6 @@ func editInterfaces(t *txn, c Caller, inst *instanceRecord, edit func(e *network
 // StartInstances starts stopped instances, with a new public address when the primary
 // interface asks for one. Starting a running instance changes nothing.
 func (s *Service) StartInstances(ctx context.Context, c Caller, in *ec2.StartInstancesRequest) (*ec2.StartInstancesResult, error) {
-	starting := 0
 	changes, err := s.changeStates(ctx, c, in.InstanceIds, func(t *txn, inst *instanceRecord) (string, error) {
 		switch inst.State {
 		case "running":
@@ -122,14 +121,13 @@ func (s *Service) StartInstances(ctx context.Context, c Caller, in *ec2.StartIns
 		case "terminated":
 			return "", errIncorrectState(inst.ID, "started")
 		}
-		room, err := checkInstanceRoom(t, c)
+		room, limit, err := s.checkInstanceRoom(t, c, instanceVcpus(inst.InstanceType))
 		if err != nil {
 			return "", err
 		}
 		if room < 1 {
-			return "", errInstanceLimit(starting + 1 + runningInstanceLimit - room)
+			return "", errVcpuLimit(limit)
 		}
-		starting++
 		var allocErr error
 		err = editInterfaces(t, c, inst, func(e *networkInterfaceRecord) bool {
 			if p := e.primaryIP(); p != nil && e.AutoPublicIP && p.Association == nil && allocErr == nil {

@@ -20,8 +20,6 @@ import (
 // gateway with AWS's failure code and message, as AWS does.
 
 const (
-	// maxNatGatewaysPerZone is AWS's default quota of NAT gateways per Availability Zone.
-	maxNatGatewaysPerZone = 5
 	// natGatewayPending is how long a new gateway shows as pending before it is available
 	// (or failed), and natGatewayDeleting how long a deleted one shows as deleting: long
 	// enough that clients see and wait through the states AWS has, short enough for tests.
@@ -202,7 +200,11 @@ func (s *Service) CreateNatGateway(ctx context.Context, c Caller, in *ec2.Create
 				inZone++
 			}
 		}
-		if inZone >= maxNatGatewaysPerZone {
+		limit, err := s.quotaLimit(t, c, quotaNatGatewaysPerAZ)
+		if err != nil {
+			return err
+		}
+		if inZone >= limit {
 			return ec2.Errorf("NatGatewayLimitExceeded", "The maximum number of NAT gateways has been reached.")
 		}
 		eips := make([]*elasticIPRecord, len(req.allocations))

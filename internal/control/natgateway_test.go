@@ -188,7 +188,7 @@ func TestNatGatewayQuotaAndRoutes(t *testing.T) {
 	tb := newNatTestbed(t)
 	ctx := context.Background()
 	var ids []string
-	for range maxNatGatewaysPerZone {
+	for range int(quotaNatGatewaysPerAZ.Default) {
 		g, err := tb.create(&ec2.CreateNatGatewayRequest{ConnectivityType: ptr("private")})
 		if err != nil {
 			t.Fatal(err)

@@ -213,10 +213,6 @@ func (a *networkACLRecord) model() *model.NetworkACL {
 	return m
 }
 
-// maxACLRules is AWS's default quota of rules per direction of an ACL, not counting the
-// final "*" rules.
-const maxACLRules = 20
-
 // The numbers of the final rules, which deny what nothing else matched and cannot be
 // changed.
 const (
@@ -425,7 +421,11 @@ func (s *Service) CreateNetworkAclEntry(ctx context.Context, c Caller, in *ec2.C
 				n++
 			}
 		}
-		if n >= maxACLRules {
+		limit, err := s.quotaLimit(t, c, quotaACLRules)
+		if err != nil {
+			return err
+		}
+		if n >= limit {
 			return ec2.Errorf("NetworkAclEntryLimitExceeded", "The maximum number of entries for the network acl '%s' has been reached.", acl.ID)
 		}
 		acl.Entries = append(acl.Entries, e)

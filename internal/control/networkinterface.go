@@ -10,9 +10,6 @@ import (
 	"vpcd/internal/ec2"
 )
 
-// maxGroupsPerInterface is AWS's default quota of security groups per interface.
-const maxGroupsPerInterface = 5
-
 func (e *networkInterfaceRecord) status() string {
 	if e.Attachment != nil || e.RequesterManaged {
 		return "in-use"
@@ -427,7 +424,7 @@ func (s *Service) CreateNetworkInterface(ctx context.Context, c Caller, in *ec2.
 			return err
 		}
 		sp.subnet = sn
-		if sp.groups, err = resolveGroups(t, c, vpc, sn.ID, in.Groups, nil); err != nil {
+		if sp.groups, err = s.resolveGroups(t, c, vpc, sn.ID, in.Groups, nil); err != nil {
 			return err
 		}
 		alloc, err := newSubnetAllocator(t, c, sn)

@@ -53,7 +53,7 @@ func (s *Service) ModifyNetworkInterfaceAttribute(ctx context.Context, c Caller,
 			if err != nil {
 				return err
 			}
-			if e.Groups, err = resolveGroups(t, c, vpc, e.SubnetID, in.Groups, nil); err != nil {
+			if e.Groups, err = s.resolveGroups(t, c, vpc, e.SubnetID, in.Groups, nil); err != nil {
 				return err
 			}
 		}

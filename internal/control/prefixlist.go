@@ -280,7 +280,7 @@ func (s *Service) ModifyManagedPrefixList(ctx context.Context, c Caller, in *ec2
 		}
 		if in.MaxEntries != nil {
 			// A reference counts MaxEntries rules toward each group's quota.
-			return checkGroupsReferencing(t, c, p.ID)
+			return s.checkGroupsReferencing(t, c, p.ID)
 		}
 		return nil
 	})
@@ -321,14 +321,14 @@ func modifiedEntries(p *prefixListRecord, add []ec2.AddPrefixListEntry, remove [
 
 // checkGroupsReferencing applies the rules quota to every group that references a list
 // whose size changed.
-func checkGroupsReferencing(t *txn, c Caller, id string) error {
+func (s *Service) checkGroupsReferencing(t *txn, c Caller, id string) error {
 	groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
 	if err != nil {
 		return err
 	}
 	for _, g := range groups {
 		if slices.ContainsFunc(g.Rules, func(r sgRule) bool { return r.PrefixListID == id }) {
-			if err := checkRuleQuota(t, c, g.Rules); err != nil {
+			if err := s.checkRuleQuota(t, c, g.Rules); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 
 	"vpcd/internal/ec2"
@@ -296,23 +297,31 @@ func (s *Service) DescribeAccountAttributes(ctx context.Context, c Caller, in *e
 		want[name] = true
 	}
 	defaultVpc := "none"
+	var eips, groups int // the account's quotas, raised or not
 	err := s.view(ctx, func(t *txn) error {
 		vpc, err := findDefaultVpc(t, c)
+		if err != nil {
+			return err
+		}
 		if vpc != nil {
 			defaultVpc = vpc.ID
 		}
+		if eips, err = s.quotaLimit(t, c, quotaElasticIPs); err != nil {
+			return err
+		}
+		groups, err = s.quotaLimit(t, c, quotaGroupsPerENI)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	values := map[string][]string{
-		"vpc-max-security-groups-per-interface": {"5"},
+		"vpc-max-security-groups-per-interface": {strconv.Itoa(groups)},
 		"max-instances":                         {"20"},
 		"supported-platforms":                   {"VPC"},
 		"default-vpc":                           {defaultVpc},
-		"max-elastic-ips":                       {"5"},
-		"vpc-max-elastic-ips":                   {"5"},
+		"max-elastic-ips":                       {strconv.Itoa(eips)},
+		"vpc-max-elastic-ips":                   {strconv.Itoa(eips)},
 	}
 	out := &ec2.DescribeAccountAttributesResult{AccountAttributes: []ec2.AccountAttribute{}}
 	for _, name := range accountAttributeNames {

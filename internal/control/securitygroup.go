@@ -10,9 +10,6 @@ import (
 	"vpcd/internal/ec2"
 )
 
-// maxSecurityGroups is AWS's default quota of VPC security groups per region.
-const maxSecurityGroups = 2500
-
 // sgTextChars are the characters AWS allows in the names and descriptions of VPC security
 // groups and in rule descriptions, as its error messages list them.
 const sgTextChars = "a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*"
@@ -112,7 +109,11 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 		// a compare: concurrent creations in different VPCs may pass it together, by
 		// as many groups as there are writers at once (a guess at AWS, whose quotas
 		// are not transactional either).
-		if sgs.len()+countNew(t, c.prefix("sg")) >= maxSecurityGroups {
+		limit, err := s.quotaLimit(t, c, quotaSecurityGroups)
+		if err != nil {
+			return err
+		}
+		if sgs.len()+countNew(t, c.prefix("sg")) >= limit {
 			return ec2.Errorf("SecurityGroupLimitExceeded", "The maximum number of security groups has been reached.")
 		}
 		// The children key (children.go) orders this creation with DeleteVpc and

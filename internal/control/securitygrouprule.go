@@ -12,10 +12,6 @@ import (
 	"vpcd/internal/ec2"
 )
 
-// maxRulesPerGroup is AWS's default quota of inbound rules per group, and separately of
-// outbound rules, each counted separately for IPv4 and IPv6.
-const maxRulesPerGroup = 60
-
 // protocolNames are the protocols AWS stores by name when given by number.
 var protocolNames = map[int]string{1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6"}
 
@@ -134,7 +130,11 @@ func errRuleIDNotFound(id string) error {
 // checkRuleQuota applies the rules-per-group quota. A rule that names a group counts
 // once for IPv4 and once for IPv6, one that names a prefix list as many times as the
 // list's MaxEntries in its family, as AWS counts them.
-func checkRuleQuota(t *txn, c Caller, rules []sgRule) error {
+func (s *Service) checkRuleQuota(t *txn, c Caller, rules []sgRule) error {
+	limit, err := s.quotaLimit(t, c, quotaRulesPerGroup)
+	if err != nil {
+		return err
+	}
 	var count [2][2]int // [egress][ipv6]
 	for _, r := range rules {
 		e := 0
@@ -158,7 +158,7 @@ func checkRuleQuota(t *txn, c Caller, rules []sgRule) error {
 		}
 	}
 	for _, c := range count {
-		if c[0] > maxRulesPerGroup || c[1] > maxRulesPerGroup {
+		if c[0] > limit || c[1] > limit {
 			return ec2.Errorf("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
 		}
 	}
@@ -386,7 +386,7 @@ func (s *Service) authorize(ctx context.Context, c Caller, groupID, groupName *s
 			added[i].Tags = maps.Clone(tags)
 		}
 		g.Rules = append(g.Rules, added...)
-		if err := checkRuleQuota(t, c, g.Rules); err != nil {
+		if err := s.checkRuleQuota(t, c, g.Rules); err != nil {
 			return err
 		}
 		for _, r := range added {
@@ -527,7 +527,7 @@ func (s *Service) ModifySecurityGroupRules(ctx context.Context, c Caller, in *ec
 			}
 			seen[r.identity()] = true
 		}
-		if err := checkRuleQuota(t, c, g.Rules); err != nil {
+		if err := s.checkRuleQuota(t, c, g.Rules); err != nil {
 			return err
 		}
 		return t.put(c.key(g.ID), g)

@@ -26,6 +26,10 @@ type Config struct {
 	// region across accounts. Default: the documentation ranges 198.51.100.0/24 and
 	// 203.0.113.0/24.
 	PublicIPv4Pool []netip.Prefix
+	// Quotas are the starting values of quotas for every account, by "SERVICE/CODE"
+	// (ec2/L-0263D0A3); a quota not named starts at AWS's default. See servicequotas.go
+	// and CheckQuotas.
+	Quotas map[string]float64
 }
 
 // DefaultPublicIPv4Pool is the public pool when none is configured.
@@ -38,6 +42,8 @@ type Service struct {
 	regions []string
 	now     func() time.Time
 	pool    []netip.Prefix // public IPv4 addresses; see address.go
+	// quotaStart are the configured starting values of quotas; see servicequotas.go.
+	quotaStart map[string]float64
 
 	cache    cache        // decoded records for Describe; see cache.go
 	queues   writeQueues  // writers of one key, serialised; see writequeue.go
@@ -54,5 +60,5 @@ func New(st store.Store, cfg Config) *Service {
 	if len(pool) == 0 {
 		pool = DefaultPublicIPv4Pool
 	}
-	return &Service{st: st, regions: regions, now: time.Now, pool: pool}
+	return &Service{st: st, regions: regions, now: time.Now, pool: pool, quotaStart: cfg.Quotas}
 }

@@ -10,9 +10,6 @@ import (
 	"vpcd/internal/ec2"
 )
 
-// maxVpcCidrBlocks is AWS's default quota of IPv4 CIDR blocks per VPC (the primary too).
-const maxVpcCidrBlocks = 5
-
 // maxVpcIpv6Blocks is AWS's quota of IPv6 CIDR blocks per VPC.
 const maxVpcIpv6Blocks = 5
 
@@ -51,6 +48,9 @@ func (s *Service) CreateVpc(ctx context.Context, c Caller, in *ec2.CreateVpcRequ
 		DNSSupport:      true,
 	}
 	err = s.update(ctx, func(t *txn) error {
+		if err := s.checkVpcRoom(t, c); err != nil {
+			return err
+		}
 		if deref(in.AmazonProvidedIpv6CidrBlock) {
 			block, err := s.amazonIpv6Block(t, c, 56)
 			if err != nil {
@@ -478,8 +478,12 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in *ec2.A
 		if err != nil {
 			return err
 		}
-		if len(vpc.CidrBlocks) >= maxVpcCidrBlocks {
-			return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: %d", vpc.ID, maxVpcCidrBlocks)
+		limit, err := s.quotaLimit(t, c, quotaVpcCidrBlocks)
+		if err != nil {
+			return err
+		}
+		if len(vpc.CidrBlocks) >= limit {
+			return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: %d", vpc.ID, limit)
 		}
 		for _, b := range vpc.CidrBlocks {
 			if b.Cidr.Overlaps(cidr) {
