@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"vpcd/internal/vpcdtest"
 )
 
 // post sends one EC2 Query request with a well-formed SigV4 header, which vpcd's default
@@ -48,7 +50,7 @@ func BenchmarkAPIMix(b *testing.B) {
 	for _, bs := range benchStores {
 		for _, clients := range []int{1, 16, 64} {
 			b.Run(fmt.Sprintf("store=%s/clients=%d", bs.name, clients), func(b *testing.B) {
-				apiMix(b, serveOn(b, bs.open(b)), clients)
+				apiMix(b, vpcdtest.StartOn(b, bs.open(b)).URL, clients)
 			})
 		}
 	}

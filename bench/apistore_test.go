@@ -13,10 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"vpcd/internal/api"
-	"vpcd/internal/control"
 	"vpcd/internal/store"
 	"vpcd/internal/store/etcdtest"
+	"vpcd/internal/vpcdtest"
 )
 
 // benchStore is a store the API benchmarks run on.
@@ -44,17 +43,6 @@ var benchStores = []benchStore{
 	}},
 }
 
-// serveOn serves the API in process over st, behind a real loopback listener.
-func serveOn(b *testing.B, st store.Store) string {
-	svc := control.New(st, control.Config{})
-	ts := httptest.NewServer(api.New(svc, api.Config{}))
-	b.Cleanup(func() {
-		ts.Close()
-		st.Close()
-	})
-	return ts.URL
-}
-
 // BenchmarkReads compares vpcd's reads with the fastest HTTP server Go has: a handler that
 // writes a fixed body (the same answer, captured once), from the same client in the same
 // run, alternating 2-second rounds. vpcd holds 100,000 subnets besides the VPC; the reads
@@ -66,7 +54,7 @@ func BenchmarkReads(b *testing.B) {
 	for _, bs := range benchStores {
 		b.Run(bs.name, func(b *testing.B) {
 			st := bs.open(b)
-			base := serveOn(b, st)
+			base := vpcdtest.StartOn(b, st).URL
 			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 			body, err := post(hc, base, urlValues("Action", "CreateVpc", "CidrBlock", "10.0.0.0/16"))
 			if err != nil {

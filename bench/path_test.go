@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,18 +41,41 @@ func BenchmarkPaths(b *testing.B) {
 	const internetNS = "vpcd-internet-bench"
 	n, p := pathNetwork(internetNS)
 	want := plan.Compute(n, internetNS)
+	for _, ns := range []string{p.client.ns, p.public.ns, p.direct.ns, p.peered.ns, p.internet.ns} {
+		if !slices.ContainsFunc(want.Namespaces, func(w plan.Namespace) bool { return w.Name == ns }) {
+			b.Fatalf("plan.Compute laid out no namespace %s", ns)
+		}
+	}
+	layOut(b, want)
+	perfServe(b, p.direct.ns, "0.0.0.0")
+	perfServe(b, p.peered.ns, "0.0.0.0")
+	perfServe(b, p.internet.ns, p.internet.addr)
+	for round := range 3 {
+		for _, mode := range []string{"rr", "stream", "connect"} {
+			direct := perf(b, mode, p.client, p.direct)
+			peering := perf(b, mode, p.client, p.peered)
+			// The client has no public address and the internet gateway link drops
+			// unmapped sources: the internet server is reachable only through the NAT
+			// gateway, and sees its Elastic IP.
+			nat := perf(b, mode, p.client, p.internet)
+			igw := perf(b, mode, p.public, p.internet)
+			b.Logf("round %d %-7s direct: %-12s peering: %-12s nat: %-12s igw: %s", round, mode, direct, peering, nat, igw)
+		}
+	}
+}
+
+type pathEnd struct{ ns, addr string }
+
+// layOut makes the kernel match want with a realizer that owns want's namespaces, and,
+// when the benchmark ends, removes them and checks that none is left. Call it before
+// starting anything in the namespaces, so that this cleanup runs last, also when a figure
+// fails.
+func layOut(b *testing.B, want plan.State) {
 	owned := map[string]bool{}
 	for _, ns := range want.Namespaces {
 		owned[ns.Name] = true
 	}
-	for _, ns := range []string{p.client.ns, p.public.ns, p.direct.ns, p.peered.ns, p.internet.ns} {
-		if !owned[ns] {
-			b.Fatalf("plan.Compute laid out no namespace %s", ns)
-		}
-	}
 	k := linux.New(linux.Config{Owned: func(ns string) bool { return owned[ns] }})
-	// Registered first, so it runs last, once the servers are gone; also when Apply or a
-	// figure fails.
 	b.Cleanup(func() {
 		if err := k.Destroy(context.Background()); err != nil {
 			b.Errorf("cleanup: %v", err)
@@ -71,42 +95,40 @@ func BenchmarkPaths(b *testing.B) {
 	if _, err := k.Apply(ctx, want); err != nil {
 		b.Fatal(err)
 	}
-	script, _ := filepath.Abs("testdata/tcp_perf.py")
-	for _, srv := range []struct{ ns, bind string }{
-		{p.direct.ns, "0.0.0.0"}, {p.peered.ns, "0.0.0.0"}, {p.internet.ns, p.internet.addr},
-	} {
-		cmd := exec.Command("ip", "netns", "exec", srv.ns, "python3", script, "serve", srv.bind, "7000")
-		out, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "ready" {
-			b.Fatalf("server in %s did not start", srv.ns)
-		}
+}
+
+// perfScript is tcp_perf.py, run inside the namespaces.
+func perfScript(b *testing.B) string {
+	script, err := filepath.Abs("testdata/tcp_perf.py")
+	if err != nil {
+		b.Fatal(err)
 	}
-	run := func(mode string, from, to pathEnd) string {
-		out, err := exec.Command("ip", "netns", "exec", from.ns, "python3", script, mode, to.addr, "7000", "3").CombinedOutput()
-		if err != nil {
-			b.Fatalf("%s from %s to %s: %v: %s", mode, from.addr, to.addr, err, out)
-		}
-		return strings.TrimSpace(string(out))
+	return script
+}
+
+// perfServe runs tcp_perf.py's server on bind, port 7000, in namespace ns until the
+// benchmark ends.
+func perfServe(b *testing.B, ns, bind string) {
+	cmd := exec.Command("ip", "netns", "exec", ns, "python3", perfScript(b), "serve", bind, "7000")
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
 	}
-	for round := range 3 {
-		for _, mode := range []string{"rr", "stream", "connect"} {
-			direct := run(mode, p.client, p.direct)
-			peering := run(mode, p.client, p.peered)
-			// The client has no public address and the internet gateway link drops
-			// unmapped sources: the internet server is reachable only through the NAT
-			// gateway, and sees its Elastic IP.
-			nat := run(mode, p.client, p.internet)
-			igw := run(mode, p.public, p.internet)
-			b.Logf("round %d %-7s direct: %-12s peering: %-12s nat: %-12s igw: %s", round, mode, direct, peering, nat, igw)
-		}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "ready" {
+		b.Fatalf("server in %s did not start", ns)
 	}
 }
 
-type pathEnd struct{ ns, addr string }
+// perf measures one figure of tcp_perf.py (rr, stream or connect) for 3 seconds, from one
+// end to a server on the other.
+func perf(b *testing.B, mode string, from, to pathEnd) string {
+	out, err := exec.Command("ip", "netns", "exec", from.ns, "python3", perfScript(b), mode, to.addr, "7000", "3").CombinedOutput()
+	if err != nil {
+		b.Fatalf("%s from %s to %s: %v: %s", mode, from.addr, to.addr, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
 
 func randomID(prefix string) string {
 	var r [9]byte

@@ -1,18 +1,13 @@
 package bench
 
 import (
-	"bufio"
-	"context"
 	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"vpcd/internal/linux"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
 )
@@ -38,46 +33,16 @@ func BenchmarkRules(b *testing.B) {
 	const internetNS = "vpcd-internet-brules"
 	n, client, servers := rulesNetwork()
 	want := plan.Compute(n, internetNS)
-	owned := map[string]bool{}
-	for _, ns := range want.Namespaces {
-		owned[ns.Name] = true
-	}
-	k := linux.New(linux.Config{Owned: func(ns string) bool { return owned[ns] }})
-	b.Cleanup(func() {
-		if err := k.Destroy(context.Background()); err != nil {
-			b.Errorf("cleanup: %v", err)
-		}
-	})
+	layOut(b, want)
 	bare := bareVethPair(b)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := k.Apply(ctx, want); err != nil {
-		b.Fatal(err)
-	}
-	script, _ := filepath.Abs("testdata/tcp_perf.py")
 	for _, srv := range append([]pathEnd{bare.server}, servers...) {
-		cmd := exec.Command("ip", "netns", "exec", srv.ns, "python3", script, "serve", "0.0.0.0", "7000")
-		out, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "ready" {
-			b.Fatalf("server in %s did not start", srv.ns)
-		}
-	}
-	run := func(mode string, from, to pathEnd) string {
-		out, err := exec.Command("ip", "netns", "exec", from.ns, "python3", script, mode, to.addr, "7000", "3").CombinedOutput()
-		if err != nil {
-			b.Fatalf("%s from %s to %s: %v: %s", mode, from.addr, to.addr, err, out)
-		}
-		return strings.TrimSpace(string(out))
+		perfServe(b, srv.ns, "0.0.0.0")
 	}
 	for round := range 3 {
 		for _, mode := range []string{"rr", "stream", "connect"} {
-			line := fmt.Sprintf("round %d %-7s bare: %-12s", round, mode, run(mode, bare.client, bare.server))
+			line := fmt.Sprintf("round %d %-7s bare: %-12s", round, mode, perf(b, mode, bare.client, bare.server))
 			for i, srv := range servers {
-				line += fmt.Sprintf(" rules=%d: %-12s", rulesCounts[i], run(mode, client, srv))
+				line += fmt.Sprintf(" rules=%d: %-12s", rulesCounts[i], perf(b, mode, client, srv))
 			}
 			b.Log(line)
 		}

@@ -2,15 +2,12 @@ package vpcdtest
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 
-	"vpcd/internal/api"
-	"vpcd/internal/control"
 	"vpcd/internal/store"
 	"vpcd/internal/store/etcdtest"
 )
@@ -22,13 +19,7 @@ func startOnEtcd(tb testing.TB, endpoint, ns string) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := control.New(st, control.Config{})
-	ts := httptest.NewServer(api.New(svc, api.Config{}))
-	tb.Cleanup(func() {
-		ts.Close()
-		st.Close()
-	})
-	return &Server{URL: ts.URL, Service: svc}
+	return StartOn(tb, st)
 }
 
 // vpcIDs describes the VPCs that ids name and returns the IDs found.

@@ -45,6 +45,12 @@ func Start(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return StartOn(tb, st)
+}
+
+// StartOn serves the API in process on a loopback port, over st, which it closes when the
+// test ends.
+func StartOn(tb testing.TB, st store.Store) *Server {
 	svc := control.New(st, control.Config{})
 	ts := httptest.NewServer(api.New(svc, api.Config{}))
 	tb.Cleanup(func() {
