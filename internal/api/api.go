@@ -95,7 +95,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, ec2.Errorf("InvalidRequest", "The request body could not be read.")
+		return nil, ec2.ErrInvalidRequest("The request body could not be read.")
 	}
 	if len(body) > maxBody {
 		return nil, &ec2.Error{Code: "RequestEntityTooLarge", Message: "The request is too large.", Status: http.StatusRequestEntityTooLarge}
@@ -110,7 +110,7 @@ func formParams(r *http.Request, body []byte) (url.Values, error) {
 	if r.Method == http.MethodPost && len(body) > 0 {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, ec2.Errorf("MalformedQueryString", "The query string is malformed.")
+			return nil, ec2.ErrMalformedQueryString("The query string is malformed.")
 		}
 		for k, v := range form {
 			params[k] = append(params[k], v...)

@@ -178,7 +178,7 @@ func (s *Server) authenticate(r *http.Request, params url.Values, body []byte, s
 		limit = time.Duration(exp) * time.Second
 	}
 	if age := time.Since(when); age > limit || age < -maxClockSkew {
-		return control.Caller{}, ec2.Errorf("RequestExpired", "Request has expired.")
+		return control.Caller{}, ec2.ErrRequestExpired("Request has expired.")
 	}
 	if !signatureMatches(cred.Secret, sig, r, body) {
 		return control.Caller{}, &ec2.Error{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}

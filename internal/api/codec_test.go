@@ -23,7 +23,7 @@ func TestErrorEnvelopes(t *testing.T) {
 		status   int
 		ct, body string
 	}{
-		{"query, the caller's fault", queryProtocol{desc: &sts.API}, ec2.Errorf("InvalidAction", "a <b> & c"), 400, "text/xml",
+		{"query, the caller's fault", queryProtocol{desc: &sts.API}, ec2.ErrInvalidActionMessage("a <b> & c"), 400, "text/xml",
 			`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>a &lt;b&gt; &amp; c</Message></Error><RequestId>11111111-2222-4333-8444-555555555555</RequestId></ErrorResponse>`},
 		{"query, the server's fault", queryProtocol{desc: &sts.API}, ec2.ErrInternal(), 500, "text/xml",
 			`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type><Code>InternalError</Code><Message>An internal error has occurred</Message></Error><RequestId>11111111-2222-4333-8444-555555555555</RequestId></ErrorResponse>`},

@@ -166,12 +166,12 @@ func (ec2Protocol) params(r *http.Request, body []byte) (url.Values, error) {
 func (ec2Protocol) operation(req *request) (string, error) {
 	action := req.params.Get("Action")
 	if action == "" {
-		return "", ec2.Errorf("MissingAction", "The request must contain the parameter Action")
+		return "", ec2.ErrMissingAction("The request must contain the parameter Action")
 	}
 	if v := req.params.Get("Version"); v == "" {
 		return "", ec2.ErrMissingParameter("Version")
 	} else if v != ec2.APIVersion {
-		return "", ec2.Errorf("NoSuchVersion", "The requested version (%s) of service AmazonEC2 does not exist", v)
+		return "", ec2.ErrNoSuchVersion("The requested version (%s) of service AmazonEC2 does not exist", v)
 	}
 	return action, nil
 }
@@ -181,7 +181,7 @@ func (ec2Protocol) operation(req *request) (string, error) {
 // unsupported operation"), so that a client can tell a typo from a gap in vpcd.
 func (ec2Protocol) unknownOperation(_ *request, op string, inModel bool) error {
 	if inModel {
-		return ec2.Errorf("UnsupportedOperation", "The action %s is not supported by vpcd yet.", op)
+		return ec2.ErrUnsupportedOperation("The action %s is not supported by vpcd yet.", op)
 	}
 	return ec2.ErrInvalidAction(op)
 }

@@ -28,22 +28,22 @@ func (queryProtocol) params(r *http.Request, body []byte) (url.Values, error) {
 func (p queryProtocol) operation(req *request) (string, error) {
 	action := req.params.Get("Action")
 	if action == "" {
-		return "", ec2.Errorf("MissingAction", "The request must contain the parameter Action")
+		return "", ec2.ErrMissingAction("The request must contain the parameter Action")
 	}
 	if v := req.params.Get("Version"); v != p.desc.APIVersion {
 		if v == "" {
 			v = "NO_VERSION_SPECIFIED"
 		}
-		return "", ec2.Errorf("InvalidAction", "Could not find operation %s for version %s", action, v)
+		return "", ec2.ErrInvalidActionMessage("Could not find operation %s for version %s", action, v)
 	}
 	return action, nil
 }
 
 func (p queryProtocol) unknownOperation(req *request, op string, inModel bool) error {
 	if inModel {
-		return ec2.Errorf("InvalidAction", "The action %s is not supported by vpcd yet.", op)
+		return ec2.ErrInvalidActionMessage("The action %s is not supported by vpcd yet.", op)
 	}
-	return ec2.Errorf("InvalidAction", "Could not find operation %s for version %s", op, p.desc.APIVersion)
+	return ec2.ErrInvalidActionMessage("Could not find operation %s for version %s", op, p.desc.APIVersion)
 }
 
 func (queryProtocol) decode(req *request, _ string, in any) error {

@@ -109,7 +109,7 @@ func lowerFirst(s string) string {
 // parameter, a URI label or a header.
 func setScalar(v reflect.Value, s, name string) error {
 	bad := func() error {
-		return ec2.Errorf("InvalidParameterValue", "Value (%s) for parameter %s is invalid.", s, name)
+		return ec2.ErrInvalidParameterValue("Value (%s) for parameter %s is invalid.", s, name)
 	}
 	switch {
 	case v.Type() == timeType:

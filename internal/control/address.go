@@ -96,7 +96,7 @@ func (a *subnetAllocator) take(s string) (netip.Addr, error) {
 		return netip.Addr{}, ec2.ErrInvalidParameterValue("Address %s is in subnet's reserved address range", s)
 	}
 	if a.used[addr] {
-		return netip.Addr{}, ec2.Errorf("InvalidIPAddress.InUse", "Address %s is in use.", s)
+		return netip.Addr{}, ec2.ErrInvalidIPAddressInUse("Address %s is in use.", s)
 	}
 	a.used[addr] = true
 	return addr, nil
@@ -117,7 +117,7 @@ func (a *subnetAllocator) next() (netip.Addr, error) {
 }
 
 func errInsufficientAddresses(subnetID string) error {
-	return ec2.Errorf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", subnetID)
+	return ec2.ErrInsufficientFreeAddressesInSubnet("There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", subnetID)
 }
 
 // recountSubnet rewrites a subnet's used address count from its interfaces as this
@@ -178,7 +178,7 @@ func (s *Service) allocatePublicIP(t *txn, c Caller, eniID string) (netip.Addr, 
 		}
 	}
 	if len(free) == 0 {
-		return netip.Addr{}, ec2.Errorf("InsufficientAddressCapacity", "There are no free public IPv4 addresses in the region %s.", c.Region)
+		return netip.Addr{}, ec2.ErrInsufficientAddressCapacity("There are no free public IPv4 addresses in the region %s.", c.Region)
 	}
 	// A random pick keeps concurrent launches from all wanting the same address.
 	n, err := rand.Int(rand.Reader, big.NewInt(int64(len(free))))

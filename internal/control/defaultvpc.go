@@ -141,7 +141,7 @@ func (s *Service) CreateDefaultVpc(ctx context.Context, c Caller, in *ec2.Create
 			return err
 		}
 		if existing != nil {
-			return ec2.Errorf("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+			return ec2.ErrDefaultVpcAlreadyExists("A Default VPC already exists for this account in this region.")
 		}
 		if vpc, err = addDefaultVpc(t, c); err != nil {
 			return err
@@ -159,7 +159,7 @@ func (s *Service) CreateDefaultVpc(ctx context.Context, c Caller, in *ec2.Create
 // first /20 of its block that no subnet uses.
 func (s *Service) CreateDefaultSubnet(ctx context.Context, c Caller, in *ec2.CreateDefaultSubnetRequest) (*ec2.CreateDefaultSubnetResult, error) {
 	if in.AvailabilityZone != nil && in.AvailabilityZoneId != nil {
-		return nil, errInvalidParameterCombination("The parameters 'availabilityZone' and 'availabilityZoneId' may not be used together.")
+		return nil, ec2.ErrInvalidParameterCombination("The parameters 'availabilityZone' and 'availabilityZoneId' may not be used together.")
 	}
 	if in.AvailabilityZone == nil && in.AvailabilityZoneId == nil {
 		return nil, ec2.ErrMissingParameter("AvailabilityZone")
@@ -178,7 +178,7 @@ func (s *Service) CreateDefaultSubnet(ctx context.Context, c Caller, in *ec2.Cre
 			return err
 		}
 		if vpc == nil {
-			return ec2.Errorf("DefaultVpcDoesNotExist", "No default VPC for this user")
+			return ec2.ErrDefaultVpcDoesNotExist("No default VPC for this user")
 		}
 		// Bumping the VPC's children key makes concurrent subnet creations conflict;
 		// the siblings are then listed without a compare each.
@@ -191,13 +191,13 @@ func (s *Service) CreateDefaultSubnet(ctx context.Context, c Caller, in *ec2.Cre
 		}
 		for _, o := range siblings {
 			if o.DefaultForAz && o.AvailabilityZone == zn {
-				return ec2.Errorf("DefaultSubnetAlreadyExistsInAvailabilityZone", "%s is already the default subnet for %s.", o.ID, zn)
+				return ec2.ErrDefaultSubnetAlreadyExistsInAvailabilityZone("%s is already the default subnet for %s.", o.ID, zn)
 			}
 		}
 		for i := 0; ; i++ {
 			cidr, ok := defaultSubnetCidr(vpc.CidrBlocks[0].Cidr, i)
 			if !ok {
-				return ec2.Errorf("InsufficientFreeAddressesInSubnet", "The default VPC '%s' has no free /%d for a default subnet.", vpc.ID, defaultSubnetBits)
+				return ec2.ErrInsufficientFreeAddressesInSubnet("The default VPC '%s' has no free /%d for a default subnet.", vpc.ID, defaultSubnetBits)
 			}
 			free := true
 			for _, o := range siblings {

@@ -31,7 +31,7 @@ func describe[R any, P interface {
 		return nil, nil, err
 	}
 	if len(q.IDs) > 0 && q.MaxResults != nil {
-		return nil, nil, errInvalidParameterCombination("The parameter %sIds cannot be used with the parameter maxResults", q.Kind)
+		return nil, nil, ec2.ErrInvalidParameterCombination("The parameter %sIds cannot be used with the parameter maxResults", q.Kind)
 	}
 	match, err := compileFilters(q.Filters, func(name string) bool { return filters[name] != nil })
 	if err != nil {

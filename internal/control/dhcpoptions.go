@@ -165,7 +165,7 @@ func (s *Service) DeleteDhcpOptions(ctx context.Context, c Caller, in *ec2.Delet
 		}
 		for _, v := range vpcs {
 			if v.DhcpOptionsID == set.ID {
-				return ec2.Errorf("DependencyViolation", "The dhcpOptions '%s' has dependencies and cannot be deleted.", set.ID)
+				return ec2.ErrDependencyViolation("The dhcpOptions '%s' has dependencies and cannot be deleted.", set.ID)
 			}
 		}
 		var def string

@@ -32,7 +32,7 @@ func (s *Service) CreateEgressOnlyInternetGateway(ctx context.Context, c Caller,
 					continue
 				}
 				if g.VpcID != vpc.ID {
-					return ec2.Errorf("IdempotentParameterMismatch", "The client token you have provided is associated with a resource that is already deleted or has different parameters.")
+					return ec2.ErrIdempotentParameterMismatch("The client token you have provided is associated with a resource that is already deleted or has different parameters.")
 				}
 				gw = g
 				return nil

@@ -68,7 +68,7 @@ func elasticIPByPublicIP(t *txn, c Caller, ip string) (*elasticIPRecord, error) 
 }
 
 func errAddressNotFound(ip string) error {
-	return ec2.Errorf("InvalidAddress.NotFound", "Address '%s' not found.", ip)
+	return ec2.ErrInvalidAddressNotFound("Address '%s' not found.", ip)
 }
 
 // elasticIPOf resolves an action's AllocationId, or its PublicIp when it names none.
@@ -93,7 +93,7 @@ func (s *Service) AllocateAddress(ctx context.Context, c Caller, in *ec2.Allocat
 		return nil, ec2.ErrInvalidParameterValue("Invalid value '%s' for domain.", deref(in.Domain))
 	}
 	if p := deref(in.PublicIpv4Pool); p != "" && p != "amazon" {
-		return nil, ec2.Errorf("InvalidPublicIpv4PoolID.NotFound", "The pool ID '%s' does not exist", p)
+		return nil, ec2.ErrInvalidPublicIpv4PoolIDNotFound("The pool ID '%s' does not exist", p)
 	}
 	if g := deref(in.NetworkBorderGroup); g != "" && g != c.Region {
 		return nil, ec2.ErrInvalidParameterValue("Invalid value '%s' for NetworkBorderGroup.", g)
@@ -123,7 +123,7 @@ func (s *Service) AllocateAddress(ctx context.Context, c Caller, in *ec2.Allocat
 			return err
 		}
 		if len(all) >= limit {
-			return ec2.Errorf("AddressLimitExceeded", "The maximum number of addresses has been reached.")
+			return ec2.ErrAddressLimitExceeded("The maximum number of addresses has been reached.")
 		}
 		var marker struct{}
 		if _, err := t.get(addressesKey(c), &marker); err != nil {
@@ -189,7 +189,7 @@ func (s *Service) ReleaseAddress(ctx context.Context, c Caller, in *ec2.ReleaseA
 			return err
 		}
 		if b != nil {
-			return ec2.Errorf("InvalidIPAddress.InUse", "Address %s is in use.", r.PublicIP)
+			return ec2.ErrInvalidIPAddressInUse("Address %s is in use.", r.PublicIP)
 		}
 		var marker struct{}
 		if _, err := t.get(addressesKey(c), &marker); err != nil {
@@ -234,7 +234,7 @@ func (s *Service) AssociateAddress(ctx context.Context, c Caller, in *ec2.Associ
 		}
 		if old != nil {
 			if !reassociate {
-				return ec2.Errorf("Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s", r.ID, old.ip.Association.AssociationID)
+				return ec2.ErrResourceAlreadyAssociated("resource %s is already associated with associate-id %s", r.ID, old.ip.Association.AssociationID)
 			}
 			if old.eni.ID == e.ID {
 				e.privateIP(old.ip.Addr).Association = nil
@@ -251,7 +251,7 @@ func (s *Service) AssociateAddress(ctx context.Context, c Caller, in *ec2.Associ
 				// An Elastic IP replaces the address from Amazon's pool, which is released.
 				releasePublicIP(t, c, as.PublicIP)
 			case !reassociate:
-				return ec2.Errorf("Resource.AlreadyAssociated", "resource %s and %s is already associated with public address %s", e.ID, p.Addr, as.PublicIP)
+				return ec2.ErrResourceAlreadyAssociated("resource %s and %s is already associated with public address %s", e.ID, p.Addr, as.PublicIP)
 			}
 			// The Elastic IP that held the address is disassociated with it.
 		}
@@ -277,7 +277,7 @@ func associationTarget(t *txn, c Caller, in *ec2.AssociateAddressRequest) (*netw
 			return nil, err
 		}
 		if in.InstanceId != nil && (e.Attachment == nil || e.Attachment.InstanceID != *in.InstanceId) {
-			return nil, errInvalidParameterCombination("The network interface %s is not attached to instance %s", e.ID, *in.InstanceId)
+			return nil, ec2.ErrInvalidParameterCombination("The network interface %s is not attached to instance %s", e.ID, *in.InstanceId)
 		}
 		return e, nil
 	}
@@ -287,9 +287,9 @@ func associationTarget(t *txn, c Caller, in *ec2.AssociateAddressRequest) (*netw
 	}
 	switch {
 	case inst.State == "terminated" || len(inst.ENIs) == 0:
-		return nil, ec2.Errorf("InvalidInstanceID", "The pending instance '%s' is not in a valid state for this operation.", inst.ID)
+		return nil, ec2.ErrInvalidInstanceID("The pending instance '%s' is not in a valid state for this operation.", inst.ID)
 	case len(inst.ENIs) > 1:
-		return nil, ec2.Errorf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", inst.ID)
+		return nil, ec2.ErrInvalidInstanceID("There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", inst.ID)
 	}
 	return get[networkInterfaceRecord](t, c, "eni", inst.ENIs[0])
 }
@@ -340,7 +340,7 @@ func checkGatewayAttached(t *txn, c Caller, vpcID string) error {
 	if slices.ContainsFunc(igws, func(g *internetGatewayRecord) bool { return g.VpcID == vpcID }) {
 		return nil
 	}
-	return ec2.Errorf("Gateway.NotAttached", "Network %s is not attached to any internet gateway", vpcID)
+	return ec2.ErrGatewayNotAttached("Network %s is not attached to any internet gateway", vpcID)
 }
 
 // DisassociateAddress ends an Elastic IP's association. The primary address of a running
@@ -385,7 +385,7 @@ func (s *Service) DisassociateAddress(ctx context.Context, c Caller, in *ec2.Dis
 			}
 		}
 		if b.eni.RequesterManaged {
-			return ec2.Errorf("OperationNotPermitted", "The Elastic IP address %s is in use by a NAT gateway; delete the NAT gateway to release it.", b.ip.Association.PublicIP)
+			return ec2.ErrOperationNotPermitted("The Elastic IP address %s is in use by a NAT gateway; delete the NAT gateway to release it.", b.ip.Association.PublicIP)
 		}
 		b.ip.Association = nil
 		if err := s.restorePublicIP(t, c, b.eni, b.ip); err != nil {

@@ -115,7 +115,7 @@ func paginate[T any](items []T, max *int32, token *string, key func(T) string) (
 	if token != nil && *token != "" {
 		after, err := base64.RawURLEncoding.DecodeString(*token)
 		if err != nil {
-			return nil, nil, ec2.Errorf("InvalidNextToken", "The token '%s' is invalid.", *token)
+			return nil, nil, ec2.ErrInvalidNextToken("The token '%s' is invalid.", *token)
 		}
 		for start < len(items) && key(items[start]) <= string(after) {
 			start++

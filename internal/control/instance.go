@@ -178,20 +178,20 @@ func (r *runRequest) parseInterfaces() error {
 			PrivateIpAddress: in.PrivateIpAddress,
 		}}
 		if in.PrivateIpAddress != nil && r.max > 1 {
-			return errInvalidParameterCombination("Cannot specify a private IP address when launching more than one instance.")
+			return ec2.ErrInvalidParameterCombination("Cannot specify a private IP address when launching more than one instance.")
 		}
 		if len(in.SecurityGroups) > 0 && in.SubnetId != nil {
-			return errInvalidParameterCombination("The parameter groupName cannot be used with the parameter subnet")
+			return ec2.ErrInvalidParameterCombination("The parameter groupName cannot be used with the parameter subnet")
 		}
 		return nil
 	}
 	switch {
 	case in.SubnetId != nil:
-		return errInvalidParameterCombination("Network interfaces and an instance-level subnet ID may not be specified on the same request")
+		return ec2.ErrInvalidParameterCombination("Network interfaces and an instance-level subnet ID may not be specified on the same request")
 	case len(in.SecurityGroupIds) > 0 || len(in.SecurityGroups) > 0:
-		return errInvalidParameterCombination("Network interfaces and an instance-level security groups may not be specified on the same request")
+		return ec2.ErrInvalidParameterCombination("Network interfaces and an instance-level security groups may not be specified on the same request")
 	case in.PrivateIpAddress != nil:
-		return errInvalidParameterCombination("Network interfaces and an instance-level private IP address may not be specified on the same request")
+		return ec2.ErrInvalidParameterCombination("Network interfaces and an instance-level private IP address may not be specified on the same request")
 	}
 	if len(in.NetworkInterfaces) > r.typ.MaxInterfaces {
 		return ec2.ErrInvalidParameterValue("The maximum number of network interfaces for instance type %s is %d.", r.typ.Name, r.typ.MaxInterfaces)
@@ -211,13 +211,13 @@ func (r *runRequest) parseInterfaces() error {
 			return ec2.ErrInvalidParameterValue("Launching with an existing network interface is not supported")
 		}
 		if ni.AssociatePublicIpAddress != nil && d != 0 {
-			return errInvalidParameterCombination("The associatePublicIPAddress parameter can only be specified for the network interface with DeviceIndex 0.")
+			return ec2.ErrInvalidParameterCombination("The associatePublicIPAddress parameter can only be specified for the network interface with DeviceIndex 0.")
 		}
 		if deref(ni.AssociatePublicIpAddress) && len(in.NetworkInterfaces) > 1 {
-			return errInvalidParameterCombination("The associatePublicIPAddress parameter cannot be specified when launching with multiple network interfaces.")
+			return ec2.ErrInvalidParameterCombination("The associatePublicIPAddress parameter cannot be specified when launching with multiple network interfaces.")
 		}
 		if (ni.PrivateIpAddress != nil || len(ni.PrivateIpAddresses) > 0) && r.max > 1 {
-			return errInvalidParameterCombination("Cannot specify a private IP address when launching more than one instance.")
+			return ec2.ErrInvalidParameterCombination("Cannot specify a private IP address when launching more than one instance.")
 		}
 		if it := deref(ni.InterfaceType); it != "" && it != "interface" {
 			return ec2.ErrInvalidParameterValue("Value (%s) for parameter InterfaceType is invalid. Only 'interface' is supported.", it)
@@ -300,7 +300,7 @@ func (r *runRequest) resolveInterfaces(s *Service, t *txn, c Caller) ([]*launchI
 			}
 		}
 		if li.spec.secondaryCount < 0 || li.spec.addresses() > r.typ.IPv4PerENI {
-			return nil, nil, ec2.Errorf("PrivateIpAddressLimitExceeded", "Number of private addresses will exceed limit.")
+			return nil, nil, ec2.ErrPrivateIpAddressLimitExceeded("Number of private addresses will exceed limit.")
 		}
 		if i == 0 && len(r.interfaces) == 1 {
 			li.spec.publicIP = sn.MapPublicIPOnLaunch
@@ -324,7 +324,7 @@ func (r *runRequest) subnetOf(t *txn, c Caller, ni *ec2.InstanceNetworkInterface
 		return nil, err
 	}
 	if vpc == nil {
-		return nil, ec2.Errorf("VPCIdNotSpecified", "No default VPC for this user")
+		return nil, ec2.ErrVPCIdNotSpecified("No default VPC for this user")
 	}
 	subnets, err := vpcSubnets(t, c, vpc.ID)
 	if err != nil {
@@ -343,9 +343,9 @@ func (r *runRequest) subnetOf(t *txn, c Caller, ni *ec2.InstanceNetworkInterface
 	case best != nil:
 		return best, nil
 	case r.zone != "":
-		return nil, ec2.Errorf("InvalidInput", "No default subnet for availability zone: '%s'.", r.zone)
+		return nil, ec2.ErrInvalidInput("No default subnet for availability zone: '%s'.", r.zone)
 	default:
-		return nil, ec2.Errorf("MissingInput", "No subnets found for the default VPC '%s'. Please specify a subnet.", vpc.ID)
+		return nil, ec2.ErrMissingInput("No subnets found for the default VPC '%s'. Please specify a subnet.", vpc.ID)
 	}
 }
 
@@ -366,7 +366,7 @@ func (s *Service) resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID strin
 		for _, name := range names {
 			i := slices.IndexFunc(groups, func(g *securityGroupRecord) bool { return g.VpcID == vpc.ID && g.Name == name })
 			if i < 0 {
-				return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'", name, vpc.ID)
+				return nil, ec2.ErrInvalidGroupNotFound("The security group '%s' does not exist in VPC '%s'", name, vpc.ID)
 			}
 			if !slices.Contains(out, groups[i].ID) {
 				out = append(out, groups[i].ID)
@@ -381,7 +381,7 @@ func (s *Service) resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID strin
 		return nil, err
 	}
 	if len(out) > limit {
-		return nil, ec2.Errorf("SecurityGroupsPerInterfaceLimitExceeded", "The maximum number of security groups per interface has been reached.")
+		return nil, ec2.ErrSecurityGroupsPerInterfaceLimitExceeded("The maximum number of security groups per interface has been reached.")
 	}
 	for _, id := range out {
 		g, err := get[securityGroupRecord](t, c, "sg", id)
@@ -389,7 +389,7 @@ func (s *Service) resolveGroups(t *txn, c Caller, vpc *vpcRecord, subnetID strin
 			return nil, err
 		}
 		if g.VpcID != vpc.ID {
-			return nil, ec2.Errorf("InvalidParameter", "Security group %s and subnet %s belong to different networks.", id, subnetID)
+			return nil, ec2.ErrInvalidParameter("Security group %s and subnet %s belong to different networks.", id, subnetID)
 		}
 		// Rewriting the group makes a concurrent DeleteSecurityGroup conflict with this
 		// transaction, which adds an interface in the group.
@@ -439,7 +439,7 @@ func instanceVcpus(name string) int {
 }
 
 func errVcpuLimit(limit int) error {
-	return ec2.Errorf("VcpuLimitExceeded", "You have requested more vCPU capacity than your current vCPU limit of %d allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", limit)
+	return ec2.ErrVcpuLimitExceeded("You have requested more vCPU capacity than your current vCPU limit of %d allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", limit)
 }
 
 // RunInstances launches instances: each gets its interfaces and addresses and is stored

@@ -72,7 +72,7 @@ func modifiedAttribute(in *ec2.ModifyInstanceAttributeRequest) (instanceAttribut
 		return instanceAttribute{}, ec2.ErrMissingParameter("Attribute")
 	}
 	if len(found) > 1 {
-		return instanceAttribute{}, errInvalidParameterCombination("Fields for multiple attribute types specified: %s, %s", found[0].name, found[1].name)
+		return instanceAttribute{}, ec2.ErrInvalidParameterCombination("Fields for multiple attribute types specified: %s, %s", found[0].name, found[1].name)
 	}
 	return found[0], nil
 }
@@ -104,7 +104,7 @@ func (s *Service) ModifyInstanceAttribute(ctx context.Context, c Caller, in *ec2
 		switch a.name {
 		case "instanceType", "userData":
 			if inst.State != "stopped" {
-				return ec2.Errorf("IncorrectInstanceState", "The instance '%s' is not in the 'stopped' state.", inst.ID)
+				return ec2.ErrIncorrectInstanceState("The instance '%s' is not in the 'stopped' state.", inst.ID)
 			}
 			if a.name == "userData" {
 				inst.UserData = a.value
@@ -145,7 +145,7 @@ func (s *Service) ModifyInstanceAttribute(ctx context.Context, c Caller, in *ec2
 		case "sourceDestCheck", "groupSet":
 			return s.modifyPrimaryInterface(t, c, inst, a)
 		case "kernel", "ramdisk", "sriovNetSupport", "blockDeviceMapping":
-			return ec2.Errorf("UnsupportedOperation", "The attribute '%s' is not supported by vpcd.", a.name)
+			return ec2.ErrUnsupportedOperation("The attribute '%s' is not supported by vpcd.", a.name)
 		default:
 			return ec2.ErrInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", a.name)
 		}
@@ -160,7 +160,7 @@ func (s *Service) modifyPrimaryInterface(t *txn, c Caller, inst *instanceRecord,
 		return errIncorrectState(inst.ID, "modified")
 	}
 	if len(inst.ENIs) > 1 {
-		return ec2.Errorf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", inst.ID)
+		return ec2.ErrInvalidInstanceID("There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", inst.ID)
 	}
 	e, err := get[networkInterfaceRecord](t, c, "eni", inst.ENIs[0])
 	if err != nil {

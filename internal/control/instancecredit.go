@@ -43,7 +43,7 @@ func checkCPUCredits(instanceType, credits string) error {
 		return ec2.ErrInvalidParameterValue("Value (%s) for parameter CpuCredits is invalid. Expected: 'standard', 'unlimited'.", credits)
 	}
 	if _, ok := defaultCPUCredits(instanceType); !ok {
-		return errInvalidParameterCombination("The instance type %s does not support CPU credits: only burstable performance instances (T2, T3, T3a, T4g) do.", instanceType)
+		return ec2.ErrInvalidParameterCombination("The instance type %s does not support CPU credits: only burstable performance instances (T2, T3, T3a, T4g) do.", instanceType)
 	}
 	return nil
 }

@@ -225,7 +225,7 @@ func (s *Service) listInstances(ctx context.Context, t *txn, c Caller, ids []str
 		return nil, notFound(missing[0])
 	}
 	if len(missing) > 1 {
-		return nil, ec2.Errorf("InvalidInstanceID.NotFound", "The instance IDs '%s' do not exist", strings.Join(missing, ", "))
+		return nil, ec2.ErrInvalidInstanceIDNotFound("The instance IDs '%s' do not exist", strings.Join(missing, ", "))
 	}
 	slices.SortFunc(out, func(a, b *instanceRecord) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
@@ -353,7 +353,7 @@ func (s *Service) DescribeInstances(ctx context.Context, c Caller, in *ec2.Descr
 		return nil, err
 	}
 	if len(in.InstanceIds) > 0 && in.MaxResults != nil {
-		return nil, errInvalidParameterCombination("The parameter instancesSet cannot be used with the parameter maxResults")
+		return nil, ec2.ErrInvalidParameterCombination("The parameter instancesSet cannot be used with the parameter maxResults")
 	}
 	out := &ec2.DescribeInstancesResult{Reservations: []ec2.Reservation{}}
 	err := s.view(ctx, func(t *txn) error {

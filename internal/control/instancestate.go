@@ -53,14 +53,14 @@ func (s *Service) changeStates(ctx context.Context, c Caller, ids []string, chan
 }
 
 func errIncorrectState(id, verb string) error {
-	return ec2.Errorf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be %s.", id, verb)
+	return ec2.ErrIncorrectInstanceState("The instance '%s' is not in a state from which it can be %s.", id, verb)
 }
 
 // StopInstances stops running instances: they lose their public addresses from Amazon's
 // pool (not their Elastic IPs). Stopping a stopped instance changes nothing.
 func (s *Service) StopInstances(ctx context.Context, c Caller, in *ec2.StopInstancesRequest) (*ec2.StopInstancesResult, error) {
 	if deref(in.Hibernate) {
-		return nil, ec2.Errorf("UnsupportedHibernationConfiguration", "The instance is not enabled for hibernation.")
+		return nil, ec2.ErrUnsupportedHibernationConfiguration("The instance is not enabled for hibernation.")
 	}
 	now := s.now()
 	changes, err := s.changeStates(ctx, c, in.InstanceIds, func(t *txn, inst *instanceRecord) (string, error) {
@@ -71,7 +71,7 @@ func (s *Service) StopInstances(ctx context.Context, c Caller, in *ec2.StopInsta
 			return "", errIncorrectState(inst.ID, "stopped")
 		}
 		if inst.DisableAPIStop {
-			return "", ec2.Errorf("OperationNotPermitted", "The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", inst.ID)
+			return "", ec2.ErrOperationNotPermitted("The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", inst.ID)
 		}
 		if err := editInterfaces(t, c, inst, func(e *networkInterfaceRecord) bool {
 			e.releasePublicIPs(t, c)
@@ -162,7 +162,7 @@ func (s *Service) TerminateInstances(ctx context.Context, c Caller, in *ec2.Term
 			return "terminated", nil
 		}
 		if inst.DisableAPITermination {
-			return "", ec2.Errorf("OperationNotPermitted", "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", inst.ID)
+			return "", ec2.ErrOperationNotPermitted("The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", inst.ID)
 		}
 		subnets := map[string]bool{}
 		err := editInterfaces(t, c, inst, func(e *networkInterfaceRecord) bool {
@@ -245,7 +245,7 @@ func (s *Service) DescribeInstanceStatus(ctx context.Context, c Caller, in *ec2.
 		return nil, err
 	}
 	if len(in.InstanceIds) > 0 && in.MaxResults != nil {
-		return nil, errInvalidParameterCombination("The parameter instancesSet cannot be used with the parameter maxResults")
+		return nil, ec2.ErrInvalidParameterCombination("The parameter instancesSet cannot be used with the parameter maxResults")
 	}
 	match, err := compileFilters(in.Filters, func(name string) bool { return instanceStatusFilters[name] != nil })
 	if err != nil {

@@ -241,7 +241,7 @@ func (s *Service) DescribeInstanceTypes(ctx context.Context, c Caller, in *ec2.D
 		for _, name := range in.InstanceTypes {
 			t, err := lookupInstanceType(name)
 			if err != nil {
-				return nil, ec2.Errorf("InvalidInstanceType", "The following supplied instance types do not exist: [%s]", name)
+				return nil, ec2.ErrInvalidInstanceType("The following supplied instance types do not exist: [%s]", name)
 			}
 			types = append(types, t)
 		}

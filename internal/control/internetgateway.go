@@ -32,7 +32,7 @@ func (s *Service) DeleteInternetGateway(ctx context.Context, c Caller, in *ec2.D
 			return err
 		}
 		if igw.VpcID != "" {
-			return ec2.Errorf("DependencyViolation", "The internetGateway '%s' has dependencies and cannot be deleted.", igw.ID)
+			return ec2.ErrDependencyViolation("The internetGateway '%s' has dependencies and cannot be deleted.", igw.ID)
 		}
 		t.del(c.key(igw.ID))
 		return nil
@@ -57,7 +57,7 @@ func (s *Service) AttachInternetGateway(ctx context.Context, c Caller, in *ec2.A
 			return err
 		}
 		if igw.VpcID != "" {
-			return ec2.Errorf("Resource.AlreadyAssociated", "resource %s is already attached to network %s", igw.ID, igw.VpcID)
+			return ec2.ErrResourceAlreadyAssociated("resource %s is already attached to network %s", igw.ID, igw.VpcID)
 		}
 		all, err := listAll[internetGatewayRecord](t, c.prefix("igw"))
 		if err != nil {
@@ -102,14 +102,14 @@ func (s *Service) DetachInternetGateway(ctx context.Context, c Caller, in *ec2.D
 			return err
 		}
 		if igw.VpcID != vpc.ID {
-			return ec2.Errorf("Gateway.NotAttached", "resource %s is not attached to network %s", igw.ID, vpc.ID)
+			return ec2.ErrGatewayNotAttached("resource %s is not attached to network %s", igw.ID, vpc.ID)
 		}
 		mapped, err := vpcHasPublicAddresses(t, c, vpc.ID)
 		if err != nil {
 			return err
 		}
 		if mapped {
-			return ec2.Errorf("DependencyViolation", "Network %s has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.", vpc.ID)
+			return ec2.ErrDependencyViolation("Network %s has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.", vpc.ID)
 		}
 		igw.VpcID = ""
 		return putGatewayAndVpc(t, c, igw, vpc)

@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"strings"
 	"time"
@@ -85,14 +84,14 @@ func (g *natGatewayRecord) visible(now time.Time) bool {
 func (g *natGatewayRecord) live() bool { return g.State == "available" }
 
 func errNatGatewayNotFound(id string) error {
-	return ec2.Errorf("NatGatewayNotFound", "NAT gateway %s was not found", id)
+	return ec2.ErrNatGatewayNotFound("NAT gateway %s was not found", id)
 }
 
 // getNatGateway reads a gateway of the caller with the errors the NAT gateway actions
 // give (route targets use the generic InvalidNatGatewayID.NotFound instead).
 func getNatGateway(t *txn, c Caller, id string) (*natGatewayRecord, error) {
 	if !validID(id, "nat") {
-		return nil, ec2.Errorf("NatGatewayMalformed", "The NAT gateway ID '%s' is malformed", id)
+		return nil, ec2.ErrNatGatewayMalformed("The NAT gateway ID '%s' is malformed", id)
 	}
 	g := new(natGatewayRecord)
 	ok, err := t.get(c.key(id), g)
@@ -119,7 +118,7 @@ type natGatewayRequest struct {
 func checkNatGatewayRequest(in *ec2.CreateNatGatewayRequest) (*natGatewayRequest, error) {
 	if m := deref(in.AvailabilityMode); m != "" && m != "zonal" {
 		if m == "regional" {
-			return nil, ec2.Errorf("UnsupportedOperation", "Regional NAT gateways are not supported; create a zonal NAT gateway in a subnet.")
+			return nil, ec2.ErrUnsupportedOperation("Regional NAT gateways are not supported; create a zonal NAT gateway in a subnet.")
 		}
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter AvailabilityMode is invalid. Expected: 'zonal', 'regional'.", m)
 	}
@@ -136,7 +135,7 @@ func checkNatGatewayRequest(in *ec2.CreateNatGatewayRequest) (*natGatewayRequest
 		r.allocations = append([]string{*in.AllocationId}, in.SecondaryAllocationIds...)
 	case "private":
 		if in.AllocationId != nil || len(in.SecondaryAllocationIds) > 0 {
-			return nil, errInvalidParameterCombination("A private NAT gateway cannot have an Elastic IP address: AllocationId and SecondaryAllocationIds are for public NAT gateways.")
+			return nil, ec2.ErrInvalidParameterCombination("A private NAT gateway cannot have an Elastic IP address: AllocationId and SecondaryAllocationIds are for public NAT gateways.")
 		}
 	default:
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter ConnectivityType is invalid. Expected: 'public', 'private'.", ct)
@@ -146,16 +145,16 @@ func checkNatGatewayRequest(in *ec2.CreateNatGatewayRequest) (*natGatewayRequest
 			return nil, ec2.ErrInvalidParameterValue("Value (%d) for parameter SecondaryPrivateIpAddressCount is invalid. Expected a value between 1 and %d.", n, maxNatGatewayAddresses-1)
 		}
 		if len(r.secondaryIPs) > 0 {
-			return nil, errInvalidParameterCombination("SecondaryPrivateIpAddressCount and SecondaryPrivateIpAddresses cannot be specified together.")
+			return nil, ec2.ErrInvalidParameterCombination("SecondaryPrivateIpAddressCount and SecondaryPrivateIpAddresses cannot be specified together.")
 		}
 		r.secondaryCount = int(n)
 	}
 	if r.public && (r.secondaryCount > 0 || len(r.secondaryIPs) > 0) {
 		// On a public gateway each secondary address comes with a secondary Elastic IP.
-		return nil, errInvalidParameterCombination("Secondary private IPv4 addresses of a public NAT gateway come with SecondaryAllocationIds.")
+		return nil, ec2.ErrInvalidParameterCombination("Secondary private IPv4 addresses of a public NAT gateway come with SecondaryAllocationIds.")
 	}
 	if 1+max(0, len(r.allocations)-1)+len(r.secondaryIPs)+r.secondaryCount > maxNatGatewayAddresses {
-		return nil, ec2.Errorf("AddressLimitExceeded", "A NAT gateway can have at most %d IPv4 addresses.", maxNatGatewayAddresses)
+		return nil, ec2.ErrAddressLimitExceeded("A NAT gateway can have at most %d IPv4 addresses.", maxNatGatewayAddresses)
 	}
 	var err error
 	if r.tags, err = tagsOnCreate(in.TagSpecifications, "natgateway"); err != nil {
@@ -191,7 +190,7 @@ func (s *Service) CreateNatGateway(ctx context.Context, c Caller, in *ec2.Create
 		for _, o := range all {
 			if req.token != "" && o.ClientToken == req.token {
 				if o.Subnet != sn.ID {
-					return ec2.Errorf("IdempotentParameterMismatch", "The client token you have provided is associated with a resource that is already deleted or has different parameters.")
+					return ec2.ErrIdempotentParameterMismatch("The client token you have provided is associated with a resource that is already deleted or has different parameters.")
 				}
 				g = o
 				return nil
@@ -205,7 +204,7 @@ func (s *Service) CreateNatGateway(ctx context.Context, c Caller, in *ec2.Create
 			return err
 		}
 		if inZone >= limit {
-			return ec2.Errorf("NatGatewayLimitExceeded", "The maximum number of NAT gateways has been reached.")
+			return ec2.ErrNatGatewayLimitExceeded("The maximum number of NAT gateways has been reached.")
 		}
 		eips := make([]*elasticIPRecord, len(req.allocations))
 		for i, id := range req.allocations {
@@ -344,14 +343,13 @@ func natGatewayFilters(now time.Time) map[string]func(*natGatewayRecord) []strin
 func (s *Service) DescribeNatGateways(ctx context.Context, c Caller, in *ec2.DescribeNatGatewaysRequest) (*ec2.DescribeNatGatewaysResult, error) {
 	for _, id := range in.NatGatewayIds {
 		if !validID(id, "nat") {
-			return nil, ec2.Errorf("NatGatewayMalformed", "The NAT gateway ID '%s' is malformed", id)
+			return nil, ec2.ErrNatGatewayMalformed("The NAT gateway ID '%s' is malformed", id)
 		}
 	}
 	now := s.now()
 	gs, next, err := describe(ctx, s, c, describeQuery{Kind: "nat", IDs: in.NatGatewayIds, Filters: in.Filter, MaxResults: in.MaxResults, NextToken: in.NextToken, MinResults: 5}, natGatewayFilters(now))
-	var e *ec2.Error
-	if errors.As(err, &e) && e.Code == notFoundCodes["nat"][0] {
-		return nil, ec2.Errorf("NatGatewayNotFound", "NAT gateway %s was not found", firstMissing(in.NatGatewayIds, e.Message))
+	if isNotFound(err, "nat") {
+		return nil, ec2.ErrNatGatewayNotFound("NAT gateway %s was not found", firstMissing(in.NatGatewayIds, err.(*ec2.Error).Message))
 	}
 	if err != nil {
 		return nil, err

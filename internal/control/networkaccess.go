@@ -90,11 +90,7 @@ func findingsKey(c Caller, analysis string, i int) string {
 
 // scopeARN is the ARN of a scope or an analysis.
 func scopeARN(c Caller, id string) string {
-	kind := "network-insights-access-scope"
-	if kindOf(id) == "nisa" {
-		kind = "network-insights-access-scope-analysis"
-	}
-	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", c.Region, c.Account, kind, id)
+	return arn(c.Region, c.Account, id)
 }
 
 // CreateNetworkInsightsAccessScope stores a scope after checking every statement: the
@@ -203,7 +199,7 @@ var placementWords = map[analyze.Placement]string{analyze.AtEndpoint: "a source 
 func checkResourceStatement(t *txn, c Caller, name string, in *ec2.ResourceStatementRequest, at analyze.Placement) (*ec2.ResourceStatement, error) {
 	switch {
 	case len(in.Resources) > 0 && len(in.ResourceTypes) > 0:
-		return nil, errInvalidParameterCombination("The %s cannot have both Resource and ResourceType.", name)
+		return nil, ec2.ErrInvalidParameterCombination("The %s cannot have both Resource and ResourceType.", name)
 	case len(in.Resources) == 0 && len(in.ResourceTypes) == 0:
 		return nil, ec2.ErrMissingParameter(name + ".Resource or " + name + ".ResourceType")
 	}
@@ -260,7 +256,7 @@ func checkPacketHeader(t *txn, c Caller, name string, in *ec2.PacketHeaderStatem
 		ports     []string
 	}{{"Source", in.SourceAddresses, in.SourcePrefixLists, in.SourcePorts}, {"Destination", in.DestinationAddresses, in.DestinationPrefixLists, in.DestinationPorts}} {
 		if len(side.addresses) > 0 && len(side.lists) > 0 {
-			return nil, errInvalidParameterCombination("The %s cannot have both %sAddress and %sPrefixList.", name, side.field, side.field)
+			return nil, ec2.ErrInvalidParameterCombination("The %s cannot have both %sAddress and %sPrefixList.", name, side.field, side.field)
 		}
 		for _, a := range side.addresses {
 			if _, err := parseScopeAddress(a); err != nil {

@@ -266,7 +266,7 @@ func (s *Service) DeleteNetworkAcl(ctx context.Context, c Caller, in *ec2.Delete
 			return ec2.ErrInvalidParameterValue("cannot delete default network ACL %s", acl.ID)
 		}
 		if len(acl.Associations) > 0 {
-			return ec2.Errorf("DependencyViolation", "The networkAcl '%s' has dependencies and cannot be deleted.", acl.ID)
+			return ec2.ErrDependencyViolation("The networkAcl '%s' has dependencies and cannot be deleted.", acl.ID)
 		}
 		if err := bumpChildren(t, c, acl.VpcID); err != nil {
 			return err
@@ -318,7 +318,7 @@ func (in aclEntryInput) entry() (aclEntry, error) {
 	v4, v6 := deref(in.CidrBlock), deref(in.Ipv6CidrBlock)
 	switch {
 	case v4 != "" && v6 != "":
-		return aclEntry{}, errInvalidParameterCombination("You may specify either an IPv4 CIDR block or an IPv6 CIDR block, but not both.")
+		return aclEntry{}, ec2.ErrInvalidParameterCombination("You may specify either an IPv4 CIDR block or an IPv6 CIDR block, but not both.")
 	case v4 == "" && v6 == "":
 		return aclEntry{}, ec2.ErrMissingParameter("CidrBlock or Ipv6CidrBlock")
 	case v4 != "":
@@ -398,7 +398,7 @@ func (a *networkACLRecord) findEntry(number int32, egress bool) int {
 }
 
 func errACLEntryNotFound() error {
-	return ec2.Errorf("InvalidNetworkAclEntry.NotFound", "The specified network ACL entry does not exist.")
+	return ec2.ErrInvalidNetworkAclEntryNotFound("The specified network ACL entry does not exist.")
 }
 
 // CreateNetworkAclEntry adds a numbered rule to one direction of an ACL.
@@ -413,7 +413,7 @@ func (s *Service) CreateNetworkAclEntry(ctx context.Context, c Caller, in *ec2.C
 			return err
 		}
 		if acl.findEntry(e.RuleNumber, e.Egress) >= 0 {
-			return ec2.Errorf("NetworkAclEntryAlreadyExists", "The network acl entry identified by %d already exists.", e.RuleNumber)
+			return ec2.ErrNetworkAclEntryAlreadyExists("The network acl entry identified by %d already exists.", e.RuleNumber)
 		}
 		n := 0
 		for _, x := range acl.Entries {
@@ -426,7 +426,7 @@ func (s *Service) CreateNetworkAclEntry(ctx context.Context, c Caller, in *ec2.C
 			return err
 		}
 		if n >= limit {
-			return ec2.Errorf("NetworkAclEntryLimitExceeded", "The maximum number of entries for the network acl '%s' has been reached.", acl.ID)
+			return ec2.ErrNetworkAclEntryLimitExceeded("The maximum number of entries for the network acl '%s' has been reached.", acl.ID)
 		}
 		acl.Entries = append(acl.Entries, e)
 		sortACLEntries(acl.Entries)
@@ -504,7 +504,7 @@ func (s *Service) ReplaceNetworkAclAssociation(ctx context.Context, c Caller, in
 		return nil, ec2.ErrMissingParameter("NetworkAclId")
 	}
 	if !validID(assocID, "aclassoc") {
-		return nil, ec2.Errorf("InvalidAssociationID.Malformed", "Invalid id: \"%s\" (expecting \"aclassoc-...\")", assocID)
+		return nil, ec2.ErrInvalidAssociationIDMalformed("Invalid id: \"%s\" (expecting \"aclassoc-...\")", assocID)
 	}
 	newAssoc := newID("aclassoc")
 	err := s.update(ctx, func(t *txn) error {
@@ -534,7 +534,7 @@ func (s *Service) ReplaceNetworkAclAssociation(ctx context.Context, c Caller, in
 				return t.put(c.key(to.ID), to)
 			}
 		}
-		return ec2.Errorf("InvalidAssociationID.NotFound", "The association ID '%s' does not exist", assocID)
+		return ec2.ErrInvalidAssociationIDNotFound("The association ID '%s' does not exist", assocID)
 	})
 	if err != nil {
 		return nil, err

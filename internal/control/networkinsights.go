@@ -51,15 +51,7 @@ type insightsAnalysisRecord struct {
 
 // arn is the ARN of a resource of the caller.
 func (c Caller) arn(id string) string {
-	kind := map[string]string{
-		"i": "instance", "eni": "network-interface", "igw": "internet-gateway", "sg": "security-group", "acl": "network-acl",
-		"rtb": "route-table", "nat": "natgateway", "pcx": "vpc-peering-connection", "subnet": "subnet", "vpc": "vpc",
-		"nip": "network-insights-path", "nia": "network-insights-analysis",
-	}[kindOf(id)]
-	if kind == "" {
-		kind = kindOf(id)
-	}
-	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", c.Region, c.Account, kind, id)
+	return arn(c.Region, c.Account, id)
 }
 
 // resourceID is the ID an endpoint names: the ID itself, or the last part of its ARN.
@@ -291,7 +283,7 @@ func (s *Service) StartNetworkInsightsAnalysis(ctx context.Context, c Caller, in
 		}
 	}
 	if len(in.FilterOutArns) > 0 {
-		return nil, ec2.Errorf("UnsupportedOperation", "FilterOutArns is not supported: vpcd finds the one path that the data plane takes.")
+		return nil, ec2.ErrUnsupportedOperation("FilterOutArns is not supported: vpcd finds the one path that the data plane takes.")
 	}
 	tags, err := tagsOnCreate(in.TagSpecifications, "network-insights-analysis")
 	if err != nil {

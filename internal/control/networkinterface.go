@@ -22,7 +22,7 @@ func (e *networkInterfaceRecord) status() string {
 func getManagedByCaller(t *txn, c Caller, id string) (*networkInterfaceRecord, error) {
 	e, err := get[networkInterfaceRecord](t, c, "eni", id)
 	if err == nil && e.RequesterManaged {
-		return nil, ec2.Errorf("OperationNotPermitted", "You are not allowed to manage '%s' attachments.", e.ID)
+		return nil, ec2.ErrOperationNotPermitted("You are not allowed to manage '%s' attachments.", e.ID)
 	}
 	return e, err
 }
@@ -357,7 +357,7 @@ func interfaceFilters(region string, groupName func(id string) string) map[strin
 // DescribeNetworkInterfaces lists the caller's network interfaces.
 func (s *Service) DescribeNetworkInterfaces(ctx context.Context, c Caller, in *ec2.DescribeNetworkInterfacesRequest) (*ec2.DescribeNetworkInterfacesResult, error) {
 	if len(in.NetworkInterfaceIds) > 0 && in.MaxResults != nil {
-		return nil, errInvalidParameterCombination("The parameter NetworkInterfaceIds cannot be used with the parameter maxResults")
+		return nil, ec2.ErrInvalidParameterCombination("The parameter NetworkInterfaceIds cannot be used with the parameter maxResults")
 	}
 	out := &ec2.DescribeNetworkInterfacesResult{NetworkInterfaces: []ec2.NetworkInterface{}}
 	err := s.view(ctx, func(t *txn) error {
@@ -432,7 +432,7 @@ func (s *Service) CreateNetworkInterface(ctx context.Context, c Caller, in *ec2.
 			return err
 		}
 		if alloc.free() < sp.addresses() {
-			return ec2.Errorf("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '%s' to satisfy the requested number of addresses.", sn.ID)
+			return ec2.ErrInsufficientFreeAddressesInSubnet("There are not enough free addresses in subnet '%s' to satisfy the requested number of addresses.", sn.ID)
 		}
 		if e, err = s.addInterface(t, c, alloc, sp, "", s.now()); err != nil {
 			return err
@@ -461,10 +461,10 @@ func (s *Service) DeleteNetworkInterface(ctx context.Context, c Caller, in *ec2.
 			return err
 		}
 		if e.Attachment != nil {
-			return ec2.Errorf("InvalidNetworkInterface.InUse", "The network interface '%s' is currently in use.", e.ID)
+			return ec2.ErrInvalidNetworkInterfaceInUse("The network interface '%s' is currently in use.", e.ID)
 		}
 		if e.RequesterManaged {
-			return ec2.Errorf("OperationNotPermitted", "You are not allowed to manage '%s' attachments.", e.ID)
+			return ec2.ErrOperationNotPermitted("You are not allowed to manage '%s' attachments.", e.ID)
 		}
 		e.releasePublicIPs(t, c)
 		t.del(c.key(e.ID))
@@ -497,13 +497,13 @@ func (s *Service) AttachNetworkInterface(ctx context.Context, c Caller, in *ec2.
 			return err
 		}
 		if inst.State == "terminated" {
-			return ec2.Errorf("IncorrectInstanceState", "The instance '%s' is not in a valid state for this operation.", inst.ID)
+			return ec2.ErrIncorrectInstanceState("The instance '%s' is not in a valid state for this operation.", inst.ID)
 		}
 		if e.Attachment != nil {
-			return ec2.Errorf("InvalidNetworkInterface.InUse", "Interface: [%s] in use.", e.ID)
+			return ec2.ErrInvalidNetworkInterfaceInUse("Interface: [%s] in use.", e.ID)
 		}
 		if e.AvailabilityZone != inst.AvailabilityZone {
-			return errInvalidParameterCombination("You may not attach a network interface to an instance if they are not in the same availability zone")
+			return ec2.ErrInvalidParameterCombination("You may not attach a network interface to an instance if they are not in the same availability zone")
 		}
 		if e.VpcID != inst.VpcID {
 			return ec2.ErrInvalidParameterValue("The network interface %s and the instance %s belong to different networks.", e.ID, inst.ID)
@@ -528,7 +528,7 @@ func (s *Service) AttachNetworkInterface(ctx context.Context, c Caller, in *ec2.
 			return err
 		}
 		if len(inst.ENIs)+1 > typ.MaxInterfaces {
-			return ec2.Errorf("AttachmentLimitExceeded", "Interface count %d exceeds the limit for %s", len(inst.ENIs)+1, inst.InstanceType)
+			return ec2.ErrAttachmentLimitExceeded("Interface count %d exceeds the limit for %s", len(inst.ENIs)+1, inst.InstanceType)
 		}
 		if len(e.PrivateIPs) > typ.IPv4PerENI {
 			return errPrivateIPLimit()
@@ -554,7 +554,7 @@ func (s *Service) AttachNetworkInterface(ctx context.Context, c Caller, in *ec2.
 // interfaceByAttachment finds the caller's interface with the attachment.
 func interfaceByAttachment(t *txn, c Caller, attachmentID string) (*networkInterfaceRecord, error) {
 	if !validID(attachmentID, "eni-attach") {
-		return nil, ec2.Errorf("InvalidAttachmentID.Malformed", "Invalid id: \"%s\" (expecting \"eni-attach-...\")", attachmentID)
+		return nil, ec2.ErrInvalidAttachmentIDMalformed("Invalid id: \"%s\" (expecting \"eni-attach-...\")", attachmentID)
 	}
 	all, err := listAll[networkInterfaceRecord](t, c.prefix("eni"))
 	if err != nil {
@@ -565,7 +565,7 @@ func interfaceByAttachment(t *txn, c Caller, attachmentID string) (*networkInter
 			return e, nil
 		}
 	}
-	return nil, ec2.Errorf("InvalidAttachmentID.NotFound", "The attachment ID '%s' does not exist", attachmentID)
+	return nil, ec2.ErrInvalidAttachmentIDNotFound("The attachment ID '%s' does not exist", attachmentID)
 }
 
 // DetachNetworkInterface detaches a secondary interface from its instance; the primary
@@ -580,7 +580,7 @@ func (s *Service) DetachNetworkInterface(ctx context.Context, c Caller, in *ec2.
 			return err
 		}
 		if e.Attachment.DeviceIndex == 0 {
-			return ec2.Errorf("OperationNotPermitted", "The network interface at device index 0 cannot be detached.")
+			return ec2.ErrOperationNotPermitted("The network interface at device index 0 cannot be detached.")
 		}
 		inst := new(instanceRecord)
 		found, err := t.get(c.key(e.Attachment.InstanceID), inst)

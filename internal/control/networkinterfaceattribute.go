@@ -13,7 +13,7 @@ import (
 const maxIPv4PerInterface = 50
 
 func errPrivateIPLimit() error {
-	return ec2.Errorf("PrivateIpAddressLimitExceeded", "Number of private addresses will exceed limit.")
+	return ec2.ErrPrivateIpAddressLimitExceeded("Number of private addresses will exceed limit.")
 }
 
 // ipv4Limit is how many private IPv4 addresses the interface may have: its instance
@@ -68,7 +68,7 @@ func (s *Service) ModifyNetworkInterfaceAttribute(ctx context.Context, c Caller,
 				return ec2.ErrMissingParameter("Attachment.AttachmentId")
 			}
 			if e.Attachment == nil || e.Attachment.ID != *ch.AttachmentId {
-				return ec2.Errorf("InvalidAttachmentID.NotFound", "The attachment ID '%s' does not exist", *ch.AttachmentId)
+				return ec2.ErrInvalidAttachmentIDNotFound("The attachment ID '%s' does not exist", *ch.AttachmentId)
 			}
 			if ch.DeleteOnTermination != nil {
 				e.Attachment.DeleteOnTermination = *ch.DeleteOnTermination
@@ -132,7 +132,7 @@ func (s *Service) AssignPrivateIpAddresses(ctx context.Context, c Caller, in *ec
 	count := int(deref(in.SecondaryPrivateIpAddressCount))
 	switch {
 	case len(in.PrivateIpAddresses) > 0 && in.SecondaryPrivateIpAddressCount != nil:
-		return nil, errInvalidParameterCombination("Cannot specify both PrivateIpAddress and SecondaryPrivateIpAddressCount")
+		return nil, ec2.ErrInvalidParameterCombination("Cannot specify both PrivateIpAddress and SecondaryPrivateIpAddressCount")
 	case len(in.PrivateIpAddresses) == 0 && count <= 0:
 		return nil, ec2.ErrMissingParameter("PrivateIpAddress or SecondaryPrivateIpAddressCount")
 	}

@@ -115,7 +115,7 @@ func (s *Service) getPeering(t *txn, c Caller, id *string) (*peeringRecord, erro
 		return nil, ec2.ErrMissingParameter("VpcPeeringConnectionId")
 	}
 	if !validID(*id, "pcx") {
-		return nil, ec2.Errorf("InvalidVpcPeeringConnectionId.Malformed", "Invalid id: \"%s\" (expecting \"pcx-...\")", *id)
+		return nil, ec2.ErrInvalidVpcPeeringConnectionIdMalformed("Invalid id: \"%s\" (expecting \"pcx-...\")", *id)
 	}
 	p := new(peeringRecord)
 	ok, err := t.get(c.key(*id), p)
@@ -163,7 +163,7 @@ func (s *Service) CreateVpcPeeringConnection(ctx context.Context, c Caller, in *
 	}
 	peerRegion := cmpOr(deref(in.PeerRegion), c.Region)
 	if peerRegion != c.Region {
-		return nil, ec2.Errorf("InvalidRegion", "vpcd serves peering within one region only; the peer region '%s' is not '%s'", peerRegion, c.Region)
+		return nil, ec2.ErrInvalidRegion("vpcd serves peering within one region only; the peer region '%s' is not '%s'", peerRegion, c.Region)
 	}
 	peerOwner := cmpOr(deref(in.PeerOwnerId), c.Account)
 	tags, err := tagsOnCreate(in.TagSpecifications, "vpc-peering-connection")
@@ -205,7 +205,7 @@ func (s *Service) CreateVpcPeeringConnection(ctx context.Context, c Caller, in *
 			st := e.state(now)
 			same := e.Requester.VpcID == vpc.ID && e.Accepter.VpcID == peer.ID || e.Requester.VpcID == peer.ID && e.Accepter.VpcID == vpc.ID
 			if same && (st == "active" || st == "pending-acceptance") {
-				return ec2.Errorf("VpcPeeringConnectionAlreadyExists", "A VPC peering connection (%s) already exists between %s and %s.", e.ID, vpc.ID, peer.ID)
+				return ec2.ErrVpcPeeringConnectionAlreadyExists("A VPC peering connection (%s) already exists between %s and %s.", e.ID, vpc.ID, peer.ID)
 			}
 		}
 		p := &peeringRecord{
@@ -244,7 +244,7 @@ func (s *Service) CreateVpcPeeringConnection(ctx context.Context, c Caller, in *
 
 // errPeeringState is AWS's answer to an action the connection's state does not allow.
 func errPeeringState(p *peeringRecord, state, action string) error {
-	return ec2.Errorf("InvalidStateTransition", "Invalid state transition for %s, attempted to transition from %s to %s", p.ID, state, action)
+	return ec2.ErrInvalidStateTransition("Invalid state transition for %s, attempted to transition from %s to %s", p.ID, state, action)
 }
 
 // AcceptVpcPeeringConnection makes a pending connection active; only the accepter's
@@ -257,7 +257,7 @@ func (s *Service) AcceptVpcPeeringConnection(ctx context.Context, c Caller, in *
 			return err
 		}
 		if c.Account != p.Accepter.Owner {
-			return ec2.Errorf("OperationNotPermitted", "User %s cannot accept peering %s", c.Account, p.ID)
+			return ec2.ErrOperationNotPermitted("User %s cannot accept peering %s", c.Account, p.ID)
 		}
 		now := s.now()
 		if st := p.state(now); st != "pending-acceptance" {
@@ -290,7 +290,7 @@ func (s *Service) RejectVpcPeeringConnection(ctx context.Context, c Caller, in *
 			return err
 		}
 		if c.Account != p.Accepter.Owner {
-			return ec2.Errorf("OperationNotPermitted", "User %s cannot reject peering %s", c.Account, p.ID)
+			return ec2.ErrOperationNotPermitted("User %s cannot reject peering %s", c.Account, p.ID)
 		}
 		now := s.now()
 		if st := p.state(now); st != "pending-acceptance" {
@@ -367,7 +367,7 @@ func (s *Service) ModifyVpcPeeringConnectionOptions(ctx context.Context, c Calle
 			return err
 		}
 		if st := p.state(s.now()); st != "active" {
-			return ec2.Errorf("OperationNotPermitted", "Peering %s is not active. Peering options can be added only to active peerings.", p.ID)
+			return ec2.ErrOperationNotPermitted("Peering %s is not active. Peering options can be added only to active peerings.", p.ID)
 		}
 		change := []struct {
 			req  *ec2.PeeringConnectionOptionsRequest
@@ -382,10 +382,10 @@ func (s *Service) ModifyVpcPeeringConnectionOptions(ctx context.Context, c Calle
 				continue
 			}
 			if ch.side.Owner != c.Account {
-				return ec2.Errorf("OperationNotPermitted", "User %s cannot modify the options of the other side of peering %s", c.Account, p.ID)
+				return ec2.ErrOperationNotPermitted("User %s cannot modify the options of the other side of peering %s", c.Account, p.ID)
 			}
 			if deref(ch.req.AllowEgressFromLocalClassicLinkToRemoteVpc) || deref(ch.req.AllowEgressFromLocalVpcToRemoteClassicLink) {
-				return ec2.Errorf("UnsupportedOperation", "ClassicLink is no longer supported.")
+				return ec2.ErrUnsupportedOperation("ClassicLink is no longer supported.")
 			}
 			if ch.req.AllowDnsResolutionFromRemoteVpc != nil {
 				ch.side.AllowDNS = *ch.req.AllowDnsResolutionFromRemoteVpc
@@ -493,7 +493,7 @@ func (s peeringSide) ec2() *ec2.VpcPeeringConnectionVpcInfo {
 // now: it is active and the table's VPC is one of its sides.
 func checkPeeringRoute(t *txn, c Caller, rtb *routeTableRecord, id string, now time.Time) error {
 	if !validID(id, "pcx") {
-		return ec2.Errorf("InvalidVpcPeeringConnectionId.Malformed", "Invalid id: \"%s\" (expecting \"pcx-...\")", id)
+		return ec2.ErrInvalidVpcPeeringConnectionIdMalformed("Invalid id: \"%s\" (expecting \"pcx-...\")", id)
 	}
 	p := new(peeringRecord)
 	ok, err := t.get(c.key(id), p)
@@ -507,7 +507,7 @@ func checkPeeringRoute(t *txn, c Caller, rtb *routeTableRecord, id string, now t
 		return errDifferentNetworks(rtb.ID, id)
 	}
 	if st := p.state(now); st != "active" {
-		return ec2.Errorf("InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID '%s' is not active (state: %s)", id, st)
+		return ec2.ErrInvalidVpcPeeringConnectionIDNotFound("The vpcPeeringConnection ID '%s' is not active (state: %s)", id, st)
 	}
 	return nil
 }
@@ -516,7 +516,7 @@ func checkPeeringRoute(t *txn, c Caller, rtb *routeTableRecord, id string, now t
 // must be given by ID and be in a VPC that an active connection peers with vpcID.
 func peeredGroup(t *txn, c Caller, vpcID string, owner Caller, id, name string) (*securityGroupRecord, error) {
 	if id == "" {
-		return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", name)
+		return nil, ec2.ErrInvalidGroupNotFound("The security group '%s' does not exist", name)
 	}
 	if err := checkID(id, "sg"); err != nil {
 		return nil, err
@@ -527,7 +527,7 @@ func peeredGroup(t *txn, c Caller, vpcID string, owner Caller, id, name string) 
 		return nil, err
 	}
 	if !ok {
-		return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+		return nil, ec2.ErrInvalidGroupNotFound("The security group '%s' does not exist", id)
 	}
 	all, err := listAll[peeringRecord](t, c.prefix("pcx"))
 	if err != nil {
@@ -542,7 +542,7 @@ func peeredGroup(t *txn, c Caller, vpcID string, owner Caller, id, name string) 
 		}
 	}
 	if owner.Account != c.Account {
-		return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+		return nil, ec2.ErrInvalidGroupNotFound("The security group '%s' does not exist", id)
 	}
-	return nil, ec2.Errorf("InvalidGroup.NotFound", "You have specified two resources that belong to different networks.")
+	return nil, ec2.ErrInvalidGroupNotFound("You have specified two resources that belong to different networks.")
 }

@@ -114,7 +114,7 @@ func getOwnPrefixList(t *txn, c Caller, id, verb string) (*prefixListRecord, err
 		return nil, err
 	}
 	if p.Owner == awsOwner {
-		return nil, ec2.Errorf("UnauthorizedOperation", "You are not authorized to %s the AWS-managed prefix list %s.", verb, id)
+		return nil, ec2.ErrUnauthorizedOperation("You are not authorized to %s the AWS-managed prefix list %s.", verb, id)
 	}
 	return p, nil
 }
@@ -233,7 +233,7 @@ func (s *Service) ModifyManagedPrefixList(ctx context.Context, c Caller, in *ec2
 	}
 	changesEntries := len(in.AddEntries) > 0 || len(in.RemoveEntries) > 0
 	if changesEntries && in.MaxEntries != nil {
-		return nil, errInvalidParameterCombination("You cannot modify the entries and the maximum number of entries for the prefix list in the same request.")
+		return nil, ec2.ErrInvalidParameterCombination("You cannot modify the entries and the maximum number of entries for the prefix list in the same request.")
 	}
 	if in.PrefixListName != nil {
 		if err := checkPrefixListName(*in.PrefixListName); err != nil {
@@ -252,7 +252,7 @@ func (s *Service) ModifyManagedPrefixList(ctx context.Context, c Caller, in *ec2
 			return err
 		}
 		if in.CurrentVersion != nil && *in.CurrentVersion != p.version() {
-			return ec2.Errorf("PrefixListVersionMismatch", "The prefix list has the incorrect version number.")
+			return ec2.ErrPrefixListVersionMismatch("The prefix list has the incorrect version number.")
 		}
 		if changesEntries {
 			if in.CurrentVersion == nil {
@@ -378,7 +378,7 @@ func (s *Service) DeleteManagedPrefixList(ctx context.Context, c Caller, in *ec2
 			return err
 		}
 		if len(refs) > 0 {
-			return ec2.Errorf("DependencyViolation", "The prefix list '%s' has dependencies and cannot be deleted.", id)
+			return ec2.ErrDependencyViolation("The prefix list '%s' has dependencies and cannot be deleted.", id)
 		}
 		t.del(c.key(p.ID))
 		p.State = "delete-complete"

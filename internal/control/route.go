@@ -40,9 +40,9 @@ func errTargetCount(n int, replace bool) error {
 		msg += ", or must have localTarget set to true"
 	}
 	if n == 0 {
-		return ec2.Errorf("MissingParameter", "%s", msg)
+		return ec2.ErrMissingParameterMessage("%s", msg)
 	}
-	return errInvalidParameterCombination("%s", msg)
+	return ec2.ErrInvalidParameterCombination("%s", msg)
 }
 
 // pickTarget returns the one target the request names and how many it names.
@@ -77,12 +77,12 @@ func acceptsKind(param, id string) bool {
 func errTargetNotFound(param, id string) error {
 	switch param {
 	case "gatewayId":
-		return ec2.Errorf("InvalidGatewayID.NotFound", "The gateway ID '%s' does not exist", id)
+		return ec2.ErrInvalidGatewayIDNotFound("The gateway ID '%s' does not exist", id)
 	case "coreNetworkArn":
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' is not valid", id)
 	}
-	c := notFoundCodes[targetParamKinds[param][0]]
-	return ec2.Errorf(c[0], c[1], id)
+	k := kinds[targetParamKinds[param][0]]
+	return ec2.Errorf(k.NotFound, k.NotFoundMessage, id)
 }
 
 // targetKind is the kind of a route target: its ID prefix, "local" or "arn".
@@ -139,7 +139,7 @@ func checkRouteTarget(t *txn, c Caller, rtb *routeTableRecord, target string) er
 		return errDifferentNetworks(rtb.ID, target)
 	}
 	if kind == "i" && len(r.ENIs) != 1 {
-		return ec2.Errorf("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", target)
+		return ec2.ErrInvalidInstanceID("There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", target)
 	}
 	return nil
 }
@@ -223,7 +223,7 @@ func parseRouteDestination(cidr, ipv6, prefixList *string) (route, error) {
 	case n == 0:
 		return route{}, ec2.ErrMissingParameter("destinationCidrBlock or destinationIpv6CidrBlock or destinationPrefixListId")
 	case n > 1:
-		return route{}, errInvalidParameterCombination("Only one of destinationCidrBlock, destinationIpv6CidrBlock and destinationPrefixListId may be specified")
+		return route{}, ec2.ErrInvalidParameterCombination("Only one of destinationCidrBlock, destinationIpv6CidrBlock and destinationPrefixListId may be specified")
 	case cidr != nil:
 		p, err := netip.ParsePrefix(*cidr)
 		if err != nil || !p.Addr().Is4() {
@@ -353,7 +353,7 @@ func (s *Service) CreateRoute(ctx context.Context, c Caller, in *ec2.CreateRoute
 			return err
 		}
 		if rtb.findRoute(dest) >= 0 {
-			return ec2.Errorf("RouteAlreadyExists", "The route identified by %s already exists.", dest.destination())
+			return ec2.ErrRouteAlreadyExists("The route identified by %s already exists.", dest.destination())
 		}
 		r := dest
 		r.Origin = "CreateRoute"
@@ -434,7 +434,7 @@ func (s *Service) DeleteRoute(ctx context.Context, c Caller, in *ec2.DeleteRoute
 		}
 		i := rtb.findRoute(dest)
 		if i < 0 {
-			return ec2.Errorf("InvalidRoute.NotFound", "no route with destination-cidr-block %s in route table %s", dest.destination(), rtb.ID)
+			return ec2.ErrInvalidRouteNotFound("no route with destination-cidr-block %s in route table %s", dest.destination(), rtb.ID)
 		}
 		if isLocalDestination(vpc, dest) {
 			return ec2.ErrInvalidParameterValue("cannot remove local route %s in route table %s", dest.destination(), rtb.ID)

@@ -71,7 +71,7 @@ func checkCidrAgainstRoutes(t *txn, c Caller, vpc *vpcRecord, cidr netip.Prefix)
 		}
 		for _, r := range rtb.Routes {
 			if r.Target != "local" && r.Destination.IsValid() && cidr.Bits() <= r.Destination.Bits() && cidr.Contains(r.Destination.Addr()) {
-				return ec2.Errorf("InvalidVpc.Range", "The CIDR '%s' conflicts with a route in route table %s.", cidr, rtb.ID)
+				return ec2.ErrInvalidVpcRange("The CIDR '%s' conflicts with a route in route table %s.", cidr, rtb.ID)
 			}
 		}
 	}
@@ -117,7 +117,7 @@ func (s *Service) DeleteRouteTable(ctx context.Context, c Caller, in *ec2.Delete
 			return err
 		}
 		if len(rtb.Associations) > 0 {
-			return ec2.Errorf("DependencyViolation", "The routeTable '%s' has dependencies and cannot be deleted.", rtb.ID)
+			return ec2.ErrDependencyViolation("The routeTable '%s' has dependencies and cannot be deleted.", rtb.ID)
 		}
 		// The main table changes with a bump of the children key (see
 		// ReplaceRouteTableAssociation), so the peeked VPC is current at commit.
@@ -126,7 +126,7 @@ func (s *Service) DeleteRouteTable(ctx context.Context, c Caller, in *ec2.Delete
 			return err
 		}
 		if vpc.MainRouteTable == rtb.ID {
-			return ec2.Errorf("DependencyViolation", "The routeTable '%s' has dependencies and cannot be deleted.", rtb.ID)
+			return ec2.ErrDependencyViolation("The routeTable '%s' has dependencies and cannot be deleted.", rtb.ID)
 		}
 		t.del(c.key(rtb.ID))
 		return nil
@@ -271,7 +271,7 @@ func (s *Service) AssociateRouteTable(ctx context.Context, c Caller, in *ec2.Ass
 	}
 	switch {
 	case in.SubnetId != nil && in.GatewayId != nil:
-		return nil, errInvalidParameterCombination("The parameter subnetId cannot be used with the parameter gatewayId")
+		return nil, ec2.ErrInvalidParameterCombination("The parameter subnetId cannot be used with the parameter gatewayId")
 	case in.SubnetId == nil && in.GatewayId == nil:
 		return nil, ec2.ErrMissingParameter("subnetId or gatewayId")
 	case in.PublicIpv4Pool != nil:
@@ -307,7 +307,7 @@ func (s *Service) AssociateRouteTable(ctx context.Context, c Caller, in *ec2.Ass
 		for _, other := range tables {
 			for _, a := range other.Associations {
 				if assoc.SubnetID != "" && a.SubnetID == assoc.SubnetID || assoc.GatewayID != "" && a.GatewayID == assoc.GatewayID {
-					return ec2.Errorf("Resource.AlreadyAssociated", "the specified association for route table %s conflicts with an existing association", rtb.ID)
+					return ec2.ErrResourceAlreadyAssociated("the specified association for route table %s conflicts with an existing association", rtb.ID)
 				}
 			}
 		}

@@ -100,7 +100,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 				return err
 			}
 			if d == nil {
-				return ec2.Errorf("VPCIdNotSpecified", "No default VPC for this user")
+				return ec2.ErrVPCIdNotSpecified("No default VPC for this user")
 			}
 			vpcID = d.ID
 		}
@@ -114,7 +114,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 			return err
 		}
 		if sgs.len()+countNew(t, c.prefix("sg")) >= limit {
-			return ec2.Errorf("SecurityGroupLimitExceeded", "The maximum number of security groups has been reached.")
+			return ec2.ErrSecurityGroupLimitExceeded("The maximum number of security groups has been reached.")
 		}
 		// The children key (children.go) orders this creation with DeleteVpc and
 		// with the other creations in the VPC; the name key makes the duplicate check
@@ -133,7 +133,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 			return err
 		}
 		if has {
-			return ec2.Errorf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", name, vpc.ID)
+			return ec2.ErrInvalidGroupDuplicate("The security group '%s' already exists for VPC '%s'", name, vpc.ID)
 		}
 		g = &securityGroupRecord{
 			meta:        meta{ID: newID("sg"), Owner: c.Account, Tags: tags},
@@ -154,7 +154,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, c Caller, in *ec2.Cre
 }
 
 func (g *securityGroupRecord) arn(region string) string {
-	return "arn:aws:ec2:" + region + ":" + g.Owner + ":security-group/" + g.ID
+	return arn(region, g.Owner, g.ID)
 }
 
 // DeleteSecurityGroup deletes a group that is neither its VPC's default group, nor named
@@ -178,7 +178,7 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, c Caller, in *ec2.Del
 			return err
 		}
 		if g.ID == vpc.DefaultGroup {
-			return ec2.Errorf("CannotDelete", "the specified group: \"%s\" name: \"%s\" cannot be deleted by a user", g.ID, g.Name)
+			return ec2.ErrCannotDelete("the specified group: \"%s\" name: \"%s\" cannot be deleted by a user", g.ID, g.Name)
 		}
 		groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
 		if err != nil {
@@ -209,7 +209,7 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, c Caller, in *ec2.Del
 }
 
 func errGroupDependency(id string) error {
-	return ec2.Errorf("DependencyViolation", "resource %s has a dependent object", id)
+	return ec2.ErrDependencyViolation("resource %s has a dependent object", id)
 }
 
 // groupInUse reports whether anything that carries security groups is in the group. It
@@ -249,7 +249,7 @@ func groupByName(t *txn, c Caller, name string) (*securityGroupRecord, error) {
 		return nil, err
 	}
 	if vpc == nil {
-		return nil, ec2.Errorf("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
+		return nil, ec2.ErrVPCIdNotSpecified("No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 	}
 	groups, err := listAll[securityGroupRecord](t, c.prefix("sg"))
 	if err != nil {
@@ -260,7 +260,7 @@ func groupByName(t *txn, c Caller, name string) (*securityGroupRecord, error) {
 			return g, nil
 		}
 	}
-	return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, vpc.ID)
+	return nil, ec2.ErrInvalidGroupNotFound("The security group '%s' does not exist in default VPC '%s'", name, vpc.ID)
 }
 
 var securityGroupFilters = map[string]func(g *securityGroupRecord) []string{
@@ -311,7 +311,7 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, c Caller, in *ec2.
 				return err
 			}
 			if vpc == nil {
-				return ec2.Errorf("VPCIdNotSpecified", "No default VPC for this user")
+				return ec2.ErrVPCIdNotSpecified("No default VPC for this user")
 			}
 			defaultVpc = vpc.ID
 			return nil
@@ -334,7 +334,7 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, c Caller, in *ec2.
 		}
 		for _, name := range in.GroupNames {
 			if !found[name] {
-				return nil, ec2.Errorf("InvalidGroup.NotFound", "The security group '%s' does not exist in default VPC '%s'", name, defaultVpc)
+				return nil, ec2.ErrInvalidGroupNotFound("The security group '%s' does not exist in default VPC '%s'", name, defaultVpc)
 			}
 		}
 	}

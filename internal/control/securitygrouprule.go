@@ -116,15 +116,15 @@ func errDuplicateRule(r sgRule) error {
 	default:
 		what = r.Protocol
 	}
-	return ec2.Errorf("InvalidPermission.Duplicate", "the specified rule \"peer: %s, %s, ALLOW\" already exists", r.peer(), what)
+	return ec2.ErrInvalidPermissionDuplicate("the specified rule \"peer: %s, %s, ALLOW\" already exists", r.peer(), what)
 }
 
 func errRuleNotFound() error {
-	return ec2.Errorf("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+	return ec2.ErrInvalidPermissionNotFound("The specified rule does not exist in this security group.")
 }
 
 func errRuleIDNotFound(id string) error {
-	return ec2.Errorf("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", id)
+	return ec2.ErrInvalidSecurityGroupRuleIdNotFound("The security group rule ID '%s' does not exist", id)
 }
 
 // checkRuleQuota applies the rules-per-group quota. A rule that names a group counts
@@ -159,7 +159,7 @@ func (s *Service) checkRuleQuota(t *txn, c Caller, rules []sgRule) error {
 	}
 	for _, c := range count {
 		if c[0] > limit || c[1] > limit {
-			return ec2.Errorf("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
+			return ec2.ErrRulesPerSecurityGroupLimitExceeded("The maximum number of rules per security group has been reached.")
 		}
 	}
 	return nil
@@ -307,7 +307,7 @@ type legacyPermission struct {
 func (l legacyPermission) permissions() ([]ec2.IpPermission, error) {
 	if l.SourceGroupName != nil || l.SourceGroupOwner != nil {
 		if l.CidrIp != nil {
-			return nil, errInvalidParameterCombination("The parameter 'cidrIp' may not be used in combination with 'sourceSecurityGroupName'")
+			return nil, ec2.ErrInvalidParameterCombination("The parameter 'cidrIp' may not be used in combination with 'sourceSecurityGroupName'")
 		}
 		pair := []ec2.UserIdGroupPair{{GroupName: l.SourceGroupName, UserId: l.SourceGroupOwner}}
 		if l.IpProtocol == nil && l.FromPort == nil && l.ToPort == nil {
@@ -477,7 +477,7 @@ func (s *Service) revoke(ctx context.Context, c Caller, groupID, groupName *stri
 // ruleIndex finds a rule of the group by ID in one direction.
 func ruleIndex(g *securityGroupRecord, id string, egress bool) (int, error) {
 	if !validID(id, "sgr") {
-		return 0, ec2.Errorf("InvalidSecurityGroupRuleId.Malformed", "The security group rule ID '%s' is malformed", id)
+		return 0, ec2.ErrInvalidSecurityGroupRuleIdMalformed("The security group rule ID '%s' is malformed", id)
 	}
 	i := slices.IndexFunc(g.Rules, func(r sgRule) bool { return r.ID == id && r.Egress == egress })
 	if i < 0 {
@@ -559,7 +559,7 @@ func (x *ruleParser) ruleRequest(req ec2.SecurityGroupRuleRequest, egress bool) 
 	case n == 0:
 		return sgRule{}, ec2.ErrMissingParameter("CidrIpv4")
 	case n > 1:
-		return sgRule{}, errInvalidParameterCombination("Only one of CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupId may be specified.")
+		return sgRule{}, ec2.ErrInvalidParameterCombination("Only one of CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupId may be specified.")
 	}
 	rules, err := x.permission(p, egress)
 	if err != nil {

@@ -474,7 +474,7 @@ func (s *Service) checkVpcRoom(t *txn, c Caller) error {
 		return err
 	}
 	if n >= limit {
-		return ec2.Errorf("VpcLimitExceeded", "The maximum number of VPCs has been reached.")
+		return ec2.ErrVpcLimitExceeded("The maximum number of VPCs has been reached.")
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in *ec2.CreateSubn
 	}
 	native := deref(in.Ipv6Native)
 	if native && in.CidrBlock != nil {
-		return nil, errInvalidParameterCombination("The parameter 'cidrBlock' may not be used in combination with 'ipv6Native'.")
+		return nil, ec2.ErrInvalidParameterCombination("The parameter 'cidrBlock' may not be used in combination with 'ipv6Native'.")
 	}
 	if native && in.Ipv6CidrBlock == nil {
 		return nil, ec2.ErrMissingParameter("Ipv6CidrBlock")
@@ -50,7 +50,7 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in *ec2.CreateSubn
 		}
 	}
 	if in.AvailabilityZone != nil && in.AvailabilityZoneId != nil {
-		return nil, errInvalidParameterCombination("The parameters 'availabilityZone' and 'availabilityZoneId' may not be used together.")
+		return nil, ec2.ErrInvalidParameterCombination("The parameters 'availabilityZone' and 'availabilityZoneId' may not be used together.")
 	}
 	zoneName, zoneID, err := subnetZone(c.Region, in.AvailabilityZone, in.AvailabilityZoneId)
 	if err != nil {
@@ -76,11 +76,11 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in *ec2.CreateSubn
 		}
 		if !native {
 			if !insideAny(cidr, vpc.CidrBlocks) {
-				return ec2.Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", *in.CidrBlock)
+				return ec2.ErrInvalidSubnetRange("The CIDR '%s' is invalid.", *in.CidrBlock)
 			}
 			for _, o := range siblings {
 				if o.Cidr.IsValid() && o.Cidr.Overlaps(cidr) {
-					return ec2.Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", *in.CidrBlock)
+					return ec2.ErrInvalidSubnetConflict("The CIDR '%s' conflicts with another subnet", *in.CidrBlock)
 				}
 			}
 		}
@@ -136,7 +136,7 @@ func parseSubnetCidr(s string) (netip.Prefix, error) {
 	}
 	p = p.Masked()
 	if p.Bits() < 16 || p.Bits() > 28 {
-		return netip.Prefix{}, ec2.Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", s)
+		return netip.Prefix{}, ec2.ErrInvalidSubnetRange("The CIDR '%s' is invalid.", s)
 	}
 	return p, nil
 }
@@ -149,7 +149,7 @@ func parseSubnetIpv6(s string) (netip.Prefix, error) {
 	}
 	p = p.Masked()
 	if p.Bits() != 64 {
-		return netip.Prefix{}, ec2.Errorf("InvalidSubnet.Range", "The IPv6 CIDR '%s' is invalid. Subnet IPv6 CIDR blocks must be /64.", s)
+		return netip.Prefix{}, ec2.ErrInvalidSubnetRange("The IPv6 CIDR '%s' is invalid. Subnet IPv6 CIDR blocks must be /64.", s)
 	}
 	return p, nil
 }
@@ -158,12 +158,12 @@ func parseSubnetIpv6(s string) (netip.Prefix, error) {
 // the other subnets' blocks.
 func checkSubnetIpv6(vpc *vpcRecord, siblings []*subnetRecord, v6 netip.Prefix, given string) error {
 	if !insideAny(v6, vpc.Ipv6Blocks) {
-		return ec2.Errorf("InvalidSubnet.Range", "The IPv6 CIDR '%s' is invalid.", given)
+		return ec2.ErrInvalidSubnetRange("The IPv6 CIDR '%s' is invalid.", given)
 	}
 	for _, o := range siblings {
 		for _, b := range o.Ipv6Blocks {
 			if b.Cidr.Overlaps(v6) {
-				return ec2.Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", given)
+				return ec2.ErrInvalidSubnetConflict("The CIDR '%s' conflicts with another subnet", given)
 			}
 		}
 	}
@@ -236,18 +236,17 @@ func vpcSubnets(t *txn, c Caller, vpcID string) ([]*subnetRecord, error) {
 	return out, nil
 }
 
-// subnetUserKinds are the kinds of resource that live in a subnet and keep it from being
-// deleted. A route table association does not: it goes with the subnet.
-var subnetUserKinds = []string{"eni", "nat", "vpce", "i"}
-
 // subnetInUse reports whether a resource of another kind is in the subnet.
 func subnetInUse(t *txn, c Caller, sn *subnetRecord) (bool, error) {
 	if sn.UsedAddresses > 0 {
 		return true, nil
 	}
 	found := false
-	for _, kind := range subnetUserKinds {
-		err := t.list(c.prefix(kind), func(key string, raw []byte) error {
+	for _, kind := range Kinds() {
+		if !kind.InSubnet {
+			continue
+		}
+		err := t.list(c.prefix(kind.Prefix), func(key string, raw []byte) error {
 			var r struct {
 				SubnetID  string   `json:"subnetId"`
 				SubnetIDs []string `json:"subnetIds"`
@@ -285,7 +284,7 @@ func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in *ec2.DeleteSubn
 			return err
 		}
 		if used {
-			return ec2.Errorf("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
+			return ec2.ErrDependencyViolation("The subnet '%s' has dependencies and cannot be deleted.", id)
 		}
 		if err := dissociateSubnetRouteTable(t, c, sn.VpcID, sn.ID); err != nil {
 			return err
@@ -319,7 +318,7 @@ func (sn *subnetRecord) cidrString() string {
 }
 
 func subnetArn(region, account, id string) string {
-	return "arn:aws:ec2:" + region + ":" + account + ":subnet/" + id
+	return arn(region, account, id)
 }
 
 // subnetFilters gives, for each filter DescribeSubnets documents, the subnet's values.
@@ -465,10 +464,10 @@ func (s *Service) ModifySubnetAttribute(ctx context.Context, c Caller, in *ec2.M
 		n++
 	}
 	if n != 1 {
-		return errInvalidParameterCombination("Only one attribute may be modified per request.")
+		return ec2.ErrInvalidParameterCombination("Only one attribute may be modified per request.")
 	}
 	if in.CustomerOwnedIpv4Pool != nil || in.EnableLniAtDeviceIndex != nil || len(changes) == 1 && changes[0].set == nil {
-		return ec2.Errorf("InvalidParameterCombination", "Customer-owned IP addresses and local network interfaces are only supported on Outpost subnets.")
+		return ec2.ErrInvalidParameterCombination("Customer-owned IP addresses and local network interfaces are only supported on Outpost subnets.")
 	}
 	hostnameType := deref(in.PrivateDnsHostnameTypeOnLaunch)
 	if in.PrivateDnsHostnameTypeOnLaunch != nil && hostnameType != "ip-name" && hostnameType != "resource-name" {
@@ -518,7 +517,7 @@ func (s *Service) AssociateSubnetCidrBlock(ctx context.Context, c Caller, in *ec
 			return err
 		}
 		if len(sn.Ipv6Blocks) > 0 {
-			return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: 1", sn.ID)
+			return ec2.ErrCidrLimitExceeded("This network '%s' has met its maximum number of allowed CIDRs: 1", sn.ID)
 		}
 		vpc, _, err := childOf(t, c, sn.VpcID)
 		if err != nil {
@@ -561,7 +560,7 @@ func (s *Service) DisassociateSubnetCidrBlock(ctx context.Context, c Caller, in 
 					continue
 				}
 				if sn.Ipv6Native {
-					return ec2.Errorf("OperationNotPermitted", "The IPv6 CIDR block of the IPv6-only subnet '%s' may not be disassociated.", sn.ID)
+					return ec2.ErrOperationNotPermitted("The IPv6 CIDR block of the IPv6-only subnet '%s' may not be disassociated.", sn.ID)
 				}
 				if err := bumpChildren(t, c, sn.VpcID); err != nil {
 					return err
@@ -572,7 +571,7 @@ func (s *Service) DisassociateSubnetCidrBlock(ctx context.Context, c Caller, in 
 				return t.put(c.key(sn.ID), sn)
 			}
 		}
-		return ec2.Errorf("InvalidSubnetCidrBlockAssociationID.NotFound", "The subnet CIDR block with association ID '%s' does not exist", assocID)
+		return ec2.ErrInvalidSubnetCidrBlockAssociationIDNotFound("The subnet CIDR block with association ID '%s' does not exist", assocID)
 	})
 	if err != nil {
 		return nil, err

@@ -41,29 +41,6 @@ func ptr[T any](v T) *T { return &v }
 // maxTags is AWS's limit of user tags per resource.
 const maxTags = 50
 
-// taggableKinds maps the ID prefix of every resource that CreateTags accepts to its
-// resource type, as DescribeTags names it.
-var taggableKinds = map[string]string{
-	"vpc":      "vpc",
-	"subnet":   "subnet",
-	"rtb":      "route-table",
-	"igw":      "internet-gateway",
-	"eigw":     "egress-only-internet-gateway",
-	"acl":      "network-acl",
-	"sg":       "security-group",
-	"dopt":     "dhcp-options",
-	"i":        "instance",
-	"eni":      "network-interface",
-	"eipalloc": "elastic-ip",
-	"pcx":      "vpc-peering-connection",
-	"pl":       "prefix-list",
-	"nat":      "natgateway",
-	"nip":      "network-insights-path",
-	"nia":      "network-insights-analysis",
-	"nis":      "network-insights-access-scope",
-	"nisa":     "network-insights-access-scope-analysis",
-}
-
 func validateTag(key, value string) error {
 	switch {
 	case key == "":
@@ -102,7 +79,7 @@ func tagsOnCreate(specs []ec2.TagSpecification, resourceType string) (map[string
 		}
 	}
 	if len(tags) > maxTags {
-		return nil, ec2.Errorf("TagLimitExceeded", "The maximum number of tags for a resource is %d.", maxTags)
+		return nil, ec2.ErrTagLimitExceeded("The maximum number of tags for a resource is %d.", maxTags)
 	}
 	return tags, nil
 }
@@ -173,8 +150,8 @@ func (s *Service) DeleteTags(ctx context.Context, c Caller, in *ec2.DeleteTagsRe
 // editTags changes the tags of any kind of resource: it rewrites only the "tags" member of
 // the stored record, so it needs no knowledge of the record's type.
 func editTags(t *txn, c Caller, id string, edit func(map[string]string)) error {
-	if _, ok := taggableKinds[kindOf(id)]; !ok {
-		return ec2.Errorf("InvalidID", "The ID '%s' is not valid", id)
+	if _, ok := taggable(kindOf(id)); !ok {
+		return ec2.ErrInvalidID("The ID '%s' is not valid", id)
 	}
 	var rec map[string]json.RawMessage
 	ok, err := t.get(c.key(id), &rec)
@@ -192,7 +169,7 @@ func editTags(t *txn, c Caller, id string, edit func(map[string]string)) error {
 	}
 	edit(tags)
 	if len(tags) > maxTags {
-		return ec2.Errorf("TagLimitExceeded", "The maximum number of tags for a resource is %d.", maxTags)
+		return ec2.ErrTagLimitExceeded("The maximum number of tags for a resource is %d.", maxTags)
 	}
 	raw, err := json.Marshal(tags)
 	if err != nil {
@@ -212,8 +189,12 @@ func (s *Service) DescribeTags(ctx context.Context, c Caller, in *ec2.DescribeTa
 	}
 	var all []ec2.TagDescription
 	err := s.view(ctx, func(t *txn) error {
-		for kind, rtype := range taggableKinds {
-			err := t.list(c.prefix(kind), func(key string, raw []byte) error {
+		for _, kind := range Kinds() {
+			rtype := kind.ResourceType
+			if rtype == "" {
+				continue
+			}
+			err := t.list(c.prefix(kind.Prefix), func(key string, raw []byte) error {
 				var m meta
 				if err := json.Unmarshal(raw, &m); err != nil {
 					return err

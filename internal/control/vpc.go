@@ -20,7 +20,7 @@ func (s *Service) CreateVpc(ctx context.Context, c Caller, in *ec2.CreateVpcRequ
 		return nil, ec2.ErrMissingParameter("CidrBlock")
 	}
 	if in.Ipv4IpamPoolId != nil || in.Ipv6IpamPoolId != nil || in.Ipv6Pool != nil {
-		return nil, ec2.Errorf("InvalidParameterValue", "IPAM and BYOIP pools are not supported")
+		return nil, ec2.ErrInvalidParameterValue("IPAM and BYOIP pools are not supported")
 	}
 	cidr, err := parseVpcCidr(deref(in.CidrBlock))
 	if err != nil {
@@ -113,11 +113,11 @@ func parseVpcCidr(s string) (netip.Prefix, error) {
 	}
 	p = p.Masked()
 	if p.Bits() < 16 || p.Bits() > 28 {
-		return netip.Prefix{}, ec2.Errorf("InvalidVpc.Range", "The CIDR '%s' is invalid.", s)
+		return netip.Prefix{}, ec2.ErrInvalidVpcRange("The CIDR '%s' is invalid.", s)
 	}
 	for _, r := range reservedVpcRanges {
 		if r.Overlaps(p) {
-			return netip.Prefix{}, ec2.Errorf("InvalidVpc.Range", "The CIDR '%s' is invalid.", s)
+			return netip.Prefix{}, ec2.ErrInvalidVpcRange("The CIDR '%s' is invalid.", s)
 		}
 	}
 	return p, nil
@@ -199,7 +199,7 @@ func (s *Service) DeleteVpc(ctx context.Context, c Caller, in *ec2.DeleteVpcRequ
 			return err
 		}
 		if deps {
-			return ec2.Errorf("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)
+			return ec2.ErrDependencyViolation("The vpc '%s' has dependencies and cannot be deleted.", id)
 		}
 		if err := s.deleteVpcPeerings(t, c, id); err != nil {
 			return err
@@ -387,7 +387,7 @@ func (s *Service) ModifyVpcAttribute(ctx context.Context, c Caller, in *ec2.Modi
 		}
 	}
 	if len(changes) != 1 {
-		return errInvalidParameterCombination("Only one attribute may be modified per request.")
+		return ec2.ErrInvalidParameterCombination("Only one attribute may be modified per request.")
 	}
 	ch := changes[0]
 	if ch.val.Value == nil {
@@ -401,7 +401,7 @@ func (s *Service) ModifyVpcAttribute(ctx context.Context, c Caller, in *ec2.Modi
 		field, _ := vpcAttribute(vpc, ch.name)
 		*field = *ch.val.Value
 		if vpc.DNSHostnames && !vpc.DNSSupport {
-			return errInvalidParameterCombination("Cannot enable DNS hostnames without DNS support.")
+			return ec2.ErrInvalidParameterCombination("Cannot enable DNS hostnames without DNS support.")
 		}
 		return t.put(c.key(vpc.ID), vpc)
 	})
@@ -435,7 +435,7 @@ func restrictedSecondary(primary, secondary netip.Prefix) bool {
 func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in *ec2.AssociateVpcCidrBlockRequest) (*ec2.AssociateVpcCidrBlockResult, error) {
 	wantV6 := deref(in.AmazonProvidedIpv6CidrBlock)
 	if in.CidrBlock != nil && wantV6 {
-		return nil, errInvalidParameterCombination("The parameter 'cidrBlock' may not be used in combination with 'amazonProvidedIpv6CidrBlock'.")
+		return nil, ec2.ErrInvalidParameterCombination("The parameter 'cidrBlock' may not be used in combination with 'amazonProvidedIpv6CidrBlock'.")
 	}
 	if in.CidrBlock == nil && !wantV6 {
 		if in.Ipv6CidrBlock != nil || in.Ipv6Pool != nil || in.Ipv4IpamPoolId != nil || in.Ipv6IpamPoolId != nil {
@@ -456,7 +456,7 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in *ec2.A
 		}
 		if wantV6 {
 			if len(vpc.Ipv6Blocks) >= maxVpcIpv6Blocks {
-				return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: %d", vpc.ID, maxVpcIpv6Blocks)
+				return ec2.ErrCidrLimitExceeded("This network '%s' has met its maximum number of allowed CIDRs: %d", vpc.ID, maxVpcIpv6Blocks)
 			}
 			block, err := s.amazonIpv6Block(t, c, 56)
 			if err != nil {
@@ -483,15 +483,15 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in *ec2.A
 			return err
 		}
 		if len(vpc.CidrBlocks) >= limit {
-			return ec2.Errorf("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: %d", vpc.ID, limit)
+			return ec2.ErrCidrLimitExceeded("This network '%s' has met its maximum number of allowed CIDRs: %d", vpc.ID, limit)
 		}
 		for _, b := range vpc.CidrBlocks {
 			if b.Cidr.Overlaps(cidr) {
-				return ec2.Errorf("InvalidVpc.Range", "The CIDR '%s' conflicts with another CIDR block of the VPC.", *in.CidrBlock)
+				return ec2.ErrInvalidVpcRange("The CIDR '%s' conflicts with another CIDR block of the VPC.", *in.CidrBlock)
 			}
 		}
 		if restrictedSecondary(vpc.CidrBlocks[0].Cidr, cidr) {
-			return ec2.Errorf("InvalidVpc.Range", "The CIDR '%s' is restricted. Use a CIDR from the same private address range as the current VPC CIDR, or use a publicly-routable CIDR.", *in.CidrBlock)
+			return ec2.ErrInvalidVpcRange("The CIDR '%s' is restricted. Use a CIDR from the same private address range as the current VPC CIDR, or use a publicly-routable CIDR.", *in.CidrBlock)
 		}
 		if err := checkCidrAgainstRoutes(t, c, vpc, cidr); err != nil {
 			return err
@@ -532,7 +532,7 @@ func (s *Service) DisassociateVpcCidrBlock(ctx context.Context, c Caller, in *ec
 					continue
 				}
 				if i == 0 {
-					return ec2.Errorf("OperationNotPermitted", "The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", assoc)
+					return ec2.ErrOperationNotPermitted("The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", assoc)
 				}
 				if err := checkBlockUnused(t, c, vpc, b.Cidr); err != nil {
 					return err
@@ -567,7 +567,7 @@ func (s *Service) DisassociateVpcCidrBlock(ctx context.Context, c Caller, in *ec
 				return t.put(c.key(vpc.ID), vpc)
 			}
 		}
-		return ec2.Errorf("InvalidVpcCidrBlockAssociationID.NotFound", "The vpc CIDR block association ID '%s' does not exist", assoc)
+		return ec2.ErrInvalidVpcCidrBlockAssociationIDNotFound("The vpc CIDR block association ID '%s' does not exist", assoc)
 	})
 	if err != nil {
 		return nil, err
@@ -590,7 +590,7 @@ func checkBlockUnused(t *txn, c Caller, vpc *vpcRecord, block netip.Prefix) erro
 			used = used || block.Overlaps(b.Cidr)
 		}
 		if used {
-			return ec2.Errorf("InvalidCidrBlock.InUse", "The vpc %s currently has a subnet within CIDR block %s", vpc.ID, block)
+			return ec2.ErrInvalidCidrBlockInUse("The vpc %s currently has a subnet within CIDR block %s", vpc.ID, block)
 		}
 	}
 	return nil
