@@ -98,7 +98,7 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, ec2.ErrInvalidRequest("The request body could not be read.")
 	}
 	if len(body) > maxBody {
-		return nil, &ec2.Error{Code: "RequestEntityTooLarge", Message: "The request is too large.", Status: http.StatusRequestEntityTooLarge}
+		return nil, errRequestTooLarge()
 	}
 	return body, nil
 }
@@ -122,4 +122,8 @@ func formParams(r *http.Request, body []byte) (url.Values, error) {
 // regionAllowed reports whether the server serves the region.
 func (s *Server) regionAllowed(region string) bool {
 	return slices.Contains(s.cfg.Regions, strings.TrimSpace(region))
+}
+
+func errRequestTooLarge() error {
+	return &ec2.Error{Code: "RequestEntityTooLarge", Message: "The request is too large.", Status: http.StatusRequestEntityTooLarge}
 }

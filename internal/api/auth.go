@@ -73,7 +73,7 @@ type sigV4 struct {
 	presigned                        bool
 }
 
-func authFailure(format string, args ...any) *ec2.Error {
+func errAuthFailure(format string, args ...any) *ec2.Error {
 	return &ec2.Error{Code: "AuthFailure", Message: fmt.Sprintf(format, args...), Status: http.StatusUnauthorized}
 }
 
@@ -85,7 +85,7 @@ func parseSigV4(r *http.Request, params url.Values) (*sigV4, *ec2.Error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		rest, ok := strings.CutPrefix(auth, "AWS4-HMAC-SHA256 ")
 		if !ok {
-			return nil, authFailure("AWS was not able to validate the provided access credentials")
+			return nil, errAuthFailure("AWS was not able to validate the provided access credentials")
 		}
 		for _, part := range strings.Split(rest, ",") {
 			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
@@ -109,11 +109,11 @@ func parseSigV4(r *http.Request, params url.Values) (*sigV4, *ec2.Error) {
 	} else {
 		// EC2 lists MissingAuthenticationToken among its common client errors; it comes
 		// with 401 like EC2's other authentication failures (AuthFailure).
-		return nil, &ec2.Error{Code: "MissingAuthenticationToken", Message: "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.", Status: http.StatusUnauthorized}
+		return nil, errMissingAuthenticationToken(http.StatusUnauthorized, "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.")
 	}
 	parts := strings.Split(credential, "/")
 	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" || signed == "" || sig.signature == "" {
-		return nil, authFailure("AWS was not able to validate the provided access credentials")
+		return nil, errAuthFailure("AWS was not able to validate the provided access credentials")
 	}
 	sig.accessKey, sig.date, sig.region, sig.service = parts[0], parts[1], parts[2], parts[3]
 	sig.signedHeaders = strings.Split(signed, ";")
@@ -147,10 +147,10 @@ func (s *Server) authenticate(r *http.Request, params url.Values, body []byte, s
 		return control.Caller{}, err
 	}
 	if sig.service != service {
-		return control.Caller{}, authFailure("Credential should be scoped to correct service: '%s'.", service)
+		return control.Caller{}, errAuthFailure("Credential should be scoped to correct service: '%s'.", service)
 	}
 	if !s.regionAllowed(sig.region) {
-		return control.Caller{}, authFailure("Credential should be scoped to a valid region, not '%s'.", sig.region)
+		return control.Caller{}, errAuthFailure("Credential should be scoped to a valid region, not '%s'.", sig.region)
 	}
 	caller := control.Caller{Account: s.cfg.DefaultAccount, Region: sig.region}
 	if s.cfg.Credentials == nil {
@@ -161,11 +161,11 @@ func (s *Server) authenticate(r *http.Request, params url.Values, body []byte, s
 	}
 	cred, ok := s.cfg.Credentials[sig.accessKey]
 	if !ok {
-		return control.Caller{}, authFailure("AWS was not able to validate the provided access credentials")
+		return control.Caller{}, errAuthFailure("AWS was not able to validate the provided access credentials")
 	}
 	when, perr := time.Parse("20060102T150405Z", sig.amzDate)
 	if perr != nil {
-		return control.Caller{}, authFailure("AWS was not able to validate the provided access credentials")
+		return control.Caller{}, errAuthFailure("AWS was not able to validate the provided access credentials")
 	}
 	// A signed request may be 15 minutes off either way; a presigned URL lives for its
 	// X-Amz-Expires seconds instead.
@@ -173,7 +173,7 @@ func (s *Server) authenticate(r *http.Request, params url.Values, body []byte, s
 	if sig.presigned {
 		exp, err := strconv.Atoi(params.Get("X-Amz-Expires"))
 		if err != nil || exp < 0 {
-			return control.Caller{}, authFailure("AWS was not able to validate the provided access credentials")
+			return control.Caller{}, errAuthFailure("AWS was not able to validate the provided access credentials")
 		}
 		limit = time.Duration(exp) * time.Second
 	}
@@ -181,7 +181,7 @@ func (s *Server) authenticate(r *http.Request, params url.Values, body []byte, s
 		return control.Caller{}, ec2.ErrRequestExpired("Request has expired.")
 	}
 	if !signatureMatches(cred.Secret, sig, r, body) {
-		return control.Caller{}, &ec2.Error{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}
+		return control.Caller{}, errSignatureDoesNotMatch("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
 	caller.Account = cred.Account
 	return caller, nil
@@ -315,11 +315,23 @@ func commonAuthError(err error) error {
 	}
 	switch {
 	case e.Code == "MissingAuthenticationToken":
-		return &ec2.Error{Code: e.Code, Message: e.Message, Status: http.StatusForbidden}
+		return errMissingAuthenticationToken(http.StatusForbidden, e.Message)
 	case e.Code == "AuthFailure" && strings.HasPrefix(e.Message, "Credential should be scoped"):
-		return &ec2.Error{Code: "SignatureDoesNotMatch", Message: e.Message, Status: http.StatusForbidden}
+		return errSignatureDoesNotMatch(e.Message)
 	case e.Code == "AuthFailure":
-		return &ec2.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+		return errInvalidClientTokenID()
 	}
 	return e
+}
+
+func errMissingAuthenticationToken(status int, msg string) *ec2.Error {
+	return &ec2.Error{Code: "MissingAuthenticationToken", Message: msg, Status: status}
+}
+
+func errSignatureDoesNotMatch(msg string) *ec2.Error {
+	return &ec2.Error{Code: "SignatureDoesNotMatch", Message: msg, Status: http.StatusForbidden}
+}
+
+func errInvalidClientTokenID() *ec2.Error {
+	return &ec2.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
 }

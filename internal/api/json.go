@@ -28,16 +28,16 @@ func (jsonProtocol) params(r *http.Request, _ []byte) (url.Values, error) {
 func (p jsonProtocol) operation(req *request) (string, error) {
 	prefix, op, ok := strings.Cut(req.http.Header.Get("X-Amz-Target"), ".")
 	if !ok || prefix != p.desc.TargetPrefix || op == "" {
-		return "", ec2.Errorf("UnknownOperationException", "")
+		return "", errUnknownOperation("")
 	}
 	return op, nil
 }
 
 func (jsonProtocol) unknownOperation(_ *request, op string, inModel bool) error {
 	if inModel {
-		return ec2.Errorf("UnknownOperationException", "The operation %s is not supported by vpcd yet.", op)
+		return errUnknownOperation("The operation %s is not supported by vpcd yet.", op)
 	}
-	return ec2.Errorf("UnknownOperationException", "")
+	return errUnknownOperation("")
 }
 
 // decode reads the body into in. An empty body is an empty input (the SDKs send "{}").
@@ -48,9 +48,9 @@ func (jsonProtocol) decode(req *request, _ string, in any) error {
 		if err := json.Unmarshal(req.body, in); err != nil {
 			var typeErr *json.UnmarshalTypeError
 			if errors.As(err, &typeErr) && typeErr.Field != "" {
-				return ec2.Errorf("SerializationException", "Unexpected value for member %s.", typeErr.Field)
+				return errSerialization("Unexpected value for member %s.", typeErr.Field)
 			}
-			return ec2.Errorf("SerializationException", "The request body is not a valid JSON object of the operation's input.")
+			return errSerialization("The request body is not a valid JSON object of the operation's input.")
 		}
 	}
 	return checkRequired(reflect.ValueOf(in).Elem(), "", "ValidationException")
@@ -83,4 +83,15 @@ func (p jsonProtocol) writeError(w http.ResponseWriter, _ *request, e *ec2.Error
 type jsonError struct {
 	Type    string `json:"__type"`
 	Message string `json:"message,omitempty"`
+}
+
+// The errors of AWS's JSON protocols that no service model lists: every awsJson service
+// answers them.
+
+func errUnknownOperation(format string, args ...any) error {
+	return ec2.Errorf("UnknownOperationException", format, args...)
+}
+
+func errSerialization(format string, args ...any) error {
+	return ec2.Errorf("SerializationException", format, args...)
 }

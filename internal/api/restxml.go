@@ -87,7 +87,7 @@ func (p restXMLProtocol) operation(req *request) (string, error) {
 			return r.op, nil
 		}
 	}
-	return "", &ec2.Error{Code: "UnknownOperationException", Message: fmt.Sprintf("No operation of %s matches %s %s.", p.desc.Name, req.http.Method, req.http.URL.Path), Status: http.StatusNotFound}
+	return "", errNoRestOperation("No operation of %s matches %s %s.", p.desc.Name, req.http.Method, req.http.URL.Path)
 }
 
 func (r restRoute) match(method string, segments []string, query url.Values) (map[string]string, bool) {
@@ -124,7 +124,7 @@ func (r restRoute) match(method string, segments []string, query url.Values) (ma
 }
 
 func (p restXMLProtocol) unknownOperation(req *request, op string, inModel bool) error {
-	return &ec2.Error{Code: "UnknownOperationException", Message: fmt.Sprintf("The operation %s is not supported by vpcd yet.", op), Status: http.StatusNotFound}
+	return errNoRestOperation("The operation %s is not supported by vpcd yet.", op)
 }
 
 // decode reads the XML body (its root element is the operation's input) and then the
@@ -208,4 +208,10 @@ func (p restXMLProtocol) writeResult(w http.ResponseWriter, req *request, out an
 
 func (p restXMLProtocol) writeError(w http.ResponseWriter, req *request, e *ec2.Error) {
 	writeXMLError(w, p.desc, req, e)
+}
+
+// errNoRestOperation: a path and method that no operation of the service has, or one vpcd
+// does not serve, answered 404 as AWS's REST front ends do.
+func errNoRestOperation(format string, args ...any) *ec2.Error {
+	return &ec2.Error{Code: "UnknownOperationException", Message: fmt.Sprintf(format, args...), Status: http.StatusNotFound}
 }

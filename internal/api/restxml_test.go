@@ -27,7 +27,7 @@ func zoneServer(t *testing.T) string {
 	}
 	api.Handle(s, "route53", "GetHostedZone", func(_ context.Context, _ control.Caller, in *route53.GetHostedZoneRequest) (*route53.GetHostedZoneResponse, error) {
 		if *in.Id != "Z1" {
-			return nil, ec2.ErrNoSuchHostedZone("No hosted zone found with ID: %s", *in.Id)
+			return nil, ec2.Errorf("NoSuchHostedZone", "No hosted zone found with ID: %s", *in.Id)
 		}
 		return &route53.GetHostedZoneResponse{HostedZone: zone("/hostedzone/Z1", "example.com.")}, nil
 	})

@@ -139,7 +139,7 @@ func TestAssociateAddress(t *testing.T) {
 	if err := s.view(ctx, func(t *txn) error {
 		found, err := t.get("public/us-east-1/"+autoIP, &holder)
 		if found {
-			err = ec2.ErrLeak("%s still held", autoIP)
+			err = ec2.Errorf("Leak", "%s still held", autoIP)
 		}
 		return err
 	}); err != nil {

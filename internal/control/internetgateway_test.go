@@ -68,7 +68,7 @@ func TestInternetGatewayAttachment(t *testing.T) {
 	}{
 		{"attach needs the gateway", func() error { return attach("", vpcA) }, "MissingParameter"},
 		{"attach needs the vpc", func() error { return attach(igw, "") }, "MissingParameter"},
-		{"attach malformed gateway", func() error { return attach("igw-zz", vpcA) }, "InvalidInternetGatewayID.Malformed"},
+		{"attach malformed gateway", func() error { return attach("igw-zz", vpcA) }, "InvalidInternetGatewayId.Malformed"},
 		{"attach unknown gateway", func() error { return attach("igw-0123456789abcdef0", vpcA) }, "InvalidInternetGatewayID.NotFound"},
 		{"attach to unknown vpc", func() error { return attach(igw, "vpc-0123456789abcdef0") }, "InvalidVpcID.NotFound"},
 		{"detach when not attached", func() error { return detach(igw, vpcA) }, "Gateway.NotAttached"},

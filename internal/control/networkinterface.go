@@ -554,7 +554,7 @@ func (s *Service) AttachNetworkInterface(ctx context.Context, c Caller, in *ec2.
 // interfaceByAttachment finds the caller's interface with the attachment.
 func interfaceByAttachment(t *txn, c Caller, attachmentID string) (*networkInterfaceRecord, error) {
 	if !validID(attachmentID, "eni-attach") {
-		return nil, ec2.ErrInvalidAttachmentIDMalformed("Invalid id: \"%s\" (expecting \"eni-attach-...\")", attachmentID)
+		return nil, ec2.ErrInvalidNetworkInterfaceAttachmentIdMalformed("Invalid id: \"%s\" (expecting \"eni-attach-...\")", attachmentID)
 	}
 	all, err := listAll[networkInterfaceRecord](t, c.prefix("eni"))
 	if err != nil {

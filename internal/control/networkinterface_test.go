@@ -71,7 +71,7 @@ func TestDescribeNetworkInterfacesFilters(t *testing.T) {
 	_, err := s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{NetworkInterfaceIds: []string{"eni-12345678"}})
 	wantCode(t, err, "InvalidNetworkInterfaceID.NotFound")
 	_, err = s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{NetworkInterfaceIds: []string{"eni-x"}})
-	wantCode(t, err, "InvalidNetworkInterfaceID.Malformed")
+	wantCode(t, err, "InvalidNetworkInterfaceId.Malformed")
 
 	// Termination deletes the interfaces marked delete-on-termination and detaches the others.
 	if _, err := s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{*a.InstanceId}}); err != nil {

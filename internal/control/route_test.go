@@ -73,7 +73,7 @@ func TestCreateRoute(t *testing.T) {
 		{"unknown vpc endpoint", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), VpcEndpointId: ptr("vpce-" + unknown)}), "InvalidVpcEndpointId.NotFound"},
 		{"unknown core network", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), CoreNetworkArn: ptr("arn:aws:networkmanager::123456789012:core-network/core-network-" + unknown)}), "InvalidParameterValue"},
 		{"unknown prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: ptr("pl-" + unknown), GatewayId: ptr(igw)}), "InvalidPrefixListID.NotFound"},
-		{"malformed prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: ptr("pl-zz"), GatewayId: ptr(igw)}), "InvalidPrefixListID.Malformed"},
+		{"malformed prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: ptr("pl-zz"), GatewayId: ptr(igw)}), "InvalidPrefixListId.Malformed"},
 		{"eigw takes ipv6 destinations only", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), EgressOnlyInternetGatewayId: ptr(eigw)}), "InvalidParameterValue"},
 		{"eigw of another vpc", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr(otherEigw)}), "InvalidParameterValue"},
 		{"unknown eigw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr("eigw-" + unknown)}), "InvalidGatewayID.NotFound"},

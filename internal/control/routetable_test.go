@@ -122,7 +122,7 @@ func TestDeleteRouteTable(t *testing.T) {
 		code string
 	}{
 		{"id required", del(""), "MissingParameter"},
-		{"malformed", del("rtb-zz"), "InvalidRouteTableID.Malformed"},
+		{"malformed", del("rtb-zz"), "InvalidRouteTableId.Malformed"},
 		{"unknown", del("rtb-0123456789abcdef0"), "InvalidRouteTableID.NotFound"},
 		{"main table", del(mainRtb), "DependencyViolation"},
 		{"table with a subnet", del(rtb), "DependencyViolation"},

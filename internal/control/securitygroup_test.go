@@ -163,7 +163,7 @@ func TestAuthorizeValidation(t *testing.T) {
 		{"referenced group in another vpc", fromGroup("tcp", 1, 1, elsewhere), "InvalidGroup.NotFound"},
 		{"referenced group of another account", ec2.IpPermission{IpProtocol: ptr("-1"), UserIdGroupPairs: []ec2.UserIdGroupPair{{GroupId: ptr(peer), UserId: ptr("210987654321")}}}, "InvalidGroup.NotFound"},
 		{"referenced group by name outside the default vpc", ec2.IpPermission{IpProtocol: ptr("-1"), UserIdGroupPairs: []ec2.UserIdGroupPair{{GroupName: ptr("b")}}}, "VPCIdNotSpecified"},
-		{"malformed prefix list", ec2.IpPermission{IpProtocol: ptr("-1"), PrefixListIds: []ec2.PrefixListId{{PrefixListId: ptr("pl-x")}}}, "InvalidPrefixListID.Malformed"},
+		{"malformed prefix list", ec2.IpPermission{IpProtocol: ptr("-1"), PrefixListIds: []ec2.PrefixListId{{PrefixListId: ptr("pl-x")}}}, "InvalidPrefixListId.Malformed"},
 		{"tcp range", proto("tcp", 0, 65535), ""},
 		{"icmp any type and code", proto("icmp", -1, -1), ""},
 		{"icmpv6 echo", ec2.IpPermission{IpProtocol: ptr("icmpv6"), FromPort: ptr(int32(128)), ToPort: ptr(int32(-1)), Ipv6Ranges: []ec2.Ipv6Range{{CidrIpv6: ptr("::/0")}}}, ""},

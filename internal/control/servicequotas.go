@@ -285,7 +285,7 @@ func quotaPage[T any](all []T, maxResults *int32, token *string) ([]T, *string, 
 	if token != nil {
 		i, err := strconv.Atoi(*token)
 		if err != nil || i < 0 || i > len(all) {
-			return nil, nil, ec2.Errorf("InvalidPaginationTokenException", "Invalid pagination token.")
+			return nil, nil, errInvalidPaginationToken()
 		}
 		from = i
 	}
@@ -477,4 +477,8 @@ func (s *Service) checkVpcRoom(t *txn, c Caller) error {
 		return ec2.ErrVpcLimitExceeded("The maximum number of VPCs has been reached.")
 	}
 	return nil
+}
+
+func errInvalidPaginationToken() error {
+	return ec2.Errorf("InvalidPaginationTokenException", "Invalid pagination token.")
 }

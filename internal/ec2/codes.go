@@ -72,8 +72,8 @@ func ErrInvalidAssociationIDNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAssociationID.NotFound", format, args...)
 }
 
-func ErrInvalidAttachmentIDMalformed(format string, args ...any) *Error {
-	return Errorf("InvalidAttachmentID.Malformed", format, args...)
+func ErrInvalidNetworkInterfaceAttachmentIdMalformed(format string, args ...any) *Error {
+	return Errorf("InvalidNetworkInterfaceAttachmentId.Malformed", format, args...)
 }
 
 func ErrInvalidAttachmentIDNotFound(format string, args ...any) *Error {
@@ -204,10 +204,6 @@ func ErrInvalidVpcRange(format string, args ...any) *Error {
 	return Errorf("InvalidVpc.Range", format, args...)
 }
 
-func ErrLeak(format string, args ...any) *Error {
-	return Errorf("Leak", format, args...)
-}
-
 func ErrMalformedQueryString(format string, args ...any) *Error {
 	return Errorf("MalformedQueryString", format, args...)
 }
@@ -242,10 +238,6 @@ func ErrNetworkAclEntryAlreadyExists(format string, args ...any) *Error {
 
 func ErrNetworkAclEntryLimitExceeded(format string, args ...any) *Error {
 	return Errorf("NetworkAclEntryLimitExceeded", format, args...)
-}
-
-func ErrNoSuchHostedZone(format string, args ...any) *Error {
-	return Errorf("NoSuchHostedZone", format, args...)
 }
 
 func ErrNoSuchVersion(format string, args ...any) *Error {
