@@ -421,4 +421,24 @@ func TestDifferentialRegressions(t *testing.T) {
 	if r := analyze(t, b.n, Query{Source: igw, Destination: open, DestinationIP: addr("198.51.100.15"), Protocol: 6, DestinationPort: 22}); !r.Reachable {
 		t.Errorf("from the internet to a public address: %v", codes(r))
 	}
+
+	// seed 1795482854547398455: a route sends a subnet's block to eth1 of the instance
+	// whose eth0 has the destination address. The instance takes a packet for any of its
+	// addresses on any of its interfaces: it was taken for an appliance that forwards the
+	// packet on, out of eth0 and back to eth1 by the route, in a loop.
+	b = newNet()
+	vpc = b.vpc("10.0.0.0/16")
+	snA, rtA, _ := b.subnet(vpc, "10.0.1.0/24")
+	snB, rtB, _ := b.subnet(vpc, "10.0.2.0/24")
+	client, _ := b.instance(snA, "10.0.1.10")
+	multi, _ := b.instance(snB, "10.0.2.10")
+	eth1 := b.id("eni")
+	b.n.Interfaces[eth1] = &model.Interface{ID: eth1, Subnet: snA, VPC: vpc, Instance: multi, DeviceIndex: 1, PrivateIPs: []netip.Addr{addr("10.0.1.20")}, Groups: []string{b.open}}
+	b.n.Instances[multi].Interfaces = append(b.n.Instances[multi].Interfaces, eth1)
+	b.route(rtA, "10.0.2.0/24", eth1)
+	b.route(rtB, "10.0.2.0/24", eth1)
+	r := analyze(t, b.n, Query{Source: client, Destination: multi, DestinationIP: addr("10.0.2.10"), Protocol: 6, DestinationPort: 22})
+	if last := r.Forward[len(r.Forward)-1]; !r.Reachable || last.ID != eth1 {
+		t.Errorf("to an instance's address through its other interface: %v, arrives at %s", codes(r), last.ID)
+	}
 }

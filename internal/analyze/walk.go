@@ -156,8 +156,11 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			continue
 		}
 		t.hop(Hop{Kind: KindInterface, ID: o.ID, VPC: o.VPC, Subnet: o.Subnet, Header: p})
-		if slices.Contains(o.PrivateIPs, p.Dst) {
-			return arrival{kind: KindInterface, id: o.ID, eni: o, pkt: p}
+		// An instance takes a packet for any of its addresses, whichever of its interfaces
+		// it comes in on (the weak host model of its OS): it is the destination then, not
+		// an appliance on the way.
+		if own := t.ix.ownAddress(o, p.Dst); own != nil {
+			return arrival{kind: KindInterface, id: own.ID, eni: own, pkt: p}
 		}
 		// An appliance (a firewall, a NAT instance) forwards what it receives for others,
 		// by its own routes: out of the interface on the destination's subnet, else the
