@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 	"vpcd/internal/store"
 )
@@ -20,14 +21,14 @@ func populateSubnets(b *testing.B, s *Service, n int) (vpcIDs []string, subnetID
 	ctx := context.Background()
 	var ops []store.Op
 	flush := func() {
-		if _, err := s.st.Commit(ctx, nil, ops); err != nil {
+		if _, err := s.Store.Commit(ctx, nil, ops); err != nil {
 			b.Fatal(err)
 		}
 		ops = ops[:0]
 	}
 	for i := 0; i < n; i++ {
 		if i%4096 == 0 {
-			out, err := s.CreateVpc(ctx, testCaller, &ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16")})
+			out, err := s.CreateVpc(ctx, testCaller, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/16")})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -35,8 +36,8 @@ func populateSubnets(b *testing.B, s *Service, n int) (vpcIDs []string, subnetID
 		}
 		j := i % 4096
 		cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, byte(j >> 4), byte(j&15) << 4}), 28)
-		sn := subnetRecord{
-			meta:               meta{ID: newID("subnet"), Owner: testCaller.Account, Tags: map[string]string{"Name": fmt.Sprintf("subnet-%d", i)}},
+		sn := kit.SubnetRecord{
+			Meta:               kit.Meta{ID: kit.NewID("subnet"), Owner: testCaller.Account, Tags: map[string]string{"Name": fmt.Sprintf("subnet-%d", i)}},
 			VpcID:              vpcIDs[len(vpcIDs)-1],
 			Cidr:               cidr,
 			AvailabilityZone:   "us-east-1a",
@@ -44,7 +45,7 @@ func populateSubnets(b *testing.B, s *Service, n int) (vpcIDs []string, subnetID
 			HostnameType:       "ip-name",
 		}
 		raw, _ := json.Marshal(sn)
-		ops = append(ops, store.Op{Key: testCaller.key(sn.ID), Value: raw})
+		ops = append(ops, store.Op{Key: testCaller.Key(sn.ID), Value: raw})
 		subnetIDs = append(subnetIDs, sn.ID)
 		if len(ops) == 5000 {
 			flush()
@@ -72,7 +73,7 @@ func BenchmarkDescribeSubnetsFiltered(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(fmt.Sprintf("subnet-id/%d", n), func(b *testing.B) {
-			in := &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: ptr("subnet-id"), Values: []string{subnets[n/2]}}}}
+			in := &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("subnet-id"), Values: []string{subnets[n/2]}}}}
 			for b.Loop() {
 				out, err := s.DescribeSubnets(ctx, testCaller, in)
 				if err != nil || len(out.Subnets) != 1 {
@@ -81,7 +82,7 @@ func BenchmarkDescribeSubnetsFiltered(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("tag/%d", n), func(b *testing.B) {
-			in := &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: ptr("tag:Name"), Values: []string{fmt.Sprintf("subnet-%d", n/2)}}}}
+			in := &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:Name"), Values: []string{fmt.Sprintf("subnet-%d", n/2)}}}}
 			for b.Loop() {
 				out, err := s.DescribeSubnets(ctx, testCaller, in)
 				if err != nil || len(out.Subnets) != 1 {
@@ -99,7 +100,7 @@ func BenchmarkDescribeSubnetsFiltered(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("vpc-id/%d", n), func(b *testing.B) {
 			// One VPC holds up to 4,096 of the subnets: the answer grows, not the search.
-			in := &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{vpcs[0]}}}, MaxResults: ptr(int32(5))}
+			in := &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{vpcs[0]}}}, MaxResults: kit.Ptr(int32(5))}
 			for b.Loop() {
 				if _, err := s.DescribeSubnets(ctx, testCaller, in); err != nil {
 					b.Fatal(err)
@@ -116,11 +117,11 @@ func BenchmarkWritesOneParent(b *testing.B) {
 	const writers = 16
 	cases := map[string]func(s *Service, vpc string, i int64) error{
 		"CreateSecurityGroup": func(s *Service, vpc string, i int64) error {
-			_, err := s.CreateSecurityGroup(context.Background(), testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr(fmt.Sprint("g-", i)), Description: ptr("bench")})
+			_, err := s.CreateSecurityGroup(context.Background(), testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr(fmt.Sprint("g-", i)), Description: kit.Ptr("bench")})
 			return err
 		},
 		"CreateTags": func(s *Service, vpc string, i int64) error {
-			return s.CreateTags(context.Background(), testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: ptr(fmt.Sprint("k-", i%40)), Value: ptr(fmt.Sprint(i))}}})
+			return s.CreateTags(context.Background(), testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: kit.Ptr(fmt.Sprint("k-", i%40)), Value: kit.Ptr(fmt.Sprint(i))}}})
 		},
 	}
 	for name, write := range cases {
@@ -134,7 +135,7 @@ func BenchmarkWritesOneParent(b *testing.B) {
 				b.Fatalf("%d groups: use -benchtime 2000x or less, AWS's quota is 2,500 per region", b.N)
 			}
 			s := New(st, Config{})
-			out, err := s.CreateVpc(context.Background(), testCaller, &ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16")})
+			out, err := s.CreateVpc(context.Background(), testCaller, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/16")})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -155,8 +156,8 @@ func BenchmarkWritesOneParent(b *testing.B) {
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 			b.ReportMetric(float64(failed.Load()), "errors")
-			if r := s.queues.rounds.Load(); r > 0 {
-				b.ReportMetric(float64(s.queues.written.Load())/float64(r), "writes/commit")
+			if r := s.Queues.Rounds.Load(); r > 0 {
+				b.ReportMetric(float64(s.Queues.Written.Load())/float64(r), "writes/commit")
 			}
 		})
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"vpcd/internal/control/kit"
+	"vpcd/internal/control/vpc"
 	"vpcd/internal/ec2"
 	"vpcd/internal/store"
 )
@@ -25,15 +27,15 @@ func TestCacheAgreesWithStore(t *testing.T) {
 	var subnets []string
 	values := []string{"a", "b", "c", "web-1", "web-2"}
 	slow := func(filters []ec2.Filter) []string {
-		match, err := compileFilters(filters, func(name string) bool { return subnetFilters(testCaller.Region)[name] != nil })
+		match, err := kit.CompileFilters(filters, func(name string) bool { return vpc.SubnetFilters(testCaller.Region)[name] != nil })
 		if err != nil {
 			t.Fatal(err)
 		}
 		var ids []string
-		err = s.view(ctx, func(tx *txn) error {
-			all, err := listAll[subnetRecord](tx, testCaller.prefix("subnet"))
+		err = s.View(ctx, func(tx *kit.Txn) error {
+			all, err := kit.ListAll[kit.SubnetRecord](tx, testCaller.Prefix("subnet"))
 			for _, sn := range all {
-				if match(func(n string) []string { return subnetFilters(testCaller.Region)[n](sn) }, sn.Tags) {
+				if match(func(n string) []string { return vpc.SubnetFilters(testCaller.Region)[n](sn) }, sn.Tags) {
 					ids = append(ids, sn.ID)
 				}
 			}
@@ -79,15 +81,15 @@ func TestCacheAgreesWithStore(t *testing.T) {
 		for n := rng.IntN(3); n > 0; n-- {
 			switch rng.IntN(4) {
 			case 0:
-				filters = append(filters, ec2.Filter{Name: ptr("vpc-id"), Values: []string{vpcs[rng.IntN(2)]}})
+				filters = append(filters, ec2.Filter{Name: kit.Ptr("vpc-id"), Values: []string{vpcs[rng.IntN(2)]}})
 			case 1:
-				filters = append(filters, ec2.Filter{Name: ptr("tag:" + values[rng.IntN(3)]), Values: []string{values[rng.IntN(len(values))], "web-*"}[:1+rng.IntN(2)]})
+				filters = append(filters, ec2.Filter{Name: kit.Ptr("tag:" + values[rng.IntN(3)]), Values: []string{values[rng.IntN(len(values))], "web-*"}[:1+rng.IntN(2)]})
 			case 2:
 				if len(subnets) > 0 {
-					filters = append(filters, ec2.Filter{Name: ptr("subnet-id"), Values: []string{subnets[rng.IntN(len(subnets))], "subnet-0123456789abcdef0"}})
+					filters = append(filters, ec2.Filter{Name: kit.Ptr("subnet-id"), Values: []string{subnets[rng.IntN(len(subnets))], "subnet-0123456789abcdef0"}})
 				}
 			case 3:
-				filters = append(filters, ec2.Filter{Name: ptr("tag-key"), Values: []string{values[rng.IntN(3)]}})
+				filters = append(filters, ec2.Filter{Name: kit.Ptr("tag-key"), Values: []string{values[rng.IntN(3)]}})
 			}
 		}
 		out, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{Filters: filters})
@@ -129,7 +131,7 @@ func TestTwoServicesOneStore(t *testing.T) {
 		}
 	}
 	tagged := func(s *Service, value string) []string {
-		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("tag:Name"), Values: []string{value}}}})
+		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:Name"), Values: []string{value}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +156,7 @@ func TestTwoServicesOneStore(t *testing.T) {
 		writer, reader := pair[0], pair[1]
 		vpc := *createVpc(t, writer, "10.0.0.0/16").VpcId
 		name := fmt.Sprint("shared-", i)
-		if err := writer.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: ptr("Name"), Value: &name}}}); err != nil {
+		if err := writer.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: &name}}}); err != nil {
 			t.Fatal(err)
 		}
 		if got := tagged(writer, name); !slices.Equal(got, []string{vpc}) {
@@ -179,7 +181,7 @@ func TestTwoServicesOneStore(t *testing.T) {
 		}
 		deadline := time.Now().Add(5 * time.Second)
 		for {
-			out, err := writer.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{vpc}}}})
+			out, err := writer.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{vpc}}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,22 +205,22 @@ func TestCacheRelistsAfterFallingBehind(t *testing.T) {
 	if _, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	s.cache.mu.Lock()
-	k := s.cache.kinds[testCaller.prefix("vpc")]
-	s.cache.mu.Unlock()
+	s.Cache.Mu.Lock()
+	k := s.Cache.Registry[testCaller.Prefix("vpc")]
+	s.Cache.Mu.Unlock()
 	// Hold the kind: the watch's reader blocks on the first VPC event, and the store
 	// drops its watch when the next commit overflows the buffer.
-	k.mu.Lock()
+	k.Mu.Lock()
 	put := func(n int) []string {
 		var ops []store.Op
 		var ids []string
 		for range n {
-			v := vpcRecord{meta: meta{ID: newID("vpc"), Owner: testCaller.Account}, CidrBlocks: []cidrAssociation{{ID: newID("vpc-cidr-assoc"), Cidr: netip.MustParsePrefix("10.0.0.0/16"), State: "associated"}}}
+			v := kit.VpcRecord{Meta: kit.Meta{ID: kit.NewID("vpc"), Owner: testCaller.Account}, CidrBlocks: []kit.CidrAssociation{{ID: kit.NewID("vpc-cidr-assoc"), Cidr: netip.MustParsePrefix("10.0.0.0/16"), State: "associated"}}}
 			raw, _ := json.Marshal(v)
-			ops = append(ops, store.Op{Key: testCaller.key(v.ID), Value: raw})
+			ops = append(ops, store.Op{Key: testCaller.Key(v.ID), Value: raw})
 			ids = append(ids, v.ID)
 		}
-		if _, err := s.st.Commit(ctx, nil, ops); err != nil {
+		if _, err := s.Store.Commit(ctx, nil, ops); err != nil {
 			t.Fatal(err)
 		}
 		return ids
@@ -226,7 +228,7 @@ func TestCacheRelistsAfterFallingBehind(t *testing.T) {
 	ids := put(1)
 	time.Sleep(20 * time.Millisecond) // let the reader take the first event and block
 	ids = append(ids, put(5000)...)
-	k.mu.Unlock()
+	k.Mu.Unlock()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{})

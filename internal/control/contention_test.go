@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 	"vpcd/internal/store"
 )
@@ -66,7 +67,7 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 	const n = 32
 	t.Run("tags on one VPC", func(t *testing.T) {
 		errs := concurrently(n, func(i int) error {
-			return s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: ptr(fmt.Sprint("k", i%40)), Value: ptr("v")}}})
+			return s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{vpc}, Tags: []ec2.Tag{{Key: kit.Ptr(fmt.Sprint("k", i%40)), Value: kit.Ptr("v")}}})
 		})
 		for _, err := range errs {
 			wantCode(t, err, "")
@@ -81,7 +82,7 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 	})
 	t.Run("security groups in one VPC", func(t *testing.T) {
 		errs := concurrently(n, func(i int) error {
-			_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr(fmt.Sprint("g", i)), Description: ptr("d")})
+			_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr(fmt.Sprint("g", i)), Description: kit.Ptr("d")})
 			return err
 		})
 		for _, err := range errs {
@@ -90,7 +91,7 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 	})
 	t.Run("one name: one creation wins", func(t *testing.T) {
 		errs := concurrently(n, func(i int) error {
-			_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr("same"), Description: ptr("d")})
+			_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr("same"), Description: kit.Ptr("d")})
 			return err
 		})
 		if won := successes(t, errs, "InvalidGroup.Duplicate"); won != 1 {
@@ -99,7 +100,7 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 	})
 	t.Run("subnets in one VPC", func(t *testing.T) {
 		errs := concurrently(n, func(i int) error {
-			_, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: &vpc, CidrBlock: ptr(fmt.Sprintf("10.0.%d.0/24", i))})
+			_, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: &vpc, CidrBlock: kit.Ptr(fmt.Sprintf("10.0.%d.0/24", i))})
 			return err
 		})
 		for _, err := range errs {
@@ -108,7 +109,7 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 	})
 	t.Run("overlapping subnets: one wins", func(t *testing.T) {
 		errs := concurrently(8, func(i int) error {
-			_, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: &vpc, CidrBlock: ptr(fmt.Sprintf("10.0.100.%d/28", 16*(i%2)))})
+			_, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: &vpc, CidrBlock: kit.Ptr(fmt.Sprintf("10.0.100.%d/28", 16*(i%2)))})
 			return err
 		})
 		if won := successes(t, errs, "InvalidSubnet.Conflict"); won != 2 {
@@ -124,7 +125,7 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 			if i%2 == 0 {
 				return s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: &old[i/2]})
 			}
-			_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr(fmt.Sprint("mixed-", i)), Description: ptr("d")})
+			_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr(fmt.Sprint("mixed-", i)), Description: kit.Ptr("d")})
 			return err
 		})
 		for _, err := range errs {
@@ -138,7 +139,7 @@ func TestConcurrentWritersAllSucceed(t *testing.T) {
 				if i == 0 {
 					return s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: &v})
 				}
-				_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &v, GroupName: ptr("x"), Description: ptr("d")})
+				_, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &v, GroupName: kit.Ptr("x"), Description: kit.Ptr("d")})
 				return err
 			})
 			switch {
@@ -166,7 +167,7 @@ func TestTransactionsCompareKeysNotListings(t *testing.T) {
 	ctx := context.Background()
 	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
 	for i := range 150 {
-		if _, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr(fmt.Sprint("g", i)), Description: ptr("d")}); err != nil {
+		if _, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr(fmt.Sprint("g", i)), Description: kit.Ptr("d")}); err != nil {
 			t.Fatal(err)
 		}
 		createSubnet(t, s, vpc, fmt.Sprintf("10.0.%d.0/24", i))
@@ -183,29 +184,29 @@ func TestLegacyVpcGetsItsKeys(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
-	if _, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr("web"), Description: ptr("d")}); err != nil {
+	if _, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr("web"), Description: kit.Ptr("d")}); err != nil {
 		t.Fatal(err)
 	}
 	// Remove the keys, as the previous version never wrote them.
-	kvs, _, err := s.st.List(ctx, testCaller.prefix("sg-name"))
+	kvs, _, err := s.Store.List(ctx, testCaller.Prefix("sg-name"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := []store.Op{{Key: childrenKey(testCaller, vpc), Delete: true}}
+	ops := []store.Op{{Key: kit.ChildrenKey(testCaller, vpc), Delete: true}}
 	for _, kv := range kvs {
 		ops = append(ops, store.Op{Key: kv.Key, Delete: true})
 	}
-	if _, err := s.st.Commit(ctx, nil, ops); err != nil {
+	if _, err := s.Store.Commit(ctx, nil, ops); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr("web"), Description: ptr("d")})
+	_, err = s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr("web"), Description: kit.Ptr("d")})
 	wantCode(t, err, "InvalidGroup.Duplicate")
-	_, err = s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr("default"), Description: ptr("d")})
+	_, err = s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr("default"), Description: kit.Ptr("d")})
 	wantCode(t, err, "InvalidGroup.Duplicate")
-	if _, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr("db"), Description: ptr("d")}); err != nil {
+	if _, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr("db"), Description: kit.Ptr("d")}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: ptr("web"), Description: ptr("d")})
+	_, err = s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{VpcId: &vpc, GroupName: kit.Ptr("web"), Description: kit.Ptr("d")})
 	wantCode(t, err, "InvalidGroup.Duplicate")
 }
 
@@ -217,19 +218,19 @@ func TestConflictRetriesUntilDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.Update(ctx, func(tx *kit.Txn) error {
 		var v int64
-		if _, err := tx.get("k", &v); err != nil {
+		if _, err := tx.Get("k", &v); err != nil {
 			return err
 		}
 		// Someone else writes k before every commit.
-		if _, err := s.st.Commit(context.Background(), nil, []store.Op{{Key: "k", Value: []byte("1")}}); err != nil {
+		if _, err := s.Store.Commit(context.Background(), nil, []store.Op{{Key: "k", Value: []byte("1")}}); err != nil {
 			return err
 		}
-		return tx.put("k", v+1)
+		return tx.Put("k", v+1)
 	})
-	if err != errStillConflicting {
-		t.Fatalf("error = %v, want %v", err, errStillConflicting)
+	if err != kit.ErrStillConflicting {
+		t.Fatalf("error = %v, want %v", err, kit.ErrStillConflicting)
 	}
 	if d := time.Since(start); d < 90*time.Millisecond {
 		t.Fatalf("gave up after %v, before the deadline", d)
@@ -241,11 +242,11 @@ func TestConflictRetriesUntilDeadline(t *testing.T) {
 func TestQueuedWritePanics(t *testing.T) {
 	s := newTestService(t)
 	errs := concurrently(8, func(i int) error {
-		return s.updateOn(context.Background(), "k", func(tx *txn) error {
+		return s.UpdateOn(context.Background(), "k", func(tx *kit.Txn) error {
 			if i == 3 {
 				panic("boom")
 			}
-			return tx.put(fmt.Sprint("key-", i), i)
+			return tx.Put(fmt.Sprint("key-", i), i)
 		})
 	})
 	for i, err := range errs {

@@ -6,13 +6,14 @@ import (
 	"sync"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
 // defaultVpcs lists the caller's default VPCs.
 func defaultVpcs(t *testing.T, s *Service, c Caller) []ec2.Vpc {
 	t.Helper()
-	out, err := s.DescribeVpcs(context.Background(), c, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("is-default"), Values: []string{"true"}}}})
+	out, err := s.DescribeVpcs(context.Background(), c, &ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("is-default"), Values: []string{"true"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +47,11 @@ func TestDefaultVpcLayout(t *testing.T) {
 			if *vpc.CidrBlock != "172.31.0.0/16" || !*vpc.IsDefault {
 				t.Errorf("default VPC %+v", vpc)
 			}
-			attr, err := s.DescribeVpcAttribute(ctx, c, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: ptr("enableDnsHostnames")})
+			attr, err := s.DescribeVpcAttribute(ctx, c, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: kit.Ptr("enableDnsHostnames")})
 			if err != nil || !*attr.EnableDnsHostnames.Value {
 				t.Errorf("enableDnsHostnames = %+v, %v", attr, err)
 			}
-			subnets, err := s.DescribeSubnets(ctx, c, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
+			subnets, err := s.DescribeSubnets(ctx, c, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,26 +65,26 @@ func TestDefaultVpcLayout(t *testing.T) {
 			for i, z := range tc.zones {
 				sn := byZone[z]
 				want := fmt.Sprintf("172.31.%d.0/20", 16*i)
-				if wantID := zonesOf(tc.region)[i].ID; deref(sn.AvailabilityZoneId) != wantID {
-					t.Errorf("zone %s: zone ID %s, want %s", z, deref(sn.AvailabilityZoneId), wantID)
+				if wantID := kit.ZonesOf(tc.region)[i].ID; kit.Deref(sn.AvailabilityZoneId) != wantID {
+					t.Errorf("zone %s: zone ID %s, want %s", z, kit.Deref(sn.AvailabilityZoneId), wantID)
 				}
 				if sn.CidrBlock == nil || *sn.CidrBlock != want || !*sn.DefaultForAz || !*sn.MapPublicIpOnLaunch || *sn.AvailableIpAddressCount != 4091 {
-					t.Errorf("zone %s: subnet %s default %v public %v, want %s default and public", z, deref(sn.CidrBlock), deref(sn.DefaultForAz), deref(sn.MapPublicIpOnLaunch), want)
+					t.Errorf("zone %s: subnet %s default %v public %v, want %s default and public", z, kit.Deref(sn.CidrBlock), kit.Deref(sn.DefaultForAz), kit.Deref(sn.MapPublicIpOnLaunch), want)
 				}
 			}
-			var igw *internetGatewayRecord
-			var main *routeTableRecord
-			err = s.view(ctx, func(tx *txn) error {
-				igws, err := listAll[internetGatewayRecord](tx, c.prefix("igw"))
+			var igw *kit.InternetGatewayRecord
+			var main *kit.RouteTableRecord
+			err = s.View(ctx, func(tx *kit.Txn) error {
+				igws, err := kit.ListAll[kit.InternetGatewayRecord](tx, c.Prefix("igw"))
 				if err != nil || len(igws) != 1 {
 					return fmt.Errorf("internet gateways %v: %v", igws, err)
 				}
 				igw = igws[0]
-				v, err := getVpc(tx, c, *vpc.VpcId)
+				v, err := kit.GetVpc(tx, c, *vpc.VpcId)
 				if err != nil {
 					return err
 				}
-				main, err = get[routeTableRecord](tx, c, "rtb", v.MainRouteTable)
+				main, err = kit.Get[kit.RouteTableRecord](tx, c, "rtb", v.MainRouteTable)
 				return err
 			})
 			if err != nil {
@@ -94,12 +95,12 @@ func TestDefaultVpcLayout(t *testing.T) {
 			}
 			found := false
 			for _, r := range main.Routes {
-				found = found || r.Destination == anyIPv4 && r.Target == igw.ID && r.Origin == "CreateRoute"
+				found = found || r.Destination == kit.AnyIPv4 && r.Target == igw.ID && r.Origin == "CreateRoute"
 			}
 			if !found {
 				t.Errorf("main route table has no 0.0.0.0/0 route to %s: %+v", igw.ID, main.Routes)
 			}
-			acls, err := s.DescribeNetworkAcls(ctx, c, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
+			acls, err := s.DescribeNetworkAcls(ctx, c, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
 			if err != nil || len(acls.NetworkAcls) != 1 || len(acls.NetworkAcls[0].Associations) != len(tc.zones) {
 				t.Errorf("default ACL associations: %+v %v", acls, err)
 			}
@@ -138,7 +139,7 @@ func TestEnsureDefaultVpcOnce(t *testing.T) {
 		}
 	}
 	// A fresh Service over the same store (a restart) does not create a second one.
-	s2 := New(s.st, Config{})
+	s2 := New(s.Store, Config{})
 	if err := s2.EnsureDefaultVpc(ctx, testCaller); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func deleteDefaultVpc(t *testing.T, s *Service, c Caller) {
 	t.Helper()
 	ctx := context.Background()
 	vpc := defaultVpcs(t, s, c)[0]
-	subnets, err := s.DescribeSubnets(ctx, c, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
+	subnets, err := s.DescribeSubnets(ctx, c, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,10 +163,10 @@ func deleteDefaultVpc(t *testing.T, s *Service, c Caller) {
 		}
 	}
 	// Detach and delete the gateway directly: the internet gateway actions live elsewhere.
-	err = s.update(ctx, func(tx *txn) error {
-		igws, err := listAll[internetGatewayRecord](tx, c.prefix("igw"))
+	err = s.Update(ctx, func(tx *kit.Txn) error {
+		igws, err := kit.ListAll[kit.InternetGatewayRecord](tx, c.Prefix("igw"))
 		for _, g := range igws {
-			tx.del(c.key(g.ID))
+			tx.Del(c.Key(g.ID))
 		}
 		return err
 	})
@@ -187,7 +188,7 @@ func TestDeletedDefaultVpcIsNotRecreated(t *testing.T) {
 	err := s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: vpc.VpcId})
 	wantCode(t, err, "DependencyViolation")
 	deleteDefaultVpc(t, s, testCaller)
-	for _, svc := range []*Service{s, New(s.st, Config{})} {
+	for _, svc := range []*Service{s, New(s.Store, Config{})} {
 		if err := svc.EnsureDefaultVpc(ctx, testCaller); err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +275,7 @@ func TestCreateDefaultSubnet(t *testing.T) {
 	}
 	vpc := defaultVpcs(t, s, testCaller)[0]
 	// Free the second /20 and zone b.
-	subnets, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: ptr("availability-zone"), Values: []string{"us-east-1b"}}}})
+	subnets, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("availability-zone"), Values: []string{"us-east-1b"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,12 +290,12 @@ func TestCreateDefaultSubnet(t *testing.T) {
 		code   string
 	}{
 		{"zone required", testCaller, ec2.CreateDefaultSubnetRequest{}, "", "MissingParameter"},
-		{"zone and zone id together", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: ptr("us-east-1b"), AvailabilityZoneId: ptr("use1-az2")}, "", "InvalidParameterCombination"},
-		{"unknown zone", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: ptr("us-east-1z")}, "", "InvalidParameterValue"},
-		{"no default vpc", noDefault, ec2.CreateDefaultSubnetRequest{AvailabilityZone: ptr("us-east-1a")}, "", "DefaultVpcDoesNotExist"},
-		{"zone already has one", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: ptr("us-east-1a")}, "", "DefaultSubnetAlreadyExistsInAvailabilityZone"},
-		{"takes the first free /20", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZoneId: ptr("use1-az2")}, "172.31.16.0/20", ""},
-		{"zone b has one again", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: ptr("us-east-1b")}, "", "DefaultSubnetAlreadyExistsInAvailabilityZone"},
+		{"zone and zone id together", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: kit.Ptr("us-east-1b"), AvailabilityZoneId: kit.Ptr("use1-az2")}, "", "InvalidParameterCombination"},
+		{"unknown zone", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: kit.Ptr("us-east-1z")}, "", "InvalidParameterValue"},
+		{"no default vpc", noDefault, ec2.CreateDefaultSubnetRequest{AvailabilityZone: kit.Ptr("us-east-1a")}, "", "DefaultVpcDoesNotExist"},
+		{"zone already has one", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: kit.Ptr("us-east-1a")}, "", "DefaultSubnetAlreadyExistsInAvailabilityZone"},
+		{"takes the first free /20", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZoneId: kit.Ptr("use1-az2")}, "172.31.16.0/20", ""},
+		{"zone b has one again", testCaller, ec2.CreateDefaultSubnetRequest{AvailabilityZone: kit.Ptr("us-east-1b")}, "", "DefaultSubnetAlreadyExistsInAvailabilityZone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.CreateDefaultSubnet(ctx, tc.caller, &tc.in)
@@ -309,20 +310,20 @@ func TestCreateDefaultSubnet(t *testing.T) {
 		})
 	}
 	// After the six zones' /20s, a new default subnet goes to the next free /20.
-	subnets, err = s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: ptr("availability-zone"), Values: []string{"us-east-1f"}}}})
+	subnets, err = s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("availability-zone"), Values: []string{"us-east-1f"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ModifySubnetAttribute(ctx, testCaller, &ec2.ModifySubnetAttributeRequest{SubnetId: subnets.Subnets[0].SubnetId, MapPublicIpOnLaunch: &ec2.AttributeBooleanValue{Value: ptr(false)}}); err != nil {
+	if err := s.ModifySubnetAttribute(ctx, testCaller, &ec2.ModifySubnetAttributeRequest{SubnetId: subnets.Subnets[0].SubnetId, MapPublicIpOnLaunch: &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: subnets.Subnets[0].SubnetId}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, CidrBlock: ptr("172.31.80.0/20")}); err != nil {
+	if _, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, CidrBlock: kit.Ptr("172.31.80.0/20")}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.CreateDefaultSubnet(ctx, testCaller, &ec2.CreateDefaultSubnetRequest{AvailabilityZone: ptr("us-east-1f")})
+	out, err := s.CreateDefaultSubnet(ctx, testCaller, &ec2.CreateDefaultSubnetRequest{AvailabilityZone: kit.Ptr("us-east-1f")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
 func dhcpConf(kv ...any) []ec2.NewDhcpConfiguration {
 	var out []ec2.NewDhcpConfiguration
 	for i := 0; i < len(kv); i += 2 {
-		out = append(out, ec2.NewDhcpConfiguration{Key: ptr(kv[i].(string)), Values: kv[i+1].([]string)})
+		out = append(out, ec2.NewDhcpConfiguration{Key: kit.Ptr(kv[i].(string)), Values: kv[i+1].([]string)})
 	}
 	return out
 }
@@ -70,10 +71,10 @@ func TestDescribeDhcpOptions(t *testing.T) {
 		filters []ec2.Filter
 		want    int
 	}{
-		{"by key", []ec2.Filter{{Name: ptr("key"), Values: []string{"domain-name-servers"}}}, 2},
-		{"by value", []ec2.Filter{{Name: ptr("value"), Values: []string{"10.0.0.10"}}}, 1},
-		{"by id", []ec2.Filter{{Name: ptr("dhcp-options-id"), Values: []string{id}}}, 1},
-		{"by owner", []ec2.Filter{{Name: ptr("owner-id"), Values: []string{testCaller.Account}}}, 2},
+		{"by key", []ec2.Filter{{Name: kit.Ptr("key"), Values: []string{"domain-name-servers"}}}, 2},
+		{"by value", []ec2.Filter{{Name: kit.Ptr("value"), Values: []string{"10.0.0.10"}}}, 1},
+		{"by id", []ec2.Filter{{Name: kit.Ptr("dhcp-options-id"), Values: []string{id}}}, 1},
+		{"by owner", []ec2.Filter{{Name: kit.Ptr("owner-id"), Values: []string{testCaller.Account}}}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.DescribeDhcpOptions(ctx, testCaller, &ec2.DescribeDhcpOptionsRequest{Filters: tc.filters})
@@ -92,10 +93,10 @@ func TestAssociateAndDeleteDhcpOptions(t *testing.T) {
 	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
 	id := createDhcpOptions(t, s, dhcpConf("domain-name", []string{"corp.example"}))
 	assoc := func(dopt string) error {
-		return s.AssociateDhcpOptions(ctx, testCaller, &ec2.AssociateDhcpOptionsRequest{DhcpOptionsId: ptr(dopt), VpcId: ptr(vpc)})
+		return s.AssociateDhcpOptions(ctx, testCaller, &ec2.AssociateDhcpOptionsRequest{DhcpOptionsId: kit.Ptr(dopt), VpcId: kit.Ptr(vpc)})
 	}
 	del := func(dopt string) error {
-		return s.DeleteDhcpOptions(ctx, testCaller, &ec2.DeleteDhcpOptionsRequest{DhcpOptionsId: ptr(dopt)})
+		return s.DeleteDhcpOptions(ctx, testCaller, &ec2.DeleteDhcpOptionsRequest{DhcpOptionsId: kit.Ptr(dopt)})
 	}
 	wantCode(t, assoc("dopt-0123456789abcdef0"), "InvalidDhcpOptionID.NotFound")
 	wantCode(t, assoc(id), "")

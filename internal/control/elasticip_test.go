@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -32,9 +33,9 @@ func TestAllocateAddressQuota(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	seen := map[string]bool{}
-	for range int(quotaElasticIPs.Default) {
+	for range int(kit.QuotaElasticIPs.Default) {
 		a := allocate(t, s)
-		if !validID(*a.AllocationId, "eipalloc") || *a.Domain != "vpc" || *a.PublicIpv4Pool != "amazon" || seen[*a.PublicIp] {
+		if !kit.ValidID(*a.AllocationId, "eipalloc") || *a.Domain != "vpc" || *a.PublicIpv4Pool != "amazon" || seen[*a.PublicIp] {
 			t.Errorf("AllocateAddress = %+v", a)
 		}
 		seen[*a.PublicIp] = true
@@ -47,23 +48,23 @@ func TestAllocateAddressQuota(t *testing.T) {
 	if err != nil || seen[*b.PublicIp] {
 		t.Errorf("other account: %+v, %v", b, err)
 	}
-	_, err = s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Domain: ptr("standard")})
+	_, err = s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Domain: kit.Ptr("standard")})
 	wantCode(t, err, "InvalidParameterValue")
 }
 
 func TestAllocateAddressRequests(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
-	a, err := s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Address: ptr("203.0.113.77"),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("elastic-ip"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("x")}}}}})
+	a, err := s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Address: kit.Ptr("203.0.113.77"),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("elastic-ip"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("x")}}}}})
 	if err != nil || *a.PublicIp != "203.0.113.77" {
 		t.Fatalf("AllocateAddress 203.0.113.77 = %+v, %v", a, err)
 	}
-	_, err = s.AllocateAddress(ctx, Caller{Account: "210987654321", Region: "us-east-1"}, &ec2.AllocateAddressRequest{Address: ptr("203.0.113.77")})
+	_, err = s.AllocateAddress(ctx, Caller{Account: "210987654321", Region: "us-east-1"}, &ec2.AllocateAddressRequest{Address: kit.Ptr("203.0.113.77")})
 	wantCode(t, err, "InvalidAddress.NotFound")
-	_, err = s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Address: ptr("8.8.8.8")})
+	_, err = s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Address: kit.Ptr("8.8.8.8")})
 	wantCode(t, err, "InvalidAddress.NotFound")
-	_, err = s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("vpc")}}})
+	_, err = s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc")}}})
 	wantCode(t, err, "InvalidParameterValue")
 
 	if got := describeAddress(t, s, *a.AllocationId); got.Tags[0].Value == nil || *got.Tags[0].Value != "x" || got.AssociationId != nil {
@@ -75,7 +76,7 @@ func TestAllocateAddressRequests(t *testing.T) {
 	wantCode(t, err, "InvalidAllocationID.Malformed")
 	_, err = s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{PublicIps: []string{"203.0.113.78"}})
 	wantCode(t, err, "InvalidAddress.NotFound")
-	_, err = s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{Filters: []ec2.Filter{{Name: ptr("nope"), Values: []string{"x"}}}})
+	_, err = s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("nope"), Values: []string{"x"}}}})
 	wantCode(t, err, "InvalidParameterValue")
 
 	if err := s.ReleaseAddress(ctx, testCaller, &ec2.ReleaseAddressRequest{AllocationId: a.AllocationId}); err != nil {
@@ -84,7 +85,7 @@ func TestAllocateAddressRequests(t *testing.T) {
 	err = s.ReleaseAddress(ctx, testCaller, &ec2.ReleaseAddressRequest{AllocationId: a.AllocationId})
 	wantCode(t, err, "InvalidAllocationID.NotFound")
 	// A released address is free again, for any account.
-	if _, err := s.AllocateAddress(ctx, Caller{Account: "210987654321", Region: "us-east-1"}, &ec2.AllocateAddressRequest{Address: ptr("203.0.113.77")}); err != nil {
+	if _, err := s.AllocateAddress(ctx, Caller{Account: "210987654321", Region: "us-east-1"}, &ec2.AllocateAddressRequest{Address: kit.Ptr("203.0.113.77")}); err != nil {
 		t.Errorf("allocate a released address: %v", err)
 	}
 }
@@ -95,7 +96,7 @@ func TestAssociateAddress(t *testing.T) {
 	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	a := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) {
 		in.SubnetId = nil
-		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int32(0)), SubnetId: &subnetID, AssociatePublicIpAddress: ptr(true)}}
+		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: &subnetID, AssociatePublicIpAddress: kit.Ptr(true)}}
 	})
 	b := mustRun(t, s, subnetID)
 	eip := allocate(t, s)
@@ -111,19 +112,19 @@ func TestAssociateAddress(t *testing.T) {
 	_, err = associate(func(in *ec2.AssociateAddressRequest) {})
 	wantCode(t, err, "MissingParameter")
 	_, err = associate(func(in *ec2.AssociateAddressRequest) {
-		in.AllocationId = ptr("eipalloc-0123456789abcdef0")
+		in.AllocationId = kit.Ptr("eipalloc-0123456789abcdef0")
 		in.InstanceId = a.InstanceId
 	})
 	wantCode(t, err, "InvalidAllocationID.NotFound")
 	_, err = associate(func(in *ec2.AssociateAddressRequest) {
 		in.InstanceId = a.InstanceId
-		in.PrivateIpAddress = ptr("10.0.1.200")
+		in.PrivateIpAddress = kit.Ptr("10.0.1.200")
 	})
 	wantCode(t, err, "InvalidParameterValue")
 
 	autoIP := *describeInstance(t, s, *a.InstanceId).PublicIpAddress
 	first, err := associate(func(in *ec2.AssociateAddressRequest) { in.InstanceId = a.InstanceId })
-	if err != nil || !validID(*first.AssociationId, "eipassoc") {
+	if err != nil || !kit.ValidID(*first.AssociationId, "eipassoc") {
 		t.Fatalf("AssociateAddress = %+v, %v", first, err)
 	}
 	inst := describeInstance(t, s, *a.InstanceId)
@@ -135,9 +136,9 @@ func TestAssociateAddress(t *testing.T) {
 		t.Errorf("interface association %+v", as)
 	}
 	// The auto-assigned address went back to the pool.
-	var holder publicIPHolder
-	if err := s.view(ctx, func(t *txn) error {
-		found, err := t.get("public/us-east-1/"+autoIP, &holder)
+	var holder kit.PublicIPHolder
+	if err := s.View(ctx, func(t *kit.Txn) error {
+		found, err := t.Get("public/us-east-1/"+autoIP, &holder)
 		if found {
 			err = ec2.Errorf("Leak", "%s still held", autoIP)
 		}
@@ -146,14 +147,14 @@ func TestAssociateAddress(t *testing.T) {
 		t.Error(err)
 	}
 	got := describeAddress(t, s, *eip.AllocationId)
-	if deref(got.AssociationId) != *first.AssociationId || deref(got.InstanceId) != *a.InstanceId || deref(got.PrivateIpAddress) != *a.PrivateIpAddress ||
-		deref(got.NetworkInterfaceOwnerId) != testCaller.Account {
+	if kit.Deref(got.AssociationId) != *first.AssociationId || kit.Deref(got.InstanceId) != *a.InstanceId || kit.Deref(got.PrivateIpAddress) != *a.PrivateIpAddress ||
+		kit.Deref(got.NetworkInterfaceOwnerId) != testCaller.Account {
 		t.Errorf("DescribeAddresses after associate %+v", got)
 	}
 	for _, f := range []string{"association-id", "instance-id", "network-interface-id", "private-ip-address", "public-ip", "allocation-id", "domain"} {
 		want := map[string]string{"association-id": *first.AssociationId, "instance-id": *a.InstanceId, "network-interface-id": *a.NetworkInterfaces[0].NetworkInterfaceId,
 			"private-ip-address": *a.PrivateIpAddress, "public-ip": *eip.PublicIp, "allocation-id": *eip.AllocationId, "domain": "vpc"}[f]
-		out, err := s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{Filters: []ec2.Filter{{Name: ptr(f), Values: []string{want}}}})
+		out, err := s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{Filters: []ec2.Filter{{Name: kit.Ptr(f), Values: []string{want}}}})
 		if err != nil || len(out.Addresses) != 1 {
 			t.Errorf("filter %s=%s: %+v, %v", f, want, out, err)
 		}
@@ -168,24 +169,27 @@ func TestAssociateAddress(t *testing.T) {
 	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*a.InstanceId}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := deref(describeInstance(t, s, *a.InstanceId).PublicIpAddress); got != *eip.PublicIp {
+	if got := kit.Deref(describeInstance(t, s, *a.InstanceId).PublicIpAddress); got != *eip.PublicIp {
 		t.Errorf("stopped instance public address %q, want %s", got, *eip.PublicIp)
 	}
 
-	second, err := associate(func(in *ec2.AssociateAddressRequest) { in.InstanceId = b.InstanceId; in.AllowReassociation = ptr(true) })
+	second, err := associate(func(in *ec2.AssociateAddressRequest) {
+		in.InstanceId = b.InstanceId
+		in.AllowReassociation = kit.Ptr(true)
+	})
 	if err != nil || *second.AssociationId == *first.AssociationId {
 		t.Fatalf("reassociate: %+v, %v", second, err)
 	}
 	if got := describeInstance(t, s, *a.InstanceId).PublicIpAddress; got != nil {
 		t.Errorf("A keeps public address %s after the Elastic IP moved", *got)
 	}
-	if got := deref(describeInstance(t, s, *b.InstanceId).PublicIpAddress); got != *eip.PublicIp {
+	if got := kit.Deref(describeInstance(t, s, *b.InstanceId).PublicIpAddress); got != *eip.PublicIp {
 		t.Errorf("B public address %q, want %s", got, *eip.PublicIp)
 	}
 
 	err = s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{AssociationId: first.AssociationId})
 	wantCode(t, err, "InvalidAssociationID.NotFound")
-	err = s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{AssociationId: ptr("eipassoc-x")})
+	err = s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{AssociationId: kit.Ptr("eipassoc-x")})
 	wantCode(t, err, "InvalidAssociationID.Malformed")
 	if err := s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{AssociationId: second.AssociationId}); err != nil {
 		t.Fatal(err)
@@ -218,10 +222,10 @@ func TestAssociateAddressSecondaryAddress(t *testing.T) {
 	attachIgw(t, s, createIgw(t, s), vpcID)
 	a := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) {
 		in.SubnetId = nil
-		in.InstanceType = ptr("t3.medium")
+		in.InstanceType = kit.Ptr("t3.medium")
 		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{
-			{DeviceIndex: ptr(int32(0)), SubnetId: &subnetID, SecondaryPrivateIpAddressCount: ptr(int32(1))},
-			{DeviceIndex: ptr(int32(1)), SubnetId: &subnetID},
+			{DeviceIndex: kit.Ptr(int32(0)), SubnetId: &subnetID, SecondaryPrivateIpAddressCount: kit.Ptr(int32(1))},
+			{DeviceIndex: kit.Ptr(int32(1)), SubnetId: &subnetID},
 		}
 	})
 	eip := allocate(t, s)
@@ -255,30 +259,30 @@ func TestDescribeAddressesAttribute(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	a, b := allocate(t, s), allocate(t, s)
-	out, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{*b.AllocationId}, Attribute: ptr("domain-name")})
+	out, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{*b.AllocationId}, Attribute: kit.Ptr("domain-name")})
 	if err != nil || len(out.Addresses) != 1 {
 		t.Fatalf("DescribeAddressesAttribute %s = %+v, %v", *b.AllocationId, out, err)
 	}
-	if got := out.Addresses[0]; deref(got.AllocationId) != *b.AllocationId || deref(got.PublicIp) != *b.PublicIp || got.PtrRecord != nil || got.PtrRecordUpdate != nil {
+	if got := out.Addresses[0]; kit.Deref(got.AllocationId) != *b.AllocationId || kit.Deref(got.PublicIp) != *b.PublicIp || got.PtrRecord != nil || got.PtrRecordUpdate != nil {
 		t.Errorf("DescribeAddressesAttribute = %+v, want %s %s without a PTR record", got, *b.AllocationId, *b.PublicIp)
 	}
-	all, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{Attribute: ptr("domain-name")})
+	all, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{Attribute: kit.Ptr("domain-name")})
 	if err != nil || len(all.Addresses) != 2 || all.NextToken != nil {
 		t.Fatalf("DescribeAddressesAttribute of all = %+v, %v", all, err)
 	}
-	page, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{MaxResults: ptr(int32(1))})
+	page, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{MaxResults: kit.Ptr(int32(1))})
 	if err != nil || len(page.Addresses) != 1 || page.NextToken == nil {
 		t.Fatalf("first page = %+v, %v", page, err)
 	}
-	rest, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{MaxResults: ptr(int32(1)), NextToken: page.NextToken})
-	if err != nil || len(rest.Addresses) != 1 || deref(rest.Addresses[0].AllocationId) == deref(page.Addresses[0].AllocationId) {
+	rest, err := s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{MaxResults: kit.Ptr(int32(1)), NextToken: page.NextToken})
+	if err != nil || len(rest.Addresses) != 1 || kit.Deref(rest.Addresses[0].AllocationId) == kit.Deref(page.Addresses[0].AllocationId) {
 		t.Fatalf("second page = %+v, %v", rest, err)
 	}
 	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{"eipalloc-0123456789abcdef0"}})
 	wantCode(t, err, "InvalidAllocationID.NotFound")
 	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{"eipalloc-x"}})
 	wantCode(t, err, "InvalidAllocationID.Malformed")
-	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{Attribute: ptr("ptr-record")})
+	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{Attribute: kit.Ptr("ptr-record")})
 	wantCode(t, err, "InvalidParameterValue")
 	// Another account's addresses are not the caller's.
 	other := Caller{Account: "210987654321", Region: "us-east-1"}

@@ -8,14 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
 // run launches count instances of t2.micro into a subnet.
 func run(s *Service, subnetID string, count int32, mod ...func(*ec2.RunInstancesRequest)) (*ec2.Reservation, error) {
-	in := &ec2.RunInstancesRequest{ImageId: ptr("ami-12345678"), InstanceType: ptr("t2.micro"), MinCount: ptr(count), MaxCount: ptr(count)}
+	in := &ec2.RunInstancesRequest{ImageId: kit.Ptr("ami-12345678"), InstanceType: kit.Ptr("t2.micro"), MinCount: kit.Ptr(count), MaxCount: kit.Ptr(count)}
 	if subnetID != "" {
-		in.SubnetId = ptr(subnetID)
+		in.SubnetId = kit.Ptr(subnetID)
 	}
 	for _, m := range mod {
 		m(in)
@@ -57,11 +58,11 @@ func TestRunInstancesShape(t *testing.T) {
 	ctx := context.Background()
 	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	res, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) {
-		in.KeyName = ptr("k")
-		in.UserData = ptr(base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\necho hi\n")))
+		in.KeyName = kit.Ptr("k")
+		in.UserData = kit.Ptr(base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\necho hi\n")))
 		in.TagSpecifications = []ec2.TagSpecification{
-			{ResourceType: ptr("instance"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("web")}}},
-			{ResourceType: ptr("volume"), Tags: []ec2.Tag{{Key: ptr("v"), Value: ptr("1")}}},
+			{ResourceType: kit.Ptr("instance"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("web")}}},
+			{ResourceType: kit.Ptr("volume"), Tags: []ec2.Tag{{Key: kit.Ptr("v"), Value: kit.Ptr("1")}}},
 		}
 	})
 	if err != nil {
@@ -97,12 +98,12 @@ func TestRunInstancesShape(t *testing.T) {
 	if !strings.HasPrefix(*ni.MacAddress, "0a:") || len(*ni.MacAddress) != 17 || !*ni.SourceDestCheck {
 		t.Errorf("interface = %s %v", *ni.MacAddress, *ni.SourceDestCheck)
 	}
-	attr, err := s.DescribeInstanceAttribute(ctx, testCaller, &ec2.DescribeInstanceAttributeRequest{InstanceId: inst.InstanceId, Attribute: ptr("userData")})
+	attr, err := s.DescribeInstanceAttribute(ctx, testCaller, &ec2.DescribeInstanceAttributeRequest{InstanceId: inst.InstanceId, Attribute: kit.Ptr("userData")})
 	if err != nil || *attr.UserData.Value != base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\necho hi\n")) {
 		t.Errorf("user data = %v %+v", err, attr)
 	}
 	enis, err := s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{
-		Filters: []ec2.Filter{{Name: ptr("attachment.instance-id"), Values: []string{*inst.InstanceId}}},
+		Filters: []ec2.Filter{{Name: kit.Ptr("attachment.instance-id"), Values: []string{*inst.InstanceId}}},
 	})
 	if err != nil || len(enis.NetworkInterfaces) != 1 {
 		t.Fatalf("enis = %v %+v", err, enis)
@@ -122,7 +123,7 @@ func TestRunInstancesValidation(t *testing.T) {
 	s := newTestService(t)
 	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	other := createVpc(t, s, "10.1.0.0/16")
-	otherGroups, err := s.DescribeSecurityGroups(context.Background(), testCaller, &ec2.DescribeSecurityGroupsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*other.VpcId}}}})
+	otherGroups, err := s.DescribeSecurityGroups(context.Background(), testCaller, &ec2.DescribeSecurityGroupsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{*other.VpcId}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,12 +136,12 @@ func TestRunInstancesValidation(t *testing.T) {
 	}{
 		{"image required", func(in *ec2.RunInstancesRequest) { in.ImageId = nil }, "MissingParameter"},
 		{"min count required", func(in *ec2.RunInstancesRequest) { in.MinCount = nil }, "MissingParameter"},
-		{"min count positive", func(in *ec2.RunInstancesRequest) { in.MinCount = ptr(int32(0)) }, "InvalidParameterValue"},
-		{"max not below min", func(in *ec2.RunInstancesRequest) { in.MinCount, in.MaxCount = ptr(int32(3)), ptr(int32(2)) }, "InvalidParameterValue"},
-		{"unknown instance type", func(in *ec2.RunInstancesRequest) { in.InstanceType = ptr("t9.huge") }, "InvalidParameterValue"},
-		{"user data not base64", func(in *ec2.RunInstancesRequest) { in.UserData = ptr("%%%") }, "InvalidParameterValue"},
-		{"user data over 16 KB", func(in *ec2.RunInstancesRequest) { in.UserData = ptr(big) }, "InvalidParameterValue"},
-		{"subnet not found", func(in *ec2.RunInstancesRequest) { in.SubnetId = ptr("subnet-12345678") }, "InvalidSubnetID.NotFound"},
+		{"min count positive", func(in *ec2.RunInstancesRequest) { in.MinCount = kit.Ptr(int32(0)) }, "InvalidParameterValue"},
+		{"max not below min", func(in *ec2.RunInstancesRequest) { in.MinCount, in.MaxCount = kit.Ptr(int32(3)), kit.Ptr(int32(2)) }, "InvalidParameterValue"},
+		{"unknown instance type", func(in *ec2.RunInstancesRequest) { in.InstanceType = kit.Ptr("t9.huge") }, "InvalidParameterValue"},
+		{"user data not base64", func(in *ec2.RunInstancesRequest) { in.UserData = kit.Ptr("%%%") }, "InvalidParameterValue"},
+		{"user data over 16 KB", func(in *ec2.RunInstancesRequest) { in.UserData = kit.Ptr(big) }, "InvalidParameterValue"},
+		{"subnet not found", func(in *ec2.RunInstancesRequest) { in.SubnetId = kit.Ptr("subnet-12345678") }, "InvalidSubnetID.NotFound"},
 		{"group not found", func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{"sg-12345678"} }, "InvalidGroup.NotFound"},
 		{"group malformed", func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{"nope"} }, "InvalidGroupId.Malformed"},
 		{"group of another vpc", func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{foreignGroup} }, "InvalidParameter"},
@@ -149,26 +150,30 @@ func TestRunInstancesValidation(t *testing.T) {
 		}, "SecurityGroupsPerInterfaceLimitExceeded"},
 		{"group names with a subnet", func(in *ec2.RunInstancesRequest) { in.SecurityGroups = []string{"default"} }, "InvalidParameterCombination"},
 		{"interfaces with an instance subnet", func(in *ec2.RunInstancesRequest) {
-			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int32(0)), SubnetId: ptr(subnetID)}}
+			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: kit.Ptr(subnetID)}}
 		}, "InvalidParameterCombination"},
 		{"public address only on device 0", func(in *ec2.RunInstancesRequest) {
 			in.SubnetId = nil
 			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{
-				{DeviceIndex: ptr(int32(0)), SubnetId: ptr(subnetID)},
-				{DeviceIndex: ptr(int32(1)), SubnetId: ptr(subnetID), AssociatePublicIpAddress: ptr(true)},
+				{DeviceIndex: kit.Ptr(int32(0)), SubnetId: kit.Ptr(subnetID)},
+				{DeviceIndex: kit.Ptr(int32(1)), SubnetId: kit.Ptr(subnetID), AssociatePublicIpAddress: kit.Ptr(true)},
 			}
 		}, "InvalidParameterCombination"},
 		{"too many secondary addresses for the type", func(in *ec2.RunInstancesRequest) {
 			in.SubnetId = nil
-			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int32(0)), SubnetId: ptr(subnetID), SecondaryPrivateIpAddressCount: ptr(int32(2))}}
+			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: kit.Ptr(subnetID), SecondaryPrivateIpAddressCount: kit.Ptr(int32(2))}}
 		}, "PrivateIpAddressLimitExceeded"},
-		{"zone other than the subnet's", func(in *ec2.RunInstancesRequest) { in.Placement = &ec2.Placement{AvailabilityZone: ptr("us-east-1f")} }, "InvalidParameterValue"},
-		{"unknown zone", func(in *ec2.RunInstancesRequest) { in.Placement = &ec2.Placement{AvailabilityZone: ptr("us-east-1z")} }, "InvalidParameterValue"},
+		{"zone other than the subnet's", func(in *ec2.RunInstancesRequest) {
+			in.Placement = &ec2.Placement{AvailabilityZone: kit.Ptr("us-east-1f")}
+		}, "InvalidParameterValue"},
+		{"unknown zone", func(in *ec2.RunInstancesRequest) {
+			in.Placement = &ec2.Placement{AvailabilityZone: kit.Ptr("us-east-1z")}
+		}, "InvalidParameterValue"},
 		{"tags for another resource type", func(in *ec2.RunInstancesRequest) {
-			in.TagSpecifications = []ec2.TagSpecification{{ResourceType: ptr("vpc"), Tags: []ec2.Tag{{Key: ptr("a"), Value: ptr("b")}}}}
+			in.TagSpecifications = []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc"), Tags: []ec2.Tag{{Key: kit.Ptr("a"), Value: kit.Ptr("b")}}}}
 		}, "InvalidParameterValue"},
 		{"private address with several instances", func(in *ec2.RunInstancesRequest) {
-			in.PrivateIpAddress, in.MaxCount = ptr("10.0.1.50"), ptr(int32(2))
+			in.PrivateIpAddress, in.MaxCount = kit.Ptr("10.0.1.50"), kit.Ptr(int32(2))
 		}, "InvalidParameterCombination"},
 		{"no default vpc", func(in *ec2.RunInstancesRequest) { in.SubnetId = nil }, "VPCIdNotSpecified"},
 	} {
@@ -200,7 +205,7 @@ func TestPrivateAddressAllocation(t *testing.T) {
 		{"free address", "10.0.0.9", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) { in.PrivateIpAddress = ptr(tc.addr) })
+			res, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) { in.PrivateIpAddress = kit.Ptr(tc.addr) })
 			wantCode(t, err, tc.code)
 			if err == nil && *res.Instances[0].PrivateIpAddress != tc.addr {
 				t.Errorf("address = %s", *res.Instances[0].PrivateIpAddress)
@@ -226,7 +231,7 @@ func TestPrivateAddressAllocation(t *testing.T) {
 func TestRunInstancesMinMaxCount(t *testing.T) {
 	s := newTestService(t)
 	_, subnetID := vpcWithSubnet(t, s, "10.0.0.0/28")
-	res, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) { in.MinCount, in.MaxCount = ptr(int32(2)), ptr(int32(20)) })
+	res, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) { in.MinCount, in.MaxCount = kit.Ptr(int32(2)), kit.Ptr(int32(20)) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +248,7 @@ func TestRunInstancesMinMaxCount(t *testing.T) {
 // TestInstanceLimit: the quota counts vCPUs. The default type (m1.small) has one.
 func TestInstanceLimit(t *testing.T) {
 	s := newTestService(t)
-	s.quotaStart = map[string]float64{quotaStandardVcpus.key(): 5}
+	s.QuotaStart = map[string]float64{kit.QuotaStandardVcpus.Key(): 5}
 	_, subnetID := vpcWithSubnet(t, s, "10.0.0.0/24")
 	if _, err := run(s, subnetID, 5); err != nil {
 		t.Fatal(err)
@@ -365,10 +370,10 @@ func TestStopProtection(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
-	id := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) { in.DisableApiTermination = ptr(true) }).InstanceId
+	id := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) { in.DisableApiTermination = kit.Ptr(true) }).InstanceId
 	_, err := s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{*id}})
 	wantCode(t, err, "OperationNotPermitted")
-	err = s.ModifyInstanceAttribute(ctx, testCaller, &ec2.ModifyInstanceAttributeRequest{InstanceId: id, DisableApiTermination: &ec2.AttributeBooleanValue{Value: ptr(false)}})
+	err = s.ModifyInstanceAttribute(ctx, testCaller, &ec2.ModifyInstanceAttributeRequest{InstanceId: id, DisableApiTermination: &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}})
 	wantCode(t, err, "")
 	_, err = s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{*id}})
 	wantCode(t, err, "")
@@ -378,13 +383,13 @@ func TestPublicAddressReleasedOnStopAndNewOnStart(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
-	err := s.ModifyVpcAttribute(ctx, testCaller, &ec2.ModifyVpcAttributeRequest{VpcId: &vpcID, EnableDnsHostnames: &ec2.AttributeBooleanValue{Value: ptr(true)}})
+	err := s.ModifyVpcAttribute(ctx, testCaller, &ec2.ModifyVpcAttributeRequest{VpcId: &vpcID, EnableDnsHostnames: &ec2.AttributeBooleanValue{Value: kit.Ptr(true)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := *mustRun(t, s, "", func(in *ec2.RunInstancesRequest) {
 		in.SubnetId = nil
-		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int32(0)), SubnetId: &subnetID, AssociatePublicIpAddress: ptr(true)}}
+		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: &subnetID, AssociatePublicIpAddress: kit.Ptr(true)}}
 	}).InstanceId
 	first := describeInstance(t, s, id)
 	if first.PublicIpAddress == nil || !strings.HasPrefix(*first.PublicIpAddress, "198.51.100.") && !strings.HasPrefix(*first.PublicIpAddress, "203.0.113.") {
@@ -394,7 +399,7 @@ func TestPublicAddressReleasedOnStopAndNewOnStart(t *testing.T) {
 	if *first.PublicDnsName != wantDNS || *first.NetworkInterfaces[0].Association.IpOwnerId != "amazon" {
 		t.Errorf("public name = %s, want %s", *first.PublicDnsName, wantDNS)
 	}
-	byIP, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{Filters: []ec2.Filter{{Name: ptr("ip-address"), Values: []string{*first.PublicIpAddress}}}})
+	byIP, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("ip-address"), Values: []string{*first.PublicIpAddress}}}})
 	if err != nil || len(byIP.Reservations) != 1 {
 		t.Errorf("ip-address filter: %v %+v", err, byIP)
 	}
@@ -405,7 +410,7 @@ func TestPublicAddressReleasedOnStopAndNewOnStart(t *testing.T) {
 	if stopped.PublicIpAddress != nil || *stopped.PublicDnsName != "" {
 		t.Errorf("stopped instance kept %v", stopped.PublicIpAddress)
 	}
-	kv, found, err := s.st.Get(ctx, publicIPKey(testCaller.Region, mustAddr(*first.PublicIpAddress)))
+	kv, found, err := s.Store.Get(ctx, kit.PublicIPKey(testCaller.Region, mustAddr(*first.PublicIpAddress)))
 	if err != nil || found {
 		t.Errorf("released address still held: %v %v", kv, err)
 	}
@@ -431,7 +436,9 @@ func TestDefaultVpcLaunch(t *testing.T) {
 	if got.PublicIpAddress == nil || *got.PublicDnsName == "" {
 		t.Errorf("default subnets map public addresses: %v", got.PublicIpAddress)
 	}
-	inB := mustRun(t, s, "", func(in *ec2.RunInstancesRequest) { in.Placement = &ec2.Placement{AvailabilityZone: ptr("us-east-1b")} })
+	inB := mustRun(t, s, "", func(in *ec2.RunInstancesRequest) {
+		in.Placement = &ec2.Placement{AvailabilityZone: kit.Ptr("us-east-1b")}
+	})
 	if *inB.Placement.AvailabilityZone != "us-east-1b" {
 		t.Errorf("placement = %s", *inB.Placement.AvailabilityZone)
 	}
@@ -457,7 +464,7 @@ func TestTerminatedInstancesVisibleForAnHour(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	now := time.Now()
-	s.now = func() time.Time { return now }
+	s.Now = func() time.Time { return now }
 	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	id := *mustRun(t, s, subnetID).InstanceId
 	if _, err := s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{id}}); err != nil {
@@ -481,13 +488,16 @@ func TestDescribeInstancesFilters(t *testing.T) {
 	ctx := context.Background()
 	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	res, err := run(s, subnetID, 2, func(in *ec2.RunInstancesRequest) {
-		in.TagSpecifications = []ec2.TagSpecification{{ResourceType: ptr("instance"), Tags: []ec2.Tag{{Key: ptr("team"), Value: ptr("a")}}}}
+		in.TagSpecifications = []ec2.TagSpecification{{ResourceType: kit.Ptr("instance"), Tags: []ec2.Tag{{Key: kit.Ptr("team"), Value: kit.Ptr("a")}}}}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, b := res.Instances[0], res.Instances[1]
-	c := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) { in.InstanceType = ptr("t3.small"); in.ImageId = ptr("ami-other") })
+	c := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) {
+		in.InstanceType = kit.Ptr("t3.small")
+		in.ImageId = kit.Ptr("ami-other")
+	})
 	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*c.InstanceId}}); err != nil {
 		t.Fatal(err)
 	}
@@ -498,23 +508,23 @@ func TestDescribeInstancesFilters(t *testing.T) {
 		filter ec2.Filter
 		want   []string
 	}{
-		{"instance-id", ec2.Filter{Name: ptr("instance-id"), Values: []string{*b.InstanceId}}, []string{*b.InstanceId}},
-		{"instance-state-name", ec2.Filter{Name: ptr("instance-state-name"), Values: []string{"stopped"}}, []string{*c.InstanceId}},
-		{"instance-state-code", ec2.Filter{Name: ptr("instance-state-code"), Values: []string{"16"}}, all[:2]},
-		{"instance-type", ec2.Filter{Name: ptr("instance-type"), Values: []string{"t3.small"}}, []string{*c.InstanceId}},
-		{"image-id", ec2.Filter{Name: ptr("image-id"), Values: []string{"ami-1234*"}}, all[:2]},
-		{"subnet-id", ec2.Filter{Name: ptr("subnet-id"), Values: []string{subnetID}}, all},
-		{"vpc-id", ec2.Filter{Name: ptr("vpc-id"), Values: []string{vpcID}}, all},
-		{"private-ip-address", ec2.Filter{Name: ptr("private-ip-address"), Values: []string{*a.PrivateIpAddress}}, []string{*a.InstanceId}},
-		{"private-dns-name", ec2.Filter{Name: ptr("private-dns-name"), Values: []string{*b.PrivateDnsName}}, []string{*b.InstanceId}},
-		{"availability-zone", ec2.Filter{Name: ptr("availability-zone"), Values: []string{*a.Placement.AvailabilityZone}}, all},
-		{"network-interface id", ec2.Filter{Name: ptr("network-interface.network-interface-id"), Values: []string{*a.NetworkInterfaces[0].NetworkInterfaceId}}, []string{*a.InstanceId}},
-		{"instance.group-id", ec2.Filter{Name: ptr("instance.group-id"), Values: []string{group}}, all},
-		{"instance.group-name", ec2.Filter{Name: ptr("instance.group-name"), Values: []string{"default"}}, all},
-		{"reservation-id", ec2.Filter{Name: ptr("reservation-id"), Values: []string{*res.ReservationId}}, all[:2]},
-		{"owner-id", ec2.Filter{Name: ptr("owner-id"), Values: []string{testCaller.Account}}, all},
-		{"tag", ec2.Filter{Name: ptr("tag:team"), Values: []string{"a"}}, all[:2]},
-		{"no match", ec2.Filter{Name: ptr("ip-address"), Values: []string{"203.0.113.9"}}, nil},
+		{"instance-id", ec2.Filter{Name: kit.Ptr("instance-id"), Values: []string{*b.InstanceId}}, []string{*b.InstanceId}},
+		{"instance-state-name", ec2.Filter{Name: kit.Ptr("instance-state-name"), Values: []string{"stopped"}}, []string{*c.InstanceId}},
+		{"instance-state-code", ec2.Filter{Name: kit.Ptr("instance-state-code"), Values: []string{"16"}}, all[:2]},
+		{"instance-type", ec2.Filter{Name: kit.Ptr("instance-type"), Values: []string{"t3.small"}}, []string{*c.InstanceId}},
+		{"image-id", ec2.Filter{Name: kit.Ptr("image-id"), Values: []string{"ami-1234*"}}, all[:2]},
+		{"subnet-id", ec2.Filter{Name: kit.Ptr("subnet-id"), Values: []string{subnetID}}, all},
+		{"vpc-id", ec2.Filter{Name: kit.Ptr("vpc-id"), Values: []string{vpcID}}, all},
+		{"private-ip-address", ec2.Filter{Name: kit.Ptr("private-ip-address"), Values: []string{*a.PrivateIpAddress}}, []string{*a.InstanceId}},
+		{"private-dns-name", ec2.Filter{Name: kit.Ptr("private-dns-name"), Values: []string{*b.PrivateDnsName}}, []string{*b.InstanceId}},
+		{"availability-zone", ec2.Filter{Name: kit.Ptr("availability-zone"), Values: []string{*a.Placement.AvailabilityZone}}, all},
+		{"network-interface id", ec2.Filter{Name: kit.Ptr("network-interface.network-interface-id"), Values: []string{*a.NetworkInterfaces[0].NetworkInterfaceId}}, []string{*a.InstanceId}},
+		{"instance.group-id", ec2.Filter{Name: kit.Ptr("instance.group-id"), Values: []string{group}}, all},
+		{"instance.group-name", ec2.Filter{Name: kit.Ptr("instance.group-name"), Values: []string{"default"}}, all},
+		{"reservation-id", ec2.Filter{Name: kit.Ptr("reservation-id"), Values: []string{*res.ReservationId}}, all[:2]},
+		{"owner-id", ec2.Filter{Name: kit.Ptr("owner-id"), Values: []string{testCaller.Account}}, all},
+		{"tag", ec2.Filter{Name: kit.Ptr("tag:team"), Values: []string{"a"}}, all[:2]},
+		{"no match", ec2.Filter{Name: kit.Ptr("ip-address"), Values: []string{"203.0.113.9"}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{Filters: []ec2.Filter{tc.filter}})
@@ -532,13 +542,13 @@ func TestDescribeInstancesFilters(t *testing.T) {
 			}
 		})
 	}
-	_, err = s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{Filters: []ec2.Filter{{Name: ptr("bogus"), Values: []string{"x"}}}})
+	_, err = s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("bogus"), Values: []string{"x"}}}})
 	wantCode(t, err, "InvalidParameterValue")
 	out, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{})
 	if err != nil || len(out.Reservations) != 2 || len(out.Reservations[0].Instances)+len(out.Reservations[1].Instances) != 3 {
 		t.Errorf("reservations = %v %+v", err, out)
 	}
-	page, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{MaxResults: ptr(int32(5))})
+	page, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{MaxResults: kit.Ptr(int32(5))})
 	if err != nil || page.NextToken != nil {
 		t.Errorf("page = %v %+v", err, page)
 	}
@@ -549,7 +559,7 @@ func TestModifyInstanceAttribute(t *testing.T) {
 	ctx := context.Background()
 	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	other := createVpc(t, s, "10.9.0.0/16")
-	groups, err := s.DescribeSecurityGroups(ctx, testCaller, &ec2.DescribeSecurityGroupsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*other.VpcId}}}})
+	groups, err := s.DescribeSecurityGroups(ctx, testCaller, &ec2.DescribeSecurityGroupsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{*other.VpcId}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -559,14 +569,14 @@ func TestModifyInstanceAttribute(t *testing.T) {
 		in   ec2.ModifyInstanceAttributeRequest
 		code string
 	}{
-		{"instance type while running", ec2.ModifyInstanceAttributeRequest{InstanceType: &ec2.AttributeValue{Value: ptr("t3.micro")}}, "IncorrectInstanceState"},
+		{"instance type while running", ec2.ModifyInstanceAttributeRequest{InstanceType: &ec2.AttributeValue{Value: kit.Ptr("t3.micro")}}, "IncorrectInstanceState"},
 		{"user data while running", ec2.ModifyInstanceAttributeRequest{UserData: &ec2.BlobAttributeValue{Value: []byte("x")}}, "IncorrectInstanceState"},
-		{"two attributes", ec2.ModifyInstanceAttributeRequest{SourceDestCheck: &ec2.AttributeBooleanValue{Value: ptr(false)}, EbsOptimized: &ec2.AttributeBooleanValue{Value: ptr(true)}}, "InvalidParameterCombination"},
+		{"two attributes", ec2.ModifyInstanceAttributeRequest{SourceDestCheck: &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}, EbsOptimized: &ec2.AttributeBooleanValue{Value: kit.Ptr(true)}}, "InvalidParameterCombination"},
 		{"group of another vpc", ec2.ModifyInstanceAttributeRequest{Groups: []string{*groups.SecurityGroups[0].GroupId}}, "InvalidParameter"},
 		{"unknown group", ec2.ModifyInstanceAttributeRequest{Groups: []string{"sg-12345678"}}, "InvalidGroup.NotFound"},
-		{"unknown attribute", ec2.ModifyInstanceAttributeRequest{Attribute: ptr("color"), Value: ptr("red")}, "InvalidParameterValue"},
-		{"source dest check", ec2.ModifyInstanceAttributeRequest{SourceDestCheck: &ec2.AttributeBooleanValue{Value: ptr(false)}}, ""},
-		{"source dest check as attribute and value", ec2.ModifyInstanceAttributeRequest{Attribute: ptr("sourceDestCheck"), Value: ptr("false")}, ""},
+		{"unknown attribute", ec2.ModifyInstanceAttributeRequest{Attribute: kit.Ptr("color"), Value: kit.Ptr("red")}, "InvalidParameterValue"},
+		{"source dest check", ec2.ModifyInstanceAttributeRequest{SourceDestCheck: &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}}, ""},
+		{"source dest check as attribute and value", ec2.ModifyInstanceAttributeRequest{Attribute: kit.Ptr("sourceDestCheck"), Value: kit.Ptr("false")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.in.InstanceId = id
@@ -579,13 +589,13 @@ func TestModifyInstanceAttribute(t *testing.T) {
 	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*id}}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.ModifyInstanceAttribute(ctx, testCaller, &ec2.ModifyInstanceAttributeRequest{InstanceId: id, InstanceType: &ec2.AttributeValue{Value: ptr("t3.micro")}})
+	err = s.ModifyInstanceAttribute(ctx, testCaller, &ec2.ModifyInstanceAttributeRequest{InstanceId: id, InstanceType: &ec2.AttributeValue{Value: kit.Ptr("t3.micro")}})
 	wantCode(t, err, "")
-	attr, err := s.DescribeInstanceAttribute(ctx, testCaller, &ec2.DescribeInstanceAttributeRequest{InstanceId: id, Attribute: ptr("instanceType")})
+	attr, err := s.DescribeInstanceAttribute(ctx, testCaller, &ec2.DescribeInstanceAttributeRequest{InstanceId: id, Attribute: kit.Ptr("instanceType")})
 	if err != nil || *attr.InstanceType.Value != "t3.micro" {
 		t.Errorf("instance type = %v %+v", err, attr)
 	}
-	_, err = s.DescribeInstanceAttribute(ctx, testCaller, &ec2.DescribeInstanceAttributeRequest{InstanceId: id, Attribute: ptr("color")})
+	_, err = s.DescribeInstanceAttribute(ctx, testCaller, &ec2.DescribeInstanceAttributeRequest{InstanceId: id, Attribute: kit.Ptr("color")})
 	wantCode(t, err, "InvalidParameterValue")
 }
 
@@ -602,7 +612,7 @@ func TestDescribeInstanceStatus(t *testing.T) {
 	if err != nil || len(out.InstanceStatuses) != 1 || *out.InstanceStatuses[0].InstanceId != a || *out.InstanceStatuses[0].InstanceStatus.Status != "ok" {
 		t.Fatalf("running only: %v %+v", err, out)
 	}
-	out, err = s.DescribeInstanceStatus(ctx, testCaller, &ec2.DescribeInstanceStatusRequest{IncludeAllInstances: ptr(true)})
+	out, err = s.DescribeInstanceStatus(ctx, testCaller, &ec2.DescribeInstanceStatusRequest{IncludeAllInstances: kit.Ptr(true)})
 	if err != nil || len(out.InstanceStatuses) != 2 {
 		t.Fatalf("all: %v %+v", err, out)
 	}
@@ -617,14 +627,14 @@ func TestGetConsoleOutput(t *testing.T) {
 	if err != nil || out.Output != nil || out.Timestamp == nil {
 		t.Errorf("empty console: %v %+v", err, out)
 	}
-	_, err = s.GetConsoleOutput(ctx, testCaller, &ec2.GetConsoleOutputRequest{InstanceId: ptr("i-12345678")})
+	_, err = s.GetConsoleOutput(ctx, testCaller, &ec2.GetConsoleOutputRequest{InstanceId: kit.Ptr("i-12345678")})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 }
 
 func TestRunInstancesClientToken(t *testing.T) {
 	s := newTestService(t)
 	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
-	token := func(in *ec2.RunInstancesRequest) { in.ClientToken = ptr("tok-1") }
+	token := func(in *ec2.RunInstancesRequest) { in.ClientToken = kit.Ptr("tok-1") }
 	first, err := run(s, subnetID, 1, token)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -11,12 +12,12 @@ func TestInstanceCreditSpecifications(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	_, sn := vpcWithSubnet(t, s, "10.0.1.0/24")
-	t3 := *mustRun(t, s, sn, func(in *ec2.RunInstancesRequest) { in.InstanceType = ptr("t3.micro") }).InstanceId
+	t3 := *mustRun(t, s, sn, func(in *ec2.RunInstancesRequest) { in.InstanceType = kit.Ptr("t3.micro") }).InstanceId
 	t2 := *mustRun(t, s, sn, func(in *ec2.RunInstancesRequest) {
-		in.InstanceType = ptr("t2.micro")
-		in.CreditSpecification = &ec2.CreditSpecificationRequest{CpuCredits: ptr("unlimited")}
+		in.InstanceType = kit.Ptr("t2.micro")
+		in.CreditSpecification = &ec2.CreditSpecificationRequest{CpuCredits: kit.Ptr("unlimited")}
 	}).InstanceId
-	m5 := *mustRun(t, s, sn, func(in *ec2.RunInstancesRequest) { in.InstanceType = ptr("m5.large") }).InstanceId
+	m5 := *mustRun(t, s, sn, func(in *ec2.RunInstancesRequest) { in.InstanceType = kit.Ptr("m5.large") }).InstanceId
 	credits := func() map[string]string {
 		out, err := s.DescribeInstanceCreditSpecifications(ctx, testCaller, &ec2.DescribeInstanceCreditSpecificationsRequest{})
 		if err != nil {
@@ -32,7 +33,7 @@ func TestInstanceCreditSpecifications(t *testing.T) {
 		t.Errorf("credits %v: want t3 unlimited by default, t2 unlimited as launched, no m5", got)
 	}
 	out, err := s.ModifyInstanceCreditSpecification(ctx, testCaller, &ec2.ModifyInstanceCreditSpecificationRequest{InstanceCreditSpecifications: []ec2.InstanceCreditSpecificationRequest{
-		{InstanceId: ptr(t3), CpuCredits: ptr("standard")}, {InstanceId: ptr(m5), CpuCredits: ptr("standard")},
+		{InstanceId: kit.Ptr(t3), CpuCredits: kit.Ptr("standard")}, {InstanceId: kit.Ptr(m5), CpuCredits: kit.Ptr("standard")},
 	}})
 	if err != nil || len(out.SuccessfulInstanceCreditSpecifications) != 1 || len(out.UnsuccessfulInstanceCreditSpecifications) != 1 ||
 		*out.UnsuccessfulInstanceCreditSpecifications[0].Error.Code != "InvalidParameterCombination" {
@@ -42,8 +43,8 @@ func TestInstanceCreditSpecifications(t *testing.T) {
 		t.Errorf("t3 after modify: %v", got)
 	}
 	_, err = run(s, sn, 1, func(in *ec2.RunInstancesRequest) {
-		in.InstanceType = ptr("t3.micro")
-		in.CreditSpecification = &ec2.CreditSpecificationRequest{CpuCredits: ptr("boost")}
+		in.InstanceType = kit.Ptr("t3.micro")
+		in.CreditSpecification = &ec2.CreditSpecificationRequest{CpuCredits: kit.Ptr("boost")}
 	})
 	wantCode(t, err, "InvalidParameterValue")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -18,7 +19,7 @@ func createIgw(t *testing.T, s *Service) string {
 
 func attachIgw(t *testing.T, s *Service, igw, vpc string) {
 	t.Helper()
-	err := s.AttachInternetGateway(context.Background(), testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpc)})
+	err := s.AttachInternetGateway(context.Background(), testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpc)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,15 +37,15 @@ func describeIgw(t *testing.T, s *Service, id string) ec2.InternetGateway {
 func TestCreateInternetGateway(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
-	out, err := s.CreateInternetGateway(ctx, testCaller, &ec2.CreateInternetGatewayRequest{TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("internet-gateway"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("gw")}}}}})
+	out, err := s.CreateInternetGateway(ctx, testCaller, &ec2.CreateInternetGatewayRequest{TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("internet-gateway"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("gw")}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := out.InternetGateway
-	if !validID(*g.InternetGatewayId, "igw") || *g.OwnerId != testCaller.Account || len(g.Attachments) != 0 || len(g.Tags) != 1 || *g.Tags[0].Value != "gw" {
+	if !kit.ValidID(*g.InternetGatewayId, "igw") || *g.OwnerId != testCaller.Account || len(g.Attachments) != 0 || len(g.Tags) != 1 || *g.Tags[0].Value != "gw" {
 		t.Fatalf("created %+v", g)
 	}
-	_, err = s.CreateInternetGateway(ctx, testCaller, &ec2.CreateInternetGatewayRequest{TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("vpc")}}})
+	_, err = s.CreateInternetGateway(ctx, testCaller, &ec2.CreateInternetGatewayRequest{TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc")}}})
 	wantCode(t, err, "InvalidParameterValue")
 }
 
@@ -56,10 +57,10 @@ func TestInternetGatewayAttachment(t *testing.T) {
 	igw := createIgw(t, s)
 	other := createIgw(t, s)
 	attach := func(igw, vpc string) error {
-		return s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpc)})
+		return s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpc)})
 	}
 	detach := func(igw, vpc string) error {
-		return s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpc)})
+		return s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpc)})
 	}
 	for _, tc := range []struct {
 		name string
@@ -77,17 +78,17 @@ func TestInternetGatewayAttachment(t *testing.T) {
 		{"gateway already attached to another vpc", func() error { return attach(igw, vpcB) }, "Resource.AlreadyAssociated"},
 		{"vpc already has a gateway", func() error { return attach(other, vpcA) }, "InvalidParameterValue"},
 		{"delete while attached", func() error {
-			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: ptr(igw)})
+			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw)})
 		}, "DependencyViolation"},
 		{"detach from another vpc", func() error { return detach(igw, vpcB) }, "Gateway.NotAttached"},
 		{"detach", func() error { return detach(igw, vpcA) }, ""},
 		{"attach to another vpc after detach", func() error { return attach(igw, vpcB) }, ""},
 		{"detach again", func() error { return detach(igw, vpcB) }, ""},
 		{"delete detached", func() error {
-			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: ptr(igw)})
+			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw)})
 		}, ""},
 		{"delete deleted", func() error {
-			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: ptr(igw)})
+			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw)})
 		}, "InvalidInternetGatewayID.NotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.do(), tc.code) })
@@ -117,11 +118,11 @@ func TestDescribeInternetGatewaysFilters(t *testing.T) {
 		want    []string
 		code    string
 	}{
-		{"attachment.state", []ec2.Filter{{Name: ptr("attachment.state"), Values: []string{"available"}}}, []string{attached}, ""},
-		{"attachment.vpc-id", []ec2.Filter{{Name: ptr("attachment.vpc-id"), Values: []string{vpc}}}, []string{attached}, ""},
-		{"internet-gateway-id", []ec2.Filter{{Name: ptr("internet-gateway-id"), Values: []string{detached}}}, []string{detached}, ""},
-		{"owner-id", []ec2.Filter{{Name: ptr("owner-id"), Values: []string{testCaller.Account}}}, []string{attached, detached}, ""},
-		{"unknown filter", []ec2.Filter{{Name: ptr("state"), Values: []string{"x"}}}, nil, "InvalidParameterValue"},
+		{"attachment.state", []ec2.Filter{{Name: kit.Ptr("attachment.state"), Values: []string{"available"}}}, []string{attached}, ""},
+		{"attachment.vpc-id", []ec2.Filter{{Name: kit.Ptr("attachment.vpc-id"), Values: []string{vpc}}}, []string{attached}, ""},
+		{"internet-gateway-id", []ec2.Filter{{Name: kit.Ptr("internet-gateway-id"), Values: []string{detached}}}, []string{detached}, ""},
+		{"owner-id", []ec2.Filter{{Name: kit.Ptr("owner-id"), Values: []string{testCaller.Account}}}, []string{attached, detached}, ""},
+		{"unknown filter", []ec2.Filter{{Name: kit.Ptr("state"), Values: []string{"x"}}}, nil, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.DescribeInternetGateways(ctx, testCaller, &ec2.DescribeInternetGatewaysRequest{Filters: tc.filters})
@@ -163,14 +164,14 @@ func TestDeleteVpcWithGateways(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
-	deleteVpc := func() error { return s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: ptr(vpc)}) }
+	deleteVpc := func() error { return s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: kit.Ptr(vpc)}) }
 	igw := createIgw(t, s)
 	attachIgw(t, s, igw, vpc)
-	eigw, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpc)})
+	eigw, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpc)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rtb, err := s.CreateRouteTable(ctx, testCaller, &ec2.CreateRouteTableRequest{VpcId: ptr(vpc)})
+	rtb, err := s.CreateRouteTable(ctx, testCaller, &ec2.CreateRouteTableRequest{VpcId: kit.Ptr(vpc)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestDeleteVpcWithGateways(t *testing.T) {
 	}{
 		{"vpc with attached igw, eigw and route table", deleteVpc, "DependencyViolation"},
 		{"detach igw", func() error {
-			return s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpc)})
+			return s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpc)})
 		}, ""},
 		{"vpc with eigw and route table", deleteVpc, "DependencyViolation"},
 		{"delete eigw", func() error {
@@ -194,7 +195,7 @@ func TestDeleteVpcWithGateways(t *testing.T) {
 		}, ""},
 		{"empty vpc", deleteVpc, ""},
 		{"detached igw outlives the vpc", func() error {
-			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: ptr(igw)})
+			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw)})
 		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.do(), tc.code) })
@@ -213,27 +214,27 @@ func TestEgressOnlyInternetGateway(t *testing.T) {
 		wantCode(t, err, "MissingParameter")
 	})
 	t.Run("unknown vpc", func(t *testing.T) {
-		_, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr("vpc-0123456789abcdef0")})
+		_, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr("vpc-0123456789abcdef0")})
 		wantCode(t, err, "InvalidVpcID.NotFound")
 	})
 	t.Run("tag spec for another type", func(t *testing.T) {
-		_, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpc), TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("internet-gateway")}}})
+		_, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpc), TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("internet-gateway")}}})
 		wantCode(t, err, "InvalidParameterValue")
 	})
-	first, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpc), ClientToken: ptr("tok"),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("egress-only-internet-gateway"), Tags: []ec2.Tag{{Key: ptr("k"), Value: ptr("v")}}}}})
+	first, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpc), ClientToken: kit.Ptr("tok"),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("egress-only-internet-gateway"), Tags: []ec2.Tag{{Key: kit.Ptr("k"), Value: kit.Ptr("v")}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := first.EgressOnlyInternetGateway
 	id := *g.EgressOnlyInternetGatewayId
 	t.Run("attached at creation", func(t *testing.T) {
-		if !validID(id, "eigw") || len(g.Attachments) != 1 || *g.Attachments[0].State != "attached" || *g.Attachments[0].VpcId != vpc || len(g.Tags) != 1 {
+		if !kit.ValidID(id, "eigw") || len(g.Attachments) != 1 || *g.Attachments[0].State != "attached" || *g.Attachments[0].VpcId != vpc || len(g.Tags) != 1 {
 			t.Fatalf("created %+v", g)
 		}
 	})
 	t.Run("client token returns the same gateway", func(t *testing.T) {
-		again, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpc), ClientToken: ptr("tok")})
+		again, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpc), ClientToken: kit.Ptr("tok")})
 		wantCode(t, err, "")
 		if *again.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId != id {
 			t.Fatalf("token created another gateway")
@@ -241,11 +242,11 @@ func TestEgressOnlyInternetGateway(t *testing.T) {
 	})
 	t.Run("client token with other parameters", func(t *testing.T) {
 		other := *createVpc(t, s, "10.1.0.0/16").VpcId
-		_, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(other), ClientToken: ptr("tok")})
+		_, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(other), ClientToken: kit.Ptr("tok")})
 		wantCode(t, err, "IdempotentParameterMismatch")
 	})
 	for i := 0; i < 6; i++ {
-		if _, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpc)}); err != nil {
+		if _, err := create(ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpc)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -260,25 +261,25 @@ func TestEgressOnlyInternetGateway(t *testing.T) {
 		}
 	})
 	t.Run("describe by tag", func(t *testing.T) {
-		out, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{Filters: []ec2.Filter{{Name: ptr("tag:k"), Values: []string{"v"}}}})
+		out, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:k"), Values: []string{"v"}}}})
 		wantCode(t, err, "")
 		if len(out.EgressOnlyInternetGateways) != 1 {
 			t.Fatalf("got %d", len(out.EgressOnlyInternetGateways))
 		}
 	})
 	t.Run("undocumented filter", func(t *testing.T) {
-		_, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{vpc}}}})
+		_, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{vpc}}}})
 		wantCode(t, err, "InvalidParameterValue")
 	})
 	t.Run("max results above 255", func(t *testing.T) {
-		_, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{MaxResults: ptr(int32(256))})
+		_, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{MaxResults: kit.Ptr(int32(256))})
 		wantCode(t, err, "InvalidParameterValue")
 	})
 	t.Run("pages of 5", func(t *testing.T) {
 		seen := 0
 		var token *string
 		for {
-			out, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{MaxResults: ptr(int32(5)), NextToken: token})
+			out, err := describe(ec2.DescribeEgressOnlyInternetGatewaysRequest{MaxResults: kit.Ptr(int32(5)), NextToken: token})
 			wantCode(t, err, "")
 			seen += len(out.EgressOnlyInternetGateways)
 			if token = out.NextToken; token == nil {
@@ -290,7 +291,7 @@ func TestEgressOnlyInternetGateway(t *testing.T) {
 		}
 	})
 	t.Run("delete", func(t *testing.T) {
-		out, err := s.DeleteEgressOnlyInternetGateway(ctx, testCaller, &ec2.DeleteEgressOnlyInternetGatewayRequest{EgressOnlyInternetGatewayId: ptr(id)})
+		out, err := s.DeleteEgressOnlyInternetGateway(ctx, testCaller, &ec2.DeleteEgressOnlyInternetGatewayRequest{EgressOnlyInternetGatewayId: kit.Ptr(id)})
 		wantCode(t, err, "")
 		if !*out.ReturnCode {
 			t.Fatal("ReturnCode false")
@@ -306,7 +307,7 @@ func TestDetachRefusedWhilePublicAddressesMapped(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpc := createVpc(t, s, "10.0.0.0/16")
-	sub, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, CidrBlock: ptr("10.0.1.0/24")})
+	sub, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, CidrBlock: kit.Ptr("10.0.1.0/24")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,8 +317,8 @@ func TestDetachRefusedWhilePublicAddressesMapped(t *testing.T) {
 	}
 	igwID := igw.InternetGateway.InternetGatewayId
 	wantCode(t, s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: igwID, VpcId: vpc.VpcId}), "")
-	run, err := s.RunInstances(ctx, testCaller, &ec2.RunInstancesRequest{ImageId: ptr("ami-1"), MinCount: ptr(int32(1)), MaxCount: ptr(int32(1)),
-		NetworkInterfaces: []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int32(0)), SubnetId: sub.Subnet.SubnetId, AssociatePublicIpAddress: ptr(true)}}})
+	run, err := s.RunInstances(ctx, testCaller, &ec2.RunInstancesRequest{ImageId: kit.Ptr("ami-1"), MinCount: kit.Ptr(int32(1)), MaxCount: kit.Ptr(int32(1)),
+		NetworkInterfaces: []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: sub.Subnet.SubnetId, AssociatePublicIpAddress: kit.Ptr(true)}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -20,7 +21,7 @@ type natTestbed struct {
 func newNatTestbed(t *testing.T) *natTestbed {
 	s := newTestService(t)
 	tb := &natTestbed{s: s, clock: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	s.now = func() time.Time { return tb.clock }
+	s.Now = func() time.Time { return tb.clock }
 	tb.vpc, tb.subnet = vpcWithSubnet(t, s, "10.0.1.0/24")
 	attachIgw(t, s, createIgw(t, s), tb.vpc)
 	return tb
@@ -28,7 +29,7 @@ func newNatTestbed(t *testing.T) *natTestbed {
 
 func (tb *natTestbed) create(in *ec2.CreateNatGatewayRequest) (*ec2.NatGateway, error) {
 	if in.SubnetId == nil {
-		in.SubnetId = ptr(tb.subnet)
+		in.SubnetId = kit.Ptr(tb.subnet)
 	}
 	out, err := tb.s.CreateNatGateway(context.Background(), testCaller, in)
 	if err != nil {
@@ -58,52 +59,52 @@ func TestNatGatewayStates(t *testing.T) {
 	if *g.State != "pending" || *tb.describe(t, id).State != "pending" {
 		t.Errorf("a new gateway is %s, want pending", *g.State)
 	}
-	tb.clock = tb.clock.Add(natGatewayPending)
+	tb.clock = tb.clock.Add(kit.NatGatewayPending)
 	d := tb.describe(t, id)
 	if *d.State != "available" || *d.NatGatewayAddresses[0].Status != "succeeded" || *d.NatGatewayAddresses[0].PublicIp != *eip.PublicIp {
-		t.Errorf("after %v: %+v, want available with the Elastic IP", natGatewayPending, d)
+		t.Errorf("after %v: %+v, want available with the Elastic IP", kit.NatGatewayPending, d)
 	}
 	if a := describeAddress(t, tb.s, *eip.AllocationId); a.NetworkInterfaceId == nil || *a.NetworkInterfaceId != *d.NatGatewayAddresses[0].NetworkInterfaceId {
 		t.Errorf("the Elastic IP's association %+v, want the gateway's interface", a)
 	}
 
-	if err := tb.s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{id}, Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("egress")}}}); err != nil {
+	if err := tb.s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{id}, Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("egress")}}}); err != nil {
 		t.Errorf("CreateTags on a NAT gateway: %v", err)
 	} else if d := tb.describe(t, id); len(d.Tags) != 1 || *d.Tags[0].Value != "egress" {
 		t.Errorf("tags after CreateTags: %+v", d.Tags)
 	}
 	eni := *d.NatGatewayAddresses[0].NetworkInterfaceId
-	wantCode(t, tb.s.DeleteNetworkInterface(ctx, testCaller, &ec2.DeleteNetworkInterfaceRequest{NetworkInterfaceId: ptr(eni)}), "OperationNotPermitted")
-	wantCode(t, tb.s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: ptr(eni), Description: &ec2.AttributeValue{Value: ptr("x")}}), "OperationNotPermitted")
+	wantCode(t, tb.s.DeleteNetworkInterface(ctx, testCaller, &ec2.DeleteNetworkInterfaceRequest{NetworkInterfaceId: kit.Ptr(eni)}), "OperationNotPermitted")
+	wantCode(t, tb.s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: kit.Ptr(eni), Description: &ec2.AttributeValue{Value: kit.Ptr("x")}}), "OperationNotPermitted")
 	wantCode(t, tb.s.ReleaseAddress(ctx, testCaller, &ec2.ReleaseAddressRequest{AllocationId: eip.AllocationId}), "InvalidIPAddress.InUse")
 	wantCode(t, tb.s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{PublicIp: eip.PublicIp}), "OperationNotPermitted")
-	wantCode(t, tb.s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: ptr(tb.subnet)}), "DependencyViolation")
+	wantCode(t, tb.s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: kit.Ptr(tb.subnet)}), "DependencyViolation")
 
-	if _, err := tb.s.DeleteNatGateway(ctx, testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: ptr(id)}); err != nil {
+	if _, err := tb.s.DeleteNatGateway(ctx, testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: kit.Ptr(id)}); err != nil {
 		t.Fatal(err)
 	}
 	if d := tb.describe(t, id); *d.State != "deleting" || d.DeleteTime == nil {
 		t.Errorf("just deleted: %+v, want deleting with a delete time", d)
 	}
-	tb.clock = tb.clock.Add(natGatewayDeleting)
+	tb.clock = tb.clock.Add(kit.NatGatewayDeleting)
 	if d := tb.describe(t, id); *d.State != "deleted" {
 		t.Errorf("deleted gateway is %s", *d.State)
 	}
-	if _, err := tb.s.DeleteNatGateway(ctx, testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: ptr(id)}); err != nil {
+	if _, err := tb.s.DeleteNatGateway(ctx, testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: kit.Ptr(id)}); err != nil {
 		t.Errorf("deleting a deleted gateway: %v, want nothing", err)
 	}
 	// The Elastic IP and the subnet are free again, though the gateway is still shown.
 	if err := tb.s.ReleaseAddress(ctx, testCaller, &ec2.ReleaseAddressRequest{AllocationId: eip.AllocationId}); err != nil {
 		t.Errorf("ReleaseAddress after the gateway: %v", err)
 	}
-	filtered, err := tb.s.DescribeNatGateways(ctx, testCaller, &ec2.DescribeNatGatewaysRequest{Filter: []ec2.Filter{{Name: ptr("state"), Values: []string{"deleted"}}}})
+	filtered, err := tb.s.DescribeNatGateways(ctx, testCaller, &ec2.DescribeNatGatewaysRequest{Filter: []ec2.Filter{{Name: kit.Ptr("state"), Values: []string{"deleted"}}}})
 	if err != nil || len(filtered.NatGateways) != 1 {
 		t.Errorf("state=deleted: %+v, %v", filtered, err)
 	}
-	if err := tb.s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: ptr(tb.subnet)}); err != nil {
+	if err := tb.s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: kit.Ptr(tb.subnet)}); err != nil {
 		t.Errorf("DeleteSubnet after its NAT gateway: %v", err)
 	}
-	tb.clock = tb.clock.Add(natGatewayShownAfterEnd)
+	tb.clock = tb.clock.Add(kit.NatGatewayShownAfterEnd)
 	_, err = tb.s.DescribeNatGateways(ctx, testCaller, &ec2.DescribeNatGatewaysRequest{NatGatewayIds: []string{id}})
 	wantCode(t, err, "NatGatewayNotFound")
 }
@@ -117,7 +118,7 @@ func TestNatGatewayFailures(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v, want a failed gateway", name, err)
 		}
-		tb.clock = tb.clock.Add(natGatewayPending)
+		tb.clock = tb.clock.Add(kit.NatGatewayPending)
 		d := tb.describe(t, *g.NatGatewayId)
 		if *d.State != "failed" || d.FailureCode == nil || *d.FailureCode != code || *d.FailureMessage == "" {
 			t.Errorf("%s: %+v, want failed with %s", name, d, code)
@@ -132,16 +133,16 @@ func TestNatGatewayFailures(t *testing.T) {
 	failed("Elastic IP in use", "Resource.AlreadyAssociated", &ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId})
 	// A public gateway in a VPC without an internet gateway.
 	free := allocate(t, tb.s)
-	failed("no internet gateway", "Gateway.NotAttached", &ec2.CreateNatGatewayRequest{SubnetId: ptr(subnet2), AllocationId: free.AllocationId})
+	failed("no internet gateway", "Gateway.NotAttached", &ec2.CreateNatGatewayRequest{SubnetId: kit.Ptr(subnet2), AllocationId: free.AllocationId})
 	// A private one needs none.
-	if g, err := tb.create(&ec2.CreateNatGatewayRequest{SubnetId: ptr(subnet2), ConnectivityType: ptr("private")}); err != nil || *g.ConnectivityType != "private" || len(g.NatGatewayAddresses) != 1 || g.NatGatewayAddresses[0].PublicIp != nil {
+	if g, err := tb.create(&ec2.CreateNatGatewayRequest{SubnetId: kit.Ptr(subnet2), ConnectivityType: kit.Ptr("private")}); err != nil || *g.ConnectivityType != "private" || len(g.NatGatewayAddresses) != 1 || g.NatGatewayAddresses[0].PublicIp != nil {
 		t.Errorf("private gateway: %+v, %v", g, err)
 	}
 	// A full subnet.
 	vpc3, _ := vpcWithSubnet(t, tb.s, "10.0.1.0/24")
 	attachIgw(t, tb.s, createIgw(t, tb.s), vpc3)
 	tiny := createSubnet(t, tb.s, vpc3, "10.0.9.0/28")
-	if _, err := tb.s.CreateNetworkInterface(context.Background(), testCaller, &ec2.CreateNetworkInterfaceRequest{SubnetId: tiny.SubnetId, SecondaryPrivateIpAddressCount: ptr(int32(10))}); err != nil {
+	if _, err := tb.s.CreateNetworkInterface(context.Background(), testCaller, &ec2.CreateNetworkInterfaceRequest{SubnetId: tiny.SubnetId, SecondaryPrivateIpAddressCount: kit.Ptr(int32(10))}); err != nil {
 		t.Fatal(err)
 	}
 	failed("full subnet", "InsufficientFreeAddressesInSubnet", &ec2.CreateNatGatewayRequest{SubnetId: tiny.SubnetId, AllocationId: free.AllocationId})
@@ -156,14 +157,14 @@ func TestNatGatewayRequestErrors(t *testing.T) {
 		code string
 	}{
 		{"public without an allocation", ec2.CreateNatGatewayRequest{}, "MissingParameter"},
-		{"no subnet", ec2.CreateNatGatewayRequest{SubnetId: ptr(""), AllocationId: eip.AllocationId}, "MissingParameter"},
-		{"subnet that does not exist", ec2.CreateNatGatewayRequest{SubnetId: ptr("subnet-0123456789abcdef0"), AllocationId: eip.AllocationId}, "InvalidSubnetID.NotFound"},
-		{"allocation that does not exist", ec2.CreateNatGatewayRequest{AllocationId: ptr("eipalloc-0123456789abcdef0")}, "InvalidAllocationID.NotFound"},
-		{"malformed allocation", ec2.CreateNatGatewayRequest{AllocationId: ptr("eipalloc-zz")}, "InvalidAllocationID.Malformed"},
-		{"private with an allocation", ec2.CreateNatGatewayRequest{ConnectivityType: ptr("private"), AllocationId: eip.AllocationId}, "InvalidParameterCombination"},
-		{"unknown connectivity", ec2.CreateNatGatewayRequest{ConnectivityType: ptr("internal")}, "InvalidParameterValue"},
-		{"address outside the subnet", ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId, PrivateIpAddress: ptr("10.9.9.9")}, "InvalidParameterValue"},
-		{"bad tag resource type", ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId, TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("vpc"), Tags: []ec2.Tag{{Key: ptr("k"), Value: ptr("v")}}}}}, "InvalidParameterValue"},
+		{"no subnet", ec2.CreateNatGatewayRequest{SubnetId: kit.Ptr(""), AllocationId: eip.AllocationId}, "MissingParameter"},
+		{"subnet that does not exist", ec2.CreateNatGatewayRequest{SubnetId: kit.Ptr("subnet-0123456789abcdef0"), AllocationId: eip.AllocationId}, "InvalidSubnetID.NotFound"},
+		{"allocation that does not exist", ec2.CreateNatGatewayRequest{AllocationId: kit.Ptr("eipalloc-0123456789abcdef0")}, "InvalidAllocationID.NotFound"},
+		{"malformed allocation", ec2.CreateNatGatewayRequest{AllocationId: kit.Ptr("eipalloc-zz")}, "InvalidAllocationID.Malformed"},
+		{"private with an allocation", ec2.CreateNatGatewayRequest{ConnectivityType: kit.Ptr("private"), AllocationId: eip.AllocationId}, "InvalidParameterCombination"},
+		{"unknown connectivity", ec2.CreateNatGatewayRequest{ConnectivityType: kit.Ptr("internal")}, "InvalidParameterValue"},
+		{"address outside the subnet", ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId, PrivateIpAddress: kit.Ptr("10.9.9.9")}, "InvalidParameterValue"},
+		{"bad tag resource type", ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId, TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc"), Tags: []ec2.Tag{{Key: kit.Ptr("k"), Value: kit.Ptr("v")}}}}}, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
@@ -172,7 +173,7 @@ func TestNatGatewayRequestErrors(t *testing.T) {
 		})
 	}
 	for _, tc := range []struct{ id, code string }{{"nat-0123456789abcdef0", "NatGatewayNotFound"}, {"nat-xyz", "NatGatewayMalformed"}} {
-		_, err := tb.s.DeleteNatGateway(context.Background(), testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: ptr(tc.id)})
+		_, err := tb.s.DeleteNatGateway(context.Background(), testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: kit.Ptr(tc.id)})
 		wantCode(t, err, tc.code)
 		_, err = tb.s.DescribeNatGateways(context.Background(), testCaller, &ec2.DescribeNatGatewaysRequest{NatGatewayIds: []string{tc.id}})
 		wantCode(t, err, tc.code)
@@ -188,19 +189,19 @@ func TestNatGatewayQuotaAndRoutes(t *testing.T) {
 	tb := newNatTestbed(t)
 	ctx := context.Background()
 	var ids []string
-	for range int(quotaNatGatewaysPerAZ.Default) {
-		g, err := tb.create(&ec2.CreateNatGatewayRequest{ConnectivityType: ptr("private")})
+	for range int(kit.QuotaNatGatewaysPerAZ.Default) {
+		g, err := tb.create(&ec2.CreateNatGatewayRequest{ConnectivityType: kit.Ptr("private")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, *g.NatGatewayId)
 	}
-	_, err := tb.create(&ec2.CreateNatGatewayRequest{ConnectivityType: ptr("private")})
+	_, err := tb.create(&ec2.CreateNatGatewayRequest{ConnectivityType: kit.Ptr("private")})
 	wantCode(t, err, "NatGatewayLimitExceeded")
 
 	rtb := createRouteTable(t, tb.s, tb.vpc)
 	route := func(dest, nat string) error {
-		_, err := tb.s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr(dest), NatGatewayId: ptr(nat)})
+		_, err := tb.s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr(dest), NatGatewayId: kit.Ptr(nat)})
 		return err
 	}
 	if err := route("0.0.0.0/0", ids[0]); err != nil {
@@ -211,26 +212,26 @@ func TestNatGatewayQuotaAndRoutes(t *testing.T) {
 	}
 	// A gateway of another VPC is refused, a missing one is not found.
 	otherVpc := createVpc(t, tb.s, "10.0.0.0/16")
-	otherSubnet, err := tb.s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: otherVpc.VpcId, CidrBlock: ptr("10.0.1.0/24"), AvailabilityZone: ptr("us-east-1b")})
+	otherSubnet, err := tb.s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: otherVpc.VpcId, CidrBlock: kit.Ptr("10.0.1.0/24"), AvailabilityZone: kit.Ptr("us-east-1b")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The quota is per zone: another zone has room.
-	other, err := tb.create(&ec2.CreateNatGatewayRequest{SubnetId: otherSubnet.Subnet.SubnetId, ConnectivityType: ptr("private")})
+	other, err := tb.create(&ec2.CreateNatGatewayRequest{SubnetId: otherSubnet.Subnet.SubnetId, ConnectivityType: kit.Ptr("private")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, route("10.9.0.0/16", *other.NatGatewayId), "InvalidParameterValue")
 	wantCode(t, route("10.8.0.0/16", "nat-0123456789abcdef0"), "InvalidNatGatewayID.NotFound")
 
-	if _, err := tb.s.DeleteNatGateway(ctx, testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: ptr(ids[0])}); err != nil {
+	if _, err := tb.s.DeleteNatGateway(ctx, testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: kit.Ptr(ids[0])}); err != nil {
 		t.Fatal(err)
 	}
 	if r := routeTo(describeRouteTable(t, tb.s, rtb), "0.0.0.0/0"); r == nil || *r.State != "blackhole" {
 		t.Errorf("route to a deleted NAT gateway: %+v, want blackhole", r)
 	}
 	// A deleted gateway frees its place under the quota.
-	if _, err := tb.create(&ec2.CreateNatGatewayRequest{ConnectivityType: ptr("private")}); err != nil {
+	if _, err := tb.create(&ec2.CreateNatGatewayRequest{ConnectivityType: kit.Ptr("private")}); err != nil {
 		t.Errorf("a gateway in the place of a deleted one: %v", err)
 	}
 }

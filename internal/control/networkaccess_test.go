@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -27,16 +28,16 @@ func newScopeNetwork(t *testing.T, s *Service) scopeNetwork {
 	n.igw = createIgw(t, s)
 	attachIgw(t, s, n.igw, n.vpc)
 	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: mainRouteTable(t, s, n.vpc).RouteTableId,
-		DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(n.igw)}); err != nil {
+		DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(n.igw)}); err != nil {
 		t.Fatal(err)
 	}
 	ssh := createGroup(t, s, n.vpc, "ssh")
-	if _, err := ingress(s, ssh, ec2.IpPermission{IpProtocol: ptr("tcp"), FromPort: ptr(int32(22)), ToPort: ptr(int32(22)), IpRanges: []ec2.IpRange{{CidrIp: ptr("0.0.0.0/0")}}}); err != nil {
+	if _, err := ingress(s, ssh, ec2.IpPermission{IpProtocol: kit.Ptr("tcp"), FromPort: kit.Ptr(int32(22)), ToPort: kit.Ptr(int32(22)), IpRanges: []ec2.IpRange{{CidrIp: kit.Ptr("0.0.0.0/0")}}}); err != nil {
 		t.Fatal(err)
 	}
 	web := mustRun(t, s, n.pub, func(in *ec2.RunInstancesRequest) {
 		in.SubnetId = nil
-		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: ptr(int32(0)), SubnetId: ptr(n.pub), AssociatePublicIpAddress: ptr(true), Groups: []string{ssh}}}
+		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: kit.Ptr(n.pub), AssociatePublicIpAddress: kit.Ptr(true), Groups: []string{ssh}}}
 	})
 	n.web, n.webENI = *web.InstanceId, *web.NetworkInterfaces[0].NetworkInterfaceId
 	n.app = *mustRun(t, s, n.priv, func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{ssh} }).InstanceId
@@ -64,7 +65,7 @@ func createScope(s *Service, in *ec2.CreateNetworkInsightsAccessScopeRequest) (s
 func analyzeScopeOnce(t *testing.T, s *Service, nis string) (ec2.NetworkInsightsAccessScopeAnalysis, []ec2.AccessScopeAnalysisFinding) {
 	t.Helper()
 	ctx := context.Background()
-	started, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: ptr(nis)})
+	started, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,9 +105,9 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 	ctx := context.Background()
 	n := newScopeNetwork(t, s)
 	in := &ec2.CreateNetworkInsightsAccessScopeRequest{
-		MatchPaths:        []ec2.AccessScopePathRequest{{Source: resourceTypes("AWS::EC2::InternetGateway"), Destination: resources(n.pub, testCaller.arn(n.priv))}},
-		ClientToken:       ptr("scope-1"),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("network-insights-access-scope"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("internet-in")}}}},
+		MatchPaths:        []ec2.AccessScopePathRequest{{Source: resourceTypes("AWS::EC2::InternetGateway"), Destination: resources(n.pub, testCaller.ARN(n.priv))}},
+		ClientToken:       kit.Ptr("scope-1"),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("network-insights-access-scope"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("internet-in")}}}},
 	}
 	created, err := s.CreateNetworkInsightsAccessScope(ctx, testCaller, in)
 	if err != nil {
@@ -114,7 +115,7 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 	}
 	scope := created.NetworkInsightsAccessScope
 	nis := *scope.NetworkInsightsAccessScopeId
-	if !validID(nis, "nis") || *scope.NetworkInsightsAccessScopeArn != "arn:aws:ec2:us-east-1:123456789012:network-insights-access-scope/"+nis ||
+	if !kit.ValidID(nis, "nis") || *scope.NetworkInsightsAccessScopeArn != "arn:aws:ec2:us-east-1:123456789012:network-insights-access-scope/"+nis ||
 		len(scope.Tags) != 1 || *scope.Tags[0].Value != "internet-in" || scope.CreatedDate == nil || scope.UpdatedDate == nil {
 		t.Errorf("created %+v", scope)
 	}
@@ -126,13 +127,13 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 		t.Errorf("the same ClientToken made %s (%v), want %s", again, err, nis)
 	}
 
-	content, err := s.GetNetworkInsightsAccessScopeContent(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeContentRequest{NetworkInsightsAccessScopeId: ptr(nis)})
+	content, err := s.GetNetworkInsightsAccessScopeContent(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeContentRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mp := content.NetworkInsightsAccessScopeContent.MatchPaths[0]
 	if !slices.Equal(mp.Source.ResourceStatement.ResourceTypes, []string{"AWS::EC2::InternetGateway"}) ||
-		!slices.Equal(mp.Destination.ResourceStatement.Resources, []string{n.pub, testCaller.arn(n.priv)}) || mp.Source.PacketHeaderStatement != nil {
+		!slices.Equal(mp.Destination.ResourceStatement.Resources, []string{n.pub, testCaller.ARN(n.priv)}) || mp.Source.PacketHeaderStatement != nil {
 		t.Errorf("content %+v", content.NetworkInsightsAccessScopeContent)
 	}
 
@@ -159,7 +160,7 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 		case pc.AclRule != nil:
 			kinds = append(kinds, "acl")
 		default:
-			kinds = append(kinds, kindOf(*pc.Component.Id))
+			kinds = append(kinds, kit.KindOf(*pc.Component.Id))
 		}
 	}
 	if !slices.Equal(kinds, []string{"igw", "acl", "sg ingress 22", "eni"}) {
@@ -170,8 +171,8 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 	}
 
 	// A second analysis with a token, repeated: one analysis. Both are of the scope.
-	start := &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: ptr(nis), ClientToken: ptr("analysis-1"),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("network-insights-access-scope-analysis"), Tags: []ec2.Tag{{Key: ptr("run"), Value: ptr("2")}}}}}
+	start := &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis), ClientToken: kit.Ptr("analysis-1"),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("network-insights-access-scope-analysis"), Tags: []ec2.Tag{{Key: kit.Ptr("run"), Value: kit.Ptr("2")}}}}}
 	first, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, start)
 	if err != nil {
 		t.Fatal(err)
@@ -181,14 +182,14 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	nisa := *first.NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisId
-	if *second.NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisId != nisa || !validID(nisa, "nisa") {
+	if *second.NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisId != nisa || !kit.ValidID(nisa, "nisa") {
 		t.Errorf("the same ClientToken started %s and %s", nisa, *second.NetworkInsightsAccessScopeAnalysis.NetworkInsightsAccessScopeAnalysisId)
 	}
-	byScope, err := s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{NetworkInsightsAccessScopeId: ptr(nis)})
+	byScope, err := s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis)})
 	if err != nil || len(byScope.NetworkInsightsAccessScopeAnalyses) != 2 {
 		t.Errorf("analyses of the scope: %+v, %v", byScope, err)
 	}
-	tagged, err := s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{Filters: []ec2.Filter{{Name: ptr("tag:run"), Values: []string{"2"}}}})
+	tagged, err := s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:run"), Values: []string{"2"}}}})
 	if err != nil || len(tagged.NetworkInsightsAccessScopeAnalyses) != 1 || *tagged.NetworkInsightsAccessScopeAnalyses[0].NetworkInsightsAccessScopeAnalysisId != nisa {
 		t.Errorf("analyses tagged run=2: %+v, %v", tagged, err)
 	}
@@ -198,21 +199,21 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 	}
 
 	// Deleting an analysis deletes its findings; deleting the scope, its analyses.
-	if _, err := s.DeleteNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeAnalysisId: ptr(nisa)}); err != nil {
+	if _, err := s.DeleteNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr(nisa)}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: ptr(nisa)})
+	_, err = s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr(nisa)})
 	wantCode(t, err, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound")
-	if _, err := s.DeleteNetworkInsightsAccessScope(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeRequest{NetworkInsightsAccessScopeId: ptr(nis)}); err != nil {
+	if _, err := s.DeleteNetworkInsightsAccessScope(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis)}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{NetworkInsightsAccessScopeAnalysisIds: []string{*a.NetworkInsightsAccessScopeAnalysisId}})
 	wantCode(t, err, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound")
-	_, err = s.GetNetworkInsightsAccessScopeContent(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeContentRequest{NetworkInsightsAccessScopeId: ptr(nis)})
+	_, err = s.GetNetworkInsightsAccessScopeContent(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeContentRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis)})
 	wantCode(t, err, "InvalidNetworkInsightsAccessScopeId.NotFound")
 	var left int
-	if err := s.view(ctx, func(t *txn) error {
-		return t.list(testCaller.prefix("nisaf"), func(string, []byte) error { left++; return nil })
+	if err := s.View(ctx, func(t *kit.Txn) error {
+		return t.List(testCaller.Prefix("nisaf"), func(string, []byte) error { left++; return nil })
 	}); err != nil || left != 0 {
 		t.Errorf("%d pages of findings left (%v)", left, err)
 	}
@@ -258,7 +259,7 @@ func TestNetworkAccessScopeExcludeAndPages(t *testing.T) {
 	var token *string
 	for range 10 {
 		out, err := s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{
-			NetworkInsightsAccessScopeAnalysisId: a.NetworkInsightsAccessScopeAnalysisId, MaxResults: ptr(int32(5)), NextToken: token})
+			NetworkInsightsAccessScopeAnalysisId: a.NetworkInsightsAccessScopeAnalysisId, MaxResults: kit.Ptr(int32(5)), NextToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -308,7 +309,7 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 		{"a through statement without resources", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: []ec2.AccessScopePathRequest{{Source: igw,
 			ThroughResources: []ec2.ThroughResourcesStatementRequest{{}}}}}, "MissingParameter"},
 		{"unknown instance", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: path(resources("i-0123456789abcdef0"), nil)}, "InvalidInstanceID.NotFound"},
-		{"unknown subnet by ARN", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: path(nil, resources(testCaller.arn("subnet-0123456789abcdef0")))}, "InvalidSubnetID.NotFound"},
+		{"unknown subnet by ARN", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: path(nil, resources(testCaller.ARN("subnet-0123456789abcdef0")))}, "InvalidSubnetID.NotFound"},
 		{"unknown internet gateway", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: path(resources("igw-0123456789abcdef0"), nil)}, "InvalidInternetGatewayID.NotFound"},
 		{"unknown NAT gateway passed through", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: []ec2.AccessScopePathRequest{{Source: igw,
 			ThroughResources: []ec2.ThroughResourcesStatementRequest{{ResourceStatement: &ec2.ResourceStatementRequest{Resources: []string{"nat-0123456789abcdef0"}}}}}}}, "InvalidNatGatewayID.NotFound"},
@@ -329,7 +330,7 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 		{"icmp", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: path(nil, header(ec2.PacketHeaderStatementRequest{Protocols: []string{"icmp"}}))}, "InvalidParameterValue"},
 		{"a bad exclude path", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: path(igw, nil), ExcludePaths: path(resources("eni-0123456789abcdef0"), nil)}, "InvalidNetworkInterfaceID.NotFound"},
 		{"a tag of another type", ec2.CreateNetworkInsightsAccessScopeRequest{MatchPaths: path(igw, nil),
-			TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("network-insights-path"), Tags: []ec2.Tag{{Key: ptr("k"), Value: ptr("v")}}}}}, "InvalidParameterValue"},
+			TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("network-insights-path"), Tags: []ec2.Tag{{Key: kit.Ptr("k"), Value: kit.Ptr("v")}}}}}, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
@@ -341,7 +342,7 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 	// What AWS accepts: an exclude path of resources passed through only, a type vpcd
 	// has none of, an AWS-managed prefix list, hosts and ranges of ports.
 	managed := ""
-	for id := range AWSManagedPrefixLists(testCaller.Region) {
+	for id := range kit.AWSManagedPrefixLists(testCaller.Region) {
 		managed = id
 		break
 	}
@@ -361,11 +362,11 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 		code string
 	}{
 		{"start: unknown scope", func() error {
-			_, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: ptr("nis-0123456789abcdef0")})
+			_, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: kit.Ptr("nis-0123456789abcdef0")})
 			return err
 		}, "InvalidNetworkInsightsAccessScopeId.NotFound"},
 		{"start: malformed scope", func() error {
-			_, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: ptr("nis-zz")})
+			_, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: kit.Ptr("nis-zz")})
 			return err
 		}, "InvalidNetworkInsightsAccessScopeId.Malformed"},
 		{"start: no scope", func() error {
@@ -373,11 +374,11 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 			return err
 		}, "MissingParameter"},
 		{"content: unknown scope", func() error {
-			_, err := s.GetNetworkInsightsAccessScopeContent(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeContentRequest{NetworkInsightsAccessScopeId: ptr("nis-0123456789abcdef0")})
+			_, err := s.GetNetworkInsightsAccessScopeContent(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeContentRequest{NetworkInsightsAccessScopeId: kit.Ptr("nis-0123456789abcdef0")})
 			return err
 		}, "InvalidNetworkInsightsAccessScopeId.NotFound"},
 		{"delete: an analysis ID for a scope", func() error {
-			_, err := s.DeleteNetworkInsightsAccessScope(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeRequest{NetworkInsightsAccessScopeId: ptr("nisa-0123456789abcdef0")})
+			_, err := s.DeleteNetworkInsightsAccessScope(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeRequest{NetworkInsightsAccessScopeId: kit.Ptr("nisa-0123456789abcdef0")})
 			return err
 		}, "InvalidNetworkInsightsAccessScopeId.Malformed"},
 		{"describe: unknown scope", func() error {
@@ -385,23 +386,23 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 			return err
 		}, "InvalidNetworkInsightsAccessScopeId.NotFound"},
 		{"describe: MaxResults over 100", func() error {
-			_, err := s.DescribeNetworkInsightsAccessScopes(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopesRequest{MaxResults: ptr(int32(101))})
+			_, err := s.DescribeNetworkInsightsAccessScopes(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopesRequest{MaxResults: kit.Ptr(int32(101))})
 			return err
 		}, "InvalidParameterValue"},
 		{"describe analyses: unknown filter", func() error {
-			_, err := s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{Filters: []ec2.Filter{{Name: ptr("status"), Values: []string{"succeeded"}}}})
+			_, err := s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("status"), Values: []string{"succeeded"}}}})
 			return err
 		}, "InvalidParameterValue"},
 		{"findings: unknown analysis", func() error {
-			_, err := s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: ptr("nisa-0123456789abcdef0")})
+			_, err := s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr("nisa-0123456789abcdef0")})
 			return err
 		}, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound"},
 		{"findings: MaxResults 0", func() error {
-			_, err := s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: ptr("nisa-0123456789abcdef0"), MaxResults: ptr(int32(0))})
+			_, err := s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr("nisa-0123456789abcdef0"), MaxResults: kit.Ptr(int32(0))})
 			return err
 		}, "InvalidParameterValue"},
 		{"delete analysis: malformed", func() error {
-			_, err := s.DeleteNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeAnalysisId: ptr("nisa-xyz")})
+			_, err := s.DeleteNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr("nisa-xyz")})
 			return err
 		}, "InvalidNetworkInsightsAccessScopeAnalysisId.Malformed"},
 	} {

@@ -5,14 +5,15 @@ import (
 	"net/netip"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 	"vpcd/internal/model"
 )
 
 func createNetworkACL(t *testing.T, s *Service, vpcID string) *ec2.NetworkAcl {
 	t.Helper()
-	out, err := s.CreateNetworkAcl(context.Background(), testCaller, &ec2.CreateNetworkAclRequest{VpcId: ptr(vpcID),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("network-acl"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("web")}}}}})
+	out, err := s.CreateNetworkAcl(context.Background(), testCaller, &ec2.CreateNetworkAclRequest{VpcId: kit.Ptr(vpcID),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("network-acl"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("web")}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +30,8 @@ func describeACL(t *testing.T, s *Service, id string) ec2.NetworkAcl {
 }
 
 func entryReq(acl string, number int32, egress bool, proto, action, cidr string) *ec2.CreateNetworkAclEntryRequest {
-	return &ec2.CreateNetworkAclEntryRequest{NetworkAclId: ptr(acl), RuleNumber: ptr(number), Egress: ptr(egress),
-		Protocol: ptr(proto), RuleAction: ptr(action), CidrBlock: ptr(cidr)}
+	return &ec2.CreateNetworkAclEntryRequest{NetworkAclId: kit.Ptr(acl), RuleNumber: kit.Ptr(number), Egress: kit.Ptr(egress),
+		Protocol: kit.Ptr(proto), RuleAction: kit.Ptr(action), CidrBlock: kit.Ptr(cidr)}
 }
 
 func TestCreateNetworkACLDeniesEverything(t *testing.T) {
@@ -49,17 +50,17 @@ func TestCreateNetworkACLDeniesEverything(t *testing.T) {
 			t.Errorf("entry %+v", e)
 		}
 	}
-	v6, err := s.CreateVpc(ctx, testCaller, &ec2.CreateVpcRequest{CidrBlock: ptr("10.1.0.0/16"), AmazonProvidedIpv6CidrBlock: ptr(true)})
+	v6, err := s.CreateVpc(ctx, testCaller, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.1.0.0/16"), AmazonProvidedIpv6CidrBlock: kit.Ptr(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if acl6 := createNetworkACL(t, s, *v6.Vpc.VpcId); len(acl6.Entries) != 4 {
 		t.Errorf("IPv6 VPC: entries %+v, want 32767 and 32768 both ways", acl6.Entries)
 	}
-	_, err = s.CreateNetworkAcl(ctx, testCaller, &ec2.CreateNetworkAclRequest{VpcId: ptr("vpc-0123456789abcdef0")})
+	_, err = s.CreateNetworkAcl(ctx, testCaller, &ec2.CreateNetworkAclRequest{VpcId: kit.Ptr("vpc-0123456789abcdef0")})
 	wantCode(t, err, "InvalidVpcID.NotFound")
-	_, err = s.CreateNetworkAcl(ctx, testCaller, &ec2.CreateNetworkAclRequest{VpcId: ptr(vpc),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("vpc"), Tags: []ec2.Tag{{Key: ptr("a"), Value: ptr("b")}}}}})
+	_, err = s.CreateNetworkAcl(ctx, testCaller, &ec2.CreateNetworkAclRequest{VpcId: kit.Ptr(vpc),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc"), Tags: []ec2.Tag{{Key: kit.Ptr("a"), Value: kit.Ptr("b")}}}}})
 	wantCode(t, err, "InvalidParameterValue")
 }
 
@@ -70,14 +71,14 @@ func TestNetworkACLEntries(t *testing.T) {
 	acl := *createNetworkACL(t, s, vpc).NetworkAclId
 
 	ok := entryReq(acl, 100, false, "tcp", "allow", "10.0.0.0/16")
-	ok.PortRange = &ec2.PortRange{From: ptr(int32(80)), To: ptr(int32(443))}
+	ok.PortRange = &ec2.PortRange{From: kit.Ptr(int32(80)), To: kit.Ptr(int32(443))}
 	wantCode(t, s.CreateNetworkAclEntry(ctx, testCaller, ok), "")
 	wantCode(t, s.CreateNetworkAclEntry(ctx, testCaller, ok), "NetworkAclEntryAlreadyExists")
 	egress := *ok
-	egress.Egress = ptr(true)
+	egress.Egress = kit.Ptr(true)
 	wantCode(t, s.CreateNetworkAclEntry(ctx, testCaller, &egress), "") // same number, other direction
 	icmp := entryReq(acl, 90, false, "1", "deny", "10.0.9.0/24")
-	icmp.IcmpTypeCode = &ec2.IcmpTypeCode{Type: ptr(int32(8)), Code: ptr(int32(-1))}
+	icmp.IcmpTypeCode = &ec2.IcmpTypeCode{Type: kit.Ptr(int32(8)), Code: kit.Ptr(int32(-1))}
 	wantCode(t, s.CreateNetworkAclEntry(ctx, testCaller, icmp), "")
 
 	got := describeACL(t, s, acl)
@@ -97,23 +98,23 @@ func TestNetworkACLEntries(t *testing.T) {
 		edit func(*ec2.CreateNetworkAclEntryRequest)
 		code string
 	}{
-		{"rule number 0", func(r *ec2.CreateNetworkAclEntryRequest) { r.RuleNumber = ptr(int32(0)) }, "InvalidParameterValue"},
-		{"the * rule", func(r *ec2.CreateNetworkAclEntryRequest) { r.RuleNumber = ptr(int32(32767)) }, "InvalidParameterValue"},
-		{"bad action", func(r *ec2.CreateNetworkAclEntryRequest) { r.RuleAction = ptr("maybe") }, "InvalidParameterValue"},
-		{"bad protocol", func(r *ec2.CreateNetworkAclEntryRequest) { r.Protocol = ptr("300") }, "InvalidParameterValue"},
+		{"rule number 0", func(r *ec2.CreateNetworkAclEntryRequest) { r.RuleNumber = kit.Ptr(int32(0)) }, "InvalidParameterValue"},
+		{"the * rule", func(r *ec2.CreateNetworkAclEntryRequest) { r.RuleNumber = kit.Ptr(int32(32767)) }, "InvalidParameterValue"},
+		{"bad action", func(r *ec2.CreateNetworkAclEntryRequest) { r.RuleAction = kit.Ptr("maybe") }, "InvalidParameterValue"},
+		{"bad protocol", func(r *ec2.CreateNetworkAclEntryRequest) { r.Protocol = kit.Ptr("300") }, "InvalidParameterValue"},
 		{"tcp without ports", func(r *ec2.CreateNetworkAclEntryRequest) { r.PortRange = nil }, "MissingParameter"},
 		{"ports reversed", func(r *ec2.CreateNetworkAclEntryRequest) {
-			r.PortRange = &ec2.PortRange{From: ptr(int32(90)), To: ptr(int32(80))}
+			r.PortRange = &ec2.PortRange{From: kit.Ptr(int32(90)), To: kit.Ptr(int32(80))}
 		}, "InvalidParameterValue"},
-		{"icmp without type", func(r *ec2.CreateNetworkAclEntryRequest) { r.Protocol = ptr("icmp") }, "MissingParameter"},
+		{"icmp without type", func(r *ec2.CreateNetworkAclEntryRequest) { r.Protocol = kit.Ptr("icmp") }, "MissingParameter"},
 		{"no block", func(r *ec2.CreateNetworkAclEntryRequest) { r.CidrBlock = nil }, "MissingParameter"},
-		{"both blocks", func(r *ec2.CreateNetworkAclEntryRequest) { r.Ipv6CidrBlock = ptr("::/0") }, "InvalidParameterCombination"},
-		{"bad block", func(r *ec2.CreateNetworkAclEntryRequest) { r.CidrBlock = ptr("10.0.0.0/33") }, "InvalidParameterValue"},
-		{"unknown ACL", func(r *ec2.CreateNetworkAclEntryRequest) { r.NetworkAclId = ptr("acl-0123456789abcdef0") }, "InvalidNetworkAclID.NotFound"},
+		{"both blocks", func(r *ec2.CreateNetworkAclEntryRequest) { r.Ipv6CidrBlock = kit.Ptr("::/0") }, "InvalidParameterCombination"},
+		{"bad block", func(r *ec2.CreateNetworkAclEntryRequest) { r.CidrBlock = kit.Ptr("10.0.0.0/33") }, "InvalidParameterValue"},
+		{"unknown ACL", func(r *ec2.CreateNetworkAclEntryRequest) { r.NetworkAclId = kit.Ptr("acl-0123456789abcdef0") }, "InvalidNetworkAclID.NotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := entryReq(acl, 200, false, "tcp", "allow", "0.0.0.0/0")
-			r.PortRange = &ec2.PortRange{From: ptr(int32(22)), To: ptr(int32(22))}
+			r.PortRange = &ec2.PortRange{From: kit.Ptr(int32(22)), To: kit.Ptr(int32(22))}
 			tc.edit(r)
 			wantCode(t, s.CreateNetworkAclEntry(ctx, testCaller, r), tc.code)
 		})
@@ -121,10 +122,10 @@ func TestNetworkACLEntries(t *testing.T) {
 
 	// Other protocols and -1 ignore ports.
 	wantCode(t, s.CreateNetworkAclEntry(ctx, testCaller, entryReq(acl, 300, false, "all", "allow", "0.0.0.0/0")), "")
-	wantCode(t, s.ReplaceNetworkAclEntry(ctx, testCaller, &ec2.ReplaceNetworkAclEntryRequest{NetworkAclId: ptr(acl), RuleNumber: ptr(int32(300)),
-		Egress: ptr(false), Protocol: ptr("47"), RuleAction: ptr("deny"), Ipv6CidrBlock: ptr("2600:1f18::/56")}), "")
-	wantCode(t, s.ReplaceNetworkAclEntry(ctx, testCaller, &ec2.ReplaceNetworkAclEntryRequest{NetworkAclId: ptr(acl), RuleNumber: ptr(int32(301)),
-		Egress: ptr(false), Protocol: ptr("-1"), RuleAction: ptr("deny"), CidrBlock: ptr("0.0.0.0/0")}), "InvalidNetworkAclEntry.NotFound")
+	wantCode(t, s.ReplaceNetworkAclEntry(ctx, testCaller, &ec2.ReplaceNetworkAclEntryRequest{NetworkAclId: kit.Ptr(acl), RuleNumber: kit.Ptr(int32(300)),
+		Egress: kit.Ptr(false), Protocol: kit.Ptr("47"), RuleAction: kit.Ptr("deny"), Ipv6CidrBlock: kit.Ptr("2600:1f18::/56")}), "")
+	wantCode(t, s.ReplaceNetworkAclEntry(ctx, testCaller, &ec2.ReplaceNetworkAclEntryRequest{NetworkAclId: kit.Ptr(acl), RuleNumber: kit.Ptr(int32(301)),
+		Egress: kit.Ptr(false), Protocol: kit.Ptr("-1"), RuleAction: kit.Ptr("deny"), CidrBlock: kit.Ptr("0.0.0.0/0")}), "InvalidNetworkAclEntry.NotFound")
 	got = describeACL(t, s, acl)
 	for _, e := range got.Entries {
 		if *e.RuleNumber == 300 && (*e.Protocol != "47" || *e.Ipv6CidrBlock != "2600:1f18::/56" || *e.RuleAction != "deny") {
@@ -133,7 +134,7 @@ func TestNetworkACLEntries(t *testing.T) {
 	}
 
 	del := func(n int32, egress bool) error {
-		return s.DeleteNetworkAclEntry(ctx, testCaller, &ec2.DeleteNetworkAclEntryRequest{NetworkAclId: ptr(acl), RuleNumber: ptr(n), Egress: ptr(egress)})
+		return s.DeleteNetworkAclEntry(ctx, testCaller, &ec2.DeleteNetworkAclEntryRequest{NetworkAclId: kit.Ptr(acl), RuleNumber: kit.Ptr(n), Egress: kit.Ptr(egress)})
 	}
 	wantCode(t, del(100, true), "")
 	wantCode(t, del(100, true), "InvalidNetworkAclEntry.NotFound")
@@ -150,7 +151,7 @@ func TestNetworkACLEntries(t *testing.T) {
 
 	// The filters see the entries.
 	out, err := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{
-		{Name: ptr("entry.rule-number"), Values: []string{"90"}}, {Name: ptr("entry.protocol"), Values: []string{"1"}}}})
+		{Name: kit.Ptr("entry.rule-number"), Values: []string{"90"}}, {Name: kit.Ptr("entry.protocol"), Values: []string{"1"}}}})
 	if err != nil || len(out.NetworkAcls) != 1 || *out.NetworkAcls[0].NetworkAclId != acl {
 		t.Errorf("filter by entry: %v %+v", err, out)
 	}
@@ -165,7 +166,7 @@ func TestNetworkACLAssociationAndDelete(t *testing.T) {
 	acl := *createNetworkACL(t, s, vpc).NetworkAclId
 	otherACL := *createNetworkACL(t, s, other).NetworkAclId
 
-	def, err := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: ptr("association.subnet-id"), Values: []string{sn}}}})
+	def, err := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("association.subnet-id"), Values: []string{sn}}}})
 	if err != nil || len(def.NetworkAcls) != 1 {
 		t.Fatalf("default ACL of the subnet: %v %+v", err, def)
 	}
@@ -173,7 +174,7 @@ func TestNetworkACLAssociationAndDelete(t *testing.T) {
 	assoc := *def.NetworkAcls[0].Associations[0].NetworkAclAssociationId
 
 	replace := func(assoc, to string) (string, error) {
-		out, err := s.ReplaceNetworkAclAssociation(ctx, testCaller, &ec2.ReplaceNetworkAclAssociationRequest{AssociationId: ptr(assoc), NetworkAclId: ptr(to)})
+		out, err := s.ReplaceNetworkAclAssociation(ctx, testCaller, &ec2.ReplaceNetworkAclAssociationRequest{AssociationId: kit.Ptr(assoc), NetworkAclId: kit.Ptr(to)})
 		if err != nil {
 			return "", err
 		}
@@ -187,7 +188,7 @@ func TestNetworkACLAssociationAndDelete(t *testing.T) {
 	wantCode(t, err, "InvalidAssociationID.Malformed")
 	moved, err := replace(assoc, acl)
 	wantCode(t, err, "")
-	if moved == assoc || !validID(moved, "aclassoc") {
+	if moved == assoc || !kit.ValidID(moved, "aclassoc") {
 		t.Errorf("new association ID %q", moved)
 	}
 	if a := describeACL(t, s, acl); len(a.Associations) != 1 || *a.Associations[0].SubnetId != sn || *a.Associations[0].NetworkAclAssociationId != moved {
@@ -209,20 +210,20 @@ func TestNetworkACLAssociationAndDelete(t *testing.T) {
 	}
 
 	del := func(id string) error {
-		return s.DeleteNetworkAcl(ctx, testCaller, &ec2.DeleteNetworkAclRequest{NetworkAclId: ptr(id)})
+		return s.DeleteNetworkAcl(ctx, testCaller, &ec2.DeleteNetworkAclRequest{NetworkAclId: kit.Ptr(id)})
 	}
 	wantCode(t, del(acl), "DependencyViolation")
 	wantCode(t, del(defaultACL), "InvalidParameterValue")
-	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: ptr(other)}), "DependencyViolation")
+	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: kit.Ptr(other)}), "DependencyViolation")
 	back, err := replace(moved, defaultACL)
 	wantCode(t, err, "")
 	wantCode(t, del(acl), "")
 	wantCode(t, del(acl), "InvalidNetworkAclID.NotFound")
 	wantCode(t, del(otherACL), "")
-	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: ptr(other)}), "")
+	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: kit.Ptr(other)}), "")
 
 	// Deleting the subnet takes its association away.
-	wantCode(t, s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: ptr(sn)}), "")
+	wantCode(t, s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: kit.Ptr(sn)}), "")
 	if a := describeACL(t, s, defaultACL); len(a.Associations) != 0 {
 		t.Errorf("association %s of a deleted subnet remains: %+v", back, a.Associations)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -19,7 +20,7 @@ func createPath(s *Service, in *ec2.CreateNetworkInsightsPathRequest) (string, e
 func analyzeOnce(t *testing.T, s *Service, nip string) ec2.NetworkInsightsAnalysis {
 	t.Helper()
 	ctx := context.Background()
-	started, err := s.StartNetworkInsightsAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAnalysisRequest{NetworkInsightsPathId: ptr(nip)})
+	started, err := s.StartNetworkInsightsAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAnalysisRequest{NetworkInsightsPathId: kit.Ptr(nip)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestNetworkInsightsThroughTheAPI(t *testing.T) {
 	webInst := mustRun(t, s, web, func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{webGroup} })
 	dbInst := mustRun(t, s, db, func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{dbGroup} })
 
-	nip, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: webInst.InstanceId, Destination: dbInst.InstanceId, Protocol: ptr("tcp"), DestinationPort: ptr(int32(5432))})
+	nip, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: webInst.InstanceId, Destination: dbInst.InstanceId, Protocol: kit.Ptr("tcp"), DestinationPort: kit.Ptr(int32(5432))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestNetworkInsightsThroughTheAPI(t *testing.T) {
 	}
 
 	// Without a destination port, the analysis finds the port that gets through.
-	anyPort, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: webInst.InstanceId, Destination: dbInst.InstanceId, Protocol: ptr("tcp")})
+	anyPort, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: webInst.InstanceId, Destination: dbInst.InstanceId, Protocol: kit.Ptr("tcp")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,11 +104,11 @@ func TestNetworkInsightsThroughTheAPI(t *testing.T) {
 
 	// A deny in the db subnet's ACL and the web group's egress removed: both named.
 	acl := createNetworkACL(t, s, vpc)
-	if _, err := s.ReplaceNetworkAclAssociation(ctx, testCaller, &ec2.ReplaceNetworkAclAssociationRequest{AssociationId: ptr(aclAssociationOf(t, s, db)), NetworkAclId: acl.NetworkAclId}); err != nil {
+	if _, err := s.ReplaceNetworkAclAssociation(ctx, testCaller, &ec2.ReplaceNetworkAclAssociationRequest{AssociationId: kit.Ptr(aclAssociationOf(t, s, db)), NetworkAclId: acl.NetworkAclId}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RevokeSecurityGroupEgress(ctx, testCaller, &ec2.RevokeSecurityGroupEgressRequest{GroupId: ptr(webGroup),
-		IpPermissions: []ec2.IpPermission{{IpProtocol: ptr("-1"), IpRanges: []ec2.IpRange{{CidrIp: ptr("0.0.0.0/0")}}}}}); err != nil {
+	if _, err := s.RevokeSecurityGroupEgress(ctx, testCaller, &ec2.RevokeSecurityGroupEgressRequest{GroupId: kit.Ptr(webGroup),
+		IpPermissions: []ec2.IpPermission{{IpProtocol: kit.Ptr("-1"), IpRanges: []ec2.IpRange{{CidrIp: kit.Ptr("0.0.0.0/0")}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	a = analyzeOnce(t, s, nip)
@@ -119,7 +120,7 @@ func TestNetworkInsightsThroughTheAPI(t *testing.T) {
 // aclAssociationOf is the ID of a subnet's network ACL association.
 func aclAssociationOf(t *testing.T, s *Service, subnet string) string {
 	t.Helper()
-	out, err := s.DescribeNetworkAcls(context.Background(), testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: ptr("association.subnet-id"), Values: []string{subnet}}}})
+	out, err := s.DescribeNetworkAcls(context.Background(), testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("association.subnet-id"), Values: []string{subnet}}}})
 	if err != nil || len(out.NetworkAcls) != 1 {
 		t.Fatalf("ACL of %s: %+v, %v", subnet, out, err)
 	}
@@ -142,16 +143,16 @@ func TestNetworkInsightsErrors(t *testing.T) {
 		in   ec2.CreateNetworkInsightsPathRequest
 		code string
 	}{
-		{"no source", ec2.CreateNetworkInsightsPathRequest{Protocol: ptr("tcp"), DestinationIp: ptr("10.0.1.9")}, "MissingParameter"},
-		{"no protocol", ec2.CreateNetworkInsightsPathRequest{Source: ptr(inst), DestinationIp: ptr("10.0.1.9")}, "MissingParameter"},
-		{"icmp", ec2.CreateNetworkInsightsPathRequest{Source: ptr(inst), Protocol: ptr("icmp"), DestinationIp: ptr("10.0.1.9")}, "InvalidParameterValue"},
-		{"no destination", ec2.CreateNetworkInsightsPathRequest{Source: ptr(inst), Protocol: ptr("tcp")}, "MissingParameter"},
-		{"unknown instance", ec2.CreateNetworkInsightsPathRequest{Source: ptr("i-0123456789abcdef0"), Protocol: ptr("tcp"), DestinationIp: ptr("10.0.1.9")}, "InvalidInstanceID.NotFound"},
-		{"a VPC as source", ec2.CreateNetworkInsightsPathRequest{Source: ptr(vpc), Protocol: ptr("tcp"), DestinationIp: ptr("10.0.1.9")}, "InvalidParameterValue"},
-		{"bad address", ec2.CreateNetworkInsightsPathRequest{Source: ptr(inst), Protocol: ptr("tcp"), DestinationIp: ptr("10.0.1")}, "InvalidParameterValue"},
-		{"port out of range", ec2.CreateNetworkInsightsPathRequest{Source: ptr(inst), Protocol: ptr("tcp"), DestinationIp: ptr("10.0.1.9"), DestinationPort: ptr(int32(70000))}, "InvalidParameterValue"},
-		{"upside-down filter", ec2.CreateNetworkInsightsPathRequest{Source: ptr(inst), Protocol: ptr("tcp"), DestinationIp: ptr("10.0.1.9"),
-			FilterAtSource: &ec2.PathRequestFilter{SourcePortRange: &ec2.RequestFilterPortRange{FromPort: ptr(int32(9)), ToPort: ptr(int32(1))}}}, "InvalidParameterValue"},
+		{"no source", ec2.CreateNetworkInsightsPathRequest{Protocol: kit.Ptr("tcp"), DestinationIp: kit.Ptr("10.0.1.9")}, "MissingParameter"},
+		{"no protocol", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(inst), DestinationIp: kit.Ptr("10.0.1.9")}, "MissingParameter"},
+		{"icmp", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(inst), Protocol: kit.Ptr("icmp"), DestinationIp: kit.Ptr("10.0.1.9")}, "InvalidParameterValue"},
+		{"no destination", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(inst), Protocol: kit.Ptr("tcp")}, "MissingParameter"},
+		{"unknown instance", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr("i-0123456789abcdef0"), Protocol: kit.Ptr("tcp"), DestinationIp: kit.Ptr("10.0.1.9")}, "InvalidInstanceID.NotFound"},
+		{"a VPC as source", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(vpc), Protocol: kit.Ptr("tcp"), DestinationIp: kit.Ptr("10.0.1.9")}, "InvalidParameterValue"},
+		{"bad address", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(inst), Protocol: kit.Ptr("tcp"), DestinationIp: kit.Ptr("10.0.1")}, "InvalidParameterValue"},
+		{"port out of range", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(inst), Protocol: kit.Ptr("tcp"), DestinationIp: kit.Ptr("10.0.1.9"), DestinationPort: kit.Ptr(int32(70000))}, "InvalidParameterValue"},
+		{"upside-down filter", ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(inst), Protocol: kit.Ptr("tcp"), DestinationIp: kit.Ptr("10.0.1.9"),
+			FilterAtSource: &ec2.PathRequestFilter{SourcePortRange: &ec2.RequestFilterPortRange{FromPort: kit.Ptr(int32(9)), ToPort: kit.Ptr(int32(1))}}}, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
@@ -159,12 +160,12 @@ func TestNetworkInsightsErrors(t *testing.T) {
 			wantCode(t, err, tc.code)
 		})
 	}
-	_, err := s.StartNetworkInsightsAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAnalysisRequest{NetworkInsightsPathId: ptr("nip-0123456789abcdef0")})
+	_, err := s.StartNetworkInsightsAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAnalysisRequest{NetworkInsightsPathId: kit.Ptr("nip-0123456789abcdef0")})
 	wantCode(t, err, "InvalidNetworkInsightsPathId.NotFound")
-	_, err = s.DeleteNetworkInsightsAnalysis(ctx, testCaller, &ec2.DeleteNetworkInsightsAnalysisRequest{NetworkInsightsAnalysisId: ptr("nia-zz")})
+	_, err = s.DeleteNetworkInsightsAnalysis(ctx, testCaller, &ec2.DeleteNetworkInsightsAnalysisRequest{NetworkInsightsAnalysisId: kit.Ptr("nia-zz")})
 	wantCode(t, err, "InvalidNetworkInsightsAnalysisId.Malformed")
 	// An ARN names its resource; a path to an address nobody has is not found, with why.
-	nip, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: ptr(testCaller.arn(inst)), Protocol: ptr("udp"), DestinationIp: ptr("10.0.1.200"), DestinationPort: ptr(int32(53))})
+	nip, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: kit.Ptr(testCaller.ARN(inst)), Protocol: kit.Ptr("udp"), DestinationIp: kit.Ptr("10.0.1.200"), DestinationPort: kit.Ptr(int32(53))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -19,10 +20,10 @@ func TestDescribeNetworkInterfacesFilters(t *testing.T) {
 	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	a := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) {
 		in.SubnetId = nil
-		in.InstanceType = ptr("t3.medium")
+		in.InstanceType = kit.Ptr("t3.medium")
 		in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{
-			{DeviceIndex: ptr(int32(0)), SubnetId: &subnetID, SecondaryPrivateIpAddressCount: ptr(int32(2)), Description: ptr("front")},
-			{DeviceIndex: ptr(int32(1)), SubnetId: &subnetID, DeleteOnTermination: ptr(false)},
+			{DeviceIndex: kit.Ptr(int32(0)), SubnetId: &subnetID, SecondaryPrivateIpAddressCount: kit.Ptr(int32(2)), Description: kit.Ptr("front")},
+			{DeviceIndex: kit.Ptr(int32(1)), SubnetId: &subnetID, DeleteOnTermination: kit.Ptr(false)},
 		}
 	})
 	if len(a.NetworkInterfaces) != 2 {
@@ -40,19 +41,19 @@ func TestDescribeNetworkInterfacesFilters(t *testing.T) {
 		filter ec2.Filter
 		want   []string
 	}{
-		{"network-interface-id", ec2.Filter{Name: ptr("network-interface-id"), Values: []string{eniB}}, []string{eniB}},
-		{"subnet-id", ec2.Filter{Name: ptr("subnet-id"), Values: []string{subnetID}}, []string{eniA, second, eniB}},
-		{"vpc-id", ec2.Filter{Name: ptr("vpc-id"), Values: []string{vpcID}}, []string{eniA, second, eniB}},
-		{"attachment.instance-id", ec2.Filter{Name: ptr("attachment.instance-id"), Values: []string{*a.InstanceId}}, []string{eniA, second}},
-		{"attachment.device-index", ec2.Filter{Name: ptr("attachment.device-index"), Values: []string{"1"}}, []string{second}},
-		{"addresses.private-ip-address", ec2.Filter{Name: ptr("addresses.private-ip-address"), Values: []string{*front.PrivateIpAddresses[2].PrivateIpAddress}}, []string{eniA}},
-		{"private-ip-address is the primary", ec2.Filter{Name: ptr("private-ip-address"), Values: []string{*front.PrivateIpAddresses[2].PrivateIpAddress}}, nil},
-		{"description", ec2.Filter{Name: ptr("description"), Values: []string{"fr*"}}, []string{eniA}},
-		{"status", ec2.Filter{Name: ptr("status"), Values: []string{"in-use"}}, []string{eniA, second, eniB}},
-		{"mac-address", ec2.Filter{Name: ptr("mac-address"), Values: []string{*front.MacAddress}}, []string{eniA}},
-		{"group-name", ec2.Filter{Name: ptr("group-name"), Values: []string{"default"}}, []string{eniA, second, eniB}},
-		{"interface-type", ec2.Filter{Name: ptr("interface-type"), Values: []string{"interface"}}, []string{eniA, second, eniB}},
-		{"source-dest-check", ec2.Filter{Name: ptr("source-dest-check"), Values: []string{"false"}}, nil},
+		{"network-interface-id", ec2.Filter{Name: kit.Ptr("network-interface-id"), Values: []string{eniB}}, []string{eniB}},
+		{"subnet-id", ec2.Filter{Name: kit.Ptr("subnet-id"), Values: []string{subnetID}}, []string{eniA, second, eniB}},
+		{"vpc-id", ec2.Filter{Name: kit.Ptr("vpc-id"), Values: []string{vpcID}}, []string{eniA, second, eniB}},
+		{"attachment.instance-id", ec2.Filter{Name: kit.Ptr("attachment.instance-id"), Values: []string{*a.InstanceId}}, []string{eniA, second}},
+		{"attachment.device-index", ec2.Filter{Name: kit.Ptr("attachment.device-index"), Values: []string{"1"}}, []string{second}},
+		{"addresses.private-ip-address", ec2.Filter{Name: kit.Ptr("addresses.private-ip-address"), Values: []string{*front.PrivateIpAddresses[2].PrivateIpAddress}}, []string{eniA}},
+		{"private-ip-address is the primary", ec2.Filter{Name: kit.Ptr("private-ip-address"), Values: []string{*front.PrivateIpAddresses[2].PrivateIpAddress}}, nil},
+		{"description", ec2.Filter{Name: kit.Ptr("description"), Values: []string{"fr*"}}, []string{eniA}},
+		{"status", ec2.Filter{Name: kit.Ptr("status"), Values: []string{"in-use"}}, []string{eniA, second, eniB}},
+		{"mac-address", ec2.Filter{Name: kit.Ptr("mac-address"), Values: []string{*front.MacAddress}}, []string{eniA}},
+		{"group-name", ec2.Filter{Name: kit.Ptr("group-name"), Values: []string{"default"}}, []string{eniA, second, eniB}},
+		{"interface-type", ec2.Filter{Name: kit.Ptr("interface-type"), Values: []string{"interface"}}, []string{eniA, second, eniB}},
+		{"source-dest-check", ec2.Filter{Name: kit.Ptr("source-dest-check"), Values: []string{"false"}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{Filters: []ec2.Filter{tc.filter}})
@@ -98,11 +99,11 @@ func TestAllocatorSkipsReservedAddresses(t *testing.T) {
 		{"a /28 starts at +4 and stops before broadcast", "10.0.0.16/28", []string{"10.0.0.20", "10.0.0.21", "10.0.0.22", "10.0.0.23", "10.0.0.24", "10.0.0.25", "10.0.0.26", "10.0.0.27", "10.0.0.28", "10.0.0.29", "10.0.0.30"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sn := &subnetRecord{meta: meta{ID: "subnet-1"}, Cidr: netip.MustParsePrefix(tc.cidr)}
-			a := &subnetAllocator{sn: sn, used: map[netip.Addr]bool{}}
+			sn := &kit.SubnetRecord{Meta: kit.Meta{ID: "subnet-1"}, Cidr: netip.MustParsePrefix(tc.cidr)}
+			a := &kit.SubnetAllocator{Sn: sn, Used: map[netip.Addr]bool{}}
 			var got []string
 			for {
-				addr, err := a.next()
+				addr, err := a.Next()
 				if err != nil {
 					wantCode(t, err, "InsufficientFreeAddressesInSubnet")
 					break
@@ -117,7 +118,7 @@ func TestAllocatorSkipsReservedAddresses(t *testing.T) {
 }
 
 func TestPublicAddressesUniqueAcrossAccounts(t *testing.T) {
-	st := newTestService(t).st
+	st := newTestService(t).Store
 	s := New(st, Config{PublicIPv4Pool: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/30")}})
 	ctx := context.Background()
 	seen := map[string]bool{}
@@ -126,7 +127,7 @@ func TestPublicAddressesUniqueAcrossAccounts(t *testing.T) {
 		if err := s.EnsureDefaultVpc(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		res, err := s.RunInstances(ctx, c, &ec2.RunInstancesRequest{ImageId: ptr("ami-1"), MinCount: ptr(int32(1)), MaxCount: ptr(int32(1))})
+		res, err := s.RunInstances(ctx, c, &ec2.RunInstancesRequest{ImageId: kit.Ptr("ami-1"), MinCount: kit.Ptr(int32(1)), MaxCount: kit.Ptr(int32(1))})
 		if i == 2 {
 			// The /30 has two addresses besides its network and broadcast addresses.
 			wantCode(t, err, "InsufficientAddressCapacity")
@@ -162,8 +163,8 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
 	free := availableAddresses(t, s, subnetID)
 	created, err := s.CreateNetworkInterface(ctx, testCaller, &ec2.CreateNetworkInterfaceRequest{
-		SubnetId: &subnetID, Description: ptr("spare"), PrivateIpAddress: ptr("10.0.1.50"), SecondaryPrivateIpAddressCount: ptr(int32(2)),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("network-interface"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("spare")}}}},
+		SubnetId: &subnetID, Description: kit.Ptr("spare"), PrivateIpAddress: kit.Ptr("10.0.1.50"), SecondaryPrivateIpAddressCount: kit.Ptr(int32(2)),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("network-interface"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("spare")}}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -182,12 +183,12 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 		in   ec2.CreateNetworkInterfaceRequest
 		code string
 	}{
-		{"address in use", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddress: ptr("10.0.1.50")}, "InvalidIPAddress.InUse"},
-		{"address outside the subnet", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddress: ptr("10.0.2.5")}, "InvalidParameterValue"},
-		{"unknown subnet", ec2.CreateNetworkInterfaceRequest{SubnetId: ptr("subnet-0123456789abcdef0")}, "InvalidSubnetID.NotFound"},
+		{"address in use", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddress: kit.Ptr("10.0.1.50")}, "InvalidIPAddress.InUse"},
+		{"address outside the subnet", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddress: kit.Ptr("10.0.2.5")}, "InvalidParameterValue"},
+		{"unknown subnet", ec2.CreateNetworkInterfaceRequest{SubnetId: kit.Ptr("subnet-0123456789abcdef0")}, "InvalidSubnetID.NotFound"},
 		{"unknown group", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, Groups: []string{"sg-0123456789abcdef0"}}, "InvalidGroup.NotFound"},
 		{"two primaries", ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID, PrivateIpAddresses: []ec2.PrivateIpAddressSpecification{
-			{PrivateIpAddress: ptr("10.0.1.60"), Primary: ptr(true)}, {PrivateIpAddress: ptr("10.0.1.61"), Primary: ptr(true)}}}, "InvalidParameterValue"},
+			{PrivateIpAddress: kit.Ptr("10.0.1.60"), Primary: kit.Ptr(true)}, {PrivateIpAddress: kit.Ptr("10.0.1.61"), Primary: kit.Ptr(true)}}}, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreateNetworkInterface(ctx, testCaller, &tc.in)
@@ -195,12 +196,12 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 		})
 	}
 
-	small := func(in *ec2.RunInstancesRequest) { in.InstanceType = ptr("m1.small") } // two interfaces, four addresses each
+	small := func(in *ec2.RunInstancesRequest) { in.InstanceType = kit.Ptr("m1.small") } // two interfaces, four addresses each
 	a := mustRun(t, s, subnetID, small)
 	b := mustRun(t, s, subnetID, small)
 	mac := *ni.MacAddress
-	att, err := s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: a.InstanceId, DeviceIndex: ptr(int32(1))})
-	if err != nil || !validID(*att.AttachmentId, "eni-attach") {
+	att, err := s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: a.InstanceId, DeviceIndex: kit.Ptr(int32(1))})
+	if err != nil || !kit.ValidID(*att.AttachmentId, "eni-attach") {
 		t.Fatalf("AttachNetworkInterface = %+v, %v", att, err)
 	}
 	inst := describeInstance(t, s, *a.InstanceId)
@@ -209,7 +210,7 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 	}
 	err = s.DeleteNetworkInterface(ctx, testCaller, &ec2.DeleteNetworkInterfaceRequest{NetworkInterfaceId: &eniID})
 	wantCode(t, err, "InvalidNetworkInterface.InUse")
-	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: b.InstanceId, DeviceIndex: ptr(int32(1))})
+	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: b.InstanceId, DeviceIndex: kit.Ptr(int32(1))})
 	wantCode(t, err, "InvalidNetworkInterface.InUse")
 
 	other, err := s.CreateNetworkInterface(ctx, testCaller, &ec2.CreateNetworkInterfaceRequest{SubnetId: &subnetID})
@@ -217,23 +218,23 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherID := *other.NetworkInterface.NetworkInterfaceId
-	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &otherID, InstanceId: a.InstanceId, DeviceIndex: ptr(int32(1))})
+	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &otherID, InstanceId: a.InstanceId, DeviceIndex: kit.Ptr(int32(1))})
 	wantCode(t, err, "InvalidParameterValue")
-	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &otherID, InstanceId: a.InstanceId, DeviceIndex: ptr(int32(2))})
+	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &otherID, InstanceId: a.InstanceId, DeviceIndex: kit.Ptr(int32(2))})
 	wantCode(t, err, "AttachmentLimitExceeded")
 
 	// Four addresses per m1.small interface: the spare has three.
-	_, err = s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, SecondaryPrivateIpAddressCount: ptr(int32(2))})
+	_, err = s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, SecondaryPrivateIpAddressCount: kit.Ptr(int32(2))})
 	wantCode(t, err, "PrivateIpAddressLimitExceeded")
 	// Reassignment takes a secondary address of another interface.
-	if _, err := s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &otherID, SecondaryPrivateIpAddressCount: ptr(int32(1))}); err != nil {
+	if _, err := s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &otherID, SecondaryPrivateIpAddressCount: kit.Ptr(int32(1))}); err != nil {
 		t.Fatal(err)
 	}
 	desc, _ := s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{NetworkInterfaceIds: []string{otherID}})
 	moving := *desc.NetworkInterfaces[0].PrivateIpAddresses[1].PrivateIpAddress
 	_, err = s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{moving}})
 	wantCode(t, err, "InvalidIPAddress.InUse")
-	assigned, err := s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{moving}, AllowReassignment: ptr(true)})
+	assigned, err := s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: &eniID, PrivateIpAddresses: []string{moving}, AllowReassignment: kit.Ptr(true)})
 	if err != nil || len(assigned.AssignedPrivateIpAddresses) != 1 || *assigned.AssignedPrivateIpAddresses[0].PrivateIpAddress != moving {
 		t.Fatalf("AssignPrivateIpAddresses with reassignment = %+v, %v", assigned, err)
 	}
@@ -250,14 +251,14 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 	}
 
 	// Attributes.
-	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Description: &ec2.AttributeValue{Value: ptr("moved")}}); err != nil {
+	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Description: &ec2.AttributeValue{Value: kit.Ptr("moved")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, SourceDestCheck: &ec2.AttributeBooleanValue{Value: ptr(false)}}); err != nil {
+	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, SourceDestCheck: &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID,
-		Attachment: &ec2.NetworkInterfaceAttachmentChanges{AttachmentId: att.AttachmentId, DeleteOnTermination: ptr(true)}}); err != nil {
+		Attachment: &ec2.NetworkInterfaceAttachmentChanges{AttachmentId: att.AttachmentId, DeleteOnTermination: kit.Ptr(true)}}); err != nil {
 		t.Fatal(err)
 	}
 	err = s.ModifyNetworkInterfaceAttribute(ctx, testCaller, &ec2.ModifyNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Groups: []string{"sg-0123456789abcdef0"}})
@@ -268,21 +269,21 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 		"attachment":      func(r *ec2.DescribeNetworkInterfaceAttributeResult) bool { return *r.Attachment.DeleteOnTermination },
 		"groupSet":        func(r *ec2.DescribeNetworkInterfaceAttributeResult) bool { return len(r.Groups) == 1 },
 	} {
-		r, err := s.DescribeNetworkInterfaceAttribute(ctx, testCaller, &ec2.DescribeNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Attribute: ptr(attr)})
+		r, err := s.DescribeNetworkInterfaceAttribute(ctx, testCaller, &ec2.DescribeNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Attribute: kit.Ptr(attr)})
 		if err != nil || !check(r) {
 			t.Errorf("attribute %s = %+v, %v", attr, r, err)
 		}
 	}
-	_, err = s.DescribeNetworkInterfaceAttribute(ctx, testCaller, &ec2.DescribeNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Attribute: ptr("nope")})
+	_, err = s.DescribeNetworkInterfaceAttribute(ctx, testCaller, &ec2.DescribeNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, Attribute: kit.Ptr("nope")})
 	wantCode(t, err, "InvalidParameterValue")
-	if err := s.ResetNetworkInterfaceAttribute(ctx, testCaller, &ec2.ResetNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, SourceDestCheck: ptr("true")}); err != nil {
+	if err := s.ResetNetworkInterfaceAttribute(ctx, testCaller, &ec2.ResetNetworkInterfaceAttributeRequest{NetworkInterfaceId: &eniID, SourceDestCheck: kit.Ptr("true")}); err != nil {
 		t.Fatal(err)
 	}
 
 	// Detach and move to b: same addresses and MAC.
 	err = s.DetachNetworkInterface(ctx, testCaller, &ec2.DetachNetworkInterfaceRequest{AttachmentId: a.NetworkInterfaces[0].Attachment.AttachmentId})
 	wantCode(t, err, "OperationNotPermitted")
-	err = s.DetachNetworkInterface(ctx, testCaller, &ec2.DetachNetworkInterfaceRequest{AttachmentId: ptr("eni-attach-0123456789abcdef0")})
+	err = s.DetachNetworkInterface(ctx, testCaller, &ec2.DetachNetworkInterfaceRequest{AttachmentId: kit.Ptr("eni-attach-0123456789abcdef0")})
 	wantCode(t, err, "InvalidAttachmentID.NotFound")
 	if err := s.DetachNetworkInterface(ctx, testCaller, &ec2.DetachNetworkInterfaceRequest{AttachmentId: att.AttachmentId}); err != nil {
 		t.Fatal(err)
@@ -290,7 +291,7 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 	if got := describeInstance(t, s, *a.InstanceId); len(got.NetworkInterfaces) != 1 {
 		t.Errorf("a after detach %+v", got.NetworkInterfaces)
 	}
-	if _, err := s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: b.InstanceId, DeviceIndex: ptr(int32(1))}); err != nil {
+	if _, err := s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: &eniID, InstanceId: b.InstanceId, DeviceIndex: kit.Ptr(int32(1))}); err != nil {
 		t.Fatal(err)
 	}
 	moved := describeInstance(t, s, *b.InstanceId).NetworkInterfaces[1]

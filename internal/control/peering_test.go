@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -15,7 +16,7 @@ var (
 
 func vpcAs(t *testing.T, s *Service, c Caller, cidr string) string {
 	t.Helper()
-	out, err := s.CreateVpc(context.Background(), c, &ec2.CreateVpcRequest{CidrBlock: ptr(cidr)})
+	out, err := s.CreateVpc(context.Background(), c, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr(cidr)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func TestPeeringLifecycle(t *testing.T) {
 	b := vpcAs(t, s, accepterCaller, "10.2.0.0/16")
 	overlapping := vpcAs(t, s, accepterCaller, "10.1.128.0/17")
 	create := func(peer string) (string, error) {
-		out, err := s.CreateVpcPeeringConnection(ctx, requesterCaller, &ec2.CreateVpcPeeringConnectionRequest{VpcId: ptr(a), PeerVpcId: ptr(peer), PeerOwnerId: ptr(accepterCaller.Account)})
+		out, err := s.CreateVpcPeeringConnection(ctx, requesterCaller, &ec2.CreateVpcPeeringConnectionRequest{VpcId: kit.Ptr(a), PeerVpcId: kit.Ptr(peer), PeerOwnerId: kit.Ptr(accepterCaller.Account)})
 		if err != nil {
 			return "", err
 		}
@@ -64,49 +65,49 @@ func TestPeeringLifecycle(t *testing.T) {
 		}, "InvalidVpcPeeringConnectionID.NotFound"},
 		{"the same pair again", func() error { _, err := create(b); return err }, "VpcPeeringConnectionAlreadyExists"},
 		{"a malformed ID", func() error {
-			_, err := s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: ptr("pcx-zz")})
+			_, err := s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: kit.Ptr("pcx-zz")})
 			return err
 		}, "InvalidVpcPeeringConnectionId.Malformed"},
 		{"a route before acceptance", func() error {
 			rtb := storedVpc(t, s, requesterCaller, a).MainRouteTable
-			_, err := s.CreateRoute(ctx, requesterCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("10.2.0.0/16"), VpcPeeringConnectionId: ptr(pcx)})
+			_, err := s.CreateRoute(ctx, requesterCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("10.2.0.0/16"), VpcPeeringConnectionId: kit.Ptr(pcx)})
 			return err
 		}, "InvalidVpcPeeringConnectionID.NotFound"},
 		{"the requester cannot accept", func() error {
-			_, err := s.AcceptVpcPeeringConnection(ctx, requesterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: ptr(pcx)})
+			_, err := s.AcceptVpcPeeringConnection(ctx, requesterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: kit.Ptr(pcx)})
 			return err
 		}, "OperationNotPermitted"},
 		{"the accepter accepts", func() error {
-			_, err := s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: ptr(pcx)})
+			_, err := s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: kit.Ptr(pcx)})
 			if st := peeringState(t, s, requesterCaller, pcx); err == nil && st != "active" {
 				t.Errorf("requester sees %s after acceptance", st)
 			}
 			return err
 		}, ""},
 		{"accepting twice", func() error {
-			_, err := s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: ptr(pcx)})
+			_, err := s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: kit.Ptr(pcx)})
 			return err
 		}, "InvalidStateTransition"},
 		{"rejecting an active one", func() error {
-			_, err := s.RejectVpcPeeringConnection(ctx, accepterCaller, &ec2.RejectVpcPeeringConnectionRequest{VpcPeeringConnectionId: ptr(pcx)})
+			_, err := s.RejectVpcPeeringConnection(ctx, accepterCaller, &ec2.RejectVpcPeeringConnectionRequest{VpcPeeringConnectionId: kit.Ptr(pcx)})
 			return err
 		}, "InvalidStateTransition"},
 		{"a route once active", func() error {
 			rtb := storedVpc(t, s, requesterCaller, a).MainRouteTable
-			_, err := s.CreateRoute(ctx, requesterCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("10.2.0.0/16"), VpcPeeringConnectionId: ptr(pcx)})
+			_, err := s.CreateRoute(ctx, requesterCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("10.2.0.0/16"), VpcPeeringConnectionId: kit.Ptr(pcx)})
 			return err
 		}, ""},
 		{"a rule naming the peer's group", func() error {
 			peerGroup := storedVpc(t, s, accepterCaller, b).DefaultGroup
 			mine := storedVpc(t, s, requesterCaller, a).DefaultGroup
-			_, err := s.AuthorizeSecurityGroupIngress(ctx, requesterCaller, &ec2.AuthorizeSecurityGroupIngressRequest{GroupId: ptr(mine), IpPermissions: []ec2.IpPermission{{
-				IpProtocol: ptr("tcp"), FromPort: ptr(int32(80)), ToPort: ptr(int32(80)),
-				UserIdGroupPairs: []ec2.UserIdGroupPair{{GroupId: ptr(peerGroup), UserId: ptr(accepterCaller.Account)}},
+			_, err := s.AuthorizeSecurityGroupIngress(ctx, requesterCaller, &ec2.AuthorizeSecurityGroupIngressRequest{GroupId: kit.Ptr(mine), IpPermissions: []ec2.IpPermission{{
+				IpProtocol: kit.Ptr("tcp"), FromPort: kit.Ptr(int32(80)), ToPort: kit.Ptr(int32(80)),
+				UserIdGroupPairs: []ec2.UserIdGroupPair{{GroupId: kit.Ptr(peerGroup), UserId: kit.Ptr(accepterCaller.Account)}},
 			}}})
 			return err
 		}, ""},
 		{"the accepter deletes it", func() error {
-			_, err := s.DeleteVpcPeeringConnection(ctx, accepterCaller, &ec2.DeleteVpcPeeringConnectionRequest{VpcPeeringConnectionId: ptr(pcx)})
+			_, err := s.DeleteVpcPeeringConnection(ctx, accepterCaller, &ec2.DeleteVpcPeeringConnectionRequest{VpcPeeringConnectionId: kit.Ptr(pcx)})
 			if st := peeringState(t, s, requesterCaller, pcx); err == nil && st != "deleted" {
 				t.Errorf("requester sees %s after deletion", st)
 			}
@@ -124,13 +125,13 @@ func TestPeeringLifecycle(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			now := s.now
-			s.now = func() time.Time { return now().Add(8 * 24 * time.Hour) }
-			defer func() { s.now = now }()
+			now := s.Now
+			s.Now = func() time.Time { return now().Add(8 * 24 * time.Hour) }
+			defer func() { s.Now = now }()
 			if st := peeringState(t, s, accepterCaller, id); st != "expired" {
 				t.Errorf("after 8 days the request is %s", st)
 			}
-			_, err = s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: ptr(id)})
+			_, err = s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: kit.Ptr(id)})
 			return err
 		}, "InvalidStateTransition"},
 	}
@@ -140,10 +141,10 @@ func TestPeeringLifecycle(t *testing.T) {
 }
 
 // storedVpc reads a VPC's record as c.
-func storedVpc(t *testing.T, s *Service, c Caller, vpc string) vpcRecord {
+func storedVpc(t *testing.T, s *Service, c Caller, vpc string) kit.VpcRecord {
 	t.Helper()
-	var rec vpcRecord
-	err := s.view(context.Background(), func(tx *txn) error { _, err := tx.get(c.key(vpc), &rec); return err })
+	var rec kit.VpcRecord
+	err := s.View(context.Background(), func(tx *kit.Txn) error { _, err := tx.Get(c.Key(vpc), &rec); return err })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,14 +4,15 @@ import (
 	"context"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
 func createPrefixList(t *testing.T, s *Service, max int32, cidrs ...string) *ec2.ManagedPrefixList {
 	t.Helper()
-	req := &ec2.CreateManagedPrefixListRequest{PrefixListName: ptr("corp"), MaxEntries: ptr(max), AddressFamily: ptr("IPv4")}
+	req := &ec2.CreateManagedPrefixListRequest{PrefixListName: kit.Ptr("corp"), MaxEntries: kit.Ptr(max), AddressFamily: kit.Ptr("IPv4")}
 	for _, c := range cidrs {
-		req.Entries = append(req.Entries, ec2.AddPrefixListEntry{Cidr: ptr(c)})
+		req.Entries = append(req.Entries, ec2.AddPrefixListEntry{Cidr: kit.Ptr(c)})
 	}
 	out, err := s.CreateManagedPrefixList(context.Background(), testCaller, req)
 	if err != nil {
@@ -22,7 +23,7 @@ func createPrefixList(t *testing.T, s *Service, max int32, cidrs ...string) *ec2
 
 func prefixListEntries(t *testing.T, s *Service, id string, version *int64) []string {
 	t.Helper()
-	out, err := s.GetManagedPrefixListEntries(context.Background(), testCaller, &ec2.GetManagedPrefixListEntriesRequest{PrefixListId: ptr(id), TargetVersion: version})
+	out, err := s.GetManagedPrefixListEntries(context.Background(), testCaller, &ec2.GetManagedPrefixListEntriesRequest{PrefixListId: kit.Ptr(id), TargetVersion: version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +37,9 @@ func prefixListEntries(t *testing.T, s *Service, id string, version *int64) []st
 func TestCreateManagedPrefixListValidation(t *testing.T) {
 	s := newTestService(t)
 	req := func(name, family string, max int32, cidrs ...string) *ec2.CreateManagedPrefixListRequest {
-		r := &ec2.CreateManagedPrefixListRequest{PrefixListName: ptr(name), AddressFamily: ptr(family), MaxEntries: ptr(max)}
+		r := &ec2.CreateManagedPrefixListRequest{PrefixListName: kit.Ptr(name), AddressFamily: kit.Ptr(family), MaxEntries: kit.Ptr(max)}
 		for _, c := range cidrs {
-			r.Entries = append(r.Entries, ec2.AddPrefixListEntry{Cidr: ptr(c)})
+			r.Entries = append(r.Entries, ec2.AddPrefixListEntry{Cidr: kit.Ptr(c)})
 		}
 		return r
 	}
@@ -75,37 +76,37 @@ func TestModifyManagedPrefixList(t *testing.T) {
 	}
 	id := *pl.PrefixListId
 	modify := func(r ec2.ModifyManagedPrefixListRequest) (*ec2.ManagedPrefixList, error) {
-		r.PrefixListId = ptr(id)
+		r.PrefixListId = kit.Ptr(id)
 		out, err := s.ModifyManagedPrefixList(ctx, testCaller, &r)
 		if err != nil {
 			return nil, err
 		}
 		return out.PrefixList, nil
 	}
-	add := []ec2.AddPrefixListEntry{{Cidr: ptr("10.2.0.0/16")}}
-	_, err := modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, CurrentVersion: ptr(int64(7))})
+	add := []ec2.AddPrefixListEntry{{Cidr: kit.Ptr("10.2.0.0/16")}}
+	_, err := modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, CurrentVersion: kit.Ptr(int64(7))})
 	wantCode(t, err, "PrefixListVersionMismatch")
-	_, err = modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, MaxEntries: ptr(int32(5)), CurrentVersion: ptr(int64(1))})
+	_, err = modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, MaxEntries: kit.Ptr(int32(5)), CurrentVersion: kit.Ptr(int64(1))})
 	wantCode(t, err, "InvalidParameterCombination")
-	got, err := modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, CurrentVersion: ptr(int64(1))})
+	got, err := modify(ec2.ModifyManagedPrefixListRequest{AddEntries: add, CurrentVersion: kit.Ptr(int64(1))})
 	if err != nil || *got.Version != 2 {
 		t.Fatalf("add: %+v, %v", got, err)
 	}
-	_, err = modify(ec2.ModifyManagedPrefixListRequest{AddEntries: []ec2.AddPrefixListEntry{{Cidr: ptr("10.3.0.0/16")}}, CurrentVersion: ptr(int64(2))})
+	_, err = modify(ec2.ModifyManagedPrefixListRequest{AddEntries: []ec2.AddPrefixListEntry{{Cidr: kit.Ptr("10.3.0.0/16")}}, CurrentVersion: kit.Ptr(int64(2))})
 	wantCode(t, err, "InvalidParameterValue") // beyond MaxEntries
-	_, err = modify(ec2.ModifyManagedPrefixListRequest{MaxEntries: ptr(int32(1))})
+	_, err = modify(ec2.ModifyManagedPrefixListRequest{MaxEntries: kit.Ptr(int32(1))})
 	wantCode(t, err, "InvalidParameterValue") // fewer than its entries
-	got, err = modify(ec2.ModifyManagedPrefixListRequest{RemoveEntries: []ec2.RemovePrefixListEntry{{Cidr: ptr("10.1.0.0/16")}}, CurrentVersion: ptr(int64(2)), PrefixListName: ptr("renamed")})
+	got, err = modify(ec2.ModifyManagedPrefixListRequest{RemoveEntries: []ec2.RemovePrefixListEntry{{Cidr: kit.Ptr("10.1.0.0/16")}}, CurrentVersion: kit.Ptr(int64(2)), PrefixListName: kit.Ptr("renamed")})
 	if err != nil || *got.Version != 3 || *got.PrefixListName != "renamed" {
 		t.Fatalf("remove: %+v, %v", got, err)
 	}
 	if e := prefixListEntries(t, s, id, nil); len(e) != 1 || e[0] != "10.2.0.0/16" {
 		t.Fatalf("current entries %v", e)
 	}
-	if e := prefixListEntries(t, s, id, ptr(int64(2))); len(e) != 2 {
+	if e := prefixListEntries(t, s, id, kit.Ptr(int64(2))); len(e) != 2 {
 		t.Fatalf("version 2 entries %v", e)
 	}
-	_, err = s.GetManagedPrefixListEntries(ctx, testCaller, &ec2.GetManagedPrefixListEntriesRequest{PrefixListId: ptr(id), TargetVersion: ptr(int64(4))})
+	_, err = s.GetManagedPrefixListEntries(ctx, testCaller, &ec2.GetManagedPrefixListEntriesRequest{PrefixListId: kit.Ptr(id), TargetVersion: kit.Ptr(int64(4))})
 	wantCode(t, err, "InvalidParameterValue")
 }
 
@@ -117,7 +118,7 @@ func TestDescribeManagedPrefixListsShowsAWSManaged(t *testing.T) {
 	if err != nil || len(out.PrefixLists) != 3 {
 		t.Fatalf("got %+v, %v; want s3, dynamodb and own", out, err)
 	}
-	out, err = s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{Filters: []ec2.Filter{{Name: ptr("prefix-list-name"), Values: []string{"com.amazonaws.us-east-1.s3"}}}})
+	out, err = s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("prefix-list-name"), Values: []string{"com.amazonaws.us-east-1.s3"}}}})
 	if err != nil || len(out.PrefixLists) != 1 || *out.PrefixLists[0].OwnerId != "AWS" {
 		t.Fatalf("s3 list: %+v, %v", out, err)
 	}
@@ -125,7 +126,7 @@ func TestDescribeManagedPrefixListsShowsAWSManaged(t *testing.T) {
 	if e := prefixListEntries(t, s, s3, nil); len(e) == 0 {
 		t.Fatal("the s3 list has no entries")
 	}
-	_, err = s.DeleteManagedPrefixList(ctx, testCaller, &ec2.DeleteManagedPrefixListRequest{PrefixListId: ptr(s3)})
+	_, err = s.DeleteManagedPrefixList(ctx, testCaller, &ec2.DeleteManagedPrefixListRequest{PrefixListId: kit.Ptr(s3)})
 	wantCode(t, err, "UnauthorizedOperation")
 	_, err = s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{PrefixListIds: []string{own, "pl-0123456789abcdef0"}})
 	wantCode(t, err, "InvalidPrefixListID.NotFound")
@@ -138,7 +139,7 @@ func TestPrefixListReferences(t *testing.T) {
 	g := createGroup(t, s, vpc, "a")
 	pl := *createPrefixList(t, s, 40, "192.0.2.0/24").PrefixListId
 	perm := func(port int32) ec2.IpPermission {
-		return ec2.IpPermission{IpProtocol: ptr("tcp"), FromPort: ptr(port), ToPort: ptr(port), PrefixListIds: []ec2.PrefixListId{{PrefixListId: ptr(pl)}}}
+		return ec2.IpPermission{IpProtocol: kit.Ptr("tcp"), FromPort: kit.Ptr(port), ToPort: kit.Ptr(port), PrefixListIds: []ec2.PrefixListId{{PrefixListId: kit.Ptr(pl)}}}
 	}
 	_, err := ingress(s, g, perm(22))
 	wantCode(t, err, "")
@@ -147,15 +148,15 @@ func TestPrefixListReferences(t *testing.T) {
 	rtb := createRouteTable(t, s, vpc)
 	igw := createIgw(t, s)
 	attachIgw(t, s, igw, vpc)
-	_, err = s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationPrefixListId: ptr(pl), GatewayId: ptr(igw)})
+	_, err = s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationPrefixListId: kit.Ptr(pl), GatewayId: kit.Ptr(igw)})
 	wantCode(t, err, "")
-	assoc, err := s.GetManagedPrefixListAssociations(ctx, testCaller, &ec2.GetManagedPrefixListAssociationsRequest{PrefixListId: ptr(pl)})
+	assoc, err := s.GetManagedPrefixListAssociations(ctx, testCaller, &ec2.GetManagedPrefixListAssociationsRequest{PrefixListId: kit.Ptr(pl)})
 	if err != nil || len(assoc.PrefixListAssociations) != 2 {
 		t.Fatalf("associations %+v, %v", assoc, err)
 	}
-	_, err = s.ModifyManagedPrefixList(ctx, testCaller, &ec2.ModifyManagedPrefixListRequest{PrefixListId: ptr(pl), MaxEntries: ptr(int32(61))})
+	_, err = s.ModifyManagedPrefixList(ctx, testCaller, &ec2.ModifyManagedPrefixListRequest{PrefixListId: kit.Ptr(pl), MaxEntries: kit.Ptr(int32(61))})
 	wantCode(t, err, "RulesPerSecurityGroupLimitExceeded")
-	_, err = s.DeleteManagedPrefixList(ctx, testCaller, &ec2.DeleteManagedPrefixListRequest{PrefixListId: ptr(pl)})
+	_, err = s.DeleteManagedPrefixList(ctx, testCaller, &ec2.DeleteManagedPrefixListRequest{PrefixListId: kit.Ptr(pl)})
 	wantCode(t, err, "DependencyViolation")
 }
 
@@ -163,9 +164,9 @@ func TestPrefixListTags(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	id := *createPrefixList(t, s, 3).PrefixListId
-	err := s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{id}, Tags: []ec2.Tag{{Key: ptr("team"), Value: ptr("net")}}})
+	err := s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{id}, Tags: []ec2.Tag{{Key: kit.Ptr("team"), Value: kit.Ptr("net")}}})
 	wantCode(t, err, "")
-	out, err := s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{Filters: []ec2.Filter{{Name: ptr("tag:team"), Values: []string{"net"}}}})
+	out, err := s.DescribeManagedPrefixLists(ctx, testCaller, &ec2.DescribeManagedPrefixListsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:team"), Values: []string{"net"}}}})
 	if err != nil || len(out.PrefixLists) != 1 || *out.PrefixLists[0].PrefixListId != id {
 		t.Fatalf("by tag: %+v, %v", out, err)
 	}

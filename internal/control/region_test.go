@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
@@ -15,7 +16,7 @@ func TestRegionAbbreviation(t *testing.T) {
 		"eu-north-1": "eun1", "il-central-1": "ilc1", "mx-central-1": "mxc1", "ap-southeast-7": "apse7",
 		"ca-west-1": "caw1", "me-south-1": "mes1", "af-south-1": "afs1",
 	} {
-		if got := regionAbbreviation(region); got != want {
+		if got := kit.RegionAbbreviation(region); got != want {
 			t.Errorf("regionAbbreviation(%s) = %s, want %s", region, got, want)
 		}
 	}
@@ -24,9 +25,9 @@ func TestRegionAbbreviation(t *testing.T) {
 func TestDescribeRegions(t *testing.T) {
 	ctx := context.Background()
 	all := newTestService(t)
-	narrow := New(all.st, Config{Regions: []string{"us-east-1", "eu-west-1", "af-south-1"}})
+	narrow := New(all.Store, Config{Regions: []string{"us-east-1", "eu-west-1", "af-south-1"}})
 	var every []string
-	for _, r := range commercialRegions {
+	for _, r := range kit.CommercialRegions {
 		status := "opt-in-not-required"
 		if r.OptIn {
 			status = "opted-in"
@@ -41,21 +42,21 @@ func TestDescribeRegions(t *testing.T) {
 		code string
 	}{
 		{"every commercial region by default", all, ec2.DescribeRegionsRequest{}, every, ""},
-		{"all regions adds none when every one is served", all, ec2.DescribeRegionsRequest{AllRegions: ptr(true)}, every, ""},
+		{"all regions adds none when every one is served", all, ec2.DescribeRegionsRequest{AllRegions: kit.Ptr(true)}, every, ""},
 		{"narrowed: the served ones, the opt-in one opted in", narrow, ec2.DescribeRegionsRequest{},
 			[]string{"af-south-1=opted-in", "eu-west-1=opt-in-not-required", "us-east-1=opt-in-not-required"}, ""},
-		{"narrowed, all regions: the others not opted in", narrow, ec2.DescribeRegionsRequest{AllRegions: ptr(true), Filters: []ec2.Filter{{Name: ptr("region-name"), Values: []string{"eu-north-1", "me-south-1", "af-south-1"}}}},
+		{"narrowed, all regions: the others not opted in", narrow, ec2.DescribeRegionsRequest{AllRegions: kit.Ptr(true), Filters: []ec2.Filter{{Name: kit.Ptr("region-name"), Values: []string{"eu-north-1", "me-south-1", "af-south-1"}}}},
 			[]string{"af-south-1=opted-in", "eu-north-1=not-opted-in", "me-south-1=not-opted-in"}, ""},
 		{"narrowed, named: a region not served is listed", narrow, ec2.DescribeRegionsRequest{RegionNames: []string{"eu-north-1", "us-east-1"}},
 			[]string{"eu-north-1=not-opted-in", "us-east-1=opt-in-not-required"}, ""},
 		{"by name", all, ec2.DescribeRegionsRequest{RegionNames: []string{"eu-west-1", "us-west-2"}}, []string{"eu-west-1=opt-in-not-required", "us-west-2=opt-in-not-required"}, ""},
 		{"opt-in region opted in", all, ec2.DescribeRegionsRequest{RegionNames: []string{"me-south-1", "ap-southeast-3"}}, []string{"ap-southeast-3=opted-in", "me-south-1=opted-in"}, ""},
 		{"unknown name", all, ec2.DescribeRegionsRequest{RegionNames: []string{"mars-north-1"}}, nil, "InvalidParameterValue"},
-		{"region-name filter wildcard", all, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: ptr("region-name"), Values: []string{"eu-*"}}}},
+		{"region-name filter wildcard", all, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("region-name"), Values: []string{"eu-*"}}}},
 			[]string{"eu-central-1=opt-in-not-required", "eu-central-2=opted-in", "eu-north-1=opt-in-not-required", "eu-south-1=opted-in", "eu-south-2=opted-in", "eu-west-1=opt-in-not-required", "eu-west-2=opt-in-not-required", "eu-west-3=opt-in-not-required"}, ""},
-		{"endpoint filter", all, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: ptr("endpoint"), Values: []string{"ec2.us-east-2.amazonaws.com"}}}}, []string{"us-east-2=opt-in-not-required"}, ""},
-		{"opt-in-status filter", narrow, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: ptr("opt-in-status"), Values: []string{"opted-in"}}}}, []string{"af-south-1=opted-in"}, ""},
-		{"unknown filter", all, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: ptr("colour"), Values: []string{"x"}}}}, nil, "InvalidParameterValue"},
+		{"endpoint filter", all, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("endpoint"), Values: []string{"ec2.us-east-2.amazonaws.com"}}}}, []string{"us-east-2=opt-in-not-required"}, ""},
+		{"opt-in-status filter", narrow, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("opt-in-status"), Values: []string{"opted-in"}}}}, []string{"af-south-1=opted-in"}, ""},
+		{"unknown filter", all, ec2.DescribeRegionsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("colour"), Values: []string{"x"}}}}, nil, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := tc.s.DescribeRegions(ctx, testCaller, &tc.in)
@@ -78,17 +79,17 @@ func TestDescribeRegions(t *testing.T) {
 }
 
 func TestCommercialRegions(t *testing.T) {
-	if len(commercialRegions) != 34 || DefaultRegions[0] != "us-east-1" || len(DefaultRegions) != len(commercialRegions) {
-		t.Fatalf("%d regions, default %v", len(commercialRegions), DefaultRegions)
+	if len(kit.CommercialRegions) != 34 || DefaultRegions[0] != "us-east-1" || len(DefaultRegions) != len(kit.CommercialRegions) {
+		t.Fatalf("%d regions, default %v", len(kit.CommercialRegions), DefaultRegions)
 	}
 	seen := map[string]bool{}
-	for _, r := range commercialRegions {
-		zs := zonesOf(r.Name)
+	for _, r := range kit.CommercialRegions {
+		zs := kit.ZonesOf(r.Name)
 		if len(zs) < 2 {
 			t.Errorf("%s has %d zones", r.Name, len(zs))
 		}
 		for _, z := range zs {
-			if seen[z.ID] || !strings.HasPrefix(z.Name, r.Name) || len(z.Name) != len(r.Name)+1 || !strings.HasPrefix(z.ID, regionAbbreviation(r.Name)+"-az") {
+			if seen[z.ID] || !strings.HasPrefix(z.Name, r.Name) || len(z.Name) != len(r.Name)+1 || !strings.HasPrefix(z.ID, kit.RegionAbbreviation(r.Name)+"-az") {
 				t.Errorf("%s: zone %+v", r.Name, z)
 			}
 			seen[z.ID] = true
@@ -128,14 +129,14 @@ func TestDescribeAvailabilityZones(t *testing.T) {
 		{"unknown name", testCaller, ec2.DescribeAvailabilityZonesRequest{ZoneNames: []string{"us-east-1z"}}, nil, "InvalidParameterValue"},
 		{"zone of another region", testCaller, ec2.DescribeAvailabilityZonesRequest{ZoneNames: []string{"us-west-2a"}}, nil, "InvalidParameterValue"},
 		{"unknown id", testCaller, ec2.DescribeAvailabilityZonesRequest{ZoneIds: []string{"use1-az9"}}, nil, "InvalidParameterValue"},
-		{"zone-name filter", testCaller, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("zone-name"), Values: []string{"us-east-1a", "us-east-1f"}}}}, []string{"us-east-1a", "us-east-1f"}, ""},
-		{"zone-id filter", testCaller, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("zone-id"), Values: []string{"use1-az4"}}}}, []string{"us-east-1d"}, ""},
-		{"state filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("state"), Values: []string{"available"}}}}, []string{"us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"}, ""},
-		{"region-name filter of another region", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("region-name"), Values: []string{"us-east-1"}}}}, nil, ""},
-		{"zone-type filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("zone-type"), Values: []string{"local-zone"}}}}, nil, ""},
-		{"group-name filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("group-name"), Values: []string{"us-west-2-zg-1"}}}}, []string{"us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"}, ""},
-		{"opt-in-status filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("opt-in-status"), Values: []string{"opt-in-not-required"}}}}, []string{"us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"}, ""},
-		{"unknown filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: ptr("colour"), Values: []string{"x"}}}}, nil, "InvalidParameterValue"},
+		{"zone-name filter", testCaller, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("zone-name"), Values: []string{"us-east-1a", "us-east-1f"}}}}, []string{"us-east-1a", "us-east-1f"}, ""},
+		{"zone-id filter", testCaller, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("zone-id"), Values: []string{"use1-az4"}}}}, []string{"us-east-1d"}, ""},
+		{"state filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("state"), Values: []string{"available"}}}}, []string{"us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"}, ""},
+		{"region-name filter of another region", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("region-name"), Values: []string{"us-east-1"}}}}, nil, ""},
+		{"zone-type filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("zone-type"), Values: []string{"local-zone"}}}}, nil, ""},
+		{"group-name filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("group-name"), Values: []string{"us-west-2-zg-1"}}}}, []string{"us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"}, ""},
+		{"opt-in-status filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("opt-in-status"), Values: []string{"opt-in-not-required"}}}}, []string{"us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"}, ""},
+		{"unknown filter", west, ec2.DescribeAvailabilityZonesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("colour"), Values: []string{"x"}}}}, nil, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.DescribeAvailabilityZones(ctx, tc.caller, &tc.in)
@@ -184,14 +185,14 @@ func TestZoneByNameOrID(t *testing.T) {
 		{"nothing given", "us-east-1", "", "", "", "", "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, id, err := zoneByNameOrID(tc.region, tc.zoneName, tc.zoneID)
+			n, id, err := kit.ZoneByNameOrID(tc.region, tc.zoneName, tc.zoneID)
 			wantCode(t, err, tc.code)
 			if n != tc.wantName || id != tc.wantID {
 				t.Errorf("got %s %s, want %s %s", n, id, tc.wantName, tc.wantID)
 			}
 		})
 	}
-	_, _, err := zoneByNameOrID("us-east-1", "us-east-1z", "")
+	_, _, err := kit.ZoneByNameOrID("us-east-1", "us-east-1z", "")
 	if err.Error() != "InvalidParameterValue: Invalid availability zone: [us-east-1z]" {
 		t.Errorf("message = %q", err.Error())
 	}
@@ -228,7 +229,7 @@ func TestDescribeAccountAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := attrs(&ec2.DescribeAccountAttributesRequest{AttributeNames: []string{"default-vpc"}})
-	if len(got) != 1 || len(got["default-vpc"]) != 1 || !validID(got["default-vpc"][0], "vpc") {
+	if len(got) != 1 || len(got["default-vpc"]) != 1 || !kit.ValidID(got["default-vpc"][0], "vpc") {
 		t.Errorf("default-vpc after EnsureDefaultVpc = %v", got)
 	}
 	_, err := s.DescribeAccountAttributes(ctx, testCaller, &ec2.DescribeAccountAttributesRequest{AttributeNames: []string{"colour"}})

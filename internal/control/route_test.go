@@ -4,13 +4,14 @@ import (
 	"context"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
 // routeTo finds the route to a destination in a described table.
 func routeTo(rt ec2.RouteTable, dest string) *ec2.Route {
 	for i, r := range rt.Routes {
-		if deref(r.DestinationCidrBlock) == dest || deref(r.DestinationIpv6CidrBlock) == dest || deref(r.DestinationPrefixListId) == dest {
+		if kit.Deref(r.DestinationCidrBlock) == dest || kit.Deref(r.DestinationIpv6CidrBlock) == dest || kit.Deref(r.DestinationPrefixListId) == dest {
 			return &rt.Routes[i]
 		}
 	}
@@ -27,12 +28,12 @@ func TestCreateRoute(t *testing.T) {
 	igw, otherIgw, detached := createIgw(t, s), createIgw(t, s), createIgw(t, s)
 	attachIgw(t, s, igw, vpcID)
 	attachIgw(t, s, otherIgw, other)
-	eigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpcID)})
+	eigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpcID)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eigw := *eigwOut.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId
-	otherEigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(other)})
+	otherEigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(other)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestCreateRoute(t *testing.T) {
 	const unknown = "0123456789abcdef0"
 	r := func(in ec2.CreateRouteRequest) ec2.CreateRouteRequest {
 		if in.RouteTableId == nil {
-			in.RouteTableId = ptr(rtb)
+			in.RouteTableId = kit.Ptr(rtb)
 		}
 		return in
 	}
@@ -49,43 +50,43 @@ func TestCreateRoute(t *testing.T) {
 		in   ec2.CreateRouteRequest
 		code string
 	}{
-		{"route table required", ec2.CreateRouteRequest{RouteTableId: ptr(""), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}, "MissingParameter"},
-		{"unknown route table", r(ec2.CreateRouteRequest{RouteTableId: ptr("rtb-" + unknown), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), "InvalidRouteTableID.NotFound"},
-		{"destination required", r(ec2.CreateRouteRequest{GatewayId: ptr(igw)}), "MissingParameter"},
-		{"one destination only", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), DestinationIpv6CidrBlock: ptr("::/0"), GatewayId: ptr(igw)}), "InvalidParameterCombination"},
-		{"ipv4 destination must be a cidr", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.0.1"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"ipv4 destination must be ipv4", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("::/0"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"ipv6 destination must be ipv6", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"target required", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), "MissingParameter"},
-		{"one target only", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw), NatGatewayId: ptr("nat-" + unknown)}), "InvalidParameterCombination"},
-		{"unknown igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr("igw-" + unknown)}), "InvalidInternetGatewayID.NotFound"},
-		{"gateway member with another kind", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr("nat-" + unknown)}), "InvalidGatewayID.NotFound"},
-		{"igw of another vpc", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(otherIgw)}), "InvalidParameterValue"},
-		{"detached igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(detached)}), "InvalidParameterValue"},
-		{"unknown nat gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), NatGatewayId: ptr("nat-" + unknown)}), "InvalidNatGatewayID.NotFound"},
-		{"unknown instance", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), InstanceId: ptr("i-" + unknown)}), "InvalidInstanceID.NotFound"},
-		{"unknown network interface", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), NetworkInterfaceId: ptr("eni-" + unknown)}), "InvalidNetworkInterfaceID.NotFound"},
-		{"unknown peering connection", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), VpcPeeringConnectionId: ptr("pcx-" + unknown)}), "InvalidVpcPeeringConnectionID.NotFound"},
-		{"unknown transit gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), TransitGatewayId: ptr("tgw-" + unknown)}), "InvalidTransitGatewayID.NotFound"},
-		{"unknown virtual private gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr("vgw-" + unknown)}), "InvalidVpnGatewayID.NotFound"},
-		{"unknown local gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), LocalGatewayId: ptr("lgw-" + unknown)}), "InvalidLocalGatewayID.NotFound"},
-		{"unknown carrier gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), CarrierGatewayId: ptr("cagw-" + unknown)}), "InvalidCarrierGatewayID.NotFound"},
-		{"unknown vpc endpoint", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), VpcEndpointId: ptr("vpce-" + unknown)}), "InvalidVpcEndpointId.NotFound"},
-		{"unknown core network", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), CoreNetworkArn: ptr("arn:aws:networkmanager::123456789012:core-network/core-network-" + unknown)}), "InvalidParameterValue"},
-		{"unknown prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: ptr("pl-" + unknown), GatewayId: ptr(igw)}), "InvalidPrefixListID.NotFound"},
-		{"malformed prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: ptr("pl-zz"), GatewayId: ptr(igw)}), "InvalidPrefixListId.Malformed"},
-		{"eigw takes ipv6 destinations only", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), EgressOnlyInternetGatewayId: ptr(eigw)}), "InvalidParameterValue"},
-		{"eigw of another vpc", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr(otherEigw)}), "InvalidParameterValue"},
-		{"unknown eigw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr("eigw-" + unknown)}), "InvalidGatewayID.NotFound"},
-		{"igw for a vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"igw for part of a vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.1.0/24"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"igw for part of the ipv6 block", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr(nth64(v6, 1)), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"default route to the igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), ""},
-		{"duplicate destination", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), "RouteAlreadyExists"},
-		{"host bits are cleared", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("0.0.0.1/0"), GatewayId: ptr(igw)}), "RouteAlreadyExists"},
-		{"less specific than the vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/8"), GatewayId: ptr(igw)}), ""},
-		{"ipv6 default route to the eigw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr(eigw)}), ""},
-		{"ipv6 route to the igw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: ptr("2001:db8::/32"), GatewayId: ptr(igw)}), ""},
+		{"route table required", ec2.CreateRouteRequest{RouteTableId: kit.Ptr(""), DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}, "MissingParameter"},
+		{"unknown route table", r(ec2.CreateRouteRequest{RouteTableId: kit.Ptr("rtb-" + unknown), DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}), "InvalidRouteTableID.NotFound"},
+		{"destination required", r(ec2.CreateRouteRequest{GatewayId: kit.Ptr(igw)}), "MissingParameter"},
+		{"one destination only", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), DestinationIpv6CidrBlock: kit.Ptr("::/0"), GatewayId: kit.Ptr(igw)}), "InvalidParameterCombination"},
+		{"ipv4 destination must be a cidr", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.1"), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"ipv4 destination must be ipv4", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("::/0"), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"ipv6 destination must be ipv6", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"target required", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0")}), "MissingParameter"},
+		{"one target only", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw), NatGatewayId: kit.Ptr("nat-" + unknown)}), "InvalidParameterCombination"},
+		{"unknown igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr("igw-" + unknown)}), "InvalidInternetGatewayID.NotFound"},
+		{"gateway member with another kind", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr("nat-" + unknown)}), "InvalidGatewayID.NotFound"},
+		{"igw of another vpc", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(otherIgw)}), "InvalidParameterValue"},
+		{"detached igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(detached)}), "InvalidParameterValue"},
+		{"unknown nat gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), NatGatewayId: kit.Ptr("nat-" + unknown)}), "InvalidNatGatewayID.NotFound"},
+		{"unknown instance", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), InstanceId: kit.Ptr("i-" + unknown)}), "InvalidInstanceID.NotFound"},
+		{"unknown network interface", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), NetworkInterfaceId: kit.Ptr("eni-" + unknown)}), "InvalidNetworkInterfaceID.NotFound"},
+		{"unknown peering connection", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), VpcPeeringConnectionId: kit.Ptr("pcx-" + unknown)}), "InvalidVpcPeeringConnectionID.NotFound"},
+		{"unknown transit gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), TransitGatewayId: kit.Ptr("tgw-" + unknown)}), "InvalidTransitGatewayID.NotFound"},
+		{"unknown virtual private gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr("vgw-" + unknown)}), "InvalidVpnGatewayID.NotFound"},
+		{"unknown local gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), LocalGatewayId: kit.Ptr("lgw-" + unknown)}), "InvalidLocalGatewayID.NotFound"},
+		{"unknown carrier gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), CarrierGatewayId: kit.Ptr("cagw-" + unknown)}), "InvalidCarrierGatewayID.NotFound"},
+		{"unknown vpc endpoint", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), VpcEndpointId: kit.Ptr("vpce-" + unknown)}), "InvalidVpcEndpointId.NotFound"},
+		{"unknown core network", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), CoreNetworkArn: kit.Ptr("arn:aws:networkmanager::123456789012:core-network/core-network-" + unknown)}), "InvalidParameterValue"},
+		{"unknown prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: kit.Ptr("pl-" + unknown), GatewayId: kit.Ptr(igw)}), "InvalidPrefixListID.NotFound"},
+		{"malformed prefix list", r(ec2.CreateRouteRequest{DestinationPrefixListId: kit.Ptr("pl-zz"), GatewayId: kit.Ptr(igw)}), "InvalidPrefixListId.Malformed"},
+		{"eigw takes ipv6 destinations only", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), EgressOnlyInternetGatewayId: kit.Ptr(eigw)}), "InvalidParameterValue"},
+		{"eigw of another vpc", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: kit.Ptr("::/0"), EgressOnlyInternetGatewayId: kit.Ptr(otherEigw)}), "InvalidParameterValue"},
+		{"unknown eigw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: kit.Ptr("::/0"), EgressOnlyInternetGatewayId: kit.Ptr("eigw-" + unknown)}), "InvalidGatewayID.NotFound"},
+		{"igw for a vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.0/16"), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"igw for part of a vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.1.0/24"), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"igw for part of the ipv6 block", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: kit.Ptr(nth64(v6, 1)), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"default route to the igw", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}), ""},
+		{"duplicate destination", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}), "RouteAlreadyExists"},
+		{"host bits are cleared", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.1/0"), GatewayId: kit.Ptr(igw)}), "RouteAlreadyExists"},
+		{"less specific than the vpc block", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.0/8"), GatewayId: kit.Ptr(igw)}), ""},
+		{"ipv6 default route to the eigw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: kit.Ptr("::/0"), EgressOnlyInternetGatewayId: kit.Ptr(eigw)}), ""},
+		{"ipv6 route to the igw", r(ec2.CreateRouteRequest{DestinationIpv6CidrBlock: kit.Ptr("2001:db8::/32"), GatewayId: kit.Ptr(igw)}), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreateRoute(ctx, testCaller, &tc.in)
@@ -113,20 +114,20 @@ func TestRouteStates(t *testing.T) {
 	rtb := createRouteTable(t, s, vpcID)
 	igw := createIgw(t, s)
 	attachIgw(t, s, igw, vpcID)
-	eigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpcID)})
+	eigwOut, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpcID)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eigw := eigwOut.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId
 	for _, in := range []ec2.CreateRouteRequest{
-		{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)},
-		{RouteTableId: ptr(rtb), DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: eigw},
+		{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)},
+		{RouteTableId: kit.Ptr(rtb), DestinationIpv6CidrBlock: kit.Ptr("::/0"), EgressOnlyInternetGatewayId: eigw},
 	} {
 		if _, err := s.CreateRoute(ctx, testCaller, &in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	state := func(dest string) string { return deref(routeTo(describeRouteTable(t, s, rtb), dest).State) }
+	state := func(dest string) string { return kit.Deref(routeTo(describeRouteTable(t, s, rtb), dest).State) }
 	for _, tc := range []struct {
 		name  string
 		do    func() error
@@ -135,17 +136,17 @@ func TestRouteStates(t *testing.T) {
 	}{
 		{"attached igw is active", func() error { return nil }, "0.0.0.0/0", "active"},
 		{"detached igw is a blackhole", func() error {
-			return s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)})
+			return s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpcID)})
 		}, "0.0.0.0/0", "blackhole"},
 		{"reattached igw is active again", func() error {
-			return s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)})
+			return s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpcID)})
 		}, "0.0.0.0/0", "active"},
 		{"deleted igw is a blackhole", func() error {
-			err := s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)})
+			err := s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpcID)})
 			if err != nil {
 				return err
 			}
-			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: ptr(igw)})
+			return s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw)})
 		}, "0.0.0.0/0", "blackhole"},
 		{"eigw is active", func() error { return nil }, "::/0", "active"},
 		{"deleted eigw is a blackhole", func() error {
@@ -162,7 +163,7 @@ func TestRouteStates(t *testing.T) {
 		})
 	}
 	t.Run("a blackhole route can be deleted", func(t *testing.T) {
-		err := s.DeleteRoute(ctx, testCaller, &ec2.DeleteRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0")})
+		err := s.DeleteRoute(ctx, testCaller, &ec2.DeleteRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("0.0.0.0/0")})
 		wantCode(t, err, "")
 	})
 }
@@ -174,11 +175,11 @@ func TestReplaceRoute(t *testing.T) {
 	rtb := createRouteTable(t, s, vpcID)
 	igw, igw2 := createIgw(t, s), createIgw(t, s)
 	attachIgw(t, s, igw, vpcID)
-	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}); err != nil {
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}); err != nil {
 		t.Fatal(err)
 	}
 	r := func(in ec2.ReplaceRouteRequest) ec2.ReplaceRouteRequest {
-		in.RouteTableId = ptr(rtb)
+		in.RouteTableId = kit.Ptr(rtb)
 		return in
 	}
 	for _, tc := range []struct {
@@ -186,26 +187,26 @@ func TestReplaceRoute(t *testing.T) {
 		in   ec2.ReplaceRouteRequest
 		code string
 	}{
-		{"destination required", r(ec2.ReplaceRouteRequest{GatewayId: ptr(igw)}), "MissingParameter"},
-		{"target required", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), "MissingParameter"},
-		{"local target and another target", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), LocalTarget: ptr(true), GatewayId: ptr(igw)}), "InvalidParameterCombination"},
-		{"missing route", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("192.168.0.0/16"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"detached igw", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw2)}), "InvalidParameterValue"},
-		{"unknown nat gateway", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), NatGatewayId: ptr("nat-0123456789abcdef0")}), "InvalidNatGatewayID.NotFound"},
-		{"local route to an igw", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), GatewayId: ptr(igw)}), "InvalidParameterValue"},
-		{"local route to an unknown interface", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), NetworkInterfaceId: ptr("eni-0123456789abcdef0")}), "InvalidNetworkInterfaceID.NotFound"},
-		{"local target for a non-local route", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), LocalTarget: ptr(true)}), "InvalidParameterValue"},
-		{"restore the local target", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16"), LocalTarget: ptr(true)}), ""},
-		{"same target again", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}), ""},
+		{"destination required", r(ec2.ReplaceRouteRequest{GatewayId: kit.Ptr(igw)}), "MissingParameter"},
+		{"target required", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0")}), "MissingParameter"},
+		{"local target and another target", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.0/16"), LocalTarget: kit.Ptr(true), GatewayId: kit.Ptr(igw)}), "InvalidParameterCombination"},
+		{"missing route", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("192.168.0.0/16"), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"detached igw", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw2)}), "InvalidParameterValue"},
+		{"unknown nat gateway", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), NatGatewayId: kit.Ptr("nat-0123456789abcdef0")}), "InvalidNatGatewayID.NotFound"},
+		{"local route to an igw", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.0/16"), GatewayId: kit.Ptr(igw)}), "InvalidParameterValue"},
+		{"local route to an unknown interface", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.0/16"), NetworkInterfaceId: kit.Ptr("eni-0123456789abcdef0")}), "InvalidNetworkInterfaceID.NotFound"},
+		{"local target for a non-local route", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), LocalTarget: kit.Ptr(true)}), "InvalidParameterValue"},
+		{"restore the local target", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.0/16"), LocalTarget: kit.Ptr(true)}), ""},
+		{"same target again", r(ec2.ReplaceRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantCode(t, s.ReplaceRoute(ctx, testCaller, &tc.in), tc.code)
 		})
 	}
 	t.Run("replace moves the route to the new target", func(t *testing.T) {
-		wantCode(t, s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)}), "")
+		wantCode(t, s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpcID)}), "")
 		attachIgw(t, s, igw2, vpcID)
-		wantCode(t, s.ReplaceRoute(ctx, testCaller, &ec2.ReplaceRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw2)}), "")
+		wantCode(t, s.ReplaceRoute(ctx, testCaller, &ec2.ReplaceRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw2)}), "")
 		got := routeTo(describeRouteTable(t, s, rtb), "0.0.0.0/0")
 		if *got.GatewayId != igw2 || *got.State != "active" {
 			t.Fatalf("route %+v", got)
@@ -225,12 +226,12 @@ func TestDeleteRoute(t *testing.T) {
 	rtb := createRouteTable(t, s, vpcID)
 	igw := createIgw(t, s)
 	attachIgw(t, s, igw, vpcID)
-	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}); err != nil {
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}); err != nil {
 		t.Fatal(err)
 	}
 	r := func(in ec2.DeleteRouteRequest) ec2.DeleteRouteRequest {
 		if in.RouteTableId == nil {
-			in.RouteTableId = ptr(rtb)
+			in.RouteTableId = kit.Ptr(rtb)
 		}
 		return in
 	}
@@ -240,12 +241,12 @@ func TestDeleteRoute(t *testing.T) {
 		code string
 	}{
 		{"destination required", r(ec2.DeleteRouteRequest{}), "MissingParameter"},
-		{"unknown route table", r(ec2.DeleteRouteRequest{RouteTableId: ptr("rtb-0123456789abcdef0"), DestinationCidrBlock: ptr("0.0.0.0/0")}), "InvalidRouteTableID.NotFound"},
-		{"missing route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("192.168.0.0/16")}), "InvalidRoute.NotFound"},
-		{"local route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("10.0.0.0/16")}), "InvalidParameterValue"},
-		{"ipv6 local route", r(ec2.DeleteRouteRequest{DestinationIpv6CidrBlock: ptr(v6.String())}), "InvalidParameterValue"},
-		{"route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), ""},
-		{"deleted route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: ptr("0.0.0.0/0")}), "InvalidRoute.NotFound"},
+		{"unknown route table", r(ec2.DeleteRouteRequest{RouteTableId: kit.Ptr("rtb-0123456789abcdef0"), DestinationCidrBlock: kit.Ptr("0.0.0.0/0")}), "InvalidRouteTableID.NotFound"},
+		{"missing route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: kit.Ptr("192.168.0.0/16")}), "InvalidRoute.NotFound"},
+		{"local route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: kit.Ptr("10.0.0.0/16")}), "InvalidParameterValue"},
+		{"ipv6 local route", r(ec2.DeleteRouteRequest{DestinationIpv6CidrBlock: kit.Ptr(v6.String())}), "InvalidParameterValue"},
+		{"route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0")}), ""},
+		{"deleted route", r(ec2.DeleteRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0")}), "InvalidRoute.NotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantCode(t, s.DeleteRoute(ctx, testCaller, &tc.in), tc.code)
@@ -275,8 +276,8 @@ func TestRouteTargetMember(t *testing.T) {
 		{"arn:aws:networkmanager::123456789012:core-network/core-network-0123", func(r ec2.Route) *string { return r.CoreNetworkArn }},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
-			got := route{Target: tc.target, Origin: "CreateRoute"}.ec2("active")
-			if deref(tc.member(got)) != tc.target {
+			got := kit.Route{Target: tc.target, Origin: "CreateRoute"}.EC2("active")
+			if kit.Deref(tc.member(got)) != tc.target {
 				t.Fatalf("route %+v", got)
 			}
 		})
@@ -286,8 +287,8 @@ func TestRouteTargetMember(t *testing.T) {
 // TestRouteToAttachedInterfaceNamesInstance: a route to an instance is stored as a route to
 // its interface, and shows both, as AWS does.
 func TestRouteToAttachedInterfaceNamesInstance(t *testing.T) {
-	got := route{Target: "eni-0123456789abcdef0", Instance: "i-0123456789abcdef0", InstanceOwner: "123456789012", Origin: "CreateRoute"}.ec2("active")
-	if deref(got.NetworkInterfaceId) != "eni-0123456789abcdef0" || deref(got.InstanceId) != "i-0123456789abcdef0" || deref(got.InstanceOwnerId) != "123456789012" {
+	got := kit.Route{Target: "eni-0123456789abcdef0", Instance: "i-0123456789abcdef0", InstanceOwner: "123456789012", Origin: "CreateRoute"}.EC2("active")
+	if kit.Deref(got.NetworkInterfaceId) != "eni-0123456789abcdef0" || kit.Deref(got.InstanceId) != "i-0123456789abcdef0" || kit.Deref(got.InstanceOwnerId) != "123456789012" {
 		t.Fatalf("route %+v", got)
 	}
 }

@@ -5,12 +5,13 @@ import (
 	"sync"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
 func createRouteTable(t *testing.T, s *Service, vpcID string) string {
 	t.Helper()
-	out, err := s.CreateRouteTable(context.Background(), testCaller, &ec2.CreateRouteTableRequest{VpcId: ptr(vpcID)})
+	out, err := s.CreateRouteTable(context.Background(), testCaller, &ec2.CreateRouteTableRequest{VpcId: kit.Ptr(vpcID)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func describeRouteTable(t *testing.T, s *Service, id string) ec2.RouteTable {
 func mainRouteTable(t *testing.T, s *Service, vpcID string) ec2.RouteTable {
 	t.Helper()
 	out, err := s.DescribeRouteTables(context.Background(), testCaller, &ec2.DescribeRouteTablesRequest{Filters: []ec2.Filter{
-		{Name: ptr("vpc-id"), Values: []string{vpcID}}, {Name: ptr("association.main"), Values: []string{"true"}}}})
+		{Name: kit.Ptr("vpc-id"), Values: []string{vpcID}}, {Name: kit.Ptr("association.main"), Values: []string{"true"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func mainRouteTable(t *testing.T, s *Service, vpcID string) ec2.RouteTable {
 }
 
 func associate(s *Service, rtb string, subnet, gateway *string) (string, error) {
-	out, err := s.AssociateRouteTable(context.Background(), testCaller, &ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb), SubnetId: subnet, GatewayId: gateway})
+	out, err := s.AssociateRouteTable(context.Background(), testCaller, &ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb), SubnetId: subnet, GatewayId: gateway})
 	if err != nil {
 		return "", err
 	}
@@ -57,24 +58,24 @@ func TestCreateRouteTable(t *testing.T) {
 		code string
 	}{
 		{"vpc required", ec2.CreateRouteTableRequest{}, "MissingParameter"},
-		{"malformed vpc", ec2.CreateRouteTableRequest{VpcId: ptr("vpc-x")}, "InvalidVpcID.Malformed"},
-		{"unknown vpc", ec2.CreateRouteTableRequest{VpcId: ptr("vpc-0123456789abcdef0")}, "InvalidVpcID.NotFound"},
-		{"tag spec for another type", ec2.CreateRouteTableRequest{VpcId: vpc.VpcId, TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("vpc")}}}, "InvalidParameterValue"},
+		{"malformed vpc", ec2.CreateRouteTableRequest{VpcId: kit.Ptr("vpc-x")}, "InvalidVpcID.Malformed"},
+		{"unknown vpc", ec2.CreateRouteTableRequest{VpcId: kit.Ptr("vpc-0123456789abcdef0")}, "InvalidVpcID.NotFound"},
+		{"tag spec for another type", ec2.CreateRouteTableRequest{VpcId: vpc.VpcId, TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc")}}}, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreateRouteTable(ctx, testCaller, &tc.in)
 			wantCode(t, err, tc.code)
 		})
 	}
-	out, err := s.CreateRouteTable(ctx, testCaller, &ec2.CreateRouteTableRequest{VpcId: vpc.VpcId, ClientToken: ptr("t1"),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("route-table"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("private")}}}}})
+	out, err := s.CreateRouteTable(ctx, testCaller, &ec2.CreateRouteTableRequest{VpcId: vpc.VpcId, ClientToken: kit.Ptr("t1"),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("route-table"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("private")}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rt := out.RouteTable
 	t.Run("shape", func(t *testing.T) {
-		if !validID(*rt.RouteTableId, "rtb") || *rt.VpcId != *vpc.VpcId || *rt.OwnerId != testCaller.Account ||
-			len(rt.Associations) != 0 || rt.PropagatingVgws == nil || len(rt.Tags) != 1 || deref(out.ClientToken) != "t1" {
+		if !kit.ValidID(*rt.RouteTableId, "rtb") || *rt.VpcId != *vpc.VpcId || *rt.OwnerId != testCaller.Account ||
+			len(rt.Associations) != 0 || rt.PropagatingVgws == nil || len(rt.Tags) != 1 || kit.Deref(out.ClientToken) != "t1" {
 			t.Fatalf("created %+v", rt)
 		}
 	})
@@ -91,7 +92,7 @@ func TestCreateRouteTable(t *testing.T) {
 		}
 	})
 	t.Run("a new vpc block reaches every table", func(t *testing.T) {
-		_, err := s.AssociateVpcCidrBlock(ctx, testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, CidrBlock: ptr("10.1.0.0/16")})
+		_, err := s.AssociateVpcCidrBlock(ctx, testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, CidrBlock: kit.Ptr("10.1.0.0/16")})
 		wantCode(t, err, "")
 		if got := describeRouteTable(t, s, *rt.RouteTableId); len(got.Routes) != 3 {
 			t.Fatalf("routes %+v", got.Routes)
@@ -113,7 +114,7 @@ func TestDeleteRouteTable(t *testing.T) {
 	}
 	del := func(id string) func() error {
 		return func() error {
-			return s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: ptr(id)})
+			return s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: kit.Ptr(id)})
 		}
 	}
 	for _, tc := range []struct {
@@ -127,7 +128,7 @@ func TestDeleteRouteTable(t *testing.T) {
 		{"main table", del(mainRtb), "DependencyViolation"},
 		{"table with a subnet", del(rtb), "DependencyViolation"},
 		{"disassociate", func() error {
-			return s.DisassociateRouteTable(ctx, testCaller, &ec2.DisassociateRouteTableRequest{AssociationId: ptr(assoc)})
+			return s.DisassociateRouteTable(ctx, testCaller, &ec2.DisassociateRouteTableRequest{AssociationId: kit.Ptr(assoc)})
 		}, ""},
 		{"unassociated table", del(rtb), ""},
 		{"deleted table", del(rtb), "InvalidRouteTableID.NotFound"},
@@ -154,24 +155,24 @@ func TestAssociateRouteTable(t *testing.T) {
 		code string
 	}{
 		{"route table required", ec2.AssociateRouteTableRequest{SubnetId: sn}, "MissingParameter"},
-		{"subnet or gateway required", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb)}, "MissingParameter"},
-		{"not both subnet and gateway", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb), SubnetId: sn, GatewayId: ptr(igw)}, "InvalidParameterCombination"},
-		{"unknown route table", ec2.AssociateRouteTableRequest{RouteTableId: ptr("rtb-0123456789abcdef0"), SubnetId: sn}, "InvalidRouteTableID.NotFound"},
-		{"unknown subnet", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb), SubnetId: ptr("subnet-0123456789abcdef0")}, "InvalidSubnetID.NotFound"},
-		{"subnet of another vpc", ec2.AssociateRouteTableRequest{RouteTableId: ptr(otherRtb), SubnetId: sn}, "InvalidParameterValue"},
-		{"subnet", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb), SubnetId: sn}, ""},
-		{"subnet already associated with this table", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb), SubnetId: sn}, "Resource.AlreadyAssociated"},
-		{"subnet already associated with another table", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb2), SubnetId: sn}, "Resource.AlreadyAssociated"},
-		{"gateway not attached to the vpc", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb2), GatewayId: ptr(detachedIgw)}, "InvalidParameterValue"},
-		{"gateway of another kind", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb2), GatewayId: ptr("nat-0123456789abcdef0")}, "InvalidParameterValue"},
-		{"unknown virtual private gateway", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb2), GatewayId: ptr("vgw-0123456789abcdef0")}, "InvalidVpnGatewayID.NotFound"},
-		{"edge association with the attached igw", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb2), GatewayId: ptr(igw)}, ""},
-		{"gateway already associated", ec2.AssociateRouteTableRequest{RouteTableId: ptr(rtb), GatewayId: ptr(igw)}, "Resource.AlreadyAssociated"},
+		{"subnet or gateway required", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb)}, "MissingParameter"},
+		{"not both subnet and gateway", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb), SubnetId: sn, GatewayId: kit.Ptr(igw)}, "InvalidParameterCombination"},
+		{"unknown route table", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr("rtb-0123456789abcdef0"), SubnetId: sn}, "InvalidRouteTableID.NotFound"},
+		{"unknown subnet", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb), SubnetId: kit.Ptr("subnet-0123456789abcdef0")}, "InvalidSubnetID.NotFound"},
+		{"subnet of another vpc", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(otherRtb), SubnetId: sn}, "InvalidParameterValue"},
+		{"subnet", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb), SubnetId: sn}, ""},
+		{"subnet already associated with this table", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb), SubnetId: sn}, "Resource.AlreadyAssociated"},
+		{"subnet already associated with another table", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb2), SubnetId: sn}, "Resource.AlreadyAssociated"},
+		{"gateway not attached to the vpc", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb2), GatewayId: kit.Ptr(detachedIgw)}, "InvalidParameterValue"},
+		{"gateway of another kind", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb2), GatewayId: kit.Ptr("nat-0123456789abcdef0")}, "InvalidParameterValue"},
+		{"unknown virtual private gateway", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb2), GatewayId: kit.Ptr("vgw-0123456789abcdef0")}, "InvalidVpnGatewayID.NotFound"},
+		{"edge association with the attached igw", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb2), GatewayId: kit.Ptr(igw)}, ""},
+		{"gateway already associated", ec2.AssociateRouteTableRequest{RouteTableId: kit.Ptr(rtb), GatewayId: kit.Ptr(igw)}, "Resource.AlreadyAssociated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.AssociateRouteTable(ctx, testCaller, &tc.in)
 			wantCode(t, err, tc.code)
-			if err == nil && (!validID(*out.AssociationId, "rtbassoc") || *out.AssociationState.State != "associated") {
+			if err == nil && (!kit.ValidID(*out.AssociationId, "rtbassoc") || *out.AssociationState.State != "associated") {
 				t.Fatalf("result %+v", out)
 			}
 		})
@@ -206,7 +207,7 @@ func TestDissociateSubnetRouteTable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := s.update(ctx, func(tx *txn) error { return dissociateSubnetRouteTable(tx, testCaller, vpc, *sn) })
+	err := s.Update(ctx, func(tx *kit.Txn) error { return kit.DissociateSubnetRouteTable(tx, testCaller, vpc, *sn) })
 	wantCode(t, err, "")
 	a := describeRouteTable(t, s, rtb).Associations
 	if len(a) != 1 || *a[0].SubnetId != *keep {
@@ -236,7 +237,7 @@ func TestDisassociateRouteTable(t *testing.T) {
 		{"already disassociated", assoc, "InvalidAssociationID.NotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantCode(t, s.DisassociateRouteTable(ctx, testCaller, &ec2.DisassociateRouteTableRequest{AssociationId: ptr(tc.id)}), tc.code)
+			wantCode(t, s.DisassociateRouteTable(ctx, testCaller, &ec2.DisassociateRouteTableRequest{AssociationId: kit.Ptr(tc.id)}), tc.code)
 		})
 	}
 	t.Run("subnet can be associated again", func(t *testing.T) {
@@ -261,7 +262,7 @@ func TestReplaceRouteTableAssociation(t *testing.T) {
 		t.Fatal(err)
 	}
 	replace := func(assoc, rtb string) (*ec2.ReplaceRouteTableAssociationResult, error) {
-		return s.ReplaceRouteTableAssociation(ctx, testCaller, &ec2.ReplaceRouteTableAssociationRequest{AssociationId: ptr(assoc), RouteTableId: ptr(rtb)})
+		return s.ReplaceRouteTableAssociation(ctx, testCaller, &ec2.ReplaceRouteTableAssociationRequest{AssociationId: kit.Ptr(assoc), RouteTableId: kit.Ptr(rtb)})
 	}
 	for _, tc := range []struct {
 		name, assoc, rtb, code string
@@ -299,8 +300,8 @@ func TestReplaceRouteTableAssociation(t *testing.T) {
 		if got := mainRouteTable(t, s, vpc); *got.RouteTableId != rtb || *got.Associations[0].RouteTableAssociationId != *out.NewAssociationId {
 			t.Fatalf("main is %s", *got.RouteTableId)
 		}
-		if err := s.view(ctx, func(tx *txn) error {
-			v, err := getVpc(tx, testCaller, vpc)
+		if err := s.View(ctx, func(tx *kit.Txn) error {
+			v, err := kit.GetVpc(tx, testCaller, vpc)
 			if err == nil && v.MainRouteTable != rtb {
 				t.Fatalf("vpc main route table %s", v.MainRouteTable)
 			}
@@ -310,7 +311,7 @@ func TestReplaceRouteTableAssociation(t *testing.T) {
 		}
 	})
 	t.Run("the new main table cannot be deleted, the old one can", func(t *testing.T) {
-		wantCode(t, s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: ptr(rtb)}), "DependencyViolation")
+		wantCode(t, s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: kit.Ptr(rtb)}), "DependencyViolation")
 		wantCode(t, s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: oldMain.RouteTableId}), "")
 	})
 }
@@ -359,27 +360,27 @@ func TestDescribeRouteTablesFilters(t *testing.T) {
 	}
 	igw := createIgw(t, s)
 	attachIgw(t, s, igw, vpcID)
-	if _, err := associate(s, edge, nil, ptr(igw)); err != nil {
+	if _, err := associate(s, edge, nil, kit.Ptr(igw)); err != nil {
 		t.Fatal(err)
 	}
-	eigw, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: ptr(vpcID)})
+	eigw, err := s.CreateEgressOnlyInternetGateway(ctx, testCaller, &ec2.CreateEgressOnlyInternetGatewayRequest{VpcId: kit.Ptr(vpcID)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eigwID := *eigw.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId
-	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationCidrBlock: ptr("0.0.0.0/0"), GatewayId: ptr(igw)}); err != nil {
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr(igw)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(rtb), DestinationIpv6CidrBlock: ptr("::/0"), EgressOnlyInternetGatewayId: ptr(eigwID)}); err != nil {
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(rtb), DestinationIpv6CidrBlock: kit.Ptr("::/0"), EgressOnlyInternetGatewayId: kit.Ptr(eigwID)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: ptr(mainID), DestinationCidrBlock: ptr("192.168.0.0/16"), GatewayId: ptr(igw)}); err != nil {
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: kit.Ptr(mainID), DestinationCidrBlock: kit.Ptr("192.168.0.0/16"), GatewayId: kit.Ptr(igw)}); err != nil {
 		t.Fatal(err)
 	}
 	other := *createVpc(t, s, "10.9.0.0/16").VpcId
 	otherMain := *mainRouteTable(t, s, other).RouteTableId
 	f := func(name string, values ...string) []ec2.Filter {
-		return []ec2.Filter{{Name: ptr(name), Values: values}}
+		return []ec2.Filter{{Name: kit.Ptr(name), Values: values}}
 	}
 	for _, tc := range []struct {
 		name    string
@@ -429,7 +430,7 @@ func TestDescribeRouteTablesFilters(t *testing.T) {
 		})
 	}
 	t.Run("blackhole after the igw is detached", func(t *testing.T) {
-		wantCode(t, s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: ptr(igw), VpcId: ptr(vpcID)}), "")
+		wantCode(t, s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpcID)}), "")
 		out, err := s.DescribeRouteTables(ctx, testCaller, &ec2.DescribeRouteTablesRequest{Filters: f("route.state", "blackhole")})
 		wantCode(t, err, "")
 		var got []string
@@ -450,14 +451,14 @@ func TestDescribeRouteTablesPagination(t *testing.T) {
 		createRouteTable(t, s, vpc)
 	}
 	t.Run("max results above 100", func(t *testing.T) {
-		_, err := s.DescribeRouteTables(ctx, testCaller, &ec2.DescribeRouteTablesRequest{MaxResults: ptr(int32(101))})
+		_, err := s.DescribeRouteTables(ctx, testCaller, &ec2.DescribeRouteTablesRequest{MaxResults: kit.Ptr(int32(101))})
 		wantCode(t, err, "InvalidParameterValue")
 	})
 	t.Run("pages of 5", func(t *testing.T) {
 		seen := map[string]bool{}
 		var token *string
 		for {
-			out, err := s.DescribeRouteTables(ctx, testCaller, &ec2.DescribeRouteTablesRequest{MaxResults: ptr(int32(5)), NextToken: token})
+			out, err := s.DescribeRouteTables(ctx, testCaller, &ec2.DescribeRouteTablesRequest{MaxResults: kit.Ptr(int32(5)), NextToken: token})
 			wantCode(t, err, "")
 			for _, r := range out.RouteTables {
 				seen[*r.RouteTableId] = true

@@ -1,64 +1,51 @@
-// Package control is vpcd's control plane: one file per resource family, each validating
-// requests exactly as AWS does, allocating IDs and addresses, and keeping its resources in
-// the store through optimistic transactions. It takes and returns the generated EC2 shapes
-// of internal/ec2; the protocol layer (internal/api) turns them into HTTP.
+// Package control is vpcd's control plane for EC2 and the services beside it: the family
+// packages (vpc, routing, security, compute, insights, quotas) answer the actions, each
+// validating requests exactly as AWS does, over the shared kit (kit: records, the kind
+// registry, transactions, describe/filter/paginate, the read cache, callers and errors).
+// Service puts the families together, so that the protocol layer (internal/api) finds
+// every action on one value.
 package control
 
 import (
-	"net/netip"
-	"time"
-
+	"vpcd/internal/control/compute"
+	"vpcd/internal/control/insights"
+	"vpcd/internal/control/kit"
+	"vpcd/internal/control/quotas"
+	"vpcd/internal/control/routing"
+	"vpcd/internal/control/security"
+	"vpcd/internal/control/vpc"
 	"vpcd/internal/store"
 )
 
-// Caller is who sends a request and where: the account picked by the access key and the
-// region the request was signed for.
-type Caller struct {
-	Account string
-	Region  string
-}
-
-// Config is the control plane's configuration, read from flags in main.
-type Config struct {
-	// Regions served; the first is the default.
-	Regions []string
-	// PublicIPv4Pool is where instances' public IPv4 addresses come from, unique per
-	// region across accounts. Default: the documentation ranges 198.51.100.0/24 and
-	// 203.0.113.0/24.
-	PublicIPv4Pool []netip.Prefix
-	// Quotas are the starting values of quotas for every account, by "SERVICE/CODE"
-	// (ec2/L-0263D0A3); a quota not named starts at AWS's default. See servicequotas.go
-	// and CheckQuotas.
-	Quotas map[string]float64
-}
-
-// DefaultPublicIPv4Pool is the public pool when none is configured.
-var DefaultPublicIPv4Pool = []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")}
-
-// Service answers the EC2 actions. The store holds every resource; the Service keeps only
-// derived state (a read cache) that it can rebuild from the store.
+// Service answers every action of every family over one kit.
 type Service struct {
-	st      store.Store
-	regions []string
-	now     func() time.Time
-	pool    []netip.Prefix // public IPv4 addresses; see address.go
-	// quotaStart are the configured starting values of quotas; see servicequotas.go.
-	quotaStart map[string]float64
-
-	cache    cache        // decoded records for Describe; see cache.go
-	queues   writeQueues  // writers of one key, serialised; see writequeue.go
-	defaults defaultsSeen // (account, region) pairs with their default VPC; see defaultvpc.go
+	*kit.Kit
+	*vpc.VPC
+	*routing.Routing
+	*security.Security
+	*compute.Compute
+	*insights.Insights
+	*quotas.Quotas
 }
 
-// New returns a control plane over st.
+// New returns the control plane over st.
 func New(st store.Store, cfg Config) *Service {
-	regions := cfg.Regions
-	if len(regions) == 0 {
-		regions = DefaultRegions
-	}
-	pool := cfg.PublicIPv4Pool
-	if len(pool) == 0 {
-		pool = DefaultPublicIPv4Pool
-	}
-	return &Service{st: st, regions: regions, now: time.Now, pool: pool, quotaStart: cfg.Quotas}
+	k := kit.New(st, cfg)
+	return &Service{Kit: k, VPC: &vpc.VPC{Kit: k}, Routing: &routing.Routing{Kit: k}, Security: &security.Security{Kit: k},
+		Compute: &compute.Compute{Kit: k}, Insights: &insights.Insights{Kit: k}, Quotas: &quotas.Quotas{Kit: k}}
 }
+
+// What the rest of vpcd uses of the kit, under the names it has always had.
+type (
+	Caller         = kit.Caller
+	Config         = kit.Config
+	NetworkBuilder = kit.NetworkBuilder
+	NetworkChange  = kit.NetworkChange
+)
+
+var (
+	NewNetworkBuilder     = kit.NewNetworkBuilder
+	DefaultRegions        = kit.DefaultRegions
+	DefaultPublicIPv4Pool = kit.DefaultPublicIPv4Pool
+	CheckQuotas           = quotas.CheckQuotas
+)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 	"vpcd/internal/plan"
 	"vpcd/internal/store"
@@ -26,8 +27,8 @@ type follower struct {
 func newFollower(t *testing.T, s *Service) *follower {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	f := &follower{t: t, s: s, events: s.st.Watch(ctx, "", 0), b: NewNetworkBuilder()}
-	kvs, rev, err := s.st.List(ctx, "")
+	f := &follower{t: t, s: s, events: s.Store.Watch(ctx, "", 0), b: NewNetworkBuilder()}
+	kvs, rev, err := s.Store.List(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func (f *follower) check(step string, reportNothing bool) {
 	if !reflect.DeepEqual(b.Network(), want) {
 		t.Fatalf("%s: followed network differs from a full read", step)
 	}
-	kvs, _, _ := f.s.st.List(ctx, "")
+	kvs, _, _ := f.s.Store.List(ctx, "")
 	shuffled := NewNetworkBuilder()
 	for _, i := range rand.Perm(len(kvs)) {
 		if _, err := shuffled.Put(kvs[i].Key, kvs[i].Value); err != nil {
@@ -105,21 +106,21 @@ func TestNetworkBuilderFollowsTheStore(t *testing.T) {
 	vpcB := vpcAs(t, s, testCaller, "10.9.0.0/16")
 	subnetB := *createSubnet(t, s, vpcB, "10.9.1.0/24").SubnetId
 	check("vpcs", false)
-	sg, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{GroupName: ptr("web"), Description: ptr("web"), VpcId: ptr(vpcA)})
+	sg, err := s.CreateSecurityGroup(ctx, testCaller, &ec2.CreateSecurityGroupRequest{GroupName: kit.Ptr("web"), Description: kit.Ptr("web"), VpcId: kit.Ptr(vpcA)})
 	wantCode(t, err, "")
 	web := mustRun(t, s, subnetA, func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{*sg.GroupId} })
 	other := mustRun(t, s, subnetB)
 	check("instances", false)
 	_, err = s.AuthorizeSecurityGroupIngress(ctx, testCaller, &ec2.AuthorizeSecurityGroupIngressRequest{GroupId: sg.GroupId,
-		IpPermissions: []ec2.IpPermission{{IpProtocol: ptr("tcp"), FromPort: ptr(int32(80)), ToPort: ptr(int32(80)), UserIdGroupPairs: []ec2.UserIdGroupPair{{GroupId: sg.GroupId}}}}})
+		IpPermissions: []ec2.IpPermission{{IpProtocol: kit.Ptr("tcp"), FromPort: kit.Ptr(int32(80)), ToPort: kit.Ptr(int32(80)), UserIdGroupPairs: []ec2.UserIdGroupPair{{GroupId: sg.GroupId}}}}})
 	wantCode(t, err, "")
 	check("group rule", false)
-	err = s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{vpcA, *web.InstanceId, *sg.GroupId, subnetA}, Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("x")}}})
+	err = s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{vpcA, *web.InstanceId, *sg.GroupId, subnetA}, Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("x")}}})
 	wantCode(t, err, "")
 	check("tags", true)
-	rt, err := s.CreateRouteTable(ctx, testCaller, &ec2.CreateRouteTableRequest{VpcId: ptr(vpcA)})
+	rt, err := s.CreateRouteTable(ctx, testCaller, &ec2.CreateRouteTableRequest{VpcId: kit.Ptr(vpcA)})
 	wantCode(t, err, "")
-	assoc, err := s.AssociateRouteTable(ctx, testCaller, &ec2.AssociateRouteTableRequest{RouteTableId: rt.RouteTable.RouteTableId, SubnetId: ptr(subnetA)})
+	assoc, err := s.AssociateRouteTable(ctx, testCaller, &ec2.AssociateRouteTableRequest{RouteTableId: rt.RouteTable.RouteTableId, SubnetId: kit.Ptr(subnetA)})
 	wantCode(t, err, "")
 	check("association", false)
 	err = s.DisassociateRouteTable(ctx, testCaller, &ec2.DisassociateRouteTableRequest{AssociationId: assoc.AssociationId})
@@ -127,7 +128,7 @@ func TestNetworkBuilderFollowsTheStore(t *testing.T) {
 	check("disassociation", false)
 	attachIgw(t, s, createIgw(t, s), vpcA)
 	check("internet gateway", false)
-	pcx, err := s.CreateVpcPeeringConnection(ctx, testCaller, &ec2.CreateVpcPeeringConnectionRequest{VpcId: ptr(vpcA), PeerVpcId: ptr(vpcB)})
+	pcx, err := s.CreateVpcPeeringConnection(ctx, testCaller, &ec2.CreateVpcPeeringConnectionRequest{VpcId: kit.Ptr(vpcA), PeerVpcId: kit.Ptr(vpcB)})
 	wantCode(t, err, "")
 	_, err = s.AcceptVpcPeeringConnection(ctx, testCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: pcx.VpcPeeringConnection.VpcPeeringConnectionId})
 	wantCode(t, err, "")
@@ -163,7 +164,7 @@ func TestNetworkBuilderNatGateway(t *testing.T) {
 // partDigests is each VPC's part as text, to see which changed.
 func partDigests(b *NetworkBuilder) map[string]string {
 	out := map[string]string{}
-	for id, p := range b.parts {
+	for id, p := range b.Parts {
 		raw, err := json.Marshal(p)
 		if err != nil {
 			panic(err)
@@ -190,17 +191,17 @@ func checkParts(t *testing.T, step string, b *NetworkBuilder) {
 	t.Helper()
 	n := b.Network()
 	want := plan.Index(n)
-	for vpc, p := range b.parts {
-		if !reflect.DeepEqual(p, want.VPC(vpc)) && !(partEmpty(p) && want.VPC(vpc) == nil) {
+	for vpc, p := range b.Parts {
+		if !reflect.DeepEqual(p, want.VPC(vpc)) && !(kit.PartEmpty(p) && want.VPC(vpc) == nil) {
 			t.Errorf("%s: part of %s differs", step, vpc)
 		}
 	}
 	for vpc := range n.VPCs {
-		if b.parts[vpc] == nil {
+		if b.Parts[vpc] == nil {
 			t.Errorf("%s: no part of %s", step, vpc)
 		}
 	}
-	for g, ids := range b.members {
+	for g, ids := range b.MemberSet {
 		for id := range ids {
 			if eni := n.Interfaces[id]; eni == nil || !slices.Contains(eni.Groups, g) {
 				t.Errorf("%s: %s is no member of %s", step, id, g)

@@ -8,12 +8,13 @@ import (
 	"sync"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
 
 func createSubnet(t *testing.T, s *Service, vpcID, cidr string) *ec2.Subnet {
 	t.Helper()
-	out, err := s.CreateSubnet(context.Background(), testCaller, &ec2.CreateSubnetRequest{VpcId: ptr(vpcID), CidrBlock: ptr(cidr)})
+	out, err := s.CreateSubnet(context.Background(), testCaller, &ec2.CreateSubnetRequest{VpcId: kit.Ptr(vpcID), CidrBlock: kit.Ptr(cidr)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func createSubnet(t *testing.T, s *Service, vpcID, cidr string) *ec2.Subnet {
 // createIpv6Vpc returns a VPC with 10.0.0.0/16 and an Amazon IPv6 /56.
 func createIpv6Vpc(t *testing.T, s *Service) (*ec2.Vpc, netip.Prefix) {
 	t.Helper()
-	out, err := s.CreateVpc(context.Background(), testCaller, &ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16"), AmazonProvidedIpv6CidrBlock: ptr(true)})
+	out, err := s.CreateVpc(context.Background(), testCaller, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/16"), AmazonProvidedIpv6CidrBlock: kit.Ptr(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestCreateSubnetValidation(t *testing.T) {
 	vpc, v6 := createIpv6Vpc(t, s)
 	id := *vpc.VpcId
 	createSubnet(t, s, id, "10.0.0.0/24")
-	if _, err := s.AssociateVpcCidrBlock(context.Background(), testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, CidrBlock: ptr("10.1.0.0/16")}); err != nil {
+	if _, err := s.AssociateVpcCidrBlock(context.Background(), testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, CidrBlock: kit.Ptr("10.1.0.0/16")}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -50,35 +51,35 @@ func TestCreateSubnetValidation(t *testing.T) {
 		in   ec2.CreateSubnetRequest
 		code string
 	}{
-		{"vpc required", ec2.CreateSubnetRequest{CidrBlock: ptr("10.0.1.0/24")}, "MissingParameter"},
-		{"cidr required", ec2.CreateSubnetRequest{VpcId: ptr(id)}, "MissingParameter"},
-		{"malformed vpc id", ec2.CreateSubnetRequest{VpcId: ptr("vpc-xyz"), CidrBlock: ptr("10.0.1.0/24")}, "InvalidVpcID.Malformed"},
-		{"unknown vpc", ec2.CreateSubnetRequest{VpcId: ptr("vpc-0123456789abcdef0"), CidrBlock: ptr("10.0.1.0/24")}, "InvalidVpcID.NotFound"},
-		{"not a cidr", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0")}, "InvalidParameterValue"},
-		{"ipv6 is not an ipv4 block", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr(nth64(v6, 1))}, "InvalidParameterValue"},
-		{"outside the vpc", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.2.0.0/24")}, "InvalidSubnet.Range"},
-		{"larger than the vpc", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.0.0/15")}, "InvalidSubnet.Range"},
-		{"smaller than /28", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/29")}, "InvalidSubnet.Range"},
-		{"overlaps another subnet", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.0.128/25")}, "InvalidSubnet.Conflict"},
-		{"contains another subnet", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.0.0/20")}, "InvalidSubnet.Conflict"},
-		{"zone and zone id together", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), AvailabilityZone: ptr("us-east-1a"), AvailabilityZoneId: ptr("use1-az1")}, "InvalidParameterCombination"},
-		{"unknown zone", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), AvailabilityZone: ptr("us-east-1z")}, "InvalidParameterValue"},
-		{"zone of another region", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), AvailabilityZone: ptr("us-west-2a")}, "InvalidParameterValue"},
-		{"unknown zone id", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), AvailabilityZoneId: ptr("use1-az7")}, "InvalidParameterValue"},
-		{"ipv6 not a /64", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), Ipv6CidrBlock: ptr(v6.String())}, "InvalidSubnet.Range"},
-		{"ipv6 outside the vpc", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), Ipv6CidrBlock: ptr("2001:db8::/64")}, "InvalidSubnet.Range"},
-		{"ipv6 not a cidr", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), Ipv6CidrBlock: ptr("2001:db8::")}, "InvalidParameterValue"},
-		{"ipv6-native with an ipv4 block", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), Ipv6Native: ptr(true), Ipv6CidrBlock: ptr(nth64(v6, 9))}, "InvalidParameterCombination"},
-		{"ipv6-native without an ipv6 block", ec2.CreateSubnetRequest{VpcId: ptr(id), Ipv6Native: ptr(true)}, "MissingParameter"},
-		{"ipam pool unsupported", ec2.CreateSubnetRequest{VpcId: ptr(id), Ipv4IpamPoolId: ptr("ipam-pool-0123456789abcdef0"), Ipv4NetmaskLength: ptr(int32(24))}, "InvalidParameterValue"},
-		{"tag spec for another type", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/24"), TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("vpc")}}}, "InvalidParameterValue"},
-		{"largest /16 in the secondary block", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.1.0.0/16")}, ""},
-		{"smallest /28", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.1.0/28")}, ""},
-		{"non-canonical cidr is masked", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.2.7/24")}, ""},
-		{"with an ipv6 /64", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.3.0/24"), Ipv6CidrBlock: ptr(nth64(v6, 3))}, ""},
-		{"ipv6 /64 taken", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.4.0/24"), Ipv6CidrBlock: ptr(nth64(v6, 3))}, "InvalidSubnet.Conflict"},
-		{"ipv6-native", ec2.CreateSubnetRequest{VpcId: ptr(id), Ipv6Native: ptr(true), Ipv6CidrBlock: ptr(nth64(v6, 4))}, ""},
-		{"by zone id", ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr("10.0.5.0/24"), AvailabilityZoneId: ptr("use1-az3")}, ""},
+		{"vpc required", ec2.CreateSubnetRequest{CidrBlock: kit.Ptr("10.0.1.0/24")}, "MissingParameter"},
+		{"cidr required", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id)}, "MissingParameter"},
+		{"malformed vpc id", ec2.CreateSubnetRequest{VpcId: kit.Ptr("vpc-xyz"), CidrBlock: kit.Ptr("10.0.1.0/24")}, "InvalidVpcID.Malformed"},
+		{"unknown vpc", ec2.CreateSubnetRequest{VpcId: kit.Ptr("vpc-0123456789abcdef0"), CidrBlock: kit.Ptr("10.0.1.0/24")}, "InvalidVpcID.NotFound"},
+		{"not a cidr", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0")}, "InvalidParameterValue"},
+		{"ipv6 is not an ipv4 block", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr(nth64(v6, 1))}, "InvalidParameterValue"},
+		{"outside the vpc", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.2.0.0/24")}, "InvalidSubnet.Range"},
+		{"larger than the vpc", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.0.0/15")}, "InvalidSubnet.Range"},
+		{"smaller than /28", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/29")}, "InvalidSubnet.Range"},
+		{"overlaps another subnet", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.0.128/25")}, "InvalidSubnet.Conflict"},
+		{"contains another subnet", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.0.0/20")}, "InvalidSubnet.Conflict"},
+		{"zone and zone id together", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), AvailabilityZone: kit.Ptr("us-east-1a"), AvailabilityZoneId: kit.Ptr("use1-az1")}, "InvalidParameterCombination"},
+		{"unknown zone", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), AvailabilityZone: kit.Ptr("us-east-1z")}, "InvalidParameterValue"},
+		{"zone of another region", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), AvailabilityZone: kit.Ptr("us-west-2a")}, "InvalidParameterValue"},
+		{"unknown zone id", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), AvailabilityZoneId: kit.Ptr("use1-az7")}, "InvalidParameterValue"},
+		{"ipv6 not a /64", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), Ipv6CidrBlock: kit.Ptr(v6.String())}, "InvalidSubnet.Range"},
+		{"ipv6 outside the vpc", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), Ipv6CidrBlock: kit.Ptr("2001:db8::/64")}, "InvalidSubnet.Range"},
+		{"ipv6 not a cidr", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), Ipv6CidrBlock: kit.Ptr("2001:db8::")}, "InvalidParameterValue"},
+		{"ipv6-native with an ipv4 block", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), Ipv6Native: kit.Ptr(true), Ipv6CidrBlock: kit.Ptr(nth64(v6, 9))}, "InvalidParameterCombination"},
+		{"ipv6-native without an ipv6 block", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), Ipv6Native: kit.Ptr(true)}, "MissingParameter"},
+		{"ipam pool unsupported", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), Ipv4IpamPoolId: kit.Ptr("ipam-pool-0123456789abcdef0"), Ipv4NetmaskLength: kit.Ptr(int32(24))}, "InvalidParameterValue"},
+		{"tag spec for another type", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/24"), TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc")}}}, "InvalidParameterValue"},
+		{"largest /16 in the secondary block", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.1.0.0/16")}, ""},
+		{"smallest /28", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.1.0/28")}, ""},
+		{"non-canonical cidr is masked", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.2.7/24")}, ""},
+		{"with an ipv6 /64", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.3.0/24"), Ipv6CidrBlock: kit.Ptr(nth64(v6, 3))}, ""},
+		{"ipv6 /64 taken", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.4.0/24"), Ipv6CidrBlock: kit.Ptr(nth64(v6, 3))}, "InvalidSubnet.Conflict"},
+		{"ipv6-native", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), Ipv6Native: kit.Ptr(true), Ipv6CidrBlock: kit.Ptr(nth64(v6, 4))}, ""},
+		{"by zone id", ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr("10.0.5.0/24"), AvailabilityZoneId: kit.Ptr("use1-az3")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreateSubnet(context.Background(), testCaller, &tc.in)
@@ -99,9 +100,9 @@ func TestCreateSubnetMessages(t *testing.T) {
 		{"zone", "10.0.1.0/24", "us-east-1z", "InvalidParameterValue: Value (us-east-1z) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in := &ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr(tc.cidr)}
+			in := &ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr(tc.cidr)}
 			if tc.zone != "" {
-				in.AvailabilityZone = ptr(tc.zone)
+				in.AvailabilityZone = kit.Ptr(tc.zone)
 			}
 			_, err := s.CreateSubnet(context.Background(), testCaller, in)
 			if err == nil || err.Error() != tc.want {
@@ -116,14 +117,14 @@ func TestCreateSubnetShape(t *testing.T) {
 	ctx := context.Background()
 	vpc, v6 := createIpv6Vpc(t, s)
 	out, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{
-		VpcId: vpc.VpcId, CidrBlock: ptr("10.0.1.9/24"), AvailabilityZone: ptr("us-east-1c"), Ipv6CidrBlock: ptr(nth64(v6, 1)),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("subnet"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("web")}}}},
+		VpcId: vpc.VpcId, CidrBlock: kit.Ptr("10.0.1.9/24"), AvailabilityZone: kit.Ptr("us-east-1c"), Ipv6CidrBlock: kit.Ptr(nth64(v6, 1)),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("subnet"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("web")}}}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sn := out.Subnet
-	if !validID(*sn.SubnetId, "subnet") || len(*sn.SubnetId) != len("subnet-")+17 {
+	if !kit.ValidID(*sn.SubnetId, "subnet") || len(*sn.SubnetId) != len("subnet-")+17 {
 		t.Errorf("subnet ID %s", *sn.SubnetId)
 	}
 	checks := []struct{ name, got, want string }{
@@ -147,14 +148,14 @@ func TestCreateSubnetShape(t *testing.T) {
 			t.Errorf("%s = %s, want %s", c.name, c.got, c.want)
 		}
 	}
-	acls, err := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: ptr("association.subnet-id"), Values: []string{*sn.SubnetId}}}})
+	acls, err := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("association.subnet-id"), Values: []string{*sn.SubnetId}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(acls.NetworkAcls) != 1 || !*acls.NetworkAcls[0].IsDefault {
 		t.Errorf("subnet is not in the default ACL: %+v", acls.NetworkAcls)
 	}
-	native, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, Ipv6Native: ptr(true), Ipv6CidrBlock: ptr(nth64(v6, 2))})
+	native, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, Ipv6Native: kit.Ptr(true), Ipv6CidrBlock: kit.Ptr(nth64(v6, 2))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestConcurrentOverlappingSubnets(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = s.CreateSubnet(context.Background(), testCaller, &ec2.CreateSubnetRequest{VpcId: ptr(id), CidrBlock: ptr(cidr)})
+				_, errs[i] = s.CreateSubnet(context.Background(), testCaller, &ec2.CreateSubnetRequest{VpcId: kit.Ptr(id), CidrBlock: kit.Ptr(cidr)})
 			}()
 		}
 		wg.Wait()
@@ -214,9 +215,9 @@ func TestDeleteSubnet(t *testing.T) {
 	wantCode(t, err, "DependencyViolation")
 
 	// An explicit route table association goes with the subnet, as in AWS.
-	err = s.update(ctx, func(tx *txn) error {
-		return editVpcRouteTables(tx, testCaller, *vpc.VpcId, func(rtb *routeTableRecord) {
-			rtb.Associations = append(rtb.Associations, routeAssociation{ID: newID("rtbassoc"), SubnetID: *sn.SubnetId})
+	err = s.Update(ctx, func(tx *kit.Txn) error {
+		return kit.EditVpcRouteTables(tx, testCaller, *vpc.VpcId, func(rtb *kit.RouteTableRecord) {
+			rtb.Associations = append(rtb.Associations, kit.RouteAssociation{ID: kit.NewID("rtbassoc"), SubnetID: *sn.SubnetId})
 		})
 	})
 	if err != nil {
@@ -234,12 +235,12 @@ func TestDeleteSubnet(t *testing.T) {
 		{"already deleted", *sn.SubnetId, "InvalidSubnetID.NotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantCode(t, s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: ptr(tc.id)}), tc.code)
+			wantCode(t, s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: kit.Ptr(tc.id)}), tc.code)
 		})
 	}
-	err = s.view(ctx, func(tx *txn) error {
+	err = s.View(ctx, func(tx *kit.Txn) error {
 		for _, kind := range []string{"rtb", "acl"} {
-			if err := tx.list(testCaller.prefix(kind), func(key string, raw []byte) error {
+			if err := tx.List(testCaller.Prefix(kind), func(key string, raw []byte) error {
 				if strings.Contains(string(raw), *sn.SubnetId) {
 					t.Errorf("%s still names the deleted subnet: %s", key, raw)
 				}
@@ -261,8 +262,8 @@ func TestDeleteSubnetInUse(t *testing.T) {
 	ctx := context.Background()
 	sn := createSubnet(t, s, *createVpc(t, s, "10.0.0.0/16").VpcId, "10.0.0.0/24")
 	// A network interface in the subnet, as the ENI code will store it.
-	err := s.update(ctx, func(tx *txn) error {
-		return tx.put(testCaller.key("eni-0123456789abcdef0"), map[string]string{"id": "eni-0123456789abcdef0", "subnetId": *sn.SubnetId})
+	err := s.Update(ctx, func(tx *kit.Txn) error {
+		return tx.Put(testCaller.Key("eni-0123456789abcdef0"), map[string]string{"id": "eni-0123456789abcdef0", "subnetId": *sn.SubnetId})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -280,23 +281,23 @@ func TestDescribeSubnets(t *testing.T) {
 	vpc, v6 := createIpv6Vpc(t, s)
 	other := createVpc(t, s, "10.1.0.0/16")
 	a, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{
-		VpcId: vpc.VpcId, CidrBlock: ptr("10.0.0.0/24"), AvailabilityZone: ptr("us-east-1a"), Ipv6CidrBlock: ptr(nth64(v6, 0)),
-		TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("subnet"), Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("web-a")}}}},
+		VpcId: vpc.VpcId, CidrBlock: kit.Ptr("10.0.0.0/24"), AvailabilityZone: kit.Ptr("us-east-1a"), Ipv6CidrBlock: kit.Ptr(nth64(v6, 0)),
+		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("subnet"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("web-a")}}}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, CidrBlock: ptr("10.0.1.0/28"), AvailabilityZone: ptr("us-east-1b")})
+	b, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, CidrBlock: kit.Ptr("10.0.1.0/28"), AvailabilityZone: kit.Ptr("us-east-1b")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := createSubnet(t, s, *other.VpcId, "10.1.0.0/24")
-	if err := s.ModifySubnetAttribute(ctx, testCaller, &ec2.ModifySubnetAttributeRequest{SubnetId: b.Subnet.SubnetId, MapPublicIpOnLaunch: &ec2.AttributeBooleanValue{Value: ptr(true)}}); err != nil {
+	if err := s.ModifySubnetAttribute(ctx, testCaller, &ec2.ModifySubnetAttributeRequest{SubnetId: b.Subnet.SubnetId, MapPublicIpOnLaunch: &ec2.AttributeBooleanValue{Value: kit.Ptr(true)}}); err != nil {
 		t.Fatal(err)
 	}
 	A, B, C := *a.Subnet.SubnetId, *b.Subnet.SubnetId, *c.SubnetId
 	f := func(name string, values ...string) []ec2.Filter {
-		return []ec2.Filter{{Name: ptr(name), Values: values}}
+		return []ec2.Filter{{Name: kit.Ptr(name), Values: values}}
 	}
 	for _, tc := range []struct {
 		name string
@@ -329,8 +330,8 @@ func TestDescribeSubnets(t *testing.T) {
 		{"vpc-id", ec2.DescribeSubnetsRequest{Filters: f("vpc-id", *vpc.VpcId)}, []string{A, B}, ""},
 		{"tag", ec2.DescribeSubnetsRequest{Filters: f("tag:Name", "web-*")}, []string{A}, ""},
 		{"unknown filter", ec2.DescribeSubnetsRequest{Filters: f("colour", "red")}, nil, "InvalidParameterValue"},
-		{"ids with max results", ec2.DescribeSubnetsRequest{SubnetIds: []string{A}, MaxResults: ptr(int32(5))}, nil, "InvalidParameterCombination"},
-		{"max results too small", ec2.DescribeSubnetsRequest{MaxResults: ptr(int32(4))}, nil, "InvalidParameterValue"},
+		{"ids with max results", ec2.DescribeSubnetsRequest{SubnetIds: []string{A}, MaxResults: kit.Ptr(int32(5))}, nil, "InvalidParameterCombination"},
+		{"max results too small", ec2.DescribeSubnetsRequest{MaxResults: kit.Ptr(int32(4))}, nil, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.DescribeSubnets(ctx, testCaller, &tc.in)
@@ -379,7 +380,7 @@ func TestDescribeSubnetsPagination(t *testing.T) {
 	var token *string
 	pages := 0
 	for {
-		out, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{MaxResults: ptr(int32(5)), NextToken: token})
+		out, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{MaxResults: kit.Ptr(int32(5)), NextToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,11 +405,11 @@ func TestModifySubnetAttribute(t *testing.T) {
 	ctx := context.Background()
 	vpc, v6 := createIpv6Vpc(t, s)
 	sn := createSubnet(t, s, *vpc.VpcId, "10.0.0.0/24")
-	native, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, Ipv6Native: ptr(true), Ipv6CidrBlock: ptr(nth64(v6, 1))})
+	native, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, Ipv6Native: kit.Ptr(true), Ipv6CidrBlock: kit.Ptr(nth64(v6, 1))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	on := &ec2.AttributeBooleanValue{Value: ptr(true)}
+	on := &ec2.AttributeBooleanValue{Value: kit.Ptr(true)}
 	id := sn.SubnetId
 	for _, tc := range []struct {
 		name string
@@ -418,16 +419,16 @@ func TestModifySubnetAttribute(t *testing.T) {
 		{"subnet required", ec2.ModifySubnetAttributeRequest{MapPublicIpOnLaunch: on}, "MissingParameter"},
 		{"no attribute", ec2.ModifySubnetAttributeRequest{SubnetId: id}, "InvalidParameterCombination"},
 		{"two attributes", ec2.ModifySubnetAttributeRequest{SubnetId: id, MapPublicIpOnLaunch: on, EnableDns64: on}, "InvalidParameterCombination"},
-		{"attribute and hostname type", ec2.ModifySubnetAttributeRequest{SubnetId: id, MapPublicIpOnLaunch: on, PrivateDnsHostnameTypeOnLaunch: ptr("ip-name")}, "InvalidParameterCombination"},
+		{"attribute and hostname type", ec2.ModifySubnetAttributeRequest{SubnetId: id, MapPublicIpOnLaunch: on, PrivateDnsHostnameTypeOnLaunch: kit.Ptr("ip-name")}, "InvalidParameterCombination"},
 		{"value required", ec2.ModifySubnetAttributeRequest{SubnetId: id, MapPublicIpOnLaunch: &ec2.AttributeBooleanValue{}}, "MissingParameter"},
-		{"bad hostname type", ec2.ModifySubnetAttributeRequest{SubnetId: id, PrivateDnsHostnameTypeOnLaunch: ptr("dns-name")}, "InvalidParameterValue"},
-		{"ip-name on an ipv6-only subnet", ec2.ModifySubnetAttributeRequest{SubnetId: native.Subnet.SubnetId, PrivateDnsHostnameTypeOnLaunch: ptr("ip-name")}, "InvalidParameterValue"},
+		{"bad hostname type", ec2.ModifySubnetAttributeRequest{SubnetId: id, PrivateDnsHostnameTypeOnLaunch: kit.Ptr("dns-name")}, "InvalidParameterValue"},
+		{"ip-name on an ipv6-only subnet", ec2.ModifySubnetAttributeRequest{SubnetId: native.Subnet.SubnetId, PrivateDnsHostnameTypeOnLaunch: kit.Ptr("ip-name")}, "InvalidParameterValue"},
 		{"customer-owned ip unsupported", ec2.ModifySubnetAttributeRequest{SubnetId: id, MapCustomerOwnedIpOnLaunch: on}, "InvalidParameterCombination"},
-		{"unknown subnet", ec2.ModifySubnetAttributeRequest{SubnetId: ptr("subnet-0123456789abcdef0"), MapPublicIpOnLaunch: on}, "InvalidSubnetID.NotFound"},
+		{"unknown subnet", ec2.ModifySubnetAttributeRequest{SubnetId: kit.Ptr("subnet-0123456789abcdef0"), MapPublicIpOnLaunch: on}, "InvalidSubnetID.NotFound"},
 		{"map public ip", ec2.ModifySubnetAttributeRequest{SubnetId: id, MapPublicIpOnLaunch: on}, ""},
 		{"assign ipv6", ec2.ModifySubnetAttributeRequest{SubnetId: id, AssignIpv6AddressOnCreation: on}, ""},
 		{"dns64", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableDns64: on}, ""},
-		{"hostname type", ec2.ModifySubnetAttributeRequest{SubnetId: id, PrivateDnsHostnameTypeOnLaunch: ptr("resource-name")}, ""},
+		{"hostname type", ec2.ModifySubnetAttributeRequest{SubnetId: id, PrivateDnsHostnameTypeOnLaunch: kit.Ptr("resource-name")}, ""},
 		{"resource name A", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableResourceNameDnsARecordOnLaunch: on}, ""},
 		{"resource name AAAA", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableResourceNameDnsAAAARecordOnLaunch: on}, ""},
 	} {
@@ -453,7 +454,7 @@ func TestSubnetCidrBlocks(t *testing.T) {
 	a := createSubnet(t, s, *vpc.VpcId, "10.0.0.0/24")
 	b := createSubnet(t, s, *vpc.VpcId, "10.0.1.0/24")
 	assoc := func(id *string, cidr string) (*ec2.AssociateSubnetCidrBlockResult, error) {
-		return s.AssociateSubnetCidrBlock(ctx, testCaller, &ec2.AssociateSubnetCidrBlockRequest{SubnetId: id, Ipv6CidrBlock: ptr(cidr)})
+		return s.AssociateSubnetCidrBlock(ctx, testCaller, &ec2.AssociateSubnetCidrBlockRequest{SubnetId: id, Ipv6CidrBlock: kit.Ptr(cidr)})
 	}
 	var first *ec2.AssociateSubnetCidrBlockResult
 	for _, tc := range []struct {
@@ -465,7 +466,7 @@ func TestSubnetCidrBlocks(t *testing.T) {
 		{"not a /64", a.SubnetId, v6.String(), "InvalidSubnet.Range"},
 		{"outside the vpc", a.SubnetId, "2001:db8::/64", "InvalidSubnet.Range"},
 		{"not ipv6", a.SubnetId, "10.0.0.0/24", "InvalidParameterValue"},
-		{"unknown subnet", ptr("subnet-0123456789abcdef0"), nth64(v6, 1), "InvalidSubnetID.NotFound"},
+		{"unknown subnet", kit.Ptr("subnet-0123456789abcdef0"), nth64(v6, 1), "InvalidSubnetID.NotFound"},
 		{"associates", a.SubnetId, nth64(v6, 1), ""},
 		{"one block per subnet", a.SubnetId, nth64(v6, 2), "CidrLimitExceeded"},
 		{"taken by another subnet", b.SubnetId, nth64(v6, 1), "InvalidSubnet.Conflict"},
@@ -481,7 +482,7 @@ func TestSubnetCidrBlocks(t *testing.T) {
 	if first == nil || *first.Ipv6CidrBlockAssociation.Ipv6CidrBlockState.State != "associating" || *first.SubnetId != *a.SubnetId {
 		t.Fatalf("association result %+v", first)
 	}
-	_, err := s.DisassociateSubnetCidrBlock(ctx, testCaller, &ec2.DisassociateSubnetCidrBlockRequest{AssociationId: ptr("subnet-cidr-assoc-0123456789abcdef0")})
+	_, err := s.DisassociateSubnetCidrBlock(ctx, testCaller, &ec2.DisassociateSubnetCidrBlockRequest{AssociationId: kit.Ptr("subnet-cidr-assoc-0123456789abcdef0")})
 	wantCode(t, err, "InvalidSubnetCidrBlockAssociationID.NotFound")
 	out, err := s.DisassociateSubnetCidrBlock(ctx, testCaller, &ec2.DisassociateSubnetCidrBlockRequest{AssociationId: first.Ipv6CidrBlockAssociation.AssociationId})
 	if err != nil {
@@ -494,7 +495,7 @@ func TestSubnetCidrBlocks(t *testing.T) {
 	if _, err := assoc(b.SubnetId, nth64(v6, 1)); err != nil {
 		t.Fatal(err)
 	}
-	native, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, Ipv6Native: ptr(true), Ipv6CidrBlock: ptr(nth64(v6, 5))})
+	native, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.VpcId, Ipv6Native: kit.Ptr(true), Ipv6CidrBlock: kit.Ptr(nth64(v6, 5))})
 	if err != nil {
 		t.Fatal(err)
 	}

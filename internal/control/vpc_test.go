@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 	"vpcd/internal/store"
 )
@@ -42,7 +43,7 @@ func wantCode(t *testing.T, err error, code string) {
 
 func createVpc(t *testing.T, s *Service, cidr string) *ec2.Vpc {
 	t.Helper()
-	out, err := s.CreateVpc(context.Background(), testCaller, &ec2.CreateVpcRequest{CidrBlock: ptr(cidr)})
+	out, err := s.CreateVpc(context.Background(), testCaller, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr(cidr)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,18 +58,18 @@ func TestCreateVpcValidation(t *testing.T) {
 		code string
 	}{
 		{"cidr required", ec2.CreateVpcRequest{}, "MissingParameter"},
-		{"not a cidr", ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0")}, "InvalidParameterValue"},
-		{"ipv6 is not a vpc ipv4 block", ec2.CreateVpcRequest{CidrBlock: ptr("2001:db8::/56")}, "InvalidParameterValue"},
-		{"larger than /16", ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/15")}, "InvalidVpc.Range"},
-		{"smaller than /28", ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/29")}, "InvalidVpc.Range"},
-		{"loopback range", ec2.CreateVpcRequest{CidrBlock: ptr("127.0.0.0/16")}, "InvalidVpc.Range"},
-		{"link-local range", ec2.CreateVpcRequest{CidrBlock: ptr("169.254.0.0/16")}, "InvalidVpc.Range"},
-		{"multicast range", ec2.CreateVpcRequest{CidrBlock: ptr("224.0.0.0/16")}, "InvalidVpc.Range"},
-		{"bad tenancy", ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16"), InstanceTenancy: ptr("host")}, "InvalidParameterValue"},
-		{"tag spec for another type", ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16"), TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("subnet")}}}, "InvalidParameterValue"},
-		{"reserved tag key", ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/16"), TagSpecifications: []ec2.TagSpecification{{ResourceType: ptr("vpc"), Tags: []ec2.Tag{{Key: ptr("aws:x"), Value: ptr("y")}}}}}, "InvalidParameterValue"},
-		{"smallest /28", ec2.CreateVpcRequest{CidrBlock: ptr("10.0.0.0/28")}, ""},
-		{"public range", ec2.CreateVpcRequest{CidrBlock: ptr("8.8.0.0/16")}, ""},
+		{"not a cidr", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0")}, "InvalidParameterValue"},
+		{"ipv6 is not a vpc ipv4 block", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("2001:db8::/56")}, "InvalidParameterValue"},
+		{"larger than /16", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/15")}, "InvalidVpc.Range"},
+		{"smaller than /28", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/29")}, "InvalidVpc.Range"},
+		{"loopback range", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("127.0.0.0/16")}, "InvalidVpc.Range"},
+		{"link-local range", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("169.254.0.0/16")}, "InvalidVpc.Range"},
+		{"multicast range", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("224.0.0.0/16")}, "InvalidVpc.Range"},
+		{"bad tenancy", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/16"), InstanceTenancy: kit.Ptr("host")}, "InvalidParameterValue"},
+		{"tag spec for another type", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/16"), TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("subnet")}}}, "InvalidParameterValue"},
+		{"reserved tag key", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/16"), TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc"), Tags: []ec2.Tag{{Key: kit.Ptr("aws:x"), Value: kit.Ptr("y")}}}}}, "InvalidParameterValue"},
+		{"smallest /28", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.0.0.0/28")}, ""},
+		{"public range", ec2.CreateVpcRequest{CidrBlock: kit.Ptr("8.8.0.0/16")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreateVpc(context.Background(), testCaller, &tc.in)
@@ -80,7 +81,7 @@ func TestCreateVpcValidation(t *testing.T) {
 func TestCreateVpcDefaults(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
-	out, err := s.CreateVpc(ctx, testCaller, &ec2.CreateVpcRequest{CidrBlock: ptr("10.1.2.3/16"), AmazonProvidedIpv6CidrBlock: ptr(true)})
+	out, err := s.CreateVpc(ctx, testCaller, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.1.2.3/16"), AmazonProvidedIpv6CidrBlock: kit.Ptr(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestCreateVpcDefaults(t *testing.T) {
 	if len(vpc.Ipv6CidrBlockAssociationSet) != 1 || vpc.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock == nil {
 		t.Fatalf("no ipv6 block: %+v", vpc.Ipv6CidrBlockAssociationSet)
 	}
-	byVpc := []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*vpc.VpcId}}}
+	byVpc := []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{*vpc.VpcId}}}
 	acls, err := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: byVpc})
 	if err != nil || len(acls.NetworkAcls) != 1 || !*acls.NetworkAcls[0].IsDefault || len(acls.NetworkAcls[0].Entries) != 8 {
 		t.Fatalf("default acl: %v %+v", err, acls)
@@ -107,11 +108,11 @@ func TestCreateVpcDefaults(t *testing.T) {
 	if len(g.IpPermissions) != 1 || *g.IpPermissions[0].UserIdGroupPairs[0].GroupId != *g.GroupId || len(g.IpPermissionsEgress) != 1 || len(g.IpPermissionsEgress[0].Ipv6Ranges) != 1 {
 		t.Fatalf("default group rules: %+v", g)
 	}
-	rules, err := s.DescribeSecurityGroupRules(ctx, testCaller, &ec2.DescribeSecurityGroupRulesRequest{Filters: []ec2.Filter{{Name: ptr("group-id"), Values: []string{*g.GroupId}}}})
+	rules, err := s.DescribeSecurityGroupRules(ctx, testCaller, &ec2.DescribeSecurityGroupRulesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("group-id"), Values: []string{*g.GroupId}}}})
 	if err != nil || len(rules.SecurityGroupRules) != 3 {
 		t.Fatalf("rules: %v %+v", err, rules)
 	}
-	attr, err := s.DescribeVpcAttribute(ctx, testCaller, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: ptr("enableDnsSupport")})
+	attr, err := s.DescribeVpcAttribute(ctx, testCaller, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: kit.Ptr("enableDnsSupport")})
 	if err != nil || !*attr.EnableDnsSupport.Value {
 		t.Fatalf("dns support: %v %+v", err, attr)
 	}
@@ -121,8 +122,8 @@ func TestVpcAttributes(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpc := createVpc(t, s, "10.0.0.0/16")
-	on := &ec2.AttributeBooleanValue{Value: ptr(true)}
-	off := &ec2.AttributeBooleanValue{Value: ptr(false)}
+	on := &ec2.AttributeBooleanValue{Value: kit.Ptr(true)}
+	off := &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}
 	for _, tc := range []struct {
 		name string
 		in   ec2.ModifyVpcAttributeRequest
@@ -130,8 +131,8 @@ func TestVpcAttributes(t *testing.T) {
 	}{
 		{"one attribute at a time", ec2.ModifyVpcAttributeRequest{VpcId: vpc.VpcId, EnableDnsHostnames: on, EnableDnsSupport: on}, "InvalidParameterCombination"},
 		{"no attribute", ec2.ModifyVpcAttributeRequest{VpcId: vpc.VpcId}, "InvalidParameterCombination"},
-		{"unknown vpc", ec2.ModifyVpcAttributeRequest{VpcId: ptr("vpc-0123456789abcdef0"), EnableDnsHostnames: on}, "InvalidVpcID.NotFound"},
-		{"malformed vpc", ec2.ModifyVpcAttributeRequest{VpcId: ptr("vpcx"), EnableDnsHostnames: on}, "InvalidVpcID.Malformed"},
+		{"unknown vpc", ec2.ModifyVpcAttributeRequest{VpcId: kit.Ptr("vpc-0123456789abcdef0"), EnableDnsHostnames: on}, "InvalidVpcID.NotFound"},
+		{"malformed vpc", ec2.ModifyVpcAttributeRequest{VpcId: kit.Ptr("vpcx"), EnableDnsHostnames: on}, "InvalidVpcID.Malformed"},
 		{"enable hostnames", ec2.ModifyVpcAttributeRequest{VpcId: vpc.VpcId, EnableDnsHostnames: on}, ""},
 		{"hostnames need dns support", ec2.ModifyVpcAttributeRequest{VpcId: vpc.VpcId, EnableDnsSupport: off}, "InvalidParameterCombination"},
 		{"usage metrics", ec2.ModifyVpcAttributeRequest{VpcId: vpc.VpcId, EnableNetworkAddressUsageMetrics: on}, ""},
@@ -140,11 +141,11 @@ func TestVpcAttributes(t *testing.T) {
 			wantCode(t, s.ModifyVpcAttribute(ctx, testCaller, &tc.in), tc.code)
 		})
 	}
-	attr, err := s.DescribeVpcAttribute(ctx, testCaller, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: ptr("enableDnsHostnames")})
+	attr, err := s.DescribeVpcAttribute(ctx, testCaller, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: kit.Ptr("enableDnsHostnames")})
 	if err != nil || !*attr.EnableDnsHostnames.Value {
 		t.Fatalf("hostnames: %v %+v", err, attr)
 	}
-	_, err = s.DescribeVpcAttribute(ctx, testCaller, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: ptr("bogus")})
+	_, err = s.DescribeVpcAttribute(ctx, testCaller, &ec2.DescribeVpcAttributeRequest{VpcId: vpc.VpcId, Attribute: kit.Ptr("bogus")})
 	wantCode(t, err, "InvalidParameterValue")
 }
 
@@ -153,7 +154,7 @@ func TestVpcCidrBlocks(t *testing.T) {
 	ctx := context.Background()
 	vpc := createVpc(t, s, "10.0.0.0/16")
 	assoc := func(cidr string) (*ec2.AssociateVpcCidrBlockResult, error) {
-		return s.AssociateVpcCidrBlock(ctx, testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, CidrBlock: ptr(cidr)})
+		return s.AssociateVpcCidrBlock(ctx, testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, CidrBlock: kit.Ptr(cidr)})
 	}
 	for _, tc := range []struct{ name, cidr, code string }{
 		{"overlaps the primary", "10.0.128.0/17", "InvalidVpc.Range"},
@@ -177,11 +178,11 @@ func TestVpcCidrBlocks(t *testing.T) {
 	}
 	_, err := s.DisassociateVpcCidrBlock(ctx, testCaller, &ec2.DisassociateVpcCidrBlockRequest{AssociationId: blocks[0].AssociationId})
 	wantCode(t, err, "OperationNotPermitted")
-	_, err = s.DisassociateVpcCidrBlock(ctx, testCaller, &ec2.DisassociateVpcCidrBlockRequest{AssociationId: ptr("vpc-cidr-assoc-0123456789abcdef0")})
+	_, err = s.DisassociateVpcCidrBlock(ctx, testCaller, &ec2.DisassociateVpcCidrBlockRequest{AssociationId: kit.Ptr("vpc-cidr-assoc-0123456789abcdef0")})
 	wantCode(t, err, "InvalidVpcCidrBlockAssociationID.NotFound")
 	_, err = s.DisassociateVpcCidrBlock(ctx, testCaller, &ec2.DisassociateVpcCidrBlockRequest{AssociationId: blocks[1].AssociationId})
 	wantCode(t, err, "")
-	v6, err := s.AssociateVpcCidrBlock(ctx, testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, AmazonProvidedIpv6CidrBlock: ptr(true)})
+	v6, err := s.AssociateVpcCidrBlock(ctx, testCaller, &ec2.AssociateVpcCidrBlockRequest{VpcId: vpc.VpcId, AmazonProvidedIpv6CidrBlock: kit.Ptr(true)})
 	if err != nil || v6.Ipv6CidrBlockAssociation == nil {
 		t.Fatalf("ipv6: %v", err)
 	}
@@ -192,7 +193,7 @@ func TestDescribeVpcs(t *testing.T) {
 	ctx := context.Background()
 	a := createVpc(t, s, "10.0.0.0/16")
 	createVpc(t, s, "10.1.0.0/16")
-	if err := s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{*a.VpcId}, Tags: []ec2.Tag{{Key: ptr("Name"), Value: ptr("web-prod")}}}); err != nil {
+	if err := s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{*a.VpcId}, Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("web-prod")}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -205,15 +206,15 @@ func TestDescribeVpcs(t *testing.T) {
 		{"by id", ec2.DescribeVpcsRequest{VpcIds: []string{*a.VpcId}}, 1, ""},
 		{"unknown id", ec2.DescribeVpcsRequest{VpcIds: []string{"vpc-0123456789abcdef0"}}, 0, "InvalidVpcID.NotFound"},
 		{"malformed id", ec2.DescribeVpcsRequest{VpcIds: []string{"vpc-xyz"}}, 0, "InvalidVpcID.Malformed"},
-		{"cidr filter", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("cidr"), Values: []string{"10.1.0.0/16"}}}}, 1, ""},
-		{"tag filter", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("tag:Name"), Values: []string{"web-prod"}}}}, 1, ""},
-		{"tag wildcard", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("tag:Name"), Values: []string{"web-*"}}}}, 1, ""},
-		{"tag-key", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("tag-key"), Values: []string{"Name"}}}}, 1, ""},
-		{"values are ORed", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("cidr"), Values: []string{"10.1.0.0/16", "10.0.0.0/16"}}}}, 2, ""},
-		{"filters are ANDed", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("cidr"), Values: []string{"10.1.0.0/16"}}, {Name: ptr("tag-key"), Values: []string{"Name"}}}}, 0, ""},
-		{"unknown filter", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: ptr("colour"), Values: []string{"red"}}}}, 0, "InvalidParameterValue"},
-		{"max results too small", ec2.DescribeVpcsRequest{MaxResults: ptr(int32(4))}, 0, "InvalidParameterValue"},
-		{"ids with max results", ec2.DescribeVpcsRequest{VpcIds: []string{*a.VpcId}, MaxResults: ptr(int32(5))}, 0, "InvalidParameterCombination"},
+		{"cidr filter", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("cidr"), Values: []string{"10.1.0.0/16"}}}}, 1, ""},
+		{"tag filter", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:Name"), Values: []string{"web-prod"}}}}, 1, ""},
+		{"tag wildcard", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:Name"), Values: []string{"web-*"}}}}, 1, ""},
+		{"tag-key", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag-key"), Values: []string{"Name"}}}}, 1, ""},
+		{"values are ORed", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("cidr"), Values: []string{"10.1.0.0/16", "10.0.0.0/16"}}}}, 2, ""},
+		{"filters are ANDed", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("cidr"), Values: []string{"10.1.0.0/16"}}, {Name: kit.Ptr("tag-key"), Values: []string{"Name"}}}}, 0, ""},
+		{"unknown filter", ec2.DescribeVpcsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("colour"), Values: []string{"red"}}}}, 0, "InvalidParameterValue"},
+		{"max results too small", ec2.DescribeVpcsRequest{MaxResults: kit.Ptr(int32(4))}, 0, "InvalidParameterValue"},
+		{"ids with max results", ec2.DescribeVpcsRequest{VpcIds: []string{*a.VpcId}, MaxResults: kit.Ptr(int32(5))}, 0, "InvalidParameterCombination"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.DescribeVpcs(ctx, testCaller, &tc.in)
@@ -237,7 +238,7 @@ func TestDescribeVpcsPagination(t *testing.T) {
 	seen := map[string]bool{}
 	var token *string
 	for pages := 0; ; pages++ {
-		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{MaxResults: ptr(int32(5)), NextToken: token})
+		out, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{MaxResults: kit.Ptr(int32(5)), NextToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,10 +262,10 @@ func TestDeleteVpc(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpc := createVpc(t, s, "10.0.0.0/16")
-	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: ptr("vpc-0123456789abcdef0")}), "InvalidVpcID.NotFound")
+	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: kit.Ptr("vpc-0123456789abcdef0")}), "InvalidVpcID.NotFound")
 	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: vpc.VpcId}), "")
 	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: vpc.VpcId}), "InvalidVpcID.NotFound")
-	acls, _ := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
+	acls, _ := s.DescribeNetworkAcls(ctx, testCaller, &ec2.DescribeNetworkAclsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("vpc-id"), Values: []string{*vpc.VpcId}}}})
 	if len(acls.NetworkAcls) != 0 {
 		t.Fatal("default ACL left behind")
 	}
@@ -274,13 +275,13 @@ func TestTags(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpc := createVpc(t, s, "10.0.0.0/16")
-	tag := func(k, v string) ec2.Tag { return ec2.Tag{Key: ptr(k), Value: ptr(v)} }
+	tag := func(k, v string) ec2.Tag { return ec2.Tag{Key: kit.Ptr(k), Value: kit.Ptr(v)} }
 	wantCode(t, s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{"vpc-0123456789abcdef0"}, Tags: []ec2.Tag{tag("a", "b")}}), "InvalidVpcID.NotFound")
 	wantCode(t, s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{*vpc.VpcId}}), "MissingParameter")
 	wantCode(t, s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{*vpc.VpcId}, Tags: []ec2.Tag{tag("aws:x", "b")}}), "InvalidParameterValue")
 	wantCode(t, s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{*vpc.VpcId}, Tags: []ec2.Tag{tag("a", "1"), tag("b", "2"), tag("c", "3")}}), "")
-	wantCode(t, s.DeleteTags(ctx, testCaller, &ec2.DeleteTagsRequest{Resources: []string{*vpc.VpcId}, Tags: []ec2.Tag{{Key: ptr("a"), Value: ptr("not-1")}, {Key: ptr("b")}}}), "")
-	out, err := s.DescribeTags(ctx, testCaller, &ec2.DescribeTagsRequest{Filters: []ec2.Filter{{Name: ptr("resource-id"), Values: []string{*vpc.VpcId}}}})
+	wantCode(t, s.DeleteTags(ctx, testCaller, &ec2.DeleteTagsRequest{Resources: []string{*vpc.VpcId}, Tags: []ec2.Tag{{Key: kit.Ptr("a"), Value: kit.Ptr("not-1")}, {Key: kit.Ptr("b")}}}), "")
+	out, err := s.DescribeTags(ctx, testCaller, &ec2.DescribeTagsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("resource-id"), Values: []string{*vpc.VpcId}}}})
 	if err != nil || len(out.Tags) != 2 || *out.Tags[0].Key != "a" || *out.Tags[1].Key != "c" || *out.Tags[0].ResourceType != "vpc" {
 		t.Fatalf("tags: %v %+v", err, out)
 	}

@@ -1,0 +1,13 @@
+package kit
+
+import (
+	"vpcd/internal/ec2"
+)
+
+func (g *EgressOnlyInternetGatewayRecord) EC2() *ec2.EgressOnlyInternetGateway {
+	return &ec2.EgressOnlyInternetGateway{
+		EgressOnlyInternetGatewayId: Ptr(g.ID),
+		Tags:                        g.Ec2Tags(),
+		Attachments:                 []ec2.InternetGatewayAttachment{{State: Ptr("attached"), VpcId: Ptr(g.VpcID)}},
+	}
+}

@@ -1,0 +1,120 @@
+package kit
+
+import (
+	"maps"
+	"slices"
+
+	"vpcd/internal/ec2"
+)
+
+// Kind is what vpcd knows about one kind of resource, declared once: the tables that
+// tagging, error answers, subnet deletion and ARNs read are all derived from kinds.
+type Kind struct {
+	// Prefix is the ID's prefix ("vpc" in vpc-0123…) and the kind's name in store keys.
+	Prefix string
+	// ResourceType names the kind in tags (TagSpecifications, DescribeTags) and ARNs
+	// ("route-table"). Empty for kinds vpcd does not keep yet but must recognise in
+	// requests (a route to a transit gateway, say), which cannot be tagged.
+	ResourceType string
+	// NotFound is AWS's code for a well-formed ID that names nothing the caller has, and
+	// NotFoundMessage its message, formatted with the ID.
+	NotFound, NotFoundMessage string
+	// Malformed is AWS's code for an ID that is not of the kind's form; empty when AWS
+	// answers InvalidID.
+	Malformed string
+	// InSubnet: a resource of the kind holds addresses in its subnet ("subnetId" or
+	// "subnetIds" in its record), so the subnet cannot be deleted under it.
+	InSubnet bool
+}
+
+// Registry are every resource kind vpcd keeps or recognises, by ID prefix.
+var Registry = index(
+	Kind{Prefix: "vpc", ResourceType: "vpc", NotFound: "InvalidVpcID.NotFound", NotFoundMessage: "The vpc ID '%s' does not exist", Malformed: "InvalidVpcID.Malformed"},
+	Kind{Prefix: "subnet", ResourceType: "subnet", NotFound: "InvalidSubnetID.NotFound", NotFoundMessage: "The subnet ID '%s' does not exist", Malformed: "InvalidSubnetID.Malformed"},
+	Kind{Prefix: "rtb", ResourceType: "route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "The routeTable ID '%s' does not exist", Malformed: "InvalidRouteTableId.Malformed"},
+	Kind{Prefix: "rtbassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
+	Kind{Prefix: "igw", ResourceType: "internet-gateway", NotFound: "InvalidInternetGatewayID.NotFound", NotFoundMessage: "The internetGateway ID '%s' does not exist", Malformed: "InvalidInternetGatewayId.Malformed"},
+	Kind{Prefix: "eigw", ResourceType: "egress-only-internet-gateway", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The eigw ID '%s' does not exist", Malformed: "InvalidEgressOnlyInternetGatewayId.Malformed"},
+	Kind{Prefix: "acl", ResourceType: "network-acl", NotFound: "InvalidNetworkAclID.NotFound", NotFoundMessage: "The networkAcl ID '%s' does not exist", Malformed: "InvalidNetworkAclId.Malformed"},
+	Kind{Prefix: "sg", ResourceType: "security-group", NotFound: "InvalidGroup.NotFound", NotFoundMessage: "The security group '%s' does not exist", Malformed: "InvalidGroupId.Malformed"},
+	Kind{Prefix: "dopt", ResourceType: "dhcp-options", NotFound: "InvalidDhcpOptionID.NotFound", NotFoundMessage: "The dhcpOption ID '%s' does not exist"},
+	Kind{Prefix: "nat", ResourceType: "natgateway", NotFound: "InvalidNatGatewayID.NotFound", NotFoundMessage: "The natGateway ID '%s' does not exist", InSubnet: true},
+	Kind{Prefix: "i", ResourceType: "instance", NotFound: "InvalidInstanceID.NotFound", NotFoundMessage: "The instance ID '%s' does not exist", Malformed: "InvalidInstanceID.Malformed", InSubnet: true},
+	Kind{Prefix: "eni", ResourceType: "network-interface", NotFound: "InvalidNetworkInterfaceID.NotFound", NotFoundMessage: "The networkInterface ID '%s' does not exist", Malformed: "InvalidNetworkInterfaceId.Malformed", InSubnet: true},
+	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed"},
+	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed"},
+	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", Malformed: "InvalidAllocationID.Malformed"},
+	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
+	// Reachability Analyzer and Network Access Analyzer.
+	Kind{Prefix: "nip", ResourceType: "network-insights-path", NotFound: "InvalidNetworkInsightsPathId.NotFound", NotFoundMessage: "The NetworkInsightsPath ID '%s' does not exist", Malformed: "InvalidNetworkInsightsPathId.Malformed"},
+	Kind{Prefix: "nia", ResourceType: "network-insights-analysis", NotFound: "InvalidNetworkInsightsAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAnalysisId.Malformed"},
+	Kind{Prefix: "nis", ResourceType: "network-insights-access-scope", NotFound: "InvalidNetworkInsightsAccessScopeId.NotFound", NotFoundMessage: "The NetworkInsightsAccessScope ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAccessScopeId.Malformed"},
+	Kind{Prefix: "nisa", ResourceType: "network-insights-access-scope-analysis", NotFound: "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAccessScopeAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAccessScopeAnalysisId.Malformed"},
+	// Kinds that routes and requests may name before vpcd keeps them.
+	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
+	Kind{Prefix: "vgw", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
+	Kind{Prefix: "lgw", NotFound: "InvalidLocalGatewayID.NotFound", NotFoundMessage: "The localGateway ID '%s' does not exist"},
+	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
+	Kind{Prefix: "vpce", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", InSubnet: true},
+)
+
+func index(ks ...Kind) map[string]*Kind {
+	m := make(map[string]*Kind, len(ks))
+	for i := range ks {
+		m[ks[i].Prefix] = &ks[i]
+	}
+	return m
+}
+
+// Kinds lists every kind, sorted by prefix.
+func Kinds() []Kind {
+	out := make([]Kind, 0, len(Registry))
+	for _, p := range slices.Sorted(maps.Keys(Registry)) {
+		out = append(out, *Registry[p])
+	}
+	return out
+}
+
+// taggable reports whether CreateTags accepts resources of the kind, and its type.
+func taggable(prefix string) (string, bool) {
+	k := Registry[prefix]
+	if k == nil || k.ResourceType == "" {
+		return "", false
+	}
+	return k.ResourceType, true
+}
+
+// NotFound is AWS's error for a well-formed ID that names nothing the caller has.
+func NotFound(id string) error {
+	if k := Registry[KindOf(id)]; k != nil {
+		return ec2.Errorf(k.NotFound, k.NotFoundMessage, id)
+	}
+	return ec2.ErrInvalidID("The ID '%s' is not valid", id)
+}
+
+// IsNotFound reports whether err is the kind's NotFound error.
+func IsNotFound(err error, prefix string) bool {
+	e, ok := err.(*ec2.Error)
+	return ok && Registry[prefix] != nil && e.Code == Registry[prefix].NotFound
+}
+
+// CheckID returns AWS's Malformed error unless id is a well-formed ID of the kind.
+func CheckID(id, prefix string) error {
+	if ValidID(id, prefix) {
+		return nil
+	}
+	code := "InvalidID"
+	if k := Registry[prefix]; k != nil && k.Malformed != "" {
+		code = k.Malformed
+	}
+	return ec2.Errorf(code, "Invalid id: \"%s\" (expecting \"%s-...\")", id, prefix)
+}
+
+// ARN is the ARN of an EC2 resource, "arn:aws:ec2:REGION:ACCOUNT:TYPE/ID".
+func ARN(region, account, id string) string {
+	rt, ok := taggable(KindOf(id))
+	if !ok {
+		rt = KindOf(id)
+	}
+	return "arn:aws:ec2:" + region + ":" + account + ":" + rt + "/" + id
+}

@@ -1,0 +1,22 @@
+package kit
+
+import (
+	"testing"
+
+	"vpcd/internal/ec2"
+)
+
+// TestKindCodesDocumented: every NotFound and Malformed code of the registry is one AWS
+// documents for EC2 (or real EC2 is seen to return).
+func TestKindCodesDocumented(t *testing.T) {
+	for _, k := range Kinds() {
+		for _, code := range []string{k.NotFound, k.Malformed} {
+			if code != "" && !ec2.Documented(code) {
+				t.Errorf("kind %s: %s is not a documented EC2 error code", k.Prefix, code)
+			}
+		}
+		if k.NotFound == "" || k.NotFoundMessage == "" {
+			t.Errorf("kind %s has no NotFound answer", k.Prefix)
+		}
+	}
+}

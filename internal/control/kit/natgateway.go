@@ -1,0 +1,118 @@
+package kit
+
+import (
+	"net/netip"
+	"time"
+
+	"vpcd/internal/ec2"
+)
+
+// NAT gateways (kind "nat"). A NAT gateway is a requester-managed network interface in
+// its subnet (type nat_gateway, no security groups, source/destination check off) and,
+// when public, an Elastic IP associated with the interface's primary address. The record
+// keeps the state the gateway converges to: available, failed or deleted. As on AWS, a
+// new gateway shows as pending for a moment and a deleted one as deleting, then stays
+// visible for an hour. Creation checks that do not make the request invalid (no internet
+// gateway, an Elastic IP in use, a full subnet) do not fail the call: they leave a failed
+// gateway with AWS's failure code and message, as AWS does.
+
+const (
+	// NatGatewayPending is how long a new gateway shows as pending before it is available
+	// (or failed), and natGatewayDeleting how long a deleted one shows as deleting: long
+	// enough that clients see and wait through the states AWS has, short enough for tests.
+	NatGatewayPending  = time.Second
+	NatGatewayDeleting = time.Second
+	// NatGatewayShownAfterEnd is how long a deleted or failed gateway stays visible.
+	NatGatewayShownAfterEnd = time.Hour
+	// MaxNatGatewayAddresses bounds the private addresses of one gateway (the primary and
+	// its secondaries), as AWS's quota of addresses per NAT gateway does.
+	MaxNatGatewayAddresses = 8
+)
+
+type NatGatewayRecord struct {
+	Meta
+	VpcID string `json:"vpcId"`
+	// Subnet is not stored as "subnetId": while the gateway lives its interface holds the
+	// subnet, and a deleted gateway that is still visible must not.
+	Subnet           string    `json:"subnet"`
+	AvailabilityZone string    `json:"availabilityZone"`
+	ConnectivityType string    `json:"connectivityType"` // public or private
+	State            string    `json:"state"`            // available, failed or deleted
+	FailureCode      string    `json:"failureCode,omitempty"`
+	FailureMessage   string    `json:"failureMessage,omitempty"`
+	CreateTime       time.Time `json:"createTime"`
+	DeleteTime       time.Time `json:"deleteTime,omitzero"`
+	ENI              string    `json:"eni,omitempty"`
+	// Addresses are the gateway's private addresses, the primary first, each with its
+	// Elastic IP when public.
+	Addresses   []NatGatewayAddress `json:"addresses,omitempty"`
+	ClientToken string              `json:"clientToken,omitempty"`
+}
+
+type NatGatewayAddress struct {
+	PrivateIP     netip.Addr `json:"privateIp"`
+	AllocationID  string     `json:"allocationId,omitempty"`
+	PublicIP      netip.Addr `json:"publicIp,omitzero"`
+	AssociationID string     `json:"associationId,omitempty"`
+}
+
+// StateAt is what Describe shows now.
+func (g *NatGatewayRecord) StateAt(now time.Time) string {
+	switch {
+	case g.State == "deleted" && now.Sub(g.DeleteTime) < NatGatewayDeleting:
+		return "deleting"
+	case g.State != "deleted" && now.Sub(g.CreateTime) < NatGatewayPending:
+		return "pending"
+	}
+	return g.State
+}
+
+// Visible reports whether Describe still shows the gateway.
+func (g *NatGatewayRecord) Visible(now time.Time) bool {
+	switch g.State {
+	case "deleted":
+		return now.Sub(g.DeleteTime) < NatGatewayShownAfterEnd
+	case "failed":
+		return now.Sub(g.CreateTime) < NatGatewayShownAfterEnd
+	}
+	return true
+}
+
+// Live reports whether the gateway holds an interface and counts against the quota.
+func (g *NatGatewayRecord) Live() bool { return g.State == "available" }
+
+// EC2 is the gateway as AWS shows it now.
+func (g *NatGatewayRecord) EC2(now time.Time) *ec2.NatGateway {
+	state := g.StateAt(now)
+	out := &ec2.NatGateway{
+		NatGatewayId:        Ptr(g.ID),
+		SubnetId:            Ptr(g.Subnet),
+		VpcId:               Ptr(g.VpcID),
+		State:               Ptr(state),
+		ConnectivityType:    Ptr(g.ConnectivityType),
+		AvailabilityMode:    Ptr("zonal"),
+		CreateTime:          Ptr(g.CreateTime),
+		Tags:                g.Ec2Tags(),
+		NatGatewayAddresses: []ec2.NatGatewayAddress{},
+	}
+	if state == "failed" {
+		out.FailureCode, out.FailureMessage = Ptr(g.FailureCode), Ptr(g.FailureMessage)
+	}
+	if !g.DeleteTime.IsZero() {
+		out.DeleteTime = Ptr(g.DeleteTime)
+	}
+	status := map[string]string{"pending": "associating", "available": "succeeded", "deleting": "disassociating", "deleted": "disassociated"}[state]
+	for i, a := range g.Addresses {
+		v := ec2.NatGatewayAddress{
+			NetworkInterfaceId: Ptr(g.ENI), PrivateIp: Ptr(a.PrivateIP.String()), IsPrimary: Ptr(i == 0), Status: Ptr(status),
+		}
+		if a.AllocationID != "" {
+			v.AllocationId, v.PublicIp, v.AssociationId = Ptr(a.AllocationID), Ptr(a.PublicIP.String()), Ptr(a.AssociationID)
+		}
+		if g.ENI == "" {
+			v.NetworkInterfaceId = nil
+		}
+		out.NatGatewayAddresses = append(out.NatGatewayAddresses, v)
+	}
+	return out
+}
