@@ -25,7 +25,7 @@ import (
 // modified.
 type cache struct {
 	Mu        sync.Mutex
-	Registry  map[string]*cachedKind // by store prefix: "account/region/kind/"
+	Kinds  map[string]*cachedKind // by store prefix: "account/region/kind/"
 	following bool                   // the watch runs (see follow)
 }
 
@@ -65,8 +65,8 @@ func LoadKind[R any, P interface {
 	Record
 }](ctx context.Context, s *Kit, prefix string, filters map[string]func(*R) []string) (*cachedKind, error) {
 	s.Cache.Mu.Lock()
-	if s.Cache.Registry == nil {
-		s.Cache.Registry = map[string]*cachedKind{}
+	if s.Cache.Kinds == nil {
+		s.Cache.Kinds = map[string]*cachedKind{}
 	}
 	if !s.Cache.following {
 		// The watch starts before the first listing, so that no change after a
@@ -74,7 +74,7 @@ func LoadKind[R any, P interface {
 		s.Cache.following = true
 		go s.Cache.follow(s.Store, watchStore(s.Store))
 	}
-	k := s.Cache.Registry[prefix]
+	k := s.Cache.Kinds[prefix]
 	if k == nil {
 		k = &cachedKind{
 			decode: func(raw []byte) (Record, error) {
@@ -88,7 +88,7 @@ func LoadKind[R any, P interface {
 				k.indexed[name] = func(r Record) []string { return f(r.(P)) }
 			}
 		}
-		s.Cache.Registry[prefix] = k
+		s.Cache.Kinds[prefix] = k
 	}
 	s.Cache.Mu.Unlock()
 
@@ -172,7 +172,7 @@ func (k *cachedKind) walkIndex(rec Record, fn func(name, value string)) {
 // apply brings the cache up to a commit of this process.
 func (c *cache) apply(rev int64, writes map[string][]byte) {
 	c.Mu.Lock()
-	kinds := c.Registry
+	kinds := c.Kinds
 	c.Mu.Unlock()
 	if kinds == nil {
 		return
@@ -222,6 +222,14 @@ func (k *cachedKind) apply(rev int64, id string, raw []byte) {
 	k.put(cachedRecord{rev: rev, rec: rec})
 }
 
+// Get is the record with the ID, if the kind holds it.
+func (k *cachedKind) Get(id string) (Record, bool) {
+	k.Mu.RLock()
+	defer k.Mu.RUnlock()
+	cr, ok := k.recs[id]
+	return cr.rec, ok
+}
+
 // Len is how many records the kind holds.
 func (k *cachedKind) Len() int {
 	k.Mu.RLock()
@@ -247,7 +255,7 @@ func (c *cache) follow(st store.Store, events <-chan store.Event) {
 			}
 			i := strings.LastIndexByte(e.Key, '/')
 			c.Mu.Lock()
-			k := c.Registry[e.Key[:i+1]]
+			k := c.Kinds[e.Key[:i+1]]
 			c.Mu.Unlock()
 			if k == nil {
 				continue
@@ -263,7 +271,7 @@ func (c *cache) follow(st store.Store, events <-chan store.Event) {
 		}
 		events = watchStore(st)
 		c.Mu.Lock()
-		kinds := maps.Clone(c.Registry)
+		kinds := maps.Clone(c.Kinds)
 		c.Mu.Unlock()
 		for prefix, k := range kinds {
 			k.Mu.Lock()

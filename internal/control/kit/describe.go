@@ -37,46 +37,39 @@ func Describe[R any, P interface {
 	if err != nil {
 		return nil, nil, err
 	}
-	var items []*R
+	k, err := LoadKind[R, P](ctx, s, c.Prefix(q.Kind), filters)
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(q.IDs) == 0 {
-		k, err := LoadKind[R, P](ctx, s, c.Prefix(q.Kind), filters)
-		if err != nil {
-			return nil, nil, err
-		}
 		recs := k.Query(q.Filters, func(r Record) bool {
 			values := func(name string) []string { return filters[name](r.(P)) }
 			return match(values, r.Base().Tags)
 		})
-		items = make([]*R, len(recs))
+		items := make([]*R, len(recs))
 		for i, r := range recs {
 			items[i] = r.(P)
 		}
 		return Paginate(items, q.MaxResults, q.NextToken, func(r *R) string { return P(r).Base().ID })
 	}
-	err = s.View(ctx, func(t *Txn) error {
-		seen := map[string]bool{}
-		for _, id := range q.IDs {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			if err := CheckID(id, q.Kind); err != nil {
-				return err
-			}
-			r := new(R)
-			ok, err := t.Get(c.Key(id), r)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return NotFound(id)
-			}
-			items = append(items, r)
+	// By ID from the cache too: it holds this process's commits before they return (a
+	// client reads its own writes) and the others' from the store's watch, as a filtered
+	// describe sees them.
+	var items []*R
+	seen := map[string]bool{}
+	for _, id := range q.IDs {
+		if seen[id] {
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
+		seen[id] = true
+		if err := CheckID(id, q.Kind); err != nil {
+			return nil, nil, err
+		}
+		r, ok := k.Get(id)
+		if !ok {
+			return nil, nil, NotFound(id)
+		}
+		items = append(items, r.(P))
 	}
 	kept := items[:0]
 	for _, r := range items {

@@ -27,8 +27,8 @@ type Kind struct {
 	InSubnet bool
 }
 
-// Registry are every resource kind vpcd keeps or recognises, by ID prefix.
-var Registry = index(
+// kinds are every resource kind vpcd keeps or recognises, by ID prefix.
+var kinds = index(
 	Kind{Prefix: "vpc", ResourceType: "vpc", NotFound: "InvalidVpcID.NotFound", NotFoundMessage: "The vpc ID '%s' does not exist", Malformed: "InvalidVpcID.Malformed"},
 	Kind{Prefix: "subnet", ResourceType: "subnet", NotFound: "InvalidSubnetID.NotFound", NotFoundMessage: "The subnet ID '%s' does not exist", Malformed: "InvalidSubnetID.Malformed"},
 	Kind{Prefix: "rtb", ResourceType: "route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "The routeTable ID '%s' does not exist", Malformed: "InvalidRouteTableId.Malformed"},
@@ -68,16 +68,16 @@ func index(ks ...Kind) map[string]*Kind {
 
 // Kinds lists every kind, sorted by prefix.
 func Kinds() []Kind {
-	out := make([]Kind, 0, len(Registry))
-	for _, p := range slices.Sorted(maps.Keys(Registry)) {
-		out = append(out, *Registry[p])
+	out := make([]Kind, 0, len(kinds))
+	for _, p := range slices.Sorted(maps.Keys(kinds)) {
+		out = append(out, *kinds[p])
 	}
 	return out
 }
 
 // taggable reports whether CreateTags accepts resources of the kind, and its type.
 func taggable(prefix string) (string, bool) {
-	k := Registry[prefix]
+	k := kinds[prefix]
 	if k == nil || k.ResourceType == "" {
 		return "", false
 	}
@@ -86,7 +86,7 @@ func taggable(prefix string) (string, bool) {
 
 // NotFound is AWS's error for a well-formed ID that names nothing the caller has.
 func NotFound(id string) error {
-	if k := Registry[KindOf(id)]; k != nil {
+	if k := kinds[KindOf(id)]; k != nil {
 		return ec2.Errorf(k.NotFound, k.NotFoundMessage, id)
 	}
 	return ec2.ErrInvalidID("The ID '%s' is not valid", id)
@@ -95,7 +95,7 @@ func NotFound(id string) error {
 // IsNotFound reports whether err is the kind's NotFound error.
 func IsNotFound(err error, prefix string) bool {
 	e, ok := err.(*ec2.Error)
-	return ok && Registry[prefix] != nil && e.Code == Registry[prefix].NotFound
+	return ok && kinds[prefix] != nil && e.Code == kinds[prefix].NotFound
 }
 
 // CheckID returns AWS's Malformed error unless id is a well-formed ID of the kind.
@@ -104,7 +104,7 @@ func CheckID(id, prefix string) error {
 		return nil
 	}
 	code := "InvalidID"
-	if k := Registry[prefix]; k != nil && k.Malformed != "" {
+	if k := kinds[prefix]; k != nil && k.Malformed != "" {
 		code = k.Malformed
 	}
 	return ec2.Errorf(code, "Invalid id: \"%s\" (expecting \"%s-...\")", id, prefix)
@@ -118,3 +118,6 @@ func ARN(region, account, id string) string {
 	}
 	return "arn:aws:ec2:" + region + ":" + account + ":" + rt + "/" + id
 }
+
+// Lookup is the kind of an ID prefix, nil for one vpcd does not know.
+func Lookup(prefix string) *Kind { return kinds[prefix] }

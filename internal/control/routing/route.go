@@ -81,7 +81,7 @@ func errTargetNotFound(param, id string) error {
 	case "coreNetworkArn":
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' is not valid", id)
 	}
-	k := kit.Registry[targetParamKinds[param][0]]
+	k := kit.Lookup(targetParamKinds[param][0])
 	return ec2.Errorf(k.NotFound, k.NotFoundMessage, id)
 }
 
