@@ -25,7 +25,7 @@ import (
 // modified.
 type cache struct {
 	Mu        sync.Mutex
-	Kinds  map[string]*cachedKind // by store prefix: "account/region/kind/"
+	Kinds     map[string]*cachedKind // by store prefix: "account/region/kind/"
 	following bool                   // the watch runs (see follow)
 }
 
