@@ -25,24 +25,27 @@ type Kind struct {
 	// InSubnet: a resource of the kind holds addresses in its subnet ("subnetId" or
 	// "subnetIds" in its record), so the subnet cannot be deleted under it.
 	InSubnet bool
+	// Model is how a stored record of the kind enters the data plane's model (see
+	// snapshot.go); nil for kinds the data plane does not carry.
+	Model func(region string, raw []byte) (any, error)
 }
 
 // kinds are every resource kind vpcd keeps or recognises, by ID prefix.
 var kinds = index(
-	Kind{Prefix: "vpc", ResourceType: "vpc", NotFound: "InvalidVpcID.NotFound", NotFoundMessage: "The vpc ID '%s' does not exist", Malformed: "InvalidVpcID.Malformed"},
-	Kind{Prefix: "subnet", ResourceType: "subnet", NotFound: "InvalidSubnetID.NotFound", NotFoundMessage: "The subnet ID '%s' does not exist", Malformed: "InvalidSubnetID.Malformed"},
-	Kind{Prefix: "rtb", ResourceType: "route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "The routeTable ID '%s' does not exist", Malformed: "InvalidRouteTableId.Malformed"},
+	Kind{Prefix: "vpc", ResourceType: "vpc", NotFound: "InvalidVpcID.NotFound", NotFoundMessage: "The vpc ID '%s' does not exist", Malformed: "InvalidVpcID.Malformed", Model: modelOf(vpcModel)},
+	Kind{Prefix: "subnet", ResourceType: "subnet", NotFound: "InvalidSubnetID.NotFound", NotFoundMessage: "The subnet ID '%s' does not exist", Malformed: "InvalidSubnetID.Malformed", Model: modelOf(subnetModel)},
+	Kind{Prefix: "rtb", ResourceType: "route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "The routeTable ID '%s' does not exist", Malformed: "InvalidRouteTableId.Malformed", Model: modelOf(routeTableModel)},
 	Kind{Prefix: "rtbassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
-	Kind{Prefix: "igw", ResourceType: "internet-gateway", NotFound: "InvalidInternetGatewayID.NotFound", NotFoundMessage: "The internetGateway ID '%s' does not exist", Malformed: "InvalidInternetGatewayId.Malformed"},
+	Kind{Prefix: "igw", ResourceType: "internet-gateway", NotFound: "InvalidInternetGatewayID.NotFound", NotFoundMessage: "The internetGateway ID '%s' does not exist", Malformed: "InvalidInternetGatewayId.Malformed", Model: modelOf(internetGatewayModel)},
 	Kind{Prefix: "eigw", ResourceType: "egress-only-internet-gateway", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The eigw ID '%s' does not exist", Malformed: "InvalidEgressOnlyInternetGatewayId.Malformed"},
-	Kind{Prefix: "acl", ResourceType: "network-acl", NotFound: "InvalidNetworkAclID.NotFound", NotFoundMessage: "The networkAcl ID '%s' does not exist", Malformed: "InvalidNetworkAclId.Malformed"},
-	Kind{Prefix: "sg", ResourceType: "security-group", NotFound: "InvalidGroup.NotFound", NotFoundMessage: "The security group '%s' does not exist", Malformed: "InvalidGroupId.Malformed"},
-	Kind{Prefix: "dopt", ResourceType: "dhcp-options", NotFound: "InvalidDhcpOptionID.NotFound", NotFoundMessage: "The dhcpOption ID '%s' does not exist"},
-	Kind{Prefix: "nat", ResourceType: "natgateway", NotFound: "InvalidNatGatewayID.NotFound", NotFoundMessage: "The natGateway ID '%s' does not exist", InSubnet: true},
-	Kind{Prefix: "i", ResourceType: "instance", NotFound: "InvalidInstanceID.NotFound", NotFoundMessage: "The instance ID '%s' does not exist", Malformed: "InvalidInstanceID.Malformed", InSubnet: true},
-	Kind{Prefix: "eni", ResourceType: "network-interface", NotFound: "InvalidNetworkInterfaceID.NotFound", NotFoundMessage: "The networkInterface ID '%s' does not exist", Malformed: "InvalidNetworkInterfaceId.Malformed", InSubnet: true},
-	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed"},
-	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed"},
+	Kind{Prefix: "acl", ResourceType: "network-acl", NotFound: "InvalidNetworkAclID.NotFound", NotFoundMessage: "The networkAcl ID '%s' does not exist", Malformed: "InvalidNetworkAclId.Malformed", Model: modelOf(networkACLModel)},
+	Kind{Prefix: "sg", ResourceType: "security-group", NotFound: "InvalidGroup.NotFound", NotFoundMessage: "The security group '%s' does not exist", Malformed: "InvalidGroupId.Malformed", Model: modelOf(securityGroupModel)},
+	Kind{Prefix: "dopt", ResourceType: "dhcp-options", NotFound: "InvalidDhcpOptionID.NotFound", NotFoundMessage: "The dhcpOption ID '%s' does not exist", Model: modelOf(dhcpOptionsModel)},
+	Kind{Prefix: "nat", ResourceType: "natgateway", NotFound: "InvalidNatGatewayID.NotFound", NotFoundMessage: "The natGateway ID '%s' does not exist", InSubnet: true, Model: modelOf(natGatewayModel)},
+	Kind{Prefix: "i", ResourceType: "instance", NotFound: "InvalidInstanceID.NotFound", NotFoundMessage: "The instance ID '%s' does not exist", Malformed: "InvalidInstanceID.Malformed", InSubnet: true, Model: modelOf(instanceModel)},
+	Kind{Prefix: "eni", ResourceType: "network-interface", NotFound: "InvalidNetworkInterfaceID.NotFound", NotFoundMessage: "The networkInterface ID '%s' does not exist", Malformed: "InvalidNetworkInterfaceId.Malformed", InSubnet: true, Model: modelOf(networkInterfaceModel)},
+	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed", Model: modelOf(peeringModel)},
+	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed", Model: modelOf(prefixListModel)},
 	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", Malformed: "InvalidAllocationID.Malformed"},
 	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
 	// Reachability Analyzer and Network Access Analyzer.

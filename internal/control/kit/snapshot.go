@@ -140,111 +140,96 @@ type (
 	prefixList []netip.Prefix
 )
 
-// decodeRecord is the model's view of a stored record: a *model value, or one of the
-// types above; nil for a kind the model does not hold.
+// decodeRecord is the model's view of a stored record, as its kind's registry entry
+// says (Kind.Model); nil for kinds the data plane does not carry.
 func decodeRecord(region, kind string, raw []byte) (any, error) {
-	switch kind {
-	case "vpc":
-		var v VpcRecord
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil, err
-		}
-		return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID}, nil
-	case "dopt":
-		var d DhcpOptionsRecord
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return nil, err
-		}
-		return &model.DhcpOptions{ID: d.ID, DomainName: d.Options["domain-name"], DomainNameServers: d.Options["domain-name-servers"]}, nil
-	case "pl":
-		var p PrefixListRecord
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, err
-		}
-		return prefixList(p.CIDRs()), nil
-	case "subnet":
-		var sn SubnetRecord
-		if err := json.Unmarshal(raw, &sn); err != nil {
-			return nil, err
-		}
-		return &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr}, nil
-	case "rtb":
-		var rt RouteTableRecord
-		if err := json.Unmarshal(raw, &rt); err != nil {
-			return nil, err
-		}
-		m := routeTable{m: &model.RouteTable{ID: rt.ID, VPC: rt.VpcID}}
-		for _, r := range rt.Routes {
-			if r.Destination.IsValid() || r.DestinationPrefixList != "" {
-				m.m.Routes = append(m.m.Routes, model.Route{Destination: r.Destination, DestinationPrefixList: r.DestinationPrefixList, Target: r.Target})
-			}
-		}
-		for _, a := range rt.Associations {
-			if a.SubnetID != "" {
-				m.subnets = append(m.subnets, a.SubnetID)
-			}
-		}
-		return m, nil
-	case "nat":
-		var g NatGatewayRecord
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return nil, err
-		}
-		if !g.Live() {
-			return natGateway{}, nil
-		}
-		return natGateway{&model.NatGateway{ID: g.ID, VPC: g.VpcID, Subnet: g.Subnet, Interface: g.ENI, Public: g.ConnectivityType == "public"}}, nil
-	case "igw":
-		var g InternetGatewayRecord
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return nil, err
-		}
-		return &model.InternetGateway{ID: g.ID, VPC: g.VpcID}, nil
-	case "eni":
-		var e NetworkInterfaceRecord
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, err
-		}
-		return e.model(), nil
-	case "i":
-		var in InstanceRecord
-		if err := json.Unmarshal(raw, &in); err != nil {
-			return nil, err
-		}
-		userData, _ := base64.StdEncoding.DecodeString(in.UserData)
-		return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData}, nil
-	case "sg":
-		var g SecurityGroupRecord
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return nil, err
-		}
-		m := &model.SecurityGroup{ID: g.ID, VPC: g.VpcID}
-		for _, r := range g.Rules {
-			m.Rules = append(m.Rules, model.SecurityGroupRule{
-				Egress: r.Egress, Protocol: protocolNumber(r.Protocol),
-				FromPort: int(r.FromPort), ToPort: int(r.ToPort), CIDR: r.Cidr, Group: r.GroupID, PrefixList: r.PrefixListID,
-			})
-		}
-		return m, nil
-	case "pcx":
-		// Both accounts of a connection hold a copy; either gives the same peering.
-		var p PeeringRecord
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, err
-		}
-		if p.State != "active" {
-			return peering{}, nil
-		}
-		return peering{&model.Peering{ID: p.ID, Requester: p.Requester.VpcID, Accepter: p.Accepter.VpcID}}, nil
-	case "acl":
-		var a NetworkACLRecord
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, err
-		}
-		return a.model(), nil
+	k := kinds[kind]
+	if k == nil || k.Model == nil {
+		return nil, nil
 	}
-	return nil, nil
+	return k.Model(region, raw)
 }
+
+// modelOf decodes a record of type R and maps it with f.
+func modelOf[R any](f func(region string, r *R) any) func(string, []byte) (any, error) {
+	return func(region string, raw []byte) (any, error) {
+		r := new(R)
+		if err := json.Unmarshal(raw, r); err != nil {
+			return nil, err
+		}
+		return f(region, r), nil
+	}
+}
+
+// How each kind enters the model (see kinds.go).
+
+func vpcModel(region string, v *VpcRecord) any {
+	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID}
+}
+
+func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {
+	return &model.DhcpOptions{ID: d.ID, DomainName: d.Options["domain-name"], DomainNameServers: d.Options["domain-name-servers"]}
+}
+
+func prefixListModel(_ string, p *PrefixListRecord) any { return prefixList(p.CIDRs()) }
+
+func subnetModel(_ string, sn *SubnetRecord) any {
+	return &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr}
+}
+
+func routeTableModel(_ string, rt *RouteTableRecord) any {
+	m := routeTable{m: &model.RouteTable{ID: rt.ID, VPC: rt.VpcID}}
+	for _, r := range rt.Routes {
+		if r.Destination.IsValid() || r.DestinationPrefixList != "" {
+			m.m.Routes = append(m.m.Routes, model.Route{Destination: r.Destination, DestinationPrefixList: r.DestinationPrefixList, Target: r.Target})
+		}
+	}
+	for _, a := range rt.Associations {
+		if a.SubnetID != "" {
+			m.subnets = append(m.subnets, a.SubnetID)
+		}
+	}
+	return m
+}
+
+func natGatewayModel(_ string, g *NatGatewayRecord) any {
+	if !g.Live() {
+		return natGateway{}
+	}
+	return natGateway{&model.NatGateway{ID: g.ID, VPC: g.VpcID, Subnet: g.Subnet, Interface: g.ENI, Public: g.ConnectivityType == "public"}}
+}
+
+func internetGatewayModel(_ string, g *InternetGatewayRecord) any {
+	return &model.InternetGateway{ID: g.ID, VPC: g.VpcID}
+}
+
+func networkInterfaceModel(_ string, e *NetworkInterfaceRecord) any { return e.model() }
+
+func instanceModel(region string, in *InstanceRecord) any {
+	userData, _ := base64.StdEncoding.DecodeString(in.UserData)
+	return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData}
+}
+
+func securityGroupModel(_ string, g *SecurityGroupRecord) any {
+	m := &model.SecurityGroup{ID: g.ID, VPC: g.VpcID}
+	for _, r := range g.Rules {
+		m.Rules = append(m.Rules, model.SecurityGroupRule{
+			Egress: r.Egress, Protocol: protocolNumber(r.Protocol),
+			FromPort: int(r.FromPort), ToPort: int(r.ToPort), CIDR: r.Cidr, Group: r.GroupID, PrefixList: r.PrefixListID,
+		})
+	}
+	return m
+}
+
+// peeringModel: both accounts of a connection hold a copy; either gives the same peering.
+func peeringModel(_ string, p *PeeringRecord) any {
+	if p.State != "active" {
+		return peering{}
+	}
+	return peering{&model.Peering{ID: p.ID, Requester: p.Requester.VpcID, Accepter: p.Accepter.VpcID}}
+}
+
+func networkACLModel(_ string, a *NetworkACLRecord) any { return a.model() }
 
 // model is the interface as the data plane sees it, but for the NAT gateway it is of.
 func (e *NetworkInterfaceRecord) model() *model.Interface {
