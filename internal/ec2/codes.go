@@ -264,6 +264,10 @@ func ErrResourceAlreadyAssociated(format string, args ...any) *Error {
 	return Errorf("Resource.AlreadyAssociated", format, args...)
 }
 
+func ErrResourceLimitExceeded(format string, args ...any) *Error {
+	return Errorf("ResourceLimitExceeded", format, args...)
+}
+
 func ErrRouteAlreadyExists(format string, args ...any) *Error {
 	return Errorf("RouteAlreadyExists", format, args...)
 }

@@ -45,6 +45,8 @@ var ObservedCodes = map[string]string{
 	"InvalidNetworkInsightsAnalysisId.Malformed":            "unconfirmed: by analogy with the NotFound code",
 	"InvalidNetworkInsightsAccessScopeId.Malformed":         "unconfirmed: by analogy with the NotFound code",
 	"InvalidNetworkInsightsAccessScopeAnalysisId.Malformed": "unconfirmed: by analogy with the NotFound code",
+	"InvalidVpcBlockPublicAccessExclusionId.NotFound":       "unconfirmed: emulators and SDK test fixtures quote it",
+	"InvalidVpcBlockPublicAccessExclusionId.Malformed":      "unconfirmed: by analogy with the NotFound code",
 	"RequestEntityTooLarge":                                 "HTTP 413 for a request body over the limit, as AWS's front end answers",
 }
 

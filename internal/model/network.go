@@ -25,6 +25,9 @@ type Network struct {
 	DhcpOptions      map[string]*DhcpOptions
 	PrefixLists      map[string][]netip.Prefix // managed prefix lists' current CIDRs, by ID
 	NatGateways      map[string]*NatGateway    // available NAT gateways only
+	// BlockPublicAccess is VPC Block Public Access: each account's mode in each region
+	// and the VPCs and subnets excluded from it (see bpa.go). Nil when nothing is set.
+	BlockPublicAccess *BlockPublicAccess
 }
 
 // NewNetwork returns an empty network.

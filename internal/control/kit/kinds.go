@@ -12,6 +12,9 @@ import (
 type Kind struct {
 	// Prefix is the ID's prefix ("vpc" in vpc-0123…) and the kind's name in store keys.
 	Prefix string
+	// IDPrefix is the whole prefix of IDs when it is longer than the kind's name: AWS's
+	// exclusions are vpcbpa-exclude-0123….
+	IDPrefix string
 	// ResourceType names the kind in tags (TagSpecifications, DescribeTags) and ARNs
 	// ("route-table"). Empty for kinds vpcd does not keep yet but must recognise in
 	// requests (a route to a transit gateway, say), which cannot be tagged.
@@ -25,6 +28,9 @@ type Kind struct {
 	// InSubnet: a resource of the kind holds addresses in its subnet ("subnetId" or
 	// "subnetIds" in its record), so the subnet cannot be deleted under it.
 	InSubnet bool
+	// Setting: the kind is one record per account and region (at Prefix/options), not a
+	// resource with IDs.
+	Setting bool
 	// Model is how a stored record of the kind enters the data plane's model (see
 	// snapshot.go); nil for kinds the data plane does not carry.
 	Model func(region string, raw []byte) (any, error)
@@ -53,6 +59,10 @@ var kinds = index(
 	Kind{Prefix: "nia", ResourceType: "network-insights-analysis", NotFound: "InvalidNetworkInsightsAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAnalysisId.Malformed"},
 	Kind{Prefix: "nis", ResourceType: "network-insights-access-scope", NotFound: "InvalidNetworkInsightsAccessScopeId.NotFound", NotFoundMessage: "The NetworkInsightsAccessScope ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAccessScopeId.Malformed"},
 	Kind{Prefix: "nisa", ResourceType: "network-insights-access-scope-analysis", NotFound: "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAccessScopeAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAccessScopeAnalysisId.Malformed"},
+	// VPC Block Public Access: the account's mode in a region, and its exclusions
+	// (vpcbpa-exclude-…).
+	Kind{Prefix: "bpa", Setting: true, Model: modelOf(bpaOptionsModel)},
+	Kind{Prefix: "vpcbpa", IDPrefix: "vpcbpa-exclude", ResourceType: "vpc-block-public-access-exclusion", NotFound: "InvalidVpcBlockPublicAccessExclusionId.NotFound", NotFoundMessage: "The VPC Block Public Access exclusion ID '%s' does not exist", Malformed: "InvalidVpcBlockPublicAccessExclusionId.Malformed", Model: modelOf(bpaExclusionModel)},
 	// Kinds that routes and requests may name before vpcd keeps them.
 	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
 	Kind{Prefix: "vgw", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
@@ -103,14 +113,19 @@ func IsNotFound(err error, prefix string) bool {
 
 // CheckID returns AWS's Malformed error unless id is a well-formed ID of the kind.
 func CheckID(id, prefix string) error {
-	if ValidID(id, prefix) {
+	k := kinds[prefix]
+	idPrefix := prefix
+	if k != nil && k.IDPrefix != "" {
+		idPrefix = k.IDPrefix
+	}
+	if ValidID(id, idPrefix) {
 		return nil
 	}
 	code := "InvalidID"
-	if k := kinds[prefix]; k != nil && k.Malformed != "" {
+	if k != nil && k.Malformed != "" {
 		code = k.Malformed
 	}
-	return ec2.Errorf(code, "Invalid id: \"%s\" (expecting \"%s-...\")", id, prefix)
+	return ec2.Errorf(code, "Invalid id: \"%s\" (expecting \"%s-...\")", id, idPrefix)
 }
 
 // ARN is the ARN of an EC2 resource, "arn:aws:ec2:REGION:ACCOUNT:TYPE/ID".

@@ -47,15 +47,16 @@ type NetworkBuilder struct {
 	copies     map[string]map[string]*model.Peering // pcx → key of each copy → its peering, nil when not active
 	peerings   map[string]map[string]bool           // VPC → its active peering connections
 	regionVPCs map[string]int                       // region → how many VPCs, for the AWS-managed prefix lists
+	exclusions map[string]bpaExclusion              // Block Public Access exclusion → what it excludes
 }
 
 // NewNetworkBuilder returns a builder of an empty network.
 func NewNetworkBuilder() *NetworkBuilder {
 	return &NetworkBuilder{
-		n: model.NewNetwork(), Parts: map[string]*model.Network{},
+		n: newNetwork(), Parts: map[string]*model.Network{},
 		assoc: map[string]string{}, rtbSubnets: map[string][]string{}, natOf: map[string]string{},
 		MemberSet: map[string]map[string]bool{}, copies: map[string]map[string]*model.Peering{},
-		peerings: map[string]map[string]bool{}, regionVPCs: map[string]int{},
+		peerings: map[string]map[string]bool{}, regionVPCs: map[string]int{}, exclusions: map[string]bpaExclusion{},
 	}
 }
 
@@ -138,7 +139,18 @@ type (
 	natGateway struct{ m *model.NatGateway } // nil when not available
 	peering    struct{ m *model.Peering }    // nil when not active
 	prefixList []netip.Prefix
+	bpaMode    string // an account's Block Public Access mode in a region
+	// bpaExclusion is a Block Public Access exclusion of a VPC or a subnet.
+	bpaExclusion struct{ vpc, subnet, mode string }
 )
+
+// excluded is the ID of the VPC or subnet the exclusion excludes.
+func (e bpaExclusion) excluded() string {
+	if e.subnet != "" {
+		return e.subnet
+	}
+	return e.vpc
+}
 
 // decodeRecord is the model's view of a stored record, as its kind's registry entry
 // says (Kind.Model); nil for kinds the data plane does not carry.
@@ -231,6 +243,12 @@ func peeringModel(_ string, p *PeeringRecord) any {
 
 func networkACLModel(_ string, a *NetworkACLRecord) any { return a.model() }
 
+func bpaOptionsModel(_ string, o *BPAOptionsRecord) any { return bpaMode(o.Mode) }
+
+func bpaExclusionModel(_ string, e *BPAExclusionRecord) any {
+	return bpaExclusion{vpc: e.VpcID, subnet: e.SubnetID, mode: e.Mode}
+}
+
 // model is the interface as the data plane sees it, but for the NAT gateway it is of.
 func (e *NetworkInterfaceRecord) model() *model.Interface {
 	m := &model.Interface{ID: e.ID, Subnet: e.SubnetID, VPC: e.VpcID, MAC: e.MacAddress, Groups: e.Groups, SourceDestCheck: e.SourceDestCheck}
@@ -304,8 +322,54 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.NetworkACL](v), networkACLs)
 	case "pcx":
 		b.setPeering(&c, key, id, as[peering](v).m)
+	case "bpa":
+		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
+	case "vpcbpa":
+		// An exclusion names its VPC or subnet, which never changes; a deleted one is
+		// known by what the builder kept of it.
+		e, had := b.exclusions[id]
+		mode := bpaMode("")
+		if v != nil {
+			e = as[bpaExclusion](v)
+			b.exclusions[id], mode = e, bpaMode(e.mode)
+		} else {
+			delete(b.exclusions, id)
+		}
+		if v != nil || had {
+			b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Exclusions }, e.excluded(), mode)
+		}
 	}
 	return c
+}
+
+// newNetwork is an empty network with an empty Block Public Access.
+func newNetwork() *model.Network {
+	n := model.NewNetwork()
+	n.BlockPublicAccess = &model.BlockPublicAccess{Modes: map[string]string{}, Exclusions: map[string]string{}}
+	return n
+}
+
+// setBlockPublicAccess sets (or, for "", takes out) one entry of Block Public Access; a
+// change reaches every VPC, since an account's mode covers a region.
+func (b *NetworkBuilder) setBlockPublicAccess(c *NetworkChange, m func(*model.BlockPublicAccess) map[string]string, key string, mode bpaMode) {
+	entries := m(b.n.BlockPublicAccess)
+	if entries[key] == string(mode) {
+		return
+	}
+	if mode == "" {
+		delete(entries, key)
+	} else {
+		entries[key] = string(mode)
+	}
+	for id := range b.n.VPCs {
+		c.vpc(id)
+	}
+}
+
+// recordAccountRegion is "account/region" of a store key.
+func recordAccountRegion(key string) string {
+	parts := strings.Split(key, "/")
+	return parts[0] + "/" + parts[1]
 }
 
 // as is v as a T, or T's zero value for nil (a deleted record).
@@ -358,6 +422,7 @@ func setPart[T any](b *NetworkBuilder, c *NetworkChange, id string, m *T, f fiel
 			p := b.Parts[after]
 			if p == nil {
 				p = model.NewNetwork()
+				p.BlockPublicAccess = b.n.BlockPublicAccess // one for the network and its parts
 				b.Parts[after] = p
 			}
 			f.of(p)[id] = m
