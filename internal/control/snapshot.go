@@ -167,7 +167,13 @@ func decodeRecord(region, kind string, raw []byte) (any, error) {
 		if err := json.Unmarshal(raw, &sn); err != nil {
 			return nil, err
 		}
-		return &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr}, nil
+		m := &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr}
+		for _, b := range sn.Ipv6Blocks {
+			if b.State == "associated" && !m.IPv6CIDR.IsValid() {
+				m.IPv6CIDR = b.Cidr
+			}
+		}
+		return m, nil
 	case "rtb":
 		var rt routeTableRecord
 		if err := json.Unmarshal(raw, &rt); err != nil {
@@ -200,6 +206,12 @@ func decodeRecord(region, kind string, raw []byte) (any, error) {
 			return nil, err
 		}
 		return &model.InternetGateway{ID: g.ID, VPC: g.VpcID}, nil
+	case "eigw":
+		var g egressOnlyInternetGatewayRecord
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return nil, err
+		}
+		return &model.EgressOnlyInternetGateway{ID: g.ID, VPC: g.VpcID}, nil
 	case "eni":
 		var e networkInterfaceRecord
 		if err := json.Unmarshal(raw, &e); err != nil {
@@ -248,7 +260,8 @@ func decodeRecord(region, kind string, raw []byte) (any, error) {
 
 // model is the interface as the data plane sees it, but for the NAT gateway it is of.
 func (e *networkInterfaceRecord) model() *model.Interface {
-	m := &model.Interface{ID: e.ID, Subnet: e.SubnetID, VPC: e.VpcID, MAC: e.MacAddress, Groups: e.Groups, SourceDestCheck: e.SourceDestCheck}
+	m := &model.Interface{ID: e.ID, Subnet: e.SubnetID, VPC: e.VpcID, MAC: e.MacAddress, Groups: e.Groups, SourceDestCheck: e.SourceDestCheck,
+		IPv6Addresses: e.Ipv6Addresses}
 	for _, ip := range e.PrivateIPs {
 		m.PrivateIPs = append(m.PrivateIPs, ip.Addr)
 		if ip.Association == nil {
@@ -309,6 +322,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		b.setNatGateway(&c, id, as[natGateway](v).m)
 	case "igw":
 		setPart(b, &c, id, as[*model.InternetGateway](v), internetGateways)
+	case "eigw":
+		setPart(b, &c, id, as[*model.EgressOnlyInternetGateway](v), egressOnlyGateways)
 	case "eni":
 		b.setInterface(&c, id, as[*model.Interface](v))
 	case "i":
@@ -353,6 +368,10 @@ var (
 	networkACLs      = field[model.NetworkACL]{func(n *model.Network) map[string]*model.NetworkACL { return n.NetworkACLs }, func(a *model.NetworkACL) string { return a.VPC }}
 	natGateways      = field[model.NatGateway]{func(n *model.Network) map[string]*model.NatGateway { return n.NatGateways }, func(g *model.NatGateway) string { return g.VPC }}
 	vpcs             = field[model.VPC]{func(n *model.Network) map[string]*model.VPC { return n.VPCs }, func(v *model.VPC) string { return v.ID }}
+
+	egressOnlyGateways = field[model.EgressOnlyInternetGateway]{func(n *model.Network) map[string]*model.EgressOnlyInternetGateway {
+		return n.EgressOnlyInternetGateways
+	}, func(g *model.EgressOnlyInternetGateway) string { return g.VPC }}
 )
 
 // setPart puts m (nil: deletes) at id in the network and in its VPC's part, and notes the
@@ -410,7 +429,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 
 func partEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
-		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways) == 0
+		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.
@@ -496,10 +515,10 @@ func (b *NetworkBuilder) setInterface(c *NetworkChange, id string, m *model.Inte
 	}
 	var before, after *model.Interface
 	if old != nil {
-		before = &model.Interface{Groups: old.Groups, PrivateIPs: old.PrivateIPs}
+		before = &model.Interface{Groups: old.Groups, PrivateIPs: old.PrivateIPs, IPv6Addresses: old.IPv6Addresses}
 	}
 	if m != nil {
-		after = &model.Interface{Groups: m.Groups, PrivateIPs: m.PrivateIPs}
+		after = &model.Interface{Groups: m.Groups, PrivateIPs: m.PrivateIPs, IPv6Addresses: m.IPv6Addresses}
 	}
 	if reflect.DeepEqual(before, after) {
 		return
