@@ -2,8 +2,10 @@ package linux
 
 import (
 	"net/netip"
+	"strconv"
 	"testing"
 
+	"vpcd/internal/analyze"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
 )
@@ -74,19 +76,23 @@ func TestIPv6Traffic(t *testing.T) {
 	tb.serve(c, "tcp-serve", "::", "80")
 	tb.serve(internet, "tcp-serve", "::", "80")
 
+	// Each packet is also a question to the analyzer, which must agree with the kernel
+	// (DESIGN.md, rule 1): the source is an instance or, for the internet, the gateway
+	// the destination's VPC is reached through.
+	const ia, ic, igw, eigw = "i-0000000000000001a", "i-0000000000000002a", "igw-00000000000000001", "eigw-00000000000000002"
 	for _, tc := range []struct {
-		name, from, dst, port string
-		want                  string // the address the server saw, "" for dropped
+		name, from, src, dst, port string // from: the namespace; src: the analyzer's source
+		want                       string // the address the server saw, "" for dropped
 	}{
-		{"IPv6 between instances on a port the group admits", a, "2600:1f18:0:101::b", "80", "2600:1f18:0:101::a"},
-		{"IPv6 from a member of the group the rule names", a, "2600:1f18:0:101::b", "22", "2600:1f18:0:101::a"},
-		{"IPv6 on a port no rule admits", a, "2600:1f18:0:101::b", "8080", ""},
-		{"IPv4 from a member of the group", a, "10.0.1.11", "22", "::ffff:10.0.1.10"},
-		{"IPv4 on a port only IPv6 is admitted on", a, "10.0.1.11", "80", ""},
-		{"out through the internet gateway, untranslated", a, "2001:db8::1", "80", "2600:1f18:0:101::a"},
-		{"in from the internet through the internet gateway", internet, "2600:1f18:0:101::a", "80", "2001:db8::1"},
-		{"out through the egress-only gateway", c, "2001:db8::1", "80", "2600:1f18:0:201::a"},
-		{"no flow opens in through the egress-only gateway", internet, "2600:1f18:0:201::a", "80", ""},
+		{"IPv6 between instances on a port the group admits", a, ia, "2600:1f18:0:101::b", "80", "2600:1f18:0:101::a"},
+		{"IPv6 from a member of the group the rule names", a, ia, "2600:1f18:0:101::b", "22", "2600:1f18:0:101::a"},
+		{"IPv6 on a port no rule admits", a, ia, "2600:1f18:0:101::b", "8080", ""},
+		{"IPv4 from a member of the group", a, ia, "10.0.1.11", "22", "::ffff:10.0.1.10"},
+		{"IPv4 on a port only IPv6 is admitted on", a, ia, "10.0.1.11", "80", ""},
+		{"out through the internet gateway, untranslated", a, ia, "2001:db8::1", "80", "2600:1f18:0:101::a"},
+		{"in from the internet through the internet gateway", internet, igw, "2600:1f18:0:101::a", "80", "2001:db8::1"},
+		{"out through the egress-only gateway", c, ic, "2001:db8::1", "80", "2600:1f18:0:201::a"},
+		{"no flow opens in through the egress-only gateway", internet, eigw, "2600:1f18:0:201::a", "80", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			timeout := "3"
@@ -99,6 +105,14 @@ func TestIPv6Traffic(t *testing.T) {
 				t.Errorf("got through (%q), want dropped", out)
 			case tc.want != "" && (!ok || out != tc.want):
 				t.Errorf("got %q %v, want seen from %s", out, ok, tc.want)
+			}
+			port, _ := strconv.Atoi(tc.port)
+			r, err := analyze.Analyze(n, analyze.Query{Source: tc.src, DestinationIP: netip.MustParseAddr(tc.dst), Protocol: 6, DestinationPort: port})
+			if err != nil {
+				t.Fatalf("analyzer: %v", err)
+			}
+			if r.Reachable != (tc.want != "") {
+				t.Errorf("the analyzer says reachable %v, the kernel %v: %+v", r.Reachable, tc.want != "", r.Explanations)
 			}
 		})
 	}
