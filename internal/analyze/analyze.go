@@ -195,7 +195,7 @@ func index(n *model.Network) *Index {
 	}
 	for _, id := range ids {
 		e := n.Interfaces[id]
-		if !n.Carried(e) || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {
+		if !n.Carried(e) || len(e.Addrs()) == 0 || n.Subnets[e.Subnet] == nil {
 			continue
 		}
 		ix.live[e.VPC] = append(ix.live[e.VPC], e)
@@ -288,8 +288,8 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 		if ep.eni == nil {
 			return endpoint{}, errQuery("instance " + id + " has no network interface")
 		}
-		if !ep.addr.IsValid() && len(ep.eni.PrivateIPs) > 0 {
-			ep.addr = ep.eni.PrivateIPs[0]
+		if !ep.addr.IsValid() {
+			ep.addr = primaryAddr(ep.eni)
 		}
 		return ep, nil
 	case model.ValidID(id, "nat"):
@@ -319,12 +319,21 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 			return endpoint{}, errQuery("network interface " + id + " not found")
 		}
 		ep := endpoint{eni: e, instance: e.Instance, addr: ip}
-		if !ep.addr.IsValid() && len(e.PrivateIPs) > 0 {
-			ep.addr = e.PrivateIPs[0]
+		if !ep.addr.IsValid() {
+			ep.addr = primaryAddr(e)
 		}
 		return ep, nil
 	}
 	return endpoint{}, errQuery("unsupported endpoint " + id)
+}
+
+// primaryAddr is the address an interface is taken at by default: its primary private
+// IPv4 address, or its first IPv6 address in an IPv6-only subnet; invalid for none.
+func primaryAddr(e *model.Interface) netip.Addr {
+	if a := e.FirstAddr(false); a.IsValid() {
+		return a
+	}
+	return e.FirstAddr(true)
 }
 
 // internetHost and internetHost6 are where the simulated internet answers

@@ -137,3 +137,27 @@ func TestIPv6QueriesRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestIPv6OnlySubnet asks about an instance with an IPv6 address alone, in a subnet
+// without an IPv4 block: reached over IPv6, asked about by default at that address, and
+// refused a question in IPv4.
+func TestIPv6OnlySubnet(t *testing.T) {
+	b := newNet()
+	vpc := b.vpc("10.0.0.0/16")
+	sn, _, _ := b.subnet(vpc, "10.0.1.0/24")
+	only6, _, _ := b.subnet(vpc, "10.0.2.0/24")
+	b.dualStack(vpc, "2600:1f18:0:100::/56")
+	open6 := b.group(model.SecurityGroupRule{Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")},
+		model.SecurityGroupRule{Egress: true, Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")})
+	a, _ := b.instance6(sn, "10.0.1.10", "2600:1f18:0:101::a", open6)
+	v6, eni := b.instance6(only6, "10.0.2.20", "2600:1f18:0:102::b", open6)
+	b.n.Subnets[only6].CIDR = netip.Prefix{}
+	b.n.Interfaces[eni].PrivateIPs = nil
+	r := analyze(t, b.n, Query{Source: a, Destination: v6, Protocol: 6, DestinationPort: 22})
+	if !r.Reachable || r.Target.Dst != addr("2600:1f18:0:102::b") || r.Source.Src != addr("2600:1f18:0:101::a") {
+		t.Errorf("to the IPv6-only instance: reachable %v, %s -> %s; explanations %+v", r.Reachable, r.Source, r.Target, r.Explanations)
+	}
+	if _, err := Analyze(b.n, Query{Source: v6, DestinationIP: addr("10.0.1.10"), Protocol: 6, DestinationPort: 22}); err == nil {
+		t.Error("an IPv4 question from an instance without IPv4: no error")
+	}
+}

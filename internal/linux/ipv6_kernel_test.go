@@ -63,6 +63,11 @@ func TestIPv6Traffic(t *testing.T) {
 	n := model.NewNetwork()
 	dualStackVPC(n, 1, "igw-00000000000000001", "2600:1f18:0:101::a", "2600:1f18:0:101::b")
 	n.InternetGateways["igw-00000000000000001"] = &model.InternetGateway{ID: "igw-00000000000000001", VPC: "vpc-00000000000000001"}
+	// An IPv6-only subnet of VPC 1, with an instance that has an IPv6 address alone.
+	n.Subnets["subnet-0000000000000001f"] = &model.Subnet{ID: "subnet-0000000000000001f", VPC: "vpc-00000000000000001", IPv6CIDR: netip.MustParsePrefix("2600:1f18:0:102::/64")}
+	n.Instances["i-0000000000000001f"] = &model.Instance{ID: "i-0000000000000001f", VPC: "vpc-00000000000000001", Running: true, Interfaces: []string{"eni-0000000000000001f"}}
+	n.Interfaces["eni-0000000000000001f"] = &model.Interface{ID: "eni-0000000000000001f", VPC: "vpc-00000000000000001", Subnet: "subnet-0000000000000001f",
+		Instance: "i-0000000000000001f", SourceDestCheck: true, Groups: []string{"sg-00000000000000001"}, IPv6Addresses: []netip.Addr{netip.MustParseAddr("2600:1f18:0:102::f")}}
 	dualStackVPC(n, 2, "eigw-00000000000000002", "2600:1f18:0:201::a")
 	n.EgressOnlyInternetGateways["eigw-00000000000000002"] = &model.EgressOnlyInternetGateway{ID: "eigw-00000000000000002", VPC: "vpc-00000000000000002"}
 	// VPC 3 is peered with VPC 1 and sends all its IPv6 over the peering, which carries
@@ -81,6 +86,7 @@ func TestIPv6Traffic(t *testing.T) {
 	tb.serve(a, "tcp-serve", "::", "80")
 	tb.serve(c, "tcp-serve", "::", "80")
 	tb.serve(d, "tcp-serve", "::", "80")
+	tb.serve(name("i-0000000000000001f"), "tcp-serve", "::", "80")
 	tb.serve(internet, "tcp-serve", "::", "80")
 
 	// Each packet is also a question to the analyzer, which must agree with the kernel
@@ -100,6 +106,8 @@ func TestIPv6Traffic(t *testing.T) {
 		{"in from the internet through the internet gateway", internet, igw, "2600:1f18:0:101::a", "80", "2001:db8::1"},
 		{"out through the egress-only gateway", c, ic, "2001:db8::1", "80", "2600:1f18:0:201::a"},
 		{"no flow opens in through the egress-only gateway", internet, eigw, "2600:1f18:0:201::a", "80", ""},
+		{"IPv6 to an instance of an IPv6-only subnet", a, ia, "2600:1f18:0:102::f", "80", "2600:1f18:0:101::a"},
+		{"the internet to an instance of an IPv6-only subnet", internet, igw, "2600:1f18:0:102::f", "80", "2001:db8::1"},
 		{"IPv6 over a peering", a, ia, "2600:1f18:0:301::a", "80", "2600:1f18:0:101::a"},
 		{"IPv6 over a peering, the other way", d, id, "2600:1f18:0:101::b", "80", "2600:1f18:0:301::a"},
 		{"a peering is no way to the internet", d, id, "2001:db8::1", "80", ""},

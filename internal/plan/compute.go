@@ -126,12 +126,13 @@ func Compute(n *model.Network, internetNS string) State {
 }
 
 // runningInterfaces are the interfaces in a VPC that carry traffic now, those of running
-// instances and of available NAT gateways, in ID order.
+// instances and of available NAT gateways, with an address (IPv4, IPv6 or both), in ID
+// order.
 func runningInterfaces(n *model.Network, vpc string) []*model.Interface {
 	var out []*model.Interface
 	for _, id := range model.SortedKeys(n.Interfaces) {
 		eni := n.Interfaces[id]
-		if eni.VPC == vpc && n.Carried(eni) && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
+		if eni.VPC == vpc && n.Carried(eni) && len(eni.Addrs()) > 0 && n.Subnets[eni.Subnet] != nil {
 			out = append(out, eni)
 		}
 	}
@@ -180,9 +181,14 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		}
 		dev := "eth" + strconv.Itoa(eni.DeviceIndex)
 		link := eniLink(eni.ID)
-		var addrs []netip.Prefix
+		// An IPv6-only subnet has no IPv4 block: its interfaces and its router have no
+		// IPv4 address.
+		v4 := subnet.CIDR.IsValid()
+		var addrs, routerAddrs []netip.Prefix
 		for _, a := range eni.PrivateIPs {
-			addrs = append(addrs, netip.PrefixFrom(a, subnet.CIDR.Bits()))
+			if v4 {
+				addrs = append(addrs, netip.PrefixFrom(a, subnet.CIDR.Bits()))
+			}
 		}
 		// An IPv6 address is a /128, as DHCPv6 gives it on AWS: the subnet is not on
 		// link, so that traffic inside it passes the router too, as IPv4's does.
@@ -190,9 +196,11 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 			addrs = append(addrs, netip.PrefixFrom(a, 128))
 		}
 		inst.Links = append(inst.Links, Link{Name: dev, Kind: "veth", Peer: LinkEnd{Namespace: routerName, Name: link}, MAC: eni.MAC, Addrs: addrs, Sysctls: inst.linkSysctls()})
-		routerAddrs := []netip.Prefix{netip.PrefixFrom(subnet.Router(), 32)}
-		if eni.DeviceIndex == 0 {
-			inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
+		if v4 {
+			routerAddrs = append(routerAddrs, netip.PrefixFrom(subnet.Router(), 32))
+			if eni.DeviceIndex == 0 {
+				inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
+			}
 		}
 		if len(eni.IPv6Addresses) > 0 {
 			routerAddrs = append(routerAddrs, routerLinkLocal)

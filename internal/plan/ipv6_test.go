@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 
 	"vpcd/internal/model"
@@ -96,5 +99,38 @@ func TestIPv6TargetRoutes(t *testing.T) {
 				t.Errorf("route %s to %s: %s, want %s", tc.dst, tc.target, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestIPv6OnlyInterface checks the layout of an interface in a subnet without an IPv4
+// block: its IPv6 address and default route alone, and the router's link-local address
+// alone on its side.
+func TestIPv6OnlyInterface(t *testing.T) {
+	n := dualStackNetwork()
+	const vpc = "vpc-00000000000000006"
+	n.Subnets["subnet-00000000000only6"] = &model.Subnet{ID: "subnet-00000000000only6", VPC: vpc, IPv6CIDR: netip.MustParsePrefix("2600:1f18:6:603::/64")}
+	n.Instances["i-00000000000000only6"] = &model.Instance{ID: "i-00000000000000only6", VPC: vpc, Running: true, Interfaces: []string{"eni-000000000000only6"}}
+	n.Interfaces["eni-000000000000only6"] = &model.Interface{ID: "eni-000000000000only6", VPC: vpc, Subnet: "subnet-00000000000only6",
+		Instance: "i-00000000000000only6", IPv6Addresses: []netip.Addr{netip.MustParseAddr("2600:1f18:6:603::6")}}
+	var got []string
+	for _, ns := range Compute(n, Internet).Namespaces {
+		for _, l := range ns.Links {
+			if l.Name == "eth0" && ns.Name == "i-00000000000000only6" || l.Name == eniLink("eni-000000000000only6") {
+				got = append(got, ns.Name+" "+l.Name+" "+fmt.Sprint(l.Addrs))
+			}
+		}
+		if ns.Name == "i-00000000000000only6" {
+			for _, r := range ns.Routes {
+				got = append(got, "route "+r.Dst.String()+" via "+r.Gateway.String())
+			}
+		}
+	}
+	want := []string{
+		"i-00000000000000only6 eth0 [2600:1f18:6:603::6/128]",
+		"route ::/0 via fe80::1",
+		"vpcd-vpc-00000000000000006 v000000000only6 [fe80::1/64]",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
