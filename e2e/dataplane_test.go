@@ -183,9 +183,15 @@ func (p *plane) check(action string, err error) {
 // server is listening. It is killed when the test ends.
 func (p *plane) serve(where, mode string, port int, tag ...string) {
 	p.t.Helper()
+	p.serveOn(where, mode, "0.0.0.0", port, tag...)
+}
+
+// serveOn is serve on the address addr ("::" for IPv6).
+func (p *plane) serveOn(where, mode, addr string, port int, tag ...string) {
+	p.t.Helper()
 	deadline := time.Now().Add(converge)
 	for {
-		args := append([]string{"exec", "--internet-netns", p.internet, where, "--", "python3", p.probe, mode, "0.0.0.0", strconv.Itoa(port)}, tag...)
+		args := append([]string{"exec", "--internet-netns", p.internet, where, "--", "python3", p.probe, mode, addr, strconv.Itoa(port)}, tag...)
 		cmd := exec.Command(p.bin, args...)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {

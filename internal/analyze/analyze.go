@@ -17,7 +17,6 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"vpcd/internal/model"
@@ -36,6 +35,9 @@ const (
 	CodeNatInbound      = "NAT_GATEWAY_INBOUND"     // a NAT gateway admits only replies
 	CodeRoutingLoop     = "ROUTING_LOOP"            // the packet went round more than maxHops routers
 	CodeNoTransit       = "NO_TRANSIT"              // what came over a gateway or peering may only reach the VPC's own interfaces
+	// CodeEgressOnly: an egress-only internet gateway lets in only the replies of flows
+	// that went out through it (vpcd's code; AWS documents none for it).
+	CodeEgressOnly = "EGRESS_ONLY_IGW_INBOUND"
 )
 
 // Ephemeral ports: a client of unknown port is taken to use Linux's default range, the
@@ -56,21 +58,23 @@ const (
 // Query is one question: a packet of Protocol from Source to Destination.
 type Query struct {
 	// Source and Destination are resource IDs: an instance (its primary interface), a
-	// network interface, or an internet gateway (the internet beyond it). A Destination of
-	// "" is the DestinationIP wherever it is.
+	// network interface, or an internet gateway or egress-only internet gateway (the
+	// internet beyond it). A Destination of "" is the DestinationIP wherever it is.
 	Source, Destination string
 	// SourceIP and DestinationIP narrow or name the addresses; invalid for the defaults
 	// (the interface's primary address; the internet host; the destination's public
-	// address when the source is the internet).
+	// address when the source is the internet). Both are of one family: a default takes
+	// the family of the address given on the other side (an interface's first IPv6
+	// address, the internet host's IPv6 address), IPv4 when neither is given.
 	SourceIP, DestinationIP netip.Addr
-	Protocol                int // 6, 17 or 1
+	Protocol                int // 6, 17, 1 or 58 (ICMPv6)
 	// DestinationPort for TCP and UDP. SourcePortMin..Max is the client's port range,
 	// 0 for the ephemeral range; replies must get through for every port of it.
 	DestinationPort              int
 	SourcePortMin, SourcePortMax int
 }
 
-// Packet is an IPv4 header as the analyzer follows it.
+// Packet is an IPv4 or IPv6 header as the analyzer follows it.
 type Packet struct {
 	Protocol           int
 	Src, Dst           netip.Addr
@@ -82,8 +86,8 @@ func (p Packet) String() string {
 	switch p.Protocol {
 	case 6, 17:
 		return fmt.Sprintf("%s %s:%s -> %s:%s", protoName(p.Protocol), p.Src, ports(p.SrcPorts), p.Dst, ports(p.DstPorts))
-	case 1:
-		return fmt.Sprintf("icmp %s -> %s type %d code %d", p.Src, p.Dst, p.ICMPType, p.ICMPCode)
+	case 1, 58:
+		return fmt.Sprintf("%s %s -> %s type %d code %d", protoName(p.Protocol), p.Src, p.Dst, p.ICMPType, p.ICMPCode)
 	}
 	return fmt.Sprintf("proto %d %s -> %s", p.Protocol, p.Src, p.Dst)
 }
@@ -103,6 +107,8 @@ func protoName(p int) string {
 		return "udp"
 	case 1:
 		return "icmp"
+	case 58:
+		return "icmpv6"
 	}
 	return fmt.Sprint(p)
 }
@@ -159,10 +165,11 @@ type Index struct {
 	n *model.Network
 	// live are the carried interfaces of each VPC and their addresses.
 	live     map[string][]*model.Interface
-	byAddr   map[string]map[netip.Addr]*model.Interface // VPC → private address → interface
-	public   map[netip.Addr]*model.Interface            // public address → interface
+	byAddr   map[string]map[netip.Addr]*model.Interface // VPC → own address (IPv4, IPv6) → interface
+	public   map[netip.Addr]*model.Interface            // public address (an IPv6 one is its own) → interface
 	peerings map[string]*model.Peering                  // active peerings that carry traffic
 	igw      map[string]string                          // VPC → attached internet gateway
+	entry6   map[string]string                          // VPC → the gateway the internet reaches its IPv6 through
 	groups   map[string][]netip.Addr                    // security group → its members' addresses
 	aclOf    map[string]*model.NetworkACL               // subnet → its network ACL
 }
@@ -176,7 +183,7 @@ func (ix *Index) Analyze(q Query) (*Result, error) { return ix.analyze(q) }
 func index(n *model.Network) *Index {
 	ix := &Index{n: n, live: map[string][]*model.Interface{}, byAddr: map[string]map[netip.Addr]*model.Interface{},
 		public: map[netip.Addr]*model.Interface{}, peerings: map[string]*model.Peering{}, igw: map[string]string{},
-		aclOf: map[string]*model.NetworkACL{}}
+		entry6: map[string]string{}, aclOf: map[string]*model.NetworkACL{}}
 	ids := model.SortedKeys(n.Interfaces)
 	ix.groups = n.GroupAddresses(ids...)
 	for _, id := range model.SortedKeys(n.NetworkACLs) {
@@ -188,14 +195,14 @@ func index(n *model.Network) *Index {
 	}
 	for _, id := range ids {
 		e := n.Interfaces[id]
-		if !n.Carried(e) || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {
+		if !n.Carried(e) || len(e.Addrs()) == 0 || n.Subnets[e.Subnet] == nil {
 			continue
 		}
 		ix.live[e.VPC] = append(ix.live[e.VPC], e)
 		if ix.byAddr[e.VPC] == nil {
 			ix.byAddr[e.VPC] = map[netip.Addr]*model.Interface{}
 		}
-		for _, a := range e.PrivateIPs {
+		for _, a := range e.Addrs() {
 			ix.byAddr[e.VPC][a] = e
 		}
 	}
@@ -205,6 +212,16 @@ func index(n *model.Network) *Index {
 		}
 	}
 	for vpc, enis := range ix.live {
+		// The internet reaches a VPC's IPv6 addresses through model.IPv6Entry, as the
+		// planner routes them; its public IPv4 addresses through its internet gateway.
+		if g, _ := n.IPv6Entry(vpc); g != "" {
+			ix.entry6[vpc] = g
+			for _, e := range enis {
+				for _, a := range e.IPv6Addresses {
+					ix.public[a] = e
+				}
+			}
+		}
 		if ix.igw[vpc] == "" {
 			continue
 		}
@@ -244,9 +261,8 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 	switch {
 	case id == "":
 		return endpoint{addr: ip}, nil
-	case model.ValidID(id, "igw"):
-		g := n.InternetGateways[id]
-		if g == nil {
+	case model.ValidID(id, "igw"), model.ValidID(id, "eigw"):
+		if n.InternetGateways[id] == nil && n.EgressOnlyInternetGateways[id] == nil {
 			return endpoint{}, errQuery("internet gateway " + id + " not found")
 		}
 		ep := endpoint{igw: id, addr: ip}
@@ -265,15 +281,15 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 			if e == nil {
 				continue
 			}
-			if ep.eni == nil || (ip.IsValid() && slices.Contains(e.PrivateIPs, ip)) {
+			if ep.eni == nil || (ip.IsValid() && e.Owns(ip)) {
 				ep.eni = e
 			}
 		}
 		if ep.eni == nil {
 			return endpoint{}, errQuery("instance " + id + " has no network interface")
 		}
-		if !ep.addr.IsValid() && len(ep.eni.PrivateIPs) > 0 {
-			ep.addr = ep.eni.PrivateIPs[0]
+		if !ep.addr.IsValid() {
+			ep.addr = primaryAddr(ep.eni)
 		}
 		return ep, nil
 	case model.ValidID(id, "nat"):
@@ -303,16 +319,44 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 			return endpoint{}, errQuery("network interface " + id + " not found")
 		}
 		ep := endpoint{eni: e, instance: e.Instance, addr: ip}
-		if !ep.addr.IsValid() && len(e.PrivateIPs) > 0 {
-			ep.addr = e.PrivateIPs[0]
+		if !ep.addr.IsValid() {
+			ep.addr = primaryAddr(e)
 		}
 		return ep, nil
 	}
 	return endpoint{}, errQuery("unsupported endpoint " + id)
 }
 
-// internetHost is where the simulated internet answers (plan.InternetHost).
-var internetHost = netip.MustParseAddr("192.0.2.1")
+// primaryAddr is the address an interface is taken at by default: its primary private
+// IPv4 address, or its first IPv6 address in an IPv6-only subnet; invalid for none.
+func primaryAddr(e *model.Interface) netip.Addr {
+	if a := e.FirstAddr(false); a.IsValid() {
+		return a
+	}
+	return e.FirstAddr(true)
+}
+
+// internetHost and internetHost6 are where the simulated internet answers
+// (plan.InternetHost, plan.InternetHost6).
+var (
+	internetHost  = netip.MustParseAddr("192.0.2.1")
+	internetHost6 = netip.MustParseAddr("2001:db8::1")
+)
+
+// sameFamily gives a defaulted address (one the query did not name) the family of the
+// address on the other side, when they differ: an interface's first address of that
+// family, or the internet host's.
+func sameFamily(ep *endpoint, given bool, other netip.Addr) {
+	if given || !ep.addr.IsValid() || !other.IsValid() || ep.addr.Is6() == other.Is6() {
+		return
+	}
+	switch {
+	case ep.eni != nil:
+		ep.addr = ep.eni.FirstAddr(other.Is6())
+	case ep.addr == internetHost && other.Is6():
+		ep.addr = internetHost6
+	}
+}
 
 func (ix *Index) analyze(q Query) (*Result, error) {
 	src, err := ix.resolve(q.Source, q.SourceIP, true)
@@ -331,10 +375,12 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		if q.DestinationPort < 0 || q.DestinationPort > 65535 {
 			return nil, errQuery("destination port out of range")
 		}
-	case 1:
+	case 1, 58:
 	default:
-		return nil, errQuery(fmt.Sprintf("protocol %d is not analyzed (tcp, udp, icmp)", q.Protocol))
+		return nil, errQuery(fmt.Sprintf("protocol %d is not analyzed (tcp, udp, icmp, icmpv6)", q.Protocol))
 	}
+	sameFamily(&src, q.SourceIP.IsValid(), dst.addr)
+	sameFamily(&dst, q.DestinationIP.IsValid(), src.addr)
 	sp := [2]int{q.SourcePortMin, q.SourcePortMax}
 	if sp[0] == 0 && sp[1] == 0 {
 		sp = [2]int{EphemeralMin, EphemeralMax}
@@ -342,16 +388,19 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if src.instance != "" && !q.SourceIP.IsValid() && dst.addr.IsValid() && q.Source == src.instance {
 		// An instance sends from the interface its own routes pick: the one on the
 		// destination's subnet, else the primary.
-		if e := ix.applianceInterface(src.eni, dst.addr); e != src.eni && len(e.PrivateIPs) > 0 {
-			src.eni, src.addr = e, e.PrivateIPs[0]
+		if e := ix.applianceInterface(src.eni, dst.addr); e != src.eni && e.FirstAddr(dst.addr.Is6()).IsValid() {
+			src.eni, src.addr = e, e.FirstAddr(dst.addr.Is6())
 		}
 	}
 	pkt := Packet{Protocol: q.Protocol, Src: src.addr, Dst: dst.addr, SrcPorts: sp, DstPorts: [2]int{q.DestinationPort, q.DestinationPort}}
-	if q.Protocol == 1 {
-		pkt.SrcPorts, pkt.DstPorts, pkt.ICMPType = [2]int{}, [2]int{}, 8
+	if q.Protocol == 1 || q.Protocol == 58 {
+		pkt.SrcPorts, pkt.DstPorts, pkt.ICMPType = [2]int{}, [2]int{}, echoRequest(q.Protocol)
 	}
 	if dst.igw != "" && !pkt.Dst.IsValid() {
 		pkt.Dst = internetHost
+		if pkt.Src.Is6() {
+			pkt.Dst = internetHost6
+		}
 	}
 	if dst.eni != nil {
 		// An interface named by one of its public addresses is reached there, through the
@@ -380,15 +429,18 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		pcxSide = dst.eni.VPC
 		if !pkt.Src.IsValid() {
 			if others := ix.live[p.Other(pcxSide)]; len(others) > 0 {
-				pkt.Src = others[0].PrivateIPs[0]
+				pkt.Src = others[0].FirstAddr(pkt.Dst.Is6())
 			}
 		}
 	}
 	if !pkt.Dst.IsValid() && dst.gateway != "" {
 		return nil, errQuery("a path to " + dst.gateway + " needs a destination address beyond it")
 	}
-	if !pkt.Src.Is4() || !pkt.Dst.Is4() {
-		return nil, errQuery("the analysis needs IPv4 source and destination addresses")
+	if !pkt.Src.IsValid() || !pkt.Dst.IsValid() || pkt.Src.Is4() != pkt.Dst.Is4() || pkt.Src.Is4In6() || pkt.Dst.Is4In6() {
+		return nil, errQuery("the analysis needs source and destination addresses of one family")
+	}
+	if (q.Protocol == 1 && pkt.Src.Is6()) || (q.Protocol == 58 && pkt.Src.Is4()) {
+		return nil, errQuery("ICMP goes with IPv4 addresses, ICMPv6 with IPv6 ones")
 	}
 	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}, stopAt: dst.gateway}
 	t.hops = &t.res.Forward
@@ -461,12 +513,12 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 
 // ownAddress is the interface of e's instance (or e itself) that has the address, or nil.
 func (ix *Index) ownAddress(e *model.Interface, a netip.Addr) *model.Interface {
-	if slices.Contains(e.PrivateIPs, a) {
+	if e.Owns(a) {
 		return e
 	}
 	if inst := ix.n.Instances[e.Instance]; inst != nil {
 		for _, id := range inst.Interfaces {
-			if o := ix.n.Interfaces[id]; o != nil && ix.n.Carried(o) && slices.Contains(o.PrivateIPs, a) {
+			if o := ix.n.Interfaces[id]; o != nil && ix.n.Carried(o) && o.Owns(a) {
 				return o
 			}
 		}
@@ -490,10 +542,21 @@ func (ix *Index) notRunning(e *model.Interface, role string) Explanation {
 // reversed is the header of the reply to p.
 func (p Packet) reversed() Packet {
 	r := Packet{Protocol: p.Protocol, Src: p.Dst, Dst: p.Src, SrcPorts: p.DstPorts, DstPorts: p.SrcPorts}
-	if p.Protocol == 1 {
-		r.ICMPType = 0
+	switch p.Protocol {
+	case 1:
+		r.ICMPType = 0 // echo reply
+	case 58:
+		r.ICMPType = 129
 	}
 	return r
+}
+
+// echoRequest is the ICMP echo request type of ICMP (1) or ICMPv6 (58).
+func echoRequest(protocol int) int {
+	if protocol == 58 {
+		return 128
+	}
+	return 8
 }
 
 // arrival is where a walk ended: delivered to an interface, out to the internet, or at

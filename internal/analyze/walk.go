@@ -31,16 +31,33 @@ func (t *tracer) fromInterface(p Packet, e *model.Interface) arrival {
 }
 
 // fromInternet follows a packet from the internet: the internet routes a public address
-// to the VPC whose interface has it, through that VPC's gateway.
+// to the VPC whose interface has it, through that VPC's gateway (for IPv6, the one
+// model.IPv6Entry names, which may be an egress-only internet gateway).
 func (t *tracer) fromInternet(p Packet, igw string) arrival {
 	e := t.ix.public[p.Dst]
-	g := t.ix.n.InternetGateways[igw]
-	if e == nil || g == nil || g.VPC != e.VPC {
+	if e == nil || t.ix.gatewayFor(e.VPC, p.Dst) != igw {
 		t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: igw, Address: p.Dst,
 			Message: fmt.Sprintf("no interface behind %s has the public address %s", igw, p.Dst)})
 		return arrival{}
 	}
-	return t.walk(p, entry{vpc: g.VPC, igw: igw})
+	return t.walk(p, entry{vpc: e.VPC, igw: igw})
+}
+
+// gatewayFor is the gateway through which the internet reaches an address of the VPC:
+// its internet gateway for a public IPv4 address, model.IPv6Entry's for IPv6.
+func (ix *Index) gatewayFor(vpc string, a netip.Addr) string {
+	if a.Is6() {
+		return ix.entry6[vpc]
+	}
+	return ix.igw[vpc]
+}
+
+// translated is the hop of a gateway: with the header after it when it changed one.
+func translated(h Hop, q Packet) Hop {
+	if q != h.Header {
+		h.Translated = &q
+	}
+	return h
 }
 
 // walk follows a packet through VPC routers until it is delivered to an interface that
@@ -57,7 +74,7 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 		switch {
 		case in.eni != nil:
 			e := in.eni
-			if e.SourceDestCheck && !slices.Contains(e.PrivateIPs, p.Src) {
+			if e.SourceDestCheck && !e.Owns(p.Src) {
 				t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Direction: "egress", Address: p.Src,
 					Message: fmt.Sprintf("%s sends from %s, which is not its own, with source/destination check on", e.ID, p.Src)})
 			}
@@ -86,7 +103,12 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			}
 			q := p
 			q.Dst = priv
-			t.hop(Hop{Kind: KindInternet, ID: in.igw, VPC: in.vpc, Header: p, Translated: &q})
+			t.hop(translated(Hop{Kind: KindInternet, ID: in.igw, VPC: in.vpc, Header: p}, q))
+			if _, egressOnly := t.ix.n.InternetTarget(in.vpc, in.igw); egressOnly && !t.reply {
+				t.block(Explanation{Code: CodeEgressOnly, Kind: KindInternet, ID: in.igw, VPC: in.vpc, Address: p.Src,
+					Message: fmt.Sprintf("%s lets in only the replies of flows that went out through it", in.igw)})
+				return arrival{}
+			}
 			p = q
 			out = t.local(p, in)
 		case in.pcx != "":
@@ -108,7 +130,11 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 		switch out.kind {
 		case "igw":
 			e := t.ix.byAddr[in.vpc][p.Src]
-			pub := publicOf(e, p.Src)
+			var pub netip.Addr
+			if e != nil {
+				_, egressOnly := t.ix.n.InternetTarget(in.vpc, out.id)
+				pub, _ = t.ix.n.InternetSource(e, p.Src, egressOnly)
+			}
 			if !pub.IsValid() || t.ix.public[pub] != e {
 				t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: out.id, VPC: in.vpc, Address: p.Src,
 					Message: fmt.Sprintf("%s has no public address for %s: the internet gateway drops what it sends", out.id, p.Src)})
@@ -116,10 +142,10 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			}
 			q := p
 			q.Src = pub
-			t.hop(Hop{Kind: KindInternet, ID: out.id, VPC: in.vpc, Header: p, Translated: &q})
+			t.hop(translated(Hop{Kind: KindInternet, ID: out.id, VPC: in.vpc, Header: p}, q))
 			// The internet delivers a public address of this host to its VPC's gateway.
 			if d := t.ix.public[q.Dst]; d != nil {
-				p, in = q, entry{vpc: d.VPC, igw: t.ix.igw[d.VPC]}
+				p, in = q, entry{vpc: d.VPC, igw: t.ix.gatewayFor(d.VPC, q.Dst)}
 				continue
 			}
 			return arrival{kind: KindInternet, id: out.id, pkt: q}
@@ -139,7 +165,7 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			continue
 		}
 		o := out.eni
-		if o.SourceDestCheck && !slices.Contains(o.PrivateIPs, p.Dst) {
+		if o.SourceDestCheck && !o.Owns(p.Dst) {
 			t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: o.ID, VPC: o.VPC, Subnet: o.Subnet, Direction: "ingress", Address: p.Dst,
 				Message: fmt.Sprintf("%s receives for %s, which is not its own, with source/destination check on", o.ID, p.Dst)})
 		}
@@ -216,7 +242,7 @@ func (ix *Index) applianceInterface(o *model.Interface, dst netip.Addr) *model.I
 		if e == nil || !ix.n.Carried(e) {
 			continue
 		}
-		if sn := ix.n.Subnets[e.Subnet]; sn != nil && sn.CIDR.Contains(dst) {
+		if sn := ix.n.Subnets[e.Subnet]; sn != nil && (sn.CIDR.Contains(dst) || sn.IPv6CIDR.Contains(dst)) {
 			return e
 		}
 		if e.DeviceIndex == 0 {
@@ -248,7 +274,7 @@ func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
 	var best model.Route
 	found := false
 	for _, r := range n.EffectiveRoutes(rt) {
-		if r.Destination.IsValid() && r.Destination.Addr().Is4() && r.Destination.Contains(p.Dst) && (!found || r.Destination.Bits() > best.Destination.Bits()) {
+		if r.Destination.IsValid() && r.Destination.Contains(p.Dst) && (!found || r.Destination.Bits() > best.Destination.Bits()) {
 			best, found = r, true
 		}
 	}
@@ -266,9 +292,12 @@ func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
 }
 
 // resolveTarget is what a route's target is now, as plan.targetRoute lays it out, or the
-// code and reason it drops the packet.
+// code and reason it drops the packet. A target without anything of the route's address
+// family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway or to an interface
+// without an IPv6 address) drops it, as the plan has no next hop for it.
 func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, string, string) {
 	n := t.ix.n
+	is6 := r.Destination.Addr().Is6()
 	switch id := r.Target; {
 	case id == "local":
 		return target{}, CodeNoRoute, fmt.Sprintf("no interface of %s has the address", rt.VPC)
@@ -281,10 +310,18 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 			return target{}, CodeIGWNotAttached, id + " is not attached to " + rt.VPC
 		}
 		return target{kind: "igw", id: id}, "", ""
+	case strings.HasPrefix(id, "eigw-"):
+		if ok, _ := n.InternetTarget(rt.VPC, id); !ok {
+			return target{}, CodeBlackhole, id + " is not an egress-only internet gateway of " + rt.VPC
+		}
+		if !is6 {
+			return target{}, CodeBlackhole, id + " carries IPv6 only"
+		}
+		return target{kind: "igw", id: id}, "", ""
 	case strings.HasPrefix(id, "eni-"):
 		e := n.Interfaces[id]
-		if e == nil || e.VPC != rt.VPC || len(e.PrivateIPs) == 0 {
-			return target{}, CodeBlackhole, id + " does not exist in " + rt.VPC
+		if e == nil || e.VPC != rt.VPC || !e.FirstAddr(is6).IsValid() {
+			return target{}, CodeBlackhole, id + " does not exist in " + rt.VPC + " or has no address of the destination's family"
 		}
 		if !n.Carried(e) {
 			return target{}, CodeBadState, id + " is not attached to a running instance"
@@ -298,19 +335,19 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		if !inst.Running {
 			return target{}, CodeBadState, id + " is not running"
 		}
-		if e := n.Interfaces[inst.Interfaces[0]]; e != nil && len(e.PrivateIPs) > 0 {
+		if e := n.Interfaces[inst.Interfaces[0]]; e != nil && e.FirstAddr(is6).IsValid() {
 			return target{kind: "eni", id: e.ID, eni: e}, "", ""
 		}
-		return target{}, CodeBlackhole, id + " has no interface"
+		return target{}, CodeBlackhole, id + " has no interface with an address of the destination's family"
 	case strings.HasPrefix(id, "nat-"):
 		g := n.NatGateways[id]
 		if g == nil {
 			return target{}, CodeBadState, id + " is not available"
 		}
-		if e := n.Interfaces[g.Interface]; g.VPC == rt.VPC && e != nil && len(e.PrivateIPs) > 0 && n.Subnets[e.Subnet] != nil {
+		if e := n.Interfaces[g.Interface]; g.VPC == rt.VPC && !is6 && e != nil && len(e.PrivateIPs) > 0 && n.Subnets[e.Subnet] != nil {
 			return target{kind: "eni", id: e.ID, eni: e}, "", ""
 		}
-		return target{}, CodeBlackhole, id + " is not in " + rt.VPC
+		return target{}, CodeBlackhole, id + " is not in " + rt.VPC + " or the destination is IPv6"
 	case strings.HasPrefix(id, "pcx-"):
 		if p := t.ix.peerings[id]; p != nil && p.Other(rt.VPC) != "" {
 			return target{kind: "pcx", id: id}, "", ""
@@ -455,10 +492,14 @@ func (t *tracer) gate(p Packet, e *model.Interface, egress bool, peer netip.Addr
 		Groups: e.Groups, Address: peer, Message: fmt.Sprintf("no %s rule of %v on %s allows %s", direction(egress), e.Groups, e.ID, p)})
 }
 
-// privateOf is the private address an interface maps a public one to.
+// privateOf is the private address an interface maps a public one to; an IPv6 address
+// of the interface is its own public address.
 func privateOf(e *model.Interface, pub netip.Addr) netip.Addr {
 	if e == nil {
 		return netip.Addr{}
+	}
+	if pub.Is6() && e.Owns(pub) {
+		return pub
 	}
 	for _, m := range e.PublicMappings() {
 		if m.Public == pub {
@@ -468,10 +509,14 @@ func privateOf(e *model.Interface, pub netip.Addr) netip.Addr {
 	return netip.Addr{}
 }
 
-// publicOf is the public address of an interface's private one.
+// publicOf is the public address of an interface's private one; an IPv6 address is its
+// own.
 func publicOf(e *model.Interface, priv netip.Addr) netip.Addr {
 	if e == nil {
 		return netip.Addr{}
+	}
+	if priv.Is6() && e.Owns(priv) {
+		return priv
 	}
 	for _, m := range e.PublicMappings() {
 		if m.Private == priv {

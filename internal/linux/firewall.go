@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,6 +26,7 @@ import (
 //	  network ACLs, stateless: iifname vmap @acl-egress, oifname vmap @acl-ingress
 //	  (see acl.go)
 //	  ct state established,related accept
+//	  iifname @egress-only-links drop   new flows from an egress-only internet gateway
 //	  iifname vmap @egress    jumps to LINK-egress, the gate of the sending ENI
 //	  oifname vmap @ingress   jumps to LINK-ingress, the gate of the receiving ENI
 //	chain LINK-egress / LINK-ingress
@@ -193,6 +195,9 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	aclEgress, aclIngress := r.aclJumps(forward, f)
 	r.addRule(forward, "ct state established,related accept",
 		ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
+	if err := r.egressOnly(forward, f.EgressOnlyLinks); err != nil {
+		return nil, err
+	}
 	r.addRule(forward, "iifname vmap @egress", meta(expr.MetaKeyIIFNAME, reg1), vmap(egress, reg1))
 	r.addRule(forward, "oifname vmap @ingress", meta(expr.MetaKeyOIFNAME, reg1), vmap(ingress, reg1))
 
@@ -215,10 +220,28 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	if err := r.acls(f, aclEgress, aclIngress); err != nil {
 		return nil, err
 	}
-	if err := r.nat(forward, f.NAT, f.GatewayLinks); err != nil {
+	if err := r.nat(forward, f.NAT, f.GatewayLinks, f.Public); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// egressOnly drops what comes in through an egress-only internet gateway's link unless
+// it belongs to a flow that went out (accepted just before): the gateway is stateful,
+// and a flow the internet opens stops there.
+func (r *ruleset) egressOnly(forward *nftables.Chain, links []string) error {
+	if len(links) == 0 {
+		return nil
+	}
+	set := r.addSet("egress-only-links", "type ifname", &nftables.Set{KeyType: nftables.TypeIFName})
+	for _, l := range slices.Compact(slices.Sorted(slices.Values(links))) {
+		if err := checkIfname(l); err != nil {
+			return err
+		}
+		set.add(nftables.SetElement{Key: ifname(l)}, quote(l))
+	}
+	r.addRule(forward, "iifname @egress-only-links drop", meta(expr.MetaKeyIIFNAME, reg1), lookup(set, reg1, false), verdict(expr.VerdictDrop))
+	return nil
 }
 
 func (r *ruleset) baseChain(name string, typ nftables.ChainType, hook *nftables.ChainHook, prio *nftables.ChainPriority, head string) *nftables.Chain {

@@ -38,7 +38,8 @@ func golden(t *testing.T, name, got string) {
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func addr(s string) netip.Addr  { return netip.MustParseAddr(s) }
 
-// exampleFirewall is a VPC router with two ENIs and an internet gateway.
+// exampleFirewall is a VPC router with two ENIs, an internet gateway and an egress-only
+// internet gateway.
 func exampleFirewall() *plan.Firewall {
 	return &plan.Firewall{
 		Interfaces: []plan.FirewallInterface{
@@ -82,6 +83,10 @@ func exampleFirewall() *plan.Firewall {
 		},
 		ACLExempt: []netip.Addr{addr("10.0.0.2"), addr("169.254.169.254")},
 		NAT:       []plan.NAT{{Link: "igw", Private: addr("10.0.1.10"), Public: addr("198.51.100.10")}},
+		// IPv6 leaves both gateways untranslated; the egress-only one lets in replies only.
+		GatewayLinks:    []string{"igw", "eigw"},
+		Public:          []plan.GatewayAddr{{Link: "igw", Addr: addr("2600:1f18::10")}, {Link: "eigw", Addr: addr("2600:1f18::10")}},
+		EgressOnlyLinks: []string{"eigw"},
 	}
 }
 

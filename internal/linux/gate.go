@@ -195,13 +195,14 @@ func beValue(b []byte) uint64 {
 // nat adds the 1:1 translations of internet gateways: maps from interface . address to
 // address, looked up by one dnat rule in prerouting and one snat rule in postrouting per
 // family.
-func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT, gateways []string) error {
+func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT, gateways []string, public []plan.GatewayAddr) error {
 	if len(nats) == 0 && len(gateways) == 0 {
 		return nil
 	}
-	// An internet gateway translates only addresses that have a public one: anything else
-	// leaving through its link is dropped, as AWS drops it, rather than leaking out with a
-	// private source.
+	// A gateway lets out only addresses that have a public one or are public themselves
+	// (IPv6): anything else leaving through its link is dropped, as AWS drops it, rather
+	// than leaking out with a private source. @outN holds both kinds: the snat map's keys
+	// and the public addresses.
 	natLinks := r.addSet("nat-links", "type ifname", &nftables.Set{KeyType: nftables.TypeIFName})
 	seenLink := map[string]bool{}
 	links := slices.Clone(gateways)
@@ -230,6 +231,7 @@ func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT, gateways []strin
 		keyType := nftables.MustConcatSetType(nftables.TypeIFName, addrType)
 		dnat := r.addSet("dnat"+suffix, decl, &nftables.Set{KeyType: keyType, DataType: addrType, IsMap: true})
 		snat := r.addSet("snat"+suffix, decl, &nftables.Set{KeyType: keyType, DataType: addrType, IsMap: true})
+		out := r.addSet("out"+suffix, "type ifname . "+addrType.Name, &nftables.Set{KeyType: keyType})
 		seenPub, seenPriv := map[string]bool{}, map[string]bool{}
 		for _, n := range nats {
 			priv, pub := n.Private.Unmap(), n.Public.Unmap()
@@ -251,10 +253,22 @@ func (r *ruleset) nat(forward *nftables.Chain, nats []plan.NAT, gateways []strin
 				quote(n.Link)+" . "+pub.String()+" : "+priv.String())
 			snat.add(nftables.SetElement{Key: concat(ifname(n.Link), priv.AsSlice()), Val: pub.AsSlice()},
 				quote(n.Link)+" . "+priv.String()+" : "+pub.String())
+			out.add(nftables.SetElement{Key: concat(ifname(n.Link), priv.AsSlice())}, quote(n.Link)+" . "+priv.String())
 		}
-		r.addRule(forward, fmt.Sprintf("meta nfproto %s oifname @nat-links oifname . %s saddr != @%s drop", fam.name, fam.name, snat.set.Name),
+		for _, p := range public {
+			a := p.Addr.Unmap()
+			if err := checkIfname(p.Link); err != nil {
+				return err
+			}
+			if !a.IsValid() || a.Is4() != (fam == ipv4) || seenPriv[p.Link+" "+a.String()] {
+				continue
+			}
+			seenPriv[p.Link+" "+a.String()] = true
+			out.add(nftables.SetElement{Key: concat(ifname(p.Link), a.AsSlice())}, quote(p.Link)+" . "+a.String())
+		}
+		r.addRule(forward, fmt.Sprintf("meta nfproto %s oifname @nat-links oifname . %s saddr != @%s drop", fam.name, fam.name, out.set.Name),
 			nfproto(fam), meta(expr.MetaKeyOIFNAME, reg1), lookup(natLinks, reg1, false),
-			meta(expr.MetaKeyOIFNAME, reg32(0)), fam.addr(false, reg32(4)), lookup(snat, reg32(0), true),
+			meta(expr.MetaKeyOIFNAME, reg32(0)), fam.addr(false, reg32(4)), lookup(out, reg32(0), true),
 			verdict(expr.VerdictDrop))
 		r.addRule(pre, fmt.Sprintf("meta nfproto %s dnat %s to iifname . %s daddr map @%s", fam.name, fam.name, fam.name, dnat.set.Name),
 			nfproto(fam), meta(expr.MetaKeyIIFNAME, reg32(0)), fam.addr(true, reg32(4)),

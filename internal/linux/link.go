@@ -275,8 +275,11 @@ func (a *apply) settle(c *nsConn, l plan.Link, deadline time.Time) {
 	}
 }
 
-// addrs adds the missing addresses and removes the others, except IPv6 link-local ones,
-// which the kernel manages, and except in a guest, whose own addresses stay.
+// addrs adds the missing addresses and removes the others, except IPv6 link-local ones
+// that the kernel made, and except in a guest, whose own addresses stay. A link-local
+// address that the plan names (the router's fe80::1) is the plan's like any other: added
+// without duplicate address detection (nodad), which tells it from the kernel's own when
+// the plan no longer names it.
 func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix, guest bool) error {
 	have, err := c.nl.AddrList(link, netlink.FAMILY_ALL)
 	if err != nil {
@@ -289,14 +292,14 @@ func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix, guest b
 	present := map[netip.Prefix]bool{}
 	for _, ad := range have {
 		p, ok := ipNetPrefix(ad.IPNet)
-		if !ok || p.Addr().Is6() && p.Addr().IsLinkLocalUnicast() {
+		if !ok {
 			continue
 		}
 		if wanted[p] {
 			present[p] = true
 			continue
 		}
-		if guest {
+		if guest || p.Addr().Is6() && p.Addr().IsLinkLocalUnicast() && ad.Flags&unix.IFA_F_NODAD == 0 {
 			continue
 		}
 		if err := c.nl.AddrDel(link, &ad); err != nil {

@@ -28,6 +28,8 @@ type Network struct {
 	// BlockPublicAccess is VPC Block Public Access: each account's mode in each region
 	// and the VPCs and subnets excluded from it (see bpa.go). Nil when nothing is set.
 	BlockPublicAccess *BlockPublicAccess
+	// EgressOnlyInternetGateways are IPv6's outbound-only gateways, each of one VPC.
+	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
 }
 
 // NewNetwork returns an empty network.
@@ -45,6 +47,8 @@ func NewNetwork() *Network {
 		DhcpOptions:      map[string]*DhcpOptions{},
 		PrefixLists:      map[string][]netip.Prefix{},
 		NatGateways:      map[string]*NatGateway{},
+
+		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
 	}
 }
 
@@ -95,6 +99,7 @@ type NatGateway struct {
 type Subnet struct {
 	ID, VPC    string
 	CIDR       netip.Prefix // IPv4; invalid for an IPv6-only subnet
+	IPv6CIDR   netip.Prefix // its IPv6 /64, invalid for none
 	RouteTable string       // explicitly associated table, or "" for the VPC's main one
 }
 
@@ -121,13 +126,22 @@ type InternetGateway struct {
 	ID, VPC string // VPC is "" when detached
 }
 
-// Interface is an ENI. Its addresses are private; PublicIP, when valid, is its public
+// EgressOnlyInternetGateway lets a VPC's IPv6 addresses reach the internet and lets back
+// only the replies: a stateful gateway at which new flows from the internet stop. It is
+// of one VPC from its creation on.
+type EgressOnlyInternetGateway struct {
+	ID, VPC string
+}
+
+// Interface is an ENI. Its IPv4 addresses are private; PublicIP, when valid, is its public
 // IPv4 address (auto-assigned or Elastic) that an internet gateway maps to PrivateIPs[0];
 // PublicIPs maps any of its private addresses, the primary included, to an Elastic IP.
+// Its IPv6 addresses are public as they are: a gateway translates none of them.
 type Interface struct {
 	ID, Subnet, VPC string
 	MAC             string
-	PrivateIPs      []netip.Addr // the primary first
+	PrivateIPs      []netip.Addr // IPv4, the primary first
+	IPv6Addresses   []netip.Addr // from its subnet's IPv6 block
 	PublicIP        netip.Addr
 	PublicIPs       map[netip.Addr]netip.Addr // private → public
 	Groups          []string
@@ -135,6 +149,34 @@ type Interface struct {
 	Instance        string // attached instance, or ""
 	DeviceIndex     int
 	NatGateway      string // the NAT gateway the interface is of, or ""
+}
+
+// Addrs are all the interface's own addresses: the private IPv4 ones, then the IPv6 ones.
+func (i *Interface) Addrs() []netip.Addr {
+	if len(i.IPv6Addresses) == 0 {
+		return i.PrivateIPs
+	}
+	return append(slices.Clip(i.PrivateIPs), i.IPv6Addresses...)
+}
+
+// Owns reports whether a is one of the interface's own addresses, of either family.
+func (i *Interface) Owns(a netip.Addr) bool {
+	a = a.Unmap()
+	return slices.Contains(i.PrivateIPs, a) || slices.Contains(i.IPv6Addresses, a)
+}
+
+// FirstAddr is the interface's first address of a's family: its primary private IPv4
+// address, or its first IPv6 address; invalid when it has none of that family. A route to
+// the interface forwards to it.
+func (i *Interface) FirstAddr(is6 bool) netip.Addr {
+	list := i.PrivateIPs
+	if is6 {
+		list = i.IPv6Addresses
+	}
+	if len(list) == 0 {
+		return netip.Addr{}
+	}
+	return list[0]
 }
 
 // PublicMapping is one 1:1 NAT of an internet gateway: a private address and its public one.
@@ -207,14 +249,15 @@ func (rt *RouteTable) Lookup(dst netip.Addr) (Route, bool) {
 	return best, found
 }
 
-// Members are the private addresses of every interface in the group.
+// Members are the addresses of every interface in the group, IPv4 and IPv6: a rule that
+// names a group lets in or out its members' addresses of both families, as on AWS.
 func (n *Network) Members(group string) []netip.Addr {
 	var out []netip.Addr
 	for _, id := range SortedKeys(n.Interfaces) {
 		eni := n.Interfaces[id]
 		for _, g := range eni.Groups {
 			if g == group {
-				out = append(out, eni.PrivateIPs...)
+				out = append(out, eni.Addrs()...)
 				break
 			}
 		}
@@ -318,7 +361,7 @@ func (n *Network) MatchesIn(r SecurityGroupRule, p Packet, groups map[string][]n
 	return false
 }
 
-// GroupAddresses is, for every security group, the private addresses of its members in
+// GroupAddresses is, for every security group, the addresses of its members in
 // interface ID order: Members of every group, in one pass. ids, when given, are the
 // interface IDs already sorted, so that a caller that has them does not sort again.
 func (n *Network) GroupAddresses(ids ...string) map[string][]netip.Addr {
@@ -330,7 +373,7 @@ func (n *Network) GroupAddresses(ids ...string) map[string][]netip.Addr {
 		eni := n.Interfaces[id]
 		for i, g := range eni.Groups {
 			if !slices.Contains(eni.Groups[:i], g) {
-				out[g] = append(out[g], eni.PrivateIPs...)
+				out[g] = append(out[g], eni.Addrs()...)
 			}
 		}
 	}

@@ -17,8 +17,10 @@ const (
 	Internet = "vpcd-internet"
 	// routerPrefix + VPC ID names the namespace of a VPC's router.
 	routerPrefix = "vpcd-"
-	// igwLink is the router's link to the internet namespace.
-	igwLink = "igw"
+	// igwLink is the router's link to the internet namespace through its internet
+	// gateway, eigwLink through its egress-only internet gateway.
+	igwLink  = "igw"
+	eigwLink = "eigw"
 	// firstTable is the kernel routing table of a VPC's first route table (by ID order).
 	firstTable = 100
 	// localTable holds the host route of every interface of the VPC: the VPC's local
@@ -45,6 +47,17 @@ var (
 	// started with `vpcd exec internet -- ...` answers there.
 	InternetHost = netip.MustParseAddr("192.0.2.1")
 	anyIPv4      = netip.MustParsePrefix("0.0.0.0/0")
+	anyIPv6      = netip.MustParsePrefix("::/0")
+	// InternetHost6 is the simulated internet's own IPv6 address, from the documentation
+	// block 2001:db8::/32.
+	InternetHost6 = netip.MustParseAddr("2001:db8::1")
+	// routerLinkLocal is the IPv6 address of the router's side of every link that carries
+	// IPv6: AWS's subnet router is the IPv6 default gateway at a link-local address, and
+	// a link-local address is the next hop between two namespaces (gateway and peering
+	// links), the far side having farLinkLocal. Link-local addresses are per link, so
+	// one pair serves every link.
+	routerLinkLocal = netip.MustParsePrefix("fe80::1/64")
+	farLinkLocal    = netip.MustParsePrefix("fe80::2/64")
 	// peeringAddrs is where the /30 of each peering link comes from, one after the other
 	// in peering ID order: link-local like the internet gateway's, and apart from it.
 	peeringAddrs = netip.MustParseAddr("169.254.1.0")
@@ -80,6 +93,9 @@ func eniLink(eni string) string { return "v" + eni[len(eni)-14:] }
 // gatewayLink is the internet's side of a VPC's internet gateway link.
 func gatewayLink(igw string) string { return "g" + igw[len(igw)-14:] }
 
+// egressOnlyLink is the internet's side of a VPC's egress-only internet gateway link.
+func egressOnlyLink(eigw string) string { return "e" + eigw[len(eigw)-14:] }
+
 // Compute lays out the data plane for a network: one namespace per running instance, one
 // router per VPC that has one, and the internet (the namespace named internetNS) when a
 // VPC has an attached gateway.
@@ -87,7 +103,7 @@ func Compute(n *model.Network, internetNS string) State {
 	var st State
 	// The internet forwards between the public addresses of the VPCs on this host, as the
 	// real one would; it has no other route, so nothing leaves the machine.
-	internet := Namespace{Name: internetNS, Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}}
+	internet := Namespace{Name: internetNS, Sysctls: internetSysctls()}
 	peerings := peeringLinks(n, model.SortedKeys(n.Peerings), peeringNumbers(n.Peerings))
 	groups := n.GroupAddresses()
 	for _, vpcID := range model.SortedKeys(n.VPCs) {
@@ -98,9 +114,7 @@ func Compute(n *model.Network, internetNS string) State {
 		}
 		router, instances := computeVPC(n, vpc, enis, peerings, groups)
 		st.Namespaces = append(st.Namespaces, instances...)
-		if igw := attachedGateway(n, vpcID); igw != "" {
-			addGateway(n, &router, &internet, igw, enis)
-		}
+		addGateways(n, &router, &internet, vpc, enis)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		st.Namespaces = append(st.Namespaces, router)
 	}
@@ -112,25 +126,23 @@ func Compute(n *model.Network, internetNS string) State {
 }
 
 // runningInterfaces are the interfaces in a VPC that carry traffic now, those of running
-// instances and of available NAT gateways, in ID order.
+// instances and of available NAT gateways, with an address (IPv4, IPv6 or both), in ID
+// order.
 func runningInterfaces(n *model.Network, vpc string) []*model.Interface {
 	var out []*model.Interface
 	for _, id := range model.SortedKeys(n.Interfaces) {
 		eni := n.Interfaces[id]
-		if eni.VPC == vpc && n.Carried(eni) && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
+		if eni.VPC == vpc && n.Carried(eni) && len(eni.Addrs()) > 0 && n.Subnets[eni.Subnet] != nil {
 			out = append(out, eni)
 		}
 	}
 	return out
 }
 
-func attachedGateway(n *model.Network, vpc string) string {
-	for _, id := range model.SortedKeys(n.InternetGateways) {
-		if n.InternetGateways[id].VPC == vpc {
-			return id
-		}
-	}
-	return ""
+// internetSysctls are the simulated internet's: it forwards between the VPCs on this
+// host, IPv4 and IPv6.
+func internetSysctls() map[string]string {
+	return map[string]string{"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
 }
 
 // computeVPC lays out a VPC's router and its instances. Each interface is a veth pair
@@ -147,6 +159,9 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 			"net.ipv4.conf.default.rp_filter": "0",
 		},
 		Firewall: &Firewall{},
+	}
+	if len(vpc.IPv6Blocks()) > 0 {
+		router.Sysctls["net.ipv6.conf.all.forwarding"] = "1"
 	}
 	tables := routeTableNumbers(n, vpc.ID)
 	instances := map[string]*Namespace{}
@@ -166,17 +181,36 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		}
 		dev := "eth" + strconv.Itoa(eni.DeviceIndex)
 		link := eniLink(eni.ID)
-		var addrs []netip.Prefix
+		// An IPv6-only subnet has no IPv4 block: its interfaces and its router have no
+		// IPv4 address.
+		v4 := subnet.CIDR.IsValid()
+		var addrs, routerAddrs []netip.Prefix
 		for _, a := range eni.PrivateIPs {
-			addrs = append(addrs, netip.PrefixFrom(a, subnet.CIDR.Bits()))
+			if v4 {
+				addrs = append(addrs, netip.PrefixFrom(a, subnet.CIDR.Bits()))
+			}
+		}
+		// An IPv6 address is a /128, as DHCPv6 gives it on AWS: the subnet is not on
+		// link, so that traffic inside it passes the router too, as IPv4's does.
+		for _, a := range eni.IPv6Addresses {
+			addrs = append(addrs, netip.PrefixFrom(a, 128))
 		}
 		inst.Links = append(inst.Links, Link{Name: dev, Kind: "veth", Peer: LinkEnd{Namespace: routerName, Name: link}, MAC: eni.MAC, Addrs: addrs, Sysctls: inst.linkSysctls()})
-		if eni.DeviceIndex == 0 {
-			inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
+		if v4 {
+			routerAddrs = append(routerAddrs, netip.PrefixFrom(subnet.Router(), 32))
+			if eni.DeviceIndex == 0 {
+				inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
+			}
+		}
+		if len(eni.IPv6Addresses) > 0 {
+			routerAddrs = append(routerAddrs, routerLinkLocal)
+			if eni.DeviceIndex == 0 {
+				inst.Routes = append(inst.Routes, Route{Dst: anyIPv6, Type: RouteUnicast, Dev: dev, Gateway: routerLinkLocal.Addr()})
+			}
 		}
 		router.Links = append(router.Links, Link{
 			Name: link, Kind: "veth", Peer: LinkEnd{Namespace: owner, Name: dev},
-			Addrs:   []netip.Prefix{netip.PrefixFrom(subnet.Router(), 32)},
+			Addrs:   routerAddrs,
 			Sysctls: map[string]string{"proxy_arp": "1", "rp_filter": "0"},
 		})
 		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
@@ -186,8 +220,9 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 	if len(router.Firewall.Subnets) > 0 {
 		router.Firewall.ACLExempt = vpc.ACLExempt()
 	}
+	has6 := len(vpc.IPv6Blocks()) > 0
 	for _, rtID := range model.SortedKeys(tables) {
-		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis, peerings)...)
+		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis, peerings, has6)...)
 	}
 	var out []Namespace
 	for _, id := range model.SortedKeys(instances) {
@@ -237,64 +272,92 @@ func routeTableNumbers(n *model.Network, vpc string) map[string]int {
 // host route per interface address that the table sends to local (a more specific route
 // to a middlebox wins over local, as in AWS), and the rest of the VPC's block is dropped.
 // A destination with no route is dropped too: without a default the kernel would go on
-// to the next policy rule.
-func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*model.Interface, peerings map[string]peeringLink) []Route {
+// to the next policy rule. The kernel keeps IPv4 and IPv6 tables apart, so each family
+// gets its default; IPv6's only when the VPC has IPv6 blocks.
+func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*model.Interface, peerings map[string]peeringLink, has6 bool) []Route {
 	var out []Route
-	hasDefault := false
+	hasDefault4, hasDefault6 := false, false
 	for _, r := range n.EffectiveRoutes(rt) {
-		if !r.Destination.Addr().Is4() {
-			continue // IPv6 is not carried yet
+		if !r.Destination.IsValid() {
+			continue
 		}
 		if r.Destination.Bits() == 0 {
-			hasDefault = true
+			if r.Destination.Addr().Is4() {
+				hasDefault4 = true
+			} else {
+				hasDefault6 = true
+			}
 		}
 		out = append(out, targetRoute(n, rt, r, table, peerings))
 	}
 	for _, eni := range enis {
-		for _, a := range eni.PrivateIPs {
+		for _, a := range eni.Addrs() {
 			if best, ok := rt.Lookup(a); ok && best.Target == "local" {
-				out = append(out, Route{Table: table, Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: eniLink(eni.ID)})
+				out = append(out, Route{Table: table, Dst: netip.PrefixFrom(a, a.BitLen()), Type: RouteUnicast, Dev: eniLink(eni.ID)})
 			}
 		}
 	}
-	if !hasDefault {
+	if !hasDefault4 {
 		out = append(out, Route{Table: table, Dst: anyIPv4, Type: RouteBlackhole})
+	}
+	if has6 && !hasDefault6 {
+		out = append(out, Route{Table: table, Dst: anyIPv6, Type: RouteBlackhole})
 	}
 	return out
 }
 
-// targetRoute is the kernel route for one VPC route: to the internet gateway link, to an
-// interface, over a peering link, or dropped when the target is gone or not carried by the
-// data plane.
+// targetRoute is the kernel route for one VPC route: to the link of an internet gateway
+// or an egress-only internet gateway, to an interface, over a peering link, or dropped
+// when the target is gone, not carried by the data plane, or has nothing of the
+// destination's family (an egress-only gateway or a NAT gateway for IPv4 or IPv6 alone,
+// an interface without an address of that family).
 func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table int, peerings map[string]peeringLink) Route {
 	drop := Route{Table: table, Dst: r.Destination, Type: RouteBlackhole}
+	is6 := r.Destination.Addr().Is6()
+	via := func(dev string, gw netip.Addr) Route {
+		if !gw.IsValid() {
+			return drop
+		}
+		return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev, Gateway: gw}
+	}
+	toENI := func(eni *model.Interface) Route { return via(eniLink(eni.ID), eni.FirstAddr(is6)) }
 	switch {
 	case r.Target == "local":
 		return drop // addresses of the block that no interface has
-	case strings.HasPrefix(r.Target, "igw-"):
-		if g := n.InternetGateways[r.Target]; g != nil && g.VPC == rt.VPC {
-			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: igwLink, Gateway: igwInternetAddr.Addr()}
+	case strings.HasPrefix(r.Target, "igw-"), strings.HasPrefix(r.Target, "eigw-"):
+		ok, egressOnly := n.InternetTarget(rt.VPC, r.Target)
+		switch {
+		case !ok || egressOnly && !is6:
+		case egressOnly:
+			return via(eigwLink, farLinkLocal.Addr())
+		case is6:
+			return via(igwLink, farLinkLocal.Addr())
+		default:
+			return via(igwLink, igwInternetAddr.Addr())
 		}
 	case strings.HasPrefix(r.Target, "eni-"):
-		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && len(eni.PrivateIPs) > 0 && n.Carried(eni) {
-			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+		if eni := n.Interfaces[r.Target]; eni != nil && eni.VPC == rt.VPC && n.Carried(eni) {
+			return toENI(eni)
 		}
 	case strings.HasPrefix(r.Target, "nat-"):
-		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC {
-			if eni := n.Interfaces[g.Interface]; eni != nil && len(eni.PrivateIPs) > 0 && n.Subnets[eni.Subnet] != nil {
-				return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && !is6 {
+			if eni := n.Interfaces[g.Interface]; eni != nil && n.Subnets[eni.Subnet] != nil {
+				return toENI(eni)
 			}
 		}
 	case strings.HasPrefix(r.Target, "pcx-"):
 		if l, ok := peerings[r.Target]; ok {
 			if _, remote, ok := l.ends(rt.VPC); ok {
-				return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: l.name, Gateway: remote.Addr()}
+				if is6 {
+					return via(l.name, l.remote6(rt.VPC))
+				}
+				return via(l.name, remote.Addr())
 			}
 		}
 	case strings.HasPrefix(r.Target, "i-"):
 		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {
-			if eni := n.Interfaces[inst.Interfaces[0]]; eni != nil && len(eni.PrivateIPs) > 0 {
-				return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: eniLink(eni.ID), Gateway: eni.PrivateIPs[0]}
+			if eni := n.Interfaces[inst.Interfaces[0]]; eni != nil {
+				return toENI(eni)
 			}
 		}
 	}
@@ -304,7 +367,7 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 // firewallInterface is an interface's security group gates: the union of its groups'
 // rules, each group reference resolved to the current members' addresses.
 func firewallInterface(n *model.Network, eni *model.Interface, link string, groups map[string][]netip.Addr) FirewallInterface {
-	fi := FirewallInterface{Link: link, Addrs: eni.PrivateIPs, SourceDestCheck: eni.SourceDestCheck}
+	fi := FirewallInterface{Link: link, Addrs: eni.Addrs(), SourceDestCheck: eni.SourceDestCheck}
 	if eni.NatGateway != "" {
 		// A NAT gateway has no security groups: the gates of the instances behind it
 		// decide.
@@ -319,7 +382,7 @@ func firewallInterface(n *model.Network, eni *model.Interface, link string, grou
 		for _, r := range g.Rules {
 			var peers []netip.Prefix
 			for _, p := range n.PeersIn(r, groups) {
-				if p.IsValid() && p.Addr().Is4() {
+				if p.IsValid() {
 					peers = append(peers, p)
 				}
 			}
@@ -339,25 +402,71 @@ func firewallInterface(n *model.Network, eni *model.Interface, link string, grou
 
 // allowAll is a gate that lets every new flow through.
 func allowAll() []Permission {
-	return []Permission{{Protocol: -1, FromPort: -1, ToPort: -1, Peers: []netip.Prefix{anyIPv4}}}
+	return []Permission{{Protocol: -1, FromPort: -1, ToPort: -1, Peers: []netip.Prefix{anyIPv4, anyIPv6}}}
 }
 
-// addGateway links the router to the internet through an attached internet gateway and
-// maps each public address 1:1 to its interface's private address.
-func addGateway(n *model.Network, router, internet *Namespace, igw string, enis []*model.Interface) {
-	g := gatewayLink(igw)
-	router.Links = append(router.Links, Link{Name: igwLink, Kind: "veth", Peer: LinkEnd{Namespace: internet.Name, Name: g}, Addrs: []netip.Prefix{igwRouterAddr}})
-	router.Firewall.GatewayLinks = append(router.Firewall.GatewayLinks, igwLink)
-	internet.Links = append(internet.Links, Link{Name: g, Kind: "veth", Peer: LinkEnd{Namespace: router.Name, Name: igwLink},
-		Addrs: []netip.Prefix{igwInternetAddr, netip.PrefixFrom(InternetHost, 32)}})
-	// Traffic from the internet, once translated, is delivered by the VPC's local routes.
-	router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: igwLink, Table: localTable})
+// addGateways links the router to the internet through the VPC's attached internet
+// gateway and its egress-only internet gateway, when it has them. An internet gateway maps
+// each public IPv4 address 1:1 to its interface's private one and passes IPv6 as it is;
+// an egress-only gateway passes IPv6 out and lets in only what answers it. The internet
+// routes the VPC's IPv6 blocks to the gateway that model.IPv6Entry names.
+func addGateways(n *model.Network, router, internet *Namespace, vpc *model.VPC, enis []*model.Interface) {
+	blocks := vpc.IPv6Blocks()
+	entry, _ := n.IPv6Entry(vpc.ID)
+	if igw := n.AttachedInternetGateway(vpc.ID); igw != "" {
+		g := gatewayLink(igw)
+		addGatewayLink(router, internet, igw, igwLink, g, igwRouterAddr, igwInternetAddr, len(blocks) > 0, enis)
+		for _, eni := range enis {
+			for _, m := range eni.PublicMappings() {
+				router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: m.Private, Public: m.Public})
+				internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(m.Public, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr(), Src: InternetHost})
+			}
+		}
+		if entry == igw {
+			addIPv6Entry(internet, blocks, g)
+		}
+	}
+	if eigw := n.EgressOnlyGateway(vpc.ID); eigw != "" && len(blocks) > 0 {
+		e := egressOnlyLink(eigw)
+		addGatewayLink(router, internet, eigw, eigwLink, e, netip.Prefix{}, netip.Prefix{}, true, enis)
+		router.Firewall.EgressOnlyLinks = append(router.Firewall.EgressOnlyLinks, eigwLink)
+		if entry == eigw {
+			addIPv6Entry(internet, blocks, e)
+		}
+	}
+}
+
+// addGatewayLink adds the link between the router (link) and the internet (far) of one
+// gateway, with the IPv4 addresses given (none for an egress-only gateway) and, with has6,
+// the link-local pair and the internet's own IPv6 address; what comes in through it is
+// delivered by the VPC's local routes, and the interfaces' IPv6 addresses leave through it
+// as they are.
+func addGatewayLink(router, internet *Namespace, gw, link, far string, routerAddr, farAddr netip.Prefix, has6 bool, enis []*model.Interface) {
+	var routerAddrs, farAddrs []netip.Prefix
+	if routerAddr.IsValid() {
+		routerAddrs = append(routerAddrs, routerAddr)
+		farAddrs = append(farAddrs, farAddr, netip.PrefixFrom(InternetHost, 32))
+	}
+	if has6 {
+		routerAddrs = append(routerAddrs, routerLinkLocal)
+		farAddrs = append(farAddrs, farLinkLocal, netip.PrefixFrom(InternetHost6, 128))
+	}
+	router.Links = append(router.Links, Link{Name: link, Kind: "veth", Peer: LinkEnd{Namespace: internet.Name, Name: far}, Addrs: routerAddrs})
+	router.Firewall.GatewayLinks = append(router.Firewall.GatewayLinks, link)
+	internet.Links = append(internet.Links, Link{Name: far, Kind: "veth", Peer: LinkEnd{Namespace: router.Name, Name: link}, Addrs: farAddrs})
+	router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: link, Table: localTable})
 	addLocalTable(router, enis)
 	for _, eni := range enis {
-		for _, m := range eni.PublicMappings() {
-			router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: m.Private, Public: m.Public})
-			internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(m.Public, 32), Type: RouteUnicast, Dev: g, Gateway: igwRouterAddr.Addr(), Src: InternetHost})
+		for _, a := range eni.IPv6Addresses {
+			router.Firewall.Public = append(router.Firewall.Public, GatewayAddr{Link: link, Addr: a})
 		}
+	}
+}
+
+// addIPv6Entry routes the VPC's IPv6 blocks from the internet to the gateway link far.
+func addIPv6Entry(internet *Namespace, blocks []netip.Prefix, far string) {
+	for _, b := range blocks {
+		internet.Routes = append(internet.Routes, Route{Dst: b.Masked(), Type: RouteUnicast, Dev: far, Gateway: routerLinkLocal.Addr(), Src: InternetHost6})
 	}
 }
 
@@ -370,12 +479,17 @@ func addLocalTable(router *Namespace, enis []*model.Interface) {
 			return
 		}
 	}
+	has6 := false
 	for _, eni := range enis {
-		for _, a := range eni.PrivateIPs {
-			router.Routes = append(router.Routes, Route{Table: localTable, Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: eniLink(eni.ID)})
+		for _, a := range eni.Addrs() {
+			router.Routes = append(router.Routes, Route{Table: localTable, Dst: netip.PrefixFrom(a, a.BitLen()), Type: RouteUnicast, Dev: eniLink(eni.ID)})
+			has6 = has6 || a.Is6()
 		}
 	}
 	router.Routes = append(router.Routes, Route{Table: localTable, Dst: anyIPv4, Type: RouteBlackhole})
+	if has6 {
+		router.Routes = append(router.Routes, Route{Table: localTable, Dst: anyIPv6, Type: RouteBlackhole})
+	}
 }
 
 // firewallSubnets is the network ACL of each subnet that has interfaces here, in subnet

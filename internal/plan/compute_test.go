@@ -101,8 +101,12 @@ func aclText(s State) string {
 
 func TestComputeGolden(t *testing.T) {
 	st := Compute(twoTierNetwork(), Internet)
-	got := st.String() + aclText(st)
-	const golden = "testdata/two-tier.golden"
+	checkGolden(t, "testdata/two-tier.golden", st.String()+aclText(st))
+}
+
+// checkGolden compares a plan's text with a golden file, which -update rewrites.
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)

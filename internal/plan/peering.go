@@ -30,6 +30,24 @@ func (l peeringLink) ends(vpc string) (local, remote netip.Prefix, ok bool) {
 	return netip.Prefix{}, netip.Prefix{}, false
 }
 
+// linkLocal6 is the IPv6 address of vpc's side of the link: the requester's is
+// routerLinkLocal, the accepter's farLinkLocal, so that IPv6 routes over the link have a
+// next hop too.
+func (l peeringLink) linkLocal6(vpc string) netip.Prefix {
+	if vpc == l.requester {
+		return routerLinkLocal
+	}
+	return farLinkLocal
+}
+
+// remote6 is the IPv6 next hop across the link from vpc.
+func (l peeringLink) remote6(vpc string) netip.Addr {
+	if vpc == l.requester {
+		return l.linkLocal6(l.accepter).Addr()
+	}
+	return l.linkLocal6(l.requester).Addr()
+}
+
 // peeringLinks gives each of the active peerings ids, between two VPCs with running
 // interfaces, its link, by connection ID. A peering whose other side has no router here
 // carries nothing: routes to it are dropped. number is each active peering's place in ID
@@ -79,15 +97,19 @@ func addPeerings(n *model.Network, router *Namespace, vpc string, enis []*model.
 		if vpc == l.accepter {
 			other = l.requester
 		}
+		addrs := []netip.Prefix{local}
+		if v := n.VPCs[vpc]; v != nil && len(v.IPv6Blocks()) > 0 {
+			addrs = append(addrs, l.linkLocal6(vpc))
+		}
 		router.Links = append(router.Links, Link{
 			Name: l.name, Kind: "veth", Peer: LinkEnd{Namespace: RouterNamespace(other), Name: l.name},
-			Addrs: []netip.Prefix{local}, Sysctls: map[string]string{"rp_filter": "0"},
+			Addrs: addrs, Sysctls: map[string]string{"rp_filter": "0"},
 		})
 		router.Rules = append(router.Rules, Rule{Priority: peeringRulePriority, IIF: l.name, Table: localTable})
 		addLocalTable(router, enis)
 		var remote []netip.Addr
 		for _, eni := range runningInterfaces(n, other) {
-			remote = append(remote, eni.PrivateIPs...)
+			remote = append(remote, eni.Addrs()...)
 		}
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, FirewallInterface{
 			Link: l.name, Addrs: remote, SourceDestCheck: true, Egress: allowAll(), Ingress: allowAll(),

@@ -222,7 +222,7 @@ func (p *Planner) remember(vpc string, vp *vpcPlan) {
 // internet is the simulated internet put together from each VPC's part, in VPC ID order
 // as Compute puts it; nothing when no VPC has an internet gateway.
 func (p *Planner) internet() []Namespace {
-	ns := Namespace{Name: p.host.Internet, Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}}
+	ns := Namespace{Name: p.host.Internet, Sysctls: internetSysctls()}
 	for _, v := range model.SortedKeys(p.vpcs) {
 		if part := p.vpcs[v].internet; part != nil {
 			ns.Links = append(ns.Links, part.Links...)
@@ -280,9 +280,10 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	}
 	peerings := peeringLinks(n.Network, n.peeringIDs, p.numbers)
 	router, instances := computeVPC(n.Network, vpc, enis, peerings, n.GroupAddresses())
-	if igw := attachedGateway(n.Network, id); igw != "" {
-		vp.internet = &Namespace{Name: p.host.Internet}
-		addGateway(n.Network, &router, vp.internet, igw, enis)
+	internet := &Namespace{Name: p.host.Internet}
+	addGateways(n.Network, &router, internet, vpc, enis)
+	if len(internet.Links) > 0 {
+		vp.internet = internet
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
 	vp.namespaces = append(instances, router)
@@ -303,7 +304,7 @@ type inputs struct {
 func (p *Planner) inputs(src Source, id string, own *model.Network) inputs {
 	whole := src.Network()
 	in := inputs{Network: model.NewNetwork()}
-	in.PrefixLists, in.Peerings = whole.PrefixLists, whole.Peerings
+	in.PrefixLists, in.Peerings, in.BlockPublicAccess = whole.PrefixLists, whole.Peerings, whole.BlockPublicAccess
 	merge(in.Network, own)
 	in.peeringIDs = src.Peerings(id)
 	sort.Strings(in.peeringIDs)
@@ -362,6 +363,7 @@ func merge(n, part *model.Network) {
 	copyInto(n.SecurityGroups, part.SecurityGroups)
 	copyInto(n.NetworkACLs, part.NetworkACLs)
 	copyInto(n.NatGateways, part.NatGateways)
+	copyInto(n.EgressOnlyInternetGateways, part.EgressOnlyInternetGateways)
 }
 
 func copyInto[V any](dst, src map[string]V) {
@@ -415,6 +417,9 @@ func Index(n *model.Network) Source {
 	}
 	for id, v := range n.NatGateways {
 		part(v.VPC).NatGateways[id] = v
+	}
+	for id, v := range n.EgressOnlyInternetGateways {
+		part(v.VPC).EgressOnlyInternetGateways[id] = v
 	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)

@@ -24,6 +24,9 @@ type worldVPC struct {
 	gateway   bool
 	refers    int // the VPC whose group the ingress rule names, -1 for a CIDR
 	port      int
+	// ipv6 gives the VPC an IPv6 block and its instances IPv6 addresses; egressOnly an
+	// egress-only internet gateway that its IPv6 default route names.
+	ipv6, egressOnly bool
 }
 
 func vpcID(i int) string      { return fmt.Sprintf("vpc-%017x", i+1) }
@@ -54,6 +57,20 @@ func (w world) generate() *model.Network {
 		}
 		n.RouteTables[rtb] = rt
 		n.Subnets[subnet] = &model.Subnet{ID: subnet, VPC: id, CIDR: netip.PrefixFrom(cidr.Addr(), 24)}
+		var block netip.Prefix
+		if v.ipv6 {
+			block = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x26, 0, 0x1f, 0x18, 0, 0, byte(i)}), 56)
+			n.VPCs[id].CIDRs = append(n.VPCs[id].CIDRs, block)
+			n.Subnets[subnet].IPv6CIDR = netip.PrefixFrom(block.Addr(), 64)
+			rt.Routes = append(rt.Routes, model.Route{Destination: block, Target: "local"})
+			if v.egressOnly {
+				eigw := fmt.Sprintf("eigw-%017x", i+1)
+				n.EgressOnlyInternetGateways[eigw] = &model.EgressOnlyInternetGateway{ID: eigw, VPC: id}
+				rt.Routes = append(rt.Routes, model.Route{Destination: netip.MustParsePrefix("::/0"), Target: eigw})
+			} else if v.gateway {
+				rt.Routes = append(rt.Routes, model.Route{Destination: netip.MustParsePrefix("::/0"), Target: fmt.Sprintf("igw-%017x", i+1)})
+			}
+		}
 		n.NetworkACLs[acl] = &model.NetworkACL{ID: acl, VPC: id, Subnets: []string{subnet}, Entries: []model.ACLEntry{
 			{Number: 100, Allow: true, Protocol: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0"), FromPort: -1, ToPort: -1},
 			{Number: 100, Egress: true, Allow: true, Protocol: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0"), FromPort: -1, ToPort: -1},
@@ -71,6 +88,11 @@ func (w world) generate() *model.Network {
 				PrivateIPs: []netip.Addr{netip.AddrFrom4([4]byte{10, byte(i), 0, byte(10 + j)})}, Groups: []string{groupID(i)}, SourceDestCheck: true, Instance: inst}
 			if v.gateway {
 				m.PublicIP = netip.AddrFrom4([4]byte{198, 51, byte(i), byte(10 + j)})
+			}
+			if v.ipv6 {
+				a := block.Addr().As16()
+				a[15] = byte(10 + j)
+				m.IPv6Addresses = []netip.Addr{netip.AddrFrom16(a)}
 			}
 			n.Interfaces[eni] = m
 		}
@@ -93,7 +115,7 @@ func changes(a, b *model.Network) (vpcs, groups []string) {
 	addrs := func(n *model.Network, ids []string) map[string][]netip.Addr {
 		out := map[string][]netip.Addr{}
 		for _, id := range ids {
-			out[id] = n.Interfaces[id].PrivateIPs
+			out[id] = n.Interfaces[id].Addrs()
 		}
 		return out
 	}
@@ -120,7 +142,7 @@ func mergeSets[V any](a, b map[string]V) map[string]bool {
 func (w *world) step(r *rand.Rand, next *int) string {
 	i := r.IntN(len(w.vpcs))
 	v := &w.vpcs[i]
-	switch r.IntN(7) {
+	switch r.IntN(9) {
 	case 0:
 		*next++
 		v.instances = append(v.instances, *next)
@@ -151,6 +173,12 @@ func (w *world) step(r *rand.Rand, next *int) string {
 	case 5:
 		v.refers = r.IntN(len(w.vpcs)+1) - 1
 		return fmt.Sprintf("rule of %d names %d", i, v.refers)
+	case 6:
+		v.ipv6 = !v.ipv6
+		return fmt.Sprintf("IPv6 of %d", i)
+	case 7:
+		v.egressOnly = !v.egressOnly
+		return fmt.Sprintf("egress-only gateway of %d", i)
 	default:
 		v.port++
 		return fmt.Sprintf("port of %d", i)
@@ -166,7 +194,7 @@ func TestPlannerFollowsCompute(t *testing.T) {
 		w := world{}
 		next := 0
 		for i := 0; i < 5; i++ {
-			v := worldVPC{stopped: map[int]bool{}, refers: -1, port: 22, gateway: i%2 == 0}
+			v := worldVPC{stopped: map[int]bool{}, refers: -1, port: 22, gateway: i%2 == 0, ipv6: i%3 == 0}
 			for j := 0; j < 2; j++ {
 				next++
 				v.instances = append(v.instances, next)

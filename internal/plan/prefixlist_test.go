@@ -10,7 +10,7 @@ import (
 
 // TestPrefixListExpansion checks that a route to a prefix list becomes one kernel route
 // per CIDR (a CIDR route of the same destination winning) and that a rule naming a list
-// admits its CIDRs.
+// admits its CIDRs, IPv4 and IPv6.
 func TestPrefixListExpansion(t *testing.T) {
 	n := twoTierNetwork()
 	pfx := netip.MustParsePrefix
@@ -48,7 +48,7 @@ func TestPrefixListExpansion(t *testing.T) {
 			t.Errorf("the prefix list's 10.0.0.0/16 took the local route's place: %v", dsts)
 		}
 	}
-	if len(peers) != 1 || !slices.Equal(peers[0], []netip.Prefix{pfx("192.0.2.0/24"), pfx("10.0.0.0/16")}) {
-		t.Errorf("ssh peers %v, want the list's IPv4 CIDRs", peers)
+	if len(peers) != 1 || !slices.Equal(peers[0], []netip.Prefix{pfx("192.0.2.0/24"), pfx("10.0.0.0/16"), pfx("2001:db8::/32")}) {
+		t.Errorf("ssh peers %v, want the list's CIDRs of both families", peers)
 	}
 }

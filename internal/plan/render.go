@@ -68,8 +68,14 @@ func (s State) String() string {
 			for _, n := range f.NAT {
 				fmt.Fprintf(&b, "  nat %s %s <-> %s\n", n.Link, n.Private, n.Public)
 			}
+			for _, a := range f.Public {
+				fmt.Fprintf(&b, "  public %s %s\n", a.Link, a.Addr)
+			}
 			for _, l := range f.GatewayLinks {
 				fmt.Fprintf(&b, "  gateway %s: unmapped sources dropped\n", l)
+			}
+			for _, l := range f.EgressOnlyLinks {
+				fmt.Fprintf(&b, "  egress-only %s: new flows in dropped\n", l)
 			}
 		}
 		if g := ns.NatGateway; g != nil {

@@ -112,9 +112,22 @@ type Firewall struct {
 	// instance metadata service), neither as destination nor as source.
 	ACLExempt []netip.Addr
 	NAT       []NAT
-	// GatewayLinks lead to internet gateways: only the addresses that NAT maps to a public
-	// one leave through them, as an internet gateway drops the others.
+	// GatewayLinks lead to internet gateways and egress-only internet gateways: only the
+	// addresses that NAT maps to a public one, and those of Public, leave through them, as
+	// a gateway drops the others.
 	GatewayLinks []string
+	// Public are the addresses that leave through a gateway link as they are: the
+	// interfaces' IPv6 addresses, public themselves.
+	Public []GatewayAddr
+	// EgressOnlyLinks lead to egress-only internet gateways: what comes in through them
+	// passes only as part of a flow that went out through the router.
+	EgressOnlyLinks []string
+}
+
+// GatewayAddr is an address that leaves through a gateway link untranslated.
+type GatewayAddr struct {
+	Link string
+	Addr netip.Addr
 }
 
 // FirewallSubnet is the network ACL of one subnet: stateless rules checked in order,

@@ -186,7 +186,13 @@ func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {
 func prefixListModel(_ string, p *PrefixListRecord) any { return prefixList(p.CIDRs()) }
 
 func subnetModel(_ string, sn *SubnetRecord) any {
-	return &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr}
+	m := &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr}
+	for _, b := range sn.Ipv6Blocks {
+		if b.State == "associated" && !m.IPv6CIDR.IsValid() {
+			m.IPv6CIDR = b.Cidr
+		}
+	}
+	return m
 }
 
 func routeTableModel(_ string, rt *RouteTableRecord) any {
@@ -213,6 +219,10 @@ func natGatewayModel(_ string, g *NatGatewayRecord) any {
 
 func internetGatewayModel(_ string, g *InternetGatewayRecord) any {
 	return &model.InternetGateway{ID: g.ID, VPC: g.VpcID}
+}
+
+func egressOnlyGatewayModel(_ string, g *EgressOnlyInternetGatewayRecord) any {
+	return &model.EgressOnlyInternetGateway{ID: g.ID, VPC: g.VpcID}
 }
 
 func networkInterfaceModel(_ string, e *NetworkInterfaceRecord) any { return e.model() }
@@ -251,7 +261,8 @@ func bpaExclusionModel(_ string, e *BPAExclusionRecord) any {
 
 // model is the interface as the data plane sees it, but for the NAT gateway it is of.
 func (e *NetworkInterfaceRecord) model() *model.Interface {
-	m := &model.Interface{ID: e.ID, Subnet: e.SubnetID, VPC: e.VpcID, MAC: e.MacAddress, Groups: e.Groups, SourceDestCheck: e.SourceDestCheck}
+	m := &model.Interface{ID: e.ID, Subnet: e.SubnetID, VPC: e.VpcID, MAC: e.MacAddress, Groups: e.Groups, SourceDestCheck: e.SourceDestCheck,
+		IPv6Addresses: e.Ipv6Addresses}
 	for _, ip := range e.PrivateIPs {
 		m.PrivateIPs = append(m.PrivateIPs, ip.Addr)
 		if ip.Association == nil {
@@ -312,6 +323,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		b.setNatGateway(&c, id, as[natGateway](v).m)
 	case "igw":
 		setPart(b, &c, id, as[*model.InternetGateway](v), internetGateways)
+	case "eigw":
+		setPart(b, &c, id, as[*model.EgressOnlyInternetGateway](v), egressOnlyGateways)
 	case "eni":
 		b.setInterface(&c, id, as[*model.Interface](v))
 	case "i":
@@ -402,6 +415,10 @@ var (
 	networkACLs      = field[model.NetworkACL]{func(n *model.Network) map[string]*model.NetworkACL { return n.NetworkACLs }, func(a *model.NetworkACL) string { return a.VPC }}
 	natGateways      = field[model.NatGateway]{func(n *model.Network) map[string]*model.NatGateway { return n.NatGateways }, func(g *model.NatGateway) string { return g.VPC }}
 	vpcs             = field[model.VPC]{func(n *model.Network) map[string]*model.VPC { return n.VPCs }, func(v *model.VPC) string { return v.ID }}
+
+	egressOnlyGateways = field[model.EgressOnlyInternetGateway]{func(n *model.Network) map[string]*model.EgressOnlyInternetGateway {
+		return n.EgressOnlyInternetGateways
+	}, func(g *model.EgressOnlyInternetGateway) string { return g.VPC }}
 )
 
 // setPart puts m (nil: deletes) at id in the network and in its VPC's part, and notes the
@@ -422,7 +439,6 @@ func setPart[T any](b *NetworkBuilder, c *NetworkChange, id string, m *T, f fiel
 			p := b.Parts[after]
 			if p == nil {
 				p = model.NewNetwork()
-				p.BlockPublicAccess = b.n.BlockPublicAccess // one for the network and its parts
 				b.Parts[after] = p
 			}
 			f.of(p)[id] = m
@@ -460,7 +476,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
-		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways) == 0
+		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.
@@ -546,10 +562,10 @@ func (b *NetworkBuilder) setInterface(c *NetworkChange, id string, m *model.Inte
 	}
 	var before, after *model.Interface
 	if old != nil {
-		before = &model.Interface{Groups: old.Groups, PrivateIPs: old.PrivateIPs}
+		before = &model.Interface{Groups: old.Groups, PrivateIPs: old.PrivateIPs, IPv6Addresses: old.IPv6Addresses}
 	}
 	if m != nil {
-		after = &model.Interface{Groups: m.Groups, PrivateIPs: m.PrivateIPs}
+		after = &model.Interface{Groups: m.Groups, PrivateIPs: m.PrivateIPs, IPv6Addresses: m.IPv6Addresses}
 	}
 	if reflect.DeepEqual(before, after) {
 		return
