@@ -38,6 +38,9 @@ const (
 	// CodeEgressOnly: an egress-only internet gateway lets in only the replies of flows
 	// that went out through it (vpcd's code; AWS documents none for it).
 	CodeEgressOnly = "EGRESS_ONLY_IGW_INBOUND"
+	// CodeBlockPublicAccess: VPC Block Public Access stops the flow at the gateway
+	// (vpcd's own code: AWS documents none for it).
+	CodeBlockPublicAccess = "VPC_BLOCK_PUBLIC_ACCESS"
 )
 
 // Ephemeral ports: a client of unknown port is taken to use Linux's default range, the

@@ -109,6 +109,9 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 					Message: fmt.Sprintf("%s lets in only the replies of flows that went out through it", in.igw)})
 				return arrival{}
 			}
+			if !t.publicAccess(e, in.igw, true) {
+				return arrival{}
+			}
 			p = q
 			out = t.local(p, in)
 		case in.pcx != "":
@@ -138,6 +141,9 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			if !pub.IsValid() || t.ix.public[pub] != e {
 				t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: out.id, VPC: in.vpc, Address: p.Src,
 					Message: fmt.Sprintf("%s has no public address for %s: the internet gateway drops what it sends", out.id, p.Src)})
+				return arrival{}
+			}
+			if !t.publicAccess(e, out.id, false) {
 				return arrival{}
 			}
 			q := p
@@ -524,4 +530,30 @@ func publicOf(e *model.Interface, priv netip.Addr) netip.Addr {
 		}
 	}
 	return netip.Addr{}
+}
+
+// publicAccess checks VPC Block Public Access for a packet of interface e through a
+// gateway, coming in from the internet or going out to it. What the flow needs depends on
+// who opened it: a packet in needs the subnet's inbound access unless it answers a flow
+// the interface opened (then its outbound access), and the other way round.
+func (t *tracer) publicAccess(e *model.Interface, gateway string, inbound bool) bool {
+	n := t.ix.n
+	via := model.ViaInternetGateway
+	if _, egressOnly := n.InternetTarget(e.VPC, gateway); egressOnly {
+		via = model.ViaEgressOnlyGateway
+	} else if e.NatGateway != "" {
+		via = model.ViaNatGateway
+	}
+	out, in := n.PublicAccess(e.Subnet, via)
+	openedOutside := inbound != t.reply
+	if (openedOutside && in) || (!openedOutside && out) {
+		return true
+	}
+	dir := "to"
+	if openedOutside {
+		dir = "from"
+	}
+	t.block(Explanation{Code: CodeBlockPublicAccess, Kind: KindInternet, ID: gateway, VPC: e.VPC, Subnet: e.Subnet,
+		Message: fmt.Sprintf("VPC Block Public Access blocks connections %s the internet for %s through %s", dir, e.Subnet, gateway)})
+	return false
 }

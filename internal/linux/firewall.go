@@ -25,8 +25,10 @@ import (
 //	  oifname . daddr must be in @sdc4 / @sdc6, else drop (tracked flows too)
 //	  network ACLs, stateless: iifname vmap @acl-egress, oifname vmap @acl-ingress
 //	  (see acl.go)
+//	  VPC Block Public Access: oifname . saddr and iifname . daddr in @bpa-closed4/6 drop
 //	  ct state established,related accept
 //	  iifname @egress-only-links drop   new flows from an egress-only internet gateway
+//	  VPC Block Public Access: iifname . daddr in @bpa-inbound4/6 drop (new flows in)
 //	  iifname vmap @egress    jumps to LINK-egress, the gate of the sending ENI
 //	  oifname vmap @ingress   jumps to LINK-ingress, the gate of the receiving ENI
 //	chain LINK-egress / LINK-ingress
@@ -193,11 +195,17 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 			verdict(expr.VerdictDrop))
 	}
 	aclEgress, aclIngress := r.aclJumps(forward, f)
+	closed, inbound, err := r.blockSets(f.Blocked)
+	if err != nil {
+		return nil, err
+	}
+	r.blockRules(forward, closed, false)
 	r.addRule(forward, "ct state established,related accept",
 		ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
 	if err := r.egressOnly(forward, f.EgressOnlyLinks); err != nil {
 		return nil, err
 	}
+	r.blockRules(forward, inbound, true)
 	r.addRule(forward, "iifname vmap @egress", meta(expr.MetaKeyIIFNAME, reg1), vmap(egress, reg1))
 	r.addRule(forward, "oifname vmap @ingress", meta(expr.MetaKeyOIFNAME, reg1), vmap(ingress, reg1))
 
@@ -224,6 +232,67 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// blockSets are VPC Block Public Access's sets, by family: closed holds the link .
+// address pairs whose traffic stops both ways, inbound those whose new flows in stop.
+func (r *ruleset) blockSets(blocks []plan.GatewayBlock) (closed, inbound [2]*compiledSet, err error) {
+	if len(blocks) == 0 {
+		return closed, inbound, nil
+	}
+	for i, fam := range []struct{ suffix, decl string }{{"4", "ipv4_addr"}, {"6", "ipv6_addr"}} {
+		typ := nftables.TypeIPAddr
+		if i == 1 {
+			typ = nftables.TypeIP6Addr
+		}
+		closed[i] = r.addSet("bpa-closed"+fam.suffix, "type ifname . "+fam.decl, &nftables.Set{KeyType: nftables.MustConcatSetType(nftables.TypeIFName, typ)})
+		inbound[i] = r.addSet("bpa-inbound"+fam.suffix, "type ifname . "+fam.decl, &nftables.Set{KeyType: nftables.MustConcatSetType(nftables.TypeIFName, typ)})
+	}
+	sorted := slices.Clone(blocks)
+	sort.Slice(sorted, func(i, j int) bool {
+		if sorted[i].Link != sorted[j].Link {
+			return sorted[i].Link < sorted[j].Link
+		}
+		return sorted[i].Addr.Less(sorted[j].Addr)
+	})
+	sorted = slices.Compact(sorted)
+	for _, b := range sorted {
+		if err := checkIfname(b.Link); err != nil {
+			return closed, inbound, err
+		}
+		a := b.Addr.Unmap()
+		i := 0
+		if a.Is6() {
+			i = 1
+		}
+		set := closed[i]
+		if b.InboundOnly {
+			set = inbound[i]
+		}
+		set.add(nftables.SetElement{Key: concat(ifname(b.Link), a.AsSlice())}, quote(b.Link)+" . "+a.String())
+	}
+	return closed, inbound, nil
+}
+
+// blockRules drops, per family, what enters a gateway link from a set's address (unless
+// inboundOnly) and what comes out of the link to one: before the accept of tracked flows
+// for the closed sets, so that nothing passes, and after it for the inbound ones, so that
+// replies do.
+func (r *ruleset) blockRules(forward *nftables.Chain, sets [2]*compiledSet, inboundOnly bool) {
+	for i, fam := range []family{ipv4, ipv6} {
+		set := sets[i]
+		if set == nil {
+			continue
+		}
+		if !inboundOnly {
+			r.addRule(forward, fmt.Sprintf("meta nfproto %s oifname . %s saddr @%s drop", fam.name, fam.name, set.set.Name),
+				nfproto(fam), meta(expr.MetaKeyOIFNAME, reg32(0)), fam.addr(false, reg32(4)), lookup(set, reg32(0), false),
+				verdict(expr.VerdictDrop))
+		}
+		r.addRule(forward, fmt.Sprintf("meta nfproto %s iifname . %s daddr @%s drop", fam.name, fam.name, set.set.Name),
+			nfproto(fam), meta(expr.MetaKeyIIFNAME, reg32(0)), fam.addr(true, reg32(4)), lookup(set, reg32(0), false),
+			verdict(expr.VerdictDrop))
+	}
 }
 
 // egressOnly drops what comes in through an egress-only internet gateway's link unless

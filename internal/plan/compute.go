@@ -2,6 +2,7 @@ package plan
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -416,6 +417,7 @@ func addGateways(n *model.Network, router, internet *Namespace, vpc *model.VPC, 
 	if igw := n.AttachedInternetGateway(vpc.ID); igw != "" {
 		g := gatewayLink(igw)
 		addGatewayLink(router, internet, igw, igwLink, g, igwRouterAddr, igwInternetAddr, len(blocks) > 0, enis)
+		addBlocks(n, router, igwLink, model.ViaInternetGateway, enis)
 		for _, eni := range enis {
 			for _, m := range eni.PublicMappings() {
 				router.Firewall.NAT = append(router.Firewall.NAT, NAT{Link: igwLink, Private: m.Private, Public: m.Public})
@@ -430,6 +432,7 @@ func addGateways(n *model.Network, router, internet *Namespace, vpc *model.VPC, 
 		e := egressOnlyLink(eigw)
 		addGatewayLink(router, internet, eigw, eigwLink, e, netip.Prefix{}, netip.Prefix{}, true, enis)
 		router.Firewall.EgressOnlyLinks = append(router.Firewall.EgressOnlyLinks, eigwLink)
+		addBlocks(n, router, eigwLink, model.ViaEgressOnlyGateway, enis)
 		if entry == eigw {
 			addIPv6Entry(internet, blocks, e)
 		}
@@ -459,6 +462,29 @@ func addGatewayLink(router, internet *Namespace, gw, link, far string, routerAdd
 	for _, eni := range enis {
 		for _, a := range eni.IPv6Addresses {
 			router.Firewall.Public = append(router.Firewall.Public, GatewayAddr{Link: link, Addr: a})
+		}
+	}
+}
+
+// addBlocks stops at a gateway link what VPC Block Public Access blocks: per interface
+// address, as model.PublicAccess says for its subnet. Through an internet gateway, a NAT
+// gateway's interface counts as the NAT gateway; an egress-only gateway carries only IPv6.
+func addBlocks(n *model.Network, router *Namespace, link, via string, enis []*model.Interface) {
+	for _, eni := range enis {
+		v := via
+		if via == model.ViaInternetGateway && eni.NatGateway != "" {
+			v = model.ViaNatGateway
+		}
+		out, in := n.PublicAccess(eni.Subnet, v)
+		if out && in {
+			continue
+		}
+		addrs := eni.IPv6Addresses
+		if via != model.ViaEgressOnlyGateway {
+			addrs = append(slices.Clone(eni.PrivateIPs), addrs...)
+		}
+		for _, a := range addrs {
+			router.Firewall.Blocked = append(router.Firewall.Blocked, GatewayBlock{Link: link, Addr: a, InboundOnly: out})
 		}
 	}
 }

@@ -77,6 +77,13 @@ func (s State) String() string {
 			for _, l := range f.EgressOnlyLinks {
 				fmt.Fprintf(&b, "  egress-only %s: new flows in dropped\n", l)
 			}
+			for _, g := range f.Blocked {
+				what := "blocked both ways"
+				if g.InboundOnly {
+					what = "new flows in blocked"
+				}
+				fmt.Fprintf(&b, "  block-public-access %s %s: %s\n", g.Link, g.Addr, what)
+			}
 		}
 		if g := ns.NatGateway; g != nil {
 			fmt.Fprintf(&b, "  nat-gateway %s snat %s:%d-%d max-per-destination %d\n", g.Link, g.Addr, g.PortMin, g.PortMax, g.MaxPerDestination)

@@ -122,6 +122,18 @@ type Firewall struct {
 	// EgressOnlyLinks lead to egress-only internet gateways: what comes in through them
 	// passes only as part of a flow that went out through the router.
 	EgressOnlyLinks []string
+	// Blocked is what VPC Block Public Access stops at the gateway links, by the
+	// interface address it concerns (model.PublicAccess).
+	Blocked []GatewayBlock
+}
+
+// GatewayBlock stops an interface address's traffic through a gateway link: all of it,
+// both ways, or with InboundOnly the flows the internet opens (replies to flows the
+// address opened pass).
+type GatewayBlock struct {
+	Link        string
+	Addr        netip.Addr
+	InboundOnly bool
 }
 
 // GatewayAddr is an address that leaves through a gateway link untranslated.
