@@ -6,8 +6,6 @@ package e2e
 // egress-only internet gateway, which lets no flow in.
 
 import (
-	"context"
-	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -15,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"vpcd/internal/store"
 )
 
 // internetHost6 is the simulated internet's own IPv6 address (plan.InternetHost6).
@@ -98,65 +94,13 @@ func (p *plane) ipv6Of(id string) string {
 	return ""
 }
 
-// giveIPv6 makes sure each instance has an IPv6 address of its subnet's /64 (the k-th
-// host of it, past the four AWS reserves), and returns them. vpcd's API does not assign
-// IPv6 addresses to interfaces yet (RunInstances' Ipv6AddressCount, AssignIpv6Addresses):
-// until it does, this stands in for it by writing the addresses into the interfaces'
-// stored records, as the API would, with vpcd stopped, and starts vpcd again, which
-// carries them from its store like any other change.
-func (p *plane) giveIPv6(subnets map[string]netip.Prefix, insts ...instance) []string {
+// ipv6Addrs are the IPv6 addresses the API gave the instances (withIPv6).
+func (p *plane) ipv6Addrs(insts ...instance) []string {
 	p.t.Helper()
 	addrs := make([]string, len(insts))
-	missing := false
 	for k, in := range insts {
-		addrs[k] = p.ipv6Of(in.ID)
-		missing = missing || addrs[k] == ""
-	}
-	if !missing {
-		return addrs
-	}
-	p.t.Log("the API gave no IPv6 address: writing them into the stored interfaces")
-	if err := p.cmd.Process.Kill(); err != nil {
-		p.t.Fatal(err)
-	}
-	p.cmd.Wait()
-	st, err := store.OpenEmbedded(p.dataDir)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	ctx := context.Background()
-	for k, in := range insts {
-		if addrs[k] != "" {
-			continue
-		}
-		key := "123456789012/us-east-1/eni/" + in.ENI
-		kv, ok, err := st.Get(ctx, key)
-		if err != nil || !ok {
-			p.t.Fatalf("interface record %s: %v %v", key, ok, err)
-		}
-		var rec map[string]any
-		if err := json.Unmarshal(kv.Value, &rec); err != nil {
-			p.t.Fatal(err)
-		}
-		a := subnets[in.ID].Addr().As16()
-		a[15] = byte(0x10 + k)
-		addrs[k] = netip.AddrFrom16(a).String()
-		rec["ipv6Addresses"] = []string{addrs[k]}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		if _, err := st.Commit(ctx, []store.Cmp{{Key: key, ModRev: kv.ModRev}}, []store.Op{{Key: key, Value: b}}); err != nil {
-			p.t.Fatal(err)
-		}
-	}
-	if err := st.Close(); err != nil {
-		p.t.Fatal(err)
-	}
-	p.start()
-	for k, in := range insts {
-		if got := p.ipv6Of(in.ID); got != addrs[k] {
-			p.t.Fatalf("%s has IPv6 address %q after the restart, want %s", in.ID, got, addrs[k])
+		if addrs[k] = p.ipv6Of(in.ID); addrs[k] == "" {
+			p.t.Fatalf("%s has no IPv6 address", in.ID)
 		}
 	}
 	return addrs
@@ -168,7 +112,7 @@ func (p *plane) giveIPv6(subnets map[string]netip.Prefix, insts ...instance) []s
 func TestDataplaneIPv6(t *testing.T) {
 	p := startPlane(t)
 	vpc, block := p.dualStackVPC("10.20.0.0/16")
-	sub, v6 := p.dualStackSubnet(vpc, "10.20.1.0/24", block, 1)
+	sub, _ := p.dualStackSubnet(vpc, "10.20.1.0/24", block, 1)
 	web := p.webGroup6(vpc)
 	closed := p.group(vpc, "closed")
 	p.routeTable6(vpc, sub, p.attachedGateway(vpc))
@@ -178,13 +122,13 @@ func TestDataplaneIPv6(t *testing.T) {
 
 	// A second VPC whose IPv6 goes out through an egress-only internet gateway alone.
 	vpc2, block2 := p.dualStackVPC("10.21.0.0/16")
-	sub2, v62 := p.dualStackSubnet(vpc2, "10.21.1.0/24", block2, 1)
+	sub2, _ := p.dualStackSubnet(vpc2, "10.21.1.0/24", block2, 1)
 	eg, err := p.ec2.CreateEgressOnlyInternetGateway(p.ctx, &ec2sdk.CreateEgressOnlyInternetGatewayInput{VpcId: aws.String(vpc2)})
 	p.check("CreateEgressOnlyInternetGateway", err)
 	p.routeTable6(vpc2, sub2, *eg.EgressOnlyInternetGateway.EgressOnlyInternetGatewayId)
 	w := p.launch(sub2, []string{p.webGroup6(vpc2)}, withIPv6)
 
-	addrs := p.giveIPv6(map[string]netip.Prefix{x.ID: v6, y.ID: v6, z.ID: v6, w.ID: v62}, x, y, z, w)
+	addrs := p.ipv6Addrs(x, y, z, w)
 	x6, y6, z6, w6 := addrs[0], addrs[1], addrs[2], addrs[3]
 	for _, where := range []string{y.ID, z.ID, w.ID, "internet"} {
 		p.serveOn(where, "tcp-serve", "::", 80)

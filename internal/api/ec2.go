@@ -31,6 +31,7 @@ func registerEC2(s *Server, svc *control.Service) {
 
 	Handle(s, "ec2", "AcceptVpcPeeringConnection", svc.AcceptVpcPeeringConnection)
 	Handle(s, "ec2", "AllocateAddress", svc.AllocateAddress)
+	Handle(s, "ec2", "AssignIpv6Addresses", svc.AssignIpv6Addresses)
 	Handle(s, "ec2", "AssignPrivateIpAddresses", svc.AssignPrivateIpAddresses)
 	Handle(s, "ec2", "AssociateAddress", svc.AssociateAddress)
 	HandleNoOutput(s, "ec2", "AssociateDhcpOptions", svc.AssociateDhcpOptions)
@@ -150,6 +151,7 @@ func registerEC2(s *Server, svc *control.Service) {
 	Handle(s, "ec2", "StartNetworkInsightsAnalysis", svc.StartNetworkInsightsAnalysis)
 	Handle(s, "ec2", "StopInstances", svc.StopInstances)
 	Handle(s, "ec2", "TerminateInstances", svc.TerminateInstances)
+	Handle(s, "ec2", "UnassignIpv6Addresses", svc.UnassignIpv6Addresses)
 	HandleNoOutput(s, "ec2", "UnassignPrivateIpAddresses", svc.UnassignPrivateIpAddresses)
 	Handle(s, "ec2", "UpdateSecurityGroupRuleDescriptionsEgress", svc.UpdateSecurityGroupRuleDescriptionsEgress)
 	Handle(s, "ec2", "UpdateSecurityGroupRuleDescriptionsIngress", svc.UpdateSecurityGroupRuleDescriptionsIngress)

@@ -160,6 +160,8 @@ func (r *runRequest) parseInterfaces() error {
 			SubnetId:         in.SubnetId,
 			Groups:           in.SecurityGroupIds,
 			PrivateIpAddress: in.PrivateIpAddress,
+			Ipv6AddressCount: in.Ipv6AddressCount,
+			Ipv6Addresses:    in.Ipv6Addresses,
 		}}
 		if in.PrivateIpAddress != nil && r.max > 1 {
 			return ec2.ErrInvalidParameterCombination("Cannot specify a private IP address when launching more than one instance.")
@@ -176,6 +178,8 @@ func (r *runRequest) parseInterfaces() error {
 		return ec2.ErrInvalidParameterCombination("Network interfaces and an instance-level security groups may not be specified on the same request")
 	case in.PrivateIpAddress != nil:
 		return ec2.ErrInvalidParameterCombination("Network interfaces and an instance-level private IP address may not be specified on the same request")
+	case in.Ipv6AddressCount != nil || len(in.Ipv6Addresses) > 0:
+		return ec2.ErrInvalidParameterCombination("Network interfaces and an instance-level IPv6 addresses may not be specified on the same request")
 	}
 	if len(in.NetworkInterfaces) > r.typ.MaxInterfaces {
 		return ec2.ErrInvalidParameterValue("The maximum number of network interfaces for instance type %s is %d.", r.typ.Name, r.typ.MaxInterfaces)
@@ -285,6 +289,16 @@ func (r *runRequest) resolveInterfaces(s *Compute, t *kit.Txn, c kit.Caller) ([]
 		}
 		if li.spec.secondaryCount < 0 || li.spec.addresses() > r.typ.IPv4PerENI {
 			return nil, nil, ec2.ErrPrivateIpAddressLimitExceeded("Number of private addresses will exceed limit.")
+		}
+		if li.spec.ipv6Addrs, li.spec.ipv6Count, err = ipv6Request(instanceIPv6(ni.Ipv6Addresses), ni.Ipv6AddressCount); err != nil {
+			return nil, nil, err
+		}
+		li.spec.defaultIPv6(ni.Ipv6AddressCount == nil)
+		if len(li.spec.ipv6Addrs) > 0 && r.max > 1 {
+			return nil, nil, ec2.ErrInvalidParameterCombination("Cannot specify IPv6 addresses when launching more than one instance.")
+		}
+		if len(li.spec.ipv6Addrs)+li.spec.ipv6Count > r.typ.IPv4PerENI {
+			return nil, nil, ec2.ErrInvalidParameterValue("Number of IPv6 addresses will exceed the limit of %d per interface of %s.", r.typ.IPv4PerENI, r.typ.Name)
 		}
 		if i == 0 && len(r.interfaces) == 1 {
 			li.spec.publicIP = sn.MapPublicIPOnLaunch

@@ -32,7 +32,17 @@ type interfaceSpec struct {
 	deviceIndex         int32
 	deleteOnTermination bool
 	publicIP            bool
+	ipv6Addrs           []string // requested IPv6 addresses
+	ipv6Count           int      // more IPv6 addresses, picked
 	tags                map[string]string
+}
+
+// defaultIPv6: an interface that names no IPv6 addresses (and no count, when unset) gets
+// one in a subnet that assigns them on creation.
+func (sp *interfaceSpec) defaultIPv6(unset bool) {
+	if unset && len(sp.ipv6Addrs) == 0 && sp.subnet.AssignIpv6OnCreation {
+		sp.ipv6Count = 1
+	}
 }
 
 // addresses is how many private addresses the interface takes.
@@ -79,6 +89,9 @@ func (s *Compute) addInterface(t *kit.Txn, c kit.Caller, alloc *kit.SubnetAlloca
 			return nil, err
 		}
 		e.PrivateIPs = append(e.PrivateIPs, kit.PrivateIP{Addr: a})
+	}
+	if e.Ipv6Addresses, err = takeIPv6(t, c, sn, sp.ipv6Addrs, sp.ipv6Count); err != nil {
+		return nil, err
 	}
 	if instanceID != "" {
 		e.Attachment = &kit.EniAttachment{
@@ -264,6 +277,9 @@ func (s *Compute) CreateNetworkInterface(ctx context.Context, c kit.Caller, in *
 	if sp.addresses() > maxIPv4PerInterface {
 		return nil, errPrivateIPLimit()
 	}
+	if sp.ipv6Addrs, sp.ipv6Count, err = ipv6Request(instanceIPv6(in.Ipv6Addresses), in.Ipv6AddressCount); err != nil {
+		return nil, err
+	}
 	var e *kit.NetworkInterfaceRecord
 	err = s.Update(ctx, func(t *kit.Txn) error {
 		sn, err := kit.Get[kit.SubnetRecord](t, c, "subnet", *in.SubnetId)
@@ -275,6 +291,7 @@ func (s *Compute) CreateNetworkInterface(ctx context.Context, c kit.Caller, in *
 			return err
 		}
 		sp.subnet = sn
+		sp.defaultIPv6(in.Ipv6AddressCount == nil)
 		if sp.groups, err = s.resolveGroups(t, c, vpc, sn.ID, in.Groups, nil); err != nil {
 			return err
 		}
