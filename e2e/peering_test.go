@@ -132,3 +132,23 @@ func TestPeeringCrossAccount(t *testing.T) {
 	}
 	p.passes(tcp(b.inst.ID, a.inst.IP, 8000))
 }
+
+// TestPeeringAcrossRegions peers a VPC of us-east-1 with one of eu-west-1 (the accepter
+// accepts in its own region) and sends traffic both ways.
+func TestPeeringAcrossRegions(t *testing.T) {
+	p := startPlane(t)
+	west := *p
+	west.ec2 = vpcdtest.Client(p.url, "123456789012", "eu-west-1")
+	a, b := p.peeringSide("10.1.0.0/16", "10.1.1.0/24"), west.peeringSide("10.2.0.0/16", "10.2.1.0/24")
+	out, err := p.ec2.CreateVpcPeeringConnection(p.ctx, &ec2sdk.CreateVpcPeeringConnectionInput{VpcId: aws.String(a.vpc), PeerVpcId: aws.String(b.vpc), PeerRegion: aws.String("eu-west-1")})
+	p.check("CreateVpcPeeringConnection", err)
+	pcx := aws.ToString(out.VpcPeeringConnection.VpcPeeringConnectionId)
+	_, err = west.ec2.AcceptVpcPeeringConnection(p.ctx, &ec2sdk.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String(pcx)})
+	p.check("AcceptVpcPeeringConnection in eu-west-1", err)
+	p.routeVia(p.ec2, a.main, "10.2.0.0/16", pcx)
+	west.routeVia(west.ec2, b.main, "10.1.0.0/16", pcx)
+	if got := p.passes(tcp(a.inst.ID, b.inst.IP, 8000)); got != a.inst.IP {
+		t.Errorf("eu-west-1 saw %q, want %s", got, a.inst.IP)
+	}
+	p.passes(tcp(b.inst.ID, a.inst.IP, 8000))
+}

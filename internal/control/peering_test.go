@@ -150,3 +150,36 @@ func storedVpc(t *testing.T, s *Service, c Caller, vpc string) kit.VpcRecord {
 	}
 	return rec
 }
+
+// TestPeeringAcrossRegions: a peering to a VPC of another region is accepted in that
+// region, each side sees it in its own, and the data plane's model links the two VPCs.
+func TestPeeringAcrossRegions(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	east, west := testCaller, Caller{Account: testCaller.Account, Region: "eu-west-1"}
+	a, b := vpcAs(t, s, east, "10.1.0.0/16"), vpcAs(t, s, west, "10.2.0.0/16")
+	_, err := s.CreateVpcPeeringConnection(ctx, east, &ec2.CreateVpcPeeringConnectionRequest{VpcId: &a, PeerVpcId: &b, PeerRegion: kit.Ptr("xx-nowhere-1")})
+	wantCode(t, err, "InvalidRegion")
+	_, err = s.CreateVpcPeeringConnection(ctx, east, &ec2.CreateVpcPeeringConnectionRequest{VpcId: &a, PeerVpcId: &b})
+	wantCode(t, err, "InvalidVpcID.NotFound") // without PeerRegion, the peer is looked for here
+	out, err := s.CreateVpcPeeringConnection(ctx, east, &ec2.CreateVpcPeeringConnectionRequest{VpcId: &a, PeerVpcId: &b, PeerRegion: kit.Ptr("eu-west-1")})
+	wantCode(t, err, "")
+	pcx := *out.VpcPeeringConnection.VpcPeeringConnectionId
+	if r := *out.VpcPeeringConnection.AccepterVpcInfo.Region; r != "eu-west-1" {
+		t.Errorf("accepter region %s", r)
+	}
+	_, err = s.AcceptVpcPeeringConnection(ctx, east, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: &pcx})
+	wantCode(t, err, "OperationNotPermitted")
+	_, err = s.AcceptVpcPeeringConnection(ctx, west, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: &pcx})
+	wantCode(t, err, "")
+	for _, c := range []Caller{east, west} {
+		if st := peeringState(t, s, c, pcx); st != "active" {
+			t.Errorf("%s sees %s %s", c.Region, pcx, st)
+		}
+	}
+	n, _, err := s.Network(ctx)
+	wantCode(t, err, "")
+	if p := n.Peerings[pcx]; p == nil || p.Requester != a || p.Accepter != b {
+		t.Errorf("the model's peering: %+v", p)
+	}
+}

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"time"
 
 	"vpcd/internal/control/kit"
@@ -51,9 +52,10 @@ func overlaps(a, b []netip.Prefix) bool {
 }
 
 // CreateVpcPeeringConnection requests a peering between one of the caller's VPCs and a
-// VPC of the caller or of another account, in the same region (vpcd serves one host, so
-// inter-region peering is refused rather than faked). The request is pending acceptance
-// by the peer's owner, or failed at once when the VPCs' IPv4 blocks overlap.
+// VPC of the caller or of another account, in this region or another that vpcd serves
+// (inter-region peering: the peer's owner accepts in the peer's region, each side sees
+// the connection in its own region). The request is pending acceptance by the peer's
+// owner, or failed at once when the VPCs' IPv4 blocks overlap.
 func (s *Routing) CreateVpcPeeringConnection(ctx context.Context, c kit.Caller, in *ec2.CreateVpcPeeringConnectionRequest) (*ec2.CreateVpcPeeringConnectionResult, error) {
 	if kit.Deref(in.VpcId) == "" {
 		return nil, ec2.ErrMissingParameter("VpcId")
@@ -62,8 +64,8 @@ func (s *Routing) CreateVpcPeeringConnection(ctx context.Context, c kit.Caller, 
 		return nil, ec2.ErrMissingParameter("PeerVpcId")
 	}
 	peerRegion := kit.CmpOr(kit.Deref(in.PeerRegion), c.Region)
-	if peerRegion != c.Region {
-		return nil, ec2.ErrInvalidRegion("vpcd serves peering within one region only; the peer region '%s' is not '%s'", peerRegion, c.Region)
+	if !slices.Contains(s.Regions, peerRegion) {
+		return nil, ec2.ErrInvalidRegion("The region '%s' does not exist or is not enabled", peerRegion)
 	}
 	peerOwner := kit.CmpOr(kit.Deref(in.PeerOwnerId), c.Account)
 	tags, err := kit.TagsOnCreate(in.TagSpecifications, "vpc-peering-connection")
@@ -156,8 +158,8 @@ func (s *Routing) AcceptVpcPeeringConnection(ctx context.Context, c kit.Caller, 
 		if err != nil {
 			return err
 		}
-		if c.Account != p.Accepter.Owner {
-			return ec2.ErrOperationNotPermitted("User %s cannot accept peering %s", c.Account, p.ID)
+		if c.Account != p.Accepter.Owner || c.Region != p.Accepter.Region {
+			return ec2.ErrOperationNotPermitted("User %s cannot accept peering %s in %s: the accepter's owner accepts it in %s", c.Account, p.ID, c.Region, p.Accepter.Region)
 		}
 		now := s.Now()
 		if st := p.StateAt(now); st != "pending-acceptance" {
@@ -189,8 +191,8 @@ func (s *Routing) RejectVpcPeeringConnection(ctx context.Context, c kit.Caller, 
 		if err != nil {
 			return err
 		}
-		if c.Account != p.Accepter.Owner {
-			return ec2.ErrOperationNotPermitted("User %s cannot reject peering %s", c.Account, p.ID)
+		if c.Account != p.Accepter.Owner || c.Region != p.Accepter.Region {
+			return ec2.ErrOperationNotPermitted("User %s cannot reject peering %s in %s: the accepter's owner rejects it in %s", c.Account, p.ID, c.Region, p.Accepter.Region)
 		}
 		now := s.Now()
 		if st := p.StateAt(now); st != "pending-acceptance" {
