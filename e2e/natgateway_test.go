@@ -151,3 +151,41 @@ func wantCode(t *testing.T, what string, err error, code string) {
 		t.Errorf("%s: got %v, want %s", what, err, code)
 	}
 }
+
+// TestNatGatewaySecondaryAddresses: a public NAT gateway with a secondary Elastic IP sends
+// new flows from both of its addresses in turn, as AWS spreads connections over them.
+func TestNatGatewaySecondaryAddresses(t *testing.T) {
+	p := startPlane(t)
+	vpc := p.vpc("10.0.0.0/16")
+	public, private := p.subnet(vpc, "10.0.1.0/24"), p.subnet(vpc, "10.0.2.0/24")
+	p.routeTable(vpc, public, "0.0.0.0/0", toGateway(p.attachedGateway(vpc)))
+	var allocs []string
+	eips := map[string]bool{}
+	for range 2 {
+		a, err := p.ec2.AllocateAddress(p.ctx, &ec2sdk.AllocateAddressInput{})
+		p.check("AllocateAddress", err)
+		allocs = append(allocs, aws.ToString(a.AllocationId))
+		eips[aws.ToString(a.PublicIp)] = true
+	}
+	out, err := p.ec2.CreateNatGateway(p.ctx, &ec2sdk.CreateNatGatewayInput{SubnetId: aws.String(public), AllocationId: aws.String(allocs[0]), SecondaryAllocationIds: allocs[1:]})
+	p.check("CreateNatGateway", err)
+	nat := out.NatGateway.NatGatewayId
+	t.Cleanup(func() { p.ec2.DeleteNatGateway(p.ctx, &ec2sdk.DeleteNatGatewayInput{NatGatewayId: nat}) })
+	w := ec2sdk.NewNatGatewayAvailableWaiter(p.ec2, func(o *ec2sdk.NatGatewayAvailableWaiterOptions) { o.MinDelay = 200 * time.Millisecond })
+	p.check("NatGatewayAvailable waiter", w.Wait(p.ctx, &ec2sdk.DescribeNatGatewaysInput{NatGatewayIds: []string{aws.ToString(nat)}}, time.Minute))
+	p.routeTable(vpc, private, "0.0.0.0/0", func(in *ec2sdk.CreateRouteInput) { in.NatGatewayId = nat })
+	inst := p.launch(private, []string{p.group(vpc, "none")}, withPublicIP(false))
+	p.serve("internet", "tcp-serve", 80)
+
+	seen := map[string]bool{}
+	for range 6 {
+		got := p.passes(tcp(inst.ID, internetHost, 80))
+		if !eips[got] {
+			t.Fatalf("the internet saw %q, want one of the gateway's Elastic IPs %v", got, eips)
+		}
+		seen[got] = true
+	}
+	if len(seen) != 2 {
+		t.Errorf("six flows left from %v, want both Elastic IPs %v", seen, eips)
+	}
+}

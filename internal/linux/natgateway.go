@@ -3,8 +3,10 @@ package linux
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
@@ -20,7 +22,8 @@ import (
 //	  only new flows that come in on the link from another address and go out on it again:
 //	  a TCP one must open with a SYN, else it is reset; past the limit per destination, dropped
 //	chain input (hook input, policy drop): replies only
-//	chain postrouting (nat): snat to the gateway's address with a port in the range
+//	chain postrouting (nat): snat to the gateway's address with a port in the range; with
+//	  secondary addresses, to each in turn (numgen inc over map @addresses)
 func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
 	if err := checkIfname(g.Link); err != nil {
 		return nil, err
@@ -84,10 +87,31 @@ func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
 	r.addRule(forward, through+" accept", fromOthers, verdict(expr.VerdictAccept))
 
 	ports := func(p int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(p)) }
-	r.addRule(post, fmt.Sprintf("meta nfproto ipv4 oifname %s ip saddr != %s snat ip to %s:%d-%d", link, g.Addr, g.Addr, g.PortMin, g.PortMax),
+	// The address: the gateway's own, or with secondary addresses each in turn, by a map
+	// from a counter (numgen) to the addresses.
+	pick := []expr.Any{&expr.Immediate{Register: reg32(0), Data: addr}}
+	to := g.Addr.String()
+	if len(g.Secondary) > 0 {
+		addrs := append([]netip.Addr{g.Addr}, g.Secondary...)
+		m := r.addSet("addresses", "type integer : ipv4_addr", &nftables.Set{KeyType: nftables.TypeInteger, DataType: nftables.TypeIPAddr, IsMap: true})
+		var texts []string
+		for i, a := range addrs {
+			if !a.Is4() {
+				return nil, fmt.Errorf("nat gateway: address %s is not IPv4", a)
+			}
+			m.add(nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)), Val: a.AsSlice()}, fmt.Sprintf("%d : %s", i, a))
+			texts = append(texts, a.String())
+		}
+		pick = []expr.Any{
+			&expr.Numgen{Register: reg32(0), Modulus: uint32(len(addrs)), Type: unix.NFT_NG_INCREMENTAL},
+			&expr.Lookup{SourceRegister: reg32(0), DestRegister: reg32(0), IsDestRegSet: true, SetName: m.set.Name, SetID: m.set.ID},
+		}
+		to = "numgen inc mod " + fmt.Sprint(len(addrs)) + " map @addresses"
+	}
+	r.addRule(post, fmt.Sprintf("meta nfproto ipv4 oifname %s ip saddr != %s snat ip to %s:%d-%d", link, g.Addr, to, g.PortMin, g.PortMax),
 		nfproto(ipv4), meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
 		ipv4.addr(false, reg1), &expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: addr},
-		&expr.Immediate{Register: reg32(0), Data: addr},
+		pick,
 		&expr.Immediate{Register: reg32(1), Data: ports(g.PortMin)},
 		&expr.Immediate{Register: reg32(2), Data: ports(g.PortMax)},
 		&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg32(0), RegAddrMax: reg32(0),

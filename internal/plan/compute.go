@@ -245,7 +245,8 @@ func natGatewayNamespace(eni *model.Interface) *Namespace {
 			"net.netfilter.nf_conntrack_tcp_timeout_established": natIdleTimeout,
 			"net.netfilter.nf_conntrack_udp_timeout_stream":      natIdleTimeout,
 		},
-		NatGateway: &NatGateway{Link: "eth0", Addr: eni.PrivateIPs[0], PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination},
+		NatGateway: &NatGateway{Link: "eth0", Addr: eni.PrivateIPs[0], Secondary: slices.Clone(eni.PrivateIPs[1:]),
+			PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination},
 	}
 }
 

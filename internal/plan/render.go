@@ -87,6 +87,9 @@ func (s State) String() string {
 		}
 		if g := ns.NatGateway; g != nil {
 			fmt.Fprintf(&b, "  nat-gateway %s snat %s:%d-%d max-per-destination %d\n", g.Link, g.Addr, g.PortMin, g.PortMax, g.MaxPerDestination)
+			if len(g.Secondary) > 0 {
+				fmt.Fprintf(&b, "    and in turn %v\n", g.Secondary)
+			}
 		}
 	}
 	return b.String()

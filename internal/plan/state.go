@@ -38,8 +38,11 @@ type Namespace struct {
 // answered with a reset, as AWS's gateway answers one that has timed out), and at most
 // MaxPerDestination flows go to one destination address, protocol and port at a time.
 type NatGateway struct {
-	Link              string
-	Addr              netip.Addr
+	Link string
+	Addr netip.Addr
+	// Secondary are the gateway's other private addresses: new flows leave from Addr and
+	// them in turn, so that each address has its own connections to a destination.
+	Secondary         []netip.Addr
 	PortMin, PortMax  int
 	MaxPerDestination int
 }
