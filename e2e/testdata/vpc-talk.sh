@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The VPC talks' walk-through with the aws CLI against a live vpcd: a VPC, two subnets in
 # two zones, an internet gateway, a route table with 0.0.0.0/0 to it, associations, and
-# back. VPCD_URL is the endpoint; every step checks what AWS would answer.
+# back; then regions, quotas, IPv6 and Block Public Access. VPCD_URL is the endpoint; every step checks what AWS would answer.
 set -euo pipefail
 : "${VPCD_URL:?}"
 export AWS_ACCESS_KEY_ID=123456789012 AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
@@ -52,4 +52,37 @@ ec2 delete-subnet --subnet-id "$sub_b"
 ec2 delete-vpc --vpc-id "$vpc"
 expect_error InvalidVpcID.NotFound ec2 describe-vpcs --vpc-ids "$vpc"
 expect_error DryRunOperation ec2 create-vpc --cidr-block 10.0.0.0/16 --dry-run
+# Every commercial region, with its own zones.
+ec2 describe-regions --query 'Regions[].RegionName' --output text | grep -qw eu-north-1 || fail "eu-north-1 not served"
+[ "$(aws --endpoint-url "$VPCD_URL" --region sa-east-1 ec2 describe-availability-zones --query 'AvailabilityZones[0].ZoneName' --output text)" = sa-east-1a ] || fail "sa-east-1 zones"
+
+# Quotas an account can raise.
+sq() { aws --endpoint-url "$VPCD_URL" service-quotas "$@"; }
+[ "$(sq get-service-quota --service-code ec2 --quota-code L-0263D0A3 --query Quota.Value --output text)" = 5.0 ] || fail "Elastic IP quota"
+sq request-service-quota-increase --service-code ec2 --quota-code L-0263D0A3 --desired-value 10 >/dev/null
+[ "$(sq get-service-quota --service-code ec2 --quota-code L-0263D0A3 --query Quota.Value --output text)" = 10.0 ] || fail "raised Elastic IP quota"
+
+# IPv6: an Amazon-provided block, a /64 subnet, interface addresses from it.
+vpc6=$(ec2 create-vpc --cidr-block 10.30.0.0/16 --amazon-provided-ipv6-cidr-block --query Vpc.VpcId --output text)
+block=$(ec2 describe-vpcs --vpc-ids "$vpc6" --query 'Vpcs[0].Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock' --output text)
+[[ $block == */56 ]] || fail "IPv6 block $block"
+sub6=$(ec2 create-subnet --vpc-id "$vpc6" --cidr-block 10.30.1.0/24 --ipv6-cidr-block "${block%/56}/64" --query Subnet.SubnetId --output text)
+eni=$(ec2 create-network-interface --subnet-id "$sub6" --ipv6-address-count 1 --query NetworkInterface.NetworkInterfaceId --output text)
+ec2 assign-ipv6-addresses --network-interface-id "$eni" --ipv6-address-count 1 >/dev/null
+[ "$(ec2 describe-network-interfaces --network-interface-ids "$eni" --query 'length(NetworkInterfaces[0].Ipv6Addresses)' --output text)" = 2 ] || fail "two IPv6 addresses"
+eigw=$(ec2 create-egress-only-internet-gateway --vpc-id "$vpc6" --query EgressOnlyInternetGateway.EgressOnlyInternetGatewayId --output text)
+
+# Block Public Access and an exclusion.
+ec2 modify-vpc-block-public-access-options --internet-gateway-block-mode block-bidirectional >/dev/null
+[ "$(ec2 describe-vpc-block-public-access-options --query VpcBlockPublicAccessOptions.InternetGatewayBlockMode --output text)" = block-bidirectional ] || fail "BPA mode"
+excl=$(ec2 create-vpc-block-public-access-exclusion --vpc-id "$vpc6" --internet-gateway-exclusion-mode allow-egress --query VpcBlockPublicAccessExclusion.ExclusionId --output text)
+[[ $excl =~ ^vpcbpa-exclude-[0-9a-f]{17}$ ]] || fail "exclusion id $excl"
+[ "$(ec2 describe-vpc-block-public-access-exclusions --exclusion-ids "$excl" --query 'VpcBlockPublicAccessExclusions[0].State' --output text)" = create-complete ] || fail "exclusion state"
+ec2 delete-vpc-block-public-access-exclusion --exclusion-id "$excl" >/dev/null
+ec2 modify-vpc-block-public-access-options --internet-gateway-block-mode off >/dev/null
+
+ec2 delete-egress-only-internet-gateway --egress-only-internet-gateway-id "$eigw" >/dev/null
+ec2 delete-network-interface --network-interface-id "$eni"
+ec2 delete-subnet --subnet-id "$sub6"
+ec2 delete-vpc --vpc-id "$vpc6"
 echo "vpc talk: ok"

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"vpcd/internal/aws"
@@ -60,7 +62,7 @@ func (p jsonProtocol) writeResult(w http.ResponseWriter, _ *request, out any) er
 	body := []byte("{}")
 	if out != nil {
 		var err error
-		if body, err = json.Marshal(out); err != nil {
+		if body, err = json.Marshal(jsonValue(reflect.ValueOf(out))); err != nil {
 			return err
 		}
 	}
@@ -95,3 +97,75 @@ func errUnknownOperation(format string, args ...any) error {
 func errSerialization(format string, args ...any) error {
 	return ec2.Errorf("SerializationException", format, args...)
 }
+
+// jsonValue is v as encoding/json should write it for AWS: a double always with a decimal
+// point (5.0, not 5), as AWS's JSON services write them, so that the SDKs decode a
+// float (boto3 would give an int for 5). The rest is left to encoding/json, with the
+// shapes' json tags.
+func jsonValue(v reflect.Value) any {
+	if !v.IsValid() {
+		return nil
+	}
+	if v.Type().Implements(marshalerType) {
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil
+		}
+		return v.Interface()
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return jsonValue(v.Elem())
+	case reflect.Float32, reflect.Float64:
+		s := strconv.FormatFloat(v.Float(), 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eEn") { // integral, not NaN or Inf
+			s += ".0"
+		}
+		return json.Number(s)
+	case reflect.Slice:
+		if v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = jsonValue(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return nil
+		}
+		out := make(map[string]any, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			out[fmt.Sprint(it.Key().Interface())] = jsonValue(it.Value())
+		}
+		return out
+	case reflect.Struct:
+		out := map[string]any{}
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			fv := v.Field(i)
+			if strings.Contains(opts, "omitempty") && fv.IsZero() {
+				continue
+			}
+			if (fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map) && strings.Contains(opts, "omitempty") && fv.Len() == 0 {
+				continue
+			}
+			out[name] = jsonValue(fv)
+		}
+		return out
+	}
+	return v.Interface()
+}
+
+var marshalerType = reflect.TypeFor[json.Marshaler]()

@@ -115,7 +115,7 @@ func TestJSONProtocol(t *testing.T) {
 		want       string // the body, or the error's __type
 	}{
 		{"success", `{"ServiceCode":"vpc","QuotaCode":"L-F678F1CE"}`, target("ServiceQuotasV20190624.GetServiceQuota"), 200,
-			`{"Quota":{"QuotaArn":"arn:aws:servicequotas:us-east-1:123456789012:vpc/L-F678F1CE","QuotaCode":"L-F678F1CE","ServiceCode":"vpc","Value":5}}`},
+			`{"Quota":{"QuotaArn":"arn:aws:servicequotas:us-east-1:123456789012:vpc/L-F678F1CE","QuotaCode":"L-F678F1CE","ServiceCode":"vpc","Value":5.0}}`},
 		{"unknown operation", `{}`, target("ServiceQuotasV20190624.Frobnicate"), 400, "UnknownOperationException"},
 		{"operation vpcd does not serve", `{}`, target("ServiceQuotasV20190624.ListTagsForResource"), 400, "UnknownOperationException"},
 		{"no target", `{}`, nil, 400, "UnknownOperationException"},

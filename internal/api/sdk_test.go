@@ -1222,6 +1222,40 @@ func TestSDKEveryAction(t *testing.T) {
 		wantCode(t, "DescribeVpcs of a deleted VPC", err, "InvalidVpcID.NotFound")
 	})
 
+	t.Run("block public access and IPv6 addresses", func(t *testing.T) {
+		vpc := must[*ec2sdk.CreateVpcOutput](t, "CreateVpc")(c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.77.0.0/16"), AmazonProvidedIpv6CidrBlock: aws.Bool(true)}))
+		block := aws.ToString(vpc.Vpc.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock)
+		sub := must[*ec2sdk.CreateSubnetOutput](t, "CreateSubnet")(c.CreateSubnet(ctx, &ec2sdk.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.77.1.0/24"),
+			Ipv6CidrBlock: aws.String(strings.TrimSuffix(block, "/56") + "/64")}))
+		eni := must[*ec2sdk.CreateNetworkInterfaceOutput](t, "CreateNetworkInterface")(c.CreateNetworkInterface(ctx, &ec2sdk.CreateNetworkInterfaceInput{SubnetId: sub.Subnet.SubnetId}))
+		assigned := must[*ec2sdk.AssignIpv6AddressesOutput](t, "AssignIpv6Addresses")(c.AssignIpv6Addresses(ctx, &ec2sdk.AssignIpv6AddressesInput{
+			NetworkInterfaceId: eni.NetworkInterface.NetworkInterfaceId, Ipv6AddressCount: aws.Int32(1)}))
+		if len(assigned.AssignedIpv6Addresses) != 1 {
+			t.Fatalf("AssignIpv6Addresses %+v", assigned)
+		}
+		must[*ec2sdk.UnassignIpv6AddressesOutput](t, "UnassignIpv6Addresses")(c.UnassignIpv6Addresses(ctx, &ec2sdk.UnassignIpv6AddressesInput{
+			NetworkInterfaceId: eni.NetworkInterface.NetworkInterfaceId, Ipv6Addresses: assigned.AssignedIpv6Addresses}))
+
+		opts := must[*ec2sdk.DescribeVpcBlockPublicAccessOptionsOutput](t, "DescribeVpcBlockPublicAccessOptions")(c.DescribeVpcBlockPublicAccessOptions(ctx, &ec2sdk.DescribeVpcBlockPublicAccessOptionsInput{}))
+		if opts.VpcBlockPublicAccessOptions.InternetGatewayBlockMode != types.InternetGatewayBlockModeOff {
+			t.Errorf("default BPA mode %s", opts.VpcBlockPublicAccessOptions.InternetGatewayBlockMode)
+		}
+		must[*ec2sdk.ModifyVpcBlockPublicAccessOptionsOutput](t, "ModifyVpcBlockPublicAccessOptions")(c.ModifyVpcBlockPublicAccessOptions(ctx, &ec2sdk.ModifyVpcBlockPublicAccessOptionsInput{
+			InternetGatewayBlockMode: types.InternetGatewayBlockModeBlockIngress}))
+		excl := must[*ec2sdk.CreateVpcBlockPublicAccessExclusionOutput](t, "CreateVpcBlockPublicAccessExclusion")(c.CreateVpcBlockPublicAccessExclusion(ctx, &ec2sdk.CreateVpcBlockPublicAccessExclusionInput{
+			SubnetId: sub.Subnet.SubnetId, InternetGatewayExclusionMode: types.InternetGatewayExclusionModeAllowBidirectional}))
+		id := excl.VpcBlockPublicAccessExclusion.ExclusionId
+		must[*ec2sdk.ModifyVpcBlockPublicAccessExclusionOutput](t, "ModifyVpcBlockPublicAccessExclusion")(c.ModifyVpcBlockPublicAccessExclusion(ctx, &ec2sdk.ModifyVpcBlockPublicAccessExclusionInput{
+			ExclusionId: id, InternetGatewayExclusionMode: types.InternetGatewayExclusionModeAllowEgress}))
+		list := must[*ec2sdk.DescribeVpcBlockPublicAccessExclusionsOutput](t, "DescribeVpcBlockPublicAccessExclusions")(c.DescribeVpcBlockPublicAccessExclusions(ctx, &ec2sdk.DescribeVpcBlockPublicAccessExclusionsInput{ExclusionIds: []string{aws.ToString(id)}}))
+		if len(list.VpcBlockPublicAccessExclusions) != 1 || list.VpcBlockPublicAccessExclusions[0].InternetGatewayExclusionMode != types.InternetGatewayExclusionModeAllowEgress {
+			t.Errorf("DescribeVpcBlockPublicAccessExclusions %+v", list.VpcBlockPublicAccessExclusions)
+		}
+		must[*ec2sdk.DeleteVpcBlockPublicAccessExclusionOutput](t, "DeleteVpcBlockPublicAccessExclusion")(c.DeleteVpcBlockPublicAccessExclusion(ctx, &ec2sdk.DeleteVpcBlockPublicAccessExclusionInput{ExclusionId: id}))
+		must[*ec2sdk.ModifyVpcBlockPublicAccessOptionsOutput](t, "ModifyVpcBlockPublicAccessOptions")(c.ModifyVpcBlockPublicAccessOptions(ctx, &ec2sdk.ModifyVpcBlockPublicAccessOptionsInput{
+			InternetGatewayBlockMode: types.InternetGatewayBlockModeOff}))
+	})
+
 	if miss := rec.missing(served); len(miss) > 0 {
 		t.Errorf("served actions without a successful SDK round trip in this test: %v", miss)
 	}

@@ -50,7 +50,7 @@ func TestAWSCLIServiceQuotaIncrease(t *testing.T) {
 	}
 	cli("ec2", "allocate-address")
 	out = cli("service-quotas", "get-requested-service-quota-change", "--request-id", req.RequestedQuota.Id)
-	if !strings.Contains(out, `"DesiredValue": 6,`) {
+	if !strings.Contains(out, `"DesiredValue": 6.0,`) {
 		t.Errorf("get-requested-service-quota-change: %s", out)
 	}
 	out = cli("service-quotas", "list-requested-service-quota-change-history-by-quota", "--service-code", "ec2", "--quota-code", "L-0263D0A3")
