@@ -138,3 +138,34 @@ func TestBlockPublicAccessExclusions(t *testing.T) {
 		t.Errorf("DescribeTags of exclusions: %+v, %v", tags, err)
 	}
 }
+
+// TestBlockPublicAccessStates: DescribeVpcs and DescribeSubnets show the mode that applies
+// to each, after exclusions.
+func TestBlockPublicAccessStates(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
+	a, b := *createSubnet(t, s, vpc, "10.0.1.0/24").SubnetId, *createSubnet(t, s, vpc, "10.0.2.0/24").SubnetId
+	states := func() (string, map[string]string) {
+		t.Helper()
+		vs, err := s.DescribeVpcs(ctx, testCaller, &ec2.DescribeVpcsRequest{VpcIds: []string{vpc}})
+		wantCode(t, err, "")
+		ss, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{SubnetIds: []string{a, b}})
+		wantCode(t, err, "")
+		subs := map[string]string{}
+		for _, sn := range ss.Subnets {
+			subs[*sn.SubnetId] = *sn.BlockPublicAccessStates.InternetGatewayBlockMode
+		}
+		return *vs.Vpcs[0].BlockPublicAccessStates.InternetGatewayBlockMode, subs
+	}
+	if v, subs := states(); v != "off" || subs[a] != "off" {
+		t.Errorf("before: %s %v", v, subs)
+	}
+	_, err := s.ModifyVpcBlockPublicAccessOptions(ctx, testCaller, &ec2.ModifyVpcBlockPublicAccessOptionsRequest{InternetGatewayBlockMode: kit.Ptr("block-bidirectional")})
+	wantCode(t, err, "")
+	_, err = s.CreateVpcBlockPublicAccessExclusion(ctx, testCaller, &ec2.CreateVpcBlockPublicAccessExclusionRequest{SubnetId: &a, InternetGatewayExclusionMode: kit.Ptr("allow-egress")})
+	wantCode(t, err, "")
+	if v, subs := states(); v != "block-bidirectional" || subs[a] != "block-ingress" || subs[b] != "block-bidirectional" {
+		t.Errorf("bidirectional with an allow-egress subnet: VPC %s, subnets %v", v, subs)
+	}
+}

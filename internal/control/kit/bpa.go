@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"context"
 	"time"
 
 	"vpcd/internal/ec2"
@@ -9,6 +10,7 @@ import (
 // BPAOptionsRecord is an account's VPC Block Public Access mode in a region, kept at
 // BPAOptionsKey. No record means AWS's default: off, never changed.
 type BPAOptionsRecord struct {
+	Meta               // ID "options", so that the cache keeps it as any record
 	Mode    string    `json:"mode"`
 	Updated time.Time `json:"updated"`
 }
@@ -44,4 +46,42 @@ func (e *BPAExclusionRecord) EC2(c Caller, state string) ec2.VpcBlockPublicAcces
 		LastUpdateTimestamp:          Ptr(e.Updated),
 		Tags:                         e.Ec2Tags(),
 	}
+}
+
+// BPAStates returns, for the caller's region, the Block Public Access mode that applies
+// to a VPC or a subnet (subnet "" for the VPC itself), as DescribeVpcs and
+// DescribeSubnets show it: the account's mode, "off" under an allow-bidirectional
+// exclusion, and block-ingress under an allow-egress one in bidirectional mode. From the
+// cache, like any describe.
+func (s *Kit) BPAStates(ctx context.Context, c Caller) (func(vpc, subnet string) string, error) {
+	opts, err := LoadKind[BPAOptionsRecord](ctx, s, c.Prefix("bpa"), nil)
+	if err != nil {
+		return nil, err
+	}
+	excls, err := LoadKind[BPAExclusionRecord](ctx, s, c.Prefix("vpcbpa"), nil)
+	if err != nil {
+		return nil, err
+	}
+	mode := "off"
+	if r, ok := opts.Get("options"); ok {
+		mode = r.(*BPAOptionsRecord).Mode
+	}
+	excluded := map[string]string{}
+	for _, r := range excls.Query(nil, func(Record) bool { return true }) {
+		e := r.(*BPAExclusionRecord)
+		excluded[e.VpcID+e.SubnetID] = e.Mode
+	}
+	return func(vpc, subnet string) string {
+		e, ok := excluded[subnet]
+		if subnet == "" || !ok {
+			e = excluded[vpc]
+		}
+		switch {
+		case mode == "off" || e == "allow-bidirectional":
+			return "off"
+		case e == "allow-egress" && mode == "block-bidirectional":
+			return "block-ingress"
+		}
+		return mode
+	}, nil
 }

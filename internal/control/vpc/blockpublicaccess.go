@@ -66,7 +66,7 @@ func (s *VPC) ModifyVpcBlockPublicAccessOptions(ctx context.Context, c kit.Calle
 	default:
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter InternetGatewayBlockMode is invalid. Valid values are: off, block-bidirectional, block-ingress", mode)
 	}
-	o := &kit.BPAOptionsRecord{Mode: mode, Updated: s.Now().UTC()}
+	o := &kit.BPAOptionsRecord{Meta: kit.Meta{ID: "options", Owner: c.Account}, Mode: mode, Updated: s.Now().UTC()}
 	err := s.Update(ctx, func(t *kit.Txn) error {
 		return t.Put(kit.BPAOptionsKey(c), o)
 	})

@@ -339,9 +339,15 @@ func (s *VPC) DescribeSubnets(ctx context.Context, c kit.Caller, in *ec2.Describ
 	if err != nil {
 		return nil, err
 	}
+	bpa, err := s.BPAStates(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	out := &ec2.DescribeSubnetsResult{NextToken: next, Subnets: []ec2.Subnet{}}
 	for _, sn := range subnets {
-		out.Subnets = append(out.Subnets, *sn.EC2(c.Region))
+		v := sn.EC2(c.Region)
+		v.BlockPublicAccessStates = &ec2.BlockPublicAccessStates{InternetGatewayBlockMode: kit.Ptr(bpa(sn.VpcID, sn.ID))}
+		out.Subnets = append(out.Subnets, *v)
 	}
 	return out, nil
 }

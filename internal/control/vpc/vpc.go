@@ -261,9 +261,15 @@ func (s *VPC) DescribeVpcs(ctx context.Context, c kit.Caller, in *ec2.DescribeVp
 	if err != nil {
 		return nil, err
 	}
+	bpa, err := s.BPAStates(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	out := &ec2.DescribeVpcsResult{NextToken: next, Vpcs: []ec2.Vpc{}}
 	for _, v := range vpcs {
-		out.Vpcs = append(out.Vpcs, *v.EC2())
+		shown := v.EC2()
+		shown.BlockPublicAccessStates = &ec2.BlockPublicAccessStates{InternetGatewayBlockMode: kit.Ptr(bpa(v.ID, ""))}
+		out.Vpcs = append(out.Vpcs, *shown)
 	}
 	return out, nil
 }
