@@ -40,6 +40,7 @@ var Registry = index(
 	Kind{Prefix: "dopt", ResourceType: "dhcp-options", NotFound: "InvalidDhcpOptionID.NotFound", NotFoundMessage: "The dhcpOption ID '%s' does not exist"},
 	Kind{Prefix: "nat", ResourceType: "natgateway", NotFound: "InvalidNatGatewayID.NotFound", NotFoundMessage: "The natGateway ID '%s' does not exist", InSubnet: true},
 	Kind{Prefix: "i", ResourceType: "instance", NotFound: "InvalidInstanceID.NotFound", NotFoundMessage: "The instance ID '%s' does not exist", Malformed: "InvalidInstanceID.Malformed", InSubnet: true},
+	Kind{Prefix: "ami", ResourceType: "image", NotFound: "InvalidAMIID.NotFound", NotFoundMessage: "The image id '[%s]' does not exist", Malformed: "InvalidAMIID.Malformed"},
 	Kind{Prefix: "eni", ResourceType: "network-interface", NotFound: "InvalidNetworkInterfaceID.NotFound", NotFoundMessage: "The networkInterface ID '%s' does not exist", Malformed: "InvalidNetworkInterfaceId.Malformed", InSubnet: true},
 	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed"},
 	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed"},
