@@ -217,11 +217,40 @@ func TestRunInstancesChecksImage(t *testing.T) {
 		{"unknown long ID", "ami-0123456789abcdef0", "InvalidAMIID.NotFound"},
 		{"short placeholder ID (compatibility)", "ami-12345678", ""},
 		{"malformed", "ami-1", "InvalidAMIID.Malformed"},
+		{"resolved from a public parameter", "resolve:ssm:/aws/service/debian/release/12/latest/amd64", ""},
+		{"an unknown parameter", "resolve:ssm:/aws/service/debian/release/99/latest/amd64", "InvalidParameterValue"},
 		{"not an image", "vol-12345678", "InvalidAMIID.Malformed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) { in.ImageId = kit.Ptr(tc.image) })
+			res, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) { in.ImageId = kit.Ptr(tc.image) })
 			wantCode(t, err, tc.code)
+			if err == nil && strings.HasPrefix(tc.image, "resolve:ssm:") && *res.Instances[0].ImageId != catalogID(t, "us-east-1", "debian-12-amd64-20241201-1948") {
+				t.Fatalf("launched from %s", *res.Instances[0].ImageId)
+			}
 		})
 	}
+}
+
+func TestPrivateImageTags(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t)
+	reg, err := s.RegisterImage(ctx, testCaller, &ec2.RegisterImageRequest{Name: kit.Ptr("tagged"), RootDeviceName: kit.Ptr("/dev/xvda"),
+		BlockDeviceMappings: []ec2.BlockDeviceMapping{{DeviceName: kit.Ptr("/dev/xvda"), Ebs: &ec2.EbsBlockDevice{VolumeSize: kit.Ptr(int32(16))}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{*reg.ImageId}, Tags: []ec2.Tag{{Key: kit.Ptr("stage"), Value: kit.Ptr("prod")}}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := s.DescribeTags(ctx, testCaller, &ec2.DescribeTagsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("resource-type"), Values: []string{"image"}}}})
+	if err != nil || len(tags.Tags) != 1 || *tags.Tags[0].ResourceId != *reg.ImageId {
+		t.Fatalf("DescribeTags: %+v, %v", tags, err)
+	}
+	out, err := s.DescribeImages(ctx, testCaller, &ec2.DescribeImagesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("tag:stage"), Values: []string{"prod"}}}})
+	if err != nil || len(out.Images) != 1 || *out.Images[0].Architecture != "i386" || *out.Images[0].VirtualizationType != "paravirtual" ||
+		*out.Images[0].BlockDeviceMappings[0].Ebs.VolumeSize != 16 {
+		t.Fatalf("tagged image: %+v, %v", out, err)
+	}
+	err = s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{catalogID(t, "us-east-1", al2023)}, Tags: []ec2.Tag{{Key: kit.Ptr("a"), Value: kit.Ptr("b")}}})
+	wantCode(t, err, "InvalidAMIID.NotFound")
 }

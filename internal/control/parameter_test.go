@@ -28,7 +28,7 @@ func TestGetPublicParameter(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := s.GetParameter(ctx, testCaller, &ssm.GetParameterRequest{Name: kit.Ptr(tc.param)})
 			wantCode(t, err, tc.code)
-			if err == nil && (*out.Parameter.Value != tc.value || *out.Parameter.DataType != "text") {
+			if err == nil && (*out.Parameter.Value != tc.value || *out.Parameter.DataType != "aws:ec2:image") {
 				t.Fatalf("parameter %+v, want value %s", out.Parameter, tc.value)
 			}
 		})

@@ -43,7 +43,7 @@ const parameterVersion = 1
 func (p publicParameter) ssm(region, selector string) ssm.Parameter {
 	out := ssm.Parameter{
 		Name: kit.Ptr(p.name), Type: kit.Ptr("String"), Value: kit.Ptr(p.img.ID), Version: kit.Ptr(int64(parameterVersion)),
-		LastModifiedDate: &aws.Time{Time: p.img.Created}, ARN: kit.Ptr("arn:aws:ssm:" + region + "::parameter" + p.name), DataType: kit.Ptr("text"),
+		LastModifiedDate: &aws.Time{Time: p.img.Created}, ARN: kit.Ptr("arn:aws:ssm:" + region + "::parameter" + p.name), DataType: kit.Ptr("aws:ec2:image"),
 	}
 	if selector != "" {
 		out.Selector = kit.Ptr(selector)

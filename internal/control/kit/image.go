@@ -234,18 +234,36 @@ func GetImage(t *Txn, c Caller, id string) (*ImageRecord, error) {
 	return Get[ImageRecord](t, c, "ami", id)
 }
 
-// CheckLaunchImage is RunInstances' check of its ImageId: a malformed ID is
+// LaunchImage is the image RunInstances launches from its ImageId: a malformed ID is
 // InvalidAMIID.Malformed and an image the caller cannot see InvalidAMIID.NotFound, as on
-// AWS, with one compatibility rule: an ID of the short form (ami- and 8 hex digits, which
-// AWS stopped issuing in 2018) that names no image is accepted as an image outside vpcd's
-// catalog, so that suites written with placeholder IDs like ami-12345678 keep running.
-// The instance runs no image content either way.
-func (s *Kit) CheckLaunchImage(ctx context.Context, c Caller, id string) error {
-	return s.View(ctx, func(t *Txn) error {
+// AWS, and "resolve:ssm:NAME" is the image the public parameter NAME names in the region
+// (as the EC2 API resolves it at launch). One compatibility rule: an ID of the short form
+// (ami- and 8 hex digits, which AWS stopped issuing in 2018) that names no image is
+// accepted as an image outside vpcd's catalog, so that suites written with placeholder
+// IDs like ami-12345678 keep running. The instance runs no image content either way.
+func (s *Kit) LaunchImage(ctx context.Context, c Caller, id string) (string, error) {
+	if name, ok := strings.CutPrefix(id, "resolve:ssm:"); ok {
+		if img := ImageOfParameter(c.Region, strings.TrimSuffix(name, ":1")); img != nil {
+			return img.ID, nil
+		}
+		return "", ec2.ErrInvalidParameterValue("The SSM parameter %s does not exist or does not name an image.", name)
+	}
+	return id, s.View(ctx, func(t *Txn) error {
 		_, err := GetImage(t, c, id)
 		if IsNotFound(err, "ami") && len(id) == len("ami-")+8 {
 			return nil
 		}
 		return err
 	})
+}
+
+// ImageOfParameter is the catalog image that the SSM public parameter names in the
+// region, nil if none.
+func ImageOfParameter(region, name string) *ImageRecord {
+	for _, img := range PublicImages(region) {
+		if slices.Contains(img.Parameters, name) {
+			return img
+		}
+	}
+	return nil
 }
