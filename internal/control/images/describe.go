@@ -23,8 +23,6 @@ var imageFilters = map[string]func(*kit.ImageRecord) []string{
 	"owner-alias":         func(r *kit.ImageRecord) []string { return []string{r.OwnerAlias} },
 	"owner-id":            func(r *kit.ImageRecord) []string { return []string{r.Owner} },
 	"platform":            func(r *kit.ImageRecord) []string { return []string{r.Platform} },
-	"platform-details":    func(r *kit.ImageRecord) []string { d, _ := r.PlatformDetails(); return []string{d} },
-	"usage-operation":     func(r *kit.ImageRecord) []string { _, u := r.PlatformDetails(); return []string{u} },
 	"root-device-name":    func(r *kit.ImageRecord) []string { return []string{r.RootDeviceName} },
 	"root-device-type":    func(*kit.ImageRecord) []string { return []string{"ebs"} },
 	"source-instance-id":  func(r *kit.ImageRecord) []string { return []string{r.SourceInstanceID} },
@@ -46,7 +44,26 @@ var imageFilters = map[string]func(*kit.ImageRecord) []string{
 	"block-device-mapping.encrypted": func(r *kit.ImageRecord) []string {
 		return deviceValues(r, func(d kit.ImageBlockDevice) string { return strconv.FormatBool(d.Encrypted) })
 	},
+	"block-device-mapping.delete-on-termination": func(r *kit.ImageRecord) []string {
+		return deviceValues(r, func(d kit.ImageBlockDevice) string { return strconv.FormatBool(!d.KeepOnTerm) })
+	},
+	// What vpcd's images never have: kernels, ramdisks, product codes, a source image
+	// (CopyImage), a manifest, a state reason.
+	"kernel-id":            none,
+	"ramdisk-id":           none,
+	"product-code":         none,
+	"product-code.type":    none,
+	"manifest-location":    none,
+	"source-image-id":      none,
+	"source-image-region":  none,
+	"state-reason-code":    none,
+	"state-reason-message": none,
+	"free-tier-eligible":   func(r *kit.ImageRecord) []string { return []string{strconv.FormatBool(r.Public)} },
+	"image-allowed":        func(*kit.ImageRecord) []string { return []string{"true"} },
+	"sriov-net-support":    func(*kit.ImageRecord) []string { return []string{"simple"} },
 }
+
+func none(*kit.ImageRecord) []string { return nil }
 
 func deviceValues(r *kit.ImageRecord, value func(kit.ImageBlockDevice) string) []string {
 	out := make([]string, 0, len(r.BlockDevices))

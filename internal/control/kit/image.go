@@ -68,7 +68,7 @@ func (r *ImageRecord) EC2() *ec2.Image {
 		CreationDate: Ptr(r.Created.UTC().Format("2006-01-02T15:04:05.000Z")), Public: Ptr(r.Public),
 		ImageType: Ptr("machine"), State: Ptr("available"), Hypervisor: Ptr("xen"),
 		RootDeviceName: Ptr(r.RootDeviceName), RootDeviceType: Ptr("ebs"), VirtualizationType: Ptr(r.VirtualizationType),
-		EnaSupport: Ptr(r.EnaSupport), SriovNetSupport: Ptr("simple"), PlatformDetails: Ptr(details), UsageOperation: Ptr(usage),
+		EnaSupport: Ptr(r.EnaSupport), SriovNetSupport: Ptr("simple"), FreeTierEligible: Ptr(r.Public), PlatformDetails: Ptr(details), UsageOperation: Ptr(usage),
 		ImageLocation: Ptr(r.Owner + "/" + r.Name), Tags: r.Ec2Tags(), BlockDeviceMappings: []ec2.BlockDeviceMapping{},
 	}
 	if r.OwnerAlias != "" {
