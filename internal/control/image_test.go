@@ -143,7 +143,7 @@ func TestPrivateImages(t *testing.T) {
 	vpc := createVpc(t, s, "10.0.0.0/16")
 	subnetID := *createSubnet(t, s, *vpc.VpcId, "10.0.1.0/24").SubnetId
 	al := catalogID(t, "us-east-1", "al2023-ami-2023.6.20241212.0-kernel-6.1-arm64")
-	inst := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) { in.ImageId = kit.Ptr(al) })
+	inst := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) { in.ImageId, in.InstanceType = kit.Ptr(al), kit.Ptr("t4g.micro") })
 
 	created, err := s.CreateImage(ctx, testCaller, &ec2.CreateImageRequest{InstanceId: inst.InstanceId, Name: kit.Ptr("golden (v1)"),
 		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("image"), Tags: []ec2.Tag{{Key: kit.Ptr("team"), Value: kit.Ptr("a")}}}}})
@@ -190,7 +190,7 @@ func TestPrivateImages(t *testing.T) {
 	}
 
 	// An instance launches from a private image; a catalog image cannot be deregistered.
-	mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) { in.ImageId = created.ImageId })
+	mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) { in.ImageId, in.InstanceType = created.ImageId, kit.Ptr("t4g.micro") })
 	attr, err := s.DescribeImageAttribute(ctx, testCaller, &ec2.DescribeImageAttributeRequest{ImageId: created.ImageId, Attribute: kit.Ptr("blockDeviceMapping")})
 	if err != nil || len(attr.BlockDeviceMappings) != 1 {
 		t.Fatalf("attribute: %v, %v", attr, err)
@@ -216,6 +216,7 @@ func TestRunInstancesChecksImage(t *testing.T) {
 		{"another region's catalog image", catalogID(t, "eu-west-1", "debian-12-amd64-20241201-1948"), "InvalidAMIID.NotFound"},
 		{"unknown long ID", "ami-0123456789abcdef0", "InvalidAMIID.NotFound"},
 		{"short placeholder ID (compatibility)", "ami-12345678", ""},
+		{"an arm64 image on an x86_64 type", catalogID(t, "us-east-1", "debian-12-arm64-20241201-1948"), "InvalidParameterValue"},
 		{"malformed", "ami-1", "InvalidAMIID.Malformed"},
 		{"resolved from a public parameter", "resolve:ssm:/aws/service/debian/release/12/latest/amd64", ""},
 		{"an unknown parameter", "resolve:ssm:/aws/service/debian/release/99/latest/amd64", "InvalidParameterValue"},

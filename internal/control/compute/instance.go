@@ -433,7 +433,7 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 	if err != nil {
 		return nil, err
 	}
-	image, err := s.LaunchImage(ctx, c, *in.ImageId)
+	image, err := s.LaunchImage(ctx, c, *in.ImageId, r.typ.Architecture)
 	if err != nil {
 		return nil, err
 	}

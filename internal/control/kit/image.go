@@ -241,20 +241,34 @@ func GetImage(t *Txn, c Caller, id string) (*ImageRecord, error) {
 // (ami- and 8 hex digits, which AWS stopped issuing in 2018) that names no image is
 // accepted as an image outside vpcd's catalog, so that suites written with placeholder
 // IDs like ami-12345678 keep running. The instance runs no image content either way.
-func (s *Kit) LaunchImage(ctx context.Context, c Caller, id string) (string, error) {
+//
+// The image's architecture must be the instance type's (arch), as AWS requires; an i386
+// image runs on an x86_64 type.
+func (s *Kit) LaunchImage(ctx context.Context, c Caller, id, arch string) (string, error) {
+	var img *ImageRecord
 	if name, ok := strings.CutPrefix(id, "resolve:ssm:"); ok {
-		if img := ImageOfParameter(c.Region, strings.TrimSuffix(name, ":1")); img != nil {
-			return img.ID, nil
+		if img = ImageOfParameter(c.Region, strings.TrimSuffix(name, ":1")); img == nil {
+			return "", ec2.ErrInvalidParameterValue("The SSM parameter %s does not exist or does not name an image.", name)
 		}
-		return "", ec2.ErrInvalidParameterValue("The SSM parameter %s does not exist or does not name an image.", name)
-	}
-	return id, s.View(ctx, func(t *Txn) error {
-		_, err := GetImage(t, c, id)
+	} else {
+		err := s.View(ctx, func(t *Txn) error {
+			var err error
+			img, err = GetImage(t, c, id)
+			return err
+		})
 		if IsNotFound(err, "ami") && len(id) == len("ami-")+8 {
-			return nil
+			return id, nil
 		}
-		return err
-	})
+		if err != nil {
+			return "", err
+		}
+	}
+	if img.Architecture != arch && !(img.Architecture == "i386" && arch == "x86_64") {
+		return "", ec2.ErrInvalidParameterValue("The architecture '%s' of the specified instance type does not match the architecture '%s' of the specified AMI. "+
+			"Specify an instance type and an AMI that have matching architectures, and try again. "+
+			"You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.", arch, img.Architecture)
+	}
+	return img.ID, nil
 }
 
 // ImageOfParameter is the catalog image that the SSM public parameter names in the
