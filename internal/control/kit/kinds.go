@@ -40,12 +40,12 @@ var Registry = index(
 	Kind{Prefix: "dopt", ResourceType: "dhcp-options", NotFound: "InvalidDhcpOptionID.NotFound", NotFoundMessage: "The dhcpOption ID '%s' does not exist"},
 	Kind{Prefix: "nat", ResourceType: "natgateway", NotFound: "InvalidNatGatewayID.NotFound", NotFoundMessage: "The natGateway ID '%s' does not exist", InSubnet: true},
 	Kind{Prefix: "i", ResourceType: "instance", NotFound: "InvalidInstanceID.NotFound", NotFoundMessage: "The instance ID '%s' does not exist", Malformed: "InvalidInstanceID.Malformed", InSubnet: true},
-	Kind{Prefix: "ami", ResourceType: "image", NotFound: "InvalidAMIID.NotFound", NotFoundMessage: "The image id '[%s]' does not exist", Malformed: "InvalidAMIID.Malformed"},
 	Kind{Prefix: "eni", ResourceType: "network-interface", NotFound: "InvalidNetworkInterfaceID.NotFound", NotFoundMessage: "The networkInterface ID '%s' does not exist", Malformed: "InvalidNetworkInterfaceId.Malformed", InSubnet: true},
 	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed"},
 	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed"},
 	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", Malformed: "InvalidAllocationID.Malformed"},
 	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
+	Kind{Prefix: "ami", ResourceType: "image", NotFound: "InvalidAMIID.NotFound", NotFoundMessage: "The image id '[%s]' does not exist", Malformed: "InvalidAMIID.Malformed"},
 	// Reachability Analyzer and Network Access Analyzer.
 	Kind{Prefix: "nip", ResourceType: "network-insights-path", NotFound: "InvalidNetworkInsightsPathId.NotFound", NotFoundMessage: "The NetworkInsightsPath ID '%s' does not exist", Malformed: "InvalidNetworkInsightsPathId.Malformed"},
 	Kind{Prefix: "nia", ResourceType: "network-insights-analysis", NotFound: "InvalidNetworkInsightsAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAnalysisId.Malformed"},
