@@ -255,3 +255,21 @@ func TestPrivateImageTags(t *testing.T) {
 	err = s.CreateTags(ctx, testCaller, &ec2.CreateTagsRequest{Resources: []string{catalogID(t, "us-east-1", al2023)}, Tags: []ec2.Tag{{Key: kit.Ptr("a"), Value: kit.Ptr("b")}}})
 	wantCode(t, err, "InvalidAMIID.NotFound")
 }
+
+func TestInstanceShowsItsImage(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t)
+	vpc := createVpc(t, s, "10.0.0.0/16")
+	subnetID := *createSubnet(t, s, *vpc.VpcId, "10.0.1.0/24").SubnetId
+	win := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) {
+		in.ImageId = kit.Ptr("resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base")
+	})
+	out, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{InstanceIds: []string{*win.InstanceId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.Reservations[0].Instances[0]
+	if kit.Deref(got.Platform) != "windows" || *got.PlatformDetails != "Windows" || *got.UsageOperation != "RunInstances:0002" || *got.RootDeviceName != "/dev/sda1" {
+		t.Fatalf("windows instance: platform %v, details %s, usage %s, root %s", got.Platform, *got.PlatformDetails, *got.UsageOperation, *got.RootDeviceName)
+	}
+}

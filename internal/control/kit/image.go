@@ -188,36 +188,55 @@ func derivedID(prefix string, words ...string) string {
 // PublicImages are the catalog's images in the region, sorted by ID.
 func PublicImages(region string) []*ImageRecord {
 	out := make([]*ImageRecord, 0, len(catalogImages))
-	for _, ci := range catalogImages {
-		created, _ := time.Parse(time.RFC3339, ci.created)
-		var deprecated time.Time
-		if ci.deprecated != "" {
-			deprecated, _ = time.Parse(time.RFC3339, ci.deprecated)
-		}
-		r := &ImageRecord{
-			Meta: Meta{ID: derivedID("ami", region, ci.name), Owner: ci.owner}, Name: ci.name, Description: ci.description,
-			Architecture: ci.arch, RootDeviceName: ci.root, VirtualizationType: "hvm", Platform: ci.platform, BootMode: ci.bootMode,
-			ImdsSupport: "v2.0", EnaSupport: true, Public: true, Created: created, Deprecation: deprecated, Parameters: ci.params,
-			BlockDevices: []ImageBlockDevice{{DeviceName: ci.root, SnapshotID: derivedID("snap", region, ci.name), VolumeSize: ci.size, VolumeType: ci.volumeType}},
-		}
-		if ci.owner == OwnerAmazon || ci.owner == OwnerWindows {
-			r.OwnerAlias = "amazon"
-		}
-		if ci.platform == "windows" || strings.HasPrefix(ci.name, "amzn2") {
-			r.ImdsSupport = "" // set only on images published with IMDSv2 required
-		}
-		out = append(out, r)
+	for i := range catalogImages {
+		out = append(out, catalogImages[i].record(region))
 	}
 	slices.SortFunc(out, func(a, b *ImageRecord) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
+// record is the catalog image as it is in the region.
+func (ci *catalogImage) record(region string) *ImageRecord {
+	created, _ := time.Parse(time.RFC3339, ci.created)
+	var deprecated time.Time
+	if ci.deprecated != "" {
+		deprecated, _ = time.Parse(time.RFC3339, ci.deprecated)
+	}
+	r := &ImageRecord{
+		Meta: Meta{ID: derivedID("ami", region, ci.name), Owner: ci.owner}, Name: ci.name, Description: ci.description,
+		Architecture: ci.arch, RootDeviceName: ci.root, VirtualizationType: "hvm", Platform: ci.platform, BootMode: ci.bootMode,
+		ImdsSupport: "v2.0", EnaSupport: true, Public: true, Created: created, Deprecation: deprecated, Parameters: ci.params,
+		BlockDevices: []ImageBlockDevice{{DeviceName: ci.root, SnapshotID: derivedID("snap", region, ci.name), VolumeSize: ci.size, VolumeType: ci.volumeType}},
+	}
+	if ci.owner == OwnerAmazon || ci.owner == OwnerWindows {
+		r.OwnerAlias = "amazon"
+	}
+	if ci.platform == "windows" || strings.HasPrefix(ci.name, "amzn2") {
+		r.ImdsSupport = "" // set only on images published with IMDSv2 required
+	}
+	return r
+}
+
+// catalogByID finds a catalog image by its ID in any region: the IDs of every region,
+// derived once.
+var catalogByID = func() map[string]*catalogImage {
+	m := map[string]*catalogImage{}
+	for _, r := range CommercialRegions {
+		for i := range catalogImages {
+			m[derivedID("ami", r.Name, catalogImages[i].name)] = &catalogImages[i]
+		}
+	}
+	return m
+}()
+
 // publicImage is the catalog's image with the ID in the region, nil if none.
 func publicImage(region, id string) *ImageRecord {
-	for _, r := range PublicImages(region) {
-		if r.ID == id {
-			return r
-		}
+	ci := catalogByID[id]
+	if ci == nil {
+		return nil
+	}
+	if r := ci.record(region); r.ID == id {
+		return r
 	}
 	return nil
 }
