@@ -159,7 +159,7 @@ func TestJSONProtocol(t *testing.T) {
 // to another service; an unsigned JSON request answers in its service's envelope.
 func TestServiceNotServed(t *testing.T) {
 	srv := vpcdtest.Start(t)
-	a := send(t, signedFor(t, srv.URL, "ssm", "application/x-amz-json-1.1", `{}`, map[string]string{"X-Amz-Target": "AmazonSSM.GetParameter"}), "", "", "", nil)
+	a := send(t, signedFor(t, srv.URL, "dynamodb", "application/x-amz-json-1.0", `{}`, map[string]string{"X-Amz-Target": "DynamoDB_20120810.ListTables"}), "", "", "", nil)
 	checkError(t, a, 401, "AuthFailure")
 	r, _ := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{}`))
 	r.Header.Set("X-Amz-Target", "ServiceQuotasV20190624.GetServiceQuota")

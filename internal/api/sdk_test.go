@@ -602,10 +602,17 @@ func TestSDKEveryAction(t *testing.T) {
 		t.Errorf("groups of %s: %+v, want default and web", vpcID, groups.SecurityGroups)
 	}
 
-	// An instance in the subnet.
+	// An instance in the subnet, of the latest Amazon Linux 2023 image as a script finds it.
+	amis := must[*ec2sdk.DescribeImagesOutput](t, "DescribeImages")(c.DescribeImages(ctx, &ec2sdk.DescribeImagesInput{
+		Owners: []string{"amazon"}, Filters: []types.Filter{filter("name", "al2023-ami-2023.*-x86_64"), filter("architecture", "x86_64")},
+	}))
+	if len(amis.Images) != 1 || aws.ToString(amis.Images[0].ImageOwnerAlias) != "amazon" || amis.Images[0].RootDeviceType != types.DeviceTypeEbs {
+		t.Fatalf("DescribeImages al2023 x86_64: %+v", amis.Images)
+	}
+	amiID := checkID(t, "ami", amis.Images[0].ImageId)
 	userData := base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\necho hello\n"))
 	res := must[*ec2sdk.RunInstancesOutput](t, "RunInstances")(c.RunInstances(ctx, &ec2sdk.RunInstancesInput{
-		ImageId: aws.String("ami-0123456789abcdef0"), InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		ImageId: aws.String(amiID), InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 		SubnetId: aws.String(subnetID), SecurityGroupIds: []string{sgID}, UserData: aws.String(userData),
 		TagSpecifications: tagSpec(types.ResourceTypeInstance, "Name", "web-1"),
 	}))
@@ -704,6 +711,30 @@ func TestSDKEveryAction(t *testing.T) {
 		start := must[*ec2sdk.StartInstancesOutput](t, "StartInstances")(c.StartInstances(ctx, &ec2sdk.StartInstancesInput{InstanceIds: []string{instID}}))
 		if len(start.StartingInstances) != 1 || start.StartingInstances[0].CurrentState.Name != types.InstanceStateNamePending {
 			t.Errorf("StartInstances %+v", start.StartingInstances)
+		}
+	})
+
+	t.Run("images", func(t *testing.T) {
+		img := must[*ec2sdk.CreateImageOutput](t, "CreateImage")(c.CreateImage(ctx, &ec2sdk.CreateImageInput{
+			InstanceId: aws.String(instID), Name: aws.String("web golden"), TagSpecifications: tagSpec(types.ResourceTypeImage, "team", "web"),
+		}))
+		imgID := checkID(t, "ami", img.ImageId)
+		reg := must[*ec2sdk.RegisterImageOutput](t, "RegisterImage")(c.RegisterImage(ctx, &ec2sdk.RegisterImageInput{
+			Name: aws.String("registered"), Architecture: types.ArchitectureValuesArm64, RootDeviceName: aws.String("/dev/xvda"),
+			BlockDeviceMappings: []types.BlockDeviceMapping{{DeviceName: aws.String("/dev/xvda"), Ebs: &types.EbsBlockDevice{SnapshotId: aws.String("snap-0123456789abcdef0")}}},
+		}))
+		own := must[*ec2sdk.DescribeImagesOutput](t, "DescribeImages")(c.DescribeImages(ctx, &ec2sdk.DescribeImagesInput{Owners: []string{"self"}}))
+		if len(own.Images) != 2 {
+			t.Errorf("own images %+v", own.Images)
+		}
+		attr := must[*ec2sdk.DescribeImageAttributeOutput](t, "DescribeImageAttribute")(c.DescribeImageAttribute(ctx, &ec2sdk.DescribeImageAttributeInput{
+			ImageId: aws.String(imgID), Attribute: types.ImageAttributeNameBlockDeviceMapping,
+		}))
+		if len(attr.BlockDeviceMappings) != 1 || aws.ToString(attr.BlockDeviceMappings[0].DeviceName) != "/dev/xvda" {
+			t.Errorf("block device mappings %+v", attr.BlockDeviceMappings)
+		}
+		for _, id := range []*string{img.ImageId, reg.ImageId} {
+			must[*ec2sdk.DeregisterImageOutput](t, "DeregisterImage")(c.DeregisterImage(ctx, &ec2sdk.DeregisterImageInput{ImageId: id}))
 		}
 	})
 

@@ -496,7 +496,7 @@ func TestDescribeInstancesFilters(t *testing.T) {
 	a, b := res.Instances[0], res.Instances[1]
 	c := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) {
 		in.InstanceType = kit.Ptr("t3.small")
-		in.ImageId = kit.Ptr("ami-other")
+		in.ImageId = kit.Ptr("ami-abcdef01")
 	})
 	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*c.InstanceId}}); err != nil {
 		t.Fatal(err)

@@ -317,7 +317,7 @@ func TestDetachRefusedWhilePublicAddressesMapped(t *testing.T) {
 	}
 	igwID := igw.InternetGateway.InternetGatewayId
 	wantCode(t, s.AttachInternetGateway(ctx, testCaller, &ec2.AttachInternetGatewayRequest{InternetGatewayId: igwID, VpcId: vpc.VpcId}), "")
-	run, err := s.RunInstances(ctx, testCaller, &ec2.RunInstancesRequest{ImageId: kit.Ptr("ami-1"), MinCount: kit.Ptr(int32(1)), MaxCount: kit.Ptr(int32(1)),
+	run, err := s.RunInstances(ctx, testCaller, &ec2.RunInstancesRequest{ImageId: kit.Ptr("ami-12345678"), MinCount: kit.Ptr(int32(1)), MaxCount: kit.Ptr(int32(1)),
 		NetworkInterfaces: []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: sub.Subnet.SubnetId, AssociatePublicIpAddress: kit.Ptr(true)}}})
 	if err != nil {
 		t.Fatal(err)

@@ -127,7 +127,7 @@ func TestPublicAddressesUniqueAcrossAccounts(t *testing.T) {
 		if err := s.EnsureDefaultVpc(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		res, err := s.RunInstances(ctx, c, &ec2.RunInstancesRequest{ImageId: kit.Ptr("ami-1"), MinCount: kit.Ptr(int32(1)), MaxCount: kit.Ptr(int32(1))})
+		res, err := s.RunInstances(ctx, c, &ec2.RunInstancesRequest{ImageId: kit.Ptr("ami-12345678"), MinCount: kit.Ptr(int32(1)), MaxCount: kit.Ptr(int32(1))})
 		if i == 2 {
 			// The /30 has two addresses besides its network and broadcast addresses.
 			wantCode(t, err, "InsufficientAddressCapacity")

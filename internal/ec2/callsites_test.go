@@ -12,6 +12,7 @@ import (
 
 	"vpcd/internal/aws/route53"
 	"vpcd/internal/aws/servicequotas"
+	"vpcd/internal/aws/ssm"
 	"vpcd/internal/aws/sts"
 	"vpcd/internal/ec2"
 )
@@ -32,6 +33,9 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 		modelled[code] = true
 	}
 	for code := range sts.API.Errors {
+		modelled[code] = true
+	}
+	for code := range ssm.API.Errors {
 		modelled[code] = true
 	}
 	fset := token.NewFileSet()
@@ -58,7 +62,7 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 						t.Errorf("%s: code %s written at a call site in %s: use a named constructor", where, code, name)
 					}
 					if !ec2.Documented(code) && !modelled[code] && !protocolCodes[code] {
-						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas or Route 53", where, code)
+						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53 or SSM", where, code)
 					}
 					return true
 				})

@@ -12,6 +12,10 @@ func ErrAttachmentLimitExceeded(format string, args ...any) *Error {
 	return Errorf("AttachmentLimitExceeded", format, args...)
 }
 
+func ErrAuthFailure(format string, args ...any) *Error {
+	return Errorf("AuthFailure", format, args...)
+}
+
 func ErrCannotDelete(format string, args ...any) *Error {
 	return Errorf("CannotDelete", format, args...)
 }
@@ -54,6 +58,14 @@ func ErrInsufficientAddressCapacity(format string, args ...any) *Error {
 
 func ErrInsufficientFreeAddressesInSubnet(format string, args ...any) *Error {
 	return Errorf("InsufficientFreeAddressesInSubnet", format, args...)
+}
+
+func ErrInvalidAMINameDuplicate(format string, args ...any) *Error {
+	return Errorf("InvalidAMIName.Duplicate", format, args...)
+}
+
+func ErrInvalidAMINameMalformed(format string, args ...any) *Error {
+	return Errorf("InvalidAMIName.Malformed", format, args...)
 }
 
 func ErrInvalidActionMessage(format string, args ...any) *Error {
@@ -186,6 +198,10 @@ func ErrInvalidSubnetConflict(format string, args ...any) *Error {
 
 func ErrInvalidSubnetRange(format string, args ...any) *Error {
 	return Errorf("InvalidSubnet.Range", format, args...)
+}
+
+func ErrInvalidUserIDMalformed(format string, args ...any) *Error {
+	return Errorf("InvalidUserID.Malformed", format, args...)
 }
 
 func ErrInvalidVpcCidrBlockAssociationIDNotFound(format string, args ...any) *Error {

@@ -26,6 +26,7 @@ provider "aws" {
   skip_region_validation      = true
   endpoints {
     ec2 = var.endpoint
+    ssm = var.endpoint
     sts = var.endpoint
   }
 }
@@ -102,8 +103,27 @@ resource "aws_vpc_security_group_egress_rule" "db_all" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
+# The images, found as on AWS: the web server's by name and owner, the database's through
+# the public parameter that names the latest Amazon Linux 2023.
+data "aws_ami" "al2023" {
+  most_recent = true
+  owners      = ["amazon"]
+  filter {
+    name   = "name"
+    values = ["al2023-ami-2023.*-x86_64"]
+  }
+  filter {
+    name   = "architecture"
+    values = ["x86_64"]
+  }
+}
+
+data "aws_ssm_parameter" "al2023" {
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
 resource "aws_instance" "web" {
-  ami                    = "ami-12345678"
+  ami                    = data.aws_ami.al2023.id
   instance_type          = "t3.micro"
   subnet_id              = aws_subnet.public.id
   vpc_security_group_ids = [aws_security_group.web.id]
@@ -111,7 +131,7 @@ resource "aws_instance" "web" {
 }
 
 resource "aws_instance" "db" {
-  ami                    = "ami-12345678"
+  ami                    = data.aws_ssm_parameter.al2023.value
   instance_type          = "t3.micro"
   subnet_id              = aws_subnet.private.id
   vpc_security_group_ids = [aws_security_group.db.id]

@@ -27,6 +27,7 @@ var services = []struct{ pkg, model string }{
 	{"sts", "sts"},
 	{"servicequotas", "service-quotas"},
 	{"route53", "route53"},
+	{"ssm", "ssm"},
 }
 
 func main() {

@@ -447,6 +447,11 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 	if err != nil {
 		return nil, err
 	}
+	image, err := s.LaunchImage(ctx, c, *in.ImageId, r.typ.Architecture)
+	if err != nil {
+		return nil, err
+	}
+	in.ImageId = &image
 	token := kit.Deref(in.ClientToken)
 	if len(token) > 64 {
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter clientToken is invalid. The length must be at most 64 characters.", token)

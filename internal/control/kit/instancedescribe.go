@@ -98,6 +98,14 @@ func (rd *Renderer) Instance(inst *InstanceRecord) ec2.Instance {
 	if inst.StateReason != "" {
 		out.StateReason = &ec2.StateReason{Code: Ptr(inst.StateReason), Message: Ptr(inst.StateReason + ": " + stateReasonMessages[inst.StateReason])}
 	}
+	if img := publicImage(rd.C.Region, inst.ImageID); img != nil {
+		// What the catalog image makes of the instance: its root device and platform.
+		details, usage := img.PlatformDetails()
+		out.RootDeviceName, out.PlatformDetails, out.UsageOperation = Ptr(img.RootDeviceName), Ptr(details), Ptr(usage)
+		if img.Platform != "" {
+			out.Platform = Ptr(img.Platform)
+		}
+	}
 	if inst.SubnetID != "" {
 		out.SubnetId, out.VpcId = Ptr(inst.SubnetID), Ptr(inst.VpcID)
 	}
