@@ -10,7 +10,7 @@ import (
 // BPAOptionsRecord is an account's VPC Block Public Access mode in a region, kept at
 // BPAOptionsKey. No record means AWS's default: off, never changed.
 type BPAOptionsRecord struct {
-	Meta               // ID "options", so that the cache keeps it as any record
+	Meta              // ID "options", so that the cache keeps it as any record
 	Mode    string    `json:"mode"`
 	Updated time.Time `json:"updated"`
 }
