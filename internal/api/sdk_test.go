@@ -1117,6 +1117,55 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 	})
 
+	t.Run("key pairs", func(t *testing.T) {
+		kp := must[*ec2sdk.CreateKeyPairOutput](t, "CreateKeyPair")(c.CreateKeyPair(ctx, &ec2sdk.CreateKeyPairInput{
+			KeyName: aws.String("deploy"), KeyType: types.KeyTypeEd25519, TagSpecifications: tagSpec(types.ResourceTypeKeyPair, "team", "web"),
+		}))
+		keyID := checkID(t, "key", kp.KeyPairId)
+		if !strings.HasPrefix(aws.ToString(kp.KeyMaterial), "-----BEGIN OPENSSH PRIVATE KEY-----") || !strings.HasSuffix(aws.ToString(kp.KeyFingerprint), "=") ||
+			tagMap(kp.Tags)["team"] != "web" {
+			t.Errorf("CreateKeyPair ed25519 %+v", kp)
+		}
+		_, err := c.CreateKeyPair(ctx, &ec2sdk.CreateKeyPairInput{KeyName: aws.String("deploy")})
+		wantCode(t, "CreateKeyPair of a taken name", err, "InvalidKeyPair.Duplicate")
+		imp := must[*ec2sdk.ImportKeyPairOutput](t, "ImportKeyPair")(c.ImportKeyPair(ctx, &ec2sdk.ImportKeyPairInput{
+			KeyName:           aws.String("laptop"),
+			PublicKeyMaterial: []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEQDfjFU0/v0NgAYZNphaqXa/pLeuuu+j4pb9mXK155h bob"),
+		}))
+		if aws.ToString(imp.KeyFingerprint) != "NYS8si+OMb2C/89VOIr3vozn0ucJa5hIOIO9w2a/Nic=" {
+			t.Errorf("ImportKeyPair fingerprint %q, want ssh-keygen -l's SHA256 padded", aws.ToString(imp.KeyFingerprint))
+		}
+		_, err = c.ImportKeyPair(ctx, &ec2sdk.ImportKeyPairInput{KeyName: aws.String("bad"), PublicKeyMaterial: []byte("ssh-rsa nope")})
+		wantCode(t, "ImportKeyPair of a bad key", err, "InvalidKeyPair.Format")
+		d := must[*ec2sdk.DescribeKeyPairsOutput](t, "DescribeKeyPairs")(c.DescribeKeyPairs(ctx, &ec2sdk.DescribeKeyPairsInput{
+			Filters: []types.Filter{filter("tag:team", "web")}, IncludePublicKey: aws.Bool(true),
+		}))
+		if len(d.KeyPairs) != 1 || aws.ToString(d.KeyPairs[0].KeyPairId) != keyID || d.KeyPairs[0].KeyType != types.KeyTypeEd25519 ||
+			!strings.HasPrefix(aws.ToString(d.KeyPairs[0].PublicKey), "ssh-ed25519 ") || d.KeyPairs[0].CreateTime == nil {
+			t.Errorf("DescribeKeyPairs tag:team=web %+v", d.KeyPairs)
+		}
+		_, err = c.DescribeKeyPairs(ctx, &ec2sdk.DescribeKeyPairsInput{KeyNames: []string{"missing"}})
+		wantCode(t, "DescribeKeyPairs of a missing name", err, "InvalidKeyPair.NotFound")
+		_, err = c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+			SubnetId: aws.String(subnetID), KeyName: aws.String("missing")})
+		wantCode(t, "RunInstances with a missing key pair", err, "InvalidKeyPair.NotFound")
+		run := must[*ec2sdk.RunInstancesOutput](t, "RunInstances")(c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"),
+			MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(subnetID), KeyName: aws.String("laptop")}))
+		keyed := aws.ToString(run.Instances[0].InstanceId)
+		di := must[*ec2sdk.DescribeInstancesOutput](t, "DescribeInstances")(c.DescribeInstances(ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{keyed}}))
+		if got := aws.ToString(di.Reservations[0].Instances[0].KeyName); got != "laptop" {
+			t.Errorf("DescribeInstances KeyName %q, want laptop", got)
+		}
+		must[*ec2sdk.TerminateInstancesOutput](t, "TerminateInstances")(c.TerminateInstances(ctx, &ec2sdk.TerminateInstancesInput{InstanceIds: []string{keyed}}))
+		del := must[*ec2sdk.DeleteKeyPairOutput](t, "DeleteKeyPair")(c.DeleteKeyPair(ctx, &ec2sdk.DeleteKeyPairInput{KeyPairId: aws.String(keyID)}))
+		if !aws.ToBool(del.Return) || aws.ToString(del.KeyPairId) != keyID {
+			t.Errorf("DeleteKeyPair %+v", del)
+		}
+		must[*ec2sdk.DeleteKeyPairOutput](t, "DeleteKeyPair")(c.DeleteKeyPair(ctx, &ec2sdk.DeleteKeyPairInput{KeyName: aws.String("laptop")}))
+		// As on AWS, deleting a key pair that is not there answers true.
+		must[*ec2sdk.DeleteKeyPairOutput](t, "DeleteKeyPair")(c.DeleteKeyPair(ctx, &ec2sdk.DeleteKeyPairInput{KeyName: aws.String("laptop")}))
+	})
+
 	t.Run("nat gateways", func(t *testing.T) {
 		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
 		in := &ec2sdk.CreateNatGatewayInput{SubnetId: aws.String(subnetID), AllocationId: eip.AllocationId, ClientToken: aws.String("nat-token-1"),

@@ -40,6 +40,8 @@ type runRequest struct {
 	httpTokens   string
 	hopLimit     int32
 	instanceOnly bool // no NetworkInterfaces: the top-level parameters describe the primary interface
+	// publicKey is the key pair's that KeyName names, read in the launch's transaction.
+	publicKey string
 }
 
 func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, error) {
@@ -457,6 +459,9 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 		if err != nil {
 			return err
 		}
+		if r.publicKey, err = launchKey(t, c, kit.Deref(in.KeyName)); err != nil {
+			return err
+		}
 		room, limit, err := s.checkInstanceRoom(t, c, int(r.typ.VCpus))
 		if err != nil {
 			return err
@@ -543,6 +548,7 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 		LaunchTime:              now,
 		UserData:                r.userData,
 		KeyName:                 kit.Deref(r.in.KeyName),
+		PublicKey:               r.publicKey,
 		AmiLaunchIndex:          index,
 		ReservationID:           reservationID,
 		ClientToken:             kit.Deref(r.in.ClientToken),
