@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,6 +203,7 @@ func TestDescribeAndDeleteKeyPairs(t *testing.T) {
 		for _, k := range out.KeyPairs {
 			n = append(n, *k.KeyName)
 		}
+		slices.Sort(n)
 		return strings.Join(n, ",")
 	}
 	filter := func(name, value string) []ec2.Filter {

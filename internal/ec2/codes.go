@@ -248,6 +248,14 @@ func ErrMalformedQueryString(format string, args ...any) *Error {
 	return Errorf("MalformedQueryString", format, args...)
 }
 
+func ErrMaxTemplateLimitExceeded(format string, args ...any) *Error {
+	return Errorf("MaxTemplateLimitExceeded", format, args...)
+}
+
+func ErrMaxTemplateVersionLimitExceeded(format string, args ...any) *Error {
+	return Errorf("MaxTemplateVersionLimitExceeded", format, args...)
+}
+
 func ErrMissingAction(format string, args ...any) *Error {
 	return Errorf("MissingAction", format, args...)
 }

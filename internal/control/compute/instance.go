@@ -46,9 +46,6 @@ type runRequest struct {
 
 func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, error) {
 	r := &runRequest{in: in, shutdown: "stop", httpTokens: "optional", hopLimit: 1}
-	if in.LaunchTemplate != nil {
-		return nil, ec2.ErrInvalidParameterValue("Launch templates are not supported")
-	}
 	if kit.Deref(in.ImageId) == "" {
 		return nil, ec2.ErrMissingParameter("ImageId")
 	}
@@ -431,10 +428,15 @@ func errVcpuLimit(limit int) error {
 // RunInstances launches instances: each gets its interfaces and addresses and is stored
 // running at once; the answer shows them pending, as AWS does.
 func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunInstancesRequest) (*ec2.Reservation, error) {
+	in, templateTags, err := s.launchTemplateRequest(ctx, c, in)
+	if err != nil {
+		return nil, err
+	}
 	r, err := parseRunInstances(c, in)
 	if err != nil {
 		return nil, err
 	}
+	r.tags = withTags(r.tags, templateTags)
 	token := kit.Deref(in.ClientToken)
 	if len(token) > 64 {
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter clientToken is invalid. The length must be at most 64 characters.", token)

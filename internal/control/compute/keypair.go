@@ -173,21 +173,9 @@ func (s *Compute) ImportKeyPair(ctx context.Context, c kit.Caller, in *ec2.Impor
 // DescribeKeyPairs lists key pairs by name, ID and filters; a name or ID that names
 // nothing is InvalidKeyPair.NotFound.
 func (s *Compute) DescribeKeyPairs(ctx context.Context, c kit.Caller, in *ec2.DescribeKeyPairsRequest) (*ec2.DescribeKeyPairsResult, error) {
-	filters := in.Filters
-	if len(in.KeyNames) > 0 {
-		err := s.View(ctx, func(t *kit.Txn) error {
-			for _, name := range in.KeyNames {
-				var id string
-				if found, err := t.Get(keyNameKey(c, name), &id); err != nil || !found {
-					return cmp.Or(err, errKeyPairNotFound(name))
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		filters = append(slices.Clip(filters), ec2.Filter{Name: kit.Ptr("key-name"), Values: escapeWildcards(in.KeyNames)})
+	filters, err := s.withNames(ctx, in.Filters, "key-name", in.KeyNames, func(name string) string { return keyNameKey(c, name) }, errKeyPairNotFound)
+	if err != nil {
+		return nil, err
 	}
 	keys, _, err := kit.Describe(ctx, s.Kit, c, kit.DescribeQuery{Kind: "key", IDs: in.KeyPairIds, Filters: filters}, keyPairFilters)
 	if err != nil {
@@ -203,6 +191,27 @@ func (s *Compute) DescribeKeyPairs(ctx context.Context, c kit.Caller, in *ec2.De
 		out.KeyPairs = append(out.KeyPairs, info)
 	}
 	return out, nil
+}
+
+// withNames checks that each name is some resource's (its key under key holds the
+// resource's ID) and adds the filter that picks the resources of the names.
+func (s *Compute) withNames(ctx context.Context, filters []ec2.Filter, filter string, names []string, key func(string) string, notFound func(string) error) ([]ec2.Filter, error) {
+	if len(names) == 0 {
+		return filters, nil
+	}
+	err := s.View(ctx, func(t *kit.Txn) error {
+		for _, name := range names {
+			var id string
+			if found, err := t.Get(key(name), &id); err != nil || !found {
+				return cmp.Or(err, notFound(name))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(slices.Clip(filters), ec2.Filter{Name: kit.Ptr(filter), Values: escapeWildcards(names)}), nil
 }
 
 // escapeWildcards makes names match themselves in a filter, where '*', '?' and '\' are
