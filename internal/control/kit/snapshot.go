@@ -212,7 +212,7 @@ func decodeRecord(region, kind string, raw []byte) (any, error) {
 			return nil, err
 		}
 		userData, _ := base64.StdEncoding.DecodeString(in.UserData)
-		return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData}, nil
+		return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey}, nil
 	case "sg":
 		var g SecurityGroupRecord
 		if err := json.Unmarshal(raw, &g); err != nil {
