@@ -248,7 +248,7 @@ func TestRunInstancesFromLaunchTemplate(t *testing.T) {
 		}},
 		TagSpecifications: []ec2.LaunchTemplateTagSpecificationRequest{{ResourceType: kit.Ptr("instance"), Tags: []ec2.Tag{
 			{Key: kit.Ptr("Name"), Value: kit.Ptr("template")}, {Key: kit.Ptr("tier"), Value: kit.Ptr("web")},
-		}}},
+		}}, {ResourceType: kit.Ptr("spot-instances-request"), Tags: []ec2.Tag{{Key: kit.Ptr("spot"), Value: kit.Ptr("1")}}}},
 	})
 	id := *lt.LaunchTemplateId
 	runFrom := func(spec *ec2.LaunchTemplateSpecification, mod func(*ec2.RunInstancesRequest)) (*ec2.Reservation, error) {

@@ -646,6 +646,12 @@ func (s *Compute) launchTemplateRequest(ctx context.Context, c kit.Caller, in *e
 	if len(out.NetworkInterfaces) > 0 {
 		base.SecurityGroupIds, base.SecurityGroups = nil, nil
 	}
+	// The template's tags of resources vpcd does not make (Spot requests, Elastic GPUs)
+	// have nothing to go to.
+	base.TagSpecifications = slices.DeleteFunc(base.TagSpecifications, func(spec ec2.TagSpecification) bool {
+		rt := kit.Deref(spec.ResourceType)
+		return rt != "instance" && rt != "network-interface" && rt != "volume"
+	})
 	out.TagSpecifications = append(slices.Clip(base.TagSpecifications), in.TagSpecifications...)
 	overlay(&out, base)
 	out.LaunchTemplate = nil
