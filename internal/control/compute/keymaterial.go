@@ -78,7 +78,7 @@ func newKeyMaterial(keyType, format, comment string) (*keyMaterial, error) {
 	}
 	m := &keyMaterial{publicKey: authorizedKey(pub), fingerprint: fingerprint}
 	if format == "ppk" {
-		m.private = puttyKey(signer.(*rsa.PrivateKey), pub, comment)
+		m.private = puttyKey(signer, pub, comment)
 	} else {
 		m.private = strings.TrimSuffix(string(pem.EncodeToMemory(pemBlock)), "\n")
 	}
@@ -216,12 +216,19 @@ func colonHex(b []byte) string {
 	return strings.Join(parts, ":")
 }
 
-// puttyKey is an RSA private key as PuTTY's key file (PPK version 2, unencrypted), which
+// puttyKey is a private key as PuTTY's key file (PPK version 2, unencrypted), which
 // PuTTY and WinSCP read: the public and private blobs in base64 lines of 64 characters,
-// and an HMAC-SHA-1 over both under the key SHA-1("putty-private-key-file-mac-key").
-func puttyKey(k *rsa.PrivateKey, pub ssh.PublicKey, comment string) string {
-	k.Precompute()
-	priv := ssh.Marshal(struct{ D, P, Q, Iqmp *big.Int }{k.D, k.Primes[0], k.Primes[1], k.Precomputed.Qinv})
+// and an HMAC-SHA-1 over both under the key SHA-1("putty-private-key-file-mac-key"). The
+// private blob of an RSA key is d, p, q and q⁻¹ mod p; of an ED25519 key, its seed.
+func puttyKey(k any, pub ssh.PublicKey, comment string) string {
+	var priv []byte
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		k.Precompute()
+		priv = ssh.Marshal(struct{ D, P, Q, Iqmp *big.Int }{k.D, k.Primes[0], k.Primes[1], k.Precomputed.Qinv})
+	case ed25519.PrivateKey:
+		priv = ssh.Marshal(struct{ Seed []byte }{k.Seed()})
+	}
 	algo, pubBlob := pub.Type(), pub.Marshal()
 	macKey := sha1.Sum([]byte("putty-private-key-file-mac-key"))
 	mac := hmac.New(sha1.New, macKey[:])

@@ -124,10 +124,6 @@ func (s *Compute) CreateKeyPair(ctx context.Context, c kit.Caller, in *ec2.Creat
 	if err != nil {
 		return nil, err
 	}
-	if format == "ppk" && keyType == "ed25519" {
-		// AWS makes these; vpcd writes PPK files of RSA keys only.
-		return nil, ec2.ErrUnsupportedOperation("ED25519 key pairs in the ppk format are not supported by vpcd; use pem.")
-	}
 	tags, err := kit.TagsOnCreate(in.TagSpecifications, "key-pair")
 	if err != nil {
 		return nil, err
