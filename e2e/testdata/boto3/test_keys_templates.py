@@ -12,7 +12,9 @@ import vpcd
 ED25519_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEQDfjFU0/v0NgAYZNphaqXa/pLeuuu+j4pb9mXK155h bob"
 
 
-class KeyPairs(unittest.TestCase):
+class Account(unittest.TestCase):
+    """A test in an account of its own, and the error code of a call."""
+
     def setUp(self):
         self.ec2 = vpcd.client(vpcd.new_account())
 
@@ -20,6 +22,9 @@ class KeyPairs(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             fn(**kwargs)
         return e.exception.response["Error"]["Code"]
+
+
+class KeyPairs(Account):
 
     def test_create_rsa(self):
         kp = self.ec2.create_key_pair(KeyName="rsa")
@@ -62,14 +67,7 @@ class KeyPairs(unittest.TestCase):
         self.assertEqual(self.ec2.describe_key_pairs()["KeyPairs"], [])
 
 
-class LaunchTemplates(unittest.TestCase):
-    def setUp(self):
-        self.ec2 = vpcd.client(vpcd.new_account())
-
-    def code(self, fn, **kwargs):
-        with self.assertRaises(ClientError) as e:
-            fn(**kwargs)
-        return e.exception.response["Error"]["Code"]
+class LaunchTemplates(Account):
 
     def test_versions(self):
         user_data = base64.b64encode(b"#!/bin/sh\necho hi\n").decode()
