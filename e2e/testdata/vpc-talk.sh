@@ -41,6 +41,28 @@ assoc=$(ec2 associate-route-table --route-table-id "$rtb" --subnet-id "$sub_a" -
 [ "$(ec2 describe-route-tables --filters Name=association.subnet-id,Values="$sub_a" --query 'RouteTables[0].RouteTableId' --output text)" = "$rtb" ] || fail "association filter"
 [ "$(ec2 describe-route-tables --route-table-ids "$rtb" --query "RouteTables[0].Routes[?DestinationCidrBlock=='0.0.0.0/0'].State" --output text)" = active ] || fail "route active"
 
+# a key pair and a launch template, and an instance from it
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ec2 create-key-pair --key-name talk-rsa --query KeyMaterial --output text >"$tmp/talk.pem"
+# "Verify the fingerprint of your key pair": SHA-1 of the PKCS#8 DER private key.
+fp=$(openssl pkcs8 -in "$tmp/talk.pem" -inform PEM -outform DER -topk8 -nocrypt | openssl sha1 -c | awk '{print $NF}')
+[ "$(ec2 describe-key-pairs --key-names talk-rsa --query 'KeyPairs[0].KeyFingerprint' --output text)" = "$fp" ] || fail "fingerprint of a created key"
+echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEQDfjFU0/v0NgAYZNphaqXa/pLeuuu+j4pb9mXK155h bob' >"$tmp/talk.pub"
+[ "$(ec2 import-key-pair --key-name talk --public-key-material "fileb://$tmp/talk.pub" --query KeyFingerprint --output text)" = "NYS8si+OMb2C/89VOIr3vozn0ucJa5hIOIO9w2a/Nic=" ] || fail "fingerprint of an imported key"
+expect_error InvalidKeyPair.Duplicate ec2 import-key-pair --key-name talk --public-key-material "fileb://$tmp/talk.pub"
+lt=$(ec2 create-launch-template --launch-template-name talk --launch-template-data '{"ImageId":"ami-12345678","InstanceType":"t3.micro","KeyName":"talk"}' --query LaunchTemplate.LaunchTemplateId --output text)
+[[ $lt =~ ^lt-[0-9a-f]{17}$ ]] || fail "launch template id $lt"
+ec2 create-launch-template-version --launch-template-id "$lt" --source-version 1 --launch-template-data '{"InstanceType":"t3.small"}' >/dev/null
+[ "$(ec2 describe-launch-template-versions --launch-template-id "$lt" --versions '$Latest' --query 'LaunchTemplateVersions[0].LaunchTemplateData.[ImageId,InstanceType]' --output text)" = "ami-12345678	t3.small" ] || fail "version 2 from version 1"
+inst=$(ec2 run-instances --launch-template "LaunchTemplateId=$lt,Version=\$Latest" --subnet-id "$sub_a" --query 'Instances[0].InstanceId' --output text)
+[ "$(ec2 describe-instances --instance-ids "$inst" --query 'Reservations[0].Instances[0].[KeyName,InstanceType]' --output text)" = "talk	t3.small" ] || fail "instance from the template"
+expect_error InvalidKeyPair.NotFound ec2 run-instances --image-id ami-12345678 --subnet-id "$sub_a" --key-name nope
+ec2 terminate-instances --instance-ids "$inst" >/dev/null
+ec2 delete-launch-template --launch-template-id "$lt" >/dev/null
+expect_error InvalidLaunchTemplateId.NotFound ec2 describe-launch-templates --launch-template-ids "$lt"
+ec2 delete-key-pair --key-name talk >/dev/null
+ec2 delete-key-pair --key-name talk-rsa >/dev/null
+
 # and back
 ec2 disassociate-route-table --association-id "$assoc"
 ec2 delete-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0

@@ -1148,6 +1148,122 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 	})
 
+	t.Run("key pairs", func(t *testing.T) {
+		kp := must[*ec2sdk.CreateKeyPairOutput](t, "CreateKeyPair")(c.CreateKeyPair(ctx, &ec2sdk.CreateKeyPairInput{
+			KeyName: aws.String("deploy"), KeyType: types.KeyTypeEd25519, TagSpecifications: tagSpec(types.ResourceTypeKeyPair, "team", "web"),
+		}))
+		keyID := checkID(t, "key", kp.KeyPairId)
+		if !strings.HasPrefix(aws.ToString(kp.KeyMaterial), "-----BEGIN OPENSSH PRIVATE KEY-----") || !strings.HasSuffix(aws.ToString(kp.KeyFingerprint), "=") ||
+			tagMap(kp.Tags)["team"] != "web" {
+			t.Errorf("CreateKeyPair ed25519 %+v", kp)
+		}
+		_, err := c.CreateKeyPair(ctx, &ec2sdk.CreateKeyPairInput{KeyName: aws.String("deploy")})
+		wantCode(t, "CreateKeyPair of a taken name", err, "InvalidKeyPair.Duplicate")
+		imp := must[*ec2sdk.ImportKeyPairOutput](t, "ImportKeyPair")(c.ImportKeyPair(ctx, &ec2sdk.ImportKeyPairInput{
+			KeyName:           aws.String("laptop"),
+			PublicKeyMaterial: []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEQDfjFU0/v0NgAYZNphaqXa/pLeuuu+j4pb9mXK155h bob"),
+		}))
+		if aws.ToString(imp.KeyFingerprint) != "NYS8si+OMb2C/89VOIr3vozn0ucJa5hIOIO9w2a/Nic=" {
+			t.Errorf("ImportKeyPair fingerprint %q, want ssh-keygen -l's SHA256 padded", aws.ToString(imp.KeyFingerprint))
+		}
+		_, err = c.ImportKeyPair(ctx, &ec2sdk.ImportKeyPairInput{KeyName: aws.String("bad"), PublicKeyMaterial: []byte("ssh-rsa nope")})
+		wantCode(t, "ImportKeyPair of a bad key", err, "InvalidKeyPair.Format")
+		d := must[*ec2sdk.DescribeKeyPairsOutput](t, "DescribeKeyPairs")(c.DescribeKeyPairs(ctx, &ec2sdk.DescribeKeyPairsInput{
+			Filters: []types.Filter{filter("tag:team", "web")}, IncludePublicKey: aws.Bool(true),
+		}))
+		if len(d.KeyPairs) != 1 || aws.ToString(d.KeyPairs[0].KeyPairId) != keyID || d.KeyPairs[0].KeyType != types.KeyTypeEd25519 ||
+			!strings.HasPrefix(aws.ToString(d.KeyPairs[0].PublicKey), "ssh-ed25519 ") || d.KeyPairs[0].CreateTime == nil {
+			t.Errorf("DescribeKeyPairs tag:team=web %+v", d.KeyPairs)
+		}
+		_, err = c.DescribeKeyPairs(ctx, &ec2sdk.DescribeKeyPairsInput{KeyNames: []string{"missing"}})
+		wantCode(t, "DescribeKeyPairs of a missing name", err, "InvalidKeyPair.NotFound")
+		_, err = c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+			SubnetId: aws.String(subnetID), KeyName: aws.String("missing")})
+		wantCode(t, "RunInstances with a missing key pair", err, "InvalidKeyPair.NotFound")
+		run := must[*ec2sdk.RunInstancesOutput](t, "RunInstances")(c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"),
+			MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(subnetID), KeyName: aws.String("laptop")}))
+		keyed := aws.ToString(run.Instances[0].InstanceId)
+		di := must[*ec2sdk.DescribeInstancesOutput](t, "DescribeInstances")(c.DescribeInstances(ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{keyed}}))
+		if got := aws.ToString(di.Reservations[0].Instances[0].KeyName); got != "laptop" {
+			t.Errorf("DescribeInstances KeyName %q, want laptop", got)
+		}
+		must[*ec2sdk.TerminateInstancesOutput](t, "TerminateInstances")(c.TerminateInstances(ctx, &ec2sdk.TerminateInstancesInput{InstanceIds: []string{keyed}}))
+		del := must[*ec2sdk.DeleteKeyPairOutput](t, "DeleteKeyPair")(c.DeleteKeyPair(ctx, &ec2sdk.DeleteKeyPairInput{KeyPairId: aws.String(keyID)}))
+		if !aws.ToBool(del.Return) || aws.ToString(del.KeyPairId) != keyID {
+			t.Errorf("DeleteKeyPair %+v", del)
+		}
+		must[*ec2sdk.DeleteKeyPairOutput](t, "DeleteKeyPair")(c.DeleteKeyPair(ctx, &ec2sdk.DeleteKeyPairInput{KeyName: aws.String("laptop")}))
+		// As on AWS, deleting a key pair that is not there answers true.
+		must[*ec2sdk.DeleteKeyPairOutput](t, "DeleteKeyPair")(c.DeleteKeyPair(ctx, &ec2sdk.DeleteKeyPairInput{KeyName: aws.String("laptop")}))
+	})
+
+	t.Run("launch templates", func(t *testing.T) {
+		lt := must[*ec2sdk.CreateLaunchTemplateOutput](t, "CreateLaunchTemplate")(c.CreateLaunchTemplate(ctx, &ec2sdk.CreateLaunchTemplateInput{
+			LaunchTemplateName: aws.String("web"), VersionDescription: aws.String("first"),
+			LaunchTemplateData: &types.RequestLaunchTemplateData{
+				ImageId: aws.String("ami-12345678"), InstanceType: types.InstanceTypeT3Micro, SecurityGroupIds: []string{sgID},
+				TagSpecifications: []types.LaunchTemplateTagSpecificationRequest{{ResourceType: types.ResourceTypeInstance, Tags: []types.Tag{{Key: aws.String("Name"), Value: aws.String("from-lt")}}}},
+			},
+			TagSpecifications: tagSpec(types.ResourceTypeLaunchTemplate, "team", "web"),
+		})).LaunchTemplate
+		ltID := checkID(t, "lt", lt.LaunchTemplateId)
+		if aws.ToInt64(lt.DefaultVersionNumber) != 1 || aws.ToInt64(lt.LatestVersionNumber) != 1 || tagMap(lt.Tags)["team"] != "web" {
+			t.Errorf("CreateLaunchTemplate %+v", lt)
+		}
+		_, err := c.CreateLaunchTemplate(ctx, &ec2sdk.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("web"), LaunchTemplateData: &types.RequestLaunchTemplateData{ImageId: aws.String("ami-12345678")}})
+		wantCode(t, "CreateLaunchTemplate of a taken name", err, "InvalidLaunchTemplateName.AlreadyExistsException")
+		v2 := must[*ec2sdk.CreateLaunchTemplateVersionOutput](t, "CreateLaunchTemplateVersion")(c.CreateLaunchTemplateVersion(ctx, &ec2sdk.CreateLaunchTemplateVersionInput{
+			LaunchTemplateId: aws.String(ltID), SourceVersion: aws.String("1"), LaunchTemplateData: &types.RequestLaunchTemplateData{InstanceType: types.InstanceTypeT3Small},
+		})).LaunchTemplateVersion
+		if aws.ToInt64(v2.VersionNumber) != 2 || v2.LaunchTemplateData.InstanceType != types.InstanceTypeT3Small || aws.ToString(v2.LaunchTemplateData.ImageId) != "ami-12345678" {
+			t.Errorf("CreateLaunchTemplateVersion %+v", v2)
+		}
+		mod := must[*ec2sdk.ModifyLaunchTemplateOutput](t, "ModifyLaunchTemplate")(c.ModifyLaunchTemplate(ctx, &ec2sdk.ModifyLaunchTemplateInput{
+			LaunchTemplateName: aws.String("web"), DefaultVersion: aws.String("2"),
+		}))
+		if aws.ToInt64(mod.LaunchTemplate.DefaultVersionNumber) != 2 {
+			t.Errorf("ModifyLaunchTemplate %+v", mod.LaunchTemplate)
+		}
+		dl := must[*ec2sdk.DescribeLaunchTemplatesOutput](t, "DescribeLaunchTemplates")(c.DescribeLaunchTemplates(ctx, &ec2sdk.DescribeLaunchTemplatesInput{
+			Filters: []types.Filter{filter("tag:team", "web")},
+		}))
+		if len(dl.LaunchTemplates) != 1 || aws.ToString(dl.LaunchTemplates[0].LaunchTemplateId) != ltID {
+			t.Errorf("DescribeLaunchTemplates %+v", dl.LaunchTemplates)
+		}
+		dv := must[*ec2sdk.DescribeLaunchTemplateVersionsOutput](t, "DescribeLaunchTemplateVersions")(c.DescribeLaunchTemplateVersions(ctx, &ec2sdk.DescribeLaunchTemplateVersionsInput{
+			LaunchTemplateId: aws.String(ltID), Versions: []string{"$Default"},
+		}))
+		if len(dv.LaunchTemplateVersions) != 1 || !aws.ToBool(dv.LaunchTemplateVersions[0].DefaultVersion) || aws.ToInt64(dv.LaunchTemplateVersions[0].VersionNumber) != 2 {
+			t.Errorf("DescribeLaunchTemplateVersions $Default %+v", dv.LaunchTemplateVersions)
+		}
+		_, err = c.DescribeLaunchTemplateVersions(ctx, &ec2sdk.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: aws.String(ltID), Versions: []string{"9"}})
+		wantCode(t, "DescribeLaunchTemplateVersions of a missing version", err, "InvalidLaunchTemplateId.VersionNotFound")
+
+		run := must[*ec2sdk.RunInstancesOutput](t, "RunInstances")(c.RunInstances(ctx, &ec2sdk.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+			SubnetId: aws.String(subnetID), LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateName: aws.String("web")}}))
+		got := run.Instances[0]
+		if got.InstanceType != types.InstanceTypeT3Small || aws.ToString(got.ImageId) != "ami-12345678" || tagMap(got.Tags)["Name"] != "from-lt" ||
+			tagMap(got.Tags)["aws:ec2launchtemplate:id"] != ltID || len(got.SecurityGroups) != 1 || aws.ToString(got.SecurityGroups[0].GroupId) != sgID {
+			t.Errorf("RunInstances from the template's default version %+v", got)
+		}
+		_, err = c.RunInstances(ctx, &ec2sdk.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+			LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-0123456789abcdef0")}})
+		wantCode(t, "RunInstances from a missing template", err, "InvalidLaunchTemplateId.NotFound")
+		must[*ec2sdk.TerminateInstancesOutput](t, "TerminateInstances")(c.TerminateInstances(ctx, &ec2sdk.TerminateInstancesInput{InstanceIds: []string{aws.ToString(got.InstanceId)}}))
+
+		dlv := must[*ec2sdk.DeleteLaunchTemplateVersionsOutput](t, "DeleteLaunchTemplateVersions")(c.DeleteLaunchTemplateVersions(ctx, &ec2sdk.DeleteLaunchTemplateVersionsInput{
+			LaunchTemplateId: aws.String(ltID), Versions: []string{"1", "2"},
+		}))
+		if len(dlv.SuccessfullyDeletedLaunchTemplateVersions) != 1 || len(dlv.UnsuccessfullyDeletedLaunchTemplateVersions) != 1 ||
+			aws.ToInt64(dlv.UnsuccessfullyDeletedLaunchTemplateVersions[0].VersionNumber) != 2 {
+			t.Errorf("DeleteLaunchTemplateVersions 1 and the default 2: %+v", dlv)
+		}
+		del := must[*ec2sdk.DeleteLaunchTemplateOutput](t, "DeleteLaunchTemplate")(c.DeleteLaunchTemplate(ctx, &ec2sdk.DeleteLaunchTemplateInput{LaunchTemplateId: aws.String(ltID)}))
+		if aws.ToString(del.LaunchTemplate.LaunchTemplateName) != "web" {
+			t.Errorf("DeleteLaunchTemplate %+v", del.LaunchTemplate)
+		}
+	})
+
 	t.Run("nat gateways", func(t *testing.T) {
 		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
 		in := &ec2sdk.CreateNatGatewayInput{SubnetId: aws.String(subnetID), AllocationId: eip.AllocationId, ClientToken: aws.String("nat-token-1"),

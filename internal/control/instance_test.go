@@ -57,6 +57,7 @@ func TestRunInstancesShape(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
 	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
+	createKeyPair(t, s, "k")
 	res, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) {
 		in.KeyName = kit.Ptr("k")
 		in.UserData = kit.Ptr(base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\necho hi\n")))

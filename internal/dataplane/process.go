@@ -93,6 +93,9 @@ func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Ser
 			specs = append(specs, p.spec(inst.ID))
 		}
 		p.recordConsole(ctx, inst)
+		if err := p.writeAuthorizedKeys(inst); err != nil {
+			p.log.Error("authorized keys", "instance", id, "err", err)
+		}
 	}
 	if err := sup.Ensure(specs); err != nil {
 		p.log.Error("user data", "err", err)
@@ -147,6 +150,22 @@ func (p *processes) prepare(sup *supervise.Supervisor, inst *model.Instance) (bo
 		return false, err
 	}
 	return true, nil
+}
+
+// writeAuthorizedKeys keeps the public key of the instance's key pair in its directory
+// as authorized_keys, for the metadata service to serve (public-keys/0/openssh-key).
+func (p *processes) writeAuthorizedKeys(inst *model.Instance) error {
+	if inst.PublicKey == "" {
+		return nil
+	}
+	path, want := filepath.Join(p.instanceDir(inst.ID), "authorized_keys"), []byte(inst.PublicKey+"\n")
+	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, want) {
+		return nil
+	}
+	if err := os.MkdirAll(p.instanceDir(inst.ID), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, want, 0o600)
 }
 
 // stopAll ends every process the data plane started and removes their cgroups.

@@ -84,6 +84,42 @@ func ErrInvalidAssociationIDNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAssociationID.NotFound", format, args...)
 }
 
+func ErrInvalidKeyPairDuplicate(format string, args ...any) *Error {
+	return Errorf("InvalidKeyPair.Duplicate", format, args...)
+}
+
+func ErrInvalidKeyPairFormat(format string, args ...any) *Error {
+	return Errorf("InvalidKeyPair.Format", format, args...)
+}
+
+func ErrInvalidKeyPairNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidKeyPair.NotFound", format, args...)
+}
+
+func ErrInvalidLaunchTemplateIdMalformed(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateId.Malformed", format, args...)
+}
+
+func ErrInvalidLaunchTemplateIdNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateId.NotFound", format, args...)
+}
+
+func ErrInvalidLaunchTemplateIdVersionNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateId.VersionNotFound", format, args...)
+}
+
+func ErrInvalidLaunchTemplateNameAlreadyExistsException(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateName.AlreadyExistsException", format, args...)
+}
+
+func ErrInvalidLaunchTemplateNameMalformedException(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateName.MalformedException", format, args...)
+}
+
+func ErrInvalidLaunchTemplateNameNotFoundException(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateName.NotFoundException", format, args...)
+}
+
 func ErrInvalidNetworkInterfaceAttachmentIdMalformed(format string, args ...any) *Error {
 	return Errorf("InvalidNetworkInterfaceAttachmentId.Malformed", format, args...)
 }
@@ -220,8 +256,20 @@ func ErrInvalidVpcRange(format string, args ...any) *Error {
 	return Errorf("InvalidVpc.Range", format, args...)
 }
 
+func ErrKeyPairLimitExceeded(format string, args ...any) *Error {
+	return Errorf("KeyPairLimitExceeded", format, args...)
+}
+
 func ErrMalformedQueryString(format string, args ...any) *Error {
 	return Errorf("MalformedQueryString", format, args...)
+}
+
+func ErrMaxTemplateLimitExceeded(format string, args ...any) *Error {
+	return Errorf("MaxTemplateLimitExceeded", format, args...)
+}
+
+func ErrMaxTemplateVersionLimitExceeded(format string, args ...any) *Error {
+	return Errorf("MaxTemplateVersionLimitExceeded", format, args...)
 }
 
 func ErrMissingAction(format string, args ...any) *Error {

@@ -10252,7 +10252,7 @@ type ImportKeyPairResult struct {
 	KeyFingerprint *string `ec2:"KeyFingerprint" xml:"keyFingerprint,omitempty"`
 	KeyName        *string `ec2:"KeyName" xml:"keyName,omitempty"`
 	KeyPairId      *string `ec2:"KeyPairId" xml:"keyPairId,omitempty"`
-	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item"`
+	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
 }
 
 type ImportSnapshotRequest struct {
@@ -11365,7 +11365,7 @@ type KeyPair struct {
 	KeyMaterial    *string `ec2:"KeyMaterial" xml:"keyMaterial,omitempty"`
 	KeyName        *string `ec2:"KeyName" xml:"keyName,omitempty"`
 	KeyPairId      *string `ec2:"KeyPairId" xml:"keyPairId,omitempty"`
-	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item"`
+	Tags           []Tag   `ec2:"TagSet" xml:"tagSet>item,omitempty"`
 }
 
 type KeyPairInfo struct {
@@ -11421,7 +11421,7 @@ type LaunchTemplate struct {
 	LaunchTemplateId     *string           `ec2:"LaunchTemplateId" xml:"launchTemplateId,omitempty"`
 	LaunchTemplateName   *string           `ec2:"LaunchTemplateName" xml:"launchTemplateName,omitempty"`
 	Operator             *OperatorResponse `ec2:"Operator" xml:"operator,omitempty"`
-	Tags                 []Tag             `ec2:"TagSet" xml:"tagSet>item"`
+	Tags                 []Tag             `ec2:"TagSet" xml:"tagSet>item,omitempty"`
 }
 
 type LaunchTemplateAndOverridesResponse struct {
@@ -11587,19 +11587,19 @@ type LaunchTemplateInstanceNetworkInterfaceSpecification struct {
 	DeviceIndex                     *int32                             `ec2:"DeviceIndex" xml:"deviceIndex,omitempty"`
 	EnaQueueCount                   *int32                             `ec2:"EnaQueueCount" xml:"enaQueueCount,omitempty"`
 	EnaSrdSpecification             *LaunchTemplateEnaSrdSpecification `ec2:"EnaSrdSpecification" xml:"enaSrdSpecification,omitempty"`
-	Groups                          []string                           `ec2:"GroupSet" xml:"groupSet>groupId"`
+	Groups                          []string                           `ec2:"GroupSet" xml:"groupSet>groupId,omitempty"`
 	InterfaceType                   *string                            `ec2:"InterfaceType" xml:"interfaceType,omitempty"`
 	Ipv4PrefixCount                 *int32                             `ec2:"Ipv4PrefixCount" xml:"ipv4PrefixCount,omitempty"`
-	Ipv4Prefixes                    []Ipv4PrefixSpecificationResponse  `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item"`
+	Ipv4Prefixes                    []Ipv4PrefixSpecificationResponse  `ec2:"Ipv4PrefixSet" xml:"ipv4PrefixSet>item,omitempty"`
 	Ipv6AddressCount                *int32                             `ec2:"Ipv6AddressCount" xml:"ipv6AddressCount,omitempty"`
-	Ipv6Addresses                   []InstanceIpv6Address              `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item"`
+	Ipv6Addresses                   []InstanceIpv6Address              `ec2:"Ipv6AddressesSet" xml:"ipv6AddressesSet>item,omitempty"`
 	Ipv6PrefixCount                 *int32                             `ec2:"Ipv6PrefixCount" xml:"ipv6PrefixCount,omitempty"`
-	Ipv6Prefixes                    []Ipv6PrefixSpecificationResponse  `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item"`
+	Ipv6Prefixes                    []Ipv6PrefixSpecificationResponse  `ec2:"Ipv6PrefixSet" xml:"ipv6PrefixSet>item,omitempty"`
 	NetworkCardIndex                *int32                             `ec2:"NetworkCardIndex" xml:"networkCardIndex,omitempty"`
 	NetworkInterfaceId              *string                            `ec2:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
 	PrimaryIpv6                     *bool                              `ec2:"PrimaryIpv6" xml:"primaryIpv6,omitempty"`
 	PrivateIpAddress                *string                            `ec2:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
-	PrivateIpAddresses              []PrivateIpAddressSpecification    `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item"`
+	PrivateIpAddresses              []PrivateIpAddressSpecification    `ec2:"PrivateIpAddressesSet" xml:"privateIpAddressesSet>item,omitempty"`
 	SecondaryPrivateIpAddressCount  *int32                             `ec2:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount,omitempty"`
 	SubnetId                        *string                            `ec2:"SubnetId" xml:"subnetId,omitempty"`
 }
@@ -14677,15 +14677,15 @@ type ResponseError struct {
 }
 
 type ResponseLaunchTemplateData struct {
-	BlockDeviceMappings               []LaunchTemplateBlockDeviceMapping                      `ec2:"BlockDeviceMappingSet" xml:"blockDeviceMappingSet>item"`
+	BlockDeviceMappings               []LaunchTemplateBlockDeviceMapping                      `ec2:"BlockDeviceMappingSet" xml:"blockDeviceMappingSet>item,omitempty"`
 	CapacityReservationSpecification  *LaunchTemplateCapacityReservationSpecificationResponse `ec2:"CapacityReservationSpecification" xml:"capacityReservationSpecification,omitempty"`
 	CpuOptions                        *LaunchTemplateCpuOptions                               `ec2:"CpuOptions" xml:"cpuOptions,omitempty"`
 	CreditSpecification               *CreditSpecification                                    `ec2:"CreditSpecification" xml:"creditSpecification,omitempty"`
 	DisableApiStop                    *bool                                                   `ec2:"DisableApiStop" xml:"disableApiStop,omitempty"`
 	DisableApiTermination             *bool                                                   `ec2:"DisableApiTermination" xml:"disableApiTermination,omitempty"`
 	EbsOptimized                      *bool                                                   `ec2:"EbsOptimized" xml:"ebsOptimized,omitempty"`
-	ElasticGpuSpecifications          []ElasticGpuSpecificationResponse                       `ec2:"ElasticGpuSpecificationSet" xml:"elasticGpuSpecificationSet>item"`
-	ElasticInferenceAccelerators      []LaunchTemplateElasticInferenceAcceleratorResponse     `ec2:"ElasticInferenceAcceleratorSet" xml:"elasticInferenceAcceleratorSet>item"`
+	ElasticGpuSpecifications          []ElasticGpuSpecificationResponse                       `ec2:"ElasticGpuSpecificationSet" xml:"elasticGpuSpecificationSet>item,omitempty"`
+	ElasticInferenceAccelerators      []LaunchTemplateElasticInferenceAcceleratorResponse     `ec2:"ElasticInferenceAcceleratorSet" xml:"elasticInferenceAcceleratorSet>item,omitempty"`
 	EnclaveOptions                    *LaunchTemplateEnclaveOptions                           `ec2:"EnclaveOptions" xml:"enclaveOptions,omitempty"`
 	HibernationOptions                *LaunchTemplateHibernationOptions                       `ec2:"HibernationOptions" xml:"hibernationOptions,omitempty"`
 	IamInstanceProfile                *LaunchTemplateIamInstanceProfileSpecification          `ec2:"IamInstanceProfile" xml:"iamInstanceProfile,omitempty"`
@@ -14696,20 +14696,20 @@ type ResponseLaunchTemplateData struct {
 	InstanceType                      *string                                                 `ec2:"InstanceType" xml:"instanceType,omitempty"`
 	KernelId                          *string                                                 `ec2:"KernelId" xml:"kernelId,omitempty"`
 	KeyName                           *string                                                 `ec2:"KeyName" xml:"keyName,omitempty"`
-	LicenseSpecifications             []LaunchTemplateLicenseConfiguration                    `ec2:"LicenseSet" xml:"licenseSet>item"`
+	LicenseSpecifications             []LaunchTemplateLicenseConfiguration                    `ec2:"LicenseSet" xml:"licenseSet>item,omitempty"`
 	MaintenanceOptions                *LaunchTemplateInstanceMaintenanceOptions               `ec2:"MaintenanceOptions" xml:"maintenanceOptions,omitempty"`
 	MetadataOptions                   *LaunchTemplateInstanceMetadataOptions                  `ec2:"MetadataOptions" xml:"metadataOptions,omitempty"`
 	Monitoring                        *LaunchTemplatesMonitoring                              `ec2:"Monitoring" xml:"monitoring,omitempty"`
-	NetworkInterfaces                 []LaunchTemplateInstanceNetworkInterfaceSpecification   `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item"`
+	NetworkInterfaces                 []LaunchTemplateInstanceNetworkInterfaceSpecification   `ec2:"NetworkInterfaceSet" xml:"networkInterfaceSet>item,omitempty"`
 	NetworkPerformanceOptions         *LaunchTemplateNetworkPerformanceOptions                `ec2:"NetworkPerformanceOptions" xml:"networkPerformanceOptions,omitempty"`
 	Operator                          *OperatorResponse                                       `ec2:"Operator" xml:"operator,omitempty"`
 	Placement                         *LaunchTemplatePlacement                                `ec2:"Placement" xml:"placement,omitempty"`
 	PrivateDnsNameOptions             *LaunchTemplatePrivateDnsNameOptions                    `ec2:"PrivateDnsNameOptions" xml:"privateDnsNameOptions,omitempty"`
 	RamDiskId                         *string                                                 `ec2:"RamDiskId" xml:"ramDiskId,omitempty"`
-	SecondaryInterfaces               []LaunchTemplateInstanceSecondaryInterfaceSpecification `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item"`
-	SecurityGroupIds                  []string                                                `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item"`
-	SecurityGroups                    []string                                                `ec2:"SecurityGroupSet" xml:"securityGroupSet>item"`
-	TagSpecifications                 []LaunchTemplateTagSpecification                        `ec2:"TagSpecificationSet" xml:"tagSpecificationSet>item"`
+	SecondaryInterfaces               []LaunchTemplateInstanceSecondaryInterfaceSpecification `ec2:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet>item,omitempty"`
+	SecurityGroupIds                  []string                                                `ec2:"SecurityGroupIdSet" xml:"securityGroupIdSet>item,omitempty"`
+	SecurityGroups                    []string                                                `ec2:"SecurityGroupSet" xml:"securityGroupSet>item,omitempty"`
+	TagSpecifications                 []LaunchTemplateTagSpecification                        `ec2:"TagSpecificationSet" xml:"tagSpecificationSet>item,omitempty"`
 	UserData                          *string                                                 `ec2:"UserData" xml:"userData,omitempty"`
 }
 

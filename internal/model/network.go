@@ -205,6 +205,7 @@ type Instance struct {
 	Running         bool
 	Interfaces      []string // by device index
 	UserData        []byte   // decoded
+	PublicKey       string   // the key pair's at launch, a line of authorized_keys
 }
 
 type SecurityGroup struct {

@@ -40,13 +40,12 @@ type runRequest struct {
 	httpTokens   string
 	hopLimit     int32
 	instanceOnly bool // no NetworkInterfaces: the top-level parameters describe the primary interface
+	// publicKey is the key pair's that KeyName names, read in the launch's transaction.
+	publicKey string
 }
 
 func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, error) {
 	r := &runRequest{in: in, shutdown: "stop", httpTokens: "optional", hopLimit: 1}
-	if in.LaunchTemplate != nil {
-		return nil, ec2.ErrInvalidParameterValue("Launch templates are not supported")
-	}
 	if kit.Deref(in.ImageId) == "" {
 		return nil, ec2.ErrMissingParameter("ImageId")
 	}
@@ -443,6 +442,10 @@ func errVcpuLimit(limit int) error {
 // RunInstances launches instances: each gets its interfaces and addresses and is stored
 // running at once; the answer shows them pending, as AWS does.
 func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunInstancesRequest) (*ec2.Reservation, error) {
+	in, templateTags, err := s.launchTemplateRequest(ctx, c, in)
+	if err != nil {
+		return nil, err
+	}
 	r, err := parseRunInstances(c, in)
 	if err != nil {
 		return nil, err
@@ -452,6 +455,7 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 		return nil, err
 	}
 	in.ImageId = &image
+	r.tags = withTags(r.tags, templateTags)
 	token := kit.Deref(in.ClientToken)
 	if len(token) > 64 {
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter clientToken is invalid. The length must be at most 64 characters.", token)
@@ -474,6 +478,9 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 		}
 		ifaces, vpc, err := r.resolveInterfaces(s, t, c)
 		if err != nil {
+			return err
+		}
+		if r.publicKey, err = launchKey(t, c, kit.Deref(in.KeyName)); err != nil {
 			return err
 		}
 		room, limit, err := s.checkInstanceRoom(t, c, int(r.typ.VCpus))
@@ -562,6 +569,7 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 		LaunchTime:              now,
 		UserData:                r.userData,
 		KeyName:                 kit.Deref(r.in.KeyName),
+		PublicKey:               r.publicKey,
 		AmiLaunchIndex:          index,
 		ReservationID:           reservationID,
 		ClientToken:             kit.Deref(r.in.ClientToken),

@@ -55,6 +55,9 @@ var kinds = index(
 	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", Malformed: "InvalidAllocationID.Malformed"},
 	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
 	Kind{Prefix: "ami", ResourceType: "image", NotFound: "InvalidAMIID.NotFound", NotFoundMessage: "The image id '[%s]' does not exist", Malformed: "InvalidAMIID.Malformed"},
+	// What surrounds an instance: its key pair and the launch template it may come from.
+	Kind{Prefix: "key", ResourceType: "key-pair", NotFound: "InvalidKeyPair.NotFound", NotFoundMessage: "The key pair ID '%s' does not exist"},
+	Kind{Prefix: "lt", ResourceType: "launch-template", NotFound: "InvalidLaunchTemplateId.NotFound", NotFoundMessage: "The specified launch template, with template ID %s, does not exist.", Malformed: "InvalidLaunchTemplateId.Malformed"},
 	// Reachability Analyzer and Network Access Analyzer.
 	Kind{Prefix: "nip", ResourceType: "network-insights-path", NotFound: "InvalidNetworkInsightsPathId.NotFound", NotFoundMessage: "The NetworkInsightsPath ID '%s' does not exist", Malformed: "InvalidNetworkInsightsPathId.Malformed"},
 	Kind{Prefix: "nia", ResourceType: "network-insights-analysis", NotFound: "InvalidNetworkInsightsAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAnalysisId.Malformed"},

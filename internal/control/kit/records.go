@@ -214,6 +214,7 @@ type InstanceRecord struct {
 	PrivateIP               netip.Addr `json:"privateIp,omitzero"` // the primary interface's primary address
 	UserData                string     `json:"userData,omitempty"` // base64, as given
 	KeyName                 string     `json:"keyName,omitempty"`
+	PublicKey               string     `json:"publicKey,omitempty"` // the key pair's at launch, as a line of authorized_keys
 	AmiLaunchIndex          int32      `json:"amiLaunchIndex"`
 	ReservationID           string     `json:"reservationId"`
 	ClientToken             string     `json:"clientToken,omitempty"`

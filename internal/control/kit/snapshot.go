@@ -229,7 +229,7 @@ func networkInterfaceModel(_ string, e *NetworkInterfaceRecord) any { return e.m
 
 func instanceModel(region string, in *InstanceRecord) any {
 	userData, _ := base64.StdEncoding.DecodeString(in.UserData)
-	return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData}
+	return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey}
 }
 
 func securityGroupModel(_ string, g *SecurityGroupRecord) any {

@@ -225,6 +225,26 @@ var omittedWhenEmpty = map[string]bool{
 	"Instance.ElasticGpuAssociations":                  true,
 	"Instance.ElasticInferenceAcceleratorAssociations": true,
 	"Instance.Licenses":                                true,
+	// Key pairs and launch templates: CreateKeyPair and ImportKeyPair answer no tagSet for
+	// an untagged key (DescribeKeyPairs answers "Tags": []), an untagged launch template
+	// has none either, and a version's launch parameters are the ones given, no more.
+	"KeyPair.Tags":                                                           true,
+	"ImportKeyPairResult.Tags":                                               true,
+	"LaunchTemplate.Tags":                                                    true,
+	"ResponseLaunchTemplateData.BlockDeviceMappings":                         true,
+	"ResponseLaunchTemplateData.ElasticGpuSpecifications":                    true,
+	"ResponseLaunchTemplateData.ElasticInferenceAccelerators":                true,
+	"ResponseLaunchTemplateData.LicenseSpecifications":                       true,
+	"ResponseLaunchTemplateData.NetworkInterfaces":                           true,
+	"ResponseLaunchTemplateData.SecondaryInterfaces":                         true,
+	"ResponseLaunchTemplateData.SecurityGroupIds":                            true,
+	"ResponseLaunchTemplateData.SecurityGroups":                              true,
+	"ResponseLaunchTemplateData.TagSpecifications":                           true,
+	"LaunchTemplateInstanceNetworkInterfaceSpecification.Groups":             true,
+	"LaunchTemplateInstanceNetworkInterfaceSpecification.Ipv4Prefixes":       true,
+	"LaunchTemplateInstanceNetworkInterfaceSpecification.Ipv6Addresses":      true,
+	"LaunchTemplateInstanceNetworkInterfaceSpecification.Ipv6Prefixes":       true,
+	"LaunchTemplateInstanceNetworkInterfaceSpecification.PrivateIpAddresses": true,
 }
 
 // tags gives the request name (botocore's EC2 serializer: queryName, else the capitalized
