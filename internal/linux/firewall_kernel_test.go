@@ -118,6 +118,42 @@ func TestFirewallTraffic(t *testing.T) {
 
 func deleteTable(t *testing.T, ns string) {
 	t.Helper()
+	nft(t, ns, func(conn *nftables.Conn) {
+		conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
+	})
+}
+
+// TestFirewallDriftAfterCheck changes a ruleset that an apply has read back and found
+// right: the apply that follows, which reads back only rulesets whose generation moved,
+// must still see the change and repair it, and a change to another table alone must not
+// make it replace its own.
+func TestFirewallDriftAfterCheck(t *testing.T) {
+	tb := newTestbed(t)
+	v := newVPC(tb)
+	v.firewall = testFirewall()
+	tb.converge(v.state(), "first apply") // the second apply read the ruleset back
+
+	nft(t, v.router, func(conn *nftables.Conn) {
+		table := &nftables.Table{Name: tableName, Family: nftables.TableFamilyINet}
+		rules, err := conn.GetRules(table, &nftables.Chain{Name: "forward", Table: table})
+		if err != nil || len(rules) == 0 {
+			t.Fatalf("rules of chain forward: %d, %v", len(rules), err)
+		}
+		conn.DelRule(rules[len(rules)-1])
+	})
+	tb.converge(v.state(), "a rule deleted")
+
+	other := &nftables.Table{Name: "other", Family: nftables.TableFamilyINet}
+	nft(t, v.router, func(conn *nftables.Conn) { conn.AddTable(other) })
+	if n := tb.apply(v.state()); n != 0 {
+		t.Errorf("a table of someone else's made the apply change %d things", n)
+	}
+	nft(t, v.router, func(conn *nftables.Conn) { conn.DelTable(other) })
+}
+
+// nft runs a batch of nftables changes in the namespace.
+func nft(t *testing.T, ns string, batch func(*nftables.Conn)) {
+	t.Helper()
 	h, err := netns.GetFromName(ns)
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +163,7 @@ func deleteTable(t *testing.T, ns string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
+	batch(conn)
 	if err := conn.Flush(); err != nil {
 		t.Fatal(err)
 	}

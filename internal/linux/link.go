@@ -141,19 +141,47 @@ func (a *apply) pair(me, peer end) error {
 }
 
 // linkState brings lo and every planned link to its MAC, MTU, up state, sysctls and
-// addresses.
+// addresses. It reads the links and addresses of the namespace in one dump each, and
+// sets every link's sysctls from one visit to the namespace: per link, these reads were
+// most of what a router with many interfaces costs to reconcile when nothing changed.
 func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
+	all, err := c.nl.LinkList()
+	if err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	links := make(map[string]netlink.Link, len(all))
+	for _, l := range all {
+		links[l.Attrs().Name] = l
+	}
 	var errs []error
-	if lo, err := c.nl.LinkByName("lo"); err == nil && lo.Attrs().Flags&net.FlagUp == 0 {
+	if lo := links["lo"]; lo != nil && lo.Attrs().Flags&net.FlagUp == 0 {
 		if err := c.nl.LinkSetUp(lo); err != nil {
 			errs = append(errs, fmt.Errorf("set lo up: %w", err))
 		} else {
 			a.changed(ns.Name, "link up", "link", "lo")
 		}
 	}
+	sysctlErrs := a.linkSysctls(c, ns.Links, links)
+	// After the sysctls: one (disable_ipv6) removes addresses.
+	addrs, err := c.nl.AddrList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("list addresses: %w", err))...)
+	}
+	byLink := map[int][]netlink.Addr{}
+	for _, ad := range addrs {
+		byLink[ad.LinkIndex] = append(byLink[ad.LinkIndex], ad)
+	}
 	settleBy := time.Now().Add(linkSettle)
 	for _, l := range ns.Links {
-		raised, err := a.link(c, l, ns.Guest)
+		link := links[l.Name]
+		if link == nil {
+			continue // the pair could not be created; reported there
+		}
+		if err := sysctlErrs[l.Name]; err != nil {
+			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
+			continue
+		}
+		raised, err := a.link(c, link, l, byLink[link.Attrs().Index], ns.Guest)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
 		}
@@ -164,12 +192,54 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 	return errors.Join(errs...)
 }
 
-// link brings one link to its plan and reports whether it raised it.
-func (a *apply) link(c *nsConn, l plan.Link, guest bool) (bool, error) {
-	link, err := c.nl.LinkByName(l.Name)
-	if err != nil {
-		return false, err // the pair could not be created; reported there
+// linkSysctls sets the sysctls of the links that exist, from one visit to the namespace,
+// and returns the error of each link whose sysctls failed.
+func (a *apply) linkSysctls(c *nsConn, want []plan.Link, links map[string]netlink.Link) map[string]error {
+	errs := map[string]error{}
+	values := map[string]map[string]string{}
+	for _, l := range want {
+		if len(l.Sysctls) == 0 || links[l.Name] == nil {
+			continue
+		}
+		values[l.Name] = map[string]string{}
+		for k, v := range l.Sysctls {
+			key, err := linkSysctlKey(l.Name, k)
+			if err != nil {
+				errs[l.Name] = err
+				break
+			}
+			values[l.Name][key] = v
+		}
 	}
+	if len(values) == 0 {
+		return errs
+	}
+	err := inNamespace(c.fd, func() error {
+		for _, l := range want {
+			if values[l.Name] == nil || errs[l.Name] != nil {
+				continue
+			}
+			changed, err := setSysctls(values[l.Name])
+			for _, kv := range changed {
+				a.changed(c.name, "sysctl set", "sysctl", kv)
+			}
+			if err != nil {
+				errs[l.Name] = err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for name := range values {
+			errs[name] = err
+		}
+	}
+	return errs
+}
+
+// link brings one link, whose addresses are have, to its plan and reports whether it
+// raised it.
+func (a *apply) link(c *nsConn, link netlink.Link, l plan.Link, have []netlink.Addr, guest bool) (bool, error) {
 	attrs := link.Attrs()
 	if l.MAC != "" {
 		mac, err := net.ParseMAC(l.MAC)
@@ -195,28 +265,13 @@ func (a *apply) link(c *nsConn, l plan.Link, guest bool) (bool, error) {
 			return false, fmt.Errorf("set MTU %d: %w", l.MTU, err)
 		}
 		a.changed(c.name, "link MTU set", "link", l.Name, "mtu", l.MTU)
-	}
-	if len(l.Sysctls) > 0 {
-		values := map[string]string{}
-		for k, v := range l.Sysctls {
-			key, err := linkSysctlKey(l.Name, k)
-			if err != nil {
-				return false, err
-			}
-			values[key] = v
-		}
-		err := inNamespace(c.fd, func() error {
-			changed, err := setSysctls(values)
-			for _, kv := range changed {
-				a.changed(c.name, "sysctl set", "sysctl", kv)
-			}
-			return err
-		})
-		if err != nil {
-			return false, err
+		// Below 1280 the kernel drops the link's IPv6 addresses.
+		var err error
+		if have, err = c.nl.AddrList(link, netlink.FAMILY_ALL); err != nil {
+			return false, fmt.Errorf("list addresses: %w", err)
 		}
 	}
-	if err := a.addrs(c, link, l.Addrs, guest); err != nil {
+	if err := a.addrs(c, link, have, l.Addrs, guest); err != nil {
 		return false, err
 	}
 	if attrs.Flags&net.FlagUp != 0 {
@@ -275,13 +330,10 @@ func (a *apply) settle(c *nsConn, l plan.Link, deadline time.Time) {
 	}
 }
 
-// addrs adds the missing addresses and removes the others, except IPv6 link-local ones,
-// which the kernel manages, and except in a guest, whose own addresses stay.
-func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix, guest bool) error {
-	have, err := c.nl.AddrList(link, netlink.FAMILY_ALL)
-	if err != nil {
-		return fmt.Errorf("list addresses: %w", err)
-	}
+// addrs adds the missing addresses of the link, which has have, and removes the others,
+// except IPv6 link-local ones, which the kernel manages, and except in a guest, whose own
+// addresses stay.
+func (a *apply) addrs(c *nsConn, link netlink.Link, have []netlink.Addr, want []netip.Prefix, guest bool) error {
 	wanted := map[netip.Prefix]bool{}
 	for _, p := range want {
 		wanted[netip.PrefixFrom(p.Addr().Unmap(), p.Bits())] = true

@@ -1,7 +1,9 @@
 package linux
 
 import (
+	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/userdata"
@@ -29,15 +31,29 @@ func compileNamespace(ns plan.Namespace) (*ruleset, error) {
 // it when the plan has none. The table is replaced whole in one batch (add, delete, add
 // again with everything in it), so the kernel swaps rulesets atomically: there is no
 // moment without rules, and no moment with half of them.
+//
+// Reading a router's ruleset back costs a dump per chain, most of a router's reconcile:
+// the ruleset's generation, which the kernel counts up with every change to any table of
+// the namespace, tells instead whether the ruleset could have changed since it was last
+// read back and found right (see unchanged).
 func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 	rs, err := compileNamespace(ns)
 	if err != nil {
 		return err
 	}
-	conn, err := nftables.New(nftables.WithNetNSFd(int(c.fd)), nftables.WithSockOptions(largeReceiveBuffer))
+	fp := ""
+	if rs != nil {
+		fp = rs.fingerprint()
+	}
+	gen, genErr := generation(c)
+	if genErr == nil && a.k.unchanged(c, fp, gen) {
+		return nil
+	}
+	conn, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(int(c.fd)), nftables.WithSockOptions(largeReceiveBuffer))
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
+	defer conn.CloseLasting()
 	tables, err := conn.ListTablesOfFamily(nftables.TableFamilyINet)
 	if err != nil {
 		return fmt.Errorf("list nftables tables: %w", err)
@@ -48,6 +64,7 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 	}
 	if rs == nil {
 		if !exists {
+			a.k.remember(c, fp, gen, genErr)
 			return nil
 		}
 		conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
@@ -57,8 +74,8 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 		a.changed(c.name, "firewall deleted")
 		return nil
 	}
-	fp := rs.fingerprint()
 	if exists && installed(conn, rs, fp) {
+		a.k.remember(c, fp, gen, genErr)
 		return nil
 	}
 	// Adding an existing table is a no-op, so the delete that follows never fails.
@@ -85,6 +102,73 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 	}
 	a.changed(c.name, "firewall replaced", "ruleset", fp, "rules", len(rs.rules), "sets", len(rs.sets))
 	return nil
+}
+
+// rulesetCheck is a namespace's ruleset as last read back and found to be the plan's.
+type rulesetCheck struct {
+	netns uint64 // the namespace's inode: one made again under the same name is another
+	fp    string // the plan's ruleset fingerprint, "" for no table
+	gen   uint32 // the ruleset generation read before the ruleset was read back
+	at    time.Time
+}
+
+// recheck is how often a ruleset is read back even when its generation says that it
+// cannot have changed: the generation is exact, but a namespace made again under the same
+// name can get the same inode, and its count could meet the one remembered.
+const recheck = time.Minute
+
+// unchanged reports whether the namespace's ruleset was found to be fp at generation gen,
+// less than recheck ago: nothing has changed it since.
+func (k *Kernel) unchanged(c *nsConn, fp string, gen uint32) bool {
+	last, ok := k.rulesets[c.name]
+	return ok && last.netns == c.ino && last.fp == fp && last.gen == gen && time.Since(last.at) < recheck
+}
+
+// remember notes that the namespace's ruleset was read back and found to be fp, after
+// its generation was read as gen (a change in between counts it up, and so is read back
+// next time).
+func (k *Kernel) remember(c *nsConn, fp string, gen uint32, genErr error) {
+	if genErr != nil {
+		delete(k.rulesets, c.name)
+		return
+	}
+	k.rulesets[c.name] = rulesetCheck{netns: c.ino, fp: fp, gen: gen, at: time.Now()}
+}
+
+// generation reads the namespace's nftables ruleset generation (NFT_MSG_GETGEN), which
+// every committed change to any table of the namespace counts up.
+func generation(c *nsConn) (uint32, error) {
+	conn, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: int(c.fd)})
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	msgs, err := conn.Execute(netlink.Message{
+		Header: netlink.Header{
+			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETGEN),
+			Flags: netlink.Request,
+		},
+		Data: []byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("nftables generation: %w", err)
+	}
+	for _, m := range msgs {
+		if len(m.Data) < 4 {
+			continue
+		}
+		ad, err := netlink.NewAttributeDecoder(m.Data[4:])
+		if err != nil {
+			return 0, err
+		}
+		ad.ByteOrder = binary.BigEndian
+		for ad.Next() {
+			if ad.Type() == unix.NFTA_GEN_ID {
+				return ad.Uint32(), ad.Err()
+			}
+		}
+	}
+	return 0, fmt.Errorf("nftables generation: no NFTA_GEN_ID in the answer")
 }
 
 // installed reports whether the kernel's table has the compiled ruleset: the same
