@@ -92,19 +92,24 @@ func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Ser
 		if wanted {
 			specs = append(specs, p.spec(inst.ID))
 		}
-		p.recordConsole(ctx, inst)
 	}
 	if err := sup.Ensure(specs); err != nil {
 		p.log.Error("user data", "err", err)
 	}
-	// Instances gone from the store altogether: their processes are stopped above.
+	// Only instances that ran user data have a directory, and so a console: with 500
+	// instances running, a stat of each one's console on every sync would cost more than
+	// the rest of a partial sync.
 	entries, _ := os.ReadDir(p.dir)
 	for _, e := range entries {
-		if _, ok := n.Instances[e.Name()]; !ok {
+		inst, ok := n.Instances[e.Name()]
+		switch {
+		case !ok: // gone from the store altogether: its processes are stopped above
 			os.RemoveAll(p.instanceDir(e.Name()))
 			p.mu.Lock()
 			delete(p.console, e.Name())
 			p.mu.Unlock()
+		case inst.Running:
+			p.recordConsole(ctx, inst)
 		}
 	}
 }
