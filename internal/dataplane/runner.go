@@ -18,6 +18,7 @@ type runner struct {
 	nextFull time.Time
 	due      time.Time // of the next partial sync; zero for none
 	full     bool      // a full sync is under way
+	owed     bool      // a partial sync ran since its last step
 	failed   bool      // a partial sync failed while it was
 }
 
@@ -33,14 +34,18 @@ func (r *runner) changed(now time.Time) {
 }
 
 // next says what to run now, a partial sync or a step of the full one (starting it when
-// none is under way), or how long to wait before asking again. A full sync starts only
-// when no change waits: it plans everything at its start, and a change it took in would
-// otherwise wait for its step rather than its own partial sync.
+// none is under way), or how long to wait before asking again. While a change settles,
+// the full sync pauses: a step begun then (a router's takes 10-30 ms) would hold the
+// partial sync up past its time. It still takes one step after each partial sync, so
+// that a stream of changes cannot stop it. A full sync starts only when no change waits:
+// it plans everything at its start, and a change it took in would otherwise wait for its
+// step rather than its own partial sync.
 func (r *runner) next(now time.Time) (full, partial bool, wait time.Duration) {
 	if !r.due.IsZero() && !now.Before(r.due) {
 		return false, true, 0
 	}
-	if r.full {
+	if r.full && (r.due.IsZero() || r.owed) {
+		r.owed = false
 		return true, false, 0
 	}
 	if !r.due.IsZero() {
@@ -61,7 +66,7 @@ func (r *runner) next(now time.Time) (full, partial bool, wait time.Duration) {
 func (r *runner) ran(now time.Time, full bool, err error) {
 	r.last = now
 	if !full {
-		r.due = time.Time{}
+		r.due, r.owed = time.Time{}, r.full
 		switch {
 		case err != nil && r.full:
 			r.failed = true

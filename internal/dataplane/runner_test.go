@@ -24,17 +24,23 @@ func TestRunner(t *testing.T) {
 	check(0, want{full: true}) // the first sync is a full one
 	check(5, want{full: true}) // its steps go on
 	r.changed(at(5))
-	check(10, want{full: true})    // while the change settles
-	check(25, want{partial: true}) // then the partial sync runs between two steps
-	r.ran(at(30), false, nil)      // and the full one goes on
-	check(30, want{full: true})
-	r.ran(at(40), true, nil) // its last step
-	check(40, want{wait: 5 * time.Second})
-	r.changed(at(50))
-	r.changed(at(55))                            // same burst
-	check(55, want{wait: 85 * time.Millisecond}) // not before minInterval after the last sync
-	check(140, want{partial: true})
-	r.ran(at(140), false, nil)
+	check(10, want{wait: 15 * time.Millisecond}) // and pause while the change settles
+	check(25, want{partial: true})               // then the partial sync runs between two steps
+	r.ran(at(30), false, nil)
+	r.changed(at(31))
+	check(31, want{full: true}) // one step after each partial sync: changes cannot stop the full one
+	check(35, want{wait: 95 * time.Millisecond})
+	check(130, want{partial: true})
+	r.ran(at(130), false, nil)
+	check(130, want{full: true})
+	check(135, want{full: true})
+	r.ran(at(140), true, nil) // its last step
+	check(140, want{wait: 5 * time.Second})
+	r.changed(at(150))
+	r.changed(at(155))                            // same burst
+	check(155, want{wait: 85 * time.Millisecond}) // not before minInterval after the last sync
+	check(240, want{partial: true})
+	r.ran(at(240), false, nil)
 	r.changed(at(400)) // long after: only the settle time
 	check(400, want{wait: 20 * time.Millisecond})
 	check(420, want{partial: true})
