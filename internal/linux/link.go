@@ -78,6 +78,13 @@ func (a *apply) links(live, linked []plan.Namespace) {
 					continue // the peer's side creates the pair
 				}
 			} else if a.ns[peer.ns] == nil {
+				// When this side's veth leads into the namespace, the pair is left to that
+				// namespace's own reconcile (a full sync's step of it checks the pair by
+				// name from its side), and it is not opened: a router's reconcile opened
+				// every instance of its VPC, most of what it cost.
+				if a.leadsTo(me, peer) {
+					continue
+				}
 				// Never made here: a namespace made outside a full reconcile would have
 				// links up before its firewall.
 				if err := a.openExisting(peer.ns); err != nil {
@@ -95,6 +102,24 @@ func (a *apply) links(live, linked []plan.Namespace) {
 			}
 		}
 	}
+}
+
+// leadsTo reports whether the veth me exists and its other end is in peer's namespace.
+func (a *apply) leadsTo(me, peer end) bool {
+	if me.ns == peer.ns {
+		return false
+	}
+	l, err := a.ns[me.ns].nl.LinkByName(me.name)
+	if err != nil || l.Type() != "veth" || l.Attrs().ParentIndex == 0 || l.Attrs().NetNsID < 0 {
+		return false
+	}
+	fd, err := openNamespace(peer.ns)
+	if err != nil {
+		return false
+	}
+	defer fd.Close()
+	id, err := a.ns[me.ns].nl.GetNetNsIdByFd(int(fd))
+	return err == nil && id == l.Attrs().NetNsID
 }
 
 func hasKey[K comparable, V any](m map[K]V, k K) bool {
