@@ -64,7 +64,7 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 	}
 	if rs == nil {
 		if !exists {
-			a.k.remember(c, fp, gen, genErr)
+			a.k.rememberChecked(c, fp, gen, genErr)
 			return nil
 		}
 		conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
@@ -72,10 +72,11 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 			return fmt.Errorf("delete table inet %s: %w", tableName, err)
 		}
 		a.changed(c.name, "firewall deleted")
+		a.k.rememberInstalled(c, fp, gen, genErr)
 		return nil
 	}
 	if exists && installed(conn, rs, fp) {
-		a.k.remember(c, fp, gen, genErr)
+		a.k.rememberChecked(c, fp, gen, genErr)
 		return nil
 	}
 	// Adding an existing table is a no-op, so the delete that follows never fails.
@@ -101,14 +102,16 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 		return fmt.Errorf("replace table inet %s: %w", tableName, err)
 	}
 	a.changed(c.name, "firewall replaced", "ruleset", fp, "rules", len(rs.rules), "sets", len(rs.sets))
+	a.k.rememberInstalled(c, fp, gen, genErr)
 	return nil
 }
 
-// rulesetCheck is a namespace's ruleset as last read back and found to be the plan's.
+// rulesetCheck is a namespace's ruleset as last found to be the plan's: read back, or
+// installed by a commit alone in its generation.
 type rulesetCheck struct {
 	netns uint64 // the namespace's inode: one made again under the same name is another
 	fp    string // the plan's ruleset fingerprint, "" for no table
-	gen   uint32 // the ruleset generation read before the ruleset was read back
+	gen   uint32 // the generation read before it was read back, or after it was installed
 	at    time.Time
 }
 
@@ -124,15 +127,32 @@ func (k *Kernel) unchanged(c *nsConn, fp string, gen uint32) bool {
 	return ok && last.netns == c.ino && last.fp == fp && last.gen == gen && time.Since(last.at) < recheck
 }
 
-// remember notes that the namespace's ruleset was read back and found to be fp, after
+// rememberChecked notes that the namespace's ruleset was read back and found to be fp, after
 // its generation was read as gen (a change in between counts it up, and so is read back
 // next time).
-func (k *Kernel) remember(c *nsConn, fp string, gen uint32, genErr error) {
+func (k *Kernel) rememberChecked(c *nsConn, fp string, gen uint32, genErr error) {
 	if genErr != nil {
 		delete(k.rulesets, c.name)
 		return
 	}
 	k.rulesets[c.name] = rulesetCheck{netns: c.ino, fp: fp, gen: gen, at: time.Now()}
+}
+
+// rememberInstalled remembers the ruleset fp that a commit has just installed, when the
+// generation shows that no other commit came between the read of gen before it and now:
+// each commit counts the generation up by one. The next reconcile then need not read back
+// what it installed itself.
+func (k *Kernel) rememberInstalled(c *nsConn, fp string, before uint32, beforeErr error) {
+	now, err := generation(c)
+	next := before + 1
+	if next == 0 {
+		next = 1 // the kernel skips 0 when the count wraps
+	}
+	if beforeErr != nil || err != nil || now != next {
+		delete(k.rulesets, c.name)
+		return
+	}
+	k.rulesets[c.name] = rulesetCheck{netns: c.ino, fp: fp, gen: now, at: time.Now()}
 }
 
 // generation reads the namespace's nftables ruleset generation (NFT_MSG_GETGEN), which
