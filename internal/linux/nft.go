@@ -35,7 +35,8 @@ func compileNamespace(ns plan.Namespace) (*ruleset, error) {
 // Reading a router's ruleset back costs a dump per chain, most of a router's reconcile:
 // the ruleset's generation, which the kernel counts up with every change to any table of
 // the namespace, tells instead whether the ruleset could have changed since it was last
-// read back and found right (see unchanged).
+// read back and found right, or installed (see known). When it has not, and the plan
+// changed, the table is replaced without reading it back first.
 func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 	rs, err := compileNamespace(ns)
 	if err != nil {
@@ -46,7 +47,9 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 		fp = rs.fingerprint()
 	}
 	gen, genErr := generation(c)
-	if genErr == nil && a.k.unchanged(c, fp, gen) {
+	// known: the table holds the ruleset last, "" for none, as nothing changed it since.
+	last, known := a.k.known(c, gen, genErr)
+	if known && last == fp {
 		return nil
 	}
 	conn, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(int(c.fd)), nftables.WithSockOptions(largeReceiveBuffer))
@@ -54,13 +57,15 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 		return fmt.Errorf("nftables: %w", err)
 	}
 	defer conn.CloseLasting()
-	tables, err := conn.ListTablesOfFamily(nftables.TableFamilyINet)
-	if err != nil {
-		return fmt.Errorf("list nftables tables: %w", err)
-	}
-	exists := false
-	for _, t := range tables {
-		exists = exists || t.Name == tableName
+	exists := last != ""
+	if !known {
+		tables, err := conn.ListTablesOfFamily(nftables.TableFamilyINet)
+		if err != nil {
+			return fmt.Errorf("list nftables tables: %w", err)
+		}
+		for _, t := range tables {
+			exists = exists || t.Name == tableName
+		}
 	}
 	if rs == nil {
 		if !exists {
@@ -75,7 +80,7 @@ func (a *apply) firewall(c *nsConn, ns plan.Namespace) error {
 		a.k.rememberInstalled(c, fp, gen, genErr)
 		return nil
 	}
-	if exists && installed(conn, rs, fp) {
+	if !known && exists && installed(conn, rs, fp) {
 		a.k.rememberChecked(c, fp, gen, genErr)
 		return nil
 	}
@@ -120,11 +125,15 @@ type rulesetCheck struct {
 // name can get the same inode, and its count could meet the one remembered.
 const recheck = time.Minute
 
-// unchanged reports whether the namespace's ruleset was found to be fp at generation gen,
-// less than recheck ago: nothing has changed it since.
-func (k *Kernel) unchanged(c *nsConn, fp string, gen uint32) bool {
+// known returns the fingerprint of the ruleset that the namespace's table holds ("" for
+// no table) when vpcd found it so at generation gen, less than recheck ago: nothing has
+// changed it since.
+func (k *Kernel) known(c *nsConn, gen uint32, genErr error) (string, bool) {
 	last, ok := k.rulesets[c.name]
-	return ok && last.netns == c.ino && last.fp == fp && last.gen == gen && time.Since(last.at) < recheck
+	if genErr != nil || !ok || last.netns != c.ino || last.gen != gen || time.Since(last.at) >= recheck {
+		return "", false
+	}
+	return last.fp, true
 }
 
 // rememberChecked notes that the namespace's ruleset was read back and found to be fp, after
