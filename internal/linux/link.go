@@ -192,9 +192,9 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 	if err != nil {
 		return errors.Join(append(errs, fmt.Errorf("list addresses: %w", err))...)
 	}
-	byLink := map[int][]netlink.Addr{}
+	c.addrs = map[int][]netlink.Addr{}
 	for _, ad := range addrs {
-		byLink[ad.LinkIndex] = append(byLink[ad.LinkIndex], ad)
+		c.addrs[ad.LinkIndex] = append(c.addrs[ad.LinkIndex], ad)
 	}
 	settleBy := time.Now().Add(linkSettle)
 	for _, l := range ns.Links {
@@ -206,7 +206,7 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
 			continue
 		}
-		raised, err := a.link(c, link, l, byLink[link.Attrs().Index], ns.Guest)
+		raised, err := a.link(c, link, l, ns.Guest)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
 		}
@@ -262,9 +262,8 @@ func (a *apply) linkSysctls(c *nsConn, want []plan.Link, links map[string]netlin
 	return errs
 }
 
-// link brings one link, whose addresses are have, to its plan and reports whether it
-// raised it.
-func (a *apply) link(c *nsConn, link netlink.Link, l plan.Link, have []netlink.Addr, guest bool) (bool, error) {
+// link brings one link to its plan and reports whether it raised it.
+func (a *apply) link(c *nsConn, link netlink.Link, l plan.Link, guest bool) (bool, error) {
 	attrs := link.Attrs()
 	if l.MAC != "" {
 		mac, err := net.ParseMAC(l.MAC)
@@ -290,13 +289,14 @@ func (a *apply) link(c *nsConn, link netlink.Link, l plan.Link, have []netlink.A
 			return false, fmt.Errorf("set MTU %d: %w", l.MTU, err)
 		}
 		a.changed(c.name, "link MTU set", "link", l.Name, "mtu", l.MTU)
-		// Below 1280 the kernel drops the link's IPv6 addresses.
-		var err error
-		if have, err = c.nl.AddrList(link, netlink.FAMILY_ALL); err != nil {
+		// Below 1280 the kernel drops the link's IPv6 addresses: read them again.
+		have, err := c.nl.AddrList(link, netlink.FAMILY_ALL)
+		if err != nil {
 			return false, fmt.Errorf("list addresses: %w", err)
 		}
+		c.addrs[attrs.Index] = have
 	}
-	if err := a.addrs(c, link, have, l.Addrs, guest); err != nil {
+	if err := a.addrs(c, link, l.Addrs, guest); err != nil {
 		return false, err
 	}
 	if attrs.Flags&net.FlagUp != 0 {
@@ -355,10 +355,13 @@ func (a *apply) settle(c *nsConn, l plan.Link, deadline time.Time) {
 	}
 }
 
-// addrs adds the missing addresses of the link, which has have, and removes the others,
-// except IPv6 link-local ones, which the kernel manages, and except in a guest, whose own
-// addresses stay.
-func (a *apply) addrs(c *nsConn, link netlink.Link, have []netlink.Addr, want []netip.Prefix, guest bool) error {
+// addrs adds the missing addresses and removes the others, except IPv6 link-local ones,
+// which the kernel manages, and except in a guest, whose own addresses stay.
+func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix, guest bool) error {
+	have, err := c.linkAddrs(link)
+	if err != nil {
+		return fmt.Errorf("list addresses: %w", err)
+	}
 	wanted := map[netip.Prefix]bool{}
 	for _, p := range want {
 		wanted[netip.PrefixFrom(p.Addr().Unmap(), p.Bits())] = true
@@ -397,6 +400,14 @@ func (a *apply) addrs(c *nsConn, link netlink.Link, have []netlink.Addr, want []
 		a.changed(c.name, "address added", "link", link.Attrs().Name, "addr", p.String())
 	}
 	return nil
+}
+
+// linkAddrs are the link's addresses: from the namespace's dump when linkState took one.
+func (c *nsConn) linkAddrs(link netlink.Link) ([]netlink.Addr, error) {
+	if c.addrs != nil {
+		return c.addrs[link.Attrs().Index], nil
+	}
+	return c.nl.AddrList(link, netlink.FAMILY_ALL)
 }
 
 // ipNetPrefix converts an address with its mask, keeping the host bits.

@@ -170,6 +170,8 @@ type nsConn struct {
 	fd   netns.NsHandle
 	ino  uint64 // the namespace's inode, which tells it from one made again under its name
 	nl   *netlink.Handle
+	// addrs are the addresses of each link, by index, from one dump; nil until taken.
+	addrs map[int][]netlink.Addr
 }
 
 func (a *apply) close() {
