@@ -2,7 +2,8 @@
 // the store into the model; after each change the planner (internal/plan) re-plans only
 // the VPCs the change reaches and internal/linux reconciles only the namespaces whose plan
 // changed; every few seconds, and soon after a partial sync failed, everything is planned
-// and reconciled again, which repairs what someone changed behind vpcd's back. It also
+// and reconciled again, one namespace a step with the partial syncs that fall due in
+// between (resync.go), which repairs what someone changed behind vpcd's back. It also
 // runs each instance's user data in the instance's namespace, as cloud-init would, and
 // records its console output.
 //
