@@ -53,22 +53,6 @@ func convergence(b *testing.B, running int) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	url, _ := vpcdtest.StartBinary(b, vpcdtest.BuildBinary(b), dir)
-	// The instances that only make the host busy run in other accounts (20 each, AWS's
-	// default running-instance quota), in their default VPCs.
-	start := time.Now()
-	var background []string
-	for a := 0; len(background) < running-2; a++ {
-		c := vpcdtest.Client(url, fmt.Sprintf("2000000000%02d", a), "us-east-1")
-		count := int32(min(20, running-2-len(background)))
-		out, err := c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"),
-			InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(count), MaxCount: aws.Int32(count)})
-		if err != nil {
-			b.Fatalf("RunInstances for account %d: %v", a, err)
-		}
-		for _, i := range out.Instances {
-			background = append(background, *i.InstanceId)
-		}
-	}
 	c := vpcdtest.Client(url, "123456789012", "us-east-1")
 	// The client is in another subnet of the default VPC than the instances it probes, so
 	// that its packets go through the router (whose link to a new instance is new, with no
@@ -83,9 +67,32 @@ func convergence(b *testing.B, running int) {
 		return func(in *ec2sdk.RunInstancesInput) { in.SubnetId = subnets.Subnets[i].SubnetId }
 	}
 	group, client := launchOne(b, c, nil, inSubnet(1))
+	// The instances that only make the host busy run in other accounts (20 each, AWS's
+	// default running-instance quota), in their default VPCs.
+	start := time.Now()
+	var background []string
+	var last []launched // the last account's instances
+	for a := 0; len(background) < running-2; a++ {
+		c := vpcdtest.Client(url, fmt.Sprintf("2000000000%02d", a), "us-east-1")
+		count := int32(min(20, running-2-len(background)))
+		out, err := c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"),
+			InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(count), MaxCount: aws.Int32(count)})
+		if err != nil {
+			b.Fatalf("RunInstances for account %d: %v", a, err)
+		}
+		last = last[:0]
+		for _, i := range out.Instances {
+			background = append(background, *i.InstanceId)
+			last = append(last, launched{id: *i.InstanceId, ip: netip.MustParseAddr(*i.PrivateIpAddress)})
+		}
+	}
 	for _, id := range append(background, client.id) {
 		waitNamespace(b, id, true, 10*time.Minute)
 	}
+	// A namespace exists from the start of the sync that makes it, which goes on with its
+	// links and routes: the samples start once the last account's instances answer each
+	// other, that is once the syncs of every launch are over (they run one after another).
+	waitProbe(b, last[0].id, netip.AddrPortFrom(last[len(last)-1].ip, 22), probeAnswered, time.Now())
 	b.Logf("%d instances running after %v", len(background)+1, time.Since(start).Round(time.Millisecond))
 
 	var launch []time.Duration

@@ -2,7 +2,8 @@
 // the store into the model; after each change the planner (internal/plan) re-plans only
 // the VPCs the change reaches and internal/linux reconciles only the namespaces whose plan
 // changed; every few seconds, and soon after a partial sync failed, everything is planned
-// and reconciled again, which repairs what someone changed behind vpcd's back. It also
+// and reconciled again, one namespace a step with the partial syncs that fall due in
+// between (resync.go), which repairs what someone changed behind vpcd's back. It also
 // runs each instance's user data in the instance's namespace, as cloud-init would, and
 // records its console output.
 //
@@ -113,33 +114,37 @@ func (d *Dataplane) Run(ctx context.Context) error {
 }
 
 // follow applies the store's changes to the model and syncs when r says, until ctx ends or
-// the watch closes.
+// the watch closes. A full sync goes one step at a time, and the store's changes are taken
+// in after each step, so that a partial sync runs between two steps when it falls due.
 func (d *Dataplane) follow(ctx context.Context, r *runner) {
 	var pending informer.Changes
+	var rs *resync            // the full sync under way, if any
 	timer := time.NewTimer(0) // Reset drops a stale tick (Go 1.23 timers)
 	defer timer.Stop()
-	for {
+	for ctx.Err() == nil {
 		full, partial, wait := r.next(time.Now())
-		started := time.Now()
-		var err error
 		switch {
-		case full:
-			err = d.syncAll(ctx)
-			pending = informer.Changes{}
 		case partial:
-			err = d.syncChanges(ctx, pending)
+			started := time.Now()
+			err := d.syncChanges(ctx, pending)
 			pending = informer.Changes{}
+			d.observe(metrics.Partial, time.Since(started), err)
+			r.ran(time.Now(), false, err)
+		case full:
+			if rs == nil {
+				rs = d.startResync()
+			}
+			if d.resyncStep(ctx, rs) {
+				err := d.finishResync(ctx, rs)
+				d.observe(metrics.Full, rs.took, err)
+				r.ran(time.Now(), true, err)
+				rs = nil
+			}
 		}
 		if full || partial {
-			kind := metrics.Partial
-			if full {
-				kind = metrics.Full
+			if !d.take(&pending, r) {
+				return
 			}
-			d.cfg.Metrics.ObserveSync(kind, time.Since(started), err)
-			if err != nil {
-				d.cfg.Logger.Error("data plane reconcile", "err", err, "full", full)
-			}
-			r.ran(time.Now(), full, err)
 			continue
 		}
 		timer.Reset(wait)
@@ -151,42 +156,44 @@ func (d *Dataplane) follow(ctx context.Context, r *runner) {
 			if !ok {
 				return
 			}
-			if err := d.informer.Apply(ev, &pending); err != nil {
-				d.cfg.Logger.Error("data plane: follow the store", "key", ev.Key, "err", err)
-			}
-			if !pending.Empty() {
-				r.changed(time.Now())
-			}
+			d.apply(ev, &pending, r)
 		}
 	}
 }
 
-// syncAll plans every VPC again and reconciles every namespace: what changed behind
-// vpcd's back is repaired, what the plan no longer has is deleted.
-func (d *Dataplane) syncAll(ctx context.Context) error {
-	d.planner.PlanAll(d.informer)
-	want := d.planner.State()
-	names := make([]string, 0, len(want.Namespaces))
-	for _, ns := range want.Namespaces {
-		names = append(names, ns.Name)
-	}
-	// Claim the namespaces before making them, so that a crash in between leaks nothing:
-	// the next start owns, and so removes or repairs, whatever was made.
-	if err := d.registry.add(names...); err != nil {
-		return err
-	}
-	changes, applyErr := d.kernel.Apply(ctx, want)
-	if changes > 0 {
-		d.cfg.Logger.Info("data plane reconciled", "changes", changes)
-	}
-	if applyErr == nil {
-		if err := d.registry.keepOnly(names); err != nil {
-			return err
+// take applies the store's changes that have come, without waiting for more, and reports
+// whether the watch is still open.
+func (d *Dataplane) take(pending *informer.Changes, r *runner) bool {
+	for {
+		select {
+		case ev, ok := <-d.informer.Events():
+			if !ok {
+				return false
+			}
+			d.apply(ev, pending, r)
+		default:
+			return true
 		}
 	}
-	d.syncInstances(ctx)
-	d.cfg.Metrics.SetRealized(len(want.Namespaces), plannedRules(want))
-	return applyErr
+}
+
+// apply applies one of the store's changes to the model and tells r when it changed what
+// the data plane realizes.
+func (d *Dataplane) apply(ev store.Event, pending *informer.Changes, r *runner) {
+	if err := d.informer.Apply(ev, pending); err != nil {
+		d.cfg.Logger.Error("data plane: follow the store", "key", ev.Key, "err", err)
+	}
+	if !pending.Empty() {
+		r.changed(time.Now())
+	}
+}
+
+// observe records a sync in the metrics and logs its failure.
+func (d *Dataplane) observe(kind string, took time.Duration, err error) {
+	d.cfg.Metrics.ObserveSync(kind, took, err)
+	if err != nil {
+		d.cfg.Logger.Error("data plane reconcile", "err", err, "full", kind == metrics.Full)
+	}
 }
 
 // plannedRules counts the security group permissions and ACL entries of a plan: the
@@ -227,15 +234,16 @@ func (d *Dataplane) syncChanges(ctx context.Context, c informer.Changes) error {
 			}
 		}
 	}
-	d.syncInstances(ctx)
+	d.syncInstances(ctx, false)
 	return applyErr
 }
 
 // syncInstances writes the instances' resolv.conf before their user data starts, so that
-// it sees it, starts and stops user data, and records console output that grew.
-func (d *Dataplane) syncInstances(ctx context.Context) {
+// it sees it, starts and stops user data, and records console output that grew. A full
+// sync also reads back every resolv.conf it wrote, which repairs one changed by hand.
+func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	n := d.informer.Network()
-	d.resolv.sync(n)
+	d.resolv.sync(n, full)
 	d.processes.sync(ctx, n, d.svc)
 }
 

@@ -32,6 +32,7 @@ type processes struct {
 	rep     *reporter             // made at the first sync, which has the control plane
 	sup     *supervise.Supervisor // nil until made; see supervisor
 	console map[string]int64      // instance → console size last recorded in the store
+	keys    map[string]string     // instance → the public key written to its authorized_keys
 }
 
 func newProcesses(dataDir, execPath string, log *slog.Logger) *processes {
@@ -92,7 +93,6 @@ func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Ser
 		if wanted {
 			specs = append(specs, p.spec(inst.ID))
 		}
-		p.recordConsole(ctx, inst)
 		if err := p.writeAuthorizedKeys(inst); err != nil {
 			p.log.Error("authorized keys", "instance", id, "err", err)
 		}
@@ -100,14 +100,21 @@ func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Ser
 	if err := sup.Ensure(specs); err != nil {
 		p.log.Error("user data", "err", err)
 	}
-	// Instances gone from the store altogether: their processes are stopped above.
+	// Only instances that ran user data have a directory, and so a console: with 500
+	// instances running, a stat of each one's console on every sync would cost more than
+	// the rest of a partial sync.
 	entries, _ := os.ReadDir(p.dir)
 	for _, e := range entries {
-		if _, ok := n.Instances[e.Name()]; !ok {
+		inst, ok := n.Instances[e.Name()]
+		switch {
+		case !ok: // gone from the store altogether: its processes are stopped above
 			os.RemoveAll(p.instanceDir(e.Name()))
 			p.mu.Lock()
 			delete(p.console, e.Name())
+			delete(p.keys, e.Name())
 			p.mu.Unlock()
+		case inst.Running:
+			p.recordConsole(ctx, inst)
 		}
 	}
 }
@@ -158,14 +165,29 @@ func (p *processes) writeAuthorizedKeys(inst *model.Instance) error {
 	if inst.PublicKey == "" {
 		return nil
 	}
-	path, want := filepath.Join(p.instanceDir(inst.ID), "authorized_keys"), []byte(inst.PublicKey+"\n")
-	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, want) {
+	// Written once per process and key, so that a partial sync reads no file for it.
+	p.mu.Lock()
+	done := p.keys[inst.ID] == inst.PublicKey
+	p.mu.Unlock()
+	if done {
 		return nil
 	}
-	if err := os.MkdirAll(p.instanceDir(inst.ID), 0o700); err != nil {
-		return err
+	path, want := filepath.Join(p.instanceDir(inst.ID), "authorized_keys"), []byte(inst.PublicKey+"\n")
+	if have, err := os.ReadFile(path); err != nil || !bytes.Equal(have, want) {
+		if err := os.MkdirAll(p.instanceDir(inst.ID), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, want, 0o600); err != nil {
+			return err
+		}
 	}
-	return os.WriteFile(path, want, 0o600)
+	p.mu.Lock()
+	if p.keys == nil {
+		p.keys = map[string]string{}
+	}
+	p.keys[inst.ID] = inst.PublicKey
+	p.mu.Unlock()
+	return nil
 }
 
 // stopAll ends every process the data plane started and removes their cgroups.

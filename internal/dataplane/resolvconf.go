@@ -19,10 +19,13 @@ type resolvConfs struct {
 	etc   string // /etc/netns
 	marks string // DATA_DIR/resolv
 	log   *slog.Logger
+	// written is what each file was last seen to hold, by instance: a partial sync trusts
+	// it, so that a change costs no read of 500 files; a full sync reads the files.
+	written map[string][]byte
 }
 
 func newResolvConfs(etcNetns, dataDir string, log *slog.Logger) *resolvConfs {
-	return &resolvConfs{etc: etcNetns, marks: filepath.Join(dataDir, "resolv"), log: log}
+	return &resolvConfs{etc: etcNetns, marks: filepath.Join(dataDir, "resolv"), log: log, written: map[string][]byte{}}
 }
 
 // resolvConf is what an instance of the VPC reads from DHCP, written as resolv.conf: the
@@ -55,9 +58,12 @@ func resolvConf(n *model.Network, vpc *model.VPC) []byte {
 }
 
 // sync writes the resolv.conf of every running instance whose file is missing or stale and
-// removes those of instances that no longer run.
-func (r *resolvConfs) sync(n *model.Network) {
+// removes those of instances that no longer run. A full sync reads every file back and
+// lists the marks, which repairs a file changed by hand and removes what a vpcd stopped
+// before it could; a partial one goes by what this vpcd wrote.
+func (r *resolvConfs) sync(n *model.Network, full bool) {
 	running := map[string]bool{}
+	byVPC := map[string][]byte{}
 	for _, id := range model.SortedKeys(n.Instances) {
 		inst := n.Instances[id]
 		vpc := n.VPCs[inst.VPC]
@@ -65,14 +71,33 @@ func (r *resolvConfs) sync(n *model.Network) {
 			continue
 		}
 		running[id] = true
-		if err := r.write(id, resolvConf(n, vpc)); err != nil {
-			r.log.Error("write resolv.conf", "instance", id, "err", err)
+		content, ok := byVPC[vpc.ID]
+		if !ok {
+			content = resolvConf(n, vpc)
+			byVPC[vpc.ID] = content
 		}
+		if have, ok := r.written[id]; ok && !full && bytes.Equal(have, content) {
+			continue
+		}
+		if err := r.write(id, content); err != nil {
+			r.log.Error("write resolv.conf", "instance", id, "err", err)
+			delete(r.written, id)
+			continue
+		}
+		r.written[id] = content
 	}
-	entries, _ := os.ReadDir(r.marks)
-	for _, e := range entries {
-		if !running[e.Name()] {
-			r.remove(e.Name())
+	var marked []string
+	if full {
+		entries, _ := os.ReadDir(r.marks)
+		for _, e := range entries {
+			marked = append(marked, e.Name())
+		}
+	} else {
+		marked = model.SortedKeys(r.written)
+	}
+	for _, id := range marked {
+		if !running[id] {
+			r.remove(id)
 		}
 	}
 }
@@ -103,6 +128,7 @@ func (r *resolvConfs) write(id string, content []byte) error {
 
 // remove deletes an instance's resolv.conf and its directory if nothing else is there.
 func (r *resolvConfs) remove(id string) {
+	delete(r.written, id)
 	dir := filepath.Join(r.etc, id)
 	os.Remove(filepath.Join(dir, "resolv.conf"))
 	os.Remove(filepath.Join(dir, "resolv.conf.vpcd"))

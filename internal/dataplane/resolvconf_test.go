@@ -27,18 +27,18 @@ func TestResolvConf(t *testing.T) {
 		return string(b)
 	}
 
-	r.sync(n)
+	r.sync(n, true)
 	want := "# DHCP options dopt-1 of vpc-1\nsearch corp.example lab.example\nnameserver 10.1.0.2\nnameserver 192.0.2.53\n"
 	if got := read(); got != want {
 		t.Errorf("resolv.conf\n%s\nwant\n%s", got, want)
 	}
 	n.VPCs["vpc-1"].DhcpOptions = "default"
-	r.sync(n)
+	r.sync(n, true)
 	if got := read(); got != "" {
 		t.Errorf("resolv.conf without options is %q, want empty", got)
 	}
 	n.Instances["i-1"].Running = false
-	r.sync(n)
+	r.sync(n, true)
 	if _, err := os.Stat(filepath.Join(etc, "i-1")); !os.IsNotExist(err) {
 		t.Errorf("the directory of a stopped instance is still there: %v", err)
 	}

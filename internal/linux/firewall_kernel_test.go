@@ -118,6 +118,70 @@ func TestFirewallTraffic(t *testing.T) {
 
 func deleteTable(t *testing.T, ns string) {
 	t.Helper()
+	nft(t, ns, func(conn *nftables.Conn) {
+		conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
+	})
+}
+
+// TestFirewallDriftAfterCheck changes a ruleset that an apply has read back and found
+// right: the apply that follows, which reads back only rulesets whose generation moved,
+// must still see the change and repair it, and a change to another table alone must not
+// make it replace its own.
+func TestFirewallDriftAfterCheck(t *testing.T) {
+	tb := newTestbed(t)
+	v := newVPC(tb)
+	v.firewall = testFirewall()
+	if n := tb.apply(v.state()); n == 0 {
+		t.Fatalf("the first apply made no change")
+	}
+	// What an apply installed itself, alone in its generation, the next need not read back.
+	if !trusted(t, tb.k, v.router) {
+		t.Errorf("the ruleset that the first apply installed is to be read back")
+	}
+	if n := tb.apply(v.state()); n != 0 {
+		t.Errorf("the second apply made %d changes", n)
+	}
+
+	nft(t, v.router, func(conn *nftables.Conn) {
+		table := &nftables.Table{Name: tableName, Family: nftables.TableFamilyINet}
+		rules, err := conn.GetRules(table, &nftables.Chain{Name: "forward", Table: table})
+		if err != nil || len(rules) == 0 {
+			t.Fatalf("rules of chain forward: %d, %v", len(rules), err)
+		}
+		conn.DelRule(rules[len(rules)-1])
+	})
+	tb.converge(v.state(), "a rule deleted")
+
+	other := &nftables.Table{Name: "other", Family: nftables.TableFamilyINet}
+	nft(t, v.router, func(conn *nftables.Conn) { conn.AddTable(other) })
+	if n := tb.apply(v.state()); n != 0 {
+		t.Errorf("a table of someone else's made the apply change %d things", n)
+	}
+	nft(t, v.router, func(conn *nftables.Conn) { conn.DelTable(other) })
+}
+
+// trusted reports whether k remembers the namespace's ruleset as right at the generation
+// that the namespace is at.
+func trusted(t *testing.T, k *Kernel, ns string) bool {
+	t.Helper()
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	gen, err := generation(&nsConn{name: ns, fd: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	last, ok := k.rulesets[ns]
+	return ok && last.gen == gen
+}
+
+// nft runs a batch of nftables changes in the namespace.
+func nft(t *testing.T, ns string, batch func(*nftables.Conn)) {
+	t.Helper()
 	h, err := netns.GetFromName(ns)
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +191,7 @@ func deleteTable(t *testing.T, ns string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.DelTable(&nftables.Table{Name: tableName, Family: nftables.TableFamilyINet})
+	batch(conn)
 	if err := conn.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,13 @@ func (a *apply) links(live, linked []plan.Namespace) {
 					continue // the peer's side creates the pair
 				}
 			} else if a.ns[peer.ns] == nil {
+				// When this side's veth leads into the namespace, the pair is left to that
+				// namespace's own reconcile (a full sync's step of it checks the pair by
+				// name from its side), and it is not opened: a router's reconcile opened
+				// every instance of its VPC, most of what it cost.
+				if a.leadsTo(me, peer) {
+					continue
+				}
 				// Never made here: a namespace made outside a full reconcile would have
 				// links up before its firewall.
 				if err := a.openExisting(peer.ns); err != nil {
@@ -95,6 +102,24 @@ func (a *apply) links(live, linked []plan.Namespace) {
 			}
 		}
 	}
+}
+
+// leadsTo reports whether the veth me exists and its other end is in peer's namespace.
+func (a *apply) leadsTo(me, peer end) bool {
+	if me.ns == peer.ns {
+		return false
+	}
+	l, err := a.ns[me.ns].nl.LinkByName(me.name)
+	if err != nil || l.Type() != "veth" || l.Attrs().ParentIndex == 0 || l.Attrs().NetNsID < 0 {
+		return false
+	}
+	fd, err := openNamespace(peer.ns)
+	if err != nil {
+		return false
+	}
+	defer fd.Close()
+	id, err := a.ns[me.ns].nl.GetNetNsIdByFd(int(fd))
+	return err == nil && id == l.Attrs().NetNsID
 }
 
 func hasKey[K comparable, V any](m map[K]V, k K) bool {
@@ -141,19 +166,47 @@ func (a *apply) pair(me, peer end) error {
 }
 
 // linkState brings lo and every planned link to its MAC, MTU, up state, sysctls and
-// addresses.
+// addresses. It reads the links and addresses of the namespace in one dump each, and
+// sets every link's sysctls from one visit to the namespace: per link, these reads were
+// most of what a router with many interfaces costs to reconcile when nothing changed.
 func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
+	all, err := c.nl.LinkList()
+	if err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	links := make(map[string]netlink.Link, len(all))
+	for _, l := range all {
+		links[l.Attrs().Name] = l
+	}
 	var errs []error
-	if lo, err := c.nl.LinkByName("lo"); err == nil && lo.Attrs().Flags&net.FlagUp == 0 {
+	if lo := links["lo"]; lo != nil && lo.Attrs().Flags&net.FlagUp == 0 {
 		if err := c.nl.LinkSetUp(lo); err != nil {
 			errs = append(errs, fmt.Errorf("set lo up: %w", err))
 		} else {
 			a.changed(ns.Name, "link up", "link", "lo")
 		}
 	}
+	sysctlErrs := a.linkSysctls(c, ns.Links, links)
+	// After the sysctls: one (disable_ipv6) removes addresses.
+	addrs, err := c.nl.AddrList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("list addresses: %w", err))...)
+	}
+	c.addrs = map[int][]netlink.Addr{}
+	for _, ad := range addrs {
+		c.addrs[ad.LinkIndex] = append(c.addrs[ad.LinkIndex], ad)
+	}
 	settleBy := time.Now().Add(linkSettle)
 	for _, l := range ns.Links {
-		raised, err := a.link(c, l, ns.Guest)
+		link := links[l.Name]
+		if link == nil {
+			continue // the pair could not be created; reported there
+		}
+		if err := sysctlErrs[l.Name]; err != nil {
+			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
+			continue
+		}
+		raised, err := a.link(c, link, l, ns.Guest)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
 		}
@@ -164,12 +217,53 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 	return errors.Join(errs...)
 }
 
-// link brings one link to its plan and reports whether it raised it.
-func (a *apply) link(c *nsConn, l plan.Link, guest bool) (bool, error) {
-	link, err := c.nl.LinkByName(l.Name)
-	if err != nil {
-		return false, err // the pair could not be created; reported there
+// linkSysctls sets the sysctls of the links that exist, from one visit to the namespace,
+// and returns the error of each link whose sysctls failed.
+func (a *apply) linkSysctls(c *nsConn, want []plan.Link, links map[string]netlink.Link) map[string]error {
+	errs := map[string]error{}
+	values := map[string]map[string]string{}
+	for _, l := range want {
+		if len(l.Sysctls) == 0 || links[l.Name] == nil {
+			continue
+		}
+		values[l.Name] = map[string]string{}
+		for k, v := range l.Sysctls {
+			key, err := linkSysctlKey(l.Name, k)
+			if err != nil {
+				errs[l.Name] = err
+				break
+			}
+			values[l.Name][key] = v
+		}
 	}
+	if len(values) == 0 {
+		return errs
+	}
+	err := inNamespace(c.fd, func() error {
+		for _, l := range want {
+			if values[l.Name] == nil || errs[l.Name] != nil {
+				continue
+			}
+			changed, err := setSysctls(values[l.Name])
+			for _, kv := range changed {
+				a.changed(c.name, "sysctl set", "sysctl", kv)
+			}
+			if err != nil {
+				errs[l.Name] = err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for name := range values {
+			errs[name] = err
+		}
+	}
+	return errs
+}
+
+// link brings one link to its plan and reports whether it raised it.
+func (a *apply) link(c *nsConn, link netlink.Link, l plan.Link, guest bool) (bool, error) {
 	attrs := link.Attrs()
 	if l.MAC != "" {
 		mac, err := net.ParseMAC(l.MAC)
@@ -195,26 +289,12 @@ func (a *apply) link(c *nsConn, l plan.Link, guest bool) (bool, error) {
 			return false, fmt.Errorf("set MTU %d: %w", l.MTU, err)
 		}
 		a.changed(c.name, "link MTU set", "link", l.Name, "mtu", l.MTU)
-	}
-	if len(l.Sysctls) > 0 {
-		values := map[string]string{}
-		for k, v := range l.Sysctls {
-			key, err := linkSysctlKey(l.Name, k)
-			if err != nil {
-				return false, err
-			}
-			values[key] = v
-		}
-		err := inNamespace(c.fd, func() error {
-			changed, err := setSysctls(values)
-			for _, kv := range changed {
-				a.changed(c.name, "sysctl set", "sysctl", kv)
-			}
-			return err
-		})
+		// Below 1280 the kernel drops the link's IPv6 addresses: read them again.
+		have, err := c.nl.AddrList(link, netlink.FAMILY_ALL)
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("list addresses: %w", err)
 		}
+		c.addrs[attrs.Index] = have
 	}
 	if err := a.addrs(c, link, l.Addrs, guest); err != nil {
 		return false, err
@@ -281,7 +361,7 @@ func (a *apply) settle(c *nsConn, l plan.Link, deadline time.Time) {
 // without duplicate address detection (nodad), which tells it from the kernel's own when
 // the plan no longer names it.
 func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix, guest bool) error {
-	have, err := c.nl.AddrList(link, netlink.FAMILY_ALL)
+	have, err := c.linkAddrs(link)
 	if err != nil {
 		return fmt.Errorf("list addresses: %w", err)
 	}
@@ -323,6 +403,14 @@ func (a *apply) addrs(c *nsConn, link netlink.Link, want []netip.Prefix, guest b
 		a.changed(c.name, "address added", "link", link.Attrs().Name, "addr", p.String())
 	}
 	return nil
+}
+
+// linkAddrs are the link's addresses: from the namespace's dump when linkState took one.
+func (c *nsConn) linkAddrs(link netlink.Link) ([]netlink.Addr, error) {
+	if c.addrs != nil {
+		return c.addrs[link.Attrs().Index], nil
+	}
+	return c.nl.AddrList(link, netlink.FAMILY_ALL)
 }
 
 // ipNetPrefix converts an address with its mask, keeping the host bits.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"vpcd/internal/plan"
 )
@@ -40,12 +41,14 @@ type Kernel struct {
 	owned func(string) bool
 	log   *slog.Logger
 	mu    sync.Mutex
+	// rulesets are the namespaces' rulesets as last read back, by namespace name.
+	rulesets map[string]rulesetCheck
 }
 
 // New returns a realizer. Without Config.Owned it owns no namespace and Apply refuses
 // every plan that names one.
 func New(cfg Config) *Kernel {
-	k := &Kernel{owned: cfg.Owned, log: cfg.Logger}
+	k := &Kernel{owned: cfg.Owned, log: cfg.Logger, rulesets: map[string]rulesetCheck{}}
 	if k.owned == nil {
 		k.owned = func(string) bool { return false }
 	}
@@ -118,6 +121,7 @@ func (k *Kernel) Destroy(ctx context.Context, names ...string) error {
 			errs = append(errs, fmt.Errorf("netns %s is not owned by vpcd", n))
 			continue
 		}
+		delete(k.rulesets, n)
 		if err := delNamespace(n); err != nil {
 			errs = append(errs, fmt.Errorf("delete netns %s: %w", n, err))
 			continue
@@ -164,7 +168,10 @@ func (a *apply) reconciles(name string) bool { return a.only == nil || a.only[na
 type nsConn struct {
 	name string
 	fd   netns.NsHandle
+	ino  uint64 // the namespace's inode, which tells it from one made again under its name
 	nl   *netlink.Handle
+	// addrs are the addresses of each link, by index, from one dump; nil until taken.
+	addrs map[int][]netlink.Addr
 }
 
 func (a *apply) close() {
@@ -201,6 +208,7 @@ func (a *apply) run(want plan.State) {
 		if wanted[name] || !a.k.owned(name) || !a.reconciles(name) {
 			continue
 		}
+		delete(a.k.rulesets, name)
 		if err := delNamespace(name); err != nil {
 			a.fail(name, fmt.Errorf("delete: %w", err))
 			continue
@@ -296,11 +304,16 @@ func (a *apply) openExisting(name string) error {
 	if err != nil {
 		return err
 	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(fd), &st); err != nil {
+		fd.Close()
+		return fmt.Errorf("stat: %w", err)
+	}
 	h, err := netlink.NewHandleAt(fd)
 	if err != nil {
 		fd.Close()
 		return fmt.Errorf("netlink handle: %w", err)
 	}
-	a.ns[name] = &nsConn{name: name, fd: fd, nl: h}
+	a.ns[name] = &nsConn{name: name, fd: fd, ino: st.Ino, nl: h}
 	return nil
 }

@@ -153,3 +153,14 @@ func delNamespace(name string) error {
 	}
 	return err
 }
+
+// HasNamespace reports whether the named namespace exists: a namespace is bound at
+// /run/netns/NAME (a stale file left by a crash is none).
+func HasNamespace(name string) bool {
+	h, err := openNamespace(name)
+	if err != nil {
+		return false
+	}
+	h.Close()
+	return true
+}
