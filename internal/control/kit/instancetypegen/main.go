@@ -330,6 +330,11 @@ func writeType(b *bytes.Buffer, name string, in *info, cni, karp map[string]limi
 	if !ok && in != nil && in.VPC != nil {
 		l, ok = limits{ENIs: in.VPC.MaxENIs, IPv4: in.VPC.IPsPerENI, Cards: []int{in.VPC.MaxENIs}}, in.VPC.MaxENIs > 0
 	}
+	if !ok {
+		// No network limits anywhere: a retired type (g2, g3, p2, cc2) that AWS's
+		// DescribeInstanceTypes no longer answered when the CNI's table was made.
+		return nil
+	}
 	if in != nil {
 		var vcpus int
 		if json.Unmarshal(in.VCPU, &vcpus) == nil && vcpus > 0 {
@@ -337,7 +342,7 @@ func writeType(b *bytes.Buffer, name string, in *info, cni, karp map[string]limi
 		}
 		var gib float64
 		if json.Unmarshal(in.Memory, &gib) == nil && gib > 0 {
-			add("MemoryMiB: %d", int64(gib*1024+0.5))
+			add("MemoryMiB: %d", int64(gib*1024)) // 1.7 GiB is AWS's 1740 MiB
 		}
 		if len(in.Arch) > 0 {
 			add("Architectures: %#v", in.Arch)
@@ -415,21 +420,24 @@ func writeType(b *bytes.Buffer, name string, in *info, cni, karp map[string]limi
 		}
 		add("CurrentGeneration: true")
 	}
-	if ok {
-		add("MaxInterfaces: %d, IPv4PerENI: %d", l.ENIs, l.IPv4)
-		if len(l.Cards) > 0 {
-			add("NetworkCards: %#v", l.Cards)
+	if len(l.Cards) > 1 {
+		// The CNI's limit is the default card's; the instance's is every card's.
+		l.ENIs = 0
+		for _, c := range l.Cards {
+			l.ENIs += c
 		}
-		if l.DefaultCard != 0 {
-			add("DefaultNetworkCard: %d", l.DefaultCard)
-		}
-		if l.Hypervisor != "" && l.Hypervisor != "unknown" {
-			add("Hypervisor: %q", l.Hypervisor)
-		}
-		add("BareMetal: %t", l.BareMetal)
-	} else {
-		add("BareMetal: %t", strings.Contains(name, ".metal"))
 	}
+	add("MaxInterfaces: %d, IPv4PerENI: %d", l.ENIs, l.IPv4)
+	if len(l.Cards) > 0 {
+		add("NetworkCards: %#v", l.Cards)
+	}
+	if l.DefaultCard != 0 {
+		add("DefaultNetworkCard: %d", l.DefaultCard)
+	}
+	if l.Hypervisor != "" && l.Hypervisor != "unknown" {
+		add("Hypervisor: %q", l.Hypervisor)
+	}
+	add("BareMetal: %t", l.BareMetal)
 	if mb, ok := bandwidth[name]; ok {
 		add("BaselineMbps: %d", mb)
 	}
