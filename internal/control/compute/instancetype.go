@@ -34,40 +34,15 @@ var instanceTypeFilters = map[string]func(i *ec2.InstanceTypeInfo) []string{
 		}
 		return strValue(i.EbsInfo.EbsOptimizedSupport)
 	},
-	"free-tier-eligible": func(i *ec2.InstanceTypeInfo) []string { return boolValue(i.FreeTierEligible) },
-	"hypervisor":         func(i *ec2.InstanceTypeInfo) []string { return strValue(i.Hypervisor) },
-	"instance-storage-info.disk.count": func(i *ec2.InstanceTypeInfo) []string {
-		if i.InstanceStorageInfo == nil {
-			return nil
-		}
-		return intValue(i.InstanceStorageInfo.Disks[0].Count)
-	},
-	"instance-storage-info.disk.size-in-gb": func(i *ec2.InstanceTypeInfo) []string {
-		if i.InstanceStorageInfo == nil {
-			return nil
-		}
-		return intValue(i.InstanceStorageInfo.Disks[0].SizeInGB)
-	},
-	"instance-storage-info.disk.type": func(i *ec2.InstanceTypeInfo) []string {
-		if i.InstanceStorageInfo == nil {
-			return nil
-		}
-		return strValue(i.InstanceStorageInfo.Disks[0].Type)
-	},
-	"instance-storage-info.nvme-support": func(i *ec2.InstanceTypeInfo) []string {
-		if i.InstanceStorageInfo == nil {
-			return nil
-		}
-		return strValue(i.InstanceStorageInfo.NvmeSupport)
-	},
-	"instance-storage-info.total-size-in-gb": func(i *ec2.InstanceTypeInfo) []string {
-		if i.InstanceStorageInfo == nil {
-			return nil
-		}
-		return intValue(i.InstanceStorageInfo.TotalSizeInGB)
-	},
-	"instance-storage-supported": func(i *ec2.InstanceTypeInfo) []string { return boolValue(i.InstanceStorageSupported) },
-	"instance-type":              func(i *ec2.InstanceTypeInfo) []string { return strValue(i.InstanceType) },
+	"free-tier-eligible":                     func(i *ec2.InstanceTypeInfo) []string { return boolValue(i.FreeTierEligible) },
+	"hypervisor":                             func(i *ec2.InstanceTypeInfo) []string { return strValue(i.Hypervisor) },
+	"instance-storage-info.disk.count":       storageValue(func(s *ec2.InstanceStorageInfo) []string { return intValue(s.Disks[0].Count) }),
+	"instance-storage-info.disk.size-in-gb":  storageValue(func(s *ec2.InstanceStorageInfo) []string { return intValue(s.Disks[0].SizeInGB) }),
+	"instance-storage-info.disk.type":        storageValue(func(s *ec2.InstanceStorageInfo) []string { return strValue(s.Disks[0].Type) }),
+	"instance-storage-info.nvme-support":     storageValue(func(s *ec2.InstanceStorageInfo) []string { return strValue(s.NvmeSupport) }),
+	"instance-storage-info.total-size-in-gb": storageValue(func(s *ec2.InstanceStorageInfo) []string { return intValue(s.TotalSizeInGB) }),
+	"instance-storage-supported":             func(i *ec2.InstanceTypeInfo) []string { return boolValue(i.InstanceStorageSupported) },
+	"instance-type":                          func(i *ec2.InstanceTypeInfo) []string { return strValue(i.InstanceType) },
 	"memory-info.size-in-mib": func(i *ec2.InstanceTypeInfo) []string {
 		if i.MemoryInfo == nil {
 			return nil
@@ -132,6 +107,15 @@ func intValue[T int32 | int64](n *T) []string {
 		return nil
 	}
 	return []string{strconv.FormatInt(int64(*n), 10)}
+}
+
+func storageValue(field func(*ec2.InstanceStorageInfo) []string) func(*ec2.InstanceTypeInfo) []string {
+	return func(i *ec2.InstanceTypeInfo) []string {
+		if i.InstanceStorageInfo == nil {
+			return nil
+		}
+		return field(i.InstanceStorageInfo)
+	}
 }
 
 func vcpuValue(i *ec2.InstanceTypeInfo, field func(*ec2.VCpuInfo) *int32) []string {

@@ -192,6 +192,19 @@ func parseLimits(src []byte, varName string) (map[string]limits, error) {
 	return out, perr
 }
 
+// moduleLimits reads the limits map varName of a module's file.
+func moduleLimits(modcache, module, file, varName string) (map[string]limits, error) {
+	src, err := moduleFile(modcache, module, file)
+	if err != nil {
+		return nil, err
+	}
+	l, err := parseLimits(src, varName)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", module, err)
+	}
+	return l, nil
+}
+
 func intLit(e ast.Expr) int {
 	n, _ := strconv.Atoi(e.(*ast.BasicLit).Value)
 	return n
@@ -226,21 +239,13 @@ func generate() ([]byte, error) {
 	if err := json.Unmarshal(raw, &infos); err != nil {
 		return nil, fmt.Errorf("instances.json: %w", err)
 	}
-	cniSrc, err := moduleFile(modcache, cniModule, "pkg/vpc/vpc_ip_resource_limit.go")
+	cni, err := moduleLimits(modcache, cniModule, "pkg/vpc/vpc_ip_resource_limit.go", "instanceNetworkingLimits")
 	if err != nil {
 		return nil, err
 	}
-	cni, err := parseLimits(cniSrc, "instanceNetworkingLimits")
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cniModule, err)
-	}
-	karpSrc, err := moduleFile(modcache, karpModule, "pkg/providers/instancetype/zz_generated.vpclimits.go")
+	karp, err := moduleLimits(modcache, karpModule, "pkg/providers/instancetype/zz_generated.vpclimits.go", "Limits")
 	if err != nil {
 		return nil, err
-	}
-	karp, err := parseLimits(karpSrc, "Limits")
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", karpModule, err)
 	}
 	bwSrc, err := moduleFile(modcache, karpModule, "pkg/providers/instancetype/zz_generated.bandwidth.go")
 	if err != nil {
