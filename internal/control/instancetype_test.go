@@ -44,6 +44,8 @@ func TestDescribeInstanceTypes(t *testing.T) {
 		{"hypervisor xen among t2", ec2.DescribeInstanceTypesRequest{Filters: []ec2.Filter{typeFilter("instance-type", "t2.micro", "t3.micro"), typeFilter("hypervisor", "xen")}}, []string{"t2.micro"}, ""},
 		{"instance store", ec2.DescribeInstanceTypesRequest{Filters: []ec2.Filter{typeFilter("instance-type", "i3.*"), typeFilter("instance-storage-info.disk.count", "1"), typeFilter("instance-storage-info.nvme-support", "required"), typeFilter("instance-storage-info.total-size-in-gb", "475")}},
 			[]string{"i3.large"}, ""},
+		{"not offered in the region", ec2.DescribeInstanceTypesRequest{InstanceTypes: []string{"hpc7a.12xlarge"}}, nil, "InvalidInstanceType"},
+		{"not offered, asked for anyway", ec2.DescribeInstanceTypesRequest{InstanceTypes: []string{"hpc7a.12xlarge"}, IncludeUnsupportedInRegion: kit.Ptr(true)}, []string{"hpc7a.12xlarge"}, ""},
 		{"unknown filter", ec2.DescribeInstanceTypesRequest{Filters: []ec2.Filter{typeFilter("colour", "red")}}, nil, "InvalidParameterValue"},
 		{"MaxResults below 5", ec2.DescribeInstanceTypesRequest{MaxResults: kit.Ptr(int32(4))}, nil, "InvalidParameterValue"},
 		{"MaxResults above 100", ec2.DescribeInstanceTypesRequest{MaxResults: kit.Ptr(int32(101))}, nil, "InvalidParameterValue"},
@@ -69,8 +71,18 @@ func TestDescribeInstanceTypes(t *testing.T) {
 			*it.NetworkInfo.NetworkPerformance, *it.Hypervisor, *it.BurstablePerformanceSupported, *it.CurrentGeneration, *it.EbsInfo.EbsOptimizedSupport,
 			*it.NetworkInfo.EnaSupport, it.ProcessorInfo.SupportedArchitectures[0], *it.ProcessorInfo.Manufacturer}
 		want := []any{int32(2), int32(1), int32(2), int64(1024), int32(2), int32(2), int32(2), "Up to 5 Gigabit", "nitro", true, true, "default", "required", "x86_64", "Intel"}
+		ebs := it.EbsInfo.EbsOptimizedInfo
+		got = append(got, *it.EbsInfo.NvmeSupport, *ebs.BaselineBandwidthInMbps, *ebs.MaximumBandwidthInMbps, *ebs.MaximumIops, *ebs.MaximumThroughputInMBps)
+		want = append(want, "required", int32(87), int32(2085), int32(11800), 260.625)
 		if !slices.Equal(got, want) {
 			t.Errorf("got  %v\nwant %v", got, want)
+		}
+	})
+
+	t.Run("a type of another region says so", func(t *testing.T) {
+		out, err := s.DescribeInstanceTypes(ctx, testCaller, &ec2.DescribeInstanceTypesRequest{InstanceTypes: []string{"hpc7a.12xlarge", "m5.large"}, IncludeUnsupportedInRegion: kit.Ptr(true)})
+		if err != nil || len(out.InstanceTypes) != 2 || *out.InstanceTypes[0].SupportedInRegion || !*out.InstanceTypes[1].SupportedInRegion {
+			t.Fatalf("%v %+v", err, out)
 		}
 	})
 

@@ -125,8 +125,8 @@ func vcpuValue(i *ec2.InstanceTypeInfo, field func(*ec2.VCpuInfo) *int32) []stri
 	return intValue(field(i.VCpuInfo))
 }
 
-// DescribeInstanceTypes answers the types offered in the caller's region, with their CPU,
-// memory and network limits.
+// DescribeInstanceTypes answers the types offered in the caller's region (every type with
+// IncludeUnsupportedInRegion), with their CPU, memory and network limits.
 func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *ec2.DescribeInstanceTypesRequest) (*ec2.DescribeInstanceTypesResult, error) {
 	if err := kit.CheckMaxResults(in.MaxResults, 5, 100); err != nil {
 		return nil, err
@@ -135,12 +135,13 @@ func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *e
 	if err != nil {
 		return nil, err
 	}
+	all := kit.Deref(in.IncludeUnsupportedInRegion)
 	var types []kit.InstanceType
 	if len(in.InstanceTypes) > 0 {
 		var missing []string
 		for _, name := range in.InstanceTypes {
 			t, ok := kit.InstanceTypes[name]
-			if !ok || !t.InRegion(c.Region) {
+			if !ok || !(all || t.InRegion(c.Region)) {
 				missing = append(missing, name)
 				continue
 			}
@@ -152,7 +153,7 @@ func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *e
 		sort.Slice(types, func(i, j int) bool { return types[i].Name < types[j].Name })
 	} else {
 		for _, t := range kit.InstanceTypeList { // sorted by name
-			if t.InRegion(c.Region) {
+			if all || t.InRegion(c.Region) {
 				types = append(types, t)
 			}
 		}
@@ -163,6 +164,7 @@ func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *e
 	var kept []ec2.InstanceTypeInfo
 	for _, t := range types {
 		info := t.EC2()
+		info.SupportedInRegion = kit.Ptr(t.InRegion(c.Region))
 		if match(func(name string) []string { return instanceTypeFilters[name](&info) }, nil) {
 			kept = append(kept, info)
 		}

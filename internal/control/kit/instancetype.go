@@ -35,6 +35,8 @@ type InstanceType struct {
 	IPv6Supported      bool
 	EnhancedNetworking bool
 	EbsOptimized       bool
+	EbsNVMe            bool // EBS volumes show as NVMe devices
+	Ebs                EbsLimits
 	Virtualization     []string // hvm, paravirtual
 	Processor          string
 	ClockGHz           float64
@@ -47,6 +49,12 @@ type InstanceType struct {
 	Spot               bool   // offered as Spot somewhere
 	Regions            uint64 // bit i: offered in instanceTypeRegions[i]
 	Zones              string // per instanceTypeZoneRegions, two hex digits: bit n-1 for zone ID az<n>
+}
+
+// EbsLimits are an EBS-optimized type's EBS bandwidth (megabits), IOPS and throughput
+// (megabytes) per second.
+type EbsLimits struct {
+	BaselineMbps, BaselineIops, BaselineMBps, MaxMbps, MaxIops float64
 }
 
 // InstanceTypeList is every type, sorted by name.
@@ -167,7 +175,7 @@ func (t InstanceType) EC2() ec2.InstanceTypeInfo {
 		out.MemoryInfo = &ec2.MemoryInfo{SizeInMiB: Ptr(t.MemoryMiB)}
 	}
 	if t.VCpus > 0 { // from the full record: the EBS fields are known
-		out.EbsInfo = &ec2.EbsInfo{EbsOptimizedSupport: Ptr(t.ebsOptimizedSupport())}
+		out.EbsInfo = t.ebsInfo()
 	}
 	if t.Disks > 0 {
 		kind := "hdd"
@@ -204,6 +212,24 @@ func (t InstanceType) EC2() ec2.InstanceTypeInfo {
 		out.GpuInfo = info
 	}
 	return out
+}
+
+func (t InstanceType) ebsInfo() *ec2.EbsInfo {
+	info := &ec2.EbsInfo{EbsOptimizedSupport: Ptr(t.ebsOptimizedSupport()), NvmeSupport: Ptr("unsupported")}
+	if t.EbsNVMe {
+		info.NvmeSupport = Ptr("required")
+	}
+	if e := t.Ebs; e.MaxMbps > 0 {
+		info.EbsOptimizedInfo = &ec2.EbsOptimizedInfo{
+			BaselineBandwidthInMbps:  Ptr(int32(e.BaselineMbps)),
+			BaselineIops:             Ptr(int32(e.BaselineIops)),
+			BaselineThroughputInMBps: Ptr(e.BaselineMBps),
+			MaximumBandwidthInMbps:   Ptr(int32(e.MaxMbps)),
+			MaximumIops:              Ptr(int32(e.MaxIops)),
+			MaximumThroughputInMBps:  Ptr(e.MaxMbps / 8), // a megabyte is eight megabits, as AWS's tables count
+		}
+	}
+	return info
 }
 
 func (t InstanceType) usageClasses() []string {

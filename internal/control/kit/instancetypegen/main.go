@@ -99,6 +99,12 @@ type info struct {
 	PhysicalProcessor  string          `json:"physical_processor"`
 	ClockSpeed         string          `json:"clock_speed_ghz"`
 	EBSOptimized       bool            `json:"ebs_optimized"`
+	EBSNVMe            bool            `json:"ebs_as_nvme"`
+	EBSBaselineMbps    float64         `json:"ebs_baseline_bandwidth"`
+	EBSBaselineIops    float64         `json:"ebs_baseline_iops"`
+	EBSBaselineMBps    float64         `json:"ebs_baseline_throughput"`
+	EBSMaxMbps         float64         `json:"ebs_max_bandwidth"`
+	EBSMaxIops         float64         `json:"ebs_iops"`
 	EnhancedNetworking bool            `json:"enhanced_networking"`
 	IPv6               bool            `json:"ipv6_support"`
 	Virtualization     []string        `json:"linux_virtualization_types"`
@@ -363,6 +369,13 @@ func writeType(b *bytes.Buffer, name string, in *info, cni, karp map[string]limi
 			add("ClockGHz: %g", ghz)
 		}
 		add("EbsOptimized: %t", in.EBSOptimized)
+		if in.EBSNVMe {
+			add("EbsNVMe: true")
+		}
+		if in.EBSMaxMbps > 0 {
+			add("Ebs: EbsLimits{BaselineMbps: %g, BaselineIops: %g, BaselineMBps: %g, MaxMbps: %g, MaxIops: %g}",
+				in.EBSBaselineMbps, in.EBSBaselineIops, in.EBSBaselineMBps, in.EBSMaxMbps, in.EBSMaxIops)
+		}
 		add("EnhancedNetworking: %t", in.EnhancedNetworking)
 		add("IPv6Supported: %t", in.IPv6)
 		var virt []string
