@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"vpcd/internal/control/compute"
 	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
@@ -161,6 +162,27 @@ func TestDescribeInstanceTypeOfferings(t *testing.T) {
 			wantCode(t, err, tc.code)
 			if err == nil && !slices.Equal(locations(out), tc.want) {
 				t.Errorf("got %v, want %v", locations(out), tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkDescribeInstanceTypes: the first page of every type, and a filter over all.
+func BenchmarkDescribeInstanceTypes(b *testing.B) {
+	ctx := context.Background()
+	s := &compute.Compute{}
+	for _, tc := range []struct {
+		name    string
+		filters []ec2.Filter
+	}{
+		{"first page", nil},
+		{"filter over every type", []ec2.Filter{typeFilter("vcpu-info.default-vcpus", "2")}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.DescribeInstanceTypes(ctx, testCaller, &ec2.DescribeInstanceTypesRequest{Filters: tc.filters}); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
@@ -125,6 +126,16 @@ func vcpuValue(i *ec2.InstanceTypeInfo, field func(*ec2.VCpuInfo) *int32) []stri
 	return intValue(field(i.VCpuInfo))
 }
 
+// renderedTypes are the answers for every type, made once: the encoder only reads them.
+var renderedTypes = sync.OnceValue(func() map[string]*ec2.InstanceTypeInfo {
+	m := make(map[string]*ec2.InstanceTypeInfo, len(kit.InstanceTypeList))
+	for _, t := range kit.InstanceTypeList {
+		info := t.EC2()
+		m[t.Name] = &info
+	}
+	return m
+})
+
 // DescribeInstanceTypes answers the types offered in the caller's region (every type with
 // IncludeUnsupportedInRegion), with their CPU, memory and network limits.
 func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *ec2.DescribeInstanceTypesRequest) (*ec2.DescribeInstanceTypesResult, error) {
@@ -136,7 +147,7 @@ func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *e
 		return nil, err
 	}
 	all := kit.Deref(in.IncludeUnsupportedInRegion)
-	var types []kit.InstanceType
+	var types []*kit.InstanceType
 	if len(in.InstanceTypes) > 0 {
 		var missing []string
 		for _, name := range in.InstanceTypes {
@@ -145,15 +156,15 @@ func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *e
 				missing = append(missing, name)
 				continue
 			}
-			types = append(types, t)
+			types = append(types, &t)
 		}
 		if len(missing) > 0 {
 			return nil, ec2.ErrInvalidInstanceType("The following supplied instance types do not exist: [%s]", strings.Join(missing, ", "))
 		}
 		sort.Slice(types, func(i, j int) bool { return types[i].Name < types[j].Name })
 	} else {
-		for _, t := range kit.InstanceTypeList { // sorted by name
-			if all || t.InRegion(c.Region) {
+		for i := range kit.InstanceTypeList { // sorted by name
+			if t := &kit.InstanceTypeList[i]; all || t.InRegion(c.Region) {
 				types = append(types, t)
 			}
 		}
@@ -161,17 +172,23 @@ func (s *Compute) DescribeInstanceTypes(ctx context.Context, c kit.Caller, in *e
 	if in.MaxResults == nil {
 		in.MaxResults = kit.Ptr(int32(100)) // AWS answers a page of 100 when no size is asked
 	}
-	var kept []ec2.InstanceTypeInfo
+	rendered := renderedTypes()
+	var kept []*kit.InstanceType
 	for _, t := range types {
-		info := t.EC2()
-		info.SupportedInRegion = kit.Ptr(t.InRegion(c.Region))
-		if match(func(name string) []string { return instanceTypeFilters[name](&info) }, nil) {
-			kept = append(kept, info)
+		info := rendered[t.Name]
+		if len(in.Filters) == 0 || match(func(name string) []string { return instanceTypeFilters[name](info) }, nil) {
+			kept = append(kept, t)
 		}
 	}
-	page, next, err := kit.Paginate(kept, in.MaxResults, in.NextToken, func(i ec2.InstanceTypeInfo) string { return *i.InstanceType })
+	page, next, err := kit.Paginate(kept, in.MaxResults, in.NextToken, func(t *kit.InstanceType) string { return t.Name })
 	if err != nil {
 		return nil, err
 	}
-	return &ec2.DescribeInstanceTypesResult{NextToken: next, InstanceTypes: append([]ec2.InstanceTypeInfo{}, page...)}, nil
+	out := &ec2.DescribeInstanceTypesResult{NextToken: next, InstanceTypes: make([]ec2.InstanceTypeInfo, 0, len(page))}
+	for _, t := range page {
+		info := *rendered[t.Name] // a copy: only SupportedInRegion differs
+		info.SupportedInRegion = kit.Ptr(t.InRegion(c.Region))
+		out.InstanceTypes = append(out.InstanceTypes, info)
+	}
+	return out, nil
 }
