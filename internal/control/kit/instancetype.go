@@ -111,7 +111,8 @@ func (t InstanceType) InRegion(region string) bool {
 	return true
 }
 
-// ZoneIDs are the zone IDs of the region that offer the type, and whether the data knows.
+// ZoneIDs are the zone IDs of the region (of allIDs) that offer the type, and whether the
+// data knows; where it does not, every zone does.
 func (t InstanceType) ZoneIDs(region string, allIDs []string) ([]string, bool) {
 	for i, r := range instanceTypeZoneRegions {
 		if r != region || len(t.Zones) < 2*i+2 {
@@ -121,8 +122,8 @@ func (t InstanceType) ZoneIDs(region string, allIDs []string) ([]string, bool) {
 		for _, c := range t.Zones[2*i : 2*i+2] {
 			mask = mask<<4 | uint8(strings.IndexRune("0123456789abcdef", c))
 		}
-		if mask == 0 {
-			return nil, true
+		if mask == 0 { // offered in the region (InRegion) but placed in none of its zones: unknown
+			break
 		}
 		var ids []string
 		for _, id := range allIDs {
