@@ -3,6 +3,7 @@ package kit
 //go:generate go run ./instancetypegen -out instancetypes_gen.go
 
 import (
+	"strconv"
 	"strings"
 
 	"vpcd/internal/ec2"
@@ -298,6 +299,11 @@ func (t InstanceType) networkInfo() *ec2.NetworkInfo {
 			}
 			if t.BaselineMbps > 0 {
 				card.BaselineBandwidthInGbps = Ptr(float64(t.BaselineMbps) / 1000)
+			}
+			// "Up to 10 Gigabit" peaks at 10, "25 Gigabit" at 25.
+			perf := strings.TrimPrefix(t.NetworkPerformance, "Up to ")
+			if g, err := strconv.ParseFloat(strings.TrimSuffix(perf, " Gigabit"), 64); err == nil && strings.HasSuffix(perf, " Gigabit") {
+				card.PeakBandwidthInGbps = Ptr(g)
 			}
 		}
 		n.NetworkCards = append(n.NetworkCards, card)
