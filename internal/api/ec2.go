@@ -101,6 +101,7 @@ func registerEC2(s *Server, svc *control.Service) {
 	Handle(s, "ec2", "DescribeInstanceAttribute", svc.DescribeInstanceAttribute)
 	Handle(s, "ec2", "DescribeInstanceCreditSpecifications", svc.DescribeInstanceCreditSpecifications)
 	Handle(s, "ec2", "DescribeInstanceStatus", svc.DescribeInstanceStatus)
+	Handle(s, "ec2", "DescribeInstanceTypeOfferings", svc.DescribeInstanceTypeOfferings)
 	Handle(s, "ec2", "DescribeInstanceTypes", svc.DescribeInstanceTypes)
 	Handle(s, "ec2", "DescribeInstances", svc.DescribeInstances)
 	Handle(s, "ec2", "DescribeInternetGateways", svc.DescribeInternetGateways)

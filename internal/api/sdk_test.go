@@ -693,6 +693,12 @@ func TestSDKEveryAction(t *testing.T) {
 			aws.ToInt32(itypes.InstanceTypes[0].NetworkInfo.Ipv4AddressesPerInterface) != 4 {
 			t.Errorf("DescribeInstanceTypes t3.small: %+v", itypes.InstanceTypes)
 		}
+		offers := must[*ec2sdk.DescribeInstanceTypeOfferingsOutput](t, "DescribeInstanceTypeOfferings")(c.DescribeInstanceTypeOfferings(ctx, &ec2sdk.DescribeInstanceTypeOfferingsInput{
+			LocationType: types.LocationTypeAvailabilityZone, Filters: []types.Filter{{Name: aws.String("instance-type"), Values: []string{"t3.small"}}},
+		}))
+		if len(offers.InstanceTypeOfferings) == 0 || offers.InstanceTypeOfferings[0].LocationType != types.LocationTypeAvailabilityZone {
+			t.Errorf("DescribeInstanceTypeOfferings t3.small: %+v", offers.InstanceTypeOfferings)
+		}
 		out := must[*ec2sdk.GetConsoleOutputOutput](t, "GetConsoleOutput")(c.GetConsoleOutput(ctx, &ec2sdk.GetConsoleOutputInput{InstanceId: aws.String(instID)}))
 		if aws.ToString(out.InstanceId) != instID {
 			t.Errorf("GetConsoleOutput %+v", out)
