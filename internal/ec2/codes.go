@@ -48,6 +48,10 @@ func ErrIncorrectInstanceState(format string, args ...any) *Error {
 	return Errorf("IncorrectInstanceState", format, args...)
 }
 
+func ErrIncorrectState(format string, args ...any) *Error {
+	return Errorf("IncorrectState", format, args...)
+}
+
 func ErrInsufficientAddressCapacity(format string, args ...any) *Error {
 	return Errorf("InsufficientAddressCapacity", format, args...)
 }
@@ -78,6 +82,14 @@ func ErrInvalidNetworkInterfaceAttachmentIdMalformed(format string, args ...any)
 
 func ErrInvalidAttachmentIDNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAttachmentID.NotFound", format, args...)
+}
+
+func ErrInvalidAttachmentNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidAttachment.NotFound", format, args...)
+}
+
+func ErrInvalidBlockDeviceMapping(format string, args ...any) *Error {
+	return Errorf("InvalidBlockDeviceMapping", format, args...)
 }
 
 func ErrInvalidCidrBlockInUse(format string, args ...any) *Error {
@@ -140,6 +152,10 @@ func ErrInvalidParameterCombination(format string, args ...any) *Error {
 	return Errorf("InvalidParameterCombination", format, args...)
 }
 
+func ErrInvalidParameterDependency(format string, args ...any) *Error {
+	return Errorf("InvalidParameterDependency", format, args...)
+}
+
 func ErrInvalidPermissionDuplicate(format string, args ...any) *Error {
 	return Errorf("InvalidPermission.Duplicate", format, args...)
 }
@@ -186,6 +202,10 @@ func ErrInvalidSubnetConflict(format string, args ...any) *Error {
 
 func ErrInvalidSubnetRange(format string, args ...any) *Error {
 	return Errorf("InvalidSubnet.Range", format, args...)
+}
+
+func ErrInvalidVolumeZoneMismatch(format string, args ...any) *Error {
+	return Errorf("InvalidVolume.ZoneMismatch", format, args...)
 }
 
 func ErrInvalidVpcCidrBlockAssociationIDNotFound(format string, args ...any) *Error {
@@ -306,6 +326,10 @@ func ErrVPCIdNotSpecified(format string, args ...any) *Error {
 
 func ErrVcpuLimitExceeded(format string, args ...any) *Error {
 	return Errorf("VcpuLimitExceeded", format, args...)
+}
+
+func ErrVolumeInUse(format string, args ...any) *Error {
+	return Errorf("VolumeInUse", format, args...)
 }
 
 func ErrVpcLimitExceeded(format string, args ...any) *Error {
