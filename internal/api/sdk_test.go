@@ -948,6 +948,15 @@ func TestSDKEveryAction(t *testing.T) {
 		wantCode(t, "DetachVolume of a running instance's root", err, "IncorrectState")
 		_, err = c.DeleteVolume(ctx, &ec2sdk.DeleteVolumeInput{VolumeId: aws.String(volID)})
 		wantCode(t, "DeleteVolume while attached", err, "VolumeInUse")
+		mod := must[*ec2sdk.ModifyVolumeOutput](t, "ModifyVolume")(c.ModifyVolume(ctx, &ec2sdk.ModifyVolumeInput{VolumeId: aws.String(volID), Size: aws.Int32(40)}))
+		if mod.VolumeModification == nil || mod.VolumeModification.ModificationState != types.VolumeModificationStateModifying ||
+			aws.ToInt32(mod.VolumeModification.TargetSize) != 40 || aws.ToInt32(mod.VolumeModification.OriginalSize) != 20 {
+			t.Errorf("ModifyVolume %+v", mod.VolumeModification)
+		}
+		mods := must[*ec2sdk.DescribeVolumesModificationsOutput](t, "DescribeVolumesModifications")(c.DescribeVolumesModifications(ctx, &ec2sdk.DescribeVolumesModificationsInput{VolumeIds: []string{volID}}))
+		if len(mods.VolumesModifications) != 1 || mods.VolumesModifications[0].ModificationState != types.VolumeModificationStateCompleted {
+			t.Errorf("DescribeVolumesModifications %+v", mods.VolumesModifications)
+		}
 		det := must[*ec2sdk.DetachVolumeOutput](t, "DetachVolume")(c.DetachVolume(ctx, &ec2sdk.DetachVolumeInput{VolumeId: aws.String(volID)}))
 		if det.State != types.VolumeAttachmentStateDetaching || aws.ToString(det.InstanceId) != instID {
 			t.Errorf("DetachVolume %+v", det)

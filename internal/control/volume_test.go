@@ -466,3 +466,67 @@ func TestRunInstancesBlockDeviceErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestModifyVolume(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	v := createVolume(t, s) // 10 GiB gp2
+	modify := func(in ec2.ModifyVolumeRequest) (*ec2.VolumeModification, error) {
+		in.VolumeId = v.VolumeId
+		out, err := s.ModifyVolume(ctx, testCaller, &in)
+		if err != nil {
+			return nil, err
+		}
+		return out.VolumeModification, nil
+	}
+	m, err := modify(ec2.ModifyVolumeRequest{VolumeType: kit.Ptr("gp3"), Size: kit.Ptr(int32(20))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *m.ModificationState != "modifying" || *m.OriginalSize != 10 || *m.TargetSize != 20 || *m.OriginalVolumeType != "gp2" || *m.TargetVolumeType != "gp3" ||
+		*m.TargetIops != 3000 || *m.TargetThroughput != 125 || *m.OriginalIops != 100 || m.OriginalThroughput != nil {
+		t.Errorf("ModifyVolume = %+v", m)
+	}
+	d := describeVolume(t, s, *v.VolumeId)
+	if *d.Size != 20 || *d.VolumeType != "gp3" || *d.Iops != 3000 || *d.Throughput != 125 {
+		t.Errorf("after modification: %d GiB %s %d IOPS", *d.Size, *d.VolumeType, *d.Iops)
+	}
+	// The same type keeps its performance unless given.
+	if m, err = modify(ec2.ModifyVolumeRequest{Throughput: kit.Ptr(int32(500)), Iops: kit.Ptr(int32(4000))}); err != nil {
+		t.Fatal(err)
+	}
+	if *m.TargetIops != 4000 || *m.TargetThroughput != 500 || *m.TargetSize != 20 || *m.OriginalThroughput != 125 {
+		t.Errorf("second ModifyVolume = %+v", m)
+	}
+	mods, err := s.DescribeVolumesModifications(ctx, testCaller, &ec2.DescribeVolumesModificationsRequest{VolumeIds: []string{*v.VolumeId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mods.VolumesModifications) != 1 || *mods.VolumesModifications[0].ModificationState != "completed" || *mods.VolumesModifications[0].Progress != 100 {
+		t.Errorf("DescribeVolumesModifications = %+v", mods.VolumesModifications)
+	}
+	createVolume(t, s) // never modified: not listed
+	mods, err = s.DescribeVolumesModifications(ctx, testCaller, &ec2.DescribeVolumesModificationsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("target-volume-type"), Values: []string{"gp3"}}}})
+	if err != nil || len(mods.VolumesModifications) != 1 {
+		t.Errorf("by target-volume-type: %v %+v", err, mods)
+	}
+
+	for _, tc := range []struct {
+		name string
+		in   ec2.ModifyVolumeRequest
+		code string
+	}{
+		{"nothing to change", ec2.ModifyVolumeRequest{}, "MissingParameter"},
+		{"smaller", ec2.ModifyVolumeRequest{Size: kit.Ptr(int32(5))}, "InvalidParameterValue"},
+		{"to io1 without room for 3000 IOPS", ec2.ModifyVolumeRequest{VolumeType: kit.Ptr("io1")}, "InvalidParameterValue"},
+		{"throughput to st1", ec2.ModifyVolumeRequest{VolumeType: kit.Ptr("st1"), Size: kit.Ptr(int32(500)), Throughput: kit.Ptr(int32(200))}, "InvalidParameterCombination"},
+		{"st1 too small", ec2.ModifyVolumeRequest{VolumeType: kit.Ptr("st1")}, "InvalidParameterValue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := modify(tc.in)
+			wantCode(t, err, tc.code)
+		})
+	}
+	_, err = s.ModifyVolume(ctx, testCaller, &ec2.ModifyVolumeRequest{VolumeId: kit.Ptr("vol-0123456789abcdef0"), Size: kit.Ptr(int32(30))})
+	wantCode(t, err, "InvalidVolume.NotFound")
+}

@@ -28,6 +28,45 @@ type VolumeRecord struct {
 	// Attachments are the instances the volume is attached to: one, or up to 16 with
 	// Multi-Attach.
 	Attachments []VolumeAttachment `json:"attachments,omitempty"`
+	// Modification is the volume's last ModifyVolume, which vpcd completes at once.
+	Modification *VolumeModification `json:"modification,omitempty"`
+}
+
+// VolumeModification is what a ModifyVolume changed, from what.
+type VolumeModification struct {
+	StartTime                              time.Time `json:"startTime"`
+	OriginalSize, TargetSize               int32     `json:",omitempty"`
+	OriginalIops, TargetIops               int32     `json:",omitempty"`
+	OriginalThroughput, TargetThroughput   int32     `json:",omitempty"`
+	OriginalType, TargetType               string    `json:",omitempty"`
+	OriginalMultiAttach, TargetMultiAttach bool      `json:",omitempty"`
+}
+
+// EC2 is the modification of the volume in the given state ("modifying" as ModifyVolume
+// answers it, "completed" once described).
+func (m *VolumeModification) EC2(volumeID, state string) ec2.VolumeModification {
+	out := ec2.VolumeModification{
+		VolumeId: Ptr(volumeID), ModificationState: Ptr(state), StartTime: Ptr(m.StartTime), Progress: Ptr(int64(0)),
+		OriginalSize: Ptr(m.OriginalSize), TargetSize: Ptr(m.TargetSize),
+		OriginalVolumeType: Ptr(m.OriginalType), TargetVolumeType: Ptr(m.TargetType),
+		OriginalMultiAttachEnabled: Ptr(m.OriginalMultiAttach), TargetMultiAttachEnabled: Ptr(m.TargetMultiAttach),
+	}
+	if m.OriginalIops > 0 {
+		out.OriginalIops = Ptr(m.OriginalIops)
+	}
+	if m.TargetIops > 0 {
+		out.TargetIops = Ptr(m.TargetIops)
+	}
+	if m.OriginalThroughput > 0 {
+		out.OriginalThroughput = Ptr(m.OriginalThroughput)
+	}
+	if m.TargetThroughput > 0 {
+		out.TargetThroughput = Ptr(m.TargetThroughput)
+	}
+	if state == "completed" {
+		out.Progress, out.EndTime = Ptr(int64(100)), Ptr(m.StartTime)
+	}
+	return out
 }
 
 // VolumeAttachment is a volume attached to an instance under a device name.
