@@ -60,6 +60,14 @@ func TestCreateVolumeDefaults(t *testing.T) {
 	if !*enc.Encrypted || !strings.HasPrefix(kit.Deref(enc.KmsKeyId), "arn:aws:kms:us-east-1:123456789012:key/") {
 		t.Errorf("encrypted = %v %s", *enc.Encrypted, kit.Deref(enc.KmsKeyId))
 	}
+	err := s.CreateTags(context.Background(), testCaller, &ec2.CreateTagsRequest{Resources: []string{*v.VolumeId}, Tags: []ec2.Tag{{Key: kit.Ptr("team"), Value: kit.Ptr("db")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := s.DescribeTags(context.Background(), testCaller, &ec2.DescribeTagsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("resource-type"), Values: []string{"volume"}}}})
+	if err != nil || len(tags.Tags) != 2 || *tags.Tags[0].ResourceId != *v.VolumeId {
+		t.Errorf("volume tags: %v %+v", err, tags)
+	}
 	byID := createVolume(t, s, func(in *ec2.CreateVolumeRequest) {
 		in.AvailabilityZone, in.AvailabilityZoneId = nil, gp3.AvailabilityZoneId
 	})
