@@ -12,8 +12,8 @@ import (
 
 // TestTerraformVolumes applies an instance (with its root volume), an aws_ebs_volume
 // and an aws_volume_attachment, checks that a second plan is empty and that the aws CLI
-// sees both volumes attached, then destroys: the root volume goes with the instance and
-// the data volume after its detachment.
+// sees both volumes attached, grows the data volume in place, then destroys: the root
+// volume goes with the instance and the data volume after its detachment.
 func TestTerraformVolumes(t *testing.T) {
 	mirror := requireTerraform(t)
 	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
@@ -44,6 +44,13 @@ func TestTerraformVolumes(t *testing.T) {
 	want := "8 gp3 in-use /dev/xvda " + inst + " 20 gp3 in-use /dev/sdh " + inst
 	if got := volumes(); got != want {
 		t.Errorf("volumes after apply: %q, want %q", got, want)
+	}
+	// Growing the data volume is a ModifyVolume, in place.
+	grow := append(vars, "-var", "data_size=30")
+	terraform(t, dir, mirror, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, grow...)...)
+	want = strings.Replace(want, "20 gp3", "30 gp3", 1)
+	if got := volumes(); got != want {
+		t.Errorf("volumes after growing the data volume: %q, want %q", got, want)
 	}
 	terraform(t, dir, mirror, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
 	if got := volumes(); got != "" {

@@ -14,6 +14,11 @@ variable "endpoint" {
   type = string
 }
 
+variable "data_size" {
+  type    = number
+  default = 20
+}
+
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "123456789012"
@@ -48,7 +53,7 @@ resource "aws_instance" "app" {
 
 resource "aws_ebs_volume" "data" {
   availability_zone = "us-east-1a"
-  size              = 20
+  size              = var.data_size
   type              = "gp3"
   iops              = 4000
   encrypted         = true
