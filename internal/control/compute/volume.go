@@ -372,9 +372,9 @@ func sameDevice(a, b string) bool {
 // name the instance does not use.
 func (s *Compute) AttachVolume(ctx context.Context, c kit.Caller, in *ec2.AttachVolumeRequest) (*ec2.VolumeAttachment, error) {
 	volID, instID, device := kit.Deref(in.VolumeId), kit.Deref(in.InstanceId), kit.Deref(in.Device)
-	for name, v := range map[string]string{"VolumeId": volID, "InstanceId": instID, "Device": device} {
-		if v == "" {
-			return nil, ec2.ErrMissingParameter(name)
+	for _, p := range [][2]string{{"Device", device}, {"InstanceId", instID}, {"VolumeId", volID}} {
+		if p[1] == "" {
+			return nil, ec2.ErrMissingParameter(p[0])
 		}
 	}
 	now := s.Now().UTC().Truncate(time.Second)
