@@ -125,9 +125,6 @@ func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, 
 	if err := r.parseTags(); err != nil {
 		return nil, err
 	}
-	if err := r.parseBlockDevices(c); err != nil {
-		return nil, err
-	}
 	return r, r.parseInterfaces()
 }
 
@@ -439,6 +436,9 @@ func errVcpuLimit(limit int) error {
 func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunInstancesRequest) (*ec2.Reservation, error) {
 	r, err := parseRunInstances(c, in)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.parseBlockDevices(c, defaultRoot); err != nil {
 		return nil, err
 	}
 	token := kit.Deref(in.ClientToken)

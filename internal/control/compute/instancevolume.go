@@ -12,12 +12,19 @@ import (
 // device and one volume per EBS block device mapping; TerminateInstances deletes those
 // marked delete-on-termination and detaches the others.
 
-// imageRoot is the root device of the image an instance launches from: its device name,
-// and the size and type of the volume its snapshot makes. Every image is taken for an
-// Amazon Linux one (8 GiB gp3 on /dev/xvda) until the image catalog says otherwise.
-func imageRoot(imageID string) (device string, size int32, typ string) {
-	return kit.DefaultRootDevice, 8, "gp3"
+// rootDevice is the root device of the image an instance launches from: its name, and
+// the volume its snapshot makes.
+type rootDevice struct {
+	name       string
+	size       int32
+	typ        string
+	snapshotID string
+	keep       bool // not deleted on termination
 }
+
+// defaultRoot is the root device of an image vpcd knows nothing more of: Amazon Linux's,
+// 8 GiB gp3 on /dev/xvda.
+var defaultRoot = rootDevice{name: kit.DefaultRootDevice, size: 8, typ: "gp3"}
 
 // launchVolume is one volume a launch makes for each instance.
 type launchVolume struct {
@@ -28,10 +35,10 @@ type launchVolume struct {
 
 // parseBlockDevices turns the image's root device and the request's block device
 // mappings into the volumes of each instance, the root volume first.
-func (r *runRequest) parseBlockDevices(c kit.Caller) error {
-	rootDevice, rootSize, rootType := imageRoot(kit.Deref(r.in.ImageId))
+func (r *runRequest) parseBlockDevices(c kit.Caller, image rootDevice) error {
+	rootDevice, rootSize, rootType := image.name, image.size, image.typ
 	r.rootDevice = rootDevice
-	root := &launchVolume{device: rootDevice, deleteOnTermination: true}
+	root := &launchVolume{device: rootDevice, deleteOnTermination: !image.keep}
 	rootParams := volumeParams{size: &rootSize, typ: rootType}
 	var extra []launchVolume
 	seen := map[string]bool{}
@@ -75,7 +82,7 @@ func (r *runRequest) parseBlockDevices(c kit.Caller) error {
 		// The root volume is made from the image's snapshot: the mapping may make it
 		// larger, change its type and performance, and keep it after termination.
 		if p.size != nil && *p.size < rootSize {
-			return ec2.ErrInvalidBlockDeviceMapping("Volume of size %dGB is smaller than snapshot, expect size >= %dGB", *p.size, rootSize)
+			return ec2.ErrInvalidBlockDeviceMapping("Volume of size %dGB is smaller than snapshot '%s', expect size >= %dGB", *p.size, image.snapshotID, rootSize)
 		}
 		if p.size == nil {
 			p.size = &rootSize
@@ -83,12 +90,16 @@ func (r *runRequest) parseBlockDevices(c kit.Caller) error {
 		if p.typ == "" {
 			p.typ = rootType
 		}
+		if p.snapshotID == image.snapshotID {
+			p.snapshotID = ""
+		}
 		rootParams, root.deleteOnTermination = p, dot
 	}
 	sp, err := checkVolume(c, rootParams)
 	if err != nil {
 		return err
 	}
+	sp.snapshotID = image.snapshotID
 	root.spec = sp
 	r.volumes = append([]launchVolume{*root}, extra...)
 	return nil
