@@ -32,7 +32,7 @@ class Volumes(unittest.TestCase):
         return cm.exception.response["Error"]["Code"]
 
     def launch(self):
-        inst = self.ec2.run_instances(ImageId="ami-0123456789abcdef0", MinCount=1, MaxCount=1)["Instances"][0]
+        inst = self.ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]
         self.addCleanup(self.ec2.terminate_instances, InstanceIds=[inst["InstanceId"]])
         return inst
 
@@ -125,7 +125,7 @@ class Volumes(unittest.TestCase):
         self.assertEqual(self.code(self.ec2.describe_volumes, VolumeIds=[root_id]), "InvalidVolume.NotFound")
 
     def test_block_device_mappings(self):
-        inst = self.ec2.run_instances(ImageId="ami-0123456789abcdef0", MinCount=1, MaxCount=1, BlockDeviceMappings=[
+        inst = self.ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, BlockDeviceMappings=[
             {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 30, "VolumeType": "gp3", "DeleteOnTermination": False}},
             {"DeviceName": "/dev/sdb", "Ebs": {"VolumeSize": 5}},
         ])["Instances"][0]
@@ -139,7 +139,7 @@ class Volumes(unittest.TestCase):
         self.ec2.terminate_instances(InstanceIds=[inst["InstanceId"]])
         kept = self.ec2.describe_volumes(VolumeIds=[root_id])["Volumes"][0]
         self.assertEqual((kept["State"], kept["Attachments"]), ("available", []))
-        self.assertEqual(self.code(self.ec2.run_instances, ImageId="ami-0123456789abcdef0", MinCount=1, MaxCount=1,
+        self.assertEqual(self.code(self.ec2.run_instances, ImageId="ami-12345678", MinCount=1, MaxCount=1,
                                    BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 2}}]),
                          "InvalidBlockDeviceMapping")
 
