@@ -947,6 +947,62 @@ func TestSDKEveryAction(t *testing.T) {
 		}
 	})
 
+	t.Run("volumes", func(t *testing.T) {
+		d := must[*ec2sdk.DescribeInstancesOutput](t, "DescribeInstances")(c.DescribeInstances(ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{instID}}))
+		launched := d.Reservations[0].Instances[0]
+		if aws.ToString(launched.RootDeviceName) != "/dev/xvda" || launched.RootDeviceType != types.DeviceTypeEbs || len(launched.BlockDeviceMappings) != 1 ||
+			aws.ToString(launched.BlockDeviceMappings[0].DeviceName) != "/dev/xvda" || launched.BlockDeviceMappings[0].Ebs.Status != types.AttachmentStatusAttached {
+			t.Fatalf("root device %s, block devices %+v", aws.ToString(launched.RootDeviceName), launched.BlockDeviceMappings)
+		}
+		rootID := checkID(t, "vol", launched.BlockDeviceMappings[0].Ebs.VolumeId)
+		zone := launched.Placement.AvailabilityZone
+		v := must[*ec2sdk.CreateVolumeOutput](t, "CreateVolume")(c.CreateVolume(ctx, &ec2sdk.CreateVolumeInput{
+			AvailabilityZone: zone, Size: aws.Int32(20), VolumeType: types.VolumeTypeGp3, Throughput: aws.Int32(250),
+			TagSpecifications: tagSpec(types.ResourceTypeVolume, "Name", "data"),
+		}))
+		volID := checkID(t, "vol", v.VolumeId)
+		if v.State != types.VolumeStateCreating || aws.ToInt32(v.Iops) != 3000 || aws.ToInt32(v.Throughput) != 250 || tagMap(v.Tags)["Name"] != "data" {
+			t.Errorf("CreateVolume %+v", v)
+		}
+		att := must[*ec2sdk.AttachVolumeOutput](t, "AttachVolume")(c.AttachVolume(ctx, &ec2sdk.AttachVolumeInput{
+			VolumeId: aws.String(volID), InstanceId: aws.String(instID), Device: aws.String("/dev/sdf"),
+		}))
+		if att.State != types.VolumeAttachmentStateAttaching || aws.ToString(att.Device) != "/dev/sdf" || att.AttachTime == nil {
+			t.Errorf("AttachVolume %+v", att)
+		}
+		vs := must[*ec2sdk.DescribeVolumesOutput](t, "DescribeVolumes")(c.DescribeVolumes(ctx, &ec2sdk.DescribeVolumesInput{
+			Filters: []types.Filter{filter("attachment.instance-id", instID)},
+		}))
+		if len(vs.Volumes) != 2 {
+			t.Fatalf("volumes of %s: %+v", instID, vs.Volumes)
+		}
+		for _, vol := range vs.Volumes {
+			if vol.State != types.VolumeStateInUse || len(vol.Attachments) != 1 || vol.Attachments[0].State != types.VolumeAttachmentStateAttached {
+				t.Errorf("attached volume %+v", vol)
+			}
+		}
+		_, err := c.DetachVolume(ctx, &ec2sdk.DetachVolumeInput{VolumeId: aws.String(rootID)})
+		wantCode(t, "DetachVolume of a running instance's root", err, "IncorrectState")
+		_, err = c.DeleteVolume(ctx, &ec2sdk.DeleteVolumeInput{VolumeId: aws.String(volID)})
+		wantCode(t, "DeleteVolume while attached", err, "VolumeInUse")
+		mod := must[*ec2sdk.ModifyVolumeOutput](t, "ModifyVolume")(c.ModifyVolume(ctx, &ec2sdk.ModifyVolumeInput{VolumeId: aws.String(volID), Size: aws.Int32(40)}))
+		if mod.VolumeModification == nil || mod.VolumeModification.ModificationState != types.VolumeModificationStateModifying ||
+			aws.ToInt32(mod.VolumeModification.TargetSize) != 40 || aws.ToInt32(mod.VolumeModification.OriginalSize) != 20 {
+			t.Errorf("ModifyVolume %+v", mod.VolumeModification)
+		}
+		mods := must[*ec2sdk.DescribeVolumesModificationsOutput](t, "DescribeVolumesModifications")(c.DescribeVolumesModifications(ctx, &ec2sdk.DescribeVolumesModificationsInput{VolumeIds: []string{volID}}))
+		if len(mods.VolumesModifications) != 1 || mods.VolumesModifications[0].ModificationState != types.VolumeModificationStateCompleted {
+			t.Errorf("DescribeVolumesModifications %+v", mods.VolumesModifications)
+		}
+		det := must[*ec2sdk.DetachVolumeOutput](t, "DetachVolume")(c.DetachVolume(ctx, &ec2sdk.DetachVolumeInput{VolumeId: aws.String(volID)}))
+		if det.State != types.VolumeAttachmentStateDetaching || aws.ToString(det.InstanceId) != instID {
+			t.Errorf("DetachVolume %+v", det)
+		}
+		must[*ec2sdk.DeleteVolumeOutput](t, "DeleteVolume")(c.DeleteVolume(ctx, &ec2sdk.DeleteVolumeInput{VolumeId: aws.String(volID)}))
+		_, err = c.DescribeVolumes(ctx, &ec2sdk.DescribeVolumesInput{VolumeIds: []string{volID}})
+		wantCode(t, "DescribeVolumes of a deleted volume", err, "InvalidVolume.NotFound")
+	})
+
 	t.Run("elastic IPs and network interfaces", func(t *testing.T) {
 		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{
 			Domain: types.DomainTypeVpc, TagSpecifications: tagSpec(types.ResourceTypeElasticIp, "Name", "web"),

@@ -52,6 +52,10 @@ func ErrIncorrectInstanceState(format string, args ...any) *Error {
 	return Errorf("IncorrectInstanceState", format, args...)
 }
 
+func ErrIncorrectState(format string, args ...any) *Error {
+	return Errorf("IncorrectState", format, args...)
+}
+
 func ErrInsufficientAddressCapacity(format string, args ...any) *Error {
 	return Errorf("InsufficientAddressCapacity", format, args...)
 }
@@ -128,6 +132,14 @@ func ErrInvalidAttachmentIDNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAttachmentID.NotFound", format, args...)
 }
 
+func ErrInvalidAttachmentNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidAttachment.NotFound", format, args...)
+}
+
+func ErrInvalidBlockDeviceMapping(format string, args ...any) *Error {
+	return Errorf("InvalidBlockDeviceMapping", format, args...)
+}
+
 func ErrInvalidCidrBlockInUse(format string, args ...any) *Error {
 	return Errorf("InvalidCidrBlock.InUse", format, args...)
 }
@@ -188,6 +200,10 @@ func ErrInvalidParameterCombination(format string, args ...any) *Error {
 	return Errorf("InvalidParameterCombination", format, args...)
 }
 
+func ErrInvalidParameterDependency(format string, args ...any) *Error {
+	return Errorf("InvalidParameterDependency", format, args...)
+}
+
 func ErrInvalidPermissionDuplicate(format string, args ...any) *Error {
 	return Errorf("InvalidPermission.Duplicate", format, args...)
 }
@@ -238,6 +254,10 @@ func ErrInvalidSubnetRange(format string, args ...any) *Error {
 
 func ErrInvalidUserIDMalformed(format string, args ...any) *Error {
 	return Errorf("InvalidUserID.Malformed", format, args...)
+}
+
+func ErrInvalidVolumeZoneMismatch(format string, args ...any) *Error {
+	return Errorf("InvalidVolume.ZoneMismatch", format, args...)
 }
 
 func ErrInvalidVpcCidrBlockAssociationIDNotFound(format string, args ...any) *Error {
@@ -370,6 +390,10 @@ func ErrVPCIdNotSpecified(format string, args ...any) *Error {
 
 func ErrVcpuLimitExceeded(format string, args ...any) *Error {
 	return Errorf("VcpuLimitExceeded", format, args...)
+}
+
+func ErrVolumeInUse(format string, args ...any) *Error {
+	return Errorf("VolumeInUse", format, args...)
 }
 
 func ErrVpcLimitExceeded(format string, args ...any) *Error {

@@ -16965,7 +16965,7 @@ type Volume struct {
 	SourceVolumeId           *string            `ec2:"SourceVolumeId" xml:"sourceVolumeId,omitempty"`
 	SseType                  *string            `ec2:"SseType" xml:"sseType,omitempty"`
 	State                    *string            `ec2:"Status" xml:"status,omitempty"`
-	Tags                     []Tag              `ec2:"TagSet" xml:"tagSet>item"`
+	Tags                     []Tag              `ec2:"TagSet" xml:"tagSet>item,omitempty"`
 	Throughput               *int32             `ec2:"Throughput" xml:"throughput,omitempty"`
 	VolumeId                 *string            `ec2:"VolumeId" xml:"volumeId,omitempty"`
 	VolumeInitializationRate *int32             `ec2:"VolumeInitializationRate" xml:"volumeInitializationRate,omitempty"`

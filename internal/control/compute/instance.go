@@ -42,6 +42,11 @@ type runRequest struct {
 	instanceOnly bool // no NetworkInterfaces: the top-level parameters describe the primary interface
 	// publicKey is the key pair's that KeyName names, read in the launch's transaction.
 	publicKey string
+	// The EBS volumes of each instance, the root volume first, and their tags (see
+	// instancevolume.go).
+	rootDevice string
+	volumes    []launchVolume
+	volumeTags map[string]string
 }
 
 func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, error) {
@@ -123,7 +128,7 @@ func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, 
 }
 
 // parseTags splits TagSpecifications by resource type: the instances, their interfaces,
-// and their volumes (which vpcd does not have: their tags are accepted and dropped).
+// and their volumes.
 func (r *runRequest) parseTags() error {
 	byType := map[string][]ec2.TagSpecification{}
 	for _, spec := range r.in.TagSpecifications {
@@ -144,7 +149,7 @@ func (r *runRequest) parseTags() error {
 	if r.eniTags, err = kit.TagsOnCreate(byType["network-interface"], "network-interface"); err != nil {
 		return err
 	}
-	_, err = kit.TagsOnCreate(byType["volume"], "volume")
+	r.volumeTags, err = kit.TagsOnCreate(byType["volume"], "volume")
 	return err
 }
 
@@ -456,6 +461,13 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 	}
 	in.ImageId = &image
 	r.tags = withTags(r.tags, templateTags)
+	root, err := s.imageRoot(ctx, c, image)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.parseBlockDevices(c, root); err != nil {
+		return nil, err
+	}
 	token := kit.Deref(in.ClientToken)
 	if len(token) > 64 {
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter clientToken is invalid. The length must be at most 64 characters.", token)
@@ -538,6 +550,7 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 				// What RunInstances answers: the instance is still being created.
 				shape.State = kit.InstanceState("pending")
 				shape.PublicIpAddress, shape.PublicDnsName = nil, kit.Ptr("")
+				shape.BlockDeviceMappings = []ec2.InstanceBlockDeviceMapping{}
 				for i := range shape.NetworkInterfaces {
 					shape.NetworkInterfaces[i].Attachment.Status = kit.Ptr("attaching")
 					shape.NetworkInterfaces[i].Association = nil
@@ -600,6 +613,9 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 		if li.spec.deviceIndex == 0 {
 			inst.PrivateIP = e.PrivateIPs[0].Addr
 		}
+	}
+	if err := addVolumes(t, c, r, inst, now); err != nil {
+		return "", err
 	}
 	return inst.ID, t.Put(c.Key(inst.ID), inst)
 }

@@ -18,6 +18,8 @@ type instanceAttribute struct {
 	value  string
 	flag   *bool
 	groups []string
+	// mappings are the block device mappings whose DeleteOnTermination changes.
+	mappings []ec2.InstanceBlockDeviceMappingSpecification
 }
 
 // modifiedAttribute picks the one attribute a ModifyInstanceAttribute request changes,
@@ -51,7 +53,7 @@ func modifiedAttribute(in *ec2.ModifyInstanceAttributeRequest) (instanceAttribut
 		found = append(found, instanceAttribute{name: "groupSet", groups: in.Groups})
 	}
 	if len(in.BlockDeviceMappings) > 0 {
-		found = append(found, instanceAttribute{name: "blockDeviceMapping"})
+		found = append(found, instanceAttribute{name: "blockDeviceMapping", mappings: in.BlockDeviceMappings})
 	}
 	if in.Attribute != nil {
 		a := instanceAttribute{name: *in.Attribute, value: kit.Deref(in.Value)}
@@ -145,7 +147,9 @@ func (s *Compute) ModifyInstanceAttribute(ctx context.Context, c kit.Caller, in 
 			inst.ShutdownBehavior = a.value
 		case "sourceDestCheck", "groupSet":
 			return s.modifyPrimaryInterface(t, c, inst, a)
-		case "kernel", "ramdisk", "sriovNetSupport", "blockDeviceMapping":
+		case "blockDeviceMapping":
+			return setDeleteOnTermination(t, c, inst, a.mappings)
+		case "kernel", "ramdisk", "sriovNetSupport":
 			return ec2.ErrUnsupportedOperation("The attribute '%s' is not supported by vpcd.", a.name)
 		default:
 			return ec2.ErrInvalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", a.name)
@@ -221,9 +225,9 @@ func (s *Compute) DescribeInstanceAttribute(ctx context.Context, c kit.Caller, i
 		case "instanceInitiatedShutdownBehavior":
 			out.InstanceInitiatedShutdownBehavior = str(inst.ShutdownBehavior)
 		case "rootDeviceName":
-			out.RootDeviceName = str("/dev/xvda")
+			out.RootDeviceName = str(inst.RootDevice())
 		case "blockDeviceMapping":
-			out.BlockDeviceMappings = []ec2.InstanceBlockDeviceMapping{}
+			out.BlockDeviceMappings = rd.BlockDevices(inst)
 		case "productCodes":
 			out.ProductCodes = []ec2.ProductCode{}
 		case "ebsOptimized":

@@ -131,7 +131,7 @@ func instanceFilters(rd *kit.Renderer) map[string]func(*kit.InstanceRecord) []st
 		"private-ip-address":                     one(func(i *kit.InstanceRecord) string { return addrOrEmpty(i.PrivateIP) }),
 		"reason":                                 one(func(i *kit.InstanceRecord) string { return i.StateTransitionReason }),
 		"reservation-id":                         one(func(i *kit.InstanceRecord) string { return i.ReservationID }),
-		"root-device-name":                       one(func(*kit.InstanceRecord) string { return "/dev/xvda" }),
+		"root-device-name":                       one(func(i *kit.InstanceRecord) string { return i.RootDevice() }),
 		"root-device-type":                       one(func(*kit.InstanceRecord) string { return "ebs" }),
 		"source-dest-check": one(func(i *kit.InstanceRecord) string {
 			if e := primary(i); e != nil {
@@ -156,6 +156,15 @@ func instanceFilters(rd *kit.Renderer) map[string]func(*kit.InstanceRecord) []st
 		}
 	}
 	m["network-interface.addresses.association.ip-owner-id"] = m["network-interface.addresses.association.owner-id"]
+	for name, f := range blockDeviceFilters {
+		m["block-device-mapping."+name] = func(inst *kit.InstanceRecord) []string {
+			var out []string
+			for _, b := range rd.BlockDevices(inst) {
+				out = append(out, f(b))
+			}
+			return out
+		}
+	}
 	return m
 }
 

@@ -52,6 +52,7 @@ var kinds = index(
 	Kind{Prefix: "eni", ResourceType: "network-interface", NotFound: "InvalidNetworkInterfaceID.NotFound", NotFoundMessage: "The networkInterface ID '%s' does not exist", Malformed: "InvalidNetworkInterfaceId.Malformed", InSubnet: true, Model: modelOf(networkInterfaceModel)},
 	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed", Model: modelOf(peeringModel)},
 	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed", Model: modelOf(prefixListModel)},
+	Kind{Prefix: "vol", ResourceType: "volume", NotFound: "InvalidVolume.NotFound", NotFoundMessage: "The volume '%s' does not exist.", Malformed: "InvalidVolumeID.Malformed"},
 	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", Malformed: "InvalidAllocationID.Malformed"},
 	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
 	Kind{Prefix: "ami", ResourceType: "image", NotFound: "InvalidAMIID.NotFound", NotFoundMessage: "The image id '[%s]' does not exist", Malformed: "InvalidAMIID.Malformed"},
@@ -72,6 +73,7 @@ var kinds = index(
 	Kind{Prefix: "vgw", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
 	Kind{Prefix: "lgw", NotFound: "InvalidLocalGatewayID.NotFound", NotFoundMessage: "The localGateway ID '%s' does not exist"},
 	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
+	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
 	Kind{Prefix: "vpce", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", InSubnet: true},
 )
 

@@ -230,4 +230,8 @@ type InstanceRecord struct {
 	HTTPTokens              string     `json:"httpTokens"`       // optional or required
 	HTTPPutResponseHopLimit int32      `json:"httpPutResponseHopLimit"`
 	CPUCredits              string     `json:"cpuCredits,omitempty"` // standard or unlimited; "" for the type's default
+	// Volumes are the IDs of the attached EBS volumes, the root volume first (see
+	// VolumeRecord); RootDeviceName is the root volume's device, "" for /dev/xvda.
+	Volumes        []string `json:"volumes,omitempty"`
+	RootDeviceName string   `json:"rootDeviceName,omitempty"`
 }

@@ -199,9 +199,9 @@ func generate(m *model) ([]byte, error) {
 // answers from Java-style beans whose lists are never null, so that boto3 gives
 // "Vpcs": [] and never a missing key. What AWS answers today (recorded CLI and SDK
 // output) leaves out:
-//   - the tags of untagged instances, VPCs, subnets, security groups and Elastic IPs (a
-//     KeyError on "Tags" that boto3 users know well; route tables, ACLs, gateways,
-//     interfaces and peerings answer "Tags": [] instead);
+//   - the tags of untagged instances, VPCs, subnets, security groups, Elastic IPs and
+//     volumes (a KeyError on "Tags" that boto3 users know well; route tables, ACLs,
+//     gateways, interfaces and peerings answer "Tags": [] instead);
 //   - the IPv6 blocks of a VPC (DescribeVpcs) or of a peered VPC that has none;
 //   - lists of later features, sent only once used (prefixes delegated to an interface,
 //     secondary interfaces, subnets associated with an interface, NAT gateway
@@ -213,6 +213,7 @@ var omittedWhenEmpty = map[string]bool{
 	"Subnet.Tags":                     true,
 	"SecurityGroup.Tags":              true,
 	"Address.Tags":                    true,
+	"Volume.Tags":                     true,
 	"Vpc.Ipv6CidrBlockAssociationSet": true,
 	"VpcPeeringConnectionVpcInfo.Ipv6CidrBlockSet":     true,
 	"InstanceNetworkInterface.Ipv4Prefixes":            true,
