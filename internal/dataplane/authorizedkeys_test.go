@@ -14,6 +14,7 @@ import (
 func TestAuthorizedKeys(t *testing.T) {
 	dir := t.TempDir()
 	p := newProcesses(dir, "vpcd", slog.New(slog.DiscardHandler))
+	t.Cleanup(p.stopAll) // the supervisor's cgroup
 	keyed := &model.Instance{ID: "i-0123456789abcdef0", PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEQDfjFU0/v0NgAYZNphaqXa/pLeuuu+j4pb9mXK155h bob"}
 	for range 2 {
 		if err := p.writeAuthorizedKeys(keyed); err != nil {
