@@ -419,7 +419,7 @@ func (v addressView) ec2(c kit.Caller) ec2.Address {
 		PublicIp:           kit.Ptr(v.rec.PublicIP.String()),
 		PublicIpv4Pool:     kit.Ptr("amazon"),
 		NetworkBorderGroup: kit.Ptr(c.Region),
-		Tags:               v.rec.Ec2Tags(),
+		Tags:               v.rec.EC2Tags(),
 	}
 	if b := v.b; b != nil {
 		out.AssociationId = kit.Ptr(b.ip.Association.AssociationID)

@@ -138,7 +138,7 @@ func (s *Compute) CreateKeyPair(ctx context.Context, c kit.Caller, in *ec2.Creat
 		return nil, err
 	}
 	return &ec2.KeyPair{KeyFingerprint: kit.Ptr(k.Fingerprint), KeyMaterial: kit.Ptr(m.private), KeyName: kit.Ptr(name),
-		KeyPairId: kit.Ptr(k.ID), Tags: k.Ec2Tags()}, nil
+		KeyPairId: kit.Ptr(k.ID), Tags: k.EC2Tags()}, nil
 }
 
 // ImportKeyPair keeps the public key of a pair the caller made.
@@ -163,7 +163,7 @@ func (s *Compute) ImportKeyPair(ctx context.Context, c kit.Caller, in *ec2.Impor
 	if err := s.addKeyPair(ctx, c, k); err != nil {
 		return nil, err
 	}
-	return &ec2.ImportKeyPairResult{KeyFingerprint: kit.Ptr(k.Fingerprint), KeyName: kit.Ptr(name), KeyPairId: kit.Ptr(k.ID), Tags: k.Ec2Tags()}, nil
+	return &ec2.ImportKeyPairResult{KeyFingerprint: kit.Ptr(k.Fingerprint), KeyName: kit.Ptr(name), KeyPairId: kit.Ptr(k.ID), Tags: k.EC2Tags()}, nil
 }
 
 // DescribeKeyPairs lists key pairs by name, ID and filters; a name or ID that names
@@ -180,7 +180,7 @@ func (s *Compute) DescribeKeyPairs(ctx context.Context, c kit.Caller, in *ec2.De
 	out := &ec2.DescribeKeyPairsResult{KeyPairs: []ec2.KeyPairInfo{}}
 	for _, k := range keys {
 		info := ec2.KeyPairInfo{CreateTime: kit.Ptr(k.CreateTime), KeyFingerprint: kit.Ptr(k.Fingerprint), KeyName: kit.Ptr(k.Name),
-			KeyPairId: kit.Ptr(k.ID), KeyType: kit.Ptr(k.KeyType), Tags: k.Ec2Tags()}
+			KeyPairId: kit.Ptr(k.ID), KeyType: kit.Ptr(k.KeyType), Tags: k.EC2Tags()}
 		if kit.Deref(in.IncludePublicKey) {
 			info.PublicKey = kit.Ptr(k.PublicKey + " " + k.Name)
 		}

@@ -150,7 +150,7 @@ func createdBy(c kit.Caller) string { return "arn:aws:iam::" + c.Account + ":roo
 func (lt *launchTemplateRecord) shape(c kit.Caller) *ec2.LaunchTemplate {
 	return &ec2.LaunchTemplate{
 		CreateTime: kit.Ptr(lt.CreateTime), CreatedBy: kit.Ptr(createdBy(c)), DefaultVersionNumber: kit.Ptr(lt.DefaultVersion),
-		LatestVersionNumber: kit.Ptr(lt.LatestVersion), LaunchTemplateId: kit.Ptr(lt.ID), LaunchTemplateName: kit.Ptr(lt.Name), Tags: lt.Ec2Tags(),
+		LatestVersionNumber: kit.Ptr(lt.LatestVersion), LaunchTemplateId: kit.Ptr(lt.ID), LaunchTemplateName: kit.Ptr(lt.Name), Tags: lt.EC2Tags(),
 	}
 }
 

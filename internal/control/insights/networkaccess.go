@@ -312,7 +312,7 @@ func parseScopePorts(s string) (analyze.PortRange, error) {
 
 func (r *accessScopeRecord) ec2(c kit.Caller) *ec2.NetworkInsightsAccessScope {
 	return &ec2.NetworkInsightsAccessScope{NetworkInsightsAccessScopeId: kit.Ptr(r.ID), NetworkInsightsAccessScopeArn: kit.Ptr(scopeARN(c, r.ID)),
-		CreatedDate: kit.Ptr(r.CreatedDate), UpdatedDate: kit.Ptr(r.CreatedDate), Tags: r.Ec2Tags()}
+		CreatedDate: kit.Ptr(r.CreatedDate), UpdatedDate: kit.Ptr(r.CreatedDate), Tags: r.EC2Tags()}
 }
 
 func (r *accessScopeRecord) content() *ec2.NetworkInsightsAccessScopeContent {
@@ -560,7 +560,7 @@ func resourceStatement(rs *ec2.ResourceStatement) *analyze.ResourceStatement {
 func (a *accessScopeAnalysisRecord) ec2(c kit.Caller) *ec2.NetworkInsightsAccessScopeAnalysis {
 	out := &ec2.NetworkInsightsAccessScopeAnalysis{
 		NetworkInsightsAccessScopeAnalysisId: kit.Ptr(a.ID), NetworkInsightsAccessScopeAnalysisArn: kit.Ptr(scopeARN(c, a.ID)),
-		NetworkInsightsAccessScopeId: kit.Ptr(a.ScopeID), StartDate: kit.Ptr(a.StartDate), Status: kit.Ptr(a.Status), Tags: a.Ec2Tags(),
+		NetworkInsightsAccessScopeId: kit.Ptr(a.ScopeID), StartDate: kit.Ptr(a.StartDate), Status: kit.Ptr(a.Status), Tags: a.EC2Tags(),
 		FindingsFound: kit.Ptr(a.findingsFound()),
 	}
 	if a.StatusMessage != "" {

@@ -194,7 +194,7 @@ func (p *insightsPathRecord) ec2(c kit.Caller) *ec2.NetworkInsightsPath {
 	out := &ec2.NetworkInsightsPath{
 		NetworkInsightsPathId: kit.Ptr(p.ID), NetworkInsightsPathArn: kit.Ptr(c.ARN(p.ID)), CreatedDate: kit.Ptr(p.CreatedDate),
 		Source: kit.Ptr(p.Source), SourceArn: kit.Ptr(c.ARN(p.Source)), Protocol: kit.Ptr(p.Protocol), DestinationPort: p.DestinationPort,
-		FilterAtSource: p.FilterAtSource, FilterAtDestination: p.FilterAtDestination, Tags: p.Ec2Tags(),
+		FilterAtSource: p.FilterAtSource, FilterAtDestination: p.FilterAtDestination, Tags: p.EC2Tags(),
 	}
 	if p.Destination != "" {
 		out.Destination, out.DestinationArn = kit.Ptr(p.Destination), kit.Ptr(c.ARN(p.Destination))
@@ -569,7 +569,7 @@ func explanation(c kit.Caller, e analyze.Explanation) ec2.Explanation {
 func (a *insightsAnalysisRecord) ec2(c kit.Caller) *ec2.NetworkInsightsAnalysis {
 	out := &ec2.NetworkInsightsAnalysis{
 		NetworkInsightsAnalysisId: kit.Ptr(a.ID), NetworkInsightsAnalysisArn: kit.Ptr(c.ARN(a.ID)), NetworkInsightsPathId: kit.Ptr(a.PathID),
-		StartDate: kit.Ptr(a.StartDate), Status: kit.Ptr(a.Status), Tags: a.Ec2Tags(), AdditionalAccounts: a.AdditionalAccounts,
+		StartDate: kit.Ptr(a.StartDate), Status: kit.Ptr(a.Status), Tags: a.EC2Tags(), AdditionalAccounts: a.AdditionalAccounts,
 		SuggestedAccounts: a.SuggestedAccounts, FilterInArns: a.FilterInArns,
 	}
 	if a.StatusMessage != "" {

@@ -44,7 +44,7 @@ func (e *BPAExclusionRecord) EC2(c Caller, state string) ec2.VpcBlockPublicAcces
 		State:                        Ptr(state),
 		CreationTimestamp:            Ptr(e.Created),
 		LastUpdateTimestamp:          Ptr(e.Updated),
-		Tags:                         e.Ec2Tags(),
+		Tags:                         e.EC2Tags(),
 	}
 }
 

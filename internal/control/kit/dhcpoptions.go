@@ -14,7 +14,7 @@ type DhcpOptionsRecord struct {
 
 // EC2 is the set as AWS shows it: one configuration per option, in name order.
 func (d *DhcpOptionsRecord) EC2() *ec2.DhcpOptions {
-	out := &ec2.DhcpOptions{DhcpOptionsId: Ptr(d.ID), OwnerId: Ptr(d.Owner), Tags: d.Ec2Tags(), DhcpConfigurations: []ec2.DhcpConfiguration{}}
+	out := &ec2.DhcpOptions{DhcpOptionsId: Ptr(d.ID), OwnerId: Ptr(d.Owner), Tags: d.EC2Tags(), DhcpConfigurations: []ec2.DhcpConfiguration{}}
 	for _, k := range model.SortedKeys(d.Options) {
 		conf := ec2.DhcpConfiguration{Key: Ptr(k)}
 		for _, v := range d.Options[k] {

@@ -7,7 +7,7 @@ import (
 func (g *EgressOnlyInternetGatewayRecord) EC2() *ec2.EgressOnlyInternetGateway {
 	return &ec2.EgressOnlyInternetGateway{
 		EgressOnlyInternetGatewayId: Ptr(g.ID),
-		Tags:                        g.Ec2Tags(),
+		Tags:                        g.EC2Tags(),
 		Attachments:                 []ec2.InternetGatewayAttachment{{State: Ptr("attached"), VpcId: Ptr(g.VpcID)}},
 	}
 }

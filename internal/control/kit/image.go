@@ -69,7 +69,7 @@ func (r *ImageRecord) EC2() *ec2.Image {
 		ImageType: Ptr("machine"), State: Ptr("available"), Hypervisor: Ptr("xen"),
 		RootDeviceName: Ptr(r.RootDeviceName), RootDeviceType: Ptr("ebs"), VirtualizationType: Ptr(r.VirtualizationType),
 		EnaSupport: Ptr(r.EnaSupport), SriovNetSupport: Ptr("simple"), FreeTierEligible: Ptr(r.Public), PlatformDetails: Ptr(details), UsageOperation: Ptr(usage),
-		ImageLocation: Ptr(r.Owner + "/" + r.Name), Tags: r.Ec2Tags(), BlockDeviceMappings: []ec2.BlockDeviceMapping{},
+		ImageLocation: Ptr(r.Owner + "/" + r.Name), Tags: r.EC2Tags(), BlockDeviceMappings: []ec2.BlockDeviceMapping{},
 	}
 	if r.OwnerAlias != "" {
 		img.ImageOwnerAlias = Ptr(r.OwnerAlias)

@@ -62,7 +62,7 @@ func (rd *Renderer) Instance(inst *InstanceRecord) ec2.Instance {
 		RootDeviceName:        Ptr(inst.RootDevice()),
 		RootDeviceType:        Ptr("ebs"),
 		SecurityGroups:        []ec2.GroupIdentifier{},
-		Tags:                  inst.Ec2Tags(),
+		Tags:                  inst.EC2Tags(),
 		VirtualizationType:    Ptr("hvm"),
 		CpuOptions:            &ec2.CpuOptions{CoreCount: Ptr(typ.Cores), ThreadsPerCore: Ptr(typ.ThreadsPerCore)},
 		CapacityReservationSpecification: &ec2.CapacityReservationSpecificationResponse{

@@ -9,7 +9,7 @@ func (g *InternetGatewayRecord) EC2() *ec2.InternetGateway {
 	out := &ec2.InternetGateway{
 		InternetGatewayId: Ptr(g.ID),
 		OwnerId:           Ptr(g.Owner),
-		Tags:              g.Ec2Tags(),
+		Tags:              g.EC2Tags(),
 		Attachments:       []ec2.InternetGatewayAttachment{},
 	}
 	if g.VpcID != "" {

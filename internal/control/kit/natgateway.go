@@ -92,7 +92,7 @@ func (g *NatGatewayRecord) EC2(now time.Time) *ec2.NatGateway {
 		ConnectivityType:    Ptr(g.ConnectivityType),
 		AvailabilityMode:    Ptr("zonal"),
 		CreateTime:          Ptr(g.CreateTime),
-		Tags:                g.Ec2Tags(),
+		Tags:                g.EC2Tags(),
 		NatGatewayAddresses: []ec2.NatGatewayAddress{},
 	}
 	if state == "failed" {

@@ -57,7 +57,7 @@ func (a *NetworkACLRecord) EC2() ec2.NetworkAcl {
 		VpcId:        Ptr(a.VpcID),
 		OwnerId:      Ptr(a.Owner),
 		IsDefault:    Ptr(a.IsDefault),
-		Tags:         a.Ec2Tags(),
+		Tags:         a.EC2Tags(),
 		Entries:      []ec2.NetworkAclEntry{},
 		Associations: []ec2.NetworkAclAssociation{},
 	}

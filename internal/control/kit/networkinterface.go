@@ -116,7 +116,7 @@ func (e *NetworkInterfaceRecord) EC2(r *Renderer) ec2.NetworkInterface {
 		RequesterManaged:   Ptr(e.RequesterManaged),
 		SourceDestCheck:    Ptr(e.SourceDestCheck),
 		Status:             Ptr(e.Status()),
-		TagSet:             e.Ec2Tags(),
+		TagSet:             e.EC2Tags(),
 		Ipv6Native:         Ptr(false),
 		DenyAllIgwTraffic:  Ptr(false),
 	}

@@ -139,7 +139,7 @@ func (p *PeeringRecord) EC2(account string, now time.Time) *ec2.VpcPeeringConnec
 		RequesterVpcInfo:       p.Requester.ec2(),
 		AccepterVpcInfo:        p.Accepter.ec2(),
 		Status:                 &ec2.VpcPeeringConnectionStateReason{Code: Ptr(p.StateAt(now)), Message: Ptr(p.MessageAt(now))},
-		Tags:                   p.Ec2Tags(),
+		Tags:                   p.EC2Tags(),
 	}
 	if p.State == "pending-acceptance" {
 		out.ExpirationTime = Ptr(p.ExpiresAt)

@@ -114,7 +114,7 @@ func (p *PrefixListRecord) EC2() *ec2.ManagedPrefixList {
 		OwnerId:        Ptr(p.Owner),
 		State:          Ptr(p.State),
 		PrefixListArn:  Ptr("arn:aws:ec2:" + p.Region + ":" + account + ":prefix-list/" + p.ID),
-		Tags:           p.Ec2Tags(),
+		Tags:           p.EC2Tags(),
 	}
 	if p.Owner != AwsOwner {
 		out.MaxEntries = Ptr(p.MaxEntries)

@@ -82,7 +82,7 @@ func (rtb *RouteTableRecord) EC2(state func(Route) string) ec2.RouteTable {
 		RouteTableId:    Ptr(rtb.ID),
 		VpcId:           Ptr(rtb.VpcID),
 		OwnerId:         Ptr(rtb.Owner),
-		Tags:            rtb.Ec2Tags(),
+		Tags:            rtb.EC2Tags(),
 		PropagatingVgws: []ec2.PropagatingVgw{},
 		Routes:          []ec2.Route{},
 		Associations:    []ec2.RouteTableAssociation{},

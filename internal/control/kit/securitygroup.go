@@ -37,7 +37,7 @@ func (g *SecurityGroupRecord) EC2(region string) ec2.SecurityGroup {
 		Description:         Ptr(g.Description),
 		OwnerId:             Ptr(g.Owner),
 		VpcId:               Ptr(g.VpcID),
-		Tags:                g.Ec2Tags(),
+		Tags:                g.EC2Tags(),
 		SecurityGroupArn:    Ptr(g.ARN(region)),
 		IpPermissions:       ipPermissions(g.Rules, false),
 		IpPermissionsEgress: ipPermissions(g.Rules, true),

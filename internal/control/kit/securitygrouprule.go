@@ -78,7 +78,7 @@ func (r SgRule) EC2(g *SecurityGroupRecord, region string) ec2.SecurityGroupRule
 		IpProtocol:           Ptr(r.Protocol),
 		FromPort:             Ptr(r.FromPort),
 		ToPort:               Ptr(r.ToPort),
-		Tags:                 (&Meta{Tags: r.Tags}).Ec2Tags(),
+		Tags:                 (&Meta{Tags: r.Tags}).EC2Tags(),
 	}
 	if r.Description != "" {
 		out.Description = Ptr(r.Description)

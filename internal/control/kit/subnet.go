@@ -65,7 +65,7 @@ func (sn *SubnetRecord) EC2(region string) *ec2.Subnet {
 			EnableResourceNameDnsARecord:    Ptr(sn.ResourceNameDnsA),
 			EnableResourceNameDnsAAAARecord: Ptr(sn.ResourceNameDnsAAAA),
 		},
-		Tags:                    sn.Ec2Tags(),
+		Tags:                    sn.EC2Tags(),
 		BlockPublicAccessStates: &ec2.BlockPublicAccessStates{InternetGatewayBlockMode: Ptr("off")},
 	}
 	if sn.Cidr.IsValid() {

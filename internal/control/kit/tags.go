@@ -22,8 +22,8 @@ func (m *Meta) Base() *Meta { return m }
 // Record is any stored resource.
 type Record interface{ Base() *Meta }
 
-// Ec2Tags returns the tags as AWS lists them.
-func (m *Meta) Ec2Tags() []ec2.Tag {
+// EC2Tags returns the tags as AWS lists them.
+func (m *Meta) EC2Tags() []ec2.Tag {
 	keys := make([]string, 0, len(m.Tags))
 	for k := range m.Tags {
 		keys = append(keys, k)
@@ -199,7 +199,7 @@ func (s *Kit) DescribeTags(ctx context.Context, c Caller, in *ec2.DescribeTagsRe
 				if err := json.Unmarshal(raw, &m); err != nil {
 					return err
 				}
-				for _, tag := range m.Ec2Tags() {
+				for _, tag := range m.EC2Tags() {
 					all = append(all, ec2.TagDescription{Key: tag.Key, Value: tag.Value, ResourceId: Ptr(m.ID), ResourceType: Ptr(rtype)})
 				}
 				return nil

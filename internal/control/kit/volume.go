@@ -120,7 +120,7 @@ func (v *VolumeRecord) EC2() ec2.Volume {
 		out.KmsKeyId = Ptr(v.KmsKeyID)
 	}
 	if len(v.Tags) > 0 {
-		out.Tags = v.Ec2Tags()
+		out.Tags = v.EC2Tags()
 	}
 	for _, a := range v.Attachments {
 		out.Attachments = append(out.Attachments, v.EC2Attachment(a, "attached"))

@@ -32,7 +32,7 @@ func (v *VpcRecord) EC2() *ec2.Vpc {
 		DhcpOptionsId:   Ptr(v.DhcpOptionsID),
 		InstanceTenancy: Ptr(v.InstanceTenancy),
 		IsDefault:       Ptr(v.IsDefault),
-		Tags:            v.Ec2Tags(),
+		Tags:            v.EC2Tags(),
 		BlockPublicAccessStates: &ec2.BlockPublicAccessStates{
 			InternetGatewayBlockMode: Ptr("off"),
 		},

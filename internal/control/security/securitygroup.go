@@ -131,7 +131,7 @@ func (s *Security) CreateSecurityGroup(ctx context.Context, c kit.Caller, in *ec
 	if err != nil {
 		return nil, err
 	}
-	return &ec2.CreateSecurityGroupResult{GroupId: kit.Ptr(g.ID), SecurityGroupArn: kit.Ptr(g.ARN(c.Region)), Tags: g.Ec2Tags()}, nil
+	return &ec2.CreateSecurityGroupResult{GroupId: kit.Ptr(g.ID), SecurityGroupArn: kit.Ptr(g.ARN(c.Region)), Tags: g.EC2Tags()}, nil
 }
 
 // DeleteSecurityGroup deletes a group that is neither its VPC's default group, nor named
