@@ -94,13 +94,11 @@ func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
 	if len(g.Secondary) > 0 {
 		addrs := append([]netip.Addr{g.Addr}, g.Secondary...)
 		m := r.addSet("addresses", "type integer : ipv4_addr", &nftables.Set{KeyType: nftables.TypeInteger, DataType: nftables.TypeIPAddr, IsMap: true})
-		var texts []string
 		for i, a := range addrs {
 			if !a.Is4() {
 				return nil, fmt.Errorf("nat gateway: address %s is not IPv4", a)
 			}
 			m.add(nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)), Val: a.AsSlice()}, fmt.Sprintf("%d : %s", i, a))
-			texts = append(texts, a.String())
 		}
 		pick = []expr.Any{
 			&expr.Numgen{Register: reg32(0), Modulus: uint32(len(addrs)), Type: unix.NFT_NG_INCREMENTAL},

@@ -2,7 +2,6 @@ package compute
 
 import (
 	"context"
-	"crypto/rand"
 	"net/netip"
 	"slices"
 
@@ -10,94 +9,7 @@ import (
 	"vpcd/internal/ec2"
 )
 
-// IPv6 addresses of interfaces come from their subnet's IPv6 block (a /64): named ones,
-// or random ones, as AWS picks them. AWS keeps the first four and the last address of
-// the block; an address is one interface's in the whole subnet.
-
-// subnetIPv6Block is the subnet's associated IPv6 block, if it has one.
-func subnetIPv6Block(sn *kit.SubnetRecord) (netip.Prefix, bool) {
-	for _, b := range sn.Ipv6Blocks {
-		if b.State == "associated" {
-			return b.Cidr.Masked(), true
-		}
-	}
-	return netip.Prefix{}, false
-}
-
-func errNoIPv6Block(subnet string) error {
-	return ec2.ErrInvalidParameterValue("The subnet '%s' has no IPv6 CIDR block: no IPv6 address can be assigned in it.", subnet)
-}
-
-// reservedIPv6 reports whether AWS keeps the address of the block for itself.
-func reservedIPv6(block netip.Prefix, a netip.Addr) bool {
-	first := block.Addr().As16()
-	b := a.As16()
-	if [15]byte(first[:15]) == [15]byte(b[:15]) && b[15] < 4 {
-		return true
-	}
-	last := netip.PrefixFrom(a, block.Bits()).Masked().Addr().As16()
-	for i := block.Bits() / 8; i < 16; i++ {
-		last[i] = 0xff
-	}
-	return netip.AddrFrom16(last) == a
-}
-
-// subnetIPv6InUse are the IPv6 addresses of the subnet's interfaces.
-func subnetIPv6InUse(t *kit.Txn, c kit.Caller, subnet string) (map[netip.Addr]string, error) {
-	enis, err := kit.ListAll[kit.NetworkInterfaceRecord](t, c.Prefix("eni"))
-	if err != nil {
-		return nil, err
-	}
-	used := map[netip.Addr]string{}
-	for _, e := range enis {
-		if e.SubnetID == subnet {
-			for _, a := range e.Ipv6Addresses {
-				used[a] = e.ID
-			}
-		}
-	}
-	return used, nil
-}
-
-// takeIPv6 picks the named addresses and count random ones in the subnet's block.
-func takeIPv6(t *kit.Txn, c kit.Caller, sn *kit.SubnetRecord, named []string, count int) ([]netip.Addr, error) {
-	if len(named) == 0 && count == 0 {
-		return nil, nil
-	}
-	block, ok := subnetIPv6Block(sn)
-	if !ok {
-		return nil, errNoIPv6Block(sn.ID)
-	}
-	used, err := subnetIPv6InUse(t, c, sn.ID)
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.Addr
-	for _, s := range named {
-		a, err := netip.ParseAddr(s)
-		if err != nil || !a.Is6() || a.Is4In6() {
-			return nil, ec2.ErrInvalidParameterValue("Invalid IPv6 address %s.", s)
-		}
-		if !block.Contains(a) || reservedIPv6(block, a) {
-			return nil, ec2.ErrInvalidParameterValue("Address %s is not in the IPv6 CIDR block %s of subnet '%s', or is reserved.", s, block, sn.ID)
-		}
-		if used[a] != "" || slices.Contains(out, a) {
-			return nil, ec2.ErrInvalidIPAddressInUse("Address %s is in use.", a)
-		}
-		out = append(out, a)
-	}
-	for len(out) < len(named)+count {
-		b := block.Addr().As16()
-		var r [8]byte
-		rand.Read(r[:])
-		copy(b[8:], r[:])
-		a := netip.AddrFrom16(b)
-		if block.Contains(a) && !reservedIPv6(block, a) && used[a] == "" && !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	return out, nil
-}
+// Interfaces take their IPv6 addresses from their subnet's allocator (kit.SubnetAllocator.TakeIPv6).
 
 // ipv6Request reads a request's IPv6 addresses: named ones or a count, not both.
 func ipv6Request(named []string, count *int32) ([]string, int, error) {
@@ -146,7 +58,11 @@ func (s *Compute) AssignIpv6Addresses(ctx context.Context, c kit.Caller, in *ec2
 		if err != nil {
 			return err
 		}
-		added, err := takeIPv6(t, c, sn, named, count)
+		alloc, err := kit.NewSubnetAllocator(t, c, sn)
+		if err != nil {
+			return err
+		}
+		added, err := alloc.TakeIPv6(named, count)
 		if err != nil {
 			return err
 		}

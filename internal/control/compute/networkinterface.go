@@ -90,7 +90,7 @@ func (s *Compute) addInterface(t *kit.Txn, c kit.Caller, alloc *kit.SubnetAlloca
 		}
 		e.PrivateIPs = append(e.PrivateIPs, kit.PrivateIP{Addr: a})
 	}
-	if e.Ipv6Addresses, err = takeIPv6(t, c, sn, sp.ipv6Addrs, sp.ipv6Count); err != nil {
+	if e.Ipv6Addresses, err = alloc.TakeIPv6(sp.ipv6Addrs, sp.ipv6Count); err != nil {
 		return nil, err
 	}
 	if instanceID != "" {

@@ -16,10 +16,12 @@ import (
 // AvailableIpAddressCount), so concurrent allocations in one subnet conflict instead of
 // handing out an address twice.
 
-// SubnetAllocator hands out the free private IPv4 addresses of one subnet.
+// SubnetAllocator hands out the free private IPv4 addresses of one subnet, and IPv6
+// addresses from its IPv6 block.
 type SubnetAllocator struct {
-	Sn   *SubnetRecord
-	Used map[netip.Addr]bool
+	Sn     *SubnetRecord
+	Used   map[netip.Addr]bool // IPv4, counted against the subnet's free addresses
+	UsedV6 map[netip.Addr]bool
 }
 
 // SubnetInterfaces lists the interfaces in a subnet.
@@ -42,10 +44,13 @@ func NewSubnetAllocator(t *Txn, c Caller, sn *SubnetRecord) (*SubnetAllocator, e
 	if err != nil {
 		return nil, err
 	}
-	a := &SubnetAllocator{Sn: sn, Used: map[netip.Addr]bool{}}
+	a := &SubnetAllocator{Sn: sn, Used: map[netip.Addr]bool{}, UsedV6: map[netip.Addr]bool{}}
 	for _, e := range enis {
 		for _, p := range e.PrivateIPs {
 			a.Used[p.Addr] = true
+		}
+		for _, v6 := range e.Ipv6Addresses {
+			a.UsedV6[v6] = true
 		}
 	}
 	return a, nil
@@ -61,12 +66,14 @@ func reservedAddress(cidr netip.Prefix, a netip.Addr) bool {
 	return a == LastAddr(cidr)
 }
 
-// LastAddr is the highest address of an IPv4 prefix.
+// LastAddr is the highest address of a prefix, IPv4 or IPv6.
 func LastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().As4()
-	n := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n |= 1<<(32-p.Bits()) - 1
-	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
 }
 
 // Free is how many addresses are left.
@@ -114,6 +121,57 @@ func (a *SubnetAllocator) Next() (netip.Addr, error) {
 		}
 	}
 	return netip.Addr{}, ErrInsufficientAddresses(a.Sn.ID)
+}
+
+// IPv6 addresses of interfaces come from their subnet's IPv6 block (a /64): named ones,
+// or random ones, as AWS picks them. AWS keeps the first four and the last address of
+// the block, as in IPv4; an address is one interface's in the whole subnet.
+
+// IPv6Block is the subnet's associated IPv6 block, if it has one.
+func (sn *SubnetRecord) IPv6Block() (netip.Prefix, bool) {
+	for _, b := range sn.Ipv6Blocks {
+		if b.State == "associated" {
+			return b.Cidr.Masked(), true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+// TakeIPv6 claims the named IPv6 addresses and count random free ones of the subnet's
+// block.
+func (a *SubnetAllocator) TakeIPv6(named []string, count int) ([]netip.Addr, error) {
+	if len(named) == 0 && count == 0 {
+		return nil, nil
+	}
+	block, ok := a.Sn.IPv6Block()
+	if !ok {
+		return nil, ec2.ErrInvalidParameterValue("The subnet '%s' has no IPv6 CIDR block: no IPv6 address can be assigned in it.", a.Sn.ID)
+	}
+	var out []netip.Addr
+	for _, s := range named {
+		addr, err := netip.ParseAddr(s)
+		if err != nil || !addr.Is6() || addr.Is4In6() {
+			return nil, ec2.ErrInvalidParameterValue("Invalid IPv6 address %s.", s)
+		}
+		if !block.Contains(addr) || reservedAddress(block, addr) {
+			return nil, ec2.ErrInvalidParameterValue("Address %s is not in the IPv6 CIDR block %s of subnet '%s', or is reserved.", s, block, a.Sn.ID)
+		}
+		if a.UsedV6[addr] {
+			return nil, ec2.ErrInvalidIPAddressInUse("Address %s is in use.", addr)
+		}
+		a.UsedV6[addr] = true
+		out = append(out, addr)
+	}
+	for len(out) < len(named)+count {
+		b := block.Addr().As16()
+		rand.Read(b[8:])
+		addr := netip.AddrFrom16(b)
+		if !reservedAddress(block, addr) && !a.UsedV6[addr] {
+			a.UsedV6[addr] = true
+			out = append(out, addr)
+		}
+	}
+	return out, nil
 }
 
 func ErrInsufficientAddresses(subnetID string) error {
