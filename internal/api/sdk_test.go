@@ -20,6 +20,8 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"vpcd/internal/api"
+	"vpcd/internal/store"
+	"vpcd/internal/store/etcdtest"
 	"vpcd/internal/vpcdtest"
 )
 
@@ -120,9 +122,19 @@ func filter(name string, values ...string) types.Filter {
 // TestSDKEveryAction walks a realistic scenario through the AWS SDK for Go v2 against a
 // live vpcd and calls every action vpcd serves at least once; a served action that the
 // walk-through does not complete fails the test, so a new action needs its round trip.
-func TestSDKEveryAction(t *testing.T) {
+func TestSDKEveryAction(t *testing.T) { sdkEveryAction(t, vpcdtest.Start(t)) }
+
+// TestSDKEveryActionOnEtcd walks the same actions with the API's store on a real etcd.
+func TestSDKEveryActionOnEtcd(t *testing.T) {
+	st, err := store.OpenEtcd(context.Background(), store.EtcdConfig{Endpoints: []string{etcdtest.Start(t)}, Namespace: "vpcd/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdkEveryAction(t, vpcdtest.StartOn(t, st))
+}
+
+func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 	ctx := context.Background()
-	srv := vpcdtest.Start(t)
 	served := api.New(srv.Service, api.Config{}).Actions()
 	rec := &calls{done: map[string]bool{}}
 	c := rec.client(srv.EC2(t, "123456789012"))
