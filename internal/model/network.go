@@ -58,6 +58,10 @@ type VPC struct {
 	MainRouteTable    string
 	InternetGateway   string // the attached one, or ""
 	DhcpOptions       string // the option set's ID, or "default" for none
+	// DNSSupport is enableDnsSupport: the Amazon-provided DNS server answers in the VPC.
+	// DNSHostnames is enableDnsHostnames: with DNSSupport, instances with a public
+	// address have a public DNS name.
+	DNSSupport, DNSHostnames bool
 }
 
 // DhcpOptions is a DHCP option set: what a VPC's instances learn from DHCP (domain name,
@@ -73,6 +77,10 @@ type DhcpOptions struct {
 // only to the receiving VPC's own interfaces.
 type Peering struct {
 	ID, Requester, Accepter string // the VPC IDs of its sides
+	// RequesterDNS and AccepterDNS are each side's AllowDnsResolutionFromRemoteVpc: the
+	// public DNS names of that side's instances resolve to their private addresses when
+	// queried from the other side.
+	RequesterDNS, AccepterDNS bool
 }
 
 // Other is the VPC across the connection from vpc, or "" when vpc is no side of it.
@@ -84,6 +92,18 @@ func (p *Peering) Other(vpc string) string {
 		return p.Requester
 	}
 	return ""
+}
+
+// PrivateDNSFrom reports whether the public DNS names of vpc's instances resolve to
+// private addresses when an instance of the other side asks.
+func (p *Peering) PrivateDNSFrom(vpc string) bool {
+	switch vpc {
+	case p.Requester:
+		return p.RequesterDNS
+	case p.Accepter:
+		return p.AccepterDNS
+	}
+	return false
 }
 
 // NatGateway is an available NAT gateway: a gateway with an interface in its subnet that
@@ -206,6 +226,16 @@ type Instance struct {
 	Interfaces      []string // by device index
 	UserData        []byte   // decoded
 	PublicKey       string   // the key pair's at launch, a line of authorized_keys
+	// PrivateDNSName are its hostname options as launched (PrivateDnsNameOptions).
+	PrivateDNSName PrivateDNSNameOptions
+}
+
+// PrivateDNSNameOptions are an instance's hostname options: its hostname after its private
+// IPv4 address (ip-name) or its ID (resource-name), and whether the resource name answers
+// A and AAAA queries. The IP name always answers A queries.
+type PrivateDNSNameOptions struct {
+	HostnameType                          string // ip-name or resource-name
+	ResourceNameDNSA, ResourceNameDNSAAAA bool
 }
 
 type SecurityGroup struct {

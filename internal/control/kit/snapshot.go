@@ -176,7 +176,8 @@ func modelOf[R any](f func(region string, r *R) any) func(string, []byte) (any, 
 // How each kind enters the model (see kinds.go).
 
 func vpcModel(region string, v *VpcRecord) any {
-	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID}
+	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID,
+		DNSSupport: v.DNSSupport, DNSHostnames: v.DNSHostnames}
 }
 
 func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {
@@ -229,7 +230,8 @@ func networkInterfaceModel(_ string, e *NetworkInterfaceRecord) any { return e.m
 
 func instanceModel(region string, in *InstanceRecord) any {
 	userData, _ := base64.StdEncoding.DecodeString(in.UserData)
-	return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey}
+	return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey,
+		PrivateDNSName: model.PrivateDNSNameOptions{HostnameType: in.HostnameType, ResourceNameDNSA: in.ResourceNameDnsA, ResourceNameDNSAAAA: in.ResourceNameDnsAAAA}}
 }
 
 func securityGroupModel(_ string, g *SecurityGroupRecord) any {
@@ -248,7 +250,8 @@ func peeringModel(_ string, p *PeeringRecord) any {
 	if p.State != "active" {
 		return peering{}
 	}
-	return peering{&model.Peering{ID: p.ID, Requester: p.Requester.VpcID, Accepter: p.Accepter.VpcID}}
+	return peering{&model.Peering{ID: p.ID, Requester: p.Requester.VpcID, Accepter: p.Accepter.VpcID,
+		RequesterDNS: p.Requester.AllowDNS, AccepterDNS: p.Accepter.AllowDNS}}
 }
 
 func networkACLModel(_ string, a *NetworkACLRecord) any { return a.model() }

@@ -1,0 +1,89 @@
+package control
+
+import (
+	"context"
+	"testing"
+
+	"vpcd/internal/control/kit"
+	"vpcd/internal/ec2"
+	"vpcd/internal/model"
+)
+
+// An instance takes its hostname options from its subnet at launch, RunInstances'
+// PrivateDnsNameOptions override them, DescribeInstances shows them and the model carries
+// them with the VPC's DNS attributes.
+func TestPrivateDNSNameOptions(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpcID, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
+	on := &ec2.AttributeBooleanValue{Value: kit.Ptr(true)}
+	for _, in := range []ec2.ModifySubnetAttributeRequest{
+		{SubnetId: &subnetID, PrivateDnsHostnameTypeOnLaunch: kit.Ptr("resource-name")},
+		{SubnetId: &subnetID, EnableResourceNameDnsARecordOnLaunch: on},
+	} {
+		if err := s.ModifySubnetAttribute(ctx, testCaller, &in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.ModifyVpcAttribute(ctx, testCaller, &ec2.ModifyVpcAttributeRequest{VpcId: &vpcID, EnableDnsHostnames: on}); err != nil {
+		t.Fatal(err)
+	}
+	fromSubnet := mustRun(t, s, subnetID)
+	overridden := mustRun(t, s, subnetID, func(in *ec2.RunInstancesRequest) {
+		in.PrivateDnsNameOptions = &ec2.PrivateDnsNameOptionsRequest{HostnameType: kit.Ptr("ip-name"), EnableResourceNameDnsAAAARecord: kit.Ptr(true)}
+	})
+	_, err := run(s, subnetID, 1, func(in *ec2.RunInstancesRequest) {
+		in.PrivateDnsNameOptions = &ec2.PrivateDnsNameOptionsRequest{HostnameType: kit.Ptr("dns-name")}
+	})
+	wantCode(t, err, "InvalidParameterValue")
+
+	want := map[string]model.PrivateDNSNameOptions{
+		*fromSubnet.InstanceId: {HostnameType: "resource-name", ResourceNameDNSA: true},
+		*overridden.InstanceId: {HostnameType: "ip-name", ResourceNameDNSA: true, ResourceNameDNSAAAA: true},
+	}
+	n, _, err := s.Network(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, w := range want {
+		o := describeInstance(t, s, id).PrivateDnsNameOptions
+		got := model.PrivateDNSNameOptions{HostnameType: *o.HostnameType, ResourceNameDNSA: *o.EnableResourceNameDnsARecord, ResourceNameDNSAAAA: *o.EnableResourceNameDnsAAAARecord}
+		if got != w {
+			t.Errorf("%s: described %+v, want %+v", id, got, w)
+		}
+		if m := n.Instances[id].PrivateDNSName; m != w {
+			t.Errorf("%s: model %+v, want %+v", id, m, w)
+		}
+	}
+	if v := n.VPCs[vpcID]; !v.DNSSupport || !v.DNSHostnames {
+		t.Errorf("model VPC DNS attributes = %v %v, want both on", v.DNSSupport, v.DNSHostnames)
+	}
+}
+
+// Each side's AllowDnsResolutionFromRemoteVpc reaches the model's peering as that side's.
+func TestPeeringDNSOptionInModel(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t)
+	a := vpcAs(t, s, requesterCaller, "10.1.0.0/16")
+	b := vpcAs(t, s, accepterCaller, "10.2.0.0/16")
+	out, err := s.CreateVpcPeeringConnection(ctx, requesterCaller, &ec2.CreateVpcPeeringConnectionRequest{VpcId: &a, PeerVpcId: &b, PeerOwnerId: kit.Ptr(accepterCaller.Account)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcx := out.VpcPeeringConnection.VpcPeeringConnectionId
+	if _, err := s.AcceptVpcPeeringConnection(ctx, accepterCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: pcx}); err != nil {
+		t.Fatal(err)
+	}
+	allow := &ec2.PeeringConnectionOptionsRequest{AllowDnsResolutionFromRemoteVpc: kit.Ptr(true)}
+	if _, err := s.ModifyVpcPeeringConnectionOptions(ctx, accepterCaller, &ec2.ModifyVpcPeeringConnectionOptionsRequest{VpcPeeringConnectionId: pcx, AccepterPeeringConnectionOptions: allow}); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := s.Network(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := n.Peerings[*pcx]
+	if p == nil || p.PrivateDNSFrom(a) || !p.PrivateDNSFrom(b) {
+		t.Fatalf("peering %+v: want the accepter's names private from the requester, not the other way", p)
+	}
+}
