@@ -9,6 +9,7 @@ import (
 
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
+	"vpcd/internal/resolver"
 	"vpcd/internal/supervise"
 	"vpcd/internal/vpcsvc"
 )
@@ -38,6 +39,9 @@ func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	cfg := &vpcsvc.Config{VPC: vpc.ID, TimeSync: []netip.Addr{model.TimeSyncAddr}}
 	if len(vpc.IPv6Blocks()) > 0 {
 		cfg.TimeSync = append(cfg.TimeSync, model.TimeSyncAddr6)
+	}
+	if cfg.DNS = resolver.ForVPC(n, vpc.ID); cfg.DNS != nil {
+		cfg.DNSAddrs = vpc.DNSServers()
 	}
 	return cfg
 }

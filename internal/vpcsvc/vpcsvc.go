@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"vpcd/internal/resolver"
 )
 
 // Config is what one VPC's daemon serves.
@@ -37,6 +39,10 @@ type Config struct {
 	// TimeSync are the addresses at which the Amazon Time Sync Service answers NTP
 	// (169.254.169.123, and fd00:ec2::123 in a VPC with IPv6).
 	TimeSync []netip.Addr `json:",omitempty"`
+	// DNS is what the Amazon DNS server answers at DNSAddrs (the VPC's base + 2,
+	// 169.254.169.253, fd00:ec2::253); nil (enableDnsSupport off): nothing answers there.
+	DNS      *resolver.Config `json:",omitempty"`
+	DNSAddrs []netip.Addr     `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -48,7 +54,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log)}
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), dns: newDNSService(53, log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -83,14 +89,17 @@ var testDaemon func(*daemon)
 type daemon struct {
 	log  *slog.Logger
 	time *sockets
+	dns  *dnsService
 }
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
+	d.dns.update(cfg.DNS, cfg.DNSAddrs)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
+	d.dns.update(nil, nil)
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,

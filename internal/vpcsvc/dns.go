@@ -1,0 +1,98 @@
+package vpcsvc
+
+import (
+	"log/slog"
+	"net/netip"
+	"sync"
+
+	"github.com/miekg/dns"
+
+	"vpcd/internal/resolver"
+)
+
+// dnsService is the VPC's Amazon DNS server (internal/resolver) on UDP and TCP port 53
+// of each of its addresses. A new config changes its answers at once; the sockets of the
+// addresses that stay are kept.
+type dnsService struct {
+	port    int
+	log     *slog.Logger
+	handler *resolver.Server
+
+	mu      sync.Mutex
+	servers map[netip.Addr][]*dns.Server // UDP and TCP
+}
+
+func newDNSService(port int, log *slog.Logger) *dnsService {
+	return &dnsService{port: port, log: log, handler: resolver.New(log), servers: map[netip.Addr][]*dns.Server{}}
+}
+
+// update serves c at addrs; a nil c (enableDnsSupport off) closes every socket, so that
+// nothing answers.
+func (s *dnsService) update(c *resolver.Config, addrs []netip.Addr) {
+	s.handler.Update(c)
+	if c == nil {
+		addrs = nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := map[netip.Addr]bool{}
+	for _, a := range addrs {
+		want[a] = true
+		if s.servers[a] != nil {
+			continue
+		}
+		servers, err := s.open(netip.AddrPortFrom(a, uint16(s.port)))
+		if err != nil {
+			s.log.Error("listen", "addr", a, "port", s.port, "err", err)
+			continue
+		}
+		s.servers[a] = servers
+	}
+	for a, servers := range s.servers {
+		if !want[a] {
+			for _, srv := range servers {
+				srv.Shutdown()
+			}
+			delete(s.servers, a)
+		}
+	}
+}
+
+// open starts a DNS server on UDP and one on TCP at addr.
+func (s *dnsService) open(addr netip.AddrPort) ([]*dns.Server, error) {
+	pc, err := ListenPacket("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	l, err := Listen("tcp", addr)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	servers := []*dns.Server{{PacketConn: pc, Handler: s.handler}, {Listener: l, Handler: s.handler}}
+	for i, srv := range servers {
+		if err := start(srv); err != nil {
+			for _, started := range servers[:i] {
+				started.Shutdown()
+			}
+			pc.Close()
+			l.Close()
+			return nil, err
+		}
+	}
+	return servers, nil
+}
+
+// start serves srv in its own goroutine and returns once it serves, so that a Shutdown
+// after it ends the goroutine.
+func start(srv *dns.Server) error {
+	started, failed := make(chan struct{}), make(chan error, 1)
+	srv.NotifyStartedFunc = func() { close(started) }
+	go func() { failed <- srv.ActivateAndServe() }()
+	select {
+	case <-started:
+		return nil
+	case err := <-failed:
+		return err
+	}
+}

@@ -1,0 +1,55 @@
+package vpcsvc
+
+import (
+	"log/slog"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"vpcd/internal/resolver"
+)
+
+// The DNS service answers at the addresses of its config over UDP and TCP, changes its
+// answers without a new socket, and stops answering when DNS support goes off.
+func TestDNSServiceFollowsConfig(t *testing.T) {
+	s := newDNSService(15353, slog.New(slog.DiscardHandler))
+	defer s.update(nil, nil)
+	loopback := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	config := func(addr string) *resolver.Config {
+		return &resolver.Config{Records: []resolver.Record{{Name: "ip-10-0-1-5.ec2.internal", Type: "A", TTL: 60, Values: []string{addr}}}}
+	}
+	ask := func(network string) (string, error) {
+		m := new(dns.Msg)
+		m.SetQuestion("ip-10-0-1-5.ec2.internal.", dns.TypeA)
+		r, _, err := (&dns.Client{Net: network, Timeout: 300 * time.Millisecond}).Exchange(m, "127.0.0.1:15353")
+		if err != nil {
+			return "", err
+		}
+		if len(r.Answer) != 1 {
+			return "", nil
+		}
+		return r.Answer[0].(*dns.A).A.String(), nil
+	}
+	s.update(config("10.0.1.5"), loopback)
+	before := s.servers[loopback[0]]
+	for _, network := range []string{"udp", "tcp"} {
+		if got, err := ask(network); got != "10.0.1.5" {
+			t.Errorf("%s: answer %q, %v; want 10.0.1.5", network, got, err)
+		}
+	}
+	s.update(config("10.0.1.6"), loopback)
+	if got, err := ask("udp"); got != "10.0.1.6" {
+		t.Errorf("after an update: answer %q, %v; want 10.0.1.6", got, err)
+	}
+	if after := s.servers[loopback[0]]; len(after) != 2 || after[0] != before[0] || after[1] != before[1] {
+		t.Error("an update of the answers opened new sockets")
+	}
+	s.update(nil, loopback)
+	for _, network := range []string{"udp", "tcp"} {
+		if got, err := ask(network); err == nil {
+			t.Errorf("%s: answered %q with DNS support off", network, got)
+		}
+	}
+}
