@@ -23,6 +23,9 @@ type vpcServices struct {
 	dir  string
 	exec string
 	log  *slog.Logger
+	// internet is the simulated internet's namespace, where the internet's resolver runs
+	// (internetdns.go); "" for none.
+	internet string
 	// written is what each VPC's file was last written with: a sync writes only what
 	// changed.
 	written map[string][]byte
@@ -61,27 +64,13 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 			continue // no router here (yet): the reconcile that makes it comes first
 		}
 		here[id] = true
-		b, err := vpcServicesConfig(n, n.VPCs[id]).Marshal()
-		if err != nil {
-			s.log.Error("VPC services", "vpc", id, "err", err)
-			continue
+		if spec, ok := s.daemon(id, ns, vpcServicesConfig(n, n.VPCs[id]), full); ok {
+			specs = append(specs, spec)
 		}
-		path := filepath.Join(s.dir, id+".json")
-		if have, ok := s.written[id]; full || !ok || !bytes.Equal(have, b) {
-			if err := writeReplacing(path, b); err != nil {
-				s.log.Error("VPC services", "vpc", id, "err", err)
-				delete(s.written, id)
-				continue
-			}
-			s.written[id] = b
-		}
-		specs = append(specs, supervise.Spec{
-			Name:      vpcServicesDaemon(id),
-			Namespace: ns,
-			Argv:      []string{s.exec, "vpcsvc", path},
-			Output:    filepath.Join(s.dir, id+".log"),
-			Restart:   supervise.RestartAlways,
-		})
+	}
+	if spec, ok := s.internetDaemon(n, full); ok {
+		here[internetServices] = true
+		specs = append(specs, spec)
 	}
 	for id := range s.written {
 		if !here[id] {
@@ -90,6 +79,32 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		}
 	}
 	return specs
+}
+
+// daemon writes the config of the services daemon id (a VPC ID) in the namespace ns, and
+// is its spec; ok is false when the config could not be written.
+func (s *vpcServices) daemon(id, ns string, cfg *vpcsvc.Config, full bool) (spec supervise.Spec, ok bool) {
+	b, err := cfg.Marshal()
+	if err != nil {
+		s.log.Error("VPC services", "vpc", id, "err", err)
+		return spec, false
+	}
+	path := filepath.Join(s.dir, id+".json")
+	if have, ok := s.written[id]; full || !ok || !bytes.Equal(have, b) {
+		if err := writeReplacing(path, b); err != nil {
+			s.log.Error("VPC services", "vpc", id, "err", err)
+			delete(s.written, id)
+			return spec, false
+		}
+		s.written[id] = b
+	}
+	return supervise.Spec{
+		Name:      vpcServicesDaemon(id),
+		Namespace: ns,
+		Argv:      []string{s.exec, "vpcsvc", path},
+		Output:    filepath.Join(s.dir, id+".log"),
+		Restart:   supervise.RestartAlways,
+	}, true
 }
 
 // writeReplacing writes a file by rename: a reader sees the old content or the new one.
