@@ -68,50 +68,78 @@ const nameTTL = 60
 //     address behind it (split horizon);
 //   - so do the public names of a peered VPC whose side of the peering allows DNS
 //     resolution from the remote VPC (AllowDnsResolutionFromRemoteVpc).
+//
+// The public names of other VPCs are the internet's (ForInternet): an Upstream that is
+// the internet's resolver answers them with their public addresses.
 func ForVPC(n *model.Network, vpc string) *Config {
 	v := n.VPCs[vpc]
 	if v == nil || !v.DNSSupport {
 		return nil
 	}
-	c := &Config{Domain: internalDomain(v.Region)}
-	var b records
-	for _, id := range model.SortedKeys(n.Interfaces) {
-		eni := n.Interfaces[id]
-		if eni.VPC != vpc {
-			continue
+	shared := []*model.VPC{v} // the VPCs whose public names are private here
+	for _, id := range model.SortedKeys(n.Peerings) {
+		p := n.Peerings[id]
+		if peer := n.VPCs[p.Other(vpc)]; peer != nil && p.PrivateDNSFrom(peer.ID) {
+			shared = append(shared, peer)
 		}
+	}
+	enis := interfacesOf(n, shared)
+	var b records
+	for _, eni := range enis[vpc] {
 		for _, a := range eni.PrivateIPs {
 			name := ipName(v.Region, a)
 			b.add(name, "A", a.String())
 			b.add(reverse(a), "PTR", name)
 		}
 	}
-	for _, id := range model.SortedKeys(n.Instances) {
-		if inst := n.Instances[id]; inst.VPC == vpc {
-			b.resourceName(n, v.Region, inst)
+	var instances []*model.Instance
+	for _, inst := range n.Instances {
+		if inst.VPC == vpc {
+			instances = append(instances, inst)
 		}
 	}
-	b.publicNames(n, v, false)
-	for _, id := range model.SortedKeys(n.Peerings) {
-		p := n.Peerings[id]
-		peer := n.VPCs[p.Other(vpc)]
-		if peer != nil && p.PrivateDNSFrom(peer.ID) {
-			b.publicNames(n, peer, false)
-		}
+	slices.SortFunc(instances, func(x, y *model.Instance) int { return strings.Compare(x.ID, y.ID) })
+	for _, inst := range instances {
+		b.resourceName(n, v.Region, inst)
 	}
-	c.Records = b.list
-	return c
+	for _, sv := range shared {
+		b.publicNames(sv, enis[sv.ID], false)
+	}
+	return &Config{Domain: internalDomain(v.Region), Records: b.list}
 }
 
 // ForInternet is the configuration of the simulated internet's resolver: the public name
 // of each public IPv4 address of each VPC with enableDnsSupport and enableDnsHostnames
 // resolves to that public address, and the address back to the name (PTR).
 func ForInternet(n *model.Network) *Config {
-	var b records
+	var vpcs []*model.VPC
 	for _, id := range model.SortedKeys(n.VPCs) {
-		b.publicNames(n, n.VPCs[id], true)
+		vpcs = append(vpcs, n.VPCs[id])
+	}
+	enis := interfacesOf(n, vpcs)
+	var b records
+	for _, v := range vpcs {
+		b.publicNames(v, enis[v.ID], true)
 	}
 	return &Config{Records: b.list}
+}
+
+// interfacesOf are the interfaces of the VPCs, by VPC, each VPC's in ID order: one pass
+// over the network's interfaces, whose size the data plane pays for each VPC.
+func interfacesOf(n *model.Network, vpcs []*model.VPC) map[string][]*model.Interface {
+	out := map[string][]*model.Interface{}
+	for _, v := range vpcs {
+		out[v.ID] = nil
+	}
+	for _, eni := range n.Interfaces {
+		if list, ok := out[eni.VPC]; ok {
+			out[eni.VPC] = append(list, eni)
+		}
+	}
+	for _, list := range out {
+		slices.SortFunc(list, func(x, y *model.Interface) int { return strings.Compare(x.ID, y.ID) })
+	}
+	return out
 }
 
 // records collects the records of a Config, one record set per name and type.
@@ -156,15 +184,11 @@ func (b *records) resourceName(n *model.Network, region string, inst *model.Inst
 // publicNames adds the public names of the VPC's public IPv4 addresses, when the VPC
 // gives them: resolving to the public address for the internet, to the private one
 // inside.
-func (b *records) publicNames(n *model.Network, v *model.VPC, internet bool) {
+func (b *records) publicNames(v *model.VPC, enis []*model.Interface, internet bool) {
 	if !v.DNSSupport || !v.DNSHostnames {
 		return
 	}
-	for _, id := range model.SortedKeys(n.Interfaces) {
-		eni := n.Interfaces[id]
-		if eni.VPC != v.ID {
-			continue
-		}
+	for _, eni := range enis {
 		for _, m := range eni.PublicMappings() {
 			name := publicName(v.Region, m.Public)
 			if internet {
