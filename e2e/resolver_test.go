@@ -187,12 +187,34 @@ func TestAmazonDNS(t *testing.T) {
 				p.resolves(server+" "+transport, "NOERROR "+x.IP, func() string { return p.dns(y.ID, server, xPrivate, "A", transport) })
 			}
 		}
-		if got := p.dns(y.ID, "10.0.0.2", "www.example.org", "A"); got != "NXDOMAIN" {
+		if got := p.dns(y.ID, "10.0.0.2", "www.example.org", "A"); got != "NXDOMAIN" { // from the internet's resolver
 			t.Errorf("a name outside the VPC: %q, want NXDOMAIN (nothing leaves the machine)", got)
 		}
 	})
 	t.Run("from the internet the public name is the public address", func(t *testing.T) {
 		p.resolves("internet "+xPublic, "NOERROR "+x.PublicIP, func() string { return p.dns("internet", internetHost, xPublic, "A") })
+	})
+	t.Run("another VPC's public name, and across a peering that allows it", func(t *testing.T) {
+		other := p.vpc("10.1.0.0/16")
+		_, err := p.ec2.ModifyVpcAttribute(p.ctx, &ec2sdk.ModifyVpcAttributeInput{VpcId: aws.String(other), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
+		p.check("ModifyVpcAttribute", err)
+		sub := p.subnet(other, "10.1.1.0/24")
+		p.routeTable(other, sub, "0.0.0.0/0", toGateway(p.attachedGateway(other)))
+		z := p.launch(sub, nil, withPublicIP(true))
+		zPublic := "ec2-" + strings.ReplaceAll(z.PublicIP, ".", "-") + ".compute-1.amazonaws.com"
+		// As on the internet: the public address.
+		p.resolves("getent "+zPublic+" from the other VPC", z.PublicIP, func() string { return p.getent(y.ID, zPublic) })
+		pcx, err := p.ec2.CreateVpcPeeringConnection(p.ctx, &ec2sdk.CreateVpcPeeringConnectionInput{VpcId: aws.String(vpc), PeerVpcId: aws.String(other)})
+		p.check("CreateVpcPeeringConnection", err)
+		id := pcx.VpcPeeringConnection.VpcPeeringConnectionId
+		_, err = p.ec2.AcceptVpcPeeringConnection(p.ctx, &ec2sdk.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: id})
+		p.check("AcceptVpcPeeringConnection", err)
+		_, err = p.ec2.ModifyVpcPeeringConnectionOptions(p.ctx, &ec2sdk.ModifyVpcPeeringConnectionOptionsInput{VpcPeeringConnectionId: id,
+			AccepterPeeringConnectionOptions: &types.PeeringConnectionOptionsRequest{AllowDnsResolutionFromRemoteVpc: aws.Bool(true)}})
+		p.check("ModifyVpcPeeringConnectionOptions", err)
+		// The accepter's names are private to the requester now; not the other way.
+		p.resolves("getent "+zPublic+" across the peering", z.IP, func() string { return p.getent(y.ID, zPublic) })
+		p.resolves("getent "+xPublic+" from the accepter", x.PublicIP, func() string { return p.getent(z.ID, xPublic) })
 	})
 	t.Run("no answer without DNS support", func(t *testing.T) {
 		_, err := p.ec2.ModifyVpcAttribute(p.ctx, &ec2sdk.ModifyVpcAttributeInput{VpcId: aws.String(vpc), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(false)}})

@@ -58,19 +58,24 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	}
 	var specs []supervise.Spec
 	here := map[string]bool{}
+	internet, hasInternet := s.internetDaemon(n, full)
+	if hasInternet {
+		here[internetServices] = true
+		specs = append(specs, internet)
+	}
 	for _, id := range model.SortedKeys(n.VPCs) {
 		ns := plan.RouterNamespace(id)
 		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
 			continue // no router here (yet): the reconcile that makes it comes first
 		}
 		here[id] = true
-		if spec, ok := s.daemon(id, ns, vpcServicesConfig(n, n.VPCs[id]), full); ok {
+		cfg := vpcServicesConfig(n, n.VPCs[id])
+		if cfg.DNS != nil && hasInternet {
+			cfg.DNS.Upstream = []string{s.internetUpstream()}
+		}
+		if spec, ok := s.daemon(id, ns, cfg, full); ok {
 			specs = append(specs, spec)
 		}
-	}
-	if spec, ok := s.internetDaemon(n, full); ok {
-		here[internetServices] = true
-		specs = append(specs, spec)
 	}
 	for id := range s.written {
 		if !here[id] {

@@ -32,8 +32,9 @@ type Config struct {
 	// Zones are the private hosted zones associated with the VPC: inside the VPC, a zone
 	// answers every name at or under its own, before Records; the most specific zone wins.
 	Zones []Zone `json:",omitempty"`
-	// Upstream are DNS servers (host:port) asked for a name that neither Zones nor
-	// Records hold; none: such a name does not exist (NXDOMAIN).
+	// Upstream are DNS servers (host:port, or unix:PATH for a stream socket) asked for a
+	// name that neither Zones nor Records hold; none: such a name does not exist
+	// (NXDOMAIN).
 	Upstream []string `json:",omitempty"`
 }
 

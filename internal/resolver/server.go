@@ -3,6 +3,7 @@ package resolver
 import (
 	"log/slog"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,19 +41,19 @@ const (
 func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	t := s.table.Load()
 	if t == nil || r.Response {
-		if isTCP(w) {
+		if isStream(w) {
 			w.Close()
 		}
 		return
 	}
-	m := s.reply(t, r, isTCP(w))
+	m := s.reply(t, r, isStream(w))
 	if err := w.WriteMsg(m); err != nil {
 		s.log.Debug("resolver: answer not sent", "err", err)
 	}
 }
 
 // reply is the answer to a query.
-func (s *Server) reply(t *table, r *dns.Msg, tcp bool) *dns.Msg {
+func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.RecursionAvailable = true
@@ -75,13 +76,13 @@ func (s *Server) reply(t *table, r *dns.Msg, tcp bool) *dns.Msg {
 		var forward bool
 		m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
 		if forward {
-			m = s.forward(t, r, tcp)
+			m = s.forward(t, r, stream)
 		}
 	}
 	// A UDP answer fits the client's buffer, or is cut with TC set so that it asks again
 	// over TCP.
 	size := dns.MaxMsgSize
-	if !tcp {
+	if !stream {
 		size = dns.MinMsgSize
 		if opt != nil {
 			size = max(int(opt.UDPSize()), dns.MinMsgSize)
@@ -92,16 +93,9 @@ func (s *Server) reply(t *table, r *dns.Msg, tcp bool) *dns.Msg {
 }
 
 // forward asks the upstreams in turn for the query, and passes the first answer on.
-func (s *Server) forward(t *table, r *dns.Msg, tcp bool) *dns.Msg {
-	c := &dns.Client{Net: "udp", Timeout: upstreamTimeout}
-	if tcp {
-		c.Net = "tcp"
-	}
+func (s *Server) forward(t *table, r *dns.Msg, stream bool) *dns.Msg {
 	for _, up := range t.upstream {
-		in, _, err := c.Exchange(r, up)
-		if err == nil && in.Truncated && !tcp {
-			in, _, err = (&dns.Client{Net: "tcp", Timeout: upstreamTimeout}).Exchange(r, up)
-		}
+		in, err := exchange(r, up, stream)
 		if err != nil {
 			s.log.Debug("resolver: upstream did not answer", "upstream", up, "err", err)
 			continue
@@ -115,7 +109,40 @@ func (s *Server) forward(t *table, r *dns.Msg, tcp bool) *dns.Msg {
 	return m
 }
 
-func isTCP(w dns.ResponseWriter) bool {
-	_, ok := w.LocalAddr().(*net.TCPAddr)
-	return ok
+// unixPrefix marks an upstream that is a stream socket in the file system: a resolver in
+// another network namespace (the internet's), reached without a route to it.
+const unixPrefix = "unix:"
+
+// exchange asks one upstream: over UDP, then TCP when the answer was cut (or at once for
+// a query that came over a stream), or over its unix socket.
+func exchange(r *dns.Msg, upstream string, stream bool) (*dns.Msg, error) {
+	if path, ok := strings.CutPrefix(upstream, unixPrefix); ok {
+		c, err := net.DialTimeout("unix", path, upstreamTimeout)
+		if err != nil {
+			return nil, err
+		}
+		co := &dns.Conn{Conn: c}
+		defer co.Close()
+		co.SetDeadline(time.Now().Add(upstreamTimeout))
+		if err := co.WriteMsg(r); err != nil {
+			return nil, err
+		}
+		return co.ReadMsg()
+	}
+	c := &dns.Client{Net: "udp", Timeout: upstreamTimeout}
+	if stream {
+		c.Net = "tcp"
+	}
+	in, _, err := c.Exchange(r, upstream)
+	if err == nil && in.Truncated && !stream {
+		in, _, err = (&dns.Client{Net: "tcp", Timeout: upstreamTimeout}).Exchange(r, upstream)
+	}
+	return in, err
+}
+
+// isStream reports whether the query came over a stream (TCP, a unix socket), where no
+// answer is cut.
+func isStream(w dns.ResponseWriter) bool {
+	_, udp := w.LocalAddr().(*net.UDPAddr)
+	return !udp
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +33,24 @@ func serve(t *testing.T, s *Server) string {
 		t.Cleanup(func() { srv.Shutdown() })
 	}
 	return pc.LocalAddr().String()
+}
+
+// serveUnix runs s on a stream socket in the file system until the test ends, and
+// returns its upstream form.
+func serveUnix(t *testing.T, s *Server) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "dns.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{Listener: l, Handler: s}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return unixPrefix + path
 }
 
 // testZones are private hosted zones for the server's tests.
@@ -232,17 +251,28 @@ func TestServerUpstream(t *testing.T) {
 		{Name: "www.example.org", Type: "A", TTL: 300, Values: []string{"192.0.2.80"}},
 		{Name: "ip-10-1-0-10.eu-west-1.compute.internal", Type: "A", TTL: 300, Values: []string{"192.0.2.81"}},
 	}})
+	for _, up := range []struct{ name, addr string }{
+		{"udp", serve(t, upstream)},
+		{"unix", serveUnix(t, upstream)},
+		{"the first one answering", "unix:" + filepath.Join(t.TempDir(), "none.sock") + " " + serve(t, upstream)},
+	} {
+		c := ForVPC(n, "vpc-b")
+		c.Upstream = strings.Fields(up.addr)
+		vpc := New(slog.Default())
+		vpc.Update(c)
+		addr := serve(t, vpc)
+		for _, q := range []query{
+			{name: "a name the upstream knows", qname: "www.example.org.", qtype: dns.TypeA, answer: []string{"www.example.org. A 192.0.2.80"}},
+			{name: "over TCP", qname: "www.example.org.", qtype: dns.TypeA, tcp: true, answer: []string{"www.example.org. A 192.0.2.80"}},
+			{name: "a name of the VPC is its own", qname: "ip-10-1-0-10.eu-west-1.compute.internal.", qtype: dns.TypeA, answer: []string{"ip-10-1-0-10.eu-west-1.compute.internal. A 10.1.0.10"}},
+			{name: "unknown upstream too", qname: "www.example.com.", qtype: dns.TypeA, rcode: dns.RcodeNameError},
+		} {
+			t.Run(up.name+"/"+q.name, func(t *testing.T) { q.ask(t, addr) })
+		}
+	}
 	c := ForVPC(n, "vpc-b")
-	c.Upstream = []string{serve(t, upstream)}
+	c.Upstream = []string{"unix:" + filepath.Join(t.TempDir(), "none.sock")}
 	vpc := New(slog.Default())
 	vpc.Update(c)
-	addr := serve(t, vpc)
-	for _, q := range []query{
-		{name: "a name the upstream knows", qname: "www.example.org.", qtype: dns.TypeA, answer: []string{"www.example.org. A 192.0.2.80"}},
-		{name: "over TCP", qname: "www.example.org.", qtype: dns.TypeA, tcp: true, answer: []string{"www.example.org. A 192.0.2.80"}},
-		{name: "a name of the VPC is its own", qname: "ip-10-1-0-10.eu-west-1.compute.internal.", qtype: dns.TypeA, answer: []string{"ip-10-1-0-10.eu-west-1.compute.internal. A 10.1.0.10"}},
-		{name: "unknown upstream too", qname: "www.example.com.", qtype: dns.TypeA, rcode: dns.RcodeNameError},
-	} {
-		t.Run(q.name, func(t *testing.T) { q.ask(t, addr) })
-	}
+	query{qname: "www.example.org.", qtype: dns.TypeA, rcode: dns.RcodeServerFailure}.ask(t, serve(t, vpc))
 }

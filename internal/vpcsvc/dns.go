@@ -2,7 +2,9 @@ package vpcsvc
 
 import (
 	"log/slog"
+	"net"
 	"net/netip"
+	"os"
 	"sync"
 
 	"github.com/miekg/dns"
@@ -20,21 +22,24 @@ type dnsService struct {
 
 	mu      sync.Mutex
 	servers map[netip.Addr][]*dns.Server // UDP and TCP
+	socket  string                       // the path of the unix socket served, "" for none
+	unix    *dns.Server
 }
 
 func newDNSService(port int, log *slog.Logger) *dnsService {
 	return &dnsService{port: port, log: log, handler: resolver.New(log), servers: map[netip.Addr][]*dns.Server{}}
 }
 
-// update serves c at addrs; a nil c (enableDnsSupport off) closes every socket, so that
-// nothing answers.
-func (s *dnsService) update(c *resolver.Config, addrs []netip.Addr) {
+// update serves c at addrs, and at the unix socket path socket when it is not ""; a nil
+// c (enableDnsSupport off) closes every socket, so that nothing answers.
+func (s *dnsService) update(c *resolver.Config, addrs []netip.Addr, socket string) {
 	s.handler.Update(c)
 	if c == nil {
-		addrs = nil
+		addrs, socket = nil, ""
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.serveUnix(socket)
 	want := map[netip.Addr]bool{}
 	for _, a := range addrs {
 		want[a] = true
@@ -81,6 +86,34 @@ func (s *dnsService) open(addr netip.AddrPort) ([]*dns.Server, error) {
 		}
 	}
 	return servers, nil
+}
+
+// serveUnix serves the unix socket at path ("" for none) instead of the one served.
+func (s *dnsService) serveUnix(path string) {
+	if path == s.socket {
+		return
+	}
+	if s.unix != nil {
+		s.unix.Shutdown()
+		s.unix = nil
+	}
+	s.socket = ""
+	if path == "" {
+		return
+	}
+	os.Remove(path) // left by a daemon that was killed
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		s.log.Error("listen", "path", path, "err", err)
+		return
+	}
+	srv := &dns.Server{Listener: l, Handler: s.handler}
+	if err := start(srv); err != nil {
+		l.Close()
+		s.log.Error("serve", "path", path, "err", err)
+		return
+	}
+	s.unix, s.socket = srv, path
 }
 
 // start serves srv in its own goroutine and returns once it serves, so that a Shutdown

@@ -43,6 +43,9 @@ type Config struct {
 	// 169.254.169.253, fd00:ec2::253); nil (enableDnsSupport off): nothing answers there.
 	DNS      *resolver.Config `json:",omitempty"`
 	DNSAddrs []netip.Addr     `json:",omitempty"`
+	// DNSSocket is a unix socket where the DNS server answers too, for the resolvers of
+	// other namespaces (the internet's, for the VPCs'); "" for none.
+	DNSSocket string `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -94,12 +97,12 @@ type daemon struct {
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
-	d.dns.update(cfg.DNS, cfg.DNSAddrs)
+	d.dns.update(cfg.DNS, cfg.DNSAddrs, cfg.DNSSocket)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
-	d.dns.update(nil, nil)
+	d.dns.update(nil, nil, "")
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,
