@@ -37,6 +37,8 @@ type Config struct {
 	// TimeSync are the addresses at which the Amazon Time Sync Service answers NTP
 	// (169.254.169.123, and fd00:ec2::123 in a VPC with IPv6).
 	TimeSync []netip.Addr `json:",omitempty"`
+	// Flows is the capture of the VPC's flow logs; nil when no interface has one.
+	Flows *FlowCapture `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -48,7 +50,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log)}
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), flows: &capture{log: log}}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -81,16 +83,19 @@ var testDaemon func(*daemon)
 
 // daemon holds the services of one VPC.
 type daemon struct {
-	log  *slog.Logger
-	time *sockets
+	log   *slog.Logger
+	time  *sockets
+	flows *capture
 }
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
+	d.flows.update(cfg.Flows)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
+	d.flows.close()
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,
