@@ -37,8 +37,6 @@ var ObservedCodes = map[string]string{
 	"InvalidNetworkInsightsAnalysisId.NotFound":             "the Terraform provider matches on it",
 	"InvalidNetworkInsightsAccessScopeId.NotFound":          "the Terraform provider treats it as not found",
 	"InvalidSubnetCidrBlockAssociationID.NotFound":          "Eucalyptus's SDK tests, also run against AWS, expect it",
-	"InvalidAllocationID.Malformed":                         "unconfirmed: seen only in client code",
-	"InvalidAssociationID.Malformed":                        "unconfirmed: seen only in emulators",
 	"InvalidLocalGatewayID.NotFound":                        "unconfirmed: seen only in emulators",
 	"InvalidNetworkInsightsAccessScopeAnalysisId.NotFound":  "unconfirmed: by analogy with the scope's code",
 	"InvalidNetworkInsightsPathId.Malformed":                "unconfirmed: by analogy with the NotFound code",

@@ -25,6 +25,11 @@ type Kind struct {
 	// Malformed is AWS's code for an ID that is not of the kind's form; empty when AWS
 	// answers InvalidID.
 	Malformed string
+	// MalformedIsNotFound: AWS answers an ID that is not of the kind's form as it answers
+	// one that names nothing, with NotFound and its message (AssociateAddress with the
+	// allocation ID "44.234.198.239" gets InvalidAllocationID.NotFound: The allocation ID
+	// '44.234.198.239' does not exist).
+	MalformedIsNotFound bool
 	// InSubnet: a resource of the kind holds addresses in its subnet ("subnetId" or
 	// "subnetIds" in its record), so the subnet cannot be deleted under it.
 	InSubnet bool
@@ -41,7 +46,7 @@ var kinds = index(
 	Kind{Prefix: "vpc", ResourceType: "vpc", NotFound: "InvalidVpcID.NotFound", NotFoundMessage: "The vpc ID '%s' does not exist", Malformed: "InvalidVpcID.Malformed", Model: modelOf(vpcModel)},
 	Kind{Prefix: "subnet", ResourceType: "subnet", NotFound: "InvalidSubnetID.NotFound", NotFoundMessage: "The subnet ID '%s' does not exist", Malformed: "InvalidSubnetID.Malformed", Model: modelOf(subnetModel)},
 	Kind{Prefix: "rtb", ResourceType: "route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "The routeTable ID '%s' does not exist", Malformed: "InvalidRouteTableId.Malformed", Model: modelOf(routeTableModel)},
-	Kind{Prefix: "rtbassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
+	Kind{Prefix: "rtbassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", MalformedIsNotFound: true},
 	Kind{Prefix: "igw", ResourceType: "internet-gateway", NotFound: "InvalidInternetGatewayID.NotFound", NotFoundMessage: "The internetGateway ID '%s' does not exist", Malformed: "InvalidInternetGatewayId.Malformed", Model: modelOf(internetGatewayModel)},
 	Kind{Prefix: "eigw", ResourceType: "egress-only-internet-gateway", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The eigw ID '%s' does not exist", Malformed: "InvalidEgressOnlyInternetGatewayId.Malformed", Model: modelOf(egressOnlyGatewayModel)},
 	Kind{Prefix: "acl", ResourceType: "network-acl", NotFound: "InvalidNetworkAclID.NotFound", NotFoundMessage: "The networkAcl ID '%s' does not exist", Malformed: "InvalidNetworkAclId.Malformed", Model: modelOf(networkACLModel)},
@@ -53,8 +58,8 @@ var kinds = index(
 	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed", Model: modelOf(peeringModel)},
 	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed", Model: modelOf(prefixListModel)},
 	Kind{Prefix: "vol", ResourceType: "volume", NotFound: "InvalidVolume.NotFound", NotFoundMessage: "The volume '%s' does not exist.", Malformed: "InvalidVolumeID.Malformed"},
-	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", Malformed: "InvalidAllocationID.Malformed"},
-	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
+	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", MalformedIsNotFound: true},
+	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", MalformedIsNotFound: true},
 	Kind{Prefix: "ami", ResourceType: "image", NotFound: "InvalidAMIID.NotFound", NotFoundMessage: "The image id '[%s]' does not exist", Malformed: "InvalidAMIID.Malformed"},
 	// What surrounds an instance: its key pair and the launch template it may come from.
 	Kind{Prefix: "key", ResourceType: "key-pair", NotFound: "InvalidKeyPair.NotFound", NotFoundMessage: "The key pair ID '%s' does not exist"},
@@ -126,6 +131,9 @@ func CheckID(id, prefix string) error {
 	}
 	if ValidID(id, idPrefix) {
 		return nil
+	}
+	if k != nil && k.MalformedIsNotFound {
+		return ec2.Errorf(k.NotFound, k.NotFoundMessage, id)
 	}
 	code := "InvalidID"
 	if k != nil && k.Malformed != "" {
