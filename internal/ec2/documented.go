@@ -37,7 +37,6 @@ var ObservedCodes = map[string]string{
 	"InvalidNetworkInsightsAnalysisId.NotFound":             "the Terraform provider matches on it",
 	"InvalidNetworkInsightsAccessScopeId.NotFound":          "the Terraform provider treats it as not found",
 	"InvalidSubnetCidrBlockAssociationID.NotFound":          "Eucalyptus's SDK tests, also run against AWS, expect it",
-	"InvalidLocalGatewayID.NotFound":                        "unconfirmed: seen only in emulators",
 	"InvalidNetworkInsightsAccessScopeAnalysisId.NotFound":  "unconfirmed: by analogy with the scope's code",
 	"InvalidNetworkInsightsPathId.Malformed":                "unconfirmed: by analogy with the NotFound code",
 	"InvalidNetworkInsightsAnalysisId.Malformed":            "AWS's CloudFormation handlers for the kind match on it",

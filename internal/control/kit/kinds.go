@@ -76,7 +76,9 @@ var kinds = index(
 	// Kinds that routes and requests may name before vpcd keeps them.
 	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
 	Kind{Prefix: "vgw", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
-	Kind{Prefix: "lgw", NotFound: "InvalidLocalGatewayID.NotFound", NotFoundMessage: "The localGateway ID '%s' does not exist"},
+	// CreateRoute answers an unknown gateway target with InvalidGatewayID.NotFound (real
+	// EC2 does for nat- and tgw- targets); no code of its own for a local gateway is known.
+	Kind{Prefix: "lgw", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The gateway ID '%s' does not exist"},
 	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
 	Kind{Prefix: "vpce", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", InSubnet: true},
