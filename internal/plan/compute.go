@@ -158,6 +158,8 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 			"net.ipv4.ip_forward":             "1",
 			"net.ipv4.conf.all.rp_filter":     "0",
 			"net.ipv4.conf.default.rp_filter": "0",
+			// Flow logs count the packets and bytes of accepted flows from conntrack.
+			"net.netfilter.nf_conntrack_acct": "1",
 		},
 		Firewall: &Firewall{},
 	}

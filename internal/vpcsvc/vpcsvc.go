@@ -39,6 +39,8 @@ type Config struct {
 	// TimeSync are the addresses at which the Amazon Time Sync Service answers NTP
 	// (169.254.169.123, and fd00:ec2::123 in a VPC with IPv6).
 	TimeSync []netip.Addr `json:",omitempty"`
+	// Flows is the capture of the VPC's flow logs; nil when no interface has one.
+	Flows *FlowCapture `json:",omitempty"`
 	// DNS is what the Amazon DNS server answers at DNSAddrs (the VPC's base + 2,
 	// 169.254.169.253, fd00:ec2::253); nil (enableDnsSupport off): nothing answers there.
 	DNS      *resolver.Config `json:",omitempty"`
@@ -57,7 +59,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), dns: newDNSService(53, log)}
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), flows: &capture{log: log}, dns: newDNSService(53, log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -90,18 +92,21 @@ var testDaemon func(*daemon)
 
 // daemon holds the services of one VPC.
 type daemon struct {
-	log  *slog.Logger
-	time *sockets
-	dns  *dnsService
+	log   *slog.Logger
+	time  *sockets
+	flows *capture
+	dns   *dnsService
 }
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
+	d.flows.update(cfg.Flows)
 	d.dns.update(cfg.DNS, cfg.DNSAddrs, cfg.DNSSocket)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
+	d.flows.close()
 	d.dns.update(nil, nil, "")
 }
 
