@@ -6,6 +6,8 @@ package e2e
 // simulated internet's resolver at the internet's own address.
 
 import (
+	"fmt"
+	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
@@ -228,4 +230,49 @@ func TestAmazonDNS(t *testing.T) {
 			t.Errorf("getent %s = %q with DNS support off, want nothing", xPrivate, got)
 		}
 	})
+}
+
+// A resource name answers AAAA with the instance's IPv6 address, asked at fd00:ec2::253
+// as at the IPv4 addresses, and the address's PTR record is the resource name.
+func TestAmazonDNSIPv6(t *testing.T) {
+	p := startPlane(t)
+	vpc, block := p.dualStackVPC("10.0.0.0/16")
+	sub, _ := p.dualStackSubnet(vpc, "10.0.1.0/24", block, 1)
+	for _, in := range []*ec2sdk.ModifySubnetAttributeInput{
+		{SubnetId: aws.String(sub), PrivateDnsHostnameTypeOnLaunch: types.HostnameTypeResourceName},
+		{SubnetId: aws.String(sub), EnableResourceNameDnsAAAARecordOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(true)}},
+	} {
+		_, err := p.ec2.ModifySubnetAttribute(p.ctx, in)
+		p.check("ModifySubnetAttribute", err)
+	}
+	x := p.launch(sub, nil, withIPv6)
+	y := p.launch(sub, nil, withIPv6)
+	v6 := p.ipv6Addrs(x)[0]
+	name := x.ID + ".ec2.internal"
+	for _, server := range []string{"fd00:ec2::253", "169.254.169.253"} {
+		p.resolves("AAAA at "+server, "NOERROR "+v6, func() string { return p.dns(y.ID, server, name, "AAAA") })
+	}
+	p.resolves("getaddrinfo AF_INET6 "+name, v6, func() string { return p.addrinfo(y.ID, name, "AF_INET6") })
+	// Only AAAA was asked for: the resource name has no A record.
+	if got := p.dns(y.ID, "10.0.0.2", name, "A"); got != "NOERROR" {
+		t.Errorf("A of %s = %q, want no record", name, got)
+	}
+	reverse := reverseIPv6(t, v6)
+	if got := p.dns(y.ID, "fd00:ec2::253", reverse, "PTR"); got != "NOERROR "+name {
+		t.Errorf("PTR %s = %q, want %s", reverse, got, name)
+	}
+}
+
+// reverseIPv6 is the ip6.arpa name of an address.
+func reverseIPv6(t *testing.T, addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := a.As16()
+	var labels []string
+	for i := len(b) - 1; i >= 0; i-- {
+		labels = append(labels, fmt.Sprintf("%x", b[i]&0xf), fmt.Sprintf("%x", b[i]>>4))
+	}
+	return strings.Join(labels, ".") + ".ip6.arpa"
 }
