@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"reflect"
 	"sync"
 
 	"github.com/miekg/dns"
@@ -24,6 +25,7 @@ type dnsService struct {
 	servers map[netip.Addr][]*dns.Server // UDP and TCP
 	socket  string                       // the path of the unix socket served, "" for none
 	unix    *dns.Server
+	config  *resolver.Config // what the handler answers from
 }
 
 func newDNSService(port int, log *slog.Logger) *dnsService {
@@ -33,12 +35,17 @@ func newDNSService(port int, log *slog.Logger) *dnsService {
 // update serves c at addrs, and at the unix socket path socket when it is not ""; a nil
 // c (enableDnsSupport off) closes every socket, so that nothing answers.
 func (s *dnsService) update(c *resolver.Config, addrs []netip.Addr, socket string) {
-	s.handler.Update(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The config file changes for the other services too: compile the answers only
+	// when they changed.
+	if c == nil || !reflect.DeepEqual(c, s.config) {
+		s.handler.Update(c)
+		s.config = c
+	}
 	if c == nil {
 		addrs, socket = nil, ""
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.serveUnix(socket)
 	want := map[netip.Addr]bool{}
 	for _, a := range addrs {
