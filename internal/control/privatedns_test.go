@@ -87,3 +87,41 @@ func TestPeeringDNSOptionInModel(t *testing.T) {
 		t.Fatalf("peering %+v: want the accepter's names private from the requester, not the other way", p)
 	}
 }
+
+// ModifyPrivateDnsNameOptions changes the options it is given, and the model follows.
+func TestModifyPrivateDNSNameOptions(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	_, subnetID := vpcWithSubnet(t, s, "10.0.1.0/24")
+	id := mustRun(t, s, subnetID).InstanceId
+	for _, tc := range []struct {
+		name string
+		in   ec2.ModifyPrivateDnsNameOptionsRequest
+		code string
+		want model.PrivateDNSNameOptions
+	}{
+		{"instance required", ec2.ModifyPrivateDnsNameOptionsRequest{PrivateDnsHostnameType: kit.Ptr("resource-name")}, "MissingParameter", model.PrivateDNSNameOptions{HostnameType: "ip-name"}},
+		{"bad hostname type", ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: id, PrivateDnsHostnameType: kit.Ptr("dns-name")}, "InvalidParameterValue", model.PrivateDNSNameOptions{HostnameType: "ip-name"}},
+		{"unknown instance", ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: kit.Ptr("i-0123456789abcdef0"), EnableResourceNameDnsARecord: kit.Ptr(true)}, "InvalidInstanceID.NotFound", model.PrivateDNSNameOptions{HostnameType: "ip-name"}},
+		{"hostname type", ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: id, PrivateDnsHostnameType: kit.Ptr("resource-name")}, "", model.PrivateDNSNameOptions{HostnameType: "resource-name"}},
+		{"A and AAAA", ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: id, EnableResourceNameDnsARecord: kit.Ptr(true), EnableResourceNameDnsAAAARecord: kit.Ptr(true)}, "", model.PrivateDNSNameOptions{HostnameType: "resource-name", ResourceNameDNSA: true, ResourceNameDNSAAAA: true}},
+		{"AAAA off, the rest stays", ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: id, EnableResourceNameDnsAAAARecord: kit.Ptr(false)}, "", model.PrivateDNSNameOptions{HostnameType: "resource-name", ResourceNameDNSA: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.ModifyPrivateDnsNameOptions(ctx, testCaller, &tc.in)
+			wantCode(t, err, tc.code)
+			n, _, err := s.Network(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := n.Instances[*id].PrivateDNSName; got != tc.want {
+				t.Errorf("options %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	if _, err := s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{*id}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.ModifyPrivateDnsNameOptions(ctx, testCaller, &ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: id, EnableResourceNameDnsARecord: kit.Ptr(false)})
+	wantCode(t, err, "IncorrectInstanceState")
+}
