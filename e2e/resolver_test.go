@@ -177,6 +177,16 @@ func TestAmazonDNS(t *testing.T) {
 		p.resolves("getent "+yName, y.IP, func() string { return p.getent(x.ID, yName) })
 		p.resolves("search domain", y.IP, func() string { return p.getent(x.ID, y.ID) })
 	})
+	t.Run("the resource name follows ModifyPrivateDnsNameOptions", func(t *testing.T) {
+		modify := func(a bool) {
+			_, err := p.ec2.ModifyPrivateDnsNameOptions(p.ctx, &ec2sdk.ModifyPrivateDnsNameOptionsInput{InstanceId: aws.String(y.ID), EnableResourceNameDnsARecord: aws.Bool(a)})
+			p.check("ModifyPrivateDnsNameOptions", err)
+		}
+		modify(false)
+		p.resolves(yName+" without its A record", "NXDOMAIN", func() string { return p.dns(x.ID, "169.254.169.253", yName, "A") })
+		modify(true)
+		p.resolves(yName+" with its A record", "NOERROR "+y.IP, func() string { return p.dns(x.ID, "169.254.169.253", yName, "A") })
+	})
 	t.Run("reverse", func(t *testing.T) {
 		p.resolves("getent hosts "+x.IP, xPrivate, func() string { return p.getent(y.ID, x.IP) })
 	})
