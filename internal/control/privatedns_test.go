@@ -55,6 +55,22 @@ func TestPrivateDNSNameOptions(t *testing.T) {
 			t.Errorf("%s: model %+v, want %+v", id, m, w)
 		}
 	}
+	for filter, want := range map[string]string{
+		"private-dns-name-options.enable-resource-name-dns-aaaa-record": *overridden.InstanceId,
+		"private-dns-name-options.hostname-type":                        *fromSubnet.InstanceId,
+	} {
+		value := "true"
+		if filter == "private-dns-name-options.hostname-type" {
+			value = "resource-name"
+		}
+		out, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{Filters: []ec2.Filter{{Name: kit.Ptr(filter), Values: []string{value}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Reservations) != 1 || *out.Reservations[0].Instances[0].InstanceId != want {
+			t.Errorf("filter %s=%s: %d reservations, want %s alone", filter, value, len(out.Reservations), want)
+		}
+	}
 	if v := n.VPCs[vpcID]; !v.DNSSupport || !v.DNSHostnames {
 		t.Errorf("model VPC DNS attributes = %v %v, want both on", v.DNSSupport, v.DNSHostnames)
 	}
