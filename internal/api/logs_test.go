@@ -84,14 +84,7 @@ func TestSDKCloudWatchLogs(t *testing.T) {
 // through them as it does on AWS.
 func TestAWSCLICloudWatchLogs(t *testing.T) {
 	srv := vpcdtest.Start(t)
-	cli := func(args ...string) string {
-		t.Helper()
-		out, ok := awsCLI(t, srv.URL, append([]string{"logs"}, args...)...)
-		if !ok {
-			t.Fatalf("%s: %s", strings.Join(args, " "), out)
-		}
-		return out
-	}
+	cli := mustCLI(t, srv.URL, "logs")
 	cli("create-log-group", "--log-group-name", "app")
 	cli("create-log-stream", "--log-group-name", "app", "--log-stream-name", "web")
 	now := time.Now().UnixMilli()
@@ -115,5 +108,43 @@ func TestAWSCLICloudWatchLogs(t *testing.T) {
 	out, ok := awsCLI(t, srv.URL, "logs", "delete-log-group", "--log-group-name", "nothing")
 	if ok || !strings.Contains(out, "(ResourceNotFoundException)") {
 		t.Errorf("delete of a missing group: %s", out)
+	}
+}
+
+// The aws CLI creates a flow log of a VPC, finds it with a filter and deletes it; an
+// unknown ID comes back in Unsuccessful.
+func TestAWSCLIFlowLogs(t *testing.T) {
+	srv := vpcdtest.Start(t)
+	cli := mustCLI(t, srv.URL, "ec2")
+	var vpc struct{ Vpc struct{ VpcId string } }
+	if err := json.Unmarshal([]byte(cli("create-vpc", "--cidr-block", "10.60.0.0/16")), &vpc); err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ FlowLogIds []string }
+	out := cli("create-flow-logs", "--resource-type", "VPC", "--resource-ids", vpc.Vpc.VpcId, "--traffic-type", "REJECT",
+		"--log-group-name", "flows", "--deliver-logs-permission-arn", "arn:aws:iam::123456789012:role/flow-logs",
+		"--log-format", "${version} ${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${action} ${tcp-flags}")
+	if err := json.Unmarshal([]byte(out), &created); err != nil || len(created.FlowLogIds) != 1 {
+		t.Fatalf("create-flow-logs: %s", out)
+	}
+	out = cli("describe-flow-logs", "--filter", "Name=resource-id,Values="+vpc.Vpc.VpcId)
+	if !strings.Contains(out, created.FlowLogIds[0]) || !strings.Contains(out, `"TrafficType": "REJECT"`) || !strings.Contains(out, `"LogGroupName": "flows"`) {
+		t.Errorf("describe-flow-logs: %s", out)
+	}
+	out = cli("delete-flow-logs", "--flow-log-ids", created.FlowLogIds[0], "fl-0123456789abcdef0")
+	if !strings.Contains(out, `"Code": "InvalidFlowLogId.NotFound"`) || strings.Contains(out, created.FlowLogIds[0]) {
+		t.Errorf("delete-flow-logs: %s", out)
+	}
+}
+
+// mustCLI runs aws SERVICE ARGS... against base and fails the test when it fails.
+func mustCLI(t *testing.T, base, service string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		out, ok := awsCLI(t, base, append([]string{service}, args...)...)
+		if !ok {
+			t.Fatalf("%s %s: %s", service, strings.Join(args, " "), out)
+		}
+		return out
 	}
 }
