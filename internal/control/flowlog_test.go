@@ -5,9 +5,9 @@ import (
 	"slices"
 	"testing"
 
-	"vpcd/internal/control/flowlogs"
 	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
+	"vpcd/internal/flowlog"
 )
 
 const flowRole = "arn:aws:iam::123456789012:role/flow-logs"
@@ -114,7 +114,7 @@ func TestFlowLogLifecycle(t *testing.T) {
 	}
 	f := desc.FlowLogs[0]
 	if *f.ResourceId != vpc || *f.TrafficType != "ALL" || *f.LogDestinationType != "cloud-watch-logs" || *f.LogGroupName != "/aws/vpc/flowlogs" ||
-		*f.LogDestination != "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc/flowlogs" || *f.LogFormat != flowlogs.DefaultFormat ||
+		*f.LogDestination != "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc/flowlogs" || *f.LogFormat != flowlog.DefaultFormat ||
 		*f.MaxAggregationInterval != 600 || *f.DeliverLogsPermissionArn != flowRole || *f.FlowLogStatus != "ACTIVE" ||
 		*f.DeliverLogsStatus != "SUCCESS" || f.DestinationOptions != nil || len(f.Tags) != 1 || f.CreationTime == nil {
 		t.Errorf("flow log: %+v", f)

@@ -14,23 +14,11 @@ import (
 
 	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
+	"vpcd/internal/flowlog"
 )
 
 // FlowLogs answers the actions of the family over the shared kit.
 type FlowLogs struct{ *kit.Kit }
-
-// DefaultFormat is the version 2 format every flow log has unless it asks for another.
-const DefaultFormat = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
-
-// Fields are the documented fields of a flow-log record by the version that brought them
-// (the record's version is the highest among its fields).
-var Fields = map[string]int{
-	"version": 2, "account-id": 2, "interface-id": 2, "srcaddr": 2, "dstaddr": 2, "srcport": 2, "dstport": 2,
-	"protocol": 2, "packets": 2, "bytes": 2, "start": 2, "end": 2, "action": 2, "log-status": 2,
-	"vpc-id": 3, "subnet-id": 3, "instance-id": 3, "tcp-flags": 3, "type": 3, "pkt-srcaddr": 3, "pkt-dstaddr": 3,
-	"region": 4, "az-id": 4, "sublocation-type": 4, "sublocation-id": 4,
-	"pkt-src-aws-service": 5, "pkt-dst-aws-service": 5, "flow-direction": 5, "traffic-path": 5,
-}
 
 func errInvalidParameter(format string, args ...any) error {
 	return ec2.Errorf("InvalidParameter", format, args...)
@@ -70,7 +58,7 @@ func parseRequest(c kit.Caller, in *ec2.CreateFlowLogsRequest) (*request, error)
 		return nil, ec2.ErrInvalidParameterValue("The maximum number of resource IDs is 1000.")
 	}
 	r := &request{resourceKind: kind, traffic: kit.Deref(in.TrafficType), role: kit.Deref(in.DeliverLogsPermissionArn),
-		crossRole: kit.Deref(in.DeliverCrossAccountRole), format: DefaultFormat, interval: 600}
+		crossRole: kit.Deref(in.DeliverCrossAccountRole), format: flowlog.DefaultFormat, interval: 600}
 	switch r.traffic {
 	case "":
 		return nil, ec2.ErrMissingParameter("TrafficType")
@@ -111,7 +99,7 @@ func checkFormat(format string) error {
 		if !ok || !closed {
 			return errInvalidParameter("Invalid LogFormat: %s is not of the form ${field-name}.", w)
 		}
-		if _, known := Fields[name]; !known {
+		if _, known := flowlog.Fields[name]; !known {
 			unknown = append(unknown, w)
 		}
 	}
