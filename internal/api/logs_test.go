@@ -14,6 +14,8 @@ import (
 	cwlsdk "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
+	"vpcd/internal/store"
+	"vpcd/internal/store/etcdtest"
 	"vpcd/internal/vpcdtest"
 )
 
@@ -25,9 +27,19 @@ func logsClient(url string) *cwlsdk.Client {
 // The SDK creates a log group and a stream, puts events and reads them back with
 // GetLogEvents and FilterLogEvents; its typed errors come back for a missing group and
 // a duplicate one.
-func TestSDKCloudWatchLogs(t *testing.T) {
+func TestSDKCloudWatchLogs(t *testing.T) { sdkCloudWatchLogs(t, vpcdtest.Start(t)) }
+
+// TestSDKCloudWatchLogsOnEtcd runs the same with the API's store on a real etcd.
+func TestSDKCloudWatchLogsOnEtcd(t *testing.T) {
+	st, err := store.OpenEtcd(context.Background(), store.EtcdConfig{Endpoints: []string{etcdtest.Start(t)}, Namespace: "vpcd/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdkCloudWatchLogs(t, vpcdtest.StartOn(t, st))
+}
+
+func sdkCloudWatchLogs(t *testing.T, srv *vpcdtest.Server) {
 	ctx := context.Background()
-	srv := vpcdtest.Start(t)
 	c := logsClient(srv.URL)
 	group := "/aws/vpc/flowlogs"
 	if _, err := c.CreateLogGroup(ctx, &cwlsdk.CreateLogGroupInput{LogGroupName: aws.String(group), Tags: map[string]string{"team": "net"}}); err != nil {
@@ -75,8 +87,21 @@ func TestSDKCloudWatchLogs(t *testing.T) {
 	if !errors.As(err, &notFound) || !strings.Contains(err.Error(), "The specified log group does not exist.") {
 		t.Errorf("missing group: %v", err)
 	}
+	// More streams than one transaction deletes (etcd takes 128 operations).
+	for i := range 110 {
+		if _, err := c.CreateLogStream(ctx, &cwlsdk.CreateLogStreamInput{LogGroupName: aws.String(group), LogStreamName: aws.String("s" + strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := c.DeleteLogGroup(ctx, &cwlsdk.DeleteLogGroupInput{LogGroupName: aws.String(group)}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.CreateLogGroup(ctx, &cwlsdk.CreateLogGroupInput{LogGroupName: aws.String(group)}); err != nil {
+		t.Fatal(err)
+	}
+	streams, err := c.DescribeLogStreams(ctx, &cwlsdk.DescribeLogStreamsInput{LogGroupName: aws.String(group)})
+	if err != nil || len(streams.LogStreams) != 0 {
+		t.Errorf("streams of a group created again: %+v, %v", streams, err)
 	}
 }
 
