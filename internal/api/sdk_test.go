@@ -1385,6 +1385,27 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: eip.AllocationId}))
 	})
 
+	t.Run("flow logs", func(t *testing.T) {
+		created := must[*ec2sdk.CreateFlowLogsOutput](t, "CreateFlowLogs")(c.CreateFlowLogs(ctx, &ec2sdk.CreateFlowLogsInput{
+			ResourceType: types.FlowLogsResourceTypeVpc, ResourceIds: []string{vpcID, "vpc-0123456789abcdef0"}, TrafficType: types.TrafficTypeAll,
+			LogDestinationType: types.LogDestinationTypeCloudWatchLogs, LogGroupName: aws.String("/aws/vpc/flowlogs"),
+			DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs"), TagSpecifications: tagSpec(types.ResourceTypeVpcFlowLog, "Name", "all"),
+		}))
+		if len(created.FlowLogIds) != 1 || len(created.Unsuccessful) != 1 || aws.ToString(created.Unsuccessful[0].Error.Code) != "InvalidVpcID.NotFound" {
+			t.Fatalf("CreateFlowLogs: %+v", created)
+		}
+		id := checkID(t, "fl", &created.FlowLogIds[0])
+		list := must[*ec2sdk.DescribeFlowLogsOutput](t, "DescribeFlowLogs")(c.DescribeFlowLogs(ctx, &ec2sdk.DescribeFlowLogsInput{Filter: []types.Filter{filter("resource-id", vpcID)}}))
+		if len(list.FlowLogs) != 1 || aws.ToString(list.FlowLogs[0].FlowLogId) != id || aws.ToInt32(list.FlowLogs[0].MaxAggregationInterval) != 600 ||
+			aws.ToString(list.FlowLogs[0].LogDestination) != "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc/flowlogs" || tagMap(list.FlowLogs[0].Tags)["Name"] != "all" {
+			t.Errorf("DescribeFlowLogs: %+v", list.FlowLogs)
+		}
+		deleted := must[*ec2sdk.DeleteFlowLogsOutput](t, "DeleteFlowLogs")(c.DeleteFlowLogs(ctx, &ec2sdk.DeleteFlowLogsInput{FlowLogIds: []string{id}}))
+		if len(deleted.Unsuccessful) != 0 {
+			t.Errorf("DeleteFlowLogs: %+v", deleted.Unsuccessful)
+		}
+	})
+
 	t.Run("teardown", func(t *testing.T) {
 		_, err := c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: aws.String(vpcID)})
 		wantCode(t, "DeleteVpc with subnets and gateways", err, "DependencyViolation")

@@ -30,6 +30,8 @@ type Network struct {
 	BlockPublicAccess *BlockPublicAccess
 	// EgressOnlyInternetGateways are IPv6's outbound-only gateways, each of one VPC.
 	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
+	// FlowLogs are the flow logs of VPCs, subnets and interfaces (see flowlog.go).
+	FlowLogs map[string]*FlowLog
 }
 
 // NewNetwork returns an empty network.
@@ -49,6 +51,7 @@ func NewNetwork() *Network {
 		NatGateways:      map[string]*NatGateway{},
 
 		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
+		FlowLogs:                   map[string]*FlowLog{},
 	}
 }
 

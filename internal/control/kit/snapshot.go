@@ -335,6 +335,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.NetworkACL](v), networkACLs)
 	case "pcx":
 		b.setPeering(&c, key, id, as[peering](v).m)
+	case "fl":
+		setPart(b, &c, id, as[*model.FlowLog](v), flowLogs)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
 	case "vpcbpa":
@@ -414,6 +416,7 @@ var (
 	securityGroups   = field[model.SecurityGroup]{func(n *model.Network) map[string]*model.SecurityGroup { return n.SecurityGroups }, func(g *model.SecurityGroup) string { return g.VPC }}
 	networkACLs      = field[model.NetworkACL]{func(n *model.Network) map[string]*model.NetworkACL { return n.NetworkACLs }, func(a *model.NetworkACL) string { return a.VPC }}
 	natGateways      = field[model.NatGateway]{func(n *model.Network) map[string]*model.NatGateway { return n.NatGateways }, func(g *model.NatGateway) string { return g.VPC }}
+	flowLogs         = field[model.FlowLog]{func(n *model.Network) map[string]*model.FlowLog { return n.FlowLogs }, func(f *model.FlowLog) string { return f.VPC }}
 	vpcs             = field[model.VPC]{func(n *model.Network) map[string]*model.VPC { return n.VPCs }, func(v *model.VPC) string { return v.ID }}
 
 	egressOnlyGateways = field[model.EgressOnlyInternetGateway]{func(n *model.Network) map[string]*model.EgressOnlyInternetGateway {
@@ -476,7 +479,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
-		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways) == 0
+		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.FlowLogs) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.
