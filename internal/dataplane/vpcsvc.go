@@ -33,6 +33,9 @@ func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
 
 func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
 
+// spool is the directory a VPC's daemon writes its flow records to.
+func (s *vpcServices) spool(vpc string) string { return filepath.Join(s.dir, "flows", vpc) }
+
 // config is what the services of a VPC answer.
 func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	cfg := &vpcsvc.Config{VPC: vpc.ID, TimeSync: []netip.Addr{model.TimeSyncAddr}}
@@ -57,7 +60,9 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 			continue // no router here (yet): the reconcile that makes it comes first
 		}
 		here[id] = true
-		b, err := vpcServicesConfig(n, n.VPCs[id]).Marshal()
+		cfg := vpcServicesConfig(n, n.VPCs[id])
+		cfg.Flows = flowCapture(n, id, s.spool(id))
+		b, err := cfg.Marshal()
 		if err != nil {
 			s.log.Error("VPC services", "vpc", id, "err", err)
 			continue

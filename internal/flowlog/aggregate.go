@@ -69,7 +69,7 @@ func (a *Aggregator) Add(fl *model.FlowLog, p Packet) {
 	f.Bytes += int64(p.Bytes)
 	f.Last = maxTime(f.Last, p.Time)
 	if p.Protocol == 6 {
-		f.TCPFlags |= tcpFlags(p.TCPFlags)
+		f.TCPFlags |= TCPFlags(p.TCPFlags)
 	}
 	if p.TrafficPath != 0 {
 		f.TrafficPath = p.TrafficPath

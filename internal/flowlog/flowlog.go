@@ -81,15 +81,15 @@ type Flow struct {
 	PktSrc, PktDst netip.Addr
 	Packets, Bytes int64
 	First, Last    time.Time // the first and last packet
-	TCPFlags       uint8     // the record's tcp-flags: see tcpFlags
+	TCPFlags       uint8     // the record's tcp-flags: see TCPFlags
 	TrafficPath    int
 	windowEnd      time.Time // First plus the interval: no packet of a later time joins
 }
 
-// tcpFlags is a packet's contribution to a record's tcp-flags: FIN, SYN and RST as
+// TCPFlags is a packet's contribution to a record's tcp-flags: FIN, SYN and RST as
 // they are, and ACK only with SYN (SYN-ACK is 18), as AWS records them; the flags of a
 // flow's packets are OR-ed.
-func tcpFlags(f uint8) uint8 {
+func TCPFlags(f uint8) uint8 {
 	out := f & (FIN | SYN | RST)
 	if f&SYN != 0 && f&ACK != 0 {
 		out |= ACK

@@ -129,7 +129,7 @@ func TestTCPFlags(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var got uint8
 			for _, f := range tc.packets {
-				got |= tcpFlags(f)
+				got |= TCPFlags(f)
 			}
 			if got != tc.want {
 				t.Errorf("tcp-flags %d, want %d", got, tc.want)
