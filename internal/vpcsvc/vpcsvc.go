@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"vpcd/internal/imds"
 )
 
 // Config is what one VPC's daemon serves.
@@ -37,6 +39,10 @@ type Config struct {
 	// TimeSync are the addresses at which the Amazon Time Sync Service answers NTP
 	// (169.254.169.123, and fd00:ec2::123 in a VPC with IPv6).
 	TimeSync []netip.Addr `json:",omitempty"`
+	// Metadata is what the instance metadata service serves (nil: nothing), at
+	// MetadataAddrs (169.254.169.254, and fd00:ec2::254 in a VPC with IPv6).
+	Metadata      *imds.Config `json:",omitempty"`
+	MetadataAddrs []netip.Addr `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -48,7 +54,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log)}
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), metadata: newMetadata(log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -81,16 +87,19 @@ var testDaemon func(*daemon)
 
 // daemon holds the services of one VPC.
 type daemon struct {
-	log  *slog.Logger
-	time *sockets
+	log      *slog.Logger
+	time     *sockets
+	metadata *metadata
 }
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
+	d.metadata.update(cfg.Metadata, cfg.MetadataAddrs)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
+	d.metadata.update(nil, nil)
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,
