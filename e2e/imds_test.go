@@ -202,3 +202,37 @@ func masquerade(t *testing.T, ns, out string) {
 		t.Fatalf("masquerade in %s: %v", ns, err)
 	}
 }
+
+// TestInstanceMetadataIPv6AndTags: with HttpProtocolIpv6 the service also answers at
+// fd00:ec2::254; with InstanceMetadataTags it serves the instance's tags.
+func TestInstanceMetadataIPv6AndTags(t *testing.T) {
+	p := startPlane(t)
+	vpc, block := p.dualStackVPC("10.0.0.0/16")
+	sub, _ := p.dualStackSubnet(vpc, "10.0.1.0/24", block, 1)
+	g := p.group(vpc, "web")
+	on := p.launch(sub, []string{g}, withIPv6, withMetadata(types.InstanceMetadataOptionsRequest{
+		HttpProtocolIpv6: types.InstanceMetadataProtocolStateEnabled, InstanceMetadataTags: types.InstanceMetadataTagsStateEnabled,
+	}), func(in *ec2sdk.RunInstancesInput) {
+		in.TagSpecifications = []types.TagSpecification{{ResourceType: types.ResourceTypeInstance, Tags: []types.Tag{{Key: aws.String("Name"), Value: aws.String("web-1")}}}}
+	})
+	off := p.launch(sub, []string{g}, withIPv6)
+	v6 := p.ipv6Addrs(on, off)
+	const metadata6 = "http://[fd00:ec2::254]/latest/meta-data/"
+	p.eventually("IMDS over IPv6 answers "+on.ID, func() bool {
+		code, body := curl(t, on.ID, "-g", metadata6+"ipv6")
+		return code == 200 && body == v6[0]
+	})
+	if code, body := curl(t, on.ID, "-g", metadata6+"tags/instance/Name"); code != 200 || body != "web-1" {
+		t.Errorf("tags/instance/Name: %d %q", code, body)
+	}
+	p.eventually("IMDSv1 answers "+off.ID, func() bool {
+		code, _ := curl(t, off.ID, metadataURL+"meta-data/instance-id")
+		return code == 200
+	})
+	if code, _ := curl(t, off.ID, "-g", metadata6+"instance-id"); code == 200 {
+		t.Errorf("IMDS over IPv6 with HttpProtocolIpv6 disabled: %d", code)
+	}
+	if code, _ := curl(t, off.ID, metadataURL+"meta-data/tags/instance/"); code != 404 {
+		t.Errorf("tags without InstanceMetadataTags: %d, want 404", code)
+	}
+}

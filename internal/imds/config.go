@@ -75,8 +75,7 @@ func ForVPC(n *model.Network, vpc string) *Config {
 		}
 	}
 	cfg := &Config{Instances: map[string]*Instance{}}
-	for _, id := range model.SortedKeys(n.Instances) {
-		in := n.Instances[id]
+	for id, in := range n.Instances {
 		if in.VPC != vpc || !in.Running {
 			continue
 		}
