@@ -115,4 +115,18 @@ func TestInstanceMetadataOptions(t *testing.T) {
 	if got, want := metadataOptions(t, s, *mustRun(t, s, sn).InstanceId), "applied optional 01 enabled disabled disabled"; got != want {
 		t.Errorf("after clearing the defaults: %q, want %q", got, want)
 	}
+
+	// An image with ImdsSupport v2.0 requires tokens, under the account's defaults.
+	al := catalogID(t, "us-east-1", al2023)
+	fromImage := *mustRun(t, s, sn, func(in *ec2.RunInstancesRequest) { in.ImageId = &al }).InstanceId
+	if got, want := metadataOptions(t, s, fromImage), "applied required 01 enabled disabled disabled"; got != want {
+		t.Errorf("from an image with ImdsSupport v2.0: %q, want %q", got, want)
+	}
+	if _, err := s.ModifyInstanceMetadataDefaults(ctx, testCaller, &ec2.ModifyInstanceMetadataDefaultsRequest{HttpTokens: kit.Ptr("optional")}); err != nil {
+		t.Fatal(err)
+	}
+	fromImage = *mustRun(t, s, sn, func(in *ec2.RunInstancesRequest) { in.ImageId = &al }).InstanceId
+	if got, want := metadataOptions(t, s, fromImage), "applied optional 01 enabled disabled disabled"; got != want {
+		t.Errorf("from an image with ImdsSupport v2.0 with the account's default optional: %q, want %q", got, want)
+	}
 }

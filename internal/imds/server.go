@@ -173,7 +173,7 @@ func (s *Server) putToken(w http.ResponseWriter, r *http.Request, in *Instance) 
 	s.tokens[t] = token{instance: in.ID, expires: now.Add(time.Duration(ttl) * time.Second)}
 	s.mu.Unlock()
 	if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
-		if err := setHopLimit(c, in.Options.HopLimit); err != nil {
+		if err := setHopLimit(c, max(in.Options.HopLimit, 1)); err != nil {
 			s.log.Warn("imds: hop limit of a token's answer", "instance", in.ID, "err", err)
 		}
 	}
@@ -223,6 +223,5 @@ func fail(w http.ResponseWriter, status int) {
  <body>
   <h1>%s</h1>
  </body>
-</html>
-`, title, title)
+</html>`, title, title)
 }

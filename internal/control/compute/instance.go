@@ -38,9 +38,11 @@ type runRequest struct {
 	groupNames []string
 	shutdown   string
 	metadata   *ec2.InstanceMetadataOptionsRequest
-	// metadataDefaults are the account's, read in the launch's transaction.
-	metadataDefaults metadataDefaults
-	instanceOnly     bool // no NetworkInterfaces: the top-level parameters describe the primary interface
+	// metadataDefaults are the account's, read in the launch's transaction;
+	// imageTokensRequired says the image has ImdsSupport v2.0.
+	metadataDefaults    metadataDefaults
+	imageTokensRequired bool
+	instanceOnly        bool // no NetworkInterfaces: the top-level parameters describe the primary interface
 	// publicKey is the key pair's that KeyName names, read in the launch's transaction.
 	publicKey string
 	// The EBS volumes of each instance, the root volume first, and their tags (see
@@ -451,10 +453,11 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 	}
 	in.ImageId = &image
 	r.tags = withTags(r.tags, templateTags)
-	root, err := s.imageRoot(ctx, c, image)
+	root, imdsSupport, err := s.imageRoot(ctx, c, image)
 	if err != nil {
 		return nil, err
 	}
+	r.imageTokensRequired = imdsSupport == "v2.0"
 	if err := r.parseBlockDevices(c, root); err != nil {
 		return nil, err
 	}
@@ -589,7 +592,7 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 		DisableAPIStop:        kit.Deref(r.in.DisableApiStop),
 		ShutdownBehavior:      r.shutdown,
 	}
-	launchMetadataOptions(inst, r.metadataDefaults, r.metadata)
+	launchMetadataOptions(inst, r.imageTokensRequired, r.metadataDefaults, r.metadata)
 	if cs := r.in.CreditSpecification; cs != nil {
 		inst.CPUCredits = kit.Deref(cs.CpuCredits)
 	}

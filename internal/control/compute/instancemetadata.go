@@ -14,9 +14,8 @@ import (
 // a token's answer may travel (HttpPutResponseHopLimit), whether it also answers on IPv6
 // and serves the instance's tags. An instance takes them from its launch (RunInstances
 // or its launch template), else from the account's defaults in the Region
-// (ModifyInstanceMetadataDefaults), else from AWS's: optional, 1, enabled, disabled,
-// disabled. (AWS also takes them from the AMI when it says ImdsSupport v2.0; vpcd's
-// images do not.)
+// (ModifyInstanceMetadataDefaults), else from its image (ImdsSupport v2.0: tokens
+// required), else from AWS's: optional, 1, enabled, disabled, disabled.
 
 // metadataDefaultsKey holds the account's defaults in a Region.
 func metadataDefaultsKey(c kit.Caller) string {
@@ -92,10 +91,13 @@ func setMetadataOptions(r *kit.InstanceRecord, m *ec2.InstanceMetadataOptionsReq
 	}
 }
 
-// launchMetadataOptions sets a new instance's options: AWS's defaults, the account's
-// over them, the launch's over those.
-func launchMetadataOptions(r *kit.InstanceRecord, d metadataDefaults, m *ec2.InstanceMetadataOptionsRequest) {
+// launchMetadataOptions sets a new instance's options: AWS's defaults, the image's over
+// them, the account's over those, the launch's over all.
+func launchMetadataOptions(r *kit.InstanceRecord, imageTokensRequired bool, d metadataDefaults, m *ec2.InstanceMetadataOptionsRequest) {
 	r.HTTPTokens, r.HTTPPutResponseHopLimit = "optional", 1
+	if imageTokensRequired {
+		r.HTTPTokens = "required"
+	}
 	setMetadataOptions(r, &ec2.InstanceMetadataOptionsRequest{
 		HttpTokens: &d.HTTPTokens, HttpEndpoint: &d.HTTPEndpoint, InstanceMetadataTags: &d.InstanceMetadataTags,
 	})
