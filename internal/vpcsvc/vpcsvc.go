@@ -43,6 +43,8 @@ type Config struct {
 	// MetadataAddrs (169.254.169.254, and fd00:ec2::254 in a VPC with IPv6).
 	Metadata      *imds.Config `json:",omitempty"`
 	MetadataAddrs []netip.Addr `json:",omitempty"`
+	// Flows is the capture of the VPC's flow logs; nil when no interface has one.
+	Flows *FlowCapture `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -54,7 +56,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), metadata: newMetadata(log)}
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), metadata: newMetadata(log), flows: &capture{log: log}}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -90,16 +92,19 @@ type daemon struct {
 	log      *slog.Logger
 	time     *sockets
 	metadata *metadata
+	flows    *capture
 }
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
 	d.metadata.update(cfg.Metadata, cfg.MetadataAddrs)
+	d.flows.update(cfg.Flows)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
 	d.metadata.update(nil, nil)
+	d.flows.close()
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,
