@@ -392,3 +392,25 @@ func (c *ttlConn) Close() error {
 	})
 	return c.TCPConn.Close()
 }
+
+// BenchmarkRead is one IMDSv2 read of a value, the service's work per request without
+// the network.
+func BenchmarkRead(b *testing.B) {
+	s := New(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Update(testConfig())
+	w := httptest.NewRecorder()
+	put := httptest.NewRequest("PUT", tokenPath, nil)
+	put.RemoteAddr = addrA + ":40000"
+	put.Header.Set(tokenTTLHeader, "21600")
+	s.ServeHTTP(w, put)
+	r := httptest.NewRequest("GET", "/latest/meta-data/network/interfaces/macs/0a:00:00:00:00:01/local-ipv4s", nil)
+	r.RemoteAddr = addrA + ":40000"
+	r.Header.Set(tokenHeader, w.Body.String())
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
