@@ -1222,6 +1222,33 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		}
 	})
 
+	t.Run("instance metadata options", func(t *testing.T) {
+		mo := must[*ec2sdk.ModifyInstanceMetadataOptionsOutput](t, "ModifyInstanceMetadataOptions")(c.ModifyInstanceMetadataOptions(ctx, &ec2sdk.ModifyInstanceMetadataOptionsInput{
+			InstanceId: aws.String(instID), HttpTokens: types.HttpTokensStateRequired, HttpPutResponseHopLimit: aws.Int32(2),
+		}))
+		if o := mo.InstanceMetadataOptions; aws.ToString(mo.InstanceId) != instID || o.State != types.InstanceMetadataOptionsStatePending ||
+			o.HttpTokens != types.HttpTokensStateRequired || aws.ToInt32(o.HttpPutResponseHopLimit) != 2 || o.HttpEndpoint != types.InstanceMetadataEndpointStateEnabled {
+			t.Errorf("ModifyInstanceMetadataOptions %+v", o)
+		}
+		d := must[*ec2sdk.DescribeInstancesOutput](t, "DescribeInstances")(c.DescribeInstances(ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{instID}}))
+		if o := d.Reservations[0].Instances[0].MetadataOptions; o.State != types.InstanceMetadataOptionsStateApplied || o.HttpTokens != types.HttpTokensStateRequired ||
+			aws.ToInt32(o.HttpPutResponseHopLimit) != 2 || o.InstanceMetadataTags != types.InstanceMetadataTagsStateDisabled {
+			t.Errorf("DescribeInstances MetadataOptions %+v", o)
+		}
+		_, err := c.ModifyInstanceMetadataOptions(ctx, &ec2sdk.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(instID), HttpPutResponseHopLimit: aws.Int32(65)})
+		wantCode(t, "ModifyInstanceMetadataOptions with hop limit 65", err, "InvalidParameterValue")
+		must[*ec2sdk.ModifyInstanceMetadataDefaultsOutput](t, "ModifyInstanceMetadataDefaults")(c.ModifyInstanceMetadataDefaults(ctx, &ec2sdk.ModifyInstanceMetadataDefaultsInput{
+			HttpTokens: types.MetadataDefaultHttpTokensStateRequired,
+		}))
+		md := must[*ec2sdk.GetInstanceMetadataDefaultsOutput](t, "GetInstanceMetadataDefaults")(c.GetInstanceMetadataDefaults(ctx, &ec2sdk.GetInstanceMetadataDefaultsInput{}))
+		if md.AccountLevel == nil || md.AccountLevel.HttpTokens != types.HttpTokensStateRequired {
+			t.Errorf("GetInstanceMetadataDefaults %+v", md.AccountLevel)
+		}
+		must[*ec2sdk.ModifyInstanceMetadataDefaultsOutput](t, "ModifyInstanceMetadataDefaults")(c.ModifyInstanceMetadataDefaults(ctx, &ec2sdk.ModifyInstanceMetadataDefaultsInput{
+			HttpTokens: types.MetadataDefaultHttpTokensStateNoPreference,
+		}))
+	})
+
 	t.Run("key pairs", func(t *testing.T) {
 		kp := must[*ec2sdk.CreateKeyPairOutput](t, "CreateKeyPair")(c.CreateKeyPair(ctx, &ec2sdk.CreateKeyPairInput{
 			KeyName: aws.String("deploy"), KeyType: types.KeyTypeEd25519, TagSpecifications: tagSpec(types.ResourceTypeKeyPair, "team", "web"),

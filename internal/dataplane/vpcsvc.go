@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"vpcd/internal/imds"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
 	"vpcd/internal/supervise"
@@ -41,6 +42,10 @@ func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	cfg := &vpcsvc.Config{VPC: vpc.ID, TimeSync: []netip.Addr{model.TimeSyncAddr}}
 	if len(vpc.IPv6Blocks()) > 0 {
 		cfg.TimeSync = append(cfg.TimeSync, model.TimeSyncAddr6)
+	}
+	cfg.Metadata, cfg.MetadataAddrs = imds.ForVPC(n, vpc.ID), []netip.Addr{model.MetadataAddr}
+	if len(vpc.IPv6Blocks()) > 0 {
+		cfg.MetadataAddrs = append(cfg.MetadataAddrs, model.MetadataAddr6)
 	}
 	return cfg
 }

@@ -8,6 +8,7 @@ package model
 import (
 	"net/netip"
 	"slices"
+	"time"
 )
 
 // Network is everything of every account and region that the data plane of this host
@@ -61,6 +62,8 @@ type VPC struct {
 	MainRouteTable    string
 	InternetGateway   string // the attached one, or ""
 	DhcpOptions       string // the option set's ID, or "default" for none
+	// The VPC's DNS attributes (ModifyVpcAttribute).
+	EnableDnsSupport, EnableDnsHostnames bool
 }
 
 // DhcpOptions is a DHCP option set: what a VPC's instances learn from DHCP (domain name,
@@ -209,10 +212,30 @@ type Instance struct {
 	Interfaces      []string // by device index
 	UserData        []byte   // decoded
 	PublicKey       string   // the key pair's at launch, a line of authorized_keys
+
+	// What the instance metadata service (internal/imds) serves besides.
+	ImageID, InstanceType, Architecture  string
+	AvailabilityZone, AvailabilityZoneID string
+	LaunchIndex                          int
+	ReservationID, KeyName               string
+	LaunchTime                           time.Time
+	PrivateDNSName                       string // ip-10-0-1-5.ec2.internal, or i-0123….ec2.internal
+	Metadata                             MetadataOptions
+	Tags                                 map[string]string // only when Metadata.Tags: a tag plans nothing otherwise
+}
+
+// MetadataOptions are an instance's instance metadata options (ModifyInstanceMetadataOptions).
+type MetadataOptions struct {
+	Endpoint       bool // HttpEndpoint enabled: the service answers the instance
+	TokensRequired bool // HttpTokens required: IMDSv1 reads are refused
+	HopLimit       int  // HttpPutResponseHopLimit: the IP TTL of a token's answer
+	IPv6           bool // HttpProtocolIpv6 enabled: it also answers at fd00:ec2::254
+	Tags           bool // InstanceMetadataTags enabled: it serves the instance's tags
 }
 
 type SecurityGroup struct {
 	ID, VPC string
+	Name    string
 	Rules   []SecurityGroupRule
 }
 

@@ -176,7 +176,8 @@ func modelOf[R any](f func(region string, r *R) any) func(string, []byte) (any, 
 // How each kind enters the model (see kinds.go).
 
 func vpcModel(region string, v *VpcRecord) any {
-	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID}
+	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID,
+		EnableDnsSupport: v.DNSSupport, EnableDnsHostnames: v.DNSHostnames}
 }
 
 func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {
@@ -229,11 +230,23 @@ func networkInterfaceModel(_ string, e *NetworkInterfaceRecord) any { return e.m
 
 func instanceModel(region string, in *InstanceRecord) any {
 	userData, _ := base64.StdEncoding.DecodeString(in.UserData)
-	return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey}
+	m := &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey,
+		ImageID: in.ImageID, InstanceType: in.InstanceType, Architecture: InstanceTypes[in.InstanceType].Architecture,
+		AvailabilityZone: in.AvailabilityZone, AvailabilityZoneID: in.AvailabilityZoneID, LaunchIndex: int(in.AmiLaunchIndex),
+		ReservationID: in.ReservationID, KeyName: in.KeyName, LaunchTime: in.LaunchTime, PrivateDNSName: InstancePrivateDNS(region, in)}
+	opts := in.MetadataOptions()
+	m.Metadata = model.MetadataOptions{
+		Endpoint: *opts.HttpEndpoint == "enabled", TokensRequired: in.HTTPTokens == "required", HopLimit: int(in.HTTPPutResponseHopLimit),
+		IPv6: *opts.HttpProtocolIpv6 == "enabled", Tags: *opts.InstanceMetadataTags == "enabled",
+	}
+	if m.Metadata.Tags {
+		m.Tags = in.Tags
+	}
+	return m
 }
 
 func securityGroupModel(_ string, g *SecurityGroupRecord) any {
-	m := &model.SecurityGroup{ID: g.ID, VPC: g.VpcID}
+	m := &model.SecurityGroup{ID: g.ID, VPC: g.VpcID, Name: g.Name}
 	for _, r := range g.Rules {
 		m.Rules = append(m.Rules, model.SecurityGroupRule{
 			Egress: r.Egress, Protocol: protocolNumber(r.Protocol),
