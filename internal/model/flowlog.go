@@ -36,3 +36,13 @@ func (n *Network) FlowLogsOf(eni string) []*FlowLog {
 	}
 	return out
 }
+
+// VPCHasFlowLogs reports whether a flow log records any traffic of the VPC.
+func (n *Network) VPCHasFlowLogs(vpc string) bool {
+	for _, f := range n.FlowLogs {
+		if f.VPC == vpc {
+			return true
+		}
+	}
+	return false
+}

@@ -383,21 +383,49 @@ func (c *capture) count(conn *conntrack.Conn) {
 	}
 }
 
-// readEnds counts what each flow counted since the last interval when it ends.
+// readEnds counts what each flow counted since the last interval when it ends, listening
+// again after an error.
 func (c *capture) readEnds(stop chan struct{}) {
+	for {
+		c.listenEnds(stop)
+		select {
+		case <-stop:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// eventBuffer is the receive buffer of the conntrack events' socket: a burst of
+// connections ending (thousands a second) must not overflow it.
+const eventBuffer = 16 << 20
+
+func (c *capture) listenEnds(stop chan struct{}) {
 	conn, err := conntrack.Dial(nil)
 	if err != nil {
 		c.log.Error("flow logs: conntrack events", "err", err)
 		return
 	}
+	defer conn.Close()
+	// An overflow drops events (the flows' last counts) but must not end the listening.
+	if err := errors.Join(conn.SetReadBuffer(eventBuffer), conn.SetOption(netlink.NoENOBUFS, true)); err != nil {
+		c.log.Error("flow logs: conntrack events", "err", err)
+	}
 	events := make(chan conntrack.Event, 1024)
 	errs, err := conn.Listen(events, 1, []netfilter.NetlinkGroup{netfilter.GroupCTDestroy})
 	if err != nil {
-		conn.Close()
 		c.log.Error("flow logs: conntrack events", "err", err)
 		return
 	}
-	go func() { <-stop; conn.Close() }()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-stop:
+			conn.Close()
+		case <-done:
+		}
+	}()
 	for {
 		select {
 		case <-stop:
