@@ -8,7 +8,6 @@ import (
 
 	cwl "vpcd/internal/aws/logs"
 	"vpcd/internal/control/kit"
-	"vpcd/internal/ec2"
 )
 
 // retentionDays are the values PutRetentionPolicy takes.
@@ -39,7 +38,7 @@ func (s *Logs) CreateLogGroup(ctx context.Context, c kit.Caller, in *cwl.CreateL
 			return err
 		}
 		if ok {
-			return ec2.Errorf("ResourceAlreadyExistsException", "The specified log group already exists")
+			return errGroupExists()
 		}
 		return t.Put(groupKey(c, name), g)
 	})
@@ -58,7 +57,7 @@ func (s *Logs) DeleteLogGroup(ctx context.Context, c kit.Caller, in *cwl.DeleteL
 			return err
 		}
 		if g.DeletionProtection {
-			return ec2.Errorf("OperationAbortedException", "Log group %s has deletion protection enabled.", name)
+			return errDeletionProtected(name)
 		}
 		t.Del(groupKey(c, name))
 		return nil
