@@ -160,8 +160,23 @@ func (s *Logs) DescribeLogGroups(ctx context.Context, c kit.Caller, in *cwl.Desc
 		return nil, err
 	}
 	out := &cwl.DescribeLogGroupsResponse{NextToken: next, LogGroups: []cwl.LogGroup{}}
-	for _, g := range page {
-		out.LogGroups = append(out.LogGroups, g.shape(c))
+	err = s.View(ctx, func(t *kit.Txn) error {
+		for _, g := range page {
+			lg := g.shape(c)
+			// A group's stored bytes are its streams' (whose own AWS no longer reports).
+			streams, err := kit.ListAll[streamRecord](t, streamPrefix(c, g.ID))
+			if err != nil {
+				return err
+			}
+			for _, st := range streams {
+				*lg.StoredBytes += st.StoredBytes
+			}
+			out.LogGroups = append(out.LogGroups, lg)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
