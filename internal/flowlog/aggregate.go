@@ -65,9 +65,9 @@ func (a *Aggregator) Add(fl *model.FlowLog, p Packet) {
 		f = &Flow{Key: k.Key, PktSrc: p.PktSrc, PktDst: p.PktDst, First: p.Time, windowEnd: p.Time.Add(interval)}
 		a.open[k] = f
 	}
-	f.Packets++
+	f.Packets += int64(max(1, p.Packets))
 	f.Bytes += int64(p.Bytes)
-	f.Last = maxTime(f.Last, p.Time)
+	f.Last = maxTime(f.Last, maxTime(p.Time, p.End))
 	if p.Protocol == 6 {
 		f.TCPFlags |= TCPFlags(p.TCPFlags)
 	}

@@ -43,18 +43,24 @@ const (
 	ACK uint8 = 0x10
 )
 
-// Packet is one packet seen on an interface. Src and Dst are the addresses as the
-// interface sees them; PktSrc and PktDst the packet's own when they differ (a NAT
-// gateway's interface), zero otherwise.
+// Packet is one packet seen on an interface, or several of one flow counted together
+// (conntrack's counters: Packets of them, Bytes in all, from Time to End). Src and Dst
+// are the addresses as the interface sees them; PktSrc and PktDst the packet's own when
+// they differ (a NAT gateway's interface), zero otherwise.
+//
+// The router's capture (vpcsvc.FlowRecord) maps one to one: Time and End from Start and
+// End, Direction from "ingress"/"egress", the rest by name.
 type Packet struct {
 	Time             time.Time
-	Interface        string // eni-…
+	End              time.Time // the last of the packets counted; zero: Time
+	Packets          int       // how many packets this is; 0 is one
+	Interface        string    // eni-…
 	Direction        Direction
 	Src, Dst         netip.Addr
 	SrcPort, DstPort uint16 // 0 for protocols without ports
 	Protocol         uint8  // IANA number: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6
-	Bytes            int    // the IP packet's length
-	TCPFlags         uint8  // the TCP header's flags byte
+	Bytes            int    // the IP packets' length, in all
+	TCPFlags         uint8  // the TCP header's flags byte (of several packets: OR-ed)
 	Action           string // Accept or Reject
 	PktSrc, PktDst   netip.Addr
 	// TrafficPath is AWS's traffic-path code of egress traffic (1 within the VPC, 2

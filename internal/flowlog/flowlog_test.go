@@ -151,6 +151,14 @@ func TestWindowsAndTrafficTypes(t *testing.T) {
 		!recs[1].First.Equal(t0.Add(61*time.Second)) {
 		t.Errorf("records: %+v", recs)
 	}
+	// Counters of many packets at once (conntrack's) add up the same way.
+	counted := tcp(62*time.Second, Egress, ACK, 7000)
+	counted.Packets, counted.End = 5, t0.Add(90*time.Second)
+	ag.Observe(n, counted)
+	recs = ag.Flush(time.Time{})
+	if len(recs) != 1 || recs[0].Packets != 5 || recs[0].Bytes != 7000 || !recs[0].Last.Equal(t0.Add(90*time.Second)) {
+		t.Errorf("counted packets: %+v", recs)
+	}
 	if Version([]string{"srcaddr", "az-id"}) != 4 || Version(defaults) != 2 {
 		t.Errorf("versions")
 	}

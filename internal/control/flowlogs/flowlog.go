@@ -24,6 +24,10 @@ func errInvalidParameter(format string, args ...any) error {
 	return ec2.Errorf("InvalidParameter", format, args...)
 }
 
+func errFlowLogExists() error {
+	return ec2.Errorf("FlowLogAlreadyExists", "Error. There is an existing Flow Log with the same configuration and log destination.")
+}
+
 // request is CreateFlowLogs' input, validated: what every flow log it creates shares.
 type request struct {
 	resourceKind string // vpc, subnet or eni
@@ -246,7 +250,7 @@ func (s *FlowLogs) create(t *kit.Txn, c kit.Caller, r *request, resource string,
 	}
 	for _, f := range existing {
 		if f.ResourceID == resource && f.TrafficType == r.traffic && f.DestinationType == r.destType && f.Destination == r.destination {
-			return nil, ec2.Errorf("FlowLogAlreadyExists", "Error. There is an existing Flow Log with the same configuration and log destination.")
+			return nil, errFlowLogExists()
 		}
 	}
 	return &kit.FlowLogRecord{

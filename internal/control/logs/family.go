@@ -106,6 +106,26 @@ func errStreamNotFound() error {
 	return ec2.Errorf("ResourceNotFoundException", "The specified log stream does not exist.")
 }
 
+func errResourceNotFound() error {
+	return ec2.Errorf("ResourceNotFoundException", "The specified resource does not exist.")
+}
+
+func errGroupExists() error {
+	return ec2.Errorf("ResourceAlreadyExistsException", "The specified log group already exists")
+}
+
+func errStreamExists() error {
+	return ec2.Errorf("ResourceAlreadyExistsException", "The specified log stream already exists")
+}
+
+func errDeletionProtected(name string) error {
+	return ec2.Errorf("OperationAbortedException", "Log group %s has deletion protection enabled.", name)
+}
+
+func errTooManyTags() error {
+	return ec2.Errorf("TooManyTagsException", "A resource can have no more than %d tags.", maxTags)
+}
+
 var (
 	groupNamePattern  = regexp.MustCompile(`^[\.\-_/#A-Za-z0-9]+$`)
 	streamNamePattern = regexp.MustCompile(`^[^:*]*$`)

@@ -8,7 +8,6 @@ import (
 
 	cwl "vpcd/internal/aws/logs"
 	"vpcd/internal/control/kit"
-	"vpcd/internal/ec2"
 )
 
 // retentionDays are the values PutRetentionPolicy takes.
@@ -39,7 +38,7 @@ func (s *Logs) CreateLogGroup(ctx context.Context, c kit.Caller, in *cwl.CreateL
 			return err
 		}
 		if ok {
-			return ec2.Errorf("ResourceAlreadyExistsException", "The specified log group already exists")
+			return errGroupExists()
 		}
 		return t.Put(groupKey(c, name), g)
 	})
@@ -58,7 +57,7 @@ func (s *Logs) DeleteLogGroup(ctx context.Context, c kit.Caller, in *cwl.DeleteL
 			return err
 		}
 		if g.DeletionProtection {
-			return ec2.Errorf("OperationAbortedException", "Log group %s has deletion protection enabled.", name)
+			return errDeletionProtected(name)
 		}
 		t.Del(groupKey(c, name))
 		return nil
@@ -161,8 +160,23 @@ func (s *Logs) DescribeLogGroups(ctx context.Context, c kit.Caller, in *cwl.Desc
 		return nil, err
 	}
 	out := &cwl.DescribeLogGroupsResponse{NextToken: next, LogGroups: []cwl.LogGroup{}}
-	for _, g := range page {
-		out.LogGroups = append(out.LogGroups, g.shape(c))
+	err = s.View(ctx, func(t *kit.Txn) error {
+		for _, g := range page {
+			lg := g.shape(c)
+			// A group's stored bytes are its streams' (whose own AWS no longer reports).
+			streams, err := kit.ListAll[streamRecord](t, streamPrefix(c, g.ID))
+			if err != nil {
+				return err
+			}
+			for _, st := range streams {
+				*lg.StoredBytes += st.StoredBytes
+			}
+			out.LogGroups = append(out.LogGroups, lg)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

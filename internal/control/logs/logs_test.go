@@ -278,6 +278,10 @@ func TestDeleteGroupClearsItsKeys(t *testing.T) {
 	if len(out.Events) != 6 || *out.Events[0].Message != "2 y" {
 		t.Fatalf("appended: %+v", out.Events)
 	}
+	groups, _ := s.DescribeLogGroups(ctx, caller, &cwl.DescribeLogGroupsRequest{})
+	if len(groups.LogGroups) != 1 || *groups.LogGroups[0].StoredBytes != 6*3 {
+		t.Errorf("stored bytes: %+v", groups.LogGroups)
+	}
 	wantCode(t, s.DeleteLogGroup(ctx, caller, &cwl.DeleteLogGroupRequest{LogGroupName: p("/aws/vpc/flowlogs")}), "")
 	kvs, _, err := s.Store.List(ctx, caller.Prefix("logs"))
 	if err != nil || len(kvs) != 0 {

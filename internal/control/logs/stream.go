@@ -10,7 +10,6 @@ import (
 
 	cwl "vpcd/internal/aws/logs"
 	"vpcd/internal/control/kit"
-	"vpcd/internal/ec2"
 )
 
 // CreateLogStream creates an empty stream in a group.
@@ -33,7 +32,7 @@ func (s *Logs) CreateLogStream(ctx context.Context, c kit.Caller, in *cwl.Create
 			return err
 		}
 		if ok {
-			return ec2.Errorf("ResourceAlreadyExistsException", "The specified log stream already exists")
+			return errStreamExists()
 		}
 		return t.Put(streamKey(c, g.ID, name), s.newStream(name))
 	})

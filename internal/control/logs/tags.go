@@ -8,7 +8,6 @@ import (
 
 	cwl "vpcd/internal/aws/logs"
 	"vpcd/internal/control/kit"
-	"vpcd/internal/ec2"
 )
 
 // maxTags is how many tags a log group can have.
@@ -33,7 +32,7 @@ func checkTags(tags, has map[string]string) error {
 		}
 	}
 	if n > maxTags {
-		return ec2.Errorf("TooManyTagsException", "A resource can have no more than %d tags.", maxTags)
+		return errTooManyTags()
 	}
 	return nil
 }
@@ -45,7 +44,7 @@ func groupOfARN(c kit.Caller, arn string) (string, error) {
 		return "", errInvalidParameter("Invalid resourceArn: %s", arn)
 	}
 	if parts[5] != "log-group" || parts[3] != c.Region || parts[4] != c.Account {
-		return "", ec2.Errorf("ResourceNotFoundException", "The specified resource does not exist.")
+		return "", errResourceNotFound()
 	}
 	return strings.TrimSuffix(parts[6], ":*"), nil
 }
