@@ -62,6 +62,7 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerSTS(s)
 	registerServiceQuotas(s, svc)
 	registerSSM(s, svc)
+	registerLogs(s, svc)
 	// Services whose model vpcd knows but which serve no operation yet answer in their
 	// own protocol (an unknown operation) rather than as a service vpcd does not speak.
 	s.addService(route53.API, newRestXMLProtocol(&route53.API, "InvalidInput"))

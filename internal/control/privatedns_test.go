@@ -51,7 +51,7 @@ func TestPrivateDNSNameOptions(t *testing.T) {
 		if got != w {
 			t.Errorf("%s: described %+v, want %+v", id, got, w)
 		}
-		if m := n.Instances[id].PrivateDNSName; m != w {
+		if m := n.Instances[id].PrivateDNSNameOptions; m != w {
 			t.Errorf("%s: model %+v, want %+v", id, m, w)
 		}
 	}
@@ -71,8 +71,8 @@ func TestPrivateDNSNameOptions(t *testing.T) {
 			t.Errorf("filter %s=%s: %d reservations, want %s alone", filter, value, len(out.Reservations), want)
 		}
 	}
-	if v := n.VPCs[vpcID]; !v.DNSSupport || !v.DNSHostnames {
-		t.Errorf("model VPC DNS attributes = %v %v, want both on", v.DNSSupport, v.DNSHostnames)
+	if v := n.VPCs[vpcID]; !v.EnableDnsSupport || !v.EnableDnsHostnames {
+		t.Errorf("model VPC DNS attributes = %v %v, want both on", v.EnableDnsSupport, v.EnableDnsHostnames)
 	}
 }
 
@@ -130,7 +130,7 @@ func TestModifyPrivateDNSNameOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := n.Instances[*id].PrivateDNSName; got != tc.want {
+			if got := n.Instances[*id].PrivateDNSNameOptions; got != tc.want {
 				t.Errorf("options %+v, want %+v", got, tc.want)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"vpcd/internal/imds"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
 	"vpcd/internal/resolver"
@@ -37,11 +38,18 @@ func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
 
 func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
 
+// spool is the directory a VPC's daemon writes its flow records to.
+func (s *vpcServices) spool(vpc string) string { return filepath.Join(s.dir, "flows", vpc) }
+
 // config is what the services of a VPC answer.
 func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	cfg := &vpcsvc.Config{VPC: vpc.ID, TimeSync: []netip.Addr{model.TimeSyncAddr}}
 	if len(vpc.IPv6Blocks()) > 0 {
 		cfg.TimeSync = append(cfg.TimeSync, model.TimeSyncAddr6)
+	}
+	cfg.Metadata, cfg.MetadataAddrs = imds.ForVPC(n, vpc.ID), []netip.Addr{model.MetadataAddr}
+	if len(vpc.IPv6Blocks()) > 0 {
+		cfg.MetadataAddrs = append(cfg.MetadataAddrs, model.MetadataAddr6)
 	}
 	if cfg.DNS = resolver.ForVPC(n, vpc.ID); cfg.DNS != nil {
 		cfg.DNSAddrs = vpc.DNSServers()
@@ -70,6 +78,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		}
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
+		cfg.Flows = flowCapture(n, id, s.spool(id))
 		if cfg.DNS != nil && hasInternet {
 			cfg.DNS.Upstream = []string{s.internetUpstream()}
 		}

@@ -20,14 +20,14 @@ func benchNetwork(vpcs, perVPC int) *model.Network {
 	n := model.NewNetwork()
 	for v := range vpcs {
 		vpc := fmt.Sprintf("vpc-%017x", v)
-		n.VPCs[vpc] = &model.VPC{ID: vpc, Region: "us-east-1", DNSSupport: true, DNSHostnames: true}
+		n.VPCs[vpc] = &model.VPC{ID: vpc, Region: "us-east-1", EnableDnsSupport: true, EnableDnsHostnames: true}
 		for i := range perVPC {
 			id := fmt.Sprintf("%x%016x", v, i)
 			private := netip.AddrFrom4([4]byte{10, byte(v), byte(i >> 8), byte(i)})
 			public := netip.AddrFrom4([4]byte{198, byte(v), byte(i >> 8), byte(i)})
 			n.Interfaces["eni-"+id] = &model.Interface{ID: "eni-" + id, VPC: vpc, Instance: "i-" + id, PrivateIPs: []netip.Addr{private}, PublicIP: public}
 			n.Instances["i-"+id] = &model.Instance{ID: "i-" + id, VPC: vpc, Running: true, Interfaces: []string{"eni-" + id},
-				PrivateDNSName: model.PrivateDNSNameOptions{HostnameType: "resource-name", ResourceNameDNSA: true}}
+				PrivateDNSNameOptions: model.PrivateDNSNameOptions{HostnameType: "resource-name", ResourceNameDNSA: true}}
 		}
 	}
 	return n

@@ -74,7 +74,7 @@ const nameTTL = 60
 // the internet's resolver answers them with their public addresses.
 func ForVPC(n *model.Network, vpc string) *Config {
 	v := n.VPCs[vpc]
-	if v == nil || !v.DNSSupport {
+	if v == nil || !v.EnableDnsSupport {
 		return nil
 	}
 	shared := []*model.VPC{v} // the VPCs whose public names are private here
@@ -172,7 +172,7 @@ func (b *records) resourceName(n *model.Network, region string, inst *model.Inst
 	}
 	eni := n.Interfaces[inst.Interfaces[0]]
 	name := inst.ID + "." + internalDomain(region)
-	opts := inst.PrivateDNSName
+	opts := inst.PrivateDNSNameOptions
 	if a := eni.FirstAddr(false); opts.ResourceNameDNSA && a.IsValid() {
 		b.add(name, "A", a.String())
 	}
@@ -186,7 +186,7 @@ func (b *records) resourceName(n *model.Network, region string, inst *model.Inst
 // gives them: resolving to the public address for the internet, to the private one
 // inside.
 func (b *records) publicNames(v *model.VPC, enis []*model.Interface, internet bool) {
-	if !v.DNSSupport || !v.DNSHostnames {
+	if !v.EnableDnsSupport || !v.EnableDnsHostnames {
 		return
 	}
 	for _, eni := range enis {

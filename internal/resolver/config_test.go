@@ -21,7 +21,7 @@ func testNetwork() *model.Network {
 	n := model.NewNetwork()
 	a := netip.MustParseAddr
 	vpc := func(id, region string, support, hostnames bool) {
-		n.VPCs[id] = &model.VPC{ID: id, Region: region, DNSSupport: support, DNSHostnames: hostnames}
+		n.VPCs[id] = &model.VPC{ID: id, Region: region, EnableDnsSupport: support, EnableDnsHostnames: hostnames}
 	}
 	vpc("vpc-a", "us-east-1", true, true)
 	vpc("vpc-b", "eu-west-1", true, true)
@@ -46,7 +46,7 @@ func testNetwork() *model.Network {
 	eni("eni-c1", "vpc-c", "i-c1", []string{"10.2.0.5"}, map[string]string{"10.2.0.5": "198.51.100.9"})
 	eni("eni-d1", "vpc-d", "i-d1", []string{"10.3.0.5"}, nil)
 	inst := func(id, vpc, eni string, opts model.PrivateDNSNameOptions) {
-		n.Instances[id] = &model.Instance{ID: id, VPC: vpc, Running: true, Interfaces: []string{eni}, PrivateDNSName: opts}
+		n.Instances[id] = &model.Instance{ID: id, VPC: vpc, Running: true, Interfaces: []string{eni}, PrivateDNSNameOptions: opts}
 	}
 	inst("i-a1", "vpc-a", "eni-a1", model.PrivateDNSNameOptions{HostnameType: "resource-name", ResourceNameDNSA: true, ResourceNameDNSAAAA: true})
 	inst("i-a2", "vpc-a", "eni-a2", model.PrivateDNSNameOptions{HostnameType: "ip-name"})

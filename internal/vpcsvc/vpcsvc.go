@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"vpcd/internal/imds"
 	"vpcd/internal/resolver"
 )
 
@@ -39,6 +40,10 @@ type Config struct {
 	// TimeSync are the addresses at which the Amazon Time Sync Service answers NTP
 	// (169.254.169.123, and fd00:ec2::123 in a VPC with IPv6).
 	TimeSync []netip.Addr `json:",omitempty"`
+	// Metadata is what the instance metadata service serves (nil: nothing), at
+	// MetadataAddrs (169.254.169.254, and fd00:ec2::254 in a VPC with IPv6).
+	Metadata      *imds.Config `json:",omitempty"`
+	MetadataAddrs []netip.Addr `json:",omitempty"`
 	// Flows is the capture of the VPC's flow logs; nil when no interface has one.
 	Flows *FlowCapture `json:",omitempty"`
 	// DNS is what the Amazon DNS server answers at DNSAddrs (the VPC's base + 2,
@@ -59,7 +64,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), flows: &capture{log: log}, dns: newDNSService(53, log)}
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), metadata: newMetadata(log), flows: &capture{log: log}, dns: newDNSService(53, log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -92,20 +97,23 @@ var testDaemon func(*daemon)
 
 // daemon holds the services of one VPC.
 type daemon struct {
-	log   *slog.Logger
-	time  *sockets
-	flows *capture
-	dns   *dnsService
+	log      *slog.Logger
+	time     *sockets
+	metadata *metadata
+	flows    *capture
+	dns      *dnsService
 }
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
+	d.metadata.update(cfg.Metadata, cfg.MetadataAddrs)
 	d.flows.update(cfg.Flows)
 	d.dns.update(cfg.DNS, cfg.DNSAddrs, cfg.DNSSocket)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
+	d.metadata.update(nil, nil)
 	d.flows.close()
 	d.dns.update(nil, nil, "")
 }
