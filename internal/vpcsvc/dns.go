@@ -17,19 +17,31 @@ import (
 // of each of its addresses. A new config changes its answers at once; the sockets of the
 // addresses that stay are kept.
 type dnsService struct {
-	port    int
-	log     *slog.Logger
-	handler *resolver.Server
+	port      int
+	log       *slog.Logger
+	handler   *resolver.Server
+	listeners *listeners
 
-	mu      sync.Mutex
-	servers map[netip.Addr][]*dns.Server // UDP and TCP
-	socket  string                       // the path of the unix socket served, "" for none
-	unix    *dns.Server
-	config  *resolver.Config // what the handler answers from
+	mu     sync.Mutex
+	socket string // the path of the unix socket served, "" for none
+	unix   *dns.Server
+	config *resolver.Config // what the handler answers from
 }
 
 func newDNSService(port int, log *slog.Logger) *dnsService {
-	return &dnsService{port: port, log: log, handler: resolver.New(log), servers: map[netip.Addr][]*dns.Server{}}
+	s := &dnsService{port: port, log: log, handler: resolver.New(log)}
+	s.listeners = newListeners("dns", log, func(a netip.Addr) (func(), error) {
+		servers, err := s.open(netip.AddrPortFrom(a, uint16(s.port)))
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			for _, srv := range servers {
+				srv.Shutdown()
+			}
+		}, nil
+	})
+	return s
 }
 
 // update serves c at addrs, and at the unix socket path socket when it is not ""; a nil
@@ -47,27 +59,7 @@ func (s *dnsService) update(c *resolver.Config, addrs []netip.Addr, socket strin
 		addrs, socket = nil, ""
 	}
 	s.serveUnix(socket)
-	want := map[netip.Addr]bool{}
-	for _, a := range addrs {
-		want[a] = true
-		if s.servers[a] != nil {
-			continue
-		}
-		servers, err := s.open(netip.AddrPortFrom(a, uint16(s.port)))
-		if err != nil {
-			s.log.Error("listen", "addr", a, "port", s.port, "err", err)
-			continue
-		}
-		s.servers[a] = servers
-	}
-	for a, servers := range s.servers {
-		if !want[a] {
-			for _, srv := range servers {
-				srv.Shutdown()
-			}
-			delete(s.servers, a)
-		}
-	}
+	s.listeners.set(addrs)
 }
 
 // open starts a DNS server on UDP and one on TCP at addr.
