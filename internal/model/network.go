@@ -30,6 +30,9 @@ type Network struct {
 	BlockPublicAccess *BlockPublicAccess
 	// EgressOnlyInternetGateways are IPv6's outbound-only gateways, each of one VPC.
 	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
+	// HostedZones are the Route 53 private hosted zones (public ones are not here), by
+	// zone ID; see dns.go.
+	HostedZones map[string]*HostedZone
 }
 
 // NewNetwork returns an empty network.
@@ -49,6 +52,7 @@ func NewNetwork() *Network {
 		NatGateways:      map[string]*NatGateway{},
 
 		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
+		HostedZones:                map[string]*HostedZone{},
 	}
 }
 

@@ -337,6 +337,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		b.setPeering(&c, key, id, as[peering](v).m)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
+	case "hostedzone":
+		b.setHostedZone(&c, id, as[hostedZone](v).m)
 	case "vpcbpa":
 		// An exclusion names its VPC or subnet, which never changes; a deleted one is
 		// known by what the builder kept of it.
@@ -476,7 +478,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
-		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways) == 0
+		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.HostedZones) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.
