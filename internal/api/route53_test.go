@@ -1,0 +1,378 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+
+	"vpcd/internal/vpcdtest"
+)
+
+func route53Client(url, account string) *r53.Client {
+	return r53.New(r53.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider(account, "secret", "")})
+}
+
+func newVPC(t *testing.T, url, account, region, cidr string) string {
+	t.Helper()
+	out, err := vpcdtest.Client(url, account, region).CreateVpc(context.Background(), &ec2sdk.CreateVpcInput{CidrBlock: aws.String(cidr)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Vpc.VpcId)
+}
+
+func rrChange(action, name string, typ r53types.RRType, ttl int64, values ...string) r53types.Change {
+	rs := &r53types.ResourceRecordSet{Name: aws.String(name), Type: typ, TTL: aws.Int64(ttl)}
+	for _, v := range values {
+		rs.ResourceRecords = append(rs.ResourceRecords, r53types.ResourceRecord{Value: aws.String(v)})
+	}
+	return r53types.Change{Action: r53types.ChangeAction(action), ResourceRecordSet: rs}
+}
+
+// A private zone's life through the SDK: created with its VPC, the NS and SOA Route 53
+// makes, records of each type in Route 53's order, an atomic batch, a second VPC, the
+// last VPC kept, and deletion only once the zone holds no records of its own.
+func TestSDKRoute53PrivateZone(t *testing.T) {
+	ctx := context.Background()
+	srv := vpcdtest.Start(t)
+	c := route53Client(srv.URL, "123456789012")
+	vpc := newVPC(t, srv.URL, "123456789012", "us-east-1", "10.1.0.0/16")
+	vpc2 := newVPC(t, srv.URL, "123456789012", "eu-west-1", "10.2.0.0/16")
+
+	created, err := c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{
+		Name: aws.String("Example.internal"), CallerReference: aws.String("ref-1"),
+		HostedZoneConfig: &r53types.HostedZoneConfig{Comment: aws.String("inside")},
+		VPC:              &r53types.VPC{VPCId: aws.String(vpc), VPCRegion: r53types.VPCRegionUsEast1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hz := created.HostedZone
+	id := strings.TrimPrefix(aws.ToString(hz.Id), "/hostedzone/")
+	if !strings.HasPrefix(aws.ToString(hz.Id), "/hostedzone/Z") || len(id) != 21 || aws.ToString(hz.Name) != "example.internal." ||
+		!hz.Config.PrivateZone || aws.ToString(hz.Config.Comment) != "inside" || aws.ToInt64(hz.ResourceRecordSetCount) != 2 {
+		t.Errorf("created %+v", hz)
+	}
+	if !strings.HasPrefix(aws.ToString(created.ChangeInfo.Id), "/change/C") || aws.ToString(created.VPC.VPCId) != vpc ||
+		aws.ToString(created.Location) != "https://route53.amazonaws.com/2013-04-01/hostedzone/"+id {
+		t.Errorf("create answer: change %+v, vpc %+v, location %s", created.ChangeInfo, created.VPC, aws.ToString(created.Location))
+	}
+	ch, err := c.GetChange(ctx, &r53.GetChangeInput{Id: created.ChangeInfo.Id})
+	if err != nil || ch.ChangeInfo.Status != r53types.ChangeStatusInsync {
+		t.Errorf("GetChange: %+v, %v", ch, err)
+	}
+	_, err = c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String("other.internal"), CallerReference: aws.String("ref-1")})
+	wantCode(t, "caller reference again", err, "HostedZoneAlreadyExists")
+	_, err = c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String("example.internal"), CallerReference: aws.String("ref-2"),
+		VPC: &r53types.VPC{VPCId: aws.String(vpc), VPCRegion: r53types.VPCRegionUsEast1}})
+	wantCode(t, "same name in the same VPC", err, "ConflictingDomainExists")
+	_, err = c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String("x.internal"), CallerReference: aws.String("ref-3"),
+		VPC: &r53types.VPC{VPCId: aws.String("vpc-0123456789abcdef0"), VPCRegion: r53types.VPCRegionUsEast1}})
+	wantCode(t, "unknown VPC", err, "InvalidVPCId")
+
+	got, err := c.GetHostedZone(ctx, &r53.GetHostedZoneInput{Id: hz.Id})
+	if err != nil || len(got.VPCs) != 1 || aws.ToString(got.VPCs[0].VPCId) != vpc || got.VPCs[0].VPCRegion != r53types.VPCRegionUsEast1 || got.DelegationSet != nil {
+		t.Errorf("GetHostedZone: %+v, %v", got, err)
+	}
+	_, err = c.GetHostedZone(ctx, &r53.GetHostedZoneInput{Id: aws.String("Z0000000000000000000A")})
+	wantCode(t, "unknown zone", err, "NoSuchHostedZone")
+	_, err = route53Client(srv.URL, "210987654321").GetHostedZone(ctx, &r53.GetHostedZoneInput{Id: hz.Id})
+	wantCode(t, "another account's zone", err, "NoSuchHostedZone")
+
+	batch := []r53types.Change{
+		rrChange("CREATE", "www.example.internal", r53types.RRTypeA, 60, "10.1.0.5", "10.1.0.6"),
+		rrChange("CREATE", "db.example.internal.", r53types.RRTypeAaaa, 60, "fd00::5"),
+		rrChange("CREATE", "api.example.internal", r53types.RRTypeCname, 300, "www.example.internal"),
+		rrChange("CREATE", "example.internal", r53types.RRTypeTxt, 300, `"v=spf1 -all"`),
+		rrChange("CREATE", "example.internal", r53types.RRTypeMx, 300, "10 mail.example.internal."),
+		rrChange("CREATE", "_sip._tcp.example.internal", r53types.RRTypeSrv, 300, "0 5 5060 sip.example.internal."),
+		rrChange("CREATE", "5.0.1.10.in-addr.example.internal", r53types.RRTypePtr, 300, "www.example.internal."),
+		rrChange("CREATE", "*.apps.example.internal", r53types.RRTypeA, 60, "10.1.0.9"),
+		{Action: r53types.ChangeActionCreate, ResourceRecordSet: &r53types.ResourceRecordSet{Name: aws.String("alias.example.internal"), Type: r53types.RRTypeA,
+			AliasTarget: &r53types.AliasTarget{HostedZoneId: aws.String(id), DNSName: aws.String("www.example.internal"), EvaluateTargetHealth: false}}},
+	}
+	changed, err := c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id,
+		ChangeBatch: &r53types.ChangeBatch{Changes: batch, Comment: aws.String("first")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(changed.ChangeInfo.Comment) != "first" || changed.ChangeInfo.Status != r53types.ChangeStatusPending {
+		t.Errorf("change info %+v", changed.ChangeInfo)
+	}
+
+	list := func(opts *r53.ListResourceRecordSetsInput) []string {
+		t.Helper()
+		var out []string
+		for {
+			page, err := c.ListResourceRecordSets(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rs := range page.ResourceRecordSets {
+				out = append(out, aws.ToString(rs.Name)+" "+string(rs.Type))
+			}
+			if !page.IsTruncated {
+				return out
+			}
+			opts.StartRecordName, opts.StartRecordType = page.NextRecordName, page.NextRecordType
+		}
+	}
+	want := []string{
+		"example.internal. MX", "example.internal. NS", "example.internal. SOA", "example.internal. TXT",
+		"_sip._tcp.example.internal. SRV", "alias.example.internal. A", "api.example.internal. CNAME",
+		`\052.apps.example.internal. A`, "db.example.internal. AAAA", "5.0.1.10.in-addr.example.internal. PTR", "www.example.internal. A",
+	}
+	if got := list(&r53.ListResourceRecordSetsInput{HostedZoneId: hz.Id, MaxItems: aws.Int32(3)}); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("record sets in pages of 3:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	from := list(&r53.ListResourceRecordSetsInput{HostedZoneId: hz.Id, StartRecordName: aws.String("db.example.internal"), StartRecordType: r53types.RRTypeAaaa})
+	if len(from) != 3 || from[0] != "db.example.internal. AAAA" {
+		t.Errorf("from db AAAA: %v", from)
+	}
+
+	// A batch with a bad change leaves nothing of the good ones, and says every problem.
+	_, err = c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id, ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{
+		rrChange("CREATE", "new.example.internal", r53types.RRTypeA, 60, "10.1.0.7"),
+		rrChange("CREATE", "www.example.internal", r53types.RRTypeA, 60, "10.1.0.5"),
+		rrChange("DELETE", "gone.example.internal", r53types.RRTypeA, 60, "10.1.0.8"),
+		rrChange("CREATE", "www.other.internal", r53types.RRTypeA, 60, "10.1.0.8"),
+		rrChange("CREATE", "api.example.internal", r53types.RRTypeTxt, 60, `"x"`),
+	}}})
+	wantCode(t, "bad batch", err, "InvalidChangeBatch")
+	for _, msg := range []string{
+		"Tried to create resource record set [name='www.example.internal.', type='A'] but it already exists",
+		"Tried to delete resource record set [name='gone.example.internal.', type='A'] but it was not found",
+		"RRSet with DNS name www.other.internal. is not permitted in zone example.internal.",
+		"RRSet of type TXT with DNS name api.example.internal. is not permitted because a conflicting RRSet of type  CNAME with the same DNS name already exists in zone example.internal.",
+	} {
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("bad batch: %v\nwant %s", err, msg)
+		}
+	}
+	if got := list(&r53.ListResourceRecordSetsInput{HostedZoneId: hz.Id}); len(got) != len(want) {
+		t.Errorf("a refused batch changed the zone: %v", got)
+	}
+	for _, tt := range []struct {
+		name   string
+		change r53types.Change
+		code   string
+	}{
+		{"not an IPv4 address", rrChange("CREATE", "bad.example.internal", r53types.RRTypeA, 60, "10.1.0"), "InvalidChangeBatch"},
+		{"CNAME at the apex", rrChange("CREATE", "example.internal", r53types.RRTypeCname, 60, "www.example.internal"), "InvalidChangeBatch"},
+		{"values that do not match", rrChange("DELETE", "www.example.internal", r53types.RRTypeA, 60, "10.1.0.5"), "InvalidChangeBatch"},
+		{"delete the SOA", rrChange("DELETE", "example.internal", r53types.RRTypeSoa, 900, "ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"), "InvalidChangeBatch"},
+		{"no TTL", r53types.Change{Action: r53types.ChangeActionCreate, ResourceRecordSet: &r53types.ResourceRecordSet{Name: aws.String("x.example.internal"), Type: r53types.RRTypeA,
+			ResourceRecords: []r53types.ResourceRecord{{Value: aws.String("10.1.0.1")}}}}, "InvalidInput"},
+	} {
+		_, err := c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id, ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{tt.change}}})
+		wantCode(t, tt.name, err, tt.code)
+	}
+	_, err = c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id, ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{
+		rrChange("UPSERT", "www.example.internal", r53types.RRTypeA, 30, "10.1.0.50"),
+		rrChange("DELETE", "db.example.internal", r53types.RRTypeAaaa, 60, "fd00::5"),
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	www, err := c.ListResourceRecordSets(ctx, &r53.ListResourceRecordSetsInput{HostedZoneId: hz.Id, StartRecordName: aws.String("www.example.internal"), StartRecordType: r53types.RRTypeA, MaxItems: aws.Int32(1)})
+	if err != nil || len(www.ResourceRecordSets) != 1 || aws.ToInt64(www.ResourceRecordSets[0].TTL) != 30 || aws.ToString(www.ResourceRecordSets[0].ResourceRecords[0].Value) != "10.1.0.50" {
+		t.Errorf("after UPSERT: %+v, %v", www, err)
+	}
+
+	// Associations: a second VPC, listed by VPC; the last one stays.
+	if _, err := c.AssociateVPCWithHostedZone(ctx, &r53.AssociateVPCWithHostedZoneInput{HostedZoneId: hz.Id,
+		VPC: &r53types.VPC{VPCId: aws.String(vpc2), VPCRegion: r53types.VPCRegionEuWest1}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AssociateVPCWithHostedZone(ctx, &r53.AssociateVPCWithHostedZoneInput{HostedZoneId: hz.Id,
+		VPC: &r53types.VPC{VPCId: aws.String(vpc2), VPCRegion: r53types.VPCRegionEuWest1}})
+	wantCode(t, "associated twice", err, "ConflictingDomainExists")
+	byVPC, err := c.ListHostedZonesByVPC(ctx, &r53.ListHostedZonesByVPCInput{VPCId: aws.String(vpc2), VPCRegion: r53types.VPCRegionEuWest1})
+	if err != nil || len(byVPC.HostedZoneSummaries) != 1 || aws.ToString(byVPC.HostedZoneSummaries[0].HostedZoneId) != id ||
+		aws.ToString(byVPC.HostedZoneSummaries[0].Owner.OwningAccount) != "123456789012" {
+		t.Errorf("ListHostedZonesByVPC: %+v, %v", byVPC, err)
+	}
+	if _, err := c.DisassociateVPCFromHostedZone(ctx, &r53.DisassociateVPCFromHostedZoneInput{HostedZoneId: hz.Id,
+		VPC: &r53types.VPC{VPCId: aws.String(vpc), VPCRegion: r53types.VPCRegionUsEast1}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DisassociateVPCFromHostedZone(ctx, &r53.DisassociateVPCFromHostedZoneInput{HostedZoneId: hz.Id,
+		VPC: &r53types.VPC{VPCId: aws.String(vpc2), VPCRegion: r53types.VPCRegionEuWest1}})
+	wantCode(t, "last VPC", err, "LastVPCAssociation")
+	_, err = c.DisassociateVPCFromHostedZone(ctx, &r53.DisassociateVPCFromHostedZoneInput{HostedZoneId: hz.Id,
+		VPC: &r53types.VPC{VPCId: aws.String(vpc), VPCRegion: r53types.VPCRegionUsEast1}})
+	wantCode(t, "not associated", err, "VPCAssociationNotFound")
+
+	// Tags, as Terraform sets and reads them.
+	if _, err := c.ChangeTagsForResource(ctx, &r53.ChangeTagsForResourceInput{ResourceType: r53types.TagResourceTypeHostedzone, ResourceId: aws.String(id),
+		AddTags: []r53types.Tag{{Key: aws.String("team"), Value: aws.String("net")}, {Key: aws.String("env"), Value: aws.String("dev")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ChangeTagsForResource(ctx, &r53.ChangeTagsForResourceInput{ResourceType: r53types.TagResourceTypeHostedzone, ResourceId: aws.String(id),
+		RemoveTagKeys: []string{"env"}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := c.ListTagsForResource(ctx, &r53.ListTagsForResourceInput{ResourceType: r53types.TagResourceTypeHostedzone, ResourceId: aws.String(id)})
+	if err != nil || len(tags.ResourceTagSet.Tags) != 1 || aws.ToString(tags.ResourceTagSet.Tags[0].Key) != "team" || aws.ToString(tags.ResourceTagSet.ResourceId) != id {
+		t.Errorf("tags: %+v, %v", tags, err)
+	}
+
+	_, err = c.DeleteHostedZone(ctx, &r53.DeleteHostedZoneInput{Id: hz.Id})
+	wantCode(t, "delete with records", err, "HostedZoneNotEmpty")
+	var clear []r53types.Change
+	for rs, err := range listAll(ctx, c, hz.Id) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (rs.Type == r53types.RRTypeNs || rs.Type == r53types.RRTypeSoa) && aws.ToString(rs.Name) == "example.internal." {
+			continue
+		}
+		clear = append(clear, r53types.Change{Action: r53types.ChangeActionDelete, ResourceRecordSet: &rs})
+	}
+	if _, err := c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id, ChangeBatch: &r53types.ChangeBatch{Changes: clear}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteHostedZone(ctx, &r53.DeleteHostedZoneInput{Id: hz.Id}); err != nil {
+		t.Fatal(err)
+	}
+	byVPC, err = c.ListHostedZonesByVPC(ctx, &r53.ListHostedZonesByVPCInput{VPCId: aws.String(vpc2), VPCRegion: r53types.VPCRegionEuWest1})
+	if err != nil || len(byVPC.HostedZoneSummaries) != 0 {
+		t.Errorf("ListHostedZonesByVPC after delete: %+v, %v", byVPC, err)
+	}
+}
+
+// listAll yields every record set of a zone, page by page.
+func listAll(ctx context.Context, c *r53.Client, zone *string) func(func(r53types.ResourceRecordSet, error) bool) {
+	return func(yield func(r53types.ResourceRecordSet, error) bool) {
+		in := &r53.ListResourceRecordSetsInput{HostedZoneId: zone}
+		for {
+			page, err := c.ListResourceRecordSets(ctx, in)
+			if err != nil {
+				yield(r53types.ResourceRecordSet{}, err)
+				return
+			}
+			for _, rs := range page.ResourceRecordSets {
+				if !yield(rs, nil) {
+					return
+				}
+			}
+			if !page.IsTruncated {
+				return
+			}
+			in.StartRecordName, in.StartRecordType, in.StartRecordIdentifier = page.NextRecordName, page.NextRecordType, page.NextRecordIdentifier
+		}
+	}
+}
+
+// Public zones get a delegation set; zones list by ID and by name (labels from the top),
+// in pages.
+func TestSDKRoute53PublicZonesAndLists(t *testing.T) {
+	ctx := context.Background()
+	srv := vpcdtest.Start(t)
+	c := route53Client(srv.URL, "123456789012")
+	names := []string{"b.example.com", "example.com", "a.example.com", "example.net", "zzz.org"}
+	for i, n := range names {
+		out, err := c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String(n), CallerReference: aws.String(fmt.Sprint("ref", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.HostedZone.Config.PrivateZone || len(out.DelegationSet.NameServers) != 4 {
+			t.Errorf("public zone %s: %+v %+v", n, out.HostedZone, out.DelegationSet)
+		}
+		got, err := c.GetHostedZone(ctx, &r53.GetHostedZoneInput{Id: out.HostedZone.Id})
+		if err != nil || got.DelegationSet == nil || strings.Join(got.DelegationSet.NameServers, ",") != strings.Join(out.DelegationSet.NameServers, ",") {
+			t.Errorf("GetHostedZone %s: %+v, %v", n, got, err)
+		}
+	}
+	var byName []string
+	in := &r53.ListHostedZonesByNameInput{MaxItems: aws.Int32(2)}
+	for {
+		page, err := c.ListHostedZonesByName(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, z := range page.HostedZones {
+			byName = append(byName, aws.ToString(z.Name))
+		}
+		if !page.IsTruncated {
+			break
+		}
+		in.DNSName, in.HostedZoneId = page.NextDNSName, page.NextHostedZoneId
+	}
+	if got := strings.Join(byName, " "); got != "example.com. a.example.com. b.example.com. example.net. zzz.org." {
+		t.Errorf("by name: %s", got)
+	}
+	var ids int
+	pages := r53.NewListHostedZonesPaginator(c, &r53.ListHostedZonesInput{MaxItems: aws.Int32(2)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids += len(page.HostedZones)
+	}
+	count, err := c.GetHostedZoneCount(ctx, &r53.GetHostedZoneCountInput{})
+	if ids != 5 || err != nil || aws.ToInt64(count.HostedZoneCount) != 5 {
+		t.Errorf("ListHostedZones %d zones, count %+v %v", ids, count, err)
+	}
+	private, err := c.ListHostedZones(ctx, &r53.ListHostedZonesInput{HostedZoneType: r53types.HostedZoneTypePrivateHostedZone})
+	if err != nil || len(private.HostedZones) != 0 {
+		t.Errorf("private zones: %+v, %v", private, err)
+	}
+	_, err = c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String("bad..name"), CallerReference: aws.String("bad")})
+	wantCode(t, "bad name", err, "InvalidDomainName")
+}
+
+// Another account's VPC associates with a private zone once the zone's owner has
+// authorized it, and not before; the owner lists and withdraws authorizations.
+func TestSDKRoute53CrossAccountAssociation(t *testing.T) {
+	ctx := context.Background()
+	srv := vpcdtest.Start(t)
+	owner, other := route53Client(srv.URL, "111111111111"), route53Client(srv.URL, "222222222222")
+	vpcA := newVPC(t, srv.URL, "111111111111", "us-east-1", "10.1.0.0/16")
+	vpcB := newVPC(t, srv.URL, "222222222222", "us-east-1", "10.2.0.0/16")
+	z, err := owner.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String("shared.internal"), CallerReference: aws.String("r"),
+		VPC: &r53types.VPC{VPCId: aws.String(vpcA), VPCRegion: r53types.VPCRegionUsEast1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assoc := &r53.AssociateVPCWithHostedZoneInput{HostedZoneId: z.HostedZone.Id, VPC: &r53types.VPC{VPCId: aws.String(vpcB), VPCRegion: r53types.VPCRegionUsEast1}}
+	_, err = other.AssociateVPCWithHostedZone(ctx, assoc)
+	wantCode(t, "unauthorized", err, "NotAuthorizedException")
+	_, err = owner.AssociateVPCWithHostedZone(ctx, assoc)
+	wantCode(t, "the owner associates a VPC it does not own", err, "InvalidVPCId")
+	if _, err := owner.CreateVPCAssociationAuthorization(ctx, &r53.CreateVPCAssociationAuthorizationInput{HostedZoneId: z.HostedZone.Id, VPC: assoc.VPC}); err != nil {
+		t.Fatal(err)
+	}
+	auths, err := owner.ListVPCAssociationAuthorizations(ctx, &r53.ListVPCAssociationAuthorizationsInput{HostedZoneId: z.HostedZone.Id})
+	if err != nil || len(auths.VPCs) != 1 || aws.ToString(auths.VPCs[0].VPCId) != vpcB {
+		t.Errorf("authorizations: %+v, %v", auths, err)
+	}
+	if _, err := other.AssociateVPCWithHostedZone(ctx, assoc); err != nil {
+		t.Fatal(err)
+	}
+	byVPC, err := other.ListHostedZonesByVPC(ctx, &r53.ListHostedZonesByVPCInput{VPCId: aws.String(vpcB), VPCRegion: r53types.VPCRegionUsEast1})
+	if err != nil || len(byVPC.HostedZoneSummaries) != 1 || aws.ToString(byVPC.HostedZoneSummaries[0].Owner.OwningAccount) != "111111111111" {
+		t.Errorf("the VPC owner's list: %+v, %v", byVPC, err)
+	}
+	got, err := owner.GetHostedZone(ctx, &r53.GetHostedZoneInput{Id: z.HostedZone.Id})
+	if err != nil || len(got.VPCs) != 2 {
+		t.Errorf("zone with two VPCs: %+v, %v", got, err)
+	}
+	if _, err := owner.DeleteVPCAssociationAuthorization(ctx, &r53.DeleteVPCAssociationAuthorizationInput{HostedZoneId: z.HostedZone.Id, VPC: assoc.VPC}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = owner.DeleteVPCAssociationAuthorization(ctx, &r53.DeleteVPCAssociationAuthorizationInput{HostedZoneId: z.HostedZone.Id, VPC: assoc.VPC})
+	wantCode(t, "withdrawn twice", err, "VPCAssociationAuthorizationNotFound")
+	if _, err := other.DisassociateVPCFromHostedZone(ctx, &r53.DisassociateVPCFromHostedZoneInput{HostedZoneId: z.HostedZone.Id, VPC: assoc.VPC}); err != nil {
+		t.Fatal(err)
+	}
+}
