@@ -31,7 +31,8 @@ type Network struct {
 	// EgressOnlyInternetGateways are IPv6's outbound-only gateways, each of one VPC.
 	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
 	// HostedZones are the Route 53 private hosted zones (public ones are not here), by
-	// zone ID; see dns.go.
+	// zone ID; see dns.go. They are in the whole network only, not in a VPC's part: a
+	// VPC's zones are those associated with it (HostedZone.HasVPC).
 	HostedZones map[string]*HostedZone
 }
 

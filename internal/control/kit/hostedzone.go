@@ -86,28 +86,13 @@ func hostedZoneModel(_ string, z *HostedZoneRecord) any {
 	return hostedZone{m}
 }
 
-// setHostedZone puts a private zone in the network and in the part of each VPC it is
-// associated with; a change reaches the VPCs before and after.
+// setHostedZone puts a private zone in the network, or takes it out. Zones are in the
+// whole network only, not in the VPCs' parts (plan.Index does not split them): the zones of
+// a VPC are those whose VPCs name it. A change of a zone reaches the VPCs it is
+// associated with, before and after, so that their resolvers are planned again.
 func (b *NetworkBuilder) setHostedZone(c *NetworkChange, id string, m *model.HostedZone) {
 	old := b.n.HostedZones[id]
 	putOrDelete(b.n.HostedZones, id, m)
-	if old != nil {
-		for _, v := range old.VPCs {
-			if p := b.Parts[v]; p != nil {
-				delete(p.HostedZones, id)
-			}
-		}
-	}
-	if m != nil {
-		for _, v := range m.VPCs {
-			p := b.Parts[v]
-			if p == nil {
-				p = model.NewNetwork()
-				b.Parts[v] = p
-			}
-			p.HostedZones[id] = m
-		}
-	}
 	if reflect.DeepEqual(old, m) {
 		return
 	}
