@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -375,4 +376,65 @@ func TestSDKRoute53CrossAccountAssociation(t *testing.T) {
 	if _, err := other.DisassociateVPCFromHostedZone(ctx, &r53.DisassociateVPCFromHostedZoneInput{HostedZoneId: z.HostedZone.Id, VPC: assoc.VPC}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The aws CLI (botocore's restXml) walks a private zone: created with a VPC, records in
+// a change batch given as JSON, the change waited for, the records listed, a refused
+// batch and a refused deletion with Route 53's codes, and back.
+func TestAWSCLIRoute53PrivateZone(t *testing.T) {
+	srv := vpcdtest.Start(t)
+	run := func(args ...string) string {
+		t.Helper()
+		out, ok := awsCLI(t, srv.URL, args...)
+		if !ok {
+			t.Fatalf("%s: %s", strings.Join(args, " "), out)
+		}
+		return out
+	}
+	var vpc struct{ Vpc struct{ VpcId string } }
+	json.Unmarshal([]byte(run("ec2", "create-vpc", "--cidr-block", "10.7.0.0/16")), &vpc)
+	var created struct {
+		HostedZone struct{ Id, Name string }
+		ChangeInfo struct{ Id, Status string }
+	}
+	out := run("route53", "create-hosted-zone", "--name", "cli.internal", "--caller-reference", "cli-1",
+		"--vpc", "VPCRegion=us-east-1,VPCId="+vpc.Vpc.VpcId, "--hosted-zone-config", "Comment=cli,PrivateZone=true")
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.HostedZone.Name != "cli.internal." || created.ChangeInfo.Status != "PENDING" {
+		t.Fatalf("create-hosted-zone: %v\n%s", err, out)
+	}
+	zone := created.HostedZone.Id
+	run("route53", "wait", "resource-record-sets-changed", "--id", created.ChangeInfo.Id)
+	batch := `{"Comment":"web","Changes":[
+		{"Action":"CREATE","ResourceRecordSet":{"Name":"web.cli.internal","Type":"A","TTL":60,"ResourceRecords":[{"Value":"10.7.0.10"}]}},
+		{"Action":"CREATE","ResourceRecordSet":{"Name":"www.cli.internal","Type":"CNAME","TTL":60,"ResourceRecords":[{"Value":"web.cli.internal"}]}}]}`
+	var changed struct{ ChangeInfo struct{ Id, Comment string } }
+	json.Unmarshal([]byte(run("route53", "change-resource-record-sets", "--hosted-zone-id", zone, "--change-batch", batch)), &changed)
+	if changed.ChangeInfo.Comment != "web" {
+		t.Errorf("change info %+v", changed.ChangeInfo)
+	}
+	run("route53", "wait", "resource-record-sets-changed", "--id", changed.ChangeInfo.Id)
+	out = run("route53", "list-resource-record-sets", "--hosted-zone-id", zone, "--query", "ResourceRecordSets[].[Name,Type]", "--output", "text")
+	if got := strings.Join(strings.Fields(out), " "); got != "cli.internal. NS cli.internal. SOA web.cli.internal. A www.cli.internal. CNAME" {
+		t.Errorf("list-resource-record-sets: %s", got)
+	}
+	out = run("route53", "list-hosted-zones-by-vpc", "--vpc-id", vpc.Vpc.VpcId, "--vpc-region", "us-east-1")
+	if !strings.Contains(out, `"Name": "cli.internal."`) {
+		t.Errorf("list-hosted-zones-by-vpc: %s", out)
+	}
+	for _, tt := range []struct {
+		args []string
+		code string
+	}{
+		{[]string{"change-resource-record-sets", "--hosted-zone-id", zone, "--change-batch", batch}, "InvalidChangeBatch"},
+		{[]string{"delete-hosted-zone", "--id", zone}, "HostedZoneNotEmpty"},
+		{[]string{"get-hosted-zone", "--id", "Z00000000000000000000"}, "NoSuchHostedZone"},
+		{[]string{"get-change", "--id", "C00000000000000000000"}, "NoSuchChange"},
+	} {
+		out, ok := awsCLI(t, srv.URL, append([]string{"route53"}, tt.args...)...)
+		if ok || !strings.Contains(out, "("+tt.code+")") {
+			t.Errorf("%s: want %s, got: %s", tt.args[0], tt.code, out)
+		}
+	}
+	run("route53", "change-resource-record-sets", "--hosted-zone-id", zone, "--change-batch", strings.ReplaceAll(batch, "CREATE", "DELETE"))
+	run("route53", "delete-hosted-zone", "--id", zone)
 }
