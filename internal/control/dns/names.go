@@ -2,7 +2,9 @@ package dns
 
 import (
 	"crypto/rand"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -29,36 +31,73 @@ func bareID(id, kind string) string {
 func zonePath(id string) string   { return "/hostedzone/" + id }
 func changePath(id string) string { return "/change/" + id }
 
-// fqdn is a DNS name as Route 53 keeps it: lower case, with the trailing dot, and "*" for
-// the octal escape \052 a client may send.
+// fqdn is a DNS name as Route 53 keeps it: lower case, with the trailing dot, and the
+// octal escapes a client may send (\052 for "*") decoded.
 func fqdn(name string) string {
-	name = strings.ToLower(strings.TrimSpace(name))
-	name = strings.ReplaceAll(name, `\052`, "*")
+	name = unescape(strings.ToLower(strings.TrimSpace(name)))
 	if !strings.HasSuffix(name, ".") {
 		name += "."
 	}
 	return name
 }
 
-// shown is a name as Route 53 lists it: "*" escaped as \052.
-func shown(name string) string { return strings.ReplaceAll(name, "*", `\052`) }
+// unescape decodes the \ooo escapes of a name (three octal digits).
+func unescape(name string) string {
+	if !strings.Contains(name, `\`) {
+		return name
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if name[i] == '\\' && i+3 < len(name) && octal(name[i+1:i+4]) {
+			n, _ := strconv.ParseUint(name[i+1:i+4], 8, 8)
+			b.WriteByte(byte(n))
+			i += 3
+			continue
+		}
+		b.WriteByte(name[i])
+	}
+	return b.String()
+}
+
+func octal(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '7' {
+			return false
+		}
+	}
+	return true
+}
+
+// shown is a name as Route 53 lists it: every character but a-z, 0-9, hyphen,
+// underscore and the dots escaped as \ooo ("*" as \052).
+func shown(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "\\%03o", c)
+		}
+	}
+	return b.String()
+}
 
 // validName reports whether name (an fqdn) is a domain name Route 53 takes: labels of 1
-// to 63 characters, 255 in all; a wildcard label "*" is allowed first when wildcard is set.
-func validName(name string, wildcard bool) bool {
+// to 63 printable ASCII characters but space, 255 characters in all.
+func validName(name string) bool {
 	if name == "." || len(name) > 255 {
 		return false
 	}
-	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
-	for i, l := range labels {
+	for _, l := range strings.Split(strings.TrimSuffix(name, "."), ".") {
 		if l == "" || len(l) > 63 {
 			return false
 		}
-		if l == "*" && wildcard && i == 0 {
-			continue
-		}
 		for _, r := range l {
-			if r <= ' ' || r > '~' || r == '*' || r == '\\' || r == '"' {
+			if r <= ' ' || r > '~' {
 				return false
 			}
 		}

@@ -79,7 +79,7 @@ func recordSet(action string, in *route53.ResourceRecordSet, n int) (kit.RecordS
 	if !slices.Contains(recordTypes, rs.Type) {
 		return rs, errValidation(rs.Type, fmt.Sprintf("changeBatch.changes.%d.member.resourceRecordSet.type", n), "Member must satisfy enum value set: ["+strings.Join(recordTypes, ", ")+"]")
 	}
-	if !validName(rs.Name, true) {
+	if !validName(rs.Name) {
 		return rs, errInvalidChangeBatch([]string{fmt.Sprintf("Invalid DNS name %s", kit.Deref(in.Name))})
 	}
 	alias, records := in.AliasTarget != nil, in.TTL != nil || len(in.ResourceRecords) > 0
@@ -94,7 +94,7 @@ func recordSet(action string, in *route53.ResourceRecordSet, n int) (kit.RecordS
 	if alias {
 		a := in.AliasTarget
 		rs.Alias = &kit.RecordAlias{HostedZoneID: bareID(kit.Deref(a.HostedZoneId), "hostedzone"), DNSName: fqdn(kit.Deref(a.DNSName)), EvaluateTargetHealth: kit.Deref(a.EvaluateTargetHealth)}
-		if !validName(rs.Alias.DNSName, true) {
+		if !validName(rs.Alias.DNSName) {
 			return rs, errInvalidChangeBatch([]string{fmt.Sprintf("Invalid DNS name for alias target %s", kit.Deref(a.DNSName))})
 		}
 		return rs, nil
@@ -140,15 +140,15 @@ func checkValue(typ, v string) string {
 			return "AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address)"
 		}
 	case "CNAME", "NS", "PTR":
-		if len(fields) != 1 || !validName(fqdn(v), true) {
+		if len(fields) != 1 || !validName(fqdn(v)) {
 			return "DomainLabelEmpty (Domain label is empty)"
 		}
 	case "MX":
-		if len(fields) != 2 || !uint16Field(fields[0]) || !validName(fqdn(fields[1]), false) {
+		if len(fields) != 2 || !uint16Field(fields[0]) || !validName(fqdn(fields[1])) {
 			return "MXRRDATANotTwoFields (MX record doesn't have 2 fields)"
 		}
 	case "SRV":
-		if len(fields) != 4 || !uint16Field(fields[0]) || !uint16Field(fields[1]) || !uint16Field(fields[2]) || !validName(fqdn(fields[3]), false) {
+		if len(fields) != 4 || !uint16Field(fields[0]) || !uint16Field(fields[1]) || !uint16Field(fields[2]) || !validName(fqdn(fields[3])) {
 			return "SRVRRDATANotFourFields (SRV record doesn't have 4 fields)"
 		}
 	case "SOA":

@@ -129,13 +129,15 @@ func TestNames(t *testing.T) {
 		{"Example.COM", "example.com.", "example.com."},
 		{`\052.example.com`, "*.example.com.", `\052.example.com.`},
 		{"*.example.com.", "*.example.com.", `\052.example.com.`},
+		{`A\100B._tcp.example.com`, "a@b._tcp.example.com.", `a\100b._tcp.example.com.`},
+		{`odd\05.example.com`, `odd\05.example.com.`, `odd\13405.example.com.`},
 	} {
 		if got := fqdn(tt.in); got != tt.fqdn || shown(got) != tt.shown {
 			t.Errorf("fqdn(%q) = %q shown %q, want %q %q", tt.in, got, shown(got), tt.fqdn, tt.shown)
 		}
 	}
-	for name, ok := range map[string]bool{"example.com.": true, "a..com.": false, ".": false, "*.example.com.": true, "a.*.com.": false, strings.Repeat("a", 64) + ".com.": false} {
-		if validName(name, true) != ok {
+	for name, ok := range map[string]bool{"example.com.": true, "a..com.": false, ".": false, "*.example.com.": true, "a.*.com.": true, "a b.com.": false, strings.Repeat("a", 64) + ".com.": false} {
+		if validName(name) != ok {
 			t.Errorf("validName(%q) = %v", name, !ok)
 		}
 	}

@@ -65,7 +65,7 @@ func (s *DNS) CreateHostedZone(ctx context.Context, c kit.Caller, in *route53.Cr
 	if len(ref) > 128 {
 		return nil, errValidation(ref, "callerReference", "Member must have length less than or equal to 128")
 	}
-	if !validName(name, false) {
+	if !validName(name) {
 		return nil, errInvalidDomainName(kit.Deref(in.Name))
 	}
 	if in.DelegationSetId != nil {

@@ -2,7 +2,6 @@ package kit
 
 import (
 	"reflect"
-	"strings"
 	"time"
 
 	"vpcd/internal/model"
@@ -37,7 +36,7 @@ type ZoneVPC struct {
 // RecordSet is one resource record set: the values of one name and type (and, for the
 // routing policies other than simple, one set identifier).
 type RecordSet struct {
-	Name             string       `json:"name"` // lower case, with the trailing dot; "*" as given
+	Name             string       `json:"name"` // lower case, with the trailing dot, escapes decoded ("*", not \052)
 	Type             string       `json:"type"`
 	TTL              int64        `json:"ttl,omitempty"`
 	Values           []string     `json:"values,omitempty"`
@@ -77,7 +76,7 @@ func hostedZoneModel(_ string, z *HostedZoneRecord) any {
 		m.VPCs = append(m.VPCs, v.ID)
 	}
 	for _, rs := range z.RecordSets {
-		r := model.DNSRecord{Name: strings.ReplaceAll(rs.Name, `\052`, "*"), Type: rs.Type, TTL: int(rs.TTL), Values: rs.Values}
+		r := model.DNSRecord{Name: rs.Name, Type: rs.Type, TTL: int(rs.TTL), Values: rs.Values}
 		if rs.Alias != nil {
 			r.Alias = rs.Alias.DNSName
 		}
