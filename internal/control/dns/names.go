@@ -108,14 +108,15 @@ func validName(name string) bool {
 // inZone reports whether name is the zone's apex or below it.
 func inZone(name, zone string) bool { return name == zone || strings.HasSuffix(name, "."+zone) }
 
-// reversed is a name's labels from the top, the order Route 53 sorts names in
-// ("www.example.com." → com, example, www).
-func reversed(name string) []string {
+// sortKey is a name with its labels reversed, as Route 53 sorts names: "www.example.com."
+// sorts as "com.example.www.".
+func sortKey(name string) string {
 	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
 	slices.Reverse(labels)
-	return labels
+	return strings.Join(labels, ".") + "."
 }
 
-// compareNames orders names as Route 53 lists them: by labels from the top, a parent
-// before its children.
-func compareNames(a, b string) int { return slices.Compare(reversed(a), reversed(b)) }
+// compareNames orders names as Route 53 lists them: in ASCII order of their sort keys, so
+// that a parent comes before its children, and a-b.example.com. before a.example.com.
+// ('-' is before '.').
+func compareNames(a, b string) int { return strings.Compare(sortKey(a), sortKey(b)) }
