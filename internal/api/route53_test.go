@@ -330,6 +330,8 @@ func TestSDKRoute53PublicZonesAndLists(t *testing.T) {
 	}
 	_, err = c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String("bad..name"), CallerReference: aws.String("bad")})
 	wantCode(t, "bad name", err, "InvalidDomainName")
+	_, err = c.CreateHostedZone(ctx, &r53.CreateHostedZoneInput{Name: aws.String("com"), CallerReference: aws.String("tld")})
+	wantCode(t, "a top-level domain", err, "InvalidDomainName")
 }
 
 // Another account's VPC associates with a private zone once the zone's owner has

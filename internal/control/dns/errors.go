@@ -26,6 +26,11 @@ func errInvalidDomainName(name string) error {
 	return ec2.Errorf("InvalidDomainName", "%s is not a valid domain name.", name)
 }
 
+// errTopLevelDomain: a public zone cannot be a top-level domain such as com.
+func errTopLevelDomain(name string) error {
+	return ec2.Errorf("InvalidDomainName", "%s is a top-level domain: a public hosted zone cannot be created for it.", name)
+}
+
 func errHostedZoneAlreadyExists(name, ref string) error {
 	return ec2.Errorf("HostedZoneAlreadyExists", "A hosted zone has already been created with the specified caller reference (%s) for %s.", ref, name)
 }

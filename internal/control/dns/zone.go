@@ -91,6 +91,9 @@ func (s *DNS) CreateHostedZone(ctx context.Context, c kit.Caller, in *route53.Cr
 	} else if wantPrivate {
 		return nil, errInvalidInput("When you're creating a private hosted zone (when you specify true for PrivateZone), you must also specify values for VPCId and VPCRegion.")
 	}
+	if vpc == nil && strings.Count(name, ".") == 1 {
+		return nil, errTopLevelDomain(name)
+	}
 	z := &kit.HostedZoneRecord{ID: newID("Z"), Owner: c.Account, Name: name, CallerReference: ref, Comment: comment, Private: vpc != nil, Created: s.Now().UTC()}
 	if z.Private {
 		z.VPCs = []kit.ZoneVPC{*vpc}
