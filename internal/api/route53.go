@@ -15,6 +15,8 @@ func registerRoute53(s *Server, svc *control.Service) {
 	Handle(s, "route53", "CreateHostedZone", svc.CreateHostedZone)
 	Handle(s, "route53", "GetHostedZone", svc.GetHostedZone)
 	Handle(s, "route53", "GetHostedZoneCount", svc.GetHostedZoneCount)
+	Handle(s, "route53", "GetHostedZoneLimit", svc.GetHostedZoneLimit)
+	Handle(s, "route53", "GetAccountLimit", svc.GetAccountLimit)
 	Handle(s, "route53", "UpdateHostedZoneComment", svc.UpdateHostedZoneComment)
 	Handle(s, "route53", "DeleteHostedZone", svc.DeleteHostedZone)
 	Handle(s, "route53", "ListHostedZones", svc.ListHostedZones)

@@ -324,6 +324,17 @@ func TestSDKRoute53PublicZonesAndLists(t *testing.T) {
 	if ids != 5 || err != nil || aws.ToInt64(count.HostedZoneCount) != 5 {
 		t.Errorf("ListHostedZones %d zones, count %+v %v", ids, count, err)
 	}
+	limit, err := c.GetAccountLimit(ctx, &r53.GetAccountLimitInput{Type: r53types.AccountLimitTypeMaxHostedZonesByOwner})
+	if err != nil || aws.ToInt64(limit.Limit.Value) != 500 || limit.Count != 5 {
+		t.Errorf("GetAccountLimit: %+v, %v", limit, err)
+	}
+	first, _ := c.ListHostedZones(ctx, &r53.ListHostedZonesInput{})
+	zoneLimit, err := c.GetHostedZoneLimit(ctx, &r53.GetHostedZoneLimitInput{HostedZoneId: first.HostedZones[0].Id, Type: r53types.HostedZoneLimitTypeMaxRrsetsByZone})
+	if err != nil || aws.ToInt64(zoneLimit.Limit.Value) != 10000 || zoneLimit.Count != 2 {
+		t.Errorf("GetHostedZoneLimit: %+v, %v", zoneLimit, err)
+	}
+	_, err = c.GetHostedZoneLimit(ctx, &r53.GetHostedZoneLimitInput{HostedZoneId: first.HostedZones[0].Id, Type: r53types.HostedZoneLimitTypeMaxVpcsAssociatedByZone})
+	wantCode(t, "VPC limit of a public zone", err, "HostedZoneNotPrivate")
 	private, err := c.ListHostedZones(ctx, &r53.ListHostedZonesInput{HostedZoneType: r53types.HostedZoneTypePrivateHostedZone})
 	if err != nil || len(private.HostedZones) != 0 {
 		t.Errorf("private zones: %+v, %v", private, err)

@@ -94,3 +94,15 @@ func errValidation(value any, member, constraint string) error {
 func errNoSuchHealthCheck(id string) error {
 	return ec2.Errorf("NoSuchHealthCheck", "A health check with id %s does not exist.", id)
 }
+
+func errTooManyHostedZones() error {
+	return ec2.Errorf("TooManyHostedZones", "This operation can't be completed because the current account has reached the limit on the number of hosted zones (%d).", maxHostedZones)
+}
+
+func errLimitsExceeded(zone string) error {
+	return ec2.Errorf("LimitsExceeded", "The hosted zone %s is already associated with the maximum number of VPCs (%d).", zone, maxZoneVPCs)
+}
+
+func errTooManyVPCAssociationAuthorizations(zone string) error {
+	return ec2.Errorf("TooManyVPCAssociationAuthorizations", "The hosted zone %s already has the maximum number of VPC association authorizations (%d).", zone, maxAuthorizations)
+}

@@ -53,6 +53,9 @@ func (s *DNS) ChangeResourceRecordSets(ctx context.Context, c kit.Caller, in *ro
 				problems = append(problems, p)
 			}
 		}
+		if len(z.RecordSets) > maxRecordSets {
+			problems = append(problems, fmt.Sprintf("The hosted zone %s would have %d record sets; the limit is %d", z.ID, len(z.RecordSets), maxRecordSets))
+		}
 		if len(problems) > 0 {
 			return errInvalidChangeBatch(problems)
 		}

@@ -115,6 +115,9 @@ func (s *DNS) AssociateVPCWithHostedZone(ctx context.Context, c kit.Caller, in *
 		if err := s.checkOwnVPC(t, c, v); err != nil {
 			return err
 		}
+		if len(z.VPCs) >= maxZoneVPCs {
+			return errLimitsExceeded(z.ID)
+		}
 		if err := addToVPC(t, v, z); err != nil {
 			return err
 		}
@@ -189,6 +192,9 @@ func (s *DNS) CreateVPCAssociationAuthorization(ctx context.Context, c kit.Calle
 		}
 		if slices.ContainsFunc(z.Authorizations, sameVPC(v)) {
 			return nil
+		}
+		if len(z.Authorizations) >= maxAuthorizations {
+			return errTooManyVPCAssociationAuthorizations(z.ID)
 		}
 		z.Authorizations = append(z.Authorizations, v)
 		return t.Put(kit.HostedZoneKey(z.Owner, z.ID), z)

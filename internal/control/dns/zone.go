@@ -110,6 +110,11 @@ func (s *DNS) CreateHostedZone(ctx context.Context, c kit.Caller, in *route53.Cr
 		} else if ok {
 			return errHostedZoneAlreadyExists(name, ref)
 		}
+		if n, err := countZones(t, c.Account); err != nil {
+			return err
+		} else if n >= maxHostedZones {
+			return errTooManyHostedZones()
+		}
 		if vpc != nil {
 			if err := s.checkOwnVPC(t, c, *vpc); err != nil {
 				return err
