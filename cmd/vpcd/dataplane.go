@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"syscall"
@@ -17,6 +19,7 @@ import (
 	"vpcd/internal/dataplane"
 	"vpcd/internal/plan"
 	"vpcd/internal/store"
+	"vpcd/internal/vpcsvc"
 )
 
 // execIn runs a command inside an instance's network namespace (or the simulated
@@ -100,4 +103,15 @@ func cleanup(args []string) error {
 		return err
 	}
 	return dp.Cleanup(context.Background())
+}
+
+// vpcServices runs a VPC's own services (internal/vpcsvc) in the namespace it was started
+// in, the VPC router's, until it is signalled: the data plane runs it as a daemon.
+func vpcServices(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: vpcd vpcsvc CONFIG")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return vpcsvc.Run(ctx, args[0], slog.New(slog.NewTextHandler(os.Stderr, nil)))
 }

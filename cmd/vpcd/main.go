@@ -47,6 +47,8 @@ func main() {
 		err = execIn(os.Args[2:])
 	case "cleanup":
 		err = cleanup(os.Args[2:])
+	case "vpcsvc":
+		err = vpcServices(os.Args[2:])
 	case "explain":
 		err = explain(os.Args[2:], os.Stdout)
 		if errors.Is(err, errUnreachable) {
@@ -72,6 +74,7 @@ func usage() {
              [--store bolt|etcd://HOST:2379,... [--etcd-prefix vpcd/] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE]]
   vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
   vpcd cleanup [--data-dir DIR]
+  vpcd vpcsvc CONFIG   (a VPC's DNS, metadata and time services; the data plane runs it)
   vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT   (exit 3: not reachable)
   vpcd version`)
 }

@@ -1200,7 +1200,7 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 			NetworkInsightsAccessScopeAnalysisId: aws.String(nisa),
 		}))
 		_, err := c.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, &ec2sdk.GetNetworkInsightsAccessScopeAnalysisFindingsInput{NetworkInsightsAccessScopeAnalysisId: aws.String(nisa)})
-		wantCode(t, "GetNetworkInsightsAccessScopeAnalysisFindings of a deleted analysis", err, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound")
+		wantCode(t, "GetNetworkInsightsAccessScopeAnalysisFindings of a deleted analysis", err, "InvalidParameterValue")
 		must[*ec2sdk.DeleteNetworkInsightsAccessScopeOutput](t, "DeleteNetworkInsightsAccessScope")(c.DeleteNetworkInsightsAccessScope(ctx, &ec2sdk.DeleteNetworkInsightsAccessScopeInput{
 			NetworkInsightsAccessScopeId: aws.String(nis),
 		}))

@@ -128,7 +128,7 @@ func TestBlockPublicAccessExclusions(t *testing.T) {
 	_, err = s.DeleteVpcBlockPublicAccessExclusion(ctx, testCaller, &ec2.DeleteVpcBlockPublicAccessExclusionRequest{ExclusionId: es.ExclusionId})
 	wantCode(t, err, "InvalidVpcBlockPublicAccessExclusionId.NotFound")
 	_, err = s.DescribeVpcBlockPublicAccessExclusions(ctx, testCaller, &ec2.DescribeVpcBlockPublicAccessExclusionsRequest{ExclusionIds: []string{"vpcbpa-x"}})
-	wantCode(t, err, "InvalidVpcBlockPublicAccessExclusionId.Malformed")
+	wantCode(t, err, "InvalidParameterValue")
 	n, _, _ = s.Network(ctx)
 	if n.BlockPublicAccess.Exclusions[vpc] != "allow-bidirectional" || n.BlockPublicAccess.Exclusions[subnet] != "" {
 		t.Errorf("the model has exclusions %v after modify and delete", n.BlockPublicAccess.Exclusions)

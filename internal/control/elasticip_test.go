@@ -72,8 +72,12 @@ func TestAllocateAddressRequests(t *testing.T) {
 	}
 	_, err = s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{AllocationIds: []string{"eipalloc-0123456789abcdef0"}})
 	wantCode(t, err, "InvalidAllocationID.NotFound")
+	// EC2 answers an allocation ID of the wrong form as one that does not exist.
 	_, err = s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{AllocationIds: []string{"eipalloc-x"}})
-	wantCode(t, err, "InvalidAllocationID.Malformed")
+	wantCode(t, err, "InvalidAllocationID.NotFound")
+	if want := "The allocation ID 'eipalloc-x' does not exist"; err == nil || err.(*ec2.Error).Message != want {
+		t.Errorf("malformed allocation ID: %v, want message %q", err, want)
+	}
 	_, err = s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{PublicIps: []string{"203.0.113.78"}})
 	wantCode(t, err, "InvalidAddress.NotFound")
 	_, err = s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{Filters: []ec2.Filter{{Name: kit.Ptr("nope"), Values: []string{"x"}}}})
@@ -190,7 +194,7 @@ func TestAssociateAddress(t *testing.T) {
 	err = s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{AssociationId: first.AssociationId})
 	wantCode(t, err, "InvalidAssociationID.NotFound")
 	err = s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{AssociationId: kit.Ptr("eipassoc-x")})
-	wantCode(t, err, "InvalidAssociationID.Malformed")
+	wantCode(t, err, "InvalidAssociationID.NotFound")
 	if err := s.DisassociateAddress(ctx, testCaller, &ec2.DisassociateAddressRequest{AssociationId: second.AssociationId}); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +285,7 @@ func TestDescribeAddressesAttribute(t *testing.T) {
 	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{"eipalloc-0123456789abcdef0"}})
 	wantCode(t, err, "InvalidAllocationID.NotFound")
 	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{AllocationIds: []string{"eipalloc-x"}})
-	wantCode(t, err, "InvalidAllocationID.Malformed")
+	wantCode(t, err, "InvalidAllocationID.NotFound")
 	_, err = s.DescribeAddressesAttribute(ctx, testCaller, &ec2.DescribeAddressesAttributeRequest{Attribute: kit.Ptr("ptr-record")})
 	wantCode(t, err, "InvalidParameterValue")
 	// Another account's addresses are not the caller's.

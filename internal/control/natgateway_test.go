@@ -160,7 +160,7 @@ func TestNatGatewayRequestErrors(t *testing.T) {
 		{"no subnet", ec2.CreateNatGatewayRequest{SubnetId: kit.Ptr(""), AllocationId: eip.AllocationId}, "MissingParameter"},
 		{"subnet that does not exist", ec2.CreateNatGatewayRequest{SubnetId: kit.Ptr("subnet-0123456789abcdef0"), AllocationId: eip.AllocationId}, "InvalidSubnetID.NotFound"},
 		{"allocation that does not exist", ec2.CreateNatGatewayRequest{AllocationId: kit.Ptr("eipalloc-0123456789abcdef0")}, "InvalidAllocationID.NotFound"},
-		{"malformed allocation", ec2.CreateNatGatewayRequest{AllocationId: kit.Ptr("eipalloc-zz")}, "InvalidAllocationID.Malformed"},
+		{"malformed allocation", ec2.CreateNatGatewayRequest{AllocationId: kit.Ptr("eipalloc-zz")}, "InvalidAllocationID.NotFound"},
 		{"private with an allocation", ec2.CreateNatGatewayRequest{ConnectivityType: kit.Ptr("private"), AllocationId: eip.AllocationId}, "InvalidParameterCombination"},
 		{"unknown connectivity", ec2.CreateNatGatewayRequest{ConnectivityType: kit.Ptr("internal")}, "InvalidParameterValue"},
 		{"address outside the subnet", ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId, PrivateIpAddress: kit.Ptr("10.9.9.9")}, "InvalidParameterValue"},

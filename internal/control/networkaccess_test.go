@@ -203,12 +203,12 @@ func TestNetworkAccessScopeThroughTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr(nisa)})
-	wantCode(t, err, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound")
+	wantCode(t, err, "InvalidParameterValue")
 	if _, err := s.DeleteNetworkInsightsAccessScope(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis)}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.DescribeNetworkInsightsAccessScopeAnalyses(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopeAnalysesRequest{NetworkInsightsAccessScopeAnalysisIds: []string{*a.NetworkInsightsAccessScopeAnalysisId}})
-	wantCode(t, err, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound")
+	wantCode(t, err, "InvalidParameterValue")
 	_, err = s.GetNetworkInsightsAccessScopeContent(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeContentRequest{NetworkInsightsAccessScopeId: kit.Ptr(nis)})
 	wantCode(t, err, "InvalidNetworkInsightsAccessScopeId.NotFound")
 	var left int
@@ -368,7 +368,7 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 		{"start: malformed scope", func() error {
 			_, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeId: kit.Ptr("nis-zz")})
 			return err
-		}, "InvalidNetworkInsightsAccessScopeId.Malformed"},
+		}, "InvalidParameterValue"},
 		{"start: no scope", func() error {
 			_, err := s.StartNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.StartNetworkInsightsAccessScopeAnalysisRequest{})
 			return err
@@ -380,7 +380,7 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 		{"delete: an analysis ID for a scope", func() error {
 			_, err := s.DeleteNetworkInsightsAccessScope(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeRequest{NetworkInsightsAccessScopeId: kit.Ptr("nisa-0123456789abcdef0")})
 			return err
-		}, "InvalidNetworkInsightsAccessScopeId.Malformed"},
+		}, "InvalidParameterValue"},
 		{"describe: unknown scope", func() error {
 			_, err := s.DescribeNetworkInsightsAccessScopes(ctx, testCaller, &ec2.DescribeNetworkInsightsAccessScopesRequest{NetworkInsightsAccessScopeIds: []string{"nis-0123456789abcdef0"}})
 			return err
@@ -396,7 +396,7 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 		{"findings: unknown analysis", func() error {
 			_, err := s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr("nisa-0123456789abcdef0")})
 			return err
-		}, "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound"},
+		}, "InvalidParameterValue"},
 		{"findings: MaxResults 0", func() error {
 			_, err := s.GetNetworkInsightsAccessScopeAnalysisFindings(ctx, testCaller, &ec2.GetNetworkInsightsAccessScopeAnalysisFindingsRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr("nisa-0123456789abcdef0"), MaxResults: kit.Ptr(int32(0))})
 			return err
@@ -404,7 +404,7 @@ func TestNetworkAccessScopeErrors(t *testing.T) {
 		{"delete analysis: malformed", func() error {
 			_, err := s.DeleteNetworkInsightsAccessScopeAnalysis(ctx, testCaller, &ec2.DeleteNetworkInsightsAccessScopeAnalysisRequest{NetworkInsightsAccessScopeAnalysisId: kit.Ptr("nisa-xyz")})
 			return err
-		}, "InvalidNetworkInsightsAccessScopeAnalysisId.Malformed"},
+		}, "InvalidParameterValue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code) })
 	}

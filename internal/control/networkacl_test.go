@@ -185,7 +185,7 @@ func TestNetworkACLAssociationAndDelete(t *testing.T) {
 	_, err = replace("aclassoc-0123456789abcdef0", acl)
 	wantCode(t, err, "InvalidAssociationID.NotFound")
 	_, err = replace("rtbassoc-0123456789abcdef0", acl)
-	wantCode(t, err, "InvalidAssociationID.Malformed")
+	wantCode(t, err, "InvalidAssociationID.NotFound")
 	moved, err := replace(assoc, acl)
 	wantCode(t, err, "")
 	if moved == assoc || !kit.ValidID(moved, "aclassoc") {

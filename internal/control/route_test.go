@@ -69,7 +69,7 @@ func TestCreateRoute(t *testing.T) {
 		{"unknown peering connection", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), VpcPeeringConnectionId: kit.Ptr("pcx-" + unknown)}), "InvalidVpcPeeringConnectionID.NotFound"},
 		{"unknown transit gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), TransitGatewayId: kit.Ptr("tgw-" + unknown)}), "InvalidTransitGatewayID.NotFound"},
 		{"unknown virtual private gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), GatewayId: kit.Ptr("vgw-" + unknown)}), "InvalidVpnGatewayID.NotFound"},
-		{"unknown local gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), LocalGatewayId: kit.Ptr("lgw-" + unknown)}), "InvalidLocalGatewayID.NotFound"},
+		{"unknown local gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), LocalGatewayId: kit.Ptr("lgw-" + unknown)}), "InvalidGatewayID.NotFound"},
 		{"unknown carrier gateway", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), CarrierGatewayId: kit.Ptr("cagw-" + unknown)}), "InvalidCarrierGatewayID.NotFound"},
 		{"unknown vpc endpoint", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), VpcEndpointId: kit.Ptr("vpce-" + unknown)}), "InvalidVpcEndpointId.NotFound"},
 		{"unknown core network", r(ec2.CreateRouteRequest{DestinationCidrBlock: kit.Ptr("0.0.0.0/0"), CoreNetworkArn: kit.Ptr("arn:aws:networkmanager::123456789012:core-network/core-network-" + unknown)}), "InvalidParameterValue"},

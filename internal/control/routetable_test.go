@@ -230,7 +230,7 @@ func TestDisassociateRouteTable(t *testing.T) {
 		name, id, code string
 	}{
 		{"id required", "", "MissingParameter"},
-		{"malformed", "rtbassoc-zz", "InvalidAssociationID.Malformed"},
+		{"malformed", "rtbassoc-zz", "InvalidAssociationID.NotFound"},
 		{"unknown", "rtbassoc-0123456789abcdef0", "InvalidAssociationID.NotFound"},
 		{"main association", mainAssoc, "InvalidParameterValue"},
 		{"subnet association", assoc, ""},

@@ -55,6 +55,7 @@ type Dataplane struct {
 	registry  *registry
 	processes *processes
 	resolv    *resolvConfs
+	services  *vpcServices
 	informer  *informer.Informer
 	planner   *plan.Planner
 }
@@ -85,6 +86,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d.kernel = linux.New(linux.Config{Owned: reg.has, Logger: cfg.Logger})
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
+	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
 	return d, nil
 }
 
@@ -239,12 +241,13 @@ func (d *Dataplane) syncChanges(ctx context.Context, c informer.Changes) error {
 }
 
 // syncInstances writes the instances' resolv.conf before their user data starts, so that
-// it sees it, starts and stops user data, and records console output that grew. A full
-// sync also reads back every resolv.conf it wrote, which repairs one changed by hand.
+// it sees it, starts and stops user data and the VPCs' service daemons, and records
+// console output that grew. A full sync also reads back every resolv.conf and service
+// config it wrote, which repairs one changed by hand.
 func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	n := d.informer.Network()
 	d.resolv.sync(n, full)
-	d.processes.sync(ctx, n, d.svc)
+	d.processes.sync(ctx, n, d.svc, d.services.sync(n, full))
 }
 
 // Cleanup removes everything the data plane made on this host: the processes it started
@@ -252,6 +255,7 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 func (d *Dataplane) Cleanup(ctx context.Context) error {
 	d.processes.stopAll()
 	d.resolv.removeAll()
+	d.services.removeAll()
 	names := d.registry.list()
 	if len(names) == 0 {
 		return nil

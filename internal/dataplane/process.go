@@ -69,8 +69,10 @@ func (p *processes) instanceDir(id string) string { return filepath.Join(p.dir, 
 func userDataDaemon(id string) string { return "user-data." + id }
 
 // sync runs the user data of running instances that have not run it, stops the
-// processes of instances that no longer run, and records console output that grew.
-func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Service) {
+// processes of instances that no longer run, and records console output that grew. The
+// supervisor runs other daemons beside user data: more are the daemons that Ensure wants
+// besides.
+func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Service, more []supervise.Spec) {
 	sup := p.supervisor()
 	if sup == nil {
 		return
@@ -97,8 +99,8 @@ func (p *processes) sync(ctx context.Context, n *model.Network, svc *control.Ser
 			p.log.Error("authorized keys", "instance", id, "err", err)
 		}
 	}
-	if err := sup.Ensure(specs); err != nil {
-		p.log.Error("user data", "err", err)
+	if err := sup.Ensure(append(specs, more...)); err != nil {
+		p.log.Error("daemons", "err", err)
 	}
 	// Only instances that ran user data have a directory, and so a console: with 500
 	// instances running, a stat of each one's console on every sync would cost more than

@@ -58,13 +58,13 @@ func TestUserDataLifecycle(t *testing.T) {
 	inst := &model.Instance{ID: id, Owner: "123456789012", Region: "us-east-1", Running: true, UserData: []byte(script)}
 	n := &model.Network{Instances: map[string]*model.Instance{id: inst}}
 	p := newProcesses(dataDir, shim, log)
-	p.sync(ctx, n, svc)
+	p.sync(ctx, n, svc, nil)
 	st0 := daemonStatus(t, p, id)
 	if st0.State == "" {
 		t.Fatal("no user data daemon")
 	}
 	eventually(t, "console output in the store", func() bool {
-		p.sync(ctx, n, svc)
+		p.sync(ctx, n, svc, nil)
 		kv, ok, err := st.Get(ctx, "123456789012/us-east-1/console/"+id)
 		return err == nil && ok && strings.Contains(string(kv.Value), "hello-from-user-data")
 	})
@@ -73,7 +73,7 @@ func TestUserDataLifecycle(t *testing.T) {
 	// vpcd restarts: the new one knows the daemon, does not run it again and keeps what
 	// it started.
 	p = newProcesses(dataDir, shim, log)
-	p.sync(ctx, n, svc)
+	p.sync(ctx, n, svc, nil)
 	if !p.supervisor().Has(userDataDaemon(id)) {
 		t.Fatal("after a restart the user data daemon is unknown")
 	}
@@ -88,7 +88,7 @@ func TestUserDataLifecycle(t *testing.T) {
 
 	// The instance stops: what its user data started stops with it.
 	inst.Running = false
-	p.sync(ctx, n, svc)
+	p.sync(ctx, n, svc, nil)
 	if p.supervisor().Has(userDataDaemon(id)) {
 		t.Error("the daemon of a stopped instance is still there")
 	}
@@ -98,7 +98,7 @@ func TestUserDataLifecycle(t *testing.T) {
 	// Started again, the instance does not run its user data again (AWS runs it at the
 	// first launch only).
 	inst.Running = true
-	p.sync(ctx, n, svc)
+	p.sync(ctx, n, svc, nil)
 	if p.supervisor().Has(userDataDaemon(id)) {
 		t.Error("user data runs again at the second start")
 	}

@@ -80,10 +80,6 @@ func ErrInvalidAddressNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAddress.NotFound", format, args...)
 }
 
-func ErrInvalidAssociationIDMalformed(format string, args ...any) *Error {
-	return Errorf("InvalidAssociationID.Malformed", format, args...)
-}
-
 func ErrInvalidAssociationIDNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAssociationID.NotFound", format, args...)
 }

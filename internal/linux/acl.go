@@ -112,7 +112,7 @@ func (r *ruleset) acls(f *plan.Firewall, egress, ingress *compiledSet) error {
 					return fmt.Errorf("firewall: %s of %s: rule %d: %w", d.dir, sn.Name, rule.Number, err)
 				}
 			}
-			r.addRule(chain, "drop", verdict(expr.VerdictDrop))
+			r.addRule(chain, rejectText(d.out), rejectExprs(d.out))
 		}
 	}
 	return nil
@@ -197,12 +197,11 @@ func (r *ruleset) aclRule(chain *nftables.Chain, rule plan.ACLRule, out bool) er
 	default:
 		return fmt.Errorf("bad protocol %d", p)
 	}
-	v, word := expr.VerdictDrop, "drop"
-	if rule.Allow {
-		v, word = expr.VerdictReturn, "return"
+	if !rule.Allow {
+		r.addRule(chain, strings.Join(append(text, rejectText(out)), " "), exprs, rejectExprs(out))
+		return nil
 	}
-	text = append(text, word)
-	r.addRule(chain, strings.Join(text, " "), exprs, verdict(v))
+	r.addRule(chain, strings.Join(append(text, "return"), " "), exprs, verdict(expr.VerdictReturn))
 	return nil
 }
 

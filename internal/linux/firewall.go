@@ -50,6 +50,37 @@ const (
 
 func reg32(i uint32) uint32 { return 8 + i }
 
+// Flow logs (internal/vpcsvc) learn of the packets that a security group or a network ACL
+// rejects through NFLOG: each such drop logs the packet to RejectLogGroup first, with a
+// prefix that says at which interface AWS records the rejection: RejectEgress for the one
+// the packet came in from (the sender's, or its subnet's ACL on the way out),
+// RejectIngress for the one it was to leave by (the receiver's). Packets that no listener
+// reads cost the kernel nothing but the check.
+const (
+	RejectLogGroup = 7
+	RejectEgress   = "egress"
+	RejectIngress  = "ingress"
+)
+
+func rejectPrefix(egress bool) string {
+	if egress {
+		return RejectEgress
+	}
+	return RejectIngress
+}
+
+func rejectText(egress bool) string {
+	return fmt.Sprintf("log prefix %q group %d drop", rejectPrefix(egress), RejectLogGroup)
+}
+
+// rejectExprs logs the packet to RejectLogGroup and drops it.
+func rejectExprs(egress bool) []expr.Any {
+	return []expr.Any{
+		&expr.Log{Key: 1<<unix.NFTA_LOG_GROUP | 1<<unix.NFTA_LOG_PREFIX, Group: RejectLogGroup, Data: []byte(rejectPrefix(egress))},
+		verdict(expr.VerdictDrop),
+	}
+}
+
 // ruleset is a compiled firewall: the google/nftables objects of table inet vpcd, in the
 // order they are added, with nft's text syntax alongside for golden tests and logs.
 type ruleset struct {

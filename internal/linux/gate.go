@@ -125,7 +125,7 @@ func (r *ruleset) gate(chain *nftables.Chain, perms []plan.Permission, peerIsDst
 			nfproto(fam), meta(expr.MetaKeyL4PROTO, reg32(0)),
 			fam.addr(peerIsDst, reg32(1)), lookup(proto, reg32(0), false), verdict(expr.VerdictReturn))
 	}
-	r.addRule(chain, "drop", verdict(expr.VerdictDrop))
+	r.addRule(chain, rejectText(peerIsDst), rejectExprs(peerIsDst))
 	return nil
 }
 

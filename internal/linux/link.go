@@ -38,13 +38,15 @@ func (a *apply) links(live, linked []plan.Namespace) {
 	declared := map[end]plan.Link{}
 	for _, ns := range append(live, linked...) {
 		for _, l := range ns.Links {
-			if l.Kind != "veth" {
+			switch l.Kind {
+			case "veth":
+				declared[end{ns.Name, l.Name}] = l
+			case "loopback": // every namespace has its lo
+			default:
 				if a.reconciles(ns.Name) {
 					a.fail(ns.Name, fmt.Errorf("link %s: kind %q is not supported", l.Name, l.Kind))
 				}
-				continue
 			}
-			declared[end{ns.Name, l.Name}] = l
 		}
 	}
 	for _, ns := range live {
@@ -67,6 +69,9 @@ func (a *apply) links(live, linked []plan.Namespace) {
 	}
 	for _, ns := range live {
 		for _, l := range ns.Links {
+			if l.Kind != "veth" {
+				continue
+			}
 			me, peer := end{ns.Name, l.Name}, end{l.Peer.Namespace, l.Peer.Name}
 			pl, ok := declared[peer]
 			if !ok || (end{pl.Peer.Namespace, pl.Peer.Name}) != me {
@@ -210,7 +215,7 @@ func (a *apply) linkState(c *nsConn, ns plan.Namespace) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("link %s: %w", l.Name, err))
 		}
-		if raised {
+		if raised && l.Kind == "veth" {
 			a.settle(c, l, settleBy)
 		}
 	}

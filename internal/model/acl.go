@@ -110,9 +110,8 @@ func (n *Network) ACLOf(subnet string) *NetworkACL {
 // ACLExempt are the addresses that ACLs never filter in a VPC: the Amazon DNS server
 // (the base of the VPC's primary block + 2) and the instance metadata service.
 func (v *VPC) ACLExempt() []netip.Addr {
-	out := []netip.Addr{netip.MustParseAddr("169.254.169.254")}
-	if len(v.CIDRs) > 0 && v.CIDRs[0].Addr().Is4() {
-		out = append([]netip.Addr{v.CIDRs[0].Masked().Addr().Next().Next()}, out...)
+	if a := v.DNSServer(); a.IsValid() {
+		return []netip.Addr{a, MetadataAddr}
 	}
-	return out
+	return []netip.Addr{MetadataAddr}
 }

@@ -158,6 +158,8 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 			"net.ipv4.ip_forward":             "1",
 			"net.ipv4.conf.all.rp_filter":     "0",
 			"net.ipv4.conf.default.rp_filter": "0",
+			// Flow logs count the packets and bytes of accepted flows from conntrack.
+			"net.netfilter.nf_conntrack_acct": "1",
 		},
 		Firewall: &Firewall{},
 	}
@@ -217,6 +219,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link, groups))
 	}
+	addServices(&router, vpc, enis)
 	router.Firewall.Subnets = firewallSubnets(n, enis)
 	if len(router.Firewall.Subnets) > 0 {
 		router.Firewall.ACLExempt = vpc.ACLExempt()
@@ -230,6 +233,27 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		out = append(out, *instances[id])
 	}
 	return router, out
+}
+
+// loopbackAddrs are the addresses that every namespace's lo has of itself.
+var loopbackAddrs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8"), netip.MustParsePrefix("::1/128")}
+
+// addServices gives the router the services' addresses, on its lo (this kernel has no
+// dummy links), and a route in its main table to
+// each interface address, which the services' answers take: a packet to a service is
+// delivered to the router itself, never forwarded, so that no ACL or security group
+// filters it, as in AWS.
+func addServices(router *Namespace, vpc *model.VPC, enis []*model.Interface) {
+	addrs := slices.Clone(loopbackAddrs)
+	for _, a := range vpc.ServiceAddrs() {
+		addrs = append(addrs, netip.PrefixFrom(a, a.BitLen()))
+	}
+	router.Links = append(router.Links, Link{Name: "lo", Kind: "loopback", Addrs: addrs})
+	for _, eni := range enis {
+		for _, a := range eni.Addrs() {
+			router.Routes = append(router.Routes, Route{Dst: netip.PrefixFrom(a, a.BitLen()), Type: RouteUnicast, Dev: eniLink(eni.ID)})
+		}
+	}
 }
 
 // natGatewayNamespace is the namespace of a NAT gateway, but for its link: forwarding on,

@@ -20,7 +20,10 @@ func (s State) String() string {
 			fmt.Fprintf(&b, "  sysctl %s=%s\n", k, ns.Sysctls[k])
 		}
 		for _, l := range ns.Links {
-			fmt.Fprintf(&b, "  link %s %s peer %s/%s", l.Name, l.Kind, l.Peer.Namespace, l.Peer.Name)
+			fmt.Fprintf(&b, "  link %s %s", l.Name, l.Kind)
+			if l.Peer != (LinkEnd{}) {
+				fmt.Fprintf(&b, " peer %s/%s", l.Peer.Namespace, l.Peer.Name)
+			}
 			if l.MAC != "" {
 				fmt.Fprintf(&b, " address %s", l.MAC)
 			}

@@ -51,10 +51,10 @@ type NatGateway struct {
 // with its own addresses; the realizer creates the pair once.
 type Link struct {
 	Name  string
-	Kind  string // "veth"
-	Peer  LinkEnd
-	MAC   string // "0a:..."; empty lets the kernel choose
-	MTU   int    // 0 for the default
+	Kind  string  // "veth", or "dummy" for a link of the namespace's own addresses
+	Peer  LinkEnd // a veth's other end
+	MAC   string  // "0a:..."; empty lets the kernel choose
+	MTU   int     // 0 for the default
 	Addrs []netip.Prefix
 	// Sysctls per interface: "proxy_arp": "1", "rp_filter": "0" are under
 	// net.ipv4.conf.NAME; a key with a family prefix ("ipv6.disable_ipv6",

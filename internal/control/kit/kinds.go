@@ -25,6 +25,11 @@ type Kind struct {
 	// Malformed is AWS's code for an ID that is not of the kind's form; empty when AWS
 	// answers InvalidID.
 	Malformed string
+	// MalformedIsNotFound: AWS answers an ID that is not of the kind's form as it answers
+	// one that names nothing, with NotFound and its message (AssociateAddress with the
+	// allocation ID "44.234.198.239" gets InvalidAllocationID.NotFound: The allocation ID
+	// '44.234.198.239' does not exist).
+	MalformedIsNotFound bool
 	// InSubnet: a resource of the kind holds addresses in its subnet ("subnetId" or
 	// "subnetIds" in its record), so the subnet cannot be deleted under it.
 	InSubnet bool
@@ -44,7 +49,7 @@ var kinds = index(
 	Kind{Prefix: "vpc", ResourceType: "vpc", NotFound: "InvalidVpcID.NotFound", NotFoundMessage: "The vpc ID '%s' does not exist", Malformed: "InvalidVpcID.Malformed", Model: modelOf(vpcModel)},
 	Kind{Prefix: "subnet", ResourceType: "subnet", NotFound: "InvalidSubnetID.NotFound", NotFoundMessage: "The subnet ID '%s' does not exist", Malformed: "InvalidSubnetID.Malformed", Model: modelOf(subnetModel)},
 	Kind{Prefix: "rtb", ResourceType: "route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "The routeTable ID '%s' does not exist", Malformed: "InvalidRouteTableId.Malformed", Model: modelOf(routeTableModel)},
-	Kind{Prefix: "rtbassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
+	Kind{Prefix: "rtbassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", MalformedIsNotFound: true},
 	Kind{Prefix: "igw", ResourceType: "internet-gateway", NotFound: "InvalidInternetGatewayID.NotFound", NotFoundMessage: "The internetGateway ID '%s' does not exist", Malformed: "InvalidInternetGatewayId.Malformed", Model: modelOf(internetGatewayModel)},
 	Kind{Prefix: "eigw", ResourceType: "egress-only-internet-gateway", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The eigw ID '%s' does not exist", Malformed: "InvalidEgressOnlyInternetGatewayId.Malformed", Model: modelOf(egressOnlyGatewayModel)},
 	Kind{Prefix: "acl", ResourceType: "network-acl", NotFound: "InvalidNetworkAclID.NotFound", NotFoundMessage: "The networkAcl ID '%s' does not exist", Malformed: "InvalidNetworkAclId.Malformed", Model: modelOf(networkACLModel)},
@@ -56,27 +61,31 @@ var kinds = index(
 	Kind{Prefix: "pcx", ResourceType: "vpc-peering-connection", NotFound: "InvalidVpcPeeringConnectionID.NotFound", NotFoundMessage: "The vpcPeeringConnection ID '%s' does not exist", Malformed: "InvalidVpcPeeringConnectionId.Malformed", Model: modelOf(peeringModel)},
 	Kind{Prefix: "pl", ResourceType: "prefix-list", NotFound: "InvalidPrefixListID.NotFound", NotFoundMessage: "The prefix list ID '%s' does not exist", Malformed: "InvalidPrefixListId.Malformed", Model: modelOf(prefixListModel)},
 	Kind{Prefix: "vol", ResourceType: "volume", NotFound: "InvalidVolume.NotFound", NotFoundMessage: "The volume '%s' does not exist.", Malformed: "InvalidVolumeID.Malformed"},
-	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", Malformed: "InvalidAllocationID.Malformed"},
-	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", Malformed: "InvalidAssociationID.Malformed"},
+	Kind{Prefix: "eipalloc", ResourceType: "elastic-ip", NotFound: "InvalidAllocationID.NotFound", NotFoundMessage: "The allocation ID '%s' does not exist", MalformedIsNotFound: true},
+	Kind{Prefix: "eipassoc", NotFound: "InvalidAssociationID.NotFound", NotFoundMessage: "The association ID '%s' does not exist", MalformedIsNotFound: true},
 	Kind{Prefix: "ami", ResourceType: "image", NotFound: "InvalidAMIID.NotFound", NotFoundMessage: "The image id '[%s]' does not exist", Malformed: "InvalidAMIID.Malformed"},
 	// What surrounds an instance: its key pair and the launch template it may come from.
 	Kind{Prefix: "key", ResourceType: "key-pair", NotFound: "InvalidKeyPair.NotFound", NotFoundMessage: "The key pair ID '%s' does not exist"},
 	Kind{Prefix: "lt", ResourceType: "launch-template", NotFound: "InvalidLaunchTemplateId.NotFound", NotFoundMessage: "The specified launch template, with template ID %s, does not exist.", Malformed: "InvalidLaunchTemplateId.Malformed"},
-	// Reachability Analyzer and Network Access Analyzer.
-	Kind{Prefix: "nip", ResourceType: "network-insights-path", NotFound: "InvalidNetworkInsightsPathId.NotFound", NotFoundMessage: "The NetworkInsightsPath ID '%s' does not exist", Malformed: "InvalidNetworkInsightsPathId.Malformed"},
+	// Reachability Analyzer and Network Access Analyzer. Only the analysis's Malformed code
+	// is known (AWS's CloudFormation handlers match it); the others' malformed IDs, and an
+	// access scope analysis that does not exist, answer InvalidParameterValue (a guess).
+	Kind{Prefix: "nip", ResourceType: "network-insights-path", NotFound: "InvalidNetworkInsightsPathId.NotFound", NotFoundMessage: "The NetworkInsightsPath ID '%s' does not exist", Malformed: "InvalidParameterValue"},
 	Kind{Prefix: "nia", ResourceType: "network-insights-analysis", NotFound: "InvalidNetworkInsightsAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAnalysisId.Malformed"},
-	Kind{Prefix: "nis", ResourceType: "network-insights-access-scope", NotFound: "InvalidNetworkInsightsAccessScopeId.NotFound", NotFoundMessage: "The NetworkInsightsAccessScope ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAccessScopeId.Malformed"},
-	Kind{Prefix: "nisa", ResourceType: "network-insights-access-scope-analysis", NotFound: "InvalidNetworkInsightsAccessScopeAnalysisId.NotFound", NotFoundMessage: "The NetworkInsightsAccessScopeAnalysis ID '%s' does not exist", Malformed: "InvalidNetworkInsightsAccessScopeAnalysisId.Malformed"},
+	Kind{Prefix: "nis", ResourceType: "network-insights-access-scope", NotFound: "InvalidNetworkInsightsAccessScopeId.NotFound", NotFoundMessage: "The NetworkInsightsAccessScope ID '%s' does not exist", Malformed: "InvalidParameterValue"},
+	Kind{Prefix: "nisa", ResourceType: "network-insights-access-scope-analysis", NotFound: "InvalidParameterValue", NotFoundMessage: "The NetworkInsightsAccessScopeAnalysis ID '%s' does not exist", Malformed: "InvalidParameterValue"},
 	// VPC Block Public Access: the account's mode in a region, and its exclusions
-	// (vpcbpa-exclude-…).
+	// (vpcbpa-exclude-…). No Malformed code of the exclusions is known: InvalidParameterValue.
 	Kind{Prefix: "bpa", Setting: true, Model: modelOf(bpaOptionsModel)},
-	Kind{Prefix: "vpcbpa", IDPrefix: "vpcbpa-exclude", ResourceType: "vpc-block-public-access-exclusion", NotFound: "InvalidVpcBlockPublicAccessExclusionId.NotFound", NotFoundMessage: "The VPC Block Public Access exclusion ID '%s' does not exist", Malformed: "InvalidVpcBlockPublicAccessExclusionId.Malformed", Model: modelOf(bpaExclusionModel)},
+	Kind{Prefix: "vpcbpa", IDPrefix: "vpcbpa-exclude", ResourceType: "vpc-block-public-access-exclusion", NotFound: "InvalidVpcBlockPublicAccessExclusionId.NotFound", NotFoundMessage: "The VPC Block Public Access exclusion ID '%s' does not exist", Malformed: "InvalidParameterValue", Model: modelOf(bpaExclusionModel)},
 	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
 	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
 	// Kinds that routes and requests may name before vpcd keeps them.
 	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
 	Kind{Prefix: "vgw", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
-	Kind{Prefix: "lgw", NotFound: "InvalidLocalGatewayID.NotFound", NotFoundMessage: "The localGateway ID '%s' does not exist"},
+	// CreateRoute answers an unknown gateway target with InvalidGatewayID.NotFound (real
+	// EC2 does for nat- and tgw- targets); no code of its own for a local gateway is known.
+	Kind{Prefix: "lgw", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The gateway ID '%s' does not exist"},
 	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
 	Kind{Prefix: "vpce", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", InSubnet: true},
@@ -131,6 +140,9 @@ func CheckID(id, prefix string) error {
 	}
 	if ValidID(id, idPrefix) {
 		return nil
+	}
+	if k != nil && k.MalformedIsNotFound {
+		return ec2.Errorf(k.NotFound, k.NotFoundMessage, id)
 	}
 	code := "InvalidID"
 	if k != nil && k.Malformed != "" {

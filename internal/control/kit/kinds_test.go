@@ -30,3 +30,18 @@ func TestKindCodesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedIsNotFound: a kind that AWS answers malformed IDs of as missing ones gives
+// its NotFound code and message, and declares no Malformed code that would never be sent.
+func TestMalformedIsNotFound(t *testing.T) {
+	for _, k := range Kinds() {
+		if k.MalformedIsNotFound && k.Malformed != "" {
+			t.Errorf("kind %s: Malformed %s is never sent (MalformedIsNotFound)", k.Prefix, k.Malformed)
+		}
+	}
+	err := CheckID("44.234.198.239", "eipalloc")
+	e, ok := err.(*ec2.Error)
+	if !ok || e.Code != "InvalidAllocationID.NotFound" || e.Message != "The allocation ID '44.234.198.239' does not exist" {
+		t.Errorf("CheckID of a public IP as allocation ID = %v", err)
+	}
+}

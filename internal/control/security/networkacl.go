@@ -255,6 +255,13 @@ func aclProtocol(p string) (int, bool) {
 	return n, true
 }
 
+// errACLAssociationNotFound answers an association ID that names no subnet's ACL
+// association, and one not of the form aclassoc-…: EC2 answers a malformed ID of its older
+// association kinds as one that does not exist (see kit.Kind.MalformedIsNotFound).
+func errACLAssociationNotFound(id string) error {
+	return ec2.ErrInvalidAssociationIDNotFound("The association ID '%s' does not exist", id)
+}
+
 func errACLEntryNotFound() error {
 	return ec2.ErrInvalidNetworkAclEntryNotFound("The specified network ACL entry does not exist.")
 }
@@ -362,7 +369,7 @@ func (s *Security) ReplaceNetworkAclAssociation(ctx context.Context, c kit.Calle
 		return nil, ec2.ErrMissingParameter("NetworkAclId")
 	}
 	if !kit.ValidID(assocID, "aclassoc") {
-		return nil, ec2.ErrInvalidAssociationIDMalformed("Invalid id: \"%s\" (expecting \"aclassoc-...\")", assocID)
+		return nil, errACLAssociationNotFound(assocID)
 	}
 	newAssoc := kit.NewID("aclassoc")
 	err := s.Update(ctx, func(t *kit.Txn) error {
@@ -392,7 +399,7 @@ func (s *Security) ReplaceNetworkAclAssociation(ctx context.Context, c kit.Calle
 				return t.Put(c.Key(to.ID), to)
 			}
 		}
-		return ec2.ErrInvalidAssociationIDNotFound("The association ID '%s' does not exist", assocID)
+		return errACLAssociationNotFound(assocID)
 	})
 	if err != nil {
 		return nil, err

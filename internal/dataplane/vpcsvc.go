@@ -1,0 +1,110 @@
+package dataplane
+
+import (
+	"bytes"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+
+	"vpcd/internal/model"
+	"vpcd/internal/plan"
+	"vpcd/internal/supervise"
+	"vpcd/internal/vpcsvc"
+)
+
+// vpcServices runs the daemon of each VPC's own services (internal/vpcsvc: the Amazon DNS
+// server, instance metadata, time) inside the VPC's router namespace, while the router is
+// on this host, with the config it serves in DATA_DIR/vpcsvc/VPC_ID.json. The daemon
+// follows its file, so that a change reaches it without a restart; like every daemon of
+// internal/supervise, it outlives vpcd.
+type vpcServices struct {
+	dir  string
+	exec string
+	log  *slog.Logger
+	// written is what each VPC's file was last written with: a sync writes only what
+	// changed.
+	written map[string][]byte
+}
+
+func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
+	return &vpcServices{dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{}}
+}
+
+func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
+
+// config is what the services of a VPC answer.
+func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
+	cfg := &vpcsvc.Config{VPC: vpc.ID, TimeSync: []netip.Addr{model.TimeSyncAddr}}
+	if len(vpc.IPv6Blocks()) > 0 {
+		cfg.TimeSync = append(cfg.TimeSync, model.TimeSyncAddr6)
+	}
+	return cfg
+}
+
+// sync writes the config of every VPC whose router namespace is here and returns the
+// daemons wanted: one per such VPC. A full sync writes every file again if it differs,
+// which repairs one changed by hand.
+func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
+	if s.exec == "" {
+		return nil
+	}
+	var specs []supervise.Spec
+	here := map[string]bool{}
+	for _, id := range model.SortedKeys(n.VPCs) {
+		ns := plan.RouterNamespace(id)
+		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
+			continue // no router here (yet): the reconcile that makes it comes first
+		}
+		here[id] = true
+		b, err := vpcServicesConfig(n, n.VPCs[id]).Marshal()
+		if err != nil {
+			s.log.Error("VPC services", "vpc", id, "err", err)
+			continue
+		}
+		path := filepath.Join(s.dir, id+".json")
+		if have, ok := s.written[id]; full || !ok || !bytes.Equal(have, b) {
+			if err := writeReplacing(path, b); err != nil {
+				s.log.Error("VPC services", "vpc", id, "err", err)
+				delete(s.written, id)
+				continue
+			}
+			s.written[id] = b
+		}
+		specs = append(specs, supervise.Spec{
+			Name:      vpcServicesDaemon(id),
+			Namespace: ns,
+			Argv:      []string{s.exec, "vpcsvc", path},
+			Output:    filepath.Join(s.dir, id+".log"),
+			Restart:   supervise.RestartAlways,
+		})
+	}
+	for id := range s.written {
+		if !here[id] {
+			delete(s.written, id)
+			os.Remove(filepath.Join(s.dir, id+".json"))
+		}
+	}
+	return specs
+}
+
+// writeReplacing writes a file by rename: a reader sees the old content or the new one.
+func writeReplacing(path string, b []byte) error {
+	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, b) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// removeAll deletes the configs and logs of every VPC's services.
+func (s *vpcServices) removeAll() {
+	os.RemoveAll(s.dir)
+	clear(s.written)
+}

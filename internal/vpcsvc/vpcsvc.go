@@ -1,0 +1,199 @@
+// Package vpcsvc is the daemon that serves a VPC's own services to its instances: the
+// Amazon Time Sync Service today, the Amazon DNS server and instance metadata as they come
+// (internal/resolver, internal/imds). One runs per VPC, inside the VPC router's namespace,
+// started by the data plane as a supervised daemon (`vpcd vpcsvc CONFIG`), so that it
+// outlives vpcd as the namespaces do: instances keep resolving names and reading their
+// metadata while vpcd restarts.
+//
+// The services answer at the addresses that the planner puts on the router's dummy link
+// (model.VPC.ServiceAddrs); a packet to them is delivered to the router, not forwarded,
+// so that no ACL or security group filters it, as in AWS. The source address of a request
+// says which instance asks: it is unique in the VPC, and the router drops spoofed ones.
+//
+// What the services answer is in a JSON file that the data plane rewrites (by rename) when
+// it changes; the daemon reads it again within a poll interval and hands it to each
+// service, whose sockets and state (tokens, caches) stay.
+package vpcsvc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Config is what one VPC's daemon serves.
+type Config struct {
+	VPC string
+	// TimeSync are the addresses at which the Amazon Time Sync Service answers NTP
+	// (169.254.169.123, and fd00:ec2::123 in a VPC with IPv6).
+	TimeSync []netip.Addr `json:",omitempty"`
+	// Flows is the capture of the VPC's flow logs; nil when no interface has one.
+	Flows *FlowCapture `json:",omitempty"`
+}
+
+// Marshal is the config as the daemon reads it.
+func (c *Config) Marshal() ([]byte, error) { return json.MarshalIndent(c, "", "\t") }
+
+// poll is how often the daemon looks for a new config: a change in the store reaches the
+// instances' services within it.
+const poll = 200 * time.Millisecond
+
+// Run serves the config in path until ctx ends. The file must exist when it starts.
+func Run(ctx context.Context, path string, log *slog.Logger) error {
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), flows: &capture{log: log}}
+	if testDaemon != nil {
+		testDaemon(d)
+	}
+	defer d.close()
+	var last fileStamp
+	for {
+		stamp, err := stat(path)
+		switch {
+		case err != nil:
+			log.Error("read config", "err", err)
+		case stamp != last:
+			cfg, err := load(path)
+			if err != nil {
+				log.Error("read config", "err", err)
+				break
+			}
+			last = stamp
+			d.update(cfg)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(poll):
+		}
+	}
+}
+
+// testDaemon, when set by a test, sees the daemon before it serves.
+var testDaemon func(*daemon)
+
+// daemon holds the services of one VPC.
+type daemon struct {
+	log   *slog.Logger
+	time  *sockets
+	flows *capture
+}
+
+func (d *daemon) update(cfg *Config) {
+	d.time.listen(cfg.TimeSync)
+	d.flows.update(cfg.Flows)
+}
+
+func (d *daemon) close() {
+	d.time.listen(nil)
+	d.flows.close()
+}
+
+// fileStamp tells one version of the config file from the next: it is replaced by rename,
+// so a new version is a new inode.
+type fileStamp struct {
+	ino   uint64
+	mtime time.Time
+	size  int64
+}
+
+func stat(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	return fileStamp{ino: ino, mtime: fi.ModTime(), size: fi.Size()}, nil
+}
+
+func load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cfg Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &cfg, nil
+}
+
+// sockets are the listening sockets of one service, one per address, each served by its
+// own goroutine until it is closed.
+type sockets struct {
+	network string // "udp" or "tcp"
+	port    int
+	serve   func(net.PacketConn, *slog.Logger) // for udp
+	log     *slog.Logger
+
+	mu   sync.Mutex
+	open map[netip.Addr]net.PacketConn
+}
+
+func newSockets(network string, port int, serve func(net.PacketConn, *slog.Logger), log *slog.Logger) *sockets {
+	return &sockets{network: network, port: port, serve: serve, log: log, open: map[netip.Addr]net.PacketConn{}}
+}
+
+// listen opens the sockets of the addresses that have none and closes the others. One
+// that cannot be opened is tried again at the next call.
+func (s *sockets) listen(addrs []netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := map[netip.Addr]bool{}
+	for _, a := range addrs {
+		want[a] = true
+		if s.open[a] != nil {
+			continue
+		}
+		pc, err := ListenPacket(s.network, netip.AddrPortFrom(a, uint16(s.port)))
+		if err != nil {
+			s.log.Error("listen", "addr", a, "port", s.port, "err", err)
+			continue
+		}
+		s.open[a] = pc
+		go s.serve(pc, s.log)
+	}
+	for a, pc := range s.open {
+		if !want[a] {
+			pc.Close()
+			delete(s.open, a)
+		}
+	}
+}
+
+// listenConfig binds with IP_FREEBIND: an address that the planner has just put on the
+// dummy link may not be usable yet (IPv6's duplicate address detection), and the socket
+// must not wait for it.
+var listenConfig = net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		if network == "udp6" || network == "tcp6" {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_IPV6, unix.IPV6_FREEBIND, 1)
+		} else {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_IP, unix.IP_FREEBIND, 1)
+		}
+	})
+	return errors.Join(err, serr)
+}}
+
+// ListenPacket opens a datagram socket bound to addr, usable before addr is.
+func ListenPacket(network string, addr netip.AddrPort) (net.PacketConn, error) {
+	return listenConfig.ListenPacket(context.Background(), network, addr.String())
+}
+
+// Listen opens a stream socket bound to addr, usable before addr is.
+func Listen(network string, addr netip.AddrPort) (net.Listener, error) {
+	return listenConfig.Listen(context.Background(), network, addr.String())
+}
