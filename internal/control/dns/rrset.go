@@ -196,6 +196,11 @@ func apply(z *kit.HostedZoneRecord, action string, rs kit.RecordSet) string {
 	i := slices.IndexFunc(z.RecordSets, func(o kit.RecordSet) bool {
 		return o.Name == rs.Name && o.Type == rs.Type && o.SetIdentifier == rs.SetIdentifier
 	})
+	if action != "DELETE" && rs.Alias != nil && rs.Alias.HostedZoneID == z.ID {
+		if p := checkAliasTarget(z, rs); p != "" {
+			return p
+		}
+	}
 	switch action {
 	case "DELETE":
 		if i < 0 {
@@ -226,6 +231,19 @@ func apply(z *kit.HostedZoneRecord, action string, rs kit.RecordSet) string {
 		z.RecordSets[i] = rs
 	} else {
 		z.RecordSets = append(z.RecordSets, rs)
+	}
+	return ""
+}
+
+// checkAliasTarget: an alias to a record of its own zone must name a record set of the
+// same type there.
+func checkAliasTarget(z *kit.HostedZoneRecord, rs kit.RecordSet) string {
+	target := rs.Alias.DNSName
+	if !inZone(target, z.Name) {
+		return fmt.Sprintf("Tried to create an alias that targets %s, type %s in zone %s, but the alias target name does not lie within the target zone", shown(target), rs.Type, z.ID)
+	}
+	if !slices.ContainsFunc(z.RecordSets, func(o kit.RecordSet) bool { return o.Name == target && o.Type == rs.Type }) {
+		return fmt.Sprintf("Tried to create an alias that targets %s, type %s in zone %s, but that target was not found", shown(target), rs.Type, z.ID)
 	}
 	return ""
 }

@@ -50,6 +50,9 @@ func TestApply(t *testing.T) {
 	a := func(name, values string) kit.RecordSet {
 		return kit.RecordSet{Name: name, Type: "A", TTL: 60, Values: strings.Split(values, ",")}
 	}
+	alias := func(name, target string) kit.RecordSet {
+		return kit.RecordSet{Name: name, Type: "A", Alias: &kit.RecordAlias{HostedZoneID: "Z1", DNSName: target}}
+	}
 	for _, tt := range []struct {
 		name, action string
 		rs           kit.RecordSet
@@ -71,6 +74,9 @@ func TestApply(t *testing.T) {
 		{"the SOA upserted", "UPSERT", kit.RecordSet{Name: "example.com.", Type: "SOA", TTL: 60, Values: []string{"a b 1 2 3 4 5"}}, ""},
 		{"a delegation below the apex", "CREATE", kit.RecordSet{Name: "sub.example.com.", Type: "NS", TTL: 60, Values: []string{"ns.other.net."}}, ""},
 		{"a wildcard", "CREATE", a("*.example.com.", "10.0.0.3"), ""},
+		{"an alias to a record of the zone", "CREATE", alias("root.example.com.", "www.example.com."), ""},
+		{"an alias to a name without the type", "CREATE", alias("root.example.com.", "api.example.com."), "Tried to create an alias that targets api.example.com., type A in zone Z1, but that target was not found"},
+		{"an alias outside its zone", "CREATE", alias("root.example.com.", "www.example.org."), "Tried to create an alias that targets www.example.org., type A in zone Z1, but the alias target name does not lie within the target zone"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			z := testZone()
