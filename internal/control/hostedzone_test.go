@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -99,4 +100,34 @@ func zoneEqual(a, b *model.HostedZone) bool {
 		}
 	}
 	return true
+}
+
+// Concurrent change batches of one zone all succeed, as Route 53 accepts them: none is
+// lost, and the zone is written as a whole each time.
+func TestConcurrentChangeBatches(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t)
+	vpc := vpcAs(t, s, testCaller, "10.0.0.0/16")
+	z, err := s.CreateHostedZone(ctx, testCaller, &route53.CreateHostedZoneRequest{Name: kit.Ptr("c.internal"), CallerReference: kit.Ptr("c"),
+		VPC: &route53.VPC{VPCId: kit.Ptr(vpc), VPCRegion: kit.Ptr("us-east-1")}})
+	wantCode(t, err, "")
+	const n = 20
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			rs := &route53.ResourceRecordSet{Name: kit.Ptr(fmt.Sprintf("h%d.c.internal", i)), Type: kit.Ptr("A"), TTL: kit.Ptr(int64(60)),
+				ResourceRecords: []route53.ResourceRecord{{Value: kit.Ptr(fmt.Sprintf("10.0.0.%d", i+1))}}}
+			_, err := s.ChangeResourceRecordSets(ctx, testCaller, &route53.ChangeResourceRecordSetsRequest{HostedZoneId: z.HostedZone.Id,
+				ChangeBatch: &route53.ChangeBatch{Changes: []route53.Change{{Action: kit.Ptr("CREATE"), ResourceRecordSet: rs}}}})
+			errs <- err
+		}()
+	}
+	for range n {
+		wantCode(t, <-errs, "")
+	}
+	got, err := s.GetHostedZone(ctx, testCaller, &route53.GetHostedZoneRequest{Id: z.HostedZone.Id})
+	wantCode(t, err, "")
+	if *got.HostedZone.ResourceRecordSetCount != n+2 {
+		t.Errorf("%d record sets, want %d", *got.HostedZone.ResourceRecordSetCount, n+2)
+	}
 }
