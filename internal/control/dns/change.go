@@ -29,6 +29,14 @@ func (s *DNS) newChange(t *kit.Txn, c kit.Caller, comment string) (*route53.Chan
 	return changeInfo(id, ch, "PENDING"), nil
 }
 
+// putZone writes a changed zone and records the change.
+func (s *DNS) putZone(t *kit.Txn, c kit.Caller, z *kit.HostedZoneRecord, comment string) (*route53.ChangeInfo, error) {
+	if err := t.Put(kit.HostedZoneKey(z.Owner, z.ID), z); err != nil {
+		return nil, err
+	}
+	return s.newChange(t, c, comment)
+}
+
 func changeInfo(id string, ch changeRecord, status string) *route53.ChangeInfo {
 	info := &route53.ChangeInfo{Id: kit.Ptr(changePath(id)), Status: kit.Ptr(status), SubmittedAt: kit.Ptr(ch.Submitted)}
 	if ch.Comment != "" {

@@ -59,10 +59,7 @@ func (s *DNS) ChangeResourceRecordSets(ctx context.Context, c kit.Caller, in *ro
 		if len(problems) > 0 {
 			return errInvalidChangeBatch(problems)
 		}
-		if err := t.Put(kit.HostedZoneKey(z.Owner, z.ID), z); err != nil {
-			return err
-		}
-		info, err = s.newChange(t, c, kit.Deref(batch.Comment))
+		info, err = s.putZone(t, c, z, kit.Deref(batch.Comment))
 		return err
 	})
 	if err != nil {

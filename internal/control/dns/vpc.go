@@ -122,10 +122,7 @@ func (s *DNS) AssociateVPCWithHostedZone(ctx context.Context, c kit.Caller, in *
 			return err
 		}
 		z.VPCs = append(z.VPCs, v)
-		if err := t.Put(kit.HostedZoneKey(z.Owner, z.ID), z); err != nil {
-			return err
-		}
-		change, err = s.newChange(t, c, kit.Deref(in.Comment))
+		change, err = s.putZone(t, c, z, kit.Deref(in.Comment))
 		return err
 	})
 	if err != nil {
@@ -161,10 +158,7 @@ func (s *DNS) DisassociateVPCFromHostedZone(ctx context.Context, c kit.Caller, i
 		if err := removeFromVPC(t, v, z.ID); err != nil {
 			return err
 		}
-		if err := t.Put(kit.HostedZoneKey(z.Owner, z.ID), z); err != nil {
-			return err
-		}
-		change, err = s.newChange(t, c, kit.Deref(in.Comment))
+		change, err = s.putZone(t, c, z, kit.Deref(in.Comment))
 		return err
 	})
 	if err != nil {
