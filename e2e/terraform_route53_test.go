@@ -14,10 +14,10 @@ import (
 	"vpcd/internal/vpcdtest"
 )
 
-// TestTerraformRoute53PrivateZone applies a private hosted zone with its VPC, A, CNAME and
-// TXT records and a second VPC's association, checks that a second plan is empty and what
-// Route 53 holds, then destroys it all. The provider waits 10-30 s after each change
-// before it asks GetChange, so the test takes minutes.
+// TestTerraformRoute53PrivateZone applies a private hosted zone with its VPC, A, CNAME,
+// TXT and alias records and a second VPC's association, checks that a second plan is
+// empty and what Route 53 holds, then destroys it all. The provider waits 10-30 s after
+// each change before it asks GetChange, so the test takes minutes.
 func TestTerraformRoute53PrivateZone(t *testing.T) {
 	mirror := requireTerraform(t)
 	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
@@ -70,11 +70,14 @@ func TestTerraformRoute53PrivateZone(t *testing.T) {
 		for _, r := range rs.ResourceRecords {
 			values = append(values, aws.ToString(r.Value))
 		}
+		if rs.AliasTarget != nil {
+			values = append(values, "alias:"+aws.ToString(rs.AliasTarget.DNSName))
+		}
 		got = append(got, aws.ToString(rs.Name)+" "+string(rs.Type)+" "+strings.Join(values, ","))
 	}
 	for _, w := range []string{
 		"corp.internal. TXT \"owner=net\",\"v=spf1 -all\"", "api.corp.internal. CNAME db.corp.internal",
-		"db.corp.internal. A 10.60.1.10,10.60.1.11",
+		"db.corp.internal. A 10.60.1.10,10.60.1.11", "primary.corp.internal. A alias:db.corp.internal.",
 	} {
 		if !slices.ContainsFunc(got, func(g string) bool { return sameRecord(g, w) }) {
 			t.Errorf("record sets %q lack %q", got, w)

@@ -1,5 +1,5 @@
 # A private hosted zone as Terraform users write it: the zone with its first VPC, records
-# of several types, and a second VPC associated on its own.
+# of several types (an alias among them), and a second VPC associated on its own.
 terraform {
   required_providers {
     aws = {
@@ -81,6 +81,17 @@ resource "aws_route53_record" "spf" {
   type    = "TXT"
   ttl     = 300
   records = ["v=spf1 -all", "owner=net"]
+}
+
+resource "aws_route53_record" "primary" {
+  zone_id = aws_route53_zone.internal.zone_id
+  name    = "primary.corp.internal"
+  type    = "A"
+  alias {
+    name                   = aws_route53_record.db.fqdn
+    zone_id                = aws_route53_zone.internal.zone_id
+    evaluate_target_health = false
+  }
 }
 
 output "zone_id" {
