@@ -188,6 +188,45 @@ func TestSDKRoute53PrivateZone(t *testing.T) {
 		t.Errorf("after UPSERT: %+v, %v", www, err)
 	}
 
+	// Routing policies: weighted sets keep their identifiers and weights, a geolocation
+	// its location; a policy needs a set identifier.
+	weighted := func(id string, weight int64, value string) r53types.Change {
+		c := rrChange("CREATE", "w.example.internal", r53types.RRTypeA, 60, value)
+		c.ResourceRecordSet.SetIdentifier, c.ResourceRecordSet.Weight = aws.String(id), aws.Int64(weight)
+		return c
+	}
+	geo := rrChange("CREATE", "geo.example.internal", r53types.RRTypeA, 60, "10.1.0.30")
+	geo.ResourceRecordSet.SetIdentifier, geo.ResourceRecordSet.GeoLocation = aws.String("eu"), &r53types.GeoLocation{ContinentCode: aws.String("EU")}
+	if _, err := c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id, ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{
+		weighted("blue", 10, "10.1.0.20"), weighted("green", 90, "10.1.0.21"), geo}}}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.ListResourceRecordSets(ctx, &r53.ListResourceRecordSetsInput{HostedZoneId: hz.Id, StartRecordName: aws.String("geo.example.internal"), MaxItems: aws.Int32(1)})
+	if err != nil || len(g.ResourceRecordSets) != 1 || g.ResourceRecordSets[0].GeoLocation == nil || aws.ToString(g.ResourceRecordSets[0].GeoLocation.ContinentCode) != "EU" {
+		t.Errorf("geolocation: %+v, %v", g, err)
+	}
+	w, err := c.ListResourceRecordSets(ctx, &r53.ListResourceRecordSetsInput{HostedZoneId: hz.Id, StartRecordName: aws.String("w.example.internal"), MaxItems: aws.Int32(1)})
+	if err != nil || len(w.ResourceRecordSets) != 1 || aws.ToString(w.ResourceRecordSets[0].SetIdentifier) != "blue" || aws.ToInt64(w.ResourceRecordSets[0].Weight) != 10 ||
+		!w.IsTruncated || aws.ToString(w.NextRecordIdentifier) != "green" || aws.ToString(w.NextRecordName) != "w.example.internal." {
+		t.Errorf("weighted: %+v, %v", w, err)
+	}
+	w, err = c.ListResourceRecordSets(ctx, &r53.ListResourceRecordSetsInput{HostedZoneId: hz.Id, StartRecordName: w.NextRecordName, StartRecordType: w.NextRecordType,
+		StartRecordIdentifier: w.NextRecordIdentifier, MaxItems: aws.Int32(1)})
+	if err != nil || len(w.ResourceRecordSets) != 1 || aws.ToString(w.ResourceRecordSets[0].SetIdentifier) != "green" {
+		t.Errorf("weighted, second page: %+v, %v", w, err)
+	}
+	noID := rrChange("CREATE", "x.example.internal", r53types.RRTypeA, 60, "10.1.0.1")
+	noID.ResourceRecordSet.Weight = aws.Int64(1)
+	_, err = c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id, ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{noID}}})
+	wantCode(t, "a weight without a set identifier", err, "InvalidInput")
+	del := []r53types.Change{weighted("blue", 10, "10.1.0.20"), weighted("green", 90, "10.1.0.21"), geo}
+	for i := range del {
+		del[i].Action = r53types.ChangeActionDelete
+	}
+	if _, err := c.ChangeResourceRecordSets(ctx, &r53.ChangeResourceRecordSetsInput{HostedZoneId: hz.Id, ChangeBatch: &r53types.ChangeBatch{Changes: del}}); err != nil {
+		t.Fatal(err)
+	}
+
 	// Associations: a second VPC, listed by VPC; the last one stays.
 	if _, err := c.AssociateVPCWithHostedZone(ctx, &r53.AssociateVPCWithHostedZoneInput{HostedZoneId: hz.Id,
 		VPC: &r53types.VPC{VPCId: aws.String(vpc2), VPCRegion: r53types.VPCRegionEuWest1}}); err != nil {

@@ -2,6 +2,7 @@ package dns
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -76,6 +77,12 @@ func recordSet(action string, in *route53.ResourceRecordSet, n int) (kit.RecordS
 		Weight: in.Weight, Region: kit.Deref(in.Region), Failover: kit.Deref(in.Failover),
 		MultiValueAnswer: in.MultiValueAnswer, HealthCheckID: kit.Deref(in.HealthCheckId),
 	}
+	if err := checkRouting(action, in); err != nil {
+		return rs, err
+	}
+	if geo := (geoRouting{in.GeoLocation, in.GeoProximityLocation, in.CidrRoutingConfig}); geo != (geoRouting{}) {
+		rs.Geo, _ = json.Marshal(geo) // generated shapes of strings and numbers: it cannot fail
+	}
 	if !slices.Contains(recordTypes, rs.Type) {
 		return rs, errValidation(rs.Type, fmt.Sprintf("changeBatch.changes.%d.member.resourceRecordSet.type", n), "Member must satisfy enum value set: ["+strings.Join(recordTypes, ", ")+"]")
 	}
@@ -114,6 +121,39 @@ func recordSet(action string, in *route53.ResourceRecordSet, n int) (kit.RecordS
 		return rs, errInvalidChangeBatch([]string{fmt.Sprintf("RRSet of type %s with DNS name %s has more than one resource record", rs.Type, shown(rs.Name))})
 	}
 	return rs, nil
+}
+
+// geoRouting are the routing policies a record set keeps without reading them.
+type geoRouting struct {
+	GeoLocation          *route53.GeoLocation          `json:"geoLocation,omitempty"`
+	GeoProximityLocation *route53.GeoProximityLocation `json:"geoProximityLocation,omitempty"`
+	CidrRoutingConfig    *route53.CidrRoutingConfig    `json:"cidrRoutingConfig,omitempty"`
+}
+
+// checkRouting: a record set of a routing policy other than simple has a set identifier
+// and exactly one policy; a simple one has neither.
+func checkRouting(action string, in *route53.ResourceRecordSet) error {
+	policies := 0
+	for _, set := range []bool{in.Weight != nil, in.Region != nil, in.Failover != nil, in.GeoLocation != nil,
+		in.MultiValueAnswer != nil, in.GeoProximityLocation != nil, in.CidrRoutingConfig != nil} {
+		if set {
+			policies++
+		}
+	}
+	found := ""
+	switch {
+	case in.SetIdentifier != nil && policies == 0:
+		found = "none"
+	case policies > 1:
+		found = "more than one"
+	case in.SetIdentifier == nil && policies == 1:
+		return errInvalidInput("Invalid request: Missing field 'SetIdentifier' in Change with [Action=%s, Name=%s, Type=%s, SetIdentifier=null]",
+			action, kit.Deref(in.Name), kit.Deref(in.Type))
+	default:
+		return nil
+	}
+	return errInvalidInput("Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found %s in Change with [Action=%s, Name=%s, Type=%s, SetIdentifier=%s]",
+		found, action, kit.Deref(in.Name), kit.Deref(in.Type), setIdentifier(in.SetIdentifier))
 }
 
 func setIdentifier(s *string) string {
@@ -214,6 +254,9 @@ func apply(z *kit.HostedZoneRecord, action string, rs kit.RecordSet) string {
 		}
 	}
 	for _, o := range z.RecordSets {
+		if o.Name == rs.Name && o.Type == rs.Type && (o.SetIdentifier == "") != (rs.SetIdentifier == "") {
+			return fmt.Sprintf("RRSet %s is not permitted because a record set of the same name and type with another routing policy already exists in zone %s", describe(rs), shown(z.Name))
+		}
 		if o.Name != rs.Name || o.Type == rs.Type {
 			continue
 		}
@@ -323,6 +366,11 @@ func recordSetShape(rs kit.RecordSet) route53.ResourceRecordSet {
 		for _, v := range rs.Values {
 			out.ResourceRecords = append(out.ResourceRecords, route53.ResourceRecord{Value: kit.Ptr(v)})
 		}
+	}
+	if rs.Geo != nil {
+		var geo geoRouting
+		json.Unmarshal(rs.Geo, &geo) // written by recordSet
+		out.GeoLocation, out.GeoProximityLocation, out.CidrRoutingConfig = geo.GeoLocation, geo.GeoProximityLocation, geo.CidrRoutingConfig
 	}
 	for _, f := range []struct {
 		dst **string

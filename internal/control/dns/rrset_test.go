@@ -74,6 +74,8 @@ func TestApply(t *testing.T) {
 		{"the SOA upserted", "UPSERT", kit.RecordSet{Name: "example.com.", Type: "SOA", TTL: 60, Values: []string{"a b 1 2 3 4 5"}}, ""},
 		{"a delegation below the apex", "CREATE", kit.RecordSet{Name: "sub.example.com.", Type: "NS", TTL: 60, Values: []string{"ns.other.net."}}, ""},
 		{"a wildcard", "CREATE", a("*.example.com.", "10.0.0.3"), ""},
+		{"a weighted set beside a simple one", "CREATE", kit.RecordSet{Name: "www.example.com.", Type: "A", TTL: 60, Values: []string{"10.0.0.3"}, SetIdentifier: "w1", Weight: kit.Ptr(int64(1))},
+			"RRSet [name='www.example.com.', type='A', set-identifier='w1'] is not permitted because a record set of the same name and type with another routing policy already exists in zone example.com."},
 		{"an alias to a record of the zone", "CREATE", alias("root.example.com.", "www.example.com."), ""},
 		{"an alias to a name without the type", "CREATE", alias("root.example.com.", "api.example.com."), "Tried to create an alias that targets api.example.com., type A in zone Z1, but that target was not found"},
 		{"an alias outside its zone", "CREATE", alias("root.example.com.", "www.example.org."), "Tried to create an alias that targets www.example.org., type A in zone Z1, but the alias target name does not lie within the target zone"},

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"encoding/json"
 	"reflect"
 	"time"
 
@@ -47,6 +48,9 @@ type RecordSet struct {
 	Failover         string       `json:"failover,omitempty"`
 	MultiValueAnswer *bool        `json:"multiValueAnswer,omitempty"`
 	HealthCheckID    string       `json:"healthCheckId,omitempty"`
+	// Geo holds the routing policies the data plane does not read (geolocation,
+	// geoproximity, CIDR), as the request gave them, to be answered back.
+	Geo json.RawMessage `json:"geo,omitempty"`
 }
 
 // RecordAlias is an alias record's target.
