@@ -10,7 +10,10 @@ type HostedZone struct {
 	Records []DNSRecord
 }
 
-// DNSRecord is one record set of a hosted zone: every value of one name and type.
+// DNSRecord is one record set of a hosted zone: every value of one name and type. A name
+// and type of a routing policy other than simple (weighted, failover, latency,
+// geolocation, multivalue answer) has one record set per set identifier: several
+// DNSRecords of the same name and type, whose values together answer it.
 type DNSRecord struct {
 	Name string // lower case, with the trailing dot; "\052" for a wildcard label is "*"
 	Type string // A, AAAA, CNAME, TXT, MX, SRV, NS, PTR, SOA, ...
