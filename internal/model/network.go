@@ -33,6 +33,10 @@ type Network struct {
 	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
 	// FlowLogs are the flow logs of VPCs, subnets and interfaces (see flowlog.go).
 	FlowLogs map[string]*FlowLog
+	// HostedZones are the Route 53 private hosted zones (public ones are not here), by
+	// zone ID; see dns.go. They are in the whole network only, not in a VPC's part: a
+	// VPC's zones are those associated with it (HostedZone.HasVPC).
+	HostedZones map[string]*HostedZone
 }
 
 // NewNetwork returns an empty network.
@@ -53,6 +57,7 @@ func NewNetwork() *Network {
 
 		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
 		FlowLogs:                   map[string]*FlowLog{},
+		HostedZones:                map[string]*HostedZone{},
 	}
 }
 

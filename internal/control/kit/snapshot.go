@@ -354,6 +354,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.FlowLog](v), flowLogs)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
+	case "hostedzone":
+		b.setHostedZone(&c, id, as[hostedZone](v).m)
 	case "vpcbpa":
 		// An exclusion names its VPC or subnet, which never changes; a deleted one is
 		// known by what the builder kept of it.
