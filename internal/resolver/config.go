@@ -106,7 +106,45 @@ func ForVPC(n *model.Network, vpc string) *Config {
 	for _, sv := range shared {
 		b.publicNames(sv, enis[sv.ID], false)
 	}
-	return &Config{Domain: internalDomain(v.Region), Records: b.list}
+	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc)}
+}
+
+// zonesOf are the private hosted zones associated with the VPC, by name. An alias record
+// answers with the record sets of its target's name and its own type, as Route 53 does,
+// when the target is in the zone; an alias to a name the zone does not hold answers
+// nothing (vpcd has no other resources to alias yet).
+func zonesOf(n *model.Network, vpc string) []Zone {
+	var out []Zone
+	for _, id := range model.SortedKeys(n.HostedZones) {
+		z := n.HostedZones[id]
+		if !z.HasVPC(vpc) {
+			continue
+		}
+		zone := Zone{Name: z.Name}
+		for _, r := range z.Records {
+			if r.Alias == "" {
+				zone.Records = append(zone.Records, Record{Name: r.Name, Type: r.Type, TTL: r.TTL, Values: r.Values})
+				continue
+			}
+			target := strings.ToLower(dnsName(r.Alias))
+			for _, t := range z.Records {
+				if t.Alias == "" && t.Name == target && t.Type == r.Type {
+					zone.Records = append(zone.Records, Record{Name: r.Name, Type: r.Type, TTL: t.TTL, Values: t.Values})
+				}
+			}
+		}
+		out = append(out, zone)
+	}
+	slices.SortStableFunc(out, func(a, b Zone) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// dnsName is name with its trailing dot.
+func dnsName(name string) string {
+	if strings.HasSuffix(name, ".") {
+		return name
+	}
+	return name + "."
 }
 
 // ForInternet is the configuration of the simulated internet's resolver: the public name
