@@ -33,6 +33,9 @@ type Network struct {
 	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
 	// FlowLogs are the flow logs of VPCs, subnets and interfaces (see flowlog.go).
 	FlowLogs map[string]*FlowLog
+	// ResolverRules are Route 53 Resolver's rules associated with VPCs (see
+	// resolverrule.go); a rule is in the part of each VPC it is associated with.
+	ResolverRules map[string]*ResolverRule
 }
 
 // NewNetwork returns an empty network.
@@ -53,6 +56,7 @@ func NewNetwork() *Network {
 
 		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
 		FlowLogs:                   map[string]*FlowLog{},
+		ResolverRules:              map[string]*ResolverRule{},
 	}
 }
 

@@ -350,6 +350,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		b.setPeering(&c, key, id, as[peering](v).m)
 	case "fl":
 		setPart(b, &c, id, as[*model.FlowLog](v), flowLogs)
+	case "rslvr":
+		b.setResolverRule(&c, id, as[resolverRule](v).m)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
 	case "vpcbpa":
