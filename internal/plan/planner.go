@@ -421,6 +421,11 @@ func Index(n *model.Network) Source {
 	for id, v := range n.EgressOnlyInternetGateways {
 		part(v.VPC).EgressOnlyInternetGateways[id] = v
 	}
+	for id, r := range n.ResolverRules {
+		for _, vpc := range r.VPCs {
+			part(vpc).ResolverRules[id] = r
+		}
+	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)
 		if pcx.Accepter != pcx.Requester {

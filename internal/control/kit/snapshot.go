@@ -494,7 +494,8 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
-		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.FlowLogs) == 0
+		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.FlowLogs)+
+		len(p.ResolverRules) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.
