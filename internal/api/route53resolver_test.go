@@ -101,6 +101,16 @@ func TestSDKRoute53Resolver(t *testing.T) {
 	}
 	other := must[*r53r.CreateResolverRuleOutput](t, "CreateResolverRule")(r.CreateResolverRule(ctx, &r53r.CreateResolverRuleInput{CreatorRequestId: aws.String("r2"),
 		RuleType: r53rtypes.RuleTypeOptionSystem, DomainName: aws.String("corp.example.")})).ResolverRule
+	var ids []string
+	for p := r53r.NewListResolverRulesPaginator(r, &r53r.ListResolverRulesInput{MaxResults: aws.Int32(1)}); p.HasMorePages(); {
+		pg := must[*r53r.ListResolverRulesOutput](t, "ListResolverRules page")(p.NextPage(ctx))
+		for _, x := range pg.ResolverRules {
+			ids = append(ids, *x.Id)
+		}
+	}
+	if len(ids) != 3 || ids[0] != "rslvr-autodefined-rr-internet-resolver" {
+		t.Errorf("rules one a page: %v", ids)
+	}
 	_, err = r.AssociateResolverRule(ctx, &r53r.AssociateResolverRuleInput{ResolverRuleId: other.Id, VPCId: vpc})
 	wantCode(t, "a second rule of the domain", err, "InvalidRequestException")
 

@@ -157,9 +157,9 @@ func (s *ResolverRules) ListResolverRuleAssociations(ctx context.Context, c kit.
 			kept = append(kept, *associationShape(x.rule, x.a, "COMPLETE", msgAssociationComplete))
 		}
 	}
-	pg, next, err := page(kept, in.MaxResults, in.NextToken)
+	pg, next, limit, err := page(kept, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	return &r53r.ListResolverRuleAssociationsResponse{ResolverRuleAssociations: pg, NextToken: next, MaxResults: kit.Ptr(int32(len(pg)))}, nil
+	return &r53r.ListResolverRuleAssociationsResponse{ResolverRuleAssociations: pg, NextToken: next, MaxResults: limit}, nil
 }

@@ -275,11 +275,11 @@ func (s *ResolverRules) ListResolverEndpoints(ctx context.Context, c kit.Caller,
 			kept = append(kept, *endpointShape(c, e))
 		}
 	}
-	pg, next, err := page(kept, in.MaxResults, in.NextToken)
+	pg, next, limit, err := page(kept, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	return &r53r.ListResolverEndpointsResponse{ResolverEndpoints: pg, NextToken: next, MaxResults: kit.Ptr(int32(max(len(pg), 0)))}, nil
+	return &r53r.ListResolverEndpointsResponse{ResolverEndpoints: pg, NextToken: next, MaxResults: limit}, nil
 }
 
 // UpdateResolverEndpoint renames an endpoint.
@@ -374,11 +374,11 @@ func (s *ResolverRules) ListResolverEndpointIpAddresses(ctx context.Context, c k
 	for _, a := range e.Addresses {
 		all = append(all, addressShape(a))
 	}
-	pg, next, err := page(all, in.MaxResults, in.NextToken)
+	pg, next, limit, err := page(all, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	return &r53r.ListResolverEndpointIpAddressesResponse{IpAddresses: pg, NextToken: next, MaxResults: kit.Ptr(int32(len(pg)))}, nil
+	return &r53r.ListResolverEndpointIpAddressesResponse{IpAddresses: pg, NextToken: next, MaxResults: limit}, nil
 }
 
 // AssociateResolverEndpointIpAddress adds an address (an interface) to an endpoint.

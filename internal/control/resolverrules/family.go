@@ -107,12 +107,13 @@ func timestamp(t time.Time) *string {
 // traceID stands in for the trace ID AWS writes in status messages.
 func traceID() string { return kit.NewID("trace")[6:] }
 
-// page is one page of items, from the offset a NextToken carries.
-func page[T any](items []T, maxResults *int32, token *string) ([]T, *string, error) {
+// page is one page of items, from the offset a NextToken carries, and the page's size
+// (MaxResults, as AWS answers it).
+func page[T any](items []T, maxResults *int32, token *string) ([]T, *string, *int32, error) {
 	limit := defaultResults
 	if maxResults != nil {
 		if *maxResults < 1 || *maxResults > 100 {
-			return nil, nil, validationError(strconv.Itoa(int(*maxResults)), "maxResults", "Member must have value between 1 and 100")
+			return nil, nil, nil, validationError(strconv.Itoa(int(*maxResults)), "maxResults", "Member must have value between 1 and 100")
 		}
 		limit = int(*maxResults)
 	}
@@ -121,7 +122,7 @@ func page[T any](items []T, maxResults *int32, token *string) ([]T, *string, err
 		raw, err := base64.RawURLEncoding.DecodeString(*token)
 		n, err2 := strconv.Atoi(strings.TrimPrefix(string(raw), "o:"))
 		if err != nil || err2 != nil || !strings.HasPrefix(string(raw), "o:") || n < 0 || n > len(items) {
-			return nil, nil, errInvalidNextToken()
+			return nil, nil, nil, errInvalidNextToken()
 		}
 		start = n
 	}
@@ -130,7 +131,7 @@ func page[T any](items []T, maxResults *int32, token *string) ([]T, *string, err
 	if end < len(items) {
 		next = kit.Ptr(base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end))))
 	}
-	return items[start:end], next, nil
+	return items[start:end], next, kit.Ptr(int32(limit)), nil
 }
 
 // filter is one of a List action's filters: a name and the values it matches.

@@ -261,11 +261,11 @@ func (s *ResolverRules) ListResolverRules(ctx context.Context, c kit.Caller, in 
 			kept = append(kept, r)
 		}
 	}
-	pg, next, err := page(kept, in.MaxResults, in.NextToken)
+	pg, next, limit, err := page(kept, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	return &r53r.ListResolverRulesResponse{ResolverRules: pg, NextToken: next, MaxResults: kit.Ptr(int32(len(pg)))}, nil
+	return &r53r.ListResolverRulesResponse{ResolverRules: pg, NextToken: next, MaxResults: limit}, nil
 }
 
 // UpdateResolverRule changes a rule's name, targets or outbound endpoint.

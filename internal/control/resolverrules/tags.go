@@ -112,7 +112,7 @@ func (s *ResolverRules) ListTagsForResource(ctx context.Context, c kit.Caller, i
 	for _, k := range slices.Sorted(maps.Keys(m.Tags)) {
 		all = append(all, r53r.Tag{Key: kit.Ptr(k), Value: kit.Ptr(m.Tags[k])})
 	}
-	pg, next, err := page(all, in.MaxResults, in.NextToken)
+	pg, next, _, err := page(all, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
