@@ -44,8 +44,8 @@ type Config struct {
 const maxBody = 1 << 20
 
 // New returns the handler, serving the EC2 actions of svc (ec2.go), STS's
-// GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go) and Route 53's
-// hosted zones (route53.go). More operations, of these services or others, are added
+// GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go), CloudWatch
+// Logs (logs.go), Route 53's hosted zones (route53.go) and Route 53 Resolver (route53resolver.go). More operations, of these services or others, are added
 // with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
@@ -64,6 +64,7 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerSSM(s, svc)
 	registerLogs(s, svc)
 	registerRoute53(s, svc)
+	registerRoute53Resolver(s, svc)
 	return s
 }
 

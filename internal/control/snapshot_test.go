@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	r53r "vpcd/internal/aws/route53resolver"
 	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
+	"vpcd/internal/model"
 	"vpcd/internal/plan"
 	"vpcd/internal/store"
 )
@@ -133,12 +135,57 @@ func TestNetworkBuilderFollowsTheStore(t *testing.T) {
 	_, err = s.AcceptVpcPeeringConnection(ctx, testCaller, &ec2.AcceptVpcPeeringConnectionRequest{VpcPeeringConnectionId: pcx.VpcPeeringConnection.VpcPeeringConnectionId})
 	wantCode(t, err, "")
 	check("peering", false)
+	resolverRuleSteps(t, s, vpcA, subnetA, *sg.GroupId, check)
 	_, err = s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{*web.InstanceId, *other.InstanceId}})
 	wantCode(t, err, "")
 	check("terminate", false)
 	_, err = s.DeleteVpcPeeringConnection(ctx, testCaller, &ec2.DeleteVpcPeeringConnectionRequest{VpcPeeringConnectionId: pcx.VpcPeeringConnection.VpcPeeringConnectionId})
 	wantCode(t, err, "")
 	check("peering deleted", false)
+}
+
+// resolverRuleSteps give the VPC an outbound endpoint and a rule forwarding
+// corp.example through it, associate and disassociate the rule and move the endpoint's
+// addresses, checking the model after each step.
+func resolverRuleSteps(t *testing.T, s *Service, vpc, subnet, group string, check func(string, bool)) {
+	ctx := context.Background()
+	ep, err := s.CreateResolverEndpoint(ctx, testCaller, &r53r.CreateResolverEndpointRequest{CreatorRequestId: kit.Ptr("ep"), Direction: kit.Ptr("OUTBOUND"),
+		SecurityGroupIds: []string{group}, IpAddresses: []r53r.IpAddressRequest{{SubnetId: kit.Ptr(subnet)}, {SubnetId: kit.Ptr(subnet)}}})
+	wantCode(t, err, "")
+	rule, err := s.CreateResolverRule(ctx, testCaller, &r53r.CreateResolverRuleRequest{CreatorRequestId: kit.Ptr("rule"), RuleType: kit.Ptr("FORWARD"),
+		DomainName: kit.Ptr("corp.example"), ResolverEndpointId: ep.ResolverEndpoint.Id, TargetIps: []r53r.TargetAddress{{Ip: kit.Ptr("192.0.2.53")}}})
+	wantCode(t, err, "")
+	check("resolver endpoint and rule", false)
+	_, err = s.AssociateResolverRule(ctx, testCaller, &r53r.AssociateResolverRuleRequest{ResolverRuleId: rule.ResolverRule.Id, VPCId: kit.Ptr(vpc)})
+	wantCode(t, err, "")
+	check("resolver rule association", false)
+	if m := s.mustNetwork(t).ResolverRuleFor(vpc, "db.corp.example."); m == nil || len(m.SourceAddrs) != 2 {
+		t.Errorf("the VPC's rule for db.corp.example: %+v", m)
+	}
+	_, err = s.AssociateResolverEndpointIpAddress(ctx, testCaller, &r53r.AssociateResolverEndpointIpAddressRequest{ResolverEndpointId: ep.ResolverEndpoint.Id,
+		IpAddress: &r53r.IpAddressUpdate{SubnetId: kit.Ptr(subnet)}})
+	wantCode(t, err, "")
+	check("resolver endpoint address", false)
+	if m := s.mustNetwork(t).ResolverRuleFor(vpc, "corp.example"); m == nil || len(m.SourceAddrs) != 3 {
+		t.Errorf("the rule's source addresses after a third address: %+v", m)
+	}
+	_, err = s.DisassociateResolverRule(ctx, testCaller, &r53r.DisassociateResolverRuleRequest{ResolverRuleId: rule.ResolverRule.Id, VPCId: kit.Ptr(vpc)})
+	wantCode(t, err, "")
+	check("resolver rule disassociation", false)
+	_, err = s.DeleteResolverRule(ctx, testCaller, &r53r.DeleteResolverRuleRequest{ResolverRuleId: rule.ResolverRule.Id})
+	wantCode(t, err, "")
+	_, err = s.DeleteResolverEndpoint(ctx, testCaller, &r53r.DeleteResolverEndpointRequest{ResolverEndpointId: ep.ResolverEndpoint.Id})
+	wantCode(t, err, "")
+	check("resolver endpoint deleted", false)
+}
+
+func (s *Service) mustNetwork(t *testing.T) *model.Network {
+	t.Helper()
+	n, _, err := s.Network(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestNetworkBuilderNatGateway follows a NAT gateway's life: its interface is the

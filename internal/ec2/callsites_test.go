@@ -12,6 +12,7 @@ import (
 
 	"vpcd/internal/aws/logs"
 	"vpcd/internal/aws/route53"
+	"vpcd/internal/aws/route53resolver"
 	"vpcd/internal/aws/servicequotas"
 	"vpcd/internal/aws/ssm"
 	"vpcd/internal/aws/sts"
@@ -42,6 +43,9 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 	for code := range logs.API.Errors {
 		modelled[code] = true
 	}
+	for code := range route53resolver.API.Errors {
+		modelled[code] = true
+	}
 	fset := token.NewFileSet()
 	found := 0
 	for _, root := range []string{"../../internal", "../../cmd"} {
@@ -66,7 +70,7 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 						t.Errorf("%s: code %s written at a call site in %s: use a named constructor", where, code, name)
 					}
 					if !ec2.Documented(code) && !modelled[code] && !protocolCodes[code] {
-						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53, SSM or CloudWatch Logs", where, code)
+						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53, Route 53 Resolver, SSM or CloudWatch Logs", where, code)
 					}
 					return true
 				})

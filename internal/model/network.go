@@ -37,6 +37,9 @@ type Network struct {
 	// zone ID; see dns.go. They are in the whole network only, not in a VPC's part: a
 	// VPC's zones are those associated with it (HostedZone.HasVPC).
 	HostedZones map[string]*HostedZone
+	// ResolverRules are Route 53 Resolver's rules associated with VPCs (see
+	// resolverrule.go); a rule is in the part of each VPC it is associated with.
+	ResolverRules map[string]*ResolverRule
 }
 
 // NewNetwork returns an empty network.
@@ -58,6 +61,7 @@ func NewNetwork() *Network {
 		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
 		FlowLogs:                   map[string]*FlowLog{},
 		HostedZones:                map[string]*HostedZone{},
+		ResolverRules:              map[string]*ResolverRule{},
 	}
 }
 

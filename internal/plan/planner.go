@@ -425,6 +425,11 @@ func Index(n *model.Network) Source {
 	for id, v := range n.FlowLogs {
 		part(v.VPC).FlowLogs[id] = v
 	}
+	for id, r := range n.ResolverRules {
+		for _, vpc := range r.VPCs {
+			part(vpc).ResolverRules[id] = r
+		}
+	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)
 		if pcx.Accepter != pcx.Requester {

@@ -29,6 +29,7 @@ var services = []struct{ pkg, model string }{
 	{"route53", "route53"},
 	{"ssm", "ssm"},
 	{"logs", "logs"},
+	{"route53resolver", "route53resolver"},
 }
 
 func main() {

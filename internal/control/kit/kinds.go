@@ -36,8 +36,9 @@ type Kind struct {
 	// Setting: the kind is one record per account and region (at Prefix/options), not a
 	// resource with IDs.
 	Setting bool
-	// Service is the AWS service whose error codes NotFound and Malformed are: "" for
-	// EC2, "route53" for hosted zones.
+	// Service is the AWS service that owns the kind when it is not EC2 ("route53" for
+	// hosted zones, "route53resolver"): its NotFound and Malformed codes are that
+	// service's, its resources have no EC2 tags, and its family answers their errors.
 	Service string
 	// Model is how a stored record of the kind enters the data plane's model (see
 	// snapshot.go); nil for kinds the data plane does not carry.
@@ -69,6 +70,9 @@ var kinds = index(
 	Kind{Prefix: "lt", ResourceType: "launch-template", NotFound: "InvalidLaunchTemplateId.NotFound", NotFoundMessage: "The specified launch template, with template ID %s, does not exist.", Malformed: "InvalidLaunchTemplateId.Malformed"},
 	// Flow logs of VPCs, subnets and interfaces.
 	Kind{Prefix: "fl", ResourceType: "vpc-flow-log", NotFound: "InvalidFlowLogId.NotFound", NotFoundMessage: "These flow log ids in the input list are not found: [TotalCount: 1] %s", Model: modelOf(flowLogModel)},
+	// Route 53 Resolver's endpoints and rules (rslvr-in-…, rslvr-out-…, rslvr-rr-…; see
+	// resolver.go), answered by control/resolverrules.
+	Kind{Prefix: "rslvr", Service: "route53resolver", Model: modelOf(resolverModel)},
 	// Reachability Analyzer and Network Access Analyzer. Only the analysis's Malformed code
 	// is known (AWS's CloudFormation handlers match it); the others' malformed IDs, and an
 	// access scope analysis that does not exist, answer InvalidParameterValue (a guess).
