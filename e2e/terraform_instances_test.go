@@ -62,6 +62,16 @@ func TestTerraformInstancesTraffic(t *testing.T) {
 		p.dropped(tcp(web, dbIP, 80)) // and web only on 5432
 	})
 
+	t.Run("db's metadata options", func(t *testing.T) {
+		if code, _ := curl(t, db, metadataURL+"meta-data/instance-id"); code != 401 {
+			t.Errorf("IMDSv1 with http_tokens required: %d, want 401", code)
+		}
+		_, tok := token(t, db)
+		if code, body := curl(t, db, "-H", "X-aws-ec2-metadata-token: "+tok, metadataURL+"meta-data/tags/instance/Name"); code != 200 || body != "db" {
+			t.Errorf("tags/instance/Name with IMDSv2: %d %q", code, body)
+		}
+	})
+
 	terraform(t, dir, mirror, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
 	p.eventually("instance namespaces gone after destroy", func() bool {
 		return !hasNamespace(t, web) && !hasNamespace(t, db)

@@ -62,6 +62,7 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerSTS(s)
 	registerServiceQuotas(s, svc)
 	registerSSM(s, svc)
+	registerLogs(s, svc)
 	registerRoute53(s, svc)
 	return s
 }

@@ -1222,6 +1222,33 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		}
 	})
 
+	t.Run("instance metadata options", func(t *testing.T) {
+		mo := must[*ec2sdk.ModifyInstanceMetadataOptionsOutput](t, "ModifyInstanceMetadataOptions")(c.ModifyInstanceMetadataOptions(ctx, &ec2sdk.ModifyInstanceMetadataOptionsInput{
+			InstanceId: aws.String(instID), HttpTokens: types.HttpTokensStateRequired, HttpPutResponseHopLimit: aws.Int32(2),
+		}))
+		if o := mo.InstanceMetadataOptions; aws.ToString(mo.InstanceId) != instID || o.State != types.InstanceMetadataOptionsStatePending ||
+			o.HttpTokens != types.HttpTokensStateRequired || aws.ToInt32(o.HttpPutResponseHopLimit) != 2 || o.HttpEndpoint != types.InstanceMetadataEndpointStateEnabled {
+			t.Errorf("ModifyInstanceMetadataOptions %+v", o)
+		}
+		d := must[*ec2sdk.DescribeInstancesOutput](t, "DescribeInstances")(c.DescribeInstances(ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{instID}}))
+		if o := d.Reservations[0].Instances[0].MetadataOptions; o.State != types.InstanceMetadataOptionsStateApplied || o.HttpTokens != types.HttpTokensStateRequired ||
+			aws.ToInt32(o.HttpPutResponseHopLimit) != 2 || o.InstanceMetadataTags != types.InstanceMetadataTagsStateDisabled {
+			t.Errorf("DescribeInstances MetadataOptions %+v", o)
+		}
+		_, err := c.ModifyInstanceMetadataOptions(ctx, &ec2sdk.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(instID), HttpPutResponseHopLimit: aws.Int32(65)})
+		wantCode(t, "ModifyInstanceMetadataOptions with hop limit 65", err, "InvalidParameterValue")
+		must[*ec2sdk.ModifyInstanceMetadataDefaultsOutput](t, "ModifyInstanceMetadataDefaults")(c.ModifyInstanceMetadataDefaults(ctx, &ec2sdk.ModifyInstanceMetadataDefaultsInput{
+			HttpTokens: types.MetadataDefaultHttpTokensStateRequired,
+		}))
+		md := must[*ec2sdk.GetInstanceMetadataDefaultsOutput](t, "GetInstanceMetadataDefaults")(c.GetInstanceMetadataDefaults(ctx, &ec2sdk.GetInstanceMetadataDefaultsInput{}))
+		if md.AccountLevel == nil || md.AccountLevel.HttpTokens != types.HttpTokensStateRequired {
+			t.Errorf("GetInstanceMetadataDefaults %+v", md.AccountLevel)
+		}
+		must[*ec2sdk.ModifyInstanceMetadataDefaultsOutput](t, "ModifyInstanceMetadataDefaults")(c.ModifyInstanceMetadataDefaults(ctx, &ec2sdk.ModifyInstanceMetadataDefaultsInput{
+			HttpTokens: types.MetadataDefaultHttpTokensStateNoPreference,
+		}))
+	})
+
 	t.Run("key pairs", func(t *testing.T) {
 		kp := must[*ec2sdk.CreateKeyPairOutput](t, "CreateKeyPair")(c.CreateKeyPair(ctx, &ec2sdk.CreateKeyPairInput{
 			KeyName: aws.String("deploy"), KeyType: types.KeyTypeEd25519, TagSpecifications: tagSpec(types.ResourceTypeKeyPair, "team", "web"),
@@ -1383,6 +1410,27 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		}
 		must[*ec2sdk.DeleteRouteTableOutput](t, "DeleteRouteTable")(c.DeleteRouteTable(ctx, &ec2sdk.DeleteRouteTableInput{RouteTableId: rtb.RouteTableId}))
 		must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: eip.AllocationId}))
+	})
+
+	t.Run("flow logs", func(t *testing.T) {
+		created := must[*ec2sdk.CreateFlowLogsOutput](t, "CreateFlowLogs")(c.CreateFlowLogs(ctx, &ec2sdk.CreateFlowLogsInput{
+			ResourceType: types.FlowLogsResourceTypeVpc, ResourceIds: []string{vpcID, "vpc-0123456789abcdef0"}, TrafficType: types.TrafficTypeAll,
+			LogDestinationType: types.LogDestinationTypeCloudWatchLogs, LogGroupName: aws.String("/aws/vpc/flowlogs"),
+			DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs"), TagSpecifications: tagSpec(types.ResourceTypeVpcFlowLog, "Name", "all"),
+		}))
+		if len(created.FlowLogIds) != 1 || len(created.Unsuccessful) != 1 || aws.ToString(created.Unsuccessful[0].Error.Code) != "InvalidVpcID.NotFound" {
+			t.Fatalf("CreateFlowLogs: %+v", created)
+		}
+		id := checkID(t, "fl", &created.FlowLogIds[0])
+		list := must[*ec2sdk.DescribeFlowLogsOutput](t, "DescribeFlowLogs")(c.DescribeFlowLogs(ctx, &ec2sdk.DescribeFlowLogsInput{Filter: []types.Filter{filter("resource-id", vpcID)}}))
+		if len(list.FlowLogs) != 1 || aws.ToString(list.FlowLogs[0].FlowLogId) != id || aws.ToInt32(list.FlowLogs[0].MaxAggregationInterval) != 600 ||
+			aws.ToString(list.FlowLogs[0].LogDestination) != "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc/flowlogs" || tagMap(list.FlowLogs[0].Tags)["Name"] != "all" {
+			t.Errorf("DescribeFlowLogs: %+v", list.FlowLogs)
+		}
+		deleted := must[*ec2sdk.DeleteFlowLogsOutput](t, "DeleteFlowLogs")(c.DeleteFlowLogs(ctx, &ec2sdk.DeleteFlowLogsInput{FlowLogIds: []string{id}}))
+		if len(deleted.Unsuccessful) != 0 {
+			t.Errorf("DeleteFlowLogs: %+v", deleted.Unsuccessful)
+		}
 	})
 
 	t.Run("teardown", func(t *testing.T) {

@@ -248,6 +248,7 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	n := d.informer.Network()
 	d.resolv.sync(n, full)
 	d.processes.sync(ctx, n, d.svc, d.services.sync(n, full))
+	d.deliverFlows(ctx, n)
 }
 
 // Cleanup removes everything the data plane made on this host: the processes it started

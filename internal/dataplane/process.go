@@ -212,6 +212,16 @@ func (d *Dataplane) Daemons() []supervise.Status {
 	return sup.Status()
 }
 
+// report hands a record to the reporter, once the first sync has made it.
+func (p *processes) report(ctx context.Context, rec record) {
+	p.mu.Lock()
+	rep := p.rep
+	p.mu.Unlock()
+	if rep != nil {
+		rep.report(ctx, rec)
+	}
+}
+
 // recordConsole reports an instance's console output to the store when it grew.
 func (p *processes) recordConsole(ctx context.Context, inst *model.Instance) {
 	path := filepath.Join(p.instanceDir(inst.ID), "console.log")

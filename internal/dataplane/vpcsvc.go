@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"vpcd/internal/imds"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
 	"vpcd/internal/supervise"
@@ -33,11 +34,18 @@ func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
 
 func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
 
+// spool is the directory a VPC's daemon writes its flow records to.
+func (s *vpcServices) spool(vpc string) string { return filepath.Join(s.dir, "flows", vpc) }
+
 // config is what the services of a VPC answer.
 func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	cfg := &vpcsvc.Config{VPC: vpc.ID, TimeSync: []netip.Addr{model.TimeSyncAddr}}
 	if len(vpc.IPv6Blocks()) > 0 {
 		cfg.TimeSync = append(cfg.TimeSync, model.TimeSyncAddr6)
+	}
+	cfg.Metadata, cfg.MetadataAddrs = imds.ForVPC(n, vpc.ID), []netip.Addr{model.MetadataAddr}
+	if len(vpc.IPv6Blocks()) > 0 {
+		cfg.MetadataAddrs = append(cfg.MetadataAddrs, model.MetadataAddr6)
 	}
 	return cfg
 }
@@ -57,7 +65,9 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 			continue // no router here (yet): the reconcile that makes it comes first
 		}
 		here[id] = true
-		b, err := vpcServicesConfig(n, n.VPCs[id]).Marshal()
+		cfg := vpcServicesConfig(n, n.VPCs[id])
+		cfg.Flows = flowCapture(n, id, s.spool(id))
+		b, err := cfg.Marshal()
 		if err != nil {
 			s.log.Error("VPC services", "vpc", id, "err", err)
 			continue

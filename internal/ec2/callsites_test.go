@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"vpcd/internal/aws/logs"
 	"vpcd/internal/aws/route53"
 	"vpcd/internal/aws/servicequotas"
 	"vpcd/internal/aws/ssm"
@@ -38,6 +39,9 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 	for code := range ssm.API.Errors {
 		modelled[code] = true
 	}
+	for code := range logs.API.Errors {
+		modelled[code] = true
+	}
 	fset := token.NewFileSet()
 	found := 0
 	for _, root := range []string{"../../internal", "../../cmd"} {
@@ -62,7 +66,7 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 						t.Errorf("%s: code %s written at a call site in %s: use a named constructor", where, code, name)
 					}
 					if !ec2.Documented(code) && !modelled[code] && !protocolCodes[code] {
-						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53 or SSM", where, code)
+						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53, SSM or CloudWatch Logs", where, code)
 					}
 					return true
 				})

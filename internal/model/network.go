@@ -8,6 +8,7 @@ package model
 import (
 	"net/netip"
 	"slices"
+	"time"
 )
 
 // Network is everything of every account and region that the data plane of this host
@@ -30,6 +31,8 @@ type Network struct {
 	BlockPublicAccess *BlockPublicAccess
 	// EgressOnlyInternetGateways are IPv6's outbound-only gateways, each of one VPC.
 	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
+	// FlowLogs are the flow logs of VPCs, subnets and interfaces (see flowlog.go).
+	FlowLogs map[string]*FlowLog
 	// HostedZones are the Route 53 private hosted zones (public ones are not here), by
 	// zone ID; see dns.go. They are in the whole network only, not in a VPC's part: a
 	// VPC's zones are those associated with it (HostedZone.HasVPC).
@@ -53,6 +56,7 @@ func NewNetwork() *Network {
 		NatGateways:      map[string]*NatGateway{},
 
 		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
+		FlowLogs:                   map[string]*FlowLog{},
 		HostedZones:                map[string]*HostedZone{},
 	}
 }
@@ -63,6 +67,8 @@ type VPC struct {
 	MainRouteTable    string
 	InternetGateway   string // the attached one, or ""
 	DhcpOptions       string // the option set's ID, or "default" for none
+	// The VPC's DNS attributes (ModifyVpcAttribute).
+	EnableDnsSupport, EnableDnsHostnames bool
 }
 
 // DhcpOptions is a DHCP option set: what a VPC's instances learn from DHCP (domain name,
@@ -211,10 +217,30 @@ type Instance struct {
 	Interfaces      []string // by device index
 	UserData        []byte   // decoded
 	PublicKey       string   // the key pair's at launch, a line of authorized_keys
+
+	// What the instance metadata service (internal/imds) serves besides.
+	ImageID, InstanceType, Architecture  string
+	AvailabilityZone, AvailabilityZoneID string
+	LaunchIndex                          int
+	ReservationID, KeyName               string
+	LaunchTime                           time.Time
+	PrivateDNSName                       string // ip-10-0-1-5.ec2.internal, or i-0123….ec2.internal
+	Metadata                             MetadataOptions
+	Tags                                 map[string]string // only when Metadata.Tags: a tag plans nothing otherwise
+}
+
+// MetadataOptions are an instance's instance metadata options (ModifyInstanceMetadataOptions).
+type MetadataOptions struct {
+	Endpoint       bool // HttpEndpoint enabled: the service answers the instance
+	TokensRequired bool // HttpTokens required: IMDSv1 reads are refused
+	HopLimit       int  // HttpPutResponseHopLimit: the IP TTL of a token's answer
+	IPv6           bool // HttpProtocolIpv6 enabled: it also answers at fd00:ec2::254
+	Tags           bool // InstanceMetadataTags enabled: it serves the instance's tags
 }
 
 type SecurityGroup struct {
 	ID, VPC string
+	Name    string
 	Rules   []SecurityGroupRule
 }
 

@@ -91,6 +91,9 @@ const (
 // within the kernel's 15-character limit.
 func eniLink(eni string) string { return "v" + eni[len(eni)-14:] }
 
+// InterfaceLink is the router's end of an interface's veth, in the VPC's router namespace.
+func InterfaceLink(eni string) string { return eniLink(eni) }
+
 // gatewayLink is the internet's side of a VPC's internet gateway link.
 func gatewayLink(igw string) string { return "g" + igw[len(igw)-14:] }
 
@@ -158,14 +161,20 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 			"net.ipv4.ip_forward":             "1",
 			"net.ipv4.conf.all.rp_filter":     "0",
 			"net.ipv4.conf.default.rp_filter": "0",
-			// Flow logs count the packets and bytes of accepted flows from conntrack.
-			"net.netfilter.nf_conntrack_acct": "1",
 		},
 		Firewall: &Firewall{},
 	}
 	if len(vpc.IPv6Blocks()) > 0 {
 		router.Sysctls["net.ipv6.conf.all.forwarding"] = "1"
 	}
+	// Flow logs count the packets and bytes of accepted flows from conntrack, and take
+	// their first packet's time from it: a cost the VPC pays only while it has one.
+	counting := "0"
+	if n.VPCHasFlowLogs(vpc.ID) {
+		counting = "1"
+	}
+	router.Sysctls["net.netfilter.nf_conntrack_acct"] = counting
+	router.Sysctls["net.netfilter.nf_conntrack_timestamp"] = counting
 	tables := routeTableNumbers(n, vpc.ID)
 	instances := map[string]*Namespace{}
 	for _, eni := range enis {

@@ -78,6 +78,11 @@ type flowTable struct {
 }
 
 func (t *flowTable) add(k flowKey, packets, bytes uint64, flags uint8, at time.Time) {
+	t.addSpan(k, packets, bytes, flags, at, at)
+}
+
+// addSpan adds packets seen from first to last.
+func (t *flowTable) addSpan(k flowKey, packets, bytes uint64, flags uint8, first, last time.Time) {
 	if packets == 0 {
 		return
 	}
@@ -89,13 +94,14 @@ func (t *flowTable) add(k flowKey, packets, bytes uint64, flags uint8, at time.T
 	r := t.records[k]
 	if r == nil {
 		r = &FlowRecord{Interface: k.iface, Direction: k.direction, Action: k.action, Protocol: k.proto,
-			Src: k.src, Dst: k.dst, SrcPort: k.sport, DstPort: k.dport, Start: at.Unix()}
+			Src: k.src, Dst: k.dst, SrcPort: k.sport, DstPort: k.dport, Start: first.Unix()}
 		t.records[k] = r
 	}
 	r.Packets += packets
 	r.Bytes += bytes
 	r.TCPFlags |= flags
-	r.End = max(r.End, at.Unix())
+	r.Start = min(r.Start, first.Unix())
+	r.End = max(r.End, last.Unix())
 }
 
 // take returns the records aggregated so far and starts a new interval.
@@ -157,6 +163,12 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 		}
 	}
 	fwd, rev := f.CountersOrig, f.CountersReply
+	// A flow new in this interval began at conntrack's timestamp of it (the router's
+	// nf_conntrack_timestamp), else at the start of what is counted now.
+	first := at
+	if isNew && !f.Timestamp.Start.IsZero() && f.Timestamp.Start.Before(at) {
+		first = f.Timestamp.Start
+	}
 	sides := []struct {
 		iface          string
 		me, peer       netip.Addr
@@ -177,8 +189,8 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 			sent, got = rev, fwd
 			sentFlags, gotFlags = revFlags, fwdFlags
 		}
-		c.table.add(flowKey{s.iface, "egress", "ACCEPT", proto, s.me, s.peer, s.myPort, s.theirs}, sent.Packets, sent.Bytes, sentFlags, at)
-		c.table.add(flowKey{s.iface, "ingress", "ACCEPT", proto, s.peer, s.me, s.theirs, s.myPort}, got.Packets, got.Bytes, gotFlags, at)
+		c.table.addSpan(flowKey{s.iface, "egress", "ACCEPT", proto, s.me, s.peer, s.myPort, s.theirs}, sent.Packets, sent.Bytes, sentFlags, first, at)
+		c.table.addSpan(flowKey{s.iface, "ingress", "ACCEPT", proto, s.peer, s.me, s.theirs, s.myPort}, got.Packets, got.Bytes, gotFlags, first, at)
 	}
 }
 
@@ -371,21 +383,49 @@ func (c *capture) count(conn *conntrack.Conn) {
 	}
 }
 
-// readEnds counts what each flow counted since the last interval when it ends.
+// readEnds counts what each flow counted since the last interval when it ends, listening
+// again after an error.
 func (c *capture) readEnds(stop chan struct{}) {
+	for {
+		c.listenEnds(stop)
+		select {
+		case <-stop:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// eventBuffer is the receive buffer of the conntrack events' socket: a burst of
+// connections ending (thousands a second) must not overflow it.
+const eventBuffer = 16 << 20
+
+func (c *capture) listenEnds(stop chan struct{}) {
 	conn, err := conntrack.Dial(nil)
 	if err != nil {
 		c.log.Error("flow logs: conntrack events", "err", err)
 		return
 	}
+	defer conn.Close()
+	// An overflow drops events (the flows' last counts) but must not end the listening.
+	if err := errors.Join(conn.SetReadBuffer(eventBuffer), conn.SetOption(netlink.NoENOBUFS, true)); err != nil {
+		c.log.Error("flow logs: conntrack events", "err", err)
+	}
 	events := make(chan conntrack.Event, 1024)
 	errs, err := conn.Listen(events, 1, []netfilter.NetlinkGroup{netfilter.GroupCTDestroy})
 	if err != nil {
-		conn.Close()
 		c.log.Error("flow logs: conntrack events", "err", err)
 		return
 	}
-	go func() { <-stop; conn.Close() }()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-stop:
+			conn.Close()
+		case <-done:
+		}
+	}()
 	for {
 		select {
 		case <-stop:

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"vpcd/internal/imds"
 )
 
 // Config is what one VPC's daemon serves.
@@ -37,6 +39,10 @@ type Config struct {
 	// TimeSync are the addresses at which the Amazon Time Sync Service answers NTP
 	// (169.254.169.123, and fd00:ec2::123 in a VPC with IPv6).
 	TimeSync []netip.Addr `json:",omitempty"`
+	// Metadata is what the instance metadata service serves (nil: nothing), at
+	// MetadataAddrs (169.254.169.254, and fd00:ec2::254 in a VPC with IPv6).
+	Metadata      *imds.Config `json:",omitempty"`
+	MetadataAddrs []netip.Addr `json:",omitempty"`
 	// Flows is the capture of the VPC's flow logs; nil when no interface has one.
 	Flows *FlowCapture `json:",omitempty"`
 }
@@ -50,7 +56,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), flows: &capture{log: log}}
+	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), metadata: newMetadata(log), flows: &capture{log: log}}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -83,18 +89,21 @@ var testDaemon func(*daemon)
 
 // daemon holds the services of one VPC.
 type daemon struct {
-	log   *slog.Logger
-	time  *sockets
-	flows *capture
+	log      *slog.Logger
+	time     *sockets
+	metadata *metadata
+	flows    *capture
 }
 
 func (d *daemon) update(cfg *Config) {
 	d.time.listen(cfg.TimeSync)
+	d.metadata.update(cfg.Metadata, cfg.MetadataAddrs)
 	d.flows.update(cfg.Flows)
 }
 
 func (d *daemon) close() {
 	d.time.listen(nil)
+	d.metadata.update(nil, nil)
 	d.flows.close()
 }
 

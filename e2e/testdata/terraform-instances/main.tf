@@ -136,6 +136,15 @@ resource "aws_instance" "db" {
   subnet_id              = aws_subnet.private.id
   vpc_security_group_ids = [aws_security_group.db.id]
   user_data              = "#!/bin/sh\nexec python3 ${var.probe} tcp-serve 0.0.0.0 5432 db\n"
+
+  metadata_options {
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+    instance_metadata_tags      = "enabled"
+  }
+  tags = {
+    Name = "db"
+  }
 }
 
 output "web_id" {

@@ -28,6 +28,7 @@ var services = []struct{ pkg, model string }{
 	{"servicequotas", "service-quotas"},
 	{"route53", "route53"},
 	{"ssm", "ssm"},
+	{"logs", "logs"},
 }
 
 func main() {

@@ -27,19 +27,22 @@ type runToken struct {
 
 // runRequest is RunInstances' request, checked and with its defaults.
 type runRequest struct {
-	in           *ec2.RunInstancesRequest
-	typ          kit.InstanceType
-	min, max     int
-	userData     string
-	zone         string
-	tags         map[string]string // of the instances
-	eniTags      map[string]string
-	interfaces   []*ec2.InstanceNetworkInterfaceSpecification // in device order, the primary first
-	groupNames   []string
-	shutdown     string
-	httpTokens   string
-	hopLimit     int32
-	instanceOnly bool // no NetworkInterfaces: the top-level parameters describe the primary interface
+	in         *ec2.RunInstancesRequest
+	typ        kit.InstanceType
+	min, max   int
+	userData   string
+	zone       string
+	tags       map[string]string // of the instances
+	eniTags    map[string]string
+	interfaces []*ec2.InstanceNetworkInterfaceSpecification // in device order, the primary first
+	groupNames []string
+	shutdown   string
+	metadata   *ec2.InstanceMetadataOptionsRequest
+	// metadataDefaults are the account's, read in the launch's transaction;
+	// imageTokensRequired says the image has ImdsSupport v2.0.
+	metadataDefaults    metadataDefaults
+	imageTokensRequired bool
+	instanceOnly        bool // no NetworkInterfaces: the top-level parameters describe the primary interface
 	// publicKey is the key pair's that KeyName names, read in the launch's transaction.
 	publicKey string
 	// The EBS volumes of each instance, the root volume first, and their tags (see
@@ -50,7 +53,7 @@ type runRequest struct {
 }
 
 func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, error) {
-	r := &runRequest{in: in, shutdown: "stop", httpTokens: "optional", hopLimit: 1}
+	r := &runRequest{in: in, shutdown: "stop", metadata: in.MetadataOptions}
 	if kit.Deref(in.ImageId) == "" {
 		return nil, ec2.ErrMissingParameter("ImageId")
 	}
@@ -102,19 +105,8 @@ func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, 
 		}
 		r.shutdown = b
 	}
-	if m := in.MetadataOptions; m != nil {
-		if tok := kit.Deref(m.HttpTokens); tok != "" {
-			if tok != "optional" && tok != "required" {
-				return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter HttpTokens is invalid. Expected: 'optional', 'required'.", tok)
-			}
-			r.httpTokens = tok
-		}
-		if h := m.HttpPutResponseHopLimit; h != nil {
-			if *h < 1 || *h > 64 {
-				return nil, ec2.ErrInvalidParameterValue("Value (%d) for parameter HttpPutResponseHopLimit is invalid. Expected a value between 1 and 64.", *h)
-			}
-			r.hopLimit = *h
-		}
+	if err := checkMetadataOptions(in.MetadataOptions); err != nil {
+		return nil, err
 	}
 	if cs := in.CreditSpecification; cs != nil {
 		if err := checkCPUCredits(r.typ.Name, kit.Deref(cs.CpuCredits)); err != nil {
@@ -461,10 +453,11 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 	}
 	in.ImageId = &image
 	r.tags = withTags(r.tags, templateTags)
-	root, err := s.imageRoot(ctx, c, image)
+	root, imdsSupport, err := s.imageRoot(ctx, c, image)
 	if err != nil {
 		return nil, err
 	}
+	r.imageTokensRequired = imdsSupport == "v2.0"
 	if err := r.parseBlockDevices(c, root); err != nil {
 		return nil, err
 	}
@@ -493,6 +486,9 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 			return err
 		}
 		if r.publicKey, err = launchKey(t, c, kit.Deref(in.KeyName)); err != nil {
+			return err
+		}
+		if r.metadataDefaults, err = getMetadataDefaults(t, c); err != nil {
 			return err
 		}
 		room, limit, err := s.checkInstanceRoom(t, c, int(r.typ.VCpus))
@@ -573,31 +569,30 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*launchInterface, vpc *kit.VpcRecord, reservationID string, index int32, now time.Time) (string, error) {
 	primary := ifaces[0].spec.subnet
 	inst := &kit.InstanceRecord{
-		Meta:                    kit.Meta{ID: kit.NewID("i"), Owner: c.Account, Tags: r.tags},
-		SubnetID:                primary.ID,
-		VpcID:                   vpc.ID,
-		ImageID:                 *r.in.ImageId,
-		InstanceType:            r.typ.Name,
-		State:                   "running",
-		LaunchTime:              now,
-		UserData:                r.userData,
-		KeyName:                 kit.Deref(r.in.KeyName),
-		PublicKey:               r.publicKey,
-		AmiLaunchIndex:          index,
-		ReservationID:           reservationID,
-		ClientToken:             kit.Deref(r.in.ClientToken),
-		AvailabilityZone:        primary.AvailabilityZone,
-		AvailabilityZoneID:      primary.AvailabilityZoneID,
-		Tenancy:                 "default",
-		HostnameType:            primary.HostnameType,
-		Monitoring:              r.in.Monitoring != nil && kit.Deref(r.in.Monitoring.Enabled),
-		EbsOptimized:            kit.Deref(r.in.EbsOptimized),
-		DisableAPITermination:   kit.Deref(r.in.DisableApiTermination),
-		DisableAPIStop:          kit.Deref(r.in.DisableApiStop),
-		ShutdownBehavior:        r.shutdown,
-		HTTPTokens:              r.httpTokens,
-		HTTPPutResponseHopLimit: r.hopLimit,
+		Meta:                  kit.Meta{ID: kit.NewID("i"), Owner: c.Account, Tags: r.tags},
+		SubnetID:              primary.ID,
+		VpcID:                 vpc.ID,
+		ImageID:               *r.in.ImageId,
+		InstanceType:          r.typ.Name,
+		State:                 "running",
+		LaunchTime:            now,
+		UserData:              r.userData,
+		KeyName:               kit.Deref(r.in.KeyName),
+		PublicKey:             r.publicKey,
+		AmiLaunchIndex:        index,
+		ReservationID:         reservationID,
+		ClientToken:           kit.Deref(r.in.ClientToken),
+		AvailabilityZone:      primary.AvailabilityZone,
+		AvailabilityZoneID:    primary.AvailabilityZoneID,
+		Tenancy:               "default",
+		HostnameType:          primary.HostnameType,
+		Monitoring:            r.in.Monitoring != nil && kit.Deref(r.in.Monitoring.Enabled),
+		EbsOptimized:          kit.Deref(r.in.EbsOptimized),
+		DisableAPITermination: kit.Deref(r.in.DisableApiTermination),
+		DisableAPIStop:        kit.Deref(r.in.DisableApiStop),
+		ShutdownBehavior:      r.shutdown,
 	}
+	launchMetadataOptions(inst, r.imageTokensRequired, r.metadataDefaults, r.metadata)
 	if cs := r.in.CreditSpecification; cs != nil {
 		inst.CPUCredits = kit.Deref(cs.CpuCredits)
 	}

@@ -120,6 +120,13 @@ func instanceFilters(rd *kit.Renderer) map[string]func(*kit.InstanceRecord) []st
 		"launch-index":                 one(func(i *kit.InstanceRecord) string { return strconv.Itoa(int(i.AmiLaunchIndex)) }),
 		"launch-time":                  one(func(i *kit.InstanceRecord) string { return i.LaunchTime.UTC().Format("2006-01-02T15:04:05.000Z") }),
 		"metadata-options.http-tokens": one(func(i *kit.InstanceRecord) string { return i.HTTPTokens }),
+		"metadata-options.http-put-response-hop-limit": one(func(i *kit.InstanceRecord) string {
+			return strconv.Itoa(int(i.HTTPPutResponseHopLimit))
+		}),
+		"metadata-options.http-endpoint":          one(func(i *kit.InstanceRecord) string { return *i.MetadataOptions().HttpEndpoint }),
+		"metadata-options.http-protocol-ipv4":     one(func(i *kit.InstanceRecord) string { return "enabled" }),
+		"metadata-options.http-protocol-ipv6":     one(func(i *kit.InstanceRecord) string { return *i.MetadataOptions().HttpProtocolIpv6 }),
+		"metadata-options.instance-metadata-tags": one(func(i *kit.InstanceRecord) string { return *i.MetadataOptions().InstanceMetadataTags }),
 		"monitoring-state": one(func(i *kit.InstanceRecord) string {
 			return map[bool]string{false: "disabled", true: "enabled"}[i.Monitoring]
 		}),

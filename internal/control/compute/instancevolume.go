@@ -28,10 +28,10 @@ type rootDevice struct {
 var defaultRoot = rootDevice{name: kit.DefaultRootDevice, size: 8, typ: "gp3"}
 
 // imageRoot is the root device of the image: its root device's block device mapping, or
-// defaultRoot for a placeholder ID that names no image.
-func (s *Compute) imageRoot(ctx context.Context, c kit.Caller, imageID string) (rootDevice, error) {
-	root := defaultRoot
-	err := s.View(ctx, func(t *kit.Txn) error {
+// defaultRoot for a placeholder ID that names no image; and its ImdsSupport.
+func (s *Compute) imageRoot(ctx context.Context, c kit.Caller, imageID string) (root rootDevice, imdsSupport string, err error) {
+	root = defaultRoot
+	err = s.View(ctx, func(t *kit.Txn) error {
 		img, err := kit.GetImage(t, c, imageID)
 		if kit.IsNotFound(err, "ami") {
 			return nil
@@ -39,6 +39,7 @@ func (s *Compute) imageRoot(ctx context.Context, c kit.Caller, imageID string) (
 		if err != nil {
 			return err
 		}
+		imdsSupport = img.ImdsSupport
 		root.name = img.RootDeviceName
 		for _, b := range img.BlockDevices {
 			if b.DeviceName == img.RootDeviceName && b.VolumeSize > 0 {
@@ -50,7 +51,7 @@ func (s *Compute) imageRoot(ctx context.Context, c kit.Caller, imageID string) (
 		}
 		return nil
 	})
-	return root, err
+	return root, imdsSupport, err
 }
 
 // launchVolume is one volume a launch makes for each instance.

@@ -68,15 +68,8 @@ func (rd *Renderer) Instance(inst *InstanceRecord) ec2.Instance {
 		CapacityReservationSpecification: &ec2.CapacityReservationSpecificationResponse{
 			CapacityReservationPreference: Ptr("open"),
 		},
-		HibernationOptions: &ec2.HibernationOptions{Configured: Ptr(false)},
-		MetadataOptions: &ec2.InstanceMetadataOptionsResponse{
-			State:                   Ptr("applied"),
-			HttpTokens:              Ptr(inst.HTTPTokens),
-			HttpPutResponseHopLimit: Ptr(inst.HTTPPutResponseHopLimit),
-			HttpEndpoint:            Ptr("enabled"),
-			HttpProtocolIpv6:        Ptr("disabled"),
-			InstanceMetadataTags:    Ptr("disabled"),
-		},
+		HibernationOptions:       &ec2.HibernationOptions{Configured: Ptr(false)},
+		MetadataOptions:          inst.MetadataOptions(),
 		EnclaveOptions:           &ec2.EnclaveOptions{Enabled: Ptr(false)},
 		PlatformDetails:          Ptr("Linux/UNIX"),
 		UsageOperation:           Ptr("RunInstances"),

@@ -67,6 +67,8 @@ var kinds = index(
 	// What surrounds an instance: its key pair and the launch template it may come from.
 	Kind{Prefix: "key", ResourceType: "key-pair", NotFound: "InvalidKeyPair.NotFound", NotFoundMessage: "The key pair ID '%s' does not exist"},
 	Kind{Prefix: "lt", ResourceType: "launch-template", NotFound: "InvalidLaunchTemplateId.NotFound", NotFoundMessage: "The specified launch template, with template ID %s, does not exist.", Malformed: "InvalidLaunchTemplateId.Malformed"},
+	// Flow logs of VPCs, subnets and interfaces.
+	Kind{Prefix: "fl", ResourceType: "vpc-flow-log", NotFound: "InvalidFlowLogId.NotFound", NotFoundMessage: "These flow log ids in the input list are not found: [TotalCount: 1] %s", Model: modelOf(flowLogModel)},
 	// Reachability Analyzer and Network Access Analyzer. Only the analysis's Malformed code
 	// is known (AWS's CloudFormation handlers match it); the others' malformed IDs, and an
 	// access scope analysis that does not exist, answer InvalidParameterValue (a guess).

@@ -229,7 +229,12 @@ type InstanceRecord struct {
 	ShutdownBehavior        string     `json:"shutdownBehavior"` // stop or terminate
 	HTTPTokens              string     `json:"httpTokens"`       // optional or required
 	HTTPPutResponseHopLimit int32      `json:"httpPutResponseHopLimit"`
-	CPUCredits              string     `json:"cpuCredits,omitempty"` // standard or unlimited; "" for the type's default
+	// The other metadata options (see instancemetadata.go); "" is AWS's default, so
+	// that records stored before them read as they were launched.
+	HTTPEndpoint         string `json:"httpEndpoint,omitempty"`         // enabled or disabled
+	HTTPProtocolIPv6     string `json:"httpProtocolIpv6,omitempty"`     // enabled or disabled
+	InstanceMetadataTags string `json:"instanceMetadataTags,omitempty"` // enabled or disabled
+	CPUCredits           string `json:"cpuCredits,omitempty"`           // standard or unlimited; "" for the type's default
 	// Volumes are the IDs of the attached EBS volumes, the root volume first (see
 	// VolumeRecord); RootDeviceName is the root volume's device, "" for /dev/xvda.
 	Volumes        []string `json:"volumes,omitempty"`

@@ -176,7 +176,8 @@ func modelOf[R any](f func(region string, r *R) any) func(string, []byte) (any, 
 // How each kind enters the model (see kinds.go).
 
 func vpcModel(region string, v *VpcRecord) any {
-	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID}
+	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID,
+		EnableDnsSupport: v.DNSSupport, EnableDnsHostnames: v.DNSHostnames}
 }
 
 func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {
@@ -229,11 +230,23 @@ func networkInterfaceModel(_ string, e *NetworkInterfaceRecord) any { return e.m
 
 func instanceModel(region string, in *InstanceRecord) any {
 	userData, _ := base64.StdEncoding.DecodeString(in.UserData)
-	return &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey}
+	m := &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey,
+		ImageID: in.ImageID, InstanceType: in.InstanceType, Architecture: InstanceTypes[in.InstanceType].Architecture,
+		AvailabilityZone: in.AvailabilityZone, AvailabilityZoneID: in.AvailabilityZoneID, LaunchIndex: int(in.AmiLaunchIndex),
+		ReservationID: in.ReservationID, KeyName: in.KeyName, LaunchTime: in.LaunchTime, PrivateDNSName: InstancePrivateDNS(region, in)}
+	opts := in.MetadataOptions()
+	m.Metadata = model.MetadataOptions{
+		Endpoint: *opts.HttpEndpoint == "enabled", TokensRequired: in.HTTPTokens == "required", HopLimit: int(in.HTTPPutResponseHopLimit),
+		IPv6: *opts.HttpProtocolIpv6 == "enabled", Tags: *opts.InstanceMetadataTags == "enabled",
+	}
+	if m.Metadata.Tags {
+		m.Tags = in.Tags
+	}
+	return m
 }
 
 func securityGroupModel(_ string, g *SecurityGroupRecord) any {
-	m := &model.SecurityGroup{ID: g.ID, VPC: g.VpcID}
+	m := &model.SecurityGroup{ID: g.ID, VPC: g.VpcID, Name: g.Name}
 	for _, r := range g.Rules {
 		m.Rules = append(m.Rules, model.SecurityGroupRule{
 			Egress: r.Egress, Protocol: protocolNumber(r.Protocol),
@@ -335,6 +348,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.NetworkACL](v), networkACLs)
 	case "pcx":
 		b.setPeering(&c, key, id, as[peering](v).m)
+	case "fl":
+		setPart(b, &c, id, as[*model.FlowLog](v), flowLogs)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
 	case "hostedzone":
@@ -416,6 +431,7 @@ var (
 	securityGroups   = field[model.SecurityGroup]{func(n *model.Network) map[string]*model.SecurityGroup { return n.SecurityGroups }, func(g *model.SecurityGroup) string { return g.VPC }}
 	networkACLs      = field[model.NetworkACL]{func(n *model.Network) map[string]*model.NetworkACL { return n.NetworkACLs }, func(a *model.NetworkACL) string { return a.VPC }}
 	natGateways      = field[model.NatGateway]{func(n *model.Network) map[string]*model.NatGateway { return n.NatGateways }, func(g *model.NatGateway) string { return g.VPC }}
+	flowLogs         = field[model.FlowLog]{func(n *model.Network) map[string]*model.FlowLog { return n.FlowLogs }, func(f *model.FlowLog) string { return f.VPC }}
 	vpcs             = field[model.VPC]{func(n *model.Network) map[string]*model.VPC { return n.VPCs }, func(v *model.VPC) string { return v.ID }}
 
 	egressOnlyGateways = field[model.EgressOnlyInternetGateway]{func(n *model.Network) map[string]*model.EgressOnlyInternetGateway {
@@ -478,7 +494,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
-		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways) == 0
+		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.FlowLogs) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.

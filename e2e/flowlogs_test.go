@@ -1,0 +1,148 @@
+package e2e
+
+// Flow logs on real packets: the router's conntrack counts what passed, NFLOG tells what a
+// group rejected, and the records reach CloudWatch Logs, read back with the SDK.
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+func TestFlowLogRecords(t *testing.T) {
+	p := startPlane(t)
+	vpc := p.vpc("10.0.0.0/16")
+	sub := p.subnet(vpc, "10.0.1.0/24")
+	web := p.group(vpc, "web")
+	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"), perm("udp", 5353, 5353, "10.0.0.0/16"))
+	server := p.launch(sub, []string{web})
+	client := p.launch(sub, []string{p.group(vpc, "client")})
+
+	_, err := p.ec2.CreateFlowLogs(p.ctx, &ec2sdk.CreateFlowLogsInput{
+		ResourceIds: []string{vpc}, ResourceType: types.FlowLogsResourceTypeVpc, TrafficType: types.TrafficTypeAll,
+		LogGroupName: aws.String("vpc-flows"), DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs"),
+		MaxAggregationInterval: aws.Int32(60),
+	})
+	p.check("CreateFlowLogs", err)
+	// The capture starts once the VPC's services daemon has the flow log.
+	p.eventually("the capture configured", func() bool {
+		b, err := os.ReadFile(filepath.Join(p.dataDir, "vpcsvc", vpc+".json"))
+		return err == nil && strings.Contains(string(b), server.ENI)
+	})
+	time.Sleep(time.Second) // the daemon's poll, and its NFLOG bind
+
+	p.serve(server.ID, "tcp-serve", 8080)
+	p.serve(server.ID, "udp-serve", 5353)
+	// One datagram each way, and one the group rejects, from fixed ports: records whose
+	// counts are known exactly. "probe" is 5 bytes (33 with the IPv4 and UDP headers);
+	// the answer is the client's address. The exchange goes first: conntrack forgets it
+	// after 30 s, within the first interval, and so its record comes with the first.
+	exchange := udp(client.ID, server.IP, 5353)
+	exchange.sport = 40000
+	if _, err := p.try(exchange); err != nil {
+		t.Fatalf("%v: %v", exchange, err)
+	}
+	p.passes(tcp(client.ID, server.IP, 8080))
+	p.dropped(tcp(client.ID, server.IP, 9090))
+	rejected := udp(client.ID, server.IP, 9999)
+	rejected.sport = 40001
+	p.dropped(rejected)
+
+	logs := cloudwatchlogs.New(cloudwatchlogs.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url),
+		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", "")})
+	stream := server.ENI + "-all"
+	var lines []string
+	deadline := time.Now().Add(2*time.Minute + converge)
+	for {
+		out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true)})
+		lines = lines[:0]
+		if err == nil {
+			for _, e := range out.Events {
+				lines = append(lines, aws.ToString(e.Message))
+			}
+		}
+		if has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT") && has(lines, " 40001 9999 ") && has(lines, " 40000 5353 ") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	t.Logf("%s:\n%s", stream, strings.Join(lines, "\n"))
+	// Version 2: version account interface srcaddr dstaddr srcport dstport protocol packets
+	// bytes start end action log-status.
+	for _, want := range []struct{ what, dst, action string }{
+		{"the connection to 8080", " " + server.IP + " ", "ACCEPT"},
+		{"the SYN to 9090 the group rejected", " " + server.IP + " ", "REJECT"},
+	} {
+		port := "8080"
+		if want.action == "REJECT" {
+			port = "9090"
+		}
+		line := find(lines, client.IP+want.dst, " "+port+" 6 ", want.action)
+		if line == "" {
+			t.Errorf("%s: no %s record from %s to %s:%s in %s", want.what, want.action, client.IP, server.IP, port, stream)
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 14 || f[0] != "2" || f[1] != "123456789012" || f[2] != server.ENI || f[13] != "OK" {
+			t.Errorf("%s: record %q is not version 2 of %s", want.what, line, server.ENI)
+		}
+		if f[8] == "0" || f[9] == "0" {
+			t.Errorf("%s: record %q counts no packet", want.what, line)
+		}
+	}
+	// The reply of the accepted connection is recorded too, the other way.
+	if find(lines, server.IP+" "+client.IP+" 8080 ", " 6 ", "ACCEPT") == "" {
+		t.Errorf("no record of the server's replies in %s", stream)
+	}
+	reply := strconv.Itoa(28 + len(client.IP))
+	for _, want := range []string{
+		client.IP + " " + server.IP + " 40000 5353 17 1 33 ",
+		server.IP + " " + client.IP + " 5353 40000 17 1 " + reply + " ",
+		client.IP + " " + server.IP + " 40001 9999 17 1 33 ",
+	} {
+		if find(lines, want) == "" {
+			t.Errorf("no record %q... in %s", want, stream)
+		}
+	}
+	if line := find(lines, " 40001 9999 "); !strings.Contains(line, " REJECT ") {
+		t.Errorf("the datagram the group dropped is recorded as %q, want REJECT", line)
+	}
+	// The client's own stream records the rejected datagram as accepted on its way out.
+	out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"),
+		LogStreamName: aws.String(client.ENI + "-all"), StartFromHead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []string
+	for _, e := range out.Events {
+		mine = append(mine, aws.ToString(e.Message))
+	}
+	if find(mine, client.IP+" "+server.IP+" 40001 9999 17 1 33 ", "ACCEPT") == "" {
+		t.Errorf("the client's stream has no ACCEPT of the datagram it sent:\n%s", strings.Join(mine, "\n"))
+	}
+}
+
+func has(lines []string, parts ...string) bool { return find(lines, parts...) != "" }
+
+// find is the first line holding every part.
+func find(lines []string, parts ...string) string {
+next:
+	for _, l := range lines {
+		for _, p := range parts {
+			if !strings.Contains(l, p) {
+				continue next
+			}
+		}
+		return l
+	}
+	return ""
+}
