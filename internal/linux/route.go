@@ -176,6 +176,9 @@ func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 				continue
 			}
 			key := plan.Rule{Priority: r.Priority, IIF: r.IifName, Table: r.Table}
+			if r.Src != nil {
+				key.From, _ = ipNetPrefix(r.Src)
+			}
 			if !present[key] && ruleIsPlain(r) && slices.Contains(ns.Rules, key) {
 				present[key] = true
 				continue
@@ -187,7 +190,7 @@ func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 			a.changed(c.name, "rule deleted", "family", family, "priority", r.Priority, "iif", r.IifName, "table", r.Table)
 		}
 		for _, w := range ns.Rules {
-			if present[w] {
+			if present[w] || w.From.IsValid() && w.From.Addr().Is4() != (family == netlink.FAMILY_V4) {
 				continue
 			}
 			if w.Priority < plan.RulePriorityMin || w.Priority > plan.RulePriorityMax {
@@ -196,6 +199,9 @@ func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 			}
 			r := netlink.NewRule()
 			r.Family, r.Priority, r.IifName, r.Table = family, w.Priority, w.IIF, w.Table
+			if w.From.IsValid() {
+				r.Src = prefixIPNet(w.From)
+			}
 			if err := c.nl.RuleAdd(r); err != nil {
 				errs = append(errs, fmt.Errorf("add rule %d: %w", w.Priority, err))
 				continue
@@ -207,10 +213,10 @@ func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 	return errors.Join(errs...)
 }
 
-// ruleIsPlain reports whether a listed rule selects on nothing but its input interface,
-// the only kind vpcd makes.
+// ruleIsPlain reports whether a listed rule selects on nothing but its input interface
+// or its source, the kinds vpcd makes.
 func ruleIsPlain(r netlink.Rule) bool {
-	return r.Src == nil && r.Dst == nil && r.OifName == "" && r.Mark == 0 && (r.Mask == nil || *r.Mask == 0) &&
+	return r.Dst == nil && r.OifName == "" && r.Mark == 0 && (r.Mask == nil || *r.Mask == 0) &&
 		!r.Invert && r.Dport == nil && r.Sport == nil && r.IPProto == 0 && r.UIDRange == nil &&
 		r.Tos == 0 && (r.Goto == -1 || r.Goto == 0)
 }

@@ -365,6 +365,7 @@ func merge(n, part *model.Network) {
 	copyInto(n.NatGateways, part.NatGateways)
 	copyInto(n.EgressOnlyInternetGateways, part.EgressOnlyInternetGateways)
 	copyInto(n.FlowLogs, part.FlowLogs)
+	copyInto(n.ResolverRules, part.ResolverRules)
 }
 
 func copyInto[V any](dst, src map[string]V) {

@@ -36,6 +36,10 @@ func (s State) String() string {
 			}
 		}
 		for _, r := range ns.Rules {
+			if r.From.IsValid() {
+				fmt.Fprintf(&b, "  rule pref %d from %s lookup %d\n", r.Priority, r.From, r.Table)
+				continue
+			}
 			fmt.Fprintf(&b, "  rule pref %d iif %s lookup %d\n", r.Priority, r.IIF, r.Table)
 		}
 		for _, r := range ns.Routes {

@@ -86,13 +86,17 @@ type Route struct {
 	Src     netip.Addr // optional preferred source address
 }
 
-// Rule is a policy routing rule: packets arriving on IIF look up Table. internal/linux
+// Rule is a policy routing rule: packets arriving on IIF (or sent From) look up Table. internal/linux
 // installs it for IPv4 and IPv6 and owns every rule whose priority is between
 // RulePriorityMin and RulePriorityMax: the kernel's defaults (0, 32766, 32767) stay.
 type Rule struct {
 	Priority int
-	IIF      string
-	Table    int
+	IIF      string // "" for any
+	// From, when valid, selects packets from that source instead: those the namespace
+	// sends from an address of its own (a Resolver endpoint's), installed for its family
+	// alone.
+	From  netip.Prefix
+	Table int
 }
 
 // The priorities of the policy rules that vpcd owns in its namespaces.

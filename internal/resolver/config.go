@@ -36,6 +36,20 @@ type Config struct {
 	// name that neither Zones nor Records hold; none: such a name does not exist
 	// (NXDOMAIN).
 	Upstream []string `json:",omitempty"`
+	// Rules are the Route 53 Resolver rules associated with the VPC. The rule of the
+	// longest domain a name is at or under decides it, before Zones and Records, as a
+	// forwarding rule takes precedence over a private hosted zone of its domain: a
+	// FORWARD rule's targets answer it, a SYSTEM rule leaves it to the resolver.
+	Rules []Rule `json:",omitempty"`
+}
+
+// Rule is a Resolver rule of the VPC.
+type Rule struct {
+	Domain  string   // lower case, without the trailing dot; "" for every name
+	Targets []string // host:port; none for a SYSTEM rule
+	// Source is the outbound endpoint's address in the VPC that queries leave from; ""
+	// when the endpoint is in another VPC (they leave from the VPC's router).
+	Source string `json:",omitempty"`
 }
 
 // Zone is a private hosted zone: its name and its record sets.
@@ -106,7 +120,39 @@ func ForVPC(n *model.Network, vpc string) *Config {
 	for _, sv := range shared {
 		b.publicNames(sv, enis[sv.ID], false)
 	}
-	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc)}
+	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc), Rules: rulesOf(n, vpc)}
+}
+
+// rulesOf are the Resolver rules associated with the VPC, in ID order.
+func rulesOf(n *model.Network, vpc string) []Rule {
+	var out []Rule
+	for _, id := range model.SortedKeys(n.ResolverRules) {
+		r := n.ResolverRules[id]
+		if !slices.Contains(r.VPCs, vpc) {
+			continue
+		}
+		rule := Rule{Domain: r.Domain}
+		for _, t := range r.Targets {
+			rule.Targets = append(rule.Targets, t.String())
+		}
+		for _, a := range r.SourceAddrs {
+			if rule.Source == "" && ownedInVPC(n, vpc, a) {
+				rule.Source = a.String()
+			}
+		}
+		out = append(out, rule)
+	}
+	return out
+}
+
+// ownedInVPC reports whether an interface of the VPC has the address.
+func ownedInVPC(n *model.Network, vpc string, a netip.Addr) bool {
+	for _, eni := range n.Interfaces {
+		if eni.VPC == vpc && eni.Owns(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // zonesOf are the private hosted zones associated with the VPC, by name. An alias record

@@ -3,6 +3,7 @@ package resolver
 import (
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -73,10 +74,14 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 		m.Rcode = dns.RcodeRefused
 	default:
 		q := r.Question[0]
+		if rule := t.rule(q.Name); rule != nil && len(rule.Targets) > 0 {
+			m = s.forward(rule.Targets, rule.Source, r, stream)
+			break
+		}
 		var forward bool
 		m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
 		if forward {
-			m = s.forward(t, r, stream)
+			m = s.forward(t.upstream, "", r, stream)
 		}
 	}
 	// A UDP answer fits the client's buffer, or is cut with TC set so that it asks again
@@ -92,10 +97,11 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 	return m
 }
 
-// forward asks the upstreams in turn for the query, and passes the first answer on.
-func (s *Server) forward(t *table, r *dns.Msg, stream bool) *dns.Msg {
-	for _, up := range t.upstream {
-		in, err := exchange(r, up, stream)
+// forward asks the servers in turn for the query, from the address source ("" for any),
+// and passes the first answer on.
+func (s *Server) forward(servers []string, source string, r *dns.Msg, stream bool) *dns.Msg {
+	for _, up := range servers {
+		in, err := exchange(r, up, source, stream)
 		if err != nil {
 			s.log.Debug("resolver: upstream did not answer", "upstream", up, "err", err)
 			continue
@@ -115,7 +121,7 @@ const unixPrefix = "unix:"
 
 // exchange asks one upstream: over UDP, then TCP when the answer was cut (or at once for
 // a query that came over a stream), or over its unix socket.
-func exchange(r *dns.Msg, upstream string, stream bool) (*dns.Msg, error) {
+func exchange(r *dns.Msg, upstream, source string, stream bool) (*dns.Msg, error) {
 	if path, ok := strings.CutPrefix(upstream, unixPrefix); ok {
 		c, err := net.DialTimeout("unix", path, upstreamTimeout)
 		if err != nil {
@@ -129,13 +135,24 @@ func exchange(r *dns.Msg, upstream string, stream bool) (*dns.Msg, error) {
 		}
 		return co.ReadMsg()
 	}
-	c := &dns.Client{Net: "udp", Timeout: upstreamTimeout}
-	if stream {
-		c.Net = "tcp"
+	client := func(network string) *dns.Client {
+		c := &dns.Client{Net: network, Timeout: upstreamTimeout}
+		if src, err := netip.ParseAddr(source); err == nil {
+			var local net.Addr = &net.UDPAddr{IP: src.AsSlice()}
+			if network == "tcp" {
+				local = &net.TCPAddr{IP: src.AsSlice()}
+			}
+			c.Dialer = &net.Dialer{Timeout: upstreamTimeout, LocalAddr: local}
+		}
+		return c
 	}
-	in, _, err := c.Exchange(r, upstream)
+	network := "udp"
+	if stream {
+		network = "tcp"
+	}
+	in, _, err := client(network).Exchange(r, upstream)
 	if err == nil && in.Truncated && !stream {
-		in, _, err = (&dns.Client{Net: "tcp", Timeout: upstreamTimeout}).Exchange(r, upstream)
+		in, _, err = client("tcp").Exchange(r, upstream)
 	}
 	return in, err
 }

@@ -276,3 +276,41 @@ func TestServerUpstream(t *testing.T) {
 	vpc.Update(c)
 	query{qname: "www.example.org.", qtype: dns.TypeA, rcode: dns.RcodeServerFailure}.ask(t, serve(t, vpc))
 }
+
+// Resolver rules decide before the zones: a FORWARD rule's targets answer its domain (the
+// most specific rule wins), a SYSTEM rule under it leaves a name to the resolver, and a
+// forwarding rule takes precedence over a private zone of its domain.
+func TestServerRules(t *testing.T) {
+	corp := New(slog.Default())
+	corp.Update(&Config{Records: []Record{
+		{Name: "db.corp.example", Type: "A", TTL: 60, Values: []string{"192.0.2.53"}},
+		{Name: "db.lab.corp.example", Type: "A", TTL: 60, Values: []string{"192.0.2.54"}},
+	}})
+	lab := New(slog.Default())
+	lab.Update(&Config{Records: []Record{{Name: "db.lab.corp.example", Type: "A", TTL: 60, Values: []string{"198.51.100.54"}}}})
+	c := &Config{
+		Zones: []Zone{{Name: "corp.example", Records: []Record{
+			{Name: "db.corp.example", Type: "A", TTL: 60, Values: []string{"10.0.0.99"}},
+			{Name: "local.sys.corp.example", Type: "A", TTL: 60, Values: []string{"10.0.0.98"}},
+		}}},
+		Rules: []Rule{
+			{Domain: "corp.example", Targets: []string{serve(t, corp)}, Source: "127.0.0.1"},
+			{Domain: "lab.corp.example", Targets: []string{"127.0.0.1:1", serve(t, lab)}},
+			{Domain: "sys.corp.example"},
+		},
+	}
+	s := New(slog.Default())
+	s.Update(c)
+	addr := serve(t, s)
+	for _, q := range []query{
+		{name: "forwarded over the private zone", qname: "db.corp.example.", qtype: dns.TypeA, answer: []string{"db.corp.example. A 192.0.2.53"}},
+		{name: "the most specific rule, its second target", qname: "db.lab.corp.example.", qtype: dns.TypeA, answer: []string{"db.lab.corp.example. A 198.51.100.54"}},
+		{name: "a SYSTEM rule leaves it to the zone", qname: "local.sys.corp.example.", qtype: dns.TypeA, answer: []string{"local.sys.corp.example. A 10.0.0.98"}},
+		{name: "over TCP", qname: "db.corp.example.", qtype: dns.TypeA, tcp: true, answer: []string{"db.corp.example. A 192.0.2.53"}},
+	} {
+		t.Run(q.name, func(t *testing.T) { q.ask(t, addr) })
+	}
+	c.Rules[0].Targets = []string{"127.0.0.1:1"}
+	s.Update(c)
+	query{qname: "db.corp.example.", qtype: dns.TypeA, rcode: dns.RcodeServerFailure}.ask(t, addr)
+}

@@ -16,6 +16,19 @@ type table struct {
 	base     *zone
 	zones    []*zone
 	upstream []string
+	rules    []Rule // the longest domain first
+}
+
+// rule is the Resolver rule that decides name, nil for none.
+func (t *table) rule(name string) *Rule {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	for i := range t.rules {
+		d := t.rules[i].Domain
+		if d == "" || name == d || strings.HasSuffix(name, "."+d) {
+			return &t.rules[i]
+		}
+	}
+	return nil
 }
 
 // zone holds record sets by lower-case owner name and type.
@@ -29,7 +42,8 @@ type zone struct {
 
 // compile turns a Config into a table; records it cannot read are logged and left out.
 func compile(c *Config, log *slog.Logger) *table {
-	t := &table{base: newZone("."), upstream: c.Upstream}
+	t := &table{base: newZone("."), upstream: c.Upstream, rules: slices.Clone(c.Rules)}
+	slices.SortStableFunc(t.rules, func(a, b Rule) int { return len(b.Domain) - len(a.Domain) })
 	t.base.addAll(c.Records, log)
 	for _, zc := range c.Zones {
 		z := newZone(canonical(zc.Name))
