@@ -4,16 +4,16 @@ package e2e
 // from its outbound endpoint's addresses, to a DNS server in a peered VPC.
 
 import (
-	"bytes"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	r53r "github.com/aws/aws-sdk-go-v2/service/route53resolver"
 	r53rtypes "github.com/aws/aws-sdk-go-v2/service/route53resolver/types"
+
+	"vpcd/internal/vpcdtest"
 )
 
 // corpDNS answers every A query with 192.0.2.77, over UDP port 53, and prints the
@@ -45,7 +45,7 @@ func TestResolverRuleForwardsOverPeering(t *testing.T) {
 	p.allowIn(b.group, perm("udp", 53, 53, "10.0.0.0/16"))
 
 	server := exec.Command(p.bin, "exec", b.inst.ID, "--", "python3", "-c", corpDNS)
-	var asked syncBuffer
+	var asked vpcdtest.SyncBuffer
 	server.Stderr = &asked
 	out, err := server.StdoutPipe()
 	if err != nil {
@@ -100,22 +100,4 @@ func subnetOf(p *plane, id string) string {
 	}
 	p.t.Fatalf("no instance %s", id)
 	return ""
-}
-
-// syncBuffer is a bytes.Buffer that a process writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -318,24 +317,6 @@ func TestBodyTooLarge(t *testing.T) {
 	checkError(t, postForm(t, srv.URL, "123456789012", body), 400, "UnknownParameter")
 }
 
-// syncBuffer is a log destination that the handler's goroutines may write concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A failure that is not an AWS error (here the store is gone) reaches the client as
 // InternalError with status 500; its cause goes to the log with the request ID.
 func TestInternalErrorHidesTheCause(t *testing.T) {
@@ -343,7 +324,7 @@ func TestInternalErrorHidesTheCause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log syncBuffer
+	var log vpcdtest.SyncBuffer
 	ts := httptest.NewServer(api.New(control.New(st, control.Config{}), api.Config{Logger: slog.New(slog.NewTextHandler(&log, nil))}))
 	t.Cleanup(ts.Close)
 	checkSuccess(t, postForm(t, ts.URL, "123456789012", "Action=DescribeVpcs&Version=2016-11-15"), "DescribeVpcs")

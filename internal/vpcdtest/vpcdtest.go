@@ -176,3 +176,21 @@ func StartBinary(tb testing.TB, bin, dataDir string, args ...string) (string, *e
 	}
 	return "", nil
 }
+
+// SyncBuffer is a buffer that goroutines or a process may write while a test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
