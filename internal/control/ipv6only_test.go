@@ -1,0 +1,165 @@
+package control
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+
+	"vpcd/internal/control/kit"
+	"vpcd/internal/ec2"
+)
+
+// ipv6Only makes a dual-stack VPC with an IPv6-only subnet on the second /64 of its block;
+// unless assign, the subnet's AssignIpv6AddressOnCreation (on by default there) is turned
+// off.
+func ipv6Only(t *testing.T, s *Service, assign bool) (string, netip.Prefix) {
+	t.Helper()
+	ctx := context.Background()
+	vpc, err := s.CreateVpc(ctx, testCaller, &ec2.CreateVpcRequest{CidrBlock: kit.Ptr("10.6.0.0/16"), AmazonProvidedIpv6CidrBlock: kit.Ptr(true)})
+	wantCode(t, err, "")
+	block := netip.MustParsePrefix(*vpc.Vpc.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock)
+	b := block.Addr().As16()
+	b[7] = 1
+	sub64 := netip.PrefixFrom(netip.AddrFrom16(b), 64)
+	sn, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: vpc.Vpc.VpcId, Ipv6Native: kit.Ptr(true), Ipv6CidrBlock: kit.Ptr(sub64.String())})
+	wantCode(t, err, "")
+	if !assign {
+		err = s.ModifySubnetAttribute(ctx, testCaller, &ec2.ModifySubnetAttributeRequest{SubnetId: sn.Subnet.SubnetId, AssignIpv6AddressOnCreation: &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}})
+		wantCode(t, err, "")
+	}
+	return *sn.Subnet.SubnetId, sub64
+}
+
+func nitro(in *ec2.RunInstancesRequest) { in.InstanceType = kit.Ptr("t3.micro") }
+
+func TestRunInstancesIPv6OnlyRules(t *testing.T) {
+	s := newTestService(t)
+	assigning, _ := ipv6Only(t, s, true)
+	for _, tc := range []struct {
+		name   string
+		subnet string
+		mod    func(*ec2.RunInstancesRequest)
+		code   string
+	}{
+		{"xen type", assigning, func(in *ec2.RunInstancesRequest) {}, "InvalidParameterCombination"},
+		{"private ipv4 address", assigning, func(in *ec2.RunInstancesRequest) { nitro(in); in.PrivateIpAddress = kit.Ptr("10.6.1.10") }, "InvalidParameterCombination"},
+		{"public ipv4 address", "", func(in *ec2.RunInstancesRequest) {
+			nitro(in)
+			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: &assigning, AssociatePublicIpAddress: kit.Ptr(true)}}
+		}, "InvalidParameterCombination"},
+		{"secondary ipv4 addresses", "", func(in *ec2.RunInstancesRequest) {
+			nitro(in)
+			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: &assigning, SecondaryPrivateIpAddressCount: kit.Ptr(int32(1))}}
+		}, "InvalidParameterCombination"},
+		{"no ipv6 address", assigning, func(in *ec2.RunInstancesRequest) { nitro(in); in.Ipv6AddressCount = kit.Ptr(int32(0)) }, "InvalidParameterValue"},
+		{"nitro type", assigning, nitro, ""},
+		{"bare metal", assigning, func(in *ec2.RunInstancesRequest) { in.InstanceType = kit.Ptr("m5.metal") }, ""},
+		{"public ipv4 address off", "", func(in *ec2.RunInstancesRequest) {
+			nitro(in)
+			in.NetworkInterfaces = []ec2.InstanceNetworkInterfaceSpecification{{DeviceIndex: kit.Ptr(int32(0)), SubnetId: &assigning, AssociatePublicIpAddress: kit.Ptr(false)}}
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := run(s, tc.subnet, 1, tc.mod)
+			wantCode(t, err, tc.code)
+		})
+	}
+}
+
+func TestRunInstancesIPv6OnlyNeedsAnAddress(t *testing.T) {
+	s := newTestService(t)
+	subnet, block := ipv6Only(t, s, false)
+	_, err := run(s, subnet, 1, nitro)
+	wantCode(t, err, "InvalidParameterValue")
+	inst := mustRun(t, s, subnet, nitro, func(in *ec2.RunInstancesRequest) { in.Ipv6AddressCount = kit.Ptr(int32(2)) })
+	got := describeInstance(t, s, *inst.InstanceId)
+	ni := got.NetworkInterfaces[0]
+	if len(ni.Ipv6Addresses) != 2 || !block.Contains(netip.MustParseAddr(*ni.Ipv6Addresses[0].Ipv6Address)) {
+		t.Errorf("ipv6 addresses %+v, want 2 in %s", ni.Ipv6Addresses, block)
+	}
+}
+
+func TestDescribeIPv6OnlyInstance(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	subnet, block := ipv6Only(t, s, true)
+	inst := mustRun(t, s, subnet, nitro)
+	got := describeInstance(t, s, *inst.InstanceId)
+	for _, in := range []ec2.Instance{inst, got} {
+		if in.PrivateIpAddress != nil {
+			t.Errorf("PrivateIpAddress = %s, want none", *in.PrivateIpAddress)
+		}
+		if want := *in.InstanceId + ".ec2.internal"; *in.PrivateDnsName != want {
+			t.Errorf("PrivateDnsName = %q, want %q", *in.PrivateDnsName, want)
+		}
+		if *in.PrivateDnsNameOptions.HostnameType != "resource-name" {
+			t.Errorf("hostname type %s", *in.PrivateDnsNameOptions.HostnameType)
+		}
+		if in.Ipv6Address == nil || !block.Contains(netip.MustParseAddr(*in.Ipv6Address)) {
+			t.Errorf("Ipv6Address = %v, want one in %s", in.Ipv6Address, block)
+		}
+		ni := in.NetworkInterfaces[0]
+		if ni.PrivateIpAddress != nil || ni.PrivateIpAddresses == nil || len(ni.PrivateIpAddresses) != 0 {
+			t.Errorf("interface IPv4 %v %+v, want none and an empty list", ni.PrivateIpAddress, ni.PrivateIpAddresses)
+		}
+		if len(ni.Ipv6Addresses) != 1 {
+			t.Errorf("interface IPv6 %+v, want one", ni.Ipv6Addresses)
+		}
+	}
+	enis, err := s.DescribeNetworkInterfaces(ctx, testCaller, &ec2.DescribeNetworkInterfacesRequest{NetworkInterfaceIds: []string{*got.NetworkInterfaces[0].NetworkInterfaceId}})
+	wantCode(t, err, "")
+	e := enis.NetworkInterfaces[0]
+	if e.PrivateIpAddress != nil || e.PrivateIpAddresses == nil || len(e.PrivateIpAddresses) != 0 || !*e.Ipv6Native || len(e.Ipv6Addresses) != 1 {
+		t.Errorf("interface %+v", e)
+	}
+	sn, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{SubnetIds: []string{subnet}})
+	wantCode(t, err, "")
+	if n := *sn.Subnets[0].AvailableIpAddressCount; n != 0 {
+		t.Errorf("AvailableIpAddressCount = %d, want 0", n)
+	}
+	_, err = s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*inst.InstanceId}})
+	wantCode(t, err, "")
+	_, err = s.StartInstances(ctx, testCaller, &ec2.StartInstancesRequest{InstanceIds: []string{*inst.InstanceId}})
+	wantCode(t, err, "")
+	_, err = s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{*inst.InstanceId}})
+	wantCode(t, err, "")
+}
+
+func TestCreateNetworkInterfaceIPv6Only(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	assigning, _ := ipv6Only(t, s, true)
+	for _, tc := range []struct {
+		name string
+		in   ec2.CreateNetworkInterfaceRequest
+		code string
+	}{
+		{"private ipv4 address", ec2.CreateNetworkInterfaceRequest{PrivateIpAddress: kit.Ptr("10.6.1.10")}, "InvalidParameterCombination"},
+		{"secondary ipv4 addresses", ec2.CreateNetworkInterfaceRequest{SecondaryPrivateIpAddressCount: kit.Ptr(int32(1))}, "InvalidParameterCombination"},
+		{"no ipv6 address", ec2.CreateNetworkInterfaceRequest{Ipv6AddressCount: kit.Ptr(int32(0))}, "InvalidParameterValue"},
+		{"assigned on creation", ec2.CreateNetworkInterfaceRequest{}, ""},
+		{"counted", ec2.CreateNetworkInterfaceRequest{Ipv6AddressCount: kit.Ptr(int32(3))}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.SubnetId = &assigning
+			out, err := s.CreateNetworkInterface(ctx, testCaller, &tc.in)
+			wantCode(t, err, tc.code)
+			if err == nil && (out.NetworkInterface.PrivateIpAddress != nil || len(out.NetworkInterface.Ipv6Addresses) == 0 || !*out.NetworkInterface.Ipv6Native) {
+				t.Errorf("interface %+v", out.NetworkInterface)
+			}
+		})
+	}
+	quiet, _ := ipv6Only(t, s, false)
+	_, err := s.CreateNetworkInterface(ctx, testCaller, &ec2.CreateNetworkInterfaceRequest{SubnetId: &quiet})
+	wantCode(t, err, "InvalidParameterValue")
+}
+
+func TestIPv6UnsupportedType(t *testing.T) {
+	s := newTestService(t)
+	subnet, _ := dualStack(t, s)
+	_, err := run(s, subnet, 1, func(in *ec2.RunInstancesRequest) {
+		in.InstanceType = kit.Ptr("m1.small")
+		in.Ipv6AddressCount = kit.Ptr(int32(1))
+	})
+	wantCode(t, err, "UnsupportedOperation")
+}
