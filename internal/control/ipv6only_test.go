@@ -163,3 +163,28 @@ func TestIPv6UnsupportedType(t *testing.T) {
 	})
 	wantCode(t, err, "UnsupportedOperation")
 }
+
+func TestIPv6OnlyInterfacesNeedNitro(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	subnet, _ := ipv6Only(t, s, true)
+	inst := mustRun(t, s, subnet, nitro)
+	_, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*inst.InstanceId}})
+	wantCode(t, err, "")
+	modify := func(typ string) error {
+		return s.ModifyInstanceAttribute(ctx, testCaller, &ec2.ModifyInstanceAttributeRequest{InstanceId: inst.InstanceId, InstanceType: &ec2.AttributeValue{Value: kit.Ptr(typ)}})
+	}
+	wantCode(t, modify("t2.micro"), "InvalidParameterCombination")
+	wantCode(t, modify("m5.large"), "")
+
+	// An IPv4 instance of a Xen type in the same zone may not take an IPv6-only interface.
+	sn, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{SubnetIds: []string{subnet}})
+	wantCode(t, err, "")
+	v4, err := s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: sn.Subnets[0].VpcId, CidrBlock: kit.Ptr("10.6.2.0/24"), AvailabilityZone: sn.Subnets[0].AvailabilityZone})
+	wantCode(t, err, "")
+	xen := mustRun(t, s, *v4.Subnet.SubnetId)
+	eni, err := s.CreateNetworkInterface(ctx, testCaller, &ec2.CreateNetworkInterfaceRequest{SubnetId: &subnet})
+	wantCode(t, err, "")
+	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: eni.NetworkInterface.NetworkInterfaceId, InstanceId: xen.InstanceId, DeviceIndex: kit.Ptr(int32(1))})
+	wantCode(t, err, "InvalidParameterCombination")
+}

@@ -249,8 +249,8 @@ func (r *runRequest) resolveInterfaces(s *Compute, t *kit.Txn, c kit.Caller) ([]
 		} else if sn.VpcID != vpc.ID {
 			return nil, nil, ec2.ErrInvalidParameterValue("The network interfaces of an instance must be in subnets of the same VPC and availability zone.")
 		}
-		if !sn.Cidr.IsValid() && r.typ.Hypervisor != "nitro" && !r.typ.BareMetal {
-			return nil, nil, ec2.ErrInvalidParameterCombination("The instance type %s does not support IPv6-only subnets. Choose an instance type built on the Nitro System.", r.typ.Name)
+		if err := checkIPv6OnlyType(r.typ, !sn.Cidr.IsValid()); err != nil {
+			return nil, nil, err
 		}
 		groups, err := s.resolveGroups(t, c, vpc, sn.ID, ni.Groups, r.groupNames)
 		if err != nil {

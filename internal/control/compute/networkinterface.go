@@ -439,6 +439,9 @@ func (s *Compute) AttachNetworkInterface(ctx context.Context, c kit.Caller, in *
 		if len(e.PrivateIPs) > typ.IPv4PerENI {
 			return errPrivateIPLimit()
 		}
+		if err := checkIPv6OnlyType(typ, inIPv6OnlySubnet(e)); err != nil {
+			return err
+		}
 		// The instance lists its interfaces in device order.
 		at := 0
 		for at < len(indexes) && indexes[at] < index {
