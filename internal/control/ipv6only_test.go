@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"vpcd/internal/control/kit"
@@ -187,4 +188,37 @@ func TestIPv6OnlyInterfacesNeedNitro(t *testing.T) {
 	wantCode(t, err, "")
 	_, err = s.AttachNetworkInterface(ctx, testCaller, &ec2.AttachNetworkInterfaceRequest{NetworkInterfaceId: eni.NetworkInterface.NetworkInterfaceId, InstanceId: xen.InstanceId, DeviceIndex: kit.Ptr(int32(1))})
 	wantCode(t, err, "InvalidParameterCombination")
+}
+
+// TestNetworkInsightsIPv6Only analyzes a path between two instances of an IPv6-only
+// subnet, which the analyzer takes at their IPv6 addresses.
+func TestNetworkInsightsIPv6Only(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	subnet, sub64 := ipv6Only(t, s, true)
+	sn, err := s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{SubnetIds: []string{subnet}})
+	wantCode(t, err, "")
+	g := createGroup(t, s, *sn.Subnets[0].VpcId, "web6")
+	v6 := []ec2.Ipv6Range{{CidrIpv6: kit.Ptr(sub64.String())}}
+	_, err = ingress(s, g, ec2.IpPermission{IpProtocol: kit.Ptr("tcp"), FromPort: kit.Ptr(int32(80)), ToPort: kit.Ptr(int32(80)), Ipv6Ranges: v6})
+	wantCode(t, err, "")
+	_, err = s.AuthorizeSecurityGroupEgress(ctx, testCaller, &ec2.AuthorizeSecurityGroupEgressRequest{GroupId: &g, IpPermissions: []ec2.IpPermission{{IpProtocol: kit.Ptr("-1"), Ipv6Ranges: v6}}})
+	wantCode(t, err, "")
+	group := func(in *ec2.RunInstancesRequest) { in.SecurityGroupIds = []string{g} }
+	x, y := mustRun(t, s, subnet, nitro, group), mustRun(t, s, subnet, nitro, group)
+	for _, tc := range []struct {
+		port  int32
+		found bool
+		codes []string
+	}{
+		{80, true, nil},
+		{22, false, []string{"ENI_SG_RULES_MISMATCH ingress"}},
+	} {
+		nip, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: x.InstanceId, Destination: y.InstanceId, Protocol: kit.Ptr("tcp"), DestinationPort: kit.Ptr(tc.port)})
+		wantCode(t, err, "")
+		a := analyzeOnce(t, s, nip)
+		if *a.Status != "succeeded" || *a.NetworkPathFound != tc.found || !slices.Equal(explanationCodes(a), tc.codes) {
+			t.Errorf("port %d: status %s, found %v, codes %v; want found %v, codes %v", tc.port, *a.Status, *a.NetworkPathFound, explanationCodes(a), tc.found, tc.codes)
+		}
+	}
 }
