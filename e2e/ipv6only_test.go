@@ -38,7 +38,7 @@ func TestDataplaneIPv6Only(t *testing.T) {
 	_, err := p.ec2.AuthorizeSecurityGroupEgress(p.ctx, &ec2sdk.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(local),
 		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("-1"), Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}}}}})
 	p.check("AuthorizeSecurityGroupEgress", err)
-	x := p.launch(sub, []string{local})
+	x := p.launch(sub, []string{local}, withMetadata(types.InstanceMetadataOptionsRequest{HttpProtocolIpv6: types.InstanceMetadataProtocolStateEnabled}))
 	y := p.launch(sub, []string{local})
 
 	// A second IPv6-only subnet of the VPC, and one of another VPC whose IPv6 goes out
@@ -63,6 +63,25 @@ func TestDataplaneIPv6Only(t *testing.T) {
 	if !sub64.Contains(netip.MustParseAddr(x6)) {
 		t.Errorf("%s: %s is outside the subnet's %s", x.ID, x6, sub64)
 	}
+	d, err := p.ec2.DescribeInstances(p.ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{x.ID}})
+	p.check("DescribeInstances", err)
+	name := x.ID + ".ec2.internal"
+	if got := d.Reservations[0].Instances[0]; aws.ToString(got.PrivateDnsName) != name || aws.ToString(got.Ipv6Address) != x6 {
+		t.Errorf("%s: PrivateDnsName %q, Ipv6Address %q; want %s, %s", x.ID, aws.ToString(got.PrivateDnsName), aws.ToString(got.Ipv6Address), name, x6)
+	}
+	// The instance metadata service answers over IPv6, the instance's only way to it.
+	const metadata6 = "http://[fd00:ec2::254]/latest/meta-data/"
+	p.eventually("IMDS over IPv6 answers "+x.ID, func() bool {
+		code, body := curl(t, x.ID, "-g", metadata6+"ipv6")
+		return code == 200 && body == x6
+	})
+	if code, body := curl(t, x.ID, "-g", metadata6+"local-hostname"); code != 200 || body != name {
+		t.Errorf("local-hostname: %d %q, want %s", code, body, name)
+	}
+	if code, body := curl(t, x.ID, "-g", metadata6+"local-ipv4"); code != 404 {
+		t.Errorf("local-ipv4 of an IPv6-only instance: %d %q, want 404", code, body)
+	}
+
 	for _, where := range []string{y.ID, v.ID, w.ID, "internet"} {
 		p.serveOn(where, "tcp-serve", "::", 80)
 	}
