@@ -222,3 +222,48 @@ func TestNetworkInsightsIPv6Only(t *testing.T) {
 		}
 	}
 }
+
+func TestPrivateDnsNameOptions(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	subnet, _ := ipv6Only(t, s, true)
+	_, err := run(s, subnet, 1, nitro, func(in *ec2.RunInstancesRequest) {
+		in.PrivateDnsNameOptions = &ec2.PrivateDnsNameOptionsRequest{HostnameType: kit.Ptr("ip-name")}
+	})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = run(s, subnet, 1, nitro, func(in *ec2.RunInstancesRequest) {
+		in.PrivateDnsNameOptions = &ec2.PrivateDnsNameOptionsRequest{HostnameType: kit.Ptr("id-name")}
+	})
+	wantCode(t, err, "InvalidParameterValue")
+	inst := mustRun(t, s, subnet, nitro, func(in *ec2.RunInstancesRequest) {
+		in.PrivateDnsNameOptions = &ec2.PrivateDnsNameOptionsRequest{EnableResourceNameDnsAAAARecord: kit.Ptr(true)}
+	})
+	opts := describeInstance(t, s, *inst.InstanceId).PrivateDnsNameOptions
+	if *opts.HostnameType != "resource-name" || *opts.EnableResourceNameDnsARecord || !*opts.EnableResourceNameDnsAAAARecord {
+		t.Errorf("options at launch %+v", opts)
+	}
+
+	modify := func(in ec2.ModifyPrivateDnsNameOptionsRequest) error {
+		in.InstanceId = inst.InstanceId
+		_, err := s.ModifyPrivateDnsNameOptions(ctx, testCaller, &in)
+		return err
+	}
+	wantCode(t, modify(ec2.ModifyPrivateDnsNameOptionsRequest{EnableResourceNameDnsAAAARecord: kit.Ptr(false)}), "")
+	if opts := describeInstance(t, s, *inst.InstanceId).PrivateDnsNameOptions; *opts.EnableResourceNameDnsAAAARecord {
+		t.Errorf("AAAA record still on: %+v", opts)
+	}
+	wantCode(t, modify(ec2.ModifyPrivateDnsNameOptionsRequest{PrivateDnsHostnameType: kit.Ptr("ip-name")}), "InvalidParameterValue")
+
+	// In a dual-stack subnet the hostname type changes while the instance is stopped.
+	dual, _ := dualStack(t, s)
+	inst = mustRun(t, s, dual)
+	wantCode(t, modify(ec2.ModifyPrivateDnsNameOptionsRequest{PrivateDnsHostnameType: kit.Ptr("resource-name")}), "IncorrectInstanceState")
+	_, err = s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*inst.InstanceId}})
+	wantCode(t, err, "")
+	wantCode(t, modify(ec2.ModifyPrivateDnsNameOptionsRequest{PrivateDnsHostnameType: kit.Ptr("resource-name")}), "")
+	if got, want := *describeInstance(t, s, *inst.InstanceId).PrivateDnsName, *inst.InstanceId+".ec2.internal"; got != want {
+		t.Errorf("PrivateDnsName after the change = %s, want %s", got, want)
+	}
+	_, err = s.ModifyPrivateDnsNameOptions(ctx, testCaller, &ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: kit.Ptr("i-0123456789abcdef0")})
+	wantCode(t, err, "InvalidInstanceID.NotFound")
+}
