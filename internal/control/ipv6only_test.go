@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"testing"
@@ -266,4 +267,29 @@ func TestPrivateDnsNameOptions(t *testing.T) {
 	}
 	_, err = s.ModifyPrivateDnsNameOptions(ctx, testCaller, &ec2.ModifyPrivateDnsNameOptionsRequest{InstanceId: kit.Ptr("i-0123456789abcdef0")})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
+}
+
+// TestIPv6OnlyInterfacesTakeNoIPv4 checks that what would give an IPv6-only interface an
+// IPv4 address is refused with a client error.
+func TestIPv6OnlyInterfacesTakeNoIPv4(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	subnet, _ := ipv6Only(t, s, true)
+	inst := mustRun(t, s, subnet, nitro)
+	eni := inst.NetworkInterfaces[0].NetworkInterfaceId
+	_, err := s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: eni, SecondaryPrivateIpAddressCount: kit.Ptr(int32(1))})
+	wantCode(t, err, "InsufficientFreeAddressesInSubnet")
+	_, err = s.AssignPrivateIpAddresses(ctx, testCaller, &ec2.AssignPrivateIpAddressesRequest{NetworkInterfaceId: eni, PrivateIpAddresses: []string{"10.6.1.10"}})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = s.AssociateAddress(ctx, testCaller, &ec2.AssociateAddressRequest{InstanceId: inst.InstanceId, AllocationId: kit.Ptr("eipalloc-0123456789abcdef0")})
+	if err == nil {
+		t.Fatal("AssociateAddress to an IPv6-only instance succeeded")
+	}
+	eip, err := s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Domain: kit.Ptr("vpc")})
+	wantCode(t, err, "")
+	_, err = s.AssociateAddress(ctx, testCaller, &ec2.AssociateAddressRequest{NetworkInterfaceId: eni, AllocationId: eip.AllocationId})
+	var e *ec2.Error
+	if !errors.As(err, &e) || e.Status >= 500 {
+		t.Errorf("AssociateAddress to an IPv6-only interface: %v, want a client error", err)
+	}
 }
