@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	"vpcd/internal/control/kit"
@@ -291,5 +292,40 @@ func TestIPv6OnlyInterfacesTakeNoIPv4(t *testing.T) {
 	var e *ec2.Error
 	if !errors.As(err, &e) || e.Status >= 500 {
 		t.Errorf("AssociateAddress to an IPv6-only interface: %v, want a client error", err)
+	}
+}
+
+func TestDescribeInstancesIPv6Filters(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	subnet, _ := ipv6Only(t, s, true)
+	inst := mustRun(t, s, subnet, nitro, func(in *ec2.RunInstancesRequest) {
+		in.PrivateDnsNameOptions = &ec2.PrivateDnsNameOptionsRequest{EnableResourceNameDnsAAAARecord: kit.Ptr(true)}
+	})
+	dual, _ := dualStack(t, s)
+	other := mustRun(t, s, dual, func(in *ec2.RunInstancesRequest) { in.Ipv6AddressCount = kit.Ptr(int32(1)) })
+	v6 := *describeInstance(t, s, *inst.InstanceId).Ipv6Address
+	for _, tc := range []struct{ name, value, want string }{
+		{"ipv6-address", v6, *inst.InstanceId},
+		{"network-interface.ipv6-address", v6, *inst.InstanceId},
+		{"network-interface.ipv6-native", "true", *inst.InstanceId},
+		{"network-interface.ipv6-native", "false", *other.InstanceId},
+		{"private-dns-name-options.enable-resource-name-dns-aaaa-record", "true", *inst.InstanceId},
+		{"private-dns-name-options.enable-resource-name-dns-a-record", "false", *inst.InstanceId + " " + *other.InstanceId},
+	} {
+		out, err := s.DescribeInstances(ctx, testCaller, &ec2.DescribeInstancesRequest{Filters: []ec2.Filter{{Name: kit.Ptr(tc.name), Values: []string{tc.value}}}})
+		wantCode(t, err, "")
+		var got []string
+		for _, r := range out.Reservations {
+			for _, i := range r.Instances {
+				got = append(got, *i.InstanceId)
+			}
+		}
+		slices.Sort(got)
+		want := strings.Fields(tc.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s=%s: %v, want %v", tc.name, tc.value, got, want)
+		}
 	}
 }
