@@ -6,6 +6,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestFlowLogRecords(t *testing.T) {
 	vpc := p.vpc("10.0.0.0/16")
 	sub := p.subnet(vpc, "10.0.1.0/24")
 	web := p.group(vpc, "web")
-	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"))
+	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"), perm("udp", 5353, 5353, "10.0.0.0/16"))
 	server := p.launch(sub, []string{web})
 	client := p.launch(sub, []string{p.group(vpc, "client")})
 
@@ -40,8 +41,21 @@ func TestFlowLogRecords(t *testing.T) {
 	time.Sleep(time.Second) // the daemon's poll, and its NFLOG bind
 
 	p.serve(server.ID, "tcp-serve", 8080)
+	p.serve(server.ID, "udp-serve", 5353)
+	// One datagram each way, and one the group rejects, from fixed ports: records whose
+	// counts are known exactly. "probe" is 5 bytes (33 with the IPv4 and UDP headers);
+	// the answer is the client's address. The exchange goes first: conntrack forgets it
+	// after 30 s, within the first interval, and so its record comes with the first.
+	exchange := udp(client.ID, server.IP, 5353)
+	exchange.sport = 40000
+	if _, err := p.try(exchange); err != nil {
+		t.Fatalf("%v: %v", exchange, err)
+	}
 	p.passes(tcp(client.ID, server.IP, 8080))
 	p.dropped(tcp(client.ID, server.IP, 9090))
+	rejected := udp(client.ID, server.IP, 9999)
+	rejected.sport = 40001
+	p.dropped(rejected)
 
 	logs := cloudwatchlogs.New(cloudwatchlogs.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url),
 		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", "")})
@@ -56,7 +70,7 @@ func TestFlowLogRecords(t *testing.T) {
 				lines = append(lines, aws.ToString(e.Message))
 			}
 		}
-		if has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT") || time.Now().After(deadline) {
+		if has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT") && has(lines, " 40001 9999 ") && has(lines, " 40000 5353 ") || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(time.Second)
@@ -88,6 +102,32 @@ func TestFlowLogRecords(t *testing.T) {
 	// The reply of the accepted connection is recorded too, the other way.
 	if find(lines, server.IP+" "+client.IP+" 8080 ", " 6 ", "ACCEPT") == "" {
 		t.Errorf("no record of the server's replies in %s", stream)
+	}
+	reply := strconv.Itoa(28 + len(client.IP))
+	for _, want := range []string{
+		client.IP + " " + server.IP + " 40000 5353 17 1 33 ",
+		server.IP + " " + client.IP + " 5353 40000 17 1 " + reply + " ",
+		client.IP + " " + server.IP + " 40001 9999 17 1 33 ",
+	} {
+		if find(lines, want) == "" {
+			t.Errorf("no record %q... in %s", want, stream)
+		}
+	}
+	if line := find(lines, " 40001 9999 "); !strings.Contains(line, " REJECT ") {
+		t.Errorf("the datagram the group dropped is recorded as %q, want REJECT", line)
+	}
+	// The client's own stream records the rejected datagram as accepted on its way out.
+	out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"),
+		LogStreamName: aws.String(client.ENI + "-all"), StartFromHead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []string
+	for _, e := range out.Events {
+		mine = append(mine, aws.ToString(e.Message))
+	}
+	if find(mine, client.IP+" "+server.IP+" 40001 9999 17 1 33 ", "ACCEPT") == "" {
+		t.Errorf("the client's stream has no ACCEPT of the datagram it sent:\n%s", strings.Join(mine, "\n"))
 	}
 }
 
