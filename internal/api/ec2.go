@@ -156,7 +156,6 @@ func registerEC2(s *Server, svc *control.Service) {
 	Handle(s, "ec2", "ModifyInstanceMetadataOptions", svc.ModifyInstanceMetadataOptions)
 	Handle(s, "ec2", "ModifyLaunchTemplate", svc.ModifyLaunchTemplate)
 	Handle(s, "ec2", "ModifyManagedPrefixList", svc.ModifyManagedPrefixList)
-	Handle(s, "ec2", "ModifyPrivateDnsNameOptions", svc.ModifyPrivateDnsNameOptions)
 	HandleNoOutput(s, "ec2", "ModifyNetworkInterfaceAttribute", svc.ModifyNetworkInterfaceAttribute)
 	Handle(s, "ec2", "ModifyPrivateDnsNameOptions", svc.ModifyPrivateDnsNameOptions)
 	Handle(s, "ec2", "ModifySecurityGroupRules", svc.ModifySecurityGroupRules)

@@ -1228,16 +1228,6 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		}
 	})
 
-	t.Run("private dns name options", func(t *testing.T) {
-		must[*ec2sdk.ModifyPrivateDnsNameOptionsOutput](t, "ModifyPrivateDnsNameOptions")(c.ModifyPrivateDnsNameOptions(ctx, &ec2sdk.ModifyPrivateDnsNameOptionsInput{
-			InstanceId: aws.String(instID), EnableResourceNameDnsARecord: aws.Bool(true),
-		}))
-		d := must[*ec2sdk.DescribeInstancesOutput](t, "DescribeInstances")(c.DescribeInstances(ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{instID}}))
-		if o := d.Reservations[0].Instances[0].PrivateDnsNameOptions; o == nil || !aws.ToBool(o.EnableResourceNameDnsARecord) {
-			t.Errorf("PrivateDnsNameOptions %+v, want the A record on", o)
-		}
-	})
-
 	t.Run("instance metadata options", func(t *testing.T) {
 		mo := must[*ec2sdk.ModifyInstanceMetadataOptionsOutput](t, "ModifyInstanceMetadataOptions")(c.ModifyInstanceMetadataOptions(ctx, &ec2sdk.ModifyInstanceMetadataOptionsInput{
 			InstanceId: aws.String(instID), HttpTokens: types.HttpTokensStateRequired, HttpPutResponseHopLimit: aws.Int32(2),

@@ -610,9 +610,6 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 	if err := setPrivateDNSNameOptions(inst, primary, r.in.PrivateDnsNameOptions); err != nil {
 		return "", err
 	}
-	if err := launchDNSOptions(inst, primary, r.in.PrivateDnsNameOptions); err != nil {
-		return "", err
-	}
 	for _, li := range ifaces {
 		e, err := s.addInterface(t, c, li.alloc, &li.spec, inst.ID, now)
 		if err != nil {

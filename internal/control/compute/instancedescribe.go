@@ -178,8 +178,6 @@ func instanceFilters(rd *kit.Renderer) map[string]func(*kit.InstanceRecord) []st
 		}
 		return out
 	}
-	m["private-dns-name-options.enable-resource-name-dns-a-record"] = one(func(i *kit.InstanceRecord) string { return kit.BoolString(i.ResourceNameDnsA) })
-	m["private-dns-name-options.enable-resource-name-dns-aaaa-record"] = one(func(i *kit.InstanceRecord) string { return kit.BoolString(i.ResourceNameDnsAAAA) })
 	for name, f := range blockDeviceFilters {
 		m["block-device-mapping."+name] = func(inst *kit.InstanceRecord) []string {
 			var out []string

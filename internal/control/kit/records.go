@@ -221,9 +221,7 @@ type InstanceRecord struct {
 	AvailabilityZone        string     `json:"availabilityZone"`
 	AvailabilityZoneID      string     `json:"availabilityZoneId"`
 	Tenancy                 string     `json:"tenancy"`
-	HostnameType            string     `json:"hostnameType"`                  // ip-name or resource-name
-	ResourceNameDnsA        bool       `json:"resourceNameDnsA,omitempty"`    // its resource name answers A queries
-	ResourceNameDnsAAAA     bool       `json:"resourceNameDnsAaaa,omitempty"` // and AAAA queries
+	HostnameType            string     `json:"hostnameType"` // ip-name or resource-name
 	Monitoring              bool       `json:"monitoring,omitempty"`
 	EbsOptimized            bool       `json:"ebsOptimized,omitempty"`
 	DisableAPITermination   bool       `json:"disableApiTermination,omitempty"`
