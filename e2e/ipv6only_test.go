@@ -39,7 +39,9 @@ func TestDataplaneIPv6Only(t *testing.T) {
 		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("-1"), Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}}}}})
 	p.check("AuthorizeSecurityGroupEgress", err)
 	x := p.launch(sub, []string{local}, withMetadata(types.InstanceMetadataOptionsRequest{HttpProtocolIpv6: types.InstanceMetadataProtocolStateEnabled}))
-	y := p.launch(sub, []string{local})
+	y := p.launch(sub, []string{local}, func(in *ec2sdk.RunInstancesInput) {
+		in.PrivateDnsNameOptions = &types.PrivateDnsNameOptionsRequest{EnableResourceNameDnsAAAARecord: aws.Bool(true)}
+	})
 
 	// A second IPv6-only subnet of the VPC, and one of another VPC whose IPv6 goes out
 	// through an egress-only gateway alone (with the first VPC's internet gateway, the
@@ -81,6 +83,10 @@ func TestDataplaneIPv6Only(t *testing.T) {
 	if code, body := curl(t, x.ID, "-g", metadata6+"local-ipv4"); code != 404 {
 		t.Errorf("local-ipv4 of an IPv6-only instance: %d %q, want 404", code, body)
 	}
+	// The Amazon DNS server, at its IPv6 address, answers y's resource name with its
+	// IPv6 address.
+	yName := y.ID + ".ec2.internal"
+	p.resolves("AAAA of "+yName, "NOERROR "+y6, func() string { return p.dns(x.ID, "fd00:ec2::253", yName, "AAAA") })
 
 	for _, where := range []string{y.ID, v.ID, w.ID, "internet"} {
 		p.serveOn(where, "tcp-serve", "::", 80)
