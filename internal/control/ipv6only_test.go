@@ -80,6 +80,12 @@ func TestRunInstancesIPv6OnlyNeedsAnAddress(t *testing.T) {
 	if len(ni.Ipv6Addresses) != 2 || !block.Contains(netip.MustParseAddr(*ni.Ipv6Addresses[0].Ipv6Address)) {
 		t.Errorf("ipv6 addresses %+v, want 2 in %s", ni.Ipv6Addresses, block)
 	}
+	// The subnet's free IPv4 addresses (none) do not limit how many are launched.
+	res, err := run(s, subnet, 3, nitro, func(in *ec2.RunInstancesRequest) { in.Ipv6AddressCount = kit.Ptr(int32(1)) })
+	wantCode(t, err, "")
+	if len(res.Instances) != 3 {
+		t.Errorf("launched %d instances, want 3", len(res.Instances))
+	}
 }
 
 func TestDescribeIPv6OnlyInstance(t *testing.T) {
