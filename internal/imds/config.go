@@ -107,9 +107,10 @@ func forInterface(n *model.Network, v *model.VPC, in *model.Instance, eni *model
 	}
 	if len(eni.PrivateIPs) > 0 {
 		out.LocalHostname = privateDNSName(in.Region, eni.PrivateIPs[0])
-		if eni.DeviceIndex == 0 {
-			out.LocalHostname = in.PrivateDNSName
-		}
+	}
+	if eni.DeviceIndex == 0 {
+		// The instance's own name: in an IPv6-only subnet, its resource name.
+		out.LocalHostname = in.PrivateDNSName
 	}
 	for _, a := range eni.PrivateIPs {
 		pub, ok := eni.PublicIPs[a]

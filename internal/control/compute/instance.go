@@ -252,8 +252,8 @@ func (r *runRequest) resolveInterfaces(s *Compute, t *kit.Txn, c kit.Caller) ([]
 		} else if sn.VpcID != vpc.ID {
 			return nil, nil, ec2.ErrInvalidParameterValue("The network interfaces of an instance must be in subnets of the same VPC and availability zone.")
 		}
-		if !sn.Cidr.IsValid() {
-			return nil, nil, ec2.ErrInvalidParameterValue("Launching into the IPv6-only subnet '%s' is not supported.", sn.ID)
+		if err := checkIPv6OnlyType(r.typ, !sn.Cidr.IsValid()); err != nil {
+			return nil, nil, err
 		}
 		groups, err := s.resolveGroups(t, c, vpc, sn.ID, ni.Groups, r.groupNames)
 		if err != nil {
@@ -293,6 +293,9 @@ func (r *runRequest) resolveInterfaces(s *Compute, t *kit.Txn, c kit.Caller) ([]
 			return nil, nil, err
 		}
 		li.spec.defaultIPv6(ni.Ipv6AddressCount == nil)
+		if len(li.spec.ipv6Addrs)+li.spec.ipv6Count > 0 && !r.typ.IPv6Supported {
+			return nil, nil, ec2.ErrUnsupportedOperation("IPv6 addresses are not supported on %s", r.typ.Name)
+		}
 		if len(li.spec.ipv6Addrs) > 0 && r.max > 1 {
 			return nil, nil, ec2.ErrInvalidParameterCombination("Cannot specify IPv6 addresses when launching more than one instance.")
 		}
@@ -304,6 +307,9 @@ func (r *runRequest) resolveInterfaces(s *Compute, t *kit.Txn, c kit.Caller) ([]
 			if ni.AssociatePublicIpAddress != nil {
 				li.spec.publicIP = *ni.AssociatePublicIpAddress
 			}
+		}
+		if err := li.spec.checkIPv6Only(); err != nil {
+			return nil, nil, err
 		}
 		out = append(out, li)
 	}
@@ -508,6 +514,9 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 			need[li.alloc] += li.spec.addresses()
 		}
 		for alloc, per := range need {
+			if per == 0 {
+				continue // an IPv6-only subnet: its /64 does not run out
+			}
 			if fit := alloc.Free() / per; fit < n {
 				n = fit
 				if n < r.min {
@@ -607,8 +616,8 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 			return "", err
 		}
 		inst.ENIs = append(inst.ENIs, e.ID)
-		if li.spec.deviceIndex == 0 {
-			inst.PrivateIP = e.PrivateIPs[0].Addr
+		if p := e.PrimaryIP(); p != nil && li.spec.deviceIndex == 0 {
+			inst.PrivateIP = p.Addr
 		}
 	}
 	if err := addVolumes(t, c, r, inst, now); err != nil {

@@ -117,6 +117,9 @@ func (s *Compute) ModifyInstanceAttribute(ctx context.Context, c kit.Caller, in 
 			if err != nil {
 				return err
 			}
+			if err := s.checkTypeForInterfaces(t, c, inst, typ); err != nil {
+				return err
+			}
 			inst.InstanceType = typ.Name
 		case "disableApiTermination":
 			v, err := needFlag()
@@ -298,4 +301,19 @@ func (s *Compute) SetConsoleOutput(ctx context.Context, c kit.Caller, instanceID
 	}
 	_, err := s.Store.Commit(ctx, nil, []store.Op{{Key: consoleKey(c, instanceID), Value: out}})
 	return err
+}
+
+// checkTypeForInterfaces refuses a new type that the instance's interfaces do not allow:
+// one not built on the Nitro System while one is in an IPv6-only subnet.
+func (s *Compute) checkTypeForInterfaces(t *kit.Txn, c kit.Caller, inst *kit.InstanceRecord, typ kit.InstanceType) error {
+	for _, id := range inst.ENIs {
+		e, err := kit.Get[kit.NetworkInterfaceRecord](t, c, "eni", id)
+		if err != nil {
+			return err
+		}
+		if err := checkIPv6OnlyType(typ, inIPv6OnlySubnet(e)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

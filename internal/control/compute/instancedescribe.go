@@ -169,6 +169,15 @@ func instanceFilters(rd *kit.Renderer) map[string]func(*kit.InstanceRecord) []st
 		}
 	}
 	m["network-interface.addresses.association.ip-owner-id"] = m["network-interface.addresses.association.owner-id"]
+	m["ipv6-address"] = m["network-interface.ipv6-addresses.ipv6-address"]
+	m["network-interface.ipv6-address"] = m["network-interface.ipv6-addresses.ipv6-address"]
+	m["network-interface.ipv6-native"] = func(inst *kit.InstanceRecord) []string {
+		var out []string
+		for _, e := range rd.Interfaces(inst) {
+			out = append(out, kit.BoolString(len(e.PrivateIPs) == 0))
+		}
+		return out
+	}
 	for name, f := range blockDeviceFilters {
 		m["block-device-mapping."+name] = func(inst *kit.InstanceRecord) []string {
 			var out []string

@@ -23,6 +23,21 @@ func ipv6Request(named []string, count *int32) ([]string, int, error) {
 	return named, n, nil
 }
 
+// checkIPv6OnlyType refuses, as AWS does, a type not built on the Nitro System (bare
+// metal types are) for an instance with an interface in an IPv6-only subnet.
+func checkIPv6OnlyType(typ kit.InstanceType, ipv6Only bool) error {
+	if !ipv6Only || typ.Hypervisor == "nitro" || typ.BareMetal {
+		return nil
+	}
+	return ec2.ErrInvalidParameterCombination("The instance type %s does not support IPv6-only subnets. Choose an instance type built on the Nitro System.", typ.Name)
+}
+
+// inIPv6OnlySubnet reports whether the interface is in an IPv6-only subnet: the only
+// interfaces without a private IPv4 address.
+func inIPv6OnlySubnet(e *kit.NetworkInterfaceRecord) bool {
+	return len(e.PrivateIPs) == 0 && !e.RequesterManaged
+}
+
 func instanceIPv6(in []ec2.InstanceIpv6Address) []string {
 	return kit.Collect(in, func(a ec2.InstanceIpv6Address) string { return kit.Deref(a.Ipv6Address) })
 }

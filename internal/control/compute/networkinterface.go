@@ -45,8 +45,31 @@ func (sp *interfaceSpec) defaultIPv6(unset bool) {
 	}
 }
 
-// addresses is how many private addresses the interface takes.
-func (sp *interfaceSpec) addresses() int { return 1 + len(sp.secondaryIPs) + sp.secondaryCount }
+// addresses is how many private IPv4 addresses the interface takes: none in an IPv6-only
+// subnet.
+func (sp *interfaceSpec) addresses() int {
+	if sp.subnet != nil && !sp.subnet.Cidr.IsValid() {
+		return 0
+	}
+	return 1 + len(sp.secondaryIPs) + sp.secondaryCount
+}
+
+// checkIPv6Only applies AWS's rules to an interface in an IPv6-only subnet: no private or
+// public IPv4 address, and at least one IPv6 address.
+func (sp *interfaceSpec) checkIPv6Only() error {
+	sn := sp.subnet
+	switch {
+	case sn.Cidr.IsValid():
+		return nil
+	case sp.primaryIP != "" || len(sp.secondaryIPs) > 0 || sp.secondaryCount > 0:
+		return ec2.ErrInvalidParameterCombination("Private IPv4 addresses cannot be assigned to a network interface in the IPv6-only subnet '%s'.", sn.ID)
+	case sp.publicIP:
+		return ec2.ErrInvalidParameterCombination("A public IPv4 address cannot be associated with a network interface in the IPv6-only subnet '%s'.", sn.ID)
+	case len(sp.ipv6Addrs)+sp.ipv6Count == 0:
+		return ec2.ErrInvalidParameterValue("A network interface in the IPv6-only subnet '%s' must be assigned at least one IPv6 address.", sn.ID)
+	}
+	return nil
+}
 
 // addInterface stores a new interface attached to an instance, its addresses taken from
 // alloc; the caller rewrites the subnet (recountSubnet).
@@ -65,17 +88,11 @@ func (s *Compute) addInterface(t *kit.Txn, c kit.Caller, alloc *kit.SubnetAlloca
 		InterfaceType:      "interface",
 		AutoPublicIP:       sp.publicIP,
 	}
-	var primary netip.Addr
-	var err error
-	if sp.primaryIP != "" {
-		primary, err = alloc.Take(sp.primaryIP)
-	} else {
-		primary, err = alloc.Next()
+	if sn.Cidr.IsValid() {
+		if err := takePrimary(alloc, e, sp.primaryIP); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	e.PrivateIPs = append(e.PrivateIPs, kit.PrivateIP{Addr: primary, Primary: true})
 	for _, ip := range sp.secondaryIPs {
 		a, err := alloc.Take(ip)
 		if err != nil {
@@ -90,6 +107,7 @@ func (s *Compute) addInterface(t *kit.Txn, c kit.Caller, alloc *kit.SubnetAlloca
 		}
 		e.PrivateIPs = append(e.PrivateIPs, kit.PrivateIP{Addr: a})
 	}
+	var err error
 	if e.Ipv6Addresses, err = alloc.TakeIPv6(sp.ipv6Addrs, sp.ipv6Count); err != nil {
 		return nil, err
 	}
@@ -112,6 +130,23 @@ func (s *Compute) addInterface(t *kit.Txn, c kit.Caller, alloc *kit.SubnetAlloca
 		e.PrivateIPs[0].Association = &kit.IpAssociation{PublicIP: a, Owner: "amazon"}
 	}
 	return e, t.Put(c.Key(e.ID), e)
+}
+
+// takePrimary gives e its primary private IPv4 address: the requested one, or the lowest
+// free.
+func takePrimary(alloc *kit.SubnetAllocator, e *kit.NetworkInterfaceRecord, requested string) error {
+	var primary netip.Addr
+	var err error
+	if requested != "" {
+		primary, err = alloc.Take(requested)
+	} else {
+		primary, err = alloc.Next()
+	}
+	if err != nil {
+		return err
+	}
+	e.PrivateIPs = append(e.PrivateIPs, kit.PrivateIP{Addr: primary, Primary: true})
+	return nil
 }
 
 func newRenderer(t *kit.Txn, c kit.Caller) *kit.Renderer {
@@ -292,6 +327,9 @@ func (s *Compute) CreateNetworkInterface(ctx context.Context, c kit.Caller, in *
 		}
 		sp.subnet = sn
 		sp.defaultIPv6(in.Ipv6AddressCount == nil)
+		if err := sp.checkIPv6Only(); err != nil {
+			return err
+		}
 		if sp.groups, err = s.resolveGroups(t, c, vpc, sn.ID, in.Groups, nil); err != nil {
 			return err
 		}
@@ -400,6 +438,9 @@ func (s *Compute) AttachNetworkInterface(ctx context.Context, c kit.Caller, in *
 		}
 		if len(e.PrivateIPs) > typ.IPv4PerENI {
 			return errPrivateIPLimit()
+		}
+		if err := checkIPv6OnlyType(typ, inIPv6OnlySubnet(e)); err != nil {
+			return err
 		}
 		// The instance lists its interfaces in device order.
 		at := 0

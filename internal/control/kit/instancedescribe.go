@@ -26,9 +26,10 @@ func (rd *Renderer) Interfaces(inst *InstanceRecord) []*NetworkInterfaceRecord {
 }
 
 // InstancePrivateDNS is an instance's private name: after its address (ip-name) or its ID
-// (resource-name).
+// (resource-name, the only kind in an IPv6-only subnet, where it has no IPv4 address); none
+// once terminated.
 func InstancePrivateDNS(region string, inst *InstanceRecord) string {
-	if !inst.PrivateIP.IsValid() {
+	if !inst.PrivateIP.IsValid() && inst.SubnetID == "" {
 		return ""
 	}
 	if inst.HostnameType == "resource-name" {
@@ -111,6 +112,10 @@ func (rd *Renderer) Instance(inst *InstanceRecord) ec2.Instance {
 		if e.Attachment == nil || e.Attachment.DeviceIndex != 0 {
 			continue
 		}
+		if !inst.PrivateIP.IsValid() && len(e.Ipv6Addresses) > 0 {
+			// An instance in an IPv6-only subnet is known by its first IPv6 address.
+			out.Ipv6Address = Ptr(e.Ipv6Addresses[0].String())
+		}
 		out.SecurityGroups = ni.Groups
 		out.SourceDestCheck = Ptr(e.SourceDestCheck)
 		if p := e.PrimaryIP(); p != nil && p.Association != nil {
@@ -140,6 +145,7 @@ func (rd *Renderer) instanceInterface(e *NetworkInterfaceRecord) ec2.InstanceNet
 		MacAddress:         Ptr(e.MacAddress),
 		NetworkInterfaceId: Ptr(e.ID),
 		OwnerId:            Ptr(e.Owner),
+		PrivateIpAddresses: []ec2.InstancePrivateIpAddress{},
 		SourceDestCheck:    Ptr(e.SourceDestCheck),
 		Status:             Ptr(e.Status()),
 		SubnetId:           Ptr(e.SubnetID),

@@ -117,8 +117,9 @@ func (e *NetworkInterfaceRecord) EC2(r *Renderer) ec2.NetworkInterface {
 		SourceDestCheck:    Ptr(e.SourceDestCheck),
 		Status:             Ptr(e.Status()),
 		TagSet:             e.EC2Tags(),
-		Ipv6Native:         Ptr(false),
+		Ipv6Native:         Ptr(len(e.PrivateIPs) == 0), // only an IPv6-only subnet's interfaces have no IPv4
 		DenyAllIgwTraffic:  Ptr(false),
+		PrivateIpAddresses: []ec2.NetworkInterfacePrivateIpAddress{},
 	}
 	if e.RequesterID != "" {
 		out.RequesterId = Ptr(e.RequesterID)
