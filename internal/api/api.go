@@ -22,7 +22,6 @@ import (
 	"strings"
 	"vpcd/internal/metrics"
 
-	"vpcd/internal/aws/route53"
 	"vpcd/internal/control"
 	"vpcd/internal/ec2"
 )
@@ -45,7 +44,8 @@ type Config struct {
 const maxBody = 1 << 20
 
 // New returns the handler, serving the EC2 actions of svc (ec2.go), STS's
-// GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go), CloudWatch Logs (logs.go) and Route 53 Resolver (route53resolver.go). More operations, of these services or others, are added
+// GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go), CloudWatch
+// Logs (logs.go), Route 53's hosted zones (route53.go) and Route 53 Resolver (route53resolver.go). More operations, of these services or others, are added
 // with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
@@ -63,10 +63,8 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerServiceQuotas(s, svc)
 	registerSSM(s, svc)
 	registerLogs(s, svc)
+	registerRoute53(s, svc)
 	registerRoute53Resolver(s, svc)
-	// Services whose model vpcd knows but which serve no operation yet answer in their
-	// own protocol (an unknown operation) rather than as a service vpcd does not speak.
-	s.addService(route53.API, newRestXMLProtocol(&route53.API, "InvalidInput"))
 	return s
 }
 
