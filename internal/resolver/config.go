@@ -3,7 +3,8 @@
 // resolver. ForVPC and ForInternet compute, from the model, the records each answers: the
 // names AWS gives instances (private IP names, resource names, public names with their
 // split horizon) and their PTR records; Config.Zones adds the private hosted zones
-// associated with the VPC. Server answers queries from a Config (UDP and TCP, EDNS0,
+// associated with the VPC, Config.Forwards the Route 53 Resolver rules that send a
+// domain's queries elsewhere. Server answers queries from a Config (UDP and TCP, EDNS0,
 // truncation), and sends nothing off the machine: a name outside what it knows gets
 // NXDOMAIN, or the answer of Config.Upstream when one is set.
 //
@@ -36,6 +37,18 @@ type Config struct {
 	// name that neither Zones nor Records hold; none: such a name does not exist
 	// (NXDOMAIN).
 	Upstream []string `json:",omitempty"`
+	// Forwards are the Route 53 Resolver rules associated with the VPC: a query for a
+	// name at or under a rule's domain goes to the rule's targets, when the rule is at
+	// least as specific as the private zone that holds the name; a rule without targets
+	// (SYSTEM) makes the resolver answer the name as usual.
+	Forwards []Forward `json:",omitempty"`
+}
+
+// Forward is one Resolver rule: its domain and the DNS servers (host:port) it forwards
+// to, asked in turn.
+type Forward struct {
+	Domain  string
+	Targets []string `json:",omitempty"`
 }
 
 // Zone is a private hosted zone: its name and its record sets.
@@ -106,13 +119,32 @@ func ForVPC(n *model.Network, vpc string) *Config {
 	for _, sv := range shared {
 		b.publicNames(sv, enis[sv.ID], false)
 	}
-	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc)}
+	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc), Forwards: forwardsOf(n, vpc)}
 }
 
 // zonesOf are the private hosted zones associated with the VPC, by name. An alias record
 // answers with the record sets of its target's name and its own type, as Route 53 does,
 // when the target is in the zone; an alias to a name the zone does not hold answers
 // nothing (vpcd has no other resources to alias yet).
+// forwardsOf are the Resolver rules associated with the VPC, by domain. The queries go
+// out from the resolver's own address, not yet from the outbound endpoint's interfaces.
+func forwardsOf(n *model.Network, vpc string) []Forward {
+	var out []Forward
+	for _, id := range model.SortedKeys(n.ResolverRules) {
+		r := n.ResolverRules[id]
+		if !slices.Contains(r.VPCs, vpc) {
+			continue
+		}
+		f := Forward{Domain: r.Domain + "."}
+		for _, t := range r.Targets {
+			f.Targets = append(f.Targets, t.String())
+		}
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b Forward) int { return strings.Compare(a.Domain, b.Domain) })
+	return out
+}
+
 func zonesOf(n *model.Network, vpc string) []Zone {
 	var out []Zone
 	for _, id := range model.SortedKeys(n.HostedZones) {

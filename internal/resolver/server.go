@@ -73,10 +73,14 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 		m.Rcode = dns.RcodeRefused
 	default:
 		q := r.Question[0]
+		if targets := t.forwardTo(q.Name); len(targets) > 0 {
+			m = s.forward(targets, r, stream)
+			break
+		}
 		var forward bool
 		m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
 		if forward {
-			m = s.forward(t, r, stream)
+			m = s.forward(t.upstream, r, stream)
 		}
 	}
 	// A UDP answer fits the client's buffer, or is cut with TC set so that it asks again
@@ -93,8 +97,8 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 }
 
 // forward asks the upstreams in turn for the query, and passes the first answer on.
-func (s *Server) forward(t *table, r *dns.Msg, stream bool) *dns.Msg {
-	for _, up := range t.upstream {
+func (s *Server) forward(upstream []string, r *dns.Msg, stream bool) *dns.Msg {
+	for _, up := range upstream {
 		in, err := exchange(r, up, stream)
 		if err != nil {
 			s.log.Debug("resolver: upstream did not answer", "upstream", up, "err", err)

@@ -16,6 +16,7 @@ type table struct {
 	base     *zone
 	zones    []*zone
 	upstream []string
+	forwards []Forward // canonical domains, the most specific first
 }
 
 // zone holds record sets by lower-case owner name and type.
@@ -37,7 +38,28 @@ func compile(c *Config, log *slog.Logger) *table {
 		t.zones = append(t.zones, z)
 	}
 	slices.SortStableFunc(t.zones, func(a, b *zone) int { return dns.CountLabel(b.name) - dns.CountLabel(a.name) })
+	for _, f := range c.Forwards {
+		t.forwards = append(t.forwards, Forward{Domain: canonical(f.Domain), Targets: f.Targets})
+	}
+	slices.SortStableFunc(t.forwards, func(a, b Forward) int { return dns.CountLabel(b.Domain) - dns.CountLabel(a.Domain) })
 	return t
+}
+
+// forwardTo is where a Resolver rule sends a query for name: the targets of the most
+// specific rule whose domain holds the name, when it is at least as specific as the
+// private zone that holds it; nil when the resolver answers the name itself.
+func (t *table) forwardTo(name string) []string {
+	name = canonical(name)
+	for _, f := range t.forwards {
+		if !dns.IsSubDomain(f.Domain, name) {
+			continue
+		}
+		if z := t.zoneFor(name); z != t.base && dns.CountLabel(z.name) > dns.CountLabel(f.Domain) {
+			return nil
+		}
+		return f.Targets
+	}
+	return nil
 }
 
 func newZone(name string) *zone {
