@@ -123,6 +123,12 @@ func TestResolverValidation(t *testing.T) {
 	wantCode(t, err, "InvalidRequestException")
 	_, err = s.ListResolverRules(ctx, testCaller, &r53r.ListResolverRulesRequest{Filters: []r53r.Filter{{Name: kit.Ptr("Colour"), Values: []string{"red"}}}})
 	wantCode(t, err, "InvalidParameterException")
+	for _, name := range []string{"Direction", "DIRECTION"} {
+		eps, err := s.ListResolverEndpoints(ctx, testCaller, &r53r.ListResolverEndpointsRequest{Filters: []r53r.Filter{{Name: kit.Ptr(name), Values: []string{"INBOUND"}}}})
+		if err != nil || len(eps.ResolverEndpoints) != 1 || *eps.ResolverEndpoints[0].Id != *in.ResolverEndpoint.Id {
+			t.Errorf("endpoints filtered by %s: %+v, %v", name, eps, err)
+		}
+	}
 	_, err = s.ListResolverEndpoints(ctx, testCaller, &r53r.ListResolverEndpointsRequest{NextToken: kit.Ptr("garbage")})
 	wantCode(t, err, "InvalidNextTokenException")
 	_, err = s.ResolverRules.ListTagsForResource(ctx, testCaller, &r53r.ListTagsForResourceRequest{ResourceArn: kit.Ptr("arn:aws:route53resolver:us-east-1:123456789012:resolver-rule/rslvr-rr-0123456789abcdef0")})

@@ -19,14 +19,20 @@ type table struct {
 	rules    []Rule // the longest domain first
 }
 
-// rule is the Resolver rule that decides name, nil for none.
+// rule is the Resolver rule that decides name, nil for none: the rule of the longest
+// domain the name is at or under, unless a private zone more specific than that domain
+// holds the name (a rule and a zone of the same domain: the rule).
 func (t *table) rule(name string) *Rule {
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	lower := strings.TrimSuffix(strings.ToLower(name), ".")
 	for i := range t.rules {
 		d := t.rules[i].Domain
-		if d == "" || name == d || strings.HasSuffix(name, "."+d) {
-			return &t.rules[i]
+		if d != "" && lower != d && !strings.HasSuffix(lower, "."+d) {
+			continue
 		}
+		if z := t.zoneFor(canonical(name)); z != t.base && dns.CountLabel(z.name) > dns.CountLabel(canonical(d)) {
+			return nil
+		}
+		return &t.rules[i]
 	}
 	return nil
 }

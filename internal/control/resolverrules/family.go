@@ -140,17 +140,43 @@ type filter struct {
 	values []string
 }
 
-// parseFilters checks filter names against the action's.
+// parseFilters checks filter names against the action's. Each name is also taken in the
+// upper case of early Resolver (CREATOR_REQUEST_ID for CreatorRequestId), as AWS still
+// takes it.
 func parseFilters(in []r53r.Filter, known map[string]bool) ([]filter, error) {
 	var out []filter
 	for _, f := range in {
 		name := kit.Deref(f.Name)
+		if !known[name] {
+			for k := range known {
+				if upperSnake(k) == name {
+					name = k
+				}
+			}
+		}
 		if !known[name] {
 			return nil, errInvalidParameter("[RSLVR-00200] The filter '%s' is not supported.", name)
 		}
 		out = append(out, filter{name, f.Values})
 	}
 	return out, nil
+}
+
+// upperSnake is a filter name in early Resolver's form: HostVPCId → HOST_VPC_ID.
+func upperSnake(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		upper := r >= 'A' && r <= 'Z'
+		if i > 0 && upper {
+			prevLower := name[i-1] >= 'a' && name[i-1] <= 'z'
+			nextLower := i+1 < len(name) && name[i+1] >= 'a' && name[i+1] <= 'z'
+			if prevLower || nextLower {
+				b.WriteByte('_')
+			}
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
 
 // matches reports whether every filter has a value among the resource's values for it.
