@@ -25,6 +25,7 @@ import (
 	"vpcd/internal/aws/route53"
 	"vpcd/internal/control"
 	"vpcd/internal/ec2"
+	"vpcd/internal/s3store"
 )
 
 // Config is the protocol layer's configuration, set by main.
@@ -39,6 +40,8 @@ type Config struct {
 	Logger      *slog.Logger
 	// Metrics counts requests by service, action and error code; nil counts nothing.
 	Metrics *metrics.Metrics
+	// S3, when not nil, serves the requests signed for Amazon S3 (s3.go).
+	S3 *s3store.Store
 }
 
 // maxBody bounds a request body; EC2 requests are small (user data is at most 16 KB).
