@@ -18,31 +18,9 @@ import (
 )
 
 func TestFlowLogRecords(t *testing.T) {
-	p := startPlane(t)
-	vpc := p.vpc("10.0.0.0/16")
-	sub := p.subnet(vpc, "10.0.1.0/24")
-	web := p.group(vpc, "web")
-	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"))
-	server := p.launch(sub, []string{web})
-	client := p.launch(sub, []string{p.group(vpc, "client")})
-
-	_, err := p.ec2.CreateFlowLogs(p.ctx, &ec2sdk.CreateFlowLogsInput{
-		ResourceIds: []string{vpc}, ResourceType: types.FlowLogsResourceTypeVpc, TrafficType: types.TrafficTypeAll,
+	p, server, client := flowLogTraffic(t, &ec2sdk.CreateFlowLogsInput{
 		LogGroupName: aws.String("vpc-flows"), DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs"),
-		MaxAggregationInterval: aws.Int32(60),
 	})
-	p.check("CreateFlowLogs", err)
-	// The capture starts once the VPC's services daemon has the flow log.
-	p.eventually("the capture configured", func() bool {
-		b, err := os.ReadFile(filepath.Join(p.dataDir, "vpcsvc", vpc+".json"))
-		return err == nil && strings.Contains(string(b), server.ENI)
-	})
-	time.Sleep(time.Second) // the daemon's poll, and its NFLOG bind
-
-	p.serve(server.ID, "tcp-serve", 8080)
-	p.passes(tcp(client.ID, server.IP, 8080))
-	p.dropped(tcp(client.ID, server.IP, 9090))
-
 	logs := cloudwatchlogs.New(cloudwatchlogs.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url),
 		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", "")})
 	stream := server.ENI + "-all"
@@ -62,6 +40,46 @@ func TestFlowLogRecords(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	t.Logf("%s:\n%s", stream, strings.Join(lines, "\n"))
+	checkFlowRecords(t, lines, server, client, stream)
+}
+
+// flowLogTraffic is a VPC with a server, whose group lets in TCP 8080, and a client, and
+// a flow log of all the VPC's traffic at a 60 s interval (in gives its destination,
+// before runs first): once the capture runs, the client connects to 8080 and sends a SYN to 9090 that the
+// group drops.
+func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func(*plane)) (p *plane, server, client instance) {
+	p = startPlane(t)
+	for _, f := range before {
+		f(p)
+	}
+	vpc := p.vpc("10.0.0.0/16")
+	sub := p.subnet(vpc, "10.0.1.0/24")
+	web := p.group(vpc, "web")
+	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"))
+	server = p.launch(sub, []string{web})
+	client = p.launch(sub, []string{p.group(vpc, "client")})
+
+	in.ResourceIds, in.ResourceType, in.TrafficType = []string{vpc}, types.FlowLogsResourceTypeVpc, types.TrafficTypeAll
+	in.MaxAggregationInterval = aws.Int32(60)
+	_, err := p.ec2.CreateFlowLogs(p.ctx, in)
+	p.check("CreateFlowLogs", err)
+	// The capture starts once the VPC's services daemon has the flow log.
+	p.eventually("the capture configured", func() bool {
+		b, err := os.ReadFile(filepath.Join(p.dataDir, "vpcsvc", vpc+".json"))
+		return err == nil && strings.Contains(string(b), server.ENI)
+	})
+	time.Sleep(time.Second) // the daemon's poll, and its NFLOG bind
+
+	p.serve(server.ID, "tcp-serve", 8080)
+	p.passes(tcp(client.ID, server.IP, 8080))
+	p.dropped(tcp(client.ID, server.IP, 9090))
+	return p, server, client
+}
+
+// checkFlowRecords checks the version 2 records of flowLogTraffic's connections among
+// lines, read from where.
+func checkFlowRecords(t *testing.T, lines []string, server, client instance, where string) {
+	t.Helper()
 	// Version 2: version account interface srcaddr dstaddr srcport dstport protocol packets
 	// bytes start end action log-status.
 	for _, want := range []struct{ what, dst, action string }{
@@ -74,7 +92,7 @@ func TestFlowLogRecords(t *testing.T) {
 		}
 		line := find(lines, client.IP+want.dst, " "+port+" 6 ", want.action)
 		if line == "" {
-			t.Errorf("%s: no %s record from %s to %s:%s in %s", want.what, want.action, client.IP, server.IP, port, stream)
+			t.Errorf("%s: no %s record from %s to %s:%s in %s", want.what, want.action, client.IP, server.IP, port, where)
 			continue
 		}
 		f := strings.Fields(line)
@@ -87,7 +105,7 @@ func TestFlowLogRecords(t *testing.T) {
 	}
 	// The reply of the accepted connection is recorded too, the other way.
 	if find(lines, server.IP+" "+client.IP+" 8080 ", " 6 ", "ACCEPT") == "" {
-		t.Errorf("no record of the server's replies in %s", stream)
+		t.Errorf("no record of the server's replies in %s", where)
 	}
 }
 
