@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,9 +26,9 @@ import (
 	"vpcd/internal/store"
 )
 
-// startS3 serves the API in strict mode with an S3 store in dataDir; stop closes both,
-// as vpcd's exit does.
-func startS3(t *testing.T, dataDir string) (url string, stop func()) {
+// startS3 serves the API with an S3 store in dataDir, strict with creds (lenient for
+// nil); stop closes both, as vpcd's exit does.
+func startS3(t *testing.T, dataDir string, creds map[string]api.Credential) (url string, stop func()) {
 	t.Helper()
 	st, err := store.OpenEmbedded(t.TempDir())
 	if err != nil {
@@ -35,7 +38,7 @@ func startS3(t *testing.T, dataDir string) (url string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(api.New(control.New(st, control.Config{}), api.Config{Credentials: strictKeys, S3: objects}))
+	ts := httptest.NewServer(api.New(control.New(st, control.Config{}), api.Config{Credentials: creds, S3: objects}))
 	stopped := false
 	stop = func() {
 		if !stopped {
@@ -67,7 +70,7 @@ func s3Code(err error) string {
 func TestS3SDK(t *testing.T) {
 	ctx := context.Background()
 	dataDir := t.TempDir()
-	url, stop := startS3(t, dataDir)
+	url, stop := startS3(t, dataDir, strictKeys)
 	c := s3Client(url, "AKIDEXAMPLE", "s3cret", true)
 
 	if _, err := c.CreateBucket(ctx, &s3sdk.CreateBucketInput{Bucket: aws.String("flow-logs")}); err != nil {
@@ -118,7 +121,7 @@ func TestS3SDK(t *testing.T) {
 
 	// A restart keeps the objects.
 	stop()
-	url, _ = startS3(t, dataDir)
+	url, _ = startS3(t, dataDir, strictKeys)
 	c = s3Client(url, "AKIDEXAMPLE", "s3cret", true)
 	got, err := c.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String("flow-logs"), Key: aws.String("b/big")})
 	if err != nil {
@@ -134,7 +137,7 @@ func TestS3SDK(t *testing.T) {
 // Virtual-host style requests (bucket.localhost) name the bucket in the Host.
 func TestS3VirtualHost(t *testing.T) {
 	ctx := context.Background()
-	url, _ := startS3(t, t.TempDir())
+	url, _ := startS3(t, t.TempDir(), strictKeys)
 	addr := strings.TrimPrefix(url, "http://")
 	_, port, _ := net.SplitHostPort(addr)
 	dial := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -151,5 +154,38 @@ func TestS3VirtualHost(t *testing.T) {
 	list, err := s3Client(url, "AKIDEXAMPLE", "s3cret", true).ListObjectsV2(ctx, &s3sdk.ListObjectsV2Input{Bucket: aws.String("vhost")})
 	if err != nil || len(list.Contents) != 1 || aws.ToString(list.Contents[0].Key) != "dir/k" {
 		t.Errorf("path style sees %+v, %v", list, err)
+	}
+}
+
+// The aws CLI's S3 commands work against vpcd: a bucket, an upload large enough to go in
+// parts, a listing and a download.
+func TestAWSCLIS3(t *testing.T) {
+	url, _ := startS3(t, t.TempDir(), nil)
+	file := filepath.Join(t.TempDir(), "big")
+	content := bytes.Repeat([]byte("flow log records\n"), 600_000) // 10 MB: above the CLI's 8 MB multipart threshold
+	if err := os.WriteFile(file, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"s3", "mb", "s3://cli-bucket"},
+		{"s3", "cp", file, "s3://cli-bucket/dir/big"},
+	} {
+		if out, ok := awsCLI(t, url, args...); !ok {
+			t.Fatalf("%v: %s", args, out)
+		}
+	}
+	out, ok := awsCLI(t, url, "s3", "ls", "s3://cli-bucket/dir/")
+	if !ok || !strings.Contains(out, strconv.Itoa(len(content))+" big") {
+		t.Errorf("ls: %s", out)
+	}
+	down := filepath.Join(t.TempDir(), "down")
+	if out, ok := awsCLI(t, url, "s3", "cp", "s3://cli-bucket/dir/big", down); !ok {
+		t.Fatalf("download: %s", out)
+	}
+	if got, _ := os.ReadFile(down); !bytes.Equal(got, content) {
+		t.Errorf("downloaded %d bytes, want %d", len(got), len(content))
+	}
+	if out, ok := awsCLI(t, url, "s3", "cp", "s3://missing-bucket/k", down); ok || !strings.Contains(out, "404") {
+		t.Errorf("missing bucket: %s", out)
 	}
 }
