@@ -53,7 +53,7 @@ func TestFlowLogRecordsToS3(t *testing.T) {
 	var lines []string
 	read := map[string]bool{}
 	deadline := time.Now().Add(2*time.Minute + converge)
-	for !(has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT")) && time.Now().Before(deadline) {
+	for !flowRecordsComplete(of(lines, server.ENI)) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Second)
 		out, err := awsCLI("s3api", "list-objects-v2", "--bucket", "vpc-flow-bucket", "--query", "Contents[].Key", "--output", "text")
 		if err != nil {
@@ -87,7 +87,20 @@ func TestFlowLogRecordsToS3(t *testing.T) {
 			lines = append(lines, file[1:]...)
 		}
 	}
-	checkFlowRecords(t, lines, server, client, "s3://vpc-flow-bucket/flows/")
+	// A file holds the records of every interface the flow log covers.
+	checkFlowRecords(t, of(lines, server.ENI), server, client, "s3://vpc-flow-bucket/flows/")
+	checkSenderRecords(t, of(lines, client.ENI), server, client)
+}
+
+// of are the records of one interface (the third field) among lines.
+func of(lines []string, eni string) []string {
+	var out []string
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 2 && f[2] == eni {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 type cliError struct {

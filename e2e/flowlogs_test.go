@@ -6,6 +6,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,29 +24,36 @@ func TestFlowLogRecords(t *testing.T) {
 	})
 	logs := cloudwatchlogs.New(cloudwatchlogs.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url),
 		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", "")})
+	events := func(stream string) []string {
+		out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true)})
+		if err != nil {
+			return nil
+		}
+		var lines []string
+		for _, e := range out.Events {
+			lines = append(lines, aws.ToString(e.Message))
+		}
+		return lines
+	}
 	stream := server.ENI + "-all"
 	var lines []string
 	deadline := time.Now().Add(2*time.Minute + converge)
 	for {
-		out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true)})
-		lines = lines[:0]
-		if err == nil {
-			for _, e := range out.Events {
-				lines = append(lines, aws.ToString(e.Message))
-			}
-		}
-		if has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT") || time.Now().After(deadline) {
+		lines = events(stream)
+		if flowRecordsComplete(lines) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(time.Second)
 	}
 	t.Logf("%s:\n%s", stream, strings.Join(lines, "\n"))
 	checkFlowRecords(t, lines, server, client, stream)
+	checkSenderRecords(t, events(client.ENI+"-all"), server, client)
 }
 
-// flowLogTraffic is a VPC with a server, whose group lets in TCP 8080, and a client, and
-// a flow log of all the VPC's traffic at a 60 s interval (in gives its destination,
-// before runs first): once the capture runs, the client connects to 8080 and sends a SYN to 9090 that the
+// flowLogTraffic is a VPC with a server, whose group lets in TCP 8080 and UDP 5353, and a
+// client, and a flow log of all the VPC's traffic at a 60 s interval (in gives its
+// destination; before runs first). Once the capture runs, the client connects to 8080,
+// exchanges a datagram with 5353, and sends a SYN to 9090 and a datagram to 9999 that the
 // group drops.
 func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func(*plane)) (p *plane, server, client instance) {
 	p = startPlane(t)
@@ -55,7 +63,7 @@ func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func
 	vpc := p.vpc("10.0.0.0/16")
 	sub := p.subnet(vpc, "10.0.1.0/24")
 	web := p.group(vpc, "web")
-	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"))
+	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"), perm("udp", 5353, 5353, "10.0.0.0/16"))
 	server = p.launch(sub, []string{web})
 	client = p.launch(sub, []string{p.group(vpc, "client")})
 
@@ -71,13 +79,32 @@ func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func
 	time.Sleep(time.Second) // the daemon's poll, and its NFLOG bind
 
 	p.serve(server.ID, "tcp-serve", 8080)
+	p.serve(server.ID, "udp-serve", 5353)
+	// One datagram each way, and one the group rejects, from fixed ports: records whose
+	// counts are known exactly. "probe" is 5 bytes (33 with the IPv4 and UDP headers);
+	// the answer is the client's address. The exchange goes first: conntrack forgets it
+	// after 30 s, within the first interval, and so its record comes with the first.
+	exchange := udp(client.ID, server.IP, 5353)
+	exchange.sport = 40000
+	if _, err := p.try(exchange); err != nil {
+		t.Fatalf("%v: %v", exchange, err)
+	}
 	p.passes(tcp(client.ID, server.IP, 8080))
 	p.dropped(tcp(client.ID, server.IP, 9090))
+	rejected := udp(client.ID, server.IP, 9999)
+	rejected.sport = 40001
+	p.dropped(rejected)
 	return p, server, client
 }
 
-// checkFlowRecords checks the version 2 records of flowLogTraffic's connections among
-// lines, read from where.
+// flowRecordsComplete reports whether the server's lines have a record of each of
+// flowLogTraffic's flows.
+func flowRecordsComplete(lines []string) bool {
+	return has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT") && has(lines, " 40001 9999 ") && has(lines, " 40000 5353 ")
+}
+
+// checkFlowRecords checks the version 2 records of flowLogTraffic's flows among the
+// server's lines, read from where.
 func checkFlowRecords(t *testing.T, lines []string, server, client instance, where string) {
 	t.Helper()
 	// Version 2: version account interface srcaddr dstaddr srcport dstport protocol packets
@@ -106,6 +133,28 @@ func checkFlowRecords(t *testing.T, lines []string, server, client instance, whe
 	// The reply of the accepted connection is recorded too, the other way.
 	if find(lines, server.IP+" "+client.IP+" 8080 ", " 6 ", "ACCEPT") == "" {
 		t.Errorf("no record of the server's replies in %s", where)
+	}
+	reply := strconv.Itoa(28 + len(client.IP))
+	for _, want := range []string{
+		client.IP + " " + server.IP + " 40000 5353 17 1 33 ",
+		server.IP + " " + client.IP + " 5353 40000 17 1 " + reply + " ",
+		client.IP + " " + server.IP + " 40001 9999 17 1 33 ",
+	} {
+		if find(lines, want) == "" {
+			t.Errorf("no record %q... in %s", want, where)
+		}
+	}
+	if line := find(lines, " 40001 9999 "); !strings.Contains(line, " REJECT ") {
+		t.Errorf("the datagram the group dropped is recorded as %q, want REJECT", line)
+	}
+}
+
+// checkSenderRecords checks that the client's own records (mine) have the datagram the
+// server's group rejected as accepted on its way out.
+func checkSenderRecords(t *testing.T, mine []string, server, client instance) {
+	t.Helper()
+	if find(mine, client.IP+" "+server.IP+" 40001 9999 17 1 33 ", "ACCEPT") == "" {
+		t.Errorf("the client's records have no ACCEPT of the datagram it sent:\n%s", strings.Join(mine, "\n"))
 	}
 }
 

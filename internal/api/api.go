@@ -22,7 +22,6 @@ import (
 	"strings"
 	"vpcd/internal/metrics"
 
-	"vpcd/internal/aws/route53"
 	"vpcd/internal/control"
 	"vpcd/internal/ec2"
 	"vpcd/internal/s3store"
@@ -48,7 +47,8 @@ type Config struct {
 const maxBody = 1 << 20
 
 // New returns the handler, serving the EC2 actions of svc (ec2.go), STS's
-// GetCallerIdentity (sts.go), Service Quotas (servicequotas.go) and SSM's public parameters (ssm.go). More operations, of these services or others, are added
+// GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go) and Route 53's
+// hosted zones (route53.go). More operations, of these services or others, are added
 // with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
@@ -66,9 +66,7 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerServiceQuotas(s, svc)
 	registerSSM(s, svc)
 	registerLogs(s, svc)
-	// Services whose model vpcd knows but which serve no operation yet answer in their
-	// own protocol (an unknown operation) rather than as a service vpcd does not speak.
-	s.addService(route53.API, newRestXMLProtocol(&route53.API, "InvalidInput"))
+	registerRoute53(s, svc)
 	return s
 }
 

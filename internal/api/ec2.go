@@ -157,6 +157,7 @@ func registerEC2(s *Server, svc *control.Service) {
 	Handle(s, "ec2", "ModifyLaunchTemplate", svc.ModifyLaunchTemplate)
 	Handle(s, "ec2", "ModifyManagedPrefixList", svc.ModifyManagedPrefixList)
 	HandleNoOutput(s, "ec2", "ModifyNetworkInterfaceAttribute", svc.ModifyNetworkInterfaceAttribute)
+	Handle(s, "ec2", "ModifyPrivateDnsNameOptions", svc.ModifyPrivateDnsNameOptions)
 	Handle(s, "ec2", "ModifySecurityGroupRules", svc.ModifySecurityGroupRules)
 	HandleNoOutput(s, "ec2", "ModifySubnetAttribute", svc.ModifySubnetAttribute)
 	Handle(s, "ec2", "ModifyVolume", svc.ModifyVolume)

@@ -66,7 +66,7 @@ func TestRestXMLProtocol(t *testing.T) {
 		{"required member missing", "POST", "/2013-04-01/hostedzone", `<CreateHostedZoneRequest><Name>a.example.</Name></CreateHostedZoneRequest>`, 400, `<Code>InvalidInput</Code><Message>1 validation error detected: Value null at &#39;callerReference&#39;`},
 		{"not XML", "POST", "/2013-04-01/hostedzone", `<CreateHostedZoneRequest>`, 400, `<Code>InvalidInput</Code>`},
 		{"no such path", "GET", "/2013-04-01/nothing", "", 404, `<Code>UnknownOperationException</Code>`},
-		{"operation vpcd does not serve", "DELETE", "/2013-04-01/hostedzone/Z1", "", 404, `<Code>UnknownOperationException</Code><Message>The operation DeleteHostedZone is not supported by vpcd yet.</Message>`},
+		{"operation vpcd does not serve", "DELETE", "/2013-04-01/healthcheck/H1", "", 404, `<Code>UnknownOperationException</Code><Message>The operation DeleteHealthCheck is not supported by vpcd yet.</Message>`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader(tt.body))

@@ -679,6 +679,12 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		if attr.SourceDestCheck == nil || aws.ToBool(attr.SourceDestCheck.Value) || aws.ToString(attr.InstanceId) != instID {
 			t.Errorf("sourceDestCheck after modify %+v", attr.SourceDestCheck)
 		}
+		dnsOpts := must[*ec2sdk.ModifyPrivateDnsNameOptionsOutput](t, "ModifyPrivateDnsNameOptions")(c.ModifyPrivateDnsNameOptions(ctx, &ec2sdk.ModifyPrivateDnsNameOptionsInput{
+			InstanceId: aws.String(instID), PrivateDnsHostnameType: types.HostnameTypeResourceName, EnableResourceNameDnsARecord: aws.Bool(true),
+		}))
+		if !aws.ToBool(dnsOpts.Return) {
+			t.Errorf("ModifyPrivateDnsNameOptions %+v", dnsOpts)
+		}
 		// A NAT instance: send the default route to its interface instead of the IGW.
 		_, err := c.ReplaceRoute(ctx, &ec2sdk.ReplaceRouteInput{
 			RouteTableId: aws.String(rtbID), DestinationCidrBlock: aws.String("0.0.0.0/0"), NetworkInterfaceId: aws.String(eniID),

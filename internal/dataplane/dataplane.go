@@ -90,6 +90,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
+	d.services.internet = cfg.InternetNamespace
 	return d, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"vpcd/internal/imds"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
+	"vpcd/internal/resolver"
 	"vpcd/internal/supervise"
 	"vpcd/internal/vpcsvc"
 )
@@ -23,6 +24,9 @@ type vpcServices struct {
 	dir  string
 	exec string
 	log  *slog.Logger
+	// internet is the simulated internet's namespace, where the internet's resolver runs
+	// (internetdns.go); "" for none.
+	internet string
 	// written is what each VPC's file was last written with: a sync writes only what
 	// changed.
 	written map[string][]byte
@@ -47,6 +51,9 @@ func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	if len(vpc.IPv6Blocks()) > 0 {
 		cfg.MetadataAddrs = append(cfg.MetadataAddrs, model.MetadataAddr6)
 	}
+	if cfg.DNS = resolver.ForVPC(n, vpc.ID); cfg.DNS != nil {
+		cfg.DNSAddrs = vpc.DNSServers()
+	}
 	return cfg
 }
 
@@ -59,6 +66,11 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	}
 	var specs []supervise.Spec
 	here := map[string]bool{}
+	internet, hasInternet := s.internetDaemon(n, full)
+	if hasInternet {
+		here[internetServices] = true
+		specs = append(specs, internet)
+	}
 	for _, id := range model.SortedKeys(n.VPCs) {
 		ns := plan.RouterNamespace(id)
 		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
@@ -67,27 +79,12 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
 		cfg.Flows = flowCapture(n, id, s.spool(id))
-		b, err := cfg.Marshal()
-		if err != nil {
-			s.log.Error("VPC services", "vpc", id, "err", err)
-			continue
+		if cfg.DNS != nil && hasInternet {
+			cfg.DNS.Upstream = []string{s.internetUpstream()}
 		}
-		path := filepath.Join(s.dir, id+".json")
-		if have, ok := s.written[id]; full || !ok || !bytes.Equal(have, b) {
-			if err := writeReplacing(path, b); err != nil {
-				s.log.Error("VPC services", "vpc", id, "err", err)
-				delete(s.written, id)
-				continue
-			}
-			s.written[id] = b
+		if spec, ok := s.daemon(id, ns, cfg, full); ok {
+			specs = append(specs, spec)
 		}
-		specs = append(specs, supervise.Spec{
-			Name:      vpcServicesDaemon(id),
-			Namespace: ns,
-			Argv:      []string{s.exec, "vpcsvc", path},
-			Output:    filepath.Join(s.dir, id+".log"),
-			Restart:   supervise.RestartAlways,
-		})
 	}
 	for id := range s.written {
 		if !here[id] {
@@ -96,6 +93,32 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		}
 	}
 	return specs
+}
+
+// daemon writes the config of the services daemon id (a VPC ID) in the namespace ns, and
+// is its spec; ok is false when the config could not be written.
+func (s *vpcServices) daemon(id, ns string, cfg *vpcsvc.Config, full bool) (spec supervise.Spec, ok bool) {
+	b, err := cfg.Marshal()
+	if err != nil {
+		s.log.Error("VPC services", "vpc", id, "err", err)
+		return spec, false
+	}
+	path := filepath.Join(s.dir, id+".json")
+	if have, ok := s.written[id]; full || !ok || !bytes.Equal(have, b) {
+		if err := writeReplacing(path, b); err != nil {
+			s.log.Error("VPC services", "vpc", id, "err", err)
+			delete(s.written, id)
+			return spec, false
+		}
+		s.written[id] = b
+	}
+	return supervise.Spec{
+		Name:      vpcServicesDaemon(id),
+		Namespace: ns,
+		Argv:      []string{s.exec, "vpcsvc", path},
+		Output:    filepath.Join(s.dir, id+".log"),
+		Restart:   supervise.RestartAlways,
+	}, true
 }
 
 // writeReplacing writes a file by rename: a reader sees the old content or the new one.

@@ -33,6 +33,10 @@ type Network struct {
 	EgressOnlyInternetGateways map[string]*EgressOnlyInternetGateway
 	// FlowLogs are the flow logs of VPCs, subnets and interfaces (see flowlog.go).
 	FlowLogs map[string]*FlowLog
+	// HostedZones are the Route 53 private hosted zones (public ones are not here), by
+	// zone ID; see dns.go. They are in the whole network only, not in a VPC's part: a
+	// VPC's zones are those associated with it (HostedZone.HasVPC).
+	HostedZones map[string]*HostedZone
 }
 
 // NewNetwork returns an empty network.
@@ -53,6 +57,7 @@ func NewNetwork() *Network {
 
 		EgressOnlyInternetGateways: map[string]*EgressOnlyInternetGateway{},
 		FlowLogs:                   map[string]*FlowLog{},
+		HostedZones:                map[string]*HostedZone{},
 	}
 }
 
@@ -79,6 +84,10 @@ type DhcpOptions struct {
 // only to the receiving VPC's own interfaces.
 type Peering struct {
 	ID, Requester, Accepter string // the VPC IDs of its sides
+	// RequesterDNS and AccepterDNS are each side's AllowDnsResolutionFromRemoteVpc: the
+	// public DNS names of that side's instances resolve to their private addresses when
+	// queried from the other side.
+	RequesterDNS, AccepterDNS bool
 }
 
 // Other is the VPC across the connection from vpc, or "" when vpc is no side of it.
@@ -90,6 +99,18 @@ func (p *Peering) Other(vpc string) string {
 		return p.Requester
 	}
 	return ""
+}
+
+// PrivateDNSFrom reports whether the public DNS names of vpc's instances resolve to
+// private addresses when an instance of the other side asks.
+func (p *Peering) PrivateDNSFrom(vpc string) bool {
+	switch vpc {
+	case p.Requester:
+		return p.RequesterDNS
+	case p.Accepter:
+		return p.AccepterDNS
+	}
+	return false
 }
 
 // NatGateway is an available NAT gateway: a gateway with an interface in its subnet that
@@ -222,6 +243,16 @@ type Instance struct {
 	PrivateDNSName                       string // ip-10-0-1-5.ec2.internal, or i-0123….ec2.internal
 	Metadata                             MetadataOptions
 	Tags                                 map[string]string // only when Metadata.Tags: a tag plans nothing otherwise
+	// PrivateDNSNameOptions are its hostname options (RunInstances, ModifyPrivateDnsNameOptions).
+	PrivateDNSNameOptions PrivateDNSNameOptions
+}
+
+// PrivateDNSNameOptions are an instance's hostname options: its hostname after its private
+// IPv4 address (ip-name) or its ID (resource-name), and whether the resource name answers
+// A and AAAA queries. The IP name always answers A queries.
+type PrivateDNSNameOptions struct {
+	HostnameType                          string // ip-name or resource-name
+	ResourceNameDNSA, ResourceNameDNSAAAA bool
 }
 
 // MetadataOptions are an instance's instance metadata options (ModifyInstanceMetadataOptions).

@@ -364,6 +364,7 @@ func merge(n, part *model.Network) {
 	copyInto(n.NetworkACLs, part.NetworkACLs)
 	copyInto(n.NatGateways, part.NatGateways)
 	copyInto(n.EgressOnlyInternetGateways, part.EgressOnlyInternetGateways)
+	copyInto(n.FlowLogs, part.FlowLogs)
 }
 
 func copyInto[V any](dst, src map[string]V) {
@@ -420,6 +421,9 @@ func Index(n *model.Network) Source {
 	}
 	for id, v := range n.EgressOnlyInternetGateways {
 		part(v.VPC).EgressOnlyInternetGateways[id] = v
+	}
+	for id, v := range n.FlowLogs {
+		part(v.VPC).FlowLogs[id] = v
 	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)

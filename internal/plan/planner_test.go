@@ -27,6 +27,7 @@ type worldVPC struct {
 	// ipv6 gives the VPC an IPv6 block and its instances IPv6 addresses; egressOnly an
 	// egress-only internet gateway that its IPv6 default route names.
 	ipv6, egressOnly bool
+	flowLog          bool // a flow log on the VPC: its router counts flows
 }
 
 func vpcID(i int) string      { return fmt.Sprintf("vpc-%017x", i+1) }
@@ -70,6 +71,10 @@ func (w world) generate() *model.Network {
 			} else if v.gateway {
 				rt.Routes = append(rt.Routes, model.Route{Destination: netip.MustParsePrefix("::/0"), Target: fmt.Sprintf("igw-%017x", i+1)})
 			}
+		}
+		if v.flowLog {
+			fl := fmt.Sprintf("fl-%017x", i+1)
+			n.FlowLogs[fl] = &model.FlowLog{ID: fl, Resource: id, VPC: id, Traffic: "ALL", Interval: 600}
 		}
 		n.NetworkACLs[acl] = &model.NetworkACL{ID: acl, VPC: id, Subnets: []string{subnet}, Entries: []model.ACLEntry{
 			{Number: 100, Allow: true, Protocol: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0"), FromPort: -1, ToPort: -1},
@@ -142,7 +147,7 @@ func mergeSets[V any](a, b map[string]V) map[string]bool {
 func (w *world) step(r *rand.Rand, next *int) string {
 	i := r.IntN(len(w.vpcs))
 	v := &w.vpcs[i]
-	switch r.IntN(9) {
+	switch r.IntN(10) {
 	case 0:
 		*next++
 		v.instances = append(v.instances, *next)
@@ -179,6 +184,9 @@ func (w *world) step(r *rand.Rand, next *int) string {
 	case 7:
 		v.egressOnly = !v.egressOnly
 		return fmt.Sprintf("egress-only gateway of %d", i)
+	case 8:
+		v.flowLog = !v.flowLog
+		return fmt.Sprintf("flow log of %d", i)
 	default:
 		v.port++
 		return fmt.Sprintf("port of %d", i)

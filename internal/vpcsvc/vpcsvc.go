@@ -31,6 +31,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vpcd/internal/imds"
+	"vpcd/internal/resolver"
 )
 
 // Config is what one VPC's daemon serves.
@@ -45,6 +46,13 @@ type Config struct {
 	MetadataAddrs []netip.Addr `json:",omitempty"`
 	// Flows is the capture of the VPC's flow logs; nil when no interface has one.
 	Flows *FlowCapture `json:",omitempty"`
+	// DNS is what the Amazon DNS server answers at DNSAddrs (the VPC's base + 2,
+	// 169.254.169.253, fd00:ec2::253); nil (enableDnsSupport off): nothing answers there.
+	DNS      *resolver.Config `json:",omitempty"`
+	DNSAddrs []netip.Addr     `json:",omitempty"`
+	// DNSSocket is a unix socket where the DNS server answers too, for the resolvers of
+	// other namespaces (the internet's, for the VPCs'); "" for none.
+	DNSSocket string `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -56,7 +64,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: newSockets("udp", 123, serveTime, log), metadata: newMetadata(log), flows: &capture{log: log}}
+	d := &daemon{log: log, time: timeSync(123, log), metadata: newMetadata(log), flows: &capture{log: log}, dns: newDNSService(53, log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -90,21 +98,24 @@ var testDaemon func(*daemon)
 // daemon holds the services of one VPC.
 type daemon struct {
 	log      *slog.Logger
-	time     *sockets
+	time     *listeners
 	metadata *metadata
 	flows    *capture
+	dns      *dnsService
 }
 
 func (d *daemon) update(cfg *Config) {
-	d.time.listen(cfg.TimeSync)
+	d.time.set(cfg.TimeSync)
 	d.metadata.update(cfg.Metadata, cfg.MetadataAddrs)
 	d.flows.update(cfg.Flows)
+	d.dns.update(cfg.DNS, cfg.DNSAddrs, cfg.DNSSocket)
 }
 
 func (d *daemon) close() {
-	d.time.listen(nil)
+	d.time.set(nil)
 	d.metadata.update(nil, nil)
 	d.flows.close()
+	d.dns.update(nil, nil, "")
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,
@@ -139,47 +150,57 @@ func load(path string) (*Config, error) {
 	return &cfg, nil
 }
 
-// sockets are the listening sockets of one service, one per address, each served by its
-// own goroutine until it is closed.
-type sockets struct {
-	network string // "udp" or "tcp"
-	port    int
-	serve   func(net.PacketConn, *slog.Logger) // for udp
-	log     *slog.Logger
+// listeners keep a service's servers, one per address: open starts the server of an
+// address and returns what stops it. An address that stays keeps its server (and its
+// sockets); one that goes is stopped; one that failed to open is tried at the next set.
+type listeners struct {
+	name string
+	log  *slog.Logger
+	open func(netip.Addr) (stop func(), err error)
 
-	mu   sync.Mutex
-	open map[netip.Addr]net.PacketConn
+	mu    sync.Mutex
+	stops map[netip.Addr]func()
 }
 
-func newSockets(network string, port int, serve func(net.PacketConn, *slog.Logger), log *slog.Logger) *sockets {
-	return &sockets{network: network, port: port, serve: serve, log: log, open: map[netip.Addr]net.PacketConn{}}
+func newListeners(name string, log *slog.Logger, open func(netip.Addr) (func(), error)) *listeners {
+	return &listeners{name: name, log: log, open: open, stops: map[netip.Addr]func(){}}
 }
 
-// listen opens the sockets of the addresses that have none and closes the others. One
-// that cannot be opened is tried again at the next call.
-func (s *sockets) listen(addrs []netip.Addr) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// set serves addrs, and them alone.
+func (l *listeners) set(addrs []netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	want := map[netip.Addr]bool{}
 	for _, a := range addrs {
 		want[a] = true
-		if s.open[a] != nil {
+		if l.stops[a] != nil {
 			continue
 		}
-		pc, err := ListenPacket(s.network, netip.AddrPortFrom(a, uint16(s.port)))
+		stop, err := l.open(a)
 		if err != nil {
-			s.log.Error("listen", "addr", a, "port", s.port, "err", err)
+			l.log.Error("listen", "service", l.name, "addr", a, "err", err)
 			continue
 		}
-		s.open[a] = pc
-		go s.serve(pc, s.log)
+		l.stops[a] = stop
 	}
-	for a, pc := range s.open {
+	for a, stop := range l.stops {
 		if !want[a] {
-			pc.Close()
-			delete(s.open, a)
+			stop()
+			delete(l.stops, a)
 		}
 	}
+}
+
+// timeSync is the Amazon Time Sync Service on UDP port 123 of each address.
+func timeSync(port int, log *slog.Logger) *listeners {
+	return newListeners("time", log, func(a netip.Addr) (func(), error) {
+		pc, err := ListenPacket("udp", netip.AddrPortFrom(a, uint16(port)))
+		if err != nil {
+			return nil, err
+		}
+		go serveTime(pc, log)
+		return func() { pc.Close() }, nil
+	})
 }
 
 // listenConfig binds with IP_FREEBIND: an address that the planner has just put on the

@@ -102,12 +102,12 @@ func TestRunFollowsConfig(t *testing.T) {
 		}
 	}
 	// A free port on loopback: the daemon serves port 123, which needs root; the test
-	// replaces the port through the sockets' own.
+	// serves time on another.
 	write(&Config{VPC: "vpc-1"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	d := make(chan *daemon, 1)
-	testDaemon = func(x *daemon) { x.time.port = 12300; d <- x }
+	testDaemon = func(x *daemon) { x.time = timeSync(12300, slog.New(slog.DiscardHandler)); d <- x }
 	defer func() { testDaemon = nil }()
 	go func() { done <- Run(ctx, path, slog.New(slog.DiscardHandler)) }()
 	<-d

@@ -108,6 +108,9 @@ func parseRunInstances(c kit.Caller, in *ec2.RunInstancesRequest) (*runRequest, 
 	if err := checkMetadataOptions(in.MetadataOptions); err != nil {
 		return nil, err
 	}
+	if err := checkPrivateDNSNameOptions(in.PrivateDnsNameOptions); err != nil {
+		return nil, err
+	}
 	if cs := in.CreditSpecification; cs != nil {
 		if err := checkCPUCredits(r.typ.Name, kit.Deref(cs.CpuCredits)); err != nil {
 			return nil, err
@@ -585,7 +588,6 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 		AvailabilityZone:      primary.AvailabilityZone,
 		AvailabilityZoneID:    primary.AvailabilityZoneID,
 		Tenancy:               "default",
-		HostnameType:          primary.HostnameType,
 		Monitoring:            r.in.Monitoring != nil && kit.Deref(r.in.Monitoring.Enabled),
 		EbsOptimized:          kit.Deref(r.in.EbsOptimized),
 		DisableAPITermination: kit.Deref(r.in.DisableApiTermination),
@@ -596,8 +598,8 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 	if cs := r.in.CreditSpecification; cs != nil {
 		inst.CPUCredits = kit.Deref(cs.CpuCredits)
 	}
-	if inst.HostnameType == "" {
-		inst.HostnameType = "ip-name"
+	if err := setPrivateDNSNameOptions(inst, primary, r.in.PrivateDnsNameOptions); err != nil {
+		return "", err
 	}
 	for _, li := range ifaces {
 		e, err := s.addInterface(t, c, li.alloc, &li.spec, inst.ID, now)

@@ -135,11 +135,17 @@ func instanceFilters(rd *kit.Renderer) map[string]func(*kit.InstanceRecord) []st
 		"platform-details":                       one(func(*kit.InstanceRecord) string { return "Linux/UNIX" }),
 		"private-dns-name":                       one(func(i *kit.InstanceRecord) string { return kit.InstancePrivateDNS(rd.C.Region, i) }),
 		"private-dns-name-options.hostname-type": one(func(i *kit.InstanceRecord) string { return i.HostnameType }),
-		"private-ip-address":                     one(func(i *kit.InstanceRecord) string { return addrOrEmpty(i.PrivateIP) }),
-		"reason":                                 one(func(i *kit.InstanceRecord) string { return i.StateTransitionReason }),
-		"reservation-id":                         one(func(i *kit.InstanceRecord) string { return i.ReservationID }),
-		"root-device-name":                       one(func(i *kit.InstanceRecord) string { return i.RootDevice() }),
-		"root-device-type":                       one(func(*kit.InstanceRecord) string { return "ebs" }),
+		"private-dns-name-options.enable-resource-name-dns-a-record": one(func(i *kit.InstanceRecord) string {
+			return kit.BoolString(i.ResourceNameDnsA)
+		}),
+		"private-dns-name-options.enable-resource-name-dns-aaaa-record": one(func(i *kit.InstanceRecord) string {
+			return kit.BoolString(i.ResourceNameDnsAAAA)
+		}),
+		"private-ip-address": one(func(i *kit.InstanceRecord) string { return addrOrEmpty(i.PrivateIP) }),
+		"reason":             one(func(i *kit.InstanceRecord) string { return i.StateTransitionReason }),
+		"reservation-id":     one(func(i *kit.InstanceRecord) string { return i.ReservationID }),
+		"root-device-name":   one(func(i *kit.InstanceRecord) string { return i.RootDevice() }),
+		"root-device-type":   one(func(*kit.InstanceRecord) string { return "ebs" }),
 		"source-dest-check": one(func(i *kit.InstanceRecord) string {
 			if e := primary(i); e != nil {
 				return kit.BoolString(e.SourceDestCheck)

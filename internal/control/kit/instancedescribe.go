@@ -76,8 +76,8 @@ func (rd *Renderer) Instance(inst *InstanceRecord) ec2.Instance {
 		UsageOperationUpdateTime: Ptr(inst.LaunchTime),
 		PrivateDnsNameOptions: &ec2.PrivateDnsNameOptionsResponse{
 			HostnameType:                    Ptr(inst.HostnameType),
-			EnableResourceNameDnsARecord:    Ptr(false),
-			EnableResourceNameDnsAAAARecord: Ptr(false),
+			EnableResourceNameDnsARecord:    Ptr(inst.ResourceNameDnsA),
+			EnableResourceNameDnsAAAARecord: Ptr(inst.ResourceNameDnsAAAA),
 		},
 		MaintenanceOptions:      &ec2.InstanceMaintenanceOptions{AutoRecovery: Ptr("default")},
 		CurrentInstanceBootMode: Ptr("legacy-bios"),

@@ -36,6 +36,9 @@ type Kind struct {
 	// Setting: the kind is one record per account and region (at Prefix/options), not a
 	// resource with IDs.
 	Setting bool
+	// Service is the AWS service whose error codes NotFound and Malformed are: "" for
+	// EC2, "route53" for hosted zones.
+	Service string
 	// Model is how a stored record of the kind enters the data plane's model (see
 	// snapshot.go); nil for kinds the data plane does not carry.
 	Model func(region string, raw []byte) (any, error)
@@ -77,6 +80,8 @@ var kinds = index(
 	// (vpcbpa-exclude-…). No Malformed code of the exclusions is known: InvalidParameterValue.
 	Kind{Prefix: "bpa", Setting: true, Model: modelOf(bpaOptionsModel)},
 	Kind{Prefix: "vpcbpa", IDPrefix: "vpcbpa-exclude", ResourceType: "vpc-block-public-access-exclusion", NotFound: "InvalidVpcBlockPublicAccessExclusionId.NotFound", NotFoundMessage: "The VPC Block Public Access exclusion ID '%s' does not exist", Malformed: "InvalidParameterValue", Model: modelOf(bpaExclusionModel)},
+	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
+	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
 	// Kinds that routes and requests may name before vpcd keeps them.
 	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
 	Kind{Prefix: "vgw", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},

@@ -3,6 +3,7 @@ package kit
 import (
 	"testing"
 
+	"vpcd/internal/aws/route53"
 	"vpcd/internal/ec2"
 )
 
@@ -14,6 +15,12 @@ func TestKindCodesDocumented(t *testing.T) {
 			continue
 		}
 		for _, code := range []string{k.NotFound, k.Malformed} {
+			if k.Service == "route53" {
+				if _, ok := route53.API.Errors[code]; code != "" && !ok {
+					t.Errorf("kind %s: %s is not an error of the Route 53 model", k.Prefix, code)
+				}
+				continue
+			}
 			if code != "" && !ec2.Documented(code) {
 				t.Errorf("kind %s: %s is not a documented EC2 error code", k.Prefix, code)
 			}

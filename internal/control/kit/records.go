@@ -239,4 +239,8 @@ type InstanceRecord struct {
 	// VolumeRecord); RootDeviceName is the root volume's device, "" for /dev/xvda.
 	Volumes        []string `json:"volumes,omitempty"`
 	RootDeviceName string   `json:"rootDeviceName,omitempty"`
+	// ResourceNameDnsA and ResourceNameDnsAAAA say whether the instance's resource name
+	// answers A and AAAA queries (PrivateDnsNameOptions; the subnet's on launch).
+	ResourceNameDnsA    bool `json:"resourceNameDnsA,omitempty"`
+	ResourceNameDnsAAAA bool `json:"resourceNameDnsAaaa,omitempty"`
 }

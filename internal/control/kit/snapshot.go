@@ -233,7 +233,8 @@ func instanceModel(region string, in *InstanceRecord) any {
 	m := &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey,
 		ImageID: in.ImageID, InstanceType: in.InstanceType, Architecture: InstanceTypes[in.InstanceType].Architecture,
 		AvailabilityZone: in.AvailabilityZone, AvailabilityZoneID: in.AvailabilityZoneID, LaunchIndex: int(in.AmiLaunchIndex),
-		ReservationID: in.ReservationID, KeyName: in.KeyName, LaunchTime: in.LaunchTime, PrivateDNSName: InstancePrivateDNS(region, in)}
+		ReservationID: in.ReservationID, KeyName: in.KeyName, LaunchTime: in.LaunchTime, PrivateDNSName: InstancePrivateDNS(region, in),
+		PrivateDNSNameOptions: model.PrivateDNSNameOptions{HostnameType: in.HostnameType, ResourceNameDNSA: in.ResourceNameDnsA, ResourceNameDNSAAAA: in.ResourceNameDnsAAAA}}
 	opts := in.MetadataOptions()
 	m.Metadata = model.MetadataOptions{
 		Endpoint: *opts.HttpEndpoint == "enabled", TokensRequired: in.HTTPTokens == "required", HopLimit: int(in.HTTPPutResponseHopLimit),
@@ -261,7 +262,8 @@ func peeringModel(_ string, p *PeeringRecord) any {
 	if p.State != "active" {
 		return peering{}
 	}
-	return peering{&model.Peering{ID: p.ID, Requester: p.Requester.VpcID, Accepter: p.Accepter.VpcID}}
+	return peering{&model.Peering{ID: p.ID, Requester: p.Requester.VpcID, Accepter: p.Accepter.VpcID,
+		RequesterDNS: p.Requester.AllowDNS, AccepterDNS: p.Accepter.AllowDNS}}
 }
 
 func networkACLModel(_ string, a *NetworkACLRecord) any { return a.model() }
@@ -352,6 +354,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.FlowLog](v), flowLogs)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
+	case "hostedzone":
+		b.setHostedZone(&c, id, as[hostedZone](v).m)
 	case "vpcbpa":
 		// An exclusion names its VPC or subnet, which never changes; a deleted one is
 		// known by what the builder kept of it.

@@ -1,0 +1,148 @@
+package resolver
+
+import (
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Server answers DNS queries from its current Config; it is a dns.Handler for a
+// dns.Server on UDP and TCP. Until the first Update, and after Update(nil), it answers
+// nothing, as the Amazon DNS server of a VPC without DNS support.
+type Server struct {
+	log   *slog.Logger
+	table atomic.Pointer[table]
+}
+
+// New returns a server with no configuration.
+func New(log *slog.Logger) *Server { return &Server{log: log} }
+
+// Update makes the server answer from c from now on; nil stops it answering.
+func (s *Server) Update(c *Config) {
+	if c == nil {
+		s.table.Store(nil)
+		return
+	}
+	s.table.Store(compile(c, s.log))
+}
+
+// The server's EDNS0 buffer size, and the time an upstream has to answer.
+const (
+	ednsSize        = 1232 // what DNS Flag Day 2020 settled on: no fragments
+	upstreamTimeout = 2 * time.Second
+)
+
+// ServeDNS answers one query as a recursive resolver does (RA set, AA not): the records
+// it knows, NXDOMAIN for a name it does not, and the answer of an upstream when it has one.
+func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	t := s.table.Load()
+	if t == nil || r.Response {
+		if isStream(w) {
+			w.Close()
+		}
+		return
+	}
+	m := s.reply(t, r, isStream(w))
+	if err := w.WriteMsg(m); err != nil {
+		s.log.Debug("resolver: answer not sent", "err", err)
+	}
+}
+
+// reply is the answer to a query.
+func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetReply(r)
+	m.RecursionAvailable = true
+	m.Authoritative = false
+	opt := r.IsEdns0()
+	if opt != nil {
+		m.SetEdns0(ednsSize, false)
+	}
+	switch {
+	case r.Opcode != dns.OpcodeQuery:
+		m.Rcode = dns.RcodeNotImplemented
+	case len(r.Question) != 1:
+		m.Rcode = dns.RcodeFormatError
+	case opt != nil && opt.Version() != 0:
+		m.Rcode = dns.RcodeBadVers
+	case r.Question[0].Qclass != dns.ClassINET, r.Question[0].Qtype == dns.TypeAXFR, r.Question[0].Qtype == dns.TypeIXFR:
+		m.Rcode = dns.RcodeRefused
+	default:
+		q := r.Question[0]
+		var forward bool
+		m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
+		if forward {
+			m = s.forward(t, r, stream)
+		}
+	}
+	// A UDP answer fits the client's buffer, or is cut with TC set so that it asks again
+	// over TCP.
+	size := dns.MaxMsgSize
+	if !stream {
+		size = dns.MinMsgSize
+		if opt != nil {
+			size = max(int(opt.UDPSize()), dns.MinMsgSize)
+		}
+	}
+	m.Truncate(size)
+	return m
+}
+
+// forward asks the upstreams in turn for the query, and passes the first answer on.
+func (s *Server) forward(t *table, r *dns.Msg, stream bool) *dns.Msg {
+	for _, up := range t.upstream {
+		in, err := exchange(r, up, stream)
+		if err != nil {
+			s.log.Debug("resolver: upstream did not answer", "upstream", up, "err", err)
+			continue
+		}
+		in.Id = r.Id
+		return in
+	}
+	m := new(dns.Msg)
+	m.SetRcode(r, dns.RcodeServerFailure)
+	m.RecursionAvailable = true
+	return m
+}
+
+// unixPrefix marks an upstream that is a stream socket in the file system: a resolver in
+// another network namespace (the internet's), reached without a route to it.
+const unixPrefix = "unix:"
+
+// exchange asks one upstream: over UDP, then TCP when the answer was cut (or at once for
+// a query that came over a stream), or over its unix socket.
+func exchange(r *dns.Msg, upstream string, stream bool) (*dns.Msg, error) {
+	if path, ok := strings.CutPrefix(upstream, unixPrefix); ok {
+		c, err := net.DialTimeout("unix", path, upstreamTimeout)
+		if err != nil {
+			return nil, err
+		}
+		co := &dns.Conn{Conn: c}
+		defer co.Close()
+		co.SetDeadline(time.Now().Add(upstreamTimeout))
+		if err := co.WriteMsg(r); err != nil {
+			return nil, err
+		}
+		return co.ReadMsg()
+	}
+	c := &dns.Client{Net: "udp", Timeout: upstreamTimeout}
+	if stream {
+		c.Net = "tcp"
+	}
+	in, _, err := c.Exchange(r, upstream)
+	if err == nil && in.Truncated && !stream {
+		in, _, err = (&dns.Client{Net: "tcp", Timeout: upstreamTimeout}).Exchange(r, upstream)
+	}
+	return in, err
+}
+
+// isStream reports whether the query came over a stream (TCP, a unix socket), where no
+// answer is cut.
+func isStream(w dns.ResponseWriter) bool {
+	_, udp := w.LocalAddr().(*net.UDPAddr)
+	return !udp
+}
