@@ -19,19 +19,57 @@ import (
 )
 
 func TestFlowLogRecords(t *testing.T) {
-	p := startPlane(t)
+	p, server, client := flowLogTraffic(t, &ec2sdk.CreateFlowLogsInput{
+		LogGroupName: aws.String("vpc-flows"), DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs"),
+	})
+	logs := cloudwatchlogs.New(cloudwatchlogs.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url),
+		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", "")})
+	events := func(stream string) []string {
+		out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true)})
+		if err != nil {
+			return nil
+		}
+		var lines []string
+		for _, e := range out.Events {
+			lines = append(lines, aws.ToString(e.Message))
+		}
+		return lines
+	}
+	stream := server.ENI + "-all"
+	var lines []string
+	deadline := time.Now().Add(2*time.Minute + converge)
+	for {
+		lines = events(stream)
+		if flowRecordsComplete(lines) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	t.Logf("%s:\n%s", stream, strings.Join(lines, "\n"))
+	checkFlowRecords(t, lines, server, client, stream)
+	checkSenderRecords(t, events(client.ENI+"-all"), server, client)
+}
+
+// flowLogTraffic is a VPC with a server, whose group lets in TCP 8080 and UDP 5353, and a
+// client, and a flow log of all the VPC's traffic at a 60 s interval (in gives its
+// destination; before runs first). Once the capture runs, the client connects to 8080,
+// exchanges a datagram with 5353, and sends a SYN to 9090 and a datagram to 9999 that the
+// group drops.
+func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func(*plane)) (p *plane, server, client instance) {
+	p = startPlane(t)
+	for _, f := range before {
+		f(p)
+	}
 	vpc := p.vpc("10.0.0.0/16")
 	sub := p.subnet(vpc, "10.0.1.0/24")
 	web := p.group(vpc, "web")
 	p.allowIn(web, perm("tcp", 8080, 8080, "10.0.0.0/16"), perm("udp", 5353, 5353, "10.0.0.0/16"))
-	server := p.launch(sub, []string{web})
-	client := p.launch(sub, []string{p.group(vpc, "client")})
+	server = p.launch(sub, []string{web})
+	client = p.launch(sub, []string{p.group(vpc, "client")})
 
-	_, err := p.ec2.CreateFlowLogs(p.ctx, &ec2sdk.CreateFlowLogsInput{
-		ResourceIds: []string{vpc}, ResourceType: types.FlowLogsResourceTypeVpc, TrafficType: types.TrafficTypeAll,
-		LogGroupName: aws.String("vpc-flows"), DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs"),
-		MaxAggregationInterval: aws.Int32(60),
-	})
+	in.ResourceIds, in.ResourceType, in.TrafficType = []string{vpc}, types.FlowLogsResourceTypeVpc, types.TrafficTypeAll
+	in.MaxAggregationInterval = aws.Int32(60)
+	_, err := p.ec2.CreateFlowLogs(p.ctx, in)
 	p.check("CreateFlowLogs", err)
 	// The capture starts once the VPC's services daemon has the flow log.
 	p.eventually("the capture configured", func() bool {
@@ -56,26 +94,19 @@ func TestFlowLogRecords(t *testing.T) {
 	rejected := udp(client.ID, server.IP, 9999)
 	rejected.sport = 40001
 	p.dropped(rejected)
+	return p, server, client
+}
 
-	logs := cloudwatchlogs.New(cloudwatchlogs.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.url),
-		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", "")})
-	stream := server.ENI + "-all"
-	var lines []string
-	deadline := time.Now().Add(2*time.Minute + converge)
-	for {
-		out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true)})
-		lines = lines[:0]
-		if err == nil {
-			for _, e := range out.Events {
-				lines = append(lines, aws.ToString(e.Message))
-			}
-		}
-		if has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT") && has(lines, " 40001 9999 ") && has(lines, " 40000 5353 ") || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Second)
-	}
-	t.Logf("%s:\n%s", stream, strings.Join(lines, "\n"))
+// flowRecordsComplete reports whether the server's lines have a record of each of
+// flowLogTraffic's flows.
+func flowRecordsComplete(lines []string) bool {
+	return has(lines, " 8080 6 ", "ACCEPT") && has(lines, " 9090 6 ", "REJECT") && has(lines, " 40001 9999 ") && has(lines, " 40000 5353 ")
+}
+
+// checkFlowRecords checks the version 2 records of flowLogTraffic's flows among the
+// server's lines, read from where.
+func checkFlowRecords(t *testing.T, lines []string, server, client instance, where string) {
+	t.Helper()
 	// Version 2: version account interface srcaddr dstaddr srcport dstport protocol packets
 	// bytes start end action log-status.
 	for _, want := range []struct{ what, dst, action string }{
@@ -88,7 +119,7 @@ func TestFlowLogRecords(t *testing.T) {
 		}
 		line := find(lines, client.IP+want.dst, " "+port+" 6 ", want.action)
 		if line == "" {
-			t.Errorf("%s: no %s record from %s to %s:%s in %s", want.what, want.action, client.IP, server.IP, port, stream)
+			t.Errorf("%s: no %s record from %s to %s:%s in %s", want.what, want.action, client.IP, server.IP, port, where)
 			continue
 		}
 		f := strings.Fields(line)
@@ -101,7 +132,7 @@ func TestFlowLogRecords(t *testing.T) {
 	}
 	// The reply of the accepted connection is recorded too, the other way.
 	if find(lines, server.IP+" "+client.IP+" 8080 ", " 6 ", "ACCEPT") == "" {
-		t.Errorf("no record of the server's replies in %s", stream)
+		t.Errorf("no record of the server's replies in %s", where)
 	}
 	reply := strconv.Itoa(28 + len(client.IP))
 	for _, want := range []string{
@@ -110,24 +141,20 @@ func TestFlowLogRecords(t *testing.T) {
 		client.IP + " " + server.IP + " 40001 9999 17 1 33 ",
 	} {
 		if find(lines, want) == "" {
-			t.Errorf("no record %q... in %s", want, stream)
+			t.Errorf("no record %q... in %s", want, where)
 		}
 	}
 	if line := find(lines, " 40001 9999 "); !strings.Contains(line, " REJECT ") {
 		t.Errorf("the datagram the group dropped is recorded as %q, want REJECT", line)
 	}
-	// The client's own stream records the rejected datagram as accepted on its way out.
-	out, err := logs.GetLogEvents(p.ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("vpc-flows"),
-		LogStreamName: aws.String(client.ENI + "-all"), StartFromHead: aws.Bool(true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mine []string
-	for _, e := range out.Events {
-		mine = append(mine, aws.ToString(e.Message))
-	}
+}
+
+// checkSenderRecords checks that the client's own records (mine) have the datagram the
+// server's group rejected as accepted on its way out.
+func checkSenderRecords(t *testing.T, mine []string, server, client instance) {
+	t.Helper()
 	if find(mine, client.IP+" "+server.IP+" 40001 9999 17 1 33 ", "ACCEPT") == "" {
-		t.Errorf("the client's stream has no ACCEPT of the datagram it sent:\n%s", strings.Join(mine, "\n"))
+		t.Errorf("the client's records have no ACCEPT of the datagram it sent:\n%s", strings.Join(mine, "\n"))
 	}
 }
 

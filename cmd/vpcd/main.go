@@ -29,6 +29,7 @@ import (
 	"vpcd/internal/dataplane"
 	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
+	"vpcd/internal/s3store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -165,6 +166,12 @@ func serve(args []string) error {
 		return err
 	}
 	defer st.Close()
+	objects, err := s3store.Open(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer objects.Close()
+	cfg.S3 = objects
 	m := metrics.New()
 	timed := m.Store(st) // commit latency; every other call is the store's own
 	var pool []netip.Prefix
@@ -191,7 +198,7 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m})
+		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects})
 		if err != nil {
 			return err
 		}

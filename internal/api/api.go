@@ -24,6 +24,7 @@ import (
 
 	"vpcd/internal/control"
 	"vpcd/internal/ec2"
+	"vpcd/internal/s3store"
 )
 
 // Config is the protocol layer's configuration, set by main.
@@ -38,6 +39,8 @@ type Config struct {
 	Logger      *slog.Logger
 	// Metrics counts requests by service, action and error code; nil counts nothing.
 	Metrics *metrics.Metrics
+	// S3, when not nil, serves the requests signed for Amazon S3 (s3.go).
+	S3 *s3store.Store
 }
 
 // maxBody bounds a request body; EC2 requests are small (user data is at most 16 KB).

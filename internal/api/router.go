@@ -143,6 +143,10 @@ func (s *Server) route(r *http.Request) *service {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.S3 != nil && isS3(r) {
+		s.serveS3(w, r)
+		return
+	}
 	req := &request{http: r, id: newRequestID()}
 	w.Header().Set("x-amzn-RequestId", req.id)
 	svc := s.route(r)

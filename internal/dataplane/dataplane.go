@@ -23,6 +23,7 @@ import (
 	"vpcd/internal/metrics"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
+	"vpcd/internal/s3store"
 	"vpcd/internal/store"
 )
 
@@ -44,6 +45,8 @@ type Config struct {
 	Logger      *slog.Logger
 	// Metrics records syncs and what is realized; nil records nothing.
 	Metrics *metrics.Metrics
+	// S3 is where flow logs to S3 deliver their files; nil drops their records.
+	S3 *s3store.Store
 }
 
 // Dataplane reconciles the kernel to the store.

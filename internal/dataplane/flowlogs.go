@@ -99,7 +99,10 @@ func (d *Dataplane) deliverFlows(ctx context.Context, n *model.Network) {
 					os.Remove(path) // never readable: a partial file the daemon did not rename
 					return err
 				}
-				w := flowlog.Writer{Logs: svc.Logs}
+				w := flowlog.Writer{Logs: svc.Logs, Logger: d.cfg.Logger}
+				if d.cfg.S3 != nil {
+					w.Objects = d.cfg.S3
+				}
 				if err := w.Write(ctx, n, flowRecords(n, spooled)); err != nil {
 					return err
 				}

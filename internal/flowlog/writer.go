@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"vpcd/internal/control/kit"
@@ -18,10 +19,15 @@ type Appender interface {
 
 // Writer delivers records to CloudWatch Logs: each flow log's records go to its log
 // group (created when missing, as a flow log's delivery does), in one log stream per
-// interface. Records of flow logs to S3 or Kinesis Data Firehose are dropped: vpcd does
-// not deliver there yet.
+// interface; and to S3 (s3.go): a gzip file of each flow log's records. Records of flow
+// logs to Kinesis Data Firehose are dropped: vpcd does not deliver there yet.
 type Writer struct {
 	Logs Appender
+	// Objects stores the files of flow logs to S3; nil drops their records.
+	Objects ObjectPutter
+	// Logger says which records were dropped for a bucket that does not exist; nil
+	// says nothing.
+	Logger *slog.Logger
 	// AZID gives an interface's Availability Zone ID for the az-id field; nil leaves it
 	// "-".
 	AZID func(subnet string) string
@@ -45,6 +51,7 @@ func (w *Writer) Write(ctx context.Context, n *model.Network, records []Record) 
 	}
 	var batches []*batch
 	byKey := map[[2]string]*batch{}
+	var errs []error
 	for _, r := range records {
 		fl := n.FlowLogs[r.FlowLog]
 		if fl == nil || fl.Destination != "cloud-watch-logs" {
@@ -57,18 +64,25 @@ func (w *Writer) Write(ctx context.Context, n *model.Network, records []Record) 
 			byKey[k] = b
 			batches = append(batches, b)
 		}
-		iface := InterfaceOf(n, r.Interface)
-		if w.AZID != nil && iface.Subnet != "" {
-			iface.AZID = w.AZID(iface.Subnet)
-		}
-		b.events = append(b.events, logs.Event{Timestamp: r.First.UnixMilli(), Message: Render(fl, iface, r.Flow)})
+		b.events = append(b.events, logs.Event{Timestamp: r.First.UnixMilli(), Message: Render(fl, w.iface(n, r.Interface), r.Flow)})
 	}
-	var errs []error
 	for _, b := range batches {
 		c := kit.Caller{Account: b.fl.Owner, Region: b.fl.Region}
 		if err := w.Logs.Append(ctx, c, b.fl.LogGroup, StreamName(b.fl, b.eni), b.events); err != nil {
 			errs = append(errs, fmt.Errorf("flow log %s, %s: %w", b.fl.ID, b.eni, err))
 		}
 	}
+	if err := w.writeS3(n, records); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// iface is what a record says of an interface, with its zone ID when AZID gives it.
+func (w *Writer) iface(n *model.Network, id string) Interface {
+	iface := InterfaceOf(n, id)
+	if w.AZID != nil && iface.Subnet != "" {
+		iface.AZID = w.AZID(iface.Subnet)
+	}
+	return iface
 }
