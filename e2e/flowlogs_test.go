@@ -5,7 +5,9 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,6 +50,25 @@ func TestFlowLogRecords(t *testing.T) {
 	t.Logf("%s:\n%s", stream, strings.Join(lines, "\n"))
 	checkFlowRecords(t, lines, server, client, stream)
 	checkSenderRecords(t, events(client.ENI+"-all"), server, client)
+
+	// The aws CLI finds the rejections with a filter pattern over the group's streams.
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Log("aws CLI not installed: filter-log-events not tried")
+		return
+	}
+	cmd := exec.Command("aws", "--endpoint-url", p.url, "logs", "filter-log-events", "--log-group-name", "vpc-flows",
+		"--filter-pattern", "[version, account, eni, src, dst, srcport, dstport, protocol, packets, bytes, start, end, action=REJECT, status]",
+		"--query", "events[].message", "--output", "text")
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=123456789012", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("aws logs filter-log-events: %v: %s", err, out)
+	}
+	rejected := strings.Fields(string(out))
+	if !slices.Contains(rejected, "9999") || !slices.Contains(rejected, "9090") || slices.Contains(rejected, "ACCEPT") {
+		t.Errorf("aws logs filter-log-events action=REJECT:\n%s", out)
+	}
 }
 
 // flowLogTraffic is a VPC with a server, whose group lets in TCP 8080 and UDP 5353, and a
