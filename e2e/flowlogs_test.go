@@ -105,6 +105,9 @@ func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func
 	// counts are known exactly. "probe" is 5 bytes (33 with the IPv4 and UDP headers);
 	// the answer is the client's address. The exchange goes first: conntrack forgets it
 	// after 30 s, within the first interval, and so its record comes with the first.
+	// A first exchange from another port, retried until it passes, makes sure the path
+	// and the server are up (a reconcile of the router may still be under way).
+	p.passes(udp(client.ID, server.IP, 5353))
 	exchange := udp(client.ID, server.IP, 5353)
 	exchange.sport = 40000
 	if _, err := p.try(exchange); err != nil {
