@@ -127,13 +127,9 @@ func (s *ResolverRules) CreateResolverEndpoint(ctx context.Context, c kit.Caller
 // endpoint's.
 func (s *ResolverRules) checkGroups(t *kit.Txn, c kit.Caller, e *kit.ResolverEndpointRecord) error {
 	for _, id := range e.SecurityGroupIDs {
-		var g kit.SecurityGroupRecord
-		ok := false
-		if kit.ValidID(id, "sg") {
-			var err error
-			if ok, err = t.Get(c.Key(id), &g); err != nil {
-				return err
-			}
+		g, ok, err := lookup[kit.SecurityGroupRecord](t, c, id, "sg")
+		if err != nil {
+			return err
 		}
 		if !ok {
 			return errInvalidParameter("[RSLVR-00408] Security group %s does not exist.", id)
@@ -155,13 +151,9 @@ func (s *ResolverRules) addAddress(t *kit.Txn, c kit.Caller, e *kit.ResolverEndp
 	if a.Ipv6 != nil {
 		return errInvalidParameter("[RSLVR-00410] IPv6 addresses are not supported by vpcd.")
 	}
-	var sn kit.SubnetRecord
-	ok := false
-	if kit.ValidID(subnet, "subnet") {
-		var err error
-		if ok, err = t.Get(c.Key(subnet), &sn); err != nil {
-			return err
-		}
+	sn, ok, err := lookup[kit.SubnetRecord](t, c, subnet, "subnet")
+	if err != nil {
+		return err
 	}
 	if !ok {
 		return errInvalidParameter("[RSLVR-00405] Subnet %s does not exist.", subnet)
@@ -462,4 +454,14 @@ func (s *ResolverRules) changeAddresses(ctx context.Context, c kit.Caller, id st
 	out := endpointShape(c, e)
 	out.Status, out.StatusMessage = kit.Ptr("UPDATING"), kit.Ptr("[Trace Id: "+traceID()+"] Updating the Resolver Endpoint")
 	return &r53r.AssociateResolverEndpointIpAddressResponse{ResolverEndpoint: out}, nil
+}
+
+// lookup reads the EC2 record of id, which must have the kind's prefix; ok is false when
+// the ID is malformed or names nothing, which Route 53 Resolver answers with its own codes.
+func lookup[T any](t *kit.Txn, c kit.Caller, id, prefix string) (rec T, ok bool, err error) {
+	if !kit.ValidID(id, prefix) {
+		return rec, false, nil
+	}
+	ok, err = t.Get(c.Key(id), &rec)
+	return rec, ok, err
 }
