@@ -60,6 +60,9 @@ type RouteTableRecord struct {
 	VpcID        string             `json:"vpcId"`
 	Routes       []Route            `json:"routes"`
 	Associations []RouteAssociation `json:"associations,omitempty"`
+	// NatGateway is the regional NAT gateway that the table was created for and goes
+	// with: it routes what the gateway translated.
+	NatGateway string `json:"natGateway,omitempty"`
 }
 
 // Route is one route; Target is the ID of what it points at ("local", igw-, nat-, pcx-,
