@@ -109,3 +109,29 @@ func TestNatGatewayTraffic(t *testing.T) {
 		t.Errorf("a known flow was dropped at the limit: %q", out)
 	}
 }
+
+func testRegionalNatGateway() *plan.NatGateway {
+	return &plan.NatGateway{Link: "eth0", Addr: addr("169.254.252.2"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 55000,
+		Zones: []plan.NatZone{
+			{Name: "us-east-1a", Sources: []netip.Prefix{pfx("10.0.1.0/24")}, Addrs: []netip.Addr{addr("198.51.100.10")}},
+			{Name: "us-east-1b", Sources: []netip.Prefix{pfx("10.0.2.0/24"), pfx("10.0.3.0/24")}, Addrs: []netip.Addr{addr("198.51.100.20"), addr("198.51.100.21")}},
+		}}
+}
+
+func TestCompileRegionalNatGatewayGolden(t *testing.T) {
+	rs, err := compileNatGateway(testRegionalNatGateway())
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "natgateway-regional.golden", rs.String())
+	bad := testRegionalNatGateway()
+	bad.Zones[0].Addrs = nil
+	if _, err := compileNatGateway(bad); err == nil {
+		t.Error("a zone without an address compiled")
+	}
+	bad = testRegionalNatGateway()
+	bad.Zones[1].Sources = []netip.Prefix{pfx("fd00::/64")}
+	if _, err := compileNatGateway(bad); err == nil {
+		t.Error("an IPv6 source compiled")
+	}
+}

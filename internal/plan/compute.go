@@ -122,6 +122,7 @@ func Compute(n *model.Network, internetNS string) State {
 		router, instances := computeVPC(n, vpc, enis, peerings, groups)
 		st.Namespaces = append(st.Namespaces, instances...)
 		addGateways(n, &router, &internet, vpc, enis)
+		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		st.Namespaces = append(st.Namespaces, router)
 	}
@@ -308,19 +309,12 @@ func endpointSources(n *model.Network, vpc string) []endpointSource {
 	return out
 }
 
-// natGatewayNamespace is the namespace of a NAT gateway, but for its link: forwarding on,
-// no ICMP redirects (its flows come in and go out on the same link, through the VPC
-// router, which must keep routing them), AWS's idle timeout and translation.
+// natGatewayNamespace is the namespace of a zonal NAT gateway, but for its link:
+// natSysctls and its translation.
 func natGatewayNamespace(eni *model.Interface) *Namespace {
 	return &Namespace{
-		Name: NatGatewayNamespace(eni.NatGateway),
-		Sysctls: map[string]string{
-			"net.ipv4.ip_forward":                                "1",
-			"net.ipv4.conf.all.send_redirects":                   "0",
-			"net.ipv4.conf.default.send_redirects":               "0",
-			"net.netfilter.nf_conntrack_tcp_timeout_established": natIdleTimeout,
-			"net.netfilter.nf_conntrack_udp_timeout_stream":      natIdleTimeout,
-		},
+		Name:    NatGatewayNamespace(eni.NatGateway),
+		Sysctls: natSysctls(),
 		NatGateway: &NatGateway{Link: "eth0", Addr: eni.PrivateIPs[0], Secondary: slices.Clone(eni.PrivateIPs[1:]),
 			PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination},
 	}
@@ -419,6 +413,12 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 		}
 	case strings.HasPrefix(r.Target, "nat-"):
 		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && !is6 {
+			if g.Regional {
+				if dev, gw, ok := regionalNatTarget(n, rt.VPC, g.ID); ok {
+					return via(dev, gw)
+				}
+				return drop
+			}
 			if eni := n.Interfaces[g.Interface]; eni != nil && n.Subnets[eni.Subnet] != nil {
 				return toENI(eni)
 			}
