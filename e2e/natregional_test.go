@@ -3,7 +3,6 @@ package e2e
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -17,12 +16,7 @@ func (p *plane) regionalNatGateway(vpc string, zones []types.AvailabilityZoneAdd
 	out, err := p.ec2.CreateNatGateway(p.ctx, &ec2sdk.CreateNatGatewayInput{
 		VpcId: aws.String(vpc), AvailabilityMode: types.AvailabilityModeRegional, AvailabilityZoneAddresses: zones})
 	p.check("CreateNatGateway regional", err)
-	id := aws.ToString(out.NatGateway.NatGatewayId)
-	p.t.Cleanup(func() { p.ec2.DeleteNatGateway(p.ctx, &ec2sdk.DeleteNatGatewayInput{NatGatewayId: aws.String(id)}) })
-	w := ec2sdk.NewNatGatewayAvailableWaiter(p.ec2, func(o *ec2sdk.NatGatewayAvailableWaiterOptions) { o.MinDelay = 200 * time.Millisecond })
-	desc, err := w.WaitForOutput(p.ctx, &ec2sdk.DescribeNatGatewaysInput{NatGatewayIds: []string{id}}, time.Minute)
-	p.check("NatGatewayAvailable waiter", err)
-	return desc.NatGateways[0]
+	return p.awaitNatGateway(aws.ToString(out.NatGateway.NatGatewayId))
 }
 
 // subnetIn makes a subnet in a zone.
