@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"vpcd/internal/control/kit"
@@ -127,6 +128,28 @@ func TestRegionalNatGatewayAutomatic(t *testing.T) {
 	if len(zones) != 2 {
 		t.Errorf("zones %v, want the two of the VPC's subnets", zones)
 	}
+	// It follows the VPC's subnets: a new zone gets an address, a zone whose last subnet
+	// went gives its address back.
+	zonesOf := func() []string {
+		var out []string
+		for _, a := range tb.describe(t, *g.NatGatewayId).NatGatewayAddresses {
+			out = append(out, *a.AvailabilityZone)
+		}
+		return out
+	}
+	third, err := tb.s.CreateSubnet(ctx, testCaller, &ec2.CreateSubnetRequest{VpcId: kit.Ptr(tb.vpc), CidrBlock: kit.Ptr("10.0.3.0/24"), AvailabilityZone: kit.Ptr("us-east-1d")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := zonesOf(); len(got) != 3 || got[2] != "us-east-1d" {
+		t.Errorf("zones after a subnet in us-east-1d: %v", got)
+	}
+	if err := tb.s.DeleteSubnet(ctx, testCaller, &ec2.DeleteSubnetRequest{SubnetId: third.Subnet.SubnetId}); err != nil {
+		t.Fatal(err)
+	}
+	if got := zonesOf(); len(got) != 2 || slices.Contains(got, "us-east-1d") {
+		t.Errorf("zones after the us-east-1d subnet went: %v", got)
+	}
 	again, err := tb.s.CreateNatGateway(ctx, testCaller, regional(ec2.CreateNatGatewayRequest{VpcId: kit.Ptr(tb.vpc), ClientToken: kit.Ptr("tok")}))
 	if err != nil || *again.NatGateway.NatGatewayId != *g.NatGatewayId {
 		t.Errorf("the same client token: %+v, %v", again, err)
@@ -205,5 +228,75 @@ func TestRegionalNatGatewayRequestErrors(t *testing.T) {
 	g, err := tb.create(&ec2.CreateNatGatewayRequest{AllocationId: eip.AllocationId})
 	if err != nil || *g.AvailabilityMode != "zonal" || g.RouteTableId != nil || g.AutoProvisionZones != nil || g.NatGatewayAddresses[0].AvailabilityZone != nil {
 		t.Errorf("zonal gateway: %+v, %v", g, err)
+	}
+}
+
+// TestRegionalNatGatewayAddresses checks AssociateNatGatewayAddress and
+// DisassociateNatGatewayAddress on a regional gateway: an Elastic IP added in a zone,
+// named by zone or zone ID, then taken away and free again; AWS's errors for the rest.
+func TestRegionalNatGatewayAddresses(t *testing.T) {
+	tb := newNatTestbed(t)
+	ctx := context.Background()
+	a, b, c := allocate(t, tb.s), allocate(t, tb.s), allocate(t, tb.s)
+	out, err := tb.s.CreateNatGateway(ctx, testCaller, regional(ec2.CreateNatGatewayRequest{VpcId: kit.Ptr(tb.vpc), AvailabilityZoneAddresses: []ec2.AvailabilityZoneAddress{zoneAddress("us-east-1a", a)}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := out.NatGateway.NatGatewayId
+	assoc := func(in ec2.AssociateNatGatewayAddressRequest) (*ec2.AssociateNatGatewayAddressResult, error) {
+		in.NatGatewayId = id
+		return tb.s.AssociateNatGatewayAddress(ctx, testCaller, &in)
+	}
+	_, err = assoc(ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{*b.AllocationId}, AvailabilityZone: kit.Ptr("us-east-1b")})
+	wantCode(t, err, "IncorrectState") // still pending
+	tb.clock = tb.clock.Add(kit.NatGatewayPending)
+	added, err := assoc(ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{*b.AllocationId}, AvailabilityZoneId: kit.Ptr("use1-az2")})
+	if err != nil || len(added.NatGatewayAddresses) != 1 || *added.NatGatewayAddresses[0].AvailabilityZone != "us-east-1b" || *added.NatGatewayAddresses[0].Status != "associating" {
+		t.Fatalf("AssociateNatGatewayAddress: %+v, %v", added, err)
+	}
+	if d := tb.describe(t, *id); len(d.NatGatewayAddresses) != 2 || *d.NatGatewayAddresses[1].PublicIp != *b.PublicIp {
+		t.Errorf("after the association: %+v", d.NatGatewayAddresses)
+	}
+	for _, tc := range []struct {
+		name string
+		in   ec2.AssociateNatGatewayAddressRequest
+		code string
+	}{
+		{"no zone", ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{*c.AllocationId}}, "MissingParameter"},
+		{"zone and zone ID", ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{*c.AllocationId}, AvailabilityZone: kit.Ptr("us-east-1a"), AvailabilityZoneId: kit.Ptr("use1-az1")}, "InvalidParameterCombination"},
+		{"private addresses", ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{*c.AllocationId}, AvailabilityZone: kit.Ptr("us-east-1a"), PrivateIpAddresses: []string{"10.0.1.9"}}, "InvalidParameterCombination"},
+		{"unknown zone", ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{*c.AllocationId}, AvailabilityZone: kit.Ptr("us-east-1z")}, "InvalidParameterValue"},
+		{"in use", ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{*a.AllocationId}, AvailabilityZone: kit.Ptr("us-east-1c")}, "Resource.AlreadyAssociated"},
+		{"not found", ec2.AssociateNatGatewayAddressRequest{AllocationIds: []string{"eipalloc-0123456789abcdef0"}, AvailabilityZone: kit.Ptr("us-east-1c")}, "InvalidAllocationID.NotFound"},
+	} {
+		_, err := assoc(tc.in)
+		wantCode(t, err, tc.code+"")
+		if err == nil {
+			t.Errorf("%s: associated", tc.name)
+		}
+	}
+	// A zonal gateway's addresses are not changed here.
+	z, err := tb.create(&ec2.CreateNatGatewayRequest{AllocationId: c.AllocationId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.clock = tb.clock.Add(kit.NatGatewayPending)
+	_, err = tb.s.AssociateNatGatewayAddress(ctx, testCaller, &ec2.AssociateNatGatewayAddressRequest{NatGatewayId: z.NatGatewayId, AllocationIds: []string{"eipalloc-0123456789abcdef0"}})
+	wantCode(t, err, "UnsupportedOperation")
+
+	bAssoc := added.NatGatewayAddresses[0].AssociationId
+	_, err = tb.s.DisassociateNatGatewayAddress(ctx, testCaller, &ec2.DisassociateNatGatewayAddressRequest{NatGatewayId: id, AssociationIds: []string{*bAssoc}, MaxDrainDurationSeconds: kit.Ptr(int32(5000))})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = tb.s.DisassociateNatGatewayAddress(ctx, testCaller, &ec2.DisassociateNatGatewayAddressRequest{NatGatewayId: id, AssociationIds: []string{"eipassoc-0123456789abcdef0"}})
+	wantCode(t, err, "InvalidAssociationID.NotFound")
+	gone, err := tb.s.DisassociateNatGatewayAddress(ctx, testCaller, &ec2.DisassociateNatGatewayAddressRequest{NatGatewayId: id, AssociationIds: []string{*bAssoc}})
+	if err != nil || len(gone.NatGatewayAddresses) != 1 || *gone.NatGatewayAddresses[0].Status != "disassociating" {
+		t.Fatalf("DisassociateNatGatewayAddress: %+v, %v", gone, err)
+	}
+	if d := tb.describe(t, *id); len(d.NatGatewayAddresses) != 1 {
+		t.Errorf("after the disassociation: %+v", d.NatGatewayAddresses)
+	}
+	if err := tb.s.ReleaseAddress(ctx, testCaller, &ec2.ReleaseAddressRequest{AllocationId: b.AllocationId}); err != nil {
+		t.Errorf("ReleaseAddress of a disassociated Elastic IP: %v", err)
 	}
 }

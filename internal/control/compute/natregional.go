@@ -151,12 +151,8 @@ func (s *Compute) provisionRegional(t *kit.Txn, c kit.Caller, g *kit.NatGatewayR
 		return "Gateway.NotAttached", "Network " + vpc.ID + " has no Internet gateway attached", nil
 	}
 	for _, r := range eips {
-		b, err := r.binding(t, c)
-		if err != nil {
-			return "", "", err
-		}
-		if b != nil || r.NatGateway != "" {
-			return "Resource.AlreadyAssociated", "Elastic IP address " + r.ID + " is already associated", nil
+		if used, err := r.inUse(t, c); err != nil || used {
+			return "Resource.AlreadyAssociated", "Elastic IP address " + r.ID + " is already associated", err
 		}
 	}
 	if len(zones) == 0 {
@@ -175,10 +171,8 @@ func (s *Compute) provisionRegional(t *kit.Txn, c kit.Caller, g *kit.NatGatewayR
 			continue
 		}
 		for _, id := range z.allocations {
-			r := eips[id]
-			a := kit.NatGatewayAddress{AllocationID: r.ID, PublicIP: r.PublicIP, AssociationID: kit.NewID("eipassoc"), AvailabilityZone: z.name, AvailabilityZoneID: z.id}
-			r.NatGateway, r.NatAssociation = g.ID, a.AssociationID
-			if err := t.Put(c.Key(r.ID), r); err != nil {
+			a, err := holdForNat(t, c, g, eips[id], z.name, z.id)
+			if err != nil {
 				return "", "", err
 			}
 			g.Addresses = append(g.Addresses, a)
@@ -222,20 +216,8 @@ func vpcZones(t *kit.Txn, c kit.Caller, vpcID string) ([]regionalZone, error) {
 // Amazon's pool, and its route table (routes to the gateway elsewhere become blackholes).
 func deleteRegional(t *kit.Txn, c kit.Caller, g *kit.NatGatewayRecord) error {
 	for _, a := range g.Addresses {
-		if a.AllocationID == "" {
-			kit.ReleasePublicIP(t, c, a.PublicIP)
-			continue
-		}
-		r := new(elasticIPRecord)
-		found, err := t.Get(c.Key(a.AllocationID), r)
-		if err != nil {
+		if err := releaseRegionalAddress(t, c, g, a); err != nil {
 			return err
-		}
-		if found && r.NatGateway == g.ID {
-			r.NatGateway, r.NatAssociation = "", ""
-			if err := t.Put(c.Key(r.ID), r); err != nil {
-				return err
-			}
 		}
 	}
 	if g.RouteTable == "" {
@@ -246,4 +228,34 @@ func deleteRegional(t *kit.Txn, c kit.Caller, g *kit.NatGatewayRecord) error {
 	}
 	t.Del(c.Key(g.RouteTable))
 	return nil
+}
+
+// releaseRegionalAddress gives back an address a regional gateway held: to Amazon's pool,
+// or free again as the caller's Elastic IP.
+func releaseRegionalAddress(t *kit.Txn, c kit.Caller, g *kit.NatGatewayRecord, a kit.NatGatewayAddress) error {
+	if a.AllocationID == "" {
+		kit.ReleasePublicIP(t, c, a.PublicIP)
+		return nil
+	}
+	r := new(elasticIPRecord)
+	found, err := t.Get(c.Key(a.AllocationID), r)
+	if err != nil || !found || r.NatGateway != g.ID {
+		return err
+	}
+	r.NatGateway, r.NatAssociation = "", ""
+	return t.Put(c.Key(r.ID), r)
+}
+
+// inUse reports whether an Elastic IP is associated: with an interface, or held by a
+// regional NAT gateway.
+func (r *elasticIPRecord) inUse(t *kit.Txn, c kit.Caller) (bool, error) {
+	b, err := r.binding(t, c)
+	return b != nil || r.NatGateway != "", err
+}
+
+// holdForNat makes an Elastic IP an address of a regional gateway in a zone.
+func holdForNat(t *kit.Txn, c kit.Caller, g *kit.NatGatewayRecord, r *elasticIPRecord, zone, zoneID string) (kit.NatGatewayAddress, error) {
+	a := kit.NatGatewayAddress{AllocationID: r.ID, PublicIP: r.PublicIP, AssociationID: kit.NewID("eipassoc"), AvailabilityZone: zone, AvailabilityZoneID: zoneID}
+	r.NatGateway, r.NatAssociation = g.ID, a.AssociationID
+	return a, t.Put(c.Key(r.ID), r)
 }

@@ -120,7 +120,7 @@ func (g *NatGatewayRecord) EC2(now time.Time) *ec2.NatGateway {
 	}
 	status := map[string]string{"pending": "associating", "available": "succeeded", "deleting": "disassociating", "deleted": "disassociated"}[state]
 	if g.Regional() {
-		g.regionalEC2(out, status)
+		g.RegionalEC2(out, status)
 		return out
 	}
 	for i, a := range g.Addresses {
@@ -138,10 +138,10 @@ func (g *NatGatewayRecord) EC2(now time.Time) *ec2.NatGateway {
 	return out
 }
 
-// regionalEC2 fills in what a regional gateway shows instead of a zonal one's subnet and
+// RegionalEC2 fills in what a regional gateway shows instead of a zonal one's subnet and
 // interface: its route table, how its zones are managed, and its addresses by zone, each
 // an Elastic IP (or an address of Amazon's pool) with no private address.
-func (g *NatGatewayRecord) regionalEC2(out *ec2.NatGateway, status string) {
+func (g *NatGatewayRecord) RegionalEC2(out *ec2.NatGateway, status string) {
 	out.SubnetId, out.AvailabilityMode = nil, Ptr("regional")
 	if g.RouteTable != "" {
 		out.RouteTableId = Ptr(g.RouteTable)
@@ -160,4 +160,74 @@ func (g *NatGatewayRecord) regionalEC2(out *ec2.NatGateway, status string) {
 		}
 		out.NatGatewayAddresses = append(out.NatGatewayAddresses, v)
 	}
+}
+
+// SyncRegionalNatZones keeps the zones of the VPC's automatic regional NAT gateways those
+// where the VPC has subnets, as AWS's automatic mode does: a gateway takes an address of
+// Amazon's pool in a zone where a subnet appears, and gives back the pool addresses of a
+// zone whose last subnet went. CreateSubnet (added, not yet listed) and DeleteSubnet
+// (gone, still listed) call it in their transactions.
+func (s *Kit) SyncRegionalNatZones(t *Txn, c Caller, vpcID string, added *SubnetRecord, gone string) error {
+	all, err := ListAll[NatGatewayRecord](t, c.Prefix("nat"))
+	if err != nil {
+		return err
+	}
+	var auto []*NatGatewayRecord
+	for _, g := range all {
+		if g.Live() && g.Regional() && g.AutoProvisionZones && g.VpcID == vpcID {
+			auto = append(auto, g)
+		}
+	}
+	if len(auto) == 0 {
+		return nil
+	}
+	subnets, err := ListAll[SubnetRecord](t, c.Prefix("subnet"))
+	if err != nil {
+		return err
+	}
+	if added != nil {
+		subnets = append(subnets, added)
+	}
+	zones := map[string]string{} // name → ID
+	var order []string
+	for _, sn := range subnets {
+		if sn.VpcID == vpcID && sn.ID != gone {
+			if _, ok := zones[sn.AvailabilityZone]; !ok {
+				order = append(order, sn.AvailabilityZone)
+			}
+			zones[sn.AvailabilityZone] = sn.AvailabilityZoneID
+		}
+	}
+	for _, g := range auto {
+		changed := false
+		kept := g.Addresses[:0:0]
+		have := map[string]bool{}
+		for _, a := range g.Addresses {
+			if _, ok := zones[a.AvailabilityZone]; !ok && a.AllocationID == "" {
+				ReleasePublicIP(t, c, a.PublicIP)
+				changed = true
+				continue
+			}
+			have[a.AvailabilityZone] = true
+			kept = append(kept, a)
+		}
+		for _, z := range order {
+			if have[z] {
+				continue
+			}
+			a, err := s.AllocatePublicIP(t, c, g.ID)
+			if err != nil {
+				return err
+			}
+			kept = append(kept, NatGatewayAddress{PublicIP: a, AvailabilityZone: z, AvailabilityZoneID: zones[z]})
+			changed = true
+		}
+		if changed {
+			g.Addresses = kept
+			if err := t.Put(c.Key(g.ID), g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
