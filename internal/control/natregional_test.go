@@ -88,7 +88,14 @@ func TestRegionalNatGatewayManual(t *testing.T) {
 	if d := tb.describe(t, *other.NatGateway.NatGatewayId); d.FailureCode == nil || *d.FailureCode != "Resource.AlreadyAssociated" {
 		t.Errorf("a second gateway with the same Elastic IP: %+v, %v; want failed with Resource.AlreadyAssociated", other, err)
 	}
-	// The VPC cannot go while the gateway lives.
+	// The internet gateway cannot be detached while the gateway has public addresses,
+	// nor the VPC deleted.
+	igws, err := tb.s.DescribeInternetGateways(ctx, testCaller, &ec2.DescribeInternetGatewaysRequest{Filters: []ec2.Filter{{Name: kit.Ptr("attachment.vpc-id"), Values: []string{tb.vpc}}}})
+	if err != nil || len(igws.InternetGateways) != 1 {
+		t.Fatalf("DescribeInternetGateways: %+v, %v", igws, err)
+	}
+	wantCode(t, tb.s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: igws.InternetGateways[0].InternetGatewayId, VpcId: kit.Ptr(tb.vpc)}), "DependencyViolation")
+	wantCode(t, tb.s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: kit.Ptr(tb.vpc)}), "DependencyViolation")
 	if _, err := tb.s.DeleteNatGateway(ctx, testCaller, &ec2.DeleteNatGatewayRequest{NatGatewayId: kit.Ptr(id)}); err != nil {
 		t.Fatal(err)
 	}
