@@ -2,6 +2,8 @@ package plan
 
 import (
 	"net/netip"
+	"reflect"
+	"slices"
 	"testing"
 
 	"vpcd/internal/model"
@@ -46,5 +48,24 @@ func TestRegionalNatEnds(t *testing.T) {
 		if r.String() != want[0] || f.String() != want[1] {
 			t.Errorf("link %d: %s and %s, want %v", i, r, f, want)
 		}
+	}
+}
+
+// TestPlannerRegional plans the regional network with the planner, as Compute does, and
+// re-plans the VPC when the gateway goes.
+func TestPlannerRegional(t *testing.T) {
+	n := regionalNetwork()
+	p := NewPlanner(Host{})
+	p.PlanAll(Index(n))
+	if got, want := p.State(), Compute(n, Internet); !reflect.DeepEqual(got, want) {
+		t.Fatalf("planner:\n%s\nCompute:\n%s", got, want)
+	}
+	delete(n.NatGateways, "nat-0000000000regional")
+	u := p.Plan(Index(n), []string{"vpc-00000000000000001"}, nil)
+	if !slices.Contains(u.Deleted, "vpcd-nat-0000000000regional") {
+		t.Errorf("the gateway's namespace was not deleted: %+v", u)
+	}
+	if got, want := p.State(), Compute(n, Internet); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the gateway went, planner:\n%s\nCompute:\n%s", got, want)
 	}
 }
