@@ -1531,6 +1531,39 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 			InternetGatewayBlockMode: types.InternetGatewayBlockModeOff}))
 	})
 
+	t.Run("VPN gateways", func(t *testing.T) {
+		cgw := must[*ec2sdk.CreateCustomerGatewayOutput](t, "CreateCustomerGateway")(c.CreateCustomerGateway(ctx, &ec2sdk.CreateCustomerGatewayInput{
+			Type: types.GatewayTypeIpsec1, IpAddress: aws.String("198.51.100.200"), BgpAsn: aws.Int32(65020), TagSpecifications: tagSpec(types.ResourceTypeCustomerGateway, "Name", "site")}))
+		cgwID := checkID(t, "cgw", cgw.CustomerGateway.CustomerGatewayId)
+		cgws := must[*ec2sdk.DescribeCustomerGatewaysOutput](t, "DescribeCustomerGateways")(c.DescribeCustomerGateways(ctx, &ec2sdk.DescribeCustomerGatewaysInput{CustomerGatewayIds: []string{cgwID}}))
+		if len(cgws.CustomerGateways) != 1 || aws.ToString(cgws.CustomerGateways[0].BgpAsn) != "65020" || tagMap(cgws.CustomerGateways[0].Tags)["Name"] != "site" {
+			t.Errorf("DescribeCustomerGateways %+v", cgws.CustomerGateways)
+		}
+		vgw := must[*ec2sdk.CreateVpnGatewayOutput](t, "CreateVpnGateway")(c.CreateVpnGateway(ctx, &ec2sdk.CreateVpnGatewayInput{Type: types.GatewayTypeIpsec1, AmazonSideAsn: aws.Int64(64600)}))
+		vgwID := checkID(t, "vgw", vgw.VpnGateway.VpnGatewayId)
+		vpc := must[*ec2sdk.CreateVpcOutput](t, "CreateVpc")(c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.78.0.0/16")}))
+		att := must[*ec2sdk.AttachVpnGatewayOutput](t, "AttachVpnGateway")(c.AttachVpnGateway(ctx, &ec2sdk.AttachVpnGatewayInput{VpnGatewayId: aws.String(vgwID), VpcId: vpc.Vpc.VpcId}))
+		if att.VpcAttachment == nil || att.VpcAttachment.State != types.AttachmentStatusAttaching {
+			t.Errorf("AttachVpnGateway %+v", att.VpcAttachment)
+		}
+		vgws := must[*ec2sdk.DescribeVpnGatewaysOutput](t, "DescribeVpnGateways")(c.DescribeVpnGateways(ctx, &ec2sdk.DescribeVpnGatewaysInput{Filters: []types.Filter{filter("attachment.vpc-id", aws.ToString(vpc.Vpc.VpcId))}}))
+		if len(vgws.VpnGateways) != 1 || aws.ToInt64(vgws.VpnGateways[0].AmazonSideAsn) != 64600 || vgws.VpnGateways[0].VpcAttachments[0].State != types.AttachmentStatusAttached {
+			t.Errorf("DescribeVpnGateways %+v", vgws.VpnGateways)
+		}
+		rtbs := must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(c.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", aws.ToString(vpc.Vpc.VpcId))}}))
+		rtb := rtbs.RouteTables[0].RouteTableId
+		must[*ec2sdk.EnableVgwRoutePropagationOutput](t, "EnableVgwRoutePropagation")(c.EnableVgwRoutePropagation(ctx, &ec2sdk.EnableVgwRoutePropagationInput{RouteTableId: rtb, GatewayId: aws.String(vgwID)}))
+		rtbs = must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(c.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{RouteTableIds: []string{aws.ToString(rtb)}}))
+		if p := rtbs.RouteTables[0].PropagatingVgws; len(p) != 1 || aws.ToString(p[0].GatewayId) != vgwID {
+			t.Errorf("PropagatingVgws %+v", p)
+		}
+		must[*ec2sdk.DisableVgwRoutePropagationOutput](t, "DisableVgwRoutePropagation")(c.DisableVgwRoutePropagation(ctx, &ec2sdk.DisableVgwRoutePropagationInput{RouteTableId: rtb, GatewayId: aws.String(vgwID)}))
+		must[*ec2sdk.DetachVpnGatewayOutput](t, "DetachVpnGateway")(c.DetachVpnGateway(ctx, &ec2sdk.DetachVpnGatewayInput{VpnGatewayId: aws.String(vgwID), VpcId: vpc.Vpc.VpcId}))
+		must[*ec2sdk.DeleteVpnGatewayOutput](t, "DeleteVpnGateway")(c.DeleteVpnGateway(ctx, &ec2sdk.DeleteVpnGatewayInput{VpnGatewayId: aws.String(vgwID)}))
+		must[*ec2sdk.DeleteCustomerGatewayOutput](t, "DeleteCustomerGateway")(c.DeleteCustomerGateway(ctx, &ec2sdk.DeleteCustomerGatewayInput{CustomerGatewayId: aws.String(cgwID)}))
+		must[*ec2sdk.DeleteVpcOutput](t, "DeleteVpc")(c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: vpc.Vpc.VpcId}))
+	})
+
 	if miss := rec.missing(served); len(miss) > 0 {
 		t.Errorf("served actions without a successful SDK round trip in this test: %v", miss)
 	}

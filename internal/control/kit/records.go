@@ -60,6 +60,9 @@ type RouteTableRecord struct {
 	VpcID        string             `json:"vpcId"`
 	Routes       []Route            `json:"routes"`
 	Associations []RouteAssociation `json:"associations,omitempty"`
+	// PropagatingVgws are the virtual private gateways whose routes the table takes
+	// (EnableVgwRoutePropagation), in the order they were enabled.
+	PropagatingVgws []string `json:"propagatingVgws,omitempty"`
 }
 
 // Route is one route; Target is the ID of what it points at ("local", igw-, nat-, pcx-,

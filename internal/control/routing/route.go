@@ -104,7 +104,7 @@ func checkRouteTarget(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord, targe
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
 	case "pcx":
 		return checkPeeringRoute(t, c, rtb, target, time.Now())
-	case "igw", "eigw", "eni", "i", "nat":
+	case "igw", "eigw", "eni", "i", "nat", "vgw":
 	default:
 		return kit.NotFound(target)
 	}
