@@ -21,12 +21,26 @@ func TestCompileNatGatewayGolden(t *testing.T) {
 	golden(t, "natgateway.golden", rs.String())
 }
 
+// With NAT64: neighbour discovery in, IPv6 to 64:ff9b::/96 on to the TUN link, and what
+// comes out of it a new flow as from the link.
+func TestCompileNatGatewayNAT64Golden(t *testing.T) {
+	g := testNatGateway(55000)
+	g.NAT64, g.NAT64Pool = "nat64", pfx("192.0.0.0/24")
+	rs, err := compileNatGateway(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "natgateway64.golden", rs.String())
+}
+
 func TestCompileNatGatewayRefuses(t *testing.T) {
 	for name, g := range map[string]plan.NatGateway{
 		"IPv6 address":  {Link: "eth0", Addr: addr("fd00::5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1},
 		"no link":       {Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1},
 		"ports upside":  {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 2000, PortMax: 1024, MaxPerDestination: 1},
 		"no connection": {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535},
+		"IPv6 pool":     {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1, NAT64: "nat64", NAT64Pool: pfx("fd00::/64")},
+		"bad tun name":  {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1, NAT64: "a-name-too-long-for-linux", NAT64Pool: pfx("192.0.0.0/24")},
 	} {
 		if _, err := compileNatGateway(&g); err == nil {
 			t.Errorf("%s: compiled", name)

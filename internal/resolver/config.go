@@ -44,7 +44,7 @@ type Config struct {
 	// DNS64 are the blocks of the subnets with EnableDns64: a query from an address in
 	// one of them for the AAAA records of a name that has A records and none of AAAA gets
 	// AAAA records synthesized from the A ones, in the well-known prefix 64:ff9b::/96
-	// (RFC 6052, RFC 6147), whoever answers the name (the resolver's records, a private
+	// (RFC 6052, RFC 6147; nat64.Synthesize), whoever answers the name (the resolver's records, a private
 	// zone, a rule's targets or the upstream).
 	DNS64 []netip.Prefix `json:",omitempty"`
 }

@@ -5,20 +5,9 @@ import (
 	"net/netip"
 
 	"github.com/miekg/dns"
+
+	"vpcd/internal/nat64"
 )
-
-// WellKnownPrefix is the NAT64 prefix of RFC 6052 (64:ff9b::/96) that DNS64 synthesizes
-// AAAA records in and a NAT gateway translates from.
-var WellKnownPrefix = netip.MustParsePrefix("64:ff9b::/96")
-
-// Synthesize is the IPv6 address of an IPv4 one in the well-known prefix:
-// 64:ff9b::a.b.c.d.
-func Synthesize(a netip.Addr) netip.Addr {
-	b := WellKnownPrefix.Addr().As16()
-	v4 := a.As4()
-	copy(b[12:], v4[:])
-	return netip.AddrFrom16(b)
-}
 
 // dns64 reports whether a query from src gets DNS64.
 func (t *table) dns64(src netip.Addr) bool {
@@ -66,7 +55,7 @@ func (s *Server) synthesized(t *table, r, m *dns.Msg, stream bool) *dns.Msg {
 		}
 		hdr := rec.Hdr
 		hdr.Rrtype = dns.TypeAAAA
-		answer = append(answer, &dns.AAAA{Hdr: hdr, AAAA: net.IP(Synthesize(v4).AsSlice())})
+		answer = append(answer, &dns.AAAA{Hdr: hdr, AAAA: net.IP(nat64.Synthesize(v4).AsSlice())})
 		found = true
 	}
 	if !found {

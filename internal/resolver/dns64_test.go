@@ -10,18 +10,6 @@ import (
 	"vpcd/internal/model"
 )
 
-func TestSynthesize(t *testing.T) {
-	for in, want := range map[string]string{
-		"192.0.2.1":       "64:ff9b::c000:201",
-		"10.0.1.5":        "64:ff9b::a00:105",
-		"255.255.255.255": "64:ff9b::ffff:ffff",
-	} {
-		if got := Synthesize(netip.MustParseAddr(in)); got != netip.MustParseAddr(want) || !WellKnownPrefix.Contains(got) {
-			t.Errorf("Synthesize(%s) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 // A query for AAAA from a subnet with DNS64 gets AAAA records in 64:ff9b::/96 for a name
 // with A records and none of AAAA, whoever answers the name; everything else is answered
 // as without DNS64, and so is every query from elsewhere.

@@ -1,0 +1,294 @@
+// Package nat64 is the NAT64 of a NAT gateway (RFC 6146, as AWS's NAT gateways do it):
+// IPv6 packets to the well-known prefix 64:ff9b::/96 (RFC 6052) leave as IPv4 packets to
+// the address the prefix carries, and their answers come back as IPv6.
+//
+// In the picture (DESIGN.md) it is a daemon of a NAT gateway's namespace, on a TUN link
+// that the data plane makes there and routes 64:ff9b::/96 and the pool to. The
+// translation itself is stateless (RFC 7915, as TAYGA does it): each IPv6 source gets an
+// IPv4 address of a private pool for as long as it sends, and the gateway's nftables
+// (internal/linux) translate the pool to the gateway's own address and ports, keeping
+// the state of each connection in conntrack, as they do for IPv4.
+package nat64
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// WellKnownPrefix is the NAT64 prefix of RFC 6052.
+var WellKnownPrefix = netip.MustParsePrefix("64:ff9b::/96")
+
+// Pool is the IPv4 block whose addresses stand for the IPv6 sources inside a NAT
+// gateway's namespace: IANA's IETF protocol assignments (192.0.0.0/24), which no VPC
+// block and no internet address can be, so that no destination is hidden behind it.
+var Pool = netip.MustParsePrefix("192.0.0.0/24")
+
+// Protocol numbers.
+const (
+	protoICMP   = 1
+	protoTCP    = 6
+	protoUDP    = 17
+	protoICMPv6 = 58
+)
+
+// Translator translates packets between IPv6 and IPv4. It is safe for concurrent use.
+type Translator struct {
+	pool netip.Prefix
+	now  func() time.Time
+
+	mu   sync.Mutex
+	by6  map[netip.Addr]*mapping
+	by4  map[netip.Addr]*mapping
+	next netip.Addr // the pool address tried first for a new source
+}
+
+// mapping is the pool address of one IPv6 source.
+type mapping struct {
+	v6, v4 netip.Addr
+	used   time.Time
+}
+
+// NewTranslator returns a translator whose IPv6 sources take addresses of pool (its
+// first and last addresses left out).
+func NewTranslator(pool netip.Prefix) *Translator {
+	return &Translator{pool: pool.Masked(), now: time.Now, by6: map[netip.Addr]*mapping{}, by4: map[netip.Addr]*mapping{},
+		next: pool.Masked().Addr().Next()}
+}
+
+// source is the pool address of the IPv6 source a: its own while it has one, else the
+// next free one, else the one whose source sent nothing for the longest time.
+func (t *Translator) source(a netip.Addr) netip.Addr {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if m := t.by6[a]; m != nil {
+		m.used = now
+		return m.v4
+	}
+	var v4 netip.Addr
+	size := 1<<(32-t.pool.Bits()) - 2
+	for range size {
+		c := t.next
+		if t.next = c.Next(); !t.pool.Contains(t.next.Next()) {
+			t.next = t.pool.Addr().Next()
+		}
+		if t.by4[c] == nil {
+			v4 = c
+			break
+		}
+	}
+	if !v4.IsValid() {
+		var old *mapping
+		for _, m := range t.by6 {
+			if old == nil || m.used.Before(old.used) {
+				old = m
+			}
+		}
+		delete(t.by6, old.v6)
+		v4 = old.v4
+	}
+	m := &mapping{v6: a, v4: v4, used: now}
+	t.by6[a], t.by4[v4] = m, m
+	return v4
+}
+
+// destination is the IPv6 address the pool address a stands for.
+func (t *Translator) destination(a netip.Addr) (netip.Addr, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.by4[a]
+	if m == nil {
+		return netip.Addr{}, false
+	}
+	m.used = t.now()
+	return m.v6, true
+}
+
+// To4 translates an IPv6 packet to 64:ff9b::/96 into out and returns the IPv4 packet;
+// ok is false for a packet it drops: not to the prefix, with extension headers, or of
+// another protocol than TCP, UDP and ICMPv6 echo.
+func (t *Translator) To4(pkt, out []byte) (_ []byte, ok bool) {
+	if len(pkt) < 40 || pkt[0]>>4 != 6 || int(binary.BigEndian.Uint16(pkt[4:6]))+40 > len(pkt) {
+		return nil, false
+	}
+	payload := pkt[40 : 40+int(binary.BigEndian.Uint16(pkt[4:6]))]
+	src := netip.AddrFrom16([16]byte(pkt[8:24]))
+	dst := netip.AddrFrom16([16]byte(pkt[24:40]))
+	if !WellKnownPrefix.Contains(dst) || src.IsLinkLocalUnicast() || len(payload)+20 > 0xffff {
+		return nil, false
+	}
+	dst4 := netip.AddrFrom4([4]byte(pkt[36:40]))
+	if t.pool.Contains(dst4) {
+		return nil, false
+	}
+	proto := pkt[6]
+	switch proto {
+	case protoTCP, protoUDP:
+	case protoICMPv6:
+		proto = protoICMP
+	default:
+		return nil, false
+	}
+	out = out[:20+len(payload)]
+	h := out[:20]
+	h[0], h[1] = 0x45, pkt[0]<<4|pkt[1]>>4
+	binary.BigEndian.PutUint16(h[2:4], uint16(len(out)))
+	binary.BigEndian.PutUint32(h[4:8], 0x4000) // no ID, DF: IPv6 is never fragmented on the way
+	h[8], h[9] = pkt[7], proto
+	h[10], h[11] = 0, 0
+	src4 := t.source(src)
+	s4, d4 := src4.As4(), dst4.As4()
+	copy(h[12:16], s4[:])
+	copy(h[16:20], d4[:])
+	binary.BigEndian.PutUint16(h[10:12], ^sum(h, 0))
+	body := out[20:]
+	copy(body, payload)
+	if !transport4(body, proto, h[12:20]) {
+		return nil, false
+	}
+	return out, true
+}
+
+// To6 translates an IPv4 packet to an address of the pool into out and returns the IPv6
+// packet; ok is false for a packet it drops: to an address no source has, a fragment, or
+// of another protocol than TCP, UDP and ICMP echo.
+func (t *Translator) To6(pkt, out []byte) (_ []byte, ok bool) {
+	if len(pkt) < 20 || pkt[0]>>4 != 4 {
+		return nil, false
+	}
+	ihl := int(pkt[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(pkt[2:4]))
+	if ihl < 20 || total < ihl || total > len(pkt) || binary.BigEndian.Uint16(pkt[6:8])&0x3fff != 0 {
+		return nil, false // fragments: conntrack reassembles them before they get here
+	}
+	dst, ok := t.destination(netip.AddrFrom4([4]byte(pkt[16:20])))
+	if !ok {
+		return nil, false
+	}
+	payload := pkt[ihl:total]
+	proto := pkt[9]
+	switch proto {
+	case protoTCP, protoUDP:
+	case protoICMP:
+		proto = protoICMPv6
+	default:
+		return nil, false
+	}
+	out = out[:40+len(payload)]
+	h := out[:40]
+	binary.BigEndian.PutUint32(h[0:4], 6<<28|uint32(pkt[1])<<20)
+	binary.BigEndian.PutUint16(h[4:6], uint16(len(payload)))
+	h[6], h[7] = proto, pkt[8]
+	s6 := Synthesize(netip.AddrFrom4([4]byte(pkt[12:16]))).As16()
+	d6 := dst.As16()
+	copy(h[8:24], s6[:])
+	copy(h[24:40], d6[:])
+	body := out[40:]
+	copy(body, payload)
+	if !transport6(body, proto, h[8:40]) {
+		return nil, false
+	}
+	return out, true
+}
+
+// Synthesize is the address of an IPv4 one in the well-known prefix: 64:ff9b::a.b.c.d,
+// as DNS64 gives it (internal/resolver).
+func Synthesize(a netip.Addr) netip.Addr {
+	b := WellKnownPrefix.Addr().As16()
+	v4 := a.As4()
+	copy(b[12:], v4[:])
+	return netip.AddrFrom16(b)
+}
+
+// ICMP and ICMPv6 echo types.
+const (
+	icmpEchoReply     = 0
+	icmpEcho          = 8
+	icmpv6EchoRequest = 128
+	icmpv6EchoReply   = 129
+)
+
+// The echo types of one ICMP as the other's.
+var (
+	to4Echo = map[byte]byte{icmpv6EchoRequest: icmpEcho, icmpv6EchoReply: icmpEchoReply}
+	to6Echo = map[byte]byte{icmpEcho: icmpv6EchoRequest, icmpEchoReply: icmpv6EchoReply}
+)
+
+// echoType rewrites the type of an ICMP echo message as types says; false for another
+// message.
+func echoType(body []byte, types map[byte]byte) bool {
+	if len(body) < 8 {
+		return false
+	}
+	t, ok := types[body[0]]
+	if ok {
+		body[0] = t
+	}
+	return ok
+}
+
+// transport4 rewrites the transport header of body for IPv4 (addrs: source and
+// destination), the checksums over the new pseudo-header.
+func transport4(body []byte, proto byte, addrs []byte) bool {
+	switch proto {
+	case protoICMP:
+		if !echoType(body, to4Echo) {
+			return false
+		}
+		body[2], body[3] = 0, 0
+		binary.BigEndian.PutUint16(body[2:4], ^sum(body, 0))
+		return true
+	default:
+		pseudo := uint32(sum(addrs, uint32(proto)+uint32(len(body))))
+		return checksum(body, proto, pseudo)
+	}
+}
+
+// transport6 rewrites the transport header of body for IPv6 (addrs: source and
+// destination).
+func transport6(body []byte, proto byte, addrs []byte) bool {
+	if proto == protoICMPv6 && !echoType(body, to6Echo) {
+		return false
+	}
+	return checksum(body, proto, uint32(sum(addrs, uint32(proto)+uint32(len(body)))))
+}
+
+// checksum sets the checksum of a TCP, UDP or ICMPv6 message over the pseudo-header's
+// sum.
+func checksum(body []byte, proto byte, pseudo uint32) bool {
+	at := 2 // ICMPv6
+	switch proto {
+	case protoTCP:
+		at = 16
+	case protoUDP:
+		at = 6
+	}
+	if len(body) < at+2 || proto == protoTCP && len(body) < 20 {
+		return false
+	}
+	body[at], body[at+1] = 0, 0
+	c := ^sum(body, pseudo)
+	if c == 0 && proto == protoUDP {
+		c = 0xffff // 0 means none in UDP over IPv4, and is not allowed over IPv6
+	}
+	binary.BigEndian.PutUint16(body[at:at+2], c)
+	return true
+}
+
+// sum is the ones' complement sum of b (RFC 1071), folded, started from initial.
+func sum(b []byte, initial uint32) uint16 {
+	s := uint64(initial)
+	for len(b) >= 2 {
+		s += uint64(binary.BigEndian.Uint16(b))
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		s += uint64(b[0]) << 8
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	return uint16(s)
+}

@@ -1,0 +1,205 @@
+package nat64
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// packet6 is an IPv6 packet from src to dst with the transport message body, its
+// checksum right.
+func packet6(src, dst string, proto byte, hop byte, body []byte) []byte {
+	p := make([]byte, 40+len(body))
+	binary.BigEndian.PutUint32(p[0:4], 6<<28|0x2a<<20)
+	binary.BigEndian.PutUint16(p[4:6], uint16(len(body)))
+	p[6], p[7] = proto, hop
+	s, d := netip.MustParseAddr(src).As16(), netip.MustParseAddr(dst).As16()
+	copy(p[8:24], s[:])
+	copy(p[24:40], d[:])
+	copy(p[40:], body)
+	checksum(p[40:], proto, uint32(sum(p[8:40], uint32(proto)+uint32(len(body)))))
+	return p
+}
+
+// packet4 is an IPv4 packet from src to dst with the transport message body.
+func packet4(src, dst string, proto byte, ttl byte, body []byte) []byte {
+	p := make([]byte, 20+len(body))
+	p[0], p[1] = 0x45, 0xa8
+	binary.BigEndian.PutUint16(p[2:4], uint16(len(p)))
+	p[8], p[9] = ttl, proto
+	s, d := netip.MustParseAddr(src).As4(), netip.MustParseAddr(dst).As4()
+	copy(p[12:16], s[:])
+	copy(p[16:20], d[:])
+	binary.BigEndian.PutUint16(p[10:12], ^sum(p[:20], 0))
+	copy(p[20:], body)
+	if proto == protoICMP {
+		binary.BigEndian.PutUint16(p[22:24], ^sum(p[20:], 0))
+	} else {
+		checksum(p[20:], proto, uint32(sum(p[12:20], uint32(proto)+uint32(len(body)))))
+	}
+	return p
+}
+
+func tcpSYN(sport, dport uint16) []byte {
+	b := make([]byte, 24)
+	binary.BigEndian.PutUint16(b[0:2], sport)
+	binary.BigEndian.PutUint16(b[2:4], dport)
+	binary.BigEndian.PutUint32(b[4:8], 12345)
+	b[12], b[13] = 6<<4, 0x02
+	binary.BigEndian.PutUint16(b[14:16], 64240)
+	b[20], b[21], b[22], b[23] = 2, 4, 0x05, 0xa0 // MSS 1440
+	return b
+}
+
+func udpDatagram(sport, dport uint16, data string) []byte {
+	b := make([]byte, 8+len(data))
+	binary.BigEndian.PutUint16(b[0:2], sport)
+	binary.BigEndian.PutUint16(b[2:4], dport)
+	binary.BigEndian.PutUint16(b[4:6], uint16(len(b)))
+	copy(b[8:], data)
+	return b
+}
+
+func echo(typ byte, id, seq uint16) []byte {
+	b := []byte{typ, 0, 0, 0, 0, 0, 0, 0, 'p', 'i', 'n', 'g', '!'}
+	binary.BigEndian.PutUint16(b[4:6], id)
+	binary.BigEndian.PutUint16(b[6:8], seq)
+	return b
+}
+
+// valid4 reports whether an IPv4 packet's header and transport checksums are right.
+func valid4(p []byte) bool {
+	if sum(p[:20], 0) != 0xffff {
+		return false
+	}
+	body := p[20:]
+	if p[9] == protoICMP {
+		return sum(body, 0) == 0xffff
+	}
+	return sum(body, uint32(sum(p[12:20], uint32(p[9])+uint32(len(body))))) == 0xffff
+}
+
+func valid6(p []byte) bool {
+	body := p[40:]
+	return sum(body, uint32(sum(p[8:40], uint32(p[6])+uint32(len(body))))) == 0xffff
+}
+
+const (
+	client = "2600:1f18:0:1::5"
+	server = "192.0.2.1"
+	synth  = "64:ff9b::c000:201"
+)
+
+// A flow out and its answer back: the addresses, the protocol, the hop limit and the
+// traffic class carried over, every checksum right.
+func TestTranslateBothWays(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		proto6, proto4 byte
+		out, back      []byte
+		typeOut        byte // the IPv4 message's first byte (ICMP type)
+		typeBack       byte
+	}{
+		{"tcp", protoTCP, protoTCP, tcpSYN(40000, 80), tcpSYN(80, 40000), 0x9c, 0},
+		{"udp", protoUDP, protoUDP, udpDatagram(40000, 53, "query"), udpDatagram(53, 40000, "answer"), 0x9c, 0},
+		{"icmp echo", protoICMPv6, protoICMP, echo(icmpv6EchoRequest, 7, 1), echo(icmpEchoReply, 7, 1), icmpEcho, icmpv6EchoReply},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := NewTranslator(Pool)
+			out, ok := tr.To4(packet6(client, synth, c.proto6, 63, c.out), make([]byte, 65536))
+			if !ok {
+				t.Fatal("To4 dropped the packet")
+			}
+			src, dst := netip.AddrFrom4([4]byte(out[12:16])), netip.AddrFrom4([4]byte(out[16:20]))
+			if !Pool.Contains(src) || dst != netip.MustParseAddr(server) || out[9] != c.proto4 || out[8] != 63 || out[1] != 0x2a || !valid4(out) {
+				t.Fatalf("To4: %s -> %s proto %d ttl %d tos %#x valid %v", src, dst, out[9], out[8], out[1], valid4(out))
+			}
+			if c.proto4 == protoICMP && out[20] != c.typeOut {
+				t.Errorf("To4: ICMP type %d, want %d", out[20], c.typeOut)
+			}
+			back, ok := tr.To6(packet4(server, src.String(), c.proto4, 50, c.back), make([]byte, 65536))
+			if !ok {
+				t.Fatal("To6 dropped the answer")
+			}
+			bsrc, bdst := netip.AddrFrom16([16]byte(back[8:24])), netip.AddrFrom16([16]byte(back[24:40]))
+			if bsrc != netip.MustParseAddr(synth) || bdst != netip.MustParseAddr(client) || back[6] != c.proto6 || back[7] != 50 || !valid6(back) {
+				t.Fatalf("To6: %s -> %s next header %d hop %d valid %v", bsrc, bdst, back[6], back[7], valid6(back))
+			}
+			if tc := byte(binary.BigEndian.Uint32(back[0:4]) >> 20); tc != 0xa8 {
+				t.Errorf("To6: traffic class %#x, want the TOS 0xa8", tc)
+			}
+			if c.proto6 == protoICMPv6 && back[40] != c.typeBack {
+				t.Errorf("To6: ICMPv6 type %d, want %d", back[40], c.typeBack)
+			}
+		})
+	}
+}
+
+func TestTranslateDrops(t *testing.T) {
+	tr := NewTranslator(Pool)
+	buf := make([]byte, 65536)
+	for name, p := range map[string][]byte{
+		"not to the prefix":        packet6(client, "2001:db8::1", protoTCP, 64, tcpSYN(1, 2)),
+		"to the pool":              packet6(client, "64:ff9b::c000:5", protoTCP, 64, tcpSYN(1, 2)),
+		"an extension header":      packet6(client, synth, 0, 64, make([]byte, 16)),
+		"ICMPv6 other than echo":   packet6(client, synth, protoICMPv6, 64, echo(135, 0, 0)),
+		"a short TCP header":       packet6(client, synth, protoTCP, 64, make([]byte, 8)),
+		"from a link-local source": packet6("fe80::1", synth, protoTCP, 64, tcpSYN(1, 2)),
+	} {
+		if _, ok := tr.To4(p, buf); ok {
+			t.Errorf("To4 translated a packet %s", name)
+		}
+	}
+	out, _ := tr.To4(packet6(client, synth, protoTCP, 64, tcpSYN(1, 2)), buf)
+	mapped := netip.AddrFrom4([4]byte(out[12:16])).String()
+	frag := packet4(server, mapped, protoTCP, 64, tcpSYN(2, 1))
+	frag[6] = 0x20 // more fragments
+	for name, p := range map[string][]byte{
+		"to an address no source has": packet4(server, "192.0.0.200", protoTCP, 64, tcpSYN(2, 1)),
+		"a fragment":                  frag,
+		"ICMP other than echo":        packet4(server, mapped, protoICMP, 64, echo(13, 0, 0)),
+		"GRE":                         packet4(server, mapped, 47, 64, make([]byte, 8)),
+	} {
+		if _, ok := tr.To6(p, make([]byte, 65536)); ok {
+			t.Errorf("To6 translated a packet %s", name)
+		}
+	}
+}
+
+// Each source keeps its pool address; with the pool full, a new source takes the one
+// that sent nothing for the longest time.
+func TestPoolAddresses(t *testing.T) {
+	tr := NewTranslator(netip.MustParsePrefix("192.0.0.0/30")) // two addresses
+	now := time.Unix(0, 0)
+	tr.now = func() time.Time { now = now.Add(time.Second); return now }
+	a, b, c := netip.MustParseAddr("2600::a"), netip.MustParseAddr("2600::b"), netip.MustParseAddr("2600::c")
+	va, vb := tr.source(a), tr.source(b)
+	if va != netip.MustParseAddr("192.0.0.1") || vb != netip.MustParseAddr("192.0.0.2") {
+		t.Fatalf("first sources got %s, %s; want 192.0.0.1, 192.0.0.2", va, vb)
+	}
+	if tr.source(a) != va {
+		t.Errorf("a source changed its address")
+	}
+	if vc := tr.source(c); vc != vb {
+		t.Errorf("a third source got %s, want %s of the least recently used", vc, vb)
+	}
+	if d, ok := tr.destination(vb); !ok || d != c {
+		t.Errorf("%s stands for %s, want %s", vb, d, c)
+	}
+	if tr.source(b) != va {
+		t.Errorf("b came back to other than the least recently used address")
+	}
+}
+
+func TestSynthesize(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.1":       "64:ff9b::c000:201",
+		"10.0.1.5":        "64:ff9b::a00:105",
+		"255.255.255.255": "64:ff9b::ffff:ffff",
+	} {
+		if got := Synthesize(netip.MustParseAddr(in)); got != netip.MustParseAddr(want) || !WellKnownPrefix.Contains(got) {
+			t.Errorf("Synthesize(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
