@@ -3,7 +3,8 @@ package e2e
 // DNS64 and NAT64 on real packets: an instance of an IPv6-only subnet with EnableDns64
 // resolves a name that has only an A record to 64:ff9b::/96 + its IPv4 address, and
 // reaches IPv4-only hosts there through a public NAT gateway, which its route table
-// sends 64:ff9b::/96 to; they see the gateway's Elastic IP.
+// sends 64:ff9b::/96 to; those on the internet see the gateway's Elastic IP, those of
+// the VPC its private address.
 
 import (
 	"net/netip"
@@ -32,7 +33,8 @@ func TestNAT64(t *testing.T) {
 	p.check("AllocateAddress", err)
 	eip := aws.ToString(alloc.PublicIp)
 	t.Cleanup(func() { p.ec2.ReleaseAddress(p.ctx, &ec2sdk.ReleaseAddressInput{AllocationId: alloc.AllocationId}) })
-	nat := aws.ToString(p.natGateway(public, aws.ToString(alloc.AllocationId)).NatGatewayId)
+	gw := p.natGateway(public, aws.ToString(alloc.AllocationId))
+	nat, natIP := aws.ToString(gw.NatGatewayId), aws.ToString(gw.NatGatewayAddresses[0].PrivateIp)
 
 	sub6, _ := p.ipv6OnlySubnet(vpc, block, 2)
 	rt := p.routeTable(vpc, sub6, "", func(in *ec2sdk.CreateRouteInput) {
@@ -81,6 +83,16 @@ func TestNAT64(t *testing.T) {
 	}
 	if got := p.passes(udp(x.ID, nat64Of(internetHost), 5300)); got != eip {
 		t.Errorf("UDP: the internet saw %q through NAT64, want %s", got, eip)
+	}
+
+	// An IPv4 address of the VPC itself, as AWS's NAT64 reaches one: from the gateway's
+	// private address.
+	inside := p.group(vpc, "inside")
+	p.allowIn(inside, perm("tcp", 8080, 8080, "10.30.0.0/16"))
+	local := p.launch(public, []string{inside}, withPublicIP(false))
+	p.serve(local.ID, "tcp-serve", 8080)
+	if got := strings.Fields(p.passes(tcp(x.ID, nat64Of(local.IP), 8080))); len(got) == 0 || got[0] != natIP {
+		t.Errorf("%s in the VPC saw %v through NAT64, want the gateway's private address %s", local.ID, got, natIP)
 	}
 
 	// Without the route, nothing gets through.
