@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,6 +23,28 @@ func nat64Of(v4 string) string {
 	a := netip.MustParseAddr(v4).As4()
 	copy(b[12:], a[:])
 	return netip.AddrFrom16(b).String()
+}
+
+// udpRefused sends a datagram from a connected socket inside the instance and tells
+// what came back: "answer", "refused" (an ICMP port unreachable) or "timeout".
+func (p *plane) udpRefused(where, dst string, port int) string {
+	const script = `import socket, sys
+s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.send(b'probe')
+try:
+    s.recv(256)
+    print('answer')
+except ConnectionRefusedError:
+    print('refused')
+except socket.timeout:
+    print('timeout')`
+	out, err := p.exec(where, "python3", "-c", script, dst, strconv.Itoa(port)).CombinedOutput()
+	if err != nil {
+		return "error: " + strings.TrimSpace(string(out))
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func TestNAT64(t *testing.T) {
@@ -84,6 +107,10 @@ func TestNAT64(t *testing.T) {
 	if got := p.passes(udp(x.ID, nat64Of(internetHost), 5300)); got != eip {
 		t.Errorf("UDP: the internet saw %q through NAT64, want %s", got, eip)
 	}
+
+	// An ICMP error comes back as its ICMPv6 counterpart: a datagram to a closed port of
+	// the internet is refused.
+	p.resolves("UDP to a closed port through NAT64", "refused", func() string { return p.udpRefused(x.ID, nat64Of(internetHost), 5301) })
 
 	// An IPv4 address of the VPC itself, as AWS's NAT64 reaches one: from the gateway's
 	// private address.

@@ -153,7 +153,8 @@ func (t *Translator) To4(pkt, out []byte) (_ []byte, ok bool) {
 
 // To6 translates an IPv4 packet to an address of the pool into out and returns the IPv6
 // packet; ok is false for a packet it drops: to an address no source has, a fragment, or
-// of another protocol than TCP, UDP and ICMP echo.
+// of another protocol than TCP, UDP, ICMP echo and the ICMP errors ICMPv6 has (RFC 7915
+// 4.2: unreachable, fragmentation needed as packet too big, time exceeded).
 func (t *Translator) To6(pkt, out []byte) (_ []byte, ok bool) {
 	if len(pkt) < 20 || pkt[0]>>4 != 4 {
 		return nil, false
@@ -169,28 +170,105 @@ func (t *Translator) To6(pkt, out []byte) (_ []byte, ok bool) {
 	}
 	payload := pkt[ihl:total]
 	proto := pkt[9]
+	n := len(payload)
+	body := out[40:]
 	switch proto {
 	case protoTCP, protoUDP:
+		copy(body, payload)
 	case protoICMP:
 		proto = protoICMPv6
+		if len(payload) >= 8 && (payload[0] == icmpUnreachable || payload[0] == icmpTimeExceeded) {
+			if n, ok = t.icmpError6(payload, body); !ok {
+				return nil, false
+			}
+			break
+		}
+		copy(body, payload)
+		if !echoType(body[:n], to6Echo) {
+			return nil, false
+		}
 	default:
 		return nil, false
 	}
-	out = out[:40+len(payload)]
-	h := out[:40]
-	binary.BigEndian.PutUint32(h[0:4], 6<<28|uint32(pkt[1])<<20)
-	binary.BigEndian.PutUint16(h[4:6], uint16(len(payload)))
-	h[6], h[7] = proto, pkt[8]
-	s6 := Synthesize(netip.AddrFrom4([4]byte(pkt[12:16]))).As16()
-	d6 := dst.As16()
-	copy(h[8:24], s6[:])
-	copy(h[24:40], d6[:])
-	body := out[40:]
-	copy(body, payload)
-	if !transport6(body, proto, h[8:40]) {
+	out = out[:40+n]
+	header6(out[:40], pkt, Synthesize(netip.AddrFrom4([4]byte(pkt[12:16]))), dst, proto, n)
+	if !checksum(out[40:], proto, uint32(sum(out[8:40], uint32(proto)+uint32(n)))) {
 		return nil, false
 	}
 	return out, true
+}
+
+// header6 writes to h the IPv6 header of the IPv4 header v4 (its TOS as the traffic
+// class, its TTL as the hop limit), from src to dst, with n bytes of payload.
+func header6(h, v4 []byte, src, dst netip.Addr, proto byte, n int) {
+	binary.BigEndian.PutUint32(h[0:4], 6<<28|uint32(v4[1])<<20)
+	binary.BigEndian.PutUint16(h[4:6], uint16(n))
+	h[6], h[7] = proto, v4[8]
+	s6, d6 := src.As16(), dst.As16()
+	copy(h[8:24], s6[:])
+	copy(h[24:40], d6[:])
+}
+
+// ICMP error types and codes, and ICMPv6's (RFC 7915 4.2).
+const (
+	icmpUnreachable    = 3
+	icmpTimeExceeded   = 11
+	icmpFragNeeded     = 4
+	icmpv6Unreachable  = 1
+	icmpv6TooBig       = 2
+	icmpv6TimeExceeded = 3
+	minMTU6            = 1280 // no ICMPv6 error is longer, nor any path MTU shorter
+)
+
+// icmpError6 writes to body the ICMPv6 error of the ICMP error msg, the packet it quotes
+// translated too (a packet of a source of the pool; its transport checksum as it was, the
+// quote being cut short as often as not), and returns its
+// length; ok is false for an error without an ICMPv6 counterpart, or about a packet of
+// no source.
+func (t *Translator) icmpError6(msg, body []byte) (n int, ok bool) {
+	var typ, code byte
+	var mtu uint32
+	switch c := msg[1]; {
+	case msg[0] == icmpTimeExceeded:
+		typ, code = icmpv6TimeExceeded, c
+	case c == 0 || c == 1 || c == 5 || c == 6 || c == 7 || c == 8 || c == 11 || c == 12:
+		typ, code = icmpv6Unreachable, 0 // no route
+	case c == 3:
+		typ, code = icmpv6Unreachable, 4 // port unreachable
+	case c == 9 || c == 10 || c == 13:
+		typ, code = icmpv6Unreachable, 1 // administratively prohibited
+	case c == icmpFragNeeded:
+		typ, mtu = icmpv6TooBig, max(uint32(binary.BigEndian.Uint16(msg[6:8]))+20, minMTU6)
+	default:
+		return 0, false
+	}
+	inner := msg[8:]
+	if len(inner) < 20 || inner[0]>>4 != 4 {
+		return 0, false
+	}
+	ihl := int(inner[0]&0x0f) * 4
+	if ihl < 20 || len(inner) < ihl {
+		return 0, false
+	}
+	src, ok := t.destination(netip.AddrFrom4([4]byte(inner[12:16])))
+	if !ok {
+		return 0, false
+	}
+	proto := inner[9]
+	if proto == protoICMP {
+		proto = protoICMPv6
+	}
+	quoted := inner[ihl:]
+	n = min(8+40+len(quoted), minMTU6-40)
+	body[0], body[1], body[2], body[3] = typ, code, 0, 0
+	binary.BigEndian.PutUint32(body[4:8], mtu)
+	header6(body[8:48], inner, src, Synthesize(netip.AddrFrom4([4]byte(inner[16:20]))), proto,
+		max(int(binary.BigEndian.Uint16(inner[2:4]))-ihl, 0))
+	copy(body[48:n], quoted)
+	if proto == protoICMPv6 && n > 48 {
+		echoType(body[48:n], to6Echo)
+	}
+	return n, true
 }
 
 // Synthesize is the address of an IPv4 one in the well-known prefix: 64:ff9b::a.b.c.d,
@@ -244,15 +322,6 @@ func transport4(body []byte, proto byte, addrs []byte) bool {
 		pseudo := uint32(sum(addrs, uint32(proto)+uint32(len(body))))
 		return checksum(body, proto, pseudo)
 	}
-}
-
-// transport6 rewrites the transport header of body for IPv6 (addrs: source and
-// destination).
-func transport6(body []byte, proto byte, addrs []byte) bool {
-	if proto == protoICMPv6 && !echoType(body, to6Echo) {
-		return false
-	}
-	return checksum(body, proto, uint32(sum(addrs, uint32(proto)+uint32(len(body)))))
 }
 
 // checksum sets the checksum of a TCP, UDP or ICMPv6 message over the pseudo-header's

@@ -203,3 +203,66 @@ func TestSynthesize(t *testing.T) {
 		}
 	}
 }
+
+// icmpError is an ICMP error of type and code (and next-hop MTU) about the packet quoted.
+func icmpError(typ, code byte, mtu uint16, quoted []byte) []byte {
+	b := make([]byte, 8+len(quoted))
+	b[0], b[1] = typ, code
+	binary.BigEndian.PutUint16(b[6:8], mtu)
+	copy(b[8:], quoted)
+	return b
+}
+
+// An ICMP error about a flow out comes back as the ICMPv6 error RFC 7915 maps it to,
+// quoting the packet as the client sent it.
+func TestTranslateICMPErrors(t *testing.T) {
+	tr := NewTranslator(Pool)
+	out, _ := tr.To4(packet6(client, synth, protoUDP, 64, udpDatagram(40000, 9, "x")), make([]byte, 65536))
+	mapped := netip.AddrFrom4([4]byte(out[12:16])).String()
+	sent := append([]byte(nil), out[:28]...) // what an IPv4 router quotes: the header and 8 bytes
+	for _, c := range []struct {
+		name             string
+		typ, code        byte
+		mtu              uint16
+		wantType, wantCo byte
+		wantMTU          uint32
+	}{
+		{"port unreachable", icmpUnreachable, 3, 0, icmpv6Unreachable, 4, 0},
+		{"host unreachable", icmpUnreachable, 1, 0, icmpv6Unreachable, 0, 0},
+		{"administratively prohibited", icmpUnreachable, 13, 0, icmpv6Unreachable, 1, 0},
+		{"fragmentation needed", icmpUnreachable, icmpFragNeeded, 1400, icmpv6TooBig, 0, 1420},
+		{"fragmentation needed below IPv6's minimum", icmpUnreachable, icmpFragNeeded, 576, icmpv6TooBig, 0, 1280},
+		{"time exceeded", icmpTimeExceeded, 0, 0, icmpv6TimeExceeded, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			back, ok := tr.To6(packet4("198.51.100.9", mapped, protoICMP, 60, icmpError(c.typ, c.code, c.mtu, sent)), make([]byte, 65536))
+			if !ok {
+				t.Fatal("dropped")
+			}
+			body := back[40:]
+			if back[6] != protoICMPv6 || body[0] != c.wantType || body[1] != c.wantCo || binary.BigEndian.Uint32(body[4:8]) != c.wantMTU || !valid6(back) {
+				t.Fatalf("ICMPv6 %d/%d MTU %d valid %v, want %d/%d MTU %d", body[0], body[1], binary.BigEndian.Uint32(body[4:8]), valid6(back), c.wantType, c.wantCo, c.wantMTU)
+			}
+			if src := netip.AddrFrom16([16]byte(back[8:24])); src != netip.MustParseAddr("64:ff9b::c633:6409") {
+				t.Errorf("from %s, want the router's address in the prefix", src)
+			}
+			quoted := body[8:]
+			qsrc, qdst := netip.AddrFrom16([16]byte(quoted[8:24])), netip.AddrFrom16([16]byte(quoted[24:40]))
+			if qsrc != netip.MustParseAddr(client) || qdst != netip.MustParseAddr(synth) || quoted[6] != protoUDP || binary.BigEndian.Uint16(quoted[4:6]) != 9 || len(quoted) != 48 {
+				t.Errorf("quoted %s -> %s next header %d length %d (%d bytes), want the client's datagram", qsrc, qdst, quoted[6], binary.BigEndian.Uint16(quoted[4:6]), len(quoted))
+			}
+		})
+	}
+	other := append([]byte(nil), sent...)
+	copy(other[12:16], []byte{192, 0, 0, 99}) // a pool address no source has
+	for name, p := range map[string][]byte{
+		"source quench":                    packet4(server, mapped, protoICMP, 60, icmpError(4, 0, 0, sent)),
+		"protocol unreachable":             packet4(server, mapped, protoICMP, 60, icmpError(icmpUnreachable, 2, 0, sent)),
+		"about a packet of no source":      packet4(server, mapped, protoICMP, 60, icmpError(icmpUnreachable, 3, 0, other)),
+		"quoting less than an IPv4 header": packet4(server, mapped, protoICMP, 60, icmpError(icmpUnreachable, 3, 0, sent[:12])),
+	} {
+		if _, ok := tr.To6(p, make([]byte, 65536)); ok {
+			t.Errorf("To6 translated %s", name)
+		}
+	}
+}
