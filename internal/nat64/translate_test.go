@@ -266,3 +266,22 @@ func TestTranslateICMPErrors(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTranslate is one TCP segment of 1,440 bytes out and its answer back.
+func BenchmarkTranslate(b *testing.B) {
+	tr := NewTranslator(Pool)
+	seg := append(tcpSYN(40000, 80), make([]byte, 1440-24)...)
+	pkt6 := packet6(client, synth, protoTCP, 64, seg)
+	out4, _ := tr.To4(pkt6, make([]byte, 65536))
+	pkt4 := packet4(server, netip.AddrFrom4([4]byte(out4[12:16])).String(), protoTCP, 64, seg)
+	buf := make([]byte, 65536)
+	b.SetBytes(int64(len(pkt6) + len(pkt4)))
+	for b.Loop() {
+		if _, ok := tr.To4(pkt6, buf); !ok {
+			b.Fatal("To4 dropped")
+		}
+		if _, ok := tr.To6(pkt4, buf); !ok {
+			b.Fatal("To6 dropped")
+		}
+	}
+}
