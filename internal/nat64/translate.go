@@ -145,7 +145,7 @@ func (t *Translator) To4(pkt, out []byte) (_ []byte, ok bool) {
 	binary.BigEndian.PutUint16(h[10:12], ^sum(h, 0))
 	body := out[20:]
 	copy(body, payload)
-	if !transport4(body, proto, h[12:20]) {
+	if !transport4(body, proto, pkt[8:40], h[12:20]) {
 		return nil, false
 	}
 	return out, true
@@ -192,7 +192,12 @@ func (t *Translator) To6(pkt, out []byte) (_ []byte, ok bool) {
 	}
 	out = out[:40+n]
 	header6(out[:40], pkt, Synthesize(netip.AddrFrom4([4]byte(pkt[12:16]))), dst, proto, n)
-	if !checksum(out[40:], proto, uint32(sum(out[8:40], uint32(proto)+uint32(n)))) {
+	if proto == protoICMPv6 {
+		ok = checksum(out[40:], proto, uint32(sum(out[8:40], uint32(proto)+uint32(n))))
+	} else {
+		ok = rechecksum(out[40:], proto, pkt[12:20], out[8:40])
+	}
+	if !ok {
 		return nil, false
 	}
 	return out, true
@@ -307,9 +312,9 @@ func echoType(body []byte, types map[byte]byte) bool {
 	return ok
 }
 
-// transport4 rewrites the transport header of body for IPv4 (addrs: source and
-// destination), the checksums over the new pseudo-header.
-func transport4(body []byte, proto byte, addrs []byte) bool {
+// transport4 rewrites the transport header of body for IPv4, whose addresses (source and
+// destination) were from and are to: the checksums over the new pseudo-header.
+func transport4(body []byte, proto byte, from, to []byte) bool {
 	switch proto {
 	case protoICMP:
 		if !echoType(body, to4Echo) {
@@ -319,22 +324,53 @@ func transport4(body []byte, proto byte, addrs []byte) bool {
 		binary.BigEndian.PutUint16(body[2:4], ^sum(body, 0))
 		return true
 	default:
-		pseudo := uint32(sum(addrs, uint32(proto)+uint32(len(body))))
-		return checksum(body, proto, pseudo)
+		return rechecksum(body, proto, from, to)
 	}
+}
+
+// checksumAt is where the checksum of a TCP, UDP or ICMPv6 message is, and the length
+// its header needs; ok is false for a message too short.
+func checksumAt(body []byte, proto byte) (int, bool) {
+	at, need := 2, 8 // ICMPv6
+	switch proto {
+	case protoTCP:
+		at, need = 16, 20
+	case protoUDP:
+		at = 6
+	}
+	return at, len(body) >= need
+}
+
+// rechecksum updates the checksum of a TCP or UDP message whose pseudo-header's addresses
+// went from from to to, from the difference alone (RFC 1624): the length and protocol of
+// the pseudo-header stay, and the message is not read again. A UDP datagram without a
+// checksum (allowed over IPv4 alone) gets one.
+func rechecksum(body []byte, proto byte, from, to []byte) bool {
+	at, ok := checksumAt(body, proto)
+	if !ok {
+		return false
+	}
+	old := binary.BigEndian.Uint16(body[at : at+2])
+	if proto == protoUDP && old == 0 {
+		return checksum(body, proto, uint32(sum(to, uint32(proto)+uint32(len(body)))))
+	}
+	c := uint32(^old) + uint32(^sum(from, 0)) + uint32(sum(to, 0))
+	for c>>16 != 0 {
+		c = c&0xffff + c>>16
+	}
+	n := ^uint16(c)
+	if n == 0 && proto == protoUDP {
+		n = 0xffff
+	}
+	binary.BigEndian.PutUint16(body[at:at+2], n)
+	return true
 }
 
 // checksum sets the checksum of a TCP, UDP or ICMPv6 message over the pseudo-header's
 // sum.
 func checksum(body []byte, proto byte, pseudo uint32) bool {
-	at := 2 // ICMPv6
-	switch proto {
-	case protoTCP:
-		at = 16
-	case protoUDP:
-		at = 6
-	}
-	if len(body) < at+2 || proto == protoTCP && len(body) < 20 {
+	at, ok := checksumAt(body, proto)
+	if !ok {
 		return false
 	}
 	body[at], body[at+1] = 0, 0

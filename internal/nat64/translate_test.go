@@ -2,6 +2,7 @@ package nat64
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
@@ -283,5 +284,45 @@ func BenchmarkTranslate(b *testing.B) {
 		if _, ok := tr.To6(pkt4, buf); !ok {
 			b.Fatal("To6 dropped")
 		}
+	}
+}
+
+// The checksum updated from the addresses alone is the one computed over the whole
+// message, on random messages and addresses.
+func TestRechecksumAgreesWithChecksum(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		proto := []byte{protoTCP, protoUDP}[i%2]
+		body := make([]byte, 20+r.IntN(1400))
+		for j := range body {
+			body[j] = byte(r.Uint32())
+		}
+		from, to := make([]byte, 32), make([]byte, 8)
+		for j := range from {
+			from[j] = byte(r.Uint32())
+		}
+		for j := range to {
+			to[j] = byte(r.Uint32())
+		}
+		checksum(body, proto, uint32(sum(from, uint32(proto)+uint32(len(body)))))
+		fast := append([]byte(nil), body...)
+		rechecksum(fast, proto, from, to)
+		checksum(body, proto, uint32(sum(to, uint32(proto)+uint32(len(body)))))
+		if string(fast) != string(body) {
+			at, _ := checksumAt(body, proto)
+			t.Fatalf("proto %d, %d bytes: updated %#04x, computed %#04x", proto, len(body), fast[at:at+2], body[at:at+2])
+		}
+	}
+}
+
+// A UDP datagram over IPv4 without a checksum gets one over IPv6, where it is required.
+func TestTranslateUDPWithoutChecksum(t *testing.T) {
+	tr := NewTranslator(Pool)
+	out, _ := tr.To4(packet6(client, synth, protoUDP, 64, udpDatagram(40000, 53, "q")), make([]byte, 65536))
+	reply := packet4(server, netip.AddrFrom4([4]byte(out[12:16])).String(), protoUDP, 64, udpDatagram(53, 40000, "answer"))
+	reply[26], reply[27] = 0, 0
+	back, ok := tr.To6(reply, make([]byte, 65536))
+	if !ok || !valid6(back) || binary.BigEndian.Uint16(back[46:48]) == 0 {
+		t.Errorf("translated %v, checksum %#04x valid %v", ok, back[46:48], ok && valid6(back))
 	}
 }
