@@ -123,3 +123,30 @@ func TestNatGatewayTraffic(t *testing.T) {
 		t.Errorf("a known flow was dropped at the limit: %q", out)
 	}
 }
+
+// TestNatGatewayNAT64Link checks the realizer's side of NAT64: the TUN link made once,
+// persistent and up, the routes into it, the NAT gateway's ruleset with NAT64 installed,
+// and a second apply changing nothing.
+func TestNatGatewayNAT64Link(t *testing.T) {
+	tb := newTestbed(t)
+	nat := tb.ns("n")
+	g := testNatGateway(10)
+	g.NAT64, g.NAT64Pool = "nat64", pfx("192.0.0.0/24")
+	st := plan.State{Namespaces: []plan.Namespace{{
+		Name:       nat,
+		Sysctls:    map[string]string{"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"},
+		Links:      []plan.Link{{Name: "nat64", Kind: "tun"}},
+		Routes:     []plan.Route{{Dst: pfx("64:ff9b::/96"), Type: plan.RouteUnicast, Dev: "nat64"}, {Dst: pfx("192.0.0.0/24"), Type: plan.RouteUnicast, Dev: "nat64"}},
+		NatGateway: g,
+	}}}
+	tb.converge(st, "NAT64 link")
+	if out := tb.must(nat, "ip", "-d", "link", "show", "nat64"); !strings.Contains(out, "tun") || !strings.Contains(out, "UP") {
+		t.Errorf("nat64 link: %s", out)
+	}
+	if out := tb.must(nat, "ip", "-6", "route", "show", "64:ff9b::/96"); !strings.Contains(out, "dev nat64") {
+		t.Errorf("route of 64:ff9b::/96: %q", out)
+	}
+	if out := tb.must(nat, "ip", "route", "show", "192.0.0.0/24"); !strings.Contains(out, "dev nat64") {
+		t.Errorf("route of the pool: %q", out)
+	}
+}
