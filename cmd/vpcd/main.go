@@ -50,6 +50,8 @@ func main() {
 		err = cleanup(os.Args[2:])
 	case "vpcsvc":
 		err = vpcServices(os.Args[2:])
+	case "nat64":
+		err = nat64Translator(os.Args[2:])
 	case "explain":
 		err = explain(os.Args[2:], os.Stdout)
 		if errors.Is(err, errUnreachable) {
@@ -76,6 +78,7 @@ func usage() {
   vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
   vpcd cleanup [--data-dir DIR]
   vpcd vpcsvc CONFIG   (a VPC's DNS, metadata and time services; the data plane runs it)
+  vpcd nat64 LINK      (a NAT gateway's NAT64 on its TUN link; the data plane runs it)
   vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT   (exit 3: not reachable)
   vpcd version`)
 }

@@ -256,7 +256,8 @@ func (d *Dataplane) syncChanges(ctx context.Context, c informer.Changes) error {
 func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	n := d.informer.Network()
 	d.resolv.sync(n, full)
-	d.processes.sync(ctx, n, d.svc, d.services.sync(n, full))
+	daemons := append(d.services.sync(n, full), nat64Daemons(n, d.cfg.DataDir, d.cfg.Exec, d.cfg.Logger)...)
+	d.processes.sync(ctx, n, d.svc, daemons)
 	d.deliverFlows(ctx, n)
 }
 

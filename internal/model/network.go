@@ -132,6 +132,9 @@ type Subnet struct {
 	CIDR       netip.Prefix // IPv4; invalid for an IPv6-only subnet
 	IPv6CIDR   netip.Prefix // its IPv6 /64, invalid for none
 	RouteTable string       // explicitly associated table, or "" for the VPC's main one
+	// EnableDns64: the Amazon DNS server synthesizes AAAA answers (64:ff9b::/96) for its
+	// queries of names that have only A records.
+	EnableDns64 bool
 }
 
 // Router is the subnet router's address: the subnet's first address + 1.

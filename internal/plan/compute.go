@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/nat64"
 )
 
 // Names and addresses of the data plane's own parts. Everything lives in namespaces named
@@ -72,6 +73,16 @@ func RouterNamespace(vpc string) string { return routerPrefix + vpc }
 
 // NatGatewayNamespace is the namespace of a NAT gateway.
 func NatGatewayNamespace(nat string) string { return routerPrefix + nat }
+
+// NAT64Link is the TUN link of a NAT gateway's NAT64 (internal/nat64), in its namespace.
+const NAT64Link = "nat64"
+
+// NatGatewayNAT64 reports whether the NAT gateway translates IPv6 to IPv4 (NAT64): as
+// every AWS NAT gateway does, when its VPC has IPv6 to translate.
+func NatGatewayNAT64(n *model.Network, nat string) bool {
+	g := n.NatGateways[nat]
+	return g != nil && n.VPCs[g.VPC] != nil && len(n.VPCs[g.VPC].IPv6Blocks()) > 0
+}
 
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
 // ID, a VPC router, a NAT gateway or an internet.
@@ -190,7 +201,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		if inst == nil {
 			inst = &Namespace{Name: owner, Guest: true}
 			if eni.NatGateway != "" {
-				inst = natGatewayNamespace(eni)
+				inst = natGatewayNamespace(eni, NatGatewayNAT64(n, eni.NatGateway))
 			}
 			instances[owner] = inst
 		}
@@ -210,6 +221,11 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		for _, a := range eni.IPv6Addresses {
 			addrs = append(addrs, netip.PrefixFrom(a, 128))
 		}
+		// A NAT gateway with NAT64 takes IPv6 over its link, at farLinkLocal.
+		withNAT64 := inst.NatGateway != nil && inst.NatGateway.NAT64 != ""
+		if withNAT64 {
+			addrs = append(addrs, farLinkLocal)
+		}
 		inst.Links = append(inst.Links, Link{Name: dev, Kind: "veth", Peer: LinkEnd{Namespace: routerName, Name: link}, MAC: eni.MAC, Addrs: addrs, Sysctls: inst.linkSysctls()})
 		if v4 {
 			routerAddrs = append(routerAddrs, netip.PrefixFrom(subnet.Router(), 32))
@@ -217,7 +233,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 				inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
 			}
 		}
-		if len(eni.IPv6Addresses) > 0 {
+		if len(eni.IPv6Addresses) > 0 || withNAT64 {
 			routerAddrs = append(routerAddrs, routerLinkLocal)
 			if eni.DeviceIndex == 0 {
 				inst.Routes = append(inst.Routes, Route{Dst: anyIPv6, Type: RouteUnicast, Dev: dev, Gateway: routerLinkLocal.Addr()})
@@ -310,9 +326,12 @@ func endpointSources(n *model.Network, vpc string) []endpointSource {
 
 // natGatewayNamespace is the namespace of a NAT gateway, but for its link: forwarding on,
 // no ICMP redirects (its flows come in and go out on the same link, through the VPC
-// router, which must keep routing them), AWS's idle timeout and translation.
-func natGatewayNamespace(eni *model.Interface) *Namespace {
-	return &Namespace{
+// router, which must keep routing them), AWS's idle timeout and translation. With
+// NAT64, a TUN link where internal/nat64 translates: 64:ff9b::/96 is routed into it,
+// and so is the pool its IPv6 sources take IPv4 addresses from, for the answers; the
+// link to the router carries IPv6 then (computeVPC).
+func natGatewayNamespace(eni *model.Interface, translates bool) *Namespace {
+	ns := &Namespace{
 		Name: NatGatewayNamespace(eni.NatGateway),
 		Sysctls: map[string]string{
 			"net.ipv4.ip_forward":                                "1",
@@ -324,6 +343,15 @@ func natGatewayNamespace(eni *model.Interface) *Namespace {
 		NatGateway: &NatGateway{Link: "eth0", Addr: eni.PrivateIPs[0], Secondary: slices.Clone(eni.PrivateIPs[1:]),
 			PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination},
 	}
+	if translates {
+		ns.Sysctls["net.ipv6.conf.all.forwarding"] = "1"
+		ns.NatGateway.NAT64, ns.NatGateway.NAT64Pool = NAT64Link, nat64.Pool
+		ns.Links = append(ns.Links, Link{Name: NAT64Link, Kind: "tun"})
+		ns.Routes = append(ns.Routes,
+			Route{Dst: nat64.WellKnownPrefix, Type: RouteUnicast, Dev: NAT64Link},
+			Route{Dst: nat64.Pool, Type: RouteUnicast, Dev: NAT64Link})
+	}
+	return ns
 }
 
 // linkSysctls are the sysctls of the namespace's side of an interface: none for an
@@ -418,8 +446,11 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 			return toENI(eni)
 		}
 	case strings.HasPrefix(r.Target, "nat-"):
-		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && !is6 {
+		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && (!is6 || NatGatewayNAT64(n, g.ID)) {
 			if eni := n.Interfaces[g.Interface]; eni != nil && n.Subnets[eni.Subnet] != nil {
+				if is6 {
+					return via(eniLink(eni.ID), farLinkLocal.Addr()) // to its NAT64
+				}
 				return toENI(eni)
 			}
 		}

@@ -97,6 +97,9 @@ func (s State) String() string {
 			if len(g.Secondary) > 0 {
 				fmt.Fprintf(&b, "    and in turn %v\n", g.Secondary)
 			}
+			if g.NAT64 != "" {
+				fmt.Fprintf(&b, "    nat64 %s pool %s\n", g.NAT64, g.NAT64Pool)
+			}
 		}
 	}
 	return b.String()

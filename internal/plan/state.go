@@ -45,13 +45,18 @@ type NatGateway struct {
 	Secondary         []netip.Addr
 	PortMin, PortMax  int
 	MaxPerDestination int
+	// NAT64 is the TUN link of the gateway's NAT64 (internal/nat64), "" for none: IPv6
+	// that comes in on Link to 64:ff9b::/96 goes into it, and comes out of it as IPv4 from
+	// an address of NAT64Pool, which leaves as above.
+	NAT64     string
+	NAT64Pool netip.Prefix
 }
 
 // Link is a network interface in the namespace. A veth is declared on both sides, each
 // with its own addresses; the realizer creates the pair once.
 type Link struct {
 	Name  string
-	Kind  string  // "veth", or "dummy" for a link of the namespace's own addresses
+	Kind  string  // "veth", "tun" (made persistent, for a daemon to attach to), or "loopback"
 	Peer  LinkEnd // a veth's other end
 	MAC   string  // "0a:..."; empty lets the kernel choose
 	MTU   int     // 0 for the default

@@ -41,6 +41,12 @@ type Config struct {
 	// forwarding rule takes precedence over a private hosted zone of its domain: a
 	// FORWARD rule's targets answer it, a SYSTEM rule leaves it to the resolver.
 	Rules []Rule `json:",omitempty"`
+	// DNS64 are the blocks of the subnets with EnableDns64: a query from an address in
+	// one of them for the AAAA records of a name that has A records and none of AAAA gets
+	// AAAA records synthesized from the A ones, in the well-known prefix 64:ff9b::/96
+	// (RFC 6052, RFC 6147; nat64.Synthesize), whoever answers the name (the resolver's records, a private
+	// zone, a rule's targets or the upstream).
+	DNS64 []netip.Prefix `json:",omitempty"`
 }
 
 // Rule is a Resolver rule of the VPC.
@@ -120,7 +126,25 @@ func ForVPC(n *model.Network, vpc string) *Config {
 	for _, sv := range shared {
 		b.publicNames(sv, enis[sv.ID], false)
 	}
-	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc), Rules: rulesOf(n, vpc)}
+	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc), Rules: rulesOf(n, vpc), DNS64: dns64Of(n, vpc)}
+}
+
+// dns64Of are the IPv4 and IPv6 blocks of the VPC's subnets with EnableDns64, in subnet
+// ID order: AWS applies it to every resource of the subnet, over either family.
+func dns64Of(n *model.Network, vpc string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, id := range model.SortedKeys(n.Subnets) {
+		sn := n.Subnets[id]
+		if sn.VPC != vpc || !sn.EnableDns64 {
+			continue
+		}
+		for _, p := range []netip.Prefix{sn.CIDR, sn.IPv6CIDR} {
+			if p.IsValid() {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // rulesOf are the Resolver rules associated with the VPC, in ID order.

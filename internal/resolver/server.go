@@ -47,22 +47,41 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		}
 		return
 	}
-	m := s.reply(t, r, isStream(w))
+	m := s.reply(t, r, remoteAddr(w), isStream(w))
 	if err := w.WriteMsg(m); err != nil {
 		s.log.Debug("resolver: answer not sent", "err", err)
 	}
 }
 
-// reply is the answer to a query.
-func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
+// remoteAddr is the address a query came from, invalid when unknown (a unix socket).
+func remoteAddr(w dns.ResponseWriter) netip.Addr {
+	switch a := w.RemoteAddr().(type) {
+	case *net.UDPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	case *net.TCPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	}
+	return netip.Addr{}
+}
+
+// newReply is an empty answer to r, as a recursive resolver gives it.
+func newReply(r *dns.Msg) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.RecursionAvailable = true
 	m.Authoritative = false
-	opt := r.IsEdns0()
-	if opt != nil {
+	if r.IsEdns0() != nil {
 		m.SetEdns0(ednsSize, false)
 	}
+	return m
+}
+
+// reply is the answer to a query from src.
+func (s *Server) reply(t *table, r *dns.Msg, src netip.Addr, stream bool) *dns.Msg {
+	m := newReply(r)
+	opt := r.IsEdns0()
 	switch {
 	case r.Opcode != dns.OpcodeQuery:
 		m.Rcode = dns.RcodeNotImplemented
@@ -73,15 +92,9 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 	case r.Question[0].Qclass != dns.ClassINET, r.Question[0].Qtype == dns.TypeAXFR, r.Question[0].Qtype == dns.TypeIXFR:
 		m.Rcode = dns.RcodeRefused
 	default:
-		q := r.Question[0]
-		if rule := t.rule(q.Name); rule != nil && len(rule.Targets) > 0 {
-			m = s.forward(rule.Targets, rule.Source, r, stream)
-			break
-		}
-		var forward bool
-		m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
-		if forward {
-			m = s.forward(t.upstream, "", r, stream)
+		m = s.resolve(t, r, stream)
+		if r.Question[0].Qtype == dns.TypeAAAA && t.dns64(src) {
+			m = s.synthesized(t, r, m, stream)
 		}
 	}
 	// A UDP answer fits the client's buffer, or is cut with TC set so that it asks again
@@ -94,6 +107,22 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 		}
 	}
 	m.Truncate(size)
+	return m
+}
+
+// resolve answers the one question of r: by the targets of the Resolver rule that decides
+// it, else from the table, else by the upstream.
+func (s *Server) resolve(t *table, r *dns.Msg, stream bool) *dns.Msg {
+	q := r.Question[0]
+	if rule := t.rule(q.Name); rule != nil && len(rule.Targets) > 0 {
+		return s.forward(rule.Targets, rule.Source, r, stream)
+	}
+	m := newReply(r)
+	var forward bool
+	m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
+	if forward {
+		return s.forward(t.upstream, "", r, stream)
+	}
 	return m
 }
 
