@@ -66,6 +66,33 @@ type ResolverRuleRecord struct {
 	Modified         time.Time         `json:"modified"`
 }
 
+// ResolverRequester is the requester of a Resolver endpoint's interfaces, an AWS service
+// principal as DescribeNetworkInterfaces shows it (a guess at AWS's value).
+const ResolverRequester = "route53resolver.amazonaws.com"
+
+// resolverDescription begins the description of a Resolver endpoint's interface.
+const resolverDescription = "Route 53 Resolver: "
+
+// ResolverInterfaceDescription is the description of the interface of a Resolver
+// endpoint's address (rni-…): "Route 53 Resolver: rslvr-in-…:rni-…".
+func ResolverInterfaceDescription(endpoint, rni string) string {
+	return resolverDescription + endpoint + ":" + rni
+}
+
+// ResolverEndpoint is the ID of the Resolver endpoint the interface is of, from its
+// description (which nobody but Route 53 Resolver can change), or "".
+func (e *NetworkInterfaceRecord) ResolverEndpoint() string {
+	if !e.RequesterManaged || e.RequesterID != ResolverRequester {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(e.Description, resolverDescription)
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, ":")
+	return id
+}
+
 // ResolverTarget is one DNS server a FORWARD rule sends queries to.
 type ResolverTarget struct {
 	Addr     netip.Addr `json:"addr"`

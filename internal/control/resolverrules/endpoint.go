@@ -179,8 +179,8 @@ func (s *ResolverRules) addAddress(t *kit.Txn, c kit.Caller, e *kit.ResolverEndp
 		Meta:     kit.Meta{ID: kit.NewID("eni"), Owner: c.Account},
 		SubnetID: sn.ID, VpcID: sn.VpcID, AvailabilityZone: sn.AvailabilityZone, AvailabilityZoneID: sn.AvailabilityZoneID,
 		Groups: e.SecurityGroupIDs, MacAddress: kit.NewMacAddress(), PrivateIPs: []kit.PrivateIP{{Addr: ip, Primary: true}},
-		Description: "Route 53 Resolver: " + e.ID + ":" + rni, SourceDestCheck: true, InterfaceType: "interface",
-		RequesterManaged: true, RequesterID: resolverRequester,
+		Description: kit.ResolverInterfaceDescription(e.ID, rni), SourceDestCheck: true, InterfaceType: "interface",
+		RequesterManaged: true, RequesterID: kit.ResolverRequester,
 	}
 	if err := t.Put(c.Key(eni.ID), eni); err != nil {
 		return err
@@ -188,10 +188,6 @@ func (s *ResolverRules) addAddress(t *kit.Txn, c kit.Caller, e *kit.ResolverEndp
 	e.Addresses = append(e.Addresses, kit.ResolverEndpointAddress{IPID: rni, SubnetID: sn.ID, ENI: eni.ID, Addr: ip, Created: now, Modified: now})
 	return kit.RecountSubnet(t, c, sn.ID)
 }
-
-// resolverRequester is the requester of an endpoint's interfaces, an AWS service
-// principal as DescribeNetworkInterfaces shows it (a guess at AWS's value).
-const resolverRequester = "route53resolver.amazonaws.com"
 
 // delAddress takes an address's interface away.
 func delAddress(t *kit.Txn, c kit.Caller, a kit.ResolverEndpointAddress) error {
