@@ -294,7 +294,7 @@ func TestServerRules(t *testing.T) {
 			{Name: "local.sys.corp.example", Type: "A", TTL: 60, Values: []string{"10.0.0.98"}},
 		}}},
 		Rules: []Rule{
-			{Domain: "corp.example", Targets: []string{serve(t, corp)}, Source: "127.0.0.1"},
+			{Domain: "corp.example", Targets: []string{serve(t, corp)}},
 			{Domain: "lab.corp.example", Targets: []string{"127.0.0.1:1", serve(t, lab)}},
 			{Domain: "sys.corp.example"},
 		},

@@ -42,15 +42,6 @@ type ResolverEndpointAddress struct {
 	Modified time.Time  `json:"modified"`
 }
 
-// Addrs are the endpoint's addresses, in the order they were added.
-func (e *ResolverEndpointRecord) Addrs() []netip.Addr {
-	out := make([]netip.Addr, 0, len(e.Addresses))
-	for _, a := range e.Addresses {
-		out = append(out, a.Addr)
-	}
-	return out
-}
-
 // ResolverRuleRecord is a Resolver rule (FORWARD or SYSTEM) and its associations.
 type ResolverRuleRecord struct {
 	Meta
@@ -60,7 +51,6 @@ type ResolverRuleRecord struct {
 	DomainName       string            `json:"domainName"` // as AWS shows it: lower case, with a trailing dot
 	Targets          []ResolverTarget  `json:"targets,omitempty"`
 	EndpointID       string            `json:"endpointId,omitempty"`
-	SourceAddrs      []netip.Addr      `json:"sourceAddrs,omitempty"` // the endpoint's, copied
 	Associations     []ResolverRuleVPC `json:"associations,omitempty"`
 	Created          time.Time         `json:"created"`
 	Modified         time.Time         `json:"modified"`
@@ -117,7 +107,7 @@ func resolverModel(region string, r *ResolverRuleRecord) any {
 		return resolverRule{}
 	}
 	m := &model.ResolverRule{ID: r.ID, Owner: r.Owner, Region: region, Domain: strings.TrimSuffix(r.DomainName, "."),
-		Endpoint: r.EndpointID, SourceAddrs: r.SourceAddrs}
+		Endpoint: r.EndpointID}
 	for _, t := range r.Targets {
 		m.Targets = append(m.Targets, netip.AddrPortFrom(t.Addr, uint16(t.Port)))
 	}

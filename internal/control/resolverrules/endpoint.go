@@ -414,8 +414,8 @@ func (s *ResolverRules) DisassociateResolverEndpointIpAddress(ctx context.Contex
 	return &r53r.DisassociateResolverEndpointIpAddressResponse{ResolverEndpoint: out.ResolverEndpoint}, nil
 }
 
-// changeAddresses changes an endpoint's addresses with fn and gives the rules that
-// forward through it the new source addresses.
+// changeAddresses changes an endpoint's addresses with fn: the rules that forward
+// through it leave from its interfaces, whichever they are.
 func (s *ResolverRules) changeAddresses(ctx context.Context, c kit.Caller, id string, fn func(*kit.Txn, *kit.ResolverEndpointRecord) error) (*r53r.AssociateResolverEndpointIpAddressResponse, error) {
 	var e *kit.ResolverEndpointRecord
 	err := s.Update(ctx, func(t *kit.Txn) error {
@@ -427,22 +427,7 @@ func (s *ResolverRules) changeAddresses(ctx context.Context, c kit.Caller, id st
 			return err
 		}
 		e.Modified = s.Now()
-		if err := t.Put(c.Key(e.ID), e); err != nil {
-			return err
-		}
-		rules, err := listRules(t, c)
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
-			if r.EndpointID == e.ID {
-				r.SourceAddrs = e.Addrs()
-				if err := t.Put(c.Key(r.ID), r); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return t.Put(c.Key(e.ID), e)
 	})
 	if err != nil {
 		return nil, err
