@@ -1,9 +1,13 @@
 package resolver
 
 import (
+	"log/slog"
+	"net"
 	"net/netip"
 	"reflect"
 	"testing"
+
+	"github.com/miekg/dns"
 
 	"vpcd/internal/model"
 )
@@ -43,5 +47,27 @@ func TestForEndpoint(t *testing.T) {
 	}
 	if ForEndpoint(n, "eni-i") != nil || ForEndpoint(n, "eni-gone") != nil {
 		t.Errorf("an interface of no endpoint has a config")
+	}
+}
+
+// TestForwardThroughEndpoint: a VPC's resolver asks an outbound endpoint's at its unix
+// socket, which forwards over UDP, as a query over UDP from an instance would leave: a
+// target that answers UDP alone answers.
+func TestForwardThroughEndpoint(t *testing.T) {
+	corp := New(slog.Default())
+	corp.Update(&Config{Records: []Record{{Name: "db.corp.example", Type: "A", TTL: 60, Values: []string{"192.0.2.53"}}}})
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, &dns.Server{PacketConn: pc, Handler: corp}) // UDP alone
+
+	endpoint := New(slog.Default())
+	endpoint.Update(&Config{Rules: []Rule{{Domain: "corp.example", Targets: []string{pc.LocalAddr().String()}}}})
+	vpc := New(slog.Default())
+	vpc.Update(&Config{Rules: []Rule{{Domain: "corp.example", Targets: []string{serveUnix(t, endpoint)}}}})
+	addr := serve(t, vpc)
+	for _, tcp := range []bool{false, true} {
+		query{qname: "db.corp.example.", qtype: dns.TypeA, tcp: tcp, answer: []string{"db.corp.example. A 192.0.2.53"}}.ask(t, addr)
 	}
 }

@@ -26,13 +26,18 @@ func serve(t *testing.T, s *Server) string {
 		t.Fatal(err)
 	}
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: s}, {Listener: l, Handler: s}} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go srv.ActivateAndServe()
-		<-started
-		t.Cleanup(func() { srv.Shutdown() })
+		start(t, srv)
 	}
 	return pc.LocalAddr().String()
+}
+
+// start runs srv until the test ends, from when it serves.
+func start(t *testing.T, srv *dns.Server) {
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
 }
 
 // serveUnix runs s on a stream socket in the file system until the test ends, and
@@ -44,12 +49,7 @@ func serveUnix(t *testing.T, s *Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &dns.Server{Listener: l, Handler: s}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
+	start(t, &dns.Server{Listener: l, Handler: s})
 	return unixPrefix + path
 }
 

@@ -13,8 +13,8 @@ import (
 // Route 53 Resolver's endpoints and rules are kept as records of kind "rslvr" (their IDs
 // are rslvr-in-…, rslvr-out-… and rslvr-rr-…); control/resolverrules answers their
 // actions. A rule's record carries what the data plane needs of it without a look at
-// other records: its associations' VPCs and its outbound endpoint's addresses, which the
-// family rewrites when the endpoint's addresses change.
+// other records: its associations' VPCs and its outbound endpoint's ID, whose interfaces
+// the model knows by their description (NetworkInterfaceRecord.ResolverEndpoint).
 
 // ResolverEndpointRecord is an inbound or outbound Resolver endpoint in one VPC; each of
 // its addresses is a requester-managed interface in a subnet of the VPC.
