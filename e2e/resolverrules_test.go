@@ -99,11 +99,25 @@ func TestResolverRuleForwardsOverPeering(t *testing.T) {
 	_, err = p.ec2.RevokeSecurityGroupEgress(p.ctx, &ec2sdk.RevokeSecurityGroupEgressInput{GroupId: aws.String(epGroup),
 		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
 	p.check("RevokeSecurityGroupEgress", err)
-	p.eventually("forwarding fails without the endpoint's egress", func() bool {
+	fails := func() bool {
 		got := ask()
 		return got == "SERVFAIL" || got == "error: timed out"
-	})
+	}
+	p.eventually("forwarding fails without the endpoint's egress", fails)
 	p.resolves("a name outside the rule still", "NXDOMAIN", func() string { return p.dns(a.inst.ID, "10.0.0.2", "db.corp.example.org", "A") })
+	_, err = p.ec2.AuthorizeSecurityGroupEgress(p.ctx, &ec2sdk.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(epGroup),
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
+	p.check("AuthorizeSecurityGroupEgress", err)
+	p.resolves("forwarded again with the egress back", "NOERROR 192.0.2.77", ask)
+	// Nor do they pass the endpoint's subnets' ACL (the VPC's default) when it denies them.
+	acls, err := p.ec2.DescribeNetworkAcls(p.ctx, &ec2sdk.DescribeNetworkAclsInput{Filters: []types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{a.vpc}}, {Name: aws.String("default"), Values: []string{"true"}}}})
+	p.check("DescribeNetworkAcls", err)
+	_, err = p.ec2.CreateNetworkAclEntry(p.ctx, &ec2sdk.CreateNetworkAclEntryInput{NetworkAclId: acls.NetworkAcls[0].NetworkAclId, RuleNumber: aws.Int32(50),
+		Egress: aws.Bool(true), Protocol: aws.String("17"), RuleAction: types.RuleActionDeny, CidrBlock: aws.String("10.1.0.0/16"),
+		PortRange: &types.PortRange{From: aws.Int32(53), To: aws.Int32(53)}})
+	p.check("CreateNetworkAclEntry", err)
+	p.eventually("forwarding fails with the endpoint's subnets' ACL denying DNS out", fails)
 }
 
 // TestResolverInboundEndpoint: an instance in a peered VPC asks the inbound endpoint of
