@@ -5,10 +5,13 @@
 // split horizon) and their PTR records; Config.Zones adds the private hosted zones
 // associated with the VPC. Server answers queries from a Config (UDP and TCP, EDNS0,
 // truncation), and sends nothing off the machine: a name outside what it knows gets
-// NXDOMAIN, or the answer of Config.Upstream when one is set.
+// NXDOMAIN, or the answer of Config.Upstream when one is set. ForEndpoint is the DNS
+// server of a Route 53 Resolver endpoint's interface: inbound, it passes queries to its
+// VPC's; outbound, it forwards the Resolver rules through the endpoint.
 //
-// In the picture (DESIGN.md) it is one of the daemons of a VPC's router namespace: the
-// data plane computes the Config, internal/vpcsvc serves it.
+// In the picture (DESIGN.md) it is one of the daemons of a VPC's router namespace (and of
+// each Resolver endpoint interface's namespace): the data plane computes the Config,
+// internal/vpcsvc serves it.
 package resolver
 
 import (
@@ -143,6 +146,7 @@ func rulesOf(n *model.Network, vpc string) []Rule {
 	return out
 }
 
+// targetsOf are a rule's targets as upstreams (host:port).
 func targetsOf(r *model.ResolverRule) []string {
 	var out []string
 	for _, t := range r.Targets {
