@@ -60,8 +60,9 @@ func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	return cfg
 }
 
-// sync writes the config of every VPC whose router namespace is here and returns the
-// daemons wanted: one per such VPC. A full sync writes every file again if it differs,
+// sync writes the config of every VPC whose router namespace is here, and of every
+// Resolver endpoint interface whose namespace is, and returns the daemons wanted: one per
+// such VPC and interface. A full sync writes every file again if it differs,
 // which repairs one changed by hand.
 func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	if s.exec == "" {
@@ -93,10 +94,12 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		if cfg.DNS != nil && vpcUpstream != "" {
 			cfg.DNS.Upstream = []string{vpcUpstream}
 		}
+		s.endpointVia(cfg.DNS)
 		if spec, ok := s.daemon(id, ns, cfg, full); ok {
 			specs = append(specs, spec)
 		}
 	}
+	specs = append(specs, s.endpointDaemons(n, full, here)...)
 	for id := range s.written {
 		if !here[id] {
 			delete(s.written, id)

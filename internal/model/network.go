@@ -8,6 +8,7 @@ package model
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -183,7 +184,13 @@ type Interface struct {
 	Instance        string // attached instance, or ""
 	DeviceIndex     int
 	NatGateway      string // the NAT gateway the interface is of, or ""
+	// ResolverEndpoint is the Route 53 Resolver endpoint the interface is of
+	// ("rslvr-in-…" or "rslvr-out-…"), or "".
+	ResolverEndpoint string
 }
+
+// ResolverInbound reports whether the interface is an inbound Resolver endpoint's.
+func (i *Interface) ResolverInbound() bool { return strings.HasPrefix(i.ResolverEndpoint, "rslvr-in-") }
 
 // Addrs are all the interface's own addresses: the private IPv4 ones, then the IPv6 ones.
 func (i *Interface) Addrs() []netip.Addr {
@@ -348,8 +355,11 @@ func (n *Network) Peers(r SecurityGroupRule) []netip.Prefix {
 }
 
 // Carried reports whether the data plane carries an interface: it is attached to a
-// running instance or is an available NAT gateway's.
+// running instance, is an available NAT gateway's or a Resolver endpoint's.
 func (n *Network) Carried(eni *Interface) bool {
+	if eni.ResolverEndpoint != "" {
+		return true
+	}
 	if eni.NatGateway != "" {
 		return n.NatGateways[eni.NatGateway] != nil
 	}

@@ -38,9 +38,6 @@ const (
 	// peeringRulePriority is the priority of the peering links' rules, before the
 	// interfaces' (the same reasoning: one iif each).
 	peeringRulePriority = 500
-	// endpointRulePriority is the priority of the rules that route what the router sends
-	// from an outbound Resolver endpoint's address.
-	endpointRulePriority = 998
 )
 
 var (
@@ -84,11 +81,15 @@ func NatGatewayNAT64(n *model.Network, nat string) bool {
 	return g != nil && n.VPCs[g.VPC] != nil && len(n.VPCs[g.VPC].IPv6Blocks()) > 0
 }
 
+// ResolverEndpointNamespace is the namespace of one interface of a Route 53 Resolver
+// endpoint, where the endpoint's DNS daemon runs.
+func ResolverEndpointNamespace(eni string) string { return routerPrefix + eni }
+
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
-// ID, a VPC router, a NAT gateway or an internet.
+// ID, a VPC router, a NAT gateway, a Resolver endpoint's interface or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
-		strings.HasPrefix(name, routerPrefix+"nat-") || model.ValidID(name, "i")
+		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
 // What AWS documents of a NAT gateway's translation: source ports 1024-65535, 55,000
@@ -194,14 +195,22 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 	for _, eni := range enis {
 		subnet := n.Subnets[eni.Subnet]
 		owner := eni.Instance
-		if eni.NatGateway != "" {
+		switch {
+		case eni.NatGateway != "":
 			owner = NatGatewayNamespace(eni.NatGateway)
+		case eni.ResolverEndpoint != "":
+			owner = ResolverEndpointNamespace(eni.ID)
 		}
 		inst := instances[owner]
 		if inst == nil {
-			inst = &Namespace{Name: owner, Guest: true}
-			if eni.NatGateway != "" {
+			switch {
+			case eni.NatGateway != "":
 				inst = natGatewayNamespace(eni, NatGatewayNAT64(n, eni.NatGateway))
+			case eni.ResolverEndpoint != "":
+				// AWS's own: nothing but the plan is there, and the endpoint's daemon.
+				inst = &Namespace{Name: owner}
+			default:
+				inst = &Namespace{Name: owner, Guest: true}
 			}
 			instances[owner] = inst
 		}
@@ -247,7 +256,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link, groups))
 	}
-	addServices(&router, n, vpc, enis, tables)
+	addServices(&router, vpc, enis)
 	router.Firewall.Subnets = firewallSubnets(n, enis)
 	if len(router.Firewall.Subnets) > 0 {
 		router.Firewall.ACLExempt = vpc.ACLExempt()
@@ -269,19 +278,11 @@ var loopbackAddrs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8"), netip.M
 // addServices gives the router the services' addresses, on its lo (this kernel has no
 // dummy links), and a route in its main table to each interface address, which the
 // services' answers take: a packet to a service is delivered to the router itself, never
-// forwarded, so that no ACL or security group filters it, as in AWS. The addresses of
-// the VPC's outbound Resolver endpoints are the router's too: the DNS server forwards
-// from them, and a rule routes what it sends by the endpoint subnet's route table, so
-// that a query reaches a DNS server across a peering as the endpoint's would.
-func addServices(router *Namespace, n *model.Network, vpc *model.VPC, enis []*model.Interface, tables map[string]int) {
+// forwarded, so that no ACL or security group filters it, as in AWS.
+func addServices(router *Namespace, vpc *model.VPC, enis []*model.Interface) {
 	addrs := slices.Clone(loopbackAddrs)
 	for _, a := range vpc.ServiceAddrs() {
 		addrs = append(addrs, netip.PrefixFrom(a, a.BitLen()))
-	}
-	for _, src := range endpointSources(n, vpc.ID) {
-		p := netip.PrefixFrom(src.addr, src.addr.BitLen())
-		addrs = append(addrs, p)
-		router.Rules = append(router.Rules, Rule{Priority: endpointRulePriority, From: p, Table: tables[n.RouteTableOf(n.Subnets[src.subnet]).ID]})
 	}
 	router.Links = append(router.Links, Link{Name: "lo", Kind: "loopback", Addrs: addrs})
 	for _, eni := range enis {
@@ -289,39 +290,6 @@ func addServices(router *Namespace, n *model.Network, vpc *model.VPC, enis []*mo
 			router.Routes = append(router.Routes, Route{Dst: netip.PrefixFrom(a, a.BitLen()), Type: RouteUnicast, Dev: eniLink(eni.ID)})
 		}
 	}
-}
-
-// endpointSource is an address of an outbound Resolver endpoint and its subnet.
-type endpointSource struct {
-	addr   netip.Addr
-	subnet string
-}
-
-// endpointSources are the addresses, in the VPC, of the outbound endpoints its Resolver
-// rules forward through, each once, in address order.
-func endpointSources(n *model.Network, vpc string) []endpointSource {
-	if len(n.ResolverRules) == 0 {
-		return nil
-	}
-	wanted := map[netip.Addr]bool{}
-	for _, r := range n.ResolverRules {
-		for _, a := range r.SourceAddrs {
-			wanted[a] = true
-		}
-	}
-	var out []endpointSource
-	for _, eni := range n.Interfaces {
-		if eni.VPC != vpc || n.Subnets[eni.Subnet] == nil {
-			continue
-		}
-		for _, a := range eni.Addrs() {
-			if wanted[a] {
-				out = append(out, endpointSource{a, eni.Subnet})
-			}
-		}
-	}
-	slices.SortFunc(out, func(x, y endpointSource) int { return x.addr.Compare(y.addr) })
-	return out
 }
 
 // natGatewayNamespace is the namespace of a NAT gateway, but for its link: forwarding on,

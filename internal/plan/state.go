@@ -98,8 +98,8 @@ type Rule struct {
 	Priority int
 	IIF      string // "" for any
 	// From, when valid, selects packets from that source instead: those the namespace
-	// sends from an address of its own (a Resolver endpoint's), installed for its family
-	// alone.
+	// sends from an address of its own, installed for its family alone. (No plan uses
+	// it today; internal/linux keeps supporting it.)
 	From  netip.Prefix
 	Table int
 }

@@ -26,7 +26,7 @@ func (t *table) dns64(src netip.Addr) bool {
 // are and each A record as the AAAA record of its address in the well-known prefix. An
 // answer with AAAA records, or one of another code (NXDOMAIN, SERVFAIL), stays as it is;
 // so does m when the name has no A records either.
-func (s *Server) synthesized(t *table, r, m *dns.Msg, stream bool) *dns.Msg {
+func (s *Server) synthesized(t *table, r, m *dns.Msg, tcp bool) *dns.Msg {
 	if m.Rcode != dns.RcodeSuccess || m.Truncated {
 		return m
 	}
@@ -37,7 +37,7 @@ func (s *Server) synthesized(t *table, r, m *dns.Msg, stream bool) *dns.Msg {
 	}
 	q := r.Copy()
 	q.Question[0].Qtype = dns.TypeA
-	a := s.resolve(t, q, stream)
+	a := s.resolve(t, q, tcp)
 	if a.Rcode != dns.RcodeSuccess {
 		return m
 	}

@@ -294,6 +294,7 @@ func (e *NetworkInterfaceRecord) model() *model.Interface {
 	if e.Attachment != nil {
 		m.Instance, m.DeviceIndex = e.Attachment.InstanceID, int(e.Attachment.DeviceIndex)
 	}
+	m.ResolverEndpoint = e.ResolverEndpoint()
 	return m
 }
 
