@@ -198,11 +198,11 @@ func (s *VPC) DeleteVpc(ctx context.Context, c kit.Caller, in *ec2.DeleteVpcRequ
 }
 
 // vpcDependencies reports whether anything but the VPC's own defaults is in it: subnets,
-// attached gateways, other route tables, ACLs or groups.
+// attached gateways, other route tables, ACLs, groups or VPC endpoints.
 func vpcDependencies(t *kit.Txn, c kit.Caller, vpc *kit.VpcRecord) (bool, error) {
 	own := map[string]bool{vpc.MainRouteTable: true, vpc.DefaultACL: true, vpc.DefaultGroup: true}
 	found := false
-	for _, kind := range []string{"subnet", "rtb", "acl", "sg", "igw", "eigw"} {
+	for _, kind := range []string{"subnet", "rtb", "acl", "sg", "igw", "eigw", "vpce"} {
 		err := t.List(c.Prefix(kind), func(key string, raw []byte) error {
 			var r struct {
 				ID    string `json:"id"`
