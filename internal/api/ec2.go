@@ -125,6 +125,7 @@ func registerEC2(s *Server, svc *control.Service) {
 	Handle(s, "ec2", "DescribeNetworkInsightsPaths", svc.DescribeNetworkInsightsPaths)
 	Handle(s, "ec2", "DescribeNetworkInterfaceAttribute", svc.DescribeNetworkInterfaceAttribute)
 	Handle(s, "ec2", "DescribeNetworkInterfaces", svc.DescribeNetworkInterfaces)
+	Handle(s, "ec2", "DescribePrefixLists", svc.DescribePrefixLists)
 	Handle(s, "ec2", "DescribeRegions", svc.DescribeRegions)
 	Handle(s, "ec2", "DescribeRouteTables", svc.DescribeRouteTables)
 	Handle(s, "ec2", "DescribeSecurityGroupRules", svc.DescribeSecurityGroupRules)

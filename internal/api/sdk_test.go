@@ -1446,6 +1446,10 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 			aws.ToString(services.ServiceDetails[0].Owner) != "amazon" || len(services.ServiceDetails[0].AvailabilityZones) == 0 || !aws.ToBool(services.ServiceDetails[0].VpcEndpointPolicySupported) {
 			t.Fatalf("DescribeVpcEndpointServices: %+v", services)
 		}
+		pls := must[*ec2sdk.DescribePrefixListsOutput](t, "DescribePrefixLists")(c.DescribePrefixLists(ctx, &ec2sdk.DescribePrefixListsInput{Filters: []types.Filter{filter("prefix-list-name", "com.amazonaws.us-east-1.s3")}}))
+		if len(pls.PrefixLists) != 1 || len(pls.PrefixLists[0].Cidrs) == 0 {
+			t.Fatalf("DescribePrefixLists: %+v", pls.PrefixLists)
+		}
 		rtb := must[*ec2sdk.CreateRouteTableOutput](t, "CreateRouteTable")(c.CreateRouteTable(ctx, &ec2sdk.CreateRouteTableInput{VpcId: aws.String(vpcID)}))
 		created := must[*ec2sdk.CreateVpcEndpointOutput](t, "CreateVpcEndpoint")(c.CreateVpcEndpoint(ctx, &ec2sdk.CreateVpcEndpointInput{
 			VpcId: aws.String(vpcID), ServiceName: aws.String("com.amazonaws.us-east-1.s3"), VpcEndpointType: types.VpcEndpointTypeGateway,
@@ -1460,7 +1464,7 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		found := false
 		for _, r := range routes.RouteTables[0].Routes {
 			if aws.ToString(r.GatewayId) == id {
-				found = strings.HasPrefix(aws.ToString(r.DestinationPrefixListId), "pl-") && r.State == types.RouteStateActive && r.Origin == types.RouteOriginCreateRoute
+				found = aws.ToString(r.DestinationPrefixListId) == aws.ToString(pls.PrefixLists[0].PrefixListId) && r.State == types.RouteStateActive && r.Origin == types.RouteOriginCreateRoute
 			}
 		}
 		if !found {
