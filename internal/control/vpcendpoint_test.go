@@ -299,6 +299,7 @@ func TestDescribeVpcEndpointsFilters(t *testing.T) {
 		{"vpc-endpoint-id", []string{e1, e2}, []string{e1, e2}},
 		{"vpc-endpoint-state", []string{"available"}, []string{e1, e2}},
 		{"vpc-endpoint-type", []string{"Interface"}, nil},
+		{"service-region", []string{"us-east-1"}, []string{e1, e2}},
 		{"tag:team", []string{"data"}, []string{e2}},
 		{"tag-key", []string{"team"}, []string{e2}},
 	} {

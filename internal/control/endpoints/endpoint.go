@@ -273,10 +273,20 @@ func (s *Endpoints) CreateVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 var endpointFilters = map[string]func(*kit.VpcEndpointRecord) []string{
 	"ip-address-type":    func(e *kit.VpcEndpointRecord) []string { return []string{e.IPAddressType} },
 	"service-name":       func(e *kit.VpcEndpointRecord) []string { return []string{e.ServiceName} },
+	"service-region":     func(e *kit.VpcEndpointRecord) []string { return []string{serviceRegion(e.ServiceName)} },
 	"vpc-id":             func(e *kit.VpcEndpointRecord) []string { return []string{e.VpcID} },
 	"vpc-endpoint-id":    func(e *kit.VpcEndpointRecord) []string { return []string{e.ID} },
 	"vpc-endpoint-state": func(e *kit.VpcEndpointRecord) []string { return []string{e.State} },
 	"vpc-endpoint-type":  func(e *kit.VpcEndpointRecord) []string { return []string{e.Type} },
+}
+
+// serviceRegion is the region in an AWS service's name, com.amazonaws.REGION.service.
+func serviceRegion(name string) string {
+	parts := strings.SplitN(name, ".", 4)
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[2]
 }
 
 // DescribeVpcEndpoints lists the caller's endpoints, each with the route tables that
