@@ -207,9 +207,11 @@ func TestGatewayEndpointRoutes(t *testing.T) {
 	}
 	// The same client token answers the same endpoint.
 	again, err := s.CreateVpcEndpoint(ctx, testCaller, &ec2.CreateVpcEndpointRequest{VpcId: kit.Ptr(vpc), ServiceName: kit.Ptr(s3Service), ClientToken: kit.Ptr("tok")})
-	if err != nil || *again.VpcEndpoint.VpcEndpointId != id {
+	if err != nil || *again.VpcEndpoint.VpcEndpointId != id || !slices.Equal(again.VpcEndpoint.RouteTableIds, []string{a}) {
 		t.Fatalf("retry: %+v, %v", again, err)
 	}
+	_, err = s.CreateVpcEndpoint(ctx, testCaller, &ec2.CreateVpcEndpointRequest{VpcId: kit.Ptr(vpc), ServiceName: kit.Ptr("com.amazonaws.us-east-1.dynamodb"), ClientToken: kit.Ptr("tok")})
+	wantCode(t, err, "IdempotentParameterMismatch")
 
 	// The route is the endpoint's: the route commands refuse it.
 	wantCode(t, s.DeleteRoute(ctx, testCaller, &ec2.DeleteRouteRequest{RouteTableId: kit.Ptr(a), DestinationPrefixListId: kit.Ptr(pl)}), "InvalidParameterValue")

@@ -243,6 +243,9 @@ func (s *Endpoints) CreateVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 		if e.ClientToken != "" {
 			for _, other := range all {
 				if other.ClientToken == e.ClientToken {
+					if other.VpcID != e.VpcID || other.ServiceName != e.ServiceName || other.Type != e.Type {
+						return ec2.ErrIdempotentParameterMismatch("The client token you have provided is associated with a resource that is already deleted or has different parameters.")
+					}
 					out = other
 					byEndpoint, err := kit.EndpointRouteTables(t, c)
 					outTables = byEndpoint[other.ID]
