@@ -110,6 +110,7 @@ func serve(args []string) error {
 	fs.StringVar(&sf.caFile, "etcd-cacert", "", "CA bundle that verifies the etcd servers' certificates")
 	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
 	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
+	dnsUpstream := fs.String("dns-upstream", "", "DNS servers (ADDR or ADDR:PORT, comma-separated) that answer the names vpcd's resolvers do not know; none: NXDOMAIN")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	quotas := map[string]float64{}
 	fs.Func("quota", "starting value of a quota for every account, SERVICE/CODE=VALUE (ec2/L-0263D0A3=10); repeat it or give a comma list", func(v string) error {
@@ -182,6 +183,10 @@ func serve(args []string) error {
 		}
 		pool = append(pool, pfx.Masked())
 	}
+	upstream, err := parseDNSUpstream(*dnsUpstream)
+	if err != nil {
+		return err
+	}
 	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas})
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
@@ -198,7 +203,7 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects})
+		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects, DNSUpstream: upstream})
 		if err != nil {
 			return err
 		}
@@ -258,4 +263,25 @@ func parseQuotas(list string, quotas map[string]float64) error {
 		quotas[key] = v
 	}
 	return nil
+}
+
+// parseDNSUpstream reads --dns-upstream: addresses, each with port 53 unless it says
+// another, as host:port.
+func parseDNSUpstream(list string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.AddrPortFrom(a, 53).String())
+			continue
+		}
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil || ap.Port() == 0 {
+			return nil, fmt.Errorf("--dns-upstream: %q is not an address or address:port", s)
+		}
+		out = append(out, ap.String())
+	}
+	return out, nil
 }
