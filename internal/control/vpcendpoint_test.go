@@ -257,6 +257,16 @@ func TestGatewayEndpointRoutes(t *testing.T) {
 	_, err = s.ModifyVpcEndpoint(ctx, testCaller, &ec2.ModifyVpcEndpointRequest{VpcEndpointId: kit.Ptr("vpce-x")})
 	wantCode(t, err, "InvalidVpcEndpointId.Malformed")
 
+	// A route table deleted under the endpoint leaves it.
+	c := createRouteTable(t, s, vpc)
+	if err := modify(ec2.ModifyVpcEndpointRequest{AddRouteTableIds: []string{c}}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.DeleteRouteTable(ctx, testCaller, &ec2.DeleteRouteTableRequest{RouteTableId: kit.Ptr(c)}), "")
+	if got := describeEndpoint(t, s, id).RouteTableIds; !slices.Equal(got, []string{b}) {
+		t.Fatalf("route tables after deleting %s: %v", c, got)
+	}
+
 	// The VPC cannot go while the endpoint is in it.
 	wantCode(t, s.DetachInternetGateway(ctx, testCaller, &ec2.DetachInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw), VpcId: kit.Ptr(vpc)}), "")
 	wantCode(t, s.DeleteInternetGateway(ctx, testCaller, &ec2.DeleteInternetGatewayRequest{InternetGatewayId: kit.Ptr(igw)}), "")
