@@ -1439,6 +1439,51 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		}
 	})
 
+	t.Run("vpc endpoints", func(t *testing.T) {
+		services := must[*ec2sdk.DescribeVpcEndpointServicesOutput](t, "DescribeVpcEndpointServices")(c.DescribeVpcEndpointServices(ctx, &ec2sdk.DescribeVpcEndpointServicesInput{
+			ServiceNames: []string{"com.amazonaws.us-east-1.s3"}, Filters: []types.Filter{filter("service-type", "Gateway")}}))
+		if len(services.ServiceDetails) != 1 || len(services.ServiceNames) != 1 || services.ServiceDetails[0].ServiceType[0].ServiceType != types.ServiceTypeGateway ||
+			aws.ToString(services.ServiceDetails[0].Owner) != "amazon" || len(services.ServiceDetails[0].AvailabilityZones) == 0 || !aws.ToBool(services.ServiceDetails[0].VpcEndpointPolicySupported) {
+			t.Fatalf("DescribeVpcEndpointServices: %+v", services)
+		}
+		pls := must[*ec2sdk.DescribePrefixListsOutput](t, "DescribePrefixLists")(c.DescribePrefixLists(ctx, &ec2sdk.DescribePrefixListsInput{Filters: []types.Filter{filter("prefix-list-name", "com.amazonaws.us-east-1.s3")}}))
+		if len(pls.PrefixLists) != 1 || len(pls.PrefixLists[0].Cidrs) == 0 {
+			t.Fatalf("DescribePrefixLists: %+v", pls.PrefixLists)
+		}
+		rtb := must[*ec2sdk.CreateRouteTableOutput](t, "CreateRouteTable")(c.CreateRouteTable(ctx, &ec2sdk.CreateRouteTableInput{VpcId: aws.String(vpcID)}))
+		created := must[*ec2sdk.CreateVpcEndpointOutput](t, "CreateVpcEndpoint")(c.CreateVpcEndpoint(ctx, &ec2sdk.CreateVpcEndpointInput{
+			VpcId: aws.String(vpcID), ServiceName: aws.String("com.amazonaws.us-east-1.s3"), VpcEndpointType: types.VpcEndpointTypeGateway,
+			RouteTableIds: []string{aws.ToString(rtb.RouteTable.RouteTableId)}, TagSpecifications: tagSpec(types.ResourceTypeVpcEndpoint, "Name", "s3"),
+		}))
+		id := checkID(t, "vpce", created.VpcEndpoint.VpcEndpointId)
+		// AWS answers the state in lower case ("available"), which the SDK's enum spells "Available".
+		if created.VpcEndpoint.State != "available" || len(created.VpcEndpoint.RouteTableIds) != 1 || tagMap(created.VpcEndpoint.Tags)["Name"] != "s3" {
+			t.Errorf("CreateVpcEndpoint: %+v", created.VpcEndpoint)
+		}
+		routes := must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(c.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{RouteTableIds: []string{aws.ToString(rtb.RouteTable.RouteTableId)}}))
+		found := false
+		for _, r := range routes.RouteTables[0].Routes {
+			if aws.ToString(r.GatewayId) == id {
+				found = aws.ToString(r.DestinationPrefixListId) == aws.ToString(pls.PrefixLists[0].PrefixListId) && r.State == types.RouteStateActive && r.Origin == types.RouteOriginCreateRoute
+			}
+		}
+		if !found {
+			t.Errorf("no active prefix-list route to %s: %+v", id, routes.RouteTables[0].Routes)
+		}
+		must[*ec2sdk.ModifyVpcEndpointOutput](t, "ModifyVpcEndpoint")(c.ModifyVpcEndpoint(ctx, &ec2sdk.ModifyVpcEndpointInput{
+			VpcEndpointId: aws.String(id), RemoveRouteTableIds: []string{aws.ToString(rtb.RouteTable.RouteTableId)}, ResetPolicy: aws.Bool(true)}))
+		list := must[*ec2sdk.DescribeVpcEndpointsOutput](t, "DescribeVpcEndpoints")(c.DescribeVpcEndpoints(ctx, &ec2sdk.DescribeVpcEndpointsInput{Filters: []types.Filter{filter("vpc-id", vpcID)}}))
+		if len(list.VpcEndpoints) != 1 || len(list.VpcEndpoints[0].RouteTableIds) != 0 || list.VpcEndpoints[0].VpcEndpointType != types.VpcEndpointTypeGateway ||
+			!strings.Contains(aws.ToString(list.VpcEndpoints[0].PolicyDocument), `"Effect":"Allow"`) {
+			t.Errorf("DescribeVpcEndpoints: %+v", list.VpcEndpoints)
+		}
+		deleted := must[*ec2sdk.DeleteVpcEndpointsOutput](t, "DeleteVpcEndpoints")(c.DeleteVpcEndpoints(ctx, &ec2sdk.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}}))
+		if len(deleted.Unsuccessful) != 0 {
+			t.Errorf("DeleteVpcEndpoints: %+v", deleted.Unsuccessful)
+		}
+		must[*ec2sdk.DeleteRouteTableOutput](t, "DeleteRouteTable")(c.DeleteRouteTable(ctx, &ec2sdk.DeleteRouteTableInput{RouteTableId: rtb.RouteTable.RouteTableId}))
+	})
+
 	t.Run("teardown", func(t *testing.T) {
 		_, err := c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: aws.String(vpcID)})
 		wantCode(t, "DeleteVpc with subnets and gateways", err, "DependencyViolation")

@@ -97,7 +97,8 @@ var kinds = index(
 	Kind{Prefix: "lgw", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The gateway ID '%s' does not exist"},
 	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
-	Kind{Prefix: "vpce", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", InSubnet: true},
+	// VPC endpoints (control/endpoints); a gateway endpoint is a route target.
+	Kind{Prefix: "vpce", ResourceType: "vpc-endpoint", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", Malformed: "InvalidVpcEndpointId.Malformed", InSubnet: true},
 )
 
 func index(ks ...Kind) map[string]*Kind {

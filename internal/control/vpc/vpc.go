@@ -224,12 +224,12 @@ func deleteFlowLogsIn(t *kit.Txn, c kit.Caller, vpc string) error {
 }
 
 // vpcDependencies reports whether anything but the VPC's own defaults is in it: subnets,
-// attached gateways (internet, egress-only, virtual private), other route tables, ACLs or
-// groups.
+// attached gateways (internet, egress-only, virtual private), other route tables, ACLs,
+// groups or VPC endpoints.
 func vpcDependencies(t *kit.Txn, c kit.Caller, vpc *kit.VpcRecord) (bool, error) {
 	own := map[string]bool{vpc.MainRouteTable: true, vpc.DefaultACL: true, vpc.DefaultGroup: true}
 	found := false
-	for _, kind := range []string{"subnet", "rtb", "acl", "sg", "igw", "eigw", "vgw"} {
+	for _, kind := range []string{"subnet", "rtb", "acl", "sg", "igw", "eigw", "vgw", "vpce"} {
 		err := t.List(c.Prefix(kind), func(key string, raw []byte) error {
 			var r struct {
 				ID    string `json:"id"`
