@@ -81,7 +81,7 @@ func (s *VPN) AttachVpnGateway(ctx context.Context, c kit.Caller, in *ec2.Attach
 			return false, nil
 		case "":
 		default:
-			return false, ec2.Errorf("VpnGatewayAttachmentLimitExceeded", "The maximum number of mutable attachments for VPN gateway %s has been exceeded.", vgw.ID)
+			return false, ec2.ErrVpnGatewayAttachmentLimitExceeded("The maximum number of mutable attachments for VPN gateway %s has been exceeded.", vgw.ID)
 		}
 		all, err := kit.ListAll[kit.VpnGatewayRecord](t, c.Prefix("vgw"))
 		if err != nil {
@@ -89,7 +89,7 @@ func (s *VPN) AttachVpnGateway(ctx context.Context, c kit.Caller, in *ec2.Attach
 		}
 		for _, other := range all {
 			if other.VpcID == vpc {
-				return false, ec2.Errorf("InvalidVpcState", "VPC %s is currently attached to the Virtual Private Gateway.", vpc)
+				return false, ec2.ErrInvalidVpcState("VPC %s is currently attached to the Virtual Private Gateway.", vpc)
 			}
 		}
 		vgw.VpcID, vgw.DetachedFrom = vpc, ""
@@ -106,7 +106,7 @@ func (s *VPN) AttachVpnGateway(ctx context.Context, c kit.Caller, in *ec2.Attach
 func (s *VPN) DetachVpnGateway(ctx context.Context, c kit.Caller, in *ec2.DetachVpnGatewayRequest) error {
 	return s.updateAttachment(ctx, c, in.VpnGatewayId, in.VpcId, func(_ *kit.Txn, vgw *kit.VpnGatewayRecord, vpc string) (bool, error) {
 		if vgw.VpcID != vpc {
-			return false, ec2.Errorf("InvalidVpnGatewayAttachment.NotFound", "The attachment with vpn gateway ID '%s' and vpc ID '%s' does not exist", vgw.ID, vpc)
+			return false, ec2.ErrInvalidVpnGatewayAttachmentNotFound("The attachment with vpn gateway ID '%s' and vpc ID '%s' does not exist", vgw.ID, vpc)
 		}
 		vgw.VpcID, vgw.DetachedFrom = "", vpc
 		return true, nil
