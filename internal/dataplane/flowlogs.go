@@ -52,10 +52,18 @@ func flowCapture(n *model.Network, vpc, spool string) *vpcsvc.FlowCapture {
 }
 
 // flowRecords are the spooled records as each flow log that covers their interface, and
-// takes their action, records them.
+// takes their action, records them; a NODATA or SKIPDATA record goes to each flow log of
+// its interface.
 func flowRecords(n *model.Network, spooled []vpcsvc.FlowRecord) []flowlog.Record {
 	var out []flowlog.Record
 	for _, r := range spooled {
+		if r.LogStatus != "" {
+			f := flowlog.Flow{Key: flowlog.Key{Interface: r.Interface}, First: time.Unix(r.Start, 0), Last: time.Unix(r.End, 0), LogStatus: r.LogStatus}
+			for _, fl := range n.FlowLogsOf(r.Interface) {
+				out = append(out, flowlog.Record{FlowLog: fl.ID, Flow: f})
+			}
+			continue
+		}
 		dir := flowlog.Ingress
 		if r.Direction == "egress" {
 			dir = flowlog.Egress

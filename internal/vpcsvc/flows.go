@@ -28,6 +28,12 @@ import (
 // nf_conntrack_acct): every interval the counters of every flow are read and zeroed, and a
 // flow that ends in between reports what it counted last. Rejected packets come one by one
 // from NFLOG (linux.RejectLogGroup), logged by the group or ACL that drops them.
+//
+// Each interval also says, per interface, what AWS's log-status says: NODATA for an
+// interface that passed nothing in the interval (once it has passed something since the
+// capture started: AWS shows no data of an interface before its first traffic), and
+// SKIPDATA for every interface when the capture lost something in the interval (conntrack
+// events or NFLOG messages dropped by an overrun of their socket, a dump that failed).
 
 // FlowCapture is what the VPC's flow logs capture.
 type FlowCapture struct {
@@ -62,7 +68,16 @@ type FlowRecord struct {
 	TCPFlags  uint8 `json:",omitempty"` // the OR of the TCP flags seen
 	Start     int64 // Unix seconds
 	End       int64
+	// LogStatus is "" for a flow (AWS's OK), or NODATA or SKIPDATA: a record of the
+	// interface over the whole interval, Start to End, with nothing else.
+	LogStatus string `json:",omitempty"`
 }
+
+// The log-status of a record that is not a flow's.
+const (
+	NoData   = "NODATA"
+	SkipData = "SKIPDATA"
+)
 
 type flowKey struct {
 	iface, direction, action string
@@ -280,6 +295,9 @@ type capture struct {
 	cfg    *FlowCapture
 	byName *interfaces
 	seen   map[uint32]bool // conntrack IDs of flows already counted in an earlier interval
+	since  time.Time       // when the interval began
+	active map[string]bool // interfaces that had traffic since the capture started
+	lost   bool            // something was lost in the interval: SKIPDATA
 	stop   chan struct{}
 	done   sync.WaitGroup
 }
@@ -313,6 +331,7 @@ func (c *capture) start() {
 	c.mu.Lock()
 	c.stop = make(chan struct{})
 	c.seen = map[uint32]bool{}
+	c.since, c.active, c.lost = time.Now(), map[string]bool{}, false
 	stop := c.stop
 	c.mu.Unlock()
 	c.done.Add(3)
@@ -355,24 +374,23 @@ func (c *capture) tick(stop chan struct{}) {
 	for {
 		select {
 		case <-stop:
-			c.count(conn)
-			c.write()
+			c.write(c.count(conn))
 			return
 		case <-time.After(c.interval()):
-			c.count(conn)
-			c.write()
+			c.write(c.count(conn))
 		}
 	}
 }
 
-// count reads and zeroes the counters of every flow.
-func (c *capture) count(conn *conntrack.Conn) {
+// count reads and zeroes the counters of every flow, and returns the end of the
+// interval.
+func (c *capture) count(conn *conntrack.Conn) time.Time {
 	flows, err := conn.Dump(&conntrack.DumpOptions{ZeroCounters: true})
-	if err != nil {
-		c.log.Error("flow logs: read conntrack", "err", err)
-		return
-	}
 	now := time.Now()
+	if err != nil {
+		c.skip("read conntrack", err)
+		return now
+	}
 	for i := range flows {
 		f := &flows[i]
 		c.mu.Lock()
@@ -381,6 +399,15 @@ func (c *capture) count(conn *conntrack.Conn) {
 		c.mu.Unlock()
 		c.accepted(f, isNew, false, now)
 	}
+	return now
+}
+
+// skip says that the interval lost records: its interfaces' records say SKIPDATA.
+func (c *capture) skip(what string, err error) {
+	c.log.Error("flow logs: "+what+": records skipped", "err", err)
+	c.mu.Lock()
+	c.lost = true
+	c.mu.Unlock()
 }
 
 // readEnds counts what each flow counted since the last interval when it ends, listening
@@ -407,8 +434,10 @@ func (c *capture) listenEnds(stop chan struct{}) {
 		return
 	}
 	defer conn.Close()
-	// An overflow drops events (the flows' last counts) but must not end the listening.
-	if err := errors.Join(conn.SetReadBuffer(eventBuffer), conn.SetOption(netlink.NoENOBUFS, true)); err != nil {
+	// An overflow drops events (the flows' last counts): the kernel says so (ENOBUFS),
+	// the worker ends, the interval's records say SKIPDATA, and the listening starts
+	// again.
+	if err := conn.SetReadBuffer(eventBuffer); err != nil {
 		c.log.Error("flow logs: conntrack events", "err", err)
 	}
 	events := make(chan conntrack.Event, 1024)
@@ -432,7 +461,7 @@ func (c *capture) listenEnds(stop chan struct{}) {
 			return
 		case err := <-errs:
 			if err != nil && !errors.Is(err, net.ErrClosed) {
-				c.log.Error("flow logs: conntrack events", "err", err)
+				c.skip("conntrack events", err)
 			}
 			return
 		case ev := <-events:
@@ -523,7 +552,7 @@ func (c *capture) readRejects(stop chan struct{}) {
 				return
 			default:
 			}
-			c.log.Error("flow logs: read nflog", "err", err)
+			c.skip("read nflog", err)
 			time.Sleep(100 * time.Millisecond) // an overrun: go on with what comes next
 			continue
 		}
@@ -562,9 +591,46 @@ func trimNUL(b []byte) []byte {
 	return b
 }
 
-// write puts the interval's records in a file of their own in the spool directory.
-func (c *capture) write() {
+// statuses are the interval's records that are not flows': SKIPDATA for every interface
+// when the interval lost records, else NODATA for each interface without a record that
+// had traffic before. The interval ends at end, and the next one begins.
+func (c *capture) statuses(records []FlowRecord, end time.Time) []FlowRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	from, lost := c.since, c.lost
+	c.since, c.lost = end, false
+	if c.active == nil {
+		c.active = map[string]bool{}
+	}
+	had := map[string]bool{}
+	for _, r := range records {
+		had[r.Interface] = true
+	}
+	var out []FlowRecord
+	if c.cfg == nil {
+		return nil
+	}
+	for _, i := range c.cfg.Interfaces {
+		status := ""
+		switch {
+		case lost:
+			status = SkipData
+		case !had[i.ID] && c.active[i.ID]:
+			status = NoData
+		}
+		if status != "" {
+			out = append(out, FlowRecord{Interface: i.ID, Start: from.Unix(), End: end.Unix(), LogStatus: status})
+		}
+		c.active[i.ID] = c.active[i.ID] || had[i.ID]
+	}
+	return out
+}
+
+// write puts the records of the interval that ends at end in a file of their own in the
+// spool directory.
+func (c *capture) write(end time.Time) {
 	records := c.table.take()
+	records = append(records, c.statuses(records, end)...)
 	c.mu.Lock()
 	var spool string
 	if c.cfg != nil {

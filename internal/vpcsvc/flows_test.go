@@ -155,3 +155,37 @@ func TestRejectedPacketsRecordWhereTheyStop(t *testing.T) {
 		t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// An interval without traffic on an interface that had some says NODATA; one that lost
+// records says SKIPDATA for every interface.
+func TestIntervalStatuses(t *testing.T) {
+	c := testCapture()
+	t0 := time.Unix(1_700_000_000, 0)
+	c.since = t0
+	statuses := func(end time.Time) []string {
+		records := c.table.take()
+		var out []string
+		for _, r := range c.statuses(records, end) {
+			out = append(out, r.Interface+" "+r.LogStatus+" "+itoa(int(r.Start))+" "+itoa(int(r.End)))
+		}
+		return out
+	}
+	// No interface had traffic yet: nothing, as AWS shows nothing before traffic.
+	if got := statuses(t0.Add(time.Minute)); len(got) != 0 {
+		t.Errorf("first interval: %v, want none", got)
+	}
+	c.table.add(flowKey{"eni-a", "egress", "ACCEPT", 17, addrA, addrB, 1, 2}, 1, 40, 0, t0.Add(70*time.Second))
+	if got := statuses(t0.Add(2 * time.Minute)); len(got) != 0 {
+		t.Errorf("second interval: %v, want none", got)
+	}
+	want := []string{"eni-a NODATA 1700000120 1700000180"}
+	if got := statuses(t0.Add(3 * time.Minute)); !slices.Equal(got, want) {
+		t.Errorf("third interval: %v, want %v", got, want)
+	}
+	c.lost = true
+	c.table.add(flowKey{"eni-a", "egress", "ACCEPT", 17, addrA, addrB, 1, 2}, 1, 40, 0, t0.Add(190*time.Second))
+	want = []string{"eni-a SKIPDATA 1700000180 1700000240", "eni-b SKIPDATA 1700000180 1700000240"}
+	if got := statuses(t0.Add(4 * time.Minute)); !slices.Equal(got, want) {
+		t.Errorf("interval with a loss: %v, want %v", got, want)
+	}
+}
