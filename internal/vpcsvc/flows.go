@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,12 +179,7 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 		}
 	}
 	fwd, rev := f.CountersOrig, f.CountersReply
-	// A flow new in this interval began at conntrack's timestamp of it (the router's
-	// nf_conntrack_timestamp), else at the start of what is counted now.
-	first := at
-	if isNew && !f.Timestamp.Start.IsZero() && f.Timestamp.Start.Before(at) {
-		first = f.Timestamp.Start
-	}
+	first, last := c.span(f, ended, at)
 	sides := []struct {
 		iface          string
 		me, peer       netip.Addr
@@ -204,9 +200,89 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 			sent, got = rev, fwd
 			sentFlags, gotFlags = revFlags, fwdFlags
 		}
-		c.table.addSpan(flowKey{s.iface, "egress", "ACCEPT", proto, s.me, s.peer, s.myPort, s.theirs}, sent.Packets, sent.Bytes, sentFlags, first, at)
-		c.table.addSpan(flowKey{s.iface, "ingress", "ACCEPT", proto, s.peer, s.me, s.theirs, s.myPort}, got.Packets, got.Bytes, gotFlags, first, at)
+		c.table.addSpan(flowKey{s.iface, "egress", "ACCEPT", proto, s.me, s.peer, s.myPort, s.theirs}, sent.Packets, sent.Bytes, sentFlags, first, last)
+		c.table.addSpan(flowKey{s.iface, "ingress", "ACCEPT", proto, s.peer, s.me, s.theirs, s.myPort}, got.Packets, got.Bytes, gotFlags, first, last)
 	}
+}
+
+// span is when the packets of a flow counted at at passed, as near as conntrack tells:
+// AWS's start and end, the first and the last packet within the interval.
+//
+// The first is the flow's start (nf_conntrack_timestamp) when it began in the interval,
+// else the interval's start: conntrack keeps no time of the first packet after a
+// counter's reset. The last comes from the flow's timeout, which each packet resets to
+// the timeout of the flow's state (nf_conntrack_tcp_timeout_established, ..._udp_timeout,
+// ...): what has run of it is the time since the last packet. A flow that ended was
+// mostly forgotten on its timeout: its last packet was that long before its end.
+func (c *capture) span(f *conntrack.Flow, ended bool, at time.Time) (first, last time.Time) {
+	c.mu.Lock()
+	first = c.since
+	c.mu.Unlock()
+	if first.IsZero() || first.After(at) {
+		first = at
+	}
+	if s := f.Timestamp.Start; s.After(first) && s.Before(at) {
+		first = s
+	}
+	end, idle := at, time.Duration(0)
+	if timeout := c.stateTimeout(f); timeout > 0 {
+		idle = timeout - time.Duration(f.Timeout)*time.Second
+		if ended {
+			idle = timeout
+			if s := f.Timestamp.Stop; !s.IsZero() && s.Before(at) {
+				end = s
+			}
+		}
+	}
+	last = end.Add(-max(idle, 0))
+	if last.Before(first) {
+		last = first
+	}
+	return first, last
+}
+
+// tcpStates name conntrack's TCP states (TCP_CONNTRACK_...) as their timeouts' sysctls do.
+var tcpStates = []string{1: "syn_sent", 2: "syn_recv", 3: "established", 4: "fin_wait", 5: "close_wait", 6: "last_ack",
+	7: "time_wait", 8: "close", 9: "syn_sent"}
+
+// stateTimeout is the timeout a packet of the flow sets in its state, read from the
+// router's sysctls; 0 when not known.
+func (c *capture) stateTimeout(f *conntrack.Flow) time.Duration {
+	var name string
+	switch f.TupleOrig.Proto.Protocol {
+	case 6:
+		if f.ProtoInfo.TCP == nil || int(f.ProtoInfo.TCP.State) >= len(tcpStates) || tcpStates[f.ProtoInfo.TCP.State] == "" {
+			return 0
+		}
+		name = "tcp_timeout_" + tcpStates[f.ProtoInfo.TCP.State]
+	case 17:
+		name = "udp_timeout"
+		if f.Status.Assured() {
+			name = "udp_timeout_stream"
+		}
+	case 1:
+		name = "icmp_timeout"
+	case 58:
+		name = "icmpv6_timeout"
+	default:
+		name = "generic_timeout"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.timeouts[name]; ok {
+		return d
+	}
+	var d time.Duration
+	if b, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_" + name); err == nil {
+		if s, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			d = time.Duration(s) * time.Second
+		}
+	}
+	if c.timeouts == nil {
+		c.timeouts = map[string]time.Duration{}
+	}
+	c.timeouts[name] = d
+	return d
 }
 
 // packet is what flow logs read of a packet's headers.
@@ -298,8 +374,11 @@ type capture struct {
 	since  time.Time       // when the interval began
 	active map[string]bool // interfaces that had traffic since the capture started
 	lost   bool            // something was lost in the interval: SKIPDATA
-	stop   chan struct{}
-	done   sync.WaitGroup
+	// timeouts are the router's conntrack timeouts by sysctl name
+	// (tcp_timeout_established: 5 days), read once.
+	timeouts map[string]time.Duration
+	stop     chan struct{}
+	done     sync.WaitGroup
 }
 
 func (c *capture) ifs() *interfaces {

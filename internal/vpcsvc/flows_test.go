@@ -189,3 +189,39 @@ func TestIntervalStatuses(t *testing.T) {
 		t.Errorf("interval with a loss: %v, want %v", got, want)
 	}
 }
+
+// A record's start is the flow's when it began in the interval, else the interval's; its
+// end is the last packet's, told by what has run of the flow's timeout.
+func TestFlowSpan(t *testing.T) {
+	c := testCapture()
+	t0 := time.Unix(1_700_000_000, 0)
+	c.since = t0
+	c.timeouts = map[string]time.Duration{"tcp_timeout_established": 432000 * time.Second, "udp_timeout": 30 * time.Second}
+	at := t0.Add(time.Minute)
+	established := func(start time.Time, remaining uint32) *conntrack.Flow {
+		f := flow(6, addrA, addrB, 40000, 22, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{})
+		f.ProtoInfo.TCP = &conntrack.ProtoInfoTCP{State: 3}
+		f.Timestamp.Start, f.Timeout = start, remaining
+		return f
+	}
+	udp := flow(17, addrA, addrB, 5000, 53, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{})
+	udp.Timestamp.Start, udp.Timestamp.Stop = t0.Add(10*time.Second), t0.Add(45*time.Second)
+	for _, c2 := range []struct {
+		name        string
+		f           *conntrack.Flow
+		ended       bool
+		first, last time.Duration // after t0
+	}{
+		{"began in the interval, last packet 20 s ago", established(t0.Add(15*time.Second), 432000-20), false, 15 * time.Second, 40 * time.Second},
+		{"began before, a packet just now", established(t0.Add(-time.Hour), 432000), false, 0, time.Minute},
+		{"no timestamp, a timeout longer than the state's", established(time.Time{}, 432000+5), false, 0, time.Minute},
+		{"ended on its timeout", udp, true, 10 * time.Second, 15 * time.Second},
+		{"unknown protocol's timeout", flow(47, addrA, addrB, 0, 0, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{}), false, 0, time.Minute},
+	} {
+		c.timeouts["generic_timeout"] = 0
+		first, last := c.span(c2.f, c2.ended, at)
+		if first != t0.Add(c2.first) || last != t0.Add(c2.last) {
+			t.Errorf("%s: %v to %v, want %v to %v", c2.name, first.Sub(t0), last.Sub(t0), c2.first, c2.last)
+		}
+	}
+}
