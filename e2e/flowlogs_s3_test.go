@@ -52,7 +52,7 @@ func TestFlowLogRecordsToS3(t *testing.T) {
 	header := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
 	var lines []string
 	read := map[string]bool{}
-	deadline := time.Now().Add(2*time.Minute + converge)
+	deadline := time.Now().Add(2*time.Minute + 20*time.Second + converge) // an interval and a window
 	for !flowRecordsComplete(of(lines, server.ENI)) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Second)
 		out, err := awsCLI("s3api", "list-objects-v2", "--bucket", "vpc-flow-bucket", "--query", "Contents[].Key", "--output", "text")

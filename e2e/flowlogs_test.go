@@ -73,11 +73,16 @@ func TestFlowLogRecords(t *testing.T) {
 
 // flowLogTraffic is a VPC with a server, whose group lets in TCP 8080 and UDP 5353, and a
 // client, and a flow log of all the VPC's traffic at a 60 s interval (in gives its
-// destination; before runs first). Once the capture runs, the client connects to 8080,
+// destination; before runs first; a flow log to S3 gets 20 s windows of files). Once the capture runs, the client connects to 8080,
 // exchanges a datagram with 5353, and sends a SYN to 9090 and a datagram to 9999 that the
 // group drops.
 func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func(*plane)) (p *plane, server, client instance) {
-	p = startPlane(t)
+	var args []string
+	if in.LogDestinationType == types.LogDestinationTypeS3 {
+		// S3's files come every 5 minutes, as AWS's do: every 20 s here.
+		args = []string{"--flow-log-s3-window", "20s"}
+	}
+	p = startPlane(t, args...)
 	for _, f := range before {
 		f(p)
 	}

@@ -27,6 +27,7 @@ import (
 	"vpcd/internal/api"
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
+	"vpcd/internal/flowlog"
 	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
 	"vpcd/internal/s3store"
@@ -110,6 +111,7 @@ func serve(args []string) error {
 	fs.StringVar(&sf.caFile, "etcd-cacert", "", "CA bundle that verifies the etcd servers' certificates")
 	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
 	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
+	s3Window := fs.Duration("flow-log-s3-window", flowlog.S3Window, "how often flow logs to S3 publish their files (AWS: every 5 minutes); tests shorten it")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	quotas := map[string]float64{}
 	fs.Func("quota", "starting value of a quota for every account, SERVICE/CODE=VALUE (ec2/L-0263D0A3=10); repeat it or give a comma list", func(v string) error {
@@ -117,6 +119,9 @@ func serve(args []string) error {
 	})
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *s3Window <= 0 {
+		return fmt.Errorf("--flow-log-s3-window must be positive, not %v", *s3Window)
 	}
 	if err := control.CheckQuotas(quotas); err != nil {
 		return fmt.Errorf("--quota: %w", err)
@@ -198,7 +203,8 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects})
+		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects,
+			FlowLogS3Window: *s3Window})
 		if err != nil {
 			return err
 		}

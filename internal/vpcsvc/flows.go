@@ -179,7 +179,7 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 		}
 	}
 	fwd, rev := f.CountersOrig, f.CountersReply
-	first, last := c.span(f, ended, at)
+	first, last := c.span(f, isNew, ended, at)
 	sides := []struct {
 		iface          string
 		me, peer       netip.Addr
@@ -208,20 +208,21 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 // span is when the packets of a flow counted at at passed, as near as conntrack tells:
 // AWS's start and end, the first and the last packet within the interval.
 //
-// The first is the flow's start (nf_conntrack_timestamp) when it began in the interval,
-// else the interval's start: conntrack keeps no time of the first packet after a
-// counter's reset. The last comes from the flow's timeout, which each packet resets to
+// The first is the flow's start (nf_conntrack_timestamp) when it began in the interval
+// or was never counted before (a flow that expired before the interval's dump, whose
+// end comes after it), else the interval's start: conntrack keeps no time of the first
+// packet after a counter's reset. The last comes from the flow's timeout, which each packet resets to
 // the timeout of the flow's state (nf_conntrack_tcp_timeout_established, ..._udp_timeout,
 // ...): what has run of it is the time since the last packet. A flow that ended was
 // mostly forgotten on its timeout: its last packet was that long before its end.
-func (c *capture) span(f *conntrack.Flow, ended bool, at time.Time) (first, last time.Time) {
+func (c *capture) span(f *conntrack.Flow, isNew, ended bool, at time.Time) (first, last time.Time) {
 	c.mu.Lock()
 	first = c.since
 	c.mu.Unlock()
 	if first.IsZero() || first.After(at) {
 		first = at
 	}
-	if s := f.Timestamp.Start; s.After(first) && s.Before(at) {
+	if s := f.Timestamp.Start; !s.IsZero() && s.Before(at) && (isNew || s.After(first)) {
 		first = s
 	}
 	end, idle := at, time.Duration(0)

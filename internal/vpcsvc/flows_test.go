@@ -206,20 +206,23 @@ func TestFlowSpan(t *testing.T) {
 	}
 	udp := flow(17, addrA, addrB, 5000, 53, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{})
 	udp.Timestamp.Start, udp.Timestamp.Stop = t0.Add(10*time.Second), t0.Add(45*time.Second)
+	oldUDP := *udp
+	oldUDP.Timestamp.Start, oldUDP.Timestamp.Stop = t0.Add(-20*time.Second), t0.Add(5*time.Second)
 	for _, c2 := range []struct {
-		name        string
-		f           *conntrack.Flow
-		ended       bool
-		first, last time.Duration // after t0
+		name         string
+		f            *conntrack.Flow
+		isNew, ended bool
+		first, last  time.Duration // after t0
 	}{
-		{"began in the interval, last packet 20 s ago", established(t0.Add(15*time.Second), 432000-20), false, 15 * time.Second, 40 * time.Second},
-		{"began before, a packet just now", established(t0.Add(-time.Hour), 432000), false, 0, time.Minute},
-		{"no timestamp, a timeout longer than the state's", established(time.Time{}, 432000+5), false, 0, time.Minute},
-		{"ended on its timeout", udp, true, 10 * time.Second, 15 * time.Second},
-		{"unknown protocol's timeout", flow(47, addrA, addrB, 0, 0, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{}), false, 0, time.Minute},
+		{"began in the interval, last packet 20 s ago", established(t0.Add(15*time.Second), 432000-20), true, false, 15 * time.Second, 40 * time.Second},
+		{"began before, a packet just now", established(t0.Add(-time.Hour), 432000), false, false, 0, time.Minute},
+		{"no timestamp, a timeout longer than the state's", established(time.Time{}, 432000+5), true, false, 0, time.Minute},
+		{"ended on its timeout", udp, false, true, 10 * time.Second, 15 * time.Second},
+		{"expired before the last dump, ended after it", &oldUDP, true, true, -20 * time.Second, -20 * time.Second},
+		{"unknown protocol's timeout", flow(47, addrA, addrB, 0, 0, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{}), true, false, 0, time.Minute},
 	} {
 		c.timeouts["generic_timeout"] = 0
-		first, last := c.span(c2.f, c2.ended, at)
+		first, last := c.span(c2.f, c2.isNew, c2.ended, at)
 		if first != t0.Add(c2.first) || last != t0.Add(c2.last) {
 			t.Errorf("%s: %v to %v, want %v to %v", c2.name, first.Sub(t0), last.Sub(t0), c2.first, c2.last)
 		}

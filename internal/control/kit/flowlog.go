@@ -76,6 +76,9 @@ func flowLogModel(region string, f *FlowLogRecord) any {
 		// arn:aws:s3:::bucket/prefix/
 		path := strings.TrimPrefix(f.Destination, "arn:aws:s3:::")
 		m.Bucket, m.Prefix, _ = strings.Cut(path, "/")
+		if o := f.DestinationOption; o != nil {
+			m.HivePartitions, m.PerHour = o.HiveCompatiblePartitions, o.PerHourPartition
+		}
 	}
 	return m
 }
