@@ -188,6 +188,7 @@ func serve(args []string) error {
 		pool = append(pool, pfx.Masked())
 	}
 	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas})
+	svc.FlowLogs.Buckets = objects // CreateFlowLogs to S3 needs the bucket
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
 	var dp *dataplane.Dataplane

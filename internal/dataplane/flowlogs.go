@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"vpcd/internal/control"
+	"vpcd/internal/control/flowlogs"
 	"vpcd/internal/flowlog"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
@@ -194,23 +195,47 @@ func (d *Dataplane) deliverS3(ctx context.Context, svc *control.Service, n *mode
 		records = append(records, flowRecords(n, spooled)...)
 	}
 	w := flowlog.Writer{Objects: d.cfg.S3, Logger: d.cfg.Logger}
-	if err := w.WriteS3(n, records, window); err != nil && !onlyMissingBuckets(err) {
-		return err
+	err = w.WriteS3(n, records, window)
+	// Each flow log's DeliverLogsStatus says how its delivery went: FAILED for a bucket
+	// that does not exist (its records are dropped, as AWS drops them).
+	failed := map[string]bool{}
+	var errs []error
+	for _, e := range unjoin(err) {
+		var de *flowlog.DeliveryError
+		if errors.As(e, &de) && errors.Is(e, s3store.ErrNoSuchBucket) {
+			failed[de.FlowLog] = true
+		} else {
+			errs = append(errs, e)
+		}
+	}
+	done := map[string]bool{}
+	for _, r := range records {
+		fl := n.FlowLogs[r.FlowLog]
+		if fl == nil || fl.Destination != "s3" || done[fl.ID] {
+			continue
+		}
+		done[fl.ID] = true
+		status := ""
+		if failed[fl.ID] {
+			status = flowlogs.DeliveryAccessError
+		}
+		if err := svc.SetDeliveryError(ctx, control.Caller{Account: fl.Owner, Region: fl.Region}, fl.ID, status); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	return os.RemoveAll(dir)
 }
 
-// onlyMissingBuckets reports whether every failure of a delivery is a bucket that does
-// not exist: records AWS drops.
-func onlyMissingBuckets(err error) bool {
-	errs := []error{err}
+// unjoin are the errors joined in err (errors.Join), or err alone.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
+		return j.Unwrap()
 	}
-	for _, e := range errs {
-		if !errors.Is(e, s3store.ErrNoSuchBucket) {
-			return false
-		}
-	}
-	return true
+	return []error{err}
 }
