@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,11 @@ func flowCapture(n *model.Network, vpc, spool string) *vpcsvc.FlowCapture {
 // takes their action, records them; a NODATA or SKIPDATA record goes to each flow log of
 // its interface.
 func flowRecords(n *model.Network, spooled []vpcsvc.FlowRecord) []flowlog.Record {
+	// In time order, as a log stream's events go.
+	spooled = slices.Clone(spooled)
+	slices.SortStableFunc(spooled, func(a, b vpcsvc.FlowRecord) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), strings.Compare(a.Interface, b.Interface))
+	})
 	var out []flowlog.Record
 	for _, r := range spooled {
 		if r.LogStatus != "" {
