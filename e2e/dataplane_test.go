@@ -62,9 +62,10 @@ type plane struct {
 	url      string
 	cmd      *exec.Cmd
 	ec2      *ec2sdk.Client
-	args     []string // more arguments of vpcd serve
+	args     []string // added to `vpcd serve`'s
 }
 
+// startPlane runs vpcd with its data plane, with args added to `vpcd serve`'s.
 func startPlane(t *testing.T, args ...string) *plane {
 	requireDataplane(t)
 	probe, err := filepath.Abs(probeScript)

@@ -112,6 +112,7 @@ func serve(args []string) error {
 	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
 	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
 	s3Window := fs.Duration("flow-log-s3-window", flowlog.S3Window, "how often flow logs to S3 publish their files (AWS: every 5 minutes); tests shorten it")
+	dnsUpstream := fs.String("dns-upstream", "", "DNS servers (ADDR or ADDR:PORT, comma-separated) that answer the names vpcd's resolvers do not know; none: NXDOMAIN")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	quotas := map[string]float64{}
 	fs.Func("quota", "starting value of a quota for every account, SERVICE/CODE=VALUE (ec2/L-0263D0A3=10); repeat it or give a comma list", func(v string) error {
@@ -187,6 +188,10 @@ func serve(args []string) error {
 		}
 		pool = append(pool, pfx.Masked())
 	}
+	upstream, err := parseDNSUpstream(*dnsUpstream)
+	if err != nil {
+		return err
+	}
 	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas})
 	svc.FlowLogs.Buckets = objects // CreateFlowLogs to S3 needs the bucket
 	// The data plane needs root (network namespaces, nftables); without it the API still
@@ -205,7 +210,7 @@ func serve(args []string) error {
 			return err
 		}
 		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects,
-			FlowLogS3Window: *s3Window})
+			DNSUpstream: upstream, FlowLogS3Window: *s3Window})
 		if err != nil {
 			return err
 		}
@@ -265,4 +270,25 @@ func parseQuotas(list string, quotas map[string]float64) error {
 		quotas[key] = v
 	}
 	return nil
+}
+
+// parseDNSUpstream reads --dns-upstream: addresses, each with port 53 unless it says
+// another, as host:port.
+func parseDNSUpstream(list string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.AddrPortFrom(a, 53).String())
+			continue
+		}
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil || ap.Port() == 0 {
+			return nil, fmt.Errorf("--dns-upstream: %q is not an address or address:port", s)
+		}
+		out = append(out, ap.String())
+	}
+	return out, nil
 }

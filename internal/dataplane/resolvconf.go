@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/plan"
 )
 
 // resolvConfs gives each running instance the DNS settings of its VPC's DHCP option set,
@@ -19,6 +20,9 @@ type resolvConfs struct {
 	etc   string // /etc/netns
 	marks string // DATA_DIR/resolv
 	log   *slog.Logger
+	// internet is the simulated internet's namespace, whose processes ask its own
+	// resolver (internetdns.go); "" for none.
+	internet string
 	// written is what each file was last seen to hold, by instance: a partial sync trusts
 	// it, so that a change costs no read of 500 files; a full sync reads the files.
 	written map[string][]byte
@@ -57,6 +61,9 @@ func resolvConf(n *model.Network, vpc *model.VPC) []byte {
 	return b.Bytes()
 }
 
+// internetResolvConf sends the simulated internet's processes to its own resolver.
+var internetResolvConf = []byte("# the simulated internet's resolver\nnameserver " + plan.InternetHost.String() + "\nnameserver " + plan.InternetHost6.String() + "\n")
+
 // sync writes the resolv.conf of every running instance whose file is missing or stale and
 // removes those of instances that no longer run. A full sync reads every file back and
 // lists the marks, which repairs a file changed by hand and removes what a vpcd stopped
@@ -76,15 +83,13 @@ func (r *resolvConfs) sync(n *model.Network, full bool) {
 			content = resolvConf(n, vpc)
 			byVPC[vpc.ID] = content
 		}
-		if have, ok := r.written[id]; ok && !full && bytes.Equal(have, content) {
-			continue
+		r.ensure(id, content, full)
+	}
+	if r.internet != "" {
+		if _, err := os.Stat(filepath.Join("/run/netns", r.internet)); err == nil {
+			running[r.internet] = true
+			r.ensure(r.internet, internetResolvConf, full)
 		}
-		if err := r.write(id, content); err != nil {
-			r.log.Error("write resolv.conf", "instance", id, "err", err)
-			delete(r.written, id)
-			continue
-		}
-		r.written[id] = content
 	}
 	var marked []string
 	if full {
@@ -100,6 +105,20 @@ func (r *resolvConfs) sync(n *model.Network, full bool) {
 			r.remove(id)
 		}
 	}
+}
+
+// ensure writes the namespace's file unless this vpcd wrote it with content already (a
+// full sync reads it back).
+func (r *resolvConfs) ensure(id string, content []byte, full bool) {
+	if have, ok := r.written[id]; ok && !full && bytes.Equal(have, content) {
+		return
+	}
+	if err := r.write(id, content); err != nil {
+		r.log.Error("write resolv.conf", "namespace", id, "err", err)
+		delete(r.written, id)
+		return
+	}
+	r.written[id] = content
 }
 
 func (r *resolvConfs) write(id string, content []byte) error {

@@ -191,10 +191,36 @@ func (s *VPC) DeleteVpc(ctx context.Context, c kit.Caller, in *ec2.DeleteVpcRequ
 		for _, child := range []string{vpc.MainRouteTable, vpc.DefaultACL, vpc.DefaultGroup, vpc.ID} {
 			t.Del(c.Key(child))
 		}
+		// "Flow logs for deleted VPCs are eventually automatically removed" (DeleteVpc):
+		// here at once, those of its subnets and interfaces too.
+		if err := deleteFlowLogsIn(t, c, id); err != nil {
+			return err
+		}
 		t.Del(kit.ChildrenKey(c, id))
 		t.Del(kit.GroupNameKey(c, id, "default"))
 		return nil
 	})
+}
+
+// deleteFlowLogsIn deletes the flow logs of a VPC and of everything in it.
+func deleteFlowLogsIn(t *kit.Txn, c kit.Caller, vpc string) error {
+	var gone []string
+	err := t.List(c.Prefix("fl"), func(key string, raw []byte) error {
+		var r struct {
+			VpcID string `json:"vpcId"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		if r.VpcID == vpc {
+			gone = append(gone, key)
+		}
+		return nil
+	})
+	for _, key := range gone {
+		t.Del(key)
+	}
+	return err
 }
 
 // vpcDependencies reports whether anything but the VPC's own defaults is in it: subnets,
