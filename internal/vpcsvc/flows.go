@@ -211,10 +211,12 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 // The first is the flow's start (nf_conntrack_timestamp) when it began in the interval
 // or was never counted before (a flow that expired before the interval's dump, whose
 // end comes after it), else the interval's start: conntrack keeps no time of the first
-// packet after a counter's reset. The last comes from the flow's timeout, which each packet resets to
-// the timeout of the flow's state (nf_conntrack_tcp_timeout_established, ..._udp_timeout,
-// ...): what has run of it is the time since the last packet. A flow that ended was
-// mostly forgotten on its timeout: its last packet was that long before its end.
+// packet after a counter's reset. The last comes from the flow's timeout, which each
+// packet resets to the timeout of the flow's state (nf_conntrack_tcp_timeout_established,
+// ..._udp_timeout, ...): what has run of it is the time since the last packet. A flow
+// that ended was mostly forgotten on its timeout: its last packet was that long before
+// its end (later than that when the kernel reaped it late, or earlier when it was
+// deleted before its time: then the interval's start or its own).
 func (c *capture) span(f *conntrack.Flow, isNew, ended bool, at time.Time) (first, last time.Time) {
 	c.mu.Lock()
 	first = c.since
@@ -510,7 +512,7 @@ const eventBuffer = 16 << 20
 func (c *capture) listenEnds(stop chan struct{}) {
 	conn, err := conntrack.Dial(nil)
 	if err != nil {
-		c.log.Error("flow logs: conntrack events", "err", err)
+		c.skip("conntrack events", err) // flows that end meanwhile are not counted
 		return
 	}
 	defer conn.Close()
@@ -523,7 +525,7 @@ func (c *capture) listenEnds(stop chan struct{}) {
 	events := make(chan conntrack.Event, 1024)
 	errs, err := conn.Listen(events, 1, []netfilter.NetlinkGroup{netfilter.GroupCTDestroy})
 	if err != nil {
-		c.log.Error("flow logs: conntrack events", "err", err)
+		c.skip("conntrack events", err)
 		return
 	}
 	done := make(chan struct{})
