@@ -3,7 +3,8 @@
 // over the flow log's aggregation interval (aggregate.go), renders each flow in the flow
 // log's format as AWS documents the fields (record.go), and delivers the records to
 // CloudWatch Logs, one log stream per interface (writer.go), and to S3, a gzip file per
-// flow log and delivery (s3.go).
+// flow log and 5-minute window (s3.go). A record that is not a flow's says NODATA or
+// SKIPDATA of its interface over an interval (Flow.LogStatus).
 //
 // It is pure but for the writer: Packet is a plain value, so that whatever observes
 // packets (NFLOG in the VPC router namespaces) feeds it without this package knowing how.
