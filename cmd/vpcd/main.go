@@ -27,6 +27,7 @@ import (
 	"vpcd/internal/api"
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
+	"vpcd/internal/flowlog"
 	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
 	"vpcd/internal/s3store"
@@ -113,6 +114,7 @@ func serve(args []string) error {
 	fs.StringVar(&sf.caFile, "etcd-cacert", "", "CA bundle that verifies the etcd servers' certificates")
 	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
 	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
+	s3Window := fs.Duration("flow-log-s3-window", flowlog.S3Window, "how often flow logs to S3 publish their files (AWS: every 5 minutes); tests shorten it")
 	dnsUpstream := fs.String("dns-upstream", "", "DNS servers (ADDR or ADDR:PORT, comma-separated) that answer the names vpcd's resolvers do not know; none: NXDOMAIN")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	quotas := map[string]float64{}
@@ -121,6 +123,9 @@ func serve(args []string) error {
 	})
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *s3Window <= 0 {
+		return fmt.Errorf("--flow-log-s3-window must be positive, not %v", *s3Window)
 	}
 	if err := control.CheckQuotas(quotas); err != nil {
 		return fmt.Errorf("--quota: %w", err)
@@ -191,6 +196,7 @@ func serve(args []string) error {
 		return err
 	}
 	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas})
+	svc.FlowLogs.Buckets = objects // CreateFlowLogs to S3 needs the bucket
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
 	var dp *dataplane.Dataplane
@@ -206,7 +212,8 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects, DNSUpstream: upstream})
+		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects,
+			DNSUpstream: upstream, FlowLogS3Window: *s3Window})
 		if err != nil {
 			return err
 		}

@@ -50,6 +50,9 @@ type Config struct {
 	DNSUpstream []string
 	// S3 is where flow logs to S3 deliver their files; nil drops their records.
 	S3 *s3store.Store
+	// FlowLogS3Window is how often flow logs to S3 publish their files: AWS's 5 minutes
+	// (flowlog.S3Window) when zero.
+	FlowLogS3Window time.Duration
 }
 
 // Dataplane reconciles the kernel to the store.
