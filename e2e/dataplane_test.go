@@ -62,9 +62,11 @@ type plane struct {
 	url      string
 	cmd      *exec.Cmd
 	ec2      *ec2sdk.Client
+	args     []string // added to `vpcd serve`'s
 }
 
-func startPlane(t *testing.T) *plane {
+// startPlane runs vpcd with its data plane, with args added to `vpcd serve`'s.
+func startPlane(t *testing.T, args ...string) *plane {
 	requireDataplane(t)
 	probe, err := filepath.Abs(probeScript)
 	if err != nil {
@@ -72,7 +74,7 @@ func startPlane(t *testing.T) *plane {
 	}
 	dir := t.TempDir()
 	p := &plane{t: t, ctx: context.Background(), bin: vpcdtest.BuildBinary(t), dataDir: dir,
-		internet: vpcdtest.InternetNamespace(dir), probe: probe}
+		internet: vpcdtest.InternetNamespace(dir), probe: probe, args: args}
 	p.start()
 	return p
 }
@@ -80,7 +82,7 @@ func startPlane(t *testing.T) *plane {
 // start runs vpcd on the plane's data directory, naming the internet namespace
 // explicitly so that a restart finds the same one.
 func (p *plane) start() {
-	p.url, p.cmd = vpcdtest.StartBinary(p.t, p.bin, p.dataDir, "--internet-netns", p.internet)
+	p.url, p.cmd = vpcdtest.StartBinary(p.t, p.bin, p.dataDir, append([]string{"--internet-netns", p.internet}, p.args...)...)
 	p.ec2 = vpcdtest.Client(p.url, "123456789012", "us-east-1")
 }
 

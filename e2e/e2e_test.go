@@ -4,6 +4,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +61,32 @@ func terraform(t *testing.T, dir, mirror string, args ...string) string {
 		t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// terraformApply applies the configuration of testdata directory src against vpcd at
+// url (the variable "endpoint"), fails unless a second plan is empty, and returns the
+// outputs' values; destroy tears it all down.
+func terraformApply(t *testing.T, mirror, src, url string) (outputs map[string]any, destroy func()) {
+	t.Helper()
+	dir := copyDir(t, src)
+	vars := []string{"-var", "endpoint=" + url}
+	terraform(t, dir, mirror, "init", "-input=false", "-no-color")
+	terraform(t, dir, mirror, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
+	plan := terraform(t, dir, mirror, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, vars...)...)
+	if !strings.Contains(plan, "No changes.") {
+		t.Fatalf("second plan is not empty:\n%s", plan)
+	}
+	var out map[string]struct{ Value any }
+	if err := json.Unmarshal([]byte(terraform(t, dir, mirror, "output", "-json")), &out); err != nil {
+		t.Fatal(err)
+	}
+	outputs = map[string]any{}
+	for k, v := range out {
+		outputs[k] = v.Value
+	}
+	return outputs, func() {
+		terraform(t, dir, mirror, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
+	}
 }
 
 // copyDir copies the files of a testdata configuration into a fresh directory.

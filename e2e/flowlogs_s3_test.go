@@ -52,7 +52,7 @@ func TestFlowLogRecordsToS3(t *testing.T) {
 	header := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
 	var lines []string
 	read := map[string]bool{}
-	deadline := time.Now().Add(2*time.Minute + converge)
+	deadline := time.Now().Add(2*time.Minute + 20*time.Second + converge) // an interval and a window
 	for !flowRecordsComplete(of(lines, server.ENI)) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Second)
 		out, err := awsCLI("s3api", "list-objects-v2", "--bucket", "vpc-flow-bucket", "--query", "Contents[].Key", "--output", "text")
@@ -90,6 +90,21 @@ func TestFlowLogRecordsToS3(t *testing.T) {
 	// A file holds the records of every interface the flow log covers.
 	checkFlowRecords(t, of(lines, server.ENI), server, client, "s3://vpc-flow-bucket/flows/")
 	checkSenderRecords(t, of(lines, client.ENI), server, client)
+
+	// A flow log to a bucket that does not exist is refused per resource, as AWS does.
+	vpc, err := p.ec2.DescribeFlowLogs(p.ctx, &ec2sdk.DescribeFlowLogsInput{})
+	p.check("DescribeFlowLogs", err)
+	if len(vpc.FlowLogs) != 1 || aws.ToString(vpc.FlowLogs[0].DeliverLogsStatus) != "SUCCESS" {
+		t.Fatalf("flow logs: %+v", vpc.FlowLogs)
+	}
+	out, err := p.ec2.CreateFlowLogs(p.ctx, &ec2sdk.CreateFlowLogsInput{ResourceType: types.FlowLogsResourceTypeVpc,
+		ResourceIds: []string{aws.ToString(vpc.FlowLogs[0].ResourceId)}, TrafficType: types.TrafficTypeReject,
+		LogDestinationType: types.LogDestinationTypeS3, LogDestination: aws.String("arn:aws:s3:::no-such-flow-bucket")})
+	p.check("CreateFlowLogs", err)
+	if len(out.Unsuccessful) != 1 || aws.ToString(out.Unsuccessful[0].Error.Code) != "400" ||
+		aws.ToString(out.Unsuccessful[0].Error.Message) != "LogDestination: no-such-flow-bucket does not exist." {
+		t.Errorf("flow log to a missing bucket: %+v", out)
+	}
 }
 
 // of are the records of one interface (the third field) among lines.

@@ -69,15 +69,45 @@ func TestFlowLogRecords(t *testing.T) {
 	if !slices.Contains(rejected, "9999") || !slices.Contains(rejected, "9090") || slices.Contains(rejected, "ACCEPT") {
 		t.Errorf("aws logs filter-log-events action=REJECT:\n%s", out)
 	}
+
+	t.Run("aws logs tail", func(t *testing.T) { logsTail(t, p.url, stream, lines) })
+}
+
+// logsTail checks that the aws CLI v2's logs tail, which v1 lacks, prints a log group's
+// records: Debian's awscli at /usr/bin/aws, beside the v1 on PATH.
+func logsTail(t *testing.T, url, stream string, lines []string) {
+	const v2 = "/usr/bin/aws"
+	if out, err := exec.Command(v2, "--version").CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "aws-cli/2") {
+		t.Skipf("%s is not the aws CLI v2 (Debian's awscli): aws logs tail not tried (%v %s)", v2, err, strings.TrimSpace(string(out)))
+	}
+	cmd := exec.Command(v2, "--endpoint-url", url, "logs", "tail", "vpc-flows", "--since", "10m")
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=123456789012", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("aws logs tail: %v: %s", err, out)
+	}
+	// Each line is the event's time, its stream and its message.
+	tailed := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for _, want := range lines {
+		if line := find(tailed, " "+stream+" "+want); line == "" {
+			t.Errorf("aws logs tail has no %q of %s:\n%s", want, stream, out)
+		}
+	}
 }
 
 // flowLogTraffic is a VPC with a server, whose group lets in TCP 8080 and UDP 5353, and a
 // client, and a flow log of all the VPC's traffic at a 60 s interval (in gives its
-// destination; before runs first). Once the capture runs, the client connects to 8080,
+// destination; before runs first; a flow log to S3 gets 20 s windows of files). Once the capture runs, the client connects to 8080,
 // exchanges a datagram with 5353, and sends a SYN to 9090 and a datagram to 9999 that the
 // group drops.
 func flowLogTraffic(t *testing.T, in *ec2sdk.CreateFlowLogsInput, before ...func(*plane)) (p *plane, server, client instance) {
-	p = startPlane(t)
+	var args []string
+	if in.LogDestinationType == types.LogDestinationTypeS3 {
+		// S3's files come every 5 minutes, as AWS's do: every 20 s here.
+		args = []string{"--flow-log-s3-window", "20s"}
+	}
+	p = startPlane(t, args...)
 	for _, f := range before {
 		f(p)
 	}

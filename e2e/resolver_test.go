@@ -7,15 +7,19 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/miekg/dns"
 )
 
 // dnsQuery asks the DNS server argv[1] for the records of type argv[3] (A, AAAA, PTR) of
@@ -285,4 +289,65 @@ func reverseIPv6(t *testing.T, addr string) string {
 		labels = append(labels, fmt.Sprintf("%x", b[i]&0xf), fmt.Sprintf("%x", b[i]>>4))
 	}
 	return strings.Join(labels, ".") + ".ip6.arpa"
+}
+
+// TestDNSUpstream: with `vpcd serve --dns-upstream`, a name no resolver of vpcd knows is
+// answered by the upstream server (here one of the test's own, on loopback), from inside
+// an instance through its VPC's resolver and from the simulated internet through the
+// internet's; what vpcd knows never reaches the upstream, and what the upstream does not
+// know stays NXDOMAIN.
+func TestDNSUpstream(t *testing.T) {
+	requireDataplane(t)
+	var mu sync.Mutex
+	var asked []string
+	mux := dns.NewServeMux()
+	mux.HandleFunc(".", func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		q := r.Question[0]
+		mu.Lock()
+		asked = append(asked, q.Name)
+		mu.Unlock()
+		if q.Name == "www.example.org." && q.Qtype == dns.TypeA {
+			rr, _ := dns.NewRR("www.example.org. 60 IN A 192.0.2.80")
+			m.Answer = append(m.Answer, rr)
+		} else if q.Name != "www.example.org." {
+			m.Rcode = dns.RcodeNameError
+		}
+		w.WriteMsg(m)
+	})
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: mux}, {Listener: ln, Handler: mux}} {
+		go srv.ActivateAndServe()
+		t.Cleanup(func() { srv.Shutdown() })
+	}
+
+	p := startPlane(t, "--dns-upstream", pc.LocalAddr().String())
+	vpc := p.vpc("10.0.0.0/16")
+	x := p.launch(p.subnet(vpc, "10.0.1.0/24"), nil)
+	private := "ip-" + strings.ReplaceAll(x.IP, ".", "-") + ".ec2.internal"
+
+	// No internet gateway yet, so no simulated internet: the VPC's resolver asks the
+	// upstream itself; then through the internet's resolver.
+	p.resolves("a name only the upstream knows, in the VPC", "NOERROR 192.0.2.80", func() string { return p.dns(x.ID, "10.0.0.2", "www.example.org", "A") })
+	p.attachedGateway(vpc)
+	p.resolves("getent in the simulated internet (its resolv.conf)", "192.0.2.80", func() string { return p.getent("internet", "www.example.org") })
+	p.resolves("getent in the VPC, through the internet's resolver", "192.0.2.80", func() string { return p.getent(x.ID, "www.example.org") })
+	p.resolves("a name nobody knows", "NXDOMAIN", func() string { return p.dns(x.ID, "10.0.0.2", "nothing.example.org", "A") })
+	p.resolves("the VPC's own name", "NOERROR "+x.IP, func() string { return p.dns(x.ID, "10.0.0.2", private, "A") })
+	mu.Lock()
+	defer mu.Unlock()
+	if slices.Contains(asked, private+".") {
+		t.Errorf("the upstream was asked for %s, a name vpcd knows", private)
+	}
+	if !slices.Contains(asked, "www.example.org.") {
+		t.Errorf("the upstream was never asked for www.example.org: %q", asked)
+	}
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -14,25 +13,14 @@ import (
 func TestTerraformResolver(t *testing.T) {
 	mirror := requireTerraform(t)
 	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
-	dir := copyDir(t, "testdata/terraform-resolver")
-	vars := []string{"-var", "endpoint=" + url}
-	terraform(t, dir, mirror, "init", "-input=false", "-no-color")
-	terraform(t, dir, mirror, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
-	plan := terraform(t, dir, mirror, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, vars...)...)
-	if !strings.Contains(plan, "No changes.") {
-		t.Fatalf("second plan is not empty:\n%s", plan)
-	}
-	var out map[string]struct{ Value any }
-	if err := json.Unmarshal([]byte(terraform(t, dir, mirror, "output", "-json")), &out); err != nil {
-		t.Fatal(err)
-	}
-	id, _ := out["endpoint_id"].Value.(string)
-	ips, _ := out["endpoint_ips"].Value.([]any)
-	rule, _ := out["rule_arn"].Value.(string)
-	assoc, _ := out["association_id"].Value.(string)
+	out, destroy := terraformApply(t, mirror, "testdata/terraform-resolver", url)
+	id, _ := out["endpoint_id"].(string)
+	ips, _ := out["endpoint_ips"].([]any)
+	rule, _ := out["rule_arn"].(string)
+	assoc, _ := out["association_id"].(string)
 	if !strings.HasPrefix(id, "rslvr-out-") || len(id) != 27 || len(ips) != 2 || ips[0] != "10.60.1.53" ||
 		!strings.HasPrefix(rule, "arn:aws:route53resolver:us-east-1:123456789012:resolver-rule/rslvr-rr-") || !strings.HasPrefix(assoc, "rslvr-rrassoc-") {
 		t.Errorf("outputs %+v", out)
 	}
-	terraform(t, dir, mirror, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
+	destroy()
 }

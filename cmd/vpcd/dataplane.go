@@ -17,6 +17,7 @@ import (
 
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
+	"vpcd/internal/nat64"
 	"vpcd/internal/plan"
 	"vpcd/internal/store"
 	"vpcd/internal/vpcsvc"
@@ -114,4 +115,16 @@ func vpcServices(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return vpcsvc.Run(ctx, args[0], slog.New(slog.NewTextHandler(os.Stderr, nil)))
+}
+
+// nat64Translator runs a NAT gateway's NAT64 (internal/nat64) on the TUN link named, in
+// the namespace it was started in, the gateway's, until it is signalled: the data plane
+// runs it as a daemon.
+func nat64Translator(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: vpcd nat64 LINK")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return nat64.Run(ctx, args[0], slog.New(slog.NewTextHandler(os.Stderr, nil)))
 }

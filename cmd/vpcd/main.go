@@ -27,6 +27,7 @@ import (
 	"vpcd/internal/api"
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
+	"vpcd/internal/flowlog"
 	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
 	"vpcd/internal/s3store"
@@ -50,6 +51,8 @@ func main() {
 		err = cleanup(os.Args[2:])
 	case "vpcsvc":
 		err = vpcServices(os.Args[2:])
+	case "nat64":
+		err = nat64Translator(os.Args[2:])
 	case "explain":
 		err = explain(os.Args[2:], os.Stdout)
 		if errors.Is(err, errUnreachable) {
@@ -76,6 +79,7 @@ func usage() {
   vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
   vpcd cleanup [--data-dir DIR]
   vpcd vpcsvc CONFIG   (a VPC's DNS, metadata and time services; the data plane runs it)
+  vpcd nat64 LINK      (a NAT gateway's NAT64 on its TUN link; the data plane runs it)
   vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT   (exit 3: not reachable)
   vpcd version`)
 }
@@ -110,6 +114,8 @@ func serve(args []string) error {
 	fs.StringVar(&sf.caFile, "etcd-cacert", "", "CA bundle that verifies the etcd servers' certificates")
 	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
 	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
+	s3Window := fs.Duration("flow-log-s3-window", flowlog.S3Window, "how often flow logs to S3 publish their files (AWS: every 5 minutes); tests shorten it")
+	dnsUpstream := fs.String("dns-upstream", "", "DNS servers (ADDR or ADDR:PORT, comma-separated) that answer the names vpcd's resolvers do not know; none: NXDOMAIN")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	quotas := map[string]float64{}
 	fs.Func("quota", "starting value of a quota for every account, SERVICE/CODE=VALUE (ec2/L-0263D0A3=10); repeat it or give a comma list", func(v string) error {
@@ -117,6 +123,9 @@ func serve(args []string) error {
 	})
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *s3Window <= 0 {
+		return fmt.Errorf("--flow-log-s3-window must be positive, not %v", *s3Window)
 	}
 	if err := control.CheckQuotas(quotas); err != nil {
 		return fmt.Errorf("--quota: %w", err)
@@ -182,7 +191,12 @@ func serve(args []string) error {
 		}
 		pool = append(pool, pfx.Masked())
 	}
+	upstream, err := parseDNSUpstream(*dnsUpstream)
+	if err != nil {
+		return err
+	}
 	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas})
+	svc.FlowLogs.Buckets = objects // CreateFlowLogs to S3 needs the bucket
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
 	var dp *dataplane.Dataplane
@@ -198,7 +212,8 @@ func serve(args []string) error {
 		if err != nil {
 			return err
 		}
-		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects})
+		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects,
+			DNSUpstream: upstream, FlowLogS3Window: *s3Window})
 		if err != nil {
 			return err
 		}
@@ -258,4 +273,25 @@ func parseQuotas(list string, quotas map[string]float64) error {
 		quotas[key] = v
 	}
 	return nil
+}
+
+// parseDNSUpstream reads --dns-upstream: addresses, each with port 53 unless it says
+// another, as host:port.
+func parseDNSUpstream(list string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.AddrPortFrom(a, 53).String())
+			continue
+		}
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil || ap.Port() == 0 {
+			return nil, fmt.Errorf("--dns-upstream: %q is not an address or address:port", s)
+		}
+		out = append(out, ap.String())
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,5 +92,26 @@ func TestServeQuota(t *testing.T) {
 	_, err := ec2c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.2.0.0/16")})
 	if err == nil || !strings.Contains(err.Error(), "VpcLimitExceeded") {
 		t.Fatalf("third VPC: %v", err)
+	}
+}
+
+func TestParseDNSUpstream(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+		ok   bool
+	}{
+		{"", nil, true},
+		{"127.0.0.1", []string{"127.0.0.1:53"}, true},
+		{"127.0.0.53:5353, ::1", []string{"127.0.0.53:5353", "[::1]:53"}, true},
+		{"[::1]:5300", []string{"[::1]:5300"}, true},
+		{"dns.example.com", nil, false},
+		{"127.0.0.1:0", nil, false},
+		{"127.0.0.1:99999", nil, false},
+	} {
+		got, err := parseDNSUpstream(c.in)
+		if (err == nil) != c.ok || !slices.Equal(got, c.want) {
+			t.Errorf("parseDNSUpstream(%q) = %q, %v; want %q, ok %v", c.in, got, err, c.want, c.ok)
+		}
 	}
 }

@@ -120,9 +120,18 @@ func TestSDKRoute53Resolver(t *testing.T) {
 	}
 	m := n.ResolverRuleFor(*vpc, "www.corp.example.")
 	if m == nil || m.ID != *rule.Id || !slices.Equal(m.VPCs, []string{*vpc}) || m.Endpoint != *ep.Id ||
-		!slices.Equal(m.Targets, []netip.AddrPort{netip.MustParseAddrPort("192.0.2.10:53"), netip.MustParseAddrPort("192.0.2.11:5353")}) ||
-		len(m.SourceAddrs) != 2 || m.SourceAddrs[0] != netip.MustParseAddr("10.0.1.53") {
+		!slices.Equal(m.Targets, []netip.AddrPort{netip.MustParseAddrPort("192.0.2.10:53"), netip.MustParseAddrPort("192.0.2.11:5353")}) {
 		t.Errorf("the model's rule for www.corp.example: %+v", m)
+	}
+	// The endpoint's interfaces are in the model, as the endpoint's.
+	var addrs []netip.Addr
+	for _, eni := range n.Interfaces {
+		if eni.ResolverEndpoint == *ep.Id && eni.VPC == *vpc {
+			addrs = append(addrs, eni.PrivateIPs...)
+		}
+	}
+	if len(addrs) != 2 || !slices.Contains(addrs, netip.MustParseAddr("10.0.1.53")) {
+		t.Errorf("the endpoint's interfaces in the model have %v", addrs)
 	}
 	if n.ResolverRuleFor(*vpc, "example.com.") != nil {
 		t.Errorf("a rule for example.com")

@@ -1473,6 +1473,51 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		}
 	})
 
+	t.Run("vpc endpoints", func(t *testing.T) {
+		services := must[*ec2sdk.DescribeVpcEndpointServicesOutput](t, "DescribeVpcEndpointServices")(c.DescribeVpcEndpointServices(ctx, &ec2sdk.DescribeVpcEndpointServicesInput{
+			ServiceNames: []string{"com.amazonaws.us-east-1.s3"}, Filters: []types.Filter{filter("service-type", "Gateway")}}))
+		if len(services.ServiceDetails) != 1 || len(services.ServiceNames) != 1 || services.ServiceDetails[0].ServiceType[0].ServiceType != types.ServiceTypeGateway ||
+			aws.ToString(services.ServiceDetails[0].Owner) != "amazon" || len(services.ServiceDetails[0].AvailabilityZones) == 0 || !aws.ToBool(services.ServiceDetails[0].VpcEndpointPolicySupported) {
+			t.Fatalf("DescribeVpcEndpointServices: %+v", services)
+		}
+		pls := must[*ec2sdk.DescribePrefixListsOutput](t, "DescribePrefixLists")(c.DescribePrefixLists(ctx, &ec2sdk.DescribePrefixListsInput{Filters: []types.Filter{filter("prefix-list-name", "com.amazonaws.us-east-1.s3")}}))
+		if len(pls.PrefixLists) != 1 || len(pls.PrefixLists[0].Cidrs) == 0 {
+			t.Fatalf("DescribePrefixLists: %+v", pls.PrefixLists)
+		}
+		rtb := must[*ec2sdk.CreateRouteTableOutput](t, "CreateRouteTable")(c.CreateRouteTable(ctx, &ec2sdk.CreateRouteTableInput{VpcId: aws.String(vpcID)}))
+		created := must[*ec2sdk.CreateVpcEndpointOutput](t, "CreateVpcEndpoint")(c.CreateVpcEndpoint(ctx, &ec2sdk.CreateVpcEndpointInput{
+			VpcId: aws.String(vpcID), ServiceName: aws.String("com.amazonaws.us-east-1.s3"), VpcEndpointType: types.VpcEndpointTypeGateway,
+			RouteTableIds: []string{aws.ToString(rtb.RouteTable.RouteTableId)}, TagSpecifications: tagSpec(types.ResourceTypeVpcEndpoint, "Name", "s3"),
+		}))
+		id := checkID(t, "vpce", created.VpcEndpoint.VpcEndpointId)
+		// AWS answers the state in lower case ("available"), which the SDK's enum spells "Available".
+		if created.VpcEndpoint.State != "available" || len(created.VpcEndpoint.RouteTableIds) != 1 || tagMap(created.VpcEndpoint.Tags)["Name"] != "s3" {
+			t.Errorf("CreateVpcEndpoint: %+v", created.VpcEndpoint)
+		}
+		routes := must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(c.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{RouteTableIds: []string{aws.ToString(rtb.RouteTable.RouteTableId)}}))
+		found := false
+		for _, r := range routes.RouteTables[0].Routes {
+			if aws.ToString(r.GatewayId) == id {
+				found = aws.ToString(r.DestinationPrefixListId) == aws.ToString(pls.PrefixLists[0].PrefixListId) && r.State == types.RouteStateActive && r.Origin == types.RouteOriginCreateRoute
+			}
+		}
+		if !found {
+			t.Errorf("no active prefix-list route to %s: %+v", id, routes.RouteTables[0].Routes)
+		}
+		must[*ec2sdk.ModifyVpcEndpointOutput](t, "ModifyVpcEndpoint")(c.ModifyVpcEndpoint(ctx, &ec2sdk.ModifyVpcEndpointInput{
+			VpcEndpointId: aws.String(id), RemoveRouteTableIds: []string{aws.ToString(rtb.RouteTable.RouteTableId)}, ResetPolicy: aws.Bool(true)}))
+		list := must[*ec2sdk.DescribeVpcEndpointsOutput](t, "DescribeVpcEndpoints")(c.DescribeVpcEndpoints(ctx, &ec2sdk.DescribeVpcEndpointsInput{Filters: []types.Filter{filter("vpc-id", vpcID)}}))
+		if len(list.VpcEndpoints) != 1 || len(list.VpcEndpoints[0].RouteTableIds) != 0 || list.VpcEndpoints[0].VpcEndpointType != types.VpcEndpointTypeGateway ||
+			!strings.Contains(aws.ToString(list.VpcEndpoints[0].PolicyDocument), `"Effect":"Allow"`) {
+			t.Errorf("DescribeVpcEndpoints: %+v", list.VpcEndpoints)
+		}
+		deleted := must[*ec2sdk.DeleteVpcEndpointsOutput](t, "DeleteVpcEndpoints")(c.DeleteVpcEndpoints(ctx, &ec2sdk.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}}))
+		if len(deleted.Unsuccessful) != 0 {
+			t.Errorf("DeleteVpcEndpoints: %+v", deleted.Unsuccessful)
+		}
+		must[*ec2sdk.DeleteRouteTableOutput](t, "DeleteRouteTable")(c.DeleteRouteTable(ctx, &ec2sdk.DeleteRouteTableInput{RouteTableId: rtb.RouteTable.RouteTableId}))
+	})
+
 	t.Run("teardown", func(t *testing.T) {
 		_, err := c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: aws.String(vpcID)})
 		wantCode(t, "DeleteVpc with subnets and gateways", err, "DependencyViolation")
@@ -1563,6 +1608,39 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		must[*ec2sdk.DeleteVpcBlockPublicAccessExclusionOutput](t, "DeleteVpcBlockPublicAccessExclusion")(c.DeleteVpcBlockPublicAccessExclusion(ctx, &ec2sdk.DeleteVpcBlockPublicAccessExclusionInput{ExclusionId: id}))
 		must[*ec2sdk.ModifyVpcBlockPublicAccessOptionsOutput](t, "ModifyVpcBlockPublicAccessOptions")(c.ModifyVpcBlockPublicAccessOptions(ctx, &ec2sdk.ModifyVpcBlockPublicAccessOptionsInput{
 			InternetGatewayBlockMode: types.InternetGatewayBlockModeOff}))
+	})
+
+	t.Run("VPN gateways", func(t *testing.T) {
+		cgw := must[*ec2sdk.CreateCustomerGatewayOutput](t, "CreateCustomerGateway")(c.CreateCustomerGateway(ctx, &ec2sdk.CreateCustomerGatewayInput{
+			Type: types.GatewayTypeIpsec1, IpAddress: aws.String("198.51.100.200"), BgpAsn: aws.Int32(65020), TagSpecifications: tagSpec(types.ResourceTypeCustomerGateway, "Name", "site")}))
+		cgwID := checkID(t, "cgw", cgw.CustomerGateway.CustomerGatewayId)
+		cgws := must[*ec2sdk.DescribeCustomerGatewaysOutput](t, "DescribeCustomerGateways")(c.DescribeCustomerGateways(ctx, &ec2sdk.DescribeCustomerGatewaysInput{CustomerGatewayIds: []string{cgwID}}))
+		if len(cgws.CustomerGateways) != 1 || aws.ToString(cgws.CustomerGateways[0].BgpAsn) != "65020" || tagMap(cgws.CustomerGateways[0].Tags)["Name"] != "site" {
+			t.Errorf("DescribeCustomerGateways %+v", cgws.CustomerGateways)
+		}
+		vgw := must[*ec2sdk.CreateVpnGatewayOutput](t, "CreateVpnGateway")(c.CreateVpnGateway(ctx, &ec2sdk.CreateVpnGatewayInput{Type: types.GatewayTypeIpsec1, AmazonSideAsn: aws.Int64(64600)}))
+		vgwID := checkID(t, "vgw", vgw.VpnGateway.VpnGatewayId)
+		vpc := must[*ec2sdk.CreateVpcOutput](t, "CreateVpc")(c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.78.0.0/16")}))
+		att := must[*ec2sdk.AttachVpnGatewayOutput](t, "AttachVpnGateway")(c.AttachVpnGateway(ctx, &ec2sdk.AttachVpnGatewayInput{VpnGatewayId: aws.String(vgwID), VpcId: vpc.Vpc.VpcId}))
+		if att.VpcAttachment == nil || att.VpcAttachment.State != types.AttachmentStatusAttaching {
+			t.Errorf("AttachVpnGateway %+v", att.VpcAttachment)
+		}
+		vgws := must[*ec2sdk.DescribeVpnGatewaysOutput](t, "DescribeVpnGateways")(c.DescribeVpnGateways(ctx, &ec2sdk.DescribeVpnGatewaysInput{Filters: []types.Filter{filter("attachment.vpc-id", aws.ToString(vpc.Vpc.VpcId))}}))
+		if len(vgws.VpnGateways) != 1 || aws.ToInt64(vgws.VpnGateways[0].AmazonSideAsn) != 64600 || vgws.VpnGateways[0].VpcAttachments[0].State != types.AttachmentStatusAttached {
+			t.Errorf("DescribeVpnGateways %+v", vgws.VpnGateways)
+		}
+		rtbs := must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(c.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", aws.ToString(vpc.Vpc.VpcId))}}))
+		rtb := rtbs.RouteTables[0].RouteTableId
+		must[*ec2sdk.EnableVgwRoutePropagationOutput](t, "EnableVgwRoutePropagation")(c.EnableVgwRoutePropagation(ctx, &ec2sdk.EnableVgwRoutePropagationInput{RouteTableId: rtb, GatewayId: aws.String(vgwID)}))
+		rtbs = must[*ec2sdk.DescribeRouteTablesOutput](t, "DescribeRouteTables")(c.DescribeRouteTables(ctx, &ec2sdk.DescribeRouteTablesInput{RouteTableIds: []string{aws.ToString(rtb)}}))
+		if p := rtbs.RouteTables[0].PropagatingVgws; len(p) != 1 || aws.ToString(p[0].GatewayId) != vgwID {
+			t.Errorf("PropagatingVgws %+v", p)
+		}
+		must[*ec2sdk.DisableVgwRoutePropagationOutput](t, "DisableVgwRoutePropagation")(c.DisableVgwRoutePropagation(ctx, &ec2sdk.DisableVgwRoutePropagationInput{RouteTableId: rtb, GatewayId: aws.String(vgwID)}))
+		must[*ec2sdk.DetachVpnGatewayOutput](t, "DetachVpnGateway")(c.DetachVpnGateway(ctx, &ec2sdk.DetachVpnGatewayInput{VpnGatewayId: aws.String(vgwID), VpcId: vpc.Vpc.VpcId}))
+		must[*ec2sdk.DeleteVpnGatewayOutput](t, "DeleteVpnGateway")(c.DeleteVpnGateway(ctx, &ec2sdk.DeleteVpnGatewayInput{VpnGatewayId: aws.String(vgwID)}))
+		must[*ec2sdk.DeleteCustomerGatewayOutput](t, "DeleteCustomerGateway")(c.DeleteCustomerGateway(ctx, &ec2sdk.DeleteCustomerGatewayInput{CustomerGatewayId: aws.String(cgwID)}))
+		must[*ec2sdk.DeleteVpcOutput](t, "DeleteVpc")(c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: vpc.Vpc.VpcId}))
 	})
 
 	if miss := rec.missing(served); len(miss) > 0 {

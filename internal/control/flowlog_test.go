@@ -183,3 +183,65 @@ func TestFlowLogLifecycle(t *testing.T) {
 		t.Errorf("deleted flow log still in the model")
 	}
 }
+
+type buckets map[string]bool
+
+func (b buckets) HasBucket(name string) (bool, error) { return b[name], nil }
+
+// A flow log to a bucket that does not exist is answered in Unsuccessful, as AWS answers
+// it (code 400); parquet files are refused; a delivery that failed shows in
+// DescribeFlowLogs as FAILED with its message, until one succeeds.
+func TestFlowLogsToS3Destination(t *testing.T) {
+	s := newTestService(t)
+	s.FlowLogs.Buckets = buckets{"flows": true}
+	ctx := context.Background()
+	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
+	toS3 := func(bucket, format string) *ec2.CreateFlowLogsRequest {
+		return &ec2.CreateFlowLogsRequest{ResourceType: kit.Ptr("VPC"), ResourceIds: []string{vpc}, TrafficType: kit.Ptr("ALL"),
+			LogDestinationType: kit.Ptr("s3"), LogDestination: kit.Ptr("arn:aws:s3:::" + bucket + "/vpc"),
+			DestinationOptions: &ec2.DestinationOptionsRequest{FileFormat: kit.Ptr(format)}}
+	}
+	out, err := s.CreateFlowLogs(ctx, testCaller, toS3("missing", "plain-text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.FlowLogIds) != 0 || len(out.Unsuccessful) != 1 || *out.Unsuccessful[0].Error.Code != "400" ||
+		*out.Unsuccessful[0].Error.Message != "LogDestination: missing does not exist." || *out.Unsuccessful[0].ResourceId != vpc {
+		t.Errorf("to a missing bucket: created %v, unsuccessful %+v", out.FlowLogIds, out.Unsuccessful)
+	}
+	_, err = s.CreateFlowLogs(ctx, testCaller, toS3("flows", "parquet"))
+	wantCode(t, err, "InvalidParameterValue")
+
+	out, err = s.CreateFlowLogs(ctx, testCaller, toS3("flows", "plain-text"))
+	if err != nil || len(out.FlowLogIds) != 1 {
+		t.Fatalf("create: %v, %+v", err, out)
+	}
+	id := out.FlowLogIds[0]
+	status := func(filter string) (string, string, int) {
+		t.Helper()
+		d, err := s.DescribeFlowLogs(ctx, testCaller, &ec2.DescribeFlowLogsRequest{FlowLogIds: []string{id}})
+		if err != nil || len(d.FlowLogs) != 1 {
+			t.Fatalf("describe: %v, %+v", err, d)
+		}
+		f, err := s.DescribeFlowLogs(ctx, testCaller, &ec2.DescribeFlowLogsRequest{Filter: []ec2.Filter{{Name: kit.Ptr("deliver-log-status"), Values: []string{filter}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *d.FlowLogs[0].DeliverLogsStatus, kit.Deref(d.FlowLogs[0].DeliverLogsErrorMessage), len(f.FlowLogs)
+	}
+	if st, msg, n := status("SUCCESS"); st != "SUCCESS" || msg != "" || n != 1 {
+		t.Errorf("new flow log: %s %q, %d by filter", st, msg, n)
+	}
+	if err := s.SetDeliveryError(ctx, testCaller, id, "Access error"); err != nil {
+		t.Fatal(err)
+	}
+	if st, msg, n := status("FAILED"); st != "FAILED" || msg != "Access error" || n != 1 {
+		t.Errorf("after a failed delivery: %s %q, %d by filter", st, msg, n)
+	}
+	if err := s.SetDeliveryError(ctx, testCaller, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	if st, msg, _ := status("SUCCESS"); st != "SUCCESS" || msg != "" {
+		t.Errorf("after a delivery: %s %q", st, msg)
+	}
+}

@@ -171,3 +171,27 @@ func TestPrefixListTags(t *testing.T) {
 		t.Fatalf("by tag: %+v, %v", out, err)
 	}
 }
+
+func TestDescribePrefixLists(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	createPrefixList(t, s, 3, "10.0.0.0/8") // a customer-managed list is not among them
+	out, err := s.DescribePrefixLists(ctx, testCaller, &ec2.DescribePrefixListsRequest{})
+	if err != nil || len(out.PrefixLists) != 2 {
+		t.Fatalf("got %+v, %v; want s3 and dynamodb", out, err)
+	}
+	out, err = s.DescribePrefixLists(ctx, testCaller, &ec2.DescribePrefixListsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("prefix-list-name"), Values: []string{"com.amazonaws.us-east-1.s3"}}}})
+	if err != nil || len(out.PrefixLists) != 1 || len(out.PrefixLists[0].Cidrs) != 2 {
+		t.Fatalf("by name: %+v, %v", out, err)
+	}
+	got, err := s.DescribePrefixLists(ctx, testCaller, &ec2.DescribePrefixListsRequest{PrefixListIds: []string{*out.PrefixLists[0].PrefixListId}})
+	if err != nil || len(got.PrefixLists) != 1 || *got.PrefixLists[0].PrefixListName != "com.amazonaws.us-east-1.s3" {
+		t.Fatalf("by ID: %+v, %v", got, err)
+	}
+	_, err = s.DescribePrefixLists(ctx, testCaller, &ec2.DescribePrefixListsRequest{PrefixListIds: []string{"pl-12345678"}})
+	wantCode(t, err, "InvalidPrefixListID.NotFound")
+	_, err = s.DescribePrefixLists(ctx, testCaller, &ec2.DescribePrefixListsRequest{PrefixListIds: []string{"pl-x"}})
+	wantCode(t, err, "InvalidPrefixListId.Malformed")
+	_, err = s.DescribePrefixLists(ctx, testCaller, &ec2.DescribePrefixListsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("owner-id"), Values: []string{"AWS"}}}})
+	wantCode(t, err, "InvalidParameterValue")
+}

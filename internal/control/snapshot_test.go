@@ -159,15 +159,15 @@ func resolverRuleSteps(t *testing.T, s *Service, vpc, subnet, group string, chec
 	_, err = s.AssociateResolverRule(ctx, testCaller, &r53r.AssociateResolverRuleRequest{ResolverRuleId: rule.ResolverRule.Id, VPCId: kit.Ptr(vpc)})
 	wantCode(t, err, "")
 	check("resolver rule association", false)
-	if m := s.mustNetwork(t).ResolverRuleFor(vpc, "db.corp.example."); m == nil || len(m.SourceAddrs) != 2 {
+	if m := s.mustNetwork(t).ResolverRuleFor(vpc, "db.corp.example."); m == nil || m.Endpoint != *ep.ResolverEndpoint.Id || endpointInterfaces(s.mustNetwork(t), m.Endpoint) != 2 {
 		t.Errorf("the VPC's rule for db.corp.example: %+v", m)
 	}
 	_, err = s.AssociateResolverEndpointIpAddress(ctx, testCaller, &r53r.AssociateResolverEndpointIpAddressRequest{ResolverEndpointId: ep.ResolverEndpoint.Id,
 		IpAddress: &r53r.IpAddressUpdate{SubnetId: kit.Ptr(subnet)}})
 	wantCode(t, err, "")
 	check("resolver endpoint address", false)
-	if m := s.mustNetwork(t).ResolverRuleFor(vpc, "corp.example"); m == nil || len(m.SourceAddrs) != 3 {
-		t.Errorf("the rule's source addresses after a third address: %+v", m)
+	if n := endpointInterfaces(s.mustNetwork(t), *ep.ResolverEndpoint.Id); n != 3 {
+		t.Errorf("the endpoint has %d interfaces in the model after a third address", n)
 	}
 	_, err = s.DisassociateResolverRule(ctx, testCaller, &r53r.DisassociateResolverRuleRequest{ResolverRuleId: rule.ResolverRule.Id, VPCId: kit.Ptr(vpc)})
 	wantCode(t, err, "")
@@ -255,4 +255,15 @@ func checkParts(t *testing.T, step string, b *NetworkBuilder) {
 			}
 		}
 	}
+}
+
+// endpointInterfaces counts the interfaces of a Resolver endpoint in the model.
+func endpointInterfaces(n *model.Network, endpoint string) int {
+	count := 0
+	for _, eni := range n.Interfaces {
+		if eni.ResolverEndpoint == endpoint {
+			count++
+		}
+	}
+	return count
 }

@@ -427,7 +427,9 @@ func TestModifySubnetAttribute(t *testing.T) {
 		{"unknown subnet", ec2.ModifySubnetAttributeRequest{SubnetId: kit.Ptr("subnet-0123456789abcdef0"), MapPublicIpOnLaunch: on}, "InvalidSubnetID.NotFound"},
 		{"map public ip", ec2.ModifySubnetAttributeRequest{SubnetId: id, MapPublicIpOnLaunch: on}, ""},
 		{"assign ipv6", ec2.ModifySubnetAttributeRequest{SubnetId: id, AssignIpv6AddressOnCreation: on}, ""},
-		{"dns64", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableDns64: on}, ""},
+		{"dns64 without an IPv6 block", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableDns64: on}, "InvalidParameterValue"},
+		{"dns64 off without one", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableDns64: &ec2.AttributeBooleanValue{Value: kit.Ptr(false)}}, ""},
+		{"dns64", ec2.ModifySubnetAttributeRequest{SubnetId: native.Subnet.SubnetId, EnableDns64: on}, ""},
 		{"hostname type", ec2.ModifySubnetAttributeRequest{SubnetId: id, PrivateDnsHostnameTypeOnLaunch: kit.Ptr("resource-name")}, ""},
 		{"resource name A", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableResourceNameDnsARecordOnLaunch: on}, ""},
 		{"resource name AAAA", ec2.ModifySubnetAttributeRequest{SubnetId: id, EnableResourceNameDnsAAAARecordOnLaunch: on}, ""},
@@ -442,8 +444,15 @@ func TestModifySubnetAttribute(t *testing.T) {
 	}
 	got := out.Subnets[0]
 	dns := got.PrivateDnsNameOptionsOnLaunch
-	if !*got.MapPublicIpOnLaunch || !*got.AssignIpv6AddressOnCreation || !*got.EnableDns64 || *dns.HostnameType != "resource-name" || !*dns.EnableResourceNameDnsARecord || !*dns.EnableResourceNameDnsAAAARecord {
+	if !*got.MapPublicIpOnLaunch || !*got.AssignIpv6AddressOnCreation || *got.EnableDns64 || *dns.HostnameType != "resource-name" || !*dns.EnableResourceNameDnsARecord || !*dns.EnableResourceNameDnsAAAARecord {
 		t.Errorf("attributes not all set: %+v %+v", got, dns)
+	}
+	out, err = s.DescribeSubnets(ctx, testCaller, &ec2.DescribeSubnetsRequest{SubnetIds: []string{*native.Subnet.SubnetId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !*out.Subnets[0].EnableDns64 {
+		t.Errorf("EnableDns64 of %s not set", *native.Subnet.SubnetId)
 	}
 }
 

@@ -313,3 +313,21 @@ func TestConcurrentTagWritesAreNotLost(t *testing.T) {
 		t.Fatalf("%d tags survived, want 20", n)
 	}
 }
+
+// TestDeleteVpcRemovesFlowLogs: "flow logs for deleted VPCs are eventually automatically
+// removed" (DeleteVpc); another VPC's stay.
+func TestDeleteVpcRemovesFlowLogs(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	gone, kept := *createVpc(t, s, "10.0.0.0/16").VpcId, *createVpc(t, s, "10.1.0.0/16").VpcId
+	out, err := s.CreateFlowLogs(ctx, testCaller, &ec2.CreateFlowLogsRequest{ResourceType: kit.Ptr("VPC"), ResourceIds: []string{gone, kept},
+		TrafficType: kit.Ptr("ALL"), LogGroupName: kit.Ptr("/aws/vpc/flowlogs"), DeliverLogsPermissionArn: kit.Ptr(flowRole)})
+	if err != nil || len(out.FlowLogIds) != 2 {
+		t.Fatalf("CreateFlowLogs: %v %+v", err, out)
+	}
+	wantCode(t, s.DeleteVpc(ctx, testCaller, &ec2.DeleteVpcRequest{VpcId: &gone}), "")
+	logs, err := s.DescribeFlowLogs(ctx, testCaller, &ec2.DescribeFlowLogsRequest{})
+	if err != nil || len(logs.FlowLogs) != 1 || *logs.FlowLogs[0].ResourceId != kept {
+		t.Fatalf("flow logs after DeleteVpc: %v %+v", err, logs)
+	}
+}

@@ -45,8 +45,14 @@ type Config struct {
 	Logger      *slog.Logger
 	// Metrics records syncs and what is realized; nil records nothing.
 	Metrics *metrics.Metrics
+	// DNSUpstream are the DNS servers (host:port) asked for the names that no resolver of
+	// vpcd knows (vpcd serve --dns-upstream); none: such a name does not exist (NXDOMAIN).
+	DNSUpstream []string
 	// S3 is where flow logs to S3 deliver their files; nil drops their records.
 	S3 *s3store.Store
+	// FlowLogS3Window is how often flow logs to S3 publish their files: AWS's 5 minutes
+	// (flowlog.S3Window) when zero.
+	FlowLogS3Window time.Duration
 }
 
 // Dataplane reconciles the kernel to the store.
@@ -91,6 +97,8 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.services.internet = cfg.InternetNamespace
+	d.services.upstream = cfg.DNSUpstream
+	d.resolv.internet = cfg.InternetNamespace
 	return d, nil
 }
 
@@ -251,7 +259,8 @@ func (d *Dataplane) syncChanges(ctx context.Context, c informer.Changes) error {
 func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	n := d.informer.Network()
 	d.resolv.sync(n, full)
-	d.processes.sync(ctx, n, d.svc, d.services.sync(n, full))
+	daemons := append(d.services.sync(n, full), nat64Daemons(n, d.cfg.DataDir, d.cfg.Exec, d.cfg.Logger)...)
+	d.processes.sync(ctx, n, d.svc, daemons)
 	d.deliverFlows(ctx, n)
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/plan"
 )
 
 // resolvConfs gives each running instance the DNS settings of its VPC's DHCP option set,
@@ -19,6 +20,9 @@ type resolvConfs struct {
 	etc   string // /etc/netns
 	marks string // DATA_DIR/resolv
 	log   *slog.Logger
+	// internet is the simulated internet's namespace, whose processes ask its own
+	// resolver (internetdns.go); "" for none.
+	internet string
 	// written is what each file was last seen to hold, by instance: a partial sync trusts
 	// it, so that a change costs no read of 500 files; a full sync reads the files.
 	written map[string][]byte
@@ -30,8 +34,9 @@ func newResolvConfs(etcNetns, dataDir string, log *slog.Logger) *resolvConfs {
 
 // resolvConf is what an instance of the VPC reads from DHCP, written as resolv.conf: the
 // search domains of domain-name and the name servers of domain-name-servers, where
-// AmazonProvidedDNS is the VPC's base address + 2. A VPC without options gets nothing.
-func resolvConf(n *model.Network, vpc *model.VPC) []byte {
+// AmazonProvidedDNS is the VPC's base address + 2, or, for an instance in an IPv6-only
+// subnet (which has DHCPv6 alone), fd00:ec2::253. A VPC without options gets nothing.
+func resolvConf(n *model.Network, vpc *model.VPC, ipv6Only bool) []byte {
 	opts := n.DhcpOptions[vpc.DhcpOptions]
 	if opts == nil {
 		return nil
@@ -47,15 +52,22 @@ func resolvConf(n *model.Network, vpc *model.VPC) []byte {
 	}
 	for _, ns := range opts.DomainNameServers {
 		if ns == "AmazonProvidedDNS" {
-			if len(vpc.CIDRs) == 0 || !vpc.CIDRs[0].Addr().Is4() {
+			switch {
+			case ipv6Only:
+				ns = model.AmazonDNS6.String()
+			case len(vpc.CIDRs) == 0 || !vpc.CIDRs[0].Addr().Is4():
 				continue
+			default:
+				ns = vpc.CIDRs[0].Masked().Addr().Next().Next().String()
 			}
-			ns = vpc.CIDRs[0].Masked().Addr().Next().Next().String()
 		}
 		fmt.Fprintf(&b, "nameserver %s\n", ns)
 	}
 	return b.Bytes()
 }
+
+// internetResolvConf sends the simulated internet's processes to its own resolver.
+var internetResolvConf = []byte("# the simulated internet's resolver\nnameserver " + plan.InternetHost.String() + "\nnameserver " + plan.InternetHost6.String() + "\n")
 
 // sync writes the resolv.conf of every running instance whose file is missing or stale and
 // removes those of instances that no longer run. A full sync reads every file back and
@@ -63,7 +75,11 @@ func resolvConf(n *model.Network, vpc *model.VPC) []byte {
 // before it could; a partial one goes by what this vpcd wrote.
 func (r *resolvConfs) sync(n *model.Network, full bool) {
 	running := map[string]bool{}
-	byVPC := map[string][]byte{}
+	type kind struct {
+		vpc      string
+		ipv6Only bool
+	}
+	byKind := map[kind][]byte{}
 	for _, id := range model.SortedKeys(n.Instances) {
 		inst := n.Instances[id]
 		vpc := n.VPCs[inst.VPC]
@@ -71,20 +87,20 @@ func (r *resolvConfs) sync(n *model.Network, full bool) {
 			continue
 		}
 		running[id] = true
-		content, ok := byVPC[vpc.ID]
+		sub := n.Subnets[inst.Subnet]
+		k := kind{vpc.ID, sub != nil && !sub.CIDR.IsValid()}
+		content, ok := byKind[k]
 		if !ok {
-			content = resolvConf(n, vpc)
-			byVPC[vpc.ID] = content
+			content = resolvConf(n, vpc, k.ipv6Only)
+			byKind[k] = content
 		}
-		if have, ok := r.written[id]; ok && !full && bytes.Equal(have, content) {
-			continue
+		r.ensure(id, content, full)
+	}
+	if r.internet != "" {
+		if _, err := os.Stat(filepath.Join("/run/netns", r.internet)); err == nil {
+			running[r.internet] = true
+			r.ensure(r.internet, internetResolvConf, full)
 		}
-		if err := r.write(id, content); err != nil {
-			r.log.Error("write resolv.conf", "instance", id, "err", err)
-			delete(r.written, id)
-			continue
-		}
-		r.written[id] = content
 	}
 	var marked []string
 	if full {
@@ -100,6 +116,20 @@ func (r *resolvConfs) sync(n *model.Network, full bool) {
 			r.remove(id)
 		}
 	}
+}
+
+// ensure writes the namespace's file unless this vpcd wrote it with content already (a
+// full sync reads it back).
+func (r *resolvConfs) ensure(id string, content []byte, full bool) {
+	if have, ok := r.written[id]; ok && !full && bytes.Equal(have, content) {
+		return
+	}
+	if err := r.write(id, content); err != nil {
+		r.log.Error("write resolv.conf", "namespace", id, "err", err)
+		delete(r.written, id)
+		return
+	}
+	r.written[id] = content
 }
 
 func (r *resolvConfs) write(id string, content []byte) error {

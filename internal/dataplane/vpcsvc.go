@@ -27,6 +27,9 @@ type vpcServices struct {
 	// internet is the simulated internet's namespace, where the internet's resolver runs
 	// (internetdns.go); "" for none.
 	internet string
+	// upstream are the DNS servers (host:port) that answer the internet's resolver the
+	// names it does not know; none: such a name does not exist.
+	upstream []string
 	// written is what each VPC's file was last written with: a sync writes only what
 	// changed.
 	written map[string][]byte
@@ -57,8 +60,9 @@ func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 	return cfg
 }
 
-// sync writes the config of every VPC whose router namespace is here and returns the
-// daemons wanted: one per such VPC. A full sync writes every file again if it differs,
+// sync writes the config of every VPC whose router namespace is here, and of every
+// Resolver endpoint interface whose namespace is, and returns the daemons wanted: one per
+// such VPC and interface. A full sync writes every file again if it differs,
 // which repairs one changed by hand.
 func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	if s.exec == "" {
@@ -67,10 +71,18 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	var specs []supervise.Spec
 	here := map[string]bool{}
 	internet, hasInternet := s.internetDaemon(n, full)
-	if hasInternet {
-		here[internetServices] = true
-		specs = append(specs, internet)
+	upstream, hasUpstream := s.upstreamDaemon(full)
+	for _, d := range []struct {
+		id   string
+		spec supervise.Spec
+		ok   bool
+	}{{internetServices, internet, hasInternet}, {upstreamServices, upstream, hasUpstream}} {
+		if d.ok {
+			here[d.id] = true
+			specs = append(specs, d.spec)
+		}
 	}
+	vpcUpstream := s.vpcUpstream(hasInternet, hasUpstream)
 	for _, id := range model.SortedKeys(n.VPCs) {
 		ns := plan.RouterNamespace(id)
 		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
@@ -79,13 +91,15 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
 		cfg.Flows = flowCapture(n, id, s.spool(id))
-		if cfg.DNS != nil && hasInternet {
-			cfg.DNS.Upstream = []string{s.internetUpstream()}
+		if cfg.DNS != nil && vpcUpstream != "" {
+			cfg.DNS.Upstream = []string{vpcUpstream}
 		}
+		s.endpointVia(cfg.DNS)
 		if spec, ok := s.daemon(id, ns, cfg, full); ok {
 			specs = append(specs, spec)
 		}
 	}
+	specs = append(specs, s.endpointDaemons(n, full, here)...)
 	for id := range s.written {
 		if !here[id] {
 			delete(s.written, id)

@@ -84,46 +84,6 @@ func ErrInvalidAssociationIDNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAssociationID.NotFound", format, args...)
 }
 
-func ErrInvalidKeyPairDuplicate(format string, args ...any) *Error {
-	return Errorf("InvalidKeyPair.Duplicate", format, args...)
-}
-
-func ErrInvalidKeyPairFormat(format string, args ...any) *Error {
-	return Errorf("InvalidKeyPair.Format", format, args...)
-}
-
-func ErrInvalidKeyPairNotFound(format string, args ...any) *Error {
-	return Errorf("InvalidKeyPair.NotFound", format, args...)
-}
-
-func ErrInvalidLaunchTemplateIdMalformed(format string, args ...any) *Error {
-	return Errorf("InvalidLaunchTemplateId.Malformed", format, args...)
-}
-
-func ErrInvalidLaunchTemplateIdNotFound(format string, args ...any) *Error {
-	return Errorf("InvalidLaunchTemplateId.NotFound", format, args...)
-}
-
-func ErrInvalidLaunchTemplateIdVersionNotFound(format string, args ...any) *Error {
-	return Errorf("InvalidLaunchTemplateId.VersionNotFound", format, args...)
-}
-
-func ErrInvalidLaunchTemplateNameAlreadyExistsException(format string, args ...any) *Error {
-	return Errorf("InvalidLaunchTemplateName.AlreadyExistsException", format, args...)
-}
-
-func ErrInvalidLaunchTemplateNameMalformedException(format string, args ...any) *Error {
-	return Errorf("InvalidLaunchTemplateName.MalformedException", format, args...)
-}
-
-func ErrInvalidLaunchTemplateNameNotFoundException(format string, args ...any) *Error {
-	return Errorf("InvalidLaunchTemplateName.NotFoundException", format, args...)
-}
-
-func ErrInvalidNetworkInterfaceAttachmentIdMalformed(format string, args ...any) *Error {
-	return Errorf("InvalidNetworkInterfaceAttachmentId.Malformed", format, args...)
-}
-
 func ErrInvalidAttachmentIDNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidAttachmentID.NotFound", format, args...)
 }
@@ -176,8 +136,48 @@ func ErrInvalidInstanceType(format string, args ...any) *Error {
 	return Errorf("InvalidInstanceType", format, args...)
 }
 
+func ErrInvalidKeyPairDuplicate(format string, args ...any) *Error {
+	return Errorf("InvalidKeyPair.Duplicate", format, args...)
+}
+
+func ErrInvalidKeyPairFormat(format string, args ...any) *Error {
+	return Errorf("InvalidKeyPair.Format", format, args...)
+}
+
+func ErrInvalidKeyPairNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidKeyPair.NotFound", format, args...)
+}
+
+func ErrInvalidLaunchTemplateIdMalformed(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateId.Malformed", format, args...)
+}
+
+func ErrInvalidLaunchTemplateIdNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateId.NotFound", format, args...)
+}
+
+func ErrInvalidLaunchTemplateIdVersionNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateId.VersionNotFound", format, args...)
+}
+
+func ErrInvalidLaunchTemplateNameAlreadyExistsException(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateName.AlreadyExistsException", format, args...)
+}
+
+func ErrInvalidLaunchTemplateNameMalformedException(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateName.MalformedException", format, args...)
+}
+
+func ErrInvalidLaunchTemplateNameNotFoundException(format string, args ...any) *Error {
+	return Errorf("InvalidLaunchTemplateName.NotFoundException", format, args...)
+}
+
 func ErrInvalidNetworkAclEntryNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidNetworkAclEntry.NotFound", format, args...)
+}
+
+func ErrInvalidNetworkInterfaceAttachmentIdMalformed(format string, args ...any) *Error {
+	return Errorf("InvalidNetworkInterfaceAttachmentId.Malformed", format, args...)
 }
 
 func ErrInvalidNetworkInterfaceInUse(format string, args ...any) *Error {
@@ -270,6 +270,14 @@ func ErrInvalidVpcPeeringConnectionIdMalformed(format string, args ...any) *Erro
 
 func ErrInvalidVpcRange(format string, args ...any) *Error {
 	return Errorf("InvalidVpc.Range", format, args...)
+}
+
+func ErrInvalidVpcState(format string, args ...any) *Error {
+	return Errorf("InvalidVpcState", format, args...)
+}
+
+func ErrInvalidVpnGatewayAttachmentNotFound(format string, args ...any) *Error {
+	return Errorf("InvalidVpnGatewayAttachment.NotFound", format, args...)
 }
 
 func ErrKeyPairLimitExceeded(format string, args ...any) *Error {
@@ -398,4 +406,8 @@ func ErrVpcLimitExceeded(format string, args ...any) *Error {
 
 func ErrVpcPeeringConnectionAlreadyExists(format string, args ...any) *Error {
 	return Errorf("VpcPeeringConnectionAlreadyExists", format, args...)
+}
+
+func ErrVpnGatewayAttachmentLimitExceeded(format string, args ...any) *Error {
+	return Errorf("VpnGatewayAttachmentLimitExceeded", format, args...)
 }

@@ -3,7 +3,8 @@
 // over the flow log's aggregation interval (aggregate.go), renders each flow in the flow
 // log's format as AWS documents the fields (record.go), and delivers the records to
 // CloudWatch Logs, one log stream per interface (writer.go), and to S3, a gzip file per
-// flow log and delivery (s3.go).
+// flow log and 5-minute window (s3.go). A record that is not a flow's says NODATA or
+// SKIPDATA of its interface over an interval (Flow.LogStatus).
 //
 // It is pure but for the writer: Packet is a plain value, so that whatever observes
 // packets (NFLOG in the VPC router namespaces) feeds it without this package knowing how.
@@ -71,6 +72,12 @@ type Packet struct {
 	TrafficPath int
 }
 
+// The log-status of a record that is not a flow's, as AWS writes them.
+const (
+	NoData   = "NODATA"   // the interface passed no traffic in the interval
+	SkipData = "SKIPDATA" // records of the interface were skipped in the interval
+)
+
 // Key is what makes packets one flow in a record: the interface, the direction, the
 // 5-tuple and the action.
 type Key struct {
@@ -90,7 +97,10 @@ type Flow struct {
 	First, Last    time.Time // the first and last packet
 	TCPFlags       uint8     // the record's tcp-flags: see TCPFlags
 	TrafficPath    int
-	windowEnd      time.Time // First plus the interval: no packet of a later time joins
+	// LogStatus is "" for a flow (OK), or NoData or SkipData: a record of the interface
+	// alone over an aggregation interval, First to Last, whose flow fields are "-".
+	LogStatus string
+	windowEnd time.Time // First plus the interval: no packet of a later time joins
 }
 
 // TCPFlags is a packet's contribution to a record's tcp-flags: FIN, SYN and RST as

@@ -209,3 +209,25 @@ func TestWriterAppendsToCloudWatchLogs(t *testing.T) {
 		t.Errorf("event: %+v", e)
 	}
 }
+
+// A NODATA or SKIPDATA record has the interval and the interface, "-" for the flow, as
+// AWS's examples show them.
+func TestStatusRecords(t *testing.T) {
+	fl := flowLog("fl-1", "vpc-1", "ALL", 60)
+	custom := flowLog("fl-2", "vpc-1", "ALL", 60, "version", "vpc-id", "interface-id", "srcaddr", "tcp-flags", "type", "start", "end", "action", "log-status", "flow-direction")
+	n := network(fl, custom)
+	for _, c := range []struct {
+		fl     *model.FlowLog
+		status string
+		want   string
+	}{
+		{fl, NoData, "2 123456789012 eni-a - - - - - - - 1780000000 1780000060 - NODATA"},
+		{fl, SkipData, "2 123456789012 eni-a - - - - - - - 1780000000 1780000060 - SKIPDATA"},
+		{custom, NoData, "5 vpc-1 eni-a - - - 1780000000 1780000060 - NODATA -"},
+	} {
+		f := Flow{Key: Key{Interface: "eni-a"}, First: t0, Last: t0.Add(time.Minute), LogStatus: c.status}
+		if got := Render(c.fl, InterfaceOf(n, "eni-a"), f); got != c.want {
+			t.Errorf("%s record:\n got %s\nwant %s", c.status, got, c.want)
+		}
+	}
+}

@@ -59,7 +59,15 @@ func Render(fl *model.FlowLog, iface Interface, f Flow) string {
 	return b.String()
 }
 
+// statusFields are the fields a NODATA or SKIPDATA record has: those of the flow log
+// and of the interface, the interval's start and end, and the status.
+var statusFields = map[string]bool{"version": true, "account-id": true, "interface-id": true, "start": true, "end": true,
+	"log-status": true, "vpc-id": true, "subnet-id": true, "instance-id": true, "region": true, "az-id": true}
+
 func value(name string, fl *model.FlowLog, iface Interface, f *Flow) string {
+	if f.LogStatus != "" && !statusFields[name] {
+		return "-"
+	}
 	switch name {
 	case "version":
 		return strconv.Itoa(Version(fl.Format))
@@ -88,7 +96,7 @@ func value(name string, fl *model.FlowLog, iface Interface, f *Flow) string {
 	case "action":
 		return f.Action
 	case "log-status":
-		return "OK"
+		return cmpOr(f.LogStatus, "OK")
 	case "vpc-id":
 		return dash(iface.VPC)
 	case "subnet-id":

@@ -12,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"vpcd/internal/nat64"
 	"vpcd/internal/plan"
 )
 
@@ -42,6 +43,7 @@ func (a *apply) links(live, linked []plan.Namespace) {
 			case "veth":
 				declared[end{ns.Name, l.Name}] = l
 			case "loopback": // every namespace has its lo
+			case "tun": // made below, in its namespace alone
 			default:
 				if a.reconciles(ns.Name) {
 					a.fail(ns.Name, fmt.Errorf("link %s: kind %q is not supported", l.Name, l.Kind))
@@ -66,6 +68,9 @@ func (a *apply) links(live, linked []plan.Namespace) {
 			}
 			a.changed(ns.Name, "link deleted", "link", l.Attrs().Name)
 		}
+	}
+	for _, ns := range live {
+		a.fail(ns.Name, a.tuns(a.ns[ns.Name], ns))
 	}
 	for _, ns := range live {
 		for _, l := range ns.Links {
@@ -107,6 +112,28 @@ func (a *apply) links(live, linked []plan.Namespace) {
 			}
 		}
 	}
+}
+
+// tuns makes the namespace's TUN links that are missing, persistent: a daemon of the
+// namespace attaches to each (internal/nat64), and the routes into it stay while the
+// daemon restarts.
+func (a *apply) tuns(c *nsConn, ns plan.Namespace) error {
+	var errs []error
+	for _, l := range ns.Links {
+		if l.Kind != "tun" {
+			continue
+		}
+		if _, err := c.nl.LinkByName(l.Name); err == nil || !isNotFound(err) {
+			errs = append(errs, err)
+			continue
+		}
+		if err := inNamespace(c.fd, func() error { return nat64.CreateTUN(l.Name) }); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		a.changed(ns.Name, "link created", "link", l.Name, "kind", "tun")
+	}
+	return errors.Join(errs...)
 }
 
 // leadsTo reports whether the veth me exists and its other end is in peer's namespace.

@@ -11,6 +11,7 @@ import (
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
+	"vpcd/internal/nat64"
 	"vpcd/internal/plan"
 )
 
@@ -27,6 +28,11 @@ import (
 //	  secondary addresses, to each in turn (numgen inc over map @addresses); a regional
 //	  gateway's by source block to its zone's address(es) (map @zoneN when several), and
 //	  anything else to the first zone's
+//
+// With NAT64, IPv6 to 64:ff9b::/96 that comes in on the link goes on to the NAT64's TUN
+// link, and what comes out of that as IPv4 (from the pool) is a new flow as above, out
+// on the link; the input chain lets IPv6 neighbour discovery in, which conntrack does
+// not track.
 func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
 	if err := checkIfname(g.Link); err != nil {
 		return nil, err
@@ -56,38 +62,45 @@ func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
 
 	link := quote(g.Link)
 	addr := g.Addr.AsSlice()
+	if g.NAT64 != "" {
+		if err := checkIfname(g.NAT64); err != nil {
+			return nil, err
+		}
+		if !g.NAT64Pool.Addr().Is4() {
+			return nil, fmt.Errorf("nat gateway: NAT64 pool %s is not IPv4", g.NAT64Pool)
+		}
+		for _, typ := range []struct {
+			name string
+			num  byte
+		}{{"nd-neighbor-solicit", 135}, {"nd-neighbor-advert", 136}} {
+			r.addRule(input, fmt.Sprintf("meta nfproto ipv6 iifname %s meta l4proto ipv6-icmp icmpv6 type %s accept", quote(g.Link), typ.name),
+				nfproto(ipv6), meta(expr.MetaKeyIIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
+				l4proto(unix.IPPROTO_ICMPV6), transport(0, 1, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{typ.num}},
+				verdict(expr.VerdictAccept))
+		}
+	}
 	for _, c := range []*nftables.Chain{forward, input} {
 		r.addRule(c, "ct state invalid drop", ctState(expr.CtStateBitINVALID), verdict(expr.VerdictDrop))
 		r.addRule(c, "ct state established,related accept",
 			ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
 	}
-	// What is left in forward is a new flow.
-	fromOthers := []expr.Any{
-		nfproto(ipv4)[0], nfproto(ipv4)[1],
-		meta(expr.MetaKeyIIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
-		meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
-		ipv4.addr(false, reg1), &expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: addr},
+	// What is left in forward is a new flow: from another address on the link, or from
+	// the NAT64 (which takes IPv6 to its prefix), out on the link.
+	if g.NAT64 != "" {
+		prefix := nat64.WellKnownPrefix.Addr().AsSlice()[:nat64.WellKnownPrefix.Bits()/8]
+		r.addRule(forward, fmt.Sprintf("meta nfproto ipv6 iifname %s oifname %s ip6 daddr %s accept", quote(g.Link), quote(g.NAT64), nat64.WellKnownPrefix),
+			nfproto(ipv6),
+			meta(expr.MetaKeyIIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
+			meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.NAT64)},
+			&expr.Payload{DestRegister: reg1, Base: expr.PayloadBaseNetworkHeader, Offset: ipv6.daddr, Len: uint32(len(prefix))},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: prefix},
+			verdict(expr.VerdictAccept))
 	}
-	through := fmt.Sprintf("meta nfproto ipv4 iifname %s oifname %s ip saddr != %s", link, link, g.Addr)
-	const synMask = 0x01 | 0x02 | 0x04 | 0x10 // fin, syn, rst, ack
-	r.addRule(forward, through+" meta l4proto tcp tcp flags & (fin|syn|rst|ack) != syn reject with tcp reset",
-		fromOthers, l4proto(unix.IPPROTO_TCP),
-		transport(13, 1, reg1),
-		&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 1, Mask: []byte{synMask}, Xor: []byte{0}},
-		&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: []byte{0x02}},
-		&expr.Reject{Type: unix.NFT_REJECT_TCP_RST})
-	for _, proto := range []struct {
-		name string
-		num  byte
-	}{{"tcp", unix.IPPROTO_TCP}, {"udp", unix.IPPROTO_UDP}} {
-		r.addRule(forward, fmt.Sprintf("%s meta l4proto %s add @conns { ip daddr . meta l4proto . th dport ct count over %d } drop", through, proto.name, g.MaxPerDestination),
-			fromOthers, l4proto(proto.num),
-			ipv4.addr(true, reg32(0)), meta(expr.MetaKeyL4PROTO, reg32(1)), transport(2, 2, reg32(2)),
-			&expr.Dynset{SrcRegKey: reg32(0), SetName: conns.set.Name, SetID: conns.set.ID, Operation: unix.NFT_DYNSET_OP_ADD,
-				Exprs: []expr.Any{&expr.Connlimit{Count: uint32(g.MaxPerDestination), Flags: expr.NFT_CONNLIMIT_F_INV}}},
-			verdict(expr.VerdictDrop))
+	for _, in := range []string{g.Link, g.NAT64} {
+		if in != "" {
+			newFlows(r, forward, conns, g, in)
+		}
 	}
-	r.addRule(forward, through+" accept", fromOthers, verdict(expr.VerdictAccept))
 
 	ports := func(p int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(p)) }
 	snat := func(match []expr.Any, text string, pick []expr.Any, to string) {
@@ -164,6 +177,39 @@ func pickAddress(r *ruleset, name string, addrs []netip.Addr) ([]expr.Any, strin
 		&expr.Numgen{Register: reg32(0), Modulus: uint32(len(addrs)), Type: unix.NFT_NG_INCREMENTAL},
 		&expr.Lookup{SourceRegister: reg32(0), DestRegister: reg32(0), IsDestRegSet: true, SetName: m.set.Name, SetID: m.set.ID},
 	}, fmt.Sprintf("numgen inc mod %d map @%s", len(addrs), name), nil
+}
+
+// newFlows are the rules of the forward chain that accept a new flow coming in on in, from
+// another address than the gateway's, and out on its link: a TCP one opens with a SYN,
+// and each destination has at most the gateway's limit of flows.
+func newFlows(r *ruleset, forward *nftables.Chain, conns *compiledSet, g *plan.NatGateway, in string) {
+	addr := g.Addr.AsSlice()
+	fromOthers := []expr.Any{
+		nfproto(ipv4)[0], nfproto(ipv4)[1],
+		meta(expr.MetaKeyIIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(in)},
+		meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
+		ipv4.addr(false, reg1), &expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: addr},
+	}
+	through := fmt.Sprintf("meta nfproto ipv4 iifname %s oifname %s ip saddr != %s", quote(in), quote(g.Link), g.Addr)
+	const synMask = 0x01 | 0x02 | 0x04 | 0x10 // fin, syn, rst, ack
+	r.addRule(forward, through+" meta l4proto tcp tcp flags & (fin|syn|rst|ack) != syn reject with tcp reset",
+		fromOthers, l4proto(unix.IPPROTO_TCP),
+		transport(13, 1, reg1),
+		&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 1, Mask: []byte{synMask}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: []byte{0x02}},
+		&expr.Reject{Type: unix.NFT_REJECT_TCP_RST})
+	for _, proto := range []struct {
+		name string
+		num  byte
+	}{{"tcp", unix.IPPROTO_TCP}, {"udp", unix.IPPROTO_UDP}} {
+		r.addRule(forward, fmt.Sprintf("%s meta l4proto %s add @conns { ip daddr . meta l4proto . th dport ct count over %d } drop", through, proto.name, g.MaxPerDestination),
+			fromOthers, l4proto(proto.num),
+			ipv4.addr(true, reg32(0)), meta(expr.MetaKeyL4PROTO, reg32(1)), transport(2, 2, reg32(2)),
+			&expr.Dynset{SrcRegKey: reg32(0), SetName: conns.set.Name, SetID: conns.set.ID, Operation: unix.NFT_DYNSET_OP_ADD,
+				Exprs: []expr.Any{&expr.Connlimit{Count: uint32(g.MaxPerDestination), Flags: expr.NFT_CONNLIMIT_F_INV}}},
+			verdict(expr.VerdictDrop))
+	}
+	r.addRule(forward, through+" accept", fromOthers, verdict(expr.VerdictAccept))
 }
 
 func l4proto(p byte) []expr.Any {

@@ -21,12 +21,26 @@ func TestCompileNatGatewayGolden(t *testing.T) {
 	golden(t, "natgateway.golden", rs.String())
 }
 
+// With NAT64: neighbour discovery in, IPv6 to 64:ff9b::/96 on to the TUN link, and what
+// comes out of it a new flow as from the link.
+func TestCompileNatGatewayNAT64Golden(t *testing.T) {
+	g := testNatGateway(55000)
+	g.NAT64, g.NAT64Pool = "nat64", pfx("192.0.0.0/24")
+	rs, err := compileNatGateway(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "natgateway64.golden", rs.String())
+}
+
 func TestCompileNatGatewayRefuses(t *testing.T) {
 	for name, g := range map[string]plan.NatGateway{
 		"IPv6 address":  {Link: "eth0", Addr: addr("fd00::5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1},
 		"no link":       {Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1},
 		"ports upside":  {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 2000, PortMax: 1024, MaxPerDestination: 1},
 		"no connection": {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535},
+		"IPv6 pool":     {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1, NAT64: "nat64", NAT64Pool: pfx("fd00::/64")},
+		"bad tun name":  {Link: "eth0", Addr: addr("10.0.2.5"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 1, NAT64: "a-name-too-long-for-linux", NAT64Pool: pfx("192.0.0.0/24")},
 	} {
 		if _, err := compileNatGateway(&g); err == nil {
 			t.Errorf("%s: compiled", name)
@@ -208,5 +222,32 @@ func TestRegionalNatGatewayTraffic(t *testing.T) {
 	}
 	if out, ok := tb.probe(server, "tcp-connect", "198.51.100.10", "22", "1"); ok {
 		t.Errorf("the server opened a connection through the gateway: %q", out)
+	}
+}
+
+// TestNatGatewayNAT64Link checks the realizer's side of NAT64: the TUN link made once,
+// persistent and up, the routes into it, the NAT gateway's ruleset with NAT64 installed,
+// and a second apply changing nothing.
+func TestNatGatewayNAT64Link(t *testing.T) {
+	tb := newTestbed(t)
+	nat := tb.ns("n")
+	g := testNatGateway(10)
+	g.NAT64, g.NAT64Pool = "nat64", pfx("192.0.0.0/24")
+	st := plan.State{Namespaces: []plan.Namespace{{
+		Name:       nat,
+		Sysctls:    map[string]string{"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"},
+		Links:      []plan.Link{{Name: "nat64", Kind: "tun"}},
+		Routes:     []plan.Route{{Dst: pfx("64:ff9b::/96"), Type: plan.RouteUnicast, Dev: "nat64"}, {Dst: pfx("192.0.0.0/24"), Type: plan.RouteUnicast, Dev: "nat64"}},
+		NatGateway: g,
+	}}}
+	tb.converge(st, "NAT64 link")
+	if out := tb.must(nat, "ip", "-d", "link", "show", "nat64"); !strings.Contains(out, "tun") || !strings.Contains(out, "UP") {
+		t.Errorf("nat64 link: %s", out)
+	}
+	if out := tb.must(nat, "ip", "-6", "route", "show", "64:ff9b::/96"); !strings.Contains(out, "dev nat64") {
+		t.Errorf("route of 64:ff9b::/96: %q", out)
+	}
+	if out := tb.must(nat, "ip", "route", "show", "192.0.0.0/24"); !strings.Contains(out, "dev nat64") {
+		t.Errorf("route of the pool: %q", out)
 	}
 }

@@ -14,6 +14,8 @@ type FlowLog struct {
 	Destination       string   // "cloud-watch-logs" or "s3"
 	LogGroup          string   // cloud-watch-logs: the log group's name
 	Bucket, Prefix    string   // s3: the bucket and the key prefix ("" for none)
+	// s3: Hive-compatible prefixes (aws-account-id=…/year=…/) and a folder per hour.
+	HivePartitions, PerHour bool
 }
 
 // Covers reports whether the flow log records the traffic of an interface in subnet

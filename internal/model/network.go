@@ -8,6 +8,7 @@ package model
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -147,6 +148,9 @@ type Subnet struct {
 	CIDR       netip.Prefix // IPv4; invalid for an IPv6-only subnet
 	IPv6CIDR   netip.Prefix // its IPv6 /64, invalid for none
 	RouteTable string       // explicitly associated table, or "" for the VPC's main one
+	// EnableDns64: the Amazon DNS server synthesizes AAAA answers (64:ff9b::/96) for its
+	// queries of names that have only A records.
+	EnableDns64 bool
 }
 
 // Router is the subnet router's address: the subnet's first address + 1.
@@ -195,7 +199,13 @@ type Interface struct {
 	Instance        string // attached instance, or ""
 	DeviceIndex     int
 	NatGateway      string // the NAT gateway the interface is of, or ""
+	// ResolverEndpoint is the Route 53 Resolver endpoint the interface is of
+	// ("rslvr-in-…" or "rslvr-out-…"), or "".
+	ResolverEndpoint string
 }
+
+// ResolverInbound reports whether the interface is an inbound Resolver endpoint's.
+func (i *Interface) ResolverInbound() bool { return strings.HasPrefix(i.ResolverEndpoint, "rslvr-in-") }
 
 // Addrs are all the interface's own addresses: the private IPv4 ones, then the IPv6 ones.
 func (i *Interface) Addrs() []netip.Addr {
@@ -360,8 +370,11 @@ func (n *Network) Peers(r SecurityGroupRule) []netip.Prefix {
 }
 
 // Carried reports whether the data plane carries an interface: it is attached to a
-// running instance or is an available NAT gateway's.
+// running instance, is an available NAT gateway's or a Resolver endpoint's.
 func (n *Network) Carried(eni *Interface) bool {
+	if eni.ResolverEndpoint != "" {
+		return true
+	}
 	if eni.NatGateway != "" {
 		return n.NatGateways[eni.NatGateway] != nil
 	}

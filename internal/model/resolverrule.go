@@ -8,16 +8,16 @@ import (
 
 // ResolverRule is a Route 53 Resolver forwarding rule as the VPC's DNS server needs it:
 // queries for Domain and its subdomains, from the VPCs the rule is associated with, go to
-// Targets, sent from the outbound endpoint's addresses (SourceAddrs, one per interface of
-// Endpoint). Only FORWARD rules with at least one association enter the model; SYSTEM
-// rules, which make the resolver answer a subdomain itself, enter with no Targets.
+// Targets through the outbound endpoint (from the addresses of its interfaces, those
+// whose ResolverEndpoint is Endpoint). Only FORWARD rules with at least one association
+// enter the model; SYSTEM rules, which make the resolver answer a subdomain itself, enter
+// with no Targets.
 type ResolverRule struct {
 	ID, Owner, Region string
 	Domain            string // lower case, without the trailing dot: "corp.example"
 	Targets           []netip.AddrPort
 	VPCs              []string // sorted
 	Endpoint          string   // the outbound endpoint's ID
-	SourceAddrs       []netip.Addr
 }
 
 // System reports whether the rule makes the VPC's resolver answer its domain itself

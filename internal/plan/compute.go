@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/nat64"
 )
 
 // Names and addresses of the data plane's own parts. Everything lives in namespaces named
@@ -37,9 +38,6 @@ const (
 	// peeringRulePriority is the priority of the peering links' rules, before the
 	// interfaces' (the same reasoning: one iif each).
 	peeringRulePriority = 500
-	// endpointRulePriority is the priority of the rules that route what the router sends
-	// from an outbound Resolver endpoint's address.
-	endpointRulePriority = 998
 )
 
 var (
@@ -73,11 +71,25 @@ func RouterNamespace(vpc string) string { return routerPrefix + vpc }
 // NatGatewayNamespace is the namespace of a NAT gateway.
 func NatGatewayNamespace(nat string) string { return routerPrefix + nat }
 
+// NAT64Link is the TUN link of a NAT gateway's NAT64 (internal/nat64), in its namespace.
+const NAT64Link = "nat64"
+
+// NatGatewayNAT64 reports whether the NAT gateway translates IPv6 to IPv4 (NAT64): as
+// every AWS NAT gateway does, when its VPC has IPv6 to translate.
+func NatGatewayNAT64(n *model.Network, nat string) bool {
+	g := n.NatGateways[nat]
+	return g != nil && n.VPCs[g.VPC] != nil && len(n.VPCs[g.VPC].IPv6Blocks()) > 0
+}
+
+// ResolverEndpointNamespace is the namespace of one interface of a Route 53 Resolver
+// endpoint, where the endpoint's DNS daemon runs.
+func ResolverEndpointNamespace(eni string) string { return routerPrefix + eni }
+
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
-// ID, a VPC router, a NAT gateway or an internet.
+// ID, a VPC router, a NAT gateway, a Resolver endpoint's interface or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
-		strings.HasPrefix(name, routerPrefix+"nat-") || model.ValidID(name, "i")
+		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
 // What AWS documents of a NAT gateway's translation: source ports 1024-65535, 55,000
@@ -184,14 +196,22 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 	for _, eni := range enis {
 		subnet := n.Subnets[eni.Subnet]
 		owner := eni.Instance
-		if eni.NatGateway != "" {
+		switch {
+		case eni.NatGateway != "":
 			owner = NatGatewayNamespace(eni.NatGateway)
+		case eni.ResolverEndpoint != "":
+			owner = ResolverEndpointNamespace(eni.ID)
 		}
 		inst := instances[owner]
 		if inst == nil {
-			inst = &Namespace{Name: owner, Guest: true}
-			if eni.NatGateway != "" {
-				inst = natGatewayNamespace(eni)
+			switch {
+			case eni.NatGateway != "":
+				inst = natGatewayNamespace(eni, NatGatewayNAT64(n, eni.NatGateway))
+			case eni.ResolverEndpoint != "":
+				// AWS's own: nothing but the plan is there, and the endpoint's daemon.
+				inst = &Namespace{Name: owner}
+			default:
+				inst = &Namespace{Name: owner, Guest: true}
 			}
 			instances[owner] = inst
 		}
@@ -211,6 +231,11 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		for _, a := range eni.IPv6Addresses {
 			addrs = append(addrs, netip.PrefixFrom(a, 128))
 		}
+		// A NAT gateway with NAT64 takes IPv6 over its link, at farLinkLocal.
+		withNAT64 := inst.NatGateway != nil && inst.NatGateway.NAT64 != ""
+		if withNAT64 {
+			addrs = append(addrs, farLinkLocal)
+		}
 		inst.Links = append(inst.Links, Link{Name: dev, Kind: "veth", Peer: LinkEnd{Namespace: routerName, Name: link}, MAC: eni.MAC, Addrs: addrs, Sysctls: inst.linkSysctls()})
 		if v4 {
 			routerAddrs = append(routerAddrs, netip.PrefixFrom(subnet.Router(), 32))
@@ -218,7 +243,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 				inst.Routes = append(inst.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: dev, Gateway: subnet.Router()})
 			}
 		}
-		if len(eni.IPv6Addresses) > 0 {
+		if len(eni.IPv6Addresses) > 0 || withNAT64 {
 			routerAddrs = append(routerAddrs, routerLinkLocal)
 			if eni.DeviceIndex == 0 {
 				inst.Routes = append(inst.Routes, Route{Dst: anyIPv6, Type: RouteUnicast, Dev: dev, Gateway: routerLinkLocal.Addr()})
@@ -232,7 +257,7 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		router.Rules = append(router.Rules, Rule{Priority: eniRulePriority, IIF: link, Table: tables[n.RouteTableOf(subnet).ID]})
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, firewallInterface(n, eni, link, groups))
 	}
-	addServices(&router, n, vpc, enis, tables)
+	addServices(&router, vpc, enis)
 	router.Firewall.Subnets = firewallSubnets(n, enis)
 	if len(router.Firewall.Subnets) > 0 {
 		router.Firewall.ACLExempt = vpc.ACLExempt()
@@ -254,19 +279,11 @@ var loopbackAddrs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8"), netip.M
 // addServices gives the router the services' addresses, on its lo (this kernel has no
 // dummy links), and a route in its main table to each interface address, which the
 // services' answers take: a packet to a service is delivered to the router itself, never
-// forwarded, so that no ACL or security group filters it, as in AWS. The addresses of
-// the VPC's outbound Resolver endpoints are the router's too: the DNS server forwards
-// from them, and a rule routes what it sends by the endpoint subnet's route table, so
-// that a query reaches a DNS server across a peering as the endpoint's would.
-func addServices(router *Namespace, n *model.Network, vpc *model.VPC, enis []*model.Interface, tables map[string]int) {
+// forwarded, so that no ACL or security group filters it, as in AWS.
+func addServices(router *Namespace, vpc *model.VPC, enis []*model.Interface) {
 	addrs := slices.Clone(loopbackAddrs)
 	for _, a := range vpc.ServiceAddrs() {
 		addrs = append(addrs, netip.PrefixFrom(a, a.BitLen()))
-	}
-	for _, src := range endpointSources(n, vpc.ID) {
-		p := netip.PrefixFrom(src.addr, src.addr.BitLen())
-		addrs = append(addrs, p)
-		router.Rules = append(router.Rules, Rule{Priority: endpointRulePriority, From: p, Table: tables[n.RouteTableOf(n.Subnets[src.subnet]).ID]})
 	}
 	router.Links = append(router.Links, Link{Name: "lo", Kind: "loopback", Addrs: addrs})
 	for _, eni := range enis {
@@ -276,48 +293,27 @@ func addServices(router *Namespace, n *model.Network, vpc *model.VPC, enis []*mo
 	}
 }
 
-// endpointSource is an address of an outbound Resolver endpoint and its subnet.
-type endpointSource struct {
-	addr   netip.Addr
-	subnet string
-}
-
-// endpointSources are the addresses, in the VPC, of the outbound endpoints its Resolver
-// rules forward through, each once, in address order.
-func endpointSources(n *model.Network, vpc string) []endpointSource {
-	if len(n.ResolverRules) == 0 {
-		return nil
-	}
-	wanted := map[netip.Addr]bool{}
-	for _, r := range n.ResolverRules {
-		for _, a := range r.SourceAddrs {
-			wanted[a] = true
-		}
-	}
-	var out []endpointSource
-	for _, eni := range n.Interfaces {
-		if eni.VPC != vpc || n.Subnets[eni.Subnet] == nil {
-			continue
-		}
-		for _, a := range eni.Addrs() {
-			if wanted[a] {
-				out = append(out, endpointSource{a, eni.Subnet})
-			}
-		}
-	}
-	slices.SortFunc(out, func(x, y endpointSource) int { return x.addr.Compare(y.addr) })
-	return out
-}
-
 // natGatewayNamespace is the namespace of a zonal NAT gateway, but for its link:
-// natSysctls and its translation.
-func natGatewayNamespace(eni *model.Interface) *Namespace {
-	return &Namespace{
+// natSysctls and its translation. With NAT64, a TUN link where internal/nat64
+// translates: 64:ff9b::/96 is routed into it, and so is the pool its IPv6 sources take
+// IPv4 addresses from, for the answers; the link to the router carries IPv6 then
+// (computeVPC).
+func natGatewayNamespace(eni *model.Interface, translates bool) *Namespace {
+	ns := &Namespace{
 		Name:    NatGatewayNamespace(eni.NatGateway),
 		Sysctls: natSysctls(),
 		NatGateway: &NatGateway{Link: "eth0", Addr: eni.PrivateIPs[0], Secondary: slices.Clone(eni.PrivateIPs[1:]),
 			PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination},
 	}
+	if translates {
+		ns.Sysctls["net.ipv6.conf.all.forwarding"] = "1"
+		ns.NatGateway.NAT64, ns.NatGateway.NAT64Pool = NAT64Link, nat64.Pool
+		ns.Links = append(ns.Links, Link{Name: NAT64Link, Kind: "tun"})
+		ns.Routes = append(ns.Routes,
+			Route{Dst: nat64.WellKnownPrefix, Type: RouteUnicast, Dev: NAT64Link},
+			Route{Dst: nat64.Pool, Type: RouteUnicast, Dev: NAT64Link})
+	}
+	return ns
 }
 
 // linkSysctls are the sysctls of the namespace's side of an interface: none for an
@@ -412,14 +408,17 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 			return toENI(eni)
 		}
 	case strings.HasPrefix(r.Target, "nat-"):
-		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && !is6 {
-			if g.Regional {
-				if dev, gw, ok := regionalNatTarget(n, rt.VPC, g.ID); ok {
-					return via(dev, gw)
-				}
-				return drop
+		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && g.Regional {
+			if dev, gw, ok := regionalNatTarget(n, rt.VPC, g.ID); ok && !is6 {
+				return via(dev, gw)
 			}
+			return drop
+		}
+		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && (!is6 || NatGatewayNAT64(n, g.ID)) {
 			if eni := n.Interfaces[g.Interface]; eni != nil && n.Subnets[eni.Subnet] != nil {
+				if is6 {
+					return via(eniLink(eni.ID), farLinkLocal.Addr()) // to its NAT64
+				}
 				return toENI(eni)
 			}
 		}

@@ -130,6 +130,7 @@ func TestOwned(t *testing.T) {
 		"i-01234567":                 true,
 		"vpcd-vpc-0123456789abcdef0": true,
 		"vpcd-nat-0123456789abcdef0": true,
+		"vpcd-eni-0123456789abcdef0": true,
 		"vpcd-internet":              true,
 		"i-xyz":                      false,
 		"docker0":                    false,

@@ -86,7 +86,7 @@ func TestIPv6TargetRoutes(t *testing.T) {
 		{"IPv6 to an interface goes to its IPv6 address", "2001:db8::/32", "eni-00000000000000pub", "v00000000000pub via 2600:1f18:6:601::10"},
 		{"IPv6 to an instance goes to its IPv6 address", "2001:db8::/32", "i-000000000000000egr", "v00000000000egr via 2600:1f18:6:602::20"},
 		{"IPv6 to an interface without IPv6 is dropped", "2001:db8::/32", "eni-0000000000only4", "blackhole"},
-		{"IPv6 to a NAT gateway is dropped", "2001:db8::/32", "nat-00000000000000001", "blackhole"},
+		{"IPv6 to a NAT gateway goes to its NAT64", "64:ff9b::/96", "nat-00000000000000001", "v00000000000nat via fe80::2"},
 		{"the local IPv6 block outside interfaces is dropped", "2600:1f18:6:600::/56", "local", "blackhole"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +99,50 @@ func TestIPv6TargetRoutes(t *testing.T) {
 				t.Errorf("route %s to %s: %s, want %s", tc.dst, tc.target, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNatGatewayNAT64 checks the layout of a NAT gateway of a dual-stack VPC: IPv6 over
+// its link (link-local addresses at both ends, a default route to the router), and the
+// TUN link of its NAT64 that 64:ff9b::/96 and the pool are routed into.
+func TestNatGatewayNAT64(t *testing.T) {
+	n := dualStackNetwork()
+	const vpc, nat = "vpc-00000000000000006", "nat-00000000000000001"
+	n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: vpc, Interface: "eni-00000000000000nat"}
+	n.Interfaces["eni-00000000000000nat"] = &model.Interface{ID: "eni-00000000000000nat", VPC: vpc, Subnet: "subnet-0000000000public",
+		PrivateIPs: []netip.Addr{netip.MustParseAddr("10.6.1.5")}, NatGateway: nat}
+	if !NatGatewayNAT64(n, nat) {
+		t.Fatal("the NAT gateway of a VPC with IPv6 has no NAT64")
+	}
+	var ns *Namespace
+	st := Compute(n, Internet)
+	for i := range st.Namespaces {
+		if st.Namespaces[i].Name == NatGatewayNamespace(nat) {
+			ns = &st.Namespaces[i]
+		}
+	}
+	if ns == nil {
+		t.Fatal("no namespace for the NAT gateway")
+	}
+	var got []string
+	for _, l := range ns.Links {
+		got = append(got, fmt.Sprintf("link %s %s %v", l.Kind, l.Name, l.Addrs))
+	}
+	for _, r := range ns.Routes {
+		got = append(got, fmt.Sprintf("route %s dev %s via %v", r.Dst, r.Dev, r.Gateway))
+	}
+	got = append(got, fmt.Sprintf("nat64 %s pool %s forwarding %s", ns.NatGateway.NAT64, ns.NatGateway.NAT64Pool, ns.Sysctls["net.ipv6.conf.all.forwarding"]))
+	want := []string{
+		"link tun nat64 []",
+		"link veth eth0 [10.6.1.5/24 fe80::2/64]",
+		"route 64:ff9b::/96 dev nat64 via invalid IP",
+		"route 192.0.0.0/24 dev nat64 via invalid IP",
+		"route 0.0.0.0/0 dev eth0 via 10.6.1.1",
+		"route ::/0 dev eth0 via fe80::1",
+		"nat64 nat64 pool 192.0.0.0/24 forwarding 1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("NAT gateway namespace:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

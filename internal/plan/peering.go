@@ -84,9 +84,9 @@ func peeringNumbers(peerings map[string]*model.Peering) map[string]int {
 // in over a peering link is routed by the local table alone, which holds only this VPC's
 // interfaces: a peering never transits to a gateway, another peering or anything else.
 // The link is also a firewall interface whose source/destination check admits only the
-// addresses of the peer VPC's interfaces (and of its outbound Resolver endpoints), in
-// and out, and whose gates let everything
-// through: the security groups are the interfaces' own, at both ends.
+// addresses of the peer VPC's interfaces (its Resolver endpoints' included), in and out,
+// and whose gates let everything through: the security groups are the interfaces' own,
+// at both ends.
 func addPeerings(n *model.Network, router *Namespace, vpc string, enis []*model.Interface, peerings map[string]peeringLink) {
 	for _, id := range model.SortedKeys(peerings) {
 		l := peerings[id]
@@ -111,10 +111,6 @@ func addPeerings(n *model.Network, router *Namespace, vpc string, enis []*model.
 		var remote []netip.Addr
 		for _, eni := range runningInterfaces(n, other) {
 			remote = append(remote, eni.Addrs()...)
-		}
-		// The peer's router sends from its outbound Resolver endpoints' addresses.
-		for _, src := range endpointSources(n, other) {
-			remote = append(remote, src.addr)
 		}
 		router.Firewall.Interfaces = append(router.Firewall.Interfaces, FirewallInterface{
 			Link: l.name, Addrs: remote, SourceDestCheck: true, Egress: allowAll(), Ingress: allowAll(),

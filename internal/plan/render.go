@@ -100,6 +100,9 @@ func (s State) String() string {
 			for _, z := range g.Zones {
 				fmt.Fprintf(&b, "    zone %s from %v to %v\n", z.Name, z.Sources, z.Addrs)
 			}
+			if g.NAT64 != "" {
+				fmt.Fprintf(&b, "    nat64 %s pool %s\n", g.NAT64, g.NAT64Pool)
+			}
 		}
 	}
 	return b.String()

@@ -45,6 +45,11 @@ type NatGateway struct {
 	Secondary         []netip.Addr
 	PortMin, PortMax  int
 	MaxPerDestination int
+	// NAT64 is the TUN link of the gateway's NAT64 (internal/nat64), "" for none: IPv6
+	// that comes in on Link to 64:ff9b::/96 goes into it, and comes out of it as IPv4 from
+	// an address of NAT64Pool, which leaves as above.
+	NAT64     string
+	NAT64Pool netip.Prefix
 	// Zones, set for a regional NAT gateway, translate by the flow's source instead: a
 	// flow from one of a zone's Sources leaves from its Addrs (in turn when several), a
 	// flow from anywhere else from the first zone's. Addr is then only the gateway's own
@@ -64,7 +69,7 @@ type NatZone struct {
 // with its own addresses; the realizer creates the pair once.
 type Link struct {
 	Name  string
-	Kind  string  // "veth", or "dummy" for a link of the namespace's own addresses
+	Kind  string  // "veth", "tun" (made persistent, for a daemon to attach to), or "loopback"
 	Peer  LinkEnd // a veth's other end
 	MAC   string  // "0a:..."; empty lets the kernel choose
 	MTU   int     // 0 for the default
@@ -106,8 +111,8 @@ type Rule struct {
 	Priority int
 	IIF      string // "" for any
 	// From, when valid, selects packets from that source instead: those the namespace
-	// sends from an address of its own (a Resolver endpoint's), installed for its family
-	// alone.
+	// sends from an address of its own, installed for its family alone. (No plan uses
+	// it today; internal/linux keeps supporting it.)
 	From  netip.Prefix
 	Table int
 }

@@ -5,10 +5,13 @@
 // split horizon) and their PTR records; Config.Zones adds the private hosted zones
 // associated with the VPC. Server answers queries from a Config (UDP and TCP, EDNS0,
 // truncation), and sends nothing off the machine: a name outside what it knows gets
-// NXDOMAIN, or the answer of Config.Upstream when one is set.
+// NXDOMAIN, or the answer of Config.Upstream when one is set. ForEndpoint is the DNS
+// server of a Route 53 Resolver endpoint's interface: inbound, it passes queries to its
+// VPC's; outbound, it forwards the Resolver rules through the endpoint.
 //
-// In the picture (DESIGN.md) it is one of the daemons of a VPC's router namespace: the
-// data plane computes the Config, internal/vpcsvc serves it.
+// In the picture (DESIGN.md) it is one of the daemons of a VPC's router namespace (and of
+// each Resolver endpoint interface's namespace): the data plane computes the Config,
+// internal/vpcsvc serves it.
 package resolver
 
 import (
@@ -41,15 +44,24 @@ type Config struct {
 	// forwarding rule takes precedence over a private hosted zone of its domain: a
 	// FORWARD rule's targets answer it, a SYSTEM rule leaves it to the resolver.
 	Rules []Rule `json:",omitempty"`
+	// DNS64 are the blocks of the subnets with EnableDns64: a query from an address in
+	// one of them for the AAAA records of a name that has A records and none of AAAA gets
+	// AAAA records synthesized from the A ones, in the well-known prefix 64:ff9b::/96
+	// (RFC 6052, RFC 6147; nat64.Synthesize), whoever answers the name (the resolver's records, a private
+	// zone, a rule's targets or the upstream).
+	DNS64 []netip.Prefix `json:",omitempty"`
 }
 
 // Rule is a Resolver rule of the VPC.
 type Rule struct {
 	Domain  string   // lower case, without the trailing dot; "" for every name
-	Targets []string // host:port; none for a SYSTEM rule
-	// Source is the outbound endpoint's address in the VPC that queries leave from; ""
-	// when the endpoint is in another VPC (they leave from the VPC's router).
-	Source string `json:",omitempty"`
+	Targets []string // host:port, or unix:PATH; none for a SYSTEM rule
+	// Via are the interfaces of the outbound endpoint the rule forwards through, in ID
+	// order: the data plane puts in Targets the unix sockets of their daemons (each
+	// serving ForEndpoint in its namespace) and clears Via, so that a query leaves from
+	// an address of the endpoint, through its groups and its subnet's ACL. The server
+	// reads Targets alone.
+	Via []string `json:",omitempty"`
 }
 
 // Zone is a private hosted zone: its name and its record sets.
@@ -120,7 +132,25 @@ func ForVPC(n *model.Network, vpc string) *Config {
 	for _, sv := range shared {
 		b.publicNames(sv, enis[sv.ID], false)
 	}
-	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc), Rules: rulesOf(n, vpc)}
+	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc), Rules: rulesOf(n, vpc), DNS64: dns64Of(n, vpc)}
+}
+
+// dns64Of are the IPv4 and IPv6 blocks of the VPC's subnets with EnableDns64, in subnet
+// ID order: AWS applies it to every resource of the subnet, over either family.
+func dns64Of(n *model.Network, vpc string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, id := range model.SortedKeys(n.Subnets) {
+		sn := n.Subnets[id]
+		if sn.VPC != vpc || !sn.EnableDns64 {
+			continue
+		}
+		for _, p := range []netip.Prefix{sn.CIDR, sn.IPv6CIDR} {
+			if p.IsValid() {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // rulesOf are the Resolver rules associated with the VPC, in ID order.
@@ -131,28 +161,65 @@ func rulesOf(n *model.Network, vpc string) []Rule {
 		if !slices.Contains(r.VPCs, vpc) {
 			continue
 		}
-		rule := Rule{Domain: r.Domain}
-		for _, t := range r.Targets {
-			rule.Targets = append(rule.Targets, t.String())
-		}
-		for _, a := range r.SourceAddrs {
-			if rule.Source == "" && ownedInVPC(n, vpc, a) {
-				rule.Source = a.String()
-			}
+		rule := Rule{Domain: r.Domain, Targets: targetsOf(r)}
+		if !r.System() {
+			rule.Via = endpointInterfaces(n, r.Endpoint)
 		}
 		out = append(out, rule)
 	}
 	return out
 }
 
-// ownedInVPC reports whether an interface of the VPC has the address.
-func ownedInVPC(n *model.Network, vpc string, a netip.Addr) bool {
-	for _, eni := range n.Interfaces {
-		if eni.VPC == vpc && eni.Owns(a) {
-			return true
+// targetsOf are a rule's targets as upstreams (host:port).
+func targetsOf(r *model.ResolverRule) []string {
+	var out []string
+	for _, t := range r.Targets {
+		out = append(out, t.String())
+	}
+	return out
+}
+
+// endpointInterfaces are the IDs of a Resolver endpoint's interfaces, in ID order.
+func endpointInterfaces(n *model.Network, endpoint string) []string {
+	var out []string
+	for id, eni := range n.Interfaces {
+		if endpoint != "" && eni.ResolverEndpoint == endpoint {
+			out = append(out, id)
 		}
 	}
-	return false
+	slices.Sort(out)
+	return out
+}
+
+// ForEndpoint is the configuration of the DNS daemon of a Resolver endpoint's interface,
+// in the interface's own namespace; nil when it is no endpoint's, or its VPC is unknown.
+//   - An inbound endpoint's answers, at the interface's addresses, what the Amazon DNS
+//     server of its VPC answers: it asks it (Upstream, the VPC's base + 2), from the
+//     interface's address, so that a network that reaches the endpoint resolves the VPC's
+//     private zones and instance names.
+//   - An outbound endpoint's forwards the queries of the rules through it to their
+//     targets, from the interface's address: the VPC resolvers of the rules' VPCs ask it
+//     at its unix socket (Rule.Via). Of two rules of one domain through the endpoint (for
+//     other VPCs), the first in ID order forwards.
+func ForEndpoint(n *model.Network, eni string) *Config {
+	e := n.Interfaces[eni]
+	if e == nil || e.ResolverEndpoint == "" || n.VPCs[e.VPC] == nil {
+		return nil
+	}
+	if e.ResolverInbound() {
+		return &Config{Upstream: []string{netip.AddrPortFrom(n.VPCs[e.VPC].DNSServer(), 53).String()}}
+	}
+	c := &Config{}
+	seen := map[string]bool{}
+	for _, id := range model.SortedKeys(n.ResolverRules) {
+		r := n.ResolverRules[id]
+		if r.Endpoint != e.ResolverEndpoint || r.System() || seen[r.Domain] {
+			continue
+		}
+		seen[r.Domain] = true
+		c.Rules = append(c.Rules, Rule{Domain: r.Domain, Targets: targetsOf(r)})
+	}
+	return c
 }
 
 // zonesOf are the private hosted zones associated with the VPC, by name. An alias record

@@ -47,22 +47,45 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		}
 		return
 	}
-	m := s.reply(t, r, isStream(w))
+	_, tcp := w.LocalAddr().(*net.TCPAddr)
+	m := s.reply(t, r, remoteAddr(w), isStream(w), tcp)
 	if err := w.WriteMsg(m); err != nil {
 		s.log.Debug("resolver: answer not sent", "err", err)
 	}
 }
 
-// reply is the answer to a query.
-func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
+// remoteAddr is the address a query came from, invalid when unknown (a unix socket).
+func remoteAddr(w dns.ResponseWriter) netip.Addr {
+	switch a := w.RemoteAddr().(type) {
+	case *net.UDPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	case *net.TCPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	}
+	return netip.Addr{}
+}
+
+// newReply is an empty answer to r, as a recursive resolver gives it.
+func newReply(r *dns.Msg) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.RecursionAvailable = true
 	m.Authoritative = false
-	opt := r.IsEdns0()
-	if opt != nil {
+	if r.IsEdns0() != nil {
 		m.SetEdns0(ednsSize, false)
 	}
+	return m
+}
+
+// reply is the answer to a query from src that came over a stream or not, over TCP or
+// not: one that came over TCP is forwarded over TCP, any other over UDP first. (One from a
+// unix socket was asked by another resolver, which a client asked over UDP, most likely:
+// an outbound Resolver endpoint forwards it as such.)
+func (s *Server) reply(t *table, r *dns.Msg, src netip.Addr, stream, tcp bool) *dns.Msg {
+	m := newReply(r)
+	opt := r.IsEdns0()
 	switch {
 	case r.Opcode != dns.OpcodeQuery:
 		m.Rcode = dns.RcodeNotImplemented
@@ -73,15 +96,9 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 	case r.Question[0].Qclass != dns.ClassINET, r.Question[0].Qtype == dns.TypeAXFR, r.Question[0].Qtype == dns.TypeIXFR:
 		m.Rcode = dns.RcodeRefused
 	default:
-		q := r.Question[0]
-		if rule := t.rule(q.Name); rule != nil && len(rule.Targets) > 0 {
-			m = s.forward(rule.Targets, rule.Source, r, stream)
-			break
-		}
-		var forward bool
-		m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
-		if forward {
-			m = s.forward(t.upstream, "", r, stream)
+		m = s.resolve(t, r, tcp)
+		if r.Question[0].Qtype == dns.TypeAAAA && t.dns64(src) {
+			m = s.synthesized(t, r, m, tcp)
 		}
 	}
 	// A UDP answer fits the client's buffer, or is cut with TC set so that it asks again
@@ -97,11 +114,26 @@ func (s *Server) reply(t *table, r *dns.Msg, stream bool) *dns.Msg {
 	return m
 }
 
-// forward asks the servers in turn for the query, from the address source ("" for any),
-// and passes the first answer on.
-func (s *Server) forward(servers []string, source string, r *dns.Msg, stream bool) *dns.Msg {
+// resolve answers the one question of r: by the targets of the Resolver rule that decides
+// it, else from the table, else by the upstream; tcp forwards over TCP.
+func (s *Server) resolve(t *table, r *dns.Msg, tcp bool) *dns.Msg {
+	q := r.Question[0]
+	if rule := t.rule(q.Name); rule != nil && len(rule.Targets) > 0 {
+		return s.forward(rule.Targets, r, tcp)
+	}
+	m := newReply(r)
+	var forward bool
+	m.Answer, m.Ns, m.Rcode, forward = t.answer(q.Name, q.Qtype)
+	if forward {
+		return s.forward(t.upstream, r, tcp)
+	}
+	return m
+}
+
+// forward asks the servers in turn for the query and passes the first answer on.
+func (s *Server) forward(servers []string, r *dns.Msg, tcp bool) *dns.Msg {
 	for _, up := range servers {
-		in, err := exchange(r, up, source, stream)
+		in, err := exchange(r, up, tcp)
 		if err != nil {
 			s.log.Debug("resolver: upstream did not answer", "upstream", up, "err", err)
 			continue
@@ -116,43 +148,38 @@ func (s *Server) forward(servers []string, source string, r *dns.Msg, stream boo
 }
 
 // unixPrefix marks an upstream that is a stream socket in the file system: a resolver in
-// another network namespace (the internet's), reached without a route to it.
+// another network namespace (the internet's, a Resolver endpoint's), reached without a
+// route to it.
 const unixPrefix = "unix:"
 
+// unixTimeout is the time a resolver behind a unix socket has to answer: longer than
+// upstreamTimeout, so that one that forwards in turn (a Resolver endpoint's) answers
+// SERVFAIL itself when its own upstream is silent.
+const unixTimeout = upstreamTimeout + time.Second
+
 // exchange asks one upstream: over UDP, then TCP when the answer was cut (or at once for
-// a query that came over a stream), or over its unix socket.
-func exchange(r *dns.Msg, upstream, source string, stream bool) (*dns.Msg, error) {
+// a query that came over TCP), or over its unix socket.
+func exchange(r *dns.Msg, upstream string, tcp bool) (*dns.Msg, error) {
 	if path, ok := strings.CutPrefix(upstream, unixPrefix); ok {
-		c, err := net.DialTimeout("unix", path, upstreamTimeout)
+		c, err := net.DialTimeout("unix", path, unixTimeout)
 		if err != nil {
 			return nil, err
 		}
 		co := &dns.Conn{Conn: c}
 		defer co.Close()
-		co.SetDeadline(time.Now().Add(upstreamTimeout))
+		co.SetDeadline(time.Now().Add(unixTimeout))
 		if err := co.WriteMsg(r); err != nil {
 			return nil, err
 		}
 		return co.ReadMsg()
 	}
-	client := func(network string) *dns.Client {
-		c := &dns.Client{Net: network, Timeout: upstreamTimeout}
-		if src, err := netip.ParseAddr(source); err == nil {
-			var local net.Addr = &net.UDPAddr{IP: src.AsSlice()}
-			if network == "tcp" {
-				local = &net.TCPAddr{IP: src.AsSlice()}
-			}
-			c.Dialer = &net.Dialer{Timeout: upstreamTimeout, LocalAddr: local}
-		}
-		return c
-	}
 	network := "udp"
-	if stream {
+	if tcp {
 		network = "tcp"
 	}
-	in, _, err := client(network).Exchange(r, upstream)
-	if err == nil && in.Truncated && !stream {
-		in, _, err = client("tcp").Exchange(r, upstream)
+	in, _, err := (&dns.Client{Net: network, Timeout: upstreamTimeout}).Exchange(r, upstream)
+	if err == nil && in.Truncated && !tcp {
+		in, _, err = (&dns.Client{Net: "tcp", Timeout: upstreamTimeout}).Exchange(r, upstream)
 	}
 	return in, err
 }

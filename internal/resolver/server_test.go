@@ -26,13 +26,18 @@ func serve(t *testing.T, s *Server) string {
 		t.Fatal(err)
 	}
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: s}, {Listener: l, Handler: s}} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go srv.ActivateAndServe()
-		<-started
-		t.Cleanup(func() { srv.Shutdown() })
+		start(t, srv)
 	}
 	return pc.LocalAddr().String()
+}
+
+// start runs srv until the test ends, from when it serves.
+func start(t *testing.T, srv *dns.Server) {
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
 }
 
 // serveUnix runs s on a stream socket in the file system until the test ends, and
@@ -44,12 +49,7 @@ func serveUnix(t *testing.T, s *Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &dns.Server{Listener: l, Handler: s}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
+	start(t, &dns.Server{Listener: l, Handler: s})
 	return unixPrefix + path
 }
 
@@ -294,7 +294,7 @@ func TestServerRules(t *testing.T) {
 			{Name: "local.sys.corp.example", Type: "A", TTL: 60, Values: []string{"10.0.0.98"}},
 		}}},
 		Rules: []Rule{
-			{Domain: "corp.example", Targets: []string{serve(t, corp)}, Source: "127.0.0.1"},
+			{Domain: "corp.example", Targets: []string{serve(t, corp)}},
 			{Domain: "lab.corp.example", Targets: []string{"127.0.0.1:1", serve(t, lab)}},
 			{Domain: "sys.corp.example"},
 		},

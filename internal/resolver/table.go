@@ -17,6 +17,8 @@ type table struct {
 	zones    []*zone
 	upstream []string
 	rules    []Rule // the longest domain first
+	// dns64From are the sources whose AAAA queries get DNS64 (Config.DNS64).
+	dns64From []netip.Prefix
 }
 
 // rule is the Resolver rule that decides name, nil for none: the rule of the longest
@@ -48,7 +50,7 @@ type zone struct {
 
 // compile turns a Config into a table; records it cannot read are logged and left out.
 func compile(c *Config, log *slog.Logger) *table {
-	t := &table{base: newZone("."), upstream: c.Upstream, rules: slices.Clone(c.Rules)}
+	t := &table{base: newZone("."), upstream: c.Upstream, rules: slices.Clone(c.Rules), dns64From: c.DNS64}
 	slices.SortStableFunc(t.rules, func(a, b Rule) int { return len(b.Domain) - len(a.Domain) })
 	t.base.addAll(c.Records, log)
 	for _, zc := range c.Zones {

@@ -52,6 +52,9 @@ func (s *Store) Close() error { return s.db.Close() }
 // caller has authenticated the request.
 func (s *Store) Handler() http.Handler { return s.handler }
 
+// HasBucket reports whether a bucket exists.
+func (s *Store) HasBucket(name string) (bool, error) { return s.backend.BucketExists(name) }
+
 // Put stores an object in an existing bucket, replacing one of the same key.
 func (s *Store) Put(bucket, key string, body []byte) error {
 	_, err := s.backend.PutObject(bucket, key, map[string]string{"Content-Type": "application/gzip"}, bytes.NewReader(body), int64(len(body)), nil)

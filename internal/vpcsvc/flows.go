@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,12 @@ import (
 // nf_conntrack_acct): every interval the counters of every flow are read and zeroed, and a
 // flow that ends in between reports what it counted last. Rejected packets come one by one
 // from NFLOG (linux.RejectLogGroup), logged by the group or ACL that drops them.
+//
+// Each interval also says, per interface, what AWS's log-status says: NODATA for an
+// interface that passed nothing in the interval (once it has passed something since the
+// capture started: AWS shows no data of an interface before its first traffic), and
+// SKIPDATA for every interface when the capture lost something in the interval (conntrack
+// events or NFLOG messages dropped by an overrun of their socket, a dump that failed).
 
 // FlowCapture is what the VPC's flow logs capture.
 type FlowCapture struct {
@@ -62,7 +69,16 @@ type FlowRecord struct {
 	TCPFlags  uint8 `json:",omitempty"` // the OR of the TCP flags seen
 	Start     int64 // Unix seconds
 	End       int64
+	// LogStatus is "" for a flow (AWS's OK), or NODATA or SKIPDATA: a record of the
+	// interface over the whole interval, Start to End, with nothing else.
+	LogStatus string `json:",omitempty"`
 }
+
+// The log-status of a record that is not a flow's.
+const (
+	NoData   = "NODATA"
+	SkipData = "SKIPDATA"
+)
 
 type flowKey struct {
 	iface, direction, action string
@@ -163,12 +179,7 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 		}
 	}
 	fwd, rev := f.CountersOrig, f.CountersReply
-	// A flow new in this interval began at conntrack's timestamp of it (the router's
-	// nf_conntrack_timestamp), else at the start of what is counted now.
-	first := at
-	if isNew && !f.Timestamp.Start.IsZero() && f.Timestamp.Start.Before(at) {
-		first = f.Timestamp.Start
-	}
+	first, last := c.span(f, isNew, ended, at)
 	sides := []struct {
 		iface          string
 		me, peer       netip.Addr
@@ -189,9 +200,92 @@ func (c *capture) accepted(f *conntrack.Flow, isNew, ended bool, at time.Time) {
 			sent, got = rev, fwd
 			sentFlags, gotFlags = revFlags, fwdFlags
 		}
-		c.table.addSpan(flowKey{s.iface, "egress", "ACCEPT", proto, s.me, s.peer, s.myPort, s.theirs}, sent.Packets, sent.Bytes, sentFlags, first, at)
-		c.table.addSpan(flowKey{s.iface, "ingress", "ACCEPT", proto, s.peer, s.me, s.theirs, s.myPort}, got.Packets, got.Bytes, gotFlags, first, at)
+		c.table.addSpan(flowKey{s.iface, "egress", "ACCEPT", proto, s.me, s.peer, s.myPort, s.theirs}, sent.Packets, sent.Bytes, sentFlags, first, last)
+		c.table.addSpan(flowKey{s.iface, "ingress", "ACCEPT", proto, s.peer, s.me, s.theirs, s.myPort}, got.Packets, got.Bytes, gotFlags, first, last)
 	}
+}
+
+// span is when the packets of a flow counted at at passed, as near as conntrack tells:
+// AWS's start and end, the first and the last packet within the interval.
+//
+// The first is the flow's start (nf_conntrack_timestamp) when it began in the interval
+// or was never counted before (a flow that expired before the interval's dump, whose
+// end comes after it), else the interval's start: conntrack keeps no time of the first
+// packet after a counter's reset. The last comes from the flow's timeout, which each
+// packet resets to the timeout of the flow's state (nf_conntrack_tcp_timeout_established,
+// ..._udp_timeout, ...): what has run of it is the time since the last packet. A flow
+// that ended was mostly forgotten on its timeout: its last packet was that long before
+// its end (later than that when the kernel reaped it late, or earlier when it was
+// deleted before its time: then the interval's start or its own).
+func (c *capture) span(f *conntrack.Flow, isNew, ended bool, at time.Time) (first, last time.Time) {
+	c.mu.Lock()
+	first = c.since
+	c.mu.Unlock()
+	if first.IsZero() || first.After(at) {
+		first = at
+	}
+	if s := f.Timestamp.Start; !s.IsZero() && s.Before(at) && (isNew || s.After(first)) {
+		first = s
+	}
+	end, idle := at, time.Duration(0)
+	if timeout := c.stateTimeout(f); timeout > 0 {
+		idle = timeout - time.Duration(f.Timeout)*time.Second
+		if ended {
+			idle = timeout
+			if s := f.Timestamp.Stop; !s.IsZero() && s.Before(at) {
+				end = s
+			}
+		}
+	}
+	last = end.Add(-max(idle, 0))
+	if last.Before(first) {
+		last = first
+	}
+	return first, last
+}
+
+// tcpStates name conntrack's TCP states (TCP_CONNTRACK_...) as their timeouts' sysctls do.
+var tcpStates = []string{1: "syn_sent", 2: "syn_recv", 3: "established", 4: "fin_wait", 5: "close_wait", 6: "last_ack",
+	7: "time_wait", 8: "close", 9: "syn_sent"}
+
+// stateTimeout is the timeout a packet of the flow sets in its state, read from the
+// router's sysctls; 0 when not known.
+func (c *capture) stateTimeout(f *conntrack.Flow) time.Duration {
+	var name string
+	switch f.TupleOrig.Proto.Protocol {
+	case 6:
+		if f.ProtoInfo.TCP == nil || int(f.ProtoInfo.TCP.State) >= len(tcpStates) || tcpStates[f.ProtoInfo.TCP.State] == "" {
+			return 0
+		}
+		name = "tcp_timeout_" + tcpStates[f.ProtoInfo.TCP.State]
+	case 17:
+		name = "udp_timeout"
+		if f.Status.Assured() {
+			name = "udp_timeout_stream"
+		}
+	case 1:
+		name = "icmp_timeout"
+	case 58:
+		name = "icmpv6_timeout"
+	default:
+		name = "generic_timeout"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.timeouts[name]; ok {
+		return d
+	}
+	var d time.Duration
+	if b, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_" + name); err == nil {
+		if s, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			d = time.Duration(s) * time.Second
+		}
+	}
+	if c.timeouts == nil {
+		c.timeouts = map[string]time.Duration{}
+	}
+	c.timeouts[name] = d
+	return d
 }
 
 // packet is what flow logs read of a packet's headers.
@@ -280,8 +374,14 @@ type capture struct {
 	cfg    *FlowCapture
 	byName *interfaces
 	seen   map[uint32]bool // conntrack IDs of flows already counted in an earlier interval
-	stop   chan struct{}
-	done   sync.WaitGroup
+	since  time.Time       // when the interval began
+	active map[string]bool // interfaces that had traffic since the capture started
+	lost   bool            // something was lost in the interval: SKIPDATA
+	// timeouts are the router's conntrack timeouts by sysctl name
+	// (tcp_timeout_established: 5 days), read once.
+	timeouts map[string]time.Duration
+	stop     chan struct{}
+	done     sync.WaitGroup
 }
 
 func (c *capture) ifs() *interfaces {
@@ -313,6 +413,7 @@ func (c *capture) start() {
 	c.mu.Lock()
 	c.stop = make(chan struct{})
 	c.seen = map[uint32]bool{}
+	c.since, c.active, c.lost = time.Now(), map[string]bool{}, false
 	stop := c.stop
 	c.mu.Unlock()
 	c.done.Add(3)
@@ -355,24 +456,23 @@ func (c *capture) tick(stop chan struct{}) {
 	for {
 		select {
 		case <-stop:
-			c.count(conn)
-			c.write()
+			c.write(c.count(conn))
 			return
 		case <-time.After(c.interval()):
-			c.count(conn)
-			c.write()
+			c.write(c.count(conn))
 		}
 	}
 }
 
-// count reads and zeroes the counters of every flow.
-func (c *capture) count(conn *conntrack.Conn) {
+// count reads and zeroes the counters of every flow, and returns the end of the
+// interval.
+func (c *capture) count(conn *conntrack.Conn) time.Time {
 	flows, err := conn.Dump(&conntrack.DumpOptions{ZeroCounters: true})
-	if err != nil {
-		c.log.Error("flow logs: read conntrack", "err", err)
-		return
-	}
 	now := time.Now()
+	if err != nil {
+		c.skip("read conntrack", err)
+		return now
+	}
 	for i := range flows {
 		f := &flows[i]
 		c.mu.Lock()
@@ -381,6 +481,15 @@ func (c *capture) count(conn *conntrack.Conn) {
 		c.mu.Unlock()
 		c.accepted(f, isNew, false, now)
 	}
+	return now
+}
+
+// skip says that the interval lost records: its interfaces' records say SKIPDATA.
+func (c *capture) skip(what string, err error) {
+	c.log.Error("flow logs: "+what+": records skipped", "err", err)
+	c.mu.Lock()
+	c.lost = true
+	c.mu.Unlock()
 }
 
 // readEnds counts what each flow counted since the last interval when it ends, listening
@@ -403,18 +512,20 @@ const eventBuffer = 16 << 20
 func (c *capture) listenEnds(stop chan struct{}) {
 	conn, err := conntrack.Dial(nil)
 	if err != nil {
-		c.log.Error("flow logs: conntrack events", "err", err)
+		c.skip("conntrack events", err) // flows that end meanwhile are not counted
 		return
 	}
 	defer conn.Close()
-	// An overflow drops events (the flows' last counts) but must not end the listening.
-	if err := errors.Join(conn.SetReadBuffer(eventBuffer), conn.SetOption(netlink.NoENOBUFS, true)); err != nil {
+	// An overflow drops events (the flows' last counts): the kernel says so (ENOBUFS),
+	// the worker ends, the interval's records say SKIPDATA, and the listening starts
+	// again.
+	if err := conn.SetReadBuffer(eventBuffer); err != nil {
 		c.log.Error("flow logs: conntrack events", "err", err)
 	}
 	events := make(chan conntrack.Event, 1024)
 	errs, err := conn.Listen(events, 1, []netfilter.NetlinkGroup{netfilter.GroupCTDestroy})
 	if err != nil {
-		c.log.Error("flow logs: conntrack events", "err", err)
+		c.skip("conntrack events", err)
 		return
 	}
 	done := make(chan struct{})
@@ -432,7 +543,7 @@ func (c *capture) listenEnds(stop chan struct{}) {
 			return
 		case err := <-errs:
 			if err != nil && !errors.Is(err, net.ErrClosed) {
-				c.log.Error("flow logs: conntrack events", "err", err)
+				c.skip("conntrack events", err)
 			}
 			return
 		case ev := <-events:
@@ -523,7 +634,7 @@ func (c *capture) readRejects(stop chan struct{}) {
 				return
 			default:
 			}
-			c.log.Error("flow logs: read nflog", "err", err)
+			c.skip("read nflog", err)
 			time.Sleep(100 * time.Millisecond) // an overrun: go on with what comes next
 			continue
 		}
@@ -562,9 +673,46 @@ func trimNUL(b []byte) []byte {
 	return b
 }
 
-// write puts the interval's records in a file of their own in the spool directory.
-func (c *capture) write() {
+// statuses are the interval's records that are not flows': SKIPDATA for every interface
+// when the interval lost records, else NODATA for each interface without a record that
+// had traffic before. The interval ends at end, and the next one begins.
+func (c *capture) statuses(records []FlowRecord, end time.Time) []FlowRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	from, lost := c.since, c.lost
+	c.since, c.lost = end, false
+	if c.active == nil {
+		c.active = map[string]bool{}
+	}
+	had := map[string]bool{}
+	for _, r := range records {
+		had[r.Interface] = true
+	}
+	var out []FlowRecord
+	if c.cfg == nil {
+		return nil
+	}
+	for _, i := range c.cfg.Interfaces {
+		status := ""
+		switch {
+		case lost:
+			status = SkipData
+		case !had[i.ID] && c.active[i.ID]:
+			status = NoData
+		}
+		if status != "" {
+			out = append(out, FlowRecord{Interface: i.ID, Start: from.Unix(), End: end.Unix(), LogStatus: status})
+		}
+		c.active[i.ID] = c.active[i.ID] || had[i.ID]
+	}
+	return out
+}
+
+// write puts the records of the interval that ends at end in a file of their own in the
+// spool directory.
+func (c *capture) write(end time.Time) {
 	records := c.table.take()
+	records = append(records, c.statuses(records, end)...)
 	c.mu.Lock()
 	var spool string
 	if c.cfg != nil {

@@ -155,3 +155,76 @@ func TestRejectedPacketsRecordWhereTheyStop(t *testing.T) {
 		t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// An interval without traffic on an interface that had some says NODATA; one that lost
+// records says SKIPDATA for every interface.
+func TestIntervalStatuses(t *testing.T) {
+	c := testCapture()
+	t0 := time.Unix(1_700_000_000, 0)
+	c.since = t0
+	statuses := func(end time.Time) []string {
+		records := c.table.take()
+		var out []string
+		for _, r := range c.statuses(records, end) {
+			out = append(out, r.Interface+" "+r.LogStatus+" "+itoa(int(r.Start))+" "+itoa(int(r.End)))
+		}
+		return out
+	}
+	// No interface had traffic yet: nothing, as AWS shows nothing before traffic.
+	if got := statuses(t0.Add(time.Minute)); len(got) != 0 {
+		t.Errorf("first interval: %v, want none", got)
+	}
+	c.table.add(flowKey{"eni-a", "egress", "ACCEPT", 17, addrA, addrB, 1, 2}, 1, 40, 0, t0.Add(70*time.Second))
+	if got := statuses(t0.Add(2 * time.Minute)); len(got) != 0 {
+		t.Errorf("second interval: %v, want none", got)
+	}
+	want := []string{"eni-a NODATA 1700000120 1700000180"}
+	if got := statuses(t0.Add(3 * time.Minute)); !slices.Equal(got, want) {
+		t.Errorf("third interval: %v, want %v", got, want)
+	}
+	c.lost = true
+	c.table.add(flowKey{"eni-a", "egress", "ACCEPT", 17, addrA, addrB, 1, 2}, 1, 40, 0, t0.Add(190*time.Second))
+	want = []string{"eni-a SKIPDATA 1700000180 1700000240", "eni-b SKIPDATA 1700000180 1700000240"}
+	if got := statuses(t0.Add(4 * time.Minute)); !slices.Equal(got, want) {
+		t.Errorf("interval with a loss: %v, want %v", got, want)
+	}
+}
+
+// A record's start is the flow's when it began in the interval, else the interval's; its
+// end is the last packet's, told by what has run of the flow's timeout.
+func TestFlowSpan(t *testing.T) {
+	c := testCapture()
+	t0 := time.Unix(1_700_000_000, 0)
+	c.since = t0
+	c.timeouts = map[string]time.Duration{"tcp_timeout_established": 432000 * time.Second, "udp_timeout": 30 * time.Second}
+	at := t0.Add(time.Minute)
+	established := func(start time.Time, remaining uint32) *conntrack.Flow {
+		f := flow(6, addrA, addrB, 40000, 22, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{})
+		f.ProtoInfo.TCP = &conntrack.ProtoInfoTCP{State: 3}
+		f.Timestamp.Start, f.Timeout = start, remaining
+		return f
+	}
+	udp := flow(17, addrA, addrB, 5000, 53, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{})
+	udp.Timestamp.Start, udp.Timestamp.Stop = t0.Add(10*time.Second), t0.Add(45*time.Second)
+	oldUDP := *udp
+	oldUDP.Timestamp.Start, oldUDP.Timestamp.Stop = t0.Add(-20*time.Second), t0.Add(5*time.Second)
+	for _, c2 := range []struct {
+		name         string
+		f            *conntrack.Flow
+		isNew, ended bool
+		first, last  time.Duration // after t0
+	}{
+		{"began in the interval, last packet 20 s ago", established(t0.Add(15*time.Second), 432000-20), true, false, 15 * time.Second, 40 * time.Second},
+		{"began before, a packet just now", established(t0.Add(-time.Hour), 432000), false, false, 0, time.Minute},
+		{"no timestamp, a timeout longer than the state's", established(time.Time{}, 432000+5), true, false, 0, time.Minute},
+		{"ended on its timeout", udp, false, true, 10 * time.Second, 15 * time.Second},
+		{"expired before the last dump, ended after it", &oldUDP, true, true, -20 * time.Second, -20 * time.Second},
+		{"unknown protocol's timeout", flow(47, addrA, addrB, 0, 0, addrB, addrA, conntrack.Counter{Packets: 1}, conntrack.Counter{}), true, false, 0, time.Minute},
+	} {
+		c.timeouts["generic_timeout"] = 0
+		first, last := c.span(c2.f, c2.isNew, c2.ended, at)
+		if first != t0.Add(c2.first) || last != t0.Add(c2.last) {
+			t.Errorf("%s: %v to %v, want %v to %v", c2.name, first.Sub(t0), last.Sub(t0), c2.first, c2.last)
+		}
+	}
+}

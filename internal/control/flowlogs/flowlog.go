@@ -2,8 +2,8 @@
 // DeleteFlowLogs on VPCs, subnets and network interfaces, with AWS's validation of
 // destinations, aggregation intervals and custom formats. A flow log enters the data
 // plane's model through its kind (kit.FlowLogRecord, model.FlowLog); its records are made
-// by internal/flowlog and delivered to CloudWatch Logs (control/logs). Delivery to S3 is
-// accepted and stored but not written yet.
+// by internal/flowlog and delivered to CloudWatch Logs (control/logs) and to S3
+// (s3store), and the data plane records how a delivery went (SetDeliveryError).
 package flowlogs
 
 import (
@@ -18,7 +18,18 @@ import (
 )
 
 // FlowLogs answers the actions of the family over the shared kit.
-type FlowLogs struct{ *kit.Kit }
+type FlowLogs struct {
+	*kit.Kit
+	// Buckets tells which S3 buckets exist, for flow logs to S3; nil takes every bucket
+	// for one.
+	Buckets interface {
+		HasBucket(name string) (bool, error)
+	}
+}
+
+// DeliveryAccessError is DeliverLogsErrorMessage of a flow log whose destination cannot
+// take its records: an S3 bucket deleted since the flow log was made.
+const DeliveryAccessError = "Access error"
 
 func errInvalidParameter(format string, args ...any) error {
 	return ec2.Errorf("InvalidParameter", format, args...)
@@ -40,6 +51,7 @@ type request struct {
 	format       string
 	interval     int32
 	options      *kit.FlowLogDestinationOptions
+	bucket       string // s3: the destination's bucket
 	tags         map[string]string
 }
 
@@ -161,6 +173,10 @@ func (r *request) destinationOf(c kit.Caller, in *ec2.CreateFlowLogsRequest) err
 			}
 			r.options.HiveCompatiblePartitions, r.options.PerHourPartition = kit.Deref(o.HiveCompatiblePartitions), kit.Deref(o.PerHourPartition)
 		}
+		if r.options.FileFormat == "parquet" {
+			return ec2.ErrInvalidParameterValue("Flow log files in parquet are not supported by vpcd yet: use plain-text.")
+		}
+		r.bucket = bucket
 	case "kinesis-data-firehose":
 		if group != "" {
 			return errInvalidParameter("LogDestination type must be cloud-watch-logs if LogGroupName is provided.")
@@ -190,6 +206,21 @@ func (s *FlowLogs) CreateFlowLogs(ctx context.Context, c kit.Caller, in *ec2.Cre
 	r, err := parseRequest(c, in)
 	if err != nil {
 		return nil, err
+	}
+	if r.bucket != "" && s.Buckets != nil {
+		ok, err := s.Buckets.HasBucket(r.bucket)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			// AWS answers each resource in Unsuccessful, with an HTTP status for a code.
+			out := &ec2.CreateFlowLogsResult{ClientToken: in.ClientToken, FlowLogIds: []string{}, Unsuccessful: []ec2.UnsuccessfulItem{}}
+			for _, id := range in.ResourceIds {
+				out.Unsuccessful = append(out.Unsuccessful, ec2.UnsuccessfulItem{ResourceId: kit.Ptr(id),
+					Error: &ec2.UnsuccessfulItemError{Code: kit.Ptr("400"), Message: kit.Ptr("LogDestination: " + r.bucket + " does not exist.")}})
+			}
+			return out, nil
+		}
 	}
 	token := kit.Deref(in.ClientToken)
 	out := &ec2.CreateFlowLogsResult{ClientToken: in.ClientToken, FlowLogIds: []string{}, Unsuccessful: []ec2.UnsuccessfulItem{}}
@@ -284,7 +315,7 @@ func vpcOf(t *kit.Txn, c kit.Caller, id string) (string, error) {
 
 // flowLogFilters are DescribeFlowLogs' filters.
 var flowLogFilters = map[string]func(*kit.FlowLogRecord) []string{
-	"deliver-log-status":   func(*kit.FlowLogRecord) []string { return []string{"SUCCESS"} },
+	"deliver-log-status":   func(f *kit.FlowLogRecord) []string { return []string{f.DeliverLogsStatus()} },
 	"log-destination-type": func(f *kit.FlowLogRecord) []string { return []string{f.DestinationType} },
 	"flow-log-id":          func(f *kit.FlowLogRecord) []string { return []string{f.ID} },
 	"log-group-name":       func(f *kit.FlowLogRecord) []string { return []string{f.LogGroupName} },
@@ -308,6 +339,29 @@ func (s *FlowLogs) DescribeFlowLogs(ctx context.Context, c kit.Caller, in *ec2.D
 		out.FlowLogs = append(out.FlowLogs, *f.EC2())
 	}
 	return out, nil
+}
+
+// SetDeliveryError records how a flow log's last delivery went: failure is
+// DeliverLogsErrorMessage, "" for a success. A flow log no longer there is left alone.
+func (s *FlowLogs) SetDeliveryError(ctx context.Context, c kit.Caller, id, failure string) error {
+	same := false // read first: a delivery that goes as the last one writes nothing
+	if err := s.View(ctx, func(t *kit.Txn) error {
+		var f kit.FlowLogRecord
+		ok, err := t.Get(c.Key(id), &f)
+		same = !ok || f.DeliveryError == failure
+		return err
+	}); err != nil || same {
+		return err
+	}
+	return s.Update(ctx, func(t *kit.Txn) error {
+		var f kit.FlowLogRecord
+		ok, err := t.Get(c.Key(id), &f)
+		if err != nil || !ok || f.DeliveryError == failure {
+			return err
+		}
+		f.DeliveryError = failure
+		return t.Put(c.Key(id), &f)
+	})
 }
 
 // DeleteFlowLogs deletes flow logs; an ID that names none of the caller's is answered in

@@ -26,6 +26,17 @@ type FlowLogRecord struct {
 	DestinationOption *FlowLogDestinationOptions `json:"destinationOptions,omitempty"` // s3
 	Created           time.Time                  `json:"created"`
 	ClientToken       string                     `json:"clientToken,omitempty"`
+	// DeliveryError is why the last delivery failed (DeliverLogsErrorMessage, with
+	// DeliverLogsStatus FAILED); "" after a success.
+	DeliveryError string `json:"deliveryError,omitempty"`
+}
+
+// DeliverLogsStatus is the flow log's DeliverLogsStatus: SUCCESS or FAILED.
+func (f *FlowLogRecord) DeliverLogsStatus() string {
+	if f.DeliveryError != "" {
+		return "FAILED"
+	}
+	return "SUCCESS"
 }
 
 // FlowLogDestinationOptions are how an S3 flow log writes its objects.
@@ -36,12 +47,15 @@ type FlowLogDestinationOptions struct {
 }
 
 // EC2 is the flow log as DescribeFlowLogs shows it: always active, its deliveries
-// successful.
+// successful unless the last one failed.
 func (f *FlowLogRecord) EC2() *ec2.FlowLog {
 	out := &ec2.FlowLog{
 		FlowLogId: Ptr(f.ID), CreationTime: Ptr(f.Created), ResourceId: Ptr(f.ResourceID), TrafficType: Ptr(f.TrafficType),
-		FlowLogStatus: Ptr("ACTIVE"), DeliverLogsStatus: Ptr("SUCCESS"), LogDestinationType: Ptr(f.DestinationType),
+		FlowLogStatus: Ptr("ACTIVE"), DeliverLogsStatus: Ptr(f.DeliverLogsStatus()), LogDestinationType: Ptr(f.DestinationType),
 		LogDestination: Ptr(f.Destination), LogFormat: Ptr(f.LogFormat), MaxAggregationInterval: Ptr(f.Interval), Tags: f.EC2Tags(),
+	}
+	if f.DeliveryError != "" {
+		out.DeliverLogsErrorMessage = Ptr(f.DeliveryError)
 	}
 	if f.LogGroupName != "" {
 		out.LogGroupName = Ptr(f.LogGroupName)
@@ -76,6 +90,9 @@ func flowLogModel(region string, f *FlowLogRecord) any {
 		// arn:aws:s3:::bucket/prefix/
 		path := strings.TrimPrefix(f.Destination, "arn:aws:s3:::")
 		m.Bucket, m.Prefix, _ = strings.Cut(path, "/")
+		if o := f.DestinationOption; o != nil {
+			m.HivePartitions, m.PerHour = o.HiveCompatiblePartitions, o.PerHourPartition
+		}
 	}
 	return m
 }

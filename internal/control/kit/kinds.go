@@ -84,17 +84,21 @@ var kinds = index(
 	// (vpcbpa-exclude-…). No Malformed code of the exclusions is known: InvalidParameterValue.
 	Kind{Prefix: "bpa", Setting: true, Model: modelOf(bpaOptionsModel)},
 	Kind{Prefix: "vpcbpa", IDPrefix: "vpcbpa-exclude", ResourceType: "vpc-block-public-access-exclusion", NotFound: "InvalidVpcBlockPublicAccessExclusionId.NotFound", NotFoundMessage: "The VPC Block Public Access exclusion ID '%s' does not exist", Malformed: "InvalidParameterValue", Model: modelOf(bpaExclusionModel)},
+	// Site-to-Site VPN's two ends (control/vpn). No Malformed code of a virtual private
+	// gateway is documented: InvalidID, as for any kind without one.
+	Kind{Prefix: "cgw", ResourceType: "customer-gateway", NotFound: "InvalidCustomerGatewayID.NotFound", NotFoundMessage: "The customerGateway ID '%s' does not exist", Malformed: "InvalidCustomerGatewayId.Malformed"},
+	Kind{Prefix: "vgw", ResourceType: "vpn-gateway", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
 	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
 	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
 	// Kinds that routes and requests may name before vpcd keeps them.
 	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
-	Kind{Prefix: "vgw", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
 	// CreateRoute answers an unknown gateway target with InvalidGatewayID.NotFound (real
 	// EC2 does for nat- and tgw- targets); no code of its own for a local gateway is known.
 	Kind{Prefix: "lgw", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The gateway ID '%s' does not exist"},
 	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
-	Kind{Prefix: "vpce", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", InSubnet: true},
+	// VPC endpoints (control/endpoints); a gateway endpoint is a route target.
+	Kind{Prefix: "vpce", ResourceType: "vpc-endpoint", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", Malformed: "InvalidVpcEndpointId.Malformed", InSubnet: true},
 )
 
 func index(ks ...Kind) map[string]*Kind {

@@ -63,6 +63,9 @@ type RouteTableRecord struct {
 	// NatGateway is the regional NAT gateway that the table was created for and goes
 	// with: it routes what the gateway translated.
 	NatGateway string `json:"natGateway,omitempty"`
+	// PropagatingVgws are the virtual private gateways whose routes the table takes
+	// (EnableVgwRoutePropagation), in the order they were enabled.
+	PropagatingVgws []string `json:"propagatingVgws,omitempty"`
 }
 
 // Route is one route; Target is the ID of what it points at ("local", igw-, nat-, pcx-,

@@ -13,8 +13,8 @@ import (
 // Route 53 Resolver's endpoints and rules are kept as records of kind "rslvr" (their IDs
 // are rslvr-in-…, rslvr-out-… and rslvr-rr-…); control/resolverrules answers their
 // actions. A rule's record carries what the data plane needs of it without a look at
-// other records: its associations' VPCs and its outbound endpoint's addresses, which the
-// family rewrites when the endpoint's addresses change.
+// other records: its associations' VPCs and its outbound endpoint's ID, whose interfaces
+// the model knows by their description (NetworkInterfaceRecord.ResolverEndpoint).
 
 // ResolverEndpointRecord is an inbound or outbound Resolver endpoint in one VPC; each of
 // its addresses is a requester-managed interface in a subnet of the VPC.
@@ -42,15 +42,6 @@ type ResolverEndpointAddress struct {
 	Modified time.Time  `json:"modified"`
 }
 
-// Addrs are the endpoint's addresses, in the order they were added.
-func (e *ResolverEndpointRecord) Addrs() []netip.Addr {
-	out := make([]netip.Addr, 0, len(e.Addresses))
-	for _, a := range e.Addresses {
-		out = append(out, a.Addr)
-	}
-	return out
-}
-
 // ResolverRuleRecord is a Resolver rule (FORWARD or SYSTEM) and its associations.
 type ResolverRuleRecord struct {
 	Meta
@@ -60,10 +51,36 @@ type ResolverRuleRecord struct {
 	DomainName       string            `json:"domainName"` // as AWS shows it: lower case, with a trailing dot
 	Targets          []ResolverTarget  `json:"targets,omitempty"`
 	EndpointID       string            `json:"endpointId,omitempty"`
-	SourceAddrs      []netip.Addr      `json:"sourceAddrs,omitempty"` // the endpoint's, copied
 	Associations     []ResolverRuleVPC `json:"associations,omitempty"`
 	Created          time.Time         `json:"created"`
 	Modified         time.Time         `json:"modified"`
+}
+
+// ResolverRequester is the requester of a Resolver endpoint's interfaces, an AWS service
+// principal as DescribeNetworkInterfaces shows it (a guess at AWS's value).
+const ResolverRequester = "route53resolver.amazonaws.com"
+
+// resolverDescription begins the description of a Resolver endpoint's interface.
+const resolverDescription = "Route 53 Resolver: "
+
+// ResolverInterfaceDescription is the description of the interface of a Resolver
+// endpoint's address (rni-…): "Route 53 Resolver: rslvr-in-…:rni-…".
+func ResolverInterfaceDescription(endpoint, rni string) string {
+	return resolverDescription + endpoint + ":" + rni
+}
+
+// ResolverEndpoint is the ID of the Resolver endpoint the interface is of, from its
+// description (which nobody but Route 53 Resolver can change), or "".
+func (e *NetworkInterfaceRecord) ResolverEndpoint() string {
+	if !e.RequesterManaged || e.RequesterID != ResolverRequester {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(e.Description, resolverDescription)
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, ":")
+	return id
 }
 
 // ResolverTarget is one DNS server a FORWARD rule sends queries to.
@@ -90,7 +107,7 @@ func resolverModel(region string, r *ResolverRuleRecord) any {
 		return resolverRule{}
 	}
 	m := &model.ResolverRule{ID: r.ID, Owner: r.Owner, Region: region, Domain: strings.TrimSuffix(r.DomainName, "."),
-		Endpoint: r.EndpointID, SourceAddrs: r.SourceAddrs}
+		Endpoint: r.EndpointID}
 	for _, t := range r.Targets {
 		m.Targets = append(m.Targets, netip.AddrPortFrom(t.Addr, uint16(t.Port)))
 	}

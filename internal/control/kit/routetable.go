@@ -93,6 +93,9 @@ func (rtb *RouteTableRecord) EC2(state func(Route) string) ec2.RouteTable {
 	for _, a := range rtb.Associations {
 		out.Associations = append(out.Associations, a.ec2(rtb.ID))
 	}
+	for _, g := range rtb.PropagatingVgws {
+		out.PropagatingVgws = append(out.PropagatingVgws, ec2.PropagatingVgw{GatewayId: Ptr(g)})
+	}
 	return out
 }
 

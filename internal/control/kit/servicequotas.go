@@ -43,7 +43,8 @@ var (
 	QuotaACLRules          = Quota{"vpc", "L-2AEEBF1A", "Rules per network ACL", 20, 0}
 	quotaRulesPerGroup     = Quota{"vpc", "L-0EA8095F", "Inbound or outbound rules per security group", 60, 0}
 	QuotaGroupsPerENI      = Quota{"vpc", "L-2AFB9258", "Security groups per network interface", 5, 0}
-	QuotaList              = []Quota{QuotaElasticIPs, QuotaStandardVcpus, QuotaVpcs, QuotaVpcCidrBlocks, QuotaSecurityGroups, QuotaNatGatewaysPerAZ, QuotaACLRules, quotaRulesPerGroup, QuotaGroupsPerENI}
+	QuotaGatewayEndpoints  = Quota{"vpc", "L-1B52E74A", "Gateway VPC endpoints per Region", 20, 0}
+	QuotaList              = []Quota{QuotaElasticIPs, QuotaStandardVcpus, QuotaVpcs, QuotaVpcCidrBlocks, QuotaSecurityGroups, QuotaNatGatewaysPerAZ, QuotaACLRules, quotaRulesPerGroup, QuotaGroupsPerENI, QuotaGatewayEndpoints}
 	QuotaServiceNames      = map[string]string{"ec2": "Amazon Elastic Compute Cloud (Amazon EC2)", "vpc": "Amazon Virtual Private Cloud (Amazon VPC)"}
 	QuotaServiceCodeSorted = []string{"ec2", "vpc"}
 )

@@ -187,7 +187,7 @@ func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {
 func prefixListModel(_ string, p *PrefixListRecord) any { return prefixList(p.CIDRs()) }
 
 func subnetModel(_ string, sn *SubnetRecord) any {
-	m := &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr, Zone: sn.AvailabilityZone}
+	m := &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr, Zone: sn.AvailabilityZone, EnableDns64: sn.EnableDns64}
 	for _, b := range sn.Ipv6Blocks {
 		if b.State == "associated" && !m.IPv6CIDR.IsValid() {
 			m.IPv6CIDR = b.Cidr
@@ -301,6 +301,7 @@ func (e *NetworkInterfaceRecord) model() *model.Interface {
 	if e.Attachment != nil {
 		m.Instance, m.DeviceIndex = e.Attachment.InstanceID, int(e.Attachment.DeviceIndex)
 	}
+	m.ResolverEndpoint = e.ResolverEndpoint()
 	return m
 }
 

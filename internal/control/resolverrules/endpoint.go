@@ -179,8 +179,8 @@ func (s *ResolverRules) addAddress(t *kit.Txn, c kit.Caller, e *kit.ResolverEndp
 		Meta:     kit.Meta{ID: kit.NewID("eni"), Owner: c.Account},
 		SubnetID: sn.ID, VpcID: sn.VpcID, AvailabilityZone: sn.AvailabilityZone, AvailabilityZoneID: sn.AvailabilityZoneID,
 		Groups: e.SecurityGroupIDs, MacAddress: kit.NewMacAddress(), PrivateIPs: []kit.PrivateIP{{Addr: ip, Primary: true}},
-		Description: "Route 53 Resolver: " + e.ID + ":" + rni, SourceDestCheck: true, InterfaceType: "interface",
-		RequesterManaged: true, RequesterID: resolverRequester,
+		Description: kit.ResolverInterfaceDescription(e.ID, rni), SourceDestCheck: true, InterfaceType: "interface",
+		RequesterManaged: true, RequesterID: kit.ResolverRequester,
 	}
 	if err := t.Put(c.Key(eni.ID), eni); err != nil {
 		return err
@@ -188,10 +188,6 @@ func (s *ResolverRules) addAddress(t *kit.Txn, c kit.Caller, e *kit.ResolverEndp
 	e.Addresses = append(e.Addresses, kit.ResolverEndpointAddress{IPID: rni, SubnetID: sn.ID, ENI: eni.ID, Addr: ip, Created: now, Modified: now})
 	return kit.RecountSubnet(t, c, sn.ID)
 }
-
-// resolverRequester is the requester of an endpoint's interfaces, an AWS service
-// principal as DescribeNetworkInterfaces shows it (a guess at AWS's value).
-const resolverRequester = "route53resolver.amazonaws.com"
 
 // delAddress takes an address's interface away.
 func delAddress(t *kit.Txn, c kit.Caller, a kit.ResolverEndpointAddress) error {
@@ -418,8 +414,8 @@ func (s *ResolverRules) DisassociateResolverEndpointIpAddress(ctx context.Contex
 	return &r53r.DisassociateResolverEndpointIpAddressResponse{ResolverEndpoint: out.ResolverEndpoint}, nil
 }
 
-// changeAddresses changes an endpoint's addresses with fn and gives the rules that
-// forward through it the new source addresses.
+// changeAddresses changes an endpoint's addresses with fn: the rules that forward
+// through it leave from its interfaces, whichever they are.
 func (s *ResolverRules) changeAddresses(ctx context.Context, c kit.Caller, id string, fn func(*kit.Txn, *kit.ResolverEndpointRecord) error) (*r53r.AssociateResolverEndpointIpAddressResponse, error) {
 	var e *kit.ResolverEndpointRecord
 	err := s.Update(ctx, func(t *kit.Txn) error {
@@ -431,22 +427,7 @@ func (s *ResolverRules) changeAddresses(ctx context.Context, c kit.Caller, id st
 			return err
 		}
 		e.Modified = s.Now()
-		if err := t.Put(c.Key(e.ID), e); err != nil {
-			return err
-		}
-		rules, err := listRules(t, c)
-		if err != nil {
-			return err
-		}
-		for _, r := range rules {
-			if r.EndpointID == e.ID {
-				r.SourceAddrs = e.Addrs()
-				if err := t.Put(c.Key(r.ID), r); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return t.Put(c.Key(e.ID), e)
 	})
 	if err != nil {
 		return nil, err

@@ -164,11 +164,9 @@ func (s *ResolverRules) CreateResolverRule(ctx context.Context, c kit.Caller, in
 			return errLimitExceeded("[RSLVR-00703] Account has reached the maximum number of Resolver rules: %d.", maxRules)
 		}
 		if endpoint != "" {
-			e, err := outboundEndpoint(t, c, endpoint)
-			if err != nil {
+			if _, err := outboundEndpoint(t, c, endpoint); err != nil {
 				return err
 			}
-			r.SourceAddrs = e.Addrs()
 		}
 		return t.Put(c.Key(r.ID), r)
 	})
@@ -301,7 +299,7 @@ func (s *ResolverRules) UpdateResolverRule(ctx context.Context, c kit.Caller, in
 			if err != nil {
 				return err
 			}
-			r.EndpointID, r.SourceAddrs = e.ID, e.Addrs()
+			r.EndpointID = e.ID
 		}
 		r.Modified = s.Now()
 		return t.Put(c.Key(r.ID), r)

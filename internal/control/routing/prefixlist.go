@@ -363,6 +363,54 @@ func (s *Routing) DescribeManagedPrefixLists(ctx context.Context, c kit.Caller, 
 	return out, nil
 }
 
+// DescribePrefixLists lists the region's AWS-managed prefix lists, the services' address
+// ranges that gateway endpoints route to, in the older shape of the API.
+func (s *Routing) DescribePrefixLists(ctx context.Context, c kit.Caller, in *ec2.DescribePrefixListsRequest) (*ec2.DescribePrefixListsResult, error) {
+	if in.MaxResults != nil && *in.MaxResults < 5 {
+		return nil, ec2.ErrInvalidParameterValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than 5.", *in.MaxResults)
+	}
+	max := in.MaxResults
+	if max != nil && *max > 1000 {
+		max = kit.Ptr(int32(1000))
+	}
+	match, err := kit.CompileFilters(in.Filters, func(name string) bool { return name == "prefix-list-id" || name == "prefix-list-name" })
+	if err != nil {
+		return nil, err
+	}
+	all := kit.AwsManagedPrefixLists(c.Region)
+	for _, id := range in.PrefixListIds {
+		if err := kit.CheckID(id, "pl"); err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(all, func(p *kit.PrefixListRecord) bool { return p.ID == id }) {
+			return nil, kit.NotFound(id)
+		}
+	}
+	var kept []*kit.PrefixListRecord
+	for _, p := range all {
+		if len(in.PrefixListIds) > 0 && !slices.Contains(in.PrefixListIds, p.ID) {
+			continue
+		}
+		if match(func(name string) []string { return prefixListFilters[name](p) }, nil) {
+			kept = append(kept, p)
+		}
+	}
+	slices.SortFunc(kept, func(a, b *kit.PrefixListRecord) int { return strings.Compare(a.ID, b.ID) })
+	page, next, err := kit.Paginate(kept, max, in.NextToken, func(p *kit.PrefixListRecord) string { return p.ID })
+	if err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribePrefixListsResult{NextToken: next, PrefixLists: []ec2.PrefixList{}}
+	for _, p := range page {
+		cidrs := []string{}
+		for _, cidr := range p.CIDRs() {
+			cidrs = append(cidrs, cidr.String())
+		}
+		out.PrefixLists = append(out.PrefixLists, ec2.PrefixList{PrefixListId: kit.Ptr(p.ID), PrefixListName: kit.Ptr(p.Name), Cidrs: cidrs})
+	}
+	return out, nil
+}
+
 // GetManagedPrefixListEntries lists the entries of a list, at its current version or at
 // TargetVersion.
 func (s *Routing) GetManagedPrefixListEntries(ctx context.Context, c kit.Caller, in *ec2.GetManagedPrefixListEntriesRequest) (*ec2.GetManagedPrefixListEntriesResult, error) {

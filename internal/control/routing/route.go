@@ -104,7 +104,7 @@ func checkRouteTarget(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord, targe
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
 	case "pcx":
 		return checkPeeringRoute(t, c, rtb, target, time.Now())
-	case "igw", "eigw", "eni", "i", "nat":
+	case "igw", "eigw", "eni", "i", "nat", "vgw", "vpce":
 	default:
 		return kit.NotFound(target)
 	}
@@ -267,6 +267,10 @@ func checkNewRoute(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord, vpc *kit
 		return err
 	}
 	kind := kit.TargetKind(target)
+	if kind == "vpce" {
+		// Every endpoint vpcd keeps is a gateway endpoint, whose routes are its own.
+		return errEndpointRoute("route target %s is a gateway VPC endpoint: its routes are added with CreateVpcEndpoint or ModifyVpcEndpoint", target)
+	}
 	if kind == "eigw" && dest.Destination.IsValid() && dest.Destination.Addr().Is4() {
 		return ec2.ErrInvalidParameterValue("Egress-only internet gateway %s can only be a target for IPv6 destinations", target)
 	}
@@ -274,6 +278,12 @@ func checkNewRoute(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord, vpc *kit
 		return ec2.ErrInvalidParameterValue("The destination CIDR block %s is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.", dest.Destination)
 	}
 	return nil
+}
+
+// errEndpointRoute refuses a route command on a gateway endpoint's route, which only the
+// endpoint's own actions change (a guess at AWS's code: InvalidParameterValue).
+func errEndpointRoute(format string, args ...any) error {
+	return ec2.ErrInvalidParameterValue(format, args...)
 }
 
 // routeTableAndVpc reads a route table and its VPC for a route change.
@@ -370,6 +380,9 @@ func (s *Routing) ReplaceRoute(ctx context.Context, c kit.Caller, in *ec2.Replac
 			return ec2.ErrInvalidParameterValue("There is no route defined for '%s' in the route table. Use CreateRoute instead.", dest.DestinationString())
 		}
 		r := &rtb.Routes[i]
+		if kit.TargetKind(r.Target) == "vpce" {
+			return errEndpointRoute("cannot replace VPC endpoint route %s in route table %s", dest.DestinationString(), rtb.ID)
+		}
 		if local {
 			if !isLocalDestination(vpc, dest) {
 				return ec2.ErrInvalidParameterValue("The route %s in route table %s is not a local route; only a local route can have a local target.", dest.DestinationString(), rtb.ID)
@@ -405,6 +418,9 @@ func (s *Routing) DeleteRoute(ctx context.Context, c kit.Caller, in *ec2.DeleteR
 		}
 		if isLocalDestination(vpc, dest) {
 			return ec2.ErrInvalidParameterValue("cannot remove local route %s in route table %s", dest.DestinationString(), rtb.ID)
+		}
+		if kit.TargetKind(rtb.Routes[i].Target) == "vpce" {
+			return errEndpointRoute("cannot remove VPC endpoint route %s in route table %s", dest.DestinationString(), rtb.ID)
 		}
 		rtb.Routes = append(rtb.Routes[:i], rtb.Routes[i+1:]...)
 		return t.Put(c.Key(rtb.ID), rtb)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -370,7 +371,7 @@ func (s *VPC) ModifySubnetAttribute(ctx context.Context, c kit.Caller, in *ec2.M
 	for _, ch := range []change{
 		{"MapPublicIpOnLaunch", in.MapPublicIpOnLaunch, func(sn *kit.SubnetRecord, v bool) error { sn.MapPublicIPOnLaunch = v; return nil }},
 		{"AssignIpv6AddressOnCreation", in.AssignIpv6AddressOnCreation, func(sn *kit.SubnetRecord, v bool) error { sn.AssignIpv6OnCreation = v; return nil }},
-		{"EnableDns64", in.EnableDns64, func(sn *kit.SubnetRecord, v bool) error { sn.EnableDns64 = v; return nil }},
+		{"EnableDns64", in.EnableDns64, setDns64},
 		{"EnableResourceNameDnsARecordOnLaunch", in.EnableResourceNameDnsARecordOnLaunch, func(sn *kit.SubnetRecord, v bool) error { sn.ResourceNameDnsA = v; return nil }},
 		{"EnableResourceNameDnsAAAARecordOnLaunch", in.EnableResourceNameDnsAAAARecordOnLaunch, func(sn *kit.SubnetRecord, v bool) error { sn.ResourceNameDnsAAAA = v; return nil }},
 		{"MapCustomerOwnedIpOnLaunch", in.MapCustomerOwnedIpOnLaunch, nil},
@@ -418,6 +419,16 @@ func (s *VPC) ModifySubnetAttribute(ctx context.Context, c kit.Caller, in *ec2.M
 		}
 		return t.Put(c.Key(sn.ID), sn)
 	})
+}
+
+// setDns64 sets a subnet's EnableDns64: DNS64 answers are for IPv6 clients, and AWS
+// refuses it on a subnet without an IPv6 block.
+func setDns64(sn *kit.SubnetRecord, v bool) error {
+	if v && !slices.ContainsFunc(sn.Ipv6Blocks, func(b kit.CidrAssociation) bool { return b.State == "associated" }) {
+		return ec2.ErrInvalidParameterValue("Invalid value 'true' for enable-dns64. Cannot set enable-dns64 to true unless the subnet (%s) has an IPv6 CIDR block associated with it.", sn.ID)
+	}
+	sn.EnableDns64 = v
+	return nil
 }
 
 // AssociateSubnetCidrBlock gives a subnet an IPv6 /64 from its VPC's IPv6 blocks; a

@@ -191,18 +191,45 @@ func (s *VPC) DeleteVpc(ctx context.Context, c kit.Caller, in *ec2.DeleteVpcRequ
 		for _, child := range []string{vpc.MainRouteTable, vpc.DefaultACL, vpc.DefaultGroup, vpc.ID} {
 			t.Del(c.Key(child))
 		}
+		// "Flow logs for deleted VPCs are eventually automatically removed" (DeleteVpc):
+		// here at once, those of its subnets and interfaces too.
+		if err := deleteFlowLogsIn(t, c, id); err != nil {
+			return err
+		}
 		t.Del(kit.ChildrenKey(c, id))
 		t.Del(kit.GroupNameKey(c, id, "default"))
 		return nil
 	})
 }
 
+// deleteFlowLogsIn deletes the flow logs of a VPC and of everything in it.
+func deleteFlowLogsIn(t *kit.Txn, c kit.Caller, vpc string) error {
+	var gone []string
+	err := t.List(c.Prefix("fl"), func(key string, raw []byte) error {
+		var r struct {
+			VpcID string `json:"vpcId"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		if r.VpcID == vpc {
+			gone = append(gone, key)
+		}
+		return nil
+	})
+	for _, key := range gone {
+		t.Del(key)
+	}
+	return err
+}
+
 // vpcDependencies reports whether anything but the VPC's own defaults is in it: subnets,
-// attached gateways, other route tables, ACLs or groups.
+// attached gateways (internet, egress-only, virtual private), other route tables, ACLs,
+// groups or VPC endpoints.
 func vpcDependencies(t *kit.Txn, c kit.Caller, vpc *kit.VpcRecord) (bool, error) {
 	own := map[string]bool{vpc.MainRouteTable: true, vpc.DefaultACL: true, vpc.DefaultGroup: true}
 	found := false
-	for _, kind := range []string{"subnet", "rtb", "acl", "sg", "igw", "eigw"} {
+	for _, kind := range []string{"subnet", "rtb", "acl", "sg", "igw", "eigw", "vgw", "vpce"} {
 		err := t.List(c.Prefix(kind), func(key string, raw []byte) error {
 			var r struct {
 				ID    string `json:"id"`
