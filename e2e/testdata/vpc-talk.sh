@@ -103,6 +103,24 @@ excl=$(ec2 create-vpc-block-public-access-exclusion --vpc-id "$vpc6" --internet-
 ec2 delete-vpc-block-public-access-exclusion --exclusion-id "$excl" >/dev/null
 ec2 modify-vpc-block-public-access-options --internet-gateway-block-mode off >/dev/null
 
+# A gateway endpoint to S3 on the main route table, and the two ends of a VPN.
+svc=$(ec2 describe-vpc-endpoint-services --filters Name=service-type,Values=Gateway --query 'ServiceNames' --output text)
+[[ $svc == *com.amazonaws.us-east-1.s3* ]] || fail "gateway endpoint services: $svc"
+rtb6=$(ec2 describe-route-tables --filters "Name=vpc-id,Values=$vpc6" --query 'RouteTables[0].RouteTableId' --output text)
+vpce=$(ec2 create-vpc-endpoint --vpc-id "$vpc6" --service-name com.amazonaws.us-east-1.s3 --route-table-ids "$rtb6" --query VpcEndpoint.VpcEndpointId --output text)
+[[ $vpce =~ ^vpce-[0-9a-f]{17}$ ]] || fail "endpoint id $vpce"
+[ "$(ec2 describe-route-tables --route-table-ids "$rtb6" --query "RouteTables[0].Routes[?GatewayId=='$vpce'] | length(@)" --output text)" = 1 ] || fail "endpoint route"
+ec2 delete-vpc-endpoints --vpc-endpoint-ids "$vpce" >/dev/null
+cgw=$(ec2 create-customer-gateway --type ipsec.1 --public-ip 198.51.100.90 --bgp-asn 65090 --query CustomerGateway.CustomerGatewayId --output text)
+vgw=$(ec2 create-vpn-gateway --type ipsec.1 --query VpnGateway.VpnGatewayId --output text)
+ec2 attach-vpn-gateway --vpn-gateway-id "$vgw" --vpc-id "$vpc6" >/dev/null
+ec2 enable-vgw-route-propagation --route-table-id "$rtb6" --gateway-id "$vgw"
+[ "$(ec2 describe-route-tables --route-table-ids "$rtb6" --query 'RouteTables[0].PropagatingVgws[0].GatewayId' --output text)" = "$vgw" ] || fail "propagating gateway"
+expect_error IncorrectState ec2 delete-vpn-gateway --vpn-gateway-id "$vgw"
+ec2 detach-vpn-gateway --vpn-gateway-id "$vgw" --vpc-id "$vpc6"
+ec2 delete-vpn-gateway --vpn-gateway-id "$vgw"
+ec2 delete-customer-gateway --customer-gateway-id "$cgw"
+
 ec2 delete-egress-only-internet-gateway --egress-only-internet-gateway-id "$eigw" >/dev/null
 ec2 delete-network-interface --network-interface-id "$eni"
 ec2 delete-subnet --subnet-id "$sub6"
