@@ -3,9 +3,9 @@
 // DESIGN.md. It walks a packet hop by hop through the VPC routers that internal/plan lays
 // out (route table of the entry link, longest prefix, local host routes, network ACLs at
 // subnet edges, security groups as two stateful gates, source/destination check, the
-// internet gateway's 1:1 NAT, NAT gateways, peering without transit), then walks the
-// reply back the same way as the kernel's connection tracking lets it (no security
-// groups, but ACLs and routes again). A differential test (see diff_test.go) checks each
+// internet gateway's 1:1 NAT, NAT gateways and their NAT64, peering without transit),
+// then walks the reply back the same way as the kernel's connection tracking lets it (no
+// security groups, but ACLs and routes again). A differential test (see diff_test.go) checks each
 // verdict against real packets.
 //
 // A blocker that leaves the packet somewhere to go on (a security group, an ACL, a
@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/nat64"
 )
 
 // Explanation codes, AWS's where AWS documents one for the reason.
@@ -41,6 +42,9 @@ const (
 	// CodeBlockPublicAccess: VPC Block Public Access stops the flow at the gateway
 	// (vpcd's own code: AWS documents none for it).
 	CodeBlockPublicAccess = "VPC_BLOCK_PUBLIC_ACCESS"
+	// CodeNAT64Prefix: a NAT gateway's NAT64 drops IPv6 to anything but 64:ff9b::/96
+	// (vpcd's own code: AWS documents none for it).
+	CodeNAT64Prefix = "NAT_GATEWAY_NAT64_DESTINATION"
 )
 
 // Ephemeral ports: a client of unknown port is taken to use Linux's default range, the
@@ -577,16 +581,24 @@ func (ep endpoint) matches(a arrival) bool {
 	case ep.gateway != "":
 		return a.id == ep.gateway
 	case ep.igw != "":
-		return a.kind == KindInternet && a.id == ep.igw && (a.pkt.Dst == ep.addr || !ep.addr.IsValid())
+		return a.kind == KindInternet && a.id == ep.igw && (sentTo(a.pkt.Dst, ep.addr) || !ep.addr.IsValid())
 	case ep.eni != nil && ep.instance != "" && a.eni != nil && a.eni.Instance == ep.instance:
-		return a.pkt.Dst == ep.addr || !ep.addr.IsValid()
+		return sentTo(a.pkt.Dst, ep.addr) || !ep.addr.IsValid()
 	case ep.eni != nil:
-		return a.eni == ep.eni && a.pkt.Dst == ep.addr
+		return a.eni == ep.eni && sentTo(a.pkt.Dst, ep.addr)
 	}
-	return a.pkt.Dst == ep.addr || (a.eni != nil && publicOf(a.eni, a.pkt.Dst) == ep.addr)
+	return sentTo(a.pkt.Dst, ep.addr) || (a.eni != nil && publicOf(a.eni, a.pkt.Dst) == ep.addr)
 }
 
-// natEntry is a NAT gateway's translation of one flow: the client's address and ports.
+// sentTo reports whether a packet delivered to got is the one asked about for want: the
+// same address, or an IPv4 address that want carries in NAT64's prefix (a NAT gateway
+// translated it on the way).
+func sentTo(got, want netip.Addr) bool {
+	return got == want || got.Is4() && nat64.WellKnownPrefix.Contains(want) && embedded4(want) == got
+}
+
+// natEntry is a NAT gateway's translation of one flow: the client's address and ports
+// (an IPv6 address for a flow its NAT64 translated).
 type natEntry struct {
 	src   netip.Addr
 	ports [2]int

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/nat64"
+	"vpcd/internal/plan"
 )
 
 // entry is how a packet comes into a VPC's router: sent by an interface, in from the
@@ -207,10 +209,23 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 // natGateway follows a packet through a NAT gateway: a new flow from another address
 // leaves from the gateway's address (its port kept when in 1024-65535), a reply to one
 // of its flows goes back to the client; nothing else gets through.
+//
+// An IPv6 packet goes to the gateway's NAT64 (internal/nat64): one to 64:ff9b::/96 leaves
+// as IPv4 to the address in the prefix's low 32 bits, from the gateway's address as its
+// IPv4 flows do (ICMPv6 echo as ICMP echo), and its reply comes back as IPv6 from the
+// address in the prefix; any other IPv6 destination is dropped in the gateway.
 func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 	addr := o.PrivateIPs[0]
 	q := p
 	switch {
+	case p.Dst.Is6() && !t.reply && !nat64.WellKnownPrefix.Contains(p.Dst):
+		t.block(Explanation{Code: CodeNAT64Prefix, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Dst,
+			Message: fmt.Sprintf("%s translates only IPv6 to %s (NAT64), and drops what goes to %s", o.NatGateway, nat64.WellKnownPrefix, p.Dst)})
+		return p, false
+	case p.Dst.Is6() && !t.reply && nat64.Pool.Contains(embedded4(p.Dst)):
+		t.block(Explanation{Code: CodeNAT64Prefix, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Dst,
+			Message: fmt.Sprintf("%s's NAT64 does not translate to %s, an address of its own pool %s", o.NatGateway, embedded4(p.Dst), nat64.Pool)})
+		return p, false
 	case p.Dst == addr:
 		ent, ok := t.nat[o.NatGateway]
 		if !t.reply || !ok {
@@ -219,6 +234,11 @@ func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 			return p, false
 		}
 		q.Dst, q.DstPorts = ent.src, ent.ports
+		if ent.src.Is6() {
+			// Back through the NAT64: from the IPv4 source's address in the prefix.
+			q.Src = nat64.Synthesize(p.Src)
+			q.Protocol, q.ICMPType = translatedProtocol(p.Protocol, p.ICMPType)
+		}
 	case t.reply || slices.Contains(o.PrivateIPs, p.Src):
 		t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Src,
 			Message: fmt.Sprintf("%s has no flow this packet belongs to", o.NatGateway)})
@@ -226,6 +246,10 @@ func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 	default:
 		t.nat[o.NatGateway] = natEntry{src: p.Src, ports: p.SrcPorts}
 		q.Src = addr
+		if p.Dst.Is6() {
+			q.Dst = embedded4(p.Dst)
+			q.Protocol, q.ICMPType = translatedProtocol(p.Protocol, p.ICMPType)
+		}
 		if p.Protocol == 6 || p.Protocol == 17 {
 			if p.SrcPorts[0] < 1024 {
 				q.SrcPorts = [2]int{1024, 65535}
@@ -234,6 +258,28 @@ func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 	}
 	t.hop(Hop{Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Header: p, Translated: &q})
 	return q, true
+}
+
+// embedded4 is the IPv4 address in the low 32 bits of an IPv6 one (RFC 6052's /96).
+func embedded4(a netip.Addr) netip.Addr {
+	b := a.As16()
+	return netip.AddrFrom4([4]byte(b[12:]))
+}
+
+// translatedProtocol is the protocol and ICMP type of a packet after NAT64 (RFC 7915):
+// ICMPv6 echo as ICMP echo and back; TCP and UDP as they are.
+func translatedProtocol(protocol, icmpType int) (int, int) {
+	switch {
+	case protocol == 58 && icmpType == 128:
+		return 1, 8
+	case protocol == 58 && icmpType == 129:
+		return 1, 0
+	case protocol == 1 && icmpType == 8:
+		return 58, 128
+	case protocol == 1 && icmpType == 0:
+		return 58, 129
+	}
+	return protocol, icmpType
 }
 
 // applianceInterface is the interface an instance forwards a packet out of.
@@ -299,8 +345,10 @@ func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
 
 // resolveTarget is what a route's target is now, as plan.targetRoute lays it out, or the
 // code and reason it drops the packet. A target without anything of the route's address
-// family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway or to an interface
-// without an IPv6 address) drops it, as the plan has no next hop for it.
+// family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway without NAT64 or to an
+// interface without an IPv6 address) drops it, as the plan has no next hop for it; so do
+// the targets the data plane does not carry yet (virtual private gateways, gateway VPC
+// endpoints).
 func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, string, string) {
 	n := t.ix.n
 	is6 := r.Destination.Addr().Is6()
@@ -350,15 +398,23 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		if g == nil {
 			return target{}, CodeBadState, id + " is not available"
 		}
-		if e := n.Interfaces[g.Interface]; g.VPC == rt.VPC && !is6 && e != nil && len(e.PrivateIPs) > 0 && n.Subnets[e.Subnet] != nil {
-			return target{kind: "eni", id: e.ID, eni: e}, "", ""
+		e := n.Interfaces[g.Interface]
+		if g.VPC != rt.VPC || e == nil || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {
+			return target{}, CodeBlackhole, id + " is not in " + rt.VPC
 		}
-		return target{}, CodeBlackhole, id + " is not in " + rt.VPC + " or the destination is IPv6"
+		if is6 && !plan.NatGatewayNAT64(n, id) {
+			return target{}, CodeBlackhole, id + " has no NAT64 for IPv6: " + g.VPC + " has no IPv6 block"
+		}
+		return target{kind: "eni", id: e.ID, eni: e}, "", ""
 	case strings.HasPrefix(id, "pcx-"):
 		if p := t.ix.peerings[id]; p != nil && p.Other(rt.VPC) != "" {
 			return target{kind: "pcx", id: id}, "", ""
 		}
 		return target{}, CodeBlackhole, id + " is not an active peering of " + rt.VPC + " with running interfaces on both sides"
+	case strings.HasPrefix(id, "vgw-"):
+		return target{}, CodeBlackhole, id + " is a virtual private gateway: the data plane carries no VPN connection yet, so the route drops the packet"
+	case strings.HasPrefix(id, "vpce-"):
+		return target{}, CodeBlackhole, id + " is a gateway VPC endpoint: the data plane does not carry its service yet, so the route drops the packet"
 	}
 	return target{}, CodeBlackhole, r.Target + " does not carry traffic here"
 }
