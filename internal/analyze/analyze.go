@@ -576,25 +576,25 @@ type arrival struct {
 	pkt  Packet
 }
 
+// matches reports whether the walk arrived at the endpoint. An IPv4 packet that was
+// asked about at an address in NAT64's prefix (a NAT gateway translated it on the way)
+// is compared with the IPv4 address the prefix carries.
 func (ep endpoint) matches(a arrival) bool {
+	want := ep.addr
+	if a.pkt.Dst.Is4() && nat64.WellKnownPrefix.Contains(want) {
+		want = embedded4(want)
+	}
 	switch {
 	case ep.gateway != "":
 		return a.id == ep.gateway
 	case ep.igw != "":
-		return a.kind == KindInternet && a.id == ep.igw && (sentTo(a.pkt.Dst, ep.addr) || !ep.addr.IsValid())
+		return a.kind == KindInternet && a.id == ep.igw && (a.pkt.Dst == want || !want.IsValid())
 	case ep.eni != nil && ep.instance != "" && a.eni != nil && a.eni.Instance == ep.instance:
-		return sentTo(a.pkt.Dst, ep.addr) || !ep.addr.IsValid()
+		return a.pkt.Dst == want || !want.IsValid()
 	case ep.eni != nil:
-		return a.eni == ep.eni && sentTo(a.pkt.Dst, ep.addr)
+		return a.eni == ep.eni && a.pkt.Dst == want
 	}
-	return sentTo(a.pkt.Dst, ep.addr) || (a.eni != nil && publicOf(a.eni, a.pkt.Dst) == ep.addr)
-}
-
-// sentTo reports whether a packet delivered to got is the one asked about for want: the
-// same address, or an IPv4 address that want carries in NAT64's prefix (a NAT gateway
-// translated it on the way).
-func sentTo(got, want netip.Addr) bool {
-	return got == want || got.Is4() && nat64.WellKnownPrefix.Contains(want) && embedded4(want) == got
+	return a.pkt.Dst == want || (a.eni != nil && publicOf(a.eni, a.pkt.Dst) == want)
 }
 
 // natEntry is a NAT gateway's translation of one flow: the client's address and ports

@@ -39,7 +39,8 @@ func TestNAT64Paths(t *testing.T) {
 	vpc := b.vpc("10.0.0.0/16")
 	pub, igw, nat := b.publicNAT(vpc)
 	ds, rtDS, _ := b.subnet(vpc, "10.0.2.0/24")
-	host, _ := b.instance(pub, "10.0.1.10")
+	host, hostENI := b.instance(pub, "10.0.1.10")
+	b.n.Interfaces[hostENI].PublicIP = addr("198.51.100.10")
 	guarded, _ := b.instance(pub, "10.0.1.11", fromDS)
 	b.dualStack(vpc, "2600:1f18:0:100::/56")
 	d, _ := b.instance6(ds, "10.0.2.10", "2600:1f18:0:102::d", open6)
@@ -72,6 +73,8 @@ func TestNAT64Paths(t *testing.T) {
 		{"to an IPv4 instance of the VPC, from the gateway's private address",
 			q(x, "", "64:ff9b::10.0.1.10", 6, 22), nil, "10.0.1.5", "10.0.1.10"},
 		{"the instance named", q(x, host, "64:ff9b::10.0.1.10", 6, 22), nil, "10.0.1.5", "10.0.1.10"},
+		{"to an instance's public address, out and in again through the internet gateway",
+			q(x, "", "64:ff9b::198.51.100.10", 6, 22), nil, "198.51.100.5", "10.0.1.10"},
 		{"the IPv4 side's groups see the gateway's address",
 			q(x, guarded, "64:ff9b::10.0.1.11", 6, 22), []string{"ENI_SG_RULES_MISMATCH ingress"}, "", ""},
 		{"no route to 64:ff9b::/96", q(y, "", "64:ff9b::198.51.100.77", 6, 443), []string{CodeNoRoute}, "", ""},
