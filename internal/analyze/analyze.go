@@ -584,6 +584,10 @@ func (ep endpoint) matches(a arrival) bool {
 	if a.pkt.Dst.Is4() && nat64.WellKnownPrefix.Contains(want) {
 		want = embedded4(want)
 	}
+	if a.kind == KindInternet && a.pkt.Dst.IsPrivate() {
+		// The internet routes no private address: what leaves for one is lost there.
+		return false
+	}
 	switch {
 	case ep.gateway != "":
 		return a.id == ep.gateway

@@ -77,6 +77,8 @@ func TestNAT64Paths(t *testing.T) {
 			q(x, "", "64:ff9b::198.51.100.10", 6, 22), nil, "198.51.100.5", "10.0.1.10"},
 		{"the IPv4 side's groups see the gateway's address",
 			q(x, guarded, "64:ff9b::10.0.1.11", 6, 22), []string{"ENI_SG_RULES_MISMATCH ingress"}, "", ""},
+		{"a private address the VPC does not have is lost on the internet",
+			q(x, "", "64:ff9b::10.9.9.9", 6, 22), []string{CodeNoRoute}, "", ""},
 		{"no route to 64:ff9b::/96", q(y, "", "64:ff9b::198.51.100.77", 6, 443), []string{CodeNoRoute}, "", ""},
 		{"IPv6 outside 64:ff9b::/96 is dropped in the gateway", q(x, "", "2001:db8::1", 6, 443), []string{CodeNAT64Prefix}, "", ""},
 		{"the NAT64's own pool is no destination", q(x, "", "64:ff9b::192.0.0.9", 6, 443), []string{CodeNAT64Prefix}, "", ""},
