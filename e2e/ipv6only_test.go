@@ -87,6 +87,9 @@ func TestDataplaneIPv6Only(t *testing.T) {
 	// IPv6 address.
 	yName := y.ID + ".ec2.internal"
 	p.resolves("AAAA of "+yName, "NOERROR "+y6, func() string { return p.dns(x.ID, "fd00:ec2::253", yName, "AAAA") })
+	// The system resolver asks it there too: DHCPv6 gives an IPv6-only instance
+	// fd00:ec2::253, and the search domain finds the short name.
+	p.resolves("getaddrinfo "+y.ID, y6, func() string { return p.addrinfo(x.ID, y.ID, "AF_INET6") })
 
 	for _, where := range []string{y.ID, v.ID, w.ID, "internet"} {
 		p.serveOn(where, "tcp-serve", "::", 80)

@@ -28,7 +28,13 @@ func (p *plane) natGateway(subnet, allocation string) types.NatGateway {
 	if got := out.NatGateway.State; got != types.NatGatewayStatePending {
 		p.t.Errorf("CreateNatGateway: state %s, want pending", got)
 	}
-	id := aws.ToString(out.NatGateway.NatGatewayId)
+	return p.awaitNatGateway(aws.ToString(out.NatGateway.NatGatewayId))
+}
+
+// awaitNatGateway deletes the gateway when the test ends, and waits until it is available
+// with the SDK's own waiter.
+func (p *plane) awaitNatGateway(id string) types.NatGateway {
+	p.t.Helper()
 	p.t.Cleanup(func() { p.ec2.DeleteNatGateway(p.ctx, &ec2sdk.DeleteNatGatewayInput{NatGatewayId: aws.String(id)}) })
 	w := ec2sdk.NewNatGatewayAvailableWaiter(p.ec2, func(o *ec2sdk.NatGatewayAvailableWaiterOptions) { o.MinDelay = 200 * time.Millisecond })
 	desc, err := w.WaitForOutput(p.ctx, &ec2sdk.DescribeNatGatewaysInput{NatGatewayIds: []string{id}}, time.Minute)

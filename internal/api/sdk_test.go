@@ -1418,6 +1418,40 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: eip.AllocationId}))
 	})
 
+	t.Run("regional nat gateways", func(t *testing.T) {
+		eip := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
+		more := must[*ec2sdk.AllocateAddressOutput](t, "AllocateAddress")(c.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{}))
+		created := must[*ec2sdk.CreateNatGatewayOutput](t, "CreateNatGateway")(c.CreateNatGateway(ctx, &ec2sdk.CreateNatGatewayInput{
+			VpcId: aws.String(vpcID), AvailabilityMode: types.AvailabilityModeRegional,
+			AvailabilityZoneAddresses: []types.AvailabilityZoneAddress{{AvailabilityZone: aws.String("us-east-1a"), AllocationIds: []string{aws.ToString(eip.AllocationId)}}},
+		})).NatGateway
+		natID := checkID(t, "nat", created.NatGatewayId)
+		if created.AvailabilityMode != types.AvailabilityModeRegional || created.SubnetId != nil || created.AutoProvisionZones != types.AutoProvisionZonesStateDisabled ||
+			aws.ToString(created.RouteTableId) == "" || len(created.NatGatewayAddresses) != 1 || aws.ToString(created.NatGatewayAddresses[0].AvailabilityZone) != "us-east-1a" {
+			t.Errorf("CreateNatGateway regional %+v", created)
+		}
+		w := ec2sdk.NewNatGatewayAvailableWaiter(c, func(o *ec2sdk.NatGatewayAvailableWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+		if err := w.Wait(ctx, &ec2sdk.DescribeNatGatewaysInput{NatGatewayIds: []string{natID}}, time.Minute); err != nil {
+			t.Fatalf("NatGatewayAvailable: %v", err)
+		}
+		added := must[*ec2sdk.AssociateNatGatewayAddressOutput](t, "AssociateNatGatewayAddress")(c.AssociateNatGatewayAddress(ctx, &ec2sdk.AssociateNatGatewayAddressInput{
+			NatGatewayId: aws.String(natID), AllocationIds: []string{aws.ToString(more.AllocationId)}, AvailabilityZone: aws.String("us-east-1b"),
+		}))
+		if len(added.NatGatewayAddresses) != 1 || aws.ToString(added.NatGatewayAddresses[0].PublicIp) != aws.ToString(more.PublicIp) {
+			t.Errorf("AssociateNatGatewayAddress %+v", added)
+		}
+		gone := must[*ec2sdk.DisassociateNatGatewayAddressOutput](t, "DisassociateNatGatewayAddress")(c.DisassociateNatGatewayAddress(ctx, &ec2sdk.DisassociateNatGatewayAddressInput{
+			NatGatewayId: aws.String(natID), AssociationIds: []string{aws.ToString(added.NatGatewayAddresses[0].AssociationId)},
+		}))
+		if aws.ToString(gone.NatGatewayId) != natID || len(gone.NatGatewayAddresses) != 1 {
+			t.Errorf("DisassociateNatGatewayAddress %+v", gone)
+		}
+		must[*ec2sdk.DeleteNatGatewayOutput](t, "DeleteNatGateway")(c.DeleteNatGateway(ctx, &ec2sdk.DeleteNatGatewayInput{NatGatewayId: aws.String(natID)}))
+		for _, a := range []*ec2sdk.AllocateAddressOutput{eip, more} {
+			must[*ec2sdk.ReleaseAddressOutput](t, "ReleaseAddress")(c.ReleaseAddress(ctx, &ec2sdk.ReleaseAddressInput{AllocationId: a.AllocationId}))
+		}
+	})
+
 	t.Run("flow logs", func(t *testing.T) {
 		created := must[*ec2sdk.CreateFlowLogsOutput](t, "CreateFlowLogs")(c.CreateFlowLogs(ctx, &ec2sdk.CreateFlowLogsInput{
 			ResourceType: types.FlowLogsResourceTypeVpc, ResourceIds: []string{vpcID, "vpc-0123456789abcdef0"}, TrafficType: types.TrafficTypeAll,

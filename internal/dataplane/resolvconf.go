@@ -34,8 +34,9 @@ func newResolvConfs(etcNetns, dataDir string, log *slog.Logger) *resolvConfs {
 
 // resolvConf is what an instance of the VPC reads from DHCP, written as resolv.conf: the
 // search domains of domain-name and the name servers of domain-name-servers, where
-// AmazonProvidedDNS is the VPC's base address + 2. A VPC without options gets nothing.
-func resolvConf(n *model.Network, vpc *model.VPC) []byte {
+// AmazonProvidedDNS is the VPC's base address + 2, or, for an instance in an IPv6-only
+// subnet (which has DHCPv6 alone), fd00:ec2::253. A VPC without options gets nothing.
+func resolvConf(n *model.Network, vpc *model.VPC, ipv6Only bool) []byte {
 	opts := n.DhcpOptions[vpc.DhcpOptions]
 	if opts == nil {
 		return nil
@@ -51,10 +52,14 @@ func resolvConf(n *model.Network, vpc *model.VPC) []byte {
 	}
 	for _, ns := range opts.DomainNameServers {
 		if ns == "AmazonProvidedDNS" {
-			if len(vpc.CIDRs) == 0 || !vpc.CIDRs[0].Addr().Is4() {
+			switch {
+			case ipv6Only:
+				ns = model.AmazonDNS6.String()
+			case len(vpc.CIDRs) == 0 || !vpc.CIDRs[0].Addr().Is4():
 				continue
+			default:
+				ns = vpc.CIDRs[0].Masked().Addr().Next().Next().String()
 			}
-			ns = vpc.CIDRs[0].Masked().Addr().Next().Next().String()
 		}
 		fmt.Fprintf(&b, "nameserver %s\n", ns)
 	}
@@ -70,7 +75,11 @@ var internetResolvConf = []byte("# the simulated internet's resolver\nnameserver
 // before it could; a partial one goes by what this vpcd wrote.
 func (r *resolvConfs) sync(n *model.Network, full bool) {
 	running := map[string]bool{}
-	byVPC := map[string][]byte{}
+	type kind struct {
+		vpc      string
+		ipv6Only bool
+	}
+	byKind := map[kind][]byte{}
 	for _, id := range model.SortedKeys(n.Instances) {
 		inst := n.Instances[id]
 		vpc := n.VPCs[inst.VPC]
@@ -78,10 +87,12 @@ func (r *resolvConfs) sync(n *model.Network, full bool) {
 			continue
 		}
 		running[id] = true
-		content, ok := byVPC[vpc.ID]
+		sub := n.Subnets[inst.Subnet]
+		k := kind{vpc.ID, sub != nil && !sub.CIDR.IsValid()}
+		content, ok := byKind[k]
 		if !ok {
-			content = resolvConf(n, vpc)
-			byVPC[vpc.ID] = content
+			content = resolvConf(n, vpc, k.ipv6Only)
+			byKind[k] = content
 		}
 		r.ensure(id, content, full)
 	}

@@ -43,3 +43,23 @@ func TestResolvConf(t *testing.T) {
 		t.Errorf("the directory of a stopped instance is still there: %v", err)
 	}
 }
+
+// An instance in an IPv6-only subnet reads the Amazon DNS server's IPv6 address from
+// DHCPv6; one in a dual-stack subnet of the same VPC the IPv4 one.
+func TestResolvConfIPv6Only(t *testing.T) {
+	n := model.NewNetwork()
+	n.VPCs["vpc-1"] = &model.VPC{ID: "vpc-1", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("2600:1f18::/56")}, DhcpOptions: "dopt-1"}
+	n.DhcpOptions["dopt-1"] = &model.DhcpOptions{ID: "dopt-1", DomainName: []string{"ec2.internal"}, DomainNameServers: []string{"AmazonProvidedDNS"}}
+	n.Subnets["subnet-6"] = &model.Subnet{ID: "subnet-6", VPC: "vpc-1", IPv6CIDR: netip.MustParsePrefix("2600:1f18::/64")}
+	n.Subnets["subnet-d"] = &model.Subnet{ID: "subnet-d", VPC: "vpc-1", CIDR: netip.MustParsePrefix("10.1.1.0/24"), IPv6CIDR: netip.MustParsePrefix("2600:1f18:0:1::/64")}
+	n.Instances["i-6"] = &model.Instance{ID: "i-6", VPC: "vpc-1", Subnet: "subnet-6", Running: true}
+	n.Instances["i-d"] = &model.Instance{ID: "i-d", VPC: "vpc-1", Subnet: "subnet-d", Running: true}
+	etc := t.TempDir()
+	newResolvConfs(etc, t.TempDir(), slog.New(slog.DiscardHandler)).sync(n, true)
+	for id, ns := range map[string]string{"i-6": "fd00:ec2::253", "i-d": "10.1.0.2"} {
+		b, err := os.ReadFile(filepath.Join(etc, id, "resolv.conf"))
+		if want := "# DHCP options dopt-1 of vpc-1\nsearch ec2.internal\nnameserver " + ns + "\n"; err != nil || string(b) != want {
+			t.Errorf("%s: resolv.conf %q %v, want %q", id, b, err, want)
+		}
+	}
+}

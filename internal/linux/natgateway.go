@@ -3,6 +3,7 @@ package linux
 import (
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/netip"
 
 	"github.com/google/nftables"
@@ -24,7 +25,9 @@ import (
 //	  a TCP one must open with a SYN, else it is reset; past the limit per destination, dropped
 //	chain input (hook input, policy drop): replies only
 //	chain postrouting (nat): snat to the gateway's address with a port in the range; with
-//	  secondary addresses, to each in turn (numgen inc over map @addresses)
+//	  secondary addresses, to each in turn (numgen inc over map @addresses); a regional
+//	  gateway's by source block to its zone's address(es) (map @zoneN when several), and
+//	  anything else to the first zone's
 //
 // With NAT64, IPv6 to 64:ff9b::/96 that comes in on the link goes on to the NAT64's TUN
 // link, and what comes out of that as IPv4 (from the pool) is a new flow as above, out
@@ -100,34 +103,80 @@ func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
 	}
 
 	ports := func(p int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(p)) }
-	// The address: the gateway's own, or with secondary addresses each in turn, by a map
-	// from a counter (numgen) to the addresses.
-	pick := []expr.Any{&expr.Immediate{Register: reg32(0), Data: addr}}
-	to := g.Addr.String()
-	if len(g.Secondary) > 0 {
-		addrs := append([]netip.Addr{g.Addr}, g.Secondary...)
-		m := r.addSet("addresses", "type integer : ipv4_addr", &nftables.Set{KeyType: nftables.TypeInteger, DataType: nftables.TypeIPAddr, IsMap: true})
-		for i, a := range addrs {
-			if !a.Is4() {
-				return nil, fmt.Errorf("nat gateway: address %s is not IPv4", a)
-			}
-			m.add(nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)), Val: a.AsSlice()}, fmt.Sprintf("%d : %s", i, a))
-		}
-		pick = []expr.Any{
-			&expr.Numgen{Register: reg32(0), Modulus: uint32(len(addrs)), Type: unix.NFT_NG_INCREMENTAL},
-			&expr.Lookup{SourceRegister: reg32(0), DestRegister: reg32(0), IsDestRegSet: true, SetName: m.set.Name, SetID: m.set.ID},
-		}
-		to = "numgen inc mod " + fmt.Sprint(len(addrs)) + " map @addresses"
+	snat := func(match []expr.Any, text string, pick []expr.Any, to string) {
+		r.addRule(post, fmt.Sprintf("meta nfproto ipv4 oifname %s %s snat ip to %s:%d-%d", link, text, to, g.PortMin, g.PortMax),
+			nfproto(ipv4), meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
+			match, pick,
+			&expr.Immediate{Register: reg32(1), Data: ports(g.PortMin)},
+			&expr.Immediate{Register: reg32(2), Data: ports(g.PortMax)},
+			&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg32(0), RegAddrMax: reg32(0),
+				RegProtoMin: reg32(1), RegProtoMax: reg32(2), Specified: true})
 	}
-	r.addRule(post, fmt.Sprintf("meta nfproto ipv4 oifname %s ip saddr != %s snat ip to %s:%d-%d", link, g.Addr, to, g.PortMin, g.PortMax),
-		nfproto(ipv4), meta(expr.MetaKeyOIFNAME, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(g.Link)},
-		ipv4.addr(false, reg1), &expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: addr},
-		pick,
-		&expr.Immediate{Register: reg32(1), Data: ports(g.PortMin)},
-		&expr.Immediate{Register: reg32(2), Data: ports(g.PortMax)},
-		&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg32(0), RegAddrMax: reg32(0),
-			RegProtoMin: reg32(1), RegProtoMax: reg32(2), Specified: true})
+	notOwn := []expr.Any{ipv4.addr(false, reg1), &expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: addr}}
+	if len(g.Zones) > 0 {
+		return r, regionalSnat(r, g, snat, notOwn)
+	}
+	// The address: the gateway's own, or with secondary addresses each in turn.
+	pick, to, err := pickAddress(r, "addresses", append([]netip.Addr{g.Addr}, g.Secondary...))
+	if err != nil {
+		return nil, err
+	}
+	snat(notOwn, "ip saddr != "+g.Addr.String(), pick, to)
 	return r, nil
+}
+
+// regionalSnat translates a regional gateway's flows by their source: from a zone's
+// blocks to its addresses, from anywhere else to the first zone's.
+func regionalSnat(r *ruleset, g *plan.NatGateway, snat func(match []expr.Any, text string, pick []expr.Any, to string), notOwn []expr.Any) error {
+	if len(g.Secondary) > 0 {
+		return fmt.Errorf("nat gateway: a regional gateway has no secondary addresses")
+	}
+	picks := make([][]expr.Any, len(g.Zones))
+	tos := make([]string, len(g.Zones))
+	for i, z := range g.Zones {
+		if len(z.Addrs) == 0 {
+			return fmt.Errorf("nat gateway: zone %s has no address", z.Name)
+		}
+		var err error
+		if picks[i], tos[i], err = pickAddress(r, "zone"+fmt.Sprint(i), z.Addrs); err != nil {
+			return err
+		}
+		for _, p := range z.Sources {
+			if !p.Addr().Is4() {
+				return fmt.Errorf("nat gateway: source %s of zone %s is not IPv4", p, z.Name)
+			}
+			p = p.Masked()
+			mask := net.CIDRMask(p.Bits(), 32)
+			snat([]expr.Any{ipv4.addr(false, reg1),
+				&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 4, Mask: mask, Xor: make([]byte, 4)},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: p.Addr().AsSlice()},
+			}, "ip saddr "+p.String(), picks[i], tos[i])
+		}
+	}
+	snat(notOwn, "ip saddr != "+g.Addr.String(), picks[0], tos[0])
+	return nil
+}
+
+// pickAddress loads into reg32(0) the address a new flow leaves from: the one address, or
+// with several each in turn, by a map (named name) from a counter (numgen) to them. It
+// returns the expressions and their nft text.
+func pickAddress(r *ruleset, name string, addrs []netip.Addr) ([]expr.Any, string, error) {
+	for _, a := range addrs {
+		if !a.Is4() {
+			return nil, "", fmt.Errorf("nat gateway: address %s is not IPv4", a)
+		}
+	}
+	if len(addrs) == 1 {
+		return []expr.Any{&expr.Immediate{Register: reg32(0), Data: addrs[0].AsSlice()}}, addrs[0].String(), nil
+	}
+	m := r.addSet(name, "type integer : ipv4_addr", &nftables.Set{KeyType: nftables.TypeInteger, DataType: nftables.TypeIPAddr, IsMap: true})
+	for i, a := range addrs {
+		m.add(nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)), Val: a.AsSlice()}, fmt.Sprintf("%d : %s", i, a))
+	}
+	return []expr.Any{
+		&expr.Numgen{Register: reg32(0), Modulus: uint32(len(addrs)), Type: unix.NFT_NG_INCREMENTAL},
+		&expr.Lookup{SourceRegister: reg32(0), DestRegister: reg32(0), IsDestRegSet: true, SetName: m.set.Name, SetID: m.set.ID},
+	}, fmt.Sprintf("numgen inc mod %d map @%s", len(addrs), name), nil
 }
 
 // newFlows are the rules of the forward chain that accept a new flow coming in on in, from

@@ -51,6 +51,24 @@ func TestCompileNatGatewayRefuses(t *testing.T) {
 	}
 }
 
+// hostBehind makes namespaces of one link to router, its default route via gw.
+func hostBehind(router string) func(ns, link, cidr, gw string) plan.Namespace {
+	return func(ns, link, cidr, gw string) plan.Namespace {
+		return plan.Namespace{Name: ns,
+			Links:  []plan.Link{{Name: "eth0", Kind: "veth", Peer: plan.LinkEnd{Namespace: router, Name: link}, Addrs: []netip.Prefix{pfx(cidr)}}},
+			Routes: []plan.Route{{Dst: pfx("0.0.0.0/0"), Type: plan.RouteUnicast, Dev: "eth0", Gateway: addr(gw)}}}
+	}
+}
+
+// routerLink is the router's end of a veth to peer's eth0.
+func routerLink(name, peer, cidr string, sysctls map[string]string) plan.Link {
+	return plan.Link{Name: name, Kind: "veth", Peer: plan.LinkEnd{Namespace: peer, Name: "eth0"}, Addrs: []netip.Prefix{pfx(cidr)}, Sysctls: sysctls}
+}
+
+func natTestSysctls() map[string]string {
+	return map[string]string{"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.send_redirects": "0", "net.ipv4.conf.default.send_redirects": "0"}
+}
+
 // TestNatGatewayTraffic runs a NAT gateway namespace behind a router, between a client and
 // a server: the client's flows leave from the gateway's address with a port in the range,
 // nothing opens a flow toward the gateway, and past the limit per destination new flows
@@ -59,13 +77,9 @@ func TestNatGatewayTraffic(t *testing.T) {
 	tb := newTestbed(t)
 	client, nat, server, router := tb.ns("c"), tb.ns("n"), tb.ns("s"), tb.ns("r")
 	eni := map[string]string{"proxy_arp": "1", "rp_filter": "0"}
-	host := func(ns, link, cidr, gw string) plan.Namespace {
-		return plan.Namespace{Name: ns,
-			Links:  []plan.Link{{Name: "eth0", Kind: "veth", Peer: plan.LinkEnd{Namespace: router, Name: link}, Addrs: []netip.Prefix{pfx(cidr)}}},
-			Routes: []plan.Route{{Dst: pfx("0.0.0.0/0"), Type: plan.RouteUnicast, Dev: "eth0", Gateway: addr(gw)}}}
-	}
+	host := hostBehind(router)
 	gw := host(nat, "r-n", "10.0.2.5/24", "10.0.2.1")
-	gw.Sysctls = map[string]string{"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.send_redirects": "0", "net.ipv4.conf.default.send_redirects": "0"}
+	gw.Sysctls = natTestSysctls()
 	gw.NatGateway = testNatGateway(2)
 	st := plan.State{Namespaces: []plan.Namespace{
 		host(client, "r-c", "10.0.1.10/24", "10.0.1.1"),
@@ -75,9 +89,9 @@ func TestNatGatewayTraffic(t *testing.T) {
 			Name:    router,
 			Sysctls: map[string]string{"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"},
 			Links: []plan.Link{
-				{Name: "r-c", Kind: "veth", Peer: plan.LinkEnd{Namespace: client, Name: "eth0"}, Addrs: []netip.Prefix{pfx("10.0.1.1/32")}, Sysctls: eni},
-				{Name: "r-n", Kind: "veth", Peer: plan.LinkEnd{Namespace: nat, Name: "eth0"}, Addrs: []netip.Prefix{pfx("10.0.2.1/32")}, Sysctls: eni},
-				{Name: "r-s", Kind: "veth", Peer: plan.LinkEnd{Namespace: server, Name: "eth0"}, Addrs: []netip.Prefix{pfx("10.0.3.1/32")}, Sysctls: eni},
+				routerLink("r-c", client, "10.0.1.1/32", eni),
+				routerLink("r-n", nat, "10.0.2.1/32", eni),
+				routerLink("r-s", server, "10.0.3.1/32", eni),
 			},
 			// The client's subnet goes everywhere through the gateway; the gateway's
 			// subnet reaches everyone directly.
@@ -121,6 +135,93 @@ func TestNatGatewayTraffic(t *testing.T) {
 	}
 	if out, ok := tb.probe(client, "udp-send", "10.0.3.30", "9000", "2", "", "2001"); !ok {
 		t.Errorf("a known flow was dropped at the limit: %q", out)
+	}
+}
+
+func testRegionalNatGateway() *plan.NatGateway {
+	return &plan.NatGateway{Link: "eth0", Addr: addr("169.254.252.2"), PortMin: 1024, PortMax: 65535, MaxPerDestination: 55000,
+		Zones: []plan.NatZone{
+			{Name: "us-east-1a", Sources: []netip.Prefix{pfx("10.0.1.0/24")}, Addrs: []netip.Addr{addr("198.51.100.10")}},
+			{Name: "us-east-1b", Sources: []netip.Prefix{pfx("10.0.2.0/24"), pfx("10.0.3.0/24")}, Addrs: []netip.Addr{addr("198.51.100.20"), addr("198.51.100.21")}},
+		}}
+}
+
+func TestCompileRegionalNatGatewayGolden(t *testing.T) {
+	rs, err := compileNatGateway(testRegionalNatGateway())
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "natgateway-regional.golden", rs.String())
+	bad := testRegionalNatGateway()
+	bad.Zones[0].Addrs = nil
+	if _, err := compileNatGateway(bad); err == nil {
+		t.Error("a zone without an address compiled")
+	}
+	bad = testRegionalNatGateway()
+	bad.Zones[1].Sources = []netip.Prefix{pfx("fd00::/64")}
+	if _, err := compileNatGateway(bad); err == nil {
+		t.Error("an IPv6 source compiled")
+	}
+}
+
+// TestRegionalNatGatewayTraffic runs a regional NAT gateway namespace on a link-local link
+// to a router, between clients of two zones and a server: each client's flows leave from
+// its zone's address, and the server's answers come back through the gateway.
+func TestRegionalNatGatewayTraffic(t *testing.T) {
+	tb := newTestbed(t)
+	c1, c2, nat, server, router := tb.ns("a"), tb.ns("b"), tb.ns("n"), tb.ns("s"), tb.ns("r")
+	eni := map[string]string{"proxy_arp": "1", "rp_filter": "0"}
+	host := hostBehind(router)
+	gw := host(nat, "r-n", "169.254.252.2/30", "169.254.252.1")
+	gw.Sysctls = natTestSysctls()
+	gw.NatGateway = testRegionalNatGateway()
+	st := plan.State{Namespaces: []plan.Namespace{
+		host(c1, "r-a", "10.0.1.10/24", "10.0.1.1"),
+		host(c2, "r-b", "10.0.3.30/24", "10.0.3.1"),
+		gw,
+		host(server, "r-s", "192.0.2.1/24", "192.0.2.254"),
+		{
+			Name:    router,
+			Sysctls: map[string]string{"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"},
+			Links: []plan.Link{
+				routerLink("r-a", c1, "10.0.1.1/32", eni),
+				routerLink("r-b", c2, "10.0.3.1/32", eni),
+				routerLink("r-n", nat, "169.254.252.1/30", nil),
+				routerLink("r-s", server, "192.0.2.254/32", eni),
+			},
+			// The clients' subnets go out through the gateway; what the gateway sends goes
+			// to the server or back to the clients; the server's answers to the gateway's
+			// addresses go to it.
+			Routes: []plan.Route{
+				{Table: 100, Dst: pfx("0.0.0.0/0"), Type: plan.RouteUnicast, Dev: "r-n", Gateway: addr("169.254.252.2")},
+				{Table: 101, Dst: pfx("10.0.1.10/32"), Type: plan.RouteUnicast, Dev: "r-a"},
+				{Table: 101, Dst: pfx("10.0.3.30/32"), Type: plan.RouteUnicast, Dev: "r-b"},
+				{Table: 101, Dst: pfx("192.0.2.1/32"), Type: plan.RouteUnicast, Dev: "r-s"},
+				{Table: 102, Dst: pfx("198.51.100.0/24"), Type: plan.RouteUnicast, Dev: "r-n", Gateway: addr("169.254.252.2")},
+			},
+			Rules: []plan.Rule{{Priority: 1000, IIF: "r-a", Table: 100}, {Priority: 1000, IIF: "r-b", Table: 100},
+				{Priority: 1000, IIF: "r-n", Table: 101}, {Priority: 1000, IIF: "r-s", Table: 102}},
+		},
+	}}
+	tb.converge(st, "first apply")
+	tb.serve(server, "tcp-serve", "192.0.2.1", "8080", "+port")
+	if out, ok := tb.probe(c1, "tcp-connect", "192.0.2.1", "8080", "2"); !ok || strings.Fields(out)[0] != "198.51.100.10" {
+		t.Errorf("from zone a the server saw %q, %v; want 198.51.100.10", out, ok)
+	}
+	// Zone b has two addresses: new flows leave from each in turn.
+	seen := map[string]bool{}
+	for range 4 {
+		out, ok := tb.probe(c2, "tcp-connect", "192.0.2.1", "8080", "2")
+		if !ok {
+			t.Fatalf("from zone b: %q", out)
+		}
+		seen[strings.Fields(out)[0]] = true
+	}
+	if len(seen) != 2 || !seen["198.51.100.20"] || !seen["198.51.100.21"] {
+		t.Errorf("from zone b the server saw %v, want 198.51.100.20 and .21", seen)
+	}
+	if out, ok := tb.probe(server, "tcp-connect", "198.51.100.10", "22", "1"); ok {
+		t.Errorf("the server opened a connection through the gateway: %q", out)
 	}
 }
 

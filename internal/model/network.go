@@ -122,14 +122,29 @@ func (p *Peering) PrivateDNSFrom(vpc string) bool {
 // translates the source of every flow that other subnets route to it to its own private
 // address (ports 1024-65535), and lets in only the replies. A public one's private address
 // has its Elastic IP at the internet gateway, so that the internet sees that.
+//
+// A regional NAT gateway has no subnet and no interface: it translates the source of what
+// any subnet routes to it to the public address of the flow's zone (Addresses), and what
+// it sends leaves by its own route table, to the VPC's internet gateway.
 type NatGateway struct {
 	ID, VPC, Subnet string
 	Interface       string // its network interface, in Interfaces
 	Public          bool
+	Regional        bool
+	RouteTable      string           // a regional gateway's own
+	Addresses       []NatZoneAddress // a regional gateway's, in zone order
+}
+
+// NatZoneAddress is a public address of a regional NAT gateway and the zone whose flows
+// it translates.
+type NatZoneAddress struct {
+	Zone   string
+	Public netip.Addr
 }
 
 type Subnet struct {
 	ID, VPC    string
+	Zone       string       // its availability zone's name
 	CIDR       netip.Prefix // IPv4; invalid for an IPv6-only subnet
 	IPv6CIDR   netip.Prefix // its IPv6 /64, invalid for none
 	RouteTable string       // explicitly associated table, or "" for the VPC's main one

@@ -134,6 +134,7 @@ func Compute(n *model.Network, internetNS string) State {
 		router, instances := computeVPC(n, vpc, enis, peerings, groups)
 		st.Namespaces = append(st.Namespaces, instances...)
 		addGateways(n, &router, &internet, vpc, enis)
+		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		st.Namespaces = append(st.Namespaces, router)
 	}
@@ -292,22 +293,15 @@ func addServices(router *Namespace, vpc *model.VPC, enis []*model.Interface) {
 	}
 }
 
-// natGatewayNamespace is the namespace of a NAT gateway, but for its link: forwarding on,
-// no ICMP redirects (its flows come in and go out on the same link, through the VPC
-// router, which must keep routing them), AWS's idle timeout and translation. With
-// NAT64, a TUN link where internal/nat64 translates: 64:ff9b::/96 is routed into it,
-// and so is the pool its IPv6 sources take IPv4 addresses from, for the answers; the
-// link to the router carries IPv6 then (computeVPC).
+// natGatewayNamespace is the namespace of a zonal NAT gateway, but for its link:
+// natSysctls and its translation. With NAT64, a TUN link where internal/nat64
+// translates: 64:ff9b::/96 is routed into it, and so is the pool its IPv6 sources take
+// IPv4 addresses from, for the answers; the link to the router carries IPv6 then
+// (computeVPC).
 func natGatewayNamespace(eni *model.Interface, translates bool) *Namespace {
 	ns := &Namespace{
-		Name: NatGatewayNamespace(eni.NatGateway),
-		Sysctls: map[string]string{
-			"net.ipv4.ip_forward":                                "1",
-			"net.ipv4.conf.all.send_redirects":                   "0",
-			"net.ipv4.conf.default.send_redirects":               "0",
-			"net.netfilter.nf_conntrack_tcp_timeout_established": natIdleTimeout,
-			"net.netfilter.nf_conntrack_udp_timeout_stream":      natIdleTimeout,
-		},
+		Name:    NatGatewayNamespace(eni.NatGateway),
+		Sysctls: natSysctls(),
 		NatGateway: &NatGateway{Link: "eth0", Addr: eni.PrivateIPs[0], Secondary: slices.Clone(eni.PrivateIPs[1:]),
 			PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination},
 	}
@@ -414,6 +408,12 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 			return toENI(eni)
 		}
 	case strings.HasPrefix(r.Target, "nat-"):
+		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && g.Regional {
+			if dev, gw, ok := regionalNatTarget(n, rt.VPC, g.ID); ok && !is6 {
+				return via(dev, gw)
+			}
+			return drop
+		}
 		if g := n.NatGateways[r.Target]; g != nil && g.VPC == rt.VPC && (!is6 || NatGatewayNAT64(n, g.ID)) {
 			if eni := n.Interfaces[g.Interface]; eni != nil && n.Subnets[eni.Subnet] != nil {
 				if is6 {

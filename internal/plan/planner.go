@@ -282,6 +282,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	router, instances := computeVPC(n.Network, vpc, enis, peerings, n.GroupAddresses())
 	internet := &Namespace{Name: p.host.Internet}
 	addGateways(n.Network, &router, internet, vpc, enis)
+	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
 	if len(internet.Links) > 0 {
 		vp.internet = internet
 	}

@@ -97,6 +97,9 @@ func (s State) String() string {
 			if len(g.Secondary) > 0 {
 				fmt.Fprintf(&b, "    and in turn %v\n", g.Secondary)
 			}
+			for _, z := range g.Zones {
+				fmt.Fprintf(&b, "    zone %s from %v to %v\n", z.Name, z.Sources, z.Addrs)
+			}
 			if g.NAT64 != "" {
 				fmt.Fprintf(&b, "    nat64 %s pool %s\n", g.NAT64, g.NAT64Pool)
 			}

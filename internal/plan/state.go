@@ -50,6 +50,19 @@ type NatGateway struct {
 	// an address of NAT64Pool, which leaves as above.
 	NAT64     string
 	NAT64Pool netip.Prefix
+	// Zones, set for a regional NAT gateway, translate by the flow's source instead: a
+	// flow from one of a zone's Sources leaves from its Addrs (in turn when several), a
+	// flow from anywhere else from the first zone's. Addr is then only the gateway's own
+	// address on Link, and Secondary is empty.
+	Zones []NatZone
+}
+
+// NatZone is one zone of a regional NAT gateway: its subnets' blocks and its public
+// addresses.
+type NatZone struct {
+	Name    string
+	Sources []netip.Prefix
+	Addrs   []netip.Addr
 }
 
 // Link is a network interface in the namespace. A veth is declared on both sides, each

@@ -23,6 +23,10 @@ type elasticIPRecord struct {
 	PublicIP           netip.Addr `json:"publicIp"`
 	Domain             string     `json:"domain"` // vpc
 	NetworkInterfaceID string     `json:"networkInterfaceId,omitempty"`
+	// NatGateway and NatAssociation hold the address for a regional NAT gateway, which
+	// has no interface to associate it with (see natregional.go).
+	NatGateway     string `json:"natGateway,omitempty"`
+	NatAssociation string `json:"natAssociation,omitempty"`
 }
 
 // addressesKey is rewritten by every allocation and release, so that two concurrent
@@ -189,7 +193,7 @@ func (s *Compute) ReleaseAddress(ctx context.Context, c kit.Caller, in *ec2.Rele
 		if err != nil {
 			return err
 		}
-		if b != nil {
+		if b != nil || r.NatGateway != "" {
 			return ec2.ErrInvalidIPAddressInUse("Address %s is in use.", r.PublicIP)
 		}
 		var marker struct{}
@@ -227,6 +231,9 @@ func (s *Compute) AssociateAddress(ctx context.Context, c kit.Caller, in *ec2.As
 		}
 		if err := checkGatewayAttached(t, c, e.VpcID); err != nil {
 			return err
+		}
+		if r.NatGateway != "" {
+			return ec2.ErrResourceAlreadyAssociated("resource %s is already associated with associate-id %s", r.ID, r.NatAssociation)
 		}
 		reassociate := kit.Deref(in.AllowReassociation)
 		old, err := r.binding(t, c)
@@ -351,6 +358,9 @@ func (s *Compute) DisassociateAddress(ctx context.Context, c kit.Caller, in *ec2
 				return err
 			}
 			for _, r := range all {
+				if r.NatGateway != "" && r.NatAssociation == *in.AssociationId {
+					return errInUseByNatGateway(r)
+				}
 				rb, err := r.binding(t, c)
 				if err != nil {
 					return err
@@ -368,6 +378,9 @@ func (s *Compute) DisassociateAddress(ctx context.Context, c kit.Caller, in *ec2
 			if err != nil {
 				return err
 			}
+			if r.NatGateway != "" {
+				return errInUseByNatGateway(r)
+			}
 			if b, err = r.binding(t, c); err != nil {
 				return err
 			}
@@ -376,7 +389,7 @@ func (s *Compute) DisassociateAddress(ctx context.Context, c kit.Caller, in *ec2
 			}
 		}
 		if b.eni.RequesterManaged {
-			return ec2.ErrOperationNotPermitted("The Elastic IP address %s is in use by a NAT gateway; delete the NAT gateway to release it.", b.ip.Association.PublicIP)
+			return ec2.ErrOperationNotPermitted(natGatewayInUse, b.ip.Association.PublicIP)
 		}
 		b.ip.Association = nil
 		if err := s.restorePublicIP(t, c, b.eni, b.ip); err != nil {
@@ -406,6 +419,13 @@ func (s *Compute) restorePublicIP(t *kit.Txn, c kit.Caller, e *kit.NetworkInterf
 }
 
 // addressView is an Elastic IP as DescribeAddresses shows it.
+const natGatewayInUse = "The Elastic IP address %s is in use by a NAT gateway; delete the NAT gateway to release it."
+
+// errInUseByNatGateway refuses to disassociate an Elastic IP of a regional NAT gateway.
+func errInUseByNatGateway(r *elasticIPRecord) error {
+	return ec2.ErrOperationNotPermitted(natGatewayInUse, r.PublicIP)
+}
+
 type addressView struct {
 	rec    *elasticIPRecord
 	b      *eipBinding
@@ -430,6 +450,9 @@ func (v addressView) ec2(c kit.Caller) ec2.Address {
 			out.InstanceId = kit.Ptr(b.eni.Attachment.InstanceID)
 		}
 	}
+	if v.rec.NatGateway != "" {
+		out.AssociationId = kit.Ptr(v.rec.NatAssociation)
+	}
 	return out
 }
 
@@ -441,6 +464,9 @@ var addressFilters = map[string]func(v addressView) []string{
 		return []string{v.region}
 	},
 	"association-id": func(v addressView) []string {
+		if v.rec.NatGateway != "" {
+			return []string{v.rec.NatAssociation}
+		}
 		if v.b == nil {
 			return nil
 		}

@@ -39,14 +39,28 @@ type natGatewayRequest struct {
 	secondaryCount  int
 	tags            map[string]string
 	token, subnetID string
+	regional        bool
+	zones           []regionalZone // a regional one's, none in automatic mode
 }
 
 func checkNatGatewayRequest(in *ec2.CreateNatGatewayRequest) (*natGatewayRequest, error) {
-	if m := kit.Deref(in.AvailabilityMode); m != "" && m != "zonal" {
-		if m == "regional" {
-			return nil, ec2.ErrUnsupportedOperation("Regional NAT gateways are not supported; create a zonal NAT gateway in a subnet.")
+	switch m := kit.Deref(in.AvailabilityMode); m {
+	case "regional":
+		zones, err := checkRegionalRequest(in)
+		if err != nil {
+			return nil, err
 		}
+		r := &natGatewayRequest{regional: true, zones: zones, token: kit.Deref(in.ClientToken)}
+		if r.tags, err = kit.TagsOnCreate(in.TagSpecifications, "natgateway"); err != nil {
+			return nil, err
+		}
+		return r, nil
+	case "", "zonal":
+	default:
 		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter AvailabilityMode is invalid. Expected: 'zonal', 'regional'.", m)
+	}
+	if in.VpcId != nil || len(in.AvailabilityZoneAddresses) > 0 {
+		return nil, ec2.ErrInvalidParameterCombination("VpcId and AvailabilityZoneAddresses are for regional NAT gateways only (AvailabilityMode regional).")
 	}
 	if kit.Deref(in.SubnetId) == "" {
 		return nil, ec2.ErrMissingParameter("SubnetId")
@@ -90,11 +104,15 @@ func checkNatGatewayRequest(in *ec2.CreateNatGatewayRequest) (*natGatewayRequest
 }
 
 // CreateNatGateway creates a NAT gateway in a subnet: public with an Elastic IP, or
-// private. A repeated ClientToken returns the gateway it created.
+// private; or a regional one in a VPC (natregional.go). A repeated ClientToken returns
+// the gateway it created.
 func (s *Compute) CreateNatGateway(ctx context.Context, c kit.Caller, in *ec2.CreateNatGatewayRequest) (*ec2.CreateNatGatewayResult, error) {
 	req, err := checkNatGatewayRequest(in)
 	if err != nil {
 		return nil, err
+	}
+	if req.regional {
+		return s.createRegionalNatGateway(ctx, c, in, req.zones, req.tags)
 	}
 	now := s.Now().UTC().Truncate(time.Second)
 	var g *kit.NatGatewayRecord
@@ -103,34 +121,10 @@ func (s *Compute) CreateNatGateway(ctx context.Context, c kit.Caller, in *ec2.Cr
 		if err != nil {
 			return err
 		}
-		// The quota counts a listing: the zone's guard key makes two creations in one
-		// zone conflict, so that they do not both take the last place.
-		if err := t.Guard(c.Prefix("nat-zone") + sn.AvailabilityZone); err != nil {
+		if g, err = s.natGatewayPlace(t, c, c.Prefix("nat-zone")+sn.AvailabilityZone, req.token,
+			func(o *kit.NatGatewayRecord) bool { return o.Subnet == sn.ID },
+			func(o *kit.NatGatewayRecord) bool { return o.AvailabilityZone == sn.AvailabilityZone }); g != nil || err != nil {
 			return err
-		}
-		all, err := kit.ListAll[kit.NatGatewayRecord](t, c.Prefix("nat"))
-		if err != nil {
-			return err
-		}
-		inZone := 0
-		for _, o := range all {
-			if req.token != "" && o.ClientToken == req.token {
-				if o.Subnet != sn.ID {
-					return ec2.ErrIdempotentParameterMismatch("The client token you have provided is associated with a resource that is already deleted or has different parameters.")
-				}
-				g = o
-				return nil
-			}
-			if o.Live() && o.AvailabilityZone == sn.AvailabilityZone {
-				inZone++
-			}
-		}
-		limit, err := s.QuotaLimit(t, c, kit.QuotaNatGatewaysPerAZ)
-		if err != nil {
-			return err
-		}
-		if inZone >= limit {
-			return ec2.ErrNatGatewayLimitExceeded("The maximum number of NAT gateways has been reached.")
 		}
 		eips := make([]*elasticIPRecord, len(req.allocations))
 		for i, id := range req.allocations {
@@ -158,6 +152,41 @@ func (s *Compute) CreateNatGateway(ctx context.Context, c kit.Caller, in *ec2.Cr
 		return nil, err
 	}
 	return &ec2.CreateNatGatewayResult{NatGateway: g.EC2(now), ClientToken: in.ClientToken}, nil
+}
+
+// natGatewayPlace takes a place under the quota for a new gateway: counts says which
+// live gateways share it (those of the zone, or the VPC's regional ones). The quota
+// counts a listing: the guard key (of the zone or the VPC) makes two creations there
+// conflict, so that they do not both take the last place. A repeated client token
+// returns the gateway it created instead, when same says it had the same parameters.
+func (s *Compute) natGatewayPlace(t *kit.Txn, c kit.Caller, guard, token string, same, counts func(*kit.NatGatewayRecord) bool) (*kit.NatGatewayRecord, error) {
+	if err := t.Guard(guard); err != nil {
+		return nil, err
+	}
+	all, err := kit.ListAll[kit.NatGatewayRecord](t, c.Prefix("nat"))
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, o := range all {
+		if token != "" && o.ClientToken == token {
+			if !same(o) {
+				return nil, ec2.ErrIdempotentParameterMismatch("The client token you have provided is associated with a resource that is already deleted or has different parameters.")
+			}
+			return o, nil
+		}
+		if o.Live() && counts(o) {
+			n++
+		}
+	}
+	limit, err := s.QuotaLimit(t, c, kit.QuotaNatGatewaysPerAZ)
+	if err != nil {
+		return nil, err
+	}
+	if n >= limit {
+		return nil, ec2.ErrNatGatewayLimitExceeded("The maximum number of NAT gateways has been reached.")
+	}
+	return nil, nil
 }
 
 // provisionNatGateway gives a new gateway its interface, addresses and Elastic IPs. When
@@ -214,8 +243,9 @@ func (s *Compute) provisionNatGateway(t *kit.Txn, c kit.Caller, g *kit.NatGatewa
 	return "", "", kit.RecountSubnet(t, c, sn.ID)
 }
 
-// DeleteNatGateway deletes a gateway: its interface goes, its Elastic IPs are
-// disassociated, and routes to it become blackholes. Deleting a deleted gateway is fine.
+// DeleteNatGateway deletes a gateway: its interface goes (a regional one's route table
+// and addresses of Amazon's pool), its Elastic IPs are disassociated, and routes to it
+// become blackholes. Deleting a deleted gateway is fine.
 func (s *Compute) DeleteNatGateway(ctx context.Context, c kit.Caller, in *ec2.DeleteNatGatewayRequest) (*ec2.DeleteNatGatewayResult, error) {
 	id := kit.Deref(in.NatGatewayId)
 	if id == "" {
@@ -229,6 +259,11 @@ func (s *Compute) DeleteNatGateway(ctx context.Context, c kit.Caller, in *ec2.De
 		}
 		if g.State == "deleted" {
 			return nil
+		}
+		if g.Regional() {
+			if err := deleteRegional(t, c, g); err != nil {
+				return err
+			}
 		}
 		if g.ENI != "" {
 			e := new(kit.NetworkInterfaceRecord)

@@ -60,6 +60,9 @@ type RouteTableRecord struct {
 	VpcID        string             `json:"vpcId"`
 	Routes       []Route            `json:"routes"`
 	Associations []RouteAssociation `json:"associations,omitempty"`
+	// NatGateway is the regional NAT gateway that the table was created for and goes
+	// with: it routes what the gateway translated.
+	NatGateway string `json:"natGateway,omitempty"`
 	// PropagatingVgws are the virtual private gateways whose routes the table takes
 	// (EnableVgwRoutePropagation), in the order they were enabled.
 	PropagatingVgws []string `json:"propagatingVgws,omitempty"`

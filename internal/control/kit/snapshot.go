@@ -187,7 +187,7 @@ func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {
 func prefixListModel(_ string, p *PrefixListRecord) any { return prefixList(p.CIDRs()) }
 
 func subnetModel(_ string, sn *SubnetRecord) any {
-	m := &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr, EnableDns64: sn.EnableDns64}
+	m := &model.Subnet{ID: sn.ID, VPC: sn.VpcID, CIDR: sn.Cidr, Zone: sn.AvailabilityZone, EnableDns64: sn.EnableDns64}
 	for _, b := range sn.Ipv6Blocks {
 		if b.State == "associated" && !m.IPv6CIDR.IsValid() {
 			m.IPv6CIDR = b.Cidr
@@ -215,7 +215,14 @@ func natGatewayModel(_ string, g *NatGatewayRecord) any {
 	if !g.Live() {
 		return natGateway{}
 	}
-	return natGateway{&model.NatGateway{ID: g.ID, VPC: g.VpcID, Subnet: g.Subnet, Interface: g.ENI, Public: g.ConnectivityType == "public"}}
+	m := &model.NatGateway{ID: g.ID, VPC: g.VpcID, Subnet: g.Subnet, Interface: g.ENI, Public: g.ConnectivityType == "public",
+		Regional: g.Regional(), RouteTable: g.RouteTable}
+	for _, a := range g.Addresses {
+		if g.Regional() {
+			m.Addresses = append(m.Addresses, model.NatZoneAddress{Zone: a.AvailabilityZone, Public: a.PublicIP})
+		}
+	}
+	return natGateway{m}
 }
 
 func internetGatewayModel(_ string, g *InternetGatewayRecord) any {
@@ -543,17 +550,17 @@ func (b *NetworkBuilder) setRouteTable(c *NetworkChange, id string, rt routeTabl
 	}
 }
 
-// setNatGateway also marks its interface as the gateway's.
+// setNatGateway also marks its interface as the gateway's (a zonal one's).
 func (b *NetworkBuilder) setNatGateway(c *NetworkChange, id string, m *model.NatGateway) {
 	old := setPart(b, c, id, m, natGateways)
-	if old != nil && b.natOf[old.Interface] == id {
+	if old != nil && old.Interface != "" && b.natOf[old.Interface] == id {
 		delete(b.natOf, old.Interface)
 		if eni := b.n.Interfaces[old.Interface]; eni != nil && eni.NatGateway == id {
 			eni.NatGateway = ""
 			c.vpc(eni.VPC)
 		}
 	}
-	if m != nil {
+	if m != nil && m.Interface != "" { // a regional gateway has none
 		b.natOf[m.Interface] = id
 		if eni := b.n.Interfaces[m.Interface]; eni != nil && eni.NatGateway != id {
 			eni.NatGateway = id

@@ -35,7 +35,8 @@ func (s *Routing) CreateRouteTable(ctx context.Context, c kit.Caller, in *ec2.Cr
 	return &ec2.CreateRouteTableResult{RouteTable: &out, ClientToken: in.ClientToken}, nil
 }
 
-// DeleteRouteTable deletes a route table that is neither main nor associated.
+// DeleteRouteTable deletes a route table that is neither main nor associated, nor a
+// regional NAT gateway's own (which goes with the gateway).
 func (s *Routing) DeleteRouteTable(ctx context.Context, c kit.Caller, in *ec2.DeleteRouteTableRequest) error {
 	if kit.Deref(in.RouteTableId) == "" {
 		return ec2.ErrMissingParameter("RouteTableId")
@@ -45,7 +46,7 @@ func (s *Routing) DeleteRouteTable(ctx context.Context, c kit.Caller, in *ec2.De
 		if err != nil {
 			return err
 		}
-		if len(rtb.Associations) > 0 {
+		if len(rtb.Associations) > 0 || rtb.NatGateway != "" {
 			return ec2.ErrDependencyViolation("The routeTable '%s' has dependencies and cannot be deleted.", rtb.ID)
 		}
 		// The main table changes with a bump of the children key (see

@@ -118,7 +118,8 @@ func (s *VPC) DetachInternetGateway(ctx context.Context, c kit.Caller, in *ec2.D
 }
 
 // vpcHasPublicAddresses reports whether an interface of the VPC has a public address
-// (its own or an Elastic IP), which AWS maps through the internet gateway.
+// (its own or an Elastic IP), or a regional NAT gateway of the VPC has one, which AWS
+// maps through the internet gateway.
 func vpcHasPublicAddresses(t *kit.Txn, c kit.Caller, vpcID string) (bool, error) {
 	enis, err := kit.ListAll[kit.NetworkInterfaceRecord](t, c.Prefix("eni"))
 	if err != nil {
@@ -132,6 +133,16 @@ func vpcHasPublicAddresses(t *kit.Txn, c kit.Caller, vpcID string) (bool, error)
 			if ip.Association != nil {
 				return true, nil
 			}
+		}
+	}
+	// A regional NAT gateway's public addresses are mapped by the gateway too.
+	nats, err := kit.ListAll[kit.NatGatewayRecord](t, c.Prefix("nat"))
+	if err != nil {
+		return false, err
+	}
+	for _, g := range nats {
+		if g.VpcID == vpcID && g.Live() && g.Regional() && len(g.Addresses) > 0 {
+			return true, nil
 		}
 	}
 	return false, nil

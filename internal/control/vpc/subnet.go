@@ -108,7 +108,10 @@ func (s *VPC) CreateSubnet(ctx context.Context, c kit.Caller, in *ec2.CreateSubn
 		if v6.IsValid() {
 			sn.Ipv6Blocks = []kit.CidrAssociation{{ID: kit.NewID("subnet-cidr-assoc"), Cidr: v6, State: "associated"}}
 		}
-		return addSubnet(t, c, vpc, sn)
+		if err := addSubnet(t, c, vpc, sn); err != nil {
+			return err
+		}
+		return s.SyncRegionalNatZones(t, c, vpc.ID, sn, "")
 	})
 	if err != nil {
 		return nil, err
@@ -280,7 +283,7 @@ func (s *VPC) DeleteSubnet(ctx context.Context, c kit.Caller, in *ec2.DeleteSubn
 		}
 		t.Del(c.Prefix("rtb-assoc") + sn.ID) // see AssociateRouteTable
 		t.Del(c.Key(sn.ID))
-		return nil
+		return s.SyncRegionalNatZones(t, c, sn.VpcID, nil, sn.ID)
 	})
 }
 
