@@ -179,6 +179,7 @@ type Index struct {
 	entry6   map[string]string                          // VPC → the gateway the internet reaches its IPv6 through
 	groups   map[string][]netip.Addr                    // security group → its members' addresses
 	aclOf    map[string]*model.NetworkACL               // subnet → its network ACL
+	regional map[netip.Addr]*model.NatGateway           // public address → its regional NAT gateway
 }
 
 // NewIndex builds the lookups of a network; the network must not change while it is used.
@@ -190,7 +191,14 @@ func (ix *Index) Analyze(q Query) (*Result, error) { return ix.analyze(q) }
 func index(n *model.Network) *Index {
 	ix := &Index{n: n, live: map[string][]*model.Interface{}, byAddr: map[string]map[netip.Addr]*model.Interface{},
 		public: map[netip.Addr]*model.Interface{}, peerings: map[string]*model.Peering{}, igw: map[string]string{},
-		entry6: map[string]string{}, aclOf: map[string]*model.NetworkACL{}}
+		entry6: map[string]string{}, aclOf: map[string]*model.NetworkACL{}, regional: map[netip.Addr]*model.NatGateway{}}
+	for _, id := range model.SortedKeys(n.NatGateways) {
+		if g := n.NatGateways[id]; g.Regional {
+			for _, a := range g.Addresses {
+				ix.regional[a.Public] = g
+			}
+		}
+	}
 	ids := model.SortedKeys(n.Interfaces)
 	ix.groups = n.GroupAddresses(ids...)
 	for _, id := range model.SortedKeys(n.NetworkACLs) {
@@ -497,6 +505,13 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		home = t.fromInternet(back, end.id)
 	case "vpc-peering-connection":
 		home = t.walk(back, entry{vpc: end.vpc, pcx: end.id})
+	case "nat-gateway":
+		if end.eni == nil {
+			// A regional NAT gateway: its answer is routed by its route table.
+			home = t.walk(back, entry{vpc: end.vpc, nat: end.id})
+			break
+		}
+		home = t.fromInterface(back, end.eni)
 	default:
 		// The destination answers out of the interface its routes pick, which need not be
 		// the one the request came in on.

@@ -23,6 +23,16 @@ func (b *net) only6(vpc, block, ip6 string, groups ...string) (inst, rt string) 
 	return inst, rt
 }
 
+// analyzeFor answers q and stops the test unless its codes are want.
+func analyzeFor(t *testing.T, n *model.Network, q Query, want []string) *Result {
+	t.Helper()
+	r := analyze(t, n, q)
+	if got := codes(r); !slices.Equal(got, want) {
+		t.Fatalf("codes %v, want %v; explanations %+v", got, want, r.Explanations)
+	}
+	return r
+}
+
 // TestNAT64Paths asks IPv6 questions that a subnet's routes send to a NAT gateway, as the
 // data plane carries them (internal/nat64, plan.NatGatewayNAT64): to 64:ff9b::/96 they
 // leave the gateway as IPv4 to the address in the prefix, from its address (its Elastic
@@ -87,10 +97,7 @@ func TestNAT64Paths(t *testing.T) {
 		{"a prefix-list route to a gateway VPC endpoint", q(d, "", "52.217.3.4", 6, 443), []string{CodeBlackhole}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := analyze(t, b.n, tc.q)
-			if got := codes(r); !slices.Equal(got, tc.want) {
-				t.Fatalf("codes %v, want %v; explanations %+v", got, tc.want, r.Explanations)
-			}
+			r := analyzeFor(t, b.n, tc.q, tc.want)
 			if tc.want != nil {
 				return
 			}
@@ -121,5 +128,71 @@ func TestNAT64Paths(t *testing.T) {
 	r := analyze(t, b.n, q(x, "", "2001:db8::1", 6, 443))
 	if e := r.Explanations[0]; e.ID != nat || e.Address != addr("2001:db8::1") {
 		t.Errorf("outside the prefix: explained at %s %s, want %s", e.ID, e.Address, nat)
+	}
+}
+
+// TestRegionalNatGateway follows flows through a regional NAT gateway as plan lays it
+// out: no subnet, each flow leaving from the public address of its source's zone and
+// routed on by the gateway's own route table to the internet gateway, which lets it out
+// as it is; only replies come back in; IPv6 is dropped.
+func TestRegionalNatGateway(t *testing.T) {
+	b := newNet()
+	vpc := b.vpc("10.0.0.0/16")
+	igw := b.gateway(vpc)
+	snA, rtA, _ := b.subnet(vpc, "10.0.1.0/24")
+	snB, rtB, _ := b.subnet(vpc, "10.0.2.0/24")
+	b.n.Subnets[snA].Zone, b.n.Subnets[snB].Zone = "us-east-1a", "us-east-1b"
+	b.dualStack(vpc, "2600:1f18:0:100::/56")
+	a, _ := b.instance(snA, "10.0.1.10")
+	c, eniC := b.instance(snB, "10.0.2.10")
+	b.n.Interfaces[eniC].IPv6Addresses = []netip.Addr{addr("2600:1f18:0:102::c")}
+	b.n.SecurityGroups[b.open].Rules = append(b.n.SecurityGroups[b.open].Rules,
+		model.SecurityGroupRule{Egress: true, Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")})
+
+	nat, rtN, bare, rtBare := b.id("nat"), b.id("rtb"), b.id("nat"), b.id("rtb")
+	b.n.RouteTables[rtN] = &model.RouteTable{ID: rtN, VPC: vpc, Routes: []model.Route{{Destination: pfx("10.0.0.0/16"), Target: "local"}}}
+	b.route(rtN, "0.0.0.0/0", igw)
+	b.n.RouteTables[rtBare] = &model.RouteTable{ID: rtBare, VPC: vpc, Routes: []model.Route{{Destination: pfx("10.0.0.0/16"), Target: "local"}}}
+	b.n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: vpc, Regional: true, Public: true, RouteTable: rtN, Addresses: []model.NatZoneAddress{
+		{Zone: "us-east-1a", Public: addr("198.51.100.20")}, {Zone: "us-east-1b", Public: addr("198.51.100.21")}}}
+	b.n.NatGateways[bare] = &model.NatGateway{ID: bare, VPC: vpc, Regional: true, Public: true, RouteTable: rtBare, Addresses: []model.NatZoneAddress{
+		{Zone: "us-east-1a", Public: addr("198.51.100.30")}}}
+	b.route(rtA, "0.0.0.0/0", nat)
+	b.route(rtB, "0.0.0.0/0", nat)
+	b.route(rtB, "64:ff9b::/96", nat)
+	b.route(rtA, "203.0.113.0/24", bare)
+
+	for _, tc := range []struct {
+		name string
+		q    Query
+		want []string // codes; none means reachable
+		src  string   // the source the destination sees, when reachable
+	}{
+		{"zone a leaves from zone a's address", Query{Source: a, Destination: igw, Protocol: 6, DestinationPort: 443}, nil, "198.51.100.20"},
+		{"zone b leaves from zone b's address", Query{Source: c, Destination: igw, Protocol: 17, DestinationPort: 53}, nil, "198.51.100.21"},
+		{"ICMP echo", Query{Source: a, DestinationIP: addr("192.0.2.1"), Protocol: 1}, nil, "198.51.100.20"},
+		{"to the gateway itself", Query{Source: a, Destination: nat, DestinationIP: addr("192.0.2.1"), Protocol: 6, DestinationPort: 443}, nil, "10.0.1.10"},
+		{"nothing opens in from the internet", Query{Source: igw, DestinationIP: addr("198.51.100.21"), Protocol: 6, DestinationPort: 22},
+			[]string{CodeNatInbound}, ""},
+		{"a gateway whose table has no route on", Query{Source: a, DestinationIP: addr("203.0.113.9"), Protocol: 6, DestinationPort: 443},
+			[]string{CodeNoRoute}, ""},
+		{"IPv6 to a regional gateway is dropped", Query{Source: c, DestinationIP: addr("64:ff9b::192.0.2.1"), Protocol: 6, DestinationPort: 443},
+			[]string{CodeBlackhole}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := analyzeFor(t, b.n, tc.q, tc.want)
+			if tc.want != nil {
+				return
+			}
+			if r.Target.Src != addr(tc.src) {
+				t.Errorf("delivered %s, want from %s", r.Target, tc.src)
+			}
+			if i := slices.IndexFunc(r.Forward, func(h Hop) bool { return h.Kind == "nat-gateway" && h.ID == nat }); i < 0 {
+				t.Errorf("the path does not pass %s: %+v", nat, r.Forward)
+			}
+			if len(r.Return) == 0 {
+				t.Error("no return path")
+			}
+		})
 	}
 }

@@ -12,18 +12,19 @@ import (
 )
 
 // entry is how a packet comes into a VPC's router: sent by an interface, in from the
-// internet through the VPC's gateway, or over a peering.
+// internet through the VPC's gateway, over a peering, or from a regional NAT gateway.
 type entry struct {
 	vpc string
 	eni *model.Interface
 	igw string
 	pcx string
+	nat string // a regional NAT gateway
 }
 
 // target is where the router sends a packet: an interface (an instance's, an appliance's
-// or a NAT gateway's), the internet gateway, or a peering.
+// or a NAT gateway's), the internet gateway, a peering, or a regional NAT gateway.
 type target struct {
-	kind string // "eni", "igw", "pcx"
+	kind string // "eni", "igw", "pcx", "rnat"
 	id   string
 	eni  *model.Interface
 }
@@ -36,6 +37,9 @@ func (t *tracer) fromInterface(p Packet, e *model.Interface) arrival {
 // to the VPC whose interface has it, through that VPC's gateway (for IPv6, the one
 // model.IPv6Entry names, which may be an egress-only internet gateway).
 func (t *tracer) fromInternet(p Packet, igw string) arrival {
+	if g := t.ix.regional[p.Dst]; g != nil && t.ix.igw[g.VPC] == igw {
+		return t.walk(p, entry{vpc: g.VPC, igw: igw})
+	}
 	e := t.ix.public[p.Dst]
 	if e == nil || t.ix.gatewayFor(e.VPC, p.Dst) != igw {
 		t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: igw, Address: p.Dst,
@@ -95,6 +99,24 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			}
 			t.acls(p, vpc, in, out, true)
 			t.hop(*rh)
+		case in.nat != "":
+			// What a regional NAT gateway sends is routed by its own route table.
+			rt := n.RouteTables[n.NatGateways[in.nat].RouteTable]
+			if rt == nil {
+				t.block(Explanation{Code: CodeNoRoute, Kind: "nat-gateway", ID: in.nat, VPC: in.vpc, Address: p.Dst, Message: in.nat + " has no route table"})
+				return arrival{}
+			}
+			var rh *Hop
+			out, rh = t.routeBy(p, rt, "", in.vpc)
+			t.hop(*rh)
+			if out.kind == "" {
+				return arrival{}
+			}
+		case in.igw != "" && t.ix.regional[p.Dst] != nil && t.ix.regional[p.Dst].VPC == in.vpc:
+			// A regional NAT gateway's public address: the internet gateway routes it to
+			// the gateway as it is.
+			t.hop(Hop{Kind: KindInternet, ID: in.igw, VPC: in.vpc, Header: p})
+			out = target{kind: "rnat", id: t.ix.regional[p.Dst].ID}
 		case in.igw != "":
 			e := t.ix.public[p.Dst]
 			priv := privateOf(e, p.Dst)
@@ -136,16 +158,21 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 		case "igw":
 			e := t.ix.byAddr[in.vpc][p.Src]
 			var pub netip.Addr
-			if e != nil {
+			// A regional NAT gateway's public addresses leave as they are.
+			regional := in.nat != "" && t.ix.regional[p.Src] != nil && t.ix.regional[p.Src].ID == in.nat
+			switch {
+			case regional:
+				pub = p.Src
+			case e != nil:
 				_, egressOnly := t.ix.n.InternetTarget(in.vpc, out.id)
 				pub, _ = t.ix.n.InternetSource(e, p.Src, egressOnly)
 			}
-			if !pub.IsValid() || t.ix.public[pub] != e {
+			if !regional && (!pub.IsValid() || t.ix.public[pub] != e) {
 				t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: out.id, VPC: in.vpc, Address: p.Src,
 					Message: fmt.Sprintf("%s has no public address for %s: the internet gateway drops what it sends", out.id, p.Src)})
 				return arrival{}
 			}
-			if !t.publicAccess(e, out.id, false) {
+			if !regional && !t.publicAccess(e, out.id, false) {
 				return arrival{}
 			}
 			q := p
@@ -157,6 +184,18 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 				continue
 			}
 			return arrival{kind: KindInternet, id: out.id, pkt: q}
+		case "rnat":
+			g := t.ix.n.NatGateways[out.id]
+			if out.id == t.stopAt {
+				t.hop(Hop{Kind: "nat-gateway", ID: out.id, VPC: in.vpc, Header: p})
+				return arrival{kind: "nat-gateway", id: out.id, vpc: in.vpc, pkt: p}
+			}
+			q, ok := t.regionalNat(p, g)
+			if !ok {
+				return arrival{}
+			}
+			p, in = q, entry{vpc: g.VPC, nat: g.ID}
+			continue
 		case "pcx":
 			if out.id == t.stopAt {
 				t.hop(Hop{Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Header: p})
@@ -282,6 +321,60 @@ func translatedProtocol(protocol, icmpType int) (int, int) {
 	return protocol, icmpType
 }
 
+// regionalNat follows a packet through a regional NAT gateway (plan's layout): a new flow
+// leaves from the public address of its source's zone (the first zone's for a source in
+// no zone's subnet), its port kept when in 1024-65535; a reply to one of its flows goes
+// back to the client; nothing else gets through.
+func (t *tracer) regionalNat(p Packet, g *model.NatGateway) (Packet, bool) {
+	q := p
+	switch {
+	case t.ix.regional[p.Dst] == g:
+		ent, ok := t.nat[g.ID]
+		if !t.reply || !ok {
+			t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Address: p.Src,
+				Message: fmt.Sprintf("%s admits only the replies of flows it translated", g.ID)})
+			return p, false
+		}
+		q.Dst, q.DstPorts = ent.src, ent.ports
+	case t.reply:
+		t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Address: p.Src,
+			Message: fmt.Sprintf("%s has no flow this packet belongs to", g.ID)})
+		return p, false
+	default:
+		pub := t.ix.zoneAddress(g, p.Src)
+		if !pub.IsValid() {
+			t.block(Explanation{Code: CodeNoPublicAddress, Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Address: p.Src,
+				Message: fmt.Sprintf("%s has no public address to translate %s to", g.ID, p.Src)})
+			return p, false
+		}
+		t.nat[g.ID] = natEntry{src: p.Src, ports: p.SrcPorts}
+		q.Src = pub
+		if (p.Protocol == 6 || p.Protocol == 17) && p.SrcPorts[0] < 1024 {
+			q.SrcPorts = [2]int{1024, 65535}
+		}
+	}
+	t.hop(Hop{Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Header: p, Translated: &q})
+	return q, true
+}
+
+// zoneAddress is the public address a regional NAT gateway gives a flow from src: the
+// first of the zone of src's subnet, else the gateway's first; invalid for none.
+func (ix *Index) zoneAddress(g *model.NatGateway, src netip.Addr) netip.Addr {
+	if len(g.Addresses) == 0 {
+		return netip.Addr{}
+	}
+	for _, id := range model.SortedKeys(ix.n.Subnets) {
+		if sn := ix.n.Subnets[id]; sn.VPC == g.VPC && sn.CIDR.Contains(src) {
+			for _, a := range g.Addresses {
+				if a.Zone == sn.Zone {
+					return a.Public
+				}
+			}
+		}
+	}
+	return g.Addresses[0].Public
+}
+
 // applianceInterface is the interface an instance forwards a packet out of.
 func (ix *Index) applianceInterface(o *model.Interface, dst netip.Addr) *model.Interface {
 	inst := ix.n.Instances[o.Instance]
@@ -311,16 +404,21 @@ func (ix *Index) applianceInterface(o *model.Interface, dst netip.Addr) *model.I
 // an interface of the VPC that the table sends to local is delivered to it (a more
 // specific route to a middlebox wins over local); anything else takes the longest prefix.
 func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
-	n := t.ix.n
-	sn := n.Subnets[e.Subnet]
-	rt := n.RouteTableOf(sn)
+	rt := t.ix.n.RouteTableOf(t.ix.n.Subnets[e.Subnet])
 	if rt == nil {
 		t.block(Explanation{Code: CodeNoRoute, Kind: "subnet", ID: e.Subnet, VPC: e.VPC, Address: p.Dst, Message: "the subnet has no route table"})
 		return target{}, nil
 	}
-	if d := t.ix.byAddr[e.VPC][p.Dst]; d != nil {
+	return t.routeBy(p, rt, e.Subnet, e.VPC)
+}
+
+// routeBy is where a route table sends a packet from subnet (or from a regional NAT
+// gateway, subnet ""), in vpc.
+func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (target, *Hop) {
+	n := t.ix.n
+	if d := t.ix.byAddr[vpc][p.Dst]; d != nil {
 		if best, ok := rt.Lookup(p.Dst); ok && best.Target == "local" {
-			return target{kind: "eni", id: d.ID, eni: d}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p}
+			return target{kind: "eni", id: d.ID, eni: d}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Header: p}
 		}
 	}
 	var best model.Route
@@ -331,14 +429,14 @@ func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
 		}
 	}
 	if !found {
-		t.block(Explanation{Code: CodeNoRoute, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Address: p.Dst,
+		t.block(Explanation{Code: CodeNoRoute, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Address: p.Dst,
 			Message: fmt.Sprintf("%s has no route to %s", rt.ID, p.Dst)})
-		return target{}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Header: p}
+		return target{}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Header: p}
 	}
-	h := &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p}
+	h := &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Header: p}
 	out, code, why := t.resolveTarget(rt, best)
 	if out.kind == "" {
-		t.block(Explanation{Code: code, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Address: p.Dst, Message: why})
+		t.block(Explanation{Code: code, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Address: p.Dst, Message: why})
 	}
 	return out, h
 }
@@ -397,6 +495,12 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		g := n.NatGateways[id]
 		if g == nil {
 			return target{}, CodeBadState, id + " is not available"
+		}
+		if g.Regional && g.VPC == rt.VPC && !is6 {
+			return target{kind: "rnat", id: id}, "", ""
+		}
+		if g.Regional {
+			return target{}, CodeBlackhole, id + " is not in " + rt.VPC + " or the destination is IPv6, which a regional NAT gateway does not translate"
 		}
 		e := n.Interfaces[g.Interface]
 		if g.VPC != rt.VPC || e == nil || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {
