@@ -44,7 +44,7 @@ const nat64Questions = 6
 
 // TestDifferential builds random networks (VPCs, subnets, route tables, internet and NAT
 // gateways, peerings, security groups, ACLs, instances, IPv6 and NAT64 behind some NAT
-// gateways), lays each out in the kernel with
+// gateways, regional NAT gateways), lays each out in the kernel with
 // plan and linux, sends a real probe for many random questions and checks that the
 // analyzer's verdict is what the kernel did, and, when a flow gets through, that the
 // server saw the source address the analyzer says it sees. A disagreement prints the seed
@@ -592,13 +592,14 @@ func generate(seed uint64) *world {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	n := model.NewNetwork()
 	w := &world{n: n}
-	id := func(kind string) string {
+	idFrom := func(rng *rand.Rand, kind string) string {
 		var b [9]byte
 		for i := range b {
 			b[i] = byte(rng.IntN(256))
 		}
 		return fmt.Sprintf("%s-%x", kind, b)[:len(kind)+18]
 	}
+	id := func(kind string) string { return idFrom(rng, kind) }
 	pfx := netip.MustParsePrefix
 	addr := netip.MustParseAddr
 	nextPublic := 10
@@ -881,6 +882,38 @@ func generate(seed uint64) *world {
 		for _, id := range model.SortedKeys(n.SecurityGroups) {
 			if g := n.SecurityGroups[id]; g.VPC == info.id && rng64.IntN(8) > 0 {
 				g.Rules = append(g.Rules, model.SecurityGroupRule{Egress: true, Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")})
+			}
+		}
+	}
+	// Regional NAT gateways, from a stream of their own too: a VPC with an internet
+	// gateway may get one, its subnets in two zones, an address for each zone, its own
+	// table to the internet gateway, and a default route to it in tables that have none,
+	// or one to the internet host's block.
+	rngR := rand.New(rand.NewPCG(seed, 66))
+	for _, info := range vpcs {
+		if info.igw == "" || rngR.IntN(3) > 0 {
+			continue
+		}
+		g := &model.NatGateway{ID: idFrom(rngR, "nat"), VPC: info.id, Regional: true, Public: true}
+		rt := &model.RouteTable{ID: idFrom(rngR, "rtb"), VPC: info.id, Routes: []model.Route{
+			{Destination: n.VPCs[info.id].CIDRs[0], Target: "local"}, {Destination: pfx("0.0.0.0/0"), Target: info.igw}}}
+		n.RouteTables[rt.ID], g.RouteTable = rt, rt.ID
+		zones := []string{"us-east-1a", "us-east-1b"}
+		for i, id := range model.SortedKeys(n.Subnets) {
+			if sn := n.Subnets[id]; sn.VPC == info.id {
+				sn.Zone = zones[i%2]
+			}
+		}
+		for _, z := range zones {
+			g.Addresses = append(g.Addresses, model.NatZoneAddress{Zone: z, Public: public()})
+		}
+		n.NatGateways[g.ID] = g
+		for _, rt := range info.tables {
+			switch {
+			case !hasDefault(rt) && rngR.IntN(3) > 0:
+				rt.Routes = append(rt.Routes, model.Route{Destination: pfx("0.0.0.0/0"), Target: g.ID})
+			case rngR.IntN(2) == 0:
+				rt.Routes = append(rt.Routes, model.Route{Destination: pfx("192.0.2.0/24"), Target: g.ID})
 			}
 		}
 	}
