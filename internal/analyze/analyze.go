@@ -3,9 +3,9 @@
 // DESIGN.md. It walks a packet hop by hop through the VPC routers that internal/plan lays
 // out (route table of the entry link, longest prefix, local host routes, network ACLs at
 // subnet edges, security groups as two stateful gates, source/destination check, the
-// internet gateway's 1:1 NAT, NAT gateways, peering without transit), then walks the
-// reply back the same way as the kernel's connection tracking lets it (no security
-// groups, but ACLs and routes again). A differential test (see diff_test.go) checks each
+// internet gateway's 1:1 NAT, NAT gateways and their NAT64, peering without transit),
+// then walks the reply back the same way as the kernel's connection tracking lets it (no
+// security groups, but ACLs and routes again). A differential test (see diff_test.go) checks each
 // verdict against real packets.
 //
 // A blocker that leaves the packet somewhere to go on (a security group, an ACL, a
@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/nat64"
 )
 
 // Explanation codes, AWS's where AWS documents one for the reason.
@@ -41,6 +42,9 @@ const (
 	// CodeBlockPublicAccess: VPC Block Public Access stops the flow at the gateway
 	// (vpcd's own code: AWS documents none for it).
 	CodeBlockPublicAccess = "VPC_BLOCK_PUBLIC_ACCESS"
+	// CodeNAT64Prefix: a NAT gateway's NAT64 drops IPv6 to anything but 64:ff9b::/96
+	// (vpcd's own code: AWS documents none for it).
+	CodeNAT64Prefix = "NAT_GATEWAY_NAT64_DESTINATION"
 )
 
 // Ephemeral ports: a client of unknown port is taken to use Linux's default range, the
@@ -175,6 +179,7 @@ type Index struct {
 	entry6   map[string]string                          // VPC → the gateway the internet reaches its IPv6 through
 	groups   map[string][]netip.Addr                    // security group → its members' addresses
 	aclOf    map[string]*model.NetworkACL               // subnet → its network ACL
+	regional map[netip.Addr]*model.NatGateway           // public address → its regional NAT gateway
 }
 
 // NewIndex builds the lookups of a network; the network must not change while it is used.
@@ -186,7 +191,14 @@ func (ix *Index) Analyze(q Query) (*Result, error) { return ix.analyze(q) }
 func index(n *model.Network) *Index {
 	ix := &Index{n: n, live: map[string][]*model.Interface{}, byAddr: map[string]map[netip.Addr]*model.Interface{},
 		public: map[netip.Addr]*model.Interface{}, peerings: map[string]*model.Peering{}, igw: map[string]string{},
-		entry6: map[string]string{}, aclOf: map[string]*model.NetworkACL{}}
+		entry6: map[string]string{}, aclOf: map[string]*model.NetworkACL{}, regional: map[netip.Addr]*model.NatGateway{}}
+	for _, id := range model.SortedKeys(n.NatGateways) {
+		if g := n.NatGateways[id]; g.Regional {
+			for _, a := range g.Addresses {
+				ix.regional[a.Public] = g
+			}
+		}
+	}
 	ids := model.SortedKeys(n.Interfaces)
 	ix.groups = n.GroupAddresses(ids...)
 	for _, id := range model.SortedKeys(n.NetworkACLs) {
@@ -493,6 +505,13 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		home = t.fromInternet(back, end.id)
 	case "vpc-peering-connection":
 		home = t.walk(back, entry{vpc: end.vpc, pcx: end.id})
+	case "nat-gateway":
+		if end.eni == nil {
+			// A regional NAT gateway: its answer is routed by its route table.
+			home = t.walk(back, entry{vpc: end.vpc, nat: end.id})
+			break
+		}
+		home = t.fromInterface(back, end.eni)
 	default:
 		// The destination answers out of the interface its routes pick, which need not be
 		// the one the request came in on.
@@ -572,21 +591,33 @@ type arrival struct {
 	pkt  Packet
 }
 
+// matches reports whether the walk arrived at the endpoint. An IPv4 packet that was
+// asked about at an address in NAT64's prefix (a NAT gateway translated it on the way)
+// is compared with the IPv4 address the prefix carries.
 func (ep endpoint) matches(a arrival) bool {
+	want := ep.addr
+	if a.pkt.Dst.Is4() && nat64.WellKnownPrefix.Contains(want) {
+		want = embedded4(want)
+	}
+	if a.kind == KindInternet && a.pkt.Dst.IsPrivate() {
+		// The internet routes no private address: what leaves for one is lost there.
+		return false
+	}
 	switch {
 	case ep.gateway != "":
 		return a.id == ep.gateway
 	case ep.igw != "":
-		return a.kind == KindInternet && a.id == ep.igw && (a.pkt.Dst == ep.addr || !ep.addr.IsValid())
+		return a.kind == KindInternet && a.id == ep.igw && (a.pkt.Dst == want || !want.IsValid())
 	case ep.eni != nil && ep.instance != "" && a.eni != nil && a.eni.Instance == ep.instance:
-		return a.pkt.Dst == ep.addr || !ep.addr.IsValid()
+		return a.pkt.Dst == want || !want.IsValid()
 	case ep.eni != nil:
-		return a.eni == ep.eni && a.pkt.Dst == ep.addr
+		return a.eni == ep.eni && a.pkt.Dst == want
 	}
-	return a.pkt.Dst == ep.addr || (a.eni != nil && publicOf(a.eni, a.pkt.Dst) == ep.addr)
+	return a.pkt.Dst == want || (a.eni != nil && publicOf(a.eni, a.pkt.Dst) == want)
 }
 
-// natEntry is a NAT gateway's translation of one flow: the client's address and ports.
+// natEntry is a NAT gateway's translation of one flow: the client's address and ports
+// (an IPv6 address for a flow its NAT64 translated).
 type natEntry struct {
 	src   netip.Addr
 	ports [2]int

@@ -91,6 +91,15 @@ func (b *net) natGateway(vpc, subnet, ip, public string) string {
 	return nat
 }
 
+// publicNAT adds a public subnet 10.0.1.0/24 to the VPC, routed to a new internet
+// gateway, with a public NAT gateway in it at 10.0.1.5 (Elastic IP 198.51.100.5).
+func (b *net) publicNAT(vpc string) (pub, igw, nat string) {
+	pub, rtPub, _ := b.subnet(vpc, "10.0.1.0/24")
+	igw = b.gateway(vpc)
+	b.route(rtPub, "0.0.0.0/0", igw)
+	return pub, igw, b.natGateway(vpc, pub, "10.0.1.5", "198.51.100.5")
+}
+
 func (b *net) group(rules ...model.SecurityGroupRule) string {
 	id := b.id("sg")
 	b.n.SecurityGroups[id] = &model.SecurityGroup{ID: id, Rules: rules}
@@ -271,11 +280,8 @@ func TestExplanationCodes(t *testing.T) {
 		}, []string{"NO_TRANSIT"}},
 		{"nat gateway: out only", func(b *net) Query {
 			vpc := b.vpc("10.0.0.0/16")
-			pub, rtPub, _ := b.subnet(vpc, "10.0.1.0/24")
+			_, igw, nat := b.publicNAT(vpc)
 			priv, rtPriv, _ := b.subnet(vpc, "10.0.2.0/24")
-			igw := b.gateway(vpc)
-			b.route(rtPub, "0.0.0.0/0", igw)
-			nat := b.natGateway(vpc, pub, "10.0.1.5", "198.51.100.5")
 			b.route(rtPriv, "0.0.0.0/0", nat)
 			a, _ := b.instance(priv, "10.0.2.10")
 			return Query{Source: a, Destination: igw, Protocol: 6, DestinationPort: 443}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -20,6 +21,7 @@ import (
 	"vpcd/internal/analyze"
 	"vpcd/internal/linux"
 	"vpcd/internal/model"
+	"vpcd/internal/nat64"
 	"vpcd/internal/plan"
 
 	"github.com/vishvananda/netns"
@@ -36,8 +38,13 @@ var (
 // servicePorts are the ports every instance and the internet host answer on, TCP and UDP.
 var servicePorts = []int{22, 80, 443, 5432}
 
+// nat64Questions are the questions of NAT64 asked of each network that has an instance
+// with an IPv6 address, besides -diff.questions.
+const nat64Questions = 6
+
 // TestDifferential builds random networks (VPCs, subnets, route tables, internet and NAT
-// gateways, peerings, security groups, ACLs, instances), lays each out in the kernel with
+// gateways, peerings, security groups, ACLs, instances, IPv6 and NAT64 behind some NAT
+// gateways, regional NAT gateways), lays each out in the kernel with
 // plan and linux, sends a real probe for many random questions and checks that the
 // analyzer's verdict is what the kernel did, and, when a flow gets through, that the
 // server saw the source address the analyzer says it sees. A disagreement prints the seed
@@ -95,6 +102,7 @@ var regressionSeeds = []uint64{
 type world struct {
 	n         *model.Network
 	instances []string // running instances, in creation order
+	v6        []string // running instances with an IPv6 address
 	igws      []string
 	internet  string // the internet namespace
 }
@@ -124,6 +132,11 @@ func runNetwork(t *testing.T, seed uint64, questions int) (asked, agreed int) {
 			startServer(t, ns)
 		}
 	}
+	for _, id := range model.SortedKeys(w.n.NatGateways) {
+		if ns := plan.NatGatewayNamespace(id); owned[ns] && plan.NatGatewayNAT64(w.n, id) {
+			startNAT64(t, ns)
+		}
+	}
 	// Every instance forwards what is routed through it, as an appliance's OS would; the
 	// analyzer assumes as much (and source/destination check decides).
 	for _, inst := range w.instances {
@@ -142,14 +155,24 @@ func runNetwork(t *testing.T, seed uint64, questions int) (asked, agreed int) {
 		got  bool
 		seen string
 	}
-	answers := make([]answer, questions)
-	for i := range answers {
-		q, from := w.question(rng)
+	var answers []answer
+	ask := func(q analyze.Query, from string) {
 		r, err := ix.Analyze(q)
 		if err != nil {
 			t.Fatalf("seed %d: %+v: %v", seed, q, err)
 		}
-		answers[i] = answer{q: q, r: r, from: from}
+		answers = append(answers, answer{q: q, r: r, from: from})
+	}
+	for range questions {
+		ask(w.question(rng))
+	}
+	// NAT64's questions draw from their own stream, so that the others stay those of
+	// the seed.
+	rng64 := rand.New(rand.NewPCG(seed, 65))
+	for range nat64Questions {
+		if len(w.v6) > 0 {
+			ask(w.question64(rng64))
+		}
 	}
 	// The probes run a few at a time: each has its own source port, and a dropped one
 	// only waits for its timeout.
@@ -183,8 +206,9 @@ func runNetwork(t *testing.T, seed uint64, questions int) (asked, agreed int) {
 			why[c]++
 		}
 	}
-	t.Logf("seed %d: %d namespaces laid out in %v, %d questions probed in %v, %d reachable; blockers %v", seed, len(want.Namespaces), laidOut.Sub(start).Round(time.Millisecond),
-		questions, time.Since(laidOut).Round(time.Millisecond), reachable(answers, func(a answer) bool { return a.r.Reachable }), why)
+	t.Logf("seed %d: %d namespaces laid out in %v, %d questions probed in %v, %d reachable (NAT64: %d of %d); blockers %v", seed, len(want.Namespaces), laidOut.Sub(start).Round(time.Millisecond),
+		len(answers), time.Since(laidOut).Round(time.Millisecond), reachable(answers, func(a answer) bool { return a.r.Reachable }),
+		reachable(answers, func(a answer) bool { return a.r.Reachable && a.q.DestinationIP.Is6() }), len(answers)-questions, why)
 	return asked, agreed
 }
 
@@ -196,6 +220,22 @@ func reachable[T any](items []T, ok func(T) bool) int {
 		}
 	}
 	return c
+}
+
+// startNAT64 runs a NAT gateway's NAT64 (internal/nat64) in its namespace until the test
+// ends, as the data plane's daemon (vpcd nat64) does.
+func startNAT64(t *testing.T, ns string) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- inNamespace(ns, func() error { return nat64.Run(ctx, plan.NAT64Link, slog.New(slog.DiscardHandler)) })
+	}()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("NAT64 in %s: %v", ns, err)
+		}
+	})
 }
 
 // inNamespace runs f on an OS thread switched into the named network namespace: the
@@ -347,10 +387,14 @@ func exchange(q analyze.Query) (string, error) {
 		return serr
 	}
 	deadline := time.Now().Add(probeTimeout)
+	family := "4"
+	if dst.Is6() {
+		family = "6"
+	}
 	switch q.Protocol {
 	case 6:
 		d := net.Dialer{LocalAddr: &net.TCPAddr{Port: q.SourcePortMin}, Timeout: probeTimeout, Control: reuse}
-		c, err := d.Dial("tcp4", netip.AddrPortFrom(dst, uint16(q.DestinationPort)).String())
+		c, err := d.Dial("tcp"+family, netip.AddrPortFrom(dst, uint16(q.DestinationPort)).String())
 		if err != nil {
 			return "", err
 		}
@@ -363,7 +407,7 @@ func exchange(q analyze.Query) (string, error) {
 		return string(b), nil
 	case 17:
 		d := net.Dialer{LocalAddr: &net.UDPAddr{Port: q.SourcePortMin}, Control: reuse}
-		c, err := d.Dial("udp4", netip.AddrPortFrom(dst, uint16(q.DestinationPort)).String())
+		c, err := d.Dial("udp"+family, netip.AddrPortFrom(dst, uint16(q.DestinationPort)).String())
 		if err != nil {
 			return "", err
 		}
@@ -515,19 +559,47 @@ func (w *world) question(rng *rand.Rand) (analyze.Query, string) {
 	return q, from
 }
 
+// question64 picks a question of NAT64: from an instance with an IPv6 address to an
+// address in 64:ff9b::/96 (the internet host's, an instance's private or public one), or
+// to the internet host's IPv6 address, which only a route to a NAT gateway takes (to be
+// dropped there).
+func (w *world) question64(rng *rand.Rand) (analyze.Query, string) {
+	n := w.n
+	src := w.v6[rng.IntN(len(w.v6))]
+	q := analyze.Query{Source: src, Protocol: 6, SourcePortMin: 32768 + rng.IntN(28000)}
+	q.SourcePortMax = q.SourcePortMin
+	if rng.IntN(3) == 0 {
+		q.Protocol = 17
+	}
+	q.DestinationPort = servicePorts[rng.IntN(len(servicePorts))]
+	e := n.Interfaces[n.Instances[w.instances[rng.IntN(len(w.instances))]].Interfaces[0]]
+	switch r := rng.IntN(6); {
+	case r < 2:
+		q.DestinationIP = nat64.Synthesize(netip.MustParseAddr("192.0.2.1"))
+	case r < 4:
+		q.DestinationIP = nat64.Synthesize(e.PrivateIPs[0])
+	case r < 5 && e.PublicIP.IsValid():
+		q.DestinationIP = nat64.Synthesize(e.PublicIP)
+	default:
+		q.DestinationIP = netip.MustParseAddr("2001:db8::1")
+	}
+	return q, src
+}
+
 // generate builds a random network from a seed: one to three VPCs, each with subnets
 // whose route tables, ACLs, gateways and instances are drawn at random, and peerings.
 func generate(seed uint64) *world {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	n := model.NewNetwork()
 	w := &world{n: n}
-	id := func(kind string) string {
+	idFrom := func(rng *rand.Rand, kind string) string {
 		var b [9]byte
 		for i := range b {
 			b[i] = byte(rng.IntN(256))
 		}
 		return fmt.Sprintf("%s-%x", kind, b)[:len(kind)+18]
 	}
+	id := func(kind string) string { return idFrom(rng, kind) }
 	pfx := netip.MustParsePrefix
 	addr := netip.MustParseAddr
 	nextPublic := 10
@@ -618,6 +690,7 @@ func generate(seed uint64) *world {
 		id     string
 		tables []*model.RouteTable
 		igw    string
+		nat    string
 	}
 	var vpcs []vpcInfo
 	for v := range 1 + rng.IntN(3) {
@@ -674,6 +747,7 @@ func generate(seed uint64) *world {
 			n.Interfaces[natENI] = &model.Interface{ID: natENI, Subnet: natSubnet, VPC: vpc, NatGateway: nat,
 				PrivateIPs: []netip.Addr{sn.CIDR.Addr().Next().Next().Next().Next().Next()}, PublicIP: public()}
 			n.NatGateways[nat] = &model.NatGateway{ID: nat, VPC: vpc, Subnet: natSubnet, Interface: natENI, Public: true}
+			info.nat = nat
 			for _, rt := range info.tables {
 				if !hasDefault(rt) && rng.IntN(3) > 0 {
 					rt.Routes = append(rt.Routes, model.Route{Destination: pfx("0.0.0.0/0"), Target: nat})
@@ -760,6 +834,88 @@ func generate(seed uint64) *world {
 	}
 	if len(w.instances) == 0 {
 		return generate(seed + 1_000_003)
+	}
+	// NAT64, from a stream of its own so that the network above stays the seed's: a VPC
+	// with a NAT gateway may get an IPv6 block, its instances IPv6 addresses, its tables
+	// 64:ff9b::/96 or ::/0 to the gateway, its ACLs and groups rules for IPv6.
+	rng64 := rand.New(rand.NewPCG(seed, 64))
+	for v, info := range vpcs {
+		if info.nat == "" || rng64.IntN(3) == 0 {
+			continue
+		}
+		block := pfx(fmt.Sprintf("2600:1f18:0:%x00::/56", v+1))
+		n.VPCs[info.id].CIDRs = append(n.VPCs[info.id].CIDRs, block)
+		for _, rt := range info.tables {
+			rt.Routes = append(rt.Routes, model.Route{Destination: block, Target: "local"})
+			switch rng64.IntN(6) {
+			case 0:
+			case 1:
+				rt.Routes = append(rt.Routes, model.Route{Destination: pfx("::/0"), Target: info.nat})
+			default:
+				rt.Routes = append(rt.Routes, model.Route{Destination: nat64.WellKnownPrefix, Target: info.nat})
+			}
+		}
+		for _, id := range model.SortedKeys(n.Subnets) {
+			if sn := n.Subnets[id]; sn.VPC == info.id {
+				sn.IPv6CIDR = pfx(fmt.Sprintf("2600:1f18:0:%x%02x::/64", v+1, sn.CIDR.Addr().As4()[2]))
+			}
+		}
+		for _, id := range model.SortedKeys(n.Interfaces) {
+			e := n.Interfaces[id]
+			if e.VPC != info.id || e.Instance == "" || e.DeviceIndex != 0 || rng64.IntN(4) == 0 {
+				continue
+			}
+			a := n.Subnets[e.Subnet].IPv6CIDR.Addr().As16()
+			a[15] = e.PrivateIPs[0].As4()[3]
+			e.IPv6Addresses = []netip.Addr{netip.AddrFrom16(a)}
+			if n.Instances[e.Instance].Running {
+				w.v6 = append(w.v6, e.Instance)
+			}
+		}
+		for _, id := range model.SortedKeys(n.NetworkACLs) {
+			if acl := n.NetworkACLs[id]; acl.VPC == info.id {
+				for _, egress := range []bool{false, true} {
+					acl.Entries = append(acl.Entries, model.ACLEntry{Number: 310, Egress: egress, Allow: rng64.IntN(8) > 0, Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")})
+				}
+			}
+		}
+		for _, id := range model.SortedKeys(n.SecurityGroups) {
+			if g := n.SecurityGroups[id]; g.VPC == info.id && rng64.IntN(8) > 0 {
+				g.Rules = append(g.Rules, model.SecurityGroupRule{Egress: true, Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")})
+			}
+		}
+	}
+	// Regional NAT gateways, from a stream of their own too: a VPC with an internet
+	// gateway may get one, its subnets in two zones, an address for each zone, its own
+	// table to the internet gateway, and a default route to it in tables that have none,
+	// or one to the internet host's block.
+	rngR := rand.New(rand.NewPCG(seed, 66))
+	for _, info := range vpcs {
+		if info.igw == "" || rngR.IntN(3) > 0 {
+			continue
+		}
+		g := &model.NatGateway{ID: idFrom(rngR, "nat"), VPC: info.id, Regional: true, Public: true}
+		rt := &model.RouteTable{ID: idFrom(rngR, "rtb"), VPC: info.id, Routes: []model.Route{
+			{Destination: n.VPCs[info.id].CIDRs[0], Target: "local"}, {Destination: pfx("0.0.0.0/0"), Target: info.igw}}}
+		n.RouteTables[rt.ID], g.RouteTable = rt, rt.ID
+		zones := []string{"us-east-1a", "us-east-1b"}
+		for i, id := range model.SortedKeys(n.Subnets) {
+			if sn := n.Subnets[id]; sn.VPC == info.id {
+				sn.Zone = zones[i%2]
+			}
+		}
+		for _, z := range zones {
+			g.Addresses = append(g.Addresses, model.NatZoneAddress{Zone: z, Public: public()})
+		}
+		n.NatGateways[g.ID] = g
+		for _, rt := range info.tables {
+			switch {
+			case !hasDefault(rt) && rngR.IntN(3) > 0:
+				rt.Routes = append(rt.Routes, model.Route{Destination: pfx("0.0.0.0/0"), Target: g.ID})
+			case rngR.IntN(2) == 0:
+				rt.Routes = append(rt.Routes, model.Route{Destination: pfx("192.0.2.0/24"), Target: g.ID})
+			}
+		}
 	}
 	return w
 }

@@ -7,21 +7,24 @@ import (
 	"strings"
 
 	"vpcd/internal/model"
+	"vpcd/internal/nat64"
+	"vpcd/internal/plan"
 )
 
 // entry is how a packet comes into a VPC's router: sent by an interface, in from the
-// internet through the VPC's gateway, or over a peering.
+// internet through the VPC's gateway, over a peering, or from a regional NAT gateway.
 type entry struct {
 	vpc string
 	eni *model.Interface
 	igw string
 	pcx string
+	nat string // a regional NAT gateway
 }
 
 // target is where the router sends a packet: an interface (an instance's, an appliance's
-// or a NAT gateway's), the internet gateway, or a peering.
+// or a NAT gateway's), the internet gateway, a peering, or a regional NAT gateway.
 type target struct {
-	kind string // "eni", "igw", "pcx"
+	kind string // "eni", "igw", "pcx", "rnat"
 	id   string
 	eni  *model.Interface
 }
@@ -34,6 +37,9 @@ func (t *tracer) fromInterface(p Packet, e *model.Interface) arrival {
 // to the VPC whose interface has it, through that VPC's gateway (for IPv6, the one
 // model.IPv6Entry names, which may be an egress-only internet gateway).
 func (t *tracer) fromInternet(p Packet, igw string) arrival {
+	if g := t.ix.regional[p.Dst]; g != nil && t.ix.igw[g.VPC] == igw {
+		return t.walk(p, entry{vpc: g.VPC, igw: igw})
+	}
 	e := t.ix.public[p.Dst]
 	if e == nil || t.ix.gatewayFor(e.VPC, p.Dst) != igw {
 		t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: igw, Address: p.Dst,
@@ -93,6 +99,24 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			}
 			t.acls(p, vpc, in, out, true)
 			t.hop(*rh)
+		case in.nat != "":
+			// What a regional NAT gateway sends is routed by its own route table.
+			rt := n.RouteTables[n.NatGateways[in.nat].RouteTable]
+			if rt == nil {
+				t.block(Explanation{Code: CodeNoRoute, Kind: "nat-gateway", ID: in.nat, VPC: in.vpc, Address: p.Dst, Message: in.nat + " has no route table"})
+				return arrival{}
+			}
+			var rh *Hop
+			out, rh = t.routeBy(p, rt, "", in.vpc)
+			t.hop(*rh)
+			if out.kind == "" {
+				return arrival{}
+			}
+		case in.igw != "" && t.ix.regional[p.Dst] != nil && t.ix.regional[p.Dst].VPC == in.vpc:
+			// A regional NAT gateway's public address: the internet gateway routes it to
+			// the gateway as it is.
+			t.hop(Hop{Kind: KindInternet, ID: in.igw, VPC: in.vpc, Header: p})
+			out = target{kind: "rnat", id: t.ix.regional[p.Dst].ID}
 		case in.igw != "":
 			e := t.ix.public[p.Dst]
 			priv := privateOf(e, p.Dst)
@@ -134,16 +158,21 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 		case "igw":
 			e := t.ix.byAddr[in.vpc][p.Src]
 			var pub netip.Addr
-			if e != nil {
+			// A regional NAT gateway's public addresses leave as they are.
+			regional := in.nat != "" && t.ix.regional[p.Src] != nil && t.ix.regional[p.Src].ID == in.nat
+			switch {
+			case regional:
+				pub = p.Src
+			case e != nil:
 				_, egressOnly := t.ix.n.InternetTarget(in.vpc, out.id)
 				pub, _ = t.ix.n.InternetSource(e, p.Src, egressOnly)
 			}
-			if !pub.IsValid() || t.ix.public[pub] != e {
+			if !regional && (!pub.IsValid() || t.ix.public[pub] != e) {
 				t.block(Explanation{Code: CodeNoPublicAddress, Kind: KindInternet, ID: out.id, VPC: in.vpc, Address: p.Src,
 					Message: fmt.Sprintf("%s has no public address for %s: the internet gateway drops what it sends", out.id, p.Src)})
 				return arrival{}
 			}
-			if !t.publicAccess(e, out.id, false) {
+			if !regional && !t.publicAccess(e, out.id, false) {
 				return arrival{}
 			}
 			q := p
@@ -155,6 +184,18 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 				continue
 			}
 			return arrival{kind: KindInternet, id: out.id, pkt: q}
+		case "rnat":
+			g := t.ix.n.NatGateways[out.id]
+			if out.id == t.stopAt {
+				t.hop(Hop{Kind: "nat-gateway", ID: out.id, VPC: in.vpc, Header: p})
+				return arrival{kind: "nat-gateway", id: out.id, vpc: in.vpc, pkt: p}
+			}
+			q, ok := t.regionalNat(p, g)
+			if !ok {
+				return arrival{}
+			}
+			p, in = q, entry{vpc: g.VPC, nat: g.ID}
+			continue
 		case "pcx":
 			if out.id == t.stopAt {
 				t.hop(Hop{Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Header: p})
@@ -207,10 +248,23 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 // natGateway follows a packet through a NAT gateway: a new flow from another address
 // leaves from the gateway's address (its port kept when in 1024-65535), a reply to one
 // of its flows goes back to the client; nothing else gets through.
+//
+// An IPv6 packet goes to the gateway's NAT64 (internal/nat64): one to 64:ff9b::/96 leaves
+// as IPv4 to the address in the prefix's low 32 bits, from the gateway's address as its
+// IPv4 flows do (ICMPv6 echo as ICMP echo), and its reply comes back as IPv6 from the
+// address in the prefix; any other IPv6 destination is dropped in the gateway.
 func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 	addr := o.PrivateIPs[0]
 	q := p
 	switch {
+	case p.Dst.Is6() && !t.reply && !nat64.WellKnownPrefix.Contains(p.Dst):
+		t.block(Explanation{Code: CodeNAT64Prefix, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Dst,
+			Message: fmt.Sprintf("%s translates only IPv6 to %s (NAT64), and drops what goes to %s", o.NatGateway, nat64.WellKnownPrefix, p.Dst)})
+		return p, false
+	case p.Dst.Is6() && !t.reply && nat64.Pool.Contains(embedded4(p.Dst)):
+		t.block(Explanation{Code: CodeNAT64Prefix, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Dst,
+			Message: fmt.Sprintf("%s's NAT64 does not translate to %s, an address of its own pool %s", o.NatGateway, embedded4(p.Dst), nat64.Pool)})
+		return p, false
 	case p.Dst == addr:
 		ent, ok := t.nat[o.NatGateway]
 		if !t.reply || !ok {
@@ -219,6 +273,11 @@ func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 			return p, false
 		}
 		q.Dst, q.DstPorts = ent.src, ent.ports
+		if ent.src.Is6() {
+			// Back through the NAT64: from the IPv4 source's address in the prefix.
+			q.Src = nat64.Synthesize(p.Src)
+			q.Protocol, q.ICMPType = translatedProtocol(p.Protocol, p.ICMPType)
+		}
 	case t.reply || slices.Contains(o.PrivateIPs, p.Src):
 		t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Address: p.Src,
 			Message: fmt.Sprintf("%s has no flow this packet belongs to", o.NatGateway)})
@@ -226,6 +285,10 @@ func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 	default:
 		t.nat[o.NatGateway] = natEntry{src: p.Src, ports: p.SrcPorts}
 		q.Src = addr
+		if p.Dst.Is6() {
+			q.Dst = embedded4(p.Dst)
+			q.Protocol, q.ICMPType = translatedProtocol(p.Protocol, p.ICMPType)
+		}
 		if p.Protocol == 6 || p.Protocol == 17 {
 			if p.SrcPorts[0] < 1024 {
 				q.SrcPorts = [2]int{1024, 65535}
@@ -234,6 +297,82 @@ func (t *tracer) natGateway(p Packet, o *model.Interface) (Packet, bool) {
 	}
 	t.hop(Hop{Kind: "nat-gateway", ID: o.NatGateway, VPC: o.VPC, Subnet: o.Subnet, Header: p, Translated: &q})
 	return q, true
+}
+
+// embedded4 is the IPv4 address in the low 32 bits of an IPv6 one (RFC 6052's /96).
+func embedded4(a netip.Addr) netip.Addr {
+	b := a.As16()
+	return netip.AddrFrom4([4]byte(b[12:]))
+}
+
+// translatedProtocol is the protocol and ICMP type of a packet after NAT64 (RFC 7915):
+// ICMPv6 echo as ICMP echo and back; TCP and UDP as they are.
+func translatedProtocol(protocol, icmpType int) (int, int) {
+	switch {
+	case protocol == 58 && icmpType == 128:
+		return 1, 8
+	case protocol == 58 && icmpType == 129:
+		return 1, 0
+	case protocol == 1 && icmpType == 8:
+		return 58, 128
+	case protocol == 1 && icmpType == 0:
+		return 58, 129
+	}
+	return protocol, icmpType
+}
+
+// regionalNat follows a packet through a regional NAT gateway (plan's layout): a new flow
+// leaves from the public address of its source's zone (the first zone's for a source in
+// no zone's subnet), its port kept when in 1024-65535; a reply to one of its flows goes
+// back to the client; nothing else gets through.
+func (t *tracer) regionalNat(p Packet, g *model.NatGateway) (Packet, bool) {
+	q := p
+	switch {
+	case t.ix.regional[p.Dst] == g:
+		ent, ok := t.nat[g.ID]
+		if !t.reply || !ok {
+			t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Address: p.Src,
+				Message: fmt.Sprintf("%s admits only the replies of flows it translated", g.ID)})
+			return p, false
+		}
+		q.Dst, q.DstPorts = ent.src, ent.ports
+	case t.reply:
+		t.block(Explanation{Code: CodeNatInbound, Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Address: p.Src,
+			Message: fmt.Sprintf("%s has no flow this packet belongs to", g.ID)})
+		return p, false
+	default:
+		pub := t.ix.zoneAddress(g, p.Src)
+		if !pub.IsValid() {
+			t.block(Explanation{Code: CodeNoPublicAddress, Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Address: p.Src,
+				Message: fmt.Sprintf("%s has no public address to translate %s to", g.ID, p.Src)})
+			return p, false
+		}
+		t.nat[g.ID] = natEntry{src: p.Src, ports: p.SrcPorts}
+		q.Src = pub
+		if (p.Protocol == 6 || p.Protocol == 17) && p.SrcPorts[0] < 1024 {
+			q.SrcPorts = [2]int{1024, 65535}
+		}
+	}
+	t.hop(Hop{Kind: "nat-gateway", ID: g.ID, VPC: g.VPC, Header: p, Translated: &q})
+	return q, true
+}
+
+// zoneAddress is the public address a regional NAT gateway gives a flow from src: the
+// first of the zone of src's subnet, else the gateway's first; invalid for none.
+func (ix *Index) zoneAddress(g *model.NatGateway, src netip.Addr) netip.Addr {
+	if len(g.Addresses) == 0 {
+		return netip.Addr{}
+	}
+	for _, id := range model.SortedKeys(ix.n.Subnets) {
+		if sn := ix.n.Subnets[id]; sn.VPC == g.VPC && sn.CIDR.Contains(src) {
+			for _, a := range g.Addresses {
+				if a.Zone == sn.Zone {
+					return a.Public
+				}
+			}
+		}
+	}
+	return g.Addresses[0].Public
 }
 
 // applianceInterface is the interface an instance forwards a packet out of.
@@ -265,16 +404,21 @@ func (ix *Index) applianceInterface(o *model.Interface, dst netip.Addr) *model.I
 // an interface of the VPC that the table sends to local is delivered to it (a more
 // specific route to a middlebox wins over local); anything else takes the longest prefix.
 func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
-	n := t.ix.n
-	sn := n.Subnets[e.Subnet]
-	rt := n.RouteTableOf(sn)
+	rt := t.ix.n.RouteTableOf(t.ix.n.Subnets[e.Subnet])
 	if rt == nil {
 		t.block(Explanation{Code: CodeNoRoute, Kind: "subnet", ID: e.Subnet, VPC: e.VPC, Address: p.Dst, Message: "the subnet has no route table"})
 		return target{}, nil
 	}
-	if d := t.ix.byAddr[e.VPC][p.Dst]; d != nil {
+	return t.routeBy(p, rt, e.Subnet, e.VPC)
+}
+
+// routeBy is where a route table sends a packet from subnet (or from a regional NAT
+// gateway, subnet ""), in vpc.
+func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (target, *Hop) {
+	n := t.ix.n
+	if d := t.ix.byAddr[vpc][p.Dst]; d != nil {
 		if best, ok := rt.Lookup(p.Dst); ok && best.Target == "local" {
-			return target{kind: "eni", id: d.ID, eni: d}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p}
+			return target{kind: "eni", id: d.ID, eni: d}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Header: p}
 		}
 	}
 	var best model.Route
@@ -285,22 +429,24 @@ func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
 		}
 	}
 	if !found {
-		t.block(Explanation{Code: CodeNoRoute, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Address: p.Dst,
+		t.block(Explanation{Code: CodeNoRoute, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Address: p.Dst,
 			Message: fmt.Sprintf("%s has no route to %s", rt.ID, p.Dst)})
-		return target{}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Header: p}
+		return target{}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Header: p}
 	}
-	h := &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Header: p}
+	h := &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Header: p}
 	out, code, why := t.resolveTarget(rt, best)
 	if out.kind == "" {
-		t.block(Explanation{Code: code, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: e.Subnet, Route: &best, Address: p.Dst, Message: why})
+		t.block(Explanation{Code: code, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Address: p.Dst, Message: why})
 	}
 	return out, h
 }
 
 // resolveTarget is what a route's target is now, as plan.targetRoute lays it out, or the
 // code and reason it drops the packet. A target without anything of the route's address
-// family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway or to an interface
-// without an IPv6 address) drops it, as the plan has no next hop for it.
+// family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway without NAT64 or to an
+// interface without an IPv6 address) drops it, as the plan has no next hop for it; so do
+// the targets the data plane does not carry yet (virtual private gateways, gateway VPC
+// endpoints).
 func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, string, string) {
 	n := t.ix.n
 	is6 := r.Destination.Addr().Is6()
@@ -350,15 +496,29 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		if g == nil {
 			return target{}, CodeBadState, id + " is not available"
 		}
-		if e := n.Interfaces[g.Interface]; g.VPC == rt.VPC && !is6 && e != nil && len(e.PrivateIPs) > 0 && n.Subnets[e.Subnet] != nil {
-			return target{kind: "eni", id: e.ID, eni: e}, "", ""
+		if g.Regional && g.VPC == rt.VPC && !is6 {
+			return target{kind: "rnat", id: id}, "", ""
 		}
-		return target{}, CodeBlackhole, id + " is not in " + rt.VPC + " or the destination is IPv6"
+		if g.Regional {
+			return target{}, CodeBlackhole, id + " is not in " + rt.VPC + " or the destination is IPv6, which a regional NAT gateway does not translate"
+		}
+		e := n.Interfaces[g.Interface]
+		if g.VPC != rt.VPC || e == nil || len(e.PrivateIPs) == 0 || n.Subnets[e.Subnet] == nil {
+			return target{}, CodeBlackhole, id + " is not in " + rt.VPC
+		}
+		if is6 && !plan.NatGatewayNAT64(n, id) {
+			return target{}, CodeBlackhole, id + " has no NAT64 for IPv6: " + g.VPC + " has no IPv6 block"
+		}
+		return target{kind: "eni", id: e.ID, eni: e}, "", ""
 	case strings.HasPrefix(id, "pcx-"):
 		if p := t.ix.peerings[id]; p != nil && p.Other(rt.VPC) != "" {
 			return target{kind: "pcx", id: id}, "", ""
 		}
 		return target{}, CodeBlackhole, id + " is not an active peering of " + rt.VPC + " with running interfaces on both sides"
+	case strings.HasPrefix(id, "vgw-"):
+		return target{}, CodeBlackhole, id + " is a virtual private gateway: the data plane carries no VPN connection yet, so the route drops the packet"
+	case strings.HasPrefix(id, "vpce-"):
+		return target{}, CodeBlackhole, id + " is a gateway VPC endpoint: the data plane does not carry its service yet, so the route drops the packet"
 	}
 	return target{}, CodeBlackhole, r.Target + " does not carry traffic here"
 }
