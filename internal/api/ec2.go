@@ -188,6 +188,8 @@ func registerEC2(s *Server, svc *control.Service) {
 	Handle(s, "ec2", "ModifyVpcBlockPublicAccessOptions", svc.ModifyVpcBlockPublicAccessOptions)
 	Handle(s, "ec2", "ModifyVpcEndpoint", svc.ModifyVpcEndpoint)
 	Handle(s, "ec2", "ModifyVpcPeeringConnectionOptions", svc.ModifyVpcPeeringConnectionOptions)
+	Handle(s, "ec2", "ModifyVpnConnectionOptions", svc.ModifyVpnConnectionOptions)
+	Handle(s, "ec2", "ModifyVpnTunnelOptions", svc.ModifyVpnTunnelOptions)
 	HandleNoOutput(s, "ec2", "RebootInstances", svc.RebootInstances)
 	Handle(s, "ec2", "RegisterImage", svc.RegisterImage)
 	Handle(s, "ec2", "RejectVpcPeeringConnection", svc.RejectVpcPeeringConnection)

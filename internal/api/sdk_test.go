@@ -1623,6 +1623,17 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 			vpns.VpnConnections[0].VgwTelemetry[0].LastStatusChange == nil {
 			t.Errorf("DescribeVpnConnections %+v", vpns.VpnConnections)
 		}
+		tunnel := must[*ec2sdk.ModifyVpnTunnelOptionsOutput](t, "ModifyVpnTunnelOptions")(c.ModifyVpnTunnelOptions(ctx, &ec2sdk.ModifyVpnTunnelOptionsInput{
+			VpnConnectionId: aws.String(vpnID), VpnTunnelOutsideIpAddress: vpn.VpnConnection.Options.TunnelOptions[1].OutsideIpAddress,
+			TunnelOptions: &types.ModifyVpnTunnelOptionsSpecification{StartupAction: aws.String("start")}}))
+		if aws.ToString(tunnel.VpnConnection.Options.TunnelOptions[1].StartupAction) != "start" {
+			t.Errorf("ModifyVpnTunnelOptions %+v", tunnel.VpnConnection.Options.TunnelOptions[1])
+		}
+		netOpts := must[*ec2sdk.ModifyVpnConnectionOptionsOutput](t, "ModifyVpnConnectionOptions")(c.ModifyVpnConnectionOptions(ctx, &ec2sdk.ModifyVpnConnectionOptionsInput{
+			VpnConnectionId: aws.String(vpnID), LocalIpv4NetworkCidr: aws.String("10.78.0.0/16")}))
+		if aws.ToString(netOpts.VpnConnection.Options.LocalIpv4NetworkCidr) != "10.78.0.0/16" {
+			t.Errorf("ModifyVpnConnectionOptions %+v", netOpts.VpnConnection.Options)
+		}
 		devices := must[*ec2sdk.GetVpnConnectionDeviceTypesOutput](t, "GetVpnConnectionDeviceTypes")(c.GetVpnConnectionDeviceTypes(ctx, &ec2sdk.GetVpnConnectionDeviceTypesInput{}))
 		sample := must[*ec2sdk.GetVpnConnectionDeviceSampleConfigurationOutput](t, "GetVpnConnectionDeviceSampleConfiguration")(c.GetVpnConnectionDeviceSampleConfiguration(ctx,
 			&ec2sdk.GetVpnConnectionDeviceSampleConfigurationInput{VpnConnectionId: aws.String(vpnID), VpnConnectionDeviceTypeId: devices.VpnConnectionDeviceTypes[0].VpnConnectionDeviceTypeId}))

@@ -370,6 +370,34 @@ func TestVpnConnections(t *testing.T) {
 	wantCode(t, route(false, "192.168.0.0/16"), "")
 	wantCode(t, route(false, "192.168.0.0/16"), "InvalidRoute.NotFound")
 
+	// Modifying a tunnel keeps what the request leaves out.
+	modify := func(addr string, spec ec2.ModifyVpnTunnelOptionsSpecification) (*ec2.VpnConnection, error) {
+		out, err := s.ModifyVpnTunnelOptions(ctx, testCaller, &ec2.ModifyVpnTunnelOptionsRequest{VpnConnectionId: static.VpnConnectionId,
+			VpnTunnelOutsideIpAddress: &addr, TunnelOptions: &spec})
+		if err != nil {
+			return nil, err
+		}
+		return out.VpnConnection, nil
+	}
+	_, err = modify("203.0.113.250", ec2.ModifyVpnTunnelOptionsSpecification{DPDTimeoutSeconds: kit.Ptr(int32(60))})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = modify(*o[0].OutsideIpAddress, ec2.ModifyVpnTunnelOptionsSpecification{TunnelInsideCidr: o[1].TunnelInsideCidr})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = modify(*o[0].OutsideIpAddress, ec2.ModifyVpnTunnelOptionsSpecification{Phase2LifetimeSeconds: kit.Ptr(int32(3600)), Phase1LifetimeSeconds: kit.Ptr(int32(1800))})
+	wantCode(t, err, "InvalidParameterValue")
+	modified, err := modify(*o[0].OutsideIpAddress, ec2.ModifyVpnTunnelOptionsSpecification{DPDTimeoutSeconds: kit.Ptr(int32(60)), PreSharedKey: kit.Ptr("tunnel_one.new")})
+	wantCode(t, err, "")
+	if m := modified.Options.TunnelOptions[0]; *m.DpdTimeoutSeconds != 60 || *m.PreSharedKey != "tunnel_one.new" || len(m.IkeVersions) != 1 ||
+		*m.TunnelInsideCidr != "169.254.44.0/30" || !strings.Contains(*modified.CustomerGatewayConfiguration, "tunnel_one.new") {
+		t.Fatalf("modified tunnel %+v", m)
+	}
+	o = modified.Options.TunnelOptions
+	opts, err := s.ModifyVpnConnectionOptions(ctx, testCaller, &ec2.ModifyVpnConnectionOptionsRequest{VpnConnectionId: static.VpnConnectionId,
+		RemoteIpv4NetworkCidr: kit.Ptr("10.0.0.0/16")})
+	if err != nil || *opts.VpnConnection.Options.RemoteIpv4NetworkCidr != "10.0.0.0/16" || *opts.VpnConnection.Options.LocalIpv4NetworkCidr != "0.0.0.0/0" {
+		t.Fatalf("ModifyVpnConnectionOptions: %v %+v", err, opts)
+	}
+
 	types, err := s.GetVpnConnectionDeviceTypes(ctx, testCaller, &ec2.GetVpnConnectionDeviceTypesRequest{})
 	if err != nil || len(types.VpnConnectionDeviceTypes) < 2 {
 		t.Fatalf("device types: %v %+v", err, types)
@@ -377,7 +405,7 @@ func TestVpnConnections(t *testing.T) {
 	for _, d := range types.VpnConnectionDeviceTypes {
 		sample, err := s.GetVpnConnectionDeviceSampleConfiguration(ctx, testCaller, &ec2.GetVpnConnectionDeviceSampleConfigurationRequest{
 			VpnConnectionId: static.VpnConnectionId, VpnConnectionDeviceTypeId: d.VpnConnectionDeviceTypeId, InternetKeyExchangeVersion: kit.Ptr("ikev2")})
-		if err != nil || !strings.Contains(*sample.VpnConnectionDeviceSampleConfiguration, "tunnel_one.key") ||
+		if err != nil || !strings.Contains(*sample.VpnConnectionDeviceSampleConfiguration, "tunnel_one.new") ||
 			!strings.Contains(*sample.VpnConnectionDeviceSampleConfiguration, *o[1].OutsideIpAddress) {
 			t.Errorf("sample for %s: %v %v", *d.Vendor, err, sample)
 		}

@@ -46,30 +46,43 @@ var (
 	}
 )
 
-// newTunnel checks one tunnel's requested options and fills in AWS's defaults. The
-// inside CIDR, when not given, is chosen later (pickInsideCidr), against the gateway's
-// other tunnels.
+// newTunnel checks one tunnel's requested options and fills in AWS's defaults and a
+// generated key. The inside CIDR, when not given, is chosen later (pickInsideCidr),
+// against the gateway's other tunnels.
 func newTunnel(spec ec2.VpnTunnelOptionsSpecification) (kit.VpnTunnel, error) {
 	t := kit.VpnTunnel{DPDTimeoutAction: "clear", DPDTimeoutSeconds: defaultDPDTimeoutSeconds, Phase1LifetimeSeconds: defaultPhase1Lifetime,
 		Phase2LifetimeSeconds: defaultPhase2Lifetime, RekeyMarginTimeSeconds: defaultRekeyMargin, RekeyFuzzPercentage: defaultRekeyFuzz,
-		ReplayWindowSize: defaultReplayWindow, StartupAction: "add", EnableTunnelLifecycleControl: kit.Deref(spec.EnableTunnelLifecycleControl)}
+		ReplayWindowSize: defaultReplayWindow, StartupAction: "add"}
+	if err := applyTunnelOptions(&t, spec); err != nil {
+		return t, err
+	}
+	if t.PreSharedKey == "" {
+		t.PreSharedKey = newPreSharedKey()
+	}
+	return t, nil
+}
+
+// applyTunnelOptions checks the options a request names and sets them on t, leaving the
+// others as they are: a list the request leaves out keeps its value.
+func applyTunnelOptions(t *kit.VpnTunnel, spec ec2.VpnTunnelOptionsSpecification) error {
 	if spec.TunnelInsideIpv6Cidr != nil {
-		return t, ec2.ErrInvalidParameterValue("TunnelInsideIpv6Cidr is only supported for VPN connections on a transit gateway.")
+		return ec2.ErrInvalidParameterValue("TunnelInsideIpv6Cidr is only supported for VPN connections on a transit gateway.")
+	}
+	if spec.EnableTunnelLifecycleControl != nil {
+		t.EnableTunnelLifecycleControl = *spec.EnableTunnelLifecycleControl
 	}
 	if s := kit.Deref(spec.TunnelInsideCidr); s != "" {
 		p, err := checkInsideCidr(s)
 		if err != nil {
-			return t, err
+			return err
 		}
 		t.InsideCidr = p
 	}
 	if s := kit.Deref(spec.PreSharedKey); s != "" {
 		if err := checkPreSharedKey(s); err != nil {
-			return t, err
+			return err
 		}
 		t.PreSharedKey = s
-	} else {
-		t.PreSharedKey = newPreSharedKey()
 	}
 	var err error
 	pick := func(name string, v *string, allowed []string, dst *string) {
@@ -97,44 +110,48 @@ func newTunnel(spec ec2.VpnTunnelOptionsSpecification) (kit.VpnTunnel, error) {
 	number("ReplayWindowSize", spec.ReplayWindowSize, 64, 2048, &t.ReplayWindowSize)
 	number("RekeyMarginTimeSeconds", spec.RekeyMarginTimeSeconds, 60, t.Phase2LifetimeSeconds/2, &t.RekeyMarginTimeSeconds)
 	if err != nil {
-		return t, err
+		return err
 	}
 	if t.Phase2LifetimeSeconds >= t.Phase1LifetimeSeconds {
-		return t, ec2.ErrInvalidParameterValue("Phase2LifetimeSeconds (%d) must be less than Phase1LifetimeSeconds (%d)", t.Phase2LifetimeSeconds, t.Phase1LifetimeSeconds)
+		return ec2.ErrInvalidParameterValue("Phase2LifetimeSeconds (%d) must be less than Phase1LifetimeSeconds (%d)", t.Phase2LifetimeSeconds, t.Phase1LifetimeSeconds)
 	}
 	if t.RekeyMarginTimeSeconds > t.Phase2LifetimeSeconds/2 {
-		return t, ec2.ErrInvalidParameterValue("RekeyMarginTimeSeconds (%d) must be at most half of Phase2LifetimeSeconds (%d)", t.RekeyMarginTimeSeconds, t.Phase2LifetimeSeconds)
+		return ec2.ErrInvalidParameterValue("RekeyMarginTimeSeconds (%d) must be at most half of Phase2LifetimeSeconds (%d)", t.RekeyMarginTimeSeconds, t.Phase2LifetimeSeconds)
 	}
-	if t.IKEVersions, err = stringList("IKEVersion", spec.IKEVersions, func(v ec2.IKEVersionsRequestListValue) *string { return v.Value }, ikeVersions); err != nil {
-		return t, err
+	if t.IKEVersions, err = stringList("IKEVersion", spec.IKEVersions, func(v ec2.IKEVersionsRequestListValue) *string { return v.Value }, ikeVersions, t.IKEVersions); err != nil {
+		return err
 	}
 	if t.Phase1EncryptionAlgorithms, err = stringList("Phase1EncryptionAlgorithm", spec.Phase1EncryptionAlgorithms,
-		func(v ec2.Phase1EncryptionAlgorithmsRequestListValue) *string { return v.Value }, encryptionAlgorithms); err != nil {
-		return t, err
+		func(v ec2.Phase1EncryptionAlgorithmsRequestListValue) *string { return v.Value }, encryptionAlgorithms, t.Phase1EncryptionAlgorithms); err != nil {
+		return err
 	}
 	if t.Phase2EncryptionAlgorithms, err = stringList("Phase2EncryptionAlgorithm", spec.Phase2EncryptionAlgorithms,
-		func(v ec2.Phase2EncryptionAlgorithmsRequestListValue) *string { return v.Value }, encryptionAlgorithms); err != nil {
-		return t, err
+		func(v ec2.Phase2EncryptionAlgorithmsRequestListValue) *string { return v.Value }, encryptionAlgorithms, t.Phase2EncryptionAlgorithms); err != nil {
+		return err
 	}
 	if t.Phase1IntegrityAlgorithms, err = stringList("Phase1IntegrityAlgorithm", spec.Phase1IntegrityAlgorithms,
-		func(v ec2.Phase1IntegrityAlgorithmsRequestListValue) *string { return v.Value }, integrityAlgorithms); err != nil {
-		return t, err
+		func(v ec2.Phase1IntegrityAlgorithmsRequestListValue) *string { return v.Value }, integrityAlgorithms, t.Phase1IntegrityAlgorithms); err != nil {
+		return err
 	}
 	if t.Phase2IntegrityAlgorithms, err = stringList("Phase2IntegrityAlgorithm", spec.Phase2IntegrityAlgorithms,
-		func(v ec2.Phase2IntegrityAlgorithmsRequestListValue) *string { return v.Value }, integrityAlgorithms); err != nil {
-		return t, err
+		func(v ec2.Phase2IntegrityAlgorithmsRequestListValue) *string { return v.Value }, integrityAlgorithms, t.Phase2IntegrityAlgorithms); err != nil {
+		return err
 	}
 	if t.Phase1DHGroupNumbers, err = numberList("Phase1DHGroupNumber", spec.Phase1DHGroupNumbers,
-		func(v ec2.Phase1DHGroupNumbersRequestListValue) *int32 { return v.Value }, phase1DHGroups); err != nil {
-		return t, err
+		func(v ec2.Phase1DHGroupNumbersRequestListValue) *int32 { return v.Value }, phase1DHGroups, t.Phase1DHGroupNumbers); err != nil {
+		return err
 	}
 	t.Phase2DHGroupNumbers, err = numberList("Phase2DHGroupNumber", spec.Phase2DHGroupNumbers,
-		func(v ec2.Phase2DHGroupNumbersRequestListValue) *int32 { return v.Value }, phase2DHGroups)
-	return t, err
+		func(v ec2.Phase2DHGroupNumbersRequestListValue) *int32 { return v.Value }, phase2DHGroups, t.Phase2DHGroupNumbers)
+	return err
 }
 
-// stringList reads a list of request values, each one of allowed, without repeats.
-func stringList[T any](name string, in []T, value func(T) *string, allowed []string) ([]string, error) {
+// stringList reads a list of request values, each one of allowed, without repeats; a
+// list left out keeps the current one.
+func stringList[T any](name string, in []T, value func(T) *string, allowed, current []string) ([]string, error) {
+	if len(in) == 0 {
+		return current, nil
+	}
 	var out []string
 	for _, item := range in {
 		v := kit.Deref(value(item))
@@ -148,7 +165,10 @@ func stringList[T any](name string, in []T, value func(T) *string, allowed []str
 	return out, nil
 }
 
-func numberList[T any](name string, in []T, value func(T) *int32, allowed []int32) ([]int32, error) {
+func numberList[T any](name string, in []T, value func(T) *int32, allowed, current []int32) ([]int32, error) {
+	if len(in) == 0 {
+		return current, nil
+	}
 	var out []int32
 	for _, item := range in {
 		v := kit.Deref(value(item))

@@ -122,19 +122,8 @@ func applyOptions(v *kit.VpnConnectionRecord, o *ec2.VpnConnectionOptionsSpecifi
 		return ec2.ErrInvalidParameterValue("A VPN connection has two tunnels: %d tunnel options were given.", len(o.TunnelOptions))
 	}
 	v.StaticRoutesOnly = kit.Deref(o.StaticRoutesOnly)
-	for name, cidr := range map[string]*string{"LocalIpv4NetworkCidr": &v.LocalIpv4NetworkCidr, "RemoteIpv4NetworkCidr": &v.RemoteIpv4NetworkCidr} {
-		in := o.LocalIpv4NetworkCidr
-		if name == "RemoteIpv4NetworkCidr" {
-			in = o.RemoteIpv4NetworkCidr
-		}
-		if kit.Deref(in) == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(*in)
-		if err != nil || !p.Addr().Is4() {
-			return ec2.ErrInvalidParameterValue("Value (%s) for parameter %s is invalid. It must be an IPv4 CIDR block.", *in, name)
-		}
-		*cidr = p.Masked().String()
+	if err := setNetworkCidrs(v, o.LocalIpv4NetworkCidr, o.RemoteIpv4NetworkCidr); err != nil {
+		return err
 	}
 	for i := range v.Tunnels {
 		var spec ec2.VpnTunnelOptionsSpecification
@@ -146,6 +135,26 @@ func applyOptions(v *kit.VpnConnectionRecord, o *ec2.VpnConnectionOptionsSpecifi
 			return err
 		}
 		v.Tunnels[i] = t
+	}
+	return nil
+}
+
+// setNetworkCidrs sets the IPv4 networks on the two sides of a connection that a request
+// names.
+func setNetworkCidrs(v *kit.VpnConnectionRecord, local, remote *string) error {
+	for _, n := range []struct {
+		name string
+		in   *string
+		dst  *string
+	}{{"LocalIpv4NetworkCidr", local, &v.LocalIpv4NetworkCidr}, {"RemoteIpv4NetworkCidr", remote, &v.RemoteIpv4NetworkCidr}} {
+		if kit.Deref(n.in) == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(*n.in)
+		if err != nil || !p.Addr().Is4() {
+			return ec2.ErrInvalidParameterValue("Value (%s) for parameter %s is invalid. It must be an IPv4 CIDR block.", *n.in, n.name)
+		}
+		*n.dst = p.Masked().String()
 	}
 	return nil
 }
@@ -352,4 +361,84 @@ func (s *VPN) GetVpnConnectionDeviceSampleConfiguration(ctx context.Context, c k
 		return nil, err
 	}
 	return &ec2.GetVpnConnectionDeviceSampleConfigurationResult{VpnConnectionDeviceSampleConfiguration: kit.Ptr(sampleConfiguration(deviceTypes[i], v, ike))}, nil
+}
+
+// ModifyVpnTunnelOptions changes the options of the tunnel with the given outside
+// address, keeping those the request leaves out. A new inside CIDR must be free on the
+// gateway, as at creation.
+func (s *VPN) ModifyVpnTunnelOptions(ctx context.Context, c kit.Caller, in *ec2.ModifyVpnTunnelOptionsRequest) (*ec2.ModifyVpnTunnelOptionsResult, error) {
+	switch {
+	case kit.Deref(in.VpnConnectionId) == "":
+		return nil, ec2.ErrMissingParameter("VpnConnectionId")
+	case kit.Deref(in.VpnTunnelOutsideIpAddress) == "":
+		return nil, ec2.ErrMissingParameter("VpnTunnelOutsideIpAddress")
+	case in.TunnelOptions == nil:
+		return nil, ec2.ErrMissingParameter("TunnelOptions")
+	}
+	if st := kit.Deref(in.PreSharedKeyStorage); st != "" && st != "Standard" {
+		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter PreSharedKeyStorage is invalid: vpcd keeps pre-shared keys with the connection only (Standard).", st)
+	}
+	v, err := s.updateConnection(ctx, c, *in.VpnConnectionId, func(t *kit.Txn, v *kit.VpnConnectionRecord) error {
+		i := slices.IndexFunc(v.Tunnels[:], func(tun kit.VpnTunnel) bool { return tun.OutsideIP.String() == *in.VpnTunnelOutsideIpAddress })
+		if i < 0 {
+			return ec2.ErrInvalidParameterValue("The VPN tunnel outside IP address %s does not belong to VPN connection %s.", *in.VpnTunnelOutsideIpAddress, v.ID)
+		}
+		tun := v.Tunnels[i]
+		if err := applyTunnelOptions(&tun, ec2.VpnTunnelOptionsSpecification(*in.TunnelOptions)); err != nil {
+			return err
+		}
+		if tun.InsideCidr != v.Tunnels[i].InsideCidr {
+			all, err := kit.ListAll[kit.VpnConnectionRecord](t, c.Prefix("vpn"))
+			if err != nil {
+				return err
+			}
+			for _, other := range all {
+				if other.VpnGatewayID == v.VpnGatewayID && slices.ContainsFunc(other.Tunnels[:], func(o kit.VpnTunnel) bool { return o.InsideCidr == tun.InsideCidr }) {
+					return ec2.ErrInvalidParameterValue("The tunnel inside CIDR %s is already used by another tunnel of a VPN connection on %s.", tun.InsideCidr, v.VpnGatewayID)
+				}
+			}
+		}
+		v.Tunnels[i] = tun
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.ModifyVpnTunnelOptionsResult{VpnConnection: v.EC2(customerGatewayConfiguration(v))}, nil
+}
+
+// ModifyVpnConnectionOptions changes the networks a connection's tunnels carry.
+func (s *VPN) ModifyVpnConnectionOptions(ctx context.Context, c kit.Caller, in *ec2.ModifyVpnConnectionOptionsRequest) (*ec2.ModifyVpnConnectionOptionsResult, error) {
+	switch {
+	case kit.Deref(in.VpnConnectionId) == "":
+		return nil, ec2.ErrMissingParameter("VpnConnectionId")
+	case in.LocalIpv6NetworkCidr != nil || in.RemoteIpv6NetworkCidr != nil:
+		return nil, ec2.ErrInvalidParameterValue("IPv6 network CIDRs are only supported for VPN connections on a transit gateway.")
+	case in.TunnelBandwidth != nil && *in.TunnelBandwidth != "standard":
+		return nil, ec2.ErrInvalidParameterValue("Value (%s) for parameter TunnelBandwidth is invalid: a virtual private gateway's tunnels are standard.", *in.TunnelBandwidth)
+	}
+	v, err := s.updateConnection(ctx, c, *in.VpnConnectionId, func(_ *kit.Txn, v *kit.VpnConnectionRecord) error {
+		return setNetworkCidrs(v, in.LocalIpv4NetworkCidr, in.RemoteIpv4NetworkCidr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.ModifyVpnConnectionOptionsResult{VpnConnection: v.EC2(customerGatewayConfiguration(v))}, nil
+}
+
+// updateConnection reads a connection, lets change modify it, and writes it.
+func (s *VPN) updateConnection(ctx context.Context, c kit.Caller, id string, change func(*kit.Txn, *kit.VpnConnectionRecord) error) (*kit.VpnConnectionRecord, error) {
+	var out *kit.VpnConnectionRecord
+	err := s.Update(ctx, func(t *kit.Txn) error {
+		v, err := kit.Get[kit.VpnConnectionRecord](t, c, "vpn", id)
+		if err != nil {
+			return err
+		}
+		if err := change(t, v); err != nil {
+			return err
+		}
+		out = v
+		return t.Put(c.Key(v.ID), v)
+	})
+	return out, err
 }
