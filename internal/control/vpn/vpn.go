@@ -105,11 +105,11 @@ func (s *VPN) DeleteCustomerGateway(ctx context.Context, c kit.Caller, in *ec2.D
 		if _, err := kit.Get[kit.CustomerGatewayRecord](t, c, "cgw", id); err != nil {
 			return err
 		}
-		if v, err := connectionUsing(t, c, id); err != nil || v != nil {
-			if err != nil {
-				return err
-			}
-			return ec2.ErrIncorrectState("The customer gateway %s is in use by VPN connection %s.", id, v.ID)
+		switch used, err := inUse(t, c, id); {
+		case err != nil:
+			return err
+		case used:
+			return ec2.ErrIncorrectState("The customer gateway is in use.")
 		}
 		t.Del(c.Key(id))
 		return nil

@@ -227,18 +227,12 @@ func (s *VPN) DeleteVpnConnection(ctx context.Context, c kit.Caller, in *ec2.Del
 	})
 }
 
-// connectionUsing is the first of the caller's connections that uses a gateway, if any.
-func connectionUsing(t *kit.Txn, c kit.Caller, gatewayID string) (*kit.VpnConnectionRecord, error) {
+// inUse reports whether a gateway, customer or virtual private, has a VPN connection.
+func inUse(t *kit.Txn, c kit.Caller, gatewayID string) (bool, error) {
 	all, err := kit.ListAll[kit.VpnConnectionRecord](t, c.Prefix("vpn"))
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range all {
-		if v.CustomerGatewayID == gatewayID || v.VpnGatewayID == gatewayID {
-			return v, nil
-		}
-	}
-	return nil, nil
+	return slices.ContainsFunc(all, func(v *kit.VpnConnectionRecord) bool {
+		return v.CustomerGatewayID == gatewayID || v.VpnGatewayID == gatewayID
+	}), err
 }
 
 var vpnConnectionFilters = map[string]func(*kit.VpnConnectionRecord) []string{

@@ -67,11 +67,11 @@ func (s *VPN) DeleteVpnGateway(ctx context.Context, c kit.Caller, in *ec2.Delete
 		if vgw.VpcID != "" {
 			return ec2.ErrIncorrectState("The VPN gateway is in use.")
 		}
-		if v, err := connectionUsing(t, c, id); err != nil || v != nil {
-			if err != nil {
-				return err
-			}
-			return ec2.ErrIncorrectState("The VPN gateway %s is in use by VPN connection %s.", id, v.ID)
+		switch used, err := inUse(t, c, id); {
+		case err != nil:
+			return err
+		case used:
+			return ec2.ErrIncorrectState("The VPN gateway is in use.")
 		}
 		t.Del(c.Key(id))
 		return nil
