@@ -1637,6 +1637,46 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 			t.Errorf("PropagatingVgws %+v", p)
 		}
 		must[*ec2sdk.DisableVgwRoutePropagationOutput](t, "DisableVgwRoutePropagation")(c.DisableVgwRoutePropagation(ctx, &ec2sdk.DisableVgwRoutePropagationInput{RouteTableId: rtb, GatewayId: aws.String(vgwID)}))
+
+		vpn := must[*ec2sdk.CreateVpnConnectionOutput](t, "CreateVpnConnection")(c.CreateVpnConnection(ctx, &ec2sdk.CreateVpnConnectionInput{
+			Type: aws.String("ipsec.1"), CustomerGatewayId: aws.String(cgwID), VpnGatewayId: aws.String(vgwID),
+			Options: &types.VpnConnectionOptionsSpecification{StaticRoutesOnly: aws.Bool(true), TunnelOptions: []types.VpnTunnelOptionsSpecification{
+				{TunnelInsideCidr: aws.String("169.254.77.0/30"), PreSharedKey: aws.String("sdk_key.one"),
+					Phase1DHGroupNumbers: []types.Phase1DHGroupNumbersRequestListValue{{Value: aws.Int32(14)}}}}}}))
+		vpnID := checkID(t, "vpn", vpn.VpnConnection.VpnConnectionId)
+		if o := vpn.VpnConnection.Options; len(o.TunnelOptions) != 2 || aws.ToString(o.TunnelOptions[0].PreSharedKey) != "sdk_key.one" ||
+			aws.ToInt32(o.TunnelOptions[0].Phase1DHGroupNumbers[0].Value) != 14 || vpn.VpnConnection.VgwTelemetry[1].Status != types.TelemetryStatusDown ||
+			vpn.VpnConnection.State != types.VpnStateAvailable {
+			t.Errorf("CreateVpnConnection %+v", vpn.VpnConnection)
+		}
+		must[*ec2sdk.CreateVpnConnectionRouteOutput](t, "CreateVpnConnectionRoute")(c.CreateVpnConnectionRoute(ctx, &ec2sdk.CreateVpnConnectionRouteInput{
+			VpnConnectionId: aws.String(vpnID), DestinationCidrBlock: aws.String("192.168.10.0/24")}))
+		vpns := must[*ec2sdk.DescribeVpnConnectionsOutput](t, "DescribeVpnConnections")(c.DescribeVpnConnections(ctx, &ec2sdk.DescribeVpnConnectionsInput{
+			Filters: []types.Filter{filter("vpn-gateway-id", vgwID)}}))
+		if len(vpns.VpnConnections) != 1 || len(vpns.VpnConnections[0].Routes) != 1 || vpns.VpnConnections[0].Routes[0].State != types.VpnStateAvailable ||
+			vpns.VpnConnections[0].VgwTelemetry[0].LastStatusChange == nil {
+			t.Errorf("DescribeVpnConnections %+v", vpns.VpnConnections)
+		}
+		tunnel := must[*ec2sdk.ModifyVpnTunnelOptionsOutput](t, "ModifyVpnTunnelOptions")(c.ModifyVpnTunnelOptions(ctx, &ec2sdk.ModifyVpnTunnelOptionsInput{
+			VpnConnectionId: aws.String(vpnID), VpnTunnelOutsideIpAddress: vpn.VpnConnection.Options.TunnelOptions[1].OutsideIpAddress,
+			TunnelOptions: &types.ModifyVpnTunnelOptionsSpecification{StartupAction: aws.String("start")}}))
+		if aws.ToString(tunnel.VpnConnection.Options.TunnelOptions[1].StartupAction) != "start" {
+			t.Errorf("ModifyVpnTunnelOptions %+v", tunnel.VpnConnection.Options.TunnelOptions[1])
+		}
+		netOpts := must[*ec2sdk.ModifyVpnConnectionOptionsOutput](t, "ModifyVpnConnectionOptions")(c.ModifyVpnConnectionOptions(ctx, &ec2sdk.ModifyVpnConnectionOptionsInput{
+			VpnConnectionId: aws.String(vpnID), LocalIpv4NetworkCidr: aws.String("10.78.0.0/16")}))
+		if aws.ToString(netOpts.VpnConnection.Options.LocalIpv4NetworkCidr) != "10.78.0.0/16" {
+			t.Errorf("ModifyVpnConnectionOptions %+v", netOpts.VpnConnection.Options)
+		}
+		devices := must[*ec2sdk.GetVpnConnectionDeviceTypesOutput](t, "GetVpnConnectionDeviceTypes")(c.GetVpnConnectionDeviceTypes(ctx, &ec2sdk.GetVpnConnectionDeviceTypesInput{}))
+		sample := must[*ec2sdk.GetVpnConnectionDeviceSampleConfigurationOutput](t, "GetVpnConnectionDeviceSampleConfiguration")(c.GetVpnConnectionDeviceSampleConfiguration(ctx,
+			&ec2sdk.GetVpnConnectionDeviceSampleConfigurationInput{VpnConnectionId: aws.String(vpnID), VpnConnectionDeviceTypeId: devices.VpnConnectionDeviceTypes[0].VpnConnectionDeviceTypeId}))
+		if !strings.Contains(aws.ToString(sample.VpnConnectionDeviceSampleConfiguration), "sdk_key.one") {
+			t.Errorf("sample configuration %s", aws.ToString(sample.VpnConnectionDeviceSampleConfiguration))
+		}
+		must[*ec2sdk.DeleteVpnConnectionRouteOutput](t, "DeleteVpnConnectionRoute")(c.DeleteVpnConnectionRoute(ctx, &ec2sdk.DeleteVpnConnectionRouteInput{
+			VpnConnectionId: aws.String(vpnID), DestinationCidrBlock: aws.String("192.168.10.0/24")}))
+		must[*ec2sdk.DeleteVpnConnectionOutput](t, "DeleteVpnConnection")(c.DeleteVpnConnection(ctx, &ec2sdk.DeleteVpnConnectionInput{VpnConnectionId: aws.String(vpnID)}))
 		must[*ec2sdk.DetachVpnGatewayOutput](t, "DetachVpnGateway")(c.DetachVpnGateway(ctx, &ec2sdk.DetachVpnGatewayInput{VpnGatewayId: aws.String(vgwID), VpcId: vpc.Vpc.VpcId}))
 		must[*ec2sdk.DeleteVpnGatewayOutput](t, "DeleteVpnGateway")(c.DeleteVpnGateway(ctx, &ec2sdk.DeleteVpnGatewayInput{VpnGatewayId: aws.String(vgwID)}))
 		must[*ec2sdk.DeleteCustomerGatewayOutput](t, "DeleteCustomerGateway")(c.DeleteCustomerGateway(ctx, &ec2sdk.DeleteCustomerGatewayInput{CustomerGatewayId: aws.String(cgwID)}))

@@ -276,6 +276,10 @@ func ErrInvalidVpcState(format string, args ...any) *Error {
 	return Errorf("InvalidVpcState", format, args...)
 }
 
+func ErrInvalidVpnConnectionInvalidType(format string, args ...any) *Error {
+	return Errorf("InvalidVpnConnection.InvalidType", format, args...)
+}
+
 func ErrInvalidVpnGatewayAttachmentNotFound(format string, args ...any) *Error {
 	return Errorf("InvalidVpnGatewayAttachment.NotFound", format, args...)
 }
@@ -406,6 +410,10 @@ func ErrVpcLimitExceeded(format string, args ...any) *Error {
 
 func ErrVpcPeeringConnectionAlreadyExists(format string, args ...any) *Error {
 	return Errorf("VpcPeeringConnectionAlreadyExists", format, args...)
+}
+
+func ErrVpnConnectionLimitExceeded(format string, args ...any) *Error {
+	return Errorf("VpnConnectionLimitExceeded", format, args...)
 }
 
 func ErrVpnGatewayAttachmentLimitExceeded(format string, args ...any) *Error {

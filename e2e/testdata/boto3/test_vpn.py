@@ -55,6 +55,56 @@ class VpnGateways(unittest.TestCase):
         self.assertEqual(self.code(self.ec2.detach_vpn_gateway, VpnGatewayId=vgw["VpnGatewayId"], VpcId=vpc["VpcId"]),
                          "InvalidVpnGatewayAttachment.NotFound")
 
+    def test_vpn_connection(self):
+        cgw = self.ec2.create_customer_gateway(Type="ipsec.1", IpAddress="198.51.100.31", BgpAsn=65031)["CustomerGateway"]
+        self.addCleanup(self.ec2.delete_customer_gateway, CustomerGatewayId=cgw["CustomerGatewayId"])
+        vgw = self.ec2.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=64631)["VpnGateway"]
+        self.addCleanup(self.ec2.delete_vpn_gateway, VpnGatewayId=vgw["VpnGatewayId"])
+        self.assertEqual(self.code(self.ec2.create_vpn_connection, Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"],
+                                   VpnGatewayId=vgw["VpnGatewayId"], Options={"TunnelOptions": [{"PreSharedKey": "0badkey.x"}]}),
+                         "InvalidParameterValue")
+        vpn = self.ec2.create_vpn_connection(
+            Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"], VpnGatewayId=vgw["VpnGatewayId"],
+            Options={"StaticRoutesOnly": True, "TunnelOptions": [{"TunnelInsideCidr": "169.254.31.0/30", "PreSharedKey": "boto3_key.1"}]},
+            TagSpecifications=[{"ResourceType": "vpn-connection", "Tags": [{"Key": "Name", "Value": "site"}]}])["VpnConnection"]
+        deleted = []
+        self.addCleanup(lambda: deleted or self.ec2.delete_vpn_connection(VpnConnectionId=vpn["VpnConnectionId"]))
+        self.assertRegex(vpn["VpnConnectionId"], r"^vpn-[0-9a-f]{17}$")
+        self.assertEqual((vpn["State"], vpn["Type"], vpn["Category"]), ("available", "ipsec.1", "VPN"))
+        self.assertEqual(vpn["Tags"], [{"Key": "Name", "Value": "site"}])
+        opts = vpn["Options"]
+        self.assertEqual((opts["StaticRoutesOnly"], opts["LocalIpv4NetworkCidr"], opts["RemoteIpv4NetworkCidr"], opts["TunnelInsideIpVersion"]),
+                         (True, "0.0.0.0/0", "0.0.0.0/0", "ipv4"))
+        t1, t2 = opts["TunnelOptions"]
+        self.assertEqual((t1["TunnelInsideCidr"], t1["PreSharedKey"], t1["DpdTimeoutSeconds"], t1["Phase1LifetimeSeconds"]),
+                         ("169.254.31.0/30", "boto3_key.1", 30, 28800))
+        self.assertEqual((t1.get("IkeVersions", []), t1["RekeyMarginTimeSeconds"]), ([], 540), "AWS shows only the lists that were set")
+        self.assertRegex(t2["TunnelInsideCidr"], r"^169\.254\.\d+\.\d+/30$")
+        self.assertRegex(t2["PreSharedKey"], r"^[A-Za-z][A-Za-z0-9._]{31}$")
+        self.assertEqual([(t["OutsideIpAddress"], t["Status"], t["AcceptedRouteCount"]) for t in vpn["VgwTelemetry"]],
+                         [(t1["OutsideIpAddress"], "DOWN", 0), (t2["OutsideIpAddress"], "DOWN", 0)])
+        self.assertIn("<pre_shared_key>boto3_key.1</pre_shared_key>", vpn["CustomerGatewayConfiguration"])
+        self.assertIn("<ip_address>169.254.31.2</ip_address>", vpn["CustomerGatewayConfiguration"])
+
+        self.ec2.create_vpn_connection_route(VpnConnectionId=vpn["VpnConnectionId"], DestinationCidrBlock="192.168.31.0/24")
+        got = self.ec2.describe_vpn_connections(Filters=[{"Name": "route.destination-cidr-block", "Values": ["192.168.31.0/24"]}])["VpnConnections"]
+        self.assertEqual([v["VpnConnectionId"] for v in got], [vpn["VpnConnectionId"]])
+        self.assertEqual(got[0]["Routes"], [{"DestinationCidrBlock": "192.168.31.0/24", "Source": "Static", "State": "available"}])
+        self.ec2.delete_vpn_connection_route(VpnConnectionId=vpn["VpnConnectionId"], DestinationCidrBlock="192.168.31.0/24")
+        self.assertEqual(self.code(self.ec2.delete_vpn_gateway, VpnGatewayId=vgw["VpnGatewayId"]), "IncorrectState")
+
+        devices = self.ec2.get_vpn_connection_device_types()["VpnConnectionDeviceTypes"]
+        strongswan = [d for d in devices if d["Vendor"] == "Strongswan"][0]
+        sample = self.ec2.get_vpn_connection_device_sample_configuration(
+            VpnConnectionId=vpn["VpnConnectionId"], VpnConnectionDeviceTypeId=strongswan["VpnConnectionDeviceTypeId"],
+            InternetKeyExchangeVersion="ikev2")["VpnConnectionDeviceSampleConfiguration"]
+        self.assertIn(t1["OutsideIpAddress"], sample)
+        self.assertIn("keyexchange=ikev2", sample)
+
+        self.ec2.delete_vpn_connection(VpnConnectionId=vpn["VpnConnectionId"])
+        deleted.append(True)
+        self.assertEqual(self.code(self.ec2.describe_vpn_connections, VpnConnectionIds=[vpn["VpnConnectionId"]]), "InvalidVpnConnectionID.NotFound")
+
 
 if __name__ == "__main__":
     unittest.main()

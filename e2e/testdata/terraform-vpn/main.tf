@@ -1,6 +1,8 @@
-# Site-to-Site VPN's two ends as Terraform users (and terraform-aws-modules/vpc's
-# enable_vpn_gateway) write them: a customer gateway, a virtual private gateway attached to
-# the VPC, route propagation into a private route table, and a static route to the gateway.
+# Site-to-Site VPN as Terraform users (and terraform-aws-modules/vpc's enable_vpn_gateway)
+# write it: a customer gateway, a virtual private gateway attached to the VPC, route
+# propagation into a private route table, a static route to the gateway, and two VPN
+# connections between the gateways: one with BGP and AWS's generated keys and inside
+# CIDRs, one with static routes, a key and inside CIDR of its own, and a route.
 terraform {
   required_providers {
     aws = {
@@ -64,6 +66,68 @@ resource "aws_route" "office" {
   route_table_id         = aws_route_table.private.id
   destination_cidr_block = "172.16.0.0/16"
   gateway_id             = aws_vpn_gateway.vgw.id
+}
+
+resource "aws_vpn_connection" "bgp" {
+  customer_gateway_id = aws_customer_gateway.office.id
+  vpn_gateway_id      = aws_vpn_gateway.vgw.id
+  type                = "ipsec.1"
+  tags = {
+    Name = "office-bgp"
+  }
+}
+
+resource "aws_vpn_connection" "static" {
+  customer_gateway_id   = aws_customer_gateway.office.id
+  vpn_gateway_id        = aws_vpn_gateway.vgw.id
+  type                  = "ipsec.1"
+  static_routes_only    = true
+  tunnel1_inside_cidr   = "169.254.70.0/30"
+  tunnel1_preshared_key = "terraform_key.1"
+  tunnel1_ike_versions  = ["ikev2"]
+}
+
+resource "aws_vpn_connection_route" "office" {
+  vpn_connection_id      = aws_vpn_connection.static.id
+  destination_cidr_block = "192.168.70.0/24"
+}
+
+output "vpn_bgp_tunnel1_address" {
+  value = aws_vpn_connection.bgp.tunnel1_address
+}
+
+output "vpn_bgp_tunnel2_address" {
+  value = aws_vpn_connection.bgp.tunnel2_address
+}
+
+output "vpn_bgp_tunnel1_preshared_key" {
+  value     = aws_vpn_connection.bgp.tunnel1_preshared_key
+  sensitive = true
+}
+
+output "vpn_bgp_tunnel1_inside_cidr" {
+  value = aws_vpn_connection.bgp.tunnel1_inside_cidr
+}
+
+output "vpn_bgp_tunnel1_bgp_asn" {
+  value = aws_vpn_connection.bgp.tunnel1_bgp_asn
+}
+
+output "vpn_bgp_tunnel1_cgw_inside_address" {
+  value = aws_vpn_connection.bgp.tunnel1_cgw_inside_address
+}
+
+output "vpn_static_tunnel1_inside_cidr" {
+  value = aws_vpn_connection.static.tunnel1_inside_cidr
+}
+
+output "vpn_static_tunnel1_preshared_key" {
+  value     = aws_vpn_connection.static.tunnel1_preshared_key
+  sensitive = true
+}
+
+output "vpn_static_tunnel1_vgw_inside_address" {
+  value = aws_vpn_connection.static.tunnel1_vgw_inside_address
 }
 
 output "customer_gateway_id" {

@@ -204,7 +204,8 @@ func RecountSubnet(t *Txn, c Caller, subnetID string) error {
 type PublicIPHolder struct {
 	Account            string `json:"account"`
 	NetworkInterfaceID string `json:"networkInterfaceId"`
-	AllocationID       string `json:"allocationId,omitempty"` // an Elastic IP's
+	AllocationID       string `json:"allocationId,omitempty"`    // an Elastic IP's
+	VpnConnectionID    string `json:"vpnConnectionId,omitempty"` // a VPN tunnel's outside address
 }
 
 func PublicIPKey(region string, a netip.Addr) string { return "public/" + region + "/" + a.String() }

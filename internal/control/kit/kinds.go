@@ -88,6 +88,8 @@ var kinds = index(
 	// gateway is documented: InvalidID, as for any kind without one.
 	Kind{Prefix: "cgw", ResourceType: "customer-gateway", NotFound: "InvalidCustomerGatewayID.NotFound", NotFoundMessage: "The customerGateway ID '%s' does not exist", Malformed: "InvalidCustomerGatewayId.Malformed"},
 	Kind{Prefix: "vgw", ResourceType: "vpn-gateway", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
+	// Site-to-Site VPN connections; AWS's InvalidVpnConnectionID is taken as their Malformed code.
+	Kind{Prefix: "vpn", ResourceType: "vpn-connection", NotFound: "InvalidVpnConnectionID.NotFound", NotFoundMessage: "The vpnConnection ID '%s' does not exist", Malformed: "InvalidVpnConnectionID"},
 	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
 	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
 	// Kinds that routes and requests may name before vpcd keeps them.

@@ -1,7 +1,9 @@
 package kit
 
 import (
+	"net/netip"
 	"strconv"
+	"time"
 
 	"vpcd/internal/ec2"
 )
@@ -69,3 +71,116 @@ func (g *VpnGatewayRecord) EC2() *ec2.VpnGateway {
 	}
 	return out
 }
+
+// VpnConnectionRecord is a Site-to-Site VPN connection (kind "vpn") between a customer
+// gateway and a virtual private gateway: two tunnels, each with an outside address of
+// the public pool (registered under PublicIPKey as the connection's) and a /30 of
+// 169.254.0.0/16 inside. The two gateways' addresses and ASNs are copied in at creation:
+// they cannot change while the connection lives, and the customer gateway configuration
+// is written from them.
+type VpnConnectionRecord struct {
+	Meta
+	Type                  string         `json:"type"` // ipsec.1
+	CustomerGatewayID     string         `json:"customerGatewayId"`
+	VpnGatewayID          string         `json:"vpnGatewayId"`
+	CustomerGatewayIP     string         `json:"customerGatewayIp"`
+	CustomerGatewayAsn    int64          `json:"customerGatewayAsn"`
+	AmazonSideAsn         int64          `json:"amazonSideAsn"`
+	StaticRoutesOnly      bool           `json:"staticRoutesOnly,omitempty"`
+	LocalIpv4NetworkCidr  string         `json:"localIpv4NetworkCidr"`
+	RemoteIpv4NetworkCidr string         `json:"remoteIpv4NetworkCidr"`
+	Tunnels               [2]VpnTunnel   `json:"tunnels"`
+	Routes                []netip.Prefix `json:"routes,omitempty"` // static routes, StaticRoutesOnly only
+	CreateTime            time.Time      `json:"createTime"`
+}
+
+// VpnTunnel is one tunnel of a connection and its options. A list left empty is one the
+// request did not name: AWS shows only the lists that were set, and the tunnel offers
+// AWS's defaults (VpnTunnel.Offered).
+type VpnTunnel struct {
+	OutsideIP                    netip.Addr   `json:"outsideIp"`
+	InsideCidr                   netip.Prefix `json:"insideCidr"`
+	PreSharedKey                 string       `json:"preSharedKey"`
+	DPDTimeoutAction             string       `json:"dpdTimeoutAction"`
+	DPDTimeoutSeconds            int32        `json:"dpdTimeoutSeconds"`
+	EnableTunnelLifecycleControl bool         `json:"enableTunnelLifecycleControl,omitempty"`
+	IKEVersions                  []string     `json:"ikeVersions,omitempty"`
+	Phase1EncryptionAlgorithms   []string     `json:"phase1EncryptionAlgorithms,omitempty"`
+	Phase1IntegrityAlgorithms    []string     `json:"phase1IntegrityAlgorithms,omitempty"`
+	Phase1DHGroupNumbers         []int32      `json:"phase1DHGroupNumbers,omitempty"`
+	Phase1LifetimeSeconds        int32        `json:"phase1LifetimeSeconds"`
+	Phase2EncryptionAlgorithms   []string     `json:"phase2EncryptionAlgorithms,omitempty"`
+	Phase2IntegrityAlgorithms    []string     `json:"phase2IntegrityAlgorithms,omitempty"`
+	Phase2DHGroupNumbers         []int32      `json:"phase2DHGroupNumbers,omitempty"`
+	Phase2LifetimeSeconds        int32        `json:"phase2LifetimeSeconds"`
+	RekeyFuzzPercentage          int32        `json:"rekeyFuzzPercentage"`
+	RekeyMarginTimeSeconds       int32        `json:"rekeyMarginTimeSeconds"`
+	ReplayWindowSize             int32        `json:"replayWindowSize"`
+	StartupAction                string       `json:"startupAction"`
+}
+
+// VpnTunnelDown is the telemetry status message of a tunnel whose IPsec security
+// association is not up: every tunnel's, until vpcd's data plane builds them.
+const VpnTunnelDown = "IPSEC IS DOWN"
+
+// EC2 is the connection as AWS shows it, with the customer gateway configuration
+// (config) written by the caller from the record.
+func (v *VpnConnectionRecord) EC2(config string) *ec2.VpnConnection {
+	out := &ec2.VpnConnection{VpnConnectionId: Ptr(v.ID), Type: Ptr(v.Type), State: Ptr("available"), Category: Ptr("VPN"),
+		CustomerGatewayId: Ptr(v.CustomerGatewayID), VpnGatewayId: Ptr(v.VpnGatewayID), GatewayAssociationState: Ptr("associated"),
+		CustomerGatewayConfiguration: Ptr(config), Tags: v.EC2Tags(), Routes: []ec2.VpnStaticRoute{}, VgwTelemetry: []ec2.VgwTelemetry{},
+		Options: &ec2.VpnConnectionOptions{EnableAcceleration: Ptr(false), StaticRoutesOnly: Ptr(v.StaticRoutesOnly),
+			LocalIpv4NetworkCidr: Ptr(v.LocalIpv4NetworkCidr), RemoteIpv4NetworkCidr: Ptr(v.RemoteIpv4NetworkCidr),
+			OutsideIpAddressType: Ptr("PublicIpv4"), TunnelInsideIpVersion: Ptr("ipv4"), TunnelOptions: []ec2.TunnelOption{}}}
+	for _, r := range v.Routes {
+		out.Routes = append(out.Routes, ec2.VpnStaticRoute{DestinationCidrBlock: Ptr(r.String()), Source: Ptr("Static"), State: Ptr("available")})
+	}
+	for _, t := range v.Tunnels {
+		out.VgwTelemetry = append(out.VgwTelemetry, ec2.VgwTelemetry{OutsideIpAddress: Ptr(t.OutsideIP.String()), Status: Ptr("DOWN"),
+			StatusMessage: Ptr(VpnTunnelDown), LastStatusChange: Ptr(v.CreateTime), AcceptedRouteCount: Ptr(int32(0))})
+		out.Options.TunnelOptions = append(out.Options.TunnelOptions, t.EC2())
+	}
+	return out
+}
+
+// EC2 is the tunnel's options as AWS shows them: every number and choice, and the
+// lists that were set.
+func (t *VpnTunnel) EC2() ec2.TunnelOption {
+	o := ec2.TunnelOption{OutsideIpAddress: Ptr(t.OutsideIP.String()), TunnelInsideCidr: Ptr(t.InsideCidr.String()), PreSharedKey: Ptr(t.PreSharedKey),
+		DpdTimeoutAction: Ptr(t.DPDTimeoutAction), DpdTimeoutSeconds: Ptr(t.DPDTimeoutSeconds), EnableTunnelLifecycleControl: Ptr(t.EnableTunnelLifecycleControl),
+		Phase1LifetimeSeconds: Ptr(t.Phase1LifetimeSeconds), Phase2LifetimeSeconds: Ptr(t.Phase2LifetimeSeconds),
+		RekeyFuzzPercentage: Ptr(t.RekeyFuzzPercentage), RekeyMarginTimeSeconds: Ptr(t.RekeyMarginTimeSeconds),
+		ReplayWindowSize: Ptr(t.ReplayWindowSize), StartupAction: Ptr(t.StartupAction),
+		LogOptions: &ec2.VpnTunnelLogOptions{CloudWatchLogOptions: &ec2.CloudWatchLogOptions{LogEnabled: Ptr(false)}}}
+	o.IkeVersions = wrap(t.IKEVersions, func(v *string) ec2.IKEVersionsListValue { return ec2.IKEVersionsListValue{Value: v} })
+	o.Phase1EncryptionAlgorithms = wrap(t.Phase1EncryptionAlgorithms, func(v *string) ec2.Phase1EncryptionAlgorithmsListValue {
+		return ec2.Phase1EncryptionAlgorithmsListValue{Value: v}
+	})
+	o.Phase1IntegrityAlgorithms = wrap(t.Phase1IntegrityAlgorithms, func(v *string) ec2.Phase1IntegrityAlgorithmsListValue {
+		return ec2.Phase1IntegrityAlgorithmsListValue{Value: v}
+	})
+	o.Phase1DHGroupNumbers = wrap(t.Phase1DHGroupNumbers, func(v *int32) ec2.Phase1DHGroupNumbersListValue { return ec2.Phase1DHGroupNumbersListValue{Value: v} })
+	o.Phase2EncryptionAlgorithms = wrap(t.Phase2EncryptionAlgorithms, func(v *string) ec2.Phase2EncryptionAlgorithmsListValue {
+		return ec2.Phase2EncryptionAlgorithmsListValue{Value: v}
+	})
+	o.Phase2IntegrityAlgorithms = wrap(t.Phase2IntegrityAlgorithms, func(v *string) ec2.Phase2IntegrityAlgorithmsListValue {
+		return ec2.Phase2IntegrityAlgorithmsListValue{Value: v}
+	})
+	o.Phase2DHGroupNumbers = wrap(t.Phase2DHGroupNumbers, func(v *int32) ec2.Phase2DHGroupNumbersListValue { return ec2.Phase2DHGroupNumbersListValue{Value: v} })
+	return o
+}
+
+// wrap turns a list of values into AWS's list of {Value} items; nil stays nil, as AWS
+// leaves out a list that was not set.
+func wrap[V, T any](in []V, item func(*V) T) []T {
+	var out []T
+	for _, v := range in {
+		out = append(out, item(Ptr(v)))
+	}
+	return out
+}
+
+// Inside addresses of a tunnel's /30: AWS's end takes the first host, the customer's
+// the second.
+func (t *VpnTunnel) VgwInsideIP() netip.Addr { return t.InsideCidr.Masked().Addr().Next() }
+func (t *VpnTunnel) CgwInsideIP() netip.Addr { return t.VgwInsideIP().Next() }

@@ -1,8 +1,8 @@
 // Package vpn answers EC2's Site-to-Site VPN actions that describe the two ends of a VPN
 // connection: customer gateways (the customer's device, by its outside address and BGP
 // ASN) and virtual private gateways (the VPC's end, attached to one VPC, with Amazon's
-// ASN), and the route propagation of a gateway into route tables. The tunnels themselves
-// (VPN connections) are not served yet.
+// ASN), the route propagation of a gateway into route tables, and the VPN connections
+// between the two (vpnconnection.go), whose tunnels no data plane builds yet.
 package vpn
 
 import (
@@ -104,6 +104,12 @@ func (s *VPN) DeleteCustomerGateway(ctx context.Context, c kit.Caller, in *ec2.D
 	return s.Update(ctx, func(t *kit.Txn) error {
 		if _, err := kit.Get[kit.CustomerGatewayRecord](t, c, "cgw", id); err != nil {
 			return err
+		}
+		switch used, err := inUse(t, c, id); {
+		case err != nil:
+			return err
+		case used:
+			return ec2.ErrIncorrectState("The customer gateway is in use.")
 		}
 		t.Del(c.Key(id))
 		return nil

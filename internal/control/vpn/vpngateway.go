@@ -67,6 +67,12 @@ func (s *VPN) DeleteVpnGateway(ctx context.Context, c kit.Caller, in *ec2.Delete
 		if vgw.VpcID != "" {
 			return ec2.ErrIncorrectState("The VPN gateway is in use.")
 		}
+		switch used, err := inUse(t, c, id); {
+		case err != nil:
+			return err
+		case used:
+			return ec2.ErrIncorrectState("The VPN gateway is in use.")
+		}
 		t.Del(c.Key(id))
 		return nil
 	})
