@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -20,25 +19,14 @@ import (
 func TestTerraformGatewayEndpoints(t *testing.T) {
 	mirror := requireTerraform(t)
 	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
-	dir := copyDir(t, "testdata/terraform-endpoints")
-	vars := []string{"-var", "endpoint=" + url}
-	terraform(t, dir, mirror, "init", "-input=false", "-no-color")
-	terraform(t, dir, mirror, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
-	plan := terraform(t, dir, mirror, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, vars...)...)
-	if !strings.Contains(plan, "No changes.") {
-		t.Fatalf("second plan is not empty:\n%s", plan)
-	}
-	var out map[string]struct{ Value any }
-	if err := json.Unmarshal([]byte(terraform(t, dir, mirror, "output", "-json")), &out); err != nil {
-		t.Fatal(err)
-	}
-	str := func(name string) string { s, _ := out[name].Value.(string); return s }
+	out, destroy := terraformApply(t, mirror, "testdata/terraform-endpoints", url)
+	str := func(name string) string { s, _ := out[name].(string); return s }
 	if !strings.HasPrefix(str("s3_endpoint"), "vpce-") || !strings.HasPrefix(str("s3_prefix_list"), "pl-") || str("s3_state") != "available" ||
 		str("ssm_private_dns_name") != "ssm.us-east-1.amazonaws.com" || str("s3_service_type") != "Gateway" {
 		t.Errorf("outputs %+v", out)
 	}
-	if cidrs, _ := out["s3_cidr_blocks"].Value.([]any); len(cidrs) == 0 {
-		t.Errorf("s3 cidr_blocks %v", out["s3_cidr_blocks"].Value)
+	if cidrs, _ := out["s3_cidr_blocks"].([]any); len(cidrs) == 0 {
+		t.Errorf("s3 cidr_blocks %v", out["s3_cidr_blocks"])
 	}
 
 	// Each route table routes its service's prefix list to its endpoint.
@@ -58,7 +46,7 @@ func TestTerraformGatewayEndpoints(t *testing.T) {
 			t.Errorf("%s has no route to %s: %+v", table, endpoint, rts.RouteTables[0].Routes)
 		}
 	}
-	terraform(t, dir, mirror, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
+	destroy()
 	eps, err := c.DescribeVpcEndpoints(context.Background(), &ec2sdk.DescribeVpcEndpointsInput{})
 	if err != nil || len(eps.VpcEndpoints) != 0 {
 		t.Errorf("after destroy: %+v, %v", eps, err)
