@@ -394,8 +394,7 @@ func (s *Endpoints) DeleteVpcEndpoints(ctx context.Context, c kit.Caller, in *ec
 		for _, id := range slices.Compact(slices.Sorted(slices.Values(in.VpcEndpointIds))) {
 			e, err := kit.Get[kit.VpcEndpointRecord](t, c, "vpce", id)
 			if e, ok := err.(*ec2.Error); ok {
-				out.Unsuccessful = append(out.Unsuccessful, ec2.UnsuccessfulItem{ResourceId: kit.Ptr(id),
-					Error: &ec2.UnsuccessfulItemError{Code: kit.Ptr(e.Code), Message: kit.Ptr(e.Message)}})
+				out.Unsuccessful = append(out.Unsuccessful, kit.UnsuccessfulItem(id, e.Code, e.Message))
 				continue
 			}
 			if err != nil {

@@ -216,8 +216,7 @@ func (s *FlowLogs) CreateFlowLogs(ctx context.Context, c kit.Caller, in *ec2.Cre
 			// AWS answers each resource in Unsuccessful, with an HTTP status for a code.
 			out := &ec2.CreateFlowLogsResult{ClientToken: in.ClientToken, FlowLogIds: []string{}, Unsuccessful: []ec2.UnsuccessfulItem{}}
 			for _, id := range in.ResourceIds {
-				out.Unsuccessful = append(out.Unsuccessful, ec2.UnsuccessfulItem{ResourceId: kit.Ptr(id),
-					Error: &ec2.UnsuccessfulItemError{Code: kit.Ptr("400"), Message: kit.Ptr("LogDestination: " + r.bucket + " does not exist.")}})
+				out.Unsuccessful = append(out.Unsuccessful, kit.UnsuccessfulItem(id, "400", "LogDestination: "+r.bucket+" does not exist."))
 			}
 			return out, nil
 		}
@@ -243,8 +242,7 @@ func (s *FlowLogs) CreateFlowLogs(ctx context.Context, c kit.Caller, in *ec2.Cre
 		for _, id := range in.ResourceIds {
 			f, err := s.create(t, c, r, id, existing)
 			if e, ok := err.(*ec2.Error); ok {
-				out.Unsuccessful = append(out.Unsuccessful, ec2.UnsuccessfulItem{ResourceId: kit.Ptr(id),
-					Error: &ec2.UnsuccessfulItemError{Code: kit.Ptr(e.Code), Message: kit.Ptr(e.Message)}})
+				out.Unsuccessful = append(out.Unsuccessful, kit.UnsuccessfulItem(id, e.Code, e.Message))
 				continue
 			}
 			if err != nil {
@@ -387,8 +385,7 @@ func (s *FlowLogs) DeleteFlowLogs(ctx context.Context, c kit.Caller, in *ec2.Del
 			}
 			if !ok {
 				k := kit.Lookup("fl")
-				out.Unsuccessful = append(out.Unsuccessful, ec2.UnsuccessfulItem{ResourceId: kit.Ptr(id),
-					Error: &ec2.UnsuccessfulItemError{Code: kit.Ptr(k.NotFound), Message: kit.Ptr(fmt.Sprintf(k.NotFoundMessage, id))}})
+				out.Unsuccessful = append(out.Unsuccessful, kit.UnsuccessfulItem(id, k.NotFound, fmt.Sprintf(k.NotFoundMessage, id)))
 				continue
 			}
 			t.Del(c.Key(id))

@@ -137,6 +137,12 @@ func NotFound(id string) error {
 	return ec2.ErrInvalidID("The ID '%s' is not valid", id)
 }
 
+// UnsuccessfulItem is how a batch action (CreateFlowLogs, DeleteVpcEndpoints, ...) answers
+// one item it did not do, with the error it would have answered alone.
+func UnsuccessfulItem(id, code, message string) ec2.UnsuccessfulItem {
+	return ec2.UnsuccessfulItem{ResourceId: Ptr(id), Error: &ec2.UnsuccessfulItemError{Code: Ptr(code), Message: Ptr(message)}}
+}
+
 // IsNotFound reports whether err is the kind's NotFound error.
 func IsNotFound(err error, prefix string) bool {
 	e, ok := err.(*ec2.Error)
