@@ -156,6 +156,7 @@ func dns64Of(n *model.Network, vpc string) []netip.Prefix {
 // rulesOf are the Resolver rules associated with the VPC, in ID order.
 func rulesOf(n *model.Network, vpc string) []Rule {
 	var out []Rule
+	var via map[string][]string // endpoint → its interfaces, read once for all rules
 	for _, id := range model.SortedKeys(n.ResolverRules) {
 		r := n.ResolverRules[id]
 		if !slices.Contains(r.VPCs, vpc) {
@@ -163,7 +164,10 @@ func rulesOf(n *model.Network, vpc string) []Rule {
 		}
 		rule := Rule{Domain: r.Domain, Targets: targetsOf(r)}
 		if !r.System() {
-			rule.Via = endpointInterfaces(n, r.Endpoint)
+			if via == nil {
+				via = endpointInterfaces(n)
+			}
+			rule.Via = via[r.Endpoint]
 		}
 		out = append(out, rule)
 	}
@@ -179,15 +183,17 @@ func targetsOf(r *model.ResolverRule) []string {
 	return out
 }
 
-// endpointInterfaces are the IDs of a Resolver endpoint's interfaces, in ID order.
-func endpointInterfaces(n *model.Network, endpoint string) []string {
-	var out []string
+// endpointInterfaces are the IDs of each Resolver endpoint's interfaces, in ID order.
+func endpointInterfaces(n *model.Network) map[string][]string {
+	out := map[string][]string{}
 	for id, eni := range n.Interfaces {
-		if endpoint != "" && eni.ResolverEndpoint == endpoint {
-			out = append(out, id)
+		if eni.ResolverEndpoint != "" {
+			out[eni.ResolverEndpoint] = append(out[eni.ResolverEndpoint], id)
 		}
 	}
-	slices.Sort(out)
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
 	return out
 }
 
