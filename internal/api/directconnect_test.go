@@ -22,7 +22,7 @@ import (
 func dxClient(url string, rec *calls) *dxsdk.Client {
 	return dxsdk.New(dxsdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
 		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", ""),
-		APIOptions: []func(*middleware.Stack) error{rec.record}})
+		APIOptions:  []func(*middleware.Stack) error{rec.record}})
 }
 
 // TestSDKDirectConnect walks Direct Connect through the SDK: a connection at a location,
