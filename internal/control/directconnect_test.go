@@ -224,8 +224,11 @@ func TestDirectConnectAssociations(t *testing.T) {
 	if err != nil || len(list.DirectConnectGatewayAssociations) != 1 || *list.DirectConnectGatewayAssociations[0].AssociationState != "associated" {
 		t.Fatalf("described %v %+v", err, list)
 	}
+	wantCode(t, f.s.DetachVpnGateway(ctx, testCaller, &ec2.DetachVpnGatewayRequest{VpcId: kit.Ptr(f.vpc), VpnGatewayId: kit.Ptr(f.vgw)}), "")
+	wantCode(t, f.s.DeleteVpnGateway(ctx, testCaller, &ec2.DeleteVpnGatewayRequest{VpnGatewayId: kit.Ptr(f.vgw)}), "IncorrectState") // associated
 	_, err = f.d.DeleteDirectConnectGatewayAssociation(ctx, testCaller, &dx.DeleteDirectConnectGatewayAssociationRequest{DirectConnectGatewayId: kit.Ptr(f.gw), VirtualGatewayId: kit.Ptr(f.vgw)})
 	wantCode(t, err, "")
+	wantCode(t, f.s.DeleteVpnGateway(ctx, testCaller, &ec2.DeleteVpnGatewayRequest{VpnGatewayId: kit.Ptr(f.vgw)}), "")
 	_, err = f.d.DeleteDirectConnectGatewayAssociation(ctx, testCaller, &dx.DeleteDirectConnectGatewayAssociationRequest{AssociationId: a.AssociationId})
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("a deleted association deleted again: %v", err)
@@ -280,6 +283,10 @@ func TestDirectConnectVirtualInterfaces(t *testing.T) {
 	}
 	_, err = private(nil)
 	wantCode(t, err, "DirectConnectClientException") // VLAN 101 taken on the connection
+	wantCode(t, f.s.DetachVpnGateway(ctx, testCaller, &ec2.DetachVpnGatewayRequest{VpcId: kit.Ptr(f.vpc), VpnGatewayId: kit.Ptr(f.vgw)}), "")
+	wantCode(t, f.s.DeleteVpnGateway(ctx, testCaller, &ec2.DeleteVpnGatewayRequest{VpnGatewayId: kit.Ptr(f.vgw)}), "IncorrectState") // the interface uses it
+	_, err = f.s.AttachVpnGateway(ctx, testCaller, &ec2.AttachVpnGatewayRequest{VpcId: kit.Ptr(f.vpc), VpnGatewayId: kit.Ptr(f.vgw)})
+	wantCode(t, err, "")
 	_, err = f.d.DeleteConnection(ctx, testCaller, &dx.DeleteConnectionRequest{ConnectionId: kit.Ptr(f.conn)})
 	wantCode(t, err, "DirectConnectClientException") // an interface is on it
 

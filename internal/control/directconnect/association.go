@@ -86,6 +86,22 @@ func associatedGateway(t *kit.Txn, c kit.Caller, id string) (defaults []string, 
 	return nil, errClient("Gateway %s is not a virtual private gateway or a transit gateway.", id)
 }
 
+// useVGW adds or removes a reference of Direct Connect to a virtual private gateway, so
+// that DeleteVpnGateway refuses a gateway in use. Writing the gateway also makes a
+// concurrent deletion of it conflict with the new reference.
+func useVGW(t *kit.Txn, c kit.Caller, vgwID, ref string, add bool) error {
+	vgw := new(kit.VpnGatewayRecord)
+	ok, err := t.Get(c.Key(vgwID), vgw)
+	if err != nil || !ok {
+		return err
+	}
+	vgw.DirectConnect = slices.DeleteFunc(vgw.DirectConnect, func(r string) bool { return r == ref })
+	if add {
+		vgw.DirectConnect = append(vgw.DirectConnect, ref)
+	}
+	return t.Put(c.Key(vgwID), vgw)
+}
+
 // CreateDirectConnectGatewayAssociation associates a gateway with a virtual private
 // gateway (attached to a VPC, associated with no other Direct Connect gateway) or a
 // transit gateway (with allowed prefixes, which it requires).
@@ -159,6 +175,11 @@ func (s *DirectConnect) CreateDirectConnectGatewayAssociation(ctx context.Contex
 			return errClient("Direct Connect Gateway %s has private virtual interfaces attached; it cannot be associated with a transit gateway.", gw.ID)
 		case !a.transit() && gw.hasAttachment(true):
 			return errClient("Direct Connect Gateway %s has transit virtual interfaces attached; it cannot be associated with a virtual private gateway.", gw.ID)
+		}
+		if !a.transit() {
+			if err := useVGW(t, c, target, a.ID, true); err != nil {
+				return err
+			}
 		}
 		gw.Associations = append(gw.Associations, a)
 		return t.Put(GatewayKey(c.Account, gw.ID), gw)
@@ -242,6 +263,11 @@ func (s *DirectConnect) editAssociation(ctx context.Context, c kit.Caller, f ass
 				found = gw.Associations[i]
 				if !keep {
 					gw.Associations = slices.Delete(gw.Associations, i, i+1)
+					if !found.transit() {
+						if err := useVGW(t, kit.Caller{Account: c.Account, Region: found.Region}, found.GatewayID, found.ID, false); err != nil {
+							return err
+						}
+					}
 				}
 				return t.Put(GatewayKey(c.Account, gw.ID), gw)
 			}
