@@ -379,3 +379,39 @@ func TestDirectConnectTags(t *testing.T) {
 	_, err = f.d.TagResource(ctx, testCaller, &dx.TagResourceRequest{ResourceArn: kit.Ptr(connARN), Tags: many})
 	wantCode(t, err, "TooManyTagsException") // 1 + 50 new ones
 }
+
+// A transit gateway (any record of the kind "tgw", kept by its own family) is associated
+// with allowed prefixes only, and its Direct Connect gateway takes transit interfaces only.
+func TestDirectConnectTransitGatewayAssociation(t *testing.T) {
+	f := newDXFixture(t)
+	ctx := context.Background()
+	tgw := "tgw-0123456789abcdef0"
+	err := f.s.Update(ctx, func(tx *kit.Txn) error { return tx.Put(testCaller.Key(tgw), map[string]string{"id": tgw}) })
+	wantCode(t, err, "")
+	assoc := func(id string, prefixes ...string) (*dx.CreateDirectConnectGatewayAssociationResult, error) {
+		in := &dx.CreateDirectConnectGatewayAssociationRequest{DirectConnectGatewayId: kit.Ptr(f.gw), GatewayId: kit.Ptr(id)}
+		for _, p := range prefixes {
+			in.AddAllowedPrefixesToDirectConnectGateway = append(in.AddAllowedPrefixesToDirectConnectGateway, dx.RouteFilterPrefix{Cidr: kit.Ptr(p)})
+		}
+		return f.d.CreateDirectConnectGatewayAssociation(ctx, testCaller, in)
+	}
+	_, err = assoc(tgw)
+	wantCode(t, err, "DirectConnectClientException") // prefixes required
+	_, err = assoc("tgw-attach-0123456789abcdef0", "10.0.0.0/8")
+	wantCode(t, err, "DirectConnectClientException")
+	out, err := assoc(tgw, "10.0.0.0/8", "192.168.1.7/16")
+	wantCode(t, err, "")
+	a := out.DirectConnectGatewayAssociation
+	if *a.AssociatedGateway.Type != "transitGateway" || a.VirtualGatewayId != nil || len(a.AllowedPrefixesToDirectConnectGateway) != 2 ||
+		*a.AllowedPrefixesToDirectConnectGateway[1].Cidr != "192.168.0.0/16" {
+		t.Fatalf("association %+v", a)
+	}
+	_, err = f.d.UpdateDirectConnectGatewayAssociation(ctx, testCaller, &dx.UpdateDirectConnectGatewayAssociationRequest{AssociationId: a.AssociationId,
+		RemoveAllowedPrefixesToDirectConnectGateway: []dx.RouteFilterPrefix{{Cidr: kit.Ptr("10.0.0.0/8")}, {Cidr: kit.Ptr("192.168.0.0/16")}}})
+	wantCode(t, err, "DirectConnectClientException") // at least one prefix stays
+	_, err = assoc(f.vgw)
+	wantCode(t, err, "DirectConnectClientException") // a gateway is for one kind of associated gateway
+	_, err = f.d.CreatePrivateVirtualInterface(ctx, testCaller, &dx.CreatePrivateVirtualInterfaceRequest{ConnectionId: kit.Ptr(f.conn),
+		NewPrivateVirtualInterface: &dx.NewPrivateVirtualInterface{VirtualInterfaceName: kit.Ptr("p"), Vlan: kit.Ptr(int32(10)), Asn: kit.Ptr(int32(65001)), DirectConnectGatewayId: kit.Ptr(f.gw)}})
+	wantCode(t, err, "DirectConnectClientException") // associated with a transit gateway
+}

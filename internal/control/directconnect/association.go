@@ -72,11 +72,14 @@ func associatedGateway(t *kit.Txn, c kit.Caller, id string) (defaults []string, 
 		}
 		return defaults, nil
 	case strings.HasPrefix(id, "tgw-"):
-		// Transit gateways are kept by their own family: any record at the ID will do.
+		// Transit gateways are kept by their own family: any record at the ID will do
+		// (tgw-attach-… and tgw-rtb-… live under the same kind, but are no gateways).
 		var raw json.RawMessage
-		ok, err := t.Get(c.Key(id), &raw)
-		if err != nil {
-			return nil, err
+		ok := false
+		if kit.ValidID(id, "tgw") {
+			if ok, err = t.Get(c.Key(id), &raw); err != nil {
+				return nil, err
+			}
 		}
 		if !ok {
 			return nil, errClient("Transit gateway %s does not exist in region %s.", id, c.Region)
@@ -104,7 +107,9 @@ func useVGW(t *kit.Txn, c kit.Caller, vgwID, ref string, add bool) error {
 
 // CreateDirectConnectGatewayAssociation associates a gateway with a virtual private
 // gateway (attached to a VPC, associated with no other Direct Connect gateway) or a
-// transit gateway (with allowed prefixes, which it requires).
+// transit gateway (with allowed prefixes, which it requires). A gateway is for one kind:
+// it cannot be associated with a transit gateway when it is with a virtual private gateway
+// or has a private virtual interface, and the other way round.
 func (s *DirectConnect) CreateDirectConnectGatewayAssociation(ctx context.Context, c kit.Caller, in *dx.CreateDirectConnectGatewayAssociationRequest) (*dx.CreateDirectConnectGatewayAssociationResult, error) {
 	target, vgwID := kit.Deref(in.GatewayId), kit.Deref(in.VirtualGatewayId)
 	switch {
@@ -171,6 +176,10 @@ func (s *DirectConnect) CreateDirectConnectGatewayAssociation(ctx context.Contex
 			return errClient("Direct Connect Gateway %s has reached the limit of %d transit gateway associations.", gw.ID, maxTGWsPerGateway)
 		case !a.transit() && n >= maxVGWsPerGateway:
 			return errClient("Direct Connect Gateway %s has reached the limit of %d virtual private gateway associations.", gw.ID, maxVGWsPerGateway)
+		case a.transit() && n < len(gw.Associations):
+			return errClient("Direct Connect Gateway %s is associated with a virtual private gateway; it cannot be associated with a transit gateway.", gw.ID)
+		case !a.transit() && n < len(gw.Associations):
+			return errClient("Direct Connect Gateway %s is associated with a transit gateway; it cannot be associated with a virtual private gateway.", gw.ID)
 		case a.transit() && gw.hasAttachment(false):
 			return errClient("Direct Connect Gateway %s has private virtual interfaces attached; it cannot be associated with a transit gateway.", gw.ID)
 		case !a.transit() && gw.hasAttachment(true):
