@@ -386,8 +386,6 @@ func TestDirectConnectTransitGatewayAssociation(t *testing.T) {
 	f := newDXFixture(t)
 	ctx := context.Background()
 	tgw := "tgw-0123456789abcdef0"
-	err := f.s.Update(ctx, func(tx *kit.Txn) error { return tx.Put(testCaller.Key(tgw), map[string]string{"id": tgw}) })
-	wantCode(t, err, "")
 	assoc := func(id string, prefixes ...string) (*dx.CreateDirectConnectGatewayAssociationResult, error) {
 		in := &dx.CreateDirectConnectGatewayAssociationRequest{DirectConnectGatewayId: kit.Ptr(f.gw), GatewayId: kit.Ptr(id)}
 		for _, p := range prefixes {
@@ -395,6 +393,21 @@ func TestDirectConnectTransitGatewayAssociation(t *testing.T) {
 		}
 		return f.d.CreateDirectConnectGatewayAssociation(ctx, testCaller, in)
 	}
+	same, deleted := "tgw-0123456789abcdef1", "tgw-0123456789abcdef2"
+	err := f.s.Update(ctx, func(tx *kit.Txn) error {
+		for id, rec := range map[string]map[string]any{tgw: {"amazonSideAsn": 64513}, same: {"amazonSideAsn": 64512}, deleted: {"amazonSideAsn": 64514, "deleted": true}} {
+			rec["id"] = id
+			if err := tx.Put(testCaller.Key(id), rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	wantCode(t, err, "")
+	_, err = assoc(same, "10.0.0.0/8")
+	wantCode(t, err, "DirectConnectClientException") // the ASNs must differ
+	_, err = assoc(deleted, "10.0.0.0/8")
+	wantCode(t, err, "DirectConnectClientException")
 	_, err = assoc(tgw)
 	wantCode(t, err, "DirectConnectClientException") // prefixes required
 	_, err = assoc("tgw-attach-0123456789abcdef0", "10.0.0.0/8")

@@ -2,7 +2,6 @@ package directconnect
 
 import (
 	"context"
-	"encoding/json"
 	"net/netip"
 	"slices"
 	"strings"
@@ -45,9 +44,10 @@ func prefixes(in []dx.RouteFilterPrefix) ([]string, error) {
 }
 
 // associatedGateway reads the gateway to associate: a virtual private gateway attached
-// to a VPC (whose CIDR blocks are the allowed prefixes by default) or a transit gateway,
-// both the caller's in the caller's region.
-func associatedGateway(t *kit.Txn, c kit.Caller, id string) (defaults []string, err error) {
+// to a VPC (whose CIDR blocks are the allowed prefixes by default) or a transit gateway
+// whose ASN differs from the Direct Connect gateway's, both the caller's in the caller's
+// region.
+func associatedGateway(t *kit.Txn, c kit.Caller, gw *gatewayRecord, id string) (defaults []string, err error) {
 	switch {
 	case strings.HasPrefix(id, "vgw-"):
 		vgw := new(kit.VpnGatewayRecord)
@@ -72,17 +72,23 @@ func associatedGateway(t *kit.Txn, c kit.Caller, id string) (defaults []string, 
 		}
 		return defaults, nil
 	case strings.HasPrefix(id, "tgw-"):
-		// Transit gateways are kept by their own family: any record at the ID will do
-		// (tgw-attach-… and tgw-rtb-… live under the same kind, but are no gateways).
-		var raw json.RawMessage
+		// Transit gateways are kept by their own family (control/tgw); what is read of
+		// its record here is whether it is deleted and its ASN.
+		var tgw struct {
+			Deleted       bool  `json:"deleted"`
+			AmazonSideAsn int64 `json:"amazonSideAsn"`
+		}
 		ok := false
-		if kit.ValidID(id, "tgw") {
-			if ok, err = t.Get(c.Key(id), &raw); err != nil {
+		if kit.ValidID(id, "tgw") { // not tgw-attach-… or tgw-rtb-…, of the same kind
+			if ok, err = t.Get(c.Key(id), &tgw); err != nil {
 				return nil, err
 			}
 		}
-		if !ok {
+		if !ok || tgw.Deleted {
 			return nil, errClient("Transit gateway %s does not exist in region %s.", id, c.Region)
+		}
+		if tgw.AmazonSideAsn == gw.AmazonSideAsn {
+			return nil, errClient("Transit gateway %s and Direct Connect Gateway %s have the same ASN %d; their ASNs must be different.", id, gw.ID, gw.AmazonSideAsn)
 		}
 		return nil, nil
 	}
@@ -135,7 +141,7 @@ func (s *DirectConnect) CreateDirectConnectGatewayAssociation(ctx context.Contex
 		if gw, err = getGateway(t, c.Account, kit.Deref(in.DirectConnectGatewayId)); err != nil {
 			return err
 		}
-		defaults, err := associatedGateway(t, c, target)
+		defaults, err := associatedGateway(t, c, gw, target)
 		if err != nil {
 			return err
 		}
