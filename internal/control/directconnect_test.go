@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -298,6 +299,11 @@ func TestDirectConnectVirtualInterfaces(t *testing.T) {
 	if *given.AmazonSideAsn != 64512 || *given.AmazonAddress != "169.254.10.1/30" || *given.AuthKey != "secret" || *given.DirectConnectGatewayId != f.gw || given.VirtualGatewayId != nil {
 		t.Fatalf("created %+v", given)
 	}
+	v6, err := private(func(v *dx.NewPrivateVirtualInterface) { v.Vlan, v.AddressFamily = kit.Ptr(int32(103)), kit.Ptr("ipv6") })
+	wantCode(t, err, "")
+	if a, err := netip.ParsePrefix(*v6.AmazonAddress); err != nil || a.Bits() != 125 || !a.Addr().Is6() || *v6.BgpPeers[0].AddressFamily != "ipv6" {
+		t.Errorf("IPv6 peering %s / %s", *v6.AmazonAddress, *v6.CustomerAddress)
+	}
 	transit := func(gw string, vlan int32) error {
 		_, err := f.d.CreateTransitVirtualInterface(ctx, testCaller, &dx.CreateTransitVirtualInterfaceRequest{ConnectionId: kit.Ptr(f.conn),
 			NewTransitVirtualInterface: &dx.NewTransitVirtualInterface{VirtualInterfaceName: kit.Ptr("t"), Vlan: kit.Ptr(vlan), Asn: kit.Ptr(int32(65020)), DirectConnectGatewayId: kit.Ptr(gw)}})
@@ -317,7 +323,7 @@ func TestDirectConnectVirtualInterfaces(t *testing.T) {
 		t.Fatalf("attachments %v %+v", err, att)
 	}
 	list, err := f.d.DescribeVirtualInterfaces(ctx, testCaller, &dx.DescribeVirtualInterfacesRequest{ConnectionId: kit.Ptr(f.conn)})
-	if err != nil || len(list.VirtualInterfaces) != 3 || *list.VirtualInterfaces[0].VirtualInterfaceState != "down" {
+	if err != nil || len(list.VirtualInterfaces) != 4 || *list.VirtualInterfaces[0].VirtualInterfaceState != "down" {
 		t.Fatalf("described %v %+v", err, list)
 	}
 	upd, err := f.d.UpdateVirtualInterfaceAttributes(ctx, testCaller, &dx.UpdateVirtualInterfaceAttributesRequest{VirtualInterfaceId: v.VirtualInterfaceId, Mtu: kit.Ptr(int32(9001))})
