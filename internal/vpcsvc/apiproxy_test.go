@@ -70,4 +70,3 @@ func TestAPIProxy(t *testing.T) {
 		t.Error("port 80 still open without a config")
 	}
 }
-
