@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -102,6 +103,12 @@ func TestInterfaceEndpoint(t *testing.T) {
 	}
 	_, err = s.DeleteSecurityGroup(ctx, testCaller, &ec2.DeleteSecurityGroupRequest{GroupId: &g})
 	wantCode(t, err, "DependencyViolation")
+	var many []string
+	for i := range 5 {
+		many = append(many, createGroup(t, s, vpc, "more-"+strconv.Itoa(i)))
+	}
+	_, err = s.ModifyVpcEndpoint(ctx, testCaller, &ec2.ModifyVpcEndpointRequest{VpcEndpointId: &id, AddSecurityGroupIds: many})
+	wantCode(t, err, "SecurityGroupsPerInterfaceLimitExceeded")
 	got := describeEndpoint(t, s, id)
 	if !slices.Equal(got.SubnetIds, []string{b}) || len(got.Groups) != 1 || *got.Groups[0].GroupId != g || *got.PrivateDnsEnabled || len(got.DnsEntries) != 2 {
 		t.Fatalf("modified %+v", got)

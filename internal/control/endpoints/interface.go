@@ -285,6 +285,9 @@ func (s *Endpoints) createInterface(ctx context.Context, c kit.Caller, in *ec2.C
 		if err := checkGroups(t, c, vpcID, e.Groups); err != nil {
 			return err
 		}
+		if err := s.checkGroupQuota(t, c, e); err != nil {
+			return err
+		}
 		if e.PrivateDNS {
 			if err := checkPrivateDNS(t, c, vpc, e); err != nil {
 				return err
@@ -432,6 +435,9 @@ func (s *Endpoints) modifyInterfaceEndpoint(t *kit.Txn, c kit.Caller, e *kit.Vpc
 	if err := modifyInterface(t, c, e, in); err != nil {
 		return err
 	}
+	if err := s.checkGroupQuota(t, c, e); err != nil {
+		return err
+	}
 	switch {
 	case reset:
 		e.Policy = DefaultPolicy
@@ -439,4 +445,17 @@ func (s *Endpoints) modifyInterfaceEndpoint(t *kit.Txn, c kit.Caller, e *kit.Vpc
 		e.Policy = *in.PolicyDocument
 	}
 	return t.Put(c.Key(e.ID), e)
+}
+
+// checkGroupQuota applies "Security groups per network interface" to the endpoint's
+// groups, which each of its interfaces is in.
+func (s *Endpoints) checkGroupQuota(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord) error {
+	limit, err := s.QuotaLimit(t, c, kit.QuotaGroupsPerENI)
+	if err != nil {
+		return err
+	}
+	if len(e.Groups) > limit {
+		return ec2.ErrSecurityGroupsPerInterfaceLimitExceeded("The maximum number of security groups per interface has been reached.")
+	}
+	return nil
 }
