@@ -2,7 +2,8 @@ package e2e
 
 // Interface VPC endpoints to the AWS services vpcd serves: from an instance in a subnet
 // with no way out, the endpoint's names resolve to its interface, and vpcd's API answers
-// through it, over HTTPS, as long as the endpoint's security group lets the instance in.
+// through it, over HTTPS, as long as the endpoint's security group and its subnet's
+// network ACL let the instance in.
 
 import (
 	"os/exec"
@@ -49,7 +50,8 @@ func TestInterfaceEndpoint(t *testing.T) {
 	vpc := p.vpc("10.0.0.0/16")
 	_, err := p.ec2.ModifyVpcAttribute(p.ctx, &ec2sdk.ModifyVpcAttributeInput{VpcId: aws.String(vpc), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
 	p.check("ModifyVpcAttribute", err)
-	sub := p.subnet(vpc, "10.0.1.0/24") // private: no gateway, no NAT
+	sub := p.subnet(vpc, "10.0.1.0/24") // the endpoints'; private: no gateway, no NAT
+	appSub := p.subnet(vpc, "10.0.2.0/24")
 	endpointGroup := p.group(vpc, "endpoint")
 	p.allowIn(endpointGroup, perm("tcp", 443, 443, "10.0.0.0/16"))
 	ep, err := p.ec2.CreateVpcEndpoint(p.ctx, &ec2sdk.CreateVpcEndpointInput{VpcId: aws.String(vpc), VpcEndpointType: types.VpcEndpointTypeInterface,
@@ -70,7 +72,7 @@ func TestInterfaceEndpoint(t *testing.T) {
 		addrOf[aws.ToString(eni.NetworkInterfaceId)] = aws.ToString(eni.PrivateIpAddress)
 	}
 	eniIP, kmsIP := addrOf[ep.VpcEndpoint.NetworkInterfaceIds[0]], addrOf[kms.VpcEndpoint.NetworkInterfaceIds[0]]
-	inst := p.launch(sub, []string{p.group(vpc, "client")})
+	inst := p.launch(appSub, []string{p.group(vpc, "client")})
 
 	regional := aws.ToString(ep.VpcEndpoint.DnsEntries[0].DnsName)
 	p.resolves("the endpoint's regional name", eniIP, func() string { return p.getent(inst.ID, regional) })
@@ -108,6 +110,25 @@ func TestInterfaceEndpoint(t *testing.T) {
 	// vpcd's own XML error.
 	if out, _ := p.exec(inst.ID, "curl", "-sS", "--max-time", "5", "http://ec2.us-east-1.amazonaws.com/?Action=DescribeVpcs&Version=2016-11-15").CombinedOutput(); !strings.Contains(string(out), "<Code>") {
 		t.Errorf("unsigned request over HTTP: %s", out)
+	}
+	// The endpoint subnet's network ACL applies too: a new one lets nothing in.
+	acl, err := p.ec2.CreateNetworkAcl(p.ctx, &ec2sdk.CreateNetworkAclInput{VpcId: aws.String(vpc)})
+	p.check("CreateNetworkAcl", err)
+	p.replaceACL(sub, aws.ToString(acl.NetworkAcl.NetworkAclId))
+	p.eventually("HTTP to the endpoint dropped by the ACL", func() bool { return p.connect(inst.ID, eniIP, 80) == "timeout" })
+}
+
+// replaceACL associates a subnet with a network ACL.
+func (p *plane) replaceACL(subnet, acl string) {
+	p.t.Helper()
+	out, err := p.ec2.DescribeNetworkAcls(p.ctx, &ec2sdk.DescribeNetworkAclsInput{Filters: []types.Filter{
+		{Name: aws.String("association.subnet-id"), Values: []string{subnet}}}})
+	p.check("DescribeNetworkAcls", err)
+	for _, a := range out.NetworkAcls[0].Associations {
+		if aws.ToString(a.SubnetId) == subnet {
+			_, err = p.ec2.ReplaceNetworkAclAssociation(p.ctx, &ec2sdk.ReplaceNetworkAclAssociationInput{AssociationId: a.NetworkAclAssociationId, NetworkAclId: aws.String(acl)})
+			p.check("ReplaceNetworkAclAssociation", err)
+		}
 	}
 }
 
