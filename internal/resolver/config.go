@@ -271,7 +271,9 @@ func dnsName(name string) string {
 
 // ForInternet is the configuration of the simulated internet's resolver: the public name
 // of each public IPv4 address of each VPC with enableDnsSupport and enableDnsHostnames
-// resolves to that public address, and the address back to the name (PTR).
+// resolves to that public address, and the address back to the name (PTR); the
+// interface endpoints' regional and zonal names resolve to their interfaces' private
+// addresses, as AWS's public DNS answers them.
 func ForInternet(n *model.Network) *Config {
 	var vpcs []*model.VPC
 	for _, id := range model.SortedKeys(n.VPCs) {
@@ -281,6 +283,10 @@ func ForInternet(n *model.Network) *Config {
 	var b records
 	for _, v := range vpcs {
 		b.publicNames(v, enis[v.ID], true)
+	}
+	for _, id := range model.SortedKeys(n.InterfaceEndpoints) {
+		e := n.InterfaceEndpoints[id]
+		endpointNames(e, enis[e.VPC], &b)
 	}
 	return &Config{Records: b.list}
 }

@@ -50,10 +50,13 @@ func TestInterfaceEndpointNames(t *testing.T) {
 			t.Errorf("%s: %v (rcode %d), want %v (rcode %d)", tc.name, got, rcode, tc.want, tc.rcode)
 		}
 	}
-	// Private DNS is of the endpoint's VPC only.
-	if other := compile(ForVPC(n, "vpc-b"), slog.New(slog.DiscardHandler)); other != nil {
-		if ans, _, _, _ := other.answer(dns.Fqdn(regional), dns.TypeA); len(ans) != 0 {
-			t.Errorf("vpc-b resolves %s: %v", regional, ans)
-		}
+	// Private DNS is of the endpoint's VPC only; the endpoint's own names are public, as
+	// AWS's.
+	other := compile(ForVPC(n, "vpc-b"), slog.New(slog.DiscardHandler))
+	if ans, _, _, _ := other.answer(dns.Fqdn("ec2.us-east-1.amazonaws.com"), dns.TypeA); len(ans) != 0 {
+		t.Errorf("vpc-b resolves ec2.us-east-1.amazonaws.com: %v", ans)
+	}
+	if got := lookup(ForInternet(n), regional, "A"); !slices.Equal(got, both) {
+		t.Errorf("the internet resolves %s to %v, want %v", regional, got, both)
 	}
 }
