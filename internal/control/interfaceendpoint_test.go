@@ -131,6 +131,15 @@ func TestInterfaceEndpoint(t *testing.T) {
 	if _, err := s.DeleteSecurityGroup(ctx, testCaller, &ec2.DeleteSecurityGroupRequest{GroupId: &g}); err != nil {
 		t.Fatalf("group no longer used: %v", err)
 	}
+
+	// An endpoint without interfaces is in its groups all the same.
+	lone, err := s.CreateVpcEndpoint(ctx, testCaller, &ec2.CreateVpcEndpointRequest{VpcId: kit.Ptr(vpc), ServiceName: kit.Ptr("com.amazonaws.us-east-1.kms"),
+		VpcEndpointType: kit.Ptr("Interface"), SecurityGroupIds: many[:1]})
+	if err != nil || len(lone.VpcEndpoint.NetworkInterfaceIds) != 0 {
+		t.Fatalf("endpoint without subnets: %+v, %v", lone, err)
+	}
+	_, err = s.DeleteSecurityGroup(ctx, testCaller, &ec2.DeleteSecurityGroupRequest{GroupId: &many[0]})
+	wantCode(t, err, "DependencyViolation")
 }
 
 func TestInterfaceEndpointValidation(t *testing.T) {

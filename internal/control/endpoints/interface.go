@@ -116,8 +116,9 @@ func uniqueGroups(ids []string) ([]string, error) {
 	return out, nil
 }
 
-// checkGroups: the groups exist and are of the endpoint's VPC. Each is read, so that
-// its deletion meanwhile conflicts.
+// checkGroups: the groups exist and are of the endpoint's VPC. Each is rewritten, as an
+// interface that joins a group rewrites it, so that a concurrent DeleteSecurityGroup
+// conflicts with the endpoint joining it.
 func checkGroups(t *kit.Txn, c kit.Caller, vpcID string, ids []string) error {
 	for _, id := range ids {
 		g, err := kit.Get[kit.SecurityGroupRecord](t, c, "sg", id)
@@ -126,6 +127,9 @@ func checkGroups(t *kit.Txn, c kit.Caller, vpcID string, ids []string) error {
 		}
 		if g.VpcID != vpcID {
 			return ec2.ErrInvalidParameter("The security group '%s' does not belong to the VPC '%s'.", id, vpcID)
+		}
+		if err := t.Put(c.Key(g.ID), g); err != nil {
+			return err
 		}
 	}
 	return nil
