@@ -10,6 +10,10 @@
 // so that no ACL or security group filters it, as in AWS. The source address of a request
 // says which instance asks: it is unique in the VPC, and the router drops spoofed ones.
 //
+// The same daemon runs in the namespace of each interface of a Route 53 Resolver endpoint
+// (its DNS server) and of an interface VPC endpoint to a service vpcd serves (apiproxy.go:
+// vpcd's own API, over HTTP and HTTPS).
+//
 // What the services answer is in a JSON file that the data plane rewrites (by rename) when
 // it changes; the daemon reads it again within a poll interval and hands it to each
 // service, whose sockets and state (tokens, caches) stay.
