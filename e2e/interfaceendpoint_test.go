@@ -2,8 +2,8 @@ package e2e
 
 // Interface VPC endpoints to the AWS services vpcd serves: from an instance in a subnet
 // with no way out, the endpoint's names resolve to its interface, and vpcd's API answers
-// through it, over HTTPS, as long as the endpoint's security group and its subnet's
-// network ACL let the instance in.
+// through it, over HTTPS (EC2's and STS's, each by its service's own name), as long as the
+// endpoint's security group and its subnet's network ACL let the instance in.
 
 import (
 	"os/exec"
@@ -89,6 +89,14 @@ func TestInterfaceEndpoint(t *testing.T) {
 		"--query", "VpcEndpoints[].State"); err != nil || out != "available" {
 		t.Errorf("DescribeVpcEndpoints by the regional name: %q, %v", out, err)
 	}
+	// STS through its own endpoint, by its private name.
+	_, err = p.ec2.CreateVpcEndpoint(p.ctx, &ec2sdk.CreateVpcEndpointInput{VpcId: aws.String(vpc), VpcEndpointType: types.VpcEndpointTypeInterface,
+		ServiceName: aws.String("com.amazonaws.us-east-1.sts"), SubnetIds: []string{sub}, SecurityGroupIds: []string{endpointGroup}})
+	p.check("CreateVpcEndpoint", err)
+	p.eventually("GetCallerIdentity through the STS endpoint", func() bool {
+		out, err = p.awsCLI(inst.ID, "https://sts.us-east-1.amazonaws.com", "sts", "get-caller-identity", "--query", "Account")
+		return err == nil && out == "123456789012"
+	})
 	// Port 80 is closed by the group; the other service's interface refuses.
 	if got := p.connect(inst.ID, eniIP, 80); got != "timeout" {
 		t.Errorf("port 80 through a group that admits 443 only: %s", got)
