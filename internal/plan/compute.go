@@ -83,10 +83,17 @@ func NatGatewayNAT64(n *model.Network, nat string) bool {
 
 // ResolverEndpointNamespace is the namespace of one interface of a Route 53 Resolver
 // endpoint, where the endpoint's DNS daemon runs.
-func ResolverEndpointNamespace(eni string) string { return routerPrefix + eni }
+func ResolverEndpointNamespace(eni string) string { return ServiceInterfaceNamespace(eni) }
+
+// ServiceInterfaceNamespace is the namespace of an interface that an AWS service keeps
+// for itself (model.Interface.ServiceManaged): a Resolver endpoint's, where its DNS
+// daemon runs, or an interface VPC endpoint's, where its daemon passes requests to vpcd's
+// API.
+func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni }
 
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
-// ID, a VPC router, a NAT gateway, a Resolver endpoint's interface or an internet.
+// ID, a VPC router, a NAT gateway, a Resolver endpoint's or an interface VPC endpoint's
+// interface, or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
 		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
@@ -199,15 +206,15 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		switch {
 		case eni.NatGateway != "":
 			owner = NatGatewayNamespace(eni.NatGateway)
-		case eni.ResolverEndpoint != "":
-			owner = ResolverEndpointNamespace(eni.ID)
+		case eni.ServiceManaged():
+			owner = ServiceInterfaceNamespace(eni.ID)
 		}
 		inst := instances[owner]
 		if inst == nil {
 			switch {
 			case eni.NatGateway != "":
 				inst = natGatewayNamespace(eni, NatGatewayNAT64(n, eni.NatGateway))
-			case eni.ResolverEndpoint != "":
+			case eni.ServiceManaged():
 				// AWS's own: nothing but the plan is there, and the endpoint's daemon.
 				inst = &Namespace{Name: owner}
 			default:

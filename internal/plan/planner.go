@@ -367,6 +367,7 @@ func merge(n, part *model.Network) {
 	copyInto(n.EgressOnlyInternetGateways, part.EgressOnlyInternetGateways)
 	copyInto(n.FlowLogs, part.FlowLogs)
 	copyInto(n.ResolverRules, part.ResolverRules)
+	copyInto(n.InterfaceEndpoints, part.InterfaceEndpoints)
 }
 
 func copyInto[V any](dst, src map[string]V) {
@@ -431,6 +432,9 @@ func Index(n *model.Network) Source {
 		for _, vpc := range r.VPCs {
 			part(vpc).ResolverRules[id] = r
 		}
+	}
+	for id, e := range n.InterfaceEndpoints {
+		part(e.VPC).InterfaceEndpoints[id] = e
 	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)

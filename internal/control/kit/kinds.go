@@ -104,7 +104,7 @@ var kinds = index(
 	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
 	// VPC endpoints (control/endpoints); a gateway endpoint is a route target.
-	Kind{Prefix: "vpce", ResourceType: "vpc-endpoint", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", Malformed: "InvalidVpcEndpointId.Malformed", InSubnet: true},
+	Kind{Prefix: "vpce", ResourceType: "vpc-endpoint", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", Malformed: "InvalidVpcEndpointId.Malformed", InSubnet: true, Model: modelOf(vpcEndpointModel)},
 )
 
 func index(ks ...Kind) map[string]*Kind {

@@ -302,6 +302,7 @@ func (e *NetworkInterfaceRecord) model() *model.Interface {
 		m.Instance, m.DeviceIndex = e.Attachment.InstanceID, int(e.Attachment.DeviceIndex)
 	}
 	m.ResolverEndpoint = e.ResolverEndpoint()
+	m.VpcEndpoint = e.VpcEndpoint()
 	return m
 }
 
@@ -362,6 +363,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.FlowLog](v), flowLogs)
 	case "rslvr":
 		b.setResolverRule(&c, id, as[resolverRule](v).m)
+	case "vpce":
+		setPart(b, &c, id, as[*model.InterfaceEndpoint](v), interfaceEndpoints)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
 	case "hostedzone":
@@ -507,7 +510,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
 		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.FlowLogs)+
-		len(p.ResolverRules) == 0
+		len(p.ResolverRules)+len(p.InterfaceEndpoints) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.
