@@ -41,6 +41,11 @@ type Network struct {
 	// ResolverRules are Route 53 Resolver's rules associated with VPCs (see
 	// resolverrule.go); a rule is in the part of each VPC it is associated with.
 	ResolverRules map[string]*ResolverRule
+	// VpnGateways are the virtual private gateways, in the part of the VPC each is
+	// attached to; VpnConnections their Site-to-Site VPN connections, in the whole
+	// network only (see vpn.go).
+	VpnGateways    map[string]*VpnGateway
+	VpnConnections map[string]*VpnConnection
 }
 
 // NewNetwork returns an empty network.
@@ -63,6 +68,8 @@ func NewNetwork() *Network {
 		FlowLogs:                   map[string]*FlowLog{},
 		HostedZones:                map[string]*HostedZone{},
 		ResolverRules:              map[string]*ResolverRule{},
+		VpnGateways:                map[string]*VpnGateway{},
+		VpnConnections:             map[string]*VpnConnection{},
 	}
 }
 
@@ -159,6 +166,9 @@ func (s *Subnet) Router() netip.Addr { return s.CIDR.Addr().Next() }
 type RouteTable struct {
 	ID, VPC string
 	Routes  []Route
+	// PropagatingVgws are the virtual private gateways whose connections' routes the
+	// table takes (EnableVgwRoutePropagation).
+	PropagatingVgws []string
 }
 
 // Route sends Destination to Target: "local", or the ID of a gateway, interface,

@@ -89,6 +89,7 @@ func ResolverEndpointNamespace(eni string) string { return routerPrefix + eni }
 // ID, a VPC router, a NAT gateway, a Resolver endpoint's interface or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
+		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, sitePrefix) ||
 		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
@@ -135,6 +136,7 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, instances...)
 		addGateways(n, &router, &internet, vpc, enis)
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
+		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		st.Namespaces = append(st.Namespaces, router)
 	}
@@ -358,6 +360,10 @@ func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*mode
 		}
 		out = append(out, targetRoute(n, rt, r, table, peerings))
 	}
+	for _, r := range propagatedRoutes(n, rt, table) {
+		hasDefault4 = hasDefault4 || r.Dst.Bits() == 0
+		out = append(out, r)
+	}
 	for _, eni := range enis {
 		for _, a := range eni.Addrs() {
 			if best, ok := rt.Lookup(a); ok && best.Target == "local" {
@@ -430,6 +436,10 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 				}
 				return via(l.name, remote.Addr())
 			}
+		}
+	case strings.HasPrefix(r.Target, "vgw-"):
+		if dev, ok := vgwTunnel(n, rt.VPC, r.Target, r.Destination); ok && !is6 {
+			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev}
 		}
 	case strings.HasPrefix(r.Target, "i-"):
 		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {
