@@ -74,6 +74,14 @@ func (a *apply) adoptTUN(c *nsConn, l plan.Link) (string, error) {
 		if err := inNamespace(fd, func() error { return nat64.CreateTUN(name) }); err != nil {
 			return "", fmt.Errorf("placeholder %s: %w", name, err)
 		}
+		// Up, or the route through it is refused (network is down).
+		placeholder, err := h.LinkByName(name)
+		if err == nil {
+			err = h.LinkSetUp(placeholder)
+		}
+		if err != nil {
+			return "", fmt.Errorf("placeholder %s: %w", name, err)
+		}
 		return name, nil
 	}
 	return "", nil

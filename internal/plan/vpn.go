@@ -58,6 +58,15 @@ var (
 // tunnels' links in the router, which deliver to the VPC's interfaces and clamp TCP's MSS.
 func addVpnTunnels(n *model.Network, router, internet *Namespace, vpc *model.VPC, enis []*model.Interface) []Namespace {
 	var out []Namespace
+	// libipsec routes each CHILD_SA from a local address within its local selector: a
+	// customer that narrows the selectors to the VPC's block or a subnet's (as policy-based
+	// devices do) finds the subnet routers' addresses here, on lo, where they route nothing.
+	var selectorAddrs []netip.Prefix
+	for _, id := range model.SortedKeys(n.Subnets) {
+		if sn := n.Subnets[id]; sn.VPC == vpc.ID && sn.CIDR.IsValid() {
+			selectorAddrs = append(selectorAddrs, netip.PrefixFrom(sn.Router(), 32))
+		}
+	}
 	for _, c := range n.VpnConnectionsOf(vpc.ID) {
 		for i := range c.Tunnels {
 			t := c.Tunnels[i]
@@ -66,6 +75,7 @@ func addVpnTunnels(n *model.Network, router, internet *Namespace, vpc *model.VPC
 			}
 			name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
 			ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
+			ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
 			ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: router.Name, Link: link}
 			out = append(out, ns)
 			router.Links = append(router.Links, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU})
