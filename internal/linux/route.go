@@ -161,7 +161,8 @@ func kernelRoute(w plan.Route, index map[string]int) (*netlink.Route, error) {
 }
 
 // rules makes the policy rules with a priority in vpcd's range exactly the planned ones,
-// each for IPv4 and IPv6; the kernel's default rules are outside that range.
+// each for IPv4 and IPv6; the kernel's default rules are outside that range. A guest's
+// own rules stay.
 func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 	var errs []error
 	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
@@ -182,6 +183,9 @@ func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 			if !present[key] && ruleIsPlain(r) && slices.Contains(ns.Rules, key) {
 				present[key] = true
 				continue
+			}
+			if ns.Guest {
+				continue // the guest's own rule
 			}
 			if err := c.nl.RuleDel(&r); err != nil {
 				errs = append(errs, fmt.Errorf("delete rule %d: %w", r.Priority, err))

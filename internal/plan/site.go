@@ -65,6 +65,9 @@ func sites(all []Site, internet *Namespace) []Namespace {
 				Link{Name: "eth0", Kind: "veth", Peer: LinkEnd{Namespace: nat.Name, Name: "site"}, Addrs: []netip.Prefix{siteInside}})
 			site.Routes = append(site.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: "eth0", Gateway: siteNATInside.Addr()})
 		}
+		// The customer's host: what runs there (strongSwan's routing rule and table, say)
+		// adds routes and rules of its own, which stay.
+		site.Guest = true
 		if s.LAN.IsValid() {
 			site.Links[0].Addrs = append(site.Links[0].Addrs, netip.PrefixFrom(s.LANAddr(), 32))
 		}

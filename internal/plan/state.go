@@ -21,9 +21,9 @@ type Namespace struct {
 	Links   []Link
 	Routes  []Route
 	Rules   []Rule
-	// Guest marks an instance: its operating system may add addresses and routes of its
-	// own, as on AWS, so the realizer adds and repairs what the plan says and deletes
-	// nothing else there.
+	// Guest marks an instance (or a customer site): its operating system may add
+	// addresses, routes and rules of its own, as on AWS, so the realizer adds and repairs
+	// what the plan says and deletes nothing else there.
 	Guest bool
 	// Firewall is the nftables ruleset of the namespace, nil for none.
 	Firewall *Firewall

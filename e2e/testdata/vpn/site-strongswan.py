@@ -67,6 +67,10 @@ with open(os.path.join(d, "strongswan.conf"), "w") as f:
     f.write(f"""charon-systemd {{
   load_modular = no
   load = random nonce aes sha1 sha2 hmac gmp kdf openssl socket-default kernel-libipsec kernel-netlink vici
+  # a dead tunnel is found within seconds of a missed DPD, so that tests fail over fast
+  retransmit_timeout = 1
+  retransmit_tries = 2
+  retransmit_base = 1.4
   plugins {{
     vici {{
       socket = unix://{d}/vici
