@@ -219,6 +219,7 @@ func TestVPNStaticTunnels(t *testing.T) {
 	}
 	p.serveOn("site:home", "tcp-serve", "172.21.0.1", 8080, "home")
 	p.passes(tcp(b.ID, "172.21.0.1", 8080))
+	p.serve(b.ID, "tcp-serve", 8080, "b")
 	p.passes(flow{from: "site:home", proto: "tcp", dst: b.IP, port: 8080, src: "172.21.0.1"})
 
 	// Tunnel 1's daemon dies on vpcd's side: traffic fails over to tunnel 2.

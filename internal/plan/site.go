@@ -57,7 +57,7 @@ func sites(all []Site, internet *Namespace) []Namespace {
 			nat := edgeNamespace(siteNATNamespace(s.Name), s.PublicIP, internet, far)
 			nat.Sysctls = natSysctls()
 			nat.Links = append(nat.Links, Link{Name: "site", Kind: "veth", Peer: LinkEnd{Namespace: name, Name: "eth0"}, Addrs: []netip.Prefix{siteNATInside}})
-			nat.NatGateway = &NatGateway{Link: "site", Addr: s.PublicIP, PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination}
+			nat.NatGateway = &NatGateway{Link: "eth0", Inside: "site", Addr: s.PublicIP, PortMin: natPortMin, PortMax: natPortMax, MaxPerDestination: natMaxPerDestination}
 			out = append(out, nat)
 			site = Namespace{Name: name, Sysctls: map[string]string{"net.ipv4.ip_forward": "1"}}
 			site.Links = append(site.Links,

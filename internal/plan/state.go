@@ -53,6 +53,9 @@ type NatGateway struct {
 	// an address of NAT64Pool, which leaves as above.
 	NAT64     string
 	NAT64Pool netip.Prefix
+	// Inside, when set, is a second link whose new flows leave on Link translated as
+	// Link's own do: the NAT in front of a customer site (site.go), between two links.
+	Inside string
 	// Zones, set for a regional NAT gateway, translate by the flow's source instead: a
 	// flow from one of a zone's Sources leaves from its Addrs (in turn when several), a
 	// flow from anywhere else from the first zone's. Addr is then only the gateway's own
