@@ -194,7 +194,7 @@ func TestVPNStaticTunnels(t *testing.T) {
 	p.serveOn("site:branch", "tcp-serve", "172.20.0.1", 8080, "branch")
 	t.Cleanup(func() {
 		if t.Failed() {
-			out, _ := exec.Command("sh", "-c", "ip -n "+routerNamespace(vpc)+" route show table all | grep -v fe80; ip -n "+routerNamespace(vpc)+" -s link; ip -n "+routerNamespace(vpc)+" rule; ip netns exec "+routerNamespace(vpc)+" nft list ruleset | head -60; ip -n vpcd-site-branch route show table all; ip -n vpcd-site-branch rule; swanctl --list-sas --uri unix://"+branch.dir+"/vici").CombinedOutput()
+			out, _ := exec.Command("sh", "-c", "ip -n "+routerNamespace(vpc)+" route show table all | grep -v fe80; ip -n "+routerNamespace(vpc)+" -s link; ip -n "+routerNamespace(vpc)+" rule; ip -n vpcd-site-branch route show table all; ip -n vpcd-site-branch rule; swanctl --list-sas --uri unix://"+branch.dir+"/vici").CombinedOutput()
 			t.Logf("router and site:\n%s", out)
 		}
 	})

@@ -15,7 +15,7 @@ import (
 // daemon of a VPN tunnel's namespace (charon's kernel-libipsec) made there, moved here
 // under the planned name, so that the tunnel is a route-based interface of the router. A
 // daemon's TUN is the one of its namespace that is not persistent: in its place a
-// persistent TUN of the same name is left, since libipsec installs each CHILD_SA's
+// persistent TUN of the same name is left, up, since libipsec installs each CHILD_SA's
 // route through its TUN by name. Until the daemon has made its TUN there is nothing to
 // move; the TUN goes away with the daemon, and the next one's is moved when it is up.
 func (a *apply) ipsecs(c *nsConn, ns plan.Namespace) error {
