@@ -68,6 +68,7 @@ func (s *ipsecTunnels) daemons(tunnels []plan.IPsecTunnel, n *model.Network) []s
 	}
 	var specs []supervise.Spec
 	s.want = s.want[:0]
+	here := map[string]bool{}
 	for _, t := range tunnels {
 		ns := plan.TunnelNamespace(t.Connection, t.Index)
 		if !linux.HasNamespace(ns) {
@@ -82,6 +83,7 @@ func (s *ipsecTunnels) daemons(tunnels []plan.IPsecTunnel, n *model.Network) []s
 			s.owner[t.Connection] = control.Caller{Account: c.Owner, Region: c.Region}
 		}
 		s.want = append(s.want, t)
+		here[ns] = true
 		specs = append(specs, supervise.Spec{
 			Name:      "charon." + ns,
 			Namespace: ns,
@@ -91,6 +93,19 @@ func (s *ipsecTunnels) daemons(tunnels []plan.IPsecTunnel, n *model.Network) []s
 			Output:    filepath.Join(s.tunnelDir(ns), "charon.log"),
 			Restart:   supervise.RestartAlways,
 		})
+	}
+	// A tunnel gone: its daemon is stopped (no spec), its files and state go.
+	for ns := range s.up {
+		if !here[ns] {
+			delete(s.up, ns)
+		}
+	}
+	if entries, err := os.ReadDir(s.dir); err == nil {
+		for _, e := range entries {
+			if !here[e.Name()] && !linux.HasNamespace(e.Name()) {
+				os.RemoveAll(filepath.Join(s.dir, e.Name()))
+			}
+		}
 	}
 	return specs
 }

@@ -18,8 +18,11 @@ func (s *VPN) SetVpnTunnelStatus(ctx context.Context, c kit.Caller, id string, i
 	}
 	return s.Update(ctx, func(t *kit.Txn) error {
 		v, err := kit.Get[kit.VpnConnectionRecord](t, c, "vpn", id)
-		if err != nil {
+		if kit.IsNotFound(err, "vpn") {
 			return nil // gone
+		}
+		if err != nil {
+			return err
 		}
 		tun := &v.Tunnels[i]
 		if tun.Up == up && !tun.StatusChanged.IsZero() {
