@@ -242,7 +242,32 @@ func TestVPNStaticTunnels(t *testing.T) {
 		return slices.Equal(p.telemetry(vpn), []string{"UP", "UP"})
 	})
 	p.passes(tcp(a.ID, "172.20.0.1", 8080))
+
+	// The tunnels outlive vpcd, and a new vpcd takes their daemons over.
+	daemons := func() string {
+		out, _ := exec.Command("ip", "netns", "pids", "vpcd-"+vpn+"-2").Output()
+		return strings.TrimSpace(string(out))
+	}
+	before := daemons()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+	p.passes(tcp(a.ID, "172.20.0.1", 8080))
+	p.passes(flow{from: "site:home", proto: "tcp", dst: b.IP, port: 8080, src: "172.21.0.1"})
+	p.start()
+	if got := p.telemetry(vpn); !slices.Equal(got, []string{"UP", "UP"}) {
+		t.Errorf("telemetry after a restart of vpcd: %v", got)
+	}
+	p.passes(tcp(a.ID, "172.20.0.1", 8080))
+	time.Sleep(2 * pollInterval())
+	if after := daemons(); before == "" || after != before {
+		t.Errorf("tunnel 2's daemon was %q before the restart of vpcd, %q after: want the same one", before, after)
+	}
 }
+
+// pollInterval is how often vpcd reads the tunnels' state (internal/dataplane).
+func pollInterval() time.Duration { return time.Second }
 
 // swanctl runs swanctl against the site's charon.
 func (s *site) swanctl(args ...string) string {

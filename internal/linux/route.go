@@ -90,6 +90,11 @@ func (a *apply) routes(c *nsConn, ns plan.Namespace) error {
 			continue
 		}
 		seen[key] = true
+		if _, ok := index[r.Dev]; !ok && isIPsecLink(ns, r.Dev) {
+			// A VPN tunnel whose daemon has not made its TUN yet (or is restarting): the
+			// route comes with the TUN, when the tunnel is reported up again.
+			continue
+		}
 		nr, err := kernelRoute(want[key], index)
 		if err == nil {
 			err = c.nl.RouteReplace(nr)
@@ -223,4 +228,14 @@ func ruleIsPlain(r netlink.Rule) bool {
 	return r.Dst == nil && r.OifName == "" && r.Mark == 0 && (r.Mask == nil || *r.Mask == 0) &&
 		!r.Invert && r.Dport == nil && r.Sport == nil && r.IPProto == 0 && r.UIDRange == nil &&
 		r.Tos == 0 && (r.Goto == -1 || r.Goto == 0)
+}
+
+// isIPsecLink reports whether the namespace plans dev as a VPN tunnel's link.
+func isIPsecLink(ns plan.Namespace, dev string) bool {
+	for _, l := range ns.Links {
+		if l.Name == dev && l.Kind == "ipsec" {
+			return true
+		}
+	}
+	return false
 }
