@@ -2,6 +2,8 @@ package dataplane
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -52,7 +54,17 @@ func newIPsecTunnels(dataDir string, log *slog.Logger) *ipsecTunnels {
 }
 
 func (s *ipsecTunnels) tunnelDir(ns string) string { return filepath.Join(s.dir, ns) }
-func (s *ipsecTunnels) socket(ns string) string    { return filepath.Join(s.tunnelDir(ns), "vici") }
+
+// socket is the daemon's VICI socket, in its directory unless that path is too long for
+// a unix socket (108 bytes): then in the temporary directory, under a hash of it.
+func (s *ipsecTunnels) socket(ns string) string {
+	path := filepath.Join(s.tunnelDir(ns), "vici")
+	if len(path) < 100 {
+		return path
+	}
+	h := sha256.Sum256([]byte(path))
+	return filepath.Join(os.TempDir(), "vpcd-vici-"+hex.EncodeToString(h[:8]))
+}
 
 // daemons are the specs of the daemons of the planned tunnels whose namespace is here,
 // and remembers them for watch.
