@@ -49,6 +49,8 @@ func main() {
 		err = execIn(os.Args[2:])
 	case "cleanup":
 		err = cleanup(os.Args[2:])
+	case "site":
+		err = site(os.Args[2:])
 	case "vpcsvc":
 		err = vpcServices(os.Args[2:])
 	case "nat64":
@@ -76,7 +78,9 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...] [--auth lenient|strict --credentials FILE]
              [--store bolt|etcd://HOST:2379,... [--etcd-prefix vpcd/] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE]]
-  vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
+  vpcd exec INSTANCE_ID|internet|site:NAME -- COMMAND [ARGS...]
+  vpcd site add NAME --public-ip ADDR [--lan CIDR] [--behind-nat] [--data-dir DIR]   (a customer site on the simulated internet)
+  vpcd site del NAME [--data-dir DIR]
   vpcd cleanup [--data-dir DIR]
   vpcd vpcsvc CONFIG   (a VPC's DNS, metadata and time services; the data plane runs it)
   vpcd nat64 LINK      (a NAT gateway's NAT64 on its TUN link; the data plane runs it)

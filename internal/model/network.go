@@ -44,6 +44,11 @@ type Network struct {
 	// InterfaceEndpoints are the interface VPC endpoints (see interfaceendpoint.go), each
 	// in its VPC's part.
 	InterfaceEndpoints map[string]*InterfaceEndpoint
+	// VpnGateways are the virtual private gateways, in the part of the VPC each is
+	// attached to; VpnConnections their Site-to-Site VPN connections, in the whole
+	// network only (see vpn.go).
+	VpnGateways    map[string]*VpnGateway
+	VpnConnections map[string]*VpnConnection
 }
 
 // NewNetwork returns an empty network.
@@ -67,6 +72,8 @@ func NewNetwork() *Network {
 		HostedZones:                map[string]*HostedZone{},
 		ResolverRules:              map[string]*ResolverRule{},
 		InterfaceEndpoints:         map[string]*InterfaceEndpoint{},
+		VpnGateways:                map[string]*VpnGateway{},
+		VpnConnections:             map[string]*VpnConnection{},
 	}
 }
 
@@ -163,6 +170,9 @@ func (s *Subnet) Router() netip.Addr { return s.CIDR.Addr().Next() }
 type RouteTable struct {
 	ID, VPC string
 	Routes  []Route
+	// PropagatingVgws are the virtual private gateways whose connections' routes the
+	// table takes (EnableVgwRoutePropagation).
+	PropagatingVgws []string
 }
 
 // Route sends Destination to Target: "local", or the ID of a gateway, interface,

@@ -96,6 +96,7 @@ func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni }
 // interface, or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
+		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, sitePrefix) ||
 		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
@@ -142,6 +143,7 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, instances...)
 		addGateways(n, &router, &internet, vpc, enis)
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
+		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		st.Namespaces = append(st.Namespaces, router)
 	}
@@ -365,6 +367,10 @@ func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*mode
 		}
 		out = append(out, targetRoute(n, rt, r, table, peerings))
 	}
+	for _, r := range propagatedRoutes(n, rt, table) {
+		hasDefault4 = hasDefault4 || r.Dst.Bits() == 0
+		out = append(out, r)
+	}
 	for _, eni := range enis {
 		for _, a := range eni.Addrs() {
 			if best, ok := rt.Lookup(a); ok && best.Target == "local" {
@@ -437,6 +443,10 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 				}
 				return via(l.name, remote.Addr())
 			}
+		}
+	case strings.HasPrefix(r.Target, "vgw-"):
+		if dev, ok := vgwTunnel(n, rt.VPC, r.Target, r.Destination); ok && !is6 {
+			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev}
 		}
 	case strings.HasPrefix(r.Target, "i-"):
 		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {

@@ -87,9 +87,9 @@ var kinds = index(
 	// Site-to-Site VPN's two ends (control/vpn). No Malformed code of a virtual private
 	// gateway is documented: InvalidID, as for any kind without one.
 	Kind{Prefix: "cgw", ResourceType: "customer-gateway", NotFound: "InvalidCustomerGatewayID.NotFound", NotFoundMessage: "The customerGateway ID '%s' does not exist", Malformed: "InvalidCustomerGatewayId.Malformed"},
-	Kind{Prefix: "vgw", ResourceType: "vpn-gateway", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
+	Kind{Prefix: "vgw", ResourceType: "vpn-gateway", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist", Model: modelOf(vpnGatewayModel)},
 	// Site-to-Site VPN connections; AWS's InvalidVpnConnectionID is taken as their Malformed code.
-	Kind{Prefix: "vpn", ResourceType: "vpn-connection", NotFound: "InvalidVpnConnectionID.NotFound", NotFoundMessage: "The vpnConnection ID '%s' does not exist", Malformed: "InvalidVpnConnectionID"},
+	Kind{Prefix: "vpn", ResourceType: "vpn-connection", NotFound: "InvalidVpnConnectionID.NotFound", NotFoundMessage: "The vpnConnection ID '%s' does not exist", Malformed: "InvalidVpnConnectionID", Model: modelOf(vpnConnectionModel)},
 	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
 	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
 	// Direct Connect's dedicated connections and virtual interfaces (dxcon-…, dxvif-…),
