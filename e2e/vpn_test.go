@@ -19,7 +19,7 @@ import (
 const tunnelWait = 90 * time.Second
 
 // requireStrongSwan skips a test that needs strongSwan (the customer's and vpcd's IKE).
-func requireStrongSwan(t *testing.T) {
+func requireStrongSwan(t testing.TB) {
 	t.Helper()
 	for _, tool := range []string{"charon-systemd", "swanctl"} {
 		if _, err := exec.LookPath(tool); err != nil {
