@@ -28,8 +28,9 @@ const (
 // the public names of other VPCs as the internet does, through no route. A name it does
 // not know is NXDOMAIN, or, with upstream servers (s.upstream), theirs: the internet
 // namespace reaches no server outside it, so the upstream daemon, in vpcd's own
-// namespace, asks them for it over a unix socket (upstreamDaemon). ok is false while the
-// internet namespace is not there.
+// namespace, asks them for it over a unix socket (upstreamDaemon). The same daemon is
+// S3 at model.S3Addr, port 80, for whatever reaches the internet: instances with a
+// public address, NAT gateways. ok is false while the internet namespace is not there.
 func (s *vpcServices) internetDaemon(n *model.Network, full bool) (supervise.Spec, bool) {
 	if s.internet == "" {
 		return supervise.Spec{}, false
@@ -38,7 +39,7 @@ func (s *vpcServices) internetDaemon(n *model.Network, full bool) (supervise.Spe
 		return supervise.Spec{}, false
 	}
 	cfg := &vpcsvc.Config{VPC: internetServices, DNS: resolver.ForInternet(n), DNSAddrs: []netip.Addr{plan.InternetHost, plan.InternetHost6},
-		DNSSocket: s.socket(internetServices)}
+		DNSSocket: s.socket(internetServices), S3: &vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: s.apiSocket}}
 	if len(s.upstream) > 0 {
 		cfg.DNS.Upstream = []string{"unix:" + s.socket(upstreamServices)}
 	}

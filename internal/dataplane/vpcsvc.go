@@ -6,7 +6,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
+	"vpcd/internal/api"
 	"vpcd/internal/imds"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
@@ -24,6 +27,9 @@ type vpcServices struct {
 	dir  string
 	exec string
 	log  *slog.Logger
+	// apiSocket is vpcd's API on its unix socket, where the S3 proxies send S3's
+	// requests.
+	apiSocket string
 	// internet is the simulated internet's namespace, where the internet's resolver runs
 	// (internetdns.go); "" for none.
 	internet string
@@ -36,7 +42,8 @@ type vpcServices struct {
 }
 
 func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
-	return &vpcServices{dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{}}
+	return &vpcServices{dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{},
+		apiSocket: filepath.Join(dataDir, api.SocketName)}
 }
 
 func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
@@ -91,6 +98,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
 		cfg.Flows = flowCapture(n, id, s.spool(id))
+		cfg.S3 = s3Endpoints(n, n.VPCs[id], s.apiSocket)
 		if cfg.DNS != nil && vpcUpstream != "" {
 			cfg.DNS.Upstream = []string{vpcUpstream}
 		}
@@ -154,4 +162,34 @@ func writeReplacing(path string, b []byte) error {
 func (s *vpcServices) removeAll() {
 	os.RemoveAll(s.dir)
 	clear(s.written)
+}
+
+// s3Endpoints is the S3 proxy of a VPC's router: S3 through each of the VPC's gateway
+// endpoints, for the subnets whose route table routes a prefix list to it (the planner
+// delivers those routes to the router); nil when no subnet has one.
+func s3Endpoints(n *model.Network, vpc *model.VPC, socket string) *vpcsvc.S3 {
+	sources := map[string][]netip.Prefix{}
+	for _, id := range model.SortedKeys(n.Subnets) {
+		sn := n.Subnets[id]
+		if sn.VPC != vpc.ID || !sn.CIDR.IsValid() {
+			continue
+		}
+		rt := n.RouteTableOf(sn)
+		if rt == nil {
+			continue
+		}
+		for _, r := range rt.Routes {
+			if r.DestinationPrefixList != "" && strings.HasPrefix(r.Target, "vpce-") && !slices.Contains(sources[r.Target], sn.CIDR) {
+				sources[r.Target] = append(sources[r.Target], sn.CIDR)
+			}
+		}
+	}
+	if len(sources) == 0 {
+		return nil
+	}
+	cfg := &vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: socket, VPC: vpc.ID, Account: vpc.Owner, Region: vpc.Region}
+	for _, id := range model.SortedKeys(sources) {
+		cfg.Endpoints = append(cfg.Endpoints, vpcsvc.S3Endpoint{ID: id, Sources: sources[id]})
+	}
+	return cfg
 }

@@ -431,6 +431,17 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 				return via(l.name, remote.Addr())
 			}
 		}
+	case strings.HasPrefix(r.Target, "vpce-") && r.DestinationPrefixList != "":
+		// A gateway endpoint: its service's prefix list is delivered to the router
+		// itself, where the VPC's services daemon answers S3 for the subnets whose table
+		// has this route, and knows from the source which endpoint it came through (a
+		// VPC's subnets do not overlap; other VPCs' do, but each has its own router).
+		// Routing it on to the internet's namespace instead would lose the VPC there.
+		// Only this table's subnets take it: another table's default route still leads
+		// to the internet gateway, and S3 on the internet (or nowhere).
+		if !is6 {
+			return Route{Table: table, Dst: r.Destination, Type: RouteLocal, Dev: "lo"}
+		}
 	case strings.HasPrefix(r.Target, "i-"):
 		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {
 			if eni := n.Interfaces[inst.Interfaces[0]]; eni != nil {
@@ -524,7 +535,7 @@ func addGatewayLink(router, internet *Namespace, gw, link, far string, routerAdd
 	var routerAddrs, farAddrs []netip.Prefix
 	if routerAddr.IsValid() {
 		routerAddrs = append(routerAddrs, routerAddr)
-		farAddrs = append(farAddrs, farAddr, netip.PrefixFrom(InternetHost, 32))
+		farAddrs = append(farAddrs, farAddr, netip.PrefixFrom(InternetHost, 32), netip.PrefixFrom(model.S3Addr, 32), netip.PrefixFrom(model.DynamoDBAddr, 32))
 	}
 	if has6 {
 		routerAddrs = append(routerAddrs, routerLinkLocal)

@@ -44,8 +44,8 @@ func (s State) String() string {
 		}
 		for _, r := range ns.Routes {
 			b.WriteString("  route")
-			if r.Type == RouteBlackhole {
-				b.WriteString(" blackhole")
+			if r.Type == RouteBlackhole || r.Type == RouteLocal {
+				b.WriteString(" " + string(r.Type))
 			}
 			fmt.Fprintf(&b, " %s", r.Dst)
 			if r.Gateway.IsValid() {

@@ -92,6 +92,10 @@ type RouteType string
 const (
 	RouteUnicast   RouteType = "unicast"
 	RouteBlackhole RouteType = "blackhole" // dropped silently, as AWS drops
+	// RouteLocal delivers to the namespace itself, though the destination is no
+	// address of it: a gateway endpoint's route, whose service a daemon of the router
+	// answers on a transparent socket (internal/vpcsvc).
+	RouteLocal RouteType = "local"
 )
 
 // Route is one route in one routing table of the namespace.

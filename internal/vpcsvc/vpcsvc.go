@@ -53,6 +53,8 @@ type Config struct {
 	// DNSSocket is a unix socket where the DNS server answers too, for the resolvers of
 	// other namespaces (the internet's, for the VPCs'); "" for none.
 	DNSSocket string `json:",omitempty"`
+	// S3 is the S3 proxy (s3.go); nil: none.
+	S3 *S3 `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -64,7 +66,7 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: timeSync(123, log), metadata: newMetadata(log), flows: &capture{log: log}, dns: newDNSService(53, log)}
+	d := &daemon{log: log, time: timeSync(123, log), metadata: newMetadata(log), flows: &capture{log: log}, dns: newDNSService(53, log), s3: newS3Proxy(log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -102,6 +104,7 @@ type daemon struct {
 	metadata *metadata
 	flows    *capture
 	dns      *dnsService
+	s3       *s3Proxy
 }
 
 func (d *daemon) update(cfg *Config) {
@@ -109,6 +112,7 @@ func (d *daemon) update(cfg *Config) {
 	d.metadata.update(cfg.Metadata, cfg.MetadataAddrs)
 	d.flows.update(cfg.Flows)
 	d.dns.update(cfg.DNS, cfg.DNSAddrs, cfg.DNSSocket)
+	d.s3.update(cfg.S3)
 }
 
 func (d *daemon) close() {
@@ -116,6 +120,7 @@ func (d *daemon) close() {
 	d.metadata.update(nil, nil)
 	d.flows.close()
 	d.dns.update(nil, nil, "")
+	d.s3.update(nil)
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,
