@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -117,6 +118,30 @@ func TestS3ThroughGatewayEndpoint(t *testing.T) {
 		t.Errorf("listing through the endpoint: %s", out)
 	}
 
+	// A security group's egress gate and the subnet's ACL apply to the endpoint's
+	// traffic: a group that lets nothing out reaches nothing, until it lets out port 80
+	// to the service's prefix list (anonymous, S3 answers 403).
+	closed := p.group(vpc, "closed")
+	_, err = p.ec2.RevokeSecurityGroupEgress(p.ctx, &ec2sdk.RevokeSecurityGroupEgressInput{GroupId: aws.String(closed),
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
+	p.check("RevokeSecurityGroupEgress", err)
+	shut := p.launch(sub, []string{closed})
+	p.curlS3Eventually(shut.ID, "000")
+	pls, err := p.ec2.DescribePrefixLists(p.ctx, &ec2sdk.DescribePrefixListsInput{Filters: []types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{"com.amazonaws.us-east-1.s3"}}}})
+	p.check("DescribePrefixLists", err)
+	_, err = p.ec2.AuthorizeSecurityGroupEgress(p.ctx, &ec2sdk.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(closed),
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
+			PrefixListIds: []types.PrefixListId{{PrefixListId: pls.PrefixLists[0].PrefixListId}}}}})
+	p.check("AuthorizeSecurityGroupEgress to the prefix list", err)
+	p.curlS3Eventually(shut.ID, "403")
+	acl, err := p.ec2.CreateNetworkAcl(p.ctx, &ec2sdk.CreateNetworkAclInput{VpcId: aws.String(vpc)}) // denies all
+	p.check("CreateNetworkAcl", err)
+	assoc := p.replaceACL(sub, aws.ToString(acl.NetworkAcl.NetworkAclId))
+	p.curlS3Eventually(shut.ID, "000")
+	_, err = p.ec2.ReplaceNetworkAclAssociation(p.ctx, &ec2sdk.ReplaceNetworkAclAssociationInput{AssociationId: aws.String(assoc), NetworkAclId: aws.String(p.defaultACL(vpc))})
+	p.check("ReplaceNetworkAclAssociation back", err)
+	p.curlS3Eventually(shut.ID, "403")
+
 	// An endpoint policy that allows reading alone.
 	readOnly := `{"Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::e2e-data","arn:aws:s3:::e2e-data/*"]}]}`
 	_, err = p.ec2.ModifyVpcEndpoint(p.ctx, &ec2sdk.ModifyVpcEndpointInput{VpcEndpointId: aws.String(vpce), PolicyDocument: aws.String(readOnly)})
@@ -148,6 +173,48 @@ func TestS3ThroughGatewayEndpoint(t *testing.T) {
 	_, err = p.ec2.ModifyVpcEndpoint(p.ctx, &ec2sdk.ModifyVpcEndpointInput{VpcEndpointId: aws.String(vpce), RemoveRouteTableIds: []string{rtID}})
 	p.check("ModifyVpcEndpoint RemoveRouteTableIds", err)
 	p.s3Eventually(inst.ID, "timeout", false, "s3", "cp", "s3://e2e-data/hello", "-")
+}
+
+// curlS3Eventually asks S3 by name from an instance, anonymously, until the HTTP status
+// is want ("000": no answer within a second).
+func (p *plane) curlS3Eventually(id, want string) {
+	p.t.Helper()
+	deadline := time.Now().Add(converge)
+	for {
+		out, _ := exec.Command(p.bin, "exec", "--internet-netns", p.internet, id, "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+			"-m", "1", s3Endpoint+"/e2e-data/hello").CombinedOutput()
+		if got := strings.TrimSpace(string(out)); got == want {
+			return
+		} else if time.Now().After(deadline) {
+			p.t.Fatalf("curl S3 in %s: %q, want %s within %v", id, got, want, converge)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// replaceACL associates a subnet with an ACL and returns the new association's ID.
+func (p *plane) replaceACL(subnet, acl string) string {
+	p.t.Helper()
+	out, err := p.ec2.DescribeNetworkAcls(p.ctx, &ec2sdk.DescribeNetworkAclsInput{Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{subnet}}}})
+	p.check("DescribeNetworkAcls", err)
+	for _, a := range out.NetworkAcls[0].Associations {
+		if aws.ToString(a.SubnetId) == subnet {
+			r, err := p.ec2.ReplaceNetworkAclAssociation(p.ctx, &ec2sdk.ReplaceNetworkAclAssociationInput{AssociationId: a.NetworkAclAssociationId, NetworkAclId: aws.String(acl)})
+			p.check("ReplaceNetworkAclAssociation", err)
+			return aws.ToString(r.NewAssociationId)
+		}
+	}
+	p.t.Fatalf("no ACL association of %s", subnet)
+	return ""
+}
+
+// defaultACL is the VPC's default network ACL.
+func (p *plane) defaultACL(vpc string) string {
+	p.t.Helper()
+	out, err := p.ec2.DescribeNetworkAcls(p.ctx, &ec2sdk.DescribeNetworkAclsInput{Filters: []types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("default"), Values: []string{"true"}}}})
+	p.check("DescribeNetworkAcls", err)
+	return aws.ToString(out.NetworkAcls[0].NetworkAclId)
 }
 
 // TestS3FromTheInternet: an instance with a public address reaches S3 by name on the

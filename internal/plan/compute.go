@@ -266,6 +266,12 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 	for _, rtID := range model.SortedKeys(tables) {
 		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis, peerings, has6)...)
 	}
+	for _, r := range router.Routes {
+		if r.Type == RouteLocal && !slices.Contains(router.Firewall.Endpoints, r.Dst) {
+			router.Firewall.Endpoints = append(router.Firewall.Endpoints, r.Dst)
+		}
+	}
+	slices.SortFunc(router.Firewall.Endpoints, netip.Prefix.Compare)
 	var out []Namespace
 	for _, id := range model.SortedKeys(instances) {
 		out = append(out, *instances[id])

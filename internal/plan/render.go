@@ -84,6 +84,9 @@ func (s State) String() string {
 			for _, l := range f.EgressOnlyLinks {
 				fmt.Fprintf(&b, "  egress-only %s: new flows in dropped\n", l)
 			}
+			if len(f.Endpoints) > 0 {
+				fmt.Fprintf(&b, "  gateway endpoints %v: egress gates and ACLs\n", f.Endpoints)
+			}
 			for _, g := range f.Blocked {
 				what := "blocked both ways"
 				if g.InboundOnly {

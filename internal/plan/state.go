@@ -154,6 +154,11 @@ type Firewall struct {
 	// Blocked is what VPC Block Public Access stops at the gateway links, by the
 	// interface address it concerns (model.PublicAccess).
 	Blocked []GatewayBlock
+	// Endpoints are the destinations that gateway endpoints deliver to the router
+	// itself (RouteLocal): what an interface sends there meets its security groups'
+	// egress gate and its subnet's egress ACL, and the answers its subnet's ingress
+	// ACL, as traffic to a gateway endpoint does in AWS.
+	Endpoints []netip.Prefix
 }
 
 // GatewayBlock stops an interface address's traffic through a gateway link: all of it,
