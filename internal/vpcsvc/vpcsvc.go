@@ -9,6 +9,11 @@
 // (model.VPC.ServiceAddrs); a packet to them is delivered to the router, not forwarded,
 // so that no ACL or security group filters it, as in AWS. The source address of a request
 // says which instance asks: it is unique in the VPC, and the router drops spoofed ones.
+// S3 through gateway endpoints (s3.go) is delivered to the router too, by local routes in
+// the endpoints' tables, and filtered as AWS filters it (internal/linux: endpoint.go).
+//
+// The simulated internet has a daemon of its own (VPC "internet"): its resolver, and S3
+// at model.S3Addr for what reaches the internet.
 //
 // What the services answer is in a JSON file that the data plane rewrites (by rename) when
 // it changes; the daemon reads it again within a poll interval and hands it to each

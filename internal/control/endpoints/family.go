@@ -2,8 +2,9 @@
 // (the region's AWS services, services.go) and the gateway endpoints to S3 and DynamoDB
 // (CreateVpcEndpoint, DescribeVpcEndpoints, ModifyVpcEndpoint, DeleteVpcEndpoints). A
 // gateway endpoint is the route it puts in each of its route tables: the service's
-// AWS-managed prefix list with the endpoint as target; the data plane does not carry
-// those routes yet (it drops what they match). Interface endpoints are refused.
+// AWS-managed prefix list with the endpoint as target, which the data plane delivers to
+// the VPC's S3 proxy (internal/vpcsvc); its policy is evaluated by internal/api for each
+// S3 request that passes it (GatewayPolicy). Interface endpoints are refused.
 package endpoints
 
 import "vpcd/internal/control/kit"
