@@ -234,6 +234,21 @@ func TestS3FromTheInternet(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "200 192.0.2.80" {
 		t.Errorf("curl virtual-host style: %s %v", out, err)
 	}
+	// HTTPS, with the self-signed certificate vpcd made: curl trusting it, and the aws
+	// CLI as it is, with nothing but its CA bundle (S3's own global name, virtual host).
+	ca := filepath.Join(p.dataDir, "vpcsvc", "s3-tls.pem")
+	out, err = exec.Command(p.bin, "exec", "--internet-netns", p.internet, inst.ID, "--", "curl", "-s", "--cacert", ca, "-o", "/dev/null", "-w", "%{http_code}",
+		"--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "123456789012:secret", "https://e2e-public.s3.us-east-1.amazonaws.com/hello").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "200" {
+		t.Errorf("curl over HTTPS: %s %v", out, err)
+	}
+	cli := exec.Command(p.bin, "exec", "--internet-netns", p.internet, inst.ID, "--", "aws", "--ca-bundle", ca, "--cli-connect-timeout", "2", "s3", "cp", "s3://e2e-public/hello", "-")
+	cli.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=123456789012", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_MAX_ATTEMPTS=1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	if out, err := cli.CombinedOutput(); err != nil || !strings.Contains(string(out), "hello from the host") {
+		t.Errorf("aws s3 cp over HTTPS without --endpoint-url: %s %v", out, err)
+	}
+
 	// A bucket policy that lets in only another address refuses the instance's.
 	deny := `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::e2e-public/*","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.250/32"}}}]}`
 	_, err = p.hostS3().PutBucketPolicy(p.ctx, &s3sdk.PutBucketPolicyInput{Bucket: aws.String("e2e-public"), Policy: aws.String(deny)})

@@ -39,7 +39,7 @@ func (s *vpcServices) internetDaemon(n *model.Network, full bool) (supervise.Spe
 		return supervise.Spec{}, false
 	}
 	cfg := &vpcsvc.Config{VPC: internetServices, DNS: resolver.ForInternet(n), DNSAddrs: []netip.Addr{plan.InternetHost, plan.InternetHost6},
-		DNSSocket: s.socket(internetServices), S3: &vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: s.apiSocket}}
+		DNSSocket: s.socket(internetServices), S3: s.withTLS(&vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: s.apiSocket})}
 	if len(s.upstream) > 0 {
 		cfg.DNS.Upstream = []string{"unix:" + s.socket(upstreamServices)}
 	}

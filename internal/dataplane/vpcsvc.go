@@ -39,6 +39,8 @@ type vpcServices struct {
 	// written is what each VPC's file was last written with: a sync writes only what
 	// changed.
 	written map[string][]byte
+	// s3TLS: the S3 proxies' certificate is there (s3tls.go).
+	s3TLS bool
 }
 
 func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
@@ -98,7 +100,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
 		cfg.Flows = flowCapture(n, id, s.spool(id))
-		cfg.S3 = s3Endpoints(n, n.VPCs[id], s.apiSocket)
+		cfg.S3 = s.withTLS(s3Endpoints(n, n.VPCs[id], s.apiSocket))
 		if cfg.DNS != nil && vpcUpstream != "" {
 			cfg.DNS.Upstream = []string{vpcUpstream}
 		}
@@ -162,6 +164,7 @@ func writeReplacing(path string, b []byte) error {
 func (s *vpcServices) removeAll() {
 	os.RemoveAll(s.dir)
 	clear(s.written)
+	s.s3TLS = false
 }
 
 // s3Endpoints is the S3 proxy of a VPC's router: S3 through each of the VPC's gateway

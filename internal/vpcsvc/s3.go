@@ -2,6 +2,7 @@ package vpcsvc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -17,7 +18,8 @@ import (
 	"vpcd/internal/s3store"
 )
 
-// S3 is what the daemon's S3 proxy serves: HTTP on port 80 of Addrs, each request
+// S3 is what the daemon's S3 proxy serves: HTTP on port 80 of Addrs (and HTTPS on 443
+// with a self-signed certificate), each request
 // forwarded to vpcd's API on its unix socket (api.sock, where vpcd believes the source
 // headers it sets) with where it came from. In the internet's namespace, S3's address is
 // the internet's own and the source is a public address; in a VPC router's, S3's
@@ -33,6 +35,9 @@ type S3 struct {
 	// Endpoints are the VPC's gateway endpoints to S3, each with the blocks of the
 	// subnets whose route table routes to it.
 	Endpoints []S3Endpoint `json:",omitempty"`
+	// TLSCert and TLSKey are the PEM files of the certificate that HTTPS on port 443
+	// presents (self-signed, for S3's names); "": no HTTPS.
+	TLSCert, TLSKey string `json:",omitempty"`
 }
 
 // S3Endpoint is one gateway endpoint and the sources that reach S3 through it.
@@ -47,8 +52,10 @@ type s3Proxy struct {
 	listeners *listeners
 	proxy     *httputil.ReverseProxy
 
-	mu  sync.Mutex
-	cfg *S3
+	mu        sync.Mutex
+	cfg       *S3
+	cert      *tls.Certificate // loaded from certFiles
+	certFiles [2]string
 }
 
 func newS3Proxy(log *slog.Logger) *s3Proxy {
@@ -72,15 +79,43 @@ func newS3Proxy(log *slog.Logger) *s3Proxy {
 		if err != nil {
 			return nil, err
 		}
+		tl, err := listenTransparent(netip.AddrPortFrom(a, 443))
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
 		hs := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
-		go func() {
-			if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		hs.TLSConfig = &tls.Config{GetCertificate: p.certificate}
+		// HTTP/1.1 alone, as S3 speaks it.
+		hs.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+		serve := func(serve func() error) {
+			if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 				log.Error("S3 proxy", "addr", a, "err", err)
 			}
-		}()
+		}
+		go serve(func() error { return hs.Serve(l) })
+		go serve(func() error { return hs.ServeTLS(tl, "", "") })
 		return func() { hs.Close() }, nil
 	})
 	return p
+}
+
+// certificate is what HTTPS presents: the config's, read again when it names other
+// files; none fails the handshake.
+func (p *s3Proxy) certificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cfg == nil || p.cfg.TLSCert == "" {
+		return nil, errors.New("no certificate")
+	}
+	if p.cert == nil || p.certFiles != [2]string{p.cfg.TLSCert, p.cfg.TLSKey} {
+		c, err := tls.LoadX509KeyPair(p.cfg.TLSCert, p.cfg.TLSKey)
+		if err != nil {
+			return nil, err
+		}
+		p.cert, p.certFiles = &c, [2]string{p.cfg.TLSCert, p.cfg.TLSKey}
+	}
+	return p.cert, nil
 }
 
 func (p *s3Proxy) config() *S3 {
