@@ -81,11 +81,12 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	here := map[string]bool{}
 	internet, hasInternet := s.internetDaemon(n, full)
 	upstream, hasUpstream := s.upstreamDaemon(full)
+	aws, hasAWS := s.awsDaemon(full)
 	for _, d := range []struct {
 		id   string
 		spec supervise.Spec
 		ok   bool
-	}{{internetServices, internet, hasInternet}, {upstreamServices, upstream, hasUpstream}} {
+	}{{internetServices, internet, hasInternet}, {upstreamServices, upstream, hasUpstream}, {awsServices, aws, hasAWS}} {
 		if d.ok {
 			here[d.id] = true
 			specs = append(specs, d.spec)

@@ -65,6 +65,40 @@ var (
 	peeringAddrs = netip.MustParseAddr("169.254.1.0")
 )
 
+// ServicesNamespace is the namespace of the AWS services that the simulated internet
+// hosts (S3 and DynamoDB at model.S3Addr and model.DynamoDBAddr, answered by a daemon
+// there), behind the internet namespace internetNS: a host of its own, so that their
+// ports stay free in the internet's, where `vpcd exec internet -- ...` serves.
+func ServicesNamespace(internetNS string) string { return internetNS + "-aws" }
+
+// The link between the internet and its AWS services: servicesLink in the internet,
+// servicesHostLink in the services' namespace, link-local like the gateways' links and
+// apart from them.
+const (
+	servicesLink     = "aws"
+	servicesHostLink = "eth0"
+)
+
+var (
+	servicesInternetAddr = netip.MustParsePrefix("169.254.0.5/30")
+	servicesHostAddr     = netip.MustParsePrefix("169.254.0.6/30")
+)
+
+// addServicesHost links the internet to the namespace of its AWS services and routes
+// their addresses there; it returns that namespace.
+func addServicesHost(internet *Namespace) Namespace {
+	host := Namespace{Name: ServicesNamespace(internet.Name)}
+	host.Links = append(host.Links,
+		Link{Name: "lo", Kind: "loopback", Addrs: append(slices.Clone(loopbackAddrs), netip.PrefixFrom(model.S3Addr, 32), netip.PrefixFrom(model.DynamoDBAddr, 32))},
+		Link{Name: servicesHostLink, Kind: "veth", Peer: LinkEnd{Namespace: internet.Name, Name: servicesLink}, Addrs: []netip.Prefix{servicesHostAddr}})
+	host.Routes = append(host.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: servicesHostLink, Gateway: servicesInternetAddr.Addr()})
+	internet.Links = append(internet.Links, Link{Name: servicesLink, Kind: "veth", Peer: LinkEnd{Namespace: host.Name, Name: servicesHostLink}, Addrs: []netip.Prefix{servicesInternetAddr}})
+	for _, a := range []netip.Addr{model.S3Addr, model.DynamoDBAddr} {
+		internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: servicesLink, Gateway: servicesHostAddr.Addr()})
+	}
+	return host
+}
+
 // RouterNamespace is the namespace of a VPC's router.
 func RouterNamespace(vpc string) string { return routerPrefix + vpc }
 
@@ -139,6 +173,7 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, router)
 	}
 	if len(internet.Links) > 0 {
+		st.Namespaces = append(st.Namespaces, addServicesHost(&internet))
 		st.Namespaces = append(st.Namespaces, internet)
 	}
 	sort.Slice(st.Namespaces, func(i, j int) bool { return st.Namespaces[i].Name < st.Namespaces[j].Name })
@@ -541,7 +576,7 @@ func addGatewayLink(router, internet *Namespace, gw, link, far string, routerAdd
 	var routerAddrs, farAddrs []netip.Prefix
 	if routerAddr.IsValid() {
 		routerAddrs = append(routerAddrs, routerAddr)
-		farAddrs = append(farAddrs, farAddr, netip.PrefixFrom(InternetHost, 32), netip.PrefixFrom(model.S3Addr, 32), netip.PrefixFrom(model.DynamoDBAddr, 32))
+		farAddrs = append(farAddrs, farAddr, netip.PrefixFrom(InternetHost, 32))
 	}
 	if has6 {
 		routerAddrs = append(routerAddrs, routerLinkLocal)

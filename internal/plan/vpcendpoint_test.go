@@ -11,7 +11,7 @@ import (
 // gateway endpoint becomes one local route per CIDR of the list, in that table alone,
 // delivered to the router where the VPC's services daemon answers the service; the
 // table's other routes stay as they were, and another table's subnets still leave by
-// their default route. The internet answers at the services' addresses itself.
+// their default route. The internet's own AWS services answer at their addresses.
 func TestGatewayEndpointRouteIsLocal(t *testing.T) {
 	n := twoTierNetwork()
 	pfx := netip.MustParsePrefix
@@ -34,7 +34,7 @@ func TestGatewayEndpointRouteIsLocal(t *testing.T) {
 		}
 		for _, l := range ns.Links {
 			for _, a := range l.Addrs {
-				internetHasS3 = internetHasS3 || ns.Name == Internet && a.Addr() == model.S3Addr
+				internetHasS3 = internetHasS3 || ns.Name == ServicesNamespace(Internet) && a.Addr() == model.S3Addr
 			}
 		}
 	}
@@ -45,6 +45,6 @@ func TestGatewayEndpointRouteIsLocal(t *testing.T) {
 		t.Error("the table's default route to the internet gateway is gone")
 	}
 	if !internetHasS3 {
-		t.Errorf("the internet has no address %s for S3", model.S3Addr)
+		t.Errorf("the internet's services have no address %s for S3", model.S3Addr)
 	}
 }
