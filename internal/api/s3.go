@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"vpcd/internal/control"
 	"vpcd/internal/ec2"
 )
 
@@ -61,6 +62,11 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	}
 	src := s3SourceOf(r)
 	caller, err := s.authenticate(r, r.URL.Query(), body, "s3")
+	anonymous := false
+	if e, ok := err.(*ec2.Error); ok && e.Code == "MissingAuthenticationToken" {
+		// No signature at all: what the bucket's policy allows to anyone ("*") alone.
+		caller, err, anonymous = control.Caller{Region: s.cfg.Regions[0]}, nil, true
+	}
 	if err != nil {
 		status, c, msg := s3AuthError(err, r.URL.Query().Get("X-Amz-Signature") != "")
 		code = c
@@ -74,7 +80,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	ok, err := s.s3Authorized(r.Context(), caller, src, r, bucket, key)
+	ok, err := s.s3Authorized(r.Context(), caller, anonymous, src, r, bucket, key)
 	switch {
 	case err != nil:
 		s.cfg.Logger.Error("S3 policies", "bucket", bucket, "err", err)

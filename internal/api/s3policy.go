@@ -20,7 +20,9 @@ import (
 //     internal/vpcsvc), which must allow it, as AWS requires of an endpoint policy;
 //   - an explicit Deny of the bucket's policy, for every request whatever its path
 //     (the bucket's owner, who is every caller here, may always read, set and delete
-//     the policy itself, as the root user can on AWS).
+//     the policy itself, as the root user can on AWS);
+//   - for an anonymous request (no signature), anything but an Allow of the bucket's
+//     policy to "*": what a public bucket lets anyone do.
 //
 // Both see the condition keys aws:SourceVpce, aws:SourceVpc and aws:VpcSourceIp (through
 // an endpoint) or aws:SourceIp (from the internet or the host), aws:SecureTransport and
@@ -68,7 +70,7 @@ func (src s3Source) context(account string) map[string]string {
 
 // s3Authorized reports whether the endpoint's policy and the bucket's let the request
 // through; err is a failure to read them.
-func (s *Server) s3Authorized(ctx context.Context, caller control.Caller, src s3Source, r *http.Request, bucket, key string) (bool, error) {
+func (s *Server) s3Authorized(ctx context.Context, caller control.Caller, anonymous bool, src s3Source, r *http.Request, bucket, key string) (bool, error) {
 	action, resource := s3Action(r.Method, r.URL.Query(), bucket, key)
 	req := iampolicy.Request{Action: action, Resource: resource, Account: caller.Account, Context: src.context(caller.Account)}
 	if src.vpce != "" {
@@ -87,18 +89,25 @@ func (s *Server) s3Authorized(ctx context.Context, caller control.Caller, src s3
 			return false, nil
 		}
 	}
-	if bucket == "" || strings.HasSuffix(action, "BucketPolicy") {
+	if anonymous && bucket == "" {
+		return false, nil
+	}
+	if bucket == "" || !anonymous && strings.HasSuffix(action, "BucketPolicy") {
 		return true, nil
 	}
 	doc, err := s.cfg.S3.BucketPolicy(bucket)
 	if err != nil || doc == "" {
-		return err == nil, err
+		return err == nil && !anonymous, err
 	}
 	p, err := iampolicy.Parse(doc)
 	if err != nil {
-		return true, nil // checked when it was put
+		return !anonymous, nil // checked when it was put
 	}
-	return p.Evaluate(req) != iampolicy.Denied, nil
+	d := p.Evaluate(req)
+	if anonymous {
+		return d == iampolicy.Allowed, nil
+	}
+	return d != iampolicy.Denied, nil
 }
 
 // s3Action is the IAM action of an S3 request (path style: bucket and key from the path)

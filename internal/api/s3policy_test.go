@@ -163,6 +163,36 @@ func TestS3EndpointAndBucketPolicies(t *testing.T) {
 		t.Errorf("GetObject from the host once the policy is gone: %v", err)
 	}
 
+	// Anonymous requests get what the bucket's policy allows to anyone, and nothing else.
+	anon := func(method, path string) int {
+		req, _ := http.NewRequest(method, tcp.URL+path, strings.NewReader("x"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := anon("GET", "/data/a"); got != http.StatusForbidden {
+		t.Errorf("anonymous GET of a private bucket: %d, want 403", got)
+	}
+	public := `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"}]}`
+	if _, err := host.PutBucketPolicy(ctx, &s3sdk.PutBucketPolicyInput{Bucket: aws.String("data"), Policy: aws.String(public)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := anon("GET", "/data/a"); got != http.StatusOK {
+		t.Errorf("anonymous GET under a public-read policy: %d, want 200", got)
+	}
+	if got := anon("PUT", "/data/c"); got != http.StatusForbidden {
+		t.Errorf("anonymous PUT under a public-read policy: %d, want 403", got)
+	}
+	if got := anon("DELETE", "/data?policy"); got != http.StatusForbidden {
+		t.Errorf("anonymous DeleteBucketPolicy: %d, want 403", got)
+	}
+	if err := get(host, "a"); err != nil {
+		t.Errorf("GetObject from the host under a public-read policy: %v", err)
+	}
+
 	// A deleted endpoint carries nothing: what a proxy still says of it is refused.
 	if _, err := ec2c.DeleteVpcEndpoints(ctx, &ec2sdk.DeleteVpcEndpointsInput{VpcEndpointIds: []string{vpce}}); err != nil {
 		t.Fatal(err)
