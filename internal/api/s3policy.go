@@ -162,6 +162,9 @@ func objectAction(method string, q url.Values) string {
 func bucketAction(method string, q url.Values) string {
 	sub := subresource(q, "policy", "location", "versioning", "versions", "uploads", "tagging", "acl", "cors", "lifecycle", "delete", "encryption", "website", "logging", "notification", "ownershipControls", "publicAccessBlock")
 	verb := map[string]string{http.MethodGet: "Get", http.MethodHead: "Get", http.MethodPut: "Put", http.MethodDelete: "Delete", http.MethodPost: "Put"}[method]
+	if method == http.MethodDelete && sub != "policy" && sub != "website" {
+		verb = "Put" // S3 deletes the others (tags, CORS, lifecycle, ...) with their Put action
+	}
 	switch sub {
 	case "":
 		switch method {
@@ -191,9 +194,6 @@ func bucketAction(method string, q url.Values) string {
 		return verb + "BucketPublicAccessBlock"
 	case "notification":
 		return verb + "BucketNotification"
-	}
-	if method == http.MethodDelete && sub != "policy" && sub != "tagging" && sub != "website" {
-		verb = "Put" // S3 deletes the others with their Put action
 	}
 	return verb + "Bucket" + strings.ToUpper(sub[:1]) + sub[1:]
 }
