@@ -117,6 +117,18 @@ func TestS3ThroughGatewayEndpoint(t *testing.T) {
 	if out, ok := p.awsS3(inst.ID, "s3", "ls", "s3://e2e-data/"); !ok || !strings.Contains(out, "from-vpc") {
 		t.Errorf("listing through the endpoint: %s", out)
 	}
+	// 10 MB: above the CLI's 8 MB threshold, a multipart upload through the proxy.
+	big := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(big, []byte(strings.Repeat("0123456789abcdef", 10<<16)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, ok := p.awsS3(inst.ID, "s3", "cp", big, "s3://e2e-data/big"); !ok {
+		t.Errorf("multipart upload through the endpoint: %s", out)
+	}
+	head, err := host.HeadObject(p.ctx, &s3sdk.HeadObjectInput{Bucket: aws.String("e2e-data"), Key: aws.String("big")})
+	if err != nil || aws.ToInt64(head.ContentLength) != 10<<20 {
+		t.Errorf("the multipart upload: %v %v", head, err)
+	}
 
 	// A security group's egress gate and the subnet's ACL apply to the endpoint's
 	// traffic: a group that lets nothing out reaches nothing, until it lets out port 80
@@ -247,6 +259,24 @@ func TestS3FromTheInternet(t *testing.T) {
 		"AWS_MAX_ATTEMPTS=1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	if out, err := cli.CombinedOutput(); err != nil || !strings.Contains(string(out), "hello from the host") {
 		t.Errorf("aws s3 cp over HTTPS without --endpoint-url: %s %v", out, err)
+	}
+
+	// A private subnet behind a NAT gateway reaches S3 too, seen from the gateway's
+	// Elastic IP.
+	private := p.subnet(vpc, "10.0.2.0/24")
+	alloc, err := p.ec2.AllocateAddress(p.ctx, &ec2sdk.AllocateAddressInput{})
+	p.check("AllocateAddress", err)
+	t.Cleanup(func() { p.ec2.ReleaseAddress(p.ctx, &ec2sdk.ReleaseAddressInput{AllocationId: alloc.AllocationId}) })
+	nat := p.natGateway(sub, aws.ToString(alloc.AllocationId))
+	p.routeTable(vpc, private, "0.0.0.0/0", func(in *ec2sdk.CreateRouteInput) { in.NatGatewayId = nat.NatGatewayId })
+	behind := p.launch(private, nil, withPublicIP(false))
+	p.s3Eventually(behind.ID, "hello from the host", true, "s3", "cp", "s3://e2e-public/hello", "-")
+	onlyNAT := `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::e2e-public/*","Condition":{"NotIpAddress":{"aws:SourceIp":"` +
+		aws.ToString(alloc.PublicIp) + `/32"}}}]}`
+	_, err = p.hostS3().PutBucketPolicy(p.ctx, &s3sdk.PutBucketPolicyInput{Bucket: aws.String("e2e-public"), Policy: aws.String(onlyNAT)})
+	p.check("PutBucketPolicy", err)
+	if out, ok := p.awsS3(behind.ID, "s3", "cp", "s3://e2e-public/hello", "-"); !ok {
+		t.Errorf("read from behind the NAT gateway under a policy for its Elastic IP: %s", out)
 	}
 
 	// A bucket policy that lets in only another address refuses the instance's.
