@@ -26,14 +26,14 @@ func TestS3Endpoints(t *testing.T) {
 	n.Subnets["subnet-4"] = &model.Subnet{ID: "subnet-4", VPC: "vpc-1", CIDR: pfx("10.0.4.0/24")}
 	n.Subnets["subnet-x"] = &model.Subnet{ID: "subnet-x", VPC: "vpc-2", CIDR: pfx("10.0.5.0/24"), RouteTable: "rtb-b"}
 
-	got := s3Endpoints(n, vpc, "/data/api.sock")
+	got := s3Endpoints(n, vpc, subnetsByVPC(n)[vpc.ID], "/data/api.sock")
 	want := &vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: "/data/api.sock", VPC: "vpc-1", Account: "111122223333", Region: "eu-west-1",
 		Endpoints: []vpcsvc.S3Endpoint{{ID: "vpce-a", Sources: []netip.Prefix{pfx("10.0.1.0/24"), pfx("10.0.4.0/24")}}, {ID: "vpce-b", Sources: []netip.Prefix{pfx("10.0.2.0/24")}}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("s3Endpoints = %+v, want %+v", got, want)
 	}
 	n.RouteTables["rtb-main"].Routes, n.RouteTables["rtb-b"].Routes = nil, nil
-	if got := s3Endpoints(n, vpc, "/data/api.sock"); got != nil {
+	if got := s3Endpoints(n, vpc, subnetsByVPC(n)[vpc.ID], "/data/api.sock"); got != nil {
 		t.Errorf("without endpoint routes: %+v, want none", got)
 	}
 }

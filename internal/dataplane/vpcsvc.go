@@ -93,6 +93,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		}
 	}
 	vpcUpstream := s.vpcUpstream(hasInternet, hasUpstream)
+	subnets := subnetsByVPC(n)
 	for _, id := range model.SortedKeys(n.VPCs) {
 		ns := plan.RouterNamespace(id)
 		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
@@ -101,7 +102,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
 		cfg.Flows = flowCapture(n, id, s.spool(id))
-		cfg.S3 = s.withTLS(s3Endpoints(n, n.VPCs[id], s.apiSocket))
+		cfg.S3 = s.withTLS(s3Endpoints(n, n.VPCs[id], subnets[id], s.apiSocket))
 		if cfg.DNS != nil && vpcUpstream != "" {
 			cfg.DNS.Upstream = []string{vpcUpstream}
 		}
@@ -168,13 +169,23 @@ func (s *vpcServices) removeAll() {
 	s.s3TLS = false
 }
 
-// s3Endpoints is the S3 proxy of a VPC's router: S3 through each of the VPC's gateway
-// endpoints, for the subnets whose route table routes a prefix list to it (the planner
-// delivers those routes to the router); nil when no subnet has one.
-func s3Endpoints(n *model.Network, vpc *model.VPC, socket string) *vpcsvc.S3 {
-	sources := map[string][]netip.Prefix{}
+// subnetsByVPC are the subnets of each VPC, in ID order: one pass over the network's
+// subnets for a sync of every VPC.
+func subnetsByVPC(n *model.Network) map[string][]*model.Subnet {
+	out := map[string][]*model.Subnet{}
 	for _, id := range model.SortedKeys(n.Subnets) {
 		sn := n.Subnets[id]
+		out[sn.VPC] = append(out[sn.VPC], sn)
+	}
+	return out
+}
+
+// s3Endpoints is the S3 proxy of a VPC's router: S3 through each of the VPC's gateway
+// endpoints, for the subnets (the VPC's, subnetsByVPC) whose route table routes a prefix
+// list to it (the planner delivers those routes to the router); nil when no subnet has one.
+func s3Endpoints(n *model.Network, vpc *model.VPC, subnets []*model.Subnet, socket string) *vpcsvc.S3 {
+	sources := map[string][]netip.Prefix{}
+	for _, sn := range subnets {
 		if sn.VPC != vpc.ID || !sn.CIDR.IsValid() {
 			continue
 		}
