@@ -14,6 +14,9 @@ import (
 // services, also delivered locally, stay unfiltered):
 //
 //	chain input (hook input)
+//	  ip daddr PREFIX iifname @sdc-links iifname . ip saddr != @sdc4 drop
+//	                                               source/destination check: the proxy
+//	                                               takes the source for the sender
 //	  ip daddr PREFIX iifname vmap @acl-egress     the sender's subnet's egress ACL
 //	  ip daddr PREFIX ct state established,related accept
 //	  ip daddr PREFIX iifname vmap @egress         the sender's egress gate
@@ -21,7 +24,7 @@ import (
 //	  ip saddr PREFIX oifname vmap @acl-ingress    the answers: the subnet's ingress ACL
 //
 // A handful of prefixes (two per service): one rule each, no set.
-func (r *ruleset) endpointChains(prefixes []netip.Prefix, egress, aclEgress, aclIngress *compiledSet) {
+func (r *ruleset) endpointChains(prefixes []netip.Prefix, sdcLinks, sdc4, egress, aclEgress, aclIngress *compiledSet) {
 	if len(prefixes) == 0 {
 		return
 	}
@@ -31,6 +34,12 @@ func (r *ruleset) endpointChains(prefixes []netip.Prefix, egress, aclEgress, acl
 		nftables.ChainPriorityFilter, "type filter hook output priority filter; policy accept;")
 	for _, p := range prefixes {
 		dst, dstText := prefixMatch(p, true)
+		if p.Addr().Is4() {
+			r.addRule(input, dstText+" iifname @sdc-links iifname . ip saddr != @sdc4 drop", dst,
+				meta(expr.MetaKeyIIFNAME, reg1), lookup(sdcLinks, reg1, false),
+				meta(expr.MetaKeyIIFNAME, reg32(0)), ipv4.addr(false, reg32(4)), lookup(sdc4, reg32(0), true),
+				verdict(expr.VerdictDrop))
+		}
 		if aclEgress != nil {
 			r.addRule(input, dstText+" iifname vmap @acl-egress", dst, meta(expr.MetaKeyIIFNAME, reg1), vmap(aclEgress, reg1))
 		}

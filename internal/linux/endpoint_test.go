@@ -7,7 +7,8 @@ import (
 )
 
 // A router with gateway endpoints gates what its interfaces send to the endpoints'
-// prefixes in the input chain (the egress ACL, then the egress gate after tracked flows)
+// prefixes in the input chain (source/destination check, the egress ACL, then the egress
+// gate after tracked flows)
 // and the answers in the output chain (the ingress ACL); without endpoints it has
 // neither chain.
 func TestEndpointChains(t *testing.T) {
@@ -27,6 +28,7 @@ func TestEndpointChains(t *testing.T) {
 	text := rs.String()
 	for _, want := range []string{
 		"type filter hook input priority filter; policy accept;",
+		"meta nfproto ip ip daddr 192.0.2.64/27 iifname @sdc-links iifname . ip saddr != @sdc4 drop",
 		"meta nfproto ip ip daddr 192.0.2.64/27 iifname vmap @acl-egress",
 		"meta nfproto ip ip daddr 192.0.2.64/27 ct state established,related accept",
 		"meta nfproto ip ip daddr 192.0.2.64/27 iifname vmap @egress",
