@@ -60,6 +60,9 @@ const (
 	KindInterface = "network-interface"
 	KindInstance  = "instance"
 	KindInternet  = "internet-gateway"
+	// KindVPCEndpoint is a gateway VPC endpoint, where a path to its service's address
+	// ends (the service is vpcd's S3 or DynamoDB).
+	KindVPCEndpoint = "vpc-endpoint"
 )
 
 // Query is one question: a packet of Protocol from Source to Destination.
@@ -323,6 +326,8 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 			}
 		}
 		return ep, nil
+	case model.ValidID(id, "vpce"):
+		return endpoint{gateway: id, addr: ip}, nil
 	case model.ValidID(id, "pcx"):
 		if n.Peerings[id] == nil {
 			return endpoint{}, errQuery("VPC peering connection " + id + " is not active")
@@ -505,6 +510,8 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		home = t.fromInternet(back, end.id)
 	case "vpc-peering-connection":
 		home = t.walk(back, entry{vpc: end.vpc, pcx: end.id})
+	case KindVPCEndpoint:
+		home = t.fromEndpoint(back, end)
 	case "nat-gateway":
 		if end.eni == nil {
 			// A regional NAT gateway: its answer is routed by its route table.
@@ -584,7 +591,7 @@ func echoRequest(protocol int) int {
 // arrival is where a walk ended: delivered to an interface, out to the internet, or at
 // the NAT gateway or peering the path ends at.
 type arrival struct {
-	kind string // KindInterface, KindInternet, nat-gateway, vpc-peering-connection; "" when dropped
+	kind string // KindInterface, KindInternet, KindVPCEndpoint, nat-gateway, vpc-peering-connection; "" when dropped
 	id   string
 	eni  *model.Interface
 	vpc  string // the VPC a peering was left from

@@ -22,9 +22,10 @@ type entry struct {
 }
 
 // target is where the router sends a packet: an interface (an instance's, an appliance's
-// or a NAT gateway's), the internet gateway, a peering, or a regional NAT gateway.
+// or a NAT gateway's), the internet gateway, a peering, a regional NAT gateway, or the
+// service of a gateway endpoint.
 type target struct {
-	kind string // "eni", "igw", "pcx", "rnat"
+	kind string // "eni", "igw", "pcx", "rnat", "vpce"
 	id   string
 	eni  *model.Interface
 }
@@ -196,6 +197,11 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			}
 			p, in = q, entry{vpc: g.VPC, nat: g.ID}
 			continue
+		case "vpce":
+			// The service behind the gateway endpoint has the address: the path ends
+			// there, and the answer comes back from it to the sender (in.eni).
+			t.hop(Hop{Kind: KindVPCEndpoint, ID: out.id, VPC: in.vpc, Header: p})
+			return arrival{kind: KindVPCEndpoint, id: out.id, vpc: in.vpc, eni: in.eni, pkt: p}
 		case "pcx":
 			if out.id == t.stopAt {
 				t.hop(Hop{Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Header: p})
@@ -445,8 +451,8 @@ func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (ta
 // code and reason it drops the packet. A target without anything of the route's address
 // family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway without NAT64 or to an
 // interface without an IPv6 address) drops it, as the plan has no next hop for it; so do
-// the targets the data plane does not carry yet (virtual private gateways, gateway VPC
-// endpoints).
+// the targets the data plane does not carry yet (virtual private gateways). A gateway
+// endpoint's route leads to its service.
 func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, string, string) {
 	n := t.ix.n
 	is6 := r.Destination.Addr().Is6()
@@ -517,8 +523,12 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		return target{}, CodeBlackhole, id + " is not an active peering of " + rt.VPC + " with running interfaces on both sides"
 	case strings.HasPrefix(id, "vgw-"):
 		return target{}, CodeBlackhole, id + " is a virtual private gateway: the data plane carries no VPN connection yet, so the route drops the packet"
+	case strings.HasPrefix(id, "vpce-") && r.DestinationPrefixList != "" && !is6:
+		// A gateway endpoint: the router delivers its service's prefixes to the service
+		// (plan: RouteLocal), as AWS hands them to S3 or DynamoDB.
+		return target{kind: "vpce", id: id}, "", ""
 	case strings.HasPrefix(id, "vpce-"):
-		return target{}, CodeBlackhole, id + " is a gateway VPC endpoint: the data plane does not carry its service yet, so the route drops the packet"
+		return target{}, CodeBlackhole, id + " is a VPC endpoint: only the IPv4 prefix list of a gateway endpoint's service leads to it"
 	}
 	return target{}, CodeBlackhole, r.Target + " does not carry traffic here"
 }
@@ -716,4 +726,18 @@ func (t *tracer) publicAccess(e *model.Interface, gateway string, inbound bool) 
 	t.block(Explanation{Code: CodeBlockPublicAccess, Kind: KindInternet, ID: gateway, VPC: e.VPC, Subnet: e.Subnet,
 		Message: fmt.Sprintf("VPC Block Public Access blocks connections %s the internet for %s through %s", dir, e.Subnet, gateway)})
 	return false
+}
+
+// fromEndpoint is the answer of a gateway endpoint's service to the interface that asked
+// (end.eni): the router sends it straight back, past the ingress ACL of the interface's
+// subnet (the sender's groups let answers in, as connection tracking does).
+func (t *tracer) fromEndpoint(p Packet, end arrival) arrival {
+	e := end.eni
+	if e == nil {
+		return arrival{}
+	}
+	t.hop(Hop{Kind: KindVPCEndpoint, ID: end.id, VPC: end.vpc, Header: p})
+	t.acl(p, e.Subnet, false, p.Src)
+	t.hop(Hop{Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Header: p})
+	return arrival{kind: KindInterface, id: e.ID, eni: e, pkt: p}
 }

@@ -61,6 +61,7 @@ func New(svc *control.Service, cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := newServer(cfg)
+	s.gatewayPolicy = svc.GatewayPolicy
 	registerEC2(s, svc)
 	registerSTS(s)
 	registerServiceQuotas(s, svc)

@@ -23,6 +23,9 @@ type Server struct {
 	cfg      Config
 	services map[string]*service // by the service of the SigV4 credential scope
 	targets  map[string]*service // awsJson services by the prefix of X-Amz-Target
+	// gatewayPolicy reads a gateway endpoint's policy for S3 (s3policy.go); nil: none
+	// is known, and what comes through an endpoint is refused.
+	gatewayPolicy func(ctx context.Context, c control.Caller, id string) (policy, vpc string, ok bool, err error)
 }
 
 // service is one AWS service as the router serves it.

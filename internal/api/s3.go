@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"vpcd/internal/control"
 	"vpcd/internal/ec2"
 )
 
@@ -59,7 +60,14 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 		body = b
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	if _, err := s.authenticate(r, r.URL.Query(), body, "s3"); err != nil {
+	src := s3SourceOf(r)
+	caller, err := s.authenticate(r, r.URL.Query(), body, "s3")
+	anonymous := false
+	if e, ok := err.(*ec2.Error); ok && e.Code == "MissingAuthenticationToken" {
+		// No signature at all: what the bucket's policy allows to anyone ("*") alone.
+		caller, err, anonymous = control.Caller{Region: s.cfg.Regions[0]}, nil, true
+	}
+	if err != nil {
 		status, c, msg := s3AuthError(err, r.URL.Query().Get("X-Amz-Signature") != "")
 		code = c
 		writeS3Error(rec, status, code, msg)
@@ -71,7 +79,29 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 			r.URL.RawPath = "/" + bucket + r.URL.RawPath
 		}
 	}
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	ok, err := s.s3Authorized(r.Context(), caller, anonymous, src, r, bucket, key)
+	switch {
+	case err != nil:
+		s.cfg.Logger.Error("S3 policies", "bucket", bucket, "err", err)
+		code = "InternalError"
+		writeS3Error(rec, http.StatusInternalServerError, code, "We encountered an internal error. Please try again.")
+		return
+	case !ok:
+		code = "AccessDenied"
+		writeS3Error(rec, http.StatusForbidden, code, "Access Denied")
+		return
+	case bucket != "" && key == "" && r.URL.Query().Has("policy"):
+		code = s.serveBucketPolicy(rec, r, bucket)
+		return
+	}
 	s.cfg.S3.Handler().ServeHTTP(rec, r)
+	if r.Method == http.MethodDelete && bucket != "" && key == "" && len(r.URL.Query()) == 0 && rec.status == http.StatusNoContent {
+		// A bucket made again later under the name starts without a policy.
+		if err := s.cfg.S3.SetBucketPolicy(bucket, ""); err != nil {
+			s.cfg.Logger.Error("S3 bucket policy", "bucket", bucket, "err", err)
+		}
+	}
 }
 
 // hostBucket is the bucket a virtual-host style request names in its Host, "" for a

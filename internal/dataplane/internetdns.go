@@ -18,6 +18,8 @@ import (
 const (
 	internetServices = "internet"
 	upstreamServices = "upstream"
+	// awsServices names the daemon of the AWS services the internet hosts.
+	awsServices = "internet-aws"
 )
 
 // internetDaemon is the simulated internet's resolver: a services daemon in the internet
@@ -43,6 +45,22 @@ func (s *vpcServices) internetDaemon(n *model.Network, full bool) (supervise.Spe
 		cfg.DNS.Upstream = []string{"unix:" + s.socket(upstreamServices)}
 	}
 	return s.daemon(internetServices, s.internet, cfg, full)
+}
+
+// awsDaemon is the services daemon of the AWS services that the internet hosts, in
+// their namespace behind it (plan.ServicesNamespace): S3 at model.S3Addr, ports 80 and
+// 443, for whatever reaches the internet (instances with a public address, NAT
+// gateways). ok is false while that namespace is not there.
+func (s *vpcServices) awsDaemon(full bool) (supervise.Spec, bool) {
+	if s.internet == "" {
+		return supervise.Spec{}, false
+	}
+	ns := plan.ServicesNamespace(s.internet)
+	if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
+		return supervise.Spec{}, false
+	}
+	cfg := &vpcsvc.Config{VPC: awsServices, S3: s.withTLS(&vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: s.apiSocket})}
+	return s.daemon(awsServices, ns, cfg, full)
 }
 
 // upstreamDaemon is the services daemon that relays to the upstream servers what the

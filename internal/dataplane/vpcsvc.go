@@ -6,7 +6,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
+	"vpcd/internal/api"
 	"vpcd/internal/imds"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
@@ -27,6 +30,9 @@ type vpcServices struct {
 	dir     string
 	exec    string
 	log     *slog.Logger
+	// apiSocket is vpcd's API on its unix socket, where the S3 proxies send S3's
+	// requests.
+	apiSocket string
 	// internet is the simulated internet's namespace, where the internet's resolver runs
 	// (internetdns.go); "" for none.
 	internet string
@@ -36,10 +42,13 @@ type vpcServices struct {
 	// written is what each VPC's file was last written with: a sync writes only what
 	// changed.
 	written map[string][]byte
+	// s3TLS: the S3 proxies' certificate is there (s3tls.go).
+	s3TLS bool
 }
 
 func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
-	return &vpcServices{dataDir: dataDir, dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{}}
+	return &vpcServices{dataDir: dataDir, dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{},
+		apiSocket: filepath.Join(dataDir, api.SocketName)}
 }
 
 func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
@@ -75,17 +84,19 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	here := map[string]bool{}
 	internet, hasInternet := s.internetDaemon(n, full)
 	upstream, hasUpstream := s.upstreamDaemon(full)
+	aws, hasAWS := s.awsDaemon(full)
 	for _, d := range []struct {
 		id   string
 		spec supervise.Spec
 		ok   bool
-	}{{internetServices, internet, hasInternet}, {upstreamServices, upstream, hasUpstream}} {
+	}{{internetServices, internet, hasInternet}, {upstreamServices, upstream, hasUpstream}, {awsServices, aws, hasAWS}} {
 		if d.ok {
 			here[d.id] = true
 			specs = append(specs, d.spec)
 		}
 	}
 	vpcUpstream := s.vpcUpstream(hasInternet, hasUpstream)
+	subnets := subnetsByVPC(n)
 	for _, id := range model.SortedKeys(n.VPCs) {
 		ns := plan.RouterNamespace(id)
 		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
@@ -94,6 +105,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
 		cfg.Flows = flowCapture(n, id, s.spool(id))
+		cfg.S3 = s.withTLS(s3Endpoints(n, n.VPCs[id], subnets[id], s.apiSocket))
 		if cfg.DNS != nil && vpcUpstream != "" {
 			cfg.DNS.Upstream = []string{vpcUpstream}
 		}
@@ -158,4 +170,45 @@ func writeReplacing(path string, b []byte) error {
 func (s *vpcServices) removeAll() {
 	os.RemoveAll(s.dir)
 	clear(s.written)
+	s.s3TLS = false
+}
+
+// subnetsByVPC are the subnets of each VPC, in ID order: one pass over the network's
+// subnets for a sync of every VPC.
+func subnetsByVPC(n *model.Network) map[string][]*model.Subnet {
+	out := map[string][]*model.Subnet{}
+	for _, id := range model.SortedKeys(n.Subnets) {
+		sn := n.Subnets[id]
+		out[sn.VPC] = append(out[sn.VPC], sn)
+	}
+	return out
+}
+
+// s3Endpoints is the S3 proxy of a VPC's router: S3 through each of the VPC's gateway
+// endpoints, for the subnets (the VPC's, subnetsByVPC) whose route table routes a prefix
+// list to it (the planner delivers those routes to the router); nil when no subnet has one.
+func s3Endpoints(n *model.Network, vpc *model.VPC, subnets []*model.Subnet, socket string) *vpcsvc.S3 {
+	sources := map[string][]netip.Prefix{}
+	for _, sn := range subnets {
+		if sn.VPC != vpc.ID || !sn.CIDR.IsValid() {
+			continue
+		}
+		rt := n.RouteTableOf(sn)
+		if rt == nil {
+			continue
+		}
+		for _, r := range rt.Routes {
+			if r.DestinationPrefixList != "" && strings.HasPrefix(r.Target, "vpce-") && !slices.Contains(sources[r.Target], sn.CIDR) {
+				sources[r.Target] = append(sources[r.Target], sn.CIDR)
+			}
+		}
+	}
+	if len(sources) == 0 {
+		return nil
+	}
+	cfg := &vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: socket, VPC: vpc.ID, Account: vpc.Owner, Region: vpc.Region}
+	for _, id := range model.SortedKeys(sources) {
+		cfg.Endpoints = append(cfg.Endpoints, vpcsvc.S3Endpoint{ID: id, Sources: sources[id]})
+	}
+	return cfg
 }

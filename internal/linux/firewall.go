@@ -262,6 +262,7 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	if err := r.acls(f, aclEgress, aclIngress); err != nil {
 		return nil, err
 	}
+	r.endpointChains(f.Endpoints, sdcLinks, sdc4, egress, aclEgress, aclIngress)
 	if err := r.nat(forward, f.NAT, f.GatewayLinks, f.Public); err != nil {
 		return nil, err
 	}

@@ -123,6 +123,8 @@ func routeMatches(r netlink.Route, w plan.Route, index map[string]int) bool {
 	switch w.Type {
 	case plan.RouteBlackhole:
 		return r.Type == unix.RTN_BLACKHOLE
+	case plan.RouteLocal:
+		return r.Type == unix.RTN_LOCAL && r.LinkIndex == index[w.Dev]
 	case plan.RouteUnicast, "":
 		if r.Type != unix.RTN_UNICAST || r.LinkIndex != index[w.Dev] || len(r.MultiPath) > 0 {
 			return false
@@ -144,6 +146,13 @@ func kernelRoute(w plan.Route, index map[string]int) (*netlink.Route, error) {
 	switch w.Type {
 	case plan.RouteBlackhole:
 		r.Type = unix.RTN_BLACKHOLE
+		return r, nil
+	case plan.RouteLocal:
+		idx, ok := index[w.Dev]
+		if !ok {
+			return nil, fmt.Errorf("no link %q", w.Dev)
+		}
+		r.Type, r.LinkIndex, r.Scope = unix.RTN_LOCAL, idx, netlink.SCOPE_HOST
 		return r, nil
 	case plan.RouteUnicast, "":
 		idx, ok := index[w.Dev]

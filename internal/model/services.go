@@ -12,6 +12,11 @@ var (
 	MetadataAddr6 = netip.MustParseAddr("fd00:ec2::254")
 	TimeSyncAddr6 = netip.MustParseAddr("fd00:ec2::123")
 	serviceAddrs4 = []netip.Addr{AmazonDNS, MetadataAddr, TimeSyncAddr}
+	// S3Addr and DynamoDBAddr are where the region's S3 and DynamoDB answer, in the
+	// simulated internet and through gateway endpoints: addresses of their AWS-managed
+	// prefix lists (kit.AwsManagedPrefixLists), the same in every region.
+	S3Addr        = netip.MustParseAddr("192.0.2.80")
+	DynamoDBAddr  = netip.MustParseAddr("192.0.2.130")
 	serviceAddrs6 = []netip.Addr{AmazonDNS6, MetadataAddr6, TimeSyncAddr6}
 )
 

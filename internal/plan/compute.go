@@ -65,6 +65,40 @@ var (
 	peeringAddrs = netip.MustParseAddr("169.254.1.0")
 )
 
+// ServicesNamespace is the namespace of the AWS services that the simulated internet
+// hosts (S3 and DynamoDB at model.S3Addr and model.DynamoDBAddr, answered by a daemon
+// there), behind the internet namespace internetNS: a host of its own, so that their
+// ports stay free in the internet's, where `vpcd exec internet -- ...` serves.
+func ServicesNamespace(internetNS string) string { return internetNS + "-aws" }
+
+// The link between the internet and its AWS services: servicesLink in the internet,
+// servicesHostLink in the services' namespace, link-local like the gateways' links and
+// apart from them.
+const (
+	servicesLink     = "aws"
+	servicesHostLink = "eth0"
+)
+
+var (
+	servicesInternetAddr = netip.MustParsePrefix("169.254.0.5/30")
+	servicesHostAddr     = netip.MustParsePrefix("169.254.0.6/30")
+)
+
+// addServicesHost links the internet to the namespace of its AWS services and routes
+// their addresses there; it returns that namespace.
+func addServicesHost(internet *Namespace) Namespace {
+	host := Namespace{Name: ServicesNamespace(internet.Name)}
+	host.Links = append(host.Links,
+		Link{Name: "lo", Kind: "loopback", Addrs: append(slices.Clone(loopbackAddrs), netip.PrefixFrom(model.S3Addr, 32), netip.PrefixFrom(model.DynamoDBAddr, 32))},
+		Link{Name: servicesHostLink, Kind: "veth", Peer: LinkEnd{Namespace: internet.Name, Name: servicesLink}, Addrs: []netip.Prefix{servicesHostAddr}})
+	host.Routes = append(host.Routes, Route{Dst: anyIPv4, Type: RouteUnicast, Dev: servicesHostLink, Gateway: servicesInternetAddr.Addr()})
+	internet.Links = append(internet.Links, Link{Name: servicesLink, Kind: "veth", Peer: LinkEnd{Namespace: host.Name, Name: servicesHostLink}, Addrs: []netip.Prefix{servicesInternetAddr}})
+	for _, a := range []netip.Addr{model.S3Addr, model.DynamoDBAddr} {
+		internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(a, 32), Type: RouteUnicast, Dev: servicesLink, Gateway: servicesHostAddr.Addr()})
+	}
+	return host
+}
+
 // RouterNamespace is the namespace of a VPC's router.
 func RouterNamespace(vpc string) string { return routerPrefix + vpc }
 
@@ -148,6 +182,7 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, router)
 	}
 	if len(internet.Links) > 0 {
+		st.Namespaces = append(st.Namespaces, addServicesHost(&internet))
 		st.Namespaces = append(st.Namespaces, internet)
 	}
 	sort.Slice(st.Namespaces, func(i, j int) bool { return st.Namespaces[i].Name < st.Namespaces[j].Name })
@@ -275,6 +310,12 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 	for _, rtID := range model.SortedKeys(tables) {
 		router.Routes = append(router.Routes, tableRoutes(n, n.RouteTables[rtID], tables[rtID], enis, peerings, has6)...)
 	}
+	for _, r := range router.Routes {
+		if r.Type == RouteLocal && !slices.Contains(router.Firewall.Endpoints, r.Dst) {
+			router.Firewall.Endpoints = append(router.Firewall.Endpoints, r.Dst)
+		}
+	}
+	slices.SortFunc(router.Firewall.Endpoints, netip.Prefix.Compare)
 	var out []Namespace
 	for _, id := range model.SortedKeys(instances) {
 		out = append(out, *instances[id])
@@ -447,6 +488,17 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 	case strings.HasPrefix(r.Target, "vgw-"):
 		if dev, ok := vgwTunnel(n, rt.VPC, r.Target, r.Destination); ok && !is6 {
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev}
+		}
+	case strings.HasPrefix(r.Target, "vpce-") && r.DestinationPrefixList != "":
+		// A gateway endpoint: its service's prefix list is delivered to the router
+		// itself, where the VPC's services daemon answers S3 for the subnets whose table
+		// has this route, and knows from the source which endpoint it came through (a
+		// VPC's subnets do not overlap; other VPCs' do, but each has its own router).
+		// Routing it on to the internet's namespace instead would lose the VPC there.
+		// Only this table's subnets take it: another table's default route still leads
+		// to the internet gateway, and S3 on the internet (or nowhere).
+		if !is6 {
+			return Route{Table: table, Dst: r.Destination, Type: RouteLocal, Dev: "lo"}
 		}
 	case strings.HasPrefix(r.Target, "i-"):
 		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {

@@ -147,7 +147,7 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 		p.diff(&u, old.names(), now.all())
 	}
 	if internet {
-		p.diff(&u, []string{p.host.Internet}, p.internet())
+		p.diff(&u, []string{p.host.Internet, ServicesNamespace(p.host.Internet)}, p.internet())
 	}
 	sort.Strings(u.Changed)
 	sort.Strings(u.Deleted)
@@ -226,7 +226,8 @@ func (p *Planner) remember(vpc string, vp *vpcPlan) {
 }
 
 // internet is the simulated internet put together from each VPC's part, in VPC ID order
-// as Compute puts it; nothing when no VPC has an internet gateway.
+// as Compute puts it, and the namespace of its AWS services; nothing when no VPC has an
+// internet gateway.
 func (p *Planner) internet() []Namespace {
 	ns := Namespace{Name: p.host.Internet, Sysctls: internetSysctls()}
 	for _, v := range model.SortedKeys(p.vpcs) {
@@ -239,7 +240,8 @@ func (p *Planner) internet() []Namespace {
 	if len(ns.Links) == 0 {
 		return nil
 	}
-	return []Namespace{ns}
+	host := addServicesHost(&ns)
+	return []Namespace{host, ns}
 }
 
 // State is the whole plan, as Compute would give it.

@@ -44,8 +44,8 @@ func (s State) String() string {
 		}
 		for _, r := range ns.Routes {
 			b.WriteString("  route")
-			if r.Type == RouteBlackhole {
-				b.WriteString(" blackhole")
+			if r.Type == RouteBlackhole || r.Type == RouteLocal {
+				b.WriteString(" " + string(r.Type))
 			}
 			fmt.Fprintf(&b, " %s", r.Dst)
 			if r.Gateway.IsValid() {
@@ -83,6 +83,9 @@ func (s State) String() string {
 			}
 			for _, l := range f.EgressOnlyLinks {
 				fmt.Fprintf(&b, "  egress-only %s: new flows in dropped\n", l)
+			}
+			if len(f.Endpoints) > 0 {
+				fmt.Fprintf(&b, "  gateway endpoints %v: egress gates and ACLs\n", f.Endpoints)
 			}
 			for _, g := range f.Blocked {
 				what := "blocked both ways"

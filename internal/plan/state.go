@@ -101,6 +101,10 @@ type RouteType string
 const (
 	RouteUnicast   RouteType = "unicast"
 	RouteBlackhole RouteType = "blackhole" // dropped silently, as AWS drops
+	// RouteLocal delivers to the namespace itself, though the destination is no
+	// address of it: a gateway endpoint's route, whose service a daemon of the router
+	// answers on a transparent socket (internal/vpcsvc).
+	RouteLocal RouteType = "local"
 )
 
 // Route is one route in one routing table of the namespace.
@@ -162,6 +166,11 @@ type Firewall struct {
 	// ClampLinks are links (VPN tunnels) that carry at most MTU-sized packets: the MSS of
 	// TCP flows through them is clamped to ClampMSS.
 	ClampLinks []string
+	// Endpoints are the destinations that gateway endpoints deliver to the router
+	// itself (RouteLocal): what an interface sends there meets its security groups'
+	// egress gate and its subnet's egress ACL, and the answers its subnet's ingress
+	// ACL, as traffic to a gateway endpoint does in AWS.
+	Endpoints []netip.Prefix
 }
 
 // ClampMSS is the largest TCP segment through a VPN tunnel: its TUN's MTU (1400) less

@@ -135,6 +135,7 @@ func ForVPC(n *model.Network, vpc string) *Config {
 		b.publicNames(sv, enis[sv.ID], false)
 	}
 	endpointZones := interfaceEndpoints(n, vpc, enis[vpc], &b)
+	b.serviceNames(v.Region)
 	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: append(zonesOf(n, vpc), endpointZones...), Rules: rulesOf(n, vpc), DNS64: dns64Of(n, vpc)}
 }
 
@@ -281,8 +282,13 @@ func ForInternet(n *model.Network) *Config {
 	}
 	enis := interfacesOf(n, vpcs)
 	var b records
+	regions := map[string]bool{}
 	for _, v := range vpcs {
 		b.publicNames(v, enis[v.ID], true)
+		regions[v.Region] = true
+	}
+	for _, r := range model.SortedKeys(regions) {
+		b.serviceNames(r)
 	}
 	for _, id := range model.SortedKeys(n.InterfaceEndpoints) {
 		e := n.InterfaceEndpoints[id]
@@ -307,6 +313,20 @@ func interfacesOf(n *model.Network, vpcs []*model.VPC) map[string][]*model.Inter
 		slices.SortFunc(list, func(x, y *model.Interface) int { return strings.Compare(x.ID, y.ID) })
 	}
 	return out
+}
+
+// serviceNames adds the names of the region's AWS services that vpcd hosts, each
+// resolving to its address (model.S3Addr, model.DynamoDBAddr): S3's regional and global
+// names with their virtual-host style buckets under them (BUCKET.s3.REGION.amazonaws.com),
+// and DynamoDB's. Inside a VPC they resolve the same, and are reached through a gateway
+// endpoint or the internet as the subnet's route table says.
+func (b *records) serviceNames(region string) {
+	s3, ddb := model.S3Addr.String(), model.DynamoDBAddr.String()
+	for _, name := range []string{"s3.amazonaws.com", "s3." + region + ".amazonaws.com"} {
+		b.add(name, "A", s3)
+		b.add("*."+name, "A", s3)
+	}
+	b.add("dynamodb."+region+".amazonaws.com", "A", ddb)
 }
 
 // records collects the records of a Config, one record set per name and type.

@@ -3,7 +3,8 @@
 // listener) and written directly by vpcd itself (flow logs delivered to S3).
 //
 // Bucket names are one namespace, as in S3, shared by every account: vpcd keeps no
-// bucket owner and no bucket policy, so any caller may use any bucket.
+// bucket owner, so any caller may use any bucket that its bucket policy (kept here,
+// beside gofakes3's own metadata; internal/api evaluates it) does not deny it.
 package s3store
 
 import (
@@ -55,6 +56,39 @@ func (s *Store) Handler() http.Handler { return s.handler }
 // HasBucket reports whether a bucket exists.
 func (s *Store) HasBucket(name string) (bool, error) { return s.backend.BucketExists(name) }
 
+// metaBucket is s3bolt's own bucket of metadata, whose name no S3 bucket can have; a
+// bucket's policy is kept there under policyKey, which no key of s3bolt's can be (S3
+// bucket names have no "/").
+var metaBucket = []byte("_meta")
+
+func policyKey(bucket string) []byte { return []byte("vpcd-policy/" + bucket) }
+
+// BucketPolicy is the policy of a bucket, "" for none.
+func (s *Store) BucketPolicy(bucket string) (string, error) {
+	var doc string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(metaBucket); b != nil {
+			doc = string(b.Get(policyKey(bucket)))
+		}
+		return nil
+	})
+	return doc, err
+}
+
+// SetBucketPolicy sets the policy of a bucket; "" deletes it.
+func (s *Store) SetBucketPolicy(bucket, doc string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		if doc == "" {
+			return b.Delete(policyKey(bucket))
+		}
+		return b.Put(policyKey(bucket), []byte(doc))
+	})
+}
+
 // Put stores an object in an existing bucket, replacing one of the same key.
 func (s *Store) Put(bucket, key string, body []byte) error {
 	_, err := s.backend.PutObject(bucket, key, map[string]string{"Content-Type": "application/gzip"}, bytes.NewReader(body), int64(len(body)), nil)
@@ -63,3 +97,19 @@ func (s *Store) Put(bucket, key string, body []byte) error {
 	}
 	return err
 }
+
+// The headers with which vpcd's own S3 proxies (internal/vpcsvc, in the internet's
+// namespace and in each VPC router's) say where a request came from, on the data plane's
+// unix socket (api.FromDataPlane): anywhere else they are not believed.
+const (
+	// HeaderSourceIP is the client's address as S3 sees it: public from the internet,
+	// private through a gateway endpoint.
+	HeaderSourceIP = "X-Vpcd-Source-Ip"
+	// HeaderSourceVPC and HeaderSourceVPCE are the VPC and the gateway endpoint a
+	// request came through; HeaderSourceAccount and HeaderSourceRegion are the VPC's
+	// owner and region, where the endpoint's record is.
+	HeaderSourceVPC     = "X-Vpcd-Source-Vpc"
+	HeaderSourceVPCE    = "X-Vpcd-Source-Vpce"
+	HeaderSourceAccount = "X-Vpcd-Source-Account"
+	HeaderSourceRegion  = "X-Vpcd-Source-Region"
+)

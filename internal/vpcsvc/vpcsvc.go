@@ -9,6 +9,11 @@
 // (model.VPC.ServiceAddrs); a packet to them is delivered to the router, not forwarded,
 // so that no ACL or security group filters it, as in AWS. The source address of a request
 // says which instance asks: it is unique in the VPC, and the router drops spoofed ones.
+// S3 through gateway endpoints (s3.go) is delivered to the router too, by local routes in
+// the endpoints' tables, and filtered as AWS filters it (internal/linux: endpoint.go).
+//
+// The simulated internet has a daemon of its own (VPC "internet"): its resolver, and S3
+// at model.S3Addr for what reaches the internet.
 //
 // The same daemon runs in the namespace of each interface of a Route 53 Resolver endpoint
 // (its DNS server) and of an interface VPC endpoint to a service vpcd serves (apiproxy.go:
@@ -60,6 +65,8 @@ type Config struct {
 	// API is vpcd's API as an interface VPC endpoint's interface serves it (apiproxy.go);
 	// nil: nothing answers on ports 80 and 443.
 	API *APIProxy `json:",omitempty"`
+	// S3 is the S3 proxy (s3.go); nil: none.
+	S3 *S3 `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -72,7 +79,7 @@ const poll = 200 * time.Millisecond
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
 	d := &daemon{log: log, time: timeSync(123, log), metadata: newMetadata(log), flows: &capture{log: log}, dns: newDNSService(53, log),
-		api: newAPIProxy(80, 443, log)}
+		api: newAPIProxy(80, 443, log), s3: newS3Proxy(log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -111,6 +118,7 @@ type daemon struct {
 	flows    *capture
 	dns      *dnsService
 	api      *apiProxy
+	s3       *s3Proxy
 }
 
 func (d *daemon) update(cfg *Config) {
@@ -119,6 +127,7 @@ func (d *daemon) update(cfg *Config) {
 	d.flows.update(cfg.Flows)
 	d.dns.update(cfg.DNS, cfg.DNSAddrs, cfg.DNSSocket)
 	d.api.update(cfg.API)
+	d.s3.update(cfg.S3)
 }
 
 func (d *daemon) close() {
@@ -127,6 +136,7 @@ func (d *daemon) close() {
 	d.flows.close()
 	d.dns.update(nil, nil, "")
 	d.api.update(nil)
+	d.s3.update(nil)
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,

@@ -2,7 +2,9 @@
 // (the region's AWS services, services.go) and the gateway endpoints to S3 and DynamoDB
 // (CreateVpcEndpoint, DescribeVpcEndpoints, ModifyVpcEndpoint, DeleteVpcEndpoints). A
 // gateway endpoint is the route it puts in each of its route tables: the service's
-// AWS-managed prefix list with the endpoint as target. An interface endpoint
+// AWS-managed prefix list with the endpoint as target, which the data plane delivers to
+// the VPC's S3 proxy (internal/vpcsvc); its policy is evaluated by internal/api for each
+// S3 request that passes it (GatewayPolicy). An interface endpoint
 // (interface.go) is a requester-managed network interface in each of its subnets, in its
 // security groups, and DNS names that resolve to them in its VPC; the data plane gives
 // each interface a namespace whose daemon passes HTTP and HTTPS to vpcd's API when vpcd

@@ -50,15 +50,17 @@ func (p *PrefixListRecord) CIDRs() []netip.Prefix {
 }
 
 // AwsManagedPrefixLists are the AWS-managed lists of a region that vpcd shows: the S3 and
-// DynamoDB gateway endpoints' lists, with documentation addresses. Their IDs are fixed per
-// region.
+// DynamoDB gateway endpoints' lists, with documentation addresses (TEST-NET-1, whose
+// first /26 is the simulated internet's own: plan.InternetHost is 192.0.2.1; the other
+// documentation ranges are the public IPv4 pool). The services answer at model.S3Addr
+// and model.DynamoDBAddr, inside them. Their IDs are fixed per region.
 func AwsManagedPrefixLists(region string) []*PrefixListRecord {
 	services := []struct {
 		name  string
 		cidrs []string
 	}{
 		{"dynamodb", []string{"192.0.2.128/26", "192.0.2.192/26"}},
-		{"s3", []string{"192.0.2.0/26", "192.0.2.64/26"}},
+		{"s3", []string{"192.0.2.64/27", "192.0.2.96/27"}},
 	}
 	var out []*PrefixListRecord
 	for _, svc := range services {
