@@ -126,20 +126,6 @@ func TestInterfaceEndpoint(t *testing.T) {
 	p.eventually("HTTP to the endpoint dropped by the ACL", func() bool { return p.connect(inst.ID, eniIP, 80) == "timeout" })
 }
 
-// replaceACL associates a subnet with a network ACL.
-func (p *plane) replaceACL(subnet, acl string) {
-	p.t.Helper()
-	out, err := p.ec2.DescribeNetworkAcls(p.ctx, &ec2sdk.DescribeNetworkAclsInput{Filters: []types.Filter{
-		{Name: aws.String("association.subnet-id"), Values: []string{subnet}}}})
-	p.check("DescribeNetworkAcls", err)
-	for _, a := range out.NetworkAcls[0].Associations {
-		if aws.ToString(a.SubnetId) == subnet {
-			_, err = p.ec2.ReplaceNetworkAclAssociation(p.ctx, &ec2sdk.ReplaceNetworkAclAssociationInput{AssociationId: a.NetworkAclAssociationId, NetworkAclId: aws.String(acl)})
-			p.check("ReplaceNetworkAclAssociation", err)
-		}
-	}
-}
-
 // connect tries a TCP connection from inside an instance.
 func (p *plane) connect(where, addr string, port int) string {
 	out, err := p.exec(where, "python3", "-c", connectProbe, addr, strconv.Itoa(port)).CombinedOutput()

@@ -118,7 +118,7 @@ func TestSites(t *testing.T) {
 	p := NewPlanner(Host{})
 	u := p.SetSites([]Site{{Name: "branch", PublicIP: netip.MustParseAddr("192.0.2.77"), LAN: netip.MustParsePrefix("172.20.0.0/24")},
 		{Name: "home", PublicIP: netip.MustParseAddr("192.0.2.88"), BehindNAT: true}})
-	want := []string{"vpcd-internet", "vpcd-site-branch", "vpcd-site-home", "vpcd-sitenat-home"}
+	want := []string{"vpcd-internet", "vpcd-internet-aws", "vpcd-site-branch", "vpcd-site-home", "vpcd-sitenat-home"}
 	if !reflect.DeepEqual(u.Changed, want) {
 		t.Fatalf("changed %v, want %v", u.Changed, want)
 	}
