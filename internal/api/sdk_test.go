@@ -35,19 +35,22 @@ type calls struct {
 // client wraps c so that every action it completes successfully is recorded.
 func (r *calls) client(c *ec2sdk.Client) *ec2sdk.Client {
 	return ec2sdk.New(c.Options(), func(o *ec2sdk.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("vpcdRecordAction",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					out, md, err := next.HandleInitialize(ctx, in)
-					if err == nil {
-						r.mu.Lock()
-						r.done[middleware.GetOperationName(ctx)] = true
-						r.mu.Unlock()
-					}
-					return out, md, err
-				}), middleware.After)
-		})
+		o.APIOptions = append(o.APIOptions, r.record)
 	})
+}
+
+// record is an SDK client's API option that records each action it completes.
+func (r *calls) record(st *middleware.Stack) error {
+	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("vpcdRecordAction",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			if err == nil {
+				r.mu.Lock()
+				r.done[middleware.GetOperationName(ctx)] = true
+				r.mu.Unlock()
+			}
+			return out, md, err
+		}), middleware.After)
 }
 
 func (r *calls) missing(served []string) []string {
