@@ -110,7 +110,9 @@ func TestCreateLoadBalancerRules(t *testing.T) {
 		{"security group of another VPC", nlb(func(in *elbv2.CreateLoadBalancerInput) { in.SecurityGroups = []string{f.otherSg} }), "InvalidSecurityGroup"},
 		{"dualstack in subnets without IPv6", nlb(func(in *elbv2.CreateLoadBalancerInput) { in.IpAddressType = kit.Ptr("dualstack") }), "InvalidConfigurationRequest"},
 		{"dualstack without public IPv4", nlb(func(in *elbv2.CreateLoadBalancerInput) { in.IpAddressType = kit.Ptr("dualstack-without-public-ipv4") }), "InvalidConfigurationRequest"},
-		{"tag key with aws:", nlb(func(in *elbv2.CreateLoadBalancerInput) { in.Tags = []elbv2.Tag{{Key: kit.Ptr("aws:x"), Value: kit.Ptr("")}} }), "ValidationError"},
+		{"tag key with aws:", nlb(func(in *elbv2.CreateLoadBalancerInput) {
+			in.Tags = []elbv2.Tag{{Key: kit.Ptr("aws:x"), Value: kit.Ptr("")}}
+		}), "ValidationError"},
 		{"tag key twice", nlb(func(in *elbv2.CreateLoadBalancerInput) {
 			in.Tags = []elbv2.Tag{{Key: kit.Ptr("k"), Value: kit.Ptr("1")}, {Key: kit.Ptr("k"), Value: kit.Ptr("2")}}
 		}), "DuplicateTagKeys"},
@@ -222,7 +224,10 @@ func TestListenerRules(t *testing.T) {
 		mod(in)
 		return in
 	}
-	_, err := s.ELB.CreateListener(ctx, testCaller, listener(func(in *elbv2.CreateListenerInput) { in.LoadBalancerArn = kit.Ptr(otherLB); in.Port = kit.Ptr(int32(9)) }))
+	_, err := s.ELB.CreateListener(ctx, testCaller, listener(func(in *elbv2.CreateListenerInput) {
+		in.LoadBalancerArn = kit.Ptr(otherLB)
+		in.Port = kit.Ptr(int32(9))
+	}))
 	wantCode(t, err, "")
 	for _, c := range []struct {
 		name string
@@ -236,7 +241,9 @@ func TestListenerRules(t *testing.T) {
 		}), "CertificateNotFound"},
 		{"port 0", listener(func(in *elbv2.CreateListenerInput) { in.Port = kit.Ptr(int32(0)) }), "ValidationError"},
 		{"redirect action", listener(func(in *elbv2.CreateListenerInput) { in.DefaultActions[0].Type = kit.Ptr("redirect") }), "InvalidLoadBalancerAction"},
-		{"two actions", listener(func(in *elbv2.CreateListenerInput) { in.DefaultActions = append(in.DefaultActions, forward(f.tcpGroup)...) }), "InvalidConfigurationRequest"},
+		{"two actions", listener(func(in *elbv2.CreateListenerInput) {
+			in.DefaultActions = append(in.DefaultActions, forward(f.tcpGroup)...)
+		}), "InvalidConfigurationRequest"},
 		{"missing target group", listener(func(in *elbv2.CreateListenerInput) {
 			in.DefaultActions = forward("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/0123456789abcdef")
 		}), "TargetGroupNotFound"},
