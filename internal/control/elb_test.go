@@ -372,3 +372,43 @@ func TestELBAttributeRules(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadBalancerElasticIP: an internet-facing load balancer's zone takes an Elastic IP
+// of its subnet mapping, which its interface holds until the load balancer goes.
+func TestLoadBalancerElasticIP(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t)
+	f := newELBFixture(t, s)
+	eip, err := s.AllocateAddress(ctx, testCaller, &ec2.AllocateAddressRequest{Domain: kit.Ptr("vpc")})
+	wantCode(t, err, "")
+	create := func(name, alloc string) (*elbv2.CreateLoadBalancerOutput, error) {
+		return s.ELB.CreateLoadBalancer(ctx, testCaller, &elbv2.CreateLoadBalancerInput{Name: kit.Ptr(name), Type: kit.Ptr("network"),
+			SubnetMappings: []elbv2.SubnetMapping{{SubnetId: kit.Ptr(f.subnets[0]), AllocationId: kit.Ptr(alloc)}}})
+	}
+	_, err = create("missing", "eipalloc-0123456789abcdef0")
+	wantCode(t, err, "AllocationIdNotFound")
+	out, err := create("public", *eip.AllocationId)
+	wantCode(t, err, "")
+	addrs := out.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses
+	if len(addrs) != 1 || kit.Deref(addrs[0].AllocationId) != *eip.AllocationId || kit.Deref(addrs[0].IpAddress) != *eip.PublicIp {
+		t.Errorf("addresses %+v, want the Elastic IP %s", addrs, *eip.PublicIp)
+	}
+	_, err = create("again", *eip.AllocationId)
+	wantCode(t, err, "InvalidConfigurationRequest")
+	described := func() ec2.Address {
+		t.Helper()
+		got, err := s.DescribeAddresses(ctx, testCaller, &ec2.DescribeAddressesRequest{AllocationIds: []string{*eip.AllocationId}})
+		if err != nil || len(got.Addresses) != 1 {
+			t.Fatalf("DescribeAddresses = %+v, %v", got, err)
+		}
+		return got.Addresses[0]
+	}
+	if a := described(); a.NetworkInterfaceId == nil || kit.Deref(a.PrivateIpAddress) == "" {
+		t.Errorf("Elastic IP of the load balancer %+v", a)
+	}
+	_, err = s.ELB.DeleteLoadBalancer(ctx, testCaller, &elbv2.DeleteLoadBalancerInput{LoadBalancerArn: out.LoadBalancers[0].LoadBalancerArn})
+	wantCode(t, err, "")
+	if a := described(); a.NetworkInterfaceId != nil {
+		t.Errorf("Elastic IP after the load balancer went: %+v", a)
+	}
+}

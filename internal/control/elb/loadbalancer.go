@@ -253,11 +253,8 @@ func checkInternetGateway(t *kit.Txn, c kit.Caller, vpcID string) error {
 // public address from Amazon's pool.
 func (s *ELB) addInterface(t *kit.Txn, c kit.Caller, lb *kit.LoadBalancerRecord, sn *kit.SubnetRecord, m mapping) (kit.LoadBalancerZone, error) {
 	z := kit.LoadBalancerZone{SubnetID: sn.ID, Zone: sn.AvailabilityZone}
-	if m.allocationID != "" {
-		if lb.Scheme == "internal" {
-			return z, errInvalidConfig("Elastic IP addresses can only be assigned to internet-facing load balancers")
-		}
-		return z, errInvalidConfig("Elastic IP addresses (AllocationId) are not supported by vpcd yet: leave it out to get an address of Amazon's pool")
+	if m.allocationID != "" && lb.Scheme == "internal" {
+		return z, errInvalidConfig("Elastic IP addresses can only be assigned to internet-facing load balancers")
 	}
 	if m.privateIP != "" && lb.Scheme != "internal" {
 		return z, errInvalidConfig("Private IPv4 addresses can only be specified for internal load balancers")
@@ -296,7 +293,15 @@ func (s *ELB) addInterface(t *kit.Txn, c kit.Caller, lb *kit.LoadBalancerRecord,
 	} else if m.ipv6 != "" {
 		return z, errInvalidConfig("IPv6 addresses can only be specified for dualstack load balancers")
 	}
-	if lb.Scheme == "internet-facing" {
+	switch {
+	case m.allocationID != "":
+		pub, err := takeElasticIP(t, c, m.allocationID, eni.ID)
+		if err != nil {
+			return z, err
+		}
+		z.PublicIP, z.AllocationID = pub, m.allocationID
+		eni.PrivateIPs[0].Association = &kit.IpAssociation{PublicIP: pub, Owner: c.Account, AllocationID: m.allocationID, AssociationID: kit.NewID("eipassoc")}
+	case lb.Scheme == "internet-facing":
 		pub, err := s.AllocatePublicIP(t, c, eni.ID)
 		if err != nil {
 			return z, err
@@ -329,9 +334,14 @@ func takeIPv6(alloc *kit.SubnetAllocator, sn *kit.SubnetRecord, z *kit.LoadBalan
 	return nil
 }
 
-// delInterface takes a zone's interface away, with its public address.
+// delInterface takes a zone's interface away, with its public address (an Elastic IP
+// stays the caller's).
 func delInterface(t *kit.Txn, c kit.Caller, z kit.LoadBalancerZone) error {
-	if z.PublicIP.IsValid() {
+	if z.AllocationID != "" {
+		if err := releaseElasticIP(t, c, z.AllocationID); err != nil {
+			return err
+		}
+	} else if z.PublicIP.IsValid() {
 		kit.ReleasePublicIP(t, c, z.PublicIP)
 	}
 	t.Del(c.Key(z.ENI))
@@ -386,14 +396,17 @@ func loadBalancerShape(c kit.Caller, lb *kit.LoadBalancerRecord) elbv2.LoadBalan
 	return out
 }
 
-// zoneShapes are the load balancer's zones; an address shows when it was asked for (a
-// private address named, or IPv6), as AWS's answers show them.
+// zoneShapes are the load balancer's zones; an address shows when it was asked for (an
+// Elastic IP, a private address named, or IPv6), as AWS's answers show them.
 func zoneShapes(lb *kit.LoadBalancerRecord) []elbv2.AvailabilityZone {
 	out := []elbv2.AvailabilityZone{}
 	for _, z := range lb.Zones {
 		az := elbv2.AvailabilityZone{SubnetId: kit.Ptr(z.SubnetID), ZoneName: kit.Ptr(z.Zone), LoadBalancerAddresses: []elbv2.LoadBalancerAddress{}}
-		if z.PrivateGiven || z.IPv6.IsValid() {
+		if z.PrivateGiven || z.IPv6.IsValid() || z.AllocationID != "" {
 			a := elbv2.LoadBalancerAddress{}
+			if z.AllocationID != "" {
+				a.AllocationId, a.IpAddress = kit.Ptr(z.AllocationID), kit.Ptr(z.PublicIP.String())
+			}
 			if z.PrivateGiven {
 				a.PrivateIPv4Address = kit.Ptr(z.PrivateIP.String())
 			}
