@@ -137,142 +137,154 @@ func allAttributes(set, defaults map[string]string) []keyValue {
 	return out
 }
 
-func lbAttributeShapes(kvs []keyValue) []elbv2.LoadBalancerAttribute {
-	out := []elbv2.LoadBalancerAttribute{}
+// attributeShapes are key/value pairs as any of the attribute shapes.
+func attributeShapes[T elbv2.LoadBalancerAttribute | elbv2.TargetGroupAttribute | elbv2.ListenerAttribute](kvs []keyValue) []T {
+	out := []T{}
 	for _, kv := range kvs {
-		out = append(out, elbv2.LoadBalancerAttribute{Key: kit.Ptr(kv.key), Value: kit.Ptr(kv.value)})
+		out = append(out, T(struct{ Key, Value *string }{kit.Ptr(kv.key), kit.Ptr(kv.value)}))
 	}
 	return out
 }
 
-func tgAttributeShapes(kvs []keyValue) []elbv2.TargetGroupAttribute {
-	out := []elbv2.TargetGroupAttribute{}
-	for _, kv := range kvs {
-		out = append(out, elbv2.TargetGroupAttribute{Key: kit.Ptr(kv.key), Value: kit.Ptr(kv.value)})
-	}
-	return out
+// attrKind is how the attribute actions read and write one kind: its record by ARN, the
+// attributes it has set and their defaults, the keys it takes and what else a change must
+// keep true.
+type attrKind[R any] struct {
+	what  string // as AWS's messages name it: "Load balancer"
+	get   func(*kit.Txn, kit.Caller, string) (*R, error)
+	attrs func(*R) (set *map[string]string, defaults map[string]string)
+	key   func(*R) string
+	specs map[string]attrSpec
+	check func(*R) error
 }
 
-func listenerAttributeShapes(kvs []keyValue) []elbv2.ListenerAttribute {
-	out := []elbv2.ListenerAttribute{}
-	for _, kv := range kvs {
-		out = append(out, elbv2.ListenerAttribute{Key: kit.Ptr(kv.key), Value: kit.Ptr(kv.value)})
+var (
+	lbKind = attrKind[kit.LoadBalancerRecord]{what: "Load balancer", get: getLoadBalancer, specs: lbAttrs,
+		attrs: func(lb *kit.LoadBalancerRecord) (*map[string]string, map[string]string) {
+			return &lb.Attributes, lbDefaults(lb)
+		},
+		key: func(lb *kit.LoadBalancerRecord) string { return lb.ID }}
+	tgKind = attrKind[kit.TargetGroupRecord]{what: "Target group", get: getTargetGroup, specs: tgAttrs,
+		attrs: func(tg *kit.TargetGroupRecord) (*map[string]string, map[string]string) {
+			return &tg.Attributes, tgDefaults(tg)
+		},
+		key: func(tg *kit.TargetGroupRecord) string { return tg.ID },
+		// Client IP preservation stays on for UDP and TCP_UDP groups, as AWS keeps it.
+		check: func(tg *kit.TargetGroupRecord) error {
+			if (tg.Protocol == "UDP" || tg.Protocol == "TCP_UDP") && tg.Attributes["preserve_client_ip.enabled"] == "false" {
+				return errInvalidConfig("Client IP preservation cannot be disabled for target groups with the %s protocol", tg.Protocol)
+			}
+			return nil
+		}}
+	listenerKind = attrKind[kit.ListenerRecord]{what: "Listener", get: getListener, specs: listenerAttrs,
+		attrs: func(l *kit.ListenerRecord) (*map[string]string, map[string]string) {
+			return &l.Attributes, listenerDefaults(l)
+		},
+		key: func(l *kit.ListenerRecord) string { return l.ID }}
+)
+
+// describeAttributes lists every attribute of the resource of an ARN.
+func describeAttributes[R any](ctx context.Context, s *ELB, c kit.Caller, k attrKind[R], arn string) ([]keyValue, error) {
+	var r *R
+	err := s.View(ctx, func(t *kit.Txn) error {
+		var err error
+		r, err = k.get(t, c, arn)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	set, defaults := k.attrs(r)
+	return allAttributes(*set, defaults), nil
+}
+
+// modifyAttributes sets attributes of the resource of an ARN and lists them all.
+func modifyAttributes[R any](ctx context.Context, s *ELB, c kit.Caller, k attrKind[R], arn string, pairs []keyValue) ([]keyValue, error) {
+	var r *R
+	err := s.Update(ctx, func(t *kit.Txn) error {
+		var err error
+		if r, err = k.get(t, c, arn); err != nil {
+			return err
+		}
+		set, defaults := k.attrs(r)
+		if *set, err = setAttributes(*set, defaults, k.specs, k.what, pairs); err != nil {
+			return err
+		}
+		if k.check != nil {
+			if err := k.check(r); err != nil {
+				return err
+			}
+		}
+		return t.Put(c.Key(k.key(r)), r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	set, defaults := k.attrs(r)
+	return allAttributes(*set, defaults), nil
+}
+
+// pairsOf are the Key/Value pairs of any of the attribute shapes.
+func pairsOf[T elbv2.LoadBalancerAttribute | elbv2.TargetGroupAttribute | elbv2.ListenerAttribute](attrs []T) []keyValue {
+	var out []keyValue
+	for _, a := range attrs {
+		kv := struct{ Key, Value *string }(a)
+		out = append(out, keyValue{kit.Deref(kv.Key), kit.Deref(kv.Value)})
 	}
 	return out
 }
 
 // DescribeLoadBalancerAttributes lists every attribute of a load balancer.
 func (s *ELB) DescribeLoadBalancerAttributes(ctx context.Context, c kit.Caller, in *elbv2.DescribeLoadBalancerAttributesInput) (*elbv2.DescribeLoadBalancerAttributesOutput, error) {
-	var lb *kit.LoadBalancerRecord
-	err := s.View(ctx, func(t *kit.Txn) error {
-		var err error
-		lb, err = getLoadBalancer(t, c, kit.Deref(in.LoadBalancerArn))
-		return err
-	})
+	kvs, err := describeAttributes(ctx, s, c, lbKind, kit.Deref(in.LoadBalancerArn))
 	if err != nil {
 		return nil, err
 	}
-	return &elbv2.DescribeLoadBalancerAttributesOutput{Attributes: lbAttributeShapes(allAttributes(lb.Attributes, lbDefaults(lb)))}, nil
+	return &elbv2.DescribeLoadBalancerAttributesOutput{Attributes: attributeShapes[elbv2.LoadBalancerAttribute](kvs)}, nil
 }
 
 // ModifyLoadBalancerAttributes sets attributes of a load balancer and lists them all.
 func (s *ELB) ModifyLoadBalancerAttributes(ctx context.Context, c kit.Caller, in *elbv2.ModifyLoadBalancerAttributesInput) (*elbv2.ModifyLoadBalancerAttributesOutput, error) {
-	var pairs []keyValue
-	for _, a := range in.Attributes {
-		pairs = append(pairs, keyValue{kit.Deref(a.Key), kit.Deref(a.Value)})
-	}
-	var lb *kit.LoadBalancerRecord
-	err := s.Update(ctx, func(t *kit.Txn) error {
-		var err error
-		if lb, err = getLoadBalancer(t, c, kit.Deref(in.LoadBalancerArn)); err != nil {
-			return err
-		}
-		if lb.Attributes, err = setAttributes(lb.Attributes, lbDefaults(lb), lbAttrs, "Load balancer", pairs); err != nil {
-			return err
-		}
-		return t.Put(c.Key(lb.ID), lb)
-	})
+	kvs, err := modifyAttributes(ctx, s, c, lbKind, kit.Deref(in.LoadBalancerArn), pairsOf(in.Attributes))
 	if err != nil {
 		return nil, err
 	}
-	return &elbv2.ModifyLoadBalancerAttributesOutput{Attributes: lbAttributeShapes(allAttributes(lb.Attributes, lbDefaults(lb)))}, nil
+	return &elbv2.ModifyLoadBalancerAttributesOutput{Attributes: attributeShapes[elbv2.LoadBalancerAttribute](kvs)}, nil
 }
 
 // DescribeTargetGroupAttributes lists every attribute of a target group.
 func (s *ELB) DescribeTargetGroupAttributes(ctx context.Context, c kit.Caller, in *elbv2.DescribeTargetGroupAttributesInput) (*elbv2.DescribeTargetGroupAttributesOutput, error) {
-	var tg *kit.TargetGroupRecord
-	err := s.View(ctx, func(t *kit.Txn) error {
-		var err error
-		tg, err = getTargetGroup(t, c, kit.Deref(in.TargetGroupArn))
-		return err
-	})
+	kvs, err := describeAttributes(ctx, s, c, tgKind, kit.Deref(in.TargetGroupArn))
 	if err != nil {
 		return nil, err
 	}
-	return &elbv2.DescribeTargetGroupAttributesOutput{Attributes: tgAttributeShapes(allAttributes(tg.Attributes, tgDefaults(tg)))}, nil
+	return &elbv2.DescribeTargetGroupAttributesOutput{Attributes: attributeShapes[elbv2.TargetGroupAttribute](kvs)}, nil
 }
 
 // ModifyTargetGroupAttributes sets attributes of a target group and lists them all.
-// Client IP preservation stays on for UDP and TCP_UDP groups, as AWS keeps it.
 func (s *ELB) ModifyTargetGroupAttributes(ctx context.Context, c kit.Caller, in *elbv2.ModifyTargetGroupAttributesInput) (*elbv2.ModifyTargetGroupAttributesOutput, error) {
-	var pairs []keyValue
-	for _, a := range in.Attributes {
-		pairs = append(pairs, keyValue{kit.Deref(a.Key), kit.Deref(a.Value)})
-	}
-	var tg *kit.TargetGroupRecord
-	err := s.Update(ctx, func(t *kit.Txn) error {
-		var err error
-		if tg, err = getTargetGroup(t, c, kit.Deref(in.TargetGroupArn)); err != nil {
-			return err
-		}
-		if tg.Attributes, err = setAttributes(tg.Attributes, tgDefaults(tg), tgAttrs, "Target group", pairs); err != nil {
-			return err
-		}
-		if (tg.Protocol == "UDP" || tg.Protocol == "TCP_UDP") && tg.Attributes["preserve_client_ip.enabled"] == "false" {
-			return errInvalidConfig("Client IP preservation cannot be disabled for target groups with the %s protocol", tg.Protocol)
-		}
-		return t.Put(c.Key(tg.ID), tg)
-	})
+	kvs, err := modifyAttributes(ctx, s, c, tgKind, kit.Deref(in.TargetGroupArn), pairsOf(in.Attributes))
 	if err != nil {
 		return nil, err
 	}
-	return &elbv2.ModifyTargetGroupAttributesOutput{Attributes: tgAttributeShapes(allAttributes(tg.Attributes, tgDefaults(tg)))}, nil
+	return &elbv2.ModifyTargetGroupAttributesOutput{Attributes: attributeShapes[elbv2.TargetGroupAttribute](kvs)}, nil
 }
 
 // DescribeListenerAttributes lists every attribute of a listener: TCP listeners have
 // their idle timeout.
 func (s *ELB) DescribeListenerAttributes(ctx context.Context, c kit.Caller, in *elbv2.DescribeListenerAttributesInput) (*elbv2.DescribeListenerAttributesOutput, error) {
-	var l *kit.ListenerRecord
-	err := s.View(ctx, func(t *kit.Txn) error {
-		var err error
-		l, err = getListener(t, c, kit.Deref(in.ListenerArn))
-		return err
-	})
+	kvs, err := describeAttributes(ctx, s, c, listenerKind, kit.Deref(in.ListenerArn))
 	if err != nil {
 		return nil, err
 	}
-	return &elbv2.DescribeListenerAttributesOutput{Attributes: listenerAttributeShapes(allAttributes(l.Attributes, listenerDefaults(l)))}, nil
+	return &elbv2.DescribeListenerAttributesOutput{Attributes: attributeShapes[elbv2.ListenerAttribute](kvs)}, nil
 }
 
 // ModifyListenerAttributes sets attributes of a listener and lists them all.
 func (s *ELB) ModifyListenerAttributes(ctx context.Context, c kit.Caller, in *elbv2.ModifyListenerAttributesInput) (*elbv2.ModifyListenerAttributesOutput, error) {
-	var pairs []keyValue
-	for _, a := range in.Attributes {
-		pairs = append(pairs, keyValue{kit.Deref(a.Key), kit.Deref(a.Value)})
-	}
-	var l *kit.ListenerRecord
-	err := s.Update(ctx, func(t *kit.Txn) error {
-		var err error
-		if l, err = getListener(t, c, kit.Deref(in.ListenerArn)); err != nil {
-			return err
-		}
-		if l.Attributes, err = setAttributes(l.Attributes, listenerDefaults(l), listenerAttrs, "Listener", pairs); err != nil {
-			return err
-		}
-		return t.Put(c.Key(l.ID), l)
-	})
+	kvs, err := modifyAttributes(ctx, s, c, listenerKind, kit.Deref(in.ListenerArn), pairsOf(in.Attributes))
 	if err != nil {
 		return nil, err
 	}
-	return &elbv2.ModifyListenerAttributesOutput{Attributes: listenerAttributeShapes(allAttributes(l.Attributes, listenerDefaults(l)))}, nil
+	return &elbv2.ModifyListenerAttributesOutput{Attributes: attributeShapes[elbv2.ListenerAttribute](kvs)}, nil
 }
