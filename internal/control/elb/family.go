@@ -222,6 +222,15 @@ func page[T any](items []T, pageSize *int32, marker *string) ([]T, *string, erro
 	return items[start:end], next, nil
 }
 
+// pageOf is one page of the records' shapes.
+func pageOf[R, S any](recs []*R, shape func(*R) S, pageSize *int32, marker *string) ([]S, *string, error) {
+	all := []S{}
+	for _, r := range recs {
+		all = append(all, shape(r))
+	}
+	return page(all, pageSize, marker)
+}
+
 // tagsOf checks and collects Tags as a map, over the tags the resource has.
 func tagsOf(have map[string]string, tags []elbv2.Tag) (map[string]string, error) {
 	out := map[string]string{}

@@ -220,11 +220,7 @@ func (s *ELB) DescribeListeners(ctx context.Context, c kit.Caller, in *elbv2.Des
 	if err != nil {
 		return nil, err
 	}
-	all := []elbv2.Listener{}
-	for _, l := range ls {
-		all = append(all, listenerShape(l))
-	}
-	pg, next, err := page(all, in.PageSize, in.Marker)
+	pg, next, err := pageOf(ls, listenerShape, in.PageSize, in.Marker)
 	if err != nil {
 		return nil, err
 	}

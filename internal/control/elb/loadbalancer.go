@@ -466,11 +466,7 @@ func (s *ELB) DescribeLoadBalancers(ctx context.Context, c kit.Caller, in *elbv2
 	if err != nil {
 		return nil, err
 	}
-	all := []elbv2.LoadBalancer{}
-	for _, lb := range lbs {
-		all = append(all, loadBalancerShape(c, lb))
-	}
-	pg, next, err := page(all, in.PageSize, in.Marker)
+	pg, next, err := pageOf(lbs, func(lb *kit.LoadBalancerRecord) elbv2.LoadBalancer { return loadBalancerShape(c, lb) }, in.PageSize, in.Marker)
 	if err != nil {
 		return nil, err
 	}

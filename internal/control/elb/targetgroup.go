@@ -317,11 +317,7 @@ func (s *ELB) DescribeTargetGroups(ctx context.Context, c kit.Caller, in *elbv2.
 	if err != nil {
 		return nil, err
 	}
-	all := []elbv2.TargetGroup{}
-	for _, tg := range tgs {
-		all = append(all, targetGroupShape(c, tg))
-	}
-	pg, next, err := page(all, in.PageSize, in.Marker)
+	pg, next, err := pageOf(tgs, func(tg *kit.TargetGroupRecord) elbv2.TargetGroup { return targetGroupShape(c, tg) }, in.PageSize, in.Marker)
 	if err != nil {
 		return nil, err
 	}
