@@ -7,7 +7,7 @@ import (
 
 // Elastic Load Balancing (v2) is served for network load balancers, their target groups,
 // listeners, targets, attributes and tags (control/elb). Rules, trust stores, listener
-// certificates, capacity reservations and resource policies stay unserved.
+// certificates, changes of capacity reservations and resource policies stay unserved.
 func registerELBv2(s *Server, svc *control.Service) {
 	s.addService(elbv2.API, queryProtocol{desc: &elbv2.API})
 	e := svc.ELB
@@ -20,6 +20,7 @@ func registerELBv2(s *Server, svc *control.Service) {
 	Handle(s, name, "SetSecurityGroups", e.SetSecurityGroups)
 	Handle(s, name, "SetSubnets", e.SetSubnets)
 	Handle(s, name, "SetIpAddressType", e.SetIpAddressType)
+	Handle(s, name, "DescribeCapacityReservation", e.DescribeCapacityReservation)
 	Handle(s, name, "CreateTargetGroup", e.CreateTargetGroup)
 	Handle(s, name, "DescribeTargetGroups", e.DescribeTargetGroups)
 	Handle(s, name, "ModifyTargetGroup", e.ModifyTargetGroup)

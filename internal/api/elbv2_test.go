@@ -130,6 +130,11 @@ func TestSDKEveryELBv2Action(t *testing.T) {
 	if len(set.AvailabilityZones) != 3 {
 		t.Errorf("zones after SetSubnets %+v", set.AvailabilityZones)
 	}
+	capacity := must[*elb.DescribeCapacityReservationOutput](t, "DescribeCapacityReservation")(c.DescribeCapacityReservation(ctx,
+		&elb.DescribeCapacityReservationInput{LoadBalancerArn: aws.String(lbARN)}))
+	if len(capacity.CapacityReservationState) != 0 || capacity.MinimumLoadBalancerCapacity != nil {
+		t.Errorf("capacity reservation %+v, want none", capacity)
+	}
 	must[*elb.SetIpAddressTypeOutput](t, "SetIpAddressType")(c.SetIpAddressType(ctx, &elb.SetIpAddressTypeInput{LoadBalancerArn: aws.String(lbARN), IpAddressType: elbtypes.IpAddressTypeIpv4}))
 
 	must[*elb.RegisterTargetsOutput](t, "RegisterTargets")(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tgARN),
