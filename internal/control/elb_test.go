@@ -303,11 +303,26 @@ func TestTargetRules(t *testing.T) {
 		}
 		return d
 	}
+	instance := func(subnet string) string {
+		t.Helper()
+		r, err := run(s, subnet, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *r.Instances[0].InstanceId
+	}
+	running, elsewhere, stopped := instance(f.subnets[0]), instance(f.otherSub), instance(f.subnets[1])
+	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{stopped}}); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, group string
 		target      elbv2.TargetDescription
 		code        string
 	}{
+		{"instance of the VPC", byInstance, target(running, 0, ""), ""},
+		{"instance of another VPC", byInstance, target(elsewhere, 0, ""), "InvalidTarget"},
+		{"stopped instance", byInstance, target(stopped, 0, ""), "InvalidTarget"},
 		{"missing instance", byInstance, target("i-0123456789abcdef0", 0, ""), "InvalidTarget"},
 		{"address as an instance", byInstance, target("10.0.1.5", 0, ""), "InvalidTarget"},
 		{"zone of an instance target", byInstance, target("i-0123456789abcdef0", 0, "us-east-1a"), "ValidationError"},

@@ -16,7 +16,7 @@ func errInvalidTarget(format string, args ...any) error {
 }
 
 // checkTarget checks a target against its group: an instance of the group's VPC that is
-// not terminated, or an address of one of the VPC's CIDRs (or, with the zone "all", any
+// pending or running, or an address of one of the VPC's CIDRs (or, with the zone "all", any
 // private address, which a network load balancer reaches over peering or a VPN).
 func checkTarget(t *kit.Txn, c kit.Caller, tg *kit.TargetGroupRecord, d elbv2.TargetDescription) (kit.Target, error) {
 	target := kit.Target{ID: kit.Deref(d.Id), Port: tg.Port, Zone: kit.Deref(d.AvailabilityZone)}
@@ -44,7 +44,7 @@ func checkTarget(t *kit.Txn, c kit.Caller, tg *kit.TargetGroupRecord, d elbv2.Ta
 		switch {
 		case !found:
 			return target, errInvalidTarget("The following targets are not valid instances: '%s'", target.ID)
-		case in.State == "terminated" || in.State == "shutting-down":
+		case in.State != "running" && in.State != "pending":
 			return target, errInvalidTarget("The following targets are not in a running state and cannot be registered: '%s'", target.ID)
 		case in.VpcID != tg.VpcID:
 			return target, errInvalidTarget("The following targets are not in the target group VPC '%s': '%s'", tg.VpcID, target.ID)
@@ -167,7 +167,7 @@ func (s *ELB) DescribeTargetHealth(ctx context.Context, c kit.Caller, in *elbv2.
 			if len(tg.Users) == 0 {
 				state, reason, desc = "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
 			} else if tg.TargetType == "instance" {
-				in := new(kit.InstanceRecord)
+				in := &kit.InstanceRecord{State: "terminated"} // one no longer kept was terminated
 				if _, err := t.Get(c.Key(target.ID), in); err != nil {
 					return err
 				}
