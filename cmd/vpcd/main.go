@@ -228,7 +228,7 @@ func serve(args []string) error {
 	}
 	// GET /metrics beside the API on the same listener; everything else is the API's.
 	cfg.Metrics = m
-	srv := &http.Server{Handler: m.Beside(api.New(svc, cfg)), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: m.Beside(api.New(svc, cfg)), ReadHeaderTimeout: 10 * time.Second, ConnContext: api.MarkConn}
 	// Tests start vpcd on port 0 and read the bound address from this line.
 	fmt.Printf("listening on %s\n", ln.Addr())
 	log.Info("vpcd serving the EC2 API", "version", version, "addr", ln.Addr().String(), "data-dir", *dataDir, "store", sf.spec, "auth", *auth)
@@ -246,8 +246,17 @@ func serve(args []string) error {
 		defer func() { <-done }()
 		log.Info("data plane on", "internet-netns", *internetNS)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if dp != nil {
+		// The same API on a unix socket in the data directory, for the daemons inside the
+		// namespaces (the VPCs' endpoints to AWS services), which cannot reach loopback.
+		sock, err := api.ListenSocket(filepath.Join(*dataDir, api.SocketName))
+		if err != nil {
+			return err
+		}
+		go func() { errc <- srv.Serve(sock) }()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -39,7 +39,7 @@ func (r *calls) client(c *ec2sdk.Client) *ec2sdk.Client {
 	})
 }
 
-// record is an SDK client's API option that records each action it completes.
+// record is an API option of any SDK client that records the actions it completes.
 func (r *calls) record(st *middleware.Stack) error {
 	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("vpcdRecordAction",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {

@@ -92,6 +92,10 @@ var kinds = index(
 	Kind{Prefix: "vpn", ResourceType: "vpn-connection", NotFound: "InvalidVpnConnectionID.NotFound", NotFoundMessage: "The vpnConnection ID '%s' does not exist", Malformed: "InvalidVpnConnectionID"},
 	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
 	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
+	// Direct Connect's dedicated connections and virtual interfaces (dxcon-…, dxvif-…),
+	// answered by control/directconnect; its gateways are global, at its GatewayKey.
+	Kind{Prefix: "dxcon", Service: "directconnect"},
+	Kind{Prefix: "dxvif", Service: "directconnect"},
 	// Kinds that routes and requests may name before vpcd keeps them.
 	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
 	// CreateRoute answers an unknown gateway target with InvalidGatewayID.NotFound (real

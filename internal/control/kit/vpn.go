@@ -53,6 +53,9 @@ type VpnGatewayRecord struct {
 	// keeps showing as a "detached" attachment.
 	VpcID        string `json:"vpcId,omitempty"`
 	DetachedFrom string `json:"detachedFrom,omitempty"`
+	// DirectConnect are the Direct Connect gateway associations and virtual interfaces
+	// that use the gateway (control/directconnect): it is not deleted under them.
+	DirectConnect []string `json:"directConnect,omitempty"`
 }
 
 // EC2 is the gateway as AWS shows it, with its attachment: attached, or the last one,
