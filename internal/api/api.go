@@ -48,7 +48,7 @@ const maxBody = 1 << 20
 
 // New returns the handler, serving the EC2 actions of svc (ec2.go), STS's
 // GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go), CloudWatch
-// Logs (logs.go), Route 53's hosted zones (route53.go), Route 53 Resolver (route53resolver.go) and Direct Connect (directconnect.go). More operations, of these services or others, are added
+// Logs (logs.go), Route 53's hosted zones (route53.go), Route 53 Resolver (route53resolver.go), Direct Connect (directconnect.go) and Elastic Load Balancing (elbv2.go). More operations, of these services or others, are added
 // with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
@@ -70,14 +70,21 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerRoute53(s, svc)
 	registerRoute53Resolver(s, svc)
 	registerDirectConnect(s, svc)
+	registerELBv2(s, svc)
 	return s
 }
 
 // Actions lists the EC2 actions served, sorted.
-func (s *Server) Actions() []string {
-	names := make([]string, 0, len(s.services["ec2"].handlers))
-	for n := range s.services["ec2"].handlers {
-		names = append(names, n)
+func (s *Server) Actions() []string { return s.ActionsOf("ec2") }
+
+// ActionsOf lists the actions served of a service, by the name of its credential scope
+// ("ec2", "elasticloadbalancing"), sorted.
+func (s *Server) ActionsOf(service string) []string {
+	var names []string
+	if svc := s.services[service]; svc != nil {
+		for n := range svc.handlers {
+			names = append(names, n)
+		}
 	}
 	slices.Sort(names)
 	return names

@@ -62,8 +62,7 @@ func (p queryProtocol) writeResult(w http.ResponseWriter, req *request, out any)
 		if wrapper == "" {
 			wrapper = req.op + "Result"
 		}
-		enc := xml.NewEncoder(&b)
-		if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: wrapper}}); err != nil {
+		if err := writeQueryXML(&b, wrapper, reflect.ValueOf(out)); err != nil {
 			return fmt.Errorf("encode %s: %w", req.op, err)
 		}
 	}

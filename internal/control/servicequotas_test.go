@@ -131,7 +131,7 @@ func TestListServiceQuotasPages(t *testing.T) {
 		t.Errorf("codes = %v, want %d", codes, len(want))
 	}
 	svcs, err := s.ListServices(ctx, testCaller, &sq.ListServicesRequest{})
-	if err != nil || len(svcs.Services) != 2 {
+	if err != nil || len(svcs.Services) != 3 {
 		t.Errorf("ListServices = %+v, %v", svcs, err)
 	}
 }

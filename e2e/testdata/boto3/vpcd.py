@@ -14,9 +14,9 @@ def new_account():
     return "%012d" % random.randrange(10**11, 10**12)
 
 
-def client(account, region="us-east-1"):
+def client(account, region="us-east-1", service="ec2"):
     return boto3.client(
-        "ec2",
+        service,
         endpoint_url=os.environ["VPCD_URL"],
         region_name=region,
         aws_access_key_id=account,

@@ -31,6 +31,7 @@ var services = []struct{ pkg, model string }{
 	{"logs", "logs"},
 	{"route53resolver", "route53resolver"},
 	{"directconnect", "directconnect"},
+	{"elbv2", "elbv2"},
 }
 
 func main() {

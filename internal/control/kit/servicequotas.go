@@ -34,19 +34,22 @@ func (q Quota) Key() string { return q.Service + "/" + q.Code }
 
 // The quotas, with AWS's codes, names and default values.
 var (
-	QuotaElasticIPs        = Quota{"ec2", "L-0263D0A3", "EC2-VPC Elastic IPs", 5, 0}
-	QuotaStandardVcpus     = Quota{"ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", 5, unboundedStart}
-	QuotaVpcs              = Quota{"vpc", "L-F678F1CE", "VPCs per Region", 5, unboundedStart}
-	QuotaVpcCidrBlocks     = Quota{"vpc", "L-83CA0A9D", "IPv4 CIDR blocks per VPC", 5, 0}
-	QuotaSecurityGroups    = Quota{"vpc", "L-E79EC296", "VPC security groups per Region", 2500, 0}
-	QuotaNatGatewaysPerAZ  = Quota{"vpc", "L-FE5A380F", "NAT gateways per Availability Zone", 5, 0}
-	QuotaACLRules          = Quota{"vpc", "L-2AEEBF1A", "Rules per network ACL", 20, 0}
-	quotaRulesPerGroup     = Quota{"vpc", "L-0EA8095F", "Inbound or outbound rules per security group", 60, 0}
-	QuotaGroupsPerENI      = Quota{"vpc", "L-2AFB9258", "Security groups per network interface", 5, 0}
-	QuotaGatewayEndpoints  = Quota{"vpc", "L-1B52E74A", "Gateway VPC endpoints per Region", 20, 0}
-	QuotaList              = []Quota{QuotaElasticIPs, QuotaStandardVcpus, QuotaVpcs, QuotaVpcCidrBlocks, QuotaSecurityGroups, QuotaNatGatewaysPerAZ, QuotaACLRules, quotaRulesPerGroup, QuotaGroupsPerENI, QuotaGatewayEndpoints}
-	QuotaServiceNames      = map[string]string{"ec2": "Amazon Elastic Compute Cloud (Amazon EC2)", "vpc": "Amazon Virtual Private Cloud (Amazon VPC)"}
-	QuotaServiceCodeSorted = []string{"ec2", "vpc"}
+	QuotaElasticIPs       = Quota{"ec2", "L-0263D0A3", "EC2-VPC Elastic IPs", 5, 0}
+	QuotaStandardVcpus    = Quota{"ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", 5, unboundedStart}
+	QuotaVpcs             = Quota{"vpc", "L-F678F1CE", "VPCs per Region", 5, unboundedStart}
+	QuotaVpcCidrBlocks    = Quota{"vpc", "L-83CA0A9D", "IPv4 CIDR blocks per VPC", 5, 0}
+	QuotaSecurityGroups   = Quota{"vpc", "L-E79EC296", "VPC security groups per Region", 2500, 0}
+	QuotaNatGatewaysPerAZ = Quota{"vpc", "L-FE5A380F", "NAT gateways per Availability Zone", 5, 0}
+	QuotaACLRules         = Quota{"vpc", "L-2AEEBF1A", "Rules per network ACL", 20, 0}
+	quotaRulesPerGroup    = Quota{"vpc", "L-0EA8095F", "Inbound or outbound rules per security group", 60, 0}
+	QuotaGroupsPerENI     = Quota{"vpc", "L-2AFB9258", "Security groups per network interface", 5, 0}
+	QuotaGatewayEndpoints = Quota{"vpc", "L-1B52E74A", "Gateway VPC endpoints per Region", 20, 0}
+	// Elastic Load Balancing's (control/elb), also answered by its DescribeAccountLimits.
+	QuotaNetworkLoadBalancers = Quota{"elasticloadbalancing", "L-69A177A2", "Network Load Balancers per Region", 50, 0}
+	QuotaTargetGroups         = Quota{"elasticloadbalancing", "L-B22855CB", "Target Groups per Region", 3000, 0}
+	QuotaList                 = []Quota{QuotaElasticIPs, QuotaStandardVcpus, QuotaVpcs, QuotaVpcCidrBlocks, QuotaSecurityGroups, QuotaNatGatewaysPerAZ, QuotaACLRules, quotaRulesPerGroup, QuotaGroupsPerENI, QuotaGatewayEndpoints, QuotaNetworkLoadBalancers, QuotaTargetGroups}
+	QuotaServiceNames         = map[string]string{"ec2": "Amazon Elastic Compute Cloud (Amazon EC2)", "vpc": "Amazon Virtual Private Cloud (Amazon VPC)", "elasticloadbalancing": "Elastic Load Balancing (ELB)"}
+	QuotaServiceCodeSorted    = []string{"ec2", "elasticloadbalancing", "vpc"}
 )
 
 // LookupQuota finds a quota by its codes, with Service Quotas' errors.
