@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/strongswan/govici/vici"
@@ -38,10 +40,18 @@ type ipsecTunnels struct {
 	want   []plan.IPsecTunnel
 	owner  map[string]control.Caller // connection → its account and region
 	up     map[string]bool           // tunnel namespace → up, as last reported
+	misses map[string]int            // tunnel namespace → polls in a row that did not see it up
 	warned bool
 }
 
 const pollInterval = time.Second
+
+// downAfter is how many polls in a row must miss an up tunnel whose daemon still answers
+// before it is down. A charon busy carrying a stream in user space may answer late, and
+// its SAs are briefly not INSTALLED while they rekey: one miss is no failure, and taking
+// the tunnel down for it would move the VPC's routes to the other tunnel and back. A
+// daemon that is gone (its socket refuses) is down at once.
+const downAfter = 3
 
 func newIPsecTunnels(dataDir string, log *slog.Logger) *ipsecTunnels {
 	charon, _ := exec.LookPath("charon-systemd")
@@ -50,7 +60,7 @@ func newIPsecTunnels(dataDir string, log *slog.Logger) *ipsecTunnels {
 			charon = "/usr/sbin/charon-systemd"
 		}
 	}
-	return &ipsecTunnels{dir: filepath.Join(dataDir, "vpn"), charon: charon, log: log, owner: map[string]control.Caller{}, up: map[string]bool{}}
+	return &ipsecTunnels{dir: filepath.Join(dataDir, "vpn"), charon: charon, log: log, owner: map[string]control.Caller{}, up: map[string]bool{}, misses: map[string]int{}}
 }
 
 func (s *ipsecTunnels) tunnelDir(ns string) string { return filepath.Join(s.dir, ns) }
@@ -110,6 +120,7 @@ func (s *ipsecTunnels) daemons(tunnels []plan.IPsecTunnel, n *model.Network) []s
 	for ns := range s.up {
 		if !here[ns] {
 			delete(s.up, ns)
+			delete(s.misses, ns)
 		}
 	}
 	if entries, err := os.ReadDir(s.dir); err == nil {
@@ -151,6 +162,12 @@ func (s *ipsecTunnels) poll(ctx context.Context, t *plan.IPsecTunnel, report fun
 	}
 	s.mu.Lock()
 	was, known := s.up[ns]
+	if up {
+		s.misses[ns] = 0
+	} else if s.misses[ns]++; (known && was || !known && t.Options.Up) && s.misses[ns] < downAfter && !gone(err) {
+		s.mu.Unlock()
+		return // up until it misses downAfter polls
+	}
 	s.up[ns] = up
 	caller := s.owner[t.Connection]
 	s.mu.Unlock()
@@ -160,11 +177,17 @@ func (s *ipsecTunnels) poll(ctx context.Context, t *plan.IPsecTunnel, report fun
 	if !known && t.Options.Up == up {
 		return // the store says so already
 	}
-	s.log.Info("VPN tunnel", "connection", t.Connection, "tunnel", t.Index+1, "up", up)
+	s.log.Info("VPN tunnel", "connection", t.Connection, "tunnel", t.Index+1, "up", up, "err", err)
 	id, i := t.Connection, t.Index
 	report(ctx, record{key: "vpn/" + ns, write: func(ctx context.Context, svc *control.Service) error {
 		return svc.SetVpnTunnelStatus(ctx, caller, id, i, up)
 	}})
+}
+
+// gone tells whether a poll's error says the daemon is not there: its VICI socket is
+// missing or refuses.
+func gone(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
 }
 
 // check loads the connection if the daemon lacks it, and reports whether an IKE SA of it
