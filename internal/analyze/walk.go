@@ -517,6 +517,8 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		return target{}, CodeBlackhole, id + " is not an active peering of " + rt.VPC + " with running interfaces on both sides"
 	case strings.HasPrefix(id, "vgw-"):
 		return target{}, CodeBlackhole, id + " is a virtual private gateway: the data plane carries no VPN connection yet, so the route drops the packet"
+	case strings.HasPrefix(id, "tgw-"):
+		return target{}, CodeBlackhole, id + " is a transit gateway: the data plane carries no transit gateway yet, so the route drops the packet"
 	case strings.HasPrefix(id, "vpce-"):
 		return target{}, CodeBlackhole, id + " is a gateway VPC endpoint: the data plane does not carry its service yet, so the route drops the packet"
 	}

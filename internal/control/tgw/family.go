@@ -1,0 +1,37 @@
+// Package tgw answers EC2's transit gateway actions: the gateways themselves
+// (transitgateway.go), their VPC attachments (attachment.go), their route tables with
+// associations, propagations and static routes (routetable.go, route.go). A VPC route
+// table may point at a gateway once the VPC is attached (control/routing checks it).
+// The data plane does not carry transit gateways yet: routes to them drop what they
+// match, as routes to virtual private gateways do.
+//
+// Every resource is available at once: the answer to a creation says pending (AWS's
+// first state) and the next read says available; a deletion answers deleting and the
+// resource is gone at once (AWS shows it deleted for a while).
+package tgw
+
+import (
+	"vpcd/internal/control/kit"
+	"vpcd/internal/ec2"
+)
+
+// TGW answers the actions of the family over the shared kit.
+type TGW struct{ *kit.Kit }
+
+// toggle reads an "enable"/"disable" option, def when absent.
+func toggle(name string, v *string, def bool) (bool, error) {
+	switch kit.Deref(v) {
+	case "":
+		return def, nil
+	case "enable":
+		return true, nil
+	case "disable":
+		return false, nil
+	}
+	return false, ec2.ErrInvalidParameterValue("Value (%s) for parameter %s is invalid. Valid values: enable, disable", *v, name)
+}
+
+// ids lists the IDs of links, for filters.
+func linkAttachments(links []kit.TransitGatewayLink) []string {
+	return kit.Collect(links, func(l kit.TransitGatewayLink) string { return l.Attachment })
+}
