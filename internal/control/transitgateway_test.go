@@ -113,10 +113,22 @@ func TestCreateTransitGateway(t *testing.T) {
 	if *del.TransitGateway.State != "deleting" {
 		t.Errorf("deleted %+v", del.TransitGateway)
 	}
-	_, err = s.DescribeTransitGatewayRouteTables(ctx, testCaller, &ec2.DescribeTransitGatewayRouteTablesRequest{TransitGatewayRouteTableIds: []string{*o.AssociationDefaultRouteTableId}})
-	wantCode(t, err, "InvalidRouteTableID.NotFound")
+	// Deleted resources stay visible as deleted for a while, as on AWS; to every other
+	// action they are gone.
+	gone, err := s.DescribeTransitGatewayRouteTables(ctx, testCaller, &ec2.DescribeTransitGatewayRouteTablesRequest{TransitGatewayRouteTableIds: []string{*o.AssociationDefaultRouteTableId}})
+	if err != nil || len(gone.TransitGatewayRouteTables) != 1 || *gone.TransitGatewayRouteTables[0].State != "deleted" {
+		t.Errorf("the default route table after its gateway: %v %+v", err, gone)
+	}
+	goneGw, err := s.DescribeTransitGateways(ctx, testCaller, &ec2.DescribeTransitGatewaysRequest{Filters: []ec2.Filter{{Name: kit.Ptr("state"), Values: []string{"deleted"}}}})
+	if err != nil || len(goneGw.TransitGateways) != 1 || *goneGw.TransitGateways[0].TransitGatewayId != *g.TransitGatewayId {
+		t.Errorf("deleted gateways: %v %+v", err, goneGw)
+	}
 	_, err = s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: g.TransitGatewayId})
 	wantCode(t, err, "InvalidTransitGatewayID.NotFound")
+	_, err = s.CreateTransitGatewayRouteTable(ctx, testCaller, &ec2.CreateTransitGatewayRouteTableRequest{TransitGatewayId: g.TransitGatewayId})
+	wantCode(t, err, "InvalidTransitGatewayID.NotFound")
+	_, err = s.CreateTransitGateway(ctx, testCaller, &ec2.CreateTransitGatewayRequest{})
+	wantCode(t, err, "")
 }
 
 // tgwFixture is a transit gateway with default route tables and two VPCs, each with
@@ -218,7 +230,11 @@ func TestTransitGatewayVpcAttachments(t *testing.T) {
 	if *del.TransitGatewayVpcAttachment.State != "deleting" {
 		t.Errorf("deleted %+v", del.TransitGatewayVpcAttachment)
 	}
-	_, err = s.DescribeTransitGatewayVpcAttachments(ctx, testCaller, &ec2.DescribeTransitGatewayVpcAttachmentsRequest{TransitGatewayAttachmentIds: []string{attID}})
+	gone, err := s.DescribeTransitGatewayVpcAttachments(ctx, testCaller, &ec2.DescribeTransitGatewayVpcAttachmentsRequest{TransitGatewayAttachmentIds: []string{attID}})
+	if err != nil || len(gone.TransitGatewayVpcAttachments) != 1 || *gone.TransitGatewayVpcAttachments[0].State != "deleted" {
+		t.Errorf("deleted attachment: %v %+v", err, gone)
+	}
+	_, err = s.DeleteTransitGatewayVpcAttachment(ctx, testCaller, &ec2.DeleteTransitGatewayVpcAttachmentRequest{TransitGatewayAttachmentId: kit.Ptr(attID)})
 	wantCode(t, err, "InvalidTransitGatewayAttachmentID.NotFound")
 	assocs, err := s.GetTransitGatewayRouteTableAssociations(ctx, testCaller, &ec2.GetTransitGatewayRouteTableAssociationsRequest{TransitGatewayRouteTableId: kit.Ptr(f.defaultRtb)})
 	if err != nil || len(assocs.Associations) != 0 {

@@ -7,11 +7,43 @@ import (
 	"vpcd/internal/ec2"
 )
 
+// TgwShownAfterDelete is how long a deleted transit gateway, attachment or route table
+// stays visible in state deleted, as AWS shows them (the Terraform provider waits to see
+// a VPC attachment deleted).
+const TgwShownAfterDelete = 2 * time.Hour
+
+// TgwLifecycle says whether a transit gateway resource is deleted: its record stays,
+// answered as deleted, then hidden (Visible) and, to every action, not found.
+type TgwLifecycle struct {
+	Deleted   bool      `json:"deleted,omitempty"`
+	DeletedAt time.Time `json:"deletedAt,omitzero"`
+}
+
+// Visible reports whether Describe still shows the resource.
+func (l TgwLifecycle) Visible(now time.Time) bool {
+	return !l.Deleted || now.Sub(l.DeletedAt) < TgwShownAfterDelete
+}
+
+// Gone reports whether the resource is deleted: actions answer it as not found.
+func (l *TgwLifecycle) Gone() bool { return l.Deleted }
+
+// Delete marks the resource deleted at now.
+func (l *TgwLifecycle) Delete(now time.Time) { l.Deleted, l.DeletedAt = true, now }
+
+// StateOr is "deleted" for a deleted resource, else state.
+func (l TgwLifecycle) StateOr(state string) string {
+	if l.Deleted {
+		return "deleted"
+	}
+	return state
+}
+
 // TransitGatewayRecord is a transit gateway (kind "tgw"): a regional router between the
 // VPCs, VPN connections and peer gateways attached to it (control/tgw). Its route tables
 // and attachments are records of their own that name it.
 type TransitGatewayRecord struct {
 	Meta
+	TgwLifecycle
 	Description                 string    `json:"description,omitempty"`
 	AmazonSideAsn               int64     `json:"amazonSideAsn"`
 	AutoAcceptSharedAttachments bool      `json:"autoAcceptSharedAttachments,omitempty"`
@@ -56,7 +88,7 @@ func (g *TransitGatewayRecord) EC2(region, state string) *ec2.TransitGateway {
 		o.PropagationDefaultRouteTableId = Ptr(g.PropagationDefaultRtb)
 	}
 	out := &ec2.TransitGateway{TransitGatewayId: Ptr(g.ID), TransitGatewayArn: Ptr(ARN(region, g.Owner, g.ID)), OwnerId: Ptr(g.Owner),
-		State: Ptr(state), CreationTime: Ptr(g.CreateTime), Options: o, Tags: g.EC2Tags()}
+		State: Ptr(g.StateOr(state)), CreationTime: Ptr(g.CreateTime), Options: o, Tags: g.EC2Tags()}
 	if g.Description != "" {
 		out.Description = Ptr(g.Description)
 	}
@@ -68,6 +100,7 @@ func (g *TransitGatewayRecord) EC2(region, state string) *ec2.TransitGateway {
 // connection ("vpn") or of a peer transit gateway ("peering").
 type TransitGatewayAttachmentRecord struct {
 	Meta
+	TgwLifecycle
 	TransitGatewayID string    `json:"transitGatewayId"`
 	ResourceType     string    `json:"resourceType"`
 	ResourceID       string    `json:"resourceId"`
@@ -91,7 +124,7 @@ type TransitGatewayAttachmentRecord struct {
 // EC2VpcAttachment is a VPC attachment as AWS shows it.
 func (a *TransitGatewayAttachmentRecord) EC2VpcAttachment(state string) *ec2.TransitGatewayVpcAttachment {
 	return &ec2.TransitGatewayVpcAttachment{TransitGatewayAttachmentId: Ptr(a.ID), TransitGatewayId: Ptr(a.TransitGatewayID),
-		VpcId: Ptr(a.VpcID), VpcOwnerId: Ptr(a.ResourceOwner), State: Ptr(state), SubnetIds: append([]string{}, a.SubnetIDs...),
+		VpcId: Ptr(a.VpcID), VpcOwnerId: Ptr(a.ResourceOwner), State: Ptr(a.StateOr(state)), SubnetIds: append([]string{}, a.SubnetIDs...),
 		CreationTime: Ptr(a.CreateTime), Tags: a.EC2Tags(),
 		Options: &ec2.TransitGatewayVpcAttachmentOptions{DnsSupport: EnableDisable(a.DNSSupport), Ipv6Support: EnableDisable(a.Ipv6Support),
 			ApplianceModeSupport: EnableDisable(a.ApplianceModeSupport), SecurityGroupReferencingSupport: EnableDisable(a.SecurityGroupReferencing)}}
@@ -114,6 +147,7 @@ func (a *TransitGatewayAttachmentRecord) EC2(tgwOwner string) ec2.TransitGateway
 // and propagating to it (whose routes it takes).
 type TransitGatewayRouteTableRecord struct {
 	Meta
+	TgwLifecycle
 	TransitGatewayID   string                `json:"transitGatewayId"`
 	DefaultAssociation bool                  `json:"defaultAssociation,omitempty"`
 	DefaultPropagation bool                  `json:"defaultPropagation,omitempty"`
@@ -140,7 +174,7 @@ type TransitGatewayLink struct {
 
 // EC2 is the route table as AWS shows it.
 func (r *TransitGatewayRouteTableRecord) EC2(state string) *ec2.TransitGatewayRouteTable {
-	return &ec2.TransitGatewayRouteTable{TransitGatewayRouteTableId: Ptr(r.ID), TransitGatewayId: Ptr(r.TransitGatewayID), State: Ptr(state),
+	return &ec2.TransitGatewayRouteTable{TransitGatewayRouteTableId: Ptr(r.ID), TransitGatewayId: Ptr(r.TransitGatewayID), State: Ptr(r.StateOr(state)),
 		DefaultAssociationRouteTable: Ptr(r.DefaultAssociation), DefaultPropagationRouteTable: Ptr(r.DefaultPropagation),
 		CreationTime: Ptr(r.CreateTime), Tags: r.EC2Tags()}
 }

@@ -170,7 +170,7 @@ func checkTransitGatewayRoute(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecor
 	if err != nil {
 		return err
 	}
-	if !ok || g.VpcAttachments[rtb.VpcID] == "" {
+	if !ok || g.Deleted || g.VpcAttachments[rtb.VpcID] == "" {
 		return errTransitGatewayNotFound(target)
 	}
 	return nil

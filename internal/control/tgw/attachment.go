@@ -173,8 +173,10 @@ func (s *TGW) removeAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRe
 	if err := t.Put(c.Key(g.ID), g); err != nil {
 		return err
 	}
-	t.Del(c.Key(a.ID))
-	return nil
+	// The deleted attachment holds no subnet, association or propagation any more.
+	a.Delete(time.Now().UTC())
+	a.State, a.SubnetIDs, a.Association, a.Propagations = "deleted", nil, "", nil
+	return t.Put(c.Key(a.ID), a)
 }
 
 // getVpcAttachment reads a VPC attachment named by a request.
@@ -182,7 +184,7 @@ func getVpcAttachment(t *kit.Txn, c kit.Caller, id string) (*kit.TransitGatewayA
 	if id == "" {
 		return nil, ec2.ErrMissingParameter("TransitGatewayAttachmentId")
 	}
-	a, err := kit.Get[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", id)
+	a, err := getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", id)
 	if err == nil && a.ResourceType != "vpc" {
 		return nil, kit.NotFound(id)
 	}
@@ -193,10 +195,10 @@ func getVpcAttachment(t *kit.Txn, c kit.Caller, id string) (*kit.TransitGatewayA
 // the gateway become blackholes.
 func (s *TGW) DeleteTransitGatewayVpcAttachment(ctx context.Context, c kit.Caller, in *ec2.DeleteTransitGatewayVpcAttachmentRequest) (*ec2.DeleteTransitGatewayVpcAttachmentResult, error) {
 	id := kit.Deref(in.TransitGatewayAttachmentId)
-	var a *kit.TransitGatewayAttachmentRecord
+	var answer *ec2.TransitGatewayVpcAttachment
 	err := s.Update(ctx, func(t *kit.Txn) error {
-		var err error
-		if a, err = getVpcAttachment(t, c, id); err != nil {
+		a, err := getVpcAttachment(t, c, id)
+		if err != nil {
 			return err
 		}
 		g, err := getTransitGateway(t, c, a.TransitGatewayID)
@@ -206,13 +208,14 @@ func (s *TGW) DeleteTransitGatewayVpcAttachment(ctx context.Context, c kit.Calle
 		if _, _, err := kit.ChildOf(t, c, a.VpcID); err != nil {
 			return err
 		}
+		answer = a.EC2VpcAttachment("deleting")
 		delete(g.VpcAttachments, a.VpcID)
 		return s.removeAttachment(t, c, g, a)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ec2.DeleteTransitGatewayVpcAttachmentResult{TransitGatewayVpcAttachment: a.EC2VpcAttachment("deleting")}, nil
+	return &ec2.DeleteTransitGatewayVpcAttachmentResult{TransitGatewayVpcAttachment: answer}, nil
 }
 
 // ModifyTransitGatewayVpcAttachment changes an attachment's subnets and options.
@@ -263,7 +266,7 @@ func (s *TGW) DescribeTransitGatewayVpcAttachments(ctx context.Context, c kit.Ca
 		return nil, err
 	}
 	out := &ec2.DescribeTransitGatewayVpcAttachmentsResult{TransitGatewayVpcAttachments: []ec2.TransitGatewayVpcAttachment{}, NextToken: next}
-	for _, a := range atts {
+	for _, a := range visible(atts) {
 		out.TransitGatewayVpcAttachments = append(out.TransitGatewayVpcAttachments, *a.EC2VpcAttachment(a.State))
 	}
 	return out, nil
@@ -294,7 +297,7 @@ func (s *TGW) DescribeTransitGatewayAttachments(ctx context.Context, c kit.Calle
 		return nil, err
 	}
 	out := &ec2.DescribeTransitGatewayAttachmentsResult{TransitGatewayAttachments: []ec2.TransitGatewayAttachment{}, NextToken: next}
-	for _, a := range atts {
+	for _, a := range visible(atts) {
 		out.TransitGatewayAttachments = append(out.TransitGatewayAttachments, a.EC2(a.Owner))
 	}
 	return out, nil

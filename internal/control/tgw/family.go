@@ -11,6 +11,9 @@
 package tgw
 
 import (
+	"slices"
+	"time"
+
 	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
 )
@@ -34,4 +37,29 @@ func toggle(name string, v *string, def bool) (bool, error) {
 // ids lists the IDs of links, for filters.
 func linkAttachments(links []kit.TransitGatewayLink) []string {
 	return kit.Collect(links, func(l kit.TransitGatewayLink) string { return l.Attachment })
+}
+
+// getLive reads a transit gateway resource by ID: a deleted one is not found.
+func getLive[R any, P interface {
+	*R
+	kit.Record
+	Gone() bool
+}](t *kit.Txn, c kit.Caller, kind, id string) (*R, error) {
+	r, err := kit.Get[R](t, c, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if P(r).Gone() {
+		return nil, kit.NotFound(id)
+	}
+	return r, nil
+}
+
+// visible drops the records that Describe no longer shows.
+func visible[R any, P interface {
+	*R
+	Visible(time.Time) bool
+}](recs []*R) []*R {
+	now := time.Now()
+	return slices.DeleteFunc(recs, func(r *R) bool { return !P(r).Visible(now) })
 }

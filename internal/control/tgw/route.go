@@ -39,7 +39,7 @@ func routesOf(t *kit.Txn, c kit.Caller, r *kit.TransitGatewayRouteTableRecord) (
 	for _, s := range r.Routes {
 		rt := route{dest: s.Destination, typ: "static", state: "blackhole"}
 		if s.Attachment != "" {
-			a, err := kit.Get[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", s.Attachment)
+			a, err := getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", s.Attachment)
 			if err != nil {
 				return nil, err
 			}
@@ -79,7 +79,7 @@ func propagatedCidrs(t *kit.Txn, c kit.Caller, l kit.TransitGatewayLink) ([]neti
 	if l.ResourceType != "vpc" {
 		return nil, nil
 	}
-	a, err := kit.Get[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", l.Attachment)
+	a, err := getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", l.Attachment)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func staticTarget(t *kit.Txn, c kit.Caller, r *kit.TransitGatewayRouteTableRecor
 	case kit.Deref(attachment) == "":
 		return "", ec2.ErrMissingParameter("TransitGatewayAttachmentId")
 	}
-	a, err := kit.Get[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", *attachment)
+	a, err := getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", *attachment)
 	if err != nil {
 		return "", err
 	}

@@ -23,7 +23,7 @@ func getRouteTable(t *kit.Txn, c kit.Caller, id string) (*kit.TransitGatewayRout
 	if id == "" {
 		return nil, ec2.ErrMissingParameter("TransitGatewayRouteTableId")
 	}
-	return kit.Get[kit.TransitGatewayRouteTableRecord](t, c, "tgw-rtb", id)
+	return getLive[kit.TransitGatewayRouteTableRecord](t, c, "tgw-rtb", id)
 }
 
 // editRouteTable reads a route table, lets edit change it and writes it.
@@ -94,10 +94,10 @@ func (s *TGW) CreateTransitGatewayRouteTable(ctx context.Context, c kit.Caller, 
 // has no association left.
 func (s *TGW) DeleteTransitGatewayRouteTable(ctx context.Context, c kit.Caller, in *ec2.DeleteTransitGatewayRouteTableRequest) (*ec2.DeleteTransitGatewayRouteTableResult, error) {
 	id := kit.Deref(in.TransitGatewayRouteTableId)
-	var r *kit.TransitGatewayRouteTableRecord
+	var answer *ec2.TransitGatewayRouteTable
 	err := s.Update(ctx, func(t *kit.Txn) error {
-		var err error
-		if r, err = getRouteTable(t, c, id); err != nil {
+		r, err := getRouteTable(t, c, id)
+		if err != nil {
 			return err
 		}
 		switch {
@@ -114,18 +114,20 @@ func (s *TGW) DeleteTransitGatewayRouteTable(ctx context.Context, c kit.Caller, 
 				return err
 			}
 		}
-		t.Del(c.Key(id))
-		return nil
+		answer = r.EC2("deleting")
+		r.Delete(time.Now().UTC())
+		r.Propagations, r.Routes = nil, nil
+		return t.Put(c.Key(id), r)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ec2.DeleteTransitGatewayRouteTableResult{TransitGatewayRouteTable: r.EC2("deleting")}, nil
+	return &ec2.DeleteTransitGatewayRouteTableResult{TransitGatewayRouteTable: answer}, nil
 }
 
 // editAttachment reads an attachment, lets edit change it and writes it.
 func editAttachment(t *kit.Txn, c kit.Caller, id string, edit func(a *kit.TransitGatewayAttachmentRecord) error) error {
-	a, err := kit.Get[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", id)
+	a, err := getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", id)
 	if err != nil {
 		return err
 	}
@@ -155,7 +157,7 @@ func (s *TGW) DescribeTransitGatewayRouteTables(ctx context.Context, c kit.Calle
 		return nil, err
 	}
 	out := &ec2.DescribeTransitGatewayRouteTablesResult{TransitGatewayRouteTables: []ec2.TransitGatewayRouteTable{}, NextToken: next}
-	for _, r := range rtbs {
+	for _, r := range visible(rtbs) {
 		out.TransitGatewayRouteTables = append(out.TransitGatewayRouteTables, *r.EC2("available"))
 	}
 	return out, nil
@@ -173,7 +175,7 @@ func (s *TGW) linkRequest(ctx context.Context, c kit.Caller, rtbID, attachID *st
 		if err != nil {
 			return err
 		}
-		if a, err = kit.Get[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", *attachID); err != nil {
+		if a, err = getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", *attachID); err != nil {
 			return err
 		}
 		if a.TransitGatewayID != r.TransitGatewayID {
@@ -356,7 +358,7 @@ func (s *TGW) GetTransitGatewayAttachmentPropagations(ctx context.Context, c kit
 	}
 	var a *kit.TransitGatewayAttachmentRecord
 	if err := s.View(ctx, func(t *kit.Txn) error {
-		a, err = kit.Get[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", id)
+		a, err = getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", id)
 		return err
 	}); err != nil {
 		return nil, err

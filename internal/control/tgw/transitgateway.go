@@ -140,11 +140,11 @@ func (s *TGW) CreateTransitGateway(ctx context.Context, c kit.Caller, in *ec2.Cr
 		if err != nil {
 			return err
 		}
-		n := 0
-		if err := t.List(c.Prefix("tgw"), func(string, []byte) error { n++; return nil }); err != nil {
+		all, err := kit.ListAll[kit.TransitGatewayRecord](t, c.Prefix("tgw"))
+		if err != nil {
 			return err
 		}
-		if n >= limit {
+		if n := len(slices.DeleteFunc(all, func(g *kit.TransitGatewayRecord) bool { return g.Deleted })); n >= limit {
 			return errTransitGatewayLimitExceeded(limit)
 		}
 		if rtb != nil {
@@ -176,10 +176,10 @@ func (s *TGW) DeleteTransitGateway(ctx context.Context, c kit.Caller, in *ec2.De
 	if id == "" {
 		return nil, ec2.ErrMissingParameter("TransitGatewayId")
 	}
-	var g *kit.TransitGatewayRecord
+	var answer *ec2.TransitGateway
 	err := s.UpdateOn(ctx, id, func(t *kit.Txn) error {
-		var err error
-		if g, err = kit.Get[kit.TransitGatewayRecord](t, c, "tgw", id); err != nil {
+		g, err := getLive[kit.TransitGatewayRecord](t, c, "tgw", id)
+		if err != nil {
 			return err
 		}
 		if g.Attachments > 0 {
@@ -189,19 +189,24 @@ func (s *TGW) DeleteTransitGateway(ctx context.Context, c kit.Caller, in *ec2.De
 		if err != nil {
 			return err
 		}
+		now := time.Now().UTC()
 		for _, r := range rtbs {
-			t.Del(c.Key(r.ID))
+			r.Delete(now)
+			if err := t.Put(c.Key(r.ID), r); err != nil {
+				return err
+			}
 		}
 		if err := t.Guard(tgwQuotaKey(c)); err != nil {
 			return err
 		}
-		t.Del(c.Key(id))
-		return nil
+		answer = g.EC2(c.Region, "deleting")
+		g.Delete(now)
+		return t.Put(c.Key(id), g)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ec2.DeleteTransitGatewayResult{TransitGateway: g.EC2(c.Region, "deleting")}, nil
+	return &ec2.DeleteTransitGatewayResult{TransitGateway: answer}, nil
 }
 
 // routeTablesOf lists a gateway's route tables; each is written (or deleted) by whoever
@@ -212,7 +217,7 @@ func routeTablesOf(t *kit.Txn, c kit.Caller, tgwID string) ([]*kit.TransitGatewa
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(r *kit.TransitGatewayRouteTableRecord) bool { return r.TransitGatewayID != tgwID }), nil
+	return slices.DeleteFunc(all, func(r *kit.TransitGatewayRouteTableRecord) bool { return r.TransitGatewayID != tgwID || r.Deleted }), nil
 }
 
 // ModifyTransitGateway changes a gateway's description and options. Enabling default
@@ -233,7 +238,7 @@ func (s *TGW) ModifyTransitGateway(ctx context.Context, c kit.Caller, in *ec2.Mo
 	var g *kit.TransitGatewayRecord
 	err := s.UpdateOn(ctx, id, func(t *kit.Txn) error {
 		var err error
-		if g, err = kit.Get[kit.TransitGatewayRecord](t, c, "tgw", id); err != nil {
+		if g, err = getLive[kit.TransitGatewayRecord](t, c, "tgw", id); err != nil {
 			return err
 		}
 		if in.Description != nil {
@@ -351,7 +356,7 @@ var transitGatewayFilters = map[string]func(*kit.TransitGatewayRecord) []string{
 		return []string{g.PropagationDefaultRtb}
 	},
 	"owner-id":           func(g *kit.TransitGatewayRecord) []string { return []string{g.Owner} },
-	"state":              func(g *kit.TransitGatewayRecord) []string { return []string{"available"} },
+	"state":              func(g *kit.TransitGatewayRecord) []string { return []string{g.StateOr("available")} },
 	"transit-gateway-id": func(g *kit.TransitGatewayRecord) []string { return []string{g.ID} },
 }
 
@@ -363,7 +368,7 @@ func (s *TGW) DescribeTransitGateways(ctx context.Context, c kit.Caller, in *ec2
 		return nil, err
 	}
 	out := &ec2.DescribeTransitGatewaysResult{TransitGateways: []ec2.TransitGateway{}, NextToken: next}
-	for _, g := range gws {
+	for _, g := range visible(gws) {
 		out.TransitGateways = append(out.TransitGateways, *g.EC2(c.Region, "available"))
 	}
 	return out, nil
@@ -374,5 +379,5 @@ func getTransitGateway(t *kit.Txn, c kit.Caller, id string) (*kit.TransitGateway
 	if strings.TrimSpace(id) == "" {
 		return nil, ec2.ErrMissingParameter("TransitGatewayId")
 	}
-	return kit.Get[kit.TransitGatewayRecord](t, c, "tgw", id)
+	return getLive[kit.TransitGatewayRecord](t, c, "tgw", id)
 }
