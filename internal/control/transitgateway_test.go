@@ -427,3 +427,54 @@ func TestRoutesToTransitGateways(t *testing.T) {
 		t.Errorf("tags %v %+v", err, tags)
 	}
 }
+
+// TestTransitGatewayVpnAttachments: a VPN connection on a transit gateway is an
+// attachment of type vpn, with the gateway's ASN, associated with the default route
+// table; deleting the connection deletes the attachment.
+func TestTransitGatewayVpnAttachments(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	f := newTgwFixture(t, s)
+	cgw, err := s.CreateCustomerGateway(ctx, testCaller, &ec2.CreateCustomerGatewayRequest{Type: kit.Ptr("ipsec.1"), IpAddress: kit.Ptr("198.51.100.90")})
+	wantCode(t, err, "")
+	create := func(tgw, vgw string) (*ec2.CreateVpnConnectionResult, error) {
+		in := &ec2.CreateVpnConnectionRequest{Type: kit.Ptr("ipsec.1"), CustomerGatewayId: cgw.CustomerGateway.CustomerGatewayId}
+		if tgw != "" {
+			in.TransitGatewayId = kit.Ptr(tgw)
+		}
+		if vgw != "" {
+			in.VpnGatewayId = kit.Ptr(vgw)
+		}
+		return s.CreateVpnConnection(ctx, testCaller, in)
+	}
+	_, err = create(f.tgw, "vgw-0123456789abcdef0")
+	wantCode(t, err, "InvalidParameterCombination")
+	_, err = create("tgw-0123456789abcdef0", "")
+	wantCode(t, err, "InvalidTransitGatewayID.NotFound")
+	out, err := create(f.tgw, "")
+	wantCode(t, err, "")
+	v := out.VpnConnection
+	if kit.Deref(v.TransitGatewayId) != f.tgw || v.VpnGatewayId != nil {
+		t.Fatalf("connection %+v", v)
+	}
+	atts, err := s.DescribeTransitGatewayAttachments(ctx, testCaller, &ec2.DescribeTransitGatewayAttachmentsRequest{Filters: []ec2.Filter{
+		{Name: kit.Ptr("resource-type"), Values: []string{"vpn"}}}})
+	if err != nil || len(atts.TransitGatewayAttachments) != 1 || *atts.TransitGatewayAttachments[0].ResourceId != *v.VpnConnectionId ||
+		*atts.TransitGatewayAttachments[0].Association.TransitGatewayRouteTableId != f.defaultRtb {
+		t.Fatalf("VPN attachment: %v %+v", err, atts)
+	}
+	byTgw, err := s.DescribeVpnConnections(ctx, testCaller, &ec2.DescribeVpnConnectionsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("transit-gateway-id"), Values: []string{f.tgw}}}})
+	if err != nil || len(byTgw.VpnConnections) != 1 {
+		t.Errorf("connections by transit gateway: %v %+v", err, byTgw)
+	}
+	_, err = s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(f.tgw)})
+	wantCode(t, err, "IncorrectState")
+	wantCode(t, s.DeleteVpnConnection(ctx, testCaller, &ec2.DeleteVpnConnectionRequest{VpnConnectionId: v.VpnConnectionId}), "")
+	atts, err = s.DescribeTransitGatewayAttachments(ctx, testCaller, &ec2.DescribeTransitGatewayAttachmentsRequest{Filters: []ec2.Filter{
+		{Name: kit.Ptr("state"), Values: []string{"deleted"}}}})
+	if err != nil || len(atts.TransitGatewayAttachments) != 1 {
+		t.Errorf("deleted VPN attachment: %v %+v", err, atts)
+	}
+	_, err = s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(f.tgw)})
+	wantCode(t, err, "")
+}

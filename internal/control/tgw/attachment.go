@@ -117,7 +117,7 @@ func (s *TGW) CreateTransitGatewayVpcAttachment(ctx context.Context, c kit.Calle
 			g.VpcAttachments = map[string]string{}
 		}
 		g.VpcAttachments[vpcID] = a.ID
-		return s.addAttachment(t, c, g, a)
+		return addAttachment(t, c, g, a)
 	})
 	if err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func (s *TGW) CreateTransitGatewayVpcAttachment(ctx context.Context, c kit.Calle
 
 // addAttachment writes a new attachment of g, associated with and propagating to g's
 // default route tables when g says so.
-func (s *TGW) addAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRecord, a *kit.TransitGatewayAttachmentRecord) error {
+func addAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRecord, a *kit.TransitGatewayAttachmentRecord) error {
 	g.Attachments++
 	if g.DefaultRouteTableAssoc && g.AssociationDefaultRtb != "" {
 		if err := editRouteTable(t, c, g.AssociationDefaultRtb, func(r *kit.TransitGatewayRouteTableRecord) error {
@@ -153,7 +153,7 @@ func (s *TGW) addAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRecor
 
 // removeAttachment deletes an attachment of g: its association, its propagations and
 // the static routes to it go with it.
-func (s *TGW) removeAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRecord, a *kit.TransitGatewayAttachmentRecord) error {
+func removeAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRecord, a *kit.TransitGatewayAttachmentRecord) error {
 	rtbs, err := routeTablesOf(t, c, g.ID)
 	if err != nil {
 		return err
@@ -210,7 +210,7 @@ func (s *TGW) DeleteTransitGatewayVpcAttachment(ctx context.Context, c kit.Calle
 		}
 		answer = a.EC2VpcAttachment("deleting")
 		delete(g.VpcAttachments, a.VpcID)
-		return s.removeAttachment(t, c, g, a)
+		return removeAttachment(t, c, g, a)
 	})
 	if err != nil {
 		return nil, err
