@@ -115,5 +115,31 @@ func sdkTransitGateways(t *testing.T, c *ec2sdk.Client) {
 		must[*ec2sdk.DeleteTransitGatewayVpcAttachmentOutput](t, "DeleteTransitGatewayVpcAttachment")(c.DeleteTransitGatewayVpcAttachment(ctx,
 			&ec2sdk.DeleteTransitGatewayVpcAttachmentInput{TransitGatewayAttachmentId: aws.String(att)}))
 	}
-	must[*ec2sdk.DeleteTransitGatewayOutput](t, "DeleteTransitGateway")(c.DeleteTransitGateway(ctx, &ec2sdk.DeleteTransitGatewayInput{TransitGatewayId: aws.String(tgwID)}))
+
+	// A peering with a second gateway of the account: requested, rejected, requested
+	// again, accepted, deleted.
+	peer := must[*ec2sdk.CreateTransitGatewayOutput](t, "CreateTransitGateway")(c.CreateTransitGateway(ctx, &ec2sdk.CreateTransitGatewayInput{}))
+	peerID := aws.ToString(peer.TransitGateway.TransitGatewayId)
+	request := func() string {
+		out := must[*ec2sdk.CreateTransitGatewayPeeringAttachmentOutput](t, "CreateTransitGatewayPeeringAttachment")(c.CreateTransitGatewayPeeringAttachment(ctx,
+			&ec2sdk.CreateTransitGatewayPeeringAttachmentInput{TransitGatewayId: aws.String(tgwID), PeerTransitGatewayId: aws.String(peerID),
+				PeerAccountId: aws.String("123456789012"), PeerRegion: aws.String("us-east-1")}))
+		return checkID(t, "tgw-attach", out.TransitGatewayPeeringAttachment.TransitGatewayAttachmentId)
+	}
+	must[*ec2sdk.RejectTransitGatewayPeeringAttachmentOutput](t, "RejectTransitGatewayPeeringAttachment")(c.RejectTransitGatewayPeeringAttachment(ctx,
+		&ec2sdk.RejectTransitGatewayPeeringAttachmentInput{TransitGatewayAttachmentId: aws.String(request())}))
+	peering := request()
+	must[*ec2sdk.AcceptTransitGatewayPeeringAttachmentOutput](t, "AcceptTransitGatewayPeeringAttachment")(c.AcceptTransitGatewayPeeringAttachment(ctx,
+		&ec2sdk.AcceptTransitGatewayPeeringAttachmentInput{TransitGatewayAttachmentId: aws.String(peering)}))
+	peerings := must[*ec2sdk.DescribeTransitGatewayPeeringAttachmentsOutput](t, "DescribeTransitGatewayPeeringAttachments")(c.DescribeTransitGatewayPeeringAttachments(ctx,
+		&ec2sdk.DescribeTransitGatewayPeeringAttachmentsInput{TransitGatewayAttachmentIds: []string{peering}}))
+	if len(peerings.TransitGatewayPeeringAttachments) != 1 || peerings.TransitGatewayPeeringAttachments[0].State != types.TransitGatewayAttachmentStateAvailable ||
+		aws.ToString(peerings.TransitGatewayPeeringAttachments[0].AccepterTgwInfo.TransitGatewayId) != peerID {
+		t.Errorf("DescribeTransitGatewayPeeringAttachments %+v", peerings.TransitGatewayPeeringAttachments)
+	}
+	must[*ec2sdk.DeleteTransitGatewayPeeringAttachmentOutput](t, "DeleteTransitGatewayPeeringAttachment")(c.DeleteTransitGatewayPeeringAttachment(ctx,
+		&ec2sdk.DeleteTransitGatewayPeeringAttachmentInput{TransitGatewayAttachmentId: aws.String(peering)}))
+	for _, id := range []string{tgwID, peerID} {
+		must[*ec2sdk.DeleteTransitGatewayOutput](t, "DeleteTransitGateway")(c.DeleteTransitGateway(ctx, &ec2sdk.DeleteTransitGatewayInput{TransitGatewayId: aws.String(id)}))
+	}
 }

@@ -478,3 +478,77 @@ func TestTransitGatewayVpnAttachments(t *testing.T) {
 	_, err = s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(f.tgw)})
 	wantCode(t, err, "")
 }
+
+// TestTransitGatewayPeering: a peering attachment between two gateways of the account,
+// pending until accepted, then routable by static routes from both sides' tables; it
+// takes no propagation; rejected or deleted, it is gone from both gateways.
+func TestTransitGatewayPeering(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	f := newTgwFixture(t, s)
+	other, err := s.CreateTransitGateway(ctx, testCaller, &ec2.CreateTransitGatewayRequest{})
+	wantCode(t, err, "")
+	peer, peerRtb := *other.TransitGateway.TransitGatewayId, *other.TransitGateway.Options.AssociationDefaultRouteTableId
+	create := func(account, region string) (*ec2.CreateTransitGatewayPeeringAttachmentResult, error) {
+		return s.CreateTransitGatewayPeeringAttachment(ctx, testCaller, &ec2.CreateTransitGatewayPeeringAttachmentRequest{TransitGatewayId: kit.Ptr(f.tgw),
+			PeerTransitGatewayId: kit.Ptr(peer), PeerAccountId: kit.Ptr(account), PeerRegion: kit.Ptr(region)})
+	}
+	_, err = create("210987654321", "us-east-1")
+	wantCode(t, err, "InvalidParameterValue")
+	out, err := create(testCaller.Account, testCaller.Region)
+	wantCode(t, err, "")
+	p := out.TransitGatewayPeeringAttachment
+	id := *p.TransitGatewayAttachmentId
+	if *p.State != "initiatingRequest" || *p.AccepterTgwInfo.TransitGatewayId != peer || *p.RequesterTgwInfo.TransitGatewayId != f.tgw {
+		t.Fatalf("created %+v", p)
+	}
+	route := func(rtb string) error {
+		_, err := s.CreateTransitGatewayRoute(ctx, testCaller, &ec2.CreateTransitGatewayRouteRequest{TransitGatewayRouteTableId: kit.Ptr(rtb),
+			DestinationCidrBlock: kit.Ptr("10.200.0.0/16"), TransitGatewayAttachmentId: kit.Ptr(id)})
+		return err
+	}
+	wantCode(t, route(f.defaultRtb), "IncorrectState")
+	acc, err := s.AcceptTransitGatewayPeeringAttachment(ctx, testCaller, &ec2.AcceptTransitGatewayPeeringAttachmentRequest{TransitGatewayAttachmentId: kit.Ptr(id)})
+	wantCode(t, err, "")
+	if *acc.TransitGatewayPeeringAttachment.State != "pending" {
+		t.Errorf("accepted %+v", acc.TransitGatewayPeeringAttachment)
+	}
+	_, err = s.AcceptTransitGatewayPeeringAttachment(ctx, testCaller, &ec2.AcceptTransitGatewayPeeringAttachmentRequest{TransitGatewayAttachmentId: kit.Ptr(id)})
+	wantCode(t, err, "IncorrectState")
+	wantCode(t, route(f.defaultRtb), "")
+	wantCode(t, route(peerRtb), "")
+	for _, rtb := range []string{f.defaultRtb, peerRtb} {
+		_, err = s.AssociateTransitGatewayRouteTable(ctx, testCaller, &ec2.AssociateTransitGatewayRouteTableRequest{TransitGatewayRouteTableId: kit.Ptr(rtb), TransitGatewayAttachmentId: kit.Ptr(id)})
+		wantCode(t, err, "")
+	}
+	_, err = s.EnableTransitGatewayRouteTablePropagation(ctx, testCaller, &ec2.EnableTransitGatewayRouteTablePropagationRequest{TransitGatewayRouteTableId: kit.Ptr(peerRtb), TransitGatewayAttachmentId: kit.Ptr(id)})
+	wantCode(t, err, "InvalidParameterValue")
+	desc, err := s.DescribeTransitGatewayPeeringAttachments(ctx, testCaller, &ec2.DescribeTransitGatewayPeeringAttachmentsRequest{Filters: []ec2.Filter{{Name: kit.Ptr("state"), Values: []string{"available"}}}})
+	if err != nil || len(desc.TransitGatewayPeeringAttachments) != 1 {
+		t.Fatalf("describe: %v %+v", err, desc)
+	}
+	_, err = s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(peer)})
+	wantCode(t, err, "IncorrectState")
+	_, err = s.DeleteTransitGatewayPeeringAttachment(ctx, testCaller, &ec2.DeleteTransitGatewayPeeringAttachmentRequest{TransitGatewayAttachmentId: kit.Ptr(id)})
+	wantCode(t, err, "")
+	routes, err := s.SearchTransitGatewayRoutes(ctx, testCaller, &ec2.SearchTransitGatewayRoutesRequest{TransitGatewayRouteTableId: kit.Ptr(peerRtb),
+		Filters: []ec2.Filter{{Name: kit.Ptr("type"), Values: []string{"static"}}}})
+	if err != nil || len(routes.Routes) != 0 {
+		t.Errorf("the peer's routes to the deleted peering: %v %+v", err, routes)
+	}
+
+	second, err := create(testCaller.Account, testCaller.Region)
+	wantCode(t, err, "")
+	rej, err := s.RejectTransitGatewayPeeringAttachment(ctx, testCaller, &ec2.RejectTransitGatewayPeeringAttachmentRequest{TransitGatewayAttachmentId: second.TransitGatewayPeeringAttachment.TransitGatewayAttachmentId})
+	wantCode(t, err, "")
+	if *rej.TransitGatewayPeeringAttachment.State != "rejecting" {
+		t.Errorf("rejected %+v", rej.TransitGatewayPeeringAttachment)
+	}
+	desc, err = s.DescribeTransitGatewayPeeringAttachments(ctx, testCaller, &ec2.DescribeTransitGatewayPeeringAttachmentsRequest{
+		TransitGatewayAttachmentIds: []string{*second.TransitGatewayPeeringAttachment.TransitGatewayAttachmentId}})
+	if err != nil || len(desc.TransitGatewayPeeringAttachments) != 1 || *desc.TransitGatewayPeeringAttachments[0].State != "rejected" {
+		t.Errorf("rejected peering: %v %+v", err, desc)
+	}
+	_, err = s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(peer)})
+	wantCode(t, err, "")
+}

@@ -121,6 +121,33 @@ class TransitGateways(unittest.TestCase):
                          "InvalidTransitGatewayID.NotFound")
         self.assertEqual(self.code(self.ec2.delete_transit_gateway, TransitGatewayId=tgw_id), "IncorrectState")
 
+    def test_peering_and_vpn_attachments(self):
+        tgw, peer = self.gateway(), self.gateway()
+        account = tgw["OwnerId"]
+        self.assertEqual(self.code(self.ec2.create_transit_gateway_peering_attachment, TransitGatewayId=tgw["TransitGatewayId"],
+                                   PeerTransitGatewayId=peer["TransitGatewayId"], PeerAccountId="210987654321", PeerRegion="us-east-1"),
+                         "InvalidParameterValue")
+        p = self.ec2.create_transit_gateway_peering_attachment(TransitGatewayId=tgw["TransitGatewayId"], PeerTransitGatewayId=peer["TransitGatewayId"],
+                                                               PeerAccountId=account, PeerRegion="us-east-1")["TransitGatewayPeeringAttachment"]
+        self.addCleanup(self.ec2.delete_transit_gateway_peering_attachment, TransitGatewayAttachmentId=p["TransitGatewayAttachmentId"])
+        self.assertEqual((p["State"], p["Tags"], p["AccepterTgwInfo"]["TransitGatewayId"], p["RequesterTgwInfo"]["OwnerId"]),
+                         ("initiatingRequest", [], peer["TransitGatewayId"], account))
+        got = self.ec2.describe_transit_gateway_peering_attachments(TransitGatewayAttachmentIds=[p["TransitGatewayAttachmentId"]])["TransitGatewayPeeringAttachments"][0]
+        self.assertEqual((got["State"], got["Status"]["Code"]), ("pendingAcceptance", "pendingAcceptance"))
+        self.ec2.accept_transit_gateway_peering_attachment(TransitGatewayAttachmentId=p["TransitGatewayAttachmentId"])
+        route = self.ec2.create_transit_gateway_route(TransitGatewayRouteTableId=peer["Options"]["AssociationDefaultRouteTableId"],
+                                                      DestinationCidrBlock="10.60.0.0/16", TransitGatewayAttachmentId=p["TransitGatewayAttachmentId"])["Route"]
+        self.assertEqual(route["TransitGatewayAttachments"][0]["ResourceType"], "peering")
+
+        cgw = self.ec2.create_customer_gateway(Type="ipsec.1", IpAddress="198.51.100.61", BgpAsn=65061)["CustomerGateway"]
+        self.addCleanup(self.ec2.delete_customer_gateway, CustomerGatewayId=cgw["CustomerGatewayId"])
+        vpn = self.ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"], TransitGatewayId=tgw["TransitGatewayId"])["VpnConnection"]
+        self.addCleanup(self.ec2.delete_vpn_connection, VpnConnectionId=vpn["VpnConnectionId"])
+        self.assertEqual(vpn["TransitGatewayId"], tgw["TransitGatewayId"])
+        self.assertNotIn("VpnGatewayId", vpn)
+        atts = self.ec2.describe_transit_gateway_attachments(Filters=[{"Name": "resource-id", "Values": [vpn["VpnConnectionId"]]}])["TransitGatewayAttachments"]
+        self.assertEqual([(a["ResourceType"], a["State"]) for a in atts], [("vpn", "available")])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -119,6 +119,25 @@ type TransitGatewayAttachmentRecord struct {
 	// Propagations the route tables it propagates its routes to.
 	Association  string   `json:"association,omitempty"`
 	Propagations []string `json:"propagations,omitempty"`
+	// A peering attachment's accepter: its gateway (ResourceID too), and the route table
+	// the attachment is associated with on that side. The requester's side is
+	// TransitGatewayID and Association.
+	PeerTransitGatewayID string `json:"peerTransitGatewayId,omitempty"`
+	PeerAssociation      string `json:"peerAssociation,omitempty"`
+}
+
+// OnGateway reports whether the attachment is one of the gateway's: a peering
+// attachment is one of both its gateways'.
+func (a *TransitGatewayAttachmentRecord) OnGateway(tgwID string) bool {
+	return a.TransitGatewayID == tgwID || a.PeerTransitGatewayID != "" && a.PeerTransitGatewayID == tgwID
+}
+
+// AssociationOn is the attachment's association on the gateway's side.
+func (a *TransitGatewayAttachmentRecord) AssociationOn(tgwID string) *string {
+	if a.PeerTransitGatewayID != "" && tgwID == a.PeerTransitGatewayID {
+		return &a.PeerAssociation
+	}
+	return &a.Association
 }
 
 // EC2VpcAttachment is a VPC attachment as AWS shows it.

@@ -151,31 +151,33 @@ func addAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRecord, a *kit
 	return t.Put(c.Key(a.ID), a)
 }
 
-// removeAttachment deletes an attachment of g: its association, its propagations and
-// the static routes to it go with it.
-func removeAttachment(t *kit.Txn, c kit.Caller, g *kit.TransitGatewayRecord, a *kit.TransitGatewayAttachmentRecord) error {
-	rtbs, err := routeTablesOf(t, c, g.ID)
-	if err != nil {
-		return err
-	}
-	for _, r := range rtbs {
-		n := len(r.Associations) + len(r.Propagations) + len(r.Routes)
-		r.Associations = slices.DeleteFunc(r.Associations, func(l kit.TransitGatewayLink) bool { return l.Attachment == a.ID })
-		r.Propagations = slices.DeleteFunc(r.Propagations, func(l kit.TransitGatewayLink) bool { return l.Attachment == a.ID })
-		r.Routes = slices.DeleteFunc(r.Routes, func(rt kit.TransitGatewayRoute) bool { return rt.Attachment == a.ID })
-		if len(r.Associations)+len(r.Propagations)+len(r.Routes) != n {
-			if err := t.Put(c.Key(r.ID), r); err != nil {
-				return err
+// removeAttachment deletes an attachment of its gateways gs (two for a peering): its
+// associations, its propagations and the static routes to it go with it.
+func removeAttachment(t *kit.Txn, c kit.Caller, a *kit.TransitGatewayAttachmentRecord, gs ...*kit.TransitGatewayRecord) error {
+	for _, g := range gs {
+		rtbs, err := routeTablesOf(t, c, g.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rtbs {
+			n := len(r.Associations) + len(r.Propagations) + len(r.Routes)
+			r.Associations = slices.DeleteFunc(r.Associations, func(l kit.TransitGatewayLink) bool { return l.Attachment == a.ID })
+			r.Propagations = slices.DeleteFunc(r.Propagations, func(l kit.TransitGatewayLink) bool { return l.Attachment == a.ID })
+			r.Routes = slices.DeleteFunc(r.Routes, func(rt kit.TransitGatewayRoute) bool { return rt.Attachment == a.ID })
+			if len(r.Associations)+len(r.Propagations)+len(r.Routes) != n {
+				if err := t.Put(c.Key(r.ID), r); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	g.Attachments--
-	if err := t.Put(c.Key(g.ID), g); err != nil {
-		return err
+		g.Attachments--
+		if err := t.Put(c.Key(g.ID), g); err != nil {
+			return err
+		}
 	}
 	// The deleted attachment holds no subnet, association or propagation any more.
 	a.Delete(time.Now().UTC())
-	a.State, a.SubnetIDs, a.Association, a.Propagations = "deleted", nil, "", nil
+	a.State, a.SubnetIDs, a.Association, a.PeerAssociation, a.Propagations = "deleted", nil, "", "", nil
 	return t.Put(c.Key(a.ID), a)
 }
 
@@ -210,7 +212,7 @@ func (s *TGW) DeleteTransitGatewayVpcAttachment(ctx context.Context, c kit.Calle
 		}
 		answer = a.EC2VpcAttachment("deleting")
 		delete(g.VpcAttachments, a.VpcID)
-		return removeAttachment(t, c, g, a)
+		return removeAttachment(t, c, a, g)
 	})
 	if err != nil {
 		return nil, err
@@ -259,17 +261,26 @@ var vpcAttachmentFilters = map[string]func(*kit.TransitGatewayAttachmentRecord) 
 
 // DescribeTransitGatewayVpcAttachments lists the caller's VPC attachments.
 func (s *TGW) DescribeTransitGatewayVpcAttachments(ctx context.Context, c kit.Caller, in *ec2.DescribeTransitGatewayVpcAttachmentsRequest) (*ec2.DescribeTransitGatewayVpcAttachmentsResult, error) {
-	filters := append(slices.Clone(in.Filters), ec2.Filter{Name: kit.Ptr("resource-type"), Values: []string{"vpc"}})
-	atts, next, err := kit.Describe(ctx, s.Kit, c, kit.DescribeQuery{Kind: "tgw-attach", IDs: in.TransitGatewayAttachmentIds, Filters: filters,
+	atts, next, err := s.describeOfType(ctx, c, "vpc", kit.DescribeQuery{IDs: in.TransitGatewayAttachmentIds, Filters: in.Filters,
 		MaxResults: in.MaxResults, NextToken: in.NextToken}, vpcAttachmentFilters)
 	if err != nil {
 		return nil, err
 	}
 	out := &ec2.DescribeTransitGatewayVpcAttachmentsResult{TransitGatewayVpcAttachments: []ec2.TransitGatewayVpcAttachment{}, NextToken: next}
-	for _, a := range visible(atts) {
+	for _, a := range atts {
 		out.TransitGatewayVpcAttachments = append(out.TransitGatewayVpcAttachments, *a.EC2VpcAttachment(a.State))
 	}
 	return out, nil
+}
+
+// describeOfType describes the caller's attachments of one resource type (vpc, peering),
+// with a resource-type filter that the action itself does not offer.
+func (s *TGW) describeOfType(ctx context.Context, c kit.Caller, typ string, q kit.DescribeQuery,
+	filters map[string]func(*kit.TransitGatewayAttachmentRecord) []string) ([]*kit.TransitGatewayAttachmentRecord, *string, error) {
+	q.Kind = "tgw-attach"
+	q.Filters = append(slices.Clone(q.Filters), ec2.Filter{Name: kit.Ptr("resource-type"), Values: []string{typ}})
+	atts, next, err := kit.Describe(ctx, s.Kit, c, q, filters)
+	return visible(atts), next, err
 }
 
 var attachmentFilters = map[string]func(*kit.TransitGatewayAttachmentRecord) []string{

@@ -123,10 +123,7 @@ func staticTarget(t *kit.Txn, c kit.Caller, r *kit.TransitGatewayRouteTableRecor
 	if err != nil {
 		return "", err
 	}
-	if a.TransitGatewayID != r.TransitGatewayID {
-		return "", ec2.ErrInvalidParameterValue("Transit Gateway Attachment %s and Transit Gateway Route Table %s belong to different transit gateways.", a.ID, r.ID)
-	}
-	return a.ID, nil
+	return a.ID, checkUsable(a, r)
 }
 
 func errRouteNotFound(dest netip.Prefix, rtb string) error {

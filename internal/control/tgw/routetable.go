@@ -45,7 +45,7 @@ func link(a *kit.TransitGatewayAttachmentRecord) kit.TransitGatewayLink {
 // associate and propagate record a link on both sides; the caller writes the attachment.
 func associate(r *kit.TransitGatewayRouteTableRecord, a *kit.TransitGatewayAttachmentRecord) {
 	r.Associations = append(r.Associations, link(a))
-	a.Association = r.ID
+	*a.AssociationOn(r.TransitGatewayID) = r.ID
 }
 
 func propagate(r *kit.TransitGatewayRouteTableRecord, a *kit.TransitGatewayAttachmentRecord) {
@@ -125,6 +125,18 @@ func (s *TGW) DeleteTransitGatewayRouteTable(ctx context.Context, c kit.Caller, 
 	return &ec2.DeleteTransitGatewayRouteTableResult{TransitGatewayRouteTable: answer}, nil
 }
 
+// checkUsable: an attachment linked to a route table, or routed to, must be one of the
+// table's gateway's, and a peering attachment must have been accepted.
+func checkUsable(a *kit.TransitGatewayAttachmentRecord, r *kit.TransitGatewayRouteTableRecord) error {
+	switch {
+	case !a.OnGateway(r.TransitGatewayID):
+		return ec2.ErrInvalidParameterValue("Transit Gateway Attachment %s and Transit Gateway Route Table %s belong to different transit gateways.", a.ID, r.ID)
+	case a.State != "available":
+		return ec2.ErrIncorrectState("Transit Gateway Attachment %s is in invalid state %s.", a.ID, a.State)
+	}
+	return nil
+}
+
 // editAttachment reads an attachment, lets edit change it and writes it.
 func editAttachment(t *kit.Txn, c kit.Caller, id string, edit func(a *kit.TransitGatewayAttachmentRecord) error) error {
 	a, err := getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", id)
@@ -178,8 +190,8 @@ func (s *TGW) linkRequest(ctx context.Context, c kit.Caller, rtbID, attachID *st
 		if a, err = getLive[kit.TransitGatewayAttachmentRecord](t, c, "tgw-attach", *attachID); err != nil {
 			return err
 		}
-		if a.TransitGatewayID != r.TransitGatewayID {
-			return ec2.ErrInvalidParameterValue("Transit Gateway Attachment %s and Transit Gateway Route Table %s belong to different transit gateways.", a.ID, r.ID)
+		if err := checkUsable(a, r); err != nil {
+			return err
 		}
 		if err := change(r, a); err != nil {
 			return err
@@ -204,7 +216,7 @@ func dropLink(links []kit.TransitGatewayLink, attachment string) []kit.TransitGa
 // attachment has one association at most.
 func (s *TGW) AssociateTransitGatewayRouteTable(ctx context.Context, c kit.Caller, in *ec2.AssociateTransitGatewayRouteTableRequest) (*ec2.AssociateTransitGatewayRouteTableResult, error) {
 	a, err := s.linkRequest(ctx, c, in.TransitGatewayRouteTableId, in.TransitGatewayAttachmentId, func(r *kit.TransitGatewayRouteTableRecord, a *kit.TransitGatewayAttachmentRecord) error {
-		if a.Association != "" {
+		if *a.AssociationOn(r.TransitGatewayID) != "" {
 			return ec2.ErrResourceAlreadyAssociated("Transit Gateway Attachment %s is already associated to a route table.", a.ID)
 		}
 		associate(r, a)
@@ -213,7 +225,7 @@ func (s *TGW) AssociateTransitGatewayRouteTable(ctx context.Context, c kit.Calle
 	if err != nil {
 		return nil, err
 	}
-	return &ec2.AssociateTransitGatewayRouteTableResult{Association: association(a, a.Association, "associating")}, nil
+	return &ec2.AssociateTransitGatewayRouteTableResult{Association: association(a, kit.Deref(in.TransitGatewayRouteTableId), "associating")}, nil
 }
 
 func association(a *kit.TransitGatewayAttachmentRecord, rtb, state string) *ec2.TransitGatewayAssociation {
@@ -224,11 +236,11 @@ func association(a *kit.TransitGatewayAttachmentRecord, rtb, state string) *ec2.
 // DisassociateTransitGatewayRouteTable ends an association.
 func (s *TGW) DisassociateTransitGatewayRouteTable(ctx context.Context, c kit.Caller, in *ec2.DisassociateTransitGatewayRouteTableRequest) (*ec2.DisassociateTransitGatewayRouteTableResult, error) {
 	a, err := s.linkRequest(ctx, c, in.TransitGatewayRouteTableId, in.TransitGatewayAttachmentId, func(r *kit.TransitGatewayRouteTableRecord, a *kit.TransitGatewayAttachmentRecord) error {
-		if a.Association != r.ID {
+		if *a.AssociationOn(r.TransitGatewayID) != r.ID {
 			return ec2.ErrInvalidAssociationIDNotFound("Transit Gateway Attachment %s is not associated with Transit Gateway Route Table %s.", a.ID, r.ID)
 		}
 		r.Associations = dropLink(r.Associations, a.ID)
-		a.Association = ""
+		*a.AssociationOn(r.TransitGatewayID) = ""
 		return nil
 	})
 	if err != nil {
@@ -249,6 +261,9 @@ func (s *TGW) EnableTransitGatewayRouteTablePropagation(ctx context.Context, c k
 		return nil, ec2.ErrInvalidParameterValue("vpcd has no transit gateway route table announcements")
 	}
 	a, err := s.linkRequest(ctx, c, in.TransitGatewayRouteTableId, in.TransitGatewayAttachmentId, func(r *kit.TransitGatewayRouteTableRecord, a *kit.TransitGatewayAttachmentRecord) error {
+		if a.ResourceType == "peering" {
+			return ec2.ErrInvalidParameterValue("Transit Gateway Attachment %s is a peering attachment: peering attachments take static routes only.", a.ID)
+		}
 		if hasLink(r.Propagations, a.ID) {
 			return errPropagationDuplicate(a.ID, r.ID)
 		}

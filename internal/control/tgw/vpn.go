@@ -31,5 +31,5 @@ func DetachVpnConnection(t *kit.Txn, c kit.Caller, attachID string) error {
 	if err != nil {
 		return err
 	}
-	return removeAttachment(t, c, g, a)
+	return removeAttachment(t, c, a, g)
 }
