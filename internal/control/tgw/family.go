@@ -1,13 +1,15 @@
 // Package tgw answers EC2's transit gateway actions: the gateways themselves
-// (transitgateway.go), their VPC attachments (attachment.go), their route tables with
-// associations, propagations and static routes (routetable.go, route.go). A VPC route
-// table may point at a gateway once the VPC is attached (control/routing checks it).
-// The data plane does not carry transit gateways yet: routes to them drop what they
-// match, as routes to virtual private gateways do.
+// (transitgateway.go), their VPC attachments (attachment.go), VPN attachments (vpn.go,
+// for control/vpn's CreateVpnConnection), peering attachments (peering.go), their route
+// tables with associations, propagations and static routes (routetable.go, route.go). A
+// VPC route table may point at a gateway once the VPC is attached (control/routing
+// checks it). The data plane does not carry transit gateways yet: routes to them drop
+// what they match, as routes to virtual private gateways do.
 //
 // Every resource is available at once: the answer to a creation says pending (AWS's
-// first state) and the next read says available; a deletion answers deleting and the
-// resource is gone at once (AWS shows it deleted for a while).
+// first state) and the next read says available; a deletion answers deleting, and the
+// resource is then shown deleted for two hours (kit.TgwShownAfterDelete) and is not
+// found by any other action.
 package tgw
 
 import (
@@ -32,11 +34,6 @@ func toggle(name string, v *string, def bool) (bool, error) {
 		return false, nil
 	}
 	return false, ec2.ErrInvalidParameterValue("Value (%s) for parameter %s is invalid. Valid values: enable, disable", *v, name)
-}
-
-// ids lists the IDs of links, for filters.
-func linkAttachments(links []kit.TransitGatewayLink) []string {
-	return kit.Collect(links, func(l kit.TransitGatewayLink) string { return l.Attachment })
 }
 
 // getLive reads a transit gateway resource by ID: a deleted one is not found.
