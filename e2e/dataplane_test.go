@@ -39,7 +39,7 @@ const (
 )
 
 // requireDataplane skips a test that needs the Linux data plane where it cannot run.
-func requireDataplane(t *testing.T) {
+func requireDataplane(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the data plane needs root: vpcd makes network namespaces, links and nftables rules")
@@ -53,7 +53,7 @@ func requireDataplane(t *testing.T) {
 
 // plane is one vpcd serving as root with its data plane on, and an SDK client of it.
 type plane struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	bin      string
 	dataDir  string
@@ -66,7 +66,7 @@ type plane struct {
 }
 
 // startPlane runs vpcd with its data plane, with args added to `vpcd serve`'s.
-func startPlane(t *testing.T, args ...string) *plane {
+func startPlane(t testing.TB, args ...string) *plane {
 	requireDataplane(t)
 	probe, err := filepath.Abs(probeScript)
 	if err != nil {
@@ -351,7 +351,7 @@ func (p *plane) eventually(what string, cond func() bool) {
 }
 
 // namespaces lists the host's network namespaces (reading only).
-func namespaces(t *testing.T) []string {
+func namespaces(t testing.TB) []string {
 	t.Helper()
 	out, err := exec.Command("ip", "netns", "list").Output()
 	if err != nil {
@@ -366,7 +366,7 @@ func namespaces(t *testing.T) []string {
 	return names
 }
 
-func hasNamespace(t *testing.T, name string) bool { return slices.Contains(namespaces(t), name) }
+func hasNamespace(t testing.TB, name string) bool { return slices.Contains(namespaces(t), name) }
 
 // ip runs ip(8) in one of this vpcd's namespaces (never the host's).
 func ip(t *testing.T, ns string, args ...string) string {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -25,21 +24,10 @@ func TestTerraformFlowLogs(t *testing.T) {
 	if _, err := s3.CreateBucket(context.Background(), &s3sdk.CreateBucketInput{Bucket: aws.String("flow-bucket")}); err != nil {
 		t.Fatal(err)
 	}
-	dir := copyDir(t, "testdata/terraform-flowlogs")
-	vars := []string{"-var", "endpoint=" + url}
-	terraform(t, dir, mirror, "init", "-input=false", "-no-color")
-	terraform(t, dir, mirror, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
-	plan := terraform(t, dir, mirror, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, vars...)...)
-	if !strings.Contains(plan, "No changes.") {
-		t.Fatalf("second plan is not empty:\n%s", plan)
-	}
-	var out map[string]struct{ Value any }
-	if err := json.Unmarshal([]byte(terraform(t, dir, mirror, "output", "-json")), &out); err != nil {
-		t.Fatal(err)
-	}
-	if id, _ := out["vpc_flow_log"].Value.(string); !strings.HasPrefix(id, "fl-") || len(id) != 20 ||
-		out["log_group_arn"].Value != "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc/flowlogs" {
+	out, destroy := terraformApply(t, mirror, "testdata/terraform-flowlogs", url)
+	if id, _ := out["vpc_flow_log"].(string); !strings.HasPrefix(id, "fl-") || len(id) != 20 ||
+		out["log_group_arn"] != "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc/flowlogs" {
 		t.Errorf("outputs %+v", out)
 	}
-	terraform(t, dir, mirror, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
+	destroy()
 }

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -21,25 +20,12 @@ import (
 func TestTerraformRoute53PrivateZone(t *testing.T) {
 	mirror := requireTerraform(t)
 	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
-	dir := copyDir(t, "testdata/terraform-route53")
-	vars := []string{"-var", "endpoint=" + url}
-	terraform(t, dir, mirror, "init", "-input=false", "-no-color")
-	terraform(t, dir, mirror, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
-	plan := terraform(t, dir, mirror, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, vars...)...)
-	if !strings.Contains(plan, "No changes.") {
-		t.Fatalf("second plan is not empty:\n%s", plan)
-	}
-	var out map[string]struct{ Value json.RawMessage }
-	if err := json.Unmarshal([]byte(terraform(t, dir, mirror, "output", "-json")), &out); err != nil {
-		t.Fatal(err)
-	}
+	out, destroy := terraformApply(t, mirror, "testdata/terraform-route53", url)
 	str := func(name string) string {
-		var s string
-		json.Unmarshal(out[name].Value, &s)
+		s, _ := out[name].(string)
 		return s
 	}
-	var ns []string
-	json.Unmarshal(out["name_servers"].Value, &ns)
+	ns, _ := out["name_servers"].([]any)
 	if len(ns) != 4 || str("db_fqdn") != "db.corp.internal" {
 		t.Errorf("outputs: name servers %v, db fqdn %q", ns, str("db_fqdn"))
 	}
@@ -83,7 +69,7 @@ func TestTerraformRoute53PrivateZone(t *testing.T) {
 			t.Errorf("record sets %q lack %q", got, w)
 		}
 	}
-	terraform(t, dir, mirror, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
+	destroy()
 	zones, err := c.ListHostedZones(ctx, &r53.ListHostedZonesInput{})
 	if err != nil || len(zones.HostedZones) != 0 {
 		t.Errorf("after destroy: %+v, %v", zones, err)

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -38,6 +39,9 @@ func execIn(args []string) error {
 	name, argv := rest[0], rest[2:]
 	if name == "internet" {
 		name = *internetNS
+	}
+	if site, ok := strings.CutPrefix(name, "site:"); ok {
+		name = plan.SiteNamespace(site)
 	}
 	if !plan.Owned(name) {
 		return fmt.Errorf("%s is not an instance of vpcd", name)

@@ -49,6 +49,8 @@ func main() {
 		err = execIn(os.Args[2:])
 	case "cleanup":
 		err = cleanup(os.Args[2:])
+	case "site":
+		err = site(os.Args[2:])
 	case "vpcsvc":
 		err = vpcServices(os.Args[2:])
 	case "nat64":
@@ -76,7 +78,9 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...] [--auth lenient|strict --credentials FILE]
              [--store bolt|etcd://HOST:2379,... [--etcd-prefix vpcd/] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE]]
-  vpcd exec INSTANCE_ID|internet -- COMMAND [ARGS...]
+  vpcd exec INSTANCE_ID|internet|site:NAME -- COMMAND [ARGS...]
+  vpcd site add NAME --public-ip ADDR [--lan CIDR] [--behind-nat] [--data-dir DIR]   (a customer site on the simulated internet)
+  vpcd site del NAME [--data-dir DIR]
   vpcd cleanup [--data-dir DIR]
   vpcd vpcsvc CONFIG   (a VPC's DNS, metadata and time services; the data plane runs it)
   vpcd nat64 LINK      (a NAT gateway's NAT64 on its TUN link; the data plane runs it)
@@ -228,7 +232,7 @@ func serve(args []string) error {
 	}
 	// GET /metrics beside the API on the same listener; everything else is the API's.
 	cfg.Metrics = m
-	srv := &http.Server{Handler: m.Beside(api.New(svc, cfg)), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: m.Beside(api.New(svc, cfg)), ReadHeaderTimeout: 10 * time.Second, ConnContext: api.MarkConn}
 	// Tests start vpcd on port 0 and read the bound address from this line.
 	fmt.Printf("listening on %s\n", ln.Addr())
 	log.Info("vpcd serving the EC2 API", "version", version, "addr", ln.Addr().String(), "data-dir", *dataDir, "store", sf.spec, "auth", *auth)
@@ -246,8 +250,17 @@ func serve(args []string) error {
 		defer func() { <-done }()
 		log.Info("data plane on", "internet-netns", *internetNS)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if dp != nil {
+		// The same API on a unix socket in the data directory, for the daemons inside the
+		// namespaces (the VPCs' endpoints to AWS services), which cannot reach loopback.
+		sock, err := api.ListenSocket(filepath.Join(*dataDir, api.SocketName))
+		if err != nil {
+			return err
+		}
+		go func() { errc <- srv.Serve(sock) }()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -48,7 +48,7 @@ const maxBody = 1 << 20
 
 // New returns the handler, serving the EC2 actions of svc (ec2.go), STS's
 // GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go), CloudWatch
-// Logs (logs.go), Route 53's hosted zones (route53.go) and Route 53 Resolver (route53resolver.go). More operations, of these services or others, are added
+// Logs (logs.go), Route 53's hosted zones (route53.go), Route 53 Resolver (route53resolver.go) and Direct Connect (directconnect.go). More operations, of these services or others, are added
 // with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
@@ -68,6 +68,7 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerLogs(s, svc)
 	registerRoute53(s, svc)
 	registerRoute53Resolver(s, svc)
+	registerDirectConnect(s, svc)
 	return s
 }
 

@@ -155,10 +155,9 @@ func jsonValue(v reflect.Value) any {
 				name = f.Name
 			}
 			fv := v.Field(i)
+			// A list or map left nil is left out (IsZero); one set empty is written, [] or
+			// {}, as AWS writes the empty lists of an answer, which boto3 callers index.
 			if strings.Contains(opts, "omitempty") && fv.IsZero() {
-				continue
-			}
-			if (fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map) && strings.Contains(opts, "omitempty") && fv.Len() == 0 {
 				continue
 			}
 			out[name] = jsonValue(fv)

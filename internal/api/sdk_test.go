@@ -35,19 +35,22 @@ type calls struct {
 // client wraps c so that every action it completes successfully is recorded.
 func (r *calls) client(c *ec2sdk.Client) *ec2sdk.Client {
 	return ec2sdk.New(c.Options(), func(o *ec2sdk.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("vpcdRecordAction",
-				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					out, md, err := next.HandleInitialize(ctx, in)
-					if err == nil {
-						r.mu.Lock()
-						r.done[middleware.GetOperationName(ctx)] = true
-						r.mu.Unlock()
-					}
-					return out, md, err
-				}), middleware.After)
-		})
+		o.APIOptions = append(o.APIOptions, r.record)
 	})
+}
+
+// record is an API option of any SDK client that records the actions it completes.
+func (r *calls) record(st *middleware.Stack) error {
+	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("vpcdRecordAction",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			if err == nil {
+				r.mu.Lock()
+				r.done[middleware.GetOperationName(ctx)] = true
+				r.mu.Unlock()
+			}
+			return out, md, err
+		}), middleware.After)
 }
 
 func (r *calls) missing(served []string) []string {
@@ -1516,6 +1519,47 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 			t.Errorf("DeleteVpcEndpoints: %+v", deleted.Unsuccessful)
 		}
 		must[*ec2sdk.DeleteRouteTableOutput](t, "DeleteRouteTable")(c.DeleteRouteTable(ctx, &ec2sdk.DeleteRouteTableInput{RouteTableId: rtb.RouteTable.RouteTableId}))
+	})
+
+	t.Run("interface endpoints", func(t *testing.T) {
+		created := must[*ec2sdk.CreateVpcEndpointOutput](t, "CreateVpcEndpoint")(c.CreateVpcEndpoint(ctx, &ec2sdk.CreateVpcEndpointInput{
+			VpcId: aws.String(vpcID), ServiceName: aws.String("com.amazonaws.us-east-1.sts"), VpcEndpointType: types.VpcEndpointTypeInterface,
+			SubnetIds: []string{subnetID}, SecurityGroupIds: []string{sgID}, PrivateDnsEnabled: aws.Bool(false), IpAddressType: types.IpAddressTypeIpv4,
+			DnsOptions: &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpTypeIpv4},
+		}))
+		e := created.VpcEndpoint
+		id := checkID(t, "vpce", e.VpcEndpointId)
+		if e.VpcEndpointType != types.VpcEndpointTypeInterface || aws.ToBool(e.PrivateDnsEnabled) || len(e.NetworkInterfaceIds) != 1 || len(e.SubnetIds) != 1 ||
+			len(e.Groups) != 1 || aws.ToString(e.Groups[0].GroupId) != sgID || len(e.DnsEntries) != 2 || e.DnsOptions == nil || e.DnsOptions.DnsRecordIpType != types.DnsRecordIpTypeIpv4 ||
+			!strings.HasSuffix(aws.ToString(e.DnsEntries[0].DnsName), ".sts.us-east-1.vpce.amazonaws.com") {
+			t.Fatalf("CreateVpcEndpoint: %+v", e)
+		}
+		enis := must[*ec2sdk.DescribeNetworkInterfacesOutput](t, "DescribeNetworkInterfaces")(c.DescribeNetworkInterfaces(ctx, &ec2sdk.DescribeNetworkInterfacesInput{
+			Filters: []types.Filter{filter("interface-type", "vpc_endpoint"), filter("vpc-id", vpcID)}}))
+		if len(enis.NetworkInterfaces) != 1 || aws.ToString(enis.NetworkInterfaces[0].NetworkInterfaceId) != e.NetworkInterfaceIds[0] ||
+			!aws.ToBool(enis.NetworkInterfaces[0].RequesterManaged) || aws.ToString(enis.NetworkInterfaces[0].Description) != "VPC Endpoint Interface "+id {
+			t.Errorf("DescribeNetworkInterfaces: %+v", enis.NetworkInterfaces)
+		}
+		must[*ec2sdk.ModifyVpcEndpointOutput](t, "ModifyVpcEndpoint")(c.ModifyVpcEndpoint(ctx, &ec2sdk.ModifyVpcEndpointInput{VpcEndpointId: aws.String(id), PrivateDnsEnabled: aws.Bool(true)}))
+		_, err := c.CreateVpcEndpoint(ctx, &ec2sdk.CreateVpcEndpointInput{VpcId: aws.String(vpcID), ServiceName: aws.String("com.amazonaws.us-east-1.sts"),
+			VpcEndpointType: types.VpcEndpointTypeInterface, SubnetIds: []string{subnetID}})
+		wantCode(t, "a second endpoint with private DNS for sts", err, "InvalidParameter")
+		g := must[*ec2sdk.CreateSecurityGroupOutput](t, "CreateSecurityGroup")(c.CreateSecurityGroup(ctx, &ec2sdk.CreateSecurityGroupInput{
+			VpcId: aws.String(vpcID), GroupName: aws.String("sts-endpoint"), Description: aws.String("sts endpoint")}))
+		must[*ec2sdk.ModifyVpcEndpointOutput](t, "ModifyVpcEndpoint")(c.ModifyVpcEndpoint(ctx, &ec2sdk.ModifyVpcEndpointInput{
+			VpcEndpointId: aws.String(id), AddSecurityGroupIds: []string{aws.ToString(g.GroupId)}, RemoveSecurityGroupIds: []string{sgID}, RemoveSubnetIds: []string{subnetID}}))
+		list := must[*ec2sdk.DescribeVpcEndpointsOutput](t, "DescribeVpcEndpoints")(c.DescribeVpcEndpoints(ctx, &ec2sdk.DescribeVpcEndpointsInput{
+			Filters: []types.Filter{filter("vpc-endpoint-type", "Interface"), filter("vpc-id", vpcID)}}))
+		if len(list.VpcEndpoints) != 1 || len(list.VpcEndpoints[0].SubnetIds) != 0 || len(list.VpcEndpoints[0].NetworkInterfaceIds) != 0 ||
+			len(list.VpcEndpoints[0].Groups) != 1 || aws.ToString(list.VpcEndpoints[0].Groups[0].GroupName) != "sts-endpoint" || !aws.ToBool(list.VpcEndpoints[0].PrivateDnsEnabled) ||
+			aws.ToString(list.VpcEndpoints[0].DnsEntries[len(list.VpcEndpoints[0].DnsEntries)-1].DnsName) != "sts.us-east-1.amazonaws.com" {
+			t.Errorf("DescribeVpcEndpoints: %+v", list.VpcEndpoints)
+		}
+		deleted := must[*ec2sdk.DeleteVpcEndpointsOutput](t, "DeleteVpcEndpoints")(c.DeleteVpcEndpoints(ctx, &ec2sdk.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}}))
+		if len(deleted.Unsuccessful) != 0 {
+			t.Errorf("DeleteVpcEndpoints: %+v", deleted.Unsuccessful)
+		}
+		must[*ec2sdk.DeleteSecurityGroupOutput](t, "DeleteSecurityGroup")(c.DeleteSecurityGroup(ctx, &ec2sdk.DeleteSecurityGroupInput{GroupId: g.GroupId}))
 	})
 
 	t.Run("teardown", func(t *testing.T) {

@@ -1,5 +1,5 @@
 // Package control is vpcd's control plane for EC2 and the services beside it: the family
-// packages (vpc, routing, security, compute, images, insights, quotas, logs, flowlogs, dns, resolverrules, vpn, endpoints, tgw) answer the actions, each
+// packages (vpc, routing, security, compute, images, insights, quotas, logs, flowlogs, dns, resolverrules, vpn, endpoints, tgw, directconnect) answer the actions, each
 // validating requests exactly as AWS does, over the shared kit (kit: records, the kind
 // registry, transactions, describe/filter/paginate, the read cache, callers and errors).
 // Service puts the families together, so that the protocol layer (internal/api) finds
@@ -8,6 +8,7 @@ package control
 
 import (
 	"vpcd/internal/control/compute"
+	"vpcd/internal/control/directconnect"
 	"vpcd/internal/control/dns"
 	vpcendpoints "vpcd/internal/control/endpoints"
 	"vpcd/internal/control/flowlogs"
@@ -42,6 +43,9 @@ type Service struct {
 	*vpn.VPN
 	*vpcendpoints.Endpoints
 	*tgw.TGW
+	// DirectConnect is a named field: its DescribeTags and TagResource are Direct
+	// Connect's, not EC2's or another family's.
+	DirectConnect *directconnect.DirectConnect
 }
 
 // New returns the control plane over st.
@@ -51,7 +55,7 @@ func New(st store.Store, cfg Config) *Service {
 		Compute: &compute.Compute{Kit: k}, Images: &images.Images{Kit: k}, Insights: &insights.Insights{Kit: k}, Quotas: &quotas.Quotas{Kit: k},
 		Logs: &logs.Logs{Kit: k}, FlowLogs: &flowlogs.FlowLogs{Kit: k}, DNS: &dns.DNS{Kit: k},
 		ResolverRules: &resolverrules.ResolverRules{Kit: k}, VPN: &vpn.VPN{Kit: k}, Endpoints: &vpcendpoints.Endpoints{Kit: k},
-		TGW: &tgw.TGW{Kit: k}}
+		TGW: &tgw.TGW{Kit: k}, DirectConnect: &directconnect.DirectConnect{Kit: k}}
 }
 
 // What the rest of vpcd uses of the kit, under the names it has always had.

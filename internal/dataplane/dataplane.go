@@ -14,6 +14,7 @@ package dataplane
 import (
 	"context"
 	"log/slog"
+	"os"
 	"slices"
 	"time"
 
@@ -65,6 +66,7 @@ type Dataplane struct {
 	processes *processes
 	resolv    *resolvConfs
 	services  *vpcServices
+	tunnels   *ipsecTunnels
 	informer  *informer.Informer
 	planner   *plan.Planner
 }
@@ -96,6 +98,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
+	d.tunnels = newIPsecTunnels(cfg.DataDir, cfg.Logger)
 	d.services.internet = cfg.InternetNamespace
 	d.services.upstream = cfg.DNSUpstream
 	d.resolv.internet = cfg.InternetNamespace
@@ -112,6 +115,12 @@ const settle = 10 * time.Millisecond
 // each change, and everything again every Resync and after a failure.
 func (d *Dataplane) Run(ctx context.Context) error {
 	r := &runner{settle: settle, minInterval: d.cfg.MinInterval, resync: d.cfg.Resync, retry: min(time.Second, d.cfg.Resync)}
+	tunnelsDone := make(chan struct{})
+	go func() {
+		defer close(tunnelsDone)
+		d.tunnels.watch(ctx, d.processes.report)
+	}()
+	defer func() { <-tunnelsDone }()
 	for ctx.Err() == nil {
 		if err := d.informer.List(ctx); err != nil {
 			d.cfg.Logger.Error("data plane: read the store", "err", err)
@@ -260,6 +269,7 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	n := d.informer.Network()
 	d.resolv.sync(n, full)
 	daemons := append(d.services.sync(n, full), nat64Daemons(n, d.cfg.DataDir, d.cfg.Exec, d.cfg.Logger)...)
+	daemons = append(daemons, d.tunnels.daemons(d.planner.Tunnels(), n)...)
 	d.processes.sync(ctx, n, d.svc, daemons)
 	d.deliverFlows(ctx, n)
 }
@@ -270,6 +280,8 @@ func (d *Dataplane) Cleanup(ctx context.Context) error {
 	d.processes.stopAll()
 	d.resolv.removeAll()
 	d.services.removeAll()
+	d.tunnels.removeAll()
+	os.RemoveAll(sitesDir(d.cfg.DataDir))
 	names := d.registry.list()
 	if len(names) == 0 {
 		return nil

@@ -21,15 +21,8 @@ import (
 // marked in here.
 func (s *vpcServices) endpointDaemons(n *model.Network, full bool, here map[string]bool) []supervise.Spec {
 	var specs []supervise.Spec
-	for _, id := range model.SortedKeys(n.Interfaces) {
-		eni := n.Interfaces[id]
-		if eni.ResolverEndpoint == "" {
-			continue
-		}
-		ns := plan.ResolverEndpointNamespace(id)
-		if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
-			continue // not laid out (yet)
-		}
+	for _, eni := range laidOut(n, func(eni *model.Interface) bool { return eni.ResolverEndpoint != "" }) {
+		id, ns := eni.ID, plan.ServiceInterfaceNamespace(eni.ID)
 		dns := resolver.ForEndpoint(n, id)
 		if dns == nil {
 			continue
@@ -46,6 +39,23 @@ func (s *vpcServices) endpointDaemons(n *model.Network, full bool, here map[stri
 		}
 	}
 	return specs
+}
+
+// laidOut are the interfaces that keep takes and whose namespace
+// (plan.ServiceInterfaceNamespace) is laid out here, in ID order.
+func laidOut(n *model.Network, keep func(*model.Interface) bool) []*model.Interface {
+	var out []*model.Interface
+	for _, id := range model.SortedKeys(n.Interfaces) {
+		eni := n.Interfaces[id]
+		if !keep(eni) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("/run/netns", plan.ServiceInterfaceNamespace(id))); err != nil {
+			continue // not laid out (yet)
+		}
+		out = append(out, eni)
+	}
+	return out
 }
 
 // endpointSocket is where the daemon of an outbound endpoint's interface answers.

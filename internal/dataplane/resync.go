@@ -25,6 +25,7 @@ type resync struct {
 // peers of its veths elsewhere), then every planned namespace.
 func (d *Dataplane) startResync() *resync {
 	started := time.Now()
+	d.planner.SetSites(readSites(d.cfg.DataDir, d.cfg.Logger))
 	u := d.planner.PlanAll(d.informer)
 	rs := &resync{}
 	// Claim the namespaces before making them, so that a crash in between leaks nothing:

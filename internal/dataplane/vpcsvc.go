@@ -21,9 +21,12 @@ import (
 // follows its file, so that a change reaches it without a restart; like every daemon of
 // internal/supervise, it outlives vpcd.
 type vpcServices struct {
-	dir  string
-	exec string
-	log  *slog.Logger
+	// dataDir is the data directory, where vpcd's API socket is; dir is this service's
+	// directory in it.
+	dataDir string
+	dir     string
+	exec    string
+	log     *slog.Logger
 	// internet is the simulated internet's namespace, where the internet's resolver runs
 	// (internetdns.go); "" for none.
 	internet string
@@ -36,7 +39,7 @@ type vpcServices struct {
 }
 
 func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
-	return &vpcServices{dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{}}
+	return &vpcServices{dataDir: dataDir, dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{}}
 }
 
 func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
@@ -61,8 +64,8 @@ func vpcServicesConfig(n *model.Network, vpc *model.VPC) *vpcsvc.Config {
 }
 
 // sync writes the config of every VPC whose router namespace is here, and of every
-// Resolver endpoint interface whose namespace is, and returns the daemons wanted: one per
-// such VPC and interface. A full sync writes every file again if it differs,
+// Resolver endpoint's and interface VPC endpoint's interface whose namespace is, and
+// returns the daemons wanted: one per such VPC and interface. A full sync writes every file again if it differs,
 // which repairs one changed by hand.
 func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 	if s.exec == "" {
@@ -100,6 +103,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		}
 	}
 	specs = append(specs, s.endpointDaemons(n, full, here)...)
+	specs = append(specs, s.interfaceEndpointDaemons(n, full, here)...)
 	for id := range s.written {
 		if !here[id] {
 			delete(s.written, id)

@@ -20,6 +20,8 @@ import (
 // The firewall of a namespace is one nftables table, inet vpcd:
 //
 //	chain forward (hook forward, policy accept)
+//	  VPN tunnels: TCP SYNs in or out through @clamp-links get an MSS of at most
+//	  plan.ClampMSS
 //	  ct state invalid drop
 //	  source/destination check: for links in @sdc-links, iifname . saddr and
 //	  oifname . daddr must be in @sdc4 / @sdc6, else drop (tracked flows too)
@@ -208,6 +210,7 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	ingress := r.addSet("ingress", "type ifname : verdict", &nftables.Set{
 		KeyType: nftables.TypeIFName, DataType: nftables.TypeVerdict, IsMap: true})
 
+	r.clampMSS(forward, f.ClampLinks)
 	r.addRule(forward, "ct state invalid drop", ctState(expr.CtStateBitINVALID), verdict(expr.VerdictDrop))
 	for _, fam := range []family{ipv4, ipv6} {
 		set := sdc4
@@ -472,3 +475,37 @@ func vmap(s *compiledSet, reg uint32) expr.Any {
 }
 
 func verdict(k expr.VerdictKind) expr.Any { return &expr.Verdict{Kind: k} }
+
+// clampMSS lowers the MSS of TCP SYNs (and SYN-ACKs) that enter or leave through the
+// links to plan.ClampMSS, when they offer more: a VPN tunnel carries smaller packets than
+// the links around it.
+func (r *ruleset) clampMSS(forward *nftables.Chain, links []string) {
+	if len(links) == 0 {
+		return
+	}
+	set := r.addSet("clamp-links", "type ifname", &nftables.Set{KeyType: nftables.TypeIFName})
+	for _, l := range slices.Sorted(slices.Values(links)) {
+		set.add(nftables.SetElement{Key: ifname(l)}, quote(l))
+	}
+	mss := binaryutil.BigEndian.PutUint16(plan.ClampMSS)
+	syn := []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{unix.IPPROTO_TCP}},
+		&expr.Payload{DestRegister: reg1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+		&expr.Bitwise{SourceRegister: reg1, DestRegister: reg1, Len: 1, Mask: []byte{0x02}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: []byte{0}},
+	}
+	clamp := []expr.Any{
+		&expr.Exthdr{DestRegister: reg1, Type: 2, Offset: 2, Len: 2, Op: expr.ExthdrOpTcpopt},
+		&expr.Cmp{Op: expr.CmpOpGt, Register: reg1, Data: mss},
+		&expr.Immediate{Register: reg1, Data: mss},
+		&expr.Exthdr{SourceRegister: reg1, Type: 2, Offset: 2, Len: 2, Op: expr.ExthdrOpTcpopt},
+	}
+	for _, dir := range []struct {
+		name string
+		key  expr.MetaKey
+	}{{"iifname", expr.MetaKeyIIFNAME}, {"oifname", expr.MetaKeyOIFNAME}} {
+		r.addRule(forward, fmt.Sprintf("%s @clamp-links tcp flags syn tcp option maxseg size > %d tcp option maxseg size set %d", dir.name, plan.ClampMSS, plan.ClampMSS),
+			meta(dir.key, reg1), lookup(set, reg1, false), syn, clamp)
+	}
+}

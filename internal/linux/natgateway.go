@@ -21,7 +21,8 @@ import (
 //	  destination
 //	chain forward (hook forward, policy drop)
 //	  ct state invalid drop; ct state established,related accept
-//	  only new flows that come in on the link from another address and go out on it again:
+//	  only new flows that come in on the link (or the Inside link) from another address and
+//	  go out on it again:
 //	  a TCP one must open with a SYN, else it is reset; past the limit per destination, dropped
 //	chain input (hook input, policy drop): replies only
 //	chain postrouting (nat): snat to the gateway's address with a port in the range; with
@@ -96,7 +97,12 @@ func compileNatGateway(g *plan.NatGateway) (*ruleset, error) {
 			&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: prefix},
 			verdict(expr.VerdictAccept))
 	}
-	for _, in := range []string{g.Link, g.NAT64} {
+	if g.Inside != "" {
+		if err := checkIfname(g.Inside); err != nil {
+			return nil, err
+		}
+	}
+	for _, in := range []string{g.Link, g.NAT64, g.Inside} {
 		if in != "" {
 			newFlows(r, forward, conns, g, in)
 		}

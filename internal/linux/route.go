@@ -90,6 +90,11 @@ func (a *apply) routes(c *nsConn, ns plan.Namespace) error {
 			continue
 		}
 		seen[key] = true
+		if _, ok := index[r.Dev]; !ok && isIPsecLink(ns, r.Dev) {
+			// A VPN tunnel whose daemon has not made its TUN yet (or is restarting): the
+			// route comes with the TUN, when the tunnel is reported up again.
+			continue
+		}
 		nr, err := kernelRoute(want[key], index)
 		if err == nil {
 			err = c.nl.RouteReplace(nr)
@@ -161,7 +166,8 @@ func kernelRoute(w plan.Route, index map[string]int) (*netlink.Route, error) {
 }
 
 // rules makes the policy rules with a priority in vpcd's range exactly the planned ones,
-// each for IPv4 and IPv6; the kernel's default rules are outside that range.
+// each for IPv4 and IPv6; the kernel's default rules are outside that range. A guest's
+// own rules stay.
 func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 	var errs []error
 	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
@@ -182,6 +188,9 @@ func (a *apply) rules(c *nsConn, ns plan.Namespace) error {
 			if !present[key] && ruleIsPlain(r) && slices.Contains(ns.Rules, key) {
 				present[key] = true
 				continue
+			}
+			if ns.Guest {
+				continue // the guest's own rule
 			}
 			if err := c.nl.RuleDel(&r); err != nil {
 				errs = append(errs, fmt.Errorf("delete rule %d: %w", r.Priority, err))
@@ -219,4 +228,14 @@ func ruleIsPlain(r netlink.Rule) bool {
 	return r.Dst == nil && r.OifName == "" && r.Mark == 0 && (r.Mask == nil || *r.Mask == 0) &&
 		!r.Invert && r.Dport == nil && r.Sport == nil && r.IPProto == 0 && r.UIDRange == nil &&
 		r.Tos == 0 && (r.Goto == -1 || r.Goto == 0)
+}
+
+// isIPsecLink reports whether the namespace plans dev as a VPN tunnel's link.
+func isIPsecLink(ns plan.Namespace, dev string) bool {
+	for _, l := range ns.Links {
+		if l.Name == dev && l.Kind == "ipsec" {
+			return true
+		}
+	}
+	return false
 }

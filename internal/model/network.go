@@ -41,6 +41,14 @@ type Network struct {
 	// ResolverRules are Route 53 Resolver's rules associated with VPCs (see
 	// resolverrule.go); a rule is in the part of each VPC it is associated with.
 	ResolverRules map[string]*ResolverRule
+	// InterfaceEndpoints are the interface VPC endpoints (see interfaceendpoint.go), each
+	// in its VPC's part.
+	InterfaceEndpoints map[string]*InterfaceEndpoint
+	// VpnGateways are the virtual private gateways, in the part of the VPC each is
+	// attached to; VpnConnections their Site-to-Site VPN connections, in the whole
+	// network only (see vpn.go).
+	VpnGateways    map[string]*VpnGateway
+	VpnConnections map[string]*VpnConnection
 }
 
 // NewNetwork returns an empty network.
@@ -63,6 +71,9 @@ func NewNetwork() *Network {
 		FlowLogs:                   map[string]*FlowLog{},
 		HostedZones:                map[string]*HostedZone{},
 		ResolverRules:              map[string]*ResolverRule{},
+		InterfaceEndpoints:         map[string]*InterfaceEndpoint{},
+		VpnGateways:                map[string]*VpnGateway{},
+		VpnConnections:             map[string]*VpnConnection{},
 	}
 }
 
@@ -159,6 +170,9 @@ func (s *Subnet) Router() netip.Addr { return s.CIDR.Addr().Next() }
 type RouteTable struct {
 	ID, VPC string
 	Routes  []Route
+	// PropagatingVgws are the virtual private gateways whose connections' routes the
+	// table takes (EnableVgwRoutePropagation).
+	PropagatingVgws []string
 }
 
 // Route sends Destination to Target: "local", or the ID of a gateway, interface,
@@ -202,7 +216,14 @@ type Interface struct {
 	// ResolverEndpoint is the Route 53 Resolver endpoint the interface is of
 	// ("rslvr-in-…" or "rslvr-out-…"), or "".
 	ResolverEndpoint string
+	// VpcEndpoint is the interface VPC endpoint the interface is of ("vpce-…"), or "".
+	VpcEndpoint string
 }
+
+// ServiceManaged reports whether the interface is one an AWS service keeps for itself
+// in its own namespace, with a daemon of vpcd: a Resolver endpoint's or an interface VPC
+// endpoint's.
+func (i *Interface) ServiceManaged() bool { return i.ResolverEndpoint != "" || i.VpcEndpoint != "" }
 
 // ResolverInbound reports whether the interface is an inbound Resolver endpoint's.
 func (i *Interface) ResolverInbound() bool { return strings.HasPrefix(i.ResolverEndpoint, "rslvr-in-") }
@@ -370,9 +391,10 @@ func (n *Network) Peers(r SecurityGroupRule) []netip.Prefix {
 }
 
 // Carried reports whether the data plane carries an interface: it is attached to a
-// running instance, is an available NAT gateway's or a Resolver endpoint's.
+// running instance, is an available NAT gateway's, a Resolver endpoint's or an interface
+// VPC endpoint's.
 func (n *Network) Carried(eni *Interface) bool {
-	if eni.ResolverEndpoint != "" {
+	if eni.ServiceManaged() {
 		return true
 	}
 	if eni.NatGateway != "" {

@@ -83,12 +83,20 @@ func NatGatewayNAT64(n *model.Network, nat string) bool {
 
 // ResolverEndpointNamespace is the namespace of one interface of a Route 53 Resolver
 // endpoint, where the endpoint's DNS daemon runs.
-func ResolverEndpointNamespace(eni string) string { return routerPrefix + eni }
+func ResolverEndpointNamespace(eni string) string { return ServiceInterfaceNamespace(eni) }
+
+// ServiceInterfaceNamespace is the namespace of an interface that an AWS service keeps
+// for itself (model.Interface.ServiceManaged): a Resolver endpoint's, where its DNS
+// daemon runs, or an interface VPC endpoint's, where its daemon passes requests to vpcd's
+// API.
+func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni }
 
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
-// ID, a VPC router, a NAT gateway, a Resolver endpoint's interface or an internet.
+// ID, a VPC router, a NAT gateway, a Resolver endpoint's or an interface VPC endpoint's
+// interface, or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
+		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, sitePrefix) ||
 		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
@@ -135,6 +143,7 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, instances...)
 		addGateways(n, &router, &internet, vpc, enis)
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
+		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		st.Namespaces = append(st.Namespaces, router)
 	}
@@ -199,15 +208,15 @@ func computeVPC(n *model.Network, vpc *model.VPC, enis []*model.Interface, peeri
 		switch {
 		case eni.NatGateway != "":
 			owner = NatGatewayNamespace(eni.NatGateway)
-		case eni.ResolverEndpoint != "":
-			owner = ResolverEndpointNamespace(eni.ID)
+		case eni.ServiceManaged():
+			owner = ServiceInterfaceNamespace(eni.ID)
 		}
 		inst := instances[owner]
 		if inst == nil {
 			switch {
 			case eni.NatGateway != "":
 				inst = natGatewayNamespace(eni, NatGatewayNAT64(n, eni.NatGateway))
-			case eni.ResolverEndpoint != "":
+			case eni.ServiceManaged():
 				// AWS's own: nothing but the plan is there, and the endpoint's daemon.
 				inst = &Namespace{Name: owner}
 			default:
@@ -358,6 +367,10 @@ func tableRoutes(n *model.Network, rt *model.RouteTable, table int, enis []*mode
 		}
 		out = append(out, targetRoute(n, rt, r, table, peerings))
 	}
+	for _, r := range propagatedRoutes(n, rt, table) {
+		hasDefault4 = hasDefault4 || r.Dst.Bits() == 0
+		out = append(out, r)
+	}
 	for _, eni := range enis {
 		for _, a := range eni.Addrs() {
 			if best, ok := rt.Lookup(a); ok && best.Target == "local" {
@@ -430,6 +443,10 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 				}
 				return via(l.name, remote.Addr())
 			}
+		}
+	case strings.HasPrefix(r.Target, "vgw-"):
+		if dev, ok := vgwTunnel(n, rt.VPC, r.Target, r.Destination); ok && !is6 {
+			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev}
 		}
 	case strings.HasPrefix(r.Target, "i-"):
 		if inst := n.Instances[r.Target]; inst != nil && inst.Running && len(inst.Interfaces) > 0 {

@@ -47,6 +47,10 @@ type Planner struct {
 	numbers    map[string]int       // each peering's number (peeringNumbers), as planned
 	// Which VPCs' plans read a VPC as a peer, or a group's members.
 	readsPeer, readsGroup map[string]map[string]bool
+	// sites are the customer sites (SetSites), sorted by name, which outlive PlanAll;
+	// siteNames the namespaces planned for them.
+	sites     []Site
+	siteNames []string
 }
 
 // vpcPlan is one VPC's part of the plan and what it read beyond the VPC's own part.
@@ -90,6 +94,8 @@ func (p *Planner) PlanAll(src Source) Update {
 	before := p.namespaces
 	p.reset()
 	u := p.Plan(src, model.SortedKeys(src.Network().VPCs), nil)
+	p.planSites(&u, nil)
+	p.diff(&u, nil, p.internet())
 	u.Changed = model.SortedKeys(p.namespaces)
 	for name := range before {
 		if _, ok := p.namespaces[name]; !ok {
@@ -229,6 +235,7 @@ func (p *Planner) internet() []Namespace {
 			ns.Routes = append(ns.Routes, part.Routes...)
 		}
 	}
+	sites(p.sites, &ns)
 	if len(ns.Links) == 0 {
 		return nil
 	}
@@ -283,6 +290,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	internet := &Namespace{Name: p.host.Internet}
 	addGateways(n.Network, &router, internet, vpc, enis)
 	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
+	instances = append(instances, addVpnTunnels(n.Network, &router, internet, vpc, enis)...)
 	if len(internet.Links) > 0 {
 		vp.internet = internet
 	}
@@ -306,6 +314,7 @@ func (p *Planner) inputs(src Source, id string, own *model.Network) inputs {
 	whole := src.Network()
 	in := inputs{Network: model.NewNetwork()}
 	in.PrefixLists, in.Peerings, in.BlockPublicAccess = whole.PrefixLists, whole.Peerings, whole.BlockPublicAccess
+	in.VpnConnections = whole.VpnConnections
 	merge(in.Network, own)
 	in.peeringIDs = src.Peerings(id)
 	sort.Strings(in.peeringIDs)
@@ -367,6 +376,8 @@ func merge(n, part *model.Network) {
 	copyInto(n.EgressOnlyInternetGateways, part.EgressOnlyInternetGateways)
 	copyInto(n.FlowLogs, part.FlowLogs)
 	copyInto(n.ResolverRules, part.ResolverRules)
+	copyInto(n.InterfaceEndpoints, part.InterfaceEndpoints)
+	copyInto(n.VpnGateways, part.VpnGateways)
 }
 
 func copyInto[V any](dst, src map[string]V) {
@@ -430,6 +441,14 @@ func Index(n *model.Network) Source {
 	for id, r := range n.ResolverRules {
 		for _, vpc := range r.VPCs {
 			part(vpc).ResolverRules[id] = r
+		}
+	}
+	for id, e := range n.InterfaceEndpoints {
+		part(e.VPC).InterfaceEndpoints[id] = e
+	}
+	for id, g := range n.VpnGateways {
+		if g.VPC != "" {
+			part(g.VPC).VpnGateways[id] = g
 		}
 	}
 	for id, pcx := range n.Peerings {

@@ -21,14 +21,17 @@ type Namespace struct {
 	Links   []Link
 	Routes  []Route
 	Rules   []Rule
-	// Guest marks an instance: its operating system may add addresses and routes of its
-	// own, as on AWS, so the realizer adds and repairs what the plan says and deletes
-	// nothing else there.
+	// Guest marks an instance (or a customer site): its operating system may add
+	// addresses, routes and rules of its own, as on AWS, so the realizer adds and repairs
+	// what the plan says and deletes nothing else there.
 	Guest bool
 	// Firewall is the nftables ruleset of the namespace, nil for none.
 	Firewall *Firewall
 	// NatGateway, set instead of Firewall, makes the namespace a NAT gateway.
 	NatGateway *NatGateway
+	// IPsec, set in a VPN tunnel's namespace, is the tunnel that its IKE daemon
+	// terminates there (see vpn.go).
+	IPsec *IPsecTunnel
 }
 
 // NatGateway is the address translation of a NAT gateway's namespace. A flow that comes in
@@ -50,6 +53,9 @@ type NatGateway struct {
 	// an address of NAT64Pool, which leaves as above.
 	NAT64     string
 	NAT64Pool netip.Prefix
+	// Inside, when set, is a second link whose new flows leave on Link translated as
+	// Link's own do: the NAT in front of a customer site (site.go), between two links.
+	Inside string
 	// Zones, set for a regional NAT gateway, translate by the flow's source instead: a
 	// flow from one of a zone's Sources leaves from its Addrs (in turn when several), a
 	// flow from anywhere else from the first zone's. Addr is then only the gateway's own
@@ -68,8 +74,11 @@ type NatZone struct {
 // Link is a network interface in the namespace. A veth is declared on both sides, each
 // with its own addresses; the realizer creates the pair once.
 type Link struct {
-	Name  string
-	Kind  string  // "veth", "tun" (made persistent, for a daemon to attach to), or "loopback"
+	Name string
+	// "veth", "tun" (made persistent, for a daemon to attach to), "loopback", or
+	// "ipsec": the TUN that the IKE daemon of the VPN tunnel namespace Peer.Namespace
+	// made there, moved here under Name (see IPsecTunnel).
+	Kind  string
 	Peer  LinkEnd // a veth's other end
 	MAC   string  // "0a:..."; empty lets the kernel choose
 	MTU   int     // 0 for the default
@@ -150,7 +159,14 @@ type Firewall struct {
 	// Blocked is what VPC Block Public Access stops at the gateway links, by the
 	// interface address it concerns (model.PublicAccess).
 	Blocked []GatewayBlock
+	// ClampLinks are links (VPN tunnels) that carry at most MTU-sized packets: the MSS of
+	// TCP flows through them is clamped to ClampMSS.
+	ClampLinks []string
 }
+
+// ClampMSS is the largest TCP segment through a VPN tunnel: its TUN's MTU (1400) less
+// the IPv4 and TCP headers.
+const ClampMSS = 1360
 
 // GatewayBlock stops an interface address's traffic through a gateway link: all of it,
 // both ways, or with InboundOnly the flows the internet opens (replies to flows the

@@ -94,7 +94,9 @@ const nameTTL = 60
 //     name (ec2-198-51-100-5.compute-1.amazonaws.com), that resolves to the private
 //     address behind it (split horizon);
 //   - so do the public names of a peered VPC whose side of the peering allows DNS
-//     resolution from the remote VPC (AllowDnsResolutionFromRemoteVpc).
+//     resolution from the remote VPC (AllowDnsResolutionFromRemoteVpc);
+//   - its interface endpoints' names resolve to their interfaces' addresses, and with
+//     private DNS, their services' names (interfaceendpoints.go).
 //
 // The public names of other VPCs are the internet's (ForInternet): an Upstream that is
 // the internet's resolver answers them with their public addresses.
@@ -132,7 +134,8 @@ func ForVPC(n *model.Network, vpc string) *Config {
 	for _, sv := range shared {
 		b.publicNames(sv, enis[sv.ID], false)
 	}
-	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: zonesOf(n, vpc), Rules: rulesOf(n, vpc), DNS64: dns64Of(n, vpc)}
+	endpointZones := interfaceEndpoints(n, vpc, enis[vpc], &b)
+	return &Config{Domain: internalDomain(v.Region), Records: b.list, Zones: append(zonesOf(n, vpc), endpointZones...), Rules: rulesOf(n, vpc), DNS64: dns64Of(n, vpc)}
 }
 
 // dns64Of are the IPv4 and IPv6 blocks of the VPC's subnets with EnableDns64, in subnet
@@ -268,7 +271,9 @@ func dnsName(name string) string {
 
 // ForInternet is the configuration of the simulated internet's resolver: the public name
 // of each public IPv4 address of each VPC with enableDnsSupport and enableDnsHostnames
-// resolves to that public address, and the address back to the name (PTR).
+// resolves to that public address, and the address back to the name (PTR); the
+// interface endpoints' regional and zonal names resolve to their interfaces' private
+// addresses, as AWS's public DNS answers them.
 func ForInternet(n *model.Network) *Config {
 	var vpcs []*model.VPC
 	for _, id := range model.SortedKeys(n.VPCs) {
@@ -278,6 +283,10 @@ func ForInternet(n *model.Network) *Config {
 	var b records
 	for _, v := range vpcs {
 		b.publicNames(v, enis[v.ID], true)
+	}
+	for _, id := range model.SortedKeys(n.InterfaceEndpoints) {
+		e := n.InterfaceEndpoints[id]
+		endpointNames(e, enis[e.VPC], &b)
 	}
 	return &Config{Records: b.list}
 }

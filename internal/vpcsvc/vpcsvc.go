@@ -10,6 +10,10 @@
 // so that no ACL or security group filters it, as in AWS. The source address of a request
 // says which instance asks: it is unique in the VPC, and the router drops spoofed ones.
 //
+// The same daemon runs in the namespace of each interface of a Route 53 Resolver endpoint
+// (its DNS server) and of an interface VPC endpoint to a service vpcd serves (apiproxy.go:
+// vpcd's own API, over HTTP and HTTPS).
+//
 // What the services answer is in a JSON file that the data plane rewrites (by rename) when
 // it changes; the daemon reads it again within a poll interval and hands it to each
 // service, whose sockets and state (tokens, caches) stay.
@@ -53,6 +57,9 @@ type Config struct {
 	// DNSSocket is a unix socket where the DNS server answers too, for the resolvers of
 	// other namespaces (the internet's, for the VPCs'); "" for none.
 	DNSSocket string `json:",omitempty"`
+	// API is vpcd's API as an interface VPC endpoint's interface serves it (apiproxy.go);
+	// nil: nothing answers on ports 80 and 443.
+	API *APIProxy `json:",omitempty"`
 }
 
 // Marshal is the config as the daemon reads it.
@@ -64,7 +71,8 @@ const poll = 200 * time.Millisecond
 
 // Run serves the config in path until ctx ends. The file must exist when it starts.
 func Run(ctx context.Context, path string, log *slog.Logger) error {
-	d := &daemon{log: log, time: timeSync(123, log), metadata: newMetadata(log), flows: &capture{log: log}, dns: newDNSService(53, log)}
+	d := &daemon{log: log, time: timeSync(123, log), metadata: newMetadata(log), flows: &capture{log: log}, dns: newDNSService(53, log),
+		api: newAPIProxy(80, 443, log)}
 	if testDaemon != nil {
 		testDaemon(d)
 	}
@@ -102,6 +110,7 @@ type daemon struct {
 	metadata *metadata
 	flows    *capture
 	dns      *dnsService
+	api      *apiProxy
 }
 
 func (d *daemon) update(cfg *Config) {
@@ -109,6 +118,7 @@ func (d *daemon) update(cfg *Config) {
 	d.metadata.update(cfg.Metadata, cfg.MetadataAddrs)
 	d.flows.update(cfg.Flows)
 	d.dns.update(cfg.DNS, cfg.DNSAddrs, cfg.DNSSocket)
+	d.api.update(cfg.API)
 }
 
 func (d *daemon) close() {
@@ -116,6 +126,7 @@ func (d *daemon) close() {
 	d.metadata.update(nil, nil)
 	d.flows.close()
 	d.dns.update(nil, nil, "")
+	d.api.update(nil)
 }
 
 // fileStamp tells one version of the config file from the next: it is replaced by rename,

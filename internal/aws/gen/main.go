@@ -30,6 +30,7 @@ var services = []struct{ pkg, model string }{
 	{"ssm", "ssm"},
 	{"logs", "logs"},
 	{"route53resolver", "route53resolver"},
+	{"directconnect", "directconnect"},
 }
 
 func main() {

@@ -203,8 +203,12 @@ func (s *Endpoints) CreateVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 	if err := checkService(c.Region, name, typ); err != nil {
 		return nil, err
 	}
+	if typ == "Interface" {
+		svc, _ := interfaceService(c.Region, name)
+		return s.createInterface(ctx, c, in, svc)
+	}
 	if typ != "Gateway" {
-		return nil, ec2.ErrUnsupportedOperation("VPC endpoints of type %s are not supported by vpcd yet; gateway endpoints are.", typ)
+		return nil, ec2.ErrUnsupportedOperation("VPC endpoints of type %s are not supported by vpcd yet; gateway and interface endpoints are.", typ)
 	}
 	if err := gatewayOnly(len(in.SubnetIds) > 0 || len(in.SubnetConfigurations) > 0, len(in.SecurityGroupIds) > 0, in.PrivateDnsEnabled, in.DnsOptions); err != nil {
 		return nil, err
@@ -236,22 +240,15 @@ func (s *Endpoints) CreateVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 	var outTables []string
 	err = s.UpdateOn(ctx, vpcID, func(t *kit.Txn) error {
 		out, outTables = e, tables
-		all, err := kit.ListAll[kit.VpcEndpointRecord](t, c.Prefix("vpce"))
+		all, other, err := byClientToken(t, c, e)
 		if err != nil {
 			return err
 		}
-		if e.ClientToken != "" {
-			for _, other := range all {
-				if other.ClientToken == e.ClientToken {
-					if other.VpcID != e.VpcID || other.ServiceName != e.ServiceName || other.Type != e.Type {
-						return ec2.ErrIdempotentParameterMismatch("The client token you have provided is associated with a resource that is already deleted or has different parameters.")
-					}
-					out = other
-					byEndpoint, err := kit.EndpointRouteTables(t, c)
-					outTables = byEndpoint[other.ID]
-					return err
-				}
-			}
+		if other != nil {
+			out = other
+			byEndpoint, err := kit.EndpointRouteTables(t, c)
+			outTables = byEndpoint[other.ID]
+			return err
 		}
 		if _, _, err := kit.ChildOf(t, c, vpcID); err != nil {
 			return err
@@ -270,6 +267,24 @@ func (s *Endpoints) CreateVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 		return nil, err
 	}
 	return &ec2.CreateVpcEndpointResult{VpcEndpoint: out.EC2(outTables), ClientToken: in.ClientToken}, nil
+}
+
+// byClientToken lists the caller's endpoints and finds the one that e's client token
+// created, nil for none; one of other parameters is a mismatch.
+func byClientToken(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord) (all []*kit.VpcEndpointRecord, created *kit.VpcEndpointRecord, err error) {
+	all, err = kit.ListAll[kit.VpcEndpointRecord](t, c.Prefix("vpce"))
+	if err != nil || e.ClientToken == "" {
+		return all, nil, err
+	}
+	for _, other := range all {
+		if other.ClientToken == e.ClientToken {
+			if other.VpcID != e.VpcID || other.ServiceName != e.ServiceName || other.Type != e.Type {
+				return nil, nil, ec2.ErrIdempotentParameterMismatch("The client token you have provided is associated with a resource that is already deleted or has different parameters.")
+			}
+			return all, other, nil
+		}
+	}
+	return all, nil, nil
 }
 
 // endpointFilters are DescribeVpcEndpoints' filters.
@@ -310,8 +325,19 @@ func (s *Endpoints) DescribeVpcEndpoints(ctx context.Context, c kit.Caller, in *
 		}
 	}
 	out := &ec2.DescribeVpcEndpointsResult{NextToken: next, VpcEndpoints: []ec2.VpcEndpoint{}}
-	for _, e := range eps {
-		out.VpcEndpoints = append(out.VpcEndpoints, *e.EC2(byEndpoint[e.ID]))
+	err = s.View(ctx, func(t *kit.Txn) error {
+		out.VpcEndpoints = out.VpcEndpoints[:0]
+		for _, e := range eps {
+			shape := e.EC2(byEndpoint[e.ID])
+			if err := interfaceShape(t, c, e, shape); err != nil {
+				return err
+			}
+			out.VpcEndpoints = append(out.VpcEndpoints, *shape)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -328,9 +354,6 @@ func (s *Endpoints) ModifyVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 	}
 	subnets := len(in.AddSubnetIds) > 0 || len(in.RemoveSubnetIds) > 0 || len(in.SubnetConfigurations) > 0
 	groups := len(in.AddSecurityGroupIds) > 0 || len(in.RemoveSecurityGroupIds) > 0
-	if err := gatewayOnly(subnets, groups, in.PrivateDnsEnabled, in.DnsOptions); err != nil {
-		return nil, err
-	}
 	if err := checkIPAddressType(in.IpAddressType); err != nil {
 		return nil, err
 	}
@@ -354,6 +377,12 @@ func (s *Endpoints) ModifyVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 	err = s.Update(ctx, func(t *kit.Txn) error {
 		e, err := kit.Get[kit.VpcEndpointRecord](t, c, "vpce", id)
 		if err != nil {
+			return err
+		}
+		if e.Type == "Interface" {
+			return s.modifyInterfaceEndpoint(t, c, e, in, reset)
+		}
+		if err := gatewayOnly(subnets, groups, in.PrivateDnsEnabled, in.DnsOptions); err != nil {
 			return err
 		}
 		for _, rtb := range remove {
@@ -427,6 +456,9 @@ func (s *Endpoints) delete(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord) e
 		if err := t.Guard(gatewayQuotaKey(c)); err != nil {
 			return err
 		}
+	}
+	if err := deleteInterfaces(t, c, e); err != nil {
+		return err
 	}
 	if err := kit.BumpChildren(t, c, e.VpcID); err != nil && !kit.IsNotFound(err, "vpc") {
 		return err

@@ -2,8 +2,11 @@
 // (the region's AWS services, services.go) and the gateway endpoints to S3 and DynamoDB
 // (CreateVpcEndpoint, DescribeVpcEndpoints, ModifyVpcEndpoint, DeleteVpcEndpoints). A
 // gateway endpoint is the route it puts in each of its route tables: the service's
-// AWS-managed prefix list with the endpoint as target; the data plane does not carry
-// those routes yet (it drops what they match). Interface endpoints are refused.
+// AWS-managed prefix list with the endpoint as target. An interface endpoint
+// (interface.go) is a requester-managed network interface in each of its subnets, in its
+// security groups, and DNS names that resolve to them in its VPC; the data plane gives
+// each interface a namespace whose daemon passes HTTP and HTTPS to vpcd's API when vpcd
+// serves the service (kit.HostedService). Interface endpoints to S3 are refused.
 package endpoints
 
 import "vpcd/internal/control/kit"

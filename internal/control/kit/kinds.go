@@ -87,9 +87,9 @@ var kinds = index(
 	// Site-to-Site VPN's two ends (control/vpn). No Malformed code of a virtual private
 	// gateway is documented: InvalidID, as for any kind without one.
 	Kind{Prefix: "cgw", ResourceType: "customer-gateway", NotFound: "InvalidCustomerGatewayID.NotFound", NotFoundMessage: "The customerGateway ID '%s' does not exist", Malformed: "InvalidCustomerGatewayId.Malformed"},
-	Kind{Prefix: "vgw", ResourceType: "vpn-gateway", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist"},
+	Kind{Prefix: "vgw", ResourceType: "vpn-gateway", NotFound: "InvalidVpnGatewayID.NotFound", NotFoundMessage: "The vpnGateway ID '%s' does not exist", Model: modelOf(vpnGatewayModel)},
 	// Site-to-Site VPN connections; AWS's InvalidVpnConnectionID is taken as their Malformed code.
-	Kind{Prefix: "vpn", ResourceType: "vpn-connection", NotFound: "InvalidVpnConnectionID.NotFound", NotFoundMessage: "The vpnConnection ID '%s' does not exist", Malformed: "InvalidVpnConnectionID"},
+	Kind{Prefix: "vpn", ResourceType: "vpn-connection", NotFound: "InvalidVpnConnectionID.NotFound", NotFoundMessage: "The vpnConnection ID '%s' does not exist", Malformed: "InvalidVpnConnectionID", Model: modelOf(vpnConnectionModel)},
 	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
 	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
 	// Transit gateways (control/tgw), their attachments and their route tables. AWS
@@ -99,6 +99,10 @@ var kinds = index(
 	Kind{Prefix: "tgw", ResourceType: "transit-gateway", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
 	Kind{Prefix: "tgw-attach", ResourceType: "transit-gateway-attachment", NotFound: "InvalidTransitGatewayAttachmentID.NotFound", NotFoundMessage: "Transit Gateway Attachment %s was deleted or does not exist.", InSubnet: true},
 	Kind{Prefix: "tgw-rtb", ResourceType: "transit-gateway-route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "Transit Gateway Route Table %s was deleted or does not exist."},
+	// Direct Connect's dedicated connections and virtual interfaces (dxcon-…, dxvif-…),
+	// answered by control/directconnect; its gateways are global, at its GatewayKey.
+	Kind{Prefix: "dxcon", Service: "directconnect"},
+	Kind{Prefix: "dxvif", Service: "directconnect"},
 	// Kinds that routes and requests may name before vpcd keeps them.
 	// CreateRoute answers an unknown gateway target with InvalidGatewayID.NotFound (real
 	// EC2 does for nat- and tgw- targets); no code of its own for a local gateway is known.
@@ -106,7 +110,7 @@ var kinds = index(
 	Kind{Prefix: "cagw", NotFound: "InvalidCarrierGatewayID.NotFound", NotFoundMessage: "The carrierGateway ID '%s' does not exist"},
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
 	// VPC endpoints (control/endpoints); a gateway endpoint is a route target.
-	Kind{Prefix: "vpce", ResourceType: "vpc-endpoint", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", Malformed: "InvalidVpcEndpointId.Malformed", InSubnet: true},
+	Kind{Prefix: "vpce", ResourceType: "vpc-endpoint", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", Malformed: "InvalidVpcEndpointId.Malformed", InSubnet: true, Model: modelOf(vpcEndpointModel)},
 )
 
 func index(ks ...Kind) map[string]*Kind {

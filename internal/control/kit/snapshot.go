@@ -197,7 +197,7 @@ func subnetModel(_ string, sn *SubnetRecord) any {
 }
 
 func routeTableModel(_ string, rt *RouteTableRecord) any {
-	m := routeTable{m: &model.RouteTable{ID: rt.ID, VPC: rt.VpcID}}
+	m := routeTable{m: &model.RouteTable{ID: rt.ID, VPC: rt.VpcID, PropagatingVgws: rt.PropagatingVgws}}
 	for _, r := range rt.Routes {
 		if r.Destination.IsValid() || r.DestinationPrefixList != "" {
 			m.m.Routes = append(m.m.Routes, model.Route{Destination: r.Destination, DestinationPrefixList: r.DestinationPrefixList, Target: r.Target})
@@ -302,6 +302,7 @@ func (e *NetworkInterfaceRecord) model() *model.Interface {
 		m.Instance, m.DeviceIndex = e.Attachment.InstanceID, int(e.Attachment.DeviceIndex)
 	}
 	m.ResolverEndpoint = e.ResolverEndpoint()
+	m.VpcEndpoint = e.VpcEndpoint()
 	return m
 }
 
@@ -362,8 +363,14 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.FlowLog](v), flowLogs)
 	case "rslvr":
 		b.setResolverRule(&c, id, as[resolverRule](v).m)
+	case "vpce":
+		setPart(b, &c, id, as[*model.InterfaceEndpoint](v), interfaceEndpoints)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
+	case "vgw":
+		setPart(b, &c, id, as[*model.VpnGateway](v), vpnGateways)
+	case "vpn":
+		b.setVpnConnection(&c, id, as[*model.VpnConnection](v))
 	case "hostedzone":
 		b.setHostedZone(&c, id, as[hostedZone](v).m)
 	case "vpcbpa":
@@ -444,6 +451,7 @@ var (
 	networkACLs      = field[model.NetworkACL]{func(n *model.Network) map[string]*model.NetworkACL { return n.NetworkACLs }, func(a *model.NetworkACL) string { return a.VPC }}
 	natGateways      = field[model.NatGateway]{func(n *model.Network) map[string]*model.NatGateway { return n.NatGateways }, func(g *model.NatGateway) string { return g.VPC }}
 	flowLogs         = field[model.FlowLog]{func(n *model.Network) map[string]*model.FlowLog { return n.FlowLogs }, func(f *model.FlowLog) string { return f.VPC }}
+	vpnGateways      = field[model.VpnGateway]{func(n *model.Network) map[string]*model.VpnGateway { return n.VpnGateways }, func(g *model.VpnGateway) string { return g.VPC }}
 	vpcs             = field[model.VPC]{func(n *model.Network) map[string]*model.VPC { return n.VPCs }, func(v *model.VPC) string { return v.ID }}
 
 	egressOnlyGateways = field[model.EgressOnlyInternetGateway]{func(n *model.Network) map[string]*model.EgressOnlyInternetGateway {
@@ -507,7 +515,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
 		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.FlowLogs)+
-		len(p.ResolverRules) == 0
+		len(p.ResolverRules)+len(p.InterfaceEndpoints) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.

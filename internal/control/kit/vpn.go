@@ -53,6 +53,9 @@ type VpnGatewayRecord struct {
 	// keeps showing as a "detached" attachment.
 	VpcID        string `json:"vpcId,omitempty"`
 	DetachedFrom string `json:"detachedFrom,omitempty"`
+	// DirectConnect are the Direct Connect gateway associations and virtual interfaces
+	// that use the gateway (control/directconnect): it is not deleted under them.
+	DirectConnect []string `json:"directConnect,omitempty"`
 }
 
 // EC2 is the gateway as AWS shows it, with its attachment: attached, or the last one,
@@ -129,11 +132,33 @@ type VpnTunnel struct {
 	RekeyMarginTimeSeconds       int32        `json:"rekeyMarginTimeSeconds"`
 	ReplayWindowSize             int32        `json:"replayWindowSize"`
 	StartupAction                string       `json:"startupAction"`
+	// The tunnel's state as the data plane reports it (SetVpnTunnelStatus): Up while
+	// its IPsec security association is established, since StatusChanged.
+	Up            bool      `json:"up,omitempty"`
+	StatusChanged time.Time `json:"statusChanged,omitzero"`
 }
 
 // VpnTunnelDown is the telemetry status message of a tunnel whose IPsec security
-// association is not up: every tunnel's, until vpcd's data plane builds them.
+// association is not up.
 const VpnTunnelDown = "IPSEC IS DOWN"
+
+// Telemetry is the tunnel's VgwTelemetry: UP or DOWN as the data plane last reported
+// it, since then (since the connection's creation before any report). A static
+// connection's tunnel that is up accepts its static routes.
+func (v *VpnConnectionRecord) Telemetry(t *VpnTunnel) ec2.VgwTelemetry {
+	out := ec2.VgwTelemetry{OutsideIpAddress: Ptr(t.OutsideIP.String()), Status: Ptr("DOWN"),
+		StatusMessage: Ptr(VpnTunnelDown), LastStatusChange: Ptr(v.CreateTime), AcceptedRouteCount: Ptr(int32(0))}
+	if !t.StatusChanged.IsZero() {
+		out.LastStatusChange = Ptr(t.StatusChanged)
+	}
+	if t.Up {
+		out.Status, out.StatusMessage = Ptr("UP"), Ptr("")
+		if v.StaticRoutesOnly {
+			out.AcceptedRouteCount = Ptr(int32(len(v.Routes)))
+		}
+	}
+	return out
+}
 
 // EC2 is the connection as AWS shows it, with the customer gateway configuration
 // (config) written by the caller from the record.
@@ -153,8 +178,7 @@ func (v *VpnConnectionRecord) EC2(config string) *ec2.VpnConnection {
 		out.Routes = append(out.Routes, ec2.VpnStaticRoute{DestinationCidrBlock: Ptr(r.String()), Source: Ptr("Static"), State: Ptr("available")})
 	}
 	for _, t := range v.Tunnels {
-		out.VgwTelemetry = append(out.VgwTelemetry, ec2.VgwTelemetry{OutsideIpAddress: Ptr(t.OutsideIP.String()), Status: Ptr("DOWN"),
-			StatusMessage: Ptr(VpnTunnelDown), LastStatusChange: Ptr(v.CreateTime), AcceptedRouteCount: Ptr(int32(0))})
+		out.VgwTelemetry = append(out.VgwTelemetry, v.Telemetry(&t))
 		out.Options.TunnelOptions = append(out.Options.TunnelOptions, t.EC2())
 	}
 	return out

@@ -190,22 +190,27 @@ func errGroupDependency(id string) error {
 }
 
 // groupInUse reports whether anything that carries security groups is in the group. It
-// is the hook for every such resource; today network interfaces (kind "eni", their
-// "groups" member) are the only one. An interface that joins a group rewrites the group,
-// so a concurrent deletion conflicts.
+// is the hook for every such resource: network interfaces (kind "eni") and interface
+// VPC endpoints (kind "vpce", also without an interface), by their "groups" member. One
+// that joins a group rewrites the group, so a concurrent deletion conflicts.
 func groupInUse(t *kit.Txn, c kit.Caller, groupID string) (bool, error) {
 	found := false
-	err := t.List(c.Prefix("eni"), func(key string, raw []byte) error {
-		var r struct {
-			Groups []string `json:"groups"`
+	for _, kind := range []string{"eni", "vpce"} {
+		err := t.List(c.Prefix(kind), func(key string, raw []byte) error {
+			var r struct {
+				Groups []string `json:"groups"`
+			}
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return err
+			}
+			found = found || slices.Contains(r.Groups, groupID)
+			return nil
+		})
+		if err != nil || found {
+			return found, err
 		}
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return err
-		}
-		found = found || slices.Contains(r.Groups, groupID)
-		return nil
-	})
-	return found, err
+	}
+	return false, nil
 }
 
 // targetGroup is the group an action names by ID or, in the default VPC, by name.

@@ -64,7 +64,7 @@ func (s *VPN) DeleteVpnGateway(ctx context.Context, c kit.Caller, in *ec2.Delete
 		if err != nil {
 			return err
 		}
-		if vgw.VpcID != "" {
+		if vgw.VpcID != "" || len(vgw.DirectConnect) > 0 {
 			return ec2.ErrIncorrectState("The VPN gateway is in use.")
 		}
 		switch used, err := inUse(t, c, id); {
