@@ -37,9 +37,9 @@ func analyzeFor(t *testing.T, n *model.Network, q Query, want []string) *Result 
 // data plane carries them (internal/nat64, plan.NatGatewayNAT64): to 64:ff9b::/96 they
 // leave the gateway as IPv4 to the address in the prefix, from its address (its Elastic
 // IP past the internet gateway), and their replies come back as IPv6; other IPv6
-// destinations are dropped in the gateway. Routes to a virtual private gateway are
-// dropped, as the plan lays them out as blackholes (gateway VPC endpoints:
-// TestGatewayEndpointPath).
+// destinations are dropped in the gateway. Routes to a virtual private gateway or a
+// transit gateway are dropped, as the plan lays them out as blackholes (gateway VPC
+// endpoints: TestGatewayEndpointPath).
 func TestNAT64Paths(t *testing.T) {
 	b := newNet()
 	open6 := b.group(model.SecurityGroupRule{Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")},
@@ -61,11 +61,12 @@ func TestNAT64Paths(t *testing.T) {
 	b.route(rtX, "2001:db8::/32", nat)
 	b.route(rtDS, "64:ff9b::/96", nat)
 
-	vgw, vpce, pl := b.id("vgw"), b.id("vpce"), b.id("pl")
+	vgw, vpce, pl, tgw := b.id("vgw"), b.id("vpce"), b.id("pl"), b.id("tgw")
 	b.n.PrefixLists[pl] = []netip.Prefix{pfx("52.216.0.0/15"), pfx("3.5.0.0/19")}
 	b.route(rtDS, "172.16.0.0/16", vgw)
 	b.n.RouteTables[rtDS].Routes = append(b.n.RouteTables[rtDS].Routes, model.Route{DestinationPrefixList: pl, Target: vpce})
 	b.route(rtX, "fd00:1::/48", vgw)
+	b.route(rtDS, "192.168.0.0/16", tgw)
 
 	q := func(src, dst, dstIP string, proto, port int) Query {
 		return Query{Source: src, Destination: dst, DestinationIP: addr(dstIP), Protocol: proto, DestinationPort: port}
@@ -95,6 +96,7 @@ func TestNAT64Paths(t *testing.T) {
 		{"the NAT64's own pool is no destination", q(x, "", "64:ff9b::192.0.0.9", 6, 443), []string{CodeNAT64Prefix}, "", ""},
 		{"a route to a virtual private gateway", q(d, "", "172.16.0.1", 6, 443), []string{CodeBlackhole}, "", ""},
 		{"an IPv6 route to a virtual private gateway", q(x, "", "fd00:1::1", 6, 443), []string{CodeBlackhole}, "", ""},
+		{"a route to a transit gateway", q(d, "", "192.168.1.1", 6, 443), []string{CodeBlackhole}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := analyzeFor(t, b.n, tc.q, tc.want)

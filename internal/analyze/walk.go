@@ -527,6 +527,8 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		// A gateway endpoint: the router delivers its service's prefixes to the service
 		// (plan: RouteLocal), as AWS hands them to S3 or DynamoDB.
 		return target{kind: "vpce", id: id}, "", ""
+	case strings.HasPrefix(id, "tgw-"):
+		return target{}, CodeBlackhole, id + " is a transit gateway: the data plane carries no transit gateway yet, so the route drops the packet"
 	case strings.HasPrefix(id, "vpce-"):
 		return target{}, CodeBlackhole, id + " is a VPC endpoint: only the IPv4 prefix list of a gateway endpoint's service leads to it"
 	}

@@ -1727,6 +1727,8 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 		must[*ec2sdk.DeleteVpcOutput](t, "DeleteVpc")(c.DeleteVpc(ctx, &ec2sdk.DeleteVpcInput{VpcId: vpc.Vpc.VpcId}))
 	})
 
+	t.Run("transit gateways", func(t *testing.T) { sdkTransitGateways(t, c) })
+
 	if miss := rec.missing(served); len(miss) > 0 {
 		t.Errorf("served actions without a successful SDK round trip in this test: %v", miss)
 	}

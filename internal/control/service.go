@@ -1,5 +1,5 @@
 // Package control is vpcd's control plane for EC2 and the services beside it: the family
-// packages (vpc, routing, security, compute, images, insights, quotas, logs, flowlogs, dns, resolverrules, vpn, endpoints, directconnect, elb) answer the actions, each
+// packages (vpc, routing, security, compute, images, insights, quotas, logs, flowlogs, dns, resolverrules, vpn, endpoints, tgw, directconnect, elb) answer the actions, each
 // validating requests exactly as AWS does, over the shared kit (kit: records, the kind
 // registry, transactions, describe/filter/paginate, the read cache, callers and errors).
 // Service puts the families together, so that the protocol layer (internal/api) finds
@@ -21,6 +21,7 @@ import (
 	"vpcd/internal/control/resolverrules"
 	"vpcd/internal/control/routing"
 	"vpcd/internal/control/security"
+	"vpcd/internal/control/tgw"
 	"vpcd/internal/control/vpc"
 	"vpcd/internal/control/vpn"
 	"vpcd/internal/store"
@@ -42,6 +43,7 @@ type Service struct {
 	*resolverrules.ResolverRules
 	*vpn.VPN
 	*vpcendpoints.Endpoints
+	*tgw.TGW
 	// DirectConnect is a named field: its DescribeTags and TagResource are Direct
 	// Connect's, not EC2's or another family's.
 	DirectConnect *directconnect.DirectConnect
@@ -56,7 +58,7 @@ func New(st store.Store, cfg Config) *Service {
 		Compute: &compute.Compute{Kit: k}, Images: &images.Images{Kit: k}, Insights: &insights.Insights{Kit: k}, Quotas: &quotas.Quotas{Kit: k},
 		Logs: &logs.Logs{Kit: k}, FlowLogs: &flowlogs.FlowLogs{Kit: k}, DNS: &dns.DNS{Kit: k},
 		ResolverRules: &resolverrules.ResolverRules{Kit: k}, VPN: &vpn.VPN{Kit: k}, Endpoints: &vpcendpoints.Endpoints{Kit: k},
-		DirectConnect: &directconnect.DirectConnect{Kit: k}, ELB: &elb.ELB{Kit: k}}
+		TGW: &tgw.TGW{Kit: k}, DirectConnect: &directconnect.DirectConnect{Kit: k}, ELB: &elb.ELB{Kit: k}}
 }
 
 // What the rest of vpcd uses of the kit, under the names it has always had.

@@ -18,9 +18,14 @@ func NewID(prefix string) string {
 // ValidID reports whether id has the prefix and 8 or 17 hex digits.
 func ValidID(id, prefix string) bool { return model.ValidID(id, prefix) }
 
-// KindOf is the resource kind of an ID: the part before the first dash ("vpc", "subnet").
+// KindOf is the resource kind of an ID: the part before the first dash ("vpc", "subnet"),
+// or the two first parts when they name a kind of their own (the transit gateway's
+// attachments, tgw-attach-0123…, and route tables, tgw-rtb-0123…).
 func KindOf(id string) string {
-	k, _, _ := strings.Cut(id, "-")
+	k, rest, _ := strings.Cut(id, "-")
+	if sub, _, ok := strings.Cut(rest, "-"); ok && kinds[k+"-"+sub] != nil {
+		return k + "-" + sub
+	}
 	return k
 }
 

@@ -92,12 +92,18 @@ var kinds = index(
 	Kind{Prefix: "vpn", ResourceType: "vpn-connection", NotFound: "InvalidVpnConnectionID.NotFound", NotFoundMessage: "The vpnConnection ID '%s' does not exist", Malformed: "InvalidVpnConnectionID", Model: modelOf(vpnConnectionModel)},
 	// Route 53's private hosted zones, global, at HostedZoneKey (their IDs have no prefix).
 	Kind{Prefix: "hostedzone", Service: "route53", NotFound: "NoSuchHostedZone", NotFoundMessage: "No hosted zone found with ID: %s", Model: modelOf(hostedZoneModel)},
+	// Transit gateways (control/tgw), their attachments and their route tables. AWS
+	// documents no Malformed code for any of them: InvalidID. A transit gateway route
+	// table that does not exist answers InvalidRouteTableID.NotFound, as the Terraform
+	// provider expects.
+	Kind{Prefix: "tgw", ResourceType: "transit-gateway", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
+	Kind{Prefix: "tgw-attach", ResourceType: "transit-gateway-attachment", NotFound: "InvalidTransitGatewayAttachmentID.NotFound", NotFoundMessage: "Transit Gateway Attachment %s was deleted or does not exist.", InSubnet: true},
+	Kind{Prefix: "tgw-rtb", ResourceType: "transit-gateway-route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "Transit Gateway Route Table %s was deleted or does not exist."},
 	// Direct Connect's dedicated connections and virtual interfaces (dxcon-…, dxvif-…),
 	// answered by control/directconnect; its gateways are global, at its GatewayKey.
 	Kind{Prefix: "dxcon", Service: "directconnect"},
 	Kind{Prefix: "dxvif", Service: "directconnect"},
 	// Kinds that routes and requests may name before vpcd keeps them.
-	Kind{Prefix: "tgw", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
 	// CreateRoute answers an unknown gateway target with InvalidGatewayID.NotFound (real
 	// EC2 does for nat- and tgw- targets); no code of its own for a local gateway is known.
 	Kind{Prefix: "lgw", NotFound: "InvalidGatewayID.NotFound", NotFoundMessage: "The gateway ID '%s' does not exist"},

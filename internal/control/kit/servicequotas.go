@@ -44,10 +44,12 @@ var (
 	quotaRulesPerGroup    = Quota{"vpc", "L-0EA8095F", "Inbound or outbound rules per security group", 60, 0}
 	QuotaGroupsPerENI     = Quota{"vpc", "L-2AFB9258", "Security groups per network interface", 5, 0}
 	QuotaGatewayEndpoints = Quota{"vpc", "L-1B52E74A", "Gateway VPC endpoints per Region", 20, 0}
+	QuotaTransitGateways  = Quota{"ec2", "L-A2478D36", "Transit gateways per account", 5, 0}
+	QuotaTgwRouteTables   = Quota{"ec2", "L-43872EB7", "Transit gateway route tables per transit gateway", 20, 0}
 	// Elastic Load Balancing's (control/elb), also answered by its DescribeAccountLimits.
 	QuotaNetworkLoadBalancers = Quota{"elasticloadbalancing", "L-69A177A2", "Network Load Balancers per Region", 50, 0}
 	QuotaTargetGroups         = Quota{"elasticloadbalancing", "L-B22855CB", "Target Groups per Region", 3000, 0}
-	QuotaList                 = []Quota{QuotaElasticIPs, QuotaStandardVcpus, QuotaVpcs, QuotaVpcCidrBlocks, QuotaSecurityGroups, QuotaNatGatewaysPerAZ, QuotaACLRules, quotaRulesPerGroup, QuotaGroupsPerENI, QuotaGatewayEndpoints, QuotaNetworkLoadBalancers, QuotaTargetGroups}
+	QuotaList                 = []Quota{QuotaElasticIPs, QuotaStandardVcpus, QuotaVpcs, QuotaVpcCidrBlocks, QuotaSecurityGroups, QuotaNatGatewaysPerAZ, QuotaACLRules, quotaRulesPerGroup, QuotaGroupsPerENI, QuotaGatewayEndpoints, QuotaTransitGateways, QuotaTgwRouteTables, QuotaNetworkLoadBalancers, QuotaTargetGroups}
 	QuotaServiceNames         = map[string]string{"ec2": "Amazon Elastic Compute Cloud (Amazon EC2)", "vpc": "Amazon Virtual Private Cloud (Amazon VPC)", "elasticloadbalancing": "Elastic Load Balancing (ELB)"}
 	QuotaServiceCodeSorted    = []string{"ec2", "elasticloadbalancing", "vpc"}
 )

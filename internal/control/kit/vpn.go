@@ -83,18 +83,30 @@ func (g *VpnGatewayRecord) EC2() *ec2.VpnGateway {
 // is written from them.
 type VpnConnectionRecord struct {
 	Meta
-	Type                  string         `json:"type"` // ipsec.1
-	CustomerGatewayID     string         `json:"customerGatewayId"`
-	VpnGatewayID          string         `json:"vpnGatewayId"`
-	CustomerGatewayIP     string         `json:"customerGatewayIp"`
-	CustomerGatewayAsn    int64          `json:"customerGatewayAsn"`
-	AmazonSideAsn         int64          `json:"amazonSideAsn"`
-	StaticRoutesOnly      bool           `json:"staticRoutesOnly,omitempty"`
-	LocalIpv4NetworkCidr  string         `json:"localIpv4NetworkCidr"`
-	RemoteIpv4NetworkCidr string         `json:"remoteIpv4NetworkCidr"`
-	Tunnels               [2]VpnTunnel   `json:"tunnels"`
-	Routes                []netip.Prefix `json:"routes,omitempty"` // static routes, StaticRoutesOnly only
-	CreateTime            time.Time      `json:"createTime"`
+	Type              string `json:"type"` // ipsec.1
+	CustomerGatewayID string `json:"customerGatewayId"`
+	VpnGatewayID      string `json:"vpnGatewayId"`
+	// TransitGatewayID is the transit gateway of a connection on one instead of a
+	// virtual private gateway, and TransitGatewayAttachmentID its attachment there.
+	TransitGatewayID           string         `json:"transitGatewayId,omitempty"`
+	TransitGatewayAttachmentID string         `json:"transitGatewayAttachmentId,omitempty"`
+	CustomerGatewayIP          string         `json:"customerGatewayIp"`
+	CustomerGatewayAsn         int64          `json:"customerGatewayAsn"`
+	AmazonSideAsn              int64          `json:"amazonSideAsn"`
+	StaticRoutesOnly           bool           `json:"staticRoutesOnly,omitempty"`
+	LocalIpv4NetworkCidr       string         `json:"localIpv4NetworkCidr"`
+	RemoteIpv4NetworkCidr      string         `json:"remoteIpv4NetworkCidr"`
+	Tunnels                    [2]VpnTunnel   `json:"tunnels"`
+	Routes                     []netip.Prefix `json:"routes,omitempty"` // static routes, StaticRoutesOnly only
+	CreateTime                 time.Time      `json:"createTime"`
+}
+
+// GatewayID is the AWS end of the connection: its virtual private or transit gateway.
+func (v *VpnConnectionRecord) GatewayID() string {
+	if v.TransitGatewayID != "" {
+		return v.TransitGatewayID
+	}
+	return v.VpnGatewayID
 }
 
 // VpnTunnel is one tunnel of a connection and its options. A list left empty is one the
@@ -152,11 +164,16 @@ func (v *VpnConnectionRecord) Telemetry(t *VpnTunnel) ec2.VgwTelemetry {
 // (config) written by the caller from the record.
 func (v *VpnConnectionRecord) EC2(config string) *ec2.VpnConnection {
 	out := &ec2.VpnConnection{VpnConnectionId: Ptr(v.ID), Type: Ptr(v.Type), State: Ptr("available"), Category: Ptr("VPN"),
-		CustomerGatewayId: Ptr(v.CustomerGatewayID), VpnGatewayId: Ptr(v.VpnGatewayID), GatewayAssociationState: Ptr("associated"),
+		CustomerGatewayId: Ptr(v.CustomerGatewayID), GatewayAssociationState: Ptr("associated"),
 		CustomerGatewayConfiguration: Ptr(config), Tags: v.EC2Tags(), Routes: []ec2.VpnStaticRoute{}, VgwTelemetry: []ec2.VgwTelemetry{},
 		Options: &ec2.VpnConnectionOptions{EnableAcceleration: Ptr(false), StaticRoutesOnly: Ptr(v.StaticRoutesOnly),
 			LocalIpv4NetworkCidr: Ptr(v.LocalIpv4NetworkCidr), RemoteIpv4NetworkCidr: Ptr(v.RemoteIpv4NetworkCidr),
 			OutsideIpAddressType: Ptr("PublicIpv4"), TunnelInsideIpVersion: Ptr("ipv4"), TunnelOptions: []ec2.TunnelOption{}}}
+	if v.TransitGatewayID != "" {
+		out.TransitGatewayId = Ptr(v.TransitGatewayID)
+	} else {
+		out.VpnGatewayId = Ptr(v.VpnGatewayID)
+	}
 	for _, r := range v.Routes {
 		out.Routes = append(out.Routes, ec2.VpnStaticRoute{DestinationCidrBlock: Ptr(r.String()), Source: Ptr("Static"), State: Ptr("available")})
 	}

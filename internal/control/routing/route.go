@@ -104,6 +104,8 @@ func checkRouteTarget(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord, targe
 		return ec2.ErrInvalidParameterValue("The core network ARN '%s' does not exist", target)
 	case "pcx":
 		return checkPeeringRoute(t, c, rtb, target, time.Now())
+	case "tgw":
+		return checkTransitGatewayRoute(t, c, rtb, target)
 	case "igw", "eigw", "eni", "i", "nat", "vgw", "vpce":
 	default:
 		return kit.NotFound(target)
@@ -155,6 +157,29 @@ func setRouteTarget(t *kit.Txn, c kit.Caller, r *kit.Route, target string) error
 		}
 	}
 	return nil
+}
+
+// checkTransitGatewayRoute: a route may point at a transit gateway that has an
+// attachment in the table's VPC; AWS answers any other with the gateway's NotFound code.
+func checkTransitGatewayRoute(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord, target string) error {
+	if err := kit.CheckID(target, "tgw"); err != nil {
+		return err
+	}
+	var g kit.TransitGatewayRecord
+	ok, err := t.Get(c.Key(target), &g)
+	if err != nil {
+		return err
+	}
+	if !ok || g.Deleted || g.VpcAttachments[rtb.VpcID] == "" {
+		return errTransitGatewayNotFound(target)
+	}
+	return nil
+}
+
+// errTransitGatewayNotFound is CreateRoute's answer for a transit gateway not attached to
+// the table's VPC, with the wording real EC2 answers.
+func errTransitGatewayNotFound(id string) error {
+	return ec2.Errorf("InvalidTransitGatewayID.NotFound", "The transitGateway ID '%s' does not exist.", id)
 }
 
 func errDifferentNetworks(rtbID, targetID string) error {

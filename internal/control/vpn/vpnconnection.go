@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vpcd/internal/control/kit"
+	"vpcd/internal/control/tgw"
 	"vpcd/internal/ec2"
 )
 
@@ -33,15 +34,11 @@ func (s *VPN) CreateVpnConnection(ctx context.Context, c kit.Caller, in *ec2.Cre
 	switch {
 	case kit.Deref(in.CustomerGatewayId) == "":
 		return nil, ec2.ErrMissingParameter("CustomerGatewayId")
-	case kit.Deref(in.TransitGatewayId) != "":
-		// vpcd has no transit gateways: AWS's answer for one that does not exist.
-		if err := kit.CheckID(*in.TransitGatewayId, "tgw"); err != nil {
-			return nil, err
-		}
-		return nil, kit.NotFound(*in.TransitGatewayId)
+	case kit.Deref(in.TransitGatewayId) != "" && kit.Deref(in.VpnGatewayId) != "":
+		return nil, ec2.ErrInvalidParameterCombination("The parameters VpnGatewayId and TransitGatewayId cannot be used together.")
 	case kit.Deref(in.VpnConcentratorId) != "":
-		return nil, ec2.ErrInvalidParameterValue("VpnConcentratorId is only supported for VPN connections on a transit gateway.")
-	case kit.Deref(in.VpnGatewayId) == "":
+		return nil, ec2.ErrInvalidParameterValue("VpnConcentratorId is not supported by vpcd.")
+	case kit.Deref(in.VpnGatewayId) == "" && kit.Deref(in.TransitGatewayId) == "":
 		return nil, ec2.ErrMissingParameterMessage("The request must contain the parameter VpnGatewayId or TransitGatewayId")
 	}
 	if st := kit.Deref(in.PreSharedKeyStorage); st != "" && st != "Standard" {
@@ -62,17 +59,15 @@ func (s *VPN) CreateVpnConnection(ctx context.Context, c kit.Caller, in *ec2.Cre
 		if err != nil {
 			return err
 		}
-		vgw, err := kit.Get[kit.VpnGatewayRecord](t, c, "vgw", *in.VpnGatewayId)
-		if err != nil {
+		v.CustomerGatewayID, v.CustomerGatewayIP, v.CustomerGatewayAsn = cgw.ID, cgw.IPAddress, cgw.BgpAsn
+		if err := setGateway(t, c, v, in); err != nil {
 			return err
 		}
-		v.CustomerGatewayID, v.CustomerGatewayIP, v.CustomerGatewayAsn = cgw.ID, cgw.IPAddress, cgw.BgpAsn
-		v.VpnGatewayID, v.AmazonSideAsn = vgw.ID, vgw.AmazonSideAsn
 		all, err := kit.ListAll[kit.VpnConnectionRecord](t, c.Prefix("vpn"))
 		if err != nil {
 			return err
 		}
-		if err := checkQuotas(all, vgw.ID); err != nil {
+		if err := checkQuotas(all, v.GatewayID()); err != nil {
 			return err
 		}
 		if err := assignInsideCidrs(v, all); err != nil {
@@ -164,7 +159,7 @@ func setNetworkCidrs(v *kit.VpnConnectionRecord, local, remote *string) error {
 func checkQuotas(all []*kit.VpnConnectionRecord, vgw string) error {
 	onGateway := 0
 	for _, other := range all {
-		if other.VpnGatewayID == vgw {
+		if other.GatewayID() == vgw {
 			onGateway++
 		}
 	}
@@ -183,7 +178,7 @@ func checkQuotas(all []*kit.VpnConnectionRecord, vgw string) error {
 func assignInsideCidrs(v *kit.VpnConnectionRecord, all []*kit.VpnConnectionRecord) error {
 	used := map[netip.Prefix]bool{}
 	for _, other := range all {
-		if other.VpnGatewayID == v.VpnGatewayID {
+		if other.GatewayID() == v.GatewayID() {
 			for _, t := range other.Tunnels {
 				used[t.InsideCidr] = true
 			}
@@ -192,7 +187,7 @@ func assignInsideCidrs(v *kit.VpnConnectionRecord, all []*kit.VpnConnectionRecor
 	for i := range v.Tunnels {
 		if p := v.Tunnels[i].InsideCidr; p.IsValid() {
 			if used[p] {
-				return ec2.ErrInvalidParameterValue("The tunnel inside CIDR %s is already used by another tunnel of a VPN connection on %s.", p, v.VpnGatewayID)
+				return ec2.ErrInvalidParameterValue("The tunnel inside CIDR %s is already used by another tunnel of a VPN connection on %s.", p, v.GatewayID())
 			}
 			used[p] = true
 		}
@@ -222,6 +217,11 @@ func (s *VPN) DeleteVpnConnection(ctx context.Context, c kit.Caller, in *ec2.Del
 		for _, tun := range v.Tunnels {
 			kit.ReleasePublicIP(t, c, tun.OutsideIP)
 		}
+		if v.TransitGatewayAttachmentID != "" {
+			if err := tgw.DetachVpnConnection(t, c, v.TransitGatewayAttachmentID); err != nil {
+				return err
+			}
+		}
 		t.Del(c.Key(v.ID))
 		return nil
 	})
@@ -245,10 +245,11 @@ var vpnConnectionFilters = map[string]func(*kit.VpnConnectionRecord) []string{
 	"route.destination-cidr-block": func(v *kit.VpnConnectionRecord) []string {
 		return kit.Collect(v.Routes, func(p netip.Prefix) string { return p.String() })
 	},
-	"state":             func(v *kit.VpnConnectionRecord) []string { return []string{"available"} },
-	"type":              func(v *kit.VpnConnectionRecord) []string { return []string{v.Type} },
-	"vpn-connection-id": func(v *kit.VpnConnectionRecord) []string { return []string{v.ID} },
-	"vpn-gateway-id":    func(v *kit.VpnConnectionRecord) []string { return []string{v.VpnGatewayID} },
+	"state":              func(v *kit.VpnConnectionRecord) []string { return []string{"available"} },
+	"type":               func(v *kit.VpnConnectionRecord) []string { return []string{v.Type} },
+	"vpn-connection-id":  func(v *kit.VpnConnectionRecord) []string { return []string{v.ID} },
+	"vpn-gateway-id":     func(v *kit.VpnConnectionRecord) []string { return []string{v.VpnGatewayID} },
+	"transit-gateway-id": func(v *kit.VpnConnectionRecord) []string { return []string{v.TransitGatewayID} },
 }
 
 // DescribeVpnConnections lists the caller's VPN connections.
@@ -387,7 +388,7 @@ func (s *VPN) ModifyVpnTunnelOptions(ctx context.Context, c kit.Caller, in *ec2.
 				return err
 			}
 			for _, other := range all {
-				if other.VpnGatewayID == v.VpnGatewayID && slices.ContainsFunc(other.Tunnels[:], func(o kit.VpnTunnel) bool { return o.InsideCidr == tun.InsideCidr }) {
+				if other.GatewayID() == v.GatewayID() && slices.ContainsFunc(other.Tunnels[:], func(o kit.VpnTunnel) bool { return o.InsideCidr == tun.InsideCidr }) {
 					return ec2.ErrInvalidParameterValue("The tunnel inside CIDR %s is already used by another tunnel of a VPN connection on %s.", tun.InsideCidr, v.VpnGatewayID)
 				}
 			}
