@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"vpcd/internal/aws/directconnect"
+	"vpcd/internal/aws/elbv2"
 	"vpcd/internal/aws/logs"
 	"vpcd/internal/aws/route53"
 	"vpcd/internal/aws/route53resolver"
@@ -46,6 +48,12 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 	for code := range route53resolver.API.Errors {
 		modelled[code] = true
 	}
+	for code := range elbv2.API.Errors {
+		modelled[code] = true
+	}
+	for code := range directconnect.API.Errors {
+		modelled[code] = true
+	}
 	fset := token.NewFileSet()
 	found := 0
 	for _, root := range []string{"../../internal", "../../cmd"} {
@@ -70,7 +78,7 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 						t.Errorf("%s: code %s written at a call site in %s: use a named constructor", where, code, name)
 					}
 					if !ec2.Documented(code) && !modelled[code] && !protocolCodes[code] {
-						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53, Route 53 Resolver, SSM or CloudWatch Logs", where, code)
+						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53, Route 53 Resolver, SSM, CloudWatch Logs, ELBv2 or Direct Connect", where, code)
 					}
 					return true
 				})

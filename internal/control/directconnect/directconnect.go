@@ -171,7 +171,7 @@ func tagsOf(tags []dx.Tag) (map[string]string, error) {
 	for _, t := range tags {
 		k, v := kit.Deref(t.Key), kit.Deref(t.Value)
 		if _, dup := out[k]; dup {
-			return nil, ec2.Errorf("DuplicateTagKeysException", "The tag key %s is specified more than once.", k)
+			return nil, errDuplicateTagKeys("The tag key %s is specified more than once.", k)
 		}
 		switch {
 		case len(k) < 1 || len(k) > 128:

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 
 	"vpcd/internal/control/kit"
-	"vpcd/internal/ec2"
 )
 
 // An internet-facing load balancer's subnet mapping may name an Elastic IP (AllocationId)
@@ -35,7 +34,7 @@ func takeElasticIP(t *kit.Txn, c kit.Caller, allocationID, eniID string) (netip.
 		}
 	}
 	if !found {
-		return netip.Addr{}, ec2.Errorf("AllocationIdNotFound", "The allocation ID '%s' does not exist", allocationID)
+		return netip.Addr{}, errAllocationIdNotFound("The allocation ID '%s' does not exist", allocationID)
 	}
 	if m.str("networkInterfaceId") != "" || m.str("natGateway") != "" {
 		return netip.Addr{}, errInvalidConfig("The Elastic IP address '%s' is already associated", allocationID)

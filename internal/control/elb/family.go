@@ -241,7 +241,7 @@ func tagsOf(have map[string]string, tags []elbv2.Tag) (map[string]string, error)
 	for _, t := range tags {
 		k, v := kit.Deref(t.Key), kit.Deref(t.Value)
 		if seen[k] {
-			return nil, ec2.Errorf("DuplicateTagKeys", "Tag key '%s' is duplicated", k)
+			return nil, errDuplicateTagKeys("Tag key '%s' is duplicated", k)
 		}
 		seen[k] = true
 		if len(k) < 1 || len(k) > 128 {
@@ -256,7 +256,7 @@ func tagsOf(have map[string]string, tags []elbv2.Tag) (map[string]string, error)
 		out[k] = v
 	}
 	if len(out) > maxTags {
-		return nil, ec2.Errorf("TooManyTags", "The quota for the number of tags that can be assigned to a load balancer has been reached")
+		return nil, errTooManyTags("The quota for the number of tags that can be assigned to a load balancer has been reached")
 	}
 	if len(out) == 0 {
 		return nil, nil

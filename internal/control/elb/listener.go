@@ -6,7 +6,6 @@ import (
 
 	"vpcd/internal/aws/elbv2"
 	"vpcd/internal/control/kit"
-	"vpcd/internal/ec2"
 )
 
 // listenerTarget is the target group a listener's default actions forward to: one
@@ -22,12 +21,12 @@ func listenerTarget(actions []elbv2.Action) (string, error) {
 		return "", enumError(typ, "defaultActions.member.1.type", all...)
 	}
 	if typ != "forward" {
-		return "", ec2.Errorf("InvalidLoadBalancerAction", "The action type '%s' is not valid with a network load balancer", typ)
+		return "", errInvalidLoadBalancerAction("The action type '%s' is not valid with a network load balancer", typ)
 	}
 	arn := kit.Deref(a.TargetGroupArn)
 	if fc := a.ForwardConfig; fc != nil {
 		if len(fc.TargetGroups) != 1 {
-			return "", ec2.Errorf("TooManyActions", "A forward action of a network load balancer's listener can have only one target group")
+			return "", errTooManyActions("A forward action of a network load balancer's listener can have only one target group")
 		}
 		if other := kit.Deref(fc.TargetGroups[0].TargetGroupArn); arn != "" && other != arn {
 			return "", errValidation("The target group ARN of the action and of its forward config must be the same")
@@ -59,7 +58,7 @@ func checkCertificates(protocol string, certs []elbv2.Certificate, policy *strin
 		if len(certs) == 0 {
 			return errValidation("A certificate must be specified for TLS listeners")
 		}
-		return ec2.Errorf("CertificateNotFound", "Certificate '%s' not found: vpcd has no certificates, so TLS listeners are not supported", kit.Deref(certs[0].CertificateArn))
+		return errCertificateNotFound("Certificate '%s' not found: vpcd has no certificates, so TLS listeners are not supported", kit.Deref(certs[0].CertificateArn))
 	}
 	if len(certs) > 0 || policy != nil {
 		return errInvalidConfig("Certificates and SSL policies can only be specified for TLS listeners")
@@ -78,12 +77,12 @@ func forwardTo(t *kit.Txn, c kit.Caller, lb *kit.LoadBalancerRecord, l *kit.List
 		return errInvalidConfig("The target group '%s' is not in the same VPC as the load balancer", arn)
 	}
 	if !compatible(l.Protocol, tg.Protocol) {
-		return ec2.Errorf("IncompatibleProtocols", "The listener protocol '%s' is not compatible with the target group protocol '%s'", l.Protocol, tg.Protocol)
+		return errIncompatibleProtocols("The listener protocol '%s' is not compatible with the target group protocol '%s'", l.Protocol, tg.Protocol)
 	}
 	lbARN := loadBalancerARN(c, lb)
 	for _, u := range tg.Users {
 		if u.LoadBalancerARN != lbARN {
-			return ec2.Errorf("TargetGroupAssociationLimit", "The following target groups cannot be associated with more than one load balancer: %s", arn)
+			return errTargetGroupAssociationLimit("The following target groups cannot be associated with more than one load balancer: %s", arn)
 		}
 	}
 	l.TargetGroup, l.TargetGroupARN = tg.ID, arn
@@ -113,7 +112,7 @@ func checkPort(t *kit.Txn, c kit.Caller, lb *kit.LoadBalancerRecord, self string
 			return err
 		}
 		if o.Port == port {
-			return ec2.Errorf("DuplicateListener", "A listener already exists on this port for this load balancer '%s'", loadBalancerARN(c, lb))
+			return errDuplicateListener("A listener already exists on this port for this load balancer '%s'", loadBalancerARN(c, lb))
 		}
 	}
 	return nil
@@ -154,7 +153,7 @@ func (s *ELB) CreateListener(ctx context.Context, c kit.Caller, in *elbv2.Create
 		}
 		l.LoadBalancer, l.LoadBalancerARN = lb.ID, loadBalancerARN(c, lb)
 		if len(lb.Listeners) >= maxListeners {
-			return ec2.Errorf("TooManyListeners", "You've reached the limit on the number of listeners per load balancer")
+			return errTooManyListeners("You've reached the limit on the number of listeners per load balancer")
 		}
 		if err := checkPort(t, c, lb, "", l.Port); err != nil {
 			return err

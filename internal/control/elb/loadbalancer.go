@@ -120,7 +120,7 @@ func (s *ELB) CreateLoadBalancer(ctx context.Context, c kit.Caller, in *elbv2.Cr
 				return err
 			}
 			if !sameSettings(o, lb, maps) {
-				return ec2.Errorf("DuplicateLoadBalancerName", "A load balancer with the same name '%s' exists, but with different settings", name)
+				return errDuplicateLoadBalancerName("A load balancer with the same name '%s' exists, but with different settings", name)
 			}
 			existing = o
 			return nil
@@ -194,7 +194,7 @@ func (s *ELB) checkLoadBalancerQuota(t *kit.Txn, c kit.Caller) error {
 		return err
 	}
 	if len(all) >= limit {
-		return ec2.Errorf("TooManyLoadBalancers", "The maximum number of load balancers has been reached")
+		return errTooManyLoadBalancers("The maximum number of load balancers has been reached")
 	}
 	return nil
 }
@@ -212,7 +212,7 @@ func (s *ELB) addZones(t *kit.Txn, c kit.Caller, lb *kit.LoadBalancerRecord, map
 			}
 		}
 		if !found {
-			return ec2.Errorf("SubnetNotFound", "The subnet ID '%s' is not valid", m.subnet)
+			return errSubnetNotFound("The subnet ID '%s' is not valid", m.subnet)
 		}
 		if lb.VpcID == "" {
 			lb.VpcID = sn.VpcID
@@ -246,7 +246,7 @@ func checkInternetGateway(t *kit.Txn, c kit.Caller, vpcID string) error {
 	if slices.ContainsFunc(igws, func(g *kit.InternetGatewayRecord) bool { return g.VpcID == vpcID }) {
 		return nil
 	}
-	return ec2.Errorf("InvalidSubnet", "VPC %s has no internet gateway", vpcID)
+	return errInvalidSubnet("VPC %s has no internet gateway", vpcID)
 }
 
 // addInterface makes the load balancer's interface in a subnet, with the named private
@@ -361,10 +361,10 @@ func checkGroups(t *kit.Txn, c kit.Caller, vpcID string, ids []string) error {
 			}
 		}
 		if !found {
-			return ec2.Errorf("InvalidSecurityGroup", "Security group '%s' does not exist", id)
+			return errInvalidSecurityGroup("Security group '%s' does not exist", id)
 		}
 		if g.VpcID != vpcID {
-			return ec2.Errorf("InvalidSecurityGroup", "Security group '%s' does not belong to VPC '%s'", id, vpcID)
+			return errInvalidSecurityGroup("Security group '%s' does not belong to VPC '%s'", id, vpcID)
 		}
 	}
 	return nil
@@ -453,7 +453,7 @@ func (s *ELB) DescribeLoadBalancers(ctx context.Context, c kit.Caller, in *elbv2
 					return err
 				}
 				if !found {
-					return ec2.Errorf("LoadBalancerNotFound", "Load balancers '[%s]' not found", name)
+					return errLoadBalancerNameNotFound("Load balancers '[%s]' not found", name)
 				}
 				lbs = append(lbs, lb)
 			}
@@ -486,7 +486,7 @@ func (s *ELB) DeleteLoadBalancer(ctx context.Context, c kit.Caller, in *elbv2.De
 			return err
 		}
 		if attribute(lb.Attributes, lbDefaults(lb), "deletion_protection.enabled") == "true" {
-			return ec2.Errorf("OperationNotPermitted", "Load balancer '%s' cannot be deleted because deletion protection is enabled", loadBalancerARN(c, lb))
+			return errOperationNotPermitted("Load balancer '%s' cannot be deleted because deletion protection is enabled", loadBalancerARN(c, lb))
 		}
 		for _, id := range lb.Listeners {
 			l := new(kit.ListenerRecord)

@@ -167,7 +167,7 @@ func (s *ELB) CreateTargetGroup(ctx context.Context, c kit.Caller, in *elbv2.Cre
 				return err
 			}
 			if o.Protocol != tg.Protocol || o.Port != tg.Port || o.VpcID != tg.VpcID || o.TargetType != tg.TargetType || o.Health != tg.Health {
-				return ec2.Errorf("DuplicateTargetGroupName", "A target group with the same name '%s' exists, but with different settings", name)
+				return errDuplicateTargetGroupName("A target group with the same name '%s' exists, but with different settings", name)
 			}
 			tg = o
 			return nil
@@ -190,7 +190,7 @@ func (s *ELB) CreateTargetGroup(ctx context.Context, c kit.Caller, in *elbv2.Cre
 			return err
 		}
 		if len(all) >= limit {
-			return ec2.Errorf("TooManyTargetGroups", "The maximum number of target groups has been reached")
+			return errTooManyTargetGroups("The maximum number of target groups has been reached")
 		}
 		if err := t.Put(kit.ELBNameKey(c, "tg", name), tg.ID); err != nil {
 			return err
@@ -291,7 +291,7 @@ func (s *ELB) DescribeTargetGroups(ctx context.Context, c kit.Caller, in *elbv2.
 					return err
 				}
 				if !found {
-					return ec2.Errorf("TargetGroupNotFound", "Target groups '[%s]' not found", name)
+					return errTargetGroupNameNotFound("Target groups '[%s]' not found", name)
 				}
 				tgs = append(tgs, tg)
 			}
@@ -357,7 +357,7 @@ func (s *ELB) DeleteTargetGroup(ctx context.Context, c kit.Caller, in *elbv2.Del
 			return err
 		}
 		if len(tg.Users) > 0 {
-			return ec2.Errorf("ResourceInUse", "Target group '%s' is currently in use by a listener or a rule", targetGroupARN(c, tg))
+			return errResourceInUse("Target group '%s' is currently in use by a listener or a rule", targetGroupARN(c, tg))
 		}
 		t.Del(kit.ELBNameKey(c, "tg", tg.Name))
 		t.Del(c.Key(tg.ID))

@@ -93,7 +93,7 @@ func (s *ELB) RegisterTargets(ctx context.Context, c kit.Caller, in *elbv2.Regis
 			}
 		}
 		if len(tg.Targets) > maxTargetsPerLB {
-			return ec2.Errorf("TooManyTargets", "You've reached the limit on the number of targets")
+			return errTooManyTargets("You've reached the limit on the number of targets")
 		}
 		return t.Put(c.Key(tg.ID), tg)
 	})
