@@ -386,12 +386,12 @@ func TestDirectConnectTags(t *testing.T) {
 	wantCode(t, err, "TooManyTagsException") // 1 + 50 new ones
 }
 
-// A transit gateway (any record of the kind "tgw", kept by its own family) is associated
-// with allowed prefixes only, and its Direct Connect gateway takes transit interfaces only.
+// A transit gateway is associated with allowed prefixes only, its Direct Connect gateway
+// takes transit interfaces only, and it is not deleted while the association stays (an
+// attachment in AWS).
 func TestDirectConnectTransitGatewayAssociation(t *testing.T) {
 	f := newDXFixture(t)
 	ctx := context.Background()
-	tgw := "tgw-0123456789abcdef0"
 	assoc := func(id string, prefixes ...string) (*dx.CreateDirectConnectGatewayAssociationResult, error) {
 		in := &dx.CreateDirectConnectGatewayAssociationRequest{DirectConnectGatewayId: kit.Ptr(f.gw), GatewayId: kit.Ptr(id)}
 		for _, p := range prefixes {
@@ -399,16 +399,14 @@ func TestDirectConnectTransitGatewayAssociation(t *testing.T) {
 		}
 		return f.d.CreateDirectConnectGatewayAssociation(ctx, testCaller, in)
 	}
-	same, deleted := "tgw-0123456789abcdef1", "tgw-0123456789abcdef2"
-	err := f.s.Update(ctx, func(tx *kit.Txn) error {
-		for id, rec := range map[string]map[string]any{tgw: {"amazonSideAsn": 64513}, same: {"amazonSideAsn": 64512}, deleted: {"amazonSideAsn": 64514, "deleted": true}} {
-			rec["id"] = id
-			if err := tx.Put(testCaller.Key(id), rec); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	newTGW := func(asn int64) string {
+		t.Helper()
+		out, err := f.s.CreateTransitGateway(ctx, testCaller, &ec2.CreateTransitGatewayRequest{Options: &ec2.TransitGatewayRequestOptions{AmazonSideAsn: kit.Ptr(asn)}})
+		wantCode(t, err, "")
+		return *out.TransitGateway.TransitGatewayId
+	}
+	tgw, same, deleted := newTGW(64513), newTGW(64512), newTGW(64514)
+	_, err := f.s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(deleted)})
 	wantCode(t, err, "")
 	_, err = assoc(same, "10.0.0.0/8")
 	wantCode(t, err, "DirectConnectClientException") // the ASNs must differ
@@ -433,4 +431,10 @@ func TestDirectConnectTransitGatewayAssociation(t *testing.T) {
 	_, err = f.d.CreatePrivateVirtualInterface(ctx, testCaller, &dx.CreatePrivateVirtualInterfaceRequest{ConnectionId: kit.Ptr(f.conn),
 		NewPrivateVirtualInterface: &dx.NewPrivateVirtualInterface{VirtualInterfaceName: kit.Ptr("p"), Vlan: kit.Ptr(int32(10)), Asn: kit.Ptr(int32(65001)), DirectConnectGatewayId: kit.Ptr(f.gw)}})
 	wantCode(t, err, "DirectConnectClientException") // associated with a transit gateway
+	_, err = f.s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(tgw)})
+	wantCode(t, err, "IncorrectState")
+	_, err = f.d.DeleteDirectConnectGatewayAssociation(ctx, testCaller, &dx.DeleteDirectConnectGatewayAssociationRequest{AssociationId: a.AssociationId})
+	wantCode(t, err, "")
+	_, err = f.s.DeleteTransitGateway(ctx, testCaller, &ec2.DeleteTransitGatewayRequest{TransitGatewayId: kit.Ptr(tgw)})
+	wantCode(t, err, "")
 }

@@ -72,15 +72,10 @@ func associatedGateway(t *kit.Txn, c kit.Caller, gw *gatewayRecord, id string) (
 		}
 		return defaults, nil
 	case strings.HasPrefix(id, "tgw-"):
-		// Transit gateways are kept by their own family (control/tgw); what is read of
-		// its record here is whether it is deleted and its ASN.
-		var tgw struct {
-			Deleted       bool  `json:"deleted"`
-			AmazonSideAsn int64 `json:"amazonSideAsn"`
-		}
+		tgw := new(kit.TransitGatewayRecord)
 		ok := false
 		if kit.ValidID(id, "tgw") { // not tgw-attach-… or tgw-rtb-…, of the same kind
-			if ok, err = t.Get(c.Key(id), &tgw); err != nil {
+			if ok, err = t.Get(c.Key(id), tgw); err != nil {
 				return nil, err
 			}
 		}
@@ -95,20 +90,28 @@ func associatedGateway(t *kit.Txn, c kit.Caller, gw *gatewayRecord, id string) (
 	return nil, errClient("Gateway %s is not a virtual private gateway or a transit gateway.", id)
 }
 
-// useVGW adds or removes a reference of Direct Connect to a virtual private gateway, so
-// that DeleteVpnGateway refuses a gateway in use. Writing the gateway also makes a
-// concurrent deletion of it conflict with the new reference.
-func useVGW(t *kit.Txn, c kit.Caller, vgwID, ref string, add bool) error {
-	vgw := new(kit.VpnGatewayRecord)
-	ok, err := t.Get(c.Key(vgwID), vgw)
+// useGateway adds or removes a reference of Direct Connect to a virtual private gateway
+// or a transit gateway, so that DeleteVpnGateway and DeleteTransitGateway refuse a gateway
+// in use. Writing the gateway also makes a concurrent deletion of it conflict with the new
+// reference.
+func useGateway(t *kit.Txn, c kit.Caller, id, ref string, add bool) error {
+	if strings.HasPrefix(id, "tgw-") {
+		return useRecord(t, c, id, new(kit.TransitGatewayRecord), func(g *kit.TransitGatewayRecord) *[]string { return &g.DirectConnect }, ref, add)
+	}
+	return useRecord(t, c, id, new(kit.VpnGatewayRecord), func(g *kit.VpnGatewayRecord) *[]string { return &g.DirectConnect }, ref, add)
+}
+
+func useRecord[R any](t *kit.Txn, c kit.Caller, id string, r *R, refs func(*R) *[]string, ref string, add bool) error {
+	ok, err := t.Get(c.Key(id), r)
 	if err != nil || !ok {
 		return err
 	}
-	vgw.DirectConnect = slices.DeleteFunc(vgw.DirectConnect, func(r string) bool { return r == ref })
+	list := refs(r)
+	*list = slices.DeleteFunc(*list, func(x string) bool { return x == ref })
 	if add {
-		vgw.DirectConnect = append(vgw.DirectConnect, ref)
+		*list = append(*list, ref)
 	}
-	return t.Put(c.Key(vgwID), vgw)
+	return t.Put(c.Key(id), r)
 }
 
 // CreateDirectConnectGatewayAssociation associates a gateway with a virtual private
@@ -191,10 +194,8 @@ func (s *DirectConnect) CreateDirectConnectGatewayAssociation(ctx context.Contex
 		case !a.transit() && gw.hasAttachment(true):
 			return errClient("Direct Connect Gateway %s has transit virtual interfaces attached; it cannot be associated with a virtual private gateway.", gw.ID)
 		}
-		if !a.transit() {
-			if err := useVGW(t, c, target, a.ID, true); err != nil {
-				return err
-			}
+		if err := useGateway(t, c, target, a.ID, true); err != nil {
+			return err
 		}
 		gw.Associations = append(gw.Associations, a)
 		return t.Put(GatewayKey(c.Account, gw.ID), gw)
@@ -278,10 +279,8 @@ func (s *DirectConnect) editAssociation(ctx context.Context, c kit.Caller, f ass
 				found = gw.Associations[i]
 				if !keep {
 					gw.Associations = slices.Delete(gw.Associations, i, i+1)
-					if !found.transit() {
-						if err := useVGW(t, kit.Caller{Account: c.Account, Region: found.Region}, found.GatewayID, found.ID, false); err != nil {
-							return err
-						}
+					if err := useGateway(t, kit.Caller{Account: c.Account, Region: found.Region}, found.GatewayID, found.ID, false); err != nil {
+						return err
 					}
 				}
 				return t.Put(GatewayKey(c.Account, gw.ID), gw)

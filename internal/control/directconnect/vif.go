@@ -272,7 +272,7 @@ func (s *DirectConnect) target(t *kit.Txn, c kit.Caller, r *vifRecord) error {
 			return errClient("Virtual private gateway %s does not exist in region %s.", r.VirtualGatewayID, c.Region)
 		}
 		r.AmazonSideAsn = vgw.AmazonSideAsn
-		return useVGW(t, c, r.VirtualGatewayID, r.ID, true)
+		return useGateway(t, c, r.VirtualGatewayID, r.ID, true)
 	case r.GatewayID == "":
 		return errClient("Specify virtualGatewayId or directConnectGatewayId.")
 	}
@@ -400,7 +400,7 @@ func (s *DirectConnect) DeleteVirtualInterface(ctx context.Context, c kit.Caller
 			}
 		}
 		if r.VirtualGatewayID != "" {
-			if err := useVGW(t, c, r.VirtualGatewayID, r.ID, false); err != nil {
+			if err := useGateway(t, c, r.VirtualGatewayID, r.ID, false); err != nil {
 				return err
 			}
 		}

@@ -44,8 +44,11 @@ func (l TgwLifecycle) StateOr(state string) string {
 type TransitGatewayRecord struct {
 	Meta
 	TgwLifecycle
-	Description                 string    `json:"description,omitempty"`
-	AmazonSideAsn               int64     `json:"amazonSideAsn"`
+	Description   string `json:"description,omitempty"`
+	AmazonSideAsn int64  `json:"amazonSideAsn"`
+	// DirectConnect are the Direct Connect gateway associations with it
+	// (control/directconnect): an attachment in AWS, which DeleteTransitGateway refuses.
+	DirectConnect               []string  `json:"directConnect,omitempty"`
 	AutoAcceptSharedAttachments bool      `json:"autoAcceptSharedAttachments,omitempty"`
 	DefaultRouteTableAssoc      bool      `json:"defaultRouteTableAssociation,omitempty"`
 	DefaultRouteTableProp       bool      `json:"defaultRouteTablePropagation,omitempty"`

@@ -182,7 +182,7 @@ func (s *TGW) DeleteTransitGateway(ctx context.Context, c kit.Caller, in *ec2.De
 		if err != nil {
 			return err
 		}
-		if g.Attachments > 0 {
+		if g.Attachments > 0 || len(g.DirectConnect) > 0 {
 			return ec2.ErrIncorrectState("%s has non-deleted Transit Gateway Attachments.", id)
 		}
 		rtbs, err := routeTablesOf(t, c, id)
