@@ -522,7 +522,7 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		}
 		return target{}, CodeBlackhole, id + " is not an active peering of " + rt.VPC + " with running interfaces on both sides"
 	case strings.HasPrefix(id, "vgw-"):
-		return target{}, CodeBlackhole, id + " is a virtual private gateway: the data plane carries no VPN connection yet, so the route drops the packet"
+		return target{}, CodeBlackhole, id + " is a virtual private gateway: the analyzer does not follow VPN tunnels yet (the data plane carries the route into an up tunnel), so it cannot say where the packet goes"
 	case strings.HasPrefix(id, "vpce-") && r.DestinationPrefixList != "" && !is6:
 		// A gateway endpoint: the router delivers its service's prefixes to the service
 		// (plan: RouteLocal), as AWS hands them to S3 or DynamoDB.
