@@ -225,12 +225,7 @@ func (s *DirectConnect) DescribeDirectConnectGatewayAssociations(ctx context.Con
 		}
 		f.associated = v
 	}
-	var all []*gatewayRecord
-	err := s.View(ctx, func(t *kit.Txn) error {
-		var err error
-		all, err = listGateways(t, c.Account)
-		return err
-	})
+	all, err := s.allGateways(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -115,12 +115,7 @@ func (s *DirectConnect) CreateDirectConnectGateway(ctx context.Context, c kit.Ca
 // DescribeDirectConnectGateways lists the account's gateways, or one. A gateway ID that
 // names none lists none, as AWS answers it once the gateway is deleted.
 func (s *DirectConnect) DescribeDirectConnectGateways(ctx context.Context, c kit.Caller, in *dx.DescribeDirectConnectGatewaysRequest) (*dx.DescribeDirectConnectGatewaysResult, error) {
-	var all []*gatewayRecord
-	err := s.View(ctx, func(t *kit.Txn) error {
-		var err error
-		all, err = listGateways(t, c.Account)
-		return err
-	})
+	all, err := s.allGateways(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -189,12 +184,7 @@ func (s *DirectConnect) DeleteDirectConnectGateway(ctx context.Context, c kit.Ca
 // gateway, the gateway of one interface, or every attachment of the account's gateways.
 func (s *DirectConnect) DescribeDirectConnectGatewayAttachments(ctx context.Context, c kit.Caller, in *dx.DescribeDirectConnectGatewayAttachmentsRequest) (*dx.DescribeDirectConnectGatewayAttachmentsResult, error) {
 	gwID, vifID := kit.Deref(in.DirectConnectGatewayId), kit.Deref(in.VirtualInterfaceId)
-	var all []*gatewayRecord
-	err := s.View(ctx, func(t *kit.Txn) error {
-		var err error
-		all, err = listGateways(t, c.Account)
-		return err
-	})
+	all, err := s.allGateways(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -227,4 +217,15 @@ func (s *DirectConnect) DescribeDirectConnectGatewayAttachments(ctx context.Cont
 // hasAttachment reports whether the gateway has a virtual interface of the kind attached.
 func (r *gatewayRecord) hasAttachment(transit bool) bool {
 	return slices.ContainsFunc(r.Attachments, func(a attachment) bool { return a.Transit == transit })
+}
+
+// allGateways reads the account's gateways in one transaction.
+func (s *DirectConnect) allGateways(ctx context.Context, c kit.Caller) ([]*gatewayRecord, error) {
+	var all []*gatewayRecord
+	err := s.View(ctx, func(t *kit.Txn) error {
+		var err error
+		all, err = listGateways(t, c.Account)
+		return err
+	})
+	return all, err
 }
