@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -77,17 +78,15 @@ func New(svc *control.Service, cfg Config) *Server {
 // Actions lists the EC2 actions served, sorted.
 func (s *Server) Actions() []string { return s.ActionsOf("ec2") }
 
-// ActionsOf lists the actions served of a service, by the name of its credential scope
-// ("ec2", "elasticloadbalancing"), sorted.
+// ActionsOf lists the actions (operations) served of a service, by the name of its
+// credential scope ("ec2", "elasticloadbalancing", "directconnect"), sorted: what an SDK
+// walk-through of the service must round-trip.
 func (s *Server) ActionsOf(service string) []string {
-	var names []string
-	if svc := s.services[service]; svc != nil {
-		for n := range svc.handlers {
-			names = append(names, n)
-		}
+	svc := s.services[service]
+	if svc == nil {
+		return nil
 	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(svc.handlers))
 }
 
 // newRequestID is a random (version 4) UUID, the form of AWS's request IDs.

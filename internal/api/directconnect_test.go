@@ -150,7 +150,7 @@ func TestSDKDirectConnect(t *testing.T) {
 		t.Errorf("a deleted connection: %v", err)
 	}
 
-	served := api.New(srv.Service, api.Config{}).Operations("directconnect")
+	served := api.New(srv.Service, api.Config{}).ActionsOf("directconnect")
 	if len(served) == 0 {
 		t.Fatal("no Direct Connect operation served")
 	}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
@@ -222,14 +220,4 @@ func (s *Server) serve(svc *service, req *request) (any, error) {
 		}
 	}
 	return h.call(ctx, caller, in)
-}
-
-// Operations lists the operations of a service that are served, sorted: what an SDK
-// walk-through of the service must round-trip.
-func (s *Server) Operations(service string) []string {
-	svc := s.services[service]
-	if svc == nil {
-		return nil
-	}
-	return slices.Sorted(maps.Keys(svc.handlers))
 }
