@@ -1,17 +1,8 @@
 package dataplane
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
-	"time"
 
 	"vpcd/internal/control/kit"
 	"vpcd/internal/model"
@@ -49,39 +40,9 @@ func (s *vpcServices) withTLS(cfg *vpcsvc.S3) *vpcsvc.S3 {
 // writeS3Certificate makes a self-signed certificate for S3's names in every region
 // (s3.amazonaws.com, s3.REGION.amazonaws.com and the buckets under each) and its address.
 func writeS3Certificate(certPath, keyPath string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
 	names := []string{"s3.amazonaws.com", "*.s3.amazonaws.com"}
 	for _, r := range kit.DefaultRegions {
 		names = append(names, "s3."+r+".amazonaws.com", "*.s3."+r+".amazonaws.com")
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: "s3.amazonaws.com", Organization: []string{"vpcd"}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true,
-		DNSNames: names, IPAddresses: []net.IP{net.IP(model.S3Addr.AsSlice())},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(certPath), 0o700); err != nil {
-		return err
-	}
-	// The key first: the certificate's file is what says both are there.
-	if err := writeReplacing(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})); err != nil {
-		return err
-	}
-	return writeReplacing(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return vpcsvc.MakeCertificate(certPath, keyPath, names, model.S3Addr)
 }

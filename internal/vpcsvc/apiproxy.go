@@ -150,10 +150,11 @@ func (p *apiProxy) serve(addr netip.AddrPort, encrypted bool) (func(), error) {
 	return func() { srv.Close() }, nil
 }
 
-// MakeCertificate writes a self-signed certificate for names (and its key) to certFile
-// and keyFile, unless both exist already. The endpoints' HTTPS presents it: clients
-// either skip verification or trust it (curl --cacert, AWS_CA_BUNDLE).
-func MakeCertificate(certFile, keyFile string, names []string) error {
+// MakeCertificate writes a self-signed certificate for names and addrs (and its key) to
+// certFile and keyFile, unless both exist already. The endpoints' and S3's HTTPS present
+// such certificates: clients either skip verification or trust it (curl --cacert,
+// AWS_CA_BUNDLE, aws --ca-bundle).
+func MakeCertificate(certFile, keyFile string, names []string, addrs ...netip.Addr) error {
 	if _, err := os.Stat(certFile); err == nil {
 		if _, err := os.Stat(keyFile); err == nil {
 			return nil
@@ -173,6 +174,9 @@ func MakeCertificate(certFile, keyFile string, names []string) error {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0), DNSNames: names,
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true, IsCA: true,
+	}
+	for _, a := range addrs {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, net.IP(a.AsSlice()))
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
