@@ -333,8 +333,8 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 			}
 		}
 		return ep, nil
-	case (model.ValidID(id, "vpce") || model.ValidID(id, "vgw")) && source:
-		// A path ends at a gateway endpoint or a VPN gateway; none starts there.
+	case model.ValidID(id, "vpce") && source:
+		// A path ends at a gateway endpoint's service; none starts there.
 		return endpoint{}, errQuery("a path may end at " + id + ", not start there")
 	case model.ValidID(id, "vpce"):
 		return endpoint{gateway: id, addr: ip}, nil
@@ -403,7 +403,7 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		return nil, err
 	}
 	if src.eni == nil && src.igw == "" && src.gateway == "" {
-		return nil, errQuery("the source must be an instance, a network interface, an internet gateway, a NAT gateway or a peering")
+		return nil, errQuery("the source must be an instance, a network interface, an internet gateway, a NAT gateway, a peering or a virtual private gateway")
 	}
 	switch q.Protocol {
 	case 6, 17:
@@ -468,6 +468,9 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 			}
 		}
 	}
+	if !pkt.Src.IsValid() && kindOf(src.gateway) == "vgw" {
+		return nil, errQuery("a path from " + src.gateway + " needs a source address beyond it")
+	}
 	if !pkt.Dst.IsValid() && dst.gateway != "" {
 		return nil, errQuery("a path to " + dst.gateway + " needs a destination address beyond it")
 	}
@@ -494,6 +497,8 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		end = t.walk(pkt, entry{vpc: pcxSide, pcx: src.gateway})
 	case src.igw != "":
 		end = t.fromInternet(pkt, src.igw)
+	case kindOf(src.gateway) == "vgw":
+		end = t.fromVgw(pkt, src.gateway)
 	default:
 		if !ix.n.Carried(src.eni) {
 			t.block(ix.notRunning(src.eni, "source"))

@@ -133,11 +133,66 @@ func TestVPNPaths(t *testing.T) {
 			t.Errorf("no error")
 		}
 	})
-	t.Run("a path does not start at a virtual private gateway or a gateway endpoint", func(t *testing.T) {
-		for _, src := range []string{vgw, "vpce-0000000000000000b"} {
-			if _, err := Analyze(b.n, Query{Source: src, SourceIP: addr("172.16.1.1"), Destination: a, Protocol: 6, DestinationPort: 22}); err == nil {
-				t.Errorf("from %s: no error", src)
-			}
+	t.Run("a path does not start at a gateway endpoint", func(t *testing.T) {
+		if _, err := Analyze(b.n, Query{Source: "vpce-0000000000000000b", SourceIP: addr("172.16.1.1"), Destination: a, Protocol: 6, DestinationPort: 22}); err == nil {
+			t.Errorf("no error")
 		}
 	})
+	t.Run("a path from a virtual private gateway needs a source address", func(t *testing.T) {
+		if _, err := Analyze(b.n, Query{Source: vgw, Destination: a, Protocol: 6, DestinationPort: 22}); err == nil {
+			t.Errorf("no error")
+		}
+	})
+}
+
+// TestVPNPathsIn asks questions from the customer's network, out of a VPN tunnel of a
+// virtual private gateway: the packet reaches only the VPC's own interfaces, past their
+// subnets' ACLs and their groups, and the answer must be routed back to the gateway.
+func TestVPNPathsIn(t *testing.T) {
+	b := newNet()
+	vpc := b.vpc("10.0.0.0/16")
+	vgw, vpn := b.vpnGateway(vpc, [2]bool{true, true}, "172.16.0.0/16", "192.168.0.0/16")
+	static, rtStatic, _ := b.subnet(vpc, "10.0.1.0/24")
+	b.route(rtStatic, "172.16.0.0/16", vgw)
+	prop, rtProp, _ := b.subnet(vpc, "10.0.2.0/24")
+	b.n.RouteTables[rtProp].PropagatingVgws = []string{vgw}
+	a, _ := b.instance(static, "10.0.1.10")
+	ssh, _ := b.instance(static, "10.0.1.11", b.group(tcpIn(22, "172.16.0.0/16")))
+	p, _ := b.instance(prop, "10.0.2.10")
+	down := b.vpc("10.1.0.0/16")
+	vgwDown, _ := b.vpnGateway(down, [2]bool{}, "172.16.0.0/16")
+	dsn, _, _ := b.subnet(down, "10.1.1.0/24")
+	d, _ := b.instance(dsn, "10.1.1.10")
+
+	q := func(src, srcIP, dst string, port int) Query {
+		return Query{Source: src, SourceIP: addr(srcIP), Destination: dst, Protocol: 6, DestinationPort: port}
+	}
+	for _, tc := range []struct {
+		name string
+		q    Query
+		want []string
+	}{
+		{"to an instance whose table routes the customer to the gateway", q(vgw, "172.16.1.1", a, 22), nil},
+		{"to an instance whose table propagates the gateway", q(vgw, "192.168.1.1", p, 22), nil},
+		{"the group lets in", q(vgw, "172.16.1.1", ssh, 22), nil},
+		{"the group does not let in", q(vgw, "172.16.1.1", ssh, 443), []string{"ENI_SG_RULES_MISMATCH ingress"}},
+		{"the answer has no route back", q(vgw, "192.168.1.1", a, 22), []string{CodeNoRoute + "  return"}},
+		{"no tunnel up", q(vgwDown, "172.16.1.1", d, 22), []string{CodeBadState}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := analyzeFor(t, b.n, tc.q, tc.want)
+			if tc.want != nil {
+				return
+			}
+			if len(r.Forward) == 0 || r.Forward[0].Kind != KindVPNGateway || r.Forward[0].ID != vgw {
+				t.Errorf("the path does not start at %s: %+v", vgw, r.Forward)
+			}
+			if n := len(r.Return); n < 2 || r.Return[n-2].ID != vgw || r.Return[n-1].ID != vpn {
+				t.Errorf("the answer does not go back through %s and %s: %+v", vgw, vpn, r.Return)
+			}
+		})
+	}
+	if _, err := Analyze(b.n, q(vgw, "172.16.1.1", "", 22)); err == nil {
+		t.Errorf("a path from a virtual private gateway to no address: no error")
+	}
 }

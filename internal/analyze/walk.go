@@ -55,6 +55,25 @@ func (t *tracer) fromInternet(p Packet, igw string) arrival {
 	return t.walk(p, entry{vpc: e.VPC, igw: igw})
 }
 
+// fromVgw follows a packet from the customer's network out of a VPN tunnel of the
+// virtual private gateway into the VPC it is attached to; nothing comes out of a gateway
+// with no tunnel up (plan: a tunnel's link exists only while its daemon runs; what comes
+// out of it is delivered to the VPC's own interfaces only).
+func (t *tracer) fromVgw(p Packet, vgw string) arrival {
+	g := t.ix.n.VpnGateways[vgw]
+	if g == nil || g.VPC == "" {
+		t.block(Explanation{Code: CodeBadState, Kind: KindVPNGateway, ID: vgw, Message: vgw + " is not attached to a VPC"})
+		return arrival{}
+	}
+	up := slices.ContainsFunc(t.ix.n.VpnConnectionsOf(g.VPC), func(c *model.VpnConnection) bool { return c.PreferredTunnel() >= 0 })
+	if !up {
+		t.block(Explanation{Code: CodeBadState, Kind: KindVPNGateway, ID: vgw, VPC: g.VPC, Message: "no tunnel of " + vgw + "'s VPN connections is up"})
+		return arrival{}
+	}
+	t.hop(Hop{Kind: KindVPNGateway, ID: vgw, VPC: g.VPC, Header: p})
+	return t.walk(p, entry{vpc: g.VPC, vgw: vgw})
+}
+
 // gatewayFor is the gateway through which the internet reaches an address of the VPC:
 // its internet gateway for a public IPv4 address, model.IPv6Entry's for IPv6.
 func (ix *Index) gatewayFor(vpc string, a netip.Addr) string {
