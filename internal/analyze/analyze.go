@@ -63,6 +63,11 @@ const (
 	// KindVPCEndpoint is a gateway VPC endpoint, where a path to its service's address
 	// ends (the service is vpcd's S3 or DynamoDB).
 	KindVPCEndpoint = "vpc-endpoint"
+	// KindVPNGateway is a virtual private gateway, where a path into one of its VPN
+	// tunnels ends (the customer's network beyond it has the address);
+	// KindVPNConnection is the connection whose tunnel the path takes.
+	KindVPNGateway    = "vpn-gateway"
+	KindVPNConnection = "vpn-connection"
 )
 
 // Query is one question: a packet of Protocol from Source to Destination.
@@ -125,7 +130,7 @@ func protoName(p int) string {
 
 // Hop is one component a packet passed, in order: what it is, and what of it decided.
 type Hop struct {
-	Kind string // instance, network-interface, security-group, network-acl, route-table, internet-gateway, nat-gateway, vpc-peering-connection
+	Kind string // instance, network-interface, security-group, network-acl, route-table, internet-gateway, nat-gateway, vpc-peering-connection, vpc-endpoint, vpn-gateway, vpn-connection
 	ID   string
 	VPC  string
 	// Subnet of an interface, a route table's or an ACL's.
@@ -137,7 +142,9 @@ type Hop struct {
 	SGRule     *model.SecurityGroupRule
 	Route      *model.Route
 	Translated *Packet // the header after a translation (NAT)
-	Header     Packet  // the header as the component saw it
+	// Tunnel is the outside address of the tunnel a VPN connection's hop takes.
+	Tunnel netip.Addr
+	Header Packet // the header as the component saw it
 }
 
 // Explanation is one component that blocks the path and why.
@@ -326,7 +333,15 @@ func (ix *Index) resolve(id string, ip netip.Addr, source bool) (endpoint, error
 			}
 		}
 		return ep, nil
+	case model.ValidID(id, "vpce") && source:
+		// A path ends at a gateway endpoint's service; none starts there.
+		return endpoint{}, errQuery("a path may end at " + id + ", not start there")
 	case model.ValidID(id, "vpce"):
+		return endpoint{gateway: id, addr: ip}, nil
+	case model.ValidID(id, "vgw"):
+		if n.VpnGateways[id] == nil {
+			return endpoint{}, errQuery("virtual private gateway " + id + " not found")
+		}
 		return endpoint{gateway: id, addr: ip}, nil
 	case model.ValidID(id, "pcx"):
 		if n.Peerings[id] == nil {
@@ -388,7 +403,7 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		return nil, err
 	}
 	if src.eni == nil && src.igw == "" && src.gateway == "" {
-		return nil, errQuery("the source must be an instance, a network interface, an internet gateway, a NAT gateway or a peering")
+		return nil, errQuery("the source must be an instance, a network interface, an internet gateway, a NAT gateway, a peering or a virtual private gateway")
 	}
 	switch q.Protocol {
 	case 6, 17:
@@ -453,6 +468,9 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 			}
 		}
 	}
+	if !pkt.Src.IsValid() && kindOf(src.gateway) == "vgw" {
+		return nil, errQuery("a path from " + src.gateway + " needs a source address beyond it")
+	}
 	if !pkt.Dst.IsValid() && dst.gateway != "" {
 		return nil, errQuery("a path to " + dst.gateway + " needs a destination address beyond it")
 	}
@@ -479,6 +497,8 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		end = t.walk(pkt, entry{vpc: pcxSide, pcx: src.gateway})
 	case src.igw != "":
 		end = t.fromInternet(pkt, src.igw)
+	case kindOf(src.gateway) == "vgw":
+		end = t.fromVgw(pkt, src.gateway)
 	default:
 		if !ix.n.Carried(src.eni) {
 			t.block(ix.notRunning(src.eni, "source"))
@@ -512,6 +532,9 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 		home = t.walk(back, entry{vpc: end.vpc, pcx: end.id})
 	case KindVPCEndpoint:
 		home = t.fromEndpoint(back, end)
+	case KindVPNGateway:
+		t.hop(Hop{Kind: KindVPNGateway, ID: end.id, VPC: end.vpc, Header: back})
+		home = t.walk(back, entry{vpc: end.vpc, vgw: end.id})
 	case "nat-gateway":
 		if end.eni == nil {
 			// A regional NAT gateway: its answer is routed by its route table.
@@ -591,7 +614,7 @@ func echoRequest(protocol int) int {
 // arrival is where a walk ended: delivered to an interface, out to the internet, or at
 // the NAT gateway or peering the path ends at.
 type arrival struct {
-	kind string // KindInterface, KindInternet, KindVPCEndpoint, nat-gateway, vpc-peering-connection; "" when dropped
+	kind string // KindInterface, KindInternet, KindVPCEndpoint, KindVPNGateway, nat-gateway, vpc-peering-connection; "" when dropped
 	id   string
 	eni  *model.Interface
 	vpc  string // the VPC a peering was left from

@@ -37,9 +37,10 @@ func analyzeFor(t *testing.T, n *model.Network, q Query, want []string) *Result 
 // data plane carries them (internal/nat64, plan.NatGatewayNAT64): to 64:ff9b::/96 they
 // leave the gateway as IPv4 to the address in the prefix, from its address (its Elastic
 // IP past the internet gateway), and their replies come back as IPv6; other IPv6
-// destinations are dropped in the gateway. Routes to a virtual private gateway or a
-// transit gateway are dropped, as the plan lays them out as blackholes (gateway VPC
-// endpoints: TestGatewayEndpointPath).
+// destinations are dropped in the gateway. Routes to a virtual private gateway that is
+// not attached (with no tunnel up then), IPv6 ones to one (VPN connections carry IPv4)
+// and routes to a transit gateway are dropped, as the plan lays them out as blackholes
+// (gateway VPC endpoints: TestGatewayEndpointPath; VPN tunnels: TestVPNPaths).
 func TestNAT64Paths(t *testing.T) {
 	b := newNet()
 	open6 := b.group(model.SecurityGroupRule{Protocol: -1, FromPort: -1, ToPort: -1, CIDR: pfx("::/0")},
@@ -94,7 +95,7 @@ func TestNAT64Paths(t *testing.T) {
 		{"no route to 64:ff9b::/96", q(y, "", "64:ff9b::198.51.100.77", 6, 443), []string{CodeNoRoute}, "", ""},
 		{"IPv6 outside 64:ff9b::/96 is dropped in the gateway", q(x, "", "2001:db8::1", 6, 443), []string{CodeNAT64Prefix}, "", ""},
 		{"the NAT64's own pool is no destination", q(x, "", "64:ff9b::192.0.0.9", 6, 443), []string{CodeNAT64Prefix}, "", ""},
-		{"a route to a virtual private gateway", q(d, "", "172.16.0.1", 6, 443), []string{CodeBlackhole}, "", ""},
+		{"a route to a virtual private gateway not attached", q(d, "", "172.16.0.1", 6, 443), []string{CodeBlackhole}, "", ""},
 		{"an IPv6 route to a virtual private gateway", q(x, "", "fd00:1::1", 6, 443), []string{CodeBlackhole}, "", ""},
 		{"a route to a transit gateway", q(d, "", "192.168.1.1", 6, 443), []string{CodeBlackhole}, "", ""},
 	} {

@@ -12,22 +12,27 @@ import (
 )
 
 // entry is how a packet comes into a VPC's router: sent by an interface, in from the
-// internet through the VPC's gateway, over a peering, or from a regional NAT gateway.
+// internet through the VPC's gateway, over a peering, from a regional NAT gateway, or out
+// of a VPN tunnel of the VPC's virtual private gateway.
 type entry struct {
 	vpc string
 	eni *model.Interface
 	igw string
 	pcx string
 	nat string // a regional NAT gateway
+	vgw string
 }
 
 // target is where the router sends a packet: an interface (an instance's, an appliance's
-// or a NAT gateway's), the internet gateway, a peering, a regional NAT gateway, or the
-// service of a gateway endpoint.
+// or a NAT gateway's), the internet gateway, a peering, a regional NAT gateway, the
+// service of a gateway endpoint, or a VPN tunnel of a virtual private gateway.
 type target struct {
-	kind string // "eni", "igw", "pcx", "rnat", "vpce"
+	kind string // "eni", "igw", "pcx", "rnat", "vpce", "vgw"
 	id   string
 	eni  *model.Interface
+	// The VPN connection and its tunnel that a "vgw" target sends into.
+	vpn    *model.VpnConnection
+	tunnel int
 }
 
 func (t *tracer) fromInterface(p Packet, e *model.Interface) arrival {
@@ -48,6 +53,25 @@ func (t *tracer) fromInternet(p Packet, igw string) arrival {
 		return arrival{}
 	}
 	return t.walk(p, entry{vpc: e.VPC, igw: igw})
+}
+
+// fromVgw follows a packet from the customer's network out of a VPN tunnel of the
+// virtual private gateway into the VPC it is attached to; nothing comes out of a gateway
+// with no tunnel up (plan: a tunnel's link exists only while its daemon runs; what comes
+// out of it is delivered to the VPC's own interfaces only).
+func (t *tracer) fromVgw(p Packet, vgw string) arrival {
+	g := t.ix.n.VpnGateways[vgw]
+	if g == nil || g.VPC == "" {
+		t.block(Explanation{Code: CodeBadState, Kind: KindVPNGateway, ID: vgw, Message: vgw + " is not attached to a VPC"})
+		return arrival{}
+	}
+	up := slices.ContainsFunc(t.ix.n.VpnConnectionsOf(g.VPC), func(c *model.VpnConnection) bool { return c.PreferredTunnel() >= 0 })
+	if !up {
+		t.block(Explanation{Code: CodeBadState, Kind: KindVPNGateway, ID: vgw, VPC: g.VPC, Message: "no tunnel of " + vgw + "'s VPN connections is up"})
+		return arrival{}
+	}
+	t.hop(Hop{Kind: KindVPNGateway, ID: vgw, VPC: g.VPC, Header: p})
+	return t.walk(p, entry{vpc: g.VPC, vgw: vgw})
 }
 
 // gatewayFor is the gateway through which the internet reaches an address of the VPC:
@@ -147,6 +171,10 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 				return arrival{}
 			}
 			out = t.local(p, in)
+		case in.vgw != "":
+			// What comes out of a tunnel is delivered to the VPC's own interfaces only
+			// (plan: the tunnel's link looks up the local table).
+			out = t.local(p, in)
 		}
 		if out.kind == "" {
 			return arrival{}
@@ -202,6 +230,13 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			// there, and the answer comes back from it to the sender (in.eni).
 			t.hop(Hop{Kind: KindVPCEndpoint, ID: out.id, VPC: in.vpc, Header: p})
 			return arrival{kind: KindVPCEndpoint, id: out.id, vpc: in.vpc, eni: in.eni, pkt: p}
+		case "vgw":
+			// The tunnel carries the packet to the customer's network, which has the
+			// address: the path ends at the gateway, and the answer comes back out of the
+			// tunnel into the VPC.
+			t.hop(Hop{Kind: KindVPNGateway, ID: out.id, VPC: in.vpc, Header: p})
+			t.hop(Hop{Kind: KindVPNConnection, ID: out.vpn.ID, VPC: in.vpc, Tunnel: out.vpn.Tunnels[out.tunnel].OutsideIP, Header: p})
+			return arrival{kind: KindVPNGateway, id: out.id, vpc: in.vpc, eni: in.eni, pkt: p}
 		case "pcx":
 			if out.id == t.stopAt {
 				t.hop(Hop{Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Header: p})
@@ -419,7 +454,10 @@ func (t *tracer) route(p Packet, e *model.Interface) (target, *Hop) {
 }
 
 // routeBy is where a route table sends a packet from subnet (or from a regional NAT
-// gateway, subnet ""), in vpc.
+// gateway, subnet ""), in vpc. Its routes are its own and those it takes from the virtual
+// private gateways it propagates (plan.PropagatedRoutes, which leaves out those of a
+// destination it has a route to or within the VPC): the longest prefix wins, and of one
+// prefix, the table's own route.
 func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (target, *Hop) {
 	n := t.ix.n
 	if d := t.ix.byAddr[vpc][p.Dst]; d != nil {
@@ -427,11 +465,17 @@ func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (ta
 			return target{kind: "eni", id: d.ID, eni: d}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Header: p}
 		}
 	}
+	routes := n.EffectiveRoutes(rt)
+	static := len(routes)
+	propagated := plan.PropagatedRoutes(n, rt)
+	for _, pr := range propagated {
+		routes = append(routes, model.Route{Destination: pr.Dst, Target: pr.Gateway})
+	}
 	var best model.Route
-	found := false
-	for _, r := range n.EffectiveRoutes(rt) {
+	found, from := false, -1
+	for i, r := range routes {
 		if r.Destination.IsValid() && r.Destination.Contains(p.Dst) && (!found || r.Destination.Bits() > best.Destination.Bits()) {
-			best, found = r, true
+			best, found, from = r, true, i
 		}
 	}
 	if !found {
@@ -440,7 +484,13 @@ func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (ta
 		return target{}, &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Header: p}
 	}
 	h := &Hop{Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Header: p}
-	out, code, why := t.resolveTarget(rt, best)
+	var out target
+	var code, why string
+	if from >= static {
+		out, code, why = propagatedTarget(propagated[from-static])
+	} else {
+		out, code, why = t.resolveTarget(rt, best)
+	}
 	if out.kind == "" {
 		t.block(Explanation{Code: code, Kind: "route-table", ID: rt.ID, VPC: rt.VPC, Subnet: subnet, Route: &best, Address: p.Dst, Message: why})
 	}
@@ -451,8 +501,9 @@ func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (ta
 // code and reason it drops the packet. A target without anything of the route's address
 // family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway without NAT64 or to an
 // interface without an IPv6 address) drops it, as the plan has no next hop for it; so do
-// the targets the data plane does not carry yet (virtual private gateways). A gateway
-// endpoint's route leads to its service.
+// the targets the data plane does not carry yet (transit gateways). A gateway endpoint's
+// route leads to its service; a virtual private gateway's to the tunnel plan.VgwTunnel
+// picks.
 func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, string, string) {
 	n := t.ix.n
 	is6 := r.Destination.Addr().Is6()
@@ -522,7 +573,17 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		}
 		return target{}, CodeBlackhole, id + " is not an active peering of " + rt.VPC + " with running interfaces on both sides"
 	case strings.HasPrefix(id, "vgw-"):
-		return target{}, CodeBlackhole, id + " is a virtual private gateway: the analyzer does not follow VPN tunnels yet (the data plane carries the route into an up tunnel), so it cannot say where the packet goes"
+		if g := n.VpnGateways[id]; g == nil || g.VPC != rt.VPC {
+			return target{}, CodeBlackhole, id + " is not a virtual private gateway attached to " + rt.VPC
+		}
+		if is6 {
+			return target{}, CodeBlackhole, id + "'s VPN connections carry IPv4 only"
+		}
+		c, i, ok := plan.VgwTunnel(n, rt.VPC, id, r.Destination)
+		if !ok {
+			return target{}, CodeBlackhole, "no tunnel of " + id + "'s VPN connections is up"
+		}
+		return target{kind: "vgw", id: id, vpn: c, tunnel: i}, "", ""
 	case strings.HasPrefix(id, "vpce-") && r.DestinationPrefixList != "" && !is6:
 		// A gateway endpoint: the router delivers its service's prefixes to the service
 		// (plan: RouteLocal), as AWS hands them to S3 or DynamoDB.
@@ -535,14 +596,27 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 	return target{}, CodeBlackhole, r.Target + " does not carry traffic here"
 }
 
+// propagatedTarget is where a route propagated from a virtual private gateway sends a
+// packet: into the preferred tunnel of the connection whose static route it is, or
+// nowhere while neither of its tunnels is up.
+func propagatedTarget(pr plan.PropagatedRoute) (target, string, string) {
+	if pr.Tunnel < 0 {
+		return target{}, CodeBlackhole, "no tunnel of " + pr.Gateway + "'s VPN connection " + pr.Connection.ID + ", whose route the table propagates, is up"
+	}
+	return target{kind: "vgw", id: pr.Gateway, vpn: pr.Connection, tunnel: pr.Tunnel}, "", ""
+}
+
 // local is where what comes in from a gateway or a peering goes: only to the VPC's own
 // interfaces, never on (no transit).
 func (t *tracer) local(p Packet, in entry) target {
 	d := t.ix.byAddr[in.vpc][p.Dst]
 	if d == nil {
 		id, kind := in.igw, KindInternet
-		if in.pcx != "" {
+		switch {
+		case in.pcx != "":
 			id, kind = in.pcx, "vpc-peering-connection"
+		case in.vgw != "":
+			id, kind = in.vgw, KindVPNGateway
 		}
 		t.block(Explanation{Code: CodeNoTransit, Kind: kind, ID: id, VPC: in.vpc, Address: p.Dst,
 			Message: fmt.Sprintf("what comes in through %s reaches only the interfaces of %s, and %s is none of them", id, in.vpc, p.Dst)})

@@ -102,36 +102,57 @@ func edgeNamespace(name string, addr netip.Addr, internet *Namespace, far string
 	return ns
 }
 
-// vgwTunnel is the link that a route table's route to a virtual private gateway takes to
-// dst: the preferred tunnel (model.VpnConnection.PreferredTunnel) of the gateway's first
-// connection whose static routes reach dst and that has a tunnel up, else of its first
-// connection with a tunnel up; ok is false when the gateway is not attached to the VPC
-// or no tunnel of it is up, and the route drops.
-func vgwTunnel(n *model.Network, vpc, vgw string, dst netip.Prefix) (string, bool) {
+// VgwTunnel is the VPN connection and tunnel that a route table's route to a virtual
+// private gateway takes to dst: the preferred tunnel (model.VpnConnection.PreferredTunnel)
+// of the gateway's first connection whose static routes reach dst and that has a tunnel
+// up, else of its first connection with a tunnel up; ok is false when the gateway is not
+// attached to vpc or no tunnel of it is up, and the route drops. The data plane and the
+// analyzer (internal/analyze) both follow it.
+func VgwTunnel(n *model.Network, vpc, vgw string, dst netip.Prefix) (c *model.VpnConnection, tunnel int, ok bool) {
 	var first *model.VpnConnection
 	for _, c := range n.VpnConnectionsOf(vpc) {
 		if c.Gateway != vgw || c.PreferredTunnel() < 0 {
 			continue
 		}
 		if c.Reaches(dst) {
-			return tunnelLink(c.ID, c.PreferredTunnel()), true
+			return c, c.PreferredTunnel(), true
 		}
 		if first == nil {
 			first = c
 		}
 	}
 	if first == nil {
-		return "", false
+		return nil, -1, false
 	}
-	return tunnelLink(first.ID, first.PreferredTunnel()), true
+	return first, first.PreferredTunnel(), true
 }
 
-// propagatedRoutes are the routes a route table takes from the virtual private gateways
+// vgwTunnel is the router's link of VgwTunnel.
+func vgwTunnel(n *model.Network, vpc, vgw string, dst netip.Prefix) (string, bool) {
+	c, i, ok := VgwTunnel(n, vpc, vgw, dst)
+	if !ok {
+		return "", false
+	}
+	return tunnelLink(c.ID, i), true
+}
+
+// PropagatedRoute is a route a route table takes from a virtual private gateway it
+// propagates: to Dst through Connection's preferred tunnel, Tunnel, which is -1 while
+// neither of its tunnels is up (the route drops then).
+type PropagatedRoute struct {
+	Dst        netip.Prefix
+	Gateway    string
+	Connection *model.VpnConnection
+	Tunnel     int
+}
+
+// PropagatedRoutes are the routes a route table takes from the virtual private gateways
 // it propagates (EnableVgwRoutePropagation): each static route of their connections,
 // into the connection's preferred tunnel (dropped while neither is up), unless the table
 // has a route of its own to that destination (a static route wins over a propagated one,
-// as AWS orders them) or the destination is within the VPC (local wins).
-func propagatedRoutes(n *model.Network, rt *model.RouteTable, table int) []Route {
+// as AWS orders them) or the destination is within the VPC (local wins). The data plane
+// and the analyzer (internal/analyze) both take them from here.
+func PropagatedRoutes(n *model.Network, rt *model.RouteTable) []PropagatedRoute {
 	if len(rt.PropagatingVgws) == 0 {
 		return nil
 	}
@@ -143,7 +164,7 @@ func propagatedRoutes(n *model.Network, rt *model.RouteTable, table int) []Route
 	if v := n.VPCs[rt.VPC]; v != nil {
 		blocks = v.CIDRs
 	}
-	var out []Route
+	var out []PropagatedRoute
 	for _, c := range n.VpnConnectionsOf(rt.VPC) {
 		if !slices.Contains(rt.PropagatingVgws, c.Gateway) {
 			continue
@@ -154,12 +175,21 @@ func propagatedRoutes(n *model.Network, rt *model.RouteTable, table int) []Route
 				continue
 			}
 			has[p] = true
-			r := Route{Table: table, Dst: p, Type: RouteBlackhole}
-			if i := c.PreferredTunnel(); i >= 0 {
-				r = Route{Table: table, Dst: p, Type: RouteUnicast, Dev: tunnelLink(c.ID, i)}
-			}
-			out = append(out, r)
+			out = append(out, PropagatedRoute{Dst: p, Gateway: c.Gateway, Connection: c, Tunnel: c.PreferredTunnel()})
 		}
+	}
+	return out
+}
+
+// propagatedRoutes are PropagatedRoutes as the router's routes in table.
+func propagatedRoutes(n *model.Network, rt *model.RouteTable, table int) []Route {
+	var out []Route
+	for _, p := range PropagatedRoutes(n, rt) {
+		r := Route{Table: table, Dst: p.Dst, Type: RouteBlackhole}
+		if p.Tunnel >= 0 {
+			r = Route{Table: table, Dst: p.Dst, Type: RouteUnicast, Dev: tunnelLink(p.Connection.ID, p.Tunnel)}
+		}
+		out = append(out, r)
 	}
 	return out
 }
