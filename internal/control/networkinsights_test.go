@@ -173,3 +173,33 @@ func TestNetworkInsightsErrors(t *testing.T) {
 		t.Errorf("to nobody: %v %v", *a.NetworkPathFound, explanationCodes(a))
 	}
 }
+
+// A virtual private gateway is a path's destination (with an address beyond it): with no
+// VPN tunnel up, the route to it drops the packet, and the analysis says so.
+func TestNetworkInsightsToVpnGateway(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	vpc, sub := vpcWithSubnet(t, s, "10.0.1.0/24")
+	inst := mustRun(t, s, sub)
+	vgw, err := s.CreateVpnGateway(ctx, testCaller, &ec2.CreateVpnGatewayRequest{Type: kit.Ptr("ipsec.1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := vgw.VpnGateway.VpnGatewayId
+	if _, err := s.AttachVpnGateway(ctx, testCaller, &ec2.AttachVpnGatewayRequest{VpcId: kit.Ptr(vpc), VpnGatewayId: id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateRoute(ctx, testCaller, &ec2.CreateRouteRequest{RouteTableId: mainRouteTable(t, s, vpc).RouteTableId,
+		DestinationCidrBlock: kit.Ptr("172.20.0.0/24"), GatewayId: id}); err != nil {
+		t.Fatal(err)
+	}
+	nip, err := createPath(s, &ec2.CreateNetworkInsightsPathRequest{Source: inst.InstanceId, Destination: id, DestinationIp: kit.Ptr("172.20.0.1"),
+		Protocol: kit.Ptr("tcp"), DestinationPort: kit.Ptr(int32(443))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := analyzeOnce(t, s, nip)
+	if *a.Status != "succeeded" || *a.NetworkPathFound || !slices.Contains(explanationCodes(a), "BLACKHOLE_ROUTE") {
+		t.Errorf("no tunnel up: status %s, found %v, codes %v; want not found, BLACKHOLE_ROUTE", *a.Status, *a.NetworkPathFound, explanationCodes(a))
+	}
+}

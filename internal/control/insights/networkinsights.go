@@ -61,12 +61,12 @@ func resourceID(s string) string {
 }
 
 // insightsEndpointKinds are the resources a path may start or end at.
-var insightsEndpointKinds = []string{"i", "eni", "igw", "nat", "pcx"}
+var insightsEndpointKinds = []string{"i", "eni", "igw", "nat", "pcx", "vgw", "vpce"}
 
 func checkInsightsEndpoint(t *kit.Txn, c kit.Caller, param, id string) error {
 	kind := kit.KindOf(id)
 	if !slices.Contains(insightsEndpointKinds, kind) {
-		return ec2.ErrInvalidParameterValue("The %s '%s' is not a supported resource: an instance, a network interface, an internet gateway, a NAT gateway or a VPC peering connection.", param, id)
+		return ec2.ErrInvalidParameterValue("The %s '%s' is not a supported resource: an instance, a network interface, an internet gateway, a NAT gateway, a VPC peering connection, a virtual private gateway or a VPC endpoint.", param, id)
 	}
 	if err := kit.CheckID(id, kind); err != nil {
 		return err
