@@ -3,7 +3,6 @@ package dataplane
 import (
 	"path/filepath"
 
-	"vpcd/internal/api"
 	"vpcd/internal/control/kit"
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
@@ -36,7 +35,7 @@ func (s *vpcServices) interfaceEndpointDaemons(n *model.Network, full bool, here
 			}
 		}
 		here[id] = true
-		cfg := &vpcsvc.Config{VPC: eni.VPC, API: &vpcsvc.APIProxy{Addrs: eni.PrivateIPs, Socket: filepath.Join(s.dataDir, api.SocketName),
+		cfg := &vpcsvc.Config{VPC: eni.VPC, API: &vpcsvc.APIProxy{Addrs: eni.PrivateIPs, Socket: s.apiSocket(),
 			CertFile: cert, KeyFile: key, Endpoint: e.ID, VPC: eni.VPC}}
 		if spec, ok := s.daemon(id, plan.ServiceInterfaceNamespace(id), cfg, full); ok {
 			specs = append(specs, spec)

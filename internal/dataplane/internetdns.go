@@ -59,7 +59,7 @@ func (s *vpcServices) awsDaemon(full bool) (supervise.Spec, bool) {
 	if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
 		return supervise.Spec{}, false
 	}
-	cfg := &vpcsvc.Config{VPC: awsServices, S3: s.withTLS(&vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: s.apiSocket})}
+	cfg := &vpcsvc.Config{VPC: awsServices, S3: s.withTLS(&vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: s.apiSocket()})}
 	return s.daemon(awsServices, ns, cfg, full)
 }
 

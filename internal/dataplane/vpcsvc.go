@@ -30,9 +30,6 @@ type vpcServices struct {
 	dir     string
 	exec    string
 	log     *slog.Logger
-	// apiSocket is vpcd's API on its unix socket, where the S3 proxies send S3's
-	// requests.
-	apiSocket string
 	// internet is the simulated internet's namespace, where the internet's resolver runs
 	// (internetdns.go); "" for none.
 	internet string
@@ -47,9 +44,12 @@ type vpcServices struct {
 }
 
 func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
-	return &vpcServices{dataDir: dataDir, dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{},
-		apiSocket: filepath.Join(dataDir, api.SocketName)}
+	return &vpcServices{dataDir: dataDir, dir: filepath.Join(dataDir, "vpcsvc"), exec: execPath, log: log, written: map[string][]byte{}}
 }
+
+// apiSocket is vpcd's API on its unix socket, where the S3 and API proxies send their
+// requests.
+func (s *vpcServices) apiSocket() string { return filepath.Join(s.dataDir, api.SocketName) }
 
 func vpcServicesDaemon(vpc string) string { return "vpcsvc." + vpc }
 
@@ -105,7 +105,7 @@ func (s *vpcServices) sync(n *model.Network, full bool) []supervise.Spec {
 		here[id] = true
 		cfg := vpcServicesConfig(n, n.VPCs[id])
 		cfg.Flows = flowCapture(n, id, s.spool(id))
-		cfg.S3 = s.withTLS(s3Endpoints(n, n.VPCs[id], subnets[id], s.apiSocket))
+		cfg.S3 = s.withTLS(s3Endpoints(n, n.VPCs[id], subnets[id], s.apiSocket()))
 		if cfg.DNS != nil && vpcUpstream != "" {
 			cfg.DNS.Upstream = []string{vpcUpstream}
 		}
