@@ -52,9 +52,16 @@ func (s *vpcServices) interfaceEndpointDaemons(n *model.Network, full bool, here
 func (s *vpcServices) endpointCertificate() (cert, key string, err error) {
 	dir := filepath.Join(s.dataDir, "endpoint-tls")
 	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if s.endpointTLS {
+		return cert, key, nil
+	}
 	names := []string{"amazonaws.com", "*.amazonaws.com"}
 	for _, r := range kit.CommercialRegions {
 		names = append(names, "*."+r.Name+".amazonaws.com", "*."+r.Name+".vpce.amazonaws.com")
 	}
-	return cert, key, vpcsvc.MakeCertificate(cert, key, names)
+	if err := vpcsvc.MakeCertificate(cert, key, names); err != nil {
+		return "", "", err
+	}
+	s.endpointTLS = true
+	return cert, key, nil
 }

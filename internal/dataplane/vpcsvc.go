@@ -39,8 +39,9 @@ type vpcServices struct {
 	// written is what each VPC's file was last written with: a sync writes only what
 	// changed.
 	written map[string][]byte
-	// s3TLS: the S3 proxies' certificate is there (s3tls.go).
-	s3TLS bool
+	// s3TLS: the S3 proxies' certificate is there (s3tls.go); endpointTLS: the interface
+	// endpoints' is (interfaceendpoints.go). Each is made, or found, once.
+	s3TLS, endpointTLS bool
 }
 
 func newVPCServices(dataDir, execPath string, log *slog.Logger) *vpcServices {
@@ -170,7 +171,7 @@ func writeReplacing(path string, b []byte) error {
 func (s *vpcServices) removeAll() {
 	os.RemoveAll(s.dir)
 	clear(s.written)
-	s.s3TLS = false
+	s.s3TLS, s.endpointTLS = false, false
 }
 
 // subnetsByVPC are the subnets of each VPC, in ID order: one pass over the network's
