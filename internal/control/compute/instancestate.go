@@ -179,6 +179,9 @@ func (s *Compute) TerminateInstances(ctx context.Context, c kit.Caller, in *ec2.
 		if err := releaseVolumes(t, c, inst); err != nil {
 			return "", err
 		}
+		if err := releaseHost(t, inst); err != nil {
+			return "", err
+		}
 		for id := range subnets {
 			if err := kit.RecountSubnet(t, c, id); err != nil {
 				return "", err
