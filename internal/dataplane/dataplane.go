@@ -54,6 +54,10 @@ type Config struct {
 	// FlowLogS3Window is how often flow logs to S3 publish their files: AWS's 5 minutes
 	// (flowlog.S3Window) when zero.
 	FlowLogS3Window time.Duration
+	// Host is the host this data plane realizes when vpcd spans several (vpcd agent
+	// --host-id): only the instances placed on it, and what they need. "" is the one
+	// machine of single-machine mode, which realizes everything.
+	Host string
 }
 
 // Dataplane reconciles the kernel to the store.
@@ -93,7 +97,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 		return nil, err
 	}
 	d := &Dataplane{cfg: cfg, svc: svc, st: st, registry: reg, informer: informer.New(st),
-		planner: plan.NewPlanner(plan.Host{ID: plan.LocalHost, Internet: cfg.InternetNamespace})}
+		planner: plan.NewPlanner(plan.Host{ID: cfg.Host, Internet: cfg.InternetNamespace})}
 	d.kernel = linux.New(linux.Config{Owned: reg.has, Logger: cfg.Logger})
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
@@ -266,7 +270,7 @@ func (d *Dataplane) syncChanges(ctx context.Context, c informer.Changes) error {
 // console output that grew. A full sync also reads back every resolv.conf and service
 // config it wrote, which repairs one changed by hand.
 func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
-	n := d.informer.Network()
+	n := d.share(d.informer.Network())
 	d.resolv.sync(n, full)
 	daemons := append(d.services.sync(n, full), nat64Daemons(n, d.cfg.DataDir, d.cfg.Exec, d.cfg.Logger)...)
 	daemons = append(daemons, d.tunnels.daemons(d.planner.Tunnels(), n)...)

@@ -6,9 +6,9 @@ import (
 	"vpcd/internal/model"
 )
 
-// carries reports whether the host carries the instance: on the local host (one machine)
+// Carries reports whether the host carries the instance: on the local host (one machine)
 // every instance; on one of several hosts, those placed on it (model.Instance.Host).
-func (h Host) carries(inst *model.Instance) bool {
+func (h Host) Carries(inst *model.Instance) bool {
 	return h.ID == LocalHost || inst.Host == h.ID
 }
 
@@ -16,7 +16,7 @@ func (h Host) carries(inst *model.Instance) bool {
 // does it need the VPC's router.
 func (h Host) carriesVPC(n *model.Network, vpc string) bool {
 	for _, inst := range n.Instances {
-		if inst.VPC == vpc && inst.Running && h.carries(inst) {
+		if inst.VPC == vpc && inst.Running && h.Carries(inst) {
 			return true
 		}
 	}
@@ -41,7 +41,7 @@ func (h Host) keepOwn(n *model.Network, vp *vpcPlan, vpc string) {
 	}
 	elsewhere := func(name string) bool {
 		if inst := n.Instances[name]; inst != nil {
-			return !h.carries(inst)
+			return !h.Carries(inst)
 		}
 		if other, ok := vpcOfRouter(name); ok && other != vpc {
 			return !h.carriesVPC(n, other)
