@@ -56,11 +56,13 @@ func TestParseAgent(t *testing.T) {
 	}
 }
 
-// startAgent runs `vpcd agent` until it has registered its host, and returns its process,
-// killed when the test ends.
+// startAgent runs `vpcd agent`, its data plane off unless args say otherwise, until it has
+// registered its host, and returns its process. The process is killed when the test ends
+// and, as root, `vpcd cleanup` then removes what its data plane made.
 func startAgent(t *testing.T, bin string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"agent", "--data-plane", "off", "--data-dir", t.TempDir()}, args...)...)
+	dataDir := t.TempDir()
+	cmd := exec.Command(bin, append([]string{"agent", "--data-plane", "off", "--data-dir", dataDir, "--internet-netns", vpcdtest.InternetNamespace(dataDir)}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +74,11 @@ func startAgent(t *testing.T, bin string, args ...string) *exec.Cmd {
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+		if os.Geteuid() == 0 {
+			if out, err := exec.Command(bin, "cleanup", "--data-dir", dataDir).CombinedOutput(); err != nil {
+				t.Errorf("vpcd cleanup: %v\n%s", err, out)
+			}
+		}
 	})
 	registered := make(chan bool, 1)
 	go func() {
@@ -154,4 +161,56 @@ func TestAgentsAndPlacement(t *testing.T) {
 	b.Process.Kill()
 	b.Wait()
 	waitCapacityGone("us-east-1b", 15*time.Second)
+}
+
+// TestAgentRealizesItsInstances runs two agents in one zone, one with its data plane on:
+// of two instances spread over them, it realizes its own, with the VPC's router, and not
+// the other host's.
+func TestAgentRealizesItsInstances(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the data plane needs root")
+	}
+	bin := vpcdtest.BuildBinary(t)
+	store := "etcd://" + strings.TrimPrefix(etcdtest.Start(t), "http://")
+	ctx := context.Background()
+	url, _ := vpcdtest.StartBinary(t, bin, t.TempDir(), "--store", store, "--hosts")
+	startAgent(t, bin, "--store", store, "--host-id", "dp-a", "--underlay", "192.0.2.1", "--zones", "us-east-1a", "--data-plane", "auto")
+	startAgent(t, bin, "--store", store, "--host-id", "dp-b", "--underlay", "192.0.2.2", "--zones", "us-east-1a")
+	c := vpcdtest.Client(url, "123456789012", "us-east-1")
+	vpc, err := c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := c.CreateSubnet(ctx, &ec2sdk.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: types.InstanceTypeT2Micro,
+		MinCount: aws.Int32(2), MaxCount: aws.Int32(2), SubnetId: sn.Subnet.SubnetId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Spread breaks the tie by host ID: launch index 0 goes to dp-a, 1 to dp-b.
+	mine, theirs := aws.ToString(res.Instances[0].InstanceId), aws.ToString(res.Instances[1].InstanceId)
+	router := "vpcd-" + aws.ToString(vpc.Vpc.VpcId)
+	exists := func(name string) bool {
+		_, err := os.Stat("/run/netns/" + name)
+		return err == nil
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !exists(mine) || !exists(router) {
+		if time.Now().After(deadline) {
+			t.Fatalf("dp-a has not realized %s and %s within 20s", mine, router)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A full sync has had the time to run too (every 5 s): still nothing of dp-b's.
+	time.Sleep(6 * time.Second)
+	if exists(theirs) {
+		t.Errorf("dp-a realized %s, placed on dp-b", theirs)
+	}
+	out, err := exec.Command("ip", "-n", mine, "-brief", "link", "show", "eth0").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "UP") {
+		t.Errorf("%s's eth0: %v %s", mine, err, out)
+	}
 }
