@@ -74,6 +74,9 @@ func Register(ctx context.Context, l Leaser, h Host, ttl time.Duration, log *slo
 				<-lost // the lease is revoked: the record is gone
 				return
 			case <-lost:
+				if ctx.Err() != nil {
+					return // stopped: the lease ended with ctx
+				}
 			}
 			log.Warn("host registration lost: registering again", "host", h.ID)
 			for lost = nil; lost == nil; {
