@@ -143,3 +143,45 @@ func TestSingleMachinePlacesNothing(t *testing.T) {
 		t.Errorf("placed on %v, want no host", got)
 	}
 }
+
+// TestStoppedInstanceLeavesItsHost checks that a stopped instance leaves its host, as on
+// AWS: its room goes to others, and it starts on whichever host has room then, or gets
+// InsufficientInstanceCapacity when none has.
+func TestStoppedInstanceLeavesItsHost(t *testing.T) {
+	s := newMultiHostService(t, liveHost("a1", 1, "us-east-1a"), liveHost("a2", 1, "us-east-1a"))
+	ctx := context.Background()
+	vpc := *createVpc(t, s, "10.0.0.0/16").VpcId
+	sub := subnetIn(t, s, vpc, "10.0.1.0/24", "us-east-1a")
+	res, err := run(s, sub, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := res.Instances[0].InstanceId
+	if _, err := s.StopInstances(ctx, testCaller, &ec2.StopInstancesRequest{InstanceIds: []string{*first}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := placedOn(t, s, &ec2.Reservation{Instances: res.Instances[:1]}); !reflect.DeepEqual(got, []string{""}) {
+		t.Errorf("stopped instance on %v, want none", got)
+	}
+	other, err := run(s, sub, 1)
+	if err != nil {
+		t.Fatalf("the stopped instance's room was not freed: %v", err)
+	}
+	if got := placedOn(t, s, other); !reflect.DeepEqual(got, []string{"a1"}) {
+		t.Errorf("new instance on %v, want a1", got)
+	}
+	_, err = s.StartInstances(ctx, testCaller, &ec2.StartInstancesRequest{InstanceIds: []string{*first}})
+	var e *ec2.Error
+	if !errors.As(err, &e) || e.Code != "InsufficientInstanceCapacity" {
+		t.Fatalf("StartInstances with every host full = %v, want InsufficientInstanceCapacity", err)
+	}
+	if _, err := s.TerminateInstances(ctx, testCaller, &ec2.TerminateInstancesRequest{InstanceIds: []string{*other.Instances[0].InstanceId}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartInstances(ctx, testCaller, &ec2.StartInstancesRequest{InstanceIds: []string{*first}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := placedOn(t, s, &ec2.Reservation{Instances: res.Instances[:1]}); !reflect.DeepEqual(got, []string{"a1"}) {
+		t.Errorf("restarted instance on %v, want a1", got)
+	}
+}

@@ -43,17 +43,20 @@ func (s *Compute) placeInstances(t *kit.Txn, c kit.Caller, zone string, typ stri
 	return placed, nil
 }
 
-// releaseHost uncounts a terminated instance from its host.
+// releaseHost takes an instance that stops or terminates off its host, as AWS does: a
+// stopped instance starts again on whichever host has room then.
 func releaseHost(t *kit.Txn, inst *kit.InstanceRecord) error {
 	if inst.Host == "" {
 		return nil
 	}
+	key := hosts.UsageKey(inst.Host)
 	var u hosts.Usage
-	if _, err := t.Get(hosts.UsageKey(inst.Host), &u); err != nil {
+	if _, err := t.Get(key, &u); err != nil {
 		return err
 	}
 	u.Add(-1, instanceVcpus(inst.InstanceType))
-	return t.Put(hosts.UsageKey(inst.Host), u)
+	inst.Host = ""
+	return t.Put(key, u)
 }
 
 // otherZones are the region's zones other than zone that some live host serves.
