@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
@@ -119,6 +120,11 @@ func TestSDKRunInstancesOnHosts(t *testing.T) {
 		var ae smithy.APIError
 		if !errors.As(err, &ae) || ae.ErrorCode() != "InsufficientInstanceCapacity" {
 			t.Fatalf("RunInstances = %v, want InsufficientInstanceCapacity", err)
+		}
+		// A server error, as AWS lists it: the SDKs retry it by default.
+		var re *awshttp.ResponseError
+		if !errors.As(err, &re) || re.HTTPStatusCode() != 500 {
+			t.Errorf("RunInstances = %v, want HTTP 500", err)
 		}
 	}
 	_, err = launch(subC, 1)
