@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"vpcd/internal/api"
 	"vpcd/internal/control"
+	"vpcd/internal/ec2"
 	"vpcd/internal/hosts"
 	"vpcd/internal/store"
 	"vpcd/internal/store/etcdtest"
@@ -152,5 +154,68 @@ func waitHosts(t *testing.T, reg *hosts.Registry, n int) {
 		case <-deadline:
 			t.Fatalf("%d live hosts, want %d", len(reg.Live()), n)
 		}
+	}
+}
+
+// TestTwoAPIServersShareHostCapacity runs two API servers in multi-host mode on one etcd,
+// launching at once onto one host that takes four instances: exactly four launch, since
+// each placement compares what it read of the host's count.
+func TestTwoAPIServersShareHostCapacity(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	endpoint := etcdtest.Start(t)
+	open := func() *store.Etcd {
+		st, err := store.OpenEtcd(ctx, store.EtcdConfig{Endpoints: []string{endpoint}, Namespace: "vpcd/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	h := hosts.Host{ID: "small", Underlay: netip.MustParseAddr("192.0.2.1"), Zones: []string{"us-east-1a"}, CapacityVCPUs: 4}
+	if _, err := hosts.Register(ctx, open(), h, 2*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	var servers []*control.Service
+	for range 2 {
+		st := open()
+		reg := hosts.Follow(ctx, st, nil)
+		waitHosts(t, reg, 1)
+		servers = append(servers, control.New(st, control.Config{Hosts: reg}))
+	}
+	caller := control.Caller{Account: "123456789012", Region: "us-east-1"}
+	vpc, err := servers[0].CreateVpc(ctx, caller, &ec2.CreateVpcRequest{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn, err := servers[0].CreateSubnet(ctx, caller, &ec2.CreateSubnetRequest{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	launched, refused := 0, 0
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := servers[i%2].RunInstances(ctx, caller, &ec2.RunInstancesRequest{ImageId: aws.String("ami-12345678"), InstanceType: aws.String("t2.micro"),
+				MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: sn.Subnet.SubnetId})
+			mu.Lock()
+			defer mu.Unlock()
+			var e *ec2.Error
+			switch {
+			case err == nil:
+				launched++
+			case errors.As(err, &e) && e.Code == "InsufficientInstanceCapacity":
+				refused++
+			default:
+				t.Errorf("RunInstances: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if launched != 4 || refused != 4 {
+		t.Errorf("%d launched and %d refused, want 4 and 4", launched, refused)
 	}
 }
