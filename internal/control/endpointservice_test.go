@@ -189,6 +189,11 @@ func TestEndpointServiceConnections(t *testing.T) {
 		t.Fatalf("endpoint %+v", e)
 	}
 
+	_, err = s.ModifyVpcEndpoint(ctx, consumerCaller, &ec2.ModifyVpcEndpointRequest{VpcEndpointId: &id, AddSubnetIds: []string{p.consC}})
+	wantCode(t, err, "InvalidParameter")
+	_, err = s.ModifyVpcEndpoint(ctx, consumerCaller, &ec2.ModifyVpcEndpointRequest{VpcEndpointId: &id, PolicyDocument: kit.Ptr(`{"Statement":[]}`)})
+	wantCode(t, err, "InvalidParameter")
+
 	// The provider sees the connection, and the service cannot go while it is there.
 	conns, err := s.DescribeVpcEndpointConnections(ctx, testCaller, &ec2.DescribeVpcEndpointConnectionsRequest{
 		Filters: []ec2.Filter{{Name: kit.Ptr("vpc-endpoint-state"), Values: []string{"pendingAcceptance"}}}})

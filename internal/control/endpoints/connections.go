@@ -47,14 +47,8 @@ func connect(t *kit.Txn, c kit.Caller, name string, e *kit.VpcEndpointRecord) er
 	if err != nil {
 		return err
 	}
-	zones, err := serviceZones(t, owner, r)
-	if err != nil {
+	if err := inZones(t, owner, r, e); err != nil {
 		return err
-	}
-	for _, i := range e.Interfaces {
-		if !slices.Contains(zones, i.Zone) {
-			return ec2.ErrInvalidParameter("The VPC endpoint service %s does not support the availability zone of the subnet: %s.", name, i.SubnetID)
-		}
 	}
 	e.ServiceID, e.ServiceOwner, e.State = r.ID, r.Owner, "available"
 	if r.AcceptanceRequired {
@@ -64,6 +58,34 @@ func connect(t *kit.Txn, c kit.Caller, name string, e *kit.VpcEndpointRecord) er
 		ServiceID: r.ID, EndpointID: e.ID, EndpointOwner: c.Account, VpcID: e.VpcID, State: e.State,
 		IPAddressType: e.IPAddressType, Created: e.Created,
 	})
+}
+
+// inZones: each of the endpoint's interfaces is in a zone of the service's load balancers.
+func inZones(t *kit.Txn, owner kit.Caller, r *kit.EndpointServiceRecord, e *kit.VpcEndpointRecord) error {
+	zones, err := serviceZones(t, owner, r)
+	if err != nil {
+		return err
+	}
+	for _, i := range e.Interfaces {
+		if !slices.Contains(zones, i.Zone) {
+			return ec2.ErrInvalidParameter("The VPC endpoint service %s does not support the availability zone of the subnet: %s.", r.Name, i.SubnetID)
+		}
+	}
+	return nil
+}
+
+// checkServiceZones applies inZones to an endpoint to an endpoint service whose subnets
+// ModifyVpcEndpoint changed; a service gone from under the endpoint takes any zone.
+func checkServiceZones(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord) error {
+	if e.ServiceID == "" {
+		return nil
+	}
+	owner := kit.Caller{Account: e.ServiceOwner, Region: c.Region}
+	r := new(kit.EndpointServiceRecord)
+	if ok, err := t.Get(owner.Key(e.ServiceID), r); err != nil || !ok {
+		return err
+	}
+	return inZones(t, owner, r, e)
 }
 
 // disconnect takes an endpoint's connection away with it.

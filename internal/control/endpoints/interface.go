@@ -425,6 +425,11 @@ func modifyInterface(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord, in *ec2
 			return err
 		}
 	}
+	if len(add) > 0 {
+		if err := checkServiceZones(t, c, e); err != nil {
+			return err
+		}
+	}
 	if in.PrivateDnsEnabled != nil && *in.PrivateDnsEnabled != e.PrivateDNS {
 		if *in.PrivateDnsEnabled {
 			if e.PrivateDNSName == "" {
@@ -461,6 +466,9 @@ func (s *Endpoints) modifyInterfaceEndpoint(t *kit.Txn, c kit.Caller, e *kit.Vpc
 	}
 	if err := s.checkGroupQuota(t, c, e); err != nil {
 		return err
+	}
+	if in.PolicyDocument != nil && e.ServiceID != "" {
+		return ec2.ErrInvalidParameter("The VPC endpoint service %s does not support policies.", e.ServiceName)
 	}
 	switch {
 	case reset:
