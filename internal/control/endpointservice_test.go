@@ -19,6 +19,7 @@ var consumerCaller = Caller{Account: "111122223333", Region: "us-east-1"}
 // subnet in us-east-1a and in us-east-1c.
 type privateLinkFixture struct {
 	lb, svcID, svcName        string
+	subnets                   []string // the provider's, in us-east-1a, b and c
 	consumerVpc, consA, consC string
 }
 
@@ -31,7 +32,7 @@ func newPrivateLinkFixture(t *testing.T, s *Service, acceptance bool) privateLin
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := privateLinkFixture{lb: *lb.LoadBalancers[0].LoadBalancerArn}
+	p := privateLinkFixture{lb: *lb.LoadBalancers[0].LoadBalancerArn, subnets: f.subnets}
 	out, err := s.CreateVpcEndpointServiceConfiguration(ctx, testCaller, &ec2.CreateVpcEndpointServiceConfigurationRequest{
 		NetworkLoadBalancerArns: []string{p.lb}, AcceptanceRequired: kit.Ptr(acceptance),
 		TagSpecifications: []ec2.TagSpecification{{ResourceType: kit.Ptr("vpc-endpoint-service"), Tags: []ec2.Tag{{Key: kit.Ptr("Name"), Value: kit.Ptr("svc")}}}},
@@ -150,6 +151,30 @@ func TestEndpointServiceConfiguration(t *testing.T) {
 		!slices.Equal(d.AvailabilityZones, []string{"us-east-1a", "us-east-1b"}) || *d.PrivateDnsNameVerificationState != "pendingVerification" || len(d.Tags) != 0 {
 		t.Fatalf("detail %+v", d)
 	}
+
+	// Load balancers added and removed: the zones follow, the one removed is free to go,
+	// and a service keeps at least one.
+	second, err := s.ELB.CreateLoadBalancer(ctx, testCaller, &elbv2.CreateLoadBalancerInput{Name: kit.Ptr("svc2"), Type: kit.Ptr("network"),
+		Scheme: kit.Ptr("internal"), Subnets: p.subnets[2:]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb2 := *second.LoadBalancers[0].LoadBalancerArn
+	if _, err := s.ModifyVpcEndpointServiceConfiguration(ctx, testCaller, &ec2.ModifyVpcEndpointServiceConfigurationRequest{ServiceId: &p.svcID,
+		AddNetworkLoadBalancerArns: []string{lb2}, RemoveNetworkLoadBalancerArns: []string{p.lb}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.DescribeVpcEndpointServiceConfigurations(ctx, testCaller, &ec2.DescribeVpcEndpointServiceConfigurationsRequest{ServiceIds: []string{p.svcID}})
+	if sc := got.ServiceConfigurations[0]; !slices.Equal(sc.NetworkLoadBalancerArns, []string{lb2}) || !slices.Equal(sc.AvailabilityZones, []string{"us-east-1c"}) {
+		t.Fatalf("after swapping load balancers %+v", sc)
+	}
+	_, err = s.ModifyVpcEndpointServiceConfiguration(ctx, testCaller, &ec2.ModifyVpcEndpointServiceConfigurationRequest{ServiceId: &p.svcID,
+		RemoveNetworkLoadBalancerArns: []string{lb2}})
+	wantCode(t, err, "InvalidParameter")
+	if _, err := s.ELB.DeleteLoadBalancer(ctx, testCaller, &elbv2.DeleteLoadBalancerInput{LoadBalancerArn: &p.lb}); err != nil {
+		t.Fatalf("a load balancer removed from its service: %v", err)
+	}
+	p.lb = lb2
 
 	// Deleting the service lets the load balancer go.
 	del, err := s.DeleteVpcEndpointServiceConfigurations(ctx, testCaller, &ec2.DeleteVpcEndpointServiceConfigurationsRequest{ServiceIds: []string{p.svcID, "vpce-svc-0123456789abcdef0"}})
