@@ -26,9 +26,12 @@ type agentFlags struct {
 	store     storeFlags
 	host      hosts.Host
 	hostNetns string
-	dataDir   string
-	dataPlane string
-	internet  string
+	// underlayNetns is the simulated underlay's namespace, with --host-netns.
+	underlayNetns string
+	underlayMTU   int
+	dataDir       string
+	dataPlane     string
+	internet      string
 }
 
 // parseAgent reads agent's flags into the host it registers and the rest.
@@ -49,6 +52,8 @@ func parseAgent(args []string) (agentFlags, error) {
 	zones := fs.String("zones", strings.Join(defaultZones, ","), "Availability Zones whose instances this host takes, comma-separated")
 	fs.IntVar(&f.host.CapacityVCPUs, "capacity-vcpus", 0, "vCPUs of instances this host takes; 0 for no limit")
 	fs.StringVar(&f.hostNetns, "host-netns", "", "a network namespace to treat as this host's root namespace (simulated hosts on one machine)")
+	fs.StringVar(&f.underlayNetns, "underlay-netns", "vpcd-underlay", "with --host-netns: the namespace of the bridge that joins the simulated hosts")
+	fs.IntVar(&f.underlayMTU, "underlay-mtu", 1500, "the underlay's MTU: instances get 1450 on a 1500-byte underlay, 1500 on one of 1550 or more")
 	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "directory of this host's data plane: the namespaces it made, the instances' user data and consoles")
 	fs.StringVar(&f.dataPlane, "data-plane", "auto", "auto: realize this host's instances when running as root; off: only register the host")
 	fs.StringVar(&f.internet, "internet-netns", plan.Internet, "name of this host's simulated internet's namespace")
@@ -75,6 +80,9 @@ func parseAgent(args []string) (agentFlags, error) {
 			}
 			f.host.Zones = append(f.host.Zones, z)
 		}
+	}
+	if f.underlayMTU < 1280 || f.underlayMTU > 65535 {
+		return f, fmt.Errorf("--underlay-mtu %d is out of range", f.underlayMTU)
 	}
 	if f.dataPlane != "auto" && f.dataPlane != "off" {
 		return f, fmt.Errorf("--data-plane must be auto or off, not %q", f.dataPlane)
@@ -120,20 +128,21 @@ func agent(args []string) error {
 		log.Info("data plane off: --data-plane off")
 	case os.Geteuid() != 0:
 		log.Warn("data plane off: not running as root")
-	case f.hostNetns != "":
-		// Every namespace is named in /run/netns, so two simulated hosts on one machine
-		// would make the same VPC router's: they need namespaces of their own first.
-		return errors.New("--host-netns with the data plane on is not supported yet: use --data-plane off, or one agent per machine")
 	default:
 		if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
 			return err
+		}
+		if f.hostNetns != "" {
+			if err := joinSimulatedUnderlay(f); err != nil {
+				return err
+			}
 		}
 		self, err := os.Executable()
 		if err != nil {
 			return err
 		}
 		dp, err = dataplane.New(control.New(st, control.Config{}), st, dataplane.Config{DataDir: f.dataDir, InternetNamespace: f.internet,
-			Exec: self, Logger: log, Host: f.host.ID})
+			Exec: self, Logger: log, Host: f.host.ID, Hosts: hosts.Follow(ctx, st, log), HostNamespace: f.hostNetns, UnderlayMTU: f.underlayMTU})
 		if err != nil {
 			return err
 		}

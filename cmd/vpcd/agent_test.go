@@ -59,7 +59,7 @@ func TestParseAgent(t *testing.T) {
 // startAgent runs `vpcd agent`, its data plane off unless args say otherwise, until it has
 // registered its host, and returns its process. The process is killed when the test ends
 // and, as root, `vpcd cleanup` then removes what its data plane made.
-func startAgent(t *testing.T, bin string, args ...string) *exec.Cmd {
+func startAgent(t testing.TB, bin string, args ...string) *exec.Cmd {
 	t.Helper()
 	dataDir := t.TempDir()
 	cmd := exec.Command(bin, append([]string{"agent", "--data-plane", "off", "--data-dir", dataDir, "--internet-netns", vpcdtest.InternetNamespace(dataDir)}, args...)...)

@@ -107,7 +107,7 @@ func cleanup(args []string) error {
 	if err != nil {
 		return err
 	}
-	return dp.Cleanup(context.Background())
+	return errors.Join(dp.Cleanup(context.Background()), leaveSimulatedUnderlay(*dataDir))
 }
 
 // vpcServices runs a VPC's own services (internal/vpcsvc) in the namespace it was started

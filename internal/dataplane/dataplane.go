@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"vpcd/internal/control"
+	"vpcd/internal/hosts"
 	"vpcd/internal/informer"
 	"vpcd/internal/linux"
 	"vpcd/internal/metrics"
@@ -58,6 +59,14 @@ type Config struct {
 	// --host-id): only the instances placed on it, and what they need. "" is the one
 	// machine of single-machine mode, which realizes everything.
 	Host string
+	// Hosts are the live hosts, followed from the store, whose underlay addresses the
+	// overlay reaches the other hosts' instances at; nil for none (host.go).
+	Hosts *hosts.Registry
+	// HostNamespace is the namespace that is this host's root (vpcd agent --host-netns),
+	// where the overlay's links are made; "" is the one vpcd runs in.
+	HostNamespace string
+	// UnderlayMTU is the underlay's MTU (1500 when 0): see plan.InstanceMTU.
+	UnderlayMTU int
 }
 
 // Dataplane reconciles the kernel to the store.
@@ -73,6 +82,7 @@ type Dataplane struct {
 	tunnels   *ipsecTunnels
 	informer  *informer.Informer
 	planner   *plan.Planner
+	hostsNext <-chan struct{} // Config.Hosts' next change
 }
 
 // New returns the data plane of svc, whose store is st.
@@ -97,8 +107,8 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 		return nil, err
 	}
 	d := &Dataplane{cfg: cfg, svc: svc, st: st, registry: reg, informer: informer.New(st),
-		planner: plan.NewPlanner(plan.Host{ID: cfg.Host, Internet: cfg.InternetNamespace})}
-	d.kernel = linux.New(linux.Config{Owned: reg.has, Logger: cfg.Logger})
+		planner: plan.NewPlanner(plan.Host{ID: cfg.Host, Internet: cfg.InternetNamespace, UnderlayMTU: cfg.UnderlayMTU})}
+	d.kernel = linux.New(linux.Config{Owned: reg.has, Logger: cfg.Logger, Home: cfg.HostNamespace})
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
@@ -134,6 +144,7 @@ func (d *Dataplane) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		d.followHosts()
 		r.fullNow()
 		d.follow(ctx, r) // until the watch ends: the watcher fell behind, list again
 	}
@@ -179,6 +190,9 @@ func (d *Dataplane) follow(ctx context.Context, r *runner) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		case <-d.hostsChanged():
+			d.followHosts()
+			r.fullNow()
 		case ev, ok := <-d.informer.Events():
 			if !ok {
 				return

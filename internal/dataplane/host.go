@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"net/netip"
+
 	"vpcd/internal/model"
 	"vpcd/internal/plan"
 )
@@ -22,4 +24,27 @@ func (d *Dataplane) share(n *model.Network) *model.Network {
 		}
 	}
 	return &out
+}
+
+// hostsChanged is closed when the live hosts change; nil (never) without Config.Hosts.
+func (d *Dataplane) hostsChanged() <-chan struct{} {
+	if d.cfg.Hosts == nil {
+		return nil
+	}
+	return d.hostsNext
+}
+
+// followHosts gives the planner the live hosts' underlay addresses, for the next full
+// sync, and notes the change to wait for next. A host that goes takes the routes to its
+// instances with it; one that comes back brings them back.
+func (d *Dataplane) followHosts() {
+	if d.cfg.Hosts == nil {
+		return
+	}
+	d.hostsNext = d.cfg.Hosts.Changed()
+	underlay := map[string]netip.Addr{}
+	for _, h := range d.cfg.Hosts.Live() {
+		underlay[h.ID] = h.Underlay
+	}
+	d.planner.SetUnderlay(underlay)
 }

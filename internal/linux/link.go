@@ -43,7 +43,7 @@ func (a *apply) links(live, linked []plan.Namespace) {
 			case "veth":
 				declared[end{ns.Name, l.Name}] = l
 			case "loopback": // every namespace has its lo
-			case "tun", "ipsec": // made (or moved in) below, in its namespace alone
+			case "tun", "ipsec", "vxlan": // made (or moved in) below, in its namespace alone
 			default:
 				if a.reconciles(ns.Name) {
 					a.fail(ns.Name, fmt.Errorf("link %s: kind %q is not supported", l.Name, l.Kind))
@@ -72,6 +72,7 @@ func (a *apply) links(live, linked []plan.Namespace) {
 	for _, ns := range live {
 		a.fail(ns.Name, a.tuns(a.ns[ns.Name], ns))
 		a.fail(ns.Name, a.ipsecs(a.ns[ns.Name], ns))
+		a.fail(ns.Name, a.vxlans(a.ns[ns.Name], ns))
 	}
 	for _, ns := range live {
 		for _, l := range ns.Links {

@@ -6,7 +6,8 @@
 // what differs, and so also repairs drift (a deleted route, link, rule or namespace, a
 // flipped sysctl). It talks to the kernel through netlink (vishvananda/netlink and
 // google/nftables) and /proc/sys, never by running ip or nft, and never touches the root
-// namespace or any namespace that Config.Owned does not claim.
+// namespace (but to make the overlay's VXLAN links there, or in Config.Home, and move
+// them out at once: overlay.go) or any namespace that Config.Owned does not claim.
 package linux
 
 import (
@@ -33,6 +34,9 @@ type Config struct {
 	Owned func(namespace string) bool
 	// Logger receives one line per change made to the kernel; nil discards them.
 	Logger *slog.Logger
+	// Home names the namespace that is the host's root, where VXLAN links are made
+	// (vpcd agent --host-netns); "" is the namespace vpcd runs in.
+	Home string
 }
 
 // Kernel reconciles the kernel of this host to plan states. Its methods may be called from
@@ -40,6 +44,7 @@ type Config struct {
 type Kernel struct {
 	owned func(string) bool
 	log   *slog.Logger
+	home  string
 	mu    sync.Mutex
 	// rulesets are the namespaces' rulesets as last read back, by namespace name.
 	rulesets map[string]rulesetCheck
@@ -48,7 +53,7 @@ type Kernel struct {
 // New returns a realizer. Without Config.Owned it owns no namespace and Apply refuses
 // every plan that names one.
 func New(cfg Config) *Kernel {
-	k := &Kernel{owned: cfg.Owned, log: cfg.Logger, rulesets: map[string]rulesetCheck{}}
+	k := &Kernel{owned: cfg.Owned, log: cfg.Logger, home: cfg.Home, rulesets: map[string]rulesetCheck{}}
 	if k.owned == nil {
 		k.owned = func(string) bool { return false }
 	}
@@ -268,7 +273,7 @@ func (a *apply) run(want plan.State) {
 }
 
 func (a *apply) routesAndRules(c *nsConn, ns plan.Namespace) error {
-	return errors.Join(a.routes(c, ns), a.rules(c, ns))
+	return errors.Join(a.overlayEntries(c, ns), a.routes(c, ns), a.rules(c, ns))
 }
 
 // existing are the namespaces that this run may delete: all of them, or those named.

@@ -100,10 +100,10 @@ func addServicesHost(internet *Namespace) Namespace {
 }
 
 // RouterNamespace is the namespace of a VPC's router.
-func RouterNamespace(vpc string) string { return routerPrefix + vpc }
+func RouterNamespace(vpc string) string { return routerPrefix + vpc + namespaceSuffix }
 
 // NatGatewayNamespace is the namespace of a NAT gateway.
-func NatGatewayNamespace(nat string) string { return routerPrefix + nat }
+func NatGatewayNamespace(nat string) string { return routerPrefix + nat + namespaceSuffix }
 
 // NAT64Link is the TUN link of a NAT gateway's NAT64 (internal/nat64), in its namespace.
 const NAT64Link = "nat64"
@@ -123,7 +123,7 @@ func ResolverEndpointNamespace(eni string) string { return ServiceInterfaceNames
 // for itself (model.Interface.ServiceManaged): a Resolver endpoint's, where its DNS
 // daemon runs, or an interface VPC endpoint's, where its daemon passes requests to vpcd's
 // API.
-func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni }
+func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni + namespaceSuffix }
 
 // Owned reports whether a namespace name is of a kind the data plane makes: an instance
 // ID, a VPC router, a NAT gateway, a Resolver endpoint's or an interface VPC endpoint's

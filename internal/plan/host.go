@@ -2,6 +2,7 @@ package plan
 
 import (
 	"slices"
+	"strings"
 
 	"vpcd/internal/model"
 )
@@ -27,8 +28,8 @@ func (h Host) carriesVPC(n *model.Network, vpc string) bool {
 // nothing when it carries no instance of the VPC; else the namespaces of its own
 // instances and the VPC's router, without the router's links to the instances placed
 // elsewhere and to the routers of peered VPCs it does not carry, nor the rules, routes
-// and security group gates of those links. What the router would need to reach them
-// (the overlay) is not planned yet. The gateways' namespaces (NAT gateways, endpoints'
+// and security group gates of those links; the routes to the interfaces on other live
+// hosts go into the overlay instead (overlay.go). The gateways' namespaces (NAT gateways, endpoints'
 // interfaces, VPN tunnels, the internet) stay on every host that carries the VPC, until
 // gateways are placed too. On the local host it keeps everything.
 func (h Host) keepOwn(n *model.Network, vp *vpcPlan, vpc string) {
@@ -52,9 +53,11 @@ func (h Host) keepOwn(n *model.Network, vp *vpcPlan, vpc string) {
 	vp.namespaces = slices.DeleteFunc(vp.namespaces, func(ns Namespace) bool { return elsewhere(ns.Name) })
 	for i := range vp.namespaces {
 		if vp.namespaces[i].Name == router {
+			h.overlay(n, &vp.namespaces[i], vpc, elsewhere)
 			dropLinks(&vp.namespaces[i], elsewhere)
 		}
 	}
+	h.overlayMTU(vp, router)
 }
 
 // vpcOfRouter is the VPC whose router the namespace is.
@@ -62,7 +65,7 @@ func vpcOfRouter(name string) (string, bool) {
 	if len(name) <= len(routerPrefix) || name[:len(routerPrefix)] != routerPrefix {
 		return "", false
 	}
-	id := name[len(routerPrefix):]
+	id := strings.TrimSuffix(name[len(routerPrefix):], namespaceSuffix)
 	return id, model.ValidID(id, "vpc")
 }
 

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"net/netip"
 	"reflect"
 	"slices"
 	"sort"
@@ -18,7 +19,18 @@ type Host struct {
 	ID string
 	// Internet names the namespace of the simulated internet (Internet by default).
 	Internet string
+	// Underlay is each live host's underlay address, by host ID, this one's included:
+	// the overlay (overlay.go) reaches the interfaces placed on the others through it.
+	// Without this host's, there is no overlay.
+	Underlay map[string]netip.Addr
+	// UnderlayMTU is the underlay's MTU, 1500 when 0: the interfaces' MTU leaves room
+	// for VXLAN's 50 bytes unless it is 1550 or more (a jumbo underlay).
+	UnderlayMTU int
 }
+
+// SetUnderlay tells the planner the live hosts' underlay addresses (Host.Underlay); the
+// next PlanAll plans with them.
+func (p *Planner) SetUnderlay(underlay map[string]netip.Addr) { p.host.Underlay = underlay }
 
 // Source is the network a Planner reads: the whole of it, and what lets a change be
 // planned without a look at the rest. The informer keeps one current from the store

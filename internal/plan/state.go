@@ -75,7 +75,7 @@ type NatZone struct {
 // with its own addresses; the realizer creates the pair once.
 type Link struct {
 	Name string
-	// "veth", "tun" (made persistent, for a daemon to attach to), "loopback", or
+	// "veth", "tun" (made persistent, for a daemon to attach to), "loopback", "vxlan", or
 	// "ipsec": the TUN that the IKE daemon of the VPN tunnel namespace Peer.Namespace
 	// made there, moved here under Name (see IPsecTunnel).
 	Kind  string
@@ -87,6 +87,9 @@ type Link struct {
 	// net.ipv4.conf.NAME; a key with a family prefix ("ipv6.disable_ipv6",
 	// "ipv4.forwarding") goes under that family's conf.NAME.
 	Sysctls map[string]string
+	// VXLAN is a "vxlan" link's tunnel (overlay.go); it is made in the host's root
+	// namespace, whose underlay it uses, and moved here.
+	VXLAN *VXLAN
 }
 
 // LinkEnd names an interface in a namespace.

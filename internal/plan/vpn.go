@@ -35,7 +35,9 @@ type IPsecTunnel struct {
 const TunnelMTU = 1400
 
 // TunnelNamespace is the namespace of a VPN connection's tunnel i (0 or 1).
-func TunnelNamespace(vpn string, i int) string { return routerPrefix + vpn + "-" + strconv.Itoa(i+1) }
+func TunnelNamespace(vpn string, i int) string {
+	return routerPrefix + vpn + "-" + strconv.Itoa(i+1) + namespaceSuffix
+}
 
 // tunnelLink is the router's link of a tunnel; tunnelInternetLink its namespace's link in
 // the internet. The last 13 hex digits of the connection's ID and the tunnel's number.

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/vishvananda/netns"
+
+	"vpcd/internal/store/etcdtest"
+	"vpcd/internal/vpcdtest"
+)
+
+// simulatedHosts runs vpcd serve --hosts on an embedded etcd and n agents with their data
+// plane on, each a simulated host (--host-netns) in us-east-1a on an underlay of the
+// test's own, and returns the API's client and the hosts' namespaces. When the test
+// ends, the agents are killed and cleaned up after, and nothing of the test is left in
+// /run/netns.
+func simulatedHosts(t testing.TB, n int) (*ec2sdk.Client, []string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("the data plane needs root")
+	}
+	var tag [3]byte
+	rand.Read(tag[:])
+	prefix := "vpcd-sim-" + hex.EncodeToString(tag[:])
+	underlay := prefix + "-underlay"
+	// Registered first, so it runs last: after every agent's cleanup.
+	t.Cleanup(func() {
+		entries, _ := os.ReadDir("/run/netns")
+		for _, e := range entries {
+			if strings.Contains(e.Name(), prefix) {
+				t.Errorf("%s is left after the test", e.Name())
+			}
+		}
+	})
+	bin := vpcdtest.BuildBinary(t)
+	store := "etcd://" + strings.TrimPrefix(etcdtest.Start(t), "http://")
+	url, _ := vpcdtest.StartBinary(t, bin, t.TempDir(), "--store", store, "--hosts")
+	var hostNS []string
+	for i := range n {
+		id := fmt.Sprintf("sim-%c", 'a'+i)
+		ns := prefix + "-" + id
+		startAgent(t, bin, "--store", store, "--host-id", id, "--underlay", fmt.Sprintf("198.18.0.%d", i+1),
+			"--zones", "us-east-1a", "--data-plane", "auto", "--host-netns", ns, "--underlay-netns", underlay)
+		hostNS = append(hostNS, ns)
+	}
+	return vpcdtest.Client(url, "123456789012", "us-east-1"), hostNS
+}
+
+// inNetns runs fn on a thread in the named namespace.
+func inNetns(name string, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		h, err := netns.GetFromName(name)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer h.Close()
+		if err := netns.Set(h); err != nil {
+			errc <- err
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// serveTCP listens on port in the instance's namespace and answers every connection
+// with "hello", until the test ends.
+func serveTCP(t testing.TB, instance string, port int) {
+	t.Helper()
+	var l net.Listener
+	if err := inNetns(instance, func() (err error) {
+		l, err = net.Listen("tcp4", fmt.Sprintf(":%d", port))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("hello"))
+			c.Close()
+		}
+	}()
+}
+
+// dialTCP connects from the instance's namespace and reads the answer.
+func dialTCP(instance string, dst netip.AddrPort, wait time.Duration) error {
+	return inNetns(instance, func() error {
+		c, err := net.DialTimeout("tcp4", dst.String(), wait)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(wait))
+		b, err := io.ReadAll(c)
+		if string(b) != "hello" {
+			return fmt.Errorf("answer %q: %v", b, err)
+		}
+		return nil
+	})
+}
+
+// pingFrom sends one ICMP echo from the instance's namespace and waits for the reply.
+func pingFrom(instance string, dst netip.Addr, wait time.Duration) error {
+	return inNetns(instance, func() error { return vpcdtest.Ping(dst, time.Now().Add(wait)) })
+}
+
+// eventually retries try until it succeeds (want true) or fails (want false), for up to
+// 30 s.
+func eventually(t testing.TB, what string, want bool, try func() error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := try()
+		if (err == nil) == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still %v after 30s", what, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// overlayPair is a VPC with two instances on two simulated hosts, both in a group that
+// lets in TCP 8080 and ICMP echo from the VPC.
+type overlayPair struct {
+	c          *ec2sdk.Client
+	group      string
+	ids        [2]string
+	addrs      [2]netip.Addr
+	hostNS     []string
+	vpc        string
+	permission func(proto string, from, to int32) types.IpPermission
+}
+
+func startOverlayPair(t testing.TB) *overlayPair {
+	t.Helper()
+	ctx := context.Background()
+	c, hostNS := simulatedHosts(t, 2)
+	p := &overlayPair{c: c, hostNS: hostNS}
+	vpc, err := c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.vpc = aws.ToString(vpc.Vpc.VpcId)
+	sn, err := c.CreateSubnet(ctx, &ec2sdk.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.CreateSecurityGroup(ctx, &ec2sdk.CreateSecurityGroupInput{VpcId: vpc.Vpc.VpcId, GroupName: aws.String("overlay"), Description: aws.String("overlay")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.group = aws.ToString(g.GroupId)
+	p.permission = func(proto string, from, to int32) types.IpPermission {
+		return types.IpPermission{IpProtocol: aws.String(proto), FromPort: aws.Int32(from), ToPort: aws.Int32(to),
+			IpRanges: []types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}
+	}
+	if _, err := c.AuthorizeSecurityGroupIngress(ctx, &ec2sdk.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId,
+		IpPermissions: []types.IpPermission{p.permission("tcp", 8080, 8080), p.permission("icmp", 8, -1)}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: types.InstanceTypeT2Micro,
+		MinCount: aws.Int32(2), MaxCount: aws.Int32(2), SubnetId: sn.Subnet.SubnetId, SecurityGroupIds: []string{p.group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, inst := range res.Instances {
+		p.ids[i] = aws.ToString(inst.InstanceId)
+		p.addrs[i] = netip.MustParseAddr(aws.ToString(inst.PrivateIpAddress))
+	}
+	// Spread puts one on each host: each has its own router of the VPC, with the overlay.
+	for _, ns := range hostNS {
+		router := "vpcd-" + p.vpc + "." + ns
+		eventually(t, router+" has its overlay link", true, func() error {
+			return inNetns(router, func() error {
+				_, err := net.InterfaceByName("vx")
+				return err
+			})
+		})
+	}
+	for _, id := range p.ids {
+		eventually(t, id+" is realized", true, func() error {
+			_, err := os.Stat("/run/netns/" + id)
+			return err
+		})
+	}
+	return p
+}
+
+// TestOverlayBetweenSimulatedHosts runs two instances of one VPC on two simulated hosts:
+// they exchange TCP and ICMP over the overlay both ways, and a security group rule
+// revoked stops what it let in.
+func TestOverlayBetweenSimulatedHosts(t *testing.T) {
+	p := startOverlayPair(t)
+	ctx := context.Background()
+	for i := range p.ids {
+		serveTCP(t, p.ids[i], 8080)
+	}
+	for i, j := range []int{1, 0} {
+		eventually(t, fmt.Sprintf("TCP %s -> %s", p.ids[i], p.ids[j]), true, func() error {
+			return dialTCP(p.ids[i], netip.AddrPortFrom(p.addrs[j], 8080), time.Second)
+		})
+		eventually(t, fmt.Sprintf("ICMP %s -> %s", p.ids[i], p.ids[j]), true, func() error {
+			return pingFrom(p.ids[i], p.addrs[j], time.Second)
+		})
+	}
+	// The instances' MTU leaves room for VXLAN on the 1500-byte underlay.
+	if err := inNetns(p.ids[0], func() error {
+		ifc, err := net.InterfaceByName("eth0")
+		if err == nil && ifc.MTU != 1450 {
+			err = fmt.Errorf("eth0's MTU is %d, want 1450", ifc.MTU)
+		}
+		return err
+	}); err != nil {
+		t.Error(err)
+	}
+	if _, err := p.c.RevokeSecurityGroupIngress(ctx, &ec2sdk.RevokeSecurityGroupIngressInput{GroupId: aws.String(p.group),
+		IpPermissions: []types.IpPermission{p.permission("tcp", 8080, 8080)}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "TCP after the rule is revoked", false, func() error {
+		return dialTCP(p.ids[0], netip.AddrPortFrom(p.addrs[1], 8080), time.Second)
+	})
+	if err := pingFrom(p.ids[0], p.addrs[1], 2*time.Second); err != nil {
+		t.Errorf("ICMP, still allowed: %v", err)
+	}
+}
