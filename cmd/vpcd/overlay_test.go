@@ -152,6 +152,7 @@ type overlayPair struct {
 	addrs      [2]netip.Addr
 	hostNS     []string
 	vpc        string
+	subnet     string
 	permission func(proto string, from, to int32) types.IpPermission
 }
 
@@ -169,6 +170,7 @@ func startOverlayPair(t testing.TB) *overlayPair {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.subnet = aws.ToString(sn.Subnet.SubnetId)
 	g, err := c.CreateSecurityGroup(ctx, &ec2sdk.CreateSecurityGroupInput{VpcId: vpc.Vpc.VpcId, GroupName: aws.String("overlay"), Description: aws.String("overlay")})
 	if err != nil {
 		t.Fatal(err)
@@ -246,5 +248,41 @@ func TestOverlayBetweenSimulatedHosts(t *testing.T) {
 	})
 	if err := pingFrom(p.ids[0], p.addrs[1], 2*time.Second); err != nil {
 		t.Errorf("ICMP, still allowed: %v", err)
+	}
+
+	// A network ACL that denies everything filters what enters the subnet from another
+	// subnet's instance (placed on the first host: spread breaks the tie by host ID), but
+	// not what stays inside the subnet, across hosts as on one.
+	other, err := p.c.CreateSubnet(ctx, &ec2sdk.CreateSubnetInput{VpcId: aws.String(p.vpc), CidrBlock: aws.String("10.0.2.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: types.InstanceTypeT2Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: other.Subnet.SubnetId, SecurityGroupIds: []string{p.group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := aws.ToString(res.Instances[0].InstanceId)
+	eventually(t, "ICMP from the other subnet", true, func() error { return pingFrom(third, p.addrs[1], time.Second) })
+	acl, err := p.c.CreateNetworkAcl(ctx, &ec2sdk.CreateNetworkAclInput{VpcId: aws.String(p.vpc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acls, err := p.c.DescribeNetworkAcls(ctx, &ec2sdk.DescribeNetworkAclsInput{Filters: []types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{p.subnet}}}})
+	if err != nil || len(acls.NetworkAcls) != 1 {
+		t.Fatalf("the subnet's ACL: %v", err)
+	}
+	for _, as := range acls.NetworkAcls[0].Associations {
+		if aws.ToString(as.SubnetId) == p.subnet {
+			if _, err := p.c.ReplaceNetworkAclAssociation(ctx, &ec2sdk.ReplaceNetworkAclAssociationInput{AssociationId: as.NetworkAclAssociationId, NetworkAclId: acl.NetworkAcl.NetworkAclId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	eventually(t, "ICMP from the other subnet, denied by the ACL", false, func() error { return pingFrom(third, p.addrs[1], time.Second) })
+	for i, j := range []int{1, 0} {
+		if err := pingFrom(p.ids[i], p.addrs[j], 2*time.Second); err != nil {
+			t.Errorf("ICMP %s -> %s inside the subnet, across hosts: %v", p.ids[i], p.ids[j], err)
+		}
 	}
 }

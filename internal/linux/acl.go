@@ -24,6 +24,8 @@ import (
 //	  ...
 //	chain SUBNET-egress / SUBNET-ingress
 //	  oifname @SUBNET-links return        (ingress: iifname) traffic inside the subnet
+//	  oifname "vx" ip daddr @SUBNET-remote4 return   (ingress: iifname, saddr) the same
+//	                                      with the subnet's interfaces on other hosts
 //	  ip daddr @acl-exempt4 return        (ingress: saddr) Amazon DNS, metadata
 //	  one rule per ACL rule, by number: allow returns, deny drops
 //	  drop
@@ -82,6 +84,7 @@ func (r *ruleset) acls(f *plan.Firewall, egress, ingress *compiledSet) error {
 			seen[l] = sn.Name
 			links.add(nftables.SetElement{Key: ifname(l)}, quote(l))
 		}
+		remote := r.remoteSets(sn)
 		for _, d := range []struct {
 			dir   string
 			vmap  *compiledSet
@@ -100,6 +103,7 @@ func (r *ruleset) acls(f *plan.Firewall, egress, ingress *compiledSet) error {
 			}
 			r.addRule(chain, fmt.Sprintf("%s @%s return", other, links.set.Name),
 				meta(otherKey, reg1), lookup(links, reg1, false), verdict(expr.VerdictReturn))
+			r.remoteInSubnet(chain, remote, other, otherKey, peer, d.out)
 			for _, fe := range []struct {
 				fam family
 				set *compiledSet
@@ -215,3 +219,35 @@ func allOnes(width int) netip.Addr {
 }
 
 func be16(v int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
+
+// remoteSets declares the sets of the subnet's interface addresses on other hosts
+// (plan.FirewallSubnet.Remote), IPv4 and IPv6; nil for a family without any.
+func (r *ruleset) remoteSets(sn plan.FirewallSubnet) [2]*compiledSet {
+	var sets [2]*compiledSet
+	for _, a := range sn.Remote {
+		a = a.Unmap()
+		i, suffix, typ, key := 0, "-remote4", "type ipv4_addr", nftables.TypeIPAddr
+		if a.Is6() {
+			i, suffix, typ, key = 1, "-remote6", "type ipv6_addr", nftables.TypeIP6Addr
+		}
+		if sets[i] == nil {
+			sets[i] = r.addSet(sn.Name+suffix, typ, &nftables.Set{KeyType: key})
+		}
+		sets[i].add(nftables.SetElement{Key: a.AsSlice()}, a.String())
+	}
+	return sets
+}
+
+// remoteInSubnet lets traffic between the subnet and its interfaces on other hosts,
+// through the overlay link, out of the subnet's ACL chain.
+func (r *ruleset) remoteInSubnet(chain *nftables.Chain, sets [2]*compiledSet, other string, otherKey expr.MetaKey, peer string, out bool) {
+	for i, fam := range []family{ipv4, ipv6} {
+		s := sets[i]
+		if s == nil {
+			continue
+		}
+		r.addRule(chain, fmt.Sprintf("%s %s meta nfproto %s %s %s @%s return", other, quote(plan.OverlayLink), fam.name, fam.name, peer, s.set.Name),
+			meta(otherKey, reg1), &expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: ifname(plan.OverlayLink)},
+			nfproto(fam), fam.addr(out, reg1), lookup(s, reg1, false), verdict(expr.VerdictReturn))
+	}
+}

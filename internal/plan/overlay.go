@@ -130,6 +130,13 @@ func (h Host) overlay(n *model.Network, router *Namespace, vpc string, elsewhere
 		for _, a := range eni.Addrs() {
 			vx.Neighbours = append(vx.Neighbours, Neighbour{Addr: a, MAC: routerMAC(vpc, host)})
 		}
+		if fw := router.Firewall; fw != nil {
+			for i := range fw.Subnets {
+				if fw.Subnets[i].Name == eni.Subnet {
+					fw.Subnets[i].Remote = append(fw.Subnets[i].Remote, eni.Addrs()...)
+				}
+			}
+		}
 		for i := range router.Routes {
 			if router.Routes[i].Dev == l.Name {
 				router.Routes[i].Dev = OverlayLink
@@ -140,6 +147,11 @@ func (h Host) overlay(n *model.Network, router *Namespace, vpc string, elsewhere
 		vx.FDB = append(vx.FDB, FDBEntry{MAC: routerMAC(vpc, host), Dst: h.Underlay[host]})
 	}
 	slices.SortFunc(vx.Neighbours, func(a, b Neighbour) int { return a.Addr.Compare(b.Addr) })
+	if fw := router.Firewall; fw != nil {
+		for i := range fw.Subnets {
+			slices.SortFunc(fw.Subnets[i].Remote, netip.Addr.Compare)
+		}
+	}
 	router.Links = append(router.Links, Link{Name: OverlayLink, Kind: "vxlan", MAC: routerMAC(vpc, h.ID),
 		MTU: OverlayMTU(h.UnderlayMTU), VXLAN: vx, Sysctls: map[string]string{"rp_filter": "0"}})
 }

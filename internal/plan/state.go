@@ -201,6 +201,10 @@ type GatewayAddr struct {
 type FirewallSubnet struct {
 	Name  string   // the subnet ID
 	Links []string // the router-side veth of each interface in the subnet
+	// Remote are the addresses of the subnet's interfaces on other hosts, reached
+	// through the overlay link (OverlayLink): traffic between them and the subnet's
+	// links here stays inside the subnet, so the ACL does not filter it.
+	Remote []netip.Addr
 	// Ingress and Egress are in evaluation order (by rule number), the final "*" denies
 	// included; what matches no rule is dropped.
 	Ingress, Egress []ACLRule
