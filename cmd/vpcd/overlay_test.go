@@ -84,24 +84,7 @@ func inNetns(name string, fn func() error) error {
 // with "hello", until the test ends.
 func serveTCP(t testing.TB, instance string, port int) {
 	t.Helper()
-	var l net.Listener
-	if err := inNetns(instance, func() (err error) {
-		l, err = net.Listen("tcp4", fmt.Sprintf(":%d", port))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("hello"))
-			c.Close()
-		}
-	}()
+	serveWith(t, instance, port, func(c net.Conn) { c.Write([]byte("hello")) })
 }
 
 // dialTCP connects from the instance's namespace and reads the answer.
@@ -148,15 +131,19 @@ func eventually(t testing.TB, what string, want bool, try func() error) {
 type overlayPair struct {
 	c          *ec2sdk.Client
 	group      string
-	ids        [2]string
-	addrs      [2]netip.Addr
+	ids        []string
+	addrs      []netip.Addr
 	hostNS     []string
 	vpc        string
 	subnet     string
 	permission func(proto string, from, to int32) types.IpPermission
 }
 
-func startOverlayPair(t testing.TB) *overlayPair {
+func startOverlayPair(t testing.TB) *overlayPair { return startOverlay(t, 2) }
+
+// startOverlay is startOverlayPair with n instances, spread over the two hosts in
+// launch order: the first on the first host, the second on the second, and so on.
+func startOverlay(t testing.TB, n int) *overlayPair {
 	t.Helper()
 	ctx := context.Background()
 	c, hostNS := simulatedHosts(t, 2)
@@ -181,17 +168,17 @@ func startOverlayPair(t testing.TB) *overlayPair {
 			IpRanges: []types.IpRange{{CidrIp: aws.String("10.0.0.0/16")}}}
 	}
 	if _, err := c.AuthorizeSecurityGroupIngress(ctx, &ec2sdk.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId,
-		IpPermissions: []types.IpPermission{p.permission("tcp", 8080, 8080), p.permission("icmp", 8, -1)}}); err != nil {
+		IpPermissions: []types.IpPermission{p.permission("tcp", 8080, 8080), p.permission("tcp", 5001, 5002), p.permission("icmp", 8, -1)}}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: types.InstanceTypeT2Micro,
-		MinCount: aws.Int32(2), MaxCount: aws.Int32(2), SubnetId: sn.Subnet.SubnetId, SecurityGroupIds: []string{p.group}})
+		MinCount: aws.Int32(int32(n)), MaxCount: aws.Int32(int32(n)), SubnetId: sn.Subnet.SubnetId, SecurityGroupIds: []string{p.group}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, inst := range res.Instances {
-		p.ids[i] = aws.ToString(inst.InstanceId)
-		p.addrs[i] = netip.MustParseAddr(aws.ToString(inst.PrivateIpAddress))
+	for _, inst := range res.Instances {
+		p.ids = append(p.ids, aws.ToString(inst.InstanceId))
+		p.addrs = append(p.addrs, netip.MustParseAddr(aws.ToString(inst.PrivateIpAddress)))
 	}
 	// Spread puts one on each host: each has its own router of the VPC, with the overlay.
 	for _, ns := range hostNS {

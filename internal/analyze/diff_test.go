@@ -427,7 +427,6 @@ func exchange(q analyze.Query) (string, error) {
 	return "", vpcdtest.Ping(dst, deadline)
 }
 
-
 func describe(q analyze.Query) string {
 	return fmt.Sprintf("%s -> %s %s proto %d port %d sport %d", q.Source, q.Destination, q.DestinationIP, q.Protocol, q.DestinationPort, q.SourcePortMin)
 }
