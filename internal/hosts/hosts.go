@@ -23,6 +23,15 @@ const Prefix = "hosts/live/"
 // lease, since the instances placed there do.
 const usagePrefix = "hosts/usage/"
 
+// VNIKey holds the last VXLAN network identifier given to a VPC (model.VPC.VNI): each
+// CreateVpc takes the next, in the same commit as the VPC, so that every VPC of every
+// account has its own for as long as it lives. VNIs are not reused; past MaxVNI the
+// count starts again at 1.
+const VNIKey = "hosts/vni-last"
+
+// MaxVNI is the largest VXLAN network identifier (24 bits).
+const MaxVNI = 1<<24 - 1
+
 // Key is the store key of a live host.
 func Key(id string) string { return Prefix + id }
 

@@ -85,6 +85,9 @@ type VPC struct {
 	DhcpOptions       string // the option set's ID, or "default" for none
 	// The VPC's DNS attributes (ModifyVpcAttribute).
 	EnableDnsSupport, EnableDnsHostnames bool
+	// VNI is the VPC's VXLAN network identifier between hosts, allocated in the store
+	// when the VPC is created; 0 for a VPC stored before (plan.VNI derives one).
+	VNI uint32
 }
 
 // DhcpOptions is a DHCP option set: what a VPC's instances learn from DHCP (domain name,

@@ -56,10 +56,17 @@ type Neighbour struct {
 	MAC  string
 }
 
-// VNI is the VPC's VXLAN network identifier: 24 bits from a hash of its ID. (Not yet
-// allocated in the store: two VPCs whose hashes collide would share a VNI, which the
-// routers' MACs and routes keep apart only while their hosts differ.)
-func VNI(vpc string) uint32 {
+// VNI is the VPC's VXLAN network identifier: the one allocated in the store when it was
+// created (model.VPC.VNI), or for a VPC stored before, 24 bits from a hash of its ID.
+func VNI(n *model.Network, vpc string) uint32 {
+	if v := n.VPCs[vpc]; v != nil && v.VNI != 0 {
+		return v.VNI
+	}
+	return hashVNI(vpc)
+}
+
+// hashVNI derives a VNI from a VPC ID; two VPCs whose hashes collide share it.
+func hashVNI(vpc string) uint32 {
 	h := sha256.Sum256([]byte(vpc))
 	v := uint32(h[0])<<16 | uint32(h[1])<<8 | uint32(h[2])
 	if v == 0 {
@@ -118,7 +125,7 @@ func (h Host) overlay(n *model.Network, router *Namespace, vpc string, elsewhere
 			remote[eniLink(eni.ID)] = eni
 		}
 	}
-	vx := &VXLAN{VNI: VNI(vpc), Local: h.Underlay[h.ID]}
+	vx := &VXLAN{VNI: VNI(n, vpc), Local: h.Underlay[h.ID]}
 	hostsUsed := map[string]bool{}
 	for _, l := range router.Links {
 		eni := remote[l.Name]

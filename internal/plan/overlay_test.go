@@ -22,7 +22,7 @@ func TestOverlay(t *testing.T) {
 		t.Fatalf("no overlay link in %s", router.Name)
 	}
 	vx := router.Links[i]
-	if vx.Kind != "vxlan" || vx.VXLAN.VNI != VNI(vpcID(0)) || vx.VXLAN.Local != u1 || vx.MAC != routerMAC(vpcID(0), "h1") || vx.MTU != 1450 {
+	if vx.Kind != "vxlan" || vx.VXLAN.VNI != VNI(n, vpcID(0)) || vx.VXLAN.Local != u1 || vx.MAC != routerMAC(vpcID(0), "h1") || vx.MTU != 1450 {
 		t.Errorf("overlay link %+v %+v", vx, vx.VXLAN)
 	}
 	if want := []FDBEntry{{MAC: routerMAC(vpcID(0), "h2"), Dst: u2}}; !slices.Equal(vx.VXLAN.FDB, want) {

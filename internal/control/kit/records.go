@@ -23,6 +23,9 @@ type VpcRecord struct {
 	MainRouteTable  string            `json:"mainRouteTable"`
 	DefaultACL      string            `json:"defaultAcl"`
 	DefaultGroup    string            `json:"defaultGroup"`
+	// VNI is the VPC's VXLAN network identifier between hosts (hosts.VNIKey); 0 for a
+	// VPC stored before VNIs were.
+	VNI uint32 `json:"vni,omitempty"`
 	// The children counter that was here is the children key now (children.go); the
 	// member of records stored before is ignored.
 }

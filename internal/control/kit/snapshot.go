@@ -177,7 +177,7 @@ func modelOf[R any](f func(region string, r *R) any) func(string, []byte) (any, 
 
 func vpcModel(region string, v *VpcRecord) any {
 	return &model.VPC{ID: v.ID, Owner: v.Owner, Region: region, CIDRs: v.Cidrs(), MainRouteTable: v.MainRouteTable, DhcpOptions: v.DhcpOptionsID,
-		EnableDnsSupport: v.DNSSupport, EnableDnsHostnames: v.DNSHostnames}
+		EnableDnsSupport: v.DNSSupport, EnableDnsHostnames: v.DNSHostnames, VNI: v.VNI}
 }
 
 func dhcpOptionsModel(_ string, d *DhcpOptionsRecord) any {

@@ -8,6 +8,7 @@ import (
 
 	"vpcd/internal/control/kit"
 	"vpcd/internal/ec2"
+	"vpcd/internal/hosts"
 )
 
 // maxVpcIpv6Blocks is AWS's quota of IPv6 CIDR blocks per VPC.
@@ -73,6 +74,9 @@ func addVpc(t *kit.Txn, c kit.Caller, vpc *kit.VpcRecord) error {
 		return err
 	}
 	vpc.DhcpOptionsID = dopt
+	if vpc.VNI, err = nextVNI(t); err != nil {
+		return err
+	}
 	rtb := kit.NewMainRouteTable(c, vpc)
 	acl := kit.NewDefaultNetworkACL(c, vpc)
 	sg := kit.NewDefaultSecurityGroup(c, vpc)
@@ -86,6 +90,18 @@ func addVpc(t *kit.Txn, c kit.Caller, vpc *kit.VpcRecord) error {
 		return err
 	}
 	return t.Put(kit.ChildrenKey(c, vpc.ID), &kit.VpcChildren{Version: 1, GroupNames: true})
+}
+
+// nextVNI takes the next VXLAN network identifier (hosts.VNIKey). Every CreateVpc reads
+// and writes the one key, so concurrent creations conflict and retry: VPCs are created
+// rarely enough for that.
+func nextVNI(t *kit.Txn) (uint32, error) {
+	var last uint32
+	if _, err := t.Get(hosts.VNIKey, &last); err != nil {
+		return 0, err
+	}
+	next := last%hosts.MaxVNI + 1
+	return next, t.Put(hosts.VNIKey, next)
 }
 
 func borderGroup(c kit.Caller, given *string) string {
