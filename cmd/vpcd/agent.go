@@ -81,6 +81,15 @@ func parseAgent(args []string) (agentFlags, error) {
 			f.host.Zones = append(f.host.Zones, z)
 		}
 	}
+	if f.hostNetns != "" {
+		if strings.ContainsAny(f.hostNetns, "/ ") || f.hostNetns == "." || f.hostNetns == ".." {
+			return f, fmt.Errorf("--host-netns %q is not a namespace name", f.hostNetns)
+		}
+		// Each simulated host has its own internet, as each machine would.
+		if f.internet == plan.Internet {
+			f.internet = plan.Internet + "." + f.hostNetns
+		}
+	}
 	if f.underlayMTU < 1280 || f.underlayMTU > 65535 {
 		return f, fmt.Errorf("--underlay-mtu %d is out of range", f.underlayMTU)
 	}

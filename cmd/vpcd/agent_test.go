@@ -37,6 +37,9 @@ func TestParseAgent(t *testing.T) {
 		{"no zone", append(base, "--zones", ","), "no zone"},
 		{"negative capacity", append(base, "--capacity-vcpus", "-1"), "negative capacity"},
 		{"a bad data plane mode", append(base, "--data-plane", "on"), "--data-plane"},
+		{"a simulated host", append(base, "--host-netns", "sim-h1", "--underlay-mtu", "9000"), ""},
+		{"a small underlay MTU", append(base, "--underlay-mtu", "576"), "--underlay-mtu"},
+		{"a bad host namespace", append(base, "--host-netns", "a/b"), "--host-netns"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := parseAgent(tc.args)

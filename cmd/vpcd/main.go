@@ -83,6 +83,7 @@ func usage() {
              [--store bolt|etcd://HOST:2379,... [--etcd-prefix vpcd/] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE] [--hosts]]
   vpcd agent --store etcd://HOST:2379,... --host-id NAME --underlay ADDR [--zones us-east-1a,...] [--capacity-vcpus N]
              [--etcd-prefix vpcd/] [--data-dir DIR] [--data-plane auto|off] [--internet-netns NAME]   (one host of a multi-host vpcd)
+             [--underlay-mtu 1500] [--host-netns NAME [--underlay-netns vpcd-underlay]]   (a simulated host on this machine)
   vpcd exec INSTANCE_ID|internet|site:NAME -- COMMAND [ARGS...]
   vpcd site add NAME --public-ip ADDR [--lan CIDR] [--behind-nat] [--data-dir DIR]   (a customer site on the simulated internet)
   vpcd site del NAME [--data-dir DIR]
