@@ -19,7 +19,7 @@ import (
 // median and 99th percentile of 2000 one-byte request/response round trips.
 func BenchmarkOverlay(b *testing.B) {
 	// Launch order spreads them: 0 and 2 on the first host, 1 on the second.
-	p := startOverlay(b, 3)
+	p := startOverlay(b, 2, 3)
 	router := "vpcd-" + p.vpc + "." + p.hostNS[0]
 	for i, want := range map[int]bool{1: true, 2: false} {
 		out, err := exec.Command("ip", "-n", router, "route", "show", p.addrs[i].String()).CombinedOutput()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ import (
 // test's own, and returns the API's client and the hosts' namespaces. When the test
 // ends, the agents are killed and cleaned up after, and nothing of the test is left in
 // /run/netns.
-func simulatedHosts(t testing.TB, n int) (*ec2sdk.Client, []string) {
+func simulatedHosts(t testing.TB, n int) (*ec2sdk.Client, []string, []*exec.Cmd) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the data plane needs root")
@@ -50,14 +51,16 @@ func simulatedHosts(t testing.TB, n int) (*ec2sdk.Client, []string) {
 	store := "etcd://" + strings.TrimPrefix(etcdtest.Start(t), "http://")
 	url, _ := vpcdtest.StartBinary(t, bin, t.TempDir(), "--store", store, "--hosts")
 	var hostNS []string
+	var agents []*exec.Cmd
 	for i := range n {
 		id := fmt.Sprintf("sim-%c", 'a'+i)
 		ns := prefix + "-" + id
-		startAgent(t, bin, "--store", store, "--host-id", id, "--underlay", fmt.Sprintf("198.18.0.%d", i+1),
+		agent := startAgent(t, bin, "--store", store, "--host-id", id, "--underlay", fmt.Sprintf("198.18.0.%d", i+1),
 			"--zones", "us-east-1a", "--data-plane", "auto", "--host-netns", ns, "--underlay-netns", underlay)
 		hostNS = append(hostNS, ns)
+		agents = append(agents, agent)
 	}
-	return vpcdtest.Client(url, "123456789012", "us-east-1"), hostNS
+	return vpcdtest.Client(url, "123456789012", "us-east-1"), hostNS, agents
 }
 
 // inNetns runs fn on a thread in the named namespace.
@@ -134,20 +137,21 @@ type overlayPair struct {
 	ids        []string
 	addrs      []netip.Addr
 	hostNS     []string
+	agents     []*exec.Cmd
 	vpc        string
 	subnet     string
 	permission func(proto string, from, to int32) types.IpPermission
 }
 
-func startOverlayPair(t testing.TB) *overlayPair { return startOverlay(t, 2) }
+func startOverlayPair(t testing.TB) *overlayPair { return startOverlay(t, 2, 2) }
 
-// startOverlay is startOverlayPair with n instances, spread over the two hosts in
-// launch order: the first on the first host, the second on the second, and so on.
-func startOverlay(t testing.TB, n int) *overlayPair {
+// startOverlay is startOverlayPair with n instances spread over hosts simulated hosts
+// in launch order: the first on the first host, the second on the second, and so on.
+func startOverlay(t testing.TB, hosts, n int) *overlayPair {
 	t.Helper()
 	ctx := context.Background()
-	c, hostNS := simulatedHosts(t, 2)
-	p := &overlayPair{c: c, hostNS: hostNS}
+	c, hostNS, agents := simulatedHosts(t, hosts)
+	p := &overlayPair{c: c, hostNS: hostNS, agents: agents}
 	vpc, err := c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
 		t.Fatal(err)
@@ -270,6 +274,37 @@ func TestOverlayBetweenSimulatedHosts(t *testing.T) {
 	for i, j := range []int{1, 0} {
 		if err := pingFrom(p.ids[i], p.addrs[j], 2*time.Second); err != nil {
 			t.Errorf("ICMP %s -> %s inside the subnet, across hosts: %v", p.ids[i], p.ids[j], err)
+		}
+	}
+}
+
+// TestOverlayThreeHosts runs an instance on each of three simulated hosts: every pair
+// exchanges ICMP over the overlay. When the third host's agent dies, its lease ends and
+// the other two stop routing to its instance, while their own keep talking.
+func TestOverlayThreeHosts(t *testing.T) {
+	p := startOverlay(t, 3, 3)
+	for i := range p.ids {
+		for j := range p.ids {
+			if i != j {
+				eventually(t, fmt.Sprintf("ICMP %s -> %s", p.ids[i], p.ids[j]), true, func() error {
+					return pingFrom(p.ids[i], p.addrs[j], time.Second)
+				})
+			}
+		}
+	}
+	p.agents[2].Process.Kill()
+	p.agents[2].Wait()
+	router := "vpcd-" + p.vpc + "." + p.hostNS[0]
+	eventually(t, "the first host forgets the dead host's instance", true, func() error {
+		out, err := exec.Command("ip", "-n", router, "route", "show", p.addrs[2].String()).CombinedOutput()
+		if err == nil && strings.Contains(string(out), "dev vx") {
+			err = fmt.Errorf("still routed into the overlay: %s", out)
+		}
+		return err
+	})
+	for i, j := range []int{1, 0} {
+		if err := pingFrom(p.ids[i], p.addrs[j], 2*time.Second); err != nil {
+			t.Errorf("ICMP %s -> %s with the third host gone: %v", p.ids[i], p.ids[j], err)
 		}
 	}
 }
