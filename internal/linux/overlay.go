@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -20,9 +21,24 @@ import (
 // their static forwarding entries and neighbours; what the plan does not name there is
 // deleted, so nothing learned or left over stays.
 
-// vxlans makes the namespace's VXLAN links that are missing or unlike the plan.
+// vxlans makes the namespace's VXLAN links that are missing or unlike the plan, and
+// deletes those it does not plan (but in a guest's, whose own they are).
 func (a *apply) vxlans(c *nsConn, ns plan.Namespace) error {
 	var errs []error
+	all, err := c.nl.LinkList()
+	if err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	for _, have := range all {
+		if ns.Guest || have.Type() != "vxlan" || slices.ContainsFunc(ns.Links, func(l plan.Link) bool { return l.Name == have.Attrs().Name && l.Kind == "vxlan" }) {
+			continue
+		}
+		if err := c.nl.LinkDel(have); err != nil && !isNotFound(err) {
+			errs = append(errs, fmt.Errorf("delete link %s: %w", have.Attrs().Name, err))
+			continue
+		}
+		a.changed(ns.Name, "link deleted", "link", have.Attrs().Name, "reason", "not planned")
+	}
 	for _, l := range ns.Links {
 		if l.Kind != "vxlan" || l.VXLAN == nil {
 			continue

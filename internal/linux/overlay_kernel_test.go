@@ -71,6 +71,10 @@ func TestOverlayLink(t *testing.T) {
 	tb.converge(state(), "the remote router moved")
 	vx.VNI = 43
 	tb.converge(state(), "another VNI")
+	tb.converge(v.state(), "the overlay link no longer planned")
+	if out, err := tb.sh(v.router, "ip", "link", "show", "vx"); err == nil {
+		t.Errorf("vx is still there: %s", out)
+	}
 }
 
 func containsAll(s string, subs ...string) bool {
