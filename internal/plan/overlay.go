@@ -2,6 +2,7 @@ package plan
 
 import (
 	"crypto/sha256"
+	"net"
 	"net/netip"
 	"slices"
 
@@ -80,20 +81,9 @@ func hashVNI(vpc string) uint32 {
 func routerMAC(vpc, host string) string {
 	h := sha256.Sum256([]byte(vpc + "/" + host))
 	h[0] = h[0]&0xfe | 0x02
-	return netHW(h[:6])
+	return net.HardwareAddr(h[:6]).String()
 }
 
-func netHW(b []byte) string {
-	const hex = "0123456789abcdef"
-	out := make([]byte, 0, 17)
-	for i, c := range b {
-		if i > 0 {
-			out = append(out, ':')
-		}
-		out = append(out, hex[c>>4], hex[c&0xf])
-	}
-	return string(out)
-}
 
 // OverlayMTU is the MTU of the overlay link over an underlay of that MTU (1500 when 0).
 func OverlayMTU(underlay int) int {
