@@ -84,7 +84,6 @@ func routerMAC(vpc, host string) string {
 	return net.HardwareAddr(h[:6]).String()
 }
 
-
 // OverlayMTU is the MTU of the overlay link over an underlay of that MTU (1500 when 0).
 func OverlayMTU(underlay int) int {
 	if underlay == 0 {
