@@ -74,7 +74,7 @@ func serveWith(tb testing.TB, instance string, port int, handle func(net.Conn)) 
 	tb.Helper()
 	var l net.Listener
 	if err := inNetns(instance, func() (err error) {
-		l, err = net.Listen("tcp4", fmt.Sprintf(":%d", port))
+		l, err = net.Listen("tcp", fmt.Sprintf(":%d", port))
 		return err
 	}); err != nil {
 		tb.Fatal(err)

@@ -93,7 +93,7 @@ func serveTCP(t testing.TB, instance string, port int) {
 // dialTCP connects from the instance's namespace and reads the answer.
 func dialTCP(instance string, dst netip.AddrPort, wait time.Duration) error {
 	return inNetns(instance, func() error {
-		c, err := net.DialTimeout("tcp4", dst.String(), wait)
+		c, err := net.DialTimeout("tcp", dst.String(), wait)
 		if err != nil {
 			return err
 		}
@@ -306,5 +306,67 @@ func TestOverlayThreeHosts(t *testing.T) {
 		if err := pingFrom(p.ids[i], p.addrs[j], 2*time.Second); err != nil {
 			t.Errorf("ICMP %s -> %s with the third host gone: %v", p.ids[i], p.ids[j], err)
 		}
+	}
+}
+
+// TestOverlayIPv6 runs two dual-stack instances on two simulated hosts: TCP over IPv6
+// crosses the overlay too.
+func TestOverlayIPv6(t *testing.T) {
+	ctx := context.Background()
+	c, _, _ := simulatedHosts(t, 2)
+	vpc, err := c.CreateVpc(ctx, &ec2sdk.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"), AmazonProvidedIpv6CidrBlock: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{VpcIds: []string{aws.ToString(vpc.Vpc.VpcId)}})
+	if err != nil || len(d.Vpcs) != 1 || len(d.Vpcs[0].Ipv6CidrBlockAssociationSet) == 0 {
+		t.Fatalf("the VPC's IPv6 block: %v", err)
+	}
+	block := netip.MustParsePrefix(aws.ToString(d.Vpcs[0].Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock))
+	sn, err := c.CreateSubnet(ctx, &ec2sdk.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"),
+		Ipv6CidrBlock: aws.String(netip.PrefixFrom(block.Addr(), 64).String()), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.CreateSecurityGroup(ctx, &ec2sdk.CreateSecurityGroupInput{VpcId: vpc.Vpc.VpcId, GroupName: aws.String("v6"), Description: aws.String("v6")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AuthorizeSecurityGroupIngress(ctx, &ec2sdk.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId,
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8080), ToPort: aws.Int32(8080),
+			Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String(block.String())}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// CreateSecurityGroup's own egress rule is IPv4's alone.
+	if _, err := c.AuthorizeSecurityGroupEgress(ctx, &ec2sdk.AuthorizeSecurityGroupEgressInput{GroupId: g.GroupId,
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("-1"), Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.RunInstances(ctx, &ec2sdk.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: types.InstanceTypeT2Micro,
+		MinCount: aws.Int32(2), MaxCount: aws.Int32(2), SubnetId: sn.Subnet.SubnetId, SecurityGroupIds: []string{aws.ToString(g.GroupId)},
+		Ipv6AddressCount: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	var addrs []netip.Addr
+	for _, inst := range res.Instances {
+		ids = append(ids, aws.ToString(inst.InstanceId))
+		if len(inst.NetworkInterfaces) == 0 || len(inst.NetworkInterfaces[0].Ipv6Addresses) == 0 {
+			t.Fatalf("%s has no IPv6 address", aws.ToString(inst.InstanceId))
+		}
+		addrs = append(addrs, netip.MustParseAddr(aws.ToString(inst.NetworkInterfaces[0].Ipv6Addresses[0].Ipv6Address)))
+	}
+	for _, id := range ids {
+		eventually(t, id+" is realized", true, func() error {
+			_, err := os.Stat("/run/netns/" + id)
+			return err
+		})
+		serveTCP(t, id, 8080)
+	}
+	for i, j := range []int{1, 0} {
+		eventually(t, fmt.Sprintf("TCP over IPv6 %s -> %s", ids[i], ids[j]), true, func() error {
+			return dialTCP(ids[i], netip.AddrPortFrom(addrs[j], 8080), time.Second)
+		})
 	}
 }
