@@ -23,7 +23,7 @@ var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 func checkTableName(name string) error {
 	if !tableNameRE.MatchString(name) {
 		if len(name) < 3 || len(name) > 255 {
-			return errValidation("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must have length between 3 and 255", name)
+			return errValidation("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must have length %s", name, map[bool]string{true: "greater than or equal to 3", false: "less than or equal to 255"}[len(name) < 3])
 		}
 		return errValidation("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", name)
 	}
