@@ -251,6 +251,10 @@ func TestS3FromTheInternet(t *testing.T) {
 	p.routeTable(vpc, sub, "0.0.0.0/0", toGateway(igw))
 	inst := p.launch(sub, nil, withPublicIP(true))
 	p.s3Eventually(inst.ID, "hello from the host", true, "s3", "cp", "s3://e2e-public/hello", "-")
+	// DynamoDB answers at its address in the internet too.
+	if out, ok := p.awsAt(inst.ID, dynamoDBEndpoint, "dynamodb", "list-tables"); !ok || !strings.Contains(out, "TableNames") {
+		t.Errorf("aws dynamodb list-tables from the internet: %s", out)
+	}
 	// Virtual-host style: the bucket's own name, BUCKET.s3.REGION.amazonaws.com.
 	out, err := exec.Command(p.bin, "exec", "--internet-netns", p.internet, inst.ID, "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}",
 		"--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "123456789012:secret", "http://e2e-public.s3.us-east-1.amazonaws.com/hello").CombinedOutput()

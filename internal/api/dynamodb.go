@@ -43,8 +43,12 @@ func registerDynamoDB(s *Server) {
 }
 
 // dynamoDBErrorType is the __type DynamoDB gives an error: the service's own errors
-// qualified with its namespace, the front end's with Coral's.
+// qualified with its namespace, the front end's with Coral's, under DynamoDB's names for
+// the authentication failures.
 func dynamoDBErrorType(code string) string {
+	if c, ok := dynamoDBAuthCodes[code]; ok {
+		code = c
+	}
 	switch code {
 	case "ValidationException":
 		return "com.amazon.coral.validate#" + code
@@ -55,6 +59,13 @@ func dynamoDBErrorType(code string) string {
 		return "com.amazonaws.dynamodb.v20120810#" + code
 	}
 	return "com.amazon.coral.service#" + code
+}
+
+// dynamoDBAuthCodes are DynamoDB's codes for the authentication failures (auth.go).
+var dynamoDBAuthCodes = map[string]string{
+	"MissingAuthenticationToken": "MissingAuthenticationTokenException",
+	"InvalidClientTokenId":       "UnrecognizedClientException",
+	"SignatureDoesNotMatch":      "InvalidSignatureException",
 }
 
 // sourceKey carries a request's s3Source (where a data-plane proxy says it came from)

@@ -190,8 +190,9 @@ func isErr[E error](err error) bool {
 	return errors.As(err, &e)
 }
 
-// DynamoDB's errors on the wire: the __type qualified as DynamoDB writes it, 400, and an
-// operation vpcd does not serve is an UnknownOperationException.
+// DynamoDB's errors on the wire: the __type qualified as DynamoDB writes it (and
+// X-Amzn-ErrorType without its namespace), a 4xx, DynamoDB's names for authentication
+// failures, and an operation vpcd does not serve is an UnknownOperationException.
 func TestDynamoDBErrorEnvelope(t *testing.T) {
 	url, _ := startDynamoDB(t, t.TempDir())
 	for _, tc := range []struct {
@@ -200,6 +201,7 @@ func TestDynamoDBErrorEnvelope(t *testing.T) {
 		{"a missing table", "DescribeTable", `{"TableName":"nope"}`, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"},
 		{"a validation error", "CreateTable", `{"TableName":"x"}`, "com.amazon.coral.validate#ValidationException"},
 		{"an unserved operation", "BatchWriteItem", `{}`, "com.amazon.coral.service#UnknownOperationException"},
+		{"an unknown key", "ListTables", `{}`, "com.amazon.coral.service#UnrecognizedClientException"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(tc.body))
@@ -207,6 +209,9 @@ func TestDynamoDBErrorEnvelope(t *testing.T) {
 			req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 			sum := sha256.Sum256([]byte(tc.body))
 			creds := aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "s3cret"}
+			if tc.target == "ListTables" {
+				creds.AccessKeyID = "AKIDUNKNOWN"
+			}
 			if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "dynamodb", "us-east-1", time.Now()); err != nil {
 				t.Fatal(err)
 			}
@@ -220,7 +225,7 @@ func TestDynamoDBErrorEnvelope(t *testing.T) {
 				Type string `json:"__type"`
 			}
 			json.Unmarshal(b, &e)
-			if resp.StatusCode != 400 || e.Type != tc.want {
+			if resp.StatusCode/100 != 4 || e.Type != tc.want || !strings.HasSuffix(tc.want, "#"+resp.Header.Get("X-Amzn-ErrorType")) {
 				t.Errorf("%d %s, want 400 %s", resp.StatusCode, b, tc.want)
 			}
 		})

@@ -86,7 +86,11 @@ func (p jsonProtocol) writeError(w http.ResponseWriter, _ *request, e *ec2.Error
 	}
 	body, _ := json.Marshal(jsonError{Type: typ, Message: e.Message})
 	w.Header().Set("Content-Type", "application/x-amz-json-"+p.desc.JSONVersion)
-	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	_, code, qualified := strings.Cut(typ, "#")
+	if !qualified {
+		code = typ
+	}
+	w.Header().Set("X-Amzn-ErrorType", code)
 	w.WriteHeader(status)
 	w.Write(body)
 }
