@@ -28,6 +28,7 @@ import (
 	"vpcd/internal/api"
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
+	"vpcd/internal/dynamostore"
 	"vpcd/internal/flowlog"
 	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
@@ -191,6 +192,12 @@ func serve(args []string) error {
 	}
 	defer objects.Close()
 	cfg.S3 = objects
+	tables, err := dynamostore.Open(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer tables.Close()
+	cfg.DynamoDB = tables
 	m := metrics.New()
 	timed := m.Store(st) // commit latency; every other call is the store's own
 	var pool []netip.Prefix
