@@ -89,8 +89,7 @@ func (s *Server) dynamoDBAuthorized(ctx context.Context, c control.Caller, in an
 		resource = "arn:aws:dynamodb:" + c.Region + ":" + c.Account + ":table/" + f.Elem().String()
 	}
 	denied := func(why string) error {
-		return &ec2.Error{Code: "AccessDeniedException", Status: http.StatusBadRequest,
-			Message: "User: arn:aws:iam::" + c.Account + ":root is not authorized to perform: " + action + " on resource: " + resource + " because " + why}
+		return errDynamoDBAccessDenied("User: arn:aws:iam::" + c.Account + ":root is not authorized to perform: " + action + " on resource: " + resource + " because " + why)
 	}
 	implicit := denied("no VPC endpoint policy allows the " + action + " action")
 	if s.gatewayPolicy == nil {
@@ -114,4 +113,10 @@ func (s *Server) dynamoDBAuthorized(ctx context.Context, c control.Caller, in an
 		return denied("with an explicit deny in a VPC endpoint policy")
 	}
 	return implicit
+}
+
+// errDynamoDBAccessDenied is DynamoDB's refusal by a policy: a 400, as DynamoDB answers
+// its client errors.
+func errDynamoDBAccessDenied(msg string) error {
+	return &ec2.Error{Code: "AccessDeniedException", Status: http.StatusBadRequest, Message: msg}
 }

@@ -184,6 +184,10 @@ func errTableNotFound(name string) error {
 	return ec2.Errorf("ResourceNotFoundException", "Requested resource not found: Table: %s not found", name)
 }
 
+func errTableInUse(name string) error {
+	return ec2.Errorf("ResourceInUseException", "Table already exists: %s", name)
+}
+
 func errConditionalCheckFailed() error {
 	return ec2.Errorf("ConditionalCheckFailedException", "The conditional request failed")
 }

@@ -10,7 +10,6 @@ import (
 	"vpcd/internal/aws"
 	"vpcd/internal/aws/dynamodb"
 	"vpcd/internal/control"
-	"vpcd/internal/ec2"
 )
 
 // Tables are ACTIVE as soon as they are made (DynamoDB takes seconds; a waiter sees
@@ -93,7 +92,7 @@ func (s *Store) CreateTable(_ context.Context, c control.Caller, in *dynamodb.Cr
 			return err
 		}
 		if have != nil {
-			return ec2.Errorf("ResourceInUseException", "Table already exists: %s", name)
+			return errTableInUse(name)
 		}
 		return sc.putTable(t)
 	})
