@@ -27,7 +27,7 @@ func registerDynamoDB(s *Server) {
 	if st == nil {
 		return
 	}
-	svc := s.addService(dynamodb.API, jsonProtocol{desc: &dynamodb.API, errorType: dynamoDBErrorType})
+	svc := s.addService(dynamodb.API, jsonProtocol{desc: &dynamodb.API, errorType: dynamoDBErrorType, clientStatus: http.StatusBadRequest})
 	svc.before = s.dynamoDBAuthorized
 	const name = "dynamodb"
 	Handle(s, name, "CreateTable", st.CreateTable)

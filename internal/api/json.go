@@ -24,6 +24,9 @@ type jsonProtocol struct {
 	// errorType, when set, is the __type of an error's code (DynamoDB qualifies its
 	// codes with a namespace); nil: the code itself.
 	errorType func(code string) string
+	// clientStatus, when set, is the status of every client (4xx) error: DynamoDB
+	// answers 400 also to authentication failures, which other services answer 401/403.
+	clientStatus int
 }
 
 func (jsonProtocol) params(r *http.Request, _ []byte) (url.Values, error) {
@@ -80,6 +83,9 @@ func (p jsonProtocol) writeResult(w http.ResponseWriter, _ *request, out any) er
 // for a client error without one, 500 for a fault), else the error's own.
 func (p jsonProtocol) writeError(w http.ResponseWriter, _ *request, e *ec2.Error) {
 	status := modelStatus(p.desc, e)
+	if p.clientStatus != 0 && status >= 400 && status < 500 {
+		status = p.clientStatus
+	}
 	typ := e.Code
 	if p.errorType != nil {
 		typ = p.errorType(e.Code)
