@@ -45,6 +45,10 @@ type Planner struct {
 	vpcs       map[string]*vpcPlan  // by VPC ID
 	namespaces map[string]Namespace // every planned namespace, by name
 	numbers    map[string]int       // each peering's number (peeringNumbers), as planned
+	// tgwNumbers are each transit gateway attachment's number (tgwAttachmentNumbers), as
+	// planned; tgwNames the transit gateways' namespaces planned.
+	tgwNumbers map[string]int
+	tgwNames   []string
 	// Which VPCs' plans read a VPC as a peer, or a group's members.
 	readsPeer, readsGroup map[string]map[string]bool
 	// sites are the customer sites (SetSites), sorted by name, which outlive PlanAll;
@@ -76,6 +80,7 @@ func NewPlanner(h Host) *Planner {
 
 func (p *Planner) reset() {
 	p.vpcs, p.namespaces, p.numbers = map[string]*vpcPlan{}, map[string]Namespace{}, map[string]int{}
+	p.tgwNumbers, p.tgwNames = map[string]int{}, nil
 	p.readsPeer, p.readsGroup = map[string]map[string]bool{}, map[string]map[string]bool{}
 }
 
@@ -131,6 +136,14 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 		}
 	}
 	p.numbers = numbers
+	// So does a new or gone transit gateway attachment.
+	tgwNumbers := tgwAttachmentNumbers(whole)
+	for id, k := range tgwNumbers {
+		if old, ok := p.tgwNumbers[id]; ok && old != k {
+			dirty[whole.TransitGateways.Attachments[id].VPC] = true
+		}
+	}
+	p.tgwNumbers = tgwNumbers
 	var u Update
 	internet := false
 	for _, v := range model.SortedKeys(dirty) {
@@ -148,6 +161,9 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 	}
 	if internet {
 		p.diff(&u, []string{p.host.Internet, ServicesNamespace(p.host.Internet)}, p.internet())
+	}
+	if len(dirty) > 0 {
+		p.planTransitGateways(&u, whole)
 	}
 	sort.Strings(u.Changed)
 	sort.Strings(u.Deleted)
@@ -297,6 +313,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 		vp.internet = internet
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
+	addTransitGatewayAttachments(n.Network, &router, id, enis)
 	vp.namespaces = append(instances, router)
 	return vp
 }
@@ -317,6 +334,7 @@ func (p *Planner) inputs(src Source, id string, own *model.Network) inputs {
 	in := inputs{Network: model.NewNetwork()}
 	in.PrefixLists, in.Peerings, in.BlockPublicAccess = whole.PrefixLists, whole.Peerings, whole.BlockPublicAccess
 	in.VpnConnections = whole.VpnConnections
+	in.TransitGateways = whole.TransitGateways
 	merge(in.Network, own)
 	in.peeringIDs = src.Peerings(id)
 	sort.Strings(in.peeringIDs)
@@ -472,3 +490,15 @@ func (x *index) Network() *model.Network       { return x.n }
 func (x *index) VPC(id string) *model.Network  { return x.parts[id] }
 func (x *index) Members(group string) []string { return x.members[group] }
 func (x *index) Peerings(vpc string) []string  { return x.peerings[vpc] }
+
+// planTransitGateways plans the transit gateways' namespaces again: a gateway reads
+// every VPC attached to it, so that any re-planned VPC may change it (the diff keeps
+// what did not change out of the update).
+func (p *Planner) planTransitGateways(u *Update, whole *model.Network) {
+	now := transitGatewayNamespaces(whole)
+	p.diff(u, p.tgwNames, now)
+	p.tgwNames = p.tgwNames[:0]
+	for _, ns := range now {
+		p.tgwNames = append(p.tgwNames, ns.Name)
+	}
+}
