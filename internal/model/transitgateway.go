@@ -181,3 +181,10 @@ func (n *Network) TransitGatewayAttachmentsOn(tgw string) []*TransitGatewayAttac
 	}
 	return out
 }
+
+// TransitGatewayIPv6 reports whether a VPC attachment carries IPv6: it supports IPv6 and
+// its VPC has IPv6 blocks. Over one that does not, IPv6 routes drop.
+func (n *Network) TransitGatewayIPv6(a *TransitGatewayAttachment) bool {
+	v := n.VPCs[a.VPC]
+	return a.IPv6 && v != nil && len(v.IPv6Blocks()) > 0
+}

@@ -77,9 +77,7 @@ func tgwLinkOf(n *model.Network, a *model.TransitGatewayAttachment, numbers map[
 		x := first + 4*uint32(k) + host
 		return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)}), 30)
 	}
-	v := n.VPCs[a.VPC]
-	has6 := a.IPv6 && v != nil && len(v.IPv6Blocks()) > 0
-	return tgwLink{name: tgwAttachmentLink(a.ID), vpcAddr: addr(1), tgwAddr: addr(2), has6: has6}, true
+	return tgwLink{name: tgwAttachmentLink(a.ID), vpcAddr: addr(1), tgwAddr: addr(2), has6: n.TransitGatewayIPv6(a)}, true
 }
 
 // addTransitGatewayAttachments links a VPC's router to the namespace of each transit
