@@ -57,6 +57,27 @@ func (p *plane) routeToTgw(rtb, dst, tgw string) {
 	p.check("CreateRoute", err)
 }
 
+// pathFound asks Reachability Analyzer whether TCP from instance src reaches instance
+// dst on port: the analyzer's answer, to set beside the packets' (one semantics).
+func (p *plane) pathFound(src, dst string, port int32) bool {
+	p.t.Helper()
+	path, err := p.ec2.CreateNetworkInsightsPath(p.ctx, &ec2sdk.CreateNetworkInsightsPathInput{Source: aws.String(src), Destination: aws.String(dst),
+		Protocol: types.ProtocolTcp, DestinationPort: aws.Int32(port)})
+	p.check("CreateNetworkInsightsPath", err)
+	a, err := p.ec2.StartNetworkInsightsAnalysis(p.ctx, &ec2sdk.StartNetworkInsightsAnalysisInput{NetworkInsightsPathId: path.NetworkInsightsPath.NetworkInsightsPathId})
+	p.check("StartNetworkInsightsAnalysis", err)
+	var found bool
+	p.eventually("the analysis succeeds", func() bool {
+		out, err := p.ec2.DescribeNetworkInsightsAnalyses(p.ctx, &ec2sdk.DescribeNetworkInsightsAnalysesInput{
+			NetworkInsightsAnalysisIds: []string{aws.ToString(a.NetworkInsightsAnalysis.NetworkInsightsAnalysisId)}})
+		p.check("DescribeNetworkInsightsAnalyses", err)
+		got := out.NetworkInsightsAnalyses[0]
+		found = aws.ToBool(got.NetworkPathFound)
+		return got.Status == types.AnalysisStatusSucceeded
+	})
+	return found
+}
+
 // tgwSegments is the usual isolated-segments layout: prod, dev and shared VPCs on one
 // transit gateway; prod and dev are associated with a "segment" table that takes only
 // the shared VPC's routes, shared with a table that takes prod's and dev's. Every VPC
@@ -102,6 +123,13 @@ func TestTransitGateway(t *testing.T) {
 	p.dropped(tcp(s.prod.inst.ID, s.dev.inst.IP, 8000))
 	p.dropped(tcp(s.dev.inst.ID, s.prod.inst.IP, 8000))
 	p.dropped(icmp(s.prod.inst.ID, s.dev.inst.IP))
+	// The analyzer agrees.
+	if !p.pathFound(s.prod.inst.ID, s.shared.inst.ID, 8000) || !p.pathFound(s.shared.inst.ID, s.dev.inst.ID, 8000) {
+		t.Errorf("the analyzer finds no path prod→shared or shared→dev, which the packets take")
+	}
+	if p.pathFound(s.prod.inst.ID, s.dev.inst.ID, 8000) {
+		t.Errorf("the analyzer finds a path prod→dev, where the packets are dropped")
+	}
 
 	// A static blackhole in shared's table wins over dev's propagated route.
 	_, err := p.ec2.CreateTransitGatewayRoute(p.ctx, &ec2sdk.CreateTransitGatewayRouteInput{TransitGatewayRouteTableId: aws.String(s.sharedRtb),
