@@ -19,12 +19,18 @@ func (p *plane) transitGateway() string {
 	return aws.ToString(out.TransitGateway.TransitGatewayId)
 }
 
+// instanceSubnet is the subnet of an instance.
+func (p *plane) instanceSubnet(id string) string {
+	p.t.Helper()
+	out, err := p.ec2.DescribeInstances(p.ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{id}})
+	p.check("DescribeInstances", err)
+	return aws.ToString(out.Reservations[0].Instances[0].SubnetId)
+}
+
 // attach attaches a side's VPC to the gateway through its instance's subnet.
 func (p *plane) attach(tgw string, s side) string {
 	p.t.Helper()
-	inst, err := p.ec2.DescribeInstances(p.ctx, &ec2sdk.DescribeInstancesInput{InstanceIds: []string{s.inst.ID}})
-	p.check("DescribeInstances", err)
-	subnet := aws.ToString(inst.Reservations[0].Instances[0].SubnetId)
+	subnet := p.instanceSubnet(s.inst.ID)
 	out, err := p.ec2.CreateTransitGatewayVpcAttachment(p.ctx, &ec2sdk.CreateTransitGatewayVpcAttachmentInput{
 		TransitGatewayId: aws.String(tgw), VpcId: aws.String(s.vpc), SubnetIds: []string{subnet}})
 	p.check("CreateTransitGatewayVpcAttachment", err)
