@@ -35,8 +35,16 @@ func transitGatewayAttachmentModel(_ string, a *TransitGatewayAttachmentRecord) 
 		return transitGatewayAttachment{}
 	}
 	return transitGatewayAttachment{&model.TransitGatewayAttachment{ID: a.ID, Gateway: a.TransitGatewayID, Type: a.ResourceType,
-		VPC: a.VpcID, Subnets: a.SubnetIDs, ApplianceMode: a.ApplianceModeSupport, IPv6: a.Ipv6Support,
+		VPC: a.VpcID, VpnConnection: vpnOf(a), Subnets: a.SubnetIDs, ApplianceMode: a.ApplianceModeSupport, IPv6: a.Ipv6Support,
 		RouteTable: a.Association, Propagations: linkedRouteTables(a)}}
+}
+
+// vpnOf is a VPN attachment's connection.
+func vpnOf(a *TransitGatewayAttachmentRecord) string {
+	if a.ResourceType != "vpn" {
+		return ""
+	}
+	return a.ResourceID
 }
 
 // linkedRouteTables are the route tables an attachment propagates to.
@@ -102,6 +110,55 @@ func (b *NetworkBuilder) setTransitGateway(c *NetworkChange, kind, id string, v 
 	for _, a := range t.Attachments {
 		if a.VPC != "" && (a.Gateway == before || a.Gateway == after) {
 			c.vpc(a.VPC)
+		}
+	}
+}
+
+// TransitGatewayReferences reports whether a rule of a group in vpc may name a group of
+// other, a VPC of the same account and region, in an inbound rule: both are attached to
+// one transit gateway by available VPC attachments that, with the gateway, have security
+// group referencing support on (AWS supports it for inbound rules only).
+func TransitGatewayReferences(t *Txn, c Caller, vpc, other string) (bool, error) {
+	all, err := ListAll[TransitGatewayAttachmentRecord](t, c.Prefix("tgw-attach"))
+	if err != nil {
+		return false, err
+	}
+	on := map[string][2]bool{} // gateway → whether vpc, other are attached with referencing on
+	for _, a := range all {
+		if a.Deleted || a.State != "available" || a.ResourceType != "vpc" || !a.SecurityGroupReferencing {
+			continue
+		}
+		sides := on[a.TransitGatewayID]
+		sides[0] = sides[0] || a.VpcID == vpc
+		sides[1] = sides[1] || a.VpcID == other
+		on[a.TransitGatewayID] = sides
+	}
+	for tgw, sides := range on {
+		if !sides[0] || !sides[1] {
+			continue
+		}
+		g := new(TransitGatewayRecord)
+		ok, err := t.Get(c.Key(tgw), g)
+		if err != nil {
+			return false, err
+		}
+		if ok && !g.Deleted && g.SecurityGroupReferencing {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// touchTransitGatewayOfVpn notes the VPCs attached to the transit gateway a connection
+// ends on: its tunnels' state moves the gateway's routes to it.
+func (b *NetworkBuilder) touchTransitGatewayOfVpn(c *NetworkChange, vpn string) {
+	a := b.n.TransitGatewayOfVpn(vpn)
+	if a == nil {
+		return
+	}
+	for _, o := range b.n.TransitGateways.Attachments {
+		if o.Gateway == a.Gateway && o.VPC != "" {
+			c.vpc(o.VPC)
 		}
 	}
 }
