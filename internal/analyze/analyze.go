@@ -539,6 +539,8 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	case KindVPNGateway:
 		t.hop(Hop{Kind: KindVPNGateway, ID: end.id, VPC: end.vpc, Header: back})
 		home = t.walk(back, entry{vpc: end.vpc, vgw: end.id})
+	case KindTransitGatewayAttachment:
+		home = t.fromTransitGatewayVpn(back, end.id)
 	case "nat-gateway":
 		if end.eni == nil {
 			// A regional NAT gateway: its answer is routed by its route table.

@@ -108,3 +108,31 @@ func TestTransitGatewayPaths(t *testing.T) {
 		analyzeFor(t, b.n, q(s.sharedInst, s.prod, 8000), []string{CodeNoRoute})
 	})
 }
+
+// TestTransitGatewayVpnPaths follows a path into a VPN connection on the gateway: the
+// segment table's static route to the VPN attachment ends the path there, through the
+// connection's up tunnel, and the answer comes back out of the tunnel, routed by the
+// table the VPN attachment is associated with; with no tunnel up the route drops.
+func TestTransitGatewayVpnPaths(t *testing.T) {
+	b := newNet()
+	s := b.segments()
+	vpn, att := b.id("vpn"), b.id("tgw-attach")
+	c := &model.VpnConnection{ID: vpn, CustomerGateway: addr("203.0.113.50")}
+	c.Tunnels[1] = model.VpnTunnel{OutsideIP: addr("198.18.0.2"), Up: true}
+	b.n.VpnConnections[vpn] = c
+	b.n.TransitGateways.Attachments[att] = &model.TransitGatewayAttachment{ID: att, Gateway: s.tgw, Type: "vpn", VpnConnection: vpn, RouteTable: s.shared}
+	seg := b.n.TransitGateways.RouteTables[s.segment]
+	seg.Routes = append(seg.Routes, model.TransitGatewayRoute{Destination: pfx("172.20.0.0/24"), Attachment: att})
+	rt := b.n.RouteTableOf(b.n.Subnets[b.n.Instances[s.prod].Subnet])
+	b.route(rt.ID, "172.20.0.0/24", s.tgw)
+	q := Query{Source: s.prod, DestinationIP: addr("172.20.0.1"), Protocol: 6, DestinationPort: 443}
+	r := analyzeFor(t, b.n, q, nil)
+	if n := len(r.Forward); n < 2 || r.Forward[n-2].ID != att || r.Forward[n-1].Kind != KindVPNConnection || r.Forward[n-1].Tunnel != addr("198.18.0.2") {
+		t.Errorf("the path does not end in %s through the up tunnel: %+v", att, r.Forward)
+	}
+	if !slices.ContainsFunc(r.Return, func(h Hop) bool { return h.Kind == KindTransitGatewayRouteTable && h.ID == s.shared }) {
+		t.Errorf("the answer does not come back through %s: %+v", s.shared, r.Return)
+	}
+	c.Tunnels[1].Up = false
+	analyzeFor(t, b.n, q, []string{CodeBlackhole})
+}

@@ -240,9 +240,15 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			t.hop(Hop{Kind: KindVPNConnection, ID: out.vpn.ID, VPC: in.vpc, Tunnel: out.vpn.Tunnels[out.tunnel].OutsideIP, Header: p})
 			return arrival{kind: KindVPNGateway, id: out.id, vpc: in.vpc, eni: in.eni, pkt: p}
 		case "tgw":
-			next, ok := t.transitGateway(p, in.vpc, out)
+			next, end, ok := t.transitGateway(p, in.vpc, out)
 			if !ok {
 				return arrival{}
+			}
+			if end.kind != "" {
+				// Into a VPN tunnel: the customer's network has the address, and the
+				// answer comes back out of the tunnel into the gateway.
+				end.eni = in.eni
+				return end
 			}
 			in = next
 			continue

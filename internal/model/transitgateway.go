@@ -27,9 +27,11 @@ type TransitGateway struct {
 // Propagations, and RouteTable routes what enters the gateway from it ("" for none: the
 // gateway drops it).
 type TransitGatewayAttachment struct {
-	ID, Gateway   string
-	Type          string // vpc, vpn, peering
-	VPC           string // a VPC attachment's
+	ID, Gateway string
+	Type        string // vpc, vpn, peering
+	VPC         string // a VPC attachment's
+	// VpnConnection is a VPN attachment's connection, whose tunnels end in the gateway.
+	VpnConnection string
 	Subnets       []string
 	ApplianceMode bool
 	IPv6          bool
@@ -187,4 +189,15 @@ func (n *Network) TransitGatewayAttachmentsOn(tgw string) []*TransitGatewayAttac
 func (n *Network) TransitGatewayIPv6(a *TransitGatewayAttachment) bool {
 	v := n.VPCs[a.VPC]
 	return a.IPv6 && v != nil && len(v.IPv6Blocks()) > 0
+}
+
+// TransitGatewayOfVpn is the VPN attachment of a connection that ends on a transit
+// gateway, nil for one of a virtual private gateway.
+func (n *Network) TransitGatewayOfVpn(vpn string) *TransitGatewayAttachment {
+	for _, id := range SortedKeys(n.TransitGateways.Attachments) {
+		if a := n.TransitGateways.Attachments[id]; a.Type == "vpn" && a.VpnConnection == vpn {
+			return a
+		}
+	}
+	return nil
 }

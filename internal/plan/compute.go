@@ -182,7 +182,7 @@ func Compute(n *model.Network, internetNS string) State {
 		addTransitGatewayAttachments(n, &router, vpcID, enis)
 		st.Namespaces = append(st.Namespaces, router)
 	}
-	st.Namespaces = append(st.Namespaces, transitGatewayNamespaces(n)...)
+	st.Namespaces = append(st.Namespaces, transitGatewayNamespaces(n, &internet)...)
 	if len(internet.Links) > 0 {
 		st.Namespaces = append(st.Namespaces, addServicesHost(&internet))
 		st.Namespaces = append(st.Namespaces, internet)

@@ -47,8 +47,9 @@ type Planner struct {
 	numbers    map[string]int       // each peering's number (peeringNumbers), as planned
 	// tgwNumbers are each transit gateway attachment's number (tgwAttachmentNumbers), as
 	// planned; tgwNames the transit gateways' namespaces planned.
-	tgwNumbers map[string]int
-	tgwNames   []string
+	tgwNumbers  map[string]int
+	tgwNames    []string
+	tgwInternet *Namespace // the transit gateways' tunnels' links and routes in the internet
 	// Which VPCs' plans read a VPC as a peer, or a group's members.
 	readsPeer, readsGroup map[string]map[string]bool
 	// sites are the customer sites (SetSites), sorted by name, which outlive PlanAll;
@@ -80,7 +81,7 @@ func NewPlanner(h Host) *Planner {
 
 func (p *Planner) reset() {
 	p.vpcs, p.namespaces, p.numbers = map[string]*vpcPlan{}, map[string]Namespace{}, map[string]int{}
-	p.tgwNumbers, p.tgwNames = map[string]int{}, nil
+	p.tgwNumbers, p.tgwNames, p.tgwInternet = map[string]int{}, nil, nil
 	p.readsPeer, p.readsGroup = map[string]map[string]bool{}, map[string]map[string]bool{}
 }
 
@@ -159,11 +160,11 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 		}
 		p.diff(&u, old.names(), now.all())
 	}
+	if len(dirty) > 0 && p.planTransitGateways(&u, whole) {
+		internet = true
+	}
 	if internet {
 		p.diff(&u, []string{p.host.Internet, ServicesNamespace(p.host.Internet)}, p.internet())
-	}
-	if len(dirty) > 0 {
-		p.planTransitGateways(&u, whole)
 	}
 	sort.Strings(u.Changed)
 	sort.Strings(u.Deleted)
@@ -251,6 +252,10 @@ func (p *Planner) internet() []Namespace {
 			ns.Links = append(ns.Links, part.Links...)
 			ns.Routes = append(ns.Routes, part.Routes...)
 		}
+	}
+	if part := p.tgwInternet; part != nil {
+		ns.Links = append(ns.Links, part.Links...)
+		ns.Routes = append(ns.Routes, part.Routes...)
 	}
 	sites(p.sites, &ns)
 	if len(ns.Links) == 0 {
@@ -493,12 +498,20 @@ func (x *index) Peerings(vpc string) []string  { return x.peerings[vpc] }
 
 // planTransitGateways plans the transit gateways' namespaces again: a gateway reads
 // every VPC attached to it, so that any re-planned VPC may change it (the diff keeps
-// what did not change out of the update).
-func (p *Planner) planTransitGateways(u *Update, whole *model.Network) {
-	now := transitGatewayNamespaces(whole)
+// what did not change out of the update). It reports whether their part of the
+// internet changed.
+func (p *Planner) planTransitGateways(u *Update, whole *model.Network) bool {
+	internet := &Namespace{Name: p.host.Internet}
+	now := transitGatewayNamespaces(whole, internet)
+	if len(internet.Links) == 0 {
+		internet = nil
+	}
+	changed := !reflect.DeepEqual(internet, p.tgwInternet)
+	p.tgwInternet = internet
 	p.diff(u, p.tgwNames, now)
 	p.tgwNames = p.tgwNames[:0]
 	for _, ns := range now {
 		p.tgwNames = append(p.tgwNames, ns.Name)
 	}
+	return changed
 }

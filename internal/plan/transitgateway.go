@@ -3,6 +3,7 @@ package plan
 import (
 	"net/netip"
 	"slices"
+	"strings"
 
 	"vpcd/internal/model"
 )
@@ -136,14 +137,74 @@ func routedVPCs(n *model.Network) map[string]bool {
 }
 
 // transitGatewayNamespaces lays out the namespace of each transit gateway that has an
-// attachment to a VPC with a router here, in gateway ID order.
-func transitGatewayNamespaces(n *model.Network) []Namespace {
+// attachment to a VPC with a router here, in gateway ID order, and the namespaces of
+// the tunnels of its VPN attachments, linked to internet.
+func transitGatewayNamespaces(n *model.Network, internet *Namespace) []Namespace {
 	routed := routedVPCs(n)
 	numbers := tgwAttachmentNumbers(n)
 	var out []Namespace
 	for _, id := range model.SortedKeys(n.TransitGateways.Gateways) {
 		if ns, ok := transitGatewayNamespace(n, id, routed, numbers); ok {
+			out = append(out, addTransitGatewayTunnels(n, &ns, internet)...)
 			out = append(out, ns)
+		}
+	}
+	return out
+}
+
+// addTransitGatewayTunnels lays out the tunnels of the gateway's VPN attachments as a
+// virtual private gateway's are (addVpnTunnels), their TUNs moved into the gateway's
+// namespace instead of a VPC's router: what comes out of a tunnel is routed by the
+// route table its attachment is associated with; a route to the attachment goes into
+// the connection's preferred tunnel (dropped while neither is up). TCP's MSS is clamped
+// on the tunnels' links there.
+func addTransitGatewayTunnels(n *model.Network, gw, internet *Namespace) []Namespace {
+	tgw := strings.TrimPrefix(gw.Name, routerPrefix)
+	tables := map[string]int{}
+	for _, rtb := range n.TransitGatewayRouteTablesOf(tgw) {
+		tables[rtb] = firstTable + len(tables)
+	}
+	// As for a virtual private gateway's tunnels, libipsec needs a local address within
+	// a customer's narrowed selectors: the subnet routers of the attached VPCs, on lo.
+	attached := map[string]bool{}
+	for _, a := range n.TransitGatewayAttachmentsOn(tgw) {
+		attached[a.VPC] = a.Type == "vpc"
+	}
+	var selectorAddrs []netip.Prefix
+	for _, id := range model.SortedKeys(n.Subnets) {
+		if sn := n.Subnets[id]; attached[sn.VPC] && sn.CIDR.IsValid() {
+			selectorAddrs = append(selectorAddrs, netip.PrefixFrom(sn.Router(), 32))
+		}
+	}
+	var out []Namespace
+	for _, a := range n.TransitGatewayAttachmentsOn(tgw) {
+		c := n.VpnConnections[a.VpnConnection]
+		if a.Type != "vpn" || c == nil {
+			continue
+		}
+		table, ok := tables[a.RouteTable]
+		if !ok {
+			table = localTable
+			if !slices.ContainsFunc(gw.Routes, func(r Route) bool { return r.Table == localTable }) {
+				gw.Routes = append(gw.Routes, defaultDrops(localTable, false, false, false)...)
+			}
+		}
+		for i := range c.Tunnels {
+			t := c.Tunnels[i]
+			if !t.OutsideIP.IsValid() {
+				continue
+			}
+			name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
+			ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
+			ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
+			ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: gw.Name, Link: link}
+			out = append(out, ns)
+			gw.Links = append(gw.Links, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU})
+			gw.Rules = append(gw.Rules, Rule{Priority: eniRulePriority, IIF: link, Table: table})
+			if gw.Firewall == nil {
+				gw.Firewall = &Firewall{}
+			}
+			gw.Firewall.ClampLinks = append(gw.Firewall.ClampLinks, link)
 		}
 	}
 	return out
@@ -163,6 +224,14 @@ func transitGatewayNamespace(n *model.Network, tgw string, routed map[string]boo
 	}
 	links := map[string]tgwLink{} // by attachment
 	has6, drops := false, false
+	tunnels := map[string]string{} // a VPN attachment's preferred tunnel's link, by attachment
+	for _, a := range n.TransitGatewayAttachmentsOn(tgw) {
+		if c := n.VpnConnections[a.VpnConnection]; a.Type == "vpn" && c != nil {
+			if i := c.PreferredTunnel(); i >= 0 && c.Tunnels[i].OutsideIP.IsValid() {
+				tunnels[a.ID] = tunnelLink(c.ID, i)
+			}
+		}
+	}
 	for _, a := range n.TransitGatewayAttachmentsOn(tgw) {
 		if a.Type != "vpc" || !routed[a.VPC] {
 			continue
@@ -191,7 +260,7 @@ func transitGatewayNamespace(n *model.Network, tgw string, routed map[string]boo
 		ns.Sysctls["net.ipv6.conf.all.forwarding"] = "1"
 	}
 	for _, rtb := range model.SortedKeys(tables) {
-		ns.Routes = append(ns.Routes, transitGatewayTableRoutes(n, rtb, tables[rtb], links, has6)...)
+		ns.Routes = append(ns.Routes, transitGatewayTableRoutes(n, rtb, tables[rtb], links, tunnels, has6)...)
 	}
 	if drops {
 		ns.Routes = append(ns.Routes, defaultDrops(localTable, false, false, has6)...)
@@ -202,7 +271,7 @@ func transitGatewayNamespace(n *model.Network, tgw string, routed map[string]boo
 // transitGatewayTableRoutes turns a transit gateway route table into a kernel table:
 // each route into its attachment's link, or dropped (a blackhole, an attachment with no
 // link here, an IPv6 route over a link without IPv6); what no route covers drops too.
-func transitGatewayTableRoutes(n *model.Network, rtb string, table int, links map[string]tgwLink, has6 bool) []Route {
+func transitGatewayTableRoutes(n *model.Network, rtb string, table int, links map[string]tgwLink, tunnels map[string]string, has6 bool) []Route {
 	var out []Route
 	default4, default6 := false, false
 	for _, r := range n.TransitGatewayRoutes(rtb) {
@@ -211,7 +280,10 @@ func transitGatewayTableRoutes(n *model.Network, rtb string, table int, links ma
 			default4, default6 = default4 || !is6, default6 || is6
 		}
 		l, ok := links[r.Attachment]
+		tunnel, vpn := tunnels[r.Attachment]
 		switch {
+		case vpn && !r.Blackhole && !is6:
+			out = append(out, Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: tunnel})
 		case r.Blackhole || !ok || is6 && !l.has6:
 			out = append(out, Route{Table: table, Dst: r.Destination, Type: RouteBlackhole})
 		case is6:

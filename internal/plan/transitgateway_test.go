@@ -109,3 +109,42 @@ func TestPlannerTransitGateway(t *testing.T) {
 		t.Fatalf("after detaching prod, planner and Compute differ:\n%s\n---\n%s", got, want)
 	}
 }
+
+// TestComputeTransitGatewayVpn checks a VPN connection on the gateway: its tunnels' TUNs
+// go into the gateway's namespace, where the VPN attachment's rule picks its route
+// table, and the shared table's static route to the attachment goes into the up tunnel;
+// the planner lays it out as Compute does.
+func TestComputeTransitGatewayVpn(t *testing.T) {
+	n := tgwNetwork()
+	const vpn, att = "vpn-00000000000000001", "tgw-attach-0000000000000000f"
+	n.VpnConnections[vpn] = &model.VpnConnection{ID: vpn, CustomerGateway: netip.MustParseAddr("192.0.2.77"), Tunnels: [2]model.VpnTunnel{
+		{OutsideIP: netip.MustParseAddr("203.0.113.10"), Up: false}, {OutsideIP: netip.MustParseAddr("198.51.100.10"), Up: true}}}
+	n.TransitGateways.Attachments[att] = &model.TransitGatewayAttachment{ID: att, Gateway: tgwID, Type: "vpn", VpnConnection: vpn, RouteTable: tgwShared}
+	lan := netip.MustParsePrefix("172.20.0.0/24")
+	shared := n.TransitGateways.RouteTables[tgwShared]
+	shared.Routes = append(shared.Routes, model.TransitGatewayRoute{Destination: lan, Attachment: att})
+	st := Compute(n, Internet)
+	var gw *Namespace
+	var tunnels []*IPsecTunnel
+	for i := range st.Namespaces {
+		if ns := &st.Namespaces[i]; ns.Name == TransitGatewayNamespace(tgwID) {
+			gw = ns
+		} else if ns.IPsec != nil {
+			tunnels = append(tunnels, ns.IPsec)
+		}
+	}
+	if gw == nil || len(tunnels) != 2 || tunnels[0].Router != gw.Name {
+		t.Fatalf("gateway %v, tunnels %+v", gw != nil, tunnels)
+	}
+	if !slices.Contains(gw.Rules, Rule{Priority: eniRulePriority, IIF: tunnelLink(vpn, 1), Table: firstTable + 1}) {
+		t.Errorf("no rule for tunnel 2 into the shared table: %+v", gw.Rules)
+	}
+	if !slices.Contains(gw.Routes, Route{Table: firstTable + 1, Dst: lan, Type: RouteUnicast, Dev: tunnelLink(vpn, 1)}) {
+		t.Errorf("the route to the VPN does not go into the up tunnel: %+v", gw.Routes)
+	}
+	p := NewPlanner(Host{})
+	p.PlanAll(Index(n))
+	if got := p.State(); !reflect.DeepEqual(got, st) {
+		t.Fatalf("planner and Compute differ:\n%s\n---\n%s", got, st)
+	}
+}
