@@ -31,7 +31,9 @@ func TestTransitGatewayVPN(t *testing.T) {
 		TransitGatewayId: aws.String(tgw), Options: &types.VpnConnectionOptionsSpecification{StaticRoutesOnly: aws.Bool(true)}})
 	p.check("CreateVpnConnection", err)
 	vpn := aws.ToString(out.VpnConnection.VpnConnectionId)
-	t.Cleanup(func() { p.ec2.DeleteVpnConnection(p.ctx, &ec2sdk.DeleteVpnConnectionInput{VpnConnectionId: aws.String(vpn)}) })
+	t.Cleanup(func() {
+		p.ec2.DeleteVpnConnection(p.ctx, &ec2sdk.DeleteVpnConnectionInput{VpnConnectionId: aws.String(vpn)})
+	})
 	atts, err := p.ec2.DescribeTransitGatewayAttachments(p.ctx, &ec2sdk.DescribeTransitGatewayAttachmentsInput{Filters: []types.Filter{
 		{Name: aws.String("resource-id"), Values: []string{vpn}}}})
 	p.check("DescribeTransitGatewayAttachments", err)
