@@ -138,10 +138,12 @@ type Hop struct {
 	// Direction of an ACL or security group check: ingress or egress.
 	Direction string
 	// The rule or route that decided, when one did.
-	ACLRule    *model.ACLEntry
-	SGRule     *model.SecurityGroupRule
-	Route      *model.Route
-	Translated *Packet // the header after a translation (NAT)
+	ACLRule *model.ACLEntry
+	SGRule  *model.SecurityGroupRule
+	Route   *model.Route
+	// TransitGatewayRoute is the route a transit gateway route table's hop took.
+	TransitGatewayRoute *model.TransitGatewayRoute
+	Translated          *Packet // the header after a translation (NAT)
 	// Tunnel is the outside address of the tunnel a VPN connection's hop takes.
 	Tunnel netip.Addr
 	Header Packet // the header as the component saw it
@@ -157,9 +159,11 @@ type Explanation struct {
 	ACLRule   *model.ACLEntry
 	Groups    []string // of an interface whose security groups block
 	Route     *model.Route
-	Address   netip.Addr
-	Message   string
-	Return    bool // found on the return path
+	// TransitGatewayRoute is the transit gateway route that drops the packet.
+	TransitGatewayRoute *model.TransitGatewayRoute
+	Address             netip.Addr
+	Message             string
+	Return              bool // found on the return path
 }
 
 // Result is the verdict: reachable only when nothing blocks either way.
@@ -535,6 +539,8 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	case KindVPNGateway:
 		t.hop(Hop{Kind: KindVPNGateway, ID: end.id, VPC: end.vpc, Header: back})
 		home = t.walk(back, entry{vpc: end.vpc, vgw: end.id})
+	case KindTransitGatewayAttachment:
+		home = t.fromTransitGatewayVpn(back, end.id)
 	case "nat-gateway":
 		if end.eni == nil {
 			// A regional NAT gateway: its answer is routed by its route table.

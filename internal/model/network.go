@@ -49,6 +49,9 @@ type Network struct {
 	// network only (see vpn.go).
 	VpnGateways    map[string]*VpnGateway
 	VpnConnections map[string]*VpnConnection
+	// TransitGateways are the transit gateways, their attachments and route tables, in
+	// the whole network only (see transitgateway.go).
+	TransitGateways TransitGateways
 }
 
 // NewNetwork returns an empty network.
@@ -74,6 +77,7 @@ func NewNetwork() *Network {
 		InterfaceEndpoints:         map[string]*InterfaceEndpoint{},
 		VpnGateways:                map[string]*VpnGateway{},
 		VpnConnections:             map[string]*VpnConnection{},
+		TransitGateways:            NewTransitGateways(),
 	}
 }
 

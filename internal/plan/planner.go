@@ -45,6 +45,11 @@ type Planner struct {
 	vpcs       map[string]*vpcPlan  // by VPC ID
 	namespaces map[string]Namespace // every planned namespace, by name
 	numbers    map[string]int       // each peering's number (peeringNumbers), as planned
+	// tgwNumbers are each transit gateway attachment's number (tgwAttachmentNumbers), as
+	// planned; tgwNames the transit gateways' namespaces planned.
+	tgwNumbers  map[string]int
+	tgwNames    []string
+	tgwInternet *Namespace // the transit gateways' tunnels' links and routes in the internet
 	// Which VPCs' plans read a VPC as a peer, or a group's members.
 	readsPeer, readsGroup map[string]map[string]bool
 	// sites are the customer sites (SetSites), sorted by name, which outlive PlanAll;
@@ -76,6 +81,7 @@ func NewPlanner(h Host) *Planner {
 
 func (p *Planner) reset() {
 	p.vpcs, p.namespaces, p.numbers = map[string]*vpcPlan{}, map[string]Namespace{}, map[string]int{}
+	p.tgwNumbers, p.tgwNames, p.tgwInternet = map[string]int{}, nil, nil
 	p.readsPeer, p.readsGroup = map[string]map[string]bool{}, map[string]map[string]bool{}
 }
 
@@ -131,6 +137,14 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 		}
 	}
 	p.numbers = numbers
+	// So does a new or gone transit gateway attachment.
+	tgwNumbers := tgwAttachmentNumbers(whole)
+	for id, k := range tgwNumbers {
+		if old, ok := p.tgwNumbers[id]; ok && old != k {
+			dirty[whole.TransitGateways.Attachments[id].VPC] = true
+		}
+	}
+	p.tgwNumbers = tgwNumbers
 	var u Update
 	internet := false
 	for _, v := range model.SortedKeys(dirty) {
@@ -145,6 +159,9 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 			internet = true
 		}
 		p.diff(&u, old.names(), now.all())
+	}
+	if len(dirty) > 0 && p.planTransitGateways(&u, whole) {
+		internet = true
 	}
 	if internet {
 		p.diff(&u, []string{p.host.Internet, ServicesNamespace(p.host.Internet)}, p.internet())
@@ -236,6 +253,10 @@ func (p *Planner) internet() []Namespace {
 			ns.Routes = append(ns.Routes, part.Routes...)
 		}
 	}
+	if part := p.tgwInternet; part != nil {
+		ns.Links = append(ns.Links, part.Links...)
+		ns.Routes = append(ns.Routes, part.Routes...)
+	}
 	sites(p.sites, &ns)
 	if len(ns.Links) == 0 {
 		return nil
@@ -297,6 +318,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 		vp.internet = internet
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
+	addTransitGatewayAttachments(n.Network, &router, id, enis)
 	vp.namespaces = append(instances, router)
 	p.host.keepOwn(n.Network, vp, id)
 	return vp
@@ -318,6 +340,7 @@ func (p *Planner) inputs(src Source, id string, own *model.Network) inputs {
 	in := inputs{Network: model.NewNetwork()}
 	in.PrefixLists, in.Peerings, in.BlockPublicAccess = whole.PrefixLists, whole.Peerings, whole.BlockPublicAccess
 	in.VpnConnections = whole.VpnConnections
+	in.TransitGateways = whole.TransitGateways
 	merge(in.Network, own)
 	in.peeringIDs = src.Peerings(id)
 	sort.Strings(in.peeringIDs)
@@ -473,3 +496,23 @@ func (x *index) Network() *model.Network       { return x.n }
 func (x *index) VPC(id string) *model.Network  { return x.parts[id] }
 func (x *index) Members(group string) []string { return x.members[group] }
 func (x *index) Peerings(vpc string) []string  { return x.peerings[vpc] }
+
+// planTransitGateways plans the transit gateways' namespaces again: a gateway reads
+// every VPC attached to it, so that any re-planned VPC may change it (the diff keeps
+// what did not change out of the update). It reports whether their part of the
+// internet changed.
+func (p *Planner) planTransitGateways(u *Update, whole *model.Network) bool {
+	internet := &Namespace{Name: p.host.Internet}
+	now := transitGatewayNamespaces(whole, internet)
+	if len(internet.Links) == 0 {
+		internet = nil
+	}
+	changed := !reflect.DeepEqual(internet, p.tgwInternet)
+	p.tgwInternet = internet
+	p.diff(u, p.tgwNames, now)
+	p.tgwNames = p.tgwNames[:0]
+	for _, ns := range now {
+		p.tgwNames = append(p.tgwNames, ns.Name)
+	}
+	return changed
+}

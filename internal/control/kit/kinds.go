@@ -96,9 +96,9 @@ var kinds = index(
 	// documents no Malformed code for any of them: InvalidID. A transit gateway route
 	// table that does not exist answers InvalidRouteTableID.NotFound, as the Terraform
 	// provider expects.
-	Kind{Prefix: "tgw", ResourceType: "transit-gateway", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
-	Kind{Prefix: "tgw-attach", ResourceType: "transit-gateway-attachment", NotFound: "InvalidTransitGatewayAttachmentID.NotFound", NotFoundMessage: "Transit Gateway Attachment %s was deleted or does not exist.", InSubnet: true},
-	Kind{Prefix: "tgw-rtb", ResourceType: "transit-gateway-route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "Transit Gateway Route Table %s was deleted or does not exist."},
+	Kind{Prefix: "tgw", ResourceType: "transit-gateway", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist.", Model: modelOf(transitGatewayModel)},
+	Kind{Prefix: "tgw-attach", ResourceType: "transit-gateway-attachment", NotFound: "InvalidTransitGatewayAttachmentID.NotFound", NotFoundMessage: "Transit Gateway Attachment %s was deleted or does not exist.", InSubnet: true, Model: modelOf(transitGatewayAttachmentModel)},
+	Kind{Prefix: "tgw-rtb", ResourceType: "transit-gateway-route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "Transit Gateway Route Table %s was deleted or does not exist.", Model: modelOf(transitGatewayRouteTableModel)},
 	// Direct Connect's dedicated connections and virtual interfaces (dxcon-…, dxvif-…),
 	// answered by control/directconnect; its gateways are global, at its GatewayKey.
 	Kind{Prefix: "dxcon", Service: "directconnect"},

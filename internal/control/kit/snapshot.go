@@ -371,6 +371,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		setPart(b, &c, id, as[*model.VpnGateway](v), vpnGateways)
 	case "vpn":
 		b.setVpnConnection(&c, id, as[*model.VpnConnection](v))
+	case "tgw", "tgw-attach", "tgw-rtb":
+		b.setTransitGateway(&c, kind, id, v)
 	case "hostedzone":
 		b.setHostedZone(&c, id, as[hostedZone](v).m)
 	case "vpcbpa":

@@ -40,6 +40,7 @@ func (b *NetworkBuilder) setVpnConnection(c *NetworkChange, id string, m *model.
 	if reflect.DeepEqual(old, m) {
 		return
 	}
+	b.touchTransitGatewayOfVpn(c, id)
 	for _, v := range []*model.VpnConnection{old, m} {
 		if v == nil {
 			continue
