@@ -244,21 +244,10 @@ func (sp *speaker) learned(ctx context.Context, addr netip.Addr) ([]model.BgpRou
 			if path.IsWithdraw {
 				continue
 			}
-			r := model.BgpRoute{Prefix: p.Masked()}
-			for _, a := range path.Pattrs {
-				var asPath api.AsPathAttribute
-				var med api.MultiExitDiscAttribute
-				switch {
-				case a.MessageIs(&asPath) && a.UnmarshalTo(&asPath) == nil:
-					for _, seg := range asPath.Segments {
-						r.ASPathLen += len(seg.Numbers)
-					}
-				case a.MessageIs(&med) && a.UnmarshalTo(&med) == nil:
-					r.MED = med.Med
-				}
+			if r, ok := learnedRoute(p, path, sp.asn); ok {
+				out = append(out, r)
+				break
 			}
-			out = append(out, r)
-			break
 		}
 	})
 	slices.SortFunc(out, func(a, b model.BgpRoute) int {
@@ -268,6 +257,30 @@ func (sp *speaker) learned(ctx context.Context, addr netip.Addr) ([]model.BgpRou
 		return a.Prefix.Bits() - b.Prefix.Bits()
 	})
 	return out, err
+}
+
+// learnedRoute is a path the peer advertises, with its AS path's length and its MED; ok
+// is false for a path whose AS path holds the gateway's own ASN, which BGP's loop
+// detection refuses (the customer's router sends the VPC's own CIDR back over the other
+// tunnel).
+func learnedRoute(p netip.Prefix, path *api.Path, asn int64) (r model.BgpRoute, ok bool) {
+	r = model.BgpRoute{Prefix: p.Masked()}
+	for _, a := range path.Pattrs {
+		var asPath api.AsPathAttribute
+		var med api.MultiExitDiscAttribute
+		switch {
+		case a.MessageIs(&asPath) && a.UnmarshalTo(&asPath) == nil:
+			for _, seg := range asPath.Segments {
+				if slices.Contains(seg.Numbers, uint32(asn)) {
+					return r, false
+				}
+				r.ASPathLen += len(seg.Numbers)
+			}
+		case a.MessageIs(&med) && a.UnmarshalTo(&med) == nil:
+			r.MED = med.Med
+		}
+	}
+	return r, true
 }
 
 // writeReplacing writes a file by rename: a reader sees the old content or the new one.

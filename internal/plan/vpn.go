@@ -76,6 +76,11 @@ func addVpnTunnels(n *model.Network, router, internet *Namespace, vpc *model.VPC
 			name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
 			ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
 			ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
+			if t.InsideCidr.IsValid() {
+				// So too for AWS's inside address, in the selectors of a customer that
+				// narrows them to the VPC and the tunnel's BGP session.
+				ns.Links[0].Addrs = append(ns.Links[0].Addrs, netip.PrefixFrom(t.VgwInsideIP(), 32))
+			}
 			ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: router.Name, Link: link}
 			out = append(out, ns)
 			// AWS's inside address of the tunnel, where its BGP session is.
