@@ -29,10 +29,11 @@ func BenchmarkVPNBGPRoutes(b *testing.B) {
 	p := startPlane(b, "--bgp-max-prefixes", "-1")
 	const vpcCIDR, lan, asn = "10.80.0.0/16", "172.22.0.0/24", 65080
 	vpc := p.vpc(vpcCIDR)
-	p.subnet(vpc, "10.80.1.0/24")
+	sub := p.subnet(vpc, "10.80.1.0/24")
 	vgw := p.vpnGateway(vpc)
-	vpn := p.dynamicVpnConnection(vgw, "192.0.2.80", asn)
-	site := p.addSite("bgpbench", "192.0.2.80", lan, false)
+	p.launch(sub, []string{p.group(vpc, "bench")}) // the VPC's router comes with its first instance
+	vpn := p.dynamicVpnConnection(vgw, "192.0.2.91", asn)
+	site := p.addSite("bgpbench", "192.0.2.91", lan, false)
 	site.runStrongSwan(vpn, lan, vpcCIDR, "2", "bgp")
 	site.runFRR(vpn, lan)
 	p.within(tunnelWait, "both tunnels UP (IPsec and BGP)", func() bool { return slices.Equal(p.telemetry(vpn), []string{"UP", "UP"}) })
