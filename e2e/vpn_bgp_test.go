@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -161,7 +162,8 @@ func (p *plane) propagated(rtb string) []string {
 // gateway configuration peers with vpcd's speaker over both tunnels' inside addresses;
 // the site's LAN is learned, shown in DescribeRouteTables and telemetry, routed in the
 // VPC router's kernel and carries traffic both ways; the site learns the VPC's CIDR; BGP
-// stopped on tunnel 1 moves the traffic to tunnel 2, and back when it returns.
+// stopped on tunnel 1 moves the traffic to tunnel 2, and back when it returns; over 100
+// routes, AWS's limit, the sessions are reset.
 func TestVPNBGP(t *testing.T) {
 	requireDataplane(t)
 	requireStrongSwan(t)
@@ -231,6 +233,23 @@ func TestVPNBGP(t *testing.T) {
 	site.vtysh("configure terminal", "router bgp 65079", "no neighbor "+peer1+" shutdown")
 	p.within(tunnelWait, "the router's route back into tunnel 1", func() bool { return routeVia(link1) })
 	p.passes(tcp(a.ID, "172.22.0.1", 8080))
+
+	// Over AWS's 100 routes a session: both sessions are reset, the routes leave.
+	var more []string
+	for i := range 100 {
+		more = append(more, fmt.Sprintf("172.23.%d.0/24", i))
+	}
+	site.networks(65079, more, true)
+	p.within(tunnelWait, "both sessions reset over 100 routes", func() bool {
+		out, err := p.ec2.DescribeVpnConnections(p.ctx, &ec2sdk.DescribeVpnConnectionsInput{VpnConnectionIds: []string{vpn}})
+		p.check("DescribeVpnConnections", err)
+		for _, tel := range out.VpnConnections[0].VgwTelemetry {
+			if tel.Status != types.TelemetryStatusDown || aws.ToString(tel.StatusMessage) != "IPSEC IS UP" {
+				return false
+			}
+		}
+		return len(p.propagated(rtb)) == 0
+	})
 }
 
 // vgwInside is AWS's inside address of tunnel i of a connection: the first host of its
