@@ -2,7 +2,8 @@
 // with its state in an embedded store under a data directory.
 //
 //	vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...]
-//	           [--auth lenient|strict --credentials FILE] [--store etcd://HOST:2379,...]
+//	           [--auth lenient|strict --credentials FILE] [--store etcd://HOST:2379,... [--hosts]]
+//	vpcd agent --store etcd://HOST:2379,... --host-id NAME --underlay ADDR [--zones us-east-1a,...]
 //	vpcd explain SOURCE DESTINATION tcp/PORT
 //	vpcd version
 package main
@@ -45,6 +46,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "agent":
+		err = agent(os.Args[2:])
 	case "exec":
 		err = execIn(os.Args[2:])
 	case "cleanup":
@@ -79,7 +82,9 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   vpcd serve [--listen 127.0.0.1:8787] [--data-dir DIR] [--regions us-east-1,...] [--auth lenient|strict --credentials FILE]
-             [--store bolt|etcd://HOST:2379,... [--etcd-prefix vpcd/] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE]]
+             [--store bolt|etcd://HOST:2379,... [--etcd-prefix vpcd/] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE] [--hosts]]
+  vpcd agent --store etcd://HOST:2379,... --host-id NAME --underlay ADDR [--zones us-east-1a,...] [--capacity-vcpus N]
+             [--etcd-prefix vpcd/] [--data-dir DIR] [--data-plane auto|off] [--internet-netns NAME]   (one host of a multi-host vpcd)
   vpcd exec INSTANCE_ID|internet|site:NAME -- COMMAND [ARGS...]
   vpcd site add NAME --public-ip ADDR [--lan CIDR] [--behind-nat] [--data-dir DIR]   (a customer site on the simulated internet)
   vpcd site del NAME [--data-dir DIR]
@@ -121,6 +126,7 @@ func serve(args []string) error {
 	fs.StringVar(&sf.caFile, "etcd-cacert", "", "CA bundle that verifies the etcd servers' certificates")
 	fs.StringVar(&sf.certFile, "etcd-cert", "", "client certificate for etcd")
 	fs.StringVar(&sf.keyFile, "etcd-key", "", "client certificate's key for etcd")
+	multiHost := fs.Bool("hosts", false, "multi-host mode: place instances on the hosts that vpcd agent registers in the etcd --store, which realize them; this vpcd runs no data plane")
 	s3Window := fs.Duration("flow-log-s3-window", flowlog.S3Window, "how often flow logs to S3 publish their files (AWS: every 5 minutes); tests shorten it")
 	dnsUpstream := fs.String("dns-upstream", "", "DNS servers (ADDR or ADDR:PORT, comma-separated) that answer the names vpcd's resolvers do not know; none: NXDOMAIN")
 	bgpMaxPrefixes := fs.Int("bgp-max-prefixes", 0, "routes a VPN tunnel's BGP session accepts before it is reset: 0 is AWS's 100 (a quota AWS never raises); -1: no limit, for benchmarks only")
@@ -203,12 +209,20 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := control.New(timed, control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas})
+	ctlCfg := control.Config{Regions: cfg.Regions, PublicIPv4Pool: pool, Quotas: quotas}
+	if *multiHost {
+		if ctlCfg.Hosts, err = followHosts(st, log); err != nil {
+			return err
+		}
+	}
+	svc := control.New(timed, ctlCfg)
 	svc.FlowLogs.Buckets = objects // CreateFlowLogs to S3 needs the bucket
 	// The data plane needs root (network namespaces, nftables); without it the API still
 	// answers, and vpcd says so once.
 	var dp *dataplane.Dataplane
 	switch {
+	case *multiHost:
+		log.Info("data plane on the hosts' agents: --hosts")
 	case *dataPlaneMode == "off":
 		log.Info("data plane off: --data-plane off")
 	case *dataPlaneMode != "auto":

@@ -1728,6 +1728,9 @@ func sdkEveryAction(t *testing.T, srv *vpcdtest.Server) {
 	})
 
 	t.Run("transit gateways", func(t *testing.T) { sdkTransitGateways(t, c) })
+	t.Run("privatelink", func(t *testing.T) {
+		sdkPrivateLink(t, c, rec.elbClient(srv.URL), rec.client(srv.EC2(t, "111122223333")))
+	})
 
 	if miss := rec.missing(served); len(miss) > 0 {
 		t.Errorf("served actions without a successful SDK round trip in this test: %v", miss)

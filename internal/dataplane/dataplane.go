@@ -59,6 +59,10 @@ type Config struct {
 	// reset: AWS's 100 when zero; negative: no limit (benchmarks only, since AWS's limit
 	// cannot be raised).
 	BGPMaxPrefixes int
+	// Host is the host this data plane realizes when vpcd spans several (vpcd agent
+	// --host-id): only the instances placed on it, and what they need. "" is the one
+	// machine of single-machine mode, which realizes everything.
+	Host string
 }
 
 // Dataplane reconciles the kernel to the store.
@@ -99,7 +103,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 		return nil, err
 	}
 	d := &Dataplane{cfg: cfg, svc: svc, st: st, registry: reg, informer: informer.New(st),
-		planner: plan.NewPlanner(plan.Host{ID: plan.LocalHost, Internet: cfg.InternetNamespace})}
+		planner: plan.NewPlanner(plan.Host{ID: cfg.Host, Internet: cfg.InternetNamespace})}
 	d.kernel = linux.New(linux.Config{Owned: reg.has, Logger: cfg.Logger})
 	d.processes = newProcesses(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
@@ -271,7 +275,7 @@ func (d *Dataplane) syncChanges(ctx context.Context, c informer.Changes) error {
 // console output that grew. A full sync also reads back every resolv.conf and service
 // config it wrote, which repairs one changed by hand.
 func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
-	n := d.informer.Network()
+	n := d.share(d.informer.Network())
 	d.resolv.sync(n, full)
 	daemons := append(d.services.sync(n, full), nat64Daemons(n, d.cfg.DataDir, d.cfg.Exec, d.cfg.Logger)...)
 	daemons = append(daemons, d.tunnels.daemons(d.planner.Tunnels(), n)...)

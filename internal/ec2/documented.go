@@ -43,6 +43,7 @@ var ObservedCodes = map[string]string{
 	"InvalidSubnetCidrBlockAssociationID.NotFound":    "Eucalyptus's SDK tests, also run against AWS, expect it",
 	"InvalidNetworkInsightsAnalysisId.Malformed":      "AWS's CloudFormation handlers for the kind match on it",
 	"InvalidVpcBlockPublicAccessExclusionId.NotFound": "the Terraform provider matches on it",
+	"InvalidConnectionNotification":                   "a VPC endpoint connection notification that does not exist (the Terraform provider matches on it)",
 	"RequestEntityTooLarge":                           "HTTP 413 for a request body over the limit, as AWS's front end answers",
 }
 

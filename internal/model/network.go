@@ -295,6 +295,10 @@ type Instance struct {
 	Tags                                 map[string]string // only when Metadata.Tags: a tag plans nothing otherwise
 	// PrivateDNSNameOptions are its hostname options (RunInstances, ModifyPrivateDnsNameOptions).
 	PrivateDNSNameOptions PrivateDNSNameOptions
+
+	// Host is the host it is placed on when vpcd spans several (internal/hosts), "" on
+	// one machine.
+	Host string
 }
 
 // PrivateDNSNameOptions are an instance's hostname options: its hostname after its private

@@ -298,6 +298,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
 	vp.namespaces = append(instances, router)
+	p.host.keepOwn(n.Network, vp, id)
 	return vp
 }
 

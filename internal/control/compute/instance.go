@@ -524,9 +524,13 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 				}
 			}
 		}
+		placed, err := s.placeInstances(t, c, ifaces[0].spec.subnet.AvailabilityZone, r.typ.Name, instanceVcpus(r.typ.Name), n, r.min)
+		if err != nil {
+			return err
+		}
 		now := s.Now().UTC().Truncate(time.Second)
-		for i := range n {
-			id, err := s.launchOne(t, c, r, ifaces, vpc, reservationID, int32(i), now)
+		for i, host := range placed {
+			id, err := s.launchOne(t, c, r, ifaces, vpc, reservationID, int32(i), host, now)
 			if err != nil {
 				return err
 			}
@@ -577,8 +581,8 @@ func (s *Compute) RunInstances(ctx context.Context, c kit.Caller, in *ec2.RunIns
 	return out, nil
 }
 
-// launchOne stores one instance of a launch and its interfaces.
-func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*launchInterface, vpc *kit.VpcRecord, reservationID string, index int32, now time.Time) (string, error) {
+// launchOne stores one instance of a launch, placed on host, and its interfaces.
+func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*launchInterface, vpc *kit.VpcRecord, reservationID string, index int32, host string, now time.Time) (string, error) {
 	primary := ifaces[0].spec.subnet
 	inst := &kit.InstanceRecord{
 		Meta:                  kit.Meta{ID: kit.NewID("i"), Owner: c.Account, Tags: r.tags},
@@ -602,6 +606,7 @@ func (s *Compute) launchOne(t *kit.Txn, c kit.Caller, r *runRequest, ifaces []*l
 		DisableAPITermination: kit.Deref(r.in.DisableApiTermination),
 		DisableAPIStop:        kit.Deref(r.in.DisableApiStop),
 		ShutdownBehavior:      r.shutdown,
+		Host:                  host,
 	}
 	launchMetadataOptions(inst, r.imageTokensRequired, r.metadataDefaults, r.metadata)
 	if cs := r.in.CreditSpecification; cs != nil {

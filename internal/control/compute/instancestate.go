@@ -80,6 +80,9 @@ func (s *Compute) StopInstances(ctx context.Context, c kit.Caller, in *ec2.StopI
 		}); err != nil {
 			return "", err
 		}
+		if err := releaseHost(t, inst); err != nil {
+			return "", err
+		}
 		inst.State, inst.StateReason, inst.StateTransitionReason = "stopped", "Client.UserInitiatedShutdown", userInitiated(now)
 		return "stopping", nil
 	})
@@ -129,6 +132,12 @@ func (s *Compute) StartInstances(ctx context.Context, c kit.Caller, in *ec2.Star
 		if room < 1 {
 			return "", errVcpuLimit(limit)
 		}
+		// A stopped instance has left its host: it starts on whichever has room now.
+		placed, err := s.placeInstances(t, c, inst.AvailabilityZone, inst.InstanceType, instanceVcpus(inst.InstanceType), 1, 1)
+		if err != nil {
+			return "", err
+		}
+		inst.Host = placed[0]
 		var allocErr error
 		err = editInterfaces(t, c, inst, func(e *kit.NetworkInterfaceRecord) bool {
 			if p := e.PrimaryIP(); p != nil && e.AutoPublicIP && p.Association == nil && allocErr == nil {
@@ -177,6 +186,9 @@ func (s *Compute) TerminateInstances(ctx context.Context, c kit.Caller, in *ec2.
 			return "", err
 		}
 		if err := releaseVolumes(t, c, inst); err != nil {
+			return "", err
+		}
+		if err := releaseHost(t, inst); err != nil {
 			return "", err
 		}
 		for id := range subnets {

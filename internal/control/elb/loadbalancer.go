@@ -488,6 +488,12 @@ func (s *ELB) DeleteLoadBalancer(ctx context.Context, c kit.Caller, in *elbv2.De
 		if attribute(lb.Attributes, lbDefaults(lb), "deletion_protection.enabled") == "true" {
 			return errOperationNotPermitted("Load balancer '%s' cannot be deleted because deletion protection is enabled", loadBalancerARN(c, lb))
 		}
+		var svc string
+		if used, err := t.Get(kit.LoadBalancerServiceKey(c, lb.ID), &svc); err != nil {
+			return err
+		} else if used {
+			return errResourceInUse("Load balancer '%s' cannot be deleted because it is currently associated with another service", loadBalancerARN(c, lb))
+		}
 		for _, id := range lb.Listeners {
 			l := new(kit.ListenerRecord)
 			if _, err := t.Get(c.Key(id), l); err != nil {

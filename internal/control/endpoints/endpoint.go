@@ -200,12 +200,22 @@ func (s *Endpoints) CreateVpcEndpoint(ctx context.Context, c kit.Caller, in *ec2
 	if name == "" {
 		return nil, ec2.ErrMissingParameter("ServiceName")
 	}
+	if isEndpointServiceName(name) {
+		if typ != "Interface" {
+			return nil, ec2.ErrInvalidParameter("Endpoint type (%s) does not match available service types ([Interface]).", typ)
+		}
+		target, err := s.endpointServiceTarget(ctx, c, name)
+		if err != nil {
+			return nil, err
+		}
+		return s.createInterface(ctx, c, in, target)
+	}
 	if err := checkService(c.Region, name, typ); err != nil {
 		return nil, err
 	}
 	if typ == "Interface" {
 		svc, _ := interfaceService(c.Region, name)
-		return s.createInterface(ctx, c, in, svc)
+		return s.createInterface(ctx, c, in, awsServiceTarget(svc))
 	}
 	if typ != "Gateway" {
 		return nil, ec2.ErrUnsupportedOperation("VPC endpoints of type %s are not supported by vpcd yet; gateway and interface endpoints are.", typ)
@@ -300,6 +310,9 @@ var endpointFilters = map[string]func(*kit.VpcEndpointRecord) []string{
 
 // serviceRegion is the region in an AWS service's name, com.amazonaws.REGION.service.
 func serviceRegion(name string) string {
+	if isEndpointServiceName(name) {
+		return serviceRegionOf(name)
+	}
 	parts := strings.SplitN(name, ".", 4)
 	if len(parts) < 4 {
 		return ""
@@ -460,6 +473,10 @@ func (s *Endpoints) delete(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord) e
 	if err := deleteInterfaces(t, c, e); err != nil {
 		return err
 	}
+	disconnect(t, c, e)
+	if err := deleteNotifications(t, c, func(n *kit.ConnectionNotificationRecord) bool { return n.EndpointID == e.ID }); err != nil {
+		return err
+	}
 	if err := kit.BumpChildren(t, c, e.VpcID); err != nil && !kit.IsNotFound(err, "vpc") {
 		return err
 	}
@@ -467,8 +484,18 @@ func (s *Endpoints) delete(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord) e
 	return nil
 }
 
+// serviceEntry is one entry of DescribeVpcEndpointServices: its shape, its order, the
+// values of its filters and its tags.
+type serviceEntry struct {
+	key    string
+	detail ec2.ServiceDetail
+	values func(filter string) []string
+	tags   map[string]string
+}
+
 // DescribeVpcEndpointServices lists the region's AWS services that take endpoints, one
-// entry per service and endpoint type, and their names.
+// entry per service and endpoint type, and the endpoint services the caller may see
+// (its own and those that allow it), and their names.
 func (s *Endpoints) DescribeVpcEndpointServices(ctx context.Context, c kit.Caller, in *ec2.DescribeVpcEndpointServicesRequest) (*ec2.DescribeVpcEndpointServicesResult, error) {
 	if in.MaxResults != nil && *in.MaxResults < 1 {
 		return nil, ec2.ErrInvalidParameterValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than 0.", *in.MaxResults)
@@ -481,31 +508,57 @@ func (s *Endpoints) DescribeVpcEndpointServices(ctx context.Context, c kit.Calle
 	if err != nil {
 		return nil, err
 	}
+	var all []serviceEntry
+	for _, svc := range regionServices(c.Region) {
+		all = append(all, serviceEntry{key: svc.key(), detail: svc.EC2(), values: func(name string) []string { return serviceFilters[name](svc) }})
+	}
+	err = s.View(ctx, func(t *kit.Txn) error {
+		recs, owners, err := visibleEndpointServices(t, c)
+		if err != nil {
+			return err
+		}
+		for i, r := range recs {
+			d, err := serviceDetail(t, c, owners[i], r)
+			if err != nil {
+				return err
+			}
+			e := serviceEntry{key: r.Name + "\x00Interface", detail: d, values: func(name string) []string { return endpointServiceFilters[name](r) }}
+			if r.Owner == c.Account {
+				e.tags = r.Tags
+			}
+			all = append(all, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(all, func(a, b serviceEntry) int { return strings.Compare(a.key, b.key) })
 	for _, name := range in.ServiceNames {
-		if _, ok := lookupService(c.Region, name); !ok {
+		if !slices.ContainsFunc(all, func(e serviceEntry) bool { return *e.detail.ServiceName == name }) {
 			return nil, errInvalidServiceName(name)
 		}
 	}
-	var kept []endpointService
-	for _, svc := range regionServices(c.Region) {
-		if len(in.ServiceNames) > 0 && !slices.Contains(in.ServiceNames, svc.Name) {
+	var kept []serviceEntry
+	for _, e := range all {
+		if len(in.ServiceNames) > 0 && !slices.Contains(in.ServiceNames, *e.detail.ServiceName) {
 			continue
 		}
-		if len(in.ServiceRegions) > 0 && !slices.Contains(in.ServiceRegions, svc.Region) {
+		if len(in.ServiceRegions) > 0 && !slices.Contains(in.ServiceRegions, *e.detail.ServiceRegion) {
 			continue
 		}
-		if match(func(name string) []string { return serviceFilters[name](svc) }, nil) {
-			kept = append(kept, svc)
+		if match(e.values, e.tags) {
+			kept = append(kept, e)
 		}
 	}
-	page, next, err := kit.Paginate(kept, max, in.NextToken, endpointService.key)
+	page, next, err := kit.Paginate(kept, max, in.NextToken, func(e serviceEntry) string { return e.key })
 	if err != nil {
 		return nil, err
 	}
 	out := &ec2.DescribeVpcEndpointServicesResult{NextToken: next, ServiceDetails: []ec2.ServiceDetail{}, ServiceNames: []string{}}
-	for _, svc := range page {
-		out.ServiceDetails = append(out.ServiceDetails, svc.EC2())
-		out.ServiceNames = append(out.ServiceNames, svc.Name)
+	for _, e := range page {
+		out.ServiceDetails = append(out.ServiceDetails, e.detail)
+		out.ServiceNames = append(out.ServiceNames, *e.detail.ServiceName)
 	}
 	return out, nil
 }

@@ -9,6 +9,11 @@
 // security groups, and DNS names that resolve to them in its VPC; the data plane gives
 // each interface a namespace whose daemon passes HTTP and HTTPS to vpcd's API when vpcd
 // serves the service (kit.HostedService). Interface endpoints to S3 are refused.
+//
+// PrivateLink (endpointservice.go, connections.go): a provider publishes its network load
+// balancers as an endpoint service, allows principals to see it, and accepts or rejects
+// the interface endpoints that consumers of any account make to it; the API only, as the
+// consumer's interfaces do not carry traffic to the load balancer yet.
 package endpoints
 
 import "vpcd/internal/control/kit"

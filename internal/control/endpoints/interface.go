@@ -223,12 +223,27 @@ func setGroups(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord, groups []stri
 	return nil
 }
 
+// interfaceTarget is what an interface endpoint connects to: an AWS service of the
+// region or an endpoint service (connections.go).
+type interfaceTarget struct {
+	name, privateDNS, baseDNS string
+	noPolicy, s3              bool
+	// connect, for an endpoint service, checks the endpoint in CreateVpcEndpoint's
+	// transaction (once it has its interfaces) and records its connection.
+	connect func(t *kit.Txn, e *kit.VpcEndpointRecord) error
+}
+
+// awsServiceTarget is CreateVpcEndpoint's target for an AWS service.
+func awsServiceTarget(svc endpointService) interfaceTarget {
+	return interfaceTarget{name: svc.Name, privateDNS: svc.privateDNS(), baseDNS: svc.baseDNS(), noPolicy: svc.svc.NoPolicy, s3: svc.svc.Suffix == "s3"}
+}
+
 // createInterface creates an interface endpoint: CreateVpcEndpoint's Interface type.
-func (s *Endpoints) createInterface(ctx context.Context, c kit.Caller, in *ec2.CreateVpcEndpointRequest, svc endpointService) (*ec2.CreateVpcEndpointResult, error) {
+func (s *Endpoints) createInterface(ctx context.Context, c kit.Caller, in *ec2.CreateVpcEndpointRequest, svc interfaceTarget) (*ec2.CreateVpcEndpointResult, error) {
 	if len(in.RouteTableIds) > 0 {
 		return nil, ec2.ErrInvalidParameter("Route table IDs are only supported for Gateway type VPC Endpoint.")
 	}
-	if svc.svc.Suffix == "s3" {
+	if svc.s3 {
 		return nil, ec2.ErrUnsupportedOperation("Interface endpoints to S3 are not supported by vpcd yet; gateway endpoints to S3 are.")
 	}
 	if err := checkIPAddressType(in.IpAddressType); err != nil {
@@ -239,8 +254,8 @@ func (s *Endpoints) createInterface(ctx context.Context, c kit.Caller, in *ec2.C
 	}
 	policy := DefaultPolicy
 	if in.PolicyDocument != nil {
-		if svc.svc.NoPolicy {
-			return nil, ec2.ErrInvalidParameter("The VPC endpoint service %s does not support policies.", svc.Name)
+		if svc.noPolicy {
+			return nil, ec2.ErrInvalidParameter("The VPC endpoint service %s does not support policies.", svc.name)
 		}
 		if err := checkPolicy(*in.PolicyDocument); err != nil {
 			return nil, err
@@ -260,15 +275,15 @@ func (s *Endpoints) createInterface(ctx context.Context, c kit.Caller, in *ec2.C
 		return nil, err
 	}
 	vpcID := kit.Deref(in.VpcId)
-	privateDNS := svc.privateDNS() != "" && (in.PrivateDnsEnabled == nil || *in.PrivateDnsEnabled)
-	if in.PrivateDnsEnabled != nil && *in.PrivateDnsEnabled && svc.privateDNS() == "" {
-		return nil, ec2.ErrInvalidParameter("Private DNS can't be enabled because the service %s does not provide a private DNS name.", svc.Name)
+	privateDNS := svc.privateDNS != "" && (in.PrivateDnsEnabled == nil || *in.PrivateDnsEnabled)
+	if in.PrivateDnsEnabled != nil && *in.PrivateDnsEnabled && svc.privateDNS == "" {
+		return nil, ec2.ErrInvalidParameter("Private DNS can't be enabled because the service %s does not provide a private DNS name.", svc.name)
 	}
 	e := &kit.VpcEndpointRecord{
 		Meta:  kit.Meta{ID: kit.NewID("vpce"), Owner: c.Account, Tags: tags},
-		VpcID: vpcID, Type: "Interface", ServiceName: svc.Name, Policy: policy, IPAddressType: "ipv4", State: "available",
+		VpcID: vpcID, Type: "Interface", ServiceName: svc.name, Policy: policy, IPAddressType: "ipv4", State: "available",
 		Created: s.Now().UTC().Truncate(1e6), ClientToken: kit.Deref(in.ClientToken),
-		PrivateDNS: privateDNS, DNSID: dnsID(), DNSBase: svc.baseDNS(), PrivateDNSName: svc.privateDNS(), DNSRecordIPType: "ipv4",
+		PrivateDNS: privateDNS, DNSID: dnsID(), DNSBase: svc.baseDNS, PrivateDNSName: svc.privateDNS, DNSRecordIPType: "ipv4",
 	}
 	var out *kit.VpcEndpointRecord
 	err = s.UpdateOn(ctx, vpcID, func(t *kit.Txn) error {
@@ -299,6 +314,11 @@ func (s *Endpoints) createInterface(ctx context.Context, c kit.Caller, in *ec2.C
 		}
 		for _, r := range subnets {
 			if err := addInterface(t, c, e, r); err != nil {
+				return err
+			}
+		}
+		if svc.connect != nil {
+			if err := svc.connect(t, e); err != nil {
 				return err
 			}
 		}
@@ -405,6 +425,11 @@ func modifyInterface(t *kit.Txn, c kit.Caller, e *kit.VpcEndpointRecord, in *ec2
 			return err
 		}
 	}
+	if len(add) > 0 {
+		if err := checkServiceZones(t, c, e); err != nil {
+			return err
+		}
+	}
 	if in.PrivateDnsEnabled != nil && *in.PrivateDnsEnabled != e.PrivateDNS {
 		if *in.PrivateDnsEnabled {
 			if e.PrivateDNSName == "" {
@@ -441,6 +466,9 @@ func (s *Endpoints) modifyInterfaceEndpoint(t *kit.Txn, c kit.Caller, e *kit.Vpc
 	}
 	if err := s.checkGroupQuota(t, c, e); err != nil {
 		return err
+	}
+	if in.PolicyDocument != nil && e.ServiceID != "" {
+		return ec2.ErrInvalidParameter("The VPC endpoint service %s does not support policies.", e.ServiceName)
 	}
 	switch {
 	case reset:

@@ -185,3 +185,21 @@ var serviceFilters = map[string]func(endpointService) []string{
 	"service-type":               func(s endpointService) []string { return []string{s.Type} },
 	"supported-ip-address-types": func(endpointService) []string { return []string{"ipv4"} },
 }
+
+// endpointServiceFilters are DescribeVpcEndpointServices' filters of endpoint services.
+var endpointServiceFilters = map[string]func(*kit.EndpointServiceRecord) []string{
+	"owner":                      func(r *kit.EndpointServiceRecord) []string { return []string{r.Owner} },
+	"service-name":               func(r *kit.EndpointServiceRecord) []string { return []string{r.Name} },
+	"service-region":             func(r *kit.EndpointServiceRecord) []string { return []string{serviceRegionOf(r.Name)} },
+	"service-type":               func(*kit.EndpointServiceRecord) []string { return []string{"Interface"} },
+	"supported-ip-address-types": func(r *kit.EndpointServiceRecord) []string { return r.IPAddressTypes },
+}
+
+// serviceRegionOf is the region in an endpoint service's name, com.amazonaws.vpce.REGION.ID.
+func serviceRegionOf(name string) string {
+	parts := strings.Split(name, ".")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[3]
+}

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"vpcd/internal/hosts"
 	"vpcd/internal/store"
 )
 
@@ -33,6 +34,15 @@ type Config struct {
 	// (ec2/L-0263D0A3); a quota not named starts at AWS's default. See servicequotas.go
 	// and CheckQuotas.
 	Quotas map[string]float64
+	// Hosts, set when vpcd spans several hosts (vpcd serve --hosts), are where RunInstances
+	// places instances (hosts.Registry); nil: every instance is on the one machine vpcd
+	// runs on.
+	Hosts HostList
+}
+
+// HostList is the live hosts that instances may be placed on.
+type HostList interface {
+	Live() []hosts.Host
 }
 
 // DefaultPublicIPv4Pool is the public pool when none is configured.
@@ -47,6 +57,7 @@ type Kit struct {
 	Pool    []netip.Prefix // public IPv4 addresses; see address.go
 	// quotaStart are the configured starting values of quotas; see servicequotas.go.
 	QuotaStart map[string]float64
+	Hosts      HostList // nil on one machine; see Config.Hosts
 
 	Cache    cache        // decoded records for Describe; see cache.go
 	Queues   writeQueues  // writers of one key, serialised; see writequeue.go
@@ -63,5 +74,5 @@ func New(st store.Store, cfg Config) *Kit {
 	if len(pool) == 0 {
 		pool = DefaultPublicIPv4Pool
 	}
-	return &Kit{Store: st, Regions: regions, Now: time.Now, Pool: pool, QuotaStart: cfg.Quotas}
+	return &Kit{Store: st, Regions: regions, Now: time.Now, Pool: pool, QuotaStart: cfg.Quotas, Hosts: cfg.Hosts}
 }

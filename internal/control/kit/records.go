@@ -249,4 +249,8 @@ type InstanceRecord struct {
 	// answers A and AAAA queries (PrivateDnsNameOptions; the subnet's on launch).
 	ResourceNameDnsA    bool `json:"resourceNameDnsA,omitempty"`
 	ResourceNameDnsAAAA bool `json:"resourceNameDnsAaaa,omitempty"`
+
+	// Host is the host it is placed on when vpcd spans several (internal/hosts), "" on
+	// one machine. AWS shows nothing of it.
+	Host string `json:"host,omitempty"`
 }

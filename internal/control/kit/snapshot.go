@@ -239,7 +239,7 @@ func instanceModel(region string, in *InstanceRecord) any {
 	userData, _ := base64.StdEncoding.DecodeString(in.UserData)
 	m := &model.Instance{ID: in.ID, Owner: in.Owner, Region: region, VPC: in.VpcID, Subnet: in.SubnetID, Running: in.State == "running", Interfaces: in.ENIs, UserData: userData, PublicKey: in.PublicKey,
 		ImageID: in.ImageID, InstanceType: in.InstanceType, Architecture: InstanceTypes[in.InstanceType].Architecture,
-		AvailabilityZone: in.AvailabilityZone, AvailabilityZoneID: in.AvailabilityZoneID, LaunchIndex: int(in.AmiLaunchIndex),
+		AvailabilityZone: in.AvailabilityZone, AvailabilityZoneID: in.AvailabilityZoneID, Host: in.Host, LaunchIndex: int(in.AmiLaunchIndex),
 		ReservationID: in.ReservationID, KeyName: in.KeyName, LaunchTime: in.LaunchTime, PrivateDNSName: InstancePrivateDNS(region, in),
 		PrivateDNSNameOptions: model.PrivateDNSNameOptions{HostnameType: in.HostnameType, ResourceNameDNSA: in.ResourceNameDnsA, ResourceNameDNSAAAA: in.ResourceNameDnsAAAA}}
 	opts := in.MetadataOptions()

@@ -40,6 +40,10 @@ type VpcEndpointRecord struct {
 	PrivateDNSName string `json:"privateDnsName,omitempty"`
 	// DNSRecordIPType is DnsOptions' DnsRecordIpType (ipv4).
 	DNSRecordIPType string `json:"dnsRecordIpType,omitempty"`
+	// ServiceID and ServiceOwner name the endpoint service of an endpoint to one (its
+	// connection is kept in the owner's account).
+	ServiceID    string `json:"serviceId,omitempty"`
+	ServiceOwner string `json:"serviceOwner,omitempty"`
 }
 
 // EndpointInterface is an interface endpoint's network interface in one subnet.
