@@ -76,9 +76,19 @@ func addVpnTunnels(n *model.Network, router, internet *Namespace, vpc *model.VPC
 			name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
 			ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
 			ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
+			if t.InsideCidr.IsValid() {
+				// So too for AWS's inside address, in the selectors of a customer that
+				// narrows them to the VPC and the tunnel's BGP session.
+				ns.Links[0].Addrs = append(ns.Links[0].Addrs, netip.PrefixFrom(t.VgwInsideIP(), 32))
+			}
 			ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: router.Name, Link: link}
 			out = append(out, ns)
-			router.Links = append(router.Links, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU})
+			// AWS's inside address of the tunnel, where its BGP session is.
+			var inside []netip.Prefix
+			if t.InsideCidr.IsValid() {
+				inside = append(inside, netip.PrefixFrom(t.VgwInsideIP(), t.InsideCidr.Bits()))
+			}
+			router.Links = append(router.Links, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU, Addrs: inside})
 			router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: link, Table: localTable})
 			router.Firewall.ClampLinks = append(router.Firewall.ClampLinks, link)
 			addLocalTable(router, enis)
@@ -115,7 +125,7 @@ func VgwTunnel(n *model.Network, vpc, vgw string, dst netip.Prefix) (c *model.Vp
 			continue
 		}
 		if c.Reaches(dst) {
-			return c, c.PreferredTunnel(), true
+			return c, c.TunnelTo(dst), true
 		}
 		if first == nil {
 			first = c
@@ -148,7 +158,8 @@ type PropagatedRoute struct {
 
 // PropagatedRoutes are the routes a route table takes from the virtual private gateways
 // it propagates (EnableVgwRoutePropagation): each static route of their connections,
-// into the connection's preferred tunnel (dropped while neither is up), unless the table
+// into the connection's preferred tunnel (dropped while neither is up), and each route
+// learned over BGP into the tunnel AWS would prefer for it (LearnedTunnel), unless the table
 // has a route of its own to that destination (a static route wins over a propagated one,
 // as AWS orders them) or the destination is within the VPC (local wins). The data plane
 // and the analyzer (internal/analyze) both take them from here.
@@ -169,13 +180,17 @@ func PropagatedRoutes(n *model.Network, rt *model.RouteTable) []PropagatedRoute 
 		if !slices.Contains(rt.PropagatingVgws, c.Gateway) {
 			continue
 		}
-		for _, p := range c.Routes {
+		routes, tunnel := c.Routes, func(netip.Prefix) int { return c.PreferredTunnel() }
+		if !c.StaticRoutesOnly {
+			routes, tunnel = c.LearnedPrefixes(), c.LearnedTunnel
+		}
+		for _, p := range routes {
 			p = p.Masked()
 			if has[p] || slices.ContainsFunc(blocks, p.Overlaps) {
 				continue
 			}
 			has[p] = true
-			out = append(out, PropagatedRoute{Dst: p, Gateway: c.Gateway, Connection: c, Tunnel: c.PreferredTunnel()})
+			out = append(out, PropagatedRoute{Dst: p, Gateway: c.Gateway, Connection: c, Tunnel: tunnel(p)})
 		}
 	}
 	return out
