@@ -266,6 +266,9 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	if err := r.nat(forward, f.NAT, f.GatewayLinks, f.Public); err != nil {
 		return nil, err
 	}
+	if err := r.loadBalancers(f.LoadBalancers); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

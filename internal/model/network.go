@@ -49,6 +49,12 @@ type Network struct {
 	// network only (see vpn.go).
 	VpnGateways    map[string]*VpnGateway
 	VpnConnections map[string]*VpnConnection
+	// LoadBalancers are the network load balancers, Listeners their listeners and
+	// TargetGroups the groups they forward to, each in its VPC's part (see
+	// loadbalancer.go).
+	LoadBalancers map[string]*LoadBalancer
+	Listeners     map[string]*Listener
+	TargetGroups  map[string]*TargetGroup
 }
 
 // NewNetwork returns an empty network.
@@ -74,6 +80,9 @@ func NewNetwork() *Network {
 		InterfaceEndpoints:         map[string]*InterfaceEndpoint{},
 		VpnGateways:                map[string]*VpnGateway{},
 		VpnConnections:             map[string]*VpnConnection{},
+		LoadBalancers:              map[string]*LoadBalancer{},
+		Listeners:                  map[string]*Listener{},
+		TargetGroups:               map[string]*TargetGroup{},
 	}
 }
 

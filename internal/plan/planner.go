@@ -297,6 +297,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 		vp.internet = internet
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
+	addLoadBalancers(n.Network, &router, id)
 	vp.namespaces = append(instances, router)
 	return vp
 }
@@ -380,6 +381,9 @@ func merge(n, part *model.Network) {
 	copyInto(n.ResolverRules, part.ResolverRules)
 	copyInto(n.InterfaceEndpoints, part.InterfaceEndpoints)
 	copyInto(n.VpnGateways, part.VpnGateways)
+	copyInto(n.LoadBalancers, part.LoadBalancers)
+	copyInto(n.Listeners, part.Listeners)
+	copyInto(n.TargetGroups, part.TargetGroups)
 }
 
 func copyInto[V any](dst, src map[string]V) {
@@ -452,6 +456,15 @@ func Index(n *model.Network) Source {
 		if g.VPC != "" {
 			part(g.VPC).VpnGateways[id] = g
 		}
+	}
+	for id, lb := range n.LoadBalancers {
+		part(lb.VPC).LoadBalancers[id] = lb
+	}
+	for id, l := range n.Listeners {
+		part(l.VPC).Listeners[id] = l
+	}
+	for id, tg := range n.TargetGroups {
+		part(tg.VPC).TargetGroups[id] = tg
 	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)

@@ -1,0 +1,156 @@
+package linux
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+
+	"vpcd/internal/plan"
+)
+
+// The network load balancers of a router (plan.LoadBalancerListener) compile to:
+//
+//	map lb-listeners: meta l4proto . ip daddr . th dport : jump lb-N, one per listener
+//	chain lb-prerouting (nat, before the gateways' dnat): vmap @lb-listeners
+//	chain lb-N: [ct mark set M] dnat ip to jhash ip saddr . ip daddr . th sport . th dport
+//	  mod K map @lb-N-targets (K targets), or drop for none
+//	chain lb-postrouting (nat): snat ip to ct mark map @lb-snat, for the flows whose
+//	  group does not preserve the client's address (M names the node's address)
+//	chain lb-input (filter): what reaches a node's own address is only the answers to its
+//	  health checks
+//
+// Only a flow's first packet meets the nat chains: conntrack keeps its target for its
+// life, so a change of targets (one unhealthy, one draining) sends new flows elsewhere and
+// leaves the flows under way where they are.
+
+// lbPriorityNATDest is before the internet gateways' dnat (dstnat), so that a flow to
+// an internet-facing node's public address is passed to a target at once: a connection
+// gets one destination translation only.
+var lbPriorityNATDest = nftables.ChainPriorityRef(*nftables.ChainPriorityNATDest - 1)
+
+func (r *ruleset) loadBalancers(listeners []plan.LoadBalancerListener) error {
+	if len(listeners) == 0 {
+		return nil
+	}
+	ls := slices.Clone(listeners)
+	slices.SortFunc(ls, func(a, b plan.LoadBalancerListener) int {
+		if c := a.Addr.Compare(b.Addr); c != 0 {
+			return c
+		}
+		if a.Protocol != b.Protocol {
+			return a.Protocol - b.Protocol
+		}
+		return a.Port - b.Port
+	})
+	dispatch := r.addSet("lb-listeners", "type inet_proto . ipv4_addr . inet_service : verdict", &nftables.Set{
+		KeyType:  nftables.MustConcatSetType(nftables.TypeInetProto, nftables.TypeIPAddr, nftables.TypeInetService),
+		DataType: nftables.TypeVerdict, IsMap: true})
+	pre := r.baseChain("lb-prerouting", nftables.ChainTypeNAT, nftables.ChainHookPrerouting, lbPriorityNATDest,
+		"type nat hook prerouting priority dstnat - 1; policy accept;")
+	r.addRule(pre, "meta nfproto ipv4 meta l4proto . ip daddr . th dport vmap @lb-listeners",
+		nfproto(ipv4), meta(expr.MetaKeyL4PROTO, reg32(0)), ipv4.addr(true, reg32(1)), transport(2, 2, reg32(2)), vmap(dispatch, reg32(0)))
+	marks := map[netip.Addr]uint32{}
+	var sources []netip.Addr
+	nodes := map[netip.Addr]bool{}
+	for i, l := range ls {
+		if !l.Addr.Is4() || (l.Protocol != unix.IPPROTO_TCP && l.Protocol != unix.IPPROTO_UDP) || l.Port < 1 || l.Port > 65535 {
+			return fmt.Errorf("load balancer listener %s %d/%d: an IPv4 address and a TCP or UDP port needed", l.Addr, l.Protocol, l.Port)
+		}
+		if i > 0 && ls[i-1].Addr == l.Addr && ls[i-1].Protocol == l.Protocol && ls[i-1].Port == l.Port {
+			return fmt.Errorf("load balancer listener %s %d/%d listed twice", l.Addr, l.Protocol, l.Port)
+		}
+		if l.Source.IsValid() {
+			nodes[l.Source] = true
+		}
+		name := "lb-" + strconv.Itoa(i)
+		dispatch.add(nftables.SetElement{Key: concat([]byte{byte(l.Protocol)}, l.Addr.AsSlice(), binaryutil.BigEndian.PutUint16(uint16(l.Port))),
+			VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: name}},
+			fmt.Sprintf("%s . %s . %d : jump %s", protoName(l.Protocol), l.Addr, l.Port, name))
+		chain := r.chain(name)
+		if len(l.Backends) == 0 {
+			r.addRule(chain, "drop", verdict(expr.VerdictDrop))
+			continue
+		}
+		var markText string
+		var markExprs []expr.Any
+		if l.Source.IsValid() {
+			m, ok := marks[l.Source]
+			if !ok {
+				sources = append(sources, l.Source)
+				m = uint32(len(sources))
+				marks[l.Source] = m
+			}
+			markText = fmt.Sprintf("ct mark set 0x%08x ", m)
+			markExprs = []expr.Any{
+				&expr.Immediate{Register: reg1, Data: binaryutil.NativeEndian.PutUint32(m)},
+				&expr.Ct{Register: reg1, Key: expr.CtKeyMARK, SourceRegister: true},
+			}
+		}
+		targets := r.addSet(name+"-targets", "type mark : ipv4_addr . inet_service", &nftables.Set{
+			KeyType: nftables.TypeMark, DataType: nftables.MustConcatSetType(nftables.TypeIPAddr, nftables.TypeInetService), IsMap: true})
+		for k, b := range l.Backends {
+			if !b.Addr.Is4() || b.Port < 1 || b.Port > 65535 {
+				return fmt.Errorf("load balancer listener %s %d/%d: bad target %s:%d", l.Addr, l.Protocol, l.Port, b.Addr, b.Port)
+			}
+			targets.add(nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(k)),
+				Val: concat(b.Addr.AsSlice(), binaryutil.BigEndian.PutUint16(uint16(b.Port)))},
+				fmt.Sprintf("0x%08x : %s . %d", k, b.Addr, b.Port))
+		}
+		r.addRule(chain, fmt.Sprintf("%sdnat ip to jhash ip saddr . ip daddr . th sport . th dport mod %d map @%s", markText, len(l.Backends), targets.set.Name),
+			markExprs,
+			ipv4.addr(false, reg32(0)), ipv4.addr(true, reg32(1)), transport(0, 4, reg32(2)),
+			&expr.Hash{SourceRegister: reg32(0), DestRegister: reg32(0), Length: 12, Modulus: uint32(len(l.Backends)), Type: expr.HashTypeJenkins},
+			&expr.Lookup{SourceRegister: reg32(0), DestRegister: reg1, IsDestRegSet: true, SetName: targets.set.Name, SetID: targets.set.ID},
+			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg1, RegProtoMin: reg32(1), Specified: true})
+	}
+	if len(sources) > 0 {
+		snat := r.addSet("lb-snat", "type mark : ipv4_addr", &nftables.Set{KeyType: nftables.TypeMark, DataType: nftables.TypeIPAddr, IsMap: true})
+		for i, a := range sources {
+			snat.add(nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i + 1)), Val: a.AsSlice()}, fmt.Sprintf("0x%08x : %s", i+1, a))
+		}
+		post := r.baseChain("lb-postrouting", nftables.ChainTypeNAT, nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource,
+			"type nat hook postrouting priority srcnat; policy accept;")
+		r.addRule(post, "meta nfproto ipv4 snat ip to ct mark map @lb-snat",
+			nfproto(ipv4), &expr.Ct{Register: reg1, Key: expr.CtKeyMARK},
+			&expr.Lookup{SourceRegister: reg1, DestRegister: reg1, IsDestRegSet: true, SetName: snat.set.Name, SetID: snat.set.ID},
+			&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg1})
+	}
+	r.lbInput(ls)
+	return nil
+}
+
+// lbInput lets in to a node's private address only what answers its health checks: a
+// packet to a port no listener has is dropped, not answered by the router.
+func (r *ruleset) lbInput(ls []plan.LoadBalancerListener) {
+	set := r.addSet("lb-nodes", "type ipv4_addr", &nftables.Set{KeyType: nftables.TypeIPAddr})
+	seen := map[netip.Addr]bool{}
+	for _, l := range ls {
+		if !seen[l.Addr] {
+			seen[l.Addr] = true
+			set.add(nftables.SetElement{Key: l.Addr.AsSlice()}, l.Addr.String())
+		}
+	}
+	input := r.baseChain("lb-input", nftables.ChainTypeFilter, nftables.ChainHookInput, nftables.ChainPriorityFilter,
+		"type filter hook input priority filter; policy accept;")
+	r.addRule(input, "meta nfproto ipv4 ip daddr @lb-nodes ct state established,related accept",
+		nfproto(ipv4), ipv4.addr(true, reg1), lookup(set, reg1, false),
+		ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
+	r.addRule(input, "meta nfproto ipv4 ip daddr @lb-nodes drop",
+		nfproto(ipv4), ipv4.addr(true, reg1), lookup(set, reg1, false), verdict(expr.VerdictDrop))
+}
+
+func protoName(p int) string {
+	switch p {
+	case unix.IPPROTO_TCP:
+		return "tcp"
+	case unix.IPPROTO_UDP:
+		return "udp"
+	}
+	return strconv.Itoa(p)
+}

@@ -1,0 +1,101 @@
+package plan
+
+import (
+	"net/netip"
+	"slices"
+
+	"vpcd/internal/model"
+)
+
+// A network load balancer has no namespace of its own: every packet of the VPC passes
+// its router (see computeVPC), so the router's firewall is where a new flow to a
+// listener of a node gets its target, before routing (DNAT), and conntrack takes the
+// flow's later packets and its answers both ways. The target sees the client's address
+// when the group preserves it; otherwise the flow reaches it from the node's address
+// (SNAT), as AWS's nodes open a connection of their own. The nodes' private addresses
+// are on the router's lo besides, so that the health checks (internal/dataplane) leave
+// from them.
+
+// LoadBalancerListener is one listener of one load balancer node, at one of its
+// addresses (the private one; an internet-facing node's public one too).
+type LoadBalancerListener struct {
+	Addr     netip.Addr
+	Protocol int // 6 (TCP) or 17 (UDP)
+	Port     int
+	// Source, when valid, is the address a new flow reaches its target from (client IP
+	// preservation off): the node's private address.
+	Source netip.Addr
+	// Backends take new flows, chosen by a hash of the flow's addresses and ports; none
+	// drops them.
+	Backends []LoadBalancerBackend
+}
+
+// LoadBalancerBackend is a target's address and port.
+type LoadBalancerBackend struct {
+	Addr netip.Addr
+	Port int
+}
+
+// addLoadBalancers lays out the VPC's network load balancers in its router.
+func addLoadBalancers(n *model.Network, router *Namespace, vpc string) {
+	for _, id := range model.SortedKeys(n.LoadBalancers) {
+		lb := n.LoadBalancers[id]
+		if lb.VPC != vpc {
+			continue
+		}
+		for _, node := range lb.Nodes {
+			if !node.Addr.IsValid() {
+				continue
+			}
+			addNodeAddr(router, node.Addr)
+			for _, l := range n.ListenersOf(lb.ID) {
+				tg := n.TargetGroups[l.TargetGroup]
+				if tg == nil {
+					continue
+				}
+				var backends []LoadBalancerBackend
+				for _, b := range n.Backends(lb, node, tg) {
+					if b.Addr.Is4() {
+						backends = append(backends, LoadBalancerBackend{Addr: b.Addr, Port: b.Port})
+					}
+				}
+				var source netip.Addr
+				if !tg.PreserveClientIP {
+					source = node.Addr
+				}
+				for _, proto := range listenerProtocols(l.Protocol) {
+					for _, addr := range []netip.Addr{node.Addr, node.Public} {
+						if addr.IsValid() {
+							router.Firewall.LoadBalancers = append(router.Firewall.LoadBalancers,
+								LoadBalancerListener{Addr: addr, Protocol: proto, Port: l.Port, Source: source, Backends: backends})
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// addNodeAddr puts a node's address on the router's lo.
+func addNodeAddr(router *Namespace, a netip.Addr) {
+	for i := range router.Links {
+		if router.Links[i].Name == "lo" {
+			p := netip.PrefixFrom(a, 32)
+			if !slices.Contains(router.Links[i].Addrs, p) {
+				router.Links[i].Addrs = append(router.Links[i].Addrs, p)
+			}
+			return
+		}
+	}
+}
+
+// listenerProtocols are the IP protocols of a listener's protocol.
+func listenerProtocols(p string) []int {
+	switch p {
+	case "UDP":
+		return []int{17}
+	case "TCP_UDP":
+		return []int{6, 17}
+	}
+	return []int{6} // TCP, TLS
+}
