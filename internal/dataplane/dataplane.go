@@ -67,6 +67,7 @@ type Dataplane struct {
 	resolv    *resolvConfs
 	services  *vpcServices
 	tunnels   *ipsecTunnels
+	health    *healthChecks
 	informer  *informer.Informer
 	planner   *plan.Planner
 }
@@ -99,6 +100,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.tunnels = newIPsecTunnels(cfg.DataDir, cfg.Logger)
+	d.health = newHealthChecks(cfg.Logger, d.processes.report)
 	d.services.internet = cfg.InternetNamespace
 	d.services.upstream = cfg.DNSUpstream
 	d.resolv.internet = cfg.InternetNamespace
@@ -271,6 +273,7 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	daemons := append(d.services.sync(n, full), nat64Daemons(n, d.cfg.DataDir, d.cfg.Exec, d.cfg.Logger)...)
 	daemons = append(daemons, d.tunnels.daemons(d.planner.Tunnels(), n)...)
 	d.processes.sync(ctx, n, d.svc, daemons)
+	d.health.sync(ctx, n)
 	d.deliverFlows(ctx, n)
 }
 
@@ -278,6 +281,7 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 // and the namespaces in its registry.
 func (d *Dataplane) Cleanup(ctx context.Context) error {
 	d.processes.stopAll()
+	d.health.stopAll()
 	d.resolv.removeAll()
 	d.services.removeAll()
 	d.tunnels.removeAll()

@@ -1,10 +1,13 @@
 package linux
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -153,4 +156,24 @@ func protoName(p int) string {
 		return "udp"
 	}
 	return strconv.Itoa(p)
+}
+
+// DialFrom opens a connection from a local address of the named namespace (a load
+// balancer node's, on a router's lo) to a remote address, as a health check does. The
+// socket is made on a thread inside the namespace and stays there; the connection is
+// then used from any goroutine.
+func DialFrom(ctx context.Context, namespace string, local netip.Addr, remote netip.AddrPort, timeout time.Duration) (net.Conn, error) {
+	ns, err := openNamespace(namespace)
+	if err != nil {
+		return nil, err
+	}
+	defer ns.Close()
+	var conn net.Conn
+	err = inNamespace(ns, func() error {
+		d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{IP: local.AsSlice()}}
+		var err error
+		conn, err = d.DialContext(ctx, "tcp4", remote.String())
+		return err
+	})
+	return conn, err
 }

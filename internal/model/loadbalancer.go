@@ -40,6 +40,8 @@ type Listener struct {
 // it, and what decides how flows reach them.
 type TargetGroup struct {
 	ID, VPC    string
+	Owner      string // its account
+	Region     string
 	Protocol   string // TCP, UDP, TCP_UDP, TLS
 	Port       int
 	TargetType string // instance or ip
@@ -129,13 +131,15 @@ func (tg *TargetGroup) crossZone(lb *LoadBalancer) bool {
 
 // Backends are the targets to which a node of lb sends new flows of a group, in target
 // order: those that can be reached (a running instance, an address) and are not draining,
-// of the node's zone unless cross-zone load balancing is on. Of them, the healthy and
-// the initial ones (not yet checked) take new flows; when none is, the node fails open
-// and sends to all of them, as AWS's does when every target is unhealthy.
+// of the node's zone unless cross-zone load balancing is on. Of them, the healthy ones
+// take new flows; when none is, the node fails open and sends to all of them, as AWS's
+// does when every target is unhealthy.
 func (n *Network) Backends(lb *LoadBalancer, node LoadBalancerNode, tg *TargetGroup) []Backend {
 	cross := tg.crossZone(lb)
 	var all, healthy []Backend
 	for _, t := range tg.Targets {
+		// Only a healthy target takes new flows; with none healthy, every target does
+		// (fail open), those not checked yet too.
 		if t.State == TargetDraining {
 			continue
 		}
@@ -145,7 +149,7 @@ func (n *Network) Backends(lb *LoadBalancer, node LoadBalancerNode, tg *TargetGr
 		}
 		b := Backend{Target: t.ID, Addr: addr, Port: t.Port, Zone: zone}
 		all = append(all, b)
-		if t.State != TargetUnhealthy {
+		if t.State == TargetHealthy {
 			healthy = append(healthy, b)
 		}
 	}

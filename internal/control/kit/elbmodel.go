@@ -47,8 +47,8 @@ func (tg *TargetGroupRecord) DeregistrationDelay() time.Duration {
 
 // targetGroupModel: a deregistered target is in the model while it drains, so that its
 // state shows; it takes no new flows.
-func targetGroupModel(_ string, tg *TargetGroupRecord) any {
-	m := &model.TargetGroup{ID: tg.ID, VPC: tg.VpcID, Protocol: tg.Protocol, Port: int(tg.Port), TargetType: tg.TargetType,
+func targetGroupModel(region string, tg *TargetGroupRecord) any {
+	m := &model.TargetGroup{ID: tg.ID, VPC: tg.VpcID, Owner: tg.Owner, Region: region, Protocol: tg.Protocol, Port: int(tg.Port), TargetType: tg.TargetType,
 		PreserveClientIP: tg.PreserveClientIP(), Health: model.HealthCheck{
 			Protocol: tg.Health.Protocol, Port: tg.Health.Port, Path: tg.Health.Path, Matcher: tg.Health.Matcher,
 			Interval: time.Duration(tg.Health.Interval) * time.Second, Timeout: time.Duration(tg.Health.Timeout) * time.Second,
