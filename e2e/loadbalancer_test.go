@@ -60,8 +60,8 @@ func (p *plane) elbClient() *elb.Client {
 // nlb is a load balancer of the test: its ARN, its group's and its node addresses by
 // subnet.
 type nlb struct {
-	arn, group string
-	nodes      map[string]string
+	arn, group    string
+	nodes, public map[string]string
 }
 
 // networkLoadBalancer makes a network load balancer (scheme) in the subnets with a TCP
@@ -76,7 +76,7 @@ func (p *plane) networkLoadBalancer(c *elb.Client, vpc, scheme string, subnets [
 		Port: aws.Int32(8080), VpcId: aws.String(vpc), HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(2),
 		HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2)})
 	p.check("CreateTargetGroup", err)
-	out := nlb{arn: aws.ToString(lb.LoadBalancers[0].LoadBalancerArn), group: aws.ToString(tg.TargetGroups[0].TargetGroupArn), nodes: map[string]string{}}
+	out := nlb{arn: aws.ToString(lb.LoadBalancers[0].LoadBalancerArn), group: aws.ToString(tg.TargetGroups[0].TargetGroupArn), nodes: map[string]string{}, public: map[string]string{}}
 	var descs []elbtypes.TargetDescription
 	for _, t := range targets {
 		descs = append(descs, elbtypes.TargetDescription{Id: aws.String(t)})
@@ -97,6 +97,9 @@ func (p *plane) networkLoadBalancer(c *elb.Client, vpc, scheme string, subnets [
 			p.t.Errorf("load balancer interface %+v", e)
 		}
 		out.nodes[aws.ToString(e.SubnetId)] = aws.ToString(e.PrivateIpAddress)
+		if e.Association != nil {
+			out.public[aws.ToString(e.SubnetId)] = aws.ToString(e.Association.PublicIp)
+		}
 	}
 	if len(out.nodes) != len(subnets) {
 		p.t.Fatalf("load balancer nodes %v, want one in each of %v", out.nodes, subnets)
@@ -195,6 +198,21 @@ func TestNetworkLoadBalancer(t *testing.T) {
 	}
 	p.eventually("a draining target gets no new connections", func() bool {
 		got, failed := targetsOf(t, p.connections(client.ID, nodeA, 80, 20), client.IP)
+		return slices.Equal(got, []string{t2.ID}) && failed == 0
+	})
+
+	// An internet-facing load balancer, reached from the simulated internet at its
+	// node's public address: the target sees the internet's address, and answers through
+	// the gateway (its subnet routes there).
+	igw := p.attachedGateway(vpc)
+	p.routeTable(vpc, subA, "0.0.0.0/0", toGateway(igw))
+	p.allowIn(web, perm("tcp", 8080, 8080, "0.0.0.0/0"))
+	public := p.networkLoadBalancer(c, vpc, "internet-facing", []string{subA}, t2.ID)
+	if public.public[subA] == "" {
+		t.Fatalf("internet-facing node without a public address: %+v", public)
+	}
+	p.eventually("the internet reaches the internet-facing load balancer", func() bool {
+		got, failed := targetsOf(t, p.connections("internet", public.public[subA], 80, 5), internetHost)
 		return slices.Equal(got, []string{t2.ID}) && failed == 0
 	})
 }

@@ -179,7 +179,7 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
 		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
-		addLoadBalancers(n, &router, vpcID)
+		addLoadBalancers(n, &router, &internet, vpcID)
 		st.Namespaces = append(st.Namespaces, router)
 	}
 	if len(internet.Links) > 0 {

@@ -36,8 +36,12 @@ type LoadBalancerBackend struct {
 	Port int
 }
 
-// addLoadBalancers lays out the VPC's network load balancers in its router.
-func addLoadBalancers(n *model.Network, router *Namespace, vpc string) {
+// addLoadBalancers lays out the VPC's network load balancers in its router, and routes
+// the public addresses of internet-facing nodes from the internet to the VPC's internet
+// gateway: a flow from the internet to one is passed to a target there at once, its
+// answers go back through the gateway as the flow's (conntrack's) own.
+func addLoadBalancers(n *model.Network, router, internet *Namespace, vpc string) {
+	igw := n.AttachedInternetGateway(vpc)
 	for _, id := range model.SortedKeys(n.LoadBalancers) {
 		lb := n.LoadBalancers[id]
 		if lb.VPC != vpc {
@@ -48,6 +52,12 @@ func addLoadBalancers(n *model.Network, router *Namespace, vpc string) {
 				continue
 			}
 			addNodeAddr(router, node.Addr)
+			if igw == "" {
+				node.Public = netip.Addr{}
+			} else if node.Public.IsValid() {
+				internet.Routes = append(internet.Routes, Route{Dst: netip.PrefixFrom(node.Public, 32), Type: RouteUnicast, Dev: gatewayLink(igw),
+					Gateway: igwRouterAddr.Addr(), Src: InternetHost})
+			}
 			for _, l := range n.ListenersOf(lb.ID) {
 				tg := n.TargetGroups[l.TargetGroup]
 				if tg == nil {

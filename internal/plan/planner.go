@@ -293,11 +293,11 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	addGateways(n.Network, &router, internet, vpc, enis)
 	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
 	instances = append(instances, addVpnTunnels(n.Network, &router, internet, vpc, enis)...)
+	addLoadBalancers(n.Network, &router, internet, id)
 	if len(internet.Links) > 0 {
 		vp.internet = internet
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
-	addLoadBalancers(n.Network, &router, id)
 	vp.namespaces = append(instances, router)
 	return vp
 }
