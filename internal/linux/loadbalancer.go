@@ -21,7 +21,8 @@ import (
 //
 //	map lb-listeners: meta l4proto . ip daddr . th dport : jump lb-N, one per listener
 //	chain lb-prerouting (nat, before the gateways' dnat): vmap @lb-listeners
-//	chain lb-N: [ct mark set M] dnat ip to jhash ip saddr . ip daddr . th sport . th dport
+//	chain lb-N: [jump lb-N-ingress: the load balancer's security groups, a gate as an
+//	  interface's (gate.go)] [ct mark set M] dnat ip to jhash ip saddr . ip daddr . th sport . th dport
 //	  mod K map @lb-N-targets (K targets), or drop for none
 //	chain lb-postrouting (nat): snat ip to ct mark map @lb-snat, for the flows whose
 //	  group does not preserve the client's address (M names the node's address)
@@ -76,6 +77,13 @@ func (r *ruleset) loadBalancers(listeners []plan.LoadBalancerListener) error {
 			VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: name}},
 			fmt.Sprintf("%s . %s . %d : jump %s", protoName(l.Protocol), l.Addr, l.Port, name))
 		chain := r.chain(name)
+		if l.Guarded {
+			gate := r.chain(name + "-ingress")
+			if err := r.gate(gate, l.Ingress, false); err != nil {
+				return fmt.Errorf("load balancer listener %s %d/%d: %w", l.Addr, l.Protocol, l.Port, err)
+			}
+			r.addRule(chain, "jump "+gate.Name, &expr.Verdict{Kind: expr.VerdictJump, Chain: gate.Name})
+		}
 		if len(l.Backends) == 0 {
 			r.addRule(chain, "drop", verdict(expr.VerdictDrop))
 			continue

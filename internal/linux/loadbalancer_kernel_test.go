@@ -23,6 +23,8 @@ func TestLoadBalancerTraffic(t *testing.T) {
 			{Addr: addr("10.0.1.100"), Protocol: 6, Port: 80, Backends: backend},
 			{Addr: addr("10.0.1.100"), Protocol: 6, Port: 81, Backends: backend, Source: addr("10.0.1.100")},
 			{Addr: addr("10.0.1.100"), Protocol: 6, Port: 82},
+			{Addr: addr("10.0.1.100"), Protocol: 6, Port: 83, Backends: backend, Guarded: true, Ingress: []plan.Permission{perm(6, 83, 83, "10.0.1.0/24")}},
+			{Addr: addr("10.0.1.100"), Protocol: 6, Port: 84, Backends: backend, Guarded: true, Ingress: []plan.Permission{perm(6, 83, 83, "10.0.1.0/24")}},
 		},
 	}
 	st := v.state()
@@ -40,6 +42,12 @@ func TestLoadBalancerTraffic(t *testing.T) {
 	}
 	if out, ok := tb.probe(v.i1, "tcp-connect", "10.0.1.100", "82", "1"); ok {
 		t.Errorf("a listener without targets let through: %s", out)
+	}
+	if out, ok := tb.probe(v.i1, "tcp-connect", "10.0.1.100", "83", "2"); !ok {
+		t.Errorf("through a load balancer's group that admits the listener's port: %s", out)
+	}
+	if out, ok := tb.probe(v.i1, "tcp-connect", "10.0.1.100", "84", "1"); ok {
+		t.Errorf("through a load balancer's group that does not admit the port: %s", out)
 	}
 	if n := tb.apply(st); n != 0 {
 		t.Errorf("second apply made %d changes", n)

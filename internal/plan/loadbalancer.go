@@ -28,6 +28,10 @@ type LoadBalancerListener struct {
 	// Backends take new flows, chosen by a hash of the flow's addresses and ports; none
 	// drops them.
 	Backends []LoadBalancerBackend
+	// Guarded: the load balancer has security groups, and a new flow passes only when
+	// their inbound rules (Ingress) let its client in to the listener's port.
+	Guarded bool
+	Ingress []Permission
 }
 
 // LoadBalancerBackend is a target's address and port.
@@ -42,10 +46,18 @@ type LoadBalancerBackend struct {
 // answers go back through the gateway as the flow's (conntrack's) own.
 func addLoadBalancers(n *model.Network, router, internet *Namespace, vpc string) {
 	igw := n.AttachedInternetGateway(vpc)
+	var groups map[string][]netip.Addr
 	for _, id := range model.SortedKeys(n.LoadBalancers) {
 		lb := n.LoadBalancers[id]
 		if lb.VPC != vpc {
 			continue
+		}
+		var ingress []Permission
+		if len(lb.Groups) > 0 {
+			if groups == nil {
+				groups = n.GroupAddresses()
+			}
+			ingress = firewallInterface(n, &model.Interface{Groups: lb.Groups}, "", groups).Ingress
 		}
 		for _, node := range lb.Nodes {
 			if !node.Addr.IsValid() {
@@ -77,7 +89,8 @@ func addLoadBalancers(n *model.Network, router, internet *Namespace, vpc string)
 					for _, addr := range []netip.Addr{node.Addr, node.Public} {
 						if addr.IsValid() {
 							router.Firewall.LoadBalancers = append(router.Firewall.LoadBalancers,
-								LoadBalancerListener{Addr: addr, Protocol: proto, Port: l.Port, Source: source, Backends: backends})
+								LoadBalancerListener{Addr: addr, Protocol: proto, Port: l.Port, Source: source, Backends: backends,
+									Guarded: len(lb.Groups) > 0, Ingress: ingress})
 						}
 					}
 				}
