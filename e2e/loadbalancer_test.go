@@ -65,15 +65,15 @@ type nlb struct {
 }
 
 // networkLoadBalancer makes a network load balancer (scheme) in the subnets with a TCP
-// listener on 80 that forwards to a group of instance targets on 8080, checked at AWS's
-// shortest interval and lowest thresholds.
-func (p *plane) networkLoadBalancer(c *elb.Client, vpc, scheme string, subnets []string, targets ...string) nlb {
+// listener on port that forwards to a group of instance targets on targetPort, checked
+// at AWS's shortest interval and lowest thresholds.
+func (p *plane) networkLoadBalancer(c *elb.Client, vpc, scheme string, subnets []string, port, targetPort int32, targets ...string) nlb {
 	p.t.Helper()
 	lb, err := c.CreateLoadBalancer(p.ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web-" + scheme), Type: elbtypes.LoadBalancerTypeEnumNetwork,
 		Scheme: elbtypes.LoadBalancerSchemeEnum(scheme), Subnets: subnets})
 	p.check("CreateLoadBalancer", err)
 	tg, err := c.CreateTargetGroup(p.ctx, &elb.CreateTargetGroupInput{Name: aws.String("web-" + scheme), Protocol: elbtypes.ProtocolEnumTcp,
-		Port: aws.Int32(8080), VpcId: aws.String(vpc), HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(2),
+		Port: aws.Int32(targetPort), VpcId: aws.String(vpc), HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(2),
 		HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2)})
 	p.check("CreateTargetGroup", err)
 	out := nlb{arn: aws.ToString(lb.LoadBalancers[0].LoadBalancerArn), group: aws.ToString(tg.TargetGroups[0].TargetGroupArn), nodes: map[string]string{}, public: map[string]string{}}
@@ -83,7 +83,7 @@ func (p *plane) networkLoadBalancer(c *elb.Client, vpc, scheme string, subnets [
 	}
 	_, err = c.RegisterTargets(p.ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(out.group), Targets: descs})
 	p.check("RegisterTargets", err)
-	_, err = c.CreateListener(p.ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(out.arn), Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(80),
+	_, err = c.CreateListener(p.ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(out.arn), Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(port),
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(out.group)}}})
 	p.check("CreateListener", err)
 	// Its interfaces, as AWS shows them: requester-managed, described after it.
@@ -151,7 +151,7 @@ func TestNetworkLoadBalancer(t *testing.T) {
 	for _, target := range []instance{t1, t2, t3} {
 		stop[target.ID] = p.serveOn(target.ID, "tcp-serve", "0.0.0.0", 8080, target.ID)
 	}
-	lb := p.networkLoadBalancer(c, vpc, "internal", []string{subA, subB}, t1.ID, t2.ID, t3.ID)
+	lb := p.networkLoadBalancer(c, vpc, "internal", []string{subA, subB}, 80, 8080, t1.ID, t2.ID, t3.ID)
 	nodeA := lb.nodes[subA]
 
 	start := time.Now()
@@ -207,7 +207,7 @@ func TestNetworkLoadBalancer(t *testing.T) {
 	igw := p.attachedGateway(vpc)
 	p.routeTable(vpc, subA, "0.0.0.0/0", toGateway(igw))
 	p.allowIn(web, perm("tcp", 8080, 8080, "0.0.0.0/0"))
-	public := p.networkLoadBalancer(c, vpc, "internet-facing", []string{subA}, t2.ID)
+	public := p.networkLoadBalancer(c, vpc, "internet-facing", []string{subA}, 80, 8080, t2.ID)
 	if public.public[subA] == "" {
 		t.Fatalf("internet-facing node without a public address: %+v", public)
 	}
