@@ -30,6 +30,7 @@ type lbFlow struct {
 	port, targetPort     int
 	clientPorts          [2]int
 	snat                 bool
+	guarded              bool // the load balancer has security groups
 }
 
 // loadBalancer passes a new flow to a listener of a node on to a target of the
@@ -79,7 +80,8 @@ func (t *tracer) loadBalancer(p Packet, vpc string) (Packet, bool) {
 	if !tg.PreserveClientIP {
 		q.Src = node.Addr
 	}
-	t.lb = &lbFlow{node: node.Addr, client: p.Src, clientPorts: p.SrcPorts, port: p.DstPorts[0], target: b.Addr, targetPort: b.Port, snat: !tg.PreserveClientIP}
+	t.lb = &lbFlow{node: node.Addr, client: p.Src, clientPorts: p.SrcPorts, port: p.DstPorts[0], target: b.Addr, targetPort: b.Port, snat: !tg.PreserveClientIP,
+		guarded: len(lb.Groups) > 0}
 	t.hop(translated(hop, q))
 	t.hop(Hop{Kind: KindTargetGroup, ID: tg.ID, VPC: vpc, Header: q})
 	return q, true
@@ -100,6 +102,20 @@ func (t *tracer) lbReply(p Packet, vpc string) Packet {
 	lb, _, _ := t.ix.n.LoadBalancerNodeAt(f.node)
 	t.hop(translated(Hop{Kind: KindLoadBalancer, ID: lb.ID, VPC: vpc, Header: p}, q))
 	return q
+}
+
+// lbPeer is the address a target's ingress gate takes a flow from: the node's, when the
+// load balancer has security groups and the target's admit the node (model.AdmitsNode),
+// else the packet's source (the client's, or the node's after SNAT).
+func (t *tracer) lbPeer(p Packet, o *model.Interface) netip.Addr {
+	f := t.lb
+	if f == nil || !f.guarded || p.Dst != f.target || !o.Owns(p.Dst) {
+		return p.Src
+	}
+	if t.ix.n.AdmitsNode(model.LoadBalancerNode{Addr: f.node}, o, p.Protocol, p.DstPorts[0], t.ix.groups) {
+		return f.node
+	}
+	return p.Src
 }
 
 // lbAdmits: an inbound rule of the load balancer's groups lets the client in.

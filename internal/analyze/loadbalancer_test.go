@@ -54,6 +54,13 @@ func TestLoadBalancerPath(t *testing.T) {
 	if r := analyze(t, b.n, Query{Source: client, DestinationIP: node, Protocol: 6, DestinationPort: 81}); r.Reachable || !hasCode(r, CodeNoListener) {
 		t.Errorf("a port without a listener: reachable %v %v", r.Reachable, codes(r))
 	}
+	// With groups on the load balancer, t2's group that admits the node admits the
+	// client's flows through it, its address preserved.
+	b.n.TargetGroups[tg].PreserveClientIP = true
+	b.n.LoadBalancers[lb].Groups = []string{b.group(tcpIn(80, "10.0.0.0/16"))}
+	if r := analyze(t, b.n, Query{Source: client, Destination: t2, DestinationIP: node, Protocol: 6, DestinationPort: 80}); !r.Reachable || r.Target.Src != addr("10.0.1.10") {
+		t.Errorf("to t2 through a load balancer with groups: reachable %v %v, delivered %v", r.Reachable, codes(r), r.Target)
+	}
 	b.n.LoadBalancers[lb].Groups = []string{b.group(tcpIn(80, "10.9.0.0/16"))}
 	if r := analyze(t, b.n, Query{Source: client, DestinationIP: node, Protocol: 6, DestinationPort: 80}); r.Reachable || !hasCode(r, CodeSecurityGroup) {
 		t.Errorf("the load balancer's group does not admit the client: reachable %v %v", r.Reachable, codes(r))

@@ -730,7 +730,7 @@ func (t *tracer) gates(p Packet, in entry, out target) {
 		t.gate(p, e, true, p.Dst)
 	}
 	if o := out.eni; o != nil && o.NatGateway == "" {
-		t.gate(p, o, false, p.Src)
+		t.gate(p, o, false, t.lbPeer(p, o))
 	}
 }
 

@@ -38,10 +38,8 @@ import (
 // gets one destination translation only.
 var lbPriorityNATDest = nftables.ChainPriorityRef(*nftables.ChainPriorityNATDest - 1)
 
-func (r *ruleset) loadBalancers(listeners []plan.LoadBalancerListener) error {
-	if len(listeners) == 0 {
-		return nil
-	}
+// sortedListeners are the listeners in the order their chains are numbered.
+func sortedListeners(listeners []plan.LoadBalancerListener) []plan.LoadBalancerListener {
 	ls := slices.Clone(listeners)
 	slices.SortFunc(ls, func(a, b plan.LoadBalancerListener) int {
 		if c := a.Addr.Compare(b.Addr); c != 0 {
@@ -52,6 +50,63 @@ func (r *ruleset) loadBalancers(listeners []plan.LoadBalancerListener) error {
 		}
 		return a.Port - b.Port
 	})
+	return ls
+}
+
+// A flow's ct mark says what the load balancer did to it: its low 16 bits name the
+// address it is SNATed to (in @lb-snat), its high 16 bits the listener chain that passed
+// it, when some of that listener's targets admit the node's address (@lb-admitted).
+const (
+	snatMask     = 0x0000ffff
+	listenerMask = 0xffff0000
+)
+
+func listenerTag(i int) uint32 { return uint32(i+1) << 16 }
+
+// lbAdmitted, in the forward chain before the receivers' ingress gates, accepts a new
+// flow that a listener passed to a target whose groups admit the node's address
+// (plan.LoadBalancerListener.Admitted), and drops a flow to be SNATed that goes to any
+// other target: the gates see the client's address, SNAT comes after them.
+func (r *ruleset) lbAdmitted(forward *nftables.Chain, listeners []plan.LoadBalancerListener) {
+	var set *compiledSet
+	snat := false
+	for i, l := range sortedListeners(listeners) {
+		snat = snat || l.Source.IsValid()
+		if len(l.Admitted) == 0 {
+			continue
+		}
+		if set == nil {
+			set = r.addSet("lb-admitted", "type mark . ipv4_addr . inet_service", &nftables.Set{
+				KeyType: nftables.MustConcatSetType(nftables.TypeMark, nftables.TypeIPAddr, nftables.TypeInetService)})
+		}
+		for _, b := range l.Admitted {
+			set.add(nftables.SetElement{Key: concat(binaryutil.NativeEndian.PutUint32(listenerTag(i)), b.Addr.AsSlice(), binaryutil.BigEndian.PutUint16(uint16(b.Port)))},
+				fmt.Sprintf("0x%08x . %s . %d", listenerTag(i), b.Addr, b.Port))
+		}
+	}
+	if set != nil {
+		r.addRule(forward, fmt.Sprintf("meta nfproto ipv4 ct mark & 0x%08x . ip daddr . th dport @lb-admitted accept", uint32(listenerMask)),
+			nfproto(ipv4), &expr.Ct{Register: reg32(0), Key: expr.CtKeyMARK}, maskMark(reg32(0), listenerMask),
+			ipv4.addr(true, reg32(1)), transport(2, 2, reg32(2)), lookup(set, reg32(0), false), verdict(expr.VerdictAccept))
+	}
+	if snat {
+		r.addRule(forward, fmt.Sprintf("ct mark & 0x%08x != 0 %s", uint32(snatMask), rejectText(false)),
+			&expr.Ct{Register: reg1, Key: expr.CtKeyMARK}, maskMark(reg1, snatMask),
+			&expr.Cmp{Op: expr.CmpOpNeq, Register: reg1, Data: binaryutil.NativeEndian.PutUint32(0)}, rejectExprs(false))
+	}
+}
+
+// maskMark keeps the bits of mask of the mark in reg.
+func maskMark(reg, mask uint32) expr.Any {
+	return &expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: 4,
+		Mask: binaryutil.NativeEndian.PutUint32(mask), Xor: binaryutil.NativeEndian.PutUint32(0)}
+}
+
+func (r *ruleset) loadBalancers(listeners []plan.LoadBalancerListener) error {
+	if len(listeners) == 0 {
+		return nil
+	}
+	ls := sortedListeners(listeners)
 	dispatch := r.addSet("lb-listeners", "type inet_proto . ipv4_addr . inet_service : verdict", &nftables.Set{
 		KeyType:  nftables.MustConcatSetType(nftables.TypeInetProto, nftables.TypeIPAddr, nftables.TypeInetService),
 		DataType: nftables.TypeVerdict, IsMap: true})
@@ -90,13 +145,20 @@ func (r *ruleset) loadBalancers(listeners []plan.LoadBalancerListener) error {
 		}
 		var markText string
 		var markExprs []expr.Any
+		var m uint32
+		if len(l.Admitted) > 0 {
+			m = listenerTag(i)
+		}
 		if l.Source.IsValid() {
-			m, ok := marks[l.Source]
+			s, ok := marks[l.Source]
 			if !ok {
 				sources = append(sources, l.Source)
-				m = uint32(len(sources))
-				marks[l.Source] = m
+				s = uint32(len(sources))
+				marks[l.Source] = s
 			}
+			m |= s
+		}
+		if m != 0 {
 			markText = fmt.Sprintf("ct mark set 0x%08x ", m)
 			markExprs = []expr.Any{
 				&expr.Immediate{Register: reg1, Data: binaryutil.NativeEndian.PutUint32(m)},
@@ -127,8 +189,8 @@ func (r *ruleset) loadBalancers(listeners []plan.LoadBalancerListener) error {
 		}
 		post := r.baseChain("lb-postrouting", nftables.ChainTypeNAT, nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource,
 			"type nat hook postrouting priority srcnat; policy accept;")
-		r.addRule(post, "meta nfproto ipv4 snat ip to ct mark map @lb-snat",
-			nfproto(ipv4), &expr.Ct{Register: reg1, Key: expr.CtKeyMARK},
+		r.addRule(post, fmt.Sprintf("meta nfproto ipv4 snat ip to ct mark & 0x%08x map @lb-snat", uint32(snatMask)),
+			nfproto(ipv4), &expr.Ct{Register: reg1, Key: expr.CtKeyMARK}, maskMark(reg1, snatMask),
 			&expr.Lookup{SourceRegister: reg1, DestRegister: reg1, IsDestRegSet: true, SetName: snat.set.Name, SetID: snat.set.ID},
 			&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: reg1})
 	}

@@ -181,3 +181,28 @@ func (n *Network) ListenersOf(lb string) []*Listener {
 	slices.SortStableFunc(out, func(a, b *Listener) int { return a.Port - b.Port })
 	return out
 }
+
+// GroupsAdmit reports whether a rule of the groups of one direction lets a new flow
+// through, the members of groups named by rules taken from members (GroupAddresses).
+func (n *Network) GroupsAdmit(groups []string, egress bool, p Packet, members map[string][]netip.Addr) bool {
+	for _, gid := range groups {
+		if g := n.SecurityGroups[gid]; g != nil {
+			for _, r := range g.Rules {
+				if r.Egress == egress && n.MatchesIn(r, p, members) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// AdmitsNode reports whether a target's security groups let in a flow of the protocol
+// to its port from a load balancer node's address. A target sees that address when its
+// group does not preserve the client's; and, of a load balancer with security groups, a
+// target whose groups admit the node (by a rule that names the load balancer's group, or
+// a CIDR) takes its flows whatever the client's address, as AWS documents ("even if you
+// enable client IP preservation").
+func (n *Network) AdmitsNode(node LoadBalancerNode, target *Interface, protocol, port int, members map[string][]netip.Addr) bool {
+	return target != nil && n.GroupsAdmit(target.Groups, false, Packet{Protocol: protocol, Port: port, Peer: node.Addr}, members)
+}

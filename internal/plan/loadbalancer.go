@@ -32,6 +32,11 @@ type LoadBalancerListener struct {
 	// their inbound rules (Ingress) let its client in to the listener's port.
 	Guarded bool
 	Ingress []Permission
+	// Admitted are the backends whose security groups let in the node's address
+	// (model.AdmitsNode), of a load balancer with groups or a listener with Source: their
+	// ingress gates pass the load balancer's flows whatever the client's address. With
+	// Source, the other backends' gates drop them (they see the node's address).
+	Admitted []LoadBalancerBackend
 }
 
 // LoadBalancerBackend is a target's address and port.
@@ -75,10 +80,22 @@ func addLoadBalancers(n *model.Network, router, internet *Namespace, vpc string)
 				if tg == nil {
 					continue
 				}
-				var backends []LoadBalancerBackend
+				var backends, admitted []LoadBalancerBackend
 				for _, b := range n.Backends(lb, node, tg) {
-					if b.Addr.Is4() {
-						backends = append(backends, LoadBalancerBackend{Addr: b.Addr, Port: b.Port})
+					if !b.Addr.Is4() {
+						continue
+					}
+					lbb := LoadBalancerBackend{Addr: b.Addr, Port: b.Port}
+					backends = append(backends, lbb)
+					if len(lb.Groups) == 0 && tg.PreserveClientIP {
+						continue // the target's gate sees the client's address
+					}
+					if groups == nil {
+						groups = n.GroupAddresses()
+					}
+					target := interfaceAt(n, vpc, b.Addr)
+					if slices.ContainsFunc(listenerProtocols(l.Protocol), func(proto int) bool { return n.AdmitsNode(node, target, proto, b.Port, groups) }) {
+						admitted = append(admitted, lbb)
 					}
 				}
 				var source netip.Addr
@@ -90,13 +107,23 @@ func addLoadBalancers(n *model.Network, router, internet *Namespace, vpc string)
 						if addr.IsValid() {
 							router.Firewall.LoadBalancers = append(router.Firewall.LoadBalancers,
 								LoadBalancerListener{Addr: addr, Protocol: proto, Port: l.Port, Source: source, Backends: backends,
-									Guarded: len(lb.Groups) > 0, Ingress: ingress})
+									Guarded: len(lb.Groups) > 0, Ingress: ingress, Admitted: admitted})
 						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// interfaceAt is the VPC's interface that has the address, or nil.
+func interfaceAt(n *model.Network, vpc string, a netip.Addr) *model.Interface {
+	for _, id := range model.SortedKeys(n.Interfaces) {
+		if e := n.Interfaces[id]; e.VPC == vpc && e.Owns(a) {
+			return e
+		}
+	}
+	return nil
 }
 
 // addNodeAddr puts a node's address on the router's lo.
