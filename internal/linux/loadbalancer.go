@@ -28,6 +28,7 @@ import (
 //	  group does not preserve the client's address (M names the node's address)
 //	chain lb-input (filter): what reaches a node's own address is only the answers to its
 //	  health checks
+//	chain lb-output (filter): a health check meets its target's ingress gate
 //
 // Only a flow's first packet meets the nat chains: conntrack keeps its target for its
 // life, so a change of targets (one unhealthy, one draining) sends new flows elsewhere and
@@ -216,6 +217,18 @@ func (r *ruleset) lbInput(ls []plan.LoadBalancerListener) {
 		ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
 	r.addRule(input, "meta nfproto ipv4 ip daddr @lb-nodes drop",
 		nfproto(ipv4), ipv4.addr(true, reg1), lookup(set, reg1, false), verdict(expr.VerdictDrop))
+	// A health check meets its target's ingress gate, from the node's address, as AWS's
+	// do: a target whose groups do not admit the node fails its checks.
+	for _, s := range r.sets {
+		if s.set.Name != "ingress" {
+			continue
+		}
+		output := r.baseChain("lb-output", nftables.ChainTypeFilter, nftables.ChainHookOutput, nftables.ChainPriorityFilter,
+			"type filter hook output priority filter; policy accept;")
+		r.addRule(output, "meta nfproto ipv4 ip saddr @lb-nodes ct state new oifname vmap @ingress",
+			nfproto(ipv4), ipv4.addr(false, reg1), lookup(set, reg1, false), ctState(expr.CtStateBitNEW),
+			meta(expr.MetaKeyOIFNAME, reg1), vmap(s, reg1))
+	}
 }
 
 func protoName(p int) string {
