@@ -484,7 +484,7 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if (q.Protocol == 1 && pkt.Src.Is6()) || (q.Protocol == 58 && pkt.Src.Is4()) {
 		return nil, errQuery("ICMP goes with IPv4 addresses, ICMPv6 with IPv6 ones")
 	}
-	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}, stopAt: dst.gateway}
+	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}, stopAt: dst.gateway, want: dst.addr, wantInstance: dst.instance}
 	t.hops = &t.res.Forward
 	if dst.eni != nil && !ix.n.Carried(dst.eni) {
 		t.block(ix.notRunning(dst.eni, "destination"))
@@ -519,7 +519,10 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if end.kind == "" {
 		return t.done(), nil
 	}
-	if !dst.matches(end) {
+	// A path to a load balancer's node ends at the target the node passed it to.
+	viaLB := t.lb != nil && dst.addr == t.lb.node && end.eni != nil && end.pkt.Dst == t.lb.target &&
+		(dst.eni == nil || end.eni.Instance == dst.instance)
+	if !dst.matches(end) && !viaLB {
 		t.block(Explanation{Code: CodeNoRoute, Kind: end.kind, ID: end.id, Address: end.pkt.Dst,
 			Message: fmt.Sprintf("the packet reaches %s %s, not the destination", end.kind, end.id)})
 		return t.done(), nil
@@ -667,6 +670,12 @@ type tracer struct {
 	nat   map[string]natEntry // NAT gateway → the flow it translated on the way out
 	// stopAt is the NAT gateway or peering where this direction's walk ends, if any.
 	stopAt string
+	// lb is the load balancer's translation of the flow, once a node passed it on; want
+	// and wantInstance are the destination the query names, the target a load balancer
+	// picks when it can.
+	lb           *lbFlow
+	want         netip.Addr
+	wantInstance string
 }
 
 func (t *tracer) hop(h Hop) { *t.hops = append(*t.hops, h) }

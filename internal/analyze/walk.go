@@ -111,6 +111,16 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 				t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Direction: "egress", Address: p.Src,
 					Message: fmt.Sprintf("%s sends from %s, which is not its own, with source/destination check on", e.ID, p.Src)})
 			}
+			// A load balancer's node translates in the router, before its routes
+			// (loadbalancer.go).
+			if t.reply {
+				p = t.lbReply(p, in.vpc)
+			} else if q, ok := t.loadBalancer(p, in.vpc); ok {
+				if !q.Dst.IsValid() {
+					return arrival{}
+				}
+				p = q
+			}
 			var rh *Hop
 			out, rh = t.route(p, e)
 			if out.kind == "" {
@@ -737,7 +747,7 @@ func (t *tracer) gates(p Packet, in entry, out target) {
 		t.gate(p, e, true, p.Dst)
 	}
 	if o := out.eni; o != nil && o.NatGateway == "" {
-		t.gate(p, o, false, p.Src)
+		t.gate(p, o, false, t.lbPeer(p, o))
 	}
 }
 

@@ -77,6 +77,7 @@ type Dataplane struct {
 	services  *vpcServices
 	tunnels   *ipsecTunnels
 	speakers  *bgpSpeakers
+	health    *healthChecks
 	informer  *informer.Informer
 	planner   *plan.Planner
 }
@@ -110,6 +111,7 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.tunnels = newIPsecTunnels(cfg.DataDir, cfg.Logger)
 	d.speakers = newBGPSpeakers(cfg.DataDir, cfg.Exec, cfg.BGPMaxPrefixes, cfg.Logger)
+	d.health = newHealthChecks(cfg.Logger, d.processes.report)
 	d.services.internet = cfg.InternetNamespace
 	d.services.upstream = cfg.DNSUpstream
 	d.resolv.internet = cfg.InternetNamespace
@@ -281,6 +283,7 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	daemons = append(daemons, d.tunnels.daemons(d.planner.Tunnels(), n)...)
 	daemons = append(daemons, d.speakers.daemons(n)...)
 	d.processes.sync(ctx, n, d.svc, daemons)
+	d.health.sync(ctx, n)
 	d.deliverFlows(ctx, n)
 }
 
@@ -288,6 +291,7 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 // and the namespaces in its registry.
 func (d *Dataplane) Cleanup(ctx context.Context) error {
 	d.processes.stopAll()
+	d.health.stopAll()
 	d.resolv.removeAll()
 	d.services.removeAll()
 	d.tunnels.removeAll()

@@ -52,6 +52,12 @@ type Network struct {
 	// TransitGateways are the transit gateways, their attachments and route tables, in
 	// the whole network only (see transitgateway.go).
 	TransitGateways TransitGateways
+	// LoadBalancers are the network load balancers, Listeners their listeners and
+	// TargetGroups the groups they forward to, each in its VPC's part (see
+	// loadbalancer.go).
+	LoadBalancers map[string]*LoadBalancer
+	Listeners     map[string]*Listener
+	TargetGroups  map[string]*TargetGroup
 }
 
 // NewNetwork returns an empty network.
@@ -78,6 +84,9 @@ func NewNetwork() *Network {
 		VpnGateways:                map[string]*VpnGateway{},
 		VpnConnections:             map[string]*VpnConnection{},
 		TransitGateways:            NewTransitGateways(),
+		LoadBalancers:              map[string]*LoadBalancer{},
+		Listeners:                  map[string]*Listener{},
+		TargetGroups:               map[string]*TargetGroup{},
 	}
 }
 

@@ -180,6 +180,7 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		addTransitGatewayAttachments(n, &router, vpcID, enis)
+		addLoadBalancers(n, &router, &internet, vpcID)
 		st.Namespaces = append(st.Namespaces, router)
 	}
 	st.Namespaces = append(st.Namespaces, transitGatewayNamespaces(n, &internet)...)

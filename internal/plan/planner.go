@@ -314,6 +314,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	addGateways(n.Network, &router, internet, vpc, enis)
 	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
 	instances = append(instances, addVpnTunnels(n.Network, &router, internet, vpc, enis)...)
+	addLoadBalancers(n.Network, &router, internet, id)
 	if len(internet.Links) > 0 {
 		vp.internet = internet
 	}
@@ -404,6 +405,9 @@ func merge(n, part *model.Network) {
 	copyInto(n.ResolverRules, part.ResolverRules)
 	copyInto(n.InterfaceEndpoints, part.InterfaceEndpoints)
 	copyInto(n.VpnGateways, part.VpnGateways)
+	copyInto(n.LoadBalancers, part.LoadBalancers)
+	copyInto(n.Listeners, part.Listeners)
+	copyInto(n.TargetGroups, part.TargetGroups)
 }
 
 func copyInto[V any](dst, src map[string]V) {
@@ -476,6 +480,15 @@ func Index(n *model.Network) Source {
 		if g.VPC != "" {
 			part(g.VPC).VpnGateways[id] = g
 		}
+	}
+	for id, lb := range n.LoadBalancers {
+		part(lb.VPC).LoadBalancers[id] = lb
+	}
+	for id, l := range n.Listeners {
+		part(l.VPC).Listeners[id] = l
+	}
+	for id, tg := range n.TargetGroups {
+		part(tg.VPC).TargetGroups[id] = tg
 	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)

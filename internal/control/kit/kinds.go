@@ -111,9 +111,9 @@ var kinds = index(
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
 	// Elastic Load Balancing's network load balancers, target groups and listeners
 	// (kit/elb.go), answered by control/elb; their IDs are the 16 hex digits of their ARNs.
-	Kind{Prefix: "elblb", Service: "elasticloadbalancing"},
-	Kind{Prefix: "elbtg", Service: "elasticloadbalancing"},
-	Kind{Prefix: "elblst", Service: "elasticloadbalancing"},
+	Kind{Prefix: "elblb", Service: "elasticloadbalancing", Model: modelOf(loadBalancerModel)},
+	Kind{Prefix: "elbtg", Service: "elasticloadbalancing", Model: modelOf(targetGroupModel)},
+	Kind{Prefix: "elblst", Service: "elasticloadbalancing", Model: modelOf(listenerModel)},
 	// VPC endpoints (control/endpoints); a gateway endpoint is a route target.
 	// PrivateLink endpoint services and connection notifications (kit/endpointservice.go).
 	// No Malformed code of either is documented: a service ID not of the form is answered
