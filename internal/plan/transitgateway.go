@@ -190,16 +190,13 @@ func addTransitGatewayTunnels(n *model.Network, gw, internet *Namespace) []Names
 			}
 		}
 		for i := range c.Tunnels {
-			t := c.Tunnels[i]
-			if !t.OutsideIP.IsValid() {
+			if !c.Tunnels[i].OutsideIP.IsValid() {
 				continue
 			}
-			name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
-			ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
-			ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
-			ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: gw.Name, Link: link}
+			ns, tun := tunnelEnds(c, i, internet, gw.Name, selectorAddrs)
 			out = append(out, ns)
-			gw.Links = append(gw.Links, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU})
+			gw.Links = append(gw.Links, tun)
+			link := tun.Name
 			gw.Rules = append(gw.Rules, Rule{Priority: eniRulePriority, IIF: link, Table: table})
 			if gw.Firewall == nil {
 				gw.Firewall = &Firewall{}

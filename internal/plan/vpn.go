@@ -69,32 +69,40 @@ func addVpnTunnels(n *model.Network, router, internet *Namespace, vpc *model.VPC
 	}
 	for _, c := range n.VpnConnectionsOf(vpc.ID) {
 		for i := range c.Tunnels {
-			t := c.Tunnels[i]
-			if !t.OutsideIP.IsValid() {
+			if !c.Tunnels[i].OutsideIP.IsValid() {
 				continue
 			}
-			name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
-			ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
-			ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
-			if t.InsideCidr.IsValid() {
-				// So too for AWS's inside address, in the selectors of a customer that
-				// narrows them to the VPC and the tunnel's BGP session.
-				ns.Links[0].Addrs = append(ns.Links[0].Addrs, netip.PrefixFrom(t.VgwInsideIP(), 32))
-			}
-			ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: router.Name, Link: link}
+			ns, tun := tunnelEnds(c, i, internet, router.Name, selectorAddrs)
 			out = append(out, ns)
-			// AWS's inside address of the tunnel, where its BGP session is.
-			var inside []netip.Prefix
-			if t.InsideCidr.IsValid() {
-				inside = append(inside, netip.PrefixFrom(t.VgwInsideIP(), t.InsideCidr.Bits()))
-			}
-			router.Links = append(router.Links, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU, Addrs: inside})
+			router.Links = append(router.Links, tun)
+			link := tun.Name
 			router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: link, Table: localTable})
 			router.Firewall.ClampLinks = append(router.Firewall.ClampLinks, link)
 			addLocalTable(router, enis)
 		}
 	}
 	return out
+}
+
+// tunnelEnds are tunnel i of VPN connection c: its namespace at the edge of the internet,
+// holding the tunnel's outside address and, on lo, selectorAddrs (libipsec routes each
+// CHILD_SA from a local address within its local selector), and the link its TUN becomes
+// in router, the namespace that routes into it (a VPC's router or a transit gateway's).
+func tunnelEnds(c *model.VpnConnection, i int, internet *Namespace, router string, selectorAddrs []netip.Prefix) (Namespace, Link) {
+	t := c.Tunnels[i]
+	name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
+	ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
+	ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
+	// AWS's inside address of the tunnel, where its BGP session is: on the router's link,
+	// and in the namespace for the selectors of a customer that narrows them to the VPC
+	// and the tunnel's BGP session.
+	var inside []netip.Prefix
+	if t.InsideCidr.IsValid() {
+		ns.Links[0].Addrs = append(ns.Links[0].Addrs, netip.PrefixFrom(t.VgwInsideIP(), 32))
+		inside = append(inside, netip.PrefixFrom(t.VgwInsideIP(), t.InsideCidr.Bits()))
+	}
+	ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: router, Link: link}
+	return ns, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU, Addrs: inside}
 }
 
 // edgeNamespace is a namespace at the edge of the simulated internet that holds the
