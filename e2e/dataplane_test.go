@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,8 +189,9 @@ func (p *plane) serve(where, mode string, port int, tag ...string) {
 	p.serveOn(where, mode, "0.0.0.0", port, tag...)
 }
 
-// serveOn is serve on the address addr ("::" for IPv6).
-func (p *plane) serveOn(where, mode, addr string, port int, tag ...string) {
+// serveOn is serve on the address addr ("::" for IPv6); stop kills the server before the
+// test ends.
+func (p *plane) serveOn(where, mode, addr string, port int, tag ...string) (stop func()) {
 	p.t.Helper()
 	deadline := time.Now().Add(converge)
 	for {
@@ -217,11 +219,15 @@ func (p *plane) serveOn(where, mode, addr string, port int, tag ...string) {
 		case <-time.After(5 * time.Second):
 		}
 		if ok {
-			p.t.Cleanup(func() {
-				cmd.Process.Kill()
-				cmd.Wait()
-			})
-			return
+			var once sync.Once
+			stop = func() {
+				once.Do(func() {
+					cmd.Process.Kill()
+					cmd.Wait()
+				})
+			}
+			p.t.Cleanup(stop)
+			return stop
 		}
 		cmd.Process.Kill()
 		cmd.Wait()

@@ -28,10 +28,16 @@ const s3Endpoint = "http://s3.us-east-1.amazonaws.com"
 // connect timeout and no retry, and returns its output and whether it succeeded.
 func (p *plane) awsS3(id string, args ...string) (string, bool) {
 	p.t.Helper()
+	return p.awsAt(id, s3Endpoint, args...)
+}
+
+// awsAt runs the aws CLI inside an instance against the service at endpoint, as awsS3.
+func (p *plane) awsAt(id, endpoint string, args ...string) (string, bool) {
+	p.t.Helper()
 	if _, err := exec.LookPath("aws"); err != nil {
 		p.t.Skip("the aws CLI is not installed")
 	}
-	argv := append([]string{"exec", "--internet-netns", p.internet, id, "--", "aws", "--endpoint-url", s3Endpoint,
+	argv := append([]string{"exec", "--internet-netns", p.internet, id, "--", "aws", "--endpoint-url", endpoint,
 		"--cli-connect-timeout", "2", "--cli-read-timeout", "5"}, args...)
 	cmd := exec.Command(p.bin, argv...)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=123456789012", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
@@ -44,17 +50,7 @@ func (p *plane) awsS3(id string, args ...string) (string, bool) {
 // !succeeds, failed), as the data plane converges.
 func (p *plane) s3Eventually(id, want string, succeeds bool, args ...string) string {
 	p.t.Helper()
-	deadline := time.Now().Add(converge)
-	for {
-		out, ok := p.awsS3(id, args...)
-		if strings.Contains(out, want) && ok == succeeds {
-			return out
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("aws %v in %s: %q (ok %v), want %q within %v", args, id, out, ok, want, converge)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	return p.awsEventually(id, s3Endpoint, want, succeeds, args...)
 }
 
 // hostS3 is an S3 client of vpcd's own listener, as on the host.
@@ -81,13 +77,7 @@ func (p *plane) hostBucket(name string) *s3sdk.Client {
 func TestS3ThroughGatewayEndpoint(t *testing.T) {
 	p := startPlane(t)
 	host := p.hostBucket("e2e-data")
-	vpc := p.vpc("10.0.0.0/16")
-	sub := p.subnet(vpc, "10.0.1.0/24")
-	rt, err := p.ec2.CreateRouteTable(p.ctx, &ec2sdk.CreateRouteTableInput{VpcId: aws.String(vpc)})
-	p.check("CreateRouteTable", err)
-	rtID := aws.ToString(rt.RouteTable.RouteTableId)
-	_, err = p.ec2.AssociateRouteTable(p.ctx, &ec2sdk.AssociateRouteTableInput{RouteTableId: aws.String(rtID), SubnetId: aws.String(sub)})
-	p.check("AssociateRouteTable", err)
+	vpc, sub, rtID := p.privateSubnet()
 	inst := p.launch(sub, nil)
 
 	// No route: S3's name resolves, but nothing reaches it.
@@ -187,18 +177,39 @@ func TestS3ThroughGatewayEndpoint(t *testing.T) {
 	p.s3Eventually(inst.ID, "timeout", false, "s3", "cp", "s3://e2e-data/hello", "-")
 }
 
+// privateSubnet makes a VPC 10.0.0.0/16 with a subnet 10.0.1.0/24 that has a route table
+// of its own, with no route out of the VPC.
+func (p *plane) privateSubnet() (vpc, subnet, routeTable string) {
+	p.t.Helper()
+	vpc = p.vpc("10.0.0.0/16")
+	subnet = p.subnet(vpc, "10.0.1.0/24")
+	rt, err := p.ec2.CreateRouteTable(p.ctx, &ec2sdk.CreateRouteTableInput{VpcId: aws.String(vpc)})
+	p.check("CreateRouteTable", err)
+	routeTable = aws.ToString(rt.RouteTable.RouteTableId)
+	_, err = p.ec2.AssociateRouteTable(p.ctx, &ec2sdk.AssociateRouteTableInput{RouteTableId: aws.String(routeTable), SubnetId: aws.String(subnet)})
+	p.check("AssociateRouteTable", err)
+	return vpc, subnet, routeTable
+}
+
 // curlS3Eventually asks S3 by name from an instance, anonymously, until the HTTP status
 // is want ("000": no answer within a second).
 func (p *plane) curlS3Eventually(id, want string) {
 	p.t.Helper()
+	p.curlEventually(id, s3Endpoint+"/e2e-data/hello", want)
+}
+
+// curlEventually asks url from an instance until the HTTP status is want ("000": no
+// answer within a second; "": any answer).
+func (p *plane) curlEventually(id, url, want string) {
+	p.t.Helper()
 	deadline := time.Now().Add(converge)
 	for {
 		out, _ := exec.Command(p.bin, "exec", "--internet-netns", p.internet, id, "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-			"-m", "1", s3Endpoint+"/e2e-data/hello").CombinedOutput()
-		if got := strings.TrimSpace(string(out)); got == want {
+			"-m", "1", url).CombinedOutput()
+		if got := strings.TrimSpace(string(out)); got == want || want == "" && got != "000" && got != "" {
 			return
 		} else if time.Now().After(deadline) {
-			p.t.Fatalf("curl S3 in %s: %q, want %s within %v", id, got, want, converge)
+			p.t.Fatalf("curl %s in %s: %q, want %s within %v", url, id, got, want, converge)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -240,6 +251,10 @@ func TestS3FromTheInternet(t *testing.T) {
 	p.routeTable(vpc, sub, "0.0.0.0/0", toGateway(igw))
 	inst := p.launch(sub, nil, withPublicIP(true))
 	p.s3Eventually(inst.ID, "hello from the host", true, "s3", "cp", "s3://e2e-public/hello", "-")
+	// DynamoDB answers at its address in the internet too.
+	if out, ok := p.awsAt(inst.ID, dynamoDBEndpoint, "dynamodb", "list-tables"); !ok || !strings.Contains(out, "TableNames") {
+		t.Errorf("aws dynamodb list-tables from the internet: %s", out)
+	}
 	// Virtual-host style: the bucket's own name, BUCKET.s3.REGION.amazonaws.com.
 	out, err := exec.Command(p.bin, "exec", "--internet-netns", p.internet, inst.ID, "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{remote_ip}",
 		"--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "123456789012:secret", "http://e2e-public.s3.us-east-1.amazonaws.com/hello").CombinedOutput()

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -16,9 +17,20 @@ import (
 // aws_lb, aws_lb_target_group, aws_lb_listener and aws_lb_target_group_attachment, checks
 // that a second plan is empty and that the load balancer has an interface in each subnet,
 // then destroys it all (the subnets go only once the interfaces have).
+//
+// As root, with the data plane on, traffic goes through it too: from a client instance
+// to a node, on to the ip target (an instance at 10.80.1.50), which sees the node's
+// address (client IP preservation is off for ip targets of TCP groups).
 func TestTerraformNetworkLoadBalancer(t *testing.T) {
 	mirror := requireTerraform(t)
-	url, _ := vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
+	var p *plane
+	var url string
+	if os.Geteuid() == 0 {
+		p = startPlane(t)
+		url = p.url
+	} else {
+		url, _ = vpcdtest.StartBinary(t, vpcdtest.BuildBinary(t), t.TempDir(), "--data-plane", "off")
+	}
 	out, destroy := terraformApply(t, mirror, "testdata/terraform-nlb", url)
 	str := func(name string) string { s, _ := out[name].(string); return s }
 	arn := str("lb_arn")
@@ -37,8 +49,37 @@ func TestTerraformNetworkLoadBalancer(t *testing.T) {
 		}
 		return enis.NetworkInterfaces
 	}
-	if enis := interfaces(); len(enis) != 2 || enis[0].InterfaceType != "network_load_balancer" {
+	enis := interfaces()
+	if len(enis) != 2 || enis[0].InterfaceType != "network_load_balancer" {
 		t.Errorf("load balancer interfaces %+v", enis)
 	}
+	if p != nil {
+		nlbTraffic(p, str("vpc_id"), str("subnet_a"), enis)
+	}
 	destroy()
+}
+
+// nlbTraffic launches the target and a client in subnet a, checks that a connection to
+// the node there reaches the target from the node's address, and terminates both.
+func nlbTraffic(p *plane, vpc, subnet string, enis []types.NetworkInterface) {
+	p.t.Helper()
+	web := p.group(vpc, "web")
+	p.allowIn(web, perm("tcp", 80, 80, "10.80.0.0/16"))
+	target := p.launch(subnet, []string{web}, withIP("10.80.1.50"))
+	client := p.launch(subnet, []string{web})
+	p.serve(target.ID, "tcp-serve", 80, "target")
+	var node string
+	for _, e := range enis {
+		if aws.ToString(e.SubnetId) == subnet {
+			node = aws.ToString(e.PrivateIpAddress)
+		}
+	}
+	p.eventually("the client reaches the target through the node, from the node's address", func() bool {
+		out, err := p.send(client.ID, "tcp-connect", node, "80", "2")
+		return err == nil && out == node+" target"
+	})
+	_, err := p.ec2.TerminateInstances(p.ctx, &ec2sdk.TerminateInstancesInput{InstanceIds: []string{target.ID, client.ID}})
+	p.check("TerminateInstances", err)
+	_, err = p.ec2.DeleteSecurityGroup(p.ctx, &ec2sdk.DeleteSecurityGroupInput{GroupId: aws.String(web)})
+	p.check("DeleteSecurityGroup", err)
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,18 +93,21 @@ func BenchmarkVPN(b *testing.B) {
 }
 
 // perfServe runs tcp_perf.py's server on bind, port 7000, in an instance or site
-// ("site:NAME") until the benchmark ends.
-func (p *plane) perfServe(script, where, bind string) {
+// ("site:NAME") until the benchmark ends, or until stop.
+func (p *plane) perfServe(script, where, bind string) (stop func()) {
 	p.t.Helper()
 	cmd := exec.Command(p.bin, "exec", where, "--", "python3", script, "serve", bind, "7000")
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	p.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var once sync.Once
+	stop = func() { once.Do(func() { cmd.Process.Kill(); cmd.Wait() }) }
+	p.t.Cleanup(stop)
 	if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "ready" {
 		p.t.Fatalf("tcp_perf.py server in %s did not start", where)
 	}
+	return stop
 }
 
 // perf measures one figure of tcp_perf.py (rr, stream or connect) for 3 seconds from an

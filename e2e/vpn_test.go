@@ -64,16 +64,18 @@ func (s *site) exec(args ...string) string {
 
 // runStrongSwan writes the site's strongSwan from the connection's customer gateway
 // configuration (testdata/vpn/site-strongswan.py, as a customer would write it from
-// AWS's), starts charon in the site and loads both tunnels with swanctl.
-func (s *site) runStrongSwan(vpn, lan, vpcCIDR, ikeVersion string) {
+// AWS's; opts are the script's options after the IKE version), starts charon in the site
+// and loads both tunnels with swanctl.
+func (s *site) runStrongSwan(vpn, lan, vpcCIDR, ikeVersion string, opts ...string) {
 	p := s.p
 	p.t.Helper()
 	out, err := p.ec2.DescribeVpnConnections(p.ctx, &ec2sdk.DescribeVpnConnectionsInput{VpnConnectionIds: []string{vpn}})
 	p.check("DescribeVpnConnections", err)
-	gen := exec.Command("python3", "testdata/vpn/site-strongswan.py", s.dir, lan, vpcCIDR, ikeVersion)
+	gen := exec.Command("python3", append([]string{"testdata/vpn/site-strongswan.py", s.dir, lan, vpcCIDR, ikeVersion}, opts...)...)
 	gen.Stdin = strings.NewReader(aws.ToString(out.VpnConnections[0].CustomerGatewayConfiguration))
-	if b, err := gen.CombinedOutput(); err != nil {
-		p.t.Fatalf("site-strongswan.py: %v: %s", err, b)
+	inside, err := gen.Output()
+	if err != nil {
+		p.t.Fatalf("site-strongswan.py: %v", err)
 	}
 	log, err := os.Create(filepath.Join(s.dir, "charon.log"))
 	if err != nil {
@@ -100,6 +102,10 @@ func (s *site) runStrongSwan(vpn, lan, vpcCIDR, ikeVersion string) {
 	// The site routes into its tunnels by charon's table (220), whose rule charon adds
 	// when it starts (and takes out one there before).
 	p.eventually("site charon's routing rule", func() bool { return strings.Contains(s.exec("ip", "rule"), "lookup 220") })
+	// The tunnels' inside addresses (the script's "bgp" option) go on charon's TUN.
+	for _, addr := range strings.Fields(string(inside)) {
+		s.exec("ip", "addr", "add", addr, "dev", "ipsec0")
+	}
 	load := exec.Command("swanctl", "--load-all", "--file", filepath.Join(s.dir, "swanctl.conf"), "--uri", "unix://"+filepath.Join(s.dir, "vici"))
 	if b, err := load.CombinedOutput(); err != nil {
 		p.t.Fatalf("swanctl --load-all: %v: %s", err, b)

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"vpcd/internal/bgp"
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
 	"vpcd/internal/nat64"
@@ -119,6 +120,18 @@ func vpcServices(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return vpcsvc.Run(ctx, args[0], slog.New(slog.NewTextHandler(os.Stderr, nil)))
+}
+
+// bgpSpeaker runs the BGP speaker of a VPC's virtual private gateway (internal/bgp) in
+// the namespace it was started in, the VPC router's, until it is signalled: the data
+// plane runs it as a daemon.
+func bgpSpeaker(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: vpcd bgp CONFIG")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return bgp.Run(ctx, args[0], slog.New(slog.NewTextHandler(os.Stderr, nil)))
 }
 
 // nat64Translator runs a NAT gateway's NAT64 (internal/nat64) on the TUN link named, in

@@ -28,6 +28,7 @@ import (
 	"vpcd/internal/api"
 	"vpcd/internal/control"
 	"vpcd/internal/dataplane"
+	"vpcd/internal/dynamostore"
 	"vpcd/internal/flowlog"
 	"vpcd/internal/metrics"
 	"vpcd/internal/plan"
@@ -58,6 +59,8 @@ func main() {
 		err = vpcServices(os.Args[2:])
 	case "nat64":
 		err = nat64Translator(os.Args[2:])
+	case "bgp":
+		err = bgpSpeaker(os.Args[2:])
 	case "explain":
 		err = explain(os.Args[2:], os.Stdout)
 		if errors.Is(err, errUnreachable) {
@@ -90,6 +93,7 @@ func usage() {
   vpcd cleanup [--data-dir DIR]
   vpcd vpcsvc CONFIG   (a VPC's DNS, metadata and time services; the data plane runs it)
   vpcd nat64 LINK      (a NAT gateway's NAT64 on its TUN link; the data plane runs it)
+  vpcd bgp CONFIG      (a virtual private gateway's BGP speaker in its VPC's router; the data plane runs it)
   vpcd explain [--endpoint URL] SOURCE DESTINATION PROTOCOL/PORT   (exit 3: not reachable)
   vpcd version`)
 }
@@ -127,6 +131,7 @@ func serve(args []string) error {
 	multiHost := fs.Bool("hosts", false, "multi-host mode: place instances on the hosts that vpcd agent registers in the etcd --store, which realize them; this vpcd runs no data plane")
 	s3Window := fs.Duration("flow-log-s3-window", flowlog.S3Window, "how often flow logs to S3 publish their files (AWS: every 5 minutes); tests shorten it")
 	dnsUpstream := fs.String("dns-upstream", "", "DNS servers (ADDR or ADDR:PORT, comma-separated) that answer the names vpcd's resolvers do not know; none: NXDOMAIN")
+	bgpMaxPrefixes := fs.Int("bgp-max-prefixes", 0, "routes a VPN tunnel's BGP session accepts before it is reset: 0 is AWS's 100 (a quota AWS never raises); -1: no limit, for benchmarks only")
 	publicPool := fs.String("public-pool", "198.51.100.0/24,203.0.113.0/24", "IPv4 ranges that public and Elastic IP addresses come from, comma-separated")
 	quotas := map[string]float64{}
 	fs.Func("quota", "starting value of a quota for every account, SERVICE/CODE=VALUE (ec2/L-0263D0A3=10); repeat it or give a comma list", func(v string) error {
@@ -192,6 +197,12 @@ func serve(args []string) error {
 	}
 	defer objects.Close()
 	cfg.S3 = objects
+	tables, err := dynamostore.Open(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer tables.Close()
+	cfg.DynamoDB = tables
 	m := metrics.New()
 	timed := m.Store(st) // commit latency; every other call is the store's own
 	var pool []netip.Prefix
@@ -232,7 +243,7 @@ func serve(args []string) error {
 			return err
 		}
 		dp, err = dataplane.New(svc, timed, dataplane.Config{DataDir: *dataDir, InternetNamespace: *internetNS, Exec: self, Logger: log, Metrics: m, S3: objects,
-			DNSUpstream: upstream, FlowLogS3Window: *s3Window})
+			DNSUpstream: upstream, FlowLogS3Window: *s3Window, BGPMaxPrefixes: *bgpMaxPrefixes})
 		if err != nil {
 			return err
 		}

@@ -138,10 +138,12 @@ type Hop struct {
 	// Direction of an ACL or security group check: ingress or egress.
 	Direction string
 	// The rule or route that decided, when one did.
-	ACLRule    *model.ACLEntry
-	SGRule     *model.SecurityGroupRule
-	Route      *model.Route
-	Translated *Packet // the header after a translation (NAT)
+	ACLRule *model.ACLEntry
+	SGRule  *model.SecurityGroupRule
+	Route   *model.Route
+	// TransitGatewayRoute is the route a transit gateway route table's hop took.
+	TransitGatewayRoute *model.TransitGatewayRoute
+	Translated          *Packet // the header after a translation (NAT)
 	// Tunnel is the outside address of the tunnel a VPN connection's hop takes.
 	Tunnel netip.Addr
 	Header Packet // the header as the component saw it
@@ -157,9 +159,11 @@ type Explanation struct {
 	ACLRule   *model.ACLEntry
 	Groups    []string // of an interface whose security groups block
 	Route     *model.Route
-	Address   netip.Addr
-	Message   string
-	Return    bool // found on the return path
+	// TransitGatewayRoute is the transit gateway route that drops the packet.
+	TransitGatewayRoute *model.TransitGatewayRoute
+	Address             netip.Addr
+	Message             string
+	Return              bool // found on the return path
 }
 
 // Result is the verdict: reachable only when nothing blocks either way.
@@ -480,7 +484,7 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if (q.Protocol == 1 && pkt.Src.Is6()) || (q.Protocol == 58 && pkt.Src.Is4()) {
 		return nil, errQuery("ICMP goes with IPv4 addresses, ICMPv6 with IPv6 ones")
 	}
-	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}, stopAt: dst.gateway}
+	t := &tracer{ix: ix, res: &Result{Source: pkt}, nat: map[string]natEntry{}, stopAt: dst.gateway, want: dst.addr, wantInstance: dst.instance}
 	t.hops = &t.res.Forward
 	if dst.eni != nil && !ix.n.Carried(dst.eni) {
 		t.block(ix.notRunning(dst.eni, "destination"))
@@ -515,7 +519,10 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	if end.kind == "" {
 		return t.done(), nil
 	}
-	if !dst.matches(end) {
+	// A path to a load balancer's node ends at the target the node passed it to.
+	viaLB := t.lb != nil && dst.addr == t.lb.node && end.eni != nil && end.pkt.Dst == t.lb.target &&
+		(dst.eni == nil || end.eni.Instance == dst.instance)
+	if !dst.matches(end) && !viaLB {
 		t.block(Explanation{Code: CodeNoRoute, Kind: end.kind, ID: end.id, Address: end.pkt.Dst,
 			Message: fmt.Sprintf("the packet reaches %s %s, not the destination", end.kind, end.id)})
 		return t.done(), nil
@@ -535,6 +542,8 @@ func (ix *Index) analyze(q Query) (*Result, error) {
 	case KindVPNGateway:
 		t.hop(Hop{Kind: KindVPNGateway, ID: end.id, VPC: end.vpc, Header: back})
 		home = t.walk(back, entry{vpc: end.vpc, vgw: end.id})
+	case KindTransitGatewayAttachment:
+		home = t.fromTransitGatewayVpn(back, end.id)
 	case "nat-gateway":
 		if end.eni == nil {
 			// A regional NAT gateway: its answer is routed by its route table.
@@ -661,6 +670,12 @@ type tracer struct {
 	nat   map[string]natEntry // NAT gateway → the flow it translated on the way out
 	// stopAt is the NAT gateway or peering where this direction's walk ends, if any.
 	stopAt string
+	// lb is the load balancer's translation of the flow, once a node passed it on; want
+	// and wantInstance are the destination the query names, the target a load balancer
+	// picks when it can.
+	lb           *lbFlow
+	want         netip.Addr
+	wantInstance string
 }
 
 func (t *tracer) hop(h Hop) { *t.hops = append(*t.hops, h) }

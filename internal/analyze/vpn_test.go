@@ -13,7 +13,7 @@ import (
 func (b *net) vpnGateway(vpc string, up [2]bool, routes ...string) (vgw, vpn string) {
 	vgw, vpn = b.id("vgw"), b.id("vpn")
 	b.n.VpnGateways[vgw] = &model.VpnGateway{ID: vgw, VPC: vpc}
-	c := &model.VpnConnection{ID: vpn, Gateway: vgw, CustomerGateway: addr("203.0.113.50")}
+	c := &model.VpnConnection{ID: vpn, Gateway: vgw, CustomerGateway: addr("203.0.113.50"), StaticRoutesOnly: true}
 	for _, r := range routes {
 		c.Routes = append(c.Routes, pfx(r))
 	}

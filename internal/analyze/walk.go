@@ -21,15 +21,17 @@ type entry struct {
 	pcx string
 	nat string // a regional NAT gateway
 	vgw string
+	tgw string // the transit gateway attachment it came in by
 }
 
 // target is where the router sends a packet: an interface (an instance's, an appliance's
 // or a NAT gateway's), the internet gateway, a peering, a regional NAT gateway, the
 // service of a gateway endpoint, or a VPN tunnel of a virtual private gateway.
 type target struct {
-	kind string // "eni", "igw", "pcx", "rnat", "vpce", "vgw"
+	kind string // "eni", "igw", "pcx", "rnat", "vpce", "vgw", "tgw"
 	id   string
 	eni  *model.Interface
+	att  string // the VPC's attachment to a "tgw" target
 	// The VPN connection and its tunnel that a "vgw" target sends into.
 	vpn    *model.VpnConnection
 	tunnel int
@@ -109,6 +111,16 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 				t.block(Explanation{Code: CodeSourceDestCheck, Kind: KindInterface, ID: e.ID, VPC: e.VPC, Subnet: e.Subnet, Direction: "egress", Address: p.Src,
 					Message: fmt.Sprintf("%s sends from %s, which is not its own, with source/destination check on", e.ID, p.Src)})
 			}
+			// A load balancer's node translates in the router, before its routes
+			// (loadbalancer.go).
+			if t.reply {
+				p = t.lbReply(p, in.vpc)
+			} else if q, ok := t.loadBalancer(p, in.vpc); ok {
+				if !q.Dst.IsValid() {
+					return arrival{}
+				}
+				p = q
+			}
 			var rh *Hop
 			out, rh = t.route(p, e)
 			if out.kind == "" {
@@ -171,9 +183,9 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 				return arrival{}
 			}
 			out = t.local(p, in)
-		case in.vgw != "":
-			// What comes out of a tunnel is delivered to the VPC's own interfaces only
-			// (plan: the tunnel's link looks up the local table).
+		case in.vgw != "", in.tgw != "":
+			// What comes out of a tunnel or a transit gateway is delivered to the VPC's
+			// own interfaces only (plan: the link looks up the local table).
 			out = t.local(p, in)
 		}
 		if out.kind == "" {
@@ -237,6 +249,19 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			t.hop(Hop{Kind: KindVPNGateway, ID: out.id, VPC: in.vpc, Header: p})
 			t.hop(Hop{Kind: KindVPNConnection, ID: out.vpn.ID, VPC: in.vpc, Tunnel: out.vpn.Tunnels[out.tunnel].OutsideIP, Header: p})
 			return arrival{kind: KindVPNGateway, id: out.id, vpc: in.vpc, eni: in.eni, pkt: p}
+		case "tgw":
+			next, end, ok := t.transitGateway(p, in.vpc, out)
+			if !ok {
+				return arrival{}
+			}
+			if end.kind != "" {
+				// Into a VPN tunnel: the customer's network has the address, and the
+				// answer comes back out of the tunnel into the gateway.
+				end.eni = in.eni
+				return end
+			}
+			in = next
+			continue
 		case "pcx":
 			if out.id == t.stopAt {
 				t.hop(Hop{Kind: "vpc-peering-connection", ID: out.id, VPC: in.vpc, Header: p})
@@ -501,7 +526,7 @@ func (t *tracer) routeBy(p Packet, rt *model.RouteTable, subnet, vpc string) (ta
 // code and reason it drops the packet. A target without anything of the route's address
 // family (IPv4 to an egress-only gateway, IPv6 to a NAT gateway without NAT64 or to an
 // interface without an IPv6 address) drops it, as the plan has no next hop for it; so do
-// the targets the data plane does not carry yet (transit gateways). A gateway endpoint's
+// A transit gateway's route leads into the VPC's attachment to it. A gateway endpoint's
 // route leads to its service; a virtual private gateway's to the tunnel plan.VgwTunnel
 // picks.
 func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, string, string) {
@@ -588,8 +613,8 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		// A gateway endpoint: the router delivers its service's prefixes to the service
 		// (plan: RouteLocal), as AWS hands them to S3 or DynamoDB.
 		return target{kind: "vpce", id: id}, "", ""
-	case strings.HasPrefix(id, "tgw-"):
-		return target{}, CodeBlackhole, id + " is a transit gateway: the data plane carries no transit gateway yet, so the route drops the packet"
+	case model.IsTransitGateway(id):
+		return transitGatewayTarget(n, rt.VPC, id, is6)
 	case strings.HasPrefix(id, "vpce-"):
 		return target{}, CodeBlackhole, id + " is a VPC endpoint: only the IPv4 prefix list of a gateway endpoint's service leads to it"
 	}
@@ -617,6 +642,8 @@ func (t *tracer) local(p Packet, in entry) target {
 			id, kind = in.pcx, "vpc-peering-connection"
 		case in.vgw != "":
 			id, kind = in.vgw, KindVPNGateway
+		case in.tgw != "":
+			id, kind = in.tgw, KindTransitGatewayAttachment
 		}
 		t.block(Explanation{Code: CodeNoTransit, Kind: kind, ID: id, VPC: in.vpc, Address: p.Dst,
 			Message: fmt.Sprintf("what comes in through %s reaches only the interfaces of %s, and %s is none of them", id, in.vpc, p.Dst)})
@@ -720,7 +747,7 @@ func (t *tracer) gates(p Packet, in entry, out target) {
 		t.gate(p, e, true, p.Dst)
 	}
 	if o := out.eni; o != nil && o.NatGateway == "" {
-		t.gate(p, o, false, p.Src)
+		t.gate(p, o, false, t.lbPeer(p, o))
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"vpcd/internal/metrics"
 
 	"vpcd/internal/control"
+	"vpcd/internal/dynamostore"
 	"vpcd/internal/ec2"
 	"vpcd/internal/s3store"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// S3, when not nil, serves the requests signed for Amazon S3 (s3.go).
 	S3 *s3store.Store
+	// DynamoDB, when not nil, serves the requests signed for Amazon DynamoDB
+	// (dynamodb.go).
+	DynamoDB *dynamostore.Store
 }
 
 // maxBody bounds a request body; EC2 requests are small (user data is at most 16 KB).
@@ -49,7 +53,7 @@ const maxBody = 1 << 20
 
 // New returns the handler, serving the EC2 actions of svc (ec2.go), STS's
 // GetCallerIdentity (sts.go), Service Quotas (servicequotas.go), SSM's public parameters (ssm.go), CloudWatch
-// Logs (logs.go), Route 53's hosted zones (route53.go), Route 53 Resolver (route53resolver.go), Direct Connect (directconnect.go) and Elastic Load Balancing (elbv2.go). More operations, of these services or others, are added
+// Logs (logs.go), Route 53's hosted zones (route53.go), Route 53 Resolver (route53resolver.go), Direct Connect (directconnect.go), Elastic Load Balancing (elbv2.go) and, with a store, DynamoDB (dynamodb.go). More operations, of these services or others, are added
 // with Handle before the server starts.
 func New(svc *control.Service, cfg Config) *Server {
 	if cfg.DefaultAccount == "" {
@@ -72,6 +76,7 @@ func New(svc *control.Service, cfg Config) *Server {
 	registerRoute53Resolver(s, svc)
 	registerDirectConnect(s, svc)
 	registerELBv2(s, svc)
+	registerDynamoDB(s)
 	return s
 }
 

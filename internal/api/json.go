@@ -19,7 +19,15 @@ import (
 // whose X-Amz-Target header names the operation, the input as a JSON object, the output
 // as one, and errors as {"__type": code, "message": ...} with the status the model gives
 // the error.
-type jsonProtocol struct{ desc *aws.Service }
+type jsonProtocol struct {
+	desc *aws.Service
+	// errorType, when set, is the __type of an error's code (DynamoDB qualifies its
+	// codes with a namespace); nil: the code itself.
+	errorType func(code string) string
+	// clientStatus, when set, is the status of every client (4xx) error: DynamoDB
+	// answers 400 also to authentication failures, which other services answer 401/403.
+	clientStatus int
+}
 
 func (jsonProtocol) params(r *http.Request, _ []byte) (url.Values, error) {
 	return r.URL.Query(), nil
@@ -75,9 +83,20 @@ func (p jsonProtocol) writeResult(w http.ResponseWriter, _ *request, out any) er
 // for a client error without one, 500 for a fault), else the error's own.
 func (p jsonProtocol) writeError(w http.ResponseWriter, _ *request, e *ec2.Error) {
 	status := modelStatus(p.desc, e)
-	body, _ := json.Marshal(jsonError{Type: e.Code, Message: e.Message})
+	if p.clientStatus != 0 && status >= 400 && status < 500 {
+		status = p.clientStatus
+	}
+	typ := e.Code
+	if p.errorType != nil {
+		typ = p.errorType(e.Code)
+	}
+	body, _ := json.Marshal(jsonError{Type: typ, Message: e.Message})
 	w.Header().Set("Content-Type", "application/x-amz-json-"+p.desc.JSONVersion)
-	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	_, code, qualified := strings.Cut(typ, "#")
+	if !qualified {
+		code = typ
+	}
+	w.Header().Set("X-Amzn-ErrorType", code)
 	w.WriteHeader(status)
 	w.Write(body)
 }

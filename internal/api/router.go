@@ -150,6 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveS3(w, r)
 		return
 	}
+	r = withSource(r)
 	req := &request{http: r, id: newRequestID()}
 	w.Header().Set("x-amzn-RequestId", req.id)
 	svc := s.route(r)

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"vpcd/internal/control"
@@ -55,6 +56,10 @@ type Config struct {
 	// FlowLogS3Window is how often flow logs to S3 publish their files: AWS's 5 minutes
 	// (flowlog.S3Window) when zero.
 	FlowLogS3Window time.Duration
+	// BGPMaxPrefixes is how many routes a VPN tunnel's BGP session accepts before it is
+	// reset: AWS's 100 when zero; negative: no limit (benchmarks only, since AWS's limit
+	// cannot be raised).
+	BGPMaxPrefixes int
 	// Host is the host this data plane realizes when vpcd spans several (vpcd agent
 	// --host-id): only the instances placed on it, and what they need. "" is the one
 	// machine of single-machine mode, which realizes everything.
@@ -80,6 +85,8 @@ type Dataplane struct {
 	resolv    *resolvConfs
 	services  *vpcServices
 	tunnels   *ipsecTunnels
+	speakers  *bgpSpeakers
+	health    *healthChecks
 	informer  *informer.Informer
 	planner   *plan.Planner
 	hostsNext <-chan struct{} // Config.Hosts' next change
@@ -113,6 +120,8 @@ func New(svc *control.Service, st store.Store, cfg Config) (*Dataplane, error) {
 	d.resolv = newResolvConfs("/etc/netns", cfg.DataDir, cfg.Logger)
 	d.services = newVPCServices(cfg.DataDir, cfg.Exec, cfg.Logger)
 	d.tunnels = newIPsecTunnels(cfg.DataDir, cfg.Logger)
+	d.speakers = newBGPSpeakers(cfg.DataDir, cfg.Exec, cfg.BGPMaxPrefixes, cfg.Logger)
+	d.health = newHealthChecks(cfg.Logger, d.processes.report)
 	d.services.internet = cfg.InternetNamespace
 	d.services.upstream = cfg.DNSUpstream
 	d.resolv.internet = cfg.InternetNamespace
@@ -129,12 +138,10 @@ const settle = 10 * time.Millisecond
 // each change, and everything again every Resync and after a failure.
 func (d *Dataplane) Run(ctx context.Context) error {
 	r := &runner{settle: settle, minInterval: d.cfg.MinInterval, resync: d.cfg.Resync, retry: min(time.Second, d.cfg.Resync)}
-	tunnelsDone := make(chan struct{})
-	go func() {
-		defer close(tunnelsDone)
-		d.tunnels.watch(ctx, d.processes.report)
-	}()
-	defer func() { <-tunnelsDone }()
+	var watchers sync.WaitGroup
+	watchers.Go(func() { d.tunnels.watch(ctx, d.processes.report) })
+	watchers.Go(func() { d.speakers.watch(ctx, d.processes.report) })
+	defer watchers.Wait()
 	for ctx.Err() == nil {
 		if err := d.informer.List(ctx); err != nil {
 			d.cfg.Logger.Error("data plane: read the store", "err", err)
@@ -288,7 +295,9 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 	d.resolv.sync(n, full)
 	daemons := append(d.services.sync(n, full), nat64Daemons(n, d.cfg.DataDir, d.cfg.Exec, d.cfg.Logger)...)
 	daemons = append(daemons, d.tunnels.daemons(d.planner.Tunnels(), n)...)
+	daemons = append(daemons, d.speakers.daemons(n)...)
 	d.processes.sync(ctx, n, d.svc, daemons)
+	d.health.sync(ctx, n)
 	d.deliverFlows(ctx, n)
 }
 
@@ -296,9 +305,11 @@ func (d *Dataplane) syncInstances(ctx context.Context, full bool) {
 // and the namespaces in its registry.
 func (d *Dataplane) Cleanup(ctx context.Context) error {
 	d.processes.stopAll()
+	d.health.stopAll()
 	d.resolv.removeAll()
 	d.services.removeAll()
 	d.tunnels.removeAll()
+	d.speakers.removeAll()
 	os.RemoveAll(sitesDir(d.cfg.DataDir))
 	names := d.registry.list()
 	if len(names) == 0 {

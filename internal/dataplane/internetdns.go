@@ -48,8 +48,8 @@ func (s *vpcServices) internetDaemon(n *model.Network, full bool) (supervise.Spe
 }
 
 // awsDaemon is the services daemon of the AWS services that the internet hosts, in
-// their namespace behind it (plan.ServicesNamespace): S3 at model.S3Addr, ports 80 and
-// 443, for whatever reaches the internet (instances with a public address, NAT
+// their namespace behind it (plan.ServicesNamespace): S3 at model.S3Addr and DynamoDB at
+// model.DynamoDBAddr, ports 80 and 443, for whatever reaches the internet (instances with a public address, NAT
 // gateways). ok is false while that namespace is not there.
 func (s *vpcServices) awsDaemon(full bool) (supervise.Spec, bool) {
 	if s.internet == "" {
@@ -59,7 +59,7 @@ func (s *vpcServices) awsDaemon(full bool) (supervise.Spec, bool) {
 	if _, err := os.Stat(filepath.Join("/run/netns", ns)); err != nil {
 		return supervise.Spec{}, false
 	}
-	cfg := &vpcsvc.Config{VPC: awsServices, S3: s.withTLS(&vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: s.apiSocket()})}
+	cfg := &vpcsvc.Config{VPC: awsServices, S3: s.withTLS(&vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, DynamoDBAddrs: []netip.Addr{model.DynamoDBAddr}, Socket: s.apiSocket()})}
 	return s.daemon(awsServices, ns, cfg, full)
 }
 

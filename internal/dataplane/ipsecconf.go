@@ -216,7 +216,7 @@ func tunnelSecret(t *plan.IPsecTunnel) (*vici.Message, error) {
 // so that a changed option is seen as a connection not loaded.
 func connName(t *plan.IPsecTunnel) string {
 	c := *t
-	c.Options.Up = false // the state, not the options
+	c.Options.Up, c.Options.Learned = false, nil // the state, not the options
 	h := sha256.New()
 	fmt.Fprintf(h, "%+v", c)
 	return "vpcd-" + hex.EncodeToString(h.Sum(nil)[:6])

@@ -9,10 +9,10 @@ import (
 )
 
 // reporter is the one way back from the host to the store: what the data plane's daemons
-// learn (console output today; BGP routes and tunnel states next) is written by its one
-// goroutine, through the control plane. Records are kept by key and only the latest of a
-// key is written, so a slow store never holds a reconcile up and a burst of output is one
-// write.
+// learn (console output, VPN tunnels' states, the routes their BGP sessions learn) is
+// written by its one goroutine, through the control plane. Records are kept by key and
+// only the latest of a key is written, so a slow store never holds a reconcile up and a
+// burst of output is one write.
 type reporter struct {
 	svc *control.Service
 	log *slog.Logger

@@ -38,11 +38,13 @@ func (s *vpcServices) withTLS(cfg *vpcsvc.S3) *vpcsvc.S3 {
 }
 
 // writeS3Certificate makes a self-signed certificate for S3's names in every region
-// (s3.amazonaws.com, s3.REGION.amazonaws.com and the buckets under each) and its address.
+// (s3.amazonaws.com, s3.REGION.amazonaws.com and the buckets under each), DynamoDB's
+// (dynamodb.REGION.amazonaws.com) and their addresses. A certificate made before
+// DynamoDB was served lacks its names, and is kept.
 func writeS3Certificate(certPath, keyPath string) error {
 	names := []string{"s3.amazonaws.com", "*.s3.amazonaws.com"}
 	for _, r := range kit.DefaultRegions {
-		names = append(names, "s3."+r+".amazonaws.com", "*.s3."+r+".amazonaws.com")
+		names = append(names, "s3."+r+".amazonaws.com", "*.s3."+r+".amazonaws.com", "dynamodb."+r+".amazonaws.com")
 	}
-	return vpcsvc.MakeCertificate(certPath, keyPath, names, model.S3Addr)
+	return vpcsvc.MakeCertificate(certPath, keyPath, names, model.S3Addr, model.DynamoDBAddr)
 }

@@ -185,11 +185,12 @@ func subnetsByVPC(n *model.Network) map[string][]*model.Subnet {
 	return out
 }
 
-// s3Endpoints is the S3 proxy of a VPC's router: S3 through each of the VPC's gateway
-// endpoints, for the subnets (the VPC's, subnetsByVPC) whose route table routes a prefix
+// s3Endpoints is the S3 and DynamoDB proxy of a VPC's router: each service through each
+// of the VPC's gateway endpoints to it (its prefix list says which), for the subnets (the VPC's, subnetsByVPC) whose route table routes a prefix
 // list to it (the planner delivers those routes to the router); nil when no subnet has one.
 func s3Endpoints(n *model.Network, vpc *model.VPC, subnets []*model.Subnet, socket string) *vpcsvc.S3 {
 	sources := map[string][]netip.Prefix{}
+	services := map[string]string{} // the endpoint's service: "dynamodb", or "" for S3
 	for _, sn := range subnets {
 		if sn.VPC != vpc.ID || !sn.CIDR.IsValid() {
 			continue
@@ -201,15 +202,18 @@ func s3Endpoints(n *model.Network, vpc *model.VPC, subnets []*model.Subnet, sock
 		for _, r := range rt.Routes {
 			if r.DestinationPrefixList != "" && strings.HasPrefix(r.Target, "vpce-") && !slices.Contains(sources[r.Target], sn.CIDR) {
 				sources[r.Target] = append(sources[r.Target], sn.CIDR)
+				if slices.ContainsFunc(n.PrefixLists[r.DestinationPrefixList], func(p netip.Prefix) bool { return p.Contains(model.DynamoDBAddr) }) {
+					services[r.Target] = "dynamodb"
+				}
 			}
 		}
 	}
 	if len(sources) == 0 {
 		return nil
 	}
-	cfg := &vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, Socket: socket, VPC: vpc.ID, Account: vpc.Owner, Region: vpc.Region}
+	cfg := &vpcsvc.S3{Addrs: []netip.Addr{model.S3Addr}, DynamoDBAddrs: []netip.Addr{model.DynamoDBAddr}, Socket: socket, VPC: vpc.ID, Account: vpc.Owner, Region: vpc.Region}
 	for _, id := range model.SortedKeys(sources) {
-		cfg.Endpoints = append(cfg.Endpoints, vpcsvc.S3Endpoint{ID: id, Sources: sources[id]})
+		cfg.Endpoints = append(cfg.Endpoints, vpcsvc.S3Endpoint{ID: id, Service: services[id], Sources: sources[id]})
 	}
 	return cfg
 }

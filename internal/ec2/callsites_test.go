@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"vpcd/internal/aws/directconnect"
+	"vpcd/internal/aws/dynamodb"
 	"vpcd/internal/aws/elbv2"
 	"vpcd/internal/aws/logs"
 	"vpcd/internal/aws/route53"
@@ -54,6 +55,9 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 	for code := range directconnect.API.Errors {
 		modelled[code] = true
 	}
+	for code := range dynamodb.API.Errors {
+		modelled[code] = true
+	}
 	fset := token.NewFileSet()
 	found := 0
 	for _, root := range []string{"../../internal", "../../cmd"} {
@@ -78,7 +82,7 @@ func TestErrorCodesAtCallSites(t *testing.T) {
 						t.Errorf("%s: code %s written at a call site in %s: use a named constructor", where, code, name)
 					}
 					if !ec2.Documented(code) && !modelled[code] && !protocolCodes[code] {
-						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53, Route 53 Resolver, SSM, CloudWatch Logs, ELBv2 or Direct Connect", where, code)
+						t.Errorf("%s: %s is not a code AWS documents for EC2, STS, Service Quotas, Route 53, Route 53 Resolver, SSM, CloudWatch Logs, ELBv2, Direct Connect or DynamoDB", where, code)
 					}
 					return true
 				})

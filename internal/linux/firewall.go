@@ -241,6 +241,7 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	}
 	r.blockRules(forward, inbound, true)
 	r.addRule(forward, "iifname vmap @egress", meta(expr.MetaKeyIIFNAME, reg1), vmap(egress, reg1))
+	r.lbAdmitted(forward, f.LoadBalancers)
 	r.addRule(forward, "oifname vmap @ingress", meta(expr.MetaKeyOIFNAME, reg1), vmap(ingress, reg1))
 
 	for _, fi := range ifaces {
@@ -264,6 +265,9 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	}
 	r.endpointChains(f.Endpoints, sdcLinks, sdc4, egress, aclEgress, aclIngress)
 	if err := r.nat(forward, f.NAT, f.GatewayLinks, f.Public); err != nil {
+		return nil, err
+	}
+	if err := r.loadBalancers(f.LoadBalancers); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -49,6 +49,15 @@ type Network struct {
 	// network only (see vpn.go).
 	VpnGateways    map[string]*VpnGateway
 	VpnConnections map[string]*VpnConnection
+	// TransitGateways are the transit gateways, their attachments and route tables, in
+	// the whole network only (see transitgateway.go).
+	TransitGateways TransitGateways
+	// LoadBalancers are the network load balancers, Listeners their listeners and
+	// TargetGroups the groups they forward to, each in its VPC's part (see
+	// loadbalancer.go).
+	LoadBalancers map[string]*LoadBalancer
+	Listeners     map[string]*Listener
+	TargetGroups  map[string]*TargetGroup
 }
 
 // NewNetwork returns an empty network.
@@ -74,6 +83,10 @@ func NewNetwork() *Network {
 		InterfaceEndpoints:         map[string]*InterfaceEndpoint{},
 		VpnGateways:                map[string]*VpnGateway{},
 		VpnConnections:             map[string]*VpnConnection{},
+		TransitGateways:            NewTransitGateways(),
+		LoadBalancers:              map[string]*LoadBalancer{},
+		Listeners:                  map[string]*Listener{},
+		TargetGroups:               map[string]*TargetGroup{},
 	}
 }
 

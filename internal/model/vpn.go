@@ -22,6 +22,10 @@ type VpnConnection struct {
 	StaticRoutesOnly bool
 	Routes           []netip.Prefix // static routes (CreateVpnConnectionRoute)
 	Tunnels          [2]VpnTunnel
+	// The two ends' BGP autonomous systems, for a connection routed dynamically
+	// (!StaticRoutesOnly): the virtual private gateway's Amazon-side ASN and the
+	// customer gateway's.
+	AmazonSideAsn, CustomerAsn int64
 }
 
 // VpnTunnel is one tunnel of a connection: its options as the API keeps them (AWS's
@@ -48,6 +52,16 @@ type VpnTunnel struct {
 	StartupAction    string // add, start
 	// Up: the tunnel's IPsec security association is established (telemetry UP).
 	Up bool
+	// Learned are the routes the customer advertises over the tunnel's BGP session, as
+	// the data plane last reported them: none while the session is not established.
+	Learned []BgpRoute
+}
+
+// BgpRoute is a route learned over BGP, with the attributes AWS chooses a tunnel by.
+type BgpRoute struct {
+	Prefix    netip.Prefix `json:"prefix"`
+	ASPathLen int          `json:"asPathLen,omitempty"`
+	MED       uint32       `json:"med,omitempty"`
 }
 
 // VgwInsideIP is AWS's end of the tunnel's inside /30: its first host.
@@ -77,7 +91,77 @@ func (c *VpnConnection) PreferredTunnel() int {
 	return -1
 }
 
-// Reaches reports whether one of the connection's static routes covers p.
+// Reaches reports whether one of the connection's static routes covers p, or, routed
+// by BGP, one of the routes learned over a tunnel that is up.
 func (c *VpnConnection) Reaches(p netip.Prefix) bool {
-	return slices.ContainsFunc(c.Routes, func(r netip.Prefix) bool { return r.Overlaps(p) })
+	if c.StaticRoutesOnly {
+		return slices.ContainsFunc(c.Routes, func(r netip.Prefix) bool { return r.Overlaps(p) })
+	}
+	return slices.ContainsFunc(c.LearnedPrefixes(), p.Overlaps)
+}
+
+// TunnelTo is the tunnel that traffic to dst takes: routed by BGP, the tunnel of the most
+// specific learned prefix that overlaps dst (LearnedTunnel); else, or when none does, the
+// preferred tunnel.
+func (c *VpnConnection) TunnelTo(dst netip.Prefix) int {
+	if !c.StaticRoutesOnly {
+		best := netip.Prefix{}
+		for _, p := range c.LearnedPrefixes() {
+			if p.Overlaps(dst) && (!best.IsValid() || p.Bits() > best.Bits()) {
+				best = p
+			}
+		}
+		if best.IsValid() {
+			return c.LearnedTunnel(best)
+		}
+	}
+	return c.PreferredTunnel()
+}
+
+// LearnedTunnel is the tunnel that traffic to the learned prefix p takes among those
+// that are up and learned it over BGP, as AWS chooses between the two
+// tunnels: the shortest AS path, then the lowest MED, then the first tunnel; -1 when no
+// tunnel that is up learned one.
+func (c *VpnConnection) LearnedTunnel(p netip.Prefix) int {
+	best, bestRoute := -1, BgpRoute{}
+	for i := range c.Tunnels {
+		t := &c.Tunnels[i]
+		if !t.Up {
+			continue
+		}
+		for _, r := range t.Learned {
+			if r.Prefix.Masked() != p {
+				continue
+			}
+			if best < 0 || r.ASPathLen < bestRoute.ASPathLen || r.ASPathLen == bestRoute.ASPathLen && r.MED < bestRoute.MED {
+				best, bestRoute = i, r
+			}
+		}
+	}
+	return best
+}
+
+// LearnedPrefixes are the prefixes learned over the BGP sessions of the connection's
+// tunnels that are up, each once, in order.
+func (c *VpnConnection) LearnedPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	seen := map[netip.Prefix]bool{}
+	for i := range c.Tunnels {
+		if !c.Tunnels[i].Up {
+			continue
+		}
+		for _, r := range c.Tunnels[i].Learned {
+			if p := r.Prefix.Masked(); !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	return out
 }

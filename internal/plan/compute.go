@@ -130,7 +130,7 @@ func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni + 
 // interface, or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
-		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, sitePrefix) ||
+		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, routerPrefix+"tgw-") || strings.HasPrefix(name, sitePrefix) ||
 		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
@@ -179,8 +179,11 @@ func Compute(n *model.Network, internetNS string) State {
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
 		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
+		addTransitGatewayAttachments(n, &router, vpcID, enis)
+		addLoadBalancers(n, &router, &internet, vpcID)
 		st.Namespaces = append(st.Namespaces, router)
 	}
+	st.Namespaces = append(st.Namespaces, transitGatewayNamespaces(n, &internet)...)
 	if len(internet.Links) > 0 {
 		st.Namespaces = append(st.Namespaces, addServicesHost(&internet))
 		st.Namespaces = append(st.Namespaces, internet)
@@ -488,6 +491,10 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 	case strings.HasPrefix(r.Target, "vgw-"):
 		if dev, ok := vgwTunnel(n, rt.VPC, r.Target, r.Destination); ok && !is6 {
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev}
+		}
+	case model.IsTransitGateway(r.Target):
+		if dev, gw, ok := transitGatewayTarget(n, rt.VPC, r.Target, is6); ok {
+			return via(dev, gw)
 		}
 	case strings.HasPrefix(r.Target, "vpce-") && r.DestinationPrefixList != "":
 		// A gateway endpoint: its service's prefix list is delivered to the router

@@ -57,6 +57,11 @@ type Planner struct {
 	vpcs       map[string]*vpcPlan  // by VPC ID
 	namespaces map[string]Namespace // every planned namespace, by name
 	numbers    map[string]int       // each peering's number (peeringNumbers), as planned
+	// tgwNumbers are each transit gateway attachment's number (tgwAttachmentNumbers), as
+	// planned; tgwNames the transit gateways' namespaces planned.
+	tgwNumbers  map[string]int
+	tgwNames    []string
+	tgwInternet *Namespace // the transit gateways' tunnels' links and routes in the internet
 	// Which VPCs' plans read a VPC as a peer, or a group's members.
 	readsPeer, readsGroup map[string]map[string]bool
 	// sites are the customer sites (SetSites), sorted by name, which outlive PlanAll;
@@ -88,6 +93,7 @@ func NewPlanner(h Host) *Planner {
 
 func (p *Planner) reset() {
 	p.vpcs, p.namespaces, p.numbers = map[string]*vpcPlan{}, map[string]Namespace{}, map[string]int{}
+	p.tgwNumbers, p.tgwNames, p.tgwInternet = map[string]int{}, nil, nil
 	p.readsPeer, p.readsGroup = map[string]map[string]bool{}, map[string]map[string]bool{}
 }
 
@@ -143,6 +149,14 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 		}
 	}
 	p.numbers = numbers
+	// So does a new or gone transit gateway attachment.
+	tgwNumbers := tgwAttachmentNumbers(whole)
+	for id, k := range tgwNumbers {
+		if old, ok := p.tgwNumbers[id]; ok && old != k {
+			dirty[whole.TransitGateways.Attachments[id].VPC] = true
+		}
+	}
+	p.tgwNumbers = tgwNumbers
 	var u Update
 	internet := false
 	for _, v := range model.SortedKeys(dirty) {
@@ -157,6 +171,9 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 			internet = true
 		}
 		p.diff(&u, old.names(), now.all())
+	}
+	if len(dirty) > 0 && p.planTransitGateways(&u, whole) {
+		internet = true
 	}
 	if internet {
 		p.diff(&u, []string{p.host.Internet, ServicesNamespace(p.host.Internet)}, p.internet())
@@ -248,6 +265,10 @@ func (p *Planner) internet() []Namespace {
 			ns.Routes = append(ns.Routes, part.Routes...)
 		}
 	}
+	if part := p.tgwInternet; part != nil {
+		ns.Links = append(ns.Links, part.Links...)
+		ns.Routes = append(ns.Routes, part.Routes...)
+	}
 	sites(p.sites, &ns)
 	if len(ns.Links) == 0 {
 		return nil
@@ -305,10 +326,12 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	addGateways(n.Network, &router, internet, vpc, enis)
 	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
 	instances = append(instances, addVpnTunnels(n.Network, &router, internet, vpc, enis)...)
+	addLoadBalancers(n.Network, &router, internet, id)
 	if len(internet.Links) > 0 {
 		vp.internet = internet
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
+	addTransitGatewayAttachments(n.Network, &router, id, enis)
 	vp.namespaces = append(instances, router)
 	p.host.keepOwn(n.Network, vp, id)
 	return vp
@@ -330,6 +353,7 @@ func (p *Planner) inputs(src Source, id string, own *model.Network) inputs {
 	in := inputs{Network: model.NewNetwork()}
 	in.PrefixLists, in.Peerings, in.BlockPublicAccess = whole.PrefixLists, whole.Peerings, whole.BlockPublicAccess
 	in.VpnConnections = whole.VpnConnections
+	in.TransitGateways = whole.TransitGateways
 	merge(in.Network, own)
 	in.peeringIDs = src.Peerings(id)
 	sort.Strings(in.peeringIDs)
@@ -393,6 +417,9 @@ func merge(n, part *model.Network) {
 	copyInto(n.ResolverRules, part.ResolverRules)
 	copyInto(n.InterfaceEndpoints, part.InterfaceEndpoints)
 	copyInto(n.VpnGateways, part.VpnGateways)
+	copyInto(n.LoadBalancers, part.LoadBalancers)
+	copyInto(n.Listeners, part.Listeners)
+	copyInto(n.TargetGroups, part.TargetGroups)
 }
 
 func copyInto[V any](dst, src map[string]V) {
@@ -466,6 +493,15 @@ func Index(n *model.Network) Source {
 			part(g.VPC).VpnGateways[id] = g
 		}
 	}
+	for id, lb := range n.LoadBalancers {
+		part(lb.VPC).LoadBalancers[id] = lb
+	}
+	for id, l := range n.Listeners {
+		part(l.VPC).Listeners[id] = l
+	}
+	for id, tg := range n.TargetGroups {
+		part(tg.VPC).TargetGroups[id] = tg
+	}
 	for id, pcx := range n.Peerings {
 		x.peerings[pcx.Requester] = append(x.peerings[pcx.Requester], id)
 		if pcx.Accepter != pcx.Requester {
@@ -485,3 +521,23 @@ func (x *index) Network() *model.Network       { return x.n }
 func (x *index) VPC(id string) *model.Network  { return x.parts[id] }
 func (x *index) Members(group string) []string { return x.members[group] }
 func (x *index) Peerings(vpc string) []string  { return x.peerings[vpc] }
+
+// planTransitGateways plans the transit gateways' namespaces again: a gateway reads
+// every VPC attached to it, so that any re-planned VPC may change it (the diff keeps
+// what did not change out of the update). It reports whether their part of the
+// internet changed.
+func (p *Planner) planTransitGateways(u *Update, whole *model.Network) bool {
+	internet := &Namespace{Name: p.host.Internet}
+	now := transitGatewayNamespaces(whole, internet)
+	if len(internet.Links) == 0 {
+		internet = nil
+	}
+	changed := !reflect.DeepEqual(internet, p.tgwInternet)
+	p.tgwInternet = internet
+	p.diff(u, p.tgwNames, now)
+	p.tgwNames = p.tgwNames[:0]
+	for _, ns := range now {
+		p.tgwNames = append(p.tgwNames, ns.Name)
+	}
+	return changed
+}

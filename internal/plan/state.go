@@ -174,6 +174,9 @@ type Firewall struct {
 	// egress gate and its subnet's egress ACL, and the answers its subnet's ingress
 	// ACL, as traffic to a gateway endpoint does in AWS.
 	Endpoints []netip.Prefix
+	// LoadBalancers are the listeners of the VPC's network load balancers' nodes (see
+	// loadbalancer.go).
+	LoadBalancers []LoadBalancerListener
 }
 
 // ClampMSS is the largest TCP segment through a VPN tunnel: its TUN's MTU (1400) less

@@ -71,22 +71,40 @@ func addVpnTunnels(n *model.Network, router, internet *Namespace, vpc *model.VPC
 	}
 	for _, c := range n.VpnConnectionsOf(vpc.ID) {
 		for i := range c.Tunnels {
-			t := c.Tunnels[i]
-			if !t.OutsideIP.IsValid() {
+			if !c.Tunnels[i].OutsideIP.IsValid() {
 				continue
 			}
-			name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
-			ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
-			ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
-			ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: router.Name, Link: link}
+			ns, tun := tunnelEnds(c, i, internet, router.Name, selectorAddrs)
 			out = append(out, ns)
-			router.Links = append(router.Links, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU})
+			router.Links = append(router.Links, tun)
+			link := tun.Name
 			router.Rules = append(router.Rules, Rule{Priority: eniRulePriority - 1, IIF: link, Table: localTable})
 			router.Firewall.ClampLinks = append(router.Firewall.ClampLinks, link)
 			addLocalTable(router, enis)
 		}
 	}
 	return out
+}
+
+// tunnelEnds are tunnel i of VPN connection c: its namespace at the edge of the internet,
+// holding the tunnel's outside address and, on lo, selectorAddrs (libipsec routes each
+// CHILD_SA from a local address within its local selector), and the link its TUN becomes
+// in router, the namespace that routes into it (a VPC's router or a transit gateway's).
+func tunnelEnds(c *model.VpnConnection, i int, internet *Namespace, router string, selectorAddrs []netip.Prefix) (Namespace, Link) {
+	t := c.Tunnels[i]
+	name, link := TunnelNamespace(c.ID, i), tunnelLink(c.ID, i)
+	ns := edgeNamespace(name, t.OutsideIP, internet, tunnelInternetLink(c.ID, i))
+	ns.Links[0].Addrs = append(ns.Links[0].Addrs, selectorAddrs...)
+	// AWS's inside address of the tunnel, where its BGP session is: on the router's link,
+	// and in the namespace for the selectors of a customer that narrows them to the VPC
+	// and the tunnel's BGP session.
+	var inside []netip.Prefix
+	if t.InsideCidr.IsValid() {
+		ns.Links[0].Addrs = append(ns.Links[0].Addrs, netip.PrefixFrom(t.VgwInsideIP(), 32))
+		inside = append(inside, netip.PrefixFrom(t.VgwInsideIP(), t.InsideCidr.Bits()))
+	}
+	ns.IPsec = &IPsecTunnel{Connection: c.ID, Index: i, Local: t.OutsideIP, Remote: c.CustomerGateway, Options: t, Router: router, Link: link}
+	return ns, Link{Name: link, Kind: "ipsec", Peer: LinkEnd{Namespace: name}, MTU: TunnelMTU, Addrs: inside}
 }
 
 // edgeNamespace is a namespace at the edge of the simulated internet that holds the
@@ -117,7 +135,7 @@ func VgwTunnel(n *model.Network, vpc, vgw string, dst netip.Prefix) (c *model.Vp
 			continue
 		}
 		if c.Reaches(dst) {
-			return c, c.PreferredTunnel(), true
+			return c, c.TunnelTo(dst), true
 		}
 		if first == nil {
 			first = c
@@ -150,7 +168,8 @@ type PropagatedRoute struct {
 
 // PropagatedRoutes are the routes a route table takes from the virtual private gateways
 // it propagates (EnableVgwRoutePropagation): each static route of their connections,
-// into the connection's preferred tunnel (dropped while neither is up), unless the table
+// into the connection's preferred tunnel (dropped while neither is up), and each route
+// learned over BGP into the tunnel AWS would prefer for it (LearnedTunnel), unless the table
 // has a route of its own to that destination (a static route wins over a propagated one,
 // as AWS orders them) or the destination is within the VPC (local wins). The data plane
 // and the analyzer (internal/analyze) both take them from here.
@@ -171,13 +190,17 @@ func PropagatedRoutes(n *model.Network, rt *model.RouteTable) []PropagatedRoute 
 		if !slices.Contains(rt.PropagatingVgws, c.Gateway) {
 			continue
 		}
-		for _, p := range c.Routes {
+		routes, tunnel := c.Routes, func(netip.Prefix) int { return c.PreferredTunnel() }
+		if !c.StaticRoutesOnly {
+			routes, tunnel = c.LearnedPrefixes(), c.LearnedTunnel
+		}
+		for _, p := range routes {
 			p = p.Masked()
 			if has[p] || slices.ContainsFunc(blocks, p.Overlaps) {
 				continue
 			}
 			has[p] = true
-			out = append(out, PropagatedRoute{Dst: p, Gateway: c.Gateway, Connection: c, Tunnel: c.PreferredTunnel()})
+			out = append(out, PropagatedRoute{Dst: p, Gateway: c.Gateway, Connection: c, Tunnel: tunnel(p)})
 		}
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -25,8 +26,14 @@ import (
 // the internet's own and the source is a public address; in a VPC router's, S3's
 // addresses are routed to the router itself only from the subnets whose route table
 // has a gateway endpoint's route (plan: RouteLocal), and the source says which endpoint.
+//
+// DynamoDB is proxied the same way at DynamoDBAddrs: vpcd's listener tells the two
+// services apart by the request's signature; the proxy tells them apart by the address
+// the client connected to, to pick the endpoint of the right service when a subnet's
+// table routes both.
 type S3 struct {
-	Addrs []netip.Addr
+	Addrs         []netip.Addr
+	DynamoDBAddrs []netip.Addr `json:",omitempty"`
 	// Socket is the path of vpcd's API socket.
 	Socket string
 	// VPC, Account and Region are the VPC the router is of and its owner's account and
@@ -40,9 +47,11 @@ type S3 struct {
 	TLSCert, TLSKey string `json:",omitempty"`
 }
 
-// S3Endpoint is one gateway endpoint and the sources that reach S3 through it.
+// S3Endpoint is one gateway endpoint and the sources that reach its service through it.
 type S3Endpoint struct {
-	ID      string
+	ID string
+	// Service is "dynamodb" for an endpoint to DynamoDB, "" for one to S3.
+	Service string `json:",omitempty"`
 	Sources []netip.Prefix
 }
 
@@ -134,14 +143,18 @@ func (p *s3Proxy) update(cfg *S3) {
 	p.mu.Unlock()
 	var addrs []netip.Addr
 	if cfg != nil && cfg.Socket != "" {
-		addrs = cfg.Addrs
+		addrs = append(slices.Clone(cfg.Addrs), cfg.DynamoDBAddrs...)
 	}
 	p.listeners.set(addrs)
 }
 
-// endpoint is the gateway endpoint that src comes through, "" for none.
-func (c *S3) endpoint(src netip.Addr) string {
+// endpoint is the gateway endpoint to service ("" for S3) that src comes through, ""
+// for none.
+func (c *S3) endpoint(src netip.Addr, service string) string {
 	for _, e := range c.Endpoints {
+		if e.Service != service {
+			continue
+		}
 		for _, p := range e.Sources {
 			if p.Contains(src) {
 				return e.ID
@@ -154,11 +167,32 @@ func (c *S3) endpoint(src netip.Addr) string {
 // sourceHeaders are the headers the proxy sets, and takes out of what clients send.
 var sourceHeaders = []string{s3store.HeaderSourceIP, s3store.HeaderSourceVPC, s3store.HeaderSourceVPCE, s3store.HeaderSourceAccount, s3store.HeaderSourceRegion}
 
+// service is the service a request is for, by the address it came to: "dynamodb" or
+// "" (S3).
+func (c *S3) service(r *http.Request) string {
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if local == nil {
+		return ""
+	}
+	if a, err := netip.ParseAddrPort(local.String()); err == nil && slices.Contains(c.DynamoDBAddrs, a.Addr().Unmap()) {
+		return "dynamodb"
+	}
+	return ""
+}
+
 func (p *s3Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := p.config()
+	service := cfg.service(r)
+	deny := func() {
+		if service == "dynamodb" {
+			writeDynamoDBAccessDenied(w)
+			return
+		}
+		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+	}
 	src, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+		deny()
 		return
 	}
 	for _, h := range sourceHeaders {
@@ -168,9 +202,9 @@ func (p *s3Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cfg.VPC != "" {
 		// Routed here only through an endpoint: a source no endpoint has is one whose
 		// table lost the route a moment ago.
-		vpce := cfg.endpoint(src.Addr().Unmap())
+		vpce := cfg.endpoint(src.Addr().Unmap(), service)
 		if vpce == "" {
-			writeS3Error(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+			deny()
 			return
 		}
 		r.Header.Set(s3store.HeaderSourceVPC, cfg.VPC)
@@ -195,6 +229,13 @@ func writeS3Error(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
 	w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<Error><Code>" + code + "</Code><Message>" + msg + "</Message></Error>"))
+}
+
+// writeDynamoDBAccessDenied is DynamoDB's refusal, in its JSON envelope.
+func writeDynamoDBAccessDenied(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.WriteHeader(http.StatusBadRequest)
+	w.Write([]byte(`{"__type":"com.amazon.coral.service#AccessDeniedException","message":"Access denied"}`))
 }
 
 // listenTransparent opens a stream socket bound to addr with IP_TRANSPARENT: in a VPC

@@ -1,6 +1,7 @@
 package vpcsvc
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"vpcd/internal/s3store"
@@ -64,6 +66,25 @@ func TestS3ProxyHeaders(t *testing.T) {
 	}
 	if code, _ := ask(vpc, "10.0.2.5:40000"); code != http.StatusForbidden {
 		t.Errorf("from a subnet without the endpoint: %d, want 403", code)
+	}
+	// DynamoDB's address takes DynamoDB's endpoint, not S3's of the same subnet.
+	ddb := netip.MustParseAddr("192.0.2.130")
+	both := *vpc
+	both.DynamoDBAddrs = []netip.Addr{ddb}
+	both.Endpoints = append(both.Endpoints, S3Endpoint{ID: "vpce-0000000000000ddb0", Service: "dynamodb", Sources: []netip.Prefix{netip.MustParsePrefix("10.0.1.0/24")}})
+	p.mu.Lock()
+	p.cfg = &both
+	p.mu.Unlock()
+	r := httptest.NewRequest("POST", "http://dynamodb.us-east-1.amazonaws.com/", nil)
+	r.RemoteAddr = "10.0.1.5:40000"
+	r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, net.TCPAddrFromAddrPort(netip.AddrPortFrom(ddb, 80))))
+	w := httptest.NewRecorder()
+	p.ServeHTTP(w, r)
+	if got := w.Body.String(); w.Code != 200 || !strings.Contains(got, "vpce-0000000000000ddb0") {
+		t.Errorf("DynamoDB through its endpoint: %d %s", w.Code, got)
+	}
+	if code, got := ask(&both, "10.0.1.5:40000"); code != 200 || got[s3store.HeaderSourceVPCE] != "vpce-0123456789abcdef0" {
+		t.Errorf("S3 beside a DynamoDB endpoint: %d %v", code, got)
 	}
 	p = newS3Proxy(slog.New(slog.DiscardHandler)) // no idle connection to the socket
 	if code, _ := ask(&S3{Socket: filepath.Join(t.TempDir(), "none")}, "198.51.100.7:1"); code != http.StatusServiceUnavailable {

@@ -124,3 +124,7 @@ output "listener_arn" {
 output "vpc_id" {
   value = aws_vpc.main.id
 }
+
+output "subnet_a" {
+  value = aws_subnet.a.id
+}

@@ -4,12 +4,17 @@ connection's CustomerGatewayConfiguration XML, as a customer would from AWS's: b
 tunnels with their outside addresses, pre-shared keys, IKE and IPsec algorithms, DH groups,
 lifetimes and DPD, the customer gateway's public address as its identity (behind NAT too).
 
-usage: site-strongswan.py DIR LAN_CIDR REMOTE_CIDR IKE_VERSION < config.xml
-Writes DIR/strongswan.conf (its VICI socket DIR/vici) and DIR/swanctl.conf."""
+usage: site-strongswan.py DIR LAN_CIDR REMOTE_CIDR IKE_VERSION [bgp] < config.xml
+Writes DIR/strongswan.conf (its VICI socket DIR/vici) and DIR/swanctl.conf. With "bgp",
+each tunnel also carries its inside addresses (the customer's and AWS's ends of the /30,
+where the tunnel's BGP session is), and the customer's are printed (ADDR/BITS, a line per
+tunnel): they must be on the site before its tunnels come up, since libipsec routes each
+tunnel from its local address."""
 import os, sys
 import xml.etree.ElementTree as ET
 
 d, lan, remote, ike = sys.argv[1:5]
+bgp = sys.argv[5:6] == ["bgp"]
 doc = ET.fromstring(sys.stdin.read())
 enc = {"aes-128-cbc": "aes128", "aes-256-cbc": "aes256", "aes-128-gcm-16": "aes128gcm16", "aes-256-gcm-16": "aes256gcm16"}
 integ = {"sha1": "sha1", "sha2-256": "sha256", "sha2-384": "sha384", "sha2-512": "sha512",
@@ -24,6 +29,12 @@ conns, secrets = [], []
 for n, t in enumerate(doc.findall("ipsec_tunnel"), 1):
     me = t.findtext("customer_gateway/tunnel_outside_address/ip_address")
     peer = t.findtext("vpn_gateway/tunnel_outside_address/ip_address")
+    local_ts, remote_ts = lan, remote
+    if bgp:
+        mine = t.findtext("customer_gateway/tunnel_inside_address/ip_address")
+        local_ts += "," + mine + "/32"
+        print(mine + "/" + (t.findtext("customer_gateway/tunnel_inside_address/network_cidr") or "30"))
+        remote_ts += "," + t.findtext("vpn_gateway/tunnel_inside_address/ip_address") + "/32"
     k = t.find("ike")
     p = t.find("ipsec")
     conns.append(f"""
@@ -45,8 +56,8 @@ for n, t in enumerate(doc.findall("ipsec_tunnel"), 1):
     }}
     children {{
       tunnel{n} {{
-        local_ts = {lan}
-        remote_ts = {remote}
+        local_ts = {local_ts}
+        remote_ts = {remote_ts}
         esp_proposals = {proposal(p.findtext('encryption_protocol'), p.findtext('authentication_protocol'), p.findtext('perfect_forward_secrecy'))}
         rekey_time = {p.findtext('lifetime')}s
         start_action = start

@@ -32,6 +32,7 @@ var services = []struct{ pkg, model string }{
 	{"route53resolver", "route53resolver"},
 	{"directconnect", "directconnect"},
 	{"elbv2", "elbv2"},
+	{"dynamodb", "dynamodb"},
 }
 
 func main() {

@@ -4,10 +4,10 @@
 // attributes and tags; and the account's limits. Application and gateway load balancers
 // are refused.
 //
-// The API is the whole of it for now: the data plane does not carry a load balancer's
-// traffic yet, so its interfaces are in the store only (the model leaves them out, as it
-// leaves out any interface without an instance), and targets stay in the state a target
-// has before its first health check.
+// The data plane carries a load balancer's traffic in its VPC's router
+// (internal/plan/loadbalancer.go) and checks its targets' health
+// (internal/dataplane/loadbalancers.go), whose verdicts come back through
+// SetTargetHealth (health.go).
 //
 // A load balancer goes from provisioning to active at once: the answer to a create says
 // provisioning, as AWS's does, and every later read says active.

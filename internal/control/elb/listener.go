@@ -151,7 +151,7 @@ func (s *ELB) CreateListener(ctx context.Context, c kit.Caller, in *elbv2.Create
 		if err != nil {
 			return err
 		}
-		l.LoadBalancer, l.LoadBalancerARN = lb.ID, loadBalancerARN(c, lb)
+		l.LoadBalancer, l.LoadBalancerARN, l.VpcID = lb.ID, loadBalancerARN(c, lb), lb.VpcID
 		if len(lb.Listeners) >= maxListeners {
 			return errTooManyListeners("You've reached the limit on the number of listeners per load balancer")
 		}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"vpcd/internal/aws/elbv2"
 	"vpcd/internal/control/kit"
@@ -88,10 +89,16 @@ func (s *ELB) RegisterTargets(ctx context.Context, c kit.Caller, in *elbv2.Regis
 			if err != nil {
 				return err
 			}
+			// A target registered again while it drains takes new flows again, from
+			// the state before its first check.
+			tg.Targets = slices.DeleteFunc(tg.Targets, func(o kit.Target) bool {
+				return o.ID == target.ID && o.Port == target.Port && o.Deregistered()
+			})
 			if !slices.ContainsFunc(tg.Targets, func(o kit.Target) bool { return o.ID == target.ID && o.Port == target.Port }) {
 				tg.Targets = append(tg.Targets, target)
 			}
 		}
+		pruneDrained(tg, s.Now())
 		if len(tg.Targets) > maxTargetsPerLB {
 			return errTooManyTargets("You've reached the limit on the number of targets")
 		}
@@ -103,9 +110,11 @@ func (s *ELB) RegisterTargets(ctx context.Context, c kit.Caller, in *elbv2.Regis
 	return &elbv2.RegisterTargetsOutput{}, nil
 }
 
-// DeregisterTargets deregisters targets from a target group. A target that is not
-// registered is no error (a guess at AWS's answer).
+// DeregisterTargets deregisters targets from a target group: each drains for the group's
+// deregistration delay (its flows go on, it gets no new ones), then is gone. A target
+// that is not registered is no error (a guess at AWS's answer).
 func (s *ELB) DeregisterTargets(ctx context.Context, c kit.Caller, in *elbv2.DeregisterTargetsInput) (*elbv2.DeregisterTargetsOutput, error) {
+	now := s.Now()
 	err := s.Update(ctx, func(t *kit.Txn) error {
 		tg, err := getTargetGroup(t, c, kit.Deref(in.TargetGroupArn))
 		if err != nil {
@@ -116,8 +125,13 @@ func (s *ELB) DeregisterTargets(ctx context.Context, c kit.Caller, in *elbv2.Der
 			if port == 0 {
 				port = tg.Port
 			}
-			tg.Targets = slices.DeleteFunc(tg.Targets, func(o kit.Target) bool { return o.ID == id && o.Port == port })
+			for i, o := range tg.Targets {
+				if o.ID == id && o.Port == port && !o.Deregistered() {
+					tg.Targets[i].DrainUntil = now.Add(tg.DeregistrationDelay())
+				}
+			}
 		}
+		pruneDrained(tg, now)
 		return t.Put(c.Key(tg.ID), tg)
 	})
 	if err != nil {
@@ -162,11 +176,23 @@ func (s *ELB) DescribeTargetHealth(ctx context.Context, c kit.Caller, in *elbv2.
 				}
 			}
 		}
+		now := s.Now()
 		for _, target := range targets {
+			if target.Deregistered() && !target.Draining(now) {
+				continue // drained: gone
+			}
 			state, reason, desc := "initial", "Elb.RegistrationInProgress", "Target registration is in progress"
-			if len(tg.Users) == 0 {
+			switch {
+			case target.Deregistered():
+				state, reason, desc = "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"
+			case len(tg.Users) == 0:
 				state, reason, desc = "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
-			} else if tg.TargetType == "instance" {
+			case target.Health == "healthy":
+				state, reason, desc = "healthy", "", ""
+			case target.Health == "unhealthy":
+				state, reason, desc = "unhealthy", target.Reason, "Health checks failed"
+			}
+			if state != "draining" && state != "unused" && tg.TargetType == "instance" {
 				in := &kit.InstanceRecord{State: "terminated"} // one no longer kept was terminated
 				if _, err := t.Get(c.Key(target.ID), in); err != nil {
 					return err
@@ -185,6 +211,11 @@ func (s *ELB) DescribeTargetHealth(ctx context.Context, c kit.Caller, in *elbv2.
 	return out, nil
 }
 
+// pruneDrained forgets the targets whose deregistration delay is over.
+func pruneDrained(tg *kit.TargetGroupRecord, now time.Time) {
+	tg.Targets = slices.DeleteFunc(tg.Targets, func(o kit.Target) bool { return o.Deregistered() && !o.Draining(now) })
+}
+
 func healthShape(tg *kit.TargetGroupRecord, target kit.Target, state, reason, desc string) elbv2.TargetHealthDescription {
 	port := tg.Health.Port
 	if port == "traffic-port" {
@@ -194,6 +225,9 @@ func healthShape(tg *kit.TargetGroupRecord, target kit.Target, state, reason, de
 	if target.Zone != "" {
 		d.AvailabilityZone = kit.Ptr(target.Zone)
 	}
-	return elbv2.TargetHealthDescription{Target: &d, HealthCheckPort: kit.Ptr(port),
-		TargetHealth: &elbv2.TargetHealth{State: kit.Ptr(state), Reason: kit.Ptr(reason), Description: kit.Ptr(desc)}}
+	h := &elbv2.TargetHealth{State: kit.Ptr(state)}
+	if reason != "" { // a healthy target has neither
+		h.Reason, h.Description = kit.Ptr(reason), kit.Ptr(desc)
+	}
+	return elbv2.TargetHealthDescription{Target: &d, HealthCheckPort: kit.Ptr(port), TargetHealth: h}
 }

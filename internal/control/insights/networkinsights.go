@@ -470,6 +470,12 @@ func pathComponent(c kit.Caller, seq int, h analyze.Hop) ec2.PathComponent {
 	if r := h.Route; r != nil {
 		pc.RouteTableRoute = routeTableRoute(*r)
 	}
+	if r := h.TransitGatewayRoute; r != nil {
+		pc.TransitGatewayRouteTableRoute = transitGatewayRoute(*r)
+	}
+	if h.Kind == analyze.KindTransitGateway {
+		pc.TransitGateway = component(c, h.ID)
+	}
 	return pc
 }
 
@@ -532,6 +538,20 @@ func routeTableRoute(r model.Route) *ec2.AnalysisRouteTableRoute {
 	return out
 }
 
+// transitGatewayRoute is a transit gateway route as an analysis shows it.
+func transitGatewayRoute(r model.TransitGatewayRoute) *ec2.TransitGatewayRouteTableRoute {
+	out := &ec2.TransitGatewayRouteTableRoute{DestinationCidr: kit.Ptr(r.Destination.String()), RouteOrigin: kit.Ptr("static"), State: kit.Ptr("active")}
+	if r.Propagated {
+		out.RouteOrigin = kit.Ptr("propagated")
+	}
+	if r.Blackhole {
+		out.State = kit.Ptr("blackhole")
+	} else {
+		out.AttachmentId = kit.Ptr(r.Attachment)
+	}
+	return out
+}
+
 func explanation(c kit.Caller, e analyze.Explanation) ec2.Explanation {
 	out := ec2.Explanation{ExplanationCode: kit.Ptr(e.Code), Component: component(c, e.ID), Vpc: component(c, e.VPC), Subnet: component(c, e.Subnet)}
 	if e.Direction != "" {
@@ -553,6 +573,13 @@ func explanation(c kit.Caller, e analyze.Explanation) ec2.Explanation {
 		out.NatGateway = component(c, e.ID)
 	case "pcx":
 		out.VpcPeeringConnection = component(c, e.ID)
+	case "tgw-attach":
+		out.TransitGatewayAttachment = component(c, e.ID)
+	case "tgw-rtb":
+		out.TransitGatewayRouteTable = component(c, e.ID)
+	}
+	if e.TransitGatewayRoute != nil {
+		out.TransitGatewayRouteTableRoute = transitGatewayRoute(*e.TransitGatewayRoute)
 	}
 	if e.ACLRule != nil {
 		out.AclRule = analysisACLRule(*e.ACLRule)

@@ -76,7 +76,22 @@ type Target struct {
 	ID   string `json:"id"`
 	Port int32  `json:"port"`
 	Zone string `json:"zone,omitempty"`
+	// Health is what the data plane's health checks found (healthy or unhealthy, with
+	// AWS's reason code); "" before the first verdict (initial).
+	Health string `json:"health,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// DrainUntil, set when the target was deregistered, is when its deregistration
+	// delay ends: until then it is draining (its flows go on, no new ones come).
+	DrainUntil time.Time `json:"drainUntil,omitzero"`
 }
+
+// Draining reports whether a deregistered target is still draining at now.
+func (t Target) Draining(now time.Time) bool {
+	return !t.DrainUntil.IsZero() && now.Before(t.DrainUntil)
+}
+
+// Deregistered reports whether a target was deregistered (draining or drained).
+func (t Target) Deregistered() bool { return !t.DrainUntil.IsZero() }
 
 // TargetGroupUser is a listener that forwards to a target group, and its load balancer.
 type TargetGroupUser struct {
@@ -87,7 +102,8 @@ type TargetGroupUser struct {
 // ListenerRecord is a listener of a network load balancer.
 type ListenerRecord struct {
 	Meta
-	LoadBalancer    string            `json:"loadBalancer"` // ID
+	LoadBalancer    string            `json:"loadBalancer"`    // ID
+	VpcID           string            `json:"vpcId,omitempty"` // the load balancer's
 	LoadBalancerARN string            `json:"loadBalancerArn"`
 	Protocol        string            `json:"protocol"`
 	Port            int32             `json:"port"`

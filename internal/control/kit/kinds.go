@@ -96,9 +96,9 @@ var kinds = index(
 	// documents no Malformed code for any of them: InvalidID. A transit gateway route
 	// table that does not exist answers InvalidRouteTableID.NotFound, as the Terraform
 	// provider expects.
-	Kind{Prefix: "tgw", ResourceType: "transit-gateway", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist."},
-	Kind{Prefix: "tgw-attach", ResourceType: "transit-gateway-attachment", NotFound: "InvalidTransitGatewayAttachmentID.NotFound", NotFoundMessage: "Transit Gateway Attachment %s was deleted or does not exist.", InSubnet: true},
-	Kind{Prefix: "tgw-rtb", ResourceType: "transit-gateway-route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "Transit Gateway Route Table %s was deleted or does not exist."},
+	Kind{Prefix: "tgw", ResourceType: "transit-gateway", NotFound: "InvalidTransitGatewayID.NotFound", NotFoundMessage: "Transit Gateway %s was deleted or does not exist.", Model: modelOf(transitGatewayModel)},
+	Kind{Prefix: "tgw-attach", ResourceType: "transit-gateway-attachment", NotFound: "InvalidTransitGatewayAttachmentID.NotFound", NotFoundMessage: "Transit Gateway Attachment %s was deleted or does not exist.", InSubnet: true, Model: modelOf(transitGatewayAttachmentModel)},
+	Kind{Prefix: "tgw-rtb", ResourceType: "transit-gateway-route-table", NotFound: "InvalidRouteTableID.NotFound", NotFoundMessage: "Transit Gateway Route Table %s was deleted or does not exist.", Model: modelOf(transitGatewayRouteTableModel)},
 	// Direct Connect's dedicated connections and virtual interfaces (dxcon-…, dxvif-…),
 	// answered by control/directconnect; its gateways are global, at its GatewayKey.
 	Kind{Prefix: "dxcon", Service: "directconnect"},
@@ -111,9 +111,9 @@ var kinds = index(
 	Kind{Prefix: "snap", NotFound: "InvalidSnapshot.NotFound", NotFoundMessage: "The snapshot '%s' does not exist.", Malformed: "InvalidSnapshotID.Malformed"},
 	// Elastic Load Balancing's network load balancers, target groups and listeners
 	// (kit/elb.go), answered by control/elb; their IDs are the 16 hex digits of their ARNs.
-	Kind{Prefix: "elblb", Service: "elasticloadbalancing"},
-	Kind{Prefix: "elbtg", Service: "elasticloadbalancing"},
-	Kind{Prefix: "elblst", Service: "elasticloadbalancing"},
+	Kind{Prefix: "elblb", Service: "elasticloadbalancing", Model: modelOf(loadBalancerModel)},
+	Kind{Prefix: "elbtg", Service: "elasticloadbalancing", Model: modelOf(targetGroupModel)},
+	Kind{Prefix: "elblst", Service: "elasticloadbalancing", Model: modelOf(listenerModel)},
 	// VPC endpoints (control/endpoints); a gateway endpoint is a route target.
 	// PrivateLink endpoint services and connection notifications (kit/endpointservice.go).
 	// No Malformed code of either is documented: a service ID not of the form is answered

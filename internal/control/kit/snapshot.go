@@ -365,12 +365,20 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		b.setResolverRule(&c, id, as[resolverRule](v).m)
 	case "vpce":
 		setPart(b, &c, id, as[*model.InterfaceEndpoint](v), interfaceEndpoints)
+	case "elblb":
+		setPart(b, &c, id, as[*model.LoadBalancer](v), loadBalancers)
+	case "elbtg":
+		setPart(b, &c, id, as[*model.TargetGroup](v), targetGroups)
+	case "elblst":
+		setPart(b, &c, id, as[*model.Listener](v), listeners)
 	case "bpa":
 		b.setBlockPublicAccess(&c, func(bpa *model.BlockPublicAccess) map[string]string { return bpa.Modes }, recordAccountRegion(key), as[bpaMode](v))
 	case "vgw":
 		setPart(b, &c, id, as[*model.VpnGateway](v), vpnGateways)
 	case "vpn":
 		b.setVpnConnection(&c, id, as[*model.VpnConnection](v))
+	case "tgw", "tgw-attach", "tgw-rtb":
+		b.setTransitGateway(&c, kind, id, v)
 	case "hostedzone":
 		b.setHostedZone(&c, id, as[hostedZone](v).m)
 	case "vpcbpa":
@@ -515,7 +523,7 @@ func (b *NetworkBuilder) setVPC(c *NetworkChange, id string, m *model.VPC) {
 func PartEmpty(p *model.Network) bool {
 	return len(p.VPCs)+len(p.Subnets)+len(p.RouteTables)+len(p.InternetGateways)+len(p.Interfaces)+
 		len(p.Instances)+len(p.SecurityGroups)+len(p.NetworkACLs)+len(p.NatGateways)+len(p.EgressOnlyInternetGateways)+len(p.FlowLogs)+
-		len(p.ResolverRules)+len(p.InterfaceEndpoints) == 0
+		len(p.ResolverRules)+len(p.InterfaceEndpoints)+len(p.LoadBalancers)+len(p.Listeners)+len(p.TargetGroups) == 0
 }
 
 // setRouteTable also points the subnets the table's record associates at it.

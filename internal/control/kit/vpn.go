@@ -1,11 +1,13 @@
 package kit
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"time"
 
 	"vpcd/internal/ec2"
+	"vpcd/internal/model"
 )
 
 // CustomerGatewayRecord is a customer gateway (kind "cgw"): the customer's end of a
@@ -136,26 +138,45 @@ type VpnTunnel struct {
 	// its IPsec security association is established, since StatusChanged.
 	Up            bool      `json:"up,omitempty"`
 	StatusChanged time.Time `json:"statusChanged,omitzero"`
+	// The tunnel's BGP session as the data plane reports it (SetVpnTunnelBgp), for a
+	// connection routed dynamically: established, and the routes the customer
+	// advertises over it.
+	BgpUp   bool             `json:"bgpUp,omitempty"`
+	Learned []model.BgpRoute `json:"learned,omitempty"`
+}
+
+// TelemetryUp reports whether VgwTelemetry shows the tunnel UP: its IPsec security
+// association is established and, routed dynamically, its BGP session too.
+func (v *VpnConnectionRecord) TelemetryUp(t *VpnTunnel) bool {
+	return t.Up && (v.StaticRoutesOnly || t.BgpUp)
 }
 
 // VpnTunnelDown is the telemetry status message of a tunnel whose IPsec security
-// association is not up.
-const VpnTunnelDown = "IPSEC IS DOWN"
+// association is not up; VpnTunnelBgpDown of one whose BGP session is not.
+const (
+	VpnTunnelDown    = "IPSEC IS DOWN"
+	VpnTunnelBgpDown = "IPSEC IS UP"
+)
 
 // Telemetry is the tunnel's VgwTelemetry: UP or DOWN as the data plane last reported
 // it, since then (since the connection's creation before any report). A static
-// connection's tunnel that is up accepts its static routes.
+// connection's tunnel that is up accepts its static routes; a dynamic one's is UP while
+// its BGP session is established too, and accepts the routes learned over it.
 func (v *VpnConnectionRecord) Telemetry(t *VpnTunnel) ec2.VgwTelemetry {
 	out := ec2.VgwTelemetry{OutsideIpAddress: Ptr(t.OutsideIP.String()), Status: Ptr("DOWN"),
 		StatusMessage: Ptr(VpnTunnelDown), LastStatusChange: Ptr(v.CreateTime), AcceptedRouteCount: Ptr(int32(0))}
 	if !t.StatusChanged.IsZero() {
 		out.LastStatusChange = Ptr(t.StatusChanged)
 	}
-	if t.Up {
+	switch {
+	case v.TelemetryUp(t) && v.StaticRoutesOnly:
 		out.Status, out.StatusMessage = Ptr("UP"), Ptr("")
-		if v.StaticRoutesOnly {
-			out.AcceptedRouteCount = Ptr(int32(len(v.Routes)))
-		}
+		out.AcceptedRouteCount = Ptr(int32(len(v.Routes)))
+	case v.TelemetryUp(t):
+		out.Status, out.StatusMessage = Ptr("UP"), Ptr(fmt.Sprintf("%d BGP ROUTES", len(t.Learned)))
+		out.AcceptedRouteCount = Ptr(int32(len(t.Learned)))
+	case t.Up:
+		out.StatusMessage = Ptr(VpnTunnelBgpDown)
 	}
 	return out
 }

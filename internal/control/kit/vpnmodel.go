@@ -17,7 +17,8 @@ func vpnGatewayModel(_ string, g *VpnGatewayRecord) any {
 }
 
 func vpnConnectionModel(region string, v *VpnConnectionRecord) any {
-	m := &model.VpnConnection{ID: v.ID, Gateway: v.VpnGatewayID, Owner: v.Owner, Region: region, StaticRoutesOnly: v.StaticRoutesOnly, Routes: v.Routes}
+	m := &model.VpnConnection{ID: v.ID, Gateway: v.VpnGatewayID, Owner: v.Owner, Region: region, StaticRoutesOnly: v.StaticRoutesOnly, Routes: v.Routes,
+		AmazonSideAsn: v.AmazonSideAsn, CustomerAsn: v.CustomerGatewayAsn}
 	m.CustomerGateway, _ = netip.ParseAddr(v.CustomerGatewayIP)
 	for i, t := range v.Tunnels {
 		m.Tunnels[i] = model.VpnTunnel{OutsideIP: t.OutsideIP, InsideCidr: t.InsideCidr, PreSharedKey: t.PreSharedKey,
@@ -26,6 +27,9 @@ func vpnConnectionModel(region string, v *VpnConnectionRecord) any {
 			Phase2DHGroups: t.Phase2DHGroupNumbers, Phase1Lifetime: seconds(t.Phase1LifetimeSeconds), Phase2Lifetime: seconds(t.Phase2LifetimeSeconds),
 			RekeyMargin: seconds(t.RekeyMarginTimeSeconds), RekeyFuzz: t.RekeyFuzzPercentage, ReplayWindow: t.ReplayWindowSize,
 			DPDTimeout: seconds(t.DPDTimeoutSeconds), DPDTimeoutAction: t.DPDTimeoutAction, StartupAction: t.StartupAction, Up: t.Up}
+		if t.BgpUp && !v.StaticRoutesOnly {
+			m.Tunnels[i].Learned = t.Learned
+		}
 	}
 	return m
 }
@@ -40,6 +44,7 @@ func (b *NetworkBuilder) setVpnConnection(c *NetworkChange, id string, m *model.
 	if reflect.DeepEqual(old, m) {
 		return
 	}
+	b.touchTransitGatewayOfVpn(c, id)
 	for _, v := range []*model.VpnConnection{old, m} {
 		if v == nil {
 			continue

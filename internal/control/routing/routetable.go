@@ -124,7 +124,8 @@ func (s *Routing) DescribeRouteTables(ctx context.Context, c kit.Caller, in *ec2
 	// A route's state depends on its target (a detached gateway makes it a blackhole):
 	// read each target once, when a route to it is shown or filtered on.
 	var rs *routeStates
-	_ = s.View(ctx, func(t *kit.Txn) error { rs = newRouteStates(t, c); return nil })
+	var view *kit.Txn
+	_ = s.View(ctx, func(t *kit.Txn) error { rs, view = newRouteStates(t, c), t; return nil })
 	state := func(rtb *kit.RouteTableRecord, r kit.Route) string {
 		st, err := rs.of(rtb, r)
 		if err != nil {
@@ -138,7 +139,13 @@ func (s *Routing) DescribeRouteTables(ctx context.Context, c kit.Caller, in *ec2
 	}
 	out := &ec2.DescribeRouteTablesResult{NextToken: next, RouteTables: []ec2.RouteTable{}}
 	for _, rtb := range tables {
-		out.RouteTables = append(out.RouteTables, rtb.EC2(func(r kit.Route) string { return state(rtb, r) }))
+		table := rtb.EC2(func(r kit.Route) string { return state(rtb, r) })
+		propagated, err := propagatedRoutes(view, c, rtb)
+		if err != nil {
+			return nil, err
+		}
+		table.Routes = append(table.Routes, propagated...)
+		out.RouteTables = append(out.RouteTables, table)
 	}
 	return out, nil
 }

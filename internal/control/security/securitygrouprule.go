@@ -191,7 +191,7 @@ func (x *ruleParser) permission(p ec2.IpPermission, egress bool) ([]kit.SgRule, 
 		}
 	}
 	for _, pair := range p.UserIdGroupPairs {
-		ref, err := x.referencedGroup(pair)
+		ref, err := x.referencedGroup(pair, egress)
 		if err != nil {
 			return nil, err
 		}
@@ -204,9 +204,11 @@ func (x *ruleParser) permission(p ec2.IpPermission, egress bool) ([]kit.SgRule, 
 	return out, nil
 }
 
-// referencedGroup is the group a rule names: the caller's in the same VPC, or one in a VPC
-// peered with it, possibly another account's (see peeredGroup).
-func (x *ruleParser) referencedGroup(pair ec2.UserIdGroupPair) (*kit.SecurityGroupRecord, error) {
+// referencedGroup is the group a rule names: the caller's in the same VPC, one in a VPC
+// peered with it, possibly another account's (see peeredGroup), or, in an inbound rule,
+// one in a VPC attached with it to a transit gateway that supports security group
+// referencing (kit.TransitGatewayReferences).
+func (x *ruleParser) referencedGroup(pair ec2.UserIdGroupPair, egress bool) (*kit.SecurityGroupRecord, error) {
 	id, name := kit.Deref(pair.GroupId), kit.Deref(pair.GroupName)
 	if owner := kit.Deref(pair.UserId); owner != "" && owner != x.c.Account {
 		// Another account's group, by ID, in a VPC peered with this one.
@@ -228,6 +230,11 @@ func (x *ruleParser) referencedGroup(pair ec2.UserIdGroupPair) (*kit.SecurityGro
 		return nil, err
 	}
 	if ref.VpcID != x.g.VpcID {
+		if !egress {
+			if ok, err := kit.TransitGatewayReferences(x.t, x.c, x.g.VpcID, ref.VpcID); err != nil || ok {
+				return ref, err
+			}
+		}
 		return kit.PeeredGroup(x.t, x.c, x.g.VpcID, x.c, ref.ID, "")
 	}
 	return ref, nil
