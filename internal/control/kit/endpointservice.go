@@ -2,7 +2,7 @@ package kit
 
 import (
 	"reflect"
-	"slices"
+	"strings"
 	"time"
 
 	"vpcd/internal/model"
@@ -92,9 +92,13 @@ func LoadBalancerServiceKey(c Caller, loadBalancerID string) string {
 }
 
 // endpointServiceModel is what PrivateLink's data plane needs of a service: its load
-// balancers.
+// balancers' IDs (elblb- and the last part of each ARN).
 func endpointServiceModel(_ string, r *EndpointServiceRecord) any {
-	return &model.EndpointService{ID: r.ID, LoadBalancers: slices.Clone(r.LoadBalancers)}
+	m := &model.EndpointService{ID: r.ID}
+	for _, arn := range r.LoadBalancers {
+		m.LoadBalancers = append(m.LoadBalancers, "elblb-"+arn[strings.LastIndex(arn, "/")+1:])
+	}
+	return m
 }
 
 // setEndpointService keeps a service in the whole network; the VPCs of its load
