@@ -334,12 +334,12 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
 	instances = append(instances, addVpnTunnels(n.Network, &router, internet, vpc, enis)...)
 	addLoadBalancers(n.Network, &router, internet, id)
-	addPrivateLinkRouter(whole, links, &router, id)
 	if len(internet.Links) > 0 {
 		vp.internet = internet
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
 	addTransitGatewayAttachments(n.Network, &router, id, enis)
+	addPrivateLinkRouter(whole, links, &router, id)
 	vp.namespaces = append(instances, router)
 	p.host.keepOwn(n.Network, vp, id)
 	return vp

@@ -181,9 +181,9 @@ func addPrivateLinkRouter(n *model.Network, links []privateLink, router *Namespa
 	}
 }
 
-// privateLinkName is the router's side of an endpoint interface's link: "p" and the
+// privateLinkName is the router's side of an endpoint interface's link: "l" and the
 // last 14 hex digits of its ID.
-func privateLinkName(eni string) string { return "p" + eni[len(eni)-14:] }
+func privateLinkName(eni string) string { return "l" + eni[len(eni)-14:] }
 
 // privateLinkInputs say, by VPC, what its side of the PrivateLink links is planned from
 // (the links, their nodes and the listeners' ports), for the planner to re-plan the
