@@ -241,6 +241,9 @@ func compileFirewall(f *plan.Firewall) (*ruleset, error) {
 	}
 	r.blockRules(forward, inbound, true)
 	r.addRule(forward, "iifname vmap @egress", meta(expr.MetaKeyIIFNAME, reg1), vmap(egress, reg1))
+	if err := r.privateLinks(forward, f.PrivateLinks); err != nil {
+		return nil, err
+	}
 	r.lbAdmitted(forward, f.LoadBalancers)
 	r.addRule(forward, "oifname vmap @ingress", meta(expr.MetaKeyOIFNAME, reg1), vmap(ingress, reg1))
 

@@ -21,8 +21,12 @@ func compileNamespace(ns plan.Namespace) (*ruleset, error) {
 		return nil, fmt.Errorf("netns %s: a NAT gateway has no firewall of its own", ns.Name)
 	case ns.NatGateway != nil:
 		return compileNatGateway(ns.NatGateway)
+	case ns.Firewall != nil && ns.PrivateLink != nil:
+		return nil, fmt.Errorf("netns %s: an endpoint interface has no firewall of its own", ns.Name)
 	case ns.Firewall != nil:
 		return compileFirewall(ns.Firewall)
+	case ns.PrivateLink != nil:
+		return compilePrivateLinkEnd(ns.PrivateLink)
 	}
 	return nil, nil
 }

@@ -19,4 +19,16 @@ type InterfaceEndpoint struct {
 	// reaches them on ports 80 and 443 to it. Another service's endpoint only has
 	// addresses and names: a connection to it is refused.
 	Hosted bool
+	// Service is the endpoint service (vpce-svc-…) of an endpoint to one, "" for an AWS
+	// service's; Available is its connection's state "available" (accepted): only then
+	// do its interfaces carry flows to the service's load balancers (PrivateLink).
+	Service   string
+	Available bool
+}
+
+// EndpointService is an endpoint service (PrivateLink): the network load balancers
+// whose listeners the endpoints to it reach. In the whole network only.
+type EndpointService struct {
+	ID            string
+	LoadBalancers []string
 }

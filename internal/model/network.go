@@ -44,6 +44,8 @@ type Network struct {
 	// InterfaceEndpoints are the interface VPC endpoints (see interfaceendpoint.go), each
 	// in its VPC's part.
 	InterfaceEndpoints map[string]*InterfaceEndpoint
+	// EndpointServices are the endpoint services, in the whole network only.
+	EndpointServices map[string]*EndpointService
 	// VpnGateways are the virtual private gateways, in the part of the VPC each is
 	// attached to; VpnConnections their Site-to-Site VPN connections, in the whole
 	// network only (see vpn.go).
@@ -81,6 +83,7 @@ func NewNetwork() *Network {
 		HostedZones:                map[string]*HostedZone{},
 		ResolverRules:              map[string]*ResolverRule{},
 		InterfaceEndpoints:         map[string]*InterfaceEndpoint{},
+		EndpointServices:           map[string]*EndpointService{},
 		VpnGateways:                map[string]*VpnGateway{},
 		VpnConnections:             map[string]*VpnConnection{},
 		TransitGateways:            NewTransitGateways(),

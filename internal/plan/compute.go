@@ -167,6 +167,7 @@ func Compute(n *model.Network, internetNS string) State {
 	internet := Namespace{Name: internetNS, Sysctls: internetSysctls()}
 	peerings := peeringLinks(n, model.SortedKeys(n.Peerings), peeringNumbers(n.Peerings))
 	groups := n.GroupAddresses()
+	links := privateLinks(n)
 	for _, vpcID := range model.SortedKeys(n.VPCs) {
 		vpc := n.VPCs[vpcID]
 		enis := runningInterfaces(n, vpcID)
@@ -174,6 +175,7 @@ func Compute(n *model.Network, internetNS string) State {
 			continue
 		}
 		router, instances := computeVPC(n, vpc, enis, peerings, groups)
+		addPrivateLinkEnds(n, links, instances)
 		st.Namespaces = append(st.Namespaces, instances...)
 		addGateways(n, &router, &internet, vpc, enis)
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
@@ -181,6 +183,7 @@ func Compute(n *model.Network, internetNS string) State {
 		addPeerings(n, &router, vpcID, enis, peerings)
 		addTransitGatewayAttachments(n, &router, vpcID, enis)
 		addLoadBalancers(n, &router, &internet, vpcID)
+		addPrivateLinkRouter(n, links, &router, vpcID)
 		st.Namespaces = append(st.Namespaces, router)
 	}
 	st.Namespaces = append(st.Namespaces, transitGatewayNamespaces(n, &internet)...)

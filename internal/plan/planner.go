@@ -68,6 +68,9 @@ type Planner struct {
 	// siteNames the namespaces planned for them.
 	sites     []Site
 	siteNames []string
+	// privateLinks are what each VPC's PrivateLink links were planned from
+	// (privateLinkInputs), by VPC.
+	privateLinks map[string]string
 }
 
 // vpcPlan is one VPC's part of the plan and what it read beyond the VPC's own part.
@@ -95,6 +98,7 @@ func (p *Planner) reset() {
 	p.vpcs, p.namespaces, p.numbers = map[string]*vpcPlan{}, map[string]Namespace{}, map[string]int{}
 	p.tgwNumbers, p.tgwNames, p.tgwInternet = map[string]int{}, nil, nil
 	p.readsPeer, p.readsGroup = map[string]map[string]bool{}, map[string]map[string]bool{}
+	p.privateLinks = map[string]string{}
 }
 
 // Update is what a plan changed: the namespaces to create or reconcile and those to
@@ -157,6 +161,19 @@ func (p *Planner) Plan(src Source, vpcs, groups []string) Update {
 		}
 	}
 	p.tgwNumbers = tgwNumbers
+	// And a PrivateLink link made, gone or moved re-plans the VPCs at both its ends.
+	links := privateLinkInputs(whole)
+	for v, k := range links {
+		if p.privateLinks[v] != k {
+			dirty[v] = true
+		}
+	}
+	for v := range p.privateLinks {
+		if _, ok := links[v]; !ok {
+			dirty[v] = true
+		}
+	}
+	p.privateLinks = links
 	var u Update
 	internet := false
 	for _, v := range model.SortedKeys(dirty) {
@@ -322,6 +339,8 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	}
 	peerings := peeringLinks(n.Network, n.peeringIDs, p.numbers)
 	router, instances := computeVPC(n.Network, vpc, enis, peerings, n.GroupAddresses())
+	links := privateLinks(whole)
+	addPrivateLinkEnds(whole, links, instances)
 	internet := &Namespace{Name: p.host.Internet}
 	addGateways(n.Network, &router, internet, vpc, enis)
 	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
@@ -332,6 +351,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	}
 	addPeerings(n.Network, &router, id, enis, peerings)
 	addTransitGatewayAttachments(n.Network, &router, id, enis)
+	addPrivateLinkRouter(whole, links, &router, id)
 	vp.namespaces = append(instances, router)
 	p.host.keepOwn(n.Network, vp, id)
 	return vp

@@ -32,6 +32,10 @@ type Namespace struct {
 	// IPsec, set in a VPN tunnel's namespace, is the tunnel that its IKE daemon
 	// terminates there (see vpn.go).
 	IPsec *IPsecTunnel
+	// PrivateLink, set in the namespace of an endpoint's interface to an endpoint
+	// service, passes the flows to the interface's address on the service's listener
+	// ports over a link to the provider's router (see privatelink.go).
+	PrivateLink *PrivateLinkEnd
 }
 
 // NatGateway is the address translation of a NAT gateway's namespace. A flow that comes in
@@ -177,6 +181,9 @@ type Firewall struct {
 	// LoadBalancers are the listeners of the VPC's network load balancers' nodes (see
 	// loadbalancer.go).
 	LoadBalancers []LoadBalancerListener
+	// PrivateLinks are the links from endpoint interfaces to the VPC's load balancers
+	// (see privatelink.go).
+	PrivateLinks []PrivateLink
 }
 
 // ClampMSS is the largest TCP segment through a VPN tunnel: its TUN's MTU (1400) less

@@ -12,8 +12,8 @@
 //
 // PrivateLink (endpointservice.go, connections.go): a provider publishes its network load
 // balancers as an endpoint service, allows principals to see it, and accepts or rejects
-// the interface endpoints that consumers of any account make to it; the API only, as the
-// consumer's interfaces do not carry traffic to the load balancer yet.
+// the interface endpoints that consumers of any account make to it; an available
+// endpoint's interfaces carry flows to the load balancer (internal/plan/privatelink.go).
 package endpoints
 
 import "vpcd/internal/control/kit"

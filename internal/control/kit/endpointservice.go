@@ -1,6 +1,12 @@
 package kit
 
-import "time"
+import (
+	"reflect"
+	"strings"
+	"time"
+
+	"vpcd/internal/model"
+)
 
 // PrivateLink endpoint services (kind "vpce-svc"), kept in their owner's account. A
 // consumer in another account finds one by its name, which carries its ID: the index key
@@ -83,4 +89,39 @@ func EndpointConnectionPrefix(c Caller, serviceID string) string {
 // serves, which keeps the load balancer from being deleted.
 func LoadBalancerServiceKey(c Caller, loadBalancerID string) string {
 	return c.Prefix("elblb-svc") + loadBalancerID
+}
+
+// endpointServiceModel is what PrivateLink's data plane needs of a service: its load
+// balancers' IDs (elblb- and the last part of each ARN).
+func endpointServiceModel(_ string, r *EndpointServiceRecord) any {
+	m := &model.EndpointService{ID: r.ID}
+	for _, arn := range r.LoadBalancers {
+		m.LoadBalancers = append(m.LoadBalancers, "elblb-"+arn[strings.LastIndex(arn, "/")+1:])
+	}
+	return m
+}
+
+// setEndpointService keeps a service in the whole network; the VPCs of its load
+// balancers and of the endpoints to it are re-planned.
+func (b *NetworkBuilder) setEndpointService(c *NetworkChange, id string, m *model.EndpointService) {
+	old := b.n.EndpointServices[id]
+	putOrDelete(b.n.EndpointServices, id, m)
+	if reflect.DeepEqual(old, m) {
+		return
+	}
+	for _, s := range []*model.EndpointService{old, m} {
+		if s == nil {
+			continue
+		}
+		for _, lb := range s.LoadBalancers {
+			if l := b.n.LoadBalancers[lb]; l != nil {
+				c.vpc(l.VPC)
+			}
+		}
+	}
+	for _, e := range b.n.InterfaceEndpoints {
+		if e.Service == id {
+			c.vpc(e.VPC)
+		}
+	}
 }

@@ -118,7 +118,7 @@ var kinds = index(
 	// PrivateLink endpoint services and connection notifications (kit/endpointservice.go).
 	// No Malformed code of either is documented: a service ID not of the form is answered
 	// as one that names nothing.
-	Kind{Prefix: "vpce-svc", ResourceType: "vpc-endpoint-service", NotFound: "InvalidVpcEndpointServiceId.NotFound", NotFoundMessage: "The Vpc Endpoint Service Id '%s' does not exist", MalformedIsNotFound: true},
+	Kind{Prefix: "vpce-svc", ResourceType: "vpc-endpoint-service", NotFound: "InvalidVpcEndpointServiceId.NotFound", NotFoundMessage: "The Vpc Endpoint Service Id '%s' does not exist", MalformedIsNotFound: true, Model: modelOf(endpointServiceModel)},
 	Kind{Prefix: "vpce-nfn", NotFound: "InvalidConnectionNotification", NotFoundMessage: "The connection notification id '%s' does not exist", MalformedIsNotFound: true},
 	Kind{Prefix: "vpce", ResourceType: "vpc-endpoint", NotFound: "InvalidVpcEndpointId.NotFound", NotFoundMessage: "The Vpc Endpoint Id '%s' does not exist", Malformed: "InvalidVpcEndpointId.Malformed", InSubnet: true, Model: modelOf(vpcEndpointModel)},
 )

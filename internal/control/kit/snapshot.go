@@ -365,6 +365,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		b.setResolverRule(&c, id, as[resolverRule](v).m)
 	case "vpce":
 		setPart(b, &c, id, as[*model.InterfaceEndpoint](v), interfaceEndpoints)
+	case "vpce-svc":
+		b.setEndpointService(&c, id, as[*model.EndpointService](v))
 	case "elblb":
 		setPart(b, &c, id, as[*model.LoadBalancer](v), loadBalancers)
 	case "elbtg":

@@ -140,7 +140,7 @@ func vpcEndpointModel(region string, e *VpcEndpointRecord) any {
 		return (*model.InterfaceEndpoint)(nil)
 	}
 	m := &model.InterfaceEndpoint{ID: e.ID, VPC: e.VpcID, DNSName: e.RegionalDNSName(), ZonalNames: map[string]string{},
-		Hosted: HostedService(region, e.ServiceName)}
+		Hosted: HostedService(region, e.ServiceName), Service: e.ServiceID, Available: e.ServiceID != "" && e.State == "available"}
 	for _, i := range e.Interfaces {
 		m.ZonalNames[i.ENI] = e.ZonalDNSName(i.Zone)
 	}
