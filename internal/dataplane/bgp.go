@@ -82,6 +82,23 @@ func (b *bgpSpeakers) speakerConfig(n *model.Network, vpc *model.VPC) *bgp.Confi
 			cfg.Sessions = append(cfg.Sessions, bgp.Session{Connection: c.ID, Tunnel: i, Local: local, Peer: local.Next(), PeerASN: c.CustomerAsn, MaxPrefixes: limit})
 		}
 	}
+	// Direct Connect's private virtual interfaces to the gateway: one session each over
+	// the cross-connect (plan: directconnect.go), with the interface's key, as the
+	// Amazon-side ASN the interface names (the gateway's, or its Direct Connect gateway's).
+	for _, v := range n.DxVirtualInterfacesOf(vpc.ID) {
+		if !v.AmazonAddress.Addr().Is4() || !v.CustomerAddress.Addr().Is4() {
+			continue
+		}
+		if cfg.ASN == 0 {
+			cfg.ASN = v.AmazonSideAsn
+		}
+		var local int64
+		if v.AmazonSideAsn != cfg.ASN {
+			local = v.AmazonSideAsn
+		}
+		cfg.Sessions = append(cfg.Sessions, bgp.Session{Connection: v.ID, Local: v.AmazonAddress.Addr(), Peer: v.CustomerAddress.Addr(),
+			PeerASN: v.CustomerAsn, LocalASN: local, Password: v.AuthKey, MaxPrefixes: limit})
+	}
 	if len(cfg.Sessions) == 0 {
 		return nil
 	}
@@ -125,6 +142,9 @@ func (b *bgpSpeakers) daemons(n *model.Network) []supervise.Spec {
 		var sessions []bgpSession
 		for _, s := range cfg.Sessions {
 			c := n.VpnConnections[s.Connection]
+			if c == nil {
+				continue // a Direct Connect virtual interface's: not reported to the store yet
+			}
 			sessions = append(sessions, bgpSession{state: cfg.State, conn: s.Connection, tunnel: s.Tunnel, caller: control.Caller{Account: c.Owner, Region: c.Region}})
 			if _, ok := b.reported[bgpKey(s.Connection, s.Tunnel)]; !ok {
 				// What the store has already: a new vpcd does not write it again.

@@ -49,6 +49,9 @@ type Network struct {
 	// network only (see vpn.go).
 	VpnGateways    map[string]*VpnGateway
 	VpnConnections map[string]*VpnConnection
+	// DxVirtualInterfaces are Direct Connect's private virtual interfaces, in the whole
+	// network only (see directconnect.go).
+	DxVirtualInterfaces map[string]*DxVirtualInterface
 	// TransitGateways are the transit gateways, their attachments and route tables, in
 	// the whole network only (see transitgateway.go).
 	TransitGateways TransitGateways
@@ -83,6 +86,7 @@ func NewNetwork() *Network {
 		InterfaceEndpoints:         map[string]*InterfaceEndpoint{},
 		VpnGateways:                map[string]*VpnGateway{},
 		VpnConnections:             map[string]*VpnConnection{},
+		DxVirtualInterfaces:        map[string]*DxVirtualInterface{},
 		TransitGateways:            NewTransitGateways(),
 		LoadBalancers:              map[string]*LoadBalancer{},
 		Listeners:                  map[string]*Listener{},

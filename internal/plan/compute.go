@@ -130,7 +130,7 @@ func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni }
 // interface, or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
-		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, routerPrefix+"tgw-") || strings.HasPrefix(name, sitePrefix) ||
+		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, routerPrefix+"tgw-") || strings.HasPrefix(name, routerPrefix+"dxvif-") || strings.HasPrefix(name, sitePrefix) ||
 		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
@@ -178,6 +178,7 @@ func Compute(n *model.Network, internetNS string) State {
 		addGateways(n, &router, &internet, vpc, enis)
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
 		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
+		st.Namespaces = append(st.Namespaces, addDxVirtualInterfaces(n, &router, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		addTransitGatewayAttachments(n, &router, vpcID, enis)
 		addLoadBalancers(n, &router, &internet, vpcID)
