@@ -19,7 +19,8 @@ import (
 )
 
 // bgpSpeakers runs the BGP speaker of each VPC whose virtual private gateway has VPN
-// connections routed dynamically (internal/bgp: `vpcd bgp CONFIG`), in the VPC's router
+// connections routed dynamically or Direct Connect private virtual interfaces
+// (internal/bgp: `vpcd bgp CONFIG`), in the VPC's router
 // namespace, where the tunnels' links and inside addresses are, with its config and state
 // in DATA_DIR/bgp/. A goroutine of its own (watch) reads each speaker's state file every
 // bgpPoll and reports each session that changed to the store: the routes learned become
@@ -43,6 +44,7 @@ type bgpSession struct {
 	conn   string
 	tunnel int
 	caller control.Caller
+	vif    bool // conn is a Direct Connect virtual interface
 }
 
 // bgpReport is a session's state as reported.
@@ -141,10 +143,14 @@ func (b *bgpSpeakers) daemons(n *model.Network) []supervise.Spec {
 		here[id] = true
 		var sessions []bgpSession
 		for _, s := range cfg.Sessions {
-			c := n.VpnConnections[s.Connection]
-			if c == nil {
-				continue // a Direct Connect virtual interface's: not reported to the store yet
+			if v := n.DxVirtualInterfaces[s.Connection]; v != nil {
+				sessions = append(sessions, bgpSession{state: cfg.State, conn: v.ID, caller: control.Caller{Account: v.Owner, Region: v.Region}, vif: true})
+				if _, ok := b.reported[bgpKey(v.ID, 0)]; !ok {
+					b.reported[bgpKey(v.ID, 0)] = bgpReport{established: v.Up(), routes: v.Learned}
+				}
+				continue
 			}
+			c := n.VpnConnections[s.Connection]
 			sessions = append(sessions, bgpSession{state: cfg.State, conn: s.Connection, tunnel: s.Tunnel, caller: control.Caller{Account: c.Owner, Region: c.Region}})
 			if _, ok := b.reported[bgpKey(s.Connection, s.Tunnel)]; !ok {
 				// What the store has already: a new vpcd does not write it again.
@@ -213,8 +219,11 @@ func (b *bgpSpeakers) poll(ctx context.Context, report func(context.Context, rec
 			}
 			b.reported[key] = now
 			b.log.Info("BGP session", "connection", s.conn, "tunnel", s.tunnel+1, "established", now.established, "routes", len(now.routes))
-			caller, conn, tunnel := s.caller, s.conn, s.tunnel
+			caller, conn, tunnel, vif := s.caller, s.conn, s.tunnel, s.vif
 			report(ctx, record{key: "bgp/" + key, write: func(ctx context.Context, svc *control.Service) error {
+				if vif {
+					return svc.DirectConnect.SetVirtualInterfaceBgp(ctx, caller, conn, now.established, now.routes)
+				}
 				return svc.SetVpnTunnelBgp(ctx, caller, conn, tunnel, now.established, now.routes)
 			}})
 		}

@@ -14,6 +14,8 @@ type DxVirtualInterface struct {
 	// Gateway is the virtual private gateway the interface reaches: its own, or the one
 	// associated with its Direct Connect gateway.
 	Gateway string
+	// DxGateway is the Direct Connect gateway the interface is on; "": none.
+	DxGateway string
 	// The two ends: the Amazon side's ASN (the virtual private gateway's, or the Direct
 	// Connect gateway's) and address, the customer's.
 	AmazonSideAsn, CustomerAsn     int64
