@@ -165,9 +165,9 @@ func (b *bgpSpeakers) daemons(n *model.Network) []supervise.Spec {
 			Argv:      []string{b.exec, "bgp", path},
 			// Go's listeners are Multipath TCP by default, which takes no TCP MD5 key:
 			// a virtual interface's session needs one.
-			Env: []string{"GODEBUG=multipathtcp=0"},
-			Output:    filepath.Join(b.dir, id+".log"),
-			Restart:   supervise.RestartAlways,
+			Env:     []string{"GODEBUG=multipathtcp=0"},
+			Output:  filepath.Join(b.dir, id+".log"),
+			Restart: supervise.RestartAlways,
 		})
 	}
 	for id := range b.sessions {
