@@ -490,6 +490,9 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 			}
 		}
 	case strings.HasPrefix(r.Target, "vgw-"):
+		if v := DxVirtualInterfaceTo(n, rt.VPC, r.Target, r.Destination); v != nil && !is6 {
+			return via(dxLink(v.ID), v.CustomerAddress.Addr())
+		}
 		if dev, ok := vgwTunnel(n, rt.VPC, r.Target, r.Destination); ok && !is6 {
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev}
 		}

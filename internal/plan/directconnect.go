@@ -52,3 +52,16 @@ func addDxVirtualInterfaces(n *model.Network, router *Namespace, vpc *model.VPC,
 	}
 	return out
 }
+
+// DxVirtualInterfaceTo is the virtual interface that the gateway vgw attached to vpc sends
+// traffic to dst over: the first (in ID order) whose session is up and learned a prefix
+// that overlaps dst, as the gateway prefers routes learned over Direct Connect to a VPN
+// connection's; nil when none did, and a VPN connection carries it (VgwTunnel).
+func DxVirtualInterfaceTo(n *model.Network, vpc, vgw string, dst netip.Prefix) *model.DxVirtualInterface {
+	for _, v := range n.DxVirtualInterfacesOf(vpc) {
+		if v.Gateway == vgw && slices.ContainsFunc(v.Learned, func(r model.BgpRoute) bool { return r.Prefix.Overlaps(dst) }) {
+			return v
+		}
+	}
+	return nil
+}

@@ -49,13 +49,16 @@ func TestComputeDxVirtualInterface(t *testing.T) {
 			t.Errorf("main table: route to %s %+v (found %v), want %+v", dst, r, ok, want)
 		}
 	}
-	// The public table's own static route to the gateway still takes the VPN tunnel.
-	if r, _ := routeTo(st, firstTable+1, "172.20.0.0/24"); r.Dev != tunnelLink("vpn-00000000000000001", 0) {
-		t.Errorf("public table: route %+v, want the static one into the tunnel", r)
+	// The public table's own static route to the gateway takes the interface too: the
+	// gateway prefers what Direct Connect learned.
+	if r, _ := routeTo(st, firstTable+1, "172.20.0.0/24"); r.Dev != want.Dev || r.Gateway != want.Gateway {
+		t.Errorf("public table: route %+v, want %+v", r, want)
 	}
 	down := Compute(dxNetwork(nil), Internet)
-	if r, _ := routeTo(down, firstTable, "172.20.0.0/24"); r.Dev != tunnelLink("vpn-00000000000000001", 0) {
-		t.Errorf("session down: route %+v, want the VPN's", r)
+	for _, table := range []int{firstTable, firstTable + 1} {
+		if r, _ := routeTo(down, table, "172.20.0.0/24"); r.Dev != tunnelLink("vpn-00000000000000001", 0) {
+			t.Errorf("session down: table %d: route %+v, want the VPN's", table, r)
+		}
 	}
 	if _, ok := routeTo(down, firstTable, "172.21.0.0/16"); ok {
 		t.Errorf("session down: a route to 172.21.0.0/16 stays")
