@@ -89,11 +89,19 @@ func (s *site) runFRR(vpn string, prefixes ...string) {
 	if b, err := gen.CombinedOutput(); err != nil {
 		p.t.Fatalf("site-frr.py: %v: %s", err, b)
 	}
+	s.startBgpd("site:" + s.name)
+}
+
+// startBgpd runs FRR's bgpd with the site's DIR/bgpd.conf in the namespace where (as
+// `vpcd exec` names it), without zebra, until the test ends.
+func (s *site) startBgpd(where string) {
+	p := s.p
+	p.t.Helper()
 	log, err := os.Create(filepath.Join(s.dir, "bgpd.log"))
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	bgpd := exec.Command(p.bin, "exec", "site:"+s.name, "--", frrBgpd, "-f", filepath.Join(s.dir, "bgpd.conf"), "-i", filepath.Join(s.dir, "bgpd.pid"),
+	bgpd := exec.Command(p.bin, "exec", where, "--", frrBgpd, "-f", filepath.Join(s.dir, "bgpd.conf"), "-i", filepath.Join(s.dir, "bgpd.pid"),
 		"-z", filepath.Join(s.dir, "zserv.api"), "--vty_socket", s.dir, "-Z", "-n", "-S", "-p", "0")
 	bgpd.Stdout, bgpd.Stderr = log, log
 	if err := bgpd.Start(); err != nil {

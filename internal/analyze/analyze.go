@@ -68,6 +68,9 @@ const (
 	// KindVPNConnection is the connection whose tunnel the path takes.
 	KindVPNGateway    = "vpn-gateway"
 	KindVPNConnection = "vpn-connection"
+	// KindDxVirtualInterface is the Direct Connect virtual interface a path into a
+	// virtual private gateway takes instead of a VPN tunnel.
+	KindDxVirtualInterface = "dx-virtual-interface"
 )
 
 // Query is one question: a packet of Protocol from Source to Destination.

@@ -35,6 +35,8 @@ type target struct {
 	// The VPN connection and its tunnel that a "vgw" target sends into.
 	vpn    *model.VpnConnection
 	tunnel int
+	// Or the Direct Connect virtual interface (vpn nil).
+	vif *model.DxVirtualInterface
 }
 
 func (t *tracer) fromInterface(p Packet, e *model.Interface) arrival {
@@ -67,7 +69,8 @@ func (t *tracer) fromVgw(p Packet, vgw string) arrival {
 		t.block(Explanation{Code: CodeBadState, Kind: KindVPNGateway, ID: vgw, Message: vgw + " is not attached to a VPC"})
 		return arrival{}
 	}
-	up := slices.ContainsFunc(t.ix.n.VpnConnectionsOf(g.VPC), func(c *model.VpnConnection) bool { return c.PreferredTunnel() >= 0 })
+	up := slices.ContainsFunc(t.ix.n.VpnConnectionsOf(g.VPC), func(c *model.VpnConnection) bool { return c.PreferredTunnel() >= 0 }) ||
+		slices.ContainsFunc(t.ix.n.DxVirtualInterfacesOf(g.VPC), (*model.DxVirtualInterface).Up)
 	if !up {
 		t.block(Explanation{Code: CodeBadState, Kind: KindVPNGateway, ID: vgw, VPC: g.VPC, Message: "no tunnel of " + vgw + "'s VPN connections is up"})
 		return arrival{}
@@ -247,7 +250,11 @@ func (t *tracer) walk(p Packet, in entry) arrival {
 			// address: the path ends at the gateway, and the answer comes back out of the
 			// tunnel into the VPC.
 			t.hop(Hop{Kind: KindVPNGateway, ID: out.id, VPC: in.vpc, Header: p})
-			t.hop(Hop{Kind: KindVPNConnection, ID: out.vpn.ID, VPC: in.vpc, Tunnel: out.vpn.Tunnels[out.tunnel].OutsideIP, Header: p})
+			if out.vif != nil {
+				t.hop(Hop{Kind: KindDxVirtualInterface, ID: out.vif.ID, VPC: in.vpc, Header: p})
+			} else {
+				t.hop(Hop{Kind: KindVPNConnection, ID: out.vpn.ID, VPC: in.vpc, Tunnel: out.vpn.Tunnels[out.tunnel].OutsideIP, Header: p})
+			}
 			return arrival{kind: KindVPNGateway, id: out.id, vpc: in.vpc, eni: in.eni, pkt: p}
 		case "tgw":
 			next, end, ok := t.transitGateway(p, in.vpc, out)
@@ -604,6 +611,9 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 		if is6 {
 			return target{}, CodeBlackhole, id + "'s VPN connections carry IPv4 only"
 		}
+		if v := plan.DxVirtualInterfaceTo(n, rt.VPC, id, r.Destination); v != nil {
+			return target{kind: "vgw", id: id, vif: v}, "", ""
+		}
 		c, i, ok := plan.VgwTunnel(n, rt.VPC, id, r.Destination)
 		if !ok {
 			return target{}, CodeBlackhole, "no tunnel of " + id + "'s VPN connections is up"
@@ -622,9 +632,13 @@ func (t *tracer) resolveTarget(rt *model.RouteTable, r model.Route) (target, str
 }
 
 // propagatedTarget is where a route propagated from a virtual private gateway sends a
-// packet: into the preferred tunnel of the connection whose static route it is, or
-// nowhere while neither of its tunnels is up.
+// packet: over the Direct Connect virtual interface that learned it, into the preferred
+// tunnel of the connection whose static route it is, or nowhere while neither of its
+// tunnels is up.
 func propagatedTarget(pr plan.PropagatedRoute) (target, string, string) {
+	if pr.Vif != nil {
+		return target{kind: "vgw", id: pr.Gateway, vif: pr.Vif}, "", ""
+	}
 	if pr.Tunnel < 0 {
 		return target{}, CodeBlackhole, "no tunnel of " + pr.Gateway + "'s VPN connection " + pr.Connection.ID + ", whose route the table propagates, is up"
 	}

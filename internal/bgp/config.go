@@ -46,13 +46,20 @@ type Config struct {
 	State string
 }
 
-// Session is the BGP session of one tunnel.
+// Session is the BGP session of one tunnel, or of a Direct Connect virtual interface
+// (Connection its ID, Tunnel 0).
 type Session struct {
 	Connection string
 	Tunnel     int // 0 or 1
 	Local      netip.Addr
 	Peer       netip.Addr
 	PeerASN    int64
+	// LocalASN is this end's ASN when it is not the config's (a virtual interface on a
+	// Direct Connect gateway speaks as the gateway's Amazon-side ASN); 0: the config's.
+	LocalASN int64 `json:",omitempty"`
+	// Password is the session's TCP MD5 key (a virtual interface's BGP authentication
+	// key); "": none.
+	Password string `json:",omitempty"`
 	// MaxPrefixes is how many routes the peer may advertise before the session is reset;
 	// 0: no limit.
 	MaxPrefixes int

@@ -145,7 +145,8 @@ func peer(s Session) *api.Peer {
 		af.PrefixLimits = &api.PrefixLimit{Family: ipv4Unicast, MaxPrefixes: uint32(s.MaxPrefixes)}
 	}
 	return &api.Peer{
-		Conf:      &api.PeerConf{NeighborAddress: s.Peer.String(), PeerAsn: uint32(s.PeerASN), Description: fmt.Sprintf("%s tunnel %d", s.Connection, s.Tunnel+1)},
+		Conf: &api.PeerConf{NeighborAddress: s.Peer.String(), PeerAsn: uint32(s.PeerASN), LocalAsn: uint32(s.LocalASN), AuthPassword: s.Password,
+			Description: fmt.Sprintf("%s tunnel %d", s.Connection, s.Tunnel+1)},
 		Timers:    &api.Timers{Config: &api.TimersConfig{HoldTime: HoldTime, KeepaliveInterval: Keepalive, ConnectRetry: connectRetry}},
 		Transport: &api.Transport{LocalAddress: s.Local.String()},
 		AfiSafis:  []*api.AfiSafi{af},

@@ -60,3 +60,18 @@ func TestRouterID(t *testing.T) {
 		t.Errorf("routerID: %s, want 169.254.10.5", got)
 	}
 }
+
+// TestPeerOfVirtualInterface checks that a Direct Connect virtual interface's session
+// speaks as its own Amazon-side ASN with its MD5 key, and a tunnel's as the config's
+// without one.
+func TestPeerOfVirtualInterface(t *testing.T) {
+	vif := peer(Session{Connection: "dxvif-abcd1234", Local: netip.MustParseAddr("169.254.7.1"), Peer: netip.MustParseAddr("169.254.7.2"),
+		PeerASN: 65000, LocalASN: 64600, Password: "0xsecret"})
+	if c := vif.Conf; c.LocalAsn != 64600 || c.AuthPassword != "0xsecret" || c.PeerAsn != 65000 {
+		t.Errorf("virtual interface's peer %+v", c)
+	}
+	tunnel := peer(Session{Connection: "vpn-1", Local: netip.MustParseAddr("169.254.10.1"), Peer: netip.MustParseAddr("169.254.10.2"), PeerASN: 65000})
+	if c := tunnel.Conf; c.LocalAsn != 0 || c.AuthPassword != "" {
+		t.Errorf("tunnel's peer %+v", c)
+	}
+}

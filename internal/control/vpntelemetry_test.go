@@ -99,18 +99,7 @@ func TestVpnTunnelBgp(t *testing.T) {
 		wantCode(t, err, "")
 		return d.VpnConnections[0].VgwTelemetry[0]
 	}
-	propagated := func() []string {
-		t.Helper()
-		d, err := s.DescribeRouteTables(ctx, testCaller, &ec2.DescribeRouteTablesRequest{RouteTableIds: []string{*rtb}})
-		wantCode(t, err, "")
-		var out []string
-		for _, r := range d.RouteTables[0].Routes {
-			if kit.Deref(r.Origin) == "EnableVgwRoutePropagation" {
-				out = append(out, *r.DestinationCidrBlock+" "+*r.GatewayId)
-			}
-		}
-		return out
-	}
+	propagated := func() []string { return vgwPropagated(t, s, *rtb) }
 	wantCode(t, s.SetVpnTunnelStatus(ctx, testCaller, id, 0, true), "")
 	if tel := telemetry(); *tel.Status != "DOWN" || *tel.StatusMessage != kit.VpnTunnelBgpDown {
 		t.Errorf("IPsec up, BGP down: %+v", tel)

@@ -19,7 +19,8 @@ import (
 )
 
 // bgpSpeakers runs the BGP speaker of each VPC whose virtual private gateway has VPN
-// connections routed dynamically (internal/bgp: `vpcd bgp CONFIG`), in the VPC's router
+// connections routed dynamically or Direct Connect private virtual interfaces
+// (internal/bgp: `vpcd bgp CONFIG`), in the VPC's router
 // namespace, where the tunnels' links and inside addresses are, with its config and state
 // in DATA_DIR/bgp/. A goroutine of its own (watch) reads each speaker's state file every
 // bgpPoll and reports each session that changed to the store: the routes learned become
@@ -43,6 +44,7 @@ type bgpSession struct {
 	conn   string
 	tunnel int
 	caller control.Caller
+	vif    bool // conn is a Direct Connect virtual interface
 }
 
 // bgpReport is a session's state as reported.
@@ -81,6 +83,23 @@ func (b *bgpSpeakers) speakerConfig(n *model.Network, vpc *model.VPC) *bgp.Confi
 			local := t.VgwInsideIP()
 			cfg.Sessions = append(cfg.Sessions, bgp.Session{Connection: c.ID, Tunnel: i, Local: local, Peer: local.Next(), PeerASN: c.CustomerAsn, MaxPrefixes: limit})
 		}
+	}
+	// Direct Connect's private virtual interfaces to the gateway: one session each over
+	// the cross-connect (plan: directconnect.go), with the interface's key, as the
+	// Amazon-side ASN the interface names (the gateway's, or its Direct Connect gateway's).
+	for _, v := range n.DxVirtualInterfacesOf(vpc.ID) {
+		if !v.AmazonAddress.Addr().Is4() || !v.CustomerAddress.Addr().Is4() {
+			continue
+		}
+		if cfg.ASN == 0 {
+			cfg.ASN = v.AmazonSideAsn
+		}
+		var local int64
+		if v.AmazonSideAsn != cfg.ASN {
+			local = v.AmazonSideAsn
+		}
+		cfg.Sessions = append(cfg.Sessions, bgp.Session{Connection: v.ID, Local: v.AmazonAddress.Addr(), Peer: v.CustomerAddress.Addr(),
+			PeerASN: v.CustomerAsn, LocalASN: local, Password: v.AuthKey, MaxPrefixes: limit})
 	}
 	if len(cfg.Sessions) == 0 {
 		return nil
@@ -124,6 +143,13 @@ func (b *bgpSpeakers) daemons(n *model.Network) []supervise.Spec {
 		here[id] = true
 		var sessions []bgpSession
 		for _, s := range cfg.Sessions {
+			if v := n.DxVirtualInterfaces[s.Connection]; v != nil {
+				sessions = append(sessions, bgpSession{state: cfg.State, conn: v.ID, caller: control.Caller{Account: v.Owner, Region: v.Region}, vif: true})
+				if _, ok := b.reported[bgpKey(v.ID, 0)]; !ok {
+					b.reported[bgpKey(v.ID, 0)] = bgpReport{established: v.Up(), routes: v.Learned}
+				}
+				continue
+			}
 			c := n.VpnConnections[s.Connection]
 			sessions = append(sessions, bgpSession{state: cfg.State, conn: s.Connection, tunnel: s.Tunnel, caller: control.Caller{Account: c.Owner, Region: c.Region}})
 			if _, ok := b.reported[bgpKey(s.Connection, s.Tunnel)]; !ok {
@@ -137,8 +163,11 @@ func (b *bgpSpeakers) daemons(n *model.Network) []supervise.Spec {
 			Name:      "bgp." + id,
 			Namespace: ns,
 			Argv:      []string{b.exec, "bgp", path},
-			Output:    filepath.Join(b.dir, id+".log"),
-			Restart:   supervise.RestartAlways,
+			// Go's listeners are Multipath TCP by default, which takes no TCP MD5 key:
+			// a virtual interface's session needs one.
+			Env:     []string{"GODEBUG=multipathtcp=0"},
+			Output:  filepath.Join(b.dir, id+".log"),
+			Restart: supervise.RestartAlways,
 		})
 	}
 	for id := range b.sessions {
@@ -193,8 +222,11 @@ func (b *bgpSpeakers) poll(ctx context.Context, report func(context.Context, rec
 			}
 			b.reported[key] = now
 			b.log.Info("BGP session", "connection", s.conn, "tunnel", s.tunnel+1, "established", now.established, "routes", len(now.routes))
-			caller, conn, tunnel := s.caller, s.conn, s.tunnel
+			caller, conn, tunnel, vif := s.caller, s.conn, s.tunnel, s.vif
 			report(ctx, record{key: "bgp/" + key, write: func(ctx context.Context, svc *control.Service) error {
+				if vif {
+					return svc.DirectConnect.SetVirtualInterfaceBgp(ctx, caller, conn, now.established, now.routes)
+				}
 				return svc.SetVpnTunnelBgp(ctx, caller, conn, tunnel, now.established, now.routes)
 			}})
 		}

@@ -51,6 +51,9 @@ type Network struct {
 	// network only (see vpn.go).
 	VpnGateways    map[string]*VpnGateway
 	VpnConnections map[string]*VpnConnection
+	// DxVirtualInterfaces are Direct Connect's private virtual interfaces, in the whole
+	// network only (see directconnect.go).
+	DxVirtualInterfaces map[string]*DxVirtualInterface
 	// TransitGateways are the transit gateways, their attachments and route tables, in
 	// the whole network only (see transitgateway.go).
 	TransitGateways TransitGateways
@@ -86,6 +89,7 @@ func NewNetwork() *Network {
 		EndpointServices:           map[string]*EndpointService{},
 		VpnGateways:                map[string]*VpnGateway{},
 		VpnConnections:             map[string]*VpnConnection{},
+		DxVirtualInterfaces:        map[string]*DxVirtualInterface{},
 		TransitGateways:            NewTransitGateways(),
 		LoadBalancers:              map[string]*LoadBalancer{},
 		Listeners:                  map[string]*Listener{},

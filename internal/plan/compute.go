@@ -130,7 +130,7 @@ func ServiceInterfaceNamespace(eni string) string { return routerPrefix + eni + 
 // interface, or an internet.
 func Owned(name string) bool {
 	return strings.HasPrefix(name, Internet) || strings.HasPrefix(name, routerPrefix+"vpc-") ||
-		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, routerPrefix+"tgw-") || strings.HasPrefix(name, sitePrefix) ||
+		strings.HasPrefix(name, routerPrefix+"vpn-") || strings.HasPrefix(name, routerPrefix+"tgw-") || strings.HasPrefix(name, routerPrefix+"dxvif-") || strings.HasPrefix(name, sitePrefix) ||
 		strings.HasPrefix(name, routerPrefix+"nat-") || strings.HasPrefix(name, routerPrefix+"eni-") || model.ValidID(name, "i")
 }
 
@@ -180,6 +180,7 @@ func Compute(n *model.Network, internetNS string) State {
 		addGateways(n, &router, &internet, vpc, enis)
 		st.Namespaces = append(st.Namespaces, addRegionalNatGateways(n, &router, &internet, vpc)...)
 		st.Namespaces = append(st.Namespaces, addVpnTunnels(n, &router, &internet, vpc, enis)...)
+		st.Namespaces = append(st.Namespaces, addDxVirtualInterfaces(n, &router, vpc, enis)...)
 		addPeerings(n, &router, vpcID, enis, peerings)
 		addTransitGatewayAttachments(n, &router, vpcID, enis)
 		addLoadBalancers(n, &router, &internet, vpcID)
@@ -492,6 +493,9 @@ func targetRoute(n *model.Network, rt *model.RouteTable, r model.Route, table in
 			}
 		}
 	case strings.HasPrefix(r.Target, "vgw-"):
+		if v := DxVirtualInterfaceTo(n, rt.VPC, r.Target, r.Destination); v != nil && !is6 {
+			return via(dxLink(v.ID), v.CustomerAddress.Addr())
+		}
 		if dev, ok := vgwTunnel(n, rt.VPC, r.Target, r.Destination); ok && !is6 {
 			return Route{Table: table, Dst: r.Destination, Type: RouteUnicast, Dev: dev}
 		}

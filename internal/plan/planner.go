@@ -345,6 +345,7 @@ func (p *Planner) planVPC(src Source, id string) *vpcPlan {
 	addGateways(n.Network, &router, internet, vpc, enis)
 	instances = append(instances, addRegionalNatGateways(n.Network, &router, internet, vpc)...)
 	instances = append(instances, addVpnTunnels(n.Network, &router, internet, vpc, enis)...)
+	instances = append(instances, addDxVirtualInterfaces(n.Network, &router, vpc, enis)...)
 	addLoadBalancers(n.Network, &router, internet, id)
 	if len(internet.Links) > 0 {
 		vp.internet = internet
@@ -373,6 +374,7 @@ func (p *Planner) inputs(src Source, id string, own *model.Network) inputs {
 	in := inputs{Network: model.NewNetwork()}
 	in.PrefixLists, in.Peerings, in.BlockPublicAccess = whole.PrefixLists, whole.Peerings, whole.BlockPublicAccess
 	in.VpnConnections = whole.VpnConnections
+	in.DxVirtualInterfaces = whole.DxVirtualInterfaces
 	in.TransitGateways = whole.TransitGateways
 	merge(in.Network, own)
 	in.peeringIDs = src.Peerings(id)

@@ -158,12 +158,14 @@ func vgwTunnel(n *model.Network, vpc, vgw string, dst netip.Prefix) (string, boo
 
 // PropagatedRoute is a route a route table takes from a virtual private gateway it
 // propagates: to Dst through Connection's preferred tunnel, Tunnel, which is -1 while
-// neither of its tunnels is up (the route drops then).
+// neither of its tunnels is up (the route drops then); or, learned over Direct Connect,
+// through the virtual interface Vif (Connection nil).
 type PropagatedRoute struct {
 	Dst        netip.Prefix
 	Gateway    string
 	Connection *model.VpnConnection
 	Tunnel     int
+	Vif        *model.DxVirtualInterface
 }
 
 // PropagatedRoutes are the routes a route table takes from the virtual private gateways
@@ -171,8 +173,10 @@ type PropagatedRoute struct {
 // into the connection's preferred tunnel (dropped while neither is up), and each route
 // learned over BGP into the tunnel AWS would prefer for it (LearnedTunnel), unless the table
 // has a route of its own to that destination (a static route wins over a propagated one,
-// as AWS orders them) or the destination is within the VPC (local wins). The data plane
-// and the analyzer (internal/analyze) both take them from here.
+// as AWS orders them) or the destination is within the VPC (local wins). A route learned
+// over a Direct Connect virtual interface of the gateway wins over a VPN connection's to
+// the same prefix, as AWS prefers Direct Connect. The data plane and the analyzer
+// (internal/analyze) both take them from here.
 func PropagatedRoutes(n *model.Network, rt *model.RouteTable) []PropagatedRoute {
 	if len(rt.PropagatingVgws) == 0 {
 		return nil
@@ -186,6 +190,19 @@ func PropagatedRoutes(n *model.Network, rt *model.RouteTable) []PropagatedRoute 
 		blocks = v.CIDRs
 	}
 	var out []PropagatedRoute
+	for _, v := range n.DxVirtualInterfacesOf(rt.VPC) {
+		if !slices.Contains(rt.PropagatingVgws, v.Gateway) {
+			continue
+		}
+		for _, r := range v.Learned {
+			p := r.Prefix.Masked()
+			if has[p] || slices.ContainsFunc(blocks, p.Overlaps) {
+				continue
+			}
+			has[p] = true
+			out = append(out, PropagatedRoute{Dst: p, Gateway: v.Gateway, Tunnel: -1, Vif: v})
+		}
+	}
 	for _, c := range n.VpnConnectionsOf(rt.VPC) {
 		if !slices.Contains(rt.PropagatingVgws, c.Gateway) {
 			continue
@@ -211,7 +228,9 @@ func propagatedRoutes(n *model.Network, rt *model.RouteTable, table int) []Route
 	var out []Route
 	for _, p := range PropagatedRoutes(n, rt) {
 		r := Route{Table: table, Dst: p.Dst, Type: RouteBlackhole}
-		if p.Tunnel >= 0 {
+		if p.Vif != nil {
+			r = Route{Table: table, Dst: p.Dst, Type: RouteUnicast, Dev: dxLink(p.Vif.ID), Gateway: p.Vif.CustomerAddress.Addr()}
+		} else if p.Tunnel >= 0 {
 			r = Route{Table: table, Dst: p.Dst, Type: RouteUnicast, Dev: tunnelLink(p.Connection.ID, p.Tunnel)}
 		}
 		out = append(out, r)

@@ -11,6 +11,7 @@ import (
 
 	dx "vpcd/internal/aws/directconnect"
 	"vpcd/internal/control/kit"
+	"vpcd/internal/model"
 )
 
 // vifRecord is a virtual interface (kind "dxvif") on a connection of the caller's
@@ -36,6 +37,20 @@ type vifRecord struct {
 	SiteLink         bool         `json:"siteLink,omitempty"`
 	PeerID           string       `json:"peerId"`
 	Created          time.Time    `json:"created"`
+	// The BGP session as the data plane's speaker last reported it (SetVirtualInterfaceBgp):
+	// established, and the routes the customer advertises over it (kit: dxmodel.go reads
+	// both).
+	BgpUp   bool             `json:"bgpUp,omitempty"`
+	Learned []model.BgpRoute `json:"learned,omitempty"`
+}
+
+// state is the interface's state once created: available while its BGP session is
+// established, down else.
+func (r *vifRecord) state() string {
+	if r.BgpUp {
+		return "available"
+	}
+	return "down"
 }
 
 func (r *vifRecord) shape(c kit.Caller, state string) *dx.VirtualInterface {
@@ -49,7 +64,7 @@ func (r *vifRecord) shape(c kit.Caller, state string) *dx.VirtualInterface {
 		BgpPeers: []dx.BGPPeer{{
 			BgpPeerId: kit.Ptr(r.PeerID), AsnLong: kit.Ptr(r.Asn), AuthKey: kit.Ptr(r.AuthKey), AddressFamily: kit.Ptr(r.AddressFamily),
 			AmazonAddress: kit.Ptr(r.AmazonAddress.String()), CustomerAddress: kit.Ptr(r.CustomerAddress.String()),
-			BgpPeerState: kit.Ptr("available"), BgpStatus: kit.Ptr("down"), AwsDeviceV2: kit.Ptr(r.Device), AwsLogicalDeviceId: kit.Ptr(r.Device),
+			BgpPeerState: kit.Ptr("available"), BgpStatus: kit.Ptr(map[bool]string{true: "up", false: "down"}[r.BgpUp]), AwsDeviceV2: kit.Ptr(r.Device), AwsLogicalDeviceId: kit.Ptr(r.Device),
 		}},
 	}
 	if r.VirtualGatewayID != "" {
@@ -345,7 +360,7 @@ func (s *DirectConnect) DescribeVirtualInterfaces(ctx context.Context, c kit.Cal
 	shapes := []dx.VirtualInterface{}
 	for _, r := range all {
 		if id := kit.Deref(in.VirtualInterfaceId); id == "" || id == r.ID {
-			shapes = append(shapes, *r.shape(c, "down"))
+			shapes = append(shapes, *r.shape(c, r.state()))
 		}
 	}
 	pg, next, err := page(shapes, in.MaxResults, in.NextToken)
@@ -383,7 +398,27 @@ func (s *DirectConnect) UpdateVirtualInterfaceAttributes(ctx context.Context, c 
 	if err != nil {
 		return nil, err
 	}
-	return r.shape(c, "down"), nil
+	return r.shape(c, r.state()), nil
+}
+
+// SetVirtualInterfaceBgp records the BGP session of a private virtual interface as the
+// data plane's speaker sees it: established or not, and the routes the customer
+// advertises over it, which become propagated routes of the route tables that propagate
+// its virtual private gateway. A report that changes nothing writes nothing; an interface
+// deleted since is no error.
+func (s *DirectConnect) SetVirtualInterfaceBgp(ctx context.Context, c kit.Caller, id string, established bool, routes []model.BgpRoute) error {
+	if !established {
+		routes = nil
+	}
+	return s.Update(ctx, func(t *kit.Txn) error {
+		r := new(vifRecord)
+		ok, err := t.Get(c.Key(id), r)
+		if !ok || err != nil || r.BgpUp == established && slices.Equal(r.Learned, routes) {
+			return err // gone, or unchanged
+		}
+		r.BgpUp, r.Learned = established, routes
+		return t.Put(c.Key(r.ID), r)
+	})
 }
 
 // DeleteVirtualInterface deletes an interface and detaches it from its gateway.

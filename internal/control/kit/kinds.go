@@ -102,7 +102,9 @@ var kinds = index(
 	// Direct Connect's dedicated connections and virtual interfaces (dxcon-…, dxvif-…),
 	// answered by control/directconnect; its gateways are global, at its GatewayKey.
 	Kind{Prefix: "dxcon", Service: "directconnect"},
-	Kind{Prefix: "dxvif", Service: "directconnect"},
+	Kind{Prefix: "dxvif", Service: "directconnect", Model: modelOf(dxVifModel)},
+	// Direct Connect gateways (their IDs are UUIDs), read for their associations only.
+	Kind{Prefix: "dxgw", Service: "directconnect", Model: modelOf(dxGatewayModel)},
 	// Kinds that routes and requests may name before vpcd keeps them.
 	// CreateRoute answers an unknown gateway target with InvalidGatewayID.NotFound (real
 	// EC2 does for nat- and tgw- targets); no code of its own for a local gateway is known.

@@ -48,6 +48,8 @@ type NetworkBuilder struct {
 	peerings   map[string]map[string]bool           // VPC → its active peering connections
 	regionVPCs map[string]int                       // region → how many VPCs, for the AWS-managed prefix lists
 	exclusions map[string]bpaExclusion              // Block Public Access exclusion → what it excludes
+	dxVifs     map[string]*model.DxVirtualInterface // virtual interface → as its record has it (dxmodel.go)
+	dxGateways map[string][]dxAssociation           // Direct Connect gateway → its associations with virtual private gateways
 }
 
 // NewNetworkBuilder returns a builder of an empty network.
@@ -57,6 +59,7 @@ func NewNetworkBuilder() *NetworkBuilder {
 		assoc: map[string]string{}, rtbSubnets: map[string][]string{}, natOf: map[string]string{},
 		MemberSet: map[string]map[string]bool{}, copies: map[string]map[string]*model.Peering{},
 		peerings: map[string]map[string]bool{}, regionVPCs: map[string]int{}, exclusions: map[string]bpaExclusion{},
+		dxVifs: map[string]*model.DxVirtualInterface{}, dxGateways: map[string][]dxAssociation{},
 	}
 }
 
@@ -381,6 +384,8 @@ func (b *NetworkBuilder) set(key, kind, id string, v any) NetworkChange {
 		b.setVpnConnection(&c, id, as[*model.VpnConnection](v))
 	case "tgw", "tgw-attach", "tgw-rtb":
 		b.setTransitGateway(&c, kind, id, v)
+	case "dxvif", "dxgw":
+		b.setDx(&c, kind, id, v)
 	case "hostedzone":
 		b.setHostedZone(&c, id, as[hostedZone](v).m)
 	case "vpcbpa":

@@ -10,7 +10,8 @@ import (
 
 // propagatedRoutes are the routes a route table shows from the virtual private gateways
 // it propagates (Origin EnableVgwRoutePropagation), as the data plane takes them
-// (plan.PropagatedRoutes): each static route of the gateways' connections, and each
+// (plan.PropagatedRoutes): each route learned over their Direct Connect virtual
+// interfaces, each static route of the gateways' connections, and each
 // route learned over the BGP session of a tunnel that is up, unless the table has a
 // route of its own to that destination or the destination is within the VPC.
 func propagatedRoutes(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord) ([]ec2.Route, error) {
@@ -30,6 +31,21 @@ func propagatedRoutes(t *kit.Txn, c kit.Caller, rtb *kit.RouteTableRecord) ([]ec
 		}
 	}
 	var out []ec2.Route
+	// Routes learned over Direct Connect first: AWS prefers them to a VPN's.
+	for _, vgw := range rtb.PropagatingVgws {
+		dx, err := kit.DxLearnedRoutes(t, c, vgw)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range dx {
+			if has[p] || slices.ContainsFunc(local, p.Overlaps) {
+				continue
+			}
+			has[p] = true
+			out = append(out, ec2.Route{DestinationCidrBlock: kit.Ptr(p.String()), GatewayId: kit.Ptr(vgw),
+				Origin: kit.Ptr("EnableVgwRoutePropagation"), State: kit.Ptr("active")})
+		}
+	}
 	for _, v := range conns {
 		if v.TransitGatewayID != "" || !slices.Contains(rtb.PropagatingVgws, v.VpnGatewayID) {
 			continue
