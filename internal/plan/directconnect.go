@@ -20,7 +20,7 @@ import (
 // routes learned over BGP, propagated as a VPN connection's are (PropagatedRoutes).
 
 // DxNamespace is the customer's router of a virtual interface.
-func DxNamespace(vif string) string { return routerPrefix + vif }
+func DxNamespace(vif string) string { return routerPrefix + vif + namespaceSuffix }
 
 // dxLink is the router's link of a virtual interface: "x" and its ID's digits.
 func dxLink(vif string) string { return "x" + strings.TrimPrefix(vif, "dxvif-") }
