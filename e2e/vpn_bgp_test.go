@@ -95,31 +95,9 @@ func (s *site) runFRR(vpn string, prefixes ...string) {
 // startBgpd runs FRR's bgpd with the site's DIR/bgpd.conf in the namespace where (as
 // `vpcd exec` names it), without zebra, until the test ends.
 func (s *site) startBgpd(where string) {
-	p := s.p
-	p.t.Helper()
-	log, err := os.Create(filepath.Join(s.dir, "bgpd.log"))
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	bgpd := exec.Command(p.bin, "exec", where, "--", frrBgpd, "-f", filepath.Join(s.dir, "bgpd.conf"), "-i", filepath.Join(s.dir, "bgpd.pid"),
+	s.p.t.Helper()
+	s.daemon("bgpd", where, "bgpd.vty", frrBgpd, "-f", filepath.Join(s.dir, "bgpd.conf"), "-i", filepath.Join(s.dir, "bgpd.pid"),
 		"-z", filepath.Join(s.dir, "zserv.api"), "--vty_socket", s.dir, "-Z", "-n", "-S", "-p", "0")
-	bgpd.Stdout, bgpd.Stderr = log, log
-	if err := bgpd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	p.t.Cleanup(func() {
-		bgpd.Process.Kill()
-		bgpd.Wait()
-		log.Close()
-		if p.t.Failed() {
-			b, _ := os.ReadFile(log.Name())
-			p.t.Logf("site %s bgpd:\n%s", s.name, b)
-		}
-	})
-	p.eventually("site bgpd's vty socket", func() bool {
-		_, err := os.Stat(filepath.Join(s.dir, "bgpd.vty"))
-		return err == nil
-	})
 }
 
 // vtysh runs vtysh commands against the site's bgpd.

@@ -77,28 +77,7 @@ func (s *site) runStrongSwan(vpn, lan, vpcCIDR, ikeVersion string, opts ...strin
 	if err != nil {
 		p.t.Fatalf("site-strongswan.py: %v", err)
 	}
-	log, err := os.Create(filepath.Join(s.dir, "charon.log"))
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	charon := exec.Command(p.bin, "exec", "site:"+s.name, "--", "env", "STRONGSWAN_CONF="+filepath.Join(s.dir, "strongswan.conf"), "charon-systemd")
-	charon.Stdout, charon.Stderr = log, log
-	if err := charon.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	p.t.Cleanup(func() {
-		charon.Process.Kill()
-		charon.Wait()
-		log.Close()
-		if p.t.Failed() {
-			b, _ := os.ReadFile(log.Name())
-			p.t.Logf("site %s charon:\n%s", s.name, b)
-		}
-	})
-	p.eventually("site charon's VICI socket", func() bool {
-		_, err := os.Stat(filepath.Join(s.dir, "vici"))
-		return err == nil
-	})
+	s.daemon("charon", "site:"+s.name, "vici", "env", "STRONGSWAN_CONF="+filepath.Join(s.dir, "strongswan.conf"), "charon-systemd")
 	// The site routes into its tunnels by charon's table (220), whose rule charon adds
 	// when it starts (and takes out one there before).
 	p.eventually("site charon's routing rule", func() bool { return strings.Contains(s.exec("ip", "rule"), "lookup 220") })
@@ -279,4 +258,34 @@ func pollInterval() time.Duration { return time.Second }
 func (s *site) swanctl(args ...string) string {
 	out, _ := exec.Command("swanctl", append(args, "--uri", "unix://"+filepath.Join(s.dir, "vici"))...).CombinedOutput()
 	return string(out)
+}
+
+// daemon runs args in the namespace where ("site:NAME" or a namespace's name) until the
+// test ends, its output in DIR/NAME.log (shown when the test fails), and waits for it to
+// make DIR/ready (its control socket).
+func (s *site) daemon(name, where, ready string, args ...string) {
+	p := s.p
+	p.t.Helper()
+	log, err := os.Create(filepath.Join(s.dir, name+".log"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	cmd := exec.Command(p.bin, append([]string{"exec", where, "--"}, args...)...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		log.Close()
+		if p.t.Failed() {
+			b, _ := os.ReadFile(log.Name())
+			p.t.Logf("site %s %s:\n%s", s.name, name, b)
+		}
+	})
+	p.eventually("site "+name+"'s "+ready, func() bool {
+		_, err := os.Stat(filepath.Join(s.dir, ready))
+		return err == nil
+	})
 }
